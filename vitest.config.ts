@@ -1,5 +1,11 @@
 import { readdirSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+
+// graphql 16 ships both an ESM and a CJS build. Apollo's packages require() the CJS one, so Vite's
+// default preference for the ESM build would give two graphql realms ("Cannot use GraphQLObjectType
+// from another module or realm"). Everything resolves to the one Node itself loads.
+const graphqlEntry = createRequire(import.meta.url).resolve('graphql');
 
 // One vitest project per workspace that has tests, plus the cross-subgraph suites in tests/.
 const workspaceDirs = [
@@ -11,9 +17,11 @@ const workspaceDirs = [
 ].filter((dir) => existsSync(`${dir}/test`) || dir === 'tests');
 
 export default defineConfig({
+  resolve: { alias: [{ find: /^graphql$/, replacement: graphqlEntry }] },
   test: {
     reporters: ['default', './scripts/summary-reporter.ts'],
     projects: workspaceDirs.map((dir) => ({
+      extends: true,
       test: {
         name: dir === 'tests' ? 'e2e' : dir.split('/').pop()!,
         root: dir,

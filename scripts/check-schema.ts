@@ -1,0 +1,103 @@
+/**
+ * `npm run check:schema` (part of `npm test`): fails, naming each problem, when
+ *  - the subgraphs in supergraph.yaml do not compose;
+ *  - the committed schema/supergraph.graphql or schema/api.graphql is stale (run `npm run compose`);
+ *  - a type, field, argument or enum value of the storefront contract that belongs to a subgraph
+ *    that exists is missing or different in the API schema;
+ *  - something was removed from (or changed incompatibly in) the API schema compared with the
+ *    snapshot, without an entry naming it in schema/CHANGELOG.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { buildSchema } from 'graphql';
+import { composeSupergraph, CompositionError } from './lib/compose-supergraph';
+import { checkContract } from './lib/contract-check';
+import { findBreakingChanges, readChangelog, unrecordedChanges } from './lib/schema-diff';
+import { readSupergraphConfig, repoRoot } from './lib/supergraph-config';
+
+const problems: string[] = [];
+const schemaDir = resolve(repoRoot, 'schema');
+const contractPath = resolve(
+  process.env.CONTRACT_PATH ?? resolve(repoRoot, '../shared/api-contract.graphql'),
+);
+
+function committedSnapshot(): string | null {
+  try {
+    return execFileSync('git', ['show', 'HEAD:schema/api.graphql'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+  } catch {
+    return null;
+  }
+}
+
+function main(): number {
+  const subgraphs = readSupergraphConfig();
+  const present = new Set(subgraphs.filter((s) => s.typeDefs !== null).map((s) => s.name));
+  let composed;
+  try {
+    composed = composeSupergraph(subgraphs);
+  } catch (error) {
+    if (!(error instanceof CompositionError)) throw error;
+    for (const p of error.problems) problems.push(`composition: ${p}`);
+    return report(present);
+  }
+
+  const supergraphPath = resolve(schemaDir, 'supergraph.graphql');
+  const snapshotPath = resolve(schemaDir, 'api.graphql');
+  if (
+    !existsSync(supergraphPath) ||
+    readFileSync(supergraphPath, 'utf8').trim() !== composed.supergraphSdl.trim()
+  ) {
+    problems.push('stale: schema/supergraph.graphql does not match the subgraphs; run `npm run compose`');
+  }
+  const snapshot = existsSync(snapshotPath) ? readFileSync(snapshotPath, 'utf8') : null;
+  if (snapshot === null || snapshot.trim() !== composed.apiSdl.trim()) {
+    problems.push('stale: schema/api.graphql does not match the composed API schema; run `npm run compose`');
+  }
+
+  if (existsSync(contractPath)) {
+    for (const p of checkContract(readFileSync(contractPath, 'utf8'), composed.apiSchema, present)) {
+      problems.push(`contract: ${p.coordinate}: ${p.message}`);
+    }
+  } else if (process.env.CI) {
+    problems.push(`contract: ${contractPath} not found (set CONTRACT_PATH)`);
+  } else {
+    console.warn(
+      `check:schema: contract not found at ${contractPath}; contract check skipped (set CONTRACT_PATH)`,
+    );
+  }
+
+  // Breaking changes against both the working-tree snapshot and the last committed one, so that a
+  // removal is caught whether or not `npm run compose` has already rewritten the snapshot.
+  const changelog = readChangelog(resolve(schemaDir, 'CHANGELOG.md'));
+  const baselines = [snapshot, committedSnapshot()].filter((s): s is string => s !== null);
+  const seen = new Set<string>();
+  for (const baseline of baselines) {
+    for (const change of unrecordedChanges(
+      findBreakingChanges(buildSchema(baseline), composed.apiSchema),
+      changelog,
+    )) {
+      const line = `breaking: ${change.coordinate}: ${change.description} (record it in schema/CHANGELOG.md)`;
+      if (!seen.has(line)) problems.push(line);
+      seen.add(line);
+    }
+  }
+  return report(present);
+}
+
+function report(present: Set<string>): number {
+  const names = [...present].join(', ');
+  if (problems.length === 0) {
+    console.log(`check:schema: ok (${present.size} subgraphs: ${names})`);
+    return 0;
+  }
+  console.error(`check:schema: ${problems.length} problem(s) with ${present.size} subgraphs (${names}):`);
+  for (const p of problems) console.error(`  - ${p}`);
+  return 1;
+}
+
+process.exit(main());

@@ -1,0 +1,39 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface SubgraphEntry {
+  name: string;
+  routingUrl: string;
+  schemaFile: string;
+  /** The SDL, or null when the subgraph's schema file does not exist yet. */
+  typeDefs: string | null;
+}
+
+interface RoverConfig {
+  federation_version?: string;
+  subgraphs: Record<string, { routing_url: string; schema: { file: string } }>;
+}
+
+/** Reads supergraph.yaml (rover's format) and each listed subgraph's SDL. */
+export function readSupergraphConfig(path = resolve(repoRoot, 'supergraph.yaml')): SubgraphEntry[] {
+  const config = parseYaml(readFileSync(path, 'utf8')) as RoverConfig;
+  if (!config?.subgraphs || typeof config.subgraphs !== 'object') {
+    throw new Error(`${path}: no "subgraphs" map`);
+  }
+  return Object.entries(config.subgraphs).map(([name, entry]) => {
+    if (!entry?.routing_url || !entry.schema?.file) {
+      throw new Error(`${path}: subgraph "${name}" needs routing_url and schema.file`);
+    }
+    const schemaFile = resolve(dirname(path), entry.schema.file);
+    return {
+      name,
+      routingUrl: entry.routing_url,
+      schemaFile,
+      typeDefs: existsSync(schemaFile) ? readFileSync(schemaFile, 'utf8') : null,
+    };
+  });
+}
