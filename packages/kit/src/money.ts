@@ -1,0 +1,54 @@
+/** Money as the contract shapes it: integer minor units, an ISO 4217 code and a display string. */
+export interface Money {
+  amount: number;
+  currency: string;
+  formatted: string;
+}
+
+const formatters = new Map<string, Intl.NumberFormat>();
+
+function formatterFor(currency: string): Intl.NumberFormat {
+  let formatter = formatters.get(currency);
+  if (!formatter) {
+    formatter = new Intl.NumberFormat('en-US', { style: 'currency', currency });
+    formatters.set(currency, formatter);
+  }
+  return formatter;
+}
+
+/** Digits after the decimal point in the currency's minor unit: USD 2, JPY 0, KWD 3. */
+export function minorUnitDigits(currency: string): number {
+  return formatterFor(normalizeCurrency(currency)).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+function normalizeCurrency(currency: string): string {
+  const code = currency.toUpperCase();
+  if (!/^[A-Z]{3}$/.test(code)) throw new RangeError(`Not an ISO 4217 currency code: ${currency}`);
+  return code;
+}
+
+/** `formatMoney(2999, 'USD')` → "$29.99"; `formatMoney(500, 'JPY')` → "¥500". */
+export function formatMoney(amount: number, currency: string): string {
+  if (!Number.isSafeInteger(amount)) throw new RangeError(`Money amount must be an integer of minor units, got ${amount}`);
+  const code = normalizeCurrency(currency);
+  const formatter = formatterFor(code);
+  const digits = formatter.resolvedOptions().maximumFractionDigits ?? 2;
+  return formatter.format(amount / 10 ** digits);
+}
+
+/** Builds the GraphQL `Money` value from stored minor units. */
+export function money(amount: number, currency: string): Money {
+  const code = normalizeCurrency(currency);
+  return { amount, currency: code, formatted: formatMoney(amount, code) };
+}
+
+/**
+ * Resolvers for the @shareable `Money` type. Every subgraph resolves it the same way, so a
+ * resolver may return just `{ amount, currency }` and `formatted` is derived here.
+ */
+export const moneyResolvers = {
+  Money: {
+    formatted: (value: { amount: number; currency: string; formatted?: string }): string =>
+      value.formatted ?? formatMoney(value.amount, value.currency),
+  },
+};

@@ -1,0 +1,59 @@
+import mongoose, { type Connection, type ConnectOptions } from 'mongoose';
+import { commandStats } from './command-stats';
+import { currentRequestId } from './request-context';
+
+export interface ConnectMongoOptions {
+  url: string;
+  dbName: string;
+  /** Extra driver/mongoose options (pool size, timeouts). */
+  options?: ConnectOptions;
+}
+
+// Driver housekeeping, not work a resolver asked for.
+const unattributedCommands = new Set(['endSessions']);
+
+/**
+ * A mongoose connection of its own (never the global singleton: the all-in-one process holds
+ * one per subgraph), with command monitoring feeding `commandStats`.
+ *
+ * Attribution reads the request id from `requestContext` when the driver emits
+ * `commandStarted`. The driver emits it synchronously inside the async chain of the operation
+ * that issued it, which continues in the issuing request's context even when it waited for a
+ * pooled connection, so concurrent requests are counted apart (test/command-stats.test.ts).
+ */
+export async function connectMongo({ url, dbName, options }: ConnectMongoOptions): Promise<Connection> {
+  const conn = mongoose.createConnection(url, {
+    serverSelectionTimeoutMS: 10_000,
+    ...options,
+    dbName,
+    monitorCommands: true,
+    // Fail fast instead of queueing operations until a connection appears: a queued
+    // operation would also run outside the request that issued it.
+    bufferCommands: false,
+  });
+  conn.getClient().on('commandStarted', (event) => {
+    const requestId = currentRequestId();
+    if (requestId === undefined || unattributedCommands.has(event.commandName)) return;
+    commandStats.record(requestId, event.databaseName, event.commandName);
+  });
+  await conn.asPromise();
+  return conn;
+}
+
+/** True when the server answers a ping within `timeoutMs`. */
+export async function pingMongo(conn: Connection, timeoutMs = 2_000): Promise<boolean> {
+  if (conn.readyState !== mongoose.ConnectionStates.connected || !conn.db) return false;
+  return withTimeout(conn.db.admin().ping({ maxTimeMS: timeoutMs }).then(() => true), timeoutMs);
+}
+
+export async function withTimeout(check: Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([check.catch(() => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

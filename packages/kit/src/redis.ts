@@ -1,0 +1,33 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { createLogger, type Logger } from './logger';
+import { withTimeout } from './mongo';
+
+/**
+ * An ioredis client that reconnects forever with capped backoff and logs connection errors
+ * under its name (one line per outage, not one per retry).
+ */
+export function createRedis(url: string, name: string, options: { logger?: Logger; redis?: RedisOptions } = {}): Redis {
+  const logger = options.logger ?? createLogger('redis');
+  const client = new Redis(url, {
+    connectionName: name,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 5_000),
+    ...options.redis,
+  });
+  let failing = false;
+  client.on('error', (err: Error) => {
+    if (failing) return;
+    failing = true;
+    logger.error({ connection: name, err: { message: err.message, code: (err as NodeJS.ErrnoException).code } }, `Redis connection "${name}" failed; reconnecting`);
+  });
+  client.on('ready', () => {
+    if (failing) logger.info({ connection: name }, `Redis connection "${name}" restored`);
+    failing = false;
+  });
+  return client;
+}
+
+/** True when Redis answers PING within `timeoutMs`. */
+export async function pingRedis(client: Redis, timeoutMs = 2_000): Promise<boolean> {
+  if (client.status !== 'ready') return false;
+  return withTimeout(client.ping().then((reply) => reply === 'PONG'), timeoutMs);
+}

@@ -1,0 +1,2 @@
+export { createTestTokens, createTestTokens as testTokens, tamper, type SignOptions, type TestTokens } from './tokens';
+export { uniqueDbName } from './db-name';

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, baseConfigVariables, describeConfig, loadConfig } from '../src/index';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(undefined, {});
+    expect(config).toEqual({
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'info',
+      MONGO_URL: 'mongodb://127.0.0.1:27017',
+      DATA_DIR: '.data',
+      JWKS_URL: 'http://127.0.0.1:4001/.well-known/jwks.json',
+      HOST: '0.0.0.0',
+    });
+    for (const variable of baseConfigVariables) {
+      if (variable.default !== undefined) expect(String((config as Record<string, unknown>)[variable.name])).toBe(variable.default);
+    }
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(loadConfig(undefined, { REDIS_URL: '' }).REDIS_URL).toBeUndefined();
+  });
+
+  it('adds and types a subgraph’s own variables', () => {
+    const config = loadConfig({ STRIPE_SECRET_KEY: z.string().optional(), RESERVATION_TTL_SECONDS: z.coerce.number().int().positive().default(900) }, { RESERVATION_TTL_SECONDS: '60' });
+    expect(config.RESERVATION_TTL_SECONDS).toBe(60);
+    expect(config.STRIPE_SECRET_KEY).toBeUndefined();
+  });
+
+  it('names every bad variable', () => {
+    let error: unknown;
+    try {
+      loadConfig({ SMTP_PORT: z.coerce.number().int() }, { MONGO_URL: 'http://nope', LOG_LEVEL: 'loud', PORT: 'eighty', SMTP_PORT: 'x' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const configError = error as ConfigError;
+    expect(configError.variables.sort()).toEqual(['LOG_LEVEL', 'MONGO_URL', 'PORT', 'SMTP_PORT']);
+    expect(configError.message).toMatch(/^Invalid configuration: /);
+    expect(configError.message).toContain('MONGO_URL: must be a mongodb:// or mongodb+srv:// URL');
+    expect(() => loadConfig(undefined, { REDIS_URL: 'localhost:6379' })).toThrow(/REDIS_URL/);
+  });
+
+  it('describes every base variable', () => {
+    const names = describeConfig([{ name: 'SMTP_URL', default: undefined, description: 'mail' }]).map((v) => v.name);
+    expect(names).toEqual(['NODE_ENV', 'LOG_LEVEL', 'MONGO_URL', 'REDIS_URL', 'DATA_DIR', 'JWKS_URL', 'HOST', 'PORT', 'SMTP_URL']);
+  });
+});
