@@ -12,3 +12,7 @@ export * from './redis';
 export * from './auth';
 export * from './loaders';
 export * from './metrics';
+export * from './subgraph-types';
+export * from './subgraph-server';
+export * from './subgraph-runtime';
+export * from './run-subgraph';

@@ -1,0 +1,75 @@
+import { ConfigError, loadConfig, type BaseConfig } from './config';
+import { createTokenVerifier } from './auth';
+import { createLogger } from './logger';
+import { createSubgraphRuntime } from './subgraph-runtime';
+import { startSubgraph, type RunningSubgraph } from './subgraph-server';
+import type { SubgraphModule } from './subgraph-types';
+
+// Longer than the server's own drain (10 s) plus closing connections; past it something hangs.
+const SHUTDOWN_DEADLINE_MS = 30_000;
+
+/**
+ * The standalone main of a subgraph: configuration from the environment, its database, buses
+ * (Redis when REDIS_URL is set), the server on PORT or the module's port. SIGTERM or SIGINT
+ * drains: stop accepting, finish in-flight requests, stop the module's workers, close the buses
+ * and connections, exit 0. A bad configuration exits 1 with a message naming the variable.
+ */
+export async function runSubgraph<C>(module: SubgraphModule<C>): Promise<RunningSubgraph> {
+  let config: BaseConfig & C;
+  try {
+    config = loadConfig(module.configShape) as BaseConfig & C;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      createLogger(module.name).fatal({ variables: error.variables }, error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(module.name, { level: config.LOG_LEVEL });
+  const { runtime, close } = await createSubgraphRuntime(module, { config, logger });
+
+  let running: RunningSubgraph;
+  try {
+    running = await startSubgraph(module, runtime, {
+      port: config.PORT ?? module.port,
+      host: config.HOST,
+      verifier: createTokenVerifier({ jwksUrl: config.JWKS_URL }),
+    });
+    await runtime.bus.start();
+  } catch (error) {
+    logger.fatal({ err: error }, `${module.name} subgraph failed to start`);
+    await close();
+    process.exit(1);
+  }
+
+  let shuttingDown = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (shuttingDown) {
+      logger.warn({ signal }, 'second signal: exiting without finishing the drain');
+      process.exit(1);
+    }
+    shuttingDown = true;
+    logger.info({ signal }, `${module.name} subgraph draining`);
+    const deadline = setTimeout(() => {
+      logger.error('drain did not finish in time; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    void (async () => {
+      try {
+        await running.stop();
+        await close();
+        logger.info(`${module.name} subgraph stopped`);
+        process.exit(0);
+      } catch (error) {
+        logger.error({ err: error }, 'error during shutdown');
+        process.exit(1);
+      }
+    })();
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+
+  logger.info({ url: running.url }, `${module.name} subgraph ready at ${running.url}`);
+  return running;
+}

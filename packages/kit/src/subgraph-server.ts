@@ -1,0 +1,185 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import express, { type Express } from 'express';
+import { Kind, type DocumentNode } from 'graphql';
+import { createTokenVerifier, type TokenVerifier } from './auth';
+import { commandStats } from './command-stats';
+import { createErrorFormatter } from './error-formatter';
+import { AppError } from './errors';
+import { graphqlMetricsPlugin } from './graphql-metrics-plugin';
+import { LoaderRegistry } from './loaders';
+import { moneyResolvers } from './money';
+import { pingMongo } from './mongo';
+import { pingRedis } from './redis';
+import { REQUEST_ID_HEADER, requestContext, requestIdFrom } from './request-context';
+import { DateTime } from './scalars';
+import type { ResolverMap, SubgraphContext, SubgraphInstance, SubgraphModule, SubgraphRuntime } from './subgraph-types';
+
+export interface StartSubgraphOptions {
+  /** 0 picks a free port (tests). Default: the module's port. */
+  port?: number;
+  /** Default: the runtime's HOST. */
+  host?: string;
+  /** Default: a verifier on the runtime's JWKS_URL. */
+  verifier?: TokenVerifier;
+  /** How long in-flight requests get to finish on stop before their sockets are closed. Default 10 s. */
+  drainTimeoutMs?: number;
+}
+
+export interface RunningSubgraph {
+  name: string;
+  port: number;
+  /** e.g. http://127.0.0.1:4001/graphql */
+  url: string;
+  app: Express;
+  httpServer: Server;
+  instance: SubgraphInstance<any>;
+  /** Stops accepting, lets in-flight requests finish, then stops the instance's workers. */
+  stop(): Promise<void>;
+}
+
+/** Types every subgraph shares (Money is @shareable): resolved here unless the module does. */
+function withSharedResolvers(typeDefs: DocumentNode, resolvers: ResolverMap<any>): ResolverMap<any> {
+  const defined = new Set(
+    typeDefs.definitions.flatMap((d) =>
+      d.kind === Kind.SCALAR_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_DEFINITION ? [d.name.value] : [],
+    ),
+  );
+  const shared: ResolverMap<any> = {};
+  if (defined.has('DateTime')) shared.DateTime = DateTime;
+  if (defined.has('Money')) shared.Money = moneyResolvers.Money;
+  return { ...shared, ...resolvers };
+}
+
+function graphqlUrl(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}/graphql`;
+}
+
+// Raised in the context function, before execution. Status 200 so that a federation gateway
+// (which discards the body of a non-2xx subgraph response) passes the code on to the client.
+function rejectionFor(error: unknown): unknown {
+  if (error instanceof AppError) {
+    return new AppError(error.code, error.message, { ...error.extensions, http: { status: 200 } });
+  }
+  return error;
+}
+
+/**
+ * Serves a subgraph module on a runtime: /graphql (Apollo Server 5, federation schema),
+ * /health/live, /health/ready, /metrics and, outside production, /debug/commands/:requestId.
+ */
+export async function startSubgraph(
+  module: SubgraphModule<any>,
+  runtime: SubgraphRuntime<any>,
+  options: StartSubgraphOptions = {},
+): Promise<RunningSubgraph> {
+  const { logger, metrics, config } = runtime;
+  const verifier = options.verifier ?? createTokenVerifier({ jwksUrl: config.JWKS_URL });
+  const instance = await module.create(runtime);
+  const schema = buildSubgraphSchema([{ typeDefs: instance.typeDefs, resolvers: withSharedResolvers(instance.typeDefs, instance.resolvers) as never }]);
+
+  const app = express();
+  app.disable('x-powered-by');
+  const server = createServer(app);
+  let draining = false;
+
+  const apollo = new ApolloServer<SubgraphContext>({
+    schema,
+    logger,
+    introspection: config.NODE_ENV !== 'production',
+    includeStacktraceInErrorResponses: false,
+    stopOnTerminationSignals: false,
+    formatError: createErrorFormatter(logger),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: options.drainTimeoutMs ?? 10_000 }),
+      graphqlMetricsPlugin(metrics),
+    ],
+  });
+  await apollo.start();
+
+  app.use((req, res, next) => {
+    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+    res.locals.requestId = requestId;
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    next();
+  });
+
+  app.get('/health/live', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/health/ready', async (_req, res) => {
+    const [mongo, redis] = await Promise.all([pingMongo(runtime.mongo), runtime.redis ? pingRedis(runtime.redis) : Promise.resolve(null)]);
+    const checks: Record<string, string> = { mongo: mongo ? 'up' : 'down' };
+    if (redis !== null) checks.redis = redis ? 'up' : 'down';
+    const ready = !draining && mongo && redis !== false;
+    res.status(ready ? 200 : 503).json({ status: draining ? 'draining' : ready ? 'ready' : 'unavailable', checks });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.metrics());
+  });
+  if (config.NODE_ENV !== 'production') {
+    app.get('/debug/commands/:requestId', (req, res) => {
+      res.json(commandStats.forRequest(req.params.requestId, { database: runtime.mongo.name }));
+    });
+  }
+
+  instance.routes?.(app);
+
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    // Entered after the body is read: stream callbacks of the body parser would otherwise run
+    // outside the request's async context.
+    (_req, res, next) => requestContext.run({ requestId: res.locals.requestId as string }, next),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const requestId = res.locals.requestId as string;
+        let viewer;
+        try {
+          viewer = await verifier.viewerFromAuthorization(req.headers.authorization);
+        } catch (error) {
+          throw rejectionFor(error);
+        }
+        const base: SubgraphContext = { requestId, viewer, loaders: new LoaderRegistry(), logger };
+        // The base fields win: an instance adds services, it does not replace the viewer.
+        return instance.context ? { ...(await instance.context(base)), ...base } : base;
+      },
+    }),
+  );
+
+  await instance.start?.();
+  try {
+    server.listen(options.port ?? module.port, options.host ?? config.HOST);
+    await once(server, 'listening');
+  } catch (error) {
+    await instance.stop?.();
+    await apollo.stop();
+    throw error;
+  }
+  const { port } = server.address() as AddressInfo;
+  const url = graphqlUrl(options.host ?? config.HOST, port);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    name: module.name,
+    port,
+    url,
+    app,
+    httpServer: server,
+    instance,
+    stop() {
+      stopping ??= (async () => {
+        draining = true;
+        await apollo.stop();
+        await instance.stop?.();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import type { EventBus, LiveBus } from '@novamart/events';
+import type { Express } from 'express';
+import type { DocumentNode, GraphQLFieldResolver, GraphQLScalarType } from 'graphql';
+import type { Redis } from 'ioredis';
+import type { Connection } from 'mongoose';
+import type { Registry } from 'prom-client';
+import type { ZodRawShape } from 'zod';
+import type { Viewer } from './auth';
+import type { BaseConfig } from './config';
+import type { LoaderRegistry } from './loaders';
+import type { Logger } from './logger';
+
+/** Resolvers as `@apollo/subgraph` takes them (including `__resolveReference`). */
+export interface ResolverMap<TContext = SubgraphContext> {
+  [typeName: string]:
+    | {
+        [fieldName: string]:
+          | GraphQLFieldResolver<any, TContext>
+          | { requires?: string; resolve?: GraphQLFieldResolver<any, TContext>; subscribe?: GraphQLFieldResolver<any, TContext> };
+      }
+    | GraphQLScalarType
+    | { [enumValue: string]: string | number };
+}
+
+/** What a subgraph is given to build itself on. */
+export interface SubgraphRuntime<C = unknown> {
+  /** e.g. 'users' */
+  name: string;
+  /** Base configuration plus the module's own (`configShape`). */
+  config: BaseConfig & C;
+  logger: Logger;
+  /** The subgraph's own database, `novamart_<name>`. */
+  mongo: Connection;
+  bus: EventBus;
+  live: LiveBus;
+  /** null when no REDIS_URL is configured (in-process buses). */
+  redis: Redis | null;
+  metrics: Registry;
+}
+
+export interface SubgraphModule<C = unknown> {
+  name: string;
+  /** Default port (4001-4008, see docs/architecture.md). */
+  port: number;
+  /** Extra environment variables of this subgraph, validated with the base ones. */
+  configShape?: ZodRawShape;
+  /** Builds models, services, resolvers and background workers on a runtime. */
+  create(runtime: SubgraphRuntime<C>): Promise<SubgraphInstance<any>>;
+}
+
+/** The per-request context every resolver receives, plus what the instance's `context` adds. */
+export interface SubgraphContext {
+  requestId: string;
+  viewer: Viewer | null;
+  loaders: LoaderRegistry;
+  logger: Logger;
+}
+
+export interface SubgraphInstance<TContext extends SubgraphContext = SubgraphContext> {
+  typeDefs: DocumentNode;
+  resolvers: ResolverMap<TContext>;
+  /** Adds services to the per-request context. */
+  context?: (base: SubgraphContext) => Omit<TContext, keyof SubgraphContext> | Promise<Omit<TContext, keyof SubgraphContext>>;
+  /** Extra HTTP routes (JWKS, webhooks), mounted before /graphql; they parse their own bodies. */
+  routes?: (app: Express) => void;
+  /** Starts consumers, relays, sweepers. Called before the server accepts requests. */
+  start?(): Promise<void>;
+  /** Drains and stops them. Called after in-flight requests have finished. */
+  stop?(): Promise<void>;
+}
