@@ -1,0 +1,251 @@
+import {
+  GraphQLError,
+  GraphQLSkipDirective,
+  GraphQLIncludeDirective,
+  Kind,
+  getDirectiveValues,
+  isNonNullType,
+  isObjectType,
+  visit,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionNode,
+  type SelectionSetNode,
+  type VariableDefinitionNode,
+  type GraphQLFormattedError,
+  type ExecutionResult,
+} from 'graphql';
+
+/** The payload field resolved through the supergraph, and the query that fetches it. */
+export interface EntityResolution {
+  /** Field of the payload type holding the entity, e.g. `order`. */
+  payloadField: string;
+  /** Query root field returning the entity by id, e.g. `order` of `order(id: ID!)`. */
+  queryField: string;
+  /** Its id argument, e.g. `id`. */
+  idArgument: string;
+}
+
+type PayloadEntry =
+  | { key: string; kind: 'typename' }
+  | { key: string; kind: 'fromMessage'; field: string }
+  | { key: string; kind: 'entity'; nonNull: boolean };
+
+/**
+ * How to turn one live-bus message into the `data` of a subscription event: which response keys
+ * come from the message, and a query document that fetches the entity part of the client's
+ * selection through the gateway, with the client's own aliases, fragments and variables, so the
+ * entity arrives exactly as a query for the same fields would return it.
+ */
+export interface PayloadPlan {
+  /** Response key of the subscription root field (its alias, if any). */
+  rootKey: string;
+  rootNonNull: boolean;
+  payloadType: GraphQLObjectType;
+  entries: PayloadEntry[];
+  /** Undefined when the client selected no entity field: nothing to fetch per event. */
+  entityQuery?: DocumentNode;
+}
+
+export const ENTITY_ID_VARIABLE = '__liveEntityId';
+
+export function planPayload(options: {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  rootField: FieldNode;
+  variableValues: Record<string, unknown>;
+  entity: EntityResolution;
+}): PayloadPlan {
+  const { schema, document, operation, rootField, variableValues, entity } = options;
+  const subscriptionType = schema.getSubscriptionType();
+  const rootDefinition = subscriptionType?.getFields()[rootField.name.value];
+  if (!rootDefinition) throw new GraphQLError(`Unknown subscription field "${rootField.name.value}"`);
+  const payloadType = schema.getType(namedTypeName(rootDefinition.type));
+  if (!isObjectType(payloadType)) {
+    throw new GraphQLError(`Subscription field "${rootField.name.value}" must return an object type`);
+  }
+  const objectType = payloadType;
+  const queryField = schema.getQueryType()?.getFields()[entity.queryField];
+  if (!queryField) throw new GraphQLError(`The supergraph has no Query.${entity.queryField} to resolve live events`);
+  const idArgument = queryField.args.find((arg) => arg.name === entity.idArgument);
+  if (!idArgument) throw new GraphQLError(`Query.${entity.queryField} has no "${entity.idArgument}" argument`);
+
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+
+  // graphql-js's CollectFields over the payload type: fragments on it inlined, @skip/@include
+  // applied, nodes grouped by response key in first-seen order.
+  const grouped = new Map<string, FieldNode[]>();
+  const collect = (selectionSet: SelectionSetNode, visited: Set<string>) => {
+    for (const selection of selectionSet.selections) {
+      if (!included(selection, variableValues)) continue;
+      if (selection.kind === Kind.FIELD) {
+        const key = selection.alias?.value ?? selection.name.value;
+        grouped.set(key, [...(grouped.get(key) ?? []), selection]);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        collect(selection.selectionSet, visited);
+      } else {
+        const name = selection.name.value;
+        const fragment = fragments.get(name);
+        if (!fragment || visited.has(name)) continue;
+        visited.add(name);
+        collect(fragment.selectionSet, visited);
+      }
+    }
+  };
+  if (rootField.selectionSet) collect(rootField.selectionSet, new Set());
+
+  const entries: PayloadEntry[] = [];
+  const entityFields: FieldNode[] = [];
+  const payloadFields = objectType.getFields();
+  for (const [key, nodes] of grouped) {
+    const first = nodes[0] as FieldNode;
+    const name = first.name.value;
+    if (name === '__typename') {
+      entries.push({ key, kind: 'typename' });
+    } else if (name === entity.payloadField) {
+      const definition = payloadFields[name];
+      entries.push({ key, kind: 'entity', nonNull: definition ? isNonNullType(definition.type) : false });
+      entityFields.push({
+        kind: Kind.FIELD,
+        alias: { kind: Kind.NAME, value: key },
+        name: { kind: Kind.NAME, value: entity.queryField },
+        arguments: [
+          {
+            kind: Kind.ARGUMENT,
+            name: { kind: Kind.NAME, value: entity.idArgument },
+            value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: ENTITY_ID_VARIABLE } },
+          },
+        ],
+        directives: [],
+        selectionSet: {
+          kind: Kind.SELECTION_SET,
+          selections: nodes.flatMap((node) => node.selectionSet?.selections ?? []),
+        },
+      });
+    } else {
+      entries.push({ key, kind: 'fromMessage', field: name });
+    }
+  }
+
+  const plan: PayloadPlan = {
+    rootKey: rootField.alias?.value ?? rootField.name.value,
+    rootNonNull: isNonNullType(rootDefinition.type),
+    payloadType: objectType,
+    entries,
+  };
+  if (entityFields.length > 0) {
+    const selectionSet: SelectionSetNode = { kind: Kind.SELECTION_SET, selections: entityFields };
+    const usedFragments = fragmentsUsedBy(selectionSet, fragments);
+    const usedVariables = variablesUsedBy([selectionSet, ...usedFragments.map((f) => f.selectionSet)]);
+    const idVariable: VariableDefinitionNode = {
+      kind: Kind.VARIABLE_DEFINITION,
+      variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: ENTITY_ID_VARIABLE } },
+      type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: namedTypeName(idArgument.type) } } },
+      directives: [],
+    };
+    plan.entityQuery = {
+      kind: Kind.DOCUMENT,
+      definitions: [
+        {
+          kind: Kind.OPERATION_DEFINITION,
+          operation: 'query' as OperationDefinitionNode['operation'],
+          name: { kind: Kind.NAME, value: `Live_${rootField.name.value}` },
+          variableDefinitions: [
+            idVariable,
+            ...(operation.variableDefinitions ?? []).filter((definition) => usedVariables.has(definition.variable.name.value)),
+          ],
+          directives: [],
+          selectionSet,
+        },
+        ...usedFragments,
+      ],
+    };
+  }
+  return plan;
+}
+
+/**
+ * The event delivered to the client: message fields and the entity fetched by the plan's query,
+ * in the order the client selected them. A null entity in a non-null field nulls the payload,
+ * as execution would.
+ */
+export function assemblePayload(
+  plan: PayloadPlan,
+  message: Record<string, unknown>,
+  entityResult: { data?: Record<string, unknown> | null; errors?: readonly GraphQLFormattedError[] } | undefined,
+): ExecutionResult {
+  // Paths are re-rooted under the subscription field; locations would point into the generated
+  // query, not the client's document, so they are left out.
+  const errors = (entityResult?.errors ?? []).map(
+    (error) =>
+      new GraphQLError(error.message, {
+        ...(error.path ? { path: [plan.rootKey, ...error.path] } : {}),
+        ...(error.extensions ? { extensions: error.extensions } : {}),
+      }),
+  );
+  const payload: Record<string, unknown> = {};
+  let nulled = false;
+  for (const entry of plan.entries) {
+    if (entry.kind === 'typename') payload[entry.key] = plan.payloadType.name;
+    else if (entry.kind === 'fromMessage') payload[entry.key] = message[entry.field] ?? null;
+    else {
+      const value = entityResult?.data?.[entry.key] ?? null;
+      if (value === null && entry.nonNull) nulled = true;
+      payload[entry.key] = value;
+    }
+  }
+  const rootValue = nulled ? null : payload;
+  const result: ExecutionResult = {
+    data: rootValue === null && plan.rootNonNull ? null : { [plan.rootKey]: rootValue },
+  };
+  return errors.length > 0 ? { ...result, errors } : result;
+}
+
+function included(selection: SelectionNode, variableValues: Record<string, unknown>): boolean {
+  const skip = getDirectiveValues(GraphQLSkipDirective, selection, variableValues);
+  if (skip?.if === true) return false;
+  const include = getDirectiveValues(GraphQLIncludeDirective, selection, variableValues);
+  return include?.if !== false;
+}
+
+function namedTypeName(type: { toString(): string }): string {
+  return type.toString().replace(/[[\]!]/g, '');
+}
+
+function fragmentsUsedBy(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>): FragmentDefinitionNode[] {
+  const used = new Map<string, FragmentDefinitionNode>();
+  const pending: SelectionSetNode[] = [selectionSet];
+  while (pending.length > 0) {
+    const next = pending.pop() as SelectionSetNode;
+    visit(next, {
+      FragmentSpread(node) {
+        const fragment = fragments.get(node.name.value);
+        if (fragment && !used.has(fragment.name.value)) {
+          used.set(fragment.name.value, fragment);
+          pending.push(fragment.selectionSet);
+        }
+      },
+    });
+  }
+  return [...used.values()];
+}
+
+function variablesUsedBy(selectionSets: SelectionSetNode[]): Set<string> {
+  const names = new Set<string>();
+  for (const selectionSet of selectionSets) {
+    visit(selectionSet, {
+      Variable(node) {
+        names.add(node.name.value);
+      },
+    });
+  }
+  return names;
+}

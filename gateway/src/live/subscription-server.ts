@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import {
+  GraphQLError,
+  Kind,
+  getArgumentValues,
+  getOperationAST,
+  getVariableValues,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FieldNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
+import { CloseCode, type Context, type SubscribePayload } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { WebSocket, WebSocketServer } from 'ws';
+import { AppError, ErrorCode, appError, runWithRequestId, type Logger, type TokenVerifier, type Viewer } from '@novamart/kit';
+import type { LiveBus } from '@novamart/events';
+import type { GatewayContext } from '../context';
+import { enforceOperationLimits, type OperationLimits } from '../limits';
+import type { GatewayMetrics } from '../metrics';
+import { EventStream } from './event-stream';
+import { liveFields as defaultLiveFields, type LiveFieldSpec } from './live-fields';
+import { ENTITY_ID_VARIABLE, assemblePayload, planPayload, type PayloadPlan } from './payload-plan';
+
+export interface GatewayResponse {
+  data?: Record<string, unknown> | null;
+  errors?: readonly GraphQLFormattedError[];
+}
+
+/** Runs an operation through the gateway (its plugins, limits and subgraphs) as `context`'s caller. */
+export type ExecuteThroughGateway = (
+  request: { query: string | DocumentNode; variables?: Record<string, unknown> },
+  context: GatewayContext,
+) => Promise<GatewayResponse>;
+
+export interface SubscriptionServerOptions {
+  wsServer: WebSocketServer;
+  /** The API schema currently served. */
+  schema: () => GraphQLSchema;
+  live: LiveBus;
+  verifier: TokenVerifier;
+  execute: ExecuteThroughGateway;
+  limits: OperationLimits;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  keepAliveMs: number;
+  isProduction: boolean;
+  liveFields?: readonly LiveFieldSpec[];
+}
+
+interface ConnectionState {
+  authorization?: string;
+  viewer: Viewer | null;
+}
+
+type ConnectionContext = Context<Record<string, unknown> | undefined, { readonly socket: WebSocket }>;
+
+/** What `onSubscribe` prepared; `subscribe` opens it. */
+interface PreparedSubscription {
+  spec: LiveFieldSpec;
+  channel: string;
+  plan: PayloadPlan;
+  variables: Record<string, unknown>;
+  connection: ConnectionState;
+}
+
+// The contract's wording for clients: `{ "authorization": "Bearer <accessToken>" }`.
+function authorizationFrom(params: Record<string, unknown> | undefined): string | undefined {
+  const value = params?.authorization ?? params?.Authorization;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * Federated subscriptions: `@apollo/gateway` executes none, so the gateway serves the
+ * Subscription root fields itself over graphql-ws. A subscription listens on the live bus; each
+ * message becomes an event whose entity part is fetched through the supergraph with the
+ * subscriber's token, so it reads exactly like a query for the same fields.
+ */
+export function startSubscriptionServer(options: SubscriptionServerOptions): { activeSubscriptions(): number; dispose(): Promise<void> } {
+  const { schema, live, verifier, execute, limits, logger, metrics } = options;
+  const specs = new Map((options.liveFields ?? defaultLiveFields).map((spec) => [spec.field, spec]));
+  const connections = new WeakMap<object, ConnectionState>();
+  let active = 0;
+
+  async function onConnect(ctx: ConnectionContext): Promise<boolean> {
+    const authorization = authorizationFrom(ctx.connectionParams);
+    try {
+      const viewer = await verifier.viewerFromAuthorization(authorization);
+      connections.set(ctx, { ...(authorization ? { authorization } : {}), viewer });
+      metrics.wsConnections.inc();
+      return true;
+    } catch (error) {
+      const rejected = error instanceof AppError && error.code === ErrorCode.UNAUTHENTICATED;
+      if (!rejected) logger.error({ err: error }, 'could not verify a subscriber token');
+      // graphql-ws answers a refused connection_init with 4403; the reason says why.
+      ctx.extra.socket.close(
+        rejected ? CloseCode.Forbidden : CloseCode.InternalServerError,
+        rejected ? `UNAUTHENTICATED: ${(error as AppError).message}` : 'Internal server error: could not verify the token',
+      );
+      return false;
+    }
+  }
+
+  async function onSubscribe(ctx: ConnectionContext, _id: string, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    const connection = connections.get(ctx) ?? { viewer: null };
+    const apiSchema = schema();
+    let document: DocumentNode;
+    try {
+      document = parse(payload.query);
+    } catch (error) {
+      return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+    }
+    const validationErrors = validate(apiSchema, document);
+    if (validationErrors.length > 0) return validationErrors;
+    const operation = getOperationAST(document, payload.operationName ?? undefined);
+    if (!operation) return [new GraphQLError('Unable to identify the operation to run; name it with operationName')];
+    if (operation.operation !== 'subscription') {
+      return [badInput('Only subscriptions are served over WebSocket; send queries and mutations over HTTP to /graphql')];
+    }
+    const rawVariables = payload.variables ?? {};
+    const coerced = getVariableValues(apiSchema, operation.variableDefinitions ?? [], rawVariables);
+    if (coerced.errors) return coerced.errors;
+    try {
+      enforceOperationLimits(apiSchema, document, operation, coerced.coerced, limits);
+    } catch (error) {
+      return [error as GraphQLError];
+    }
+    const rootField = operation.selectionSet.selections.find((s): s is FieldNode => s.kind === Kind.FIELD);
+    const spec = rootField ? specs.get(rootField.name.value) : undefined;
+    const fieldDefinition = rootField ? apiSchema.getSubscriptionType()?.getFields()[rootField.name.value] : undefined;
+    if (!rootField || !spec || !fieldDefinition) {
+      return [badInput(`The gateway serves no subscription "${rootField?.name.value ?? '?'}"`)];
+    }
+    const args = getArgumentValues(fieldDefinition, rootField, coerced.coerced);
+
+    if (spec.requiresViewer && !connection.viewer) {
+      return [appError(ErrorCode.UNAUTHENTICATED, 'Sign in to subscribe: send { authorization: "Bearer <token>" } in connection_init')];
+    }
+    if (spec.ownership) {
+      const refusal = await checkOwnership(spec.ownership, args, connection);
+      if (refusal) return [refusal];
+    }
+    let plan: PayloadPlan;
+    try {
+      plan = planPayload({ schema: apiSchema, document, operation, rootField, variableValues: coerced.coerced, entity: spec.entity });
+    } catch (error) {
+      return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+    }
+    const prepared: PreparedSubscription = {
+      spec,
+      channel: spec.channel(args, connection.viewer),
+      plan,
+      variables: rawVariables,
+      connection,
+    };
+    return { schema: apiSchema, document, operationName: payload.operationName ?? null, variableValues: rawVariables, contextValue: prepared };
+  }
+
+  async function checkOwnership(
+    ownership: NonNullable<LiveFieldSpec['ownership']>,
+    args: Record<string, unknown>,
+    connection: ConnectionState,
+  ): Promise<GraphQLError | undefined> {
+    const result = await execute({ query: ownership.query, variables: ownership.variables(args) }, contextFor(connection));
+    const error = result.errors?.[0];
+    if (error) {
+      const code = error.extensions?.code;
+      return new GraphQLError(error.message, { extensions: { ...error.extensions, code: typeof code === 'string' ? code : ErrorCode.INTERNAL_SERVER_ERROR } });
+    }
+    if (result.data?.[ownership.field] == null) return appError(ErrorCode.NOT_FOUND, `${ownership.what} not found`);
+    return undefined;
+  }
+
+  function contextFor(connection: ConnectionState): GatewayContext {
+    return {
+      requestId: randomUUID(),
+      viewer: connection.viewer,
+      ...(connection.authorization ? { authorization: connection.authorization } : {}),
+    };
+  }
+
+  async function resolveEvent(prepared: PreparedSubscription, message: Record<string, unknown>): Promise<ExecutionResult> {
+    const { plan, spec } = prepared;
+    if (!plan.entityQuery) return assemblePayload(plan, message, undefined);
+    const entityId = spec.entityId(message);
+    if (!entityId) {
+      logger.warn({ channel: prepared.channel, field: spec.field }, 'live message without an entity id');
+      return assemblePayload(plan, message, { data: null });
+    }
+    const context = contextFor(prepared.connection);
+    const result = await runWithRequestId(context.requestId, () =>
+      execute({ query: plan.entityQuery as DocumentNode, variables: { ...prepared.variables, [ENTITY_ID_VARIABLE]: entityId } }, context),
+    );
+    return assemblePayload(plan, message, result);
+  }
+
+  // Opens the live-bus subscription. Events are resolved one after another, so a subscriber
+  // sees them in the order they were published even when a later one resolves faster.
+  async function open(prepared: PreparedSubscription): Promise<AsyncIterableIterator<ExecutionResult>> {
+    let chain: Promise<void> = Promise.resolve();
+    const listener = (message: Record<string, unknown>) => {
+      const started = process.hrtime.bigint();
+      chain = chain
+        .then(() => (stream.isClosed ? undefined : resolveEvent(prepared, message)))
+        .then((result) => {
+          if (!result) return;
+          metrics.liveEvents.inc({ field: prepared.spec.field });
+          metrics.liveEventSeconds.observe({ field: prepared.spec.field }, Number(process.hrtime.bigint() - started) / 1e9);
+          stream.push(result);
+        })
+        .catch((error: unknown) => {
+          logger.error({ err: error, channel: prepared.channel }, 'could not resolve a live event');
+          void stream.fail(new Error('Internal server error while resolving a live event'));
+        });
+    };
+    const unsubscribe = live.subscribe<Record<string, unknown>>(prepared.channel, listener);
+    const stream = new EventStream<ExecutionResult>(() => {
+      unsubscribe();
+      active -= 1;
+      metrics.liveSubscriptions.dec();
+    });
+    active += 1;
+    metrics.liveSubscriptions.inc();
+    await unsubscribe.ready;
+    return stream;
+  }
+
+  const server = useServer(
+    {
+      onConnect,
+      onSubscribe,
+      subscribe: (args: ExecutionArgs) => open(args.contextValue as PreparedSubscription),
+      onClose: (ctx: ConnectionContext) => {
+        if (connections.delete(ctx)) metrics.wsConnections.dec();
+      },
+      isProd: options.isProduction,
+    },
+    options.wsServer,
+    options.keepAliveMs,
+  );
+
+  return {
+    activeSubscriptions: () => active,
+    dispose: async () => {
+      await server.dispose();
+    },
+  };
+}
+
+function badInput(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+}

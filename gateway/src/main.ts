@@ -1,0 +1,49 @@
+/**
+ * Standalone gateway (`npm start -w @novamart/gateway`, docker-compose): serves
+ * schema/supergraph.graphql, with `<SUBGRAPH>_URL` overriding routing URLs and Redis pub/sub for
+ * live updates when REDIS_URL is set.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { createLogger } from '@novamart/kit';
+import { InProcessLiveBus, RedisLiveBus, type LiveBus } from '@novamart/events';
+import { loadGatewayConfig, subgraphUrlsFromEnv } from './config';
+import { startGateway } from './gateway';
+import { subgraphsOf } from './supergraph-subgraphs';
+
+const logger = createLogger('gateway');
+const supergraphPath = process.env.SUPERGRAPH_PATH ?? fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
+
+async function main(): Promise<void> {
+  const config = loadGatewayConfig();
+  const supergraphSdl = await readFile(supergraphPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`Cannot read the supergraph at ${supergraphPath} (${error.code ?? error.message}); run \`npm run compose\` first`);
+  });
+  const subgraphUrls = subgraphUrlsFromEnv(subgraphsOf(supergraphSdl).map((s) => s.name));
+  if (!config.REDIS_URL) logger.warn('REDIS_URL is not set: subscriptions only see events published in this process');
+  const live: LiveBus = config.REDIS_URL ? new RedisLiveBus(config.REDIS_URL, { logger }) : new InProcessLiveBus({ logger });
+  const gateway = await startGateway({ supergraphSdl, subgraphUrls, live, config, logger });
+  logger.info({ url: gateway.url }, `NovaMart gateway ready at ${gateway.url}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'gateway stopping');
+    try {
+      await gateway.stop();
+      await live.close();
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'gateway did not stop cleanly');
+      process.exit(1);
+    }
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  logger.fatal({ err: error }, error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});
