@@ -1,0 +1,88 @@
+import { Redis } from 'ioredis';
+import { type LiveBus, type LiveListener, type LiveUnsubscribe, ListenerRegistry, registration } from './live-bus';
+import { type Logger, silentLogger } from './logger';
+
+export interface RedisLiveBusOptions {
+  logger?: Logger;
+  /** Redis channels are `<keyPrefix>:live:<channel>`. Default `novamart`. */
+  keyPrefix?: string;
+}
+
+/**
+ * Live messages over Redis pub/sub. One subscriber connection carries every channel of the
+ * process; a channel is SUBSCRIBEd with its first local listener and UNSUBSCRIBEd with its last,
+ * so that finished GraphQL subscriptions leave nothing behind in Redis.
+ */
+export class RedisLiveBus implements LiveBus {
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly listeners: ListenerRegistry;
+  private readonly prefix: string;
+  /** The latest (un)subscribe command per channel; commands on one connection run in order. */
+  private readonly upstream = new Map<string, Promise<void>>();
+  private readonly logger: Logger;
+
+  constructor(redis: string | (() => Redis), options: RedisLiveBusOptions = {}) {
+    const connect = typeof redis === 'string' ? () => new Redis(redis) : redis;
+    this.logger = options.logger ?? silentLogger;
+    this.prefix = `${options.keyPrefix ?? 'novamart'}:live:`;
+    this.listeners = new ListenerRegistry((err, channel) => this.logger.error({ err, channel }, 'live listener failed'));
+    this.publisher = connect();
+    this.subscriber = connect();
+    for (const [name, conn] of [['publisher', this.publisher], ['subscriber', this.subscriber]] as const) {
+      conn.on('error', (err: Error) => this.logger.warn({ err, connection: `live ${name}` }, 'redis connection error'));
+    }
+    this.subscriber.on('message', (key: string, raw: string) => {
+      if (!key.startsWith(this.prefix)) return;
+      let message: unknown;
+      try {
+        message = JSON.parse(raw);
+      } catch (err) {
+        this.logger.error({ err, channel: key }, 'unreadable live message');
+        return;
+      }
+      this.listeners.dispatch(key.slice(this.prefix.length), message);
+    });
+  }
+
+  async publish(channel: string, message: unknown): Promise<void> {
+    await this.publisher.publish(this.prefix + channel, JSON.stringify(message));
+  }
+
+  subscribe<T = unknown>(channel: string, listener: LiveListener<T>): LiveUnsubscribe {
+    const own = registration(listener);
+    if (this.listeners.add(channel, own)) this.sendUpstream(channel, 'subscribe');
+    const ready = this.upstream.get(channel) ?? Promise.resolve();
+    let active = true;
+    return Object.assign(
+      () => {
+        if (!active) return;
+        active = false;
+        if (this.listeners.remove(channel, own)) this.sendUpstream(channel, 'unsubscribe');
+      },
+      { ready },
+    );
+  }
+
+  activeChannelCount(): number {
+    return this.listeners.size;
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    await Promise.allSettled(this.upstream.values());
+    await Promise.all([this.subscriber.quit().catch(() => this.subscriber.disconnect()), this.publisher.quit().catch(() => this.publisher.disconnect())]);
+  }
+
+  private sendUpstream(channel: string, command: 'subscribe' | 'unsubscribe'): void {
+    const key = this.prefix + channel;
+    const sent = (command === 'subscribe' ? this.subscriber.subscribe(key) : this.subscriber.unsubscribe(key)).then(
+      () => undefined,
+      (err: unknown) => this.logger.error({ err, channel, command }, 'live bus could not reach Redis'),
+    );
+    this.upstream.set(channel, sent);
+    void sent.then(() => {
+      if (this.upstream.get(channel) === sent) this.upstream.delete(channel);
+    });
+  }
+}

@@ -1,0 +1,156 @@
+import { type Redis } from 'ioredis';
+import { type Logger } from './logger';
+import { type AutoClaimResult, type GroupStart, type StreamEntry, type StreamReader, type StreamTransport } from './stream-transport';
+
+type RawEntry = [id: string, fields: string[] | null];
+
+/** Redis Streams: XADD, XGROUP CREATE, XREADGROUP on a dedicated blocking connection per reader, XAUTOCLAIM, XACK. */
+export class RedisStreamTransport implements StreamTransport {
+  private readonly command: Redis;
+  private readonly readers = new Set<Redis>();
+
+  constructor(
+    private readonly connect: () => Redis,
+    private readonly logger: Logger,
+    private readonly maxStreamLength: number,
+  ) {
+    this.command = this.open('command');
+  }
+
+  private open(name: string): Redis {
+    const conn = this.connect();
+    conn.on('error', (err: Error) => this.logger.warn({ err, connection: name }, 'redis connection error'));
+    return conn;
+  }
+
+  async append(entries: readonly { stream: string; fields: Record<string, string> }[]): Promise<void> {
+    const pipeline = this.command.pipeline();
+    for (const { stream, fields } of entries) {
+      pipeline.xadd(stream, 'MAXLEN', '~', this.maxStreamLength, '*', ...Object.entries(fields).flat());
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const failure = results.find(([err]) => err);
+    if (failure) throw failure[0];
+  }
+
+  async ensureGroup(stream: string, group: string, start: GroupStart): Promise<void> {
+    try {
+      await this.command.xgroup('CREATE', stream, group, start === 'new' ? '$' : '0', 'MKSTREAM');
+    } catch (err) {
+      if (!(err instanceof Error && err.message.startsWith('BUSYGROUP'))) throw err;
+    }
+  }
+
+  openReader(name: string): StreamReader {
+    const conn = this.open(`reader ${name}`);
+    this.readers.add(conn);
+    let clientId: number | null = null;
+    conn.on('close', () => (clientId = null));
+    return {
+      readNew: async (group, consumer, streams, count, blockMs) => {
+        if (streams.length === 0) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(blockMs, 100)));
+          return [];
+        }
+        clientId ??= Number(await conn.client('ID'));
+        const reply = (await conn.xreadgroup(
+          'GROUP',
+          group,
+          consumer,
+          'COUNT',
+          count,
+          'BLOCK',
+          blockMs,
+          'STREAMS',
+          ...streams,
+          ...streams.map(() => '>'),
+        )) as [stream: string, entries: RawEntry[]][] | null;
+        const out: StreamEntry[] = [];
+        for (const [stream, entries] of reply ?? []) {
+          for (const raw of entries) out.push(toEntry(stream, raw));
+        }
+        return out;
+      },
+      interrupt: async () => {
+        // CLIENT UNBLOCK ... TIMEOUT ends the wait as a timeout: nothing is delivered and lost.
+        if (clientId !== null) await this.command.client('UNBLOCK', clientId, 'TIMEOUT');
+      },
+      close: async () => {
+        this.readers.delete(conn);
+        await conn.quit().catch(() => conn.disconnect());
+      },
+      kill: () => {
+        this.readers.delete(conn);
+        conn.disconnect();
+      },
+    };
+  }
+
+  async autoClaim(stream: string, group: string, consumer: string, minIdleMs: number, count: number, cursor: string): Promise<AutoClaimResult> {
+    const [next, entries, deleted] = (await this.command.xautoclaim(stream, group, consumer, minIdleMs, cursor, 'COUNT', count)) as [
+      string,
+      RawEntry[],
+      string[] | undefined,
+    ];
+    return {
+      entries: entries.map((raw) => toEntry(stream, raw)),
+      deleted: deleted ?? [],
+      next: next === '0-0' ? null : next,
+    };
+  }
+
+  async deliveryCount(stream: string, group: string, id: string): Promise<number> {
+    const reply = (await this.command.xpending(stream, group, id, id, 1)) as [string, string, number, number][];
+    return reply[0]?.[3] ?? 0;
+  }
+
+  async touch(stream: string, group: string, consumer: string, id: string): Promise<void> {
+    await this.command.xclaim(stream, group, consumer, 0, id, 'JUSTID');
+  }
+
+  async ack(stream: string, group: string, id: string): Promise<void> {
+    await this.command.xack(stream, group, id);
+  }
+
+  async deadLetter(stream: string, group: string, id: string, deadStream: string, fields: Record<string, string>): Promise<void> {
+    const results = await this.command
+      .multi()
+      .xadd(deadStream, 'MAXLEN', '~', this.maxStreamLength, '*', ...Object.entries(fields).flat())
+      .xack(stream, group, id)
+      .exec();
+    const failure = (results ?? []).find(([err]) => err);
+    if (failure) throw failure[0];
+  }
+
+  async readLatest(stream: string, limit: number): Promise<{ id: string; fields: Record<string, string> }[]> {
+    const reply = (await this.command.xrevrange(stream, '+', '-', 'COUNT', limit)) as RawEntry[];
+    return reply.reverse().map(([id, fields]) => ({ id, fields: toFields(fields ?? []) }));
+  }
+
+  async pendingCount(stream: string, group: string): Promise<number> {
+    const reply = (await this.command.xpending(stream, group)) as [number, ...unknown[]];
+    return Number(reply[0]);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.readers].map((r) => r.quit().catch(() => r.disconnect())));
+    this.readers.clear();
+    await this.command.quit().catch(() => this.command.disconnect());
+  }
+
+  kill(): void {
+    for (const r of this.readers) r.disconnect();
+    this.readers.clear();
+    this.command.disconnect();
+  }
+}
+
+function toEntry(stream: string, [id, fields]: RawEntry): StreamEntry {
+  return { stream, id, fields: fields ? toFields(fields) : null };
+}
+
+function toFields(flat: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+  return out;
+}
