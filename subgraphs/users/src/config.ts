@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Environment variables of the users subgraph, on top of the kit's base configuration. */
+export const usersConfigShape = {
+  /** When true, login is refused until the email address is verified. */
+  REQUIRE_EMAIL_VERIFICATION: z.stringbool().default(false),
+  /** Administrator created (or promoted) at start; both or neither. */
+  ADMIN_EMAIL: z.string().optional(),
+  ADMIN_PASSWORD: z.string().optional(),
+  /**
+   * Ed25519 private key signing the access tokens, as PKCS#8 PEM or a private JWK (JSON). Unset:
+   * a key pair is generated once and kept in DATA_DIR/keys.
+   */
+  JWT_PRIVATE_KEY: z.string().optional(),
+  ACCESS_TOKEN_TTL_SECONDS: positiveInt(15 * 60),
+  REFRESH_TOKEN_TTL_DAYS: positiveInt(30),
+  /** Failed logins allowed per account, and per client address, within the window. */
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: positiveInt(5),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: positiveInt(20),
+  LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(15 * 60),
+};
+
+export type UsersConfig = z.infer<z.ZodObject<typeof usersConfigShape>>;

@@ -1,0 +1,40 @@
+import { createEvent, type DomainEvent } from '@novamart/events';
+import type { Role } from './models/user';
+
+/** The events this subgraph publishes (payload version 1, docs/architecture.md). */
+
+export interface UserRegisteredPayload {
+  userId: string;
+  email: string;
+  name: string | null;
+  role: Role;
+  /**
+   * The code the notifications subgraph mails (EMAIL_VERIFICATION). Null when the address needs no
+   * verification: the administrator bootstrapped from ADMIN_EMAIL.
+   */
+  verificationCode: string | null;
+  /** ISO 8601; null together with verificationCode. */
+  codeExpiresAt: string | null;
+}
+
+export interface UserEmailVerifiedPayload {
+  userId: string;
+  email: string;
+  name: string | null;
+}
+
+export interface UserRoleChangedPayload {
+  userId: string;
+  email: string;
+  role: Role;
+  previousRole: Role;
+}
+
+export const userRegistered = (p: UserRegisteredPayload): DomainEvent<UserRegisteredPayload> =>
+  createEvent('user.registered', p.userId, p);
+
+export const userEmailVerified = (p: UserEmailVerifiedPayload): DomainEvent<UserEmailVerifiedPayload> =>
+  createEvent('user.email_verified', p.userId, p);
+
+export const userRoleChanged = (p: UserRoleChangedPayload): DomainEvent<UserRoleChangedPayload> =>
+  createEvent('user.role_changed', p.userId, p);

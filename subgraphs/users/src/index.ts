@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import type { SubgraphInstance, SubgraphModule } from '@novamart/kit';
+import { OutboxRelay } from '@novamart/events';
+import { parse } from 'graphql';
+import { captureClientAddress, currentClientAddress } from './client-address';
+import { usersConfigShape, type UsersConfig } from './config';
+import { resolvers, type UsersContext } from './resolvers';
+import { adminCredentialsFromConfig, ensureAdmin } from './services/admin-bootstrap';
+import { createUsersServices } from './services';
+import { loadSigningKey } from './services/signing-keys';
+
+export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+
+export const JWKS_PATH = '/.well-known/jwks.json';
+
+/**
+ * Accounts, credentials and sessions: registration with email verification, login with throttling,
+ * EdDSA access tokens (public keys at /.well-known/jwks.json), rotating refresh tokens, roles.
+ */
+export const usersSubgraph: SubgraphModule<UsersConfig> = {
+  name: 'users',
+  port: 4001,
+  configShape: usersConfigShape,
+
+  async create(runtime): Promise<SubgraphInstance<UsersContext>> {
+    const { config, logger, mongo } = runtime;
+    const admin = adminCredentialsFromConfig(config);
+    const signingKey = await loadSigningKey({ privateKey: config.JWT_PRIVATE_KEY, dataDir: config.DATA_DIR });
+    const services = await createUsersServices({
+      conn: mongo,
+      logger,
+      signingKey,
+      redis: runtime.redis,
+      accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlMs: config.REFRESH_TOKEN_TTL_DAYS * 24 * 60 * 60 * 1000,
+      throttle: {
+        perAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        perAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
+        windowMs: config.LOGIN_FAILURE_WINDOW_SECONDS * 1000,
+      },
+      requireEmailVerification: config.REQUIRE_EMAIL_VERIFICATION,
+    });
+    const relay = new OutboxRelay(mongo, runtime.bus);
+
+    return {
+      typeDefs,
+      resolvers,
+      context: () => ({ services, clientAddress: currentClientAddress() }),
+      routes(app) {
+        app.get(JWKS_PATH, (_req, res) => {
+          res.set('cache-control', 'public, max-age=300').json(services.accessTokens.jwks());
+        });
+        captureClientAddress(app);
+      },
+      async start() {
+        await relay.start();
+        if (admin) await ensureAdmin({ conn: mongo, users: services.users, passwords: services.passwords, logger }, admin);
+      },
+      async stop() {
+        await relay.stop();
+      },
+    };
+  },
+};
+
+export { usersConfigShape, type UsersConfig } from './config';
+export type { UserRegisteredPayload, UserEmailVerifiedPayload, UserRoleChangedPayload } from './events';

@@ -1,0 +1,4 @@
+import { runSubgraph } from '@novamart/kit';
+import { usersSubgraph } from './index';
+
+await runSubgraph(usersSubgraph);

@@ -1,0 +1,84 @@
+import type { Role } from '@novamart/kit';
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+
+export type { Role };
+export const ROLES: readonly Role[] = ['CUSTOMER', 'ADMIN'];
+
+export interface AddressRecord {
+  _id: Types.ObjectId;
+  name: string;
+  line1: string;
+  line2: string | null;
+  city: string;
+  region: string | null;
+  postalCode: string;
+  country: string;
+  phone: string | null;
+}
+
+/** The pending email verification: only the code's hash is kept. */
+export interface EmailVerificationRecord {
+  codeHash: string;
+  expiresAt: Date;
+  attempts: number;
+}
+
+export interface UserRecord {
+  _id: Types.ObjectId;
+  email: string;
+  name: string | null;
+  role: Role;
+  emailVerifiedAt: Date | null;
+  addresses: AddressRecord[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Secrets are `select: false`: only the services that need them ask for them by name. */
+export interface UserSecrets {
+  passwordHash: string;
+  verification: EmailVerificationRecord | null;
+}
+
+export type UserModel = Model<UserRecord & UserSecrets>;
+
+const addressSchema = new Schema<AddressRecord>(
+  {
+    name: { type: String, required: true },
+    line1: { type: String, required: true },
+    line2: { type: String, default: null },
+    city: { type: String, required: true },
+    region: { type: String, default: null },
+    postalCode: { type: String, required: true },
+    country: { type: String, required: true },
+    phone: { type: String, default: null },
+  },
+  { _id: true },
+);
+
+const verificationSchema = new Schema<EmailVerificationRecord>(
+  {
+    codeHash: { type: String, required: true },
+    expiresAt: { type: Date, required: true },
+    attempts: { type: Number, required: true, default: 0 },
+  },
+  { _id: false },
+);
+
+const userSchema = new Schema<UserRecord & UserSecrets>(
+  {
+    // Normalised (trimmed, lower-cased) before it gets here; unique is what makes register race-free.
+    email: { type: String, required: true, unique: true },
+    passwordHash: { type: String, required: true, select: false },
+    name: { type: String, default: null },
+    role: { type: String, enum: ROLES, required: true, default: 'CUSTOMER' },
+    emailVerifiedAt: { type: Date, default: null },
+    verification: { type: verificationSchema, default: null, select: false },
+    addresses: { type: [addressSchema], default: [] },
+  },
+  { timestamps: true, collection: 'users' },
+);
+
+export function userModel(conn: Connection): UserModel {
+  return (conn.models.User as UserModel | undefined) ?? conn.model<UserRecord & UserSecrets>('User', userSchema);
+}

@@ -1,0 +1,82 @@
+import { forbidden, requireAdmin, requireViewer, type ResolverMap, type SubgraphContext } from '@novamart/kit';
+import type { AddressRecord, Role, UserRecord } from './models/user';
+import type { Session } from './services/authentication';
+import type { UsersServices } from './services';
+import type { RegisterInput } from './services/registration';
+import type { AddressInput } from './services/validation';
+
+export interface UsersContext extends SubgraphContext {
+  services: UsersServices;
+  /** The caller's address for login throttling; null when unknown. */
+  clientAddress: string | null;
+}
+
+/**
+ * Users whose private fields (email, addresses) the current caller may read although the token
+ * does not say so yet: the account just registered, verified or signed in by this very request.
+ */
+const issuedToCaller = new WeakSet<UserRecord>();
+
+function toCaller(user: UserRecord): UserRecord {
+  issuedToCaller.add(user);
+  return user;
+}
+
+function toAuthPayload(session: Session) {
+  return { ...session, user: toCaller(session.user) };
+}
+
+/** Email and addresses are personal data: the user's own, or an admin's to read. */
+function privateField<T>(read: (user: UserRecord) => T) {
+  return (user: UserRecord, _args: unknown, ctx: UsersContext): T => {
+    const viewer = ctx.viewer;
+    const allowed = issuedToCaller.has(user) || viewer?.role === 'ADMIN' || viewer?.id === user._id.toHexString();
+    if (!allowed) throw forbidden("Only the user and administrators may read this field");
+    return read(user);
+  };
+}
+
+function userLoader(ctx: UsersContext) {
+  return ctx.loaders.get<string, UserRecord | null>('User', (ids) => ctx.services.directory.findByIds(ids));
+}
+
+export const resolvers: ResolverMap<UsersContext> = {
+  Query: {
+    me: (_root, _args, ctx: UsersContext) => (ctx.viewer ? userLoader(ctx).load(ctx.viewer.id) : null),
+    users: (_root, args: { first: number; after?: string | null }, ctx: UsersContext) => {
+      requireAdmin(ctx);
+      return ctx.services.directory.list(args);
+    },
+  },
+
+  Mutation: {
+    register: async (_root, { input }: { input: RegisterInput }, ctx: UsersContext) =>
+      toCaller(await ctx.services.registration.register(input)),
+    verifyEmail: async (_root, args: { email: string; code: string }, ctx: UsersContext) =>
+      toCaller(await ctx.services.registration.verifyEmail(args.email, args.code)),
+    login: async (_root, args: { email: string; password: string }, ctx: UsersContext) =>
+      toAuthPayload(await ctx.services.authentication.login(args.email, args.password, ctx.clientAddress)),
+    refreshToken: async (_root, args: { refreshToken: string }, ctx: UsersContext) =>
+      toAuthPayload(await ctx.services.authentication.refresh(args.refreshToken)),
+    logout: (_root, args: { refreshToken: string }, ctx: UsersContext) =>
+      ctx.services.authentication.logout(args.refreshToken),
+    addAddress: (_root, { input }: { input: AddressInput }, ctx: UsersContext) =>
+      ctx.services.directory.addAddress(requireViewer(ctx).id, input),
+    setUserRole: (_root, args: { userId: string; role: Role }, ctx: UsersContext) => {
+      requireAdmin(ctx);
+      return ctx.services.directory.setRole(args.userId, args.role);
+    },
+  },
+
+  User: {
+    __resolveReference: (reference: { id: string }, ctx: UsersContext) => userLoader(ctx).load(reference.id),
+    id: (user: UserRecord) => user._id.toHexString(),
+    email: privateField((user) => user.email),
+    emailVerified: (user: UserRecord) => user.emailVerifiedAt != null,
+    addresses: privateField((user) => user.addresses),
+  },
+
+  Address: {
+    id: (address: Partial<AddressRecord>) => address._id?.toHexString() ?? null,
+  },
+};

@@ -1,0 +1,79 @@
+import { badUserInput, conflict, loadByIds, notFound, type Logger } from '@novamart/kit';
+import { inTransaction } from '@novamart/events';
+import { isObjectIdOrHexString, Types, type Connection } from 'mongoose';
+import { userRoleChanged } from '../events';
+import { ROLES, type AddressRecord, type Role, type UserModel, type UserRecord } from '../models/user';
+import { parseAddress, parsePageSize, type AddressInput } from './validation';
+
+export const MAX_ADDRESSES = 20;
+
+export interface DirectoryDeps {
+  conn: Connection;
+  users: UserModel;
+  logger: Logger;
+}
+
+/** Reading accounts, their address book, and roles. */
+export class UserDirectory {
+  constructor(private readonly deps: DirectoryDeps) {}
+
+  async findById(id: string): Promise<UserRecord | null> {
+    if (!isObjectIdOrHexString(id)) return null;
+    return this.deps.users.findById(id).lean<UserRecord>();
+  }
+
+  /** A DataLoader batch function: one `$in` query for the whole batch, results in input order. */
+  findByIds = (ids: readonly string[]): Promise<(UserRecord | null)[]> =>
+    loadByIds(this.deps.users, ids) as Promise<(UserRecord | null)[]>;
+
+  /** Oldest first; `after` is the id of the last user of the previous page. */
+  async list(options: { first: number; after?: string | null }): Promise<UserRecord[]> {
+    const first = parsePageSize(options.first);
+    const filter: Record<string, unknown> = {};
+    if (options.after != null) {
+      if (!isObjectIdOrHexString(options.after)) throw badUserInput('after must be a user id', 'after');
+      filter._id = { $gt: new Types.ObjectId(options.after) };
+    }
+    return this.deps.users.find(filter).sort({ _id: 1 }).limit(first).lean<UserRecord[]>();
+  }
+
+  async addAddress(userId: string, input: AddressInput): Promise<AddressRecord> {
+    const address: AddressRecord = { _id: new Types.ObjectId(), ...parseAddress(input) };
+    // The size check sits in the filter so that concurrent additions cannot overshoot it.
+    const updated = await this.deps.users.updateOne(
+      { _id: userId, [`addresses.${MAX_ADDRESSES - 1}`]: { $exists: false } },
+      { $push: { addresses: address } },
+    );
+    if (updated.matchedCount === 0) {
+      if (!(await this.deps.users.exists({ _id: userId }))) throw notFound('User');
+      throw badUserInput(`An account holds at most ${MAX_ADDRESSES} addresses`, 'input');
+    }
+    return address;
+  }
+
+  /**
+   * Changes a user's role and publishes `user.role_changed`. Refuses to demote the last
+   * administrator, which would lock everyone out of the admin fields.
+   */
+  async setRole(userId: string, role: Role): Promise<UserRecord> {
+    if (!ROLES.includes(role)) throw badUserInput(`role must be one of ${ROLES.join(', ')}`, 'role');
+    if (!isObjectIdOrHexString(userId)) throw notFound('User');
+    const { users, conn } = this.deps;
+    let result: UserRecord | null = null;
+    await inTransaction(conn, async (session, outbox) => {
+      const before = await users
+        .findOneAndUpdate({ _id: userId }, { $set: { role } }, { new: false, session })
+        .lean<UserRecord>();
+      if (!before) throw notFound('User');
+      result = { ...before, role };
+      if (before.role === role) return;
+      if (before.role === 'ADMIN' && (await users.countDocuments({ role: 'ADMIN' }, { session })) === 0) {
+        throw conflict('Cannot remove the role of the last administrator');
+      }
+      outbox.add(userRoleChanged({ userId: before._id.toHexString(), email: before.email, role, previousRole: before.role }));
+    });
+    const changed = result as UserRecord | null;
+    this.deps.logger.info({ userId, role }, 'user role set');
+    return changed!;
+  }
+}

@@ -1,0 +1,76 @@
+import type { Logger } from '@novamart/kit';
+import type { Connection } from 'mongoose';
+import { refreshTokenModel } from '../models/refresh-token';
+import { userModel, type UserModel } from '../models/user';
+import { AccessTokenIssuer } from './access-tokens';
+import { MemoryAttemptCounters, RedisAttemptCounters, type AttemptCounters, type RedisLike } from './attempt-counters';
+import { AuthenticationService } from './authentication';
+import { UserDirectory } from './directory';
+import { LoginThrottle, type ThrottleLimits } from './login-throttle';
+import { CODE_SCRYPT, PASSWORD_SCRYPT, SecretHasher, type ScryptParams } from './passwords';
+import { RefreshTokenService } from './refresh-tokens';
+import { RegistrationService } from './registration';
+import type { SigningKey } from './signing-keys';
+
+export interface UsersServiceOptions {
+  conn: Connection;
+  logger: Logger;
+  signingKey: SigningKey;
+  /** Login failures are counted here when present (shared by every instance), in memory otherwise. */
+  redis?: RedisLike | null;
+  redisKeyPrefix?: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlMs: number;
+  throttle: ThrottleLimits;
+  requireEmailVerification: boolean;
+  /** Tests lower the cost; production keeps the defaults. */
+  passwordHashing?: ScryptParams;
+  codeHashing?: ScryptParams;
+}
+
+export interface UsersServices {
+  users: UserModel;
+  passwords: SecretHasher;
+  accessTokens: AccessTokenIssuer;
+  refreshTokens: RefreshTokenService;
+  registration: RegistrationService;
+  authentication: AuthenticationService;
+  directory: UserDirectory;
+}
+
+export const DEFAULT_THROTTLE_PREFIX = 'novamart:users:login-failures:';
+
+/** Wires the users services on a connection; resolves once the unique indexes exist. */
+export async function createUsersServices(options: UsersServiceOptions): Promise<UsersServices> {
+  const { conn, logger } = options;
+  const users = userModel(conn);
+  const tokens = refreshTokenModel(conn);
+  // register and rotation rely on the unique indexes: they must exist before the first request.
+  await Promise.all([users.init(), tokens.init()]);
+
+  const passwords = new SecretHasher(options.passwordHashing ?? PASSWORD_SCRYPT);
+  const codes = new SecretHasher(options.codeHashing ?? CODE_SCRYPT);
+  const counters: AttemptCounters = options.redis
+    ? new RedisAttemptCounters(options.redis, options.redisKeyPrefix ?? DEFAULT_THROTTLE_PREFIX)
+    : new MemoryAttemptCounters();
+  const accessTokens = new AccessTokenIssuer(options.signingKey, options.accessTokenTtlSeconds);
+  const refreshTokens = new RefreshTokenService(tokens, options.refreshTokenTtlMs, logger);
+
+  return {
+    users,
+    passwords,
+    accessTokens,
+    refreshTokens,
+    registration: new RegistrationService({ conn, users, passwords, codes, logger }),
+    authentication: new AuthenticationService({
+      users,
+      passwords,
+      throttle: new LoginThrottle(counters, options.throttle),
+      accessTokens,
+      refreshTokens,
+      requireEmailVerification: options.requireEmailVerification,
+      logger,
+    }),
+    directory: new UserDirectory({ conn, users, logger }),
+  };
+}

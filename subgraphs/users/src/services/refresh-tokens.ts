@@ -1,0 +1,100 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Logger } from '@novamart/kit';
+import { Types } from 'mongoose';
+import type { RefreshTokenModel } from '../models/refresh-token';
+import { invalidRefreshToken } from './errors';
+
+/** Recognisable by secret scanners; the rest is 256 random bits. */
+const TOKEN_PREFIX = 'nmrt_';
+
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+export interface Rotation {
+  userId: string;
+  refreshToken: string;
+}
+
+/**
+ * Opaque refresh tokens, stored hashed, rotated on every use. Each login starts a family; a token
+ * that was already rotated and is presented again means it leaked (or the client raced itself), so
+ * the whole family is revoked and both holders must sign in again.
+ */
+export class RefreshTokenService {
+  constructor(
+    private readonly tokens: RefreshTokenModel,
+    private readonly ttlMs: number,
+    private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** A token for a new session (a new family). */
+  startSession(userId: string): Promise<string> {
+    return this.issue(new Types.ObjectId(userId), randomUUID());
+  }
+
+  /** Exchanges a live token for its successor, or fails UNAUTHENTICATED (revoking on reuse). */
+  async rotate(token: string): Promise<Rotation> {
+    const tokenHash = hashRefreshToken(token);
+    const now = this.now();
+    // The filter makes the exchange single-use even when two requests present the token at once.
+    const current = await this.tokens
+      .findOneAndUpdate(
+        { tokenHash, rotatedAt: null, revokedAt: null, expiresAt: { $gt: now } },
+        { $set: { rotatedAt: now } },
+        { new: true },
+      )
+      .lean();
+    if (!current) {
+      const known = await this.tokens.findOne({ tokenHash }).lean();
+      if (known?.rotatedAt && known.expiresAt > now) {
+        await this.revokeFamily(known.familyId, now);
+        this.logger.warn(
+          { userId: known.userId.toString(), familyId: known.familyId },
+          'refresh token reuse detected; session family revoked',
+        );
+      }
+      throw invalidRefreshToken();
+    }
+    const refreshToken = await this.issue(current.userId, current.familyId);
+    // Reuse detected between our exchange and the insert would otherwise leave this one alive.
+    if (await this.tokens.exists({ familyId: current.familyId, revokedAt: { $ne: null } })) {
+      await this.revokeFamily(current.familyId, now);
+      throw invalidRefreshToken();
+    }
+    return { userId: current.userId.toString(), refreshToken };
+  }
+
+  /** Ends the session the token belongs to; false when there was no live session to end. */
+  async endSession(token: string): Promise<boolean> {
+    const known = await this.tokens.findOne({ tokenHash: hashRefreshToken(token) }).lean();
+    if (!known) return false;
+    return (await this.revokeFamily(known.familyId, this.now())) > 0;
+  }
+
+  /** Ends every session of a user. */
+  async endAllSessions(userId: string): Promise<number> {
+    const result = await this.tokens.updateMany(
+      { userId: new Types.ObjectId(userId), revokedAt: null },
+      { $set: { revokedAt: this.now() } },
+    );
+    return result.modifiedCount;
+  }
+
+  private async issue(userId: Types.ObjectId, familyId: string): Promise<string> {
+    const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    await this.tokens.create({
+      tokenHash: hashRefreshToken(token),
+      familyId,
+      userId,
+      expiresAt: new Date(this.now().getTime() + this.ttlMs),
+    });
+    return token;
+  }
+
+  private async revokeFamily(familyId: string, at: Date): Promise<number> {
+    const result = await this.tokens.updateMany({ familyId, revokedAt: null }, { $set: { revokedAt: at } });
+    return result.modifiedCount;
+  }
+}
