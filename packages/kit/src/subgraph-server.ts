@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import express, { type Express } from 'express';
@@ -99,6 +100,8 @@ export async function startSubgraph(
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: options.drainTimeoutMs ?? 10_000 }),
       graphqlMetricsPlugin(metrics),
+      // Federated traces only matter with Apollo Studio, which NovaMart does not report to.
+      ApolloServerPluginInlineTraceDisabled(),
     ],
   });
   await apollo.start();

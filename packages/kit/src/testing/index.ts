@@ -1,2 +1,3 @@
 export { createTestTokens, createTestTokens as testTokens, tamper, type SignOptions, type TestTokens } from './tokens';
 export { uniqueDbName } from './db-name';
+export { requireRedis, testRedisUrl, uniqueKeyPrefix } from './redis';

@@ -1,0 +1,31 @@
+import { startEmbeddedMongo } from '@novamart/mongo-server';
+
+export interface TestMongo {
+  /** mongodb:// URI of the server; give each test its own database (`uniqueDbName`). */
+  uri: string;
+  stop(): Promise<void>;
+}
+
+let shared: Promise<TestMongo> | undefined;
+
+/**
+ * The embedded MongoDB-compatible server, in memory on a free port, started once per test file
+ * (vitest runs each file in its own module graph, so this memo is per file). Stop it in
+ * `afterAll`; a later call then starts a fresh one.
+ */
+export function startEmbeddedMongoForTests(): Promise<TestMongo> {
+  if (shared) return shared;
+  const current: Promise<TestMongo> = startEmbeddedMongo({ port: 0, inMemory: true }).then((server) => ({
+    uri: server.uri,
+    async stop() {
+      if (shared === current) shared = undefined;
+      await server.stop();
+    },
+  }));
+  shared = current;
+  // A failed start is not memoised: the next call tries again.
+  current.catch(() => {
+    if (shared === current) shared = undefined;
+  });
+  return current;
+}
