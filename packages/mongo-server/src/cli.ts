@@ -1,0 +1,69 @@
+// novamart-mongo: run the embedded server from the command line.
+//   novamart-mongo [--port 27017] [--host 127.0.0.1] [--dbpath DIR | --in-memory] [--ttl-interval-ms N]
+import { startEmbeddedMongo, type EmbeddedMongoOptions } from './index';
+
+function parseArgs(argv: string[]): EmbeddedMongoOptions {
+  const options: EmbeddedMongoOptions = { port: 27017 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const [flag, inline] = arg.includes('=') ? (arg.split(/=(.*)/s, 2) as [string, string]) : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--port':
+        options.port = Number(value());
+        if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new Error('--port must be 0-65535');
+        break;
+      case '--host':
+      case '--bind_ip':
+        options.host = value();
+        break;
+      case '--dbpath':
+        options.dbPath = value();
+        break;
+      case '--in-memory':
+        options.inMemory = true;
+        break;
+      case '--ttl-interval-ms':
+        options.ttlIntervalMs = Number(value());
+        break;
+      case '--replSet':
+        options.replSetName = value();
+        break;
+      case '--help':
+      case '-h':
+        console.log('usage: novamart-mongo [--port 27017] [--host 127.0.0.1] [--dbpath DIR | --in-memory] [--ttl-interval-ms N] [--replSet NAME]');
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${arg}`);
+    }
+  }
+  if (!options.dbPath) options.inMemory = true;
+  return options;
+}
+
+async function main(): Promise<void> {
+  let options: EmbeddedMongoOptions;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(`novamart-mongo: ${(err as Error).message}`);
+    process.exit(2);
+  }
+  const server = await startEmbeddedMongo(options);
+  console.log(server.uri);
+  const shutdown = (): void => {
+    void server.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((err: unknown) => {
+  console.error('novamart-mongo failed to start:', err);
+  process.exit(1);
+});

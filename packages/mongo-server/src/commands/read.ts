@@ -1,0 +1,122 @@
+// find, getMore, killCursors, count and distinct.
+import { Long } from 'bson';
+import { collectPathValues } from '../bson/paths';
+import { valueKey, type Doc } from '../bson/values';
+import { ErrorCodes, fail } from '../errors';
+import { matchingDocuments, type ScanStats } from '../query/executor';
+import { compileFilter } from '../query/matcher';
+import { projectDocuments } from '../query/projection';
+import { parseSort, sortDocuments } from '../query/sort';
+import type { CommandContext, CommandTable } from './context';
+import { collectionName, getCollection, nonNegativeInt, ns, optionalDoc, optionalInt } from './util';
+
+export function cursorReply(ns: string, batch: Doc[], id: Long, first: boolean): Doc {
+  return { cursor: first ? { firstBatch: batch, id, ns } : { nextBatch: batch, id, ns } };
+}
+
+/** Runs a find-shaped query to completion; shared by find and explain. */
+export function runFind(ctx: CommandContext, name: string, cmd: Doc, stats?: ScanStats): Doc[] {
+  const filter = optionalDoc(cmd, 'filter') ?? {};
+  const sort = parseSort(optionalDoc(cmd, 'sort'));
+  const skip = nonNegativeInt(cmd, 'skip') ?? 0;
+  const limitRaw = optionalInt(cmd, 'limit') ?? 0;
+  if (limitRaw < 0) fail(ErrorCodes.BadValue, `LIMIT must be non-negative: ${limitRaw}`);
+  const coll = getCollection(ctx, name);
+  if (!coll) return [];
+  const matcher = compileFilter(filter, optionalDoc(cmd, 'let'));
+  let docs: Doc[] = [];
+  const early = !sort && limitRaw > 0 ? skip + limitRaw : Infinity;
+  for (const m of matchingDocuments(ctx.state.engine, coll, matcher, ctx.txn, stats)) {
+    docs.push(m.doc);
+    if (docs.length >= early) break;
+  }
+  if (sort) docs = sortDocuments(docs, sort);
+  if (skip > 0) docs = docs.slice(skip);
+  if (limitRaw > 0) docs = docs.slice(0, limitRaw);
+  return projectDocuments(docs, cmd.projection, filter);
+}
+
+function find(ctx: CommandContext): Doc {
+  const name = collectionName(ctx, 'find');
+  const batchSize = nonNegativeInt(ctx.cmd, 'batchSize');
+  const docs = runFind(ctx, name, ctx.cmd);
+  ctx.state.opcounters.query++;
+  const single = ctx.cmd.singleBatch === true;
+  const { batch, id } = ctx.state.cursors.open(ns(ctx, name), docs, batchSize, single, ctx.session?.key);
+  return cursorReply(ns(ctx, name), batch, id, true);
+}
+
+function cursorIdOf(v: unknown): number {
+  if (v instanceof Long) return v.toNumber();
+  if (typeof v === 'number' || typeof v === 'bigint') return Number(v);
+  fail(ErrorCodes.TypeMismatch, "BSON field 'getMore.getMore' is the wrong type, expected type 'long'");
+}
+
+function getMore(ctx: CommandContext): Doc {
+  const id = cursorIdOf(ctx.cmd.getMore);
+  const name = collectionName(ctx, 'collection');
+  const batchSize = nonNegativeInt(ctx.cmd, 'batchSize');
+  ctx.state.opcounters.getmore++;
+  const { batch, id: next } = ctx.state.cursors.getMore(id, ns(ctx, name), batchSize);
+  return cursorReply(ns(ctx, name), batch, next, false);
+}
+
+function killCursors(ctx: CommandContext): Doc {
+  collectionName(ctx, 'killCursors');
+  const ids = ctx.cmd.cursors;
+  if (!Array.isArray(ids)) fail(ErrorCodes.TypeMismatch, "BSON field 'killCursors.cursors' is the wrong type, expected type 'array'");
+  const killed: Long[] = [];
+  const notFound: Long[] = [];
+  for (const raw of ids) {
+    const id = cursorIdOf(raw);
+    (ctx.state.cursors.kill(id) ? killed : notFound).push(Long.fromNumber(id));
+  }
+  return { cursorsKilled: killed, cursorsNotFound: notFound, cursorsAlive: [], cursorsUnknown: [] };
+}
+
+function count(ctx: CommandContext): Doc {
+  const name = collectionName(ctx, 'count');
+  const query = optionalDoc(ctx.cmd, 'query') ?? {};
+  const skip = nonNegativeInt(ctx.cmd, 'skip') ?? 0;
+  const limit = Math.abs(optionalInt(ctx.cmd, 'limit') ?? 0);
+  const coll = getCollection(ctx, name);
+  if (!coll) return { n: 0 };
+  let n: number;
+  if (Object.keys(query).length === 0 && !ctx.txn) n = coll.liveCount;
+  else {
+    n = 0;
+    for (const _ of matchingDocuments(ctx.state.engine, coll, compileFilter(query), ctx.txn)) n++;
+  }
+  n = Math.max(0, n - skip);
+  if (limit > 0) n = Math.min(n, limit);
+  return { n };
+}
+
+function distinct(ctx: CommandContext): Doc {
+  const name = collectionName(ctx, 'distinct');
+  const key = ctx.cmd.key;
+  if (typeof key !== 'string') fail(ErrorCodes.TypeMismatch, "BSON field 'distinct.key' is the wrong type, expected type 'string'");
+  const query = optionalDoc(ctx.cmd, 'query') ?? {};
+  const coll = getCollection(ctx, name);
+  const seen = new Map<string, unknown>();
+  if (coll) {
+    for (const { doc } of matchingDocuments(ctx.state.engine, coll, compileFilter(query), ctx.txn)) {
+      for (const v of collectPathValues(doc, key)) {
+        const values = Array.isArray(v) ? v : [v];
+        for (const x of values) {
+          const k = valueKey(x);
+          if (!seen.has(k)) seen.set(k, x);
+        }
+      }
+    }
+  }
+  return { values: [...seen.values()] };
+}
+
+export const readCommands: CommandTable = {
+  find: { run: find, inTransaction: true },
+  getmore: { run: getMore, inTransaction: true },
+  killcursors: { run: killCursors, inTransaction: true },
+  count: { run: count },
+  distinct: { run: distinct, inTransaction: true },
+};

@@ -1,0 +1,113 @@
+// The embedded server: TCP listener, shared state, optional journal and the TTL monitor.
+import { createServer, type Server, type Socket } from 'node:net';
+import type { ServerState } from './commands/context';
+import { CursorManager } from './cursors';
+import { SessionManager } from './sessions';
+import { StorageEngine } from './storage/engine';
+import { Journal } from './storage/journal';
+import { sweepExpired } from './storage/ttl';
+import { Connection } from './wire/connection';
+
+export interface EmbeddedMongoOptions {
+  /** TCP port; 0 (the default) picks a free one. */
+  port?: number;
+  /** Interface to listen on; defaults to 127.0.0.1. */
+  host?: string;
+  /** Directory for the journal and snapshots. Without it (or with inMemory) nothing is persisted. */
+  dbPath?: string;
+  /** Keep everything in memory even if dbPath is given. */
+  inMemory?: boolean;
+  /** How often the TTL monitor removes expired documents; mongod's default is 60 s. */
+  ttlIntervalMs?: number;
+  /** Replica set name advertised in hello and in the URI. */
+  replSetName?: string;
+  /** Journal size that triggers compaction into a snapshot. */
+  compactJournalBytes?: number;
+}
+
+export interface EmbeddedMongo {
+  /** Connection string for the driver or mongoose, e.g. mongodb://127.0.0.1:27017/?replicaSet=novamart */
+  uri: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_REPLICA_SET = 'novamart';
+
+export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Promise<EmbeddedMongo> {
+  const host = options.host ?? '127.0.0.1';
+  const setName = options.replSetName ?? DEFAULT_REPLICA_SET;
+  const engine = new StorageEngine();
+  const persistent = options.dbPath !== undefined && options.inMemory !== true;
+  const journal = persistent ? await Journal.open(options.dbPath as string, engine, { compactMinBytes: options.compactJournalBytes }) : undefined;
+
+  const state: ServerState = {
+    engine,
+    cursors: new CursorManager(),
+    sessions: new SessionManager(engine),
+    me: '',
+    setName,
+    startedAt: Date.now(),
+    connections: { current: 0, totalCreated: 0 },
+    opcounters: { insert: 0, query: 0, update: 0, delete: 0, getmore: 0, command: 0 },
+    dbPath: persistent ? options.dbPath : undefined,
+  };
+
+  const connections = new Set<Connection>();
+  const sockets = new Set<Socket>();
+  let nextConnectionId = 1;
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    state.connections.current++;
+    state.connections.totalCreated++;
+    const conn = new Connection(socket, state, nextConnectionId++);
+    connections.add(conn);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      connections.delete(conn);
+      state.connections.current--;
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
+  // Clients must dial exactly the host:port the replica set advertises, or they discard the member.
+  const advertisedHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  state.me = `${advertisedHost.includes(':') ? `[${advertisedHost}]` : advertisedHost}:${port}`;
+
+  const ttlTimer = setInterval(() => {
+    try {
+      sweepExpired(engine);
+      if (journal) void journal.flush();
+    } catch (err) {
+      console.error('[mongo-server] TTL sweep failed', err);
+    }
+  }, options.ttlIntervalMs ?? 60_000);
+  ttlTimer.unref();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    uri: `mongodb://${state.me}/?replicaSet=${encodeURIComponent(setName)}`,
+    port,
+    stop() {
+      stopped ??= (async () => {
+        clearInterval(ttlTimer);
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          for (const s of sockets) s.destroy();
+        });
+        state.sessions.close();
+        state.cursors.close();
+        await journal?.close();
+      })();
+      return stopped;
+    },
+  };
+}

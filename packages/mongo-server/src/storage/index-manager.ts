@@ -1,0 +1,223 @@
+// Secondary indexes: a hash of key tuples for equality and uniqueness, plus a sorted list of the distinct
+// key tuples for range scans. Keys are computed the way mongod does (multikey over arrays, null for missing).
+import { Query } from 'mingo';
+import { collectPathValues } from '../bson/paths';
+import { compareValues, isPlainObject, valueKey, type Doc } from '../bson/values';
+import { ErrorCodes, MongoCommandError } from '../errors';
+
+export interface IndexSpec {
+  v?: number;
+  key: Doc;
+  name: string;
+  unique?: boolean;
+  sparse?: boolean;
+  partialFilterExpression?: Doc;
+  expireAfterSeconds?: number;
+  [option: string]: unknown;
+}
+
+interface KeyEntry {
+  values: unknown[];
+  ks: string;
+  docs: Set<string>;
+}
+
+export class Index {
+  readonly spec: IndexSpec;
+  readonly fields: Array<[string, number | string]>;
+  private readonly partial: Query | undefined;
+  private readonly entries = new Map<string, KeyEntry>();
+  /** Distinct key tuples sorted by the first field's BSON order, for range scans. */
+  private readonly sorted: KeyEntry[] = [];
+
+  constructor(spec: IndexSpec) {
+    this.spec = spec;
+    this.fields = Object.entries(spec.key).map(([k, v]) => [k, v as number | string]);
+    this.partial = spec.partialFilterExpression ? new Query(spec.partialFilterExpression) : undefined;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get unique(): boolean {
+    return this.spec.unique === true || this.spec.name === '_id_';
+  }
+
+  /** Key tuples a document contributes; empty when sparse/partial exclude it. */
+  keysFor(doc: Doc): unknown[][] {
+    if (this.partial && !this.partial.test(doc)) return [];
+    let anyPresent = false;
+    const perField = this.fields.map(([path]) => {
+      const raw = collectPathValues(doc, path);
+      if (raw.length === 0) return [null];
+      anyPresent = true;
+      const expanded: unknown[] = [];
+      for (const v of raw) {
+        if (Array.isArray(v)) {
+          if (v.length === 0) expanded.push(undefined);
+          else expanded.push(...v);
+        } else expanded.push(v);
+      }
+      return expanded;
+    });
+    if (this.spec.sparse && !anyPresent) return [];
+    let tuples: unknown[][] = [[]];
+    for (const values of perField) {
+      const next: unknown[][] = [];
+      for (const t of tuples) for (const v of values) next.push([...t, v]);
+      tuples = next;
+    }
+    const seen = new Set<string>();
+    return tuples.filter((t) => {
+      const ks = tupleKey(t);
+      if (seen.has(ks)) return false;
+      seen.add(ks);
+      return true;
+    });
+  }
+
+  /** Throws DuplicateKey if `doc` would collide with a document other than those `ignore` accepts. */
+  checkUnique(doc: Doc, ignore: (docKey: string) => boolean, ns: string): void {
+    if (!this.unique) return;
+    for (const tuple of this.keysFor(doc)) {
+      const entry = this.entries.get(tupleKey(tuple));
+      if (!entry) continue;
+      for (const other of entry.docs) if (!ignore(other)) throw this.duplicateError(tuple, ns);
+    }
+  }
+
+  duplicateError(tuple: unknown[], ns: string): MongoCommandError {
+    const keyPattern: Doc = {};
+    const keyValue: Doc = {};
+    this.fields.forEach(([path, dir], i) => {
+      keyPattern[path] = dir;
+      keyValue[path] = tuple[i] === undefined ? null : tuple[i];
+    });
+    const shown = this.fields.map(([path], i) => `${path}: ${formatValue(tuple[i])}`).join(', ');
+    return new MongoCommandError(
+      ErrorCodes.DuplicateKey,
+      `E11000 duplicate key error collection: ${ns} index: ${this.name} dup key: { ${shown} }`,
+      { extra: { keyPattern, keyValue } },
+    );
+  }
+
+  add(docKey: string, doc: Doc): void {
+    for (const tuple of this.keysFor(doc)) {
+      const ks = tupleKey(tuple);
+      let entry = this.entries.get(ks);
+      if (!entry) {
+        entry = { values: tuple, ks, docs: new Set() };
+        this.entries.set(ks, entry);
+        this.sorted.splice(this.lowerBound(tuple), 0, entry);
+      }
+      entry.docs.add(docKey);
+    }
+  }
+
+  remove(docKey: string, doc: Doc): void {
+    for (const tuple of this.keysFor(doc)) {
+      const ks = tupleKey(tuple);
+      const entry = this.entries.get(ks);
+      if (!entry) continue;
+      entry.docs.delete(docKey);
+      if (entry.docs.size === 0) {
+        this.entries.delete(ks);
+        const i = this.sorted.indexOf(entry, this.lowerBound(tuple));
+        if (i >= 0) this.sorted.splice(i, 1);
+      }
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.sorted.length = 0;
+  }
+
+  get keyCount(): number {
+    return this.entries.size;
+  }
+
+  /** Document keys whose index tuple equals `values` exactly (all fields). */
+  lookupEqual(values: unknown[]): Set<string> {
+    return this.entries.get(tupleKey(values))?.docs ?? new Set();
+  }
+
+  /**
+   * Document keys whose first indexed field lies within the bounds, found by binary search over the
+   * sorted keys. Bounds are inclusive/exclusive as given; values of other BSON types are excluded, as
+   * mongod's type bracketing does.
+   */
+  lookupRange(lower: { value: unknown; inclusive: boolean } | undefined, upper: { value: unknown; inclusive: boolean } | undefined): Set<string> {
+    const out = new Set<string>();
+    let i = lower ? this.lowerBoundFirst(lower.value) : 0;
+    for (; i < this.sorted.length; i++) {
+      const entry = this.sorted[i] as KeyEntry;
+      const v = entry.values[0];
+      if (lower) {
+        const c = compareValues(v, lower.value);
+        if (c < 0 || (c === 0 && !lower.inclusive)) continue;
+      }
+      if (upper) {
+        const c = compareValues(v, upper.value);
+        if (c > 0 || (c === 0 && !upper.inclusive)) break;
+      }
+      for (const d of entry.docs) out.add(d);
+    }
+    return out;
+  }
+
+  private lowerBound(tuple: unknown[]): number {
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareTuples((this.sorted[mid] as KeyEntry).values, tuple) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private lowerBoundFirst(value: unknown): number {
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareValues((this.sorted[mid] as KeyEntry).values[0], value) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+function compareTuples(a: unknown[], b: unknown[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const c = compareValues(a[i], b[i]);
+    if (c !== 0) return c;
+    // Tuples equal under compareValues but of distinct keys (e.g. null vs undefined) still need a stable order.
+    const k = valueKey(a[i]).localeCompare(valueKey(b[i]));
+    if (k !== 0) return k;
+  }
+  return 0;
+}
+
+export function tupleKey(values: unknown[]): string {
+  // Missing-in-array (undefined) and null are distinct index keys but equal for uniqueness of missing fields.
+  return values.map((v) => (v === undefined ? 'u' : valueKey(v))).join('\u0000');
+}
+
+function formatValue(v: unknown): string {
+  if (v === undefined || v === null) return 'null';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v instanceof Date) return `new Date(${v.getTime()})`;
+  if (isPlainObject(v) || Array.isArray(v)) return JSON.stringify(v);
+  if (typeof v === 'object' && v && 'toHexString' in v) return `ObjectId('${(v as { toHexString(): string }).toHexString()}')`;
+  return String(v);
+}
+
+/** Default index name as drivers and mongod derive it: field_dir joined by underscores. */
+export function defaultIndexName(key: Doc): string {
+  return Object.entries(key)
+    .map(([k, v]) => `${k}_${String(v)}`)
+    .join('_');
+}
