@@ -218,14 +218,20 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { a
         });
     };
     const unsubscribe = live.subscribe<Record<string, unknown>>(prepared.channel, listener);
+    // Counted once the bus listens (Redis confirmed the SUBSCRIBE), until the stream ends.
+    let counted = false;
     const stream = new EventStream<ExecutionResult>(() => {
       unsubscribe();
+      if (!counted) return;
       active -= 1;
       metrics.liveSubscriptions.dec();
     });
-    active += 1;
-    metrics.liveSubscriptions.inc();
     await unsubscribe.ready;
+    if (!stream.isClosed) {
+      counted = true;
+      active += 1;
+      metrics.liveSubscriptions.inc();
+    }
     return stream;
   }
 
