@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { idempotentConsumer, OutboxRelay, type EventBus } from '@novamart/events';
+import type { SubgraphModule, SubgraphRuntime } from '@novamart/kit';
+import { parse } from 'graphql';
+import type { Connection } from 'mongoose';
+import { inventoryConfigShape, type InventoryConfig } from './config';
+import type { InventoryServices } from './context';
+import { CONSUMER_GROUP, inventoryHandlers } from './events/handlers';
+import { resolvers } from './resolvers';
+import { createInventoryServices, ensureInventoryIndexes, type InventoryServiceSet } from './services';
+import { createExpirySweeper } from './services/expiry-sweeper';
+
+export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+
+/** Subscribes inventory's idempotent handlers (events/handlers.ts) on the bus. */
+export function subscribeInventoryHandlers(bus: EventBus, conn: Connection, services: InventoryServiceSet): void {
+  const handlers = inventoryHandlers(services);
+  bus.subscribe({
+    group: CONSUMER_GROUP,
+    types: Object.keys(handlers),
+    handler: idempotentConsumer(conn, CONSUMER_GROUP, async (event, session, outbox) => {
+      await handlers[event.type]?.(event, { session, outbox });
+    }),
+  });
+}
+
+export const inventorySubgraph: SubgraphModule<InventoryConfig> = {
+  name: 'inventory',
+  port: 4003,
+  configShape: inventoryConfigShape,
+  async create(runtime: SubgraphRuntime<InventoryConfig>) {
+    const { mongo: conn, config, logger, bus } = runtime;
+    const services = createInventoryServices(conn, {
+      reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
+      defaultReorderLevel: config.DEFAULT_REORDER_LEVEL,
+      logger,
+    });
+    await ensureInventoryIndexes(services);
+    subscribeInventoryHandlers(bus, conn, services);
+    const relay = new OutboxRelay(conn, bus, { logger, metrics: runtime.metrics });
+    const sweeper = createExpirySweeper(services.reservations, config.RESERVATION_SWEEP_INTERVAL_MS, logger);
+    const context: InventoryServices = { stock: services.stock };
+    return {
+      typeDefs,
+      resolvers,
+      context: () => context,
+      async start() {
+        await relay.start();
+        sweeper.start();
+      },
+      async stop() {
+        await sweeper.stop();
+        await relay.stop();
+      },
+    };
+  },
+};
+
+export { createInventoryServices, ensureInventoryIndexes, type InventoryServiceSet } from './services';
+export { inventoryConfigShape, inventoryConfigVariables, type InventoryConfig } from './config';
+export { inventoryHandlers, type InventoryHandler } from './events/handlers';
+export type { InventoryView } from './services/stock-service';
+export type { ReservationDoc, ReservationStatus, ReservationLine } from './models/reservation';

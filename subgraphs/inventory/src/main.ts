@@ -1,0 +1,4 @@
+import { runSubgraph } from '@novamart/kit';
+import { inventorySubgraph } from './index';
+
+await runSubgraph(inventorySubgraph);

@@ -1,0 +1,73 @@
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+
+/**
+ * RESERVED → COMMITTED (payment succeeded) → RETURNED (paid order cancelled, stock restocked);
+ * RESERVED → RELEASED (order cancelled) or EXPIRED (not paid in time);
+ * FAILED: not enough stock for some line, nothing held;
+ * CANCELLED: the order was cancelled before inventory saw it placed, so it is never reserved.
+ */
+export const RESERVATION_STATUSES = ['RESERVED', 'COMMITTED', 'RETURNED', 'RELEASED', 'EXPIRED', 'FAILED', 'CANCELLED'] as const;
+export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
+
+export interface ReservationLine {
+  productId: string;
+  quantity: number;
+}
+
+export interface ShortLine {
+  productId: string;
+  requested: number;
+  available: number;
+}
+
+/** The stock an order holds; one per order (orderId is unique), which makes reserving idempotent. */
+export interface ReservationDoc {
+  _id: Types.ObjectId;
+  orderId: string;
+  status: ReservationStatus;
+  lines: ReservationLine[];
+  shortLines: ShortLine[];
+  expiresAt: Date | null;
+  releaseReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const lineSchema = new Schema<ReservationLine>(
+  { productId: { type: String, required: true }, quantity: { type: Number, required: true, min: 1 } },
+  { _id: false },
+);
+
+const shortLineSchema = new Schema<ShortLine>(
+  {
+    productId: { type: String, required: true },
+    requested: { type: Number, required: true },
+    available: { type: Number, required: true },
+  },
+  { _id: false },
+);
+
+const reservationSchema = new Schema<ReservationDoc>(
+  {
+    orderId: { type: String, required: true },
+    status: { type: String, required: true, enum: RESERVATION_STATUSES },
+    lines: { type: [lineSchema], default: [] },
+    shortLines: { type: [shortLineSchema], default: [] },
+    expiresAt: { type: Date, default: null },
+    releaseReason: { type: String, default: null },
+  },
+  { collection: 'reservations', timestamps: true },
+);
+
+reservationSchema.index({ orderId: 1 }, { unique: true });
+// The expiry sweep: held reservations by deadline.
+reservationSchema.index({ status: 1, expiresAt: 1 });
+
+export type ReservationModel = Model<ReservationDoc>;
+
+export function reservationModel(conn: Connection): ReservationModel {
+  return (
+    (conn.models.Reservation as ReservationModel | undefined) ??
+    conn.model<ReservationDoc>('Reservation', reservationSchema)
+  );
+}

@@ -1,0 +1,38 @@
+import { requireAdmin, type ResolverMap } from '@novamart/kit';
+import { inventoryLoader, type InventoryContext } from './context';
+import type { MovementReason, StockMovementDoc } from './models/stock-movement';
+
+export const resolvers: ResolverMap<InventoryContext> = {
+  Query: {
+    stockMovements: (_root, args: { productId: string; first?: number | null; after?: string | null }, ctx: InventoryContext) => {
+      requireAdmin(ctx);
+      return ctx.stock.listMovements(args);
+    },
+  },
+
+  Mutation: {
+    adjustStock: (
+      _root,
+      args: { productId: string; delta: number; reason: MovementReason; reference?: string | null },
+      ctx: InventoryContext,
+    ) => {
+      requireAdmin(ctx);
+      return ctx.stock.adjustStock(args);
+    },
+    setReorderLevel: (_root, args: { productId: string; reorderLevel: number }, ctx: InventoryContext) => {
+      requireAdmin(ctx);
+      return ctx.stock.setReorderLevel(args.productId, args.reorderLevel);
+    },
+  },
+
+  Product: {
+    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+    inventory: (product: { id: string }, _args, ctx: InventoryContext) => inventoryLoader(ctx).load(product.id),
+  },
+
+  StockMovement: {
+    id: (movement: StockMovementDoc) => String(movement._id),
+    product: (movement: StockMovementDoc) => ({ id: movement.productId }),
+    availableDelta: (movement: StockMovementDoc) => movement.delta - movement.reservedDelta,
+  },
+};

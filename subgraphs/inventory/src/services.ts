@@ -1,0 +1,54 @@
+import type { Logger } from '@novamart/kit';
+import type { Connection } from 'mongoose';
+import { reservationModel } from './models/reservation';
+import { stockItemModel } from './models/stock-item';
+import { stockMovementModel } from './models/stock-movement';
+import { createReservationService, type ReservationService } from './services/reservation-service';
+import { createStockLedger, type StockLedger } from './services/stock-ledger';
+import { createStockService, type StockService } from './services/stock-service';
+import { transactionRunner, type RunInTx } from './services/tx';
+
+export interface InventoryServiceOptions {
+  reservationTtlSeconds: number;
+  defaultReorderLevel: number;
+  logger: Logger;
+}
+
+export interface InventoryServiceSet {
+  stock: StockService;
+  reservations: ReservationService;
+  ledger: StockLedger;
+  runInTx: RunInTx;
+  models: {
+    StockItem: ReturnType<typeof stockItemModel>;
+    StockMovement: ReturnType<typeof stockMovementModel>;
+    Reservation: ReturnType<typeof reservationModel>;
+  };
+}
+
+/** Models and services on a connection; tests use this directly. */
+export function createInventoryServices(conn: Connection, options: InventoryServiceOptions): InventoryServiceSet {
+  const models = {
+    StockItem: stockItemModel(conn),
+    StockMovement: stockMovementModel(conn),
+    Reservation: reservationModel(conn),
+  };
+  const runInTx = transactionRunner(conn);
+  const ledger = createStockLedger({ ...models, defaultReorderLevel: options.defaultReorderLevel });
+  const stock = createStockService({ runInTx, ledger, ...models, defaultReorderLevel: options.defaultReorderLevel });
+  const reservations = createReservationService({
+    runInTx,
+    ledger,
+    Reservation: models.Reservation,
+    StockItem: models.StockItem,
+    ttlSeconds: options.reservationTtlSeconds,
+    logger: options.logger,
+  });
+  return { stock, reservations, ledger, runInTx, models };
+}
+
+/** Builds the unique and query indexes (collections are created here, outside any transaction). */
+export async function ensureInventoryIndexes(services: InventoryServiceSet): Promise<void> {
+  const { StockItem, StockMovement, Reservation } = services.models;
+  await Promise.all([StockItem.createIndexes(), StockMovement.createIndexes(), Reservation.createIndexes()]);
+}

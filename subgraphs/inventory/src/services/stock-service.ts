@@ -1,0 +1,198 @@
+import { badUserInput, conflict, encodeCursor, pageArgs, type PageInfo } from '@novamart/kit';
+import { isObjectIdOrHexString, Types } from 'mongoose';
+import type { StockItemDoc, StockItemModel } from '../models/stock-item';
+import { MOVEMENT_REASONS, type MovementReason, type StockMovementDoc, type StockMovementModel } from '../models/stock-movement';
+import type { ProductIdentity, StockLedger } from './stock-ledger';
+import type { RunInTx, Tx } from './tx';
+
+/** The contract's `Inventory`. */
+export interface InventoryView {
+  available: number;
+  reserved: number;
+  onHand: number;
+  inStock: boolean;
+  lowStock: boolean;
+  reorderLevel: number;
+}
+
+export interface AdjustStockInput {
+  productId: string;
+  delta: number;
+  reason: MovementReason;
+  reference?: string | null;
+}
+
+export interface MovementPage {
+  edges: { cursor: string; node: StockMovementDoc }[];
+  pageInfo: PageInfo;
+}
+
+export interface StockService {
+  /** Stock of many products in one find; a product inventory has not heard of is zero stock. */
+  inventoryOf(productIds: readonly string[]): Promise<InventoryView[]>;
+  /** ADMIN stock correction: one movement, never leaving available below zero (CONFLICT). */
+  adjustStock(input: AdjustStockInput): Promise<InventoryView>;
+  setReorderLevel(productId: string, reorderLevel: number): Promise<InventoryView>;
+  /** The ledger of one product, newest first. */
+  listMovements(args: { productId: string; first?: number | null; after?: string | null }): Promise<MovementPage>;
+  /** `product.created`: the stock item, with the opening stock as a PURCHASE movement. */
+  recordOpeningStock(tx: Tx, product: ProductIdentity & { productId: string; initialStock: number | null }): Promise<void>;
+  /** `product.updated` and friends: keep the SKU and name the low-stock alert quotes. */
+  rememberProduct(tx: Tx, product: ProductIdentity & { productId: string }): Promise<void>;
+}
+
+export const MAX_QUANTITY = 1_000_000_000;
+const MAX_REFERENCE_LENGTH = 200;
+const MAX_MOVEMENTS_PAGE = 100;
+
+/** Reasons an admin may give, and the sign of delta each allows. SALE, RESERVATION and RELEASE belong to orders. */
+const ADMIN_REASONS: Partial<Record<MovementReason, 'positive' | 'negative' | 'any'>> = {
+  PURCHASE: 'positive',
+  RETURN: 'positive',
+  DAMAGE: 'negative',
+  ADJUSTMENT: 'any',
+};
+
+export function inventoryView(item: StockItemDoc | null, defaultReorderLevel: number): InventoryView {
+  const available = item?.available ?? 0;
+  const reorderLevel = item?.reorderLevel ?? defaultReorderLevel;
+  return {
+    available,
+    reserved: item?.reserved ?? 0,
+    onHand: item?.onHand ?? 0,
+    inStock: available > 0,
+    lowStock: available <= reorderLevel,
+    reorderLevel,
+  };
+}
+
+function productIdArg(productId: unknown): string {
+  const id = typeof productId === 'string' ? productId.trim() : '';
+  if (!id || id.length > 64) throw badUserInput('productId must be a product id', 'productId');
+  return id;
+}
+
+interface MovementCursor {
+  t: number;
+  id: string;
+}
+
+export function createStockService(deps: {
+  runInTx: RunInTx;
+  ledger: StockLedger;
+  StockItem: StockItemModel;
+  StockMovement: StockMovementModel;
+  defaultReorderLevel: number;
+}): StockService {
+  const { runInTx, ledger, StockItem, StockMovement, defaultReorderLevel } = deps;
+  const view = (item: StockItemDoc | null) => inventoryView(item, defaultReorderLevel);
+
+  return {
+    async inventoryOf(productIds) {
+      const rows = await StockItem.find({ productId: { $in: [...new Set(productIds)] } })
+        .lean<StockItemDoc[]>()
+        .exec();
+      const byProduct = new Map(rows.map((row) => [row.productId, row]));
+      return productIds.map((id) => view(byProduct.get(id) ?? null));
+    },
+
+    async adjustStock(input) {
+      const productId = productIdArg(input.productId);
+      const sign = ADMIN_REASONS[input.reason];
+      if (!sign) {
+        throw badUserInput(`reason must be one of ${Object.keys(ADMIN_REASONS).join(', ')}; ${input.reason} is recorded by the order flow`, 'reason');
+      }
+      const { delta } = input;
+      if (!Number.isInteger(delta) || delta === 0 || Math.abs(delta) > MAX_QUANTITY) {
+        throw badUserInput('delta must be a non-zero integer', 'delta');
+      }
+      if ((sign === 'positive' && delta < 0) || (sign === 'negative' && delta > 0)) {
+        throw badUserInput(`${input.reason} needs a ${sign} delta`, 'delta');
+      }
+      const reference = input.reference?.trim() || null;
+      if (reference && reference.length > MAX_REFERENCE_LENGTH) {
+        throw badUserInput(`reference must be at most ${MAX_REFERENCE_LENGTH} characters`, 'reference');
+      }
+
+      return runInTx(async (tx) => {
+        const item = await ledger.apply(tx, { productId, delta, reservedDelta: 0, reason: input.reason, reference });
+        if (item) return view(item);
+        const current = await StockItem.findOne({ productId }).session(tx.session).lean<StockItemDoc>().exec();
+        const available = current?.available ?? 0;
+        throw conflict(`Cannot remove ${-delta}: only ${available} available`, { field: 'delta', available });
+      });
+    },
+
+    async setReorderLevel(productIdInput, reorderLevel) {
+      const productId = productIdArg(productIdInput);
+      if (!Number.isInteger(reorderLevel) || reorderLevel < 0 || reorderLevel > MAX_QUANTITY) {
+        throw badUserInput('reorderLevel must be a non-negative integer', 'reorderLevel');
+      }
+      return runInTx(async (tx) => {
+        const { reorderLevel: _default, ...defaults } = ledger.insertDefaults();
+        const item = await StockItem.findOneAndUpdate(
+          { productId },
+          {
+            $set: { reorderLevel },
+            $setOnInsert: { ...defaults, available: 0, reserved: 0, onHand: 0 },
+          },
+          { new: true, upsert: true, session: tx.session, setDefaultsOnInsert: false },
+        )
+          .lean<StockItemDoc>()
+          .exec();
+        return view(await ledger.afterChange(tx, item!));
+      });
+    },
+
+    async listMovements(args) {
+      const productId = productIdArg(args.productId);
+      const { first, after } = pageArgs<MovementCursor>(args, { max: MAX_MOVEMENTS_PAGE, defaultFirst: 50 });
+      const filter: Record<string, unknown> = { productId };
+      if (after) {
+        if (typeof after.t !== 'number' || typeof after.id !== 'string' || !isObjectIdOrHexString(after.id)) {
+          throw badUserInput('Invalid cursor', 'after');
+        }
+        const at = new Date(after.t);
+        const id = new Types.ObjectId(after.id);
+        filter.$or = [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: id } }];
+      }
+      const rows = await StockMovement.find(filter)
+        .sort({ createdAt: -1, _id: -1 })
+        .limit(first + 1)
+        .lean<StockMovementDoc[]>()
+        .exec();
+      const edges = rows
+        .slice(0, first)
+        .map((node) => ({ cursor: encodeCursor({ t: node.createdAt.getTime(), id: String(node._id) }), node }));
+      return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+    },
+
+    async recordOpeningStock(tx, product) {
+      const identity = { sku: product.sku, name: product.name };
+      const quantity = product.initialStock ?? 0;
+      if (quantity > 0) {
+        await ledger.apply(
+          tx,
+          { productId: product.productId, delta: quantity, reservedDelta: 0, reason: 'PURCHASE', reference: 'opening stock' },
+          identity,
+        );
+        return;
+      }
+      await StockItem.updateOne(
+        { productId: product.productId },
+        { $set: identity, $setOnInsert: { ...ledger.insertDefaults(identity), available: 0, reserved: 0, onHand: 0 } },
+        { upsert: true, session: tx.session, setDefaultsOnInsert: false },
+      ).exec();
+    },
+
+    async rememberProduct(tx, product) {
+      await StockItem.updateOne(
+        { productId: product.productId },
+        { $set: { sku: product.sku, name: product.name } },
+        { session: tx.session },
+      ).exec();
+    },
+  };
+}
+
+export { MOVEMENT_REASONS };

@@ -1,0 +1,23 @@
+import type { SubgraphContext } from '@novamart/kit';
+import type { CategoryDoc } from './models/category';
+import type { ProductDoc } from './models/product';
+import type { CategoryService } from './services/category-service';
+import type { ProductQueries } from './services/product-queries';
+import type { ProductService } from './services/product-service';
+
+export interface ProductsServices {
+  queries: ProductQueries;
+  catalog: ProductService;
+  categories: CategoryService;
+}
+
+export type ProductsContext = SubgraphContext & ProductsServices;
+
+/** Per-request batching: every product or category a request touches is fetched in one `$in` find. */
+export function productLoader(ctx: ProductsContext) {
+  return ctx.loaders.get<string, ProductDoc | null>('productById', (ids) => ctx.queries.byIds(ids));
+}
+
+export function categoryLoader(ctx: ProductsContext) {
+  return ctx.loaders.get<string, CategoryDoc | null>('categoryBySlug', (slugs) => ctx.categories.bySlugs(slugs));
+}

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'graphql';
+import { OutboxRelay } from '@novamart/events';
+import type { SubgraphModule } from '@novamart/kit';
+import type { Connection } from 'mongoose';
+import type { ProductsServices } from './context';
+import { categoryModel } from './models/category';
+import { productModel } from './models/product';
+import { resolvers } from './resolvers';
+import { createCategoryService } from './services/category-service';
+import { createProductQueries } from './services/product-queries';
+import { createProductService } from './services/product-service';
+
+export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+
+/** Models and services on a connection; tests use this directly. */
+export function createProductsServices(conn: Connection): ProductsServices {
+  const Product = productModel(conn);
+  const categories = createCategoryService(categoryModel(conn));
+  return {
+    queries: createProductQueries(Product),
+    catalog: createProductService({ conn, Product, categories }),
+    categories,
+  };
+}
+
+/** Builds the indexes the queries rely on (unique SKU and slug, text search, one per sort). */
+export async function ensureProductsIndexes(conn: Connection): Promise<void> {
+  await Promise.all([productModel(conn).createIndexes(), categoryModel(conn).createIndexes()]);
+}
+
+export const productsSubgraph: SubgraphModule = {
+  name: 'products',
+  port: 4002,
+  async create(runtime) {
+    const conn = runtime.mongo;
+    await ensureProductsIndexes(conn);
+    const services = createProductsServices(conn);
+    const relay = new OutboxRelay(conn, runtime.bus, { logger: runtime.logger, metrics: runtime.metrics });
+    return {
+      typeDefs,
+      resolvers,
+      context: () => services,
+      start: () => relay.start(),
+      stop: () => relay.stop(),
+    };
+  },
+};
+
+export type { ProductsContext, ProductsServices } from './context';
+export type { ProductSnapshot, ProductCreatedPayload, ProductPriceChangedPayload } from './services/product-events';

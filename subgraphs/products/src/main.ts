@@ -1,0 +1,4 @@
+import { runSubgraph } from '@novamart/kit';
+import { productsSubgraph } from './index';
+
+await runSubgraph(productsSubgraph);

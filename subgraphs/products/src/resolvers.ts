@@ -1,0 +1,52 @@
+import { badUserInput, money, requireAdmin, type ResolverMap } from '@novamart/kit';
+import { categoryLoader, productLoader, type ProductsContext } from './context';
+import type { CategoryDoc } from './models/category';
+import type { ProductDoc } from './models/product';
+import type { ListProductsArgs, ProductPage } from './services/product-queries';
+import type { ProductInput, ProductUpdateInput } from './services/validation';
+
+export const resolvers: ResolverMap<ProductsContext> = {
+  Query: {
+    products: (_root, args: ListProductsArgs, ctx: ProductsContext) => ctx.queries.listProducts(args),
+
+    product: async (_root, args: { id?: string | null; slug?: string | null }, ctx: ProductsContext) => {
+      if ((args.id == null) === (args.slug == null)) throw badUserInput('Give exactly one of id and slug', 'id');
+      if (args.id != null) return productLoader(ctx).load(args.id);
+      return ctx.queries.findBySlug(args.slug!);
+    },
+
+    categories: (_root, _args, ctx: ProductsContext) => ctx.categories.list(),
+  },
+
+  Mutation: {
+    createProduct: (_root, args: { input: ProductInput }, ctx: ProductsContext) => {
+      requireAdmin(ctx);
+      return ctx.catalog.createProduct(args.input);
+    },
+    updateProduct: (_root, args: { id: string; input: ProductUpdateInput }, ctx: ProductsContext) => {
+      requireAdmin(ctx);
+      return ctx.catalog.updateProduct(args.id, args.input);
+    },
+    archiveProduct: (_root, args: { id: string }, ctx: ProductsContext) => {
+      requireAdmin(ctx);
+      return ctx.catalog.archiveProduct(args.id);
+    },
+  },
+
+  ProductConnection: {
+    totalCount: (page: ProductPage) => page.totalCount(),
+  },
+
+  Product: {
+    __resolveReference: (ref: { id: string }, ctx: ProductsContext) => productLoader(ctx).load(ref.id),
+    id: (product: ProductDoc) => String(product._id),
+    price: (product: ProductDoc) => money(product.priceAmount, product.currency),
+    category: (product: ProductDoc, _args, ctx: ProductsContext) =>
+      product.categorySlug ? categoryLoader(ctx).load(product.categorySlug) : null,
+    images: (product: ProductDoc) => product.images ?? [],
+  },
+
+  Category: {
+    id: (category: CategoryDoc) => String(category._id),
+  },
+};

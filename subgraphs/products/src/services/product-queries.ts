@@ -1,0 +1,192 @@
+import { badUserInput, encodeCursor, pageArgs, type PageInfo } from '@novamart/kit';
+import { isObjectIdOrHexString, Types, type QueryFilter, type PipelineStage } from 'mongoose';
+import type { ProductDoc, ProductModel } from '../models/product';
+import { NAME_WEIGHT, searchTerms } from './search-terms';
+import { SLUG_PATTERN } from './slug';
+
+export type ProductSort = 'NEWEST' | 'PRICE_ASC' | 'PRICE_DESC' | 'NAME_ASC' | 'RELEVANCE';
+
+export interface ProductFilter {
+  search?: string | null;
+  categorySlug?: string | null;
+  minPrice?: number | null;
+  maxPrice?: number | null;
+}
+
+export interface ListProductsArgs {
+  first?: number | null;
+  after?: string | null;
+  filter?: ProductFilter | null;
+  sort?: ProductSort | null;
+}
+
+export interface ProductPage {
+  edges: { cursor: string; node: ProductDoc }[];
+  pageInfo: PageInfo;
+  /** Counted only when asked for: a page without `totalCount` costs one command. */
+  totalCount(): Promise<number>;
+}
+
+export const MAX_PAGE_SIZE = 100;
+const MAX_SEARCH_LENGTH = 200;
+
+// Search terms are for matching; lists do not need to carry them.
+const LIST_PROJECTION = { nameTerms: 0, searchTerms: 0 } as const;
+
+type SortField = 'createdAt' | 'priceAmount' | 'nameKey' | 'score';
+
+/** Each sort is one key plus `_id` in the same direction: the keyset the cursor holds. */
+const SORTS: Record<ProductSort, { field: SortField; direction: 1 | -1 }> = {
+  NEWEST: { field: 'createdAt', direction: -1 },
+  PRICE_ASC: { field: 'priceAmount', direction: 1 },
+  PRICE_DESC: { field: 'priceAmount', direction: -1 },
+  NAME_ASC: { field: 'nameKey', direction: 1 },
+  RELEVANCE: { field: 'score', direction: -1 },
+};
+
+/** Position after the last row of a page. Dates travel as epoch milliseconds. */
+interface CursorPosition {
+  s: ProductSort;
+  v: number | string;
+  id: string;
+}
+
+type Row = ProductDoc & { score?: number };
+
+function sortValue(row: Row, field: SortField): number | string {
+  if (field === 'createdAt') return row.createdAt.getTime();
+  if (field === 'score') return row.score ?? 0;
+  return row[field];
+}
+
+function validCursor(position: unknown, sort: ProductSort, field: SortField): position is CursorPosition {
+  if (typeof position !== 'object' || position === null) return false;
+  const p = position as Partial<CursorPosition>;
+  const valueType = field === 'nameKey' ? 'string' : 'number';
+  return p.s === sort && typeof p.v === valueType && typeof p.id === 'string' && isObjectIdOrHexString(p.id);
+}
+
+/** Rows strictly after the cursor in (field, _id) order. */
+function keysetAfter(position: CursorPosition, field: SortField, direction: 1 | -1): QueryFilter<Row> {
+  const op = direction === 1 ? '$gt' : '$lt';
+  const value = field === 'createdAt' ? new Date(position.v as number) : position.v;
+  const id = new Types.ObjectId(position.id);
+  return { $or: [{ [field]: { [op]: value } }, { [field]: value, _id: { [op]: id } }] };
+}
+
+function storefrontFilter(filter: ProductFilter): { query: QueryFilter<ProductDoc>; terms: string[] | null } {
+  const query: QueryFilter<ProductDoc> = { active: true };
+  const search = filter.search?.trim() || null;
+  let terms: string[] | null = null;
+  if (search) {
+    if (search.length > MAX_SEARCH_LENGTH) {
+      throw badUserInput(`search must be at most ${MAX_SEARCH_LENGTH} characters`, 'filter.search');
+    }
+    // A query of stop words only ("the") matches nothing, as MongoDB's $text does.
+    terms = searchTerms(search);
+    query.searchTerms = terms.length > 0 ? { $all: terms } : { $in: [] };
+  }
+  if (filter.categorySlug != null) {
+    if (!SLUG_PATTERN.test(filter.categorySlug)) throw badUserInput('Not a category slug', 'filter.categorySlug');
+    query.categorySlug = filter.categorySlug;
+  }
+  const { minPrice, maxPrice } = filter;
+  for (const [name, value] of [
+    ['minPrice', minPrice],
+    ['maxPrice', maxPrice],
+  ] as const) {
+    if (value != null && (!Number.isInteger(value) || value < 0)) {
+      throw badUserInput(`${name} must be a non-negative integer of minor units`, `filter.${name}`);
+    }
+  }
+  if (minPrice != null && maxPrice != null && minPrice > maxPrice) {
+    throw badUserInput('minPrice must not exceed maxPrice', 'filter.minPrice');
+  }
+  if (minPrice != null || maxPrice != null) {
+    query.priceAmount = { ...(minPrice != null ? { $gte: minPrice } : {}), ...(maxPrice != null ? { $lte: maxPrice } : {}) };
+  }
+  return { query, terms };
+}
+
+export interface ProductQueries {
+  listProducts(args: ListProductsArgs): Promise<ProductPage>;
+  /** Any product, archived ones included (entities of old orders). Null for an unknown or malformed id. */
+  findById(id: string): Promise<ProductDoc | null>;
+  findBySlug(slug: string): Promise<ProductDoc | null>;
+  byIds(ids: readonly string[]): Promise<(ProductDoc | null)[]>;
+}
+
+export function createProductQueries(Product: ProductModel): ProductQueries {
+  return {
+    async listProducts(args) {
+      const { first, after } = pageArgs<unknown>(args, { max: MAX_PAGE_SIZE, defaultFirst: 20 });
+      const { query, terms } = storefrontFilter(args.filter ?? {});
+      // Relevance means nothing without a search; such a request is served newest first.
+      const sort: ProductSort = args.sort === 'RELEVANCE' && !terms ? 'NEWEST' : (args.sort ?? 'NEWEST');
+      const { field, direction } = SORTS[sort];
+      if (after !== null && !validCursor(after, sort, field)) {
+        throw badUserInput('Invalid cursor for this sort', 'after');
+      }
+      const position = after as CursorPosition | null;
+
+      let rows: Row[];
+      if (sort === 'RELEVANCE') {
+        // Every match holds all query terms; those also in the name weigh more. The score is
+        // computed in the query, so the keyset on it is applied after it.
+        const pipeline: PipelineStage[] = [
+          { $match: query },
+          {
+            $addFields: {
+              score: {
+                $add: [
+                  { $multiply: [NAME_WEIGHT, { $size: { $setIntersection: [{ $ifNull: ['$nameTerms', []] }, terms ?? []] } }] },
+                  { $size: { $setIntersection: [{ $ifNull: ['$searchTerms', []] }, terms ?? []] } },
+                ],
+              },
+            },
+          },
+          ...(position ? [{ $match: keysetAfter(position, field, direction) } as PipelineStage] : []),
+          { $sort: { score: -1, _id: -1 } },
+          { $limit: first + 1 },
+          { $project: LIST_PROJECTION },
+        ];
+        rows = await Product.aggregate<Row>(pipeline).exec();
+      } else {
+        const filter = position ? { ...query, ...keysetAfter(position, field, direction) } : query;
+        rows = await Product.find(filter, LIST_PROJECTION)
+          .sort({ [field]: direction, _id: direction })
+          .limit(first + 1)
+          .lean<Row[]>()
+          .exec();
+      }
+
+      const page = rows.slice(0, first);
+      const edges = page.map((row) => {
+        const { score: _score, ...node } = row;
+        return { cursor: encodeCursor({ s: sort, v: sortValue(row, field), id: String(row._id) }), node: node as ProductDoc };
+      });
+      let total: Promise<number> | undefined;
+      return {
+        edges,
+        pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+        totalCount: () => (total ??= Product.countDocuments(query).exec()),
+      };
+    },
+
+    async findById(id) {
+      if (!isObjectIdOrHexString(id)) return null;
+      return Product.findById(id).lean<ProductDoc>().exec();
+    },
+
+    async findBySlug(slug) {
+      return Product.findOne({ slug }).lean<ProductDoc>().exec();
+    },
+
+    async byIds(ids) {
+      const valid = [...new Set(ids.filter((id) => isObjectIdOrHexString(id)))];
+      const rows = valid.length ? await Product.find({ _id: { $in: valid } }).lean<ProductDoc[]>().exec() : [];
+      const byId = new Map(rows.map((row) => [String(row._id), row]));
+      return ids.map((id) => byId.get(id) ?? null);
+    },
+  };
+}

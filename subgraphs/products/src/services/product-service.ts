@@ -1,0 +1,177 @@
+import { inTransaction } from '@novamart/events';
+import { conflict, notFound } from '@novamart/kit';
+import { isObjectIdOrHexString, type ClientSession, type Connection } from 'mongoose';
+import type { ProductDoc, ProductModel } from '../models/product';
+import { CategoryRaceError, type CategoryService } from './category-service';
+import { duplicateKeyFields } from './mongo-errors';
+import { productEvents } from './product-events';
+import { productSearchFields } from './search-terms';
+import { escapeRegex, firstFreeSlug, slugify } from './slug';
+import {
+  validateNewProduct,
+  validateProductChanges,
+  type NewProduct,
+  type ProductInput,
+  type ProductUpdateInput,
+} from './validation';
+
+/** Catalog writes. Each one changes the product and records its events in one transaction. */
+export interface ProductService {
+  createProduct(input: ProductInput): Promise<ProductDoc>;
+  updateProduct(id: string, input: ProductUpdateInput): Promise<ProductDoc>;
+  archiveProduct(id: string): Promise<ProductDoc>;
+}
+
+// A derived slug or a new category can collide with a concurrent writer; the retry recomputes.
+const MAX_ATTEMPTS = 5;
+
+class DerivedSlugTakenError extends Error {}
+
+export function createProductService(deps: {
+  conn: Connection;
+  Product: ProductModel;
+  categories: CategoryService;
+}): ProductService {
+  const { conn, Product, categories } = deps;
+
+  async function freeSlugFor(name: string, session: ClientSession): Promise<string> {
+    const base = slugify(name);
+    const taken = await Product.find({ slug: { $regex: `^${escapeRegex(base)}(-\\d+)?$` } }, { slug: 1 })
+      .session(session)
+      .lean<{ slug: string }[]>()
+      .exec();
+    return firstFreeSlug(
+      base,
+      taken.map((row) => row.slug),
+    );
+  }
+
+  async function insert(data: NewProduct): Promise<ProductDoc> {
+    return inTransaction(conn, async (session, outbox) => {
+      const slug = data.slug ?? (await freeSlugFor(data.name, session));
+      if (data.categorySlug) await categories.ensure(data.categorySlug, session);
+      let created;
+      try {
+        [created] = await Product.create(
+          [
+            {
+              sku: data.sku,
+              slug,
+              name: data.name,
+              nameKey: data.name.toLowerCase(),
+              description: data.description,
+              ...productSearchFields(data.name, data.description),
+              priceAmount: data.priceAmount,
+              currency: data.currency,
+              categorySlug: data.categorySlug,
+              images: data.images,
+              active: true,
+            },
+          ],
+          { session },
+        );
+      } catch (error) {
+        const fields = duplicateKeyFields(error);
+        if (fields?.includes('sku')) throw conflict(`A product with SKU ${data.sku} already exists`, { field: 'input.sku' });
+        if (fields?.includes('slug')) {
+          if (data.slug) throw conflict(`The slug ${data.slug} is taken`, { field: 'input.slug' });
+          throw new DerivedSlugTakenError();
+        }
+        throw error;
+      }
+      const doc = created!.toObject() as ProductDoc;
+      outbox.add(productEvents.created(doc, data.initialStock));
+      return doc;
+    });
+  }
+
+  async function withRetries<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await work();
+      } catch (error) {
+        const retryable = error instanceof DerivedSlugTakenError || error instanceof CategoryRaceError;
+        if (!retryable || attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  function requireProductId(id: string): void {
+    if (!isObjectIdOrHexString(id)) throw notFound('Product', { id });
+  }
+
+  return {
+    async createProduct(input) {
+      const data = validateNewProduct(input);
+      return withRetries(() => insert(data));
+    },
+
+    async updateProduct(id, input) {
+      requireProductId(id);
+      const changes = validateProductChanges(input);
+      return withRetries(() =>
+        inTransaction(conn, async (session, outbox) => {
+          const before = await Product.findById(id).session(session).lean<ProductDoc>().exec();
+          if (!before) throw notFound('Product', { id });
+
+          const set: Partial<ProductDoc> = {};
+          if (changes.name !== undefined && changes.name !== before.name) {
+            set.name = changes.name;
+            set.nameKey = changes.name.toLowerCase();
+          }
+          if (changes.description !== undefined && changes.description !== before.description) {
+            set.description = changes.description;
+          }
+          if (changes.priceAmount !== undefined && changes.priceAmount !== before.priceAmount) {
+            set.priceAmount = changes.priceAmount;
+          }
+          if (changes.categorySlug !== undefined && changes.categorySlug !== before.categorySlug) {
+            if (changes.categorySlug) await categories.ensure(changes.categorySlug, session);
+            set.categorySlug = changes.categorySlug;
+          }
+          if (changes.images !== undefined && JSON.stringify(changes.images) !== JSON.stringify(before.images)) {
+            set.images = changes.images;
+          }
+          if (changes.active !== undefined && changes.active !== before.active) {
+            set.active = changes.active;
+            set.archivedAt = changes.active ? null : new Date();
+          }
+          if (set.name !== undefined || set.description !== undefined) {
+            Object.assign(set, productSearchFields(set.name ?? before.name, set.description ?? before.description));
+          }
+          if (Object.keys(set).length === 0) return before;
+
+          const after = await Product.findOneAndUpdate({ _id: before._id }, { $set: set }, { new: true, session })
+            .lean<ProductDoc>()
+            .exec();
+          if (!after) throw notFound('Product', { id });
+          outbox.add(productEvents.updated(after));
+          if (set.priceAmount !== undefined) outbox.add(productEvents.priceChanged(after, before.priceAmount));
+          if (set.active === false) outbox.add(productEvents.archived(after));
+          return after;
+        }),
+      );
+    },
+
+    async archiveProduct(id) {
+      requireProductId(id);
+      return inTransaction(conn, async (session, outbox) => {
+        const archived = await Product.findOneAndUpdate(
+          { _id: id, active: true },
+          { $set: { active: false, archivedAt: new Date() } },
+          { new: true, session },
+        )
+          .lean<ProductDoc>()
+          .exec();
+        if (archived) {
+          outbox.add(productEvents.archived(archived));
+          return archived;
+        }
+        // Already archived (a retried call) or never existed.
+        const existing = await Product.findById(id).session(session).lean<ProductDoc>().exec();
+        if (!existing) throw notFound('Product', { id });
+        return existing;
+      });
+    },
+  };
+}
