@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { createRedis } from '@novamart/kit';
+import { requireRedis, uniqueKeyPrefix } from '@novamart/kit/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryAttemptCounters, RedisAttemptCounters, type AttemptCounters } from '../src/services/attempt-counters';
@@ -73,12 +72,7 @@ throttleContract('memory', () => new MemoryAttemptCounters());
 let redis: Redis;
 const prefixes: string[] = [];
 beforeAll(async () => {
-  redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 'users-throttle-test', {
-    redis: { lazyConnect: true, maxRetriesPerRequest: 1 },
-  });
-  await redis.connect().catch((error: Error) => {
-    throw new Error(`These tests need Redis at ${process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'} (redis-server): ${error.message}`);
-  });
+  redis = await requireRedis();
 });
 afterAll(async () => {
   for (const prefix of prefixes) {
@@ -89,7 +83,7 @@ afterAll(async () => {
 });
 
 function redisCounters(): RedisAttemptCounters {
-  const prefix = `test:users:throttle:${randomBytes(6).toString('hex')}:`;
+  const prefix = `${uniqueKeyPrefix('users-throttle')}:`;
   prefixes.push(prefix);
   return new RedisAttemptCounters(redis, prefix);
 }
@@ -111,7 +105,7 @@ describe('MemoryAttemptCounters windows', () => {
 
 describe('RedisAttemptCounters', () => {
   it('shares counts between instances and expires the window in Redis', async () => {
-    const prefix = `test:users:throttle:${randomBytes(6).toString('hex')}:`;
+    const prefix = `${uniqueKeyPrefix('users-throttle')}:`;
     prefixes.push(prefix);
     const one = new LoginThrottle(new RedisAttemptCounters(redis, prefix), limits);
     const two = new LoginThrottle(new RedisAttemptCounters(redis, prefix), limits);

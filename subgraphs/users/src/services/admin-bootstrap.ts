@@ -1,9 +1,8 @@
 import { ConfigError, type Logger } from '@novamart/kit';
-import { inTransaction } from '@novamart/events';
+import { inTransaction, isDuplicateKeyError } from '@novamart/events';
 import { Types, type Connection } from 'mongoose';
 import { userRegistered, userRoleChanged } from '../events';
 import type { UserModel, UserRecord } from '../models/user';
-import { isDuplicateKeyError } from './mongo-errors';
 import type { SecretHasher } from './passwords';
 import { checkPasswordPolicy, parseEmail } from './validation';
 
@@ -50,13 +49,12 @@ export async function ensureAdmin(
     const existing = await users.findOne({ email: admin.email }).lean<UserRecord>();
     if (existing) {
       if (existing.role === 'ADMIN') return 'unchanged';
-      let promoted = false;
-      await inTransaction(conn, async (session, outbox) => {
+      const promoted = await inTransaction(conn, async (session, outbox) => {
         const result = await users.updateOne({ _id: existing._id, role: { $ne: 'ADMIN' } }, { $set: { role: 'ADMIN' } }, { session });
-        promoted = result.modifiedCount === 1;
-        if (promoted) {
+        if (result.modifiedCount === 1) {
           outbox.add(userRoleChanged({ userId: existing._id.toHexString(), email: existing.email, role: 'ADMIN', previousRole: existing.role }));
         }
+        return result.modifiedCount === 1;
       });
       if (promoted) logger.info({ userId: existing._id.toHexString() }, 'administrator promoted from ADMIN_EMAIL');
       return promoted ? 'promoted' : 'unchanged';

@@ -59,21 +59,19 @@ export class UserDirectory {
     if (!ROLES.includes(role)) throw badUserInput(`role must be one of ${ROLES.join(', ')}`, 'role');
     if (!isObjectIdOrHexString(userId)) throw notFound('User');
     const { users, conn } = this.deps;
-    let result: UserRecord | null = null;
-    await inTransaction(conn, async (session, outbox) => {
+    const result = await inTransaction(conn, async (session, outbox) => {
       const before = await users
         .findOneAndUpdate({ _id: userId }, { $set: { role } }, { new: false, session })
         .lean<UserRecord>();
       if (!before) throw notFound('User');
-      result = { ...before, role };
-      if (before.role === role) return;
+      if (before.role === role) return before;
       if (before.role === 'ADMIN' && (await users.countDocuments({ role: 'ADMIN' }, { session })) === 0) {
         throw conflict('Cannot remove the role of the last administrator');
       }
       outbox.add(userRoleChanged({ userId: before._id.toHexString(), email: before.email, role, previousRole: before.role }));
+      return { ...before, role, updatedAt: new Date() };
     });
-    const changed = result as UserRecord | null;
     this.deps.logger.info({ userId, role }, 'user role set');
-    return changed!;
+    return result;
   }
 }

@@ -1,9 +1,8 @@
 import { badUserInput, conflict, type Logger } from '@novamart/kit';
-import { inTransaction } from '@novamart/events';
+import { inTransaction, isDuplicateKeyError } from '@novamart/events';
 import { Types, type Connection } from 'mongoose';
 import { userEmailVerified, userRegistered } from '../events';
 import type { UserModel, UserRecord, UserSecrets } from '../models/user';
-import { isDuplicateKeyError } from './mongo-errors';
 import type { SecretHasher } from './passwords';
 import { checkPasswordPolicy, normalizeEmail, parseEmail, parseName } from './validation';
 import {
@@ -107,9 +106,8 @@ export class RegistrationService {
       throw wrongCode(Math.max(0, VERIFICATION_MAX_ATTEMPTS - pending.attempts - 1));
     }
 
-    let verified: UserRecord | null = null;
-    await inTransaction(conn, async (session, outbox) => {
-      verified = await users
+    const verified = await inTransaction(conn, async (session, outbox) => {
+      const updated = await users
         .findOneAndUpdate(
           { _id: user._id, emailVerifiedAt: null },
           { $set: { emailVerifiedAt: this.now(), verification: null } },
@@ -117,9 +115,10 @@ export class RegistrationService {
         )
         .lean<UserRecord>();
       // null: a concurrent call with the same code got there first and published the event.
-      if (verified) {
+      if (updated) {
         outbox.add(userEmailVerified({ userId: user._id.toHexString(), email: user.email, name: user.name }));
       }
+      return updated;
     });
     if (verified) this.deps.logger.info({ userId: user._id.toHexString() }, 'email verified');
     return verified ?? (await users.findById(user._id).lean<UserRecord>())!;

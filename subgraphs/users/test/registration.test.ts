@@ -1,0 +1,153 @@
+import { createLogger } from '@novamart/kit';
+import { startEmbeddedMongoForTests } from '@novamart/kit/testing';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RegistrationService } from '../src/services/registration';
+import { SecretHasher } from '../src/services/passwords';
+import { failure, FAST_HASHING, serviceBed, type ServiceBed } from './support';
+
+let bed: ServiceBed;
+beforeEach(async () => {
+  bed = await serviceBed();
+});
+afterEach(() => bed.close());
+afterAll(async () => (await startEmbeddedMongoForTests()).stop());
+
+const registerAda = () => bed.services.registration.register({ email: '  Ada@Example.com ', password: 'Analytical1', name: ' Ada ' });
+
+describe('register', () => {
+  it('creates a customer with a normalised email and only a salted scrypt hash of the password', async () => {
+    const user = await registerAda();
+    expect(user).toMatchObject({ email: 'ada@example.com', name: 'Ada', role: 'CUSTOMER', emailVerifiedAt: null });
+    expect(user).not.toHaveProperty('passwordHash');
+    expect(user).not.toHaveProperty('verification');
+
+    const raw = await bed.conn.collection('users').findOne({ _id: user._id });
+    expect(raw?.passwordHash).toMatch(/^\$scrypt\$/);
+    expect(JSON.stringify(raw)).not.toContain('Analytical1');
+    expect(await new SecretHasher(FAST_HASHING.passwordHashing).verify('Analytical1', raw!.passwordHash)).toBe(true);
+  });
+
+  it('publishes user.registered with a 6-digit code valid 24 hours, and stores only its hash', async () => {
+    const before = Date.now();
+    const user = await registerAda();
+    const [event] = await bed.events.waitFor('user.registered');
+    expect(event!.aggregateId).toBe(user._id.toHexString());
+    expect(event!.payload).toEqual({
+      userId: user._id.toHexString(),
+      email: 'ada@example.com',
+      name: 'Ada',
+      role: 'CUSTOMER',
+      verificationCode: expect.stringMatching(/^\d{6}$/),
+      codeExpiresAt: expect.any(String),
+    });
+    const expiresAt = Date.parse(event!.payload.codeExpiresAt);
+    expect(expiresAt - before).toBeGreaterThanOrEqual(24 * 3_600_000);
+    expect(expiresAt - Date.now()).toBeLessThanOrEqual(24 * 3_600_000);
+
+    const raw = await bed.conn.collection('users').findOne({ _id: user._id });
+    expect(raw?.verification).toMatchObject({ attempts: 0, codeHash: expect.stringMatching(/^\$scrypt\$/) });
+    expect(raw?.verification.codeHash).not.toContain(event!.payload.verificationCode);
+  });
+
+  it('refuses a second account for the same address, whatever its case, with CONFLICT', async () => {
+    await registerAda();
+    const duplicate = await failure(bed.services.registration.register({ email: 'ADA@example.COM', password: 'Another1pass' }));
+    expect(duplicate).toMatchObject({ code: 'CONFLICT', field: 'email' });
+    expect(await bed.conn.collection('users').countDocuments()).toBe(1);
+    expect(await bed.events.settled('user.registered')).toHaveLength(1);
+  });
+
+  it('lets exactly one of several simultaneous registrations of one address through', async () => {
+    const attempts = await Promise.all(
+      Array.from({ length: 5 }, () => failure(bed.services.registration.register({ email: 'race@example.com', password: 'Racing123' }))),
+    );
+    expect(attempts.filter((a) => a.code === 'resolved')).toHaveLength(1);
+    expect(attempts.filter((a) => a.code === 'CONFLICT')).toHaveLength(4);
+    expect(await bed.conn.collection('users').countDocuments()).toBe(1);
+    expect(await bed.events.settled('user.registered')).toHaveLength(1);
+  });
+
+  it.each([
+    [{ email: 'not-an-email', password: 'Analytical1' }, 'email'],
+    [{ email: 'ada@example.com', password: 'weak' }, 'password'],
+    [{ email: 'ada@example.com', password: 'nouppercase1' }, 'password'],
+    [{ email: 'ada@example.com', password: 'Analytical1', name: 'x'.repeat(101) }, 'name'],
+  ])('refuses %j as BAD_USER_INPUT on %s and writes nothing', async (input, field) => {
+    expect(await failure(bed.services.registration.register(input))).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    expect(await bed.conn.collection('users').countDocuments()).toBe(0);
+    expect(await bed.events.settled('user.registered')).toHaveLength(0);
+  });
+});
+
+describe('verifyEmail', () => {
+  async function registeredWithCode() {
+    const user = await registerAda();
+    const [event] = await bed.events.waitFor('user.registered');
+    return { user, code: event!.payload.verificationCode as string };
+  }
+
+  it('verifies with the code from the event and publishes user.email_verified once', async () => {
+    const { user, code } = await registeredWithCode();
+    const verified = await bed.services.registration.verifyEmail('ADA@example.com', code);
+    expect(verified.emailVerifiedAt).toBeInstanceOf(Date);
+    expect(verified).not.toHaveProperty('verification');
+    const [event] = await bed.events.waitFor('user.email_verified');
+    expect(event!.payload).toEqual({ userId: user._id.toHexString(), email: 'ada@example.com', name: 'Ada' });
+
+    // Verifying again is harmless and announces nothing new.
+    expect((await bed.services.registration.verifyEmail('ada@example.com', code)).emailVerifiedAt).toEqual(verified.emailVerifiedAt);
+    expect(await bed.events.settled('user.email_verified')).toHaveLength(1);
+    expect((await bed.conn.collection('users').findOne({ _id: user._id }))?.verification).toBeNull();
+  });
+
+  it('counts wrong codes and stops accepting the right one after 5 attempts', async () => {
+    const { code } = await registeredWithCode();
+    const wrong = code === '000000' ? '111111' : '000000';
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await failure(bed.services.registration.verifyEmail('ada@example.com', wrong)));
+    expect(answers.map((a) => [a.code, a.field, a.attemptsLeft])).toEqual([
+      ['BAD_USER_INPUT', 'code', 4],
+      ['BAD_USER_INPUT', 'code', 3],
+      ['BAD_USER_INPUT', 'code', 2],
+      ['BAD_USER_INPUT', 'code', 1],
+      ['BAD_USER_INPUT', 'code', 0],
+    ]);
+    expect(await failure(bed.services.registration.verifyEmail('ada@example.com', code))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'code',
+      reason: 'TOO_MANY_ATTEMPTS',
+    });
+    expect(await bed.events.settled('user.email_verified')).toHaveLength(0);
+  });
+
+  it('shares the 5 attempts between simultaneous guesses', async () => {
+    const { code } = await registeredWithCode();
+    const guesses = Array.from({ length: 12 }, (_, i) => String((Number(code) + 1 + i) % 1_000_000).padStart(6, '0'));
+    const answers = await Promise.all(guesses.map((g) => failure(bed.services.registration.verifyEmail('ada@example.com', g))));
+    expect(answers.filter((a) => a.reason === 'WRONG_CODE')).toHaveLength(5);
+    expect(answers.filter((a) => a.reason === 'TOO_MANY_ATTEMPTS')).toHaveLength(7);
+  });
+
+  it('refuses a code older than 24 hours', async () => {
+    const { code } = await registeredWithCode();
+    const { users, passwords } = bed.services;
+    const later = new RegistrationService({
+      conn: bed.conn,
+      users,
+      passwords,
+      codes: new SecretHasher(FAST_HASHING.codeHashing),
+      logger: createLogger('users-test', { level: 'silent' }),
+      now: () => new Date(Date.now() + 24 * 3_600_000 + 1_000),
+    });
+    expect(await failure(later.verifyEmail('ada@example.com', code))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'CODE_EXPIRED' });
+  });
+
+  it('answers an unknown address like a wrong code, and a malformed code as BAD_USER_INPUT', async () => {
+    expect(await failure(bed.services.registration.verifyEmail('nobody@example.com', '123456'))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'code',
+      reason: 'WRONG_CODE',
+    });
+    expect(await failure(bed.services.registration.verifyEmail('ada@example.com', '12ab'))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'code' });
+  });
+});

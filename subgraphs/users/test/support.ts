@@ -1,0 +1,116 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { connectMongo, createLogger, type Logger } from '@novamart/kit';
+import { startEmbeddedMongoForTests, uniqueDbName } from '@novamart/kit/testing';
+import { InProcessBus, OutboxRelay, type DomainEvent } from '@novamart/events';
+import type { Connection } from 'mongoose';
+import { createUsersServices, type UsersServiceOptions, type UsersServices } from '../src/services';
+import { loadSigningKey, type SigningKey } from '../src/services/signing-keys';
+
+/** Every JSON line a logger wrote, to check what never may appear in logs. */
+export function capturingLogger(name = 'users-test'): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { logger: createLogger(name, { level: 'trace', destination }), lines };
+}
+
+export async function tempDir(prefix: string): Promise<{ path: string; remove(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** The events relayed from a connection's outbox, as a consumer sees them. */
+export class EventLog {
+  readonly events: DomainEvent<any>[] = [];
+
+  ofType(type: string): DomainEvent<any>[] {
+    return this.events.filter((e) => e.type === type);
+  }
+
+  /** Waits until `count` events of the type have arrived (the relay runs in the background). */
+  async waitFor(type: string, count = 1, timeoutMs = 10_000): Promise<DomainEvent<any>[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.ofType(type).length < count) {
+      if (Date.now() > deadline) throw new Error(`expected ${count} ${type} event(s), saw ${this.ofType(type).length}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return this.ofType(type);
+  }
+
+  /** Lets the relay publish whatever is pending, then reports all events of the type. */
+  async settled(type: string): Promise<DomainEvent<any>[]> {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return this.ofType(type);
+  }
+}
+
+/** Cheap hashing for service tests; the HTTP tests run the module with the production cost. */
+export const FAST_HASHING = { passwordHashing: { logN: 10, r: 8, p: 1 }, codeHashing: { logN: 8, r: 8, p: 1 } };
+
+export interface ServiceBed {
+  conn: Connection;
+  services: UsersServices;
+  signingKey: SigningKey;
+  events: EventLog;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** The users services on a fresh database of the embedded MongoDB, with their outbox relayed. */
+export async function serviceBed(overrides: Partial<UsersServiceOptions> = {}): Promise<ServiceBed> {
+  const mongo = await startEmbeddedMongoForTests();
+  const conn = await connectMongo({ url: mongo.uri, dbName: uniqueDbName('users') });
+  const { logger, lines } = capturingLogger();
+  const keys = await tempDir('users-keys-');
+  const signingKey = await loadSigningKey({ dataDir: keys.path });
+  const services = await createUsersServices({
+    conn,
+    logger,
+    signingKey,
+    accessTokenTtlSeconds: 900,
+    refreshTokenTtlMs: 30 * 24 * 3_600_000,
+    throttle: { perAccount: 5, perAddress: 20, windowMs: 15 * 60_000 },
+    requireEmailVerification: false,
+    ...FAST_HASHING,
+    ...overrides,
+  });
+  const bus = new InProcessBus();
+  const events = new EventLog();
+  bus.subscribe({ group: 'users-test', types: ['user.*'], handler: async (event) => void events.events.push(event) });
+  await bus.start();
+  const relay = new OutboxRelay(conn, bus);
+  await relay.start();
+  return {
+    conn,
+    services,
+    signingKey,
+    events,
+    logs: lines,
+    async close() {
+      await relay.stop();
+      await bus.close();
+      await conn.dropDatabase();
+      await conn.close();
+      await keys.remove();
+    },
+  };
+}
+
+/** The GraphQL error code and extensions a promise rejected with ('resolved' when it did not). */
+export async function failure(promise: Promise<unknown>): Promise<Record<string, unknown>> {
+  try {
+    await promise;
+    return { code: 'resolved' };
+  } catch (error) {
+    const extensions = (error as { extensions?: Record<string, unknown> }).extensions;
+    if (!extensions?.code) throw error;
+    return { ...extensions, message: (error as Error).message };
+  }
+}
