@@ -11,3 +11,24 @@ export { RedisStreamsBus, type RedisStreamsBusOptions } from './redis-streams-bu
 export { type LiveBus, type LiveListener, type LiveUnsubscribe } from './live-bus';
 export { InProcessLiveBus } from './in-process-live-bus';
 export { RedisLiveBus, type RedisLiveBusOptions } from './redis-live-bus';
+export {
+  Outbox,
+  type OutboxDocument,
+  type OutboxOptions,
+  OUTBOX_COLLECTION,
+  DEFAULT_OUTBOX_RETENTION_SECONDS,
+  inTransaction,
+  writeOutbox,
+  outboxCollection,
+  ensureOutboxIndexes,
+  notifyOutboxWritten,
+} from './outbox';
+export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
+export {
+  idempotentConsumer,
+  type IdempotentConsumerOptions,
+  type IdempotentOutcome,
+  type ProcessedEventDocument,
+  PROCESSED_EVENTS_COLLECTION,
+} from './idempotent-consumer';
+export { isDuplicateKeyError } from './mongo-errors';

@@ -1,0 +1,88 @@
+import { type ClientSession, type Connection } from 'mongoose';
+import { type DomainEvent } from './event';
+import { isDuplicateKeyError } from './mongo-errors';
+import { Outbox, type OutboxOptions, ensureOutboxIndexes, notifyOutboxWritten, writeOutbox } from './outbox';
+
+export const PROCESSED_EVENTS_COLLECTION = 'processed_events';
+
+export interface ProcessedEventDocument {
+  /** `<consumer>:<event id>`; the _id index is the unique index that makes processing happen once. */
+  _id: string;
+  consumer: string;
+  eventId: string;
+  type: string;
+  processedAt: Date;
+}
+
+export interface IdempotentConsumerOptions extends OutboxOptions {
+  /** Default `processed_events`. */
+  processedCollection?: string;
+  /**
+   * Records are removed after this long (TTL). It must exceed the longest time a duplicate can
+   * arrive (stream retention and relay retries). Default 30 days.
+   */
+  retentionSeconds?: number;
+}
+
+export type IdempotentOutcome = 'processed' | 'duplicate';
+
+/**
+ * Makes an at-least-once handler effectively-once: in one transaction, records the event id under
+ * a unique key and runs `fn` with the session, so its writes exist if and only if the record does.
+ * A record already there means an earlier delivery committed: the event is skipped and reported
+ * handled. Events `fn` adds to the outbox are written in the same transaction.
+ */
+export function idempotentConsumer<P = Record<string, unknown>>(
+  conn: Connection,
+  consumerName: string,
+  fn: (event: DomainEvent<P>, session: ClientSession, outbox: Outbox) => Promise<void>,
+  options: IdempotentConsumerOptions = {},
+): (event: DomainEvent<P>) => Promise<IdempotentOutcome> {
+  const processed = conn.collection<ProcessedEventDocument>(options.processedCollection ?? PROCESSED_EVENTS_COLLECTION);
+  let ready: Promise<void> | null = null;
+  const prepare = () => {
+    ready ??= Promise.all([
+      processed.createIndex(
+        { processedAt: 1 },
+        { name: 'processed_retention', expireAfterSeconds: options.retentionSeconds ?? 30 * 24 * 3600 },
+      ),
+      ensureOutboxIndexes(conn, options),
+    ]).then(
+      () => undefined,
+      (err: unknown) => {
+        ready = null;
+        throw err;
+      },
+    );
+    return ready;
+  };
+
+  return async (event) => {
+    await prepare();
+    let seenBefore = false;
+    let wroteEvents = false;
+    try {
+      await conn.transaction(async (session) => {
+        seenBefore = false;
+        try {
+          await processed.insertOne(
+            { _id: `${consumerName}:${event.id}`, consumer: consumerName, eventId: event.id, type: event.type, processedAt: new Date() },
+            { session },
+          );
+        } catch (err) {
+          if (isDuplicateKeyError(err)) seenBefore = true;
+          throw err;
+        }
+        const outbox = new Outbox();
+        await fn(event, session, outbox);
+        await writeOutbox(conn, session, outbox.events, options);
+        wroteEvents = outbox.events.length > 0;
+      });
+    } catch (err) {
+      if (seenBefore) return 'duplicate';
+      throw err;
+    }
+    if (wroteEvents) notifyOutboxWritten(conn);
+    return 'processed';
+  };
+}
