@@ -9,12 +9,20 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+const levels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+// A malformed LOG_LEVEL is reported by loadConfig; the logger that reports it must not crash on it.
+function levelFromEnv(): LevelWithSilent {
+  const value = process.env.LOG_LEVEL;
+  return value && levels.has(value) ? (value as LevelWithSilent) : 'info';
+}
+
 /**
  * A pino JSON logger named after its service. Every line written while a request is being
  * served carries that request's `requestId`.
  */
 export function createLogger(name: string, options: LoggerOptions = {}): Logger {
-  const level = options.level ?? (process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? 'info';
+  const level = options.level ?? levelFromEnv();
   return pino(
     {
       name,

@@ -3,7 +3,7 @@
 // subgraph does.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'graphql';
-import { Schema } from 'mongoose';
+import { Schema, type Model } from 'mongoose';
 import {
   assertOwnerOrAdmin,
   badUserInput,
@@ -75,10 +75,10 @@ export const probeSubgraph: SubgraphModule = {
   name: 'probe',
   port: 4999,
   async create(runtime) {
-    const Probe = runtime.mongo.model<ProbeDoc>(
-      'Probe',
-      new Schema<ProbeDoc>({ _id: String, name: String, amount: Number, currency: String, createdAt: Date }),
-    );
+    // Tests serve the probe more than once on one connection; a model compiles once per connection.
+    const Probe =
+      (runtime.mongo.models.Probe as Model<ProbeDoc> | undefined) ??
+      runtime.mongo.model<ProbeDoc>('Probe', new Schema<ProbeDoc>({ _id: String, name: String, amount: Number, currency: String, createdAt: Date }));
     const toGraphQL = (doc: ProbeDoc) => ({ id: doc._id, name: doc.name, price: money(doc.amount, doc.currency), createdAt: doc.createdAt });
     const probeLoader = (ctx: ProbeContext) => ctx.loaders.get<string, ProbeDoc | null>('probe', (ids) => loadByIds(Probe, ids));
 
