@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+/** Environment variables of the cart subgraph, on top of the kit's base configuration. */
+export const cartConfigShape = {
+  /** Days a guest cart lives after its last change before it is deleted. */
+  GUEST_CART_TTL_DAYS: z.coerce.number().positive().default(7),
+  /** ISO 4217 code of an empty cart's subtotal; a cart with lines is in its products' currency. */
+  CART_DEFAULT_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD')
+    .default('USD'),
+};
+
+export type CartConfig = z.infer<z.ZodObject<typeof cartConfigShape>>;
+
+export const cartConfigVariables = [
+  { name: 'GUEST_CART_TTL_DAYS', default: '7', description: 'Days a guest cart lives after its last change.' },
+  { name: 'CART_DEFAULT_CURRENCY', default: 'USD', description: "Currency of an empty cart's subtotal." },
+];

@@ -1,0 +1,4 @@
+import { runSubgraph } from '@novamart/kit';
+import { cartSubgraph } from './index';
+
+await runSubgraph(cartSubgraph);

@@ -1,0 +1,82 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+export interface CartLine {
+  productId: string;
+  quantity: number;
+  addedAt: Date;
+}
+
+export type RemovalReason = 'ARCHIVED' | 'OUT_OF_STOCK' | 'CURRENCY_MISMATCH';
+
+export interface RemovedLine {
+  productId: string;
+  name: string;
+  quantity: number;
+  reason: RemovalReason;
+  removedAt: Date;
+}
+
+export interface CartDoc {
+  /** A guest cart's id is its bearer token (128 random bits); a customer's cart id is random too. */
+  _id: string;
+  /** Absent on a guest cart. */
+  userId?: string;
+  items: CartLine[];
+  removedItems: RemovedLine[];
+  /**
+   * Bumped by every change. Writers compare-and-set on it, and consumers of `cart.updated` use it
+   * to ignore an older state that arrives late.
+   */
+  revision: number;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Guest carts only: the TTL index deletes the cart at this time. */
+  expiresAt?: Date;
+}
+
+const lineSchema = new Schema<CartLine>(
+  {
+    productId: { type: String, required: true },
+    quantity: { type: Number, required: true, min: 1 },
+    addedAt: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
+const removedLineSchema = new Schema<RemovedLine>(
+  {
+    productId: { type: String, required: true },
+    name: { type: String, required: true },
+    quantity: { type: Number, required: true },
+    reason: { type: String, required: true, enum: ['ARCHIVED', 'OUT_OF_STOCK', 'CURRENCY_MISMATCH'] },
+    removedAt: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
+const cartSchema = new Schema<CartDoc>(
+  {
+    _id: { type: String, required: true },
+    userId: { type: String },
+    items: { type: [lineSchema], default: [] },
+    removedItems: { type: [removedLineSchema], default: [] },
+    revision: { type: Number, required: true },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+    expiresAt: { type: Date },
+  },
+  { collection: 'carts', versionKey: false },
+);
+
+// One cart per customer; guest carts have no userId and stay out of the (sparse) index.
+cartSchema.index({ userId: 1 }, { unique: true, sparse: true });
+// Guest carts vanish after their expiry; customers' carts have no expiresAt and never expire.
+cartSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+// product.archived finds the carts holding the product.
+cartSchema.index({ 'items.productId': 1 });
+
+export type CartModel = Model<CartDoc>;
+
+export function cartModel(conn: Connection): CartModel {
+  return (conn.models.Cart as CartModel | undefined) ?? conn.model<CartDoc>('Cart', cartSchema);
+}

@@ -1,0 +1,69 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+/**
+ * The cart's own view of a product, kept from the products and inventory events. The catalog half
+ * (sku .. active) and the stock half (available) arrive on different streams, in any order; each
+ * half remembers the time of the event it came from so a late, older event cannot overwrite it.
+ */
+export interface CatalogProductDoc {
+  _id: string;
+  sku?: string;
+  name?: string;
+  priceAmount?: number;
+  currency?: string;
+  active?: boolean;
+  catalogAt?: Date;
+  priceAt?: Date;
+  available?: number;
+  stockAt?: Date;
+}
+
+const catalogProductSchema = new Schema<CatalogProductDoc>(
+  {
+    _id: { type: String, required: true },
+    sku: String,
+    name: String,
+    priceAmount: Number,
+    currency: String,
+    active: Boolean,
+    catalogAt: Date,
+    priceAt: Date,
+    available: Number,
+    stockAt: Date,
+  },
+  { collection: 'catalog_products', versionKey: false },
+);
+
+export type CatalogProductModel = Model<CatalogProductDoc>;
+
+export function catalogProductModel(conn: Connection): CatalogProductModel {
+  return (
+    (conn.models.CatalogProduct as CatalogProductModel | undefined) ??
+    conn.model<CatalogProductDoc>('CatalogProduct', catalogProductSchema)
+  );
+}
+
+/** A product the catalog has told us about (not just its stock), with a price. */
+export interface KnownProduct {
+  id: string;
+  sku: string;
+  name: string;
+  priceAmount: number;
+  currency: string;
+  active: boolean;
+  /** Units that can still be reserved; 0 until inventory has reported the product. */
+  available: number;
+}
+
+export function toKnownProduct(doc: CatalogProductDoc | null | undefined): KnownProduct | null {
+  if (!doc || doc.sku == null || doc.name == null || doc.priceAmount == null || doc.currency == null) return null;
+  return {
+    id: doc._id,
+    sku: doc.sku,
+    name: doc.name,
+    priceAmount: doc.priceAmount,
+    currency: doc.currency,
+    active: doc.active !== false,
+    available: Math.max(0, doc.available ?? 0),
+  };
+}

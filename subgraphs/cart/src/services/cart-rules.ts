@@ -1,0 +1,58 @@
+import { appError, badUserInput, ErrorCode, outOfStock } from '@novamart/kit';
+import { type KnownProduct } from '../models/catalog-product';
+
+/** Units one cart line may hold. */
+export const MAX_LINE_QUANTITY = 99;
+
+export function assertQuantity(quantity: number, { allowZero }: { allowZero: boolean }): void {
+  const min = allowZero ? 0 : 1;
+  if (!Number.isInteger(quantity) || quantity < min || quantity > MAX_LINE_QUANTITY) {
+    throw badUserInput(`quantity must be an integer from ${min} to ${MAX_LINE_QUANTITY}`, 'quantity', {
+      min,
+      max: MAX_LINE_QUANTITY,
+    });
+  }
+}
+
+export function assertProductId(productId: string): void {
+  if (typeof productId !== 'string' || productId.trim() === '') throw badUserInput('productId is required', 'productId');
+}
+
+/** The product can be put in a cart: the catalog knows it and it is not archived. */
+export function requireOrderable(product: KnownProduct | null, productId: string): KnownProduct {
+  if (!product) throw appError(ErrorCode.NOT_FOUND, 'Product not found', { productId });
+  if (!product.active) {
+    throw appError(ErrorCode.NOT_FOUND, 'Product is archived and can no longer be ordered', {
+      productId,
+      reason: 'ARCHIVED',
+    });
+  }
+  return product;
+}
+
+/** A line's new total quantity fits the line limit and the stock that is available. */
+export function assertLineQuantityFits(product: KnownProduct, quantity: number, inCart: number): void {
+  if (quantity > MAX_LINE_QUANTITY) {
+    throw badUserInput(`A cart line holds at most ${MAX_LINE_QUANTITY} units`, 'quantity', {
+      max: MAX_LINE_QUANTITY,
+      inCart,
+    });
+  }
+  if (quantity > product.available) {
+    throw outOfStock(`Only ${product.available} of ${product.name} available`, {
+      productId: product.id,
+      available: product.available,
+    });
+  }
+}
+
+/** Every line of a cart is priced in one currency, so that its subtotal is one amount. */
+export function assertSameCurrency(product: KnownProduct, cartCurrency: string | null): void {
+  if (cartCurrency !== null && product.currency !== cartCurrency) {
+    throw badUserInput(
+      `The cart is priced in ${cartCurrency}; ${product.name} is priced in ${product.currency}`,
+      'productId',
+      { productId: product.id, cartCurrency, productCurrency: product.currency },
+    );
+  }
+}

@@ -1,0 +1,375 @@
+import { randomBytes } from 'node:crypto';
+import { type ClientSession, type Connection } from 'mongoose';
+import { inTransaction, type DomainEvent } from '@novamart/events';
+import { badUserInput, notFound, requireViewer, type Viewer } from '@novamart/kit';
+import { type CartDoc, type CartLine, type CartModel, type RemovedLine } from '../models/cart';
+import { type KnownProduct } from '../models/catalog-product';
+import { cartDeleted, cartItemAdded, cartUpdated } from './cart-events';
+import {
+  MAX_LINE_QUANTITY,
+  assertLineQuantityFits,
+  assertProductId,
+  assertQuantity,
+  assertSameCurrency,
+  requireOrderable,
+} from './cart-rules';
+import { type CatalogProjection } from './catalog-projection';
+
+export interface CartServiceOptions {
+  conn: Connection;
+  carts: CartModel;
+  catalog: CatalogProjection;
+  /** How long a guest cart lives after its owner's last change. */
+  guestCartTtlMs: number;
+  now?: () => Date;
+}
+
+/** What one change does to a cart: its new lines and notices, plus events besides `cart.updated`. */
+interface CartPlan {
+  items: CartLine[];
+  removedItems: RemovedLine[];
+  /** A change by the cart's holder (not the store) pushes a guest cart's expiry out. */
+  byOwner: boolean;
+  events?: (written: CartDoc) => DomainEvent<any>[];
+}
+
+interface Located {
+  cart: CartDoc;
+  isNew: boolean;
+}
+
+/** A concurrent writer changed the cart between our read and our write; read again and retry. */
+class StaleCartError extends Error {
+  constructor() {
+    super('cart changed concurrently');
+  }
+}
+
+const MAX_ATTEMPTS = 8;
+
+export function newCartId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+}
+
+/**
+ * Business rules of carts. Every change is a compare-and-set on the cart's revision, written in
+ * one transaction with its events, and retried from a fresh read when a concurrent change won.
+ */
+export class CartService {
+  private readonly conn: Connection;
+  private readonly carts: CartModel;
+  private readonly catalog: CatalogProjection;
+  private readonly guestCartTtlMs: number;
+  private readonly now: () => Date;
+
+  constructor(options: CartServiceOptions) {
+    this.conn = options.conn;
+    this.carts = options.carts;
+    this.catalog = options.catalog;
+    this.guestCartTtlMs = options.guestCartTtlMs;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** The caller's own cart (null if none yet), or a cart by id that the caller may see. */
+  async get(viewer: Viewer | null, cartId?: string | null): Promise<CartDoc | null> {
+    if (cartId != null) return this.findAccessible(viewer, cartId);
+    if (!viewer) return null;
+    return this.carts.findOne({ userId: viewer.id }).lean();
+  }
+
+  async addItem(viewer: Viewer | null, input: { cartId?: string | null; productId: string; quantity: number }): Promise<CartDoc> {
+    assertProductId(input.productId);
+    assertQuantity(input.quantity, { allowZero: false });
+    return this.change(
+      () => this.locate(viewer, input.cartId, { createGuest: true }),
+      async (cart) => {
+        const products = await this.catalog.load([input.productId, ...cart.items.map((line) => line.productId)]);
+        const product = requireOrderable(products.get(input.productId) ?? null, input.productId);
+        assertSameCurrency(product, cartCurrency(cart, products, input.productId));
+        const existing = cart.items.find((line) => line.productId === input.productId);
+        const inCart = existing?.quantity ?? 0;
+        assertLineQuantityFits(product, inCart + input.quantity, inCart);
+        const items = existing
+          ? cart.items.map((line) => (line === existing ? { ...line, quantity: inCart + input.quantity } : line))
+          : [...cart.items, { productId: input.productId, quantity: input.quantity, addedAt: this.now() }];
+        return {
+          items,
+          removedItems: [],
+          byOwner: true,
+          events: (written) => [cartItemAdded(written, input.productId, input.quantity)],
+        };
+      },
+    );
+  }
+
+  /** Sets a line's quantity; 0 removes the line. */
+  async updateItem(viewer: Viewer | null, input: { cartId?: string | null; productId: string; quantity: number }): Promise<CartDoc> {
+    assertProductId(input.productId);
+    assertQuantity(input.quantity, { allowZero: true });
+    if (input.quantity === 0) return this.removeItem(viewer, input);
+    return this.change(
+      () => this.locate(viewer, input.cartId, { createGuest: false }),
+      async (cart) => {
+        const existing = cart.items.find((line) => line.productId === input.productId);
+        if (!existing) throw notFound('Cart item', { productId: input.productId });
+        if (existing.quantity === input.quantity) return null;
+        const products = await this.catalog.load([input.productId]);
+        const product = requireOrderable(products.get(input.productId) ?? null, input.productId);
+        // Lowering a quantity is always allowed, even below what is now available.
+        if (input.quantity > existing.quantity) assertLineQuantityFits(product, input.quantity, existing.quantity);
+        return {
+          items: cart.items.map((line) => (line === existing ? { ...line, quantity: input.quantity } : line)),
+          removedItems: [],
+          byOwner: true,
+        };
+      },
+    );
+  }
+
+  async removeItem(viewer: Viewer | null, input: { cartId?: string | null; productId: string }): Promise<CartDoc> {
+    assertProductId(input.productId);
+    return this.change(
+      () => this.locate(viewer, input.cartId, { createGuest: false }),
+      (cart) => {
+        if (!cart.items.some((line) => line.productId === input.productId)) return Promise.resolve(null);
+        return Promise.resolve({
+          items: cart.items.filter((line) => line.productId !== input.productId),
+          removedItems: [],
+          byOwner: true,
+        });
+      },
+    );
+  }
+
+  async clear(viewer: Viewer | null, cartId?: string | null): Promise<CartDoc> {
+    return this.change(
+      () => this.locate(viewer, cartId, { createGuest: false }),
+      (cart) =>
+        Promise.resolve(
+          cart.items.length === 0 && cart.removedItems.length === 0 ? null : { items: [], removedItems: [], byOwner: true },
+        ),
+    );
+  }
+
+  /**
+   * Moves a guest cart's lines into the signed-in caller's cart and deletes the guest cart, in one
+   * transaction. Quantities add up, capped by the line limit and by what is available (a line the
+   * customer already had is never lowered); a product with nothing left, archived, or priced in
+   * another currency is reported in `removedItems` instead.
+   */
+  async merge(viewer: Viewer | null, guestCartId: string): Promise<CartDoc> {
+    const customer = requireViewer({ viewer });
+    if (typeof guestCartId !== 'string' || guestCartId === '') throw badUserInput('guestCartId is required', 'guestCartId');
+    for (let attempt = 1; ; attempt++) {
+      const guest = await this.findAccessible(customer, guestCartId);
+      if (guest.userId !== undefined) {
+        // Merging a customer's cart into itself (or into another) is not a thing.
+        throw badUserInput('guestCartId must be a guest cart', 'guestCartId');
+      }
+      const own = await this.locate(customer, null, { createGuest: false });
+      const plan = await this.planMerge(own.cart, guest);
+      try {
+        return await inTransaction(this.conn, async (session, outbox) => {
+          const written = await this.write(own, plan, session, outbox);
+          const deleted = await this.carts.deleteOne({ _id: guest._id, revision: guest.revision }, { session });
+          if (deleted.deletedCount !== 1) throw new StaleCartError();
+          outbox.add(cartDeleted(guest, guest.revision + 1));
+          return written;
+        });
+      } catch (error) {
+        if ((error instanceof StaleCartError || isDuplicateKey(error)) && attempt < MAX_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+
+  private async planMerge(own: CartDoc, guest: CartDoc): Promise<CartPlan> {
+    const products = await this.catalog.load([...own.items, ...guest.items].map((line) => line.productId));
+    let currency = cartCurrency(own, products);
+    const items = own.items.map((line) => ({ ...line }));
+    const removedItems: RemovedLine[] = [];
+    const now = this.now();
+    for (const line of guest.items) {
+      const product = products.get(line.productId);
+      const removal = (reason: RemovedLine['reason']): RemovedLine => ({
+        productId: line.productId,
+        name: product?.name ?? line.productId,
+        quantity: line.quantity,
+        reason,
+        removedAt: now,
+      });
+      if (!product || !product.active) {
+        removedItems.push(removal('ARCHIVED'));
+        continue;
+      }
+      if (currency !== null && product.currency !== currency) {
+        removedItems.push(removal('CURRENCY_MISMATCH'));
+        continue;
+      }
+      const mine = items.find((candidate) => candidate.productId === line.productId);
+      const had = mine?.quantity ?? 0;
+      const merged = Math.max(had, Math.min(had + line.quantity, MAX_LINE_QUANTITY, product.available));
+      if (merged === 0) {
+        removedItems.push(removal('OUT_OF_STOCK'));
+        continue;
+      }
+      if (mine) mine.quantity = merged;
+      else items.push({ productId: line.productId, quantity: merged, addedAt: line.addedAt });
+      currency ??= product.currency;
+    }
+    return { items, removedItems, byOwner: true };
+  }
+
+  /**
+   * Takes an archived product out of every cart that holds it and notes it in `removedItems`.
+   * Runs inside the event handler's transaction.
+   */
+  async dropArchivedProduct(
+    product: { productId: string; name: string },
+    session: ClientSession,
+    outbox: { add(event: DomainEvent<any>): void },
+  ): Promise<number> {
+    const holding = await this.carts.find({ 'items.productId': product.productId }).session(session).lean();
+    const now = this.now();
+    for (const cart of holding) {
+      const line = cart.items.find((candidate) => candidate.productId === product.productId);
+      if (!line) continue;
+      const plan: CartPlan = {
+        items: cart.items.filter((candidate) => candidate !== line),
+        removedItems: [
+          ...cart.removedItems,
+          { productId: product.productId, name: product.name, quantity: line.quantity, reason: 'ARCHIVED', removedAt: now },
+        ],
+        byOwner: false,
+      };
+      await this.write({ cart, isNew: false }, plan, session, outbox);
+    }
+    return holding.length;
+  }
+
+  /**
+   * The order placed from a cart takes its lines out of the cart. Only the ordered quantities are
+   * taken, so a line added after checkout stays. Runs inside the event handler's transaction.
+   */
+  async removeOrderedLines(
+    cartId: string,
+    lines: readonly { productId: string; quantity: number }[],
+    session: ClientSession,
+    outbox: { add(event: DomainEvent<any>): void },
+  ): Promise<CartDoc | null> {
+    const cart = await this.carts.findById(cartId).session(session).lean();
+    if (!cart) return null;
+    const ordered = new Map<string, number>();
+    for (const line of lines) ordered.set(line.productId, (ordered.get(line.productId) ?? 0) + line.quantity);
+    const items = cart.items
+      .map((line) => ({ ...line, quantity: line.quantity - (ordered.get(line.productId) ?? 0) }))
+      .filter((line) => line.quantity > 0);
+    if (items.length === cart.items.length && items.every((line, i) => line.quantity === cart.items[i]?.quantity)) return cart;
+    return this.write({ cart, isNew: false }, { items, removedItems: cart.removedItems, byOwner: false }, session, outbox);
+  }
+
+  /** A cart by id, if the caller may see it: any holder of a guest cart's id, only the owner of a customer's cart. */
+  private async findAccessible(viewer: Viewer | null, cartId: string): Promise<CartDoc> {
+    const cart = await this.carts.findById(cartId).lean();
+    const expired = cart?.expiresAt !== undefined && cart.expiresAt <= this.now();
+    // Another customer's cart is reported exactly like an unknown one: an id reveals nothing.
+    if (!cart || expired || (cart.userId !== undefined && cart.userId !== viewer?.id)) throw notFound('Cart', { cartId });
+    return cart;
+  }
+
+  private async locate(viewer: Viewer | null, cartId: string | null | undefined, { createGuest }: { createGuest: boolean }): Promise<Located> {
+    if (cartId != null) return { cart: await this.findAccessible(viewer, cartId), isNew: false };
+    if (viewer) {
+      const own = await this.carts.findOne({ userId: viewer.id }).lean();
+      return own ? { cart: own, isNew: false } : { cart: this.blankCart(viewer.id), isNew: true };
+    }
+    if (createGuest) return { cart: this.blankCart(undefined), isNew: true };
+    throw badUserInput('cartId is required without signing in', 'cartId');
+  }
+
+  private blankCart(userId: string | undefined): CartDoc {
+    const now = this.now();
+    return {
+      _id: newCartId(),
+      ...(userId !== undefined ? { userId } : {}),
+      items: [],
+      removedItems: [],
+      revision: 0,
+      createdAt: now,
+      updatedAt: now,
+      ...(userId === undefined ? { expiresAt: new Date(now.getTime() + this.guestCartTtlMs) } : {}),
+    };
+  }
+
+  private async change(locate: () => Promise<Located>, plan: (cart: CartDoc) => Promise<CartPlan | null>): Promise<CartDoc> {
+    for (let attempt = 1; ; attempt++) {
+      const located = await locate();
+      const planned = await plan(located.cart);
+      if (!planned && !located.isNew) return located.cart;
+      const effective = planned ?? { items: located.cart.items, removedItems: [], byOwner: true };
+      try {
+        return await inTransaction(this.conn, (session, outbox) => this.write(located, effective, session, outbox));
+      } catch (error) {
+        // A lost race: another request wrote this cart, or created the customer's cart, first.
+        if ((error instanceof StaleCartError || isDuplicateKey(error)) && attempt < MAX_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+
+  private async write(
+    { cart, isNew }: Located,
+    plan: CartPlan,
+    session: ClientSession,
+    outbox: { add(event: DomainEvent<any>): void },
+  ): Promise<CartDoc> {
+    const now = this.now();
+    const isGuest = cart.userId === undefined;
+    const next: CartDoc = {
+      ...cart,
+      items: plan.items,
+      removedItems: plan.removedItems,
+      revision: cart.revision + 1,
+      updatedAt: now,
+      ...(isGuest && plan.byOwner ? { expiresAt: new Date(now.getTime() + this.guestCartTtlMs) } : {}),
+    };
+    if (isNew) {
+      await this.carts.create([next], { session });
+    } else {
+      const result = await this.carts.updateOne(
+        { _id: cart._id, revision: cart.revision },
+        {
+          $set: {
+            items: next.items,
+            removedItems: next.removedItems,
+            revision: next.revision,
+            updatedAt: next.updatedAt,
+            ...(next.expiresAt ? { expiresAt: next.expiresAt } : {}),
+          },
+        },
+        { session },
+      );
+      if (result.matchedCount !== 1) throw new StaleCartError();
+    }
+    outbox.add(cartUpdated(next));
+    for (const event of plan.events?.(next) ?? []) outbox.add(event);
+    return next;
+  }
+}
+
+/**
+ * The currency a cart is priced in: that of its lines (ignoring `except`, the line being
+ * changed), or null for a cart with no other priced line.
+ */
+export function cartCurrency(cart: CartDoc, products: Map<string, KnownProduct>, except?: string): string | null {
+  for (const line of cart.items) {
+    if (line.productId === except) continue;
+    const product = products.get(line.productId);
+    if (product) return product.currency;
+  }
+  return null;
+}

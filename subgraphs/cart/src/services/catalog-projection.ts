@@ -1,0 +1,93 @@
+import { type ClientSession } from 'mongoose';
+import {
+  toKnownProduct,
+  type CatalogProductDoc,
+  type CatalogProductModel,
+  type KnownProduct,
+} from '../models/catalog-product';
+
+/** `ProductSnapshot` of the products subgraph's events (docs/architecture.md). */
+export interface ProductSnapshot {
+  productId: string;
+  sku: string;
+  slug?: string;
+  name: string;
+  priceAmount: number;
+  currency: string;
+  categorySlug?: string | null;
+  active: boolean;
+}
+
+export interface PriceChange {
+  productId: string;
+  previousAmount?: number;
+  amount: number;
+  currency: string;
+}
+
+export interface StockChange {
+  productId: string;
+  available: number;
+}
+
+/**
+ * Keeps the cart's projection of the catalog and of stock. Each write applies only when its event
+ * is at least as new as what the projection holds, so redelivered and reordered events leave the
+ * newest state in place.
+ */
+export class CatalogProjection {
+  constructor(private readonly products: CatalogProductModel) {}
+
+  /** product.created / product.updated / product.archived. Returns true when the snapshot was applied. */
+  async applySnapshot(snapshot: ProductSnapshot, at: Date, session?: ClientSession): Promise<boolean> {
+    const current = await this.products.findById(snapshot.productId, { catalogAt: 1, priceAt: 1 }).session(session ?? null).lean();
+    if (current?.catalogAt && current.catalogAt > at) return false;
+    const set: Partial<CatalogProductDoc> = {
+      sku: snapshot.sku,
+      name: snapshot.name,
+      active: snapshot.active,
+      catalogAt: at,
+    };
+    // A price_changed newer than this snapshot keeps its price.
+    if (!current?.priceAt || current.priceAt <= at) {
+      Object.assign(set, { priceAmount: snapshot.priceAmount, currency: snapshot.currency, priceAt: at });
+    }
+    await this.products.updateOne({ _id: snapshot.productId }, { $set: set }, { upsert: true, session });
+    return true;
+  }
+
+  async applyPrice(change: PriceChange, at: Date, session?: ClientSession): Promise<boolean> {
+    const current = await this.products.findById(change.productId, { priceAt: 1 }).session(session ?? null).lean();
+    if (current?.priceAt && current.priceAt > at) return false;
+    await this.products.updateOne(
+      { _id: change.productId },
+      { $set: { priceAmount: change.amount, currency: change.currency, priceAt: at } },
+      { upsert: true, session },
+    );
+    return true;
+  }
+
+  async applyStock(change: StockChange, at: Date, session?: ClientSession): Promise<boolean> {
+    const current = await this.products.findById(change.productId, { stockAt: 1 }).session(session ?? null).lean();
+    if (current?.stockAt && current.stockAt > at) return false;
+    await this.products.updateOne(
+      { _id: change.productId },
+      { $set: { available: change.available, stockAt: at } },
+      { upsert: true, session },
+    );
+    return true;
+  }
+
+  /** The known products among `ids`, by id, in one query. */
+  async load(ids: Iterable<string>, session?: ClientSession): Promise<Map<string, KnownProduct>> {
+    const unique = [...new Set(ids)];
+    const byId = new Map<string, KnownProduct>();
+    if (unique.length === 0) return byId;
+    const docs = await this.products.find({ _id: { $in: unique } }).session(session ?? null).lean();
+    for (const doc of docs) {
+      const product = toKnownProduct(doc);
+      if (product) byId.set(product.id, product);
+    }
+    return byId;
+  }
+}

@@ -1,0 +1,44 @@
+import { type CartDoc } from '../models/cart';
+import { type KnownProduct } from '../models/catalog-product';
+import { cartCurrency } from './cart-service';
+
+export interface PricedLine {
+  productId: string;
+  quantity: number;
+  unitAmount: number;
+  lineAmount: number;
+  currency: string;
+}
+
+export interface PricedCart {
+  lines: PricedLine[];
+  itemCount: number;
+  subtotal: { amount: number; currency: string };
+}
+
+/**
+ * Prices a cart at the current catalog prices. A line whose product the projection does not know
+ * cannot be priced and is left out (it cannot be added that way, so this only covers a projection
+ * rebuilt from scratch). The subtotal is in the cart's currency, `defaultCurrency` when empty.
+ */
+export function priceCart(cart: CartDoc, products: Map<string, KnownProduct>, defaultCurrency: string): PricedCart {
+  const currency = cartCurrency(cart, products) ?? defaultCurrency;
+  const lines: PricedLine[] = [];
+  for (const line of cart.items) {
+    const product = products.get(line.productId);
+    if (!product) continue;
+    lines.push({
+      productId: line.productId,
+      quantity: line.quantity,
+      unitAmount: product.priceAmount,
+      lineAmount: product.priceAmount * line.quantity,
+      currency: product.currency,
+    });
+  }
+  const inCurrency = lines.filter((line) => line.currency === currency);
+  return {
+    lines,
+    itemCount: lines.reduce((sum, line) => sum + line.quantity, 0),
+    subtotal: { amount: inCurrency.reduce((sum, line) => sum + line.lineAmount, 0), currency },
+  };
+}

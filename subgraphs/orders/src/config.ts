@@ -1,0 +1,18 @@
+import { z } from 'zod';
+
+const minorUnits = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+
+/** Environment variables of the orders subgraph, on top of the kit's base configuration. */
+export const ordersConfigShape = {
+  /** Shipping charged on an order below the free-shipping threshold, in minor units ($4.99). */
+  SHIPPING_FLAT_RATE: minorUnits(499),
+  /** Subtotal from which shipping is free, in minor units ($50.00); 0 ships everything free. */
+  FREE_SHIPPING_THRESHOLD: minorUnits(5000),
+};
+
+export type OrdersConfig = z.infer<z.ZodObject<typeof ordersConfigShape>>;
+
+export const ordersConfigVariables = [
+  { name: 'SHIPPING_FLAT_RATE', default: '499', description: 'Shipping on an order below the free-shipping threshold, in minor units of the order currency.' },
+  { name: 'FREE_SHIPPING_THRESHOLD', default: '5000', description: 'Order subtotal (minor units) from which shipping is free; 0 makes all shipping free.' },
+];

@@ -1,0 +1,4 @@
+import { runSubgraph } from '@novamart/kit';
+import { ordersSubgraph } from './index';
+
+await runSubgraph(ordersSubgraph);

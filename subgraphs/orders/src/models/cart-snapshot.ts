@@ -1,0 +1,47 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+/**
+ * The orders subgraph's copy of a cart, kept from `cart.updated` / `cart.deleted`: checkout reads
+ * the lines here because the cart's database belongs to the cart subgraph.
+ */
+export interface CartSnapshotDoc {
+  _id: string;
+  userId?: string;
+  /** The cart's revision; only a higher one replaces this snapshot. */
+  revision: number;
+  lines: { productId: string; quantity: number }[];
+  deleted: boolean;
+  /** The revision an order was placed from, and that order: the same lines are not ordered twice. */
+  orderedRevision?: number;
+  orderedBy?: string;
+  /** Mirrors the guest cart's expiry (TTL); deleted carts linger a while to absorb late events. */
+  expiresAt?: Date;
+}
+
+const cartSnapshotSchema = new Schema<CartSnapshotDoc>(
+  {
+    _id: { type: String, required: true },
+    userId: String,
+    revision: { type: Number, required: true },
+    lines: {
+      type: [new Schema({ productId: { type: String, required: true }, quantity: { type: Number, required: true } }, { _id: false })],
+      default: [],
+    },
+    deleted: { type: Boolean, default: false },
+    orderedRevision: Number,
+    orderedBy: String,
+    expiresAt: Date,
+  },
+  { collection: 'cart_snapshots', versionKey: false },
+);
+
+cartSnapshotSchema.index({ userId: 1 }, { sparse: true });
+cartSnapshotSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+
+export type CartSnapshotModel = Model<CartSnapshotDoc>;
+
+export function cartSnapshotModel(conn: Connection): CartSnapshotModel {
+  return (
+    (conn.models.CartSnapshot as CartSnapshotModel | undefined) ?? conn.model<CartSnapshotDoc>('CartSnapshot', cartSnapshotSchema)
+  );
+}

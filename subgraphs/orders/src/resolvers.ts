@@ -1,0 +1,89 @@
+import { assertOwnerOrAdmin, requireAdmin, type SubgraphContext } from '@novamart/kit';
+import { type OrderDoc, type OrderLine, type OrderStatus } from './models/order';
+import { type CheckoutService } from './services/checkout';
+import { type CheckoutInput } from './services/checkout-input';
+import { type OrderLifecycle } from './services/lifecycle';
+import { assertCanView } from './services/order-access';
+import { parsePage, type OrderPage, type OrderQueries, type UserOrdersKey } from './services/order-queries';
+import { amountRefunded } from './services/status-machine';
+
+export interface OrdersContext extends SubgraphContext {
+  checkout: CheckoutService;
+  lifecycle: OrderLifecycle;
+  queries: OrderQueries;
+}
+
+function orderLoader(ctx: OrdersContext) {
+  return ctx.loaders.get<string, OrderDoc | null>('orders.byId', (ids) => ctx.queries.byIds(ids));
+}
+
+function userOrdersLoader(ctx: OrdersContext) {
+  return ctx.loaders.get<UserOrdersKey, OrderPage, string>('orders.byUser', (keys) => ctx.queries.pagesForUsers(keys), {
+    cacheKeyFn: (key) => JSON.stringify([key.userId, key.first, key.after]),
+  });
+}
+
+/** An order the caller may see, or null when there is none; another customer's order is FORBIDDEN. */
+async function visibleOrder(id: string, ctx: OrdersContext): Promise<OrderDoc | null> {
+  const order = await orderLoader(ctx).load(id);
+  if (order) assertCanView(ctx.viewer, order);
+  return order;
+}
+
+const money = (amount: number, currency: string) => ({ amount, currency });
+
+interface PricedLine extends OrderLine {
+  currency: string;
+}
+
+export const resolvers = {
+  Query: {
+    order: (_: unknown, args: { id: string }, ctx: OrdersContext) => visibleOrder(args.id, ctx),
+    orders: (
+      _: unknown,
+      args: { filter?: { status?: OrderStatus | null; email?: string | null } | null; first?: number | null; after?: string | null },
+      ctx: OrdersContext,
+    ) => {
+      requireAdmin(ctx);
+      return ctx.queries.list(args.filter, parsePage(args));
+    },
+  },
+  Mutation: {
+    checkout: (_: unknown, args: { input: CheckoutInput }, ctx: OrdersContext) => ctx.checkout.checkout(ctx.viewer, args.input),
+    cancelOrder: (_: unknown, args: { id: string; reason?: string | null }, ctx: OrdersContext) =>
+      ctx.lifecycle.cancel(ctx.viewer, args.id, args.reason),
+    markOrderShipped: (_: unknown, args: { id: string; carrier: string; trackingNumber: string }, ctx: OrdersContext) =>
+      ctx.lifecycle.markShipped(ctx.viewer, args.id, args.carrier, args.trackingNumber),
+    markOrderDelivered: (_: unknown, args: { id: string }, ctx: OrdersContext) => ctx.lifecycle.markDelivered(ctx.viewer, args.id),
+  },
+  User: {
+    orders: (user: { id: string }, args: { first?: number | null; after?: string | null }, ctx: OrdersContext) => {
+      assertOwnerOrAdmin(ctx, user.id);
+      const page = parsePage(args);
+      return userOrdersLoader(ctx).load({ userId: user.id, first: page.first, after: page.after });
+    },
+  },
+  Order: {
+    __resolveReference: (ref: { id: string }, ctx: OrdersContext) => visibleOrder(ref.id, ctx),
+    id: (order: OrderDoc) => order._id,
+    customer: (order: OrderDoc) => (order.userId ? { __typename: 'User', id: order.userId } : null),
+    items: (order: OrderDoc): PricedLine[] => order.items.map((line) => ({ ...line, currency: order.currency })),
+    subtotal: (order: OrderDoc) => money(order.subtotal, order.currency),
+    shippingCost: (order: OrderDoc) => money(order.shippingCost, order.currency),
+    total: (order: OrderDoc) => money(order.total, order.currency),
+    amountRefunded: (order: OrderDoc) => money(amountRefunded(order), order.currency),
+    shippingAddress: (order: OrderDoc) => ({ id: null, ...order.shippingAddress }),
+    carrier: (order: OrderDoc) => order.carrier ?? null,
+    trackingNumber: (order: OrderDoc) => order.trackingNumber ?? null,
+  },
+  OrderItem: {
+    product: (line: PricedLine) => ({ __typename: 'Product', id: line.productId }),
+    unitPrice: (line: PricedLine) => money(line.unitAmount, line.currency),
+    lineTotal: (line: PricedLine) => money(line.unitAmount * line.quantity, line.currency),
+  },
+  OrderStatusUpdate: {
+    // The gateway builds updates from live messages, which carry the order's id only.
+    order: (update: { order?: OrderDoc; orderId?: string }, _: unknown, ctx: OrdersContext) =>
+      update.order ?? (update.orderId ? visibleOrder(update.orderId, ctx) : null),
+  },
+};

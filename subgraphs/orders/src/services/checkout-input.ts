@@ -1,0 +1,72 @@
+import { badUserInput } from '@novamart/kit';
+import { type ShippingAddress } from '../models/order';
+
+export interface AddressInput {
+  name: string;
+  line1: string;
+  line2?: string | null;
+  city: string;
+  region?: string | null;
+  postalCode: string;
+  country: string;
+  phone?: string | null;
+}
+
+export interface CheckoutInput {
+  cartId?: string | null;
+  shippingAddress: AddressInput;
+  email?: string | null;
+  idempotencyKey: string;
+}
+
+const MAX_KEY = 255;
+const MAX_FIELD = 200;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function required(value: unknown, field: string): string {
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (text === '') throw badUserInput(`${field.split('.').pop()} is required`, field);
+  if (text.length > MAX_FIELD) throw badUserInput(`${field.split('.').pop()} is longer than ${MAX_FIELD} characters`, field);
+  return text;
+}
+
+function optional(value: unknown, field: string): string | null {
+  if (value == null) return null;
+  const text = String(value).trim();
+  if (text.length > MAX_FIELD) throw badUserInput(`${field.split('.').pop()} is longer than ${MAX_FIELD} characters`, field);
+  return text === '' ? null : text;
+}
+
+export function normalizeIdempotencyKey(key: unknown): string {
+  const text = typeof key === 'string' ? key.trim() : '';
+  if (text === '' || text.length > MAX_KEY) {
+    throw badUserInput(`idempotencyKey must be 1 to ${MAX_KEY} characters`, 'input.idempotencyKey');
+  }
+  return text;
+}
+
+export function normalizeAddress(input: AddressInput): ShippingAddress {
+  const at = 'input.shippingAddress';
+  if (input == null || typeof input !== 'object') throw badUserInput('shippingAddress is required', at);
+  const country = required(input.country, `${at}.country`).toUpperCase();
+  if (!/^[A-Z]{2}$/.test(country)) throw badUserInput('country must be an ISO 3166-1 alpha-2 code such as US', `${at}.country`);
+  return {
+    name: required(input.name, `${at}.name`),
+    line1: required(input.line1, `${at}.line1`),
+    line2: optional(input.line2, `${at}.line2`),
+    city: required(input.city, `${at}.city`),
+    region: optional(input.region, `${at}.region`),
+    postalCode: required(input.postalCode, `${at}.postalCode`),
+    country,
+    phone: optional(input.phone, `${at}.phone`),
+  };
+}
+
+/** Trimmed and lower-cased, or null when absent. */
+export function normalizeEmail(email: unknown): string | null {
+  if (email == null) return null;
+  const text = String(email).trim().toLowerCase();
+  if (text === '') return null;
+  if (text.length > 254 || !EMAIL.test(text)) throw badUserInput('email is not a valid address', 'input.email');
+  return text;
+}

@@ -1,0 +1,186 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { type Connection } from 'mongoose';
+import { inTransaction } from '@novamart/events';
+import { appError, badUserInput, conflict, ErrorCode, notFound, type Viewer } from '@novamart/kit';
+import { type CartSnapshotDoc, type CartSnapshotModel } from '../models/cart-snapshot';
+import { type CatalogPriceModel } from '../models/catalog-price';
+import { type CustomerModel } from '../models/customer';
+import { type OrderDoc, type OrderLine, type OrderModel } from '../models/order';
+import { normalizeAddress, normalizeEmail, normalizeIdempotencyKey, type CheckoutInput } from './checkout-input';
+import { orderPlaced } from './order-events';
+import { shippingCost, type ShippingRules } from './shipping';
+
+export interface CheckoutServiceOptions {
+  conn: Connection;
+  orders: OrderModel;
+  carts: CartSnapshotModel;
+  prices: CatalogPriceModel;
+  customers: CustomerModel;
+  shipping: ShippingRules;
+  now?: () => Date;
+}
+
+/** The cart snapshot changed (or another order took its lines) between our read and our write. */
+class CartMovedError extends Error {
+  constructor() {
+    super('cart changed during checkout');
+  }
+}
+
+const MAX_ATTEMPTS = 5;
+
+export function newOrderId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+}
+
+/**
+ * Turns a cart into an order. The same idempotency key from the same caller always answers with
+ * the one order it made: a retry finds it, and concurrent duplicates meet at the unique index on
+ * (callerKey, idempotencyKey), where all but one lose and read the winner.
+ */
+export class CheckoutService {
+  private readonly options: CheckoutServiceOptions;
+  private readonly now: () => Date;
+
+  constructor(options: CheckoutServiceOptions) {
+    this.options = options;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async checkout(viewer: Viewer | null, input: CheckoutInput): Promise<OrderDoc> {
+    const idempotencyKey = normalizeIdempotencyKey(input?.idempotencyKey);
+    const shippingAddress = normalizeAddress(input.shippingAddress);
+    const email = normalizeEmail(input.email);
+    const cartId = input.cartId == null || input.cartId === '' ? null : String(input.cartId);
+    if (!viewer && cartId === null) throw badUserInput('cartId is required for a guest checkout', 'input.cartId');
+    if (!viewer && email === null) throw badUserInput('email is required for a guest checkout', 'input.email');
+
+    // A guest is known by the cart they hold; its id is their bearer token.
+    const callerKey = viewer ? `user:${viewer.id}` : `cart:${cartId}`;
+    const requestHash = createHash('sha256')
+      .update(JSON.stringify({ cartId, shippingAddress, email }))
+      .digest('base64url');
+
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.options.orders.findOne({ callerKey, idempotencyKey }).lean();
+      if (existing) return this.replay(existing, requestHash);
+
+      const cart = await this.findCart(viewer, cartId);
+      const order = await this.buildOrder({ viewer, cart, email, shippingAddress, callerKey, idempotencyKey, requestHash });
+      try {
+        return await inTransaction(this.options.conn, async (session, outbox) => {
+          // Taking the cart revision is what stops two different keys ordering the same lines.
+          const taken = await this.options.carts.updateOne(
+            { _id: cart._id, revision: cart.revision, orderedRevision: { $ne: cart.revision } },
+            { $set: { orderedRevision: cart.revision, orderedBy: order._id } },
+            { session },
+          );
+          if (taken.matchedCount !== 1) throw new CartMovedError();
+          await this.options.orders.create([order], { session });
+          outbox.add(orderPlaced(order));
+          return order;
+        });
+      } catch (error) {
+        if (isDuplicateKey(error)) {
+          const winner = await this.options.orders.findOne({ callerKey, idempotencyKey }).lean();
+          if (winner) return this.replay(winner, requestHash);
+        }
+        if ((error instanceof CartMovedError || isDuplicateKey(error)) && attempt < MAX_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+
+  private replay(order: OrderDoc, requestHash: string): OrderDoc {
+    if (order.requestHash !== requestHash) {
+      throw conflict('This idempotencyKey was already used for a different checkout', { orderId: order._id });
+    }
+    return order;
+  }
+
+  private async findCart(viewer: Viewer | null, cartId: string | null): Promise<CartSnapshotDoc> {
+    const { carts } = this.options;
+    const cart = cartId !== null ? await carts.findById(cartId).lean() : await carts.findOne({ userId: viewer?.id, deleted: false }).lean();
+    if (cartId !== null && (!cart || cart.deleted || (cart.userId !== undefined && cart.userId !== viewer?.id))) {
+      throw notFound('Cart', { cartId });
+    }
+    if (!cart || cart.lines.length === 0) throw badUserInput('The cart is empty', 'input.cartId');
+    if (cart.orderedRevision === cart.revision) {
+      throw conflict('These cart lines were already ordered', { cartId: cart._id, orderId: cart.orderedBy });
+    }
+    return cart;
+  }
+
+  private async buildOrder(args: {
+    viewer: Viewer | null;
+    cart: CartSnapshotDoc;
+    email: string | null;
+    shippingAddress: OrderDoc['shippingAddress'];
+    callerKey: string;
+    idempotencyKey: string;
+    requestHash: string;
+  }): Promise<OrderDoc> {
+    const { viewer, cart } = args;
+    const email = args.email ?? (viewer ? (await this.options.customers.findById(viewer.id).lean())?.email : null);
+    if (!email) throw badUserInput('email is required: the account email is not known yet', 'input.email');
+
+    const items = await this.priceLines(cart.lines);
+    const currency = items.currency;
+    const subtotal = items.lines.reduce((sum, line) => sum + line.unitAmount * line.quantity, 0);
+    const shipping = shippingCost(subtotal, this.options.shipping);
+    const now = this.now();
+    return {
+      _id: newOrderId(),
+      ...(viewer ? { userId: viewer.id } : {}),
+      email,
+      callerKey: args.callerKey,
+      idempotencyKey: args.idempotencyKey,
+      requestHash: args.requestHash,
+      cartId: cart._id,
+      cartRevision: cart.revision,
+      items: items.lines,
+      currency,
+      subtotal,
+      shippingCost: shipping,
+      total: subtotal + shipping,
+      shippingAddress: args.shippingAddress,
+      status: 'PENDING',
+      statusHistory: [{ status: 'PENDING', reason: 'Order placed', at: now }],
+      refunds: [],
+      revision: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+
+  /** Snapshots each line at the catalog's current price; unknown or archived products block checkout. */
+  private async priceLines(lines: CartSnapshotDoc['lines']): Promise<{ lines: OrderLine[]; currency: string }> {
+    const ids = [...new Set(lines.map((line) => line.productId))];
+    const products = new Map((await this.options.prices.find({ _id: { $in: ids } }).lean()).map((doc) => [doc._id, doc]));
+    const priced: OrderLine[] = [];
+    let currency: string | null = null;
+    for (const line of lines) {
+      const product = products.get(line.productId);
+      if (!product || product.sku == null || product.name == null || product.priceAmount == null || product.currency == null) {
+        throw appError(ErrorCode.NOT_FOUND, 'A product in the cart is not in the catalog', { productId: line.productId, field: 'input.cartId' });
+      }
+      if (product.active === false) {
+        throw appError(ErrorCode.NOT_FOUND, `${product.name} is no longer sold; remove it from the cart`, {
+          productId: line.productId,
+          reason: 'ARCHIVED',
+          field: 'input.cartId',
+        });
+      }
+      currency ??= product.currency;
+      if (product.currency !== currency) {
+        throw badUserInput('The cart mixes currencies', 'input.cartId', { productId: line.productId });
+      }
+      priced.push({ productId: line.productId, sku: product.sku, name: product.name, quantity: line.quantity, unitAmount: product.priceAmount });
+    }
+    return { lines: priced, currency: currency ?? 'USD' };
+  }
+}

@@ -1,0 +1,57 @@
+import { type Connection } from 'mongoose';
+import { idempotentConsumer, type EventBus } from '@novamart/events';
+import { type Logger } from '@novamart/kit';
+import { orderEventEffects } from '../events/handlers';
+import { cartSnapshotModel } from '../models/cart-snapshot';
+import { catalogPriceModel } from '../models/catalog-price';
+import { customerModel } from '../models/customer';
+import { orderModel } from '../models/order';
+import { CheckoutService } from './checkout';
+import { OrderLifecycle } from './lifecycle';
+import { OrderQueries } from './order-queries';
+import { Projections } from './projections';
+import { type ShippingRules } from './shipping';
+
+/** The consumer group of the orders subgraph on the event bus. */
+export const ORDERS_GROUP = 'orders';
+
+export interface OrdersServices {
+  checkout: CheckoutService;
+  lifecycle: OrderLifecycle;
+  queries: OrderQueries;
+  projections: Projections;
+}
+
+/** Models (indexes built) and services on the orders subgraph's connection. */
+export async function createOrdersServices(options: {
+  conn: Connection;
+  logger: Logger;
+  shipping: ShippingRules;
+  now?: () => Date;
+}): Promise<OrdersServices> {
+  const { conn, logger } = options;
+  const orders = orderModel(conn);
+  const carts = cartSnapshotModel(conn);
+  const prices = catalogPriceModel(conn);
+  const customers = customerModel(conn);
+  await Promise.all([orders.init(), carts.init(), prices.init(), customers.init()]);
+  const clock = options.now ? { now: options.now } : {};
+  return {
+    checkout: new CheckoutService({ conn, orders, carts, prices, customers, shipping: options.shipping, ...clock }),
+    lifecycle: new OrderLifecycle({ conn, orders, logger, ...clock }),
+    queries: new OrderQueries(orders),
+    projections: new Projections(prices, carts, customers),
+  };
+}
+
+/** Subscribes the orders subgraph's event effects, each run once per event (`idempotentConsumer`). */
+export function subscribeOrdersConsumers(bus: EventBus, conn: Connection, services: OrdersServices): void {
+  const effects = orderEventEffects(services);
+  bus.subscribe({
+    group: ORDERS_GROUP,
+    types: Object.keys(effects),
+    handler: idempotentConsumer(conn, ORDERS_GROUP, async (event, session, outbox) => {
+      await effects[event.type]?.(event, session, outbox);
+    }),
+  });
+}

@@ -1,0 +1,253 @@
+import { type ClientSession, type Connection } from 'mongoose';
+import { inTransaction, type DomainEvent } from '@novamart/events';
+import { badUserInput, conflict, notFound, requireAdmin, type Logger, type Viewer } from '@novamart/kit';
+import { type OrderDoc, type OrderModel, type RecordedPayment, type StatusChange } from '../models/order';
+import { assertCanView } from './order-access';
+import { stepEvents, type CancellationCode } from './order-events';
+import { CANCELLABLE, assertTransition, derivedSteps, paysInFull, type Step } from './status-machine';
+
+export interface OutboxLike {
+  add(event: DomainEvent<any>): void;
+}
+
+interface ExplicitStep extends Step {
+  cancellationCode?: CancellationCode;
+}
+
+interface OrderChange {
+  /** Facts to record, besides the status. */
+  set?: Partial<Pick<OrderDoc, 'carrier' | 'trackingNumber' | 'reservationId' | 'payment' | 'refunds'>>;
+  /** Transitions asked for explicitly; the ones the facts call for follow. */
+  steps?: ExplicitStep[];
+}
+
+/** Another writer changed the order since it was read: read again. */
+class StaleOrderError extends Error {
+  constructor() {
+    super('order changed concurrently');
+  }
+}
+
+const MAX_ATTEMPTS = 8;
+const MAX_TEXT = 500;
+
+function requiredText(value: string, field: string, max = 200): string {
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (text === '') throw badUserInput(`${field} is required`, field);
+  if (text.length > max) throw badUserInput(`${field} is longer than ${max} characters`, field, { max });
+  return text;
+}
+
+export interface PaymentSucceeded {
+  paymentId: string;
+  orderId: string;
+  amount: number;
+  currency: string;
+}
+
+export interface RefundSucceeded {
+  refundId: string;
+  orderId: string;
+  amount: number;
+  currency: string;
+}
+
+/**
+ * Moves orders through the status machine. Admin and customer commands, and the saga's event
+ * effects, all end in `write`: one compare-and-set of the order with its events in the outbox.
+ */
+export class OrderLifecycle {
+  private readonly conn: Connection;
+  private readonly orders: OrderModel;
+  private readonly logger: Logger;
+  private readonly now: () => Date;
+
+  constructor(options: { conn: Connection; orders: OrderModel; logger: Logger; now?: () => Date }) {
+    this.conn = options.conn;
+    this.orders = options.orders;
+    this.logger = options.logger;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** The customer before shipment, or an admin. Cancelling a paid order makes payments refund it. */
+  cancel(viewer: Viewer | null, orderId: string, reason?: string | null): Promise<OrderDoc> {
+    const note = reason == null ? null : reason.trim();
+    if (note !== null && note.length > MAX_TEXT) throw badUserInput(`reason is longer than ${MAX_TEXT} characters`, 'reason');
+    return this.command(orderId, (order) => {
+      assertCanView(viewer, order);
+      if (!CANCELLABLE.includes(order.status)) {
+        throw conflict(`An order that is ${order.status} can no longer be cancelled`, { status: order.status });
+      }
+      const byAdmin = viewer?.role === 'ADMIN' && viewer.id !== order.userId;
+      const who = byAdmin ? 'admin' : 'customer';
+      return {
+        steps: [
+          {
+            to: 'CANCELLED',
+            reason: note ? `Cancelled by ${who}: ${note}` : `Cancelled by ${who}`,
+            cancellationCode: byAdmin ? 'ADMIN' : 'CUSTOMER',
+          },
+        ],
+      };
+    });
+  }
+
+  markShipped(viewer: Viewer | null, orderId: string, carrier: string, trackingNumber: string): Promise<OrderDoc> {
+    requireAdmin({ viewer });
+    const shippedWith = requiredText(carrier, 'carrier', 100);
+    const tracking = requiredText(trackingNumber, 'trackingNumber', 100);
+    return this.command(orderId, () => ({
+      set: { carrier: shippedWith, trackingNumber: tracking },
+      steps: [{ to: 'SHIPPED', reason: `Shipped with ${shippedWith}, tracking ${tracking}` }],
+    }));
+  }
+
+  markDelivered(viewer: Viewer | null, orderId: string): Promise<OrderDoc> {
+    requireAdmin({ viewer });
+    return this.command(orderId, () => ({ steps: [{ to: 'DELIVERED', reason: 'Delivered' }] }));
+  }
+
+  // ---- saga effects: run once per event inside the consumer's transaction
+
+  /** inventory.reserved */
+  async recordReservation(orderId: string, reservationId: string, session: ClientSession, outbox: OutboxLike): Promise<void> {
+    await this.effect(orderId, session, outbox, (order) => {
+      if (order.status !== 'PENDING' || order.reservationId !== undefined) {
+        // A cancelled order's reservation is released by inventory on order.cancelled.
+        this.logger.info({ orderId, status: order.status, reservationId }, 'reservation for an order no longer pending; ignored');
+        return null;
+      }
+      return { set: { reservationId } };
+    });
+  }
+
+  /** inventory.reservation_failed */
+  async cancelOutOfStock(
+    orderId: string,
+    lines: readonly { productId: string; requested?: number; available?: number }[],
+    session: ClientSession,
+    outbox: OutboxLike,
+  ): Promise<void> {
+    await this.effect(orderId, session, outbox, (order) => {
+      if (order.status !== 'PENDING') {
+        this.logger.warn({ orderId, status: order.status }, 'reservation failure for an order no longer pending; ignored');
+        return null;
+      }
+      const names = lines.map((line) => order.items.find((item) => item.productId === line.productId)?.name ?? line.productId);
+      const reason = names.length > 0 ? `Out of stock: ${names.join(', ')}` : 'Out of stock';
+      return { steps: [{ to: 'CANCELLED', reason, cancellationCode: 'OUT_OF_STOCK' }] };
+    });
+  }
+
+  /** inventory.reservation_expired: the stock is released, so the order cannot be fulfilled. */
+  async cancelExpired(orderId: string, reservationId: string, session: ClientSession, outbox: OutboxLike): Promise<void> {
+    await this.effect(orderId, session, outbox, (order) => {
+      if (order.reservationId !== undefined && order.reservationId !== reservationId) return null;
+      if (!CANCELLABLE.includes(order.status)) {
+        this.logger.warn({ orderId, status: order.status }, 'reservation expired for an order past payment; ignored');
+        return null;
+      }
+      return { steps: [{ to: 'CANCELLED', reason: 'Reservation expired before payment', cancellationCode: 'RESERVATION_EXPIRED' }] };
+    });
+  }
+
+  /** payment.succeeded */
+  async recordPayment(payment: PaymentSucceeded, session: ClientSession, outbox: OutboxLike): Promise<void> {
+    await this.effect(payment.orderId, session, outbox, (order) => {
+      if (order.payment) {
+        if (order.payment.paymentId !== payment.paymentId) {
+          this.logger.error({ orderId: order._id, recorded: order.payment.paymentId, paymentId: payment.paymentId }, 'second payment for one order');
+        }
+        return null;
+      }
+      const recorded: RecordedPayment = { paymentId: payment.paymentId, amount: payment.amount, currency: payment.currency, at: this.now() };
+      if (!paysInFull({ payment: recorded, total: order.total, currency: order.currency })) {
+        this.logger.error({ orderId: order._id, payment, total: order.total, currency: order.currency }, 'payment does not match the order total');
+      }
+      if (order.status === 'CANCELLED') {
+        this.logger.warn({ orderId: order._id, paymentId: payment.paymentId }, 'payment succeeded for a cancelled order; payments must refund it');
+      }
+      return { set: { payment: recorded } };
+    });
+  }
+
+  /** refund.succeeded */
+  async recordRefund(refund: RefundSucceeded, session: ClientSession, outbox: OutboxLike): Promise<void> {
+    await this.effect(refund.orderId, session, outbox, (order) => {
+      if (order.refunds.some((recorded) => recorded.refundId === refund.refundId)) return null;
+      return { set: { refunds: [...order.refunds, { refundId: refund.refundId, amount: refund.amount, at: this.now() }] } };
+    });
+  }
+
+  private async command(orderId: string, decide: (order: OrderDoc) => OrderChange): Promise<OrderDoc> {
+    for (let attempt = 1; ; attempt++) {
+      const order = await this.orders.findById(orderId).lean();
+      if (!order) throw notFound('Order', { orderId });
+      const change = decide(order);
+      try {
+        return await inTransaction(this.conn, (session, outbox) => this.write(order, change, session, outbox));
+      } catch (error) {
+        if (error instanceof StaleOrderError && attempt < MAX_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+
+  private async effect(
+    orderId: string,
+    session: ClientSession,
+    outbox: OutboxLike,
+    decide: (order: OrderDoc) => OrderChange | null,
+  ): Promise<void> {
+    const order = await this.orders.findById(orderId).session(session).lean();
+    if (!order) {
+      this.logger.warn({ orderId }, 'event for an unknown order; ignored');
+      return;
+    }
+    const change = decide(order);
+    // A StaleOrderError fails the handler; the bus delivers the event again on a fresh read.
+    if (change) await this.write(order, change, session, outbox);
+  }
+
+  private async write(order: OrderDoc, change: OrderChange, session: ClientSession, outbox: OutboxLike): Promise<OrderDoc> {
+    const at = this.now();
+    let current: OrderDoc = { ...order, ...change.set };
+    const history: StatusChange[] = [...order.statusHistory];
+    const events: DomainEvent<any>[] = [];
+    const take = (step: ExplicitStep) => {
+      assertTransition(current.status, step.to);
+      const previousStatus = current.status;
+      current = { ...current, status: step.to };
+      history.push({ status: step.to, reason: step.reason, at });
+      events.push(
+        ...stepEvents({
+          order: current,
+          previousStatus,
+          reason: step.reason,
+          at,
+          ...(step.cancellationCode ? { cancellationCode: step.cancellationCode } : {}),
+        }),
+      );
+    };
+    for (const step of change.steps ?? []) take(step);
+    for (const step of derivedSteps(current)) take(step);
+
+    const next: OrderDoc = { ...current, statusHistory: history, revision: order.revision + 1, updatedAt: at };
+    const result = await this.orders.updateOne(
+      { _id: order._id, revision: order.revision },
+      {
+        $set: {
+          ...change.set,
+          status: next.status,
+          statusHistory: next.statusHistory,
+          revision: next.revision,
+          updatedAt: next.updatedAt,
+        },
+      },
+      { session },
+    );
+    if (result.matchedCount !== 1) throw new StaleOrderError();
+    for (const event of events) outbox.add(event);
+    return next;
+  }
+}

@@ -1,0 +1,121 @@
+import { createEvent, type DomainEvent } from '@novamart/events';
+import { type OrderDoc, type OrderStatus } from '../models/order';
+
+export type CancellationCode = 'OUT_OF_STOCK' | 'RESERVATION_EXPIRED' | 'CUSTOMER' | 'ADMIN';
+
+export interface OrderPlacedPayload {
+  orderId: string;
+  userId: string | null;
+  email: string;
+  /** The cart the lines came from; the cart subgraph takes them out of it. */
+  cartId: string;
+  lines: { productId: string; sku: string; name: string; quantity: number; unitAmount: number }[];
+  subtotal: number;
+  shippingCost: number;
+  total: number;
+  currency: string;
+}
+
+export interface OrderStatusChangedPayload {
+  orderId: string;
+  userId: string | null;
+  email: string;
+  status: OrderStatus;
+  previousStatus: OrderStatus | null;
+  reason: string | null;
+  at: string;
+}
+
+export interface OrderCancelledPayload {
+  orderId: string;
+  userId: string | null;
+  email: string;
+  reason: string;
+  reasonCode: CancellationCode;
+  /** A payment succeeded for the order: payments refunds it. */
+  wasPaid: boolean;
+  paymentId: string | null;
+  reservationId: string | null;
+}
+
+export function orderPlaced(order: OrderDoc): DomainEvent<OrderPlacedPayload> {
+  return createEvent<OrderPlacedPayload>('order.placed', order._id, {
+    orderId: order._id,
+    userId: order.userId ?? null,
+    email: order.email,
+    cartId: order.cartId,
+    lines: order.items.map(({ productId, sku, name, quantity, unitAmount }) => ({ productId, sku, name, quantity, unitAmount })),
+    subtotal: order.subtotal,
+    shippingCost: order.shippingCost,
+    total: order.total,
+    currency: order.currency,
+  });
+}
+
+export interface StepContext {
+  /** The order as it is after the step. */
+  order: OrderDoc;
+  previousStatus: OrderStatus;
+  reason: string;
+  at: Date;
+  cancellationCode?: CancellationCode;
+}
+
+/** `order.status_changed` for every transition, plus the event named after the new status. */
+export function stepEvents({ order, previousStatus, reason, at, cancellationCode }: StepContext): DomainEvent<any>[] {
+  const userId = order.userId ?? null;
+  const events: DomainEvent<any>[] = [
+    createEvent<OrderStatusChangedPayload>('order.status_changed', order._id, {
+      orderId: order._id,
+      userId,
+      email: order.email,
+      status: order.status,
+      previousStatus,
+      reason,
+      at: at.toISOString(),
+    }),
+  ];
+  switch (order.status) {
+    case 'PAID':
+      events.push(
+        createEvent('order.paid', order._id, {
+          orderId: order._id,
+          userId,
+          paymentId: order.payment?.paymentId ?? null,
+          lines: order.items.map(({ productId, quantity }) => ({ productId, quantity })),
+        }),
+      );
+      break;
+    case 'CANCELLED':
+      events.push(
+        createEvent<OrderCancelledPayload>('order.cancelled', order._id, {
+          orderId: order._id,
+          userId,
+          email: order.email,
+          reason,
+          reasonCode: cancellationCode ?? 'ADMIN',
+          wasPaid: order.payment !== undefined,
+          paymentId: order.payment?.paymentId ?? null,
+          reservationId: order.reservationId ?? null,
+        }),
+      );
+      break;
+    case 'SHIPPED':
+      events.push(
+        createEvent('order.shipped', order._id, {
+          orderId: order._id,
+          userId,
+          email: order.email,
+          carrier: order.carrier ?? null,
+          trackingNumber: order.trackingNumber ?? null,
+        }),
+      );
+      break;
+    case 'DELIVERED':
+      events.push(createEvent('order.delivered', order._id, { orderId: order._id, userId }));
+      break;
+    default:
+      break;
+  }
+  return events;
+}

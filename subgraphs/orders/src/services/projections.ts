@@ -1,0 +1,105 @@
+import { type ClientSession } from 'mongoose';
+import { type CartSnapshotModel } from '../models/cart-snapshot';
+import { type CatalogPriceDoc, type CatalogPriceModel } from '../models/catalog-price';
+import { type CustomerModel } from '../models/customer';
+
+/** `ProductSnapshot` of the products subgraph's events. */
+export interface ProductSnapshot {
+  productId: string;
+  sku: string;
+  name: string;
+  priceAmount: number;
+  currency: string;
+  active: boolean;
+}
+
+export interface PriceChange {
+  productId: string;
+  amount: number;
+  currency: string;
+}
+
+export interface CartUpdated {
+  cartId: string;
+  userId: string | null;
+  revision: number;
+  lines: { productId: string; quantity: number }[];
+  expiresAt: string | null;
+}
+
+export interface CartDeleted {
+  cartId: string;
+  userId: string | null;
+  revision: number;
+}
+
+/** How long a deleted cart's tombstone stays, absorbing late `cart.updated` events. */
+const TOMBSTONE_MS = 7 * 24 * 3600_000;
+
+/**
+ * The orders subgraph's projections of other subgraphs' state: catalog prices, carts and
+ * customers' emails. Each applies only what is newer than what it holds, so redelivered or
+ * reordered events leave the newest state.
+ */
+export class Projections {
+  constructor(
+    private readonly prices: CatalogPriceModel,
+    private readonly carts: CartSnapshotModel,
+    private readonly customers: CustomerModel,
+  ) {}
+
+  async applyProduct(snapshot: ProductSnapshot, at: Date, session?: ClientSession): Promise<void> {
+    const current = await this.prices.findById(snapshot.productId, { catalogAt: 1, priceAt: 1 }).session(session ?? null).lean();
+    if (current?.catalogAt && current.catalogAt > at) return;
+    const set: Partial<CatalogPriceDoc> = { sku: snapshot.sku, name: snapshot.name, active: snapshot.active, catalogAt: at };
+    if (!current?.priceAt || current.priceAt <= at) Object.assign(set, { priceAmount: snapshot.priceAmount, currency: snapshot.currency, priceAt: at });
+    await this.prices.updateOne({ _id: snapshot.productId }, { $set: set }, { upsert: true, session });
+  }
+
+  async applyPrice(change: PriceChange, at: Date, session?: ClientSession): Promise<void> {
+    const current = await this.prices.findById(change.productId, { priceAt: 1 }).session(session ?? null).lean();
+    if (current?.priceAt && current.priceAt > at) return;
+    await this.prices.updateOne(
+      { _id: change.productId },
+      { $set: { priceAmount: change.amount, currency: change.currency, priceAt: at } },
+      { upsert: true, session },
+    );
+  }
+
+  async applyCartUpdated(cart: CartUpdated, session?: ClientSession): Promise<void> {
+    const current = await this.carts.findById(cart.cartId, { revision: 1 }).session(session ?? null).lean();
+    if (current && current.revision >= cart.revision) return;
+    await this.carts.updateOne(
+      { _id: cart.cartId },
+      {
+        $set: {
+          revision: cart.revision,
+          lines: cart.lines.map(({ productId, quantity }) => ({ productId, quantity })),
+          deleted: false,
+          ...(cart.userId ? { userId: cart.userId } : {}),
+          ...(cart.expiresAt ? { expiresAt: new Date(cart.expiresAt) } : {}),
+        },
+        ...(cart.expiresAt ? {} : { $unset: { expiresAt: 1 } }),
+      },
+      { upsert: true, session },
+    );
+  }
+
+  async applyCartDeleted(cart: CartDeleted, at: Date, session?: ClientSession): Promise<void> {
+    const current = await this.carts.findById(cart.cartId, { revision: 1 }).session(session ?? null).lean();
+    if (current && current.revision >= cart.revision) return;
+    await this.carts.updateOne(
+      { _id: cart.cartId },
+      { $set: { revision: cart.revision, lines: [], deleted: true, expiresAt: new Date(at.getTime() + TOMBSTONE_MS) } },
+      { upsert: true, session },
+    );
+  }
+
+  async applyCustomer(customer: { userId: string; email: string }, session?: ClientSession): Promise<void> {
+    await this.customers.updateOne(
+      { _id: customer.userId },
+      { $set: { email: customer.email.trim().toLowerCase() } },
+      { upsert: true, session },
+    );
+  }
+}
