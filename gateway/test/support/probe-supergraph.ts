@@ -1,6 +1,6 @@
 import { composeServices } from '@apollo/composition';
 import mongoose from 'mongoose';
-import { createClient, type Client, type ExecutionResult } from 'graphql-ws';
+import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 import {
   createLogger,
@@ -122,7 +122,7 @@ export function wsClient(url: string, connectionParams?: Record<string, unknown>
 
 export interface Subscription {
   /** Resolves with the next event (waits for it). */
-  next(timeoutMs?: number): Promise<ExecutionResult<any>>;
+  next(timeoutMs?: number): Promise<FormattedExecutionResult<any, unknown>>;
   /** Resolves with the errors the subscription ended with (rejects if it ends cleanly). */
   failure: Promise<unknown>;
   dispose(): void;
@@ -130,8 +130,8 @@ export interface Subscription {
 
 /** Subscribes and buffers events so tests can await them one by one. */
 export function subscribe(client: Client, query: string, variables?: Record<string, unknown>): Subscription {
-  const events: ExecutionResult<any>[] = [];
-  const waiters: ((event: ExecutionResult<any>) => void)[] = [];
+  const events: FormattedExecutionResult<any, unknown>[] = [];
+  const waiters: ((event: FormattedExecutionResult<any, unknown>) => void)[] = [];
   let settleFailure: (value: unknown) => void = () => undefined;
   let rejectFailure: (reason: unknown) => void = () => undefined;
   const failure = new Promise<unknown>((resolve, reject) => {
