@@ -61,7 +61,7 @@ export class UserDirectory {
     const { users, conn } = this.deps;
     const result = await inTransaction(conn, async (session, outbox) => {
       const before = await users
-        .findOneAndUpdate({ _id: userId }, { $set: { role } }, { new: false, session })
+        .findOneAndUpdate({ _id: userId }, { $set: { role } }, { returnDocument: 'before', session })
         .lean<UserRecord>();
       if (!before) throw notFound('User');
       if (before.role === role) return before;

@@ -43,7 +43,7 @@ export class RefreshTokenService {
       .findOneAndUpdate(
         { tokenHash, rotatedAt: null, revokedAt: null, expiresAt: { $gt: now } },
         { $set: { rotatedAt: now } },
-        { new: true },
+        { returnDocument: 'after' },
       )
       .lean();
     if (!current) {

@@ -111,7 +111,7 @@ export class RegistrationService {
         .findOneAndUpdate(
           { _id: user._id, emailVerifiedAt: null },
           { $set: { emailVerifiedAt: this.now(), verification: null } },
-          { new: true, session },
+          { returnDocument: 'after', session },
         )
         .lean<UserRecord>();
       // null: a concurrent call with the same code got there first and published the event.
