@@ -42,7 +42,9 @@ export function createErrorFormatter(logger: Logger) {
       return { ...formatted, extensions: publicExtensions(formatted.extensions) };
     }
     const errorId = randomUUID();
-    const cause = original instanceof Error ? original : new Error(String(original));
+    // Errors outside resolvers (a failing context function) arrive wrapped without a path.
+    const inner = original instanceof GraphQLError && original.originalError ? original.originalError : original;
+    const cause = inner instanceof Error ? inner : new Error(String(inner));
     logger.error({ errorId, err: cause, path: formatted.path }, `Unexpected error ${errorId}: ${cause.message}`);
     return {
       message: MASKED_ERROR_MESSAGE,

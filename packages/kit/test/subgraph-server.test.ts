@@ -5,6 +5,7 @@ import {
   commandStats,
   connectMongo,
   createMetricsRegistry,
+  createTokenVerifier,
   loadConfig,
   startSubgraph,
   type RunningSubgraph,
@@ -143,6 +144,26 @@ describe('probe subgraph served by startSubgraph', () => {
       expect(result.body.data).toBeUndefined();
       expect(result.body.errors).toHaveLength(1);
       expect(result.body.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED' });
+    }
+  });
+
+  it('treats an unreachable JWKS as its own failure: masked, logged, never anonymous', async () => {
+    const blind = await startSubgraph(probeSubgraph, runtime, {
+      port: 0,
+      host: '127.0.0.1',
+      verifier: createTokenVerifier({ jwksUrl: 'http://127.0.0.1:1/.well-known/jwks.json' }),
+    });
+    try {
+      const result = await gql(blind.url, '{ greeting }', { headers: { Authorization: await tokens.bearer({ id: 'u1', role: 'CUSTOMER' }) } });
+      expect(result.body.data).toBeUndefined();
+      const error = result.body.errors?.[0];
+      expect(error?.message).toBe('Internal server error');
+      expect(error?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      const line = logs.lines.find((l) => l.errorId === error?.extensions?.errorId);
+      expect(line?.err?.message).not.toMatch(/^Context creation failed/);
+      expect(line?.err?.type).not.toBe('GraphQLError');
+    } finally {
+      await blind.stop();
     }
   });
 

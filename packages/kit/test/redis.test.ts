@@ -1,0 +1,33 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createRedis, pingRedis } from '../src/index';
+import { requireRedis, testRedisUrl, uniqueKeyPrefix } from '../src/testing/index';
+import { captureLogs } from './helpers';
+
+describe('createRedis', () => {
+  const clients: { disconnect(): void }[] = [];
+  afterAll(() => clients.forEach((c) => c.disconnect()));
+
+  it('connects with its name and answers pings', async () => {
+    (await requireRedis()).disconnect();
+    const client = createRedis(testRedisUrl(), 'kit-test-conn', { logger: captureLogs('redis').logger });
+    clients.push(client);
+    await new Promise((resolve) => client.once('ready', resolve));
+    expect(await pingRedis(client)).toBe(true);
+    const key = `${uniqueKeyPrefix('kit')}:k`;
+    await client.set(key, 'v', 'EX', 10);
+    expect(await client.get(key)).toBe('v');
+    expect(await client.client('GETNAME')).toBe('kit-test-conn');
+  });
+
+  it('logs an outage once, under the connection name, while it keeps retrying', async () => {
+    const { logger, lines } = captureLogs('redis');
+    const client = createRedis('redis://127.0.0.1:1', 'kit-dead-conn', { logger, redis: { retryStrategy: () => 50 } });
+    clients.push(client);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const errors = lines.filter((l) => l.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ connection: 'kit-dead-conn', msg: 'Redis connection "kit-dead-conn" failed; reconnecting' });
+    expect(errors[0]?.err?.code).toBe('ECONNREFUSED');
+    expect(await pingRedis(client, 200)).toBe(false);
+  });
+});
