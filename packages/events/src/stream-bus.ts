@@ -253,6 +253,8 @@ class GroupWorker {
         }
       } catch (err) {
         if (this.killed || this.stopping) return;
+        // The stream or group vanished (deleted key, flushed Redis): create them again.
+        if (err instanceof Error && err.message.includes('NOGROUP')) this.ready.clear();
         this.logger.error({ err }, 'event consumer round failed; retrying');
         await this.sleep(1_000);
       }

@@ -14,7 +14,8 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
   });
 
   it('delivers a group its events in publish order, each once', async () => {
-    const bus = env.bus();
+    const registry = new Registry();
+    const bus = env.bus({ metrics: registry });
     const seen: number[] = [];
     bus.subscribe({ group: 'inventory', types: ['order.placed'], handler: async (e) => void seen.push(e.payload.n) });
     const events = Array.from({ length: 60 }, (_, n) => createEvent('order.placed', `o${n}`, { n }));
@@ -25,6 +26,10 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
     await sleep(100);
     expect(seen).toEqual(events.map((e) => e.payload.n));
     await waitFor(async () => (await env.pending('inventory', 'order')) === 0, 'no pending entries');
+    const lag = await registry.getSingleMetric('novamart_events_lag_seconds')!.get();
+    expect(lag.values.find((v) => v.metricName === 'novamart_events_lag_seconds_count')?.value).toBe(60);
+    const published = await registry.getSingleMetric('novamart_events_published_total')!.get();
+    expect(published.values[0]).toMatchObject({ labels: { type: 'order.placed' }, value: 60 });
   });
 
   it('delivers every event to each group, and routes domain wildcards', async () => {
@@ -253,5 +258,27 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
     await bus.publish([createEvent('product.archived', 'p1', {}), createEvent('inventory.stock_changed', 'p1', {})]);
     await waitFor(() => seen.length === 2, 'events of the later subscription');
     expect(seen.sort()).toEqual(['inventory.stock_changed', 'product.archived']);
+  });
+});
+
+describe('over Redis only', () => {
+  it('recreates its consumer group when the stream disappears under it', async () => {
+    const env = await busKinds[0]!.create('nogroup');
+    try {
+      const bus = env.bus();
+      const seen: string[] = [];
+      bus.subscribe({ group: 'inventory', types: ['order.placed'], handler: async (e) => void seen.push(e.aggregateId) });
+      await bus.start();
+      await bus.publish(createEvent('order.placed', 'o1', {}));
+      await waitFor(() => seen.length === 1, 'the first event');
+      const { Redis } = await import('ioredis');
+      const admin = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+      await admin.del(`${bus.keyPrefix}:events:order`);
+      await admin.quit();
+      await bus.publish(createEvent('order.placed', 'o2', {}));
+      await waitFor(() => seen.length === 2, 'the event after the stream was recreated', 15_000);
+    } finally {
+      await env.dispose();
+    }
   });
 });
