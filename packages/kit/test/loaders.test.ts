@@ -1,4 +1,4 @@
-import { Schema, Types, type Connection } from 'mongoose';
+import { Schema, Types, type Connection, type Model } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoaderRegistry, commandStats, connectMongo, loadByIds, runWithRequestId } from '../src/index';
 import { startEmbeddedMongoForTests, uniqueDbName, type TestMongo } from '../src/testing/index';
@@ -13,13 +13,13 @@ describe('loaders', () => {
   let server: TestMongo;
   let conn: Connection;
   let ids: Types.ObjectId[];
-  const Item = () => conn.models.Item ?? conn.model<Item>('Item', new Schema<Item>({ sku: { type: String, unique: true }, name: String }));
+  const Item = (): Model<Item> => (conn.models.Item as Model<Item> | undefined) ?? conn.model<Item>('Item', new Schema<Item>({ sku: { type: String, unique: true }, name: String }));
 
   beforeAll(async () => {
     server = await startEmbeddedMongoForTests();
     conn = await connectMongo({ url: server.uri, dbName: uniqueDbName('kit_loaders') });
     const docs = await Item().create([{ sku: 'A', name: 'alpha' }, { sku: 'B', name: 'beta' }, { sku: 'C', name: 'gamma' }]);
-    ids = docs.map((d: { _id: Types.ObjectId }) => d._id);
+    ids = docs.map((d) => d._id);
   });
   afterAll(async () => {
     await conn?.close();
