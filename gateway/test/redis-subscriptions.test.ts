@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { requireRedis, testRedisUrl, uniqueKeyPrefix } from '@novamart/kit/testing';
+import { RedisLiveBus } from '@novamart/events';
+import type { RunningGateway } from '../src';
+import { startProbeSupergraph, subscribe, waitFor, wsClient, type ProbeSupergraph } from './support/probe-supergraph';
+
+const alice = { id: 'user-alice', role: 'CUSTOMER' as const };
+
+describe('subscriptions across gateway instances on Redis', () => {
+  let redis: Redis;
+  let keyPrefix: string;
+  let probe: ProbeSupergraph;
+  let secondLive: RedisLiveBus;
+  let secondGateway: RunningGateway;
+  let publisher: RedisLiveBus;
+
+  beforeAll(async () => {
+    redis = await requireRedis();
+    keyPrefix = uniqueKeyPrefix('gateway');
+    probe = await startProbeSupergraph({ live: new RedisLiveBus(testRedisUrl(), { keyPrefix }) });
+    secondLive = new RedisLiveBus(testRedisUrl(), { keyPrefix });
+    secondGateway = await probe.startGateway({ live: secondLive });
+    // The owning subgraph's process, publishing on its own connection.
+    publisher = new RedisLiveBus(testRedisUrl(), { keyPrefix });
+    probe.world.orders.set('o-1', { id: 'o-1', userId: alice.id, status: 'PENDING', total: 4200 });
+  });
+  afterAll(async () => {
+    await probe?.stop();
+    await secondLive?.close();
+    await publisher?.close();
+    redis?.disconnect();
+  });
+
+  // Redis's own count of connections subscribed to the order's channel.
+  const subscribers = async () => {
+    const reply = (await redis.call('PUBSUB', 'NUMSUB', `${keyPrefix}:live:order:o-1`)) as [string, number | string];
+    return Number(reply[1]);
+  };
+
+  it('delivers the same event to a subscriber on each instance, and leaves no Redis subscription behind', async () => {
+    const query = 'subscription($id: ID!) { orderStatusChanged(orderId: $id) { status order { id total } } }';
+    const token = await probe.tokens.bearer(alice);
+    const onFirst = wsClient(probe.gateway.wsUrl, { authorization: token });
+    const onSecond = wsClient(secondGateway.wsUrl, { authorization: token });
+    const first = subscribe(onFirst, query, { id: 'o-1' });
+    const second = subscribe(onSecond, query, { id: 'o-1' });
+    await waitFor(() => probe.gateway.activeSubscriptions() === 1 && secondGateway.activeSubscriptions() === 1, 5000, 'both subscriptions');
+    expect(await subscribers()).toBe(2);
+
+    await publisher.publish('order:o-1', { orderId: 'o-1', userId: alice.id, status: 'PAID', previousStatus: 'AWAITING_PAYMENT', reason: null, at: new Date().toISOString() });
+    const expected = { data: { orderStatusChanged: { status: 'PAID', order: { id: 'o-1', total: 4200 } } } };
+    expect(await first.next()).toEqual(expected);
+    expect(await second.next()).toEqual(expected);
+
+    await onFirst.dispose();
+    await onSecond.dispose();
+    await waitFor(() => probe.gateway.activeSubscriptions() === 0 && secondGateway.activeSubscriptions() === 0, 5000, 'subscriptions to end');
+    await waitFor(async () => (await subscribers()) === 0, 5000, 'Redis to drop the channel subscriptions');
+    expect(probe.live.activeChannelCount()).toBe(0);
+    expect(secondLive.activeChannelCount()).toBe(0);
+  });
+});
