@@ -27,7 +27,7 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
     expect(seen).toEqual(events.map((e) => e.payload.n));
     await waitFor(async () => (await env.pending('inventory', 'order')) === 0, 'no pending entries');
     const lag = await registry.getSingleMetric('novamart_events_lag_seconds')!.get();
-    expect(lag.values.find((v) => v.metricName === 'novamart_events_lag_seconds_count')?.value).toBe(60);
+    expect(lag.values.find((v) => (v as { metricName?: string }).metricName === 'novamart_events_lag_seconds_count')?.value).toBe(60);
     const published = await registry.getSingleMetric('novamart_events_published_total')!.get();
     expect(published.values[0]).toMatchObject({ labels: { type: 'order.placed' }, value: 60 });
   });
