@@ -1,6 +1,6 @@
 import type { ClientSession } from 'mongoose';
 import type { CategoryDoc, CategoryModel } from '../models/category';
-import { duplicateKeyFields } from './mongo-errors';
+import { duplicateKey } from './mongo-errors';
 import { nameFromSlug } from './slug';
 
 /**
@@ -31,7 +31,7 @@ export function createCategoryService(Category: CategoryModel): CategoryService 
           { upsert: true, session },
         );
       } catch (error) {
-        if (duplicateKeyFields(error)) throw new CategoryRaceError(slug);
+        if (duplicateKey(error)) throw new CategoryRaceError(slug);
         throw error;
       }
     },

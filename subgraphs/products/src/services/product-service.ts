@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { inTransaction } from '@novamart/events';
 import { conflict, notFound } from '@novamart/kit';
 import { isObjectIdOrHexString, type ClientSession, type Connection } from 'mongoose';
 import type { ProductDoc, ProductModel } from '../models/product';
 import { CategoryRaceError, type CategoryService } from './category-service';
-import { duplicateKeyFields } from './mongo-errors';
+import { duplicateKey } from './mongo-errors';
 import { productEvents } from './product-events';
 import { productSearchFields } from './search-terms';
 import { escapeRegex, firstFreeSlug, slugify } from './slug';
@@ -23,9 +24,8 @@ export interface ProductService {
 }
 
 // A derived slug or a new category can collide with a concurrent writer; the retry recomputes.
-const MAX_ATTEMPTS = 5;
-
-class DerivedSlugTakenError extends Error {}
+const MAX_ATTEMPTS = 8;
+const SEQUENTIAL_SLUG_ATTEMPTS = 3;
 
 export function createProductService(deps: {
   conn: Connection;
@@ -34,8 +34,11 @@ export function createProductService(deps: {
 }): ProductService {
   const { conn, Product, categories } = deps;
 
-  async function freeSlugFor(name: string, session: ClientSession): Promise<string> {
+  async function freeSlugFor(name: string, session: ClientSession, attempt: number): Promise<string> {
     const base = slugify(name);
+    // Writers racing for the same name would keep picking the same next number: after a few
+    // collisions, a random suffix ends the race.
+    if (attempt > SEQUENTIAL_SLUG_ATTEMPTS) return `${base}-${randomBytes(3).toString('hex')}`;
     const taken = await Product.find({ slug: { $regex: `^${escapeRegex(base)}(-\\d+)?$` } }, { slug: 1 })
       .session(session)
       .lean<{ slug: string }[]>()
@@ -46,13 +49,11 @@ export function createProductService(deps: {
     );
   }
 
-  async function insert(data: NewProduct): Promise<ProductDoc> {
+  async function insert(data: NewProduct, attempt: number): Promise<ProductDoc> {
     return inTransaction(conn, async (session, outbox) => {
-      const slug = data.slug ?? (await freeSlugFor(data.name, session));
+      const slug = data.slug ?? (await freeSlugFor(data.name, session, attempt));
       if (data.categorySlug) await categories.ensure(data.categorySlug, session);
-      let created;
-      try {
-        [created] = await Product.create(
+      const [created] = await Product.create(
           [
             {
               sku: data.sku,
@@ -70,27 +71,31 @@ export function createProductService(deps: {
           ],
           { session },
         );
-      } catch (error) {
-        const fields = duplicateKeyFields(error);
-        if (fields?.includes('sku')) throw conflict(`A product with SKU ${data.sku} already exists`, { field: 'input.sku' });
-        if (fields?.includes('slug')) {
-          if (data.slug) throw conflict(`The slug ${data.slug} is taken`, { field: 'input.slug' });
-          throw new DerivedSlugTakenError();
-        }
-        throw error;
-      }
       const doc = created!.toObject() as ProductDoc;
       outbox.add(productEvents.created(doc, data.initialStock));
       return doc;
     });
   }
 
-  async function withRetries<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a write transaction again when it lost a race that a fresh attempt resolves: a derived
+   * slug or a new category taken by a concurrent writer. `explicit` maps the collisions that are
+   * the caller's to resolve (a duplicate SKU, a slug they chose) to CONFLICT.
+   */
+  async function withRetries<T>(work: (attempt: number) => Promise<T>, explicit: { sku?: string; slug?: string | null } = {}): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await work();
+        return await work(attempt);
       } catch (error) {
-        const retryable = error instanceof DerivedSlugTakenError || error instanceof CategoryRaceError;
+        const dup = duplicateKey(error);
+        const onProducts = dup !== null && (dup.collection === null || dup.collection === Product.collection.collectionName);
+        if (dup && onProducts && dup.fields.includes('sku') && explicit.sku) {
+          throw conflict(`A product with SKU ${explicit.sku} already exists`, { field: 'input.sku' });
+        }
+        if (dup && onProducts && dup.fields.includes('slug') && explicit.slug) {
+          throw conflict(`The slug ${explicit.slug} is taken`, { field: 'input.slug' });
+        }
+        const retryable = error instanceof CategoryRaceError || (dup !== null && dup.fields.includes('slug'));
         if (!retryable || attempt >= MAX_ATTEMPTS) throw error;
       }
     }
@@ -103,7 +108,7 @@ export function createProductService(deps: {
   return {
     async createProduct(input) {
       const data = validateNewProduct(input);
-      return withRetries(() => insert(data));
+      return withRetries((attempt) => insert(data, attempt), { sku: data.sku, slug: data.slug });
     },
 
     async updateProduct(id, input) {

@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openProductsDb, productInput, rejection, type ProductsTestDb } from './support';
+
+let db: ProductsTestDb;
+
+beforeAll(async () => {
+  db = await openProductsDb();
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+describe('createProduct', () => {
+  it('stores the product, derives its slug, creates its category and emits product.created with the opening stock', async () => {
+    const product = await db.services.catalog.createProduct(
+      productInput({ sku: 'MUG-001', name: 'Café Crème Mug', categorySlug: 'home-and-kitchen', initialStock: 12 }),
+    );
+    expect(product).toMatchObject({ sku: 'MUG-001', slug: 'cafe-creme-mug', active: true, categorySlug: 'home-and-kitchen' });
+
+    const categories = await db.services.categories.list();
+    expect(categories.find((c) => c.slug === 'home-and-kitchen')?.name).toBe('Home and Kitchen');
+
+    const events = await db.outboxEvents();
+    const created = events.find((e) => e.type === 'product.created' && e.aggregateId === String(product._id));
+    expect(created?.payload).toEqual({
+      productId: String(product._id),
+      sku: 'MUG-001',
+      slug: 'cafe-creme-mug',
+      name: 'Café Crème Mug',
+      priceAmount: 1999,
+      currency: 'USD',
+      categorySlug: 'home-and-kitchen',
+      active: true,
+      initialStock: 12,
+    });
+  });
+
+  it('suffixes a derived slug that is taken', async () => {
+    const a = await db.services.catalog.createProduct(productInput({ name: 'Desk Lamp' }));
+    const b = await db.services.catalog.createProduct(productInput({ name: 'Desk lamp!' }));
+    const c = await db.services.catalog.createProduct(productInput({ name: 'desk LAMP' }));
+    expect([a.slug, b.slug, c.slug]).toEqual(['desk-lamp', 'desk-lamp-2', 'desk-lamp-3']);
+  });
+
+  it('gives every one of several concurrent same-name products its own slug', async () => {
+    const created = await Promise.all(
+      Array.from({ length: 6 }, () => db.services.catalog.createProduct(productInput({ name: 'Race Condition Kettle' }))),
+    );
+    expect(new Set(created.map((p) => p.slug)).size).toBe(6);
+  });
+
+  it('refuses a duplicate SKU with CONFLICT and writes nothing', async () => {
+    await db.services.catalog.createProduct(productInput({ sku: 'DUP-1', categorySlug: 'dup-first' }));
+    const before = await db.counts();
+    const error = await rejection(
+      db.services.catalog.createProduct(productInput({ sku: 'DUP-1', categorySlug: 'never-created' })),
+    );
+    expect(error.code).toBe('CONFLICT');
+    expect(error.field).toBe('input.sku');
+    expect(await db.counts()).toEqual(before);
+  });
+
+  it('refuses a slug given explicitly that is taken', async () => {
+    await db.services.catalog.createProduct(productInput({ slug: 'my-own-slug' }));
+    const error = await rejection(db.services.catalog.createProduct(productInput({ slug: 'my-own-slug' })));
+    expect(error).toMatchObject({ code: 'CONFLICT', field: 'input.slug' });
+  });
+
+  it.each([
+    ['a negative price', { priceAmount: -1 }, 'input.priceAmount'],
+    ['a fractional price', { priceAmount: 10.5 }, 'input.priceAmount'],
+    ['an empty name', { name: '   ' }, 'input.name'],
+    ['an empty description', { description: '' }, 'input.description'],
+    ['an unknown currency', { currency: 'XYZ' }, 'input.currency'],
+    ['a non-code currency', { currency: 'dollars' }, 'input.currency'],
+    ['negative opening stock', { initialStock: -3 }, 'input.initialStock'],
+    ['an empty SKU', { sku: '' }, 'input.sku'],
+    ['a malformed slug', { slug: 'Not A Slug' }, 'input.slug'],
+    ['a malformed category', { categorySlug: 'Bad Category' }, 'input.categorySlug'],
+    ['a non-http image', { images: [{ url: 'javascript:alert(1)' }] }, 'input.images.0.url'],
+  ])('refuses %s with BAD_USER_INPUT on its field and writes nothing', async (_what, overrides, field) => {
+    const before = await db.counts();
+    const error = await rejection(db.services.catalog.createProduct(productInput({ categorySlug: 'fresh-category', ...overrides })));
+    expect(error).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    expect(await db.counts()).toEqual(before);
+  });
+
+  it('upper-cases the currency code and accepts zero-decimal currencies', async () => {
+    const product = await db.services.catalog.createProduct(productInput({ currency: 'jpy', priceAmount: 500 }));
+    expect(product.currency).toBe('JPY');
+  });
+});
+
+describe('updateProduct', () => {
+  it('changes fields, keeps the slug, and emits product.updated plus product.price_changed for a new price', async () => {
+    const product = await db.services.catalog.createProduct(productInput({ name: 'Walnut Board', priceAmount: 4500 }));
+    const updated = await db.services.catalog.updateProduct(String(product._id), {
+      name: 'Walnut Cutting Board',
+      priceAmount: 3900,
+      categorySlug: 'kitchen',
+    });
+    expect(updated).toMatchObject({ name: 'Walnut Cutting Board', slug: 'walnut-board', priceAmount: 3900, categorySlug: 'kitchen' });
+
+    const events = (await db.outboxEvents()).filter((e) => e.aggregateId === String(product._id));
+    expect(events.map((e) => e.type)).toEqual(['product.created', 'product.updated', 'product.price_changed']);
+    expect(events[2]?.payload).toEqual({ productId: String(product._id), previousAmount: 4500, amount: 3900, currency: 'USD' });
+
+    const found = await db.services.queries.listProducts({ filter: { search: 'cutting' } });
+    expect(found.edges.map((e) => String(e.node._id))).toContain(String(product._id));
+  });
+
+  it('emits nothing when nothing changes, and clears the category with null', async () => {
+    const product = await db.services.catalog.createProduct(productInput({ categorySlug: 'garden' }));
+    const id = String(product._id);
+    const before = (await db.outboxEvents()).length;
+    await db.services.catalog.updateProduct(id, { name: product.name, priceAmount: product.priceAmount });
+    expect((await db.outboxEvents()).length).toBe(before);
+    const cleared = await db.services.catalog.updateProduct(id, { categorySlug: null });
+    expect(cleared.categorySlug).toBeNull();
+  });
+
+  it('is NOT_FOUND for an unknown or malformed id and BAD_USER_INPUT for a bad value', async () => {
+    expect((await rejection(db.services.catalog.updateProduct('64b7f0c2a1b2c3d4e5f60718', { name: 'x' }))).code).toBe('NOT_FOUND');
+    expect((await rejection(db.services.catalog.updateProduct('nope', { name: 'x' }))).code).toBe('NOT_FOUND');
+    const product = await db.services.catalog.createProduct(productInput());
+    const error = await rejection(db.services.catalog.updateProduct(String(product._id), { priceAmount: -5 }));
+    expect(error).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.priceAmount' });
+  });
+});
+
+describe('archiveProduct', () => {
+  it('takes the product out of storefront lists, keeps it resolvable, and emits product.archived once', async () => {
+    const product = await db.services.catalog.createProduct(productInput({ name: 'Retired Widget', categorySlug: 'retired' }));
+    const id = String(product._id);
+    const archived = await db.services.catalog.archiveProduct(id);
+    expect(archived.active).toBe(false);
+    await db.services.catalog.archiveProduct(id);
+
+    const events = (await db.outboxEvents()).filter((e) => e.aggregateId === id && e.type === 'product.archived');
+    expect(events).toHaveLength(1);
+    expect(events[0]?.payload).toMatchObject({ productId: id, active: false });
+
+    const list = await db.services.queries.listProducts({ filter: { categorySlug: 'retired' } });
+    expect(list.edges).toHaveLength(0);
+    expect(await list.totalCount()).toBe(0);
+    expect((await db.services.queries.findById(id))?.active).toBe(false);
+    expect((await db.services.queries.byIds([id]))[0]?.name).toBe('Retired Widget');
+  });
+});
