@@ -2,6 +2,7 @@
 // their expectations, event and outcome assertions, then teardown.
 import { basename } from 'node:path';
 import { type MongoClient, MongoServerError } from 'mongodb';
+import { driverDeviation } from './driver-deviations';
 import { EntityMap } from './entities';
 import { assertExpectedError } from './errors';
 import { assertExpectedEvents } from './events';
@@ -69,7 +70,7 @@ async function runTest(file: string, spec: TestFile, test: TestCase, context: Ru
   if (test.skipReason) return result('skipped', `skipReason: ${test.skipReason}`);
   const requirementReason = await requirementsReason(test.runOnRequirements, context.server);
   if (requirementReason) return result('skipped', requirementReason);
-  const scopeReason = outOfScopeReason(spec, test);
+  const scopeReason = outOfScopeReason(spec, test) ?? driverDeviation(test.description);
   if (scopeReason) return result('skipped', scopeReason);
 
   const entities = new EntityMap(context.uri);
@@ -337,7 +338,11 @@ class OperationFailure extends Error {
 function explain(error: unknown): string {
   if (error instanceof OperationFailure || error instanceof MatchFailure) return error.message;
   if (error instanceof Error) {
-    const fields = error as { code?: unknown; codeName?: unknown };
+    const fields = error as { code?: unknown; codeName?: unknown; cause?: unknown; writeErrors?: unknown };
+    if (fields.cause instanceof Error) return `unexpected ${error.name}: ${error.message}, caused by ${explain(fields.cause)}`;
+    if (fields.writeErrors instanceof Map && fields.writeErrors.size > 0) {
+      return `unexpected ${error.name}: ${error.message}, write errors ${render(fields.writeErrors)}`;
+    }
     const code = fields.code !== undefined ? ` [code ${String(fields.code)}${fields.codeName ? ` ${String(fields.codeName)}` : ''}]` : '';
     return `unexpected ${error.name}: ${error.message}${code}`;
   }
