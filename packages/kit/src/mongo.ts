@@ -36,8 +36,24 @@ export async function connectMongo({ url, dbName, options }: ConnectMongoOptions
     if (requestId === undefined || unattributedCommands.has(event.commandName)) return;
     commandStats.record(requestId, event.databaseName, event.commandName);
   });
-  await conn.asPromise();
+  try {
+    await conn.asPromise();
+  } catch (error) {
+    await conn.close(true).catch(() => undefined);
+    throw new Error(`Cannot connect to MongoDB at ${redactUrl(url)} (database ${dbName}): ${(error as Error).message}`, { cause: error });
+  }
   return conn;
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
 }
 
 /** True when the server answers a ping within `timeoutMs`. */

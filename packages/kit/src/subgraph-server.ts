@@ -13,6 +13,7 @@ import { commandStats } from './command-stats';
 import { createErrorFormatter } from './error-formatter';
 import { AppError } from './errors';
 import { graphqlMetricsPlugin } from './graphql-metrics-plugin';
+import { graphqlRequestLogPlugin } from './graphql-request-log-plugin';
 import { LoaderRegistry } from './loaders';
 import { moneyResolvers } from './money';
 import { pingMongo } from './mongo';
@@ -100,6 +101,7 @@ export async function startSubgraph(
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: options.drainTimeoutMs ?? 10_000 }),
       graphqlMetricsPlugin(metrics),
+      graphqlRequestLogPlugin(logger),
       // Federated traces only matter with Apollo Studio, which NovaMart does not report to.
       ApolloServerPluginInlineTraceDisabled(),
     ],

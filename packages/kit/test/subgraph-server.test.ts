@@ -113,6 +113,7 @@ describe('probe subgraph served by startSubgraph', () => {
     expect(result.body.data.requestId).toBe('req-from-gateway-42|req-from-gateway-42');
     const line = logs.lines.find((l) => l.msg === 'resolving requestId');
     expect(line).toMatchObject({ requestId: 'req-from-gateway-42', service: 'probe' });
+    expect(logs.lines.find((l) => l.msg === 'graphql request' && l.requestId === 'req-from-gateway-42')).toMatchObject({ level: 'debug', operation: 'anonymous' });
 
     const generated = await gql(running.url, '{ requestId }');
     const id = generated.headers.get('x-request-id');
