@@ -24,7 +24,7 @@ import {
 } from '@novamart/kit';
 import type { LiveBus } from '@novamart/events';
 import { corsOrigins, type GatewayConfig } from './config';
-import type { GatewayContext } from './context';
+import { forwardedForOf, type GatewayContext } from './context';
 import { createGatewayErrorFormatter } from './errors';
 import type { OperationLimits } from './limits';
 import { startSubscriptionServer, type ExecuteThroughGateway } from './live/subscription-server';
@@ -189,6 +189,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       context: async ({ req }) => ({
         requestId: currentRequestId() ?? requestIdFrom(req.headers[REQUEST_ID_HEADER]),
         ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+        ...withForwardedFor(forwardedForOf(req.headers['x-forwarded-for'], req.socket.remoteAddress)),
       }),
     }),
   );
@@ -239,6 +240,10 @@ export async function startGateway(options: GatewayOptions & { port?: number; ho
     await gateway.stop();
     throw error;
   }
+}
+
+function withForwardedFor(forwardedFor: string | undefined): { forwardedFor?: string } {
+  return forwardedFor ? { forwardedFor } : {};
 }
 
 function processRegistry(): Registry {

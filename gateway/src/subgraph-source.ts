@@ -66,7 +66,8 @@ function isGraphQLErrorBody(contentType: string | null, text: string): boolean {
 
 /**
  * One subgraph behind the gateway. Forwards the caller's `Authorization` (subgraphs verify the
- * token themselves) and the request id, so one id follows a request through every service.
+ * token themselves), the request id (one id follows a request through every service) and the
+ * caller's address in `x-forwarded-for`.
  */
 export class SubgraphSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(options: SubgraphSourceOptions) {
@@ -78,5 +79,6 @@ export class SubgraphSource extends RemoteGraphQLDataSource<GatewayContext> {
     if (!headers) return;
     if (context.authorization) headers.set('authorization', context.authorization);
     if (context.requestId) headers.set(REQUEST_ID_HEADER, context.requestId);
+    if (context.forwardedFor) headers.set('x-forwarded-for', context.forwardedFor);
   }
 }

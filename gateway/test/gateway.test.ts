@@ -36,6 +36,13 @@ describe('gateway over HTTP', () => {
     expect(response.body.data.whoami).toEqual({ requestId: generated, viewerId: null });
   });
 
+  it('appends the caller’s address to x-forwarded-for', async () => {
+    await probe.post({ query: '{ whoami { requestId } }' }, { 'x-forwarded-for': '203.0.113.9' });
+    expect(probe.world.lastForwardedFor).toBe('203.0.113.9, 127.0.0.1');
+    await probe.post({ query: '{ whoami { requestId } }' });
+    expect(probe.world.lastForwardedFor).toBe('127.0.0.1');
+  });
+
   it('passes subgraph errors through with their code and extensions', async () => {
     const oos = await probe.query('{ outOfStock }');
     expect(oos.errors[0]).toMatchObject({ message: 'Only 3 left', path: ['outOfStock'] });

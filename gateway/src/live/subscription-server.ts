@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import {
   GraphQLError,
   Kind,
@@ -19,7 +20,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { AppError, ErrorCode, appError, runWithRequestId, type Logger, type TokenVerifier, type Viewer } from '@novamart/kit';
 import type { LiveBus } from '@novamart/events';
-import type { GatewayContext } from '../context';
+import { forwardedForOf, type GatewayContext } from '../context';
 import { enforceOperationLimits, type OperationLimits } from '../limits';
 import type { GatewayMetrics } from '../metrics';
 import { EventStream } from './event-stream';
@@ -54,10 +55,11 @@ export interface SubscriptionServerOptions {
 
 interface ConnectionState {
   authorization?: string;
+  forwardedFor?: string;
   viewer: Viewer | null;
 }
 
-type ConnectionContext = Context<Record<string, unknown> | undefined, { readonly socket: WebSocket }>;
+type ConnectionContext = Context<Record<string, unknown> | undefined, { readonly socket: WebSocket; readonly request: IncomingMessage }>;
 
 /** What `onSubscribe` prepared; `subscribe` opens it. */
 interface PreparedSubscription {
@@ -90,7 +92,9 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { a
     const authorization = authorizationFrom(ctx.connectionParams);
     try {
       const viewer = await verifier.viewerFromAuthorization(authorization);
-      connections.set(ctx, { ...(authorization ? { authorization } : {}), viewer });
+      const request = ctx.extra.request;
+      const forwardedFor = forwardedForOf(request.headers['x-forwarded-for'], request.socket.remoteAddress);
+      connections.set(ctx, { ...(authorization ? { authorization } : {}), ...(forwardedFor ? { forwardedFor } : {}), viewer });
       metrics.wsConnections.inc();
       return true;
     } catch (error) {
@@ -180,6 +184,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { a
       requestId: randomUUID(),
       viewer: connection.viewer,
       ...(connection.authorization ? { authorization: connection.authorization } : {}),
+      ...(connection.forwardedFor ? { forwardedFor: connection.forwardedFor } : {}),
     };
   }
 

@@ -36,6 +36,8 @@ export class ProbeWorld {
   /** Delays (ms) applied to successive `Order.payment` resolutions; empty means none. */
   paymentDelays: number[] = [];
   slowMs = 0;
+  /** `x-forwarded-for` of the last request the orders probe received. */
+  lastForwardedFor: string | undefined;
 
   record(resolver: string, ctx: SubgraphContext): void {
     this.calls.push({ resolver, requestId: ctx.requestId, viewerId: ctx.viewer?.id ?? null });
@@ -152,6 +154,13 @@ export function probeOrdersSubgraph(world: ProbeWorld): SubgraphModule {
     async create() {
       return {
         typeDefs: ordersTypeDefs,
+        routes(app) {
+          app.use('/graphql', (req, _res, next) => {
+            const header = req.headers['x-forwarded-for'];
+            world.lastForwardedFor = Array.isArray(header) ? header.join(',') : header;
+            next();
+          });
+        },
         resolvers: {
           Query: {
             order: (_: unknown, { id }: { id: string }, ctx: SubgraphContext) => {
