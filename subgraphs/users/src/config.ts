@@ -20,6 +20,8 @@ export const usersConfigShape = {
   LOGIN_MAX_FAILURES_PER_ACCOUNT: positiveInt(5),
   LOGIN_MAX_FAILURES_PER_ADDRESS: positiveInt(20),
   LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(15 * 60),
+  /** Prefix of the failure counters' keys when Redis is configured. */
+  LOGIN_THROTTLE_KEY_PREFIX: z.string().min(1).default('novamart:users:login-failures:'),
 };
 
 export type UsersConfig = z.infer<z.ZodObject<typeof usersConfigShape>>;

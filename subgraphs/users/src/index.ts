@@ -30,7 +30,7 @@ export const usersSubgraph: SubgraphModule<UsersConfig> = {
       conn: mongo,
       logger,
       signingKey,
-      redis: runtime.redis,
+      throttleRedis: runtime.redis ? { client: runtime.redis, keyPrefix: config.LOGIN_THROTTLE_KEY_PREFIX } : null,
       accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlMs: config.REFRESH_TOKEN_TTL_DAYS * 24 * 60 * 60 * 1000,
       throttle: {

@@ -44,6 +44,17 @@ export class EventLog {
     return this.ofType(type);
   }
 
+  /** Waits for the first event of the type that matches. */
+  async waitForOne(type: string, matches: (event: DomainEvent<any>) => boolean, timeoutMs = 10_000): Promise<DomainEvent<any>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.ofType(type).find(matches);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no matching ${type} event within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   /** Lets the relay publish whatever is pending, then reports all events of the type. */
   async settled(type: string): Promise<DomainEvent<any>[]> {
     await new Promise((resolve) => setTimeout(resolve, 300));

@@ -16,9 +16,8 @@ export interface UsersServiceOptions {
   conn: Connection;
   logger: Logger;
   signingKey: SigningKey;
-  /** Login failures are counted here when present (shared by every instance), in memory otherwise. */
-  redis?: RedisLike | null;
-  redisKeyPrefix?: string;
+  /** Login failures are counted in Redis when given (shared by every instance), in memory otherwise. */
+  throttleRedis?: { client: RedisLike; keyPrefix: string } | null;
   accessTokenTtlSeconds: number;
   refreshTokenTtlMs: number;
   throttle: ThrottleLimits;
@@ -38,8 +37,6 @@ export interface UsersServices {
   directory: UserDirectory;
 }
 
-export const DEFAULT_THROTTLE_PREFIX = 'novamart:users:login-failures:';
-
 /** Wires the users services on a connection; resolves once the unique indexes exist. */
 export async function createUsersServices(options: UsersServiceOptions): Promise<UsersServices> {
   const { conn, logger } = options;
@@ -50,8 +47,8 @@ export async function createUsersServices(options: UsersServiceOptions): Promise
 
   const passwords = new SecretHasher(options.passwordHashing ?? PASSWORD_SCRYPT);
   const codes = new SecretHasher(options.codeHashing ?? CODE_SCRYPT);
-  const counters: AttemptCounters = options.redis
-    ? new RedisAttemptCounters(options.redis, options.redisKeyPrefix ?? DEFAULT_THROTTLE_PREFIX)
+  const counters: AttemptCounters = options.throttleRedis
+    ? new RedisAttemptCounters(options.throttleRedis.client, options.throttleRedis.keyPrefix)
     : new MemoryAttemptCounters();
   const accessTokens = new AccessTokenIssuer(options.signingKey, options.accessTokenTtlSeconds);
   const refreshTokens = new RefreshTokenService(tokens, options.refreshTokenTtlMs, logger);
