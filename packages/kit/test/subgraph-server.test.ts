@@ -87,6 +87,7 @@ describe('probe subgraph served by startSubgraph', () => {
     const result = await gql(running.url, '{ probes(ids: ["a", "b", "c", "missing", "a"]) { id price { formatted } createdAt } }', {
       headers: { 'x-request-id': requestId },
     });
+    expect(result.body.errors, JSON.stringify(logs.lines.filter((l) => l.level === 'error'))).toBeUndefined();
     expect(result.body.data.probes).toEqual([
       { id: 'a', price: { formatted: '$29.99' }, createdAt: '2026-01-02T03:04:05.000Z' },
       { id: 'b', price: { formatted: '$0.00' }, createdAt: '2026-01-02T03:04:05.000Z' },
@@ -193,6 +194,12 @@ describe('probe subgraph served by startSubgraph', () => {
     expect(unparsable.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
     const badVariable = await gql(running.url, 'query($n: Int!) { slow(ms: $n) }', { variables: { n: 'x' } });
     expect(badVariable.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('answers a malformed body with a JSON error, not an HTML stack trace', async () => {
+    const response = await fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ errors: [{ message: 'Malformed JSON body', extensions: { code: 'BAD_REQUEST' } }] });
   });
 
   it('exposes request, latency and error metrics labelled with the service', async () => {
