@@ -1,0 +1,400 @@
+/**
+ * The cross-subgraph test harness: real subgraphs behind the real gateway, all in this process.
+ *
+ * How an e2e suite (tests/<name>.test.ts, vitest project `e2e`) uses it:
+ *
+ *   import { startSupergraph, type Supergraph } from './support/supergraph';
+ *   import { usersSubgraph } from '@novamart/users';
+ *   import { productsSubgraph } from '@novamart/products';
+ *
+ *   let sg: Supergraph;
+ *   beforeAll(async () => { sg = await startSupergraph({ subgraphs: [usersSubgraph, productsSubgraph] }); });
+ *   afterAll(() => sg?.stop());
+ *
+ *   it('...', async () => {
+ *     const admin = await sg.admin();                       // needs users
+ *     const res = await sg.query('mutation($i: ProductInput!) { createProduct(input: $i) { id } }',
+ *                                { i: {...} }, { token: admin.token });
+ *     const live = await sg.subscribe('subscription { myOrderUpdates { status } }', {}, { token });
+ *     const event = await live.next();                      // resolved through the supergraph
+ *     sg.subgraph('products').runtime.mongo                  // the subgraph's own database
+ *   });
+ *
+ * What it starts: the embedded MongoDB in memory on a free port (each subgraph in its own
+ * database), one event bus and one live bus shared by every subgraph (in-process, or Redis
+ * Streams and pub/sub under a unique key prefix with `redis: true`), each module with the kit's
+ * `startSubgraph` on port 0, the supergraph composed in memory from the modules' typeDefs, and
+ * the gateway on port 0. Tokens are verified against the users subgraph's JWKS when users is in
+ * the list; without it, `tokenFor(viewer)` signs test tokens that every subgraph accepts.
+ * Logs are silent unless `env.LOG_LEVEL` says otherwise.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { print, type GraphQLFormattedError } from 'graphql';
+import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
+import WebSocket from 'ws';
+import {
+  createLogger,
+  createMetricsRegistry,
+  createRedis,
+  createSubgraphRuntime,
+  createTokenVerifier,
+  loadConfig,
+  startSubgraph,
+  type OwnedSubgraphRuntime,
+  type RunningSubgraph,
+  type SubgraphInstance,
+  type SubgraphModule,
+  type SubgraphRuntime,
+  type TokenVerifier,
+  type Viewer,
+} from '@novamart/kit';
+import { createTestTokens, testRedisUrl, uniqueDbName, uniqueKeyPrefix } from '@novamart/kit/testing';
+import { InProcessBus, InProcessLiveBus, RedisLiveBus, RedisStreamsBus, type EventBus, type LiveBus } from '@novamart/events';
+import { startEmbeddedMongo } from '@novamart/mongo-server';
+import { loadGatewayConfig, startGateway, type RunningGateway } from '@novamart/gateway';
+import { composeSupergraph } from '../../scripts/lib/compose-supergraph';
+
+export interface StartSupergraphOptions {
+  /** The modules to run, e.g. `[usersSubgraph, productsSubgraph, inventorySubgraph]`. */
+  subgraphs: SubgraphModule<any>[];
+  /** Extra environment for every subgraph's and the gateway's configuration. */
+  env?: Record<string, string>;
+  /** Redis Streams and Redis pub/sub (at REDIS_URL or 127.0.0.1:6379) instead of in-process buses. */
+  redis?: boolean;
+}
+
+export interface GraphQLResponse<T = any> {
+  data?: T | null;
+  errors?: GraphQLFormattedError[];
+  extensions?: Record<string, unknown>;
+}
+
+export interface RequestOptions {
+  /** Access token, with or without the `Bearer ` prefix. */
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+export interface LiveSubscription<T = any> {
+  /** The next event (waits up to `timeoutMs`, default 10 s). */
+  next(timeoutMs?: number): Promise<FormattedExecutionResult<T, unknown>>;
+  /** The errors a refused subscription ended with (e.g. FORBIDDEN), once it has ended. */
+  error: GraphQLFormattedError[] | Error | undefined;
+  /** Completes the subscription and closes its connection. */
+  close(): Promise<void>;
+}
+
+export interface HarnessSubgraph {
+  name: string;
+  url: string;
+  runtime: SubgraphRuntime<any>;
+  instance: SubgraphInstance<any>;
+  running: RunningSubgraph;
+}
+
+export interface SignedInUser {
+  token: string;
+  refreshToken: string;
+  userId: string;
+  email: string;
+  password: string;
+}
+
+export interface Supergraph {
+  gatewayUrl: string;
+  wsUrl: string;
+  gateway: RunningGateway;
+  supergraphSdl: string;
+  mongoUri: string;
+  bus: EventBus;
+  live: LiveBus;
+  /** A GraphQL operation through the gateway, as a storefront would send it. */
+  query<T = any>(document: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GraphQLResponse<T>>;
+  /** Like `query`, with the HTTP status and headers. */
+  post<T = any>(body: unknown, options?: RequestOptions): Promise<{ status: number; headers: Headers; body: GraphQLResponse<T> }>;
+  /** Resolves once the gateway listens on the live bus for it, or once it was refused (see `error`). */
+  subscribe<T = any>(document: string, variables?: Record<string, unknown>, options?: { token?: string }): Promise<LiveSubscription<T>>;
+  subgraph(name: string): HarnessSubgraph;
+  /** Signs a token for any viewer; only without the users subgraph (with it, use `login`). */
+  tokenFor(viewer: Viewer): Promise<string>;
+  /** users: logs in through the gateway. */
+  login(email: string, password: string): Promise<SignedInUser>;
+  /** users: registers a fresh customer (unique email) and logs in. */
+  customer(name?: string): Promise<SignedInUser>;
+  /** users: the administrator made at start from ADMIN_EMAIL / ADMIN_PASSWORD, logged in. */
+  admin(): Promise<SignedInUser>;
+  stop(): Promise<void>;
+}
+
+export const HARNESS_ADMIN = { email: 'admin@novamart.test', password: 'Admin-Passw0rd' };
+
+/** A verifier whose JWKS URL is known only once the users subgraph listens. */
+function deferredVerifier(): { verifier: TokenVerifier; use(verifier: TokenVerifier): void } {
+  let current: TokenVerifier | undefined;
+  const get = () => {
+    if (!current) throw new Error('No token verifier yet: the users subgraph has not started');
+    return current;
+  };
+  return {
+    verifier: {
+      verify: (token) => get().verify(token),
+      viewerFromAuthorization: async (header) => (header ? get().viewerFromAuthorization(header) : null),
+    },
+    use(verifier) {
+      current = verifier;
+    },
+  };
+}
+
+export async function startSupergraph(options: StartSupergraphOptions): Promise<Supergraph> {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanup = async () => {
+    for (const step of cleanups.splice(0).reverse()) {
+      await step().catch((error: unknown) => console.error('supergraph harness: cleanup failed', error));
+    }
+  };
+
+  try {
+    const mongo = await startEmbeddedMongo({ port: 0, inMemory: true });
+    cleanups.push(() => mongo.stop());
+    const dataDir = await mkdtemp(join(tmpdir(), 'novamart-e2e-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+
+    const keyPrefix = uniqueKeyPrefix('e2e');
+    const env: Record<string, string> = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      MONGO_URL: mongo.uri,
+      DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      ADMIN_EMAIL: HARNESS_ADMIN.email,
+      ADMIN_PASSWORD: HARNESS_ADMIN.password,
+      LOGIN_THROTTLE_KEY_PREFIX: `${keyPrefix}:login-failures:`,
+      ...(options.redis ? { REDIS_URL: testRedisUrl() } : {}),
+      ...options.env,
+    };
+    const logLevel = env.LOG_LEVEL as 'silent';
+    const logger = createLogger('e2e', { level: logLevel });
+    const metrics = createMetricsRegistry('e2e');
+
+    const redisUrl = env.REDIS_URL;
+    const bus: EventBus = redisUrl
+      ? new RedisStreamsBus(() => createRedis(redisUrl, 'e2e-events', { logger, redis: { maxRetriesPerRequest: null } }), { logger, metrics, keyPrefix })
+      : new InProcessBus({ logger, metrics });
+    cleanups.push(() => bus.close());
+    const live: LiveBus = redisUrl ? new RedisLiveBus(redisUrl, { logger, keyPrefix }) : new InProcessLiveBus({ logger });
+    cleanups.push(() => live.close());
+
+    const usersPresent = options.subgraphs.some((m) => m.name === 'users');
+    const deferred = deferredVerifier();
+    const testTokens = usersPresent ? undefined : await createTestTokens();
+    if (testTokens) deferred.use(testTokens.verifier);
+
+    // users first: its JWKS is what every other subgraph and the gateway verify tokens with.
+    const ordered = [...options.subgraphs].sort((a, b) => Number(b.name === 'users') - Number(a.name === 'users'));
+    const subgraphs = new Map<string, HarnessSubgraph>();
+    let jwksUrl = 'http://127.0.0.1:1/.well-known/jwks.json';
+    for (const module of ordered) {
+      const config = loadConfig(module.configShape, { ...env, JWKS_URL: jwksUrl });
+      const owned: OwnedSubgraphRuntime<any> = await createSubgraphRuntime(module, {
+        config,
+        logger: createLogger(module.name, { level: logLevel }),
+        dbName: uniqueDbName(module.name),
+        bus,
+        live,
+      });
+      cleanups.push(() => owned.close());
+      const running = await startSubgraph(module, owned.runtime, { port: 0, host: '127.0.0.1', verifier: deferred.verifier });
+      cleanups.push(() => running.stop());
+      if (module.name === 'users') {
+        jwksUrl = new URL('/.well-known/jwks.json', running.url).href;
+        deferred.use(createTokenVerifier({ jwksUrl }));
+      }
+      subgraphs.set(module.name, { name: module.name, url: running.url, runtime: owned.runtime, instance: running.instance, running });
+    }
+    await bus.start();
+
+    const composed = composeSupergraph(
+      [...subgraphs.values()].map((s) => ({ name: s.name, routingUrl: s.url, schemaFile: `${s.name} (in memory)`, typeDefs: print(s.instance.typeDefs) })),
+    );
+    const gateway = await startGateway({
+      supergraphSdl: composed.supergraphSdl,
+      live,
+      config: loadGatewayConfig({ ...env, JWKS_URL: jwksUrl }),
+      logger: createLogger('gateway', { level: logLevel }),
+      verifier: deferred.verifier,
+      port: 0,
+      host: '127.0.0.1',
+    });
+    cleanups.push(() => gateway.stop());
+
+    return harness({ gateway, supergraphSdl: composed.supergraphSdl, mongoUri: mongo.uri, bus, live, subgraphs, testTokens, cleanup });
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+function bearer(token: string): string {
+  return /^Bearer /i.test(token) ? token : `Bearer ${token}`;
+}
+
+function harness(parts: {
+  gateway: RunningGateway;
+  supergraphSdl: string;
+  mongoUri: string;
+  bus: EventBus;
+  live: LiveBus;
+  subgraphs: Map<string, HarnessSubgraph>;
+  testTokens: Awaited<ReturnType<typeof createTestTokens>> | undefined;
+  cleanup: () => Promise<void>;
+}): Supergraph {
+  const { gateway, subgraphs, testTokens } = parts;
+  const clients = new Set<Client>();
+  let adminSession: Promise<SignedInUser> | undefined;
+
+  const post: Supergraph['post'] = async (body, options = {}) => {
+    const response = await fetch(gateway.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(options.token ? { authorization: bearer(options.token) } : {}),
+        ...options.headers,
+      },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: GraphQLResponse;
+    try {
+      parsed = JSON.parse(text) as GraphQLResponse;
+    } catch {
+      throw new Error(`The gateway answered ${response.status} with a non-JSON body: ${text.slice(0, 200)}`);
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  };
+  const query: Supergraph['query'] = async (document, variables, options) => (await post({ query: document, variables }, options)).body;
+
+  const requireUsers = (what: string) => {
+    if (!subgraphs.has('users')) throw new Error(`${what} needs the users subgraph in startSupergraph({ subgraphs })`);
+  };
+
+  const login: Supergraph['login'] = async (email, password) => {
+    requireUsers('login');
+    const result = await query(
+      'mutation HarnessLogin($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken refreshToken user { id } } }',
+      { email, password },
+    );
+    const payload = result.data?.login;
+    if (!payload) throw new Error(`login as ${email} failed: ${JSON.stringify(result.errors)}`);
+    return { token: payload.accessToken, refreshToken: payload.refreshToken, userId: payload.user.id, email, password };
+  };
+
+  return {
+    gatewayUrl: gateway.url,
+    wsUrl: gateway.wsUrl,
+    gateway,
+    supergraphSdl: parts.supergraphSdl,
+    mongoUri: parts.mongoUri,
+    bus: parts.bus,
+    live: parts.live,
+    query,
+    post,
+
+    async subscribe(document, variables, options = {}) {
+      const client = createClient({
+        url: gateway.wsUrl,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        ...(options.token ? { connectionParams: { authorization: bearer(options.token) } } : {}),
+      });
+      clients.add(client);
+      const buffered: FormattedExecutionResult<any, unknown>[] = [];
+      const waiting: ((event: FormattedExecutionResult<any, unknown>) => void)[] = [];
+      let ended: () => void = () => undefined;
+      const endedPromise = new Promise<void>((resolve) => (ended = resolve));
+      const before = gateway.activeSubscriptions();
+      const handle: LiveSubscription = {
+        error: undefined,
+        next(timeoutMs = 10_000) {
+          const event = buffered.shift();
+          if (event) return Promise.resolve(event);
+          if (handle.error) return Promise.reject(new Error(`subscription ended: ${JSON.stringify(handle.error)}`));
+          return new Promise((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`no subscription event within ${timeoutMs} ms`)), timeoutMs);
+            waiting.push((event) => {
+              clearTimeout(timer);
+              resolve(event);
+            });
+          });
+        },
+        async close() {
+          clients.delete(client);
+          await client.dispose();
+        },
+      };
+      client.subscribe(
+        { query: document, ...(variables ? { variables } : {}) },
+        {
+          next: (event) => {
+            const waiter = waiting.shift();
+            if (waiter) waiter(event);
+            else buffered.push(event);
+          },
+          error: (error) => {
+            handle.error = Array.isArray(error) ? (error as GraphQLFormattedError[]) : error instanceof Error ? error : new Error(JSON.stringify(error));
+            ended();
+          },
+          complete: () => ended(),
+        },
+      );
+      // graphql-ws has no "subscribed" message: wait until the gateway counts it, or it ended.
+      const deadline = Date.now() + 10_000;
+      let settled = false;
+      void endedPromise.then(() => (settled = true));
+      while (!settled && gateway.activeSubscriptions() <= before) {
+        if (Date.now() > deadline) throw new Error('the gateway did not start the subscription within 10 s');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return handle;
+    },
+
+    subgraph(name) {
+      const subgraph = subgraphs.get(name);
+      if (!subgraph) throw new Error(`No subgraph "${name}" in this supergraph (have: ${[...subgraphs.keys()].join(', ')})`);
+      return subgraph;
+    },
+
+    async tokenFor(viewer) {
+      if (!testTokens) throw new Error('tokenFor() is for supergraphs without users; with users, use login(), customer() or admin()');
+      return testTokens.sign(viewer);
+    },
+
+    login,
+
+    async customer(name = 'Test Customer') {
+      requireUsers('customer');
+      const email = `customer-${randomBytes(5).toString('hex')}@novamart.test`;
+      const password = 'Customer-Passw0rd';
+      const registered = await query('mutation HarnessRegister($input: RegisterInput!) { register(input: $input) { id } }', {
+        input: { email, password, name },
+      });
+      if (!registered.data?.register) throw new Error(`register ${email} failed: ${JSON.stringify(registered.errors)}`);
+      return login(email, password);
+    },
+
+    admin() {
+      requireUsers('admin');
+      adminSession ??= login(HARNESS_ADMIN.email, HARNESS_ADMIN.password);
+      return adminSession;
+    },
+
+    async stop() {
+      await Promise.all([...clients].map((client) => client.dispose()));
+      clients.clear();
+      await parts.cleanup();
+    },
+  };
+}
