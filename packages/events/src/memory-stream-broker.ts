@@ -44,7 +44,7 @@ export class MemoryStreamBroker implements StreamTransport {
   private readonly waiters = new Set<() => void>();
 
   /** @param maxLength entries kept per stream (oldest trimmed first, like XADD MAXLEN). */
-  constructor(private readonly maxLength = 100_000) {}
+  constructor(private readonly maxLength = 10_000) {}
 
   private stream(name: string): MemoryStream {
     let stream = this.streams.get(name);

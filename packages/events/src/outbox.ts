@@ -34,14 +34,14 @@ export class Outbox {
 /**
  * Runs `fn` in a MongoDB transaction (retried as a whole on transient errors and unknown commit
  * results, like `connection.transaction`), writes the events it added to the outbox in the same
- * transaction, and wakes this process's relays after the commit.
+ * transaction, and wakes this process's relays after the commit. It creates no indexes, so that a
+ * request's command count stays what its own writes cost; `OutboxRelay.start()` does.
  */
 export async function inTransaction<T>(
   conn: Connection,
   fn: (session: ClientSession, outbox: Outbox) => Promise<T>,
   options: OutboxOptions = {},
 ): Promise<T> {
-  await ensureOutboxIndexes(conn, options);
   const result = await conn.transaction(async (session) => {
     // A retry runs fn again from scratch, so each attempt collects its own events.
     const outbox = new Outbox();

@@ -74,8 +74,10 @@ describe('inTransaction', () => {
     await session.endSession();
   });
 
-  it('creates the relay index and the retention TTL', async () => {
-    await inTransaction(conn, async (_session, outbox) => outbox.add(createEvent('order.placed', 'o4', {})));
+  it('gets the relay index and the retention TTL from the relay', async () => {
+    const relay = new OutboxRelay(conn, new RecordingBus());
+    await relay.start();
+    await relay.stop();
     const indexes = await outboxCollection(conn).listIndexes().toArray();
     expect(indexes).toContainEqual(expect.objectContaining({ name: 'relay_pending', key: { sentAt: 1, _id: 1 } }));
     expect(indexes).toContainEqual(expect.objectContaining({ name: 'sent_retention', expireAfterSeconds: 7 * 24 * 3600 }));
