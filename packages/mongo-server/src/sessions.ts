@@ -8,6 +8,7 @@ export const LOGICAL_SESSION_TIMEOUT_MINUTES = 30;
 
 export interface Session {
   key: string;
+  lsid: Doc;
   lastUse: number;
   txnNumber: number;
   txn: Transaction | undefined;
@@ -34,11 +35,16 @@ export class SessionManager {
     const key = SessionManager.keyOf(lsid);
     let s = this.sessions.get(key);
     if (!s) {
-      s = { key, lastUse: Date.now(), txnNumber: -1, txn: undefined, txnOutcome: undefined, retryReplies: new Map() };
+      s = { key, lsid: lsid as Doc, lastUse: Date.now(), txnNumber: -1, txn: undefined, txnOutcome: undefined, retryReplies: new Map() };
       this.sessions.set(key, s);
     }
     s.lastUse = Date.now();
     return s;
+  }
+
+  /** Sessions known to this server, as $listLocalSessions reports them. */
+  list(): Doc[] {
+    return [...this.sessions.values()].map((s) => ({ _id: s.lsid, lastUse: new Date(s.lastUse) }));
   }
 
   end(lsid: unknown): void {

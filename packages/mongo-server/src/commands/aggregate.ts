@@ -1,45 +1,22 @@
 // aggregate through mingo's pipeline engine; the server supplies the input (narrowed by an index when the
 // pipeline opens with $match), other collections for $lookup/$unionWith, and the $out/$merge writes.
-import { Aggregator } from 'mingo';
 import { cloneValue, isPlainObject, valuesEqual, type Doc } from '../bson/values';
 import { ErrorCodes, fail } from '../errors';
 import { matchingDocuments, type ScanStats } from '../query/executor';
+import { isView, matchingSource, runPipeline } from './sources';
 import { compileFilter } from '../query/matcher';
 import { withIdFirst } from '../query/update';
 import type { CommandContext, CommandTable } from './context';
 import { cursorReply } from './read';
-import { nonNegativeInt, ns, optionalDoc } from './util';
+import { nonNegativeInt, ns, optionalDoc, letVariables } from './util';
 import { insertDocument, validateNewDocument } from './write';
 
-function sourceDocuments(ctx: CommandContext, name: string, pipeline: Doc[], stats?: ScanStats): Doc[] {
+function sourceDocuments(ctx: CommandContext, name: string, pipeline: Doc[], variables: Doc | undefined, stats?: ScanStats): Doc[] {
   const coll = ctx.state.engine.getCollection(ctx.db, name);
-  if (!coll) return [];
   const first = pipeline[0];
-  const filter = first && isPlainObject(first.$match) ? first.$match : {};
-  const out: Doc[] = [];
-  for (const m of matchingDocuments(ctx.state.engine, coll, compileFilter(filter), ctx.txn, stats)) out.push(m.doc);
-  return out;
-}
-
-function resolver(ctx: CommandContext): (name: string) => Doc[] {
-  return (name: string) => {
-    const coll = ctx.state.engine.getCollection(ctx.db, name);
-    if (!coll) return [];
-    return [...matchingDocuments(ctx.state.engine, coll, compileFilter({}), ctx.txn)].map((m) => m.doc);
-  };
-}
-
-export function runPipeline(ctx: CommandContext, source: Doc[], pipeline: Doc[], variables?: Doc): Doc[] {
-  try {
-    // Cloning keeps stages that rewrite documents in place from touching stored versions.
-    return new Aggregator(pipeline, {
-      collectionResolver: resolver(ctx),
-      variables,
-      processingMode: 1, // CLONE_INPUT
-    } as never).run(source) as Doc[];
-  } catch (err) {
-    fail(ErrorCodes.BadValue, (err as Error).message);
-  }
+  // An opening $match narrows the input through an index; the pipeline still applies it.
+  const filter = first && isPlainObject(first.$match) && !isView(coll) ? first.$match : {};
+  return matchingSource(ctx, name, compileFilter(filter, variables), stats);
 }
 
 async function writeOut(ctx: CommandContext, results: Doc[], target: unknown): Promise<void> {
@@ -114,22 +91,32 @@ async function aggregate(ctx: CommandContext): Promise<Doc> {
     const k = Object.keys(stages[i] as Doc)[0];
     if (k === '$out' || k === '$merge') fail(40601, `${k} can only be the final stage in the pipeline`, { codeName: 'Location40601' });
   }
+  const readConcern = optionalDoc(ctx.cmd, 'readConcern');
+  if (outStage && readConcern?.level === 'linearizable') fail(ErrorCodes.InvalidOptions, `cannot use ${Object.keys(outStage)[0]} with readConcern level linearizable`);
   if (outStage && ctx.txn) fail(ErrorCodes.OperationNotSupportedInTransaction, `${Object.keys(outStage)[0]} cannot be used in a transaction`);
-  const body = outStage ? stages.slice(0, -1) : stages;
+  const body = outStage ? stages.slice(0, -1) : [...stages];
   let source: Doc[];
   let name: string;
   if (typeof target === 'string') {
     name = target;
-    source = sourceDocuments(ctx, name, body);
+    source = sourceDocuments(ctx, name, body, letVariables(ctx.cmd));
   } else if (target === 1) {
     name = '$cmd.aggregate';
     const first = body[0] ? Object.keys(body[0])[0] : undefined;
-    if (first !== '$documents') fail(ErrorCodes.InvalidNamespace, `{aggregate: 1} is not valid for '${first ?? ''}'; a collection is required.`);
-    source = [{}];
+    if (first === '$documents') source = [];
+    else if (first === '$listLocalSessions') {
+      source = ctx.state.sessions.list();
+      body.shift();
+    } else if (first === '$currentOp') {
+      source = [];
+      body.shift();
+    } else {
+      fail(ErrorCodes.InvalidNamespace, `{aggregate: 1} is not valid for '${first ?? ''}'; a collection is required.`);
+    }
   } else {
     fail(ErrorCodes.TypeMismatch, "BSON field 'aggregate.aggregate' is the wrong type, expected type 'string'");
   }
-  const variables = optionalDoc(ctx.cmd, 'let');
+  const variables = letVariables(ctx.cmd);
   const results = runPipeline(ctx, source, body, variables);
   ctx.state.opcounters.command++;
   if (outStage) {

@@ -1,11 +1,12 @@
 // Catalog commands: create, drop, listCollections, renameCollection, dropDatabase, listDatabases.
 import { calculateObjectSize } from 'bson';
-import { Query } from 'mingo';
+import { newQuery } from '../query/mingo-context';
 import { isPlainObject, type Doc } from '../bson/values';
 import { ErrorCodes, fail } from '../errors';
 import { splitNs } from '../storage/engine';
 import type { CommandContext, CommandTable } from './context';
 import { cursorReply } from './read';
+import { isView } from './sources';
 import { collectionName, optionalDoc } from './util';
 
 function create(ctx: CommandContext): Doc {
@@ -37,7 +38,7 @@ function drop(ctx: CommandContext): Doc {
 function collectionInfo(ctx: CommandContext, nameOnly: boolean): Doc[] {
   return ctx.state.engine.listCollections(ctx.db).map((c) =>
     nameOnly
-      ? { name: c.name, type: 'collection' }
+      ? { name: c.name, type: isView(c) ? 'view' : 'collection' }
       : {
           name: c.name,
           type: 'collection',
@@ -53,7 +54,7 @@ function listCollections(ctx: CommandContext): Doc {
   const nameOnly = ctx.cmd.nameOnly === true;
   let infos = collectionInfo(ctx, nameOnly && !filter);
   if (filter && Object.keys(filter).length > 0) {
-    const q = new Query(filter);
+    const q = newQuery(filter);
     infos = infos.filter((i) => q.test(i));
     if (nameOnly) infos = infos.map((i) => ({ name: i.name, type: i.type }));
   }
@@ -90,7 +91,7 @@ function listDatabases(ctx: CommandContext): Doc {
   });
   const filter = optionalDoc(ctx.cmd, 'filter');
   if (filter && Object.keys(filter).length > 0) {
-    const q = new Query(filter);
+    const q = newQuery(filter);
     dbs = dbs.filter((d) => q.test(d));
   }
   if (ctx.cmd.nameOnly === true) return { databases: dbs.map((d) => ({ name: d.name })) };
@@ -138,7 +139,9 @@ function collMod(ctx: CommandContext): Doc {
     }
     return {};
   }
-  if (isPlainObject(ctx.cmd.validator)) coll.options.validator = ctx.cmd.validator;
+  const options = { ...coll.options };
+  for (const k of ['validator', 'validationLevel', 'validationAction', 'viewOn', 'pipeline']) if (ctx.cmd[k] !== undefined) options[k] = ctx.cmd[k];
+  ctx.state.engine.setCollectionOptions(coll, options);
   return {};
 }
 

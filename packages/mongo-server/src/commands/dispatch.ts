@@ -4,6 +4,7 @@ import { isPlainObject, type Doc } from '../bson/values';
 import { ErrorCodes, MongoCommandError, fail, toCommandError } from '../errors';
 import { transientError } from '../storage/engine';
 import { aggregateCommands } from './aggregate';
+import { bulkWriteCommands } from './bulk-write';
 import { collectionCommands } from './collections';
 import type { CommandContext, CommandSpec, CommandTable, ServerState } from './context';
 import { explainCommands } from './explain';
@@ -22,6 +23,7 @@ const commands: CommandTable = {
   ...indexCommands,
   ...sessionCommands,
   ...explainCommands,
+  ...bulkWriteCommands,
 };
 
 export function commandNames(): string[] {

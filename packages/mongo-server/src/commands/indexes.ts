@@ -5,6 +5,7 @@ import type { Collection } from '../storage/collection';
 import type { IndexSpec } from '../storage/index-manager';
 import type { CommandContext, CommandTable } from './context';
 import { cursorReply } from './read';
+import { assertNotView } from './sources';
 import { collectionName } from './util';
 
 const INDEX_OPTIONS = new Set([
@@ -51,6 +52,7 @@ function createIndexes(ctx: CommandContext): Doc {
   if (!Array.isArray(rawIndexes) || rawIndexes.length === 0) fail(ErrorCodes.BadValue, 'Must specify at least one index to create');
   const engine = ctx.state.engine;
   const existed = engine.getCollection(ctx.db, name) !== undefined;
+  assertNotView(engine.getCollection(ctx.db, name));
   const specs = rawIndexes.map((r) => (isPlainObject(r) ? validateSpec(r) : fail(ErrorCodes.TypeMismatch, 'index specification must be an object')));
   const coll = engine.ensureCollection(ctx.db, name);
   const before = coll.indexes.size;

@@ -8,7 +8,8 @@ import { compileFilter } from '../query/matcher';
 import { projectDocuments } from '../query/projection';
 import { parseSort, sortDocuments } from '../query/sort';
 import type { CommandContext, CommandTable } from './context';
-import { collectionName, getCollection, nonNegativeInt, ns, optionalDoc, optionalInt } from './util';
+import { isView, matchingSource } from './sources';
+import { collectionName, getCollection, nonNegativeInt, ns, optionalDoc, optionalInt, letVariables } from './util';
 
 export function cursorReply(ns: string, batch: Doc[], id: Long, first: boolean): Doc {
   return { cursor: first ? { firstBatch: batch, id, ns } : { nextBatch: batch, id, ns } };
@@ -23,12 +24,15 @@ export function runFind(ctx: CommandContext, name: string, cmd: Doc, stats?: Sca
   if (limitRaw < 0) fail(ErrorCodes.BadValue, `LIMIT must be non-negative: ${limitRaw}`);
   const coll = getCollection(ctx, name);
   if (!coll) return [];
-  const matcher = compileFilter(filter, optionalDoc(cmd, 'let'));
+  const matcher = compileFilter(filter, letVariables(cmd));
   let docs: Doc[] = [];
-  const early = !sort && limitRaw > 0 ? skip + limitRaw : Infinity;
-  for (const m of matchingDocuments(ctx.state.engine, coll, matcher, ctx.txn, stats)) {
-    docs.push(m.doc);
-    if (docs.length >= early) break;
+  if (isView(coll)) docs = matchingSource(ctx, name, matcher, stats);
+  else {
+    const early = !sort && limitRaw > 0 ? skip + limitRaw : Infinity;
+    for (const m of matchingDocuments(ctx.state.engine, coll, matcher, ctx.txn, stats)) {
+      docs.push(m.doc);
+      if (docs.length >= early) break;
+    }
   }
   if (sort) docs = sortDocuments(docs, sort);
   if (skip > 0) docs = docs.slice(skip);
@@ -82,11 +86,8 @@ function count(ctx: CommandContext): Doc {
   const coll = getCollection(ctx, name);
   if (!coll) return { n: 0 };
   let n: number;
-  if (Object.keys(query).length === 0 && !ctx.txn) n = coll.liveCount;
-  else {
-    n = 0;
-    for (const _ of matchingDocuments(ctx.state.engine, coll, compileFilter(query), ctx.txn)) n++;
-  }
+  if (Object.keys(query).length === 0 && !ctx.txn && !isView(coll)) n = coll.liveCount;
+  else n = matchingSource(ctx, name, compileFilter(query)).length;
   n = Math.max(0, n - skip);
   if (limit > 0) n = Math.min(n, limit);
   return { n };
@@ -97,10 +98,9 @@ function distinct(ctx: CommandContext): Doc {
   const key = ctx.cmd.key;
   if (typeof key !== 'string') fail(ErrorCodes.TypeMismatch, "BSON field 'distinct.key' is the wrong type, expected type 'string'");
   const query = optionalDoc(ctx.cmd, 'query') ?? {};
-  const coll = getCollection(ctx, name);
   const seen = new Map<string, unknown>();
-  if (coll) {
-    for (const { doc } of matchingDocuments(ctx.state.engine, coll, compileFilter(query), ctx.txn)) {
+  {
+    for (const doc of matchingSource(ctx, name, compileFilter(query))) {
       for (const v of collectPathValues(doc, key)) {
         const values = Array.isArray(v) ? v : [v];
         for (const x of values) {

@@ -1,4 +1,6 @@
 // Argument parsing helpers shared by the command modules; errors match mongod's IDL messages.
+import { evaluateLet } from '../query/mingo-context';
+import { queryError } from '../query/matcher';
 import { isPlainObject, toNumber, isNumeric, type Doc } from '../bson/values';
 import { ErrorCodes, fail } from '../errors';
 import type { Collection } from '../storage/collection';
@@ -51,5 +53,16 @@ export async function waitForLock(ctx: CommandContext, coll: Collection, key: st
   if (ctx.txn) return;
   for (let holder = ctx.state.engine.lockHolder(coll, key); holder; holder = ctx.state.engine.lockHolder(coll, key)) {
     await holder.done;
+  }
+}
+
+/** The command's `let` variables, evaluated. */
+export function letVariables(cmd: Doc): Doc | undefined {
+  const raw = optionalDoc(cmd, 'let');
+  if (!raw) return undefined;
+  try {
+    return evaluateLet(raw);
+  } catch (err) {
+    queryError(err);
   }
 }

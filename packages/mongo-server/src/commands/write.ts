@@ -11,22 +11,24 @@ import { applyUpdate, buildUpsertDocument, isOperatorUpdate, validateUpdateSpec,
 import { idKey, type Collection } from '../storage/collection';
 import { MAX_BSON_OBJECT_SIZE, MAX_WRITE_BATCH_SIZE } from '../wire/messages';
 import type { CommandContext, CommandTable } from './context';
-import { collectionName, docArray, optionalDoc, waitForLock } from './util';
+import { assertNotView } from './sources';
+import { validateDocument } from './validation';
+import { collectionName, docArray, optionalDoc, waitForLock, letVariables } from './util';
 
-interface WriteError {
+export interface WriteError {
   index: number;
   code: number;
   errmsg: string;
   [k: string]: unknown;
 }
 
-function writeErrorOf(index: number, err: unknown): WriteError {
+export function writeErrorOf(index: number, err: unknown): WriteError {
   const e = toCommandError(err);
   return { index, code: e.code, codeName: e.codeName, errmsg: e.message, ...e.extra };
 }
 
 /** Errors that end a transaction must surface as the command's error, not as a per-statement writeError. */
-function mustPropagate(ctx: CommandContext, err: unknown): boolean {
+export function mustPropagate(ctx: CommandContext, err: unknown): boolean {
   if (!(err instanceof MongoCommandError)) return false;
   return err.labels.includes('TransientTransactionError') || (ctx.txn !== undefined && ctx.txn.state !== 'active');
 }
@@ -49,6 +51,7 @@ export function insertDocument(ctx: CommandContext, coll: Collection, doc: Doc):
   const engine = ctx.state.engine;
   const existing = engine.read(coll, key, ctx.txn);
   if (existing) throw (coll.indexes.get('_id_') ?? fail(ErrorCodes.InternalError, 'missing _id index')).duplicateError([doc._id], coll.ns);
+  validateDocument(ctx, coll, doc, null);
   engine.write(coll, key, doc, ctx.txn);
 }
 
@@ -57,6 +60,7 @@ async function insert(ctx: CommandContext): Promise<Doc> {
   const documents = docArray(ctx.cmd, 'documents');
   checkBatch(documents);
   const ordered = ctx.cmd.ordered !== false;
+  assertNotView(ctx.state.engine.getCollection(ctx.db, name));
   const coll = ctx.state.engine.ensureCollection(ctx.db, name);
   let n = 0;
   const writeErrors: WriteError[] = [];
@@ -77,16 +81,18 @@ async function insert(ctx: CommandContext): Promise<Doc> {
   return writeErrors.length > 0 ? { n, writeErrors } : { n };
 }
 
-interface UpdateStatement {
+export interface UpdateStatement {
   q: Doc;
   u: UpdateSpec;
   upsert: boolean;
   multi: boolean;
   arrayFilters: Doc[] | undefined;
   sort: Doc | undefined;
+  /** Command-level `let` variables, usable as $$name in $expr and pipeline updates. */
+  variables: Doc | undefined;
 }
 
-function parseUpdateStatement(raw: Doc): UpdateStatement {
+export function parseUpdateStatement(raw: Doc, variables: Doc | undefined): UpdateStatement {
   const q = raw.q === undefined ? {} : raw.q;
   if (!isPlainObject(q)) fail(ErrorCodes.TypeMismatch, "BSON field 'update.updates.q' is the wrong type, expected type 'object'");
   if (raw.u === undefined) fail(ErrorCodes.Location40414, "BSON field 'update.updates.u' is missing but a required field", { codeName: 'Location40414' });
@@ -96,10 +102,10 @@ function parseUpdateStatement(raw: Doc): UpdateStatement {
     fail(ErrorCodes.FailedToParse, 'multi update is not supported for replacement-style update');
   }
   if (raw.arrayFilters !== undefined && !Array.isArray(raw.arrayFilters)) fail(ErrorCodes.TypeMismatch, "BSON field 'arrayFilters' is the wrong type, expected type 'array'");
-  return { q, u: raw.u, upsert: raw.upsert === true, multi, arrayFilters: raw.arrayFilters as Doc[] | undefined, sort: optionalDoc(raw, 'sort') };
+  return { q, u: raw.u, upsert: raw.upsert === true, multi, arrayFilters: raw.arrayFilters as Doc[] | undefined, sort: optionalDoc(raw, 'sort'), variables };
 }
 
-interface UpdateOutcome {
+export interface UpdateOutcome {
   matched: number;
   modified: number;
   upsertedId?: unknown;
@@ -111,9 +117,9 @@ interface UpdateOutcome {
  * Applies one update statement. Matching documents are found first, then each is re-read and re-checked
  * right before it is changed (after waiting for any transaction holding it), as mongod's yield-and-retry does.
  */
-async function runUpdate(ctx: CommandContext, coll: Collection, st: UpdateStatement, pick?: (docs: Doc[]) => Doc[]): Promise<UpdateOutcome> {
+export async function runUpdate(ctx: CommandContext, coll: Collection, st: UpdateStatement, pick?: (docs: Doc[]) => Doc[]): Promise<UpdateOutcome> {
   const engine = ctx.state.engine;
-  const matcher = compileFilter(st.q);
+  const matcher = compileFilter(st.q, st.variables);
   let candidates = [...matchingDocuments(engine, coll, matcher, ctx.txn)];
   if (st.sort) {
     const spec = parseSort(st.sort);
@@ -131,12 +137,13 @@ async function runUpdate(ctx: CommandContext, coll: Collection, st: UpdateStatem
     if (!ctx.txn && engine.lockHolder(coll, key)) await waitForLock(ctx, coll, key);
     const doc = engine.read(coll, key, ctx.txn);
     if (!doc || !matcher.test(doc)) continue;
-    const next = applyUpdate(doc, st.u, { filter: st.q, arrayFilters: st.arrayFilters, inserting: false });
+    const next = applyUpdate(doc, st.u, { filter: st.q, arrayFilters: st.arrayFilters, inserting: false, variables: st.variables });
     if (calculateObjectSize(next) > MAX_BSON_OBJECT_SIZE) fail(ErrorCodes.BSONObjectTooLarge, 'Resulting document after update is larger than 16777216');
     outcome.matched++;
     outcome.before = doc;
     outcome.after = doc;
     if (!deepSame(doc, next)) {
+      validateDocument(ctx, coll, next, doc);
       engine.write(coll, key, next, ctx.txn);
       outcome.modified++;
       outcome.after = next;
@@ -144,7 +151,7 @@ async function runUpdate(ctx: CommandContext, coll: Collection, st: UpdateStatem
     if (!st.multi) break;
   }
   if (outcome.matched === 0 && st.upsert) {
-    const doc = buildUpsertDocument(st.q, st.u, { filter: st.q, arrayFilters: st.arrayFilters });
+    const doc = buildUpsertDocument(st.q, st.u, { filter: st.q, arrayFilters: st.arrayFilters, variables: st.variables });
     validateNewDocument(doc);
     await waitForLock(ctx, coll, idKey(doc._id));
     insertDocument(ctx, coll, doc);
@@ -178,13 +185,14 @@ async function update(ctx: CommandContext): Promise<Doc> {
   checkBatch(updates);
   const ordered = ctx.cmd.ordered !== false;
   const engine = ctx.state.engine;
+  assertNotView(engine.getCollection(ctx.db, name));
   let n = 0;
   let nModified = 0;
   const upserted: Doc[] = [];
   const writeErrors: WriteError[] = [];
   for (let i = 0; i < updates.length; i++) {
     try {
-      const st = parseUpdateStatement(updates[i] as Doc);
+      const st = parseUpdateStatement(updates[i] as Doc, letVariables(ctx.cmd));
       const coll = st.upsert ? engine.ensureCollection(ctx.db, name) : engine.getCollection(ctx.db, name);
       if (!coll) continue;
       const r = await runUpdate(ctx, coll, st);
@@ -207,6 +215,23 @@ async function update(ctx: CommandContext): Promise<Doc> {
   return reply;
 }
 
+/** Deletes the first (`justOne`) or every matching document; returns how many were deleted. */
+export async function deleteMatching(ctx: CommandContext, coll: Collection, q: Doc, justOne: boolean, variables: Doc | undefined): Promise<number> {
+  const engine = ctx.state.engine;
+  const matcher = compileFilter(q, variables);
+  const candidates = [...matchingDocuments(engine, coll, matcher, ctx.txn)];
+  let n = 0;
+  for (const { key } of candidates) {
+    if (!ctx.txn && engine.lockHolder(coll, key)) await waitForLock(ctx, coll, key);
+    const doc = engine.read(coll, key, ctx.txn);
+    if (!doc || !matcher.test(doc)) continue;
+    engine.write(coll, key, null, ctx.txn);
+    n++;
+    if (justOne) break;
+  }
+  return n;
+}
+
 async function remove(ctx: CommandContext): Promise<Doc> {
   const name = collectionName(ctx, 'delete');
   const deletes = docArray(ctx.cmd, 'deletes');
@@ -214,6 +239,7 @@ async function remove(ctx: CommandContext): Promise<Doc> {
   const ordered = ctx.cmd.ordered !== false;
   const engine = ctx.state.engine;
   const coll = engine.getCollection(ctx.db, name);
+  assertNotView(coll);
   let n = 0;
   const writeErrors: WriteError[] = [];
   for (let i = 0; i < deletes.length; i++) {
@@ -224,16 +250,7 @@ async function remove(ctx: CommandContext): Promise<Doc> {
       const limit = Number(st.limit ?? 0);
       if (limit !== 0 && limit !== 1) fail(ErrorCodes.FailedToParse, `The limit field in delete objects must be 0 or 1. Got ${limit}`);
       if (!coll) continue;
-      const matcher = compileFilter(q);
-      const candidates = [...matchingDocuments(engine, coll, matcher, ctx.txn)];
-      for (const { key } of candidates) {
-        if (!ctx.txn && engine.lockHolder(coll, key)) await waitForLock(ctx, coll, key);
-        const doc = engine.read(coll, key, ctx.txn);
-        if (!doc || !matcher.test(doc)) continue;
-        engine.write(coll, key, null, ctx.txn);
-        n++;
-        if (limit === 1) break;
-      }
+      n += await deleteMatching(ctx, coll, q, limit === 1, letVariables(ctx.cmd));
     } catch (err) {
       if (mustPropagate(ctx, err)) throw err;
       writeErrors.push(writeErrorOf(i, err));
@@ -257,13 +274,14 @@ async function findAndModify(ctx: CommandContext): Promise<Doc> {
   if (isRemove && cmd.upsert === true) fail(ErrorCodes.FailedToParse, 'Cannot specify both upsert=true and remove=true');
   if (isRemove && cmd.new === true) fail(ErrorCodes.FailedToParse, 'Cannot specify both new=true and remove=true; \'remove\' always returns the deleted document');
   const engine = ctx.state.engine;
+  assertNotView(engine.getCollection(ctx.db, name));
   const returnNew = cmd.new === true;
   const project = (doc: Doc | undefined): Doc | null => (doc ? (projectDocuments([doc], fields, query)[0] ?? null) : null);
 
   if (isRemove) {
     const coll = engine.getCollection(ctx.db, name);
     if (!coll) return { lastErrorObject: { n: 0 }, value: null };
-    const matcher = compileFilter(query);
+    const matcher = compileFilter(query, letVariables(cmd));
     let docs = [...matchingDocuments(engine, coll, matcher, ctx.txn)];
     const spec = parseSort(sort);
     if (spec) {
@@ -290,6 +308,7 @@ async function findAndModify(ctx: CommandContext): Promise<Doc> {
     multi: false,
     arrayFilters: cmd.arrayFilters as Doc[] | undefined,
     sort,
+    variables: letVariables(cmd),
   };
   const coll = st.upsert ? engine.ensureCollection(ctx.db, name) : engine.getCollection(ctx.db, name);
   if (!coll) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };

@@ -1,5 +1,5 @@
 // Query predicates through mingo, with mongod's error codes for invalid filters.
-import { Query } from 'mingo';
+import { newQuery } from './mingo-context';
 import { isPlainObject, type Doc } from '../bson/values';
 import { ErrorCodes, fail } from '../errors';
 
@@ -8,15 +8,22 @@ export interface Matcher {
   readonly filter: Doc;
 }
 
+/** Maps mingo's messages to the codes mongod uses for the same mistakes. */
+export function queryError(err: unknown): never {
+  const message = (err as Error).message;
+  if (message.startsWith('Use of undefined variable')) fail(17276, message, { codeName: 'Location17276' });
+  fail(ErrorCodes.BadValue, message);
+}
+
 export function compileFilter(filter: unknown, variables?: Doc): Matcher {
   if (filter === undefined || filter === null) filter = {};
   if (!isPlainObject(filter)) fail(ErrorCodes.TypeMismatch, "BSON field 'filter' is the wrong type, expected type 'object'");
   if (Object.keys(filter).length === 0) return { filter, test: () => true };
-  let query: Query;
+  let query: ReturnType<typeof newQuery>;
   try {
-    query = new Query(filter, variables ? { variables } : undefined);
+    query = newQuery(filter, variables ? { variables } : {});
   } catch (err) {
-    fail(ErrorCodes.BadValue, (err as Error).message);
+    queryError(err);
   }
   return {
     filter,
@@ -24,7 +31,7 @@ export function compileFilter(filter: unknown, variables?: Doc): Matcher {
       try {
         return query.test(doc);
       } catch (err) {
-        fail(ErrorCodes.BadValue, (err as Error).message);
+        queryError(err);
       }
     },
   };

@@ -1,5 +1,5 @@
 // Find-style projections (inclusion, exclusion, positional $, $slice, $elemMatch) through mingo.
-import { Query } from 'mingo';
+import { newQuery } from './mingo-context';
 import { isPlainObject, type Doc } from '../bson/values';
 import { ErrorCodes, fail } from '../errors';
 
@@ -11,7 +11,7 @@ export function projectDocuments(docs: Doc[], projection: unknown, filter: Doc):
   try {
     // The filter only matters for the positional operator; other projections must not re-filter.
     const usesPositional = Object.keys(projection).some((k) => k.endsWith('.$'));
-    return new Query(usesPositional ? filter : {}).find<Doc>(docs, projection as never).all();
+    return newQuery(usesPositional ? filter : {}).find<Doc>(docs, projection as never).all();
   } catch (err) {
     fail(ErrorCodes.BadValue, (err as Error).message);
   }

@@ -2,7 +2,8 @@
 // mingo silently ignores some invalid updates ($inc on a string, $push on a scalar) that mongod rejects,
 // so those checks live here.
 import { ObjectId } from 'bson';
-import { Aggregator, update as mingoUpdate } from 'mingo';
+import { update as mingoUpdate } from 'mingo/updater';
+import { MONGO_CONTEXT, newAggregator } from './mingo-context';
 import { getPath, setPath } from '../bson/paths';
 import { bsonTypeName, cloneValue, isNumeric, isPlainObject, valuesEqual, type Doc } from '../bson/values';
 import { ErrorCodes, fail } from '../errors';
@@ -91,7 +92,12 @@ export function applyUpdate(doc: Doc, update: UpdateSpec, options: ApplyOptions)
   }
   if (Object.keys(modifier).length > 0) {
     try {
-      mingoUpdate(next, modifier as never, options.arrayFilters, options.filter as never, { cloneMode: 'deep' });
+      // The filter only matters to the positional $ operator; evaluating it otherwise is wasted work.
+      const positional = Object.values(modifier).some((arg) => Object.keys(arg as Doc).some((p) => /(^|\.)\$(\.|$)/.test(p)));
+      mingoUpdate(next, modifier as never, options.arrayFilters, (positional ? options.filter : undefined) as never, {
+        cloneMode: 'deep',
+        queryOptions: { context: MONGO_CONTEXT, variables: options.variables },
+      });
     } catch (err) {
       fail(ErrorCodes.BadValue, (err as Error).message);
     }
@@ -153,7 +159,7 @@ function applyReplacement(doc: Doc, replacement: Doc): Doc {
 function applyPipeline(doc: Doc, pipeline: Doc[], options: ApplyOptions): Doc {
   let result: Doc[];
   try {
-    result = new Aggregator(pipeline, { variables: options.variables }).run([cloneValue(doc)]) as Doc[];
+    result = newAggregator(pipeline, { variables: options.variables }).run([cloneValue(doc)]) as Doc[];
   } catch (err) {
     fail(ErrorCodes.BadValue, (err as Error).message);
   }

@@ -15,7 +15,8 @@ export type JournalOp =
   | { op: 'dropDatabase'; db: string }
   | { op: 'createIndex'; ns: string; spec: IndexSpec }
   | { op: 'dropIndex'; ns: string; name: string }
-  | { op: 'rename'; from: string; to: string; dropTarget: boolean };
+  | { op: 'rename'; from: string; to: string; dropTarget: boolean }
+  | { op: 'options'; ns: string; options: Doc };
 
 /** Receives committed changes, one array per atomic unit (a single write, or a whole transaction). */
 export interface JournalSink {
@@ -115,6 +116,11 @@ export class StorageEngine {
     const full: IndexSpec = { v: 2, ...spec, name: spec.name ?? defaultIndexName(spec.key) };
     coll.addIndex(full);
     this.sink?.append([{ op: 'createIndex', ns: coll.ns, spec: full }]);
+  }
+
+  setCollectionOptions(coll: Collection, options: Doc): void {
+    coll.options = options;
+    this.sink?.append([{ op: 'options', ns: coll.ns, options }]);
   }
 
   dropIndex(coll: Collection, name: string): void {
@@ -309,6 +315,12 @@ export class StorageEngine {
         case 'dropIndex': {
           const [db, name] = splitNs(op.ns);
           this.getCollection(db, name)?.indexes.delete(op.name);
+          break;
+        }
+        case 'options': {
+          const [db, name] = splitNs(op.ns);
+          const coll = this.getCollection(db, name);
+          if (coll) coll.options = op.options;
           break;
         }
         case 'rename': {

@@ -1,6 +1,6 @@
 // Secondary indexes: a hash of key tuples for equality and uniqueness, plus a sorted list of the distinct
 // key tuples for range scans. Keys are computed the way mongod does (multikey over arrays, null for missing).
-import { Query } from 'mingo';
+import { newQuery } from '../query/mingo-context';
 import { collectPathValues } from '../bson/paths';
 import { compareValues, isPlainObject, valueKey, type Doc } from '../bson/values';
 import { ErrorCodes, MongoCommandError } from '../errors';
@@ -25,7 +25,7 @@ interface KeyEntry {
 export class Index {
   readonly spec: IndexSpec;
   readonly fields: Array<[string, number | string]>;
-  private readonly partial: Query | undefined;
+  private readonly partial: ReturnType<typeof newQuery> | undefined;
   private readonly entries = new Map<string, KeyEntry>();
   /** Distinct key tuples sorted by the first field's BSON order, for range scans. */
   private readonly sorted: KeyEntry[] = [];
@@ -33,7 +33,7 @@ export class Index {
   constructor(spec: IndexSpec) {
     this.spec = spec;
     this.fields = Object.entries(spec.key).map(([k, v]) => [k, v as number | string]);
-    this.partial = spec.partialFilterExpression ? new Query(spec.partialFilterExpression) : undefined;
+    this.partial = spec.partialFilterExpression ? newQuery(spec.partialFilterExpression) : undefined;
   }
 
   get name(): string {

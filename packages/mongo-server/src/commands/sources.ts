@@ -1,0 +1,49 @@
+// Where read commands get their documents: collections (through the planner) or read-only views
+// (create with viewOn + pipeline), whose pipelines run over their source. Writes to views are refused.
+import type { Doc } from '../bson/values';
+import { ErrorCodes, fail } from '../errors';
+import { matchingDocuments, type ScanStats } from '../query/executor';
+import { compileFilter, type Matcher } from '../query/matcher';
+import { newAggregator } from '../query/mingo-context';
+import type { Collection } from '../storage/collection';
+import type { CommandContext } from './context';
+
+export const CommandNotSupportedOnView = 166;
+
+export function isView(coll: Collection | undefined): boolean {
+  return coll !== undefined && typeof coll.options.viewOn === 'string';
+}
+
+export function assertNotView(coll: Collection | undefined): void {
+  if (coll && isView(coll)) fail(CommandNotSupportedOnView, `Namespace ${coll.ns} is a view, not a collection`, { codeName: 'CommandNotSupportedOnView' });
+}
+
+/** Other collections of the database as $lookup, $unionWith and $graphLookup see them. */
+function resolver(ctx: CommandContext): (name: string) => Doc[] {
+  return (name: string) => allDocuments(ctx, name);
+}
+
+export function runPipeline(ctx: CommandContext, source: Doc[], pipeline: Doc[], variables?: Doc): Doc[] {
+  try {
+    // CLONE_INPUT (1): stages that rewrite documents in place must not touch stored versions.
+    return newAggregator(pipeline, { collectionResolver: resolver(ctx), variables, processingMode: 1 } as never).run(source) as Doc[];
+  } catch (err) {
+    fail(ErrorCodes.BadValue, (err as Error).message);
+  }
+}
+
+export function allDocuments(ctx: CommandContext, name: string): Doc[] {
+  return matchingSource(ctx, name, compileFilter({}));
+}
+
+/** Documents of a collection or view that match, as the command's transaction (if any) sees them. */
+export function matchingSource(ctx: CommandContext, name: string, matcher: Matcher, stats?: ScanStats, depth = 0): Doc[] {
+  const coll = ctx.state.engine.getCollection(ctx.db, name);
+  if (!coll) return [];
+  if (!isView(coll)) return [...matchingDocuments(ctx.state.engine, coll, matcher, ctx.txn, stats)].map((m) => m.doc);
+  if (depth > 20) fail(ErrorCodes.BadValue, 'View depth too deep or view cycle detected; maximum depth is 20');
+  const source = matchingSource(ctx, String(coll.options.viewOn), compileFilter({}), stats, depth + 1);
+  const pipeline = Array.isArray(coll.options.pipeline) ? (coll.options.pipeline as Doc[]) : [];
+  const docs = pipeline.length > 0 ? runPipeline(ctx, source, pipeline) : source;
+  return docs.filter((d) => matcher.test(d));
+}

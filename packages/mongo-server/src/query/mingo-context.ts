@@ -1,0 +1,65 @@
+// One mingo operator context for the whole server: mingo's operators, with the type-sensitive ones
+// ($type in queries and expressions) replaced by versions that know BSON types (ObjectId, Long, Decimal128...).
+import { Aggregator as BaseAggregator } from 'mingo/aggregator';
+import { Context, evalExpr } from 'mingo/core';
+import * as accumulatorOperators from 'mingo/operators/accumulator';
+import * as expressionOperators from 'mingo/operators/expression';
+import * as pipelineOperators from 'mingo/operators/pipeline';
+import * as projectionOperators from 'mingo/operators/projection';
+import * as queryOperators from 'mingo/operators/query';
+import * as windowOperators from 'mingo/operators/window';
+import { Query as BaseQuery } from 'mingo/query';
+import type { Options } from 'mingo/types';
+import { collectPathValues } from '../bson/paths';
+import { bsonTypeName } from '../bson/values';
+import { jsonSchemaValidator } from './json-schema';
+
+const TYPE_ALIASES: Record<number, string> = {
+  1: 'double', 2: 'string', 3: 'object', 4: 'array', 5: 'binData', 6: 'undefined', 7: 'objectId', 8: 'bool', 9: 'date',
+  10: 'null', 11: 'regex', 13: 'javascript', 16: 'int', 17: 'timestamp', 18: 'long', 19: 'decimal', [-1]: 'minKey', 127: 'maxKey',
+};
+
+function typeMatches(value: unknown, wanted: unknown): boolean {
+  const name = typeof wanted === 'number' ? TYPE_ALIASES[wanted] : String(wanted);
+  const actual = bsonTypeName(value);
+  if (name === 'number') return actual === 'int' || actual === 'double' || actual === 'long' || actual === 'decimal';
+  return actual === name;
+}
+
+/** {$type: ...}: matches a field of the type, or an array holding an element of that type. */
+function $type(selector: string, value: unknown): (obj: Record<string, unknown>) => boolean {
+  const wanted = Array.isArray(value) ? value : [value];
+  return (obj) =>
+    collectPathValues(obj, selector).some((v) =>
+      wanted.some((w) => typeMatches(v, w) || (Array.isArray(v) && v.some((el) => typeMatches(el, w)))),
+    );
+}
+
+/** Aggregation {$type: <expr>}: the BSON type name of the value. */
+function $typeExpression(obj: unknown, expr: unknown, options: Options): string {
+  return bsonTypeName(evalExpr(obj, expr, options));
+}
+
+export const MONGO_CONTEXT = Context.init({
+  accumulator: accumulatorOperators,
+  expression: { ...expressionOperators, $type: $typeExpression },
+  pipeline: pipelineOperators,
+  projection: projectionOperators,
+  query: { ...queryOperators, $type },
+  window: windowOperators,
+} as never);
+
+export function newQuery(filter: Record<string, unknown>, options: Partial<Options> = {}): BaseQuery {
+  return new BaseQuery(filter, { jsonSchemaValidator: jsonSchemaValidator as never, ...options, context: MONGO_CONTEXT });
+}
+
+export function newAggregator(pipeline: Record<string, unknown>[], options: Partial<Options> = {}): BaseAggregator {
+  return new BaseAggregator(pipeline, { jsonSchemaValidator: jsonSchemaValidator as never, ...options, context: MONGO_CONTEXT });
+}
+
+/** Command `let` values are expressions, evaluated once against an empty document ($$NOW etc. allowed). */
+export function evaluateLet(letDoc: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, expr] of Object.entries(letDoc)) out[name] = evalExpr({}, expr, { context: MONGO_CONTEXT, variables: out } as never);
+  return out;
+}
