@@ -12,16 +12,19 @@ import { createExpirySweeper } from './services/expiry-sweeper';
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
+/** Every event type inventory consumes, handled once per event id (a redelivery is reported 'duplicate'). */
+export function inventoryEventConsumer(conn: Connection, services: InventoryServiceSet) {
+  const handlers = inventoryHandlers(services);
+  const consume = idempotentConsumer(conn, CONSUMER_GROUP, async (event, session, outbox) => {
+    await handlers[event.type]?.(event, { session, outbox });
+  });
+  return { types: Object.keys(handlers), consume };
+}
+
 /** Subscribes inventory's idempotent handlers (events/handlers.ts) on the bus. */
 export function subscribeInventoryHandlers(bus: EventBus, conn: Connection, services: InventoryServiceSet): void {
-  const handlers = inventoryHandlers(services);
-  bus.subscribe({
-    group: CONSUMER_GROUP,
-    types: Object.keys(handlers),
-    handler: idempotentConsumer(conn, CONSUMER_GROUP, async (event, session, outbox) => {
-      await handlers[event.type]?.(event, { session, outbox });
-    }),
-  });
+  const { types, consume } = inventoryEventConsumer(conn, services);
+  bus.subscribe({ group: CONSUMER_GROUP, types, handler: consume });
 }
 
 export const inventorySubgraph: SubgraphModule<InventoryConfig> = {

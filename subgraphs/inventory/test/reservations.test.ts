@@ -1,0 +1,230 @@
+import { createEvent } from '@novamart/events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newOrderId, newProductId, openInventoryDb, orderPlaced, productCreated, type InventoryTestDb } from './support';
+
+let db: InventoryTestDb;
+
+beforeAll(async () => {
+  db = await openInventoryDb({ ttlSeconds: 60, defaultReorderLevel: 2 });
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+async function stocked(quantity: number): Promise<string> {
+  const productId = newProductId();
+  await db.deliver(productCreated(productId, quantity));
+  return productId;
+}
+
+const stockOf = async (productId: string) => (await db.services.stock.inventoryOf([productId]))[0]!;
+
+async function expectLedgerAgrees(productId: string) {
+  const { item, sums } = await db.ledger(productId);
+  expect(item).not.toBeNull();
+  expect(sums).toEqual({ onHand: item!.onHand, reserved: item!.reserved });
+  expect(item!.available).toBe(item!.onHand - item!.reserved);
+  expect(item!.available).toBeGreaterThanOrEqual(0);
+}
+
+describe('reserveForOrder', () => {
+  it('holds every line, records RESERVATION movements and emits inventory.reserved', async () => {
+    const [a, b] = [await stocked(5), await stocked(3)];
+    const orderId = newOrderId();
+    const reservation = await db.services.reservations.reserveForOrder(orderId, [
+      { productId: a, quantity: 2 },
+      { productId: b, quantity: 1 },
+      { productId: a, quantity: 1 },
+    ]);
+    expect(reservation.status).toBe('RESERVED');
+    expect(await stockOf(a)).toMatchObject({ available: 2, reserved: 3, onHand: 5 });
+    expect(await stockOf(b)).toMatchObject({ available: 2, reserved: 1, onHand: 3 });
+    expect((await db.ledger(a)).movements.at(-1)).toEqual({ delta: 0, reservedDelta: 3, reason: 'RESERVATION' });
+    await expectLedgerAgrees(a);
+    await expectLedgerAgrees(b);
+
+    const reserved = (await db.outboxEvents('inventory.reserved')).find((e) => e.aggregateId === orderId);
+    expect(reserved?.payload).toMatchObject({ orderId, reservationId: String(reservation._id) });
+    expect(reserved?.payload.lines).toEqual(expect.arrayContaining([{ productId: a, quantity: 3 }, { productId: b, quantity: 1 }]));
+    expect(new Date(reserved?.payload.expiresAt).getTime()).toBeGreaterThan(Date.now() + 50_000);
+  });
+
+  it('holds nothing when one line is short, and emits inventory.reservation_failed with the short lines', async () => {
+    const [plenty, scarce] = [await stocked(10), await stocked(1)];
+    const before = { plenty: await db.ledger(plenty), scarce: await db.ledger(scarce) };
+    const orderId = newOrderId();
+    const reservation = await db.services.reservations.reserveForOrder(orderId, [
+      { productId: plenty, quantity: 4 },
+      { productId: scarce, quantity: 2 },
+    ]);
+    expect(reservation.status).toBe('FAILED');
+    expect(await db.ledger(plenty)).toEqual(before.plenty);
+    expect(await db.ledger(scarce)).toEqual(before.scarce);
+    const failed = (await db.outboxEvents('inventory.reservation_failed')).find((e) => e.aggregateId === orderId);
+    expect(failed?.payload).toEqual({ orderId, reason: 'OUT_OF_STOCK', lines: [{ productId: scarce, requested: 2, available: 1 }] });
+  });
+
+  it('treats a product inventory does not know as out of stock', async () => {
+    const unknown = newProductId();
+    const reservation = await db.services.reservations.reserveForOrder(newOrderId(), [{ productId: unknown, quantity: 1 }]);
+    expect(reservation.shortLines).toEqual([{ productId: unknown, requested: 1, available: 0 }]);
+  });
+
+  it('is idempotent per order: a second call returns the first outcome and holds nothing more', async () => {
+    const productId = await stocked(4);
+    const orderId = newOrderId();
+    const first = await db.services.reservations.reserveForOrder(orderId, [{ productId, quantity: 3 }]);
+    const again = await db.services.reservations.reserveForOrder(orderId, [{ productId, quantity: 3 }]);
+    expect(String(again._id)).toBe(String(first._id));
+    expect(await stockOf(productId)).toMatchObject({ available: 1, reserved: 3 });
+    expect((await db.outboxEvents('inventory.reserved')).filter((e) => e.aggregateId === orderId)).toHaveLength(1);
+  });
+
+  it('reserves from order.placed exactly once however often the event is delivered', async () => {
+    const productId = await stocked(6);
+    const orderId = newOrderId();
+    const event = orderPlaced(orderId, [{ productId, quantity: 2 }]);
+    expect(await db.deliver(event)).toBe('processed');
+    expect(await db.deliver(event)).toBe('duplicate');
+    // A redelivery under a new event id is absorbed by the reservation's own idempotency.
+    expect(await db.deliver(orderPlaced(orderId, [{ productId, quantity: 2 }]))).toBe('processed');
+    expect(await stockOf(productId)).toMatchObject({ available: 4, reserved: 2 });
+    await expectLedgerAgrees(productId);
+  });
+
+  it('lets exactly the stock succeed when 100 orders of one unit race for 10 units', async () => {
+    const productId = await stocked(10);
+    const started = performance.now();
+    const outcomes = await Promise.all(
+      Array.from({ length: 100 }, () => db.services.reservations.reserveForOrder(newOrderId(), [{ productId, quantity: 1 }])),
+    );
+    const elapsedMs = Math.round(performance.now() - started);
+    const reserved = outcomes.filter((r) => r.status === 'RESERVED').length;
+    const failed = outcomes.filter((r) => r.status === 'FAILED').length;
+    expect({ reserved, failed }).toEqual({ reserved: 10, failed: 90 });
+
+    const { item, sums, movements } = await db.ledger(productId);
+    expect(item).toEqual({ available: 0, reserved: 10, onHand: 10 });
+    expect(sums).toEqual({ onHand: 10, reserved: 10 });
+    // Replaying the ledger in order: available never went below zero at any step.
+    let available = 0;
+    let lowest = Infinity;
+    for (const m of movements) {
+      available += m.delta - m.reservedDelta;
+      lowest = Math.min(lowest, available);
+    }
+    expect(lowest).toBeGreaterThanOrEqual(0);
+    const published = (await db.outboxEvents('inventory.stock_changed')).filter((e) => e.aggregateId === productId);
+    expect(published.map((e) => e.payload.available).every((n: number) => n >= 0)).toBe(true);
+    expect(published.at(-1)?.payload.available).toBe(0);
+    console.warn(
+      `[figures] 100 concurrent one-unit reservations on stock 10: ${reserved} reserved, ${failed} failed, ` +
+        `available ${item?.available}, reserved ${item?.reserved}, onHand ${item?.onHand}, ledger Σdelta ${sums.onHand} ` +
+        `Σreserved ${sums.reserved}, lowest available ${lowest}, ${movements.length} movements, ${elapsedMs} ms`,
+    );
+    // Every losing transaction is retried after a write conflict: give a loaded machine time.
+  }, 120_000);
+
+  it('keeps multi-line orders all-or-nothing under concurrency', async () => {
+    const [a, b] = [await stocked(6), await stocked(6)];
+    // Each order takes one of a and two of b: b runs out after 3 orders while a still has 3.
+    const outcomes = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        db.services.reservations.reserveForOrder(newOrderId(), [
+          { productId: a, quantity: 1 },
+          { productId: b, quantity: 2 },
+        ]),
+      ),
+    );
+    expect(outcomes.filter((r) => r.status === 'RESERVED')).toHaveLength(3);
+    expect(await stockOf(a)).toMatchObject({ available: 3, reserved: 3 });
+    expect(await stockOf(b)).toMatchObject({ available: 0, reserved: 6 });
+    await expectLedgerAgrees(a);
+    await expectLedgerAgrees(b);
+  });
+});
+
+describe('after the reservation', () => {
+  it('commits on payment.succeeded: reserved units become SALE movements, once', async () => {
+    const productId = await stocked(5);
+    const orderId = newOrderId();
+    const reservation = await db.services.reservations.reserveForOrder(orderId, [{ productId, quantity: 2 }]);
+    const paid = createEvent('payment.succeeded', orderId, { paymentId: 'pay-1', orderId, userId: 'u', amount: 2000, currency: 'USD', provider: 'simulated' });
+    await db.deliver(paid);
+    await db.deliver(paid);
+    await db.services.reservations.commitForOrder(orderId);
+
+    expect(await stockOf(productId)).toMatchObject({ available: 3, reserved: 0, onHand: 3 });
+    expect((await db.ledger(productId)).movements.filter((m) => m.reason === 'SALE')).toEqual([{ delta: -2, reservedDelta: -2, reason: 'SALE' }]);
+    await expectLedgerAgrees(productId);
+    const committed = (await db.outboxEvents('inventory.reservation_committed')).filter((e) => e.aggregateId === orderId);
+    expect(committed.map((e) => e.payload)).toEqual([{ orderId, reservationId: String(reservation._id) }]);
+  });
+
+  it('releases held stock on order.cancelled', async () => {
+    const productId = await stocked(5);
+    const orderId = newOrderId();
+    await db.services.reservations.reserveForOrder(orderId, [{ productId, quantity: 4 }]);
+    await db.deliver(createEvent('order.cancelled', orderId, { orderId, userId: 'u', email: 'e@x.io', reason: 'changed my mind', wasPaid: false }));
+    expect(await stockOf(productId)).toMatchObject({ available: 5, reserved: 0, onHand: 5 });
+    expect((await db.ledger(productId)).movements.at(-1)).toEqual({ delta: 0, reservedDelta: -4, reason: 'RELEASE' });
+    const released = (await db.outboxEvents('inventory.reservation_released')).find((e) => e.aggregateId === orderId);
+    expect(released?.payload.reason).toBe('changed my mind');
+    await expectLedgerAgrees(productId);
+  });
+
+  it('restocks a paid order that is cancelled with RETURN movements', async () => {
+    const productId = await stocked(5);
+    const orderId = newOrderId();
+    await db.services.reservations.reserveForOrder(orderId, [{ productId, quantity: 2 }]);
+    await db.services.reservations.commitForOrder(orderId);
+    const cancelled = await db.services.reservations.cancelForOrder(orderId, 'refunded');
+    await db.services.reservations.cancelForOrder(orderId, 'refunded');
+    expect(cancelled.status).toBe('RETURNED');
+    expect(await stockOf(productId)).toMatchObject({ available: 5, reserved: 0, onHand: 5 });
+    expect((await db.ledger(productId)).movements.map((m) => m.reason)).toEqual(['PURCHASE', 'RESERVATION', 'SALE', 'RETURN']);
+    await expectLedgerAgrees(productId);
+  });
+
+  it('never reserves for an order cancelled before it was placed', async () => {
+    const productId = await stocked(5);
+    const orderId = newOrderId();
+    expect((await db.services.reservations.cancelForOrder(orderId, 'cancelled early')).status).toBe('CANCELLED');
+    const late = await db.services.reservations.reserveForOrder(orderId, [{ productId, quantity: 1 }]);
+    expect(late.status).toBe('CANCELLED');
+    expect(await stockOf(productId)).toMatchObject({ available: 5, reserved: 0 });
+  });
+
+  it('does not commit a reservation that already expired', async () => {
+    const productId = await stocked(5);
+    const orderId = newOrderId();
+    await db.services.reservations.reserveForOrder(orderId, [{ productId, quantity: 1 }]);
+    await db.services.models.Reservation.updateOne({ orderId }, { $set: { expiresAt: new Date(Date.now() - 1_000) } });
+    expect(await db.services.reservations.expireDue()).toBeGreaterThanOrEqual(1);
+    const late = await db.services.reservations.commitForOrder(orderId);
+    expect(late?.status).toBe('EXPIRED');
+    expect(await stockOf(productId)).toMatchObject({ available: 5, reserved: 0, onHand: 5 });
+  });
+});
+
+describe('expiry', () => {
+  it('releases due reservations once, emitting inventory.reservation_expired, and leaves the rest', async () => {
+    const productId = await stocked(9);
+    const due = newOrderId();
+    const kept = newOrderId();
+    const dueReservation = await db.services.reservations.reserveForOrder(due, [{ productId, quantity: 3 }]);
+    // Push the other reservation's deadline out of reach of this sweep.
+    await db.services.reservations.reserveForOrder(kept, [{ productId, quantity: 2 }]);
+    await db.services.models.Reservation.updateOne({ orderId: kept }, { $set: { expiresAt: new Date(Date.now() + 3_600_000) } });
+    await db.services.models.Reservation.updateOne({ orderId: due }, { $set: { expiresAt: new Date(Date.now() - 1_000) } });
+
+    const [first, second] = await Promise.all([db.services.reservations.expireDue(), db.services.reservations.expireDue()]);
+    expect(first + second).toBeGreaterThanOrEqual(1);
+    expect((await db.services.reservations.findByOrder(due))?.status).toBe('EXPIRED');
+    expect((await db.services.reservations.findByOrder(kept))?.status).toBe('RESERVED');
+    expect(await stockOf(productId)).toMatchObject({ available: 7, reserved: 2, onHand: 9 });
+    const expired = (await db.outboxEvents('inventory.reservation_expired')).filter((e) => e.aggregateId === due);
+    expect(expired.map((e) => e.payload)).toEqual([{ orderId: due, reservationId: String(dueReservation._id) }]);
+    await expectLedgerAgrees(productId);
+  });
+});

@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEvent } from '@novamart/events';
+import { newProductId, openInventoryDb, productCreated, rejection, type InventoryTestDb } from './support';
+
+let db: InventoryTestDb;
+
+beforeAll(async () => {
+  db = await openInventoryDb({ defaultReorderLevel: 5 });
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+const inventory = async (productId: string) => (await db.services.stock.inventoryOf([productId]))[0]!;
+
+describe('opening stock from product.created', () => {
+  it('creates the stock item with a PURCHASE movement, once however often the event arrives', async () => {
+    const productId = newProductId();
+    const event = productCreated(productId, 12);
+    expect(await db.deliver(event)).toBe('processed');
+    expect(await db.deliver(event)).toBe('duplicate');
+
+    expect(await inventory(productId)).toEqual({ available: 12, reserved: 0, onHand: 12, inStock: true, lowStock: false, reorderLevel: 5 });
+    const { item, sums, movements } = await db.ledger(productId);
+    expect(movements).toEqual([{ delta: 12, reservedDelta: 0, reason: 'PURCHASE' }]);
+    expect(sums).toEqual({ onHand: item!.onHand, reserved: item!.reserved });
+    const changed = (await db.outboxEvents('inventory.stock_changed')).filter((e) => e.aggregateId === productId);
+    expect(changed.map((e) => e.payload)).toEqual([{ productId, available: 12, onHand: 12, reserved: 0, reorderLevel: 5 }]);
+  });
+
+  it('creates an empty stock item for a product without opening stock, writing no movement', async () => {
+    const productId = newProductId();
+    await db.deliver(productCreated(productId, null));
+    expect(await inventory(productId)).toMatchObject({ available: 0, onHand: 0, inStock: false });
+    expect((await db.ledger(productId)).movements).toEqual([]);
+  });
+
+  it('resolves a product inventory has never heard of as zero stock', async () => {
+    const unknown = newProductId();
+    expect(await inventory(unknown)).toEqual({ available: 0, reserved: 0, onHand: 0, inStock: false, lowStock: true, reorderLevel: 5 });
+  });
+
+  it('answers many products in input order from one query', async () => {
+    const [a, b] = [newProductId(), newProductId()];
+    await db.deliver(productCreated(a, 3));
+    await db.deliver(productCreated(b, 30));
+    const views = await db.services.stock.inventoryOf([b, newProductId(), a, b]);
+    expect(views.map((v) => v.available)).toEqual([30, 0, 3, 30]);
+  });
+});
+
+describe('adjustStock', () => {
+  it('records each correction as a movement; onHand always equals the ledger', async () => {
+    const productId = newProductId();
+    await db.deliver(productCreated(productId, 10));
+    await db.services.stock.adjustStock({ productId, delta: 5, reason: 'PURCHASE', reference: 'PO-77' });
+    await db.services.stock.adjustStock({ productId, delta: -2, reason: 'DAMAGE' });
+    const after = await db.services.stock.adjustStock({ productId, delta: -4, reason: 'ADJUSTMENT', reference: 'stocktake' });
+    expect(after).toMatchObject({ available: 9, onHand: 9 });
+    const { item, sums, movements } = await db.ledger(productId);
+    expect(movements.map((m) => m.reason)).toEqual(['PURCHASE', 'PURCHASE', 'DAMAGE', 'ADJUSTMENT']);
+    expect(sums.onHand).toBe(item!.onHand);
+  });
+
+  it('refuses to take available below zero with CONFLICT, writing nothing', async () => {
+    const productId = newProductId();
+    await db.deliver(productCreated(productId, 3));
+    const before = await db.ledger(productId);
+    const eventsBefore = (await db.outboxEvents()).length;
+    const error = await rejection(db.services.stock.adjustStock({ productId, delta: -4, reason: 'DAMAGE' }));
+    expect(error).toMatchObject({ code: 'CONFLICT', extensions: { available: 3, field: 'delta' } });
+    expect(await db.ledger(productId)).toEqual(before);
+    expect((await db.outboxEvents()).length).toBe(eventsBefore);
+    // Nothing to take from a product without stock either.
+    expect((await rejection(db.services.stock.adjustStock({ productId: newProductId(), delta: -1, reason: 'ADJUSTMENT' }))).code).toBe('CONFLICT');
+  });
+
+  it.each([
+    [{ delta: 0, reason: 'ADJUSTMENT' }, 'delta'],
+    [{ delta: 1.5, reason: 'ADJUSTMENT' }, 'delta'],
+    [{ delta: -1, reason: 'PURCHASE' }, 'delta'],
+    [{ delta: 1, reason: 'DAMAGE' }, 'delta'],
+    [{ delta: 1, reason: 'SALE' }, 'reason'],
+    [{ delta: 1, reason: 'RESERVATION' }, 'reason'],
+    [{ delta: 1, reason: 'ADJUSTMENT', reference: 'x'.repeat(201) }, 'reference'],
+  ] as const)('refuses %j with BAD_USER_INPUT on %s', async (input, field) => {
+    const productId = newProductId();
+    const error = await rejection(db.services.stock.adjustStock({ productId, ...input }));
+    expect(error).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    expect((await db.ledger(productId)).item).toBeNull();
+  });
+
+  it('creates the stock item for stock that arrives before product.created, which then adds its opening stock', async () => {
+    const productId = newProductId();
+    await db.services.stock.adjustStock({ productId, delta: 4, reason: 'PURCHASE' });
+    await db.deliver(productCreated(productId, 6, 'EARLY-1'));
+    const { item, sums } = await db.ledger(productId);
+    expect(item).toMatchObject({ onHand: 10, available: 10 });
+    expect(sums.onHand).toBe(10);
+    const stored = await db.services.models.StockItem.findOne({ productId }).lean().exec();
+    expect(stored?.sku).toBe('EARLY-1');
+  });
+});
+
+describe('low stock', () => {
+  it('alerts once per crossing to the reorder level, and again after stock rose above it', async () => {
+    const productId = newProductId();
+    await db.deliver(productCreated(productId, 8, 'LOW-1'));
+    const take = (n: number) => db.services.stock.adjustStock({ productId, delta: -n, reason: 'ADJUSTMENT' });
+    const alerts = async () => (await db.outboxEvents('inventory.low_stock')).filter((e) => e.aggregateId === productId);
+
+    await take(2); // 6
+    expect(await alerts()).toHaveLength(0);
+    await take(1); // 5: crossing
+    await take(1); // 4
+    await take(3); // 1
+    expect((await alerts()).map((e) => e.payload)).toEqual([
+      { productId, sku: 'LOW-1', name: 'Product LOW-1', available: 5, reorderLevel: 5 },
+    ]);
+    expect((await inventory(productId)).lowStock).toBe(true);
+
+    await db.services.stock.adjustStock({ productId, delta: 10, reason: 'PURCHASE' }); // 11: re-armed
+    expect((await inventory(productId)).lowStock).toBe(false);
+    await take(5); // 6
+    await take(2); // 4: second crossing
+    expect((await alerts()).map((e) => e.payload.available)).toEqual([5, 4]);
+  });
+
+  it('alerts when a raised reorder level puts the product at or below it', async () => {
+    const productId = newProductId();
+    await db.deliver(productCreated(productId, 20, 'LOW-2'));
+    const raised = await db.services.stock.setReorderLevel(productId, 25);
+    expect(raised).toMatchObject({ reorderLevel: 25, lowStock: true });
+    await db.services.stock.setReorderLevel(productId, 30);
+    const alerts = (await db.outboxEvents('inventory.low_stock')).filter((e) => e.aggregateId === productId);
+    expect(alerts).toHaveLength(1);
+    expect((await rejection(db.services.stock.setReorderLevel(productId, -1))).field).toBe('reorderLevel');
+  });
+
+  it('keeps the name the alert quotes current from product.updated', async () => {
+    const productId = newProductId();
+    await db.deliver(productCreated(productId, 7, 'LOW-3'));
+    await db.deliver(
+      createEvent('product.updated', productId, { productId, sku: 'LOW-3', slug: 'x', name: 'Renamed', priceAmount: 1, currency: 'USD', categorySlug: null, active: true }),
+    );
+    await db.services.stock.adjustStock({ productId, delta: -3, reason: 'ADJUSTMENT' });
+    const alert = (await db.outboxEvents('inventory.low_stock')).find((e) => e.aggregateId === productId);
+    expect(alert?.payload.name).toBe('Renamed');
+  });
+});
+
+describe('stockMovements', () => {
+  it('pages through the ledger newest first', async () => {
+    const productId = newProductId();
+    await db.deliver(productCreated(productId, 1));
+    for (let i = 1; i <= 6; i += 1) {
+      await db.services.stock.adjustStock({ productId, delta: 1, reason: 'PURCHASE', reference: `batch-${i}` });
+    }
+    const seen: (string | null)[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page = await db.services.stock.listMovements({ productId, first: 3, after });
+      seen.push(...page.edges.map((e) => e.node.reference));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(['batch-6', 'batch-5', 'batch-4', 'batch-3', 'batch-2', 'batch-1', 'opening stock']);
+    expect((await rejection(db.services.stock.listMovements({ productId, first: 101 }))).field).toBe('first');
+  });
+});
