@@ -21,6 +21,11 @@ export interface SubgraphRuntimeOptions<C = unknown> {
   live?: LiveBus;
   redis?: Redis | null;
   metrics?: Registry;
+  /**
+   * Collect Node process metrics in the registry made here. Default true; an all-in-one process
+   * turns it on for one subgraph only, since the process is the same for all.
+   */
+  processMetrics?: boolean;
 }
 
 export interface OwnedSubgraphRuntime<C = unknown> {
@@ -44,7 +49,7 @@ export async function createSubgraphRuntime<C>(
 ): Promise<OwnedSubgraphRuntime<C>> {
   const config = options.config ?? (loadConfig(module.configShape) as BaseConfig & C);
   const logger = options.logger ?? createLogger(module.name, { level: config.LOG_LEVEL });
-  const metrics = options.metrics ?? createMetricsRegistry(module.name, { processMetrics: true });
+  const metrics = options.metrics ?? createMetricsRegistry(module.name, { processMetrics: options.processMetrics ?? true });
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
     for (const close of closers.reverse()) {

@@ -31,3 +31,23 @@ describe('createRedis', () => {
     expect(await pingRedis(client, 200)).toBe(false);
   });
 });
+
+describe('requireRedis', () => {
+  it('says Redis is required, where it looked and how to start it', async () => {
+    const saved = process.env.REDIS_URL;
+    process.env.REDIS_URL = 'redis://127.0.0.1:1';
+    try {
+      const error = await requireRedis().then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+      expect(error?.message).toContain('Redis is required');
+      expect(error?.message).toContain('redis://127.0.0.1:1');
+      expect(error?.message).toContain('redis-server --daemonize yes');
+      expect(error?.message).toContain('apt-get install redis-server');
+    } finally {
+      if (saved === undefined) delete process.env.REDIS_URL;
+      else process.env.REDIS_URL = saved;
+    }
+  });
+});
