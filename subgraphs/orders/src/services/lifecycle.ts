@@ -70,7 +70,7 @@ export class OrderLifecycle {
   }
 
   /** The customer before shipment, or an admin. Cancelling a paid order makes payments refund it. */
-  cancel(viewer: Viewer | null, orderId: string, reason?: string | null): Promise<OrderDoc> {
+  async cancel(viewer: Viewer | null, orderId: string, reason?: string | null): Promise<OrderDoc> {
     const note = reason == null ? null : reason.trim();
     if (note !== null && note.length > MAX_TEXT) throw badUserInput(`reason is longer than ${MAX_TEXT} characters`, 'reason');
     return this.command(orderId, (order) => {
@@ -92,7 +92,7 @@ export class OrderLifecycle {
     });
   }
 
-  markShipped(viewer: Viewer | null, orderId: string, carrier: string, trackingNumber: string): Promise<OrderDoc> {
+  async markShipped(viewer: Viewer | null, orderId: string, carrier: string, trackingNumber: string): Promise<OrderDoc> {
     requireAdmin({ viewer });
     const shippedWith = requiredText(carrier, 'carrier', 100);
     const tracking = requiredText(trackingNumber, 'trackingNumber', 100);
@@ -102,7 +102,7 @@ export class OrderLifecycle {
     }));
   }
 
-  markDelivered(viewer: Viewer | null, orderId: string): Promise<OrderDoc> {
+  async markDelivered(viewer: Viewer | null, orderId: string): Promise<OrderDoc> {
     requireAdmin({ viewer });
     return this.command(orderId, () => ({ steps: [{ to: 'DELIVERED', reason: 'Delivered' }] }));
   }

@@ -1,0 +1,185 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { address, checkoutInput, customer, eventually, failure, startOrdersHarness, type OrdersHarness } from './support';
+
+let h: OrdersHarness;
+let cartSeq = 0;
+const newCartId = () => `cart-${++cartSeq}-${Math.random().toString(36).slice(2, 8)}`;
+
+beforeAll(async () => {
+  h = await startOrdersHarness();
+  await h.product('p-book', 1250);
+  await h.product('p-lamp', 4500);
+  await h.product('p-gone', 999, { active: false });
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('guest checkout', () => {
+  it('snapshots the lines at the projected prices, charges flat shipping below the threshold and announces order.placed', async () => {
+    const cartId = await h.cart(newCartId(), [
+      { productId: 'p-book', quantity: 2 },
+      { productId: 'p-lamp', quantity: 0 + 1 },
+    ]);
+    // The catalog price changes after the cart was filled: the order takes the current price.
+    await h.publish('product.price_changed', 'p-book', { productId: 'p-book', previousAmount: 1250, amount: 1000, currency: 'USD' });
+
+    const order = await h.checkout.checkout(null, checkoutInput({ cartId, email: ' Ada@Example.COM ' }));
+    expect(order).toMatchObject({
+      email: 'ada@example.com',
+      status: 'PENDING',
+      currency: 'USD',
+      subtotal: 6500,
+      shippingCost: 0,
+      total: 6500,
+      shippingAddress: { ...address, country: 'GB', line2: null, region: null, phone: null },
+      items: [
+        { productId: 'p-book', sku: 'SKU-p-book', name: 'Name p-book', quantity: 2, unitAmount: 1000 },
+        { productId: 'p-lamp', sku: 'SKU-p-lamp', name: 'Name p-lamp', quantity: 1, unitAmount: 4500 },
+      ],
+    });
+    expect(order.userId).toBeUndefined();
+    expect(order._id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(order.statusHistory).toEqual([{ status: 'PENDING', reason: 'Order placed', at: order.createdAt }]);
+
+    const [placed] = await eventually(() => (h.eventsOf(order._id, 'order.placed').length ? h.eventsOf(order._id, 'order.placed') : null));
+    expect(placed?.payload).toEqual({
+      orderId: order._id,
+      userId: null,
+      email: 'ada@example.com',
+      cartId,
+      lines: [
+        { productId: 'p-book', sku: 'SKU-p-book', name: 'Name p-book', quantity: 2, unitAmount: 1000 },
+        { productId: 'p-lamp', sku: 'SKU-p-lamp', name: 'Name p-lamp', quantity: 1, unitAmount: 4500 },
+      ],
+      subtotal: 6500,
+      shippingCost: 0,
+      total: 6500,
+      currency: 'USD',
+    });
+  });
+
+  it('charges the flat rate below the free-shipping threshold', async () => {
+    const cartId = await h.cart(newCartId(), [{ productId: 'p-lamp', quantity: 1 }]);
+    const order = await h.checkout.checkout(null, checkoutInput({ cartId, email: 'b@example.com' }));
+    expect(order).toMatchObject({ subtotal: 4500, shippingCost: 499, total: 4999 });
+  });
+
+  it('requires an email and a cart id; refuses an empty cart and a malformed address, writing nothing', async () => {
+    const cartId = await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }]);
+    expect((await failure(h.checkout.checkout(null, checkoutInput({ cartId })))).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.email' });
+    expect((await failure(h.checkout.checkout(null, checkoutInput({ email: 'a@b.co' })))).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.cartId' });
+    expect((await failure(h.checkout.checkout(null, checkoutInput({ cartId, email: 'not-an-email' })))).extensions).toMatchObject({ field: 'input.email' });
+    expect(
+      (await failure(h.checkout.checkout(null, checkoutInput({ cartId, email: 'a@b.co', shippingAddress: { ...address, country: 'GBR' } })))).extensions,
+    ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.shippingAddress.country' });
+    expect(
+      (await failure(h.checkout.checkout(null, checkoutInput({ cartId, email: 'a@b.co', shippingAddress: { ...address, line1: '  ' } })))).extensions,
+    ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.shippingAddress.line1' });
+    expect((await failure(h.checkout.checkout(null, checkoutInput({ cartId, email: 'a@b.co', idempotencyKey: ' ' })))).extensions).toMatchObject({
+      field: 'input.idempotencyKey',
+    });
+    const empty = await h.cart(newCartId(), []);
+    expect((await failure(h.checkout.checkout(null, checkoutInput({ cartId: empty, email: 'a@b.co' })))).extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.cartId',
+    });
+    expect(await h.conn.collection('orders').countDocuments({ cartId: { $in: [cartId, empty] } })).toBe(0);
+  });
+
+  it('an unknown or archived product blocks checkout with the product named', async () => {
+    const unknown = await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }, { productId: 'p-ghost', quantity: 1 }]);
+    expect((await failure(h.checkout.checkout(null, checkoutInput({ cartId: unknown, email: 'a@b.co' })))).extensions).toMatchObject({
+      code: 'NOT_FOUND',
+      productId: 'p-ghost',
+    });
+    const archived = await h.cart(newCartId(), [{ productId: 'p-gone', quantity: 1 }]);
+    const error = await failure(h.checkout.checkout(null, checkoutInput({ cartId: archived, email: 'a@b.co' })));
+    expect(error.extensions).toMatchObject({ code: 'NOT_FOUND', productId: 'p-gone', reason: 'ARCHIVED' });
+    expect(error.message).toContain('Name p-gone');
+  });
+
+  it("a deleted cart, or another customer's cart, is NOT_FOUND", async () => {
+    const theirs = await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }], { userId: 'u-them' });
+    expect((await failure(h.checkout.checkout(customer('u-me'), checkoutInput({ cartId: theirs, email: 'a@b.co' })))).extensions.code).toBe('NOT_FOUND');
+    expect((await failure(h.checkout.checkout(null, checkoutInput({ cartId: theirs, email: 'a@b.co' })))).extensions.code).toBe('NOT_FOUND');
+    const merged = await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }], { revision: 1 });
+    await h.publish('cart.deleted', merged, { cartId: merged, userId: null, revision: 2, reason: 'MERGED' });
+    expect((await failure(h.checkout.checkout(null, checkoutInput({ cartId: merged, email: 'a@b.co' })))).extensions.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('signed-in checkout', () => {
+  it("uses the customer's own cart and account email by default", async () => {
+    await h.registered('u-ann', 'Ann@Example.com');
+    const cartId = await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }], { userId: 'u-ann' });
+    const order = await h.checkout.checkout(customer('u-ann'), checkoutInput());
+    expect(order).toMatchObject({ userId: 'u-ann', email: 'ann@example.com', cartId });
+  });
+
+  it('asks for an email when the account email is not known yet', async () => {
+    await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }], { userId: 'u-unknown' });
+    expect((await failure(h.checkout.checkout(customer('u-unknown'), checkoutInput()))).extensions).toMatchObject({ field: 'input.email' });
+    const order = await h.checkout.checkout(customer('u-unknown'), checkoutInput({ email: 'given@example.com' }));
+    expect(order.email).toBe('given@example.com');
+  });
+});
+
+describe('idempotency', () => {
+  it('the same key from the same caller returns the same order and never makes a second', async () => {
+    await h.registered('u-idem', 'idem@example.com');
+    await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }], { userId: 'u-idem' });
+    const input = checkoutInput({ idempotencyKey: 'same-key' });
+    const first = await h.checkout.checkout(customer('u-idem'), input);
+    const again = await h.checkout.checkout(customer('u-idem'), input);
+    expect(again._id).toBe(first._id);
+
+    // The same key with different input is a client bug, not a retry.
+    const changed = await failure(h.checkout.checkout(customer('u-idem'), { ...input, shippingAddress: { ...address, city: 'Paris' } }));
+    expect(changed.extensions).toMatchObject({ code: 'CONFLICT', orderId: first._id });
+    // A different key for the lines already ordered is refused too.
+    expect((await failure(h.checkout.checkout(customer('u-idem'), checkoutInput()))).extensions.code).toBe('CONFLICT');
+    // Another caller using the same key string is a different checkout.
+    await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }], { userId: 'u-other' });
+    const other = await h.checkout.checkout(customer('u-other'), { ...input, email: 'o@example.com' });
+    expect(other._id).not.toBe(first._id);
+  });
+
+  it('concurrent duplicates make exactly one order and one order.placed', async () => {
+    await h.registered('u-burst', 'burst@example.com');
+    await h.cart(newCartId(), [{ productId: 'p-lamp', quantity: 2 }], { userId: 'u-burst' });
+    const input = checkoutInput({ idempotencyKey: 'burst-key' });
+    const orders = await Promise.all(Array.from({ length: 12 }, () => h.checkout.checkout(customer('u-burst'), input)));
+    expect(new Set(orders.map((order) => order._id)).size).toBe(1);
+    expect(await h.conn.collection('orders').countDocuments({ userId: 'u-burst' })).toBe(1);
+    const orderId = orders[0]!._id;
+    await eventually(() => h.eventsOf(orderId, 'order.placed').length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(h.eventsOf(orderId, 'order.placed')).toHaveLength(1);
+  });
+
+  it('concurrent checkouts of one guest cart with different keys make one order', async () => {
+    const cartId = await h.cart(newCartId(), [{ productId: 'p-book', quantity: 3 }]);
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => h.checkout.checkout(null, checkoutInput({ cartId, email: 'g@example.com', idempotencyKey: `k-${i}` }))),
+    );
+    const made = results.filter((result) => result.status === 'fulfilled');
+    expect(made).toHaveLength(1);
+    for (const result of results) {
+      if (result.status === 'rejected') expect((result.reason as { extensions: { code: string } }).extensions.code).toBe('CONFLICT');
+    }
+    expect(await h.conn.collection('orders').countDocuments({ cartId })).toBe(1);
+  });
+
+  it('a cart changed after an order can be ordered again', async () => {
+    const cartId = newCartId();
+    await h.cart(cartId, [{ productId: 'p-book', quantity: 1 }], { revision: 1 });
+    await h.checkout.checkout(null, checkoutInput({ cartId, email: 'again@example.com' }));
+    await h.cart(cartId, [{ productId: 'p-lamp', quantity: 1 }], { revision: 3 });
+    // A late, older state of the cart is ignored.
+    await h.cart(cartId, [{ productId: 'p-book', quantity: 9 }], { revision: 2 });
+    const second = await h.checkout.checkout(null, checkoutInput({ cartId, email: 'again@example.com' }));
+    expect(second.items.map((item) => item.productId)).toEqual(['p-lamp']);
+  });
+});

@@ -1,0 +1,212 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEvent, InProcessBus, InProcessLiveBus, type DomainEvent } from '@novamart/events';
+import {
+  commandStats,
+  connectMongo,
+  createLogger,
+  createMetricsRegistry,
+  loadConfig,
+  startSubgraph,
+  type RunningSubgraph,
+  type SubgraphRuntime,
+} from '@novamart/kit';
+import { createTestTokens, startEmbeddedMongoForTests, uniqueDbName, type TestTokens } from '@novamart/kit/testing';
+import { type Connection } from 'mongoose';
+import { ordersConfigShape, ordersSubgraph, type OrdersConfig } from '../src/index';
+import { address, eventually } from './support';
+
+let conn: Connection;
+let runtime: SubgraphRuntime<OrdersConfig>;
+let running: RunningSubgraph;
+let tokens: TestTokens;
+
+interface Result {
+  data?: any;
+  errors?: { message: string; extensions?: Record<string, any> }[];
+}
+
+async function gql(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<Result> {
+  const response = await fetch(running.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as Result;
+}
+
+const as = async (id: string, role: 'CUSTOMER' | 'ADMIN' = 'CUSTOMER') => ({ authorization: await tokens.bearer({ id, role }) });
+
+async function publishAndWait(type: string, aggregateId: string, payload: Record<string, unknown>): Promise<DomainEvent> {
+  const event = createEvent(type, aggregateId, payload);
+  await runtime.bus.publish(event);
+  await eventually(() => conn.collection('processed_events').findOne({ _id: `orders:${event.id}` } as never));
+  return event;
+}
+
+let cartSeq = 0;
+async function checkoutAs(userId: string | null, quantity = 1): Promise<any> {
+  const cartId = `gql-cart-${++cartSeq}`;
+  await publishAndWait('cart.updated', cartId, {
+    cartId, userId, revision: 1, lines: [{ productId: 'g-p', quantity }], expiresAt: null, updatedAt: new Date().toISOString(),
+  });
+  const result = await gql(
+    `mutation($input: CheckoutInput!) { checkout(input: $input) { id status email total { amount currency formatted } customer { id } } }`,
+    { input: { cartId, shippingAddress: address, email: userId ? `${userId}@example.com` : 'guest@example.com', idempotencyKey: `k-${cartSeq}` } },
+    userId ? await as(userId) : {},
+  );
+  expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+  return result.data.checkout;
+}
+
+const ORDER_FIELDS = `
+  id status email customer { id }
+  items { product { id } sku name quantity unitPrice { amount formatted } lineTotal { amount } }
+  subtotal { amount } shippingCost { amount } total { amount formatted } amountRefunded { amount }
+  shippingAddress { id name line1 line2 city region postalCode country phone }
+  carrier trackingNumber statusHistory { status reason at } createdAt updatedAt
+`;
+
+beforeAll(async () => {
+  const mongo = await startEmbeddedMongoForTests();
+  conn = await connectMongo({ url: mongo.uri, dbName: uniqueDbName('orders_gql') });
+  tokens = await createTestTokens();
+  runtime = {
+    name: 'orders',
+    config: loadConfig(ordersConfigShape, { NODE_ENV: 'test', LOG_LEVEL: 'silent' }) as SubgraphRuntime<OrdersConfig>['config'],
+    logger: createLogger('orders', { level: 'silent' }),
+    mongo: conn,
+    bus: new InProcessBus({ blockMs: 50 }),
+    live: new InProcessLiveBus(),
+    redis: null,
+    metrics: createMetricsRegistry('orders'),
+  };
+  running = await startSubgraph(ordersSubgraph, runtime, { port: 0, host: '127.0.0.1', verifier: tokens.verifier });
+  await runtime.bus.start();
+  await publishAndWait('product.created', 'g-p', {
+    productId: 'g-p', sku: 'GP-1', slug: 'g-p', name: 'Graph Paper', priceAmount: 350, currency: 'USD', categorySlug: null, active: true, initialStock: 100,
+  });
+});
+
+afterAll(async () => {
+  await running?.stop();
+  await runtime?.bus.close();
+  await runtime?.live.close();
+  await conn?.close();
+});
+
+describe('orders over GraphQL', () => {
+  it('checkout returns the order in the contract shape; the customer and admins can read it, others are FORBIDDEN', async () => {
+    const placed = await checkoutAs('gql-u1', 2);
+    expect(placed).toMatchObject({ status: 'PENDING', email: 'gql-u1@example.com', customer: { id: 'gql-u1' } });
+    const mine = await gql(`query($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`, { id: placed.id }, await as('gql-u1'));
+    expect(mine.errors).toBeUndefined();
+    expect(mine.data.order).toMatchObject({
+      items: [{ product: { id: 'g-p' }, sku: 'GP-1', name: 'Graph Paper', quantity: 2, unitPrice: { amount: 350, formatted: '$3.50' }, lineTotal: { amount: 700 } }],
+      subtotal: { amount: 700 },
+      shippingCost: { amount: 499 },
+      total: { amount: 1199, formatted: '$11.99' },
+      amountRefunded: { amount: 0 },
+      shippingAddress: { id: null, name: 'Ada Lovelace', line2: null, country: 'GB' },
+      carrier: null,
+      statusHistory: [{ status: 'PENDING', reason: 'Order placed' }],
+    });
+    expect((await gql(`query($id: ID!) { order(id: $id) { id } }`, { id: placed.id }, await as('admin', 'ADMIN'))).data.order.id).toBe(placed.id);
+    const stranger = await gql(`query($id: ID!) { order(id: $id) { id } }`, { id: placed.id }, await as('gql-u2'));
+    expect(stranger.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await gql(`query { order(id: "nope") { id } }`, {}, await as('gql-u1'))).data.order).toBeNull();
+  });
+
+  it('a guest order is readable by whoever holds its id', async () => {
+    const placed = await checkoutAs(null);
+    expect(placed.customer).toBeNull();
+    expect((await gql(`query($id: ID!) { order(id: $id) { id email } }`, { id: placed.id })).data.order).toEqual({ id: placed.id, email: 'guest@example.com' });
+  });
+
+  it('User.orders is newest first with cursor pages, OWNER only', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await checkoutAs('gql-pager')).id);
+    const auth = await as('gql-pager');
+    const page = (after: string | null) =>
+      gql(
+        `query($reps: [_Any!]!, $after: String) { _entities(representations: $reps) { ... on User { orders(first: 2, after: $after) { totalCount edges { cursor node { id } } pageInfo { hasNextPage endCursor } } } } }`,
+        { reps: [{ __typename: 'User', id: 'gql-pager' }], after },
+        auth,
+      );
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const result = await page(after);
+      expect(result.errors).toBeUndefined();
+      const connection = result.data._entities[0].orders;
+      expect(connection.totalCount).toBe(5);
+      seen.push(...connection.edges.map((edge: { node: { id: string } }) => edge.node.id));
+      if (!connection.pageInfo.hasNextPage) break;
+      after = connection.pageInfo.endCursor;
+    }
+    expect(seen).toEqual([...ids].reverse());
+
+    const other = await gql(
+      `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on User { orders { totalCount } } } }`,
+      { reps: [{ __typename: 'User', id: 'gql-pager' }] },
+      await as('gql-nosy'),
+    );
+    expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it("many users' orders, and many order entities, cost a constant number of database commands", async () => {
+    const users = ['b-1', 'b-2', 'b-3', 'b-4'];
+    const orderIds: string[] = [];
+    for (const user of users) for (let i = 0; i < 2; i++) orderIds.push((await checkoutAs(user)).id);
+    const adminAuth = await as('admin', 'ADMIN');
+
+    const usersRequest = `batch-users-${Date.now()}`;
+    const result = await gql(
+      `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on User { id orders(first: 5) { totalCount edges { node { id total { amount } } } } } } }`,
+      { reps: users.map((id) => ({ __typename: 'User', id })) },
+      { ...adminAuth, 'x-request-id': usersRequest },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data._entities.map((user: any) => user.orders.totalCount)).toEqual([2, 2, 2, 2]);
+    expect(commandStats.forRequest(usersRequest, { database: conn.name })).toMatchObject({ total: 2, byCommand: { aggregate: 2 } });
+
+    const ordersRequest = `batch-orders-${Date.now()}`;
+    const entities = await gql(
+      `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Order { id status items { name } customer { id } } } }`,
+      { reps: orderIds.map((id) => ({ __typename: 'Order', id })) },
+      { ...adminAuth, 'x-request-id': ordersRequest },
+    );
+    expect(entities.data._entities.map((order: any) => order.id)).toEqual(orderIds);
+    expect(commandStats.forRequest(ordersRequest, { database: conn.name })).toMatchObject({ total: 1, byCommand: { find: 1 } });
+  });
+
+  it('ADMIN orders(filter) pages newest first by status and email; customers are FORBIDDEN', async () => {
+    const auth = await as('admin', 'ADMIN');
+    const all = await gql(`{ orders(first: 100) { totalCount edges { node { id createdAt } } } }`, {}, auth);
+    expect(all.errors).toBeUndefined();
+    const created = all.data.orders.edges.map((edge: any) => edge.node.createdAt);
+    expect(created).toEqual([...created].sort().reverse());
+    expect(all.data.orders.totalCount).toBe(all.data.orders.edges.length);
+
+    const guests = await gql(`{ orders(filter: { email: "GUEST@example.com", status: PENDING }) { totalCount edges { node { email status } } } }`, {}, auth);
+    expect(guests.data.orders.totalCount).toBeGreaterThan(0);
+    for (const edge of guests.data.orders.edges) expect(edge.node).toEqual({ email: 'guest@example.com', status: 'PENDING' });
+
+    expect((await gql(`{ orders { totalCount } }`, {}, await as('gql-u1'))).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await gql(`{ orders(first: 101) { totalCount } }`, {}, auth)).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+  });
+
+  it('admin mutations: ship then deliver a paid order; the contract error codes come through', async () => {
+    const placed = await checkoutAs('gql-ship');
+    await publishAndWait('inventory.reserved', placed.id, { orderId: placed.id, reservationId: 'r1', lines: [], expiresAt: new Date().toISOString() });
+    await publishAndWait('payment.succeeded', placed.id, { paymentId: 'pay1', orderId: placed.id, userId: 'gql-ship', amount: placed.total.amount, currency: 'USD', provider: 'simulated' });
+    const auth = await as('admin', 'ADMIN');
+    const shipped = await gql(`mutation($id: ID!) { markOrderShipped(id: $id, carrier: "DHL", trackingNumber: "JD0001") { status carrier trackingNumber } }`, { id: placed.id }, auth);
+    expect(shipped.data.markOrderShipped).toEqual({ status: 'SHIPPED', carrier: 'DHL', trackingNumber: 'JD0001' });
+    const cancel = await gql(`mutation($id: ID!) { cancelOrder(id: $id) { status } }`, { id: placed.id }, await as('gql-ship'));
+    expect(cancel.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    const delivered = await gql(`mutation($id: ID!) { markOrderDelivered(id: $id) { status statusHistory { status } } }`, { id: placed.id }, auth);
+    expect(delivered.data.markOrderDelivered.statusHistory.map((s: any) => s.status)).toEqual(['PENDING', 'AWAITING_PAYMENT', 'PAID', 'SHIPPED', 'DELIVERED']);
+    const notAdmin = await gql(`mutation($id: ID!) { markOrderDelivered(id: $id) { status } }`, { id: placed.id }, await as('gql-ship'));
+    expect(notAdmin.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});

@@ -1,0 +1,235 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DomainEvent } from '@novamart/events';
+import { orderChannel, userOrdersChannel, type OrderLiveMessage } from '../src/events/live-updates';
+import { type OrderDoc } from '../src/models/order';
+import { admin, checkoutInput, customer, eventually, failure, startOrdersHarness, type OrdersHarness } from './support';
+
+let h: OrdersHarness;
+let seq = 0;
+
+beforeAll(async () => {
+  h = await startOrdersHarness();
+  await h.product('p-1', 2000);
+  await h.registered('u-life', 'life@example.com');
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+/** A fresh PENDING order of `u-life` for 2 × $20.00 + $4.99 shipping = 4499. */
+async function placeOrder(userId = 'u-life'): Promise<OrderDoc> {
+  if (userId !== 'u-life') await h.registered(userId, `${userId}@example.com`);
+  // A customer has one cart; each order leaves a new revision of it behind.
+  await h.cart(`cart-of-${userId}`, [{ productId: 'p-1', quantity: 2 }], { userId, revision: ++seq });
+  return h.checkout.checkout(customer(userId), checkoutInput());
+}
+
+const load = async (orderId: string) => (await h.queries.byIds([orderId]))[0]!;
+const statuses = (order: OrderDoc) => order.statusHistory.map((change) => change.status);
+
+function reserved(orderId: string, reservationId = `res-${orderId}`) {
+  return h.publish('inventory.reserved', orderId, { orderId, reservationId, lines: [{ productId: 'p-1', quantity: 2 }], expiresAt: new Date(Date.now() + 900_000).toISOString() });
+}
+
+function paid(order: OrderDoc, paymentId = `pay-${order._id}`) {
+  return h.publish('payment.succeeded', order._id, { paymentId, orderId: order._id, userId: order.userId ?? null, amount: order.total, currency: 'USD', provider: 'simulated' });
+}
+
+async function eventsOf(orderId: string, type: string, count: number): Promise<DomainEvent<any>[]> {
+  return eventually(() => (h.eventsOf(orderId, type).length >= count ? h.eventsOf(orderId, type) : null));
+}
+
+describe('the saga', () => {
+  it('PENDING → AWAITING_PAYMENT on inventory.reserved → PAID on payment.succeeded, with events and live updates in order', async () => {
+    const order = await placeOrder();
+    const onOrder: OrderLiveMessage[] = [];
+    const onUser: OrderLiveMessage[] = [];
+    const stopOrder = h.live.subscribe<OrderLiveMessage>(orderChannel(order._id), (message) => onOrder.push(message));
+    const stopUser = h.live.subscribe<OrderLiveMessage>(userOrdersChannel('u-life'), (message) => onUser.push(message));
+    await Promise.all([stopOrder.ready, stopUser.ready]);
+
+    await reserved(order._id);
+    expect((await load(order._id)).status).toBe('AWAITING_PAYMENT');
+    await paid(order);
+    const after = await load(order._id);
+    expect(after.status).toBe('PAID');
+    expect(after.statusHistory.map(({ status, reason }) => ({ status, reason }))).toEqual([
+      { status: 'PENDING', reason: 'Order placed' },
+      { status: 'AWAITING_PAYMENT', reason: 'Stock reserved' },
+      { status: 'PAID', reason: 'Payment succeeded' },
+    ]);
+
+    const changes = await eventsOf(order._id, 'order.status_changed', 2);
+    expect(changes.map((event) => [event.payload.previousStatus, event.payload.status])).toEqual([
+      ['PENDING', 'AWAITING_PAYMENT'],
+      ['AWAITING_PAYMENT', 'PAID'],
+    ]);
+    expect(changes[1]?.payload).toMatchObject({ orderId: order._id, userId: 'u-life', email: 'life@example.com', reason: 'Payment succeeded' });
+    const [orderPaid] = await eventsOf(order._id, 'order.paid', 1);
+    expect(orderPaid?.payload).toEqual({ orderId: order._id, userId: 'u-life', paymentId: `pay-${order._id}`, lines: [{ productId: 'p-1', quantity: 2 }] });
+
+    await eventually(() => onOrder.length >= 2 && onUser.length >= 2);
+    expect(onOrder.map((message) => message.status)).toEqual(['AWAITING_PAYMENT', 'PAID']);
+    expect(onUser.map((message) => message.status)).toEqual(['AWAITING_PAYMENT', 'PAID']);
+    expect(onOrder[1]).toEqual({
+      orderId: order._id,
+      userId: 'u-life',
+      status: 'PAID',
+      previousStatus: 'AWAITING_PAYMENT',
+      reason: 'Payment succeeded',
+      at: changes[1]?.payload.at,
+      eventId: changes[1]?.id,
+    });
+    stopOrder();
+    stopUser();
+  });
+
+  it('redelivered events change nothing a second time', async () => {
+    const order = await placeOrder();
+    const reservation = await reserved(order._id);
+    const payment = await paid(order);
+    const before = await load(order._id);
+    await h.redeliver(reservation);
+    await h.redeliver(payment);
+    const after = await load(order._id);
+    expect(after.revision).toBe(before.revision);
+    expect(statuses(after)).toEqual(['PENDING', 'AWAITING_PAYMENT', 'PAID']);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(h.eventsOf(order._id, 'order.status_changed')).toHaveLength(2);
+    expect(h.eventsOf(order._id, 'order.paid')).toHaveLength(1);
+  });
+
+  it('a payment that arrives before the reservation is kept, and the order goes straight on to PAID once reserved', async () => {
+    const order = await placeOrder();
+    await paid(order);
+    expect((await load(order._id)).status).toBe('PENDING');
+    await reserved(order._id);
+    expect(statuses(await load(order._id))).toEqual(['PENDING', 'AWAITING_PAYMENT', 'PAID']);
+  });
+
+  it('inventory.reservation_failed cancels with OUT_OF_STOCK; nothing is to be refunded', async () => {
+    const order = await placeOrder();
+    await h.publish('inventory.reservation_failed', order._id, { orderId: order._id, reason: 'OUT_OF_STOCK', lines: [{ productId: 'p-1', requested: 2, available: 1 }] });
+    const after = await load(order._id);
+    expect(after.status).toBe('CANCELLED');
+    expect(after.statusHistory.at(-1)?.reason).toBe('Out of stock: Name p-1');
+    const [cancelled] = await eventsOf(order._id, 'order.cancelled', 1);
+    expect(cancelled?.payload).toEqual({
+      orderId: order._id,
+      userId: 'u-life',
+      email: 'life@example.com',
+      reason: 'Out of stock: Name p-1',
+      reasonCode: 'OUT_OF_STOCK',
+      wasPaid: false,
+      paymentId: null,
+      reservationId: null,
+    });
+    // A reservation that still shows up afterwards does not revive the order.
+    await reserved(order._id);
+    expect((await load(order._id)).status).toBe('CANCELLED');
+  });
+
+  it('inventory.reservation_expired cancels an unpaid order; an expiry of another reservation is ignored', async () => {
+    const order = await placeOrder();
+    await reserved(order._id, 'res-current');
+    await h.publish('inventory.reservation_expired', order._id, { orderId: order._id, reservationId: 'res-old' });
+    expect((await load(order._id)).status).toBe('AWAITING_PAYMENT');
+    await h.publish('inventory.reservation_expired', order._id, { orderId: order._id, reservationId: 'res-current' });
+    expect((await load(order._id)).status).toBe('CANCELLED');
+    const [cancelled] = await eventsOf(order._id, 'order.cancelled', 1);
+    expect(cancelled?.payload).toMatchObject({ reasonCode: 'RESERVATION_EXPIRED', wasPaid: false, reservationId: 'res-current' });
+  });
+
+  it('a payment for an order already cancelled is recorded without reviving it', async () => {
+    const order = await placeOrder();
+    await reserved(order._id);
+    await h.lifecycle.cancel(customer('u-life'), order._id);
+    await paid(order);
+    const after = await load(order._id);
+    expect(after.status).toBe('CANCELLED');
+    expect(after.payment?.paymentId).toBe(`pay-${order._id}`);
+  });
+});
+
+describe('cancelling', () => {
+  it('the customer may cancel before shipment; a paid order is cancelled with wasPaid so that payments refunds it', async () => {
+    const order = await placeOrder();
+    await reserved(order._id);
+    await paid(order);
+    const cancelled = await h.lifecycle.cancel(customer('u-life'), order._id, 'changed my mind');
+    expect(cancelled.status).toBe('CANCELLED');
+    expect(cancelled.statusHistory.at(-1)?.reason).toBe('Cancelled by customer: changed my mind');
+    const [event] = await eventsOf(order._id, 'order.cancelled', 1);
+    expect(event?.payload).toMatchObject({ reasonCode: 'CUSTOMER', wasPaid: true, paymentId: `pay-${order._id}`, reservationId: `res-${order._id}` });
+
+    // The refund that follows covers the total: REFUNDED.
+    await h.publish('refund.succeeded', order._id, { refundId: 'rf-1', paymentId: `pay-${order._id}`, orderId: order._id, userId: 'u-life', amount: order.total, currency: 'USD' });
+    expect(statuses(await load(order._id))).toEqual(['PENDING', 'AWAITING_PAYMENT', 'PAID', 'CANCELLED', 'REFUNDED']);
+  });
+
+  it('after shipment, cancelling is a CONFLICT; another customer is FORBIDDEN; an admin may cancel', async () => {
+    const order = await placeOrder();
+    expect((await failure(h.lifecycle.cancel(customer('u-stranger'), order._id))).extensions.code).toBe('FORBIDDEN');
+    expect((await failure(h.lifecycle.cancel(null, order._id))).extensions.code).toBe('FORBIDDEN');
+    const byAdmin = await h.lifecycle.cancel(admin, order._id, 'fraud check');
+    expect(byAdmin.statusHistory.at(-1)?.reason).toBe('Cancelled by admin: fraud check');
+    const [event] = await eventsOf(order._id, 'order.cancelled', 1);
+    expect(event?.payload).toMatchObject({ reasonCode: 'ADMIN', wasPaid: false });
+    expect((await failure(h.lifecycle.cancel(admin, order._id))).extensions.code).toBe('CONFLICT');
+
+    const shipped = await placeOrder();
+    await reserved(shipped._id);
+    await paid(shipped);
+    await h.lifecycle.markShipped(admin, shipped._id, 'UPS', '1Z999');
+    expect((await failure(h.lifecycle.cancel(customer('u-life'), shipped._id))).extensions.code).toBe('CONFLICT');
+    expect((await failure(h.lifecycle.cancel(admin, shipped._id))).extensions.code).toBe('CONFLICT');
+  });
+
+  it('concurrent cancels of one order make one transition', async () => {
+    const order = await placeOrder();
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => h.lifecycle.cancel(customer('u-life'), order._id)));
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    expect(statuses(await load(order._id))).toEqual(['PENDING', 'CANCELLED']);
+  });
+});
+
+describe('fulfilment', () => {
+  it('an admin ships a PAID order and marks it delivered; illegal steps are CONFLICT; customers are FORBIDDEN', async () => {
+    const order = await placeOrder();
+    expect((await failure(h.lifecycle.markShipped(admin, order._id, 'UPS', '1Z'))).extensions.code).toBe('CONFLICT');
+    await reserved(order._id);
+    await paid(order);
+    expect((await failure(h.lifecycle.markShipped(customer('u-life'), order._id, 'UPS', '1Z'))).extensions.code).toBe('FORBIDDEN');
+    expect((await failure(h.lifecycle.markShipped(admin, order._id, ' ', '1Z'))).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'carrier' });
+    expect((await failure(h.lifecycle.markDelivered(admin, order._id))).extensions.code).toBe('CONFLICT');
+
+    const shipped = await h.lifecycle.markShipped(admin, order._id, 'UPS', '1Z999AA');
+    expect(shipped).toMatchObject({ status: 'SHIPPED', carrier: 'UPS', trackingNumber: '1Z999AA' });
+    const [shippedEvent] = await eventsOf(order._id, 'order.shipped', 1);
+    expect(shippedEvent?.payload).toEqual({ orderId: order._id, userId: 'u-life', email: 'life@example.com', carrier: 'UPS', trackingNumber: '1Z999AA' });
+    expect((await failure(h.lifecycle.markShipped(admin, order._id, 'UPS', 'again'))).extensions.code).toBe('CONFLICT');
+
+    const delivered = await h.lifecycle.markDelivered(admin, order._id);
+    expect(delivered.status).toBe('DELIVERED');
+    const [deliveredEvent] = await eventsOf(order._id, 'order.delivered', 1);
+    expect(deliveredEvent?.payload).toEqual({ orderId: order._id, userId: 'u-life' });
+    expect(statuses(delivered)).toEqual(['PENDING', 'AWAITING_PAYMENT', 'PAID', 'SHIPPED', 'DELIVERED']);
+  });
+
+  it('partial refunds are recorded; REFUNDED once they cover the total; a refund seen twice counts once', async () => {
+    const order = await placeOrder();
+    await reserved(order._id);
+    await paid(order);
+    const half = Math.floor(order.total / 2);
+    const first = await h.publish('refund.succeeded', order._id, { refundId: 'rf-a', paymentId: 'p', orderId: order._id, userId: 'u-life', amount: half, currency: 'USD' });
+    await h.redeliver(first);
+    let after = await load(order._id);
+    expect(after.status).toBe('PAID');
+    expect(after.refunds).toHaveLength(1);
+    await h.publish('refund.succeeded', order._id, { refundId: 'rf-b', paymentId: 'p', orderId: order._id, userId: 'u-life', amount: order.total - half, currency: 'USD' });
+    after = await load(order._id);
+    expect(after.status).toBe('REFUNDED');
+    expect(after.statusHistory.at(-1)?.reason).toBe('Refunded in full');
+  });
+});

@@ -1,0 +1,147 @@
+import { createEvent, InProcessBus, InProcessLiveBus, OutboxRelay, type DomainEvent } from '@novamart/events';
+import { connectMongo, createLogger, type Viewer } from '@novamart/kit';
+import { startEmbeddedMongoForTests, uniqueDbName } from '@novamart/kit/testing';
+import { type Connection } from 'mongoose';
+import { subscribeLiveUpdates } from '../src/events/live-updates';
+import { type AddressInput, type CheckoutInput } from '../src/services/checkout-input';
+import { createOrdersServices, subscribeOrdersConsumers, type OrdersServices } from '../src/services';
+
+export const customer = (id = 'u-1'): Viewer => ({ id, role: 'CUSTOMER' });
+export const admin: Viewer = { id: 'admin-1', role: 'ADMIN' };
+
+export const address: AddressInput = {
+  name: 'Ada Lovelace',
+  line1: '12 St James Square',
+  city: 'London',
+  postalCode: 'SW1Y 4JH',
+  country: 'gb',
+};
+
+export const SHIPPING = { flatRate: 499, freeThreshold: 5000 };
+
+export async function eventually<T>(probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 15));
+  }
+}
+
+export interface OrdersHarness extends OrdersServices {
+  conn: Connection;
+  bus: InProcessBus;
+  live: InProcessLiveBus;
+  /** Every event the orders subgraph published, in order. */
+  published: DomainEvent<any>[];
+  /** Publishes an event as another subgraph would and waits until the orders group handled it. */
+  publish(type: string, aggregateId: string, payload: Record<string, unknown>): Promise<DomainEvent>;
+  /** Publishes an event again, as a redelivery would, and waits for the bus to pass it. */
+  redeliver(event: DomainEvent): Promise<void>;
+  product(productId: string, priceAmount: number, extra?: Record<string, unknown>): Promise<void>;
+  /** A cart as the cart subgraph announces it; returns the cart id. */
+  cart(cartId: string, lines: { productId: string; quantity: number }[], options?: { userId?: string; revision?: number }): Promise<string>;
+  registered(userId: string, email: string): Promise<void>;
+  /** The order id's events of `type`, published so far. */
+  eventsOf(orderId: string, type: string): DomainEvent<any>[];
+  close(): Promise<void>;
+}
+
+let cartRevisions = 0;
+
+/** Events the orders group handles and ignores (an unknown order), one per stream. */
+const MARKERS: Record<string, { type: string; payload: Record<string, unknown> }> = {
+  inventory: { type: 'inventory.reservation_expired', payload: { orderId: 'no-such-order', reservationId: 'r' } },
+  payment: { type: 'payment.succeeded', payload: { paymentId: 'p', orderId: 'no-such-order', userId: null, amount: 1, currency: 'USD', provider: 'simulated' } },
+  refund: { type: 'refund.succeeded', payload: { refundId: 'r', paymentId: 'p', orderId: 'no-such-order', userId: null, amount: 1, currency: 'USD' } },
+};
+
+export function checkoutInput(overrides: Partial<CheckoutInput> = {}): CheckoutInput {
+  return { shippingAddress: address, idempotencyKey: `key-${Math.random().toString(36).slice(2)}`, ...overrides };
+}
+
+export async function startOrdersHarness(): Promise<OrdersHarness> {
+  const mongo = await startEmbeddedMongoForTests();
+  const conn = await connectMongo({ url: mongo.uri, dbName: uniqueDbName('orders') });
+  const services = await createOrdersServices({ conn, logger: createLogger('orders', { level: 'silent' }), shipping: SHIPPING });
+  const bus = new InProcessBus({ blockMs: 50 });
+  const live = new InProcessLiveBus();
+  subscribeOrdersConsumers(bus, conn, services);
+  subscribeLiveUpdates(bus, live);
+  const published: DomainEvent<any>[] = [];
+  bus.subscribe({
+    group: 'orders-test-observer',
+    types: ['order.*'],
+    handler: async (event) => {
+      published.push(event);
+    },
+  });
+  const relay = new OutboxRelay(conn, bus, { pollIntervalMs: 50 });
+  await relay.start();
+  await bus.start();
+  const processed = conn.collection<{ _id: string }>('processed_events');
+
+  const harness: OrdersHarness = {
+    ...services,
+    conn,
+    bus,
+    live,
+    published,
+    async publish(type, aggregateId, payload) {
+      const event = createEvent(type, aggregateId, payload);
+      await bus.publish(event);
+      await eventually(() => processed.findOne({ _id: `orders:${event.id}` }));
+      return event;
+    },
+    async redeliver(event) {
+      // Delivery is in order per stream and group: once a later event of the same stream was
+      // handled, so was the copy (skipped as a duplicate, which leaves no trace to wait for).
+      const domain = event.type.slice(0, event.type.indexOf('.'));
+      const marker = MARKERS[domain];
+      if (!marker) throw new Error(`no marker event for the ${domain} stream`);
+      await bus.publish(event);
+      await harness.publish(marker.type, 'marker', marker.payload);
+    },
+    async product(productId, priceAmount, extra = {}) {
+      await harness.publish('product.created', productId, {
+        productId, sku: `SKU-${productId}`, slug: productId, name: `Name ${productId}`, priceAmount, currency: 'USD', categorySlug: null, active: true, initialStock: 10,
+        ...extra,
+      });
+    },
+    async cart(cartId, lines, options = {}) {
+      await harness.publish('cart.updated', cartId, {
+        cartId,
+        userId: options.userId ?? null,
+        revision: options.revision ?? ++cartRevisions,
+        lines,
+        expiresAt: options.userId ? null : new Date(Date.now() + 7 * 86_400_000).toISOString(),
+        updatedAt: new Date().toISOString(),
+      });
+      return cartId;
+    },
+    async registered(userId, email) {
+      await harness.publish('user.registered', userId, { userId, email, name: null, role: 'CUSTOMER', verificationCode: '123456', codeExpiresAt: new Date().toISOString() });
+    },
+    eventsOf(orderId, type) {
+      return published.filter((event) => event.aggregateId === orderId && event.type === type);
+    },
+    async close() {
+      await relay.stop();
+      await bus.close();
+      await live.close();
+      await conn.dropDatabase().catch(() => undefined);
+      await conn.close();
+    },
+  };
+  return harness;
+}
+
+export async function failure(promise: Promise<unknown>): Promise<{ message: string; extensions: Record<string, any> }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { message: string; extensions: Record<string, any> };
+  }
+  throw new Error('expected a failure');
+}
