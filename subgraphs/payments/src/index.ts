@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { OutboxRelay } from '@novamart/events';
+import { moneyResolvers, type SubgraphContext, type SubgraphModule } from '@novamart/kit';
+import { parse } from 'graphql';
+import { paymentsConfigShape, type PaymentsConfig } from './config';
+import { subscribePaymentHandlers } from './events/handlers';
+import { orderViewModel } from './models/order-view';
+import { paymentModel } from './models/payment';
+import { providerEventModel } from './models/provider-event';
+import { refundModel } from './models/refund';
+import { type PaymentProvider } from './providers/provider';
+import { SimulatedProvider } from './providers/simulated-provider';
+import { StripeProvider } from './providers/stripe-provider';
+import { resolvers, type PaymentsContext } from './resolvers';
+import { PaymentService } from './services/payment-service';
+import { ProviderEventService } from './services/provider-events';
+import { RefundService } from './services/refund-service';
+import { mountStripeWebhook } from './webhooks/stripe-webhook';
+
+export { paymentsConfigVariables } from './config';
+export { PaymentService } from './services/payment-service';
+export { RefundService } from './services/refund-service';
+export { SimulatedProvider } from './providers/simulated-provider';
+export { StripeProvider } from './providers/stripe-provider';
+export { TEST_CARDS, testCardOutcome } from './providers/test-cards';
+
+const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+
+const REFUND_RETRY_INTERVAL_MS = 60_000;
+
+export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
+  name: 'payments',
+  port: 4006,
+  configShape: paymentsConfigShape,
+  async create(runtime) {
+    const { mongo: conn, config, logger } = runtime;
+    const payments = paymentModel(conn);
+    const refunds = refundModel(conn);
+    const orders = orderViewModel(conn);
+    const providerEvents = providerEventModel(conn);
+    await Promise.all([payments.init(), refunds.init(), orders.init(), providerEvents.init()]);
+
+    const stripe = config.STRIPE_SECRET_KEY
+      ? new StripeProvider({ secretKey: config.STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL })
+      : null;
+    const simulated = stripe ? null : new SimulatedProvider(conn);
+    const provider: PaymentProvider = stripe ?? simulated!;
+    logger.info({ provider: provider.name }, 'payment provider selected');
+
+    const refundService = new RefundService({
+      conn,
+      payments,
+      refunds,
+      provider,
+      logger,
+      approvalThreshold: config.REFUND_APPROVAL_THRESHOLD,
+    });
+    const paymentService = new PaymentService({
+      conn,
+      payments,
+      orders,
+      provider,
+      logger,
+      orderSyncWaitMs: config.ORDER_SYNC_WAIT_MS,
+      onSucceededForCancelledOrder: async (payment) => {
+        await refundService.refundForCancellation(
+          payment,
+          'order was cancelled before the payment completed',
+        );
+      },
+    });
+    const providerEventService = new ProviderEventService({
+      events: providerEvents,
+      payments: paymentService,
+      refunds: refundService,
+      logger,
+    });
+    // The simulation announces its state changes the way Stripe's webhooks would.
+    simulated?.onEvent(async (event) => {
+      try {
+        await providerEventService.handle(event);
+      } catch (error) {
+        logger.error({ err: error, eventId: event.id }, 'simulated provider event failed');
+      }
+    });
+
+    subscribePaymentHandlers({
+      bus: runtime.bus,
+      live: runtime.live,
+      conn,
+      orders,
+      payments,
+      paymentService,
+      refundService,
+      logger,
+    });
+    const relay = new OutboxRelay(conn, runtime.bus, { logger, metrics: runtime.metrics });
+    let refundRetry: NodeJS.Timeout | undefined;
+
+    return {
+      typeDefs,
+      resolvers: { ...resolvers, ...moneyResolvers },
+      context: (): Omit<PaymentsContext, keyof SubgraphContext> => ({
+        paymentService,
+        refundService,
+        models: { payments, refunds },
+      }),
+      routes: (app) =>
+        mountStripeWebhook(app, {
+          stripe: stripe?.client ?? null,
+          secret: config.STRIPE_WEBHOOK_SECRET,
+          events: providerEventService,
+          logger,
+        }),
+      async start() {
+        await relay.start();
+        refundRetry = setInterval(() => {
+          refundService
+            .retryPending()
+            .catch((error: unknown) => logger.error({ err: error }, 'refund retry sweep failed'));
+        }, REFUND_RETRY_INTERVAL_MS);
+        refundRetry.unref();
+      },
+      async stop() {
+        clearInterval(refundRetry);
+        await simulated?.drain();
+        await relay.stop();
+      },
+    };
+  },
+};

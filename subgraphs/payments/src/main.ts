@@ -1,0 +1,4 @@
+import { runSubgraph } from '@novamart/kit';
+import { paymentsSubgraph } from './index';
+
+await runSubgraph(paymentsSubgraph);

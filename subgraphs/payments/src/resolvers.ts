@@ -1,0 +1,118 @@
+import {
+  loadByIds,
+  money,
+  requireAdmin,
+  type ResolverMap,
+  type SubgraphContext,
+  DateTime,
+} from '@novamart/kit';
+import { type PaymentDoc, type PaymentModel } from './models/payment';
+import { type RefundDoc, type RefundModel } from './models/refund';
+import { type PaymentService } from './services/payment-service';
+import { type RefundService } from './services/refund-service';
+
+export interface PaymentsContext extends SubgraphContext {
+  paymentService: PaymentService;
+  refundService: RefundService;
+  models: { payments: PaymentModel; refunds: RefundModel };
+}
+
+const userRef = (id: string | null) => (id ? { __typename: 'User', id } : null);
+
+function paymentById(ctx: PaymentsContext, id: string) {
+  return ctx.loaders
+    .get<string, PaymentDoc | null>('paymentById', (ids) => loadByIds(ctx.models.payments, ids))
+    .load(id);
+}
+
+function paymentByOrderId(ctx: PaymentsContext, orderId: string) {
+  return ctx.loaders
+    .get<string, PaymentDoc | null>('paymentByOrderId', (ids) =>
+      loadByIds(ctx.models.payments, ids, 'orderId'),
+    )
+    .load(orderId);
+}
+
+function refundsOfPayment(ctx: PaymentsContext, paymentId: string) {
+  return ctx.loaders
+    .get<string, RefundDoc[]>('refundsByPayment', async (ids) => {
+      const rows = await ctx.models.refunds
+        .find({ paymentId: { $in: ids } })
+        .sort({ createdAt: 1, _id: 1 })
+        .lean();
+      return ids.map((id) => rows.filter((r) => String(r.paymentId) === id));
+    })
+    .load(paymentId);
+}
+
+/** A payment reached through the graph (entity, Order.payment) is shown only to whom may see it. */
+function visible(ctx: PaymentsContext, payment: PaymentDoc | null): PaymentDoc | null {
+  if (!payment) return null;
+  try {
+    ctx.paymentService.assertCanView(ctx.viewer, payment);
+    return payment;
+  } catch {
+    return null;
+  }
+}
+
+export const resolvers: ResolverMap<PaymentsContext> = {
+  DateTime,
+  Query: {
+    payment: async (_: unknown, args: { id: string }, ctx: PaymentsContext) => {
+      const payment = await ctx.paymentService.findPayment(args.id);
+      if (!payment) return null;
+      ctx.paymentService.assertCanView(ctx.viewer, payment);
+      return payment;
+    },
+    pendingRefundApprovals: (_: unknown, __: unknown, ctx: PaymentsContext) => {
+      requireAdmin(ctx);
+      return ctx.refundService.pendingApprovals();
+    },
+  },
+  Mutation: {
+    createPaymentIntent: (_: unknown, args: { orderId: string }, ctx: PaymentsContext) =>
+      ctx.paymentService.createPaymentIntent(ctx.viewer, args.orderId),
+    confirmPayment: (
+      _: unknown,
+      args: { paymentId: string; paymentMethodId: string },
+      ctx: PaymentsContext,
+    ) => ctx.paymentService.confirmPayment(ctx.viewer, args.paymentId, args.paymentMethodId),
+    refundPayment: (
+      _: unknown,
+      args: { paymentId: string; amount?: number | null; reason?: string | null },
+      ctx: PaymentsContext,
+    ) => ctx.refundService.requestRefund(requireAdmin(ctx), args.paymentId, args.amount, args.reason),
+    approveRefund: (_: unknown, args: { refundId: string }, ctx: PaymentsContext) =>
+      ctx.refundService.approveRefund(requireAdmin(ctx), args.refundId),
+    rejectRefund: (_: unknown, args: { refundId: string; reason?: string | null }, ctx: PaymentsContext) =>
+      ctx.refundService.rejectRefund(requireAdmin(ctx), args.refundId, args.reason),
+  },
+  Payment: {
+    __resolveReference: async (ref: { id: string }, ctx: PaymentsContext) =>
+      visible(ctx, await paymentById(ctx, ref.id)),
+    id: (p: PaymentDoc) => String(p._id),
+    order: (p: PaymentDoc) => ({ __typename: 'Order', id: p.orderId }),
+    amount: (p: PaymentDoc) => money(p.amount, p.currency),
+    amountRefunded: (p: PaymentDoc) => money(p.amountRefunded, p.currency),
+    // Only the paying customer gets the secret Stripe.js needs; not even an admin does.
+    clientSecret: (p: PaymentDoc, _: unknown, ctx: PaymentsContext) =>
+      p.userId === null || ctx.viewer?.id === p.userId ? p.clientSecret : null,
+    refunds: (p: PaymentDoc, _: unknown, ctx: PaymentsContext) => refundsOfPayment(ctx, String(p._id)),
+  },
+  Order: {
+    payment: async (order: { id: string }, _: unknown, ctx: PaymentsContext) =>
+      visible(ctx, await paymentByOrderId(ctx, order.id)),
+  },
+  Refund: {
+    id: (r: RefundDoc) => String(r._id),
+    payment: async (r: RefundDoc, _: unknown, ctx: PaymentsContext) => paymentById(ctx, String(r.paymentId)),
+    amount: (r: RefundDoc) => money(r.amount, r.currency),
+    requestedBy: (r: RefundDoc) => userRef(r.requestedBy),
+    approvedBy: (r: RefundDoc) => userRef(r.approvedBy),
+    rejectedBy: (r: RefundDoc) => userRef(r.rejectedBy),
+  },
+  RefundStatusChange: {
+    by: (change: { by: string | null }) => userRef(change.by),
+  },
+};

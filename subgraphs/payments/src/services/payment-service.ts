@@ -1,0 +1,320 @@
+import {
+  assertOwnerOrAdmin,
+  badUserInput,
+  conflict,
+  type Logger,
+  notFound,
+  type Viewer,
+} from '@novamart/kit';
+import { createEvent, inTransaction } from '@novamart/events';
+import { type Connection, type Types } from 'mongoose';
+import { type OrderViewDoc, type OrderViewModel } from '../models/order-view';
+import { type PaymentDoc, type PaymentModel, type PaymentStatus } from '../models/payment';
+import { InvalidPaymentMethodError, type PaymentProvider, type ProviderIntent } from '../providers/provider';
+import { canTransition, CONFIRMABLE, statusOfIntent } from './payment-status';
+
+export interface PaymentServiceDeps {
+  conn: Connection;
+  payments: PaymentModel;
+  orders: OrderViewModel;
+  provider: PaymentProvider;
+  logger: Logger;
+  /** How long to wait for an order's events to reach payments before answering NOT_FOUND/CONFLICT. */
+  orderSyncWaitMs: number;
+  /** Called after a payment succeeds for an order that was cancelled meanwhile: the money goes back. */
+  onSucceededForCancelledOrder?: (payment: PaymentDoc) => Promise<void>;
+}
+
+/** Orders a payment may be taken for. PENDING: stock is still being reserved; intents are harmless then. */
+const PAYABLE_ORDER = new Set(['PENDING', 'AWAITING_PAYMENT']);
+
+export class PaymentService {
+  constructor(private readonly deps: PaymentServiceDeps) {}
+
+  /**
+   * One payment per order: a second call, or a concurrent one, returns the same payment. The
+   * amount is the order's total as the orders subgraph published it.
+   */
+  async createPaymentIntent(viewer: Viewer | null, orderId: string): Promise<PaymentDoc> {
+    const order = await this.waitForOrder(orderId, () => true);
+    if (!order) throw notFound('Order', { orderId });
+    this.assertCanPay(viewer, order);
+
+    const existing = await this.deps.payments.findOne({ orderId }).lean();
+    if (existing) return existing;
+    if (!PAYABLE_ORDER.has(order.status)) {
+      throw conflict(`Order ${orderId} cannot be paid: it is ${order.status}`, { status: order.status });
+    }
+
+    // Stripe deduplicates on the key, so a crash between its answer and our insert re-creates nothing.
+    const intent = await this.deps.provider.createIntent({
+      amount: order.total,
+      currency: order.currency,
+      metadata: { orderId },
+      idempotencyKey: `novamart-intent-${orderId}`,
+    });
+    const now = new Date();
+    try {
+      return await inTransaction(this.deps.conn, async (session, outbox) => {
+        const [created] = await this.deps.payments.create(
+          [
+            {
+              orderId,
+              userId: order.userId,
+              amount: order.total,
+              currency: order.currency,
+              status: 'REQUIRES_PAYMENT_METHOD',
+              provider: this.deps.provider.name,
+              providerPaymentId: intent.id,
+              clientSecret: intent.clientSecret,
+              history: [{ status: 'REQUIRES_PAYMENT_METHOD', reason: 'payment intent created', at: now }],
+            },
+          ],
+          { session },
+        );
+        outbox.add(
+          createEvent('payment.status_changed', orderId, {
+            paymentId: String(created!._id),
+            orderId,
+            userId: order.userId,
+            status: 'REQUIRES_PAYMENT_METHOD',
+            previousStatus: null,
+            at: now.toISOString(),
+          }),
+        );
+        return created!.toObject() as PaymentDoc;
+      });
+    } catch (error) {
+      if ((error as { code?: number }).code === 11000) {
+        const winner = await this.deps.payments.findOne({ orderId }).lean();
+        if (winner) return winner;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Confirms server-side with a payment method. Only one confirmation runs at a time per payment
+   * (the move to PROCESSING is a conditional update), and each attempt has its own idempotency key,
+   * so a retried request never charges twice.
+   */
+  async confirmPayment(
+    viewer: Viewer | null,
+    paymentId: string,
+    paymentMethodId: string,
+  ): Promise<PaymentDoc> {
+    if (!/^pm_\w+$/.test(paymentMethodId)) {
+      throw badUserInput(
+        'paymentMethodId must be a payment method id such as pm_card_visa',
+        'paymentMethodId',
+      );
+    }
+    const payment = await this.findPayment(paymentId);
+    if (!payment) throw notFound('Payment', { paymentId });
+    const order = await this.waitForOrder(payment.orderId, (o) => o.status !== 'PENDING');
+    if (!order) throw notFound('Order', { orderId: payment.orderId });
+    this.assertCanPay(viewer, order);
+    if (payment.status === 'SUCCEEDED')
+      throw conflict('This payment has already succeeded', { status: payment.status });
+    if (!CONFIRMABLE.includes(payment.status)) {
+      throw conflict(`A ${payment.status} payment cannot be confirmed`, { status: payment.status });
+    }
+    if (order.status !== 'AWAITING_PAYMENT') {
+      throw conflict(`Order ${order._id} is ${order.status}, not awaiting payment`, { status: order.status });
+    }
+
+    const claimed = await this.transition(payment, 'PROCESSING', `confirming with ${paymentMethodId}`, {
+      from: CONFIRMABLE,
+      inc: { attempts: 1 },
+    });
+    if (!claimed) throw conflict('Another confirmation of this payment is in progress');
+
+    let intent: ProviderIntent;
+    try {
+      intent = await this.deps.provider.confirmIntent(
+        payment.providerPaymentId!,
+        paymentMethodId,
+        `novamart-confirm-${paymentId}-${claimed.attempts}`,
+      );
+    } catch (error) {
+      // The attempt did not reach a verdict: give the payment back to the customer to retry.
+      await this.transition(claimed, 'REQUIRES_PAYMENT_METHOD', 'confirmation did not complete', {
+        from: ['PROCESSING'],
+      });
+      if (error instanceof InvalidPaymentMethodError) {
+        throw badUserInput(error.message, 'paymentMethodId');
+      }
+      throw error;
+    }
+    return (await this.applyIntent(intent, 'confirmation')) ?? (await this.findPayment(paymentId))!;
+  }
+
+  /**
+   * Brings a payment in line with its provider intent: the synchronous answer of a confirmation,
+   * a Stripe webhook and the simulated provider's events all come through here. Applying the same
+   * state twice changes nothing.
+   */
+  async applyIntent(intent: ProviderIntent, source: string): Promise<PaymentDoc | null> {
+    const payment = await this.deps.payments.findOne({ providerPaymentId: intent.id }).lean();
+    if (!payment) {
+      this.deps.logger.warn({ intentId: intent.id, source }, 'provider intent matches no payment; ignored');
+      return null;
+    }
+    const target = statusOfIntent(intent);
+    if (target === payment.status && target !== 'FAILED') return payment;
+    if (target === 'FAILED' && payment.status === 'FAILED') return payment;
+    if (!canTransition(payment.status, target)) {
+      this.deps.logger.info(
+        { paymentId: String(payment._id), from: payment.status, to: target, source },
+        'stale provider state ignored',
+      );
+      return payment;
+    }
+    const reason =
+      target === 'FAILED'
+        ? (intent.lastError?.message ?? 'The payment failed.')
+        : target === 'REQUIRES_ACTION'
+          ? 'the card needs authentication (3-D Secure)'
+          : `${source}: ${intent.status}`;
+    const updated = await this.transition(payment, target, reason, {
+      from: [payment.status],
+      set:
+        target === 'FAILED'
+          ? {
+              failureReason: intent.lastError?.message ?? 'The payment failed.',
+              declineCode: intent.lastError?.declineCode ?? intent.lastError?.code ?? null,
+            }
+          : target === 'SUCCEEDED'
+            ? { failureReason: null, declineCode: null, refundableRemaining: payment.amount }
+            : {},
+    });
+    if (!updated) return this.applyIntent(intent, source); // lost a race: re-evaluate against the new state
+    if (target === 'SUCCEEDED') await this.afterSuccess(updated);
+    return updated;
+  }
+
+  /** The saga's cancellation of an unpaid order: the intent is cancelled so it can never be charged. */
+  async cancelForOrder(orderId: string, reason: string): Promise<PaymentDoc | null> {
+    const payment = await this.deps.payments.findOne({ orderId }).lean();
+    if (
+      !payment ||
+      payment.status === 'CANCELLED' ||
+      payment.status === 'SUCCEEDED' ||
+      payment.status === 'PARTIALLY_REFUNDED' ||
+      payment.status === 'REFUNDED'
+    ) {
+      return payment;
+    }
+    const intent = await this.deps.provider.cancelIntent(
+      payment.providerPaymentId!,
+      `novamart-cancel-${payment._id}`,
+    );
+    // If the charge won the race the intent is succeeded; applyIntent then refunds it (afterSuccess).
+    return (await this.applyIntent(intent, `order cancelled: ${reason}`)) ?? payment;
+  }
+
+  async findPayment(paymentId: string): Promise<PaymentDoc | null> {
+    if (!/^[0-9a-f]{24}$/i.test(paymentId)) return null;
+    return this.deps.payments.findById(paymentId).lean().exec();
+  }
+
+  /** The payment's owner may see it (an admin anyone's); a guest payment is reachable by its id. */
+  assertCanView(viewer: Viewer | null, payment: Pick<PaymentDoc, 'userId'>): void {
+    if (payment.userId !== null) assertOwnerOrAdmin({ viewer }, payment.userId);
+  }
+
+  private assertCanPay(viewer: Viewer | null, order: OrderViewDoc): void {
+    if (order.userId !== null) assertOwnerOrAdmin({ viewer }, order.userId);
+  }
+
+  private async afterSuccess(payment: PaymentDoc): Promise<void> {
+    const order = await this.deps.orders.findById(payment.orderId).lean();
+    if (order?.status === 'CANCELLED' && this.deps.onSucceededForCancelledOrder) {
+      this.deps.logger.warn(
+        { orderId: payment.orderId },
+        'payment succeeded for a cancelled order: refunding',
+      );
+      await this.deps.onSucceededForCancelledOrder(payment);
+    }
+  }
+
+  /**
+   * Orders reach payments through events, a moment after the orders subgraph answered the client.
+   * Mutations wait that moment out instead of failing a customer who was simply quick.
+   */
+  private async waitForOrder(
+    orderId: string,
+    ready: (order: OrderViewDoc) => boolean,
+  ): Promise<OrderViewDoc | null> {
+    const deadline = Date.now() + this.deps.orderSyncWaitMs;
+    for (;;) {
+      const order = await this.deps.orders.findById(orderId).lean();
+      if ((order && ready(order)) || Date.now() >= deadline) return order;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /**
+   * Moves a payment from one of `from` to `to`, with its history entry and events, in one
+   * transaction. Returns null when the payment was no longer in `from` (someone else moved it).
+   */
+  async transition(
+    payment: PaymentDoc,
+    to: PaymentStatus,
+    reason: string,
+    options: {
+      from: readonly PaymentStatus[];
+      set?: Partial<PaymentDoc>;
+      inc?: Partial<Record<keyof PaymentDoc, number>>;
+    },
+  ): Promise<PaymentDoc | null> {
+    const at = new Date();
+    return inTransaction(this.deps.conn, async (session, outbox) => {
+      const updated = await this.deps.payments
+        .findOneAndUpdate(
+          { _id: payment._id as Types.ObjectId, status: { $in: options.from } },
+          {
+            $set: { ...options.set, status: to },
+            $push: { history: { status: to, reason, at } },
+            ...(options.inc && { $inc: options.inc }),
+          },
+          { returnDocument: 'after', session },
+        )
+        .lean<PaymentDoc>();
+      if (!updated) return null;
+      const base = { paymentId: String(updated._id), orderId: updated.orderId, userId: updated.userId };
+      const previousStatus = (await this.previousStatusOf(updated)) ?? payment.status;
+      outbox.add(
+        createEvent('payment.status_changed', updated.orderId, {
+          ...base,
+          status: to,
+          previousStatus,
+          at: at.toISOString(),
+        }),
+      );
+      if (to === 'SUCCEEDED') {
+        outbox.add(
+          createEvent('payment.succeeded', updated.orderId, {
+            ...base,
+            amount: updated.amount,
+            currency: updated.currency,
+            provider: updated.provider,
+          }),
+        );
+      } else if (to === 'FAILED') {
+        outbox.add(
+          createEvent('payment.failed', updated.orderId, {
+            ...base,
+            reason: updated.failureReason,
+            declineCode: updated.declineCode,
+          }),
+        );
+      }
+      return updated;
+    });
+  }
+
+  private async previousStatusOf(updated: PaymentDoc): Promise<PaymentStatus | null> {
+    return updated.history.length >= 2 ? updated.history[updated.history.length - 2]!.status : null;
+  }
+}

@@ -1,0 +1,58 @@
+import { type Logger } from '@novamart/kit';
+import { type ProviderEventModel } from '../models/provider-event';
+import { type ProviderEvent } from '../providers/provider';
+import { toProviderIntent } from '../providers/stripe-provider';
+import { type PaymentService } from './payment-service';
+import { type RefundService } from './refund-service';
+
+export const HANDLED_PROVIDER_EVENTS = [
+  'payment_intent.succeeded',
+  'payment_intent.payment_failed',
+  'payment_intent.canceled',
+  'payment_intent.requires_action',
+  'payment_intent.processing',
+  'charge.refunded',
+] as const;
+
+/**
+ * Applies provider events (Stripe webhooks after their signature check, and the simulated
+ * provider's announcements) to payments and refunds. Each event id is applied once: it is recorded
+ * after its effect, and the effects themselves are idempotent transitions, so a crash between the
+ * two only means the redelivery finds nothing left to do.
+ */
+export class ProviderEventService {
+  constructor(
+    private readonly deps: {
+      events: ProviderEventModel;
+      payments: PaymentService;
+      refunds: RefundService;
+      logger: Logger;
+    },
+  ) {}
+
+  /** Returns false when the event had been applied before. */
+  async handle(event: ProviderEvent): Promise<boolean> {
+    if (await this.deps.events.exists({ _id: event.id })) return false;
+    const object = event.data.object;
+    switch (event.type) {
+      case 'payment_intent.succeeded':
+      case 'payment_intent.payment_failed':
+      case 'payment_intent.canceled':
+      case 'payment_intent.requires_action':
+      case 'payment_intent.processing':
+        await this.deps.payments.applyIntent(toProviderIntent(object as never), `webhook ${event.type}`);
+        break;
+      case 'charge.refunded':
+        await this.deps.refunds.applyChargeRefunded(object);
+        break;
+      default:
+        this.deps.logger.debug({ type: event.type }, 'provider event type not handled');
+    }
+    await this.deps.events.updateOne(
+      { _id: event.id },
+      { $setOnInsert: { type: event.type, receivedAt: new Date() } },
+      { upsert: true },
+    );
+    return true;
+  }
+}

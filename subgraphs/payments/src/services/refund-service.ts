@@ -1,0 +1,380 @@
+import { badUserInput, conflict, forbidden, type Logger, notFound, type Viewer } from '@novamart/kit';
+import { createEvent, inTransaction } from '@novamart/events';
+import { type ClientSession, type Connection, Types } from 'mongoose';
+import { type PaymentDoc, type PaymentModel } from '../models/payment';
+import { type RefundDoc, type RefundModel, type RefundStatus } from '../models/refund';
+import { type PaymentProvider, type ProviderRefund } from '../providers/provider';
+
+export interface RefundServiceDeps {
+  conn: Connection;
+  payments: PaymentModel;
+  refunds: RefundModel;
+  provider: PaymentProvider;
+  logger: Logger;
+  /** Refunds above this many minor units wait for a second admin. */
+  approvalThreshold: number;
+}
+
+const REFUNDABLE = ['SUCCEEDED', 'PARTIALLY_REFUNDED'] as const;
+
+/**
+ * Refunds, partial and full, never more than was captured: the refundable remainder is a field of
+ * the payment that a refund claims with one conditional update when it is requested, so concurrent
+ * requests cannot together exceed the charge. A refund is settled (SUCCEEDED or FAILED) exactly
+ * once, whether the provider answers synchronously, by webhook, or both.
+ */
+export class RefundService {
+  constructor(private readonly deps: RefundServiceDeps) {}
+
+  async requestRefund(
+    admin: Viewer,
+    paymentId: string,
+    amount: number | null | undefined,
+    reason: string | null | undefined,
+  ) {
+    const payment = await this.findPayment(paymentId);
+    if (!payment) throw notFound('Payment', { paymentId });
+    if (!(REFUNDABLE as readonly string[]).includes(payment.status)) {
+      throw conflict(`A ${payment.status} payment cannot be refunded`, { status: payment.status });
+    }
+    const wanted = amount ?? payment.refundableRemaining;
+    if (!Number.isSafeInteger(wanted) || wanted < 1) {
+      throw badUserInput('Refund amount must be a positive integer of minor units', 'amount');
+    }
+    if (wanted > payment.refundableRemaining) {
+      throw badUserInput(
+        `Refund amount exceeds what can still be refunded (${payment.refundableRemaining})`,
+        'amount',
+        {
+          refundable: payment.refundableRemaining,
+        },
+      );
+    }
+    const needsApproval = wanted > this.deps.approvalThreshold;
+    const refund = await this.claimAndCreate(payment, {
+      amount: wanted,
+      reason: reason ?? null,
+      kind: 'manual',
+      requestedBy: admin.id,
+      status: needsApproval ? 'PENDING_APPROVAL' : 'PENDING',
+    });
+    if (!refund) {
+      throw badUserInput('Refund amount exceeds what can still be refunded', 'amount');
+    }
+    return needsApproval ? refund : this.execute(refund);
+  }
+
+  /** Cancelling a paid order gives back whatever is still refundable, once, without approval. */
+  async refundForCancellation(payment: PaymentDoc, reason: string): Promise<RefundDoc | null> {
+    const existing = await this.deps.refunds.findOne({ paymentId: payment._id, kind: 'cancellation' }).lean();
+    if (existing) return existing.status === 'PENDING' ? this.execute(existing) : existing;
+    const fresh = await this.findPayment(String(payment._id));
+    if (!fresh || fresh.refundableRemaining < 1) return null;
+    try {
+      const refund = await this.claimAndCreate(fresh, {
+        amount: fresh.refundableRemaining,
+        reason,
+        kind: 'cancellation',
+        requestedBy: null,
+        status: 'PENDING',
+      });
+      return refund ? this.execute(refund) : null;
+    } catch (error) {
+      // A concurrent delivery of the same cancellation created it first.
+      if ((error as { code?: number }).code === 11000) {
+        const winner = await this.deps.refunds
+          .findOne({ paymentId: payment._id, kind: 'cancellation' })
+          .lean();
+        return winner;
+      }
+      throw error;
+    }
+  }
+
+  async approveRefund(admin: Viewer, refundId: string): Promise<RefundDoc> {
+    const refund = await this.findRefund(refundId);
+    if (!refund) throw notFound('Refund', { refundId });
+    if (refund.requestedBy === admin.id)
+      throw forbidden('A refund must be approved by an admin other than its requester');
+    if (refund.status !== 'PENDING_APPROVAL')
+      throw conflict(`A ${refund.status} refund cannot be approved`, { status: refund.status });
+    const approved = await this.move(refund, 'PENDING', {
+      from: 'PENDING_APPROVAL',
+      by: admin.id,
+      reason: 'approved',
+      set: { approvedBy: admin.id },
+    });
+    if (!approved) throw conflict('The refund was decided by someone else meanwhile');
+    return this.execute(approved);
+  }
+
+  async rejectRefund(admin: Viewer, refundId: string, reason: string | null | undefined): Promise<RefundDoc> {
+    const refund = await this.findRefund(refundId);
+    if (!refund) throw notFound('Refund', { refundId });
+    if (refund.status !== 'PENDING_APPROVAL')
+      throw conflict(`A ${refund.status} refund cannot be rejected`, { status: refund.status });
+    const rejected = await inTransaction(this.deps.conn, async (session) => {
+      const moved = await this.move(
+        refund,
+        'REJECTED',
+        {
+          from: 'PENDING_APPROVAL',
+          by: admin.id,
+          reason: reason ?? 'rejected',
+          set: { rejectedBy: admin.id, rejectionReason: reason ?? null },
+        },
+        session,
+      );
+      if (moved) await this.release(moved, session);
+      return moved;
+    });
+    if (!rejected) throw conflict('The refund was decided by someone else meanwhile');
+    return rejected;
+  }
+
+  /** Refunds waiting for a second admin, oldest first. */
+  pendingApprovals(): Promise<RefundDoc[]> {
+    return this.deps.refunds
+      .find({ status: 'PENDING_APPROVAL' })
+      .sort({ createdAt: 1, _id: 1 })
+      .lean()
+      .exec();
+  }
+
+  /**
+   * Asks the provider to refund. The idempotency key is the refund's own id, so re-running this
+   * for a refund left PENDING by a crash or a network failure cannot refund twice.
+   */
+  async execute(refund: RefundDoc): Promise<RefundDoc> {
+    const payment = await this.deps.payments.findById(refund.paymentId).lean();
+    if (!payment) throw new Error(`refund ${refund._id} has no payment`);
+    let result: ProviderRefund;
+    try {
+      result = await this.deps.provider.createRefund({
+        intentId: payment.providerPaymentId!,
+        amount: refund.amount,
+        metadata: { refundId: String(refund._id), orderId: refund.orderId },
+        idempotencyKey: `novamart-refund-${refund._id}`,
+      });
+    } catch (error) {
+      this.deps.logger.error(
+        { err: error, refundId: String(refund._id) },
+        'refund request to the provider failed; will retry',
+      );
+      return refund;
+    }
+    return this.settle(refund, result);
+  }
+
+  /** Applies the provider's verdict on a refund; settling twice changes nothing. */
+  async settle(refund: RefundDoc, result: ProviderRefund): Promise<RefundDoc> {
+    if (result.status === 'pending' || result.status === 'requires_action') {
+      const updated = await this.deps.refunds
+        .findOneAndUpdate(
+          { _id: refund._id, providerRefundId: null },
+          { $set: { providerRefundId: result.id } },
+          { returnDocument: 'after' },
+        )
+        .lean<RefundDoc>();
+      return updated ?? refund;
+    }
+    const succeeded = result.status === 'succeeded';
+    const settled = await inTransaction(this.deps.conn, async (session, outbox) => {
+      const moved = await this.move(
+        refund,
+        succeeded ? 'SUCCEEDED' : 'FAILED',
+        {
+          from: 'PENDING',
+          by: null,
+          reason: succeeded
+            ? 'refunded by the provider'
+            : (result.failureReason ?? 'the provider refused the refund'),
+          set: {
+            providerRefundId: result.id,
+            failureReason: succeeded ? null : (result.failureReason ?? 'refund failed'),
+          },
+        },
+        session,
+      );
+      if (!moved) return null;
+      const payload = {
+        refundId: String(moved._id),
+        paymentId: String(moved.paymentId),
+        orderId: moved.orderId,
+        userId: moved.userId,
+        amount: moved.amount,
+        currency: moved.currency,
+      };
+      if (!succeeded) {
+        await this.release(moved, session);
+        outbox.add(createEvent('refund.failed', moved.orderId, { ...payload, reason: moved.failureReason }));
+        return moved;
+      }
+      const payment = await this.deps.payments
+        .findOneAndUpdate(
+          { _id: moved.paymentId },
+          { $inc: { amountRefunded: moved.amount, amountRefundPending: -moved.amount } },
+          { returnDocument: 'after', session },
+        )
+        .lean<PaymentDoc>();
+      if (payment) {
+        const to = payment.amountRefunded >= payment.amount ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
+        const at = new Date();
+        const previousStatus = payment.status;
+        await this.deps.payments.updateOne(
+          { _id: payment._id },
+          {
+            $set: { status: to },
+            $push: { history: { status: to, reason: `refund of ${moved.amount} ${moved.currency}`, at } },
+          },
+          { session },
+        );
+        outbox.add(
+          createEvent('payment.status_changed', payment.orderId, {
+            paymentId: String(payment._id),
+            orderId: payment.orderId,
+            userId: payment.userId,
+            status: to,
+            previousStatus,
+            at: at.toISOString(),
+          }),
+        );
+      }
+      outbox.add(createEvent('refund.succeeded', moved.orderId, payload));
+      return moved;
+    });
+    return settled ?? (await this.deps.refunds.findById(refund._id).lean()) ?? refund;
+  }
+
+  /** `charge.refunded`: settles our refunds the charge lists, and records refunds made outside NovaMart. */
+  async applyChargeRefunded(charge: Record<string, any>): Promise<void> {
+    const intentId =
+      typeof charge.payment_intent === 'string' ? charge.payment_intent : charge.payment_intent?.id;
+    const payment = intentId
+      ? await this.deps.payments.findOne({ providerPaymentId: intentId }).lean()
+      : null;
+    if (!payment) return;
+    for (const entry of (charge.refunds?.data ?? []) as Array<Record<string, any>>) {
+      const ours =
+        (entry.metadata?.refundId && (await this.findRefund(String(entry.metadata.refundId)))) ||
+        (await this.deps.refunds.findOne({ providerRefundId: entry.id }).lean());
+      const result: ProviderRefund = {
+        id: entry.id,
+        status: entry.status,
+        amount: entry.amount,
+        failureReason: entry.failure_reason ?? null,
+        metadata: entry.metadata ?? {},
+      };
+      if (ours) {
+        if (ours.status === 'PENDING') await this.settle(ours, result);
+        continue;
+      }
+      if (entry.status !== 'succeeded') continue;
+      // Refunded in Stripe's dashboard: record it so that NovaMart's totals match the money.
+      const fresh = await this.findPayment(String(payment._id));
+      if (!fresh) continue;
+      const external = await this.claimAndCreate(fresh, {
+        amount: Math.min(entry.amount, fresh.refundableRemaining),
+        reason: 'refunded outside NovaMart',
+        kind: 'external',
+        requestedBy: null,
+        status: 'PENDING',
+      });
+      if (external) await this.settle(external, result);
+    }
+  }
+
+  /** Refunds left PENDING (provider unreachable, crash) are asked again with the same key. */
+  async retryPending(olderThanMs = 60_000): Promise<number> {
+    const stale = await this.deps.refunds
+      .find({ status: 'PENDING', updatedAt: { $lt: new Date(Date.now() - olderThanMs) } })
+      .limit(100)
+      .lean();
+    for (const refund of stale) await this.execute(refund);
+    return stale.length;
+  }
+
+  findRefund(refundId: string): Promise<RefundDoc | null> {
+    if (!Types.ObjectId.isValid(refundId)) return Promise.resolve(null);
+    return this.deps.refunds.findById(refundId).lean().exec();
+  }
+
+  private findPayment(paymentId: string): Promise<PaymentDoc | null> {
+    if (!Types.ObjectId.isValid(paymentId)) return Promise.resolve(null);
+    return this.deps.payments.findById(paymentId).lean().exec();
+  }
+
+  /** Claims `amount` of the payment's refundable remainder and creates the refund, atomically. */
+  private async claimAndCreate(
+    payment: PaymentDoc,
+    input: Pick<RefundDoc, 'amount' | 'reason' | 'kind' | 'requestedBy'> & {
+      status: 'PENDING' | 'PENDING_APPROVAL';
+    },
+  ): Promise<RefundDoc | null> {
+    if (input.amount < 1) return null;
+    return inTransaction(this.deps.conn, async (session, outbox) => {
+      const claimed = await this.deps.payments.updateOne(
+        { _id: payment._id, status: { $in: REFUNDABLE }, refundableRemaining: { $gte: input.amount } },
+        { $inc: { refundableRemaining: -input.amount, amountRefundPending: input.amount } },
+        { session },
+      );
+      if (claimed.modifiedCount !== 1) return null;
+      const now = new Date();
+      const [refund] = await this.deps.refunds.create(
+        [
+          {
+            paymentId: payment._id,
+            orderId: payment.orderId,
+            userId: payment.userId,
+            amount: input.amount,
+            currency: payment.currency,
+            reason: input.reason,
+            status: input.status,
+            kind: input.kind,
+            requestedBy: input.requestedBy,
+            history: [{ status: input.status, reason: input.reason, by: input.requestedBy, at: now }],
+          },
+        ],
+        { session },
+      );
+      outbox.add(
+        createEvent('refund.requested', payment.orderId, {
+          refundId: String(refund!._id),
+          paymentId: String(payment._id),
+          orderId: payment.orderId,
+          amount: input.amount,
+          currency: payment.currency,
+          needsApproval: input.status === 'PENDING_APPROVAL',
+        }),
+      );
+      return refund!.toObject() as RefundDoc;
+    });
+  }
+
+  /** Gives a refund's claimed amount back to the payment's refundable remainder. */
+  private async release(refund: RefundDoc, session: ClientSession): Promise<void> {
+    await this.deps.payments.updateOne(
+      { _id: refund.paymentId },
+      { $inc: { refundableRemaining: refund.amount, amountRefundPending: -refund.amount } },
+      { session },
+    );
+  }
+
+  private async move(
+    refund: RefundDoc,
+    to: RefundStatus,
+    change: { from: RefundStatus; by: string | null; reason: string; set?: Partial<RefundDoc> },
+    session?: ClientSession,
+  ): Promise<RefundDoc | null> {
+    return this.deps.refunds
+      .findOneAndUpdate(
+        { _id: refund._id, status: change.from },
+        {
+          $set: { ...change.set, status: to },
+          $push: { history: { status: to, reason: change.reason, by: change.by, at: new Date() } },
+        },
+        { returnDocument: 'after', ...(session && { session }) },
+      )
+      .lean<RefundDoc>();
+  }
+}

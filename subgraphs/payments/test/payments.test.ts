@@ -1,0 +1,379 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEvent } from '@novamart/events';
+import { type Viewer } from '@novamart/kit';
+import { eventually, startPayments, type PaymentsHarness } from './support/harness';
+
+const alice: Viewer = { id: 'user-alice', role: 'CUSTOMER' };
+const bob: Viewer = { id: 'user-bob', role: 'CUSTOMER' };
+const admin: Viewer = { id: 'admin-1', role: 'ADMIN' };
+const secondAdmin: Viewer = { id: 'admin-2', role: 'ADMIN' };
+
+let h: PaymentsHarness;
+beforeAll(async () => {
+  h = await startPayments({ REFUND_APPROVAL_THRESHOLD: '3000' });
+});
+afterAll(async () => h?.stop());
+
+const PAYMENT_FIELDS = `id status provider providerPaymentId clientSecret failureReason declineCode
+  amount { amount currency formatted } amountRefunded { amount }
+  history { status reason at } refunds { id status amount { amount } }`;
+
+async function createIntent(orderId: string, viewer: Viewer | null = alice) {
+  return h.graphql(
+    `mutation($o: ID!) { createPaymentIntent(orderId: $o) { ${PAYMENT_FIELDS} } }`,
+    { o: orderId },
+    viewer,
+  );
+}
+async function confirm(paymentId: string, pm: string, viewer: Viewer | null = alice) {
+  return h.graphql(
+    `mutation($p: ID!, $m: String!) { confirmPayment(paymentId: $p, paymentMethodId: $m) { ${PAYMENT_FIELDS} } }`,
+    { p: paymentId, m: pm },
+    viewer,
+  );
+}
+async function paidOrder(total = 5_000) {
+  const orderId = await h.placeOrder({ userId: alice.id, total });
+  const created = await createIntent(orderId);
+  const paid = await confirm(created.data!.createPaymentIntent.id, 'pm_card_visa');
+  expect(paid.data?.confirmPayment.status).toBe('SUCCEEDED');
+  return { orderId, paymentId: paid.data!.confirmPayment.id as string };
+}
+
+describe('payment intents', () => {
+  it('creates one payment per order from the order total, however often and concurrently asked', async () => {
+    const orderId = await h.placeOrder({ userId: alice.id, total: 4_250 });
+    const results = await Promise.all([createIntent(orderId), createIntent(orderId), createIntent(orderId)]);
+    const ids = new Set(results.map((r) => r.data?.createPaymentIntent.id));
+    expect(ids.size).toBe(1);
+    const payment = results[0]!.data!.createPaymentIntent;
+    expect(payment).toMatchObject({
+      status: 'REQUIRES_PAYMENT_METHOD',
+      provider: 'simulated',
+      amount: { amount: 4_250, currency: 'USD', formatted: '$42.50' },
+      amountRefunded: { amount: 0 },
+    });
+    expect(payment.clientSecret).toMatch(/^pi_sim_\w+_secret_/);
+    expect(await h.services.models.payments.countDocuments({ orderId })).toBe(1);
+  });
+
+  it('is for the order owner only', async () => {
+    const orderId = await h.placeOrder({ userId: alice.id });
+    const res = await createIntent(orderId, bob);
+    expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const anonymous = await createIntent(orderId, null);
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(await h.services.models.payments.countDocuments({ orderId })).toBe(0);
+  });
+
+  it('answers NOT_FOUND for an unknown order and CONFLICT for a cancelled one', async () => {
+    const unknown = await createIntent(randomUUID());
+    expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const orderId = await h.placeOrder({ userId: alice.id, status: 'CANCELLED' });
+    const cancelled = await createIntent(orderId);
+    expect(cancelled.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+  });
+
+  it('hides the client secret from anyone but the paying customer', async () => {
+    const orderId = await h.placeOrder({ userId: alice.id });
+    const { data } = await createIntent(orderId);
+    const asAdmin = await h.graphql(
+      `query($id: ID!) { payment(id: $id) { id clientSecret } }`,
+      { id: data!.createPaymentIntent.id },
+      admin,
+    );
+    expect(asAdmin.data?.payment).toEqual({ id: data!.createPaymentIntent.id, clientSecret: null });
+    const asBob = await h.graphql(
+      `query($id: ID!) { payment(id: $id) { id } }`,
+      { id: data!.createPaymentIntent.id },
+      bob,
+    );
+    expect(asBob.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('confirmation with Stripe test payment methods', () => {
+  it('pm_card_visa succeeds once and publishes payment.succeeded once', async () => {
+    const { orderId, paymentId } = await paidOrder(7_000);
+    const again = await confirm(paymentId, 'pm_card_visa');
+    expect(again.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    // The simulated webhook for the same success arrives too and must change nothing.
+    await new Promise((r) => setTimeout(r, 100));
+    const payment = await h.services.models.payments.findById(paymentId).lean();
+    expect(payment!.history.map((c) => c.status)).toEqual([
+      'REQUIRES_PAYMENT_METHOD',
+      'PROCESSING',
+      'SUCCEEDED',
+    ]);
+    await eventually(
+      () => h.published('payment.succeeded').filter((p) => p.orderId === orderId),
+      (l) => l.length === 1,
+      'payment.succeeded',
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    expect(h.published('payment.succeeded').filter((p) => p.orderId === orderId)).toHaveLength(1);
+    expect(h.published('payment.succeeded').find((p) => p.orderId === orderId)).toMatchObject({
+      amount: 7_000,
+      currency: 'USD',
+      provider: 'simulated',
+    });
+  });
+
+  it('a declined card fails with the decline reason, and a retry with another card succeeds', async () => {
+    const orderId = await h.placeOrder({ userId: alice.id });
+    const { data } = await createIntent(orderId);
+    const declined = await confirm(data!.createPaymentIntent.id, 'pm_card_chargeDeclinedInsufficientFunds');
+    expect(declined.data?.confirmPayment).toMatchObject({
+      status: 'FAILED',
+      declineCode: 'insufficient_funds',
+      failureReason: 'Your card has insufficient funds.',
+    });
+    await eventually(
+      () => h.published('payment.failed').filter((p) => p.orderId === orderId),
+      (l) => l.length === 1,
+      'payment.failed',
+    );
+    const generic = await confirm(data!.createPaymentIntent.id, 'pm_card_chargeDeclined');
+    expect(generic.data?.confirmPayment).toMatchObject({ status: 'FAILED', declineCode: 'generic_decline' });
+    const retried = await confirm(data!.createPaymentIntent.id, 'pm_card_visa');
+    expect(retried.data?.confirmPayment).toMatchObject({
+      status: 'SUCCEEDED',
+      failureReason: null,
+      declineCode: null,
+    });
+  });
+
+  it('pm_card_authenticationRequired needs action', async () => {
+    const orderId = await h.placeOrder({ userId: alice.id });
+    const { data } = await createIntent(orderId);
+    const res = await confirm(data!.createPaymentIntent.id, 'pm_card_authenticationRequired');
+    expect(res.data?.confirmPayment.status).toBe('REQUIRES_ACTION');
+  });
+
+  it('rejects an unknown payment method as bad input and leaves the payment retryable', async () => {
+    const orderId = await h.placeOrder({ userId: alice.id });
+    const { data } = await createIntent(orderId);
+    const bad = await confirm(data!.createPaymentIntent.id, 'pm_card_doesNotExist');
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'paymentMethodId' });
+    const malformed = await confirm(data!.createPaymentIntent.id, 'visa');
+    expect(malformed.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'paymentMethodId',
+    });
+    const ok = await confirm(data!.createPaymentIntent.id, 'pm_card_visa');
+    expect(ok.data?.confirmPayment.status).toBe('SUCCEEDED');
+  });
+
+  it('charges once when the same payment is confirmed concurrently', async () => {
+    const orderId = await h.placeOrder({ userId: alice.id });
+    const { data } = await createIntent(orderId);
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => confirm(data!.createPaymentIntent.id, 'pm_card_visa')),
+    );
+    const succeeded = results.filter((r) => r.data?.confirmPayment.status === 'SUCCEEDED');
+    expect(succeeded).toHaveLength(1);
+    expect(results.filter((r) => r.errors?.[0]?.extensions?.code === 'CONFLICT')).toHaveLength(4);
+  });
+
+  it('refuses to confirm while the order is not awaiting payment', async () => {
+    const orderId = await h.placeOrder({ userId: alice.id });
+    const { data } = await createIntent(orderId);
+    await h.setOrderStatus(orderId, 'CANCELLED', alice.id);
+    const res = await confirm(data!.createPaymentIntent.id, 'pm_card_visa');
+    expect(res.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+  });
+
+  it('pushes every status change to the live channel of the order', async () => {
+    const orderId = await h.placeOrder({ userId: alice.id });
+    const received: any[] = [];
+    const unsubscribe = await h.live.subscribe(
+      `payment:${orderId}`,
+      (message) => void received.push(message),
+    );
+    const { data } = await createIntent(orderId);
+    await confirm(data!.createPaymentIntent.id, 'pm_card_visa');
+    await eventually(
+      () => received.map((m) => m.status),
+      (s) => s.includes('SUCCEEDED'),
+      'live SUCCEEDED',
+    );
+    expect(received.map((m) => m.status)).toEqual(['REQUIRES_PAYMENT_METHOD', 'PROCESSING', 'SUCCEEDED']);
+    expect(received[2]).toMatchObject({ orderId, userId: alice.id, previousStatus: 'PROCESSING' });
+    await unsubscribe();
+  });
+});
+
+describe('refunds', () => {
+  const refund = (paymentId: string, amount: number | null, viewer: Viewer = admin) =>
+    h.graphql(
+      `mutation($p: ID!, $a: Int) { refundPayment(paymentId: $p, amount: $a, reason: "damaged") { id status amount { amount } requestedBy { id } } }`,
+      { p: paymentId, a: amount },
+      viewer,
+    );
+
+  it('refunds partially then fully, never more than was captured', async () => {
+    const { paymentId } = await paidOrder(5_000);
+    const first = await refund(paymentId, 2_000);
+    expect(first.data?.refundPayment).toMatchObject({
+      status: 'SUCCEEDED',
+      amount: { amount: 2_000 },
+      requestedBy: { id: admin.id },
+    });
+    const tooMuch = await refund(paymentId, 3_001);
+    expect(tooMuch.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'amount',
+      refundable: 3_000,
+    });
+    const rest = await refund(paymentId, null);
+    expect(rest.data?.refundPayment).toMatchObject({ status: 'SUCCEEDED', amount: { amount: 3_000 } });
+    const payment = await h.services.models.payments.findById(paymentId).lean();
+    expect(payment).toMatchObject({
+      status: 'REFUNDED',
+      amountRefunded: 5_000,
+      refundableRemaining: 0,
+      amountRefundPending: 0,
+    });
+    expect((await refund(paymentId, 1)).errors?.[0]?.extensions?.code).toBe('CONFLICT');
+  });
+
+  it('concurrent refunds together never exceed the charge', async () => {
+    const { paymentId } = await paidOrder(3_000);
+    const results = await Promise.all(Array.from({ length: 8 }, () => refund(paymentId, 1_000)));
+    expect(results.filter((r) => r.data?.refundPayment.status === 'SUCCEEDED')).toHaveLength(3);
+    const payment = await h.services.models.payments.findById(paymentId).lean();
+    expect(payment!.amountRefunded).toBe(3_000);
+  });
+
+  it('is for admins only', async () => {
+    const { paymentId } = await paidOrder(1_000);
+    expect((await refund(paymentId, 100, alice)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('waits for a second admin above the threshold; the requester cannot approve', async () => {
+    const { paymentId } = await paidOrder(9_000);
+    const requested = await refund(paymentId, 5_000);
+    expect(requested.data?.refundPayment.status).toBe('PENDING_APPROVAL');
+    const refundId = requested.data!.refundPayment.id;
+    const pending = await h.graphql(`{ pendingRefundApprovals { id amount { amount } } }`, {}, secondAdmin);
+    expect(pending.data?.pendingRefundApprovals).toContainEqual({ id: refundId, amount: { amount: 5_000 } });
+    const self = await h.graphql(
+      `mutation($r: ID!) { approveRefund(refundId: $r) { status } }`,
+      { r: refundId },
+      admin,
+    );
+    expect(self.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // Claimed while pending: a second request cannot take the same money.
+    expect((await refund(paymentId, 5_000)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const approved = await h.graphql(
+      `mutation($r: ID!) { approveRefund(refundId: $r) { status approvedBy { id } history { status by { id } } } }`,
+      { r: refundId },
+      secondAdmin,
+    );
+    expect(approved.data?.approveRefund).toMatchObject({
+      status: 'SUCCEEDED',
+      approvedBy: { id: secondAdmin.id },
+    });
+    expect(approved.data?.approveRefund.history.map((c: any) => c.status)).toEqual([
+      'PENDING_APPROVAL',
+      'PENDING',
+      'SUCCEEDED',
+    ]);
+    const payment = await h.services.models.payments.findById(paymentId).lean();
+    expect(payment).toMatchObject({ status: 'PARTIALLY_REFUNDED', amountRefunded: 5_000 });
+  });
+
+  it('a rejected refund gives the amount back to what can be refunded', async () => {
+    const { paymentId } = await paidOrder(9_000);
+    const requested = await refund(paymentId, 9_000);
+    const rejected = await h.graphql(
+      `mutation($r: ID!) { rejectRefund(refundId: $r, reason: "not eligible") { status rejectedBy { id } rejectionReason } }`,
+      { r: requested.data!.refundPayment.id },
+      secondAdmin,
+    );
+    expect(rejected.data?.rejectRefund).toEqual({
+      status: 'REJECTED',
+      rejectedBy: { id: secondAdmin.id },
+      rejectionReason: 'not eligible',
+    });
+    const payment = await h.services.models.payments.findById(paymentId).lean();
+    expect(payment).toMatchObject({
+      status: 'SUCCEEDED',
+      refundableRemaining: 9_000,
+      amountRefundPending: 0,
+    });
+  });
+});
+
+describe('the checkout saga', () => {
+  it('cancelling a paid order refunds it once, however often the event is delivered', async () => {
+    const { orderId, paymentId } = await paidOrder(6_000);
+    const cancelled = createEvent('order.cancelled', orderId, {
+      orderId,
+      userId: alice.id,
+      email: 'a@example.com',
+      reason: 'customer request',
+      wasPaid: true,
+    });
+    await h.bus.publish([cancelled, cancelled]);
+    await h.bus.publish(
+      createEvent('order.cancelled', orderId, {
+        orderId,
+        userId: alice.id,
+        email: 'a@example.com',
+        reason: 'customer request',
+        wasPaid: true,
+      }),
+    );
+    const payment = await eventually(
+      () => h.services.models.payments.findById(paymentId).lean(),
+      (p) => p?.status === 'REFUNDED',
+      'refund after cancellation',
+    );
+    expect(payment!.amountRefunded).toBe(6_000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await h.services.models.refunds.countDocuments({ paymentId })).toBe(1);
+    expect(h.published('refund.succeeded').filter((p) => p.orderId === orderId)).toHaveLength(1);
+  });
+
+  it('cancelling an unpaid order cancels its payment intent so it can never be charged', async () => {
+    const orderId = await h.placeOrder({ userId: alice.id });
+    const { data } = await createIntent(orderId);
+    await h.bus.publish(
+      createEvent('order.cancelled', orderId, {
+        orderId,
+        userId: alice.id,
+        email: 'a@example.com',
+        reason: 'reservation expired',
+        wasPaid: false,
+      }),
+    );
+    await eventually(
+      () => h.services.models.payments.findById(data!.createPaymentIntent.id).lean(),
+      (p) => p?.status === 'CANCELLED',
+      'payment cancelled',
+    );
+    const late = await confirm(data!.createPaymentIntent.id, 'pm_card_visa');
+    expect(late.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+  });
+
+  it('resolves Order.payment through the entity interface in one batch', async () => {
+    const { orderId, paymentId } = await paidOrder(1_500);
+    const other = await h.placeOrder({ userId: alice.id });
+    const res = await h.graphql(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id payment { id status } } } }`,
+      {
+        r: [
+          { __typename: 'Order', id: orderId },
+          { __typename: 'Order', id: other },
+        ],
+      },
+      alice,
+    );
+    expect(res.data?._entities).toEqual([
+      { id: orderId, payment: { id: paymentId, status: 'SUCCEEDED' } },
+      { id: other, payment: null },
+    ]);
+  });
+});
