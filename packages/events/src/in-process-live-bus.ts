@@ -11,7 +11,7 @@ export class InProcessLiveBus implements LiveBus {
   }
 
   async publish(channel: string, message: unknown): Promise<void> {
-    const json = JSON.stringify(message);
+    const json = JSON.stringify(message ?? null);
     queueMicrotask(() => this.listeners.dispatch(channel, JSON.parse(json)));
   }
 

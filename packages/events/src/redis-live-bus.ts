@@ -46,7 +46,7 @@ export class RedisLiveBus implements LiveBus {
   }
 
   async publish(channel: string, message: unknown): Promise<void> {
-    await this.publisher.publish(this.prefix + channel, JSON.stringify(message));
+    await this.publisher.publish(this.prefix + channel, JSON.stringify(message ?? null));
   }
 
   subscribe<T = unknown>(channel: string, listener: LiveListener<T>): LiveUnsubscribe {

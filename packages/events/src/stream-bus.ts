@@ -192,6 +192,8 @@ class GroupWorker {
   private killed = false;
   private wakeSleep: (() => void) | null = null;
   private nextClaimAt = 0;
+  /** True while a blocking read is outstanding: the only time an interrupt has anything to end. */
+  private reading = false;
   private readonly heartbeats = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -211,15 +213,18 @@ class GroupWorker {
   }
 
   streamsChanged(): void {
-    void this.reader.interrupt();
+    void this.reader.interrupt().catch(() => {});
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     this.wakeSleep?.();
     // A read can be entering its blocking wait just as we interrupt; keep interrupting until the loop exits.
-    const interrupter = setInterval(() => void this.reader.interrupt().catch(() => {}), 50);
-    void this.reader.interrupt().catch(() => {});
+    const interrupt = () => {
+      if (this.reading) void this.reader.interrupt().catch(() => {});
+    };
+    const interrupter = setInterval(interrupt, 50);
+    interrupt();
     try {
       await this.loop;
     } finally {
@@ -246,7 +251,13 @@ class GroupWorker {
           continue;
         }
         const wait = Math.max(1, Math.min(this.bus.blockMs, this.nextClaimAt - Date.now()));
-        const entries = await this.reader.readNew(this.group.name, this.bus.consumerName, [...this.ready], this.bus.batchSize, wait);
+        this.reading = true;
+        let entries: StreamEntry[];
+        try {
+          entries = await this.reader.readNew(this.group.name, this.bus.consumerName, [...this.ready], this.bus.batchSize, wait);
+        } finally {
+          this.reading = false;
+        }
         for (const entry of entries) {
           if (this.killed) return;
           await this.handle(entry, false);
