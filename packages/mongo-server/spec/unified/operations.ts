@@ -324,16 +324,21 @@ export function bulkWriteResultDocument(result: BulkWriteResult): Record<string,
 }
 
 export function clientBulkWriteResultDocument(result: any): Record<string, unknown> {
-  const verbose = (results: Map<number, unknown> | undefined) =>
-    results ? Object.fromEntries([...results].map(([index, value]) => [String(index), value])) : undefined;
+  const verbose = (results: Map<number, any> | undefined, toDocument: (value: any) => Record<string, unknown>) =>
+    results ? Object.fromEntries([...results].map(([index, value]) => [String(index), toDocument(value)])) : undefined;
   return {
     insertedCount: result.insertedCount,
     upsertedCount: result.upsertedCount,
     matchedCount: result.matchedCount,
     modifiedCount: result.modifiedCount,
     deletedCount: result.deletedCount,
-    insertResults: verbose(result.insertResults),
-    updateResults: verbose(result.updateResults),
-    deleteResults: verbose(result.deleteResults),
+    // The CRUD spec's result models; the driver's objects carry extras (didUpsert).
+    insertResults: verbose(result.insertResults, (value) => ({ insertedId: value.insertedId })),
+    updateResults: verbose(result.updateResults, (value) => ({
+      matchedCount: value.matchedCount,
+      modifiedCount: value.modifiedCount,
+      upsertedId: value.upsertedId,
+    })),
+    deleteResults: verbose(result.deleteResults, (value) => ({ deletedCount: value.deletedCount })),
   };
 }
