@@ -3,6 +3,7 @@
 // Run: npm run bench -w @novamart/events. Prints a table and writes bench/results.json.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { startEmbeddedMongo } from '@novamart/mongo-server';
 import { Redis } from 'ioredis';
 import mongoose, { Schema } from 'mongoose';
@@ -92,5 +93,8 @@ await admin.quit();
 
 console.table(results.map((r) => ({ ...r, seconds: Number(r.seconds.toFixed(2)) })));
 const file = new URL('./results.json', import.meta.url);
-writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, results }, null, 2) + '\n');
+// The machine is shared; the load average says how much the figures can be trusted.
+const machine = { cpus: cpus().length, loadAverage1m: Number(loadavg()[0]!.toFixed(2)) };
+console.log(`${machine.cpus} CPUs, load average ${machine.loadAverage1m}`);
+writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, machine, results }, null, 2) + '\n');
 console.log(`written to ${file.pathname}`);
