@@ -1,4 +1,5 @@
-// `npm run spec:mongo -- --dir <folder> [--dir <folder>...] [--grep <text>] [--file <text>] [--verbose]`
+// `npm run spec:mongo -- --dir <folder> [--dir <folder>...] [--grep <text>] [--file <text>]
+//   [--include collation|hint] [--verbose]`
 //
 // Runs every unified-format JSON file in the folder(s) with the official driver against a freshly
 // started embedded server, or against MONGO_URL when it is set. Prints each skip with its reason
@@ -10,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { describeServer } from './unified/requirements';
 import { killAllSessions, runTestFile, type TestResult } from './unified/runner';
+import { OPTIONAL_CATEGORIES } from './unified/scope';
 
 interface Target {
   uri: string;
@@ -23,9 +25,16 @@ async function main(): Promise<number> {
       dir: { type: 'string', multiple: true },
       grep: { type: 'string' },
       file: { type: 'string' },
+      include: { type: 'string', multiple: true },
       verbose: { type: 'boolean', default: false },
     },
   });
+  const include = new Set(values.include ?? []);
+  const unknownCategory = [...include].find((category) => !OPTIONAL_CATEGORIES.includes(category));
+  if (unknownCategory) {
+    console.error(`--include takes ${OPTIONAL_CATEGORIES.join(' or ')}, not ${unknownCategory}`);
+    return 2;
+  }
   if (!values.dir || values.dir.length === 0) {
     console.error('usage: npm run spec:mongo -- --dir <folder> [--grep <test text>] [--file <file name text>] [--verbose]');
     return 2;
@@ -52,7 +61,7 @@ async function main(): Promise<number> {
     );
     await killAllSessions(internalClient);
     for (const file of selected) {
-      const fileResults = await runTestFile(file, { uri: target.uri, internalClient, server, grep: values.grep });
+      const fileResults = await runTestFile(file, { uri: target.uri, internalClient, server, grep: values.grep, include });
       for (const result of fileResults) report(result, values.verbose ?? false);
       results.push(...fileResults);
     }

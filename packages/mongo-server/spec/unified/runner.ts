@@ -33,6 +33,8 @@ export interface RunnerContext {
   server: ServerInfo;
   /** Only tests whose description contains this text run. */
   grep?: string;
+  /** Out-of-scope argument categories (collation, hint) to run anyway. */
+  include?: ReadonlySet<string>;
 }
 
 const NAMESPACE_NOT_FOUND = 26;
@@ -70,7 +72,7 @@ async function runTest(file: string, spec: TestFile, test: TestCase, context: Ru
   if (test.skipReason) return result('skipped', `skipReason: ${test.skipReason}`);
   const requirementReason = await requirementsReason(test.runOnRequirements, context.server);
   if (requirementReason) return result('skipped', requirementReason);
-  const scopeReason = outOfScopeReason(spec, test) ?? driverDeviation(test.description);
+  const scopeReason = outOfScopeReason(spec, test, context.include) ?? driverDeviation(test.description);
   if (scopeReason) return result('skipped', scopeReason);
 
   const entities = new EntityMap(context.uri);

@@ -12,7 +12,10 @@ const OUT_OF_SCOPE_OPERATIONS: Record<string, string> = {
   targetedFailPoint: 'fail points (configureFailPoint/failCommand) are out of scope',
 };
 
-export function outOfScopeReason(file: TestFile, test: TestCase): string | undefined {
+/** Argument-based categories that `--include` can bring back in, to measure the server on them. */
+export const OPTIONAL_CATEGORIES = Object.keys(OUT_OF_SCOPE_ARGUMENTS);
+
+export function outOfScopeReason(file: TestFile, test: TestCase, included: ReadonlySet<string> = new Set()): string | undefined {
   const entities = [...(file.createEntities ?? []), ...nestedEntities(test.operations)];
   for (const entity of entities) {
     if ('clientEncryption' in entity) return 'client-side encryption is out of scope';
@@ -23,15 +26,13 @@ export function outOfScopeReason(file: TestFile, test: TestCase): string | undef
   for (const operation of allOperations(test.operations)) {
     const byName = OUT_OF_SCOPE_OPERATIONS[operation.name];
     if (byName && operation.object === 'testRunner') return byName;
-    for (const argument of Object.keys(operation.arguments ?? {})) {
+    const argumentNames = [
+      ...Object.keys(operation.arguments ?? {}),
+      ...writeModels(operation).flatMap((model) => Object.keys(model)),
+    ];
+    for (const argument of argumentNames) {
       const byArgument = OUT_OF_SCOPE_ARGUMENTS[argument];
-      if (byArgument) return byArgument;
-    }
-    for (const model of writeModels(operation)) {
-      for (const argument of Object.keys(model)) {
-        const byArgument = OUT_OF_SCOPE_ARGUMENTS[argument];
-        if (byArgument) return byArgument;
-      }
+      if (byArgument && !included.has(argument)) return byArgument;
     }
   }
   for (const expectation of test.expectEvents ?? []) {
