@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { usersSubgraph } from '@novamart/users';
+import { productsSubgraph } from '@novamart/products';
+import { inventorySubgraph } from '@novamart/inventory';
+import { cartSubgraph } from '@novamart/cart';
+import { ordersSubgraph } from '@novamart/orders';
+import { paymentsSubgraph } from '@novamart/payments';
+import { startSupergraph, type GraphQLResponse, type Supergraph } from './support/supergraph';
+
+// A storefront's checkout through the gateway: a guest fills a cart, registers, merges the cart,
+// checks out, watches the order through a subscription, and pays.
+describe('guest cart → register → merge → checkout → pay', () => {
+  let sg: Supergraph;
+
+  beforeAll(async () => {
+    sg = await startSupergraph({ subgraphs: [usersSubgraph, productsSubgraph, inventorySubgraph, cartSubgraph, ordersSubgraph, paymentsSubgraph] });
+  });
+  afterAll(async () => {
+    await sg?.stop();
+  });
+
+  /** Repeats an operation while the answer is one of `transient` codes (a projection not caught up yet). */
+  async function until<T = any>(run: () => Promise<GraphQLResponse<T>>, transient: string[], timeoutMs = 10_000): Promise<GraphQLResponse<T>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const result = await run();
+      const code = result.errors?.[0]?.extensions?.code as string | undefined;
+      if (!code || !transient.includes(code) || Date.now() > deadline) return result;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async function createProduct(sku: string, name: string, priceAmount: number, initialStock: number): Promise<string> {
+    const admin = await sg.admin();
+    const created = await sg.query(
+      'mutation($input: ProductInput!) { createProduct(input: $input) { id } }',
+      { input: { sku, name, description: `${name} for the checkout test`, priceAmount, currency: 'USD', initialStock } },
+      { token: admin.token },
+    );
+    expect(created.errors).toBeUndefined();
+    return created.data.createProduct.id;
+  }
+
+  it('goes from a guest cart to a paid order, with every step visible through the supergraph', async () => {
+    const lamp = await createProduct('E2E-LAMP', 'Desk Lamp', 2999, 5);
+    const mug = await createProduct('E2E-MUG', 'Coffee Mug', 1250, 10);
+
+    // The guest's first add makes the cart; the cart learns of new products from events.
+    const first = await until(() => sg.query('mutation($p: ID!) { addToCart(productId: $p, quantity: 1) { id } }', { p: lamp }), ['NOT_FOUND', 'OUT_OF_STOCK']);
+    expect(first.errors).toBeUndefined();
+    const guestCartId: string = first.data.addToCart.id;
+    const second = await until(
+      () => sg.query('mutation($c: ID, $p: ID!) { addToCart(cartId: $c, productId: $p, quantity: 2) { id } }', { c: guestCartId, p: mug }),
+      ['NOT_FOUND', 'OUT_OF_STOCK'],
+    );
+    expect(second.errors).toBeUndefined();
+
+    const guestCart = await sg.query(
+      'query($id: ID) { cart(id: $id) { itemCount subtotal { formatted } items { quantity unitPrice { amount } product { name inventory { available } } } } }',
+      { id: guestCartId },
+    );
+    expect(guestCart.errors).toBeUndefined();
+    expect(guestCart.data.cart).toEqual({
+      itemCount: 3,
+      subtotal: { formatted: '$54.99' },
+      items: [
+        { quantity: 1, unitPrice: { amount: 2999 }, product: { name: 'Desk Lamp', inventory: { available: 5 } } },
+        { quantity: 2, unitPrice: { amount: 1250 }, product: { name: 'Coffee Mug', inventory: { available: 10 } } },
+      ],
+    });
+
+    const customer = await sg.customer('Grace');
+    const merged = await sg.query('mutation($g: ID!) { mergeCart(guestCartId: $g) { id itemCount items { product { id } quantity } } }', { g: guestCartId }, { token: customer.token });
+    expect(merged.errors).toBeUndefined();
+    expect(merged.data.mergeCart.itemCount).toBe(3);
+    expect(merged.data.mergeCart.id).not.toBe(guestCartId);
+    expect((await sg.query('query($id: ID) { cart(id: $id) { id } }', { id: guestCartId })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+
+    const updates = await sg.subscribe(
+      'subscription { myOrderUpdates { status previousStatus order { id total { formatted } items { name product { name } } customer { email } } } }',
+      {},
+      { token: customer.token },
+    );
+
+    const input = {
+      shippingAddress: { name: 'Grace Hopper', line1: '1 Navy Way', city: 'Arlington', postalCode: '22202', country: 'US' },
+      idempotencyKey: 'e2e-checkout-1',
+    };
+    const checkout = () =>
+      sg.query('mutation($input: CheckoutInput!) { checkout(input: $input) { id status email total { amount } shippingCost { amount } customer { id } } }', { input }, { token: customer.token });
+    // The orders subgraph reads the merged cart and the account email from its own projections.
+    const placed = await until(checkout, ['BAD_USER_INPUT', 'NOT_FOUND']);
+    expect(placed.errors).toBeUndefined();
+    const order = placed.data.checkout;
+    expect(order).toMatchObject({ status: 'PENDING', email: customer.email, total: { amount: 5499 }, shippingCost: { amount: 0 }, customer: { id: customer.userId } });
+    // A retried checkout is the same order.
+    expect((await checkout()).data.checkout.id).toBe(order.id);
+
+    const reserved = await updates.next();
+    expect(reserved.errors).toBeUndefined();
+    expect(reserved.data.myOrderUpdates).toEqual({
+      status: 'AWAITING_PAYMENT',
+      previousStatus: 'PENDING',
+      order: {
+        id: order.id,
+        total: { formatted: '$54.99' },
+        items: [
+          { name: 'Desk Lamp', product: { name: 'Desk Lamp' } },
+          { name: 'Coffee Mug', product: { name: 'Coffee Mug' } },
+        ],
+        customer: { email: customer.email },
+      },
+    });
+
+    // The order took the lines out of the customer's cart.
+    const emptied = await until(
+      async () => {
+        const cart = await sg.query('{ cart { itemCount } }', {}, { token: customer.token });
+        return cart.data?.cart?.itemCount === 0 ? cart : { errors: [{ message: 'not yet', extensions: { code: 'PENDING' } }] };
+      },
+      ['PENDING'],
+    );
+    expect(emptied.data.cart.itemCount).toBe(0);
+
+    const intent = await until(
+      () => sg.query('mutation($o: ID!) { createPaymentIntent(orderId: $o) { id status } }', { o: order.id }, { token: customer.token }),
+      ['NOT_FOUND', 'CONFLICT'],
+    );
+    expect(intent.errors).toBeUndefined();
+    const confirmed = await sg.query(
+      'mutation($p: ID!) { confirmPayment(paymentId: $p, paymentMethodId: "pm_card_visa") { status } }',
+      { p: intent.data.createPaymentIntent.id },
+      { token: customer.token },
+    );
+    expect(confirmed.errors).toBeUndefined();
+    const paid = await updates.next();
+    expect(paid.data.myOrderUpdates).toMatchObject({ status: 'PAID', previousStatus: 'AWAITING_PAYMENT', order: { id: order.id } });
+    await updates.close();
+
+    const history = await sg.query(
+      '{ me { orders(first: 5) { totalCount edges { node { id status statusHistory { status reason } } } } } }',
+      {},
+      { token: customer.token },
+    );
+    expect(history.errors).toBeUndefined();
+    expect(history.data.me.orders.totalCount).toBe(1);
+    expect(history.data.me.orders.edges[0].node).toEqual({
+      id: order.id,
+      status: 'PAID',
+      statusHistory: [
+        { status: 'PENDING', reason: 'Order placed' },
+        { status: 'AWAITING_PAYMENT', reason: 'Stock reserved' },
+        { status: 'PAID', reason: 'Payment succeeded' },
+      ],
+    });
+
+    // Another customer can neither read the order nor watch it.
+    const stranger = await sg.customer('Mallory');
+    expect((await sg.query('query($id: ID!) { order(id: $id) { id } }', { id: order.id }, { token: stranger.token })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
