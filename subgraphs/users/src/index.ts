@@ -64,4 +64,7 @@ export const usersSubgraph: SubgraphModule<UsersConfig> = {
 };
 
 export { usersConfigShape, type UsersConfig } from './config';
+// For tools and tests that mint tokens the way this subgraph does (e.g. an expired one).
+export { AccessTokenIssuer } from './services/access-tokens';
+export { loadSigningKey, type SigningKey } from './services/signing-keys';
 export type { UserRegisteredPayload, UserEmailVerifiedPayload, UserRoleChangedPayload } from './events';

@@ -38,6 +38,7 @@ export class UserDirectory {
   }
 
   async addAddress(userId: string, input: AddressInput): Promise<AddressRecord> {
+    if (!isObjectIdOrHexString(userId)) throw notFound('User');
     const address: AddressRecord = { _id: new Types.ObjectId(), ...parseAddress(input) };
     // The size check sits in the filter so that concurrent additions cannot overshoot it.
     const updated = await this.deps.users.updateOne(
