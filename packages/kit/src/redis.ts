@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import { createLogger, type Logger } from './logger';
 import { withTimeout } from './mongo';
@@ -30,4 +31,16 @@ export function createRedis(url: string, name: string, options: { logger?: Logge
 export async function pingRedis(client: Redis, timeoutMs = 2_000): Promise<boolean> {
   if (client.status !== 'ready') return false;
   return withTimeout(client.ping().then((reply) => reply === 'PONG'), timeoutMs);
+}
+
+/** QUIT, then wait until the socket is really closed (QUIT's reply comes before that). */
+export async function closeRedis(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  const ended = once(client, 'end');
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
+  }
+  await ended;
 }

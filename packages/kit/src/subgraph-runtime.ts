@@ -6,7 +6,7 @@ import { loadConfig, type BaseConfig } from './config';
 import { createLogger, type Logger } from './logger';
 import { createMetricsRegistry } from './metrics';
 import { connectMongo } from './mongo';
-import { createRedis } from './redis';
+import { closeRedis, createRedis } from './redis';
 import type { SubgraphModule, SubgraphRuntime } from './subgraph-types';
 
 /** Pieces a caller already holds; whatever is missing is created (and then owned) here. */
@@ -65,7 +65,7 @@ export async function createSubgraphRuntime<C>(
     if (redis === undefined) {
       redis = config.REDIS_URL ? createRedis(config.REDIS_URL, `${module.name}-main`, { logger }) : null;
       const created = redis;
-      if (created) closers.push(() => created.quit());
+      if (created) closers.push(() => closeRedis(created));
     }
 
     const redisUrl = config.REDIS_URL;

@@ -130,7 +130,8 @@ export async function startSubgraph(
     const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
     res.locals.requestId = requestId;
     res.setHeader(REQUEST_ID_HEADER, requestId);
-    next();
+    // Module routes (JWKS, webhooks) log under the request id too.
+    requestContext.run({ requestId }, next);
   });
 
   app.get('/health/live', (_req, res) => {
@@ -157,8 +158,8 @@ export async function startSubgraph(
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
-    // Entered after the body is read: stream callbacks of the body parser would otherwise run
-    // outside the request's async context.
+    // Entered again once the body is read: the body parser's stream callbacks run outside the
+    // async context entered above.
     (_req, res, next) => requestContext.run({ requestId: res.locals.requestId as string }, next),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
@@ -179,12 +180,12 @@ export async function startSubgraph(
   // Express's default handler would answer with an HTML page and, outside production, a stack.
   app.use(httpErrorHandler(logger));
 
-  await instance.start?.();
   try {
+    await instance.start?.();
     server.listen(options.port ?? module.port, options.host ?? config.HOST);
     await once(server, 'listening');
   } catch (error) {
-    await instance.stop?.();
+    await instance.stop?.().catch((err: unknown) => logger.error({ err }, 'stopping the instance after a failed start'));
     await apollo.stop();
     throw error;
   }
