@@ -86,7 +86,7 @@ describe('catalog and stock through the gateway', () => {
       );
       expect(page.errors).toBeUndefined();
       pages += 1;
-      seen.push(...page.data?.products.edges.map((e: { node: { id: string } }) => e.node.id));
+      seen.push(...(page.data?.products.edges ?? []).map((e: { node: { id: string } }) => e.node.id));
       if (!page.data?.products.pageInfo.hasNextPage) break;
       after = page.data.products.pageInfo.endCursor;
     }
