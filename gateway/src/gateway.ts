@@ -123,6 +123,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     gateway,
     introspection: !production,
     includeStacktraceInErrorResponses: false,
+    // The process that embeds the gateway (main.ts, scripts/start.ts) owns the signals and stops
+    // everything in order; Apollo's own handler would race it.
+    stopOnTerminationSignals: false,
     formatError: createGatewayErrorFormatter(logger),
     logger,
     plugins: [

@@ -1,0 +1,184 @@
+/**
+ * `npm start`: NovaMart in one process on the embedded defaults. The embedded MongoDB on
+ * DATA_DIR/mongo (or MONGO_URL when set), in-process event and live buses (Redis ones when
+ * REDIS_URL is set), every subgraph that exists on its own port (127.0.0.1 only: clients go
+ * through the gateway), and the gateway on PORT (default 4000). SIGINT/SIGTERM stop it all in
+ * order: gateway, subgraphs, buses, database.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { print } from 'graphql';
+import type { Registry } from 'prom-client';
+import {
+  ConfigError,
+  createLogger,
+  createMetricsRegistry,
+  createRedis,
+  createSubgraphRuntime,
+  loadConfig,
+  startSubgraph,
+  type Logger,
+  type RunningSubgraph,
+} from '@novamart/kit';
+import { InProcessBus, InProcessLiveBus, RedisLiveBus, RedisStreamsBus, type EventBus, type LiveBus } from '@novamart/events';
+import { loadGatewayConfig, startGateway, type RunningGateway } from '@novamart/gateway';
+import { composeSupergraph } from './lib/compose-supergraph';
+import { readSupergraphConfig, repoRoot } from './lib/supergraph-config';
+import { loadSubgraphModules } from './lib/subgraph-modules';
+
+const SUBGRAPH_HOST = '127.0.0.1';
+const EMBEDDED_MONGO_PORT = 27017;
+
+const logger = createLogger('novamart', { level: (process.env.LOG_LEVEL as 'info' | undefined) ?? 'info' });
+const stops: { name: string; stop: () => Promise<unknown> }[] = [];
+
+async function startDatabase(env: NodeJS.ProcessEnv, dataDir: string): Promise<string> {
+  if (env.MONGO_URL) {
+    logger.info('using MONGO_URL');
+    return env.MONGO_URL;
+  }
+  let embedded: typeof import('@novamart/mongo-server');
+  try {
+    embedded = await import('@novamart/mongo-server');
+    if (typeof embedded.startEmbeddedMongo !== 'function') throw new Error('it exports no startEmbeddedMongo');
+  } catch (error) {
+    throw new Error(`The embedded MongoDB (packages/mongo-server) is not usable yet (${(error as Error).message}); set MONGO_URL to a MongoDB replica set instead.`);
+  }
+  const dbPath = resolve(dataDir, 'mongo');
+  mkdirSync(dbPath, { recursive: true });
+  let mongo;
+  try {
+    mongo = await embedded.startEmbeddedMongo({ port: EMBEDDED_MONGO_PORT, dbPath });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    logger.warn(`port ${EMBEDDED_MONGO_PORT} is taken: the embedded MongoDB listens on a free port instead`);
+    mongo = await embedded.startEmbeddedMongo({ port: 0, dbPath });
+  }
+  stops.push({ name: 'embedded MongoDB', stop: () => mongo.stop() });
+  logger.info({ uri: mongo.uri, dbPath }, `embedded MongoDB at ${mongo.uri}, data in ${dbPath}`);
+  return mongo.uri;
+}
+
+function buses(redisUrl: string | undefined, metrics: Registry): { bus: EventBus; live: LiveBus } {
+  const bus: EventBus = redisUrl
+    ? new RedisStreamsBus(() => createRedis(redisUrl, 'events', { logger, redis: { maxRetriesPerRequest: null } }), { logger, metrics })
+    : new InProcessBus({ logger, metrics });
+  const live: LiveBus = redisUrl
+    ? new RedisLiveBus(() => createRedis(redisUrl, 'live', { logger, redis: { maxRetriesPerRequest: null } }), { logger })
+    : new InProcessLiveBus({ logger });
+  stops.push({ name: 'live bus', stop: () => live.close() });
+  stops.push({ name: 'event bus', stop: () => bus.close() });
+  logger.info(redisUrl ? 'event and live buses on Redis' : 'in-process event and live buses (set REDIS_URL to share them across processes)');
+  return { bus, live };
+}
+
+/**
+ * The committed supergraph when it matches the subgraphs running here; otherwise one composed in
+ * memory from them, with a warning (run `npm run compose` to update the file).
+ */
+function supergraphFor(running: RunningSubgraph[]): string {
+  const routing = new Map(readSupergraphConfig().map((entry) => [entry.name, entry.routingUrl]));
+  const composed = composeSupergraph(
+    running.map((s) => ({
+      name: s.name,
+      routingUrl: routing.get(s.name) ?? s.url,
+      schemaFile: `subgraphs/${s.name}/src/schema.graphql`,
+      typeDefs: print(s.instance.typeDefs),
+    })),
+  );
+  const path = resolve(repoRoot, 'schema/supergraph.graphql');
+  if (!existsSync(path)) {
+    logger.warn('schema/supergraph.graphql is missing: serving a supergraph composed in memory (run `npm run compose`)');
+    return composed.supergraphSdl;
+  }
+  const committed = readFileSync(path, 'utf8');
+  if (committed.trim() !== composed.supergraphSdl.trim()) {
+    logger.warn('schema/supergraph.graphql is stale for the subgraphs present: serving one composed in memory (run `npm run compose`)');
+    return composed.supergraphSdl;
+  }
+  return committed;
+}
+
+async function stopAll(log: Logger): Promise<void> {
+  for (const { name, stop } of stops.splice(0).reverse()) {
+    try {
+      log.debug(`stopping ${name}`);
+      await stop();
+    } catch (error) {
+      log.error({ err: error }, `${name} did not stop cleanly`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const dataDir = resolve(env.DATA_DIR || '.data');
+  const modules = await loadSubgraphModules();
+  if (modules.length === 0) throw new Error('No subgraph exists yet under subgraphs/*/src/index.ts');
+
+  const mongoUrl = await startDatabase(env, dataDir);
+  const metrics = createMetricsRegistry('novamart', { processMetrics: true });
+  const redisUrl = env.REDIS_URL || undefined;
+  const { bus, live } = buses(redisUrl, metrics);
+
+  // users first: every other subgraph and the gateway verify tokens against its JWKS.
+  const ordered = [...modules].sort((a, b) => Number(b.name === 'users') - Number(a.name === 'users'));
+  const baseEnv: Record<string, string | undefined> = { ...env, MONGO_URL: mongoUrl, DATA_DIR: dataDir };
+  const running: RunningSubgraph[] = [];
+  for (const module of ordered) {
+    const config = loadConfig(module.configShape, baseEnv);
+    const { runtime, close } = await createSubgraphRuntime(module, { config, logger: createLogger(module.name, { level: config.LOG_LEVEL }), bus, live });
+    stops.push({ name: `${module.name} runtime`, stop: close });
+    const subgraph = await startSubgraph(module, runtime, { port: module.port, host: SUBGRAPH_HOST });
+    stops.push({ name: `${module.name} subgraph`, stop: () => subgraph.stop() });
+    running.push(subgraph);
+    if (module.name === 'users' && !env.JWKS_URL) baseEnv.JWKS_URL = new URL('/.well-known/jwks.json', subgraph.url).href;
+    logger.info({ url: subgraph.url }, `${module.name} subgraph at ${subgraph.url}`);
+  }
+  await bus.start();
+
+  const supergraphSdl = supergraphFor(running);
+  const gatewayConfig = loadGatewayConfig(baseEnv);
+  const gateway: RunningGateway = await startGateway({
+    supergraphSdl,
+    subgraphUrls: Object.fromEntries(running.map((s) => [s.name, s.url])),
+    live,
+    config: gatewayConfig,
+    logger: createLogger('gateway', { level: gatewayConfig.LOG_LEVEL }),
+    metrics,
+  });
+  stops.push({ name: 'gateway', stop: () => gateway.stop() });
+
+  // npm and tsx relay a terminal's signal too, so one Ctrl-C can arrive twice: repeats are
+  // ignored, and a deadline ends a shutdown that hangs.
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'NovaMart stopping');
+    setTimeout(() => {
+      logger.error('shutdown did not finish within 30 s; exiting');
+      process.exit(1);
+    }, 30_000).unref();
+    void stopAll(logger).then(() => {
+      logger.info('NovaMart stopped');
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+
+  const missing = readSupergraphConfig()
+    .map((entry) => entry.name)
+    .filter((name) => !running.some((s) => s.name === name));
+  if (missing.length > 0) logger.info(`subgraphs not present yet: ${missing.join(', ')}`);
+  console.log(`NovaMart gateway ready at ${gateway.url}`);
+}
+
+main().catch(async (error: unknown) => {
+  const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
+  console.error(`NovaMart failed to start: ${message}`);
+  if (!(error instanceof ConfigError) && error instanceof Error && error.cause) logger.error({ err: error.cause }, 'cause');
+  await stopAll(logger);
+  process.exit(1);
+});
