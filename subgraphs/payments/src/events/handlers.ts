@@ -147,6 +147,8 @@ export function subscribePaymentHandlers(deps: {
         status: p.status,
         previousStatus: p.previousStatus,
         at: p.at,
+        // A rare redelivery repeats the event id, so listeners can drop the copy.
+        eventId: event.id,
       });
     },
   });

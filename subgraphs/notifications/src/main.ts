@@ -1,0 +1,4 @@
+import { runSubgraph } from '@novamart/kit';
+import { notificationsSubgraph } from './index';
+
+await runSubgraph(notificationsSubgraph);

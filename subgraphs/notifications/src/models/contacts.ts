@@ -1,0 +1,61 @@
+import { type Connection, type Model, Schema } from 'mongoose';
+
+/**
+ * Who to write to, projected from other subgraphs' events: accounts (email, name, role) from
+ * `user.*`, and orders (email, owner, lines) from `order.placed`, for the payment and refund events
+ * that name only an order. Notifications never reads another subgraph's database.
+ */
+export interface AccountContactDoc {
+  _id: string;
+  email: string;
+  name: string | null;
+  role: 'CUSTOMER' | 'ADMIN';
+}
+
+export interface OrderContactDoc {
+  _id: string;
+  userId: string | null;
+  email: string;
+  total: number;
+  currency: string;
+  lines: Array<{ productId: string; sku: string; name: string; quantity: number; unitAmount: number }>;
+}
+
+const accountSchema = new Schema<AccountContactDoc>(
+  {
+    _id: String,
+    email: String,
+    name: { type: String, default: null },
+    role: { type: String, default: 'CUSTOMER', index: true },
+  },
+  { collection: 'account_contacts', versionKey: false },
+);
+
+const orderSchema = new Schema<OrderContactDoc>(
+  {
+    _id: String,
+    userId: { type: String, default: null },
+    email: String,
+    total: Number,
+    currency: String,
+    lines: { type: Schema.Types.Mixed, default: () => [] },
+  },
+  { collection: 'order_contacts', versionKey: false },
+);
+
+export type AccountContactModel = Model<AccountContactDoc>;
+export type OrderContactModel = Model<OrderContactDoc>;
+
+export function accountContactModel(conn: Connection): AccountContactModel {
+  return (
+    (conn.models.AccountContact as AccountContactModel) ??
+    conn.model<AccountContactDoc>('AccountContact', accountSchema)
+  );
+}
+
+export function orderContactModel(conn: Connection): OrderContactModel {
+  return (
+    (conn.models.OrderContact as OrderContactModel) ??
+    conn.model<OrderContactDoc>('OrderContact', orderSchema)
+  );
+}

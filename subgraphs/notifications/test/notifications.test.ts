@@ -1,0 +1,333 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Viewer } from '@novamart/kit';
+import { ScriptedMailer, startNotifications, type NotificationsHarness } from './support';
+import { renderMessage } from '../src/templates/render';
+
+const alice: Viewer = { id: 'user-alice', role: 'CUSTOMER' };
+const admin: Viewer = { id: 'user-admin', role: 'ADMIN' };
+
+describe('notifications from domain events', () => {
+  let h: NotificationsHarness;
+  const mailer = new ScriptedMailer();
+  beforeAll(async () => {
+    h = await startNotifications({ NOTIFY_MAX_ATTEMPTS: '4' }, mailer);
+  });
+  afterAll(async () => h?.stop());
+
+  const placeOrder = (orderId: string, email: string, productName = 'Trail Shoe') =>
+    h.publish('order.placed', orderId, {
+      orderId,
+      userId: alice.id,
+      email,
+      cartId: null,
+      lines: [{ productId: 'p1', sku: 'SHOE-1', name: productName, quantity: 2, unitAmount: 4_999 }],
+      subtotal: 9_998,
+      shippingCost: 0,
+      total: 9_998,
+      currency: 'USD',
+    });
+
+  it('sends the verification code on registration, and a welcome once verified', async () => {
+    const registered = await h.publish('user.registered', alice.id, {
+      userId: alice.id,
+      email: 'alice@example.com',
+      name: 'Alice',
+      role: 'CUSTOMER',
+      verificationCode: '482913',
+      codeExpiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    await h.redeliver(registered);
+    const [verification] = await h.waitFor({ type: 'EMAIL_VERIFICATION', recipient: 'alice@example.com' });
+    expect(verification).toMatchObject({ status: 'SENT', attempts: 1, userId: alice.id, channel: 'email' });
+    expect(verification!.subject).toContain('482913');
+    expect(verification!.body).toContain('482913');
+    expect(verification!.html).toContain('482913');
+    await h.publish('user.email_verified', alice.id, {
+      userId: alice.id,
+      email: 'alice@example.com',
+      name: 'Alice',
+    });
+    const [welcome] = await h.waitFor({ type: 'WELCOME', recipient: 'alice@example.com' });
+    expect(welcome!.subject).toBe('Welcome to NovaMart, Alice');
+    expect(
+      await h.notifications({ type: 'EMAIL_VERIFICATION', recipient: 'alice@example.com' }),
+    ).toHaveLength(1);
+  });
+
+  it('a paid order yields exactly one ORDER_CONFIRMED and one PAYMENT_SUCCEEDED, even when delivered twice', async () => {
+    const orderId = randomUUID();
+    const placed = await placeOrder(orderId, 'alice@example.com');
+    const paid = await h.publish('payment.succeeded', orderId, {
+      paymentId: 'pay1',
+      orderId,
+      userId: alice.id,
+      amount: 9_998,
+      currency: 'USD',
+      provider: 'simulated',
+    });
+    await h.redeliver(placed);
+    await h.redeliver(paid);
+    const confirmed = await h.waitFor({
+      type: 'ORDER_CONFIRMED',
+      body: { $regex: orderId.slice(0, 8).toUpperCase() },
+    });
+    const payment = await h.waitFor({
+      type: 'PAYMENT_SUCCEEDED',
+      subject: { $regex: orderId.slice(0, 8).toUpperCase() },
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(
+      await h.notifications({ _id: { $in: [...confirmed, ...payment].map((n) => n._id) } }),
+    ).toHaveLength(2);
+    expect(confirmed[0]!.body).toContain('2 x Trail Shoe (SHOE-1): $99.98');
+    expect(confirmed[0]!.body).toContain('Total: $99.98');
+    expect(payment[0]!.body).toContain('$99.98');
+  });
+
+  it('waits for the order when a payment event overtakes its placement', async () => {
+    const orderId = randomUUID();
+    await h.publish('payment.failed', orderId, {
+      paymentId: 'pay2',
+      orderId,
+      userId: alice.id,
+      reason: 'Your card has insufficient funds.',
+      declineCode: 'insufficient_funds',
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    await placeOrder(orderId, 'late@example.com');
+    const [failed] = await h.waitFor({ type: 'PAYMENT_FAILED', recipient: 'late@example.com' });
+    expect(failed!.body).toContain('Your card has insufficient funds.');
+  });
+
+  it('escapes every variable: a product named <script> arrives inert', async () => {
+    const orderId = randomUUID();
+    await placeOrder(orderId, 'xss@example.com', '<script>alert(1)</script>');
+    const [confirmed] = await h.waitFor({ type: 'ORDER_CONFIRMED', recipient: 'xss@example.com' });
+    expect(confirmed!.html).not.toContain('<script>');
+    expect(confirmed!.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    // The plain-text part is never interpreted as markup, so it keeps the name as typed.
+    expect(confirmed!.body).toContain('<script>alert(1)</script>');
+  });
+
+  it('includes carrier and tracking number when an order ships, and the reason when it is cancelled', async () => {
+    const orderId = randomUUID();
+    await h.publish('order.shipped', orderId, {
+      orderId,
+      userId: alice.id,
+      email: 'alice@example.com',
+      carrier: 'DHL',
+      trackingNumber: 'JD0146',
+    });
+    await h.publish('order.cancelled', randomUUID(), {
+      orderId: 'ffffeeee-1',
+      userId: alice.id,
+      email: 'alice@example.com',
+      reason: 'Out of stock',
+      wasPaid: true,
+    });
+    const [shipped] = await h.waitFor({ type: 'ORDER_SHIPPED', body: { $regex: 'JD0146' } });
+    expect(shipped!.body).toContain('DHL');
+    const [cancelled] = await h.waitFor({ type: 'ORDER_CANCELLED', recipient: 'alice@example.com' });
+    expect(cancelled!.body).toContain('Out of stock');
+    expect(cancelled!.body).toContain('refunded');
+  });
+
+  it('alerts every admin of low stock', async () => {
+    await h.publish('user.registered', 'admin-a', {
+      userId: 'admin-a',
+      email: 'ops@example.com',
+      name: 'Ops',
+      role: 'ADMIN',
+      verificationCode: '111111',
+      codeExpiresAt: new Date().toISOString(),
+    });
+    await h.publish('user.registered', 'admin-b', {
+      userId: 'admin-b',
+      email: 'buyer-lead@example.com',
+      name: 'Lead',
+      role: 'CUSTOMER',
+      verificationCode: '222222',
+      codeExpiresAt: new Date().toISOString(),
+    });
+    await h.publish('user.role_changed', 'admin-b', {
+      userId: 'admin-b',
+      email: 'buyer-lead@example.com',
+      role: 'ADMIN',
+      previousRole: 'CUSTOMER',
+    });
+    // The role change is projected by its own consumer group; the alert reads that projection.
+    const deadline = Date.now() + 5_000;
+    while ((await h.conn.collection('account_contacts').countDocuments({ role: 'ADMIN' })) < 2) {
+      if (Date.now() > deadline) throw new Error('admin contacts not projected');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const low = await h.publish('inventory.low_stock', 'p9', {
+      productId: 'p9',
+      sku: 'MUG-9',
+      name: 'Enamel Mug',
+      available: 2,
+      reorderLevel: 5,
+    });
+    await h.redeliver(low);
+    const alerts = await h.waitFor({ type: 'LOW_STOCK_ALERT' }, 2);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await h.notifications({ type: 'LOW_STOCK_ALERT' })).map((n) => n.recipient).sort()).toEqual([
+      'buyer-lead@example.com',
+      'ops@example.com',
+    ]);
+    expect(alerts[0]!.subject).toBe('Low stock: Enamel Mug (MUG-9)');
+  });
+
+  it('a send that fails twice then succeeds ends SENT after 3 attempts', async () => {
+    mailer.failFor('flaky@example.com', 2);
+    await h.publish('user.email_verified', 'u-flaky', {
+      userId: 'u-flaky',
+      email: 'flaky@example.com',
+      name: null,
+    });
+    const [welcome] = await h.waitFor({ type: 'WELCOME', recipient: 'flaky@example.com' });
+    expect(welcome).toMatchObject({ status: 'SENT', attempts: 3, lastError: null });
+  });
+
+  it('one that always fails ends FAILED after the configured attempts, and others keep flowing', async () => {
+    mailer.failFor('dead@example.com', Infinity);
+    await h.publish('user.email_verified', 'u-dead', {
+      userId: 'u-dead',
+      email: 'dead@example.com',
+      name: null,
+    });
+    await h.publish('user.email_verified', 'u-fine', {
+      userId: 'u-fine',
+      email: 'fine@example.com',
+      name: null,
+    });
+    const [fine] = await h.waitFor({ type: 'WELCOME', recipient: 'fine@example.com' });
+    expect(fine!.status).toBe('SENT');
+    const [dead] = await h.waitFor({ type: 'WELCOME', recipient: 'dead@example.com' });
+    expect(dead).toMatchObject({
+      status: 'FAILED',
+      attempts: 4,
+      lastError: '421 mailbox for dead@example.com temporarily unavailable',
+    });
+    expect(mailer.sent.filter((m) => m.to === 'dead@example.com')).toHaveLength(0);
+  });
+});
+
+describe('notification queries', () => {
+  let h: NotificationsHarness;
+  beforeAll(async () => {
+    h = await startNotifications();
+    for (let i = 0; i < 3; i++) {
+      await h.publish('order.shipped', `order-${i}`, {
+        orderId: `order-${i}`,
+        userId: alice.id,
+        email: 'alice@example.com',
+        carrier: 'UPS',
+        trackingNumber: `T${i}`,
+      });
+    }
+    await h.publish('order.shipped', 'order-bob', {
+      orderId: 'order-bob',
+      userId: 'user-bob',
+      email: 'bob@example.com',
+      carrier: 'UPS',
+      trackingNumber: 'TB',
+    });
+    await h.waitFor({ type: 'ORDER_SHIPPED' }, 4);
+  });
+  afterAll(async () => h?.stop());
+
+  const MINE = `query($first: Int, $after: String, $unread: Boolean) {
+    myNotifications(first: $first, after: $after, unreadOnly: $unread) {
+      edges { cursor node { id type recipient subject body status attempts readAt createdAt } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }`;
+
+  it('lists the caller’s own notifications, newest first, page by page', async () => {
+    const first = await h.graphql(MINE, { first: 2 }, alice);
+    const page1 = first.data!.myNotifications;
+    expect(page1.edges.map((e: any) => e.node.body)).toEqual([
+      expect.stringContaining('T2'),
+      expect.stringContaining('T1'),
+    ]);
+    expect(page1.pageInfo.hasNextPage).toBe(true);
+    const second = await h.graphql(MINE, { first: 2, after: page1.pageInfo.endCursor }, alice);
+    expect(second.data!.myNotifications.edges.map((e: any) => e.node.body)).toEqual([
+      expect.stringContaining('T0'),
+    ]);
+    expect(second.data!.myNotifications.pageInfo.hasNextPage).toBe(false);
+    expect((await h.graphql(MINE, {}, null)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await h.graphql(MINE, { first: 101 }, alice)).errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'first',
+    });
+  });
+
+  it('marks a notification read, for its owner only, and filters unread', async () => {
+    const { data } = await h.graphql(MINE, { first: 1 }, alice);
+    const id = data!.myNotifications.edges[0].node.id;
+    const mark = `mutation($id: ID!) { markNotificationRead(id: $id) { id readAt } }`;
+    expect(
+      (await h.graphql(mark, { id }, { id: 'user-bob', role: 'CUSTOMER' })).errors?.[0]?.extensions?.code,
+    ).toBe('FORBIDDEN');
+    const read = await h.graphql(mark, { id }, alice);
+    expect(read.data!.markNotificationRead.readAt).toEqual(expect.any(String));
+    const again = await h.graphql(mark, { id }, alice);
+    expect(again.data!.markNotificationRead.readAt).toBe(read.data!.markNotificationRead.readAt);
+    const unread = await h.graphql(MINE, { unread: true }, alice);
+    expect(unread.data!.myNotifications.edges.map((e: any) => e.node.id)).not.toContain(id);
+    expect(unread.data!.myNotifications.edges).toHaveLength(2);
+    expect(
+      (await h.graphql(mark, { id: '0123456789abcdef01234567' }, alice)).errors?.[0]?.extensions?.code,
+    ).toBe('NOT_FOUND');
+  });
+
+  it('gives admins every notification with filters, and nobody else', async () => {
+    const query = `query($f: NotificationFilter) { notifications(first: 10, filter: $f) { edges { node { recipient type status } } } }`;
+    const all = await h.graphql(query, { f: { type: 'ORDER_SHIPPED' } }, admin);
+    expect(all.data!.notifications.edges).toHaveLength(4);
+    const bob = await h.graphql(query, { f: { recipient: 'BOB@example.com' } }, admin);
+    expect(bob.data!.notifications.edges.map((e: any) => e.node.recipient)).toEqual(['bob@example.com']);
+    expect((await h.graphql(query, {}, alice)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('templates', () => {
+  it('every type renders a subject and both parts', () => {
+    const types = [
+      'EMAIL_VERIFICATION',
+      'WELCOME',
+      'ORDER_CONFIRMED',
+      'PAYMENT_SUCCEEDED',
+      'PAYMENT_FAILED',
+      'ORDER_SHIPPED',
+      'ORDER_CANCELLED',
+      'REFUND_ISSUED',
+      'LOW_STOCK_ALERT',
+    ] as const;
+    for (const type of types) {
+      const message = renderMessage(type, {
+        orderRef: 'ABC',
+        name: 'N',
+        code: '1',
+        lines: [],
+        amount: '$1.00',
+      });
+      expect(message.subject.length, type).toBeGreaterThan(5);
+      expect(message.html, type).toMatch(/^<!doctype html>/);
+      expect(message.text.trim().length, type).toBeGreaterThan(10);
+    }
+  });
+
+  it('keeps line breaks out of subjects', () => {
+    const message = renderMessage('LOW_STOCK_ALERT', {
+      name: 'Mug\r\nBcc: victim@example.com',
+      sku: 'M',
+      available: 1,
+      reorderLevel: 2,
+    });
+    expect(message.subject).not.toMatch(/[\r\n]/);
+  });
+});
