@@ -1,0 +1,32 @@
+/**
+ * `npm run seed`: loads the demo catalog (scripts/lib/seed-catalog.ts: 240 products in 10
+ * categories, with descriptions, image URLs, prices and opening stock) through the running
+ * gateway, as an administrator. Idempotent: products whose SKU exists are left alone.
+ *
+ *   GATEWAY_URL     default http://localhost:4000/graphql
+ *   ADMIN_EMAIL     default admin@novamart.dev  (the development administrator, scripts/lib/dev-admin.ts)
+ *   ADMIN_PASSWORD  default NovaMart-dev-2026
+ */
+import { DEV_ADMIN } from './lib/dev-admin';
+import { generateCatalog, seedCatalog } from './lib/seed-catalog';
+
+const gatewayUrl = process.env.GATEWAY_URL || 'http://localhost:4000/graphql';
+const email = process.env.ADMIN_EMAIL || DEV_ADMIN.email;
+const password = process.env.ADMIN_PASSWORD || DEV_ADMIN.password;
+
+const products = generateCatalog();
+const categories = new Set(products.map((p) => p.categorySlug)).size;
+console.log(`Seeding ${products.length} products in ${categories} categories through ${gatewayUrl} as ${email}`);
+
+try {
+  const report = await seedCatalog({ gatewayUrl, email, password, products, log: (line) => console.log(line) });
+  console.log(`created ${report.created}, left alone (SKU exists) ${report.skipped}, failed ${report.failed.length}`);
+  for (const failure of report.failed) console.error(`  ${failure.sku}: ${failure.error}`);
+  process.exitCode = report.failed.length > 0 ? 1 : 0;
+} catch (error) {
+  console.error(`seed failed: ${(error as Error).message}`);
+  if ((error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') {
+    console.error('Is NovaMart running? Start it with `npm start` (or set GATEWAY_URL).');
+  }
+  process.exitCode = 1;
+}
