@@ -22,9 +22,13 @@ import {
 } from '@novamart/kit';
 import { InProcessBus, InProcessLiveBus, RedisLiveBus, RedisStreamsBus, type EventBus, type LiveBus } from '@novamart/events';
 import { loadGatewayConfig, startGateway, type RunningGateway } from '@novamart/gateway';
+import type * as EmbeddedMongoModule from '@novamart/mongo-server';
 import { composeSupergraph } from './lib/compose-supergraph';
 import { readSupergraphConfig, repoRoot } from './lib/supergraph-config';
 import { loadSubgraphModules } from './lib/subgraph-modules';
+
+// Loaded dynamically so that a missing or broken package is one clear line, not a stack trace.
+type EmbeddedMongoPackage = typeof EmbeddedMongoModule;
 
 const SUBGRAPH_HOST = '127.0.0.1';
 const EMBEDDED_MONGO_PORT = 27017;
@@ -37,12 +41,15 @@ async function startDatabase(env: NodeJS.ProcessEnv, dataDir: string): Promise<s
     logger.info('using MONGO_URL');
     return env.MONGO_URL;
   }
-  let embedded: typeof import('@novamart/mongo-server');
+  let embedded: EmbeddedMongoPackage;
   try {
-    embedded = await import('@novamart/mongo-server');
+    embedded = (await import('@novamart/mongo-server')) as EmbeddedMongoPackage;
     if (typeof embedded.startEmbeddedMongo !== 'function') throw new Error('it exports no startEmbeddedMongo');
   } catch (error) {
-    throw new Error(`The embedded MongoDB (packages/mongo-server) is not usable yet (${(error as Error).message}); set MONGO_URL to a MongoDB replica set instead.`);
+    throw new Error(
+      `The embedded MongoDB (packages/mongo-server) is not usable yet (${(error as Error).message}); set MONGO_URL to a MongoDB replica set instead.`,
+      { cause: error },
+    );
   }
   const dbPath = resolve(dataDir, 'mongo');
   mkdirSync(dbPath, { recursive: true });
@@ -178,7 +185,10 @@ async function main(): Promise<void> {
 main().catch(async (error: unknown) => {
   const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
   console.error(`NovaMart failed to start: ${message}`);
-  if (!(error instanceof ConfigError) && error instanceof Error && error.cause) logger.error({ err: error.cause }, 'cause');
+  // The embedded-MongoDB message says everything; other causes go to the log for debugging.
+  if (!(error instanceof ConfigError) && error instanceof Error && error.cause && !message.startsWith('The embedded MongoDB')) {
+    logger.error({ err: error.cause }, 'cause');
+  }
   await stopAll(logger);
   process.exit(1);
 });
