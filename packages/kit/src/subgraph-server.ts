@@ -7,7 +7,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { Kind, type DocumentNode } from 'graphql';
 import { createTokenVerifier, type TokenVerifier } from './auth';
 import { commandStats } from './command-stats';
@@ -76,6 +76,28 @@ function httpErrorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
+/** Keeps the promise of every GraphQL request handler until it settles. */
+function trackInFlight(inFlight: Set<Promise<unknown>>, handler: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    const handling = Promise.resolve(handler(req, res, next));
+    inFlight.add(handling);
+    void handling.finally(() => inFlight.delete(handling)).catch(() => undefined);
+    return handling;
+  };
+}
+
+async function settleWithin(pending: Set<Promise<unknown>>, timeoutMs: number): Promise<void> {
+  if (pending.size === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled([...pending]),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 function graphqlUrl(host: string, port: number): string {
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return `http://${shown}:${port}/graphql`;
@@ -100,6 +122,7 @@ export async function startSubgraph(
   options: StartSubgraphOptions = {},
 ): Promise<RunningSubgraph> {
   const { logger, metrics, config } = runtime;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
   const verifier = options.verifier ?? createTokenVerifier({ jwksUrl: config.JWKS_URL });
   const instance = await module.create(runtime);
   const schema = buildSubgraphSchema([{ typeDefs: instance.typeDefs, resolvers: withSharedResolvers(instance.typeDefs, instance.resolvers) as never }]);
@@ -108,6 +131,7 @@ export async function startSubgraph(
   app.disable('x-powered-by');
   const server = createServer(app);
   let draining = false;
+  const inFlight = new Set<Promise<unknown>>();
 
   const apollo = new ApolloServer<SubgraphContext>({
     schema,
@@ -117,7 +141,7 @@ export async function startSubgraph(
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter(logger),
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: options.drainTimeoutMs ?? 10_000 }),
+      ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: drainTimeoutMs }),
       graphqlMetricsPlugin(metrics),
       graphqlRequestLogPlugin(logger),
       // Federated traces only matter with Apollo Studio, which NovaMart does not report to.
@@ -161,7 +185,7 @@ export async function startSubgraph(
     // Entered again once the body is read: the body parser's stream callbacks run outside the
     // async context entered above.
     (_req, res, next) => requestContext.run({ requestId: res.locals.requestId as string }, next),
-    expressMiddleware(apollo, {
+    trackInFlight(inFlight, expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = res.locals.requestId as string;
         let viewer;
@@ -174,7 +198,7 @@ export async function startSubgraph(
         // The base fields win: an instance adds services, it does not replace the viewer.
         return instance.context ? { ...(await instance.context(base)), ...base } : base;
       },
-    }),
+    })),
   );
 
   // Express's default handler would answer with an HTML page and, outside production, a stack.
@@ -204,6 +228,9 @@ export async function startSubgraph(
       stopping ??= (async () => {
         draining = true;
         await apollo.stop();
+        // The HTTP drain lets go of a request whose client hung up; its resolvers may still be
+        // using the database the caller is about to close.
+        await settleWithin(inFlight, drainTimeoutMs);
         await instance.stop?.();
       })();
       return stopping;

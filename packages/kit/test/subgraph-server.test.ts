@@ -169,6 +169,22 @@ describe('probe subgraph served by startSubgraph', () => {
     }
   });
 
+  it('stop() waits for a request whose client hung up before it returns', async () => {
+    const second = await startSubgraph(probeSubgraph, runtime, { port: 0, host: '127.0.0.1', verifier: tokens.verifier });
+    const abort = new AbortController();
+    const abandoned = fetch(second.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'abandoned-1' },
+      body: JSON.stringify({ query: '{ slow(ms: 700) }' }),
+      signal: abort.signal,
+    }).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    abort.abort();
+    await abandoned;
+    await second.stop();
+    expect(logs.lines.find((l) => l.requestId === 'abandoned-1' && l.msg === 'graphql request')).toBeDefined();
+  });
+
   it('masks an unexpected error with an id that is in the log line with the real error', async () => {
     const result = await gql(running.url, '{ explode }', { headers: { 'x-request-id': 'boom-1' } });
     const error = result.body.errors?.[0];
