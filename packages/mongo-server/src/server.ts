@@ -23,6 +23,8 @@ export interface EmbeddedMongoOptions {
   replSetName?: string;
   /** Journal size that triggers compaction into a snapshot. */
   compactJournalBytes?: number;
+  /** Transactions older than this are aborted (mongod's transactionLifetimeLimitSeconds, default 60 s). */
+  transactionLifetimeMs?: number;
 }
 
 export interface EmbeddedMongo {
@@ -44,7 +46,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   const state: ServerState = {
     engine,
     cursors: new CursorManager(),
-    sessions: new SessionManager(engine),
+    sessions: new SessionManager(engine, options.transactionLifetimeMs),
     me: '',
     setName,
     startedAt: Date.now(),

@@ -5,6 +5,8 @@ import type { StorageEngine } from './storage/engine';
 import type { Transaction } from './storage/transaction';
 
 export const LOGICAL_SESSION_TIMEOUT_MINUTES = 30;
+/** mongod's transactionLifetimeLimitSeconds default: older transactions are aborted. */
+export const TRANSACTION_LIFETIME_LIMIT_MS = 60_000;
 
 export interface Session {
   key: string;
@@ -20,10 +22,23 @@ export interface Session {
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
   private readonly timer: NodeJS.Timeout;
+  private readonly txnTimer: NodeJS.Timeout;
 
-  constructor(private readonly engine: StorageEngine) {
+  constructor(
+    private readonly engine: StorageEngine,
+    private readonly transactionLifetimeMs = TRANSACTION_LIFETIME_LIMIT_MS,
+  ) {
     this.timer = setInterval(() => this.expire(), 60_000);
     this.timer.unref();
+    this.txnTimer = setInterval(() => this.abortExpiredTransactions(), Math.min(1_000, transactionLifetimeMs));
+    this.txnTimer.unref();
+  }
+
+  /** Long-running transactions pin old versions and hold locks; mongod aborts them, and so do we. */
+  abortExpiredTransactions(now = Date.now()): void {
+    for (const txn of [...this.engine.activeTxns]) {
+      if (now - txn.startedAt > this.transactionLifetimeMs) this.engine.abort(txn, 'transaction exceeded transactionLifetimeLimitSeconds');
+    }
   }
 
   static keyOf(lsid: unknown): string {
@@ -62,6 +77,7 @@ export class SessionManager {
 
   close(): void {
     clearInterval(this.timer);
+    clearInterval(this.txnTimer);
     this.endAll();
   }
 

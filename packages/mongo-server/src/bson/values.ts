@@ -94,7 +94,7 @@ export function compareValues(a: unknown, b: unknown): number {
       return 0;
     }
     case 8:
-      return cmpPrimitive((a as ObjectId).toHexString(), (b as ObjectId).toHexString());
+      return Buffer.compare((a as ObjectId).id, (b as ObjectId).id);
     case 9:
       return cmpPrimitive(a as boolean, b as boolean);
     case 10:

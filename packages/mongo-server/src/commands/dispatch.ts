@@ -62,7 +62,7 @@ async function execute(state: ServerState, cmd: Doc, connectionId: number, query
 
   let reply: Doc;
   try {
-    reply = await spec.run(ctx);
+    reply = spec.writes ? await state.engine.atomically(() => spec.run(ctx)) : await spec.run(ctx);
   } catch (err) {
     // Any failed operation ends the transaction it ran in, as in mongod.
     if (ctx.txn && ctx.txn.state === 'active' && !['committransaction', 'aborttransaction'].includes(name.toLowerCase())) {

@@ -1,6 +1,7 @@
 // Find-style projections (inclusion, exclusion, positional $, $slice, $elemMatch) through mingo.
 import { newQuery } from './mingo-context';
-import { isPlainObject, type Doc } from '../bson/values';
+import { getPath } from '../bson/paths';
+import { cloneValue, isPlainObject, type Doc } from '../bson/values';
 import { ErrorCodes, fail } from '../errors';
 
 export function projectDocuments(docs: Doc[], projection: unknown, filter: Doc): Doc[] {
@@ -8,6 +9,8 @@ export function projectDocuments(docs: Doc[], projection: unknown, filter: Doc):
   if (!isPlainObject(projection)) fail(ErrorCodes.TypeMismatch, "Expected field projection to be of type object");
   if (Object.keys(projection).length === 0) return docs;
   validateProjection(projection);
+  const slices = sliceOnlyProjection(projection);
+  if (slices) return docs.map((doc) => applySlices(doc, slices.excluded, slices.slices));
   try {
     // The filter only matters for the positional operator; other projections must not re-filter.
     const usesPositional = Object.keys(projection).some((k) => k.endsWith('.$'));
@@ -37,6 +40,58 @@ function inDocumentOrder(source: Doc, projected: Doc): Doc {
   }
   for (const key of Object.keys(projected)) if (!(key in out)) out[key] = projected[key];
   return out;
+}
+
+type SliceSpec = number | [number, number];
+
+/**
+ * A projection of $slice fields and exclusions only returns every other field, as mongod does
+ * ({comments: {$slice: 5}} keeps the whole document); mingo treats $slice as an inclusion.
+ */
+function sliceOnlyProjection(projection: Doc): { excluded: string[]; slices: Array<[string, SliceSpec]> } | undefined {
+  const excluded: string[] = [];
+  const slices: Array<[string, SliceSpec]> = [];
+  for (const [path, value] of Object.entries(projection)) {
+    if (isPlainObject(value)) {
+      const keys = Object.keys(value);
+      if (keys.length !== 1 || keys[0] !== '$slice') return undefined;
+      const spec = value.$slice;
+      const valid =
+        typeof spec === 'number' ||
+        (Array.isArray(spec) && spec.length === 2 && spec.every((n) => typeof n === 'number'));
+      if (!valid) return undefined;
+      slices.push([path, spec as SliceSpec]);
+    } else if (value === false || value === 0) excluded.push(path);
+    else if (path !== '_id') return undefined;
+    else if (value !== true && value !== 1) return undefined;
+  }
+  return slices.length > 0 ? { excluded, slices } : undefined;
+}
+
+function applySlices(doc: Doc, excluded: string[], slices: Array<[string, SliceSpec]>): Doc {
+  const out = cloneValue(doc);
+  for (const path of excluded) removePath(out, path);
+  for (const [path, spec] of slices) {
+    const parentPath = path.split('.').slice(0, -1).join('.');
+    const parent = parentPath ? getPath(out, parentPath) : out;
+    const leaf = path.split('.').pop() as string;
+    if (!isPlainObject(parent) || !Array.isArray(parent[leaf])) continue;
+    parent[leaf] = sliceArray(parent[leaf] as unknown[], spec);
+  }
+  return out;
+}
+
+function sliceArray(values: unknown[], spec: SliceSpec): unknown[] {
+  if (typeof spec === 'number') return spec >= 0 ? values.slice(0, spec) : values.slice(Math.max(values.length + spec, 0));
+  const [skip, limit] = spec;
+  const start = skip >= 0 ? Math.min(skip, values.length) : Math.max(values.length + skip, 0);
+  return values.slice(start, start + Math.max(limit, 0));
+}
+
+function removePath(doc: Doc, path: string): void {
+  const parts = path.split('.');
+  const parent = parts.length > 1 ? getPath(doc, parts.slice(0, -1).join('.')) : doc;
+  if (isPlainObject(parent)) delete parent[parts[parts.length - 1] as string];
 }
 
 /** The first non-_id field decides the projection's kind; mongod names the first field that contradicts it. */

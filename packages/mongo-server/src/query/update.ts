@@ -99,7 +99,8 @@ export function applyUpdate(doc: Doc, update: UpdateSpec, options: ApplyOptions)
         queryOptions: { context: MONGO_CONTEXT, variables: options.variables },
       });
     } catch (err) {
-      fail(ErrorCodes.BadValue, (err as Error).message);
+      const message = (err as Error).message;
+      fail(/immutable field '_id'/.test(message) ? ErrorCodes.ImmutableField : ErrorCodes.BadValue, message);
     }
   }
   if (!valuesEqual(next._id, doc._id) && !(doc._id === undefined && options.inserting)) {

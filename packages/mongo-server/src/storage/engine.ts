@@ -1,5 +1,6 @@
 // The storage engine: the catalog of databases and collections, the commit clock, and the only code that
 // changes documents. Every change goes through here so that indexes, transactions and the journal agree.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { type UUID } from 'bson';
 import type { Doc } from '../bson/values';
 import { ErrorCodes, MongoCommandError, fail } from '../errors';
@@ -33,6 +34,28 @@ export class StorageEngine {
   readonly databases = new Map<string, Map<string, Collection>>();
   readonly activeTxns = new Set<Transaction>();
   sink: JournalSink | undefined;
+  /** Journal ops of the command running in the current async context (see `atomically`). */
+  private readonly commandOps = new AsyncLocalStorage<JournalOp[]>();
+
+  /**
+   * Runs a command so that all its changes reach the journal as one record: after a crash a write
+   * command is either wholly there or not at all, even a many-document insert that mongod could split.
+   */
+  async atomically<T>(fn: () => Promise<T> | T): Promise<T> {
+    const ops: JournalOp[] = [];
+    try {
+      return await this.commandOps.run(ops, fn);
+    } finally {
+      if (ops.length > 0) this.sink?.append(ops);
+    }
+  }
+
+  private journal(record: JournalOp[]): void {
+    if (!this.sink) return;
+    const ops = this.commandOps.getStore();
+    if (ops) ops.push(...record);
+    else this.sink.append(record);
+  }
 
   now(): number {
     return this.clock;
@@ -58,7 +81,7 @@ export class StorageEngine {
     }
     const coll = new Collection(db, name, options, uuid);
     colls.set(name, coll);
-    this.sink?.append([{ op: 'create', ns: coll.ns, options, uuid: coll.uuid }]);
+    this.journal([{ op: 'create', ns: coll.ns, options, uuid: coll.uuid }]);
     return coll;
   }
 
@@ -74,7 +97,7 @@ export class StorageEngine {
     this.abortTransactionsTouching(coll);
     colls.delete(name);
     if (colls.size === 0) this.databases.delete(db);
-    this.sink?.append([{ op: 'drop', ns: coll.ns }]);
+    this.journal([{ op: 'drop', ns: coll.ns }]);
     return true;
   }
 
@@ -83,7 +106,7 @@ export class StorageEngine {
     if (!colls) return;
     for (const coll of colls.values()) this.abortTransactionsTouching(coll);
     this.databases.delete(db);
-    this.sink?.append([{ op: 'dropDatabase', db }]);
+    this.journal([{ op: 'dropDatabase', db }]);
   }
 
   renameCollection(fromDb: string, fromName: string, toDb: string, toName: string, dropTarget: boolean): void {
@@ -109,23 +132,23 @@ export class StorageEngine {
       this.databases.set(toDb, toColls);
     }
     toColls.set(toName, source);
-    this.sink?.append([{ op: 'rename', from: fromNs, to: source.ns, dropTarget }]);
+    this.journal([{ op: 'rename', from: fromNs, to: source.ns, dropTarget }]);
   }
 
   createIndex(coll: Collection, spec: IndexSpec): void {
     const full: IndexSpec = { v: 2, ...spec, name: spec.name ?? defaultIndexName(spec.key) };
     coll.addIndex(full);
-    this.sink?.append([{ op: 'createIndex', ns: coll.ns, spec: full }]);
+    this.journal([{ op: 'createIndex', ns: coll.ns, spec: full }]);
   }
 
   setCollectionOptions(coll: Collection, options: Doc): void {
     coll.options = options;
-    this.sink?.append([{ op: 'options', ns: coll.ns, options }]);
+    this.journal([{ op: 'options', ns: coll.ns, options }]);
   }
 
   dropIndex(coll: Collection, name: string): void {
     coll.indexes.delete(name);
-    this.sink?.append([{ op: 'dropIndex', ns: coll.ns, name }]);
+    this.journal([{ op: 'dropIndex', ns: coll.ns, name }]);
   }
 
   private abortTransactionsTouching(coll: Collection): void {
@@ -184,7 +207,7 @@ export class StorageEngine {
     if (before) coll.indexRemove(key, before);
     if (doc) coll.indexAdd(key, doc);
     coll.install(key, doc, ts, this.activeTxns.size > 0);
-    this.sink?.append([doc ? { op: 'put', ns: coll.ns, doc } : { op: 'del', ns: coll.ns, id: before?._id }]);
+    this.journal([doc ? { op: 'put', ns: coll.ns, doc } : { op: 'del', ns: coll.ns, id: before?._id }]);
   }
 
   private writeInTransaction(coll: Collection, key: string, doc: Doc | null, txn: Transaction): void {
@@ -254,7 +277,7 @@ export class StorageEngine {
         else if (before) record.push({ op: 'del', ns: coll.ns, id: before._id });
       }
     }
-    if (record.length > 0) this.sink?.append(record);
+    if (record.length > 0) this.journal(record);
     txn.finish('committed');
     this.pruneHistory();
   }

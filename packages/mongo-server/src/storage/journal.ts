@@ -12,7 +12,6 @@ import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { deserialize, serialize, UUID, type Document } from 'bson';
-import type { Doc } from '../bson/values';
 import type { JournalOp, JournalSink, StorageEngine } from './engine';
 
 const writeAsync = promisify(write);
@@ -23,8 +22,9 @@ const DESERIALIZE = { promoteLongs: true, promoteValues: true, promoteBuffers: f
 /** Documents per snapshot record; bounds the size of one BSON payload. */
 const SNAPSHOT_CHUNK = 500;
 
+/** A record is a run of BSON documents (one per op) under a single length and checksum. */
 function encodeRecord(ops: JournalOp[]): Buffer {
-  const payload = Buffer.from(serialize({ ops: ops.map(encodeOp) }, { checkKeys: false, ignoreUndefined: false }));
+  const payload = Buffer.concat(ops.map((op) => serialize(encodeOp(op), { checkKeys: false, ignoreUndefined: false })));
   const header = Buffer.allocUnsafe(RECORD_HEADER);
   header.writeUInt32LE(payload.length, 0);
   header.writeUInt32LE(crc32(payload), 4);
@@ -40,6 +40,22 @@ function decodeOp(raw: Document): JournalOp {
   return raw as JournalOp;
 }
 
+function decodePayload(payload: Buffer): JournalOp[] | undefined {
+  const ops: JournalOp[] = [];
+  let p = 0;
+  try {
+    while (p < payload.length) {
+      const size = payload.readInt32LE(p);
+      if (size < 5 || p + size > payload.length) return undefined;
+      ops.push(decodeOp(deserialize(payload.subarray(p, p + size), DESERIALIZE)));
+      p += size;
+    }
+  } catch {
+    return undefined;
+  }
+  return ops;
+}
+
 /** Reads records until the end or the first damaged one; returns the ops and the valid length. */
 function readRecords(buf: Buffer): { records: JournalOp[][]; validLength: number } {
   const records: JournalOp[][] = [];
@@ -51,13 +67,9 @@ function readRecords(buf: Buffer): { records: JournalOp[][]; validLength: number
     if (start + length > buf.length) break;
     const payload = buf.subarray(start, start + length);
     if (crc32(payload) !== sum) break;
-    let doc: Document;
-    try {
-      doc = deserialize(payload, DESERIALIZE);
-    } catch {
-      break;
-    }
-    records.push((doc.ops as Document[]).map(decodeOp));
+    const ops = decodePayload(payload);
+    if (!ops) break;
+    records.push(ops);
     offset = start + length;
   }
   return { records, validLength: offset };
@@ -230,11 +242,9 @@ export class Journal implements JournalSink {
         out.push(encodeRecord(header));
         let chunk: JournalOp[] = [];
         for (const v of coll.records.values()) {
-          // Latest committed versions only: open transactions' buffered writes are not durable yet.
-          let version: typeof v | null = v;
-          while (version && version.ts > this.engine.now()) version = version.prev;
-          if (!version?.doc) continue;
-          chunk.push({ op: 'put', ns: coll.ns, doc: version.doc as Doc });
+          // Heads are the latest committed versions; open transactions' writes are not durable yet.
+          if (!v.doc) continue;
+          chunk.push({ op: 'put', ns: coll.ns, doc: v.doc });
           if (chunk.length >= SNAPSHOT_CHUNK) {
             out.push(encodeRecord(chunk));
             chunk = [];

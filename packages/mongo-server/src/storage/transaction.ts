@@ -8,6 +8,7 @@ export type TransactionState = 'active' | 'committed' | 'aborted';
 export class Transaction {
   readonly writes = new Map<Collection, Map<string, Doc | null>>();
   state: TransactionState = 'active';
+  readonly startedAt = Date.now();
   /** Why the engine aborted it on its own (write conflict); reported on the next operation. */
   abortReason: string | undefined;
   readonly done: Promise<void>;

@@ -1,0 +1,28 @@
+// Shared setup for the driver-level tests: an in-memory server on a free port and a MongoClient on it.
+import { MongoClient, type Db } from 'mongodb';
+import { afterAll, beforeAll } from 'vitest';
+import { startEmbeddedMongo, type EmbeddedMongo, type EmbeddedMongoOptions } from '../../src/index';
+
+export interface TestContext {
+  server: EmbeddedMongo;
+  client: MongoClient;
+  db(name?: string): Db;
+}
+
+let dbCounter = 0;
+
+/** Registers beforeAll/afterAll hooks that start a server and a client for the file. */
+export function useServer(options: EmbeddedMongoOptions = {}): TestContext {
+  const ctx = {} as TestContext;
+  beforeAll(async () => {
+    ctx.server = await startEmbeddedMongo({ port: 0, inMemory: true, ...options });
+    ctx.client = new MongoClient(ctx.server.uri, { serverSelectionTimeoutMS: 5_000 });
+    await ctx.client.connect();
+    ctx.db = (name?: string) => ctx.client.db(name ?? `test_${process.pid}_${++dbCounter}`);
+  });
+  afterAll(async () => {
+    await ctx.client?.close();
+    await ctx.server?.stop();
+  });
+  return ctx;
+}
