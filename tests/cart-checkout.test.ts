@@ -158,4 +158,54 @@ describe('guest cart → register → merge → checkout → pay', () => {
     const stranger = await sg.customer('Mallory');
     expect((await sg.query('query($id: ID!) { order(id: $id) { id } }', { id: order.id }, { token: stranger.token })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
+
+  it('30 guests check out at once on a product with stock 10: 10 orders await payment, 20 are cancelled out of stock', async () => {
+    const product = await createProduct('E2E-RUSH', 'Limited Print', 4000, 10);
+    const carts: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const added = await until(() => sg.query('mutation($p: ID!) { addToCart(productId: $p, quantity: 1) { id } }', { p: product }), ['NOT_FOUND', 'OUT_OF_STOCK']);
+      expect(added.errors).toBeUndefined();
+      carts.push(added.data.addToCart.id);
+    }
+    const placed = await Promise.all(
+      carts.map((cartId, i) =>
+        until(
+          () =>
+            sg.query('mutation($input: CheckoutInput!) { checkout(input: $input) { id } }', {
+              input: {
+                cartId,
+                email: `rush-${i}@novamart.test`,
+                idempotencyKey: `rush-${i}`,
+                shippingAddress: { name: `Buyer ${i}`, line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+              },
+            }),
+          ['NOT_FOUND', 'BAD_USER_INPUT'],
+        ),
+      ),
+    );
+    for (const result of placed) expect(result.errors).toBeUndefined();
+    const orderIds = placed.map((result) => result.data.checkout.id as string);
+
+    // Wait until the saga settled every order (one admin list per poll keeps the load down).
+    const admin = await sg.admin();
+    const mine = new Set(orderIds);
+    const deadline = Date.now() + 40_000;
+    let statuses: { status: string; reason: string | null }[] = [];
+    for (;;) {
+      const page = await sg.query('{ orders(first: 100) { edges { node { id status statusHistory { reason } } } } }', {}, { token: admin.token });
+      statuses = page.data.orders.edges
+        .filter((edge: any) => mine.has(edge.node.id))
+        .map((edge: any) => ({ status: edge.node.status, reason: edge.node.statusHistory.at(-1).reason }));
+      if (statuses.length === 30 && statuses.every((s) => s.status !== 'PENDING')) break;
+      if (Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(statuses.filter((s) => s.status === 'AWAITING_PAYMENT')).toHaveLength(10);
+    const cancelled = statuses.filter((s) => s.status === 'CANCELLED');
+    expect(cancelled).toHaveLength(20);
+    for (const s of cancelled) expect(s.reason).toBe('Out of stock: Limited Print');
+
+    const stock = await sg.query('query($id: ID) { product(id: $id) { inventory { available reserved onHand } } }', { id: product }, { token: admin.token });
+    expect(stock.data.product.inventory).toEqual({ available: 0, reserved: 10, onHand: 10 });
+  }, 90_000);
 });
