@@ -190,7 +190,7 @@ describe('guest cart → register → merge → checkout → pay', () => {
     const admin = await sg.admin();
     const mine = new Set(orderIds);
     const deadline = Date.now() + 40_000;
-    let statuses: { status: string; reason: string | null }[] = [];
+    let statuses: { status: string; reason: string | null }[];
     for (;;) {
       const page = await sg.query('{ orders(first: 100) { edges { node { id status statusHistory { reason } } } } }', {}, { token: admin.token });
       statuses = page.data.orders.edges
