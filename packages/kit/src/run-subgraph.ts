@@ -69,6 +69,15 @@ export async function runSubgraph<C>(module: SubgraphModule<C>): Promise<Running
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  // A crash must leave its cause in the log, not only on stderr.
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, `${module.name} subgraph crashed: ${error.message}`);
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, `${module.name} subgraph crashed on an unhandled rejection`);
+    process.exit(1);
+  });
 
   logger.info({ url: running.url }, `${module.name} subgraph ready at ${running.url}`);
   return running;
