@@ -195,6 +195,20 @@ describe('after the reservation', () => {
     expect(await stockOf(productId)).toMatchObject({ available: 5, reserved: 0 });
   });
 
+  it('commits as soon as it reserves when payment.succeeded overtook order.placed', async () => {
+    const productId = await stocked(5);
+    const orderId = newOrderId();
+    await db.deliver(createEvent('payment.succeeded', orderId, { paymentId: 'pay-early', orderId, userId: 'u', amount: 1000, currency: 'USD', provider: 'simulated' }));
+    expect(await stockOf(productId)).toMatchObject({ available: 5, reserved: 0 });
+    await db.deliver(orderPlaced(orderId, [{ productId, quantity: 2 }]));
+
+    expect((await db.services.reservations.findByOrder(orderId))?.status).toBe('COMMITTED');
+    expect(await stockOf(productId)).toMatchObject({ available: 3, reserved: 0, onHand: 3 });
+    const types = (await db.outboxEvents()).filter((e) => e.aggregateId === orderId).map((e) => e.type);
+    expect(types).toEqual(['inventory.reserved', 'inventory.reservation_committed']);
+    await expectLedgerAgrees(productId);
+  });
+
   it('does not commit a reservation that already expired', async () => {
     const productId = await stocked(5);
     const orderId = newOrderId();

@@ -18,6 +18,8 @@ interface OrderPlacedPayload {
 interface OrderCancelledPayload {
   orderId: string;
   reason?: string | null;
+  /** 'OUT_OF_STOCK' | 'RESERVATION_EXPIRED' | 'CUSTOMER' | 'ADMIN' */
+  reasonCode?: string | null;
   wasPaid?: boolean;
 }
 
@@ -68,7 +70,7 @@ export function inventoryHandlers(services: { stock: StockService; reservations:
     },
     'order.cancelled': async (event, tx) => {
       const p = event.payload as OrderCancelledPayload;
-      await reservations.cancelForOrder(p.orderId, p.reason?.trim() || 'ORDER_CANCELLED', tx);
+      await reservations.cancelForOrder(p.orderId, p.reasonCode || p.reason?.trim() || 'ORDER_CANCELLED', tx);
     },
   };
 }

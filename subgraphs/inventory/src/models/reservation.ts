@@ -4,9 +4,20 @@ import { Schema, type Connection, type Model, type Types } from 'mongoose';
  * RESERVED → COMMITTED (payment succeeded) → RETURNED (paid order cancelled, stock restocked);
  * RESERVED → RELEASED (order cancelled) or EXPIRED (not paid in time);
  * FAILED: not enough stock for some line, nothing held;
- * CANCELLED: the order was cancelled before inventory saw it placed, so it is never reserved.
+ * CANCELLED: the order was cancelled before inventory saw it placed, so it is never reserved;
+ * PAID_BEFORE_PLACED: payment.succeeded overtook order.placed (they travel on different streams),
+ * so the reservation commits the moment it is made.
  */
-export const RESERVATION_STATUSES = ['RESERVED', 'COMMITTED', 'RETURNED', 'RELEASED', 'EXPIRED', 'FAILED', 'CANCELLED'] as const;
+export const RESERVATION_STATUSES = [
+  'RESERVED',
+  'COMMITTED',
+  'RETURNED',
+  'RELEASED',
+  'EXPIRED',
+  'FAILED',
+  'CANCELLED',
+  'PAID_BEFORE_PLACED',
+] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
 
 export interface ReservationLine {

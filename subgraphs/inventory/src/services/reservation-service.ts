@@ -14,7 +14,10 @@ export interface ReservationService {
    * the first outcome.
    */
   reserveForOrder(orderId: string, lines: readonly ReservationLine[], tx?: Tx): Promise<ReservationDoc>;
-  /** Payment succeeded: reserved units become sold (SALE movements). */
+  /**
+   * Payment succeeded: reserved units become sold (SALE movements). A payment that arrives before
+   * the order was reserved is remembered, and the reservation commits as soon as it is made.
+   */
   commitForOrder(orderId: string, tx?: Tx): Promise<ReservationDoc | null>;
   /**
    * The order was cancelled: held stock is released; stock already sold to it (a paid order) is
@@ -106,12 +109,53 @@ export function createReservationService(deps: {
     return released;
   }
 
+  /** RESERVED → COMMITTED: the held units are sold (SALE movements). */
+  async function commitHeld(tx: Tx, orderId: string): Promise<ReservationDoc | null> {
+    const committed = await Reservation.findOneAndUpdate(
+      { orderId, status: 'RESERVED' },
+      { $set: { status: 'COMMITTED' } },
+      { new: true, session: tx.session },
+    )
+      .lean<ReservationDoc>()
+      .exec();
+    if (!committed) {
+      const current = await Reservation.findOne({ orderId }).session(tx.session).lean<ReservationDoc>().exec();
+      if (!current) {
+        // Paid before inventory saw the order placed: remember it, the reservation commits when made.
+        const [marker] = await Reservation.create([{ orderId, status: 'PAID_BEFORE_PLACED', lines: [] }], { session: tx.session });
+        return marker!.toObject() as ReservationDoc;
+      }
+      if (current.status !== 'COMMITTED' && current.status !== 'PAID_BEFORE_PLACED') {
+        // Paid after the hold expired or was released: the order is being cancelled and the
+        // payment refunded by the saga; stock that was given back is not taken again here.
+        logger.warn({ orderId, status: current.status }, 'payment succeeded for an order whose stock is not held');
+      }
+      return current;
+    }
+    for (const line of committed.lines) {
+      const item = await ledger.apply(tx, {
+        productId: line.productId,
+        delta: -line.quantity,
+        reservedDelta: -line.quantity,
+        reason: 'SALE',
+        reference: reference(orderId),
+        orderId,
+      });
+      if (!item) throw new Error(`Reservation ${String(committed._id)} holds more of ${line.productId} than is reserved`);
+    }
+    tx.outbox.add(inventoryEvents.reservationCommitted(committed));
+    return committed;
+  }
+
   return {
     reserveForOrder(orderId, rawLines, outerTx) {
       const lines = normalise(orderId, rawLines);
       return within(outerTx, async (tx) => {
         const existing = await Reservation.findOne({ orderId }).session(tx.session).lean<ReservationDoc>().exec();
-        if (existing) return existing;
+        if (existing && existing.status !== 'PAID_BEFORE_PLACED') return existing;
+        const paidAlready = existing !== null;
+        // The marker only said "paid"; the reservation made now takes its place.
+        if (existing) await Reservation.deleteOne({ _id: existing._id }, { session: tx.session }).exec();
 
         const taken: { line: ReservationLine; item: StockItemDoc }[] = [];
         for (const line of lines) {
@@ -157,42 +201,13 @@ export function createReservationService(deps: {
           })),
         );
         tx.outbox.add(inventoryEvents.reserved(reservation));
+        if (paidAlready) return (await commitHeld(tx, orderId)) ?? reservation;
         return reservation;
       });
     },
 
     commitForOrder(orderId, outerTx) {
-      return within(outerTx, async (tx) => {
-        const committed = await Reservation.findOneAndUpdate(
-          { orderId, status: 'RESERVED' },
-          { $set: { status: 'COMMITTED' } },
-          { new: true, session: tx.session },
-        )
-          .lean<ReservationDoc>()
-          .exec();
-        if (!committed) {
-          const current = await Reservation.findOne({ orderId }).session(tx.session).lean<ReservationDoc>().exec();
-          if (current?.status !== 'COMMITTED') {
-            // Paid after the hold expired or was released: the order is being cancelled and the
-            // payment refunded by the saga; stock that was given back is not taken again here.
-            logger.warn({ orderId, status: current?.status ?? null }, 'payment succeeded for an order whose stock is not held');
-          }
-          return current;
-        }
-        for (const line of committed.lines) {
-          const item = await ledger.apply(tx, {
-            productId: line.productId,
-            delta: -line.quantity,
-            reservedDelta: -line.quantity,
-            reason: 'SALE',
-            reference: reference(orderId),
-            orderId,
-          });
-          if (!item) throw new Error(`Reservation ${String(committed._id)} holds more of ${line.productId} than is reserved`);
-        }
-        tx.outbox.add(inventoryEvents.reservationCommitted(committed));
-        return committed;
-      });
+      return within(outerTx, (tx) => commitHeld(tx, orderId));
     },
 
     cancelForOrder(orderId, reason, outerTx) {
@@ -207,6 +222,17 @@ export function createReservationService(deps: {
         }
         if (current.status === 'RESERVED') {
           return (await releaseHeld(tx, { _id: current._id }, 'RELEASED', reason)) ?? current;
+        }
+        if (current.status === 'PAID_BEFORE_PLACED') {
+          return (
+            (await Reservation.findOneAndUpdate(
+              { _id: current._id, status: 'PAID_BEFORE_PLACED' },
+              { $set: { status: 'CANCELLED', releaseReason: reason } },
+              { new: true, session: tx.session },
+            )
+              .lean<ReservationDoc>()
+              .exec()) ?? current
+          );
         }
         if (current.status !== 'COMMITTED') return current;
 
