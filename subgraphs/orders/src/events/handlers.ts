@@ -21,6 +21,7 @@ export function orderEventEffects(deps: { lifecycle: OrderLifecycle; projections
     'cart.updated': (event, session) => projections.applyCartUpdated(event.payload as CartUpdated, session),
     'cart.deleted': (event, session) => projections.applyCartDeleted(event.payload as CartDeleted, new Date(event.occurredAt), session),
     'user.registered': (event, session) => projections.applyCustomer(event.payload as { userId: string; email: string }, session),
+    'user.email_verified': (event, session) => projections.applyCustomer(event.payload as { userId: string; email: string }, session),
     'inventory.reserved': (event, session, outbox) => {
       const { orderId, reservationId } = event.payload as { orderId: string; reservationId: string };
       return lifecycle.recordReservation(orderId, reservationId, session, outbox);

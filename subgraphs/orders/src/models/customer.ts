@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
-/** A customer's email, from `user.registered`: the default email of a signed-in checkout. */
+/** A customer's email, from `user.registered` / `user.email_verified`: the default email of a signed-in checkout. */
 export interface CustomerDoc {
   _id: string;
   email: string;
