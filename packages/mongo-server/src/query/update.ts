@@ -80,13 +80,17 @@ export function applyUpdate(doc: Doc, update: UpdateSpec, options: ApplyOptions)
   if (keys.length === 0 || !keys[0]!.startsWith('$')) return applyReplacement(doc, update);
   const next = cloneValue(doc);
   const modifier: Doc = {};
-  for (const [op, arg] of Object.entries(update)) {
+  let newId: { value: unknown } | undefined;
+  for (const [op, rawArg] of Object.entries(update)) {
+    if (op === '$setOnInsert' && !options.inserting) continue;
+    const arg = withoutIdAssignment(doc, op, rawArg as Doc, options.inserting, (value) => {
+      newId = { value };
+    });
     if (op === '$setOnInsert') {
-      if (!options.inserting) continue;
-      modifier.$set = { ...((modifier.$set as Doc | undefined) ?? {}), ...(arg as Doc) };
+      modifier.$set = { ...((modifier.$set as Doc | undefined) ?? {}), ...arg };
       continue;
     }
-    checkOperatorTargets(next, op, arg as Doc);
+    checkOperatorTargets(next, op, arg);
     if (op === '$set' && modifier.$set) modifier.$set = { ...(modifier.$set as Doc), ...(arg as Doc) };
     else modifier[op] = arg;
   }
@@ -103,10 +107,26 @@ export function applyUpdate(doc: Doc, update: UpdateSpec, options: ApplyOptions)
       fail(/immutable field '_id'/.test(message) ? ErrorCodes.ImmutableField : ErrorCodes.BadValue, message);
     }
   }
+  if (newId) next._id = newId.value;
   if (!valuesEqual(next._id, doc._id) && !(doc._id === undefined && options.inserting)) {
     fail(ErrorCodes.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
   }
   return next;
+}
+
+/**
+ * mongod accepts $set/$setOnInsert of _id to the value it already has (a no-op), lets an upsert
+ * give the new document its _id that way, and answers ImmutableField (66) for any other change.
+ * mingo refuses every write to _id, so the assignment is taken out before mingo sees it.
+ */
+function withoutIdAssignment(doc: Doc, op: string, arg: Doc, inserting: boolean, assign: (id: unknown) => void): Doc {
+  if ((op !== '$set' && op !== '$setOnInsert') || !isPlainObject(arg) || !('_id' in arg)) return arg;
+  const { _id: id, ...rest } = arg;
+  if (doc._id === undefined && inserting) assign(id);
+  else if (!valuesEqual(id, doc._id)) {
+    fail(ErrorCodes.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
+  }
+  return rest;
 }
 
 function checkOperatorTargets(doc: Doc, op: string, arg: Doc): void {
