@@ -102,9 +102,8 @@ export function opMsgWithSequence(command: Document, identifier: string, docs: D
   const seqHeader = Buffer.alloc(5);
   seqHeader.writeUInt8(1, 0);
   seqHeader.writeInt32LE(4 + id.length + seqDocs.length, 1);
-  const flags = Buffer.alloc(5);
-  const parts = [flags, body, seqHeader, id, seqDocs];
-  parts[0] = Buffer.from([0, 0, 0, 0, 0]);
+  const flagsAndKind0 = Buffer.from([0, 0, 0, 0, 0]);
+  const parts = [flagsAndKind0, body, seqHeader, id, seqDocs];
   const total = 16 + parts.reduce((n, p) => n + p.length, 0);
   return Buffer.concat([header(total, requestId, 2013), ...parts]);
 }
