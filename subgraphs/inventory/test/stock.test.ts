@@ -28,11 +28,13 @@ describe('opening stock from product.created', () => {
     expect(changed.map((e) => e.payload)).toEqual([{ productId, available: 12, onHand: 12, reserved: 0, reorderLevel: 5 }]);
   });
 
-  it('creates an empty stock item for a product without opening stock, writing no movement', async () => {
+  it('creates an empty stock item for a product without opening stock: no movement, stock_changed at zero', async () => {
     const productId = newProductId();
     await db.deliver(productCreated(productId, null));
     expect(await inventory(productId)).toMatchObject({ available: 0, onHand: 0, inStock: false });
     expect((await db.ledger(productId)).movements).toEqual([]);
+    const changed = (await db.outboxEvents('inventory.stock_changed')).filter((e) => e.aggregateId === productId);
+    expect(changed.map((e) => e.payload.available)).toEqual([0]);
   });
 
   it('resolves a product inventory has never heard of as zero stock', async () => {

@@ -2,6 +2,7 @@ import { badUserInput, conflict, encodeCursor, pageArgs, type PageInfo } from '@
 import { isObjectIdOrHexString, Types } from 'mongoose';
 import type { StockItemDoc, StockItemModel } from '../models/stock-item';
 import { MOVEMENT_REASONS, type MovementReason, type StockMovementDoc, type StockMovementModel } from '../models/stock-movement';
+import { inventoryEvents } from './inventory-events';
 import type { ProductIdentity, StockLedger } from './stock-ledger';
 import type { RunInTx, Tx } from './tx';
 
@@ -178,11 +179,15 @@ export function createStockService(deps: {
         );
         return;
       }
-      await StockItem.updateOne(
+      // No movement without stock, but projections (the cart's) still learn it is zero.
+      const item = await StockItem.findOneAndUpdate(
         { productId: product.productId },
         { $set: identity, $setOnInsert: { ...ledger.insertDefaults(identity), available: 0, reserved: 0, onHand: 0 } },
-        { upsert: true, session: tx.session, setDefaultsOnInsert: false },
-      ).exec();
+        { new: true, upsert: true, session: tx.session, setDefaultsOnInsert: false },
+      )
+        .lean<StockItemDoc>()
+        .exec();
+      tx.outbox.add(inventoryEvents.stockChanged(item!));
     },
 
     async rememberProduct(tx, product) {
