@@ -48,3 +48,14 @@ describe('loadConfig', () => {
     expect(names).toEqual(['NODE_ENV', 'LOG_LEVEL', 'MONGO_URL', 'REDIS_URL', 'DATA_DIR', 'JWKS_URL', 'HOST', 'PORT', 'SMTP_URL']);
   });
 });
+
+describe('README configuration table', () => {
+  it('lists every base variable with its default', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    for (const variable of baseConfigVariables) {
+      const shownDefault = variable.default === undefined ? '(unset)' : `\`${variable.default}\``;
+      expect(readme).toContain(`| \`${variable.name}\` | ${shownDefault} | ${variable.description} |`);
+    }
+  });
+});
