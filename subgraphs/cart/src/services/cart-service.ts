@@ -46,6 +46,8 @@ class StaleCartError extends Error {
 }
 
 const MAX_ATTEMPTS = 8;
+/** Removal notices a cart keeps (newest) until its holder's next change. */
+const MAX_NOTICES = 20;
 
 export function newCartId(): string {
   return randomBytes(16).toString('base64url');
@@ -242,8 +244,8 @@ export class CartService {
         items: cart.items.filter((candidate) => candidate !== line),
         removedItems: [
           ...cart.removedItems,
-          { productId: product.productId, name: product.name, quantity: line.quantity, reason: 'ARCHIVED', removedAt: now },
-        ],
+          { productId: product.productId, name: product.name, quantity: line.quantity, reason: 'ARCHIVED' as const, removedAt: now },
+        ].slice(-MAX_NOTICES),
         byOwner: false,
       };
       await this.write({ cart, isNew: false }, plan, session, outbox);
