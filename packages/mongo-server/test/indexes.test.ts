@@ -115,6 +115,9 @@ describe('index-backed lookups', () => {
     const inList = await coll.find({ _id: { $in: [1, 2, 3] } } as never).explain('executionStats');
     expect(inList.executionStats.totalDocsExamined).toBe(3);
 
+    const either = await coll.find({ $or: [{ _id: 10 }, { sku: 'S20' }] } as never).explain('executionStats');
+    expect(either.executionStats).toMatchObject({ nReturned: 2, totalDocsExamined: 2 });
+
     const scan = await coll.find({ unindexed: 1 }).explain('executionStats');
     expect(scan.queryPlanner.winningPlan.stage).toBe('COLLSCAN');
     expect(scan.executionStats.totalDocsExamined).toBe(5_000);

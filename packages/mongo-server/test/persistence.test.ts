@@ -66,6 +66,27 @@ describe('persistence', () => {
     });
   });
 
+  it('recovers a committed transaction that swapped unique keys between documents', async () => {
+    const dbPath = tempDir();
+    await withServer({ dbPath }, async (client) => {
+      const coll = client.db('d').collection('slots');
+      await coll.createIndex({ slot: 1 }, { unique: true });
+      await coll.insertMany([{ _id: 'a', slot: 1 }, { _id: 'b', slot: 2 }] as never[]);
+      const session = client.startSession();
+      await session.withTransaction(async () => {
+        await coll.updateOne({ _id: 'a' } as never, { $set: { slot: 3 } }, { session });
+        await coll.updateOne({ _id: 'b' } as never, { $set: { slot: 1 } }, { session });
+        await coll.updateOne({ _id: 'a' } as never, { $set: { slot: 2 } }, { session });
+      });
+      await session.endSession();
+    });
+    await withServer({ dbPath }, async (client) => {
+      const coll = client.db('d').collection('slots');
+      expect(await coll.find({}, { sort: { _id: 1 } }).toArray()).toEqual([{ _id: 'a', slot: 2 }, { _id: 'b', slot: 1 }]);
+      await expect(coll.insertOne({ slot: 1 })).rejects.toMatchObject({ code: 11000 });
+    });
+  });
+
   it('drops a torn tail left by a crash and keeps appending after the last good record', async () => {
     const dbPath = tempDir();
     await withServer({ dbPath }, async (client) => {

@@ -9,9 +9,11 @@ import * as projectionOperators from 'mingo/operators/projection';
 import * as queryOperators from 'mingo/operators/query';
 import * as windowOperators from 'mingo/operators/window';
 import { Query as BaseQuery } from 'mingo/query';
+import type { Iterator } from 'mingo/lazy';
 import type { Options } from 'mingo/types';
 import { collectPathValues } from '../bson/paths';
 import { bsonTypeName } from '../bson/values';
+import { inDocumentOrder } from './field-order';
 import { jsonSchemaValidator } from './json-schema';
 
 const TYPE_ALIASES: Record<number, string> = {
@@ -40,10 +42,31 @@ function $typeExpression(obj: unknown, expr: unknown, options: Options): string 
   return bsonTypeName(evalExpr(obj, expr, options));
 }
 
+/** $count over no documents outputs no document in mongod; mingo outputs a count of 0. */
+function $count(coll: Iterator, expr: string, options: Options): Iterator {
+  return pipelineOperators.$count(coll, expr, options).filter((doc: Record<string, unknown>) => doc[expr] !== 0);
+}
+
+/** $project with mongod's output field order (stored order, computed fields last). */
+function $project(coll: Iterator, expr: Record<string, unknown>, options: Options): Iterator {
+  // $project is one document in, one out, pulled lazily: the queue holds the current input only.
+  const inputs: Record<string, unknown>[] = [];
+  const tapped = coll.map((doc: Record<string, unknown>) => {
+    inputs.push(doc);
+    return doc;
+  });
+  return pipelineOperators
+    .$project(tapped, expr, options)
+    .map((out: Record<string, unknown>) => {
+      const source = inputs.shift();
+      return source ? inDocumentOrder(source, out, expr) : out;
+    });
+}
+
 export const MONGO_CONTEXT = Context.init({
   accumulator: accumulatorOperators,
   expression: { ...expressionOperators, $type: $typeExpression },
-  pipeline: pipelineOperators,
+  pipeline: { ...pipelineOperators, $count, $project },
   projection: projectionOperators,
   query: { ...queryOperators, $type },
   window: windowOperators,

@@ -54,6 +54,22 @@ function indexableValue(v: unknown): boolean {
 }
 
 export function planQuery(coll: Collection, filter: Doc): Plan {
+  const plan = planFields(coll, filter);
+  if (plan.keys || !Array.isArray(filter.$or)) return plan;
+  // A top-level $or can use an index when every branch can: the union of the branches' candidates.
+  const keys = new Set<string>();
+  const names = new Set<string>();
+  for (const branch of filter.$or) {
+    if (!isPlainObject(branch)) return plan;
+    const sub = planQuery(coll, branch);
+    if (!sub.keys) return plan;
+    for (const k of sub.keys) keys.add(k);
+    names.add(sub.indexName as string);
+  }
+  return { keys, indexName: [...names].join(',') };
+}
+
+function planFields(coll: Collection, filter: Doc): Plan {
   const preds = fieldPredicates(filter);
   if (preds.size === 0) return { keys: undefined, indexName: undefined };
   let best: { keys: Set<string>; index: Index } | undefined;

@@ -1,4 +1,5 @@
 // Find-style projections (inclusion, exclusion, positional $, $slice, $elemMatch) through mingo.
+import { inDocumentOrder } from './field-order';
 import { newQuery } from './mingo-context';
 import { getPath } from '../bson/paths';
 import { cloneValue, isPlainObject, type Doc } from '../bson/values';
@@ -16,30 +17,10 @@ export function projectDocuments(docs: Doc[], projection: unknown, filter: Doc):
     const usesPositional = Object.keys(projection).some((k) => k.endsWith('.$'));
     const projected = newQuery(usesPositional ? filter : {}).find<Doc>(docs, projection as never).all();
     if (projected.length !== docs.length) return projected;
-    return projected.map((doc, i) => inDocumentOrder(docs[i] as Doc, doc));
+    return projected.map((doc, i) => inDocumentOrder(docs[i] as Doc, doc, projection));
   } catch (err) {
     fail(ErrorCodes.BadValue, (err as Error).message);
   }
-}
-
-/**
- * mongod keeps the fields a projection returns in the order of the stored document (so _id stays
- * first), at every depth, and appends computed fields after them; mingo emits them in projection
- * order with _id last.
- */
-function inDocumentOrder(source: Doc, projected: Doc): Doc {
-  const out: Doc = {};
-  for (const key of Object.keys(source)) {
-    if (!(key in projected)) continue;
-    const from = source[key];
-    const to = projected[key];
-    if (isPlainObject(from) && isPlainObject(to)) out[key] = inDocumentOrder(from, to);
-    else if (Array.isArray(from) && Array.isArray(to) && from.length === to.length) {
-      out[key] = to.map((item, i) => (isPlainObject(from[i]) && isPlainObject(item) ? inDocumentOrder(from[i] as Doc, item) : item));
-    } else out[key] = to;
-  }
-  for (const key of Object.keys(projected)) if (!(key in out)) out[key] = projected[key];
-  return out;
 }
 
 type SliceSpec = number | [number, number];

@@ -299,6 +299,18 @@ export class StorageEngine {
 
   // ---- recovery ------------------------------------------------------------------------------------
 
+  /**
+   * Installs a journaled version without uniqueness checks: the journal holds only states that were
+   * valid when committed, and a transaction's ops replayed one by one may pass through states that are
+   * not (two documents swapping a unique key).
+   */
+  private installRecovered(coll: Collection, key: string, doc: Doc | null): void {
+    const before = coll.latest(key);
+    if (before) coll.indexRemove(key, before);
+    if (doc) coll.indexAdd(key, doc);
+    coll.install(key, doc, ++this.clock, false);
+  }
+
   /** Applies a journal record during startup (no journaling, no transactions). */
   replay(op: JournalOp): void {
     const sink = this.sink;
@@ -307,13 +319,13 @@ export class StorageEngine {
       switch (op.op) {
         case 'put': {
           const [db, name] = splitNs(op.ns);
-          this.write(this.ensureCollection(db, name), idKey(op.doc._id), op.doc);
+          this.installRecovered(this.ensureCollection(db, name), idKey(op.doc._id), op.doc);
           break;
         }
         case 'del': {
           const [db, name] = splitNs(op.ns);
           const coll = this.getCollection(db, name);
-          if (coll) this.write(coll, idKey(op.id), null);
+          if (coll) this.installRecovered(coll, idKey(op.id), null);
           break;
         }
         case 'create': {
