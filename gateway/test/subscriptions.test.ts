@@ -89,6 +89,30 @@ describe('federated subscriptions', () => {
     expect(query.data.order).toEqual({ id: 'o-1', total: 4200, payment: { id: 'pay-1', status: 'REQUIRES_PAYMENT_METHOD' } });
   });
 
+  it('delivers a redelivered message (same eventId) once', async () => {
+    const client = await connect(alice);
+    const sub = subscribe(client, 'subscription($id: ID!) { orderStatusChanged(orderId: $id) { status } }', { id: 'o-2' });
+    await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'the subscription');
+    const paid = { ...statusMessage('o-2', alice.id, 'PAID', 'AWAITING_PAYMENT'), eventId: 'evt-1' };
+    await probe.live.publish('order:o-2', paid);
+    await probe.live.publish('order:o-2', paid);
+    await probe.live.publish('order:o-2', { ...statusMessage('o-2', alice.id, 'CANCELLED', 'PAID'), eventId: 'evt-2' });
+    expect(await sub.next()).toEqual({ data: { orderStatusChanged: { status: 'PAID' } } });
+    expect(await sub.next()).toEqual({ data: { orderStatusChanged: { status: 'CANCELLED' } } });
+    await probe.live.publish('order:o-2', { ...statusMessage('o-2', alice.id, 'PENDING', 'CANCELLED'), eventId: 'evt-3' });
+    expect(await sub.next()).toEqual({ data: { orderStatusChanged: { status: 'PENDING' } } });
+  });
+
+  it('serializes message fields like execution would: an unknown enum value is an error, not data', async () => {
+    const client = await connect(alice);
+    const sub = subscribe(client, 'subscription($id: ID!) { orderStatusChanged(orderId: $id) { status previousStatus } }', { id: 'o-2' });
+    await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'the subscription');
+    await probe.live.publish('order:o-2', statusMessage('o-2', alice.id, 'TELEPORTED', 'PAID'));
+    const event = await sub.next();
+    expect(event.data).toBeNull();
+    expect(event.errors).toEqual([expect.objectContaining({ path: ['orderStatusChanged', 'status'], message: expect.stringContaining('TELEPORTED') })]);
+  });
+
   it('keeps the client’s aliases and skips what @skip says', async () => {
     const client = await connect(alice);
     const sub = subscribe(

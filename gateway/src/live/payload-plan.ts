@@ -5,6 +5,11 @@ import {
   Kind,
   getDirectiveValues,
   isNonNullType,
+  isLeafType,
+  isListType,
+  getNamedType,
+  getNullableType,
+  type GraphQLOutputType,
   isObjectType,
   visit,
   type DocumentNode,
@@ -32,7 +37,7 @@ export interface EntityResolution {
 
 type PayloadEntry =
   | { key: string; kind: 'typename' }
-  | { key: string; kind: 'fromMessage'; field: string }
+  | { key: string; kind: 'fromMessage'; field: string; type: GraphQLOutputType }
   | { key: string; kind: 'entity'; nonNull: boolean };
 
 /**
@@ -131,7 +136,9 @@ export function planPayload(options: {
         },
       });
     } else {
-      entries.push({ key, kind: 'fromMessage', field: name });
+      const definition = payloadFields[name];
+      if (!definition) throw new GraphQLError(`Unknown field "${name}" on ${objectType.name}`);
+      entries.push({ key, kind: 'fromMessage', field: name, type: definition.type });
     }
   }
 
@@ -195,7 +202,15 @@ export function assemblePayload(
   let nulled = false;
   for (const entry of plan.entries) {
     if (entry.kind === 'typename') payload[entry.key] = plan.payloadType.name;
-    else if (entry.kind === 'fromMessage') payload[entry.key] = message[entry.field] ?? null;
+    else if (entry.kind === 'fromMessage') {
+      const value = serializeLeaf(entry.type, message[entry.field]);
+      if (value instanceof Error) {
+        errors.push(new GraphQLError(`Cannot return the live value of ${plan.payloadType.name}.${entry.field}: ${value.message}`, { path: [plan.rootKey, entry.key] }));
+      }
+      const result = value instanceof Error ? null : value;
+      if (result === null && isNonNullType(entry.type)) nulled = true;
+      payload[entry.key] = result;
+    }
     else {
       const value = entityResult?.data?.[entry.key] ?? null;
       if (value === null && entry.nonNull) nulled = true;
@@ -207,6 +222,18 @@ export function assemblePayload(
     data: rootValue === null && plan.rootNonNull ? null : { [plan.rootKey]: rootValue },
   };
   return errors.length > 0 ? { ...result, errors } : result;
+}
+
+/** A message value as execution would serialize it (enums checked, scalars coerced), or the error. */
+function serializeLeaf(type: GraphQLOutputType, value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  const named = getNamedType(type);
+  if (!isLeafType(named) || isListType(getNullableType(type))) return value;
+  try {
+    return named.serialize(value);
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
 }
 
 function included(selection: SelectionNode, variableValues: Record<string, unknown>): boolean {

@@ -207,7 +207,11 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { a
   // sees them in the order they were published even when a later one resolves faster.
   async function open(prepared: PreparedSubscription): Promise<AsyncIterableIterator<ExecutionResult>> {
     let chain: Promise<void> = Promise.resolve();
+    const seen = new RecentIds(RECENT_EVENT_IDS);
     const listener = (message: Record<string, unknown>) => {
+      // The owning subgraph publishes from its outbox events, at least once: a redelivered one
+      // repeats its eventId and is delivered to the client once.
+      if (typeof message.eventId === 'string' && !seen.add(message.eventId)) return;
       const started = process.hrtime.bigint();
       chain = chain
         .then(() => (stream.isClosed ? undefined : resolveEvent(prepared, message)))
@@ -260,6 +264,23 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { a
       await server.dispose();
     },
   };
+}
+
+// Redeliveries come soon after the original; a short memory per subscription is enough.
+const RECENT_EVENT_IDS = 256;
+
+/** The last `capacity` ids seen, in insertion order. */
+class RecentIds {
+  private readonly ids = new Set<string>();
+  constructor(private readonly capacity: number) {}
+
+  /** False when the id was already seen. */
+  add(id: string): boolean {
+    if (this.ids.has(id)) return false;
+    this.ids.add(id);
+    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value as string);
+    return true;
+  }
 }
 
 function badInput(message: string): GraphQLError {
