@@ -71,7 +71,7 @@ describe('runSubgraph, the standalone main', () => {
   });
 
   it('drains an in-flight request on SIGTERM, refuses new ones, and exits 0', async () => {
-    const child = spawnProbe({ MONGO_URL: mongoServer.uri });
+    const child = spawnProbe({ MONGO_URL: mongoServer.uri, LOG_LEVEL: 'debug' });
     children.push(child.process);
     const ready = await child.waitForLine((line) => typeof line.url === 'string');
     const url = ready.url as string;
@@ -93,7 +93,14 @@ describe('runSubgraph, the standalone main', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ data: { slow: 'slept 1500' } });
     expect(await child.exited).toBe(0);
-    expect(child.lines.map((line) => line.msg)).toContain('probe subgraph stopped');
+    // In order: the request finished, then the module's workers stopped, then the process.
+    const position = (predicate: (line: Record<string, any>) => boolean) => child.lines.findIndex(predicate);
+    const requestDone = position((line) => line.msg === 'graphql request' && line.requestId === 'slow-1');
+    const workersStopped = position((line) => line.msg === 'probe workers stopped');
+    const processStopped = position((line) => line.msg === 'probe subgraph stopped');
+    expect(requestDone).toBeGreaterThan(position((line) => line.msg === 'probe subgraph draining'));
+    expect(workersStopped).toBeGreaterThan(requestDone);
+    expect(processStopped).toBeGreaterThan(workersStopped);
   });
 
   it('stops start-up with a message naming a bad variable and exits 1', async () => {

@@ -135,6 +135,7 @@ export const probeSubgraph: SubgraphModule = {
       },
       async stop() {
         probeState.stoppedAt = Date.now();
+        runtime.logger.info('probe workers stopped');
       },
     };
   },
