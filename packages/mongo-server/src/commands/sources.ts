@@ -24,11 +24,28 @@ function resolver(ctx: CommandContext): (name: string) => Doc[] {
 }
 
 export function runPipeline(ctx: CommandContext, source: Doc[], pipeline: Doc[], variables?: Doc): Doc[] {
+  checkStageArguments(pipeline);
   try {
     // CLONE_INPUT (1): stages that rewrite documents in place must not touch stored versions.
     return newAggregator(pipeline, { collectionResolver: resolver(ctx), variables, processingMode: 1 } as never).run(source) as Doc[];
   } catch (err) {
-    fail(ErrorCodes.BadValue, (err as Error).message);
+    const message = (err as Error).message;
+    const unknownStage = /^unregistered pipeline operator (\$\w+)/.exec(message);
+    if (unknownStage) fail(40324, `Unrecognized pipeline stage name: '${unknownStage[1]}'`, { codeName: 'Location40324' });
+    fail(ErrorCodes.BadValue, message);
+  }
+}
+
+/** Stage arguments mongod rejects where mingo would quietly return nothing. */
+function checkStageArguments(pipeline: Doc[]): void {
+  for (const stage of pipeline) {
+    if ('$limit' in stage) {
+      const limit = stage.$limit;
+      if (typeof limit !== 'number' && typeof (limit as { valueOf?: () => unknown })?.valueOf?.() !== 'number') {
+        fail(15957, 'the limit must be specified as a number', { codeName: 'Location15957' });
+      }
+      if (Number(limit) <= 0) fail(15958, 'the limit must be positive', { codeName: 'Location15958' });
+    }
   }
 }
 
