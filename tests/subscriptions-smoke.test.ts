@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { usersSubgraph } from '@novamart/users';
+import { productsSubgraph } from '@novamart/products';
+import { inventorySubgraph } from '@novamart/inventory';
+import { cartSubgraph } from '@novamart/cart';
+import { ordersSubgraph } from '@novamart/orders';
+import { paymentsSubgraph } from '@novamart/payments';
+import { startSupergraph, type SignedInUser, type Supergraph } from './support/supergraph';
+
+// Live order and payment status through the gateway's federated subscriptions, driven by the
+// real subgraphs' outbox events: each event arrives resolved across orders, products, inventory
+// and payments, as a query for the same fields would return it.
+async function eventually<T>(what: string, attempt: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await attempt();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const ORDER_UPDATES = /* GraphQL */ `
+  subscription Watch($orderId: ID!) {
+    orderStatusChanged(orderId: $orderId) {
+      status
+      previousStatus
+      order {
+        id
+        total {
+          formatted
+        }
+        items {
+          quantity
+          product {
+            name
+            inventory {
+              reserved
+            }
+          }
+        }
+        payment {
+          status
+        }
+      }
+    }
+  }
+`;
+
+describe('federated subscriptions with the real subgraphs', () => {
+  let sg: Supergraph;
+  let alice: SignedInUser;
+  let orderId: string;
+
+  beforeAll(async () => {
+    sg = await startSupergraph({ subgraphs: [usersSubgraph, productsSubgraph, inventorySubgraph, cartSubgraph, ordersSubgraph, paymentsSubgraph] });
+    const admin = await sg.admin();
+    const created = await sg.query(
+      'mutation($input: ProductInput!) { createProduct(input: $input) { id } }',
+      { input: { sku: 'LIVE-1', name: 'Live Kettle', description: 'Watched while it boils', priceAmount: 4500, currency: 'USD', initialStock: 5 } },
+      { token: admin.token },
+    );
+    const productId = created.data.createProduct.id as string;
+    alice = await sg.customer('Alice');
+    // The cart learns the product (and its price) from product.created: retry until it has.
+    await eventually('the cart to know the product', async () => {
+      const added = await sg.query('mutation($p: ID!) { addToCart(productId: $p, quantity: 2) { itemCount } }', { p: productId }, { token: alice.token });
+      return added.data?.addToCart ? true : undefined;
+    });
+    const checkout = await eventually('checkout', async () => {
+      const result = await sg.query(
+        'mutation($input: CheckoutInput!) { checkout(input: $input) { id status } }',
+        {
+          input: {
+            idempotencyKey: 'live-smoke-1',
+            shippingAddress: { name: 'Alice', line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+          },
+        },
+        { token: alice.token },
+      );
+      return result.data?.checkout ?? undefined;
+    });
+    orderId = checkout.id;
+    // Stock is reserved by event: wait until the order awaits payment before watching it.
+    await eventually('the order to await payment', async () => {
+      const result = await sg.query('query($id: ID!) { order(id: $id) { status } }', { id: orderId }, { token: alice.token });
+      return result.data?.order?.status === 'AWAITING_PAYMENT' ? true : undefined;
+    });
+  });
+  afterAll(async () => {
+    await sg?.stop();
+  });
+
+  it('refuses another customer’s order with FORBIDDEN at subscribe time', async () => {
+    const bob = await sg.customer('Bob');
+    const watch = await sg.subscribe(ORDER_UPDATES, { orderId }, { token: bob.token });
+    expect(watch.error).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+  });
+
+  it('delivers PAID and SUCCEEDED with fields from orders, products, inventory and payments', async () => {
+    const orderWatch = await sg.subscribe(ORDER_UPDATES, { orderId }, { token: alice.token });
+    const paymentWatch = await sg.subscribe(
+      'subscription($orderId: ID!) { paymentStatusChanged(orderId: $orderId) { status payment { amount { amount } order { id } } } }',
+      { orderId },
+      { token: alice.token },
+    );
+    expect(orderWatch.error).toBeUndefined();
+    expect(paymentWatch.error).toBeUndefined();
+
+    const intent = await sg.query('mutation($o: ID!) { createPaymentIntent(orderId: $o) { id } }', { o: orderId }, { token: alice.token });
+    expect(intent.errors).toBeUndefined();
+    const confirmed = await sg.query(
+      'mutation($p: ID!) { confirmPayment(paymentId: $p, paymentMethodId: "pm_card_visa") { status } }',
+      { p: intent.data.createPaymentIntent.id },
+      { token: alice.token },
+    );
+    expect(confirmed.errors).toBeUndefined();
+
+    const paid = await orderWatch.next(15_000);
+    expect(paid.errors).toBeUndefined();
+    expect(paid.data.orderStatusChanged).toMatchObject({
+      status: 'PAID',
+      previousStatus: 'AWAITING_PAYMENT',
+      order: { id: orderId, items: [{ quantity: 2, product: { name: 'Live Kettle' } }], payment: { status: 'SUCCEEDED' } },
+    });
+    // Exactly what a query for the same fields returns now.
+    const query = await sg.query(
+      'query($id: ID!) { order(id: $id) { id total { formatted } items { quantity product { name inventory { reserved } } } payment { status } } }',
+      { id: orderId },
+      { token: alice.token },
+    );
+    expect(paid.data.orderStatusChanged.order.total).toEqual(query.data.order.total);
+
+    const statuses: string[] = [];
+    for (;;) {
+      const event = await paymentWatch.next(15_000);
+      expect(event.errors).toBeUndefined();
+      statuses.push(event.data.paymentStatusChanged.status);
+      expect(event.data.paymentStatusChanged.payment.order.id).toBe(orderId);
+      if (event.data.paymentStatusChanged.status === 'SUCCEEDED') break;
+    }
+    expect(statuses.at(-1)).toBe('SUCCEEDED');
+
+    await orderWatch.close();
+    await paymentWatch.close();
+    await eventually('the subscriptions to end', async () => (sg.gateway.activeSubscriptions() === 0 && sg.live.activeChannelCount() === 0 ? true : undefined));
+  });
+});
