@@ -1,6 +1,7 @@
 import mongoose, { type Connection, type ConnectOptions } from 'mongoose';
 import { commandStats } from './command-stats';
 import { currentRequestId } from './request-context';
+import { withTimeout } from './timeout';
 
 export interface ConnectMongoOptions {
   url: string;
@@ -60,16 +61,4 @@ export function redactUrl(url: string): string {
 export async function pingMongo(conn: Connection, timeoutMs = 2_000): Promise<boolean> {
   if (conn.readyState !== mongoose.ConnectionStates.connected || !conn.db) return false;
   return withTimeout(conn.db.admin().ping({ maxTimeMS: timeoutMs }).then(() => true), timeoutMs);
-}
-
-export async function withTimeout(check: Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
-  });
-  try {
-    return await Promise.race([check.catch(() => false), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

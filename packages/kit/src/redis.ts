@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import { createLogger, type Logger } from './logger';
-import { withTimeout } from './mongo';
+import { withTimeout } from './timeout';
 
 /**
  * An ioredis client that reconnects forever with capped backoff and logs connection errors
