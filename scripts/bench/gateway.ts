@@ -104,7 +104,10 @@ async function pageWhenStocked(sg: Supergraph, timeoutMs = 60_000): Promise<stri
       body: JSON.stringify({ query: PRODUCT_PAGE_QUERY }),
     });
     const text = await response.text();
-    const body = JSON.parse(text) as { errors?: unknown; data?: { products?: { edges: { node: { inventory: { inStock: boolean } } }[] } } };
+    const body = JSON.parse(text) as {
+      errors?: unknown;
+      data?: { products?: { edges: { node: { inventory: { inStock: boolean } } }[] } };
+    };
     const edges = body.data?.products?.edges ?? [];
     if (!body.errors && edges.length === 20 && edges.every((e) => e.node.inventory.inStock)) return text;
     if (Date.now() > deadline) throw new Error(`the product page never showed stock: ${text.slice(0, 300)}`);
@@ -119,12 +122,17 @@ export async function benchGateway(options: GatewayBenchOptions = {}): Promise<G
   const log = options.log ?? (() => undefined);
 
   // users makes the admin who seeds the catalog; production mode as a deployment would run.
-  const sg = await startSupergraph({ subgraphs: [usersSubgraph, productsSubgraph, inventorySubgraph], env: { NODE_ENV: 'production' } });
+  const sg = await startSupergraph({
+    subgraphs: [usersSubgraph, productsSubgraph, inventorySubgraph],
+    env: { NODE_ENV: 'production' },
+  });
   try {
     log(`gateway bench: seeding ${productCount} products with stock`);
     await seedProducts(sg, productCount);
     const expectedBody = await pageWhenStocked(sg);
-    log(`gateway bench: ${connections} connections for ${durationSeconds} s on a 20-product page with inventory`);
+    log(
+      `gateway bench: ${connections} connections for ${durationSeconds} s on a 20-product page with inventory`,
+    );
     const result = await autocannon({
       url: sg.gatewayUrl,
       method: 'POST',

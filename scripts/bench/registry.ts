@@ -1,4 +1,6 @@
+import { benchCheckout } from './checkout';
 import { benchGateway } from './gateway';
+import { benchPaymentLatency } from './payment-latency';
 
 /** A benchmark `npm run bench` knows: its figures are printed and written to bench/results/<name>.json. */
 export interface Benchmark {
@@ -13,5 +15,16 @@ export const benchmarks: Benchmark[] = [
     name: 'gateway',
     description: 'requests/s and latency of a 20-product page with inventory through the gateway',
     run: (log) => benchGateway({ log }),
+  },
+  {
+    name: 'checkout',
+    description: 'orders/s from checkout to PAID, customers paying concurrently through the gateway',
+    run: (log) => benchCheckout({ log }),
+  },
+  {
+    name: 'payment-latency',
+    description:
+      'p50/p99 from a signed Stripe webhook to the subscriber’s paymentStatusChanged event, over Redis',
+    run: (log) => benchPaymentLatency({ log }),
   },
 ];

@@ -1,0 +1,99 @@
+/**
+ * Checkout throughput: customers check out and pay concurrently through the gateway, each
+ * watching their order over `myOrderUpdates` until it is PAID, on the simulated payment provider
+ * and the in-process buses (the `npm start` setup). Reports orders/s reaching PAID and the
+ * checkout-to-PAID latency per order.
+ */
+import { cartSubgraph } from '@novamart/cart';
+import { inventorySubgraph } from '@novamart/inventory';
+import { ordersSubgraph } from '@novamart/orders';
+import { paymentsSubgraph } from '@novamart/payments';
+import { productsSubgraph } from '@novamart/products';
+import { usersSubgraph } from '@novamart/users';
+import { startSupergraph, type SignedInUser } from '../../tests/support/supergraph';
+import { checkout, createProduct, percentile } from './storefront';
+
+export interface CheckoutBenchOptions {
+  orders?: number;
+  concurrency?: number;
+  log?: (line: string) => void;
+}
+
+export async function benchCheckout(options: CheckoutBenchOptions = {}) {
+  const orders = options.orders ?? Number(process.env.BENCH_ORDERS ?? 60);
+  const concurrency = options.concurrency ?? Number(process.env.BENCH_CONCURRENCY ?? 6);
+  const log = options.log ?? (() => {});
+  const sg = await startSupergraph({
+    subgraphs: [
+      usersSubgraph,
+      productsSubgraph,
+      inventorySubgraph,
+      cartSubgraph,
+      ordersSubgraph,
+      paymentsSubgraph,
+    ],
+  });
+  try {
+    const productId = await createProduct(sg, `BENCH-CHECKOUT-${Date.now()}`, 1_999, orders * 2);
+    log(`registering ${orders} customers`);
+    const customers: SignedInUser[] = [];
+    for (let i = 0; i < orders; i++) customers.push(await sg.customer(`Bench ${i}`));
+
+    const latencies: number[] = [];
+    let next = 0;
+    async function worker(): Promise<void> {
+      for (let i = next++; i < orders; i = next++) {
+        const customer = customers[i]!;
+        const updates = await sg.subscribe(
+          'subscription { myOrderUpdates { status order { id } } }',
+          {},
+          { token: customer.token },
+        );
+        const started = performance.now();
+        const orderId = await checkout(sg, customer, productId, `bench-${i}`);
+        for (;;) {
+          const event = await updates.next(30_000);
+          const status = event.data?.myOrderUpdates?.status;
+          if (status === 'AWAITING_PAYMENT') break;
+          if (status === 'CANCELLED') throw new Error(`order ${orderId} was cancelled`);
+        }
+        const intent = await sg.query(
+          'mutation($o: ID!) { createPaymentIntent(orderId: $o) { id } }',
+          { o: orderId },
+          { token: customer.token },
+        );
+        const paymentId = intent.data?.createPaymentIntent?.id;
+        if (!paymentId) throw new Error(`createPaymentIntent failed: ${JSON.stringify(intent.errors)}`);
+        const confirmed = await sg.query(
+          'mutation($p: ID!) { confirmPayment(paymentId: $p, paymentMethodId: "pm_card_visa") { status } }',
+          { p: paymentId },
+          { token: customer.token },
+        );
+        if (confirmed.data?.confirmPayment?.status !== 'SUCCEEDED')
+          throw new Error(`confirmPayment: ${JSON.stringify(confirmed)}`);
+        for (;;) {
+          const event = await updates.next(30_000);
+          if (event.data?.myOrderUpdates?.status === 'PAID') break;
+        }
+        latencies.push(performance.now() - started);
+        await updates.close();
+      }
+    }
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: concurrency }, () => worker()));
+    const seconds = (performance.now() - t0) / 1000;
+    latencies.sort((a, b) => a - b);
+    return {
+      scenario:
+        'addToCart → checkout → AWAITING_PAYMENT → createPaymentIntent → confirmPayment(pm_card_visa) → PAID, simulated provider, in-process buses, embedded MongoDB',
+      orders,
+      concurrency,
+      seconds: Math.round(seconds * 100) / 100,
+      ordersPerSecondToPaid: Math.round((orders / seconds) * 100) / 100,
+      checkoutToPaidP50Ms: percentile(latencies, 50),
+      checkoutToPaidP99Ms: percentile(latencies, 99),
+    };
+  } finally {
+    await sg.stop();
+  }
+}
