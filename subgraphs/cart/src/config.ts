@@ -14,6 +14,10 @@ export const cartConfigShape = {
 export type CartConfig = z.infer<z.ZodObject<typeof cartConfigShape>>;
 
 export const cartConfigVariables = [
-  { name: 'GUEST_CART_TTL_DAYS', default: '7', description: 'Days a guest cart lives after its last change.' },
+  {
+    name: 'GUEST_CART_TTL_DAYS',
+    default: '7',
+    description: 'Days a guest cart lives after its last change.',
+  },
   { name: 'CART_DEFAULT_CURRENCY', default: 'USD', description: "Currency of an empty cart's subtotal." },
 ];

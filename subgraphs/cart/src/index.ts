@@ -19,7 +19,10 @@ export const cartSubgraph: SubgraphModule<CartConfig> = {
 
   async create(runtime): Promise<SubgraphInstance<CartContext>> {
     const { mongo, bus, config, logger, metrics } = runtime;
-    const services = await createCartServices({ conn: mongo, guestCartTtlMs: config.GUEST_CART_TTL_DAYS * 24 * 3600_000 });
+    const services = await createCartServices({
+      conn: mongo,
+      guestCartTtlMs: config.GUEST_CART_TTL_DAYS * 24 * 3600_000,
+    });
     subscribeCartConsumers(bus, mongo, services);
     const relay = new OutboxRelay(mongo, bus, { logger, metrics });
 

@@ -33,14 +33,22 @@ export const resolvers = {
     cart: (_: unknown, args: { id?: string | null }, ctx: CartContext) => ctx.carts.get(ctx.viewer, args.id),
   },
   Mutation: {
-    addToCart: (_: unknown, args: { cartId?: string | null; productId: string; quantity: number }, ctx: CartContext) =>
-      ctx.carts.addItem(ctx.viewer, args),
-    updateCartItem: (_: unknown, args: { cartId?: string | null; productId: string; quantity: number }, ctx: CartContext) =>
-      ctx.carts.updateItem(ctx.viewer, args),
+    addToCart: (
+      _: unknown,
+      args: { cartId?: string | null; productId: string; quantity: number },
+      ctx: CartContext,
+    ) => ctx.carts.addItem(ctx.viewer, args),
+    updateCartItem: (
+      _: unknown,
+      args: { cartId?: string | null; productId: string; quantity: number },
+      ctx: CartContext,
+    ) => ctx.carts.updateItem(ctx.viewer, args),
     removeFromCart: (_: unknown, args: { cartId?: string | null; productId: string }, ctx: CartContext) =>
       ctx.carts.removeItem(ctx.viewer, args),
-    clearCart: (_: unknown, args: { cartId?: string | null }, ctx: CartContext) => ctx.carts.clear(ctx.viewer, args.cartId),
-    mergeCart: (_: unknown, args: { guestCartId: string }, ctx: CartContext) => ctx.carts.merge(ctx.viewer, args.guestCartId),
+    clearCart: (_: unknown, args: { cartId?: string | null }, ctx: CartContext) =>
+      ctx.carts.clear(ctx.viewer, args.cartId),
+    mergeCart: (_: unknown, args: { guestCartId: string }, ctx: CartContext) =>
+      ctx.carts.merge(ctx.viewer, args.guestCartId),
   },
   Cart: {
     id: (cart: CartDoc) => cart._id,

@@ -21,21 +21,42 @@ async function failure(promise: Promise<unknown>): Promise<GraphQLError> {
   throw new Error('expected a failure');
 }
 
-const stock = (productId: string, available: number) => ({ productId, available, onHand: available, reserved: 0, reorderLevel: 0 });
+const stock = (productId: string, available: number) => ({
+  productId,
+  available,
+  onHand: available,
+  reserved: 0,
+  reorderLevel: 0,
+});
 
 describe('catalog projection', () => {
   it('prices lines at the current catalog price, and a late, older price event changes nothing', async () => {
     const product = await h.stockedProduct({ productId: 'p-price', priceAmount: 1000 });
     const t0 = Date.now();
     const at = (seconds: number) => new Date(t0 + seconds * 1000);
-    await h.publish('product.price_changed', product.productId, { productId: product.productId, previousAmount: 1000, amount: 1500, currency: 'USD' }, at(60));
+    await h.publish(
+      'product.price_changed',
+      product.productId,
+      { productId: product.productId, previousAmount: 1000, amount: 1500, currency: 'USD' },
+      at(60),
+    );
     expect((await h.catalog.load([product.productId])).get(product.productId)?.priceAmount).toBe(1500);
 
-    await h.publish('product.price_changed', product.productId, { productId: product.productId, previousAmount: 900, amount: 1000, currency: 'USD' }, at(10));
+    await h.publish(
+      'product.price_changed',
+      product.productId,
+      { productId: product.productId, previousAmount: 900, amount: 1000, currency: 'USD' },
+      at(10),
+    );
     expect((await h.catalog.load([product.productId])).get(product.productId)?.priceAmount).toBe(1500);
 
     // An update older than the price change takes the name but keeps the newer price.
-    await h.publish('product.updated', product.productId, { ...product, name: 'Renamed', priceAmount: 1 }, at(30));
+    await h.publish(
+      'product.updated',
+      product.productId,
+      { ...product, name: 'Renamed', priceAmount: 1 },
+      at(30),
+    );
     const known = (await h.catalog.load([product.productId])).get(product.productId);
     expect(known).toMatchObject({ name: 'Renamed', priceAmount: 1500 });
   });
@@ -43,9 +64,19 @@ describe('catalog projection', () => {
   it('stock can arrive before the product, and the product is only known once the catalog said so', async () => {
     await h.publish('inventory.stock_changed', 'p-early', stock('p-early', 4));
     expect((await h.catalog.load(['p-early'])).size).toBe(0);
-    expect((await failure(h.carts.addItem(null, { productId: 'p-early', quantity: 1 }))).extensions.code).toBe('NOT_FOUND');
+    expect(
+      (await failure(h.carts.addItem(null, { productId: 'p-early', quantity: 1 }))).extensions.code,
+    ).toBe('NOT_FOUND');
     await h.publish('product.created', 'p-early', {
-      productId: 'p-early', sku: 'E', slug: 'e', name: 'Early', priceAmount: 100, currency: 'USD', categorySlug: null, active: true, initialStock: null,
+      productId: 'p-early',
+      sku: 'E',
+      slug: 'e',
+      name: 'Early',
+      priceAmount: 100,
+      currency: 'USD',
+      categorySlug: null,
+      active: true,
+      initialStock: null,
     });
     expect((await h.catalog.load(['p-early'])).get('p-early')?.available).toBe(4);
   });
@@ -68,10 +99,17 @@ describe('archived products', () => {
     expect((await h.carts.get(customer('u-arch')))?.items).toEqual([]);
 
     const updates = await eventually(async () => {
-      const found = h.published.filter((e) => e.type === 'cart.updated' && [guest._id, mine._id].includes(e.aggregateId) && !e.payload.lines.some((line: { productId: string }) => line.productId === 'p-arch'));
+      const found = h.published.filter(
+        (e) =>
+          e.type === 'cart.updated' &&
+          [guest._id, mine._id].includes(e.aggregateId) &&
+          !e.payload.lines.some((line: { productId: string }) => line.productId === 'p-arch'),
+      );
       return found.length >= 2 ? found : null;
     });
-    expect(updates.find((e) => e.aggregateId === guest._id)?.payload.lines).toEqual([{ productId: 'p-keep', quantity: 1 }]);
+    expect(updates.find((e) => e.aggregateId === guest._id)?.payload.lines).toEqual([
+      { productId: 'p-keep', quantity: 1 },
+    ]);
 
     // The same event again (a redelivery) is recognised and skipped.
     const revision = guestAfter?.revision;
@@ -105,9 +143,13 @@ describe('mergeCart', () => {
       { productId: 'm-a', quantity: 5 },
       { productId: 'm-b', quantity: 2 },
     ]);
-    expect(merged.removedItems).toEqual([expect.objectContaining({ productId: 'm-c', quantity: 2, reason: 'OUT_OF_STOCK' })]);
+    expect(merged.removedItems).toEqual([
+      expect.objectContaining({ productId: 'm-c', quantity: 2, reason: 'OUT_OF_STOCK' }),
+    ]);
     expect(await h.conn.collection('carts').countDocuments({ _id: guest._id } as never)).toBe(0);
-    const deleted = await eventually(async () => h.published.find((e) => e.type === 'cart.deleted' && e.aggregateId === guest._id));
+    const deleted = await eventually(async () =>
+      h.published.find((e) => e.type === 'cart.deleted' && e.aggregateId === guest._id),
+    );
     expect(deleted.payload).toMatchObject({ cartId: guest._id, userId: null, reason: 'MERGED' });
 
     // The guest cart is gone: merging it again is NOT_FOUND, and the customer's cart is unchanged.
@@ -136,7 +178,10 @@ describe('mergeCart', () => {
     const guest = await h.carts.addItem(null, { productId: 'm-e', quantity: 1 });
     expect((await failure(h.carts.merge(null, guest._id))).extensions.code).toBe('UNAUTHENTICATED');
     const own = await h.carts.addItem(customer('u-self'), { productId: 'm-e', quantity: 1 });
-    expect((await failure(h.carts.merge(customer('u-self'), own._id))).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'guestCartId' });
+    expect((await failure(h.carts.merge(customer('u-self'), own._id))).extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'guestCartId',
+    });
     expect((await failure(h.carts.merge(customer('u-x'), own._id))).extensions.code).toBe('NOT_FOUND');
   });
 });
@@ -166,7 +211,9 @@ describe('order.placed', () => {
       currency: 'USD',
     });
     const after = await h.carts.get(viewer);
-    expect(after?.items.map(({ productId, quantity }) => ({ productId, quantity }))).toEqual([{ productId: 'o-b', quantity: 1 }]);
+    expect(after?.items.map(({ productId, quantity }) => ({ productId, quantity }))).toEqual([
+      { productId: 'o-b', quantity: 1 },
+    ]);
 
     await h.bus.publish(placed);
     await new Promise((resolve) => setTimeout(resolve, 200));

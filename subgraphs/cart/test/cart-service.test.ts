@@ -50,7 +50,10 @@ describe('guest carts', () => {
     expect((await h.carts.get(customer('someone'), cart._id))?._id).toBe(cart._id);
     h.clock.advance(7 * DAY_MS + 1);
     expect((await failure(h.carts.get(null, cart._id))).extensions.code).toBe('NOT_FOUND');
-    expect((await failure(h.carts.addItem(null, { cartId: cart._id, productId: 'p-mug', quantity: 1 }))).extensions.code).toBe('NOT_FOUND');
+    expect(
+      (await failure(h.carts.addItem(null, { cartId: cart._id, productId: 'p-mug', quantity: 1 }))).extensions
+        .code,
+    ).toBe('NOT_FOUND');
   });
 
   it('has a TTL index on expiresAt, so that the database deletes expired guest carts', async () => {
@@ -69,7 +72,9 @@ describe('customer carts', () => {
   it('a signed-in customer has exactly one cart, even when requests race', async () => {
     const viewer = customer('u-race');
     expect(await h.carts.get(viewer)).toBeNull();
-    const carts = await Promise.all(Array.from({ length: 6 }, () => h.carts.addItem(viewer, { productId: 'p-mug', quantity: 1 })));
+    const carts = await Promise.all(
+      Array.from({ length: 6 }, () => h.carts.addItem(viewer, { productId: 'p-mug', quantity: 1 })),
+    );
     expect(new Set(carts.map((cart) => cart._id)).size).toBe(1);
     const cart = await h.carts.get(viewer);
     expect(cart?.items).toEqual([expect.objectContaining({ productId: 'p-mug', quantity: 6 })]);
@@ -109,20 +114,42 @@ describe('line rules', () => {
       const error = await failure(h.carts.addItem(null, { productId: 'p-mug', quantity }));
       expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'quantity' });
     }
-    await h.publish('inventory.stock_changed', 'p-mug', { productId: 'p-mug', available: 500, onHand: 500, reserved: 0, reorderLevel: 0 });
+    await h.publish('inventory.stock_changed', 'p-mug', {
+      productId: 'p-mug',
+      available: 500,
+      onHand: 500,
+      reserved: 0,
+      reorderLevel: 0,
+    });
     const cart = await h.carts.addItem(null, { productId: 'p-mug', quantity: 60 });
-    const tooMany = await failure(h.carts.addItem(null, { cartId: cart._id, productId: 'p-mug', quantity: 40 }));
-    expect(tooMany.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'quantity', max: MAX_LINE_QUANTITY });
-    await h.publish('inventory.stock_changed', 'p-mug', { productId: 'p-mug', available: 10, onHand: 10, reserved: 0, reorderLevel: 0 });
+    const tooMany = await failure(
+      h.carts.addItem(null, { cartId: cart._id, productId: 'p-mug', quantity: 40 }),
+    );
+    expect(tooMany.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'quantity',
+      max: MAX_LINE_QUANTITY,
+    });
+    await h.publish('inventory.stock_changed', 'p-mug', {
+      productId: 'p-mug',
+      available: 10,
+      onHand: 10,
+      reserved: 0,
+      reorderLevel: 0,
+    });
   });
 
   it('an unknown product is NOT_FOUND; so is an archived one, with the reason', async () => {
-    expect((await failure(h.carts.addItem(null, { productId: 'p-nope', quantity: 1 }))).extensions).toMatchObject({
+    expect(
+      (await failure(h.carts.addItem(null, { productId: 'p-nope', quantity: 1 }))).extensions,
+    ).toMatchObject({
       code: 'NOT_FOUND',
       productId: 'p-nope',
     });
     await h.stockedProduct({ productId: 'p-old', active: false });
-    expect((await failure(h.carts.addItem(null, { productId: 'p-old', quantity: 1 }))).extensions).toMatchObject({
+    expect(
+      (await failure(h.carts.addItem(null, { productId: 'p-old', quantity: 1 }))).extensions,
+    ).toMatchObject({
       code: 'NOT_FOUND',
       reason: 'ARCHIVED',
     });
@@ -136,17 +163,35 @@ describe('line rules', () => {
 
   it('updateCartItem sets a quantity, 0 removes the line, raising checks stock and lowering never does', async () => {
     const cart = await h.carts.addItem(null, { productId: 'p-tee', quantity: 3 });
-    await h.publish('inventory.stock_changed', 'p-tee', { productId: 'p-tee', available: 1, onHand: 1, reserved: 0, reorderLevel: 0 });
+    await h.publish('inventory.stock_changed', 'p-tee', {
+      productId: 'p-tee',
+      available: 1,
+      onHand: 1,
+      reserved: 0,
+      reorderLevel: 0,
+    });
     const lowered = await h.carts.updateItem(null, { cartId: cart._id, productId: 'p-tee', quantity: 2 });
     expect(lowered.items[0]?.quantity).toBe(2);
-    expect((await failure(h.carts.updateItem(null, { cartId: cart._id, productId: 'p-tee', quantity: 3 }))).extensions).toMatchObject({
+    expect(
+      (await failure(h.carts.updateItem(null, { cartId: cart._id, productId: 'p-tee', quantity: 3 })))
+        .extensions,
+    ).toMatchObject({
       code: 'OUT_OF_STOCK',
       available: 1,
     });
-    expect((await failure(h.carts.updateItem(null, { cartId: cart._id, productId: 'p-mug', quantity: 1 }))).extensions.code).toBe('NOT_FOUND');
+    expect(
+      (await failure(h.carts.updateItem(null, { cartId: cart._id, productId: 'p-mug', quantity: 1 })))
+        .extensions.code,
+    ).toBe('NOT_FOUND');
     const emptied = await h.carts.updateItem(null, { cartId: cart._id, productId: 'p-tee', quantity: 0 });
     expect(emptied.items).toEqual([]);
-    await h.publish('inventory.stock_changed', 'p-tee', { productId: 'p-tee', available: 3, onHand: 3, reserved: 0, reorderLevel: 0 });
+    await h.publish('inventory.stock_changed', 'p-tee', {
+      productId: 'p-tee',
+      available: 3,
+      onHand: 3,
+      reserved: 0,
+      reorderLevel: 0,
+    });
   });
 
   it('removeFromCart and clearCart', async () => {
@@ -163,9 +208,13 @@ describe('events', () => {
   it('publishes cart.item_added and cart.updated (with the full lines) through the outbox', async () => {
     const viewer = customer('u-events');
     const cart = await h.carts.addItem(viewer, { productId: 'p-mug', quantity: 2 });
-    const added = await eventually(async () => h.published.find((e) => e.type === 'cart.item_added' && e.aggregateId === cart._id));
+    const added = await eventually(async () =>
+      h.published.find((e) => e.type === 'cart.item_added' && e.aggregateId === cart._id),
+    );
     expect(added.payload).toEqual({ cartId: cart._id, userId: 'u-events', productId: 'p-mug', quantity: 2 });
-    const updated = await eventually(async () => h.published.find((e) => e.type === 'cart.updated' && e.aggregateId === cart._id));
+    const updated = await eventually(async () =>
+      h.published.find((e) => e.type === 'cart.updated' && e.aggregateId === cart._id),
+    );
     expect(updated.payload).toEqual({
       cartId: cart._id,
       userId: 'u-events',

@@ -10,7 +10,12 @@ import {
   type RunningSubgraph,
   type SubgraphRuntime,
 } from '@novamart/kit';
-import { createTestTokens, startEmbeddedMongoForTests, uniqueDbName, type TestTokens } from '@novamart/kit/testing';
+import {
+  createTestTokens,
+  startEmbeddedMongoForTests,
+  uniqueDbName,
+  type TestTokens,
+} from '@novamart/kit/testing';
 import { type Connection } from 'mongoose';
 import { cartConfigShape, cartSubgraph, type CartConfig } from '../src/index';
 import { eventually } from './support';
@@ -20,13 +25,20 @@ let runtime: SubgraphRuntime<CartConfig>;
 let running: RunningSubgraph;
 let tokens: TestTokens;
 
-async function gql(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+async function gql(
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) {
   const response = await fetch(running.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query, variables }),
   });
-  return (await response.json()) as { data?: any; errors?: { message: string; extensions?: Record<string, any> }[] };
+  return (await response.json()) as {
+    data?: any;
+    errors?: { message: string; extensions?: Record<string, any> }[];
+  };
 }
 
 async function publishAndWait(event: DomainEvent): Promise<void> {
@@ -37,10 +49,26 @@ async function publishAndWait(event: DomainEvent): Promise<void> {
 async function product(productId: string, priceAmount: number, available: number): Promise<void> {
   await publishAndWait(
     createEvent('product.created', productId, {
-      productId, sku: `SKU-${productId}`, slug: productId, name: `Name ${productId}`, priceAmount, currency: 'USD', categorySlug: null, active: true, initialStock: available,
+      productId,
+      sku: `SKU-${productId}`,
+      slug: productId,
+      name: `Name ${productId}`,
+      priceAmount,
+      currency: 'USD',
+      categorySlug: null,
+      active: true,
+      initialStock: available,
     }),
   );
-  await publishAndWait(createEvent('inventory.stock_changed', productId, { productId, available, onHand: available, reserved: 0, reorderLevel: 0 }));
+  await publishAndWait(
+    createEvent('inventory.stock_changed', productId, {
+      productId,
+      available,
+      onHand: available,
+      reserved: 0,
+      reorderLevel: 0,
+    }),
+  );
 }
 
 const CART_FIELDS = `
@@ -56,7 +84,10 @@ beforeAll(async () => {
   tokens = await createTestTokens();
   runtime = {
     name: 'cart',
-    config: loadConfig(cartConfigShape, { NODE_ENV: 'test', LOG_LEVEL: 'silent' }) as SubgraphRuntime<CartConfig>['config'],
+    config: loadConfig(cartConfigShape, {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+    }) as SubgraphRuntime<CartConfig>['config'],
     logger: createLogger('cart', { level: 'silent' }),
     mongo: conn,
     bus: new InProcessBus({ blockMs: 50 }),
@@ -64,7 +95,11 @@ beforeAll(async () => {
     redis: null,
     metrics: createMetricsRegistry('cart'),
   };
-  running = await startSubgraph(cartSubgraph, runtime, { port: 0, host: '127.0.0.1', verifier: tokens.verifier });
+  running = await startSubgraph(cartSubgraph, runtime, {
+    port: 0,
+    host: '127.0.0.1',
+    verifier: tokens.verifier,
+  });
   await runtime.bus.start();
   await product('g-1', 1999, 5);
   await product('g-2', 500, 50);
@@ -85,7 +120,14 @@ describe('cart over GraphQL', () => {
     expect(cart).toMatchObject({
       itemCount: 2,
       subtotal: { amount: 3998, currency: 'USD', formatted: '$39.98' },
-      items: [{ product: { id: 'g-1' }, quantity: 2, unitPrice: { amount: 1999, formatted: '$19.99' }, lineTotal: { amount: 3998 } }],
+      items: [
+        {
+          product: { id: 'g-1' },
+          quantity: 2,
+          unitPrice: { amount: 1999, formatted: '$19.99' },
+          lineTotal: { amount: 3998 },
+        },
+      ],
       removedItems: [],
     });
     expect(typeof cart.expiresAt).toBe('string');
@@ -97,14 +139,26 @@ describe('cart over GraphQL', () => {
 
   it('a signed-in customer uses their own cart without an id; errors carry the contract codes', async () => {
     const auth = { authorization: await tokens.bearer({ id: 'gql-user', role: 'CUSTOMER' }) };
-    const added = await gql(`mutation { addToCart(productId: "g-2", quantity: 3) { id expiresAt } }`, {}, auth);
+    const added = await gql(
+      `mutation { addToCart(productId: "g-2", quantity: 3) { id expiresAt } }`,
+      {},
+      auth,
+    );
     expect(added.data.addToCart.expiresAt).toBeNull();
     const mine = await gql(`{ cart { id items { quantity } } }`, {}, auth);
     expect(mine.data.cart).toEqual({ id: added.data.addToCart.id, items: [{ quantity: 3 }] });
 
     const tooMany = await gql(`mutation { addToCart(productId: "g-1", quantity: 6) { id } }`, {}, auth);
-    expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'OUT_OF_STOCK', productId: 'g-1', available: 5 });
-    const badQuantity = await gql(`mutation { updateCartItem(productId: "g-2", quantity: 100) { id } }`, {}, auth);
+    expect(tooMany.errors?.[0]?.extensions).toMatchObject({
+      code: 'OUT_OF_STOCK',
+      productId: 'g-1',
+      available: 5,
+    });
+    const badQuantity = await gql(
+      `mutation { updateCartItem(productId: "g-2", quantity: 100) { id } }`,
+      {},
+      auth,
+    );
     expect(badQuantity.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'quantity' });
     const stranger = await gql(`query($id: ID) { cart(id: $id) { id } }`, { id: added.data.addToCart.id });
     expect(stranger.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
@@ -115,13 +169,23 @@ describe('cart over GraphQL', () => {
     for (const id of ids) await product(id, 100 + ids.indexOf(id), 10);
     let cartId: string | null = null;
     for (const id of ids) {
-      const result = await gql(`mutation($cartId: ID, $p: ID!) { addToCart(cartId: $cartId, productId: $p, quantity: 1) { id } }`, { cartId, p: id });
+      const result = await gql(
+        `mutation($cartId: ID, $p: ID!) { addToCart(cartId: $cartId, productId: $p, quantity: 1) { id } }`,
+        { cartId, p: id },
+      );
       cartId = result.data.addToCart.id;
     }
     const requestId = `cart-batch-${Date.now()}`;
-    const read = await gql(`query($id: ID) { cart(id: $id) { ${CART_FIELDS} } }`, { id: cartId }, { 'x-request-id': requestId });
+    const read = await gql(
+      `query($id: ID) { cart(id: $id) { ${CART_FIELDS} } }`,
+      { id: cartId },
+      { 'x-request-id': requestId },
+    );
     expect(read.data.cart.items).toHaveLength(20);
     // One read of the cart, one $in over the catalog projection for every line and the subtotal.
-    expect(commandStats.forRequest(requestId, { database: conn.name })).toMatchObject({ total: 2, byCommand: { find: 2 } });
+    expect(commandStats.forRequest(requestId, { database: conn.name })).toMatchObject({
+      total: 2,
+      byCommand: { find: 2 },
+    });
   });
 });

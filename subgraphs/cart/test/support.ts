@@ -21,9 +21,17 @@ export interface CartHarness extends CartServices {
   clock: TestClock;
   /** Every event the cart subgraph published, in order. */
   published: DomainEvent<any>[];
-  publish(type: string, aggregateId: string, payload: Record<string, unknown>, occurredAt?: Date): Promise<DomainEvent>;
+  publish(
+    type: string,
+    aggregateId: string,
+    payload: Record<string, unknown>,
+    occurredAt?: Date,
+  ): Promise<DomainEvent>;
   /** Publishes a product (created) with its stock. */
-  stockedProduct(product: Partial<ProductFixture> & { productId: string }, available?: number): Promise<ProductFixture>;
+  stockedProduct(
+    product: Partial<ProductFixture> & { productId: string },
+    available?: number,
+  ): Promise<ProductFixture>;
   /** Resolves once the cart consumer group has handled `event` (or throws after a timeout). */
   handled(event: DomainEvent): Promise<void>;
   close(): Promise<void>;
@@ -42,7 +50,10 @@ export interface ProductFixture {
 
 export const customer = (id = 'u-1'): Viewer => ({ id, role: 'CUSTOMER' });
 
-export async function eventually<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 5_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 5_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -13,6 +13,15 @@ export const ordersConfigShape = {
 export type OrdersConfig = z.infer<z.ZodObject<typeof ordersConfigShape>>;
 
 export const ordersConfigVariables = [
-  { name: 'SHIPPING_FLAT_RATE', default: '499', description: 'Shipping on an order below the free-shipping threshold, in minor units of the order currency.' },
-  { name: 'FREE_SHIPPING_THRESHOLD', default: '5000', description: 'Order subtotal (minor units) from which shipping is free; 0 makes all shipping free.' },
+  {
+    name: 'SHIPPING_FLAT_RATE',
+    default: '499',
+    description:
+      'Shipping on an order below the free-shipping threshold, in minor units of the order currency.',
+  },
+  {
+    name: 'FREE_SHIPPING_THRESHOLD',
+    default: '5000',
+    description: 'Order subtotal (minor units) from which shipping is free; 0 makes all shipping free.',
+  },
 ];

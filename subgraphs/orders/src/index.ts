@@ -32,7 +32,11 @@ export const ordersSubgraph: SubgraphModule<OrdersConfig> = {
     return {
       typeDefs,
       resolvers,
-      context: () => ({ checkout: services.checkout, lifecycle: services.lifecycle, queries: services.queries }),
+      context: () => ({
+        checkout: services.checkout,
+        lifecycle: services.lifecycle,
+        queries: services.queries,
+      }),
       start: () => relay.start(),
       stop: () => relay.stop(),
     };
@@ -40,6 +44,22 @@ export const ordersSubgraph: SubgraphModule<OrdersConfig> = {
 };
 
 export { ordersConfigShape, ordersConfigVariables, type OrdersConfig } from './config';
-export { ORDERS_GROUP, createOrdersServices, subscribeOrdersConsumers, type OrdersServices } from './services';
-export { LIVE_GROUP, orderChannel, userOrdersChannel, subscribeLiveUpdates, type OrderLiveMessage } from './events/live-updates';
-export type { OrderPlacedPayload, OrderStatusChangedPayload, OrderCancelledPayload, CancellationCode } from './services/order-events';
+export {
+  ORDERS_GROUP,
+  createOrdersServices,
+  subscribeOrdersConsumers,
+  type OrdersServices,
+} from './services';
+export {
+  LIVE_GROUP,
+  orderChannel,
+  userOrdersChannel,
+  subscribeLiveUpdates,
+  type OrderLiveMessage,
+} from './events/live-updates';
+export type {
+  OrderPlacedPayload,
+  OrderStatusChangedPayload,
+  OrderCancelledPayload,
+  CancellationCode,
+} from './services/order-events';

@@ -18,9 +18,13 @@ function orderLoader(ctx: OrdersContext) {
 }
 
 function userOrdersLoader(ctx: OrdersContext) {
-  return ctx.loaders.get<UserOrdersKey, OrderPage, string>('orders.byUser', (keys) => ctx.queries.pagesForUsers(keys), {
-    cacheKeyFn: (key) => JSON.stringify([key.userId, key.first, key.after]),
-  });
+  return ctx.loaders.get<UserOrdersKey, OrderPage, string>(
+    'orders.byUser',
+    (keys) => ctx.queries.pagesForUsers(keys),
+    {
+      cacheKeyFn: (key) => JSON.stringify([key.userId, key.first, key.after]),
+    },
+  );
 }
 
 /** An order the caller may see, or null when there is none; another customer's order is FORBIDDEN. */
@@ -41,7 +45,11 @@ export const resolvers = {
     order: (_: unknown, args: { id: string }, ctx: OrdersContext) => visibleOrder(args.id, ctx),
     orders: (
       _: unknown,
-      args: { filter?: { status?: OrderStatus | null; email?: string | null } | null; first?: number | null; after?: string | null },
+      args: {
+        filter?: { status?: OrderStatus | null; email?: string | null } | null;
+        first?: number | null;
+        after?: string | null;
+      },
       ctx: OrdersContext,
     ) => {
       requireAdmin(ctx);
@@ -49,15 +57,24 @@ export const resolvers = {
     },
   },
   Mutation: {
-    checkout: (_: unknown, args: { input: CheckoutInput }, ctx: OrdersContext) => ctx.checkout.checkout(ctx.viewer, args.input),
+    checkout: (_: unknown, args: { input: CheckoutInput }, ctx: OrdersContext) =>
+      ctx.checkout.checkout(ctx.viewer, args.input),
     cancelOrder: (_: unknown, args: { id: string; reason?: string | null }, ctx: OrdersContext) =>
       ctx.lifecycle.cancel(ctx.viewer, args.id, args.reason),
-    markOrderShipped: (_: unknown, args: { id: string; carrier: string; trackingNumber: string }, ctx: OrdersContext) =>
-      ctx.lifecycle.markShipped(ctx.viewer, args.id, args.carrier, args.trackingNumber),
-    markOrderDelivered: (_: unknown, args: { id: string }, ctx: OrdersContext) => ctx.lifecycle.markDelivered(ctx.viewer, args.id),
+    markOrderShipped: (
+      _: unknown,
+      args: { id: string; carrier: string; trackingNumber: string },
+      ctx: OrdersContext,
+    ) => ctx.lifecycle.markShipped(ctx.viewer, args.id, args.carrier, args.trackingNumber),
+    markOrderDelivered: (_: unknown, args: { id: string }, ctx: OrdersContext) =>
+      ctx.lifecycle.markDelivered(ctx.viewer, args.id),
   },
   User: {
-    orders: (user: { id: string }, args: { first?: number | null; after?: string | null }, ctx: OrdersContext) => {
+    orders: (
+      user: { id: string },
+      args: { first?: number | null; after?: string | null },
+      ctx: OrdersContext,
+    ) => {
       assertOwnerOrAdmin(ctx, user.id);
       const page = parsePage(args);
       return userOrdersLoader(ctx).load({ userId: user.id, first: page.first, after: page.after });
@@ -67,7 +84,8 @@ export const resolvers = {
     __resolveReference: (ref: { id: string }, ctx: OrdersContext) => visibleOrder(ref.id, ctx),
     id: (order: OrderDoc) => order._id,
     customer: (order: OrderDoc) => (order.userId ? { __typename: 'User', id: order.userId } : null),
-    items: (order: OrderDoc): PricedLine[] => order.items.map((line) => ({ ...line, currency: order.currency })),
+    items: (order: OrderDoc): PricedLine[] =>
+      order.items.map((line) => ({ ...line, currency: order.currency })),
     subtotal: (order: OrderDoc) => money(order.subtotal, order.currency),
     shippingCost: (order: OrderDoc) => money(order.shippingCost, order.currency),
     total: (order: OrderDoc) => money(order.total, order.currency),

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { address, checkoutInput, customer, eventually, failure, startOrdersHarness, type OrdersHarness } from './support';
+import {
+  address,
+  checkoutInput,
+  customer,
+  eventually,
+  failure,
+  startOrdersHarness,
+  type OrdersHarness,
+} from './support';
 
 let h: OrdersHarness;
 let cartSeq = 0;
@@ -23,7 +31,12 @@ describe('guest checkout', () => {
       { productId: 'p-lamp', quantity: 0 + 1 },
     ]);
     // The catalog price changes after the cart was filled: the order takes the current price.
-    await h.publish('product.price_changed', 'p-book', { productId: 'p-book', previousAmount: 1250, amount: 1000, currency: 'USD' });
+    await h.publish('product.price_changed', 'p-book', {
+      productId: 'p-book',
+      previousAmount: 1250,
+      amount: 1000,
+      currency: 'USD',
+    });
 
     const order = await h.checkout.checkout(null, checkoutInput({ cartId, email: ' Ada@Example.COM ' }));
     expect(order).toMatchObject({
@@ -43,7 +56,9 @@ describe('guest checkout', () => {
     expect(order._id).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(order.statusHistory).toEqual([{ status: 'PENDING', reason: 'Order placed', at: order.createdAt }]);
 
-    const [placed] = await eventually(() => (h.eventsOf(order._id, 'order.placed').length ? h.eventsOf(order._id, 'order.placed') : null));
+    const [placed] = await eventually(() =>
+      h.eventsOf(order._id, 'order.placed').length ? h.eventsOf(order._id, 'order.placed') : null,
+    );
     expect(placed?.payload).toEqual({
       orderId: order._id,
       userId: null,
@@ -68,20 +83,50 @@ describe('guest checkout', () => {
 
   it('requires an email and a cart id; refuses an empty cart and a malformed address, writing nothing', async () => {
     const cartId = await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }]);
-    expect((await failure(h.checkout.checkout(null, checkoutInput({ cartId })))).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.email' });
-    expect((await failure(h.checkout.checkout(null, checkoutInput({ email: 'a@b.co' })))).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.cartId' });
-    expect((await failure(h.checkout.checkout(null, checkoutInput({ cartId, email: 'not-an-email' })))).extensions).toMatchObject({ field: 'input.email' });
+    expect((await failure(h.checkout.checkout(null, checkoutInput({ cartId })))).extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.email',
+    });
     expect(
-      (await failure(h.checkout.checkout(null, checkoutInput({ cartId, email: 'a@b.co', shippingAddress: { ...address, country: 'GBR' } })))).extensions,
+      (await failure(h.checkout.checkout(null, checkoutInput({ email: 'a@b.co' })))).extensions,
+    ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.cartId' });
+    expect(
+      (await failure(h.checkout.checkout(null, checkoutInput({ cartId, email: 'not-an-email' })))).extensions,
+    ).toMatchObject({ field: 'input.email' });
+    expect(
+      (
+        await failure(
+          h.checkout.checkout(
+            null,
+            checkoutInput({ cartId, email: 'a@b.co', shippingAddress: { ...address, country: 'GBR' } }),
+          ),
+        )
+      ).extensions,
     ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.shippingAddress.country' });
     expect(
-      (await failure(h.checkout.checkout(null, checkoutInput({ cartId, email: 'a@b.co', shippingAddress: { ...address, line1: '  ' } })))).extensions,
+      (
+        await failure(
+          h.checkout.checkout(
+            null,
+            checkoutInput({ cartId, email: 'a@b.co', shippingAddress: { ...address, line1: '  ' } }),
+          ),
+        )
+      ).extensions,
     ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.shippingAddress.line1' });
-    expect((await failure(h.checkout.checkout(null, checkoutInput({ cartId, email: 'a@b.co', idempotencyKey: ' ' })))).extensions).toMatchObject({
+    expect(
+      (
+        await failure(
+          h.checkout.checkout(null, checkoutInput({ cartId, email: 'a@b.co', idempotencyKey: ' ' })),
+        )
+      ).extensions,
+    ).toMatchObject({
       field: 'input.idempotencyKey',
     });
     const empty = await h.cart(newCartId(), []);
-    expect((await failure(h.checkout.checkout(null, checkoutInput({ cartId: empty, email: 'a@b.co' })))).extensions).toMatchObject({
+    expect(
+      (await failure(h.checkout.checkout(null, checkoutInput({ cartId: empty, email: 'a@b.co' }))))
+        .extensions,
+    ).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'input.cartId',
     });
@@ -89,24 +134,44 @@ describe('guest checkout', () => {
   });
 
   it('an unknown or archived product blocks checkout with the product named', async () => {
-    const unknown = await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }, { productId: 'p-ghost', quantity: 1 }]);
-    expect((await failure(h.checkout.checkout(null, checkoutInput({ cartId: unknown, email: 'a@b.co' })))).extensions).toMatchObject({
+    const unknown = await h.cart(newCartId(), [
+      { productId: 'p-book', quantity: 1 },
+      { productId: 'p-ghost', quantity: 1 },
+    ]);
+    expect(
+      (await failure(h.checkout.checkout(null, checkoutInput({ cartId: unknown, email: 'a@b.co' }))))
+        .extensions,
+    ).toMatchObject({
       code: 'NOT_FOUND',
       productId: 'p-ghost',
     });
     const archived = await h.cart(newCartId(), [{ productId: 'p-gone', quantity: 1 }]);
-    const error = await failure(h.checkout.checkout(null, checkoutInput({ cartId: archived, email: 'a@b.co' })));
+    const error = await failure(
+      h.checkout.checkout(null, checkoutInput({ cartId: archived, email: 'a@b.co' })),
+    );
     expect(error.extensions).toMatchObject({ code: 'NOT_FOUND', productId: 'p-gone', reason: 'ARCHIVED' });
     expect(error.message).toContain('Name p-gone');
   });
 
   it("a deleted cart, or another customer's cart, is NOT_FOUND", async () => {
     const theirs = await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }], { userId: 'u-them' });
-    expect((await failure(h.checkout.checkout(customer('u-me'), checkoutInput({ cartId: theirs, email: 'a@b.co' })))).extensions.code).toBe('NOT_FOUND');
-    expect((await failure(h.checkout.checkout(null, checkoutInput({ cartId: theirs, email: 'a@b.co' })))).extensions.code).toBe('NOT_FOUND');
+    expect(
+      (
+        await failure(
+          h.checkout.checkout(customer('u-me'), checkoutInput({ cartId: theirs, email: 'a@b.co' })),
+        )
+      ).extensions.code,
+    ).toBe('NOT_FOUND');
+    expect(
+      (await failure(h.checkout.checkout(null, checkoutInput({ cartId: theirs, email: 'a@b.co' }))))
+        .extensions.code,
+    ).toBe('NOT_FOUND');
     const merged = await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }], { revision: 1 });
     await h.publish('cart.deleted', merged, { cartId: merged, userId: null, revision: 2, reason: 'MERGED' });
-    expect((await failure(h.checkout.checkout(null, checkoutInput({ cartId: merged, email: 'a@b.co' })))).extensions.code).toBe('NOT_FOUND');
+    expect(
+      (await failure(h.checkout.checkout(null, checkoutInput({ cartId: merged, email: 'a@b.co' }))))
+        .extensions.code,
+    ).toBe('NOT_FOUND');
   });
 });
 
@@ -120,8 +185,13 @@ describe('signed-in checkout', () => {
 
   it('asks for an email when the account email is not known yet', async () => {
     await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }], { userId: 'u-unknown' });
-    expect((await failure(h.checkout.checkout(customer('u-unknown'), checkoutInput()))).extensions).toMatchObject({ field: 'input.email' });
-    const order = await h.checkout.checkout(customer('u-unknown'), checkoutInput({ email: 'given@example.com' }));
+    expect(
+      (await failure(h.checkout.checkout(customer('u-unknown'), checkoutInput()))).extensions,
+    ).toMatchObject({ field: 'input.email' });
+    const order = await h.checkout.checkout(
+      customer('u-unknown'),
+      checkoutInput({ email: 'given@example.com' }),
+    );
     expect(order.email).toBe('given@example.com');
   });
 });
@@ -136,10 +206,14 @@ describe('idempotency', () => {
     expect(again._id).toBe(first._id);
 
     // The same key with different input is a client bug, not a retry.
-    const changed = await failure(h.checkout.checkout(customer('u-idem'), { ...input, shippingAddress: { ...address, city: 'Paris' } }));
+    const changed = await failure(
+      h.checkout.checkout(customer('u-idem'), { ...input, shippingAddress: { ...address, city: 'Paris' } }),
+    );
     expect(changed.extensions).toMatchObject({ code: 'CONFLICT', orderId: first._id });
     // A different key for the lines already ordered is refused too.
-    expect((await failure(h.checkout.checkout(customer('u-idem'), checkoutInput()))).extensions.code).toBe('CONFLICT');
+    expect((await failure(h.checkout.checkout(customer('u-idem'), checkoutInput()))).extensions.code).toBe(
+      'CONFLICT',
+    );
     // Another caller using the same key string is a different checkout.
     await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }], { userId: 'u-other' });
     const other = await h.checkout.checkout(customer('u-other'), { ...input, email: 'o@example.com' });
@@ -150,7 +224,9 @@ describe('idempotency', () => {
     await h.registered('u-burst', 'burst@example.com');
     await h.cart(newCartId(), [{ productId: 'p-lamp', quantity: 2 }], { userId: 'u-burst' });
     const input = checkoutInput({ idempotencyKey: 'burst-key' });
-    const orders = await Promise.all(Array.from({ length: 12 }, () => h.checkout.checkout(customer('u-burst'), input)));
+    const orders = await Promise.all(
+      Array.from({ length: 12 }, () => h.checkout.checkout(customer('u-burst'), input)),
+    );
     expect(new Set(orders.map((order) => order._id)).size).toBe(1);
     expect(await h.conn.collection('orders').countDocuments({ userId: 'u-burst' })).toBe(1);
     const orderId = orders[0]!._id;
@@ -162,12 +238,18 @@ describe('idempotency', () => {
   it('concurrent checkouts of one guest cart with different keys make one order', async () => {
     const cartId = await h.cart(newCartId(), [{ productId: 'p-book', quantity: 3 }]);
     const results = await Promise.allSettled(
-      Array.from({ length: 6 }, (_, i) => h.checkout.checkout(null, checkoutInput({ cartId, email: 'g@example.com', idempotencyKey: `k-${i}` }))),
+      Array.from({ length: 6 }, (_, i) =>
+        h.checkout.checkout(
+          null,
+          checkoutInput({ cartId, email: 'g@example.com', idempotencyKey: `k-${i}` }),
+        ),
+      ),
     );
     const made = results.filter((result) => result.status === 'fulfilled');
     expect(made).toHaveLength(1);
     for (const result of results) {
-      if (result.status === 'rejected') expect((result.reason as { extensions: { code: string } }).extensions.code).toBe('CONFLICT');
+      if (result.status === 'rejected')
+        expect((result.reason as { extensions: { code: string } }).extensions.code).toBe('CONFLICT');
     }
     expect(await h.conn.collection('orders').countDocuments({ cartId })).toBe(1);
   });

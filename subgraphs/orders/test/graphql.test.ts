@@ -10,7 +10,12 @@ import {
   type RunningSubgraph,
   type SubgraphRuntime,
 } from '@novamart/kit';
-import { createTestTokens, startEmbeddedMongoForTests, uniqueDbName, type TestTokens } from '@novamart/kit/testing';
+import {
+  createTestTokens,
+  startEmbeddedMongoForTests,
+  uniqueDbName,
+  type TestTokens,
+} from '@novamart/kit/testing';
 import { type Connection } from 'mongoose';
 import { ordersConfigShape, ordersSubgraph, type OrdersConfig } from '../src/index';
 import { address, eventually } from './support';
@@ -25,7 +30,11 @@ interface Result {
   errors?: { message: string; extensions?: Record<string, any> }[];
 }
 
-async function gql(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<Result> {
+async function gql(
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<Result> {
   const response = await fetch(running.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -34,9 +43,15 @@ async function gql(query: string, variables: Record<string, unknown> = {}, heade
   return (await response.json()) as Result;
 }
 
-const as = async (id: string, role: 'CUSTOMER' | 'ADMIN' = 'CUSTOMER') => ({ authorization: await tokens.bearer({ id, role }) });
+const as = async (id: string, role: 'CUSTOMER' | 'ADMIN' = 'CUSTOMER') => ({
+  authorization: await tokens.bearer({ id, role }),
+});
 
-async function publishAndWait(type: string, aggregateId: string, payload: Record<string, unknown>): Promise<DomainEvent> {
+async function publishAndWait(
+  type: string,
+  aggregateId: string,
+  payload: Record<string, unknown>,
+): Promise<DomainEvent> {
   const event = createEvent(type, aggregateId, payload);
   await runtime.bus.publish(event);
   await eventually(() => conn.collection('processed_events').findOne({ _id: `orders:${event.id}` } as never));
@@ -47,11 +62,23 @@ let cartSeq = 0;
 async function checkoutAs(userId: string | null, quantity = 1): Promise<any> {
   const cartId = `gql-cart-${++cartSeq}`;
   await publishAndWait('cart.updated', cartId, {
-    cartId, userId, revision: 1, lines: [{ productId: 'g-p', quantity }], expiresAt: null, updatedAt: new Date().toISOString(),
+    cartId,
+    userId,
+    revision: 1,
+    lines: [{ productId: 'g-p', quantity }],
+    expiresAt: null,
+    updatedAt: new Date().toISOString(),
   });
   const result = await gql(
     `mutation($input: CheckoutInput!) { checkout(input: $input) { id status email total { amount currency formatted } customer { id } } }`,
-    { input: { cartId, shippingAddress: address, email: userId ? `${userId}@example.com` : 'guest@example.com', idempotencyKey: `k-${cartSeq}` } },
+    {
+      input: {
+        cartId,
+        shippingAddress: address,
+        email: userId ? `${userId}@example.com` : 'guest@example.com',
+        idempotencyKey: `k-${cartSeq}`,
+      },
+    },
     userId ? await as(userId) : {},
   );
   expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
@@ -72,7 +99,10 @@ beforeAll(async () => {
   tokens = await createTestTokens();
   runtime = {
     name: 'orders',
-    config: loadConfig(ordersConfigShape, { NODE_ENV: 'test', LOG_LEVEL: 'silent' }) as SubgraphRuntime<OrdersConfig>['config'],
+    config: loadConfig(ordersConfigShape, {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+    }) as SubgraphRuntime<OrdersConfig>['config'],
     logger: createLogger('orders', { level: 'silent' }),
     mongo: conn,
     bus: new InProcessBus({ blockMs: 50 }),
@@ -80,10 +110,22 @@ beforeAll(async () => {
     redis: null,
     metrics: createMetricsRegistry('orders'),
   };
-  running = await startSubgraph(ordersSubgraph, runtime, { port: 0, host: '127.0.0.1', verifier: tokens.verifier });
+  running = await startSubgraph(ordersSubgraph, runtime, {
+    port: 0,
+    host: '127.0.0.1',
+    verifier: tokens.verifier,
+  });
   await runtime.bus.start();
   await publishAndWait('product.created', 'g-p', {
-    productId: 'g-p', sku: 'GP-1', slug: 'g-p', name: 'Graph Paper', priceAmount: 350, currency: 'USD', categorySlug: null, active: true, initialStock: 100,
+    productId: 'g-p',
+    sku: 'GP-1',
+    slug: 'g-p',
+    name: 'Graph Paper',
+    priceAmount: 350,
+    currency: 'USD',
+    categorySlug: null,
+    active: true,
+    initialStock: 100,
   });
 });
 
@@ -97,11 +139,28 @@ afterAll(async () => {
 describe('orders over GraphQL', () => {
   it('checkout returns the order in the contract shape; the customer and admins can read it, others are FORBIDDEN', async () => {
     const placed = await checkoutAs('gql-u1', 2);
-    expect(placed).toMatchObject({ status: 'PENDING', email: 'gql-u1@example.com', customer: { id: 'gql-u1' } });
-    const mine = await gql(`query($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`, { id: placed.id }, await as('gql-u1'));
+    expect(placed).toMatchObject({
+      status: 'PENDING',
+      email: 'gql-u1@example.com',
+      customer: { id: 'gql-u1' },
+    });
+    const mine = await gql(
+      `query($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`,
+      { id: placed.id },
+      await as('gql-u1'),
+    );
     expect(mine.errors).toBeUndefined();
     expect(mine.data.order).toMatchObject({
-      items: [{ product: { id: 'g-p' }, sku: 'GP-1', name: 'Graph Paper', quantity: 2, unitPrice: { amount: 350, formatted: '$3.50' }, lineTotal: { amount: 700 } }],
+      items: [
+        {
+          product: { id: 'g-p' },
+          sku: 'GP-1',
+          name: 'Graph Paper',
+          quantity: 2,
+          unitPrice: { amount: 350, formatted: '$3.50' },
+          lineTotal: { amount: 700 },
+        },
+      ],
       subtotal: { amount: 700 },
       shippingCost: { amount: 499 },
       total: { amount: 1199, formatted: '$11.99' },
@@ -110,8 +169,15 @@ describe('orders over GraphQL', () => {
       carrier: null,
       statusHistory: [{ status: 'PENDING', reason: 'Order placed' }],
     });
-    expect((await gql(`query($id: ID!) { order(id: $id) { id } }`, { id: placed.id }, await as('admin', 'ADMIN'))).data.order.id).toBe(placed.id);
-    const stranger = await gql(`query($id: ID!) { order(id: $id) { id } }`, { id: placed.id }, await as('gql-u2'));
+    expect(
+      (await gql(`query($id: ID!) { order(id: $id) { id } }`, { id: placed.id }, await as('admin', 'ADMIN')))
+        .data.order.id,
+    ).toBe(placed.id);
+    const stranger = await gql(
+      `query($id: ID!) { order(id: $id) { id } }`,
+      { id: placed.id },
+      await as('gql-u2'),
+    );
     expect(stranger.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect((await gql(`query { order(id: "nope") { id } }`, {}, await as('gql-u1'))).data.order).toBeNull();
   });
@@ -119,7 +185,9 @@ describe('orders over GraphQL', () => {
   it('a guest order is readable by whoever holds its id', async () => {
     const placed = await checkoutAs(null);
     expect(placed.customer).toBeNull();
-    expect((await gql(`query($id: ID!) { order(id: $id) { id email } }`, { id: placed.id })).data.order).toEqual({ id: placed.id, email: 'guest@example.com' });
+    expect(
+      (await gql(`query($id: ID!) { order(id: $id) { id email } }`, { id: placed.id })).data.order,
+    ).toEqual({ id: placed.id, email: 'guest@example.com' });
   });
 
   it('User.orders is newest first with cursor pages, OWNER only', async () => {
@@ -167,7 +235,10 @@ describe('orders over GraphQL', () => {
     );
     expect(result.errors).toBeUndefined();
     expect(result.data._entities.map((user: any) => user.orders.totalCount)).toEqual([2, 2, 2, 2]);
-    expect(commandStats.forRequest(usersRequest, { database: conn.name })).toMatchObject({ total: 2, byCommand: { aggregate: 2 } });
+    expect(commandStats.forRequest(usersRequest, { database: conn.name })).toMatchObject({
+      total: 2,
+      byCommand: { aggregate: 2 },
+    });
 
     const ordersRequest = `batch-orders-${Date.now()}`;
     const entities = await gql(
@@ -176,7 +247,10 @@ describe('orders over GraphQL', () => {
       { ...adminAuth, 'x-request-id': ordersRequest },
     );
     expect(entities.data._entities.map((order: any) => order.id)).toEqual(orderIds);
-    expect(commandStats.forRequest(ordersRequest, { database: conn.name })).toMatchObject({ total: 1, byCommand: { find: 1 } });
+    expect(commandStats.forRequest(ordersRequest, { database: conn.name })).toMatchObject({
+      total: 1,
+      byCommand: { find: 1 },
+    });
   });
 
   it('ADMIN orders(filter) pages newest first by status and email; customers are FORBIDDEN', async () => {
@@ -187,26 +261,73 @@ describe('orders over GraphQL', () => {
     expect(created).toEqual([...created].sort().reverse());
     expect(all.data.orders.totalCount).toBe(all.data.orders.edges.length);
 
-    const guests = await gql(`{ orders(filter: { email: "GUEST@example.com", status: PENDING }) { totalCount edges { node { email status } } } }`, {}, auth);
+    const guests = await gql(
+      `{ orders(filter: { email: "GUEST@example.com", status: PENDING }) { totalCount edges { node { email status } } } }`,
+      {},
+      auth,
+    );
     expect(guests.data.orders.totalCount).toBeGreaterThan(0);
-    for (const edge of guests.data.orders.edges) expect(edge.node).toEqual({ email: 'guest@example.com', status: 'PENDING' });
+    for (const edge of guests.data.orders.edges)
+      expect(edge.node).toEqual({ email: 'guest@example.com', status: 'PENDING' });
 
-    expect((await gql(`{ orders { totalCount } }`, {}, await as('gql-u1'))).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect((await gql(`{ orders(first: 101) { totalCount } }`, {}, auth)).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+    expect(
+      (await gql(`{ orders { totalCount } }`, {}, await as('gql-u1'))).errors?.[0]?.extensions?.code,
+    ).toBe('FORBIDDEN');
+    expect(
+      (await gql(`{ orders(first: 101) { totalCount } }`, {}, auth)).errors?.[0]?.extensions,
+    ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
   });
 
   it('admin mutations: ship then deliver a paid order; the contract error codes come through', async () => {
     const placed = await checkoutAs('gql-ship');
-    await publishAndWait('inventory.reserved', placed.id, { orderId: placed.id, reservationId: 'r1', lines: [], expiresAt: new Date().toISOString() });
-    await publishAndWait('payment.succeeded', placed.id, { paymentId: 'pay1', orderId: placed.id, userId: 'gql-ship', amount: placed.total.amount, currency: 'USD', provider: 'simulated' });
+    await publishAndWait('inventory.reserved', placed.id, {
+      orderId: placed.id,
+      reservationId: 'r1',
+      lines: [],
+      expiresAt: new Date().toISOString(),
+    });
+    await publishAndWait('payment.succeeded', placed.id, {
+      paymentId: 'pay1',
+      orderId: placed.id,
+      userId: 'gql-ship',
+      amount: placed.total.amount,
+      currency: 'USD',
+      provider: 'simulated',
+    });
     const auth = await as('admin', 'ADMIN');
-    const shipped = await gql(`mutation($id: ID!) { markOrderShipped(id: $id, carrier: "DHL", trackingNumber: "JD0001") { status carrier trackingNumber } }`, { id: placed.id }, auth);
-    expect(shipped.data.markOrderShipped).toEqual({ status: 'SHIPPED', carrier: 'DHL', trackingNumber: 'JD0001' });
-    const cancel = await gql(`mutation($id: ID!) { cancelOrder(id: $id) { status } }`, { id: placed.id }, await as('gql-ship'));
+    const shipped = await gql(
+      `mutation($id: ID!) { markOrderShipped(id: $id, carrier: "DHL", trackingNumber: "JD0001") { status carrier trackingNumber } }`,
+      { id: placed.id },
+      auth,
+    );
+    expect(shipped.data.markOrderShipped).toEqual({
+      status: 'SHIPPED',
+      carrier: 'DHL',
+      trackingNumber: 'JD0001',
+    });
+    const cancel = await gql(
+      `mutation($id: ID!) { cancelOrder(id: $id) { status } }`,
+      { id: placed.id },
+      await as('gql-ship'),
+    );
     expect(cancel.errors?.[0]?.extensions?.code).toBe('CONFLICT');
-    const delivered = await gql(`mutation($id: ID!) { markOrderDelivered(id: $id) { status statusHistory { status } } }`, { id: placed.id }, auth);
-    expect(delivered.data.markOrderDelivered.statusHistory.map((s: any) => s.status)).toEqual(['PENDING', 'AWAITING_PAYMENT', 'PAID', 'SHIPPED', 'DELIVERED']);
-    const notAdmin = await gql(`mutation($id: ID!) { markOrderDelivered(id: $id) { status } }`, { id: placed.id }, await as('gql-ship'));
+    const delivered = await gql(
+      `mutation($id: ID!) { markOrderDelivered(id: $id) { status statusHistory { status } } }`,
+      { id: placed.id },
+      auth,
+    );
+    expect(delivered.data.markOrderDelivered.statusHistory.map((s: any) => s.status)).toEqual([
+      'PENDING',
+      'AWAITING_PAYMENT',
+      'PAID',
+      'SHIPPED',
+      'DELIVERED',
+    ]);
+    const notAdmin = await gql(
+      `mutation($id: ID!) { markOrderDelivered(id: $id) { status } }`,
+      { id: placed.id },
+      await as('gql-ship'),
+    );
     expect(notAdmin.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });

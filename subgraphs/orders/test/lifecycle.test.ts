@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DomainEvent } from '@novamart/events';
 import { orderChannel, userOrdersChannel, type OrderLiveMessage } from '../src/events/live-updates';
 import { type OrderDoc } from '../src/models/order';
-import { admin, checkoutInput, customer, eventually, failure, startOrdersHarness, type OrdersHarness } from './support';
+import {
+  admin,
+  checkoutInput,
+  customer,
+  eventually,
+  failure,
+  startOrdersHarness,
+  type OrdersHarness,
+} from './support';
 
 let h: OrdersHarness;
 let seq = 0;
@@ -29,11 +37,23 @@ const load = async (orderId: string) => (await h.queries.byIds([orderId]))[0]!;
 const statuses = (order: OrderDoc) => order.statusHistory.map((change) => change.status);
 
 function reserved(orderId: string, reservationId = `res-${orderId}`) {
-  return h.publish('inventory.reserved', orderId, { orderId, reservationId, lines: [{ productId: 'p-1', quantity: 2 }], expiresAt: new Date(Date.now() + 900_000).toISOString() });
+  return h.publish('inventory.reserved', orderId, {
+    orderId,
+    reservationId,
+    lines: [{ productId: 'p-1', quantity: 2 }],
+    expiresAt: new Date(Date.now() + 900_000).toISOString(),
+  });
 }
 
 function paid(order: OrderDoc, paymentId = `pay-${order._id}`) {
-  return h.publish('payment.succeeded', order._id, { paymentId, orderId: order._id, userId: order.userId ?? null, amount: order.total, currency: 'USD', provider: 'simulated' });
+  return h.publish('payment.succeeded', order._id, {
+    paymentId,
+    orderId: order._id,
+    userId: order.userId ?? null,
+    amount: order.total,
+    currency: 'USD',
+    provider: 'simulated',
+  });
 }
 
 async function eventsOf(orderId: string, type: string, count: number): Promise<DomainEvent<any>[]> {
@@ -45,8 +65,12 @@ describe('the saga', () => {
     const order = await placeOrder();
     const onOrder: OrderLiveMessage[] = [];
     const onUser: OrderLiveMessage[] = [];
-    const stopOrder = h.live.subscribe<OrderLiveMessage>(orderChannel(order._id), (message) => onOrder.push(message));
-    const stopUser = h.live.subscribe<OrderLiveMessage>(userOrdersChannel('u-life'), (message) => onUser.push(message));
+    const stopOrder = h.live.subscribe<OrderLiveMessage>(orderChannel(order._id), (message) =>
+      onOrder.push(message),
+    );
+    const stopUser = h.live.subscribe<OrderLiveMessage>(userOrdersChannel('u-life'), (message) =>
+      onUser.push(message),
+    );
     await Promise.all([stopOrder.ready, stopUser.ready]);
 
     await reserved(order._id);
@@ -65,9 +89,19 @@ describe('the saga', () => {
       ['PENDING', 'AWAITING_PAYMENT'],
       ['AWAITING_PAYMENT', 'PAID'],
     ]);
-    expect(changes[1]?.payload).toMatchObject({ orderId: order._id, userId: 'u-life', email: 'life@example.com', reason: 'Payment succeeded' });
+    expect(changes[1]?.payload).toMatchObject({
+      orderId: order._id,
+      userId: 'u-life',
+      email: 'life@example.com',
+      reason: 'Payment succeeded',
+    });
     const [orderPaid] = await eventsOf(order._id, 'order.paid', 1);
-    expect(orderPaid?.payload).toEqual({ orderId: order._id, userId: 'u-life', paymentId: `pay-${order._id}`, lines: [{ productId: 'p-1', quantity: 2 }] });
+    expect(orderPaid?.payload).toEqual({
+      orderId: order._id,
+      userId: 'u-life',
+      paymentId: `pay-${order._id}`,
+      lines: [{ productId: 'p-1', quantity: 2 }],
+    });
 
     await eventually(() => onOrder.length >= 2 && onUser.length >= 2);
     expect(onOrder.map((message) => message.status)).toEqual(['AWAITING_PAYMENT', 'PAID']);
@@ -110,7 +144,11 @@ describe('the saga', () => {
 
   it('inventory.reservation_failed cancels with OUT_OF_STOCK; nothing is to be refunded', async () => {
     const order = await placeOrder();
-    await h.publish('inventory.reservation_failed', order._id, { orderId: order._id, reason: 'OUT_OF_STOCK', lines: [{ productId: 'p-1', requested: 2, available: 1 }] });
+    await h.publish('inventory.reservation_failed', order._id, {
+      orderId: order._id,
+      reason: 'OUT_OF_STOCK',
+      lines: [{ productId: 'p-1', requested: 2, available: 1 }],
+    });
     const after = await load(order._id);
     expect(after.status).toBe('CANCELLED');
     expect(after.statusHistory.at(-1)?.reason).toBe('Out of stock: Name p-1');
@@ -133,12 +171,22 @@ describe('the saga', () => {
   it('inventory.reservation_expired cancels an unpaid order; an expiry of another reservation is ignored', async () => {
     const order = await placeOrder();
     await reserved(order._id, 'res-current');
-    await h.publish('inventory.reservation_expired', order._id, { orderId: order._id, reservationId: 'res-old' });
+    await h.publish('inventory.reservation_expired', order._id, {
+      orderId: order._id,
+      reservationId: 'res-old',
+    });
     expect((await load(order._id)).status).toBe('AWAITING_PAYMENT');
-    await h.publish('inventory.reservation_expired', order._id, { orderId: order._id, reservationId: 'res-current' });
+    await h.publish('inventory.reservation_expired', order._id, {
+      orderId: order._id,
+      reservationId: 'res-current',
+    });
     expect((await load(order._id)).status).toBe('CANCELLED');
     const [cancelled] = await eventsOf(order._id, 'order.cancelled', 1);
-    expect(cancelled?.payload).toMatchObject({ reasonCode: 'RESERVATION_EXPIRED', wasPaid: false, reservationId: 'res-current' });
+    expect(cancelled?.payload).toMatchObject({
+      reasonCode: 'RESERVATION_EXPIRED',
+      wasPaid: false,
+      reservationId: 'res-current',
+    });
   });
 
   it('a payment for an order already cancelled is recorded without reviving it', async () => {
@@ -161,16 +209,36 @@ describe('cancelling', () => {
     expect(cancelled.status).toBe('CANCELLED');
     expect(cancelled.statusHistory.at(-1)?.reason).toBe('Cancelled by customer: changed my mind');
     const [event] = await eventsOf(order._id, 'order.cancelled', 1);
-    expect(event?.payload).toMatchObject({ reasonCode: 'CUSTOMER', wasPaid: true, paymentId: `pay-${order._id}`, reservationId: `res-${order._id}` });
+    expect(event?.payload).toMatchObject({
+      reasonCode: 'CUSTOMER',
+      wasPaid: true,
+      paymentId: `pay-${order._id}`,
+      reservationId: `res-${order._id}`,
+    });
 
     // The refund that follows covers the total: REFUNDED.
-    await h.publish('refund.succeeded', order._id, { refundId: 'rf-1', paymentId: `pay-${order._id}`, orderId: order._id, userId: 'u-life', amount: order.total, currency: 'USD' });
-    expect(statuses(await load(order._id))).toEqual(['PENDING', 'AWAITING_PAYMENT', 'PAID', 'CANCELLED', 'REFUNDED']);
+    await h.publish('refund.succeeded', order._id, {
+      refundId: 'rf-1',
+      paymentId: `pay-${order._id}`,
+      orderId: order._id,
+      userId: 'u-life',
+      amount: order.total,
+      currency: 'USD',
+    });
+    expect(statuses(await load(order._id))).toEqual([
+      'PENDING',
+      'AWAITING_PAYMENT',
+      'PAID',
+      'CANCELLED',
+      'REFUNDED',
+    ]);
   });
 
   it('after shipment, cancelling is a CONFLICT; another customer is FORBIDDEN; an admin may cancel', async () => {
     const order = await placeOrder();
-    expect((await failure(h.lifecycle.cancel(customer('u-stranger'), order._id))).extensions.code).toBe('FORBIDDEN');
+    expect((await failure(h.lifecycle.cancel(customer('u-stranger'), order._id))).extensions.code).toBe(
+      'FORBIDDEN',
+    );
     expect((await failure(h.lifecycle.cancel(null, order._id))).extensions.code).toBe('FORBIDDEN');
     const byAdmin = await h.lifecycle.cancel(admin, order._id, 'fraud check');
     expect(byAdmin.statusHistory.at(-1)?.reason).toBe('Cancelled by admin: fraud check');
@@ -182,13 +250,17 @@ describe('cancelling', () => {
     await reserved(shipped._id);
     await paid(shipped);
     await h.lifecycle.markShipped(admin, shipped._id, 'UPS', '1Z999');
-    expect((await failure(h.lifecycle.cancel(customer('u-life'), shipped._id))).extensions.code).toBe('CONFLICT');
+    expect((await failure(h.lifecycle.cancel(customer('u-life'), shipped._id))).extensions.code).toBe(
+      'CONFLICT',
+    );
     expect((await failure(h.lifecycle.cancel(admin, shipped._id))).extensions.code).toBe('CONFLICT');
   });
 
   it('concurrent cancels of one order make one transition', async () => {
     const order = await placeOrder();
-    const results = await Promise.allSettled(Array.from({ length: 5 }, () => h.lifecycle.cancel(customer('u-life'), order._id)));
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, () => h.lifecycle.cancel(customer('u-life'), order._id)),
+    );
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
     expect(statuses(await load(order._id))).toEqual(['PENDING', 'CANCELLED']);
   });
@@ -197,18 +269,33 @@ describe('cancelling', () => {
 describe('fulfilment', () => {
   it('an admin ships a PAID order and marks it delivered; illegal steps are CONFLICT; customers are FORBIDDEN', async () => {
     const order = await placeOrder();
-    expect((await failure(h.lifecycle.markShipped(admin, order._id, 'UPS', '1Z'))).extensions.code).toBe('CONFLICT');
+    expect((await failure(h.lifecycle.markShipped(admin, order._id, 'UPS', '1Z'))).extensions.code).toBe(
+      'CONFLICT',
+    );
     await reserved(order._id);
     await paid(order);
-    expect((await failure(h.lifecycle.markShipped(customer('u-life'), order._id, 'UPS', '1Z'))).extensions.code).toBe('FORBIDDEN');
-    expect((await failure(h.lifecycle.markShipped(admin, order._id, ' ', '1Z'))).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'carrier' });
+    expect(
+      (await failure(h.lifecycle.markShipped(customer('u-life'), order._id, 'UPS', '1Z'))).extensions.code,
+    ).toBe('FORBIDDEN');
+    expect((await failure(h.lifecycle.markShipped(admin, order._id, ' ', '1Z'))).extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'carrier',
+    });
     expect((await failure(h.lifecycle.markDelivered(admin, order._id))).extensions.code).toBe('CONFLICT');
 
     const shipped = await h.lifecycle.markShipped(admin, order._id, 'UPS', '1Z999AA');
     expect(shipped).toMatchObject({ status: 'SHIPPED', carrier: 'UPS', trackingNumber: '1Z999AA' });
     const [shippedEvent] = await eventsOf(order._id, 'order.shipped', 1);
-    expect(shippedEvent?.payload).toEqual({ orderId: order._id, userId: 'u-life', email: 'life@example.com', carrier: 'UPS', trackingNumber: '1Z999AA' });
-    expect((await failure(h.lifecycle.markShipped(admin, order._id, 'UPS', 'again'))).extensions.code).toBe('CONFLICT');
+    expect(shippedEvent?.payload).toEqual({
+      orderId: order._id,
+      userId: 'u-life',
+      email: 'life@example.com',
+      carrier: 'UPS',
+      trackingNumber: '1Z999AA',
+    });
+    expect((await failure(h.lifecycle.markShipped(admin, order._id, 'UPS', 'again'))).extensions.code).toBe(
+      'CONFLICT',
+    );
 
     const delivered = await h.lifecycle.markDelivered(admin, order._id);
     expect(delivered.status).toBe('DELIVERED');
@@ -222,12 +309,26 @@ describe('fulfilment', () => {
     await reserved(order._id);
     await paid(order);
     const half = Math.floor(order.total / 2);
-    const first = await h.publish('refund.succeeded', order._id, { refundId: 'rf-a', paymentId: 'p', orderId: order._id, userId: 'u-life', amount: half, currency: 'USD' });
+    const first = await h.publish('refund.succeeded', order._id, {
+      refundId: 'rf-a',
+      paymentId: 'p',
+      orderId: order._id,
+      userId: 'u-life',
+      amount: half,
+      currency: 'USD',
+    });
     await h.redeliver(first);
     let after = await load(order._id);
     expect(after.status).toBe('PAID');
     expect(after.refunds).toHaveLength(1);
-    await h.publish('refund.succeeded', order._id, { refundId: 'rf-b', paymentId: 'p', orderId: order._id, userId: 'u-life', amount: order.total - half, currency: 'USD' });
+    await h.publish('refund.succeeded', order._id, {
+      refundId: 'rf-b',
+      paymentId: 'p',
+      orderId: order._id,
+      userId: 'u-life',
+      amount: order.total - half,
+      currency: 'USD',
+    });
     after = await load(order._id);
     expect(after.status).toBe('REFUNDED');
     expect(after.statusHistory.at(-1)?.reason).toBe('Refunded in full');

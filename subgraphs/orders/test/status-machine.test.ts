@@ -23,23 +23,55 @@ describe('order status machine', () => {
         const allowed = legal.some(([a, b]) => a === from && b === to);
         expect(canTransition(from, to), `${from} → ${to}`).toBe(allowed);
         if (allowed) expect(() => assertTransition(from, to)).not.toThrow();
-        else expect(() => assertTransition(from, to)).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'CONFLICT' }) }));
+        else
+          expect(() => assertTransition(from, to)).toThrow(
+            expect.objectContaining({ extensions: expect.objectContaining({ code: 'CONFLICT' }) }),
+          );
       }
     }
     expect(TRANSITIONS.REFUNDED).toEqual([]);
   });
 
-  const base = { total: 1000, currency: 'USD', refunds: [] as { refundId: string; amount: number; at: Date }[] };
+  const base = {
+    total: 1000,
+    currency: 'USD',
+    refunds: [] as { refundId: string; amount: number; at: Date }[],
+  };
   const payment = { paymentId: 'p', amount: 1000, currency: 'USD', at: new Date() };
 
   it('derives the steps the recorded facts call for', () => {
     expect(derivedSteps({ ...base, status: 'PENDING' })).toEqual([]);
-    expect(derivedSteps({ ...base, status: 'PENDING', reservationId: 'r' }).map((s) => s.to)).toEqual(['AWAITING_PAYMENT']);
-    expect(derivedSteps({ ...base, status: 'PENDING', reservationId: 'r', payment }).map((s) => s.to)).toEqual(['AWAITING_PAYMENT', 'PAID']);
+    expect(derivedSteps({ ...base, status: 'PENDING', reservationId: 'r' }).map((s) => s.to)).toEqual([
+      'AWAITING_PAYMENT',
+    ]);
+    expect(
+      derivedSteps({ ...base, status: 'PENDING', reservationId: 'r', payment }).map((s) => s.to),
+    ).toEqual(['AWAITING_PAYMENT', 'PAID']);
     // A payment short of the total does not pay the order.
-    expect(derivedSteps({ ...base, status: 'AWAITING_PAYMENT', reservationId: 'r', payment: { ...payment, amount: 999 } })).toEqual([]);
-    expect(derivedSteps({ ...base, status: 'AWAITING_PAYMENT', reservationId: 'r', payment: { ...payment, currency: 'EUR' } })).toEqual([]);
-    const refunded = { ...base, payment, refunds: [{ refundId: 'a', amount: 400, at: new Date() }, { refundId: 'b', amount: 600, at: new Date() }] };
+    expect(
+      derivedSteps({
+        ...base,
+        status: 'AWAITING_PAYMENT',
+        reservationId: 'r',
+        payment: { ...payment, amount: 999 },
+      }),
+    ).toEqual([]);
+    expect(
+      derivedSteps({
+        ...base,
+        status: 'AWAITING_PAYMENT',
+        reservationId: 'r',
+        payment: { ...payment, currency: 'EUR' },
+      }),
+    ).toEqual([]);
+    const refunded = {
+      ...base,
+      payment,
+      refunds: [
+        { refundId: 'a', amount: 400, at: new Date() },
+        { refundId: 'b', amount: 600, at: new Date() },
+      ],
+    };
     expect(derivedSteps({ ...refunded, status: 'CANCELLED' }).map((s) => s.to)).toEqual(['REFUNDED']);
     expect(derivedSteps({ ...refunded, status: 'DELIVERED' }).map((s) => s.to)).toEqual(['REFUNDED']);
     expect(derivedSteps({ ...refunded, status: 'REFUNDED' })).toEqual([]);

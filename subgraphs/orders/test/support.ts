@@ -19,7 +19,10 @@ export const address: AddressInput = {
 
 export const SHIPPING = { flatRate: 499, freeThreshold: 5000 };
 
-export async function eventually<T>(probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 5_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  timeoutMs = 5_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -41,7 +44,11 @@ export interface OrdersHarness extends OrdersServices {
   redeliver(event: DomainEvent): Promise<void>;
   product(productId: string, priceAmount: number, extra?: Record<string, unknown>): Promise<void>;
   /** A cart as the cart subgraph announces it; returns the cart id. */
-  cart(cartId: string, lines: { productId: string; quantity: number }[], options?: { userId?: string; revision?: number }): Promise<string>;
+  cart(
+    cartId: string,
+    lines: { productId: string; quantity: number }[],
+    options?: { userId?: string; revision?: number },
+  ): Promise<string>;
   registered(userId: string, email: string): Promise<void>;
   /** The order id's events of `type`, published so far. */
   eventsOf(orderId: string, type: string): DomainEvent<any>[];
@@ -52,19 +59,50 @@ let cartRevisions = 0;
 
 /** Events the orders group handles and ignores (an unknown order), one per stream. */
 const MARKERS: Record<string, { type: string; payload: Record<string, unknown> }> = {
-  inventory: { type: 'inventory.reservation_expired', payload: { orderId: 'no-such-order', reservationId: 'r' } },
-  payment: { type: 'payment.succeeded', payload: { paymentId: 'p', orderId: 'no-such-order', userId: null, amount: 1, currency: 'USD', provider: 'simulated' } },
-  refund: { type: 'refund.succeeded', payload: { refundId: 'r', paymentId: 'p', orderId: 'no-such-order', userId: null, amount: 1, currency: 'USD' } },
+  inventory: {
+    type: 'inventory.reservation_expired',
+    payload: { orderId: 'no-such-order', reservationId: 'r' },
+  },
+  payment: {
+    type: 'payment.succeeded',
+    payload: {
+      paymentId: 'p',
+      orderId: 'no-such-order',
+      userId: null,
+      amount: 1,
+      currency: 'USD',
+      provider: 'simulated',
+    },
+  },
+  refund: {
+    type: 'refund.succeeded',
+    payload: {
+      refundId: 'r',
+      paymentId: 'p',
+      orderId: 'no-such-order',
+      userId: null,
+      amount: 1,
+      currency: 'USD',
+    },
+  },
 };
 
 export function checkoutInput(overrides: Partial<CheckoutInput> = {}): CheckoutInput {
-  return { shippingAddress: address, idempotencyKey: `key-${Math.random().toString(36).slice(2)}`, ...overrides };
+  return {
+    shippingAddress: address,
+    idempotencyKey: `key-${Math.random().toString(36).slice(2)}`,
+    ...overrides,
+  };
 }
 
 export async function startOrdersHarness(): Promise<OrdersHarness> {
   const mongo = await startEmbeddedMongoForTests();
   const conn = await connectMongo({ url: mongo.uri, dbName: uniqueDbName('orders') });
-  const services = await createOrdersServices({ conn, logger: createLogger('orders', { level: 'silent' }), shipping: SHIPPING });
+  const services = await createOrdersServices({
+    conn,
+    logger: createLogger('orders', { level: 'silent' }),
+    shipping: SHIPPING,
+  });
   const bus = new InProcessBus({ blockMs: 50 });
   const live = new InProcessLiveBus();
   subscribeOrdersConsumers(bus, conn, services);
@@ -105,7 +143,15 @@ export async function startOrdersHarness(): Promise<OrdersHarness> {
     },
     async product(productId, priceAmount, extra = {}) {
       await harness.publish('product.created', productId, {
-        productId, sku: `SKU-${productId}`, slug: productId, name: `Name ${productId}`, priceAmount, currency: 'USD', categorySlug: null, active: true, initialStock: 10,
+        productId,
+        sku: `SKU-${productId}`,
+        slug: productId,
+        name: `Name ${productId}`,
+        priceAmount,
+        currency: 'USD',
+        categorySlug: null,
+        active: true,
+        initialStock: 10,
         ...extra,
       });
     },
@@ -121,7 +167,14 @@ export async function startOrdersHarness(): Promise<OrdersHarness> {
       return cartId;
     },
     async registered(userId, email) {
-      await harness.publish('user.registered', userId, { userId, email, name: null, role: 'CUSTOMER', verificationCode: '123456', codeExpiresAt: new Date().toISOString() });
+      await harness.publish('user.registered', userId, {
+        userId,
+        email,
+        name: null,
+        role: 'CUSTOMER',
+        verificationCode: '123456',
+        codeExpiresAt: new Date().toISOString(),
+      });
     },
     eventsOf(orderId, type) {
       return published.filter((event) => event.aggregateId === orderId && event.type === type);
@@ -137,7 +190,9 @@ export async function startOrdersHarness(): Promise<OrdersHarness> {
   return harness;
 }
 
-export async function failure(promise: Promise<unknown>): Promise<{ message: string; extensions: Record<string, any> }> {
+export async function failure(
+  promise: Promise<unknown>,
+): Promise<{ message: string; extensions: Record<string, any> }> {
   try {
     await promise;
   } catch (error) {

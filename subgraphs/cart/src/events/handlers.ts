@@ -13,7 +13,11 @@ export interface OutboxLike {
 }
 
 /** The effect of one event, run once per event inside the consumer's transaction. */
-export type CartEventEffect = (event: DomainEvent<any>, session: ClientSession, outbox: OutboxLike) => Promise<void>;
+export type CartEventEffect = (
+  event: DomainEvent<any>,
+  session: ClientSession,
+  outbox: OutboxLike,
+) => Promise<void>;
 
 /** `order.placed` as far as the cart reads it. */
 export interface OrderPlacedForCart {
@@ -23,7 +27,10 @@ export interface OrderPlacedForCart {
 }
 
 /** Event type → effect. Consumed by the cart subgraph under the consumer group `cart`. */
-export function cartEventEffects(deps: { catalog: CatalogProjection; carts: CartService }): Record<string, CartEventEffect> {
+export function cartEventEffects(deps: {
+  catalog: CatalogProjection;
+  carts: CartService;
+}): Record<string, CartEventEffect> {
   const { catalog, carts } = deps;
 
   const snapshot: CartEventEffect = async (event, session, outbox) => {

@@ -56,7 +56,8 @@ export interface KnownProduct {
 }
 
 export function toKnownProduct(doc: CatalogProductDoc | null | undefined): KnownProduct | null {
-  if (!doc || doc.sku == null || doc.name == null || doc.priceAmount == null || doc.currency == null) return null;
+  if (!doc || doc.sku == null || doc.name == null || doc.priceAmount == null || doc.currency == null)
+    return null;
   return {
     id: doc._id,
     sku: doc.sku,

@@ -46,7 +46,11 @@ export function cartDeleted(cart: CartDoc, revision: number): DomainEvent<CartDe
   });
 }
 
-export function cartItemAdded(cart: CartDoc, productId: string, quantity: number): DomainEvent<CartItemAddedPayload> {
+export function cartItemAdded(
+  cart: CartDoc,
+  productId: string,
+  quantity: number,
+): DomainEvent<CartItemAddedPayload> {
   return createEvent<CartItemAddedPayload>('cart.item_added', cart._id, {
     cartId: cart._id,
     userId: cart.userId ?? null,

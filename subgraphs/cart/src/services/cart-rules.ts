@@ -15,7 +15,8 @@ export function assertQuantity(quantity: number, { allowZero }: { allowZero: boo
 }
 
 export function assertProductId(productId: string): void {
-  if (typeof productId !== 'string' || productId.trim() === '') throw badUserInput('productId is required', 'productId');
+  if (typeof productId !== 'string' || productId.trim() === '')
+    throw badUserInput('productId is required', 'productId');
 }
 
 /** The product can be put in a cart: the catalog knows it and it is not archived. */

@@ -83,20 +83,28 @@ export class CartService {
     return this.carts.findOne({ userId: viewer.id }).lean();
   }
 
-  async addItem(viewer: Viewer | null, input: { cartId?: string | null; productId: string; quantity: number }): Promise<CartDoc> {
+  async addItem(
+    viewer: Viewer | null,
+    input: { cartId?: string | null; productId: string; quantity: number },
+  ): Promise<CartDoc> {
     assertProductId(input.productId);
     assertQuantity(input.quantity, { allowZero: false });
     return this.change(
       () => this.locate(viewer, input.cartId, { createGuest: true }),
       async (cart) => {
-        const products = await this.catalog.load([input.productId, ...cart.items.map((line) => line.productId)]);
+        const products = await this.catalog.load([
+          input.productId,
+          ...cart.items.map((line) => line.productId),
+        ]);
         const product = requireOrderable(products.get(input.productId) ?? null, input.productId);
         assertSameCurrency(product, cartCurrency(cart, products, input.productId));
         const existing = cart.items.find((line) => line.productId === input.productId);
         const inCart = existing?.quantity ?? 0;
         assertLineQuantityFits(product, inCart + input.quantity, inCart);
         const items = existing
-          ? cart.items.map((line) => (line === existing ? { ...line, quantity: inCart + input.quantity } : line))
+          ? cart.items.map((line) =>
+              line === existing ? { ...line, quantity: inCart + input.quantity } : line,
+            )
           : [...cart.items, { productId: input.productId, quantity: input.quantity, addedAt: this.now() }];
         return {
           items,
@@ -109,7 +117,10 @@ export class CartService {
   }
 
   /** Sets a line's quantity; 0 removes the line. */
-  async updateItem(viewer: Viewer | null, input: { cartId?: string | null; productId: string; quantity: number }): Promise<CartDoc> {
+  async updateItem(
+    viewer: Viewer | null,
+    input: { cartId?: string | null; productId: string; quantity: number },
+  ): Promise<CartDoc> {
     assertProductId(input.productId);
     assertQuantity(input.quantity, { allowZero: true });
     if (input.quantity === 0) return this.removeItem(viewer, input);
@@ -122,7 +133,8 @@ export class CartService {
         const products = await this.catalog.load([input.productId]);
         const product = requireOrderable(products.get(input.productId) ?? null, input.productId);
         // Lowering a quantity is always allowed, even below what is now available.
-        if (input.quantity > existing.quantity) assertLineQuantityFits(product, input.quantity, existing.quantity);
+        if (input.quantity > existing.quantity)
+          assertLineQuantityFits(product, input.quantity, existing.quantity);
         return {
           items: cart.items.map((line) => (line === existing ? { ...line, quantity: input.quantity } : line)),
           removedItems: [],
@@ -132,7 +144,10 @@ export class CartService {
     );
   }
 
-  async removeItem(viewer: Viewer | null, input: { cartId?: string | null; productId: string }): Promise<CartDoc> {
+  async removeItem(
+    viewer: Viewer | null,
+    input: { cartId?: string | null; productId: string },
+  ): Promise<CartDoc> {
     assertProductId(input.productId);
     return this.change(
       () => this.locate(viewer, input.cartId, { createGuest: false }),
@@ -152,7 +167,9 @@ export class CartService {
       () => this.locate(viewer, cartId, { createGuest: false }),
       (cart) =>
         Promise.resolve(
-          cart.items.length === 0 && cart.removedItems.length === 0 ? null : { items: [], removedItems: [], byOwner: true },
+          cart.items.length === 0 && cart.removedItems.length === 0
+            ? null
+            : { items: [], removedItems: [], byOwner: true },
         ),
     );
   }
@@ -165,7 +182,8 @@ export class CartService {
    */
   async merge(viewer: Viewer | null, guestCartId: string): Promise<CartDoc> {
     const customer = requireViewer({ viewer });
-    if (typeof guestCartId !== 'string' || guestCartId === '') throw badUserInput('guestCartId is required', 'guestCartId');
+    if (typeof guestCartId !== 'string' || guestCartId === '')
+      throw badUserInput('guestCartId is required', 'guestCartId');
     for (let attempt = 1; ; attempt++) {
       const guest = await this.findAccessible(customer, guestCartId);
       if (guest.userId !== undefined) {
@@ -177,7 +195,10 @@ export class CartService {
       try {
         return await inTransaction(this.conn, async (session, outbox) => {
           const written = await this.write(own, plan, session, outbox);
-          const deleted = await this.carts.deleteOne({ _id: guest._id, revision: guest.revision }, { session });
+          const deleted = await this.carts.deleteOne(
+            { _id: guest._id, revision: guest.revision },
+            { session },
+          );
           if (deleted.deletedCount !== 1) throw new StaleCartError();
           outbox.add(cartDeleted(guest, guest.revision + 1));
           return written;
@@ -244,7 +265,13 @@ export class CartService {
         items: cart.items.filter((candidate) => candidate !== line),
         removedItems: [
           ...cart.removedItems,
-          { productId: product.productId, name: product.name, quantity: line.quantity, reason: 'ARCHIVED' as const, removedAt: now },
+          {
+            productId: product.productId,
+            name: product.name,
+            quantity: line.quantity,
+            reason: 'ARCHIVED' as const,
+            removedAt: now,
+          },
         ].slice(-MAX_NOTICES),
         byOwner: false,
       };
@@ -270,8 +297,17 @@ export class CartService {
     const items = cart.items
       .map((line) => ({ ...line, quantity: line.quantity - (ordered.get(line.productId) ?? 0) }))
       .filter((line) => line.quantity > 0);
-    if (items.length === cart.items.length && items.every((line, i) => line.quantity === cart.items[i]?.quantity)) return cart;
-    return this.write({ cart, isNew: false }, { items, removedItems: cart.removedItems, byOwner: false }, session, outbox);
+    if (
+      items.length === cart.items.length &&
+      items.every((line, i) => line.quantity === cart.items[i]?.quantity)
+    )
+      return cart;
+    return this.write(
+      { cart, isNew: false },
+      { items, removedItems: cart.removedItems, byOwner: false },
+      session,
+      outbox,
+    );
   }
 
   /** A cart by id, if the caller may see it: any holder of a guest cart's id, only the owner of a customer's cart. */
@@ -279,11 +315,16 @@ export class CartService {
     const cart = await this.carts.findById(cartId).lean();
     const expired = cart?.expiresAt !== undefined && cart.expiresAt <= this.now();
     // Another customer's cart is reported exactly like an unknown one: an id reveals nothing.
-    if (!cart || expired || (cart.userId !== undefined && cart.userId !== viewer?.id)) throw notFound('Cart', { cartId });
+    if (!cart || expired || (cart.userId !== undefined && cart.userId !== viewer?.id))
+      throw notFound('Cart', { cartId });
     return cart;
   }
 
-  private async locate(viewer: Viewer | null, cartId: string | null | undefined, { createGuest }: { createGuest: boolean }): Promise<Located> {
+  private async locate(
+    viewer: Viewer | null,
+    cartId: string | null | undefined,
+    { createGuest }: { createGuest: boolean },
+  ): Promise<Located> {
     if (cartId != null) return { cart: await this.findAccessible(viewer, cartId), isNew: false };
     if (viewer) {
       const own = await this.carts.findOne({ userId: viewer.id }).lean();
@@ -307,14 +348,19 @@ export class CartService {
     };
   }
 
-  private async change(locate: () => Promise<Located>, plan: (cart: CartDoc) => Promise<CartPlan | null>): Promise<CartDoc> {
+  private async change(
+    locate: () => Promise<Located>,
+    plan: (cart: CartDoc) => Promise<CartPlan | null>,
+  ): Promise<CartDoc> {
     for (let attempt = 1; ; attempt++) {
       const located = await locate();
       const planned = await plan(located.cart);
       if (!planned && !located.isNew) return located.cart;
       const effective = planned ?? { items: located.cart.items, removedItems: [], byOwner: true };
       try {
-        return await inTransaction(this.conn, (session, outbox) => this.write(located, effective, session, outbox));
+        return await inTransaction(this.conn, (session, outbox) =>
+          this.write(located, effective, session, outbox),
+        );
       } catch (error) {
         // A lost race: another request wrote this cart, or created the customer's cart, first.
         if ((error instanceof StaleCartError || isDuplicateKey(error)) && attempt < MAX_ATTEMPTS) continue;
@@ -367,7 +413,11 @@ export class CartService {
  * The currency a cart is priced in: that of its lines (ignoring `except`, the line being
  * changed), or null for a cart with no other priced line.
  */
-export function cartCurrency(cart: CartDoc, products: Map<string, KnownProduct>, except?: string): string | null {
+export function cartCurrency(
+  cart: CartDoc,
+  products: Map<string, KnownProduct>,
+  except?: string,
+): string | null {
   for (const line of cart.items) {
     if (line.productId === except) continue;
     const product = products.get(line.productId);

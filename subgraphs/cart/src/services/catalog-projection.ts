@@ -40,7 +40,10 @@ export class CatalogProjection {
 
   /** product.created / product.updated / product.archived. Returns true when the snapshot was applied. */
   async applySnapshot(snapshot: ProductSnapshot, at: Date, session?: ClientSession): Promise<boolean> {
-    const current = await this.products.findById(snapshot.productId, { catalogAt: 1, priceAt: 1 }).session(session ?? null).lean();
+    const current = await this.products
+      .findById(snapshot.productId, { catalogAt: 1, priceAt: 1 })
+      .session(session ?? null)
+      .lean();
     if (current?.catalogAt && current.catalogAt > at) return false;
     const set: Partial<CatalogProductDoc> = {
       sku: snapshot.sku,
@@ -57,7 +60,10 @@ export class CatalogProjection {
   }
 
   async applyPrice(change: PriceChange, at: Date, session?: ClientSession): Promise<boolean> {
-    const current = await this.products.findById(change.productId, { priceAt: 1 }).session(session ?? null).lean();
+    const current = await this.products
+      .findById(change.productId, { priceAt: 1 })
+      .session(session ?? null)
+      .lean();
     if (current?.priceAt && current.priceAt > at) return false;
     await this.products.updateOne(
       { _id: change.productId },
@@ -68,7 +74,10 @@ export class CatalogProjection {
   }
 
   async applyStock(change: StockChange, at: Date, session?: ClientSession): Promise<boolean> {
-    const current = await this.products.findById(change.productId, { stockAt: 1 }).session(session ?? null).lean();
+    const current = await this.products
+      .findById(change.productId, { stockAt: 1 })
+      .session(session ?? null)
+      .lean();
     if (current?.stockAt && current.stockAt > at) return false;
     await this.products.updateOne(
       { _id: change.productId },
@@ -83,7 +92,10 @@ export class CatalogProjection {
     const unique = [...new Set(ids)];
     const byId = new Map<string, KnownProduct>();
     if (unique.length === 0) return byId;
-    const docs = await this.products.find({ _id: { $in: unique } }).session(session ?? null).lean();
+    const docs = await this.products
+      .find({ _id: { $in: unique } })
+      .session(session ?? null)
+      .lean();
     for (const doc of docs) {
       const product = toKnownProduct(doc);
       if (product) byId.set(product.id, product);

@@ -15,7 +15,11 @@ export interface CartServices {
 }
 
 /** Models (indexes built) and services on the cart subgraph's connection. */
-export async function createCartServices(options: { conn: Connection; guestCartTtlMs: number; now?: () => Date }): Promise<CartServices> {
+export async function createCartServices(options: {
+  conn: Connection;
+  guestCartTtlMs: number;
+  now?: () => Date;
+}): Promise<CartServices> {
   const { conn } = options;
   const carts = cartModel(conn);
   const products = catalogProductModel(conn);

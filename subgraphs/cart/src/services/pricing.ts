@@ -21,7 +21,11 @@ export interface PricedCart {
  * cannot be priced and is left out (it cannot be added that way, so this only covers a projection
  * rebuilt from scratch). The subtotal is in the cart's currency, `defaultCurrency` when empty.
  */
-export function priceCart(cart: CartDoc, products: Map<string, KnownProduct>, defaultCurrency: string): PricedCart {
+export function priceCart(
+  cart: CartDoc,
+  products: Map<string, KnownProduct>,
+  defaultCurrency: string,
+): PricedCart {
   const currency = cartCurrency(cart, products) ?? defaultCurrency;
   const lines: PricedLine[] = [];
   for (const line of cart.items) {

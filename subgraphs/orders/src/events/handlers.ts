@@ -1,27 +1,53 @@
 import { type ClientSession } from 'mongoose';
 import { type DomainEvent } from '@novamart/events';
-import { type OrderLifecycle, type OutboxLike, type PaymentSucceeded, type RefundSucceeded } from '../services/lifecycle';
-import { type CartDeleted, type CartUpdated, type PriceChange, type ProductSnapshot, type Projections } from '../services/projections';
+import {
+  type OrderLifecycle,
+  type OutboxLike,
+  type PaymentSucceeded,
+  type RefundSucceeded,
+} from '../services/lifecycle';
+import {
+  type CartDeleted,
+  type CartUpdated,
+  type PriceChange,
+  type ProductSnapshot,
+  type Projections,
+} from '../services/projections';
 
 /** The effect of one event, run once per event inside the consumer's transaction. */
-export type OrderEventEffect = (event: DomainEvent<any>, session: ClientSession, outbox: OutboxLike) => Promise<void>;
+export type OrderEventEffect = (
+  event: DomainEvent<any>,
+  session: ClientSession,
+  outbox: OutboxLike,
+) => Promise<void>;
 
 /** Event type → effect, consumed under the group `orders`. */
-export function orderEventEffects(deps: { lifecycle: OrderLifecycle; projections: Projections }): Record<string, OrderEventEffect> {
+export function orderEventEffects(deps: {
+  lifecycle: OrderLifecycle;
+  projections: Projections;
+}): Record<string, OrderEventEffect> {
   const { lifecycle, projections } = deps;
   const product: OrderEventEffect = async (event, session) => {
     const snapshot = event.payload as ProductSnapshot;
-    await projections.applyProduct(event.type === 'product.archived' ? { ...snapshot, active: false } : snapshot, new Date(event.occurredAt), session);
+    await projections.applyProduct(
+      event.type === 'product.archived' ? { ...snapshot, active: false } : snapshot,
+      new Date(event.occurredAt),
+      session,
+    );
   };
   return {
     'product.created': product,
     'product.updated': product,
     'product.archived': product,
-    'product.price_changed': (event, session) => projections.applyPrice(event.payload as PriceChange, new Date(event.occurredAt), session),
+    'product.price_changed': (event, session) =>
+      projections.applyPrice(event.payload as PriceChange, new Date(event.occurredAt), session),
     'cart.updated': (event, session) => projections.applyCartUpdated(event.payload as CartUpdated, session),
-    'cart.deleted': (event, session) => projections.applyCartDeleted(event.payload as CartDeleted, new Date(event.occurredAt), session),
-    'user.registered': (event, session) => projections.applyCustomer(event.payload as { userId: string; email: string }, session),
-    'user.email_verified': (event, session) => projections.applyCustomer(event.payload as { userId: string; email: string }, session),
+    'cart.deleted': (event, session) =>
+      projections.applyCartDeleted(event.payload as CartDeleted, new Date(event.occurredAt), session),
+    'user.registered': (event, session) =>
+      projections.applyCustomer(event.payload as { userId: string; email: string }, session),
+    'user.email_verified': (event, session) =>
+      projections.applyCustomer(event.payload as { userId: string; email: string }, session),
     'inventory.reserved': (event, session, outbox) => {
       const { orderId, reservationId } = event.payload as { orderId: string; reservationId: string };
       return lifecycle.recordReservation(orderId, reservationId, session, outbox);
@@ -34,7 +60,9 @@ export function orderEventEffects(deps: { lifecycle: OrderLifecycle; projections
       const { orderId, reservationId } = event.payload as { orderId: string; reservationId: string };
       return lifecycle.cancelExpired(orderId, reservationId, session, outbox);
     },
-    'payment.succeeded': (event, session, outbox) => lifecycle.recordPayment(event.payload as PaymentSucceeded, session, outbox),
-    'refund.succeeded': (event, session, outbox) => lifecycle.recordRefund(event.payload as RefundSucceeded, session, outbox),
+    'payment.succeeded': (event, session, outbox) =>
+      lifecycle.recordPayment(event.payload as PaymentSucceeded, session, outbox),
+    'refund.succeeded': (event, session, outbox) =>
+      lifecycle.recordRefund(event.payload as RefundSucceeded, session, outbox),
   };
 }

@@ -24,7 +24,12 @@ const cartSnapshotSchema = new Schema<CartSnapshotDoc>(
     userId: String,
     revision: { type: Number, required: true },
     lines: {
-      type: [new Schema({ productId: { type: String, required: true }, quantity: { type: Number, required: true } }, { _id: false })],
+      type: [
+        new Schema(
+          { productId: { type: String, required: true }, quantity: { type: Number, required: true } },
+          { _id: false },
+        ),
+      ],
       default: [],
     },
     deleted: { type: Boolean, default: false },
@@ -42,6 +47,7 @@ export type CartSnapshotModel = Model<CartSnapshotDoc>;
 
 export function cartSnapshotModel(conn: Connection): CartSnapshotModel {
   return (
-    (conn.models.CartSnapshot as CartSnapshotModel | undefined) ?? conn.model<CartSnapshotDoc>('CartSnapshot', cartSnapshotSchema)
+    (conn.models.CartSnapshot as CartSnapshotModel | undefined) ??
+    conn.model<CartSnapshotDoc>('CartSnapshot', cartSnapshotSchema)
   );
 }

@@ -34,6 +34,7 @@ export type CatalogPriceModel = Model<CatalogPriceDoc>;
 
 export function catalogPriceModel(conn: Connection): CatalogPriceModel {
   return (
-    (conn.models.CatalogPrice as CatalogPriceModel | undefined) ?? conn.model<CatalogPriceDoc>('CatalogPrice', catalogPriceSchema)
+    (conn.models.CatalogPrice as CatalogPriceModel | undefined) ??
+    conn.model<CatalogPriceDoc>('CatalogPrice', catalogPriceSchema)
   );
 }

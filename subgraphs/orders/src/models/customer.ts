@@ -14,5 +14,7 @@ const customerSchema = new Schema<CustomerDoc>(
 export type CustomerModel = Model<CustomerDoc>;
 
 export function customerModel(conn: Connection): CustomerModel {
-  return (conn.models.Customer as CustomerModel | undefined) ?? conn.model<CustomerDoc>('Customer', customerSchema);
+  return (
+    (conn.models.Customer as CustomerModel | undefined) ?? conn.model<CustomerDoc>('Customer', customerSchema)
+  );
 }

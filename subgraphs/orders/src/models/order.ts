@@ -1,6 +1,14 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
-export const ORDER_STATUSES = ['PENDING', 'AWAITING_PAYMENT', 'PAID', 'SHIPPED', 'DELIVERED', 'CANCELLED', 'REFUNDED'] as const;
+export const ORDER_STATUSES = [
+  'PENDING',
+  'AWAITING_PAYMENT',
+  'PAID',
+  'SHIPPED',
+  'DELIVERED',
+  'CANCELLED',
+  'REFUNDED',
+] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export interface OrderLine {
@@ -144,7 +152,11 @@ const orderSchema = new Schema<OrderDoc>(
     refunds: {
       type: [
         new Schema<RecordedRefund>(
-          { refundId: { type: String, required: true }, amount: { type: Number, required: true }, at: { type: Date, required: true } },
+          {
+            refundId: { type: String, required: true },
+            amount: { type: Number, required: true },
+            at: { type: Date, required: true },
+          },
           { _id: false },
         ),
       ],

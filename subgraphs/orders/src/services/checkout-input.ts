@@ -26,14 +26,16 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 function required(value: unknown, field: string): string {
   const text = typeof value === 'string' ? value.trim() : '';
   if (text === '') throw badUserInput(`${field.split('.').pop()} is required`, field);
-  if (text.length > MAX_FIELD) throw badUserInput(`${field.split('.').pop()} is longer than ${MAX_FIELD} characters`, field);
+  if (text.length > MAX_FIELD)
+    throw badUserInput(`${field.split('.').pop()} is longer than ${MAX_FIELD} characters`, field);
   return text;
 }
 
 function optional(value: unknown, field: string): string | null {
   if (value == null) return null;
   const text = String(value).trim();
-  if (text.length > MAX_FIELD) throw badUserInput(`${field.split('.').pop()} is longer than ${MAX_FIELD} characters`, field);
+  if (text.length > MAX_FIELD)
+    throw badUserInput(`${field.split('.').pop()} is longer than ${MAX_FIELD} characters`, field);
   return text === '' ? null : text;
 }
 
@@ -49,7 +51,8 @@ export function normalizeAddress(input: AddressInput): ShippingAddress {
   const at = 'input.shippingAddress';
   if (input == null || typeof input !== 'object') throw badUserInput('shippingAddress is required', at);
   const country = required(input.country, `${at}.country`).toUpperCase();
-  if (!/^[A-Z]{2}$/.test(country)) throw badUserInput('country must be an ISO 3166-1 alpha-2 code such as US', `${at}.country`);
+  if (!/^[A-Z]{2}$/.test(country))
+    throw badUserInput('country must be an ISO 3166-1 alpha-2 code such as US', `${at}.country`);
   return {
     name: required(input.name, `${at}.name`),
     line1: required(input.line1, `${at}.line1`),
@@ -67,6 +70,7 @@ export function normalizeEmail(email: unknown): string | null {
   if (email == null) return null;
   const text = String(email).trim().toLowerCase();
   if (text === '') return null;
-  if (text.length > 254 || !EMAIL.test(text)) throw badUserInput('email is not a valid address', 'input.email');
+  if (text.length > 254 || !EMAIL.test(text))
+    throw badUserInput('email is not a valid address', 'input.email');
   return text;
 }

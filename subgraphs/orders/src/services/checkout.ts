@@ -6,7 +6,12 @@ import { type CartSnapshotDoc, type CartSnapshotModel } from '../models/cart-sna
 import { type CatalogPriceModel } from '../models/catalog-price';
 import { type CustomerModel } from '../models/customer';
 import { type OrderDoc, type OrderLine, type OrderModel } from '../models/order';
-import { normalizeAddress, normalizeEmail, normalizeIdempotencyKey, type CheckoutInput } from './checkout-input';
+import {
+  normalizeAddress,
+  normalizeEmail,
+  normalizeIdempotencyKey,
+  type CheckoutInput,
+} from './checkout-input';
 import { orderPlaced } from './order-events';
 import { shippingCost, type ShippingRules } from './shipping';
 
@@ -56,8 +61,10 @@ export class CheckoutService {
     const shippingAddress = normalizeAddress(input.shippingAddress);
     const email = normalizeEmail(input.email);
     const cartId = input.cartId == null || input.cartId === '' ? null : String(input.cartId);
-    if (!viewer && cartId === null) throw badUserInput('cartId is required for a guest checkout', 'input.cartId');
-    if (!viewer && email === null) throw badUserInput('email is required for a guest checkout', 'input.email');
+    if (!viewer && cartId === null)
+      throw badUserInput('cartId is required for a guest checkout', 'input.cartId');
+    if (!viewer && email === null)
+      throw badUserInput('email is required for a guest checkout', 'input.email');
 
     // A guest is known by the cart they hold; its id is their bearer token.
     const callerKey = viewer ? `user:${viewer.id}` : `cart:${cartId}`;
@@ -70,7 +77,15 @@ export class CheckoutService {
       if (existing) return this.replay(existing, requestHash);
 
       const cart = await this.findCart(viewer, cartId);
-      const order = await this.buildOrder({ viewer, cart, email, shippingAddress, callerKey, idempotencyKey, requestHash });
+      const order = await this.buildOrder({
+        viewer,
+        cart,
+        email,
+        shippingAddress,
+        callerKey,
+        idempotencyKey,
+        requestHash,
+      });
       try {
         return await inTransaction(this.options.conn, async (session, outbox) => {
           // Taking the cart revision is what stops two different keys ordering the same lines.
@@ -104,8 +119,14 @@ export class CheckoutService {
 
   private async findCart(viewer: Viewer | null, cartId: string | null): Promise<CartSnapshotDoc> {
     const { carts } = this.options;
-    const cart = cartId !== null ? await carts.findById(cartId).lean() : await carts.findOne({ userId: viewer?.id, deleted: false }).lean();
-    if (cartId !== null && (!cart || cart.deleted || (cart.userId !== undefined && cart.userId !== viewer?.id))) {
+    const cart =
+      cartId !== null
+        ? await carts.findById(cartId).lean()
+        : await carts.findOne({ userId: viewer?.id, deleted: false }).lean();
+    if (
+      cartId !== null &&
+      (!cart || cart.deleted || (cart.userId !== undefined && cart.userId !== viewer?.id))
+    ) {
       throw notFound('Cart', { cartId });
     }
     if (!cart || cart.lines.length === 0) throw badUserInput('The cart is empty', 'input.cartId');
@@ -125,7 +146,8 @@ export class CheckoutService {
     requestHash: string;
   }): Promise<OrderDoc> {
     const { viewer, cart } = args;
-    const email = args.email ?? (viewer ? (await this.options.customers.findById(viewer.id).lean())?.email : null);
+    const email =
+      args.email ?? (viewer ? (await this.options.customers.findById(viewer.id).lean())?.email : null);
     if (!email) throw badUserInput('email is required: the account email is not known yet', 'input.email');
 
     const items = await this.priceLines(cart.lines);
@@ -158,15 +180,28 @@ export class CheckoutService {
   }
 
   /** Snapshots each line at the catalog's current price; unknown or archived products block checkout. */
-  private async priceLines(lines: CartSnapshotDoc['lines']): Promise<{ lines: OrderLine[]; currency: string }> {
+  private async priceLines(
+    lines: CartSnapshotDoc['lines'],
+  ): Promise<{ lines: OrderLine[]; currency: string }> {
     const ids = [...new Set(lines.map((line) => line.productId))];
-    const products = new Map((await this.options.prices.find({ _id: { $in: ids } }).lean()).map((doc) => [doc._id, doc]));
+    const products = new Map(
+      (await this.options.prices.find({ _id: { $in: ids } }).lean()).map((doc) => [doc._id, doc]),
+    );
     const priced: OrderLine[] = [];
     let currency: string | null = null;
     for (const line of lines) {
       const product = products.get(line.productId);
-      if (!product || product.sku == null || product.name == null || product.priceAmount == null || product.currency == null) {
-        throw appError(ErrorCode.NOT_FOUND, 'A product in the cart is not in the catalog', { productId: line.productId, field: 'input.cartId' });
+      if (
+        !product ||
+        product.sku == null ||
+        product.name == null ||
+        product.priceAmount == null ||
+        product.currency == null
+      ) {
+        throw appError(ErrorCode.NOT_FOUND, 'A product in the cart is not in the catalog', {
+          productId: line.productId,
+          field: 'input.cartId',
+        });
       }
       if (product.active === false) {
         throw appError(ErrorCode.NOT_FOUND, `${product.name} is no longer sold; remove it from the cart`, {
@@ -179,7 +214,13 @@ export class CheckoutService {
       if (product.currency !== currency) {
         throw badUserInput('The cart mixes currencies', 'input.cartId', { productId: line.productId });
       }
-      priced.push({ productId: line.productId, sku: product.sku, name: product.name, quantity: line.quantity, unitAmount: product.priceAmount });
+      priced.push({
+        productId: line.productId,
+        sku: product.sku,
+        name: product.name,
+        quantity: line.quantity,
+        unitAmount: product.priceAmount,
+      });
     }
     return { lines: priced, currency: currency ?? 'USD' };
   }

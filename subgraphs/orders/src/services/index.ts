@@ -37,7 +37,15 @@ export async function createOrdersServices(options: {
   await Promise.all([orders.init(), carts.init(), prices.init(), customers.init()]);
   const clock = options.now ? { now: options.now } : {};
   return {
-    checkout: new CheckoutService({ conn, orders, carts, prices, customers, shipping: options.shipping, ...clock }),
+    checkout: new CheckoutService({
+      conn,
+      orders,
+      carts,
+      prices,
+      customers,
+      shipping: options.shipping,
+      ...clock,
+    }),
     lifecycle: new OrderLifecycle({ conn, orders, logger, ...clock }),
     queries: new OrderQueries(orders),
     projections: new Projections(prices, carts, customers),

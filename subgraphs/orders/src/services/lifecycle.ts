@@ -72,11 +72,14 @@ export class OrderLifecycle {
   /** The customer before shipment, or an admin. Cancelling a paid order makes payments refund it. */
   async cancel(viewer: Viewer | null, orderId: string, reason?: string | null): Promise<OrderDoc> {
     const note = reason == null ? null : reason.trim();
-    if (note !== null && note.length > MAX_TEXT) throw badUserInput(`reason is longer than ${MAX_TEXT} characters`, 'reason');
+    if (note !== null && note.length > MAX_TEXT)
+      throw badUserInput(`reason is longer than ${MAX_TEXT} characters`, 'reason');
     return this.command(orderId, (order) => {
       assertCanView(viewer, order);
       if (!CANCELLABLE.includes(order.status)) {
-        throw conflict(`An order that is ${order.status} can no longer be cancelled`, { status: order.status });
+        throw conflict(`An order that is ${order.status} can no longer be cancelled`, {
+          status: order.status,
+        });
       }
       const byAdmin = viewer?.role === 'ADMIN' && viewer.id !== order.userId;
       const who = byAdmin ? 'admin' : 'customer';
@@ -92,7 +95,12 @@ export class OrderLifecycle {
     });
   }
 
-  async markShipped(viewer: Viewer | null, orderId: string, carrier: string, trackingNumber: string): Promise<OrderDoc> {
+  async markShipped(
+    viewer: Viewer | null,
+    orderId: string,
+    carrier: string,
+    trackingNumber: string,
+  ): Promise<OrderDoc> {
     requireAdmin({ viewer });
     const shippedWith = requiredText(carrier, 'carrier', 100);
     const tracking = requiredText(trackingNumber, 'trackingNumber', 100);
@@ -110,11 +118,19 @@ export class OrderLifecycle {
   // ---- saga effects: run once per event inside the consumer's transaction
 
   /** inventory.reserved */
-  async recordReservation(orderId: string, reservationId: string, session: ClientSession, outbox: OutboxLike): Promise<void> {
+  async recordReservation(
+    orderId: string,
+    reservationId: string,
+    session: ClientSession,
+    outbox: OutboxLike,
+  ): Promise<void> {
     await this.effect(orderId, session, outbox, (order) => {
       if (order.status !== 'PENDING' || order.reservationId !== undefined) {
         // A cancelled order's reservation is released by inventory on order.cancelled.
-        this.logger.info({ orderId, status: order.status, reservationId }, 'reservation for an order no longer pending; ignored');
+        this.logger.info(
+          { orderId, status: order.status, reservationId },
+          'reservation for an order no longer pending; ignored',
+        );
         return null;
       }
       return { set: { reservationId } };
@@ -130,24 +146,45 @@ export class OrderLifecycle {
   ): Promise<void> {
     await this.effect(orderId, session, outbox, (order) => {
       if (order.status !== 'PENDING') {
-        this.logger.warn({ orderId, status: order.status }, 'reservation failure for an order no longer pending; ignored');
+        this.logger.warn(
+          { orderId, status: order.status },
+          'reservation failure for an order no longer pending; ignored',
+        );
         return null;
       }
-      const names = lines.map((line) => order.items.find((item) => item.productId === line.productId)?.name ?? line.productId);
+      const names = lines.map(
+        (line) => order.items.find((item) => item.productId === line.productId)?.name ?? line.productId,
+      );
       const reason = names.length > 0 ? `Out of stock: ${names.join(', ')}` : 'Out of stock';
       return { steps: [{ to: 'CANCELLED', reason, cancellationCode: 'OUT_OF_STOCK' }] };
     });
   }
 
   /** inventory.reservation_expired: the stock is released, so the order cannot be fulfilled. */
-  async cancelExpired(orderId: string, reservationId: string, session: ClientSession, outbox: OutboxLike): Promise<void> {
+  async cancelExpired(
+    orderId: string,
+    reservationId: string,
+    session: ClientSession,
+    outbox: OutboxLike,
+  ): Promise<void> {
     await this.effect(orderId, session, outbox, (order) => {
       if (order.reservationId !== undefined && order.reservationId !== reservationId) return null;
       if (!CANCELLABLE.includes(order.status)) {
-        this.logger.warn({ orderId, status: order.status }, 'reservation expired for an order past payment; ignored');
+        this.logger.warn(
+          { orderId, status: order.status },
+          'reservation expired for an order past payment; ignored',
+        );
         return null;
       }
-      return { steps: [{ to: 'CANCELLED', reason: 'Reservation expired before payment', cancellationCode: 'RESERVATION_EXPIRED' }] };
+      return {
+        steps: [
+          {
+            to: 'CANCELLED',
+            reason: 'Reservation expired before payment',
+            cancellationCode: 'RESERVATION_EXPIRED',
+          },
+        ],
+      };
     });
   }
 
@@ -156,16 +193,30 @@ export class OrderLifecycle {
     await this.effect(payment.orderId, session, outbox, (order) => {
       if (order.payment) {
         if (order.payment.paymentId !== payment.paymentId) {
-          this.logger.error({ orderId: order._id, recorded: order.payment.paymentId, paymentId: payment.paymentId }, 'second payment for one order');
+          this.logger.error(
+            { orderId: order._id, recorded: order.payment.paymentId, paymentId: payment.paymentId },
+            'second payment for one order',
+          );
         }
         return null;
       }
-      const recorded: RecordedPayment = { paymentId: payment.paymentId, amount: payment.amount, currency: payment.currency, at: this.now() };
+      const recorded: RecordedPayment = {
+        paymentId: payment.paymentId,
+        amount: payment.amount,
+        currency: payment.currency,
+        at: this.now(),
+      };
       if (!paysInFull({ payment: recorded, total: order.total, currency: order.currency })) {
-        this.logger.error({ orderId: order._id, payment, total: order.total, currency: order.currency }, 'payment does not match the order total');
+        this.logger.error(
+          { orderId: order._id, payment, total: order.total, currency: order.currency },
+          'payment does not match the order total',
+        );
       }
       if (order.status === 'CANCELLED') {
-        this.logger.warn({ orderId: order._id, paymentId: payment.paymentId }, 'payment succeeded for a cancelled order; payments must refund it');
+        this.logger.warn(
+          { orderId: order._id, paymentId: payment.paymentId },
+          'payment succeeded for a cancelled order; payments must refund it',
+        );
       }
       return { set: { payment: recorded } };
     });
@@ -175,7 +226,11 @@ export class OrderLifecycle {
   async recordRefund(refund: RefundSucceeded, session: ClientSession, outbox: OutboxLike): Promise<void> {
     await this.effect(refund.orderId, session, outbox, (order) => {
       if (order.refunds.some((recorded) => recorded.refundId === refund.refundId)) return null;
-      return { set: { refunds: [...order.refunds, { refundId: refund.refundId, amount: refund.amount, at: this.now() }] } };
+      return {
+        set: {
+          refunds: [...order.refunds, { refundId: refund.refundId, amount: refund.amount, at: this.now() }],
+        },
+      };
     });
   }
 
@@ -185,7 +240,9 @@ export class OrderLifecycle {
       if (!order) throw notFound('Order', { orderId });
       const change = decide(order);
       try {
-        return await inTransaction(this.conn, (session, outbox) => this.write(order, change, session, outbox));
+        return await inTransaction(this.conn, (session, outbox) =>
+          this.write(order, change, session, outbox),
+        );
       } catch (error) {
         if (error instanceof StaleOrderError && attempt < MAX_ATTEMPTS) continue;
         throw error;
@@ -209,7 +266,12 @@ export class OrderLifecycle {
     if (change) await this.write(order, change, session, outbox);
   }
 
-  private async write(order: OrderDoc, change: OrderChange, session: ClientSession, outbox: OutboxLike): Promise<OrderDoc> {
+  private async write(
+    order: OrderDoc,
+    change: OrderChange,
+    session: ClientSession,
+    outbox: OutboxLike,
+  ): Promise<OrderDoc> {
     const at = this.now();
     let current: OrderDoc = { ...order, ...change.set };
     const history: StatusChange[] = [...order.statusHistory];
@@ -232,7 +294,12 @@ export class OrderLifecycle {
     for (const step of change.steps ?? []) take(step);
     for (const step of derivedSteps(current)) take(step);
 
-    const next: OrderDoc = { ...current, statusHistory: history, revision: order.revision + 1, updatedAt: at };
+    const next: OrderDoc = {
+      ...current,
+      statusHistory: history,
+      revision: order.revision + 1,
+      updatedAt: at,
+    };
     const result = await this.orders.updateOne(
       { _id: order._id, revision: order.revision },
       {

@@ -44,7 +44,13 @@ export function orderPlaced(order: OrderDoc): DomainEvent<OrderPlacedPayload> {
     userId: order.userId ?? null,
     email: order.email,
     cartId: order.cartId,
-    lines: order.items.map(({ productId, sku, name, quantity, unitAmount }) => ({ productId, sku, name, quantity, unitAmount })),
+    lines: order.items.map(({ productId, sku, name, quantity, unitAmount }) => ({
+      productId,
+      sku,
+      name,
+      quantity,
+      unitAmount,
+    })),
     subtotal: order.subtotal,
     shippingCost: order.shippingCost,
     total: order.total,
@@ -62,7 +68,13 @@ export interface StepContext {
 }
 
 /** `order.status_changed` for every transition, plus the event named after the new status. */
-export function stepEvents({ order, previousStatus, reason, at, cancellationCode }: StepContext): DomainEvent<any>[] {
+export function stepEvents({
+  order,
+  previousStatus,
+  reason,
+  at,
+  cancellationCode,
+}: StepContext): DomainEvent<any>[] {
   const userId = order.userId ?? null;
   const events: DomainEvent<any>[] = [
     createEvent<OrderStatusChangedPayload>('order.status_changed', order._id, {

@@ -30,7 +30,8 @@ export function cursorOf(order: Pick<OrderDoc, '_id' | 'createdAt'>): OrderCurso
 export function afterCursor(cursor: OrderCursor | null): QueryFilter<OrderDoc> {
   if (!cursor) return {};
   const at = new Date(cursor.c);
-  if (typeof cursor.id !== 'string' || Number.isNaN(at.getTime())) throw badUserInput('Invalid cursor', 'after');
+  if (typeof cursor.id !== 'string' || Number.isNaN(at.getTime()))
+    throw badUserInput('Invalid cursor', 'after');
   return { $or: [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: cursor.id } }] };
 }
 
@@ -46,7 +47,10 @@ export class OrderQueries {
   }
 
   /** ADMIN list: one find for the page and one count, whatever the page size. */
-  async list(filter: { status?: OrderStatus | null; email?: string | null } | null | undefined, page: ReturnType<typeof parsePage>): Promise<OrderPage> {
+  async list(
+    filter: { status?: OrderStatus | null; email?: string | null } | null | undefined,
+    page: ReturnType<typeof parsePage>,
+  ): Promise<OrderPage> {
     const match: QueryFilter<OrderDoc> = {};
     if (filter?.status != null) {
       if (!ORDER_STATUSES.includes(filter.status)) throw badUserInput('Unknown status', 'filter.status');
@@ -83,12 +87,17 @@ export class OrderQueries {
       const limit = Math.max(...round.map((entry) => entry.key.first)) + 1;
       const grouped = await this.orders.aggregate<{ _id: string; orders: OrderDoc[] }>([
         { $match: { $or: round.map(({ key }) => ({ userId: key.userId, ...afterCursor(key.after) })) } },
-        { $group: { _id: '$userId', orders: { $topN: { n: limit, sortBy: NEWEST_FIRST, output: '$$ROOT' } } } },
+        {
+          $group: { _id: '$userId', orders: { $topN: { n: limit, sortBy: NEWEST_FIRST, output: '$$ROOT' } } },
+        },
       ]);
       const byUser = new Map(grouped.map((group) => [group._id, group.orders]));
       for (const { key, index } of round) {
         const rows = byUser.get(key.userId) ?? [];
-        results[index] = { ...toConnection(rows.slice(0, key.first + 1), key.first, cursorOf), totalCount: counts.get(key.userId) ?? 0 };
+        results[index] = {
+          ...toConnection(rows.slice(0, key.first + 1), key.first, cursorOf),
+          totalCount: counts.get(key.userId) ?? 0,
+        };
       }
       pending = later;
     }

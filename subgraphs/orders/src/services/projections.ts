@@ -49,15 +49,27 @@ export class Projections {
   ) {}
 
   async applyProduct(snapshot: ProductSnapshot, at: Date, session?: ClientSession): Promise<void> {
-    const current = await this.prices.findById(snapshot.productId, { catalogAt: 1, priceAt: 1 }).session(session ?? null).lean();
+    const current = await this.prices
+      .findById(snapshot.productId, { catalogAt: 1, priceAt: 1 })
+      .session(session ?? null)
+      .lean();
     if (current?.catalogAt && current.catalogAt > at) return;
-    const set: Partial<CatalogPriceDoc> = { sku: snapshot.sku, name: snapshot.name, active: snapshot.active, catalogAt: at };
-    if (!current?.priceAt || current.priceAt <= at) Object.assign(set, { priceAmount: snapshot.priceAmount, currency: snapshot.currency, priceAt: at });
+    const set: Partial<CatalogPriceDoc> = {
+      sku: snapshot.sku,
+      name: snapshot.name,
+      active: snapshot.active,
+      catalogAt: at,
+    };
+    if (!current?.priceAt || current.priceAt <= at)
+      Object.assign(set, { priceAmount: snapshot.priceAmount, currency: snapshot.currency, priceAt: at });
     await this.prices.updateOne({ _id: snapshot.productId }, { $set: set }, { upsert: true, session });
   }
 
   async applyPrice(change: PriceChange, at: Date, session?: ClientSession): Promise<void> {
-    const current = await this.prices.findById(change.productId, { priceAt: 1 }).session(session ?? null).lean();
+    const current = await this.prices
+      .findById(change.productId, { priceAt: 1 })
+      .session(session ?? null)
+      .lean();
     if (current?.priceAt && current.priceAt > at) return;
     await this.prices.updateOne(
       { _id: change.productId },
@@ -67,7 +79,10 @@ export class Projections {
   }
 
   async applyCartUpdated(cart: CartUpdated, session?: ClientSession): Promise<void> {
-    const current = await this.carts.findById(cart.cartId, { revision: 1 }).session(session ?? null).lean();
+    const current = await this.carts
+      .findById(cart.cartId, { revision: 1 })
+      .session(session ?? null)
+      .lean();
     if (current && current.revision >= cart.revision) return;
     await this.carts.updateOne(
       { _id: cart.cartId },
@@ -86,11 +101,21 @@ export class Projections {
   }
 
   async applyCartDeleted(cart: CartDeleted, at: Date, session?: ClientSession): Promise<void> {
-    const current = await this.carts.findById(cart.cartId, { revision: 1 }).session(session ?? null).lean();
+    const current = await this.carts
+      .findById(cart.cartId, { revision: 1 })
+      .session(session ?? null)
+      .lean();
     if (current && current.revision >= cart.revision) return;
     await this.carts.updateOne(
       { _id: cart.cartId },
-      { $set: { revision: cart.revision, lines: [], deleted: true, expiresAt: new Date(at.getTime() + TOMBSTONE_MS) } },
+      {
+        $set: {
+          revision: cart.revision,
+          lines: [],
+          deleted: true,
+          expiresAt: new Date(at.getTime() + TOMBSTONE_MS),
+        },
+      },
       { upsert: true, session },
     );
   }

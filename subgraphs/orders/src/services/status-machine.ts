@@ -40,7 +40,11 @@ export function amountRefunded(order: Pick<OrderDoc, 'refunds'>): number {
 
 /** The payment recorded on the order pays it in full, in its currency. */
 export function paysInFull(order: Pick<OrderDoc, 'payment' | 'total' | 'currency'>): boolean {
-  return order.payment !== undefined && order.payment.amount === order.total && order.payment.currency === order.currency;
+  return (
+    order.payment !== undefined &&
+    order.payment.amount === order.total &&
+    order.payment.currency === order.currency
+  );
 }
 
 /**
@@ -51,7 +55,9 @@ export function paysInFull(order: Pick<OrderDoc, 'payment' | 'total' | 'currency
  * - paid in full while AWAITING_PAYMENT → PAID;
  * - refunds covering the total of a paid order → REFUNDED.
  */
-export function derivedSteps(order: Pick<OrderDoc, 'status' | 'reservationId' | 'payment' | 'refunds' | 'total' | 'currency'>): Step[] {
+export function derivedSteps(
+  order: Pick<OrderDoc, 'status' | 'reservationId' | 'payment' | 'refunds' | 'total' | 'currency'>,
+): Step[] {
   const steps: Step[] = [];
   let status = order.status;
   if (status === 'PENDING' && order.reservationId !== undefined) {
