@@ -85,7 +85,7 @@ export function createReservationService(deps: {
     const released = await Reservation.findOneAndUpdate(
       { ...filter, status: 'RESERVED' },
       { $set: { status, releaseReason: reason } },
-      { new: true, session: tx.session },
+      { returnDocument: 'after', session: tx.session },
     )
       .lean<ReservationDoc>()
       .exec();
@@ -114,7 +114,7 @@ export function createReservationService(deps: {
     const committed = await Reservation.findOneAndUpdate(
       { orderId, status: 'RESERVED' },
       { $set: { status: 'COMMITTED' } },
-      { new: true, session: tx.session },
+      { returnDocument: 'after', session: tx.session },
     )
       .lean<ReservationDoc>()
       .exec();
@@ -162,7 +162,7 @@ export function createReservationService(deps: {
           const item = await StockItem.findOneAndUpdate(
             { productId: line.productId, available: { $gte: line.quantity } },
             { $inc: { available: -line.quantity, reserved: line.quantity } },
-            { new: true, session: tx.session },
+            { returnDocument: 'after', session: tx.session },
           )
             .lean<StockItemDoc>()
             .exec();
@@ -228,7 +228,7 @@ export function createReservationService(deps: {
             (await Reservation.findOneAndUpdate(
               { _id: current._id, status: 'PAID_BEFORE_PLACED' },
               { $set: { status: 'CANCELLED', releaseReason: reason } },
-              { new: true, session: tx.session },
+              { returnDocument: 'after', session: tx.session },
             )
               .lean<ReservationDoc>()
               .exec()) ?? current
@@ -239,7 +239,7 @@ export function createReservationService(deps: {
         const returned = await Reservation.findOneAndUpdate(
           { _id: current._id, status: 'COMMITTED' },
           { $set: { status: 'RETURNED', releaseReason: reason } },
-          { new: true, session: tx.session },
+          { returnDocument: 'after', session: tx.session },
         )
           .lean<ReservationDoc>()
           .exec();

@@ -108,7 +108,7 @@ export function createStockLedger(deps: {
       if (mayCreate) update.$setOnInsert = insertDefaults(identity);
 
       const item = await StockItem.findOneAndUpdate(guard, update, {
-        new: true,
+        returnDocument: 'after',
         upsert: mayCreate,
         session: tx.session,
         setDefaultsOnInsert: false,

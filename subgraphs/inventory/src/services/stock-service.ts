@@ -137,7 +137,7 @@ export function createStockService(deps: {
             $set: { reorderLevel },
             $setOnInsert: { ...defaults, available: 0, reserved: 0, onHand: 0 },
           },
-          { new: true, upsert: true, session: tx.session, setDefaultsOnInsert: false },
+          { returnDocument: 'after', upsert: true, session: tx.session, setDefaultsOnInsert: false },
         )
           .lean<StockItemDoc>()
           .exec();
@@ -183,7 +183,7 @@ export function createStockService(deps: {
       const item = await StockItem.findOneAndUpdate(
         { productId: product.productId },
         { $set: identity, $setOnInsert: { ...ledger.insertDefaults(identity), available: 0, reserved: 0, onHand: 0 } },
-        { new: true, upsert: true, session: tx.session, setDefaultsOnInsert: false },
+        { returnDocument: 'after', upsert: true, session: tx.session, setDefaultsOnInsert: false },
       )
         .lean<StockItemDoc>()
         .exec();

@@ -146,7 +146,7 @@ export function createProductService(deps: {
           }
           if (Object.keys(set).length === 0) return before;
 
-          const after = await Product.findOneAndUpdate({ _id: before._id }, { $set: set }, { new: true, session })
+          const after = await Product.findOneAndUpdate({ _id: before._id }, { $set: set }, { returnDocument: 'after', session })
             .lean<ProductDoc>()
             .exec();
           if (!after) throw notFound('Product', { id });
@@ -164,7 +164,7 @@ export function createProductService(deps: {
         const archived = await Product.findOneAndUpdate(
           { _id: id, active: true },
           { $set: { active: false, archivedAt: new Date() } },
-          { new: true, session },
+          { returnDocument: 'after', session },
         )
           .lean<ProductDoc>()
           .exec();
