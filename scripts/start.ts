@@ -24,6 +24,7 @@ import { InProcessBus, InProcessLiveBus, RedisLiveBus, RedisStreamsBus, type Eve
 import { loadGatewayConfig, startGateway, type RunningGateway } from '@novamart/gateway';
 import type * as EmbeddedMongoModule from '@novamart/mongo-server';
 import { composeSupergraph } from './lib/compose-supergraph';
+import { DEV_ADMIN } from './lib/dev-admin';
 import { readSupergraphConfig, repoRoot } from './lib/supergraph-config';
 import { loadSubgraphModules } from './lib/subgraph-modules';
 
@@ -36,6 +37,11 @@ const EMBEDDED_MONGO_PORT = 27017;
 const logger = createLogger('novamart', { level: (process.env.LOG_LEVEL as 'info' | undefined) ?? 'info' });
 const stops: { name: string; stop: () => Promise<unknown> }[] = [];
 
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n').map((line) => line.trim()).filter(Boolean).join(' ').slice(0, 300);
+}
+
 async function startDatabase(env: NodeJS.ProcessEnv, dataDir: string): Promise<string> {
   if (env.MONGO_URL) {
     logger.info('using MONGO_URL');
@@ -47,7 +53,7 @@ async function startDatabase(env: NodeJS.ProcessEnv, dataDir: string): Promise<s
     if (typeof embedded.startEmbeddedMongo !== 'function') throw new Error('it exports no startEmbeddedMongo');
   } catch (error) {
     throw new Error(
-      `The embedded MongoDB (packages/mongo-server) is not usable yet (${(error as Error).message}); set MONGO_URL to a MongoDB replica set instead.`,
+      `The embedded MongoDB (packages/mongo-server) is not usable yet (${firstLine(error)}); set MONGO_URL to a MongoDB replica set instead.`,
       { cause: error },
     );
   }
@@ -131,6 +137,13 @@ async function main(): Promise<void> {
   // users first: every other subgraph and the gateway verify tokens against its JWKS.
   const ordered = [...modules].sort((a, b) => Number(b.name === 'users') - Number(a.name === 'users'));
   const baseEnv: Record<string, string | undefined> = { ...env, MONGO_URL: mongoUrl, DATA_DIR: dataDir };
+  // Development gets a known administrator (scripts/lib/dev-admin.ts) so `npm run seed` works out
+  // of the box; production and explicit ADMIN_EMAIL / ADMIN_PASSWORD are left alone.
+  if ((env.NODE_ENV || 'development') === 'development' && !env.ADMIN_EMAIL && !env.ADMIN_PASSWORD) {
+    baseEnv.ADMIN_EMAIL = DEV_ADMIN.email;
+    baseEnv.ADMIN_PASSWORD = DEV_ADMIN.password;
+    logger.info(`development administrator: ${DEV_ADMIN.email} (password in scripts/lib/dev-admin.ts; set ADMIN_EMAIL and ADMIN_PASSWORD to choose your own)`);
+  }
   const running: RunningSubgraph[] = [];
   for (const module of ordered) {
     const config = loadConfig(module.configShape, baseEnv);
