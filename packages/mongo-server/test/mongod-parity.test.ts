@@ -1,0 +1,116 @@
+// Behaviours found to differ from mongod while verifying the server, pinned so they stay fixed:
+// projection field order and $slice-only projections, _id assignments in updates, and the
+// aggregation stages mingo answers differently ($count over nothing, unknown stages, $limit).
+import { MongoServerError } from 'mongodb';
+import { describe, expect, it } from 'vitest';
+import { useServer } from './helpers/server';
+
+const t = useServer();
+
+async function seeded(name: string) {
+  const coll = t.db().collection<Record<string, unknown>>(name);
+  await coll.insertOne({ _id: 1 as never, b: 2, a: 1, c: { y: 1, x: 2 }, arr: [1, 2, 3, 4] });
+  return coll;
+}
+
+function failure(promise: Promise<unknown>): Promise<MongoServerError> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a server error, got ${JSON.stringify(value)}`);
+    },
+    (error: unknown) => error as MongoServerError,
+  );
+}
+
+describe('find projections', () => {
+  it('keep the stored field order with _id first, at every depth', async () => {
+    const coll = await seeded('order');
+    const [doc] = await coll.find({}, { projection: { c: 1, a: 1 } }).toArray();
+    expect(Object.keys(doc!)).toEqual(['_id', 'a', 'c']);
+    expect(Object.keys(doc!.c as object)).toEqual(['y', 'x']);
+    const [nested] = await coll.find({}, { projection: { 'c.x': 1, 'c.y': 1, b: 1 } }).toArray();
+    expect(JSON.stringify(nested)).toBe('{"_id":1,"b":2,"c":{"y":1,"x":2}}');
+  });
+
+  it('put computed fields after included ones, in projection order', async () => {
+    const coll = await seeded('computed');
+    const [doc] = await coll.find({}, { projection: { total: { $add: ['$a', '$b'] }, b: 1 } }).toArray();
+    expect(JSON.stringify(doc)).toBe('{"_id":1,"b":2,"total":3}');
+  });
+
+  it('keep every other field when they only $slice (and exclude)', async () => {
+    const coll = await seeded('slice');
+    expect(await coll.findOne({}, { projection: { arr: { $slice: 2 } } })).toEqual({
+      _id: 1,
+      b: 2,
+      a: 1,
+      c: { y: 1, x: 2 },
+      arr: [1, 2],
+    });
+    expect(await coll.findOne({}, { projection: { arr: { $slice: [-3, 2] }, c: 0, b: 0 } })).toEqual({
+      _id: 1,
+      a: 1,
+      arr: [2, 3],
+    });
+  });
+
+  it('name the field that mixes inclusion and exclusion', async () => {
+    const coll = await seeded('mixed');
+    expect(await failure(coll.find({}, { projection: { a: 1, b: 0 } }).toArray())).toMatchObject({
+      code: 31254,
+      message: 'Cannot do exclusion on field b in inclusion projection',
+    });
+    expect(await failure(coll.find({}, { projection: { a: 0, b: 1 } }).toArray())).toMatchObject({
+      code: 31253,
+      message: 'Cannot do inclusion on field b in exclusion projection',
+    });
+  });
+});
+
+describe('_id in update operators', () => {
+  it('setting _id to its current value is a no-op, any other value is ImmutableField', async () => {
+    const coll = await seeded('immutable');
+    expect(await coll.updateOne({ _id: 1 as never }, { $set: { _id: 1 as never, a: 5 } })).toMatchObject({
+      matchedCount: 1,
+      modifiedCount: 1,
+    });
+    expect(await failure(coll.updateOne({ _id: 1 as never }, { $set: { _id: 2 as never } }))).toMatchObject({
+      code: 66,
+      codeName: 'ImmutableField',
+    });
+    expect(await coll.findOne({ _id: 1 as never })).toMatchObject({ _id: 1, a: 5 });
+  });
+
+  it('an upsert may choose the new document _id through $setOnInsert, ignored on a match', async () => {
+    const coll = await seeded('upsert-id');
+    const inserted = await coll.updateOne({ a: 9 }, { $setOnInsert: { _id: 8 as never }, $set: { z: 1 } }, { upsert: true });
+    expect(inserted.upsertedId).toBe(8);
+    expect(await coll.findOne({ _id: 8 as never })).toEqual({ _id: 8, a: 9, z: 1 });
+    const matched = await coll.updateOne({ _id: 1 as never }, { $setOnInsert: { _id: 3 as never }, $set: { z: 2 } }, { upsert: true });
+    expect(matched).toMatchObject({ matchedCount: 1, upsertedCount: 0 });
+  });
+});
+
+describe('aggregation', () => {
+  it('$project keeps the stored order and appends computed fields', async () => {
+    const coll = await seeded('agg-order');
+    const [doc] = await coll.aggregate([{ $project: { twice: { $multiply: ['$a', 2] }, c: 1, a: 1 } }]).toArray();
+    expect(JSON.stringify(doc)).toBe('{"_id":1,"a":1,"c":{"y":1,"x":2},"twice":2}');
+  });
+
+  it('$count over no documents outputs no document', async () => {
+    const coll = await seeded('count');
+    expect(await coll.aggregate([{ $match: { a: 42 } }, { $count: 'n' }]).toArray()).toEqual([]);
+    expect(await coll.aggregate([{ $count: 'n' }]).toArray()).toEqual([{ n: 1 }]);
+    expect(await coll.aggregate([{ $facet: { none: [{ $match: { a: 42 } }, { $count: 'n' }] } }]).toArray()).toEqual([{ none: [] }]);
+  });
+
+  it('rejects unknown stages and a non-positive $limit with mongod codes', async () => {
+    const coll = await seeded('stages');
+    expect(await failure(coll.aggregate([{ $bogus: {} }]).toArray())).toMatchObject({
+      code: 40324,
+      message: "Unrecognized pipeline stage name: '$bogus'",
+    });
+    expect(await failure(coll.aggregate([{ $limit: 0 }]).toArray())).toMatchObject({ code: 15958 });
+  });
+});
