@@ -1,7 +1,7 @@
 // Behaviours found to differ from mongod while verifying the server, pinned so they stay fixed:
 // projection field order and $slice-only projections, _id assignments in updates, and the
 // aggregation stages mingo answers differently ($count over nothing, unknown stages, $limit).
-import { MongoServerError } from 'mongodb';
+import { type MongoServerError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { useServer } from './helpers/server';
 
