@@ -52,7 +52,14 @@ import {
   type Viewer,
 } from '@novamart/kit';
 import { createTestTokens, testRedisUrl, uniqueDbName, uniqueKeyPrefix } from '@novamart/kit/testing';
-import { InProcessBus, InProcessLiveBus, RedisLiveBus, RedisStreamsBus, type EventBus, type LiveBus } from '@novamart/events';
+import {
+  InProcessBus,
+  InProcessLiveBus,
+  RedisLiveBus,
+  RedisStreamsBus,
+  type EventBus,
+  type LiveBus,
+} from '@novamart/events';
 import { startEmbeddedMongo } from '@novamart/mongo-server';
 import { loadGatewayConfig, startGateway, type RunningGateway } from '@novamart/gateway';
 import { composeSupergraph } from '../../scripts/lib/compose-supergraph';
@@ -105,6 +112,10 @@ export interface SignedInUser {
 
 export interface Supergraph {
   gatewayUrl: string;
+  /** Redis key prefix of the buses (with `redis: true`): a process started beside the harness joins them with it. */
+  keyPrefix: string;
+  /** Redis URL of the buses with `redis: true`, else undefined. */
+  redisUrl: string | undefined;
   wsUrl: string;
   gateway: RunningGateway;
   supergraphSdl: string;
@@ -112,11 +123,22 @@ export interface Supergraph {
   bus: EventBus;
   live: LiveBus;
   /** A GraphQL operation through the gateway, as a storefront would send it. */
-  query<T = any>(document: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GraphQLResponse<T>>;
+  query<T = any>(
+    document: string,
+    variables?: Record<string, unknown>,
+    options?: RequestOptions,
+  ): Promise<GraphQLResponse<T>>;
   /** Like `query`, with the HTTP status and headers. */
-  post<T = any>(body: unknown, options?: RequestOptions): Promise<{ status: number; headers: Headers; body: GraphQLResponse<T> }>;
+  post<T = any>(
+    body: unknown,
+    options?: RequestOptions,
+  ): Promise<{ status: number; headers: Headers; body: GraphQLResponse<T> }>;
   /** Resolves once the gateway listens on the live bus for it, or once it was refused (see `error`). */
-  subscribe<T = any>(document: string, variables?: Record<string, unknown>, options?: { token?: string }): Promise<LiveSubscription<T>>;
+  subscribe<T = any>(
+    document: string,
+    variables?: Record<string, unknown>,
+    options?: { token?: string },
+  ): Promise<LiveSubscription<T>>;
   subgraph(name: string): HarnessSubgraph;
   /** Signs a token for any viewer; only without the users subgraph (with it, use `login`). */
   tokenFor(viewer: Viewer): Promise<string>;
@@ -182,10 +204,15 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
 
     const redisUrl = env.REDIS_URL;
     const bus: EventBus = redisUrl
-      ? new RedisStreamsBus(() => createRedis(redisUrl, 'e2e-events', { logger, redis: { maxRetriesPerRequest: null } }), { logger, metrics, keyPrefix })
+      ? new RedisStreamsBus(
+          () => createRedis(redisUrl, 'e2e-events', { logger, redis: { maxRetriesPerRequest: null } }),
+          { logger, metrics, keyPrefix },
+        )
       : new InProcessBus({ logger, metrics });
     cleanups.push(() => bus.close());
-    const live: LiveBus = redisUrl ? new RedisLiveBus(redisUrl, { logger, keyPrefix }) : new InProcessLiveBus({ logger });
+    const live: LiveBus = redisUrl
+      ? new RedisLiveBus(redisUrl, { logger, keyPrefix })
+      : new InProcessLiveBus({ logger });
     cleanups.push(() => live.close());
 
     const usersPresent = options.subgraphs.some((m) => m.name === 'users');
@@ -194,7 +221,9 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
     if (testTokens) deferred.use(testTokens.verifier);
 
     // users first: its JWKS is what every other subgraph and the gateway verify tokens with.
-    const ordered = [...options.subgraphs].sort((a, b) => Number(b.name === 'users') - Number(a.name === 'users'));
+    const ordered = [...options.subgraphs].sort(
+      (a, b) => Number(b.name === 'users') - Number(a.name === 'users'),
+    );
     const subgraphs = new Map<string, HarnessSubgraph>();
     let jwksUrl = 'http://127.0.0.1:1/.well-known/jwks.json';
     for (const module of ordered) {
@@ -207,18 +236,33 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
         live,
       });
       cleanups.push(() => owned.close());
-      const running = await startSubgraph(module, owned.runtime, { port: 0, host: '127.0.0.1', verifier: deferred.verifier });
+      const running = await startSubgraph(module, owned.runtime, {
+        port: 0,
+        host: '127.0.0.1',
+        verifier: deferred.verifier,
+      });
       cleanups.push(() => running.stop());
       if (module.name === 'users') {
         jwksUrl = new URL('/.well-known/jwks.json', running.url).href;
         deferred.use(createTokenVerifier({ jwksUrl }));
       }
-      subgraphs.set(module.name, { name: module.name, url: running.url, runtime: owned.runtime, instance: running.instance, running });
+      subgraphs.set(module.name, {
+        name: module.name,
+        url: running.url,
+        runtime: owned.runtime,
+        instance: running.instance,
+        running,
+      });
     }
     await bus.start();
 
     const composed = composeSupergraph(
-      [...subgraphs.values()].map((s) => ({ name: s.name, routingUrl: s.url, schemaFile: `${s.name} (in memory)`, typeDefs: print(s.instance.typeDefs) })),
+      [...subgraphs.values()].map((s) => ({
+        name: s.name,
+        routingUrl: s.url,
+        schemaFile: `${s.name} (in memory)`,
+        typeDefs: print(s.instance.typeDefs),
+      })),
     );
     const gateway = await startGateway({
       supergraphSdl: composed.supergraphSdl,
@@ -231,7 +275,18 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
     });
     cleanups.push(() => gateway.stop());
 
-    return harness({ gateway, supergraphSdl: composed.supergraphSdl, mongoUri: mongo.uri, bus, live, subgraphs, testTokens, cleanup });
+    return harness({
+      gateway,
+      supergraphSdl: composed.supergraphSdl,
+      mongoUri: mongo.uri,
+      bus,
+      live,
+      subgraphs,
+      testTokens,
+      cleanup,
+      keyPrefix,
+      redisUrl,
+    });
   } catch (error) {
     await cleanup();
     throw error;
@@ -251,6 +306,8 @@ function harness(parts: {
   subgraphs: Map<string, HarnessSubgraph>;
   testTokens: Awaited<ReturnType<typeof createTestTokens>> | undefined;
   cleanup: () => Promise<void>;
+  keyPrefix: string;
+  redisUrl: string | undefined;
 }): Supergraph {
   const { gateway, subgraphs, testTokens } = parts;
   const clients = new Set<Client>();
@@ -275,10 +332,12 @@ function harness(parts: {
     }
     return { status: response.status, headers: response.headers, body: parsed };
   };
-  const query: Supergraph['query'] = async (document, variables, options) => (await post({ query: document, variables }, options)).body;
+  const query: Supergraph['query'] = async (document, variables, options) =>
+    (await post({ query: document, variables }, options)).body;
 
   const requireUsers = (what: string) => {
-    if (!subgraphs.has('users')) throw new Error(`${what} needs the users subgraph in startSupergraph({ subgraphs })`);
+    if (!subgraphs.has('users'))
+      throw new Error(`${what} needs the users subgraph in startSupergraph({ subgraphs })`);
   };
 
   const login: Supergraph['login'] = async (email, password) => {
@@ -289,11 +348,19 @@ function harness(parts: {
     );
     const payload = result.data?.login;
     if (!payload) throw new Error(`login as ${email} failed: ${JSON.stringify(result.errors)}`);
-    return { token: payload.accessToken, refreshToken: payload.refreshToken, userId: payload.user.id, email, password };
+    return {
+      token: payload.accessToken,
+      refreshToken: payload.refreshToken,
+      userId: payload.user.id,
+      email,
+      password,
+    };
   };
 
   return {
     gatewayUrl: gateway.url,
+    keyPrefix: parts.keyPrefix,
+    redisUrl: parts.redisUrl,
     wsUrl: gateway.wsUrl,
     gateway,
     supergraphSdl: parts.supergraphSdl,
@@ -321,9 +388,13 @@ function harness(parts: {
         next(timeoutMs = 10_000) {
           const event = buffered.shift();
           if (event) return Promise.resolve(event);
-          if (handle.error) return Promise.reject(new Error(`subscription ended: ${JSON.stringify(handle.error)}`));
+          if (handle.error)
+            return Promise.reject(new Error(`subscription ended: ${JSON.stringify(handle.error)}`));
           return new Promise((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`no subscription event within ${timeoutMs} ms`)), timeoutMs);
+            const timer = setTimeout(
+              () => reject(new Error(`no subscription event within ${timeoutMs} ms`)),
+              timeoutMs,
+            );
             waiting.push((event) => {
               clearTimeout(timer);
               resolve(event);
@@ -344,7 +415,11 @@ function harness(parts: {
             else buffered.push(event);
           },
           error: (error) => {
-            handle.error = Array.isArray(error) ? (error as GraphQLFormattedError[]) : error instanceof Error ? error : new Error(JSON.stringify(error));
+            handle.error = Array.isArray(error)
+              ? (error as GraphQLFormattedError[])
+              : error instanceof Error
+                ? error
+                : new Error(JSON.stringify(error));
             ended();
           },
           complete: () => ended(),
@@ -363,12 +438,18 @@ function harness(parts: {
 
     subgraph(name) {
       const subgraph = subgraphs.get(name);
-      if (!subgraph) throw new Error(`No subgraph "${name}" in this supergraph (have: ${[...subgraphs.keys()].join(', ')})`);
+      if (!subgraph)
+        throw new Error(
+          `No subgraph "${name}" in this supergraph (have: ${[...subgraphs.keys()].join(', ')})`,
+        );
       return subgraph;
     },
 
     async tokenFor(viewer) {
-      if (!testTokens) throw new Error('tokenFor() is for supergraphs without users; with users, use login(), customer() or admin()');
+      if (!testTokens)
+        throw new Error(
+          'tokenFor() is for supergraphs without users; with users, use login(), customer() or admin()',
+        );
       return testTokens.sign(viewer);
     },
 
@@ -378,10 +459,14 @@ function harness(parts: {
       requireUsers('customer');
       const email = `customer-${randomBytes(5).toString('hex')}@novamart.test`;
       const password = 'Customer-Passw0rd';
-      const registered = await query('mutation HarnessRegister($input: RegisterInput!) { register(input: $input) { id } }', {
-        input: { email, password, name },
-      });
-      if (!registered.data?.register) throw new Error(`register ${email} failed: ${JSON.stringify(registered.errors)}`);
+      const registered = await query(
+        'mutation HarnessRegister($input: RegisterInput!) { register(input: $input) { id } }',
+        {
+          input: { email, password, name },
+        },
+      );
+      if (!registered.data?.register)
+        throw new Error(`register ${email} failed: ${JSON.stringify(registered.errors)}`);
       return login(email, password);
     },
 

@@ -1,0 +1,230 @@
+import mongoose from 'mongoose';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type DomainEvent, type EventBus, RedisStreamsBus, type SubscribeOptions } from '@novamart/events';
+import {
+  createLogger,
+  createRedis,
+  createSubgraphRuntime,
+  loadConfig,
+  type RunningSubgraph,
+  startSubgraph,
+} from '@novamart/kit';
+import { uniqueDbName } from '@novamart/kit/testing';
+import { usersSubgraph } from '@novamart/users';
+import { productsSubgraph } from '@novamart/products';
+import { inventorySubgraph } from '@novamart/inventory';
+import { cartSubgraph } from '@novamart/cart';
+import { ordersSubgraph } from '@novamart/orders';
+import { paymentsSubgraph } from '@novamart/payments';
+import { startSupergraph, type GraphQLResponse, type Supergraph } from './support/supergraph';
+
+/**
+ * The inventory subgraph dies after receiving `order.placed` and before acknowledging it. Over
+ * Redis Streams the entry stays pending for the inventory group; the restarted subgraph claims it,
+ * and the order completes with its stock reserved exactly once.
+ */
+let sg: Supergraph;
+const inventoryDb = uniqueDbName('inventory');
+const logger = createLogger('inventory', { level: 'silent' });
+const started: Array<{ bus: RedisStreamsBus; running: RunningSubgraph; close(): Promise<void> }> = [];
+
+/** A bus whose `order.placed` delivery kills the whole consumer instead of handling it. */
+function crashingOnOrderPlaced(bus: RedisStreamsBus, crashed: () => void): EventBus {
+  return new Proxy(bus, {
+    get(target, property, receiver) {
+      if (property !== 'subscribe') return Reflect.get(target, property, receiver);
+      return (options: SubscribeOptions) =>
+        target.subscribe({
+          ...options,
+          handler: async (event: DomainEvent) => {
+            if (event.type !== 'order.placed') return options.handler(event);
+            target.abort();
+            crashed();
+            return new Promise(() => {}); // the process is gone: no ack, ever
+          },
+        });
+    },
+  });
+}
+
+async function startInventory(instance: number, crash?: () => void) {
+  const redisUrl = sg.redisUrl!;
+  const bus = new RedisStreamsBus(
+    () => createRedis(redisUrl, `inventory-${instance}`, { logger, redis: { maxRetriesPerRequest: null } }),
+    {
+      logger,
+      keyPrefix: sg.keyPrefix,
+      consumerName: `inventory-${instance}`,
+      // A stalled consumer's entries are claimed after this long.
+      claimIdleMs: 500,
+    },
+  );
+  const config = loadConfig(inventorySubgraph.configShape, {
+    MONGO_URL: sg.mongoUri,
+    REDIS_URL: redisUrl,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    HOST: '127.0.0.1',
+  });
+  const owned = await createSubgraphRuntime(inventorySubgraph, {
+    config: config as never,
+    logger,
+    dbName: inventoryDb,
+    bus: crash ? crashingOnOrderPlaced(bus, crash) : bus,
+    live: sg.live,
+    redis: null,
+  });
+  const running = await startSubgraph(inventorySubgraph, owned.runtime, { port: 0, host: '127.0.0.1' });
+  await bus.start();
+  const handle = {
+    bus,
+    running,
+    close: async () => (await running.stop(), await owned.close(), await bus.close()),
+  };
+  started.push(handle);
+  return handle;
+}
+
+async function until<T>(
+  probe: () => Promise<T>,
+  ok: (value: T) => boolean,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (ok(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value).slice(0, 400)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+beforeAll(async () => {
+  sg = await startSupergraph({
+    subgraphs: [usersSubgraph, productsSubgraph, cartSubgraph, ordersSubgraph, paymentsSubgraph],
+    redis: true,
+  });
+});
+afterAll(async () => {
+  for (const handle of started.splice(0)) await handle.close().catch(() => {});
+  await sg?.stop();
+});
+
+it('after a crash between order.placed and its acknowledgement, the restarted inventory completes the order exactly once', async () => {
+  let crashed = false;
+  const first = await startInventory(1, () => (crashed = true));
+  expect(first.running.url).toMatch(/^http:/);
+  // The test reads inventory's own database to count reservations and ledger entries.
+  const db = await mongoose.createConnection(sg.mongoUri, { dbName: inventoryDb }).asPromise();
+  try {
+    const admin = await sg.admin();
+    const created = await sg.query(
+      'mutation($i: ProductInput!) { createProduct(input: $i) { id } }',
+      {
+        i: {
+          sku: `CRASH-${Date.now()}`,
+          name: 'Crash Lamp',
+          description: 'Survives a crash',
+          priceAmount: 4_200,
+          initialStock: 5,
+        },
+      },
+      { token: admin.token },
+    );
+    const productId: string = created.data.createProduct.id;
+    await until(
+      () => db.collection('stock_items').findOne({ productId }),
+      (item) => item?.available === 5,
+      'opening stock',
+    );
+
+    const customer = await sg.customer('Crash');
+    await until<GraphQLResponse>(
+      () =>
+        sg.query(
+          'mutation($p: ID!) { addToCart(productId: $p, quantity: 2) { itemCount } }',
+          { p: productId },
+          { token: customer.token },
+        ),
+      (r) => r.data?.addToCart?.itemCount === 2,
+      'addToCart',
+    );
+    const input = {
+      idempotencyKey: 'crash-1',
+      shippingAddress: { name: 'C', line1: '1 St', city: 'X', postalCode: '1', country: 'US' },
+    };
+    const placed = await until<GraphQLResponse>(
+      () =>
+        sg.query(
+          'mutation($i: CheckoutInput!) { checkout(input: $i) { id } }',
+          { i: input },
+          { token: customer.token },
+        ),
+      (r) => !!r.data?.checkout,
+      'checkout',
+    );
+    const orderId: string = placed.data.checkout.id;
+
+    await until(async () => crashed, Boolean, 'the inventory consumer to crash on order.placed');
+    await first.running.stop();
+    // While inventory is down the order waits; nothing was reserved.
+    const orderStatus = async () =>
+      (
+        await sg.query(
+          'query($id: ID!) { order(id: $id) { status } }',
+          { id: orderId },
+          { token: customer.token },
+        )
+      ).data?.order?.status;
+    expect(await orderStatus()).toBe('PENDING');
+    expect(await db.collection('reservations').countDocuments({ orderId })).toBe(0);
+
+    await startInventory(2);
+    await until(
+      orderStatus,
+      (status) => status === 'AWAITING_PAYMENT',
+      'the restarted inventory to reserve the order',
+    );
+
+    const intent = await until<GraphQLResponse>(
+      () =>
+        sg.query(
+          'mutation($o: ID!) { createPaymentIntent(orderId: $o) { id } }',
+          { o: orderId },
+          { token: customer.token },
+        ),
+      (r) => !!r.data?.createPaymentIntent,
+      'createPaymentIntent',
+    );
+    const paid = await sg.query(
+      'mutation($p: ID!) { confirmPayment(paymentId: $p, paymentMethodId: "pm_card_visa") { status } }',
+      { p: intent.data.createPaymentIntent.id },
+      { token: customer.token },
+    );
+    expect(paid.data?.confirmPayment.status).toBe('SUCCEEDED');
+    await until(orderStatus, (status) => status === 'PAID', 'PAID');
+    const item = await until(
+      () => db.collection('stock_items').findOne({ productId }),
+      (i) => i?.reserved === 0,
+      'the reservation to be committed',
+    );
+
+    // Exactly once: one reservation, one reservation movement, one sale, and the ledger agrees.
+    expect(await db.collection('reservations').countDocuments({ orderId })).toBe(1);
+    const movements = await db.collection('stock_movements').find({ productId }).toArray();
+    const byReason = (reason: string) => movements.filter((m) => m.reason === reason);
+    expect(byReason('RESERVATION')).toHaveLength(1);
+    expect(byReason('SALE')).toHaveLength(1);
+    expect(item).toMatchObject({ available: 3, reserved: 0, onHand: 3 });
+    expect(
+      movements.reduce(
+        (sum, m) => sum + (m.reason === 'RESERVATION' || m.reason === 'RELEASE' ? 0 : m.delta),
+        0,
+      ),
+    ).toBe(3);
+  } finally {
+    await db.close();
+  }
+});
