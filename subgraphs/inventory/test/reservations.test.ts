@@ -125,6 +125,23 @@ describe('reserveForOrder', () => {
     // Every losing transaction is retried after a write conflict: give a loaded machine time.
   }, 120_000);
 
+  it('through the idempotent consumer: 30 orders placed at once on stock 10, each delivered twice, reserve exactly 10', async () => {
+    const productId = await stocked(10);
+    const events = Array.from({ length: 30 }, () => orderPlaced(newOrderId(), [{ productId, quantity: 1 }]));
+    const outcomes = await Promise.all(events.flatMap((event) => [db.deliver(event), db.deliver(event)]));
+    expect(outcomes.filter((o) => o === 'processed')).toHaveLength(30);
+
+    const orderIds = events.map((e) => e.aggregateId);
+    const reservations = await db.services.models.Reservation.find({ orderId: { $in: orderIds } }).lean().exec();
+    expect(reservations).toHaveLength(30);
+    expect(reservations.filter((r) => r.status === 'RESERVED')).toHaveLength(10);
+    expect(reservations.filter((r) => r.status === 'FAILED')).toHaveLength(20);
+    expect(await stockOf(productId)).toMatchObject({ available: 0, reserved: 10, onHand: 10 });
+    await expectLedgerAgrees(productId);
+    const failedEvents = (await db.outboxEvents('inventory.reservation_failed')).filter((e) => orderIds.includes(e.aggregateId));
+    expect(failedEvents).toHaveLength(20);
+  }, 120_000);
+
   it('keeps multi-line orders all-or-nothing under concurrency', async () => {
     const [a, b] = [await stocked(6), await stocked(6)];
     // Each order takes one of a and two of b: b runs out after 3 orders while a still has 3.
