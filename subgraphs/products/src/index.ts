@@ -24,7 +24,7 @@ export function createProductsServices(conn: Connection): ProductsServices {
   };
 }
 
-/** Builds the indexes the queries rely on (unique SKU and slug, text search, one per sort). */
+/** Builds the indexes the queries rely on (unique SKU and slug, search terms, one per sort). */
 export async function ensureProductsIndexes(conn: Connection): Promise<void> {
   await Promise.all([productModel(conn).createIndexes(), categoryModel(conn).createIndexes()]);
 }
