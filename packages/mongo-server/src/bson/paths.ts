@@ -23,29 +23,35 @@ export function getPath(doc: unknown, path: string): unknown {
  * Returns [] when the path is missing everywhere. Arrays at the leaf are returned as is (caller decides).
  */
 export function collectPathValues(doc: unknown, path: string): unknown[] {
-  const parts = path.split('.');
+  // Most paths name a top-level field of a document: no splitting, no walking.
+  if (!path.includes('.') && isPlainObject(doc)) {
+    const v = doc[path];
+    return v === undefined ? [] : [v];
+  }
   const out: unknown[] = [];
-  const walk = (cur: unknown, i: number): void => {
-    if (i === parts.length) {
-      out.push(cur);
-      return;
-    }
-    const part = parts[i] as string;
-    if (Array.isArray(cur)) {
-      if (/^\d+$/.test(part)) {
-        const el = cur[Number(part)];
-        if (el !== undefined) walk(el, i + 1);
-      }
-      for (const el of cur) if (isPlainObject(el) || Array.isArray(el)) walk(el, i);
-      return;
-    }
-    if (isPlainObject(cur)) {
-      const next = cur[part];
-      if (next !== undefined) walk(next, i + 1);
-    }
-  };
-  walk(doc, 0);
+  walkPath(doc, path.split('.'), 0, out);
   return out;
+}
+
+function walkPath(cur: unknown, parts: string[], i: number, out: unknown[]): void {
+  if (i === parts.length) {
+    out.push(cur);
+    return;
+  }
+  const part = parts[i] as string;
+  if (Array.isArray(cur)) {
+    if (/^\d+$/.test(part)) {
+      const el = cur[Number(part)];
+      if (el !== undefined) walkPath(el, parts, i + 1, out);
+    }
+    // Field names reach into the documents of an array, not into nested arrays (as in mongod).
+    for (const el of cur) if (isPlainObject(el)) walkPath(el, parts, i, out);
+    return;
+  }
+  if (isPlainObject(cur)) {
+    const next = cur[part];
+    if (next !== undefined) walkPath(next, parts, i + 1, out);
+  }
 }
 
 export function setPath(doc: Doc, path: string, value: unknown): void {

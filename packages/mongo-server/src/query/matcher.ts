@@ -1,4 +1,5 @@
 // Query predicates through mingo, with mongod's error codes for invalid filters.
+import { compileSimpleFilter } from './fast-match';
 import { newQuery } from './mingo-context';
 import { isPlainObject, type Doc } from '../bson/values';
 import { ErrorCodes, fail } from '../errors';
@@ -19,6 +20,8 @@ export function compileFilter(filter: unknown, variables?: Doc): Matcher {
   if (filter === undefined || filter === null) filter = {};
   if (!isPlainObject(filter)) fail(ErrorCodes.TypeMismatch, "BSON field 'filter' is the wrong type, expected type 'object'");
   if (Object.keys(filter).length === 0) return { filter, test: () => true };
+  const simple = compileSimpleFilter(filter);
+  if (simple) return { filter, test: simple };
   let query: ReturnType<typeof newQuery>;
   try {
     query = newQuery(filter, variables ? { variables } : {});

@@ -3,6 +3,7 @@
 // so those checks live here.
 import { ObjectId } from 'bson';
 import { update as mingoUpdate } from 'mingo/updater';
+import { applySimpleUpdate } from './fast-update';
 import { MONGO_CONTEXT, newAggregator } from './mingo-context';
 import { getPath, setPath } from '../bson/paths';
 import { bsonTypeName, cloneValue, isNumeric, isPlainObject, valuesEqual, type Doc } from '../bson/values';
@@ -78,6 +79,16 @@ export function applyUpdate(doc: Doc, update: UpdateSpec, options: ApplyOptions)
   if (Array.isArray(update)) return applyPipeline(doc, update, options);
   const keys = Object.keys(update);
   if (keys.length === 0 || !keys[0]!.startsWith('$')) return applyReplacement(doc, update);
+  for (const [op, arg] of Object.entries(update)) if (op !== '$setOnInsert' || options.inserting) checkOperatorTargets(doc, op, arg as Doc);
+  if (!options.arrayFilters || options.arrayFilters.length === 0) {
+    const simple = applySimpleUpdate(doc, update, options.inserting);
+    if (simple) {
+      if (!valuesEqual(simple._id, doc._id) && !(doc._id === undefined && options.inserting)) {
+        fail(ErrorCodes.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
+      }
+      return simple;
+    }
+  }
   const next = cloneValue(doc);
   const modifier: Doc = {};
   let newId: { value: unknown } | undefined;

@@ -94,6 +94,10 @@ export class Collection {
     }
   }
 
+  indexReplace(key: string, before: Doc | null, after: Doc | null): void {
+    for (const index of this.indexes.values()) index.replace(key, before, after);
+  }
+
   indexAdd(key: string, doc: Doc): void {
     for (const index of this.indexes.values()) index.add(key, doc);
   }

@@ -204,8 +204,7 @@ export class StorageEngine {
     const before = coll.latest(key);
     if (doc) coll.checkUnique(doc, (k) => k === key);
     const ts = ++this.clock;
-    if (before) coll.indexRemove(key, before);
-    if (doc) coll.indexAdd(key, doc);
+    coll.indexReplace(key, before, doc);
     coll.install(key, doc, ts, this.activeTxns.size > 0);
     this.journal([doc ? { op: 'put', ns: coll.ns, doc } : { op: 'del', ns: coll.ns, id: before?._id }]);
   }
@@ -305,9 +304,7 @@ export class StorageEngine {
    * not (two documents swapping a unique key).
    */
   private installRecovered(coll: Collection, key: string, doc: Doc | null): void {
-    const before = coll.latest(key);
-    if (before) coll.indexRemove(key, before);
-    if (doc) coll.indexAdd(key, doc);
+    coll.indexReplace(key, coll.latest(key), doc);
     coll.install(key, doc, ++this.clock, false);
   }
 

@@ -79,7 +79,8 @@ export class Index {
 
   /** Throws DuplicateKey if `doc` would collide with a document other than those `ignore` accepts. */
   checkUnique(doc: Doc, ignore: (docKey: string) => boolean, ns: string): void {
-    if (!this.unique) return;
+    // The _id index is enforced by the document map itself (one record per _id key).
+    if (!this.unique || this.name === '_id_') return;
     for (const tuple of this.keysFor(doc)) {
       const entry = this.entries.get(tupleKey(tuple));
       if (!entry) continue;
@@ -102,30 +103,46 @@ export class Index {
     );
   }
 
+  /** Moves a document from its old keys to its new ones, touching only the keys that differ. */
+  replace(docKey: string, before: Doc | null, after: Doc | null): void {
+    // _id never changes on update, so the _id index only moves on insert and delete.
+    if (before && after && this.name === '_id_') return;
+    const oldTuples = before ? this.keysFor(before) : [];
+    const newTuples = after ? this.keysFor(after) : [];
+    const newKeys = new Set(newTuples.map(tupleKey));
+    const oldKeys = new Set(oldTuples.map(tupleKey));
+    for (const t of oldTuples) if (!newKeys.has(tupleKey(t))) this.removeTuple(docKey, t);
+    for (const t of newTuples) if (!oldKeys.has(tupleKey(t))) this.addTuple(docKey, t);
+  }
+
   add(docKey: string, doc: Doc): void {
-    for (const tuple of this.keysFor(doc)) {
-      const ks = tupleKey(tuple);
-      let entry = this.entries.get(ks);
-      if (!entry) {
-        entry = { values: tuple, ks, docs: new Set() };
-        this.entries.set(ks, entry);
-        this.sorted.splice(this.lowerBound(tuple), 0, entry);
-      }
-      entry.docs.add(docKey);
-    }
+    for (const tuple of this.keysFor(doc)) this.addTuple(docKey, tuple);
   }
 
   remove(docKey: string, doc: Doc): void {
-    for (const tuple of this.keysFor(doc)) {
-      const ks = tupleKey(tuple);
-      const entry = this.entries.get(ks);
-      if (!entry) continue;
-      entry.docs.delete(docKey);
-      if (entry.docs.size === 0) {
-        this.entries.delete(ks);
-        const i = this.sorted.indexOf(entry, this.lowerBound(tuple));
-        if (i >= 0) this.sorted.splice(i, 1);
-      }
+    for (const tuple of this.keysFor(doc)) this.removeTuple(docKey, tuple);
+  }
+
+  private addTuple(docKey: string, tuple: unknown[]): void {
+    const ks = tupleKey(tuple);
+    let entry = this.entries.get(ks);
+    if (!entry) {
+      entry = { values: tuple, ks, docs: new Set() };
+      this.entries.set(ks, entry);
+      this.sorted.splice(this.lowerBound(tuple), 0, entry);
+    }
+    entry.docs.add(docKey);
+  }
+
+  private removeTuple(docKey: string, tuple: unknown[]): void {
+    const ks = tupleKey(tuple);
+    const entry = this.entries.get(ks);
+    if (!entry) return;
+    entry.docs.delete(docKey);
+    if (entry.docs.size === 0) {
+      this.entries.delete(ks);
+      const i = this.sorted.indexOf(entry, this.lowerBound(tuple));
+      if (i >= 0) this.sorted.splice(i, 1);
     }
   }
 
@@ -195,8 +212,9 @@ function compareTuples(a: unknown[], b: unknown[]): number {
     const c = compareValues(a[i], b[i]);
     if (c !== 0) return c;
     // Tuples equal under compareValues but of distinct keys (e.g. null vs undefined) still need a stable order.
-    const k = valueKey(a[i]).localeCompare(valueKey(b[i]));
-    if (k !== 0) return k;
+    const ka = valueKey(a[i]);
+    const kb = valueKey(b[i]);
+    if (ka !== kb) return ka < kb ? -1 : 1;
   }
   return 0;
 }
