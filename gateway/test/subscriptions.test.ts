@@ -202,6 +202,20 @@ describe('federated subscriptions', () => {
     }
   });
 
+  it('closes a connection when its token expires, ending its subscriptions', async () => {
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+      void probe.tokens.bearer(alice, { expiresInSeconds: 2 }).then((authorization) => {
+        const client = wsClient(probe.gateway.wsUrl, { authorization }, { on: { closed: (event) => resolve(event as { code: number; reason: string }) } });
+        clients.push(client);
+        subscribe(client, 'subscription { myOrderUpdates { status } }');
+      });
+    });
+    await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'the subscription');
+    const { code, reason } = await closed;
+    expect({ code, reason }).toEqual({ code: 4403, reason: 'UNAUTHENTICATED: Token expired' });
+    await waitFor(() => probe.gateway.activeSubscriptions() === 0 && probe.live.activeChannelCount() === 0, 5000, 'the subscription to end');
+  });
+
   it('tears the live-bus subscription down on complete and on disconnect', async () => {
     const client = await connect(alice);
     const first = subscribe(client, ORDER_STATUS, { orderId: 'o-1' });

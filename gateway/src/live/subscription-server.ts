@@ -56,6 +56,8 @@ export interface SubscriptionServerOptions {
 interface ConnectionState {
   authorization?: string;
   forwardedFor?: string;
+  /** Closes the connection when its token expires. */
+  expiry?: NodeJS.Timeout;
   viewer: Viewer | null;
 }
 
@@ -68,6 +70,28 @@ interface PreparedSubscription {
   plan: PayloadPlan;
   variables: Record<string, unknown>;
   connection: ConnectionState;
+}
+
+/**
+ * A connection lives as long as its token: at `exp` it is closed with the same 4403 as a refused
+ * token, and a client reconnects with a fresh one (graphql-ws clients re-read connectionParams).
+ * Without this, events after expiry would arrive as UNAUTHENTICATED errors from the subgraphs.
+ */
+function closeAtExpiry(socket: WebSocket, authorization: string | undefined): NodeJS.Timeout | undefined {
+  const payload = authorization?.split(' ')[1]?.split('.')[1];
+  if (!payload) return undefined;
+  let exp: unknown;
+  try {
+    ({ exp } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown });
+  } catch {
+    return undefined; // the verifier accepted it, so this does not happen; no expiry to enforce
+  }
+  if (typeof exp !== 'number') return undefined;
+  // setTimeout holds at most ~24.8 days; longer-lived tokens are not closed early by this.
+  const delay = Math.min(exp * 1000 - Date.now(), 2 ** 31 - 1);
+  const timer = setTimeout(() => socket.close(CloseCode.Forbidden, 'UNAUTHENTICATED: Token expired'), Math.max(0, delay));
+  timer.unref();
+  return timer;
 }
 
 // The contract's wording for clients: `{ "authorization": "Bearer <accessToken>" }`.
@@ -94,7 +118,8 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { a
       const viewer = await verifier.viewerFromAuthorization(authorization);
       const request = ctx.extra.request;
       const forwardedFor = forwardedForOf(request.headers['x-forwarded-for'], request.socket.remoteAddress);
-      connections.set(ctx, { ...(authorization ? { authorization } : {}), ...(forwardedFor ? { forwardedFor } : {}), viewer });
+      const expiry = viewer ? closeAtExpiry(ctx.extra.socket, authorization) : undefined;
+      connections.set(ctx, { ...(authorization ? { authorization } : {}), ...(forwardedFor ? { forwardedFor } : {}), viewer, ...(expiry ? { expiry } : {}) });
       metrics.wsConnections.inc();
       return true;
     } catch (error) {
@@ -250,7 +275,11 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { a
       onSubscribe,
       subscribe: (args: ExecutionArgs) => open(args.contextValue as PreparedSubscription),
       onClose: (ctx: ConnectionContext) => {
-        if (connections.delete(ctx)) metrics.wsConnections.dec();
+        const connection = connections.get(ctx);
+        if (!connection) return;
+        clearTimeout(connection.expiry);
+        connections.delete(ctx);
+        metrics.wsConnections.dec();
       },
       isProd: options.isProduction,
     },
