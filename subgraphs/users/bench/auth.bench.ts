@@ -8,7 +8,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLogger, createSubgraphRuntime, createTokenVerifier, loadConfig, startSubgraph } from '@novamart/kit';
+import {
+  createLogger,
+  createSubgraphRuntime,
+  createTokenVerifier,
+  loadConfig,
+  startSubgraph,
+} from '@novamart/kit';
 import { startEmbeddedMongo } from '@novamart/mongo-server';
 import { usersConfigShape, usersSubgraph } from '../src/index';
 import { PASSWORD_SCRYPT, SecretHasher } from '../src/services/passwords';
@@ -39,7 +45,9 @@ export async function benchUsersAuth(options: UsersAuthBenchOptions = {}) {
     await hasher.hash('Benchmark-Passw0rd');
     hashTimes.push(performance.now() - started);
   }
-  log(`scrypt ln=${PASSWORD_SCRYPT.logN} r=${PASSWORD_SCRYPT.r} p=${PASSWORD_SCRYPT.p}: ${hashTimes.map(round).join(', ')} ms`);
+  log(
+    `scrypt ln=${PASSWORD_SCRYPT.logN} r=${PASSWORD_SCRYPT.r} p=${PASSWORD_SCRYPT.p}: ${hashTimes.map(round).join(', ')} ms`,
+  );
 
   const mongo = await startEmbeddedMongo({ port: 0, inMemory: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'users-bench-'));
@@ -50,13 +58,20 @@ export async function benchUsersAuth(options: UsersAuthBenchOptions = {}) {
     // The throttle is not what is measured: every login here succeeds from one address.
     LOGIN_MAX_FAILURES_PER_ADDRESS: '1000000',
   });
-  const { runtime, close } = await createSubgraphRuntime(usersSubgraph, { config, logger: createLogger('users', { level: 'silent' }) });
+  const { runtime, close } = await createSubgraphRuntime(usersSubgraph, {
+    config,
+    logger: createLogger('users', { level: 'silent' }),
+  });
   // Logins carry no bearer token: nothing is verified, so an empty key set will do.
   const verifier = createTokenVerifier({ jwks: { keys: [] } });
   const running = await startSubgraph(usersSubgraph, runtime, { port: 0, host: '127.0.0.1', verifier });
 
   const post = async (query: string, variables: Record<string, unknown>) => {
-    const response = await fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+    const response = await fetch(running.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
     const body = (await response.json()) as { errors?: unknown[] };
     if (body.errors) throw new Error(JSON.stringify(body.errors));
   };
@@ -64,7 +79,9 @@ export async function benchUsersAuth(options: UsersAuthBenchOptions = {}) {
   try {
     const accounts = Array.from({ length: concurrency }, (_, i) => `bench${i}@example.com`);
     for (const email of accounts) {
-      await post('mutation($i: RegisterInput!) { register(input: $i) { id } }', { i: { email, password: 'Benchmark-Passw0rd' } });
+      await post('mutation($i: RegisterInput!) { register(input: $i) { id } }', {
+        i: { email, password: 'Benchmark-Passw0rd' },
+      });
     }
     const latencies: number[] = [];
     let next = 0;
@@ -74,7 +91,10 @@ export async function benchUsersAuth(options: UsersAuthBenchOptions = {}) {
         while (next < logins) {
           next += 1;
           const t = performance.now();
-          await post('mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }', { e: email, p: 'Benchmark-Passw0rd' });
+          await post(
+            'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }',
+            { e: email, p: 'Benchmark-Passw0rd' },
+          );
           latencies.push(performance.now() - t);
         }
       }),
@@ -103,6 +123,13 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   console.log(figures);
   const outDir = resolve(fileURLToPath(new URL('../../../bench/results', import.meta.url)));
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'users-auth.json'), JSON.stringify({ benchmark: 'users-auth', at: new Date().toISOString(), node: process.version, ...figures }, null, 2) + '\n');
+  writeFileSync(
+    join(outDir, 'users-auth.json'),
+    JSON.stringify(
+      { benchmark: 'users-auth', at: new Date().toISOString(), node: process.version, ...figures },
+      null,
+      2,
+    ) + '\n',
+  );
   console.log(`→ bench/results/users-auth.json`);
 }

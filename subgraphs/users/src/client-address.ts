@@ -9,7 +9,10 @@ import express, { type Express, type Request } from 'express';
 export function clientAddressOf(req: Pick<Request, 'headers' | 'socket'>): string | null {
   const forwarded = req.headers['x-forwarded-for'];
   const header = Array.isArray(forwarded) ? forwarded.join(',') : forwarded;
-  const hops = (header ?? '').split(',').map((hop) => hop.trim()).filter(Boolean);
+  const hops = (header ?? '')
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter(Boolean);
   const address = hops.at(-1) ?? req.socket.remoteAddress ?? null;
   // `::ffff:127.0.0.1` and `127.0.0.1` are one client.
   return address?.startsWith('::ffff:') ? address.slice(7) : address;
@@ -28,5 +31,7 @@ export function currentClientAddress(): string | null {
  * a store entered before the parser would be lost in the stream callbacks that finish it.
  */
 export function captureClientAddress(app: Express): void {
-  app.use('/graphql', express.json({ limit: '1mb' }), (req, _res, next) => storage.run(clientAddressOf(req), next));
+  app.use('/graphql', express.json({ limit: '1mb' }), (req, _res, next) =>
+    storage.run(clientAddressOf(req), next),
+  );
 }

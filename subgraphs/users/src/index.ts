@@ -30,7 +30,9 @@ export const usersSubgraph: SubgraphModule<UsersConfig> = {
       conn: mongo,
       logger,
       signingKey,
-      throttleRedis: runtime.redis ? { client: runtime.redis, keyPrefix: config.LOGIN_THROTTLE_KEY_PREFIX } : null,
+      throttleRedis: runtime.redis
+        ? { client: runtime.redis, keyPrefix: config.LOGIN_THROTTLE_KEY_PREFIX }
+        : null,
       accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlMs: config.REFRESH_TOKEN_TTL_DAYS * 24 * 60 * 60 * 1000,
       throttle: {
@@ -54,7 +56,11 @@ export const usersSubgraph: SubgraphModule<UsersConfig> = {
       },
       async start() {
         await relay.start();
-        if (admin) await ensureAdmin({ conn: mongo, users: services.users, passwords: services.passwords, logger }, admin);
+        if (admin)
+          await ensureAdmin(
+            { conn: mongo, users: services.users, passwords: services.passwords, logger },
+            admin,
+          );
       },
       async stop() {
         await relay.stop();

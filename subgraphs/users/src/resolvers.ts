@@ -1,4 +1,10 @@
-import { forbidden, requireAdmin, requireViewer, type ResolverMap, type SubgraphContext } from '@novamart/kit';
+import {
+  forbidden,
+  requireAdmin,
+  requireViewer,
+  type ResolverMap,
+  type SubgraphContext,
+} from '@novamart/kit';
 import type { AddressRecord, Role, UserRecord } from './models/user';
 import type { Session } from './services/authentication';
 import type { UsersServices } from './services';
@@ -30,8 +36,9 @@ function toAuthPayload(session: Session) {
 function privateField<T>(read: (user: UserRecord) => T) {
   return (user: UserRecord, _args: unknown, ctx: UsersContext): T => {
     const viewer = ctx.viewer;
-    const allowed = issuedToCaller.has(user) || viewer?.role === 'ADMIN' || viewer?.id === user._id.toHexString();
-    if (!allowed) throw forbidden("Only the user and administrators may read this field");
+    const allowed =
+      issuedToCaller.has(user) || viewer?.role === 'ADMIN' || viewer?.id === user._id.toHexString();
+    if (!allowed) throw forbidden('Only the user and administrators may read this field');
     return read(user);
   };
 }

@@ -12,7 +12,11 @@ afterAll(async () => (await startEmbeddedMongoForTests()).stop());
 
 async function withAccount(overrides: Parameters<typeof serviceBed>[0] = {}) {
   bed = await serviceBed(overrides);
-  const user = await bed.services.registration.register({ email: 'ada@example.com', password: 'Analytical1', name: 'Ada' });
+  const user = await bed.services.registration.register({
+    email: 'ada@example.com',
+    password: 'Analytical1',
+    name: 'Ada',
+  });
   return user._id.toHexString();
 }
 
@@ -55,14 +59,20 @@ describe('login', () => {
 
   it('refuses the 21st failure from one address', async () => {
     await withAccount();
-    for (let i = 0; i < 20; i++) expect((await failure(login('Analytical1', '198.51.100.9', `n${i}@example.com`))).code).toBe('UNAUTHENTICATED');
+    for (let i = 0; i < 20; i++)
+      expect((await failure(login('Analytical1', '198.51.100.9', `n${i}@example.com`))).code).toBe(
+        'UNAUTHENTICATED',
+      );
     expect((await failure(login('Analytical1', '198.51.100.9'))).code).toBe('RATE_LIMITED');
     expect((await login('Analytical1', '198.51.100.10')).user.email).toBe('ada@example.com');
   });
 
   it('validates the email before counting anything', async () => {
     await withAccount();
-    expect(await failure(login('Analytical1', null, 'not an email'))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'email' });
+    expect(await failure(login('Analytical1', null, 'not an email'))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'email',
+    });
     expect(await failure(login('', null))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'password' });
   });
 
@@ -89,7 +99,9 @@ describe('login', () => {
       requireEmailVerification: false,
       passwordHashing: { logN: 11, r: 8, p: 1 },
     });
-    expect((await upgraded.authentication.login('ada@example.com', 'Analytical1', null)).user._id.toHexString()).toBe(userId);
+    expect(
+      (await upgraded.authentication.login('ada@example.com', 'Analytical1', null)).user._id.toHexString(),
+    ).toBe(userId);
     const after = (await bed.conn.collection('users').findOne({}))!.passwordHash as string;
     expect(before).toMatch(/^\$scrypt\$ln=10,/);
     expect(after).toMatch(/^\$scrypt\$ln=11,/);
@@ -116,9 +128,13 @@ describe('refresh tokens', () => {
     const legit = await bed.services.authentication.refresh(stolen);
     const otherDevice = await login();
 
-    expect(await failure(bed.services.authentication.refresh(stolen))).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(await failure(bed.services.authentication.refresh(stolen))).toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
     // The successor issued to the legitimate client dies with its family...
-    expect(await failure(bed.services.authentication.refresh(legit.refreshToken))).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(await failure(bed.services.authentication.refresh(legit.refreshToken))).toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
     // ...while a session from another login is untouched.
     await expect(bed.services.authentication.refresh(otherDevice.refreshToken)).resolves.toBeDefined();
     expect(bed.logs.some((line) => line.includes('refresh token reuse detected'))).toBe(true);
@@ -127,12 +143,16 @@ describe('refresh tokens', () => {
   it('treats simultaneous refreshes with one token as reuse: at most one wins, and no session survives', async () => {
     await withAccount();
     const { refreshToken } = await login();
-    const results = await Promise.all([1, 2, 3].map(() => failure(bed.services.authentication.refresh(refreshToken))));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => failure(bed.services.authentication.refresh(refreshToken))),
+    );
     // The losers present a token that was just rotated: that is reuse, so the family is revoked.
     const won = results.filter((r) => r.code === 'resolved').length;
     expect(won).toBeLessThanOrEqual(1);
     expect(results.filter((r) => r.code === 'UNAUTHENTICATED')).toHaveLength(3 - won);
-    expect(await bed.conn.collection('refresh_tokens').countDocuments({ revokedAt: null, rotatedAt: null })).toBe(0);
+    expect(
+      await bed.conn.collection('refresh_tokens').countDocuments({ revokedAt: null, rotatedAt: null }),
+    ).toBe(0);
   });
 
   it('carries the current role into the new access token', async () => {
@@ -148,9 +168,15 @@ describe('refresh tokens', () => {
     await withAccount({ refreshTokenTtlMs: 1 });
     const { refreshToken } = await login();
     await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(await failure(bed.services.authentication.refresh(refreshToken))).toMatchObject({ code: 'UNAUTHENTICATED' });
-    expect(await failure(bed.services.authentication.refresh('nmrt_unknown'))).toMatchObject({ code: 'UNAUTHENTICATED' });
-    expect(await failure(bed.services.authentication.refresh('x'.repeat(10_000)))).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(await failure(bed.services.authentication.refresh(refreshToken))).toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
+    expect(await failure(bed.services.authentication.refresh('nmrt_unknown'))).toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
+    expect(await failure(bed.services.authentication.refresh('x'.repeat(10_000)))).toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
   });
 });
 
@@ -160,7 +186,9 @@ describe('logout', () => {
     const first = await login();
     const rotated = await bed.services.authentication.refresh(first.refreshToken);
     expect(await bed.services.authentication.logout(rotated.refreshToken)).toBe(true);
-    expect(await failure(bed.services.authentication.refresh(rotated.refreshToken))).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(await failure(bed.services.authentication.refresh(rotated.refreshToken))).toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
     expect(await bed.services.authentication.logout(rotated.refreshToken)).toBe(false);
     expect(await bed.services.authentication.logout('nmrt_never-issued')).toBe(false);
   });
@@ -178,7 +206,15 @@ describe('secrets in logs', () => {
     const hash = (await bed.conn.collection('users').findOne({}))!.passwordHash as string;
     const log = bed.logs.join('\n');
     expect(bed.logs.length).toBeGreaterThan(3);
-    for (const secret of ['Analytical1', 'WrongPassword9', hash, '$scrypt$', session.refreshToken, rotated.refreshToken, 'nmrt_']) {
+    for (const secret of [
+      'Analytical1',
+      'WrongPassword9',
+      hash,
+      '$scrypt$',
+      session.refreshToken,
+      rotated.refreshToken,
+      'nmrt_',
+    ]) {
       expect(log).not.toContain(secret);
     }
   });

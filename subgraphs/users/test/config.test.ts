@@ -16,8 +16,12 @@ describe('users configuration', () => {
   });
 
   it('reads booleans and numbers from strings, and names a bad variable', () => {
-    expect(loadConfig(usersConfigShape, { REQUIRE_EMAIL_VERIFICATION: 'true' }).REQUIRE_EMAIL_VERIFICATION).toBe(true);
-    expect(loadConfig(usersConfigShape, { REQUIRE_EMAIL_VERIFICATION: '0' }).REQUIRE_EMAIL_VERIFICATION).toBe(false);
+    expect(
+      loadConfig(usersConfigShape, { REQUIRE_EMAIL_VERIFICATION: 'true' }).REQUIRE_EMAIL_VERIFICATION,
+    ).toBe(true);
+    expect(loadConfig(usersConfigShape, { REQUIRE_EMAIL_VERIFICATION: '0' }).REQUIRE_EMAIL_VERIFICATION).toBe(
+      false,
+    );
     for (const [variable, value] of [
       ['REQUIRE_EMAIL_VERIFICATION', 'maybe'],
       ['ACCESS_TOKEN_TTL_SECONDS', '-5'],

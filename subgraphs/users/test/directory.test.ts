@@ -15,7 +15,13 @@ afterAll(async () => (await startEmbeddedMongoForTests()).stop());
 const register = (email: string) =>
   bed.services.registration.register({ email, password: 'Analytical1' }).then((u) => u._id.toHexString());
 
-const address = { name: 'Ada Lovelace', line1: '12 St James Sq', city: 'London', postalCode: 'SW1Y 4JH', country: 'gb' };
+const address = {
+  name: 'Ada Lovelace',
+  line1: '12 St James Sq',
+  city: 'London',
+  postalCode: 'SW1Y 4JH',
+  country: 'gb',
+};
 
 describe('users directory', () => {
   it('resolves a batch of ids with one find, in input order, null for unknown and malformed ids', async () => {
@@ -24,7 +30,13 @@ describe('users directory', () => {
     const found = await runWithRequestId(requestId, () =>
       bed.services.directory.findByIds([b, 'not-an-id', a, '6650f0c2a1b2c3d4e5f60718', b]),
     );
-    expect(found.map((u) => u?.email ?? null)).toEqual(['b@example.com', null, 'a@example.com', null, 'b@example.com']);
+    expect(found.map((u) => u?.email ?? null)).toEqual([
+      'b@example.com',
+      null,
+      'a@example.com',
+      null,
+      'b@example.com',
+    ]);
     expect(commandStats.forRequest(requestId).byCommand).toEqual({ find: 1 });
   });
 
@@ -35,24 +47,36 @@ describe('users directory', () => {
     const second = await bed.services.directory.list({ first: 2, after: first.at(-1)!._id.toHexString() });
     const third = await bed.services.directory.list({ first: 2, after: second.at(-1)!._id.toHexString() });
     expect([...first, ...second, ...third].map((u) => u._id.toHexString())).toEqual(ids);
-    expect(await failure(bed.services.directory.list({ first: 101 }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
-    expect(await failure(bed.services.directory.list({ first: 10, after: 'page-2' }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    expect(await failure(bed.services.directory.list({ first: 101 }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'first',
+    });
+    expect(await failure(bed.services.directory.list({ first: 10, after: 'page-2' }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'after',
+    });
   });
 
   it('adds addresses, normalised, up to a limit', async () => {
     const id = await register('a@example.com');
     const added = await bed.services.directory.addAddress(id, address);
     expect(added).toMatchObject({ name: 'Ada Lovelace', country: 'GB', line2: null });
-    expect((await bed.services.directory.findById(id))!.addresses.map((a) => a._id.toHexString())).toEqual([added._id.toHexString()]);
+    expect((await bed.services.directory.findById(id))!.addresses.map((a) => a._id.toHexString())).toEqual([
+      added._id.toHexString(),
+    ]);
 
     for (let i = 1; i < MAX_ADDRESSES; i++) await bed.services.directory.addAddress(id, address);
-    expect(await failure(bed.services.directory.addAddress(id, address))).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(await failure(bed.services.directory.addAddress(id, address))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+    });
     expect((await bed.services.directory.findById(id))!.addresses).toHaveLength(MAX_ADDRESSES);
   });
 
   it('refuses a bad address without writing it', async () => {
     const id = await register('a@example.com');
-    expect(await failure(bed.services.directory.addAddress(id, { ...address, postalCode: ' ' }))).toMatchObject({
+    expect(
+      await failure(bed.services.directory.addAddress(id, { ...address, postalCode: ' ' })),
+    ).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'postalCode',
     });
@@ -86,15 +110,27 @@ describe('roles', () => {
   });
 
   it('answers NOT_FOUND for an unknown user and BAD_USER_INPUT for an unknown role', async () => {
-    expect(await failure(bed.services.directory.setRole('6650f0c2a1b2c3d4e5f60718', 'ADMIN'))).toMatchObject({ code: 'NOT_FOUND' });
-    expect(await failure(bed.services.directory.setRole('nope', 'ADMIN'))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await failure(bed.services.directory.setRole('6650f0c2a1b2c3d4e5f60718', 'ADMIN'))).toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect(await failure(bed.services.directory.setRole('nope', 'ADMIN'))).toMatchObject({
+      code: 'NOT_FOUND',
+    });
     const id = await register('a@example.com');
-    expect(await failure(bed.services.directory.setRole(id, 'ROOT' as never))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'role' });
+    expect(await failure(bed.services.directory.setRole(id, 'ROOT' as never))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'role',
+    });
   });
 });
 
 describe('admin bootstrap', () => {
-  const deps = () => ({ conn: bed.conn, users: bed.services.users, passwords: bed.services.passwords, logger: createLogger('t', { level: 'silent' }) });
+  const deps = () => ({
+    conn: bed.conn,
+    users: bed.services.users,
+    passwords: bed.services.passwords,
+    logger: createLogger('t', { level: 'silent' }),
+  });
   const admin = { email: 'root@example.com', password: 'Bootstrap1' };
 
   it('creates a verified administrator once, announced as registered without a code', async () => {
@@ -102,9 +138,18 @@ describe('admin bootstrap', () => {
     expect(await ensureAdmin(deps(), admin)).toBe('unchanged');
     const users = await bed.conn.collection('users').find().toArray();
     expect(users).toHaveLength(1);
-    expect(users[0]).toMatchObject({ email: 'root@example.com', role: 'ADMIN', emailVerifiedAt: expect.any(Date) });
+    expect(users[0]).toMatchObject({
+      email: 'root@example.com',
+      role: 'ADMIN',
+      emailVerifiedAt: expect.any(Date),
+    });
     const [event] = await bed.events.waitFor('user.registered');
-    expect(event!.payload).toMatchObject({ email: 'root@example.com', role: 'ADMIN', verificationCode: null, codeExpiresAt: null });
+    expect(event!.payload).toMatchObject({
+      email: 'root@example.com',
+      role: 'ADMIN',
+      verificationCode: null,
+      codeExpiresAt: null,
+    });
     const session = await bed.services.authentication.login('root@example.com', 'Bootstrap1', null);
     expect(session.user.role).toBe('ADMIN');
   });
@@ -113,8 +158,15 @@ describe('admin bootstrap', () => {
     const id = await register('root@example.com');
     expect(await ensureAdmin(deps(), admin)).toBe('promoted');
     const [event] = await bed.events.waitFor('user.role_changed');
-    expect(event!.payload).toEqual({ userId: id, email: 'root@example.com', role: 'ADMIN', previousRole: 'CUSTOMER' });
-    expect((await bed.services.authentication.login('root@example.com', 'Analytical1', null)).user.role).toBe('ADMIN');
+    expect(event!.payload).toEqual({
+      userId: id,
+      email: 'root@example.com',
+      role: 'ADMIN',
+      previousRole: 'CUSTOMER',
+    });
+    expect((await bed.services.authentication.login('root@example.com', 'Analytical1', null)).user.role).toBe(
+      'ADMIN',
+    );
   });
 
   it('ends with one administrator when instances start together', async () => {
@@ -125,7 +177,9 @@ describe('admin bootstrap', () => {
 
   it('checks ADMIN_EMAIL and ADMIN_PASSWORD like a registration, naming the variable', () => {
     expect(adminCredentialsFromConfig({})).toBeNull();
-    expect(adminCredentialsFromConfig({ ADMIN_EMAIL: ' Root@Example.com', ADMIN_PASSWORD: 'Bootstrap1' })).toEqual(admin);
+    expect(
+      adminCredentialsFromConfig({ ADMIN_EMAIL: ' Root@Example.com', ADMIN_PASSWORD: 'Bootstrap1' }),
+    ).toEqual(admin);
     const variableOf = (config: Record<string, string>) => {
       try {
         adminCredentialsFromConfig(config);
@@ -139,6 +193,8 @@ describe('admin bootstrap', () => {
     expect(variableOf({ ADMIN_EMAIL: 'root@example.com' })).toEqual(['ADMIN_PASSWORD']);
     expect(variableOf({ ADMIN_PASSWORD: 'Bootstrap1' })).toEqual(['ADMIN_EMAIL']);
     expect(variableOf({ ADMIN_EMAIL: 'root', ADMIN_PASSWORD: 'Bootstrap1' })).toEqual(['ADMIN_EMAIL']);
-    expect(variableOf({ ADMIN_EMAIL: 'root@example.com', ADMIN_PASSWORD: 'weakpass' })).toEqual(['ADMIN_PASSWORD']);
+    expect(variableOf({ ADMIN_EMAIL: 'root@example.com', ADMIN_PASSWORD: 'weakpass' })).toEqual([
+      'ADMIN_PASSWORD',
+    ]);
   });
 });

@@ -1,4 +1,12 @@
-import { createSubgraphRuntime, createTokenVerifier, loadConfig, startSubgraph, type Logger, type RunningSubgraph, type SubgraphRuntime } from '@novamart/kit';
+import {
+  createSubgraphRuntime,
+  createTokenVerifier,
+  loadConfig,
+  startSubgraph,
+  type Logger,
+  type RunningSubgraph,
+  type SubgraphRuntime,
+} from '@novamart/kit';
 import { startEmbeddedMongoForTests, uniqueDbName } from '@novamart/kit/testing';
 import type { DomainEvent } from '@novamart/events';
 import type { Redis } from 'ioredis';
@@ -16,7 +24,11 @@ export interface UsersServer {
   runtime: SubgraphRuntime<UsersConfig>;
   events: EventLog;
   /** POSTs an operation to /graphql. */
-  gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  gql<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<T>>;
   stop(): Promise<void>;
 }
 
@@ -31,7 +43,11 @@ export async function startUsersServer(options: {
   dbName?: string;
 }): Promise<UsersServer> {
   const mongo = await startEmbeddedMongoForTests();
-  const config = loadConfig(usersConfigShape, { NODE_ENV: 'test', MONGO_URL: mongo.uri, ...options.env }) as ReturnType<typeof loadConfig> & UsersConfig;
+  const config = loadConfig(usersConfigShape, {
+    NODE_ENV: 'test',
+    MONGO_URL: mongo.uri,
+    ...options.env,
+  }) as ReturnType<typeof loadConfig> & UsersConfig;
   const { runtime, close } = await createSubgraphRuntime(usersSubgraph, {
     config,
     logger: options.logger,
@@ -39,7 +55,11 @@ export async function startUsersServer(options: {
     redis: options.redis ?? null,
   });
   const events = new EventLog();
-  runtime.bus.subscribe({ group: 'users-http-test', types: ['user.*'], handler: async (event: DomainEvent) => void events.events.push(event) });
+  runtime.bus.subscribe({
+    group: 'users-http-test',
+    types: ['user.*'],
+    handler: async (event: DomainEvent) => void events.events.push(event),
+  });
   await runtime.bus.start();
 
   // The port is known only once listening; until then no request can arrive.

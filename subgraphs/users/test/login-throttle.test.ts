@@ -1,13 +1,22 @@
 import { requireRedis, uniqueKeyPrefix } from '@novamart/kit/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryAttemptCounters, RedisAttemptCounters, type AttemptCounters } from '../src/services/attempt-counters';
+import {
+  MemoryAttemptCounters,
+  RedisAttemptCounters,
+  type AttemptCounters,
+} from '../src/services/attempt-counters';
 import { LoginThrottle } from '../src/services/login-throttle';
 
 const WINDOW_MS = 15 * 60_000;
 const limits = { perAccount: 5, perAddress: 20, windowMs: WINDOW_MS };
 
-async function failures(throttle: LoginThrottle, email: string, address: string | null, count: number): Promise<void> {
+async function failures(
+  throttle: LoginThrottle,
+  email: string,
+  address: string | null,
+  count: number,
+): Promise<void> {
   for (let i = 0; i < count; i++) await throttle.begin(email, address); // never settled: a failure
 }
 
@@ -60,7 +69,9 @@ function throttleContract(name: string, makeCounters: () => AttemptCounters) {
 
     it('lets at most the limit through when attempts race', async () => {
       const throttle = new LoginThrottle(makeCounters(), limits);
-      const outcomes = await Promise.all(Array.from({ length: 12 }, () => rejectionOf(throttle.begin('race@example.com', null))));
+      const outcomes = await Promise.all(
+        Array.from({ length: 12 }, () => rejectionOf(throttle.begin('race@example.com', null))),
+      );
       expect(outcomes.filter((o) => o.code === 'none')).toHaveLength(5);
       expect(outcomes.filter((o) => o.code === 'RATE_LIMITED')).toHaveLength(7);
     });

@@ -12,19 +12,27 @@ beforeEach(async () => {
 afterEach(() => bed.close());
 afterAll(async () => (await startEmbeddedMongoForTests()).stop());
 
-const registerAda = () => bed.services.registration.register({ email: '  Ada@Example.com ', password: 'Analytical1', name: ' Ada ' });
+const registerAda = () =>
+  bed.services.registration.register({ email: '  Ada@Example.com ', password: 'Analytical1', name: ' Ada ' });
 
 describe('register', () => {
   it('creates a customer with a normalised email and only a salted scrypt hash of the password', async () => {
     const user = await registerAda();
-    expect(user).toMatchObject({ email: 'ada@example.com', name: 'Ada', role: 'CUSTOMER', emailVerifiedAt: null });
+    expect(user).toMatchObject({
+      email: 'ada@example.com',
+      name: 'Ada',
+      role: 'CUSTOMER',
+      emailVerifiedAt: null,
+    });
     expect(user).not.toHaveProperty('passwordHash');
     expect(user).not.toHaveProperty('verification');
 
     const raw = await bed.conn.collection('users').findOne({ _id: user._id });
     expect(raw?.passwordHash).toMatch(/^\$scrypt\$/);
     expect(JSON.stringify(raw)).not.toContain('Analytical1');
-    expect(await new SecretHasher(FAST_HASHING.passwordHashing).verify('Analytical1', raw!.passwordHash)).toBe(true);
+    expect(
+      await new SecretHasher(FAST_HASHING.passwordHashing).verify('Analytical1', raw!.passwordHash),
+    ).toBe(true);
   });
 
   it('publishes user.registered with a 6-digit code valid 24 hours, and stores only its hash', async () => {
@@ -51,7 +59,9 @@ describe('register', () => {
 
   it('refuses a second account for the same address, whatever its case, with CONFLICT', async () => {
     await registerAda();
-    const duplicate = await failure(bed.services.registration.register({ email: 'ADA@example.COM', password: 'Another1pass' }));
+    const duplicate = await failure(
+      bed.services.registration.register({ email: 'ADA@example.COM', password: 'Another1pass' }),
+    );
     expect(duplicate).toMatchObject({ code: 'CONFLICT', field: 'email' });
     expect(await bed.conn.collection('users').countDocuments()).toBe(1);
     expect(await bed.events.settled('user.registered')).toHaveLength(1);
@@ -59,7 +69,9 @@ describe('register', () => {
 
   it('lets exactly one of several simultaneous registrations of one address through', async () => {
     const attempts = await Promise.all(
-      Array.from({ length: 5 }, () => failure(bed.services.registration.register({ email: 'race@example.com', password: 'Racing123' }))),
+      Array.from({ length: 5 }, () =>
+        failure(bed.services.registration.register({ email: 'race@example.com', password: 'Racing123' })),
+      ),
     );
     expect(attempts.filter((a) => a.code === 'resolved')).toHaveLength(1);
     expect(attempts.filter((a) => a.code === 'CONFLICT')).toHaveLength(4);
@@ -73,7 +85,10 @@ describe('register', () => {
     [{ email: 'ada@example.com', password: 'nouppercase1' }, 'password'],
     [{ email: 'ada@example.com', password: 'Analytical1', name: 'x'.repeat(101) }, 'name'],
   ])('refuses %j as BAD_USER_INPUT on %s and writes nothing', async (input, field) => {
-    expect(await failure(bed.services.registration.register(input))).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    expect(await failure(bed.services.registration.register(input))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field,
+    });
     expect(await bed.conn.collection('users').countDocuments()).toBe(0);
     expect(await bed.events.settled('user.registered')).toHaveLength(0);
   });
@@ -95,7 +110,9 @@ describe('verifyEmail', () => {
     expect(event!.payload).toEqual({ userId: user._id.toHexString(), email: 'ada@example.com', name: 'Ada' });
 
     // Verifying again is harmless and announces nothing new.
-    expect((await bed.services.registration.verifyEmail('ada@example.com', code)).emailVerifiedAt).toEqual(verified.emailVerifiedAt);
+    expect((await bed.services.registration.verifyEmail('ada@example.com', code)).emailVerifiedAt).toEqual(
+      verified.emailVerifiedAt,
+    );
     expect(await bed.events.settled('user.email_verified')).toHaveLength(1);
     expect((await bed.conn.collection('users').findOne({ _id: user._id }))?.verification).toBeNull();
   });
@@ -104,7 +121,8 @@ describe('verifyEmail', () => {
     const { code } = await registeredWithCode();
     const wrong = code === '000000' ? '111111' : '000000';
     const answers = [];
-    for (let i = 0; i < 5; i++) answers.push(await failure(bed.services.registration.verifyEmail('ada@example.com', wrong)));
+    for (let i = 0; i < 5; i++)
+      answers.push(await failure(bed.services.registration.verifyEmail('ada@example.com', wrong)));
     expect(answers.map((a) => [a.code, a.field, a.attemptsLeft])).toEqual([
       ['BAD_USER_INPUT', 'code', 4],
       ['BAD_USER_INPUT', 'code', 3],
@@ -122,8 +140,12 @@ describe('verifyEmail', () => {
 
   it('shares the 5 attempts between simultaneous guesses', async () => {
     const { code } = await registeredWithCode();
-    const guesses = Array.from({ length: 12 }, (_, i) => String((Number(code) + 1 + i) % 1_000_000).padStart(6, '0'));
-    const answers = await Promise.all(guesses.map((g) => failure(bed.services.registration.verifyEmail('ada@example.com', g))));
+    const guesses = Array.from({ length: 12 }, (_, i) =>
+      String((Number(code) + 1 + i) % 1_000_000).padStart(6, '0'),
+    );
+    const answers = await Promise.all(
+      guesses.map((g) => failure(bed.services.registration.verifyEmail('ada@example.com', g))),
+    );
     expect(answers.filter((a) => a.reason === 'WRONG_CODE')).toHaveLength(5);
     expect(answers.filter((a) => a.reason === 'TOO_MANY_ATTEMPTS')).toHaveLength(7);
   });
@@ -139,15 +161,23 @@ describe('verifyEmail', () => {
       logger: createLogger('users-test', { level: 'silent' }),
       now: () => new Date(Date.now() + 24 * 3_600_000 + 1_000),
     });
-    expect(await failure(later.verifyEmail('ada@example.com', code))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'CODE_EXPIRED' });
+    expect(await failure(later.verifyEmail('ada@example.com', code))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'CODE_EXPIRED',
+    });
   });
 
   it('answers an unknown address like a wrong code, and a malformed code as BAD_USER_INPUT', async () => {
-    expect(await failure(bed.services.registration.verifyEmail('nobody@example.com', '123456'))).toMatchObject({
+    expect(
+      await failure(bed.services.registration.verifyEmail('nobody@example.com', '123456')),
+    ).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'code',
       reason: 'WRONG_CODE',
     });
-    expect(await failure(bed.services.registration.verifyEmail('ada@example.com', '12ab'))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'code' });
+    expect(await failure(bed.services.registration.verifyEmail('ada@example.com', '12ab'))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'code',
+    });
   });
 });

@@ -1,5 +1,11 @@
 import { commandStats } from '@novamart/kit';
-import { requireRedis, startEmbeddedMongoForTests, tamper, uniqueDbName, uniqueKeyPrefix } from '@novamart/kit/testing';
+import {
+  requireRedis,
+  startEmbeddedMongoForTests,
+  tamper,
+  uniqueDbName,
+  uniqueKeyPrefix,
+} from '@novamart/kit/testing';
 import type { Redis } from 'ioredis';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +15,8 @@ import { startUsersServer, type GraphQLResponse, type UsersServer } from './http
 import { capturingLogger, tempDir } from './support';
 
 const ADMIN = { email: 'admin@novamart.test', password: 'Admin-Passw0rd' };
-const USER_FIELDS = 'id email name role emailVerified createdAt addresses { id name line1 city postalCode country }';
+const USER_FIELDS =
+  'id email name role emailVerified createdAt addresses { id name line1 city postalCode country }';
 
 let server: UsersServer;
 let dataDir: Awaited<ReturnType<typeof tempDir>>;
@@ -20,7 +27,12 @@ const secrets = new Set<string>([ADMIN.password]);
 beforeAll(async () => {
   dataDir = await tempDir('users-data-');
   server = await startUsersServer({
-    env: { DATA_DIR: dataDir.path, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, LOG_LEVEL: 'trace' },
+    env: {
+      DATA_DIR: dataDir.path,
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      LOG_LEVEL: 'trace',
+    },
     logger,
   });
 });
@@ -52,9 +64,12 @@ async function login(email: string, password: string, address = '203.0.113.10'):
 }
 
 async function refresh(refreshToken: string): Promise<GraphQLResponse> {
-  const response = await server.gql(`mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken user { id } } }`, {
-    t: refreshToken,
-  });
+  const response = await server.gql(
+    `mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken user { id } } }`,
+    {
+      t: refreshToken,
+    },
+  );
   if (response.data?.refreshToken) secrets.add(response.data.refreshToken.refreshToken);
   return response;
 }
@@ -63,7 +78,11 @@ async function customer(email: string): Promise<{ id: string; accessToken: strin
   const registered = await register(email);
   expect(registered.errors).toBeUndefined();
   const { data } = await login(email, 'Customer-1');
-  return { id: data.login.user.id, accessToken: data.login.accessToken, refreshToken: data.login.refreshToken };
+  return {
+    id: data.login.user.id,
+    accessToken: data.login.accessToken,
+    refreshToken: data.login.refreshToken,
+  };
 }
 
 async function adminToken(): Promise<string> {
@@ -78,7 +97,9 @@ describe('users subgraph over HTTP', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toContain('max-age');
     const { keys } = (await response.json()) as { keys: Record<string, string>[] };
-    expect(keys).toEqual([expect.objectContaining({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', kid: expect.any(String) })]);
+    expect(keys).toEqual([
+      expect.objectContaining({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', kid: expect.any(String) }),
+    ]);
     expect(keys[0]).not.toHaveProperty('d');
   });
 
@@ -86,22 +107,46 @@ describe('users subgraph over HTTP', () => {
     const registered = await register('  Casey@Example.com', 'Customer-1', 'Casey');
     expect(registered.errors).toBeUndefined();
     const user = registered.data.register;
-    expect(user).toMatchObject({ email: 'casey@example.com', name: 'Casey', role: 'CUSTOMER', emailVerified: false, addresses: [] });
-
-    const registeredEvent = await server.events.waitForOne('user.registered', (e) => e.payload.userId === user.id);
-    expect(registeredEvent.payload).toMatchObject({ email: 'casey@example.com', name: 'Casey', role: 'CUSTOMER' });
-    const verified = await server.gql(`mutation($e: String!, $c: String!) { verifyEmail(email: $e, code: $c) { id emailVerified } }`, {
-      e: 'casey@example.com',
-      c: registeredEvent.payload.verificationCode,
+    expect(user).toMatchObject({
+      email: 'casey@example.com',
+      name: 'Casey',
+      role: 'CUSTOMER',
+      emailVerified: false,
+      addresses: [],
     });
+
+    const registeredEvent = await server.events.waitForOne(
+      'user.registered',
+      (e) => e.payload.userId === user.id,
+    );
+    expect(registeredEvent.payload).toMatchObject({
+      email: 'casey@example.com',
+      name: 'Casey',
+      role: 'CUSTOMER',
+    });
+    const verified = await server.gql(
+      `mutation($e: String!, $c: String!) { verifyEmail(email: $e, code: $c) { id emailVerified } }`,
+      {
+        e: 'casey@example.com',
+        c: registeredEvent.payload.verificationCode,
+      },
+    );
     expect(verified.data.verifyEmail).toEqual({ id: user.id, emailVerified: true });
-    const verifiedEvent = await server.events.waitForOne('user.email_verified', (e) => e.payload.userId === user.id);
+    const verifiedEvent = await server.events.waitForOne(
+      'user.email_verified',
+      (e) => e.payload.userId === user.id,
+    );
     expect(verifiedEvent.payload).toEqual({ userId: user.id, email: 'casey@example.com', name: 'Casey' });
 
     const { data, errors } = await login('casey@example.com', 'Customer-1');
     expect(errors).toBeUndefined();
     expect(data.login.expiresIn).toBe(900);
-    expect(decodeJwt(data.login.accessToken)).toMatchObject({ sub: user.id, role: 'CUSTOMER', iss: 'novamart-users', aud: 'novamart' });
+    expect(decodeJwt(data.login.accessToken)).toMatchObject({
+      sub: user.id,
+      role: 'CUSTOMER',
+      iss: 'novamart-users',
+      aud: 'novamart',
+    });
 
     const me = await server.gql(`{ me { ${USER_FIELDS} } }`, {}, bearer(data.login.accessToken));
     expect(me.data.me).toMatchObject({ id: user.id, email: 'casey@example.com', emailVerified: true });
@@ -131,7 +176,11 @@ describe('users subgraph over HTTP', () => {
     const casey = await customer('customer-forbidden@example.com');
     const list = await server.gql(`{ users { id email } }`, {}, bearer(casey.accessToken));
     expect(codeOf(list)).toBe('FORBIDDEN');
-    const promote = await server.gql(`mutation($id: ID!) { setUserRole(userId: $id, role: ADMIN) { role } }`, { id: casey.id }, bearer(casey.accessToken));
+    const promote = await server.gql(
+      `mutation($id: ID!) { setUserRole(userId: $id, role: ADMIN) { role } }`,
+      { id: casey.id },
+      bearer(casey.accessToken),
+    );
     expect(codeOf(promote)).toBe('FORBIDDEN');
     expect(codeOf(await server.gql(`{ users { id } }`))).toBe('UNAUTHENTICATED');
   });
@@ -147,27 +196,45 @@ describe('users subgraph over HTTP', () => {
         { id: casey.id, email: 'to-promote@example.com', role: 'CUSTOMER' },
       ]),
     );
-    const promoted = await server.gql(`mutation($id: ID!) { setUserRole(userId: $id, role: ADMIN) { id role } }`, { id: casey.id }, bearer(token));
+    const promoted = await server.gql(
+      `mutation($id: ID!) { setUserRole(userId: $id, role: ADMIN) { id role } }`,
+      { id: casey.id },
+      bearer(token),
+    );
     expect(promoted.data.setUserRole).toEqual({ id: casey.id, role: 'ADMIN' });
     const event = await server.events.waitForOne('user.role_changed', (e) => e.payload.userId === casey.id);
-    expect(event.payload).toEqual({ userId: casey.id, email: 'to-promote@example.com', role: 'ADMIN', previousRole: 'CUSTOMER' });
+    expect(event.payload).toEqual({
+      userId: casey.id,
+      email: 'to-promote@example.com',
+      role: 'ADMIN',
+      previousRole: 'CUSTOMER',
+    });
   });
 
   it('answers a tampered or expired token with UNAUTHENTICATED', async () => {
     const casey = await customer('tokens@example.com');
-    expect(codeOf(await server.gql(`{ me { id } }`, {}, bearer(tamper(casey.accessToken))))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await server.gql(`{ me { id } }`, {}, bearer(tamper(casey.accessToken))))).toBe(
+      'UNAUTHENTICATED',
+    );
 
     const key = await loadSigningKey({ dataDir: dataDir.path });
     const lastHour = new Date(Date.now() - 3_600_000);
-    const expired = await new AccessTokenIssuer(key, 900, () => lastHour).issue({ id: casey.id, role: 'CUSTOMER' });
-    expect(codeOf(await server.gql(`{ me { id } }`, {}, bearer(expired.accessToken)))).toBe('UNAUTHENTICATED');
+    const expired = await new AccessTokenIssuer(key, 900, () => lastHour).issue({
+      id: casey.id,
+      role: 'CUSTOMER',
+    });
+    expect(codeOf(await server.gql(`{ me { id } }`, {}, bearer(expired.accessToken)))).toBe(
+      'UNAUTHENTICATED',
+    );
     expect(codeOf(await server.gql(`{ me { id } }`, {}, bearer('not-a-jwt')))).toBe('UNAUTHENTICATED');
   });
 
   it('refuses the 6th wrong password with RATE_LIMITED and a retry-after', async () => {
     await register('guess@example.com');
     for (let i = 1; i <= 5; i++) {
-      expect(codeOf(await login('guess@example.com', `Wrong-pass${i}`, `198.51.100.${i}`))).toBe('UNAUTHENTICATED');
+      expect(codeOf(await login('guess@example.com', `Wrong-pass${i}`, `198.51.100.${i}`))).toBe(
+        'UNAUTHENTICATED',
+      );
     }
     const sixth = await login('guess@example.com', 'Customer-1', '198.51.100.6');
     expect(codeOf(sixth)).toBe('RATE_LIMITED');
@@ -176,7 +243,8 @@ describe('users subgraph over HTTP', () => {
 
   it('refuses a malformed email and a weak password as BAD_USER_INPUT naming the field, writing nothing', async () => {
     const token = await adminToken();
-    const count = async () => (await server.gql(`{ users(first: 100) { id } }`, {}, bearer(token))).data.users.length;
+    const count = async () =>
+      (await server.gql(`{ users(first: 100) { id } }`, {}, bearer(token))).data.users.length;
     const before = await count();
     const malformed = await register('casey(at)example.com');
     expect(malformed.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'email' });
@@ -184,30 +252,58 @@ describe('users subgraph over HTTP', () => {
     expect(weak.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'password' });
     expect(weak.errors![0]!.message).not.toContain('password"');
     expect(await count()).toBe(before);
-    expect((await server.events.settled('user.registered')).map((e) => e.payload.email)).not.toContain('weak@example.com');
+    expect((await server.events.settled('user.registered')).map((e) => e.payload.email)).not.toContain(
+      'weak@example.com',
+    );
   });
 
   it('adds an address to the caller and refuses anonymous callers', async () => {
     const casey = await customer('address@example.com');
-    const input = { name: 'Casey', line1: '1 Infinite Loop', city: 'Cupertino', region: 'CA', postalCode: '95014', country: 'us' };
+    const input = {
+      name: 'Casey',
+      line1: '1 Infinite Loop',
+      city: 'Cupertino',
+      region: 'CA',
+      postalCode: '95014',
+      country: 'us',
+    };
     const mutation = `mutation($input: AddressInput!) { addAddress(input: $input) { id name country region } }`;
     const added = await server.gql(mutation, { input }, bearer(casey.accessToken));
-    expect(added.data.addAddress).toMatchObject({ id: expect.any(String), name: 'Casey', country: 'US', region: 'CA' });
+    expect(added.data.addAddress).toMatchObject({
+      id: expect.any(String),
+      name: 'Casey',
+      country: 'US',
+      region: 'CA',
+    });
     expect(codeOf(await server.gql(mutation, { input }))).toBe('UNAUTHENTICATED');
     const me = await server.gql(`{ me { addresses { id country } } }`, {}, bearer(casey.accessToken));
     expect(me.data.me.addresses).toEqual([{ id: added.data.addAddress.id, country: 'US' }]);
   });
 
   it('resolves User entities in one batch, and shows personal fields only to the user and admins', async () => {
-    const [a, b, c] = [await customer('e1@example.com'), await customer('e2@example.com'), await customer('e3@example.com')];
+    const [a, b, c] = [
+      await customer('e1@example.com'),
+      await customer('e2@example.com'),
+      await customer('e3@example.com'),
+    ];
     const entities = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id role email } } }`;
     const representations = [a, b, c].map(({ id }) => ({ __typename: 'User', id }));
 
     const requestId = `users-entities-${Date.now()}`;
-    const asAdmin = await server.gql(entities, { r: representations }, { ...bearer(await adminToken()), 'x-request-id': requestId });
+    const asAdmin = await server.gql(
+      entities,
+      { r: representations },
+      { ...bearer(await adminToken()), 'x-request-id': requestId },
+    );
     expect(asAdmin.errors).toBeUndefined();
-    expect(asAdmin.data._entities.map((u: { email: string }) => u.email)).toEqual(['e1@example.com', 'e2@example.com', 'e3@example.com']);
-    expect(commandStats.forRequest(requestId, { database: server.runtime.mongo.name }).byCommand).toEqual({ find: 1 });
+    expect(asAdmin.data._entities.map((u: { email: string }) => u.email)).toEqual([
+      'e1@example.com',
+      'e2@example.com',
+      'e3@example.com',
+    ]);
+    expect(commandStats.forRequest(requestId, { database: server.runtime.mongo.name }).byCommand).toEqual({
+      find: 1,
+    });
 
     const asA = await server.gql(entities, { r: representations }, bearer(a.accessToken));
     expect(asA.data._entities[0]).toEqual({ id: a.id, role: 'CUSTOMER', email: 'e1@example.com' });
@@ -219,7 +315,10 @@ describe('users subgraph over HTTP', () => {
   });
 
   it('never writes a password, a password hash or a refresh token to the log', async () => {
-    const stored = await server.runtime.mongo.collection('users').find({}, { projection: { passwordHash: 1 } }).toArray();
+    const stored = await server.runtime.mongo
+      .collection('users')
+      .find({}, { projection: { passwordHash: 1 } })
+      .toArray();
     expect(stored.length).toBeGreaterThan(5);
     expect(logLines.length).toBeGreaterThan(10);
     const log = logLines.join('\n');
@@ -240,7 +339,11 @@ describe('login throttling across instances on Redis', () => {
     redis = await requireRedis();
     keys = await tempDir('users-data-');
     const dbName = uniqueDbName('users_redis');
-    const env = { DATA_DIR: keys.path, LOGIN_THROTTLE_KEY_PREFIX: prefix, LOGIN_MAX_FAILURES_PER_ADDRESS: '8' };
+    const env = {
+      DATA_DIR: keys.path,
+      LOGIN_THROTTLE_KEY_PREFIX: prefix,
+      LOGIN_MAX_FAILURES_PER_ADDRESS: '8',
+    };
     one = await startUsersServer({ env, logger: capturingLogger('users-1').logger, redis, dbName });
     two = await startUsersServer({ env, logger: capturingLogger('users-2').logger, redis, dbName });
   });
@@ -254,12 +357,26 @@ describe('login throttling across instances on Redis', () => {
   });
 
   const loginAt = (target: UsersServer, email: string, password: string, address: string) =>
-    target.gql(`mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, { e: email, p: password }, { 'x-forwarded-for': address });
+    target.gql(
+      `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`,
+      { e: email, p: password },
+      { 'x-forwarded-for': address },
+    );
 
   it('counts failures for one account on both instances together', async () => {
-    await one.gql(`mutation { register(input: { email: "shared@example.com", password: "Customer-1" }) { id } }`);
-    for (const [target, n] of [[one, 1], [two, 2], [one, 3], [two, 4], [one, 5]] as const) {
-      expect(codeOf(await loginAt(target, 'shared@example.com', `Wrong-pass${n}`, `192.0.2.${n}`))).toBe('UNAUTHENTICATED');
+    await one.gql(
+      `mutation { register(input: { email: "shared@example.com", password: "Customer-1" }) { id } }`,
+    );
+    for (const [target, n] of [
+      [one, 1],
+      [two, 2],
+      [one, 3],
+      [two, 4],
+      [one, 5],
+    ] as const) {
+      expect(codeOf(await loginAt(target, 'shared@example.com', `Wrong-pass${n}`, `192.0.2.${n}`))).toBe(
+        'UNAUTHENTICATED',
+      );
     }
     expect(codeOf(await loginAt(two, 'shared@example.com', 'Customer-1', '192.0.2.77'))).toBe('RATE_LIMITED');
     expect(await redis.keys(`${prefix}account:*`)).toHaveLength(1);
@@ -267,9 +384,13 @@ describe('login throttling across instances on Redis', () => {
 
   it('counts failures per client address from x-forwarded-for', async () => {
     for (let i = 0; i < 8; i++) {
-      expect(codeOf(await loginAt(i % 2 ? one : two, `nobody${i}@example.com`, 'Customer-1', '192.0.2.200'))).toBe('UNAUTHENTICATED');
+      expect(
+        codeOf(await loginAt(i % 2 ? one : two, `nobody${i}@example.com`, 'Customer-1', '192.0.2.200')),
+      ).toBe('UNAUTHENTICATED');
     }
     expect(codeOf(await loginAt(one, 'fresh@example.com', 'Customer-1', '192.0.2.200'))).toBe('RATE_LIMITED');
-    expect(codeOf(await loginAt(one, 'fresh@example.com', 'Customer-1', '192.0.2.201'))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await loginAt(one, 'fresh@example.com', 'Customer-1', '192.0.2.201'))).toBe(
+      'UNAUTHENTICATED',
+    );
   });
 });

@@ -38,14 +38,19 @@ export class EventLog {
   async waitFor(type: string, count = 1, timeoutMs = 10_000): Promise<DomainEvent<any>[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.ofType(type).length < count) {
-      if (Date.now() > deadline) throw new Error(`expected ${count} ${type} event(s), saw ${this.ofType(type).length}`);
+      if (Date.now() > deadline)
+        throw new Error(`expected ${count} ${type} event(s), saw ${this.ofType(type).length}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     return this.ofType(type);
   }
 
   /** Waits for the first event of the type that matches. */
-  async waitForOne(type: string, matches: (event: DomainEvent<any>) => boolean, timeoutMs = 10_000): Promise<DomainEvent<any>> {
+  async waitForOne(
+    type: string,
+    matches: (event: DomainEvent<any>) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<DomainEvent<any>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.ofType(type).find(matches);
@@ -63,7 +68,10 @@ export class EventLog {
 }
 
 /** Cheap hashing for service tests; the HTTP tests run the module with the production cost. */
-export const FAST_HASHING = { passwordHashing: { logN: 10, r: 8, p: 1 }, codeHashing: { logN: 8, r: 8, p: 1 } };
+export const FAST_HASHING = {
+  passwordHashing: { logN: 10, r: 8, p: 1 },
+  codeHashing: { logN: 8, r: 8, p: 1 },
+};
 
 export interface ServiceBed {
   conn: Connection;
@@ -94,7 +102,11 @@ export async function serviceBed(overrides: Partial<UsersServiceOptions> = {}): 
   });
   const bus = new InProcessBus();
   const events = new EventLog();
-  bus.subscribe({ group: 'users-test', types: ['user.*'], handler: async (event) => void events.events.push(event) });
+  bus.subscribe({
+    group: 'users-test',
+    types: ['user.*'],
+    handler: async (event) => void events.events.push(event),
+  });
   await bus.start();
   const relay = new OutboxRelay(conn, bus);
   await relay.start();

@@ -34,7 +34,13 @@ describe('signing keys', () => {
     expect(again.kid).toBe(first.kid);
     expect(await readdir(join(dir, 'keys'))).toEqual(['users-signing-key.pem']);
     expect((await stat(join(dir, 'keys', 'users-signing-key.pem'))).mode & 0o077).toBe(0);
-    expect(first.publicJwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig', kid: first.kid });
+    expect(first.publicJwk).toMatchObject({
+      kty: 'OKP',
+      crv: 'Ed25519',
+      alg: 'EdDSA',
+      use: 'sig',
+      kid: first.kid,
+    });
     expect(first.publicJwk).not.toHaveProperty('d');
   });
 
@@ -51,7 +57,9 @@ describe('signing keys', () => {
     const fromPem = await loadSigningKey({ privateKey: pem, dataDir: '/nonexistent' });
     const fromJwk = await loadSigningKey({ privateKey: jwk, dataDir: '/nonexistent' });
     expect(fromJwk.kid).toBe(fromPem.kid);
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString();
     await expect(loadSigningKey({ privateKey: rsa, dataDir: '/nonexistent' })).rejects.toThrow(/Ed25519/);
   });
 });
@@ -62,12 +70,23 @@ describe('AccessTokenIssuer', () => {
     const { accessToken, expiresIn } = await issuer.issue({ id: '6650f0c2a1b2c3d4e5f60718', role: 'ADMIN' });
     expect(expiresIn).toBe(900);
     const claims = decodeJwt(accessToken);
-    expect(claims).toMatchObject({ sub: '6650f0c2a1b2c3d4e5f60718', role: 'ADMIN', iss: 'novamart-users', aud: 'novamart' });
+    expect(claims).toMatchObject({
+      sub: '6650f0c2a1b2c3d4e5f60718',
+      role: 'ADMIN',
+      iss: 'novamart-users',
+      aud: 'novamart',
+    });
     expect(claims.exp! - claims.iat!).toBe(900);
-    expect(decodeProtectedHeader(accessToken)).toMatchObject({ alg: 'EdDSA', kid: issuer.jwks().keys[0]!.kid });
+    expect(decodeProtectedHeader(accessToken)).toMatchObject({
+      alg: 'EdDSA',
+      kid: issuer.jwks().keys[0]!.kid,
+    });
 
     const verifier = createTokenVerifier({ jwks: issuer.jwks() });
-    await expect(verifier.verify(accessToken)).resolves.toEqual({ id: '6650f0c2a1b2c3d4e5f60718', role: 'ADMIN' });
+    await expect(verifier.verify(accessToken)).resolves.toEqual({
+      id: '6650f0c2a1b2c3d4e5f60718',
+      role: 'ADMIN',
+    });
   });
 
   it('yields tokens that fail UNAUTHENTICATED when tampered, expired or signed by another key', async () => {

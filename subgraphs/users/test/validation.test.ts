@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { checkPasswordPolicy, parseAddress, parseEmail, parseName, parsePageSize } from '../src/services/validation';
+import {
+  checkPasswordPolicy,
+  parseAddress,
+  parseEmail,
+  parseName,
+  parsePageSize,
+} from '../src/services/validation';
 
 function fieldOf(fn: () => unknown): unknown {
   try {
@@ -16,16 +22,27 @@ describe('validation', () => {
     expect(parseEmail('  Ada.Lovelace@Example.COM ')).toBe('ada.lovelace@example.com');
   });
 
-  it.each(['', 'plainaddress', 'a@b', '@example.com', 'a b@example.com', 'ada@@example.com', `${'a'.repeat(250)}@example.com`])(
-    'refuses the malformed email %j as BAD_USER_INPUT on email',
-    (raw) => {
-      expect(fieldOf(() => parseEmail(raw))).toEqual({ code: 'BAD_USER_INPUT', field: 'email' });
+  it.each([
+    '',
+    'plainaddress',
+    'a@b',
+    '@example.com',
+    'a b@example.com',
+    'ada@@example.com',
+    `${'a'.repeat(250)}@example.com`,
+  ])('refuses the malformed email %j as BAD_USER_INPUT on email', (raw) => {
+    expect(fieldOf(() => parseEmail(raw))).toEqual({ code: 'BAD_USER_INPUT', field: 'email' });
+  });
+
+  it.each(['short1A', 'alllowercase1', 'ALLUPPERCASE1', 'NoDigitsHere', ''])(
+    'refuses the weak password %j',
+    (password) => {
+      expect(fieldOf(() => checkPasswordPolicy(password))).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'password',
+      });
     },
   );
-
-  it.each(['short1A', 'alllowercase1', 'ALLUPPERCASE1', 'NoDigitsHere', ''])('refuses the weak password %j', (password) => {
-    expect(fieldOf(() => checkPasswordPolicy(password))).toEqual({ code: 'BAD_USER_INPUT', field: 'password' });
-  });
 
   it('accepts a password with upper case, lower case and a digit, and says what a weak one lacks', () => {
     expect(checkPasswordPolicy('Sup3rSecret')).toBe('Sup3rSecret');
@@ -33,7 +50,9 @@ describe('validation', () => {
   });
 
   it('never echoes the password in the error', () => {
-    expect(() => checkPasswordPolicy('hunter2')).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
+    expect(() => checkPasswordPolicy('hunter2')).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+    );
   });
 
   it('treats a blank name as absent', () => {
@@ -43,7 +62,13 @@ describe('validation', () => {
   });
 
   it('normalises addresses and names the bad field', () => {
-    const address = { name: ' Ada ', line1: '1 Main St', city: 'London', postalCode: 'N1 9GU', country: 'gb' };
+    const address = {
+      name: ' Ada ',
+      line1: '1 Main St',
+      city: 'London',
+      postalCode: 'N1 9GU',
+      country: 'gb',
+    };
     expect(parseAddress(address)).toEqual({
       name: 'Ada',
       line1: '1 Main St',
@@ -54,9 +79,18 @@ describe('validation', () => {
       country: 'GB',
       phone: null,
     });
-    expect(fieldOf(() => parseAddress({ ...address, country: 'United Kingdom' }))).toEqual({ code: 'BAD_USER_INPUT', field: 'country' });
-    expect(fieldOf(() => parseAddress({ ...address, city: '  ' }))).toEqual({ code: 'BAD_USER_INPUT', field: 'city' });
-    expect(fieldOf(() => parseAddress({ ...address, phone: 'call me' }))).toEqual({ code: 'BAD_USER_INPUT', field: 'phone' });
+    expect(fieldOf(() => parseAddress({ ...address, country: 'United Kingdom' }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'country',
+    });
+    expect(fieldOf(() => parseAddress({ ...address, city: '  ' }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'city',
+    });
+    expect(fieldOf(() => parseAddress({ ...address, phone: 'call me' }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'phone',
+    });
   });
 
   it('caps page sizes', () => {

@@ -80,5 +80,7 @@ const userSchema = new Schema<UserRecord & UserSecrets>(
 );
 
 export function userModel(conn: Connection): UserModel {
-  return (conn.models.User as UserModel | undefined) ?? conn.model<UserRecord & UserSecrets>('User', userSchema);
+  return (
+    (conn.models.User as UserModel | undefined) ?? conn.model<UserRecord & UserSecrets>('User', userSchema)
+  );
 }

@@ -12,11 +12,16 @@ export interface AdminCredentials {
 }
 
 /** ADMIN_EMAIL / ADMIN_PASSWORD checked like a registration: both or neither, a valid address, a strong password. */
-export function adminCredentialsFromConfig(config: { ADMIN_EMAIL?: string | undefined; ADMIN_PASSWORD?: string | undefined }): AdminCredentials | null {
+export function adminCredentialsFromConfig(config: {
+  ADMIN_EMAIL?: string | undefined;
+  ADMIN_PASSWORD?: string | undefined;
+}): AdminCredentials | null {
   const { ADMIN_EMAIL: email, ADMIN_PASSWORD: password } = config;
   if (!email && !password) return null;
-  if (!email) throw new ConfigError([{ variable: 'ADMIN_EMAIL', message: 'required when ADMIN_PASSWORD is set' }]);
-  if (!password) throw new ConfigError([{ variable: 'ADMIN_PASSWORD', message: 'required when ADMIN_EMAIL is set' }]);
+  if (!email)
+    throw new ConfigError([{ variable: 'ADMIN_EMAIL', message: 'required when ADMIN_PASSWORD is set' }]);
+  if (!password)
+    throw new ConfigError([{ variable: 'ADMIN_PASSWORD', message: 'required when ADMIN_EMAIL is set' }]);
   const problem = (check: () => unknown) => {
     try {
       check();
@@ -50,13 +55,25 @@ export async function ensureAdmin(
     if (existing) {
       if (existing.role === 'ADMIN') return 'unchanged';
       const promoted = await inTransaction(conn, async (session, outbox) => {
-        const result = await users.updateOne({ _id: existing._id, role: { $ne: 'ADMIN' } }, { $set: { role: 'ADMIN' } }, { session });
+        const result = await users.updateOne(
+          { _id: existing._id, role: { $ne: 'ADMIN' } },
+          { $set: { role: 'ADMIN' } },
+          { session },
+        );
         if (result.modifiedCount === 1) {
-          outbox.add(userRoleChanged({ userId: existing._id.toHexString(), email: existing.email, role: 'ADMIN', previousRole: existing.role }));
+          outbox.add(
+            userRoleChanged({
+              userId: existing._id.toHexString(),
+              email: existing.email,
+              role: 'ADMIN',
+              previousRole: existing.role,
+            }),
+          );
         }
         return result.modifiedCount === 1;
       });
-      if (promoted) logger.info({ userId: existing._id.toHexString() }, 'administrator promoted from ADMIN_EMAIL');
+      if (promoted)
+        logger.info({ userId: existing._id.toHexString() }, 'administrator promoted from ADMIN_EMAIL');
       return promoted ? 'promoted' : 'unchanged';
     }
 
@@ -64,9 +81,19 @@ export async function ensureAdmin(
     const passwordHash = await passwords.hash(admin.password);
     try {
       await inTransaction(conn, async (session, outbox) => {
-        await users.create([{ _id, email: admin.email, name: null, passwordHash, role: 'ADMIN', emailVerifiedAt: new Date() }], { session });
+        await users.create(
+          [{ _id, email: admin.email, name: null, passwordHash, role: 'ADMIN', emailVerifiedAt: new Date() }],
+          { session },
+        );
         outbox.add(
-          userRegistered({ userId: _id.toHexString(), email: admin.email, name: null, role: 'ADMIN', verificationCode: null, codeExpiresAt: null }),
+          userRegistered({
+            userId: _id.toHexString(),
+            email: admin.email,
+            name: null,
+            role: 'ADMIN',
+            verificationCode: null,
+            codeExpiresAt: null,
+          }),
         );
       });
       logger.info({ userId: _id.toHexString() }, 'administrator created from ADMIN_EMAIL');

@@ -40,10 +40,15 @@ export class AuthenticationService {
     const { users, passwords, throttle, logger } = this.deps;
 
     const attempt = await throttle.begin(email, clientAddress);
-    const found = await users.findOne({ email }).select('+passwordHash').lean<UserRecord & Pick<UserSecrets, 'passwordHash'>>();
+    const found = await users
+      .findOne({ email })
+      .select('+passwordHash')
+      .lean<UserRecord & Pick<UserSecrets, 'passwordHash'>>();
     const valid =
       password.length <= LONGEST_PASSWORD &&
-      (found ? await passwords.verify(password, found.passwordHash) : await passwords.verifyNothing(password));
+      (found
+        ? await passwords.verify(password, found.passwordHash)
+        : await passwords.verifyNothing(password));
     if (!found || !valid) {
       logger.info({ userId: found?._id.toHexString() ?? null, clientAddress }, 'login failed');
       throw invalidCredentials();

@@ -69,7 +69,14 @@ export class UserDirectory {
       if (before.role === 'ADMIN' && (await users.countDocuments({ role: 'ADMIN' }, { session })) === 0) {
         throw conflict('Cannot remove the role of the last administrator');
       }
-      outbox.add(userRoleChanged({ userId: before._id.toHexString(), email: before.email, role, previousRole: before.role }));
+      outbox.add(
+        userRoleChanged({
+          userId: before._id.toHexString(),
+          email: before.email,
+          role,
+          previousRole: before.role,
+        }),
+      );
       return { ...before, role, updatedAt: new Date() };
     });
     this.deps.logger.info({ userId, role }, 'user role set');

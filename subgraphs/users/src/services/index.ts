@@ -3,7 +3,12 @@ import type { Connection } from 'mongoose';
 import { refreshTokenModel } from '../models/refresh-token';
 import { userModel, type UserModel } from '../models/user';
 import { AccessTokenIssuer } from './access-tokens';
-import { MemoryAttemptCounters, RedisAttemptCounters, type AttemptCounters, type RedisLike } from './attempt-counters';
+import {
+  MemoryAttemptCounters,
+  RedisAttemptCounters,
+  type AttemptCounters,
+  type RedisLike,
+} from './attempt-counters';
 import { AuthenticationService } from './authentication';
 import { UserDirectory } from './directory';
 import { LoginThrottle, type ThrottleLimits } from './login-throttle';

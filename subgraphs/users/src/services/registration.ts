@@ -56,7 +56,16 @@ export class RegistrationService {
     try {
       await inTransaction(conn, async (session, outbox) => {
         await users.create(
-          [{ _id, email, name, passwordHash, role: 'CUSTOMER', verification: { codeHash, expiresAt: codeExpiresAt, attempts: 0 } }],
+          [
+            {
+              _id,
+              email,
+              name,
+              passwordHash,
+              role: 'CUSTOMER',
+              verification: { codeHash, expiresAt: codeExpiresAt, attempts: 0 },
+            },
+          ],
           { session },
         );
         outbox.add(
@@ -98,7 +107,11 @@ export class RegistrationService {
     if (!pending || pending.expiresAt <= this.now()) throw codeExpired();
     // Claim one attempt before comparing, so that parallel guesses share the same five.
     const claimed = await users.updateOne(
-      { _id: user._id, 'verification.codeHash': pending.codeHash, 'verification.attempts': { $lt: VERIFICATION_MAX_ATTEMPTS } },
+      {
+        _id: user._id,
+        'verification.codeHash': pending.codeHash,
+        'verification.attempts': { $lt: VERIFICATION_MAX_ATTEMPTS },
+      },
       { $inc: { 'verification.attempts': 1 } },
     );
     if (claimed.modifiedCount === 0) throw tooManyAttempts();
@@ -126,7 +139,11 @@ export class RegistrationService {
 }
 
 function withoutSecrets<T extends UserRecord>(user: T): UserRecord {
-  const { verification: _v, passwordHash: _p, ...rest } = user as T & { verification?: unknown; passwordHash?: unknown };
+  const {
+    verification: _v,
+    passwordHash: _p,
+    ...rest
+  } = user as T & { verification?: unknown; passwordHash?: unknown };
   return rest;
 }
 
@@ -143,5 +160,7 @@ function codeExpired() {
 }
 
 function tooManyAttempts() {
-  return badUserInput('Too many wrong codes; this code no longer works', 'code', { reason: 'TOO_MANY_ATTEMPTS' });
+  return badUserInput('Too many wrong codes; this code no longer works', 'code', {
+    reason: 'TOO_MANY_ATTEMPTS',
+  });
 }

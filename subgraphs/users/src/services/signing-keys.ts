@@ -33,7 +33,9 @@ function parsePrivateKey(text: string): KeyObject {
     ? createPrivateKey({ key: JSON.parse(trimmed) as JWK & { kty: string }, format: 'jwk' })
     : createPrivateKey(trimmed);
   if (key.asymmetricKeyType !== 'ed25519') {
-    throw new Error(`JWT_PRIVATE_KEY must be an Ed25519 key, got ${key.asymmetricKeyType ?? 'a symmetric key'}`);
+    throw new Error(
+      `JWT_PRIVATE_KEY must be an Ed25519 key, got ${key.asymmetricKeyType ?? 'a symmetric key'}`,
+    );
   }
   return key;
 }
