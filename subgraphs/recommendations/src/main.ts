@@ -1,0 +1,4 @@
+import { runSubgraph } from '@novamart/kit';
+import { recommendationsSubgraph } from './index';
+
+await runSubgraph(recommendationsSubgraph);
