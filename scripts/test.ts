@@ -16,11 +16,24 @@ interface Step {
 const steps: Step[] = [
   { name: 'typecheck', command: 'npx', args: ['turbo', 'run', 'typecheck', '--output-logs=errors-only'] },
   { name: 'lint', command: 'npx', args: ['turbo', 'run', 'lint', '--output-logs=errors-only'] },
-  { name: 'schema', command: 'npx', args: ['tsx', 'scripts/check-schema.ts'], when: () => existsSync('scripts/check-schema.ts') },
+  // turbo covers the workspaces; the root's own scripts and cross-subgraph suites are checked here.
+  { name: 'typecheck (root)', command: 'npx', args: ['tsc', '-p', 'tsconfig.json', '--noEmit'] },
+  { name: 'lint (root)', command: 'npx', args: ['eslint', 'scripts', 'tests', 'vitest.config.ts', 'eslint.config.js'] },
+  {
+    name: 'schema',
+    command: 'npx',
+    args: ['tsx', 'scripts/check-schema.ts'],
+    when: () => existsSync('scripts/check-schema.ts'),
+  },
   { name: 'vitest', command: 'npx', args: ['vitest', 'run', ...process.argv.slice(2)] },
 ];
 
-const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', FORCE_COLOR: process.env.CI ? '0' : '1' };
+const env = {
+  ...process.env,
+  TURBO_TELEMETRY_DISABLED: '1',
+  DO_NOT_TRACK: '1',
+  FORCE_COLOR: process.env.CI ? '0' : '1',
+};
 const started = Date.now();
 for (const step of steps) {
   if (step.when && !step.when()) continue;
