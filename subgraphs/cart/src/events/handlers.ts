@@ -1,5 +1,5 @@
 import { type ClientSession } from 'mongoose';
-import { type DomainEvent } from '@novamart/events';
+import { type DomainEvent, type Outbox } from '@novamart/events';
 import { type CartService } from '../services/cart-service';
 import {
   type CatalogProjection,
@@ -8,15 +8,11 @@ import {
   type StockChange,
 } from '../services/catalog-projection';
 
-export interface OutboxLike {
-  add(event: DomainEvent<any>): void;
-}
-
 /** The effect of one event, run once per event inside the consumer's transaction. */
 export type CartEventEffect = (
   event: DomainEvent<any>,
   session: ClientSession,
-  outbox: OutboxLike,
+  outbox: Outbox,
 ) => Promise<void>;
 
 /** `order.placed` as far as the cart reads it. */

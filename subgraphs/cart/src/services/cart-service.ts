@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type ClientSession, type Connection } from 'mongoose';
-import { inTransaction, type DomainEvent } from '@novamart/events';
+import { inTransaction, isDuplicateKeyError, type DomainEvent, type Outbox } from '@novamart/events';
 import { badUserInput, notFound, requireViewer, type Viewer } from '@novamart/kit';
 import { type CartDoc, type CartLine, type CartModel, type RemovedLine } from '../models/cart';
 import { type KnownProduct } from '../models/catalog-product';
@@ -51,10 +51,6 @@ const MAX_NOTICES = 20;
 
 export function newCartId(): string {
   return randomBytes(16).toString('base64url');
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 }
 
 /**
@@ -204,7 +200,8 @@ export class CartService {
           return written;
         });
       } catch (error) {
-        if ((error instanceof StaleCartError || isDuplicateKey(error)) && attempt < MAX_ATTEMPTS) continue;
+        if ((error instanceof StaleCartError || isDuplicateKeyError(error)) && attempt < MAX_ATTEMPTS)
+          continue;
         throw error;
       }
     }
@@ -254,7 +251,7 @@ export class CartService {
   async dropArchivedProduct(
     product: { productId: string; name: string },
     session: ClientSession,
-    outbox: { add(event: DomainEvent<any>): void },
+    outbox: Outbox,
   ): Promise<number> {
     const holding = await this.carts.find({ 'items.productId': product.productId }).session(session).lean();
     const now = this.now();
@@ -288,7 +285,7 @@ export class CartService {
     cartId: string,
     lines: readonly { productId: string; quantity: number }[],
     session: ClientSession,
-    outbox: { add(event: DomainEvent<any>): void },
+    outbox: Outbox,
   ): Promise<CartDoc | null> {
     const cart = await this.carts.findById(cartId).session(session).lean();
     if (!cart) return null;
@@ -363,7 +360,8 @@ export class CartService {
         );
       } catch (error) {
         // A lost race: another request wrote this cart, or created the customer's cart, first.
-        if ((error instanceof StaleCartError || isDuplicateKey(error)) && attempt < MAX_ATTEMPTS) continue;
+        if ((error instanceof StaleCartError || isDuplicateKeyError(error)) && attempt < MAX_ATTEMPTS)
+          continue;
         throw error;
       }
     }
@@ -373,7 +371,7 @@ export class CartService {
     { cart, isNew }: Located,
     plan: CartPlan,
     session: ClientSession,
-    outbox: { add(event: DomainEvent<any>): void },
+    outbox: Outbox,
   ): Promise<CartDoc> {
     const now = this.now();
     const isGuest = cart.userId === undefined;

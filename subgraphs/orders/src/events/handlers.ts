@@ -1,11 +1,6 @@
 import { type ClientSession } from 'mongoose';
-import { type DomainEvent } from '@novamart/events';
-import {
-  type OrderLifecycle,
-  type OutboxLike,
-  type PaymentSucceeded,
-  type RefundSucceeded,
-} from '../services/lifecycle';
+import { type DomainEvent, type Outbox } from '@novamart/events';
+import { type OrderLifecycle, type PaymentSucceeded, type RefundSucceeded } from '../services/lifecycle';
 import {
   type CartDeleted,
   type CartUpdated,
@@ -18,7 +13,7 @@ import {
 export type OrderEventEffect = (
   event: DomainEvent<any>,
   session: ClientSession,
-  outbox: OutboxLike,
+  outbox: Outbox,
 ) => Promise<void>;
 
 /** Event type → effect, consumed under the group `orders`. */

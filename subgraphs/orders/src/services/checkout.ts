@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type Connection } from 'mongoose';
-import { inTransaction } from '@novamart/events';
+import { inTransaction, isDuplicateKeyError } from '@novamart/events';
 import { appError, badUserInput, conflict, ErrorCode, notFound, type Viewer } from '@novamart/kit';
 import { type CartSnapshotDoc, type CartSnapshotModel } from '../models/cart-snapshot';
 import { type CatalogPriceModel } from '../models/catalog-price';
@@ -36,10 +36,6 @@ const MAX_ATTEMPTS = 5;
 
 export function newOrderId(): string {
   return randomBytes(16).toString('base64url');
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 }
 
 /**
@@ -100,11 +96,12 @@ export class CheckoutService {
           return order;
         });
       } catch (error) {
-        if (isDuplicateKey(error)) {
+        if (isDuplicateKeyError(error)) {
           const winner = await this.options.orders.findOne({ callerKey, idempotencyKey }).lean();
           if (winner) return this.replay(winner, requestHash);
         }
-        if ((error instanceof CartMovedError || isDuplicateKey(error)) && attempt < MAX_ATTEMPTS) continue;
+        if ((error instanceof CartMovedError || isDuplicateKeyError(error)) && attempt < MAX_ATTEMPTS)
+          continue;
         throw error;
       }
     }

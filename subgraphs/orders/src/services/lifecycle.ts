@@ -1,14 +1,10 @@
 import { type ClientSession, type Connection } from 'mongoose';
-import { inTransaction, type DomainEvent } from '@novamart/events';
+import { inTransaction, type DomainEvent, type Outbox } from '@novamart/events';
 import { badUserInput, conflict, notFound, requireAdmin, type Logger, type Viewer } from '@novamart/kit';
 import { type OrderDoc, type OrderModel, type RecordedPayment, type StatusChange } from '../models/order';
 import { assertCanView } from './order-access';
 import { stepEvents, type CancellationCode } from './order-events';
 import { CANCELLABLE, assertTransition, derivedSteps, paysInFull, type Step } from './status-machine';
-
-export interface OutboxLike {
-  add(event: DomainEvent<any>): void;
-}
 
 interface ExplicitStep extends Step {
   cancellationCode?: CancellationCode;
@@ -122,7 +118,7 @@ export class OrderLifecycle {
     orderId: string,
     reservationId: string,
     session: ClientSession,
-    outbox: OutboxLike,
+    outbox: Outbox,
   ): Promise<void> {
     await this.effect(orderId, session, outbox, (order) => {
       if (order.status !== 'PENDING' || order.reservationId !== undefined) {
@@ -142,7 +138,7 @@ export class OrderLifecycle {
     orderId: string,
     lines: readonly { productId: string; requested?: number; available?: number }[],
     session: ClientSession,
-    outbox: OutboxLike,
+    outbox: Outbox,
   ): Promise<void> {
     await this.effect(orderId, session, outbox, (order) => {
       if (order.status !== 'PENDING') {
@@ -165,7 +161,7 @@ export class OrderLifecycle {
     orderId: string,
     reservationId: string,
     session: ClientSession,
-    outbox: OutboxLike,
+    outbox: Outbox,
   ): Promise<void> {
     await this.effect(orderId, session, outbox, (order) => {
       if (order.reservationId !== undefined && order.reservationId !== reservationId) return null;
@@ -189,7 +185,7 @@ export class OrderLifecycle {
   }
 
   /** payment.succeeded */
-  async recordPayment(payment: PaymentSucceeded, session: ClientSession, outbox: OutboxLike): Promise<void> {
+  async recordPayment(payment: PaymentSucceeded, session: ClientSession, outbox: Outbox): Promise<void> {
     await this.effect(payment.orderId, session, outbox, (order) => {
       if (order.payment) {
         if (order.payment.paymentId !== payment.paymentId) {
@@ -223,7 +219,7 @@ export class OrderLifecycle {
   }
 
   /** refund.succeeded */
-  async recordRefund(refund: RefundSucceeded, session: ClientSession, outbox: OutboxLike): Promise<void> {
+  async recordRefund(refund: RefundSucceeded, session: ClientSession, outbox: Outbox): Promise<void> {
     await this.effect(refund.orderId, session, outbox, (order) => {
       if (order.refunds.some((recorded) => recorded.refundId === refund.refundId)) return null;
       return {
@@ -253,7 +249,7 @@ export class OrderLifecycle {
   private async effect(
     orderId: string,
     session: ClientSession,
-    outbox: OutboxLike,
+    outbox: Outbox,
     decide: (order: OrderDoc) => OrderChange | null,
   ): Promise<void> {
     const order = await this.orders.findById(orderId).session(session).lean();
@@ -270,7 +266,7 @@ export class OrderLifecycle {
     order: OrderDoc,
     change: OrderChange,
     session: ClientSession,
-    outbox: OutboxLike,
+    outbox: Outbox,
   ): Promise<OrderDoc> {
     const at = this.now();
     let current: OrderDoc = { ...order, ...change.set };
