@@ -1,6 +1,7 @@
 // Behaviours found to differ from mongod while verifying the server, pinned so they stay fixed:
 // projection field order and $slice-only projections, _id assignments in updates, and the
-// aggregation stages mingo answers differently ($count over nothing, unknown stages, $limit).
+// aggregation stages mingo answers differently ($count over nothing, unknown stages, $limit),
+// and hints naming no index.
 import { type MongoServerError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { useServer } from './helpers/server';
@@ -112,5 +113,22 @@ describe('aggregation', () => {
       message: "Unrecognized pipeline stage name: '$bogus'",
     });
     expect(await failure(coll.aggregate([{ $limit: 0 }]).toArray())).toMatchObject({ code: 15958 });
+  });
+});
+
+describe('hints', () => {
+  it('accept an index by name or key pattern and refuse one that does not exist', async () => {
+    const coll = await seeded('hints');
+    await coll.createIndex({ a: 1 });
+    expect(await coll.find({}, { hint: 'a_1' }).toArray()).toHaveLength(1);
+    expect(await coll.find({}, { hint: { a: 1 } }).toArray()).toHaveLength(1);
+    expect(await coll.countDocuments({}, { hint: { $natural: 1 } })).toBe(1);
+    const missing = 'hint provided does not correspond to an existing index';
+    expect(await failure(coll.find({}, { hint: 'b_1' }).toArray())).toMatchObject({ code: 2, message: missing });
+    expect(await failure(coll.find({}, { hint: { a: -1 } }).toArray())).toMatchObject({ code: 2 });
+    expect(await failure(coll.aggregate([], { hint: 'b_1' }).toArray())).toMatchObject({ code: 2 });
+    expect(await failure(coll.updateOne({ _id: 1 as never }, { $set: { z: 1 } }, { hint: 'b_1' }))).toMatchObject({ code: 2 });
+    expect(await failure(coll.deleteOne({ _id: 1 as never }, { hint: { b: 1 } }))).toMatchObject({ code: 2 });
+    expect(await coll.findOne({ _id: 1 as never })).not.toHaveProperty('z');
   });
 });

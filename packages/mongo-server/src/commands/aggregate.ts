@@ -8,7 +8,7 @@ import { compileFilter } from '../query/matcher';
 import { withIdFirst } from '../query/update';
 import type { CommandContext, CommandTable } from './context';
 import { cursorReply } from './read';
-import { nonNegativeInt, ns, optionalDoc, letVariables } from './util';
+import { checkHint, nonNegativeInt, ns, optionalDoc, letVariables } from './util';
 import { insertDocument, validateNewDocument } from './write';
 
 function sourceDocuments(ctx: CommandContext, name: string, pipeline: Doc[], variables: Doc | undefined, stats?: ScanStats): Doc[] {
@@ -99,6 +99,7 @@ async function aggregate(ctx: CommandContext): Promise<Doc> {
   let name: string;
   if (typeof target === 'string') {
     name = target;
+    checkHint(ctx.state.engine.getCollection(ctx.db, name), ctx.cmd.hint);
     source = sourceDocuments(ctx, name, body, letVariables(ctx.cmd));
   } else if (target === 1) {
     name = '$cmd.aggregate';

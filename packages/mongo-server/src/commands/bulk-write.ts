@@ -8,7 +8,7 @@ import { idKey } from '../storage/collection';
 import type { CommandContext, CommandTable } from './context';
 import { assertNotView } from './sources';
 import { deleteMatching, insertDocument, mustPropagate, parseUpdateStatement, runUpdate, validateNewDocument, writeErrorOf } from './write';
-import { docArray, waitForLock, letVariables } from './util';
+import { checkHint, docArray, waitForLock, letVariables } from './util';
 
 async function bulkWrite(ctx: CommandContext): Promise<Doc> {
   if (ctx.db !== 'admin') fail(ErrorCodes.Unauthorized, 'bulkWrite may only be run against the admin database.');
@@ -43,6 +43,7 @@ async function bulkWrite(ctx: CommandContext): Promise<Doc> {
       } else if (kind === 'update') {
         const st = parseUpdateStatement({ q: op.filter, u: op.updateMods, upsert: op.upsert, multi: op.multi, arrayFilters: op.arrayFilters, sort: op.sort }, variables);
         const coll = st.upsert ? engine.ensureCollection(db, name) : engine.getCollection(db, name);
+        checkHint(coll, op.hint);
         const r = coll ? await runUpdate(opCtx, coll, st) : { matched: 0, modified: 0 };
         totals.nMatched += r.matched;
         totals.nModified += r.modified;
@@ -57,6 +58,7 @@ async function bulkWrite(ctx: CommandContext): Promise<Doc> {
         const filter = op.filter === undefined ? {} : op.filter;
         if (!isPlainObject(filter)) fail(ErrorCodes.TypeMismatch, "BSON field 'bulkWrite.ops.filter' is the wrong type, expected type 'object'");
         const coll = engine.getCollection(db, name);
+        checkHint(coll, op.hint);
         const n = coll ? await deleteMatching(opCtx, coll, filter, op.multi !== true, variables) : 0;
         totals.nDeleted += n;
         if (!errorsOnly) results.push({ ok: 1, idx, n });

@@ -9,7 +9,7 @@ import { projectDocuments } from '../query/projection';
 import { parseSort, sortDocuments } from '../query/sort';
 import type { CommandContext, CommandTable } from './context';
 import { isView, matchingSource } from './sources';
-import { collectionName, getCollection, nonNegativeInt, ns, optionalDoc, optionalInt, letVariables } from './util';
+import { checkHint, collectionName, getCollection, nonNegativeInt, ns, optionalDoc, optionalInt, letVariables } from './util';
 
 export function cursorReply(ns: string, batch: Doc[], id: Long, first: boolean): Doc {
   return { cursor: first ? { firstBatch: batch, id, ns } : { nextBatch: batch, id, ns } };
@@ -24,6 +24,7 @@ export function runFind(ctx: CommandContext, name: string, cmd: Doc, stats?: Sca
   if (limitRaw < 0) fail(ErrorCodes.BadValue, `LIMIT must be non-negative: ${limitRaw}`);
   const coll = getCollection(ctx, name);
   if (!coll) return [];
+  checkHint(coll, cmd.hint);
   const matcher = compileFilter(filter, letVariables(cmd));
   let docs: Doc[] = [];
   if (isView(coll)) docs = matchingSource(ctx, name, matcher, stats);
@@ -85,6 +86,7 @@ function count(ctx: CommandContext): Doc {
   const limit = Math.abs(optionalInt(ctx.cmd, 'limit') ?? 0);
   const coll = getCollection(ctx, name);
   if (!coll) return { n: 0 };
+  checkHint(coll, ctx.cmd.hint);
   let n: number;
   if (Object.keys(query).length === 0 && !ctx.txn && !isView(coll)) n = coll.liveCount;
   else n = matchingSource(ctx, name, compileFilter(query)).length;
@@ -98,6 +100,7 @@ function distinct(ctx: CommandContext): Doc {
   const key = ctx.cmd.key;
   if (typeof key !== 'string') fail(ErrorCodes.TypeMismatch, "BSON field 'distinct.key' is the wrong type, expected type 'string'");
   const query = optionalDoc(ctx.cmd, 'query') ?? {};
+  checkHint(getCollection(ctx, name), ctx.cmd.hint);
   const seen = new Map<string, unknown>();
   {
     for (const doc of matchingSource(ctx, name, compileFilter(query))) {

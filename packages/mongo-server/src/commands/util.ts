@@ -1,7 +1,7 @@
 // Argument parsing helpers shared by the command modules; errors match mongod's IDL messages.
 import { evaluateLet } from '../query/mingo-context';
 import { queryError } from '../query/matcher';
-import { isPlainObject, toNumber, isNumeric, type Doc } from '../bson/values';
+import { isPlainObject, toNumber, isNumeric, valuesEqual, type Doc } from '../bson/values';
 import { ErrorCodes, fail } from '../errors';
 import type { Collection } from '../storage/collection';
 import type { CommandContext } from './context';
@@ -38,6 +38,34 @@ export function docArray(cmd: Doc, field: string): Doc[] {
   if (!Array.isArray(v)) fail(ErrorCodes.TypeMismatch, `BSON field '${field}' is the wrong type, expected type 'array'`);
   for (const d of v) if (!isPlainObject(d)) fail(ErrorCodes.TypeMismatch, `BSON field '${field}' element is the wrong type, expected type 'object'`);
   return v as Doc[];
+}
+
+/**
+ * A hint names an existing index, by name or by key pattern, or is {$natural: 1|-1}. mongod
+ * answers anything else with BadValue; the hint itself only steers its planner, so a valid one
+ * changes nothing here.
+ */
+export function checkHint(coll: Collection | undefined, hint: unknown): void {
+  if (hint === undefined || hint === null || !coll) return;
+  const indexes = [...coll.indexes.values()];
+  let known: boolean;
+  if (typeof hint === 'string') known = indexes.some((index) => index.name === hint);
+  else if (isPlainObject(hint)) {
+    const keys = Object.keys(hint);
+    known =
+      keys.length === 0 ||
+      (keys.length === 1 && keys[0] === '$natural') ||
+      indexes.some((index) => sameKeyPattern(index.spec.key, hint));
+  } else {
+    fail(ErrorCodes.FailedToParse, 'hint must be either a string or nested object');
+  }
+  if (!known) fail(ErrorCodes.BadValue, 'hint provided does not correspond to an existing index');
+}
+
+function sameKeyPattern(a: Doc, b: Doc): boolean {
+  const aKeys = Object.keys(a);
+  const bKeys = Object.keys(b);
+  return aKeys.length === bKeys.length && aKeys.every((key, i) => key === bKeys[i] && valuesEqual(a[key], b[key]));
 }
 
 export function getCollection(ctx: CommandContext, name: string): Collection | undefined {

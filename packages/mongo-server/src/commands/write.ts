@@ -13,7 +13,7 @@ import { MAX_BSON_OBJECT_SIZE, MAX_WRITE_BATCH_SIZE } from '../wire/messages';
 import type { CommandContext, CommandTable } from './context';
 import { assertNotView } from './sources';
 import { validateDocument } from './validation';
-import { collectionName, docArray, optionalDoc, waitForLock, letVariables } from './util';
+import { checkHint, collectionName, docArray, optionalDoc, waitForLock, letVariables } from './util';
 
 export interface WriteError {
   index: number;
@@ -195,6 +195,7 @@ async function update(ctx: CommandContext): Promise<Doc> {
       const st = parseUpdateStatement(updates[i] as Doc, letVariables(ctx.cmd));
       const coll = st.upsert ? engine.ensureCollection(ctx.db, name) : engine.getCollection(ctx.db, name);
       if (!coll) continue;
+      checkHint(coll, (updates[i] as Doc).hint);
       const r = await runUpdate(ctx, coll, st);
       n += r.matched;
       nModified += r.modified;
@@ -250,6 +251,7 @@ async function remove(ctx: CommandContext): Promise<Doc> {
       const limit = Number(st.limit ?? 0);
       if (limit !== 0 && limit !== 1) fail(ErrorCodes.FailedToParse, `The limit field in delete objects must be 0 or 1. Got ${limit}`);
       if (!coll) continue;
+      checkHint(coll, st.hint);
       n += await deleteMatching(ctx, coll, q, limit === 1, letVariables(ctx.cmd));
     } catch (err) {
       if (mustPropagate(ctx, err)) throw err;
@@ -275,6 +277,7 @@ async function findAndModify(ctx: CommandContext): Promise<Doc> {
   if (isRemove && cmd.new === true) fail(ErrorCodes.FailedToParse, 'Cannot specify both new=true and remove=true; \'remove\' always returns the deleted document');
   const engine = ctx.state.engine;
   assertNotView(engine.getCollection(ctx.db, name));
+  checkHint(engine.getCollection(ctx.db, name), cmd.hint);
   const returnNew = cmd.new === true;
   const project = (doc: Doc | undefined): Doc | null => (doc ? (projectDocuments([doc], fields, query)[0] ?? null) : null);
 
