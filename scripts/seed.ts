@@ -16,11 +16,21 @@ const password = process.env.ADMIN_PASSWORD || DEV_ADMIN.password;
 
 const products = generateCatalog();
 const categories = new Set(products.map((p) => p.categorySlug)).size;
-console.log(`Seeding ${products.length} products in ${categories} categories through ${gatewayUrl} as ${email}`);
+console.log(
+  `Seeding ${products.length} products in ${categories} categories through ${gatewayUrl} as ${email}`,
+);
 
 try {
-  const report = await seedCatalog({ gatewayUrl, email, password, products, log: (line) => console.log(line) });
-  console.log(`created ${report.created}, left alone (SKU exists) ${report.skipped}, failed ${report.failed.length}`);
+  const report = await seedCatalog({
+    gatewayUrl,
+    email,
+    password,
+    products,
+    log: (line) => console.log(line),
+  });
+  console.log(
+    `created ${report.created}, left alone (SKU exists) ${report.skipped}, failed ${report.failed.length}`,
+  );
   for (const failure of report.failed) console.error(`  ${failure.sku}: ${failure.error}`);
   process.exitCode = report.failed.length > 0 ? 1 : 0;
 } catch (error) {

@@ -4,14 +4,20 @@ import { inventorySubgraph } from '@novamart/inventory';
 import { productsSubgraph } from '@novamart/products';
 import { usersSubgraph } from '@novamart/users';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSupergraph, type GraphQLResponse, type SignedInUser, type Supergraph } from './support/supergraph';
+import {
+  startSupergraph,
+  type GraphQLResponse,
+  type SignedInUser,
+  type Supergraph,
+} from './support/supergraph';
 
 // The catalog and stock acceptance (issue 4) through the gateway, as a storefront calls it.
 describe('catalog and stock through the gateway', () => {
   let sg: Supergraph;
   let admin: SignedInUser;
 
-  const CREATE = 'mutation ($input: ProductInput!) { createProduct(input: $input) { id sku name slug price { amount formatted } } }';
+  const CREATE =
+    'mutation ($input: ProductInput!) { createProduct(input: $input) { id sku name slug price { amount formatted } } }';
   const codeOf = (response: GraphQLResponse) => response.errors?.[0]?.extensions?.code;
   let skuSeq = 0;
   const input = (overrides: Record<string, unknown> = {}) => ({
@@ -25,11 +31,16 @@ describe('catalog and stock through the gateway', () => {
 
   async function create(overrides: Record<string, unknown> = {}) {
     const result = await sg.query(CREATE, { input: input(overrides) }, { token: admin.token });
-    if (!result.data?.createProduct) throw new Error(`createProduct failed: ${JSON.stringify(result.errors)}`);
+    if (!result.data?.createProduct)
+      throw new Error(`createProduct failed: ${JSON.stringify(result.errors)}`);
     return result.data.createProduct as { id: string; sku: string; name: string };
   }
 
-  async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  async function eventually<T>(
+    read: () => Promise<T>,
+    done: (value: T) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = await read();
@@ -38,7 +49,8 @@ describe('catalog and stock through the gateway', () => {
     }
   }
 
-  const productCount = () => sg.subgraph('products').runtime.mongo.db!.collection('products').countDocuments();
+  const productCount = () =>
+    sg.subgraph('products').runtime.mongo.db!.collection('products').countDocuments();
 
   beforeAll(async () => {
     sg = await startSupergraph({ subgraphs: [usersSubgraph, productsSubgraph, inventorySubgraph] });
@@ -58,7 +70,8 @@ describe('catalog and stock through the gateway', () => {
     });
     expect(product).toMatchObject({ slug: 'aurora-desk-lamp', price: { amount: 4999, formatted: '$49.99' } });
 
-    const LIST = '{ products(first: 10, filter: { categorySlug: "lighting" }) { totalCount edges { node { id name inventory { available inStock } } } } }';
+    const LIST =
+      '{ products(first: 10, filter: { categorySlug: "lighting" }) { totalCount edges { node { id name inventory { available inStock } } } } }';
     const listed = await eventually(
       () => sg.query(LIST),
       (r) => r.data?.products.edges[0]?.node.inventory.available === 25,
@@ -66,10 +79,14 @@ describe('catalog and stock through the gateway', () => {
     expect(listed.errors).toBeUndefined();
     expect(listed.data?.products).toEqual({
       totalCount: 1,
-      edges: [{ node: { id: product.id, name: 'Aurora Desk Lamp', inventory: { available: 25, inStock: true } } }],
+      edges: [
+        { node: { id: product.id, name: 'Aurora Desk Lamp', inventory: { available: 25, inStock: true } } },
+      ],
     });
 
-    const found = await sg.query('{ products(filter: { search: "zephyrine" }, sort: RELEVANCE) { edges { node { id } } } }');
+    const found = await sg.query(
+      '{ products(filter: { search: "zephyrine" }, sort: RELEVANCE) { edges { node { id } } } }',
+    );
     expect(found.data?.products.edges).toEqual([{ node: { id: product.id } }]);
   });
 
@@ -96,7 +113,8 @@ describe('catalog and stock through the gateway', () => {
 
   it('costs each subgraph at most 2 MongoDB commands for a page of 50 products with inventory', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 50; i += 1) ids.push((await create({ categorySlug: 'e2e-batch', initialStock: i })).id);
+    for (let i = 0; i < 50; i += 1)
+      ids.push((await create({ categorySlug: 'e2e-batch', initialStock: i })).id);
     await eventually(
       () => sg.query(`{ product(id: "${ids[49]}") { inventory { onHand } } }`),
       (r) => r.data?.product?.inventory.onHand === 49,
@@ -112,12 +130,19 @@ describe('catalog and stock through the gateway', () => {
     );
     expect(body.errors).toBeUndefined();
     expect(body.data?.products.totalCount).toBe(50);
-    expect(body.data?.products.edges.map((e: { node: { id: string; inventory: { available: number } } }) => [e.node.id, e.node.inventory.available])).toEqual(
-      ids.map((id, i) => [id, i]),
-    );
+    expect(
+      body.data?.products.edges.map((e: { node: { id: string; inventory: { available: number } } }) => [
+        e.node.id,
+        e.node.inventory.available,
+      ]),
+    ).toEqual(ids.map((id, i) => [id, i]));
 
-    const products = commandStats.forRequest(requestId, { database: sg.subgraph('products').runtime.mongo.name });
-    const inventory = commandStats.forRequest(requestId, { database: sg.subgraph('inventory').runtime.mongo.name });
+    const products = commandStats.forRequest(requestId, {
+      database: sg.subgraph('products').runtime.mongo.name,
+    });
+    const inventory = commandStats.forRequest(requestId, {
+      database: sg.subgraph('inventory').runtime.mongo.name,
+    });
     console.warn(
       `[figures] gateway page of 50 products with inventory: products ${products.total} commands ${JSON.stringify(products.byCommand)}, ` +
         `inventory ${inventory.total} commands ${JSON.stringify(inventory.byCommand)}`,
@@ -149,7 +174,11 @@ describe('catalog and stock through the gateway', () => {
       [{ sku: 'E2E-DUPLICATE' }, 'CONFLICT', 'input.sku'],
     ];
     for (const [overrides, code, field] of cases) {
-      const result = await sg.query(CREATE, { input: input({ categorySlug: 'never-made', ...overrides }) }, { token: admin.token });
+      const result = await sg.query(
+        CREATE,
+        { input: input({ categorySlug: 'never-made', ...overrides }) },
+        { token: admin.token },
+      );
       expect(result.errors?.[0]?.extensions, JSON.stringify(overrides)).toMatchObject({ code, field });
       expect(result.errors?.[0]?.message.length).toBeGreaterThan(5);
     }
@@ -183,7 +212,11 @@ describe('catalog and stock through the gateway', () => {
       { delta: 3, reason: 'PURCHASE', product: { id: product.id, name: product.name } },
     ]);
 
-    await sg.query('mutation ($id: ID!) { archiveProduct(id: $id) { active } }', { id: product.id }, { token: admin.token });
+    await sg.query(
+      'mutation ($id: ID!) { archiveProduct(id: $id) { active } }',
+      { id: product.id },
+      { token: admin.token },
+    );
     const list = await sg.query('{ products(filter: { categorySlug: "e2e-archive" }) { totalCount } }');
     expect(list.data?.products.totalCount).toBe(0);
     const still = await sg.query(`{ product(id: "${product.id}") { name active inventory { onHand } } }`);

@@ -31,7 +31,11 @@ describe('npm run seed', () => {
     });
 
     it('loads the catalog once: a second run leaves every product alone', async () => {
-      const options = { gatewayUrl: sg.gatewayUrl, email: HARNESS_ADMIN.email, password: HARNESS_ADMIN.password };
+      const options = {
+        gatewayUrl: sg.gatewayUrl,
+        email: HARNESS_ADMIN.email,
+        password: HARNESS_ADMIN.password,
+      };
       const catalog = generateCatalog();
       const first = await seedCatalog(options);
       expect(first).toEqual({ created: catalog.length, skipped: 0, failed: [] });
@@ -47,18 +51,32 @@ describe('npm run seed', () => {
       const deadline = Date.now() + 10_000;
       let found;
       do {
-        found = await sg.query('query ($s: String!) { products(filter: { search: $s }) { edges { node { sku inventory { onHand } } } } }', {
-          s: sample.name,
-        });
-      } while (found.data?.products.edges[0]?.node.inventory.onHand !== sample.initialStock && Date.now() < deadline);
-      expect(found.data?.products.edges[0]?.node).toEqual({ sku: sample.sku, inventory: { onHand: sample.initialStock } });
+        found = await sg.query(
+          'query ($s: String!) { products(filter: { search: $s }) { edges { node { sku inventory { onHand } } } } }',
+          {
+            s: sample.name,
+          },
+        );
+      } while (
+        found.data?.products.edges[0]?.node.inventory.onHand !== sample.initialStock &&
+        Date.now() < deadline
+      );
+      expect(found.data?.products.edges[0]?.node).toEqual({
+        sku: sample.sku,
+        inventory: { onHand: sample.initialStock },
+      });
     }, 180_000);
 
     it('refuses to seed as someone who is not an administrator', async () => {
       const customer = await sg.customer();
-      await expect(seedCatalog({ gatewayUrl: sg.gatewayUrl, email: customer.email, password: customer.password, products: [] })).rejects.toThrow(
-        /not an administrator/,
-      );
+      await expect(
+        seedCatalog({
+          gatewayUrl: sg.gatewayUrl,
+          email: customer.email,
+          password: customer.password,
+          products: [],
+        }),
+      ).rejects.toThrow(/not an administrator/);
     });
   });
 });

@@ -22,7 +22,11 @@ export function inventoryEventConsumer(conn: Connection, services: InventoryServ
 }
 
 /** Subscribes inventory's idempotent handlers (events/handlers.ts) on the bus. */
-export function subscribeInventoryHandlers(bus: EventBus, conn: Connection, services: InventoryServiceSet): void {
+export function subscribeInventoryHandlers(
+  bus: EventBus,
+  conn: Connection,
+  services: InventoryServiceSet,
+): void {
   const { types, consume } = inventoryEventConsumer(conn, services);
   bus.subscribe({ group: CONSUMER_GROUP, types, handler: consume });
 }

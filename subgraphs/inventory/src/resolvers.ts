@@ -4,7 +4,11 @@ import type { MovementReason, StockMovementDoc } from './models/stock-movement';
 
 export const resolvers: ResolverMap<InventoryContext> = {
   Query: {
-    stockMovements: (_root, args: { productId: string; first?: number | null; after?: string | null }, ctx: InventoryContext) => {
+    stockMovements: (
+      _root,
+      args: { productId: string; first?: number | null; after?: string | null },
+      ctx: InventoryContext,
+    ) => {
       requireAdmin(ctx);
       return ctx.stock.listMovements(args);
     },
@@ -27,7 +31,8 @@ export const resolvers: ResolverMap<InventoryContext> = {
 
   Product: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    inventory: (product: { id: string }, _args, ctx: InventoryContext) => inventoryLoader(ctx).load(product.id),
+    inventory: (product: { id: string }, _args, ctx: InventoryContext) =>
+      inventoryLoader(ctx).load(product.id),
   },
 
   StockMovement: {

@@ -27,7 +27,10 @@ export interface InventoryServiceSet {
 }
 
 /** Models and services on a connection; tests use this directly. */
-export function createInventoryServices(conn: Connection, options: InventoryServiceOptions): InventoryServiceSet {
+export function createInventoryServices(
+  conn: Connection,
+  options: InventoryServiceOptions,
+): InventoryServiceSet {
   const models = {
     StockItem: stockItemModel(conn),
     StockMovement: stockMovementModel(conn),
@@ -35,7 +38,12 @@ export function createInventoryServices(conn: Connection, options: InventoryServ
   };
   const runInTx = transactionRunner(conn);
   const ledger = createStockLedger({ ...models, defaultReorderLevel: options.defaultReorderLevel });
-  const stock = createStockService({ runInTx, ledger, ...models, defaultReorderLevel: options.defaultReorderLevel });
+  const stock = createStockService({
+    runInTx,
+    ledger,
+    ...models,
+    defaultReorderLevel: options.defaultReorderLevel,
+  });
   const reservations = createReservationService({
     runInTx,
     ledger,

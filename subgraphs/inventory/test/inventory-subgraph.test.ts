@@ -1,6 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { commandStats, connectMongo, createSubgraphRuntime, loadConfig, startSubgraph, type RunningSubgraph, type SubgraphRuntime } from '@novamart/kit';
-import { createTestTokens, startEmbeddedMongoForTests, uniqueDbName, type TestMongo } from '@novamart/kit/testing';
+import {
+  commandStats,
+  connectMongo,
+  createSubgraphRuntime,
+  loadConfig,
+  startSubgraph,
+  type RunningSubgraph,
+  type SubgraphRuntime,
+} from '@novamart/kit';
+import {
+  createTestTokens,
+  startEmbeddedMongoForTests,
+  uniqueDbName,
+  type TestMongo,
+} from '@novamart/kit/testing';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventoryConfigShape, inventorySubgraph, type InventoryConfig } from '../src/index';
@@ -23,14 +36,22 @@ async function gql(query: string, variables: Record<string, unknown> = {}, auth?
   const requestId = randomUUID();
   const res = await fetch(server.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...(auth ? { authorization: auth } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      'x-request-id': requestId,
+      ...(auth ? { authorization: auth } : {}),
+    },
     body: JSON.stringify({ query, variables }),
   });
   const body = (await res.json()) as GqlResult;
   return { ...body, commands: () => commandStats.forRequest(requestId, { database: conn.name }) };
 }
 
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -42,7 +63,8 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 const INVENTORY = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id inventory { available reserved onHand inStock lowStock reorderLevel } } } }`;
 
 async function inventoryOf(productId: string) {
-  return (await gql(INVENTORY, { r: [{ __typename: 'Product', id: productId }] })).data?._entities[0].inventory;
+  return (await gql(INVENTORY, { r: [{ __typename: 'Product', id: productId }] })).data?._entities[0]
+    .inventory;
 }
 
 beforeAll(async () => {
@@ -60,7 +82,11 @@ beforeAll(async () => {
   const owned = await createSubgraphRuntime(inventorySubgraph, { config, mongo: conn });
   runtime = owned.runtime;
   closeRuntime = owned.close;
-  server = await startSubgraph(inventorySubgraph, runtime, { port: 0, host: '127.0.0.1', verifier: tokens.verifier });
+  server = await startSubgraph(inventorySubgraph, runtime, {
+    port: 0,
+    host: '127.0.0.1',
+    verifier: tokens.verifier,
+  });
   await runtime.bus.start();
 });
 
@@ -75,14 +101,27 @@ describe('inventory subgraph', () => {
   it('takes opening stock from product.created on the bus', async () => {
     const productId = newProductId();
     await runtime.bus.publish(productCreated(productId, 7));
-    const inventory = await eventually(() => inventoryOf(productId), (inv) => inv?.onHand === 7);
-    expect(inventory).toEqual({ available: 7, reserved: 0, onHand: 7, inStock: true, lowStock: false, reorderLevel: 5 });
+    const inventory = await eventually(
+      () => inventoryOf(productId),
+      (inv) => inv?.onHand === 7,
+    );
+    expect(inventory).toEqual({
+      available: 7,
+      reserved: 0,
+      onHand: 7,
+      inStock: true,
+      lowStock: false,
+      reorderLevel: 5,
+    });
   });
 
   it('resolves inventory for 50 products in one MongoDB command', async () => {
     const ids = Array.from({ length: 50 }, () => newProductId());
     for (const id of ids.slice(0, 10)) await runtime.bus.publish(productCreated(id, 3));
-    await eventually(() => inventoryOf(ids[9]!), (inv) => inv?.onHand === 3);
+    await eventually(
+      () => inventoryOf(ids[9]!),
+      (inv) => inv?.onHand === 3,
+    );
 
     const result = await gql(INVENTORY, { r: ids.map((id) => ({ __typename: 'Product', id })) });
     expect(result.errors).toBeUndefined();
@@ -91,20 +130,31 @@ describe('inventory subgraph', () => {
     expect(entities.map((e) => e.inventory.available)).toEqual([...Array(10).fill(3), ...Array(40).fill(0)]);
     const counts = result.commands();
     expect(counts.total).toBeLessThanOrEqual(2);
-    console.warn(`[figures] inventory for 50 products: ${counts.total} commands ${JSON.stringify(counts.byCommand)}`);
+    console.warn(
+      `[figures] inventory for 50 products: ${counts.total} commands ${JSON.stringify(counts.byCommand)}`,
+    );
   });
 
   it('lets an admin adjust stock and read the ledger; customers get FORBIDDEN, anonymous callers UNAUTHENTICATED', async () => {
     const productId = newProductId();
-    const ADJUST = 'mutation ($p: ID!, $d: Int!, $r: StockMovementReason!) { adjustStock(productId: $p, delta: $d, reason: $r, reference: "PO-1") { available onHand } }';
+    const ADJUST =
+      'mutation ($p: ID!, $d: Int!, $r: StockMovementReason!) { adjustStock(productId: $p, delta: $d, reason: $r, reference: "PO-1") { available onHand } }';
     const adjusted = await gql(ADJUST, { p: productId, d: 12, r: 'PURCHASE' }, admin);
     expect(adjusted.data?.adjustStock).toEqual({ available: 12, onHand: 12 });
-    expect((await gql(ADJUST, { p: productId, d: 1, r: 'PURCHASE' }, customer)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect((await gql(ADJUST, { p: productId, d: 1, r: 'PURCHASE' })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(
+      (await gql(ADJUST, { p: productId, d: 1, r: 'PURCHASE' }, customer)).errors?.[0]?.extensions?.code,
+    ).toBe('FORBIDDEN');
+    expect((await gql(ADJUST, { p: productId, d: 1, r: 'PURCHASE' })).errors?.[0]?.extensions?.code).toBe(
+      'UNAUTHENTICATED',
+    );
     const tooMuch = await gql(ADJUST, { p: productId, d: -13, r: 'DAMAGE' }, admin);
     expect(tooMuch.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', available: 12 });
 
-    const level = await gql('mutation ($p: ID!) { setReorderLevel(productId: $p, reorderLevel: 20) { lowStock reorderLevel } }', { p: productId }, admin);
+    const level = await gql(
+      'mutation ($p: ID!) { setReorderLevel(productId: $p, reorderLevel: 20) { lowStock reorderLevel } }',
+      { p: productId },
+      admin,
+    );
     expect(level.data?.setReorderLevel).toEqual({ lowStock: true, reorderLevel: 20 });
 
     const movements = await gql(
@@ -113,17 +163,35 @@ describe('inventory subgraph', () => {
       admin,
     );
     expect(movements.data?.stockMovements.edges).toEqual([
-      { node: expect.objectContaining({ product: { id: productId }, delta: 12, reservedDelta: 0, availableDelta: 12, reason: 'PURCHASE', reference: 'PO-1' }) },
+      {
+        node: expect.objectContaining({
+          product: { id: productId },
+          delta: 12,
+          reservedDelta: 0,
+          availableDelta: 12,
+          reason: 'PURCHASE',
+          reference: 'PO-1',
+        }),
+      },
     ]);
-    expect((await gql('query ($p: ID!) { stockMovements(productId: $p) { pageInfo { hasNextPage } } }', { p: productId }, customer)).errors?.[0]?.extensions?.code).toBe(
-      'FORBIDDEN',
-    );
+    expect(
+      (
+        await gql(
+          'query ($p: ID!) { stockMovements(productId: $p) { pageInfo { hasNextPage } } }',
+          { p: productId },
+          customer,
+        )
+      ).errors?.[0]?.extensions?.code,
+    ).toBe('FORBIDDEN');
   });
 
   it('reserves from order.placed and the background sweeper releases it when it expires', async () => {
     const productId = newProductId();
     await runtime.bus.publish(productCreated(productId, 4));
-    await eventually(() => inventoryOf(productId), (inv) => inv?.onHand === 4);
+    await eventually(
+      () => inventoryOf(productId),
+      (inv) => inv?.onHand === 4,
+    );
     const orderId = newOrderId();
     await runtime.bus.publish(orderPlaced(orderId, [{ productId, quantity: 3 }]));
     const outbox = conn.collection<{ event: { type: string; aggregateId: string } }>('outbox');

@@ -1,6 +1,13 @@
 import { createEvent } from '@novamart/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newOrderId, newProductId, openInventoryDb, orderPlaced, productCreated, type InventoryTestDb } from './support';
+import {
+  newOrderId,
+  newProductId,
+  openInventoryDb,
+  orderPlaced,
+  productCreated,
+  type InventoryTestDb,
+} from './support';
 
 let db: InventoryTestDb;
 
@@ -39,13 +46,22 @@ describe('reserveForOrder', () => {
     expect(reservation.status).toBe('RESERVED');
     expect(await stockOf(a)).toMatchObject({ available: 2, reserved: 3, onHand: 5 });
     expect(await stockOf(b)).toMatchObject({ available: 2, reserved: 1, onHand: 3 });
-    expect((await db.ledger(a)).movements.at(-1)).toEqual({ delta: 0, reservedDelta: 3, reason: 'RESERVATION' });
+    expect((await db.ledger(a)).movements.at(-1)).toEqual({
+      delta: 0,
+      reservedDelta: 3,
+      reason: 'RESERVATION',
+    });
     await expectLedgerAgrees(a);
     await expectLedgerAgrees(b);
 
     const reserved = (await db.outboxEvents('inventory.reserved')).find((e) => e.aggregateId === orderId);
     expect(reserved?.payload).toMatchObject({ orderId, reservationId: String(reservation._id) });
-    expect(reserved?.payload.lines).toEqual(expect.arrayContaining([{ productId: a, quantity: 3 }, { productId: b, quantity: 1 }]));
+    expect(reserved?.payload.lines).toEqual(
+      expect.arrayContaining([
+        { productId: a, quantity: 3 },
+        { productId: b, quantity: 1 },
+      ]),
+    );
     expect(new Date(reserved?.payload.expiresAt).getTime()).toBeGreaterThan(Date.now() + 50_000);
   });
 
@@ -60,13 +76,21 @@ describe('reserveForOrder', () => {
     expect(reservation.status).toBe('FAILED');
     expect(await db.ledger(plenty)).toEqual(before.plenty);
     expect(await db.ledger(scarce)).toEqual(before.scarce);
-    const failed = (await db.outboxEvents('inventory.reservation_failed')).find((e) => e.aggregateId === orderId);
-    expect(failed?.payload).toEqual({ orderId, reason: 'OUT_OF_STOCK', lines: [{ productId: scarce, requested: 2, available: 1 }] });
+    const failed = (await db.outboxEvents('inventory.reservation_failed')).find(
+      (e) => e.aggregateId === orderId,
+    );
+    expect(failed?.payload).toEqual({
+      orderId,
+      reason: 'OUT_OF_STOCK',
+      lines: [{ productId: scarce, requested: 2, available: 1 }],
+    });
   });
 
   it('treats a product inventory does not know as out of stock', async () => {
     const unknown = newProductId();
-    const reservation = await db.services.reservations.reserveForOrder(newOrderId(), [{ productId: unknown, quantity: 1 }]);
+    const reservation = await db.services.reservations.reserveForOrder(newOrderId(), [
+      { productId: unknown, quantity: 1 },
+    ]);
     expect(reservation.shortLines).toEqual([{ productId: unknown, requested: 1, available: 0 }]);
   });
 
@@ -77,7 +101,9 @@ describe('reserveForOrder', () => {
     const again = await db.services.reservations.reserveForOrder(orderId, [{ productId, quantity: 3 }]);
     expect(String(again._id)).toBe(String(first._id));
     expect(await stockOf(productId)).toMatchObject({ available: 1, reserved: 3 });
-    expect((await db.outboxEvents('inventory.reserved')).filter((e) => e.aggregateId === orderId)).toHaveLength(1);
+    expect(
+      (await db.outboxEvents('inventory.reserved')).filter((e) => e.aggregateId === orderId),
+    ).toHaveLength(1);
   });
 
   it('reserves from order.placed exactly once however often the event is delivered', async () => {
@@ -96,7 +122,9 @@ describe('reserveForOrder', () => {
     const productId = await stocked(10);
     const started = performance.now();
     const outcomes = await Promise.all(
-      Array.from({ length: 100 }, () => db.services.reservations.reserveForOrder(newOrderId(), [{ productId, quantity: 1 }])),
+      Array.from({ length: 100 }, () =>
+        db.services.reservations.reserveForOrder(newOrderId(), [{ productId, quantity: 1 }]),
+      ),
     );
     const elapsedMs = Math.round(performance.now() - started);
     const reserved = outcomes.filter((r) => r.status === 'RESERVED').length;
@@ -114,7 +142,9 @@ describe('reserveForOrder', () => {
       lowest = Math.min(lowest, available);
     }
     expect(lowest).toBeGreaterThanOrEqual(0);
-    const published = (await db.outboxEvents('inventory.stock_changed')).filter((e) => e.aggregateId === productId);
+    const published = (await db.outboxEvents('inventory.stock_changed')).filter(
+      (e) => e.aggregateId === productId,
+    );
     expect(published.map((e) => e.payload.available).every((n: number) => n >= 0)).toBe(true);
     expect(published.at(-1)?.payload.available).toBe(0);
     console.warn(
@@ -132,13 +162,17 @@ describe('reserveForOrder', () => {
     expect(outcomes.filter((o) => o === 'processed')).toHaveLength(30);
 
     const orderIds = events.map((e) => e.aggregateId);
-    const reservations = await db.services.models.Reservation.find({ orderId: { $in: orderIds } }).lean().exec();
+    const reservations = await db.services.models.Reservation.find({ orderId: { $in: orderIds } })
+      .lean()
+      .exec();
     expect(reservations).toHaveLength(30);
     expect(reservations.filter((r) => r.status === 'RESERVED')).toHaveLength(10);
     expect(reservations.filter((r) => r.status === 'FAILED')).toHaveLength(20);
     expect(await stockOf(productId)).toMatchObject({ available: 0, reserved: 10, onHand: 10 });
     await expectLedgerAgrees(productId);
-    const failedEvents = (await db.outboxEvents('inventory.reservation_failed')).filter((e) => orderIds.includes(e.aggregateId));
+    const failedEvents = (await db.outboxEvents('inventory.reservation_failed')).filter((e) =>
+      orderIds.includes(e.aggregateId),
+    );
     expect(failedEvents).toHaveLength(20);
   }, 120_000);
 
@@ -166,15 +200,26 @@ describe('after the reservation', () => {
     const productId = await stocked(5);
     const orderId = newOrderId();
     const reservation = await db.services.reservations.reserveForOrder(orderId, [{ productId, quantity: 2 }]);
-    const paid = createEvent('payment.succeeded', orderId, { paymentId: 'pay-1', orderId, userId: 'u', amount: 2000, currency: 'USD', provider: 'simulated' });
+    const paid = createEvent('payment.succeeded', orderId, {
+      paymentId: 'pay-1',
+      orderId,
+      userId: 'u',
+      amount: 2000,
+      currency: 'USD',
+      provider: 'simulated',
+    });
     await db.deliver(paid);
     await db.deliver(paid);
     await db.services.reservations.commitForOrder(orderId);
 
     expect(await stockOf(productId)).toMatchObject({ available: 3, reserved: 0, onHand: 3 });
-    expect((await db.ledger(productId)).movements.filter((m) => m.reason === 'SALE')).toEqual([{ delta: -2, reservedDelta: -2, reason: 'SALE' }]);
+    expect((await db.ledger(productId)).movements.filter((m) => m.reason === 'SALE')).toEqual([
+      { delta: -2, reservedDelta: -2, reason: 'SALE' },
+    ]);
     await expectLedgerAgrees(productId);
-    const committed = (await db.outboxEvents('inventory.reservation_committed')).filter((e) => e.aggregateId === orderId);
+    const committed = (await db.outboxEvents('inventory.reservation_committed')).filter(
+      (e) => e.aggregateId === orderId,
+    );
     expect(committed.map((e) => e.payload)).toEqual([{ orderId, reservationId: String(reservation._id) }]);
   });
 
@@ -182,10 +227,24 @@ describe('after the reservation', () => {
     const productId = await stocked(5);
     const orderId = newOrderId();
     await db.services.reservations.reserveForOrder(orderId, [{ productId, quantity: 4 }]);
-    await db.deliver(createEvent('order.cancelled', orderId, { orderId, userId: 'u', email: 'e@x.io', reason: 'changed my mind', wasPaid: false }));
+    await db.deliver(
+      createEvent('order.cancelled', orderId, {
+        orderId,
+        userId: 'u',
+        email: 'e@x.io',
+        reason: 'changed my mind',
+        wasPaid: false,
+      }),
+    );
     expect(await stockOf(productId)).toMatchObject({ available: 5, reserved: 0, onHand: 5 });
-    expect((await db.ledger(productId)).movements.at(-1)).toEqual({ delta: 0, reservedDelta: -4, reason: 'RELEASE' });
-    const released = (await db.outboxEvents('inventory.reservation_released')).find((e) => e.aggregateId === orderId);
+    expect((await db.ledger(productId)).movements.at(-1)).toEqual({
+      delta: 0,
+      reservedDelta: -4,
+      reason: 'RELEASE',
+    });
+    const released = (await db.outboxEvents('inventory.reservation_released')).find(
+      (e) => e.aggregateId === orderId,
+    );
     expect(released?.payload.reason).toBe('changed my mind');
     await expectLedgerAgrees(productId);
   });
@@ -199,14 +258,21 @@ describe('after the reservation', () => {
     await db.services.reservations.cancelForOrder(orderId, 'refunded');
     expect(cancelled.status).toBe('RETURNED');
     expect(await stockOf(productId)).toMatchObject({ available: 5, reserved: 0, onHand: 5 });
-    expect((await db.ledger(productId)).movements.map((m) => m.reason)).toEqual(['PURCHASE', 'RESERVATION', 'SALE', 'RETURN']);
+    expect((await db.ledger(productId)).movements.map((m) => m.reason)).toEqual([
+      'PURCHASE',
+      'RESERVATION',
+      'SALE',
+      'RETURN',
+    ]);
     await expectLedgerAgrees(productId);
   });
 
   it('never reserves for an order cancelled before it was placed', async () => {
     const productId = await stocked(5);
     const orderId = newOrderId();
-    expect((await db.services.reservations.cancelForOrder(orderId, 'cancelled early')).status).toBe('CANCELLED');
+    expect((await db.services.reservations.cancelForOrder(orderId, 'cancelled early')).status).toBe(
+      'CANCELLED',
+    );
     const late = await db.services.reservations.reserveForOrder(orderId, [{ productId, quantity: 1 }]);
     expect(late.status).toBe('CANCELLED');
     expect(await stockOf(productId)).toMatchObject({ available: 5, reserved: 0 });
@@ -215,7 +281,16 @@ describe('after the reservation', () => {
   it('commits as soon as it reserves when payment.succeeded overtook order.placed', async () => {
     const productId = await stocked(5);
     const orderId = newOrderId();
-    await db.deliver(createEvent('payment.succeeded', orderId, { paymentId: 'pay-early', orderId, userId: 'u', amount: 1000, currency: 'USD', provider: 'simulated' }));
+    await db.deliver(
+      createEvent('payment.succeeded', orderId, {
+        paymentId: 'pay-early',
+        orderId,
+        userId: 'u',
+        amount: 1000,
+        currency: 'USD',
+        provider: 'simulated',
+      }),
+    );
     expect(await stockOf(productId)).toMatchObject({ available: 5, reserved: 0 });
     await db.deliver(orderPlaced(orderId, [{ productId, quantity: 2 }]));
 
@@ -230,7 +305,10 @@ describe('after the reservation', () => {
     const productId = await stocked(5);
     const orderId = newOrderId();
     await db.services.reservations.reserveForOrder(orderId, [{ productId, quantity: 1 }]);
-    await db.services.models.Reservation.updateOne({ orderId }, { $set: { expiresAt: new Date(Date.now() - 1_000) } });
+    await db.services.models.Reservation.updateOne(
+      { orderId },
+      { $set: { expiresAt: new Date(Date.now() - 1_000) } },
+    );
     expect(await db.services.reservations.expireDue()).toBeGreaterThanOrEqual(1);
     const late = await db.services.reservations.commitForOrder(orderId);
     expect(late?.status).toBe('EXPIRED');
@@ -246,16 +324,29 @@ describe('expiry', () => {
     const dueReservation = await db.services.reservations.reserveForOrder(due, [{ productId, quantity: 3 }]);
     // Push the other reservation's deadline out of reach of this sweep.
     await db.services.reservations.reserveForOrder(kept, [{ productId, quantity: 2 }]);
-    await db.services.models.Reservation.updateOne({ orderId: kept }, { $set: { expiresAt: new Date(Date.now() + 3_600_000) } });
-    await db.services.models.Reservation.updateOne({ orderId: due }, { $set: { expiresAt: new Date(Date.now() - 1_000) } });
+    await db.services.models.Reservation.updateOne(
+      { orderId: kept },
+      { $set: { expiresAt: new Date(Date.now() + 3_600_000) } },
+    );
+    await db.services.models.Reservation.updateOne(
+      { orderId: due },
+      { $set: { expiresAt: new Date(Date.now() - 1_000) } },
+    );
 
-    const [first, second] = await Promise.all([db.services.reservations.expireDue(), db.services.reservations.expireDue()]);
+    const [first, second] = await Promise.all([
+      db.services.reservations.expireDue(),
+      db.services.reservations.expireDue(),
+    ]);
     expect(first + second).toBeGreaterThanOrEqual(1);
     expect((await db.services.reservations.findByOrder(due))?.status).toBe('EXPIRED');
     expect((await db.services.reservations.findByOrder(kept))?.status).toBe('RESERVED');
     expect(await stockOf(productId)).toMatchObject({ available: 7, reserved: 2, onHand: 9 });
-    const expired = (await db.outboxEvents('inventory.reservation_expired')).filter((e) => e.aggregateId === due);
-    expect(expired.map((e) => e.payload)).toEqual([{ orderId: due, reservationId: String(dueReservation._id) }]);
+    const expired = (await db.outboxEvents('inventory.reservation_expired')).filter(
+      (e) => e.aggregateId === due,
+    );
+    expect(expired.map((e) => e.payload)).toEqual([
+      { orderId: due, reservationId: String(dueReservation._id) },
+    ]);
     await expectLedgerAgrees(productId);
   });
 });

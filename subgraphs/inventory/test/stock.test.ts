@@ -20,12 +20,23 @@ describe('opening stock from product.created', () => {
     expect(await db.deliver(event)).toBe('processed');
     expect(await db.deliver(event)).toBe('duplicate');
 
-    expect(await inventory(productId)).toEqual({ available: 12, reserved: 0, onHand: 12, inStock: true, lowStock: false, reorderLevel: 5 });
+    expect(await inventory(productId)).toEqual({
+      available: 12,
+      reserved: 0,
+      onHand: 12,
+      inStock: true,
+      lowStock: false,
+      reorderLevel: 5,
+    });
     const { item, sums, movements } = await db.ledger(productId);
     expect(movements).toEqual([{ delta: 12, reservedDelta: 0, reason: 'PURCHASE' }]);
     expect(sums).toEqual({ onHand: item!.onHand, reserved: item!.reserved });
-    const changed = (await db.outboxEvents('inventory.stock_changed')).filter((e) => e.aggregateId === productId);
-    expect(changed.map((e) => e.payload)).toEqual([{ productId, available: 12, onHand: 12, reserved: 0, reorderLevel: 5 }]);
+    const changed = (await db.outboxEvents('inventory.stock_changed')).filter(
+      (e) => e.aggregateId === productId,
+    );
+    expect(changed.map((e) => e.payload)).toEqual([
+      { productId, available: 12, onHand: 12, reserved: 0, reorderLevel: 5 },
+    ]);
   });
 
   it('creates an empty stock item for a product without opening stock: no movement, stock_changed at zero', async () => {
@@ -33,13 +44,22 @@ describe('opening stock from product.created', () => {
     await db.deliver(productCreated(productId, null));
     expect(await inventory(productId)).toMatchObject({ available: 0, onHand: 0, inStock: false });
     expect((await db.ledger(productId)).movements).toEqual([]);
-    const changed = (await db.outboxEvents('inventory.stock_changed')).filter((e) => e.aggregateId === productId);
+    const changed = (await db.outboxEvents('inventory.stock_changed')).filter(
+      (e) => e.aggregateId === productId,
+    );
     expect(changed.map((e) => e.payload.available)).toEqual([0]);
   });
 
   it('resolves a product inventory has never heard of as zero stock', async () => {
     const unknown = newProductId();
-    expect(await inventory(unknown)).toEqual({ available: 0, reserved: 0, onHand: 0, inStock: false, lowStock: true, reorderLevel: 5 });
+    expect(await inventory(unknown)).toEqual({
+      available: 0,
+      reserved: 0,
+      onHand: 0,
+      inStock: false,
+      lowStock: true,
+      reorderLevel: 5,
+    });
   });
 
   it('answers many products in input order from one query', async () => {
@@ -57,7 +77,12 @@ describe('adjustStock', () => {
     await db.deliver(productCreated(productId, 10));
     await db.services.stock.adjustStock({ productId, delta: 5, reason: 'PURCHASE', reference: 'PO-77' });
     await db.services.stock.adjustStock({ productId, delta: -2, reason: 'DAMAGE' });
-    const after = await db.services.stock.adjustStock({ productId, delta: -4, reason: 'ADJUSTMENT', reference: 'stocktake' });
+    const after = await db.services.stock.adjustStock({
+      productId,
+      delta: -4,
+      reason: 'ADJUSTMENT',
+      reference: 'stocktake',
+    });
     expect(after).toMatchObject({ available: 9, onHand: 9 });
     const { item, sums, movements } = await db.ledger(productId);
     expect(movements.map((m) => m.reason)).toEqual(['PURCHASE', 'PURCHASE', 'DAMAGE', 'ADJUSTMENT']);
@@ -74,7 +99,13 @@ describe('adjustStock', () => {
     expect(await db.ledger(productId)).toEqual(before);
     expect((await db.outboxEvents()).length).toBe(eventsBefore);
     // Nothing to take from a product without stock either.
-    expect((await rejection(db.services.stock.adjustStock({ productId: newProductId(), delta: -1, reason: 'ADJUSTMENT' }))).code).toBe('CONFLICT');
+    expect(
+      (
+        await rejection(
+          db.services.stock.adjustStock({ productId: newProductId(), delta: -1, reason: 'ADJUSTMENT' }),
+        )
+      ).code,
+    ).toBe('CONFLICT');
   });
 
   it.each([
@@ -109,7 +140,8 @@ describe('low stock', () => {
     const productId = newProductId();
     await db.deliver(productCreated(productId, 8, 'LOW-1'));
     const take = (n: number) => db.services.stock.adjustStock({ productId, delta: -n, reason: 'ADJUSTMENT' });
-    const alerts = async () => (await db.outboxEvents('inventory.low_stock')).filter((e) => e.aggregateId === productId);
+    const alerts = async () =>
+      (await db.outboxEvents('inventory.low_stock')).filter((e) => e.aggregateId === productId);
 
     await take(2); // 6
     expect(await alerts()).toHaveLength(0);
@@ -143,7 +175,16 @@ describe('low stock', () => {
     const productId = newProductId();
     await db.deliver(productCreated(productId, 7, 'LOW-3'));
     await db.deliver(
-      createEvent('product.updated', productId, { productId, sku: 'LOW-3', slug: 'x', name: 'Renamed', priceAmount: 1, currency: 'USD', categorySlug: null, active: true }),
+      createEvent('product.updated', productId, {
+        productId,
+        sku: 'LOW-3',
+        slug: 'x',
+        name: 'Renamed',
+        priceAmount: 1,
+        currency: 'USD',
+        categorySlug: null,
+        active: true,
+      }),
     );
     await db.services.stock.adjustStock({ productId, delta: -3, reason: 'ADJUSTMENT' });
     const alert = (await db.outboxEvents('inventory.low_stock')).find((e) => e.aggregateId === productId);
@@ -156,7 +197,12 @@ describe('stockMovements', () => {
     const productId = newProductId();
     await db.deliver(productCreated(productId, 1));
     for (let i = 1; i <= 6; i += 1) {
-      await db.services.stock.adjustStock({ productId, delta: 1, reason: 'PURCHASE', reference: `batch-${i}` });
+      await db.services.stock.adjustStock({
+        productId,
+        delta: 1,
+        reason: 'PURCHASE',
+        reference: `batch-${i}`,
+      });
     }
     const seen: (string | null)[] = [];
     let after: string | null = null;

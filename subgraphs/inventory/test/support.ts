@@ -2,7 +2,12 @@ import { connectMongo, createLogger } from '@novamart/kit';
 import { startEmbeddedMongoForTests, uniqueDbName, type TestMongo } from '@novamart/kit/testing';
 import { createEvent, type DomainEvent } from '@novamart/events';
 import { Types, type Connection } from 'mongoose';
-import { createInventoryServices, ensureInventoryIndexes, inventoryEventConsumer, type InventoryServiceSet } from '../src/index';
+import {
+  createInventoryServices,
+  ensureInventoryIndexes,
+  inventoryEventConsumer,
+  type InventoryServiceSet,
+} from '../src/index';
 
 export interface InventoryTestDb {
   mongo: TestMongo;
@@ -20,7 +25,9 @@ export interface InventoryTestDb {
   close(): Promise<void>;
 }
 
-export async function openInventoryDb(options: { ttlSeconds?: number; defaultReorderLevel?: number } = {}): Promise<InventoryTestDb> {
+export async function openInventoryDb(
+  options: { ttlSeconds?: number; defaultReorderLevel?: number } = {},
+): Promise<InventoryTestDb> {
   const mongo = await startEmbeddedMongoForTests();
   const conn = await connectMongo({ url: mongo.uri, dbName: uniqueDbName('inventory') });
   const services = createInventoryServices(conn, {
@@ -69,7 +76,11 @@ export function newOrderId(): string {
 }
 
 /** `product.created` as the products subgraph publishes it. */
-export function productCreated(productId: string, initialStock: number | null, sku = `SKU-${productId.slice(-6)}`) {
+export function productCreated(
+  productId: string,
+  initialStock: number | null,
+  sku = `SKU-${productId.slice(-6)}`,
+) {
   return createEvent('product.created', productId, {
     productId,
     sku,
@@ -96,7 +107,9 @@ export function orderPlaced(orderId: string, lines: { productId: string; quantit
   });
 }
 
-export async function rejection(promise: Promise<unknown>): Promise<{ code: unknown; field: unknown; extensions: Record<string, unknown> }> {
+export async function rejection(
+  promise: Promise<unknown>,
+): Promise<{ code: unknown; field: unknown; extensions: Record<string, unknown> }> {
   try {
     await promise;
   } catch (error) {

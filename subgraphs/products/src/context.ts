@@ -19,5 +19,7 @@ export function productLoader(ctx: ProductsContext) {
 }
 
 export function categoryLoader(ctx: ProductsContext) {
-  return ctx.loaders.get<string, CategoryDoc | null>('categoryBySlug', (slugs) => ctx.categories.bySlugs(slugs));
+  return ctx.loaders.get<string, CategoryDoc | null>('categoryBySlug', (slugs) =>
+    ctx.categories.bySlugs(slugs),
+  );
 }

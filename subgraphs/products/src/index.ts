@@ -48,4 +48,8 @@ export const productsSubgraph: SubgraphModule = {
 };
 
 export type { ProductsContext, ProductsServices } from './context';
-export type { ProductSnapshot, ProductCreatedPayload, ProductPriceChangedPayload } from './services/product-events';
+export type {
+  ProductSnapshot,
+  ProductCreatedPayload,
+  ProductPriceChangedPayload,
+} from './services/product-events';

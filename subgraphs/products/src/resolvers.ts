@@ -10,7 +10,8 @@ export const resolvers: ResolverMap<ProductsContext> = {
     products: (_root, args: ListProductsArgs, ctx: ProductsContext) => ctx.queries.listProducts(args),
 
     product: async (_root, args: { id?: string | null; slug?: string | null }, ctx: ProductsContext) => {
-      if ((args.id == null) === (args.slug == null)) throw badUserInput('Give exactly one of id and slug', 'id');
+      if ((args.id == null) === (args.slug == null))
+        throw badUserInput('Give exactly one of id and slug', 'id');
       if (args.id != null) return productLoader(ctx).load(args.id);
       return ctx.queries.findBySlug(args.slug!);
     },

@@ -13,9 +13,19 @@ afterAll(async () => {
 describe('createProduct', () => {
   it('stores the product, derives its slug, creates its category and emits product.created with the opening stock', async () => {
     const product = await db.services.catalog.createProduct(
-      productInput({ sku: 'MUG-001', name: 'Café Crème Mug', categorySlug: 'home-and-kitchen', initialStock: 12 }),
+      productInput({
+        sku: 'MUG-001',
+        name: 'Café Crème Mug',
+        categorySlug: 'home-and-kitchen',
+        initialStock: 12,
+      }),
     );
-    expect(product).toMatchObject({ sku: 'MUG-001', slug: 'cafe-creme-mug', active: true, categorySlug: 'home-and-kitchen' });
+    expect(product).toMatchObject({
+      sku: 'MUG-001',
+      slug: 'cafe-creme-mug',
+      active: true,
+      categorySlug: 'home-and-kitchen',
+    });
 
     const categories = await db.services.categories.list();
     expect(categories.find((c) => c.slug === 'home-and-kitchen')?.name).toBe('Home and Kitchen');
@@ -44,7 +54,9 @@ describe('createProduct', () => {
 
   it('gives every one of several concurrent same-name products its own slug', async () => {
     const created = await Promise.all(
-      Array.from({ length: 6 }, () => db.services.catalog.createProduct(productInput({ name: 'Race Condition Kettle' }))),
+      Array.from({ length: 6 }, () =>
+        db.services.catalog.createProduct(productInput({ name: 'Race Condition Kettle' })),
+      ),
     );
     expect(new Set(created.map((p) => p.slug)).size).toBe(6);
   });
@@ -80,30 +92,50 @@ describe('createProduct', () => {
     ['a non-http image', { images: [{ url: 'javascript:alert(1)' }] }, 'input.images.0.url'],
   ])('refuses %s with BAD_USER_INPUT on its field and writes nothing', async (_what, overrides, field) => {
     const before = await db.counts();
-    const error = await rejection(db.services.catalog.createProduct(productInput({ categorySlug: 'fresh-category', ...overrides })));
+    const error = await rejection(
+      db.services.catalog.createProduct(productInput({ categorySlug: 'fresh-category', ...overrides })),
+    );
     expect(error).toMatchObject({ code: 'BAD_USER_INPUT', field });
     expect(await db.counts()).toEqual(before);
   });
 
   it('upper-cases the currency code and accepts zero-decimal currencies', async () => {
-    const product = await db.services.catalog.createProduct(productInput({ currency: 'jpy', priceAmount: 500 }));
+    const product = await db.services.catalog.createProduct(
+      productInput({ currency: 'jpy', priceAmount: 500 }),
+    );
     expect(product.currency).toBe('JPY');
   });
 });
 
 describe('updateProduct', () => {
   it('changes fields, keeps the slug, and emits product.updated plus product.price_changed for a new price', async () => {
-    const product = await db.services.catalog.createProduct(productInput({ name: 'Walnut Board', priceAmount: 4500 }));
+    const product = await db.services.catalog.createProduct(
+      productInput({ name: 'Walnut Board', priceAmount: 4500 }),
+    );
     const updated = await db.services.catalog.updateProduct(String(product._id), {
       name: 'Walnut Cutting Board',
       priceAmount: 3900,
       categorySlug: 'kitchen',
     });
-    expect(updated).toMatchObject({ name: 'Walnut Cutting Board', slug: 'walnut-board', priceAmount: 3900, categorySlug: 'kitchen' });
+    expect(updated).toMatchObject({
+      name: 'Walnut Cutting Board',
+      slug: 'walnut-board',
+      priceAmount: 3900,
+      categorySlug: 'kitchen',
+    });
 
     const events = (await db.outboxEvents()).filter((e) => e.aggregateId === String(product._id));
-    expect(events.map((e) => e.type)).toEqual(['product.created', 'product.updated', 'product.price_changed']);
-    expect(events[2]?.payload).toEqual({ productId: String(product._id), previousAmount: 4500, amount: 3900, currency: 'USD' });
+    expect(events.map((e) => e.type)).toEqual([
+      'product.created',
+      'product.updated',
+      'product.price_changed',
+    ]);
+    expect(events[2]?.payload).toEqual({
+      productId: String(product._id),
+      previousAmount: 4500,
+      amount: 3900,
+      currency: 'USD',
+    });
 
     const found = await db.services.queries.listProducts({ filter: { search: 'cutting' } });
     expect(found.edges.map((e) => String(e.node._id))).toContain(String(product._id));
@@ -120,23 +152,33 @@ describe('updateProduct', () => {
   });
 
   it('is NOT_FOUND for an unknown or malformed id and BAD_USER_INPUT for a bad value', async () => {
-    expect((await rejection(db.services.catalog.updateProduct('64b7f0c2a1b2c3d4e5f60718', { name: 'x' }))).code).toBe('NOT_FOUND');
-    expect((await rejection(db.services.catalog.updateProduct('nope', { name: 'x' }))).code).toBe('NOT_FOUND');
+    expect(
+      (await rejection(db.services.catalog.updateProduct('64b7f0c2a1b2c3d4e5f60718', { name: 'x' }))).code,
+    ).toBe('NOT_FOUND');
+    expect((await rejection(db.services.catalog.updateProduct('nope', { name: 'x' }))).code).toBe(
+      'NOT_FOUND',
+    );
     const product = await db.services.catalog.createProduct(productInput());
-    const error = await rejection(db.services.catalog.updateProduct(String(product._id), { priceAmount: -5 }));
+    const error = await rejection(
+      db.services.catalog.updateProduct(String(product._id), { priceAmount: -5 }),
+    );
     expect(error).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.priceAmount' });
   });
 });
 
 describe('archiveProduct', () => {
   it('takes the product out of storefront lists, keeps it resolvable, and emits product.archived once', async () => {
-    const product = await db.services.catalog.createProduct(productInput({ name: 'Retired Widget', categorySlug: 'retired' }));
+    const product = await db.services.catalog.createProduct(
+      productInput({ name: 'Retired Widget', categorySlug: 'retired' }),
+    );
     const id = String(product._id);
     const archived = await db.services.catalog.archiveProduct(id);
     expect(archived.active).toBe(false);
     await db.services.catalog.archiveProduct(id);
 
-    const events = (await db.outboxEvents()).filter((e) => e.aggregateId === id && e.type === 'product.archived');
+    const events = (await db.outboxEvents()).filter(
+      (e) => e.aggregateId === id && e.type === 'product.archived',
+    );
     expect(events).toHaveLength(1);
     expect(events[0]?.payload).toMatchObject({ productId: id, active: false });
 

@@ -26,7 +26,11 @@ afterAll(async () => {
   await db?.close();
 });
 
-async function pageThrough(args: ListProductsArgs, pageSize: number, between?: (page: number) => Promise<void>) {
+async function pageThrough(
+  args: ListProductsArgs,
+  pageSize: number,
+  between?: (page: number) => Promise<void>,
+) {
   const seen: ProductDoc[] = [];
   let after: string | null = null;
   for (let page = 1; page < 100; page += 1) {
@@ -43,7 +47,8 @@ const comparators: Record<Exclude<ProductSort, 'RELEVANCE'>, (a: ProductDoc, b: 
   NEWEST: (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (String(b._id) < String(a._id) ? -1 : 1),
   PRICE_ASC: (a, b) => a.priceAmount - b.priceAmount || (String(a._id) < String(b._id) ? -1 : 1),
   PRICE_DESC: (a, b) => b.priceAmount - a.priceAmount || (String(b._id) < String(a._id) ? -1 : 1),
-  NAME_ASC: (a, b) => (a.nameKey < b.nameKey ? -1 : a.nameKey > b.nameKey ? 1 : String(a._id) < String(b._id) ? -1 : 1),
+  NAME_ASC: (a, b) =>
+    a.nameKey < b.nameKey ? -1 : a.nameKey > b.nameKey ? 1 : String(a._id) < String(b._id) ? -1 : 1,
 };
 
 describe('products: keyset pages', () => {
@@ -54,14 +59,18 @@ describe('products: keyset pages', () => {
       expect(pages).toBe(3);
       expect(seen).toHaveLength(COUNT);
       expect(new Set(seen.map((p) => String(p._id))).size).toBe(COUNT);
-      expect(seen.map((p) => String(p._id))).toEqual([...seen].sort(comparators[sort]).map((p) => String(p._id)));
+      expect(seen.map((p) => String(p._id))).toEqual(
+        [...seen].sort(comparators[sort]).map((p) => String(p._id)),
+      );
     },
   );
 
   it('NAME_ASC ignores case', async () => {
     const { seen } = await pageThrough({ sort: 'NAME_ASC', filter: { categorySlug: CATEGORY } }, 50);
     expect(seen[0]?.name.startsWith('Amber')).toBe(true);
-    expect(seen[COUNT - 1]?.name.startsWith('frosty') || seen[COUNT - 1]?.name.startsWith('Golden')).toBe(true);
+    expect(seen[COUNT - 1]?.name.startsWith('frosty') || seen[COUNT - 1]?.name.startsWith('Golden')).toBe(
+      true,
+    );
   });
 
   it('stays correct while products are added between pages: no repeats, no gaps', async () => {
@@ -71,11 +80,17 @@ describe('products: keyset pages', () => {
     }
     const original = await pageThrough({ filter: { categorySlug: category } }, 100);
     const added: string[] = [];
-    const { seen } = await pageThrough({ filter: { categorySlug: category }, sort: 'NEWEST' }, 10, async () => {
-      for (let i = 0; i < 3; i += 1) {
-        added.push(String((await db.services.catalog.createProduct(productInput({ categorySlug: category })))._id));
-      }
-    });
+    const { seen } = await pageThrough(
+      { filter: { categorySlug: category }, sort: 'NEWEST' },
+      10,
+      async () => {
+        for (let i = 0; i < 3; i += 1) {
+          added.push(
+            String((await db.services.catalog.createProduct(productInput({ categorySlug: category })))._id),
+          );
+        }
+      },
+    );
     const ids = seen.map((p) => String(p._id));
     expect(new Set(ids).size).toBe(ids.length);
     // Newest first: what was added after the first page sorts before the cursor and is not served.
@@ -90,7 +105,10 @@ describe('products: keyset pages', () => {
   });
 
   it('filters by price range, inclusive', async () => {
-    const { seen } = await pageThrough({ filter: { categorySlug: CATEGORY, minPrice: 1500, maxPrice: 2000 } }, 100);
+    const { seen } = await pageThrough(
+      { filter: { categorySlug: CATEGORY, minPrice: 1500, maxPrice: 2000 } },
+      100,
+    );
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.every((p) => p.priceAmount >= 1500 && p.priceAmount <= 2000)).toBe(true);
     expect(seen.some((p) => p.priceAmount === 1500) && seen.some((p) => p.priceAmount === 2000)).toBe(true);
@@ -105,13 +123,18 @@ describe('products: keyset pages', () => {
     [{ filter: { minPrice: 500, maxPrice: 100 } }, 'filter.minPrice'],
     [{ filter: { search: 'x'.repeat(201) } }, 'filter.search'],
   ] as [ListProductsArgs, string][])('refuses %j with BAD_USER_INPUT on %s', async (args, field) => {
-    expect(await rejection(db.services.queries.listProducts(args))).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    expect(await rejection(db.services.queries.listProducts(args))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field,
+    });
   });
 
   it('accepts 100 per page and refuses a cursor made for another sort', async () => {
     const page = await db.services.queries.listProducts({ first: 100, sort: 'PRICE_ASC' });
     expect(page.edges.length).toBeGreaterThan(COUNT - 1);
-    const error = await rejection(db.services.queries.listProducts({ sort: 'NEWEST', after: page.pageInfo.endCursor }));
+    const error = await rejection(
+      db.services.queries.listProducts({ sort: 'NEWEST', after: page.pageInfo.endCursor }),
+    );
     expect(error).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
   });
 });
@@ -120,36 +143,65 @@ describe('products: search', () => {
   beforeAll(async () => {
     const category = 'search';
     await db.services.catalog.createProduct(
-      productInput({ categorySlug: category, name: 'Trail Running Shoes', description: 'Lightweight shoes with a grippy outsole for muddy trails.' }),
+      productInput({
+        categorySlug: category,
+        name: 'Trail Running Shoes',
+        description: 'Lightweight shoes with a grippy outsole for muddy trails.',
+      }),
     );
     await db.services.catalog.createProduct(
-      productInput({ categorySlug: category, name: 'Hiking Socks', description: 'Merino socks made for running and hiking on rocky trails.' }),
+      productInput({
+        categorySlug: category,
+        name: 'Hiking Socks',
+        description: 'Merino socks made for running and hiking on rocky trails.',
+      }),
     );
     await db.services.catalog.createProduct(
-      productInput({ categorySlug: category, name: 'Café Thermos', description: 'Keeps coffee hot for twelve hours.' }),
+      productInput({
+        categorySlug: category,
+        name: 'Café Thermos',
+        description: 'Keeps coffee hot for twelve hours.',
+      }),
     );
   });
 
   const names = (page: { edges: { node: ProductDoc }[] }) => page.edges.map((e) => e.node.name);
 
   it('finds a product by a word of its description, ignoring case, plurals and accents', async () => {
-    expect(names(await db.services.queries.listProducts({ filter: { search: 'OUTSOLE' } }))).toEqual(['Trail Running Shoes']);
-    expect(names(await db.services.queries.listProducts({ filter: { search: 'coffee' } }))).toEqual(['Café Thermos']);
-    expect(names(await db.services.queries.listProducts({ filter: { search: 'cafe' } }))).toEqual(['Café Thermos']);
-    expect(names(await db.services.queries.listProducts({ filter: { search: 'shoe' } }))).toEqual(['Trail Running Shoes']);
+    expect(names(await db.services.queries.listProducts({ filter: { search: 'OUTSOLE' } }))).toEqual([
+      'Trail Running Shoes',
+    ]);
+    expect(names(await db.services.queries.listProducts({ filter: { search: 'coffee' } }))).toEqual([
+      'Café Thermos',
+    ]);
+    expect(names(await db.services.queries.listProducts({ filter: { search: 'cafe' } }))).toEqual([
+      'Café Thermos',
+    ]);
+    expect(names(await db.services.queries.listProducts({ filter: { search: 'shoe' } }))).toEqual([
+      'Trail Running Shoes',
+    ]);
   });
 
   it('needs every word to match, and matches nothing for stop words only', async () => {
-    expect(names(await db.services.queries.listProducts({ filter: { search: 'running trails merino' } }))).toEqual(['Hiking Socks']);
+    expect(
+      names(await db.services.queries.listProducts({ filter: { search: 'running trails merino' } })),
+    ).toEqual(['Hiking Socks']);
     expect(names(await db.services.queries.listProducts({ filter: { search: 'the and' } }))).toEqual([]);
   });
 
   it('ranks a match in the name above one in the description under RELEVANCE, and pages by relevance', async () => {
-    const ranked = await db.services.queries.listProducts({ filter: { search: 'running' }, sort: 'RELEVANCE' });
+    const ranked = await db.services.queries.listProducts({
+      filter: { search: 'running' },
+      sort: 'RELEVANCE',
+    });
     expect(names(ranked)).toEqual(['Trail Running Shoes', 'Hiking Socks']);
     expect(await ranked.totalCount()).toBe(2);
 
-    const first = await db.services.queries.listProducts({ first: 1, filter: { search: 'running' }, sort: 'RELEVANCE' });
+    const first = await db.services.queries.listProducts({
+      first: 1,
+      filter: { search: 'running' },
+      sort: 'RELEVANCE',
+    });
     const second = await db.services.queries.listProducts({
       first: 1,
       after: first.pageInfo.endCursor,
@@ -158,11 +210,21 @@ describe('products: search', () => {
     });
     expect([...names(first), ...names(second)]).toEqual(['Trail Running Shoes', 'Hiking Socks']);
     expect(second.pageInfo.hasNextPage).toBe(false);
+
+    // Scores of one search mean nothing for another.
+    const elsewhere = db.services.queries.listProducts({
+      after: first.pageInfo.endCursor,
+      filter: { search: 'trails' },
+      sort: 'RELEVANCE',
+    });
+    expect(await rejection(elsewhere)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
   });
 
   it('serves RELEVANCE without a search newest first', async () => {
     const relevance = await db.services.queries.listProducts({ first: 10, sort: 'RELEVANCE' });
     const newest = await db.services.queries.listProducts({ first: 10, sort: 'NEWEST' });
-    expect(relevance.edges.map((e) => String(e.node._id))).toEqual(newest.edges.map((e) => String(e.node._id)));
+    expect(relevance.edges.map((e) => String(e.node._id))).toEqual(
+      newest.edges.map((e) => String(e.node._id)),
+    );
   });
 });

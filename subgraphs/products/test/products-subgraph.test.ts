@@ -1,6 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { commandStats, connectMongo, createSubgraphRuntime, loadConfig, startSubgraph, type RunningSubgraph } from '@novamart/kit';
-import { createTestTokens, startEmbeddedMongoForTests, tamper, uniqueDbName, type TestMongo, type TestTokens } from '@novamart/kit/testing';
+import {
+  commandStats,
+  connectMongo,
+  createSubgraphRuntime,
+  loadConfig,
+  startSubgraph,
+  type RunningSubgraph,
+} from '@novamart/kit';
+import {
+  createTestTokens,
+  startEmbeddedMongoForTests,
+  tamper,
+  uniqueDbName,
+  type TestMongo,
+  type TestTokens,
+} from '@novamart/kit/testing';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProductsServices, productsSubgraph } from '../src/index';
@@ -19,10 +33,19 @@ interface GqlResult {
   errors?: { message: string; path?: string[]; extensions?: Record<string, unknown> }[];
 }
 
-async function gql(query: string, variables: Record<string, unknown> = {}, auth?: string, requestId = randomUUID()) {
+async function gql(
+  query: string,
+  variables: Record<string, unknown> = {},
+  auth?: string,
+  requestId = randomUUID(),
+) {
   const res = await fetch(server.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...(auth ? { authorization: auth } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      'x-request-id': requestId,
+      ...(auth ? { authorization: auth } : {}),
+    },
     body: JSON.stringify({ query, variables }),
   });
   const body = (await res.json()) as GqlResult;
@@ -38,11 +61,17 @@ beforeAll(async () => {
   const config = loadConfig(productsSubgraph.configShape, { NODE_ENV: 'test', LOG_LEVEL: 'silent' });
   const { runtime, close } = await createSubgraphRuntime(productsSubgraph, { config, mongo: conn });
   closeRuntime = close;
-  server = await startSubgraph(productsSubgraph, runtime, { port: 0, host: '127.0.0.1', verifier: tokens.verifier });
+  server = await startSubgraph(productsSubgraph, runtime, {
+    port: 0,
+    host: '127.0.0.1',
+    verifier: tokens.verifier,
+  });
 
   const { catalog } = createProductsServices(conn);
   for (let i = 0; i < 60; i += 1) {
-    await catalog.createProduct(productInput({ categorySlug: i % 2 ? 'odd-things' : 'even-things', priceAmount: 500 + i }));
+    await catalog.createProduct(
+      productInput({ categorySlug: i % 2 ? 'odd-things' : 'even-things', priceAmount: 500 + i }),
+    );
   }
 });
 
@@ -55,13 +84,40 @@ afterAll(async () => {
 
 const CREATE = /* GraphQL */ `
   mutation Create($input: ProductInput!) {
-    createProduct(input: $input) { id sku slug name price { amount currency formatted } category { slug name } active createdAt }
+    createProduct(input: $input) {
+      id
+      sku
+      slug
+      name
+      price {
+        amount
+        currency
+        formatted
+      }
+      category {
+        slug
+        name
+      }
+      active
+      createdAt
+    }
   }
 `;
 
 describe('products subgraph over HTTP', () => {
   it('lets an admin create a product and returns it as the contract shapes it', async () => {
-    const result = await gql(CREATE, { input: productInput({ sku: 'HTTP-1', name: 'Espresso Cups', priceAmount: 2999, categorySlug: 'kitchen' }) }, admin);
+    const result = await gql(
+      CREATE,
+      {
+        input: productInput({
+          sku: 'HTTP-1',
+          name: 'Espresso Cups',
+          priceAmount: 2999,
+          categorySlug: 'kitchen',
+        }),
+      },
+      admin,
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data?.createProduct).toMatchObject({
       sku: 'HTTP-1',
@@ -70,7 +126,9 @@ describe('products subgraph over HTTP', () => {
       category: { slug: 'kitchen', name: 'Kitchen' },
       active: true,
     });
-    expect(new Date(result.data?.createProduct.createdAt).toISOString()).toBe(result.data?.createProduct.createdAt);
+    expect(new Date(result.data?.createProduct.createdAt).toISOString()).toBe(
+      result.data?.createProduct.createdAt,
+    );
   });
 
   it('is FORBIDDEN for a customer and UNAUTHENTICATED without or with a tampered token, writing nothing', async () => {
@@ -79,14 +137,21 @@ describe('products subgraph over HTTP', () => {
     expect(asCustomer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const anonymous = await gql(CREATE, { input: productInput() });
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const tampered = await gql(CREATE, { input: productInput() }, `Bearer ${tamper(customer.slice('Bearer '.length))}`);
+    const tampered = await gql(
+      CREATE,
+      { input: productInput() },
+      `Bearer ${tamper(customer.slice('Bearer '.length))}`,
+    );
     expect(tampered.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(await conn.db!.collection('products').countDocuments()).toBe(before);
   });
 
   it('answers bad input with BAD_USER_INPUT naming the field', async () => {
     const result = await gql(CREATE, { input: productInput({ priceAmount: -100 }) }, admin);
-    expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.priceAmount' });
+    expect(result.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.priceAmount',
+    });
     const tooMany = await gql('{ products(first: 1000) { totalCount } }');
     expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
   });
@@ -103,11 +168,17 @@ describe('products subgraph over HTTP', () => {
     const withCategories = await gql('{ products(first: 50) { edges { node { id category { name } } } } }');
     expect(withCategories.data?.products.edges).toHaveLength(50);
     expect(withCategories.commands().total).toBeLessThanOrEqual(2);
-    console.warn(`[figures] products page of 50: ${plain.total} commands ${JSON.stringify(plain.byCommand)}; with category: ${withCategories.commands().total}`);
+    console.warn(
+      `[figures] products page of 50: ${plain.total} commands ${JSON.stringify(plain.byCommand)}; with category: ${withCategories.commands().total}`,
+    );
   });
 
   it('resolves 50 entity references in one find', async () => {
-    const ids = ((await gql('{ products(first: 50) { edges { node { id } } } }')).data?.products.edges as { node: { id: string } }[]).map((e) => e.node.id);
+    const ids = (
+      (await gql('{ products(first: 50) { edges { node { id } } } }')).data?.products.edges as {
+        node: { id: string };
+      }[]
+    ).map((e) => e.node.id);
     const result = await gql(
       `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { id name sku price { amount } } } }`,
       { representations: ids.map((id) => ({ __typename: 'Product', id })) },
@@ -118,15 +189,24 @@ describe('products subgraph over HTTP', () => {
   });
 
   it('finds by slug or id, keeps archived products resolvable, and takes them out of lists', async () => {
-    const created = (await gql(CREATE, { input: productInput({ name: 'Vintage Radio', categorySlug: 'vintage' }) }, admin)).data?.createProduct;
-    const archived = await gql('mutation ($id: ID!) { archiveProduct(id: $id) { id active } }', { id: created.id }, admin);
+    const created = (
+      await gql(CREATE, { input: productInput({ name: 'Vintage Radio', categorySlug: 'vintage' }) }, admin)
+    ).data?.createProduct;
+    const archived = await gql(
+      'mutation ($id: ID!) { archiveProduct(id: $id) { id active } }',
+      { id: created.id },
+      admin,
+    );
     expect(archived.data?.archiveProduct).toEqual({ id: created.id, active: false });
 
     const bySlug = await gql('{ product(slug: "vintage-radio") { id name active } }');
     expect(bySlug.data?.product).toEqual({ id: created.id, name: 'Vintage Radio', active: false });
-    const entity = await gql('query ($r: [_Any!]!) { _entities(representations: $r) { ... on Product { name } } }', {
-      r: [{ __typename: 'Product', id: created.id }],
-    });
+    const entity = await gql(
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Product { name } } }',
+      {
+        r: [{ __typename: 'Product', id: created.id }],
+      },
+    );
     expect(entity.data?._entities).toEqual([{ name: 'Vintage Radio' }]);
     const list = await gql('{ products(filter: { categorySlug: "vintage" }) { totalCount } }');
     expect(list.data?.products.totalCount).toBe(0);
@@ -138,16 +218,22 @@ describe('products subgraph over HTTP', () => {
 
   it('lists categories created on demand', async () => {
     const result = await gql('{ categories { id slug name } }');
-    expect(result.data?.categories.map((c: { slug: string }) => c.slug)).toEqual(expect.arrayContaining(['even-things', 'odd-things', 'kitchen']));
+    expect(result.data?.categories.map((c: { slug: string }) => c.slug)).toEqual(
+      expect.arrayContaining(['even-things', 'odd-things', 'kitchen']),
+    );
   });
 
   it('updates a product as admin', async () => {
-    const created = (await gql(CREATE, { input: productInput({ priceAmount: 1000 }) }, admin)).data?.createProduct;
+    const created = (await gql(CREATE, { input: productInput({ priceAmount: 1000 }) }, admin)).data
+      ?.createProduct;
     const result = await gql(
       'mutation ($id: ID!, $input: ProductUpdateInput!) { updateProduct(id: $id, input: $input) { price { amount } description } }',
       { id: created.id, input: { priceAmount: 1200, description: 'Now with a better description.' } },
       admin,
     );
-    expect(result.data?.updateProduct).toEqual({ price: { amount: 1200 }, description: 'Now with a better description.' });
+    expect(result.data?.updateProduct).toEqual({
+      price: { amount: 1200 },
+      description: 'Now with a better description.',
+    });
   });
 });

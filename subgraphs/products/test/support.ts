@@ -58,7 +58,9 @@ export function productInput(overrides: Record<string, unknown> = {}) {
 }
 
 /** The GraphQL error a promise rejected with: its code and field. */
-export async function rejection(promise: Promise<unknown>): Promise<{ code: unknown; field: unknown; message: string }> {
+export async function rejection(
+  promise: Promise<unknown>,
+): Promise<{ code: unknown; field: unknown; message: string }> {
   try {
     await promise;
   } catch (error) {

@@ -41,12 +41,20 @@ export type InventoryHandler = (event: DomainEvent<any>, tx: Tx) => Promise<void
  * `payment.failed` is deliberately not consumed: the saga leaves the order awaiting payment so the
  * customer can retry, and the hold ends by expiry (the sweeper) or by `order.cancelled`.
  */
-export function inventoryHandlers(services: { stock: StockService; reservations: ReservationService }): Record<string, InventoryHandler> {
+export function inventoryHandlers(services: {
+  stock: StockService;
+  reservations: ReservationService;
+}): Record<string, InventoryHandler> {
   const { stock, reservations } = services;
   return {
     'product.created': async (event, tx) => {
       const p = event.payload as ProductEventPayload;
-      await stock.recordOpeningStock(tx, { productId: p.productId, sku: p.sku, name: p.name, initialStock: p.initialStock ?? null });
+      await stock.recordOpeningStock(tx, {
+        productId: p.productId,
+        sku: p.sku,
+        name: p.name,
+        initialStock: p.initialStock ?? null,
+      });
     },
     'product.updated': async (event, tx) => {
       const p = event.payload as ProductEventPayload;

@@ -42,5 +42,8 @@ stockItemSchema.index({ productId: 1 }, { unique: true });
 export type StockItemModel = Model<StockItemDoc>;
 
 export function stockItemModel(conn: Connection): StockItemModel {
-  return (conn.models.StockItem as StockItemModel | undefined) ?? conn.model<StockItemDoc>('StockItem', stockItemSchema);
+  return (
+    (conn.models.StockItem as StockItemModel | undefined) ??
+    conn.model<StockItemDoc>('StockItem', stockItemSchema)
+  );
 }

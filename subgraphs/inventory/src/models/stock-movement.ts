@@ -1,6 +1,14 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
-export const MOVEMENT_REASONS = ['PURCHASE', 'SALE', 'RETURN', 'DAMAGE', 'ADJUSTMENT', 'RESERVATION', 'RELEASE'] as const;
+export const MOVEMENT_REASONS = [
+  'PURCHASE',
+  'SALE',
+  'RETURN',
+  'DAMAGE',
+  'ADJUSTMENT',
+  'RESERVATION',
+  'RELEASE',
+] as const;
 export type MovementReason = (typeof MOVEMENT_REASONS)[number];
 
 /** One ledger entry; never updated or deleted. */

@@ -15,7 +15,11 @@ export interface ExpirySweeper {
  * Releases expired reservations every `intervalMs`. Safe with several instances: each release is
  * a conditional RESERVED → EXPIRED transition, so a reservation expires once.
  */
-export function createExpirySweeper(reservations: ReservationService, intervalMs: number, logger: Logger): ExpirySweeper {
+export function createExpirySweeper(
+  reservations: ReservationService,
+  intervalMs: number,
+  logger: Logger,
+): ExpirySweeper {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
 

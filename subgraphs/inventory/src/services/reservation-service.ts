@@ -39,7 +39,8 @@ export function createReservationService(deps: {
   logger: Logger;
 }): ReservationService {
   const { runInTx, ledger, Reservation, StockItem, ttlSeconds, logger } = deps;
-  const within = <T>(tx: Tx | undefined, work: (tx: Tx) => Promise<T>): Promise<T> => (tx ? work(tx) : runInTx(work));
+  const within = <T>(tx: Tx | undefined, work: (tx: Tx) => Promise<T>): Promise<T> =>
+    tx ? work(tx) : runInTx(work);
 
   const reference = (orderId: string) => `order:${orderId}`;
 
@@ -65,7 +66,11 @@ export function createReservationService(deps: {
       .exec();
     const available = new Map(items.map((item) => [item.productId, item.available]));
     const shortLines: ShortLine[] = lines
-      .map((line) => ({ productId: line.productId, requested: line.quantity, available: available.get(line.productId) ?? 0 }))
+      .map((line) => ({
+        productId: line.productId,
+        requested: line.quantity,
+        available: available.get(line.productId) ?? 0,
+      }))
       .filter((line) => line.available < line.requested);
     const [failed] = await Reservation.create(
       [{ orderId, status: 'FAILED', lines, shortLines, expiresAt: null }],
@@ -99,7 +104,10 @@ export function createReservationService(deps: {
         reference: reference(released.orderId),
         orderId: released.orderId,
       });
-      if (!item) throw new Error(`Reservation ${String(released._id)} holds more of ${line.productId} than is reserved`);
+      if (!item)
+        throw new Error(
+          `Reservation ${String(released._id)} holds more of ${line.productId} than is reserved`,
+        );
     }
     tx.outbox.add(
       status === 'EXPIRED'
@@ -119,16 +127,24 @@ export function createReservationService(deps: {
       .lean<ReservationDoc>()
       .exec();
     if (!committed) {
-      const current = await Reservation.findOne({ orderId }).session(tx.session).lean<ReservationDoc>().exec();
+      const current = await Reservation.findOne({ orderId })
+        .session(tx.session)
+        .lean<ReservationDoc>()
+        .exec();
       if (!current) {
         // Paid before inventory saw the order placed: remember it, the reservation commits when made.
-        const [marker] = await Reservation.create([{ orderId, status: 'PAID_BEFORE_PLACED', lines: [] }], { session: tx.session });
+        const [marker] = await Reservation.create([{ orderId, status: 'PAID_BEFORE_PLACED', lines: [] }], {
+          session: tx.session,
+        });
         return marker!.toObject() as ReservationDoc;
       }
       if (current.status !== 'COMMITTED' && current.status !== 'PAID_BEFORE_PLACED') {
         // Paid after the hold expired or was released: the order is being cancelled and the
         // payment refunded by the saga; stock that was given back is not taken again here.
-        logger.warn({ orderId, status: current.status }, 'payment succeeded for an order whose stock is not held');
+        logger.warn(
+          { orderId, status: current.status },
+          'payment succeeded for an order whose stock is not held',
+        );
       }
       return current;
     }
@@ -141,7 +157,10 @@ export function createReservationService(deps: {
         reference: reference(orderId),
         orderId,
       });
-      if (!item) throw new Error(`Reservation ${String(committed._id)} holds more of ${line.productId} than is reserved`);
+      if (!item)
+        throw new Error(
+          `Reservation ${String(committed._id)} holds more of ${line.productId} than is reserved`,
+        );
     }
     tx.outbox.add(inventoryEvents.reservationCommitted(committed));
     return committed;
@@ -151,7 +170,10 @@ export function createReservationService(deps: {
     reserveForOrder(orderId, rawLines, outerTx) {
       const lines = normalise(orderId, rawLines);
       return within(outerTx, async (tx) => {
-        const existing = await Reservation.findOne({ orderId }).session(tx.session).lean<ReservationDoc>().exec();
+        const existing = await Reservation.findOne({ orderId })
+          .session(tx.session)
+          .lean<ReservationDoc>()
+          .exec();
         if (existing && existing.status !== 'PAID_BEFORE_PLACED') return existing;
         const paidAlready = existing !== null;
         // The marker only said "paid"; the reservation made now takes its place.
@@ -212,7 +234,10 @@ export function createReservationService(deps: {
 
     cancelForOrder(orderId, reason, outerTx) {
       return within(outerTx, async (tx) => {
-        const current = await Reservation.findOne({ orderId }).session(tx.session).lean<ReservationDoc>().exec();
+        const current = await Reservation.findOne({ orderId })
+          .session(tx.session)
+          .lean<ReservationDoc>()
+          .exec();
         if (!current) {
           const [tombstone] = await Reservation.create(
             [{ orderId, status: 'CANCELLED', lines: [], releaseReason: reason }],

@@ -61,7 +61,11 @@ export function createStockLedger(deps: {
     let current = item;
     const low = item.available <= item.reorderLevel;
     if (low !== item.lowStockAlerted) {
-      await StockItem.updateOne({ _id: item._id }, { $set: { lowStockAlerted: low } }, { session: tx.session }).exec();
+      await StockItem.updateOne(
+        { _id: item._id },
+        { $set: { lowStockAlerted: low } },
+        { session: tx.session },
+      ).exec();
       current = { ...item, lowStockAlerted: low };
       if (low) tx.outbox.add(inventoryEvents.lowStock(current));
     }

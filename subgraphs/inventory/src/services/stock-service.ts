@@ -1,7 +1,12 @@
 import { badUserInput, conflict, encodeCursor, pageArgs, type PageInfo } from '@novamart/kit';
 import { isObjectIdOrHexString, Types } from 'mongoose';
 import type { StockItemDoc, StockItemModel } from '../models/stock-item';
-import { MOVEMENT_REASONS, type MovementReason, type StockMovementDoc, type StockMovementModel } from '../models/stock-movement';
+import {
+  MOVEMENT_REASONS,
+  type MovementReason,
+  type StockMovementDoc,
+  type StockMovementModel,
+} from '../models/stock-movement';
 import { inventoryEvents } from './inventory-events';
 import type { ProductIdentity, StockLedger } from './stock-ledger';
 import type { RunInTx, Tx } from './tx';
@@ -35,9 +40,16 @@ export interface StockService {
   adjustStock(input: AdjustStockInput): Promise<InventoryView>;
   setReorderLevel(productId: string, reorderLevel: number): Promise<InventoryView>;
   /** The ledger of one product, newest first. */
-  listMovements(args: { productId: string; first?: number | null; after?: string | null }): Promise<MovementPage>;
+  listMovements(args: {
+    productId: string;
+    first?: number | null;
+    after?: string | null;
+  }): Promise<MovementPage>;
   /** `product.created`: the stock item, with the opening stock as a PURCHASE movement. */
-  recordOpeningStock(tx: Tx, product: ProductIdentity & { productId: string; initialStock: number | null }): Promise<void>;
+  recordOpeningStock(
+    tx: Tx,
+    product: ProductIdentity & { productId: string; initialStock: number | null },
+  ): Promise<void>;
   /** `product.updated` and friends: keep the SKU and name the low-stock alert quotes. */
   rememberProduct(tx: Tx, product: ProductIdentity & { productId: string }): Promise<void>;
 }
@@ -101,7 +113,10 @@ export function createStockService(deps: {
       const productId = productIdArg(input.productId);
       const sign = ADMIN_REASONS[input.reason];
       if (!sign) {
-        throw badUserInput(`reason must be one of ${Object.keys(ADMIN_REASONS).join(', ')}; ${input.reason} is recorded by the order flow`, 'reason');
+        throw badUserInput(
+          `reason must be one of ${Object.keys(ADMIN_REASONS).join(', ')}; ${input.reason} is recorded by the order flow`,
+          'reason',
+        );
       }
       const { delta } = input;
       if (!Number.isInteger(delta) || delta === 0 || Math.abs(delta) > MAX_QUANTITY) {
@@ -116,9 +131,18 @@ export function createStockService(deps: {
       }
 
       return runInTx(async (tx) => {
-        const item = await ledger.apply(tx, { productId, delta, reservedDelta: 0, reason: input.reason, reference });
+        const item = await ledger.apply(tx, {
+          productId,
+          delta,
+          reservedDelta: 0,
+          reason: input.reason,
+          reference,
+        });
         if (item) return view(item);
-        const current = await StockItem.findOne({ productId }).session(tx.session).lean<StockItemDoc>().exec();
+        const current = await StockItem.findOne({ productId })
+          .session(tx.session)
+          .lean<StockItemDoc>()
+          .exec();
         const available = current?.available ?? 0;
         throw conflict(`Cannot remove ${-delta}: only ${available} available`, { field: 'delta', available });
       });
@@ -164,8 +188,14 @@ export function createStockService(deps: {
         .exec();
       const edges = rows
         .slice(0, first)
-        .map((node) => ({ cursor: encodeCursor({ t: node.createdAt.getTime(), id: String(node._id) }), node }));
-      return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+        .map((node) => ({
+          cursor: encodeCursor({ t: node.createdAt.getTime(), id: String(node._id) }),
+          node,
+        }));
+      return {
+        edges,
+        pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+      };
     },
 
     async recordOpeningStock(tx, product) {
@@ -174,7 +204,13 @@ export function createStockService(deps: {
       if (quantity > 0) {
         await ledger.apply(
           tx,
-          { productId: product.productId, delta: quantity, reservedDelta: 0, reason: 'PURCHASE', reference: 'opening stock' },
+          {
+            productId: product.productId,
+            delta: quantity,
+            reservedDelta: 0,
+            reason: 'PURCHASE',
+            reference: 'opening stock',
+          },
           identity,
         );
         return;
@@ -182,7 +218,10 @@ export function createStockService(deps: {
       // No movement without stock, but projections (the cart's) still learn it is zero.
       const item = await StockItem.findOneAndUpdate(
         { productId: product.productId },
-        { $set: identity, $setOnInsert: { ...ledger.insertDefaults(identity), available: 0, reserved: 0, onHand: 0 } },
+        {
+          $set: identity,
+          $setOnInsert: { ...ledger.insertDefaults(identity), available: 0, reserved: 0, onHand: 0 },
+        },
         { returnDocument: 'after', upsert: true, session: tx.session, setDefaultsOnInsert: false },
       )
         .lean<StockItemDoc>()

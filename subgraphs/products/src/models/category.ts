@@ -21,5 +21,7 @@ categorySchema.index({ slug: 1 }, { unique: true });
 export type CategoryModel = Model<CategoryDoc>;
 
 export function categoryModel(conn: Connection): CategoryModel {
-  return (conn.models.Category as CategoryModel | undefined) ?? conn.model<CategoryDoc>('Category', categorySchema);
+  return (
+    (conn.models.Category as CategoryModel | undefined) ?? conn.model<CategoryDoc>('Category', categorySchema)
+  );
 }

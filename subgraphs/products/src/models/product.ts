@@ -64,5 +64,7 @@ productSchema.index({ searchTerms: 1, active: 1 });
 export type ProductModel = Model<ProductDoc>;
 
 export function productModel(conn: Connection): ProductModel {
-  return (conn.models.Product as ProductModel | undefined) ?? conn.model<ProductDoc>('Product', productSchema);
+  return (
+    (conn.models.Product as ProductModel | undefined) ?? conn.model<ProductDoc>('Product', productSchema)
+  );
 }

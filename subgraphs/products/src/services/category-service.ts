@@ -41,7 +41,9 @@ export function createCategoryService(Category: CategoryModel): CategoryService 
     },
 
     async bySlugs(slugs) {
-      const rows = await Category.find({ slug: { $in: [...new Set(slugs)] } }).lean<CategoryDoc[]>().exec();
+      const rows = await Category.find({ slug: { $in: [...new Set(slugs)] } })
+        .lean<CategoryDoc[]>()
+        .exec();
       const bySlug = new Map(rows.map((row) => [row.slug, row]));
       return slugs.map((slug) => bySlug.get(slug) ?? null);
     },

@@ -11,7 +11,13 @@ export interface DuplicateKey {
  */
 export function duplicateKey(error: unknown): DuplicateKey | null {
   if (typeof error !== 'object' || error === null) return null;
-  const e = error as { code?: unknown; keyPattern?: unknown; keyValue?: unknown; errmsg?: unknown; message?: unknown };
+  const e = error as {
+    code?: unknown;
+    keyPattern?: unknown;
+    keyValue?: unknown;
+    errmsg?: unknown;
+    message?: unknown;
+  };
   if (e.code !== 11000) return null;
   const pattern = (e.keyPattern ?? e.keyValue) as Record<string, unknown> | undefined;
   const text = typeof e.errmsg === 'string' ? e.errmsg : typeof e.message === 'string' ? e.message : '';

@@ -49,6 +49,8 @@ interface CursorPosition {
   s: ProductSort;
   v: number | string;
   id: string;
+  /** RELEVANCE only: the search terms the score belongs to. */
+  q?: string;
 }
 
 type Row = ProductDoc & { score?: number };
@@ -59,11 +61,22 @@ function sortValue(row: Row, field: SortField): number | string {
   return row[field];
 }
 
-function validCursor(position: unknown, sort: ProductSort, field: SortField): position is CursorPosition {
+function validCursor(
+  position: unknown,
+  sort: ProductSort,
+  field: SortField,
+  query: string | undefined,
+): position is CursorPosition {
   if (typeof position !== 'object' || position === null) return false;
   const p = position as Partial<CursorPosition>;
   const valueType = field === 'nameKey' ? 'string' : 'number';
-  return p.s === sort && typeof p.v === valueType && typeof p.id === 'string' && isObjectIdOrHexString(p.id);
+  return (
+    p.s === sort &&
+    p.q === query &&
+    typeof p.v === valueType &&
+    typeof p.id === 'string' &&
+    isObjectIdOrHexString(p.id)
+  );
 }
 
 /** Rows strictly after the cursor in (field, _id) order. */
@@ -87,7 +100,8 @@ function storefrontFilter(filter: ProductFilter): { query: QueryFilter<ProductDo
     query.searchTerms = terms.length > 0 ? { $all: terms } : { $in: [] };
   }
   if (filter.categorySlug != null) {
-    if (!SLUG_PATTERN.test(filter.categorySlug)) throw badUserInput('Not a category slug', 'filter.categorySlug');
+    if (!SLUG_PATTERN.test(filter.categorySlug))
+      throw badUserInput('Not a category slug', 'filter.categorySlug');
     query.categorySlug = filter.categorySlug;
   }
   const { minPrice, maxPrice } = filter;
@@ -103,7 +117,10 @@ function storefrontFilter(filter: ProductFilter): { query: QueryFilter<ProductDo
     throw badUserInput('minPrice must not exceed maxPrice', 'filter.minPrice');
   }
   if (minPrice != null || maxPrice != null) {
-    query.priceAmount = { ...(minPrice != null ? { $gte: minPrice } : {}), ...(maxPrice != null ? { $lte: maxPrice } : {}) };
+    query.priceAmount = {
+      ...(minPrice != null ? { $gte: minPrice } : {}),
+      ...(maxPrice != null ? { $lte: maxPrice } : {}),
+    };
   }
   return { query, terms };
 }
@@ -124,7 +141,9 @@ export function createProductQueries(Product: ProductModel): ProductQueries {
       // Relevance means nothing without a search; such a request is served newest first.
       const sort: ProductSort = args.sort === 'RELEVANCE' && !terms ? 'NEWEST' : (args.sort ?? 'NEWEST');
       const { field, direction } = SORTS[sort];
-      if (after !== null && !validCursor(after, sort, field)) {
+      // A relevance score means something only for the search that produced it.
+      const scoredQuery = sort === 'RELEVANCE' ? (terms ?? []).join(' ') : undefined;
+      if (after !== null && !validCursor(after, sort, field, scoredQuery)) {
         throw badUserInput('Invalid cursor for this sort', 'after');
       }
       const position = after as CursorPosition | null;
@@ -139,7 +158,12 @@ export function createProductQueries(Product: ProductModel): ProductQueries {
             $addFields: {
               score: {
                 $add: [
-                  { $multiply: [NAME_WEIGHT, { $size: { $setIntersection: [{ $ifNull: ['$nameTerms', []] }, terms ?? []] } }] },
+                  {
+                    $multiply: [
+                      NAME_WEIGHT,
+                      { $size: { $setIntersection: [{ $ifNull: ['$nameTerms', []] }, terms ?? []] } },
+                    ],
+                  },
                   { $size: { $setIntersection: [{ $ifNull: ['$searchTerms', []] }, terms ?? []] } },
                 ],
               },
@@ -163,7 +187,13 @@ export function createProductQueries(Product: ProductModel): ProductQueries {
       const page = rows.slice(0, first);
       const edges = page.map((row) => {
         const { score: _score, ...node } = row;
-        return { cursor: encodeCursor({ s: sort, v: sortValue(row, field), id: String(row._id) }), node: node as ProductDoc };
+        const position: CursorPosition = {
+          s: sort,
+          v: sortValue(row, field),
+          id: String(row._id),
+          ...(scoredQuery !== undefined ? { q: scoredQuery } : {}),
+        };
+        return { cursor: encodeCursor(position), node: node as ProductDoc };
       });
       let total: Promise<number> | undefined;
       return {
@@ -184,7 +214,11 @@ export function createProductQueries(Product: ProductModel): ProductQueries {
 
     async byIds(ids) {
       const valid = [...new Set(ids.filter((id) => isObjectIdOrHexString(id)))];
-      const rows = valid.length ? await Product.find({ _id: { $in: valid } }).lean<ProductDoc[]>().exec() : [];
+      const rows = valid.length
+        ? await Product.find({ _id: { $in: valid } })
+            .lean<ProductDoc[]>()
+            .exec()
+        : [];
       const byId = new Map(rows.map((row) => [String(row._id), row]));
       return ids.map((id) => byId.get(id) ?? null);
     },

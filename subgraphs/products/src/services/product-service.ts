@@ -54,23 +54,23 @@ export function createProductService(deps: {
       const slug = data.slug ?? (await freeSlugFor(data.name, session, attempt));
       if (data.categorySlug) await categories.ensure(data.categorySlug, session);
       const [created] = await Product.create(
-          [
-            {
-              sku: data.sku,
-              slug,
-              name: data.name,
-              nameKey: data.name.toLowerCase(),
-              description: data.description,
-              ...productSearchFields(data.name, data.description),
-              priceAmount: data.priceAmount,
-              currency: data.currency,
-              categorySlug: data.categorySlug,
-              images: data.images,
-              active: true,
-            },
-          ],
-          { session },
-        );
+        [
+          {
+            sku: data.sku,
+            slug,
+            name: data.name,
+            nameKey: data.name.toLowerCase(),
+            description: data.description,
+            ...productSearchFields(data.name, data.description),
+            priceAmount: data.priceAmount,
+            currency: data.currency,
+            categorySlug: data.categorySlug,
+            images: data.images,
+            active: true,
+          },
+        ],
+        { session },
+      );
       const doc = created!.toObject() as ProductDoc;
       outbox.add(productEvents.created(doc, data.initialStock));
       return doc;
@@ -82,13 +82,17 @@ export function createProductService(deps: {
    * slug or a new category taken by a concurrent writer. `explicit` maps the collisions that are
    * the caller's to resolve (a duplicate SKU, a slug they chose) to CONFLICT.
    */
-  async function withRetries<T>(work: (attempt: number) => Promise<T>, explicit: { sku?: string; slug?: string | null } = {}): Promise<T> {
+  async function withRetries<T>(
+    work: (attempt: number) => Promise<T>,
+    explicit: { sku?: string; slug?: string | null } = {},
+  ): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await work(attempt);
       } catch (error) {
         const dup = duplicateKey(error);
-        const onProducts = dup !== null && (dup.collection === null || dup.collection === Product.collection.collectionName);
+        const onProducts =
+          dup !== null && (dup.collection === null || dup.collection === Product.collection.collectionName);
         if (dup && onProducts && dup.fields.includes('sku') && explicit.sku) {
           throw conflict(`A product with SKU ${explicit.sku} already exists`, { field: 'input.sku' });
         }
@@ -134,7 +138,10 @@ export function createProductService(deps: {
             if (changes.categorySlug) await categories.ensure(changes.categorySlug, session);
             set.categorySlug = changes.categorySlug;
           }
-          if (changes.images !== undefined && JSON.stringify(changes.images) !== JSON.stringify(before.images)) {
+          if (
+            changes.images !== undefined &&
+            JSON.stringify(changes.images) !== JSON.stringify(before.images)
+          ) {
             set.images = changes.images;
           }
           if (changes.active !== undefined && changes.active !== before.active) {
@@ -142,16 +149,24 @@ export function createProductService(deps: {
             set.archivedAt = changes.active ? null : new Date();
           }
           if (set.name !== undefined || set.description !== undefined) {
-            Object.assign(set, productSearchFields(set.name ?? before.name, set.description ?? before.description));
+            Object.assign(
+              set,
+              productSearchFields(set.name ?? before.name, set.description ?? before.description),
+            );
           }
           if (Object.keys(set).length === 0) return before;
 
-          const after = await Product.findOneAndUpdate({ _id: before._id }, { $set: set }, { returnDocument: 'after', session })
+          const after = await Product.findOneAndUpdate(
+            { _id: before._id },
+            { $set: set },
+            { returnDocument: 'after', session },
+          )
             .lean<ProductDoc>()
             .exec();
           if (!after) throw notFound('Product', { id });
           outbox.add(productEvents.updated(after));
-          if (set.priceAmount !== undefined) outbox.add(productEvents.priceChanged(after, before.priceAmount));
+          if (set.priceAmount !== undefined)
+            outbox.add(productEvents.priceChanged(after, before.priceAmount));
           if (set.active === false) outbox.add(productEvents.archived(after));
           return after;
         }),

@@ -15,7 +15,8 @@ function stem(word: string): string {
   if (word.endsWith('ies') && word.length > 4) return `${word.slice(0, -3)}y`;
   if (word.endsWith('sses')) return word.slice(0, -2);
   if (/(ches|shes|xes|zes)$/.test(word)) return word.slice(0, -2);
-  if (word.endsWith('s') && !word.endsWith('ss') && !word.endsWith('us') && !word.endsWith('is')) return word.slice(0, -1);
+  if (word.endsWith('s') && !word.endsWith('ss') && !word.endsWith('us') && !word.endsWith('is'))
+    return word.slice(0, -1);
   return word;
 }
 
@@ -31,7 +32,10 @@ export function searchTerms(text: string): string[] {
 }
 
 /** The stored search fields of a product. */
-export function productSearchFields(name: string, description: string): { nameTerms: string[]; searchTerms: string[] } {
+export function productSearchFields(
+  name: string,
+  description: string,
+): { nameTerms: string[]; searchTerms: string[] } {
   const nameTerms = searchTerms(name);
   return { nameTerms, searchTerms: [...new Set([...nameTerms, ...searchTerms(description)])] };
 }

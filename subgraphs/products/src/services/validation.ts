@@ -71,14 +71,18 @@ const currencies = new Set(Intl.supportedValuesOf('currency'));
 function requiredText(value: unknown, field: string, max: number): string {
   const text = typeof value === 'string' ? value.trim() : '';
   if (!text) throw badUserInput(`${field.split('.').pop()} must not be empty`, field);
-  if (text.length > max) throw badUserInput(`${field.split('.').pop()} must be at most ${max} characters`, field);
+  if (text.length > max)
+    throw badUserInput(`${field.split('.').pop()} must be at most ${max} characters`, field);
   return text;
 }
 
 function sku(value: unknown): string {
   const text = requiredText(value, 'input.sku', LIMITS.skuLength);
   if (!SKU_PATTERN.test(text)) {
-    throw badUserInput('sku may contain letters, digits, ".", "_", "-" and "/", starting with a letter or digit', 'input.sku');
+    throw badUserInput(
+      'sku may contain letters, digits, ".", "_", "-" and "/", starting with a letter or digit',
+      'input.sku',
+    );
   }
   return text;
 }
@@ -102,7 +106,10 @@ export function currencyCode(value: unknown, field: string): string {
 export function slugValue(value: unknown, field: string): string {
   const text = typeof value === 'string' ? value.trim() : '';
   if (!SLUG_PATTERN.test(text) || text.length > LIMITS.slugLength) {
-    throw badUserInput(`${field.split('.').pop()} must be lower-case letters and digits joined by single dashes`, field);
+    throw badUserInput(
+      `${field.split('.').pop()} must be lower-case letters and digits joined by single dashes`,
+      field,
+    );
   }
   return text;
 }
@@ -155,7 +162,8 @@ export function validateProductChanges(input: ProductUpdateInput): ProductChange
   }
   if (input.priceAmount != null) changes.priceAmount = priceAmount(input.priceAmount, 'input.priceAmount');
   if (input.categorySlug !== undefined) {
-    changes.categorySlug = input.categorySlug === null ? null : slugValue(input.categorySlug, 'input.categorySlug');
+    changes.categorySlug =
+      input.categorySlug === null ? null : slugValue(input.categorySlug, 'input.categorySlug');
   }
   if (input.images != null) changes.images = images(input.images, 'input.images');
   if (input.active != null) changes.active = input.active;
