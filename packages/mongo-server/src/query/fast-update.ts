@@ -1,10 +1,57 @@
 // Direct application of the update operators applications use most ($set, $unset, $inc, $mul, $min,
-// $max, $currentDate, $setOnInsert) on plain paths, without mingo's per-call setup. Paths with
-// positional operators or that pass through arrays return undefined and are left to mingo.
-import { bsonTypeName, cloneValue, compareValues, isPlainObject, type Doc } from '../bson/values';
+// $max, $currentDate, $setOnInsert, and the array operators $push, $addToSet, $pop, $pull of a value,
+// $pullAll) on plain paths, without mingo's per-call setup. Paths with positional operators or that
+// pass through arrays, $push with $sort and $pull with a condition return undefined: mingo does those.
+import { bsonTypeName, cloneValue, compareValues, isPlainObject, valueKey, type Doc } from '../bson/values';
 import { ErrorCodes, fail } from '../errors';
 
-const SIMPLE_OPS = new Set(['$set', '$unset', '$inc', '$mul', '$min', '$max', '$currentDate', '$setOnInsert']);
+const SIMPLE_OPS = new Set(['$set', '$unset', '$inc', '$mul', '$min', '$max', '$currentDate', '$setOnInsert', '$push', '$addToSet', '$pop', '$pull', '$pullAll']);
+
+const PUSH_MODIFIERS = new Set(['$each', '$position', '$slice']);
+
+function isModifierDoc(v: unknown): v is Doc {
+  return isPlainObject(v) && Object.keys(v).some((k) => k.startsWith('$'));
+}
+
+/** A value $pull can compare by equality (documents and arrays would be conditions or exact matches). */
+function plainPullValue(v: unknown): boolean {
+  return v !== null && v !== undefined && !isPlainObject(v) && !Array.isArray(v) && !(v instanceof RegExp);
+}
+
+function push(current: unknown[], value: unknown): unknown[] | undefined {
+  if (!isModifierDoc(value)) return [...current, cloneValue(value)];
+  if (!Object.keys(value).every((k) => PUSH_MODIFIERS.has(k)) || !Array.isArray(value.$each)) return undefined;
+  const items = value.$each.map(cloneValue);
+  let out: unknown[];
+  if (value.$position === undefined) out = [...current, ...items];
+  else {
+    if (typeof value.$position !== 'number' || !Number.isInteger(value.$position)) return undefined;
+    const at = value.$position < 0 ? Math.max(0, current.length + value.$position) : Math.min(value.$position, current.length);
+    out = [...current.slice(0, at), ...items, ...current.slice(at)];
+  }
+  if (value.$slice !== undefined) {
+    if (typeof value.$slice !== 'number' || !Number.isInteger(value.$slice)) return undefined;
+    out = value.$slice >= 0 ? out.slice(0, value.$slice) : out.slice(Math.max(0, out.length + value.$slice));
+  }
+  return out;
+}
+
+function addToSet(current: unknown[], value: unknown): unknown[] | undefined {
+  let items: unknown[];
+  if (isModifierDoc(value)) {
+    if (Object.keys(value).length !== 1 || !Array.isArray(value.$each)) return undefined;
+    items = value.$each;
+  } else items = [value];
+  const out = [...current];
+  const present = new Set(out.map(valueKey));
+  for (const item of items) {
+    const k = valueKey(item);
+    if (present.has(k)) continue;
+    present.add(k);
+    out.push(cloneValue(item));
+  }
+  return out;
+}
 
 interface Slot {
   parent: Doc;
@@ -57,7 +104,7 @@ export function applySimpleUpdate(doc: Doc, update: Doc, inserting: boolean): Do
     const paths = Object.keys(arg as Doc).sort();
     for (const path of paths) {
       const value = (arg as Doc)[path];
-      const s = slot(next, path, op !== '$unset');
+      const s = slot(next, path, !['$unset', '$pop', '$pull', '$pullAll'].includes(op));
       if (s === undefined) return undefined;
       if (s === null) continue; // $unset of a path that does not exist
       const { parent, field } = s;
@@ -90,6 +137,30 @@ export function applySimpleUpdate(doc: Doc, update: Doc, inserting: boolean): Do
             const c = compareValues(value, current);
             if ((op === '$min' && c < 0) || (op === '$max' && c > 0)) parent[field] = cloneValue(value);
           }
+          break;
+        }
+        case '$push':
+        case '$addToSet': {
+          if (current !== undefined && !Array.isArray(current)) return undefined;
+          const updated = (op === '$push' ? push : addToSet)(current ?? [], value);
+          if (!updated) return undefined;
+          parent[field] = updated;
+          break;
+        }
+        case '$pop': {
+          if (current === undefined) break;
+          if (!Array.isArray(current) || (value !== 1 && value !== -1)) return undefined;
+          parent[field] = value === 1 ? current.slice(0, -1) : current.slice(1);
+          break;
+        }
+        case '$pull':
+        case '$pullAll': {
+          if (current === undefined) break;
+          if (!Array.isArray(current)) return undefined;
+          const targets = op === '$pullAll' ? (value as unknown[]) : [value];
+          if (op === '$pull' && !plainPullValue(value)) return undefined;
+          const drop = new Set(targets.map(valueKey));
+          parent[field] = current.filter((el) => !drop.has(valueKey(el)));
           break;
         }
         case '$currentDate': {

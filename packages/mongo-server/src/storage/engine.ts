@@ -5,7 +5,7 @@ import { type UUID } from 'bson';
 import type { Doc } from '../bson/values';
 import { ErrorCodes, MongoCommandError, fail } from '../errors';
 import { Collection, idKey } from './collection';
-import { defaultIndexName, tupleKey, type IndexSpec } from './index-manager';
+import { defaultIndexName, tupleKey, type Index, type IndexSpec } from './index-manager';
 import { Transaction } from './transaction';
 
 export type JournalOp =
@@ -192,6 +192,28 @@ export class StorageEngine {
     return holder && holder !== self ? holder : undefined;
   }
 
+  /**
+   * An open transaction (other than `self`) whose uncommitted writes to `coll` hold one of the unique
+   * index keys `doc` would take. mongod makes such a write wait (or, inside a transaction, conflict)
+   * rather than let both sides believe the key is free.
+   */
+  uniqueKeyHolder(coll: Collection, doc: Doc, self?: Transaction): Transaction | undefined {
+    if (this.activeTxns.size === 0) return undefined;
+    let mine: Map<Index, Set<string>> | undefined;
+    for (const txn of this.activeTxns) {
+      if (txn === self) continue;
+      const writes = txn.writes.get(coll);
+      if (!writes || writes.size === 0) continue;
+      mine ??= new Map([...coll.indexes.values()].filter((i) => i.unique && i.name !== '_id_').map((i) => [i, new Set(i.keysFor(doc).map(tupleKey))]));
+      if (mine.size === 0) return undefined;
+      for (const other of writes.values()) {
+        if (!other) continue;
+        for (const [index, keys] of mine) for (const t of index.keysFor(other)) if (keys.has(tupleKey(t))) return txn;
+      }
+    }
+    return undefined;
+  }
+
   // ---- writes --------------------------------------------------------------------------------------
 
   /**
@@ -211,7 +233,7 @@ export class StorageEngine {
 
   private writeInTransaction(coll: Collection, key: string, doc: Doc | null, txn: Transaction): void {
     this.assertActive(txn);
-    const holder = this.lockHolder(coll, key, txn);
+    const holder = this.lockHolder(coll, key, txn) ?? (doc ? this.uniqueKeyHolder(coll, doc, txn) : undefined);
     if (holder || coll.headTs(key) > txn.snapshotTs) {
       this.abort(txn, 'write conflict');
       throw transientError(ErrorCodes.WriteConflict, 'Write conflict during plan execution and yielding is disabled. :: Please retry your operation or multi-document transaction.');
