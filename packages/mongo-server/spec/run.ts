@@ -1,5 +1,5 @@
 // `npm run spec:mongo -- --dir <folder> [--dir <folder>...] [--grep <text>] [--file <text>]
-//   [--include collation|hint] [--verbose]`
+//   [--include collation] [--verbose]`
 //
 // Runs every unified-format JSON file in the folder(s) with the official driver against a freshly
 // started embedded server, or against MONGO_URL when it is set. Prints each skip with its reason

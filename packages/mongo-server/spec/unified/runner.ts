@@ -33,7 +33,7 @@ export interface RunnerContext {
   server: ServerInfo;
   /** Only tests whose description contains this text run. */
   grep?: string;
-  /** Out-of-scope argument categories (collation, hint) to run anyway. */
+  /** Out-of-scope argument categories (collation) to run anyway. */
   include?: ReadonlySet<string>;
 }
 
