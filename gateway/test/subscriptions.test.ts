@@ -113,6 +113,22 @@ describe('federated subscriptions', () => {
     expect(event.errors).toEqual([expect.objectContaining({ path: ['orderStatusChanged', 'status'], message: expect.stringContaining('TELEPORTED') })]);
   });
 
+  it('reports an event that cannot be resolved as an error and goes on with the next', async () => {
+    const client = await connect(alice);
+    const sub = subscribe(client, 'subscription($id: ID!) { orderStatusChanged(orderId: $id) { status order { total } } }', { id: 'o-2' });
+    await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'the subscription');
+    probe.world.failingOrderReads = 1;
+    await probe.live.publish('order:o-2', statusMessage('o-2', alice.id, 'PAID', 'AWAITING_PAYMENT'));
+    await probe.live.publish('order:o-2', statusMessage('o-2', alice.id, 'CANCELLED', 'PAID'));
+    const failed = await sub.next();
+    expect(failed.data).toBeNull();
+    expect(failed.errors).toEqual([
+      expect.objectContaining({ message: 'Internal server error', path: ['orderStatusChanged', 'order'], extensions: expect.objectContaining({ code: 'INTERNAL_SERVER_ERROR', errorId: expect.any(String) }) }),
+    ]);
+    expect(JSON.stringify(failed)).not.toContain('replica lagging');
+    expect(await sub.next()).toEqual({ data: { orderStatusChanged: { status: 'CANCELLED', order: { total: 990 } } } });
+  });
+
   it('keeps the client’s aliases and skips what @skip says', async () => {
     const client = await connect(alice);
     const sub = subscribe(

@@ -170,7 +170,13 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { a
       return [appError(ErrorCode.UNAUTHENTICATED, 'Sign in to subscribe: send { authorization: "Bearer <token>" } in connection_init')];
     }
     if (spec.ownership) {
-      const refusal = await checkOwnership(spec.ownership, args, connection);
+      let refusal: GraphQLError | undefined;
+      try {
+        refusal = await checkOwnership(spec.ownership, args, connection);
+      } catch (error) {
+        // Thrown out of onSubscribe, graphql-ws would close the whole connection.
+        refusal = internalError(logger, error, `ownership check of ${spec.field} failed`);
+      }
       if (refusal) return [refusal];
     }
     let plan: PayloadPlan;
@@ -247,8 +253,8 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { a
           stream.push(result);
         })
         .catch((error: unknown) => {
-          logger.error({ err: error, channel: prepared.channel }, 'could not resolve a live event');
-          void stream.fail(new Error('Internal server error while resolving a live event'));
+          // One event that cannot be resolved is reported as such; the subscription goes on.
+          stream.push({ data: null, errors: [internalError(logger, error, `could not resolve a live event on ${prepared.channel}`)] });
         });
     };
     const unsubscribe = live.subscribe<Record<string, unknown>>(prepared.channel, listener);
@@ -310,6 +316,13 @@ class RecentIds {
     if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value as string);
     return true;
   }
+}
+
+/** Logged with a fresh errorId; the client gets only the code and that id, as the kit masks errors. */
+function internalError(logger: Logger, error: unknown, what: string): GraphQLError {
+  const errorId = randomUUID();
+  logger.error({ err: error, errorId }, `${what} (${errorId})`);
+  return appError(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error', { errorId });
 }
 
 function badInput(message: string): GraphQLError {

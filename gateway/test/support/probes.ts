@@ -36,6 +36,8 @@ export class ProbeWorld {
   /** Delays (ms) applied to successive `Order.payment` resolutions; empty means none. */
   paymentDelays: number[] = [];
   slowMs = 0;
+  /** How many upcoming `order(id:)` reads fail with an unexpected error. */
+  failingOrderReads = 0;
   /** `x-forwarded-for` of the last request the orders probe received. */
   lastForwardedFor: string | undefined;
 
@@ -166,6 +168,10 @@ export function probeOrdersSubgraph(world: ProbeWorld): SubgraphModule {
             order: (_: unknown, { id }: { id: string }, ctx: SubgraphContext) => {
               world.record('order', ctx);
               requireViewer(ctx);
+              if (world.failingOrderReads > 0) {
+                world.failingOrderReads -= 1;
+                throw new Error('replica lagging');
+              }
               const order = world.orders.get(id);
               if (!order) return null;
               assertOwnerOrAdmin(ctx, order.userId);
