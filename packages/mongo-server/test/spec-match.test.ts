@@ -3,6 +3,7 @@
 import { Binary, Long, ObjectId } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { assertExactlyEqual, assertMatches, assertMatchesRootDocuments, type MatchEntities } from '../spec/unified/match';
+import { compareVersions, parseVersion, requirementsReason } from '../spec/unified/requirements';
 
 const lsid = { id: new Binary(Buffer.alloc(16, 7), 4) };
 const entities: MatchEntities = {
@@ -57,5 +58,34 @@ describe('unified format matcher', () => {
     expect(() => assertExactlyEqual([{ _id: 1, x: 1 }], [{ x: 1, _id: 1 }])).not.toThrow();
     expect(() => assertExactlyEqual([{ _id: 1 }], [{ _id: 1, x: 1 }])).toThrow();
     expect(() => assertExactlyEqual([{ _id: 1 }], [])).toThrow();
+  });
+});
+
+describe('runOnRequirements', () => {
+  const server = {
+    version: [8, 0, 4] as [number, number, number],
+    versionString: '8.0.4',
+    topology: 'replicaset' as const,
+    authEnabled: false,
+    maxWireVersion: 25,
+    parameters: new Map<string, unknown>(),
+    client: undefined as never,
+  };
+
+  it('compares versions numerically, component by component', () => {
+    expect(parseVersion('4.9.0-alpha4-271-g7d5cf02')).toEqual([4, 9, 0]);
+    expect(compareVersions(parseVersion('4.0.10'), parseVersion('4.0.9'))).toBeGreaterThan(0);
+    expect(compareVersions(parseVersion('8'), parseVersion('8.0.0'))).toBe(0);
+  });
+
+  it('runs when any one requirement holds and explains why not otherwise', async () => {
+    expect(await requirementsReason([{ minServerVersion: '8.2.0' }, { maxServerVersion: '8.1.99' }], server)).toBeUndefined();
+    expect(await requirementsReason([{ minServerVersion: '8.2.0' }], server)).toMatch(/>= 8.2.0/);
+    expect(await requirementsReason([{ maxServerVersion: '4.4.99' }], server)).toMatch(/<= 4.4.99/);
+    expect(await requirementsReason([{ topologies: ['sharded', 'load-balanced'] }], server)).toMatch(/topology/);
+    expect(await requirementsReason([{ topologies: ['single', 'replicaset'] }], server)).toBeUndefined();
+    expect(await requirementsReason([{ serverless: 'forbid' }, { auth: false }], server)).toBeUndefined();
+    expect(await requirementsReason([{ auth: true }], server)).toMatch(/authentication/);
+    expect(await requirementsReason([{ csfle: true }], server)).toMatch(/encryption/);
   });
 });
