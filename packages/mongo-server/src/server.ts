@@ -71,13 +71,21 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // Release the data directory (and timers) when the port cannot be had.
+    state.sessions.close();
+    state.cursors.close();
+    await journal?.close();
+    throw err;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   // Clients must dial exactly the host:port the replica set advertises, or they discard the member.

@@ -136,6 +136,24 @@ describe('persistence', () => {
     });
   });
 
+  it('refuses a second server on a data directory in use, and frees it on stop', async () => {
+    const dbPath = tempDir();
+    const first = await startEmbeddedMongo({ port: 0, dbPath });
+    await expect(startEmbeddedMongo({ port: 0, dbPath })).rejects.toThrow(/DBPathInUse/);
+    await first.stop();
+    const second = await startEmbeddedMongo({ port: 0, dbPath });
+    await second.stop();
+  });
+
+  it('releases the data directory when the port is taken', async () => {
+    const dbPath = tempDir();
+    const holder = await startEmbeddedMongo({ port: 0 });
+    await expect(startEmbeddedMongo({ port: holder.port, dbPath })).rejects.toThrow(/EADDRINUSE/);
+    await holder.stop();
+    const server = await startEmbeddedMongo({ port: 0, dbPath });
+    await server.stop();
+  });
+
   it('writes nothing to disk in memory mode', async () => {
     const dbPath = tempDir();
     await withServer({ dbPath, inMemory: true }, async (client) => {

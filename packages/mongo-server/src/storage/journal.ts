@@ -6,10 +6,10 @@
 //   snapshot.N     every collection, index and document as of the moment journal.N was started
 //   journal.N      records appended after that moment
 // Recovery loads the newest complete snapshot and replays journal.N, journal.N+1, ... in order.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, ftruncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, ftruncateSync, writeFileSync, writeSync } from 'node:fs';
 import { fdatasync, write } from 'node:fs';
 import { promisify } from 'node:util';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { deserialize, serialize, UUID, type Document } from 'bson';
 import type { JournalOp, JournalSink, StorageEngine } from './engine';
@@ -125,8 +125,14 @@ export class Journal implements JournalSink {
   /** Loads the data directory into the engine, then journals every later change. */
   static async open(dir: string, engine: StorageEngine, options: { compactMinBytes?: number } = {}): Promise<Journal> {
     mkdirSync(dir, { recursive: true });
+    lockDataDir(dir);
     const journal = new Journal(dir, engine, options.compactMinBytes ?? 64 * 1024 * 1024);
-    journal.recover();
+    try {
+      journal.recover();
+    } catch (err) {
+      unlockDataDir(dir);
+      throw err;
+    }
     journal.fd = openSync(join(dir, `journal.${journal.generation}`), 'a');
     engine.sink = journal;
     return journal;
@@ -267,9 +273,49 @@ export class Journal implements JournalSink {
     this.engine.sink = undefined;
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    unlockDataDir(this.dir);
   }
 }
 
-export function hasData(dir: string): boolean {
-  return existsSync(dir) && readdirSync(dir).some((f) => /^(journal|snapshot)\.\d+$/.test(f));
+const LOCK_FILE = 'mongod.lock';
+const lockedHere = new Set<string>();
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One server per data directory, as mongod's lock file ensures: two writers would interleave their
+ * journals. A lock left by a killed process (its pid is gone) is taken over.
+ */
+function lockDataDir(dir: string): void {
+  const path = join(dir, LOCK_FILE);
+  const key = resolve(dir);
+  if (lockedHere.has(key)) throw new DataDirInUseError(dir, process.pid);
+  if (existsSync(path)) {
+    const pid = Number(readFileSync(path, 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) throw new DataDirInUseError(dir, pid);
+  }
+  writeFileSync(path, `${process.pid}\n`);
+  lockedHere.add(key);
+}
+
+function unlockDataDir(dir: string): void {
+  lockedHere.delete(resolve(dir));
+  try {
+    unlinkSync(join(dir, LOCK_FILE));
+  } catch {
+    // Already gone: nothing to release.
+  }
+}
+
+export class DataDirInUseError extends Error {
+  constructor(dir: string, pid: number) {
+    super(`DBPathInUse: Unable to lock the data directory ${dir}: it is in use by process ${pid}`);
+  }
 }
