@@ -65,6 +65,27 @@ describe('popular recommendations (anonymous callers)', () => {
     }
   });
 
+  it('folds an interaction that arrives late in at its own decayed weight, and carries counts forward to a newer one', async () => {
+    const p = await h.product('Late Arrival');
+    const me = customer();
+    const daysAgo = (days: number) => new Date(h.clock.now.getTime() - days * DAY);
+    const engagement = () => h.conn.collection('engagements').findOne({ userId: me.id, productId: p });
+    await record(me, p, 'VIEW', daysAgo(28));
+    await record(me, p, 'VIEW', daysAgo(42)); // one half-life older than the anchor, recorded later
+    expect(await engagement()).toMatchObject({ at: daysAgo(28).getTime(), sView: 1.5, interactions: 2 });
+
+    await record(me, p, 'WISHLIST', daysAgo(14));
+    const moved = await engagement();
+    expect(moved).toMatchObject({ at: daysAgo(14).getTime(), sWishlist: 1, purchasedAt: null });
+    expect(moved!.sView).toBeCloseTo(0.75, 12);
+
+    await record(me, p, 'PURCHASE', daysAgo(0));
+    const bought = await engagement();
+    expect(bought).toMatchObject({ at: h.clock.now.getTime(), sPurchase: 1, sAddToCart: 0, purchasedAt: h.clock.now.getTime(), interactions: 4 });
+    expect(bought!.sView).toBeCloseTo(0.375, 12);
+    expect(bought!.sWishlist).toBeCloseTo(0.5, 12);
+  });
+
   it('normalises per user: a heavy browser does not drown several light users', async () => {
     const local = await startRecommendations({ keepMongo: true });
     try {

@@ -25,7 +25,7 @@ export function subscribeRecommendationHandlers(deps: {
     name: string,
     fn: (event: DomainEvent<any>, session: ClientSession) => Promise<string[]>,
   ) => {
-    let scopesByEvent = new Map<string, string[]>();
+    const scopesByEvent = new Map<string, string[]>();
     const consume = idempotentConsumer(conn, `${CONSUMER_GROUP}:${name}`, async (event: DomainEvent<any>, session) => {
       // A retried transaction runs this again: the last run's scopes are the committed ones.
       scopesByEvent.set(event.id, await fn(event, session));
@@ -38,7 +38,6 @@ export function subscribeRecommendationHandlers(deps: {
         return outcome;
       } finally {
         scopesByEvent.delete(event.id);
-        if (scopesByEvent.size > 1_000) scopesByEvent = new Map();
       }
     };
   };
