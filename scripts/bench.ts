@@ -25,7 +25,7 @@ async function main(): Promise<void> {
       const figures = await benchmark.run((line) => console.log(`   ${line}`));
       const record = { benchmark: benchmark.name, at: new Date().toISOString(), node: process.version, ...figures };
       writeFileSync(resolve(outDir, `${benchmark.name}.json`), JSON.stringify(record, null, 2) + '\n');
-      for (const [key, value] of Object.entries(figures)) console.log(`   ${key}: ${value}`);
+      for (const [key, value] of Object.entries(figures)) console.log(`   ${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}`);
       console.log(`   → bench/results/${benchmark.name}.json`);
     } catch (error) {
       failed = true;

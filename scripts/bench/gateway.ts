@@ -32,6 +32,8 @@ export interface GatewayBenchResult {
   errors: number;
   /** Responses whose body differed from the page fetched before the run (GraphQL errors included). */
   mismatches: number;
+  /** The gateway alone (`{ __typename }`, no subgraph call) under the same load: its fixed cost. */
+  gatewayOnly: { requestsPerSecond: number; latencyP50Ms: number; latencyP99Ms: number };
 }
 
 export const PRODUCT_PAGE_QUERY = /* GraphQL */ `
@@ -133,15 +135,19 @@ export async function benchGateway(options: GatewayBenchOptions = {}): Promise<G
     log(
       `gateway bench: ${connections} connections for ${durationSeconds} s on a 20-product page with inventory`,
     );
-    const result = await autocannon({
-      url: sg.gatewayUrl,
-      method: 'POST',
-      connections,
-      duration: durationSeconds,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: PRODUCT_PAGE_QUERY }),
-      expectBody: expectedBody,
-    });
+    const load = (query: string, expectBody: string) =>
+      autocannon({
+        url: sg.gatewayUrl,
+        method: 'POST',
+        connections,
+        duration: durationSeconds,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+        expectBody,
+      });
+    const result = await load(PRODUCT_PAGE_QUERY, expectedBody);
+    log(`gateway bench: the same load on { __typename } (no subgraph call)`);
+    const baseline = await load('{ __typename }', '{"data":{"__typename":"Query"}}\n');
     return {
       scenario: '20-product page with inventory (products + inventory subgraphs)',
       products: productCount,
@@ -151,9 +157,14 @@ export async function benchGateway(options: GatewayBenchOptions = {}): Promise<G
       latencyP50Ms: result.latency.p50,
       latencyP99Ms: result.latency.p99,
       requests: result.requests.total,
-      non2xx: result.non2xx,
-      errors: result.errors,
-      mismatches: result.mismatches,
+      non2xx: result.non2xx + baseline.non2xx,
+      errors: result.errors + baseline.errors,
+      mismatches: result.mismatches + baseline.mismatches,
+      gatewayOnly: {
+        requestsPerSecond: Math.round(baseline.requests.average),
+        latencyP50Ms: baseline.latency.p50,
+        latencyP99Ms: baseline.latency.p99,
+      },
     };
   } finally {
     await sg.stop();
