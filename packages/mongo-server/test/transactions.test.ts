@@ -142,6 +142,39 @@ describe('transactions', () => {
     }
   });
 
+  it('make writes taking a unique key held by an open transaction wait or conflict', async () => {
+    const coll = t.db().collection('uniquehold');
+    await coll.createIndex({ email: 1 }, { unique: true });
+    const a = t.client.startSession();
+    const b = t.client.startSession();
+    try {
+      a.startTransaction();
+      await coll.insertOne({ _id: 1, email: 'x@y' } as never, { session: a });
+      // Another transaction conflicts at once.
+      b.startTransaction();
+      await expect(coll.insertOne({ _id: 2, email: 'x@y' } as never, { session: b })).rejects.toMatchObject({ code: 112 });
+      await b.abortTransaction().catch(() => undefined);
+      // A plain insert waits for the transaction, then sees the key taken.
+      let settled = false;
+      const outside = coll.insertOne({ _id: 3, email: 'x@y' } as never).finally(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(settled).toBe(false);
+      await a.commitTransaction();
+      await expect(outside).rejects.toMatchObject({ code: 11000 });
+      // After an abort the waiting write goes through.
+      a.startTransaction();
+      await coll.updateOne({ _id: 1 } as never, { $set: { email: 'z@y' } }, { session: a });
+      const waiting = coll.insertOne({ _id: 4, email: 'z@y' } as never);
+      await new Promise((r) => setTimeout(r, 50));
+      await a.abortTransaction();
+      await waiting;
+      expect(await coll.find({}, { sort: { _id: 1 } }).toArray()).toEqual([{ _id: 1, email: 'x@y' }, { _id: 4, email: 'z@y' }]);
+    } finally {
+      await a.endSession();
+      await b.endSession();
+    }
+  });
+
   it('abort on a duplicate key inside the transaction', async () => {
     const coll = await seeded('txdup', [{ _id: 1 }]);
     const session = t.client.startSession();

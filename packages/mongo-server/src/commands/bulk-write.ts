@@ -36,7 +36,7 @@ async function bulkWrite(ctx: CommandContext): Promise<Doc> {
         const doc = withIdFirst(op.document);
         validateNewDocument(doc);
         const coll = engine.ensureCollection(db, name);
-        await waitForLock(opCtx, coll, idKey(doc._id));
+        await waitForLock(opCtx, coll, idKey(doc._id), doc);
         insertDocument(opCtx, coll, doc);
         totals.nInserted++;
         if (!errorsOnly) results.push({ ok: 1, idx, n: 1 });

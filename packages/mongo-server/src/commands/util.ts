@@ -4,6 +4,7 @@ import { queryError } from '../query/matcher';
 import { isPlainObject, toNumber, isNumeric, valuesEqual, type Doc } from '../bson/values';
 import { ErrorCodes, fail } from '../errors';
 import type { Collection } from '../storage/collection';
+import type { Transaction } from '../storage/transaction';
 import type { CommandContext } from './context';
 
 export function collectionName(ctx: CommandContext, field: string): string {
@@ -76,10 +77,19 @@ export function ns(ctx: CommandContext, name: string): string {
   return `${ctx.db}.${name}`;
 }
 
-/** Outside transactions, a write to a document a transaction holds waits for that transaction to end. */
-export async function waitForLock(ctx: CommandContext, coll: Collection, key: string): Promise<void> {
-  if (ctx.txn) return;
-  for (let holder = ctx.state.engine.lockHolder(coll, key); holder; holder = ctx.state.engine.lockHolder(coll, key)) {
+/**
+ * The transaction a write outside transactions must wait for: the one holding the document, or one
+ * whose uncommitted writes hold a unique key the new version (`doc`) would take.
+ */
+export function writeBlocker(ctx: CommandContext, coll: Collection, key: string, doc?: Doc): Transaction | undefined {
+  if (ctx.txn) return undefined;
+  const engine = ctx.state.engine;
+  return engine.lockHolder(coll, key) ?? (doc ? engine.uniqueKeyHolder(coll, doc) : undefined);
+}
+
+/** Waits (only if needed: an await would let other commands interleave) until nothing blocks the write. */
+export async function waitForLock(ctx: CommandContext, coll: Collection, key: string, doc?: Doc): Promise<void> {
+  for (let holder = writeBlocker(ctx, coll, key, doc); holder; holder = writeBlocker(ctx, coll, key, doc)) {
     await holder.done;
   }
 }

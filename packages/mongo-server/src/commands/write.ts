@@ -13,7 +13,7 @@ import { MAX_BSON_OBJECT_SIZE, MAX_WRITE_BATCH_SIZE } from '../wire/messages';
 import type { CommandContext, CommandTable } from './context';
 import { assertNotView } from './sources';
 import { validateDocument } from './validation';
-import { checkHint, collectionName, docArray, optionalDoc, waitForLock, letVariables } from './util';
+import { checkHint, collectionName, docArray, optionalDoc, waitForLock, writeBlocker, letVariables } from './util';
 
 export interface WriteError {
   index: number;
@@ -68,7 +68,7 @@ async function insert(ctx: CommandContext): Promise<Doc> {
     try {
       const doc = withIdFirst(documents[i] as Doc);
       validateNewDocument(doc);
-      await waitForLock(ctx, coll, idKey(doc._id));
+      if (writeBlocker(ctx, coll, idKey(doc._id), doc)) await waitForLock(ctx, coll, idKey(doc._id), doc);
       insertDocument(ctx, coll, doc);
       n++;
     } catch (err) {
@@ -133,11 +133,23 @@ export async function runUpdate(ctx: CommandContext, coll: Collection, st: Updat
     candidates = candidates.filter((c) => chosen.has(c.doc));
   }
   const outcome: UpdateOutcome = { matched: 0, modified: 0 };
-  for (const { key } of candidates) {
-    if (!ctx.txn && engine.lockHolder(coll, key)) await waitForLock(ctx, coll, key);
-    const doc = engine.read(coll, key, ctx.txn);
-    if (!doc || !matcher.test(doc)) continue;
-    const next = applyUpdate(doc, st.u, { filter: st.q, arrayFilters: st.arrayFilters, inserting: false, variables: st.variables });
+  candidates: for (const { key } of candidates) {
+    let doc: Doc | null;
+    let next: Doc;
+    // Read, compute and write with no await in between (atomic); wait and redo if a transaction blocks.
+    for (;;) {
+      const holder = writeBlocker(ctx, coll, key);
+      if (holder) {
+        await holder.done;
+        continue;
+      }
+      doc = engine.read(coll, key, ctx.txn);
+      if (!doc || !matcher.test(doc)) continue candidates;
+      next = applyUpdate(doc, st.u, { filter: st.q, arrayFilters: st.arrayFilters, inserting: false, variables: st.variables });
+      const uniqueHolder = writeBlocker(ctx, coll, key, next);
+      if (!uniqueHolder) break;
+      await uniqueHolder.done;
+    }
     if (calculateObjectSize(next) > MAX_BSON_OBJECT_SIZE) fail(ErrorCodes.BSONObjectTooLarge, 'Resulting document after update is larger than 16777216');
     outcome.matched++;
     outcome.before = doc;
@@ -153,7 +165,11 @@ export async function runUpdate(ctx: CommandContext, coll: Collection, st: Updat
   if (outcome.matched === 0 && st.upsert) {
     const doc = buildUpsertDocument(st.q, st.u, { filter: st.q, arrayFilters: st.arrayFilters, variables: st.variables });
     validateNewDocument(doc);
-    await waitForLock(ctx, coll, idKey(doc._id));
+    if (writeBlocker(ctx, coll, idKey(doc._id), doc)) {
+      await waitForLock(ctx, coll, idKey(doc._id), doc);
+      // While we waited, a transaction may have committed a document that matches: update it instead.
+      if (matchingDocuments(engine, coll, matcher, ctx.txn).next().done !== true) return runUpdate(ctx, coll, st, pick);
+    }
     insertDocument(ctx, coll, doc);
     outcome.upsertedId = doc._id;
     outcome.after = doc;
