@@ -1,6 +1,7 @@
 import { benchCheckout } from './checkout';
 import { benchGateway } from './gateway';
 import { benchPaymentLatency } from './payment-latency';
+import { benchUsersAuth } from '../../subgraphs/users/bench/auth.bench';
 
 /** A benchmark `npm run bench` knows: its figures are printed and written to bench/results/<name>.json. */
 export interface Benchmark {
@@ -26,5 +27,10 @@ export const benchmarks: Benchmark[] = [
     description:
       'p50/p99 from a signed Stripe webhook to the subscriber’s paymentStatusChanged event, over Redis',
     run: (log) => benchPaymentLatency({ log }),
+  },
+  {
+    name: 'users-auth',
+    description: 'logins/s and latency of the deliberately slow password check (scrypt)',
+    run: (log) => benchUsersAuth({ log }),
   },
 ];
