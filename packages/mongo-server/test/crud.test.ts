@@ -243,6 +243,23 @@ describe('count, distinct, aggregate', () => {
     expect(shaped).toEqual([{ id: 1, lines: 2 }]);
   });
 
+  it('never changes stored documents while rewriting them in a pipeline', async () => {
+    const db = t.db();
+    await db.collection('catalog').insertOne({ _id: 'p1', info: { name: 'original' } } as never);
+    await db.collection('lines').insertOne({ _id: 1, product: 'p1', nested: { x: 0 } } as never);
+    const out = await db
+      .collection('lines')
+      .aggregate([
+        { $lookup: { from: 'catalog', localField: 'product', foreignField: '_id', as: 'entry' } },
+        { $unwind: '$entry' },
+        { $set: { 'entry.info.name': 'changed', 'nested.x': 1 } },
+      ])
+      .toArray();
+    expect(out[0]).toMatchObject({ entry: { info: { name: 'changed' } }, nested: { x: 1 } });
+    expect(await db.collection('catalog').findOne()).toEqual({ _id: 'p1', info: { name: 'original' } });
+    expect(await db.collection('lines').findOne()).toEqual({ _id: 1, product: 'p1', nested: { x: 0 } });
+  });
+
   it('writes results with $out and $merge', async () => {
     const db = t.db();
     const src = db.collection('src');

@@ -1,6 +1,6 @@
 // Where read commands get their documents: collections (through the planner) or read-only views
 // (create with viewOn + pipeline), whose pipelines run over their source. Writes to views are refused.
-import type { Doc } from '../bson/values';
+import { cloneValue, type Doc } from '../bson/values';
 import { ErrorCodes, fail } from '../errors';
 import { matchingDocuments, type ScanStats } from '../query/executor';
 import { compileFilter, type Matcher } from '../query/matcher';
@@ -20,7 +20,8 @@ export function assertNotView(coll: Collection | undefined): void {
 
 /** Other collections of the database as $lookup, $unionWith and $graphLookup see them. */
 function resolver(ctx: CommandContext): (name: string) => Doc[] {
-  return (name: string) => allDocuments(ctx, name);
+  // Copies: stages after a join may rewrite joined documents in place, and stored versions are shared.
+  return (name: string) => allDocuments(ctx, name).map(cloneValue);
 }
 
 export function runPipeline(ctx: CommandContext, source: Doc[], pipeline: Doc[], variables?: Doc): Doc[] {
