@@ -1,6 +1,6 @@
-// The project's own unified-format transaction tests (spec/transactions), run through the spec
-// runner in the regular test suite: sessions, commit/abort, withTransaction, snapshot reads and
-// write conflicts, with the command events the driver sends.
+// The project's own unified-format tests, run through the spec runner in the regular test suite:
+// spec/transactions (sessions, commit/abort, withTransaction, snapshot reads, write conflicts, with
+// the command events the driver sends) and spec/indexes (unique indexes on every write path).
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
@@ -9,8 +9,12 @@ import { startEmbeddedMongo, type EmbeddedMongo } from '../src/index';
 import { describeServer } from '../spec/unified/requirements';
 import { runTestFile } from '../spec/unified/runner';
 
-const dir = fileURLToPath(new URL('../spec/transactions/', import.meta.url));
-const files = readdirSync(dir).filter((name) => name.endsWith('.json'));
+const files = ['transactions', 'indexes'].flatMap((folder) => {
+  const dir = fileURLToPath(new URL(`../spec/${folder}/`, import.meta.url));
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => [`${folder}/${name}`, `${dir}${name}`] as const);
+});
 
 let server: EmbeddedMongo;
 let internalClient: MongoClient;
@@ -25,9 +29,9 @@ afterAll(async () => {
   await server?.stop();
 });
 
-describe('unified transaction tests', () => {
-  it.each(files)('%s passes every test', async (file) => {
-    const results = await runTestFile(`${dir}${file}`, {
+describe('project unified-format tests', () => {
+  it.each(files)('%s passes every test', async (_name, file) => {
+    const results = await runTestFile(file, {
       uri: server.uri,
       internalClient,
       server: await describeServer(internalClient),
