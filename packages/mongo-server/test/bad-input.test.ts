@@ -94,6 +94,13 @@ describe('bad input', () => {
     expect(await coll.countDocuments()).toBe(1);
   });
 
+  it('answers a long pipeline of messages in order, reading ahead only a bounded amount', async () => {
+    const c = await raw();
+    const count = 500;
+    c.send(Buffer.concat(Array.from({ length: count }, (_, i) => opMsg({ ping: 1, $db: 'admin' }, 1000 + i))));
+    for (let i = 0; i < count; i++) expect((await c.reply())?.responseTo).toBe(1000 + i);
+  });
+
   it('survives a client vanishing mid-message and many connections at once', async () => {
     const c = await raw();
     const msg = opMsg({ ping: 1, $db: 'admin' }, 51);

@@ -18,6 +18,9 @@ import {
   serializeReply,
 } from './messages';
 
+/** Messages read ahead of the one being answered before we stop reading from the socket. */
+const MAX_QUEUED_MESSAGES = 64;
+
 export class Connection {
   private buffer: Buffer = Buffer.alloc(0);
   private readonly queue: Buffer[] = [];
@@ -56,6 +59,8 @@ export class Connection {
       this.queue.push(this.buffer.subarray(0, length));
       this.buffer = this.buffer.subarray(length);
     }
+    // A client that pipelines faster than we answer (or never reads) must not grow our memory unbounded.
+    if (this.queue.length >= MAX_QUEUED_MESSAGES) this.socket.pause();
     if (!this.running) void this.drain();
   }
 
@@ -66,6 +71,7 @@ export class Connection {
         const message = this.queue.shift();
         if (!message) break;
         await this.handle(message);
+        if (this.queue.length < MAX_QUEUED_MESSAGES && this.socket.isPaused()) this.socket.resume();
       }
     } finally {
       this.running = false;
@@ -97,6 +103,17 @@ export class Connection {
     } catch (err) {
       body = serializeReply({ ok: 0, errmsg: `reply could not be encoded: ${(err as Error).message}`, code: 10334, codeName: 'BSONObjectTooLarge' });
     }
-    this.socket.write(isQuery ? encodeOpReply(header.requestId, body) : encodeOpMsg(header.requestId, body));
+    const flushed = this.socket.write(isQuery ? encodeOpReply(header.requestId, body) : encodeOpMsg(header.requestId, body));
+    if (!flushed && !this.closed) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.socket.off('drain', done);
+          this.socket.off('close', done);
+          resolve();
+        };
+        this.socket.on('drain', done);
+        this.socket.on('close', done);
+      });
+    }
   }
 }
