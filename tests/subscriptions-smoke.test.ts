@@ -146,3 +146,39 @@ describe('federated subscriptions with the real subgraphs', () => {
     await eventually('the subscriptions to end', async () => (sg.gateway.activeSubscriptions() === 0 && sg.live.activeChannelCount() === 0 ? true : undefined));
   });
 });
+
+describe('two gateway instances over Redis', () => {
+  let sg: Supergraph;
+  beforeAll(async () => {
+    sg = await startSupergraph({ subgraphs: [usersSubgraph, ordersSubgraph], redis: true });
+  });
+  afterAll(async () => {
+    await sg?.stop();
+  });
+
+  it('delivers one published status change to a subscriber on each instance', async () => {
+    const alice = await sg.customer('Alice');
+    const second = await sg.startExtraGateway();
+    const query = 'subscription { myOrderUpdates { status previousStatus reason } }';
+    const onFirst = await sg.subscribe(query, {}, { token: alice.token });
+    const onSecond = await sg.subscribe(query, {}, { token: alice.token, gateway: second });
+    // What the orders subgraph publishes after an order.status_changed event.
+    await sg.live.publish(`user-orders:${alice.userId}`, {
+      orderId: 'o-1',
+      userId: alice.userId,
+      status: 'SHIPPED',
+      previousStatus: 'PAID',
+      reason: 'tracking 1Z999',
+      at: new Date().toISOString(),
+      eventId: 'evt-two-gateways',
+    });
+    const expected = { data: { myOrderUpdates: { status: 'SHIPPED', previousStatus: 'PAID', reason: 'tracking 1Z999' } } };
+    expect(await onFirst.next()).toEqual(expected);
+    expect(await onSecond.next()).toEqual(expected);
+    await onFirst.close();
+    await onSecond.close();
+    await eventually('both instances to unsubscribe', async () =>
+      sg.gateway.activeSubscriptions() === 0 && second.activeSubscriptions() === 0 ? true : undefined,
+    );
+  });
+});

@@ -18,6 +18,8 @@
  *     const live = await sg.subscribe('subscription { myOrderUpdates { status } }', {}, { token });
  *     const event = await live.next();                      // resolved through the supergraph
  *     sg.subgraph('products').runtime.mongo                  // the subgraph's own database
+ *     const second = await sg.startExtraGateway();          // another instance (own Redis
+ *     await sg.subscribe(doc, vars, { token, gateway: second }); //  live bus with redis: true)
  *   });
  *
  * What it starts: the embedded MongoDB in memory on a free port (each subgraph in its own
@@ -137,8 +139,10 @@ export interface Supergraph {
   subscribe<T = any>(
     document: string,
     variables?: Record<string, unknown>,
-    options?: { token?: string },
+    options?: { token?: string; gateway?: RunningGateway },
   ): Promise<LiveSubscription<T>>;
+  /** A second gateway instance on the same subgraphs (pass it to `subscribe` as `gateway`). */
+  startExtraGateway(): Promise<RunningGateway>;
   subgraph(name: string): HarnessSubgraph;
   /** Signs a token for any viewer; only without the users subgraph (with it, use `login`). */
   tokenFor(viewer: Viewer): Promise<string>;
@@ -264,16 +268,27 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
         typeDefs: print(s.instance.typeDefs),
       })),
     );
-    const gateway = await startGateway({
-      supergraphSdl: composed.supergraphSdl,
-      live,
-      config: loadGatewayConfig({ ...env, JWKS_URL: jwksUrl }),
-      logger: createLogger('gateway', { level: logLevel }),
-      verifier: deferred.verifier,
-      port: 0,
-      host: '127.0.0.1',
-    });
-    cleanups.push(() => gateway.stop());
+    const launchGateway = async (gatewayLive: LiveBus) => {
+      const running = await startGateway({
+        supergraphSdl: composed.supergraphSdl,
+        live: gatewayLive,
+        config: loadGatewayConfig({ ...env, JWKS_URL: jwksUrl }),
+        logger: createLogger('gateway', { level: logLevel }),
+        verifier: deferred.verifier,
+        port: 0,
+        host: '127.0.0.1',
+      });
+      cleanups.push(() => running.stop());
+      return running;
+    };
+    const gateway = await launchGateway(live);
+    // Another instance, as a second gateway process would be: its own Redis live-bus connections
+    // with `redis: true` (in-process, it can only share the one live bus).
+    const startExtraGateway = async () => {
+      const ownLive = redisUrl ? new RedisLiveBus(redisUrl, { logger, keyPrefix }) : live;
+      if (ownLive !== live) cleanups.push(() => ownLive.close());
+      return launchGateway(ownLive);
+    };
 
     return harness({
       gateway,
@@ -286,6 +301,7 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
       cleanup,
       keyPrefix,
       redisUrl,
+      startExtraGateway,
     });
   } catch (error) {
     await cleanup();
@@ -308,6 +324,7 @@ function harness(parts: {
   cleanup: () => Promise<void>;
   keyPrefix: string;
   redisUrl: string | undefined;
+  startExtraGateway: () => Promise<RunningGateway>;
 }): Supergraph {
   const { gateway, subgraphs, testTokens } = parts;
   const clients = new Set<Client>();
@@ -370,9 +387,12 @@ function harness(parts: {
     query,
     post,
 
+    startExtraGateway: parts.startExtraGateway,
+
     async subscribe(document, variables, options = {}) {
+      const via = options.gateway ?? gateway;
       const client = createClient({
-        url: gateway.wsUrl,
+        url: via.wsUrl,
         webSocketImpl: WebSocket,
         retryAttempts: 0,
         ...(options.token ? { connectionParams: { authorization: bearer(options.token) } } : {}),
@@ -382,7 +402,7 @@ function harness(parts: {
       const waiting: ((event: FormattedExecutionResult<any, unknown>) => void)[] = [];
       let ended: () => void = () => undefined;
       const endedPromise = new Promise<void>((resolve) => (ended = resolve));
-      const before = gateway.activeSubscriptions();
+      const before = via.activeSubscriptions();
       const handle: LiveSubscription = {
         error: undefined,
         next(timeoutMs = 10_000) {
@@ -429,7 +449,7 @@ function harness(parts: {
       const deadline = Date.now() + 10_000;
       let settled = false;
       void endedPromise.then(() => (settled = true));
-      while (!settled && gateway.activeSubscriptions() <= before) {
+      while (!settled && via.activeSubscriptions() <= before) {
         if (Date.now() > deadline) throw new Error('the gateway did not start the subscription within 10 s');
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
