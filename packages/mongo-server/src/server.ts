@@ -25,6 +25,8 @@ export interface EmbeddedMongoOptions {
   compactJournalBytes?: number;
   /** Transactions older than this are aborted (mongod's transactionLifetimeLimitSeconds, default 60 s). */
   transactionLifetimeMs?: number;
+  /** Cursors unused for this long are closed (mongod's cursorTimeoutMillis, default 10 min). */
+  cursorTimeoutMs?: number;
 }
 
 export interface EmbeddedMongo {
@@ -45,7 +47,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
 
   const state: ServerState = {
     engine,
-    cursors: new CursorManager(),
+    cursors: new CursorManager(options.cursorTimeoutMs),
     sessions: new SessionManager(engine, options.transactionLifetimeMs),
     me: '',
     setName,

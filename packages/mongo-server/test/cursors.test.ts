@@ -76,3 +76,19 @@ describe('cursors', () => {
     expect(await db.collection('c').aggregate([{ $skip: 10 }], { batchSize: 3 }).toArray()).toHaveLength(DOCS - 10);
   });
 });
+
+describe('idle cursors', () => {
+  const idle = useServer({ cursorTimeoutMs: 200 });
+
+  it('are closed after the idle timeout, while a cursor in use stays open', async () => {
+    const db = idle.db();
+    await db.collection('c').insertMany(Array.from({ length: 10 }, (_, i) => ({ _id: i })) as never[]);
+    const stale = await db.command({ find: 'c', batchSize: 1 });
+    const busy = await db.command({ find: 'c', batchSize: 1 });
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      await db.command({ getMore: busy.cursor.id, collection: 'c', batchSize: 1 });
+    }
+    await expect(db.command({ getMore: stale.cursor.id, collection: 'c' })).rejects.toMatchObject({ code: 43 });
+  });
+});
