@@ -12,7 +12,9 @@ async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const unknown = wanted.filter((name) => !benchmarks.some((b) => b.name === name));
   if (unknown.length > 0) {
-    console.error(`Unknown benchmark(s): ${unknown.join(', ')}. Registered: ${benchmarks.map((b) => b.name).join(', ')}`);
+    console.error(
+      `Unknown benchmark(s): ${unknown.join(', ')}. Registered: ${benchmarks.map((b) => b.name).join(', ')}`,
+    );
     process.exit(1);
   }
   const selected = wanted.length > 0 ? benchmarks.filter((b) => wanted.includes(b.name)) : benchmarks;
@@ -23,9 +25,15 @@ async function main(): Promise<void> {
     console.log(`\n== ${benchmark.name}: ${benchmark.description}`);
     try {
       const figures = await benchmark.run((line) => console.log(`   ${line}`));
-      const record = { benchmark: benchmark.name, at: new Date().toISOString(), node: process.version, ...figures };
+      const record = {
+        benchmark: benchmark.name,
+        at: new Date().toISOString(),
+        node: process.version,
+        ...figures,
+      };
       writeFileSync(resolve(outDir, `${benchmark.name}.json`), JSON.stringify(record, null, 2) + '\n');
-      for (const [key, value] of Object.entries(figures)) console.log(`   ${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}`);
+      for (const [key, value] of Object.entries(figures))
+        console.log(`   ${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}`);
       console.log(`   → bench/results/${benchmark.name}.json`);
     } catch (error) {
       failed = true;

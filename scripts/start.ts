@@ -20,7 +20,14 @@ import {
   type Logger,
   type RunningSubgraph,
 } from '@novamart/kit';
-import { InProcessBus, InProcessLiveBus, RedisLiveBus, RedisStreamsBus, type EventBus, type LiveBus } from '@novamart/events';
+import {
+  InProcessBus,
+  InProcessLiveBus,
+  RedisLiveBus,
+  RedisStreamsBus,
+  type EventBus,
+  type LiveBus,
+} from '@novamart/events';
 import { loadGatewayConfig, startGateway, type RunningGateway } from '@novamart/gateway';
 import type * as EmbeddedMongoModule from '@novamart/mongo-server';
 import { composeSupergraph } from './lib/compose-supergraph';
@@ -39,7 +46,12 @@ const stops: { name: string; stop: () => Promise<unknown> }[] = [];
 
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n').map((line) => line.trim()).filter(Boolean).join(' ').slice(0, 300);
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ')
+    .slice(0, 300);
 }
 
 async function startDatabase(env: NodeJS.ProcessEnv, dataDir: string): Promise<string> {
@@ -50,7 +62,8 @@ async function startDatabase(env: NodeJS.ProcessEnv, dataDir: string): Promise<s
   let embedded: EmbeddedMongoPackage;
   try {
     embedded = (await import('@novamart/mongo-server')) as EmbeddedMongoPackage;
-    if (typeof embedded.startEmbeddedMongo !== 'function') throw new Error('it exports no startEmbeddedMongo');
+    if (typeof embedded.startEmbeddedMongo !== 'function')
+      throw new Error('it exports no startEmbeddedMongo');
   } catch (error) {
     throw new Error(
       `The embedded MongoDB (packages/mongo-server) is not usable yet (${firstLine(error)}); set MONGO_URL to a MongoDB replica set instead.`,
@@ -74,14 +87,24 @@ async function startDatabase(env: NodeJS.ProcessEnv, dataDir: string): Promise<s
 
 function buses(redisUrl: string | undefined, metrics: Registry): { bus: EventBus; live: LiveBus } {
   const bus: EventBus = redisUrl
-    ? new RedisStreamsBus(() => createRedis(redisUrl, 'events', { logger, redis: { maxRetriesPerRequest: null } }), { logger, metrics })
+    ? new RedisStreamsBus(
+        () => createRedis(redisUrl, 'events', { logger, redis: { maxRetriesPerRequest: null } }),
+        { logger, metrics },
+      )
     : new InProcessBus({ logger, metrics });
   const live: LiveBus = redisUrl
-    ? new RedisLiveBus(() => createRedis(redisUrl, 'live', { logger, redis: { maxRetriesPerRequest: null } }), { logger })
+    ? new RedisLiveBus(
+        () => createRedis(redisUrl, 'live', { logger, redis: { maxRetriesPerRequest: null } }),
+        { logger },
+      )
     : new InProcessLiveBus({ logger });
   stops.push({ name: 'live bus', stop: () => live.close() });
   stops.push({ name: 'event bus', stop: () => bus.close() });
-  logger.info(redisUrl ? 'event and live buses on Redis' : 'in-process event and live buses (set REDIS_URL to share them across processes)');
+  logger.info(
+    redisUrl
+      ? 'event and live buses on Redis'
+      : 'in-process event and live buses (set REDIS_URL to share them across processes)',
+  );
   return { bus, live };
 }
 
@@ -101,12 +124,16 @@ function supergraphFor(running: RunningSubgraph[]): string {
   );
   const path = resolve(repoRoot, 'schema/supergraph.graphql');
   if (!existsSync(path)) {
-    logger.warn('schema/supergraph.graphql is missing: serving a supergraph composed in memory (run `npm run compose`)');
+    logger.warn(
+      'schema/supergraph.graphql is missing: serving a supergraph composed in memory (run `npm run compose`)',
+    );
     return composed.supergraphSdl;
   }
   const committed = readFileSync(path, 'utf8');
   if (committed.trim() !== composed.supergraphSdl.trim()) {
-    logger.warn('schema/supergraph.graphql is stale for the subgraphs present: serving one composed in memory (run `npm run compose`)');
+    logger.warn(
+      'schema/supergraph.graphql is stale for the subgraphs present: serving one composed in memory (run `npm run compose`)',
+    );
     return composed.supergraphSdl;
   }
   return committed;
@@ -142,17 +169,25 @@ async function main(): Promise<void> {
   if ((env.NODE_ENV || 'development') === 'development' && !env.ADMIN_EMAIL && !env.ADMIN_PASSWORD) {
     baseEnv.ADMIN_EMAIL = DEV_ADMIN.email;
     baseEnv.ADMIN_PASSWORD = DEV_ADMIN.password;
-    logger.info(`development administrator: ${DEV_ADMIN.email} (password in scripts/lib/dev-admin.ts; set ADMIN_EMAIL and ADMIN_PASSWORD to choose your own)`);
+    logger.info(
+      `development administrator: ${DEV_ADMIN.email} (password in scripts/lib/dev-admin.ts; set ADMIN_EMAIL and ADMIN_PASSWORD to choose your own)`,
+    );
   }
   const running: RunningSubgraph[] = [];
   for (const module of ordered) {
     const config = loadConfig(module.configShape, baseEnv);
-    const { runtime, close } = await createSubgraphRuntime(module, { config, logger: createLogger(module.name, { level: config.LOG_LEVEL }), bus, live });
+    const { runtime, close } = await createSubgraphRuntime(module, {
+      config,
+      logger: createLogger(module.name, { level: config.LOG_LEVEL }),
+      bus,
+      live,
+    });
     stops.push({ name: `${module.name} runtime`, stop: close });
     const subgraph = await startSubgraph(module, runtime, { port: module.port, host: SUBGRAPH_HOST });
     stops.push({ name: `${module.name} subgraph`, stop: () => subgraph.stop() });
     running.push(subgraph);
-    if (module.name === 'users' && !env.JWKS_URL) baseEnv.JWKS_URL = new URL('/.well-known/jwks.json', subgraph.url).href;
+    if (module.name === 'users' && !env.JWKS_URL)
+      baseEnv.JWKS_URL = new URL('/.well-known/jwks.json', subgraph.url).href;
     logger.info({ url: subgraph.url }, `${module.name} subgraph at ${subgraph.url}`);
   }
   await bus.start();
@@ -199,7 +234,12 @@ main().catch(async (error: unknown) => {
   const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
   console.error(`NovaMart failed to start: ${message}`);
   // The embedded-MongoDB message says everything; other causes go to the log for debugging.
-  if (!(error instanceof ConfigError) && error instanceof Error && error.cause && !message.startsWith('The embedded MongoDB')) {
+  if (
+    !(error instanceof ConfigError) &&
+    error instanceof Error &&
+    error.cause &&
+    !message.startsWith('The embedded MongoDB')
+  ) {
     logger.error({ err: error.cause }, 'cause');
   }
   await stopAll(logger);

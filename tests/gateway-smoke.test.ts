@@ -19,31 +19,49 @@ describe('supergraph smoke: users, products, inventory', () => {
   it('signs a customer in and answers me through the gateway', async () => {
     const customer = await sg.customer('Ada');
     const me = await sg.query('{ me { id email name role } }', {}, { token: customer.token });
-    expect(me).toEqual({ data: { me: { id: customer.userId, email: customer.email, name: 'Ada', role: 'CUSTOMER' } } });
+    expect(me).toEqual({
+      data: { me: { id: customer.userId, email: customer.email, name: 'Ada', role: 'CUSTOMER' } },
+    });
   });
 
   it('lets the admin create a product whose stock the inventory subgraph adds to the page', async () => {
     const admin = await sg.admin();
     const created = await sg.query(
       'mutation Create($input: ProductInput!) { createProduct(input: $input) { id name price { amount currency formatted } } }',
-      { input: { sku: 'SMOKE-1', name: 'Smoke Lamp', description: 'A lamp for smoke tests', priceAmount: 2999, currency: 'USD', initialStock: 7 } },
+      {
+        input: {
+          sku: 'SMOKE-1',
+          name: 'Smoke Lamp',
+          description: 'A lamp for smoke tests',
+          priceAmount: 2999,
+          currency: 'USD',
+          initialStock: 7,
+        },
+      },
       { token: admin.token },
     );
     expect(created.errors).toBeUndefined();
     const id = created.data.createProduct.id;
-    expect(created.data.createProduct).toMatchObject({ name: 'Smoke Lamp', price: { amount: 2999, currency: 'USD' } });
+    expect(created.data.createProduct).toMatchObject({
+      name: 'Smoke Lamp',
+      price: { amount: 2999, currency: 'USD' },
+    });
 
     // Opening stock travels as product.created over the event bus: poll until inventory has it.
     let page: any;
     const deadline = Date.now() + 10_000;
     do {
-      page = await sg.query('{ products(first: 20) { totalCount edges { node { id name inventory { available inStock } } } } }');
+      page = await sg.query(
+        '{ products(first: 20) { totalCount edges { node { id name inventory { available inStock } } } } }',
+      );
       const node = page.data?.products.edges.find((e: any) => e.node.id === id)?.node;
       if (node?.inventory.available === 7) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     } while (Date.now() < deadline);
     expect(page.errors).toBeUndefined();
-    expect(page.data.products.edges).toContainEqual({ node: { id, name: 'Smoke Lamp', inventory: { available: 7, inStock: true } } });
+    expect(page.data.products.edges).toContainEqual({
+      node: { id, name: 'Smoke Lamp', inventory: { available: 7, inStock: true } },
+    });
   });
 
   it('refuses a customer creating a product with FORBIDDEN from the products subgraph', async () => {

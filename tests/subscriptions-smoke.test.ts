@@ -10,7 +10,11 @@ import { startSupergraph, type SignedInUser, type Supergraph } from './support/s
 // Live order and payment status through the gateway's federated subscriptions, driven by the
 // real subgraphs' outbox events: each event arrives resolved across orders, products, inventory
 // and payments, as a query for the same fields would return it.
-async function eventually<T>(what: string, attempt: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+async function eventually<T>(
+  what: string,
+  attempt: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await attempt();
@@ -53,18 +57,40 @@ describe('federated subscriptions with the real subgraphs', () => {
   let orderId: string;
 
   beforeAll(async () => {
-    sg = await startSupergraph({ subgraphs: [usersSubgraph, productsSubgraph, inventorySubgraph, cartSubgraph, ordersSubgraph, paymentsSubgraph] });
+    sg = await startSupergraph({
+      subgraphs: [
+        usersSubgraph,
+        productsSubgraph,
+        inventorySubgraph,
+        cartSubgraph,
+        ordersSubgraph,
+        paymentsSubgraph,
+      ],
+    });
     const admin = await sg.admin();
     const created = await sg.query(
       'mutation($input: ProductInput!) { createProduct(input: $input) { id } }',
-      { input: { sku: 'LIVE-1', name: 'Live Kettle', description: 'Watched while it boils', priceAmount: 4500, currency: 'USD', initialStock: 5 } },
+      {
+        input: {
+          sku: 'LIVE-1',
+          name: 'Live Kettle',
+          description: 'Watched while it boils',
+          priceAmount: 4500,
+          currency: 'USD',
+          initialStock: 5,
+        },
+      },
       { token: admin.token },
     );
     const productId = created.data.createProduct.id as string;
     alice = await sg.customer('Alice');
     // The cart learns the product (and its price) from product.created: retry until it has.
     await eventually('the cart to know the product', async () => {
-      const added = await sg.query('mutation($p: ID!) { addToCart(productId: $p, quantity: 2) { itemCount } }', { p: productId }, { token: alice.token });
+      const added = await sg.query(
+        'mutation($p: ID!) { addToCart(productId: $p, quantity: 2) { itemCount } }',
+        { p: productId },
+        { token: alice.token },
+      );
       return added.data?.addToCart ? true : undefined;
     });
     const checkout = await eventually('checkout', async () => {
@@ -73,7 +99,13 @@ describe('federated subscriptions with the real subgraphs', () => {
         {
           input: {
             idempotencyKey: 'live-smoke-1',
-            shippingAddress: { name: 'Alice', line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+            shippingAddress: {
+              name: 'Alice',
+              line1: '1 Main St',
+              city: 'Springfield',
+              postalCode: '12345',
+              country: 'US',
+            },
           },
         },
         { token: alice.token },
@@ -83,7 +115,11 @@ describe('federated subscriptions with the real subgraphs', () => {
     orderId = checkout.id;
     // Stock is reserved by event: wait until the order awaits payment before watching it.
     await eventually('the order to await payment', async () => {
-      const result = await sg.query('query($id: ID!) { order(id: $id) { status } }', { id: orderId }, { token: alice.token });
+      const result = await sg.query(
+        'query($id: ID!) { order(id: $id) { status } }',
+        { id: orderId },
+        { token: alice.token },
+      );
       return result.data?.order?.status === 'AWAITING_PAYMENT' ? true : undefined;
     });
   });
@@ -94,7 +130,9 @@ describe('federated subscriptions with the real subgraphs', () => {
   it('refuses another customer’s order with FORBIDDEN at subscribe time', async () => {
     const bob = await sg.customer('Bob');
     const watch = await sg.subscribe(ORDER_UPDATES, { orderId }, { token: bob.token });
-    expect(watch.error).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+    expect(watch.error).toEqual([
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }),
+    ]);
   });
 
   it('delivers PAID and SUCCEEDED with fields from orders, products, inventory and payments', async () => {
@@ -107,7 +145,11 @@ describe('federated subscriptions with the real subgraphs', () => {
     expect(orderWatch.error).toBeUndefined();
     expect(paymentWatch.error).toBeUndefined();
 
-    const intent = await sg.query('mutation($o: ID!) { createPaymentIntent(orderId: $o) { id } }', { o: orderId }, { token: alice.token });
+    const intent = await sg.query(
+      'mutation($o: ID!) { createPaymentIntent(orderId: $o) { id } }',
+      { o: orderId },
+      { token: alice.token },
+    );
     expect(intent.errors).toBeUndefined();
     const confirmed = await sg.query(
       'mutation($p: ID!) { confirmPayment(paymentId: $p, paymentMethodId: "pm_card_visa") { status } }',
@@ -121,7 +163,11 @@ describe('federated subscriptions with the real subgraphs', () => {
     expect(paid.data.orderStatusChanged).toMatchObject({
       status: 'PAID',
       previousStatus: 'AWAITING_PAYMENT',
-      order: { id: orderId, items: [{ quantity: 2, product: { name: 'Live Kettle' } }], payment: { status: 'SUCCEEDED' } },
+      order: {
+        id: orderId,
+        items: [{ quantity: 2, product: { name: 'Live Kettle' } }],
+        payment: { status: 'SUCCEEDED' },
+      },
     });
     // Exactly what a query for the same fields returns now.
     const query = await sg.query(
@@ -143,7 +189,9 @@ describe('federated subscriptions with the real subgraphs', () => {
 
     await orderWatch.close();
     await paymentWatch.close();
-    await eventually('the subscriptions to end', async () => (sg.gateway.activeSubscriptions() === 0 && sg.live.activeChannelCount() === 0 ? true : undefined));
+    await eventually('the subscriptions to end', async () =>
+      sg.gateway.activeSubscriptions() === 0 && sg.live.activeChannelCount() === 0 ? true : undefined,
+    );
   });
 });
 
@@ -172,7 +220,9 @@ describe('two gateway instances over Redis', () => {
       at: new Date().toISOString(),
       eventId: 'evt-two-gateways',
     });
-    const expected = { data: { myOrderUpdates: { status: 'SHIPPED', previousStatus: 'PAID', reason: 'tracking 1Z999' } } };
+    const expected = {
+      data: { myOrderUpdates: { status: 'SHIPPED', previousStatus: 'PAID', reason: 'tracking 1Z999' } },
+    };
     expect(await onFirst.next()).toEqual(expected);
     expect(await onSecond.next()).toEqual(expected);
     await onFirst.close();

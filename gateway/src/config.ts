@@ -4,14 +4,43 @@ import { loadConfig, type ConfigVariable } from '@novamart/kit';
 /** The gateway's own variables (README's configuration table lists them with the base ones). */
 export const gatewayConfigVariables: readonly ConfigVariable[] = [
   { name: 'PORT', default: '4000', description: 'Port of the gateway (HTTP and graphql-ws on `/graphql`).' },
-  { name: '<SUBGRAPH>_URL', default: 'the routing URL in schema/supergraph.graphql', description: 'Overrides one subgraph\'s URL, e.g. `ORDERS_URL=http://orders:4005/graphql`.' },
-  { name: 'MAX_QUERY_DEPTH', default: '12', description: 'Deepest field nesting an operation may have; deeper is BAD_USER_INPUT before any subgraph is called.' },
-  { name: 'MAX_QUERY_COST', default: '5000', description: 'Highest estimated cost (fields times page sizes) an operation may have.' },
+  {
+    name: '<SUBGRAPH>_URL',
+    default: 'the routing URL in schema/supergraph.graphql',
+    description: "Overrides one subgraph's URL, e.g. `ORDERS_URL=http://orders:4005/graphql`.",
+  },
+  {
+    name: 'MAX_QUERY_DEPTH',
+    default: '12',
+    description:
+      'Deepest field nesting an operation may have; deeper is BAD_USER_INPUT before any subgraph is called.',
+  },
+  {
+    name: 'MAX_QUERY_COST',
+    default: '5000',
+    description: 'Highest estimated cost (fields times page sizes) an operation may have.',
+  },
   { name: 'BODY_LIMIT', default: '100kb', description: 'Largest request body accepted (HTTP 413 above).' },
-  { name: 'SUBGRAPH_TIMEOUT_MS', default: '10000', description: 'How long the gateway waits for a subgraph.' },
-  { name: 'SUBGRAPH_TIMEOUTS', default: '', description: 'Per-subgraph overrides, e.g. `payments=20000,orders=5000`.' },
-  { name: 'CORS_ORIGINS', default: '* outside production, none in production', description: 'Comma-separated origins allowed to call the gateway from a browser; `*` allows any.' },
-  { name: 'WS_KEEPALIVE_MS', default: '12000', description: 'Interval of WebSocket pings; a client that does not answer within it is disconnected.' },
+  {
+    name: 'SUBGRAPH_TIMEOUT_MS',
+    default: '10000',
+    description: 'How long the gateway waits for a subgraph.',
+  },
+  {
+    name: 'SUBGRAPH_TIMEOUTS',
+    default: '',
+    description: 'Per-subgraph overrides, e.g. `payments=20000,orders=5000`.',
+  },
+  {
+    name: 'CORS_ORIGINS',
+    default: '* outside production, none in production',
+    description: 'Comma-separated origins allowed to call the gateway from a browser; `*` allows any.',
+  },
+  {
+    name: 'WS_KEEPALIVE_MS',
+    default: '12000',
+    description: 'Interval of WebSocket pings; a client that does not answer within it is disconnected.',
+  },
 ];
 
 const timeoutOverrides = z
@@ -19,7 +48,10 @@ const timeoutOverrides = z
   .default('')
   .transform((value, ctx) => {
     const overrides: Record<string, number> = {};
-    for (const entry of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const entry of value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const match = /^([A-Za-z0-9_-]+)=(\d+)$/.exec(entry);
       if (!match?.[1] || !match[2]) {
         ctx.addIssue({ code: 'custom', message: `expected name=milliseconds, got "${entry}"` });
@@ -61,7 +93,10 @@ export function corsOrigins(config: Pick<GatewayConfig, 'CORS_ORIGINS' | 'NODE_E
 }
 
 /** `ORDERS_URL` and the like: routing URLs overridden from the environment. */
-export function subgraphUrlsFromEnv(names: readonly string[], env: Record<string, string | undefined> = process.env): Record<string, string> {
+export function subgraphUrlsFromEnv(
+  names: readonly string[],
+  env: Record<string, string | undefined> = process.env,
+): Record<string, string> {
   const urls: Record<string, string> = {};
   for (const name of names) {
     const value = env[`${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_URL`];

@@ -18,7 +18,10 @@ export interface GatewayContext {
 }
 
 /** The `x-forwarded-for` to send on: the incoming chain with the peer's address appended. */
-export function forwardedForOf(incoming: string | string[] | undefined, peerAddress: string | undefined): string | undefined {
+export function forwardedForOf(
+  incoming: string | string[] | undefined,
+  peerAddress: string | undefined,
+): string | undefined {
   const chain = (Array.isArray(incoming) ? incoming.join(',') : (incoming ?? ''))
     .split(',')
     .map((hop) => hop.trim())

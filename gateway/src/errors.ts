@@ -26,9 +26,17 @@ export function createGatewayErrorFormatter(logger: Logger) {
         ...(formatted.locations ? { locations: formatted.locations } : {}),
         ...(formatted.path ? { path: formatted.path } : {}),
       };
-      if (extensions.code !== ErrorCode.INTERNAL_SERVER_ERROR) return { ...base, extensions: publicExtensions(extensions) };
+      if (extensions.code !== ErrorCode.INTERNAL_SERVER_ERROR)
+        return { ...base, extensions: publicExtensions(extensions) };
       if (typeof extensions.errorId === 'string') {
-        return { ...base, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId: extensions.errorId, serviceName: extensions.serviceName } };
+        return {
+          ...base,
+          extensions: {
+            code: ErrorCode.INTERNAL_SERVER_ERROR,
+            errorId: extensions.errorId,
+            serviceName: extensions.serviceName,
+          },
+        };
       }
     }
     return kitFormatter(formatted, error);

@@ -96,8 +96,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const registry = options.metrics ?? processRegistry();
   const metrics = gatewayMetrics(registry);
   const verifier = options.verifier ?? createTokenVerifier({ jwksUrl: config.JWKS_URL });
-  const limits: OperationLimits = { maxDepth: config.MAX_QUERY_DEPTH, maxCost: config.MAX_QUERY_COST, assumedListSize: 10 };
-  const subgraphs = subgraphsOf(options.supergraphSdl).map(({ name, url }) => ({ name, url: options.subgraphUrls?.[name] ?? url }));
+  const limits: OperationLimits = {
+    maxDepth: config.MAX_QUERY_DEPTH,
+    maxCost: config.MAX_QUERY_COST,
+    assumedListSize: 10,
+  };
+  const subgraphs = subgraphsOf(options.supergraphSdl).map(({ name, url }) => ({
+    name,
+    url: options.subgraphUrls?.[name] ?? url,
+  }));
   const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));
 
   const gateway = new ApolloGateway({
@@ -108,7 +115,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         name,
         url: urlOf.get(name) ?? url ?? '',
         timeoutMs: config.SUBGRAPH_TIMEOUTS[name] ?? config.SUBGRAPH_TIMEOUT_MS,
-        onFetch: (subgraph, seconds, outcome) => metrics.subgraphFetchSeconds.observe({ subgraph, outcome }, seconds),
+        onFetch: (subgraph, seconds, outcome) =>
+          metrics.subgraphFetchSeconds.observe({ subgraph, outcome }, seconds),
       }),
   });
   let apiSchema: GraphQLSchema | undefined;
@@ -130,7 +138,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       operationLimitsPlugin(limits, metrics),
       requestMetricsPlugin(metrics),
     ],
@@ -138,13 +148,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   await apollo.start();
 
   const execute: ExecuteThroughGateway = async (request, contextValue) => {
-    const response = await apollo.executeOperation({ query: request.query, variables: request.variables ?? {} }, { contextValue });
+    const response = await apollo.executeOperation(
+      { query: request.query, variables: request.variables ?? {} },
+      { contextValue },
+    );
     if (response.body.kind !== 'single') throw new Error('Incremental delivery is not used by the gateway');
     const { data, errors } = response.body.singleResult;
     return { ...(data !== undefined ? { data } : {}), ...(errors ? { errors } : {}) };
   };
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: bytesOf(config.BODY_LIMIT) });
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: GRAPHQL_PATH,
+    maxPayload: bytesOf(config.BODY_LIMIT),
+  });
   const subscriptions = startSubscriptionServer({
     wsServer,
     schema: () => {
@@ -170,7 +187,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   app.get('/health/ready', async (_req, res) => {
     const report = await checkSubgraphs(subgraphs, Math.min(2000, config.SUBGRAPH_TIMEOUT_MS));
-    res.status(report.ready ? 200 : 503).json({ status: report.ready ? 'ready' : 'unavailable', subgraphs: report.subgraphs });
+    res
+      .status(report.ready ? 200 : 503)
+      .json({ status: report.ready ? 'ready' : 'unavailable', subgraphs: report.subgraphs });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
@@ -235,7 +254,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 }
 
 /** `createGateway` and `listen` in one call. */
-export async function startGateway(options: GatewayOptions & { port?: number; host?: string }): Promise<RunningGateway> {
+export async function startGateway(
+  options: GatewayOptions & { port?: number; host?: string },
+): Promise<RunningGateway> {
   const gateway = await createGateway(options);
   try {
     return await gateway.listen(options.port, options.host);
@@ -261,12 +282,29 @@ function httpErrorHandler(bodyLimit: string, logger: Logger): ErrorRequestHandle
     if (res.headersSent) return next(error);
     const status = typeof error.status === 'number' ? error.status : 500;
     if (status === 413) {
-      res.status(413).json({ errors: [{ message: `Request body is larger than the limit of ${bodyLimit} (BODY_LIMIT)`, extensions: { code: ErrorCode.BAD_USER_INPUT, limit: 'BODY_LIMIT' } }] });
+      res
+        .status(413)
+        .json({
+          errors: [
+            {
+              message: `Request body is larger than the limit of ${bodyLimit} (BODY_LIMIT)`,
+              extensions: { code: ErrorCode.BAD_USER_INPUT, limit: 'BODY_LIMIT' },
+            },
+          ],
+        });
     } else if (status >= 400 && status < 500) {
-      res.status(status).json({ errors: [{ message: error.message ?? 'Bad request', extensions: { code: 'BAD_REQUEST' } }] });
+      res
+        .status(status)
+        .json({ errors: [{ message: error.message ?? 'Bad request', extensions: { code: 'BAD_REQUEST' } }] });
     } else {
       logger.error({ err: error }, 'unexpected HTTP error');
-      res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
+      res
+        .status(500)
+        .json({
+          errors: [
+            { message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } },
+          ],
+        });
     }
   };
 }

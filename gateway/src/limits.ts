@@ -76,12 +76,18 @@ export function measureOperation(
         const fieldType = getNullableType(field.type);
         const pageSize = pageSizeOf(field, selection, variables);
         const items =
-          pageSize ?? (isListType(fieldType) ? (parentWasPaged && connectionLists.has(name) ? 1 : assumedListSize) : 1);
+          pageSize ??
+          (isListType(fieldType) ? (parentWasPaged && connectionLists.has(name) ? 1 : assumedListSize) : 1);
         let childDepth = 0;
         let childCost = 0;
         const namedType = getNamedType(field.type);
         if (selection.selectionSet && isCompositeType(namedType)) {
-          const child = walk(selection.selectionSet, namedType, pageSize !== undefined || (parentWasPaged && !isListType(fieldType)), visitingFragments);
+          const child = walk(
+            selection.selectionSet,
+            namedType,
+            pageSize !== undefined || (parentWasPaged && !isListType(fieldType)),
+            visitingFragments,
+          );
           childDepth = child.depth;
           childCost = child.cost;
         }

@@ -12,16 +12,22 @@ import { startGateway } from './gateway';
 import { subgraphsOf } from './supergraph-subgraphs';
 
 const logger = createLogger('gateway');
-const supergraphPath = process.env.SUPERGRAPH_PATH ?? fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
+const supergraphPath =
+  process.env.SUPERGRAPH_PATH ?? fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
 
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const supergraphSdl = await readFile(supergraphPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new Error(`Cannot read the supergraph at ${supergraphPath} (${error.code ?? error.message}); run \`npm run compose\` first`);
+    throw new Error(
+      `Cannot read the supergraph at ${supergraphPath} (${error.code ?? error.message}); run \`npm run compose\` first`,
+    );
   });
   const subgraphUrls = subgraphUrlsFromEnv(subgraphsOf(supergraphSdl).map((s) => s.name));
-  if (!config.REDIS_URL) logger.warn('REDIS_URL is not set: subscriptions only see events published in this process');
-  const live: LiveBus = config.REDIS_URL ? new RedisLiveBus(config.REDIS_URL, { logger }) : new InProcessLiveBus({ logger });
+  if (!config.REDIS_URL)
+    logger.warn('REDIS_URL is not set: subscriptions only see events published in this process');
+  const live: LiveBus = config.REDIS_URL
+    ? new RedisLiveBus(config.REDIS_URL, { logger })
+    : new InProcessLiveBus({ logger });
   const gateway = await startGateway({ supergraphSdl, subgraphUrls, live, config, logger });
   logger.info({ url: gateway.url }, `NovaMart gateway ready at ${gateway.url}`);
 

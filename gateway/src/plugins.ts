@@ -9,7 +9,10 @@ import type { GatewayMetrics } from './metrics';
  * Depth and cost limits, checked once the operation is known and before the query planner
  * sends anything to a subgraph. Subscriptions are refused here: they are served over graphql-ws.
  */
-export function operationLimitsPlugin(limits: OperationLimits, metrics: GatewayMetrics): ApolloServerPlugin<GatewayContext> {
+export function operationLimitsPlugin(
+  limits: OperationLimits,
+  metrics: GatewayMetrics,
+): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
@@ -20,7 +23,11 @@ export function operationLimitsPlugin(limits: OperationLimits, metrics: GatewayM
               extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } },
             });
           }
-          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+          const coerced = getVariableValues(
+            schema,
+            operation.variableDefinitions ?? [],
+            request.variables ?? {},
+          );
           // Bad variables are reported by execution with graphql-js's own message; measure with what is there.
           const variables = coerced.errors ? (request.variables ?? {}) : coerced.coerced;
           const measure = enforceOperationLimits(schema, document, operation, variables, limits);

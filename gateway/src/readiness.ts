@@ -6,7 +6,10 @@ export interface ReadinessReport {
 }
 
 /** Every subgraph answers `{ __typename }` within the timeout: the gateway can serve. */
-export async function checkSubgraphs(subgraphs: readonly SubgraphEndpoint[], timeoutMs: number): Promise<ReadinessReport> {
+export async function checkSubgraphs(
+  subgraphs: readonly SubgraphEndpoint[],
+  timeoutMs: number,
+): Promise<ReadinessReport> {
   const results = await Promise.all(
     subgraphs.map(async ({ name, url }) => {
       try {

@@ -37,7 +37,8 @@ function subgraphFetcher(options: SubgraphSourceOptions): Fetcher {
     try {
       response = await fetch(url, { ...(init as RequestInit), signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
-      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      const timedOut =
+        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
       onFetch?.(name, seconds(), timedOut ? 'timeout' : 'error');
       throw timedOut ? new SubgraphTimeoutError(name, timeoutMs) : error;
     }
@@ -50,7 +51,11 @@ function subgraphFetcher(options: SubgraphSourceOptions): Fetcher {
     if (isGraphQLErrorBody(response.headers.get('content-type'), text)) {
       return new Response(text, { status: 200, headers: response.headers }) as unknown as FetcherResponse;
     }
-    return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers }) as unknown as FetcherResponse;
+    return new Response(text, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    }) as unknown as FetcherResponse;
   };
 }
 

@@ -24,7 +24,10 @@ describe('gateway over HTTP', () => {
 
   it('forwards Authorization and the caller’s x-request-id to subgraphs', async () => {
     const token = await probe.tokens.bearer(customer);
-    const response = await probe.post({ query: '{ whoami { requestId viewerId } }' }, { authorization: token, 'x-request-id': 'req-abc.123' });
+    const response = await probe.post(
+      { query: '{ whoami { requestId viewerId } }' },
+      { authorization: token, 'x-request-id': 'req-abc.123' },
+    );
     expect(response.body).toEqual({ data: { whoami: { requestId: 'req-abc.123', viewerId: 'user-1' } } });
     expect(response.headers.get('x-request-id')).toBe('req-abc.123');
   });
@@ -48,26 +51,43 @@ describe('gateway over HTTP', () => {
     expect(oos.errors[0]).toMatchObject({ message: 'Only 3 left', path: ['outOfStock'] });
     expect(oos.errors[0].extensions).toEqual({ code: 'OUT_OF_STOCK', productId: 'p-1', available: 3 });
     const invalid = await probe.query('{ invalidName }');
-    expect(invalid.errors[0]).toMatchObject({ message: 'Name must not be empty', extensions: { code: 'BAD_USER_INPUT', field: 'input.name' } });
+    expect(invalid.errors[0]).toMatchObject({
+      message: 'Name must not be empty',
+      extensions: { code: 'BAD_USER_INPUT', field: 'input.name' },
+    });
   });
 
   it('keeps the subgraph’s masked error and its errorId, never the internal message', async () => {
     const result = await probe.query('{ crash }');
     expect(result.errors[0]).toMatchObject({ message: 'Internal server error', path: ['crash'] });
-    expect(result.errors[0].extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', errorId: expect.stringMatching(/^[0-9a-f-]{36}$/), serviceName: 'orders' });
+    expect(result.errors[0].extensions).toEqual({
+      code: 'INTERNAL_SERVER_ERROR',
+      errorId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      serviceName: 'orders',
+    });
     expect(JSON.stringify(result)).not.toContain('db-7.internal');
   });
 
   it('passes UNAUTHENTICATED from a subgraph that refuses a tampered or expired token', async () => {
-    const tampered = await probe.query('{ whoami { viewerId } }', {}, { authorization: `Bearer ${tamper(await probe.tokens.sign(customer))}` });
+    const tampered = await probe.query(
+      '{ whoami { viewerId } }',
+      {},
+      { authorization: `Bearer ${tamper(await probe.tokens.sign(customer))}` },
+    );
     expect(tampered.errors[0].extensions.code).toBe('UNAUTHENTICATED');
-    const expired = await probe.query('{ whoami { viewerId } }', {}, { authorization: await probe.tokens.bearer(customer, { expired: true }) });
+    const expired = await probe.query(
+      '{ whoami { viewerId } }',
+      {},
+      { authorization: await probe.tokens.bearer(customer, { expired: true }) },
+    );
     expect(expired.errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });
 
   it('refuses a query deeper than MAX_QUERY_DEPTH before calling any subgraph', async () => {
     const before = probe.world.callsTo('item').length;
-    const response = await probe.post({ query: '{ item { child { child { child { child { child { child { name } } } } } } } }' });
+    const response = await probe.post({
+      query: '{ item { child { child { child { child { child { child { name } } } } } } } }',
+    });
     expect(response.status).toBe(400);
     expect(response.body.errors[0]).toMatchObject({
       message: expect.stringContaining('MAX_QUERY_DEPTH'),
@@ -82,7 +102,9 @@ describe('gateway over HTTP', () => {
     const before = probe.world.callsTo('items').length;
     const query = 'query Items($n: Int) { items(first: $n) { id name child { name } } }';
     const refused = await probe.post({ query, variables: { n: 100 } });
-    expect(refused.body.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', limit: 'MAX_QUERY_COST', maximum: 300 } });
+    expect(refused.body.errors[0]).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT', limit: 'MAX_QUERY_COST', maximum: 300 },
+    });
     expect(refused.body.errors[0].message).toContain('MAX_QUERY_COST');
     expect(probe.world.callsTo('items').length).toBe(before);
     const accepted = await probe.post({ query, variables: { n: 5 } });
@@ -95,22 +117,33 @@ describe('gateway over HTTP', () => {
     const result = await probe.query('{ slow }');
     probe.world.slowMs = 0;
     expect(Date.now() - started).toBeLessThan(1500);
-    expect(result.errors[0].extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', errorId: expect.any(String) });
+    expect(result.errors[0].extensions).toMatchObject({
+      code: 'INTERNAL_SERVER_ERROR',
+      errorId: expect.any(String),
+    });
   });
 
   it('refuses a body over BODY_LIMIT with 413', async () => {
     const response = await probe.post({ query: `{ whoami { requestId } } # ${'x'.repeat(4000)}` });
     expect(response.status).toBe(413);
-    expect(response.body.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', limit: 'BODY_LIMIT' } });
+    expect(response.body.errors[0]).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT', limit: 'BODY_LIMIT' },
+    });
   });
 
   it('allows only the listed CORS origins', async () => {
     const preflight = (origin: string) =>
       fetch(probe.gateway.url, {
         method: 'OPTIONS',
-        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,authorization',
+        },
       });
-    expect((await preflight('https://shop.example')).headers.get('access-control-allow-origin')).toBe('https://shop.example');
+    expect((await preflight('https://shop.example')).headers.get('access-control-allow-origin')).toBe(
+      'https://shop.example',
+    );
     expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
   });
 
@@ -125,11 +158,9 @@ describe('gateway over HTTP', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('sandbox');
     const introspection = await probe.query('{ __schema { subscriptionType { fields { name } } } }');
-    expect(introspection.data.__schema.subscriptionType.fields.map((f: { name: string }) => f.name).sort()).toEqual([
-      'myOrderUpdates',
-      'orderStatusChanged',
-      'paymentStatusChanged',
-    ]);
+    expect(
+      introspection.data.__schema.subscriptionType.fields.map((f: { name: string }) => f.name).sort(),
+    ).toEqual(['myOrderUpdates', 'orderStatusChanged', 'paymentStatusChanged']);
   });
 
   it('answers /health, /health/ready and /metrics', async () => {
@@ -165,6 +196,9 @@ describe('gateway in production', () => {
     await probe.subgraphs.find((s) => s.name === 'payments')?.stop();
     const ready = await fetch(`${origin}/health/ready`);
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toEqual({ status: 'unavailable', subgraphs: { orders: 'up', payments: 'down' } });
+    expect(await ready.json()).toEqual({
+      status: 'unavailable',
+      subgraphs: { orders: 'up', payments: 'down' },
+    });
   });
 });

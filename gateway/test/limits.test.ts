@@ -39,7 +39,10 @@ function measure(query: string, variables: Record<string, unknown> = {}) {
 describe('operation depth and cost', () => {
   it('counts a connection page by its first argument, not edges again', () => {
     // products: 1 + 20 × (edges 1 + 1 × (node 1 + (id 1 + name 1)))
-    expect(measure('{ products(first: 20) { edges { node { id name } } } }')).toEqual({ depth: 4, cost: 1 + 20 * (1 + 1 * (1 + 2)) });
+    expect(measure('{ products(first: 20) { edges { node { id name } } } }')).toEqual({
+      depth: 4,
+      cost: 1 + 20 * (1 + 1 * (1 + 2)),
+    });
   });
 
   it('takes page sizes from variables and schema defaults', () => {
@@ -65,7 +68,10 @@ describe('operation depth and cost', () => {
   });
 
   it('leaves introspection and __typename out', () => {
-    expect(measure('{ __schema { types { fields { type { ofType { ofType { name } } } } } } }')).toEqual({ depth: 0, cost: 0 });
+    expect(measure('{ __schema { types { fields { type { ofType { ofType { name } } } } } } }')).toEqual({
+      depth: 0,
+      cost: 0,
+    });
     expect(measure('{ product(id: "1") { __typename id } }')).toEqual({ depth: 2, cost: 2 });
   });
 
@@ -73,12 +79,18 @@ describe('operation depth and cost', () => {
     const document = parse('{ product(id: "1") { related { related { related { name } } } } }');
     const operation = getOperationAST(document)!;
     const limits = { maxDepth: 4, maxCost: 10_000, assumedListSize: 10 };
-    expect(() => enforceOperationLimits(schema, document, operation, {}, limits)).toThrow(/maximum query depth of 4 \(MAX_QUERY_DEPTH\)/);
+    expect(() => enforceOperationLimits(schema, document, operation, {}, limits)).toThrow(
+      /maximum query depth of 4 \(MAX_QUERY_DEPTH\)/,
+    );
     try {
       enforceOperationLimits(schema, document, operation, {}, { ...limits, maxDepth: 10, maxCost: 50 });
       expect.unreachable();
     } catch (error) {
-      expect((error as { extensions: unknown }).extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'MAX_QUERY_COST', maximum: 50 });
+      expect((error as { extensions: unknown }).extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        limit: 'MAX_QUERY_COST',
+        maximum: 50,
+      });
     }
   });
 });

@@ -3,7 +3,13 @@ import type { Redis } from 'ioredis';
 import { requireRedis, testRedisUrl, uniqueKeyPrefix } from '@novamart/kit/testing';
 import { RedisLiveBus } from '@novamart/events';
 import type { RunningGateway } from '../src';
-import { startProbeSupergraph, subscribe, waitFor, wsClient, type ProbeSupergraph } from './support/probe-supergraph';
+import {
+  startProbeSupergraph,
+  subscribe,
+  waitFor,
+  wsClient,
+  type ProbeSupergraph,
+} from './support/probe-supergraph';
 
 const alice = { id: 'user-alice', role: 'CUSTOMER' as const };
 
@@ -34,7 +40,10 @@ describe('subscriptions across gateway instances on Redis', () => {
 
   // Redis's own count of connections subscribed to the order's channel.
   const subscribers = async () => {
-    const reply = (await redis.call('PUBSUB', 'NUMSUB', `${keyPrefix}:live:order:o-1`)) as [string, number | string];
+    const reply = (await redis.call('PUBSUB', 'NUMSUB', `${keyPrefix}:live:order:o-1`)) as [
+      string,
+      number | string,
+    ];
     return Number(reply[1]);
   };
 
@@ -45,17 +54,32 @@ describe('subscriptions across gateway instances on Redis', () => {
     const onSecond = wsClient(secondGateway.wsUrl, { authorization: token });
     const first = subscribe(onFirst, query, { id: 'o-1' });
     const second = subscribe(onSecond, query, { id: 'o-1' });
-    await waitFor(() => probe.gateway.activeSubscriptions() === 1 && secondGateway.activeSubscriptions() === 1, 5000, 'both subscriptions');
+    await waitFor(
+      () => probe.gateway.activeSubscriptions() === 1 && secondGateway.activeSubscriptions() === 1,
+      5000,
+      'both subscriptions',
+    );
     expect(await subscribers()).toBe(2);
 
-    await publisher.publish('order:o-1', { orderId: 'o-1', userId: alice.id, status: 'PAID', previousStatus: 'AWAITING_PAYMENT', reason: null, at: new Date().toISOString() });
+    await publisher.publish('order:o-1', {
+      orderId: 'o-1',
+      userId: alice.id,
+      status: 'PAID',
+      previousStatus: 'AWAITING_PAYMENT',
+      reason: null,
+      at: new Date().toISOString(),
+    });
     const expected = { data: { orderStatusChanged: { status: 'PAID', order: { id: 'o-1', total: 4200 } } } };
     expect(await first.next()).toEqual(expected);
     expect(await second.next()).toEqual(expected);
 
     await onFirst.dispose();
     await onSecond.dispose();
-    await waitFor(() => probe.gateway.activeSubscriptions() === 0 && secondGateway.activeSubscriptions() === 0, 5000, 'subscriptions to end');
+    await waitFor(
+      () => probe.gateway.activeSubscriptions() === 0 && secondGateway.activeSubscriptions() === 0,
+      5000,
+      'subscriptions to end',
+    );
     await waitFor(async () => (await subscribers()) === 0, 5000, 'Redis to drop the channel subscriptions');
     expect(probe.live.activeChannelCount()).toBe(0);
     expect(secondLive.activeChannelCount()).toBe(0);

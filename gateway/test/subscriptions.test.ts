@@ -2,7 +2,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Client } from 'graphql-ws';
 import { tamper } from '@novamart/kit/testing';
-import { startProbeSupergraph, subscribe, waitFor, wsClient, type ProbeSupergraph } from './support/probe-supergraph';
+import {
+  startProbeSupergraph,
+  subscribe,
+  waitFor,
+  wsClient,
+  type ProbeSupergraph,
+} from './support/probe-supergraph';
 
 const alice = { id: 'user-alice', role: 'CUSTOMER' as const };
 const bob = { id: 'user-bob', role: 'CUSTOMER' as const };
@@ -30,7 +36,13 @@ const ORDER_STATUS = /* GraphQL */ `
   }
 `;
 
-function statusMessage(orderId: string, userId: string, status: string, previousStatus: string | null, reason: string | null = null) {
+function statusMessage(
+  orderId: string,
+  userId: string,
+  status: string,
+  previousStatus: string | null,
+  reason: string | null = null,
+) {
   return { orderId, userId, status, previousStatus, reason, at: new Date().toISOString() };
 }
 
@@ -38,7 +50,10 @@ describe('federated subscriptions', () => {
   let probe: ProbeSupergraph;
   const clients: Client[] = [];
   const connect = async (viewer?: { id: string; role: 'CUSTOMER' | 'ADMIN' }) => {
-    const client = wsClient(probe.gateway.wsUrl, viewer ? { authorization: await probe.tokens.bearer(viewer) } : undefined);
+    const client = wsClient(
+      probe.gateway.wsUrl,
+      viewer ? { authorization: await probe.tokens.bearer(viewer) } : undefined,
+    );
     clients.push(client);
     return client;
   };
@@ -52,7 +67,11 @@ describe('federated subscriptions', () => {
   });
   afterEach(async () => {
     for (const client of clients.splice(0)) await client.dispose();
-    await waitFor(() => probe.gateway.activeSubscriptions() === 0 && probe.live.activeChannelCount() === 0, 5000, 'subscriptions to end');
+    await waitFor(
+      () => probe.gateway.activeSubscriptions() === 0 && probe.live.activeChannelCount() === 0,
+      5000,
+      'subscriptions to end',
+    );
   });
   afterAll(async () => {
     await probe?.stop();
@@ -71,7 +90,11 @@ describe('federated subscriptions', () => {
     ];
     for (const message of messages) await probe.live.publish('order:o-1', message);
 
-    const query = await probe.query('query { order(id: "o-1") { id total ... on Order { payment { id status } } } }', {}, { authorization: await probe.tokens.bearer(alice) });
+    const query = await probe.query(
+      'query { order(id: "o-1") { id total ... on Order { payment { id status } } } }',
+      {},
+      { authorization: await probe.tokens.bearer(alice) },
+    );
     for (const message of messages) {
       const event = await sub.next();
       expect(event.errors).toBeUndefined();
@@ -86,36 +109,61 @@ describe('federated subscriptions', () => {
         },
       });
     }
-    expect(query.data.order).toEqual({ id: 'o-1', total: 4200, payment: { id: 'pay-1', status: 'REQUIRES_PAYMENT_METHOD' } });
+    expect(query.data.order).toEqual({
+      id: 'o-1',
+      total: 4200,
+      payment: { id: 'pay-1', status: 'REQUIRES_PAYMENT_METHOD' },
+    });
   });
 
   it('delivers a redelivered message (same eventId) once', async () => {
     const client = await connect(alice);
-    const sub = subscribe(client, 'subscription($id: ID!) { orderStatusChanged(orderId: $id) { status } }', { id: 'o-2' });
+    const sub = subscribe(client, 'subscription($id: ID!) { orderStatusChanged(orderId: $id) { status } }', {
+      id: 'o-2',
+    });
     await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'the subscription');
     const paid = { ...statusMessage('o-2', alice.id, 'PAID', 'AWAITING_PAYMENT'), eventId: 'evt-1' };
     await probe.live.publish('order:o-2', paid);
     await probe.live.publish('order:o-2', paid);
-    await probe.live.publish('order:o-2', { ...statusMessage('o-2', alice.id, 'CANCELLED', 'PAID'), eventId: 'evt-2' });
+    await probe.live.publish('order:o-2', {
+      ...statusMessage('o-2', alice.id, 'CANCELLED', 'PAID'),
+      eventId: 'evt-2',
+    });
     expect(await sub.next()).toEqual({ data: { orderStatusChanged: { status: 'PAID' } } });
     expect(await sub.next()).toEqual({ data: { orderStatusChanged: { status: 'CANCELLED' } } });
-    await probe.live.publish('order:o-2', { ...statusMessage('o-2', alice.id, 'PENDING', 'CANCELLED'), eventId: 'evt-3' });
+    await probe.live.publish('order:o-2', {
+      ...statusMessage('o-2', alice.id, 'PENDING', 'CANCELLED'),
+      eventId: 'evt-3',
+    });
     expect(await sub.next()).toEqual({ data: { orderStatusChanged: { status: 'PENDING' } } });
   });
 
   it('serializes message fields like execution would: an unknown enum value is an error, not data', async () => {
     const client = await connect(alice);
-    const sub = subscribe(client, 'subscription($id: ID!) { orderStatusChanged(orderId: $id) { status previousStatus } }', { id: 'o-2' });
+    const sub = subscribe(
+      client,
+      'subscription($id: ID!) { orderStatusChanged(orderId: $id) { status previousStatus } }',
+      { id: 'o-2' },
+    );
     await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'the subscription');
     await probe.live.publish('order:o-2', statusMessage('o-2', alice.id, 'TELEPORTED', 'PAID'));
     const event = await sub.next();
     expect(event.data).toBeNull();
-    expect(event.errors).toEqual([expect.objectContaining({ path: ['orderStatusChanged', 'status'], message: expect.stringContaining('TELEPORTED') })]);
+    expect(event.errors).toEqual([
+      expect.objectContaining({
+        path: ['orderStatusChanged', 'status'],
+        message: expect.stringContaining('TELEPORTED'),
+      }),
+    ]);
   });
 
   it('reports an event that cannot be resolved as an error and goes on with the next', async () => {
     const client = await connect(alice);
-    const sub = subscribe(client, 'subscription($id: ID!) { orderStatusChanged(orderId: $id) { status order { total } } }', { id: 'o-2' });
+    const sub = subscribe(
+      client,
+      'subscription($id: ID!) { orderStatusChanged(orderId: $id) { status order { total } } }',
+      { id: 'o-2' },
+    );
     await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'the subscription');
     probe.world.failingOrderReads = 1;
     await probe.live.publish('order:o-2', statusMessage('o-2', alice.id, 'PAID', 'AWAITING_PAYMENT'));
@@ -123,10 +171,16 @@ describe('federated subscriptions', () => {
     const failed = await sub.next();
     expect(failed.data).toBeNull();
     expect(failed.errors).toEqual([
-      expect.objectContaining({ message: 'Internal server error', path: ['orderStatusChanged', 'order'], extensions: expect.objectContaining({ code: 'INTERNAL_SERVER_ERROR', errorId: expect.any(String) }) }),
+      expect.objectContaining({
+        message: 'Internal server error',
+        path: ['orderStatusChanged', 'order'],
+        extensions: expect.objectContaining({ code: 'INTERNAL_SERVER_ERROR', errorId: expect.any(String) }),
+      }),
     ]);
     expect(JSON.stringify(failed)).not.toContain('replica lagging');
-    expect(await sub.next()).toEqual({ data: { orderStatusChanged: { status: 'CANCELLED', order: { total: 990 } } } });
+    expect(await sub.next()).toEqual({
+      data: { orderStatusChanged: { status: 'CANCELLED', order: { total: 990 } } },
+    });
   });
 
   it('keeps the client’s aliases and skips what @skip says', async () => {
@@ -146,7 +200,9 @@ describe('federated subscriptions', () => {
     await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'the subscription');
     await probe.live.publish('order:o-2', statusMessage('o-2', alice.id, 'PAID', 'PENDING', 'hidden'));
     const event = await sub.next();
-    expect(event).toEqual({ data: { update: { now: 'PAID', o: { ref: 'o-2', amount: 990 }, again: { payment: null } } } });
+    expect(event).toEqual({
+      data: { update: { now: 'PAID', o: { ref: 'o-2', amount: 990 }, again: { payment: null } } },
+    });
   });
 
   it('serves myOrderUpdates from the subscriber’s own channel', async () => {
@@ -155,7 +211,9 @@ describe('federated subscriptions', () => {
     await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'the subscription');
     await probe.live.publish(`user-orders:${bob.id}`, statusMessage('o-bob', bob.id, 'PAID', 'PENDING'));
     await probe.live.publish(`user-orders:${alice.id}`, statusMessage('o-2', alice.id, 'PAID', 'PENDING'));
-    expect(await sub.next()).toEqual({ data: { myOrderUpdates: { status: 'PAID', order: { id: 'o-2', total: 990 } } } });
+    expect(await sub.next()).toEqual({
+      data: { myOrderUpdates: { status: 'PAID', order: { id: 'o-2', total: 990 } } },
+    });
   });
 
   it('serves paymentStatusChanged with the payment resolved through its subgraph and back', async () => {
@@ -166,18 +224,35 @@ describe('federated subscriptions', () => {
       { orderId: 'o-1' },
     );
     await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'the subscription');
-    await probe.live.publish('payment:o-1', { paymentId: 'pay-1', orderId: 'o-1', userId: alice.id, status: 'SUCCEEDED', previousStatus: 'REQUIRES_PAYMENT_METHOD', at: new Date().toISOString() });
+    await probe.live.publish('payment:o-1', {
+      paymentId: 'pay-1',
+      orderId: 'o-1',
+      userId: alice.id,
+      status: 'SUCCEEDED',
+      previousStatus: 'REQUIRES_PAYMENT_METHOD',
+      at: new Date().toISOString(),
+    });
     expect(await sub.next()).toEqual({
-      data: { paymentStatusChanged: { status: 'SUCCEEDED', previousStatus: 'REQUIRES_PAYMENT_METHOD', payment: { id: 'pay-1', order: { id: 'o-1', total: 4200 } } } },
+      data: {
+        paymentStatusChanged: {
+          status: 'SUCCEEDED',
+          previousStatus: 'REQUIRES_PAYMENT_METHOD',
+          payment: { id: 'pay-1', order: { id: 'o-1', total: 4200 } },
+        },
+      },
     });
   });
 
   it('refuses someone else’s order with FORBIDDEN at subscribe time', async () => {
     const client = await connect(bob);
     const order = subscribe(client, ORDER_STATUS, { orderId: 'o-1' });
-    expect(await order.failure).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+    expect(await order.failure).toEqual([
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }),
+    ]);
     const payment = subscribe(client, 'subscription { paymentStatusChanged(orderId: "o-1") { status } }');
-    expect(await payment.failure).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+    expect(await payment.failure).toEqual([
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }),
+    ]);
     expect(probe.gateway.activeSubscriptions()).toBe(0);
     expect(probe.live.activeChannelCount()).toBe(0);
   });
@@ -185,30 +260,48 @@ describe('federated subscriptions', () => {
   it('refuses an unknown order with NOT_FOUND and an anonymous myOrderUpdates with UNAUTHENTICATED', async () => {
     const signedIn = await connect(alice);
     const missing = subscribe(signedIn, ORDER_STATUS, { orderId: 'nope' });
-    expect(await missing.failure).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })]);
+    expect(await missing.failure).toEqual([
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND' }) }),
+    ]);
     const anonymous = await connect();
     const mine = subscribe(anonymous, 'subscription { myOrderUpdates { status } }');
-    expect(await mine.failure).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) })]);
+    expect(await mine.failure).toEqual([
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) }),
+    ]);
   });
 
   it('validates subscriptions against the API schema and applies the depth limit', async () => {
     const client = await connect(alice);
     const ownershipChecksBefore = probe.world.callsTo('order').length;
     const invalid = subscribe(client, 'subscription { orderStatusChanged(orderId: "o-1") { nope } }');
-    expect(await invalid.failure).toEqual([expect.objectContaining({ message: expect.stringContaining('nope') })]);
+    expect(await invalid.failure).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('nope') }),
+    ]);
     let nested = 'id';
     for (let i = 0; i < 6; i++) nested = `payment { order { ${nested} } }`;
-    const deep = subscribe(client, `subscription { orderStatusChanged(orderId: "o-1") { order { ${nested} } } }`);
+    const deep = subscribe(
+      client,
+      `subscription { orderStatusChanged(orderId: "o-1") { order { ${nested} } } }`,
+    );
     expect(await deep.failure).toEqual([
-      expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', limit: 'MAX_QUERY_DEPTH' }) }),
+      expect.objectContaining({
+        extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', limit: 'MAX_QUERY_DEPTH' }),
+      }),
     ]);
     expect(probe.world.callsTo('order').length).toBe(ownershipChecksBefore);
   });
 
   it('refuses a connection whose token is tampered or expired, saying why', async () => {
-    for (const authorization of [`Bearer ${tamper(await probe.tokens.sign(alice))}`, await probe.tokens.bearer(alice, { expired: true })]) {
+    for (const authorization of [
+      `Bearer ${tamper(await probe.tokens.sign(alice))}`,
+      await probe.tokens.bearer(alice, { expired: true }),
+    ]) {
       const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-        const client = wsClient(probe.gateway.wsUrl, { authorization }, { on: { closed: (event) => resolve(event as { code: number; reason: string }) } });
+        const client = wsClient(
+          probe.gateway.wsUrl,
+          { authorization },
+          { on: { closed: (event) => resolve(event as { code: number; reason: string }) } },
+        );
         clients.push(client);
         subscribe(client, 'subscription { myOrderUpdates { status } }');
       });
@@ -221,7 +314,11 @@ describe('federated subscriptions', () => {
   it('closes a connection when its token expires, ending its subscriptions', async () => {
     const closed = new Promise<{ code: number; reason: string }>((resolve) => {
       void probe.tokens.bearer(alice, { expiresInSeconds: 2 }).then((authorization) => {
-        const client = wsClient(probe.gateway.wsUrl, { authorization }, { on: { closed: (event) => resolve(event as { code: number; reason: string }) } });
+        const client = wsClient(
+          probe.gateway.wsUrl,
+          { authorization },
+          { on: { closed: (event) => resolve(event as { code: number; reason: string }) } },
+        );
         clients.push(client);
         subscribe(client, 'subscription { myOrderUpdates { status } }');
       });
@@ -229,7 +326,11 @@ describe('federated subscriptions', () => {
     await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'the subscription');
     const { code, reason } = await closed;
     expect({ code, reason }).toEqual({ code: 4403, reason: 'UNAUTHENTICATED: Token expired' });
-    await waitFor(() => probe.gateway.activeSubscriptions() === 0 && probe.live.activeChannelCount() === 0, 5000, 'the subscription to end');
+    await waitFor(
+      () => probe.gateway.activeSubscriptions() === 0 && probe.live.activeChannelCount() === 0,
+      5000,
+      'the subscription to end',
+    );
   });
 
   it('tears the live-bus subscription down on complete and on disconnect', async () => {
@@ -239,20 +340,39 @@ describe('federated subscriptions', () => {
     await waitFor(() => probe.gateway.activeSubscriptions() === 2, 5000, 'two subscriptions');
     expect(probe.live.activeChannelCount()).toBe(2);
     first.dispose(); // graphql-ws `complete`
-    await waitFor(() => probe.gateway.activeSubscriptions() === 1 && probe.live.activeChannelCount() === 1, 5000, 'complete to unsubscribe');
+    await waitFor(
+      () => probe.gateway.activeSubscriptions() === 1 && probe.live.activeChannelCount() === 1,
+      5000,
+      'complete to unsubscribe',
+    );
 
     // An abrupt disconnect: the socket is destroyed without a close handshake.
     const raw = new WebSocket(probe.gateway.wsUrl, 'graphql-transport-ws');
     await new Promise((resolve) => raw.once('open', resolve));
-    raw.send(JSON.stringify({ type: 'connection_init', payload: { authorization: await probe.tokens.bearer(alice) } }));
+    raw.send(
+      JSON.stringify({
+        type: 'connection_init',
+        payload: { authorization: await probe.tokens.bearer(alice) },
+      }),
+    );
     await new Promise((resolve) => raw.once('message', resolve));
-    raw.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: ORDER_STATUS, variables: { orderId: 'o-1' } } }));
+    raw.send(
+      JSON.stringify({
+        id: '1',
+        type: 'subscribe',
+        payload: { query: ORDER_STATUS, variables: { orderId: 'o-1' } },
+      }),
+    );
     await waitFor(() => probe.gateway.activeSubscriptions() === 2, 5000, 'the raw subscription');
     raw.terminate();
     await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'disconnect to unsubscribe');
 
     await client.dispose();
-    await waitFor(() => probe.gateway.activeSubscriptions() === 0 && probe.live.activeChannelCount() === 0, 5000, 'dispose to unsubscribe');
+    await waitFor(
+      () => probe.gateway.activeSubscriptions() === 0 && probe.live.activeChannelCount() === 0,
+      5000,
+      'dispose to unsubscribe',
+    );
     await expect(second.failure).rejects.toThrow(); // ended by the client, not by an error
   });
 
@@ -277,9 +397,20 @@ describe('federated subscriptions', () => {
     // A socket that ignores WebSocket pings is terminated after one keep-alive interval (200 ms).
     const deaf = new WebSocket(probe.gateway.wsUrl, 'graphql-transport-ws', { autoPong: false });
     await new Promise((resolve) => deaf.once('open', resolve));
-    deaf.send(JSON.stringify({ type: 'connection_init', payload: { authorization: await probe.tokens.bearer(alice) } }));
+    deaf.send(
+      JSON.stringify({
+        type: 'connection_init',
+        payload: { authorization: await probe.tokens.bearer(alice) },
+      }),
+    );
     await new Promise((resolve) => deaf.once('message', resolve));
-    deaf.send(JSON.stringify({ id: 'd', type: 'subscribe', payload: { query: 'subscription { myOrderUpdates { status } }' } }));
+    deaf.send(
+      JSON.stringify({
+        id: 'd',
+        type: 'subscribe',
+        payload: { query: 'subscription { myOrderUpdates { status } }' },
+      }),
+    );
     await waitFor(() => probe.gateway.activeSubscriptions() === 2, 5000, 'the deaf subscription');
     const closedAt = await new Promise<number>((resolve) => deaf.once('close', () => resolve(Date.now())));
     expect(closedAt).toBeGreaterThan(0);

@@ -31,11 +31,16 @@ export async function loadSubgraphModules(root = repoRoot): Promise<SubgraphModu
     try {
       exports = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
     } catch (error) {
-      throw new Error(`subgraphs/${name}/src/index.ts does not load: ${(error as Error).message}`, { cause: error });
+      throw new Error(`subgraphs/${name}/src/index.ts does not load: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     const named = exports[`${name}Subgraph`];
     const module = isSubgraphModule(named) ? named : Object.values(exports).find(isSubgraphModule);
-    if (!module) throw new Error(`subgraphs/${name}/src/index.ts exports no SubgraphModule (expected \`${name}Subgraph\`)`);
+    if (!module)
+      throw new Error(
+        `subgraphs/${name}/src/index.ts exports no SubgraphModule (expected \`${name}Subgraph\`)`,
+      );
     modules.push(module);
   }
   return modules;

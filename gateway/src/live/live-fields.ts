@@ -20,7 +20,12 @@ export interface LiveFieldSpec {
    * Ownership check run through the gateway with the subscriber's token before subscribing:
    * the owning subgraph's OWNER rule decides, exactly as for a query.
    */
-  ownership?: { query: string; variables(args: Record<string, unknown>): Record<string, unknown>; field: string; what: string };
+  ownership?: {
+    query: string;
+    variables(args: Record<string, unknown>): Record<string, unknown>;
+    field: string;
+    what: string;
+  };
 }
 
 const stringField = (name: string) => (message: Record<string, unknown>) => {

@@ -76,9 +76,11 @@ export function planPayload(options: {
   }
   const objectType = payloadType;
   const queryField = schema.getQueryType()?.getFields()[entity.queryField];
-  if (!queryField) throw new GraphQLError(`The supergraph has no Query.${entity.queryField} to resolve live events`);
+  if (!queryField)
+    throw new GraphQLError(`The supergraph has no Query.${entity.queryField} to resolve live events`);
   const idArgument = queryField.args.find((arg) => arg.name === entity.idArgument);
-  if (!idArgument) throw new GraphQLError(`Query.${entity.queryField} has no "${entity.idArgument}" argument`);
+  if (!idArgument)
+    throw new GraphQLError(`Query.${entity.queryField} has no "${entity.idArgument}" argument`);
 
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
@@ -155,7 +157,10 @@ export function planPayload(options: {
     const idVariable: VariableDefinitionNode = {
       kind: Kind.VARIABLE_DEFINITION,
       variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: ENTITY_ID_VARIABLE } },
-      type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: namedTypeName(idArgument.type) } } },
+      type: {
+        kind: Kind.NON_NULL_TYPE,
+        type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: namedTypeName(idArgument.type) } },
+      },
       directives: [],
     };
     plan.entityQuery = {
@@ -167,7 +172,9 @@ export function planPayload(options: {
           name: { kind: Kind.NAME, value: `Live_${rootField.name.value}` },
           variableDefinitions: [
             idVariable,
-            ...(operation.variableDefinitions ?? []).filter((definition) => usedVariables.has(definition.variable.name.value)),
+            ...(operation.variableDefinitions ?? []).filter((definition) =>
+              usedVariables.has(definition.variable.name.value),
+            ),
           ],
           directives: [],
           selectionSet,
@@ -187,7 +194,8 @@ export function planPayload(options: {
 export function assemblePayload(
   plan: PayloadPlan,
   message: Record<string, unknown>,
-  entityResult: { data?: Record<string, unknown> | null; errors?: readonly GraphQLFormattedError[] } | undefined,
+  entityResult:
+    { data?: Record<string, unknown> | null; errors?: readonly GraphQLFormattedError[] } | undefined,
 ): ExecutionResult {
   // Paths are re-rooted under the subscription field; locations would point into the generated
   // query, not the client's document, so they are left out.
@@ -205,13 +213,17 @@ export function assemblePayload(
     else if (entry.kind === 'fromMessage') {
       const value = serializeLeaf(entry.type, message[entry.field]);
       if (value instanceof Error) {
-        errors.push(new GraphQLError(`Cannot return the live value of ${plan.payloadType.name}.${entry.field}: ${value.message}`, { path: [plan.rootKey, entry.key] }));
+        errors.push(
+          new GraphQLError(
+            `Cannot return the live value of ${plan.payloadType.name}.${entry.field}: ${value.message}`,
+            { path: [plan.rootKey, entry.key] },
+          ),
+        );
       }
       const result = value instanceof Error ? null : value;
       if (result === null && isNonNullType(entry.type)) nulled = true;
       payload[entry.key] = result;
-    }
-    else {
+    } else {
       const value = entityResult?.data?.[entry.key] ?? null;
       if (value === null && entry.nonNull) nulled = true;
       payload[entry.key] = value;
@@ -247,7 +259,10 @@ function namedTypeName(type: { toString(): string }): string {
   return type.toString().replace(/[[\]!]/g, '');
 }
 
-function fragmentsUsedBy(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>): FragmentDefinitionNode[] {
+function fragmentsUsedBy(
+  selectionSet: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+): FragmentDefinitionNode[] {
   const used = new Map<string, FragmentDefinitionNode>();
   const pending: SelectionSetNode[] = [selectionSet];
   while (pending.length > 0) {

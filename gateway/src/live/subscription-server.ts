@@ -18,7 +18,15 @@ import {
 import { CloseCode, type Context, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { AppError, ErrorCode, appError, runWithRequestId, type Logger, type TokenVerifier, type Viewer } from '@novamart/kit';
+import {
+  AppError,
+  ErrorCode,
+  appError,
+  runWithRequestId,
+  type Logger,
+  type TokenVerifier,
+  type Viewer,
+} from '@novamart/kit';
 import type { LiveBus } from '@novamart/events';
 import { forwardedForOf, type GatewayContext } from '../context';
 import { enforceOperationLimits, type OperationLimits } from '../limits';
@@ -61,7 +69,10 @@ interface ConnectionState {
   viewer: Viewer | null;
 }
 
-type ConnectionContext = Context<Record<string, unknown> | undefined, { readonly socket: WebSocket; readonly request: IncomingMessage }>;
+type ConnectionContext = Context<
+  Record<string, unknown> | undefined,
+  { readonly socket: WebSocket; readonly request: IncomingMessage }
+>;
 
 /** What `onSubscribe` prepared; `subscribe` opens it. */
 interface PreparedSubscription {
@@ -78,7 +89,7 @@ interface PreparedSubscription {
  * Without this, events after expiry would arrive as UNAUTHENTICATED errors from the subgraphs.
  */
 function closeAtExpiry(socket: WebSocket, authorization: string | undefined): NodeJS.Timeout | undefined {
-  const payload = authorization?.split(' ')[1]?.split('.')[1];
+  const payload = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1]?.split('.')[1];
   if (!payload) return undefined;
   let exp: unknown;
   try {
@@ -89,7 +100,10 @@ function closeAtExpiry(socket: WebSocket, authorization: string | undefined): No
   if (typeof exp !== 'number') return undefined;
   // setTimeout holds at most ~24.8 days; longer-lived tokens are not closed early by this.
   const delay = Math.min(exp * 1000 - Date.now(), 2 ** 31 - 1);
-  const timer = setTimeout(() => socket.close(CloseCode.Forbidden, 'UNAUTHENTICATED: Token expired'), Math.max(0, delay));
+  const timer = setTimeout(
+    () => socket.close(CloseCode.Forbidden, 'UNAUTHENTICATED: Token expired'),
+    Math.max(0, delay),
+  );
   timer.unref();
   return timer;
 }
@@ -106,7 +120,10 @@ function authorizationFrom(params: Record<string, unknown> | undefined): string 
  * message becomes an event whose entity part is fetched through the supergraph with the
  * subscriber's token, so it reads exactly like a query for the same fields.
  */
-export function startSubscriptionServer(options: SubscriptionServerOptions): { activeSubscriptions(): number; dispose(): Promise<void> } {
+export function startSubscriptionServer(options: SubscriptionServerOptions): {
+  activeSubscriptions(): number;
+  dispose(): Promise<void>;
+} {
   const { schema, live, verifier, execute, limits, logger, metrics } = options;
   const specs = new Map((options.liveFields ?? defaultLiveFields).map((spec) => [spec.field, spec]));
   const connections = new WeakMap<object, ConnectionState>();
@@ -119,7 +136,12 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { a
       const request = ctx.extra.request;
       const forwardedFor = forwardedForOf(request.headers['x-forwarded-for'], request.socket.remoteAddress);
       const expiry = viewer ? closeAtExpiry(ctx.extra.socket, authorization) : undefined;
-      connections.set(ctx, { ...(authorization ? { authorization } : {}), ...(forwardedFor ? { forwardedFor } : {}), viewer, ...(expiry ? { expiry } : {}) });
+      connections.set(ctx, {
+        ...(authorization ? { authorization } : {}),
+        ...(forwardedFor ? { forwardedFor } : {}),
+        viewer,
+        ...(expiry ? { expiry } : {}),
+      });
       metrics.wsConnections.inc();
       return true;
     } catch (error) {
@@ -128,13 +150,19 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { a
       // graphql-ws answers a refused connection_init with 4403; the reason says why.
       ctx.extra.socket.close(
         rejected ? CloseCode.Forbidden : CloseCode.InternalServerError,
-        rejected ? `UNAUTHENTICATED: ${(error as AppError).message}` : 'Internal server error: could not verify the token',
+        rejected
+          ? `UNAUTHENTICATED: ${(error as AppError).message}`
+          : 'Internal server error: could not verify the token',
       );
       return false;
     }
   }
 
-  async function onSubscribe(ctx: ConnectionContext, _id: string, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+  async function onSubscribe(
+    ctx: ConnectionContext,
+    _id: string,
+    payload: SubscribePayload,
+  ): Promise<ExecutionArgs | readonly GraphQLError[]> {
     const connection = connections.get(ctx) ?? { viewer: null };
     const apiSchema = schema();
     let document: DocumentNode;
@@ -146,9 +174,14 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { a
     const validationErrors = validate(apiSchema, document);
     if (validationErrors.length > 0) return validationErrors;
     const operation = getOperationAST(document, payload.operationName ?? undefined);
-    if (!operation) return [new GraphQLError('Unable to identify the operation to run; name it with operationName')];
+    if (!operation)
+      return [new GraphQLError('Unable to identify the operation to run; name it with operationName')];
     if (operation.operation !== 'subscription') {
-      return [badInput('Only subscriptions are served over WebSocket; send queries and mutations over HTTP to /graphql')];
+      return [
+        badInput(
+          'Only subscriptions are served over WebSocket; send queries and mutations over HTTP to /graphql',
+        ),
+      ];
     }
     const rawVariables = payload.variables ?? {};
     const coerced = getVariableValues(apiSchema, operation.variableDefinitions ?? [], rawVariables);
@@ -160,14 +193,21 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { a
     }
     const rootField = operation.selectionSet.selections.find((s): s is FieldNode => s.kind === Kind.FIELD);
     const spec = rootField ? specs.get(rootField.name.value) : undefined;
-    const fieldDefinition = rootField ? apiSchema.getSubscriptionType()?.getFields()[rootField.name.value] : undefined;
+    const fieldDefinition = rootField
+      ? apiSchema.getSubscriptionType()?.getFields()[rootField.name.value]
+      : undefined;
     if (!rootField || !spec || !fieldDefinition) {
       return [badInput(`The gateway serves no subscription "${rootField?.name.value ?? '?'}"`)];
     }
     const args = getArgumentValues(fieldDefinition, rootField, coerced.coerced);
 
     if (spec.requiresViewer && !connection.viewer) {
-      return [appError(ErrorCode.UNAUTHENTICATED, 'Sign in to subscribe: send { authorization: "Bearer <token>" } in connection_init')];
+      return [
+        appError(
+          ErrorCode.UNAUTHENTICATED,
+          'Sign in to subscribe: send { authorization: "Bearer <token>" } in connection_init',
+        ),
+      ];
     }
     if (spec.ownership) {
       let refusal: GraphQLError | undefined;
@@ -181,7 +221,14 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { a
     }
     let plan: PayloadPlan;
     try {
-      plan = planPayload({ schema: apiSchema, document, operation, rootField, variableValues: coerced.coerced, entity: spec.entity });
+      plan = planPayload({
+        schema: apiSchema,
+        document,
+        operation,
+        rootField,
+        variableValues: coerced.coerced,
+        entity: spec.entity,
+      });
     } catch (error) {
       return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
     }
@@ -192,7 +239,13 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { a
       variables: rawVariables,
       connection,
     };
-    return { schema: apiSchema, document, operationName: payload.operationName ?? null, variableValues: rawVariables, contextValue: prepared };
+    return {
+      schema: apiSchema,
+      document,
+      operationName: payload.operationName ?? null,
+      variableValues: rawVariables,
+      contextValue: prepared,
+    };
   }
 
   async function checkOwnership(
@@ -200,13 +253,22 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { a
     args: Record<string, unknown>,
     connection: ConnectionState,
   ): Promise<GraphQLError | undefined> {
-    const result = await execute({ query: ownership.query, variables: ownership.variables(args) }, contextFor(connection));
+    const result = await execute(
+      { query: ownership.query, variables: ownership.variables(args) },
+      contextFor(connection),
+    );
     const error = result.errors?.[0];
     if (error) {
       const code = error.extensions?.code;
-      return new GraphQLError(error.message, { extensions: { ...error.extensions, code: typeof code === 'string' ? code : ErrorCode.INTERNAL_SERVER_ERROR } });
+      return new GraphQLError(error.message, {
+        extensions: {
+          ...error.extensions,
+          code: typeof code === 'string' ? code : ErrorCode.INTERNAL_SERVER_ERROR,
+        },
+      });
     }
-    if (result.data?.[ownership.field] == null) return appError(ErrorCode.NOT_FOUND, `${ownership.what} not found`);
+    if (result.data?.[ownership.field] == null)
+      return appError(ErrorCode.NOT_FOUND, `${ownership.what} not found`);
     return undefined;
   }
 
@@ -219,7 +281,10 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { a
     };
   }
 
-  async function resolveEvent(prepared: PreparedSubscription, message: Record<string, unknown>): Promise<ExecutionResult> {
+  async function resolveEvent(
+    prepared: PreparedSubscription,
+    message: Record<string, unknown>,
+  ): Promise<ExecutionResult> {
     const { plan, spec } = prepared;
     if (!plan.entityQuery) return assemblePayload(plan, message, undefined);
     const entityId = spec.entityId(message);
@@ -229,7 +294,13 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { a
     }
     const context = contextFor(prepared.connection);
     const result = await runWithRequestId(context.requestId, () =>
-      execute({ query: plan.entityQuery as DocumentNode, variables: { ...prepared.variables, [ENTITY_ID_VARIABLE]: entityId } }, context),
+      execute(
+        {
+          query: plan.entityQuery as DocumentNode,
+          variables: { ...prepared.variables, [ENTITY_ID_VARIABLE]: entityId },
+        },
+        context,
+      ),
     );
     return assemblePayload(plan, message, result);
   }
@@ -249,12 +320,18 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { a
         .then((result) => {
           if (!result) return;
           metrics.liveEvents.inc({ field: prepared.spec.field });
-          metrics.liveEventSeconds.observe({ field: prepared.spec.field }, Number(process.hrtime.bigint() - started) / 1e9);
+          metrics.liveEventSeconds.observe(
+            { field: prepared.spec.field },
+            Number(process.hrtime.bigint() - started) / 1e9,
+          );
           stream.push(result);
         })
         .catch((error: unknown) => {
           // One event that cannot be resolved is reported as such; the subscription goes on.
-          stream.push({ data: null, errors: [internalError(logger, error, `could not resolve a live event on ${prepared.channel}`)] });
+          stream.push({
+            data: null,
+            errors: [internalError(logger, error, `could not resolve a live event on ${prepared.channel}`)],
+          });
         });
     };
     const unsubscribe = live.subscribe<Record<string, unknown>>(prepared.channel, listener);

@@ -26,7 +26,10 @@ export interface ProbeSupergraph {
   gateway: RunningGateway;
   /** Another gateway on the same supergraph, e.g. on another live bus. */
   startGateway(options: { live: LiveBus; env?: Record<string, string> }): Promise<RunningGateway>;
-  post(body: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: any }>;
+  post(
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; headers: Headers; body: any }>;
   query(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<any>;
   stop(): Promise<void>;
 }
@@ -35,7 +38,9 @@ export interface ProbeSupergraph {
  * The probe subgraphs on port 0 behind a gateway on port 0, composed in memory. Subgraphs verify
  * tokens with the test key set, like the gateway does for subscribers.
  */
-export async function startProbeSupergraph(options: { env?: Record<string, string>; live?: LiveBus } = {}): Promise<ProbeSupergraph> {
+export async function startProbeSupergraph(
+  options: { env?: Record<string, string>; live?: LiveBus } = {},
+): Promise<ProbeSupergraph> {
   const world = new ProbeWorld();
   const tokens = await createTestTokens();
   const live = options.live ?? new InProcessLiveBus();
@@ -55,15 +60,22 @@ export async function startProbeSupergraph(options: { env?: Record<string, strin
       live,
       redis: null,
     });
-    const running = await startSubgraph(module, owned.runtime, { port: 0, host: '127.0.0.1', verifier: tokens.verifier });
+    const running = await startSubgraph(module, owned.runtime, {
+      port: 0,
+      host: '127.0.0.1',
+      verifier: tokens.verifier,
+    });
     subgraphs.push(running);
     closers.push(async () => {
       await running.stop();
       await owned.close();
     });
   }
-  const composed = composeServices(subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: s.instance.typeDefs })));
-  if (composed.errors) throw new Error(`probe composition failed: ${composed.errors.map((e) => e.message).join('; ')}`);
+  const composed = composeServices(
+    subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: s.instance.typeDefs })),
+  );
+  if (composed.errors)
+    throw new Error(`probe composition failed: ${composed.errors.map((e) => e.message).join('; ')}`);
   const supergraphSdl = composed.supergraphSdl;
 
   const launch = async (launchOptions: { live: LiveBus; env?: Record<string, string> }) => {
@@ -116,8 +128,19 @@ export async function startProbeSupergraph(options: { env?: Record<string, strin
 }
 
 /** A graphql-ws client that never retries: tests see the first refusal. */
-export function wsClient(url: string, connectionParams?: Record<string, unknown>, extra: Partial<Parameters<typeof createClient>[0]> = {}): Client {
-  return createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, ...(connectionParams ? { connectionParams } : {}), ...extra });
+export function wsClient(
+  url: string,
+  connectionParams?: Record<string, unknown>,
+  extra: Partial<Parameters<typeof createClient>[0]> = {},
+): Client {
+  return createClient({
+    url,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: true,
+    ...(connectionParams ? { connectionParams } : {}),
+    ...extra,
+  });
 }
 
 export interface Subscription {
@@ -156,7 +179,10 @@ export function subscribe(client: Client, query: string, variables?: Record<stri
       const event = events.shift();
       if (event) return Promise.resolve(event);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no subscription event within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no subscription event within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         waiters.push((e) => {
           clearTimeout(timer);
           resolve(e);
@@ -169,7 +195,11 @@ export function subscribe(client: Client, query: string, variables?: Record<stri
 }
 
 /** Polls until `predicate` holds (or fails after `timeoutMs`). */
-export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
