@@ -1,7 +1,7 @@
 // Behaviours found to differ from mongod while verifying the server, pinned so they stay fixed:
 // projection field order and $slice-only projections, _id assignments in updates, and the
 // aggregation stages mingo answers differently ($count over nothing, unknown stages, $limit),
-// and hints naming no index.
+// hints naming no index, and equality against embedded documents.
 import { type MongoServerError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { useServer } from './helpers/server';
@@ -130,5 +130,25 @@ describe('hints', () => {
     expect(await failure(coll.updateOne({ _id: 1 as never }, { $set: { z: 1 } }, { hint: 'b_1' }))).toMatchObject({ code: 2 });
     expect(await failure(coll.deleteOne({ _id: 1 as never }, { hint: { b: 1 } }))).toMatchObject({ code: 2 });
     expect(await coll.findOne({ _id: 1 as never })).not.toHaveProperty('z');
+  });
+});
+
+describe('equality against embedded documents', () => {
+  it('is field-order sensitive, for implicit equality, $eq, $ne, $in and $nin', async () => {
+    const coll = t.db().collection<Record<string, unknown>>('embedded');
+    await coll.insertMany([
+      { _id: 1 as never, o: { x: 1, y: 2 } },
+      { _id: 2 as never, o: { y: 2, x: 1 } },
+      { _id: 3 as never, o: null },
+    ]);
+    const ids = async (filter: Record<string, unknown>) =>
+      (await coll.find(filter, { sort: { _id: 1 } }).toArray()).map((doc) => doc._id);
+    expect(await ids({ o: { x: 1, y: 2 } })).toEqual([1]);
+    expect(await ids({ o: { $eq: { y: 2, x: 1 } } })).toEqual([2]);
+    expect(await ids({ o: { $ne: { x: 1, y: 2 } } })).toEqual([2, 3]);
+    expect(await ids({ o: { $in: [{ y: 2, x: 1 }, null] } })).toEqual([2, 3]);
+    expect(await ids({ o: { $nin: [{ x: 1, y: 2 }] } })).toEqual([2, 3]);
+    expect(await ids({ $or: [{ o: { y: 2, x: 1 } }] })).toEqual([2]);
+    expect(await failure(coll.find({ o: { $in: 'x' } }).toArray())).toMatchObject({ code: 2, message: '$in needs an array' });
   });
 });

@@ -12,7 +12,7 @@ import { Query as BaseQuery } from 'mingo/query';
 import type { Iterator } from 'mingo/lazy';
 import type { Options } from 'mingo/types';
 import { collectPathValues } from '../bson/paths';
-import { bsonTypeName } from '../bson/values';
+import { bsonTypeName, isPlainObject, valuesEqual } from '../bson/values';
 import { inDocumentOrder } from './field-order';
 import { jsonSchemaValidator } from './json-schema';
 
@@ -42,6 +42,46 @@ function $typeExpression(obj: unknown, expr: unknown, options: Options): string 
   return bsonTypeName(evalExpr(obj, expr, options));
 }
 
+type QueryOperator = (selector: string, value: unknown, options: Options) => (obj: Record<string, unknown>) => boolean;
+
+/** A document operand compared literally (not an operator expression such as {$gt: 1}). */
+function literalDocument(value: unknown): boolean {
+  return isPlainObject(value) && !Object.keys(value).some((key) => key.startsWith('$'));
+}
+
+/** The field (or an element of it) equals the document, field order included, as BSON compares. */
+function documentEquals(selector: string, value: unknown): (obj: Record<string, unknown>) => boolean {
+  return (obj) =>
+    collectPathValues(obj, selector).some((v) => (Array.isArray(v) ? v : [v]).some((x) => valuesEqual(x, value)));
+}
+
+/**
+ * Equality against embedded documents: mongod compares them field by field in order, so
+ * {a: 1, b: 2} does not match {b: 2, a: 1}; mingo's deep equality ignores the order.
+ */
+const $eq: QueryOperator = (selector, value, options) =>
+  literalDocument(value) ? documentEquals(selector, value) : (queryOperators.$eq as QueryOperator)(selector, value, options);
+
+const $ne: QueryOperator = (selector, value, options) => {
+  if (!literalDocument(value)) return (queryOperators.$ne as QueryOperator)(selector, value, options);
+  const equals = documentEquals(selector, value);
+  return (obj) => !equals(obj);
+};
+
+function inList(operator: string, selector: string, value: unknown, options: Options): (obj: Record<string, unknown>) => boolean {
+  if (!Array.isArray(value)) throw new Error(`${operator} needs an array`);
+  const base = (queryOperators.$in as QueryOperator)(selector, value.filter((v) => !literalDocument(v)), options);
+  const documents = value.filter(literalDocument).map((v) => documentEquals(selector, v));
+  return (obj) => base(obj) || documents.some((equals) => equals(obj));
+}
+
+const $in: QueryOperator = (selector, value, options) => inList('$in', selector, value, options);
+
+const $nin: QueryOperator = (selector, value, options) => {
+  const matches = inList('$nin', selector, value, options);
+  return (obj) => !matches(obj);
+};
+
 /** $count over no documents outputs no document in mongod; mingo outputs a count of 0. */
 function $count(coll: Iterator, expr: string, options: Options): Iterator {
   return pipelineOperators.$count(coll, expr, options).filter((doc: Record<string, unknown>) => doc[expr] !== 0);
@@ -68,7 +108,7 @@ export const MONGO_CONTEXT = Context.init({
   expression: { ...expressionOperators, $type: $typeExpression },
   pipeline: { ...pipelineOperators, $count, $project },
   projection: projectionOperators,
-  query: { ...queryOperators, $type },
+  query: { ...queryOperators, $type, $eq, $ne, $in, $nin },
   window: windowOperators,
 } as never);
 
