@@ -115,7 +115,12 @@ export function applyUpdate(doc: Doc, update: UpdateSpec, options: ApplyOptions)
       });
     } catch (err) {
       const message = (err as Error).message;
-      fail(/immutable field '_id'/.test(message) ? ErrorCodes.ImmutableField : ErrorCodes.BadValue, message);
+      if (/immutable field '_id'/.test(message)) fail(ErrorCodes.ImmutableField, message);
+      // mingo's wording for a positional $ the filter does not resolve; mongod's is this one.
+      if (message.startsWith("You must include the array field for '.$'")) {
+        fail(ErrorCodes.BadValue, 'The positional operator did not find the match needed from the query.');
+      }
+      fail(ErrorCodes.BadValue, message);
     }
   }
   if (newId) next._id = newId.value;
