@@ -154,6 +154,28 @@ describe('persistence', () => {
     await server.stop();
   });
 
+  it('loses nothing when compaction runs under concurrent writers', async () => {
+    const dbPath = tempDir();
+    const expected = new Map<number, number>();
+    await withServer({ dbPath, compactJournalBytes: 8 * 1024 }, async (client) => {
+      const coll = client.db('d').collection('c');
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, w) => {
+          for (let i = 0; i < 60; i++) {
+            const id = w * 1000 + (i % 20);
+            await coll.updateOne({ _id: id } as never, { $inc: { n: 1 } }, { upsert: true });
+            expected.set(id, (expected.get(id) ?? 0) + 1);
+          }
+        }),
+      );
+    });
+    expect(readdirSync(dbPath).some((f) => /^snapshot\.\d+$/.test(f))).toBe(true);
+    await withServer({ dbPath }, async (client) => {
+      const docs = await client.db('d').collection('c').find().toArray();
+      expect(new Map(docs.map((d) => [d._id as unknown as number, d.n as number]))).toEqual(expected);
+    });
+  });
+
   it('writes nothing to disk in memory mode', async () => {
     const dbPath = tempDir();
     await withServer({ dbPath, inMemory: true }, async (client) => {
