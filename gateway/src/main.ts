@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { createLogger } from '@novamart/kit';
+import { createLogger, createMetricsRegistry } from '@novamart/kit';
 import { InProcessLiveBus, RedisLiveBus, type LiveBus } from '@novamart/events';
 import { loadGatewayConfig, subgraphUrlsFromEnv } from './config';
 import { startGateway } from './gateway';
@@ -28,7 +28,8 @@ async function main(): Promise<void> {
   const live: LiveBus = config.REDIS_URL
     ? new RedisLiveBus(config.REDIS_URL, { logger })
     : new InProcessLiveBus({ logger });
-  const gateway = await startGateway({ supergraphSdl, subgraphUrls, live, config, logger });
+  const metrics = createMetricsRegistry('gateway', { processMetrics: true });
+  const gateway = await startGateway({ supergraphSdl, subgraphUrls, live, config, logger, metrics });
   logger.info({ url: gateway.url }, `NovaMart gateway ready at ${gateway.url}`);
 
   let stopping = false;
