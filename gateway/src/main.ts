@@ -12,8 +12,7 @@ import { startGateway } from './gateway';
 import { subgraphsOf } from './supergraph-subgraphs';
 
 const logger = createLogger('gateway');
-const supergraphPath =
-  process.env.SUPERGRAPH_PATH ?? fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
+const supergraphPath = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
 
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
