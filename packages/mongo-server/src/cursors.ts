@@ -27,11 +27,15 @@ export class CursorManager {
     this.timer.unref();
   }
 
-  /** Takes the first batch and keeps a cursor only if documents remain. */
+  /**
+   * Takes the first batch and keeps a cursor only if documents remain. A batchSize of 0 asks for
+   * an open cursor and an empty first batch, as mongod answers it; the documents come by getMore.
+   */
   open(ns: string, docs: Doc[], batchSize: number | undefined, singleBatch: boolean, sessionKey?: string): { batch: Doc[]; id: Long } {
     const cursor: ServerCursor = { id: 0, ns, docs, position: 0, lastUsed: Date.now(), sessionKey };
-    const batch = this.take(cursor, batchSize ?? DEFAULT_FIRST_BATCH);
-    if (singleBatch || cursor.position >= docs.length) return { batch, id: Long.ZERO };
+    const deferred = batchSize === 0 && !singleBatch;
+    const batch = deferred ? [] : this.take(cursor, batchSize ?? DEFAULT_FIRST_BATCH);
+    if (singleBatch || (!deferred && cursor.position >= docs.length)) return { batch, id: Long.ZERO };
     cursor.id = this.newId();
     this.cursors.set(cursor.id, cursor);
     return { batch, id: Long.fromNumber(cursor.id) };

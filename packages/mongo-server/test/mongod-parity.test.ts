@@ -1,7 +1,7 @@
 // Behaviours found to differ from mongod while verifying the server, pinned so they stay fixed:
 // projection field order and $slice-only projections, _id assignments in updates, and the
 // aggregation stages mingo answers differently ($count over nothing, unknown stages, $limit),
-// hints naming no index, and equality against embedded documents.
+// hints naming no index, equality against embedded documents, and cursors opened with batchSize 0.
 import { type MongoServerError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { useServer } from './helpers/server';
@@ -150,5 +150,19 @@ describe('equality against embedded documents', () => {
     expect(await ids({ o: { $nin: [{ x: 1, y: 2 }] } })).toEqual([2, 3]);
     expect(await ids({ $or: [{ o: { y: 2, x: 1 } }] })).toEqual([2]);
     expect(await failure(coll.find({ o: { $in: 'x' } }).toArray())).toMatchObject({ code: 2, message: '$in needs an array' });
+  });
+});
+
+describe('cursors', () => {
+  it('batchSize 0 opens a cursor with an empty first batch; getMore brings the documents', async () => {
+    const db = t.db();
+    await db.collection('zero').insertMany([{ _id: 1 }, { _id: 2 }] as never[]);
+    const first = await db.command({ find: 'zero', batchSize: 0 });
+    expect(first.cursor.firstBatch).toEqual([]);
+    expect(Number(first.cursor.id)).not.toBe(0);
+    const more = await db.command({ getMore: first.cursor.id, collection: 'zero' });
+    expect(more.cursor.nextBatch).toEqual([{ _id: 1 }, { _id: 2 }]);
+    expect(Number(more.cursor.id)).toBe(0);
+    expect(await db.collection('zero').find({}, { batchSize: 0 }).toArray()).toHaveLength(2);
   });
 });

@@ -74,7 +74,8 @@ async function bulkWrite(ctx: CommandContext): Promise<Doc> {
     }
   }
   const ns = 'admin.$cmd.bulkWrite';
-  const { batch, id } = ctx.state.cursors.open(ns, results, 0, false, ctx.session?.key);
+  // Every per-operation result in the first batch (bounded by the reply size only).
+  const { batch, id } = ctx.state.cursors.open(ns, results, Number.MAX_SAFE_INTEGER, false, ctx.session?.key);
   return { cursor: { id, firstBatch: batch, ns }, ...totals };
 }
 
