@@ -97,7 +97,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   const ttlTimer = setInterval(() => {
     try {
       sweepExpired(engine);
-      if (journal) void journal.flush();
+      journal?.flush().catch((err: unknown) => console.error('[mongo-server] journal write failed after TTL sweep', err));
     } catch (err) {
       console.error('[mongo-server] TTL sweep failed', err);
     }

@@ -146,18 +146,8 @@ export class Index {
     }
   }
 
-  clear(): void {
-    this.entries.clear();
-    this.sorted.length = 0;
-  }
-
   get keyCount(): number {
     return this.entries.size;
-  }
-
-  /** Document keys whose index tuple equals `values` exactly (all fields). */
-  lookupEqual(values: unknown[]): Set<string> {
-    return this.entries.get(tupleKey(values))?.docs ?? new Set();
   }
 
   /**

@@ -112,6 +112,8 @@ export class Journal implements JournalSink {
   private durable = 0;
   private flushing: Promise<void> | undefined;
   private compacting = false;
+  /** Journal size that triggers the next compaction: never below the live data, so rewriting it stays amortised. */
+  private compactAt: number;
   private closed = false;
   recoveredRecords = 0;
   truncatedBytes = 0;
@@ -120,7 +122,9 @@ export class Journal implements JournalSink {
     private readonly dir: string,
     private readonly engine: StorageEngine,
     private readonly compactMinBytes: number,
-  ) {}
+  ) {
+    this.compactAt = compactMinBytes;
+  }
 
   /** Loads the data directory into the engine, then journals every later change. */
   static async open(dir: string, engine: StorageEngine, options: { compactMinBytes?: number } = {}): Promise<Journal> {
@@ -143,7 +147,9 @@ export class Journal implements JournalSink {
     const snapshots = generations(this.dir, 'snapshot');
     const base = snapshots[snapshots.length - 1] ?? 0;
     if (snapshots.length > 0) {
-      const { records } = readRecords(readFileSync(join(this.dir, `snapshot.${base}`)));
+      const snapshot = readFileSync(join(this.dir, `snapshot.${base}`));
+      this.compactAt = Math.max(this.compactMinBytes, snapshot.length);
+      const { records } = readRecords(snapshot);
       for (const ops of records) for (const op of ops) this.engine.replay(op);
     }
     const journals = generations(this.dir, 'journal').filter((g) => g >= base);
@@ -184,7 +190,10 @@ export class Journal implements JournalSink {
       if (!this.flushing) this.flushing = this.writePending().finally(() => (this.flushing = undefined));
       await this.flushing;
     }
-    if (!this.compacting && this.bytes > this.compactMinBytes) void this.compact();
+    if (!this.compacting && this.bytes > this.compactAt) {
+      // Compaction is an optimisation: if it fails (disk full...), the journal stays valid and complete.
+      this.compact().catch((err: unknown) => console.error('[mongo-server] journal compaction failed', err));
+    }
   }
 
   private async writePending(): Promise<void> {
@@ -230,6 +239,7 @@ export class Journal implements JournalSink {
       } finally {
         closeSync(out);
       }
+      this.compactAt = Math.max(this.compactMinBytes, records.reduce((n, r) => n + r.length, 0));
       renameSync(tmp, join(this.dir, `snapshot.${next}`));
       fsyncDir(this.dir);
       for (const g of generations(this.dir, 'snapshot')) if (g < next) unlinkSync(join(this.dir, `snapshot.${g}`));

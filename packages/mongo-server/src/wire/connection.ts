@@ -61,7 +61,13 @@ export class Connection {
     }
     // A client that pipelines faster than we answer (or never reads) must not grow our memory unbounded.
     if (this.queue.length >= MAX_QUEUED_MESSAGES) this.socket.pause();
-    if (!this.running) void this.drain();
+    if (!this.running) {
+      this.drain().catch((err: unknown) => {
+        // A bug must cost this connection, not the server.
+        console.error('[mongo-server] connection failed', err);
+        this.close();
+      });
+    }
   }
 
   private async drain(): Promise<void> {
