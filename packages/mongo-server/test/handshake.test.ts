@@ -54,6 +54,24 @@ describe('handshake', () => {
     }
   });
 
+  it('applies unacknowledged (w: 0, moreToCome) writes without replying', async () => {
+    const coll = t.db().collection('fireandforget');
+    await coll.insertOne({ _id: 1 } as never, { writeConcern: { w: 0 } });
+    // Nothing acknowledges a w: 0 write; wait until it is visible.
+    for (let i = 0; i < 100 && (await coll.countDocuments()) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    const raw = await RawClient.open(t.server.port);
+    try {
+      raw.send(opMsg({ insert: 'fireandforget', documents: [{ _id: 2 }], $db: coll.dbName }, 61, 1 << 1));
+      raw.send(opMsg({ find: 'fireandforget', filter: {}, sort: { _id: 1 }, $db: coll.dbName }, 62));
+      const reply = await raw.reply();
+      // The only reply is the find's: the flagged insert was applied silently, in order.
+      expect(reply?.responseTo).toBe(62);
+      expect(reply?.doc.cursor.firstBatch).toEqual([{ _id: 1 }, { _id: 2 }]);
+    } finally {
+      raw.close();
+    }
+  });
+
   it('connects with the URI it reports, through mongoose-style dbName selection', async () => {
     expect(t.server.uri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/\?replicaSet=novamart$/);
     expect(await t.client.db('anything').command({ ping: 1 })).toEqual({ ok: 1 });
