@@ -123,6 +123,27 @@ describe('index-backed lookups', () => {
     expect(scan.executionStats.totalDocsExamined).toBe(5_000);
   });
 
+  it('serves a sorted query with a limit from an index without sorting the collection', async () => {
+    const coll = t.db().collection('sorted');
+    await coll.createIndex({ at: -1 });
+    const docs = Array.from({ length: 3_000 }, (_, i) => ({ _id: i, at: (i * 7919) % 3_000, kind: i % 3 === 0 ? 'x' : 'y' }));
+    docs.push({ _id: 5_000, at: undefined as never, kind: 'x' }, { _id: 5_001, at: [10_000, -1] as never, kind: 'x' });
+    await coll.insertMany(docs as never[]);
+    const newest = await coll.find({ kind: 'x' }, { sort: { at: -1 }, limit: 3, skip: 1 }).toArray();
+    const all = await coll.find({ kind: 'x' }).toArray();
+    const expected = all
+      .map((d) => ({ d, k: Array.isArray(d.at) ? Math.max(...(d.at as number[])) : (d.at ?? -Infinity) }))
+      .sort((a, b) => (b.k as number) - (a.k as number))
+      .slice(1, 4)
+      .map((x) => x.d);
+    expect(newest).toEqual(expected);
+    const oldest = await coll.find({}, { sort: { at: 1 }, limit: 2 }).map((d) => d._id).toArray();
+    expect(oldest).toEqual([5_000, 5_001]); // missing sorts first, then the array by its smallest element
+    const explained = await coll.find({ kind: 'x' }, { sort: { at: -1 }, limit: 3 }).explain('executionStats');
+    expect(explained.queryPlanner.winningPlan.inputStage).toMatchObject({ stage: 'IXSCAN', indexName: 'at_-1' });
+    expect(explained.executionStats.totalDocsExamined).toBeLessThan(20);
+  });
+
   it('uses the index for updates, deletes and findAndModify by _id too', async () => {
     const coll = t.db().collection('writes');
     await coll.insertMany(Array.from({ length: 2_000 }, (_, i) => ({ _id: i, n: 0 })) as never[]);

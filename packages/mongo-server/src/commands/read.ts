@@ -5,6 +5,7 @@ import { valueKey, type Doc } from '../bson/values';
 import { ErrorCodes, fail } from '../errors';
 import { matchingDocuments, type ScanStats } from '../query/executor';
 import { compileFilter } from '../query/matcher';
+import { planQuery, sortIndex } from '../query/planner';
 import { projectDocuments } from '../query/projection';
 import { parseSort, sortDocuments } from '../query/sort';
 import type { CommandContext, CommandTable } from './context';
@@ -27,8 +28,21 @@ export function runFind(ctx: CommandContext, name: string, cmd: Doc, stats?: Sca
   checkHint(coll, cmd.hint);
   const matcher = compileFilter(filter, letVariables(cmd));
   let docs: Doc[] = [];
+  const byIndex = !isView(coll) && !ctx.txn && sort?.length === 1 && limitRaw > 0 ? sortIndex(coll, sort[0]![0]) : undefined;
   if (isView(coll)) docs = matchingSource(ctx, name, matcher, stats);
-  else {
+  else if (byIndex && !planQuery(coll, filter).keys) {
+    // Walk the index in sort order and stop once skip + limit documents matched.
+    if (stats) stats.indexName = byIndex.name;
+    for (const key of byIndex.scan(sort![0]![1])) {
+      const doc = coll.latest(key);
+      if (!doc) continue;
+      coll.docsExamined++;
+      if (stats) stats.docsExamined++;
+      if (!matcher.test(doc)) continue;
+      docs.push(doc);
+      if (docs.length >= skip + limitRaw) break;
+    }
+  } else {
     const early = !sort && limitRaw > 0 ? skip + limitRaw : Infinity;
     for (const m of matchingDocuments(ctx.state.engine, coll, matcher, ctx.txn, stats)) {
       docs.push(m.doc);

@@ -92,3 +92,17 @@ function planFields(coll: Collection, filter: Doc): Plan {
   }
   return best ? { keys: best.keys, indexName: best.index.name } : { keys: undefined, indexName: undefined };
 }
+
+/**
+ * An index that yields documents already in the order of a one-field sort, so a sorted query with a
+ * limit can stop early instead of sorting the whole collection. Sparse and partial indexes leave
+ * documents out and cannot serve.
+ */
+export function sortIndex(coll: Collection, path: string): Index | undefined {
+  for (const index of coll.indexes.values()) {
+    if (index.spec.sparse || index.spec.partialFilterExpression) continue;
+    const [first] = index.fields;
+    if (first && first[0] === path && typeof first[1] === 'number' && index.fields.length === 1) return index;
+  }
+  return undefined;
+}

@@ -150,6 +150,20 @@ export class Index {
     return this.entries.size;
   }
 
+  /** Document keys in index order (each once, at its first key: the smallest ascending, largest descending). */
+  *scan(direction: 1 | -1): Generator<string> {
+    const seen = new Set<string>();
+    const n = this.sorted.length;
+    for (let i = 0; i < n; i++) {
+      const entry = this.sorted[direction === 1 ? i : n - 1 - i] as KeyEntry;
+      for (const d of entry.docs) {
+        if (seen.has(d)) continue;
+        seen.add(d);
+        yield d;
+      }
+    }
+  }
+
   /**
    * Document keys whose first indexed field lies within the bounds, found by binary search over the
    * sorted keys. Bounds are inclusive/exclusive as given; values of other BSON types are excluded, as
