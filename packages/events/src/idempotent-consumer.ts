@@ -1,5 +1,6 @@
 import { type ClientSession, type Connection } from 'mongoose';
 import { type DomainEvent } from './event';
+import { runTransaction } from './transaction';
 import { isDuplicateKeyError } from './mongo-errors';
 import { Outbox, type OutboxOptions, ensureOutboxIndexes, notifyOutboxWritten, writeOutbox } from './outbox';
 
@@ -38,7 +39,9 @@ export function idempotentConsumer<P = Record<string, unknown>>(
   fn: (event: DomainEvent<P>, session: ClientSession, outbox: Outbox) => Promise<void>,
   options: IdempotentConsumerOptions = {},
 ): (event: DomainEvent<P>) => Promise<IdempotentOutcome> {
-  const processed = conn.collection<ProcessedEventDocument>(options.processedCollection ?? PROCESSED_EVENTS_COLLECTION);
+  const processed = conn.collection<ProcessedEventDocument>(
+    options.processedCollection ?? PROCESSED_EVENTS_COLLECTION,
+  );
   let ready: Promise<void> | null = null;
   const prepare = () => {
     ready ??= Promise.all([
@@ -62,11 +65,17 @@ export function idempotentConsumer<P = Record<string, unknown>>(
     let seenBefore = false;
     let wroteEvents = false;
     try {
-      await conn.transaction(async (session) => {
+      await runTransaction(conn, async (session) => {
         seenBefore = false;
         try {
           await processed.insertOne(
-            { _id: `${consumerName}:${event.id}`, consumer: consumerName, eventId: event.id, type: event.type, processedAt: new Date() },
+            {
+              _id: `${consumerName}:${event.id}`,
+              consumer: consumerName,
+              eventId: event.id,
+              type: event.type,
+              processedAt: new Date(),
+            },
             { session },
           );
         } catch (err) {

@@ -1,4 +1,10 @@
-import { type LiveBus, type LiveListener, type LiveUnsubscribe, ListenerRegistry, registration } from './live-bus';
+import {
+  type LiveBus,
+  type LiveListener,
+  type LiveUnsubscribe,
+  ListenerRegistry,
+  registration,
+} from './live-bus';
 import { type Logger, silentLogger } from './logger';
 
 /** Live bus of the all-in-one mode. Messages are delivered asynchronously as JSON copies, like over Redis. */
@@ -7,7 +13,9 @@ export class InProcessLiveBus implements LiveBus {
 
   constructor(options: { logger?: Logger } = {}) {
     const logger = options.logger ?? silentLogger;
-    this.listeners = new ListenerRegistry((err, channel) => logger.error({ err, channel }, 'live listener failed'));
+    this.listeners = new ListenerRegistry((err, channel) =>
+      logger.error({ err, channel }, 'live listener failed'),
+    );
   }
 
   async publish(channel: string, message: unknown): Promise<void> {

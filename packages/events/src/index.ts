@@ -1,16 +1,30 @@
-export { type DomainEvent, createEvent, eventDomain, isDomainEvent, parseEvent, serializeEvent } from './event';
+export {
+  type DomainEvent,
+  createEvent,
+  eventDomain,
+  isDomainEvent,
+  parseEvent,
+  serializeEvent,
+} from './event';
 export { type EventBus, type EventHandler, type SubscribeOptions, type DeadLetter } from './bus';
 export { type BackoffPolicy, DEFAULT_BACKOFF, backoffDelay } from './backoff';
 export { type EventMetrics, type HandledOutcome, eventMetrics } from './metrics';
 export { type Logger, silentLogger } from './logger';
 export { StreamBus, type StreamBusOptions, DEFAULT_KEY_PREFIX } from './stream-bus';
-export { type GroupStart, type StreamTransport, type StreamReader, type StreamEntry, type AutoClaimResult } from './stream-transport';
+export {
+  type GroupStart,
+  type StreamTransport,
+  type StreamReader,
+  type StreamEntry,
+  type AutoClaimResult,
+} from './stream-transport';
 export { InProcessBus, type InProcessBusOptions } from './in-process-bus';
 export { MemoryStreamBroker } from './memory-stream-broker';
 export { RedisStreamsBus, type RedisStreamsBusOptions } from './redis-streams-bus';
 export { type LiveBus, type LiveListener, type LiveUnsubscribe } from './live-bus';
 export { InProcessLiveBus } from './in-process-live-bus';
 export { RedisLiveBus, type RedisLiveBusOptions } from './redis-live-bus';
+export { runTransaction, isTransientTransactionError, transactionBackoffMs } from './transaction';
 export {
   Outbox,
   type OutboxDocument,

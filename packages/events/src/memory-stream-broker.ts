@@ -78,19 +78,31 @@ export class MemoryStreamBroker implements StreamTransport {
   async ensureGroup(name: string, group: string, start: GroupStart): Promise<void> {
     const stream = this.stream(name);
     if (!stream.groups.has(group)) {
-      stream.groups.set(group, { lastDelivered: start === 'new' ? stream.nextSeq - 1 : 0, pending: new Map() });
+      stream.groups.set(group, {
+        lastDelivered: start === 'new' ? stream.nextSeq - 1 : 0,
+        pending: new Map(),
+      });
     }
   }
 
   openReader(): StreamReader {
     let wakeCurrent: (() => void) | null = null;
     let dead = false;
-    const readOnce = (group: string, consumer: string, streams: readonly string[], count: number): StreamEntry[] => {
+    const readOnce = (
+      group: string,
+      consumer: string,
+      streams: readonly string[],
+      count: number,
+    ): StreamEntry[] => {
       const out: StreamEntry[] = [];
       for (const name of streams) {
         const stream = this.stream(name);
         const g = this.group(name, group);
-        for (let seq = Math.max(g.lastDelivered + 1, stream.firstSeq); seq < stream.nextSeq && out.length < count; seq++) {
+        for (
+          let seq = Math.max(g.lastDelivered + 1, stream.firstSeq);
+          seq < stream.nextSeq && out.length < count;
+          seq++
+        ) {
           const entry = stream.get(seq)!;
           g.lastDelivered = seq;
           g.pending.set(seq, { consumer, deliveredAt: Date.now(), deliveries: 1 });
@@ -130,7 +142,14 @@ export class MemoryStreamBroker implements StreamTransport {
     };
   }
 
-  async autoClaim(name: string, group: string, consumer: string, minIdleMs: number, count: number, cursor: string): Promise<AutoClaimResult> {
+  async autoClaim(
+    name: string,
+    group: string,
+    consumer: string,
+    minIdleMs: number,
+    count: number,
+    cursor: string,
+  ): Promise<AutoClaimResult> {
     const stream = this.stream(name);
     const g = this.group(name, group);
     const from = Number.parseInt(cursor, 10) || 0;
@@ -174,7 +193,13 @@ export class MemoryStreamBroker implements StreamTransport {
     this.group(name, group).pending.delete(Number(id));
   }
 
-  async deadLetter(name: string, group: string, id: string, deadStream: string, fields: Record<string, string>): Promise<void> {
+  async deadLetter(
+    name: string,
+    group: string,
+    id: string,
+    deadStream: string,
+    fields: Record<string, string>,
+  ): Promise<void> {
     await this.append([{ stream: deadStream, fields }]);
     await this.ack(name, group, id);
   }

@@ -72,7 +72,10 @@ export class OutboxRelay {
 
   async start(): Promise<void> {
     if (this.running) return;
-    await ensureOutboxIndexes(this.conn, { collection: this.collectionName, retentionSeconds: this.retentionSeconds });
+    await ensureOutboxIndexes(this.conn, {
+      collection: this.collectionName,
+      retentionSeconds: this.retentionSeconds,
+    });
     this.running = true;
     this.unlisten = onOutboxWritten(this.conn, () => this.poke());
     this.loop = this.run();
@@ -87,7 +90,10 @@ export class OutboxRelay {
     await this.loop;
     try {
       await this.flushOnce();
-      await this.leases().updateOne({ _id: this.collectionName, owner: this.id }, { $set: { until: new Date(0) } });
+      await this.leases().updateOne(
+        { _id: this.collectionName, owner: this.id },
+        { $set: { until: new Date(0) } },
+      );
     } catch (err) {
       this.logger.warn({ err }, 'outbox relay could not drain on stop');
     }
@@ -144,7 +150,10 @@ export class OutboxRelay {
         this.metrics.outboxPending.set(labels, await outbox.countDocuments({ sentAt: null }));
         throw err;
       }
-      await outbox.updateMany({ _id: { $in: batch.map((doc) => doc._id) } }, { $set: { sentAt: new Date() } });
+      await outbox.updateMany(
+        { _id: { $in: batch.map((doc) => doc._id) } },
+        { $set: { sentAt: new Date() } },
+      );
       published += batch.length;
       this.metrics.outboxRelayed.inc(labels, batch.length);
       if (batch.length < this.batchSize) {
@@ -160,7 +169,11 @@ export class OutboxRelay {
     const leases = this.leases();
     // The lease document is created once, expired, so that taking it is a plain conditional update.
     this.leaseCreated ??= leases
-      .updateOne({ _id: this.collectionName }, { $setOnInsert: { owner: '', until: new Date(0) } }, { upsert: true })
+      .updateOne(
+        { _id: this.collectionName },
+        { $setOnInsert: { owner: '', until: new Date(0) } },
+        { upsert: true },
+      )
       .then(
         () => undefined,
         (err: unknown) => {

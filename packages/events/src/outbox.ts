@@ -1,5 +1,6 @@
 import { type ClientSession, type Connection, Types } from 'mongoose';
 import { type DomainEvent } from './event';
+import { runTransaction } from './transaction';
 
 export const OUTBOX_COLLECTION = 'outbox';
 /** Sent entries are kept this long for inspection, then removed by a TTL index. */
@@ -42,7 +43,7 @@ export async function inTransaction<T>(
   fn: (session: ClientSession, outbox: Outbox) => Promise<T>,
   options: OutboxOptions = {},
 ): Promise<T> {
-  const result = await conn.transaction(async (session) => {
+  const result = await runTransaction(conn, async (session) => {
     // A retry runs fn again from scratch, so each attempt collects its own events.
     const outbox = new Outbox();
     const value = await fn(session, outbox);
@@ -68,7 +69,12 @@ export async function writeOutbox(
   if (!session.inTransaction()) throw new Error('writeOutbox needs a session with an active transaction');
   const createdAt = new Date();
   // ObjectIds from one process increase, so the relay's _id order is the order of add().
-  const docs: OutboxDocument[] = events.map((event) => ({ _id: new Types.ObjectId(), event, createdAt, sentAt: null }));
+  const docs: OutboxDocument[] = events.map((event) => ({
+    _id: new Types.ObjectId(),
+    event,
+    createdAt,
+    sentAt: null,
+  }));
   await outboxCollection(conn, options).insertMany(docs, { session, ordered: true });
 }
 
@@ -99,7 +105,10 @@ export function ensureOutboxIndexes(
       await collection.createIndex({ sentAt: 1, _id: 1 }, { name: 'relay_pending' });
       await collection.createIndex(
         { sentAt: 1 },
-        { name: 'sent_retention', expireAfterSeconds: options.retentionSeconds ?? DEFAULT_OUTBOX_RETENTION_SECONDS },
+        {
+          name: 'sent_retention',
+          expireAfterSeconds: options.retentionSeconds ?? DEFAULT_OUTBOX_RETENTION_SECONDS,
+        },
       );
     })();
     byName.set(name, done);

@@ -1,5 +1,11 @@
 import { Redis } from 'ioredis';
-import { type LiveBus, type LiveListener, type LiveUnsubscribe, ListenerRegistry, registration } from './live-bus';
+import {
+  type LiveBus,
+  type LiveListener,
+  type LiveUnsubscribe,
+  ListenerRegistry,
+  registration,
+} from './live-bus';
 import { type Logger, silentLogger } from './logger';
 
 export interface RedisLiveBusOptions {
@@ -26,11 +32,18 @@ export class RedisLiveBus implements LiveBus {
     const connect = typeof redis === 'string' ? () => new Redis(redis) : redis;
     this.logger = options.logger ?? silentLogger;
     this.prefix = `${options.keyPrefix ?? 'novamart'}:live:`;
-    this.listeners = new ListenerRegistry((err, channel) => this.logger.error({ err, channel }, 'live listener failed'));
+    this.listeners = new ListenerRegistry((err, channel) =>
+      this.logger.error({ err, channel }, 'live listener failed'),
+    );
     this.publisher = connect();
     this.subscriber = connect();
-    for (const [name, conn] of [['publisher', this.publisher], ['subscriber', this.subscriber]] as const) {
-      conn.on('error', (err: Error) => this.logger.warn({ err, connection: `live ${name}` }, 'redis connection error'));
+    for (const [name, conn] of [
+      ['publisher', this.publisher],
+      ['subscriber', this.subscriber],
+    ] as const) {
+      conn.on('error', (err: Error) =>
+        this.logger.warn({ err, connection: `live ${name}` }, 'redis connection error'),
+      );
     }
     this.subscriber.on('message', (key: string, raw: string) => {
       if (!key.startsWith(this.prefix)) return;
@@ -71,12 +84,17 @@ export class RedisLiveBus implements LiveBus {
   async close(): Promise<void> {
     this.listeners.clear();
     await Promise.allSettled(this.upstream.values());
-    await Promise.all([this.subscriber.quit().catch(() => this.subscriber.disconnect()), this.publisher.quit().catch(() => this.publisher.disconnect())]);
+    await Promise.all([
+      this.subscriber.quit().catch(() => this.subscriber.disconnect()),
+      this.publisher.quit().catch(() => this.publisher.disconnect()),
+    ]);
   }
 
   private sendUpstream(channel: string, command: 'subscribe' | 'unsubscribe'): void {
     const key = this.prefix + channel;
-    const sent = (command === 'subscribe' ? this.subscriber.subscribe(key) : this.subscriber.unsubscribe(key)).then(
+    const sent = (
+      command === 'subscribe' ? this.subscriber.subscribe(key) : this.subscriber.unsubscribe(key)
+    ).then(
       () => undefined,
       (err: unknown) => this.logger.error({ err, channel, command }, 'live bus could not reach Redis'),
     );

@@ -1,6 +1,12 @@
 import { type Redis } from 'ioredis';
 import { type Logger } from './logger';
-import { type AutoClaimResult, type GroupStart, type StreamEntry, type StreamReader, type StreamTransport } from './stream-transport';
+import {
+  type AutoClaimResult,
+  type GroupStart,
+  type StreamEntry,
+  type StreamReader,
+  type StreamTransport,
+} from './stream-transport';
 
 type RawEntry = [id: string, fields: string[] | null];
 
@@ -86,12 +92,23 @@ export class RedisStreamTransport implements StreamTransport {
     };
   }
 
-  async autoClaim(stream: string, group: string, consumer: string, minIdleMs: number, count: number, cursor: string): Promise<AutoClaimResult> {
-    const [next, entries, deleted] = (await this.command.xautoclaim(stream, group, consumer, minIdleMs, cursor, 'COUNT', count)) as [
-      string,
-      RawEntry[],
-      string[] | undefined,
-    ];
+  async autoClaim(
+    stream: string,
+    group: string,
+    consumer: string,
+    minIdleMs: number,
+    count: number,
+    cursor: string,
+  ): Promise<AutoClaimResult> {
+    const [next, entries, deleted] = (await this.command.xautoclaim(
+      stream,
+      group,
+      consumer,
+      minIdleMs,
+      cursor,
+      'COUNT',
+      count,
+    )) as [string, RawEntry[], string[] | undefined];
     return {
       entries: entries.map((raw) => toEntry(stream, raw)),
       deleted: deleted ?? [],
@@ -100,7 +117,12 @@ export class RedisStreamTransport implements StreamTransport {
   }
 
   async deliveryCount(stream: string, group: string, id: string): Promise<number> {
-    const reply = (await this.command.xpending(stream, group, id, id, 1)) as [string, string, number, number][];
+    const reply = (await this.command.xpending(stream, group, id, id, 1)) as [
+      string,
+      string,
+      number,
+      number,
+    ][];
     return reply[0]?.[3] ?? 0;
   }
 
@@ -112,7 +134,13 @@ export class RedisStreamTransport implements StreamTransport {
     await this.command.xack(stream, group, id);
   }
 
-  async deadLetter(stream: string, group: string, id: string, deadStream: string, fields: Record<string, string>): Promise<void> {
+  async deadLetter(
+    stream: string,
+    group: string,
+    id: string,
+    deadStream: string,
+    fields: Record<string, string>,
+  ): Promise<void> {
     const results = await this.command
       .multi()
       .xadd(deadStream, 'MAXLEN', '~', this.maxStreamLength, '*', ...Object.entries(fields).flat())

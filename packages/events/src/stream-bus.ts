@@ -4,7 +4,12 @@ import { type DeadLetter, type EventBus, type SubscribeOptions } from './bus';
 import { type DomainEvent, eventDomain, parseEvent, serializeEvent } from './event';
 import { type Logger, silentLogger } from './logger';
 import { type EventMetrics, eventMetrics } from './metrics';
-import { type GroupStart, type StreamEntry, type StreamReader, type StreamTransport } from './stream-transport';
+import {
+  type GroupStart,
+  type StreamEntry,
+  type StreamReader,
+  type StreamTransport,
+} from './stream-transport';
 
 export interface StreamBusOptions {
   logger?: Logger;
@@ -103,7 +108,8 @@ export class StreamBus implements EventBus {
 
   subscribe(subscription: SubscribeOptions): void {
     if (this.state === 'closing' || this.state === 'closed') throw new Error('Event bus is closed');
-    if (subscription.types.length === 0) throw new Error(`Subscription of group "${subscription.group}" has no types`);
+    if (subscription.types.length === 0)
+      throw new Error(`Subscription of group "${subscription.group}" has no types`);
     let group = this.groups.get(subscription.group);
     if (!group) {
       group = { name: subscription.group, exact: new Map(), byDomain: new Map(), streams: new Set() };
@@ -179,7 +185,13 @@ export class StreamBus implements EventBus {
       group.worker.streamsChanged();
       return;
     }
-    group.worker = new GroupWorker(this, this.transport, group, this.logger.child({ group: group.name }), this.metrics);
+    group.worker = new GroupWorker(
+      this,
+      this.transport,
+      group,
+      this.logger.child({ group: group.name }),
+      this.metrics,
+    );
     group.worker.start();
   }
 }
@@ -254,7 +266,13 @@ class GroupWorker {
         this.reading = true;
         let entries: StreamEntry[];
         try {
-          entries = await this.reader.readNew(this.group.name, this.bus.consumerName, [...this.ready], this.bus.batchSize, wait);
+          entries = await this.reader.readNew(
+            this.group.name,
+            this.bus.consumerName,
+            [...this.ready],
+            this.bus.batchSize,
+            wait,
+          );
         } finally {
           this.reading = false;
         }
@@ -293,7 +311,10 @@ class GroupWorker {
           cursor,
         );
         for (const id of result.deleted) {
-          this.logger.error({ stream, id }, 'pending event was trimmed from its stream before it was handled');
+          this.logger.error(
+            { stream, id },
+            'pending event was trimmed from its stream before it was handled',
+          );
         }
         for (const entry of result.entries) {
           if (this.killed) return;
@@ -302,7 +323,10 @@ class GroupWorker {
         }
         cursor = result.next;
       }
-      this.metrics.pending.set({ group: this.group.name, stream }, await this.transport.pendingCount(stream, this.group.name));
+      this.metrics.pending.set(
+        { group: this.group.name, stream },
+        await this.transport.pendingCount(stream, this.group.name),
+      );
     }
   }
 
@@ -339,14 +363,20 @@ class GroupWorker {
     if (claimed) {
       const deliveries = await this.transport.deliveryCount(stream, groupName, id);
       if (deliveries > route.maxAttempts) {
-        await this.deadLetter(entry, event, `delivered ${deliveries - 1} times without being acknowledged (consumer crashed or stalled)`, 0);
+        await this.deadLetter(
+          entry,
+          event,
+          `delivered ${deliveries - 1} times without being acknowledged (consumer crashed or stalled)`,
+          0,
+        );
         log.error({ deliveries }, 'event dead-lettered after repeated unacknowledged deliveries');
         return;
       }
     }
 
     const occurred = Date.parse(event.occurredAt);
-    if (Number.isFinite(occurred)) this.metrics.lag.observe(labels, Math.max(0, (Date.now() - occurred) / 1000));
+    if (Number.isFinite(occurred))
+      this.metrics.lag.observe(labels, Math.max(0, (Date.now() - occurred) / 1000));
 
     // Keep the entry's idle time low while we work on it, so that a long handler or a long backoff
     // is not mistaken for a crash and claimed by another consumer.
@@ -378,14 +408,22 @@ class GroupWorker {
         }
       }
       await this.deadLetter(entry, event, errorMessage(lastError), route.maxAttempts);
-      log.error({ err: lastError, attempts: route.maxAttempts }, 'event dead-lettered after its last attempt failed');
+      log.error(
+        { err: lastError, attempts: route.maxAttempts },
+        'event dead-lettered after its last attempt failed',
+      );
     } finally {
       clearInterval(heartbeat);
       this.heartbeats.delete(heartbeat);
     }
   }
 
-  private async deadLetter(entry: StreamEntry, event: DomainEvent, error: string, attempts: number): Promise<void> {
+  private async deadLetter(
+    entry: StreamEntry,
+    event: DomainEvent,
+    error: string,
+    attempts: number,
+  ): Promise<void> {
     const groupName = this.group.name;
     await this.transport.deadLetter(entry.stream, groupName, entry.id, this.bus.deadLetterKey(groupName), {
       group: groupName,

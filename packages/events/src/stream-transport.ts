@@ -23,7 +23,13 @@ export type GroupStart = 'beginning' | 'new';
 
 export interface StreamReader {
   /** Entries never delivered to the group; waits up to blockMs (> 0) for some. */
-  readNew(group: string, consumer: string, streams: readonly string[], count: number, blockMs: number): Promise<StreamEntry[]>;
+  readNew(
+    group: string,
+    consumer: string,
+    streams: readonly string[],
+    count: number,
+    blockMs: number,
+  ): Promise<StreamEntry[]>;
   /** Makes a waiting readNew return early with what it has (nothing). */
   interrupt(): Promise<void>;
   close(): Promise<void>;
@@ -35,14 +41,27 @@ export interface StreamTransport {
   append(entries: readonly { stream: string; fields: Record<string, string> }[]): Promise<void>;
   ensureGroup(stream: string, group: string, start: GroupStart): Promise<void>;
   openReader(name: string): StreamReader;
-  autoClaim(stream: string, group: string, consumer: string, minIdleMs: number, count: number, cursor: string): Promise<AutoClaimResult>;
+  autoClaim(
+    stream: string,
+    group: string,
+    consumer: string,
+    minIdleMs: number,
+    count: number,
+    cursor: string,
+  ): Promise<AutoClaimResult>;
   /** How many times the pending entry was delivered; 0 if it is not pending. */
   deliveryCount(stream: string, group: string, id: string): Promise<number>;
   /** Resets the entry's idle time so that nobody claims it while a handler still works on it. */
   touch(stream: string, group: string, consumer: string, id: string): Promise<void>;
   ack(stream: string, group: string, id: string): Promise<void>;
   /** Appends to the dead-letter stream and acknowledges the original, atomically. */
-  deadLetter(stream: string, group: string, id: string, deadStream: string, fields: Record<string, string>): Promise<void>;
+  deadLetter(
+    stream: string,
+    group: string,
+    id: string,
+    deadStream: string,
+    fields: Record<string, string>,
+  ): Promise<void>;
   readLatest(stream: string, limit: number): Promise<{ id: string; fields: Record<string, string> }[]>;
   pendingCount(stream: string, group: string): Promise<number>;
   close(): Promise<void>;

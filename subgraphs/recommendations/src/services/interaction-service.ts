@@ -1,4 +1,4 @@
-import { isDuplicateKeyError } from '@novamart/events';
+import { isDuplicateKeyError, runTransaction } from '@novamart/events';
 import { badUserInput, conflict, notFound, requireViewer, type Logger, type Viewer } from '@novamart/kit';
 import { type ClientSession, type Connection } from 'mongoose';
 import { type RecoCache } from '../cache/reco-cache';
@@ -41,14 +41,17 @@ export class InteractionService {
     const caller = requireViewer({ viewer });
     const now = this.deps.clock();
     const { productId, type, idempotencyKey } = input;
-    if (!INTERACTION_TYPES.includes(type)) throw badUserInput(`Unknown interaction type ${String(type)}`, 'type');
+    if (!INTERACTION_TYPES.includes(type))
+      throw badUserInput(`Unknown interaction type ${String(type)}`, 'type');
     if (!productId || productId.length > 100) throw badUserInput('productId is required', 'productId');
     if (!idempotencyKey?.trim() || idempotencyKey.length > MAX_KEY_LENGTH) {
       throw badUserInput(`idempotencyKey must be 1 to ${MAX_KEY_LENGTH} characters`, 'idempotencyKey');
     }
     const occurredAt = input.occurredAt ?? now;
-    if (Number.isNaN(occurredAt.getTime())) throw badUserInput('occurredAt is not a valid date', 'occurredAt');
-    if (occurredAt.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) throw badUserInput('occurredAt lies in the future', 'occurredAt');
+    if (Number.isNaN(occurredAt.getTime()))
+      throw badUserInput('occurredAt is not a valid date', 'occurredAt');
+    if (occurredAt.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS)
+      throw badUserInput('occurredAt lies in the future', 'occurredAt');
     const actor = `user:${caller.id}`;
 
     const known = await this.deps.catalog.exists({ _id: productId });
@@ -56,16 +59,31 @@ export class InteractionService {
 
     let scopes: string[] = [];
     try {
-      await this.deps.conn.transaction(async (session) => {
+      await runTransaction(this.deps.conn, async (session) => {
         await this.deps.interactions.create(
-          [{ actor, key: idempotencyKey, userId: caller.id, productId, type, occurredAt, source: 'api', createdAt: now }],
+          [
+            {
+              actor,
+              key: idempotencyKey,
+              userId: caller.id,
+              productId,
+              type,
+              occurredAt,
+              source: 'api',
+              createdAt: now,
+            },
+          ],
           { session },
         );
-        scopes = await this.deps.writer.apply(session, caller.id, [{ productId, type, occurredAtMs: occurredAt.getTime() }]);
+        scopes = await this.deps.writer.apply(session, caller.id, [
+          { productId, type, occurredAtMs: occurredAt.getTime() },
+        ]);
       });
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      const earlier = await this.deps.interactions.findOne({ actor, key: idempotencyKey }).lean<InteractionDoc>();
+      const earlier = await this.deps.interactions
+        .findOne({ actor, key: idempotencyKey })
+        .lean<InteractionDoc>();
       if (!earlier) throw error;
       const sameInput =
         earlier.productId === productId &&
@@ -87,10 +105,23 @@ export class InteractionService {
     if (!payload.userId) return [];
     const occurredAt = new Date(event.occurredAt);
     await this.deps.interactions.create(
-      [{ actor: `user:${payload.userId}`, key: `event:${event.id}`, userId: payload.userId, productId: payload.productId, type: 'ADD_TO_CART', occurredAt, source: 'event', createdAt: this.deps.clock() }],
+      [
+        {
+          actor: `user:${payload.userId}`,
+          key: `event:${event.id}`,
+          userId: payload.userId,
+          productId: payload.productId,
+          type: 'ADD_TO_CART',
+          occurredAt,
+          source: 'event',
+          createdAt: this.deps.clock(),
+        },
+      ],
       { session },
     );
-    return this.deps.writer.apply(session, payload.userId, [{ productId: payload.productId, type: 'ADD_TO_CART', occurredAtMs: occurredAt.getTime() }]);
+    return this.deps.writer.apply(session, payload.userId, [
+      { productId: payload.productId, type: 'ADD_TO_CART', occurredAtMs: occurredAt.getTime() },
+    ]);
   }
 
   /**
@@ -108,14 +139,27 @@ export class InteractionService {
     if (payload.userId) {
       const userId = payload.userId;
       await this.deps.interactions.insertMany(
-        products.map((productId) => ({ actor: `user:${userId}`, key: `event:${event.id}:${productId}`, userId, productId, type: 'PURCHASE', occurredAt, source: 'event', createdAt: this.deps.clock() })),
+        products.map((productId) => ({
+          actor: `user:${userId}`,
+          key: `event:${event.id}:${productId}`,
+          userId,
+          productId,
+          type: 'PURCHASE',
+          occurredAt,
+          source: 'event',
+          createdAt: this.deps.clock(),
+        })),
         { session },
       );
     }
     return this.deps.writer.apply(
       session,
       payload.userId ?? null,
-      products.map((productId) => ({ productId, type: 'PURCHASE' as const, occurredAtMs: occurredAt.getTime() })),
+      products.map((productId) => ({
+        productId,
+        type: 'PURCHASE' as const,
+        occurredAtMs: occurredAt.getTime(),
+      })),
       { coPurchase: true },
     );
   }
