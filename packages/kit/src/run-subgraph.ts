@@ -7,6 +7,8 @@ import type { SubgraphModule } from './subgraph-types';
 
 // Longer than the server's own drain (10 s) plus closing connections; past it something hangs.
 const SHUTDOWN_DEADLINE_MS = 30_000;
+/** A repeat of the stop signal within this window is the same request relayed by a wrapper. */
+const REPEATED_SIGNAL_WINDOW_MS = 2_000;
 
 /**
  * The standalone main of a subgraph: configuration from the environment, its database, buses
@@ -42,13 +44,16 @@ export async function runSubgraph<C>(module: SubgraphModule<C>): Promise<Running
     process.exit(1);
   }
 
-  let shuttingDown = false;
+  let shutdownStartedAt: number | null = null;
   const shutdown = (signal: NodeJS.Signals) => {
-    if (shuttingDown) {
+    if (shutdownStartedAt !== null) {
+      // npm and tsx relay a terminal's or an orchestrator's signal to their child as well, so one
+      // stop request often arrives twice within milliseconds: only a later one means "now".
+      if (Date.now() - shutdownStartedAt < REPEATED_SIGNAL_WINDOW_MS) return;
       logger.warn({ signal }, 'second signal: exiting without finishing the drain');
       process.exit(1);
     }
-    shuttingDown = true;
+    shutdownStartedAt = Date.now();
     logger.info({ signal }, `${module.name} subgraph draining`);
     const deadline = setTimeout(() => {
       logger.error('drain did not finish in time; exiting');

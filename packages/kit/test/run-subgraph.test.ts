@@ -11,17 +11,30 @@ interface Child {
   stderr: string[];
   exited: Promise<number | null>;
   /** Resolves with the first log line matching `predicate`. */
-  waitForLine(predicate: (line: Record<string, any>) => boolean, timeoutMs?: number): Promise<Record<string, any>>;
+  waitForLine(
+    predicate: (line: Record<string, any>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, any>>;
 }
 
 function spawnProbe(env: Record<string, string>): Child {
   const child = spawn(process.execPath, ['--import', 'tsx', probeMain], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Record<string, any>[] = [];
   const stderr: string[] = [];
-  const waiters: { predicate: (line: Record<string, any>) => boolean; resolve: (line: Record<string, any>) => void }[] = [];
+  const waiters: {
+    predicate: (line: Record<string, any>) => boolean;
+    resolve: (line: Record<string, any>) => void;
+  }[] = [];
   let buffer = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
     buffer += chunk;
@@ -51,7 +64,13 @@ function spawnProbe(env: Record<string, string>): Child {
       const seen = lines.find(predicate);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no matching log line; stdout: ${JSON.stringify(lines)} stderr: ${stderr.join('')}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(`no matching log line; stdout: ${JSON.stringify(lines)} stderr: ${stderr.join('')}`),
+            ),
+          timeoutMs,
+        );
         waiters.push({ predicate, resolve: (line) => (clearTimeout(timer), resolve(line)) });
       });
     },
@@ -101,6 +120,25 @@ describe('runSubgraph, the standalone main', () => {
     expect(requestDone).toBeGreaterThan(position((line) => line.msg === 'probe subgraph draining'));
     expect(workersStopped).toBeGreaterThan(requestDone);
     expect(processStopped).toBeGreaterThan(workersStopped);
+  });
+
+  it('treats a signal relayed twice by npm or tsx as one stop request and still drains', async () => {
+    const child = spawnProbe({ MONGO_URL: mongoServer.uri });
+    children.push(child.process);
+    const { url } = (await child.waitForLine((line) => typeof line.url === 'string')) as { url: string };
+    const slow = fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ slow(ms: 1000) }' }),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.process.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    child.process.kill('SIGTERM');
+    const response = await slow;
+    expect(await response.json()).toEqual({ data: { slow: 'slept 1000' } });
+    expect(await child.exited).toBe(0);
+    expect(child.lines.some((line) => /second signal/.test(String(line.msg)))).toBe(false);
   });
 
   it('stops start-up with a message naming a bad variable and exits 1', async () => {
