@@ -30,4 +30,4 @@ VOLUME ["/data"]
 
 # SERVICE is a workspace folder name: users, products, ..., or gateway.
 ENV SERVICE=gateway
-CMD ["sh", "-c", "if [ \"$SERVICE\" = gateway ]; then exec npx tsx gateway/src/main.ts; else exec npx tsx subgraphs/$SERVICE/src/main.ts; fi"]
+CMD ["sh", "-c", "if [ \"$SERVICE\" = gateway ]; then exec node --import tsx gateway/src/main.ts; else exec node --import tsx subgraphs/$SERVICE/src/main.ts; fi"]
