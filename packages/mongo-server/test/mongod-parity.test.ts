@@ -1,7 +1,8 @@
 // Behaviours found to differ from mongod while verifying the server, pinned so they stay fixed:
 // projection field order and $slice-only projections, _id assignments in updates, and the
 // aggregation stages mingo answers differently ($count over nothing, unknown stages, $limit),
-// hints naming no index, equality against embedded documents, and cursors opened with batchSize 0.
+// hints naming no index, equality against embedded documents, cursors opened with batchSize 0,
+// and admin-only commands.
 import { type MongoServerError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { useServer } from './helpers/server';
@@ -164,5 +165,18 @@ describe('cursors', () => {
     expect(more.cursor.nextBatch).toEqual([{ _id: 1 }, { _id: 2 }]);
     expect(Number(more.cursor.id)).toBe(0);
     expect(await db.collection('zero').find({}, { batchSize: 0 }).toArray()).toHaveLength(2);
+  });
+});
+
+describe('admin commands', () => {
+  it('getParameter and listDatabases run against admin only; an unknown parameter is refused', async () => {
+    const admin = t.client.db('admin');
+    expect(await admin.command({ getParameter: 1, featureCompatibilityVersion: 1 })).toMatchObject({ ok: 1 });
+    expect(await failure(admin.command({ getParameter: 1, noSuchParameter: 1 }))).toMatchObject({ code: 72, message: 'no option found to get' });
+    expect(await failure(t.db().command({ getParameter: 1, featureCompatibilityVersion: 1 }))).toMatchObject({ code: 13 });
+    expect(await failure(t.db().command({ listDatabases: 1 }))).toMatchObject({
+      code: 13,
+      message: 'listDatabases may only be run against the admin database.',
+    });
   });
 });

@@ -83,6 +83,7 @@ function dropDatabase(ctx: CommandContext): Doc {
 }
 
 function listDatabases(ctx: CommandContext): Doc {
+  if (ctx.db !== 'admin') fail(ErrorCodes.Unauthorized, 'listDatabases may only be run against the admin database.');
   const engine = ctx.state.engine;
   let dbs = [...engine.databases.entries()].map(([name, colls]) => {
     let size = 0;

@@ -2,6 +2,7 @@
 // single-member replica set so drivers enable sessions, transactions and retryable writes.
 import { ObjectId } from 'bson';
 import { isPlainObject, type Doc } from '../bson/values';
+import { ErrorCodes, fail } from '../errors';
 import { LOGICAL_SESSION_TIMEOUT_MINUTES } from '../sessions';
 import { MAX_BSON_OBJECT_SIZE, MAX_MESSAGE_SIZE_BYTES, MAX_WRITE_BATCH_SIZE } from '../wire/messages';
 import type { CommandContext, CommandTable } from './context';
@@ -69,9 +70,12 @@ export const handshakeCommands: CommandTable = {
   buildinfo: { run: () => buildInfo(), inTransaction: true },
   getparameter: {
     run(ctx) {
+      if (ctx.db !== 'admin') fail(ErrorCodes.Unauthorized, 'getParameter may only be run against the admin database.');
       const out: Doc = {};
       const all = ctx.cmd.getParameter === '*' || (isPlainObject(ctx.cmd.getParameter) && ctx.cmd.getParameter.allParameters === true);
       for (const [name, value] of Object.entries(KNOWN_PARAMETERS)) if (all || name in ctx.cmd) out[name] = value;
+      // mongod refuses a request none of whose names is a parameter it has.
+      if (Object.keys(out).length === 0) fail(ErrorCodes.InvalidOptions, 'no option found to get');
       return out;
     },
   },
