@@ -260,6 +260,12 @@ describe('count, distinct, aggregate', () => {
     expect(await db.collection('lines').findOne()).toEqual({ _id: 1, product: 'p1', nested: { x: 0 } });
   });
 
+  it('refuses change streams with a clear CommandNotSupported', async () => {
+    const stream = t.db().collection('watched').watch();
+    await expect(stream.tryNext()).rejects.toMatchObject({ code: 115, codeName: 'CommandNotSupported' });
+    await stream.close();
+  });
+
   it('writes results with $out and $merge', async () => {
     const db = t.db();
     const src = db.collection('src');

@@ -81,6 +81,8 @@ async function aggregate(ctx: CommandContext): Promise<Doc> {
   if (!Array.isArray(pipeline)) fail(ErrorCodes.TypeMismatch, "BSON field 'aggregate.pipeline' is the wrong type, expected type 'array'");
   for (const stage of pipeline) {
     if (!isPlainObject(stage) || Object.keys(stage).length !== 1) fail(40323, 'A pipeline stage specification object must contain exactly one field.', { codeName: 'Location40323' });
+    // Say so plainly rather than let a watch() call fail with a puzzling "unknown stage".
+    if ('$changeStream' in stage) fail(115, 'Change streams ($changeStream, watch()) are not supported by the embedded NovaMart server', { codeName: 'CommandNotSupported' });
   }
   const stages = pipeline as Doc[];
   const cursorSpec = optionalDoc(ctx.cmd, 'cursor');
