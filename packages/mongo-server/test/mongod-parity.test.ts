@@ -2,7 +2,7 @@
 // projection field order and $slice-only projections, _id assignments in updates, and the
 // aggregation stages mingo answers differently ($count over nothing, unknown stages, $limit),
 // hints naming no index, equality against embedded documents, cursors opened with batchSize 0,
-// and admin-only commands.
+// admin-only commands, and the BSON order of embedded documents.
 import { type MongoServerError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { useServer } from './helpers/server';
@@ -178,5 +178,21 @@ describe('admin commands', () => {
       code: 13,
       message: 'listDatabases may only be run against the admin database.',
     });
+  });
+});
+
+describe('BSON order of embedded documents', () => {
+  it('compares element by element: type, then field name, then value', async () => {
+    const coll = t.db().collection<Record<string, unknown>>('objorder');
+    await coll.insertMany([
+      { _id: 1 as never, o: { a: 'x' } },
+      { _id: 2 as never, o: { b: 1 } },
+      { _id: 3 as never, o: { a: 5 } },
+      { _id: 4 as never, o: { a: 5, b: 0 } },
+    ]);
+    const sorted = await coll.find({}, { sort: { o: 1 } }).toArray();
+    expect(sorted.map((doc) => doc._id)).toEqual([3, 4, 2, 1]);
+    const greater = await coll.find({ o: { $gt: { a: 5 } } }, { sort: { _id: 1 } }).toArray();
+    expect(greater.map((doc) => doc._id)).toEqual([1, 2, 4]);
   });
 });

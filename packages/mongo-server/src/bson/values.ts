@@ -120,15 +120,21 @@ function regexParts(v: unknown): [string, string] {
   return [r.pattern, r.options];
 }
 
+/** Element by element as BSON compares them: the value's type, then the field name, then the value. */
 function compareObjects(a: Doc, b: Doc): number {
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   const n = Math.min(ka.length, kb.length);
   for (let i = 0; i < n; i++) {
-    const c = compareValues(a[ka[i] as string], b[kb[i] as string]);
-    if (c !== 0) return c;
+    const va = a[ka[i] as string];
+    const vb = b[kb[i] as string];
+    const ta = typeRank(va);
+    const tb = typeRank(vb);
+    if (ta !== tb) return ta < tb ? -1 : 1;
     const k = cmpPrimitive(ka[i] as string, kb[i] as string);
     if (k !== 0) return k;
+    const c = compareValues(va, vb);
+    if (c !== 0) return c;
   }
   return cmpPrimitive(ka.length, kb.length);
 }
