@@ -45,6 +45,23 @@ describe('transactions', () => {
     }
   });
 
+  it('take back a collection their writes created when they abort', async () => {
+    const db = t.db();
+    const session = t.client.startSession();
+    try {
+      session.startTransaction();
+      await db.collection('created_in_txn').insertOne({ a: 1 }, { session });
+      await session.abortTransaction();
+      expect(await db.listCollections({ name: 'created_in_txn' }).toArray()).toEqual([]);
+      session.startTransaction();
+      await db.collection('kept').insertOne({ a: 1 }, { session });
+      await session.commitTransaction();
+      expect((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name)).toEqual(['kept']);
+    } finally {
+      await session.endSession();
+    }
+  });
+
   it('read from the snapshot taken at their first operation', async () => {
     const coll = await seeded('snapshot', [{ _id: 1, v: 'old' }, { _id: 2, v: 'old' }]);
     const session = t.client.startSession();

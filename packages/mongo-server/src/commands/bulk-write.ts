@@ -35,14 +35,14 @@ async function bulkWrite(ctx: CommandContext): Promise<Doc> {
         if (!isPlainObject(op.document)) fail(ErrorCodes.TypeMismatch, "BSON field 'bulkWrite.ops.document' is the wrong type, expected type 'object'");
         const doc = withIdFirst(op.document);
         validateNewDocument(doc);
-        const coll = engine.ensureCollection(db, name);
+        const coll = engine.ensureCollection(db, name, ctx.txn);
         await waitForLock(opCtx, coll, idKey(doc._id), doc);
         insertDocument(opCtx, coll, doc);
         totals.nInserted++;
         if (!errorsOnly) results.push({ ok: 1, idx, n: 1 });
       } else if (kind === 'update') {
         const st = parseUpdateStatement({ q: op.filter, u: op.updateMods, upsert: op.upsert, multi: op.multi, arrayFilters: op.arrayFilters, sort: op.sort }, variables);
-        const coll = st.upsert ? engine.ensureCollection(db, name) : engine.getCollection(db, name);
+        const coll = st.upsert ? engine.ensureCollection(db, name, ctx.txn) : engine.getCollection(db, name);
         checkHint(coll, op.hint);
         const r = coll ? await runUpdate(opCtx, coll, st) : { matched: 0, modified: 0 };
         totals.nMatched += r.matched;

@@ -61,7 +61,7 @@ async function insert(ctx: CommandContext): Promise<Doc> {
   checkBatch(documents);
   const ordered = ctx.cmd.ordered !== false;
   assertNotView(ctx.state.engine.getCollection(ctx.db, name));
-  const coll = ctx.state.engine.ensureCollection(ctx.db, name);
+  const coll = ctx.state.engine.ensureCollection(ctx.db, name, ctx.txn);
   let n = 0;
   const writeErrors: WriteError[] = [];
   for (let i = 0; i < documents.length; i++) {
@@ -209,7 +209,7 @@ async function update(ctx: CommandContext): Promise<Doc> {
   for (let i = 0; i < updates.length; i++) {
     try {
       const st = parseUpdateStatement(updates[i] as Doc, letVariables(ctx.cmd));
-      const coll = st.upsert ? engine.ensureCollection(ctx.db, name) : engine.getCollection(ctx.db, name);
+      const coll = st.upsert ? engine.ensureCollection(ctx.db, name, ctx.txn) : engine.getCollection(ctx.db, name);
       if (!coll) continue;
       checkHint(coll, (updates[i] as Doc).hint);
       const r = await runUpdate(ctx, coll, st);
@@ -329,7 +329,7 @@ async function findAndModify(ctx: CommandContext): Promise<Doc> {
     sort,
     variables: letVariables(cmd),
   };
-  const coll = st.upsert ? engine.ensureCollection(ctx.db, name) : engine.getCollection(ctx.db, name);
+  const coll = st.upsert ? engine.ensureCollection(ctx.db, name, ctx.txn) : engine.getCollection(ctx.db, name);
   if (!coll) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
   const r = await runUpdate(ctx, coll, st);
   ctx.state.opcounters.update++;

@@ -85,9 +85,16 @@ export class StorageEngine {
     return coll;
   }
 
-  /** Collections spring into existence on first write, as in mongod. */
-  ensureCollection(db: string, name: string): Collection {
-    return this.getCollection(db, name) ?? this.createCollection(db, name);
+  /**
+   * Collections spring into existence on first write, as in mongod. One created by a transaction's
+   * write goes away again if that transaction aborts (and nothing else has used it meanwhile).
+   */
+  ensureCollection(db: string, name: string, txn?: Transaction): Collection {
+    const existing = this.getCollection(db, name);
+    if (existing) return existing;
+    const created = this.createCollection(db, name);
+    txn?.createdCollections.add(created);
+    return created;
   }
 
   dropCollection(db: string, name: string): boolean {
@@ -309,6 +316,10 @@ export class StorageEngine {
     txn.abortReason = reason;
     this.activeTxns.delete(txn);
     txn.finish('aborted');
+    for (const coll of txn.createdCollections) {
+      const untouched = coll.liveCount === 0 && coll.locks.size === 0 && coll.indexes.size === 1 && this.getCollection(coll.db, coll.name) === coll;
+      if (untouched) this.dropCollection(coll.db, coll.name);
+    }
     this.pruneHistory();
   }
 

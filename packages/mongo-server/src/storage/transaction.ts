@@ -7,6 +7,8 @@ export type TransactionState = 'active' | 'committed' | 'aborted';
 
 export class Transaction {
   readonly writes = new Map<Collection, Map<string, Doc | null>>();
+  /** Collections this transaction's writes created implicitly. */
+  readonly createdCollections = new Set<Collection>();
   state: TransactionState = 'active';
   readonly startedAt = Date.now();
   /** Why the engine aborted it on its own (write conflict); reported on the next operation. */
