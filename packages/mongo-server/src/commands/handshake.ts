@@ -54,6 +54,12 @@ function buildInfo(): Doc {
   };
 }
 
+function scannedObjects(ctx: CommandContext): number {
+  let n = 0;
+  for (const colls of ctx.state.engine.databases.values()) for (const coll of colls.values()) n += coll.docsExamined;
+  return n;
+}
+
 const KNOWN_PARAMETERS: Record<string, unknown> = {
   featureCompatibilityVersion: { version: SERVER_VERSION.split('.').slice(0, 2).join('.') },
   transactionLifetimeLimitSeconds: 60,
@@ -101,6 +107,8 @@ export const handshakeCommands: CommandTable = {
         mem: { bits: 64, resident: Math.round(mem.rss / 1048576), virtual: Math.round(mem.rss / 1048576) },
         opcounters: { ...ctx.state.opcounters },
         storageEngine: { name: 'novamart', persistent: ctx.state.dbPath !== undefined },
+        // Documents examined by queries in the collections that exist now (mongod's scannedObjects).
+        metrics: { queryExecutor: { scannedObjects: scannedObjects(ctx) } },
         repl: { setName: ctx.state.setName, isWritablePrimary: true, primary: ctx.state.me, hosts: [ctx.state.me] },
       };
     },
