@@ -7,7 +7,12 @@ import { cartSubgraph } from '@novamart/cart';
 import { ordersSubgraph } from '@novamart/orders';
 import { paymentsSubgraph } from '@novamart/payments';
 import { recommendationsSubgraph } from '@novamart/recommendations';
-import { startSupergraph, type GraphQLResponse, type SignedInUser, type Supergraph } from './support/supergraph';
+import {
+  startSupergraph,
+  type GraphQLResponse,
+  type SignedInUser,
+  type Supergraph,
+} from './support/supergraph';
 
 // Recommendations through the gateway, fed by the real checkout: customers buy products together,
 // the catalog and stock come from the products and inventory subgraphs' events.
@@ -16,7 +21,15 @@ describe('recommendations through the gateway', () => {
 
   beforeAll(async () => {
     sg = await startSupergraph({
-      subgraphs: [usersSubgraph, productsSubgraph, inventorySubgraph, cartSubgraph, ordersSubgraph, paymentsSubgraph, recommendationsSubgraph],
+      subgraphs: [
+        usersSubgraph,
+        productsSubgraph,
+        inventorySubgraph,
+        cartSubgraph,
+        ordersSubgraph,
+        paymentsSubgraph,
+        recommendationsSubgraph,
+      ],
     });
   });
   afterAll(async () => {
@@ -24,7 +37,11 @@ describe('recommendations through the gateway', () => {
   });
 
   /** Repeats an operation until `done` accepts it (projections catch up through events). */
-  async function until<T = any>(run: () => Promise<GraphQLResponse<T>>, done: (r: GraphQLResponse<T>) => boolean, timeoutMs = 15_000) {
+  async function until<T = any>(
+    run: () => Promise<GraphQLResponse<T>>,
+    done: (r: GraphQLResponse<T>) => boolean,
+    timeoutMs = 15_000,
+  ) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const result = await run();
@@ -32,13 +49,23 @@ describe('recommendations through the gateway', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
-  const noError = (codes: string[]) => (r: GraphQLResponse) => !codes.includes(r.errors?.[0]?.extensions?.code as string);
+  const noError = (codes: string[]) => (r: GraphQLResponse) =>
+    !codes.includes(r.errors?.[0]?.extensions?.code as string);
 
   async function createProduct(name: string, initialStock: number): Promise<string> {
     const admin = await sg.admin();
     const created = await sg.query(
       'mutation($input: ProductInput!) { createProduct(input: $input) { id } }',
-      { input: { sku: `RECO-${randomUUID().slice(0, 8)}`, name, description: `${name} for the recommendations test`, priceAmount: 1500, currency: 'USD', initialStock } },
+      {
+        input: {
+          sku: `RECO-${randomUUID().slice(0, 8)}`,
+          name,
+          description: `${name} for the recommendations test`,
+          priceAmount: 1500,
+          currency: 'USD',
+          initialStock,
+        },
+      },
       { token: admin.token },
     );
     expect(created.errors).toBeUndefined();
@@ -49,23 +76,44 @@ describe('recommendations through the gateway', () => {
   async function buy(customer: SignedInUser, productIds: string[]) {
     for (const p of productIds) {
       const added = await until(
-        () => sg.query('mutation($p: ID!) { addToCart(productId: $p, quantity: 1) { id } }', { p }, { token: customer.token }),
+        () =>
+          sg.query(
+            'mutation($p: ID!) { addToCart(productId: $p, quantity: 1) { id } }',
+            { p },
+            { token: customer.token },
+          ),
         noError(['NOT_FOUND', 'OUT_OF_STOCK']),
       );
       expect(added.errors).toBeUndefined();
     }
     const input = {
-      shippingAddress: { name: 'Ada', line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+      shippingAddress: {
+        name: 'Ada',
+        line1: '1 Main St',
+        city: 'Springfield',
+        postalCode: '12345',
+        country: 'US',
+      },
       idempotencyKey: randomUUID(),
     };
     const placed = await until(
-      () => sg.query('mutation($input: CheckoutInput!) { checkout(input: $input) { id } }', { input }, { token: customer.token }),
+      () =>
+        sg.query(
+          'mutation($input: CheckoutInput!) { checkout(input: $input) { id } }',
+          { input },
+          { token: customer.token },
+        ),
       noError(['BAD_USER_INPUT', 'NOT_FOUND']),
     );
     expect(placed.errors).toBeUndefined();
     const orderId = placed.data.checkout.id;
     const intent = await until(
-      () => sg.query('mutation($o: ID!) { createPaymentIntent(orderId: $o) { id } }', { o: orderId }, { token: customer.token }),
+      () =>
+        sg.query(
+          'mutation($o: ID!) { createPaymentIntent(orderId: $o) { id } }',
+          { o: orderId },
+          { token: customer.token },
+        ),
       noError(['NOT_FOUND', 'CONFLICT']),
     );
     expect(intent.errors).toBeUndefined();
@@ -77,8 +125,10 @@ describe('recommendations through the gateway', () => {
     expect(confirmed.errors).toBeUndefined();
   }
 
-  const BOUGHT_TOGETHER = 'query($id: ID!) { product(id: $id) { name frequentlyBoughtTogether(first: 5) { product { id name inventory { inStock } } score reason } } }';
-  const MINE = '{ recommendations(first: 10) { product { id name } reason } me { recommendations(first: 10) { product { id } reason } } }';
+  const BOUGHT_TOGETHER =
+    'query($id: ID!) { product(id: $id) { name frequentlyBoughtTogether(first: 5) { product { id name inventory { inStock } } score reason } } }';
+  const MINE =
+    '{ recommendations(first: 10) { product { id name } reason } me { recommendations(first: 10) { product { id } reason } } }';
 
   it('learns co-purchases from paid orders, explains them, and forgets archived products', async () => {
     const x = await createProduct('Pour-over Kettle', 10);
@@ -95,8 +145,16 @@ describe('recommendations through the gateway', () => {
     );
     expect(together.errors).toBeUndefined();
     expect(together.data.product.frequentlyBoughtTogether).toEqual([
-      { product: { id: y, name: 'Paper Filters', inventory: { inStock: true } }, score: 2 / 3, reason: 'bought together with Pour-over Kettle' },
-      { product: { id: z, name: 'Scale', inventory: { inStock: true } }, score: 1 / 3, reason: 'bought together with Pour-over Kettle' },
+      {
+        product: { id: y, name: 'Paper Filters', inventory: { inStock: true } },
+        score: 2 / 3,
+        reason: 'bought together with Pour-over Kettle',
+      },
+      {
+        product: { id: z, name: 'Scale', inventory: { inStock: true } },
+        score: 1 / 3,
+        reason: 'bought together with Pour-over Kettle',
+      },
     ]);
 
     // A new customer views the kettle: personal recommendations follow, on Query and on User.
@@ -113,7 +171,9 @@ describe('recommendations through the gateway', () => {
       { product: { id: y, name: 'Paper Filters' }, reason: 'bought together with Pour-over Kettle' },
       { product: { id: z, name: 'Scale' }, reason: 'bought together with Pour-over Kettle' },
     ]);
-    expect(mine.data.me.recommendations).toEqual(mine.data.recommendations.map((r: any) => ({ product: { id: r.product.id }, reason: r.reason })));
+    expect(mine.data.me.recommendations).toEqual(
+      mine.data.recommendations.map((r: any) => ({ product: { id: r.product.id }, reason: r.reason })),
+    );
 
     // Anonymous callers get the popular list; the buyers' purchases put the kettle first.
     const popular = await sg.query('{ recommendations(first: 3) { product { id } reason } }');
@@ -121,7 +181,11 @@ describe('recommendations through the gateway', () => {
 
     // Archived, the filters leave every list.
     const admin = await sg.admin();
-    const archived = await sg.query('mutation($id: ID!) { archiveProduct(id: $id) { active } }', { id: y }, { token: admin.token });
+    const archived = await sg.query(
+      'mutation($id: ID!) { archiveProduct(id: $id) { active } }',
+      { id: y },
+      { token: admin.token },
+    );
     expect(archived.errors).toBeUndefined();
     const after = await until(
       () => sg.query(BOUGHT_TOGETHER, { id: x }),
@@ -130,21 +194,33 @@ describe('recommendations through the gateway', () => {
     expect(after.data.product.frequentlyBoughtTogether.map((r: any) => r.product.id)).toEqual([z]);
     const mineAfter = await sg.query(MINE, {}, { token: dana.token });
     const popularAfter = await sg.query('{ recommendations(first: 50) { product { id } } }');
-    for (const list of [mineAfter.data.recommendations, mineAfter.data.me.recommendations, popularAfter.data.recommendations]) {
+    for (const list of [
+      mineAfter.data.recommendations,
+      mineAfter.data.me.recommendations,
+      popularAfter.data.recommendations,
+    ]) {
       expect(list.map((r: any) => r.product.id)).not.toContain(y);
     }
   });
 
   it('refuses anonymous interactions; admins read anyone’s list, customers only their own', async () => {
-    const anonymous = await sg.query('mutation { recordInteraction(input: { productId: "p", type: VIEW, idempotencyKey: "k" }) }');
+    const anonymous = await sg.query(
+      'mutation { recordInteraction(input: { productId: "p", type: VIEW, idempotencyKey: "k" }) }',
+    );
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     const eve = await sg.customer('Eve');
     const own = await sg.query('{ me { recommendations(first: 2) { reason } } }', {}, { token: eve.token });
     expect(own.errors).toBeUndefined();
     expect(own.data.me.recommendations.every((r: any) => r.reason === 'popular')).toBe(true);
     const admin = await sg.admin();
-    const listed = await sg.query('{ users(first: 100) { id recommendations(first: 2) { reason } } }', {}, { token: admin.token });
+    const listed = await sg.query(
+      '{ users(first: 100) { id recommendations(first: 2) { reason } } }',
+      {},
+      { token: admin.token },
+    );
     expect(listed.errors).toBeUndefined();
-    expect(listed.data.users.find((u: any) => u.id === eve.userId)?.recommendations).toEqual(own.data.me.recommendations);
+    expect(listed.data.users.find((u: any) => u.id === eve.userId)?.recommendations).toEqual(
+      own.data.me.recommendations,
+    );
   });
 });

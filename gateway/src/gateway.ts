@@ -282,29 +282,23 @@ function httpErrorHandler(bodyLimit: string, logger: Logger): ErrorRequestHandle
     if (res.headersSent) return next(error);
     const status = typeof error.status === 'number' ? error.status : 500;
     if (status === 413) {
-      res
-        .status(413)
-        .json({
-          errors: [
-            {
-              message: `Request body is larger than the limit of ${bodyLimit} (BODY_LIMIT)`,
-              extensions: { code: ErrorCode.BAD_USER_INPUT, limit: 'BODY_LIMIT' },
-            },
-          ],
-        });
+      res.status(413).json({
+        errors: [
+          {
+            message: `Request body is larger than the limit of ${bodyLimit} (BODY_LIMIT)`,
+            extensions: { code: ErrorCode.BAD_USER_INPUT, limit: 'BODY_LIMIT' },
+          },
+        ],
+      });
     } else if (status >= 400 && status < 500) {
       res
         .status(status)
         .json({ errors: [{ message: error.message ?? 'Bad request', extensions: { code: 'BAD_REQUEST' } }] });
     } else {
       logger.error({ err: error }, 'unexpected HTTP error');
-      res
-        .status(500)
-        .json({
-          errors: [
-            { message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } },
-          ],
-        });
+      res.status(500).json({
+        errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }],
+      });
     }
   };
 }

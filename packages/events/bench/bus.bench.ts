@@ -7,7 +7,16 @@ import { cpus, loadavg } from 'node:os';
 import { startEmbeddedMongo } from '@novamart/mongo-server';
 import { Redis } from 'ioredis';
 import mongoose, { Schema } from 'mongoose';
-import { type DomainEvent, type EventBus, InProcessBus, OutboxRelay, RedisStreamsBus, createEvent, idempotentConsumer, inTransaction } from '../src';
+import {
+  type DomainEvent,
+  type EventBus,
+  InProcessBus,
+  OutboxRelay,
+  RedisStreamsBus,
+  createEvent,
+  idempotentConsumer,
+  inTransaction,
+} from '../src';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BUS_EVENTS = Number(process.env.BENCH_BUS_EVENTS ?? 5_000);
@@ -38,8 +47,12 @@ async function busRound(name: string, bus: EventBus, n: number): Promise<Result>
 }
 
 async function outboxRound(name: string, bus: EventBus, uri: string, n: number): Promise<Result> {
-  const producer = await mongoose.createConnection(uri, { dbName: `bench_producer_${randomBytes(3).toString('hex')}` }).asPromise();
-  const consumer = await mongoose.createConnection(uri, { dbName: `bench_consumer_${randomBytes(3).toString('hex')}` }).asPromise();
+  const producer = await mongoose
+    .createConnection(uri, { dbName: `bench_producer_${randomBytes(3).toString('hex')}` })
+    .asPromise();
+  const consumer = await mongoose
+    .createConnection(uri, { dbName: `bench_consumer_${randomBytes(3).toString('hex')}` })
+    .asPromise();
   const Order = producer.model('Order', new Schema({ n: Number }));
   const Effect = consumer.model('Effect', new Schema({ orderId: String }));
   let handled = 0;
@@ -79,9 +92,23 @@ const busPrefix = prefix();
 results.push(await busRound('bus only, Redis Streams', redisBus(busPrefix), BUS_EVENTS));
 
 const mongo = await startEmbeddedMongo({ port: 0, inMemory: true });
-results.push(await outboxRound('outbox -> relay -> idempotent consumer, in-process', new InProcessBus(), mongo.uri, OUTBOX_EVENTS));
+results.push(
+  await outboxRound(
+    'outbox -> relay -> idempotent consumer, in-process',
+    new InProcessBus(),
+    mongo.uri,
+    OUTBOX_EVENTS,
+  ),
+);
 const outboxPrefix = prefix();
-results.push(await outboxRound('outbox -> relay -> idempotent consumer, Redis', redisBus(outboxPrefix), mongo.uri, OUTBOX_EVENTS));
+results.push(
+  await outboxRound(
+    'outbox -> relay -> idempotent consumer, Redis',
+    redisBus(outboxPrefix),
+    mongo.uri,
+    OUTBOX_EVENTS,
+  ),
+);
 await mongo.stop();
 
 const admin = new Redis(REDIS_URL);
@@ -96,5 +123,8 @@ const file = new URL('./results.json', import.meta.url);
 // The machine is shared; the load average says how much the figures can be trusted.
 const machine = { cpus: cpus().length, loadAverage1m: Number(loadavg()[0]!.toFixed(2)) };
 console.log(`${machine.cpus} CPUs, load average ${machine.loadAverage1m}`);
-writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, machine, results }, null, 2) + '\n');
+writeFileSync(
+  file,
+  JSON.stringify({ at: new Date().toISOString(), node: process.version, machine, results }, null, 2) + '\n',
+);
 console.log(`written to ${file.pathname}`);

@@ -26,22 +26,38 @@ afterAll(async () => {
 it('a consumer process SIGKILLed after its effect committed and before XACK: redelivered, effect once', async () => {
   const conn: Connection = await mongo.connect('consumer-crash');
   const Reservation = conn.model('Reservation', new Schema({ orderId: { type: String, required: true } }));
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/doomed-consumer.ts', import.meta.url))], {
-    env: { ...process.env, REDIS_URL, KEY_PREFIX: keyPrefix, MONGO_URI: mongo.uri, DB_NAME: conn.name },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./fixtures/doomed-consumer.ts', import.meta.url))],
+    {
+      env: { ...process.env, REDIS_URL, KEY_PREFIX: keyPrefix, MONGO_URI: mongo.uri, DB_NAME: conn.name },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.on('exit', (_code, signal) => resolve(signal)),
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
     child.on('exit', (code) => reject(new Error(`consumer process exited early (${code})`)));
   });
 
-  const survivor = new RedisStreamsBus(REDIS_URL, { keyPrefix, consumerName: 'survivor', claimIdleMs: 500, blockMs: 200 });
+  const survivor = new RedisStreamsBus(REDIS_URL, {
+    keyPrefix,
+    consumerName: 'survivor',
+    claimIdleMs: 500,
+    blockMs: 200,
+  });
   const event = createEvent('order.placed', 'o1', {});
   await survivor.publish(event);
   expect(await exited).toBe('SIGKILL');
   expect(await Reservation.countDocuments()).toBe(1);
-  const [pending, , , consumers] = (await redis.xpending(`${keyPrefix}:events:order`, 'inventory')) as [number, string, string, [string, string][]];
+  const [pending, , , consumers] = (await redis.xpending(`${keyPrefix}:events:order`, 'inventory')) as [
+    number,
+    string,
+    string,
+    [string, string][],
+  ];
   expect(pending).toBe(1);
   expect(consumers).toEqual([['doomed', '1']]);
 
@@ -49,11 +65,19 @@ it('a consumer process SIGKILLed after its effect committed and before XACK: red
     await Reservation.create([{ orderId: e.aggregateId }], { session });
   });
   const outcomes: IdempotentOutcome[] = [];
-  survivor.subscribe({ group: 'inventory', types: ['order.placed'], handler: async (e) => outcomes.push(await effect(e)) });
+  survivor.subscribe({
+    group: 'inventory',
+    types: ['order.placed'],
+    handler: async (e) => outcomes.push(await effect(e)),
+  });
   await survivor.start();
   try {
     await waitFor(() => outcomes.length === 1, 'the claim of the dead consumer’s entry');
-    await waitFor(async () => Number(((await redis.xpending(`${keyPrefix}:events:order`, 'inventory')) as [number])[0]) === 0, 'XACK');
+    await waitFor(
+      async () =>
+        Number(((await redis.xpending(`${keyPrefix}:events:order`, 'inventory')) as [number])[0]) === 0,
+      'XACK',
+    );
     expect(outcomes).toEqual(['duplicate']);
     expect(await Reservation.countDocuments()).toBe(1);
   } finally {

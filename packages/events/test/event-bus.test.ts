@@ -17,7 +17,11 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
     const registry = new Registry();
     const bus = env.bus({ metrics: registry });
     const seen: number[] = [];
-    bus.subscribe({ group: 'inventory', types: ['order.placed'], handler: async (e) => void seen.push(e.payload.n) });
+    bus.subscribe({
+      group: 'inventory',
+      types: ['order.placed'],
+      handler: async (e) => void seen.push(e.payload.n),
+    });
     const events = Array.from({ length: 60 }, (_, n) => createEvent('order.placed', `o${n}`, { n }));
     await bus.publish(events.slice(0, 30));
     await bus.start();
@@ -27,7 +31,11 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
     expect(seen).toEqual(events.map((e) => e.payload.n));
     await waitFor(async () => (await env.pending('inventory', 'order')) === 0, 'no pending entries');
     const lag = await registry.getSingleMetric('novamart_events_lag_seconds')!.get();
-    expect(lag.values.find((v) => (v as { metricName?: string }).metricName === 'novamart_events_lag_seconds_count')?.value).toBe(60);
+    expect(
+      lag.values.find(
+        (v) => (v as { metricName?: string }).metricName === 'novamart_events_lag_seconds_count',
+      )?.value,
+    ).toBe(60);
     const published = await registry.getSingleMetric('novamart_events_published_total')!.get();
     expect(published.values[0]).toMatchObject({ labels: { type: 'order.placed' }, value: 60 });
   });
@@ -36,11 +44,27 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
     const bus = env.bus();
     const inventory: string[] = [];
     const notifications: string[] = [];
-    bus.subscribe({ group: 'inventory', types: ['order.placed'], handler: async (e) => void inventory.push(e.type) });
-    bus.subscribe({ group: 'notifications', types: ['order.*'], handler: async (e) => void notifications.push(e.type) });
-    bus.subscribe({ group: 'notifications', types: ['user.registered'], handler: async (e) => void notifications.push(e.type) });
+    bus.subscribe({
+      group: 'inventory',
+      types: ['order.placed'],
+      handler: async (e) => void inventory.push(e.type),
+    });
+    bus.subscribe({
+      group: 'notifications',
+      types: ['order.*'],
+      handler: async (e) => void notifications.push(e.type),
+    });
+    bus.subscribe({
+      group: 'notifications',
+      types: ['user.registered'],
+      handler: async (e) => void notifications.push(e.type),
+    });
     await bus.start();
-    await bus.publish([createEvent('order.placed', 'o1', {}), createEvent('user.registered', 'u1', {}), createEvent('order.shipped', 'o1', {})]);
+    await bus.publish([
+      createEvent('order.placed', 'o1', {}),
+      createEvent('user.registered', 'u1', {}),
+      createEvent('order.shipped', 'o1', {}),
+    ]);
     await waitFor(() => notifications.length === 3 && inventory.length === 1, 'both groups');
     expect(inventory).toEqual(['order.placed']);
     expect(notifications.sort()).toEqual(['order.placed', 'order.shipped', 'user.registered']);
@@ -50,16 +74,28 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
     const registry = new Registry();
     const bus = env.bus({ metrics: registry });
     const seen: string[] = [];
-    bus.subscribe({ group: 'inventory', types: ['order.placed'], handler: async (e) => void seen.push(e.id) });
+    bus.subscribe({
+      group: 'inventory',
+      types: ['order.placed'],
+      handler: async (e) => void seen.push(e.id),
+    });
     await bus.start();
     const cancelled = createEvent('order.cancelled', 'o1', {});
     const placed = createEvent('order.placed', 'o1', {});
     await bus.publish([cancelled, placed]);
     await waitFor(() => seen.length === 1, 'the handled event');
-    await waitFor(async () => (await env.pending('inventory', 'order')) === 0, 'the ignored event acknowledged');
+    await waitFor(
+      async () => (await env.pending('inventory', 'order')) === 0,
+      'the ignored event acknowledged',
+    );
     expect(seen).toEqual([placed.id]);
     const handled = await registry.getSingleMetric('novamart_events_handled_total')!.get();
-    expect(handled.values).toContainEqual(expect.objectContaining({ labels: { group: 'inventory', type: 'order.cancelled', outcome: 'ignored' }, value: 1 }));
+    expect(handled.values).toContainEqual(
+      expect.objectContaining({
+        labels: { group: 'inventory', type: 'order.cancelled', outcome: 'ignored' },
+        value: 1,
+      }),
+    );
   });
 
   it('retries a failing handler with backoff and acknowledges once it succeeds', async () => {
@@ -104,7 +140,10 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
     });
     await bus.start();
     const poison = createEvent('order.placed', 'o1', { poison: true });
-    const after = [createEvent('order.placed', 'o2', { poison: false }), createEvent('order.placed', 'o3', { poison: false })];
+    const after = [
+      createEvent('order.placed', 'o2', { poison: false }),
+      createEvent('order.placed', 'o3', { poison: false }),
+    ];
     await bus.publish([poison, ...after]);
     await waitFor(() => handled.length === 2, 'the events after the poison one');
     expect(handled).toEqual(after.map((e) => e.id));
@@ -114,7 +153,9 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
     expect(dead[0]).toMatchObject({ group: 'notifications', event: poison, attempts: 3 });
     expect(dead[0]!.error).toContain('template missing');
     await waitFor(async () => (await env.pending('notifications', 'order')) === 0, 'nothing left pending');
-    expect((await registry.getSingleMetric('novamart_events_dead_lettered_total')!.get()).values[0]?.value).toBe(1);
+    expect(
+      (await registry.getSingleMetric('novamart_events_dead_lettered_total')!.get()).values[0]?.value,
+    ).toBe(1);
     // Publishing keeps working after the dead letter.
     const later = createEvent('order.placed', 'o4', { poison: false });
     await bus.publish(later);
@@ -125,7 +166,11 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
     const first = env.bus({ consumerName: 'first' });
     const received = deferred();
     const hang = new Promise<never>(() => {});
-    first.subscribe({ group: 'inventory', types: ['order.placed'], handler: async () => (received.resolve(), hang) });
+    first.subscribe({
+      group: 'inventory',
+      types: ['order.placed'],
+      handler: async () => (received.resolve(), hang),
+    });
     await first.start();
     const event = createEvent('order.placed', 'o1', {});
     await first.publish(event);
@@ -135,7 +180,11 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
 
     const second = env.bus({ consumerName: 'second' });
     const handledBySecond: string[] = [];
-    second.subscribe({ group: 'inventory', types: ['order.placed'], handler: async (e) => void handledBySecond.push(e.id) });
+    second.subscribe({
+      group: 'inventory',
+      types: ['order.placed'],
+      handler: async (e) => void handledBySecond.push(e.id),
+    });
     const startedAt = Date.now();
     await second.start();
     await waitFor(() => handledBySecond.length === 1, 'the claim by the second consumer');
@@ -158,7 +207,11 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
       },
     });
     const second = env.bus({ consumerName: 'second' });
-    second.subscribe({ group: 'inventory', types: ['order.placed'], handler: async () => void calls.push('second') });
+    second.subscribe({
+      group: 'inventory',
+      types: ['order.placed'],
+      handler: async () => void calls.push('second'),
+    });
     await first.start();
     await first.publish(createEvent('order.placed', 'o1', {}));
     await waitFor(() => calls.length === 1, 'the first delivery');
@@ -175,7 +228,11 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
     for (let crash = 1; crash <= 3; crash++) {
       const doomed = env.bus({ consumerName: `doomed-${crash}`, maxAttempts: 3 });
       const received = deferred();
-      doomed.subscribe({ group: 'inventory', types: ['order.placed'], handler: async () => (received.resolve(), hang) });
+      doomed.subscribe({
+        group: 'inventory',
+        types: ['order.placed'],
+        handler: async () => (received.resolve(), hang),
+      });
       await doomed.start();
       if (crash === 1) await doomed.publish(event);
       await received.promise;
@@ -183,7 +240,11 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
     }
     const survivor = env.bus({ consumerName: 'survivor', maxAttempts: 3 });
     const calls: string[] = [];
-    survivor.subscribe({ group: 'inventory', types: ['order.placed'], handler: async (e) => void calls.push(e.id) });
+    survivor.subscribe({
+      group: 'inventory',
+      types: ['order.placed'],
+      handler: async (e) => void calls.push(e.id),
+    });
     await survivor.start();
     await waitFor(async () => (await survivor.deadLetters('inventory')).length === 1, 'the dead letter');
     expect(calls).toEqual([]);
@@ -242,7 +303,11 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
 
     const later = env.bus();
     const seen: string[] = [];
-    later.subscribe({ group: 'search', types: ['product.created'], handler: async (e) => void seen.push(e.id) });
+    later.subscribe({
+      group: 'search',
+      types: ['product.created'],
+      handler: async (e) => void seen.push(e.id),
+    });
     await later.start();
     await waitFor(() => seen.length === 1, 'the earlier event');
     expect(seen).toEqual([event.id]);
@@ -251,11 +316,24 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
   it('accepts subscriptions after start and rejects overlapping ones', async () => {
     const bus = env.bus();
     const seen: string[] = [];
-    bus.subscribe({ group: 'cart', types: ['product.updated'], handler: async (e) => void seen.push(e.type) });
+    bus.subscribe({
+      group: 'cart',
+      types: ['product.updated'],
+      handler: async (e) => void seen.push(e.type),
+    });
     await bus.start();
-    bus.subscribe({ group: 'cart', types: ['product.archived', 'inventory.stock_changed'], handler: async (e) => void seen.push(e.type) });
-    expect(() => bus.subscribe({ group: 'cart', types: ['product.updated'], handler: async () => {} })).toThrow(/already handles/);
-    await bus.publish([createEvent('product.archived', 'p1', {}), createEvent('inventory.stock_changed', 'p1', {})]);
+    bus.subscribe({
+      group: 'cart',
+      types: ['product.archived', 'inventory.stock_changed'],
+      handler: async (e) => void seen.push(e.type),
+    });
+    expect(() =>
+      bus.subscribe({ group: 'cart', types: ['product.updated'], handler: async () => {} }),
+    ).toThrow(/already handles/);
+    await bus.publish([
+      createEvent('product.archived', 'p1', {}),
+      createEvent('inventory.stock_changed', 'p1', {}),
+    ]);
     await waitFor(() => seen.length === 2, 'events of the later subscription');
     expect(seen.sort()).toEqual(['inventory.stock_changed', 'product.archived']);
   });
@@ -267,7 +345,11 @@ describe('over Redis only', () => {
     try {
       const bus = env.bus();
       const seen: string[] = [];
-      bus.subscribe({ group: 'inventory', types: ['order.placed'], handler: async (e) => void seen.push(e.aggregateId) });
+      bus.subscribe({
+        group: 'inventory',
+        types: ['order.placed'],
+        handler: async (e) => void seen.push(e.aggregateId),
+      });
       await bus.start();
       await bus.publish(createEvent('order.placed', 'o1', {}));
       await waitFor(() => seen.length === 1, 'the first event');

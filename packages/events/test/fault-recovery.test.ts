@@ -3,7 +3,15 @@
 // sent. The effect is a MongoDB write through idempotentConsumer and must happen exactly once.
 import { type Connection, Schema } from 'mongoose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type DomainEvent, type IdempotentOutcome, OutboxRelay, createEvent, idempotentConsumer, inTransaction, outboxCollection } from '../src';
+import {
+  type DomainEvent,
+  type IdempotentOutcome,
+  OutboxRelay,
+  createEvent,
+  idempotentConsumer,
+  inTransaction,
+  outboxCollection,
+} from '../src';
 import { type BusEnv, busKinds } from './helpers/bus-env';
 import { type TestMongo, startTestMongo } from './helpers/mongo';
 import { deferred, waitFor } from './helpers/wait';
@@ -58,7 +66,11 @@ describe.each(busKinds)('fault recovery over $kind', ({ create }) => {
 
     const outcomes: IdempotentOutcome[] = [];
     const survivor = env.bus({ consumerName: 'survivor' });
-    survivor.subscribe({ group: 'inventory', types: ['order.placed'], handler: async (e) => outcomes.push(await effect(e)) });
+    survivor.subscribe({
+      group: 'inventory',
+      types: ['order.placed'],
+      handler: async (e) => outcomes.push(await effect(e)),
+    });
     await survivor.start();
     await waitFor(() => outcomes.length === 1, 'the redelivery');
     await waitFor(async () => (await env.pending('inventory', 'order')) === 0, 'the acknowledgement');
@@ -88,14 +100,21 @@ describe.each(busKinds)('fault recovery over $kind', ({ create }) => {
 
     const successor = new OutboxRelay(conn, bus, { leaseMs: 300 });
     let republished = 0;
-    await waitFor(async () => (republished += await successor.flushOnce()) > 0, "the successor's takeover once the lease ran out");
+    await waitFor(
+      async () => (republished += await successor.flushOnce()) > 0,
+      "the successor's takeover once the lease ran out",
+    );
     expect(republished).toBe(1);
     expect(await env.streamLength('order')).toBe(2);
     expect(await outboxCollection(conn).countDocuments({ sentAt: null })).toBe(0);
 
     const effect = reserve();
     const outcomes: IdempotentOutcome[] = [];
-    bus.subscribe({ group: 'inventory', types: ['order.placed'], handler: async (e) => outcomes.push(await effect(e)) });
+    bus.subscribe({
+      group: 'inventory',
+      types: ['order.placed'],
+      handler: async (e) => outcomes.push(await effect(e)),
+    });
     await bus.start();
     await waitFor(() => outcomes.length === 2, 'both copies');
     expect(outcomes).toEqual(['processed', 'duplicate']);
@@ -119,11 +138,17 @@ describe.each(busKinds)('fault recovery over $kind', ({ create }) => {
     });
     await bus.start();
     const poison = createEvent('order.placed', 'bad', { sku: null });
-    await bus.publish([poison, createEvent('order.placed', 'o2', { sku: 'A' }), createEvent('order.placed', 'o3', { sku: 'B' })]);
+    await bus.publish([
+      poison,
+      createEvent('order.placed', 'o2', { sku: 'A' }),
+      createEvent('order.placed', 'o3', { sku: 'B' }),
+    ]);
     await waitFor(async () => (await reservations(conn).countDocuments()) === 2, 'the later events');
     expect(attempts.filter((id) => id === 'bad')).toHaveLength(4);
     const dead = await bus.deadLetters('inventory');
-    expect(dead.map((d) => ({ id: d.event.id, attempts: d.attempts }))).toEqual([{ id: poison.id, attempts: 4 }]);
+    expect(dead.map((d) => ({ id: d.event.id, attempts: d.attempts }))).toEqual([
+      { id: poison.id, attempts: 4 },
+    ]);
     expect(dead[0]!.error).toContain('order line without sku');
     await waitFor(async () => (await env.pending('inventory', 'order')) === 0, 'nothing left pending');
   });

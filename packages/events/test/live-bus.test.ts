@@ -21,7 +21,10 @@ const liveKinds: { kind: string; create(): Promise<LiveEnv> }[] = [
       return {
         bus,
         async upstreamSubscribers(channel) {
-          const [, count] = (await redis.pubsub('NUMSUB', `${keyPrefix}:live:${channel}`)) as [string, number];
+          const [, count] = (await redis.pubsub('NUMSUB', `${keyPrefix}:live:${channel}`)) as [
+            string,
+            number,
+          ];
           return Number(count);
         },
         async dispose() {
@@ -53,7 +56,11 @@ describe.each(liveKinds)('live bus over $kind', ({ create }) => {
     const a: unknown[] = [];
     const b: unknown[] = [];
     const other: unknown[] = [];
-    const subs = [env.bus.subscribe('order:1', (m) => a.push(m)), env.bus.subscribe('order:1', (m) => b.push(m)), env.bus.subscribe('order:2', (m) => other.push(m))];
+    const subs = [
+      env.bus.subscribe('order:1', (m) => a.push(m)),
+      env.bus.subscribe('order:1', (m) => b.push(m)),
+      env.bus.subscribe('order:2', (m) => other.push(m)),
+    ];
     await Promise.all(subs.map((s) => s.ready));
     await env.bus.publish('order:1', { orderId: '1', status: 'PAID' });
     await waitFor(() => a.length === 1 && b.length === 1, 'both listeners');
@@ -87,7 +94,10 @@ describe.each(liveKinds)('live bus over $kind', ({ create }) => {
     expect(env.bus.activeChannelCount()).toBe(0);
     if (env.bus instanceof RedisLiveBus) {
       await waitFor(async () => (await env.upstreamSubscribers('order:9')) === 0, 'UNSUBSCRIBE of order:9');
-      await waitFor(async () => (await env.upstreamSubscribers('payment:9')) === 0, 'UNSUBSCRIBE of payment:9');
+      await waitFor(
+        async () => (await env.upstreamSubscribers('payment:9')) === 0,
+        'UNSUBSCRIBE of payment:9',
+      );
     }
   });
 
@@ -100,7 +110,10 @@ describe.each(liveKinds)('live bus over $kind', ({ create }) => {
     expect(env.bus.activeChannelCount()).toBe(0);
     if (env.bus instanceof RedisLiveBus) {
       for (let c = 0; c < 7; c++) {
-        await waitFor(async () => (await env.upstreamSubscribers(`user-orders:${c}`)) === 0, `release of user-orders:${c}`);
+        await waitFor(
+          async () => (await env.upstreamSubscribers(`user-orders:${c}`)) === 0,
+          `release of user-orders:${c}`,
+        );
       }
     }
   });

@@ -79,8 +79,12 @@ describe('inTransaction', () => {
     await relay.start();
     await relay.stop();
     const indexes = await outboxCollection(conn).listIndexes().toArray();
-    expect(indexes).toContainEqual(expect.objectContaining({ name: 'relay_pending', key: { sentAt: 1, _id: 1 } }));
-    expect(indexes).toContainEqual(expect.objectContaining({ name: 'sent_retention', expireAfterSeconds: 7 * 24 * 3600 }));
+    expect(indexes).toContainEqual(
+      expect.objectContaining({ name: 'relay_pending', key: { sentAt: 1, _id: 1 } }),
+    );
+    expect(indexes).toContainEqual(
+      expect.objectContaining({ name: 'sent_retention', expireAfterSeconds: 7 * 24 * 3600 }),
+    );
   });
 });
 
@@ -134,7 +138,10 @@ describe('OutboxRelay', () => {
     await commit(createEvent('order.placed', 'o1', {}));
     let down = true;
     const bus = new RecordingBus();
-    const flaky = { publish: async (events: DomainEvent | readonly DomainEvent[]) => (down ? Promise.reject(new Error('redis down')) : bus.publish(events)) };
+    const flaky = {
+      publish: async (events: DomainEvent | readonly DomainEvent[]) =>
+        down ? Promise.reject(new Error('redis down')) : bus.publish(events),
+    };
     const relay = new OutboxRelay(conn, flaky);
     await expect(relay.flushOnce()).rejects.toThrow('redis down');
     expect(await outboxCollection(conn).countDocuments({ sentAt: null })).toBe(1);

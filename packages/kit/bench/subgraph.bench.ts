@@ -4,7 +4,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { InProcessBus, InProcessLiveBus } from '@novamart/events';
 import autocannon from 'autocannon';
-import { connectMongo, createLogger, createMetricsRegistry, loadConfig, startSubgraph, type SubgraphRuntime } from '../src/index';
+import {
+  connectMongo,
+  createLogger,
+  createMetricsRegistry,
+  loadConfig,
+  startSubgraph,
+  type SubgraphRuntime,
+} from '../src/index';
 import { createTestTokens, startEmbeddedMongoForTests, uniqueDbName } from '../src/testing/index';
 import { probeSubgraph } from '../test/probe/probe-module';
 
@@ -22,20 +29,34 @@ const runtime: SubgraphRuntime = {
   redis: null,
   metrics: createMetricsRegistry('probe'),
 };
-const running = await startSubgraph(probeSubgraph, runtime, { port: 0, host: '127.0.0.1', verifier: tokens.verifier });
+const running = await startSubgraph(probeSubgraph, runtime, {
+  port: 0,
+  host: '127.0.0.1',
+  verifier: tokens.verifier,
+});
 const ids = Array.from({ length: 20 }, (_, i) => `p${i}`);
 for (const id of ids) {
   await fetch(running.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: `mutation { addProbe(name: "${id}", amount: ${100 + ids.indexOf(id)}) { id } }` }),
+    body: JSON.stringify({
+      query: `mutation { addProbe(name: "${id}", amount: ${100 + ids.indexOf(id)}) { id } }`,
+    }),
   });
 }
 
 const scenarios = [
   { name: 'anonymous trivial query', query: '{ greeting }', headers: {} },
-  { name: 'authenticated trivial query', query: '{ whoami }', headers: { authorization: await tokens.bearer({ id: 'u1', role: 'CUSTOMER' }) } },
-  { name: 'page of 20 entities (1 find)', query: `{ probes(ids: ${JSON.stringify(ids)}) { id name price { formatted } createdAt } }`, headers: {} },
+  {
+    name: 'authenticated trivial query',
+    query: '{ whoami }',
+    headers: { authorization: await tokens.bearer({ id: 'u1', role: 'CUSTOMER' }) },
+  },
+  {
+    name: 'page of 20 entities (1 find)',
+    query: `{ probes(ids: ${JSON.stringify(ids)}) { id name price { formatted } createdAt } }`,
+    headers: {},
+  },
 ];
 
 const results = [];
@@ -64,7 +85,11 @@ console.table(results);
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(
   new URL('./results/subgraph.json', import.meta.url),
-  JSON.stringify({ at: new Date().toISOString(), node: process.version, durationSeconds, connections: 10, results }, null, 2),
+  JSON.stringify(
+    { at: new Date().toISOString(), node: process.version, durationSeconds, connections: 10, results },
+    null,
+    2,
+  ),
 );
 await running.stop();
 await runtime.bus.close();

@@ -13,7 +13,10 @@ const MAX_TRACKED_REQUESTS = 10_000;
  * is how tests prove batching: a page of N items must cost a constant number of commands.
  */
 export class CommandStats {
-  private readonly byRequest = new Map<string, { total: number; commands: Map<string, Map<string, number>> }>();
+  private readonly byRequest = new Map<
+    string,
+    { total: number; commands: Map<string, Map<string, number>> }
+  >();
 
   record(requestId: string, database: string, commandName: string): void {
     let entry = this.byRequest.get(requestId);

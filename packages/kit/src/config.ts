@@ -9,26 +9,59 @@ export interface ConfigVariable {
 
 /** The base variables every process reads, with their defaults and meaning. */
 export const baseConfigVariables: readonly ConfigVariable[] = [
-  { name: 'NODE_ENV', default: 'development', description: '`development`, `test` or `production`; production hides /debug routes.' },
-  { name: 'LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' },
-  { name: 'MONGO_URL', default: 'mongodb://127.0.0.1:27017', description: 'MongoDB connection string; the default is the embedded server. Each subgraph uses its own database `novamart_<name>` on it.' },
-  { name: 'REDIS_URL', default: undefined, description: 'Redis for the event bus and live updates across processes; unset means in-process buses (single-process mode only).' },
-  { name: 'DATA_DIR', default: '.data', description: 'Where the embedded MongoDB files and the token signing keys live.' },
-  { name: 'JWKS_URL', default: 'http://127.0.0.1:4001/.well-known/jwks.json', description: "The users subgraph's public keys for verifying access tokens." },
+  {
+    name: 'NODE_ENV',
+    default: 'development',
+    description: '`development`, `test` or `production`; production hides /debug routes.',
+  },
+  {
+    name: 'LOG_LEVEL',
+    default: 'info',
+    description: 'pino level: fatal, error, warn, info, debug, trace or silent.',
+  },
+  {
+    name: 'MONGO_URL',
+    default: 'mongodb://127.0.0.1:27017',
+    description:
+      'MongoDB connection string; the default is the embedded server. Each subgraph uses its own database `novamart_<name>` on it.',
+  },
+  {
+    name: 'REDIS_URL',
+    default: undefined,
+    description:
+      'Redis for the event bus and live updates across processes; unset means in-process buses (single-process mode only).',
+  },
+  {
+    name: 'DATA_DIR',
+    default: '.data',
+    description: 'Where the embedded MongoDB files and the token signing keys live.',
+  },
+  {
+    name: 'JWKS_URL',
+    default: 'http://127.0.0.1:4001/.well-known/jwks.json',
+    description: "The users subgraph's public keys for verifying access tokens.",
+  },
   { name: 'HOST', default: '0.0.0.0', description: 'Interface the HTTP servers listen on.' },
-  { name: 'PORT', default: undefined, description: "Port of a subgraph run on its own; unset means the subgraph's default port (4001-4008)." },
+  {
+    name: 'PORT',
+    default: undefined,
+    description: "Port of a subgraph run on its own; unset means the subgraph's default port (4001-4008).",
+  },
 ];
 
 const defaultOf = (name: string): string => baseConfigVariables.find((v) => v.name === name)?.default ?? '';
 
 const url = (protocols: string[]) =>
-  z.string().refine((value) => {
-    try {
-      return protocols.includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL`);
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL`,
+  );
 
 export const baseConfigShape = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -71,11 +104,16 @@ export function loadConfig<S extends ConfigShape = Record<never, never>>(
   env: Record<string, string | undefined> = process.env,
 ): BaseConfig & z.infer<z.ZodObject<S>> {
   const schema = z.object({ ...baseConfigShape, ...(shape ?? {}) });
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const result = schema.safeParse(present);
   if (!result.success) {
     throw new ConfigError(
-      result.error.issues.map((issue) => ({ variable: issue.path.map(String).join('.') || '(root)', message: issue.message })),
+      result.error.issues.map((issue) => ({
+        variable: issue.path.map(String).join('.') || '(root)',
+        message: issue.message,
+      })),
     );
   }
   return result.data as BaseConfig & z.infer<z.ZodObject<S>>;

@@ -36,16 +36,25 @@ export function createErrorFormatter(logger: Logger) {
     const original = unwrapResolverError(error);
     const code = formatted.extensions?.code;
     const deliberate =
-      original instanceof GraphQLError && isErrorCode(original.extensions.code) && original.extensions.code !== ErrorCode.INTERNAL_SERVER_ERROR;
-    const requestError = typeof code === 'string' && requestErrorCodes.has(code) && !(original instanceof Error && !(original instanceof GraphQLError));
+      original instanceof GraphQLError &&
+      isErrorCode(original.extensions.code) &&
+      original.extensions.code !== ErrorCode.INTERNAL_SERVER_ERROR;
+    const requestError =
+      typeof code === 'string' &&
+      requestErrorCodes.has(code) &&
+      !(original instanceof Error && !(original instanceof GraphQLError));
     if (deliberate || requestError) {
       return { ...formatted, extensions: publicExtensions(formatted.extensions) };
     }
     const errorId = randomUUID();
     // Errors outside resolvers (a failing context function) arrive wrapped without a path.
-    const inner = original instanceof GraphQLError && original.originalError ? original.originalError : original;
+    const inner =
+      original instanceof GraphQLError && original.originalError ? original.originalError : original;
     const cause = inner instanceof Error ? inner : new Error(String(inner));
-    logger.error({ errorId, err: cause, path: formatted.path }, `Unexpected error ${errorId}: ${cause.message}`);
+    logger.error(
+      { errorId, err: cause, path: formatted.path },
+      `Unexpected error ${errorId}: ${cause.message}`,
+    );
     return {
       message: MASKED_ERROR_MESSAGE,
       ...(formatted.locations ? { locations: formatted.locations } : {}),

@@ -18,7 +18,10 @@ export function graphqlMetricsPlugin(registry: Registry): ApolloServerPlugin {
           const operation = operationName ?? request.operationName ?? 'anonymous';
           metrics.requests.inc({ operation });
           stopTimer({ operation });
-          const errors = response.body.kind === 'single' ? response.body.singleResult.errors : response.body.initialResult.errors;
+          const errors =
+            response.body.kind === 'single'
+              ? response.body.singleResult.errors
+              : response.body.initialResult.errors;
           for (const error of errors ?? []) {
             const code = error.extensions?.code;
             metrics.errors.inc({ code: typeof code === 'string' ? code : ErrorCode.INTERNAL_SERVER_ERROR });

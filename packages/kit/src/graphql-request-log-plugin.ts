@@ -11,7 +11,10 @@ export function graphqlRequestLogPlugin(logger: Logger): ApolloServerPlugin {
       const started = performance.now();
       return {
         async willSendResponse({ operationName, request, response }) {
-          const errors = response.body.kind === 'single' ? response.body.singleResult.errors : response.body.initialResult.errors;
+          const errors =
+            response.body.kind === 'single'
+              ? response.body.singleResult.errors
+              : response.body.initialResult.errors;
           const entry = {
             operation: operationName ?? request.operationName ?? 'anonymous',
             durationMs: Math.round((performance.now() - started) * 10) / 10,

@@ -16,8 +16,16 @@ export function createMetricsRegistry(service: string, options: MetricsRegistryO
   return registry;
 }
 
-function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Counter<L> {
-  return (registry.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
+function counter<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: L[],
+): Counter<L> {
+  return (
+    (registry.getSingleMetric(name) as Counter<L> | undefined) ??
+    new Counter({ name, help, labelNames, registers: [registry] })
+  );
 }
 
 export interface GraphQLMetrics {
@@ -30,7 +38,9 @@ export interface GraphQLMetrics {
 export function graphqlMetrics(registry: Registry): GraphQLMetrics {
   const durationName = 'graphql_request_duration_seconds';
   return {
-    requests: counter(registry, 'graphql_requests_total', 'GraphQL operations executed, per operation name', ['operation']),
+    requests: counter(registry, 'graphql_requests_total', 'GraphQL operations executed, per operation name', [
+      'operation',
+    ]),
     duration:
       (registry.getSingleMetric(durationName) as Histogram<'operation'> | undefined) ??
       new Histogram({
@@ -40,6 +50,11 @@ export function graphqlMetrics(registry: Registry): GraphQLMetrics {
         buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
         registers: [registry],
       }),
-    errors: counter(registry, 'graphql_errors_total', 'GraphQL errors returned to callers, per extensions.code', ['code']),
+    errors: counter(
+      registry,
+      'graphql_errors_total',
+      'GraphQL errors returned to callers, per extensions.code',
+      ['code'],
+    ),
   };
 }

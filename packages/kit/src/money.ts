@@ -29,7 +29,8 @@ function normalizeCurrency(currency: string): string {
 
 /** `formatMoney(2999, 'USD')` → "$29.99"; `formatMoney(500, 'JPY')` → "¥500". */
 export function formatMoney(amount: number, currency: string): string {
-  if (!Number.isSafeInteger(amount)) throw new RangeError(`Money amount must be an integer of minor units, got ${amount}`);
+  if (!Number.isSafeInteger(amount))
+    throw new RangeError(`Money amount must be an integer of minor units, got ${amount}`);
   const code = normalizeCurrency(currency);
   const formatter = formatterFor(code);
   const digits = formatter.resolvedOptions().maximumFractionDigits ?? 2;

@@ -41,7 +41,10 @@ export async function connectMongo({ url, dbName, options }: ConnectMongoOptions
     await conn.asPromise();
   } catch (error) {
     await conn.close(true).catch(() => undefined);
-    throw new Error(`Cannot connect to MongoDB at ${redactUrl(url)} (database ${dbName}): ${(error as Error).message}`, { cause: error });
+    throw new Error(
+      `Cannot connect to MongoDB at ${redactUrl(url)} (database ${dbName}): ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   return conn;
 }
@@ -60,5 +63,11 @@ export function redactUrl(url: string): string {
 /** True when the server answers a ping within `timeoutMs`. */
 export async function pingMongo(conn: Connection, timeoutMs = 2_000): Promise<boolean> {
   if (conn.readyState !== mongoose.ConnectionStates.connected || !conn.db) return false;
-  return withTimeout(conn.db.admin().ping({ maxTimeMS: timeoutMs }).then(() => true), timeoutMs);
+  return withTimeout(
+    conn.db
+      .admin()
+      .ping({ maxTimeMS: timeoutMs })
+      .then(() => true),
+    timeoutMs,
+  );
 }

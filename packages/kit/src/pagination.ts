@@ -59,7 +59,11 @@ export function pageArgs<P = unknown>(args: PageArgsInput, options: PageArgsOpti
  * Builds a connection from rows fetched with `limit(first + 1)`: the extra row only tells
  * whether another page exists.
  */
-export function toConnection<T>(rows: readonly T[], first: number, cursorOf: (row: T) => unknown): Connection<T> {
+export function toConnection<T>(
+  rows: readonly T[],
+  first: number,
+  cursorOf: (row: T) => unknown,
+): Connection<T> {
   const page = rows.slice(0, first);
   const edges = page.map((node) => ({ cursor: encodeCursor(cursorOf(node)), node }));
   return {

@@ -7,7 +7,11 @@ import { withTimeout } from './timeout';
  * An ioredis client that reconnects forever with capped backoff and logs connection errors
  * under its name (one line per outage, not one per retry).
  */
-export function createRedis(url: string, name: string, options: { logger?: Logger; redis?: RedisOptions } = {}): Redis {
+export function createRedis(
+  url: string,
+  name: string,
+  options: { logger?: Logger; redis?: RedisOptions } = {},
+): Redis {
   const logger = options.logger ?? createLogger('redis');
   const client = new Redis(url, {
     connectionName: name,
@@ -18,7 +22,10 @@ export function createRedis(url: string, name: string, options: { logger?: Logge
   client.on('error', (err: Error) => {
     if (failing) return;
     failing = true;
-    logger.error({ connection: name, err: { message: err.message, code: (err as NodeJS.ErrnoException).code } }, `Redis connection "${name}" failed; reconnecting`);
+    logger.error(
+      { connection: name, err: { message: err.message, code: (err as NodeJS.ErrnoException).code } },
+      `Redis connection "${name}" failed; reconnecting`,
+    );
   });
   client.on('ready', () => {
     if (failing) logger.info({ connection: name }, `Redis connection "${name}" restored`);
@@ -30,7 +37,10 @@ export function createRedis(url: string, name: string, options: { logger?: Logge
 /** True when Redis answers PING within `timeoutMs`. */
 export async function pingRedis(client: Redis, timeoutMs = 2_000): Promise<boolean> {
   if (client.status !== 'ready') return false;
-  return withTimeout(client.ping().then((reply) => reply === 'PONG'), timeoutMs);
+  return withTimeout(
+    client.ping().then((reply) => reply === 'PONG'),
+    timeoutMs,
+  );
 }
 
 /** QUIT, then wait until the socket is really closed (QUIT's reply comes before that). */

@@ -25,7 +25,8 @@ export const DateTime = new GraphQLScalarType<Date, string>({
   description: 'An ISO 8601 date-time in UTC, e.g. "2026-01-31T12:00:00.000Z".',
   serialize(value) {
     const date = toDate(value);
-    if (!date || Number.isNaN(date.getTime())) throw new TypeError(`DateTime cannot represent ${String(value)}`);
+    if (!date || Number.isNaN(date.getTime()))
+      throw new TypeError(`DateTime cannot represent ${String(value)}`);
     return date.toISOString();
   },
   parseValue(value) {

@@ -1,4 +1,11 @@
-import { InProcessBus, InProcessLiveBus, RedisLiveBus, RedisStreamsBus, type EventBus, type LiveBus } from '@novamart/events';
+import {
+  InProcessBus,
+  InProcessLiveBus,
+  RedisLiveBus,
+  RedisStreamsBus,
+  type EventBus,
+  type LiveBus,
+} from '@novamart/events';
 import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import type { Registry } from 'prom-client';
@@ -49,7 +56,8 @@ export async function createSubgraphRuntime<C>(
 ): Promise<OwnedSubgraphRuntime<C>> {
   const config = options.config ?? (loadConfig(module.configShape) as BaseConfig & C);
   const logger = options.logger ?? createLogger(module.name, { level: config.LOG_LEVEL });
-  const metrics = options.metrics ?? createMetricsRegistry(module.name, { processMetrics: options.processMetrics ?? true });
+  const metrics =
+    options.metrics ?? createMetricsRegistry(module.name, { processMetrics: options.processMetrics ?? true });
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
     for (const close of closers.reverse()) {
@@ -58,7 +66,9 @@ export async function createSubgraphRuntime<C>(
   };
 
   try {
-    const mongo = options.mongo ?? (await connectMongo({ url: config.MONGO_URL, dbName: options.dbName ?? databaseNameFor(module.name) }));
+    const mongo =
+      options.mongo ??
+      (await connectMongo({ url: config.MONGO_URL, dbName: options.dbName ?? databaseNameFor(module.name) }));
     if (!options.mongo) closers.push(() => mongo.close());
 
     let redis = options.redis;
@@ -72,17 +82,31 @@ export async function createSubgraphRuntime<C>(
     const bus =
       options.bus ??
       (redisUrl
-        ? new RedisStreamsBus(() => createRedis(redisUrl, `${module.name}-events`, { logger, redis: { maxRetriesPerRequest: null } }), { logger, metrics })
+        ? new RedisStreamsBus(
+            () =>
+              createRedis(redisUrl, `${module.name}-events`, {
+                logger,
+                redis: { maxRetriesPerRequest: null },
+              }),
+            { logger, metrics },
+          )
         : new InProcessBus({ logger, metrics }));
     if (!options.bus) closers.push(() => bus.close());
     const live =
       options.live ??
       (redisUrl
-        ? new RedisLiveBus(() => createRedis(redisUrl, `${module.name}-live`, { logger, redis: { maxRetriesPerRequest: null } }), { logger })
+        ? new RedisLiveBus(
+            () =>
+              createRedis(redisUrl, `${module.name}-live`, { logger, redis: { maxRetriesPerRequest: null } }),
+            { logger },
+          )
         : new InProcessLiveBus({ logger }));
     if (!options.live) closers.push(() => live.close());
 
-    return { runtime: { name: module.name, config, logger, mongo, bus, live, redis, metrics }, close: closeAll };
+    return {
+      runtime: { name: module.name, config, logger, mongo, bus, live, redis, metrics },
+      close: closeAll,
+    };
   } catch (error) {
     await closeAll();
     throw error;

@@ -22,7 +22,13 @@ import { pingMongo } from './mongo';
 import { pingRedis } from './redis';
 import { REQUEST_ID_HEADER, requestContext, requestIdFrom } from './request-context';
 import { DateTime } from './scalars';
-import type { ResolverMap, SubgraphContext, SubgraphInstance, SubgraphModule, SubgraphRuntime } from './subgraph-types';
+import type {
+  ResolverMap,
+  SubgraphContext,
+  SubgraphInstance,
+  SubgraphModule,
+  SubgraphRuntime,
+} from './subgraph-types';
 
 export interface StartSubgraphOptions {
   /** 0 picks a free port (tests). Default: the module's port. */
@@ -66,13 +72,20 @@ function httpErrorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return next(error);
     const status = (error as { status?: unknown }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      const message = (error as { type?: string }).type === 'entity.parse.failed' ? 'Malformed JSON body' : (error as Error).message;
+      const message =
+        (error as { type?: string }).type === 'entity.parse.failed'
+          ? 'Malformed JSON body'
+          : (error as Error).message;
       res.status(status).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
       return;
     }
     const errorId = randomUUID();
     logger.error({ errorId, err: error }, `Unexpected HTTP error ${errorId}`);
-    res.status(500).json({ errors: [{ message: MASKED_ERROR_MESSAGE, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId } }] });
+    res.status(500).json({
+      errors: [
+        { message: MASKED_ERROR_MESSAGE, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId } },
+      ],
+    });
   };
 }
 
@@ -125,7 +138,12 @@ export async function startSubgraph(
   const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
   const verifier = options.verifier ?? createTokenVerifier({ jwksUrl: config.JWKS_URL });
   const instance = await module.create(runtime);
-  const schema = buildSubgraphSchema([{ typeDefs: instance.typeDefs, resolvers: withSharedResolvers(instance.typeDefs, instance.resolvers) as never }]);
+  const schema = buildSubgraphSchema([
+    {
+      typeDefs: instance.typeDefs,
+      resolvers: withSharedResolvers(instance.typeDefs, instance.resolvers) as never,
+    },
+  ]);
 
   const app = express();
   app.disable('x-powered-by');
@@ -162,11 +180,16 @@ export async function startSubgraph(
     res.json({ status: 'ok' });
   });
   app.get('/health/ready', async (_req, res) => {
-    const [mongo, redis] = await Promise.all([pingMongo(runtime.mongo), runtime.redis ? pingRedis(runtime.redis) : Promise.resolve(null)]);
+    const [mongo, redis] = await Promise.all([
+      pingMongo(runtime.mongo),
+      runtime.redis ? pingRedis(runtime.redis) : Promise.resolve(null),
+    ]);
     const checks: Record<string, string> = { mongo: mongo ? 'up' : 'down' };
     if (redis !== null) checks.redis = redis ? 'up' : 'down';
     const ready = !draining && mongo && redis !== false;
-    res.status(ready ? 200 : 503).json({ status: draining ? 'draining' : ready ? 'ready' : 'unavailable', checks });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: draining ? 'draining' : ready ? 'ready' : 'unavailable', checks });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.contentType).send(await metrics.metrics());
@@ -185,20 +208,23 @@ export async function startSubgraph(
     // Entered again once the body is read: the body parser's stream callbacks run outside the
     // async context entered above.
     (_req, res, next) => requestContext.run({ requestId: res.locals.requestId as string }, next),
-    trackInFlight(inFlight, expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const requestId = res.locals.requestId as string;
-        let viewer;
-        try {
-          viewer = await verifier.viewerFromAuthorization(req.headers.authorization);
-        } catch (error) {
-          throw rejectionFor(error);
-        }
-        const base: SubgraphContext = { requestId, viewer, loaders: new LoaderRegistry(), logger };
-        // The base fields win: an instance adds services, it does not replace the viewer.
-        return instance.context ? { ...(await instance.context(base)), ...base } : base;
-      },
-    })),
+    trackInFlight(
+      inFlight,
+      expressMiddleware(apollo, {
+        context: async ({ req, res }) => {
+          const requestId = res.locals.requestId as string;
+          let viewer;
+          try {
+            viewer = await verifier.viewerFromAuthorization(req.headers.authorization);
+          } catch (error) {
+            throw rejectionFor(error);
+          }
+          const base: SubgraphContext = { requestId, viewer, loaders: new LoaderRegistry(), logger };
+          // The base fields win: an instance adds services, it does not replace the viewer.
+          return instance.context ? { ...(await instance.context(base)), ...base } : base;
+        },
+      }),
+    ),
   );
 
   // Express's default handler would answer with an HTML page and, outside production, a stack.
@@ -209,7 +235,9 @@ export async function startSubgraph(
     server.listen(options.port ?? module.port, options.host ?? config.HOST);
     await once(server, 'listening');
   } catch (error) {
-    await instance.stop?.().catch((err: unknown) => logger.error({ err }, 'stopping the instance after a failed start'));
+    await instance
+      .stop?.()
+      .catch((err: unknown) => logger.error({ err }, 'stopping the instance after a failed start'));
     await apollo.stop();
     throw error;
   }

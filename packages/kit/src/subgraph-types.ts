@@ -16,7 +16,11 @@ export interface ResolverMap<TContext = SubgraphContext> {
     | {
         [fieldName: string]:
           | GraphQLFieldResolver<any, TContext>
-          | { requires?: string; resolve?: GraphQLFieldResolver<any, TContext>; subscribe?: GraphQLFieldResolver<any, TContext> };
+          | {
+              requires?: string;
+              resolve?: GraphQLFieldResolver<any, TContext>;
+              subscribe?: GraphQLFieldResolver<any, TContext>;
+            };
       }
     | GraphQLScalarType
     | { [enumValue: string]: string | number };
@@ -60,7 +64,9 @@ export interface SubgraphInstance<TContext extends SubgraphContext = SubgraphCon
   typeDefs: DocumentNode;
   resolvers: ResolverMap<TContext>;
   /** Adds services to the per-request context. */
-  context?: (base: SubgraphContext) => Omit<TContext, keyof SubgraphContext> | Promise<Omit<TContext, keyof SubgraphContext>>;
+  context?: (
+    base: SubgraphContext,
+  ) => Omit<TContext, keyof SubgraphContext> | Promise<Omit<TContext, keyof SubgraphContext>>;
   /** Extra HTTP routes (JWKS, webhooks), mounted before /graphql; they parse their own bodies. */
   routes?: (app: Express) => void;
   /** Starts consumers, relays, sweepers. Called before the server accepts requests. */

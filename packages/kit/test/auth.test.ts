@@ -1,6 +1,12 @@
 import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertOwnerOrAdmin, createTokenVerifier, requireAdmin, requireViewer, type TokenVerifier } from '../src/index';
+import {
+  assertOwnerOrAdmin,
+  createTokenVerifier,
+  requireAdmin,
+  requireViewer,
+  type TokenVerifier,
+} from '../src/index';
 import { createTestTokens, tamper, type TestTokens } from '../src/testing/index';
 
 async function rejection(promise: Promise<unknown>): Promise<{ code: unknown; message: string }> {
@@ -32,7 +38,9 @@ describe('token verification', () => {
     const token = await tokens.sign(customer);
     await expect(tokens.verifier.verify(token)).resolves.toEqual(customer);
     await expect(remote.verify(token)).resolves.toEqual(customer);
-    await expect(remote.viewerFromAuthorization(`Bearer ${await tokens.sign(admin)}`)).resolves.toEqual(admin);
+    await expect(remote.viewerFromAuthorization(`Bearer ${await tokens.sign(admin)}`)).resolves.toEqual(
+      admin,
+    );
   });
 
   it('treats a missing header as anonymous', async () => {
@@ -42,11 +50,23 @@ describe('token verification', () => {
 
   it('rejects tampered, expired, foreign and malformed tokens as UNAUTHENTICATED', async () => {
     const token = await tokens.sign(customer);
-    expect(await rejection(remote.verify(tamper(token)))).toEqual({ code: 'UNAUTHENTICATED', message: 'Invalid token' });
-    expect(await rejection(remote.verify(await tokens.sign(customer, { expired: true })))).toEqual({ code: 'UNAUTHENTICATED', message: 'Token expired' });
-    expect((await rejection(remote.verify(await tokens.sign(customer, { issuer: 'someone-else' })))).code).toBe('UNAUTHENTICATED');
-    expect((await rejection(remote.verify(await tokens.sign(customer, { audience: 'other' })))).code).toBe('UNAUTHENTICATED');
-    expect((await rejection(remote.verify(await tokens.sign(customer, { claims: { role: 'ROOT' } })))).code).toBe('UNAUTHENTICATED');
+    expect(await rejection(remote.verify(tamper(token)))).toEqual({
+      code: 'UNAUTHENTICATED',
+      message: 'Invalid token',
+    });
+    expect(await rejection(remote.verify(await tokens.sign(customer, { expired: true })))).toEqual({
+      code: 'UNAUTHENTICATED',
+      message: 'Token expired',
+    });
+    expect(
+      (await rejection(remote.verify(await tokens.sign(customer, { issuer: 'someone-else' })))).code,
+    ).toBe('UNAUTHENTICATED');
+    expect((await rejection(remote.verify(await tokens.sign(customer, { audience: 'other' })))).code).toBe(
+      'UNAUTHENTICATED',
+    );
+    expect(
+      (await rejection(remote.verify(await tokens.sign(customer, { claims: { role: 'ROOT' } })))).code,
+    ).toBe('UNAUTHENTICATED');
     expect((await rejection(remote.verify('garbage'))).code).toBe('UNAUTHENTICATED');
     expect((await rejection(remote.viewerFromAuthorization(`Basic ${token}`))).code).toBe('UNAUTHENTICATED');
   });

@@ -1,7 +1,16 @@
 import { InProcessBus, InProcessLiveBus } from '@novamart/events';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CommandStats, commandStats, connectMongo, createMetricsRegistry, loadConfig, startSubgraph, type RunningSubgraph, type SubgraphRuntime } from '../src/index';
+import {
+  CommandStats,
+  commandStats,
+  connectMongo,
+  createMetricsRegistry,
+  loadConfig,
+  startSubgraph,
+  type RunningSubgraph,
+  type SubgraphRuntime,
+} from '../src/index';
 import { startEmbeddedMongoForTests, uniqueDbName, type TestMongo } from '../src/testing/index';
 import { captureLogs, gql } from './helpers';
 import { probeSubgraph } from './probe/probe-module';
@@ -13,8 +22,16 @@ describe('CommandStats', () => {
     stats.record('r1', 'novamart_a', 'find');
     stats.record('r1', 'novamart_b', 'insert');
     stats.record('r2', 'novamart_a', 'find');
-    expect(stats.forRequest('r1')).toEqual({ total: 3, byCommand: { find: 2, insert: 1 }, byDatabase: { novamart_a: 2, novamart_b: 1 } });
-    expect(stats.forRequest('r1', { database: 'novamart_b' })).toEqual({ total: 1, byCommand: { insert: 1 }, byDatabase: { novamart_b: 1 } });
+    expect(stats.forRequest('r1')).toEqual({
+      total: 3,
+      byCommand: { find: 2, insert: 1 },
+      byDatabase: { novamart_a: 2, novamart_b: 1 },
+    });
+    expect(stats.forRequest('r1', { database: 'novamart_b' })).toEqual({
+      total: 1,
+      byCommand: { insert: 1 },
+      byDatabase: { novamart_b: 1 },
+    });
     expect(stats.forRequest('unknown')).toEqual({ total: 0, byCommand: {}, byDatabase: {} });
   });
 });
@@ -29,7 +46,11 @@ describe('command attribution under concurrent requests', () => {
     mongoServer = await startEmbeddedMongoForTests();
     // A pool smaller than the number of concurrent requests: operations wait for connections
     // released by other requests, the case where attribution could go wrong.
-    mongo = await connectMongo({ url: mongoServer.uri, dbName: uniqueDbName('kit_cmds'), options: { maxPoolSize: 2 } });
+    mongo = await connectMongo({
+      url: mongoServer.uri,
+      dbName: uniqueDbName('kit_cmds'),
+      options: { maxPoolSize: 2 },
+    });
     runtime = {
       name: 'probe',
       config: loadConfig(undefined, { NODE_ENV: 'test' }),
@@ -53,9 +74,14 @@ describe('command attribution under concurrent requests', () => {
 
   it('gives each request exactly its own commands', async () => {
     const runId = Date.now().toString(36);
-    const requests = Array.from({ length: 16 }, (_, i) => ({ requestId: `conc-${runId}-${i}`, times: (i % 7) + 1 }));
+    const requests = Array.from({ length: 16 }, (_, i) => ({
+      requestId: `conc-${runId}-${i}`,
+      times: (i % 7) + 1,
+    }));
     const results = await Promise.all(
-      requests.map(({ requestId, times }) => gql(running.url, `{ touch(times: ${times}) }`, { headers: { 'x-request-id': requestId } })),
+      requests.map(({ requestId, times }) =>
+        gql(running.url, `{ touch(times: ${times}) }`, { headers: { 'x-request-id': requestId } }),
+      ),
     );
     for (const result of results) expect(result.body.errors).toBeUndefined();
     for (const { requestId, times } of requests) {
@@ -64,7 +90,9 @@ describe('command attribution under concurrent requests', () => {
         byCommand: { aggregate: times },
         byDatabase: { [mongo.name]: times },
       });
-      const viaHttp = (await (await fetch(running.url.replace('/graphql', `/debug/commands/${requestId}`))).json()) as { total: number };
+      const viaHttp = (await (
+        await fetch(running.url.replace('/graphql', `/debug/commands/${requestId}`))
+      ).json()) as { total: number };
       expect(viaHttp.total).toBe(times);
     }
   });

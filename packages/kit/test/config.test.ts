@@ -14,7 +14,8 @@ describe('loadConfig', () => {
       HOST: '0.0.0.0',
     });
     for (const variable of baseConfigVariables) {
-      if (variable.default !== undefined) expect(String((config as Record<string, unknown>)[variable.name])).toBe(variable.default);
+      if (variable.default !== undefined)
+        expect(String((config as Record<string, unknown>)[variable.name])).toBe(variable.default);
     }
   });
 
@@ -23,7 +24,13 @@ describe('loadConfig', () => {
   });
 
   it('adds and types a subgraph’s own variables', () => {
-    const config = loadConfig({ STRIPE_SECRET_KEY: z.string().optional(), RESERVATION_TTL_SECONDS: z.coerce.number().int().positive().default(900) }, { RESERVATION_TTL_SECONDS: '60' });
+    const config = loadConfig(
+      {
+        STRIPE_SECRET_KEY: z.string().optional(),
+        RESERVATION_TTL_SECONDS: z.coerce.number().int().positive().default(900),
+      },
+      { RESERVATION_TTL_SECONDS: '60' },
+    );
     expect(config.RESERVATION_TTL_SECONDS).toBe(60);
     expect(config.STRIPE_SECRET_KEY).toBeUndefined();
   });
@@ -31,7 +38,10 @@ describe('loadConfig', () => {
   it('names every bad variable', () => {
     let error: unknown;
     try {
-      loadConfig({ SMTP_PORT: z.coerce.number().int() }, { MONGO_URL: 'http://nope', LOG_LEVEL: 'loud', PORT: 'eighty', SMTP_PORT: 'x' });
+      loadConfig(
+        { SMTP_PORT: z.coerce.number().int() },
+        { MONGO_URL: 'http://nope', LOG_LEVEL: 'loud', PORT: 'eighty', SMTP_PORT: 'x' },
+      );
     } catch (e) {
       error = e;
     }
@@ -44,8 +54,20 @@ describe('loadConfig', () => {
   });
 
   it('describes every base variable', () => {
-    const names = describeConfig([{ name: 'SMTP_URL', default: undefined, description: 'mail' }]).map((v) => v.name);
-    expect(names).toEqual(['NODE_ENV', 'LOG_LEVEL', 'MONGO_URL', 'REDIS_URL', 'DATA_DIR', 'JWKS_URL', 'HOST', 'PORT', 'SMTP_URL']);
+    const names = describeConfig([{ name: 'SMTP_URL', default: undefined, description: 'mail' }]).map(
+      (v) => v.name,
+    );
+    expect(names).toEqual([
+      'NODE_ENV',
+      'LOG_LEVEL',
+      'MONGO_URL',
+      'REDIS_URL',
+      'DATA_DIR',
+      'JWKS_URL',
+      'HOST',
+      'PORT',
+      'SMTP_URL',
+    ]);
   });
 });
 

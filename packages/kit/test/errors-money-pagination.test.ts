@@ -35,9 +35,16 @@ describe('errors', () => {
     const e = appError(ErrorCode.CONFLICT, 'Email taken', { field: 'email' });
     expect(e).toBeInstanceOf(AppError);
     expect(e.extensions).toEqual({ code: 'CONFLICT', field: 'email' });
-    expect(badUserInput('too long', 'input.name').extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.name' });
+    expect(badUserInput('too long', 'input.name').extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.name',
+    });
     expect(notFound('Order').message).toBe('Order not found');
-    expect(outOfStock('gone', { productId: 'p1', available: 2 }).extensions).toEqual({ code: 'OUT_OF_STOCK', productId: 'p1', available: 2 });
+    expect(outOfStock('gone', { productId: 'p1', available: 2 }).extensions).toEqual({
+      code: 'OUT_OF_STOCK',
+      productId: 'p1',
+      available: 2,
+    });
     expect(rateLimited(30).extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 30 });
   });
 });
@@ -79,16 +86,27 @@ describe('pagination', () => {
     const cursor = encodeCursor({ createdAt: '2026-01-01', id: 'a/b+c' });
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(decodeCursor(cursor)).toEqual({ createdAt: '2026-01-01', id: 'a/b+c' });
-    expect(codeOf(() => decodeCursor('not a cursor!'))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
-    expect(codeOf(() => decodeCursor('bm90IGpzb24'))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    expect(codeOf(() => decodeCursor('not a cursor!'))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'after',
+    });
+    expect(codeOf(() => decodeCursor('bm90IGpzb24'))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'after',
+    });
   });
   it('validates first against the maximum', () => {
     expect(pageArgs({ first: 100 }, { max: 100 })).toEqual({ first: 100, after: null });
     expect(pageArgs({}, { max: 100 }).first).toBe(20);
-    expect(codeOf(() => pageArgs({ first: 101 }, { max: 100 }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+    expect(codeOf(() => pageArgs({ first: 101 }, { max: 100 }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'first',
+    });
     expect(codeOf(() => pageArgs({ first: 0 }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
     expect(codeOf(() => pageArgs({ first: -5 }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
-    expect(pageArgs<{ id: string }>({ first: 2, after: encodeCursor({ id: 'x' }) }).after).toEqual({ id: 'x' });
+    expect(pageArgs<{ id: string }>({ first: 2, after: encodeCursor({ id: 'x' }) }).after).toEqual({
+      id: 'x',
+    });
   });
   it('builds a connection from first + 1 rows', () => {
     const page = toConnection([{ id: 1 }, { id: 2 }, { id: 3 }], 2, (row) => row.id);

@@ -11,7 +11,8 @@ export function captureLogs(name: string): CapturedLogs {
   const lines: Record<string, any>[] = [];
   const destination: DestinationStream = {
     write(chunk: string) {
-      for (const line of chunk.split('\n')) if (line.trim()) lines.push(JSON.parse(line) as Record<string, any>);
+      for (const line of chunk.split('\n'))
+        if (line.trim()) lines.push(JSON.parse(line) as Record<string, any>);
     },
   };
   return { logger: createLogger(name, { level: 'debug', destination }), lines };
@@ -33,5 +34,9 @@ export async function gql(
     headers: { 'content-type': 'application/json', ...options.headers },
     body: JSON.stringify({ query, variables: options.variables }),
   });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse['body'] };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as GraphQLResponse['body'],
+  };
 }

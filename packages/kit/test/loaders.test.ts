@@ -13,12 +13,18 @@ describe('loaders', () => {
   let server: TestMongo;
   let conn: Connection;
   let ids: Types.ObjectId[];
-  const Item = (): Model<Item> => (conn.models.Item as Model<Item> | undefined) ?? conn.model<Item>('Item', new Schema<Item>({ sku: { type: String, unique: true }, name: String }));
+  const Item = (): Model<Item> =>
+    (conn.models.Item as Model<Item> | undefined) ??
+    conn.model<Item>('Item', new Schema<Item>({ sku: { type: String, unique: true }, name: String }));
 
   beforeAll(async () => {
     server = await startEmbeddedMongoForTests();
     conn = await connectMongo({ url: server.uri, dbName: uniqueDbName('kit_loaders') });
-    const docs = await Item().create([{ sku: 'A', name: 'alpha' }, { sku: 'B', name: 'beta' }, { sku: 'C', name: 'gamma' }]);
+    const docs = await Item().create([
+      { sku: 'A', name: 'alpha' },
+      { sku: 'B', name: 'beta' },
+      { sku: 'C', name: 'gamma' },
+    ]);
     ids = docs.map((d) => d._id);
   });
   afterAll(async () => {
@@ -52,7 +58,11 @@ describe('loaders', () => {
   it('keeps one DataLoader per name, batching loads of one tick', async () => {
     const registry = new LoaderRegistry();
     const batches: string[][] = [];
-    const get = () => registry.get<string, string>('upper', async (keys) => (batches.push([...keys]), keys.map((k) => k.toUpperCase())));
+    const get = () =>
+      registry.get<string, string>(
+        'upper',
+        async (keys) => (batches.push([...keys]), keys.map((k) => k.toUpperCase())),
+      );
     expect(get()).toBe(get());
     expect(await Promise.all([get().load('a'), get().load('b'), get().load('a')])).toEqual(['A', 'B', 'A']);
     expect(batches).toEqual([['a', 'b']]);

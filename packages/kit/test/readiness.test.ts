@@ -2,7 +2,15 @@ import { startEmbeddedMongo } from '@novamart/mongo-server';
 import { InProcessBus, InProcessLiveBus } from '@novamart/events';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectMongo, createMetricsRegistry, createRedis, loadConfig, startSubgraph, type RunningSubgraph, type SubgraphRuntime } from '../src/index';
+import {
+  connectMongo,
+  createMetricsRegistry,
+  createRedis,
+  loadConfig,
+  startSubgraph,
+  type RunningSubgraph,
+  type SubgraphRuntime,
+} from '../src/index';
 import { requireRedis, testRedisUrl, uniqueDbName } from '../src/testing/index';
 import { captureLogs } from './helpers';
 import { probeSubgraph } from './probe/probe-module';
@@ -24,7 +32,11 @@ describe('readiness', () => {
       ...runtimeParts,
     };
     const running = await startSubgraph(probeSubgraph, runtime, { port: 0, host: '127.0.0.1' });
-    cleanups.push(() => running.stop(), () => runtime.bus.close(), () => runtime.live.close());
+    cleanups.push(
+      () => running.stop(),
+      () => runtime.bus.close(),
+      () => runtime.live.close(),
+    );
     return running;
   }
 
@@ -36,14 +48,24 @@ describe('readiness', () => {
   it('fails with 503 once MongoDB is stopped, while liveness still answers', async () => {
     const server = await startEmbeddedMongo({ port: 0, inMemory: true });
     cleanups.push(() => server.stop());
-    const mongo = await connectMongo({ url: server.uri, dbName: uniqueDbName('kit_ready'), options: { serverSelectionTimeoutMS: 1_000 } });
+    const mongo = await connectMongo({
+      url: server.uri,
+      dbName: uniqueDbName('kit_ready'),
+      options: { serverSelectionTimeoutMS: 1_000 },
+    });
     cleanups.push(() => mongo.close(true));
     const running = await serve({ mongo, redis: null });
 
-    expect(await readiness(running)).toEqual({ status: 200, body: { status: 'ready', checks: { mongo: 'up' } } });
+    expect(await readiness(running)).toEqual({
+      status: 200,
+      body: { status: 'ready', checks: { mongo: 'up' } },
+    });
     await server.stop();
     const started = Date.now();
-    expect(await readiness(running)).toEqual({ status: 503, body: { status: 'unavailable', checks: { mongo: 'down' } } });
+    expect(await readiness(running)).toEqual({
+      status: 503,
+      body: { status: 'unavailable', checks: { mongo: 'down' } },
+    });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect((await fetch(running.url.replace('/graphql', '/health/live'))).status).toBe(200);
   });
@@ -59,7 +81,10 @@ describe('readiness', () => {
     const redis = createRedis(testRedisUrl(), 'kit-readiness', { logger: captureLogs('redis').logger });
     cleanups.push(() => redis.quit());
     await new Promise((resolve) => redis.once('ready', resolve));
-    expect(await readiness(await serve({ mongo, redis }))).toEqual({ status: 200, body: { status: 'ready', checks: { mongo: 'up', redis: 'up' } } });
+    expect(await readiness(await serve({ mongo, redis }))).toEqual({
+      status: 200,
+      body: { status: 'ready', checks: { mongo: 'up', redis: 'up' } },
+    });
 
     // Nothing listens on port 1: the client never becomes ready.
     const deadRedis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, retryStrategy: () => null });

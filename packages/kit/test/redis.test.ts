@@ -21,12 +21,18 @@ describe('createRedis', () => {
 
   it('logs an outage once, under the connection name, while it keeps retrying', async () => {
     const { logger, lines } = captureLogs('redis');
-    const client = createRedis('redis://127.0.0.1:1', 'kit-dead-conn', { logger, redis: { retryStrategy: () => 50 } });
+    const client = createRedis('redis://127.0.0.1:1', 'kit-dead-conn', {
+      logger,
+      redis: { retryStrategy: () => 50 },
+    });
     clients.push(client);
     await new Promise((resolve) => setTimeout(resolve, 400));
     const errors = lines.filter((l) => l.level === 'error');
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ connection: 'kit-dead-conn', msg: 'Redis connection "kit-dead-conn" failed; reconnecting' });
+    expect(errors[0]).toMatchObject({
+      connection: 'kit-dead-conn',
+      msg: 'Redis connection "kit-dead-conn" failed; reconnecting',
+    });
     expect(errors[0]?.err?.code).toBe('ECONNREFUSED');
     expect(await pingRedis(client, 200)).toBe(false);
   });

@@ -11,7 +11,14 @@ import {
   type RunningSubgraph,
   type SubgraphRuntime,
 } from '../src/index';
-import { createTestTokens, startEmbeddedMongoForTests, tamper, uniqueDbName, type TestMongo, type TestTokens } from '../src/testing/index';
+import {
+  createTestTokens,
+  startEmbeddedMongoForTests,
+  tamper,
+  uniqueDbName,
+  type TestMongo,
+  type TestTokens,
+} from '../src/testing/index';
 import { captureLogs, gql, type CapturedLogs } from './helpers';
 import { probeState, probeSubgraph } from './probe/probe-module';
 
@@ -50,7 +57,11 @@ describe('probe subgraph served by startSubgraph', () => {
       redis: null,
       metrics: createMetricsRegistry('probe'),
     };
-    running = await startSubgraph(probeSubgraph, runtime, { port: 0, host: '127.0.0.1', verifier: tokens.verifier });
+    running = await startSubgraph(probeSubgraph, runtime, {
+      port: 0,
+      host: '127.0.0.1',
+      verifier: tokens.verifier,
+    });
     base = running.url.replace(/\/graphql$/, '');
   });
 
@@ -77,16 +88,28 @@ describe('probe subgraph served by startSubgraph', () => {
   });
 
   it('resolves Money and DateTime the shared way, and batches entity loads', async () => {
-    for (const [name, amount] of [['a', 2999], ['b', 0], ['c', 150000]] as const) {
-      const added = await gql(running.url, 'mutation($n: String!, $a: Int!) { addProbe(name: $n, amount: $a) { id price { amount currency formatted } createdAt } }', {
-        variables: { n: name, a: amount },
-      });
+    for (const [name, amount] of [
+      ['a', 2999],
+      ['b', 0],
+      ['c', 150000],
+    ] as const) {
+      const added = await gql(
+        running.url,
+        'mutation($n: String!, $a: Int!) { addProbe(name: $n, amount: $a) { id price { amount currency formatted } createdAt } }',
+        {
+          variables: { n: name, a: amount },
+        },
+      );
       expect(added.body.errors).toBeUndefined();
     }
     const requestId = 'batching-check-1';
-    const result = await gql(running.url, '{ probes(ids: ["a", "b", "c", "missing", "a"]) { id price { formatted } createdAt } }', {
-      headers: { 'x-request-id': requestId },
-    });
+    const result = await gql(
+      running.url,
+      '{ probes(ids: ["a", "b", "c", "missing", "a"]) { id price { formatted } createdAt } }',
+      {
+        headers: { 'x-request-id': requestId },
+      },
+    );
     expect(result.body.errors, JSON.stringify(logs.lines.filter((l) => l.level === 'error'))).toBeUndefined();
     expect(result.body.data.probes).toEqual([
       { id: 'a', price: { formatted: '$29.99' }, createdAt: '2026-01-02T03:04:05.000Z' },
@@ -102,19 +125,34 @@ describe('probe subgraph served by startSubgraph', () => {
     const entities = await gql(
       running.url,
       'query($r: [_Any!]!) { _entities(representations: $r) { ... on Probe { id name } } }',
-      { variables: { r: [{ __typename: 'Probe', id: 'b' }, { __typename: 'Probe', id: 'c' }] }, headers: { 'x-request-id': 'entities-1' } },
+      {
+        variables: {
+          r: [
+            { __typename: 'Probe', id: 'b' },
+            { __typename: 'Probe', id: 'c' },
+          ],
+        },
+        headers: { 'x-request-id': 'entities-1' },
+      },
     );
-    expect(entities.body.data._entities).toEqual([{ id: 'b', name: 'b' }, { id: 'c', name: 'c' }]);
+    expect(entities.body.data._entities).toEqual([
+      { id: 'b', name: 'b' },
+      { id: 'c', name: 'c' },
+    ]);
     expect(commandStats.forRequest('entities-1').total).toBe(1);
   });
 
   it('keeps the request id from x-request-id, on the response and on every log line', async () => {
-    const result = await gql(running.url, '{ requestId }', { headers: { 'x-request-id': 'req-from-gateway-42' } });
+    const result = await gql(running.url, '{ requestId }', {
+      headers: { 'x-request-id': 'req-from-gateway-42' },
+    });
     expect(result.headers.get('x-request-id')).toBe('req-from-gateway-42');
     expect(result.body.data.requestId).toBe('req-from-gateway-42|req-from-gateway-42');
     const line = logs.lines.find((l) => l.msg === 'resolving requestId');
     expect(line).toMatchObject({ requestId: 'req-from-gateway-42', service: 'probe' });
-    expect(logs.lines.find((l) => l.msg === 'graphql request' && l.requestId === 'req-from-gateway-42')).toMatchObject({ level: 'debug', operation: 'anonymous' });
+    expect(
+      logs.lines.find((l) => l.msg === 'graphql request' && l.requestId === 'req-from-gateway-42'),
+    ).toMatchObject({ level: 'debug', operation: 'anonymous' });
 
     const generated = await gql(running.url, '{ requestId }');
     const id = generated.headers.get('x-request-id');
@@ -123,25 +161,42 @@ describe('probe subgraph served by startSubgraph', () => {
   });
 
   it('merges the instance context into the base context', async () => {
-    expect((await gql(running.url, '{ greeting }')).body.data.greeting).toBe('hello from the instance context');
+    expect((await gql(running.url, '{ greeting }')).body.data.greeting).toBe(
+      'hello from the instance context',
+    );
   });
 
   it('puts the viewer of a valid token in the context and enforces roles', async () => {
     const customer = { Authorization: await tokens.bearer({ id: 'u1', role: 'CUSTOMER' }) };
     const admin = { Authorization: await tokens.bearer({ id: 'a1', role: 'ADMIN' }) };
-    expect((await gql(running.url, '{ whoami }', { headers: customer })).body.data.whoami).toBe('u1:CUSTOMER');
-    expect((await gql(running.url, '{ adminOnly }', { headers: customer })).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await gql(running.url, '{ whoami }', { headers: customer })).body.data.whoami).toBe(
+      'u1:CUSTOMER',
+    );
+    expect(
+      (await gql(running.url, '{ adminOnly }', { headers: customer })).body.errors?.[0]?.extensions?.code,
+    ).toBe('FORBIDDEN');
     expect((await gql(running.url, '{ adminOnly }', { headers: admin })).body.data.adminOnly).toBe('a1');
-    expect((await gql(running.url, '{ ownerData(ownerId: "u2") }', { headers: customer })).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect((await gql(running.url, '{ ownerData(ownerId: "u2") }', { headers: admin })).body.data.ownerData).toBe('a1');
+    expect(
+      (await gql(running.url, '{ ownerData(ownerId: "u2") }', { headers: customer })).body.errors?.[0]
+        ?.extensions?.code,
+    ).toBe('FORBIDDEN');
+    expect(
+      (await gql(running.url, '{ ownerData(ownerId: "u2") }', { headers: admin })).body.data.ownerData,
+    ).toBe('a1');
     expect((await gql(running.url, '{ whoami }')).body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
   it('rejects tampered and expired tokens as UNAUTHENTICATED, never as an anonymous caller', async () => {
     const valid = await tokens.sign({ id: 'u1', role: 'CUSTOMER' });
-    for (const token of [tamper(valid), await tokens.sign({ id: 'u1', role: 'CUSTOMER' }, { expired: true }), 'not-a-jwt']) {
+    for (const token of [
+      tamper(valid),
+      await tokens.sign({ id: 'u1', role: 'CUSTOMER' }, { expired: true }),
+      'not-a-jwt',
+    ]) {
       // greeting needs no viewer: an anonymous caller would get data.
-      const result = await gql(running.url, '{ greeting }', { headers: { Authorization: `Bearer ${token}` } });
+      const result = await gql(running.url, '{ greeting }', {
+        headers: { Authorization: `Bearer ${token}` },
+      });
       expect(result.status).toBe(200);
       expect(result.body.data).toBeUndefined();
       expect(result.body.errors).toHaveLength(1);
@@ -156,7 +211,9 @@ describe('probe subgraph served by startSubgraph', () => {
       verifier: createTokenVerifier({ jwksUrl: 'http://127.0.0.1:1/.well-known/jwks.json' }),
     });
     try {
-      const result = await gql(blind.url, '{ greeting }', { headers: { Authorization: await tokens.bearer({ id: 'u1', role: 'CUSTOMER' }) } });
+      const result = await gql(blind.url, '{ greeting }', {
+        headers: { Authorization: await tokens.bearer({ id: 'u1', role: 'CUSTOMER' }) },
+      });
       expect(result.body.data).toBeUndefined();
       const error = result.body.errors?.[0];
       expect(error?.message).toBe('Internal server error');
@@ -170,7 +227,11 @@ describe('probe subgraph served by startSubgraph', () => {
   });
 
   it('stop() waits for a request whose client hung up before it returns', async () => {
-    const second = await startSubgraph(probeSubgraph, runtime, { port: 0, host: '127.0.0.1', verifier: tokens.verifier });
+    const second = await startSubgraph(probeSubgraph, runtime, {
+      port: 0,
+      host: '127.0.0.1',
+      verifier: tokens.verifier,
+    });
     const abort = new AbortController();
     const abandoned = fetch(second.url, {
       method: 'POST',
@@ -182,7 +243,9 @@ describe('probe subgraph served by startSubgraph', () => {
     abort.abort();
     await abandoned;
     await second.stop();
-    expect(logs.lines.find((l) => l.requestId === 'abandoned-1' && l.msg === 'graphql request')).toBeDefined();
+    expect(
+      logs.lines.find((l) => l.requestId === 'abandoned-1' && l.msg === 'graphql request'),
+    ).toBeDefined();
   });
 
   it('masks an unexpected error with an id that is in the log line with the real error', async () => {
@@ -201,7 +264,10 @@ describe('probe subgraph served by startSubgraph', () => {
 
   it('passes contract errors with their field, and keeps GraphQL request error codes', async () => {
     const bad = await gql(running.url, 'mutation { addProbe(name: "neg", amount: -1) { id } }');
-    expect(bad.body.errors?.[0]).toMatchObject({ message: 'amount must not be negative', extensions: { code: 'BAD_USER_INPUT', field: 'amount' } });
+    expect(bad.body.errors?.[0]).toMatchObject({
+      message: 'amount must not be negative',
+      extensions: { code: 'BAD_USER_INPUT', field: 'amount' },
+    });
     expect(bad.body.errors?.[0]?.extensions?.stacktrace).toBeUndefined();
 
     const invalid = await gql(running.url, '{ nope }');
@@ -213,9 +279,15 @@ describe('probe subgraph served by startSubgraph', () => {
   });
 
   it('answers a malformed body with a JSON error, not an HTML stack trace', async () => {
-    const response = await fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    const response = await fetch(running.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": ',
+    });
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ errors: [{ message: 'Malformed JSON body', extensions: { code: 'BAD_REQUEST' } }] });
+    expect(await response.json()).toEqual({
+      errors: [{ message: 'Malformed JSON body', extensions: { code: 'BAD_REQUEST' } }],
+    });
   });
 
   it('exposes request, latency and error metrics labelled with the service', async () => {
@@ -225,8 +297,17 @@ describe('probe subgraph served by startSubgraph', () => {
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
     expect(sample(text, 'graphql_requests_total', { operation: 'ProbeGreeting', service: 'probe' })).toBe(1);
-    expect(sample(text, 'graphql_request_duration_seconds_count', { operation: 'ProbeGreeting', service: 'probe' })).toBe(1);
-    expect(sample(text, 'graphql_errors_total', { code: 'INTERNAL_SERVER_ERROR', service: 'probe' })).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'graphql_errors_total', { code: 'UNAUTHENTICATED', service: 'probe' })).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(text, 'graphql_request_duration_seconds_count', {
+        operation: 'ProbeGreeting',
+        service: 'probe',
+      }),
+    ).toBe(1);
+    expect(
+      sample(text, 'graphql_errors_total', { code: 'INTERNAL_SERVER_ERROR', service: 'probe' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(text, 'graphql_errors_total', { code: 'UNAUTHENTICATED', service: 'probe' }),
+    ).toBeGreaterThanOrEqual(1);
   });
 });

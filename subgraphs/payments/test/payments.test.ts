@@ -199,7 +199,12 @@ describe('confirmation with Stripe test payment methods', () => {
       'live SUCCEEDED',
     );
     expect(received.map((m) => m.status)).toEqual(['REQUIRES_PAYMENT_METHOD', 'PROCESSING', 'SUCCEEDED']);
-    expect(received[2]).toMatchObject({ orderId, userId: alice.id, previousStatus: "PROCESSING", eventId: expect.any(String) });
+    expect(received[2]).toMatchObject({
+      orderId,
+      userId: alice.id,
+      previousStatus: 'PROCESSING',
+      eventId: expect.any(String),
+    });
     await unsubscribe();
   });
 });

@@ -28,9 +28,21 @@ export type RecommendationsConfig = {
 
 export const recommendationsConfigVariables: ConfigVariable[] = [
   { name: 'RECO_WEIGHT_VIEW', default: '1', description: 'behavioral-v1 weight of a VIEW interaction.' },
-  { name: 'RECO_WEIGHT_ADD_TO_CART', default: '3', description: 'behavioral-v1 weight of an ADD_TO_CART interaction (also `cart.item_added`).' },
-  { name: 'RECO_WEIGHT_PURCHASE', default: '5', description: 'behavioral-v1 weight of a PURCHASE interaction (also each line of `order.paid`).' },
-  { name: 'RECO_WEIGHT_WISHLIST', default: '2', description: 'behavioral-v1 weight of a WISHLIST interaction.' },
+  {
+    name: 'RECO_WEIGHT_ADD_TO_CART',
+    default: '3',
+    description: 'behavioral-v1 weight of an ADD_TO_CART interaction (also `cart.item_added`).',
+  },
+  {
+    name: 'RECO_WEIGHT_PURCHASE',
+    default: '5',
+    description: 'behavioral-v1 weight of a PURCHASE interaction (also each line of `order.paid`).',
+  },
+  {
+    name: 'RECO_WEIGHT_WISHLIST',
+    default: '2',
+    description: 'behavioral-v1 weight of a WISHLIST interaction.',
+  },
   {
     name: 'RECO_HALF_LIFE_DAYS',
     default: '14',
@@ -39,16 +51,19 @@ export const recommendationsConfigVariables: ConfigVariable[] = [
   {
     name: 'RECO_CACHE_TTL_SECONDS',
     default: '300',
-    description: 'Lifetime of cached personal and frequently-bought-together lists (they are also invalidated by the changes that affect them).',
+    description:
+      'Lifetime of cached personal and frequently-bought-together lists (they are also invalidated by the changes that affect them).',
   },
   {
     name: 'RECO_POPULAR_TTL_SECONDS',
     default: '60',
-    description: 'Lifetime of the cached popular list (anonymous callers and cold starts); views and purchases of everyone reach it within this time.',
+    description:
+      'Lifetime of the cached popular list (anonymous callers and cold starts); views and purchases of everyone reach it within this time.',
   },
   {
     name: 'RECO_CACHE_KEY_PREFIX',
     default: 'novamart',
-    description: 'Prefix of the Redis keys of the recommendation cache (`<prefix>:reco:...`); only used when REDIS_URL is set.',
+    description:
+      'Prefix of the Redis keys of the recommendation cache (`<prefix>:reco:...`); only used when REDIS_URL is set.',
   },
 ];

@@ -15,11 +15,27 @@ import { EngagementWriter } from './services/engagement-writer';
 import { InteractionService } from './services/interaction-service';
 import { RecommendationService } from './services/recommendation-service';
 
-export { recommendationsConfigShape, recommendationsConfigVariables, type RecommendationsConfig } from './config';
+export {
+  recommendationsConfigShape,
+  recommendationsConfigVariables,
+  type RecommendationsConfig,
+} from './config';
 export { MemoryRecoCache, RedisRecoCache, type RecoCache } from './cache/reco-cache';
-export { MODEL_NAME, INTERACTION_TYPES, type InteractionType, type ScoringModel, scoringModel, decayFactor, userContribution } from './scoring';
+export {
+  MODEL_NAME,
+  INTERACTION_TYPES,
+  type InteractionType,
+  type ScoringModel,
+  scoringModel,
+  decayFactor,
+  userContribution,
+} from './scoring';
 export { InteractionService, type InteractionInput } from './services/interaction-service';
-export { RecommendationService, MAX_RECOMMENDATIONS, type RecommendationItem } from './services/recommendation-service';
+export {
+  RecommendationService,
+  MAX_RECOMMENDATIONS,
+  type RecommendationItem,
+} from './services/recommendation-service';
 export { CatalogProjection, CATALOG_SCOPE } from './services/catalog-projection';
 export { type RecommendationsContext } from './resolvers';
 
@@ -33,7 +49,9 @@ export interface RecommendationsOptions {
 }
 
 /** The module with injectable clock and cache; `recommendationsSubgraph` is the production one. */
-export function createRecommendationsSubgraph(options: RecommendationsOptions = {}): SubgraphModule<RecommendationsConfig> {
+export function createRecommendationsSubgraph(
+  options: RecommendationsOptions = {},
+): SubgraphModule<RecommendationsConfig> {
   return {
     name: 'recommendations',
     port: 4008,
@@ -54,7 +72,15 @@ export function createRecommendationsSubgraph(options: RecommendationsOptions = 
           : new MemoryRecoCache({ now: () => clock().getTime() }));
       const model = scoringModel(config);
       const writer = new EngagementWriter({ engagements, pairs, model });
-      const interactionService = new InteractionService({ conn, interactions, catalog, writer, cache, clock, logger });
+      const interactionService = new InteractionService({
+        conn,
+        interactions,
+        catalog,
+        writer,
+        cache,
+        clock,
+        logger,
+      });
       const recommendationService = new RecommendationService({
         engagements,
         pairs,

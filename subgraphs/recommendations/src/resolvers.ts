@@ -1,6 +1,10 @@
 import { assertOwnerOrAdmin, type SubgraphContext } from '@novamart/kit';
 import { type InteractionInput, type InteractionService } from './services/interaction-service';
-import { checkFirst, type RecommendationItem, type RecommendationService } from './services/recommendation-service';
+import {
+  checkFirst,
+  type RecommendationItem,
+  type RecommendationService,
+} from './services/recommendation-service';
 
 export interface RecommendationsContext extends SubgraphContext {
   interactions: InteractionService;
@@ -36,14 +40,22 @@ export const resolvers = {
   },
   Product: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    frequentlyBoughtTogether: async (product: { id: string }, args: { first?: number | null }, ctx: RecommendationsContext) => {
+    frequentlyBoughtTogether: async (
+      product: { id: string },
+      args: { first?: number | null },
+      ctx: RecommendationsContext,
+    ) => {
       const first = checkFirst(args.first, 5);
       return (await boughtTogetherLoader(ctx, first).load(product.id)).map(toGraphQL);
     },
   },
   User: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    recommendations: async (user: { id: string }, args: { first?: number | null }, ctx: RecommendationsContext) => {
+    recommendations: async (
+      user: { id: string },
+      args: { first?: number | null },
+      ctx: RecommendationsContext,
+    ) => {
       assertOwnerOrAdmin(ctx, user.id);
       const first = checkFirst(args.first, 10);
       return (await ctx.recommendations.forUser(user.id, first)).map(toGraphQL);

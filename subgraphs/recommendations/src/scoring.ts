@@ -107,9 +107,15 @@ export function userContribution(engagement: number, totalEngagement: number): n
  * every count is brought forward to the new anchor max(at, occurredAt), and the new interaction
  * adds 0.5 ^ ((anchor - occurredAt) / halfLife) (1 when it is the newest). Works as an upsert.
  */
-export function addInteractionUpdate(type: InteractionType, occurredAtMs: number, halfLifeMs: number): Record<string, unknown>[] {
+export function addInteractionUpdate(
+  type: InteractionType,
+  occurredAtMs: number,
+  halfLifeMs: number,
+): Record<string, unknown>[] {
   const previousAt = { $ifNull: ['$at', occurredAtMs] };
-  const decaySince = (from: unknown) => ({ $pow: [0.5, { $divide: [{ $subtract: ['$$anchor', from] }, halfLifeMs] }] });
+  const decaySince = (from: unknown) => ({
+    $pow: [0.5, { $divide: [{ $subtract: ['$$anchor', from] }, halfLifeMs] }],
+  });
   const counts: Record<string, unknown> = {};
   for (const t of INTERACTION_TYPES) {
     const field = COUNT_FIELD[t];
@@ -126,7 +132,11 @@ export function addInteractionUpdate(type: InteractionType, occurredAtMs: number
         $let: {
           vars: { anchor: { $max: [previousAt, occurredAtMs] } },
           in: {
-            $mergeObjects: ['$$ROOT', counts, { at: '$$anchor', purchasedAt, interactions: { $add: [{ $ifNull: ['$interactions', 0] }, 1] } }],
+            $mergeObjects: [
+              '$$ROOT',
+              counts,
+              { at: '$$anchor', purchasedAt, interactions: { $add: [{ $ifNull: ['$interactions', 0] }, 1] } },
+            ],
           },
         },
       },
@@ -138,7 +148,11 @@ export function addInteractionUpdate(type: InteractionType, occurredAtMs: number
 export function engagementExpression(model: ScoringModel, nowMs: number): Record<string, unknown> {
   return {
     $multiply: [
-      { $add: INTERACTION_TYPES.map((t) => ({ $multiply: [model.weights[t], { $ifNull: [`$${COUNT_FIELD[t]}`, 0] }] })) },
+      {
+        $add: INTERACTION_TYPES.map((t) => ({
+          $multiply: [model.weights[t], { $ifNull: [`$${COUNT_FIELD[t]}`, 0] }],
+        })),
+      },
       { $pow: [0.5, { $divide: [{ $max: [0, { $subtract: [nowMs, '$at'] }] }, model.halfLifeMs] }] },
     ],
   };

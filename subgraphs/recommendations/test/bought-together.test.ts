@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOUGHT_TOGETHER, customer, startRecommendations, type RecommendationsHarness } from './support/harness';
+import {
+  BOUGHT_TOGETHER,
+  customer,
+  startRecommendations,
+  type RecommendationsHarness,
+} from './support/harness';
 
 let h: RecommendationsHarness;
 beforeAll(async () => {
@@ -8,14 +13,24 @@ beforeAll(async () => {
 afterAll(() => h?.stop());
 
 const fbt = async (productIds: string[], first = 5) => {
-  const result = await h.graphql(BOUGHT_TOGETHER, { reps: productIds.map((id) => ({ __typename: 'Product', id })), first });
+  const result = await h.graphql(BOUGHT_TOGETHER, {
+    reps: productIds.map((id) => ({ __typename: 'Product', id })),
+    first,
+  });
   expect(result.errors).toBeUndefined();
-  return { lists: result.data._entities.map((e: any) => e.frequentlyBoughtTogether) as any[][], commands: result.commands() };
+  return {
+    lists: result.data._entities.map((e: any) => e.frequentlyBoughtTogether) as any[][],
+    commands: result.commands(),
+  };
 };
 
 describe('Product.frequentlyBoughtTogether', () => {
   it('after customers A and B each buy X and Y together, X starts with Y', async () => {
-    const [x, y, z] = [await h.product('Espresso Machine'), await h.product('Coffee Grinder'), await h.product('Milk Jug')];
+    const [x, y, z] = [
+      await h.product('Espresso Machine'),
+      await h.product('Coffee Grinder'),
+      await h.product('Milk Jug'),
+    ];
     const [a, b, c] = [customer(), customer(), customer()];
     await h.deliver(h.paid(a.id, [x, y]));
     await h.deliver(h.paid(b.id, [y, x]));
@@ -27,7 +42,9 @@ describe('Product.frequentlyBoughtTogether', () => {
       { product: { id: z }, score: 1 / 3, reason: 'bought together with Espresso Machine' },
     ]);
     const fromY = await fbt([y]);
-    expect(fromY.lists[0]).toEqual([{ product: { id: x }, score: 1, reason: 'bought together with Coffee Grinder' }]);
+    expect(fromY.lists[0]).toEqual([
+      { product: { id: x }, score: 1, reason: 'bought together with Coffee Grinder' },
+    ]);
   });
 
   it('breaks ties by product id and honours first', async () => {
@@ -72,6 +89,8 @@ describe('Product.frequentlyBoughtTogether', () => {
     const warm = await fbt(products, 5);
     expect(warm.lists).toEqual(cold.lists);
     expect(warm.commands.total).toBe(0);
-    console.warn(`[figures] frequentlyBoughtTogether for 20 products: ${cold.commands.total} command(s) ${JSON.stringify(cold.commands.byCommand)} uncached, ${warm.commands.total} cached`);
+    console.warn(
+      `[figures] frequentlyBoughtTogether for 20 products: ${cold.commands.total} command(s) ${JSON.stringify(cold.commands.byCommand)} uncached, ${warm.commands.total} cached`,
+    );
   });
 });

@@ -4,7 +4,13 @@ import { requireRedis, uniqueKeyPrefix } from '@novamart/kit/testing';
 import { type Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRecoCache, RedisRecoCache, type RecoCache } from '../src/cache/reco-cache';
-import { customer, RECOMMENDATIONS, RECORD, startRecommendations, type RecommendationsHarness } from './support/harness';
+import {
+  customer,
+  RECOMMENDATIONS,
+  RECORD,
+  startRecommendations,
+  type RecommendationsHarness,
+} from './support/harness';
 
 let redis: Redis;
 let prefix: string;
@@ -32,7 +38,10 @@ function behavesLikeACache(make: () => { cache: RecoCache; expire: (key: string)
     const key = `list:${randomUUID()}`;
     expect(await cache.getMany([key])).toEqual([null]);
     await cache.set(key, [{ productId: 'p', score: 0.5, reason: 'popular' }], 60);
-    expect(await cache.getMany([key, 'absent'])).toEqual([[{ productId: 'p', score: 0.5, reason: 'popular' }], null]);
+    expect(await cache.getMany([key, 'absent'])).toEqual([
+      [{ productId: 'p', score: 0.5, reason: 'popular' }],
+      null,
+    ]);
     await expire(key);
     expect(await cache.getMany([key])).toEqual([null]);
   });
@@ -52,9 +61,17 @@ describe('RedisRecoCache', () => {
 
   it('degrades to no cache (never to stale data) when Redis is unreachable', async () => {
     const down = (await import('ioredis')).Redis;
-    const client = new down('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+    const client = new down('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      enableOfflineQueue: false,
+    });
     client.on('error', () => undefined);
-    const cache = new RedisRecoCache(client, { keyPrefix: prefix, logger: createLogger('test', { level: 'silent' }) });
+    const cache = new RedisRecoCache(client, {
+      keyPrefix: prefix,
+      logger: createLogger('test', { level: 'silent' }),
+    });
     expect(await cache.generations(['catalog'])).toEqual([-1]);
     expect(await cache.getMany(['k'])).toEqual([null]);
     await cache.set('k', [], 10);
@@ -89,16 +106,26 @@ describe('the subgraph on Redis', () => {
   afterAll(() => h?.stop());
 
   it('serves cached lists from Redis and drops a user list when that user interacts', async () => {
-    const [boots, laces, polish] = [await h.product('Boots'), await h.product('Laces'), await h.product('Polish')];
+    const [boots, laces, polish] = [
+      await h.product('Boots'),
+      await h.product('Laces'),
+      await h.product('Polish'),
+    ];
     await h.deliver(h.paid(null, [boots, laces]));
     await h.deliver(h.paid(null, [laces, polish]));
     const me = customer();
     const record = async (productId: string, type: string) =>
-      expect((await h.graphql(RECORD, { input: { productId, type, idempotencyKey: randomUUID() } }, me)).data?.recordInteraction).toBe(true);
+      expect(
+        (await h.graphql(RECORD, { input: { productId, type, idempotencyKey: randomUUID() } }, me)).data
+          ?.recordInteraction,
+      ).toBe(true);
     await record(boots, 'VIEW');
 
     const cold = await h.graphql(RECOMMENDATIONS, { first: 5 }, me);
-    expect(cold.data.recommendations[0]).toMatchObject({ product: { id: laces }, reason: 'bought together with Boots' });
+    expect(cold.data.recommendations[0]).toMatchObject({
+      product: { id: laces },
+      reason: 'bought together with Boots',
+    });
     expect(cold.commands().total).toBeGreaterThan(0);
     const userKeys = await redis.keys(`${prefix}:reco:list:user:${me.id}:*`);
     expect(userKeys).toHaveLength(1);
@@ -112,7 +139,9 @@ describe('the subgraph on Redis', () => {
     expect(fresh.commands().total).toBeGreaterThan(0);
     const ids = fresh.data.recommendations.map((r: any) => r.product.id);
     expect(ids).not.toContain(laces);
-    expect(fresh.data.recommendations.find((r: any) => r.product.id === polish)?.reason).toBe('bought together with Laces');
+    expect(fresh.data.recommendations.find((r: any) => r.product.id === polish)?.reason).toBe(
+      'bought together with Laces',
+    );
     expect(await redis.get(`${prefix}:reco:gen:user:${me.id}`)).toBe('2');
   });
 });

@@ -23,8 +23,18 @@ afterAll(() => h?.stop());
 
 const DAY = 86_400_000;
 
-async function record(viewer: Viewer, productId: string, type: string, occurredAt?: Date, idempotencyKey = randomUUID()) {
-  const result = await h.graphql(RECORD, { input: { productId, type, idempotencyKey, occurredAt: occurredAt?.toISOString() } }, viewer);
+async function record(
+  viewer: Viewer,
+  productId: string,
+  type: string,
+  occurredAt?: Date,
+  idempotencyKey = randomUUID(),
+) {
+  const result = await h.graphql(
+    RECORD,
+    { input: { productId, type, idempotencyKey, occurredAt: occurredAt?.toISOString() } },
+    viewer,
+  );
   expect(result.errors).toBeUndefined();
   expect(result.data.recordInteraction).toBe(true);
 }
@@ -32,7 +42,10 @@ async function record(viewer: Viewer, productId: string, type: string, occurredA
 async function recommendations(viewer: Viewer | null, first = 10) {
   const result = await h.graphql(RECOMMENDATIONS, { first }, viewer);
   expect(result.errors).toBeUndefined();
-  return { list: result.data.recommendations as { product: { id: string }; score: number; reason: string }[], commands: result.commands() };
+  return {
+    list: result.data.recommendations as { product: { id: string }; score: number; reason: string }[],
+    commands: result.commands(),
+  };
 }
 
 describe('popular recommendations (anonymous callers)', () => {
@@ -43,7 +56,11 @@ describe('popular recommendations (anonymous callers)', () => {
       const shopper = customer();
       const now = local.clock.now;
       const rec = (productId: string, at: Date) =>
-        local.graphql(RECORD, { input: { productId, type: 'VIEW', idempotencyKey: randomUUID(), occurredAt: at.toISOString() } }, shopper);
+        local.graphql(
+          RECORD,
+          { input: { productId, type: 'VIEW', idempotencyKey: randomUUID(), occurredAt: at.toISOString() } },
+          shopper,
+        );
       expect((await rec(old, new Date(now.getTime() - 14 * DAY))).errors).toBeUndefined();
       expect((await rec(fresh, now)).errors).toBeUndefined();
 
@@ -81,7 +98,13 @@ describe('popular recommendations (anonymous callers)', () => {
 
     await record(me, p, 'PURCHASE', daysAgo(0));
     const bought = await engagement();
-    expect(bought).toMatchObject({ at: h.clock.now.getTime(), sPurchase: 1, sAddToCart: 0, purchasedAt: h.clock.now.getTime(), interactions: 4 });
+    expect(bought).toMatchObject({
+      at: h.clock.now.getTime(),
+      sPurchase: 1,
+      sAddToCart: 0,
+      purchasedAt: h.clock.now.getTime(),
+      interactions: 4,
+    });
     expect(bought!.sView).toBeCloseTo(0.375, 12);
     expect(bought!.sWishlist).toBeCloseTo(0.5, 12);
   });
@@ -91,8 +114,18 @@ describe('popular recommendations (anonymous callers)', () => {
     try {
       const [browsed, liked] = [await local.product('Browsed A Lot'), await local.product('Liked By Many')];
       const heavy = customer();
-      for (let i = 0; i < 60; i += 1) await local.services.interactions.record(heavy, { productId: browsed, type: 'VIEW', idempotencyKey: `v${i}` });
-      for (let i = 0; i < 3; i += 1) await local.services.interactions.record(customer(), { productId: liked, type: 'VIEW', idempotencyKey: 'v' });
+      for (let i = 0; i < 60; i += 1)
+        await local.services.interactions.record(heavy, {
+          productId: browsed,
+          type: 'VIEW',
+          idempotencyKey: `v${i}`,
+        });
+      for (let i = 0; i < 3; i += 1)
+        await local.services.interactions.record(customer(), {
+          productId: liked,
+          type: 'VIEW',
+          idempotencyKey: 'v',
+        });
       const list = await local.services.recommendations.popular(10);
       // 60 views by one user: 60 / 61 of a vote; three single views: 3 * 1/2.
       expect(list.map((r) => [r.productId, r.score])).toEqual([
@@ -170,7 +203,11 @@ describe('personal recommendations', () => {
   });
 
   it('caches the list and drops it when the user interacts again (proven by command counts)', async () => {
-    const [drill, bits, saw] = [await h.product('Drill'), await h.product('Drill Bits'), await h.product('Saw')];
+    const [drill, bits, saw] = [
+      await h.product('Drill'),
+      await h.product('Drill Bits'),
+      await h.product('Saw'),
+    ];
     await h.deliver(h.paid(null, [drill, bits]));
     await h.deliver(h.paid(null, [saw, bits]));
     const me = customer();
@@ -196,12 +233,21 @@ describe('personal recommendations', () => {
     for (let i = 0; i < 60; i += 1) products.push(await h.product(`Gadget ${i}`));
     for (let i = 0; i < 60; i += 3) await h.deliver(h.paid(customer().id, products.slice(i, i + 3)));
     const me = customer();
-    for (let i = 0; i < 30; i += 1) await h.services.interactions.record(me, { productId: products[i * 2]!, type: 'VIEW', idempotencyKey: `k${i}` });
+    for (let i = 0; i < 30; i += 1)
+      await h.services.interactions.record(me, {
+        productId: products[i * 2]!,
+        type: 'VIEW',
+        idempotencyKey: `k${i}`,
+      });
     h.clock.advanceDays(0.01); // past the popular TTL: the popular list is computed too
 
     const figures: string[] = [];
     for (const first of [1, 10, 50]) {
-      await h.services.interactions.record(me, { productId: products[1]!, type: 'VIEW', idempotencyKey: `again-${first}` });
+      await h.services.interactions.record(me, {
+        productId: products[1]!,
+        type: 'VIEW',
+        idempotencyKey: `again-${first}`,
+      });
       h.clock.advanceDays(0.001);
       const page = await recommendations(me, first);
       expect(page.list).toHaveLength(first);
@@ -212,7 +258,9 @@ describe('personal recommendations', () => {
     const anonymous = await h.graphql(RECOMMENDATIONS, { first: 50 });
     expect(anonymous.data.recommendations.length).toBeGreaterThan(10);
     expect(anonymous.commands()).toMatchObject({ total: 1, byCommand: { aggregate: 1 } });
-    console.warn(`[figures] personal page uncached: ${figures.join('; ')}; popular page of 50: ${anonymous.commands().total}`);
+    console.warn(
+      `[figures] personal page uncached: ${figures.join('; ')}; popular page of 50: ${anonymous.commands().total}`,
+    );
   });
 });
 
@@ -233,7 +281,10 @@ describe('what is never recommended', () => {
     for (const p of [archived, soldOut, kept]) await record(watcher, p, 'PURCHASE');
 
     const lists = async () => {
-      const fbt = await h.graphql(BOUGHT_TOGETHER, { reps: [{ __typename: 'Product', id: anchor }], first: 50 });
+      const fbt = await h.graphql(BOUGHT_TOGETHER, {
+        reps: [{ __typename: 'Product', id: anchor }],
+        first: 50,
+      });
       return {
         fbt: fbt.data._entities[0].frequentlyBoughtTogether.map((r: any) => r.product.id) as string[],
         personal: (await recommendations(me, 50)).list.map((r) => r.product.id),
@@ -242,8 +293,11 @@ describe('what is never recommended', () => {
     };
     const before = await lists();
     expect(before.fbt).toEqual([archived, soldOut, kept]);
-    for (const list of [before.personal, before.popular]) expect(list).toEqual(expect.arrayContaining([archived, soldOut, kept]));
-    expect((await recommendations(me, 50)).list.find((r) => r.product.id === archived)?.reason).toBe('bought together with Anchor');
+    for (const list of [before.personal, before.popular])
+      expect(list).toEqual(expect.arrayContaining([archived, soldOut, kept]));
+    expect((await recommendations(me, 50)).list.find((r) => r.product.id === archived)?.reason).toBe(
+      'bought together with Anchor',
+    );
 
     await h.deliver(productEvent('product.archived', archived, 'Soon Archived', false));
     await h.deliver(stockChanged(soldOut, 0));
@@ -257,7 +311,10 @@ describe('what is never recommended', () => {
     // Restocked, it comes back; a stale stock event that overtook nothing does not hide it again.
     const restock = stockChanged(soldOut, 5);
     await h.deliver(restock);
-    await h.deliver({ ...stockChanged(soldOut, 0), occurredAt: new Date(Date.parse(restock.occurredAt) - 1_000).toISOString() });
+    await h.deliver({
+      ...stockChanged(soldOut, 0),
+      occurredAt: new Date(Date.parse(restock.occurredAt) - 1_000).toISOString(),
+    });
     expect((await lists()).fbt).toEqual([soldOut, kept]);
   });
 });
@@ -272,10 +329,15 @@ describe('recordInteraction', () => {
       const result = await h.graphql(RECORD, { input }, me);
       expect(result.data?.recordInteraction).toBe(true);
     }
-    const concurrent = await Promise.all([1, 2, 3].map(() => h.graphql(RECORD, { input: { ...input, idempotencyKey: 'view-2' } }, me)));
+    const concurrent = await Promise.all(
+      [1, 2, 3].map(() => h.graphql(RECORD, { input: { ...input, idempotencyKey: 'view-2' } }, me)),
+    );
     expect(concurrent.map((r) => r.data?.recordInteraction)).toEqual([true, true, true]);
     expect(await h.conn.collection('interactions').countDocuments({ userId: me.id })).toBe(2);
-    expect(await h.conn.collection('engagements').findOne({ userId: me.id, productId: p })).toMatchObject({ interactions: 2, sView: 2 });
+    expect(await h.conn.collection('engagements').findOne({ userId: me.id, productId: p })).toMatchObject({
+      interactions: 2,
+      sView: 2,
+    });
 
     const reused = await h.graphql(RECORD, { input: { ...input, productId: q } }, me);
     expect(reused.errors?.[0]?.extensions?.code).toBe('CONFLICT');
@@ -288,14 +350,33 @@ describe('recordInteraction', () => {
     const count = () => h.conn.collection('interactions').countDocuments({ productId: { $in: [p, 'nope'] } });
     const anonymous = await h.graphql(RECORD, { input: { productId: p, type: 'VIEW', idempotencyKey: 'a' } });
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const unknown = await h.graphql(RECORD, { input: { productId: 'nope', type: 'VIEW', idempotencyKey: 'a' } }, customer());
+    const unknown = await h.graphql(
+      RECORD,
+      { input: { productId: 'nope', type: 'VIEW', idempotencyKey: 'a' } },
+      customer(),
+    );
     expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const emptyKey = await h.graphql(RECORD, { input: { productId: p, type: 'VIEW', idempotencyKey: ' ' } }, customer());
-    expect(emptyKey.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'idempotencyKey' });
+    const emptyKey = await h.graphql(
+      RECORD,
+      { input: { productId: p, type: 'VIEW', idempotencyKey: ' ' } },
+      customer(),
+    );
+    expect(emptyKey.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'idempotencyKey',
+    });
     const future = new Date(h.clock.now.getTime() + DAY).toISOString();
-    const ahead = await h.graphql(RECORD, { input: { productId: p, type: 'VIEW', idempotencyKey: 'f', occurredAt: future } }, customer());
+    const ahead = await h.graphql(
+      RECORD,
+      { input: { productId: p, type: 'VIEW', idempotencyKey: 'f', occurredAt: future } },
+      customer(),
+    );
     expect(ahead.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'occurredAt' });
-    const badType = await h.graphql(RECORD, { input: { productId: p, type: 'STARE', idempotencyKey: 'a' } }, customer());
+    const badType = await h.graphql(
+      RECORD,
+      { input: { productId: p, type: 'STARE', idempotencyKey: 'a' } },
+      customer(),
+    );
     expect(badType.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(await count()).toBe(0);
   });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DAY_MS, decayFactor, dominantType, engagementAt, scoringModel, userContribution } from '../src/scoring';
+import {
+  DAY_MS,
+  decayFactor,
+  dominantType,
+  engagementAt,
+  scoringModel,
+  userContribution,
+} from '../src/scoring';
 
 const model = scoringModel({
   RECO_WEIGHT_VIEW: 1,
@@ -8,7 +15,10 @@ const model = scoringModel({
   RECO_WEIGHT_WISHLIST: 2,
   RECO_HALF_LIFE_DAYS: 14,
 });
-const counts = (c: Partial<Record<'sView' | 'sAddToCart' | 'sPurchase' | 'sWishlist', number>>, at: number) => ({
+const counts = (
+  c: Partial<Record<'sView' | 'sAddToCart' | 'sPurchase' | 'sWishlist', number>>,
+  at: number,
+) => ({
   sView: 0,
   sAddToCart: 0,
   sPurchase: 0,

@@ -1,5 +1,11 @@
 import { type Redis } from 'ioredis';
-import { InProcessBus, MemoryStreamBroker, RedisStreamsBus, type StreamBus, type StreamBusOptions } from '../../src';
+import {
+  InProcessBus,
+  MemoryStreamBroker,
+  RedisStreamsBus,
+  type StreamBus,
+  type StreamBusOptions,
+} from '../../src';
 import { REDIS_URL, deleteKeys, requireRedis, uniquePrefix } from './redis';
 
 /**

@@ -1,4 +1,10 @@
-export { createTestTokens, createTestTokens as testTokens, tamper, type SignOptions, type TestTokens } from './tokens';
+export {
+  createTestTokens,
+  createTestTokens as testTokens,
+  tamper,
+  type SignOptions,
+  type TestTokens,
+} from './tokens';
 export { uniqueDbName } from './db-name';
 export { requireRedis, testRedisUrl, uniqueKeyPrefix } from './redis';
 export { startEmbeddedMongoForTests, type TestMongo } from './embedded-mongo';

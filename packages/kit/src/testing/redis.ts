@@ -12,7 +12,12 @@ export function testRedisUrl(): string {
  */
 export async function requireRedis(): Promise<Redis> {
   const url = testRedisUrl();
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 2_000,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+  });
   client.on('error', () => {
     // The failure surfaces through connect() below.
   });

@@ -1,7 +1,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair, type JSONWebKeySet } from 'jose';
-import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER, createTokenVerifier, type TokenVerifier, type Viewer } from '../auth';
+import {
+  TOKEN_ALGORITHM,
+  TOKEN_AUDIENCE,
+  TOKEN_ISSUER,
+  createTokenVerifier,
+  type TokenVerifier,
+  type Viewer,
+} from '../auth';
 
 export interface SignOptions {
   /** Lifetime in seconds from now; negative makes an already expired token. Default 900. */
@@ -39,7 +46,9 @@ export function tamper(token: string): string {
 export async function createTestTokens(): Promise<TestTokens> {
   const { publicKey, privateKey } = await generateKeyPair(TOKEN_ALGORITHM, { crv: 'Ed25519' });
   const kid = `test-${Date.now().toString(36)}`;
-  const jwks: JSONWebKeySet = { keys: [{ ...(await exportJWK(publicKey)), kid, alg: TOKEN_ALGORITHM, use: 'sig' }] };
+  const jwks: JSONWebKeySet = {
+    keys: [{ ...(await exportJWK(publicKey)), kid, alg: TOKEN_ALGORITHM, use: 'sig' }],
+  };
 
   async function sign(viewer: Viewer, options: SignOptions = {}): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
@@ -67,7 +76,8 @@ export async function createTestTokens(): Promise<TestTokens> {
       const { port } = server.address() as AddressInfo;
       return {
         url: `http://127.0.0.1:${port}/.well-known/jwks.json`,
-        close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
+        close: () =>
+          new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
       };
     },
   };

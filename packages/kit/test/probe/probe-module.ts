@@ -78,9 +78,24 @@ export const probeSubgraph: SubgraphModule = {
     // Tests serve the probe more than once on one connection; a model compiles once per connection.
     const Probe =
       (runtime.mongo.models.Probe as Model<ProbeDoc> | undefined) ??
-      runtime.mongo.model<ProbeDoc>('Probe', new Schema<ProbeDoc>({ _id: String, name: String, amount: Number, currency: String, createdAt: Date }));
-    const toGraphQL = (doc: ProbeDoc) => ({ id: doc._id, name: doc.name, price: money(doc.amount, doc.currency), createdAt: doc.createdAt });
-    const probeLoader = (ctx: ProbeContext) => ctx.loaders.get<string, ProbeDoc | null>('probe', (ids) => loadByIds(Probe, ids));
+      runtime.mongo.model<ProbeDoc>(
+        'Probe',
+        new Schema<ProbeDoc>({
+          _id: String,
+          name: String,
+          amount: Number,
+          currency: String,
+          createdAt: Date,
+        }),
+      );
+    const toGraphQL = (doc: ProbeDoc) => ({
+      id: doc._id,
+      name: doc.name,
+      price: money(doc.amount, doc.currency),
+      createdAt: doc.createdAt,
+    });
+    const probeLoader = (ctx: ProbeContext) =>
+      ctx.loaders.get<string, ProbeDoc | null>('probe', (ids) => loadByIds(Probe, ids));
 
     return {
       typeDefs,
@@ -88,7 +103,9 @@ export const probeSubgraph: SubgraphModule = {
       resolvers: {
         Query: {
           probes: async (_: unknown, { ids }: { ids: string[] }, ctx: ProbeContext) =>
-            (await Promise.all(ids.map((id) => probeLoader(ctx).load(id)))).map((doc) => (doc ? toGraphQL(doc) : null)),
+            (await Promise.all(ids.map((id) => probeLoader(ctx).load(id)))).map((doc) =>
+              doc ? toGraphQL(doc) : null,
+            ),
           touch: async (_: unknown, { times }: { times: number }) => {
             for (let i = 0; i < times; i += 1) {
               await Probe.countDocuments({ name: `n${i}` });
@@ -102,9 +119,12 @@ export const probeSubgraph: SubgraphModule = {
             return `${viewer.id}:${viewer.role}`;
           },
           adminOnly: (_: unknown, __: unknown, ctx: ProbeContext) => requireAdmin(ctx).id,
-          ownerData: (_: unknown, { ownerId }: { ownerId: string }, ctx: ProbeContext) => assertOwnerOrAdmin(ctx, ownerId).id,
+          ownerData: (_: unknown, { ownerId }: { ownerId: string }, ctx: ProbeContext) =>
+            assertOwnerOrAdmin(ctx, ownerId).id,
           explode: () => {
-            throw new Error('E11000 duplicate key error collection: novamart_probe.secrets index: password_1');
+            throw new Error(
+              'E11000 duplicate key error collection: novamart_probe.secrets index: password_1',
+            );
           },
           slow: async (_: unknown, { ms }: { ms: number }) => {
             await sleep(ms);
@@ -119,7 +139,13 @@ export const probeSubgraph: SubgraphModule = {
         Mutation: {
           addProbe: async (_: unknown, { name, amount }: { name: string; amount: number }) => {
             if (amount < 0) throw badUserInput('amount must not be negative', 'amount');
-            const doc = await Probe.create({ _id: name, name, amount, currency: 'USD', createdAt: new Date('2026-01-02T03:04:05Z') });
+            const doc = await Probe.create({
+              _id: name,
+              name,
+              amount,
+              currency: 'USD',
+              createdAt: new Date('2026-01-02T03:04:05Z'),
+            });
             return toGraphQL(doc.toObject());
           },
         },

@@ -186,12 +186,10 @@ export function createStockService(deps: {
         .limit(first + 1)
         .lean<StockMovementDoc[]>()
         .exec();
-      const edges = rows
-        .slice(0, first)
-        .map((node) => ({
-          cursor: encodeCursor({ t: node.createdAt.getTime(), id: String(node._id) }),
-          node,
-        }));
+      const edges = rows.slice(0, first).map((node) => ({
+        cursor: encodeCursor({ t: node.createdAt.getTime(), id: String(node._id) }),
+        node,
+      }));
       return {
         edges,
         pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },

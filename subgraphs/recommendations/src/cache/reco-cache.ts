@@ -56,7 +56,10 @@ export class RedisRecoCache implements RecoCache {
     try {
       await multi.exec();
     } catch (error) {
-      this.logger?.error({ err: error, scopes }, 'could not invalidate cached recommendations; they expire with their TTL');
+      this.logger?.error(
+        { err: error, scopes },
+        'could not invalidate cached recommendations; they expire with their TTL',
+      );
     }
   }
 

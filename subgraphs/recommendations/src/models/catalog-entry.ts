@@ -17,7 +17,9 @@ export interface CatalogEntryDoc {
 export type CatalogEntryModel = Model<CatalogEntryDoc>;
 
 /** Only active products with stock to sell are ever recommended. */
-export function isRecommendable(entry: Pick<CatalogEntryDoc, 'active' | 'available' | 'name'> | null | undefined): boolean {
+export function isRecommendable(
+  entry: Pick<CatalogEntryDoc, 'active' | 'available' | 'name'> | null | undefined,
+): boolean {
   return !!entry && entry.active && entry.name !== null && (entry.available ?? 0) > 0;
 }
 
@@ -37,5 +39,8 @@ const schema = new Schema<CatalogEntryDoc>(
 );
 
 export function catalogEntryModel(conn: Connection): CatalogEntryModel {
-  return (conn.models.CatalogEntry as CatalogEntryModel | undefined) ?? conn.model<CatalogEntryDoc>('CatalogEntry', schema);
+  return (
+    (conn.models.CatalogEntry as CatalogEntryModel | undefined) ??
+    conn.model<CatalogEntryDoc>('CatalogEntry', schema)
+  );
 }

@@ -36,5 +36,7 @@ schema.index({ userId: 1, at: -1 }, { name: 'engagements_by_user_recent' });
 schema.index({ at: -1 }, { name: 'engagements_recent' });
 
 export function engagementModel(conn: Connection): EngagementModel {
-  return (conn.models.Engagement as EngagementModel | undefined) ?? conn.model<EngagementDoc>('Engagement', schema);
+  return (
+    (conn.models.Engagement as EngagementModel | undefined) ?? conn.model<EngagementDoc>('Engagement', schema)
+  );
 }

@@ -36,5 +36,8 @@ schema.index({ actor: 1, key: 1 }, { unique: true, name: 'interaction_idempotenc
 schema.index({ userId: 1, occurredAt: -1 }, { name: 'interactions_by_user' });
 
 export function interactionModel(conn: Connection): InteractionModel {
-  return (conn.models.Interaction as InteractionModel | undefined) ?? conn.model<InteractionDoc>('Interaction', schema);
+  return (
+    (conn.models.Interaction as InteractionModel | undefined) ??
+    conn.model<InteractionDoc>('Interaction', schema)
+  );
 }

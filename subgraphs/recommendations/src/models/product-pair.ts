@@ -36,5 +36,8 @@ schema.index({ a: 1, coPurchases: -1, b: 1 }, { name: 'pairs_bought_together' })
 schema.index({ a: 1, affinity: -1, b: 1 }, { name: 'pairs_by_affinity' });
 
 export function productPairModel(conn: Connection): ProductPairModel {
-  return (conn.models.ProductPair as ProductPairModel | undefined) ?? conn.model<ProductPairDoc>('ProductPair', schema);
+  return (
+    (conn.models.ProductPair as ProductPairModel | undefined) ??
+    conn.model<ProductPairDoc>('ProductPair', schema)
+  );
 }

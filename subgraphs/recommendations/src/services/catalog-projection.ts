@@ -25,16 +25,25 @@ export const CATALOG_SCOPE = 'catalog';
 export class CatalogProjection {
   constructor(private readonly catalog: CatalogEntryModel) {}
 
-  async applyProduct(session: ClientSession, type: string, occurredAt: Date, p: ProductSnapshotPayload): Promise<boolean> {
+  async applyProduct(
+    session: ClientSession,
+    type: string,
+    occurredAt: Date,
+    p: ProductSnapshotPayload,
+  ): Promise<boolean> {
     const before = await this.catalog.findById(p.productId).session(session).lean<CatalogEntryDoc>();
     if (before?.productAt && before.productAt > occurredAt) return false;
     const active = type === 'product.archived' ? false : p.active;
     const set: Partial<CatalogEntryDoc> = { name: p.name, active, productAt: occurredAt };
     // Opening stock travels with the creation; the inventory's own stock events take over from it.
-    if (type === 'product.created' && !before?.stockAt && p.initialStock != null) set.available = p.initialStock;
+    if (type === 'product.created' && !before?.stockAt && p.initialStock != null)
+      set.available = p.initialStock;
     await this.catalog.updateOne({ _id: p.productId }, { $set: set }, { upsert: true, session });
     const after = { ...(before ?? { name: null, active: false, available: null }), ...set };
-    return isRecommendable(before) !== isRecommendable(after) || (isRecommendable(after) && before?.name !== after.name);
+    return (
+      isRecommendable(before) !== isRecommendable(after) ||
+      (isRecommendable(after) && before?.name !== after.name)
+    );
   }
 
   async applyStock(session: ClientSession, occurredAt: Date, p: StockChangedPayload): Promise<boolean> {
@@ -45,6 +54,9 @@ export class CatalogProjection {
       { $set: { available: p.available, stockAt: occurredAt } },
       { upsert: true, session },
     );
-    return isRecommendable(before) !== isRecommendable({ name: before?.name ?? null, active: before?.active ?? false, available: p.available });
+    return (
+      isRecommendable(before) !==
+      isRecommendable({ name: before?.name ?? null, active: before?.active ?? false, available: p.available })
+    );
   }
 }

@@ -91,7 +91,11 @@ export class EngagementWriter {
           filter: { _id: id },
           update: {
             $setOnInsert: { a: inc.a, b: inc.b },
-            $inc: { coPurchases: inc.coPurchases, coInteractions: inc.coInteractions, affinity: inc.coPurchases + inc.coInteractions },
+            $inc: {
+              coPurchases: inc.coPurchases,
+              coInteractions: inc.coInteractions,
+              affinity: inc.coPurchases + inc.coInteractions,
+            },
           },
           upsert: true,
         },
@@ -102,7 +106,11 @@ export class EngagementWriter {
   }
 
   /** One bulk write of pipeline upserts; returns the products this user had never engaged with. */
-  private async upsertEngagements(session: ClientSession, userId: string, changes: readonly EngagementChange[]): Promise<string[]> {
+  private async upsertEngagements(
+    session: ClientSession,
+    userId: string,
+    changes: readonly EngagementChange[],
+  ): Promise<string[]> {
     const ops = changes.map((c) => ({
       updateOne: {
         filter: { userId, productId: c.productId },
@@ -111,10 +119,13 @@ export class EngagementWriter {
       },
     }));
     // The raw collection: pipeline updates go to the server as written, without schema casting.
-    const result = await this.deps.engagements.collection.bulkWrite(ops as AnyBulkWriteOperation<EngagementDoc>[] as never, {
-      session,
-      ordered: true,
-    });
+    const result = await this.deps.engagements.collection.bulkWrite(
+      ops as AnyBulkWriteOperation<EngagementDoc>[] as never,
+      {
+        session,
+        ordered: true,
+      },
+    );
     const created = new Set<string>();
     for (const index of Object.keys(result.upsertedIds)) created.add(changes[Number(index)]!.productId);
     return [...created];

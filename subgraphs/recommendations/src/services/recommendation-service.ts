@@ -92,12 +92,17 @@ export class RecommendationService {
   }
 
   /** Lists for several products at once (a DataLoader batch): one cache round trip, one aggregate for the misses. */
-  async frequentlyBoughtTogether(productIds: readonly string[], first: number): Promise<RecommendationItem[][]> {
+  async frequentlyBoughtTogether(
+    productIds: readonly string[],
+    first: number,
+  ): Promise<RecommendationItem[][]> {
     const ids = [...new Set(productIds)];
     const gens = await this.deps.cache.generations([CATALOG_SCOPE, ...ids.map((id) => `product:${id}`)]);
     const cacheable = gens.every((g) => g >= 0);
     const keys = ids.map((id, i) => `fbt:${id}:p${gens[i + 1]}:c${gens[0]}`);
-    const cached = cacheable ? await this.deps.cache.getMany<RecommendationItem[]>(keys) : ids.map(() => null);
+    const cached = cacheable
+      ? await this.deps.cache.getMany<RecommendationItem[]>(keys)
+      : ids.map(() => null);
     const lists = new Map<string, RecommendationItem[]>();
     const missing: string[] = [];
     ids.forEach((id, i) => (cached[i] ? lists.set(id, cached[i]) : missing.push(id)));
@@ -190,7 +195,11 @@ export class RecommendationService {
       const seeds = weighted
         .sort((x, y) => y.d - x.d || (x.doc.productId < y.doc.productId ? -1 : 1))
         .slice(0, SEEDS);
-      const rows = await this.neighbours(seeds.map((s) => s.doc.productId), 'affinity', NEIGHBOURS_PER_SEED + 1);
+      const rows = await this.neighbours(
+        seeds.map((s) => s.doc.productId),
+        'affinity',
+        NEIGHBOURS_PER_SEED + 1,
+      );
       const rowBySeed = new Map(rows.map((r) => [r._id, r]));
       for (const seed of seeds) {
         const row = rowBySeed.get(seed.doc.productId);
@@ -235,7 +244,11 @@ export class RecommendationService {
    * for the product's own totals and name), with each partner's name and recommendability: one
    * aggregate for any number of products.
    */
-  private async neighbours(productIds: string[], rank: 'coPurchases' | 'affinity', perProduct: number): Promise<NeighbourRow[]> {
+  private async neighbours(
+    productIds: string[],
+    rank: 'coPurchases' | 'affinity',
+    perProduct: number,
+  ): Promise<NeighbourRow[]> {
     if (productIds.length === 0) return [];
     return this.deps.pairs.aggregate<NeighbourRow>([
       { $match: { a: { $in: productIds }, [rank]: { $gt: 0 } } },

@@ -12,7 +12,12 @@ import {
   startSubgraph,
   type Viewer,
 } from '@novamart/kit';
-import { createTestTokens, startEmbeddedMongoForTests, uniqueDbName, type TestTokens } from '@novamart/kit/testing';
+import {
+  createTestTokens,
+  startEmbeddedMongoForTests,
+  uniqueDbName,
+  type TestTokens,
+} from '@novamart/kit/testing';
 import { Types, type Connection } from 'mongoose';
 import { type RecoCache } from '../../src/cache/reco-cache';
 import { recommendationsConfigShape } from '../../src/config';
@@ -34,7 +39,11 @@ export interface RecommendationsHarness {
   tokens: TestTokens;
   /** The subgraph's clock; tests move it. */
   clock: { now: Date; advanceDays(days: number): void };
-  graphql<T = any>(query: string, variables?: Record<string, unknown>, viewer?: Viewer | null): Promise<GraphQLResult<T>>;
+  graphql<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    viewer?: Viewer | null,
+  ): Promise<GraphQLResult<T>>;
   /** Publishes an event and waits until the subgraph has processed it (or already had). */
   deliver(event: DomainEvent<any>): Promise<void>;
   /** A product the subgraph knows: created active with stock. */
@@ -52,7 +61,9 @@ export async function startRecommendations(
   // Shared by every harness of a test file; the last one stopped without keepMongo stops it.
   const mongo = await startEmbeddedMongoForTests();
   const conn = await connectMongo({ url: mongo.uri, dbName: uniqueDbName('recommendations') });
-  const logger = createLogger('recommendations', { level: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent' });
+  const logger = createLogger('recommendations', {
+    level: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent',
+  });
   const bus = new InProcessBus({ logger });
   const live = new InProcessLiveBus({ logger });
   const tokens = await createTestTokens();
@@ -62,10 +73,28 @@ export async function startRecommendations(
       clock.now = new Date(clock.now.getTime() + days * 86_400_000);
     },
   };
-  const module = createRecommendationsSubgraph({ clock: () => clock.now, ...(options.cache && { cache: options.cache }) });
-  const config = loadConfig(recommendationsConfigShape, { NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env });
-  const { runtime } = await createSubgraphRuntime(module, { config: config as never, mongo: conn, bus, live, redis: null, logger });
-  const running = await startSubgraph(module, runtime, { port: 0, host: '127.0.0.1', verifier: tokens.verifier });
+  const module = createRecommendationsSubgraph({
+    clock: () => clock.now,
+    ...(options.cache && { cache: options.cache }),
+  });
+  const config = loadConfig(recommendationsConfigShape, {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const { runtime } = await createSubgraphRuntime(module, {
+    config: config as never,
+    mongo: conn,
+    bus,
+    live,
+    redis: null,
+    logger,
+  });
+  const running = await startSubgraph(module, runtime, {
+    port: 0,
+    host: '127.0.0.1',
+    verifier: tokens.verifier,
+  });
   await bus.start();
   const services = (await running.instance.context!({} as never)) as RecommendationsHarness['services'];
   const processed = conn.collection('processed_events');
@@ -107,7 +136,10 @@ export async function startRecommendations(
         // the group handles after it.
         const sentinel = createEvent(event.type, event.aggregateId, noOpPayload(event));
         await bus.publish(sentinel);
-        await waitFor(async () => (await processed.countDocuments({ eventId: sentinel.id })) > 0, `${event.type} after redelivery`);
+        await waitFor(
+          async () => (await processed.countDocuments({ eventId: sentinel.id })) > 0,
+          `${event.type} after redelivery`,
+        );
         return;
       }
       await waitFor(async () => (await processed.countDocuments({ eventId: event.id })) > 0, event.type);
@@ -146,7 +178,12 @@ function noOpPayload(event: DomainEvent<any>): Record<string, unknown> {
   return event.payload;
 }
 
-export function productEvent(type: 'product.created' | 'product.updated' | 'product.archived', productId: string, name: string, active: boolean) {
+export function productEvent(
+  type: 'product.created' | 'product.updated' | 'product.archived',
+  productId: string,
+  name: string,
+  active: boolean,
+) {
   return createEvent(type, productId, {
     productId,
     sku: `SKU-${productId.slice(-6)}`,
@@ -161,7 +198,13 @@ export function productEvent(type: 'product.created' | 'product.updated' | 'prod
 }
 
 export function stockChanged(productId: string, available: number) {
-  return createEvent('inventory.stock_changed', productId, { productId, available, onHand: available, reserved: 0, reorderLevel: 0 });
+  return createEvent('inventory.stock_changed', productId, {
+    productId,
+    available,
+    onHand: available,
+    reserved: 0,
+    reorderLevel: 0,
+  });
 }
 
 export function cartItemAdded(userId: string | null, productId: string) {
@@ -173,18 +216,50 @@ export const customer = (id = new Types.ObjectId().toString()): Viewer => ({ id,
 export const admin = (): Viewer => ({ id: new Types.ObjectId().toString(), role: 'ADMIN' });
 
 export const RECOMMENDATIONS = /* GraphQL */ `
-  query Recs($first: Int) { recommendations(first: $first) { product { id } score reason } }
+  query Recs($first: Int) {
+    recommendations(first: $first) {
+      product {
+        id
+      }
+      score
+      reason
+    }
+  }
 `;
 export const BOUGHT_TOGETHER = /* GraphQL */ `
   query Fbt($reps: [_Any!]!, $first: Int) {
-    _entities(representations: $reps) { ... on Product { id frequentlyBoughtTogether(first: $first) { product { id } score reason } } }
+    _entities(representations: $reps) {
+      ... on Product {
+        id
+        frequentlyBoughtTogether(first: $first) {
+          product {
+            id
+          }
+          score
+          reason
+        }
+      }
+    }
   }
 `;
 export const USER_RECOMMENDATIONS = /* GraphQL */ `
   query UserRecs($reps: [_Any!]!, $first: Int) {
-    _entities(representations: $reps) { ... on User { id recommendations(first: $first) { product { id } score reason } } }
+    _entities(representations: $reps) {
+      ... on User {
+        id
+        recommendations(first: $first) {
+          product {
+            id
+          }
+          score
+          reason
+        }
+      }
+    }
   }
 `;
 export const RECORD = /* GraphQL */ `
-  mutation Record($input: InteractionInput!) { recordInteraction(input: $input) }
+  mutation Record($input: InteractionInput!) {
+    recordInteraction(input: $input)
+  }
 `;
