@@ -277,6 +277,32 @@ describe('count, distinct, aggregate', () => {
   });
 });
 
+describe('capped collections', () => {
+  it('keep the newest documents within max and size, in insertion order', async () => {
+    const db = t.db();
+    const byCount = await db.createCollection('log', { capped: true, size: 100_000, max: 5 });
+    for (let i = 0; i < 8; i++) await byCount.insertOne({ _id: i } as never);
+    expect(await byCount.find().map((d) => d._id).toArray()).toEqual([3, 4, 5, 6, 7]);
+    const bySize = await db.createCollection('small', { capped: true, size: 4096 });
+    for (let i = 0; i < 10; i++) await bySize.insertOne({ _id: i, pad: 'x'.repeat(1000) } as never);
+    const left = await bySize.find().map((d) => d._id).toArray();
+    expect(left).toEqual([6, 7, 8, 9]);
+  });
+
+  it('refuse writes inside a transaction', async () => {
+    const db = t.db();
+    const coll = await db.createCollection('cappedtx', { capped: true, size: 4096 });
+    const session = t.client.startSession();
+    try {
+      session.startTransaction();
+      await expect(coll.insertOne({ a: 1 }, { session })).rejects.toMatchObject({ code: 263 });
+    } finally {
+      await session.abortTransaction().catch(() => undefined);
+      await session.endSession();
+    }
+  });
+});
+
 describe('collections', () => {
   it('creates, lists (filter, nameOnly), renames and drops collections', async () => {
     const db = t.db();

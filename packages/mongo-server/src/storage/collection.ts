@@ -1,6 +1,6 @@
 // A collection's documents as version chains (newest first) so that transactions can read the snapshot
 // they started from while other sessions keep writing. Indexes always describe the latest committed state.
-import { UUID } from 'bson';
+import { calculateObjectSize, UUID } from 'bson';
 import { valueKey, type Doc } from '../bson/values';
 import { Index, type IndexSpec } from './index-manager';
 import type { Transaction } from './transaction';
@@ -22,6 +22,8 @@ export class Collection {
   /** Documents examined by queries; lets tests prove that indexed lookups do not scan. */
   docsExamined = 0;
   liveCount = 0;
+  /** Total BSON size of the live documents; kept for capped collections, which are bounded by it. */
+  cappedBytes = 0;
 
   constructor(
     public db: string,
@@ -62,6 +64,7 @@ export class Collection {
     const before = head?.doc ?? null;
     if (before && !doc) this.liveCount--;
     if (!before && doc) this.liveCount++;
+    if (this.options.capped === true) this.cappedBytes += (doc ? calculateObjectSize(doc) : 0) - (before ? calculateObjectSize(before) : 0);
     if (keepHistory) {
       this.records.set(key, { ts, doc, prev: head });
       this.historyKeys.add(key);

@@ -235,11 +235,26 @@ export class StorageEngine {
     const ts = ++this.clock;
     coll.indexReplace(key, before, doc);
     coll.install(key, doc, ts, this.activeTxns.size > 0);
+    if (doc && coll.options.capped === true) this.trimCapped(coll);
     this.journal([doc ? { op: 'put', ns: coll.ns, doc } : { op: 'del', ns: coll.ns, id: before?._id }]);
+  }
+
+  /** Capped collections keep their newest documents within `max` documents and `size` bytes. */
+  private trimCapped(coll: Collection): void {
+    const max = Number(coll.options.max) > 0 ? Number(coll.options.max) : Infinity;
+    // mongod rounds the size up to a multiple of 256, and to at least 4096 bytes.
+    const size = Number(coll.options.size) > 0 ? Math.max(4096, Math.ceil(Number(coll.options.size) / 256) * 256) : Infinity;
+    for (const [key, v] of coll.records) {
+      if (coll.liveCount <= max && coll.cappedBytes <= size) return;
+      if (v.doc && !coll.locks.has(key)) this.write(coll, key, null);
+    }
   }
 
   private writeInTransaction(coll: Collection, key: string, doc: Doc | null, txn: Transaction): void {
     this.assertActive(txn);
+    if (coll.options.capped === true) {
+      fail(ErrorCodes.OperationNotSupportedInTransaction, `Collection '${coll.ns}' is a capped collection. Writes in transactions are not allowed on capped collections.`);
+    }
     const holder = this.lockHolder(coll, key, txn) ?? (doc ? this.uniqueKeyHolder(coll, doc, txn) : undefined);
     if (holder || coll.headTs(key) > txn.snapshotTs) {
       this.abort(txn, 'write conflict');
@@ -339,6 +354,7 @@ export class StorageEngine {
   private installRecovered(coll: Collection, key: string, doc: Doc | null): void {
     coll.indexReplace(key, coll.latest(key), doc);
     coll.install(key, doc, ++this.clock, false);
+    if (doc && coll.options.capped === true) this.trimCapped(coll);
   }
 
   /** Applies a journal record during startup (no journaling, no transactions). */
