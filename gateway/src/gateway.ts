@@ -62,6 +62,8 @@ export interface Gateway {
   execute: ExecuteThroughGateway;
   /** Subscriptions currently listening on the live bus. */
   activeSubscriptions(): number;
+  /** Subscriptions that have started listening since the gateway started (never decreases). */
+  startedSubscriptions(): number;
   listen(port?: number, host?: string): Promise<RunningGateway>;
   stop(): Promise<void>;
 }
@@ -73,6 +75,7 @@ export interface RunningGateway {
   wsUrl: string;
   port: number;
   activeSubscriptions(): number;
+  startedSubscriptions(): number;
   stop(): Promise<void>;
 }
 
@@ -231,6 +234,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     subgraphs,
     execute,
     activeSubscriptions: subscriptions.activeSubscriptions,
+    startedSubscriptions: subscriptions.startedSubscriptions,
     async listen(port = config.PORT, host = config.HOST) {
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
@@ -246,6 +250,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         wsUrl: `ws://${shownHost}:${actual}${GRAPHQL_PATH}`,
         port: actual,
         activeSubscriptions: subscriptions.activeSubscriptions,
+        startedSubscriptions: subscriptions.startedSubscriptions,
         stop,
       };
     },

@@ -402,7 +402,7 @@ function harness(parts: {
       const waiting: ((event: FormattedExecutionResult<any, unknown>) => void)[] = [];
       let ended: () => void = () => undefined;
       const endedPromise = new Promise<void>((resolve) => (ended = resolve));
-      const before = via.activeSubscriptions();
+      const before = via.startedSubscriptions();
       const handle: LiveSubscription = {
         error: undefined,
         next(timeoutMs = 10_000) {
@@ -445,11 +445,12 @@ function harness(parts: {
           complete: () => ended(),
         },
       );
-      // graphql-ws has no "subscribed" message: wait until the gateway counts it, or it ended.
+      // graphql-ws has no "subscribed" message: wait until the gateway has started one more, or it
+      // ended. The started count only grows, so other subscriptions ending meanwhile cannot hide it.
       const deadline = Date.now() + 10_000;
       let settled = false;
       void endedPromise.then(() => (settled = true));
-      while (!settled && via.activeSubscriptions() <= before) {
+      while (!settled && via.startedSubscriptions() <= before) {
         if (Date.now() > deadline) throw new Error('the gateway did not start the subscription within 10 s');
         await new Promise((resolve) => setTimeout(resolve, 10));
       }

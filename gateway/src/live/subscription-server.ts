@@ -122,12 +122,15 @@ function authorizationFrom(params: Record<string, unknown> | undefined): string 
  */
 export function startSubscriptionServer(options: SubscriptionServerOptions): {
   activeSubscriptions(): number;
+  startedSubscriptions(): number;
   dispose(): Promise<void>;
 } {
   const { schema, live, verifier, execute, limits, logger, metrics } = options;
   const specs = new Map((options.liveFields ?? defaultLiveFields).map((spec) => [spec.field, spec]));
   const connections = new WeakMap<object, ConnectionState>();
   let active = 0;
+  // Only ever grows: lets a caller tell that a subscription started even while others end.
+  let started = 0;
 
   async function onConnect(ctx: ConnectionContext): Promise<boolean> {
     const authorization = authorizationFrom(ctx.connectionParams);
@@ -347,6 +350,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
     if (!stream.isClosed) {
       counted = true;
       active += 1;
+      started += 1;
       metrics.liveSubscriptions.inc();
     }
     return stream;
@@ -372,6 +376,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
 
   return {
     activeSubscriptions: () => active,
+    startedSubscriptions: () => started,
     dispose: async () => {
       await server.dispose();
     },
