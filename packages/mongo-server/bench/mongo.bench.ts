@@ -35,7 +35,9 @@ type OperationName = (typeof OPERATIONS)[number];
 async function benchMode(mode: Mode): Promise<Record<OperationName, Measurement>> {
   const dir = mode === 'dbPath' ? mkdtempSync(join(tmpdir(), 'novamart-mongo-bench-')) : undefined;
   const server = await startEmbeddedMongo(dir ? { port: 0, dbPath: dir } : { port: 0, inMemory: true });
-  const connection = await mongoose.createConnection(server.uri, { dbName: 'bench', maxPoolSize: CONCURRENCY * 2 }).asPromise();
+  const connection = await mongoose
+    .createConnection(server.uri, { dbName: 'bench', maxPoolSize: CONCURRENCY * 2 })
+    .asPromise();
   try {
     const Item: Model<Item> = connection.model<Item>(
       'Item',
@@ -83,8 +85,11 @@ async function benchMode(mode: Mode): Promise<Record<OperationName, Measurement>
     });
 
     // Sanity: no increment was lost under concurrency.
-    const [total] = await Item.aggregate<{ sum: number }>([{ $group: { _id: null, sum: { $sum: '$counter' } } }]);
-    if (total?.sum !== increments) throw new Error(`lost increments: ${total?.sum} in store, ${increments} acknowledged`);
+    const [total] = await Item.aggregate<{ sum: number }>([
+      { $group: { _id: null, sum: { $sum: '$counter' } } },
+    ]);
+    if (total?.sum !== increments)
+      throw new Error(`lost increments: ${total?.sum} in store, ${increments} acknowledged`);
     return results;
   } finally {
     await connection.close();
@@ -108,7 +113,8 @@ async function measure(operation: () => Promise<void>): Promise<Measurement> {
   await Promise.all(Array.from({ length: CONCURRENCY }, loop));
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const percentile = (p: number) => round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0);
+  const percentile = (p: number) =>
+    round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0);
   return {
     operations: latencies.length,
     opsPerSecond: Math.round(latencies.length / elapsed),
@@ -137,7 +143,9 @@ async function main(): Promise<void> {
     secondsPerOperation: SECONDS,
     modes,
   };
-  console.log(`\n${'operation'.padEnd(20)}${'mode'.padEnd(10)}${'ops/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}`);
+  console.log(
+    `\n${'operation'.padEnd(20)}${'mode'.padEnd(10)}${'ops/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}`,
+  );
   for (const operation of OPERATIONS) {
     for (const mode of Object.keys(modes) as Mode[]) {
       const m = modes[mode][operation];

@@ -36,7 +36,9 @@ async function main(): Promise<number> {
     return 2;
   }
   if (!values.dir || values.dir.length === 0) {
-    console.error('usage: npm run spec:mongo -- --dir <folder> [--grep <test text>] [--file <file name text>] [--verbose]');
+    console.error(
+      'usage: npm run spec:mongo -- --dir <folder> [--grep <test text>] [--file <file name text>] [--verbose]',
+    );
     return 2;
   }
   // npm runs workspace scripts from the workspace folder; paths are meant relative to where
@@ -61,7 +63,13 @@ async function main(): Promise<number> {
     );
     await killAllSessions(internalClient);
     for (const file of selected) {
-      const fileResults = await runTestFile(file, { uri: target.uri, internalClient, server, grep: values.grep, include });
+      const fileResults = await runTestFile(file, {
+        uri: target.uri,
+        internalClient,
+        server,
+        grep: values.grep,
+        include,
+      });
       for (const result of fileResults) report(result, values.verbose ?? false);
       results.push(...fileResults);
     }
@@ -111,7 +119,8 @@ function printSkipSummary(results: TestResult[]): void {
   }
   if (reasons.size === 0) return;
   console.log('skipped, by reason:');
-  for (const [reason, count] of [...reasons].sort((a, b) => b[1] - a[1])) console.log(`  ${count} × ${reason}`);
+  for (const [reason, count] of [...reasons].sort((a, b) => b[1] - a[1]))
+    console.log(`  ${count} × ${reason}`);
 }
 
 main().then(

@@ -6,7 +6,9 @@ function parseArgs(argv: string[]): EmbeddedMongoOptions {
   const options: EmbeddedMongoOptions = { port: 27017 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    const [flag, inline] = arg.includes('=') ? (arg.split(/=(.*)/s, 2) as [string, string]) : [arg, undefined];
+    const [flag, inline] = arg.includes('=')
+      ? (arg.split(/=(.*)/s, 2) as [string, string])
+      : [arg, undefined];
     const value = (): string => {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`${flag} needs a value`);
@@ -15,7 +17,8 @@ function parseArgs(argv: string[]): EmbeddedMongoOptions {
     switch (flag) {
       case '--port':
         options.port = Number(value());
-        if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new Error('--port must be 0-65535');
+        if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)
+          throw new Error('--port must be 0-65535');
         break;
       case '--host':
       case '--bind_ip':
@@ -35,7 +38,9 @@ function parseArgs(argv: string[]): EmbeddedMongoOptions {
         break;
       case '--help':
       case '-h':
-        console.log('usage: novamart-mongo [--port 27017] [--host 127.0.0.1] [--dbpath DIR | --in-memory] [--ttl-interval-ms N] [--replSet NAME]');
+        console.log(
+          'usage: novamart-mongo [--port 27017] [--host 127.0.0.1] [--dbpath DIR | --in-memory] [--ttl-interval-ms N] [--replSet NAME]',
+        );
         process.exit(0);
         break;
       default:

@@ -31,7 +31,13 @@ export class CursorManager {
    * Takes the first batch and keeps a cursor only if documents remain. A batchSize of 0 asks for
    * an open cursor and an empty first batch, as mongod answers it; the documents come by getMore.
    */
-  open(ns: string, docs: Doc[], batchSize: number | undefined, singleBatch: boolean, sessionKey?: string): { batch: Doc[]; id: Long } {
+  open(
+    ns: string,
+    docs: Doc[],
+    batchSize: number | undefined,
+    singleBatch: boolean,
+    sessionKey?: string,
+  ): { batch: Doc[]; id: Long } {
     const cursor: ServerCursor = { id: 0, ns, docs, position: 0, lastUsed: Date.now(), sessionKey };
     const deferred = batchSize === 0 && !singleBatch;
     const batch = deferred ? [] : this.take(cursor, batchSize ?? DEFAULT_FIRST_BATCH);
@@ -44,7 +50,11 @@ export class CursorManager {
   getMore(id: number, ns: string, batchSize: number | undefined): { batch: Doc[]; id: Long } {
     const cursor = this.cursors.get(id);
     if (!cursor) fail(ErrorCodes.CursorNotFound, `cursor id ${id} not found`);
-    if (cursor.ns !== ns) fail(ErrorCodes.Unauthorized, `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${cursor.ns}`);
+    if (cursor.ns !== ns)
+      fail(
+        ErrorCodes.Unauthorized,
+        `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${cursor.ns}`,
+      );
     cursor.lastUsed = Date.now();
     const batch = this.take(cursor, batchSize ?? Number.MAX_SAFE_INTEGER);
     if (cursor.position >= cursor.docs.length) {

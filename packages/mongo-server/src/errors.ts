@@ -58,22 +58,37 @@ export class MongoCommandError extends Error {
   readonly labels: string[];
   readonly extra: Record<string, unknown>;
 
-  constructor(code: number, message: string, options: { labels?: string[]; extra?: Record<string, unknown>; codeName?: string } = {}) {
+  constructor(
+    code: number,
+    message: string,
+    options: { labels?: string[]; extra?: Record<string, unknown>; codeName?: string } = {},
+  ) {
     super(message);
     this.code = code;
-    this.codeName = options.codeName ?? codeNames[code] ?? (code >= 1000 ? `Location${code}` : 'UnknownError');
+    this.codeName =
+      options.codeName ?? codeNames[code] ?? (code >= 1000 ? `Location${code}` : 'UnknownError');
     this.labels = options.labels ?? [];
     this.extra = options.extra ?? {};
   }
 
   toReply(): Record<string, unknown> {
-    const reply: Record<string, unknown> = { ok: 0, errmsg: this.message, code: this.code, codeName: this.codeName, ...this.extra };
+    const reply: Record<string, unknown> = {
+      ok: 0,
+      errmsg: this.message,
+      code: this.code,
+      codeName: this.codeName,
+      ...this.extra,
+    };
     if (this.labels.length > 0) reply.errorLabels = this.labels;
     return reply;
   }
 }
 
-export function fail(code: number, message: string, options?: { labels?: string[]; extra?: Record<string, unknown>; codeName?: string }): never {
+export function fail(
+  code: number,
+  message: string,
+  options?: { labels?: string[]; extra?: Record<string, unknown>; codeName?: string },
+): never {
   throw new MongoCommandError(code, message, options);
 }
 

@@ -43,7 +43,9 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   const setName = options.replSetName ?? DEFAULT_REPLICA_SET;
   const engine = new StorageEngine();
   const persistent = options.dbPath !== undefined && options.inMemory !== true;
-  const journal = persistent ? await Journal.open(options.dbPath as string, engine, { compactMinBytes: options.compactJournalBytes }) : undefined;
+  const journal = persistent
+    ? await Journal.open(options.dbPath as string, engine, { compactMinBytes: options.compactJournalBytes })
+    : undefined;
 
   const state: ServerState = {
     engine,
@@ -97,7 +99,9 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   const ttlTimer = setInterval(() => {
     try {
       sweepExpired(engine);
-      journal?.flush().catch((err: unknown) => console.error('[mongo-server] journal write failed after TTL sweep', err));
+      journal
+        ?.flush()
+        .catch((err: unknown) => console.error('[mongo-server] journal write failed after TTL sweep', err));
     } catch (err) {
       console.error('[mongo-server] TTL sweep failed', err);
     }

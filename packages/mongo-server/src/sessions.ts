@@ -30,14 +30,18 @@ export class SessionManager {
   ) {
     this.timer = setInterval(() => this.expire(), 60_000);
     this.timer.unref();
-    this.txnTimer = setInterval(() => this.abortExpiredTransactions(), Math.min(1_000, transactionLifetimeMs));
+    this.txnTimer = setInterval(
+      () => this.abortExpiredTransactions(),
+      Math.min(1_000, transactionLifetimeMs),
+    );
     this.txnTimer.unref();
   }
 
   /** Long-running transactions pin old versions and hold locks; mongod aborts them, and so do we. */
   abortExpiredTransactions(now = Date.now()): void {
     for (const txn of [...this.engine.activeTxns]) {
-      if (now - txn.startedAt > this.transactionLifetimeMs) this.engine.abort(txn, 'transaction exceeded transactionLifetimeLimitSeconds');
+      if (now - txn.startedAt > this.transactionLifetimeMs)
+        this.engine.abort(txn, 'transaction exceeded transactionLifetimeLimitSeconds');
     }
   }
 
@@ -50,7 +54,15 @@ export class SessionManager {
     const key = SessionManager.keyOf(lsid);
     let s = this.sessions.get(key);
     if (!s) {
-      s = { key, lsid: lsid as Doc, lastUse: Date.now(), txnNumber: -1, txn: undefined, txnOutcome: undefined, retryReplies: new Map() };
+      s = {
+        key,
+        lsid: lsid as Doc,
+        lastUse: Date.now(),
+        txnNumber: -1,
+        txn: undefined,
+        txnOutcome: undefined,
+        retryReplies: new Map(),
+      };
       this.sessions.set(key, s);
     }
     s.lastUse = Date.now();

@@ -33,7 +33,11 @@ describe('bad input', () => {
   it('answers garbage sections, unknown kinds and broken BSON with an error and stays usable', async () => {
     const c = await raw();
     // Section kind 7 does not exist.
-    const bad = Buffer.concat([header(16 + 5 + 5, 11, 2013), Buffer.from([0, 0, 0, 0, 7]), Buffer.from([5, 0, 0, 0, 0])]);
+    const bad = Buffer.concat([
+      header(16 + 5 + 5, 11, 2013),
+      Buffer.from([0, 0, 0, 0, 7]),
+      Buffer.from([5, 0, 0, 0, 0]),
+    ]);
     c.send(bad);
     expect((await c.reply())?.doc).toMatchObject({ ok: 0 });
     // A BSON document whose declared length runs past the message.
@@ -66,7 +70,9 @@ describe('bad input', () => {
     const c = await raw();
     c.send(opMsgWithSequence({ insert: 'seq', $db: 'badinput' }, 'documents', [{ _id: 1 }, { _id: 2 }], 31));
     expect((await c.reply())?.doc).toEqual({ n: 2, ok: 1 });
-    c.send(opMsgWithSequence({ insert: 'seq', $db: 'badinput', documents: [] }, 'documents', [{ _id: 3 }], 32));
+    c.send(
+      opMsgWithSequence({ insert: 'seq', $db: 'badinput', documents: [] }, 'documents', [{ _id: 3 }], 32),
+    );
     expect((await c.reply())?.doc).toMatchObject({ ok: 0 });
   });
 
@@ -97,7 +103,9 @@ describe('bad input', () => {
   it('answers a long pipeline of messages in order, reading ahead only a bounded amount', async () => {
     const c = await raw();
     const count = 500;
-    c.send(Buffer.concat(Array.from({ length: count }, (_, i) => opMsg({ ping: 1, $db: 'admin' }, 1000 + i))));
+    c.send(
+      Buffer.concat(Array.from({ length: count }, (_, i) => opMsg({ ping: 1, $db: 'admin' }, 1000 + i))),
+    );
     for (let i = 0; i < count; i++) expect((await c.reply())?.responseTo).toBe(1000 + i);
   });
 

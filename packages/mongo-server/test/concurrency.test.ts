@@ -21,7 +21,10 @@ afterAll(async () => {
 describe('concurrency', () => {
   it('loses no $inc among 50 concurrent findAndModify calls from several clients', async () => {
     const dbName = t.db().databaseName;
-    await t.client.db(dbName).collection('counters').insertOne({ _id: 'orders', seq: 0 } as never);
+    await t.client
+      .db(dbName)
+      .collection('counters')
+      .insertOne({ _id: 'orders', seq: 0 } as never);
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         (clients[i % clients.length] as MongoClient)
@@ -60,7 +63,12 @@ describe('concurrency', () => {
     const coll = t.client.db(dbName).collection('emails');
     await coll.createIndex({ email: 1 }, { unique: true });
     const settled = await Promise.allSettled(
-      Array.from({ length: 30 }, (_, i) => (clients[i % clients.length] as MongoClient).db(dbName).collection('emails').insertOne({ email: 'same@x' })),
+      Array.from({ length: 30 }, (_, i) =>
+        (clients[i % clients.length] as MongoClient)
+          .db(dbName)
+          .collection('emails')
+          .insertOne({ email: 'same@x' }),
+      ),
     );
     expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(1);
     expect(await coll.countDocuments()).toBe(1);

@@ -24,7 +24,8 @@ const dirs: string[] = [];
 const children: ChildProcess[] = [];
 
 afterAll(() => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -104,7 +105,10 @@ function startBurst(client: MongoClient): Burst {
       const batch = nextBatch++;
       acked.batchesAttempted.add(batch);
       const documents = Array.from({ length: BATCH }, (_, i) => ({ _id: `b${batch}-${i}`, batch, i }));
-      await db.collection<Doc>('batches').insertMany(documents).then(() => acked.batches.add(batch), stop);
+      await db
+        .collection<Doc>('batches')
+        .insertMany(documents)
+        .then(() => acked.batches.add(batch), stop);
     }
   };
   const single = async () => {
@@ -122,7 +126,8 @@ function startBurst(client: MongoClient): Burst {
         .collection<Doc>('groups')
         .updateMany({ group }, { $set: { version } })
         .then((result) => {
-          if (result.matchedCount !== GROUP) acked.anomalies.push(`group ${group} matched ${result.matchedCount}`);
+          if (result.matchedCount !== GROUP)
+            acked.anomalies.push(`group ${group} matched ${result.matchedCount}`);
           acked.groupVersion[group] = version;
         }, stop);
     }
@@ -173,9 +178,15 @@ describe('SIGKILL during a write burst', () => {
     const seedClient = connect(first.uri);
     const db = seedClient.db('crash');
     await db.collection<Doc>('groups').insertMany(
-      Array.from({ length: GROUPS * GROUP }, (_, i) => ({ _id: i, group: Math.floor(i / GROUP), version: 0 })),
+      Array.from({ length: GROUPS * GROUP }, (_, i) => ({
+        _id: i,
+        group: Math.floor(i / GROUP),
+        version: 0,
+      })),
     );
-    await db.collection<Doc>('accounts').insertMany(Array.from({ length: ACCOUNTS }, (_, a) => ({ _id: a, balance: 1_000_000 })));
+    await db
+      .collection<Doc>('accounts')
+      .insertMany(Array.from({ length: ACCOUNTS }, (_, a) => ({ _id: a, balance: 1_000_000 })));
     await db.collection<Doc>('ledger').createIndex({ account: 1 });
 
     // Kill once the burst is well under way: every kind of write has been acknowledged
@@ -183,7 +194,10 @@ describe('SIGKILL during a write burst', () => {
     const exited = new Promise((resolve) => first.child.once('exit', resolve));
     const burst = startBurst(seedClient);
     await waitUntil(
-      () => burst.acked.batches.size >= 40 && burst.acked.groupVersion.every((v) => v >= 3) && burst.acked.transfers.every((n) => n >= 5),
+      () =>
+        burst.acked.batches.size >= 40 &&
+        burst.acked.groupVersion.every((v) => v >= 3) &&
+        burst.acked.transfers.every((n) => n >= 5),
       60_000,
       'the write burst to get going',
     );
@@ -203,23 +217,31 @@ describe('SIGKILL during a write burst', () => {
 
       // Multi-document inserts: acknowledged batches complete, every other batch all or nothing.
       const byBatch = new Map<number, number>();
-      for (const doc of await after.collection<Doc>('batches').find({}, { projection: { batch: 1 } }).toArray()) {
+      for (const doc of await after
+        .collection<Doc>('batches')
+        .find({}, { projection: { batch: 1 } })
+        .toArray()) {
         byBatch.set(doc.batch as number, (byBatch.get(doc.batch as number) ?? 0) + 1);
       }
-      for (const batch of acked.batches) expect(byBatch.get(batch), `acknowledged batch ${batch}`).toBe(BATCH);
+      for (const batch of acked.batches)
+        expect(byBatch.get(batch), `acknowledged batch ${batch}`).toBe(BATCH);
       for (const [batch, count] of byBatch) {
         expect(acked.batchesAttempted.has(batch)).toBe(true);
         expect(count, `batch ${batch} is all or nothing`).toBe(BATCH);
       }
 
       // Single inserts: every acknowledged one is there.
-      const singles = new Set((await after.collection<Doc>('singles').find().toArray()).map((doc) => doc._id as number));
+      const singles = new Set(
+        (await after.collection<Doc>('singles').find().toArray()).map((doc) => doc._id as number),
+      );
       for (const n of acked.singles) expect(singles.has(n), `acknowledged insert ${n}`).toBe(true);
 
       // Multi-document updates: a group never mixes versions, and holds at least the acknowledged one.
       for (let group = 0; group < GROUPS; group++) {
         const versions = new Set(
-          (await after.collection<Doc>('groups').find({ group }).toArray()).map((doc) => doc.version as number),
+          (await after.collection<Doc>('groups').find({ group }).toArray()).map(
+            (doc) => doc.version as number,
+          ),
         );
         expect(versions.size, `group ${group} versions ${[...versions].join(',')}`).toBe(1);
         expect([...versions][0]!).toBeGreaterThanOrEqual(acked.groupVersion[group]!);
@@ -228,7 +250,8 @@ describe('SIGKILL during a write burst', () => {
 
       // Transactions: the debit and the ledger entry exist together or not at all.
       for (let account = 0; account < ACCOUNTS; account++) {
-        const balance = (await after.collection<Doc>('accounts').findOne({ _id: account }))!.balance as number;
+        const balance = (await after.collection<Doc>('accounts').findOne({ _id: account }))!
+          .balance as number;
         const entries = await after.collection<Doc>('ledger').countDocuments({ account });
         expect(1_000_000 - balance, `account ${account}: debits match ledger entries`).toBe(entries);
         expect(entries).toBeGreaterThanOrEqual(acked.transfers[account]!);
@@ -245,7 +268,9 @@ describe('SIGKILL during a write burst', () => {
     const third = await startServer(dbPath);
     const check = connect(third.uri);
     try {
-      expect(await check.db('crash').collection<Doc>('singles').findOne({ _id: -1 })).toMatchObject({ payload: 'after restart' });
+      expect(await check.db('crash').collection<Doc>('singles').findOne({ _id: -1 })).toMatchObject({
+        payload: 'after restart',
+      });
     } finally {
       await check.close();
       third.child.kill('SIGKILL');

@@ -19,12 +19,21 @@ describe('insert', () => {
   it('reports duplicate _id as a write error with index, code, keyPattern and keyValue', async () => {
     const coll = t.db().collection('dups');
     await coll.insertOne({ _id: 1 } as never);
-    const err = (await coll.insertMany([{ _id: 2 }, { _id: 1 }, { _id: 3 }] as never[]).catch((e: unknown) => e)) as MongoBulkWriteError;
+    const err = (await coll
+      .insertMany([{ _id: 2 }, { _id: 1 }, { _id: 3 }] as never[])
+      .catch((e: unknown) => e)) as MongoBulkWriteError;
     expect(err).toBeInstanceOf(MongoBulkWriteError);
     expect(err.writeErrors).toHaveLength(1);
-    const [we] = err.writeErrors as never as Array<{ index: number; code: number; errInfo: unknown; errmsg: string }>;
+    const [we] = err.writeErrors as never as Array<{
+      index: number;
+      code: number;
+      errInfo: unknown;
+      errmsg: string;
+    }>;
     expect(we).toMatchObject({ index: 1, code: 11000 });
-    expect(we?.errmsg).toMatch(/E11000 duplicate key error collection: .*\.dups index: _id_ dup key: \{ _id: 1 \}/);
+    expect(we?.errmsg).toMatch(
+      /E11000 duplicate key error collection: .*\.dups index: _id_ dup key: \{ _id: 1 \}/,
+    );
     expect(err.result.insertedCount).toBe(1); // ordered: stops at the failure
     expect(await coll.countDocuments()).toBe(2);
   });
@@ -32,7 +41,9 @@ describe('insert', () => {
   it('continues past errors when unordered', async () => {
     const coll = t.db().collection('unordered');
     await coll.insertOne({ _id: 1 } as never);
-    const err = (await coll.insertMany([{ _id: 1 }, { _id: 2 }, { _id: 1 }, { _id: 3 }] as never[], { ordered: false }).catch((e: unknown) => e)) as MongoBulkWriteError;
+    const err = (await coll
+      .insertMany([{ _id: 1 }, { _id: 2 }, { _id: 1 }, { _id: 3 }] as never[], { ordered: false })
+      .catch((e: unknown) => e)) as MongoBulkWriteError;
     expect(err.writeErrors).toHaveLength(2);
     expect((err.writeErrors as never as Array<{ index: number }>).map((e) => e.index)).toEqual([0, 2]);
     expect(await coll.countDocuments()).toBe(3);
@@ -53,18 +64,48 @@ describe('find', () => {
       { _id: 3, name: 'cid', age: 35, tags: [], address: { city: 'Oslo' } },
       { _id: 4, name: 'dan', age: 25 },
     ] as never[]);
-    expect(await coll.find({ age: { $gte: 25 } }, { sort: { age: -1, name: 1 }, skip: 1, limit: 2, projection: { name: 1 } }).toArray()).toEqual([
+    expect(
+      await coll
+        .find(
+          { age: { $gte: 25 } },
+          { sort: { age: -1, name: 1 }, skip: 1, limit: 2, projection: { name: 1 } },
+        )
+        .toArray(),
+    ).toEqual([
       { _id: 1, name: 'ann' },
       { _id: 2, name: 'bob' },
     ]);
-    expect(await coll.find({ 'address.city': 'Oslo' }, { projection: { _id: 0, name: 1, 'address.city': 1 } }).toArray()).toEqual([
+    expect(
+      await coll
+        .find({ 'address.city': 'Oslo' }, { projection: { _id: 0, name: 1, 'address.city': 1 } })
+        .toArray(),
+    ).toEqual([
       { name: 'ann', address: { city: 'Oslo' } },
       { name: 'cid', address: { city: 'Oslo' } },
     ]);
-    expect(await coll.find({ tags: 'b' }).map((d) => d._id).toArray()).toEqual([1, 2]);
-    expect(await coll.find({ tags: { $size: 0 } }).map((d) => d._id).toArray()).toEqual([3]);
-    expect(await coll.find({ address: { $exists: false } }).map((d) => d._id).toArray()).toEqual([4]);
-    expect(await coll.find({}, { projection: { tags: { $slice: 1 }, _id: 0, name: 1 }, sort: { _id: 1 }, limit: 1 }).toArray()).toEqual([{ name: 'ann', tags: ['a'] }]);
+    expect(
+      await coll
+        .find({ tags: 'b' })
+        .map((d) => d._id)
+        .toArray(),
+    ).toEqual([1, 2]);
+    expect(
+      await coll
+        .find({ tags: { $size: 0 } })
+        .map((d) => d._id)
+        .toArray(),
+    ).toEqual([3]);
+    expect(
+      await coll
+        .find({ address: { $exists: false } })
+        .map((d) => d._id)
+        .toArray(),
+    ).toEqual([4]);
+    expect(
+      await coll
+        .find({}, { projection: { tags: { $slice: 1 }, _id: 0, name: 1 }, sort: { _id: 1 }, limit: 1 })
+        .toArray(),
+    ).toEqual([{ name: 'ann', tags: ['a'] }]);
   });
 
   it('sorts in BSON type order with arrays by their extreme element', async () => {
@@ -79,16 +120,24 @@ describe('find', () => {
       { _id: 7, v: true },
       { _id: 8, v: { x: 1 } },
     ] as never[]);
-    const asc = await coll.find({}, { sort: { v: 1, _id: 1 } }).map((d) => d._id).toArray();
+    const asc = await coll
+      .find({}, { sort: { v: 1, _id: 1 } })
+      .map((d) => d._id)
+      .toArray();
     expect(asc).toEqual([3, 4, 5, 2, 1, 8, 7, 6]);
-    const desc = await coll.find({ v: { $type: 'number' } }, { sort: { v: -1 } }).map((d) => d._id).toArray();
+    const desc = await coll
+      .find({ v: { $type: 'number' } }, { sort: { v: -1 } })
+      .map((d) => d._id)
+      .toArray();
     expect(desc).toEqual([5, 2]);
   });
 
   it('rejects mixing inclusion and exclusion in a projection', async () => {
     const coll = t.db().collection('proj');
     await coll.insertOne({ a: 1, b: 2 });
-    await expect(coll.find({}, { projection: { a: 1, b: 0 } }).toArray()).rejects.toBeInstanceOf(MongoServerError);
+    await expect(coll.find({}, { projection: { a: 1, b: 0 } }).toArray()).rejects.toBeInstanceOf(
+      MongoServerError,
+    );
   });
 
   it('rejects an unknown query operator with BadValue', async () => {
@@ -102,7 +151,11 @@ describe('update', () => {
   it('reports n, nModified and upserted as mongod does', async () => {
     const db = t.db();
     const coll = db.collection('u');
-    await coll.insertMany([{ _id: 1, x: 1 }, { _id: 2, x: 1 }, { _id: 3, x: 2 }] as never[]);
+    await coll.insertMany([
+      { _id: 1, x: 1 },
+      { _id: 2, x: 1 },
+      { _id: 3, x: 2 },
+    ] as never[]);
     const reply = await db.command({
       update: 'u',
       updates: [
@@ -117,26 +170,55 @@ describe('update', () => {
 
   it('upserts from the filter equality fields with $setOnInsert only on insert', async () => {
     const coll = t.db().collection('upsert');
-    const first = await coll.updateOne({ sku: 'A', qty: { $gt: 0 } }, { $inc: { qty: 5 }, $setOnInsert: { created: true } }, { upsert: true });
+    const first = await coll.updateOne(
+      { sku: 'A', qty: { $gt: 0 } },
+      { $inc: { qty: 5 }, $setOnInsert: { created: true } },
+      { upsert: true },
+    );
     expect(first.upsertedCount).toBe(1);
     const doc = await coll.findOne({ sku: 'A' });
     expect(doc).toMatchObject({ sku: 'A', qty: 5, created: true });
-    await coll.updateOne({ sku: 'A' }, { $inc: { qty: 1 }, $setOnInsert: { created: false } }, { upsert: true });
+    await coll.updateOne(
+      { sku: 'A' },
+      { $inc: { qty: 1 }, $setOnInsert: { created: false } },
+      { upsert: true },
+    );
     expect(await coll.findOne({ sku: 'A' })).toMatchObject({ qty: 6, created: true });
   });
 
   it('updates array elements with arrayFilters and the positional operator', async () => {
     const coll = t.db().collection('arrays');
-    await coll.insertOne({ _id: 1, grades: [80, 95, 100], items: [{ sku: 'a', q: 1 }, { sku: 'b', q: 2 }] } as never);
-    await coll.updateOne({ _id: 1 } as never, { $set: { 'grades.$[g]': 100 } }, { arrayFilters: [{ g: { $gte: 90 } }] });
+    await coll.insertOne({
+      _id: 1,
+      grades: [80, 95, 100],
+      items: [
+        { sku: 'a', q: 1 },
+        { sku: 'b', q: 2 },
+      ],
+    } as never);
+    await coll.updateOne(
+      { _id: 1 } as never,
+      { $set: { 'grades.$[g]': 100 } },
+      { arrayFilters: [{ g: { $gte: 90 } }] },
+    );
     await coll.updateOne({ _id: 1, 'items.sku': 'b' } as never, { $inc: { 'items.$.q': 10 } });
-    expect(await coll.findOne({ _id: 1 } as never)).toEqual({ _id: 1, grades: [80, 100, 100], items: [{ sku: 'a', q: 1 }, { sku: 'b', q: 12 }] });
+    expect(await coll.findOne({ _id: 1 } as never)).toEqual({
+      _id: 1,
+      grades: [80, 100, 100],
+      items: [
+        { sku: 'a', q: 1 },
+        { sku: 'b', q: 12 },
+      ],
+    });
   });
 
   it('runs pipeline updates', async () => {
     const coll = t.db().collection('pipe');
     await coll.insertOne({ _id: 1, price: 10, qty: 3 } as never);
-    await coll.updateOne({ _id: 1 } as never, [{ $set: { total: { $multiply: ['$price', '$qty'] } } }, { $unset: 'qty' }]);
+    await coll.updateOne({ _id: 1 } as never, [
+      { $set: { total: { $multiply: ['$price', '$qty'] } } },
+      { $unset: 'qty' },
+    ]);
     expect(await coll.findOne({ _id: 1 } as never)).toEqual({ _id: 1, price: 10, total: 30 });
   });
 
@@ -145,8 +227,12 @@ describe('update', () => {
     await coll.insertOne({ _id: 1, a: 1, b: 2 } as never);
     await coll.replaceOne({ _id: 1 } as never, { c: 3 });
     expect(await coll.findOne({ _id: 1 } as never)).toEqual({ _id: 1, c: 3 });
-    await expect(coll.replaceOne({ _id: 1 } as never, { _id: 2, c: 3 } as never)).rejects.toMatchObject({ code: 66 });
-    await expect(coll.updateOne({ _id: 1 } as never, { $set: { _id: 5 } } as never)).rejects.toMatchObject({ code: 66 });
+    await expect(coll.replaceOne({ _id: 1 } as never, { _id: 2, c: 3 } as never)).rejects.toMatchObject({
+      code: 66,
+    });
+    await expect(coll.updateOne({ _id: 1 } as never, { $set: { _id: 5 } } as never)).rejects.toMatchObject({
+      code: 66,
+    });
   });
 
   it('rejects invalid update documents with mongod codes', async () => {
@@ -166,7 +252,10 @@ describe('update', () => {
   it('counts a no-op update as matched but not modified', async () => {
     const coll = t.db().collection('noop');
     await coll.insertOne({ _id: 1, a: 1 } as never);
-    expect(await coll.updateOne({ _id: 1 } as never, { $set: { a: 1 } })).toMatchObject({ matchedCount: 1, modifiedCount: 0 });
+    expect(await coll.updateOne({ _id: 1 } as never, { $set: { a: 1 } })).toMatchObject({
+      matchedCount: 1,
+      modifiedCount: 0,
+    });
   });
 });
 
@@ -183,14 +272,32 @@ describe('delete', () => {
 describe('findAndModify', () => {
   it('returns the old or new document, sorts, projects and upserts', async () => {
     const coll = t.db().collection('fam');
-    await coll.insertMany([{ _id: 1, q: 5 }, { _id: 2, q: 9 }] as never[]);
-    expect(await coll.findOneAndUpdate({}, { $inc: { q: 1 } }, { sort: { q: -1 } })).toEqual({ _id: 2, q: 9 });
-    expect(await coll.findOneAndUpdate({ _id: 1 } as never, { $inc: { q: 1 } }, { returnDocument: 'after', projection: { _id: 0 } })).toEqual({ q: 6 });
-    const upserted = await coll.findOneAndUpdate({ _id: 3 } as never, { $set: { q: 0 } }, { upsert: true, returnDocument: 'after', includeResultMetadata: true });
+    await coll.insertMany([
+      { _id: 1, q: 5 },
+      { _id: 2, q: 9 },
+    ] as never[]);
+    expect(await coll.findOneAndUpdate({}, { $inc: { q: 1 } }, { sort: { q: -1 } })).toEqual({
+      _id: 2,
+      q: 9,
+    });
+    expect(
+      await coll.findOneAndUpdate(
+        { _id: 1 } as never,
+        { $inc: { q: 1 } },
+        { returnDocument: 'after', projection: { _id: 0 } },
+      ),
+    ).toEqual({ q: 6 });
+    const upserted = await coll.findOneAndUpdate(
+      { _id: 3 } as never,
+      { $set: { q: 0 } },
+      { upsert: true, returnDocument: 'after', includeResultMetadata: true },
+    );
     expect(upserted.value).toEqual({ _id: 3, q: 0 });
     expect(upserted.lastErrorObject).toEqual({ n: 1, updatedExisting: false, upserted: 3 });
     expect(await coll.findOneAndDelete({ q: { $lt: 1 } })).toEqual({ _id: 3, q: 0 });
-    expect(await coll.findOneAndReplace({ _id: 1 } as never, { r: true }, { returnDocument: 'after' })).toEqual({ _id: 1, r: true });
+    expect(
+      await coll.findOneAndReplace({ _id: 1 } as never, { r: true }, { returnDocument: 'after' }),
+    ).toEqual({ _id: 1, r: true });
     expect(await coll.findOneAndUpdate({ _id: 99 } as never, { $set: { a: 1 } })).toBeNull();
   });
 });
@@ -199,7 +306,12 @@ describe('count, distinct, aggregate', () => {
   it('counts with query, skip and limit and lists distinct values unwinding arrays', async () => {
     const db = t.db();
     const coll = db.collection('cd');
-    await coll.insertMany([{ c: 'red', t: ['a', 'b'] }, { c: 'blue', t: ['b'] }, { c: 'red', t: 'c' }, { c: 'green' }]);
+    await coll.insertMany([
+      { c: 'red', t: ['a', 'b'] },
+      { c: 'blue', t: ['b'] },
+      { c: 'red', t: 'c' },
+      { c: 'green' },
+    ]);
     expect(await coll.countDocuments({ c: 'red' })).toBe(2);
     expect(await coll.estimatedDocumentCount()).toBe(4);
     expect((await db.command({ count: 'cd', query: {}, skip: 1, limit: 2 })).n).toBe(2);
@@ -211,9 +323,20 @@ describe('count, distinct, aggregate', () => {
     const db = t.db();
     const orders = db.collection('orders');
     const customers = db.collection('customers');
-    await customers.insertMany([{ _id: 1, name: 'ann' }, { _id: 2, name: 'bob' }] as never[]);
+    await customers.insertMany([
+      { _id: 1, name: 'ann' },
+      { _id: 2, name: 'bob' },
+    ] as never[]);
     await orders.insertMany([
-      { _id: 1, cust: 1, items: [{ sku: 'a', qty: 2 }, { sku: 'b', qty: 1 }], total: 30 },
+      {
+        _id: 1,
+        cust: 1,
+        items: [
+          { sku: 'a', qty: 2 },
+          { sku: 'b', qty: 1 },
+        ],
+        total: 30,
+      },
       { _id: 2, cust: 2, items: [{ sku: 'a', qty: 1 }], total: 10 },
       { _id: 3, cust: 1, items: [], total: 5 },
     ] as never[]);
@@ -232,13 +355,25 @@ describe('count, distinct, aggregate', () => {
       { spent: 10, n: 1, name: 'bob' },
     ]);
     const skus = await orders.aggregate([{ $unwind: '$items' }, { $sortByCount: '$items.sku' }]).toArray();
-    expect(skus).toEqual([{ _id: 'a', count: 2 }, { _id: 'b', count: 1 }]);
+    expect(skus).toEqual([
+      { _id: 'a', count: 2 },
+      { _id: 'b', count: 1 },
+    ]);
     const [facets] = await orders
-      .aggregate([{ $facet: { big: [{ $match: { total: { $gt: 20 } } }, { $count: 'n' }], all: [{ $count: 'n' }] } }])
+      .aggregate([
+        { $facet: { big: [{ $match: { total: { $gt: 20 } } }, { $count: 'n' }], all: [{ $count: 'n' }] } },
+      ])
       .toArray();
     expect(facets).toEqual({ big: [{ n: 1 }], all: [{ n: 3 }] });
     const shaped = await orders
-      .aggregate([{ $match: { _id: 1 } }, { $addFields: { lines: { $size: '$items' } } }, { $unset: 'items' }, { $replaceRoot: { newRoot: { id: '$_id', lines: '$lines' } } }, { $skip: 0 }, { $limit: 5 }])
+      .aggregate([
+        { $match: { _id: 1 } },
+        { $addFields: { lines: { $size: '$items' } } },
+        { $unset: 'items' },
+        { $replaceRoot: { newRoot: { id: '$_id', lines: '$lines' } } },
+        { $skip: 0 },
+        { $limit: 5 },
+      ])
       .toArray();
     expect(shaped).toEqual([{ id: 1, lines: 2 }]);
   });
@@ -269,11 +404,22 @@ describe('count, distinct, aggregate', () => {
   it('writes results with $out and $merge', async () => {
     const db = t.db();
     const src = db.collection('src');
-    await src.insertMany([{ _id: 1, v: 1 }, { _id: 2, v: 2 }] as never[]);
+    await src.insertMany([
+      { _id: 1, v: 1 },
+      { _id: 2, v: 2 },
+    ] as never[]);
     await src.aggregate([{ $match: { v: { $gt: 1 } } }, { $out: 'outc' }]).toArray();
     expect(await db.collection('outc').find().toArray()).toEqual([{ _id: 2, v: 2 }]);
     await src.aggregate([{ $project: { w: '$v' } }, { $merge: { into: 'outc' } }]).toArray();
-    expect(await db.collection('outc').find({}, { sort: { _id: 1 } }).toArray()).toEqual([{ _id: 1, w: 1 }, { _id: 2, v: 2, w: 2 }]);
+    expect(
+      await db
+        .collection('outc')
+        .find({}, { sort: { _id: 1 } })
+        .toArray(),
+    ).toEqual([
+      { _id: 1, w: 1 },
+      { _id: 2, v: 2, w: 2 },
+    ]);
   });
 });
 
@@ -282,10 +428,18 @@ describe('capped collections', () => {
     const db = t.db();
     const byCount = await db.createCollection('log', { capped: true, size: 100_000, max: 5 });
     for (let i = 0; i < 8; i++) await byCount.insertOne({ _id: i } as never);
-    expect(await byCount.find().map((d) => d._id).toArray()).toEqual([3, 4, 5, 6, 7]);
+    expect(
+      await byCount
+        .find()
+        .map((d) => d._id)
+        .toArray(),
+    ).toEqual([3, 4, 5, 6, 7]);
     const bySize = await db.createCollection('small', { capped: true, size: 4096 });
     for (let i = 0; i < 10; i++) await bySize.insertOne({ _id: i, pad: 'x'.repeat(1000) } as never);
-    const left = await bySize.find().map((d) => d._id).toArray();
+    const left = await bySize
+      .find()
+      .map((d) => d._id)
+      .toArray();
     expect(left).toEqual([6, 7, 8, 9]);
   });
 
@@ -309,8 +463,13 @@ describe('collections', () => {
     await db.createCollection('a');
     await expect(db.createCollection('a', { capped: true, size: 1000 })).rejects.toMatchObject({ code: 48 });
     await db.collection('b').insertOne({ x: 1 });
-    expect((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort()).toEqual(['a', 'b']);
-    expect(await db.listCollections({ name: 'b' }).toArray()).toEqual([expect.objectContaining({ name: 'b', type: 'collection', idIndex: expect.anything() })]);
+    expect((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort()).toEqual([
+      'a',
+      'b',
+    ]);
+    expect(await db.listCollections({ name: 'b' }).toArray()).toEqual([
+      expect.objectContaining({ name: 'b', type: 'collection', idIndex: expect.anything() }),
+    ]);
     await db.renameCollection('b', 'c');
     expect(await db.collection('c').countDocuments()).toBe(1);
     await expect(db.renameCollection('missing', 'd')).rejects.toMatchObject({ code: 26 });

@@ -29,7 +29,10 @@ describe('cursors', () => {
     expect(more.cursor.nextBatch[0]).toEqual({ _id: 101, v: 101 });
     expect(more.cursor.id).toBe(0);
     // An exhausted cursor is gone.
-    await expect(db.command({ getMore: first.cursor.id, collection: 'c' })).rejects.toMatchObject({ code: 43, codeName: 'CursorNotFound' });
+    await expect(db.command({ getMore: first.cursor.id, collection: 'c' })).rejects.toMatchObject({
+      code: 43,
+      codeName: 'CursorNotFound',
+    });
   });
 
   it('honours batchSize on find and getMore, and the driver iterates every document once', async () => {
@@ -39,13 +42,19 @@ describe('cursors', () => {
     const next = await db.command({ getMore: first.cursor.id, collection: 'c', batchSize: 7 });
     expect(next.cursor.nextBatch).toHaveLength(7);
     await db.command({ killCursors: 'c', cursors: [first.cursor.id] });
-    const seen = await db.collection('c').find({}, { batchSize: 13, sort: { _id: -1 } }).map((d) => d._id).toArray();
+    const seen = await db
+      .collection('c')
+      .find({}, { batchSize: 13, sort: { _id: -1 } })
+      .map((d) => d._id)
+      .toArray();
     expect(seen).toEqual(Array.from({ length: DOCS }, (_, i) => DOCS - 1 - i));
   });
 
   it('closes the cursor with singleBatch, a negative limit or when all results fit', async () => {
     const db = t.client.db(dbName);
-    expect((await db.command({ find: 'c', batchSize: 5, singleBatch: true })).cursor).toMatchObject({ id: 0 });
+    expect((await db.command({ find: 'c', batchSize: 5, singleBatch: true })).cursor).toMatchObject({
+      id: 0,
+    });
     expect((await db.command({ find: 'c', limit: 3 })).cursor.firstBatch).toHaveLength(3);
     expect((await db.command({ find: 'c', limit: 3 })).cursor.id).toBe(0);
     expect((await db.collection('c').find({}).limit(-4).toArray()).length).toBe(4);
@@ -69,11 +78,20 @@ describe('cursors', () => {
 
   it('pages aggregate and listCollections results through cursors too', async () => {
     const db = t.client.db(dbName);
-    const agg = await db.command({ aggregate: 'c', pipeline: [{ $match: { v: { $gte: 100 } } }], cursor: { batchSize: 50 } });
+    const agg = await db.command({
+      aggregate: 'c',
+      pipeline: [{ $match: { v: { $gte: 100 } } }],
+      cursor: { batchSize: 50 },
+    });
     expect(agg.cursor.firstBatch).toHaveLength(50);
     const rest = await db.command({ getMore: agg.cursor.id, collection: 'c' });
     expect(rest.cursor.nextBatch).toHaveLength(100);
-    expect(await db.collection('c').aggregate([{ $skip: 10 }], { batchSize: 3 }).toArray()).toHaveLength(DOCS - 10);
+    expect(
+      await db
+        .collection('c')
+        .aggregate([{ $skip: 10 }], { batchSize: 3 })
+        .toArray(),
+    ).toHaveLength(DOCS - 10);
   });
 });
 
@@ -89,6 +107,8 @@ describe('idle cursors', () => {
       await new Promise((r) => setTimeout(r, 100));
       await db.command({ getMore: busy.cursor.id, collection: 'c', batchSize: 1 });
     }
-    await expect(db.command({ getMore: stale.cursor.id, collection: 'c' })).rejects.toMatchObject({ code: 43 });
+    await expect(db.command({ getMore: stale.cursor.id, collection: 'c' })).rejects.toMatchObject({
+      code: 43,
+    });
   });
 });

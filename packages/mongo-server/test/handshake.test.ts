@@ -40,7 +40,9 @@ describe('handshake', () => {
   it('answers the legacy isMaster handshake over OP_QUERY with OP_REPLY', async () => {
     const raw = await RawClient.open(t.server.port);
     try {
-      raw.send(opQuery('admin.$cmd', { isMaster: 1, client: { driver: { name: 'legacy', version: '0' } } }, 7));
+      raw.send(
+        opQuery('admin.$cmd', { isMaster: 1, client: { driver: { name: 'legacy', version: '0' } } }, 7),
+      );
       const reply = await raw.reply();
       expect(reply?.opCode).toBe(1);
       expect(reply?.responseTo).toBe(7);
@@ -58,7 +60,8 @@ describe('handshake', () => {
     const coll = t.db().collection('fireandforget');
     await coll.insertOne({ _id: 1 } as never, { writeConcern: { w: 0 } });
     // Nothing acknowledges a w: 0 write; wait until it is visible.
-    for (let i = 0; i < 100 && (await coll.countDocuments()) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 100 && (await coll.countDocuments()) === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
     const raw = await RawClient.open(t.server.port);
     try {
       raw.send(opMsg({ insert: 'fireandforget', documents: [{ _id: 2 }], $db: coll.dbName }, 61, 1 << 1));
@@ -85,7 +88,10 @@ describe('admin commands', () => {
     expect(status).toMatchObject({ ok: 1, process: 'mongod' });
     expect(status.connections.current).toBeGreaterThan(0);
     expect(typeof status.uptime).toBe('number');
-    expect(await admin.command({ connectionStatus: 1 })).toMatchObject({ ok: 1, authInfo: { authenticatedUsers: [] } });
+    expect(await admin.command({ connectionStatus: 1 })).toMatchObject({
+      ok: 1,
+      authInfo: { authenticatedUsers: [] },
+    });
     const fcv = await admin.command({ getParameter: 1, featureCompatibilityVersion: 1 });
     expect(fcv.featureCompatibilityVersion).toEqual({ version: '8.0' });
   });
@@ -94,7 +100,9 @@ describe('admin commands', () => {
     const db = t.db();
     await db.collection('c').insertOne({ a: 1 });
     const { databases } = await t.client.db('admin').command({ listDatabases: 1 });
-    expect(databases).toEqual(expect.arrayContaining([expect.objectContaining({ name: db.databaseName, empty: false })]));
+    expect(databases).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: db.databaseName, empty: false })]),
+    );
     const names = await t.client.db('admin').command({ listDatabases: 1, nameOnly: true });
     expect(names.databases).toEqual(expect.arrayContaining([{ name: db.databaseName }]));
   });
@@ -114,8 +122,15 @@ describe('admin commands', () => {
   });
 
   it('answers an unknown command with CommandNotFound (59)', async () => {
-    const err = await t.client.db('admin').command({ frobnicate: 1 }).catch((e: unknown) => e);
+    const err = await t.client
+      .db('admin')
+      .command({ frobnicate: 1 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MongoServerError);
-    expect(err).toMatchObject({ code: 59, codeName: 'CommandNotFound', errmsg: "no such command: 'frobnicate'" });
+    expect(err).toMatchObject({
+      code: 59,
+      codeName: 'CommandNotFound',
+      errmsg: "no such command: 'frobnicate'",
+    });
   });
 });

@@ -9,28 +9,55 @@ describe('unique indexes', () => {
   it('enforce uniqueness on insert, update, replace, upsert, findAndModify and bulkWrite', async () => {
     const coll = t.db().collection('users');
     await coll.createIndex({ email: 1 }, { unique: true });
-    await coll.insertMany([{ _id: 1, email: 'a@x' }, { _id: 2, email: 'b@x' }] as never[]);
+    await coll.insertMany([
+      { _id: 1, email: 'a@x' },
+      { _id: 2, email: 'b@x' },
+    ] as never[]);
     const dup = { code: 11000, keyPattern: { email: 1 }, keyValue: { email: 'a@x' } };
     await expect(coll.insertOne({ email: 'a@x' })).rejects.toMatchObject(dup);
     await expect(coll.updateOne({ _id: 2 } as never, { $set: { email: 'a@x' } })).rejects.toMatchObject(dup);
     await expect(coll.replaceOne({ _id: 2 } as never, { email: 'a@x' })).rejects.toMatchObject(dup);
-    await expect(coll.updateOne({ _id: 3 } as never, { $set: { email: 'a@x' } }, { upsert: true })).rejects.toMatchObject(dup);
-    await expect(coll.findOneAndUpdate({ _id: 2 } as never, { $set: { email: 'a@x' } })).rejects.toMatchObject(dup);
-    const bulk = await coll.bulkWrite([{ insertOne: { document: { email: 'c@x' } } }, { updateOne: { filter: { _id: 2 }, update: { $set: { email: 'c@x' } } } }] as never).catch((e: unknown) => e);
+    await expect(
+      coll.updateOne({ _id: 3 } as never, { $set: { email: 'a@x' } }, { upsert: true }),
+    ).rejects.toMatchObject(dup);
+    await expect(
+      coll.findOneAndUpdate({ _id: 2 } as never, { $set: { email: 'a@x' } }),
+    ).rejects.toMatchObject(dup);
+    const bulk = await coll
+      .bulkWrite([
+        { insertOne: { document: { email: 'c@x' } } },
+        { updateOne: { filter: { _id: 2 }, update: { $set: { email: 'c@x' } } } },
+      ] as never)
+      .catch((e: unknown) => e);
     expect(bulk).toBeInstanceOf(MongoBulkWriteError);
-    expect((bulk as MongoBulkWriteError).writeErrors).toEqual([expect.objectContaining({ index: 1, code: 11000 })]);
-    await expect(t.client.bulkWrite([{ name: 'insertOne', namespace: coll.namespace, document: { email: 'b@x' } as never }])).rejects.toMatchObject({
+    expect((bulk as MongoBulkWriteError).writeErrors).toEqual([
+      expect.objectContaining({ index: 1, code: 11000 }),
+    ]);
+    await expect(
+      t.client.bulkWrite([
+        { name: 'insertOne', namespace: coll.namespace, document: { email: 'b@x' } as never },
+      ]),
+    ).rejects.toMatchObject({
       writeErrors: expect.any(Map),
     });
     const err = await coll.insertOne({ email: 'a@x' }).catch((e: unknown) => e);
-    expect((err as Error).message).toBe(`E11000 duplicate key error collection: ${coll.namespace} index: email_1 dup key: { email: "a@x" }`);
-    expect(await coll.find({}, { sort: { _id: 1 } }).toArray()).toEqual([{ _id: 1, email: 'a@x' }, { _id: 2, email: 'b@x' }, { _id: expect.anything(), email: 'c@x' }]);
+    expect((err as Error).message).toBe(
+      `E11000 duplicate key error collection: ${coll.namespace} index: email_1 dup key: { email: "a@x" }`,
+    );
+    expect(await coll.find({}, { sort: { _id: 1 } }).toArray()).toEqual([
+      { _id: 1, email: 'a@x' },
+      { _id: 2, email: 'b@x' },
+      { _id: expect.anything(), email: 'c@x' },
+    ]);
   });
 
   it('allows changing a document to keep its own key, and swapping keys after a delete', async () => {
     const coll = t.db().collection('swap');
     await coll.createIndex({ k: 1 }, { unique: true });
-    await coll.insertMany([{ _id: 1, k: 1 }, { _id: 2, k: 2 }] as never[]);
+    await coll.insertMany([
+      { _id: 1, k: 1 },
+      { _id: 2, k: 2 },
+    ] as never[]);
     await coll.updateOne({ _id: 1 } as never, { $set: { k: 1, other: true } });
     await coll.deleteOne({ _id: 2 } as never);
     await coll.updateOne({ _id: 1 } as never, { $set: { k: 2 } });
@@ -42,11 +69,26 @@ describe('unique indexes', () => {
     await coll.createIndex({ a: 1, b: 1 }, { unique: true });
     await coll.createIndex({ s: 1 }, { unique: true, sparse: true });
     await coll.createIndex({ p: 1 }, { unique: true, partialFilterExpression: { active: true } });
-    await coll.insertMany([{ a: 1, b: 1 }, { a: 1, b: 2 }, { a: 2, b: 1 }]);
-    await expect(coll.insertOne({ a: 1, b: 2 })).rejects.toMatchObject({ code: 11000, keyPattern: { a: 1, b: 1 }, keyValue: { a: 1, b: 2 } });
-    await coll.insertMany([{ a: 3, b: 1, s: 'x' }, { a: 4, b: 1 }, { a: 5, b: 1 }]); // missing s twice: sparse allows it
+    await coll.insertMany([
+      { a: 1, b: 1 },
+      { a: 1, b: 2 },
+      { a: 2, b: 1 },
+    ]);
+    await expect(coll.insertOne({ a: 1, b: 2 })).rejects.toMatchObject({
+      code: 11000,
+      keyPattern: { a: 1, b: 1 },
+      keyValue: { a: 1, b: 2 },
+    });
+    await coll.insertMany([
+      { a: 3, b: 1, s: 'x' },
+      { a: 4, b: 1 },
+      { a: 5, b: 1 },
+    ]); // missing s twice: sparse allows it
     await expect(coll.insertOne({ a: 6, s: 'x' })).rejects.toMatchObject({ code: 11000 });
-    await coll.insertMany([{ a: 7, p: 1, active: false }, { a: 8, p: 1, active: true }]);
+    await coll.insertMany([
+      { a: 7, p: 1, active: false },
+      { a: 8, p: 1, active: true },
+    ]);
     await expect(coll.insertOne({ a: 9, p: 1, active: true })).rejects.toMatchObject({ code: 11000 });
   });
 
@@ -54,7 +96,10 @@ describe('unique indexes', () => {
     const coll = t.db().collection('multikey');
     await coll.createIndex({ tags: 1 }, { unique: true });
     await coll.insertOne({ tags: ['a', 'b'] });
-    await expect(coll.insertOne({ tags: ['c', 'b'] })).rejects.toMatchObject({ code: 11000, keyValue: { tags: 'b' } });
+    await expect(coll.insertOne({ tags: ['c', 'b'] })).rejects.toMatchObject({
+      code: 11000,
+      keyValue: { tags: 'b' },
+    });
     expect(await coll.find({ tags: 'b' }).toArray()).toHaveLength(1);
   });
 
@@ -74,11 +119,24 @@ describe('index management', () => {
     const db = t.db();
     const coll = db.collection('mgmt');
     const reply = await db.command({ createIndexes: 'mgmt', indexes: [{ key: { a: 1 }, name: 'a_1' }] });
-    expect(reply).toMatchObject({ ok: 1, numIndexesBefore: 1, numIndexesAfter: 2, createdCollectionAutomatically: true });
+    expect(reply).toMatchObject({
+      ok: 1,
+      numIndexesBefore: 1,
+      numIndexesAfter: 2,
+      createdCollectionAutomatically: true,
+    });
     const again = await db.command({ createIndexes: 'mgmt', indexes: [{ key: { a: 1 }, name: 'a_1' }] });
-    expect(again).toMatchObject({ numIndexesBefore: 2, numIndexesAfter: 2, note: 'all indexes already exist' });
-    await expect(db.command({ createIndexes: 'mgmt', indexes: [{ key: { b: 1 }, name: 'a_1' }] })).rejects.toMatchObject({ code: 86 });
-    await expect(db.command({ createIndexes: 'mgmt', indexes: [{ key: { a: 1 }, name: 'other' }] })).rejects.toMatchObject({ code: 85 });
+    expect(again).toMatchObject({
+      numIndexesBefore: 2,
+      numIndexesAfter: 2,
+      note: 'all indexes already exist',
+    });
+    await expect(
+      db.command({ createIndexes: 'mgmt', indexes: [{ key: { b: 1 }, name: 'a_1' }] }),
+    ).rejects.toMatchObject({ code: 86 });
+    await expect(
+      db.command({ createIndexes: 'mgmt', indexes: [{ key: { a: 1 }, name: 'other' }] }),
+    ).rejects.toMatchObject({ code: 85 });
     await coll.createIndex({ b: -1, c: 1 }, { name: 'bc' });
     expect(await coll.indexes()).toEqual([
       { v: 2, key: { _id: 1 }, name: '_id_' },
@@ -99,7 +157,9 @@ describe('index-backed lookups', () => {
     const coll = t.db().collection('big');
     await coll.createIndex({ sku: 1 }, { unique: true });
     await coll.createIndex({ price: 1 });
-    await coll.insertMany(Array.from({ length: 5_000 }, (_, i) => ({ _id: i, sku: `S${i}`, price: i % 100 })) as never[]);
+    await coll.insertMany(
+      Array.from({ length: 5_000 }, (_, i) => ({ _id: i, sku: `S${i}`, price: i % 100 })) as never[],
+    );
 
     const byId = await coll.find({ _id: 4321 } as never).explain('executionStats');
     expect(byId.queryPlanner.winningPlan.inputStage).toMatchObject({ stage: 'IXSCAN', indexName: '_id_' });
@@ -126,8 +186,15 @@ describe('index-backed lookups', () => {
   it('serves a sorted query with a limit from an index without sorting the collection', async () => {
     const coll = t.db().collection('sorted');
     await coll.createIndex({ at: -1 });
-    const docs = Array.from({ length: 3_000 }, (_, i) => ({ _id: i, at: (i * 7919) % 3_000, kind: i % 3 === 0 ? 'x' : 'y' }));
-    docs.push({ _id: 5_000, at: undefined as never, kind: 'x' }, { _id: 5_001, at: [10_000, -1] as never, kind: 'x' });
+    const docs = Array.from({ length: 3_000 }, (_, i) => ({
+      _id: i,
+      at: (i * 7919) % 3_000,
+      kind: i % 3 === 0 ? 'x' : 'y',
+    }));
+    docs.push(
+      { _id: 5_000, at: undefined as never, kind: 'x' },
+      { _id: 5_001, at: [10_000, -1] as never, kind: 'x' },
+    );
     await coll.insertMany(docs as never[]);
     const newest = await coll.find({ kind: 'x' }, { sort: { at: -1 }, limit: 3, skip: 1 }).toArray();
     const all = await coll.find({ kind: 'x' }).toArray();
@@ -137,17 +204,27 @@ describe('index-backed lookups', () => {
       .slice(1, 4)
       .map((x) => x.d);
     expect(newest).toEqual(expected);
-    const oldest = await coll.find({}, { sort: { at: 1 }, limit: 2 }).map((d) => d._id).toArray();
+    const oldest = await coll
+      .find({}, { sort: { at: 1 }, limit: 2 })
+      .map((d) => d._id)
+      .toArray();
     expect(oldest).toEqual([5_000, 5_001]); // missing sorts first, then the array by its smallest element
-    const explained = await coll.find({ kind: 'x' }, { sort: { at: -1 }, limit: 3 }).explain('executionStats');
-    expect(explained.queryPlanner.winningPlan.inputStage).toMatchObject({ stage: 'IXSCAN', indexName: 'at_-1' });
+    const explained = await coll
+      .find({ kind: 'x' }, { sort: { at: -1 }, limit: 3 })
+      .explain('executionStats');
+    expect(explained.queryPlanner.winningPlan.inputStage).toMatchObject({
+      stage: 'IXSCAN',
+      indexName: 'at_-1',
+    });
     expect(explained.executionStats.totalDocsExamined).toBeLessThan(20);
   });
 
   it('uses the index for updates, deletes and findAndModify by _id too', async () => {
     const coll = t.db().collection('writes');
     await coll.insertMany(Array.from({ length: 2_000 }, (_, i) => ({ _id: i, n: 0 })) as never[]);
-    const scanned = async () => (await t.client.db('admin').command({ serverStatus: 1 })).metrics.queryExecutor.scannedObjects as number;
+    const scanned = async () =>
+      (await t.client.db('admin').command({ serverStatus: 1 })).metrics.queryExecutor
+        .scannedObjects as number;
     const before = await scanned();
     await coll.updateOne({ _id: 1500 } as never, { $inc: { n: 1 } });
     await coll.findOneAndUpdate({ _id: 1501 } as never, { $inc: { n: 1 } });
@@ -155,7 +232,9 @@ describe('index-backed lookups', () => {
     await coll.findOne({ _id: 1503 } as never);
     // Four operations by _id examined four documents, not 4 x 2,000.
     expect((await scanned()) - before).toBe(4);
-    const explained = await t.client.db(coll.dbName).command({ explain: { find: 'writes', filter: { _id: 1500 } }, verbosity: 'executionStats' });
+    const explained = await t.client
+      .db(coll.dbName)
+      .command({ explain: { find: 'writes', filter: { _id: 1500 } }, verbosity: 'executionStats' });
     expect(explained.executionStats.totalDocsExamined).toBe(1);
     expect(await coll.findOne({ _id: 1500 } as never)).toEqual({ _id: 1500, n: 1 });
   });

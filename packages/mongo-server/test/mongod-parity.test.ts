@@ -85,10 +85,18 @@ describe('_id in update operators', () => {
 
   it('an upsert may choose the new document _id through $setOnInsert, ignored on a match', async () => {
     const coll = await seeded('upsert-id');
-    const inserted = await coll.updateOne({ a: 9 }, { $setOnInsert: { _id: 8 as never }, $set: { z: 1 } }, { upsert: true });
+    const inserted = await coll.updateOne(
+      { a: 9 },
+      { $setOnInsert: { _id: 8 as never }, $set: { z: 1 } },
+      { upsert: true },
+    );
     expect(inserted.upsertedId).toBe(8);
     expect(await coll.findOne({ _id: 8 as never })).toEqual({ _id: 8, a: 9, z: 1 });
-    const matched = await coll.updateOne({ _id: 1 as never }, { $setOnInsert: { _id: 3 as never }, $set: { z: 2 } }, { upsert: true });
+    const matched = await coll.updateOne(
+      { _id: 1 as never },
+      { $setOnInsert: { _id: 3 as never }, $set: { z: 2 } },
+      { upsert: true },
+    );
     expect(matched).toMatchObject({ matchedCount: 1, upsertedCount: 0 });
   });
 });
@@ -96,7 +104,9 @@ describe('_id in update operators', () => {
 describe('aggregation', () => {
   it('$project keeps the stored order and appends computed fields', async () => {
     const coll = await seeded('agg-order');
-    const [doc] = await coll.aggregate([{ $project: { twice: { $multiply: ['$a', 2] }, c: 1, a: 1 } }]).toArray();
+    const [doc] = await coll
+      .aggregate([{ $project: { twice: { $multiply: ['$a', 2] }, c: 1, a: 1 } }])
+      .toArray();
     expect(JSON.stringify(doc)).toBe('{"_id":1,"a":1,"c":{"y":1,"x":2},"twice":2}');
   });
 
@@ -104,7 +114,9 @@ describe('aggregation', () => {
     const coll = await seeded('count');
     expect(await coll.aggregate([{ $match: { a: 42 } }, { $count: 'n' }]).toArray()).toEqual([]);
     expect(await coll.aggregate([{ $count: 'n' }]).toArray()).toEqual([{ n: 1 }]);
-    expect(await coll.aggregate([{ $facet: { none: [{ $match: { a: 42 } }, { $count: 'n' }] } }]).toArray()).toEqual([{ none: [] }]);
+    expect(
+      await coll.aggregate([{ $facet: { none: [{ $match: { a: 42 } }, { $count: 'n' }] } }]).toArray(),
+    ).toEqual([{ none: [] }]);
   });
 
   it('rejects unknown stages and a non-positive $limit with mongod codes', async () => {
@@ -125,10 +137,15 @@ describe('hints', () => {
     expect(await coll.find({}, { hint: { a: 1 } }).toArray()).toHaveLength(1);
     expect(await coll.countDocuments({}, { hint: { $natural: 1 } })).toBe(1);
     const missing = 'hint provided does not correspond to an existing index';
-    expect(await failure(coll.find({}, { hint: 'b_1' }).toArray())).toMatchObject({ code: 2, message: missing });
+    expect(await failure(coll.find({}, { hint: 'b_1' }).toArray())).toMatchObject({
+      code: 2,
+      message: missing,
+    });
     expect(await failure(coll.find({}, { hint: { a: -1 } }).toArray())).toMatchObject({ code: 2 });
     expect(await failure(coll.aggregate([], { hint: 'b_1' }).toArray())).toMatchObject({ code: 2 });
-    expect(await failure(coll.updateOne({ _id: 1 as never }, { $set: { z: 1 } }, { hint: 'b_1' }))).toMatchObject({ code: 2 });
+    expect(
+      await failure(coll.updateOne({ _id: 1 as never }, { $set: { z: 1 } }, { hint: 'b_1' })),
+    ).toMatchObject({ code: 2 });
     expect(await failure(coll.deleteOne({ _id: 1 as never }, { hint: { b: 1 } }))).toMatchObject({ code: 2 });
     expect(await coll.findOne({ _id: 1 as never })).not.toHaveProperty('z');
   });
@@ -150,7 +167,10 @@ describe('equality against embedded documents', () => {
     expect(await ids({ o: { $in: [{ y: 2, x: 1 }, null] } })).toEqual([2, 3]);
     expect(await ids({ o: { $nin: [{ x: 1, y: 2 }] } })).toEqual([2, 3]);
     expect(await ids({ $or: [{ o: { y: 2, x: 1 } }] })).toEqual([2]);
-    expect(await failure(coll.find({ o: { $in: 'x' } }).toArray())).toMatchObject({ code: 2, message: '$in needs an array' });
+    expect(await failure(coll.find({ o: { $in: 'x' } }).toArray())).toMatchObject({
+      code: 2,
+      message: '$in needs an array',
+    });
   });
 });
 
@@ -172,8 +192,13 @@ describe('admin commands', () => {
   it('getParameter and listDatabases run against admin only; an unknown parameter is refused', async () => {
     const admin = t.client.db('admin');
     expect(await admin.command({ getParameter: 1, featureCompatibilityVersion: 1 })).toMatchObject({ ok: 1 });
-    expect(await failure(admin.command({ getParameter: 1, noSuchParameter: 1 }))).toMatchObject({ code: 72, message: 'no option found to get' });
-    expect(await failure(t.db().command({ getParameter: 1, featureCompatibilityVersion: 1 }))).toMatchObject({ code: 13 });
+    expect(await failure(admin.command({ getParameter: 1, noSuchParameter: 1 }))).toMatchObject({
+      code: 72,
+      message: 'no option found to get',
+    });
+    expect(await failure(t.db().command({ getParameter: 1, featureCompatibilityVersion: 1 }))).toMatchObject({
+      code: 13,
+    });
     expect(await failure(t.db().command({ listDatabases: 1 }))).toMatchObject({
       code: 13,
       message: 'listDatabases may only be run against the admin database.',

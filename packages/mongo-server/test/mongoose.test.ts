@@ -143,7 +143,10 @@ describe('transactions', () => {
     owner: string;
     balance: number;
   }
-  const Account = model('Account', new Schema<AccountDoc>({ owner: { type: String, unique: true }, balance: Number }));
+  const Account = model(
+    'Account',
+    new Schema<AccountDoc>({ owner: { type: String, unique: true }, balance: Number }),
+  );
 
   async function balances(): Promise<Record<string, number>> {
     const accounts = await Account().find().lean();
@@ -266,7 +269,9 @@ describe('cursors', () => {
 
     // The default batch size, a filter and an early close.
     let seen = 0;
-    const filtered = Reading().find({ n: { $gte: 10_000 } }).cursor();
+    const filtered = Reading()
+      .find({ n: { $gte: 10_000 } })
+      .cursor();
     for await (const reading of filtered) {
       expect(reading.n).toBeGreaterThanOrEqual(10_000);
       if (++seen === 1_000) break;

@@ -18,7 +18,10 @@ function tempDir(): string {
   return dir;
 }
 
-async function withServer<T>(options: EmbeddedMongoOptions, fn: (client: MongoClient) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  options: EmbeddedMongoOptions,
+  fn: (client: MongoClient) => Promise<T>,
+): Promise<T> {
   const server = await startEmbeddedMongo({ port: 0, ...options });
   const client = new MongoClient(server.uri);
   try {
@@ -35,7 +38,10 @@ describe('persistence', () => {
     await withServer({ dbPath }, async (client) => {
       const db = client.db('shop');
       await db.collection('users').createIndex({ email: 1 }, { unique: true });
-      await db.collection('users').insertMany([{ _id: 1, email: 'a@x', n: 1 }, { _id: 2, email: 'b@x', n: 1 }] as never[]);
+      await db.collection('users').insertMany([
+        { _id: 1, email: 'a@x', n: 1 },
+        { _id: 2, email: 'b@x', n: 1 },
+      ] as never[]);
       await db.collection('users').updateOne({ _id: 1 } as never, { $inc: { n: 41 } });
       await db.collection('users').deleteOne({ _id: 2 } as never);
       await db.createCollection('validated', { validator: { qty: { $gte: 0 } } });
@@ -55,13 +61,22 @@ describe('persistence', () => {
     });
     await withServer({ dbPath }, async (client) => {
       const db = client.db('shop');
-      expect(await db.collection('users').find({}, { sort: { _id: 1 } }).toArray()).toEqual([
+      expect(
+        await db
+          .collection('users')
+          .find({}, { sort: { _id: 1 } })
+          .toArray(),
+      ).toEqual([
         { _id: 1, email: 'a@x', n: 42 },
         { _id: 3, email: 'c@x' },
       ]);
       await expect(db.collection('users').insertOne({ email: 'a@x' })).rejects.toMatchObject({ code: 11000 });
       await expect(db.collection('validated').insertOne({ qty: -1 })).rejects.toMatchObject({ code: 121 });
-      expect((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort()).toEqual(['renamed', 'users', 'validated']);
+      expect((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort()).toEqual([
+        'renamed',
+        'users',
+        'validated',
+      ]);
       expect(await db.collection('renamed').findOne({}, { projection: { _id: 0 } })).toEqual({ y: 1 });
     });
   });
@@ -71,7 +86,10 @@ describe('persistence', () => {
     await withServer({ dbPath }, async (client) => {
       const coll = client.db('d').collection('slots');
       await coll.createIndex({ slot: 1 }, { unique: true });
-      await coll.insertMany([{ _id: 'a', slot: 1 }, { _id: 'b', slot: 2 }] as never[]);
+      await coll.insertMany([
+        { _id: 'a', slot: 1 },
+        { _id: 'b', slot: 2 },
+      ] as never[]);
       const session = client.startSession();
       await session.withTransaction(async () => {
         await coll.updateOne({ _id: 'a' } as never, { $set: { slot: 3 } }, { session });
@@ -82,7 +100,10 @@ describe('persistence', () => {
     });
     await withServer({ dbPath }, async (client) => {
       const coll = client.db('d').collection('slots');
-      expect(await coll.find({}, { sort: { _id: 1 } }).toArray()).toEqual([{ _id: 'a', slot: 2 }, { _id: 'b', slot: 1 }]);
+      expect(await coll.find({}, { sort: { _id: 1 } }).toArray()).toEqual([
+        { _id: 'a', slot: 2 },
+        { _id: 'b', slot: 1 },
+      ]);
       await expect(coll.insertOne({ slot: 1 })).rejects.toMatchObject({ code: 11000 });
     });
   });
@@ -90,7 +111,10 @@ describe('persistence', () => {
   it('drops a torn tail left by a crash and keeps appending after the last good record', async () => {
     const dbPath = tempDir();
     await withServer({ dbPath }, async (client) => {
-      await client.db('d').collection('c').insertMany([{ _id: 1 }, { _id: 2 }] as never[]);
+      await client
+        .db('d')
+        .collection('c')
+        .insertMany([{ _id: 1 }, { _id: 2 }] as never[]);
     });
     const journal = readdirSync(dbPath).find((f) => f.startsWith('journal.')) as string;
     const goodSize = statSync(join(dbPath, journal)).size;
@@ -109,7 +133,14 @@ describe('persistence', () => {
     corrupt.writeUInt32LE(12, 0);
     appendFileSync(join(dbPath, journal), corrupt);
     await withServer({ dbPath }, async (client) => {
-      expect(await client.db('d').collection('c').find().map((d) => d._id).toArray()).toEqual([1, 2, 3]);
+      expect(
+        await client
+          .db('d')
+          .collection('c')
+          .find()
+          .map((d) => d._id)
+          .toArray(),
+      ).toEqual([1, 2, 3]);
     });
   });
 
@@ -118,7 +149,8 @@ describe('persistence', () => {
     await withServer({ dbPath, compactJournalBytes: 16 * 1024 }, async (client) => {
       const coll = client.db('d').collection('c');
       await coll.createIndex({ k: 1 }, { unique: true });
-      for (let i = 0; i < 300; i++) await coll.insertOne({ _id: i, k: `key-${i}`, pad: 'x'.repeat(100) } as never);
+      for (let i = 0; i < 300; i++)
+        await coll.insertOne({ _id: i, k: `key-${i}`, pad: 'x'.repeat(100) } as never);
       for (let i = 0; i < 300; i += 2) await coll.deleteOne({ _id: i } as never);
       await coll.updateMany({}, { $set: { updated: true } });
     });

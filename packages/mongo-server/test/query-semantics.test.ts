@@ -32,7 +32,11 @@ const CASES: Array<[string, object, number[]]> = [
   ['dotted path with a range', { 'a.b': { $lte: 1 } }, [9, 10]],
   ['numeric path indexes into arrays', { 'a.1': 6 }, [2]],
   ['$exists false', { a: { $exists: false } }, [7]],
-  ['$exists true includes null and empty arrays', { a: { $exists: true } }, [1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12]],
+  [
+    '$exists true includes null and empty arrays',
+    { a: { $exists: true } },
+    [1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12],
+  ],
   ['dates compare only with dates', { a: { $lt: new Date(5000) } }, [11]],
   ['null matches null and missing', { a: null }, [6, 7]],
   ['exact array equality', { a: [5, 6] }, [2]],
@@ -49,7 +53,10 @@ describe('query semantics', () => {
   it.each(CASES)('%s', async (_name, filter, expected) => {
     const coll = t.client.db('semantics').collection('docs');
     if ((await coll.estimatedDocumentCount()) === 0) await coll.insertMany(DOCS as never[]);
-    const ids = await coll.find(filter, { sort: { _id: 1 } }).map((d) => d._id).toArray();
+    const ids = await coll
+      .find(filter, { sort: { _id: 1 } })
+      .map((d) => d._id)
+      .toArray();
     expect(ids).toEqual(expected);
   });
 });

@@ -2,7 +2,12 @@
 // pinned here against the unified format's own examples.
 import { Binary, Long, ObjectId } from 'bson';
 import { describe, expect, it } from 'vitest';
-import { assertExactlyEqual, assertMatches, assertMatchesRootDocuments, type MatchEntities } from '../spec/unified/match';
+import {
+  assertExactlyEqual,
+  assertMatches,
+  assertMatchesRootDocuments,
+  type MatchEntities,
+} from '../spec/unified/match';
 import { compareVersions, parseVersion, requirementsReason } from '../spec/unified/requirements';
 
 const lsid = { id: new Binary(Buffer.alloc(16, 7), 4) };
@@ -10,8 +15,10 @@ const entities: MatchEntities = {
   get: (name) => (name === 'oid0' ? new ObjectId('000000000000000000000001') : undefined),
   sessionLsid: (name) => (name === 'session0' ? lsid : undefined),
 };
-const matches = (expected: unknown, actual: unknown, root = true) => () =>
-  assertMatches(expected, actual, entities, { root });
+const matches =
+  (expected: unknown, actual: unknown, root = true) =>
+  () =>
+    assertMatches(expected, actual, entities, { root });
 
 describe('unified format matcher', () => {
   it('allows extra fields only in root-level documents', () => {
@@ -45,9 +52,15 @@ describe('unified format matcher', () => {
   });
 
   it('resolves $$matchesEntity and $$sessionLsid from the entity map', () => {
-    expect(matches({ _id: { $$matchesEntity: 'oid0' } }, { _id: new ObjectId('000000000000000000000001') })).not.toThrow();
-    expect(matches({ lsid: { $$sessionLsid: 'session0' } }, { lsid: { id: new Binary(Buffer.alloc(16, 7), 4) } })).not.toThrow();
-    expect(matches({ lsid: { $$sessionLsid: 'session0' } }, { lsid: { id: new Binary(Buffer.alloc(16, 8), 4) } })).toThrow();
+    expect(
+      matches({ _id: { $$matchesEntity: 'oid0' } }, { _id: new ObjectId('000000000000000000000001') }),
+    ).not.toThrow();
+    expect(
+      matches({ lsid: { $$sessionLsid: 'session0' } }, { lsid: { id: new Binary(Buffer.alloc(16, 7), 4) } }),
+    ).not.toThrow();
+    expect(
+      matches({ lsid: { $$sessionLsid: 'session0' } }, { lsid: { id: new Binary(Buffer.alloc(16, 8), 4) } }),
+    ).toThrow();
   });
 
   it('treats Maps (driver results, sort in commands) as documents', () => {
@@ -79,10 +92,14 @@ describe('runOnRequirements', () => {
   });
 
   it('runs when any one requirement holds and explains why not otherwise', async () => {
-    expect(await requirementsReason([{ minServerVersion: '8.2.0' }, { maxServerVersion: '8.1.99' }], server)).toBeUndefined();
+    expect(
+      await requirementsReason([{ minServerVersion: '8.2.0' }, { maxServerVersion: '8.1.99' }], server),
+    ).toBeUndefined();
     expect(await requirementsReason([{ minServerVersion: '8.2.0' }], server)).toMatch(/>= 8.2.0/);
     expect(await requirementsReason([{ maxServerVersion: '4.4.99' }], server)).toMatch(/<= 4.4.99/);
-    expect(await requirementsReason([{ topologies: ['sharded', 'load-balanced'] }], server)).toMatch(/topology/);
+    expect(await requirementsReason([{ topologies: ['sharded', 'load-balanced'] }], server)).toMatch(
+      /topology/,
+    );
     expect(await requirementsReason([{ topologies: ['single', 'replicaset'] }], server)).toBeUndefined();
     expect(await requirementsReason([{ serverless: 'forbid' }, { auth: false }], server)).toBeUndefined();
     expect(await requirementsReason([{ auth: true }], server)).toMatch(/authentication/);

@@ -21,11 +21,17 @@ describe('transactions', () => {
       session.startTransaction();
       await coll.insertOne({ _id: 2, v: 0 } as never, { session });
       await coll.updateOne({ _id: 1 } as never, { $set: { v: 1 } }, { session });
-      expect(await coll.find({}, { session, sort: { _id: 1 } }).toArray()).toEqual([{ _id: 1, v: 1 }, { _id: 2, v: 0 }]);
+      expect(await coll.find({}, { session, sort: { _id: 1 } }).toArray()).toEqual([
+        { _id: 1, v: 1 },
+        { _id: 2, v: 0 },
+      ]);
       expect(await coll.find({}, { sort: { _id: 1 } }).toArray()).toEqual([{ _id: 1, v: 0 }]);
       expect(await coll.countDocuments()).toBe(1);
       await session.commitTransaction();
-      expect(await coll.find({}, { sort: { _id: 1 } }).toArray()).toEqual([{ _id: 1, v: 1 }, { _id: 2, v: 0 }]);
+      expect(await coll.find({}, { sort: { _id: 1 } }).toArray()).toEqual([
+        { _id: 1, v: 1 },
+        { _id: 2, v: 0 },
+      ]);
     } finally {
       await session.endSession();
     }
@@ -56,14 +62,19 @@ describe('transactions', () => {
       session.startTransaction();
       await db.collection('kept').insertOne({ a: 1 }, { session });
       await session.commitTransaction();
-      expect((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name)).toEqual(['kept']);
+      expect((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name)).toEqual([
+        'kept',
+      ]);
     } finally {
       await session.endSession();
     }
   });
 
   it('read from the snapshot taken at their first operation', async () => {
-    const coll = await seeded('snapshot', [{ _id: 1, v: 'old' }, { _id: 2, v: 'old' }]);
+    const coll = await seeded('snapshot', [
+      { _id: 1, v: 'old' },
+      { _id: 2, v: 'old' },
+    ]);
     const session = t.client.startSession();
     try {
       session.startTransaction();
@@ -73,13 +84,19 @@ describe('transactions', () => {
       await coll.insertOne({ _id: 3, v: 'new' } as never);
       // By _id (index path), by scan and by aggregation the transaction still sees its snapshot.
       expect(await coll.findOne({ _id: 1 } as never, { session })).toEqual({ _id: 1, v: 'old' });
-      expect(await coll.find({ v: 'old' }, { session, sort: { _id: 1 } }).toArray()).toEqual([{ _id: 1, v: 'old' }, { _id: 2, v: 'old' }]);
+      expect(await coll.find({ v: 'old' }, { session, sort: { _id: 1 } }).toArray()).toEqual([
+        { _id: 1, v: 'old' },
+        { _id: 2, v: 'old' },
+      ]);
       expect(await coll.countDocuments({}, { session })).toBe(2);
       await session.commitTransaction();
     } finally {
       await session.endSession();
     }
-    expect(await coll.find({}, { sort: { _id: 1 } }).toArray()).toEqual([{ _id: 1, v: 'new' }, { _id: 3, v: 'new' }]);
+    expect(await coll.find({}, { sort: { _id: 1 } }).toArray()).toEqual([
+      { _id: 1, v: 'new' },
+      { _id: 3, v: 'new' },
+    ]);
   });
 
   it('answer a concurrent write to the same document with WriteConflict and TransientTransactionError', async () => {
@@ -90,7 +107,9 @@ describe('transactions', () => {
       a.startTransaction();
       b.startTransaction();
       await coll.updateOne({ _id: 1 } as never, { $inc: { v: 1 } }, { session: a });
-      const err = (await coll.updateOne({ _id: 1 } as never, { $inc: { v: 10 } }, { session: b }).catch((e: unknown) => e)) as MongoServerError;
+      const err = (await coll
+        .updateOne({ _id: 1 } as never, { $inc: { v: 10 } }, { session: b })
+        .catch((e: unknown) => e)) as MongoServerError;
       expect(err).toBeInstanceOf(MongoServerError);
       expect(err.code).toBe(112);
       expect(err.codeName).toBe('WriteConflict');
@@ -112,7 +131,9 @@ describe('transactions', () => {
       session.startTransaction();
       await coll.findOne({ _id: 1 } as never, { session });
       await coll.updateOne({ _id: 1 } as never, { $set: { v: 5 } });
-      await expect(coll.updateOne({ _id: 1 } as never, { $set: { v: 6 } }, { session })).rejects.toMatchObject({ code: 112 });
+      await expect(
+        coll.updateOne({ _id: 1 } as never, { $set: { v: 6 } }, { session }),
+      ).rejects.toMatchObject({ code: 112 });
       await session.abortTransaction().catch(() => undefined);
     } finally {
       await session.endSession();
@@ -169,7 +190,9 @@ describe('transactions', () => {
       await coll.insertOne({ _id: 1, email: 'x@y' } as never, { session: a });
       // Another transaction conflicts at once.
       b.startTransaction();
-      await expect(coll.insertOne({ _id: 2, email: 'x@y' } as never, { session: b })).rejects.toMatchObject({ code: 112 });
+      await expect(coll.insertOne({ _id: 2, email: 'x@y' } as never, { session: b })).rejects.toMatchObject({
+        code: 112,
+      });
       await b.abortTransaction().catch(() => undefined);
       // A plain insert waits for the transaction, then sees the key taken.
       let settled = false;
@@ -185,7 +208,10 @@ describe('transactions', () => {
       await new Promise((r) => setTimeout(r, 50));
       await a.abortTransaction();
       await waiting;
-      expect(await coll.find({}, { sort: { _id: 1 } }).toArray()).toEqual([{ _id: 1, email: 'x@y' }, { _id: 4, email: 'z@y' }]);
+      expect(await coll.find({}, { sort: { _id: 1 } }).toArray()).toEqual([
+        { _id: 1, email: 'x@y' },
+        { _id: 4, email: 'z@y' },
+      ]);
     } finally {
       await a.endSession();
       await b.endSession();
@@ -225,9 +251,15 @@ describe('mongoose transactions', () => {
   it('commit with connection.transaction() and roll back when the callback throws', async () => {
     const conn = await mongoose.createConnection(t.server.uri, { dbName: t.db().databaseName }).asPromise();
     try {
-      const Account = conn.model('Account', new mongoose.Schema({ owner: { type: String, unique: true }, balance: Number }));
+      const Account = conn.model(
+        'Account',
+        new mongoose.Schema({ owner: { type: String, unique: true }, balance: Number }),
+      );
       await Account.init();
-      await Account.create([{ owner: 'a', balance: 100 }, { owner: 'b', balance: 0 }]);
+      await Account.create([
+        { owner: 'a', balance: 100 },
+        { owner: 'b', balance: 0 },
+      ]);
       await conn.transaction(async (session) => {
         await Account.updateOne({ owner: 'a' }, { $inc: { balance: -30 } }, { session });
         await Account.updateOne({ owner: 'b' }, { $inc: { balance: 30 } }, { session });
@@ -239,7 +271,10 @@ describe('mongoose transactions', () => {
         }),
       ).rejects.toMatchObject({ code: 11000 });
       const balances = await Account.find().sort({ owner: 1 }).lean();
-      expect(balances.map((d) => [d.owner, d.balance])).toEqual([['a', 70], ['b', 30]]);
+      expect(balances.map((d) => [d.owner, d.balance])).toEqual([
+        ['a', 70],
+        ['b', 30],
+      ]);
       const session = await conn.startSession();
       await session.withTransaction(async () => {
         await Account.updateOne({ owner: 'b' }, { $inc: { balance: 5 } }, { session });

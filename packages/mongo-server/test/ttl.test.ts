@@ -26,7 +26,14 @@ describe('TTL indexes', () => {
       { _id: 'missing' },
     ] as never[]);
     await eventually(async () => (await coll.countDocuments()) === 3);
-    expect((await coll.find({}, { sort: { _id: 1 } }).map((d) => d._id).toArray()).sort()).toEqual(['fresh', 'missing', 'not-a-date']);
+    expect(
+      (
+        await coll
+          .find({}, { sort: { _id: 1 } })
+          .map((d) => d._id)
+          .toArray()
+      ).sort(),
+    ).toEqual(['fresh', 'missing', 'not-a-date']);
   });
 
   it('honours expireAfterSeconds: 0 with per-document expiry dates, and collMod changes', async () => {
@@ -39,7 +46,10 @@ describe('TTL indexes', () => {
     ] as never[]);
     await eventually(async () => (await coll.countDocuments()) === 1);
     expect(await coll.findOne()).toMatchObject({ _id: 2 });
-    const changed = await db.command({ collMod: 'tokens', index: { name: 'expiry', expireAfterSeconds: 7200 } });
+    const changed = await db.command({
+      collMod: 'tokens',
+      index: { name: 'expiry', expireAfterSeconds: 7200 },
+    });
     expect(changed).toMatchObject({ expireAfterSeconds_old: 0, expireAfterSeconds_new: 7200 });
     expect((await coll.indexes()).find((i) => i.name === 'expiry')?.expireAfterSeconds).toBe(7200);
   });

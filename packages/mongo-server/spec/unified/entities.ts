@@ -146,7 +146,10 @@ export class EntityMap implements MatchEntities {
           const database = this.expect(spec.database, 'database');
           this.set(spec.id, {
             kind: 'collection',
-            collection: database.db.collection(spec.collectionName, collectionOrDatabaseOptions(spec.collectionOptions)),
+            collection: database.db.collection(
+              spec.collectionName,
+              collectionOrDatabaseOptions(spec.collectionOptions),
+            ),
             client: database.client,
           });
           break;
@@ -222,7 +225,11 @@ export class EntityMap implements MatchEntities {
   }
 }
 
-function isSensitive(event: { commandName: string; command?: Record<string, unknown>; reply?: unknown }): boolean {
+function isSensitive(event: {
+  commandName: string;
+  command?: Record<string, unknown>;
+  reply?: unknown;
+}): boolean {
   const name = event.commandName.toLowerCase();
   if (SENSITIVE_COMMANDS.has(name)) return true;
   if (HELLO_COMMANDS.has(name)) {
@@ -256,6 +263,7 @@ function collectionOrDatabaseOptions(raw: Record<string, any> | undefined): Reco
 function sessionOptions(raw: Record<string, any> | undefined): Record<string, any> | undefined {
   if (!raw) return undefined;
   const out: Record<string, any> = { ...raw };
-  if (raw.defaultTransactionOptions) out.defaultTransactionOptions = commonOptions(raw.defaultTransactionOptions);
+  if (raw.defaultTransactionOptions)
+    out.defaultTransactionOptions = commonOptions(raw.defaultTransactionOptions);
   return out;
 }

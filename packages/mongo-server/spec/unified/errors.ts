@@ -51,7 +51,10 @@ export function assertExpectedError(error: unknown, expected: ExpectedError, ent
   if (expected.isTimeoutError !== undefined) {
     const isTimeout = error.name === 'MongoOperationTimeoutError';
     if (isTimeout !== expected.isTimeoutError) {
-      throw new MatchFailure('error', `expected isTimeoutError=${expected.isTimeoutError}: ${describe(error)}`);
+      throw new MatchFailure(
+        'error',
+        `expected isTimeoutError=${expected.isTimeoutError}: ${describe(error)}`,
+      );
     }
   }
 
@@ -59,7 +62,10 @@ export function assertExpectedError(error: unknown, expected: ExpectedError, ent
     const needle = expected.errorContains.toLowerCase();
     const messages = causes.map((cause) => cause.message ?? cause.errmsg ?? '');
     if (!messages.some((message: string) => message.toLowerCase().includes(needle))) {
-      throw new MatchFailure('error', `expected the message to contain "${expected.errorContains}": ${describe(error)}`);
+      throw new MatchFailure(
+        'error',
+        `expected the message to contain "${expected.errorContains}": ${describe(error)}`,
+      );
     }
   }
 
@@ -77,10 +83,12 @@ export function assertExpectedError(error: unknown, expected: ExpectedError, ent
         (typeof cause.codeName === 'string' && cause.codeName.toLowerCase() === wanted) ||
         (code !== undefined && cause.codeName === undefined && cause.code === code),
     );
-    if (!found) throw new MatchFailure('error', `expected codeName ${expected.errorCodeName}: ${describe(error)}`);
+    if (!found)
+      throw new MatchFailure('error', `expected codeName ${expected.errorCodeName}: ${describe(error)}`);
   }
 
-  const labelled = error instanceof MongoClientBulkWriteError && error.cause instanceof MongoError ? error.cause : error;
+  const labelled =
+    error instanceof MongoClientBulkWriteError && error.cause instanceof MongoError ? error.cause : error;
   for (const label of expected.errorLabelsContain ?? []) {
     if (!(labelled instanceof MongoError) || !labelled.hasErrorLabel(label)) {
       throw new MatchFailure('error', `expected error label ${label}: ${describe(error)}`);
@@ -104,23 +112,36 @@ export function assertExpectedError(error: unknown, expected: ExpectedError, ent
 
   if (expected.writeErrors !== undefined) {
     if (!(error instanceof MongoClientBulkWriteError)) {
-      throw new MatchFailure('error', `expected a client bulk write error with writeErrors: ${describe(error)}`);
+      throw new MatchFailure(
+        'error',
+        `expected a client bulk write error with writeErrors: ${describe(error)}`,
+      );
     }
     const actual = error.writeErrors;
     const expectedIndexes = Object.keys(expected.writeErrors);
     for (const index of expectedIndexes) {
       const writeError = actual.get(Number(index));
       if (!writeError) throw new MatchFailure(`error.writeErrors.${index}`, 'missing write error');
-      assertMatches(expected.writeErrors[index], writeError, entities, { root: true }, `error.writeErrors.${index}`);
+      assertMatches(
+        expected.writeErrors[index],
+        writeError,
+        entities,
+        { root: true },
+        `error.writeErrors.${index}`,
+      );
     }
     const extra = [...actual.keys()].filter((index) => !expectedIndexes.includes(String(index)));
-    if (extra.length > 0) throw new MatchFailure('error.writeErrors', `unexpected write errors at ${extra.join(', ')}`);
+    if (extra.length > 0)
+      throw new MatchFailure('error.writeErrors', `unexpected write errors at ${extra.join(', ')}`);
   }
 
   if (expected.writeConcernErrors !== undefined) {
     const actual = (error as { writeConcernErrors?: unknown[] }).writeConcernErrors ?? [];
     if (actual.length !== expected.writeConcernErrors.length) {
-      throw new MatchFailure('error.writeConcernErrors', `expected ${expected.writeConcernErrors.length}, got ${render(actual)}`);
+      throw new MatchFailure(
+        'error.writeConcernErrors',
+        `expected ${expected.writeConcernErrors.length}, got ${render(actual)}`,
+      );
     }
     expected.writeConcernErrors.forEach((item, index) =>
       assertMatches(item, actual[index], entities, { root: true }, `error.writeConcernErrors[${index}]`),
@@ -131,11 +152,17 @@ export function assertExpectedError(error: unknown, expected: ExpectedError, ent
 /** Whether the error derives from a server reply rather than from the driver itself. */
 function isFromServer(error: Error): boolean {
   if (error instanceof MongoClientBulkWriteError) {
-    return error.cause instanceof MongoServerError || error.writeErrors.size > 0 || error.writeConcernErrors.length > 0;
+    return (
+      error.cause instanceof MongoServerError ||
+      error.writeErrors.size > 0 ||
+      error.writeConcernErrors.length > 0
+    );
   }
   if (error instanceof MongoBulkWriteError) {
     const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-    return writeErrors.length > 0 || error.errorResponse instanceof MongoServerError || error.code !== undefined;
+    return (
+      writeErrors.length > 0 || error.errorResponse instanceof MongoServerError || error.code !== undefined
+    );
   }
   return error instanceof MongoServerError;
 }
@@ -145,7 +172,8 @@ function errorAndCauses(error: Error): any[] {
   const out: any[] = [error];
   if (error instanceof MongoBulkWriteError) {
     const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-    for (const writeError of writeErrors) out.push({ code: writeError.code, message: writeError.errmsg, codeName: undefined });
+    for (const writeError of writeErrors)
+      out.push({ code: writeError.code, message: writeError.errmsg, codeName: undefined });
     const concern = (error.result as { getWriteConcernError?: () => any })?.getWriteConcernError?.();
     if (concern) out.push({ code: concern.code, message: concern.errmsg, codeName: concern.codeName });
   }

@@ -19,7 +19,9 @@ export function assertExpectedEvents(expectation: ExpectedEventsForClient, entit
         `observed ${actual.length} [${actual.map(summariseActual).join(', ')}]`,
     );
   }
-  expected.forEach((expectedEvent, index) => assertEvent(expectedEvent, actual[index]!, entities, `${path}[${index}]`));
+  expected.forEach((expectedEvent, index) =>
+    assertEvent(expectedEvent, actual[index]!, entities, `${path}[${index}]`),
+  );
 }
 
 function assertEvent(
@@ -29,7 +31,8 @@ function assertEvent(
   path: string,
 ): void {
   const [type, assertions] = Object.entries(expected)[0] as [string, Record<string, unknown>];
-  if (actual.type !== type) throw new MatchFailure(path, `expected ${type}, observed ${summariseActual(actual)}`);
+  if (actual.type !== type)
+    throw new MatchFailure(path, `expected ${type}, observed ${summariseActual(actual)}`);
   for (const [field, value] of Object.entries(assertions ?? {})) {
     const fieldPath = `${path}.${field}`;
     switch (field) {
@@ -40,14 +43,19 @@ function assertEvent(
       case 'commandName':
       case 'databaseName':
         if (actual.event[field] !== value) {
-          throw new MatchFailure(fieldPath, `expected ${render(value)}, observed ${render(actual.event[field])}`);
+          throw new MatchFailure(
+            fieldPath,
+            `expected ${render(value)}, observed ${render(actual.event[field])}`,
+          );
         }
         break;
       case 'hasServiceId':
-        if ((actual.event.serviceId != null) !== value) throw new MatchFailure(fieldPath, `expected ${String(value)}`);
+        if ((actual.event.serviceId != null) !== value)
+          throw new MatchFailure(fieldPath, `expected ${String(value)}`);
         break;
       case 'hasServerConnectionId':
-        if ((actual.event.serverConnectionId != null) !== value) throw new MatchFailure(fieldPath, `expected ${String(value)}`);
+        if ((actual.event.serverConnectionId != null) !== value)
+          throw new MatchFailure(fieldPath, `expected ${String(value)}`);
         break;
       default:
         // CMAP event fields (reason, interruptInUseConnections...) compare as plain values.

@@ -49,7 +49,10 @@ export function assertMatches(
   if (Array.isArray(expected)) {
     if (!Array.isArray(value)) fail(path, `expected an array ${render(expected)}, got ${render(value)}`);
     if (value.length !== expected.length) {
-      fail(path, `expected ${expected.length} elements ${render(expected)}, got ${value.length}: ${render(value)}`);
+      fail(
+        path,
+        `expected ${expected.length} elements ${render(expected)}, got ${value.length}: ${render(value)}`,
+      );
     }
     expected.forEach((item, index) =>
       assertMatches(item, value[index], entities, { root: false }, `${path}[${index}]`),
@@ -69,7 +72,12 @@ export function assertMatches(
       if (keyOperator?.name === '$$exists') {
         const present = actualValue !== undefined;
         if (present !== Boolean(keyOperator.argument)) {
-          fail(childPath, keyOperator.argument ? 'expected the field to exist' : `expected no field, got ${render(actualValue)}`);
+          fail(
+            childPath,
+            keyOperator.argument
+              ? 'expected the field to exist'
+              : `expected no field, got ${render(actualValue)}`,
+          );
         }
         continue;
       }
@@ -82,7 +90,9 @@ export function assertMatches(
       assertMatches(expectedValue, actualValue, entities, { root: false }, childPath);
     }
     if (!options.root) {
-      const extra = Object.keys(actualDoc).filter((key) => actualDoc[key] !== undefined && !(key in expected));
+      const extra = Object.keys(actualDoc).filter(
+        (key) => actualDoc[key] !== undefined && !(key in expected),
+      );
       if (extra.length > 0) fail(path, `unexpected field(s) ${extra.join(', ')} in ${render(actualDoc)}`);
     }
     return;
@@ -100,7 +110,10 @@ export function assertMatchesRootDocuments(
 ): void {
   if (!Array.isArray(actual)) fail(path, `expected ${expected.length} documents, got ${render(actual)}`);
   if (actual.length !== expected.length) {
-    fail(path, `expected ${expected.length} documents ${render(expected)}, got ${actual.length}: ${render(actual)}`);
+    fail(
+      path,
+      `expected ${expected.length} documents ${render(expected)}, got ${actual.length}: ${render(actual)}`,
+    );
   }
   expected.forEach((item, index) =>
     assertMatches(item, actual[index], entities, { root: true }, `${path}[${index}]`),
@@ -122,7 +135,9 @@ export function assertExactlyEqual(expected: unknown, actual: unknown, path = '$
   if (isPlainDocument(expected)) {
     if (!isPlainDocument(actual)) fail(path, `expected ${render(expected)}, got ${render(actual)}`);
     const expectedKeys = Object.keys(expected).sort();
-    const actualKeys = Object.keys(actual).filter((key) => actual[key] !== undefined).sort();
+    const actualKeys = Object.keys(actual)
+      .filter((key) => actual[key] !== undefined)
+      .sort();
     if (expectedKeys.join('\u0000') !== actualKeys.join('\u0000')) {
       fail(path, `expected ${render(expected)}, got ${render(actual)}`);
     }
@@ -154,7 +169,8 @@ function matchOperator(
   switch (name) {
     case '$$exists':
       // Outside a document key the operator can only assert on the value itself.
-      if ((actual !== undefined) !== Boolean(argument)) fail(path, `$$exists: ${String(argument)} not satisfied`);
+      if ((actual !== undefined) !== Boolean(argument))
+        fail(path, `$$exists: ${String(argument)} not satisfied`);
       return;
     case '$$unsetOrMatches':
       if (actual === undefined) return;
@@ -175,7 +191,8 @@ function matchOperator(
       const hex = String(argument);
       if (!/^([0-9a-fA-F]{2})*$/.test(hex)) throw new Error(`malformed $$matchesHexBytes: ${hex}`);
       const bytes = toBytes(actual);
-      if (!bytes || Buffer.from(hex, 'hex').compare(bytes) !== 0) fail(path, `expected bytes ${hex}, got ${render(actual)}`);
+      if (!bytes || Buffer.from(hex, 'hex').compare(bytes) !== 0)
+        fail(path, `expected bytes ${hex}, got ${render(actual)}`);
       return;
     }
     case '$$sessionLsid': {
@@ -234,7 +251,8 @@ function matchScalar(expected: unknown, actual: unknown, path: string): void {
   const actualType = bsonTypeAliases(actual)[0];
   const same =
     expectedType === actualType &&
-    EJSON.stringify(expected as never, { relaxed: false }) === EJSON.stringify(actual as never, { relaxed: false });
+    EJSON.stringify(expected as never, { relaxed: false }) ===
+      EJSON.stringify(actual as never, { relaxed: false });
   if (!same) fail(path, `expected ${render(expected)}, got ${render(actual)}`);
 }
 

@@ -53,7 +53,8 @@ function prepareArguments(raw: Record<string, any>, entities: EntityMap): Record
   if (typeof raw.session === 'string') args.session = entities.session(raw.session);
   if (typeof raw.returnDocument === 'string') {
     const value = raw.returnDocument.toLowerCase();
-    if (value !== 'before' && value !== 'after') throw new Error(`invalid returnDocument ${raw.returnDocument}`);
+    if (value !== 'before' && value !== 'after')
+      throw new Error(`invalid returnDocument ${raw.returnDocument}`);
     args.returnDocument = value;
   }
   return args;
@@ -70,7 +71,11 @@ function take(args: Record<string, any>, ...names: string[]): [any[], Record<str
   return [positional, options];
 }
 
-async function collectionOperation(name: string, collection: Collection, args: Record<string, any>): Promise<OperationResult> {
+async function collectionOperation(
+  name: string,
+  collection: Collection,
+  args: Record<string, any>,
+): Promise<OperationResult> {
   switch (name) {
     case 'aggregate': {
       const [[pipeline], options] = take(args, 'pipeline');
@@ -228,15 +233,25 @@ async function databaseOperation(name: string, db: Db, args: Record<string, any>
   }
 }
 
-async function clientOperation(name: string, client: MongoClient, args: Record<string, any>): Promise<OperationResult> {
+async function clientOperation(
+  name: string,
+  client: MongoClient,
+  args: Record<string, any>,
+): Promise<OperationResult> {
   switch (name) {
     case 'listDatabases': {
       const [[filter], options] = take(args, 'filter');
-      const result = await client.db('admin').admin().listDatabases({ ...options, filter });
+      const result = await client
+        .db('admin')
+        .admin()
+        .listDatabases({ ...options, filter });
       return { value: result.databases, rootDocuments: true };
     }
     case 'listDatabaseNames': {
-      const result = await client.db('admin').admin().listDatabases({ ...args, nameOnly: true });
+      const result = await client
+        .db('admin')
+        .admin()
+        .listDatabases({ ...args, nameOnly: true });
       return { value: result.databases.map((database) => database.name) };
     }
     case 'clientBulkWrite': {
@@ -324,8 +339,13 @@ export function bulkWriteResultDocument(result: BulkWriteResult): Record<string,
 }
 
 export function clientBulkWriteResultDocument(result: any): Record<string, unknown> {
-  const verbose = (results: Map<number, any> | undefined, toDocument: (value: any) => Record<string, unknown>) =>
-    results ? Object.fromEntries([...results].map(([index, value]) => [String(index), toDocument(value)])) : undefined;
+  const verbose = (
+    results: Map<number, any> | undefined,
+    toDocument: (value: any) => Record<string, unknown>,
+  ) =>
+    results
+      ? Object.fromEntries([...results].map(([index, value]) => [String(index), toDocument(value)]))
+      : undefined;
   return {
     insertedCount: result.insertedCount,
     upsertedCount: result.upsertedCount,

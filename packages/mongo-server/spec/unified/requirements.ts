@@ -30,7 +30,8 @@ export async function describeServer(client: MongoClient): Promise<ServerInfo> {
   const admin = client.db('admin');
   const buildInfo = await admin.command({ buildInfo: 1 });
   const hello = await admin.command({ hello: 1 });
-  const versionArray = (buildInfo.versionArray as unknown[] | undefined) ?? String(buildInfo.version).split('.');
+  const versionArray =
+    (buildInfo.versionArray as unknown[] | undefined) ?? String(buildInfo.version).split('.');
   const version = [0, 1, 2].map((i) => Number(numericValue(versionArray[i]) ?? versionArray[i] ?? 0)) as [
     number,
     number,
@@ -61,7 +62,10 @@ export async function describeServer(client: MongoClient): Promise<ServerInfo> {
 
 /** Parses "8", "8.0" or "8.0.1-rc0" into three numeric components. */
 export function parseVersion(text: string): [number, number, number] {
-  const parts = text.split('-')[0]!.split('.').map((part) => Number.parseInt(part, 10) || 0);
+  const parts = text
+    .split('-')[0]!
+    .split('.')
+    .map((part) => Number.parseInt(part, 10) || 0);
   return [parts[0] ?? 0, parts[1] ?? 0, parts[2] ?? 0];
 }
 
@@ -73,11 +77,20 @@ export function compareVersions(a: [number, number, number], b: [number, number,
 }
 
 /** The reason the requirement is not met, or undefined when it is. */
-export async function unmetReason(requirement: RunOnRequirement, server: ServerInfo): Promise<string | undefined> {
-  if (requirement.minServerVersion && compareVersions(server.version, parseVersion(requirement.minServerVersion)) < 0) {
+export async function unmetReason(
+  requirement: RunOnRequirement,
+  server: ServerInfo,
+): Promise<string | undefined> {
+  if (
+    requirement.minServerVersion &&
+    compareVersions(server.version, parseVersion(requirement.minServerVersion)) < 0
+  ) {
     return `requires server >= ${requirement.minServerVersion} (server reports ${server.versionString})`;
   }
-  if (requirement.maxServerVersion && compareVersions(server.version, parseVersion(requirement.maxServerVersion)) > 0) {
+  if (
+    requirement.maxServerVersion &&
+    compareVersions(server.version, parseVersion(requirement.maxServerVersion)) > 0
+  ) {
     return `requires server <= ${requirement.maxServerVersion} (server reports ${server.versionString})`;
   }
   if (requirement.topologies) {

@@ -53,22 +53,46 @@ export async function runTestFile(path: string, context: RunnerContext): Promise
   try {
     spec = loadExtendedJsonFile(path) as TestFile;
   } catch (error) {
-    return [{ file, description: '(file)', status: 'failed', detail: `cannot parse: ${(error as Error).message}` }];
+    return [
+      { file, description: '(file)', status: 'failed', detail: `cannot parse: ${(error as Error).message}` },
+    ];
   }
   const tests = spec.tests.filter((test) => !context.grep || test.description.includes(context.grep));
   const schemaProblem = unsupportedSchema(spec.schemaVersion);
-  if (schemaProblem) return tests.map((test) => ({ file, description: test.description, status: 'failed', detail: schemaProblem }));
+  if (schemaProblem)
+    return tests.map((test) => ({
+      file,
+      description: test.description,
+      status: 'failed',
+      detail: schemaProblem,
+    }));
 
   const fileReason = await requirementsReason(spec.runOnRequirements, context.server);
-  if (fileReason) return tests.map((test) => ({ file, description: test.description, status: 'skipped', detail: fileReason }));
+  if (fileReason)
+    return tests.map((test) => ({
+      file,
+      description: test.description,
+      status: 'skipped',
+      detail: fileReason,
+    }));
 
   const results: TestResult[] = [];
   for (const test of tests) results.push(await runTest(file, spec, test, context));
   return results;
 }
 
-async function runTest(file: string, spec: TestFile, test: TestCase, context: RunnerContext): Promise<TestResult> {
-  const result = (status: TestStatus, detail?: string): TestResult => ({ file, description: test.description, status, detail });
+async function runTest(
+  file: string,
+  spec: TestFile,
+  test: TestCase,
+  context: RunnerContext,
+): Promise<TestResult> {
+  const result = (status: TestStatus, detail?: string): TestResult => ({
+    file,
+    description: test.description,
+    status,
+    detail,
+  });
   if (test.skipReason) return result('skipped', `skipReason: ${test.skipReason}`);
   const requirementReason = await requirementsReason(test.runOnRequirements, context.server);
   if (requirementReason) return result('skipped', requirementReason);
@@ -85,11 +109,17 @@ async function runTest(file: string, spec: TestFile, test: TestCase, context: Ru
   } finally {
     await entities.close();
   }
-  if (outcome.status === 'failed' || usesTransactions(test.operations)) await killAllSessions(context.internalClient);
+  if (outcome.status === 'failed' || usesTransactions(test.operations))
+    await killAllSessions(context.internalClient);
   return outcome;
 }
 
-async function executeTest(spec: TestFile, test: TestCase, entities: EntityMap, context: RunnerContext): Promise<void> {
+async function executeTest(
+  spec: TestFile,
+  test: TestCase,
+  entities: EntityMap,
+  context: RunnerContext,
+): Promise<void> {
   for (const data of spec.initialData ?? []) await prepareCollection(context.internalClient, data);
   await entities.create(spec.createEntities ?? []);
 
@@ -143,7 +173,8 @@ async function runOperation(
     rootDocuments = outcome.rootDocuments ?? false;
     savedEntity = outcome.entity;
   } catch (caught) {
-    if (caught instanceof UnsupportedOperationError) throw new Error(`runner does not implement ${caught.message}`, { cause: caught });
+    if (caught instanceof UnsupportedOperationError)
+      throw new Error(`runner does not implement ${caught.message}`, { cause: caught });
     error = caught;
     failed = true;
   }
@@ -161,7 +192,8 @@ async function runOperation(
   if (failed) throw error;
   if ('expectResult' in operation) {
     const expected = operation.expectResult;
-    if (rootDocuments && Array.isArray(expected)) assertMatchesRootDocuments(expected, value, entities, 'result');
+    if (rootDocuments && Array.isArray(expected))
+      assertMatchesRootDocuments(expected, value, entities, 'result');
     else assertMatches(expected, value, entities, { root: true }, 'result');
   }
   if (operation.saveResultAsEntity) {
@@ -169,7 +201,11 @@ async function runOperation(
   }
 }
 
-async function runSpecialOperation(operation: Operation, entities: EntityMap, context: RunnerContext): Promise<void> {
+async function runSpecialOperation(
+  operation: Operation,
+  entities: EntityMap,
+  context: RunnerContext,
+): Promise<void> {
   const args = operation.arguments ?? {};
   const internal = context.internalClient;
   switch (operation.name) {
@@ -178,10 +214,16 @@ async function runSpecialOperation(operation: Operation, entities: EntityMap, co
       return;
     case 'assertCollectionExists':
     case 'assertCollectionNotExists': {
-      const found = await internal.db(args.databaseName).listCollections({ name: args.collectionName }).toArray();
+      const found = await internal
+        .db(args.databaseName)
+        .listCollections({ name: args.collectionName })
+        .toArray();
       const wanted = operation.name === 'assertCollectionExists';
-      if ((found.length > 0) !== wanted) {
-        throw new MatchFailure(operation.name, `${args.databaseName}.${args.collectionName} ${wanted ? 'does not exist' : 'exists'}`);
+      if (found.length > 0 !== wanted) {
+        throw new MatchFailure(
+          operation.name,
+          `${args.databaseName}.${args.collectionName} ${wanted ? 'does not exist' : 'exists'}`,
+        );
       }
       return;
     }
@@ -189,21 +231,30 @@ async function runSpecialOperation(operation: Operation, entities: EntityMap, co
     case 'assertIndexNotExists': {
       let names: string[] = [];
       try {
-        const indexes = await internal.db(args.databaseName).collection(args.collectionName).listIndexes().toArray();
+        const indexes = await internal
+          .db(args.databaseName)
+          .collection(args.collectionName)
+          .listIndexes()
+          .toArray();
         names = indexes.map((index) => String(index.name));
       } catch (error) {
         if (!(error instanceof MongoServerError && error.code === NAMESPACE_NOT_FOUND)) throw error;
       }
       const wanted = operation.name === 'assertIndexExists';
       if (names.includes(args.indexName) !== wanted) {
-        throw new MatchFailure(operation.name, `index ${args.indexName} ${wanted ? 'missing' : 'present'} (indexes: ${names.join(', ')})`);
+        throw new MatchFailure(
+          operation.name,
+          `index ${args.indexName} ${wanted ? 'missing' : 'present'} (indexes: ${names.join(', ')})`,
+        );
       }
       return;
     }
     case 'assertSessionTransactionState': {
       const session = entities.session(args.session);
-      const state = TRANSACTION_STATES[(session as any).transaction.state] ?? (session as any).transaction.state;
-      if (state !== args.state) throw new MatchFailure(operation.name, `expected ${args.state}, session is ${state}`);
+      const state =
+        TRANSACTION_STATES[(session as any).transaction.state] ?? (session as any).transaction.state;
+      if (state !== args.state)
+        throw new MatchFailure(operation.name, `expected ${args.state}, session is ${state}`);
       return;
     }
     case 'assertSessionPinned':
@@ -224,7 +275,9 @@ async function runSpecialOperation(operation: Operation, entities: EntityMap, co
     }
     case 'assertSameLsidOnLastTwoCommands':
     case 'assertDifferentLsidOnLastTwoCommands': {
-      const started = entities.client(args.client).commandEvents.filter((e) => e.type === 'commandStartedEvent');
+      const started = entities
+        .client(args.client)
+        .commandEvents.filter((e) => e.type === 'commandStartedEvent');
       if (started.length < 2) throw new MatchFailure(operation.name, 'fewer than two commands observed');
       const [a, b] = started.slice(-2).map((e) => render(e.event.command.lsid));
       if ((a === b) !== (operation.name === 'assertSameLsidOnLastTwoCommands')) {
@@ -234,7 +287,8 @@ async function runSpecialOperation(operation: Operation, entities: EntityMap, co
     }
     case 'assertNumberConnectionsCheckedOut': {
       const count = entities.client(args.client).connectionsCheckedOut;
-      if (count !== args.connections) throw new MatchFailure(operation.name, `expected ${args.connections}, got ${count}`);
+      if (count !== args.connections)
+        throw new MatchFailure(operation.name, `expected ${args.connections}, got ${count}`);
       return;
     }
     case 'wait':
@@ -258,14 +312,16 @@ async function runSpecialOperation(operation: Operation, entities: EntityMap, co
     case 'waitForEvent': {
       const deadline = Date.now() + 10_000;
       while (countEvents(entities, args.client, args.event) < args.count) {
-        if (Date.now() > deadline) throw new MatchFailure(operation.name, `timed out waiting for ${render(args.event)}`);
+        if (Date.now() > deadline)
+          throw new MatchFailure(operation.name, `timed out waiting for ${render(args.event)}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       return;
     }
     case 'assertEventCount': {
       const count = countEvents(entities, args.client, args.event);
-      if (count !== args.count) throw new MatchFailure(operation.name, `expected ${args.count} ${render(args.event)}, got ${count}`);
+      if (count !== args.count)
+        throw new MatchFailure(operation.name, `expected ${args.count} ${render(args.event)}, got ${count}`);
       return;
     }
     default:
@@ -273,7 +329,11 @@ async function runSpecialOperation(operation: Operation, entities: EntityMap, co
   }
 }
 
-function countEvents(entities: EntityMap, clientName: string, expected: Record<string, Record<string, unknown>>): number {
+function countEvents(
+  entities: EntityMap,
+  clientName: string,
+  expected: Record<string, Record<string, unknown>>,
+): number {
   const client = entities.client(clientName);
   const [type, fields] = Object.entries(expected)[0] as [string, Record<string, unknown>];
   return [...client.commandEvents, ...client.cmapEvents].filter((recorded) => {
@@ -290,15 +350,21 @@ function countEvents(entities: EntityMap, clientName: string, expected: Record<s
 async function prepareCollection(client: MongoClient, data: CollectionData): Promise<void> {
   const majority = { writeConcern: { w: 'majority' as const } };
   const db = client.db(data.databaseName);
-  for (const name of [data.collectionName, `enxcol_.${data.collectionName}.esc`, `enxcol_.${data.collectionName}.ecoc`]) {
+  for (const name of [
+    data.collectionName,
+    `enxcol_.${data.collectionName}.esc`,
+    `enxcol_.${data.collectionName}.ecoc`,
+  ]) {
     try {
       await db.collection(name).drop(majority);
     } catch (error) {
       if (!(error instanceof MongoServerError && error.code === NAMESPACE_NOT_FOUND)) throw error;
     }
   }
-  if (data.createOptions) await db.createCollection(data.collectionName, { ...data.createOptions, ...majority });
-  if (data.documents.length > 0) await db.collection(data.collectionName).insertMany(data.documents, majority);
+  if (data.createOptions)
+    await db.createCollection(data.collectionName, { ...data.createOptions, ...majority });
+  if (data.documents.length > 0)
+    await db.collection(data.collectionName).insertMany(data.documents, majority);
   else if (!data.createOptions) await db.createCollection(data.collectionName, majority);
 }
 
@@ -341,11 +407,15 @@ function explain(error: unknown): string {
   if (error instanceof OperationFailure || error instanceof MatchFailure) return error.message;
   if (error instanceof Error) {
     const fields = error as { code?: unknown; codeName?: unknown; cause?: unknown; writeErrors?: unknown };
-    if (fields.cause instanceof Error) return `unexpected ${error.name}: ${error.message}, caused by ${explain(fields.cause)}`;
+    if (fields.cause instanceof Error)
+      return `unexpected ${error.name}: ${error.message}, caused by ${explain(fields.cause)}`;
     if (fields.writeErrors instanceof Map && fields.writeErrors.size > 0) {
       return `unexpected ${error.name}: ${error.message}, write errors ${render(fields.writeErrors)}`;
     }
-    const code = fields.code !== undefined ? ` [code ${String(fields.code)}${fields.codeName ? ` ${String(fields.codeName)}` : ''}]` : '';
+    const code =
+      fields.code !== undefined
+        ? ` [code ${String(fields.code)}${fields.codeName ? ` ${String(fields.codeName)}` : ''}]`
+        : '';
     return `unexpected ${error.name}: ${error.message}${code}`;
   }
   return `unexpected throw: ${render(error)}`;

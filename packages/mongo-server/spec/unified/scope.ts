@@ -15,7 +15,11 @@ const OUT_OF_SCOPE_OPERATIONS: Record<string, string> = {
 /** Argument-based categories that `--include` can bring back in, to measure the server on them. */
 export const OPTIONAL_CATEGORIES = Object.keys(OUT_OF_SCOPE_ARGUMENTS);
 
-export function outOfScopeReason(file: TestFile, test: TestCase, included: ReadonlySet<string> = new Set()): string | undefined {
+export function outOfScopeReason(
+  file: TestFile,
+  test: TestCase,
+  included: ReadonlySet<string> = new Set(),
+): string | undefined {
   const entities = [...(file.createEntities ?? []), ...nestedEntities(test.operations)];
   for (const entity of entities) {
     if ('clientEncryption' in entity) return 'client-side encryption is out of scope';
@@ -36,7 +40,8 @@ export function outOfScopeReason(file: TestFile, test: TestCase, included: Reado
     }
   }
   for (const expectation of test.expectEvents ?? []) {
-    if ((expectation.eventType ?? 'command') === 'sdam') return 'SDAM event assertions are not recorded by this runner';
+    if ((expectation.eventType ?? 'command') === 'sdam')
+      return 'SDAM event assertions are not recorded by this runner';
   }
   if (test.expectLogMessages) return 'log message assertions are not recorded by this runner';
   if (test.expectTracingMessages) return 'tracing span assertions are not recorded by this runner';

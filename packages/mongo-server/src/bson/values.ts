@@ -1,6 +1,21 @@
 // Value helpers that follow MongoDB's BSON semantics (type order, numeric equality across int/long/double)
 // rather than JavaScript's, so that sorting, index keys and _id identity agree with mongod.
-import { Binary, Decimal128, Long, MaxKey, MinKey, ObjectId, Timestamp, BSONRegExp, BSONSymbol, Code, DBRef, Double, Int32, UUID } from 'bson';
+import {
+  Binary,
+  Decimal128,
+  Long,
+  MaxKey,
+  MinKey,
+  ObjectId,
+  Timestamp,
+  BSONRegExp,
+  BSONSymbol,
+  Code,
+  DBRef,
+  Double,
+  Int32,
+  UUID,
+} from 'bson';
 
 export type Doc = Record<string, unknown>;
 
@@ -16,7 +31,15 @@ export function typeRank(v: unknown): number {
   if (v === null) return 2;
   if (v instanceof MinKey) return 1;
   if (v instanceof MaxKey) return 100;
-  if (typeof v === 'number' || typeof v === 'bigint' || v instanceof Long || v instanceof Decimal128 || v instanceof Double || v instanceof Int32) return 3;
+  if (
+    typeof v === 'number' ||
+    typeof v === 'bigint' ||
+    v instanceof Long ||
+    v instanceof Decimal128 ||
+    v instanceof Double ||
+    v instanceof Int32
+  )
+    return 3;
   if (typeof v === 'string' || v instanceof BSONSymbol) return 4;
   if (Array.isArray(v)) return 6;
   if (v instanceof Binary || v instanceof Uint8Array) return 7;
@@ -90,7 +113,8 @@ export function compareValues(a: unknown, b: unknown): number {
       const sx = a instanceof Binary ? a.sub_type : 0;
       const sy = b instanceof Binary ? b.sub_type : 0;
       if (sx !== sy) return sx < sy ? -1 : 1;
-      for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return (x[i] as number) < (y[i] as number) ? -1 : 1;
+      for (let i = 0; i < x.length; i++)
+        if (x[i] !== y[i]) return (x[i] as number) < (y[i] as number) ? -1 : 1;
       return 0;
     }
     case 8:

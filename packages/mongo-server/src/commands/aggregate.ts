@@ -11,7 +11,13 @@ import { cursorReply } from './read';
 import { checkHint, nonNegativeInt, ns, optionalDoc, letVariables } from './util';
 import { insertDocument, validateNewDocument } from './write';
 
-function sourceDocuments(ctx: CommandContext, name: string, pipeline: Doc[], variables: Doc | undefined, stats?: ScanStats): Doc[] {
+function sourceDocuments(
+  ctx: CommandContext,
+  name: string,
+  pipeline: Doc[],
+  variables: Doc | undefined,
+  stats?: ScanStats,
+): Doc[] {
   const coll = ctx.state.engine.getCollection(ctx.db, name);
   const first = pipeline[0];
   // An opening $match narrows the input through an index; the pipeline still applies it.
@@ -24,7 +30,11 @@ async function writeOut(ctx: CommandContext, results: Doc[], target: unknown): P
   const spec = typeof target === 'string' ? { db: ctx.db, coll: target } : (target as Doc);
   const db = String(spec.db ?? ctx.db);
   const name = String(spec.coll);
-  const indexes = engine.getCollection(db, name)?.listIndexSpecs().filter((s) => s.name !== '_id_') ?? [];
+  const indexes =
+    engine
+      .getCollection(db, name)
+      ?.listIndexSpecs()
+      .filter((s) => s.name !== '_id_') ?? [];
   const tmp = `tmp.agg_out.${Date.now()}.${Math.floor(Math.random() * 1e9)}`;
   const coll = engine.createCollection(db, tmp);
   for (const spec of indexes) engine.createIndex(coll, spec);
@@ -57,7 +67,11 @@ async function writeMerge(ctx: CommandContext, results: Doc[], spec: Doc | strin
     const existing = [...matchingDocuments(engine, coll, compileFilter(filter))][0];
     if (!existing) {
       if (whenNotMatched === 'discard') continue;
-      if (whenNotMatched === 'fail') fail(13113, "$merge could not find a matching document in the target collection for at least one document in the source collection");
+      if (whenNotMatched === 'fail')
+        fail(
+          13113,
+          '$merge could not find a matching document in the target collection for at least one document in the source collection',
+        );
       const inserted = withIdFirst(doc);
       insertDocument(plain, coll, inserted);
       continue;
@@ -65,11 +79,16 @@ async function writeMerge(ctx: CommandContext, results: Doc[], spec: Doc | strin
     let next: Doc;
     if (whenMatched === 'keepExisting') continue;
     if (whenMatched === 'fail') throw coll.indexes.get('_id_')!.duplicateError([existing.doc._id], coll.ns);
-    if (whenMatched === 'replace') next = { _id: existing.doc._id, ...doc, ...(doc._id === undefined ? {} : { _id: existing.doc._id }) };
-    else if (Array.isArray(whenMatched)) next = runPipeline(ctx, [existing.doc], whenMatched as Doc[], { new: doc })[0] ?? existing.doc;
+    if (whenMatched === 'replace')
+      next = { _id: existing.doc._id, ...doc, ...(doc._id === undefined ? {} : { _id: existing.doc._id }) };
+    else if (Array.isArray(whenMatched))
+      next = runPipeline(ctx, [existing.doc], whenMatched as Doc[], { new: doc })[0] ?? existing.doc;
     else next = { ...existing.doc, ...doc, _id: existing.doc._id };
     if (doc._id !== undefined && !valuesEqual(doc._id, existing.doc._id) && whenMatched !== 'replace') {
-      fail(ErrorCodes.ImmutableField, "$merge failed to update the matching document, did you attempt to modify the _id or the shard key?");
+      fail(
+        ErrorCodes.ImmutableField,
+        '$merge failed to update the matching document, did you attempt to modify the _id or the shard key?',
+      );
     }
     engine.write(coll, existing.key, next);
   }
@@ -78,24 +97,44 @@ async function writeMerge(ctx: CommandContext, results: Doc[], spec: Doc | strin
 async function aggregate(ctx: CommandContext): Promise<Doc> {
   const target = ctx.cmd.aggregate;
   const pipeline = ctx.cmd.pipeline;
-  if (!Array.isArray(pipeline)) fail(ErrorCodes.TypeMismatch, "BSON field 'aggregate.pipeline' is the wrong type, expected type 'array'");
+  if (!Array.isArray(pipeline))
+    fail(ErrorCodes.TypeMismatch, "BSON field 'aggregate.pipeline' is the wrong type, expected type 'array'");
   for (const stage of pipeline) {
-    if (!isPlainObject(stage) || Object.keys(stage).length !== 1) fail(40323, 'A pipeline stage specification object must contain exactly one field.', { codeName: 'Location40323' });
+    if (!isPlainObject(stage) || Object.keys(stage).length !== 1)
+      fail(40323, 'A pipeline stage specification object must contain exactly one field.', {
+        codeName: 'Location40323',
+      });
     // Say so plainly rather than let a watch() call fail with a puzzling "unknown stage".
-    if ('$changeStream' in stage) fail(115, 'Change streams ($changeStream, watch()) are not supported by the embedded NovaMart server', { codeName: 'CommandNotSupported' });
+    if ('$changeStream' in stage)
+      fail(115, 'Change streams ($changeStream, watch()) are not supported by the embedded NovaMart server', {
+        codeName: 'CommandNotSupported',
+      });
   }
   const stages = pipeline as Doc[];
   const cursorSpec = optionalDoc(ctx.cmd, 'cursor');
-  if (!cursorSpec && ctx.cmd.explain !== true) fail(ErrorCodes.FailedToParse, "The 'cursor' option is required, except for aggregate with the explain argument");
+  if (!cursorSpec && ctx.cmd.explain !== true)
+    fail(
+      ErrorCodes.FailedToParse,
+      "The 'cursor' option is required, except for aggregate with the explain argument",
+    );
   const last = stages[stages.length - 1];
   const outStage = last && ('$out' in last || '$merge' in last) ? last : undefined;
   for (let i = 0; i < stages.length - 1; i++) {
     const k = Object.keys(stages[i] as Doc)[0];
-    if (k === '$out' || k === '$merge') fail(40601, `${k} can only be the final stage in the pipeline`, { codeName: 'Location40601' });
+    if (k === '$out' || k === '$merge')
+      fail(40601, `${k} can only be the final stage in the pipeline`, { codeName: 'Location40601' });
   }
   const readConcern = optionalDoc(ctx.cmd, 'readConcern');
-  if (outStage && readConcern?.level === 'linearizable') fail(ErrorCodes.InvalidOptions, `cannot use ${Object.keys(outStage)[0]} with readConcern level linearizable`);
-  if (outStage && ctx.txn) fail(ErrorCodes.OperationNotSupportedInTransaction, `${Object.keys(outStage)[0]} cannot be used in a transaction`);
+  if (outStage && readConcern?.level === 'linearizable')
+    fail(
+      ErrorCodes.InvalidOptions,
+      `cannot use ${Object.keys(outStage)[0]} with readConcern level linearizable`,
+    );
+  if (outStage && ctx.txn)
+    fail(
+      ErrorCodes.OperationNotSupportedInTransaction,
+      `${Object.keys(outStage)[0]} cannot be used in a transaction`,
+    );
   const body = outStage ? stages.slice(0, -1) : [...stages];
   let source: Doc[];
   let name: string;
@@ -114,10 +153,16 @@ async function aggregate(ctx: CommandContext): Promise<Doc> {
       source = [];
       body.shift();
     } else {
-      fail(ErrorCodes.InvalidNamespace, `{aggregate: 1} is not valid for '${first ?? ''}'; a collection is required.`);
+      fail(
+        ErrorCodes.InvalidNamespace,
+        `{aggregate: 1} is not valid for '${first ?? ''}'; a collection is required.`,
+      );
     }
   } else {
-    fail(ErrorCodes.TypeMismatch, "BSON field 'aggregate.aggregate' is the wrong type, expected type 'string'");
+    fail(
+      ErrorCodes.TypeMismatch,
+      "BSON field 'aggregate.aggregate' is the wrong type, expected type 'string'",
+    );
   }
   const variables = letVariables(ctx.cmd);
   const results = runPipeline(ctx, source, body, variables);

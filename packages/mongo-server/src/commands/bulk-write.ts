@@ -7,11 +7,20 @@ import { withIdFirst } from '../query/update';
 import { idKey } from '../storage/collection';
 import type { CommandContext, CommandTable } from './context';
 import { assertNotView } from './sources';
-import { deleteMatching, insertDocument, mustPropagate, parseUpdateStatement, runUpdate, validateNewDocument, writeErrorOf } from './write';
+import {
+  deleteMatching,
+  insertDocument,
+  mustPropagate,
+  parseUpdateStatement,
+  runUpdate,
+  validateNewDocument,
+  writeErrorOf,
+} from './write';
 import { checkHint, docArray, waitForLock, letVariables } from './util';
 
 async function bulkWrite(ctx: CommandContext): Promise<Doc> {
-  if (ctx.db !== 'admin') fail(ErrorCodes.Unauthorized, 'bulkWrite may only be run against the admin database.');
+  if (ctx.db !== 'admin')
+    fail(ErrorCodes.Unauthorized, 'bulkWrite may only be run against the admin database.');
   const ops = docArray(ctx.cmd, 'ops');
   const nsInfo = docArray(ctx.cmd, 'nsInfo');
   const ordered = ctx.cmd.ordered !== false;
@@ -27,12 +36,17 @@ async function bulkWrite(ctx: CommandContext): Promise<Doc> {
     try {
       const nsIndex = Number(op[kind as string]);
       const ns = nsInfo[nsIndex]?.ns;
-      if (typeof ns !== 'string') fail(ErrorCodes.BadValue, `BulkWrite ops entry ${idx} has an invalid nsInfo index ${nsIndex}`);
+      if (typeof ns !== 'string')
+        fail(ErrorCodes.BadValue, `BulkWrite ops entry ${idx} has an invalid nsInfo index ${nsIndex}`);
       const [db, name] = splitNs(ns);
       const opCtx: CommandContext = { ...ctx, db };
       assertNotView(engine.getCollection(db, name));
       if (kind === 'insert') {
-        if (!isPlainObject(op.document)) fail(ErrorCodes.TypeMismatch, "BSON field 'bulkWrite.ops.document' is the wrong type, expected type 'object'");
+        if (!isPlainObject(op.document))
+          fail(
+            ErrorCodes.TypeMismatch,
+            "BSON field 'bulkWrite.ops.document' is the wrong type, expected type 'object'",
+          );
         const doc = withIdFirst(op.document);
         validateNewDocument(doc);
         const coll = engine.ensureCollection(db, name, ctx.txn);
@@ -41,7 +55,17 @@ async function bulkWrite(ctx: CommandContext): Promise<Doc> {
         totals.nInserted++;
         if (!errorsOnly) results.push({ ok: 1, idx, n: 1 });
       } else if (kind === 'update') {
-        const st = parseUpdateStatement({ q: op.filter, u: op.updateMods, upsert: op.upsert, multi: op.multi, arrayFilters: op.arrayFilters, sort: op.sort }, variables);
+        const st = parseUpdateStatement(
+          {
+            q: op.filter,
+            u: op.updateMods,
+            upsert: op.upsert,
+            multi: op.multi,
+            arrayFilters: op.arrayFilters,
+            sort: op.sort,
+          },
+          variables,
+        );
         const coll = st.upsert ? engine.ensureCollection(db, name, ctx.txn) : engine.getCollection(db, name);
         checkHint(coll, op.hint);
         const r = coll ? await runUpdate(opCtx, coll, st) : { matched: 0, modified: 0 };
@@ -56,7 +80,11 @@ async function bulkWrite(ctx: CommandContext): Promise<Doc> {
         if (!errorsOnly) results.push(item);
       } else if (kind === 'delete') {
         const filter = op.filter === undefined ? {} : op.filter;
-        if (!isPlainObject(filter)) fail(ErrorCodes.TypeMismatch, "BSON field 'bulkWrite.ops.filter' is the wrong type, expected type 'object'");
+        if (!isPlainObject(filter))
+          fail(
+            ErrorCodes.TypeMismatch,
+            "BSON field 'bulkWrite.ops.filter' is the wrong type, expected type 'object'",
+          );
         const coll = engine.getCollection(db, name);
         checkHint(coll, op.hint);
         const n = coll ? await deleteMatching(opCtx, coll, filter, op.multi !== true, variables) : 0;

@@ -13,7 +13,22 @@ function create(ctx: CommandContext): Doc {
   const name = collectionName(ctx, 'create');
   const options: Doc = {};
   for (const [k, v] of Object.entries(ctx.cmd)) {
-    if (k === 'create' || k.startsWith('$') || ['lsid', 'txnNumber', 'autocommit', 'startTransaction', 'writeConcern', 'comment', 'apiVersion', 'apiStrict', 'apiDeprecationErrors'].includes(k)) continue;
+    if (
+      k === 'create' ||
+      k.startsWith('$') ||
+      [
+        'lsid',
+        'txnNumber',
+        'autocommit',
+        'startTransaction',
+        'writeConcern',
+        'comment',
+        'apiVersion',
+        'apiStrict',
+        'apiDeprecationErrors',
+      ].includes(k)
+    )
+      continue;
     options[k] = v;
   }
   const existing = ctx.state.engine.getCollection(ctx.db, name);
@@ -66,10 +81,12 @@ function listCollections(ctx: CommandContext): Doc {
 }
 
 function renameCollection(ctx: CommandContext): Doc {
-  if (ctx.db !== 'admin') fail(ErrorCodes.Unauthorized, 'renameCollection may only be run against the admin database.');
+  if (ctx.db !== 'admin')
+    fail(ErrorCodes.Unauthorized, 'renameCollection may only be run against the admin database.');
   const from = ctx.cmd.renameCollection;
   const to = ctx.cmd.to;
-  if (typeof from !== 'string' || typeof to !== 'string') fail(ErrorCodes.TypeMismatch, "'renameCollection' and 'to' must be namespace strings");
+  if (typeof from !== 'string' || typeof to !== 'string')
+    fail(ErrorCodes.TypeMismatch, "'renameCollection' and 'to' must be namespace strings");
   const [fromDb, fromName] = splitNs(from);
   const [toDb, toName] = splitNs(to);
   if (from === to) fail(ErrorCodes.IllegalOperation, "Can't rename a collection to itself");
@@ -83,11 +100,13 @@ function dropDatabase(ctx: CommandContext): Doc {
 }
 
 function listDatabases(ctx: CommandContext): Doc {
-  if (ctx.db !== 'admin') fail(ErrorCodes.Unauthorized, 'listDatabases may only be run against the admin database.');
+  if (ctx.db !== 'admin')
+    fail(ErrorCodes.Unauthorized, 'listDatabases may only be run against the admin database.');
   const engine = ctx.state.engine;
   let dbs = [...engine.databases.entries()].map(([name, colls]) => {
     let size = 0;
-    for (const c of colls.values()) for (const v of c.records.values()) if (v.doc) size += calculateObjectSize(v.doc);
+    for (const c of colls.values())
+      for (const v of c.records.values()) if (v.doc) size += calculateObjectSize(v.doc);
     return { name, sizeOnDisk: size, empty: size === 0 };
   });
   const filter = optionalDoc(ctx.cmd, 'filter');
@@ -107,7 +126,16 @@ function collStats(ctx: CommandContext, field: string): Doc {
   for (const v of coll.records.values()) if (v.doc) size += calculateObjectSize(v.doc);
   const indexSizes: Doc = {};
   for (const i of coll.indexes.values()) indexSizes[i.name] = i.keyCount * 16;
-  return { ns: coll.ns, count: coll.liveCount, size, avgObjSize: coll.liveCount ? Math.round(size / coll.liveCount) : 0, storageSize: size, nindexes: coll.indexes.size, indexSizes, totalIndexSize: Object.values(indexSizes).reduce((a: number, b) => a + (b as number), 0) };
+  return {
+    ns: coll.ns,
+    count: coll.liveCount,
+    size,
+    avgObjSize: coll.liveCount ? Math.round(size / coll.liveCount) : 0,
+    storageSize: size,
+    nindexes: coll.indexes.size,
+    indexSizes,
+    totalIndexSize: Object.values(indexSizes).reduce((a: number, b) => a + (b as number), 0),
+  };
 }
 
 function dbStats(ctx: CommandContext): Doc {
@@ -120,7 +148,17 @@ function dbStats(ctx: CommandContext): Doc {
     indexes += c.indexes.size;
     for (const v of c.records.values()) if (v.doc) dataSize += calculateObjectSize(v.doc);
   }
-  return { db: ctx.db, collections: colls.length, views: 0, objects, avgObjSize: objects ? dataSize / objects : 0, dataSize, storageSize: dataSize, indexes, indexSize: 0 };
+  return {
+    db: ctx.db,
+    collections: colls.length,
+    views: 0,
+    objects,
+    avgObjSize: objects ? dataSize / objects : 0,
+    dataSize,
+    storageSize: dataSize,
+    indexes,
+    indexSize: 0,
+  };
 }
 
 function collMod(ctx: CommandContext): Doc {
@@ -129,8 +167,16 @@ function collMod(ctx: CommandContext): Doc {
   if (!coll) fail(ErrorCodes.NamespaceNotFound, `ns does not exist: ${ctx.db}.${name}`);
   const index = ctx.cmd.index;
   if (isPlainObject(index)) {
-    const target = [...coll.indexes.values()].find((i) => i.name === index.name || (isPlainObject(index.keyPattern) && JSON.stringify(i.spec.key) === JSON.stringify(index.keyPattern)));
-    if (!target) fail(ErrorCodes.IndexNotFound, `cannot find index ${JSON.stringify(index.name ?? index.keyPattern)} for ns ${coll.ns}`);
+    const target = [...coll.indexes.values()].find(
+      (i) =>
+        i.name === index.name ||
+        (isPlainObject(index.keyPattern) && JSON.stringify(i.spec.key) === JSON.stringify(index.keyPattern)),
+    );
+    if (!target)
+      fail(
+        ErrorCodes.IndexNotFound,
+        `cannot find index ${JSON.stringify(index.name ?? index.keyPattern)} for ns ${coll.ns}`,
+      );
     const old = target.spec.expireAfterSeconds;
     if (typeof index.expireAfterSeconds === 'number') {
       target.spec.expireAfterSeconds = index.expireAfterSeconds;
@@ -141,7 +187,8 @@ function collMod(ctx: CommandContext): Doc {
     return {};
   }
   const options = { ...coll.options };
-  for (const k of ['validator', 'validationLevel', 'validationAction', 'viewOn', 'pipeline']) if (ctx.cmd[k] !== undefined) options[k] = ctx.cmd[k];
+  for (const k of ['validator', 'validationLevel', 'validationAction', 'viewOn', 'pipeline'])
+    if (ctx.cmd[k] !== undefined) options[k] = ctx.cmd[k];
   ctx.state.engine.setCollectionOptions(coll, options);
   return {};
 }

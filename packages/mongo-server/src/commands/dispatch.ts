@@ -30,7 +30,12 @@ export function commandNames(): string[] {
   return Object.keys(commands);
 }
 
-export async function dispatch(state: ServerState, cmd: Doc, connectionId: number, queryDb?: string): Promise<Doc> {
+export async function dispatch(
+  state: ServerState,
+  cmd: Doc,
+  connectionId: number,
+  queryDb?: string,
+): Promise<Doc> {
   try {
     return { ...(await execute(state, cmd, connectionId, queryDb)), ok: 1 };
   } catch (err) {
@@ -45,12 +50,14 @@ async function execute(state: ServerState, cmd: Doc, connectionId: number, query
   const spec = commands[name.toLowerCase()];
   if (!spec) fail(ErrorCodes.CommandNotFound, `no such command: '${name}'`);
   const db = cmd.$db ?? queryDb;
-  if (typeof db !== 'string' || db.length === 0) fail(40571, 'OP_MSG requests require a $db argument', { codeName: 'Location40571' });
+  if (typeof db !== 'string' || db.length === 0)
+    fail(40571, 'OP_MSG requests require a $db argument', { codeName: 'Location40571' });
   state.opcounters.command++;
 
   const ctx: CommandContext = { state, db, cmd, connectionId, session: undefined, txn: undefined };
   if (cmd.lsid !== undefined) {
-    if (!isPlainObject(cmd.lsid)) fail(ErrorCodes.TypeMismatch, "BSON field 'lsid' is the wrong type, expected type 'object'");
+    if (!isPlainObject(cmd.lsid))
+      fail(ErrorCodes.TypeMismatch, "BSON field 'lsid' is the wrong type, expected type 'object'");
     ctx.session = state.sessions.get(cmd.lsid);
   }
   const inTxn = cmd.autocommit !== undefined;
@@ -65,20 +72,32 @@ async function execute(state: ServerState, cmd: Doc, connectionId: number, query
     reply = spec.writes ? await state.engine.atomically(() => spec.run(ctx)) : await spec.run(ctx);
   } catch (err) {
     // Any failed operation ends the transaction it ran in, as in mongod.
-    if (ctx.txn && ctx.txn.state === 'active' && !['committransaction', 'aborttransaction'].includes(name.toLowerCase())) {
+    if (
+      ctx.txn &&
+      ctx.txn.state === 'active' &&
+      !['committransaction', 'aborttransaction'].includes(name.toLowerCase())
+    ) {
       state.engine.abort(ctx.txn, toCommandError(err).message);
     }
-    if (ctx.txn && err instanceof MongoCommandError && ctx.txn.state === 'aborted' && !err.labels.includes('TransientTransactionError') && err.code === ErrorCodes.WriteConflict) {
+    if (
+      ctx.txn &&
+      err instanceof MongoCommandError &&
+      ctx.txn.state === 'aborted' &&
+      !err.labels.includes('TransientTransactionError') &&
+      err.code === ErrorCodes.WriteConflict
+    ) {
       throw transientError(err.code, err.message);
     }
     throw err;
   }
-  if (ctx.txn && Array.isArray(reply.writeErrors) && reply.writeErrors.length > 0) state.engine.abort(ctx.txn, 'write error in transaction');
+  if (ctx.txn && Array.isArray(reply.writeErrors) && reply.writeErrors.length > 0)
+    state.engine.abort(ctx.txn, 'write error in transaction');
   if (spec.writes && state.engine.sink) await state.engine.sink.flush();
   if (!inTxn && cmd.txnNumber !== undefined && spec.retryable && ctx.session) {
     ctx.session.retryReplies.set(Number(cmd.txnNumber), reply);
     // Only the latest retryable write of a session can be retried by the driver.
-    for (const k of ctx.session.retryReplies.keys()) if (k < Number(cmd.txnNumber)) ctx.session.retryReplies.delete(k);
+    for (const k of ctx.session.retryReplies.keys())
+      if (k < Number(cmd.txnNumber)) ctx.session.retryReplies.delete(k);
   }
   return reply;
 }
@@ -87,21 +106,35 @@ function resolveTransaction(ctx: CommandContext, name: string, spec: CommandSpec
   const { cmd, state } = ctx;
   const session = ctx.session;
   if (cmd.autocommit !== false) fail(ErrorCodes.InvalidOptions, 'autocommit can only be specified as false');
-  if (!session || cmd.txnNumber === undefined) fail(ErrorCodes.InvalidOptions, 'Transaction numbers are only allowed on a replica set member or mongos, together with a session id');
+  if (!session || cmd.txnNumber === undefined)
+    fail(
+      ErrorCodes.InvalidOptions,
+      'Transaction numbers are only allowed on a replica set member or mongos, together with a session id',
+    );
   const txnNumber = Number(cmd.txnNumber);
   if (txnNumber < session.txnNumber) {
-    fail(ErrorCodes.TransactionTooOld, `Cannot start transaction ${txnNumber} on session because a newer transaction ${session.txnNumber} has already started.`);
+    fail(
+      ErrorCodes.TransactionTooOld,
+      `Cannot start transaction ${txnNumber} on session because a newer transaction ${session.txnNumber} has already started.`,
+    );
   }
   const lower = name.toLowerCase();
   if (cmd.startTransaction === true) {
-    if (txnNumber === session.txnNumber) fail(ErrorCodes.ConflictingOperationInProgress, `Transaction ${txnNumber} has already been started on this session.`);
+    if (txnNumber === session.txnNumber)
+      fail(
+        ErrorCodes.ConflictingOperationInProgress,
+        `Transaction ${txnNumber} has already been started on this session.`,
+      );
     if (session.txn) state.engine.abort(session.txn, 'superseded by a newer transaction');
     session.txnNumber = txnNumber;
     session.txnOutcome = undefined;
     session.txn = state.engine.beginTransaction();
     state.cursors.killForSession(session.key);
   } else if (txnNumber !== session.txnNumber) {
-    throw transientError(ErrorCodes.NoSuchTransaction, `Given transaction number ${txnNumber} does not match any in-progress transactions. The active transaction number is ${session.txnNumber}`);
+    throw transientError(
+      ErrorCodes.NoSuchTransaction,
+      `Given transaction number ${txnNumber} does not match any in-progress transactions. The active transaction number is ${session.txnNumber}`,
+    );
   }
   if (lower === 'committransaction' || lower === 'aborttransaction') {
     ctx.txn = session.txn;
@@ -109,11 +142,18 @@ function resolveTransaction(ctx: CommandContext, name: string, spec: CommandSpec
   }
   const txn = session.txn;
   if (!txn || txn.state !== 'active') {
-    if (session.txnOutcome === 'committed') fail(ErrorCodes.TransactionCommitted, `Transaction ${txnNumber} has been committed.`);
-    throw transientError(ErrorCodes.NoSuchTransaction, `Transaction ${txnNumber} has been aborted${txn?.abortReason ? `: ${txn.abortReason}` : ''}.`);
+    if (session.txnOutcome === 'committed')
+      fail(ErrorCodes.TransactionCommitted, `Transaction ${txnNumber} has been committed.`);
+    throw transientError(
+      ErrorCodes.NoSuchTransaction,
+      `Transaction ${txnNumber} has been aborted${txn?.abortReason ? `: ${txn.abortReason}` : ''}.`,
+    );
   }
   if (!spec.inTransaction) {
-    fail(ErrorCodes.OperationNotSupportedInTransaction, `Cannot run '${name}' in a multi-document transaction.`);
+    fail(
+      ErrorCodes.OperationNotSupportedInTransaction,
+      `Cannot run '${name}' in a multi-document transaction.`,
+    );
   }
   ctx.txn = txn;
 }
@@ -122,7 +162,11 @@ function retryableWrite(ctx: CommandContext): Doc | undefined {
   const session = ctx.session;
   if (!session) fail(ErrorCodes.InvalidOptions, 'Transaction numbers are only allowed with a session id');
   const txnNumber = Number(ctx.cmd.txnNumber);
-  if (txnNumber < session.txnNumber) fail(ErrorCodes.TransactionTooOld, `Retryable write with txnNumber ${txnNumber} is prohibited on session because a newer retryable write with txnNumber ${session.txnNumber} has already started on this session.`);
+  if (txnNumber < session.txnNumber)
+    fail(
+      ErrorCodes.TransactionTooOld,
+      `Retryable write with txnNumber ${txnNumber} is prohibited on session because a newer retryable write with txnNumber ${session.txnNumber} has already started on this session.`,
+    );
   const cached = session.retryReplies.get(txnNumber);
   if (cached) return cached;
   if (session.txn) ctx.state.engine.abort(session.txn, 'superseded by a retryable write');

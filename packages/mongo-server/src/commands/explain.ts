@@ -9,7 +9,8 @@ import { runFind } from './read';
 
 function explain(ctx: CommandContext): Doc {
   const inner = ctx.cmd.explain;
-  if (!isPlainObject(inner)) fail(ErrorCodes.TypeMismatch, "BSON field 'explain.explain' is the wrong type, expected type 'object'");
+  if (!isPlainObject(inner))
+    fail(ErrorCodes.TypeMismatch, "BSON field 'explain.explain' is the wrong type, expected type 'object'");
   const innerName = Object.keys(inner)[0]?.toLowerCase();
   const stats: ScanStats = { docsExamined: 0, indexName: undefined };
   let nReturned = 0;
@@ -19,15 +20,24 @@ function explain(ctx: CommandContext): Doc {
     nReturned = runFind(ctx, collName, inner, stats).length;
   } else if (innerName === 'count' || innerName === 'distinct' || innerName === 'aggregate') {
     collName = String(inner[Object.keys(inner)[0] as string]);
-    const filter = innerName === 'aggregate'
-      ? (Array.isArray(inner.pipeline) && isPlainObject(inner.pipeline[0]) && isPlainObject(inner.pipeline[0].$match) ? inner.pipeline[0].$match : {})
-      : (inner.query ?? {});
+    const filter =
+      innerName === 'aggregate'
+        ? Array.isArray(inner.pipeline) &&
+          isPlainObject(inner.pipeline[0]) &&
+          isPlainObject(inner.pipeline[0].$match)
+          ? inner.pipeline[0].$match
+          : {}
+        : (inner.query ?? {});
     nReturned = runFind(ctx, collName, { filter }, stats).length;
   } else {
     fail(ErrorCodes.IllegalOperation, `Explain for ${innerName ?? ''} is not supported`);
   }
   const inputStage = stats.indexName
-    ? { stage: 'IXSCAN', indexName: stats.indexName, keyPattern: ctx.state.engine.getCollection(ctx.db, collName)?.indexes.get(stats.indexName)?.spec.key }
+    ? {
+        stage: 'IXSCAN',
+        indexName: stats.indexName,
+        keyPattern: ctx.state.engine.getCollection(ctx.db, collName)?.indexes.get(stats.indexName)?.spec.key,
+      }
     : { stage: 'COLLSCAN' };
   const winningPlan = stats.indexName ? { stage: 'FETCH', inputStage } : inputStage;
   return {

@@ -56,7 +56,8 @@ function buildInfo(): Doc {
 
 function scannedObjects(ctx: CommandContext): number {
   let n = 0;
-  for (const colls of ctx.state.engine.databases.values()) for (const coll of colls.values()) n += coll.docsExamined;
+  for (const colls of ctx.state.engine.databases.values())
+    for (const coll of colls.values()) n += coll.docsExamined;
   return n;
 }
 
@@ -76,21 +77,37 @@ export const handshakeCommands: CommandTable = {
   buildinfo: { run: () => buildInfo(), inTransaction: true },
   getparameter: {
     run(ctx) {
-      if (ctx.db !== 'admin') fail(ErrorCodes.Unauthorized, 'getParameter may only be run against the admin database.');
+      if (ctx.db !== 'admin')
+        fail(ErrorCodes.Unauthorized, 'getParameter may only be run against the admin database.');
       const out: Doc = {};
-      const all = ctx.cmd.getParameter === '*' || (isPlainObject(ctx.cmd.getParameter) && ctx.cmd.getParameter.allParameters === true);
-      for (const [name, value] of Object.entries(KNOWN_PARAMETERS)) if (all || name in ctx.cmd) out[name] = value;
+      const all =
+        ctx.cmd.getParameter === '*' ||
+        (isPlainObject(ctx.cmd.getParameter) && ctx.cmd.getParameter.allParameters === true);
+      for (const [name, value] of Object.entries(KNOWN_PARAMETERS))
+        if (all || name in ctx.cmd) out[name] = value;
       // mongod refuses a request none of whose names is a parameter it has.
       if (Object.keys(out).length === 0) fail(ErrorCodes.InvalidOptions, 'no option found to get');
       return out;
     },
   },
   getcmdlineopts: {
-    run: (ctx) => ({ argv: ['novamart-mongo'], parsed: { net: { port: Number(ctx.state.me.split(':').pop()) }, storage: { dbPath: ctx.state.dbPath ?? '' } } }),
+    run: (ctx) => ({
+      argv: ['novamart-mongo'],
+      parsed: {
+        net: { port: Number(ctx.state.me.split(':').pop()) },
+        storage: { dbPath: ctx.state.dbPath ?? '' },
+      },
+    }),
   },
   connectionstatus: { run: () => ({ authInfo: { authenticatedUsers: [], authenticatedUserRoles: [] } }) },
   whatsmyuri: { run: () => ({ you: '127.0.0.1:0' }) },
-  hostinfo: { run: () => ({ system: { currentTime: new Date(), hostname: 'localhost', numCores: 1 }, os: { type: process.platform }, extra: {} }) },
+  hostinfo: {
+    run: () => ({
+      system: { currentTime: new Date(), hostname: 'localhost', numCores: 1 },
+      os: { type: process.platform },
+      extra: {},
+    }),
+  },
   serverstatus: {
     run(ctx) {
       const uptimeMillis = Date.now() - ctx.state.startedAt;
@@ -103,13 +120,22 @@ export const handshakeCommands: CommandTable = {
         uptime: Math.floor(uptimeMillis / 1000),
         uptimeMillis,
         localTime: new Date(),
-        connections: { current: ctx.state.connections.current, available: 100_000, totalCreated: ctx.state.connections.totalCreated },
+        connections: {
+          current: ctx.state.connections.current,
+          available: 100_000,
+          totalCreated: ctx.state.connections.totalCreated,
+        },
         mem: { bits: 64, resident: Math.round(mem.rss / 1048576), virtual: Math.round(mem.rss / 1048576) },
         opcounters: { ...ctx.state.opcounters },
         storageEngine: { name: 'novamart', persistent: ctx.state.dbPath !== undefined },
         // Documents examined by queries in the collections that exist now (mongod's scannedObjects).
         metrics: { queryExecutor: { scannedObjects: scannedObjects(ctx) } },
-        repl: { setName: ctx.state.setName, isWritablePrimary: true, primary: ctx.state.me, hosts: [ctx.state.me] },
+        repl: {
+          setName: ctx.state.setName,
+          isWritablePrimary: true,
+          primary: ctx.state.me,
+          hosts: [ctx.state.me],
+        },
       };
     },
   },

@@ -10,7 +10,16 @@ import { projectDocuments } from '../query/projection';
 import { parseSort, sortDocuments } from '../query/sort';
 import type { CommandContext, CommandTable } from './context';
 import { isView, matchingSource } from './sources';
-import { checkHint, collectionName, getCollection, nonNegativeInt, ns, optionalDoc, optionalInt, letVariables } from './util';
+import {
+  checkHint,
+  collectionName,
+  getCollection,
+  nonNegativeInt,
+  ns,
+  optionalDoc,
+  optionalInt,
+  letVariables,
+} from './util';
 
 export function cursorReply(ns: string, batch: Doc[], id: Long, first: boolean): Doc {
   return { cursor: first ? { firstBatch: batch, id, ns } : { nextBatch: batch, id, ns } };
@@ -28,7 +37,10 @@ export function runFind(ctx: CommandContext, name: string, cmd: Doc, stats?: Sca
   checkHint(coll, cmd.hint);
   const matcher = compileFilter(filter, letVariables(cmd));
   let docs: Doc[] = [];
-  const byIndex = !isView(coll) && !ctx.txn && sort?.length === 1 && limitRaw > 0 ? sortIndex(coll, sort[0]![0]) : undefined;
+  const byIndex =
+    !isView(coll) && !ctx.txn && sort?.length === 1 && limitRaw > 0
+      ? sortIndex(coll, sort[0]![0])
+      : undefined;
   if (isView(coll)) docs = matchingSource(ctx, name, matcher, stats);
   else if (byIndex && !planQuery(coll, filter).keys) {
     // Walk the index in sort order and stop once skip + limit documents matched.
@@ -83,7 +95,11 @@ function getMore(ctx: CommandContext): Doc {
 function killCursors(ctx: CommandContext): Doc {
   collectionName(ctx, 'killCursors');
   const ids = ctx.cmd.cursors;
-  if (!Array.isArray(ids)) fail(ErrorCodes.TypeMismatch, "BSON field 'killCursors.cursors' is the wrong type, expected type 'array'");
+  if (!Array.isArray(ids))
+    fail(
+      ErrorCodes.TypeMismatch,
+      "BSON field 'killCursors.cursors' is the wrong type, expected type 'array'",
+    );
   const killed: Long[] = [];
   const notFound: Long[] = [];
   for (const raw of ids) {
@@ -112,7 +128,8 @@ function count(ctx: CommandContext): Doc {
 function distinct(ctx: CommandContext): Doc {
   const name = collectionName(ctx, 'distinct');
   const key = ctx.cmd.key;
-  if (typeof key !== 'string') fail(ErrorCodes.TypeMismatch, "BSON field 'distinct.key' is the wrong type, expected type 'string'");
+  if (typeof key !== 'string')
+    fail(ErrorCodes.TypeMismatch, "BSON field 'distinct.key' is the wrong type, expected type 'string'");
   const query = optionalDoc(ctx.cmd, 'query') ?? {};
   checkHint(getCollection(ctx, name), ctx.cmd.hint);
   const seen = new Map<string, unknown>();

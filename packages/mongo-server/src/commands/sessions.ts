@@ -10,7 +10,11 @@ function commitTransaction(ctx: CommandContext) {
   const txnNumber = Number(ctx.cmd.txnNumber);
   if (txnNumber === session.txnNumber && session.txnOutcome === 'committed') return {};
   const txn = ctx.txn;
-  if (!txn || txnNumber !== session.txnNumber) throw transientError(ErrorCodes.NoSuchTransaction, `Transaction with { txnNumber: ${txnNumber} } has been aborted.`);
+  if (!txn || txnNumber !== session.txnNumber)
+    throw transientError(
+      ErrorCodes.NoSuchTransaction,
+      `Transaction with { txnNumber: ${txnNumber} } has been aborted.`,
+    );
   try {
     ctx.state.engine.commit(txn);
   } finally {
@@ -28,7 +32,11 @@ function abortTransaction(ctx: CommandContext) {
     fail(ErrorCodes.TransactionCommitted, `Transaction with { txnNumber: ${txnNumber} } has been committed.`);
   }
   const txn = ctx.txn;
-  if (!txn || txnNumber !== session.txnNumber) throw transientError(ErrorCodes.NoSuchTransaction, `Transaction with { txnNumber: ${txnNumber} } has been aborted.`);
+  if (!txn || txnNumber !== session.txnNumber)
+    throw transientError(
+      ErrorCodes.NoSuchTransaction,
+      `Transaction with { txnNumber: ${txnNumber} } has been aborted.`,
+    );
   ctx.state.engine.abort(txn, 'aborted by client');
   session.txn = undefined;
   session.txnOutcome = 'aborted';

@@ -9,7 +9,8 @@ import type { CommandContext } from './context';
 
 export function collectionName(ctx: CommandContext, field: string): string {
   const name = ctx.cmd[field];
-  if (typeof name !== 'string') fail(ErrorCodes.InvalidNamespace, `collection name has invalid type ${typeof name}`);
+  if (typeof name !== 'string')
+    fail(ErrorCodes.InvalidNamespace, `collection name has invalid type ${typeof name}`);
   if (name.length === 0) fail(ErrorCodes.InvalidNamespace, `Invalid namespace specified '${ctx.db}.'`);
   return name;
 }
@@ -17,27 +18,36 @@ export function collectionName(ctx: CommandContext, field: string): string {
 export function optionalDoc(cmd: Doc, field: string): Doc | undefined {
   const v = cmd[field];
   if (v === undefined || v === null) return undefined;
-  if (!isPlainObject(v)) fail(ErrorCodes.TypeMismatch, `BSON field '${field}' is the wrong type, expected type 'object'`);
+  if (!isPlainObject(v))
+    fail(ErrorCodes.TypeMismatch, `BSON field '${field}' is the wrong type, expected type 'object'`);
   return v;
 }
 
 export function optionalInt(cmd: Doc, field: string): number | undefined {
   const v = cmd[field];
   if (v === undefined || v === null) return undefined;
-  if (!isNumeric(v)) fail(ErrorCodes.TypeMismatch, `BSON field '${field}' is the wrong type, expected a number`);
+  if (!isNumeric(v))
+    fail(ErrorCodes.TypeMismatch, `BSON field '${field}' is the wrong type, expected a number`);
   return Math.trunc(toNumber(v));
 }
 
 export function nonNegativeInt(cmd: Doc, field: string): number | undefined {
   const v = optionalInt(cmd, field);
-  if (v !== undefined && v < 0) fail(ErrorCodes.BadValue, `${field} value must be non-negative, but received: ${v}`);
+  if (v !== undefined && v < 0)
+    fail(ErrorCodes.BadValue, `${field} value must be non-negative, but received: ${v}`);
   return v;
 }
 
 export function docArray(cmd: Doc, field: string): Doc[] {
   const v = cmd[field];
-  if (!Array.isArray(v)) fail(ErrorCodes.TypeMismatch, `BSON field '${field}' is the wrong type, expected type 'array'`);
-  for (const d of v) if (!isPlainObject(d)) fail(ErrorCodes.TypeMismatch, `BSON field '${field}' element is the wrong type, expected type 'object'`);
+  if (!Array.isArray(v))
+    fail(ErrorCodes.TypeMismatch, `BSON field '${field}' is the wrong type, expected type 'array'`);
+  for (const d of v)
+    if (!isPlainObject(d))
+      fail(
+        ErrorCodes.TypeMismatch,
+        `BSON field '${field}' element is the wrong type, expected type 'object'`,
+      );
   return v as Doc[];
 }
 
@@ -66,7 +76,9 @@ export function checkHint(coll: Collection | undefined, hint: unknown): void {
 function sameKeyPattern(a: Doc, b: Doc): boolean {
   const aKeys = Object.keys(a);
   const bKeys = Object.keys(b);
-  return aKeys.length === bKeys.length && aKeys.every((key, i) => key === bKeys[i] && valuesEqual(a[key], b[key]));
+  return (
+    aKeys.length === bKeys.length && aKeys.every((key, i) => key === bKeys[i] && valuesEqual(a[key], b[key]))
+  );
 }
 
 export function getCollection(ctx: CommandContext, name: string): Collection | undefined {
@@ -81,14 +93,24 @@ export function ns(ctx: CommandContext, name: string): string {
  * The transaction a write outside transactions must wait for: the one holding the document, or one
  * whose uncommitted writes hold a unique key the new version (`doc`) would take.
  */
-export function writeBlocker(ctx: CommandContext, coll: Collection, key: string, doc?: Doc): Transaction | undefined {
+export function writeBlocker(
+  ctx: CommandContext,
+  coll: Collection,
+  key: string,
+  doc?: Doc,
+): Transaction | undefined {
   if (ctx.txn) return undefined;
   const engine = ctx.state.engine;
   return engine.lockHolder(coll, key) ?? (doc ? engine.uniqueKeyHolder(coll, doc) : undefined);
 }
 
 /** Waits (only if needed: an await would let other commands interleave) until nothing blocks the write. */
-export async function waitForLock(ctx: CommandContext, coll: Collection, key: string, doc?: Doc): Promise<void> {
+export async function waitForLock(
+  ctx: CommandContext,
+  coll: Collection,
+  key: string,
+  doc?: Doc,
+): Promise<void> {
   for (let holder = writeBlocker(ctx, coll, key, doc); holder; holder = writeBlocker(ctx, coll, key, doc)) {
     await holder.done;
   }

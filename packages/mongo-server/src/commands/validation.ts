@@ -18,7 +18,11 @@ function details(validator: Doc, doc: Doc): Doc {
     const failures = checkSchema(validator.$jsonSchema, doc);
     return {
       operatorName: '$jsonSchema',
-      schemaRulesNotSatisfied: failures.map((f) => ({ operatorName: f.rule, propertyName: f.path, details: f.detail })),
+      schemaRulesNotSatisfied: failures.map((f) => ({
+        operatorName: f.rule,
+        propertyName: f.path,
+        details: f.detail,
+      })),
     };
   }
   const clauses = Object.entries(validator)
@@ -37,7 +41,9 @@ export function validateDocument(ctx: CommandContext, coll: Collection, doc: Doc
   if (level === 'moderate' && before && !passes(validator, before)) return;
   if (passes(validator, doc)) return;
   if (coll.options.validationAction === 'warn') {
-    console.warn(`[mongo-server] document ${JSON.stringify(doc._id)} in ${coll.ns} failed validation (validationAction: warn)`);
+    console.warn(
+      `[mongo-server] document ${JSON.stringify(doc._id)} in ${coll.ns} failed validation (validationAction: warn)`,
+    );
     return;
   }
   fail(DocumentValidationFailure, 'Document failed validation', {

@@ -7,13 +7,28 @@ import { matchingDocuments } from '../query/executor';
 import { compileFilter } from '../query/matcher';
 import { projectDocuments } from '../query/projection';
 import { parseSort, sortDocuments } from '../query/sort';
-import { applyUpdate, buildUpsertDocument, isOperatorUpdate, validateUpdateSpec, withIdFirst, type UpdateSpec } from '../query/update';
+import {
+  applyUpdate,
+  buildUpsertDocument,
+  isOperatorUpdate,
+  validateUpdateSpec,
+  withIdFirst,
+  type UpdateSpec,
+} from '../query/update';
 import { idKey, type Collection } from '../storage/collection';
 import { MAX_BSON_OBJECT_SIZE, MAX_WRITE_BATCH_SIZE } from '../wire/messages';
 import type { CommandContext, CommandTable } from './context';
 import { assertNotView } from './sources';
 import { validateDocument } from './validation';
-import { checkHint, collectionName, docArray, optionalDoc, waitForLock, writeBlocker, letVariables } from './util';
+import {
+  checkHint,
+  collectionName,
+  docArray,
+  optionalDoc,
+  waitForLock,
+  writeBlocker,
+  letVariables,
+} from './util';
 
 export interface WriteError {
   index: number;
@@ -30,19 +45,27 @@ export function writeErrorOf(index: number, err: unknown): WriteError {
 /** Errors that end a transaction must surface as the command's error, not as a per-statement writeError. */
 export function mustPropagate(ctx: CommandContext, err: unknown): boolean {
   if (!(err instanceof MongoCommandError)) return false;
-  return err.labels.includes('TransientTransactionError') || (ctx.txn !== undefined && ctx.txn.state !== 'active');
+  return (
+    err.labels.includes('TransientTransactionError') || (ctx.txn !== undefined && ctx.txn.state !== 'active')
+  );
 }
 
 function checkBatch(items: unknown[]): void {
-  if (items.length > MAX_WRITE_BATCH_SIZE) fail(ErrorCodes.InvalidLength, `Write batch sizes must be between 1 and ${MAX_WRITE_BATCH_SIZE}. Got ${items.length} operations.`);
+  if (items.length > MAX_WRITE_BATCH_SIZE)
+    fail(
+      ErrorCodes.InvalidLength,
+      `Write batch sizes must be between 1 and ${MAX_WRITE_BATCH_SIZE}. Got ${items.length} operations.`,
+    );
 }
 
 export function validateNewDocument(doc: Doc): void {
-  if (calculateObjectSize(doc) > MAX_BSON_OBJECT_SIZE) fail(ErrorCodes.BSONObjectTooLarge, 'object to insert too large');
+  if (calculateObjectSize(doc) > MAX_BSON_OBJECT_SIZE)
+    fail(ErrorCodes.BSONObjectTooLarge, 'object to insert too large');
   const id = doc._id;
   if (Array.isArray(id)) fail(ErrorCodes.InvalidIdField, `The '_id' value cannot be of type array`);
   if (id instanceof RegExp) fail(ErrorCodes.InvalidIdField, `The '_id' value cannot be of type regex`);
-  if (isPlainObject(id) && Object.keys(id).some((k) => k.startsWith('$'))) fail(ErrorCodes.DollarPrefixedFieldName, `_id fields may not contain '$'-prefixed fields`);
+  if (isPlainObject(id) && Object.keys(id).some((k) => k.startsWith('$')))
+    fail(ErrorCodes.DollarPrefixedFieldName, `_id fields may not contain '$'-prefixed fields`);
 }
 
 /** Inserts one new document (rejecting a duplicate _id the way the _id index would). */
@@ -50,7 +73,11 @@ export function insertDocument(ctx: CommandContext, coll: Collection, doc: Doc):
   const key = idKey(doc._id);
   const engine = ctx.state.engine;
   const existing = engine.read(coll, key, ctx.txn);
-  if (existing) throw (coll.indexes.get('_id_') ?? fail(ErrorCodes.InternalError, 'missing _id index')).duplicateError([doc._id], coll.ns);
+  if (existing)
+    throw (coll.indexes.get('_id_') ?? fail(ErrorCodes.InternalError, 'missing _id index')).duplicateError(
+      [doc._id],
+      coll.ns,
+    );
   validateDocument(ctx, coll, doc, null);
   engine.write(coll, key, doc, ctx.txn);
 }
@@ -94,15 +121,28 @@ export interface UpdateStatement {
 
 export function parseUpdateStatement(raw: Doc, variables: Doc | undefined): UpdateStatement {
   const q = raw.q === undefined ? {} : raw.q;
-  if (!isPlainObject(q)) fail(ErrorCodes.TypeMismatch, "BSON field 'update.updates.q' is the wrong type, expected type 'object'");
-  if (raw.u === undefined) fail(ErrorCodes.Location40414, "BSON field 'update.updates.u' is missing but a required field", { codeName: 'Location40414' });
+  if (!isPlainObject(q))
+    fail(ErrorCodes.TypeMismatch, "BSON field 'update.updates.q' is the wrong type, expected type 'object'");
+  if (raw.u === undefined)
+    fail(ErrorCodes.Location40414, "BSON field 'update.updates.u' is missing but a required field", {
+      codeName: 'Location40414',
+    });
   validateUpdateSpec(raw.u);
   const multi = raw.multi === true;
   if (multi && !Array.isArray(raw.u) && !isOperatorUpdate(raw.u) && Object.keys(raw.u).length > 0) {
     fail(ErrorCodes.FailedToParse, 'multi update is not supported for replacement-style update');
   }
-  if (raw.arrayFilters !== undefined && !Array.isArray(raw.arrayFilters)) fail(ErrorCodes.TypeMismatch, "BSON field 'arrayFilters' is the wrong type, expected type 'array'");
-  return { q, u: raw.u, upsert: raw.upsert === true, multi, arrayFilters: raw.arrayFilters as Doc[] | undefined, sort: optionalDoc(raw, 'sort'), variables };
+  if (raw.arrayFilters !== undefined && !Array.isArray(raw.arrayFilters))
+    fail(ErrorCodes.TypeMismatch, "BSON field 'arrayFilters' is the wrong type, expected type 'array'");
+  return {
+    q,
+    u: raw.u,
+    upsert: raw.upsert === true,
+    multi,
+    arrayFilters: raw.arrayFilters as Doc[] | undefined,
+    sort: optionalDoc(raw, 'sort'),
+    variables,
+  };
 }
 
 export interface UpdateOutcome {
@@ -117,14 +157,22 @@ export interface UpdateOutcome {
  * Applies one update statement. Matching documents are found first, then each is re-read and re-checked
  * right before it is changed (after waiting for any transaction holding it), as mongod's yield-and-retry does.
  */
-export async function runUpdate(ctx: CommandContext, coll: Collection, st: UpdateStatement, pick?: (docs: Doc[]) => Doc[]): Promise<UpdateOutcome> {
+export async function runUpdate(
+  ctx: CommandContext,
+  coll: Collection,
+  st: UpdateStatement,
+  pick?: (docs: Doc[]) => Doc[],
+): Promise<UpdateOutcome> {
   const engine = ctx.state.engine;
   const matcher = compileFilter(st.q, st.variables);
   let candidates = [...matchingDocuments(engine, coll, matcher, ctx.txn)];
   if (st.sort) {
     const spec = parseSort(st.sort);
     if (spec) {
-      const order = sortDocuments(candidates.map((c) => c.doc), spec);
+      const order = sortDocuments(
+        candidates.map((c) => c.doc),
+        spec,
+      );
       candidates = order.map((d) => candidates.find((c) => c.doc === d) as (typeof candidates)[number]);
     }
   }
@@ -145,12 +193,18 @@ export async function runUpdate(ctx: CommandContext, coll: Collection, st: Updat
       }
       doc = engine.read(coll, key, ctx.txn);
       if (!doc || !matcher.test(doc)) continue candidates;
-      next = applyUpdate(doc, st.u, { filter: st.q, arrayFilters: st.arrayFilters, inserting: false, variables: st.variables });
+      next = applyUpdate(doc, st.u, {
+        filter: st.q,
+        arrayFilters: st.arrayFilters,
+        inserting: false,
+        variables: st.variables,
+      });
       const uniqueHolder = writeBlocker(ctx, coll, key, next);
       if (!uniqueHolder) break;
       await uniqueHolder.done;
     }
-    if (calculateObjectSize(next) > MAX_BSON_OBJECT_SIZE) fail(ErrorCodes.BSONObjectTooLarge, 'Resulting document after update is larger than 16777216');
+    if (calculateObjectSize(next) > MAX_BSON_OBJECT_SIZE)
+      fail(ErrorCodes.BSONObjectTooLarge, 'Resulting document after update is larger than 16777216');
     outcome.matched++;
     outcome.before = doc;
     outcome.after = doc;
@@ -163,12 +217,17 @@ export async function runUpdate(ctx: CommandContext, coll: Collection, st: Updat
     if (!st.multi) break;
   }
   if (outcome.matched === 0 && st.upsert) {
-    const doc = buildUpsertDocument(st.q, st.u, { filter: st.q, arrayFilters: st.arrayFilters, variables: st.variables });
+    const doc = buildUpsertDocument(st.q, st.u, {
+      filter: st.q,
+      arrayFilters: st.arrayFilters,
+      variables: st.variables,
+    });
     validateNewDocument(doc);
     if (writeBlocker(ctx, coll, idKey(doc._id), doc)) {
       await waitForLock(ctx, coll, idKey(doc._id), doc);
       // While we waited, a transaction may have committed a document that matches: update it instead.
-      if (matchingDocuments(engine, coll, matcher, ctx.txn).next().done !== true) return runUpdate(ctx, coll, st, pick);
+      if (matchingDocuments(engine, coll, matcher, ctx.txn).next().done !== true)
+        return runUpdate(ctx, coll, st, pick);
     }
     insertDocument(ctx, coll, doc);
     outcome.upsertedId = doc._id;
@@ -209,7 +268,9 @@ async function update(ctx: CommandContext): Promise<Doc> {
   for (let i = 0; i < updates.length; i++) {
     try {
       const st = parseUpdateStatement(updates[i] as Doc, letVariables(ctx.cmd));
-      const coll = st.upsert ? engine.ensureCollection(ctx.db, name, ctx.txn) : engine.getCollection(ctx.db, name);
+      const coll = st.upsert
+        ? engine.ensureCollection(ctx.db, name, ctx.txn)
+        : engine.getCollection(ctx.db, name);
       if (!coll) continue;
       checkHint(coll, (updates[i] as Doc).hint);
       const r = await runUpdate(ctx, coll, st);
@@ -233,7 +294,13 @@ async function update(ctx: CommandContext): Promise<Doc> {
 }
 
 /** Deletes the first (`justOne`) or every matching document; returns how many were deleted. */
-export async function deleteMatching(ctx: CommandContext, coll: Collection, q: Doc, justOne: boolean, variables: Doc | undefined): Promise<number> {
+export async function deleteMatching(
+  ctx: CommandContext,
+  coll: Collection,
+  q: Doc,
+  justOne: boolean,
+  variables: Doc | undefined,
+): Promise<number> {
   const engine = ctx.state.engine;
   const matcher = compileFilter(q, variables);
   const candidates = [...matchingDocuments(engine, coll, matcher, ctx.txn)];
@@ -263,9 +330,14 @@ async function remove(ctx: CommandContext): Promise<Doc> {
     try {
       const st = deletes[i] as Doc;
       const q = st.q === undefined ? {} : st.q;
-      if (!isPlainObject(q)) fail(ErrorCodes.TypeMismatch, "BSON field 'delete.deletes.q' is the wrong type, expected type 'object'");
+      if (!isPlainObject(q))
+        fail(
+          ErrorCodes.TypeMismatch,
+          "BSON field 'delete.deletes.q' is the wrong type, expected type 'object'",
+        );
       const limit = Number(st.limit ?? 0);
-      if (limit !== 0 && limit !== 1) fail(ErrorCodes.FailedToParse, `The limit field in delete objects must be 0 or 1. Got ${limit}`);
+      if (limit !== 0 && limit !== 1)
+        fail(ErrorCodes.FailedToParse, `The limit field in delete objects must be 0 or 1. Got ${limit}`);
       if (!coll) continue;
       checkHint(coll, st.hint);
       n += await deleteMatching(ctx, coll, q, limit === 1, letVariables(ctx.cmd));
@@ -280,7 +352,8 @@ async function remove(ctx: CommandContext): Promise<Doc> {
 }
 
 async function findAndModify(ctx: CommandContext): Promise<Doc> {
-  const name = typeof ctx.cmd.findAndModify === 'string' ? ctx.cmd.findAndModify : collectionName(ctx, 'findandmodify');
+  const name =
+    typeof ctx.cmd.findAndModify === 'string' ? ctx.cmd.findAndModify : collectionName(ctx, 'findandmodify');
   const cmd = ctx.cmd;
   const query = optionalDoc(cmd, 'query') ?? {};
   const sort = optionalDoc(cmd, 'sort');
@@ -288,14 +361,21 @@ async function findAndModify(ctx: CommandContext): Promise<Doc> {
   const isRemove = cmd.remove === true;
   const hasUpdate = cmd.update !== undefined;
   if (isRemove && hasUpdate) fail(ErrorCodes.FailedToParse, 'Cannot specify both an update and remove=true');
-  if (!isRemove && !hasUpdate) fail(ErrorCodes.FailedToParse, 'Either an update or remove=true must be specified');
-  if (isRemove && cmd.upsert === true) fail(ErrorCodes.FailedToParse, 'Cannot specify both upsert=true and remove=true');
-  if (isRemove && cmd.new === true) fail(ErrorCodes.FailedToParse, 'Cannot specify both new=true and remove=true; \'remove\' always returns the deleted document');
+  if (!isRemove && !hasUpdate)
+    fail(ErrorCodes.FailedToParse, 'Either an update or remove=true must be specified');
+  if (isRemove && cmd.upsert === true)
+    fail(ErrorCodes.FailedToParse, 'Cannot specify both upsert=true and remove=true');
+  if (isRemove && cmd.new === true)
+    fail(
+      ErrorCodes.FailedToParse,
+      "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document",
+    );
   const engine = ctx.state.engine;
   assertNotView(engine.getCollection(ctx.db, name));
   checkHint(engine.getCollection(ctx.db, name), cmd.hint);
   const returnNew = cmd.new === true;
-  const project = (doc: Doc | undefined): Doc | null => (doc ? (projectDocuments([doc], fields, query)[0] ?? null) : null);
+  const project = (doc: Doc | undefined): Doc | null =>
+    doc ? (projectDocuments([doc], fields, query)[0] ?? null) : null;
 
   if (isRemove) {
     const coll = engine.getCollection(ctx.db, name);
@@ -304,7 +384,10 @@ async function findAndModify(ctx: CommandContext): Promise<Doc> {
     let docs = [...matchingDocuments(engine, coll, matcher, ctx.txn)];
     const spec = parseSort(sort);
     if (spec) {
-      const sorted = sortDocuments(docs.map((d) => d.doc), spec);
+      const sorted = sortDocuments(
+        docs.map((d) => d.doc),
+        spec,
+      );
       docs = sorted.map((d) => docs.find((m) => m.doc === d) as (typeof docs)[number]);
     }
     for (const { key } of docs) {
@@ -319,7 +402,8 @@ async function findAndModify(ctx: CommandContext): Promise<Doc> {
   }
 
   validateUpdateSpec(cmd.update);
-  if (cmd.arrayFilters !== undefined && !Array.isArray(cmd.arrayFilters)) fail(ErrorCodes.TypeMismatch, "BSON field 'arrayFilters' is the wrong type, expected type 'array'");
+  if (cmd.arrayFilters !== undefined && !Array.isArray(cmd.arrayFilters))
+    fail(ErrorCodes.TypeMismatch, "BSON field 'arrayFilters' is the wrong type, expected type 'array'");
   const st: UpdateStatement = {
     q: query,
     u: cmd.update as UpdateSpec,
@@ -329,12 +413,17 @@ async function findAndModify(ctx: CommandContext): Promise<Doc> {
     sort,
     variables: letVariables(cmd),
   };
-  const coll = st.upsert ? engine.ensureCollection(ctx.db, name, ctx.txn) : engine.getCollection(ctx.db, name);
+  const coll = st.upsert
+    ? engine.ensureCollection(ctx.db, name, ctx.txn)
+    : engine.getCollection(ctx.db, name);
   if (!coll) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
   const r = await runUpdate(ctx, coll, st);
   ctx.state.opcounters.update++;
   if (r.upsertedId !== undefined) {
-    return { lastErrorObject: { n: 1, updatedExisting: false, upserted: r.upsertedId }, value: returnNew ? project(r.after) : null };
+    return {
+      lastErrorObject: { n: 1, updatedExisting: false, upserted: r.upsertedId },
+      value: returnNew ? project(r.after) : null,
+    };
   }
   if (r.matched === 0) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
   return { lastErrorObject: { n: 1, updatedExisting: true }, value: project(returnNew ? r.after : r.before) };

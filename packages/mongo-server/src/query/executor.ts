@@ -42,7 +42,13 @@ export function* matchingDocuments(
   }
 }
 
-export function findAll(engine: StorageEngine, coll: Collection | undefined, filter: unknown, txn?: Transaction, stats?: ScanStats): Match[] {
+export function findAll(
+  engine: StorageEngine,
+  coll: Collection | undefined,
+  filter: unknown,
+  txn?: Transaction,
+  stats?: ScanStats,
+): Match[] {
   if (!coll) return [];
   return [...matchingDocuments(engine, coll, compileFilter(filter), txn, stats)];
 }

@@ -10,7 +10,8 @@ const OPS = new Set(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', 
 
 /** Scalars whose matching needs no special rules (null, regexes, arrays, documents and Min/MaxKey do). */
 function simpleOperand(v: unknown): boolean {
-  if (v === null || v === undefined || Array.isArray(v) || isPlainObject(v) || v instanceof RegExp) return false;
+  if (v === null || v === undefined || Array.isArray(v) || isPlainObject(v) || v instanceof RegExp)
+    return false;
   const rank = typeRank(v);
   return rank !== 1 && rank !== 100 && rank !== 12 && rank !== 5;
 }

@@ -5,7 +5,21 @@
 import { bsonTypeName, cloneValue, compareValues, isPlainObject, valueKey, type Doc } from '../bson/values';
 import { ErrorCodes, fail } from '../errors';
 
-const SIMPLE_OPS = new Set(['$set', '$unset', '$inc', '$mul', '$min', '$max', '$currentDate', '$setOnInsert', '$push', '$addToSet', '$pop', '$pull', '$pullAll']);
+const SIMPLE_OPS = new Set([
+  '$set',
+  '$unset',
+  '$inc',
+  '$mul',
+  '$min',
+  '$max',
+  '$currentDate',
+  '$setOnInsert',
+  '$push',
+  '$addToSet',
+  '$pop',
+  '$pull',
+  '$pullAll',
+]);
 
 const PUSH_MODIFIERS = new Set(['$each', '$position', '$slice']);
 
@@ -20,13 +34,17 @@ function plainPullValue(v: unknown): boolean {
 
 function push(current: unknown[], value: unknown): unknown[] | undefined {
   if (!isModifierDoc(value)) return [...current, cloneValue(value)];
-  if (!Object.keys(value).every((k) => PUSH_MODIFIERS.has(k)) || !Array.isArray(value.$each)) return undefined;
+  if (!Object.keys(value).every((k) => PUSH_MODIFIERS.has(k)) || !Array.isArray(value.$each))
+    return undefined;
   const items = value.$each.map(cloneValue);
   let out: unknown[];
   if (value.$position === undefined) out = [...current, ...items];
   else {
     if (typeof value.$position !== 'number' || !Number.isInteger(value.$position)) return undefined;
-    const at = value.$position < 0 ? Math.max(0, current.length + value.$position) : Math.min(value.$position, current.length);
+    const at =
+      value.$position < 0
+        ? Math.max(0, current.length + value.$position)
+        : Math.min(value.$position, current.length);
     out = [...current.slice(0, at), ...items, ...current.slice(at)];
   }
   if (value.$slice !== undefined) {
@@ -67,7 +85,8 @@ function slot(doc: Doc, path: string, create: boolean): Slot | undefined | null 
     const next = cur[part];
     if (next === undefined || next === null) {
       if (!create) return null;
-      if (next === null) fail(ErrorCodes.PathNotViable, `Cannot create field '${parts[i + 1]}' in element {${part}: null}`);
+      if (next === null)
+        fail(ErrorCodes.PathNotViable, `Cannot create field '${parts[i + 1]}' in element {${part}: null}`);
       const made: Doc = {};
       cur[part] = made;
       cur = made;
@@ -77,7 +96,10 @@ function slot(doc: Doc, path: string, create: boolean): Slot | undefined | null 
       return undefined;
     } else {
       if (!create) return null;
-      fail(ErrorCodes.PathNotViable, `Cannot create field '${parts[i + 1]}' in element {${part}: ${JSON.stringify(next)}}`);
+      fail(
+        ErrorCodes.PathNotViable,
+        `Cannot create field '${parts[i + 1]}' in element {${part}: ${JSON.stringify(next)}}`,
+      );
     }
   }
   return { parent: cur, field: parts[parts.length - 1] as string };
@@ -95,7 +117,8 @@ function addNumbers(a: unknown, b: unknown, op: '$inc' | '$mul'): number | undef
 export function applySimpleUpdate(doc: Doc, update: Doc, inserting: boolean): Doc | undefined {
   for (const [op, arg] of Object.entries(update)) {
     if (!SIMPLE_OPS.has(op)) return undefined;
-    for (const path of Object.keys(arg as Doc)) if (path.includes('$') || /(^|\.)\d+(\.|$)/.test(path)) return undefined;
+    for (const path of Object.keys(arg as Doc))
+      if (path.includes('$') || /(^|\.)\d+(\.|$)/.test(path)) return undefined;
   }
   const next = cloneValue(doc);
   for (const [op, arg] of Object.entries(update)) {
@@ -166,7 +189,11 @@ export function applySimpleUpdate(doc: Doc, update: Doc, inserting: boolean): Do
         case '$currentDate': {
           const type = isPlainObject(value) ? value.$type : undefined;
           if (type === 'timestamp') return undefined;
-          if (value !== true && type !== 'date') fail(ErrorCodes.BadValue, `${bsonTypeName(value)} is not valid type for $currentDate. Please use a boolean ('true') or a $type expression ({$type: 'timestamp/date'}).`);
+          if (value !== true && type !== 'date')
+            fail(
+              ErrorCodes.BadValue,
+              `${bsonTypeName(value)} is not valid type for $currentDate. Please use a boolean ('true') or a $type expression ({$type: 'timestamp/date'}).`,
+            );
           parent[field] = new Date();
           break;
         }

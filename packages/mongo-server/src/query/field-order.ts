@@ -27,14 +27,18 @@ export function inDocumentOrder(source: Doc, projected: Doc, spec?: Doc): Doc {
     if (!(key in projected) || computed.has(key)) continue;
     const from = source[key];
     const to = projected[key];
-    const nestedSpec = spec && isPlainObject(spec[key]) && !isComputed(spec[key]) ? (spec[key] as Doc) : undefined;
+    const nestedSpec =
+      spec && isPlainObject(spec[key]) && !isComputed(spec[key]) ? (spec[key] as Doc) : undefined;
     if (isPlainObject(from) && isPlainObject(to)) out[key] = inDocumentOrder(from, to, nestedSpec);
     else if (Array.isArray(from) && Array.isArray(to) && from.length === to.length) {
       out[key] = to.map((item, i) =>
-        isPlainObject(from[i]) && isPlainObject(item) ? inDocumentOrder(from[i] as Doc, item, nestedSpec) : item,
+        isPlainObject(from[i]) && isPlainObject(item)
+          ? inDocumentOrder(from[i] as Doc, item, nestedSpec)
+          : item,
       );
     } else out[key] = to;
   }
-  for (const key of [...computed, ...Object.keys(projected)]) if (key in projected && !(key in out)) out[key] = projected[key];
+  for (const key of [...computed, ...Object.keys(projected)])
+    if (key in projected && !(key in out)) out[key] = projected[key];
   return out;
 }

@@ -18,7 +18,8 @@ export function queryError(err: unknown): never {
 
 export function compileFilter(filter: unknown, variables?: Doc): Matcher {
   if (filter === undefined || filter === null) filter = {};
-  if (!isPlainObject(filter)) fail(ErrorCodes.TypeMismatch, "BSON field 'filter' is the wrong type, expected type 'object'");
+  if (!isPlainObject(filter))
+    fail(ErrorCodes.TypeMismatch, "BSON field 'filter' is the wrong type, expected type 'object'");
   if (Object.keys(filter).length === 0) return { filter, test: () => true };
   const simple = compileSimpleFilter(filter);
   if (simple) return { filter, test: simple };

@@ -17,14 +17,31 @@ import { inDocumentOrder } from './field-order';
 import { jsonSchemaValidator } from './json-schema';
 
 const TYPE_ALIASES: Record<number, string> = {
-  1: 'double', 2: 'string', 3: 'object', 4: 'array', 5: 'binData', 6: 'undefined', 7: 'objectId', 8: 'bool', 9: 'date',
-  10: 'null', 11: 'regex', 13: 'javascript', 16: 'int', 17: 'timestamp', 18: 'long', 19: 'decimal', [-1]: 'minKey', 127: 'maxKey',
+  1: 'double',
+  2: 'string',
+  3: 'object',
+  4: 'array',
+  5: 'binData',
+  6: 'undefined',
+  7: 'objectId',
+  8: 'bool',
+  9: 'date',
+  10: 'null',
+  11: 'regex',
+  13: 'javascript',
+  16: 'int',
+  17: 'timestamp',
+  18: 'long',
+  19: 'decimal',
+  [-1]: 'minKey',
+  127: 'maxKey',
 };
 
 function typeMatches(value: unknown, wanted: unknown): boolean {
   const name = typeof wanted === 'number' ? TYPE_ALIASES[wanted] : String(wanted);
   const actual = bsonTypeName(value);
-  if (name === 'number') return actual === 'int' || actual === 'double' || actual === 'long' || actual === 'decimal';
+  if (name === 'number')
+    return actual === 'int' || actual === 'double' || actual === 'long' || actual === 'decimal';
   return actual === name;
 }
 
@@ -42,7 +59,11 @@ function $typeExpression(obj: unknown, expr: unknown, options: Options): string 
   return bsonTypeName(evalExpr(obj, expr, options));
 }
 
-type QueryOperator = (selector: string, value: unknown, options: Options) => (obj: Record<string, unknown>) => boolean;
+type QueryOperator = (
+  selector: string,
+  value: unknown,
+  options: Options,
+) => (obj: Record<string, unknown>) => boolean;
 
 /** A document operand compared literally (not an operator expression such as {$gt: 1}). */
 function literalDocument(value: unknown): boolean {
@@ -52,7 +73,9 @@ function literalDocument(value: unknown): boolean {
 /** The field (or an element of it) equals the document, field order included, as BSON compares. */
 function documentEquals(selector: string, value: unknown): (obj: Record<string, unknown>) => boolean {
   return (obj) =>
-    collectPathValues(obj, selector).some((v) => (Array.isArray(v) ? v : [v]).some((x) => valuesEqual(x, value)));
+    collectPathValues(obj, selector).some((v) =>
+      (Array.isArray(v) ? v : [v]).some((x) => valuesEqual(x, value)),
+    );
 }
 
 /**
@@ -60,7 +83,9 @@ function documentEquals(selector: string, value: unknown): (obj: Record<string, 
  * {a: 1, b: 2} does not match {b: 2, a: 1}; mingo's deep equality ignores the order.
  */
 const $eq: QueryOperator = (selector, value, options) =>
-  literalDocument(value) ? documentEquals(selector, value) : (queryOperators.$eq as QueryOperator)(selector, value, options);
+  literalDocument(value)
+    ? documentEquals(selector, value)
+    : (queryOperators.$eq as QueryOperator)(selector, value, options);
 
 const $ne: QueryOperator = (selector, value, options) => {
   if (!literalDocument(value)) return (queryOperators.$ne as QueryOperator)(selector, value, options);
@@ -68,9 +93,18 @@ const $ne: QueryOperator = (selector, value, options) => {
   return (obj) => !equals(obj);
 };
 
-function inList(operator: string, selector: string, value: unknown, options: Options): (obj: Record<string, unknown>) => boolean {
+function inList(
+  operator: string,
+  selector: string,
+  value: unknown,
+  options: Options,
+): (obj: Record<string, unknown>) => boolean {
   if (!Array.isArray(value)) throw new Error(`${operator} needs an array`);
-  const base = (queryOperators.$in as QueryOperator)(selector, value.filter((v) => !literalDocument(v)), options);
+  const base = (queryOperators.$in as QueryOperator)(
+    selector,
+    value.filter((v) => !literalDocument(v)),
+    options,
+  );
   const documents = value.filter(literalDocument).map((v) => documentEquals(selector, v));
   return (obj) => base(obj) || documents.some((equals) => equals(obj));
 }
@@ -84,7 +118,9 @@ const $nin: QueryOperator = (selector, value, options) => {
 
 /** $count over no documents outputs no document in mongod; mingo outputs a count of 0. */
 function $count(coll: Iterator, expr: string, options: Options): Iterator {
-  return pipelineOperators.$count(coll, expr, options).filter((doc: Record<string, unknown>) => doc[expr] !== 0);
+  return pipelineOperators
+    .$count(coll, expr, options)
+    .filter((doc: Record<string, unknown>) => doc[expr] !== 0);
 }
 
 /** $project with mongod's output field order (stored order, computed fields last). */
@@ -95,12 +131,10 @@ function $project(coll: Iterator, expr: Record<string, unknown>, options: Option
     inputs.push(doc);
     return doc;
   });
-  return pipelineOperators
-    .$project(tapped, expr, options)
-    .map((out: Record<string, unknown>) => {
-      const source = inputs.shift();
-      return source ? inDocumentOrder(source, out, expr) : out;
-    });
+  return pipelineOperators.$project(tapped, expr, options).map((out: Record<string, unknown>) => {
+    const source = inputs.shift();
+    return source ? inDocumentOrder(source, out, expr) : out;
+  });
 }
 
 export const MONGO_CONTEXT = Context.init({
@@ -113,16 +147,28 @@ export const MONGO_CONTEXT = Context.init({
 } as never);
 
 export function newQuery(filter: Record<string, unknown>, options: Partial<Options> = {}): BaseQuery {
-  return new BaseQuery(filter, { jsonSchemaValidator: jsonSchemaValidator as never, ...options, context: MONGO_CONTEXT });
+  return new BaseQuery(filter, {
+    jsonSchemaValidator: jsonSchemaValidator as never,
+    ...options,
+    context: MONGO_CONTEXT,
+  });
 }
 
-export function newAggregator(pipeline: Record<string, unknown>[], options: Partial<Options> = {}): BaseAggregator {
-  return new BaseAggregator(pipeline, { jsonSchemaValidator: jsonSchemaValidator as never, ...options, context: MONGO_CONTEXT });
+export function newAggregator(
+  pipeline: Record<string, unknown>[],
+  options: Partial<Options> = {},
+): BaseAggregator {
+  return new BaseAggregator(pipeline, {
+    jsonSchemaValidator: jsonSchemaValidator as never,
+    ...options,
+    context: MONGO_CONTEXT,
+  });
 }
 
 /** Command `let` values are expressions, evaluated once against an empty document ($$NOW etc. allowed). */
 export function evaluateLet(letDoc: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, expr] of Object.entries(letDoc)) out[name] = evalExpr({}, expr, { context: MONGO_CONTEXT, variables: out } as never);
+  for (const [name, expr] of Object.entries(letDoc))
+    out[name] = evalExpr({}, expr, { context: MONGO_CONTEXT, variables: out } as never);
   return out;
 }

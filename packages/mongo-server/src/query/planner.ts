@@ -74,7 +74,8 @@ function planFields(coll: Collection, filter: Doc): Plan {
   if (preds.size === 0) return { keys: undefined, indexName: undefined };
   let best: { keys: Set<string>; index: Index } | undefined;
   for (const index of coll.indexes.values()) {
-    if (index.spec.partialFilterExpression || index.fields.some(([, dir]) => typeof dir === 'string')) continue;
+    if (index.spec.partialFilterExpression || index.fields.some(([, dir]) => typeof dir === 'string'))
+      continue;
     const [first] = index.fields;
     if (!first) continue;
     const pred = preds.get(first[0]);
@@ -82,7 +83,9 @@ function planFields(coll: Collection, filter: Doc): Plan {
     let keys: Set<string>;
     if (pred.eq) {
       keys = new Set();
-      for (const v of pred.eq) for (const k of index.lookupRange({ value: v, inclusive: true }, { value: v, inclusive: true })) keys.add(k);
+      for (const v of pred.eq)
+        for (const k of index.lookupRange({ value: v, inclusive: true }, { value: v, inclusive: true }))
+          keys.add(k);
     } else if (pred.lower || pred.upper) {
       if (index.spec.sparse) continue;
       keys = index.lookupRange(pred.lower, pred.upper);

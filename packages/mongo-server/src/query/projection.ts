@@ -7,7 +7,8 @@ import { ErrorCodes, fail } from '../errors';
 
 export function projectDocuments(docs: Doc[], projection: unknown, filter: Doc): Doc[] {
   if (projection === undefined || projection === null) return docs;
-  if (!isPlainObject(projection)) fail(ErrorCodes.TypeMismatch, "Expected field projection to be of type object");
+  if (!isPlainObject(projection))
+    fail(ErrorCodes.TypeMismatch, 'Expected field projection to be of type object');
   if (Object.keys(projection).length === 0) return docs;
   validateProjection(projection);
   const slices = sliceOnlyProjection(projection);
@@ -15,7 +16,9 @@ export function projectDocuments(docs: Doc[], projection: unknown, filter: Doc):
   try {
     // The filter only matters for the positional operator; other projections must not re-filter.
     const usesPositional = Object.keys(projection).some((k) => k.endsWith('.$'));
-    const projected = newQuery(usesPositional ? filter : {}).find<Doc>(docs, projection as never).all();
+    const projected = newQuery(usesPositional ? filter : {})
+      .find<Doc>(docs, projection as never)
+      .all();
     if (projected.length !== docs.length) return projected;
     return projected.map((doc, i) => inDocumentOrder(docs[i] as Doc, doc, projection));
   } catch (err) {
@@ -29,7 +32,9 @@ type SliceSpec = number | [number, number];
  * A projection of $slice fields and exclusions only returns every other field, as mongod does
  * ({comments: {$slice: 5}} keeps the whole document); mingo treats $slice as an inclusion.
  */
-function sliceOnlyProjection(projection: Doc): { excluded: string[]; slices: Array<[string, SliceSpec]> } | undefined {
+function sliceOnlyProjection(
+  projection: Doc,
+): { excluded: string[]; slices: Array<[string, SliceSpec]> } | undefined {
   const excluded: string[] = [];
   const slices: Array<[string, SliceSpec]> = [];
   for (const [path, value] of Object.entries(projection)) {
@@ -63,7 +68,8 @@ function applySlices(doc: Doc, excluded: string[], slices: Array<[string, SliceS
 }
 
 function sliceArray(values: unknown[], spec: SliceSpec): unknown[] {
-  if (typeof spec === 'number') return spec >= 0 ? values.slice(0, spec) : values.slice(Math.max(values.length + spec, 0));
+  if (typeof spec === 'number')
+    return spec >= 0 ? values.slice(0, spec) : values.slice(Math.max(values.length + spec, 0));
   const [skip, limit] = spec;
   const start = skip >= 0 ? Math.min(skip, values.length) : Math.max(values.length + skip, 0);
   return values.slice(start, start + Math.max(limit, 0));
@@ -86,7 +92,9 @@ function validateProjection(projection: Doc): void {
     kind ??= fieldKind;
     if (fieldKind === kind) continue;
     if (kind === 'inclusion') {
-      fail(ErrorCodes.Location31254, `Cannot do exclusion on field ${k} in inclusion projection`, { codeName: 'Location31254' });
+      fail(ErrorCodes.Location31254, `Cannot do exclusion on field ${k} in inclusion projection`, {
+        codeName: 'Location31254',
+      });
     }
     fail(31253, `Cannot do inclusion on field ${k} in exclusion projection`, { codeName: 'Location31253' });
   }

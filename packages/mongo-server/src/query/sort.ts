@@ -8,11 +8,12 @@ export type SortSpec = Array<[string, 1 | -1]>;
 
 export function parseSort(sort: unknown): SortSpec | undefined {
   if (sort === undefined || sort === null) return undefined;
-  if (!isPlainObject(sort)) fail(ErrorCodes.TypeMismatch, "Expected field sort to be of type object");
+  if (!isPlainObject(sort)) fail(ErrorCodes.TypeMismatch, 'Expected field sort to be of type object');
   const spec: SortSpec = [];
   for (const [path, dir] of Object.entries(sort)) {
     if (isPlainObject(dir)) continue; // {$meta: ...}: no text score here, leaves order unchanged
-    if (dir !== 1 && dir !== -1) fail(ErrorCodes.BadValue, `$sort key ordering must be 1 (for ascending) or -1 (for descending)`);
+    if (dir !== 1 && dir !== -1)
+      fail(ErrorCodes.BadValue, `$sort key ordering must be 1 (for ascending) or -1 (for descending)`);
     spec.push([path, dir]);
   }
   return spec.length > 0 ? spec : undefined;

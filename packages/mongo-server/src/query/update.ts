@@ -10,8 +10,21 @@ import { bsonTypeName, cloneValue, isNumeric, isPlainObject, valuesEqual, type D
 import { ErrorCodes, fail } from '../errors';
 
 const OPERATORS = new Set([
-  '$set', '$unset', '$inc', '$mul', '$min', '$max', '$rename', '$push', '$pull', '$pullAll', '$addToSet',
-  '$pop', '$currentDate', '$bit', '$setOnInsert',
+  '$set',
+  '$unset',
+  '$inc',
+  '$mul',
+  '$min',
+  '$max',
+  '$rename',
+  '$push',
+  '$pull',
+  '$pullAll',
+  '$addToSet',
+  '$pop',
+  '$currentDate',
+  '$bit',
+  '$setOnInsert',
 ]);
 
 export type UpdateSpec = Doc | Doc[];
@@ -25,7 +38,8 @@ export function isOperatorUpdate(update: UpdateSpec): boolean {
 export function validateUpdateSpec(update: unknown): asserts update is UpdateSpec {
   if (Array.isArray(update)) {
     for (const stage of update) {
-      if (!isPlainObject(stage)) fail(ErrorCodes.FailedToParse, 'Each element of the update pipeline must be an object');
+      if (!isPlainObject(stage))
+        fail(ErrorCodes.FailedToParse, 'Each element of the update pipeline must be an object');
       const name = Object.keys(stage)[0] ?? '';
       if (!['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith'].includes(name)) {
         fail(ErrorCodes.InvalidOptions, `${name} is not allowed to be used within an update`);
@@ -33,18 +47,32 @@ export function validateUpdateSpec(update: unknown): asserts update is UpdateSpe
     }
     return;
   }
-  if (!isPlainObject(update)) fail(ErrorCodes.FailedToParse, 'Update argument must be either an object or an array');
+  if (!isPlainObject(update))
+    fail(ErrorCodes.FailedToParse, 'Update argument must be either an object or an array');
   const keys = Object.keys(update);
   if (keys.length === 0) return;
   if (keys[0]!.startsWith('$')) {
     for (const k of keys) {
-      if (!OPERATORS.has(k)) fail(ErrorCodes.FailedToParse, `Unknown modifier: ${k}. Expected a valid update modifier or pipeline-style update specified as an array`);
+      if (!OPERATORS.has(k))
+        fail(
+          ErrorCodes.FailedToParse,
+          `Unknown modifier: ${k}. Expected a valid update modifier or pipeline-style update specified as an array`,
+        );
       const arg = update[k];
-      if (!isPlainObject(arg)) fail(ErrorCodes.FailedToParse, `Modifiers operate on fields but we found type ${bsonTypeName(arg)} instead. For example: {$mod: {<field>: ...}} not {${k}: ${JSON.stringify(arg)}}`);
+      if (!isPlainObject(arg))
+        fail(
+          ErrorCodes.FailedToParse,
+          `Modifiers operate on fields but we found type ${bsonTypeName(arg)} instead. For example: {$mod: {<field>: ...}} not {${k}: ${JSON.stringify(arg)}}`,
+        );
     }
     checkConflicts(update);
   } else {
-    for (const k of keys) if (k.startsWith('$')) fail(ErrorCodes.DollarPrefixedFieldName, `The dollar ($) prefixed field '${k}' in '${k}' is not allowed in the context of an update's replacement document. Consider using an aggregation pipeline with $replaceWith.`);
+    for (const k of keys)
+      if (k.startsWith('$'))
+        fail(
+          ErrorCodes.DollarPrefixedFieldName,
+          `The dollar ($) prefixed field '${k}' in '${k}' is not allowed in the context of an update's replacement document. Consider using an aggregation pipeline with $replaceWith.`,
+        );
   }
 }
 
@@ -57,7 +85,10 @@ function checkConflicts(update: Doc): void {
         const norm = target.replace(/\.\$(\[[^\]]*\])?/g, '.$');
         for (const other of seen) {
           if (other === norm || other.startsWith(norm + '.') || norm.startsWith(other + '.')) {
-            fail(ErrorCodes.ConflictingUpdateOperators, `Updating the path '${target}' would create a conflict at '${other.length < norm.length ? other : norm}'`);
+            fail(
+              ErrorCodes.ConflictingUpdateOperators,
+              `Updating the path '${target}' would create a conflict at '${other.length < norm.length ? other : norm}'`,
+            );
           }
         }
         seen.push(norm);
@@ -79,12 +110,16 @@ export function applyUpdate(doc: Doc, update: UpdateSpec, options: ApplyOptions)
   if (Array.isArray(update)) return applyPipeline(doc, update, options);
   const keys = Object.keys(update);
   if (keys.length === 0 || !keys[0]!.startsWith('$')) return applyReplacement(doc, update);
-  for (const [op, arg] of Object.entries(update)) if (op !== '$setOnInsert' || options.inserting) checkOperatorTargets(doc, op, arg as Doc);
+  for (const [op, arg] of Object.entries(update))
+    if (op !== '$setOnInsert' || options.inserting) checkOperatorTargets(doc, op, arg as Doc);
   if (!options.arrayFilters || options.arrayFilters.length === 0) {
     const simple = applySimpleUpdate(doc, update, options.inserting);
     if (simple) {
       if (!valuesEqual(simple._id, doc._id) && !(doc._id === undefined && options.inserting)) {
-        fail(ErrorCodes.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
+        fail(
+          ErrorCodes.ImmutableField,
+          "Performing an update on the path '_id' would modify the immutable field '_id'",
+        );
       }
       return simple;
     }
@@ -108,11 +143,19 @@ export function applyUpdate(doc: Doc, update: UpdateSpec, options: ApplyOptions)
   if (Object.keys(modifier).length > 0) {
     try {
       // The filter only matters to the positional $ operator; evaluating it otherwise is wasted work.
-      const positional = Object.values(modifier).some((arg) => Object.keys(arg as Doc).some((p) => /(^|\.)\$(\.|$)/.test(p)));
-      mingoUpdate(next, modifier as never, options.arrayFilters, (positional ? options.filter : undefined) as never, {
-        cloneMode: 'deep',
-        queryOptions: { context: MONGO_CONTEXT, variables: options.variables },
-      });
+      const positional = Object.values(modifier).some((arg) =>
+        Object.keys(arg as Doc).some((p) => /(^|\.)\$(\.|$)/.test(p)),
+      );
+      mingoUpdate(
+        next,
+        modifier as never,
+        options.arrayFilters,
+        (positional ? options.filter : undefined) as never,
+        {
+          cloneMode: 'deep',
+          queryOptions: { context: MONGO_CONTEXT, variables: options.variables },
+        },
+      );
     } catch (err) {
       const message = (err as Error).message;
       if (/immutable field '_id'/.test(message)) fail(ErrorCodes.ImmutableField, message);
@@ -125,7 +168,10 @@ export function applyUpdate(doc: Doc, update: UpdateSpec, options: ApplyOptions)
   }
   if (newId) next._id = newId.value;
   if (!valuesEqual(next._id, doc._id) && !(doc._id === undefined && options.inserting)) {
-    fail(ErrorCodes.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
+    fail(
+      ErrorCodes.ImmutableField,
+      "Performing an update on the path '_id' would modify the immutable field '_id'",
+    );
   }
   return next;
 }
@@ -135,30 +181,50 @@ export function applyUpdate(doc: Doc, update: UpdateSpec, options: ApplyOptions)
  * give the new document its _id that way, and answers ImmutableField (66) for any other change.
  * mingo refuses every write to _id, so the assignment is taken out before mingo sees it.
  */
-function withoutIdAssignment(doc: Doc, op: string, arg: Doc, inserting: boolean, assign: (id: unknown) => void): Doc {
+function withoutIdAssignment(
+  doc: Doc,
+  op: string,
+  arg: Doc,
+  inserting: boolean,
+  assign: (id: unknown) => void,
+): Doc {
   if ((op !== '$set' && op !== '$setOnInsert') || !isPlainObject(arg) || !('_id' in arg)) return arg;
   const { _id: id, ...rest } = arg;
   if (doc._id === undefined && inserting) assign(id);
   else if (!valuesEqual(id, doc._id)) {
-    fail(ErrorCodes.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
+    fail(
+      ErrorCodes.ImmutableField,
+      "Performing an update on the path '_id' would modify the immutable field '_id'",
+    );
   }
   return rest;
 }
 
 function checkOperatorTargets(doc: Doc, op: string, arg: Doc): void {
   for (const [path, value] of Object.entries(arg)) {
-    if (path === '' || path.split('.').some((p) => p === '')) fail(ErrorCodes.BadValue, `An empty update path is not valid.`);
+    if (path === '' || path.split('.').some((p) => p === ''))
+      fail(ErrorCodes.BadValue, `An empty update path is not valid.`);
     if (path === '_id' && op !== '$set' && op !== '$setOnInsert') {
-      fail(ErrorCodes.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
+      fail(
+        ErrorCodes.ImmutableField,
+        "Performing an update on the path '_id' would modify the immutable field '_id'",
+      );
     }
     const positional = path.includes('$');
     const current = positional ? undefined : getPath(doc, path);
     switch (op) {
       case '$inc':
       case '$mul':
-        if (!isNumeric(value)) fail(ErrorCodes.TypeMismatch, `Cannot ${op === '$inc' ? 'increment' : 'multiply'} with non-numeric argument: {${path}: ${JSON.stringify(value)}}`);
+        if (!isNumeric(value))
+          fail(
+            ErrorCodes.TypeMismatch,
+            `Cannot ${op === '$inc' ? 'increment' : 'multiply'} with non-numeric argument: {${path}: ${JSON.stringify(value)}}`,
+          );
         if (current !== undefined && !isNumeric(current)) {
-          fail(ErrorCodes.TypeMismatch, `Cannot apply ${op} to a value of non-numeric type. {_id: ${JSON.stringify(doc._id)}} has the field '${path}' of non-numeric type ${bsonTypeName(current)}`);
+          fail(
+            ErrorCodes.TypeMismatch,
+            `Cannot apply ${op} to a value of non-numeric type. {_id: ${JSON.stringify(doc._id)}} has the field '${path}' of non-numeric type ${bsonTypeName(current)}`,
+          );
         }
         break;
       case '$push':
@@ -167,13 +233,28 @@ function checkOperatorTargets(doc: Doc, op: string, arg: Doc): void {
       case '$pullAll':
       case '$pop':
         if (current !== undefined && !Array.isArray(current)) {
-          fail(ErrorCodes.BadValue, `The field '${path}' must be an array but is of type ${bsonTypeName(current)} in document {_id: ${JSON.stringify(doc._id)}}`);
+          fail(
+            ErrorCodes.BadValue,
+            `The field '${path}' must be an array but is of type ${bsonTypeName(current)} in document {_id: ${JSON.stringify(doc._id)}}`,
+          );
         }
-        if (op === '$pullAll' && !Array.isArray(value)) fail(ErrorCodes.BadValue, `$pullAll requires an array argument but was given a ${bsonTypeName(value)}`);
+        if (op === '$pullAll' && !Array.isArray(value))
+          fail(
+            ErrorCodes.BadValue,
+            `$pullAll requires an array argument but was given a ${bsonTypeName(value)}`,
+          );
         break;
       case '$rename':
-        if (typeof value !== 'string') fail(ErrorCodes.BadValue, `The 'to' field for $rename must be a string: ${path}: ${JSON.stringify(value)}`);
-        if (value === path) fail(ErrorCodes.BadValue, `The source and target field for $rename must differ: ${path}: "${value}"`);
+        if (typeof value !== 'string')
+          fail(
+            ErrorCodes.BadValue,
+            `The 'to' field for $rename must be a string: ${path}: ${JSON.stringify(value)}`,
+          );
+        if (value === path)
+          fail(
+            ErrorCodes.BadValue,
+            `The source and target field for $rename must differ: ${path}: "${value}"`,
+          );
         break;
       default:
         break;
@@ -183,13 +264,21 @@ function checkOperatorTargets(doc: Doc, op: string, arg: Doc): void {
 
 function applyReplacement(doc: Doc, replacement: Doc): Doc {
   for (const k of Object.keys(replacement)) {
-    if (k.startsWith('$')) fail(ErrorCodes.DollarPrefixedFieldName, `The dollar ($) prefixed field '${k}' in '${k}' is not allowed in the context of an update's replacement document.`);
+    if (k.startsWith('$'))
+      fail(
+        ErrorCodes.DollarPrefixedFieldName,
+        `The dollar ($) prefixed field '${k}' in '${k}' is not allowed in the context of an update's replacement document.`,
+      );
   }
   if ('_id' in replacement && doc._id !== undefined && !valuesEqual(replacement._id, doc._id)) {
-    fail(ErrorCodes.ImmutableField, `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${JSON.stringify(replacement._id)}`);
+    fail(
+      ErrorCodes.ImmutableField,
+      `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${JSON.stringify(replacement._id)}`,
+    );
   }
   const out: Doc = doc._id === undefined ? {} : { _id: doc._id };
-  for (const [k, v] of Object.entries(replacement)) if (k !== '_id' || doc._id === undefined) out[k] = cloneValue(v);
+  for (const [k, v] of Object.entries(replacement))
+    if (k !== '_id' || doc._id === undefined) out[k] = cloneValue(v);
   return out;
 }
 
@@ -203,7 +292,11 @@ function applyPipeline(doc: Doc, pipeline: Doc[], options: ApplyOptions): Doc {
   const next = result[0] ?? {};
   if (doc._id !== undefined) {
     if (next._id === undefined) return { _id: doc._id, ...next };
-    if (!valuesEqual(next._id, doc._id)) fail(ErrorCodes.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
+    if (!valuesEqual(next._id, doc._id))
+      fail(
+        ErrorCodes.ImmutableField,
+        "Performing an update on the path '_id' would modify the immutable field '_id'",
+      );
   }
   return next;
 }
@@ -234,7 +327,11 @@ export function upsertSeed(filter: Doc): Doc {
 }
 
 /** Builds the document an upsert inserts; _id comes first, generated when neither filter nor update set it. */
-export function buildUpsertDocument(filter: Doc, update: UpdateSpec, options: Omit<ApplyOptions, 'inserting'>): Doc {
+export function buildUpsertDocument(
+  filter: Doc,
+  update: UpdateSpec,
+  options: Omit<ApplyOptions, 'inserting'>,
+): Doc {
   let doc: Doc;
   if (!Array.isArray(update) && !isOperatorUpdate(update)) {
     const seed = upsertSeed(filter);

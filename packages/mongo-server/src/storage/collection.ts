@@ -64,7 +64,8 @@ export class Collection {
     const before = head?.doc ?? null;
     if (before && !doc) this.liveCount--;
     if (!before && doc) this.liveCount++;
-    if (this.options.capped === true) this.cappedBytes += (doc ? calculateObjectSize(doc) : 0) - (before ? calculateObjectSize(before) : 0);
+    if (this.options.capped === true)
+      this.cappedBytes += (doc ? calculateObjectSize(doc) : 0) - (before ? calculateObjectSize(before) : 0);
     if (keepHistory) {
       this.records.set(key, { ts, doc, prev: head });
       this.historyKeys.add(key);

@@ -73,7 +73,8 @@ export class StorageEngine {
 
   createCollection(db: string, name: string, options: Doc = {}, uuid?: UUID): Collection {
     validateCollectionName(db, name);
-    if (this.getCollection(db, name)) fail(ErrorCodes.NamespaceExists, `Collection ${db}.${name} already exists.`);
+    if (this.getCollection(db, name))
+      fail(ErrorCodes.NamespaceExists, `Collection ${db}.${name} already exists.`);
     let colls = this.databases.get(db);
     if (!colls) {
       colls = new Map();
@@ -116,7 +117,13 @@ export class StorageEngine {
     this.journal([{ op: 'dropDatabase', db }]);
   }
 
-  renameCollection(fromDb: string, fromName: string, toDb: string, toName: string, dropTarget: boolean): void {
+  renameCollection(
+    fromDb: string,
+    fromName: string,
+    toDb: string,
+    toName: string,
+    dropTarget: boolean,
+  ): void {
     const source = this.getCollection(fromDb, fromName);
     if (!source) fail(ErrorCodes.NamespaceNotFound, 'source namespace does not exist');
     validateCollectionName(toDb, toName);
@@ -211,11 +218,16 @@ export class StorageEngine {
       if (txn === self) continue;
       const writes = txn.writes.get(coll);
       if (!writes || writes.size === 0) continue;
-      mine ??= new Map([...coll.indexes.values()].filter((i) => i.unique && i.name !== '_id_').map((i) => [i, new Set(i.keysFor(doc).map(tupleKey))]));
+      mine ??= new Map(
+        [...coll.indexes.values()]
+          .filter((i) => i.unique && i.name !== '_id_')
+          .map((i) => [i, new Set(i.keysFor(doc).map(tupleKey))]),
+      );
       if (mine.size === 0) return undefined;
       for (const other of writes.values()) {
         if (!other) continue;
-        for (const [index, keys] of mine) for (const t of index.keysFor(other)) if (keys.has(tupleKey(t))) return txn;
+        for (const [index, keys] of mine)
+          for (const t of index.keysFor(other)) if (keys.has(tupleKey(t))) return txn;
       }
     }
     return undefined;
@@ -243,7 +255,10 @@ export class StorageEngine {
   private trimCapped(coll: Collection): void {
     const max = Number(coll.options.max) > 0 ? Number(coll.options.max) : Infinity;
     // mongod rounds the size up to a multiple of 256, and to at least 4096 bytes.
-    const size = Number(coll.options.size) > 0 ? Math.max(4096, Math.ceil(Number(coll.options.size) / 256) * 256) : Infinity;
+    const size =
+      Number(coll.options.size) > 0
+        ? Math.max(4096, Math.ceil(Number(coll.options.size) / 256) * 256)
+        : Infinity;
     for (const [key, v] of coll.records) {
       if (coll.liveCount <= max && coll.cappedBytes <= size) return;
       if (v.doc && !coll.locks.has(key)) this.write(coll, key, null);
@@ -253,12 +268,19 @@ export class StorageEngine {
   private writeInTransaction(coll: Collection, key: string, doc: Doc | null, txn: Transaction): void {
     this.assertActive(txn);
     if (coll.options.capped === true) {
-      fail(ErrorCodes.OperationNotSupportedInTransaction, `Collection '${coll.ns}' is a capped collection. Writes in transactions are not allowed on capped collections.`);
+      fail(
+        ErrorCodes.OperationNotSupportedInTransaction,
+        `Collection '${coll.ns}' is a capped collection. Writes in transactions are not allowed on capped collections.`,
+      );
     }
-    const holder = this.lockHolder(coll, key, txn) ?? (doc ? this.uniqueKeyHolder(coll, doc, txn) : undefined);
+    const holder =
+      this.lockHolder(coll, key, txn) ?? (doc ? this.uniqueKeyHolder(coll, doc, txn) : undefined);
     if (holder || coll.headTs(key) > txn.snapshotTs) {
       this.abort(txn, 'write conflict');
-      throw transientError(ErrorCodes.WriteConflict, 'Write conflict during plan execution and yielding is disabled. :: Please retry your operation or multi-document transaction.');
+      throw transientError(
+        ErrorCodes.WriteConflict,
+        'Write conflict during plan execution and yielding is disabled. :: Please retry your operation or multi-document transaction.',
+      );
     }
     const own = txn.writesFor(coll);
     if (doc) {
@@ -268,7 +290,8 @@ export class StorageEngine {
         const mine = new Set(index.keysFor(doc).map(tupleKey));
         for (const [otherKey, other] of own) {
           if (otherKey === key || !other) continue;
-          for (const t of index.keysFor(other)) if (mine.has(tupleKey(t))) throw index.duplicateError(t, coll.ns);
+          for (const t of index.keysFor(other))
+            if (mine.has(tupleKey(t))) throw index.duplicateError(t, coll.ns);
         }
       }
     }
@@ -284,7 +307,10 @@ export class StorageEngine {
 
   assertActive(txn: Transaction): void {
     if (txn.state !== 'active') {
-      throw transientError(ErrorCodes.NoSuchTransaction, `Transaction has been aborted${txn.abortReason ? `: ${txn.abortReason}` : ''}.`);
+      throw transientError(
+        ErrorCodes.NoSuchTransaction,
+        `Transaction has been aborted${txn.abortReason ? `: ${txn.abortReason}` : ''}.`,
+      );
     }
   }
 
@@ -327,12 +353,17 @@ export class StorageEngine {
 
   abort(txn: Transaction, reason?: string): void {
     if (txn.state !== 'active') return;
-    for (const [coll, writes] of txn.writes) for (const key of writes.keys()) if (coll.locks.get(key) === txn) coll.locks.delete(key);
+    for (const [coll, writes] of txn.writes)
+      for (const key of writes.keys()) if (coll.locks.get(key) === txn) coll.locks.delete(key);
     txn.abortReason = reason;
     this.activeTxns.delete(txn);
     txn.finish('aborted');
     for (const coll of txn.createdCollections) {
-      const untouched = coll.liveCount === 0 && coll.locks.size === 0 && coll.indexes.size === 1 && this.getCollection(coll.db, coll.name) === coll;
+      const untouched =
+        coll.liveCount === 0 &&
+        coll.locks.size === 0 &&
+        coll.indexes.size === 1 &&
+        this.getCollection(coll.db, coll.name) === coll;
       if (untouched) this.dropCollection(coll.db, coll.name);
     }
     this.pruneHistory();
@@ -341,7 +372,8 @@ export class StorageEngine {
   private pruneHistory(): void {
     let min: number | undefined;
     for (const t of this.activeTxns) min = min === undefined ? t.snapshotTs : Math.min(min, t.snapshotTs);
-    for (const colls of this.databases.values()) for (const coll of colls.values()) if (coll.historyKeys.size > 0) coll.prune(min);
+    for (const colls of this.databases.values())
+      for (const coll of colls.values()) if (coll.historyKeys.size > 0) coll.prune(min);
   }
 
   // ---- recovery ------------------------------------------------------------------------------------
@@ -407,7 +439,8 @@ export class StorageEngine {
         case 'rename': {
           const [fromDb, fromName] = splitNs(op.from);
           const [toDb, toName] = splitNs(op.to);
-          if (this.getCollection(fromDb, fromName)) this.renameCollection(fromDb, fromName, toDb, toName, true);
+          if (this.getCollection(fromDb, fromName))
+            this.renameCollection(fromDb, fromName, toDb, toName, true);
           break;
         }
       }

@@ -169,7 +169,10 @@ export class Index {
    * sorted keys. Bounds are inclusive/exclusive as given; values of other BSON types are excluded, as
    * mongod's type bracketing does.
    */
-  lookupRange(lower: { value: unknown; inclusive: boolean } | undefined, upper: { value: unknown; inclusive: boolean } | undefined): Set<string> {
+  lookupRange(
+    lower: { value: unknown; inclusive: boolean } | undefined,
+    upper: { value: unknown; inclusive: boolean } | undefined,
+  ): Set<string> {
     const out = new Set<string>();
     let i = lower ? this.lowerBoundFirst(lower.value) : 0;
     for (; i < this.sorted.length; i++) {
@@ -233,7 +236,8 @@ function formatValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (v instanceof Date) return `new Date(${v.getTime()})`;
   if (isPlainObject(v) || Array.isArray(v)) return JSON.stringify(v);
-  if (typeof v === 'object' && v && 'toHexString' in v) return `ObjectId('${(v as { toHexString(): string }).toHexString()}')`;
+  if (typeof v === 'object' && v && 'toHexString' in v)
+    return `ObjectId('${(v as { toHexString(): string }).toHexString()}')`;
   return String(v);
 }
 

@@ -6,7 +6,20 @@
 //   snapshot.N     every collection, index and document as of the moment journal.N was started
 //   journal.N      records appended after that moment
 // Recovery loads the newest complete snapshot and replays journal.N, journal.N+1, ... in order.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, ftruncateSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  ftruncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { fdatasync, write } from 'node:fs';
 import { promisify } from 'node:util';
 import { join, resolve } from 'node:path';
@@ -24,7 +37,9 @@ const SNAPSHOT_CHUNK = 500;
 
 /** A record is a run of BSON documents (one per op) under a single length and checksum. */
 function encodeRecord(ops: JournalOp[]): Buffer {
-  const payload = Buffer.concat(ops.map((op) => serialize(encodeOp(op), { checkKeys: false, ignoreUndefined: false })));
+  const payload = Buffer.concat(
+    ops.map((op) => serialize(encodeOp(op), { checkKeys: false, ignoreUndefined: false })),
+  );
   const header = Buffer.allocUnsafe(RECORD_HEADER);
   header.writeUInt32LE(payload.length, 0);
   header.writeUInt32LE(crc32(payload), 4);
@@ -36,7 +51,8 @@ function encodeOp(op: JournalOp): Document {
 }
 
 function decodeOp(raw: Document): JournalOp {
-  if (raw.op === 'create') return { ...(raw as JournalOp & { op: 'create' }), uuid: new UUID(String(raw.uuid)) };
+  if (raw.op === 'create')
+    return { ...(raw as JournalOp & { op: 'create' }), uuid: new UUID(String(raw.uuid)) };
   return raw as JournalOp;
 }
 
@@ -127,7 +143,11 @@ export class Journal implements JournalSink {
   }
 
   /** Loads the data directory into the engine, then journals every later change. */
-  static async open(dir: string, engine: StorageEngine, options: { compactMinBytes?: number } = {}): Promise<Journal> {
+  static async open(
+    dir: string,
+    engine: StorageEngine,
+    options: { compactMinBytes?: number } = {},
+  ): Promise<Journal> {
     mkdirSync(dir, { recursive: true });
     lockDataDir(dir);
     const journal = new Journal(dir, engine, options.compactMinBytes ?? 64 * 1024 * 1024);
@@ -205,7 +225,8 @@ export class Journal implements JournalSink {
     if (bufs.length > 0) {
       const data = bufs.length === 1 ? (bufs[0] as Buffer) : Buffer.concat(bufs);
       let written = 0;
-      while (written < data.length) written += (await writeAsync(fd, data, written, data.length - written)).bytesWritten;
+      while (written < data.length)
+        written += (await writeAsync(fd, data, written, data.length - written)).bytesWritten;
       await fdatasyncAsync(fd);
       this.bytes += data.length;
     }
@@ -239,11 +260,16 @@ export class Journal implements JournalSink {
       } finally {
         closeSync(out);
       }
-      this.compactAt = Math.max(this.compactMinBytes, records.reduce((n, r) => n + r.length, 0));
+      this.compactAt = Math.max(
+        this.compactMinBytes,
+        records.reduce((n, r) => n + r.length, 0),
+      );
       renameSync(tmp, join(this.dir, `snapshot.${next}`));
       fsyncDir(this.dir);
-      for (const g of generations(this.dir, 'snapshot')) if (g < next) unlinkSync(join(this.dir, `snapshot.${g}`));
-      for (const g of generations(this.dir, 'journal')) if (g < next) unlinkSync(join(this.dir, `journal.${g}`));
+      for (const g of generations(this.dir, 'snapshot'))
+        if (g < next) unlinkSync(join(this.dir, `snapshot.${g}`));
+      for (const g of generations(this.dir, 'journal'))
+        if (g < next) unlinkSync(join(this.dir, `journal.${g}`));
     } finally {
       this.compacting = false;
     }
@@ -254,7 +280,8 @@ export class Journal implements JournalSink {
     for (const colls of this.engine.databases.values()) {
       for (const coll of colls.values()) {
         const header: JournalOp[] = [{ op: 'create', ns: coll.ns, options: coll.options, uuid: coll.uuid }];
-        for (const spec of coll.listIndexSpecs()) if (spec.name !== '_id_') header.push({ op: 'createIndex', ns: coll.ns, spec });
+        for (const spec of coll.listIndexSpecs())
+          if (spec.name !== '_id_') header.push({ op: 'createIndex', ns: coll.ns, spec });
         out.push(encodeRecord(header));
         let chunk: JournalOp[] = [];
         for (const v of coll.records.values()) {
@@ -273,7 +300,12 @@ export class Journal implements JournalSink {
   }
 
   stats(): JournalStats {
-    return { bytes: this.bytes, generation: this.generation, recoveredRecords: this.recoveredRecords, truncatedBytes: this.truncatedBytes };
+    return {
+      bytes: this.bytes,
+      generation: this.generation,
+      recoveredRecords: this.recoveredRecords,
+      truncatedBytes: this.truncatedBytes,
+    };
   }
 
   async close(): Promise<void> {
@@ -309,7 +341,8 @@ function lockDataDir(dir: string): void {
   if (lockedHere.has(key)) throw new DataDirInUseError(dir, process.pid);
   if (existsSync(path)) {
     const pid = Number(readFileSync(path, 'utf8').trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) throw new DataDirInUseError(dir, pid);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid))
+      throw new DataDirInUseError(dir, pid);
   }
   writeFileSync(path, `${process.pid}\n`);
   lockedHere.add(key);

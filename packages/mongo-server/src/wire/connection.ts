@@ -95,8 +95,12 @@ export class Connection {
       moreToCome = request.moreToCome;
       reply = await dispatch(this.state, request.command, this.id, request.queryDb);
     } catch (err) {
-      if (!(err instanceof MongoCommandError)) console.error('[mongo-server] unexpected error handling a message', err);
-      reply = err instanceof MongoCommandError ? err.toReply() : { ok: 0, errmsg: String(err), code: 1, codeName: 'InternalError' };
+      if (!(err instanceof MongoCommandError))
+        console.error('[mongo-server] unexpected error handling a message', err);
+      reply =
+        err instanceof MongoCommandError
+          ? err.toReply()
+          : { ok: 0, errmsg: String(err), code: 1, codeName: 'InternalError' };
       if (header.opCode !== OP_MSG && header.opCode !== OP_QUERY) {
         this.close();
         return;
@@ -107,9 +111,16 @@ export class Connection {
     try {
       body = serializeReply(reply);
     } catch (err) {
-      body = serializeReply({ ok: 0, errmsg: `reply could not be encoded: ${(err as Error).message}`, code: 10334, codeName: 'BSONObjectTooLarge' });
+      body = serializeReply({
+        ok: 0,
+        errmsg: `reply could not be encoded: ${(err as Error).message}`,
+        code: 10334,
+        codeName: 'BSONObjectTooLarge',
+      });
     }
-    const flushed = this.socket.write(isQuery ? encodeOpReply(header.requestId, body) : encodeOpMsg(header.requestId, body));
+    const flushed = this.socket.write(
+      isQuery ? encodeOpReply(header.requestId, body) : encodeOpMsg(header.requestId, body),
+    );
     if (!flushed && !this.closed) {
       await new Promise<void>((resolve) => {
         const done = (): void => {

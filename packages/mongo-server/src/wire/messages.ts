@@ -36,7 +36,12 @@ export interface CommandRequest {
   exhaustAllowed: boolean;
 }
 
-const DESERIALIZE_OPTIONS = { promoteLongs: true, promoteValues: true, promoteBuffers: false, bsonRegExp: false } as const;
+const DESERIALIZE_OPTIONS = {
+  promoteLongs: true,
+  promoteValues: true,
+  promoteBuffers: false,
+  bsonRegExp: false,
+} as const;
 
 function protocolError(message: string): MongoCommandError {
   return new MongoCommandError(ErrorCodes.ProtocolError, message, { codeName: 'ProtocolError' });
@@ -55,12 +60,17 @@ function readBsonAt(buf: Buffer, offset: number, end: number): { doc: Document; 
   if (offset + 5 > end) throw protocolError('truncated BSON document');
   const size = buf.readInt32LE(offset);
   if (size < 5 || offset + size > end) throw protocolError('invalid BSON document length');
-  if (size > MAX_BSON_OBJECT_SIZE + 16 * 1024) throw new MongoCommandError(ErrorCodes.BSONObjectTooLarge, 'BSONObj size is invalid', { codeName: 'BSONObjectTooLarge' });
+  if (size > MAX_BSON_OBJECT_SIZE + 16 * 1024)
+    throw new MongoCommandError(ErrorCodes.BSONObjectTooLarge, 'BSONObj size is invalid', {
+      codeName: 'BSONObjectTooLarge',
+    });
   try {
     const doc = deserialize(buf.subarray(offset, offset + size), DESERIALIZE_OPTIONS);
     return { doc, size };
   } catch (err) {
-    throw new MongoCommandError(ErrorCodes.InvalidBSON, `invalid BSON: ${(err as Error).message}`, { codeName: 'InvalidBSON' });
+    throw new MongoCommandError(ErrorCodes.InvalidBSON, `invalid BSON: ${(err as Error).message}`, {
+      codeName: 'InvalidBSON',
+    });
   }
 }
 
@@ -111,7 +121,8 @@ export function parseMessage(buf: Buffer): CommandRequest {
     }
     if (!body) throw protocolError('OP_MSG without a body section');
     for (const [identifier, docs] of sequences) {
-      if (identifier in body) throw protocolError(`duplicate field ${identifier} in OP_MSG body and document sequence`);
+      if (identifier in body)
+        throw protocolError(`duplicate field ${identifier} in OP_MSG body and document sequence`);
       body[identifier] = docs;
     }
     return {
@@ -133,7 +144,14 @@ export function parseMessage(buf: Buffer): CommandRequest {
     if (coll !== '$cmd') throw protocolError('OP_QUERY is only supported for commands');
     // Legacy handshake wraps the command as {$query: {...}} when it carries read preference.
     const command = doc.$query && typeof doc.$query === 'object' ? (doc.$query as Document) : doc;
-    return { kind: 'query', requestId: header.requestId, command, queryDb: db, moreToCome: false, exhaustAllowed: false };
+    return {
+      kind: 'query',
+      requestId: header.requestId,
+      command,
+      queryDb: db,
+      moreToCome: false,
+      exhaustAllowed: false,
+    };
   }
   if (header.opCode === OP_COMPRESSED) throw protocolError('compression is not supported');
   throw protocolError(`unsupported opCode ${header.opCode}`);

@@ -95,7 +95,12 @@ export function opMsg(command: Document, requestId = 1, flags = 0): Buffer {
 }
 
 /** OP_MSG with a kind-1 document sequence, as drivers send insert documents. */
-export function opMsgWithSequence(command: Document, identifier: string, docs: Document[], requestId = 1): Buffer {
+export function opMsgWithSequence(
+  command: Document,
+  identifier: string,
+  docs: Document[],
+  requestId = 1,
+): Buffer {
   const body = Buffer.from(serialize(command));
   const seqDocs = Buffer.concat(docs.map((d) => Buffer.from(serialize(d))));
   const id = Buffer.from(identifier + '\0', 'utf8');
