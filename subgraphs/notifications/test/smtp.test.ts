@@ -70,7 +70,14 @@ it('delivers over SMTP with both parts, the right subject, sender and recipient'
 });
 
 it('retries when the SMTP server is unreachable, then fails with the error kept', async () => {
-  const down = await startNotifications({ SMTP_URL: 'smtp://127.0.0.1:1', NOTIFY_MAX_ATTEMPTS: '2' });
+  // Shares the file's embedded MongoDB with the harness above, which stops it last.
+  const down = await startNotifications(
+    { SMTP_URL: 'smtp://127.0.0.1:1', NOTIFY_MAX_ATTEMPTS: '2' },
+    undefined,
+    {
+      keepMongo: true,
+    },
+  );
   try {
     await down.publish('order.shipped', 'order-smtp-2', {
       orderId: 'order-smtp-2',

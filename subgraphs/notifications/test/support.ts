@@ -1,22 +1,8 @@
-import { createEvent, type DomainEvent, InProcessBus, InProcessLiveBus } from '@novamart/events';
-import {
-  connectMongo,
-  createLogger,
-  createSubgraphRuntime,
-  loadConfig,
-  type RunningSubgraph,
-  startSubgraph,
-  type Viewer,
-} from '@novamart/kit';
-import {
-  createTestTokens,
-  startEmbeddedMongoForTests,
-  uniqueDbName,
-  type TestTokens,
-} from '@novamart/kit/testing';
+import { type DomainEvent, type InProcessBus } from '@novamart/events';
+import { type RunningSubgraph, type Viewer } from '@novamart/kit';
+import { startSubgraphForTests, type TestTokens } from '@novamart/kit/testing';
 import { type Connection } from 'mongoose';
 import { createNotificationsSubgraph, type Mailer } from '../src/index';
-import { notificationsConfigShape } from '../src/config';
 import { notificationModel, type NotificationDoc } from '../src/models/notification';
 
 export interface NotificationsHarness {
@@ -40,50 +26,21 @@ export interface NotificationsHarness {
 export async function startNotifications(
   env: Record<string, string> = {},
   mailer?: Mailer,
+  options: { keepMongo?: boolean } = {},
 ): Promise<NotificationsHarness> {
-  const mongo = await startEmbeddedMongoForTests();
-  const conn = await connectMongo({ url: mongo.uri, dbName: uniqueDbName('notifications') });
-  const logger = createLogger('notifications', {
-    level: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent',
+  const sub = await startSubgraphForTests(createNotificationsSubgraph(mailer ? { mailer } : {}), {
+    env: { NOTIFY_RETRY_BASE_MS: '20', NOTIFY_POLL_INTERVAL_MS: '20', ...env },
+    ...options,
   });
-  const bus = new InProcessBus({ logger });
-  const live = new InProcessLiveBus({ logger });
-  const tokens = await createTestTokens();
-  const module = createNotificationsSubgraph(mailer ? { mailer } : {});
-  const config = loadConfig(notificationsConfigShape, {
-    MONGO_URL: mongo.uri,
-    NODE_ENV: 'test',
-    NOTIFY_RETRY_BASE_MS: '20',
-    NOTIFY_POLL_INTERVAL_MS: '20',
-    ...env,
-  });
-  const { runtime } = await createSubgraphRuntime(module, {
-    config: config as never,
-    mongo: conn,
-    bus,
-    live,
-    redis: null,
-    logger,
-  });
-  const running = await startSubgraph(module, runtime, {
-    port: 0,
-    host: '127.0.0.1',
-    verifier: tokens.verifier,
-  });
-  await bus.start();
-  const model = notificationModel(conn);
+  const model = notificationModel(sub.conn);
 
-  const harness: NotificationsHarness = {
-    running,
-    bus,
-    conn,
-    tokens,
-    async publish(type, aggregateId, payload) {
-      const event = createEvent(type, aggregateId, payload);
-      await bus.publish(event);
-      return event;
-    },
-    redeliver: (event) => bus.publish(event),
+  return {
+    running: sub.running,
+    bus: sub.bus,
+    conn: sub.conn,
+    tokens: sub.tokens,
+    publish: (type, aggregateId, payload) => sub.publish(type, aggregateId, payload),
+    redeliver: (event) => sub.bus.publish(event),
     notifications: (filter = {}) => model.find(filter).sort({ _id: 1 }).lean().exec(),
     async waitFor(filter, count = 1) {
       const deadline = Date.now() + 8_000;
@@ -97,25 +54,9 @@ export async function startNotifications(
         await new Promise((r) => setTimeout(r, 20));
       }
     },
-    async graphql(query, variables, viewer) {
-      const res = await fetch(running.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(viewer && { authorization: await tokens.bearer(viewer) }),
-        },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await res.json()) as { data?: any; errors?: any[] };
-    },
-    async stop() {
-      await running.stop();
-      await bus.close();
-      await live.close();
-      await conn.close();
-    },
+    graphql: (query, variables, viewer) => sub.graphql(query, variables, viewer),
+    stop: () => sub.stop(),
   };
-  return harness;
 }
 
 /** A mailer whose sends fail as scripted, recording what went out. */

@@ -8,3 +8,9 @@ export {
 export { uniqueDbName } from './db-name';
 export { requireRedis, testRedisUrl, uniqueKeyPrefix } from './redis';
 export { startEmbeddedMongoForTests, type TestMongo } from './embedded-mongo';
+export {
+  startSubgraphForTests,
+  type StartSubgraphForTestsOptions,
+  type TestSubgraph,
+  type TestGraphQLResult,
+} from './subgraph';

@@ -1,35 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { createEvent, type DomainEvent, InProcessBus, InProcessLiveBus } from '@novamart/events';
-import {
-  commandStats,
-  connectMongo,
-  createLogger,
-  createSubgraphRuntime,
-  loadConfig,
-  type CommandCounts,
-  type RunningSubgraph,
-  type SubgraphContext,
-  startSubgraph,
-  type Viewer,
-} from '@novamart/kit';
-import {
-  createTestTokens,
-  startEmbeddedMongoForTests,
-  uniqueDbName,
-  type TestTokens,
-} from '@novamart/kit/testing';
+import { createEvent, type DomainEvent, type InProcessBus } from '@novamart/events';
+import { type RunningSubgraph, type SubgraphContext, type Viewer } from '@novamart/kit';
+import { startSubgraphForTests, type TestGraphQLResult, type TestTokens } from '@novamart/kit/testing';
 import { Types, type Connection } from 'mongoose';
 import { type RecoCache } from '../../src/cache/reco-cache';
-import { recommendationsConfigShape } from '../../src/config';
 import { createRecommendationsSubgraph } from '../../src/index';
 import { type RecommendationsContext } from '../../src/resolvers';
 
-export interface GraphQLResult<T = any> {
-  data?: T | null;
-  errors?: { message: string; path?: string[]; extensions?: Record<string, any> }[];
-  /** MongoDB commands this request issued against the subgraph's database. */
-  commands(): CommandCounts;
-}
+export type GraphQLResult<T = any> = TestGraphQLResult<T>;
 
 export interface RecommendationsHarness {
   running: RunningSubgraph;
@@ -58,15 +36,6 @@ export const START = new Date('2026-06-01T12:00:00.000Z');
 export async function startRecommendations(
   options: { env?: Record<string, string>; cache?: RecoCache; keepMongo?: boolean } = {},
 ): Promise<RecommendationsHarness> {
-  // Shared by every harness of a test file; the last one stopped without keepMongo stops it.
-  const mongo = await startEmbeddedMongoForTests();
-  const conn = await connectMongo({ url: mongo.uri, dbName: uniqueDbName('recommendations') });
-  const logger = createLogger('recommendations', {
-    level: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent',
-  });
-  const bus = new InProcessBus({ logger });
-  const live = new InProcessLiveBus({ logger });
-  const tokens = await createTestTokens();
   const clock = {
     now: new Date(START),
     advanceDays(days: number) {
@@ -77,26 +46,12 @@ export async function startRecommendations(
     clock: () => clock.now,
     ...(options.cache && { cache: options.cache }),
   });
-  const config = loadConfig(recommendationsConfigShape, {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    ...options.env,
+  // Shared by every harness of a test file; the last one stopped without keepMongo stops it.
+  const sub = await startSubgraphForTests<RecommendationsHarness['services']>(module, {
+    env: { LOG_LEVEL: 'silent', ...options.env },
+    ...(options.keepMongo !== undefined && { keepMongo: options.keepMongo }),
   });
-  const { runtime } = await createSubgraphRuntime(module, {
-    config: config as never,
-    mongo: conn,
-    bus,
-    live,
-    redis: null,
-    logger,
-  });
-  const running = await startSubgraph(module, runtime, {
-    port: 0,
-    host: '127.0.0.1',
-    verifier: tokens.verifier,
-  });
-  await bus.start();
-  const services = (await running.instance.context!({} as never)) as RecommendationsHarness['services'];
+  const { running, conn, bus, tokens, services } = sub;
   const processed = conn.collection('processed_events');
 
   async function waitFor(check: () => Promise<boolean>, what: string) {
@@ -114,20 +69,7 @@ export async function startRecommendations(
     bus,
     tokens,
     clock,
-    async graphql(query, variables = {}, viewer = null) {
-      const requestId = randomUUID();
-      const res = await fetch(running.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-request-id': requestId,
-          ...(viewer && { authorization: await tokens.bearer(viewer) }),
-        },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await res.json()) as Omit<GraphQLResult, 'commands'>;
-      return { ...body, commands: () => commandStats.forRequest(requestId, { database: conn.name }) };
-    },
+    graphql: (query, variables, viewer) => sub.graphql(query, variables, viewer),
     async deliver(event) {
       const before = await processed.countDocuments({ eventId: event.id });
       await bus.publish(event);
@@ -160,13 +102,7 @@ export async function startRecommendations(
       });
       return { ...event, occurredAt: occurredAt.toISOString() };
     },
-    async stop() {
-      await running.stop();
-      await bus.close();
-      await live.close();
-      await conn.close();
-      if (!options.keepMongo) await mongo.stop();
-    },
+    stop: () => sub.stop(),
   };
   return harness;
 }
