@@ -17,6 +17,7 @@ import { cartSubgraph } from '@novamart/cart';
 import { ordersSubgraph } from '@novamart/orders';
 import { paymentsSubgraph } from '@novamart/payments';
 import { startSupergraph, type GraphQLResponse, type Supergraph } from './support/supergraph';
+import { until } from './support/storefront';
 
 /**
  * The inventory subgraph dies after receiving `order.placed` and before acknowledging it. Over
@@ -83,22 +84,6 @@ async function startInventory(instance: number, crash?: () => void) {
   };
   started.push(handle);
   return handle;
-}
-
-async function until<T>(
-  probe: () => Promise<T>,
-  ok: (value: T) => boolean,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value).slice(0, 400)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 beforeAll(async () => {

@@ -7,12 +7,8 @@ import { cartSubgraph } from '@novamart/cart';
 import { ordersSubgraph } from '@novamart/orders';
 import { paymentsSubgraph } from '@novamart/payments';
 import { notificationsSubgraph } from '@novamart/notifications';
-import {
-  startSupergraph,
-  type GraphQLResponse,
-  type SignedInUser,
-  type Supergraph,
-} from './support/supergraph';
+import { startSupergraph, type SignedInUser, type Supergraph } from './support/supergraph';
+import { until } from './support/storefront';
 
 /**
  * The payment side of the checkout saga through the gateway: declines and retries seen live, events
@@ -28,22 +24,6 @@ const CHECKOUT_SUBGRAPHS = [
   paymentsSubgraph,
   notificationsSubgraph,
 ];
-
-async function until<T = any>(
-  run: () => Promise<GraphQLResponse<T>>,
-  done: (r: GraphQLResponse<T>) => boolean,
-  what: string,
-  timeoutMs = 10_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await run();
-    if (done(result)) return result;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(result).slice(0, 500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 function shop(sg: () => Supergraph) {
   let skuSeq = 0;

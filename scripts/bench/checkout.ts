@@ -11,7 +11,7 @@ import { paymentsSubgraph } from '@novamart/payments';
 import { productsSubgraph } from '@novamart/products';
 import { usersSubgraph } from '@novamart/users';
 import { startSupergraph, type SignedInUser } from '../../tests/support/supergraph';
-import { checkout, createProduct, percentile } from './storefront';
+import { checkout, createProduct, percentile } from '../../tests/support/storefront';
 
 export interface CheckoutBenchOptions {
   orders?: number;

@@ -14,7 +14,7 @@ import { productsSubgraph } from '@novamart/products';
 import { usersSubgraph } from '@novamart/users';
 import { startSupergraph } from '../../tests/support/supergraph';
 import { startFakeStripe } from '../../subgraphs/payments/test/support/fake-stripe-server';
-import { checkout, createProduct, percentile, until } from './storefront';
+import { checkout, createProduct, percentile, until } from '../../tests/support/storefront';
 
 const WEBHOOK_SECRET = 'whsec_bench';
 

@@ -1,18 +1,19 @@
-/** Storefront steps shared by the checkout benchmarks, through the gateway as a client would send them. */
-import { type GraphQLResponse, type SignedInUser, type Supergraph } from '../../tests/support/supergraph';
+/** Storefront steps shared by the e2e suites and the benchmarks, sent through the gateway as a client would. */
+import { type GraphQLResponse, type SignedInUser, type Supergraph } from './supergraph';
 
-export async function until<T = any>(
-  run: () => Promise<GraphQLResponse<T>>,
-  done: (r: GraphQLResponse<T>) => boolean,
+/** Polls `probe` until `done` accepts its value: projections catch up through events, not at once. */
+export async function until<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
   what: string,
   timeoutMs = 20_000,
-): Promise<GraphQLResponse<T>> {
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const result = await run();
-    if (done(result)) return result;
+    const value = await probe();
+    if (done(value)) return value;
     if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(result).slice(0, 300)}`);
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value).slice(0, 400)}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -68,7 +69,7 @@ export async function checkout(
       country: 'US',
     },
   };
-  const placed = await until(
+  const placed = await until<GraphQLResponse>(
     () =>
       sg.query(
         'mutation($i: CheckoutInput!) { checkout(input: $i) { id } }',
