@@ -1,29 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvent, InProcessBus, InProcessLiveBus, type DomainEvent } from '@novamart/events';
-import {
-  commandStats,
-  connectMongo,
-  createLogger,
-  createMetricsRegistry,
-  loadConfig,
-  startSubgraph,
-  type RunningSubgraph,
-  type SubgraphRuntime,
-} from '@novamart/kit';
-import {
-  createTestTokens,
-  startEmbeddedMongoForTests,
-  uniqueDbName,
-  type TestTokens,
-} from '@novamart/kit/testing';
+import { createEvent, type DomainEvent } from '@novamart/events';
+import { commandStats, type RunningSubgraph, type SubgraphRuntime } from '@novamart/kit';
+import { startSubgraphForTests, type TestSubgraph, type TestTokens } from '@novamart/kit/testing';
 import { type Connection } from 'mongoose';
-import { cartConfigShape, cartSubgraph, type CartConfig } from '../src/index';
+import { cartSubgraph, type CartConfig } from '../src/index';
 import { eventually } from './support';
 
 let conn: Connection;
 let runtime: SubgraphRuntime<CartConfig>;
 let running: RunningSubgraph;
 let tokens: TestTokens;
+let sub: TestSubgraph;
 
 async function gql(
   query: string,
@@ -79,37 +66,15 @@ const CART_FIELDS = `
 `;
 
 beforeAll(async () => {
-  const mongo = await startEmbeddedMongoForTests();
-  conn = await connectMongo({ url: mongo.uri, dbName: uniqueDbName('cart_gql') });
-  tokens = await createTestTokens();
-  runtime = {
-    name: 'cart',
-    config: loadConfig(cartConfigShape, {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-    }) as SubgraphRuntime<CartConfig>['config'],
-    logger: createLogger('cart', { level: 'silent' }),
-    mongo: conn,
-    bus: new InProcessBus({ blockMs: 50 }),
-    live: new InProcessLiveBus(),
-    redis: null,
-    metrics: createMetricsRegistry('cart'),
-  };
-  running = await startSubgraph(cartSubgraph, runtime, {
-    port: 0,
-    host: '127.0.0.1',
-    verifier: tokens.verifier,
-  });
-  await runtime.bus.start();
+  sub = await startSubgraphForTests(cartSubgraph);
+  ({ conn, running, tokens } = sub);
+  runtime = sub.runtime as SubgraphRuntime<CartConfig>;
   await product('g-1', 1999, 5);
   await product('g-2', 500, 50);
 });
 
 afterAll(async () => {
-  await running?.stop();
-  await runtime?.bus.close();
-  await runtime?.live.close();
-  await conn?.close();
+  await sub?.stop();
 });
 
 describe('cart over GraphQL', () => {

@@ -1,29 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvent, InProcessBus, InProcessLiveBus, type DomainEvent } from '@novamart/events';
-import {
-  commandStats,
-  connectMongo,
-  createLogger,
-  createMetricsRegistry,
-  loadConfig,
-  startSubgraph,
-  type RunningSubgraph,
-  type SubgraphRuntime,
-} from '@novamart/kit';
-import {
-  createTestTokens,
-  startEmbeddedMongoForTests,
-  uniqueDbName,
-  type TestTokens,
-} from '@novamart/kit/testing';
+import { createEvent, type DomainEvent } from '@novamart/events';
+import { commandStats, type RunningSubgraph, type SubgraphRuntime } from '@novamart/kit';
+import { startSubgraphForTests, type TestSubgraph, type TestTokens } from '@novamart/kit/testing';
 import { type Connection } from 'mongoose';
-import { ordersConfigShape, ordersSubgraph, type OrdersConfig } from '../src/index';
+import { ordersSubgraph, type OrdersConfig } from '../src/index';
 import { address, eventually } from './support';
 
 let conn: Connection;
 let runtime: SubgraphRuntime<OrdersConfig>;
 let running: RunningSubgraph;
 let tokens: TestTokens;
+let sub: TestSubgraph;
 
 interface Result {
   data?: any;
@@ -94,28 +81,9 @@ const ORDER_FIELDS = `
 `;
 
 beforeAll(async () => {
-  const mongo = await startEmbeddedMongoForTests();
-  conn = await connectMongo({ url: mongo.uri, dbName: uniqueDbName('orders_gql') });
-  tokens = await createTestTokens();
-  runtime = {
-    name: 'orders',
-    config: loadConfig(ordersConfigShape, {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-    }) as SubgraphRuntime<OrdersConfig>['config'],
-    logger: createLogger('orders', { level: 'silent' }),
-    mongo: conn,
-    bus: new InProcessBus({ blockMs: 50 }),
-    live: new InProcessLiveBus(),
-    redis: null,
-    metrics: createMetricsRegistry('orders'),
-  };
-  running = await startSubgraph(ordersSubgraph, runtime, {
-    port: 0,
-    host: '127.0.0.1',
-    verifier: tokens.verifier,
-  });
-  await runtime.bus.start();
+  sub = await startSubgraphForTests(ordersSubgraph);
+  ({ conn, running, tokens } = sub);
+  runtime = sub.runtime as SubgraphRuntime<OrdersConfig>;
   await publishAndWait('product.created', 'g-p', {
     productId: 'g-p',
     sku: 'GP-1',
@@ -130,10 +98,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await running?.stop();
-  await runtime?.bus.close();
-  await runtime?.live.close();
-  await conn?.close();
+  await sub?.stop();
 });
 
 describe('orders over GraphQL', () => {
