@@ -1,6 +1,13 @@
 // novamart-mongo: run the embedded server from the command line.
 //   novamart-mongo [--port 27017] [--host 127.0.0.1] [--dbpath DIR | --in-memory] [--ttl-interval-ms N]
+//   novamart-mongo repair --dbpath DIR     salvage damaged data files (the server refuses to start on them)
 import { startEmbeddedMongo, type EmbeddedMongoOptions } from './index';
+import { DataFilesDamagedError } from './storage/journal';
+import { formatRepairReport, repairDataDir } from './storage/repair';
+
+const USAGE =
+  'usage: novamart-mongo [--port 27017] [--host 127.0.0.1] [--dbpath DIR | --in-memory] [--ttl-interval-ms N] [--replSet NAME] [--compact-journal-bytes N]\n' +
+  '       novamart-mongo repair --dbpath DIR';
 
 function parseArgs(argv: string[]): EmbeddedMongoOptions {
   const options: EmbeddedMongoOptions = { port: 27017 };
@@ -36,11 +43,14 @@ function parseArgs(argv: string[]): EmbeddedMongoOptions {
       case '--replSet':
         options.replSetName = value();
         break;
+      case '--compact-journal-bytes':
+        options.compactJournalBytes = Number(value());
+        if (!Number.isInteger(options.compactJournalBytes) || options.compactJournalBytes < 1)
+          throw new Error('--compact-journal-bytes must be a positive integer');
+        break;
       case '--help':
       case '-h':
-        console.log(
-          'usage: novamart-mongo [--port 27017] [--host 127.0.0.1] [--dbpath DIR | --in-memory] [--ttl-interval-ms N] [--replSet NAME]',
-        );
+        console.log(USAGE);
         process.exit(0);
         break;
       default:
@@ -51,10 +61,24 @@ function parseArgs(argv: string[]): EmbeddedMongoOptions {
   return options;
 }
 
-async function main(): Promise<void> {
+function repair(argv: string[]): void {
   let options: EmbeddedMongoOptions;
   try {
-    options = parseArgs(process.argv.slice(2));
+    options = parseArgs(argv);
+    if (!options.dbPath) throw new Error('repair needs --dbpath DIR');
+  } catch (err) {
+    console.error(`novamart-mongo: ${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  console.log(formatRepairReport(repairDataDir(options.dbPath)));
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === 'repair') return repair(argv.slice(1));
+  let options: EmbeddedMongoOptions;
+  try {
+    options = parseArgs(argv);
   } catch (err) {
     console.error(`novamart-mongo: ${(err as Error).message}`);
     process.exit(2);
@@ -69,6 +93,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error('novamart-mongo failed to start:', err);
+  // Damaged data files are an operator's problem with a documented fix, not a crash: no stack trace.
+  if (err instanceof DataFilesDamagedError) console.error(`novamart-mongo refused to start: ${err.message}`);
+  else console.error('novamart-mongo failed:', err);
   process.exit(1);
 });

@@ -37,7 +37,8 @@ function create(ctx: CommandContext): Doc {
     if (JSON.stringify(existing.options) === JSON.stringify(options)) return {};
     fail(ErrorCodes.NamespaceExists, `Collection ${ctx.db}.${name} already exists.`);
   }
-  ctx.state.engine.createCollection(ctx.db, name, options);
+  // Inside a transaction the collection is the transaction's until it commits; an abort removes it.
+  ctx.state.engine.createCollection(ctx.db, name, options, undefined, ctx.txn);
   return {};
 }
 

@@ -105,7 +105,7 @@ function createIndexes(ctx: CommandContext): Doc {
       ? validateSpec(r)
       : fail(ErrorCodes.TypeMismatch, 'index specification must be an object'),
   );
-  const coll = engine.ensureCollection(ctx.db, name);
+  const coll = engine.ensureCollection(ctx.db, name, ctx.txn);
   const before = coll.indexes.size;
   const toCreate: IndexSpec[] = [];
   for (const spec of specs) {

@@ -36,6 +36,11 @@ export class StorageEngine {
   sink: JournalSink | undefined;
   /** Journal ops of the command running in the current async context (see `atomically`). */
   private readonly commandOps = new AsyncLocalStorage<JournalOp[]>();
+  /**
+   * Collections created inside a transaction that is still open, with their catalog ops (create, indexes).
+   * Those ops reach the journal with the transaction's commit, so an abort or a crash leaves nothing behind.
+   */
+  private readonly pendingCatalog = new Map<Collection, { txn: Transaction; ops: JournalOp[] }>();
 
   /**
    * Runs a command so that all its changes reach the journal as one record: after a crash a write
@@ -71,7 +76,7 @@ export class StorageEngine {
     return [...(this.databases.get(db)?.values() ?? [])];
   }
 
-  createCollection(db: string, name: string, options: Doc = {}, uuid?: UUID): Collection {
+  createCollection(db: string, name: string, options: Doc = {}, uuid?: UUID, txn?: Transaction): Collection {
     validateCollectionName(db, name);
     if (this.getCollection(db, name))
       fail(ErrorCodes.NamespaceExists, `Collection ${db}.${name} already exists.`);
@@ -82,8 +87,35 @@ export class StorageEngine {
     }
     const coll = new Collection(db, name, options, uuid);
     colls.set(name, coll);
-    this.journal([{ op: 'create', ns: coll.ns, options, uuid: coll.uuid }]);
+    const op: JournalOp = { op: 'create', ns: coll.ns, options, uuid: coll.uuid };
+    if (txn) {
+      txn.createdCollections.add(coll);
+      this.pendingCatalog.set(coll, { txn, ops: [op] });
+    } else this.journal([op]);
     return coll;
+  }
+
+  /** True while `coll` exists only for the open transaction that created it. */
+  createdByOpenTransaction(coll: Collection): boolean {
+    return this.pendingCatalog.has(coll);
+  }
+
+  /** Catalog changes to a collection an open transaction created wait for that transaction's commit. */
+  private journalCatalog(coll: Collection, op: JournalOp): void {
+    const pending = this.pendingCatalog.get(coll);
+    if (pending) pending.ops.push(op);
+    else this.journal([op]);
+  }
+
+  /**
+   * Something outside the creating transaction uses the collection: from now on it exists for everyone,
+   * so its creation is journaled now and an abort no longer takes it away if it holds data.
+   */
+  private publish(coll: Collection): void {
+    const pending = this.pendingCatalog.get(coll);
+    if (!pending) return;
+    this.pendingCatalog.delete(coll);
+    this.journal(pending.ops);
   }
 
   /**
@@ -93,15 +125,14 @@ export class StorageEngine {
   ensureCollection(db: string, name: string, txn?: Transaction): Collection {
     const existing = this.getCollection(db, name);
     if (existing) return existing;
-    const created = this.createCollection(db, name);
-    txn?.createdCollections.add(created);
-    return created;
+    return this.createCollection(db, name, {}, undefined, txn);
   }
 
   dropCollection(db: string, name: string): boolean {
     const colls = this.databases.get(db);
     const coll = colls?.get(name);
     if (!colls || !coll) return false;
+    this.publish(coll);
     this.abortTransactionsTouching(coll);
     colls.delete(name);
     if (colls.size === 0) this.databases.delete(db);
@@ -112,7 +143,10 @@ export class StorageEngine {
   dropDatabase(db: string): void {
     const colls = this.databases.get(db);
     if (!colls) return;
-    for (const coll of colls.values()) this.abortTransactionsTouching(coll);
+    for (const coll of colls.values()) {
+      this.publish(coll);
+      this.abortTransactionsTouching(coll);
+    }
     this.databases.delete(db);
     this.journal([{ op: 'dropDatabase', db }]);
   }
@@ -130,9 +164,11 @@ export class StorageEngine {
     if (this.getCollection(toDb, toName)) {
       if (!dropTarget) fail(ErrorCodes.NamespaceExists, 'target namespace exists');
       const target = this.getCollection(toDb, toName) as Collection;
+      this.publish(target);
       this.abortTransactionsTouching(target);
       this.databases.get(toDb)?.delete(toName);
     }
+    this.publish(source);
     this.abortTransactionsTouching(source);
     const fromNs = source.ns;
     const fromColls = this.databases.get(fromDb) as Map<string, Collection>;
@@ -152,17 +188,17 @@ export class StorageEngine {
   createIndex(coll: Collection, spec: IndexSpec): void {
     const full: IndexSpec = { v: 2, ...spec, name: spec.name ?? defaultIndexName(spec.key) };
     coll.addIndex(full);
-    this.journal([{ op: 'createIndex', ns: coll.ns, spec: full }]);
+    this.journalCatalog(coll, { op: 'createIndex', ns: coll.ns, spec: full });
   }
 
   setCollectionOptions(coll: Collection, options: Doc): void {
     coll.options = options;
-    this.journal([{ op: 'options', ns: coll.ns, options }]);
+    this.journalCatalog(coll, { op: 'options', ns: coll.ns, options });
   }
 
   dropIndex(coll: Collection, name: string): void {
     coll.indexes.delete(name);
-    this.journal([{ op: 'dropIndex', ns: coll.ns, name }]);
+    this.journalCatalog(coll, { op: 'dropIndex', ns: coll.ns, name });
   }
 
   private abortTransactionsTouching(coll: Collection): void {
@@ -244,6 +280,7 @@ export class StorageEngine {
     if (txn) return this.writeInTransaction(coll, key, doc, txn);
     const before = coll.latest(key);
     if (doc) coll.checkUnique(doc, (k) => k === key);
+    this.publish(coll);
     const ts = ++this.clock;
     coll.indexReplace(key, before, doc);
     coll.install(key, doc, ts, this.activeTxns.size > 0);
@@ -331,7 +368,14 @@ export class StorageEngine {
     const ts = ++this.clock;
     this.activeTxns.delete(txn);
     const keepHistory = this.activeTxns.size > 0;
-    const record: Array<Extract<JournalOp, { op: 'put' | 'del' }>> = [];
+    // The transaction's own collections are created in the same journal record as its writes.
+    const record: JournalOp[] = [];
+    for (const coll of txn.createdCollections) {
+      const pending = this.pendingCatalog.get(coll);
+      if (pending?.txn !== txn) continue;
+      this.pendingCatalog.delete(coll);
+      record.push(...pending.ops);
+    }
     for (const [coll, writes] of txn.writes) {
       for (const [key] of writes) {
         const before = coll.latest(key);
@@ -358,13 +402,21 @@ export class StorageEngine {
     txn.abortReason = reason;
     this.activeTxns.delete(txn);
     txn.finish('aborted');
+    // Collections the transaction created (explicitly or by writing) go away with it, unless others have
+    // since stored data in them.
     for (const coll of txn.createdCollections) {
+      const pending = this.pendingCatalog.get(coll);
+      if (pending?.txn === txn) this.pendingCatalog.delete(coll);
       const untouched =
-        coll.liveCount === 0 &&
-        coll.locks.size === 0 &&
-        coll.indexes.size === 1 &&
-        this.getCollection(coll.db, coll.name) === coll;
-      if (untouched) this.dropCollection(coll.db, coll.name);
+        coll.liveCount === 0 && coll.locks.size === 0 && this.getCollection(coll.db, coll.name) === coll;
+      if (!untouched) {
+        if (pending?.txn === txn) this.journal(pending.ops);
+      } else if (pending?.txn === txn) {
+        // Never journaled: removing it from the catalog is the whole rollback.
+        const colls = this.databases.get(coll.db) as Map<string, Collection>;
+        colls.delete(coll.name);
+        if (colls.size === 0) this.databases.delete(coll.db);
+      } else this.dropCollection(coll.db, coll.name);
     }
     this.pruneHistory();
   }

@@ -1,19 +1,18 @@
 // Durability for --dbpath: an append-only journal of committed changes with group commit (one fdatasync
-// covers every record appended before it), recovery that stops at the first torn or corrupt record, and
-// compaction that writes a snapshot of the live data and starts a fresh journal.
+// covers every record appended before it), recovery that drops only a torn tail (the last write, never
+// acknowledged) and refuses to start on any other damage, and compaction that writes a checksummed snapshot
+// of the live data and starts a fresh journal. The file format lives in data-files.ts.
 //
-// Files in the data directory, for generation N:
-//   snapshot.N     every collection, index and document as of the moment journal.N was started
-//   journal.N      records appended after that moment
-// Recovery loads the newest complete snapshot and replays journal.N, journal.N+1, ... in order.
+// Recovery loads the newest snapshot and replays journal.N, journal.N+1, ... in order.
 import {
   closeSync,
   existsSync,
+  fchmodSync,
   fsyncSync,
   mkdirSync,
   openSync,
-  readdirSync,
   readFileSync,
+  readdirSync,
   renameSync,
   unlinkSync,
   ftruncateSync,
@@ -23,83 +22,29 @@ import {
 import { fdatasync, write } from 'node:fs';
 import { promisify } from 'node:util';
 import { join, resolve } from 'node:path';
-import { crc32 } from 'node:zlib';
-import { deserialize, serialize, UUID, type Document } from 'bson';
 import type { JournalOp, JournalSink, StorageEngine } from './engine';
+import {
+  checkSnapshot,
+  encodeRecord,
+  encodeSnapshot,
+  generations,
+  journalFile,
+  opsOf,
+  scanFile,
+  snapshotFile,
+  type FileRecord,
+} from './data-files';
 
 const writeAsync = promisify(write);
 const fdatasyncAsync = promisify(fdatasync);
 
-const RECORD_HEADER = 8; // uint32 length of payload, uint32 crc32 of payload
-const DESERIALIZE = { promoteLongs: true, promoteValues: true, promoteBuffers: false } as const;
 /** Documents per snapshot record; bounds the size of one BSON payload. */
 const SNAPSHOT_CHUNK = 500;
+/** Data files hold every customer's data: only the server's user may read them. */
+export const DATA_FILE_MODE = 0o600;
+export const DATA_DIR_MODE = 0o700;
 
-/** A record is a run of BSON documents (one per op) under a single length and checksum. */
-function encodeRecord(ops: JournalOp[]): Buffer {
-  const payload = Buffer.concat(
-    ops.map((op) => serialize(encodeOp(op), { checkKeys: false, ignoreUndefined: false })),
-  );
-  const header = Buffer.allocUnsafe(RECORD_HEADER);
-  header.writeUInt32LE(payload.length, 0);
-  header.writeUInt32LE(crc32(payload), 4);
-  return Buffer.concat([header, payload]);
-}
-
-function encodeOp(op: JournalOp): Document {
-  return op.op === 'create' ? { ...op, uuid: op.uuid.toHexString() } : op;
-}
-
-function decodeOp(raw: Document): JournalOp {
-  if (raw.op === 'create')
-    return { ...(raw as JournalOp & { op: 'create' }), uuid: new UUID(String(raw.uuid)) };
-  return raw as JournalOp;
-}
-
-function decodePayload(payload: Buffer): JournalOp[] | undefined {
-  const ops: JournalOp[] = [];
-  let p = 0;
-  try {
-    while (p < payload.length) {
-      const size = payload.readInt32LE(p);
-      if (size < 5 || p + size > payload.length) return undefined;
-      ops.push(decodeOp(deserialize(payload.subarray(p, p + size), DESERIALIZE)));
-      p += size;
-    }
-  } catch {
-    return undefined;
-  }
-  return ops;
-}
-
-/** Reads records until the end or the first damaged one; returns the ops and the valid length. */
-function readRecords(buf: Buffer): { records: JournalOp[][]; validLength: number } {
-  const records: JournalOp[][] = [];
-  let offset = 0;
-  while (offset + RECORD_HEADER <= buf.length) {
-    const length = buf.readUInt32LE(offset);
-    const sum = buf.readUInt32LE(offset + 4);
-    const start = offset + RECORD_HEADER;
-    if (start + length > buf.length) break;
-    const payload = buf.subarray(start, start + length);
-    if (crc32(payload) !== sum) break;
-    const ops = decodePayload(payload);
-    if (!ops) break;
-    records.push(ops);
-    offset = start + length;
-  }
-  return { records, validLength: offset };
-}
-
-function generations(dir: string, prefix: string): number[] {
-  return readdirSync(dir)
-    .map((f) => new RegExp(`^${prefix}\\.(\\d+)$`).exec(f))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1]))
-    .sort((a, b) => a - b);
-}
-
-function fsyncDir(dir: string): void {
+export function fsyncDir(dir: string): void {
   try {
     const fd = openSync(dir, 'r');
     try {
@@ -110,6 +55,128 @@ function fsyncDir(dir: string): void {
   } catch {
     // Some platforms cannot fsync a directory; the rename is still atomic.
   }
+}
+
+/**
+ * Crash-test hook: with NOVAMART_MONGO_DEBUG_PAUSE_AT=<point> the process announces on stderr that it
+ * reached the point and then blocks its only thread, so a test can SIGKILL it exactly there.
+ */
+export function debugPausePoint(point: string): void {
+  if (process.env.NOVAMART_MONGO_DEBUG_PAUSE_AT !== point) return;
+  writeSync(2, `[mongo-server] debug: paused at ${point} (pid ${process.pid})\n`);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+}
+
+/** Damage that a crash cannot explain. Starting on it would silently lose committed data. */
+export interface Damage {
+  file: string;
+  offset: number;
+  reason: string;
+}
+
+export class DataFilesDamagedError extends Error {
+  readonly file: string;
+  readonly offset: number;
+  constructor(
+    readonly dbPath: string,
+    readonly damage: Damage[],
+  ) {
+    const first = damage[0] as Damage;
+    const more =
+      damage.length > 1
+        ? ` (and ${damage.length - 1} more: ${damage.slice(1).map(describe).join('; ')})`
+        : '';
+    super(
+      `DataFilesDamaged: ${describe(first)}${more}. The server did not start and changed no file. ` +
+        `To keep a copy of the damaged files and salvage every record that checks out, stop anything using ` +
+        `the directory and run: npx novamart-mongo repair --dbpath ${dbPath} ` +
+        `(or restore the directory from a backup).`,
+    );
+    this.file = first.file;
+    this.offset = first.offset;
+  }
+}
+
+function describe(d: Damage): string {
+  return `${d.file} is damaged at byte offset ${d.offset}: ${d.reason}`;
+}
+
+interface TornTail {
+  file: string;
+  offset: number;
+  bytes: number;
+  reason: string;
+}
+
+/** What recovery will load, worked out without changing any file. */
+interface RecoveryPlan {
+  base: number;
+  snapshotBytes: number;
+  records: FileRecord[];
+  journals: Array<{ generation: number; records: number; validLength: number }>;
+  tornTail: TornTail | undefined;
+  damage: Damage[];
+}
+
+/** Reads and checks the data directory. Only a torn tail at the end of the newest journal is tolerated. */
+function planRecovery(dir: string): RecoveryPlan {
+  const plan: RecoveryPlan = {
+    base: 0,
+    snapshotBytes: 0,
+    records: [],
+    journals: [],
+    tornTail: undefined,
+    damage: [],
+  };
+  const snapshots = generations(dir, 'snapshot');
+  if (snapshots.length > 0) {
+    plan.base = snapshots[snapshots.length - 1] as number;
+    const path = snapshotFile(dir, plan.base);
+    const buf = readFileSync(path);
+    plan.snapshotBytes = buf.length;
+    const check = checkSnapshot(buf);
+    if (check.ok) plan.records.push(...check.records);
+    else plan.damage.push({ file: path, offset: check.offset, reason: check.reason });
+  }
+  const journals = generations(dir, 'journal').filter((g) => g >= plan.base);
+  journals.forEach((g, i) => {
+    const expected = i === 0 ? plan.base : (journals[i - 1] as number) + 1;
+    if (g !== expected)
+      plan.damage.push({
+        file: journalFile(dir, expected),
+        offset: 0,
+        reason: `the file is missing, but ${journalFile(dir, g)} follows it`,
+      });
+  });
+  journals.forEach((g, i) => {
+    const path = journalFile(dir, g);
+    const buf = readFileSync(path);
+    const scanned = scanFile(buf);
+    plan.records.push(...scanned.records);
+    let validLength = buf.length;
+    if (scanned.firstBad) {
+      const { offset, reason } = scanned.firstBad;
+      const last = i === journals.length - 1;
+      if (scanned.later.length > 0)
+        plan.damage.push({
+          file: path,
+          offset,
+          reason: `${reason}, yet ${scanned.later.length} intact record(s) follow it, so this is not a torn tail left by a crash`,
+        });
+      else if (!last)
+        plan.damage.push({
+          file: path,
+          offset,
+          reason: `${reason}, yet ${journalFile(dir, journals[journals.length - 1] as number)} was written after it`,
+        });
+      else {
+        plan.tornTail = { file: path, offset, bytes: buf.length - offset, reason };
+        validLength = offset;
+      }
+    }
+    plan.journals.push({ generation: g, records: scanned.records.length, validLength });
+  });
+  return plan;
 }
 
 export interface JournalStats {
@@ -138,6 +205,7 @@ export class Journal implements JournalSink {
     private readonly dir: string,
     private readonly engine: StorageEngine,
     private readonly compactMinBytes: number,
+    private readonly lock: DataDirLock,
   ) {
     this.compactAt = compactMinBytes;
   }
@@ -148,52 +216,53 @@ export class Journal implements JournalSink {
     engine: StorageEngine,
     options: { compactMinBytes?: number } = {},
   ): Promise<Journal> {
-    mkdirSync(dir, { recursive: true });
-    lockDataDir(dir);
-    const journal = new Journal(dir, engine, options.compactMinBytes ?? 64 * 1024 * 1024);
+    mkdirSync(dir, { recursive: true, mode: DATA_DIR_MODE });
+    const lock = lockDataDir(dir);
+    const journal = new Journal(dir, engine, options.compactMinBytes ?? 64 * 1024 * 1024, lock);
     try {
       journal.recover();
     } catch (err) {
-      unlockDataDir(dir);
+      // A refused start changes no file, not even the lock file.
+      lock.release({ restore: true });
       throw err;
     }
-    journal.fd = openSync(join(dir, `journal.${journal.generation}`), 'a');
+    const fd = openSync(journalFile(dir, journal.generation), 'a', DATA_FILE_MODE);
+    // Journals written by earlier versions were world-readable.
+    fchmodSync(fd, DATA_FILE_MODE);
+    journal.fd = fd;
     engine.sink = journal;
     return journal;
   }
 
   private recover(): void {
-    for (const f of readdirSync(this.dir)) if (f.endsWith('.tmp')) unlinkSync(join(this.dir, f));
-    const snapshots = generations(this.dir, 'snapshot');
-    const base = snapshots[snapshots.length - 1] ?? 0;
-    if (snapshots.length > 0) {
-      const snapshot = readFileSync(join(this.dir, `snapshot.${base}`));
-      this.compactAt = Math.max(this.compactMinBytes, snapshot.length);
-      const { records } = readRecords(snapshot);
-      for (const ops of records) for (const op of ops) this.engine.replay(op);
+    // Nothing is changed until the whole directory has been checked.
+    const plan = planRecovery(this.dir);
+    if (plan.damage.length > 0) throw new DataFilesDamagedError(this.dir, plan.damage);
+    for (const r of plan.records) for (const op of opsOf(r)) this.engine.replay(op);
+    this.compactAt = Math.max(this.compactMinBytes, plan.snapshotBytes);
+    this.generation = plan.base;
+    for (const j of plan.journals) {
+      this.recoveredRecords += j.records;
+      this.generation = j.generation;
+      this.bytes = j.validLength;
     }
-    const journals = generations(this.dir, 'journal').filter((g) => g >= base);
-    for (const g of journals) {
-      const path = join(this.dir, `journal.${g}`);
-      const buf = readFileSync(path);
-      const { records, validLength } = readRecords(buf);
-      for (const ops of records) for (const op of ops) this.engine.replay(op);
-      this.recoveredRecords += records.length;
-      if (validLength < buf.length) {
-        // A torn tail is a write that was never acknowledged: cut it so new records follow valid ones.
-        this.truncatedBytes += buf.length - validLength;
-        const fd = openSync(path, 'r+');
-        try {
-          ftruncateSync(fd, validLength);
-          fsyncSync(fd);
-        } finally {
-          closeSync(fd);
-        }
+    const torn = plan.tornTail;
+    if (torn) {
+      // The last write never completed, so it was never acknowledged: cut it so new records follow valid ones.
+      console.warn(
+        `[mongo-server] ${torn.file}: dropped a torn tail of ${torn.bytes} bytes at offset ${torn.offset} (${torn.reason}); it was an unacknowledged write cut short by a crash`,
+      );
+      this.truncatedBytes = torn.bytes;
+      const fd = openSync(torn.file, 'r+');
+      try {
+        ftruncateSync(fd, torn.offset);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
       }
-      this.generation = g;
-      this.bytes = validLength;
     }
-    if (journals.length === 0) this.generation = base;
+    // Half-written snapshots of a compaction that was interrupted: the journals they summarise are intact.
+    for (const f of readdirSync(this.dir)) if (f.endsWith('.tmp')) unlinkSync(join(this.dir, f));
   }
 
   append(record: JournalOp[]): void {
@@ -235,7 +304,9 @@ export class Journal implements JournalSink {
 
   /**
    * Rewrites the live data as snapshot.N+1 and switches to journal.N+1. The engine state and the journal
-   * switch are captured synchronously, so no change falls between the snapshot and the new journal.
+   * switch are captured synchronously, so no change falls between the snapshot and the new journal. Until
+   * snapshot.N+1 is complete (written to a temporary file, fsynced, renamed, directory fsynced), recovery
+   * uses snapshot.N and journals N and N+1; only then are the old generation's files removed.
    */
   async compact(): Promise<void> {
     if (this.compacting || this.closed) return;
@@ -245,58 +316,23 @@ export class Journal implements JournalSink {
       // From here to the journal switch everything is synchronous: no change can slip between the two.
       // Records still pending go to the new journal; they are in the snapshot as well, and replaying a
       // journal record twice is harmless (puts and deletes are idempotent).
-      const records = this.snapshotRecords();
+      const data = snapshotRecords(this.engine);
       const next = this.generation + 1;
       const oldFd = this.fd;
-      this.fd = openSync(join(this.dir, `journal.${next}`), 'a');
+      this.fd = openSync(journalFile(this.dir, next), 'a', DATA_FILE_MODE);
       this.generation = next;
       this.bytes = 0;
       if (oldFd !== undefined) closeSync(oldFd);
-      const tmp = join(this.dir, `snapshot.${next}.tmp`);
-      const out = openSync(tmp, 'w');
-      try {
-        for (const r of records) writeSync(out, r);
-        fsyncSync(out);
-      } finally {
-        closeSync(out);
-      }
-      this.compactAt = Math.max(
-        this.compactMinBytes,
-        records.reduce((n, r) => n + r.length, 0),
-      );
-      renameSync(tmp, join(this.dir, `snapshot.${next}`));
       fsyncDir(this.dir);
-      for (const g of generations(this.dir, 'snapshot'))
-        if (g < next) unlinkSync(join(this.dir, `snapshot.${g}`));
-      for (const g of generations(this.dir, 'journal'))
-        if (g < next) unlinkSync(join(this.dir, `journal.${g}`));
+      debugPausePoint('compact:journal-switched');
+      const size = writeSnapshot(this.dir, next, data);
+      this.compactAt = Math.max(this.compactMinBytes, size);
+      debugPausePoint('compact:snapshot-renamed');
+      for (const g of generations(this.dir, 'snapshot')) if (g < next) unlinkSync(snapshotFile(this.dir, g));
+      for (const g of generations(this.dir, 'journal')) if (g < next) unlinkSync(journalFile(this.dir, g));
     } finally {
       this.compacting = false;
     }
-  }
-
-  private snapshotRecords(): Buffer[] {
-    const out: Buffer[] = [];
-    for (const colls of this.engine.databases.values()) {
-      for (const coll of colls.values()) {
-        const header: JournalOp[] = [{ op: 'create', ns: coll.ns, options: coll.options, uuid: coll.uuid }];
-        for (const spec of coll.listIndexSpecs())
-          if (spec.name !== '_id_') header.push({ op: 'createIndex', ns: coll.ns, spec });
-        out.push(encodeRecord(header));
-        let chunk: JournalOp[] = [];
-        for (const v of coll.records.values()) {
-          // Heads are the latest committed versions; open transactions' writes are not durable yet.
-          if (!v.doc) continue;
-          chunk.push({ op: 'put', ns: coll.ns, doc: v.doc });
-          if (chunk.length >= SNAPSHOT_CHUNK) {
-            out.push(encodeRecord(chunk));
-            chunk = [];
-          }
-        }
-        if (chunk.length > 0) out.push(encodeRecord(chunk));
-      }
-    }
-    return out;
   }
 
   stats(): JournalStats {
@@ -315,8 +351,60 @@ export class Journal implements JournalSink {
     this.engine.sink = undefined;
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
-    unlockDataDir(this.dir);
+    this.lock.release();
   }
+}
+
+/** The live data as snapshot records. Open transactions' writes are not durable yet and are left out. */
+export function snapshotRecords(engine: StorageEngine): Buffer[] {
+  const out: Buffer[] = [];
+  for (const colls of engine.databases.values()) {
+    for (const coll of colls.values()) {
+      // A collection an open transaction created exists on disk only once that transaction commits.
+      if (engine.createdByOpenTransaction(coll)) continue;
+      const header: JournalOp[] = [{ op: 'create', ns: coll.ns, options: coll.options, uuid: coll.uuid }];
+      for (const spec of coll.listIndexSpecs())
+        if (spec.name !== '_id_') header.push({ op: 'createIndex', ns: coll.ns, spec });
+      out.push(encodeRecord(header));
+      let chunk: JournalOp[] = [];
+      for (const v of coll.records.values()) {
+        // Heads are the latest committed versions.
+        if (!v.doc) continue;
+        chunk.push({ op: 'put', ns: coll.ns, doc: v.doc });
+        if (chunk.length >= SNAPSHOT_CHUNK) {
+          out.push(encodeRecord(chunk));
+          chunk = [];
+        }
+      }
+      if (chunk.length > 0) out.push(encodeRecord(chunk));
+    }
+  }
+  return out;
+}
+
+/**
+ * Writes snapshot.<generation> so that it is either absent or whole: a temporary file, fsynced, renamed,
+ * then the directory fsynced. Returns its size.
+ */
+export function writeSnapshot(dir: string, generation: number, data: Buffer[]): number {
+  const records = encodeSnapshot(generation, data);
+  const tmp = `${snapshotFile(dir, generation)}.tmp`;
+  const out = openSync(tmp, 'w', DATA_FILE_MODE);
+  let size = 0;
+  try {
+    const half = Math.floor(records.length / 2);
+    records.forEach((r, i) => {
+      if (i === half) debugPausePoint('compact:snapshot-partial');
+      writeSync(out, r);
+      size += r.length;
+    });
+    fsyncSync(out);
+  } finally {
+    closeSync(out);
+  }
+  renameSync(tmp, snapshotFile(dir, generation));
+  fsyncDir(dir);
+  return size;
 }
 
 const LOCK_FILE = 'mongod.lock';
@@ -331,30 +419,41 @@ function processAlive(pid: number): boolean {
   }
 }
 
+export interface DataDirLock {
+  /** Gives the directory back; with `restore`, a stale lock file found at start is put back as it was. */
+  release(options?: { restore?: boolean }): void;
+}
+
 /**
  * One server per data directory, as mongod's lock file ensures: two writers would interleave their
  * journals. A lock left by a killed process (its pid is gone) is taken over.
  */
-function lockDataDir(dir: string): void {
+export function lockDataDir(dir: string): DataDirLock {
   const path = join(dir, LOCK_FILE);
   const key = resolve(dir);
   if (lockedHere.has(key)) throw new DataDirInUseError(dir, process.pid);
-  if (existsSync(path)) {
-    const pid = Number(readFileSync(path, 'utf8').trim());
+  const previous = existsSync(path) ? readFileSync(path) : undefined;
+  if (previous) {
+    const pid = Number(previous.toString('utf8').trim());
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid))
       throw new DataDirInUseError(dir, pid);
   }
-  writeFileSync(path, `${process.pid}\n`);
+  writeFileSync(path, `${process.pid}\n`, { mode: DATA_FILE_MODE });
   lockedHere.add(key);
-}
-
-function unlockDataDir(dir: string): void {
-  lockedHere.delete(resolve(dir));
-  try {
-    unlinkSync(join(dir, LOCK_FILE));
-  } catch {
-    // Already gone: nothing to release.
-  }
+  let released = false;
+  return {
+    release({ restore = false } = {}) {
+      if (released) return;
+      released = true;
+      lockedHere.delete(key);
+      try {
+        if (restore && previous) writeFileSync(path, previous, { mode: DATA_FILE_MODE });
+        else unlinkSync(path);
+      } catch {
+        // Already gone: nothing to release.
+      }
+    },
+  };
 }
 
 export class DataDirInUseError extends Error {
