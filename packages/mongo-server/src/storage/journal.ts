@@ -217,13 +217,16 @@ export class Journal implements JournalSink {
     options: { compactMinBytes?: number } = {},
   ): Promise<Journal> {
     mkdirSync(dir, { recursive: true, mode: DATA_DIR_MODE });
+    // Check everything before writing anything: a refused start changes no file, not even the lock file.
+    assertDataDirFree(dir);
+    const plan = planRecovery(dir);
+    if (plan.damage.length > 0) throw new DataFilesDamagedError(dir, plan.damage);
     const lock = lockDataDir(dir);
     const journal = new Journal(dir, engine, options.compactMinBytes ?? 64 * 1024 * 1024, lock);
     try {
-      journal.recover();
+      journal.recover(plan);
     } catch (err) {
-      // A refused start changes no file, not even the lock file.
-      lock.release({ restore: true });
+      lock.release();
       throw err;
     }
     const fd = openSync(journalFile(dir, journal.generation), 'a', DATA_FILE_MODE);
@@ -234,10 +237,7 @@ export class Journal implements JournalSink {
     return journal;
   }
 
-  private recover(): void {
-    // Nothing is changed until the whole directory has been checked.
-    const plan = planRecovery(this.dir);
-    if (plan.damage.length > 0) throw new DataFilesDamagedError(this.dir, plan.damage);
+  private recover(plan: RecoveryPlan): void {
     for (const r of plan.records) for (const op of opsOf(r)) this.engine.replay(op);
     this.compactAt = Math.max(this.compactMinBytes, plan.snapshotBytes);
     this.generation = plan.base;
@@ -420,8 +420,17 @@ function processAlive(pid: number): boolean {
 }
 
 export interface DataDirLock {
-  /** Gives the directory back; with `restore`, a stale lock file found at start is put back as it was. */
-  release(options?: { restore?: boolean }): void;
+  release(): void;
+}
+
+/** Throws DataDirInUseError if a live server holds the directory. */
+function assertDataDirFree(dir: string): void {
+  const path = join(dir, LOCK_FILE);
+  if (lockedHere.has(resolve(dir))) throw new DataDirInUseError(dir, process.pid);
+  if (!existsSync(path)) return;
+  const pid = Number(readFileSync(path, 'utf8').trim());
+  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid))
+    throw new DataDirInUseError(dir, pid);
 }
 
 /**
@@ -431,24 +440,17 @@ export interface DataDirLock {
 export function lockDataDir(dir: string): DataDirLock {
   const path = join(dir, LOCK_FILE);
   const key = resolve(dir);
-  if (lockedHere.has(key)) throw new DataDirInUseError(dir, process.pid);
-  const previous = existsSync(path) ? readFileSync(path) : undefined;
-  if (previous) {
-    const pid = Number(previous.toString('utf8').trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid))
-      throw new DataDirInUseError(dir, pid);
-  }
+  assertDataDirFree(dir);
   writeFileSync(path, `${process.pid}\n`, { mode: DATA_FILE_MODE });
   lockedHere.add(key);
   let released = false;
   return {
-    release({ restore = false } = {}) {
+    release() {
       if (released) return;
       released = true;
       lockedHere.delete(key);
       try {
-        if (restore && previous) writeFileSync(path, previous, { mode: DATA_FILE_MODE });
-        else unlinkSync(path);
+        unlinkSync(path);
       } catch {
         // Already gone: nothing to release.
       }
