@@ -1,5 +1,6 @@
 // The embedded server: TCP listener, shared state, optional journal and the TTL monitor.
 import { createServer, type Server, type Socket } from 'node:net';
+import { ClusterClock } from './cluster-time';
 import type { ServerState } from './commands/context';
 import { CursorManager } from './cursors';
 import { SessionManager } from './sessions';
@@ -57,6 +58,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     connections: { current: 0, totalCreated: 0 },
     opcounters: { insert: 0, query: 0, update: 0, delete: 0, getmore: 0, command: 0 },
     dbPath: persistent ? options.dbPath : undefined,
+    clock: new ClusterClock(),
   };
 
   const connections = new Set<Connection>();

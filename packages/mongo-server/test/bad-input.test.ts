@@ -2,7 +2,7 @@
 // serving everyone else.
 import { serialize } from 'bson';
 import { afterEach, describe, expect, it } from 'vitest';
-import { useServer } from './helpers/server';
+import { clusterTimeFields, useServer } from './helpers/server';
 import { RawClient, header, opMsg, opMsgWithSequence } from './helpers/wire';
 
 const t = useServer();
@@ -17,7 +17,7 @@ async function raw(): Promise<RawClient> {
 afterEach(async () => {
   for (const c of raws.splice(0)) c.close();
   // Whatever happened, the server still answers over the driver.
-  expect(await t.client.db('admin').command({ ping: 1 })).toEqual({ ok: 1 });
+  expect(await t.client.db('admin').command({ ping: 1 })).toEqual({ ok: 1, ...clusterTimeFields() });
 });
 
 describe('bad input', () => {
@@ -69,7 +69,7 @@ describe('bad input', () => {
   it('accepts document sequences and rejects a field given twice', async () => {
     const c = await raw();
     c.send(opMsgWithSequence({ insert: 'seq', $db: 'badinput' }, 'documents', [{ _id: 1 }, { _id: 2 }], 31));
-    expect((await c.reply())?.doc).toEqual({ n: 2, ok: 1 });
+    expect((await c.reply())?.doc).toEqual({ n: 2, ok: 1, ...clusterTimeFields() });
     c.send(
       opMsgWithSequence({ insert: 'seq', $db: 'badinput', documents: [] }, 'documents', [{ _id: 3 }], 32),
     );

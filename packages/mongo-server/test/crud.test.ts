@@ -1,7 +1,7 @@
 // CRUD through the driver: result shapes and errors as mongod reports them.
 import { MongoBulkWriteError, MongoServerError, ObjectId } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { useServer } from './helpers/server';
+import { clusterTimeFields, useServer } from './helpers/server';
 
 const t = useServer();
 
@@ -164,7 +164,13 @@ describe('update', () => {
         { q: { _id: 9 }, u: { $set: { z: 1 } }, upsert: true },
       ],
     });
-    expect(reply).toEqual({ n: 4, nModified: 2, upserted: [{ index: 2, _id: 9 }], ok: 1 });
+    expect(reply).toEqual({
+      n: 4,
+      nModified: 2,
+      upserted: [{ index: 2, _id: 9 }],
+      ok: 1,
+      ...clusterTimeFields(),
+    });
     expect(await coll.findOne({ _id: 9 } as never)).toEqual({ _id: 9, z: 1 });
   });
 

@@ -1,7 +1,7 @@
 // Handshake and admin commands as the driver and tools see them.
 import { describe, expect, it } from 'vitest';
 import { MongoServerError } from 'mongodb';
-import { useServer } from './helpers/server';
+import { clusterTimeFields, useServer } from './helpers/server';
 import { RawClient, opMsg, opQuery } from './helpers/wire';
 
 const t = useServer();
@@ -77,7 +77,7 @@ describe('handshake', () => {
 
   it('connects with the URI it reports, through mongoose-style dbName selection', async () => {
     expect(t.server.uri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/\?replicaSet=novamart$/);
-    expect(await t.client.db('anything').command({ ping: 1 })).toEqual({ ok: 1 });
+    expect(await t.client.db('anything').command({ ping: 1 })).toEqual({ ok: 1, ...clusterTimeFields() });
   });
 });
 
@@ -118,7 +118,10 @@ describe('admin commands', () => {
     await expect(session.commitTransaction()).rejects.toMatchObject({ code: 251 });
     await session.endSession();
     expect(await coll.findOne({ _id: 1 } as never)).toEqual({ _id: 1, v: 0 });
-    expect(await t.client.db('admin').command({ endSessions: [{ id: session.id?.id }] })).toEqual({ ok: 1 });
+    expect(await t.client.db('admin').command({ endSessions: [{ id: session.id?.id }] })).toEqual({
+      ok: 1,
+      ...clusterTimeFields(),
+    });
   });
 
   it('answers an unknown command with CommandNotFound (59)', async () => {

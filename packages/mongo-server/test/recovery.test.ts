@@ -165,7 +165,8 @@ describe('recovery: torn tail', () => {
   });
 });
 
-describe('recovery: damage in the middle', () => {
+// Repair runs the real CLI in a child process (tsx start-up is slow on a loaded machine).
+describe('recovery: damage in the middle', { timeout: 120_000 }, () => {
   it('refuses to start on one flipped byte at 2/3 of journal.0, changes no file, and repair salvages the rest', async () => {
     const dbPath = tempDir();
     await writeShop(dbPath);

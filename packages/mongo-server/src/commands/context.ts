@@ -1,6 +1,7 @@
 // What every command handler gets: the parsed command, its database, the server's shared state and the
 // session/transaction the command runs in.
 import type { Doc } from '../bson/values';
+import type { ClusterClock } from '../cluster-time';
 import type { CursorManager } from '../cursors';
 import type { Session, SessionManager } from '../sessions';
 import type { StorageEngine } from '../storage/engine';
@@ -17,6 +18,8 @@ export interface ServerState {
   connections: { current: number; totalCreated: number };
   opcounters: Record<'insert' | 'query' | 'update' | 'delete' | 'getmore' | 'command', number>;
   dbPath: string | undefined;
+  /** The logical clock gossiped as $clusterTime / operationTime. */
+  clock: ClusterClock;
 }
 
 export interface CommandContext {

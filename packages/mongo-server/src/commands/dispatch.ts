@@ -13,6 +13,11 @@ import { indexCommands } from './indexes';
 import { readCommands } from './read';
 import { sessionCommands } from './sessions';
 import { writeCommands } from './write';
+import {
+  checkTransactionStatementConcerns,
+  unsatisfiedWriteConcern,
+  validateWriteConcern,
+} from './write-concern';
 
 const commands: CommandTable = {
   ...handshakeCommands,
@@ -36,12 +41,16 @@ export async function dispatch(
   connectionId: number,
   queryDb?: string,
 ): Promise<Doc> {
+  let reply: Doc;
   try {
-    return { ...(await execute(state, cmd, connectionId, queryDb)), ok: 1 };
+    reply = { ...(await execute(state, cmd, connectionId, queryDb)), ok: 1 };
   } catch (err) {
     if (!(err instanceof MongoCommandError)) console.error('[mongo-server] command failed unexpectedly', err);
-    return toCommandError(err).toReply();
+    reply = toCommandError(err).toReply();
   }
+  // As a replica-set member: every reply, error or not, carries the cluster time and the operation's time.
+  const operationTime = state.clock.observe(state.engine.now());
+  return { ...reply, $clusterTime: state.clock.gossipOut(), operationTime };
 }
 
 async function execute(state: ServerState, cmd: Doc, connectionId: number, queryDb?: string): Promise<Doc> {
@@ -61,6 +70,13 @@ async function execute(state: ServerState, cmd: Doc, connectionId: number, query
     ctx.session = state.sessions.get(cmd.lsid);
   }
   const inTxn = cmd.autocommit !== undefined;
+  const lower = name.toLowerCase();
+  const endsTxn = lower === 'committransaction' || lower === 'aborttransaction';
+  if (cmd.writeConcern !== undefined) validateWriteConcern(cmd.writeConcern);
+  // Refused before the transaction is started or touched: mongod leaves it usable.
+  if (inTxn && !endsTxn) checkTransactionStatementConcerns(cmd);
+  state.clock.gossipIn(cmd.$clusterTime);
+  state.clock.checkAfterClusterTime(cmd.readConcern);
   if (inTxn) resolveTransaction(ctx, name, spec);
   else if (cmd.txnNumber !== undefined && spec.retryable) {
     const cached = retryableWrite(ctx);
@@ -93,6 +109,8 @@ async function execute(state: ServerState, cmd: Doc, connectionId: number, query
   if (ctx.txn && Array.isArray(reply.writeErrors) && reply.writeErrors.length > 0)
     state.engine.abort(ctx.txn, 'write error in transaction');
   if (spec.writes && state.engine.sink) await state.engine.sink.flush();
+  const wcError = spec.writes || endsTxn ? unsatisfiedWriteConcern(cmd.writeConcern) : undefined;
+  if (wcError) reply = { ...reply, writeConcernError: wcError };
   if (!inTxn && cmd.txnNumber !== undefined && spec.retryable && ctx.session) {
     ctx.session.retryReplies.set(Number(cmd.txnNumber), reply);
     // Only the latest retryable write of a session can be retried by the driver.

@@ -1,6 +1,6 @@
 // Shared setup for the driver-level tests: an in-memory server on a free port and a MongoClient on it.
 import { MongoClient, type Db } from 'mongodb';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { startEmbeddedMongo, type EmbeddedMongo, type EmbeddedMongoOptions } from '../../src/index';
 
 export interface TestContext {
@@ -25,4 +25,17 @@ export function useServer(options: EmbeddedMongoOptions = {}): TestContext {
     await ctx.server?.stop();
   });
   return ctx;
+}
+
+const timestamp = (): unknown => expect.objectContaining({ _bsontype: 'Timestamp' });
+
+/** What every reply of a replica-set member carries besides its own fields (mongod gossips its clock). */
+export function clusterTimeFields(): Record<string, unknown> {
+  return {
+    $clusterTime: {
+      clusterTime: timestamp(),
+      signature: { hash: expect.anything(), keyId: expect.anything() },
+    },
+    operationTime: timestamp(),
+  };
 }
