@@ -192,6 +192,17 @@ describe('recovery: damage in the middle', { timeout: 120_000 }, () => {
     expect(fingerprint(dbPath)).toEqual(before);
     report(`verified: refused with "${err.message}"; all files unchanged`);
 
+    // The CLI (what `npm start` and operators run) exits 1 with that message, no stack trace.
+    const cli = spawnSync(process.execPath, [BIN, '--port', '0', '--dbpath', dbPath], {
+      encoding: 'utf8',
+      timeout: 90_000,
+    });
+    expect(cli.status).toBe(1);
+    expect(cli.stderr).toContain(`novamart-mongo refused to start: DataFilesDamaged: ${journal} is damaged`);
+    expect(cli.stderr).not.toMatch(/\n\s+at /);
+    expect(fingerprint(dbPath)).toEqual(before);
+    report(`verified: CLI exit ${cli.status}: ${cli.stderr.trim().split('. ')[0]}`);
+
     const repair = runRepair(dbPath);
     report(repair.out);
     expect(repair.status).toBe(0);
