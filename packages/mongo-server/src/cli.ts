@@ -70,7 +70,13 @@ function repair(argv: string[]): void {
     console.error(`novamart-mongo: ${(err as Error).message}\n${USAGE}`);
     process.exit(2);
   }
-  console.log(formatRepairReport(repairDataDir(options.dbPath)));
+  try {
+    console.log(formatRepairReport(repairDataDir(options.dbPath)));
+  } catch (err) {
+    // A server still running on the directory, or no directory: say so, change nothing.
+    console.error(`novamart-mongo repair: ${(err as Error).message}`);
+    process.exit(1);
+  }
 }
 
 async function main(): Promise<void> {

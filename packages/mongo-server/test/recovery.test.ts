@@ -21,6 +21,7 @@ import { deserialize } from 'bson';
 import { MongoClient } from 'mongodb';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { startEmbeddedMongo, type EmbeddedMongoOptions } from '../src/index';
+import { repairDataDir } from '../src/storage/repair';
 
 const BIN = fileURLToPath(new URL('../bin/novamart-mongo.js', import.meta.url));
 /** What a fault test injected and verified, printed with the test output (not a console log of the code). */
@@ -299,6 +300,24 @@ describe('recovery: damage in the middle', { timeout: 120_000 }, () => {
       `${join(dbPath, 'journal.1')} is damaged at byte offset 0: the file is missing`,
     );
     report('verified: refused, naming journal.1');
+  });
+});
+
+describe('repair', () => {
+  it('refuses a directory a server holds, and changes nothing when every file checks out', async () => {
+    const dbPath = tempDir();
+    await writeShop(dbPath);
+    const server = await startEmbeddedMongo({ port: 0, dbPath });
+    try {
+      expect(() => repairDataDir(dbPath)).toThrow(/DBPathInUse/);
+    } finally {
+      await server.stop();
+    }
+    const before = fingerprint(dbPath);
+    const result = repairDataDir(dbPath);
+    expect(result).toMatchObject({ repaired: false, backupDir: undefined, documents: allIds().length });
+    expect(fingerprint(dbPath)).toEqual(before);
+    report(`verified: repair on intact files changed nothing (${result.documents} documents)`);
   });
 });
 
