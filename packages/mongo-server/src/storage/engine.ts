@@ -368,6 +368,8 @@ export class StorageEngine {
     const ts = ++this.clock;
     this.activeTxns.delete(txn);
     const keepHistory = this.activeTxns.size > 0;
+    // Another open transaction's new collection that this one wrote into exists for everyone from now on.
+    for (const coll of txn.writes.keys()) if (this.pendingCatalog.get(coll)?.txn !== txn) this.publish(coll);
     // The transaction's own collections are created in the same journal record as its writes.
     const record: JournalOp[] = [];
     for (const coll of txn.createdCollections) {
