@@ -152,6 +152,8 @@ async function stopAll(log: Logger): Promise<void> {
 
 async function main(): Promise<void> {
   const env = process.env;
+  // Nothing phones home unless the user asks: @apollo/gateway reports usage otherwise.
+  env.APOLLO_TELEMETRY_DISABLED ||= 'true';
   const dataDir = resolve(env.DATA_DIR || '.data');
   const modules = await loadSubgraphModules();
   if (modules.length === 0) throw new Error('No subgraph exists yet under subgraphs/*/src/index.ts');
