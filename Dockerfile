@@ -1,9 +1,11 @@
 # One image for every NovaMart process; docker-compose picks the process with SERVICE.
 # TypeScript runs from source through tsx, exactly as in development, so there is no build stage.
-FROM node:20-bookworm-slim
+# Node 24 is the recommended runtime (faster GC and startup); 20.19+ and 22 stay supported.
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     DATA_DIR=/data \
-    TURBO_TELEMETRY_DISABLED=1
+    TURBO_TELEMETRY_DISABLED=1 \
+    APOLLO_TELEMETRY_DISABLED=true
 WORKDIR /app
 
 # Manifests first so that the dependency layer is cached across source changes.

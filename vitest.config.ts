@@ -32,5 +32,7 @@ export default defineConfig({
       },
     })),
     maxWorkers: 2,
+    // Nothing phones home from a test run either (the gateway's own default is tested on its own).
+    env: { APOLLO_TELEMETRY_DISABLED: process.env.APOLLO_TELEMETRY_DISABLED || 'true' },
   },
 });

@@ -1,26 +1,28 @@
 /**
  * `npm run check:schema` (part of `npm test`): fails, naming each problem, when
+ *  - supergraph.yaml's federation_version is not the installed @apollo/composition's;
  *  - the subgraphs in supergraph.yaml do not compose;
  *  - the committed schema/supergraph.graphql or schema/api.graphql is stale (run `npm run compose`);
- *  - a type, field, argument or enum value of the storefront contract that belongs to a subgraph
- *    that exists is missing or different in the API schema;
+ *  - a type, field, argument or enum value of the storefront contract (schema/contract.graphql)
+ *    that belongs to a subgraph that exists is missing or different in the API schema;
  *  - something was removed from (or changed incompatibly in) the API schema compared with the
- *    snapshot, without an entry naming it in schema/CHANGELOG.md.
+ *    snapshot, without an entry naming it in schema/CHANGELOG.md (@graphql-inspector/core decides
+ *    what is breaking).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildSchema } from 'graphql';
-import { composeSupergraph, CompositionError } from './lib/compose-supergraph';
+import { composeSupergraph, CompositionError, federationVersionProblem } from './lib/compose-supergraph';
 import { checkContract } from './lib/contract-check';
-import { findBreakingChanges, readChangelog, unrecordedChanges } from './lib/schema-diff';
-import { readSupergraphConfig, repoRoot } from './lib/supergraph-config';
+import { findBreakingChanges, readChangelog, schemaChanges, unrecordedChanges } from './lib/schema-diff';
+import { readFederationVersion, readSupergraphConfig, repoRoot } from './lib/supergraph-config';
 
 const problems: string[] = [];
 const schemaDir = resolve(repoRoot, 'schema');
-const contractPath = resolve(
-  process.env.CONTRACT_PATH ?? resolve(repoRoot, '../shared/api-contract.graphql'),
-);
+// The storefront contract lives in the repository (schema/contract.graphql), so a bare clone checks
+// itself; CONTRACT_PATH points the check at another copy, e.g. a newer one from the storefront team.
+const contractPath = resolve(process.env.CONTRACT_PATH ?? resolve(schemaDir, 'contract.graphql'));
 
 function committedSnapshot(): string | null {
   try {
@@ -34,7 +36,9 @@ function committedSnapshot(): string | null {
   }
 }
 
-function main(): number {
+async function main(): Promise<number> {
+  const versionProblem = federationVersionProblem(readFederationVersion());
+  if (versionProblem) problems.push(`federation version: ${versionProblem}`);
   const subgraphs = readSupergraphConfig();
   const present = new Set(subgraphs.filter((s) => s.typeDefs !== null).map((s) => s.name));
   let composed;
@@ -56,19 +60,25 @@ function main(): number {
   }
   const snapshot = existsSync(snapshotPath) ? readFileSync(snapshotPath, 'utf8') : null;
   if (snapshot === null || snapshot.trim() !== composed.apiSdl.trim()) {
-    problems.push('stale: schema/api.graphql does not match the composed API schema; run `npm run compose`');
+    // Name what differs, so that a reviewer sees which subgraph change was not composed.
+    const differences =
+      snapshot === null ? [] : await schemaChanges(buildSchema(snapshot), composed.apiSchema);
+    const shown = differences
+      .slice(0, 10)
+      .map((c) => c.description)
+      .join('; ');
+    const more = differences.length > 10 ? ` and ${differences.length - 10} more` : '';
+    problems.push(
+      `stale: schema/api.graphql does not match the composed API schema${shown ? ` (${shown}${more})` : ''}; run \`npm run compose\``,
+    );
   }
 
   if (existsSync(contractPath)) {
     for (const p of checkContract(readFileSync(contractPath, 'utf8'), composed.apiSchema, present)) {
       problems.push(`contract: ${p.coordinate}: ${p.message}`);
     }
-  } else if (process.env.CI) {
-    problems.push(`contract: ${contractPath} not found (set CONTRACT_PATH)`);
   } else {
-    console.warn(
-      `check:schema: contract not found at ${contractPath}; contract check skipped (set CONTRACT_PATH)`,
-    );
+    problems.push(`contract: ${contractPath} not found (schema/contract.graphql, or CONTRACT_PATH)`);
   }
 
   // Breaking changes against both the working-tree snapshot and the last committed one, so that a
@@ -78,7 +88,7 @@ function main(): number {
   const seen = new Set<string>();
   for (const baseline of baselines) {
     for (const change of unrecordedChanges(
-      findBreakingChanges(buildSchema(baseline), composed.apiSchema),
+      await findBreakingChanges(buildSchema(baseline), composed.apiSchema),
       changelog,
     )) {
       const line = `breaking: ${change.coordinate}: ${change.description} (record it in schema/CHANGELOG.md)`;
@@ -100,4 +110,10 @@ function report(present: Set<string>): number {
   return 1;
 }
 
-process.exit(main());
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

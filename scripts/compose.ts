@@ -1,42 +1,66 @@
 /**
  * `npm run compose`: supergraph.yaml → schema/supergraph.graphql (what the gateway serves) and
  * schema/api.graphql (the client-facing API snapshot that breaking-change detection compares with).
- * The snapshot is only rewritten when every removal from it is recorded in schema/CHANGELOG.md.
+ * Composes with the federation version supergraph.yaml names (refusing when the installed
+ * @apollo/composition is another), prints composition hints, and names the subgraph, file, line and
+ * column of every composition error. The snapshot is only rewritten when every breaking change to it
+ * is recorded in schema/CHANGELOG.md.
  */
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildSchema } from 'graphql';
-import { composeSupergraph, CompositionError } from './lib/compose-supergraph';
-import { readSupergraphConfig, repoRoot } from './lib/supergraph-config';
+import {
+  COMPOSITION_VERSION,
+  composeSupergraph,
+  CompositionError,
+  federationVersionProblem,
+} from './lib/compose-supergraph';
+import { readFederationVersion, readSupergraphConfig, repoRoot } from './lib/supergraph-config';
 import { findBreakingChanges, unrecordedChanges, readChangelog } from './lib/schema-diff';
 
 const schemaDir = resolve(repoRoot, 'schema');
 const snapshotPath = resolve(schemaDir, 'api.graphql');
 
-try {
+async function main(): Promise<number> {
+  const versionProblem = federationVersionProblem(readFederationVersion());
+  if (versionProblem) {
+    console.error(`compose: ${versionProblem}`);
+    return 1;
+  }
   const subgraphs = readSupergraphConfig();
   const missing = subgraphs.filter((s) => s.typeDefs === null).map((s) => s.name);
   const composed = composeSupergraph(subgraphs);
+  for (const hint of composed.hints) console.log(`compose: hint ${hint}`);
   mkdirSync(schemaDir, { recursive: true });
 
   if (existsSync(snapshotPath)) {
-    const breaking = findBreakingChanges(buildSchema(readFileSync(snapshotPath, 'utf8')), composed.apiSchema);
+    const breaking = await findBreakingChanges(
+      buildSchema(readFileSync(snapshotPath, 'utf8')),
+      composed.apiSchema,
+    );
     const unrecorded = unrecordedChanges(breaking, readChangelog(resolve(schemaDir, 'CHANGELOG.md')));
     if (unrecorded.length > 0) {
       console.error('compose: breaking changes not recorded in schema/CHANGELOG.md:');
       for (const change of unrecorded) console.error(`  - ${change.coordinate}: ${change.description}`);
       console.error('Add a line naming each coordinate to schema/CHANGELOG.md, then compose again.');
-      process.exit(1);
+      return 1;
     }
   }
   writeFileSync(resolve(schemaDir, 'supergraph.graphql'), composed.supergraphSdl + '\n');
   writeFileSync(snapshotPath, composed.apiSdl);
   const included = subgraphs.filter((s) => s.typeDefs !== null).map((s) => s.name);
   console.log(
-    `compose: ${included.length} subgraphs (${included.join(', ')}) → schema/supergraph.graphql, schema/api.graphql`,
+    `compose: ${included.length} subgraphs (${included.join(', ')}) with federation ${COMPOSITION_VERSION}, ` +
+      `${composed.hints.length} hint(s) → schema/supergraph.graphql, schema/api.graphql`,
   );
   if (missing.length) console.log(`compose: not yet present, left out: ${missing.join(', ')}`);
-} catch (error) {
-  console.error(error instanceof CompositionError ? error.message : error);
-  process.exit(1);
+  return 0;
 }
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof CompositionError ? `compose: ${error.message}` : error);
+    process.exit(1);
+  },
+);

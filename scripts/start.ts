@@ -16,7 +16,9 @@ import {
   createRedis,
   createSubgraphRuntime,
   loadConfig,
+  portInUseMessage,
   startSubgraph,
+  subgraphPort,
   type Logger,
   type RunningSubgraph,
 } from '@novamart/kit';
@@ -152,6 +154,8 @@ async function stopAll(log: Logger): Promise<void> {
 
 async function main(): Promise<void> {
   const env = process.env;
+  // Nothing phones home unless the user asks: @apollo/gateway reports usage otherwise.
+  env.APOLLO_TELEMETRY_DISABLED ||= 'true';
   const dataDir = resolve(env.DATA_DIR || '.data');
   const modules = await loadSubgraphModules();
   if (modules.length === 0) throw new Error('No subgraph exists yet under subgraphs/*/src/index.ts');
@@ -183,7 +187,11 @@ async function main(): Promise<void> {
       live,
     });
     stops.push({ name: `${module.name} runtime`, stop: close });
-    const subgraph = await startSubgraph(module, runtime, { port: module.port, host: SUBGRAPH_HOST });
+    const { port, variable } = subgraphPort(module, env);
+    const subgraph = await startSubgraph(module, runtime, { port, host: SUBGRAPH_HOST }).catch((error) => {
+      const inUse = portInUseMessage(error, `${module.name} subgraph`, port, SUBGRAPH_HOST, variable);
+      throw inUse ? new Error(inUse, { cause: error }) : error;
+    });
     stops.push({ name: `${module.name} subgraph`, stop: () => subgraph.stop() });
     running.push(subgraph);
     if (module.name === 'users' && !env.JWKS_URL)
@@ -201,6 +209,9 @@ async function main(): Promise<void> {
     config: gatewayConfig,
     logger: createLogger('gateway', { level: gatewayConfig.LOG_LEVEL }),
     metrics,
+  }).catch((error) => {
+    const inUse = portInUseMessage(error, 'gateway', gatewayConfig.PORT, gatewayConfig.HOST, 'PORT');
+    throw inUse ? new Error(inUse, { cause: error }) : error;
   });
   stops.push({ name: 'gateway', stop: () => gateway.stop() });
 

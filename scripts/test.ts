@@ -32,6 +32,7 @@ const steps: Step[] = [
 const env = {
   ...process.env,
   TURBO_TELEMETRY_DISABLED: '1',
+  APOLLO_TELEMETRY_DISABLED: process.env.APOLLO_TELEMETRY_DISABLED || 'true',
   DO_NOT_TRACK: '1',
   FORCE_COLOR: process.env.CI ? '0' : '1',
 };

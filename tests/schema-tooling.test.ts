@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { buildSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { composeSupergraph, CompositionError } from '../scripts/lib/compose-supergraph';
-import { checkContract } from '../scripts/lib/contract-check';
+import {
+  COMPOSITION_VERSION,
+  composeSupergraph,
+  CompositionError,
+  federationVersionProblem,
+} from '../scripts/lib/compose-supergraph';
+import { checkContract, SUBGRAPHS } from '../scripts/lib/contract-check';
 import { findBreakingChanges, unrecordedChanges } from '../scripts/lib/schema-diff';
-import type { SubgraphEntry } from '../scripts/lib/supergraph-config';
+import { readFederationVersion, type SubgraphEntry } from '../scripts/lib/supergraph-config';
 
 const fed = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])`;
 const sub = (name: string, typeDefs: string | null): SubgraphEntry => ({
@@ -90,13 +95,8 @@ describe('contract check', () => {
     ]);
   });
 
-  it('passes against the real contract file for the composed supergraph when present', () => {
-    let contractSdl: string;
-    try {
-      contractSdl = readFileSync(new URL('../../shared/api-contract.graphql', import.meta.url), 'utf8');
-    } catch {
-      return expect(process.env.CI, 'the contract must be beside the clone in CI').toBeFalsy();
-    }
+  it("reads ownership from the repository's own contract, schema/contract.graphql", () => {
+    const contractSdl = readFileSync(new URL('../schema/contract.graphql', import.meta.url), 'utf8');
     // The real contract parses and its ownership covers every root field.
     const composed = composeSupergraph([sub('users', users)]);
     const all = checkContract(
@@ -122,20 +122,61 @@ describe('contract check', () => {
   });
 });
 
+describe('the repository pins its own API', () => {
+  it('the committed API snapshot meets every name of schema/contract.graphql', () => {
+    const contractSdl = readFileSync(new URL('../schema/contract.graphql', import.meta.url), 'utf8');
+    const api = buildSchema(readFileSync(new URL('../schema/api.graphql', import.meta.url), 'utf8'));
+    expect(checkContract(contractSdl, api, new Set(SUBGRAPHS))).toEqual([]);
+  });
+});
+
 describe('composition', () => {
-  it('reports composition errors by subgraph', () => {
-    const clash = `type User @key(fields: "id") { id: ID! email: Int! }`;
-    expect(() => composeSupergraph([sub('users', users), sub('other', clash)])).toThrow(CompositionError);
+  it('reports composition errors with their code, subgraph, file, line and column', () => {
+    const clash = `type User @key(fields: "id") {\n  id: ID!\n  email: Int!\n}`;
+    let error: unknown;
+    try {
+      composeSupergraph([sub('users', users), sub('other', clash)]);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CompositionError);
+    const mismatch = (error as CompositionError).problems.find((p) => p.startsWith('[FIELD_TYPE_MISMATCH]'));
+    // Line 1 of each file is the @link line the helper puts first.
+    expect(mismatch).toContain('other at other.graphql:4:3');
+    expect(mismatch).toMatch(/users at users\.graphql:\d+:\d+/);
+  });
+
+  it('returns composition hints with their code', () => {
+    const a = `type Query { a: Int }\ntype Thing @shareable { x: Int y: String }`;
+    const b = `type Query { b: Int }\ntype Thing @shareable { x: Int }`;
+    const composed = composeSupergraph([sub('a', a), sub('b', b)]);
+    expect(composed.hints.some((h) => h.startsWith('[INCONSISTENT_OBJECT_VALUE_TYPE_FIELD]'))).toBe(true);
+  });
+
+  it('composes with the federation version supergraph.yaml names, and refuses another', () => {
+    expect(readFederationVersion()).toBe(`=${COMPOSITION_VERSION}`);
+    expect(federationVersionProblem(`=${COMPOSITION_VERSION}`)).toBeNull();
+    expect(federationVersionProblem('=2.7.0')).toContain(`set federation_version: =${COMPOSITION_VERSION}`);
+    expect(federationVersionProblem(undefined)).toContain('(none)');
   });
 });
 
 describe('breaking-change detection', () => {
   const before = buildSchema('type Query { a: Int b(x: Int): String } enum E { X Y }');
-  it('finds removals and incompatible changes, recorded or not', () => {
+  it('finds removals and incompatible changes, recorded or not', async () => {
     const after = buildSchema('type Query { a: String b(x: Int): String } enum E { X }');
-    const changes = findBreakingChanges(before, after);
+    const changes = await findBreakingChanges(before, after);
     expect(changes.map((c) => c.coordinate).sort()).toEqual(['E.Y', 'Query.a']);
     expect(unrecordedChanges(changes, '- Query.a: now a String\n').map((c) => c.coordinate)).toEqual(['E.Y']);
     expect(unrecordedChanges(changes, '- Query.ab renamed\n- E.Y dropped')).toHaveLength(1);
+  });
+
+  it('names arguments as Type.field(arg:), and ignores additions that cannot break a client', async () => {
+    const after = buildSchema(
+      'type Query { a: Int b(y: Int!): String c: Int } enum E { X Y Z } type T { t: Int }',
+    );
+    const changes = await findBreakingChanges(before, after);
+    expect(changes.map((c) => c.coordinate).sort()).toEqual(['Query.b(x:)', 'Query.b(y:)']);
+    expect(changes.map((c) => c.type).sort()).toEqual(['FIELD_ARGUMENT_ADDED', 'FIELD_ARGUMENT_REMOVED']);
   });
 });

@@ -34,6 +34,7 @@ import { operationLimitsPlugin, requestMetricsPlugin } from './plugins';
 import { checkSubgraphs } from './readiness';
 import { SubgraphSource } from './subgraph-source';
 import { subgraphsOf, type SubgraphEndpoint } from './supergraph-subgraphs';
+import { disableApolloTelemetryUnlessChosen } from './telemetry-default';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -110,6 +111,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }));
   const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));
 
+  disableApolloTelemetryUnlessChosen();
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     logger: logger.child({ component: 'apollo-gateway' }),

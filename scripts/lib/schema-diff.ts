@@ -1,40 +1,49 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { type GraphQLSchema, findBreakingChanges as graphqlBreakingChanges } from 'graphql';
+import { ChangeType, CriticalityLevel, diff, type Change } from '@graphql-inspector/core';
+import type { GraphQLSchema } from 'graphql';
 
 export interface SchemaChange {
-  /** Schema coordinate the change is about, e.g. `Query.products` or `ProductSort`. */
+  /** Schema coordinate the change is about, e.g. `Query.products`, `Query.products(first:)` or `ProductSort`. */
   coordinate: string;
   description: string;
+  /** @graphql-inspector's change type, e.g. `FIELD_REMOVED`. */
+  type: string;
+}
+
+// Inspector paths name an argument `Type.field.arg`; the changelog uses GraphQL's schema-coordinate
+// spelling `Type.field(arg:)`, which cannot be mistaken for a field of a nested type.
+const ARGUMENT_CHANGES = new Set<string>([
+  ChangeType.FieldArgumentAdded,
+  ChangeType.FieldArgumentRemoved,
+  ChangeType.FieldArgumentTypeChanged,
+  ChangeType.FieldArgumentDefaultChanged,
+  ChangeType.FieldArgumentDescriptionChanged,
+]);
+
+function coordinateOf(change: Change): string {
+  const path = change.path ?? '';
+  const parts = path.split('.');
+  if (ARGUMENT_CHANGES.has(change.type) && parts.length === 3) return `${parts[0]}.${parts[1]}(${parts[2]}:)`;
+  return path || change.message;
+}
+
+function toSchemaChange(change: Change): SchemaChange {
+  return { coordinate: coordinateOf(change), description: change.message, type: change.type };
+}
+
+/** Every difference from `before` to `after`, as @graphql-inspector/core reports it. */
+export async function schemaChanges(before: GraphQLSchema, after: GraphQLSchema): Promise<SchemaChange[]> {
+  return (await diff(before, after)).map(toSchemaChange);
 }
 
 /** Changes from `before` to `after` that can break an existing client (removals, type changes). */
-export function findBreakingChanges(before: GraphQLSchema, after: GraphQLSchema): SchemaChange[] {
-  return (
-    graphqlBreakingChanges(before, after)
-      // A built-in scalar that nothing references any more is not something a client can miss.
-      .filter((change) => !change.description.startsWith('Standard scalar '))
-      .map((change) => ({ coordinate: coordinateOf(change.description), description: change.description }))
-  );
-}
-
-/** graphql-js words its changes in prose; these patterns turn each wording into a schema coordinate. */
-const COORDINATE_PATTERNS: Array<[RegExp, (m: RegExpMatchArray) => string]> = [
-  [/^(\w+) was removed from enum type (\w+)/, (m) => `${m[2]}.${m[1]}`],
-  [/^(\w+) was removed from union type (\w+)/, (m) => `${m[2]}`],
-  [/^(\w+)\.(\w+) arg (\w+) /, (m) => `${m[1]}.${m[2]}(${m[3]}:)`],
-  [/^A required arg (\w+) on (\w+)\.(\w+) /, (m) => `${m[2]}.${m[3]}(${m[1]}:)`],
-  [/^A required field (\w+) on input type (\w+) /, (m) => `${m[2]}.${m[1]}`],
-];
-
-function coordinateOf(description: string): string {
-  for (const [pattern, coordinate] of COORDINATE_PATTERNS) {
-    const match = description.match(pattern);
-    if (match) return coordinate(match);
-  }
-  const dotted = description.match(/\b([_A-Za-z]\w*\.[_A-Za-z]\w*)\b/);
-  if (dotted?.[1]) return dotted[1];
-  const typeName = description.match(/^(?:Type |Standard scalar )?([_A-Za-z]\w*)/);
-  return typeName?.[1] ?? description;
+export async function findBreakingChanges(
+  before: GraphQLSchema,
+  after: GraphQLSchema,
+): Promise<SchemaChange[]> {
+  return (await diff(before, after))
+    .filter((change) => change.criticality.level === CriticalityLevel.Breaking)
+    .map(toSchemaChange);
 }
 
 /** The changelog's text; a breaking change is recorded when its coordinate appears in it. */

@@ -18,6 +18,12 @@ interface RoverConfig {
   subgraphs: Record<string, { routing_url: string; schema: { file: string } }>;
 }
 
+/** supergraph.yaml's `federation_version` (rover's composition version, e.g. `=2.14.4`). */
+export function readFederationVersion(path = resolve(repoRoot, 'supergraph.yaml')): string | undefined {
+  const version = (parseYaml(readFileSync(path, 'utf8')) as RoverConfig | null)?.federation_version;
+  return version === undefined || version === null ? undefined : String(version);
+}
+
 /** Reads supergraph.yaml (rover's format) and each listed subgraph's SDL. */
 export function readSupergraphConfig(path = resolve(repoRoot, 'supergraph.yaml')): SubgraphEntry[] {
   const config = parseYaml(readFileSync(path, 'utf8')) as RoverConfig;

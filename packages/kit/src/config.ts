@@ -20,6 +20,12 @@ export const baseConfigVariables: readonly ConfigVariable[] = [
     description: 'pino level: fatal, error, warn, info, debug, trace or silent.',
   },
   {
+    name: 'LOG_FORMAT',
+    default: undefined,
+    description:
+      '`pretty` (pino-pretty) or `json`; unset means pretty in development when stdout is a terminal, else JSON.',
+  },
+  {
     name: 'MONGO_URL',
     default: 'mongodb://127.0.0.1:27017',
     description:
@@ -45,7 +51,8 @@ export const baseConfigVariables: readonly ConfigVariable[] = [
   {
     name: 'PORT',
     default: undefined,
-    description: "Port of a subgraph run on its own; unset means the subgraph's default port (4001-4008).",
+    description:
+      "Port of a subgraph run on its own; unset means `<NAME>_PORT`, else `SUBGRAPH_PORT_BASE` plus the subgraph's offset, else its default (4001-4008).",
   },
 ];
 
@@ -66,6 +73,7 @@ const url = (protocols: string[]) =>
 export const baseConfigShape = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
   MONGO_URL: url(['mongodb:', 'mongodb+srv:']).default(defaultOf('MONGO_URL')),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   DATA_DIR: z.string().min(1).default(defaultOf('DATA_DIR')),

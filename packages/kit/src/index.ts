@@ -16,3 +16,4 @@ export * from './subgraph-types';
 export * from './subgraph-server';
 export * from './subgraph-runtime';
 export * from './run-subgraph';
+export * from './ports';

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, type BaseConfig } from './config';
 import { createTokenVerifier } from './auth';
 import { createLogger } from './logger';
+import { portInUseMessage, subgraphPort } from './ports';
 import { createSubgraphRuntime } from './subgraph-runtime';
 import { startSubgraph, type RunningSubgraph } from './subgraph-server';
 import type { SubgraphModule } from './subgraph-types';
@@ -31,15 +32,18 @@ export async function runSubgraph<C>(module: SubgraphModule<C>): Promise<Running
   const { runtime, close } = await createSubgraphRuntime(module, { config, logger });
 
   let running: RunningSubgraph;
+  const { port, variable } =
+    config.PORT === undefined ? subgraphPort(module) : { port: config.PORT, variable: 'PORT' };
   try {
     running = await startSubgraph(module, runtime, {
-      port: config.PORT ?? module.port,
+      port,
       host: config.HOST,
       verifier: createTokenVerifier({ jwksUrl: config.JWKS_URL }),
     });
     await runtime.bus.start();
   } catch (error) {
-    logger.fatal({ err: error }, `${module.name} subgraph failed to start`);
+    const inUse = portInUseMessage(error, `${module.name} subgraph`, port, config.HOST, variable);
+    logger.fatal({ err: error }, inUse ?? `${module.name} subgraph failed to start`);
     await close();
     process.exit(1);
   }

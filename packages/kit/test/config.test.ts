@@ -60,6 +60,7 @@ describe('loadConfig', () => {
     expect(names).toEqual([
       'NODE_ENV',
       'LOG_LEVEL',
+      'LOG_FORMAT',
       'MONGO_URL',
       'REDIS_URL',
       'DATA_DIR',
