@@ -16,3 +16,5 @@ export * from './subgraph-types';
 export * from './subgraph-server';
 export * from './subgraph-runtime';
 export * from './run-subgraph';
+export * from './live-subscription';
+export * from './subgraph-subscriptions';
