@@ -29,6 +29,7 @@ import {
   type LiveBus,
 } from '@novamart/events';
 import { loadGatewayConfig, startGateway, type RunningGateway } from '@novamart/gateway';
+import { startTelemetry } from '@novamart/kit';
 import type * as EmbeddedMongoModule from '@novamart/mongo-server';
 import { composeSupergraph } from './lib/compose-supergraph';
 import { DEV_ADMIN } from './lib/dev-admin';
@@ -152,6 +153,8 @@ async function stopAll(log: Logger): Promise<void> {
 
 async function main(): Promise<void> {
   const env = process.env;
+  const telemetry = await startTelemetry('novamart', { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
+  stops.push({ name: 'telemetry', stop: () => telemetry.shutdown() });
   const dataDir = resolve(env.DATA_DIR || '.data');
   const modules = await loadSubgraphModules();
   if (modules.length === 0) throw new Error('No subgraph exists yet under subgraphs/*/src/index.ts');

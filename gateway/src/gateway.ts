@@ -110,6 +110,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }));
   const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));
 
+  // Unless told otherwise, @apollo/gateway sends usage metrics to Apollo every hour and probes
+  // cloud metadata endpoints for them. Nothing phones home (tracing goes only where
+  // OTEL_EXPORTER_OTLP_ENDPOINT says).
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     logger: logger.child({ component: 'apollo-gateway' }),

@@ -17,4 +17,5 @@ export * from './subgraph-server';
 export * from './subgraph-runtime';
 export * from './run-subgraph';
 export * from './live-subscription';
+export * from './telemetry';
 export * from './subgraph-subscriptions';

@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
 import { currentRequestId } from './request-context';
+import { activeTraceIds } from './telemetry';
 
 export type Logger = PinoLogger;
 
@@ -19,7 +20,8 @@ function levelFromEnv(): LevelWithSilent {
 
 /**
  * A pino JSON logger named after its service. Every line written while a request is being
- * served carries that request's `requestId`.
+ * served carries that request's `requestId`; with tracing on, every line under a span carries its
+ * `trace_id` and `span_id`.
  */
 export function createLogger(name: string, options: LoggerOptions = {}): Logger {
   const level = options.level ?? levelFromEnv();
@@ -32,7 +34,8 @@ export function createLogger(name: string, options: LoggerOptions = {}): Logger 
       formatters: { level: (label) => ({ level: label }) },
       mixin() {
         const requestId = currentRequestId();
-        return requestId ? { requestId } : {};
+        const traceIds = activeTraceIds();
+        return requestId ? { requestId, ...traceIds } : (traceIds ?? {});
       },
     },
     options.destination,

@@ -23,6 +23,7 @@ import { pingRedis } from './redis';
 import { REQUEST_ID_HEADER, requestContext, requestIdFrom } from './request-context';
 import { DateTime } from './scalars';
 import { createSubscriptionTransports } from './subgraph-subscriptions';
+import { graphqlServerSpan, graphqlTracingPlugin } from './telemetry';
 import type {
   ResolverMap,
   SubgraphContext,
@@ -163,6 +164,7 @@ export async function startSubgraph(
       ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: drainTimeoutMs }),
       graphqlMetricsPlugin(metrics),
       graphqlRequestLogPlugin(logger),
+      graphqlTracingPlugin(),
       // Federated traces only matter with Apollo Studio, which NovaMart does not report to.
       ApolloServerPluginInlineTraceDisabled(),
     ],
@@ -233,6 +235,7 @@ export async function startSubgraph(
     // Entered again once the body is read: the body parser's stream callbacks run outside the
     // async context entered above.
     (_req, res, next) => requestContext.run({ requestId: res.locals.requestId as string }, next),
+    graphqlServerSpan(module.name),
     subscriptions.httpHandler,
     trackInFlight(
       inFlight,
