@@ -31,6 +31,7 @@ import {
   type LiveBus,
 } from '@novamart/events';
 import { loadGatewayConfig, startGateway, type RunningGateway } from '@novamart/gateway';
+import { startTelemetry } from '@novamart/kit';
 import type * as EmbeddedMongoModule from '@novamart/mongo-server';
 import { composeSupergraph } from './lib/compose-supergraph';
 import { DEV_ADMIN } from './lib/dev-admin';
@@ -156,6 +157,8 @@ async function main(): Promise<void> {
   const env = process.env;
   // Nothing phones home unless the user asks: @apollo/gateway reports usage otherwise.
   env.APOLLO_TELEMETRY_DISABLED ||= 'true';
+  const telemetry = await startTelemetry('novamart', { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
+  stops.push({ name: 'telemetry', stop: () => telemetry.shutdown() });
   const dataDir = resolve(env.DATA_DIR || '.data');
   const modules = await loadSubgraphModules();
   if (modules.length === 0) throw new Error('No subgraph exists yet under subgraphs/*/src/index.ts');

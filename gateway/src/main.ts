@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { createLogger, createMetricsRegistry } from '@novamart/kit';
+import { createLogger, createMetricsRegistry, startTelemetry } from '@novamart/kit';
 import { InProcessLiveBus, RedisLiveBus, type LiveBus } from '@novamart/events';
 import { loadGatewayConfig, subgraphUrlsFromEnv } from './config';
 import { startGateway } from './gateway';
@@ -16,6 +16,7 @@ const supergraphPath = fileURLToPath(new URL('../../schema/supergraph.graphql', 
 
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
+  const telemetry = await startTelemetry('gateway', { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const supergraphSdl = await readFile(supergraphPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new Error(
       `Cannot read the supergraph at ${supergraphPath} (${error.code ?? error.message}); run \`npm run compose\` first`,
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
     try {
       await gateway.stop();
       await live.close();
+      await telemetry.shutdown();
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, 'gateway did not stop cleanly');

@@ -1,5 +1,5 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { REQUEST_ID_HEADER } from '@novamart/kit';
+import { REQUEST_ID_HEADER, traceHeaders } from '@novamart/kit';
 import type { GatewayContext } from './context';
 
 export interface SubgraphSourceOptions {
@@ -85,5 +85,7 @@ export class SubgraphSource extends RemoteGraphQLDataSource<GatewayContext> {
     if (context.authorization) headers.set('authorization', context.authorization);
     if (context.requestId) headers.set(REQUEST_ID_HEADER, context.requestId);
     if (context.forwardedFor) headers.set('x-forwarded-for', context.forwardedFor);
+    // With tracing on: the fetch span's traceparent, so the subgraph's span joins the trace.
+    for (const [name, value] of Object.entries(traceHeaders())) headers.set(name, value);
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { activeTraceparent } from './tracing';
 
 /** One fact that happened in the owning subgraph, as it travels between subgraphs. */
 export interface DomainEvent<P = Record<string, unknown>> {
@@ -13,6 +14,8 @@ export interface DomainEvent<P = Record<string, unknown>> {
   /** The entity the event is about, e.g. the order id. */
   aggregateId: string;
   payload: P;
+  /** W3C trace context of the span that created the event, when tracing is on (tracing.ts). */
+  traceparent?: string;
 }
 
 export function createEvent<P = Record<string, unknown>>(
@@ -22,7 +25,16 @@ export function createEvent<P = Record<string, unknown>>(
   version = 1,
 ): DomainEvent<P> {
   eventDomain(type);
-  return { id: randomUUID(), type, version, occurredAt: new Date().toISOString(), aggregateId, payload };
+  const traceparent = activeTraceparent();
+  return {
+    id: randomUUID(),
+    type,
+    version,
+    occurredAt: new Date().toISOString(),
+    aggregateId,
+    payload,
+    ...(traceparent ? { traceparent } : {}),
+  };
 }
 
 /** `order.placed` -> `order`. Throws for a type without a domain, which could not be routed. */

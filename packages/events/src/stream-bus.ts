@@ -4,6 +4,7 @@ import { type DeadLetter, type EventBus, type SubscribeOptions } from './bus';
 import { type DomainEvent, eventDomain, parseEvent, serializeEvent } from './event';
 import { type Logger, silentLogger } from './logger';
 import { type EventMetrics, eventMetrics } from './metrics';
+import { inConsumerSpan } from './tracing';
 import {
   type GroupStart,
   type StreamEntry,
@@ -389,7 +390,7 @@ class GroupWorker {
       let lastError: unknown;
       for (let attempt = 1; attempt <= route.maxAttempts; attempt++) {
         try {
-          await route.subscription.handler(event);
+          await inConsumerSpan(event, groupName, () => route.subscription.handler(event));
           if (this.killed) return;
           await this.transport.ack(stream, groupName, id);
           this.metrics.handled.inc({ ...labels, outcome: 'success' });

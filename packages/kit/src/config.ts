@@ -54,6 +54,11 @@ export const baseConfigVariables: readonly ConfigVariable[] = [
     description:
       "Port of a subgraph run on its own; unset means `<NAME>_PORT`, else `SUBGRAPH_PORT_BASE` plus the subgraph's offset, else its default (4001-4008).",
   },
+  {
+    name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    default: undefined,
+    description: 'OpenTelemetry collector (OTLP over HTTP); unset means no tracing at all.',
+  },
 ];
 
 const defaultOf = (name: string): string => baseConfigVariables.find((v) => v.name === name)?.default ?? '';
@@ -80,6 +85,8 @@ export const baseConfigShape = {
   JWKS_URL: url(['http:', 'https:']).default(defaultOf('JWKS_URL')),
   HOST: z.string().min(1).default(defaultOf('HOST')),
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  // Read by the OpenTelemetry SDK itself (telemetry.ts); validated here so a typo stops start-up.
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
 };
 
 export type BaseConfig = z.infer<z.ZodObject<typeof baseConfigShape>>;

@@ -17,3 +17,6 @@ export * from './subgraph-server';
 export * from './subgraph-runtime';
 export * from './run-subgraph';
 export * from './ports';
+export * from './live-subscription';
+export * from './telemetry';
+export * from './subgraph-subscriptions';

@@ -1,6 +1,7 @@
 import { pino, type DestinationStream, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
 import pretty from 'pino-pretty';
 import { currentRequestId } from './request-context';
+import { activeTraceIds } from './telemetry';
 
 export type Logger = PinoLogger;
 
@@ -48,7 +49,8 @@ function prettyDestination(): DestinationStream {
 /**
  * A pino logger named after its service: JSON lines (pretty ones for a developer, see
  * wantsPrettyLogs). Every line written while a request is being
- * served carries that request's `requestId`.
+ * served carries that request's `requestId`; with tracing on, every line under a span carries its
+ * `trace_id` and `span_id`.
  */
 export function createLogger(name: string, options: LoggerOptions = {}): Logger {
   const level = options.level ?? levelFromEnv();
@@ -61,7 +63,8 @@ export function createLogger(name: string, options: LoggerOptions = {}): Logger 
       formatters: { level: (label) => ({ level: label }) },
       mixin() {
         const requestId = currentRequestId();
-        return requestId ? { requestId } : {};
+        const traceIds = activeTraceIds();
+        return requestId ? { requestId, ...traceIds } : (traceIds ?? {});
       },
     },
     options.destination ?? (wantsPrettyLogs() ? prettyDestination() : undefined),

@@ -1,6 +1,7 @@
 import mongoose, { type Connection, type ConnectOptions } from 'mongoose';
 import { commandStats } from './command-stats';
 import { currentRequestId } from './request-context';
+import { mongoCommandEnded, mongoCommandStarted } from './telemetry';
 import { withTimeout } from './timeout';
 
 export interface ConnectMongoOptions {
@@ -32,7 +33,12 @@ export async function connectMongo({ url, dbName, options }: ConnectMongoOptions
     // operation would also run outside the request that issued it.
     bufferCommands: false,
   });
-  conn.getClient().on('commandStarted', (event) => {
+  const client = conn.getClient();
+  // Spans only when tracing is on (telemetry.ts); the same monitoring events, in the same context.
+  client.on('commandStarted', mongoCommandStarted);
+  client.on('commandSucceeded', mongoCommandEnded);
+  client.on('commandFailed', mongoCommandEnded);
+  client.on('commandStarted', (event) => {
     const requestId = currentRequestId();
     if (requestId === undefined || unattributedCommands.has(event.commandName)) return;
     commandStats.record(requestId, event.databaseName, event.commandName);

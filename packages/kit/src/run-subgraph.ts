@@ -3,6 +3,7 @@ import { createTokenVerifier } from './auth';
 import { createLogger } from './logger';
 import { portInUseMessage, subgraphPort } from './ports';
 import { createSubgraphRuntime } from './subgraph-runtime';
+import { startTelemetry } from './telemetry';
 import { startSubgraph, type RunningSubgraph } from './subgraph-server';
 import type { SubgraphModule } from './subgraph-types';
 
@@ -29,7 +30,13 @@ export async function runSubgraph<C>(module: SubgraphModule<C>): Promise<Running
     throw error;
   }
   const logger = createLogger(module.name, { level: config.LOG_LEVEL });
-  const { runtime, close } = await createSubgraphRuntime(module, { config, logger });
+  const telemetry = await startTelemetry(module.name, { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const { runtime, close: closeRuntime } = await createSubgraphRuntime(module, { config, logger });
+  // Spans still buffered go out after the last request and handler have finished.
+  const close = async () => {
+    await closeRuntime();
+    await telemetry.shutdown();
+  };
 
   let running: RunningSubgraph;
   const { port, variable } =

@@ -22,6 +22,8 @@ import { pingMongo } from './mongo';
 import { pingRedis } from './redis';
 import { REQUEST_ID_HEADER, requestContext, requestIdFrom } from './request-context';
 import { DateTime } from './scalars';
+import { createSubscriptionTransports } from './subgraph-subscriptions';
+import { graphqlServerSpan, graphqlTracingPlugin } from './telemetry';
 import type {
   ResolverMap,
   SubgraphContext,
@@ -162,11 +164,36 @@ export async function startSubgraph(
       ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: drainTimeoutMs }),
       graphqlMetricsPlugin(metrics),
       graphqlRequestLogPlugin(logger),
+      graphqlTracingPlugin(),
       // Federated traces only matter with Apollo Studio, which NovaMart does not report to.
       ApolloServerPluginInlineTraceDisabled(),
     ],
   });
   await apollo.start();
+
+  // One context builder for every transport: subscriptions follow the same token rules as queries.
+  const contextFor = async (
+    authorization: string | undefined,
+    requestId: string,
+  ): Promise<SubgraphContext> => {
+    const viewer = await verifier.viewerFromAuthorization(authorization);
+    const base: SubgraphContext = {
+      requestId,
+      viewer,
+      loaders: new LoaderRegistry(),
+      logger,
+      live: runtime.live,
+    };
+    // The base fields win: an instance adds services, it does not replace the viewer.
+    return instance.context ? { ...(await instance.context(base)), ...base } : base;
+  };
+  const subscriptions = createSubscriptionTransports({
+    schema,
+    contextFor,
+    formatError: createErrorFormatter(logger),
+    logger,
+  });
+  subscriptions.attachWebSocket(server, '/graphql');
 
   app.use((req, res, next) => {
     const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
@@ -208,20 +235,17 @@ export async function startSubgraph(
     // Entered again once the body is read: the body parser's stream callbacks run outside the
     // async context entered above.
     (_req, res, next) => requestContext.run({ requestId: res.locals.requestId as string }, next),
+    graphqlServerSpan(module.name),
+    subscriptions.httpHandler,
     trackInFlight(
       inFlight,
       expressMiddleware(apollo, {
         context: async ({ req, res }) => {
-          const requestId = res.locals.requestId as string;
-          let viewer;
           try {
-            viewer = await verifier.viewerFromAuthorization(req.headers.authorization);
+            return await contextFor(req.headers.authorization, res.locals.requestId as string);
           } catch (error) {
             throw rejectionFor(error);
           }
-          const base: SubgraphContext = { requestId, viewer, loaders: new LoaderRegistry(), logger };
-          // The base fields win: an instance adds services, it does not replace the viewer.
-          return instance.context ? { ...(await instance.context(base)), ...base } : base;
         },
       }),
     ),
@@ -238,6 +262,7 @@ export async function startSubgraph(
     await instance
       .stop?.()
       .catch((err: unknown) => logger.error({ err }, 'stopping the instance after a failed start'));
+    await subscriptions.close();
     await apollo.stop();
     throw error;
   }
@@ -255,6 +280,8 @@ export async function startSubgraph(
     stop() {
       stopping ??= (async () => {
         draining = true;
+        // Open subscription streams would hold the HTTP drain for its whole grace period.
+        await subscriptions.close();
         await apollo.stop();
         // The HTTP drain lets go of a request whose client hung up; its resolvers may still be
         // using the database the caller is about to close.

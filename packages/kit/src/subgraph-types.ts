@@ -58,6 +58,8 @@ export interface SubgraphContext {
   viewer: Viewer | null;
   loaders: LoaderRegistry;
   logger: Logger;
+  /** The runtime's live bus: subscription resolvers listen on it (`liveSubscription`). */
+  live: LiveBus;
 }
 
 export interface SubgraphInstance<TContext extends SubgraphContext = SubgraphContext> {

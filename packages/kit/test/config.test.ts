@@ -67,6 +67,7 @@ describe('loadConfig', () => {
       'JWKS_URL',
       'HOST',
       'PORT',
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
       'SMTP_URL',
     ]);
   });

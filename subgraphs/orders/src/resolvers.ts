@@ -1,4 +1,12 @@
-import { assertOwnerOrAdmin, requireAdmin, type SubgraphContext } from '@novamart/kit';
+import {
+  assertOwnerOrAdmin,
+  liveSubscription,
+  notFound,
+  requireViewer,
+  requireAdmin,
+  type SubgraphContext,
+} from '@novamart/kit';
+import { orderChannel, userOrdersChannel, type OrderLiveMessage } from './events/live-updates';
 import { type OrderDoc, type OrderLine, type OrderStatus } from './models/order';
 import { type CheckoutService } from './services/checkout';
 import { type CheckoutInput } from './services/checkout-input';
@@ -69,6 +77,21 @@ export const resolvers = {
     markOrderDelivered: (_: unknown, args: { id: string }, ctx: OrdersContext) =>
       ctx.lifecycle.markDelivered(ctx.viewer, args.id),
   },
+  Subscription: {
+    orderStatusChanged: {
+      // Same rule as `order(id:)`: another customer's order is FORBIDDEN, an unknown one NOT_FOUND.
+      subscribe: async (_: unknown, args: { orderId: string }, ctx: OrdersContext) => {
+        if (!(await visibleOrder(args.orderId, ctx))) throw notFound('Order', { orderId: args.orderId });
+        return liveSubscription<OrderLiveMessage>(ctx, orderChannel(args.orderId));
+      },
+      resolve: (message: OrderLiveMessage) => message,
+    },
+    myOrderUpdates: {
+      subscribe: (_: unknown, __: unknown, ctx: OrdersContext) =>
+        liveSubscription<OrderLiveMessage>(ctx, userOrdersChannel(requireViewer(ctx).id)),
+      resolve: (message: OrderLiveMessage) => message,
+    },
+  },
   User: {
     orders: (
       user: { id: string },
@@ -100,7 +123,7 @@ export const resolvers = {
     lineTotal: (line: PricedLine) => money(line.unitAmount * line.quantity, line.currency),
   },
   OrderStatusUpdate: {
-    // The gateway builds updates from live messages, which carry the order's id only.
+    // Live messages (the subscriptions above, and the gateway's) carry the order's id only.
     order: (update: { order?: OrderDoc; orderId?: string }, _: unknown, ctx: OrdersContext) =>
       update.order ?? (update.orderId ? visibleOrder(update.orderId, ctx) : null),
   },

@@ -1,4 +1,5 @@
 import {
+  liveSubscription,
   loadByIds,
   money,
   requireAdmin,
@@ -15,6 +16,15 @@ export interface PaymentsContext extends SubgraphContext {
   paymentService: PaymentService;
   refundService: RefundService;
   models: { payments: PaymentModel; refunds: RefundModel };
+}
+
+/** What `payment:<orderId>` carries (events/handlers.ts). */
+interface PaymentLiveMessage {
+  paymentId: string;
+  orderId: string;
+  status: string;
+  previousStatus: string | null;
+  at: string;
 }
 
 const userRef = (id: string | null) => (id ? { __typename: 'User', id } : null);
@@ -87,6 +97,20 @@ export const resolvers: ResolverMap<PaymentsContext> = {
       ctx.refundService.approveRefund(requireAdmin(ctx), args.refundId),
     rejectRefund: (_: unknown, args: { refundId: string; reason?: string | null }, ctx: PaymentsContext) =>
       ctx.refundService.rejectRefund(requireAdmin(ctx), args.refundId, args.reason),
+  },
+  Subscription: {
+    paymentStatusChanged: {
+      subscribe: async (_: unknown, args: { orderId: string }, ctx: PaymentsContext) => {
+        await ctx.paymentService.assertCanWatchOrder(ctx.viewer, args.orderId);
+        return liveSubscription<PaymentLiveMessage>(ctx, `payment:${args.orderId}`);
+      },
+      resolve: (message: PaymentLiveMessage) => message,
+    },
+  },
+  PaymentStatusUpdate: {
+    // Live messages carry the payment's id; the payment is read as it is now.
+    payment: async (message: PaymentLiveMessage, _: unknown, ctx: PaymentsContext) =>
+      visible(ctx, await paymentById(ctx, message.paymentId)),
   },
   Payment: {
     __resolveReference: async (ref: { id: string }, ctx: PaymentsContext) =>

@@ -14,3 +14,4 @@ export {
   type TestSubgraph,
   type TestGraphQLResult,
 } from './subgraph';
+export { startTracingForTests, type TestTracing } from './tracing';

@@ -223,6 +223,17 @@ export class PaymentService {
     if (payment.userId !== null) assertOwnerOrAdmin({ viewer }, payment.userId);
   }
 
+  /**
+   * Who may follow an order's payment status (`paymentStatusChanged`): whoever may pay for the
+   * order, the same rule as the orders subgraph's for the order. NOT_FOUND when payments has not
+   * heard of the order within ORDER_SYNC_WAIT_MS.
+   */
+  async assertCanWatchOrder(viewer: Viewer | null, orderId: string): Promise<void> {
+    const order = await this.waitForOrder(orderId, () => true);
+    if (!order) throw notFound('Order', { orderId });
+    this.assertCanPay(viewer, order);
+  }
+
   private assertCanPay(viewer: Viewer | null, order: OrderViewDoc): void {
     if (order.userId !== null) assertOwnerOrAdmin({ viewer }, order.userId);
   }
