@@ -44,6 +44,7 @@ import {
   createSubgraphRuntime,
   createTokenVerifier,
   loadConfig,
+  peerUrlVariable,
   startSubgraph,
   type OwnedSubgraphRuntime,
   type RunningSubgraph,
@@ -224,10 +225,11 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
     const testTokens = usersPresent ? undefined : await createTestTokens();
     if (testTokens) deferred.use(testTokens.verifier);
 
-    // users first: its JWKS is what every other subgraph and the gateway verify tokens with.
-    const ordered = [...options.subgraphs].sort(
-      (a, b) => Number(b.name === 'users') - Number(a.name === 'users'),
-    );
+    // users first: its JWKS is what every other subgraph and the gateway verify tokens with. Then
+    // the owners before those that ask them (products asks inventory, cart asks products and
+    // inventory, orders asks cart and products),
+    // each learning the others' URLs (PRODUCTS_URL...) as they start.
+    const ordered = [...options.subgraphs].sort((a, b) => startRank(a.name) - startRank(b.name));
     const subgraphs = new Map<string, HarnessSubgraph>();
     let jwksUrl = 'http://127.0.0.1:1/.well-known/jwks.json';
     for (const module of ordered) {
@@ -246,6 +248,7 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
         verifier: deferred.verifier,
       });
       cleanups.push(() => running.stop());
+      env[peerUrlVariable(module.name)] = running.url;
       if (module.name === 'users') {
         jwksUrl = new URL('/.well-known/jwks.json', running.url).href;
         deferred.use(createTokenVerifier({ jwksUrl }));
@@ -307,6 +310,13 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
     await cleanup();
     throw error;
   }
+}
+
+const START_ORDER = ['users', 'inventory', 'products', 'cart', 'orders'];
+
+function startRank(name: string): number {
+  const rank = START_ORDER.indexOf(name);
+  return rank === -1 ? START_ORDER.length : rank;
 }
 
 function bearer(token: string): string {

@@ -14,5 +14,6 @@ export * from './loaders';
 export * from './metrics';
 export * from './subgraph-types';
 export * from './subgraph-server';
+export * from './subgraph-client';
 export * from './subgraph-runtime';
 export * from './run-subgraph';

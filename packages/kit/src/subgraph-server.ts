@@ -220,6 +220,7 @@ export async function startSubgraph(
             throw rejectionFor(error);
           }
           const base: SubgraphContext = { requestId, viewer, loaders: new LoaderRegistry(), logger };
+          if (req.headers.authorization) base.authorization = req.headers.authorization;
           // The base fields win: an instance adds services, it does not replace the viewer.
           return instance.context ? { ...(await instance.context(base)), ...base } : base;
         },
