@@ -145,6 +145,12 @@ export interface Supergraph {
   /** A second gateway instance on the same subgraphs (pass it to `subscribe` as `gateway`). */
   startExtraGateway(): Promise<RunningGateway>;
   subgraph(name: string): HarnessSubgraph;
+  /**
+   * Waits until the event flow is at rest: no subgraph has an outbox entry left to publish, and
+   * every consumer group has handled (and acknowledged) every event published so far, twice in a
+   * row. What a test checks after it did not happen "a second time" is then final.
+   */
+  settled(timeoutMs?: number): Promise<void>;
   /** Signs a token for any viewer; only without the users subgraph (with it, use `login`). */
   tokenFor(viewer: Viewer): Promise<string>;
   /** users: logs in through the gateway. */
@@ -398,6 +404,23 @@ function harness(parts: {
     post,
 
     startExtraGateway: parts.startExtraGateway,
+
+    async settled(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      const bus = parts.bus as EventBus & { backlog(): Promise<number> };
+      let quiet = 0;
+      for (;;) {
+        let unpublished = 0;
+        for (const s of subgraphs.values())
+          unpublished += await s.runtime.mongo.collection('outbox').countDocuments({ sentAt: null });
+        const backlog = await bus.backlog();
+        quiet = unpublished === 0 && backlog === 0 ? quiet + 1 : 0;
+        if (quiet === 2) return;
+        if (Date.now() > deadline)
+          throw new Error(`events not settled: ${unpublished} unpublished, ${backlog} unhandled`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
 
     async subscribe(document, variables, options = {}) {
       const via = options.gateway ?? gateway;
