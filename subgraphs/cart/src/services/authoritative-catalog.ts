@@ -1,3 +1,4 @@
+import { isDuplicateKeyError } from '@novamart/events';
 import { type SubgraphClient } from '@novamart/kit';
 import { type KnownProduct } from '../models/catalog-product';
 import { type CatalogProjection } from './catalog-projection';
@@ -53,17 +54,23 @@ export class AuthoritativeCatalog {
     await Promise.all(
       catalog._entities.map(async (product) => {
         if (!product) return;
-        await this.projection.applySnapshot(
-          {
-            productId: product.id,
-            sku: product.sku,
-            name: product.name,
-            priceAmount: product.price.amount,
-            currency: product.price.currency,
-            active: product.active,
-          },
-          new Date(product.updatedAt),
-        );
+        const snapshot = () =>
+          this.projection.applySnapshot(
+            {
+              productId: product.id,
+              sku: product.sku,
+              name: product.name,
+              priceAmount: product.price.amount,
+              currency: product.price.currency,
+              active: product.active,
+            },
+            new Date(product.updatedAt),
+          );
+        // Concurrent upserts of a product the projection lacks: all but one fail on _id; again finds it.
+        await snapshot().catch((error: unknown) => {
+          if (!isDuplicateKeyError(error)) throw error;
+          return snapshot();
+        });
         byId.set(product.id, {
           id: product.id,
           sku: product.sku,

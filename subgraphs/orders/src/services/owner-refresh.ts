@@ -1,3 +1,4 @@
+import { isDuplicateKeyError } from '@novamart/events';
 import { type SubgraphClient, type Viewer } from '@novamart/kit';
 import { type Projections } from './projections';
 
@@ -58,14 +59,16 @@ export class OwnerRefresh {
       { authorization: authorization ?? null },
     );
     if (!cart) return null;
-    await this.projections.applyCartUpdated({
-      cartId: cart.id,
-      // The cart answered for this caller: a customer's cart is theirs, a guest cart has no owner.
-      userId: cartId === null ? (viewer?.id ?? null) : null,
-      revision: cart.revision,
-      lines: cart.items.map((item) => ({ productId: item.product.id, quantity: item.quantity })),
-      expiresAt: cart.expiresAt,
-    });
+    await upsertRacing(() =>
+      this.projections.applyCartUpdated({
+        cartId: cart.id,
+        // The cart answered for this caller: a customer's cart is theirs, a guest cart has no owner.
+        userId: cartId === null ? (viewer?.id ?? null) : null,
+        revision: cart.revision,
+        lines: cart.items.map((item) => ({ productId: item.product.id, quantity: item.quantity })),
+        expiresAt: cart.expiresAt,
+      }),
+    );
     return cart.id;
   }
 
@@ -78,18 +81,33 @@ export class OwnerRefresh {
       _entities.map(
         (product) =>
           product &&
-          this.projections.applyProduct(
-            {
-              productId: product.id,
-              sku: product.sku,
-              name: product.name,
-              priceAmount: product.price.amount,
-              currency: product.price.currency,
-              active: product.active,
-            },
-            new Date(product.updatedAt),
+          upsertRacing(() =>
+            this.projections.applyProduct(
+              {
+                productId: product.id,
+                sku: product.sku,
+                name: product.name,
+                priceAmount: product.price.amount,
+                currency: product.price.currency,
+                active: product.active,
+              },
+              new Date(product.updatedAt),
+            ),
           ),
       ),
     );
+  }
+}
+
+/**
+ * Many checkouts refresh the same product at once: of concurrent upserts of a row not there yet,
+ * all but one fail on its _id. Running the write again finds the row and applies the newest-wins rule.
+ */
+async function upsertRacing(write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    await write();
   }
 }
