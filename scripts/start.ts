@@ -37,6 +37,7 @@ import { composeSupergraph } from './lib/compose-supergraph';
 import { DEV_ADMIN } from './lib/dev-admin';
 import { readSupergraphConfig, repoRoot } from './lib/supergraph-config';
 import { loadSubgraphModules } from './lib/subgraph-modules';
+import { peerUrlVariable } from '@novamart/kit';
 
 // Loaded dynamically so that a missing or broken package is one clear line, not a stack trace.
 type EmbeddedMongoPackage = typeof EmbeddedMongoModule;
@@ -180,6 +181,9 @@ async function main(): Promise<void> {
       `development administrator: ${DEV_ADMIN.email} (password in scripts/lib/dev-admin.ts; set ADMIN_EMAIL and ADMIN_PASSWORD to choose your own)`,
     );
   }
+  // Where a subgraph asks another for its authoritative answer (cart → products, orders → cart...).
+  for (const module of modules)
+    baseEnv[peerUrlVariable(module.name)] ??= `http://${SUBGRAPH_HOST}:${module.port}/graphql`;
   const running: RunningSubgraph[] = [];
   for (const module of ordered) {
     const config = loadConfig(module.configShape, baseEnv);

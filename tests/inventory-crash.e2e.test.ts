@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type DomainEvent, type EventBus, RedisStreamsBus, type SubscribeOptions } from '@novamart/events';
@@ -16,8 +17,8 @@ import { inventorySubgraph } from '@novamart/inventory';
 import { cartSubgraph } from '@novamart/cart';
 import { ordersSubgraph } from '@novamart/orders';
 import { paymentsSubgraph } from '@novamart/payments';
-import { startSupergraph, type GraphQLResponse, type Supergraph } from './support/supergraph';
-import { until } from './support/storefront';
+import { startSupergraph, type Supergraph } from './support/supergraph';
+import { mustSucceed, until } from './support/storefront';
 
 /**
  * The inventory subgraph dies after receiving `order.placed` and before acknowledging it. Over
@@ -75,7 +76,11 @@ async function startInventory(instance: number, crash?: () => void) {
     live: sg.live,
     redis: null,
   });
-  const running = await startSubgraph(inventorySubgraph, owned.runtime, { port: 0, host: '127.0.0.1' });
+  // Always the same port, which products and cart were told (INVENTORY_URL) before it existed.
+  const running = await startSubgraph(inventorySubgraph, owned.runtime, {
+    port: inventoryPort,
+    host: '127.0.0.1',
+  });
   await bus.start();
   const handle = {
     bus,
@@ -86,10 +91,23 @@ async function startInventory(instance: number, crash?: () => void) {
   return handle;
 }
 
+let inventoryPort = 0;
+
+/** A port nobody listens on right now, for the inventory instances this test starts itself. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 beforeAll(async () => {
+  inventoryPort = await freePort();
   sg = await startSupergraph({
     subgraphs: [usersSubgraph, productsSubgraph, cartSubgraph, ordersSubgraph, paymentsSubgraph],
     redis: true,
+    env: { INVENTORY_URL: `http://127.0.0.1:${inventoryPort}/graphql` },
   });
 });
 afterAll(async () => {
@@ -126,31 +144,27 @@ it('after a crash between order.placed and its acknowledgement, the restarted in
     );
 
     const customer = await sg.customer('Crash');
-    await until<GraphQLResponse>(
-      () =>
-        sg.query(
-          'mutation($p: ID!) { addToCart(productId: $p, quantity: 2) { itemCount } }',
-          { p: productId },
-          { token: customer.token },
-        ),
-      (r) => r.data?.addToCart?.itemCount === 2,
+    mustSucceed(
+      await sg.query(
+        'mutation($p: ID!) { addToCart(productId: $p, quantity: 2) { itemCount } }',
+        { p: productId },
+        { token: customer.token },
+      ),
       'addToCart',
     );
     const input = {
       idempotencyKey: 'crash-1',
       shippingAddress: { name: 'C', line1: '1 St', city: 'X', postalCode: '1', country: 'US' },
     };
-    const placed = await until<GraphQLResponse>(
-      () =>
-        sg.query(
-          'mutation($i: CheckoutInput!) { checkout(input: $i) { id } }',
-          { i: input },
-          { token: customer.token },
-        ),
-      (r) => !!r.data?.checkout,
+    const placed = mustSucceed(
+      await sg.query(
+        'mutation($i: CheckoutInput!) { checkout(input: $i) { id } }',
+        { i: input },
+        { token: customer.token },
+      ),
       'checkout',
     );
-    const orderId: string = placed.data.checkout.id;
+    const orderId: string = placed.checkout.id;
 
     await until(async () => crashed, Boolean, 'the inventory consumer to crash on order.placed');
     await first.running.stop();
@@ -173,19 +187,17 @@ it('after a crash between order.placed and its acknowledgement, the restarted in
       'the restarted inventory to reserve the order',
     );
 
-    const intent = await until<GraphQLResponse>(
-      () =>
-        sg.query(
-          'mutation($o: ID!) { createPaymentIntent(orderId: $o) { id } }',
-          { o: orderId },
-          { token: customer.token },
-        ),
-      (r) => !!r.data?.createPaymentIntent,
+    const intent = mustSucceed(
+      await sg.query(
+        'mutation($o: ID!) { createPaymentIntent(orderId: $o) { id } }',
+        { o: orderId },
+        { token: customer.token },
+      ),
       'createPaymentIntent',
     );
     const paid = await sg.query(
       'mutation($p: ID!) { confirmPayment(paymentId: $p, paymentMethodId: "pm_card_visa") { status } }',
-      { p: intent.data.createPaymentIntent.id },
+      { p: intent.createPaymentIntent.id },
       { token: customer.token },
     );
     expect(paid.data?.confirmPayment.status).toBe('SUCCEEDED');

@@ -8,7 +8,7 @@ import { ordersSubgraph } from '@novamart/orders';
 import { paymentsSubgraph } from '@novamart/payments';
 import { notificationsSubgraph } from '@novamart/notifications';
 import { startSupergraph, type SignedInUser, type Supergraph } from './support/supergraph';
-import { until } from './support/storefront';
+import { mustSucceed, until } from './support/storefront';
 
 /**
  * The payment side of the checkout saga through the gateway: declines and retries seen live, events
@@ -53,15 +53,13 @@ function shop(sg: () => Supergraph) {
       quantity: number,
       key: string,
     ): Promise<string> {
-      await until(
-        () =>
-          sg().query(
-            'mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { itemCount } }',
-            { p: productId, q: quantity },
-            { token: customer.token },
-          ),
-        (r) => r.data?.addToCart?.itemCount >= quantity,
-        'the cart to know the product',
+      mustSucceed(
+        await sg().query(
+          'mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { itemCount } }',
+          { p: productId, q: quantity },
+          { token: customer.token },
+        ),
+        'addToCart',
       );
       const input = {
         idempotencyKey: key,
@@ -73,17 +71,15 @@ function shop(sg: () => Supergraph) {
           country: 'GB',
         },
       };
-      const placed = await until(
-        () =>
-          sg().query(
-            'mutation($i: CheckoutInput!) { checkout(input: $i) { id } }',
-            { i: input },
-            { token: customer.token },
-          ),
-        (r) => !!r.data?.checkout,
+      const placed = mustSucceed(
+        await sg().query(
+          'mutation($i: CheckoutInput!) { checkout(input: $i) { id } }',
+          { i: input },
+          { token: customer.token },
+        ),
         'checkout',
       );
-      const orderId: string = placed.data!.checkout.id;
+      const orderId: string = placed.checkout.id;
       await until(
         () =>
           sg().query(
@@ -232,7 +228,7 @@ describe('paying for an order through the gateway', () => {
       expect.arrayContaining(['order.placed', 'inventory.reserved', 'payment.succeeded', 'order.paid']),
     );
     await sg.bus.publish(events);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await sg.settled();
 
     const after = await snapshot();
     expect(after).toEqual(before);

@@ -84,16 +84,14 @@ describe('federated subscriptions with the real subgraphs', () => {
     );
     const productId = created.data.createProduct.id as string;
     alice = await sg.customer('Alice');
-    // The cart learns the product (and its price) from product.created: retry until it has.
-    await eventually('the cart to know the product', async () => {
-      const added = await sg.query(
-        'mutation($p: ID!) { addToCart(productId: $p, quantity: 2) { itemCount } }',
-        { p: productId },
-        { token: alice.token },
-      );
-      return added.data?.addToCart ? true : undefined;
-    });
-    const checkout = await eventually('checkout', async () => {
+    // Right after createProduct: the cart asks products and inventory, so no event needs to have arrived.
+    const added = await sg.query(
+      'mutation($p: ID!) { addToCart(productId: $p, quantity: 2) { itemCount } }',
+      { p: productId },
+      { token: alice.token },
+    );
+    expect(added.errors).toBeUndefined();
+    const checkout = await (async () => {
       const result = await sg.query(
         'mutation($input: CheckoutInput!) { checkout(input: $input) { id status } }',
         {
@@ -110,8 +108,9 @@ describe('federated subscriptions with the real subgraphs', () => {
         },
         { token: alice.token },
       );
-      return result.data?.checkout ?? undefined;
-    });
+      expect(result.errors).toBeUndefined();
+      return result.data.checkout;
+    })();
     orderId = checkout.id;
     // Stock is reserved by event: wait until the order awaits payment before watching it.
     await eventually('the order to await payment', async () => {

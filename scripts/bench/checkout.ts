@@ -40,9 +40,20 @@ export async function benchCheckout(options: CheckoutBenchOptions = {}) {
     for (let i = 0; i < orders; i++) customers.push(await sg.customer(`Bench ${i}`));
 
     const latencies: number[] = [];
+    // Every mutation is sent once: a failure is a first-attempt failure (read your own writes), counted, never retried.
+    const failures: string[] = [];
     let next = 0;
     async function worker(): Promise<void> {
       for (let i = next++; i < orders; i = next++) {
+        try {
+          await order(i);
+        } catch (error) {
+          failures.push((error as Error).message);
+        }
+      }
+    }
+    async function order(i: number): Promise<void> {
+      {
         const customer = customers[i]!;
         const updates = await sg.subscribe(
           'subscription { myOrderUpdates { status order { id } } }',
@@ -89,7 +100,10 @@ export async function benchCheckout(options: CheckoutBenchOptions = {}) {
       orders,
       concurrency,
       seconds: Math.round(seconds * 100) / 100,
-      ordersPerSecondToPaid: Math.round((orders / seconds) * 100) / 100,
+      ordersPerSecondToPaid: Math.round((latencies.length / seconds) * 100) / 100,
+      paid: latencies.length,
+      firstAttemptFailures: failures.length,
+      ...(failures.length > 0 ? { firstFailure: failures[0] } : {}),
       checkoutToPaidP50Ms: percentile(latencies, 50),
       checkoutToPaidP99Ms: percentile(latencies, 99),
     };

@@ -1,4 +1,5 @@
 import { benchCheckout } from './checkout';
+import { benchEvents } from './events';
 import { benchGateway } from './gateway';
 import { benchPaymentLatency } from './payment-latency';
 import { benchUsersAuth } from '../../subgraphs/users/bench/auth.bench';
@@ -21,6 +22,12 @@ export const benchmarks: Benchmark[] = [
     name: 'checkout',
     description: 'orders/s from checkout to PAID, customers paying concurrently through the gateway',
     run: (log) => benchCheckout({ log }),
+  },
+  {
+    name: 'events',
+    description:
+      'outbox write → handler start p50/p99 at idle and 200 events/s, and MongoDB commands per event',
+    run: (log) => benchEvents({ log }),
   },
   {
     name: 'payment-latency',

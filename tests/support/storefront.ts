@@ -1,7 +1,10 @@
 /** Storefront steps shared by the e2e suites and the benchmarks, sent through the gateway as a client would. */
 import { type GraphQLResponse, type SignedInUser, type Supergraph } from './supergraph';
 
-/** Polls `probe` until `done` accepts its value: projections catch up through events, not at once. */
+/**
+ * Polls a read until `done` accepts its value: for what happens asynchronously (a reservation, a
+ * payment), never to retry a mutation.
+ */
 export async function until<T>(
   probe: () => Promise<T>,
   done: (value: T) => boolean,
@@ -42,44 +45,48 @@ export async function createProduct(
   return created.data.createProduct.id;
 }
 
-/** Fills the customer's cart and checks out; returns the order id (status PENDING). */
+/** A mutation's answer, or an Error naming the mutation and the errors it answered with. */
+export function mustSucceed<T = any>(result: GraphQLResponse<T>, what: string): T {
+  if (!result.data || result.errors?.length)
+    throw new Error(`${what} failed: ${JSON.stringify(result.errors ?? result)}`);
+  return result.data;
+}
+
+export const SHIPPING_ADDRESS = {
+  name: 'Bench',
+  line1: '1 Main St',
+  city: 'Springfield',
+  postalCode: '12345',
+  country: 'US',
+};
+
+/**
+ * Adds one unit to the customer's cart and checks out at once, each mutation sent exactly once
+ * (read your own writes: neither may need a retry); returns the order id (status PENDING).
+ */
 export async function checkout(
   sg: Supergraph,
   customer: SignedInUser,
   productId: string,
   key: string,
 ): Promise<string> {
-  await until(
-    () =>
-      sg.query(
-        'mutation($p: ID!) { addToCart(productId: $p, quantity: 1) { itemCount } }',
-        { p: productId },
-        { token: customer.token },
-      ),
-    (r) => (r.data?.addToCart?.itemCount ?? 0) >= 1,
+  mustSucceed(
+    await sg.query(
+      'mutation($p: ID!) { addToCart(productId: $p, quantity: 1) { itemCount } }',
+      { p: productId },
+      { token: customer.token },
+    ),
     'addToCart',
   );
-  const input = {
-    idempotencyKey: key,
-    shippingAddress: {
-      name: 'Bench',
-      line1: '1 Main St',
-      city: 'Springfield',
-      postalCode: '12345',
-      country: 'US',
-    },
-  };
-  const placed = await until<GraphQLResponse>(
-    () =>
-      sg.query(
-        'mutation($i: CheckoutInput!) { checkout(input: $i) { id } }',
-        { i: input },
-        { token: customer.token },
-      ),
-    (r) => !!r.data?.checkout,
+  const placed = mustSucceed(
+    await sg.query(
+      'mutation($i: CheckoutInput!) { checkout(input: $i) { id } }',
+      { i: { idempotencyKey: key, shippingAddress: SHIPPING_ADDRESS } },
+      { token: customer.token },
+    ),
     'checkout',
   );
-  return placed.data!.checkout.id;
+  return placed.checkout.id;
 }
 
 export function percentile(sorted: number[], p: number): number {

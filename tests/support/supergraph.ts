@@ -44,6 +44,7 @@ import {
   createSubgraphRuntime,
   createTokenVerifier,
   loadConfig,
+  peerUrlVariable,
   startSubgraph,
   type OwnedSubgraphRuntime,
   type RunningSubgraph,
@@ -144,6 +145,12 @@ export interface Supergraph {
   /** A second gateway instance on the same subgraphs (pass it to `subscribe` as `gateway`). */
   startExtraGateway(): Promise<RunningGateway>;
   subgraph(name: string): HarnessSubgraph;
+  /**
+   * Waits until the event flow is at rest: no subgraph has an outbox entry left to publish, and
+   * every consumer group has handled (and acknowledged) every event published so far, twice in a
+   * row. What a test checks after it did not happen "a second time" is then final.
+   */
+  settled(timeoutMs?: number): Promise<void>;
   /** Signs a token for any viewer; only without the users subgraph (with it, use `login`). */
   tokenFor(viewer: Viewer): Promise<string>;
   /** users: logs in through the gateway. */
@@ -224,10 +231,11 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
     const testTokens = usersPresent ? undefined : await createTestTokens();
     if (testTokens) deferred.use(testTokens.verifier);
 
-    // users first: its JWKS is what every other subgraph and the gateway verify tokens with.
-    const ordered = [...options.subgraphs].sort(
-      (a, b) => Number(b.name === 'users') - Number(a.name === 'users'),
-    );
+    // users first: its JWKS is what every other subgraph and the gateway verify tokens with. Then
+    // the owners before those that ask them (products asks inventory, cart asks products and
+    // inventory, orders asks cart and products),
+    // each learning the others' URLs (PRODUCTS_URL...) as they start.
+    const ordered = [...options.subgraphs].sort((a, b) => startRank(a.name) - startRank(b.name));
     const subgraphs = new Map<string, HarnessSubgraph>();
     let jwksUrl = 'http://127.0.0.1:1/.well-known/jwks.json';
     for (const module of ordered) {
@@ -246,6 +254,7 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
         verifier: deferred.verifier,
       });
       cleanups.push(() => running.stop());
+      env[peerUrlVariable(module.name)] = running.url;
       if (module.name === 'users') {
         jwksUrl = new URL('/.well-known/jwks.json', running.url).href;
         deferred.use(createTokenVerifier({ jwksUrl }));
@@ -307,6 +316,13 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
     await cleanup();
     throw error;
   }
+}
+
+const START_ORDER = ['users', 'inventory', 'products', 'cart', 'orders'];
+
+function startRank(name: string): number {
+  const rank = START_ORDER.indexOf(name);
+  return rank === -1 ? START_ORDER.length : rank;
 }
 
 function bearer(token: string): string {
@@ -388,6 +404,23 @@ function harness(parts: {
     post,
 
     startExtraGateway: parts.startExtraGateway,
+
+    async settled(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      const bus = parts.bus as EventBus & { backlog(): Promise<number> };
+      let quiet = 0;
+      for (;;) {
+        let unpublished = 0;
+        for (const s of subgraphs.values())
+          unpublished += await s.runtime.mongo.collection('outbox').countDocuments({ sentAt: null });
+        const backlog = await bus.backlog();
+        quiet = unpublished === 0 && backlog === 0 ? quiet + 1 : 0;
+        if (quiet === 2) return;
+        if (Date.now() > deadline)
+          throw new Error(`events not settled: ${unpublished} unpublished, ${backlog} unhandled`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
 
     async subscribe(document, variables, options = {}) {
       const via = options.gateway ?? gateway;

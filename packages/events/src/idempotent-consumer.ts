@@ -2,7 +2,14 @@ import { type ClientSession, type Connection } from 'mongoose';
 import { type DomainEvent } from './event';
 import { runTransaction } from './transaction';
 import { isDuplicateKeyError } from './mongo-errors';
-import { Outbox, type OutboxOptions, ensureOutboxIndexes, notifyOutboxWritten, writeOutbox } from './outbox';
+import {
+  Outbox,
+  type OutboxDocument,
+  type OutboxOptions,
+  ensureOutboxIndexes,
+  notifyOutboxWritten,
+  writeOutbox,
+} from './outbox';
 
 export const PROCESSED_EVENTS_COLLECTION = 'processed_events';
 
@@ -63,7 +70,7 @@ export function idempotentConsumer<P = Record<string, unknown>>(
   return async (event) => {
     await prepare();
     let seenBefore = false;
-    let wroteEvents = false;
+    let written: OutboxDocument[] = [];
     try {
       await runTransaction(conn, async (session) => {
         seenBefore = false;
@@ -84,14 +91,13 @@ export function idempotentConsumer<P = Record<string, unknown>>(
         }
         const outbox = new Outbox();
         await fn(event, session, outbox);
-        await writeOutbox(conn, session, outbox.events, options);
-        wroteEvents = outbox.events.length > 0;
+        written = await writeOutbox(conn, session, outbox.events, options);
       });
     } catch (err) {
       if (seenBefore) return 'duplicate';
       throw err;
     }
-    if (wroteEvents) notifyOutboxWritten(conn);
+    if (written.length > 0) notifyOutboxWritten(conn, written, options);
     return 'processed';
   };
 }

@@ -214,6 +214,13 @@ export class MemoryStreamBroker implements StreamTransport {
     return this.streams.get(name)?.groups.get(group)?.pending.size ?? 0;
   }
 
+  async backlog(name: string, group: string): Promise<number> {
+    const stream = this.streams.get(name);
+    const g = stream?.groups.get(group);
+    if (!stream || !g) return 0;
+    return g.pending.size + Math.max(0, stream.nextSeq - 1 - Math.max(g.lastDelivered, stream.firstSeq - 1));
+  }
+
   /** Entries currently retained in a stream (tests and diagnostics). */
   length(name: string): number {
     return this.streams.get(name)?.entries.length ?? 0;

@@ -11,13 +11,23 @@ import {
   ensureOutboxIndexes,
   onOutboxWritten,
   outboxCollection,
+  type OutboxDocument,
 } from './outbox';
 
 export interface OutboxRelayOptions {
   logger?: Logger;
   metrics?: Registry;
-  /** Poll for entries written by other processes (own writes wake the relay at once). Default 1000. */
+  /**
+   * How often the lease holder looks for entries nobody published: written by a process that died
+   * before publishing them, or by a process without a relay. Entries this process commits are
+   * published at once, without it. Default 1000.
+   */
   pollIntervalMs?: number;
+  /**
+   * An entry is left to its writer's relay this long before the lease holder's poll publishes it
+   * (once more, if the writer was only slow). Default 2000.
+   */
+  sweepGraceMs?: number;
   /** How long a relay's claim on the outbox lasts without renewal. Default 10000. */
   leaseMs?: number;
   /** Entries per publish. Default 100. */
@@ -34,16 +44,24 @@ interface LeaseDocument {
 }
 
 /**
- * Publishes pending outbox entries in order and marks them sent. Of several relays on one
- * database (one per process of the subgraph), the one holding the lease publishes; the others
- * take over when its lease runs out. A relay that dies between publishing and marking sent makes
- * its successor publish the batch again: at-least-once, absorbed by idempotent consumers.
+ * Publishes outbox entries and marks them sent.
+ *
+ * The hot path costs no read: `inTransaction` (and `idempotentConsumer`) hand the entries they
+ * committed to this process's relay, which publishes them from memory in commit order right away
+ * and marks them sent with one `updateMany` per batch, off the path to the consumers. No lease is
+ * needed for that: each process publishes what it wrote itself.
+ *
+ * The lease holder among the relays of one database (one per process) also polls for entries
+ * nobody published within `sweepGraceMs` (their writer died between commit and publish) and
+ * publishes them in `_id` order. A relay dying between publishing and marking sent makes the
+ * poll publish the entries again: at-least-once, absorbed by idempotent consumers.
  */
 export class OutboxRelay {
   readonly id = randomUUID();
   private readonly logger: Logger;
   private readonly metrics: EventMetrics;
   private readonly pollIntervalMs: number;
+  private readonly sweepGraceMs: number;
   private readonly leaseMs: number;
   private readonly batchSize: number;
   private readonly collectionName: string;
@@ -53,8 +71,16 @@ export class OutboxRelay {
   private poked = false;
   private wake: (() => void) | null = null;
   private unlisten: (() => void) | null = null;
-  private flushing: Promise<number> | null = null;
+  /** Committed by this process, not published yet, in commit order. */
+  private readonly fresh: OutboxDocument[] = [];
+  /** Published, to be marked sent. */
+  private readonly unmarked: OutboxDocument['_id'][] = [];
+  private marking: Promise<void> | null = null;
+  /** One pass at a time: the loop and `flushOnce` take turns. */
+  private turn: Promise<unknown> = Promise.resolve();
   private leaseCreated: Promise<void> | null = null;
+  /** Until when this relay's lease certainly holds (renewed when half of it is left). */
+  private leaseHeldUntil = 0;
 
   constructor(
     private readonly conn: Connection,
@@ -64,6 +90,7 @@ export class OutboxRelay {
     this.logger = (options.logger ?? silentLogger).child({ component: 'outbox-relay' });
     this.metrics = eventMetrics(options.metrics);
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.sweepGraceMs = options.sweepGraceMs ?? 2_000;
     this.leaseMs = options.leaseMs ?? 10_000;
     this.batchSize = options.batchSize ?? 100;
     this.collectionName = options.collection ?? OUTBOX_COLLECTION;
@@ -77,7 +104,14 @@ export class OutboxRelay {
       retentionSeconds: this.retentionSeconds,
     });
     this.running = true;
-    this.unlisten = onOutboxWritten(this.conn, () => this.poke());
+    this.unlisten = onOutboxWritten(
+      this.conn,
+      (entries) => {
+        this.fresh.push(...entries);
+        this.poke();
+      },
+      { collection: this.collectionName },
+    );
     this.loop = this.run();
   }
 
@@ -90,6 +124,8 @@ export class OutboxRelay {
     await this.loop;
     try {
       await this.flushOnce();
+      await this.marking;
+      this.leaseHeldUntil = 0;
       await this.leases().updateOne(
         { _id: this.collectionName, owner: this.id },
         { $set: { until: new Date(0) } },
@@ -105,41 +141,114 @@ export class OutboxRelay {
   }
 
   /**
-   * One pass: if this relay holds (or can take) the lease, publishes every pending entry in order
-   * and marks it sent. Returns how many entries it published. Concurrent calls share one pass.
+   * One full pass: publishes what this process committed, then, if this relay holds (or can take)
+   * the lease, every pending entry in order, however fresh. Returns how many entries it published.
    */
   flushOnce(): Promise<number> {
-    this.flushing ??= this.flush().finally(() => (this.flushing = null));
-    return this.flushing;
+    return this.exclusive(async () => {
+      const own = await this.publishFresh();
+      const swept = await this.sweep(0);
+      await this.marking;
+      return own + swept;
+    });
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(work, work);
+    this.turn = run.catch(() => undefined);
+    return run;
   }
 
   private async run(): Promise<void> {
+    // The first pass takes everything pending: entries written before this relay listened.
+    let nextSweepAt = 0;
+    let failures = 0;
     while (this.running) {
       this.poked = false;
       try {
-        await this.flushOnce();
+        if (this.fresh.length > 0) {
+          await this.exclusive(() => this.publishFresh());
+        } else if (Date.now() >= nextSweepAt) {
+          await this.exclusive(() => this.sweep(nextSweepAt === 0 ? 0 : this.sweepGraceMs));
+          nextSweepAt = Date.now() + this.pollIntervalMs;
+        }
+        failures = 0;
       } catch (err) {
+        failures++;
         this.logger.error({ err }, 'outbox relay pass failed; retrying');
+        // Keep what failed for the next attempt, without spinning while the bus is down.
+        await this.sleep(Math.min(this.pollIntervalMs, 25 * 2 ** Math.min(failures, 6)));
+        continue;
       }
-      if (!this.running || this.poked) continue;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.wake = null;
-          resolve();
-        };
-        const timer = setTimeout(done, this.pollIntervalMs);
-        this.wake = done;
-      });
+      if (!this.running || this.poked || this.fresh.length > 0) continue;
+      await this.sleep(Math.max(0, nextSweepAt - Date.now()));
     }
   }
 
-  private async flush(): Promise<number> {
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+
+  /** Publishes the entries this process committed, in batches, in commit order. */
+  private async publishFresh(): Promise<number> {
+    let published = 0;
+    while (this.fresh.length > 0) {
+      const batch = this.fresh.splice(0, this.batchSize);
+      try {
+        await this.bus.publish(batch.map((doc) => doc.event));
+      } catch (err) {
+        this.fresh.unshift(...batch);
+        throw err;
+      }
+      published += batch.length;
+      this.metrics.outboxRelayed.inc({ collection: this.collectionName }, batch.length);
+      this.markSent(batch.map((doc) => doc._id));
+    }
+    return published;
+  }
+
+  /**
+   * Marks entries sent in the background, one `updateMany` at a time for whatever has gathered: the
+   * consumers already have the events. If marking fails, the lease holder's poll publishes them again.
+   */
+  private markSent(ids: readonly OutboxDocument['_id'][]): void {
+    this.unmarked.push(...ids);
+    this.marking ??= (async () => {
+      const outbox = outboxCollection(this.conn, { collection: this.collectionName });
+      try {
+        while (this.unmarked.length > 0) {
+          const next = this.unmarked.splice(0, this.unmarked.length);
+          await outbox.updateMany({ _id: { $in: next } }, { $set: { sentAt: new Date() } });
+        }
+      } catch (err) {
+        this.unmarked.length = 0;
+        this.logger.warn(
+          { err },
+          'outbox entries published but not marked sent; the poll publishes them again',
+        );
+      } finally {
+        this.marking = null;
+      }
+    })();
+  }
+
+  /** As lease holder: publishes every pending entry older than `graceMs`, in `_id` order, and marks it sent. */
+  private async sweep(graceMs: number): Promise<number> {
     let published = 0;
     const outbox = outboxCollection(this.conn, { collection: this.collectionName });
     const labels = { collection: this.collectionName };
     while (await this.acquireLease()) {
-      const batch = await outbox.find({ sentAt: null }).sort({ _id: 1 }).limit(this.batchSize).toArray();
+      const filter =
+        graceMs > 0 ? { sentAt: null, createdAt: { $lt: new Date(Date.now() - graceMs) } } : { sentAt: null };
+      const batch = await outbox.find(filter).sort({ _id: 1 }).limit(this.batchSize).toArray();
       if (batch.length === 0) {
         this.metrics.outboxPending.set(labels, 0);
         break;
@@ -166,6 +275,8 @@ export class OutboxRelay {
 
   /** Takes or renews the lease; false while another live relay holds it. */
   private async acquireLease(): Promise<boolean> {
+    // Renewed once half of it is used up, not on every pass.
+    if (Date.now() < this.leaseHeldUntil - this.leaseMs / 2) return true;
     const leases = this.leases();
     // The lease document is created once, expired, so that taking it is a plain conditional update.
     this.leaseCreated ??= leases
@@ -188,7 +299,9 @@ export class OutboxRelay {
       { $set: { owner: this.id, until: new Date(now.getTime() + this.leaseMs) } },
       { returnDocument: 'after' },
     );
-    return lease?.owner === this.id;
+    const held = lease?.owner === this.id;
+    this.leaseHeldUntil = held ? now.getTime() + this.leaseMs : 0;
+    return held;
   }
 
   private leases() {

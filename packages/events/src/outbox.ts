@@ -43,29 +43,30 @@ export async function inTransaction<T>(
   fn: (session: ClientSession, outbox: Outbox) => Promise<T>,
   options: OutboxOptions = {},
 ): Promise<T> {
+  let written: OutboxDocument[] = [];
   const result = await runTransaction(conn, async (session) => {
     // A retry runs fn again from scratch, so each attempt collects its own events.
     const outbox = new Outbox();
     const value = await fn(session, outbox);
-    await writeOutbox(conn, session, outbox.events, options);
+    written = await writeOutbox(conn, session, outbox.events, options);
     return value;
   });
-  notifyOutboxWritten(conn);
+  if (written.length > 0) notifyOutboxWritten(conn, written, options);
   return result;
 }
 
 /**
- * For a transaction the caller already runs: inserts the events as outbox entries in `session`.
- * The relay finds them on its next poll; call `notifyOutboxWritten(conn)` after the commit to
- * publish them at once.
+ * For a transaction the caller already runs: inserts the events as outbox entries in `session`
+ * and returns them. The relay finds them on its next poll; call `notifyOutboxWritten(conn, entries)`
+ * after the commit to publish them at once.
  */
 export async function writeOutbox(
   conn: Connection,
   session: ClientSession,
   events: readonly DomainEvent<any>[],
   options: OutboxOptions = {},
-): Promise<void> {
-  if (events.length === 0) return;
+): Promise<OutboxDocument[]> {
+  if (events.length === 0) return [];
   if (!session.inTransaction()) throw new Error('writeOutbox needs a session with an active transaction');
   const createdAt = new Date();
   // ObjectIds from one process increase, so the relay's _id order is the order of add().
@@ -76,6 +77,7 @@ export async function writeOutbox(
     sentAt: null,
   }));
   await outboxCollection(conn, options).insertMany(docs, { session, ordered: true });
+  return docs;
 }
 
 export function outboxCollection(conn: Connection, options: OutboxOptions = {}) {
@@ -117,19 +119,42 @@ export function ensureOutboxIndexes(
   return done;
 }
 
-const listeners = new WeakMap<Connection, Set<() => void>>();
+/** Told about entries this process committed: the relays that watch their connection and collection. */
+export type OutboxListener = (entries: readonly OutboxDocument[]) => void;
 
-/** Wakes the relays of this process that watch `conn` (other processes find entries by polling). */
-export function notifyOutboxWritten(conn: Connection): void {
-  for (const wake of listeners.get(conn) ?? []) wake();
+const listeners = new WeakMap<Connection, Map<string, Set<OutboxListener>>>();
+
+/**
+ * After a commit: hands the entries just written to this process's relays on `conn`, which
+ * publish them from memory at once (entries written by other processes are theirs to publish, or
+ * found by the lease holder's poll). Without `entries` (a caller that only knows it wrote
+ * something) the relays run a pass over the pending entries instead.
+ */
+export function notifyOutboxWritten(
+  conn: Connection,
+  entries: readonly OutboxDocument[] = [],
+  options: OutboxOptions = {},
+): void {
+  for (const listen of listeners.get(conn)?.get(options.collection ?? OUTBOX_COLLECTION) ?? [])
+    listen(entries);
 }
 
-export function onOutboxWritten(conn: Connection, wake: () => void): () => void {
-  let set = listeners.get(conn);
+export function onOutboxWritten(
+  conn: Connection,
+  listen: OutboxListener,
+  options: OutboxOptions = {},
+): () => void {
+  let byCollection = listeners.get(conn);
+  if (!byCollection) {
+    byCollection = new Map();
+    listeners.set(conn, byCollection);
+  }
+  const name = options.collection ?? OUTBOX_COLLECTION;
+  let set = byCollection.get(name);
   if (!set) {
     set = new Set();
-    listeners.set(conn, set);
+    byCollection.set(name, set);
   }
-  set.add(wake);
-  return () => set.delete(wake);
+  set.add(listen);
+  return () => set.delete(listen);
 }

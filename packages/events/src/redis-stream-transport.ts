@@ -160,6 +160,29 @@ export class RedisStreamTransport implements StreamTransport {
     return Number(reply[0]);
   }
 
+  async backlog(stream: string, group: string): Promise<number> {
+    let groups: unknown[][];
+    try {
+      groups = (await this.command.xinfo('GROUPS', stream)) as unknown[][];
+    } catch (err) {
+      if (err instanceof Error && err.message.includes('no such key')) return 0;
+      throw err;
+    }
+    for (const flat of groups) {
+      const info = new Map<string, unknown>();
+      for (let i = 0; i + 1 < flat.length; i += 2) info.set(String(flat[i]), flat[i + 1]);
+      if (info.get('name') !== group) continue;
+      const pending = Number(info.get('pending') ?? 0);
+      const lag = info.get('lag');
+      if (typeof lag === 'number') return pending + lag;
+      // Redis cannot tell the lag (entries were trimmed): compare the group's position with the stream's end.
+      const stream_ = (await this.command.xinfo('STREAM', stream)) as unknown[];
+      const last = stream_[stream_.indexOf('last-generated-id') + 1];
+      return pending + (info.get('last-delivered-id') === last ? 0 : 1);
+    }
+    return 0;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.readers].map((r) => r.quit().catch(() => r.disconnect())));
     this.readers.clear();

@@ -64,6 +64,8 @@ export interface StreamTransport {
   ): Promise<void>;
   readLatest(stream: string, limit: number): Promise<{ id: string; fields: Record<string, string> }[]>;
   pendingCount(stream: string, group: string): Promise<number>;
+  /** Entries the group has not finished: never delivered, or delivered and not acknowledged. */
+  backlog(stream: string, group: string): Promise<number>;
   close(): Promise<void>;
   kill(): void;
 }

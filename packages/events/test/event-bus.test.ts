@@ -122,6 +122,33 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
     expect(await bus.deadLetters('payments')).toEqual([]);
   });
 
+  it('keeps the events of one aggregate in order while other aggregates go ahead of a slow one', async () => {
+    const bus = env.bus();
+    const seen: string[] = [];
+    let releaseSlow: () => void = () => {};
+    const slow = new Promise<void>((resolve) => (releaseSlow = resolve));
+    bus.subscribe({
+      group: 'inventory',
+      types: ['order.placed'],
+      handler: async (e: DomainEvent<{ n: number }>) => {
+        if (e.aggregateId === 'slow' && e.payload.n === 0) await slow;
+        seen.push(`${e.aggregateId}:${e.payload.n}`);
+      },
+    });
+    await bus.start();
+    await bus.publish([
+      createEvent('order.placed', 'slow', { n: 0 }),
+      createEvent('order.placed', 'fast', { n: 0 }),
+      createEvent('order.placed', 'slow', { n: 1 }),
+      createEvent('order.placed', 'fast', { n: 1 }),
+    ]);
+    await waitFor(() => seen.length === 2, 'the other aggregate');
+    expect(seen).toEqual(['fast:0', 'fast:1']);
+    releaseSlow();
+    await waitFor(() => seen.length === 4, 'the slow aggregate, in its order');
+    expect(seen).toEqual(['fast:0', 'fast:1', 'slow:0', 'slow:1']);
+  });
+
   it('dead-letters an event whose handler always fails after N tries, and later events keep flowing', async () => {
     const registry = new Registry();
     const bus = env.bus({ metrics: registry });
@@ -145,8 +172,10 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
       createEvent('order.placed', 'o3', { poison: false }),
     ];
     await bus.publish([poison, ...after]);
+    // Other aggregates do not wait for the poison event's retries (per-aggregate order only).
     await waitFor(() => handled.length === 2, 'the events after the poison one');
     expect(handled).toEqual(after.map((e) => e.id));
+    await waitFor(async () => (await bus.deadLetters('notifications')).length === 1, 'the dead letter');
     expect(attempts.get(poison.id)).toBe(3);
     const dead = await bus.deadLetters('notifications');
     expect(dead).toHaveLength(1);

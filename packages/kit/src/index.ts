@@ -14,6 +14,7 @@ export * from './loaders';
 export * from './metrics';
 export * from './subgraph-types';
 export * from './subgraph-server';
+export * from './subgraph-client';
 export * from './subgraph-runtime';
 export * from './run-subgraph';
 export * from './ports';

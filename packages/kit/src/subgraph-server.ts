@@ -184,6 +184,8 @@ export async function startSubgraph(
       logger,
       live: runtime.live,
     };
+    // Forwarded as is when a command asks another subgraph for its authoritative answer.
+    if (authorization) base.authorization = authorization;
     // The base fields win: an instance adds services, it does not replace the viewer.
     return instance.context ? { ...(await instance.context(base)), ...base } : base;
   };

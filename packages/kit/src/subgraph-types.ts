@@ -56,6 +56,8 @@ export interface SubgraphModule<C = unknown> {
 export interface SubgraphContext {
   requestId: string;
   viewer: Viewer | null;
+  /** The request's Authorization header, passed on when a command asks another subgraph as this caller. */
+  authorization?: string;
   loaders: LoaderRegistry;
   logger: Logger;
   /** The runtime's live bus: subscription resolvers listen on it (`liveSubscription`). */

@@ -9,6 +9,9 @@ export const cartConfigShape = {
     .string()
     .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD')
     .default('USD'),
+  /** Cart commands decide on the products and inventory subgraphs' current answers. */
+  PRODUCTS_URL: z.string().url().optional(),
+  INVENTORY_URL: z.string().url().optional(),
 };
 
 export type CartConfig = z.infer<z.ZodObject<typeof cartConfigShape>>;
@@ -20,4 +23,14 @@ export const cartConfigVariables = [
     description: 'Days a guest cart lives after its last change.',
   },
   { name: 'CART_DEFAULT_CURRENCY', default: 'USD', description: "Currency of an empty cart's subtotal." },
+  {
+    name: 'PRODUCTS_URL',
+    default: 'unset: decides on its projection of events',
+    description: "The products subgraph's GraphQL endpoint (cart commands check price and archiving there).",
+  },
+  {
+    name: 'INVENTORY_URL',
+    default: 'unset: decides on its projection of events',
+    description: "The inventory subgraph's GraphQL endpoint (cart commands check stock there).",
+  },
 ];

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import { OutboxRelay } from '@novamart/events';
-import { type SubgraphInstance, type SubgraphModule } from '@novamart/kit';
+import { createSubgraphClient, type SubgraphInstance, type SubgraphModule } from '@novamart/kit';
 import { cartConfigShape, type CartConfig } from './config';
 import { resolvers, type CartContext } from './resolvers';
 import { createCartServices, subscribeCartConsumers } from './services';
@@ -22,6 +22,13 @@ export const cartSubgraph: SubgraphModule<CartConfig> = {
     const services = await createCartServices({
       conn: mongo,
       guestCartTtlMs: config.GUEST_CART_TTL_DAYS * 24 * 3600_000,
+      peers:
+        config.PRODUCTS_URL && config.INVENTORY_URL
+          ? {
+              products: createSubgraphClient('products', config.PRODUCTS_URL),
+              inventory: createSubgraphClient('inventory', config.INVENTORY_URL),
+            }
+          : null,
     });
     subscribeCartConsumers(bus, mongo, services);
     const relay = new OutboxRelay(mongo, bus, { logger, metrics });

@@ -23,6 +23,10 @@ export const resolvers: ResolverMap<InventoryContext> = {
       requireAdmin(ctx);
       return ctx.stock.adjustStock(args);
     },
+    recordOpeningStock: (_root, args: { productId: string; quantity: number }, ctx: InventoryContext) => {
+      requireAdmin(ctx);
+      return ctx.stock.openingStock(args);
+    },
     setReorderLevel: (_root, args: { productId: string; reorderLevel: number }, ctx: InventoryContext) => {
       requireAdmin(ctx);
       return ctx.stock.setReorderLevel(args.productId, args.reorderLevel);

@@ -8,6 +8,9 @@ export const ordersConfigShape = {
   SHIPPING_FLAT_RATE: minorUnits(499),
   /** Subtotal from which shipping is free, in minor units ($50.00); 0 ships everything free. */
   FREE_SHIPPING_THRESHOLD: minorUnits(5000),
+  /** Checkout asks the cart and products subgraphs for the caller's cart and its products before deciding. */
+  CART_URL: z.string().url().optional(),
+  PRODUCTS_URL: z.string().url().optional(),
 };
 
 export type OrdersConfig = z.infer<z.ZodObject<typeof ordersConfigShape>>;
@@ -23,5 +26,15 @@ export const ordersConfigVariables = [
     name: 'FREE_SHIPPING_THRESHOLD',
     default: '5000',
     description: 'Order subtotal (minor units) from which shipping is free; 0 makes all shipping free.',
+  },
+  {
+    name: 'CART_URL',
+    default: 'unset: decides on its projection of events',
+    description: "The cart subgraph's GraphQL endpoint (checkout reads the caller's cart there).",
+  },
+  {
+    name: 'PRODUCTS_URL',
+    default: 'unset: decides on its projection of events',
+    description: "The products subgraph's GraphQL endpoint (checkout prices the lines there).",
   },
 ];

@@ -24,6 +24,7 @@ export const ordersSubgraph: SubgraphModule<OrdersConfig> = {
       conn: mongo,
       logger,
       shipping: { flatRate: config.SHIPPING_FLAT_RATE, freeThreshold: config.FREE_SHIPPING_THRESHOLD },
+      peers: { cartUrl: config.CART_URL, productsUrl: config.PRODUCTS_URL },
     });
     subscribeOrdersConsumers(bus, mongo, services);
     subscribeLiveUpdates(bus, live);

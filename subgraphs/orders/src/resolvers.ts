@@ -66,7 +66,7 @@ export const resolvers = {
   },
   Mutation: {
     checkout: (_: unknown, args: { input: CheckoutInput }, ctx: OrdersContext) =>
-      ctx.checkout.checkout(ctx.viewer, args.input),
+      ctx.checkout.checkout(ctx.viewer, args.input, { authorization: ctx.authorization }),
     cancelOrder: (_: unknown, args: { id: string; reason?: string | null }, ctx: OrdersContext) =>
       ctx.lifecycle.cancel(ctx.viewer, args.id, args.reason),
     markOrderShipped: (

@@ -1,4 +1,4 @@
-import type { SubgraphContext } from '@novamart/kit';
+import type { SubgraphClient, SubgraphContext } from '@novamart/kit';
 import type { CategoryDoc } from './models/category';
 import type { ProductDoc } from './models/product';
 import type { CategoryService } from './services/category-service';
@@ -9,6 +9,8 @@ export interface ProductsServices {
   queries: ProductQueries;
   catalog: ProductService;
   categories: CategoryService;
+  /** The inventory subgraph's API (createProduct's opening stock); absent in service-level tests. */
+  inventory?: SubgraphClient;
 }
 
 export type ProductsContext = SubgraphContext & ProductsServices;

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import { OutboxRelay } from '@novamart/events';
-import type { SubgraphModule } from '@novamart/kit';
+import { createSubgraphClient, type SubgraphModule } from '@novamart/kit';
 import type { Connection } from 'mongoose';
+import { productsConfigShape, type ProductsConfig } from './config';
 import type { ProductsServices } from './context';
 import { categoryModel } from './models/category';
 import { productModel } from './models/product';
@@ -29,13 +30,19 @@ export async function ensureProductsIndexes(conn: Connection): Promise<void> {
   await Promise.all([productModel(conn).createIndexes(), categoryModel(conn).createIndexes()]);
 }
 
-export const productsSubgraph: SubgraphModule = {
+export const productsSubgraph: SubgraphModule<ProductsConfig> = {
   name: 'products',
   port: 4002,
+  configShape: productsConfigShape,
   async create(runtime) {
     const conn = runtime.mongo;
     await ensureProductsIndexes(conn);
-    const services = createProductsServices(conn);
+    const services: ProductsServices = {
+      ...createProductsServices(conn),
+      ...(runtime.config.INVENTORY_URL
+        ? { inventory: createSubgraphClient('inventory', runtime.config.INVENTORY_URL) }
+        : {}),
+    };
     const relay = new OutboxRelay(conn, runtime.bus, { logger: runtime.logger, metrics: runtime.metrics });
     return {
       typeDefs,
@@ -48,6 +55,7 @@ export const productsSubgraph: SubgraphModule = {
 };
 
 export type { ProductsContext, ProductsServices } from './context';
+export { productsConfigShape, productsConfigVariables, type ProductsConfig } from './config';
 export type {
   ProductSnapshot,
   ProductCreatedPayload,

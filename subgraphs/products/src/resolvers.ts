@@ -2,6 +2,7 @@ import { badUserInput, money, requireAdmin, type ResolverMap } from '@novamart/k
 import { categoryLoader, productLoader, type ProductsContext } from './context';
 import type { CategoryDoc } from './models/category';
 import type { ProductDoc } from './models/product';
+import { recordOpeningStock } from './services/opening-stock';
 import type { ListProductsArgs, ProductPage } from './services/product-queries';
 import type { ProductInput, ProductUpdateInput } from './services/validation';
 
@@ -20,9 +21,13 @@ export const resolvers: ResolverMap<ProductsContext> = {
   },
 
   Mutation: {
-    createProduct: (_root, args: { input: ProductInput }, ctx: ProductsContext) => {
+    createProduct: async (_root, args: { input: ProductInput }, ctx: ProductsContext) => {
       requireAdmin(ctx);
-      return ctx.catalog.createProduct(args.input);
+      const product = await ctx.catalog.createProduct(args.input);
+      const initialStock = args.input.initialStock;
+      if (ctx.inventory && typeof initialStock === 'number' && initialStock > 0)
+        await recordOpeningStock(ctx.inventory, product, initialStock, ctx.authorization, ctx.logger);
+      return product;
     },
     updateProduct: (_root, args: { id: string; input: ProductUpdateInput }, ctx: ProductsContext) => {
       requireAdmin(ctx);

@@ -13,12 +13,13 @@ import {
   assertSameCurrency,
   requireOrderable,
 } from './cart-rules';
-import { type CatalogProjection } from './catalog-projection';
+import { type AuthoritativeCatalog } from './authoritative-catalog';
 
 export interface CartServiceOptions {
   conn: Connection;
   carts: CartModel;
-  catalog: CatalogProjection;
+  /** Decides on the products and inventory subgraphs' current answers. */
+  catalog: AuthoritativeCatalog;
   /** How long a guest cart lives after its owner's last change. */
   guestCartTtlMs: number;
   now?: () => Date;
@@ -60,7 +61,7 @@ export function newCartId(): string {
 export class CartService {
   private readonly conn: Connection;
   private readonly carts: CartModel;
-  private readonly catalog: CatalogProjection;
+  private readonly catalog: AuthoritativeCatalog;
   private readonly guestCartTtlMs: number;
   private readonly now: () => Date;
 

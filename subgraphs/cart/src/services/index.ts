@@ -1,8 +1,10 @@
 import { type Connection } from 'mongoose';
 import { idempotentConsumer, type EventBus } from '@novamart/events';
+import { type SubgraphClient } from '@novamart/kit';
 import { cartEventEffects } from '../events/handlers';
 import { cartModel } from '../models/cart';
 import { catalogProductModel } from '../models/catalog-product';
+import { AuthoritativeCatalog } from './authoritative-catalog';
 import { CartService } from './cart-service';
 import { CatalogProjection } from './catalog-projection';
 
@@ -18,6 +20,8 @@ export interface CartServices {
 export async function createCartServices(options: {
   conn: Connection;
   guestCartTtlMs: number;
+  /** The products and inventory subgraphs' APIs, which cart commands decide on; null: the projection (service tests). */
+  peers?: { products: SubgraphClient; inventory: SubgraphClient } | null;
   now?: () => Date;
 }): Promise<CartServices> {
   const { conn } = options;
@@ -28,7 +32,7 @@ export async function createCartServices(options: {
   const cartService = new CartService({
     conn,
     carts,
-    catalog,
+    catalog: new AuthoritativeCatalog(catalog, options.peers ?? null),
     guestCartTtlMs: options.guestCartTtlMs,
     ...(options.now ? { now: options.now } : {}),
   });

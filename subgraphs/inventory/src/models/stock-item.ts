@@ -19,6 +19,11 @@ export interface StockItemDoc {
    * available rises above it again, so the next crossing alerts once more.
    */
   lowStockAlerted: boolean;
+  /**
+   * The product's opening stock is recorded. It arrives twice (products asks for it while creating
+   * the product, and `product.created` carries it again), and only the first may count.
+   */
+  openingRecorded?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -33,6 +38,7 @@ const stockItemSchema = new Schema<StockItemDoc>(
     onHand: { type: Number, required: true, default: 0, min: 0 },
     reorderLevel: { type: Number, required: true, default: 0, min: 0 },
     lowStockAlerted: { type: Boolean, required: true, default: false },
+    openingRecorded: { type: Boolean },
   },
   { collection: 'stock_items', timestamps: true },
 );

@@ -1,5 +1,6 @@
 import { badUserInput, conflict, encodeCursor, pageArgs, type PageInfo } from '@novamart/kit';
 import { isObjectIdOrHexString, Types } from 'mongoose';
+import { isDuplicateKeyError } from '@novamart/events';
 import type { StockItemDoc, StockItemModel } from '../models/stock-item';
 import {
   MOVEMENT_REASONS,
@@ -50,6 +51,11 @@ export interface StockService {
     tx: Tx,
     product: ProductIdentity & { productId: string; initialStock: number | null },
   ): Promise<void>;
+  /**
+   * ADMIN (products asks while creating a product): the opening stock, recorded once per product
+   * whoever comes first, this call or `product.created`.
+   */
+  openingStock(input: { productId: string; quantity: number }): Promise<InventoryView>;
   /** `product.updated` and friends: keep the SKU and name the low-stock alert quotes. */
   rememberProduct(tx: Tx, product: ProductIdentity & { productId: string }): Promise<void>;
 }
@@ -197,8 +203,22 @@ export function createStockService(deps: {
     },
 
     async recordOpeningStock(tx, product) {
-      const identity = { sku: product.sku, name: product.name };
+      const identity = product.sku !== null ? { sku: product.sku, name: product.name } : undefined;
       const quantity = product.initialStock ?? 0;
+      // Once per product: the first of products' request and product.created records it, the
+      // other only fills in the identity. Two at once meet as a write conflict on the item (the
+      // transaction runs again and finds the mark) or on its unique productId.
+      const marked = await StockItem.findOneAndUpdate(
+        { productId: product.productId },
+        {
+          $set: { ...identity, openingRecorded: true },
+          $setOnInsert: { ...ledger.insertDefaults(identity), available: 0, reserved: 0, onHand: 0 },
+        },
+        { returnDocument: 'before', upsert: true, session: tx.session, setDefaultsOnInsert: false },
+      )
+        .lean<StockItemDoc>()
+        .exec();
+      if (marked?.openingRecorded) return;
       if (quantity > 0) {
         await ledger.apply(
           tx,
@@ -214,17 +234,31 @@ export function createStockService(deps: {
         return;
       }
       // No movement without stock, but projections (the cart's) still learn it is zero.
-      const item = await StockItem.findOneAndUpdate(
-        { productId: product.productId },
-        {
-          $set: identity,
-          $setOnInsert: { ...ledger.insertDefaults(identity), available: 0, reserved: 0, onHand: 0 },
-        },
-        { returnDocument: 'after', upsert: true, session: tx.session, setDefaultsOnInsert: false },
-      )
+      const item = await StockItem.findOne({ productId: product.productId })
+        .session(tx.session)
         .lean<StockItemDoc>()
         .exec();
       tx.outbox.add(inventoryEvents.stockChanged(item!));
+    },
+
+    async openingStock(input) {
+      const productId = productIdArg(input.productId);
+      const { quantity } = input;
+      if (!Number.isInteger(quantity) || quantity < 0 || quantity > MAX_QUANTITY) {
+        throw badUserInput('quantity must be a non-negative integer', 'quantity');
+      }
+      const record = () =>
+        runInTx(async (tx) => {
+          await this.recordOpeningStock(tx, { productId, sku: null, name: null, initialStock: quantity });
+          return view(await StockItem.findOne({ productId }).session(tx.session).lean<StockItemDoc>().exec());
+        });
+      try {
+        return await record();
+      } catch (error) {
+        // product.created inserted the item between our read and our insert: it is recorded now.
+        if (isDuplicateKeyError(error)) return record();
+        throw error;
+      }
     },
 
     async rememberProduct(tx, product) {

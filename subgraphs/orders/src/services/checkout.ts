@@ -13,6 +13,7 @@ import {
   type CheckoutInput,
 } from './checkout-input';
 import { orderPlaced } from './order-events';
+import { type OwnerRefresh } from './owner-refresh';
 import { shippingCost, type ShippingRules } from './shipping';
 
 export interface CheckoutServiceOptions {
@@ -22,6 +23,8 @@ export interface CheckoutServiceOptions {
   prices: CatalogPriceModel;
   customers: CustomerModel;
   shipping: ShippingRules;
+  /** Brings the cart and its products up to their owners' answers before checkout decides; absent in service tests. */
+  refresh?: OwnerRefresh | null;
   now?: () => Date;
 }
 
@@ -52,7 +55,12 @@ export class CheckoutService {
     this.now = options.now ?? (() => new Date());
   }
 
-  async checkout(viewer: Viewer | null, input: CheckoutInput): Promise<OrderDoc> {
+  /** `authorization`: the caller's own header, with which the cart subgraph is asked for their cart. */
+  async checkout(
+    viewer: Viewer | null,
+    input: CheckoutInput,
+    { authorization }: { authorization?: string } = {},
+  ): Promise<OrderDoc> {
     const idempotencyKey = normalizeIdempotencyKey(input?.idempotencyKey);
     const shippingAddress = normalizeAddress(input.shippingAddress);
     const email = normalizeEmail(input.email);
@@ -72,7 +80,10 @@ export class CheckoutService {
       const existing = await this.options.orders.findOne({ callerKey, idempotencyKey }).lean();
       if (existing) return this.replay(existing, requestHash);
 
+      const refresh = this.options.refresh;
+      if (refresh) await refresh.refreshCart(viewer, cartId, authorization);
       const cart = await this.findCart(viewer, cartId);
+      if (refresh) await refresh.refreshProducts(cart.lines.map((line) => line.productId));
       const order = await this.buildOrder({
         viewer,
         cart,

@@ -1,6 +1,6 @@
 import { type Connection } from 'mongoose';
 import { idempotentConsumer, type EventBus } from '@novamart/events';
-import { type Logger } from '@novamart/kit';
+import { createSubgraphClient, type Logger } from '@novamart/kit';
 import { orderEventEffects } from '../events/handlers';
 import { cartSnapshotModel } from '../models/cart-snapshot';
 import { catalogPriceModel } from '../models/catalog-price';
@@ -9,6 +9,7 @@ import { orderModel } from '../models/order';
 import { CheckoutService } from './checkout';
 import { OrderLifecycle } from './lifecycle';
 import { OrderQueries } from './order-queries';
+import { OwnerRefresh } from './owner-refresh';
 import { Projections } from './projections';
 import { type ShippingRules } from './shipping';
 
@@ -27,6 +28,8 @@ export async function createOrdersServices(options: {
   conn: Connection;
   logger: Logger;
   shipping: ShippingRules;
+  /** The cart and products subgraphs' GraphQL endpoints checkout asks before deciding; unset: projections only. */
+  peers?: { cartUrl?: string | undefined; productsUrl?: string | undefined };
   now?: () => Date;
 }): Promise<OrdersServices> {
   const { conn, logger } = options;
@@ -36,6 +39,16 @@ export async function createOrdersServices(options: {
   const customers = customerModel(conn);
   await Promise.all([orders.init(), carts.init(), prices.init(), customers.init()]);
   const clock = options.now ? { now: options.now } : {};
+  const projections = new Projections(prices, carts, customers);
+  const { cartUrl, productsUrl } = options.peers ?? {};
+  const refresh =
+    cartUrl && productsUrl
+      ? new OwnerRefresh(
+          projections,
+          createSubgraphClient('cart', cartUrl),
+          createSubgraphClient('products', productsUrl),
+        )
+      : null;
   return {
     checkout: new CheckoutService({
       conn,
@@ -44,11 +57,12 @@ export async function createOrdersServices(options: {
       prices,
       customers,
       shipping: options.shipping,
+      refresh,
       ...clock,
     }),
     lifecycle: new OrderLifecycle({ conn, orders, logger, ...clock }),
     queries: new OrderQueries(orders),
-    projections: new Projections(prices, carts, customers),
+    projections,
   };
 }
 

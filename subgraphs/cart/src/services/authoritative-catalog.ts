@@ -1,0 +1,87 @@
+import { isDuplicateKeyError } from '@novamart/events';
+import { type SubgraphClient } from '@novamart/kit';
+import { type KnownProduct } from '../models/catalog-product';
+import { type CatalogProjection } from './catalog-projection';
+
+const PRODUCTS = `query CartProducts($representations: [_Any!]!) {
+  _entities(representations: $representations) {
+    ... on Product { id sku name price { amount currency } active updatedAt }
+  }
+}`;
+
+const STOCK = `query CartStock($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on Product { id inventory { available } } }
+}`;
+
+interface ProductAnswer {
+  id: string;
+  sku: string;
+  name: string;
+  price: { amount: number; currency: string };
+  active: boolean;
+  updatedAt: string;
+}
+
+/**
+ * What a cart command decides on: the products subgraph's current product and the inventory
+ * subgraph's current stock, asked through their APIs. The cart's projection of their events is a
+ * moment behind them, so deciding on it would refuse a product created, repriced or restocked just
+ * before (or accept one just archived). The catalog answers are written into the projection too
+ * (stamped with the product's updatedAt, so the newest of event and answer wins): the cart the
+ * command returns, and every read after it, shows the prices the command decided on.
+ *
+ * Without the two clients (service tests) it decides on the projection.
+ */
+export class AuthoritativeCatalog {
+  constructor(
+    private readonly projection: CatalogProjection,
+    private readonly peers: { products: SubgraphClient; inventory: SubgraphClient } | null,
+  ) {}
+
+  async load(ids: Iterable<string>): Promise<Map<string, KnownProduct>> {
+    const unique = [...new Set(ids)];
+    if (!this.peers || unique.length === 0) return this.projection.load(unique);
+    const representations = unique.map((id) => ({ __typename: 'Product', id }));
+    const [catalog, stock] = await Promise.all([
+      this.peers.products.request<{ _entities: (ProductAnswer | null)[] }>(PRODUCTS, { representations }),
+      this.peers.inventory.request<{
+        _entities: ({ id: string; inventory: { available: number } } | null)[];
+      }>(STOCK, { representations }),
+    ]);
+    const available = new Map<string, number>();
+    for (const row of stock._entities) if (row) available.set(row.id, row.inventory.available);
+    const byId = new Map<string, KnownProduct>();
+    await Promise.all(
+      catalog._entities.map(async (product) => {
+        if (!product) return;
+        const snapshot = () =>
+          this.projection.applySnapshot(
+            {
+              productId: product.id,
+              sku: product.sku,
+              name: product.name,
+              priceAmount: product.price.amount,
+              currency: product.price.currency,
+              active: product.active,
+            },
+            new Date(product.updatedAt),
+          );
+        // Concurrent upserts of a product the projection lacks: all but one fail on _id; again finds it.
+        await snapshot().catch((error: unknown) => {
+          if (!isDuplicateKeyError(error)) throw error;
+          return snapshot();
+        });
+        byId.set(product.id, {
+          id: product.id,
+          sku: product.sku,
+          name: product.name,
+          priceAmount: product.price.amount,
+          currency: product.price.currency,
+          active: product.active,
+          available: Math.max(0, available.get(product.id) ?? 0),
+        });
+      }),
+    );
+    return byId;
+  }
+}

@@ -1,0 +1,113 @@
+import { isDuplicateKeyError } from '@novamart/events';
+import { type SubgraphClient, type Viewer } from '@novamart/kit';
+import { type Projections } from './projections';
+
+const CART = `query CheckoutCart($id: ID) {
+  cart(id: $id) { id revision expiresAt items { product { id } quantity } }
+}`;
+
+const PRODUCTS = `query CheckoutProducts($representations: [_Any!]!) {
+  _entities(representations: $representations) {
+    ... on Product { id sku name price { amount currency } active updatedAt }
+  }
+}`;
+
+interface CartAnswer {
+  id: string;
+  revision: number;
+  expiresAt: string | null;
+  items: { product: { id: string }; quantity: number }[];
+}
+
+interface ProductAnswer {
+  id: string;
+  sku: string;
+  name: string;
+  price: { amount: number; currency: string };
+  active: boolean;
+  updatedAt: string;
+}
+
+/**
+ * Checkout decides on the orders subgraph's projections of carts and prices, and those follow the
+ * cart and products subgraphs' events a moment behind them. So before deciding, checkout asks the
+ * owners' APIs for the rows it is about to read (the caller's cart, as the caller, with its
+ * revision; the catalog entries of its lines, with their updatedAt) and applies the answers to the
+ * projections under the projections' own rule (highest revision, newest time wins). What the
+ * client's last cart mutation returned is then what checkout orders, whichever replicas answer.
+ */
+export class OwnerRefresh {
+  constructor(
+    private readonly projections: Projections,
+    private readonly cart: SubgraphClient,
+    private readonly products: SubgraphClient,
+  ) {}
+
+  /**
+   * The caller's cart (their own without `cartId`). A cart the owner does not show this caller
+   * (unknown, expired, merged away, someone else's) fails with the cart subgraph's NOT_FOUND.
+   * Returns the cart's id, or null when a signed-in caller has no cart yet.
+   */
+  async refreshCart(
+    viewer: Viewer | null,
+    cartId: string | null,
+    authorization: string | undefined,
+  ): Promise<string | null> {
+    const { cart } = await this.cart.request<{ cart: CartAnswer | null }>(
+      CART,
+      { id: cartId },
+      { authorization: authorization ?? null },
+    );
+    if (!cart) return null;
+    await upsertRacing(() =>
+      this.projections.applyCartUpdated({
+        cartId: cart.id,
+        // The cart answered for this caller: a customer's cart is theirs, a guest cart has no owner.
+        userId: cartId === null ? (viewer?.id ?? null) : null,
+        revision: cart.revision,
+        lines: cart.items.map((item) => ({ productId: item.product.id, quantity: item.quantity })),
+        expiresAt: cart.expiresAt,
+      }),
+    );
+    return cart.id;
+  }
+
+  async refreshProducts(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const { _entities } = await this.products.request<{ _entities: (ProductAnswer | null)[] }>(PRODUCTS, {
+      representations: [...new Set(ids)].map((id) => ({ __typename: 'Product', id })),
+    });
+    await Promise.all(
+      _entities.map(
+        (product) =>
+          product &&
+          upsertRacing(() =>
+            this.projections.applyProduct(
+              {
+                productId: product.id,
+                sku: product.sku,
+                name: product.name,
+                priceAmount: product.price.amount,
+                currency: product.price.currency,
+                active: product.active,
+              },
+              new Date(product.updatedAt),
+            ),
+          ),
+      ),
+    );
+  }
+}
+
+/**
+ * Many checkouts refresh the same product at once: of concurrent upserts of a row not there yet,
+ * all but one fail on its _id. Running the write again finds the row and applies the newest-wins rule.
+ */
+async function upsertRacing(write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    await write();
+  }
+}

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import type { ConfigVariable } from '@novamart/kit';
+
+/** The products subgraph's own environment variables. */
+export const productsConfigShape = {
+  /** createProduct records the opening stock through the inventory subgraph's API. */
+  INVENTORY_URL: z.string().url().optional(),
+};
+
+export type ProductsConfig = z.infer<z.ZodObject<typeof productsConfigShape>>;
+
+export const productsConfigVariables: readonly ConfigVariable[] = [
+  {
+    name: 'INVENTORY_URL',
+    default: 'unset: decides on its projection of events',
+    description: "The inventory subgraph's GraphQL endpoint (createProduct records initialStock there).",
+  },
+];
