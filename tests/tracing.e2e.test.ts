@@ -92,7 +92,8 @@ describe('tracing', () => {
         /^mongodb (update|findAndModify)$/.test(s.name) && String(attr(s, 'db.namespace')).includes('orders'),
     );
     expect(ordersWrites.length).toBeGreaterThan(0);
-  });
+    // A whole checkout saga: on a loaded machine it takes longer than the default 30 s.
+  }, 90_000);
 
   it('writes trace_id and span_id on log lines under a span', async () => {
     const lines: string[] = [];
