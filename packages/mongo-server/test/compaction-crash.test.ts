@@ -54,7 +54,7 @@ function startServer(dbPath: string, pauseAt?: string): Promise<Server> {
     if (m && m[1] === pauseAt) onPaused(Number(m[2]));
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not print its URI:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`server did not print its URI:\n${output}`)), 90_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /mongodb:\/\/[^\s"']+/.exec(output);
