@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -41,6 +41,21 @@ export interface StartSubgraphOptions {
   drainTimeoutMs?: number;
 }
 
+/**
+ * A GraphQL request handed to a subgraph in the same process (the all-in-one start): the body as
+ * parsed JSON and the headers a gateway would send. Same context, plugins and errors as over HTTP.
+ */
+export interface InProcessRequest {
+  body: Record<string, unknown>;
+  headers: Record<string, string | undefined>;
+}
+export interface InProcessResponse {
+  status: number;
+  /** The JSON response body, as it would go on the wire. */
+  body: string;
+}
+export type InProcessGraphQLHandler = (request: InProcessRequest) => Promise<InProcessResponse>;
+
 export interface RunningSubgraph {
   name: string;
   port: number;
@@ -49,6 +64,8 @@ export interface RunningSubgraph {
   app: Express;
   httpServer: Server;
   instance: SubgraphInstance<any>;
+  /** Serves /graphql without HTTP, for a gateway in the same process. */
+  handle: InProcessGraphQLHandler;
   /** Stops accepting, lets in-flight requests finish, then stops the instance's workers. */
   stop(): Promise<void>;
 }
@@ -145,6 +162,18 @@ export async function startSubgraph(
     },
   ]);
 
+  const contextFor = async (authorization: string | undefined, requestId: string) => {
+    let viewer;
+    try {
+      viewer = await verifier.viewerFromAuthorization(authorization);
+    } catch (error) {
+      throw rejectionFor(error);
+    }
+    const base: SubgraphContext = { requestId, viewer, loaders: new LoaderRegistry(), logger };
+    // The base fields win: an instance adds services, it does not replace the viewer.
+    return instance.context ? { ...(await instance.context(base)), ...base } : base;
+  };
+
   const app = express();
   app.disable('x-powered-by');
   const server = createServer(app);
@@ -211,18 +240,7 @@ export async function startSubgraph(
     trackInFlight(
       inFlight,
       expressMiddleware(apollo, {
-        context: async ({ req, res }) => {
-          const requestId = res.locals.requestId as string;
-          let viewer;
-          try {
-            viewer = await verifier.viewerFromAuthorization(req.headers.authorization);
-          } catch (error) {
-            throw rejectionFor(error);
-          }
-          const base: SubgraphContext = { requestId, viewer, loaders: new LoaderRegistry(), logger };
-          // The base fields win: an instance adds services, it does not replace the viewer.
-          return instance.context ? { ...(await instance.context(base)), ...base } : base;
-        },
+        context: ({ req, res }) => contextFor(req.headers.authorization, res.locals.requestId as string),
       }),
     ),
   );
@@ -252,6 +270,26 @@ export async function startSubgraph(
     app,
     httpServer: server,
     instance,
+    handle(request) {
+      const requestId = requestIdFrom(request.headers[REQUEST_ID_HEADER]);
+      const handling = requestContext.run({ requestId }, async (): Promise<InProcessResponse> => {
+        const headers = new HeaderMap();
+        for (const [name, value] of Object.entries(request.headers))
+          if (value !== undefined) headers.set(name.toLowerCase(), value);
+        if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+        const response = await apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method: 'POST', headers, search: '', body: request.body },
+          context: () => contextFor(headers.get('authorization'), requestId),
+        });
+        let body = '';
+        if (response.body.kind === 'complete') body = response.body.string;
+        else for await (const chunk of response.body.asyncIterator) body += chunk;
+        return { status: response.status ?? 200, body };
+      });
+      inFlight.add(handling);
+      void handling.finally(() => inFlight.delete(handling)).catch(() => undefined);
+      return handling;
+    },
     stop() {
       stopping ??= (async () => {
         draining = true;
