@@ -212,6 +212,8 @@ async function main(): Promise<void> {
   const gateway: RunningGateway = await startGateway({
     supergraphSdl,
     subgraphUrls: Object.fromEntries(running.map((s) => [s.name, s.url])),
+    // Same process: the gateway calls the subgraphs directly; they still serve HTTP for others.
+    inProcessSubgraphs: Object.fromEntries(running.map((s) => [s.name, s.handle])),
     live,
     config: gatewayConfig,
     logger: createLogger('gateway', { level: gatewayConfig.LOG_LEVEL }),

@@ -19,6 +19,7 @@ import {
   currentRequestId,
   requestIdFrom,
   runWithRequestId,
+  type InProcessGraphQLHandler,
   type Logger,
   type TokenVerifier,
 } from '@novamart/kit';
@@ -32,6 +33,7 @@ import type { LiveFieldSpec } from './live/live-fields';
 import { gatewayMetrics } from './metrics';
 import { operationLimitsPlugin, requestMetricsPlugin } from './plugins';
 import { checkSubgraphs } from './readiness';
+import { InProcessSubgraphSource } from './in-process-source';
 import { SubgraphSource } from './subgraph-source';
 import { subgraphsOf, type SubgraphEndpoint } from './supergraph-subgraphs';
 import { disableApolloTelemetryUnlessChosen } from './telemetry-default';
@@ -53,6 +55,11 @@ export interface GatewayOptions {
   metrics?: Registry;
   /** Subscription fields served from the live bus; default the contract's three. */
   liveFields?: readonly LiveFieldSpec[];
+  /**
+   * Subgraphs running in this process (`npm start`), called without HTTP by name; the others are
+   * called at their routing URL.
+   */
+  inProcessSubgraphs?: Record<string, InProcessGraphQLHandler>;
 }
 
 export interface Gateway {
@@ -115,14 +122,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     logger: logger.child({ component: 'apollo-gateway' }),
-    buildService: ({ name, url }) =>
-      new SubgraphSource({
+    buildService: ({ name, url }) => {
+      const source = {
         name,
-        url: urlOf.get(name) ?? url ?? '',
         timeoutMs: config.SUBGRAPH_TIMEOUTS[name] ?? config.SUBGRAPH_TIMEOUT_MS,
-        onFetch: (subgraph, seconds, outcome) =>
+        onFetch: (subgraph: string, seconds: number, outcome: 'ok' | 'error' | 'timeout') =>
           metrics.subgraphFetchSeconds.observe({ subgraph, outcome }, seconds),
-      }),
+      };
+      const local = options.inProcessSubgraphs?.[name];
+      if (local) return new InProcessSubgraphSource(local, source);
+      return new SubgraphSource({ ...source, url: urlOf.get(name) ?? url ?? '' });
+    },
   });
   let apiSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {

@@ -1,39 +1,39 @@
 /**
- * Gateway throughput: the storefront's product page (20 products with price and stock, two
- * subgraphs per request) through the gateway, against the real products and inventory
- * subgraphs started by the e2e harness on the embedded MongoDB, under autocannon.
+ * The catalog page (20 products with price and stock: products + inventory) through the gateway,
+ * side by side with
+ * - the monolith: a plain `@apollo/server` in its own process reading the same databases with the
+ *   same driver (scripts/bench/lib/monolith.ts), the yardstick (goal: gateway ≥ 0.9×);
+ * - `@graphql-hive/gateway` in its own process on the same supergraph and subgraphs, a peer;
+ * - with `--baseline-ref <ref>` (or BENCH_BASELINE_REF), the same all-in-one built from that ref
+ *   on its own database (goal: ≥ 3× today's main);
+ * - with BENCH_LEVERS=1, the gateway calling its subgraphs over HTTP instead of in process; with
+ *   BENCH_NODE=<binary> the all-in-one on that Node (both against the same database).
+ * The all-in-one (scripts/bench/lib/all-in-one.ts: what `npm start` runs) is a child process, so
+ * every contender is a process of its own and gets the second core alike. Targets are loaded in
+ * turn, A/B/A/B, for BENCH_ROUNDS rounds (default 2) of BENCH_SECONDS each (default 5) at 10
+ * connections; every response must equal the page fetched before (byte for byte; hive's answer
+ * must equal it as JSON). Reported per target: the best round's req/s, its p50/p99, and the
+ * spread over rounds; ratios are against the monolith and the baseline of the same run.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import autocannon from 'autocannon';
-import { productsSubgraph } from '@novamart/products';
-import { inventorySubgraph } from '@novamart/inventory';
-import { usersSubgraph } from '@novamart/users';
-import { startSupergraph, type Supergraph } from '../../tests/support/supergraph';
+import { repoRoot } from '../lib/supergraph-config';
+import { prepareBaseline } from './lib/baseline';
+import type { SummaryRow } from './summary';
+import { startChild, type Child } from './lib/processes';
 
 export interface GatewayBenchOptions {
   /** Products seeded, each with stock. Default 200. */
   products?: number;
-  /** Seconds of load. Default BENCH_SECONDS or 10. */
+  /** Seconds per round and target. Default BENCH_SECONDS or 5. */
   durationSeconds?: number;
-  /** Concurrent connections. Default 10. */
+  rounds?: number;
   connections?: number;
+  baselineRef?: string;
   log?: (line: string) => void;
-}
-
-export interface GatewayBenchResult {
-  scenario: string;
-  products: number;
-  connections: number;
-  durationSeconds: number;
-  requestsPerSecond: number;
-  latencyP50Ms: number;
-  latencyP99Ms: number;
-  requests: number;
-  non2xx: number;
-  errors: number;
-  /** Responses whose body differed from the page fetched before the run (GraphQL errors included). */
-  mismatches: number;
-  /** The gateway alone (`{ __typename }`, no subgraph call) under the same load: its fixed cost. */
-  gatewayOnly: { requestsPerSecond: number; latencyP50Ms: number; latencyP99Ms: number };
 }
 
 export const PRODUCT_PAGE_QUERY = /* GraphQL */ `
@@ -65,15 +65,41 @@ export const PRODUCT_PAGE_QUERY = /* GraphQL */ `
   }
 `;
 
-async function seedProducts(sg: Supergraph, count: number): Promise<void> {
-  const admin = await sg.admin();
+const ADMIN = { email: 'bench-admin@novamart.dev', password: 'Bench-admin-2026' };
+
+interface AllInOneInfo {
+  gatewayUrl: string;
+  mongoUrl: string;
+  subgraphs: Record<string, string>;
+  inProcess: boolean;
+  supergraphSdl: string;
+  node: string;
+}
+
+async function post(url: string, query: string, variables?: object, token?: string): Promise<any> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return response.json();
+}
+
+async function seedProducts(gatewayUrl: string, count: number): Promise<void> {
+  const login = await post(
+    gatewayUrl,
+    'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }',
+    { e: ADMIN.email, p: ADMIN.password },
+  );
+  const token = login.data?.login?.accessToken as string | undefined;
+  if (!token) throw new Error(`admin login failed: ${JSON.stringify(login)}`);
   const create = 'mutation Seed($input: ProductInput!) { createProduct(input: $input) { id } }';
-  const batch = 10;
-  for (let start = 0; start < count; start += batch) {
+  for (let start = 0; start < count; start += 10) {
     await Promise.all(
-      Array.from({ length: Math.min(batch, count - start) }, async (_, offset) => {
+      Array.from({ length: Math.min(10, count - start) }, async (_, offset) => {
         const n = start + offset;
-        const result = await sg.query(
+        const result = await post(
+          gatewayUrl,
           create,
           {
             input: {
@@ -85,7 +111,7 @@ async function seedProducts(sg: Supergraph, count: number): Promise<void> {
               initialStock: 10 + (n % 50),
             },
           },
-          { token: admin.token },
+          token,
         );
         if (result.errors) throw new Error(`seeding product ${n} failed: ${JSON.stringify(result.errors)}`);
       }),
@@ -93,14 +119,11 @@ async function seedProducts(sg: Supergraph, count: number): Promise<void> {
   }
 }
 
-/**
- * Waits until the page shows stock for every product on it (opening stock arrives by event), and
- * returns its exact body: every response under load must equal it.
- */
-async function pageWhenStocked(sg: Supergraph, timeoutMs = 60_000): Promise<string> {
+/** The page once every product on it shows stock (opening stock arrives by event), as text. */
+async function pageWhenStocked(url: string, timeoutMs = 120_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const response = await fetch(sg.gatewayUrl, {
+    const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: PRODUCT_PAGE_QUERY }),
@@ -113,60 +136,235 @@ async function pageWhenStocked(sg: Supergraph, timeoutMs = 60_000): Promise<stri
     const edges = body.data?.products?.edges ?? [];
     if (!body.errors && edges.length === 20 && edges.every((e) => e.node.inventory.inStock)) return text;
     if (Date.now() > deadline) throw new Error(`the product page never showed stock: ${text.slice(0, 300)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
-export async function benchGateway(options: GatewayBenchOptions = {}): Promise<GatewayBenchResult> {
-  const productCount = options.products ?? 200;
-  const durationSeconds = options.durationSeconds ?? Number(process.env.BENCH_SECONDS ?? 10);
-  const connections = options.connections ?? 10;
-  const log = options.log ?? (() => undefined);
+interface Target {
+  name: string;
+  url: string;
+  expectBody: string;
+  rounds: { rps: number; p50: number; p99: number; bad: number }[];
+}
 
-  // users makes the admin who seeds the catalog; production mode as a deployment would run.
-  const sg = await startSupergraph({
-    subgraphs: [usersSubgraph, productsSubgraph, inventorySubgraph],
-    env: { NODE_ENV: 'production' },
+interface TargetFigures {
+  requestsPerSecond: number;
+  /** min–max of the rounds' req/s */
+  spread: string;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  /** Responses that were not 2xx, failed, or differed from the expected page. */
+  bad: number;
+}
+
+async function load(target: Target, seconds: number, connections: number): Promise<void> {
+  const result = await autocannon({
+    url: target.url,
+    method: 'POST',
+    connections,
+    duration: seconds,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: PRODUCT_PAGE_QUERY }),
+    expectBody: target.expectBody,
   });
+  target.rounds.push({
+    rps: Math.round(result.requests.total / seconds),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    bad: result.non2xx + result.errors + result.mismatches + result.timeouts,
+  });
+}
+
+function figuresOf(target: Target): TargetFigures {
+  const best = target.rounds.reduce((a, b) => (b.rps > a.rps ? b : a));
+  const all = target.rounds.map((r) => r.rps);
+  return {
+    requestsPerSecond: best.rps,
+    spread: `${Math.min(...all)}–${Math.max(...all)}`,
+    latencyP50Ms: best.p50,
+    latencyP99Ms: best.p99,
+    bad: target.rounds.reduce((sum, r) => sum + r.bad, 0),
+  };
+}
+
+/** A body equal as JSON to `reference` is accepted as-is (a peer may serialize differently). */
+async function expectedBodyOf(url: string, reference: string, name: string): Promise<string> {
+  const text = await pageWhenStocked(url, 30_000);
+  if (text === reference) return text;
+  if (isDeepStrictEqual(JSON.parse(text), JSON.parse(reference))) return text;
+  throw new Error(`${name} answers a different page:\n${text.slice(0, 400)}\nvs\n${reference.slice(0, 400)}`);
+}
+
+export async function benchGateway(options: GatewayBenchOptions = {}) {
+  const productCount = options.products ?? 200;
+  const seconds = options.durationSeconds ?? Number(process.env.BENCH_SECONDS ?? 5);
+  const roundCount = options.rounds ?? Number(process.env.BENCH_ROUNDS ?? 2);
+  const connections = options.connections ?? 10;
+  const baselineRef = options.baselineRef ?? process.env.BENCH_BASELINE_REF;
+  const levers = process.env.BENCH_LEVERS === '1';
+  const log = options.log ?? (() => undefined);
+  const children: Child<unknown>[] = [];
+  const scratch = mkdtempSync(join(tmpdir(), 'novamart-bench-gateway-'));
+  const allInOne = 'scripts/bench/lib/all-in-one.ts';
   try {
-    log(`gateway bench: seeding ${productCount} products with stock`);
-    await seedProducts(sg, productCount);
-    const expectedBody = await pageWhenStocked(sg);
-    log(
-      `gateway bench: ${connections} connections for ${durationSeconds} s on a 20-product page with inventory`,
-    );
-    const load = (query: string, expectBody: string) =>
-      autocannon({
-        url: sg.gatewayUrl,
-        method: 'POST',
-        connections,
-        duration: durationSeconds,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query }),
-        expectBody,
+    const start = async <T>(script: string, env: Record<string, string>, cwd = repoRoot, node?: string) => {
+      const child = await startChild<T>(script, { cwd, env, ...(node ? { node } : {}) });
+      children.push(child as Child<unknown>);
+      return child.info;
+    };
+    log('starting the all-in-one (npm start setup: embedded MongoDB, users, products, inventory, gateway)');
+    const ours = await start<AllInOneInfo>(allInOne, {});
+    log(`seeding ${productCount} products with stock`);
+    await seedProducts(ours.gatewayUrl, productCount);
+    const page = await pageWhenStocked(ours.gatewayUrl);
+    const targets: Target[] = [{ name: 'gateway', url: ours.gatewayUrl, expectBody: page, rounds: [] }];
+
+    const monolith = await start<{ url: string }>('scripts/bench/lib/monolith.ts', {
+      BENCH_MONGO_URL: ours.mongoUrl,
+    });
+    targets.push({
+      name: 'monolith',
+      url: monolith.url,
+      expectBody: await expectedBodyOf(monolith.url, page, 'the monolith'),
+      rounds: [],
+    });
+
+    const supergraphFile = join(scratch, 'supergraph.graphql');
+    writeFileSync(supergraphFile, ours.supergraphSdl);
+    try {
+      const hive = await start<{ url: string }>('scripts/bench/lib/hive-gateway.ts', {
+        BENCH_SUPERGRAPH_FILE: supergraphFile,
       });
-    const result = await load(PRODUCT_PAGE_QUERY, expectedBody);
-    log(`gateway bench: the same load on { __typename } (no subgraph call)`);
-    const baseline = await load('{ __typename }', '{"data":{"__typename":"Query"}}\n');
+      targets.push({
+        name: 'hive-gateway',
+        url: hive.url,
+        expectBody: await expectedBodyOf(hive.url, page, '@graphql-hive/gateway'),
+        rounds: [],
+      });
+    } catch (error) {
+      log(`@graphql-hive/gateway did not start, left out: ${(error as Error).message.split('\n')[0]}`);
+    }
+
+    if (levers) {
+      // The same code, the gateway calling subgraphs over HTTP, against the same database.
+      const http = await start<AllInOneInfo>(allInOne, {
+        BENCH_IN_PROCESS: '0',
+        BENCH_MONGO_URL: ours.mongoUrl,
+      });
+      targets.push({
+        name: 'gateway-over-http',
+        url: http.gatewayUrl,
+        expectBody: await expectedBodyOf(http.gatewayUrl, page, 'the HTTP gateway'),
+        rounds: [],
+      });
+    }
+    const node = process.env.BENCH_NODE;
+    if (node) {
+      const other = await start<AllInOneInfo>(allInOne, { BENCH_MONGO_URL: ours.mongoUrl }, repoRoot, node);
+      targets.push({
+        name: `gateway-node-${other.node}`,
+        url: other.gatewayUrl,
+        expectBody: await expectedBodyOf(other.gatewayUrl, page, `the gateway on ${other.node}`),
+        rounds: [],
+      });
+    }
+
+    let baselineCommit: string | undefined;
+    if (baselineRef) {
+      const baseline = prepareBaseline(baselineRef, log);
+      baselineCommit = baseline.commit;
+      log(
+        `starting the baseline all-in-one (${baselineRef} = ${baseline.commit.slice(0, 12)}) and seeding it`,
+      );
+      const base = await start<AllInOneInfo>(allInOne, {}, baseline.dir);
+      await seedProducts(base.gatewayUrl, productCount);
+      const basePage = await pageWhenStocked(base.gatewayUrl);
+      targets.push({
+        name: `baseline ${baselineRef}`,
+        url: base.gatewayUrl,
+        expectBody: basePage,
+        rounds: [],
+      });
+    }
+
+    log(
+      `${targets.map((t) => t.name).join(', ')}: ${roundCount} rounds of ${seconds} s each at ${connections} connections`,
+    );
+    for (const target of targets) await load(target, 1, connections); // warm-up (JIT, pools)
+    for (const target of targets) target.rounds.length = 0;
+    for (let round = 0; round < roundCount; round++) {
+      for (const target of targets) {
+        await load(target, seconds, connections);
+        const last = target.rounds.at(-1)!;
+        log(`round ${round + 1} ${target.name}: ${last.rps} req/s, p50 ${last.p50} ms, p99 ${last.p99} ms`);
+      }
+    }
+    const figures = Object.fromEntries(targets.map((t) => [t.name, figuresOf(t)]));
+    const rps = (name: string) => figures[name]?.requestsPerSecond;
+    const ratio = (a: number | undefined, b: number | undefined) =>
+      a !== undefined && b ? Math.round((a / b) * 100) / 100 : undefined;
+    const baselineName = targets.find((t) => t.name.startsWith('baseline '))?.name;
+    const gw = figures.gateway!;
+    const shown = (name: string) => {
+      const f = figures[name];
+      return f ? `${name} ${f.requestsPerSecond} req/s (${f.spread}), p99 ${f.latencyP99Ms} ms` : name;
+    };
+    const summary: SummaryRow[] = [
+      {
+        work: 'catalog page through the gateway vs monolith',
+        figure: `${gw.requestsPerSecond} req/s (${gw.spread}), p99 ${gw.latencyP99Ms} ms`,
+        peer: shown('monolith'),
+        ratio: ratio(rps('gateway'), rps('monolith')),
+        goal: '≥ 0.9, p99 < 50 ms',
+      },
+    ];
+    if (figures['hive-gateway'])
+      summary.push({
+        work: 'catalog page: gateway vs @graphql-hive/gateway',
+        figure: `${gw.requestsPerSecond} req/s`,
+        peer: shown('hive-gateway'),
+        ratio: ratio(rps('gateway'), rps('hive-gateway')),
+      });
+    if (baselineName)
+      summary.push({
+        work: `catalog page: gateway vs ${baselineName}`,
+        figure: `${gw.requestsPerSecond} req/s`,
+        peer: shown(baselineName),
+        ratio: ratio(rps('gateway'), rps(baselineName)),
+        goal: '≥ 3',
+      });
+    for (const lever of targets.filter(
+      (t) => t.name === 'gateway-over-http' || t.name.startsWith('gateway-node-'),
+    ))
+      summary.push({
+        work: `catalog page: lever, gateway vs ${lever.name}`,
+        figure: `${gw.requestsPerSecond} req/s`,
+        peer: shown(lever.name),
+        ratio: ratio(rps('gateway'), rps(lever.name)),
+      });
     return {
-      scenario: '20-product page with inventory (products + inventory subgraphs)',
+      summary,
+      scenario:
+        '20-product page with inventory (products + inventory subgraphs), all-in-one in its own process',
       products: productCount,
       connections,
-      durationSeconds,
-      requestsPerSecond: Math.round(result.requests.average),
-      latencyP50Ms: result.latency.p50,
-      latencyP99Ms: result.latency.p99,
-      requests: result.requests.total,
-      non2xx: result.non2xx + baseline.non2xx,
-      errors: result.errors + baseline.errors,
-      mismatches: result.mismatches + baseline.mismatches,
-      gatewayOnly: {
-        requestsPerSecond: Math.round(baseline.requests.average),
-        latencyP50Ms: baseline.latency.p50,
-        latencyP99Ms: baseline.latency.p99,
+      secondsPerRound: seconds,
+      rounds: roundCount,
+      gatewayInProcess: ours.inProcess,
+      baselineCommit,
+      targets: figures,
+      ratios: {
+        gatewayVsMonolith: ratio(rps('gateway'), rps('monolith')),
+        hiveVsMonolith: ratio(rps('hive-gateway'), rps('monolith')),
+        gatewayVsHive: ratio(rps('gateway'), rps('hive-gateway')),
+        ...(baselineName ? { gatewayVsBaseline: ratio(rps('gateway'), rps(baselineName)) } : {}),
+        ...(rps('gateway-over-http')
+          ? { inProcessVsHttp: ratio(rps('gateway'), rps('gateway-over-http')) }
+          : {}),
       },
     };
   } finally {
-    await sg.stop();
+    for (const child of children.reverse()) await child.stop().catch(() => undefined);
+    rmSync(scratch, { recursive: true, force: true });
   }
 }

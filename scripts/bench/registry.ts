@@ -1,6 +1,7 @@
 import { benchCheckout } from './checkout';
 import { benchEvents } from './events';
 import { benchGateway } from './gateway';
+import { benchMongo } from './mongo';
 import { benchPaymentLatency } from './payment-latency';
 import { benchUsersAuth } from '../../subgraphs/users/bench/auth.bench';
 
@@ -15,8 +16,15 @@ export interface Benchmark {
 export const benchmarks: Benchmark[] = [
   {
     name: 'gateway',
-    description: 'requests/s and latency of a 20-product page with inventory through the gateway',
+    description:
+      'catalog page (20 products with inventory) through the gateway, beside a monolith, @graphql-hive/gateway and a baseline ref',
     run: (log) => benchGateway({ log }),
+  },
+  {
+    name: 'mongo',
+    description:
+      'embedded server: catalog page find and countDocuments server time by catalog size; find by _id vs ping via the driver',
+    run: (log) => benchMongo(log),
   },
   {
     name: 'checkout',

@@ -74,6 +74,8 @@ export interface StartSupergraphOptions {
   env?: Record<string, string>;
   /** Redis Streams and Redis pub/sub (at REDIS_URL or 127.0.0.1:6379) instead of in-process buses. */
   redis?: boolean;
+  /** The gateway calls the subgraphs in process, as `npm start` does (default: over HTTP). */
+  inProcess?: boolean;
 }
 
 export interface GraphQLResponse<T = any> {
@@ -284,6 +286,13 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
         config: loadGatewayConfig({ ...env, JWKS_URL: jwksUrl }),
         logger: createLogger('gateway', { level: logLevel }),
         verifier: deferred.verifier,
+        ...(options.inProcess
+          ? {
+              inProcessSubgraphs: Object.fromEntries(
+                [...subgraphs.values()].map((s) => [s.name, s.running.handle]),
+              ),
+            }
+          : {}),
         port: 0,
         host: '127.0.0.1',
       });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -43,6 +43,21 @@ export interface StartSubgraphOptions {
   drainTimeoutMs?: number;
 }
 
+/**
+ * A GraphQL request handed to a subgraph in the same process (the all-in-one start): the body as
+ * parsed JSON and the headers a gateway would send. Same context, plugins and errors as over HTTP.
+ */
+export interface InProcessRequest {
+  body: Record<string, unknown>;
+  headers: Record<string, string | undefined>;
+}
+export interface InProcessResponse {
+  status: number;
+  /** The JSON response body, as it would go on the wire. */
+  body: string;
+}
+export type InProcessGraphQLHandler = (request: InProcessRequest) => Promise<InProcessResponse>;
+
 export interface RunningSubgraph {
   name: string;
   port: number;
@@ -51,6 +66,8 @@ export interface RunningSubgraph {
   app: Express;
   httpServer: Server;
   instance: SubgraphInstance<any>;
+  /** Serves /graphql without HTTP, for a gateway in the same process. */
+  handle: InProcessGraphQLHandler;
   /** Stops accepting, lets in-flight requests finish, then stops the instance's workers. */
   stop(): Promise<void>;
 }
@@ -279,6 +296,32 @@ export async function startSubgraph(
     app,
     httpServer: server,
     instance,
+    handle(request) {
+      const requestId = requestIdFrom(request.headers[REQUEST_ID_HEADER]);
+      const handling = requestContext.run({ requestId }, async (): Promise<InProcessResponse> => {
+        const headers = new HeaderMap();
+        for (const [name, value] of Object.entries(request.headers))
+          if (value !== undefined) headers.set(name.toLowerCase(), value);
+        if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+        const response = await apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method: 'POST', headers, search: '', body: request.body },
+          context: async () => {
+            try {
+              return await contextFor(headers.get('authorization'), requestId);
+            } catch (error) {
+              throw rejectionFor(error);
+            }
+          },
+        });
+        let body = '';
+        if (response.body.kind === 'complete') body = response.body.string;
+        else for await (const chunk of response.body.asyncIterator) body += chunk;
+        return { status: response.status ?? 200, body };
+      });
+      inFlight.add(handling);
+      void handling.finally(() => inFlight.delete(handling)).catch(() => undefined);
+      return handling;
+    },
     stop() {
       stopping ??= (async () => {
         draining = true;

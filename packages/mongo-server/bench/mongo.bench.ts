@@ -1,5 +1,7 @@
-// `npm run bench:mongo`: throughput of the embedded server through mongoose, in memory and on a
-// --dbpath (fsync per acknowledged write). Prints a table and writes bench/results/mongo.json.
+// `npm run bench:mongo`: first the catalog page's commands as server time by catalog size and find
+// by _id against the driver's ping on the same connection (catalog.bench.ts: the floor, printed as
+// ratios), then throughput of the embedded server through mongoose, in memory and on a --dbpath
+// (fsync per acknowledged write). Prints tables and writes bench/results/mongo.json.
 //
 // Environment: BENCH_DOCS (seeded documents, default 10000), BENCH_SECONDS (per measurement,
 // default 2.5), BENCH_CONCURRENCY (operations in flight, default 8).
@@ -9,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mongoose, { Schema, type Model, type Types } from 'mongoose';
 import { startEmbeddedMongo } from '../src/index';
+import { benchCatalogCommands, benchDriverFloor } from './catalog.bench';
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 10_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2.5);
@@ -128,6 +131,15 @@ function round(value: number): number {
 }
 
 async function main(): Promise<void> {
+  const sizes = (process.env.BENCH_CATALOG_SIZES ?? '1000,10000,100000').split(',').map(Number);
+  console.log(`bench:mongo — catalog page commands, server time (median µs) at ${sizes.join(', ')} products`);
+  const catalog = await benchCatalogCommands(sizes);
+  console.table(catalog);
+  const floor = await benchDriverFloor(SECONDS * 2);
+  console.log(
+    `find by _id vs ping through the driver: 1 connection ${floor.findByIdPerSecond}/s vs ${floor.pingPerSecond}/s = ${floor.ratio}; ` +
+      `8 in flight ${floor.findByIdPerSecond8}/s vs ${floor.pingPerSecond8}/s = ${floor.ratio8} (goal ≥ 0.85)`,
+  );
   console.log(
     `bench:mongo — mongoose ${mongoose.version}, ${DOCS} documents seeded, concurrency ${CONCURRENCY}, ${SECONDS}s per operation`,
   );
@@ -141,6 +153,8 @@ async function main(): Promise<void> {
     documents: DOCS,
     concurrency: CONCURRENCY,
     secondsPerOperation: SECONDS,
+    catalog,
+    floor,
     modes,
   };
   console.log(

@@ -5,6 +5,7 @@ import { ErrorCodes, fail } from '../errors';
 import { matchingDocuments, type ScanStats } from '../query/executor';
 import { isView, matchingSource, runPipeline } from './sources';
 import { compileFilter } from '../query/matcher';
+import { countMatching, countPipeline } from '../query/count';
 import { withIdFirst } from '../query/update';
 import type { CommandContext, CommandTable } from './context';
 import { cursorReply } from './read';
@@ -136,6 +137,26 @@ async function aggregate(ctx: CommandContext): Promise<Doc> {
       `${Object.keys(outStage)[0]} cannot be used in a transaction`,
     );
   const body = outStage ? stages.slice(0, -1) : [...stages];
+  const counting = typeof target === 'string' && !outStage ? countPipeline(body) : undefined;
+  const countColl = counting ? ctx.state.engine.getCollection(ctx.db, target as string) : undefined;
+  if (counting && !isView(countColl) && ctx.cmd.explain !== true && letVariables(ctx.cmd) === undefined) {
+    // countDocuments: counted from an index or a scan that copies nothing, as the pipeline would.
+    checkHint(countColl, ctx.cmd.hint);
+    let n = countColl ? countMatching(ctx.state.engine, countColl, counting.filter, ctx.txn) : 0;
+    n = Math.max(0, n - counting.skip);
+    if (counting.limit !== undefined) n = Math.min(n, counting.limit);
+    ctx.state.opcounters.command++;
+    const results = n > 0 ? [{ _id: counting.id, [counting.field]: n }] : [];
+    const batchSize = cursorSpec ? nonNegativeInt(cursorSpec, 'batchSize') : undefined;
+    const { batch, id } = ctx.state.cursors.open(
+      ns(ctx, target as string),
+      results,
+      batchSize,
+      false,
+      ctx.session?.key,
+    );
+    return cursorReply(ns(ctx, target as string), batch, id, true);
+  }
   let source: Doc[];
   let name: string;
   if (typeof target === 'string') {

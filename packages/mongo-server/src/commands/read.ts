@@ -5,7 +5,8 @@ import { valueKey, type Doc } from '../bson/values';
 import { ErrorCodes, fail } from '../errors';
 import { matchingDocuments, type ScanStats } from '../query/executor';
 import { compileFilter } from '../query/matcher';
-import { planQuery, sortIndex } from '../query/planner';
+import { indexWalk, planQuery, sortIndex } from '../query/planner';
+import { countMatching } from '../query/count';
 import { projectDocuments } from '../query/projection';
 import { parseSort, sortDocuments } from '../query/sort';
 import type { CommandContext, CommandTable } from './context';
@@ -37,12 +38,24 @@ export function runFind(ctx: CommandContext, name: string, cmd: Doc, stats?: Sca
   checkHint(coll, cmd.hint);
   const matcher = compileFilter(filter, letVariables(cmd));
   let docs: Doc[] = [];
-  const byIndex =
-    !isView(coll) && !ctx.txn && sort?.length === 1 && limitRaw > 0
-      ? sortIndex(coll, sort[0]![0])
-      : undefined;
+  // Indexes describe the latest committed state, so ordered walks serve reads outside transactions.
+  const ordered = !isView(coll) && !ctx.txn && sort !== undefined && limitRaw > 0;
+  const walk = ordered ? indexWalk(coll, filter, sort) : undefined;
+  const byIndex = ordered && !walk && sort.length === 1 ? sortIndex(coll, sort[0]![0]) : undefined;
   if (isView(coll)) docs = matchingSource(ctx, name, matcher, stats);
-  else if (byIndex && !planQuery(coll, filter).keys) {
+  else if (walk) {
+    // Equality prefix plus sort: walk the index in sort order and stop once skip + limit matched.
+    if (stats) stats.indexName = walk.index.name;
+    for (const key of walk.index.walkPrefix(walk.prefix, walk.direction, walk.bound)) {
+      const doc = coll.latest(key);
+      if (!doc) continue;
+      coll.docsExamined++;
+      if (stats) stats.docsExamined++;
+      if (!matcher.test(doc)) continue;
+      docs.push(doc);
+      if (docs.length >= skip + limitRaw) break;
+    }
+  } else if (byIndex && !planQuery(coll, filter).keys) {
     // Walk the index in sort order and stop once skip + limit documents matched.
     if (stats) stats.indexName = byIndex.name;
     for (const key of byIndex.scan(sort![0]![1])) {
@@ -118,8 +131,8 @@ function count(ctx: CommandContext): Doc {
   if (!coll) return { n: 0 };
   checkHint(coll, ctx.cmd.hint);
   let n: number;
-  if (Object.keys(query).length === 0 && !ctx.txn && !isView(coll)) n = coll.liveCount;
-  else n = matchingSource(ctx, name, compileFilter(query)).length;
+  if (isView(coll)) n = matchingSource(ctx, name, compileFilter(query)).length;
+  else n = countMatching(ctx.state.engine, coll, query, ctx.txn);
   n = Math.max(0, n - skip);
   if (limit > 0) n = Math.min(n, limit);
   return { n };

@@ -11,6 +11,8 @@ export function projectDocuments(docs: Doc[], projection: unknown, filter: Doc):
     fail(ErrorCodes.TypeMismatch, 'Expected field projection to be of type object');
   if (Object.keys(projection).length === 0) return docs;
   validateProjection(projection);
+  const simple = topLevelProjection(projection);
+  if (simple) return docs.map(simple);
   const slices = sliceOnlyProjection(projection);
   if (slices) return docs.map((doc) => applySlices(doc, slices.excluded, slices.slices));
   try {
@@ -24,6 +26,42 @@ export function projectDocuments(docs: Doc[], projection: unknown, filter: Doc):
   } catch (err) {
     fail(ErrorCodes.BadValue, (err as Error).message);
   }
+}
+
+/**
+ * Inclusions or exclusions of top-level fields only (`{nameTerms: 0}`, `{name: 1, price: 1}`): the
+ * projection most queries send, applied by copying the kept fields in document order (what mongod
+ * returns) without building a mingo query. Values are shared with the stored version, as the
+ * unprojected path shares whole documents: replies only serialize them.
+ */
+function topLevelProjection(projection: Doc): ((doc: Doc) => Doc) | undefined {
+  let includeId = true;
+  let inclusion: boolean | undefined;
+  const fields = new Set<string>();
+  for (const [path, value] of Object.entries(projection)) {
+    if (path.includes('.') || path.startsWith('$')) return undefined;
+    let include: boolean;
+    if (value === true || value === 1) include = true;
+    else if (value === false || value === 0) include = false;
+    else return undefined;
+    if (path === '_id') {
+      includeId = include;
+      continue;
+    }
+    if (inclusion !== undefined && inclusion !== include) return undefined;
+    inclusion = include;
+    fields.add(path);
+  }
+  // {_id: 0} alone excludes _id; {_id: 1} alone keeps only _id.
+  if (inclusion === undefined) inclusion = includeId;
+  const keep = inclusion
+    ? (key: string) => (key === '_id' ? includeId : fields.has(key))
+    : (key: string) => (key === '_id' ? includeId : !fields.has(key));
+  return (doc) => {
+    const out: Doc = {};
+    for (const key in doc) if (keep(key)) out[key] = doc[key];
+    return out;
+  };
 }
 
 type SliceSpec = number | [number, number];

@@ -29,6 +29,14 @@ export class Index {
   private readonly entries = new Map<string, KeyEntry>();
   /** Distinct key tuples sorted by the first field's BSON order, for range scans. */
   private readonly sorted: KeyEntry[] = [];
+  /** (document, first-field value) pairs per first-field value key: equality counts without a scan. */
+  private readonly firstCounts = new Map<string, number>();
+  /**
+   * Whether some document ever had more than one key (an array in an indexed field). Until then every
+   * document has exactly one entry, so counts are document counts and walks need no de-duplication.
+   * Never reset: conservative after such a document is gone.
+   */
+  multikey = false;
 
   constructor(spec: IndexSpec) {
     this.spec = spec;
@@ -109,6 +117,7 @@ export class Index {
     if (before && after && this.name === '_id_') return;
     const oldTuples = before ? this.keysFor(before) : [];
     const newTuples = after ? this.keysFor(after) : [];
+    if (newTuples.length > 1) this.multikey = true;
     const newKeys = new Set(newTuples.map(tupleKey));
     const oldKeys = new Set(oldTuples.map(tupleKey));
     for (const t of oldTuples) if (!newKeys.has(tupleKey(t))) this.removeTuple(docKey, t);
@@ -116,7 +125,9 @@ export class Index {
   }
 
   add(docKey: string, doc: Doc): void {
-    for (const tuple of this.keysFor(doc)) this.addTuple(docKey, tuple);
+    const tuples = this.keysFor(doc);
+    if (tuples.length > 1) this.multikey = true;
+    for (const tuple of tuples) this.addTuple(docKey, tuple);
   }
 
   remove(docKey: string, doc: Doc): void {
@@ -131,14 +142,20 @@ export class Index {
       this.entries.set(ks, entry);
       this.sorted.splice(this.lowerBound(tuple), 0, entry);
     }
+    if (entry.docs.has(docKey)) return;
     entry.docs.add(docKey);
+    const first = valueKey(tuple[0]);
+    this.firstCounts.set(first, (this.firstCounts.get(first) ?? 0) + 1);
   }
 
   private removeTuple(docKey: string, tuple: unknown[]): void {
     const ks = tupleKey(tuple);
     const entry = this.entries.get(ks);
-    if (!entry) return;
-    entry.docs.delete(docKey);
+    if (!entry || !entry.docs.delete(docKey)) return;
+    const first = valueKey(tuple[0]);
+    const left = (this.firstCounts.get(first) ?? 1) - 1;
+    if (left > 0) this.firstCounts.set(first, left);
+    else this.firstCounts.delete(first);
     if (entry.docs.size === 0) {
       this.entries.delete(ks);
       const i = this.sorted.indexOf(entry, this.lowerBound(tuple));
@@ -159,6 +176,74 @@ export class Index {
       for (const d of entry.docs) {
         if (seen.has(d)) continue;
         seen.add(d);
+        yield d;
+      }
+    }
+  }
+
+  /**
+   * How many documents have `value` as their first indexed field, without a scan: exact while the
+   * index is not multikey (each document counted once), an upper bound otherwise. `value` must be
+   * of a type whose equal values share one key (see `exactKeyValue`).
+   */
+  countFirstEqual(value: unknown): number {
+    return this.firstCounts.get(valueKey(value)) ?? 0;
+  }
+
+  /**
+   * Document keys whose leading fields equal `prefix`, in the order of the following fields
+   * (ascending for direction 1, descending for -1), each document once: what an equality-plus-sort
+   * query walks to stop at its limit. `startAfter` (optional) skips to the entries whose next field
+   * lies on the far side of a bound first: for a keyset page, where the previous page ended.
+   */
+  *walkPrefix(
+    prefix: readonly unknown[],
+    direction: 1 | -1,
+    bound?: { value: unknown; inclusive: boolean },
+  ): Generator<string> {
+    const n = prefix.length;
+    const cmp = (entry: KeyEntry, withBound: boolean): number => {
+      for (let i = 0; i < n; i++) {
+        const c = compareValues(entry.values[i], prefix[i]);
+        if (c !== 0) return c;
+      }
+      if (withBound && bound) {
+        const c = compareValues(entry.values[n], bound.value);
+        // Ascending walks start at the lower bound, descending ones at the upper bound.
+        if (direction === 1) return c < 0 || (c === 0 && !bound.inclusive) ? -1 : 1;
+        return c > 0 || (c === 0 && !bound.inclusive) ? 1 : -1;
+      }
+      return 0;
+    };
+    // First entry not below the prefix (and bound), and first entry above it.
+    const search = (above: boolean, withBound: boolean): number => {
+      let lo = 0;
+      let hi = this.sorted.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        const c = cmp(this.sorted[mid] as KeyEntry, withBound);
+        if (c < 0 || (above && c === 0)) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    let from: number;
+    let to: number;
+    if (direction === 1) {
+      from = search(false, true);
+      to = search(true, false);
+    } else {
+      from = search(false, false);
+      to = bound ? search(true, true) : search(true, false);
+    }
+    const seen = this.multikey ? new Set<string>() : undefined;
+    for (let k = 0; k < to - from; k++) {
+      const entry = this.sorted[direction === 1 ? from + k : to - 1 - k] as KeyEntry;
+      for (const d of entry.docs) {
+        if (seen) {
+          if (seen.has(d)) continue;
+          seen.add(d);
+        }
         yield d;
       }
     }

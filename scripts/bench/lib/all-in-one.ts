@@ -1,0 +1,112 @@
+/**
+ * A benchmark child process: what `npm start` runs (scripts/start.ts), on free ports and an
+ * in-memory embedded MongoDB, for the subgraphs named in BENCH_SUBGRAPHS (default users, products,
+ * inventory), in production mode with logs off. Prints one line `READY <json>` with the gateway,
+ * MongoDB and subgraph URLs and the supergraph (for a peer gateway), then runs until SIGTERM.
+ *
+ * BENCH_IN_PROCESS=0 makes the gateway call its subgraphs over HTTP as it did before in-process
+ * calls existed (a lever measured on its own). BENCH_MONGO_URL uses that database instead of
+ * starting one. It runs from a baseline worktree too (`--baseline-ref`): it only uses what
+ * scripts/start.ts uses, and in-process calls when the tree has them.
+ */
+import { print } from 'graphql';
+import {
+  createLogger,
+  createMetricsRegistry,
+  createSubgraphRuntime,
+  loadConfig,
+  startSubgraph,
+  type RunningSubgraph,
+  type SubgraphModule,
+} from '@novamart/kit';
+import { InProcessBus, InProcessLiveBus } from '@novamart/events';
+import { loadGatewayConfig, startGateway } from '@novamart/gateway';
+import { startEmbeddedMongo } from '@novamart/mongo-server';
+import { composeSupergraph } from '../../lib/compose-supergraph';
+import { loadSubgraphModules } from '../../lib/subgraph-modules';
+
+const wanted = (process.env.BENCH_SUBGRAPHS ?? 'users,products,inventory').split(',');
+const inProcess = process.env.BENCH_IN_PROCESS !== '0';
+
+async function main(): Promise<void> {
+  const modules = (await loadSubgraphModules()).filter((m) => wanted.includes(m.name));
+  const mongo = process.env.BENCH_MONGO_URL
+    ? { uri: process.env.BENCH_MONGO_URL, stop: async () => undefined }
+    : await startEmbeddedMongo({ port: 0, inMemory: true });
+  const silent = { level: 'silent' as const };
+  const metrics = createMetricsRegistry('novamart', { processMetrics: true });
+  const bus = new InProcessBus({ logger: createLogger('bus', silent), metrics });
+  const live = new InProcessLiveBus({ logger: createLogger('live', silent) });
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'silent',
+    MONGO_URL: mongo.uri,
+    ADMIN_EMAIL: 'bench-admin@novamart.dev',
+    ADMIN_PASSWORD: 'Bench-admin-2026',
+  };
+  const ordered = [...modules].sort(
+    (a: SubgraphModule, b: SubgraphModule) => Number(b.name === 'users') - Number(a.name === 'users'),
+  );
+  const running: RunningSubgraph[] = [];
+  for (const module of ordered) {
+    const config = loadConfig(module.configShape, env);
+    const { runtime } = await createSubgraphRuntime(module, {
+      config,
+      logger: createLogger(module.name, silent),
+      bus,
+      live,
+      metrics: createMetricsRegistry(module.name, { processMetrics: false }),
+    });
+    const subgraph = await startSubgraph(module, runtime, { port: 0, host: '127.0.0.1' });
+    running.push(subgraph);
+    if (module.name === 'users') env.JWKS_URL = new URL('/.well-known/jwks.json', subgraph.url).href;
+  }
+  await bus.start();
+  const { supergraphSdl } = composeSupergraph(
+    running.map((s) => ({
+      name: s.name,
+      routingUrl: s.url,
+      schemaFile: `${s.name} (in memory)`,
+      typeDefs: print(s.instance.typeDefs),
+    })),
+  );
+  const local = Object.fromEntries(
+    running.flatMap((s) => ('handle' in s && typeof s.handle === 'function' ? [[s.name, s.handle]] : [])),
+  );
+  const gateway = await startGateway({
+    supergraphSdl,
+    live,
+    config: loadGatewayConfig(env),
+    logger: createLogger('gateway', silent),
+    metrics,
+    port: 0,
+    host: '127.0.0.1',
+    ...(inProcess && Object.keys(local).length > 0 ? { inProcessSubgraphs: local } : {}),
+  } as Parameters<typeof startGateway>[0]);
+  console.log(
+    `READY ${JSON.stringify({
+      gatewayUrl: gateway.url,
+      mongoUrl: mongo.uri,
+      subgraphs: Object.fromEntries(running.map((s) => [s.name, s.url])),
+      inProcess: inProcess && Object.keys(local).length > 0,
+      supergraphSdl,
+      node: process.version,
+    })}`,
+  );
+  process.on('SIGTERM', () => {
+    void (async () => {
+      await gateway.stop();
+      for (const s of running.reverse()) await s.stop();
+      await bus.close();
+      await live.close();
+      await mongo.stop();
+      process.exit(0);
+    })();
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
