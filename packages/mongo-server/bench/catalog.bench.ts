@@ -2,6 +2,7 @@
 // driver), at growing collection sizes, and find by _id through the driver against the driver's
 // own ping on the same connection (the floor no command can beat). Used by mongo.bench.ts.
 import { ObjectId } from 'bson';
+import { ClusterClock } from '../src/cluster-time';
 import { MongoClient } from 'mongodb';
 import type { Doc } from '../src/bson/values';
 import { dispatch } from '../src/commands/dispatch';
@@ -49,6 +50,7 @@ function newState(): ServerState {
     connections: { current: 0, totalCreated: 0 },
     opcounters: { insert: 0, query: 0, update: 0, delete: 0, getmore: 0, command: 0 },
     dbPath: undefined,
+    clock: new ClusterClock(),
   };
 }
 
