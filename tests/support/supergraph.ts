@@ -73,6 +73,8 @@ export interface StartSupergraphOptions {
   env?: Record<string, string>;
   /** Redis Streams and Redis pub/sub (at REDIS_URL or 127.0.0.1:6379) instead of in-process buses. */
   redis?: boolean;
+  /** A built single-page app the gateway serves at `/` (the storefront's dist/). */
+  staticDir?: string;
 }
 
 export interface GraphQLResponse<T = any> {
@@ -277,6 +279,7 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
         verifier: deferred.verifier,
         port: 0,
         host: '127.0.0.1',
+        ...(options.staticDir ? { staticDir: options.staticDir } : {}),
       });
       cleanups.push(() => running.stop());
       return running;
