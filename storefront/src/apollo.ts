@@ -27,9 +27,21 @@ export const typePolicies = {
 export function createApolloClient(): { client: ApolloClient; dispose(): void } {
   const wsUrl = new URL(GRAPHQL_PATH, window.location.href);
   wsUrl.protocol = wsUrl.protocol === 'https:' ? 'wss:' : 'ws:';
+  const created: { client?: ApolloClient } = {};
+  let connections = 0;
   const wsClient = createClient({
     url: wsUrl.href,
     lazy: true,
+    // The gateway closes a subscriber's socket when its access token expires (4403): reconnect,
+    // with the token refreshed by connectionParams.
+    retryAttempts: 10,
+    shouldRetry: () => true,
+    on: {
+      // Status changes are not replayed across a reconnection: re-read what the pages show.
+      connected: () => {
+        if (++connections > 1) void created.client?.refetchObservableQueries();
+      },
+    },
     // Read at each (re)connection: a refreshed token is used by the next connection.
     connectionParams: async () => {
       const token = await accessToken();
@@ -54,6 +66,7 @@ export function createApolloClient(): { client: ApolloClient; dispose(): void } 
     cache: new InMemoryCache({ typePolicies }),
     defaultOptions: { watchQuery: { fetchPolicy: 'cache-and-network' } },
   });
+  created.client = client;
   return {
     client,
     dispose() {

@@ -1,5 +1,6 @@
 import { useId, useSyncExternalStore, type InputHTMLAttributes, type ReactNode } from 'react';
 import { describeError, type Problem } from './errors';
+import { useLocation } from './router';
 
 /** Problems of a failed operation, announced to screen readers as they appear. */
 export function Problems({ error, problems }: { error?: unknown; problems?: Problem[] }) {
@@ -70,15 +71,17 @@ export function Section({ title, children }: { title: string; children: ReactNod
   );
 }
 
-// A message for the next page (after a redirect), e.g. "Signed in; your guest cart was merged".
-let flash: string | null = null;
+// A message for one page (the one a redirect lands on), e.g. "Signed in; your guest cart was
+// merged". It disappears once the person moves on to another page.
+let flash: { message: string; path: string } | null = null;
 const flashListeners = new Set<() => void>();
-export function setFlash(message: string | null): void {
-  flash = message;
+export function setFlash(message: string | null, path = window.location.pathname): void {
+  flash = message ? { message, path: new URL(path, window.location.href).pathname } : null;
   flashListeners.forEach((l) => l());
 }
 export function Flash() {
-  const message = useSyncExternalStore(
+  const { path } = useLocation();
+  const current = useSyncExternalStore(
     (l) => {
       flashListeners.add(l);
       return () => flashListeners.delete(l);
@@ -86,7 +89,8 @@ export function Flash() {
     () => flash,
     () => null,
   );
-  if (!message) return null;
+  if (!current || current.path !== path) return null;
+  const { message } = current;
   return (
     <div role="status" className="flash">
       <span>{message}</span>

@@ -147,7 +147,10 @@ export function NewProductPage() {
       });
       const product = result.data?.createProduct;
       if (product) {
-        setFlash(`Created ${product.name}: it is in the shop at /products/${product.slug}.`);
+        setFlash(
+          `Created ${product.name}: it is in the shop at /products/${product.slug}.`,
+          `/admin/products/${product.id}`,
+        );
         navigate(`/admin/products/${product.id}`);
       }
     } catch (err) {

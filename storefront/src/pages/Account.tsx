@@ -58,9 +58,10 @@ export function SignInPage() {
         setMerging(false);
       }
     }
+    const next = safeNext(query.get('next'));
     setSession(sessionFromAuthPayload(payload));
-    setFlash(flash);
-    navigate(safeNext(query.get('next')), { replace: true });
+    setFlash(flash, next);
+    navigate(next, { replace: true });
   };
 
   return (

@@ -61,6 +61,11 @@ export function CheckoutPage() {
     const optional = (v: string) => (v.trim() ? v.trim() : undefined);
     try {
       const result = await checkout({
+        // The cart became the order: drop the cached cart so the badge and cart page read it anew.
+        update(cache) {
+          cache.evict({ id: 'ROOT_QUERY', fieldName: 'cart' });
+          cache.gc();
+        },
         variables: {
           input: {
             idempotencyKey,
