@@ -42,7 +42,14 @@ export function describeGraphQLError(error: GraphQLFormattedError): Problem {
       return { message: `Too many attempts. ${when}`, code, field };
     }
     case 'UNAUTHENTICATED':
-      return { message: `${error.message}. Please sign in.`.replace('.. ', '. '), code, field };
+      // "Invalid email or password" stands alone; an expired session asks to sign in again.
+      return {
+        message: /token|session|sign in|authentic/i.test(error.message)
+          ? `${error.message}. Please sign in again.`
+          : `${error.message}.`,
+        code,
+        field,
+      };
     case 'FORBIDDEN':
       return { message: `Not allowed: ${error.message}`, code, field };
     case 'INTERNAL_SERVER_ERROR': {

@@ -194,7 +194,12 @@ function PaymentForm({ order }: { order: any }) {
       const intent = await createIntent({ variables: { orderId: order.id } });
       const paymentId = intent.data?.createPaymentIntent.id;
       if (!paymentId) return;
-      const confirmed = await confirm({ variables: { paymentId, paymentMethodId: card } });
+      const confirmed = await confirm({
+        variables: { paymentId, paymentMethodId: card },
+        // One read of the order after a confirmation: the subscription may only just have started
+        // listening (its start is not acknowledged), so the page never depends on that alone.
+        refetchQueries: [ORDER],
+      });
       setResult(confirmed.data?.confirmPayment ?? null);
     } catch (err) {
       setError(err);
