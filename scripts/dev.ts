@@ -18,7 +18,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createLogger, portInUseMessage, subgraphPort, wantsPrettyLogs } from '@novamart/kit';
 import type * as EmbeddedMongoModule from '@novamart/mongo-server';
@@ -229,6 +229,40 @@ async function waitReady(procs: Proc[]): Promise<void> {
   }
 }
 
+/**
+ * The storefront under Vite with hot reload (STOREFRONT_PORT, 5173), proxying /graphql and its
+ * WebSocket to the gateway above. It is a convenience beside the API, so a failure is logged and
+ * the backend stays up.
+ */
+function startStorefrontDevServer(gatewayOrigin: string): void {
+  const storefrontDir = resolve(repoRoot, 'storefront');
+  if (!existsSync(storefrontDir)) return;
+  const port = process.env.STOREFRONT_PORT || '5173';
+  // vite's package exports do not include its CLI file, so it is found next to its package.json.
+  const viteCli = join(
+    dirname(createRequire(import.meta.url).resolve('vite/package.json')),
+    'bin',
+    'vite.js',
+  );
+  const child = spawn(process.execPath, [viteCli, '--port', port, '--strictPort'], {
+    cwd: storefrontDir,
+    env: { ...process.env, GATEWAY_ORIGIN: gatewayOrigin },
+    stdio: 'inherit',
+  });
+  child.once('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGTERM') logger.error(`storefront: Vite exited (${signal ?? code})`);
+  });
+  cleanups.push({
+    name: 'storefront dev server',
+    run: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((done) => child.once('exit', done));
+    },
+  });
+  logger.info(`storefront (hot reload): http://localhost:${port}/ (STOREFRONT_PORT)`);
+}
+
 async function stopAll(): Promise<void> {
   const running = procs.filter((p) => p.child && p.child.exitCode === null && p.child.signalCode === null);
   await Promise.all(
@@ -291,6 +325,7 @@ async function main(): Promise<void> {
   await waitReady(procs);
   const gateway = procs.find((p) => p.name === 'gateway')!;
   const shownHost = gateway.host === '0.0.0.0' || gateway.host === '::' ? 'localhost' : gateway.host;
+  startStorefrontDevServer(`http://127.0.0.1:${gateway.port}`);
   console.log(
     `NovaMart (development, ${procs.length} processes in watch mode) ready at http://${shownHost}:${gateway.port}/graphql`,
   );

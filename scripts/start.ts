@@ -38,6 +38,7 @@ import { DEV_ADMIN } from './lib/dev-admin';
 import { readSupergraphConfig, repoRoot } from './lib/supergraph-config';
 import { loadSubgraphModules } from './lib/subgraph-modules';
 import { peerUrlVariable } from '@novamart/kit';
+import { ensureStorefrontBuilt } from './lib/storefront';
 
 // Loaded dynamically so that a missing or broken package is one clear line, not a stack trace.
 type EmbeddedMongoPackage = typeof EmbeddedMongoModule;
@@ -209,7 +210,16 @@ async function main(): Promise<void> {
 
   const supergraphSdl = supergraphFor(running);
   const gatewayConfig = loadGatewayConfig(baseEnv);
+  // The storefront at / beside the API, built here when missing or stale; a failed build leaves
+  // the API up (the reason is logged) rather than stopping the backend.
+  let staticDir: string | undefined;
+  try {
+    staticDir = ensureStorefrontBuilt((message) => logger.info(message));
+  } catch (error) {
+    logger.error({ err: error }, 'the storefront could not be built: serving the API only');
+  }
   const gateway: RunningGateway = await startGateway({
+    ...(staticDir ? { staticDir } : {}),
     supergraphSdl,
     subgraphUrls: Object.fromEntries(running.map((s) => [s.name, s.url])),
     // Same process: the gateway calls the subgraphs directly; they still serve HTTP for others.
@@ -247,6 +257,7 @@ async function main(): Promise<void> {
     .map((entry) => entry.name)
     .filter((name) => !running.some((s) => s.name === name));
   if (missing.length > 0) logger.info(`subgraphs not present yet: ${missing.join(', ')}`);
+  if (staticDir) console.log(`NovaMart storefront at ${new URL('/', gateway.url).href}`);
   console.log(`NovaMart gateway ready at ${gateway.url}`);
 }
 

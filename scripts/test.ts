@@ -18,6 +18,12 @@ interface Step {
 // packages again for every workspace.
 const steps: Step[] = [
   { name: 'typecheck', command: 'npx', args: ['tsc', '-p', 'tsconfig.json', '--noEmit'] },
+  // The storefront is browser code (DOM, JSX): its own program.
+  {
+    name: 'typecheck storefront',
+    command: 'npx',
+    args: ['tsc', '-p', 'storefront/tsconfig.json', '--noEmit'],
+  },
   { name: 'lint', command: 'npx', args: ['eslint', '.'] },
   { name: 'format', command: 'npx', args: ['prettier', '--check', '.', '--log-level', 'warn'] },
   {

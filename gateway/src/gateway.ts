@@ -60,6 +60,8 @@ export interface GatewayOptions {
    * called at their routing URL.
    */
   inProcessSubgraphs?: Record<string, InProcessGraphQLHandler>;
+  /** A built single-page app (the storefront's dist/) served at `/`; unset: `/` redirects to the API. */
+  staticDir?: string;
 }
 
 export interface Gateway {
@@ -209,9 +211,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
-  app.get('/', (_req, res) => {
-    res.redirect(GRAPHQL_PATH);
-  });
+  if (!options.staticDir) {
+    app.get('/', (_req, res) => {
+      res.redirect(GRAPHQL_PATH);
+    });
+  }
   app.use(
     GRAPHQL_PATH,
     cors<cors.CorsRequest>({ origin: corsOrigins(config), exposedHeaders: [REQUEST_ID_HEADER], maxAge: 600 }),
@@ -230,6 +234,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }),
     }),
   );
+  if (options.staticDir) app.use(serveSinglePageApp(options.staticDir));
   app.use(httpErrorHandler(config.BODY_LIMIT, logger));
 
   let stopping: Promise<void> | undefined;
@@ -281,6 +286,35 @@ export async function startGateway(
     await gateway.stop();
     throw error;
   }
+}
+
+// Paths the API owns: the app's client-side routes never shadow them, whatever is mounted after.
+const API_PATHS = /^\/(graphql|graphiql|health|metrics)(\/|$)/;
+
+/**
+ * The built storefront: hashed assets cached for good, and index.html for any other GET that asks
+ * for HTML (the app's own routes such as /products/<slug>), so a reload of a deep link works.
+ */
+function serveSinglePageApp(dir: string): express.Router {
+  const router = express.Router();
+  router.use(
+    express.static(dir, {
+      index: 'index.html',
+      setHeaders: (res, path) => {
+        res.setHeader(
+          'Cache-Control',
+          /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache',
+        );
+      },
+    }),
+  );
+  router.get(/.*/, (req, res, next) => {
+    // A missing file (/assets/gone.js) stays a 404 rather than becoming the page.
+    if (API_PATHS.test(req.path) || /\.\w+$/.test(req.path) || !req.accepts('html')) return next();
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile('index.html', { root: dir });
+  });
+  return router;
 }
 
 function withForwardedFor(forwardedFor: string | undefined): { forwardedFor?: string } {

@@ -76,6 +76,8 @@ export interface StartSupergraphOptions {
   redis?: boolean;
   /** The gateway calls the subgraphs in process, as `npm start` does (default: over HTTP). */
   inProcess?: boolean;
+  /** A built single-page app the gateway serves at `/` (the storefront's dist/). */
+  staticDir?: string;
 }
 
 export interface GraphQLResponse<T = any> {
@@ -295,6 +297,7 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
           : {}),
         port: 0,
         host: '127.0.0.1',
+        ...(options.staticDir ? { staticDir: options.staticDir } : {}),
       });
       cleanups.push(() => running.stop());
       return running;

@@ -25,7 +25,11 @@ export interface ProbeSupergraph {
   subgraphs: RunningSubgraph[];
   gateway: RunningGateway;
   /** Another gateway on the same supergraph, e.g. on another live bus. */
-  startGateway(options: { live: LiveBus; env?: Record<string, string> }): Promise<RunningGateway>;
+  startGateway(options: {
+    live: LiveBus;
+    env?: Record<string, string>;
+    staticDir?: string;
+  }): Promise<RunningGateway>;
   post(
     body: unknown,
     headers?: Record<string, string>,
@@ -78,8 +82,13 @@ export async function startProbeSupergraph(
     throw new Error(`probe composition failed: ${composed.errors.map((e) => e.message).join('; ')}`);
   const supergraphSdl = composed.supergraphSdl;
 
-  const launch = async (launchOptions: { live: LiveBus; env?: Record<string, string> }) => {
+  const launch = async (launchOptions: {
+    live: LiveBus;
+    env?: Record<string, string>;
+    staticDir?: string;
+  }) => {
     const gateway = await startGateway({
+      ...(launchOptions.staticDir ? { staticDir: launchOptions.staticDir } : {}),
       supergraphSdl,
       live: launchOptions.live,
       config: loadGatewayConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...launchOptions.env }),

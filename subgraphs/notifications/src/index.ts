@@ -42,6 +42,8 @@ export function createNotificationsSubgraph(
       const mailer =
         overrides.mailer ??
         (config.SMTP_URL ? new SmtpMailer(config.SMTP_URL) : new DevOutboxMailer(conn, logger));
+      // Readable through the API (Query.devOutbox) only where it holds test mail, never in production.
+      const devOutbox = mailer instanceof DevOutboxMailer && config.NODE_ENV !== 'production' ? mailer : null;
       logger.info({ mailer: mailer.kind }, 'notification delivery selected');
       const dispatcher = new NotificationDispatcher(notifications, mailer, logger, {
         from: config.MAIL_FROM,
@@ -55,7 +57,10 @@ export function createNotificationsSubgraph(
       return {
         typeDefs,
         resolvers,
-        context: (): Omit<NotificationsContext, keyof SubgraphContext> => ({ notifications: service }),
+        context: (): Omit<NotificationsContext, keyof SubgraphContext> => ({
+          notifications: service,
+          devOutbox,
+        }),
         async start() {
           dispatcher.start();
         },

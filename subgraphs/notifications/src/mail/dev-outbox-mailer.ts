@@ -1,5 +1,5 @@
 import { type Logger } from '@novamart/kit';
-import { type Connection, Schema } from 'mongoose';
+import { type Connection, type Model, Schema } from 'mongoose';
 import { type Mailer, type OutgoingMail } from './mailer';
 
 interface DevMailDoc extends OutgoingMail {
@@ -25,13 +25,15 @@ const devMailSchema = new Schema<DevMailDoc>(
  */
 export class DevOutboxMailer implements Mailer {
   readonly kind = 'dev-outbox' as const;
-  private readonly Mail;
+  private readonly Mail: Model<DevMailDoc>;
 
   constructor(
     conn: Connection,
     private readonly logger: Logger,
   ) {
-    this.Mail = conn.models.DevMail ?? conn.model<DevMailDoc>('DevMail', devMailSchema);
+    this.Mail =
+      (conn.models.DevMail as Model<DevMailDoc> | undefined) ??
+      conn.model<DevMailDoc>('DevMail', devMailSchema);
   }
 
   async send(mail: OutgoingMail): Promise<void> {
@@ -41,5 +43,13 @@ export class DevOutboxMailer implements Mailer {
       { upsert: true },
     );
     this.logger.info({ to: mail.to, subject: mail.subject }, 'mail stored in the development outbox');
+  }
+
+  /** The newest messages stored for one address (the storefront's development mailbox page). */
+  async messagesTo(recipient: string, first: number): Promise<DevMailDoc[]> {
+    return this.Mail.find({ to: recipient.trim().toLowerCase() })
+      .sort({ storedAt: -1, _id: -1 })
+      .limit(first)
+      .lean<DevMailDoc[]>();
   }
 }

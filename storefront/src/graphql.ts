@@ -1,0 +1,612 @@
+import { gql } from '@apollo/client';
+
+// Money is always selected whole: the cache replaces it as a value (see apollo.ts).
+export const MONEY = gql`
+  fragment MoneyFields on Money {
+    amount
+    currency
+    formatted
+  }
+`;
+
+export const PRODUCT_CARD = gql`
+  fragment ProductCard on Product {
+    id
+    slug
+    name
+    price {
+      ...MoneyFields
+    }
+    images {
+      url
+      alt
+    }
+    inventory {
+      inStock
+      available
+    }
+  }
+  ${MONEY}
+`;
+
+export const CART_FIELDS = gql`
+  fragment CartFields on Cart {
+    id
+    itemCount
+    expiresAt
+    subtotal {
+      ...MoneyFields
+    }
+    items {
+      quantity
+      unitPrice {
+        ...MoneyFields
+      }
+      lineTotal {
+        ...MoneyFields
+      }
+      product {
+        id
+        slug
+        name
+        inventory {
+          available
+        }
+      }
+    }
+    removedItems {
+      name
+      quantity
+      reason
+      product {
+        id
+      }
+    }
+  }
+  ${MONEY}
+`;
+
+export const ORDER_FIELDS = gql`
+  fragment OrderFields on Order {
+    id
+    status
+    email
+    createdAt
+    updatedAt
+    carrier
+    trackingNumber
+    subtotal {
+      ...MoneyFields
+    }
+    shippingCost {
+      ...MoneyFields
+    }
+    total {
+      ...MoneyFields
+    }
+    amountRefunded {
+      ...MoneyFields
+    }
+    items {
+      sku
+      name
+      quantity
+      unitPrice {
+        ...MoneyFields
+      }
+      lineTotal {
+        ...MoneyFields
+      }
+      product {
+        id
+        slug
+      }
+    }
+    shippingAddress {
+      name
+      line1
+      line2
+      city
+      region
+      postalCode
+      country
+    }
+    statusHistory {
+      status
+      reason
+      at
+    }
+    payment {
+      id
+      status
+      failureReason
+      declineCode
+      provider
+    }
+  }
+  ${MONEY}
+`;
+
+export const HOME = gql`
+  query Home {
+    recommendations(first: 8) {
+      reason
+      product {
+        ...ProductCard
+      }
+    }
+    categories {
+      id
+      slug
+      name
+    }
+  }
+  ${PRODUCT_CARD}
+`;
+
+export const CATALOG = gql`
+  query Catalog($first: Int!, $after: String, $filter: ProductFilter, $sort: ProductSort) {
+    products(first: $first, after: $after, filter: $filter, sort: $sort) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          ...ProductCard
+        }
+      }
+    }
+    categories {
+      id
+      slug
+      name
+    }
+  }
+  ${PRODUCT_CARD}
+`;
+
+export const PRODUCT = gql`
+  query ProductPage($slug: String!) {
+    product(slug: $slug) {
+      ...ProductCard
+      sku
+      description
+      active
+      category {
+        slug
+        name
+      }
+      inventory {
+        available
+        inStock
+        lowStock
+      }
+      frequentlyBoughtTogether(first: 4) {
+        reason
+        product {
+          ...ProductCard
+        }
+      }
+    }
+  }
+  ${PRODUCT_CARD}
+`;
+
+export const CART = gql`
+  query CartPage($id: ID) {
+    cart(id: $id) {
+      ...CartFields
+    }
+  }
+  ${CART_FIELDS}
+`;
+
+export const ADD_TO_CART = gql`
+  mutation AddToCart($cartId: ID, $productId: ID!, $quantity: Int!) {
+    addToCart(cartId: $cartId, productId: $productId, quantity: $quantity) {
+      ...CartFields
+    }
+  }
+  ${CART_FIELDS}
+`;
+
+export const UPDATE_CART_ITEM = gql`
+  mutation UpdateCartItem($cartId: ID, $productId: ID!, $quantity: Int!) {
+    updateCartItem(cartId: $cartId, productId: $productId, quantity: $quantity) {
+      ...CartFields
+    }
+  }
+  ${CART_FIELDS}
+`;
+
+export const REMOVE_FROM_CART = gql`
+  mutation RemoveFromCart($cartId: ID, $productId: ID!) {
+    removeFromCart(cartId: $cartId, productId: $productId) {
+      ...CartFields
+    }
+  }
+  ${CART_FIELDS}
+`;
+
+export const MERGE_CART = gql`
+  mutation MergeCart($guestCartId: ID!) {
+    mergeCart(guestCartId: $guestCartId) {
+      ...CartFields
+    }
+  }
+  ${CART_FIELDS}
+`;
+
+export const CHECKOUT = gql`
+  mutation Checkout($input: CheckoutInput!) {
+    checkout(input: $input) {
+      ...OrderFields
+    }
+  }
+  ${ORDER_FIELDS}
+`;
+
+export const ORDER = gql`
+  query OrderPage($id: ID!) {
+    order(id: $id) {
+      ...OrderFields
+    }
+  }
+  ${ORDER_FIELDS}
+`;
+
+export const ORDER_STATUS_CHANGED = gql`
+  subscription OrderStatusChanged($orderId: ID!) {
+    orderStatusChanged(orderId: $orderId) {
+      status
+      previousStatus
+      reason
+      at
+      order {
+        ...OrderFields
+      }
+    }
+  }
+  ${ORDER_FIELDS}
+`;
+
+export const CREATE_PAYMENT_INTENT = gql`
+  mutation CreatePaymentIntent($orderId: ID!) {
+    createPaymentIntent(orderId: $orderId) {
+      id
+      status
+      failureReason
+      declineCode
+      amount {
+        ...MoneyFields
+      }
+    }
+  }
+  ${MONEY}
+`;
+
+export const CONFIRM_PAYMENT = gql`
+  mutation ConfirmPayment($paymentId: ID!, $paymentMethodId: String!) {
+    confirmPayment(paymentId: $paymentId, paymentMethodId: $paymentMethodId) {
+      id
+      status
+      failureReason
+      declineCode
+    }
+  }
+`;
+
+export const CANCEL_ORDER = gql`
+  mutation CancelOrder($id: ID!, $reason: String) {
+    cancelOrder(id: $id, reason: $reason) {
+      ...OrderFields
+    }
+  }
+  ${ORDER_FIELDS}
+`;
+
+export const MY_ORDERS = gql`
+  query MyOrders($after: String) {
+    me {
+      id
+      orders(first: 20, after: $after) {
+        totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          node {
+            id
+            status
+            createdAt
+            total {
+              ...MoneyFields
+            }
+            items {
+              name
+              quantity
+            }
+          }
+        }
+      }
+    }
+  }
+  ${MONEY}
+`;
+
+export const MY_NOTIFICATIONS = gql`
+  query MyNotifications {
+    myNotifications(first: 30) {
+      edges {
+        node {
+          id
+          type
+          subject
+          body
+          createdAt
+          readAt
+        }
+      }
+    }
+  }
+`;
+
+export const MARK_READ = gql`
+  mutation MarkRead($id: ID!) {
+    markNotificationRead(id: $id) {
+      id
+      readAt
+    }
+  }
+`;
+
+const AUTH_FIELDS = `accessToken refreshToken expiresIn user { id email name role }`;
+
+export const LOGIN = gql`
+  mutation Login($email: String!, $password: String!) {
+    login(email: $email, password: $password) { ${AUTH_FIELDS} }
+  }
+`;
+
+export const REGISTER = gql`
+  mutation Register($input: RegisterInput!) {
+    register(input: $input) {
+      id
+      email
+      emailVerified
+    }
+  }
+`;
+
+export const VERIFY_EMAIL = gql`
+  mutation VerifyEmail($email: String!, $code: String!) {
+    verifyEmail(email: $email, code: $code) {
+      id
+      email
+      emailVerified
+    }
+  }
+`;
+
+export const LOGOUT = gql`
+  mutation Logout($refreshToken: String!) {
+    logout(refreshToken: $refreshToken)
+  }
+`;
+
+export const DEV_OUTBOX = gql`
+  query DevOutbox($recipient: String!) {
+    devOutbox(recipient: $recipient, first: 5) {
+      to
+      subject
+      text
+      storedAt
+    }
+  }
+`;
+
+// Back office
+
+export const ADMIN_PRODUCTS = gql`
+  query AdminProducts($first: Int!, $after: String, $filter: ProductFilter) {
+    products(first: $first, after: $after, filter: $filter, sort: NEWEST) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          id
+          sku
+          slug
+          name
+          active
+          price {
+            ...MoneyFields
+          }
+          category {
+            slug
+          }
+          inventory {
+            available
+            reserved
+            onHand
+            lowStock
+            reorderLevel
+          }
+        }
+      }
+    }
+  }
+  ${MONEY}
+`;
+
+export const ADMIN_PRODUCT = gql`
+  query AdminProduct($id: ID!) {
+    product(id: $id) {
+      id
+      sku
+      slug
+      name
+      description
+      active
+      price {
+        ...MoneyFields
+      }
+      category {
+        slug
+      }
+      inventory {
+        available
+        reserved
+        onHand
+        lowStock
+        reorderLevel
+      }
+    }
+  }
+  ${MONEY}
+`;
+
+export const CREATE_PRODUCT = gql`
+  mutation CreateProduct($input: ProductInput!) {
+    createProduct(input: $input) {
+      id
+      slug
+      name
+    }
+  }
+`;
+
+export const UPDATE_PRODUCT = gql`
+  mutation UpdateProduct($id: ID!, $input: ProductUpdateInput!) {
+    updateProduct(id: $id, input: $input) {
+      id
+      name
+      description
+      active
+      price {
+        ...MoneyFields
+      }
+      category {
+        slug
+      }
+    }
+  }
+  ${MONEY}
+`;
+
+export const ARCHIVE_PRODUCT = gql`
+  mutation ArchiveProduct($id: ID!) {
+    archiveProduct(id: $id) {
+      id
+      active
+    }
+  }
+`;
+
+export const ADJUST_STOCK = gql`
+  mutation AdjustStock($productId: ID!, $delta: Int!, $reason: StockMovementReason!, $reference: String) {
+    adjustStock(productId: $productId, delta: $delta, reason: $reason, reference: $reference) {
+      available
+      reserved
+      onHand
+      lowStock
+      reorderLevel
+    }
+  }
+`;
+
+export const ADMIN_ORDERS = gql`
+  query AdminOrders($filter: OrderFilter, $after: String) {
+    orders(filter: $filter, first: 20, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          id
+          status
+          email
+          createdAt
+          carrier
+          trackingNumber
+          total {
+            ...MoneyFields
+          }
+        }
+      }
+    }
+  }
+  ${MONEY}
+`;
+
+export const MARK_SHIPPED = gql`
+  mutation MarkShipped($id: ID!, $carrier: String!, $trackingNumber: String!) {
+    markOrderShipped(id: $id, carrier: $carrier, trackingNumber: $trackingNumber) {
+      id
+      status
+      carrier
+      trackingNumber
+    }
+  }
+`;
+
+export const ADMIN_CANCEL_ORDER = gql`
+  mutation AdminCancelOrder($id: ID!, $reason: String) {
+    cancelOrder(id: $id, reason: $reason) {
+      id
+      status
+    }
+  }
+`;
+
+export const PENDING_REFUNDS = gql`
+  query PendingRefunds {
+    pendingRefundApprovals {
+      id
+      reason
+      status
+      createdAt
+      amount {
+        ...MoneyFields
+      }
+      requestedBy {
+        id
+        email
+      }
+      payment {
+        id
+        order {
+          id
+          email
+        }
+      }
+    }
+  }
+  ${MONEY}
+`;
+
+export const APPROVE_REFUND = gql`
+  mutation ApproveRefund($id: ID!) {
+    approveRefund(refundId: $id) {
+      id
+      status
+    }
+  }
+`;
+
+export const REJECT_REFUND = gql`
+  mutation RejectRefund($id: ID!, $reason: String) {
+    rejectRefund(refundId: $id, reason: $reason) {
+      id
+      status
+    }
+  }
+`;

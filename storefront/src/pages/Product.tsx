@@ -1,0 +1,111 @@
+import { useState, type FormEvent } from 'react';
+import { useQuery } from '@apollo/client/react';
+import { useAddToCart } from '../cart';
+import { PRODUCT } from '../graphql';
+import { Link, usePageTitle } from '../router';
+import { Loading, Problems, Section } from '../ui';
+import { ProductCard } from './ProductCard';
+
+export function ProductPage({ slug }: { slug: string }) {
+  const { data, loading, error } = useQuery<any>(PRODUCT, { variables: { slug } });
+  const product = data?.product;
+  usePageTitle(product?.name ?? 'Product');
+  const [quantity, setQuantity] = useState(1);
+  const [add, addState] = useAddToCart();
+  const [added, setAdded] = useState<string | null>(null);
+  const [addError, setAddError] = useState<unknown>(null);
+
+  if (loading && !data) return <Loading what="the product" />;
+  if (!product)
+    return (
+      <>
+        <h1 tabIndex={-1}>Product not found</h1>
+        <Problems error={error} />
+        <Link to="/products">Back to the shop</Link>
+      </>
+    );
+
+  const onAdd = async (event: FormEvent) => {
+    event.preventDefault();
+    setAdded(null);
+    setAddError(null);
+    try {
+      const cart = await add(product.id, quantity);
+      if (cart)
+        setAdded(
+          `Added ${quantity} × ${product.name} to your cart (${cart.itemCount} item${cart.itemCount === 1 ? '' : 's'}, subtotal ${cart.subtotal.formatted}).`,
+        );
+    } catch (err) {
+      setAddError(err);
+    }
+  };
+  const inv = product.inventory;
+  const image = product.images[0];
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="muted small">
+        <Link to="/products">Shop</Link>
+        {product.category && (
+          <>
+            {' › '}
+            <Link to={`/products?category=${encodeURIComponent(product.category.slug)}`}>
+              {product.category.name}
+            </Link>
+          </>
+        )}
+      </nav>
+      <div className="product">
+        {image ? (
+          <img src={image.url} alt={image.alt ?? product.name} width={480} height={360} />
+        ) : (
+          <div className="placeholder big" aria-hidden="true">
+            {product.name.slice(0, 1)}
+          </div>
+        )}
+        <div>
+          <h1 tabIndex={-1}>{product.name}</h1>
+          <p className="price big">{product.price.formatted}</p>
+          {!product.active && <p className="problem">This product is no longer sold.</p>}
+          <p className={inv.inStock ? 'stock' : 'stock out'} data-testid="stock">
+            {inv.inStock
+              ? `${inv.available} in stock${inv.lowStock ? ' — only a few left' : ''}`
+              : 'Out of stock'}
+          </p>
+          <p>{product.description}</p>
+          <p className="muted small">SKU {product.sku}</p>
+          {product.active && inv.inStock && (
+            <form onSubmit={onAdd} className="inline-form">
+              <label htmlFor="quantity">Quantity</label>
+              <input
+                id="quantity"
+                type="number"
+                min={1}
+                max={99}
+                value={quantity}
+                onChange={(e) => setQuantity(Math.max(1, Math.min(99, Number(e.target.value) || 1)))}
+              />
+              <button type="submit" disabled={addState.loading}>
+                {addState.loading ? 'Adding…' : 'Add to cart'}
+              </button>
+            </form>
+          )}
+          <Problems error={addError} />
+          {added && (
+            <p role="status" className="success">
+              {added} <Link to="/cart">View cart</Link>
+            </p>
+          )}
+        </div>
+      </div>
+      {product.frequentlyBoughtTogether.length > 0 && (
+        <Section title="Frequently bought together">
+          <div className="grid">
+            {product.frequentlyBoughtTogether.map((r: any) => (
+              <ProductCard key={r.product.id} product={r.product} note={r.reason} />
+            ))}
+          </div>
+        </Section>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,102 @@
+import { useId, useSyncExternalStore, type InputHTMLAttributes, type ReactNode } from 'react';
+import { describeError, type Problem } from './errors';
+import { useLocation } from './router';
+
+/** Problems of a failed operation, announced to screen readers as they appear. */
+export function Problems({ error, problems }: { error?: unknown; problems?: Problem[] }) {
+  const list = problems ?? describeError(error);
+  if (list.length === 0) return null;
+  return (
+    <div role="alert" className="problem">
+      {list.map((p, i) => (
+        <p key={i} data-code={p.code}>
+          {p.message}
+        </p>
+      ))}
+    </div>
+  );
+}
+
+export function Field({
+  label,
+  hint,
+  error,
+  ...input
+}: InputHTMLAttributes<HTMLInputElement> & { label: string; hint?: string; error?: string | undefined }) {
+  const id = useId();
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = error ? `${id}-error` : undefined;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}
+        aria-invalid={error ? true : undefined}
+        {...input}
+      />
+      {hint && (
+        <small id={hintId} className="hint">
+          {hint}
+        </small>
+      )}
+      {error && (
+        <small id={errorId} className="field-error">
+          {error}
+        </small>
+      )}
+    </div>
+  );
+}
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p role="status" className="muted">
+      Loading {what}…
+    </p>
+  );
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  return <span className={`badge badge-${status.toLowerCase()}`}>{status.replace(/_/g, ' ')}</span>;
+}
+
+export function Section({ title, children }: { title: string; children: ReactNode }) {
+  const id = useId();
+  return (
+    <section aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+// A message for one page (the one a redirect lands on), e.g. "Signed in; your guest cart was
+// merged". It disappears once the person moves on to another page.
+let flash: { message: string; path: string } | null = null;
+const flashListeners = new Set<() => void>();
+export function setFlash(message: string | null, path = window.location.pathname): void {
+  flash = message ? { message, path: new URL(path, window.location.href).pathname } : null;
+  flashListeners.forEach((l) => l());
+}
+export function Flash() {
+  const { path } = useLocation();
+  const current = useSyncExternalStore(
+    (l) => {
+      flashListeners.add(l);
+      return () => flashListeners.delete(l);
+    },
+    () => flash,
+    () => null,
+  );
+  if (!current || current.path !== path) return null;
+  const { message } = current;
+  return (
+    <div role="status" className="flash">
+      <span>{message}</span>
+      <button type="button" className="link" onClick={() => setFlash(null)}>
+        Dismiss
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,132 @@
+/**
+ * Browser tests' support: Debian's Chromium driven by playwright-core (never a downloaded
+ * browser), axe-core injected into the page, and screenshots of every open page when a test fails.
+ *
+ * The browser is installed with apt when it is missing (CI runs as root on Debian); CHROMIUM_PATH
+ * points at another binary. playwright-core launches it with a new, empty user-data-dir of its
+ * own (a temporary profile it deletes on close) and the flags below: nothing phones home.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+const CANDIDATES = ['/usr/lib/chromium/chromium', '/usr/bin/chromium', '/usr/bin/chromium-browser'];
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-default-apps',
+  '--disable-dev-shm-usage',
+];
+
+/** Where failure screenshots go (gitignored). */
+export const SCREENSHOT_DIR = resolve(import.meta.dirname, '..', '..', 'test-results', 'storefront');
+
+function findChromium(): string | undefined {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  return CANDIDATES.find((path) => existsSync(path));
+}
+
+export function chromiumPath(): string {
+  const found = findChromium();
+  if (found) return found;
+  if (process.getuid?.() !== 0)
+    throw new Error(
+      'Chromium is not installed and this is not root: run `sudo apt-get install -y chromium` (or set CHROMIUM_PATH)',
+    );
+  // The only download a browser test makes: Debian's own package, from Debian's mirrors.
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  const installed = findChromium();
+  if (!installed) throw new Error('apt-get installed chromium, but no chromium binary was found');
+  return installed;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    // playwright adds --headless itself with `headless: true`; the rest are ours.
+    headless: true,
+    args: CHROMIUM_ARGS.filter((arg) => arg !== '--headless'),
+    timeout: 60_000,
+  });
+}
+
+/**
+ * A fresh browser profile's worth of state (empty localStorage, no cookies) on one base URL.
+ * `bypassCSP` lets the test inject axe-core into a page served under a strict CSP.
+ */
+export async function newShopper(
+  browser: Browser,
+  baseURL: string,
+  options: { phone?: boolean } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    baseURL,
+    bypassCSP: true,
+    locale: 'en-US',
+    timezoneId: 'UTC',
+    viewport: options.phone ? { width: 375, height: 740 } : { width: 1200, height: 900 },
+    ...(options.phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 1 } : {}),
+  });
+  context.setDefaultTimeout(20_000);
+  const page = await context.newPage();
+  return { context, page };
+}
+
+const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[]; failureSummary?: string }[];
+}
+
+/** axe-core's serious and critical violations on the page as it is now. */
+export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> {
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.addScriptTag({ path: axeSource });
+  const violations = await page.evaluate(async () => {
+    const axe = (
+      globalThis as unknown as { axe: { run(ctx: unknown, o: object): Promise<{ violations: any[] }> } }
+    ).axe;
+    const result = await axe.run((globalThis as any).document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n: any) => ({ target: n.target, failureSummary: n.failureSummary })),
+    }));
+  });
+  return (violations as AxeViolation[]).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** Screenshots of every page of the contexts, named after the test; returns the paths. */
+export async function screenshotAll(contexts: BrowserContext[], testName: string): Promise<string[]> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const slug = testName
+    .replace(/[^a-z0-9]+/gi, '-')
+    .toLowerCase()
+    .slice(0, 80);
+  const paths: string[] = [];
+  let n = 0;
+  for (const context of contexts) {
+    for (const page of context.pages()) {
+      if (page.isClosed()) continue;
+      const path = join(SCREENSHOT_DIR, `${slug}-${++n}.png`);
+      await page.screenshot({ path, fullPage: true }).catch(() => undefined);
+      paths.push(path);
+    }
+  }
+  return paths;
+}
