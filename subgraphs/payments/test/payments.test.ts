@@ -93,6 +93,29 @@ describe('payment intents', () => {
   });
 });
 
+describe('reconciliation of payments left in flight', () => {
+  it('gives a payment claimed but never sent to the provider back to the customer; leaves a live 3-D Secure wait alone', async () => {
+    const orderId = await h.placeOrder({ userId: alice.id, total: 2_200 });
+    const created = await createIntent(orderId);
+    const paymentId = created.data!.createPaymentIntent.id as string;
+    // A process killed right after the claim: PROCESSING, the intent never confirmed.
+    await h.services.models.payments.updateOne({ orderId }, { $set: { status: 'PROCESSING' } });
+    const other = await h.placeOrder({ userId: alice.id, total: 2_300 });
+    const otherPayment = (await createIntent(other)).data!.createPaymentIntent.id as string;
+    expect((await confirm(otherPayment, 'pm_card_authenticationRequired')).data?.confirmPayment.status).toBe(
+      'REQUIRES_ACTION',
+    );
+
+    await h.services.reconciler.sweep(new Date(Date.now() + 121_000));
+    const back = await h.services.models.payments.findById(paymentId).lean();
+    expect(back!.status).toBe('REQUIRES_PAYMENT_METHOD');
+    expect(back!.history.at(-1)?.reason).toBe('reconciliation: requires_payment_method');
+    expect((await h.services.models.payments.findById(otherPayment).lean())!.status).toBe('REQUIRES_ACTION');
+    // And it can be paid now, once.
+    expect((await confirm(paymentId, 'pm_card_visa')).data?.confirmPayment.status).toBe('SUCCEEDED');
+  });
+});
+
 describe('confirmation with Stripe test payment methods', () => {
   it('pm_card_visa succeeds once and publishes payment.succeeded once', async () => {
     const { orderId, paymentId } = await paidOrder(7_000);
