@@ -46,3 +46,4 @@ export {
   PROCESSED_EVENTS_COLLECTION,
 } from './idempotent-consumer';
 export { isDuplicateKeyError } from './mongo-errors';
+export { EventRejectedError, rejectEvent, isEventRejected } from './rejected-event';

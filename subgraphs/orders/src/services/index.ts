@@ -5,10 +5,12 @@ import { orderEventEffects } from '../events/handlers';
 import { cartSnapshotModel } from '../models/cart-snapshot';
 import { catalogPriceModel } from '../models/catalog-price';
 import { customerModel } from '../models/customer';
+import { knownPaymentModel } from '../models/known-payment';
 import { orderModel } from '../models/order';
 import { CheckoutService } from './checkout';
 import { OrderLifecycle } from './lifecycle';
 import { OrderQueries } from './order-queries';
+import { PaymentTrust } from './payment-trust';
 import { Projections } from './projections';
 import { type ShippingRules } from './shipping';
 
@@ -20,6 +22,7 @@ export interface OrdersServices {
   lifecycle: OrderLifecycle;
   queries: OrderQueries;
   projections: Projections;
+  paymentTrust: PaymentTrust;
 }
 
 /** Models (indexes built) and services on the orders subgraph's connection. */
@@ -34,7 +37,8 @@ export async function createOrdersServices(options: {
   const carts = cartSnapshotModel(conn);
   const prices = catalogPriceModel(conn);
   const customers = customerModel(conn);
-  await Promise.all([orders.init(), carts.init(), prices.init(), customers.init()]);
+  const knownPayments = knownPaymentModel(conn);
+  await Promise.all([orders.init(), carts.init(), prices.init(), customers.init(), knownPayments.init()]);
   const clock = options.now ? { now: options.now } : {};
   return {
     checkout: new CheckoutService({
@@ -49,6 +53,7 @@ export async function createOrdersServices(options: {
     lifecycle: new OrderLifecycle({ conn, orders, logger, ...clock }),
     queries: new OrderQueries(orders),
     projections: new Projections(prices, carts, customers),
+    paymentTrust: new PaymentTrust({ knownPayments, orders }),
   };
 }
 
