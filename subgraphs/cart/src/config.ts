@@ -1,3 +1,4 @@
+import { maxOrderTotalShape } from '@novamart/kit';
 import { z } from 'zod';
 
 /** Environment variables of the cart subgraph, on top of the kit's base configuration. */
@@ -9,6 +10,7 @@ export const cartConfigShape = {
     .string()
     .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD')
     .default('USD'),
+  ...maxOrderTotalShape,
 };
 
 export type CartConfig = z.infer<z.ZodObject<typeof cartConfigShape>>;

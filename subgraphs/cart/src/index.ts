@@ -22,6 +22,7 @@ export const cartSubgraph: SubgraphModule<CartConfig> = {
     const services = await createCartServices({
       conn: mongo,
       guestCartTtlMs: config.GUEST_CART_TTL_DAYS * 24 * 3600_000,
+      maxOrderTotal: config.MAX_ORDER_TOTAL,
     });
     subscribeCartConsumers(bus, mongo, services);
     const relay = new OutboxRelay(mongo, bus, { logger, metrics });

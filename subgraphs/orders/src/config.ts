@@ -1,3 +1,4 @@
+import { maxOrderTotalShape } from '@novamart/kit';
 import { z } from 'zod';
 
 const minorUnits = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
@@ -8,6 +9,7 @@ export const ordersConfigShape = {
   SHIPPING_FLAT_RATE: minorUnits(499),
   /** Subtotal from which shipping is free, in minor units ($50.00); 0 ships everything free. */
   FREE_SHIPPING_THRESHOLD: minorUnits(5000),
+  ...maxOrderTotalShape,
 };
 
 export type OrdersConfig = z.infer<z.ZodObject<typeof ordersConfigShape>>;

@@ -24,6 +24,7 @@ export const ordersSubgraph: SubgraphModule<OrdersConfig> = {
       conn: mongo,
       logger,
       shipping: { flatRate: config.SHIPPING_FLAT_RATE, freeThreshold: config.FREE_SHIPPING_THRESHOLD },
+      maxOrderTotal: config.MAX_ORDER_TOTAL,
     });
     subscribeOrdersConsumers(bus, mongo, services);
     subscribeLiveUpdates(bus, live);

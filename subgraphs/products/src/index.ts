@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import { OutboxRelay } from '@novamart/events';
-import type { SubgraphModule } from '@novamart/kit';
+import { maxOrderTotalShape, type SubgraphModule } from '@novamart/kit';
 import type { Connection } from 'mongoose';
 import type { ProductsServices } from './context';
 import { categoryModel } from './models/category';
@@ -14,12 +14,15 @@ import { createProductService } from './services/product-service';
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
 /** Models and services on a connection; tests use this directly. */
-export function createProductsServices(conn: Connection): ProductsServices {
+export function createProductsServices(
+  conn: Connection,
+  options: { maxPrice?: number } = {},
+): ProductsServices {
   const Product = productModel(conn);
   const categories = createCategoryService(categoryModel(conn));
   return {
     queries: createProductQueries(Product),
-    catalog: createProductService({ conn, Product, categories }),
+    catalog: createProductService({ conn, Product, categories, ...options }),
     categories,
   };
 }
@@ -29,13 +32,14 @@ export async function ensureProductsIndexes(conn: Connection): Promise<void> {
   await Promise.all([productModel(conn).createIndexes(), categoryModel(conn).createIndexes()]);
 }
 
-export const productsSubgraph: SubgraphModule = {
+export const productsSubgraph: SubgraphModule<{ MAX_ORDER_TOTAL: number }> = {
   name: 'products',
   port: 4002,
+  configShape: maxOrderTotalShape,
   async create(runtime) {
     const conn = runtime.mongo;
     await ensureProductsIndexes(conn);
-    const services = createProductsServices(conn);
+    const services = createProductsServices(conn, { maxPrice: runtime.config.MAX_ORDER_TOTAL });
     const relay = new OutboxRelay(conn, runtime.bus, { logger: runtime.logger, metrics: runtime.metrics });
     return {
       typeDefs,

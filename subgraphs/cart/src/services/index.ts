@@ -18,6 +18,7 @@ export interface CartServices {
 export async function createCartServices(options: {
   conn: Connection;
   guestCartTtlMs: number;
+  maxOrderTotal?: number;
   now?: () => Date;
 }): Promise<CartServices> {
   const { conn } = options;
@@ -30,6 +31,7 @@ export async function createCartServices(options: {
     carts,
     catalog,
     guestCartTtlMs: options.guestCartTtlMs,
+    ...(options.maxOrderTotal !== undefined ? { maxOrderTotal: options.maxOrderTotal } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
   return { carts: cartService, catalog };

@@ -30,6 +30,7 @@ export async function createOrdersServices(options: {
   conn: Connection;
   logger: Logger;
   shipping: ShippingRules;
+  maxOrderTotal?: number;
   now?: () => Date;
 }): Promise<OrdersServices> {
   const { conn, logger } = options;
@@ -48,6 +49,7 @@ export async function createOrdersServices(options: {
       prices,
       customers,
       shipping: options.shipping,
+      ...(options.maxOrderTotal !== undefined ? { maxOrderTotal: options.maxOrderTotal } : {}),
       ...clock,
     }),
     lifecycle: new OrderLifecycle({ conn, orders, logger, ...clock }),
