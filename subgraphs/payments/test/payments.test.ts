@@ -405,3 +405,53 @@ describe('the checkout saga', () => {
     ]);
   });
 });
+
+describe('a mutation that answers an error has written nothing', () => {
+  it('createPaymentIntent: a fault in the second write (the outbox) leaves no payment', async () => {
+    const orderId = await h.placeOrder({ userId: alice.id, total: 1_500 });
+    const outbox = h.conn.collection('outbox');
+    const original = outbox.insertMany.bind(outbox);
+    outbox.insertMany = (async () => {
+      throw new Error('injected fault in the second write');
+    }) as never;
+    let res;
+    try {
+      res = await createIntent(orderId);
+    } finally {
+      outbox.insertMany = original;
+    }
+    expect(res.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(await h.services.models.payments.countDocuments({ orderId })).toBe(0);
+    expect(await outbox.countDocuments({ 'event.aggregateId': orderId })).toBe(0);
+  });
+
+  it('refundPayment: a fault in the second write (the refund) leaves the refundable amount and no refund', async () => {
+    const { paymentId } = await paidOrder(2_000);
+    const before = await h.services.models.payments.findById(paymentId).lean();
+    const refunds = h.services.models.refunds;
+    const original = refunds.create.bind(refunds);
+    refunds.create = (async () => {
+      throw new Error('injected fault in the second write');
+    }) as never;
+    let res;
+    try {
+      res = await h.graphql(
+        `mutation($p: ID!) { refundPayment(paymentId: $p, amount: 500) { id } }`,
+        { p: paymentId },
+        admin,
+      );
+    } finally {
+      refunds.create = original;
+    }
+    expect(res.errors?.[0]).toBeDefined();
+    const after = await h.services.models.payments.findById(paymentId).lean();
+    expect(after!.refundableRemaining).toBe(before!.refundableRemaining);
+    expect(after!.amountRefundPending).toBe(before!.amountRefundPending);
+    expect(await refunds.countDocuments({ paymentId: before!._id })).toBe(0);
+    expect(
+      await h.conn
+        .collection('outbox')
+        .countDocuments({ 'event.type': 'refund.requested', 'event.payload.paymentId': paymentId }),
+    ).toBe(0);
+  });
+});
