@@ -47,3 +47,4 @@ export {
 } from './idempotent-consumer';
 export { isDuplicateKeyError } from './mongo-errors';
 export { activeTraceparent, inConsumerSpan } from './tracing';
+export { EventRejectedError, rejectEvent, isEventRejected } from './rejected-event';

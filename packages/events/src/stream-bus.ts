@@ -5,6 +5,7 @@ import { type DomainEvent, eventDomain, parseEvent, serializeEvent } from './eve
 import { type Logger, silentLogger } from './logger';
 import { type EventMetrics, eventMetrics } from './metrics';
 import { inConsumerSpan } from './tracing';
+import { isEventRejected } from './rejected-event';
 import {
   type GroupStart,
   type StreamEntry,
@@ -430,6 +431,12 @@ class GroupWorker {
           return;
         } catch (err) {
           if (this.killed) return;
+          if (isEventRejected(err)) {
+            // Permanently invalid: no retry can change the verdict.
+            await this.deadLetter(entry, event, `rejected: ${err.reason}`, attempt);
+            log.error({ reason: err.reason, attempt }, 'event rejected by its handler and dead-lettered');
+            return;
+          }
           lastError = err;
           this.metrics.handled.inc({ ...labels, outcome: 'failure' });
           log.warn({ err, attempt, maxAttempts: route.maxAttempts }, 'event handler failed');

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type DomainEvent, createEvent } from '../src';
+import { type DomainEvent, createEvent, rejectEvent } from '../src';
 import { type BusEnv, busKinds } from './helpers/bus-env';
 import { deferred, sleep, waitFor } from './helpers/wait';
 
@@ -189,6 +189,35 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
     const later = createEvent('order.placed', 'o4', { poison: false });
     await bus.publish(later);
     await waitFor(() => handled.includes(later.id), 'an event published after the dead letter');
+  });
+
+  it('dead-letters an event its handler rejects at once, with the reason, and keeps flowing', async () => {
+    const bus = env.bus();
+    const attempts = new Map<string, number>();
+    const handled: string[] = [];
+    bus.subscribe({
+      group: 'orders',
+      types: ['payment.succeeded'],
+      maxAttempts: 5,
+      backoff: { initialMs: 5 },
+      handler: async (e: DomainEvent<{ amount: number }>) => {
+        attempts.set(e.id, (attempts.get(e.id) ?? 0) + 1);
+        if (e.payload.amount !== 100) rejectEvent(`amount ${e.payload.amount} is not the order total 100`);
+        handled.push(e.id);
+      },
+    });
+    await bus.start();
+    const forged = createEvent('payment.succeeded', 'o1', { amount: 1 });
+    const genuine = createEvent('payment.succeeded', 'o2', { amount: 100 });
+    await bus.publish([forged, genuine]);
+    await waitFor(() => handled.length === 1, 'the event after the rejected one');
+    expect(handled).toEqual([genuine.id]);
+    expect(attempts.get(forged.id)).toBe(1); // no retries for a verdict that cannot change
+    const dead = await bus.deadLetters('orders');
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ group: 'orders', event: forged, attempts: 1 });
+    expect(dead[0]!.error).toBe('rejected: amount 1 is not the order total 100');
+    await waitFor(async () => (await env.pending('orders', 'payment')) === 0, 'nothing left pending');
   });
 
   it('lets a second consumer claim what a killed consumer received but never acknowledged', async () => {

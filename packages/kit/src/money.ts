@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { badUserInput } from './errors';
 /** Money as the contract shapes it: integer minor units, an ISO 4217 code and a display string. */
 export interface Money {
   amount: number;
@@ -53,3 +55,38 @@ export const moneyResolvers = {
       value.formatted ?? formatMoney(value.amount, value.currency),
   },
 };
+
+/** The largest amount the API can carry: GraphQL `Int` is a signed 32-bit integer. */
+export const MAX_MONEY_AMOUNT = 2_147_483_647;
+
+/**
+ * Default business limit, in minor units, of a unit price, a cart line, a cart subtotal and an
+ * order total (1,000,000.00 in a two-decimal currency), well below `MAX_MONEY_AMOUNT` so that
+ * an order's total with shipping still fits the API.
+ */
+export const DEFAULT_MAX_ORDER_TOTAL = 100_000_000;
+
+/** `MAX_ORDER_TOTAL`, in the configuration shape of each subgraph where money enters. */
+export const maxOrderTotalShape = {
+  MAX_ORDER_TOTAL: z.coerce.number().int().min(1).max(MAX_MONEY_AMOUNT).default(DEFAULT_MAX_ORDER_TOTAL),
+};
+
+export const maxOrderTotalVariable = {
+  name: 'MAX_ORDER_TOTAL',
+  default: String(DEFAULT_MAX_ORDER_TOTAL),
+  description:
+    'Largest unit price, cart line, cart subtotal and order total in minor units (at most 2147483647).',
+};
+
+/**
+ * A money amount a client or an admin chose, or one computed from their choices, is within
+ * `max`: BAD_USER_INPUT naming `field` otherwise, before anything is written.
+ */
+export function assertMoneyWithin(amount: number, max: number, field: string, what: string): void {
+  if (!Number.isSafeInteger(amount) || amount > max) {
+    throw badUserInput(`${what} of ${amount} minor units is above the limit of ${max}`, field, {
+      limit: max,
+      amount,
+    });
+  }
+}

@@ -1,3 +1,4 @@
+import { maxOrderTotalShape } from '@novamart/kit';
 import { z } from 'zod';
 
 /** Environment variables of the cart subgraph, on top of the kit's base configuration. */
@@ -12,6 +13,7 @@ export const cartConfigShape = {
   /** Cart commands decide on the products and inventory subgraphs' current answers. */
   PRODUCTS_URL: z.string().url().optional(),
   INVENTORY_URL: z.string().url().optional(),
+  ...maxOrderTotalShape,
 };
 
 export type CartConfig = z.infer<z.ZodObject<typeof cartConfigShape>>;

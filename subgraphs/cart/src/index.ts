@@ -29,6 +29,7 @@ export const cartSubgraph: SubgraphModule<CartConfig> = {
               inventory: createSubgraphClient('inventory', config.INVENTORY_URL),
             }
           : null,
+      maxOrderTotal: config.MAX_ORDER_TOTAL,
     });
     subscribeCartConsumers(bus, mongo, services);
     const relay = new OutboxRelay(mongo, bus, { logger, metrics });

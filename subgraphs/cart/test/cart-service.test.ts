@@ -11,6 +11,8 @@ beforeAll(async () => {
   await h.stockedProduct({ productId: 'p-tee', name: 'Tee', priceAmount: 2500 }, 3);
   await h.stockedProduct({ productId: 'p-none', name: 'Sold out' }, 0);
   await h.stockedProduct({ productId: 'p-eur', name: 'Euro thing', currency: 'EUR' }, 5);
+  // Within MAX_ORDER_TOTAL (100,000,000) alone, above it twice.
+  await h.stockedProduct({ productId: 'p-gold', name: 'Gold bar', priceAmount: 60_000_000 }, 10);
 });
 
 afterAll(async () => {
@@ -201,6 +203,34 @@ describe('line rules', () => {
     expect(removed.items.map((line) => line.productId)).toEqual(['p-mug']);
     const cleared = await h.carts.clear(null, cart._id);
     expect(cleared.items).toEqual([]);
+  });
+});
+
+describe('money bounds (MAX_ORDER_TOTAL)', () => {
+  it('refuses a line or a subtotal above the limit with BAD_USER_INPUT on quantity, writing nothing', async () => {
+    const cart = await h.carts.addItem(null, { productId: 'p-gold', quantity: 1 });
+    const twice = await failure(
+      h.carts.addItem(null, { cartId: cart._id, productId: 'p-gold', quantity: 1 }),
+    );
+    expect(twice.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'quantity', limit: 100_000_000 });
+    expect(twice.message).toBe('2 × Gold bar of 120000000 minor units is above the limit of 100000000');
+    const raised = await failure(
+      h.carts.updateItem(null, { cartId: cart._id, productId: 'p-gold', quantity: 2 }),
+    );
+    expect(raised.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'quantity' });
+    const after = await h.carts.get(null, cart._id);
+    expect(after?.items).toEqual([expect.objectContaining({ productId: 'p-gold', quantity: 1 })]);
+    expect(after?.revision).toBe(cart.revision);
+  });
+
+  it('refuses a merge whose result would be above the limit, on guestCartId, writing nothing', async () => {
+    const guest = await h.carts.addItem(null, { productId: 'p-gold', quantity: 1 });
+    const buyer = customer('u-gold');
+    const own = await h.carts.addItem(buyer, { productId: 'p-gold', quantity: 1 });
+    const error = await failure(h.carts.merge(buyer, guest._id));
+    expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'guestCartId' });
+    expect((await h.carts.get(null, guest._id))?.revision).toBe(guest.revision);
+    expect((await h.carts.get(buyer))?.revision).toBe(own.revision);
   });
 });
 

@@ -1,3 +1,4 @@
+import { maxOrderTotalShape } from '@novamart/kit';
 import { z } from 'zod';
 
 const minorUnits = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
@@ -11,6 +12,7 @@ export const ordersConfigShape = {
   /** Checkout asks the cart and products subgraphs for the caller's cart and its products before deciding. */
   CART_URL: z.string().url().optional(),
   PRODUCTS_URL: z.string().url().optional(),
+  ...maxOrderTotalShape,
 };
 
 export type OrdersConfig = z.infer<z.ZodObject<typeof ordersConfigShape>>;

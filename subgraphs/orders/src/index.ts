@@ -25,6 +25,7 @@ export const ordersSubgraph: SubgraphModule<OrdersConfig> = {
       logger,
       shipping: { flatRate: config.SHIPPING_FLAT_RATE, freeThreshold: config.FREE_SHIPPING_THRESHOLD },
       peers: { cartUrl: config.CART_URL, productsUrl: config.PRODUCTS_URL },
+      maxOrderTotal: config.MAX_ORDER_TOTAL,
     });
     subscribeOrdersConsumers(bus, mongo, services);
     subscribeLiveUpdates(bus, live);

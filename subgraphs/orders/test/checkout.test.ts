@@ -265,3 +265,49 @@ describe('idempotency', () => {
     expect(second.items.map((item) => item.productId)).toEqual(['p-lamp']);
   });
 });
+
+describe('bounded money and atomic errors', () => {
+  it('refuses an order total above MAX_ORDER_TOTAL with BAD_USER_INPUT, writing nothing', async () => {
+    await h.product('p-gold', 60_000_000);
+    const cartId = await h.cart(newCartId(), [{ productId: 'p-gold', quantity: 2 }]);
+    const error = await failure(h.checkout.checkout(null, checkoutInput({ cartId, email: 'g@example.com' })));
+    expect(error.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.cartId',
+      limit: 100_000_000,
+    });
+    expect(await h.conn.collection('orders').countDocuments({ cartId })).toBe(0);
+    expect(
+      (await h.conn.collection('cart_snapshots').findOne({ _id: cartId } as never))?.orderedRevision,
+    ).toBeUndefined();
+  });
+
+  it('a failure after the first write (the cart taken) leaves no order, no taken cart and no outbox entry', async () => {
+    const cartId = await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }]);
+    const orders = h.conn.model('Order');
+    const outboxBefore = await h.conn.collection('outbox').countDocuments();
+    const original = orders.create.bind(orders);
+    // The second write of the checkout transaction fails.
+    orders.create = (async () => {
+      throw new Error('injected fault in the second write');
+    }) as never;
+    try {
+      const error = await failure(
+        h.checkout.checkout(null, checkoutInput({ cartId, email: 'f@example.com' })),
+      );
+      expect(error.message).toBe('injected fault in the second write');
+    } finally {
+      orders.create = original;
+    }
+    console.warn('[atomic] injected: orders.create throws after the cart snapshot was taken');
+    expect(await h.conn.collection('orders').countDocuments({ cartId })).toBe(0);
+    expect(
+      (await h.conn.collection('cart_snapshots').findOne({ _id: cartId } as never))?.orderedRevision,
+    ).toBeUndefined();
+    expect(await h.conn.collection('outbox').countDocuments()).toBe(outboxBefore);
+    console.warn('[atomic] verified: no order, cart not taken, no outbox entry');
+    // And the same cart checks out afterwards.
+    const order = await h.checkout.checkout(null, checkoutInput({ cartId, email: 'f@example.com' }));
+    expect(order.cartId).toBe(cartId);
+  });
+});

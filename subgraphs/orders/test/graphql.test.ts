@@ -251,6 +251,14 @@ describe('orders over GraphQL', () => {
       lines: [],
       expiresAt: new Date().toISOString(),
     });
+    await publishAndWait('payment.status_changed', placed.id, {
+      paymentId: 'pay1',
+      orderId: placed.id,
+      userId: 'gql-ship',
+      status: 'REQUIRES_PAYMENT_METHOD',
+      previousStatus: null,
+      at: new Date().toISOString(),
+    });
     await publishAndWait('payment.succeeded', placed.id, {
       paymentId: 'pay1',
       orderId: placed.id,

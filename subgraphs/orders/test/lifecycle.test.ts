@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DomainEvent } from '@novamart/events';
+import { createEvent, type DomainEvent } from '@novamart/events';
 import { orderChannel, userOrdersChannel, type OrderLiveMessage } from '../src/events/live-updates';
 import { type OrderDoc } from '../src/models/order';
 import {
@@ -45,7 +45,20 @@ function reserved(orderId: string, reservationId = `res-${orderId}`) {
   });
 }
 
-function paid(order: OrderDoc, paymentId = `pay-${order._id}`) {
+/** The payment as the payments subgraph announces it when the intent is created. */
+function announced(order: OrderDoc, paymentId = `pay-${order._id}`) {
+  return h.publish('payment.status_changed', order._id, {
+    paymentId,
+    orderId: order._id,
+    userId: order.userId ?? null,
+    status: 'REQUIRES_PAYMENT_METHOD',
+    previousStatus: null,
+    at: new Date().toISOString(),
+  });
+}
+
+async function paid(order: OrderDoc, paymentId = `pay-${order._id}`) {
+  await announced(order, paymentId);
   return h.publish('payment.succeeded', order._id, {
     paymentId,
     orderId: order._id,
@@ -332,5 +345,102 @@ describe('fulfilment', () => {
     after = await load(order._id);
     expect(after.status).toBe('REFUNDED');
     expect(after.statusHistory.at(-1)?.reason).toBe('Refunded in full');
+  });
+});
+
+describe('event trust: payment.succeeded moves money state only for a payment orders can match', () => {
+  /** Publishes without waiting for a processed record (a rejected event leaves none). */
+  async function succeededEvent(order: OrderDoc, overrides: Record<string, unknown> = {}) {
+    const event = createEvent('payment.succeeded', order._id, {
+      paymentId: `pay-${order._id}`,
+      orderId: order._id,
+      userId: order.userId ?? null,
+      amount: order.total,
+      currency: 'USD',
+      provider: 'simulated',
+      ...overrides,
+    });
+    await h.bus.publish(event);
+    return event;
+  }
+
+  async function deadLetterOf(event: DomainEvent) {
+    return eventually(
+      async () => (await h.bus.deadLetters('orders')).find((dead) => dead.event.id === event.id),
+      10_000,
+    );
+  }
+
+  async function expectUnchanged(order: OrderDoc) {
+    const after = await load(order._id);
+    expect(after.status).toBe('AWAITING_PAYMENT');
+    expect(after.payment).toBeUndefined();
+    expect(after.revision).toBe(order.revision);
+    expect(h.eventsOf(order._id, 'order.paid')).toEqual([]);
+  }
+
+  async function awaitingPayment() {
+    const order = await placeOrder();
+    await reserved(order._id);
+    return eventually(async () => {
+      const current = await load(order._id);
+      return current.status === 'AWAITING_PAYMENT' ? current : null;
+    });
+  }
+
+  it('a payment for another amount or currency than the order total is dead-lettered with the reason', async () => {
+    const order = await awaitingPayment();
+    await announced(order);
+    const short = await succeededEvent(order, { amount: 1 });
+    const euros = await succeededEvent(order, { currency: 'EUR' });
+    const dead = [await deadLetterOf(short), await deadLetterOf(euros)];
+    console.warn('[event-trust] injected: payment.succeeded of 1 USD and of the total in EUR for', order._id);
+    expect(dead[0]!.error).toBe(
+      `rejected: payment pay-${order._id} of 1 USD does not match order ${order._id}'s total of ${order.total} USD`,
+    );
+    expect(dead[1]!.error).toContain(`of ${order.total} EUR does not match`);
+    expect(dead.map((d) => d.attempts)).toEqual([1, 1]);
+    await expectUnchanged(order);
+    console.warn('[event-trust] verified: both dead-lettered at once with the reason; order unchanged');
+
+    // The genuine one still pays it.
+    await succeededEvent(order);
+    await eventually(async () => (await load(order._id)).status === 'PAID');
+  });
+
+  it('a payment id payments never announced for this order is dead-lettered and changes nothing', async () => {
+    const order = await awaitingPayment();
+    const other = await awaitingPayment();
+    await announced(other, 'pay-of-the-other-order');
+    const unknown = await succeededEvent(order, { paymentId: 'pay-forged' });
+    const borrowed = await succeededEvent(order, { paymentId: 'pay-of-the-other-order' });
+    const elsewhere = await succeededEvent(order, { orderId: other._id });
+    console.warn(
+      '[event-trust] injected: payment.succeeded with an unannounced payment id, another order’s payment id, and a payload order that is not the event’s',
+    );
+    expect((await deadLetterOf(borrowed)).error).toBe(
+      `rejected: payment pay-of-the-other-order belongs to order ${other._id}, not ${order._id}`,
+    );
+    expect((await deadLetterOf(elsewhere)).error).toBe(
+      `rejected: payment.succeeded for order ${other._id} on aggregate ${order._id}`,
+    );
+    const unknownDead = await deadLetterOf(unknown);
+    expect(unknownDead.error).toContain('payment pay-forged was never announced by the payments subgraph');
+    await expectUnchanged(order);
+    expect((await load(other._id)).status).toBe('AWAITING_PAYMENT');
+    console.warn('[event-trust] verified: all three dead-lettered with their reasons; neither order changed');
+  });
+
+  it('a second, different payment for a paid order is dead-lettered; the first stays', async () => {
+    const order = await awaitingPayment();
+    await paid(order);
+    await eventually(async () => (await load(order._id)).status === 'PAID');
+    await announced(order, 'pay-second');
+    const second = await succeededEvent(order, { paymentId: 'pay-second' });
+    expect((await deadLetterOf(second)).error).toBe(
+      `rejected: order ${order._id} is already paid by payment pay-${order._id}, not pay-second`,
+    );
+    expect((await load(order._id)).payment?.paymentId).toBe(`pay-${order._id}`);
+    expect(h.eventsOf(order._id, 'order.paid')).toHaveLength(1);
   });
 });

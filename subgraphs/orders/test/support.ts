@@ -64,14 +64,14 @@ const MARKERS: Record<string, { type: string; payload: Record<string, unknown> }
     payload: { orderId: 'no-such-order', reservationId: 'r' },
   },
   payment: {
-    type: 'payment.succeeded',
+    type: 'payment.status_changed',
     payload: {
-      paymentId: 'p',
+      paymentId: 'marker-payment',
       orderId: 'no-such-order',
       userId: null,
-      amount: 1,
-      currency: 'USD',
-      provider: 'simulated',
+      status: 'REQUIRES_PAYMENT_METHOD',
+      previousStatus: null,
+      at: new Date(0).toISOString(),
     },
   },
   refund: {

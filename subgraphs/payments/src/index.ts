@@ -14,11 +14,13 @@ import { StripeProvider } from './providers/stripe-provider';
 import { resolvers, type PaymentsContext } from './resolvers';
 import { PaymentService } from './services/payment-service';
 import { ProviderEventService } from './services/provider-events';
+import { PaymentReconciler } from './services/reconciliation';
 import { RefundService } from './services/refund-service';
 import { mountStripeWebhook } from './webhooks/stripe-webhook';
 
 export { paymentsConfigVariables } from './config';
 export { PaymentService } from './services/payment-service';
+export { PaymentReconciler } from './services/reconciliation';
 export { RefundService } from './services/refund-service';
 export { SimulatedProvider } from './providers/simulated-provider';
 export { StripeProvider } from './providers/stripe-provider';
@@ -34,6 +36,9 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
   configShape: paymentsConfigShape,
   async create(runtime) {
     const { mongo: conn, config, logger } = runtime;
+    if (config.PAYMENT_CRASH_POINT && config.NODE_ENV === 'production') {
+      throw new Error('PAYMENT_CRASH_POINT is a test fault injection and is refused in production');
+    }
     const payments = paymentModel(conn);
     const refunds = refundModel(conn);
     const orders = orderViewModel(conn);
@@ -62,12 +67,20 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
       provider,
       logger,
       orderSyncWaitMs: config.ORDER_SYNC_WAIT_MS,
+      crashPoint: config.PAYMENT_CRASH_POINT,
       onSucceededForCancelledOrder: async (payment) => {
         await refundService.refundForCancellation(
           payment,
           'order was cancelled before the payment completed',
         );
       },
+    });
+    const reconciler = new PaymentReconciler({
+      payments,
+      paymentService,
+      provider,
+      logger,
+      afterMs: config.PAYMENT_RECONCILE_AFTER_MS,
     });
     const providerEventService = new ProviderEventService({
       events: providerEvents,
@@ -96,6 +109,14 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
     });
     const relay = new OutboxRelay(conn, runtime.bus, { logger, metrics: runtime.metrics });
     let refundRetry: NodeJS.Timeout | undefined;
+    let reconcileTimer: NodeJS.Timeout | undefined;
+    let sweeping: Promise<unknown> | null = null;
+    // One pass at a time: a slow provider must not stack sweeps over the same payments.
+    const reconcile = () =>
+      (sweeping ??= reconciler
+        .sweep()
+        .catch((error: unknown) => logger.error({ err: error }, 'payment reconciliation sweep failed'))
+        .finally(() => (sweeping = null)));
 
     return {
       typeDefs,
@@ -103,6 +124,7 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
       context: (): Omit<PaymentsContext, keyof SubgraphContext> => ({
         paymentService,
         refundService,
+        reconciler,
         models: { payments, refunds },
       }),
       routes: (app) =>
@@ -114,6 +136,11 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
         }),
       async start() {
         await relay.start();
+        // What a crash left in flight is settled at once, in the background: an unreachable provider
+        // must not hold up start-up (its payments are asked again on the next pass).
+        void reconcile();
+        reconcileTimer = setInterval(() => void reconcile(), config.PAYMENT_RECONCILE_INTERVAL_MS);
+        reconcileTimer.unref();
         refundRetry = setInterval(() => {
           refundService
             .retryPending()
@@ -123,6 +150,8 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
       },
       async stop() {
         clearInterval(refundRetry);
+        clearInterval(reconcileTimer);
+        await sweeping;
         await simulated?.drain();
         await relay.stop();
       },

@@ -10,11 +10,13 @@ import {
 import { type PaymentDoc, type PaymentModel } from './models/payment';
 import { type RefundDoc, type RefundModel } from './models/refund';
 import { type PaymentService } from './services/payment-service';
+import { type PaymentReconciler } from './services/reconciliation';
 import { type RefundService } from './services/refund-service';
 
 export interface PaymentsContext extends SubgraphContext {
   paymentService: PaymentService;
   refundService: RefundService;
+  reconciler: PaymentReconciler;
   models: { payments: PaymentModel; refunds: RefundModel };
 }
 

@@ -93,6 +93,29 @@ describe('payment intents', () => {
   });
 });
 
+describe('reconciliation of payments left in flight', () => {
+  it('gives a payment claimed but never sent to the provider back to the customer; leaves a live 3-D Secure wait alone', async () => {
+    const orderId = await h.placeOrder({ userId: alice.id, total: 2_200 });
+    const created = await createIntent(orderId);
+    const paymentId = created.data!.createPaymentIntent.id as string;
+    // A process killed right after the claim: PROCESSING, the intent never confirmed.
+    await h.services.models.payments.updateOne({ orderId }, { $set: { status: 'PROCESSING' } });
+    const other = await h.placeOrder({ userId: alice.id, total: 2_300 });
+    const otherPayment = (await createIntent(other)).data!.createPaymentIntent.id as string;
+    expect((await confirm(otherPayment, 'pm_card_authenticationRequired')).data?.confirmPayment.status).toBe(
+      'REQUIRES_ACTION',
+    );
+
+    await h.services.reconciler.sweep(new Date(Date.now() + 121_000));
+    const back = await h.services.models.payments.findById(paymentId).lean();
+    expect(back!.status).toBe('REQUIRES_PAYMENT_METHOD');
+    expect(back!.history.at(-1)?.reason).toBe('reconciliation: requires_payment_method');
+    expect((await h.services.models.payments.findById(otherPayment).lean())!.status).toBe('REQUIRES_ACTION');
+    // And it can be paid now, once.
+    expect((await confirm(paymentId, 'pm_card_visa')).data?.confirmPayment.status).toBe('SUCCEEDED');
+  });
+});
+
 describe('confirmation with Stripe test payment methods', () => {
   it('pm_card_visa succeeds once and publishes payment.succeeded once', async () => {
     const { orderId, paymentId } = await paidOrder(7_000);
@@ -380,5 +403,55 @@ describe('the checkout saga', () => {
       { id: orderId, payment: { id: paymentId, status: 'SUCCEEDED' } },
       { id: other, payment: null },
     ]);
+  });
+});
+
+describe('a mutation that answers an error has written nothing', () => {
+  it('createPaymentIntent: a fault in the second write (the outbox) leaves no payment', async () => {
+    const orderId = await h.placeOrder({ userId: alice.id, total: 1_500 });
+    const outbox = h.conn.collection('outbox');
+    const original = outbox.insertMany.bind(outbox);
+    outbox.insertMany = (async () => {
+      throw new Error('injected fault in the second write');
+    }) as never;
+    let res;
+    try {
+      res = await createIntent(orderId);
+    } finally {
+      outbox.insertMany = original;
+    }
+    expect(res.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(await h.services.models.payments.countDocuments({ orderId })).toBe(0);
+    expect(await outbox.countDocuments({ 'event.aggregateId': orderId })).toBe(0);
+  });
+
+  it('refundPayment: a fault in the second write (the refund) leaves the refundable amount and no refund', async () => {
+    const { paymentId } = await paidOrder(2_000);
+    const before = await h.services.models.payments.findById(paymentId).lean();
+    const refunds = h.services.models.refunds;
+    const original = refunds.create.bind(refunds);
+    refunds.create = (async () => {
+      throw new Error('injected fault in the second write');
+    }) as never;
+    let res;
+    try {
+      res = await h.graphql(
+        `mutation($p: ID!) { refundPayment(paymentId: $p, amount: 500) { id } }`,
+        { p: paymentId },
+        admin,
+      );
+    } finally {
+      refunds.create = original;
+    }
+    expect(res.errors?.[0]).toBeDefined();
+    const after = await h.services.models.payments.findById(paymentId).lean();
+    expect(after!.refundableRemaining).toBe(before!.refundableRemaining);
+    expect(after!.amountRefundPending).toBe(before!.amountRefundPending);
+    expect(await refunds.countDocuments({ paymentId: before!._id })).toBe(0);
+    expect(
+      await h.conn
+        .collection('outbox')
+        .countDocuments({ 'event.type': 'refund.requested', 'event.payload.paymentId': paymentId }),
+    ).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Viewer } from '@novamart/kit';
 import { eventually, startPayments, type PaymentsHarness } from './support/harness';
 import { startFakeStripe, type FakeStripe } from './support/fake-stripe-server';
+import { StripeProvider } from '../src/index';
 
 /**
  * The Stripe provider through the real `stripe` SDK against a local server speaking Stripe's API,
@@ -103,6 +104,42 @@ describe('Stripe provider through the stripe SDK', () => {
     );
     expect(res.data?.confirmPayment.status).toBe('SUCCEEDED');
     expect(fake.effects.filter((e) => e.startsWith(`confirm ${payment.providerPaymentId}`))).toHaveLength(1);
+  });
+
+  it('reconciles a payment a crash left PROCESSING after Stripe charged, with paymentIntents.retrieve', async () => {
+    const orderId = await h.placeOrder({ userId: alice.id, total: 3_100 });
+    const payment = await intentFor(orderId);
+    // What a process killed between Stripe's answer and its own write leaves: the claim
+    // (PROCESSING) in our database and a succeeded intent at Stripe.
+    await h.services.models.payments.updateOne({ orderId }, { $set: { status: 'PROCESSING' } });
+    const charged = await new StripeProvider({
+      secretKey: 'sk_test_novamart',
+      apiUrl: fake.url,
+    }).confirmIntent(payment.providerPaymentId, 'pm_card_visa', `novamart-confirm-${payment.id}-1`);
+    expect(charged.status).toBe('succeeded');
+    // Younger than PAYMENT_RECONCILE_AFTER_MS: left alone (a live confirmation may own it).
+    expect(await h.services.reconciler.sweep()).toBe(0);
+    const later = new Date(Date.now() + 121_000);
+    expect(await h.services.reconciler.sweep(later)).toBeGreaterThanOrEqual(1);
+    const after = await h.services.models.payments.findOne({ orderId }).lean();
+    expect(after!.status).toBe('SUCCEEDED');
+    expect(after!.history.at(-1)?.reason).toBe('reconciliation: succeeded');
+    expect(
+      fake.requests.filter(
+        (r) => r.method === 'GET' && r.path === `/v1/payment_intents/${payment.providerPaymentId}`,
+      ),
+    ).not.toHaveLength(0);
+    await eventually(
+      () => h.published('payment.succeeded').filter((p) => p.orderId === orderId),
+      (l) => l.length === 1,
+      'payment.succeeded',
+    );
+    // Asked again, nothing changes and nothing is charged.
+    await h.services.reconciler.sweep(later);
+    expect(fake.effects.filter((e) => e.startsWith(`confirm ${payment.providerPaymentId}`))).toHaveLength(1);
+    expect((await h.services.models.payments.findOne({ orderId }).lean())!.history).toHaveLength(
+      after!.history.length,
+    );
   });
 
   it('refunds through Stripe, partially, never above the charge', async () => {

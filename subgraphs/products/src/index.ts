@@ -15,12 +15,15 @@ import { createProductService } from './services/product-service';
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
 /** Models and services on a connection; tests use this directly. */
-export function createProductsServices(conn: Connection): ProductsServices {
+export function createProductsServices(
+  conn: Connection,
+  options: { maxPrice?: number } = {},
+): ProductsServices {
   const Product = productModel(conn);
   const categories = createCategoryService(categoryModel(conn));
   return {
     queries: createProductQueries(Product),
-    catalog: createProductService({ conn, Product, categories }),
+    catalog: createProductService({ conn, Product, categories, ...options }),
     categories,
   };
 }
@@ -38,7 +41,7 @@ export const productsSubgraph: SubgraphModule<ProductsConfig> = {
     const conn = runtime.mongo;
     await ensureProductsIndexes(conn);
     const services: ProductsServices = {
-      ...createProductsServices(conn),
+      ...createProductsServices(conn, { maxPrice: runtime.config.MAX_ORDER_TOTAL }),
       ...(runtime.config.INVENTORY_URL
         ? { inventory: createSubgraphClient('inventory', runtime.config.INVENTORY_URL) }
         : {}),

@@ -80,6 +80,9 @@ describe('createProduct', () => {
 
   it.each([
     ['a negative price', { priceAmount: -1 }, 'input.priceAmount'],
+    // Issue 11: 2,000,000,000 fit the API's Int but no order of two could; MAX_ORDER_TOTAL bounds it.
+    ['a price above MAX_ORDER_TOTAL', { priceAmount: 2_000_000_000 }, 'input.priceAmount'],
+    ['a price beyond the API Int', { priceAmount: 2_147_483_648 }, 'input.priceAmount'],
     ['a fractional price', { priceAmount: 10.5 }, 'input.priceAmount'],
     ['an empty name', { name: '   ' }, 'input.name'],
     ['an empty description', { description: '' }, 'input.description'],

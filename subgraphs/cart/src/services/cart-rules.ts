@@ -1,4 +1,4 @@
-import { appError, badUserInput, ErrorCode, outOfStock } from '@novamart/kit';
+import { appError, assertMoneyWithin, badUserInput, ErrorCode, outOfStock } from '@novamart/kit';
 import { type KnownProduct } from '../models/catalog-product';
 
 /** Units one cart line may hold. */
@@ -56,4 +56,27 @@ export function assertSameCurrency(product: KnownProduct, cartCurrency: string |
       { productId: product.id, cartCurrency, productCurrency: product.currency },
     );
   }
+}
+
+/**
+ * Every line and the subtotal of the cart a change would leave stay within the money limit
+ * (`MAX_ORDER_TOTAL`), so that the cart, and the order made from it, can be priced and shown:
+ * BAD_USER_INPUT on `field` before anything is written. Lines of products the projection does not
+ * know cannot be priced and are left out, as in `priceCart`.
+ */
+export function assertWithinMoneyLimit(
+  items: readonly { productId: string; quantity: number }[],
+  products: ReadonlyMap<string, KnownProduct | null>,
+  max: number,
+  field: string,
+): void {
+  let subtotal = 0;
+  for (const line of items) {
+    const product = products.get(line.productId);
+    if (!product) continue;
+    const lineAmount = product.priceAmount * line.quantity;
+    assertMoneyWithin(lineAmount, max, field, `${line.quantity} × ${product.name}`);
+    subtotal += lineAmount;
+  }
+  assertMoneyWithin(subtotal, max, field, 'The cart subtotal');
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type ClientSession, type Connection } from 'mongoose';
 import { inTransaction, isDuplicateKeyError, type DomainEvent, type Outbox } from '@novamart/events';
-import { badUserInput, notFound, requireViewer, type Viewer } from '@novamart/kit';
+import { badUserInput, DEFAULT_MAX_ORDER_TOTAL, notFound, requireViewer, type Viewer } from '@novamart/kit';
 import { type CartDoc, type CartLine, type CartModel, type RemovedLine } from '../models/cart';
 import { type KnownProduct } from '../models/catalog-product';
 import { cartDeleted, cartItemAdded, cartUpdated } from './cart-events';
@@ -11,6 +11,7 @@ import {
   assertProductId,
   assertQuantity,
   assertSameCurrency,
+  assertWithinMoneyLimit,
   requireOrderable,
 } from './cart-rules';
 import { type AuthoritativeCatalog } from './authoritative-catalog';
@@ -22,6 +23,8 @@ export interface CartServiceOptions {
   catalog: AuthoritativeCatalog;
   /** How long a guest cart lives after its owner's last change. */
   guestCartTtlMs: number;
+  /** MAX_ORDER_TOTAL: the largest cart line and subtotal, in minor units. */
+  maxOrderTotal?: number;
   now?: () => Date;
 }
 
@@ -63,6 +66,7 @@ export class CartService {
   private readonly carts: CartModel;
   private readonly catalog: AuthoritativeCatalog;
   private readonly guestCartTtlMs: number;
+  private readonly maxOrderTotal: number;
   private readonly now: () => Date;
 
   constructor(options: CartServiceOptions) {
@@ -70,6 +74,7 @@ export class CartService {
     this.carts = options.carts;
     this.catalog = options.catalog;
     this.guestCartTtlMs = options.guestCartTtlMs;
+    this.maxOrderTotal = options.maxOrderTotal ?? DEFAULT_MAX_ORDER_TOTAL;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -103,6 +108,7 @@ export class CartService {
               line === existing ? { ...line, quantity: inCart + input.quantity } : line,
             )
           : [...cart.items, { productId: input.productId, quantity: input.quantity, addedAt: this.now() }];
+        assertWithinMoneyLimit(items, products, this.maxOrderTotal, 'quantity');
         return {
           items,
           removedItems: [],
@@ -127,13 +133,18 @@ export class CartService {
         const existing = cart.items.find((line) => line.productId === input.productId);
         if (!existing) throw notFound('Cart item', { productId: input.productId });
         if (existing.quantity === input.quantity) return null;
-        const products = await this.catalog.load([input.productId]);
+        const products = await this.catalog.load(cart.items.map((line) => line.productId));
         const product = requireOrderable(products.get(input.productId) ?? null, input.productId);
+        const items = cart.items.map((line) =>
+          line === existing ? { ...line, quantity: input.quantity } : line,
+        );
         // Lowering a quantity is always allowed, even below what is now available.
-        if (input.quantity > existing.quantity)
+        if (input.quantity > existing.quantity) {
           assertLineQuantityFits(product, input.quantity, existing.quantity);
+          assertWithinMoneyLimit(items, products, this.maxOrderTotal, 'quantity');
+        }
         return {
-          items: cart.items.map((line) => (line === existing ? { ...line, quantity: input.quantity } : line)),
+          items,
           removedItems: [],
           byOwner: true,
         };
@@ -242,6 +253,7 @@ export class CartService {
       else items.push({ productId: line.productId, quantity: merged, addedAt: line.addedAt });
       currency ??= product.currency;
     }
+    assertWithinMoneyLimit(items, products, this.maxOrderTotal, 'guestCartId');
     return { items, removedItems, byOwner: true };
   }
 

@@ -22,6 +22,7 @@ export async function createCartServices(options: {
   guestCartTtlMs: number;
   /** The products and inventory subgraphs' APIs, which cart commands decide on; null: the projection (service tests). */
   peers?: { products: SubgraphClient; inventory: SubgraphClient } | null;
+  maxOrderTotal?: number;
   now?: () => Date;
 }): Promise<CartServices> {
   const { conn } = options;
@@ -34,6 +35,7 @@ export async function createCartServices(options: {
     carts,
     catalog: new AuthoritativeCatalog(catalog, options.peers ?? null),
     guestCartTtlMs: options.guestCartTtlMs,
+    ...(options.maxOrderTotal !== undefined ? { maxOrderTotal: options.maxOrderTotal } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
   return { carts: cartService, catalog };

@@ -1,6 +1,7 @@
 import { type ClientSession } from 'mongoose';
 import { type DomainEvent, type Outbox } from '@novamart/events';
 import { type OrderLifecycle, type PaymentSucceeded, type RefundSucceeded } from '../services/lifecycle';
+import { type PaymentTrust } from '../services/payment-trust';
 import {
   type CartDeleted,
   type CartUpdated,
@@ -20,8 +21,9 @@ export type OrderEventEffect = (
 export function orderEventEffects(deps: {
   lifecycle: OrderLifecycle;
   projections: Projections;
+  paymentTrust: PaymentTrust;
 }): Record<string, OrderEventEffect> {
-  const { lifecycle, projections } = deps;
+  const { lifecycle, projections, paymentTrust } = deps;
   const product: OrderEventEffect = async (event, session) => {
     const snapshot = event.payload as ProductSnapshot;
     await projections.applyProduct(
@@ -55,8 +57,12 @@ export function orderEventEffects(deps: {
       const { orderId, reservationId } = event.payload as { orderId: string; reservationId: string };
       return lifecycle.cancelExpired(orderId, reservationId, session, outbox);
     },
-    'payment.succeeded': (event, session, outbox) =>
-      lifecycle.recordPayment(event.payload as PaymentSucceeded, session, outbox),
+    'payment.status_changed': (event, session) => paymentTrust.recordAnnounced(event, session),
+    // Money state moves only for a payment the payments subgraph announced for this order.
+    'payment.succeeded': async (event, session, outbox) => {
+      await paymentTrust.assertKnown(event, session);
+      await lifecycle.recordPayment(event.payload as PaymentSucceeded, session, outbox);
+    },
     'refund.succeeded': (event, session, outbox) =>
       lifecycle.recordRefund(event.payload as RefundSucceeded, session, outbox),
   };

@@ -1,7 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type Connection } from 'mongoose';
 import { inTransaction, isDuplicateKeyError } from '@novamart/events';
-import { appError, badUserInput, conflict, ErrorCode, notFound, type Viewer } from '@novamart/kit';
+import {
+  appError,
+  assertMoneyWithin,
+  badUserInput,
+  conflict,
+  DEFAULT_MAX_ORDER_TOTAL,
+  ErrorCode,
+  notFound,
+  type Viewer,
+} from '@novamart/kit';
 import { type CartSnapshotDoc, type CartSnapshotModel } from '../models/cart-snapshot';
 import { type CatalogPriceModel } from '../models/catalog-price';
 import { type CustomerModel } from '../models/customer';
@@ -25,6 +34,8 @@ export interface CheckoutServiceOptions {
   shipping: ShippingRules;
   /** Brings the cart and its products up to their owners' answers before checkout decides; absent in service tests. */
   refresh?: OwnerRefresh | null;
+  /** MAX_ORDER_TOTAL: the largest line and order total, in minor units. */
+  maxOrderTotal?: number;
   now?: () => Date;
 }
 
@@ -160,8 +171,19 @@ export class CheckoutService {
 
     const items = await this.priceLines(cart.lines);
     const currency = items.currency;
+    // Bounded before anything is written: an order the API cannot show must never exist.
+    const max = this.options.maxOrderTotal ?? DEFAULT_MAX_ORDER_TOTAL;
+    for (const line of items.lines) {
+      assertMoneyWithin(
+        line.unitAmount * line.quantity,
+        max,
+        'input.cartId',
+        `${line.quantity} × ${line.name}`,
+      );
+    }
     const subtotal = items.lines.reduce((sum, line) => sum + line.unitAmount * line.quantity, 0);
     const shipping = shippingCost(subtotal, this.options.shipping);
+    assertMoneyWithin(subtotal + shipping, max, 'input.cartId', 'The order total');
     const now = this.now();
     return {
       _id: newOrderId(),

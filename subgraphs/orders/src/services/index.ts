@@ -5,11 +5,13 @@ import { orderEventEffects } from '../events/handlers';
 import { cartSnapshotModel } from '../models/cart-snapshot';
 import { catalogPriceModel } from '../models/catalog-price';
 import { customerModel } from '../models/customer';
+import { knownPaymentModel } from '../models/known-payment';
 import { orderModel } from '../models/order';
 import { CheckoutService } from './checkout';
 import { OrderLifecycle } from './lifecycle';
 import { OrderQueries } from './order-queries';
 import { OwnerRefresh } from './owner-refresh';
+import { PaymentTrust } from './payment-trust';
 import { Projections } from './projections';
 import { type ShippingRules } from './shipping';
 
@@ -21,6 +23,7 @@ export interface OrdersServices {
   lifecycle: OrderLifecycle;
   queries: OrderQueries;
   projections: Projections;
+  paymentTrust: PaymentTrust;
 }
 
 /** Models (indexes built) and services on the orders subgraph's connection. */
@@ -30,6 +33,7 @@ export async function createOrdersServices(options: {
   shipping: ShippingRules;
   /** The cart and products subgraphs' GraphQL endpoints checkout asks before deciding; unset: projections only. */
   peers?: { cartUrl?: string | undefined; productsUrl?: string | undefined };
+  maxOrderTotal?: number;
   now?: () => Date;
 }): Promise<OrdersServices> {
   const { conn, logger } = options;
@@ -37,7 +41,8 @@ export async function createOrdersServices(options: {
   const carts = cartSnapshotModel(conn);
   const prices = catalogPriceModel(conn);
   const customers = customerModel(conn);
-  await Promise.all([orders.init(), carts.init(), prices.init(), customers.init()]);
+  const knownPayments = knownPaymentModel(conn);
+  await Promise.all([orders.init(), carts.init(), prices.init(), customers.init(), knownPayments.init()]);
   const clock = options.now ? { now: options.now } : {};
   const projections = new Projections(prices, carts, customers);
   const { cartUrl, productsUrl } = options.peers ?? {};
@@ -58,11 +63,13 @@ export async function createOrdersServices(options: {
       customers,
       shipping: options.shipping,
       refresh,
+      ...(options.maxOrderTotal !== undefined ? { maxOrderTotal: options.maxOrderTotal } : {}),
       ...clock,
     }),
     lifecycle: new OrderLifecycle({ conn, orders, logger, ...clock }),
     queries: new OrderQueries(orders),
     projections,
+    paymentTrust: new PaymentTrust({ knownPayments, orders }),
   };
 }
 

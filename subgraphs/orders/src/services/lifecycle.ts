@@ -1,5 +1,5 @@
 import { type ClientSession, type Connection } from 'mongoose';
-import { inTransaction, type DomainEvent, type Outbox } from '@novamart/events';
+import { inTransaction, rejectEvent, type DomainEvent, type Outbox } from '@novamart/events';
 import { badUserInput, conflict, notFound, requireAdmin, type Logger, type Viewer } from '@novamart/kit';
 import { type OrderDoc, type OrderModel, type RecordedPayment, type StatusChange } from '../models/order';
 import { assertCanView } from './order-access';
@@ -184,14 +184,17 @@ export class OrderLifecycle {
     });
   }
 
-  /** payment.succeeded */
+  /**
+   * payment.succeeded, for a payment `PaymentTrust` knows to be this order's. The payment must
+   * pay the order in full, in its currency, and be the order's only payment: anything else is
+   * rejected (dead-lettered with the reason) and changes nothing.
+   */
   async recordPayment(payment: PaymentSucceeded, session: ClientSession, outbox: Outbox): Promise<void> {
     await this.effect(payment.orderId, session, outbox, (order) => {
       if (order.payment) {
         if (order.payment.paymentId !== payment.paymentId) {
-          this.logger.error(
-            { orderId: order._id, recorded: order.payment.paymentId, paymentId: payment.paymentId },
-            'second payment for one order',
+          rejectEvent(
+            `order ${order._id} is already paid by payment ${order.payment.paymentId}, not ${payment.paymentId}`,
           );
         }
         return null;
@@ -203,9 +206,9 @@ export class OrderLifecycle {
         at: this.now(),
       };
       if (!paysInFull({ payment: recorded, total: order.total, currency: order.currency })) {
-        this.logger.error(
-          { orderId: order._id, payment, total: order.total, currency: order.currency },
-          'payment does not match the order total',
+        rejectEvent(
+          `payment ${payment.paymentId} of ${payment.amount} ${payment.currency} does not match ` +
+            `order ${order._id}'s total of ${order.total} ${order.currency}`,
         );
       }
       if (order.status === 'CANCELLED') {

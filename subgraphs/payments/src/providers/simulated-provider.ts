@@ -26,6 +26,8 @@ interface SimulatedIntentDoc {
   lastError: ProviderIntent['lastError'];
   metadata: Record<string, string>;
   amountRefunded: number;
+  /** Every confirmation that reached the intent, as a card statement would list its attempts. */
+  attempts?: Array<{ paymentMethodId: string; outcome: IntentStatus; idempotencyKey: string; at: Date }>;
   refunds: Array<{
     id: string;
     amount: number;
@@ -51,6 +53,7 @@ const intentSchema = new Schema<SimulatedIntentDoc>(
     lastError: { type: Schema.Types.Mixed, default: null },
     metadata: { type: Schema.Types.Mixed, default: {} },
     amountRefunded: { type: Number, default: 0 },
+    attempts: { type: Schema.Types.Mixed, default: () => [] },
     refunds: { type: Schema.Types.Mixed, default: () => [] },
   },
   { collection: 'simulated_intents', minimize: false, versionKey: false },
@@ -135,7 +138,10 @@ export class SimulatedProvider implements PaymentProvider {
           _id: intentId,
           status: { $in: ['requires_payment_method', 'requires_confirmation', 'requires_action'] },
         },
-        { $set: next },
+        {
+          $set: next,
+          $push: { attempts: { paymentMethodId, outcome: next.status, idempotencyKey, at: new Date() } },
+        },
         { returnDocument: 'after' },
       ).lean<SimulatedIntentDoc>();
       if (!updated) return toIntent(await this.mustFind(intentId));

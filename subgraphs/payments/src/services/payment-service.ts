@@ -6,8 +6,10 @@ import {
   notFound,
   type Viewer,
 } from '@novamart/kit';
+import { writeSync } from 'node:fs';
 import { createEvent, inTransaction } from '@novamart/events';
 import { type Connection, type Types } from 'mongoose';
+import { type ConfirmStep } from '../config';
 import { type OrderViewDoc, type OrderViewModel } from '../models/order-view';
 import { type PaymentDoc, type PaymentModel, type PaymentStatus } from '../models/payment';
 import { InvalidPaymentMethodError, type PaymentProvider, type ProviderIntent } from '../providers/provider';
@@ -23,6 +25,8 @@ export interface PaymentServiceDeps {
   orderSyncWaitMs: number;
   /** Called after a payment succeeds for an order that was cancelled meanwhile: the money goes back. */
   onSucceededForCancelledOrder?: (payment: PaymentDoc) => Promise<void>;
+  /** Tests only: the step of confirmPayment at which the process kills itself. */
+  crashPoint?: ConfirmStep | undefined;
 }
 
 /** Orders a payment may be taken for. PENDING: stock is still being reserved; intents are harmless then. */
@@ -94,9 +98,16 @@ export class PaymentService {
   }
 
   /**
-   * Confirms server-side with a payment method. Only one confirmation runs at a time per payment
-   * (the move to PROCESSING is a conditional update), and each attempt has its own idempotency key,
-   * so a retried request never charges twice.
+   * Confirms server-side with a payment method, as three steps:
+   * 1. claim: the payment moves to PROCESSING with a conditional update, so one attempt runs at a
+   *    time (a second confirmation meanwhile is CONFLICT);
+   * 2. provider call: each attempt has its own idempotency key, so a retried request never
+   *    charges twice;
+   * 3. record: the provider's answer goes through `applyIntent`, the transition a webhook uses.
+   * The compensation of the claim is the un-claim: when the call gives no verdict, the payment is
+   * given back to the customer (after asking the provider whether the attempt went through). A
+   * crash between the steps leaves PROCESSING behind; `PaymentReconciler` brings such a payment
+   * to the provider's truth through the same `applyIntent`.
    */
   async confirmPayment(
     viewer: Viewer | null,
@@ -123,12 +134,8 @@ export class PaymentService {
       throw conflict(`Order ${order._id} is ${order.status}, not awaiting payment`, { status: order.status });
     }
 
-    const claimed = await this.transition(payment, 'PROCESSING', `confirming with ${paymentMethodId}`, {
-      from: CONFIRMABLE,
-      inc: { attempts: 1 },
-    });
-    if (!claimed) throw conflict('Another confirmation of this payment is in progress');
-
+    const claimed = await this.claim(payment, paymentMethodId);
+    this.crashPoint('after-claim');
     let intent: ProviderIntent;
     try {
       intent = await this.deps.provider.confirmIntent(
@@ -137,16 +144,60 @@ export class PaymentService {
         `novamart-confirm-${paymentId}-${claimed.attempts}`,
       );
     } catch (error) {
-      // The attempt did not reach a verdict: give the payment back to the customer to retry.
-      await this.transition(claimed, 'REQUIRES_PAYMENT_METHOD', 'confirmation did not complete', {
-        from: ['PROCESSING'],
-      });
+      await this.unclaim(claimed, error);
       if (error instanceof InvalidPaymentMethodError) {
         throw badUserInput(error.message, 'paymentMethodId');
       }
       throw error;
     }
-    return (await this.applyIntent(intent, 'confirmation')) ?? (await this.findPayment(paymentId))!;
+    this.crashPoint('after-provider');
+    const recorded = await this.applyIntent(intent, 'confirmation');
+    this.crashPoint('after-record');
+    return recorded ?? (await this.findPayment(paymentId))!;
+  }
+
+  /** Step 1 of a confirmation: PROCESSING from a confirmable status, or CONFLICT. */
+  private async claim(payment: PaymentDoc, paymentMethodId: string): Promise<PaymentDoc> {
+    const claimed = await this.transition(payment, 'PROCESSING', `confirming with ${paymentMethodId}`, {
+      from: CONFIRMABLE,
+      inc: { attempts: 1 },
+    });
+    if (!claimed) throw conflict('Another confirmation of this payment is in progress');
+    return claimed;
+  }
+
+  /**
+   * The compensation of `claim`, when the provider call ended without an answer. An unknown
+   * payment method never reached a charge: the payment goes back at once. Anything else (a
+   * timeout, a dropped connection) may have charged, so the provider is asked first and its truth
+   * recorded; only if it cannot be asked either is the payment given back, which cannot charge
+   * twice (one intent per order, and the provider confirms an intent once) and lets the webhook
+   * or the reconciler record a late success.
+   */
+  private async unclaim(claimed: PaymentDoc, cause: unknown): Promise<void> {
+    if (!(cause instanceof InvalidPaymentMethodError)) {
+      try {
+        const intent = await this.deps.provider.retrieveIntent(claimed.providerPaymentId!);
+        // requires_payment_method without an error un-claims; `processing` waits for the webhook.
+        await this.applyIntent(intent, 'confirmation without an answer');
+        return;
+      } catch (error) {
+        this.deps.logger.warn(
+          { err: error, paymentId: String(claimed._id) },
+          'provider could not be asked after a failed confirmation',
+        );
+      }
+    }
+    await this.transition(claimed, 'REQUIRES_PAYMENT_METHOD', 'confirmation did not complete', {
+      from: ['PROCESSING'],
+    });
+  }
+
+  /** Fault injection for the crash tests (PAYMENT_CRASH_POINT): dies here like a killed process. */
+  private crashPoint(step: ConfirmStep): void {
+    if (this.deps.crashPoint !== step) return;
+    writeSync(2, `PAYMENT_CRASH_POINT ${step}: SIGKILL\n`);
+    process.kill(process.pid, 'SIGKILL');
   }
 
   /**

@@ -9,6 +9,7 @@ import { productEvents } from './product-events';
 import { productSearchFields } from './search-terms';
 import { escapeRegex, firstFreeSlug, slugify } from './slug';
 import {
+  LIMITS,
   validateNewProduct,
   validateProductChanges,
   type NewProduct,
@@ -31,8 +32,11 @@ export function createProductService(deps: {
   conn: Connection;
   Product: ProductModel;
   categories: CategoryService;
+  /** MAX_ORDER_TOTAL: the largest price a product may have. */
+  maxPrice?: number;
 }): ProductService {
   const { conn, Product, categories } = deps;
+  const maxPrice = deps.maxPrice ?? LIMITS.priceAmount;
 
   async function freeSlugFor(name: string, session: ClientSession, attempt: number): Promise<string> {
     const base = slugify(name);
@@ -111,13 +115,13 @@ export function createProductService(deps: {
 
   return {
     async createProduct(input) {
-      const data = validateNewProduct(input);
+      const data = validateNewProduct(input, maxPrice);
       return withRetries((attempt) => insert(data, attempt), { sku: data.sku, slug: data.slug });
     },
 
     async updateProduct(id, input) {
       requireProductId(id);
-      const changes = validateProductChanges(input);
+      const changes = validateProductChanges(input, maxPrice);
       return withRetries(() =>
         inTransaction(conn, async (session, outbox) => {
           const before = await Product.findById(id).session(session).lean<ProductDoc>().exec();

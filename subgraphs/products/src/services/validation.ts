@@ -1,4 +1,4 @@
-import { badUserInput } from '@novamart/kit';
+import { assertMoneyWithin, badUserInput, DEFAULT_MAX_ORDER_TOTAL } from '@novamart/kit';
 import { SLUG_PATTERN } from './slug';
 import type { ProductImage } from '../models/product';
 
@@ -60,8 +60,8 @@ export const LIMITS = {
   images: 20,
   urlLength: 2_048,
   altLength: 300,
-  /** Largest price in minor units: GraphQL Int is 32-bit. */
-  priceAmount: 2_147_483_647,
+  /** Largest price in minor units by default (`MAX_ORDER_TOTAL`; GraphQL Int is 32-bit). */
+  priceAmount: DEFAULT_MAX_ORDER_TOTAL,
   initialStock: 1_000_000_000,
 } as const;
 
@@ -87,10 +87,12 @@ function sku(value: unknown): string {
   return text;
 }
 
-function priceAmount(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > LIMITS.priceAmount) {
+function priceAmount(value: unknown, field: string, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
     throw badUserInput('priceAmount must be a non-negative integer amount of minor units (cents)', field);
   }
+  // A price no order could carry is refused here, where it enters, not at a customer's checkout.
+  assertMoneyWithin(value, max, field, 'priceAmount');
   return value;
 }
 
@@ -139,13 +141,13 @@ function initialStock(value: unknown): number | null {
 }
 
 /** Checks and normalises a `ProductInput`; the first problem is a BAD_USER_INPUT naming its field. */
-export function validateNewProduct(input: ProductInput): NewProduct {
+export function validateNewProduct(input: ProductInput, maxPrice: number = LIMITS.priceAmount): NewProduct {
   return {
     sku: sku(input.sku),
     name: requiredText(input.name, 'input.name', LIMITS.nameLength),
     slug: input.slug == null ? null : slugValue(input.slug, 'input.slug'),
     description: requiredText(input.description, 'input.description', LIMITS.descriptionLength),
-    priceAmount: priceAmount(input.priceAmount, 'input.priceAmount'),
+    priceAmount: priceAmount(input.priceAmount, 'input.priceAmount', maxPrice),
     currency: currencyCode(input.currency ?? 'USD', 'input.currency'),
     categorySlug: input.categorySlug == null ? null : slugValue(input.categorySlug, 'input.categorySlug'),
     images: images(input.images ?? [], 'input.images'),
@@ -154,13 +156,17 @@ export function validateNewProduct(input: ProductInput): NewProduct {
 }
 
 /** Checks a `ProductUpdateInput`. Fields sent as null that cannot be null are treated as absent. */
-export function validateProductChanges(input: ProductUpdateInput): ProductChanges {
+export function validateProductChanges(
+  input: ProductUpdateInput,
+  maxPrice: number = LIMITS.priceAmount,
+): ProductChanges {
   const changes: ProductChanges = {};
   if (input.name != null) changes.name = requiredText(input.name, 'input.name', LIMITS.nameLength);
   if (input.description != null) {
     changes.description = requiredText(input.description, 'input.description', LIMITS.descriptionLength);
   }
-  if (input.priceAmount != null) changes.priceAmount = priceAmount(input.priceAmount, 'input.priceAmount');
+  if (input.priceAmount != null)
+    changes.priceAmount = priceAmount(input.priceAmount, 'input.priceAmount', maxPrice);
   if (input.categorySlug !== undefined) {
     changes.categorySlug =
       input.categorySlug === null ? null : slugValue(input.categorySlug, 'input.categorySlug');

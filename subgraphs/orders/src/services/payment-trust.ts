@@ -1,0 +1,60 @@
+import { type ClientSession } from 'mongoose';
+import { rejectEvent, type DomainEvent } from '@novamart/events';
+import { type KnownPaymentModel } from '../models/known-payment';
+import { type OrderModel } from '../models/order';
+import { type PaymentSucceeded } from './lifecycle';
+
+export interface PaymentAnnounced {
+  paymentId: string;
+  orderId: string;
+}
+
+/**
+ * Orders does not move money state on a bare event. It learns the payments of each order from
+ * the payments subgraph's `payment.status_changed` events, and a `payment.succeeded` counts only
+ * for a payment it learnt, for that order (amount and currency are matched against the order
+ * by `OrderLifecycle.recordPayment`). A mismatch is rejected: the bus dead-letters the event with
+ * the reason and nothing changes.
+ */
+export class PaymentTrust {
+  constructor(private readonly options: { knownPayments: KnownPaymentModel; orders: OrderModel }) {}
+
+  /** payment.status_changed: the first announcement of a payment id names its order for good. */
+  async recordAnnounced(event: DomainEvent<PaymentAnnounced>, session: ClientSession): Promise<void> {
+    const { paymentId, orderId } = event.payload;
+    if (typeof paymentId !== 'string' || typeof orderId !== 'string') return;
+    await this.options.knownPayments.updateOne(
+      { _id: paymentId },
+      { $setOnInsert: { orderId, announcedAt: new Date(event.occurredAt) } },
+      { upsert: true, session },
+    );
+  }
+
+  /**
+   * payment.succeeded: the payment must be one payments announced for this very order. An
+   * unknown payment id fails the handler (retried: with several consumers an announcement can be
+   * a moment behind), so after the bus's attempts it is dead-lettered with this reason.
+   */
+  async assertKnown(event: DomainEvent<PaymentSucceeded>, session: ClientSession): Promise<void> {
+    const payment = event.payload;
+    if (typeof payment.paymentId !== 'string' || typeof payment.orderId !== 'string')
+      rejectEvent('payment.succeeded without a paymentId and orderId');
+    if (payment.orderId !== event.aggregateId)
+      rejectEvent(`payment.succeeded for order ${payment.orderId} on aggregate ${event.aggregateId}`);
+    if (!Number.isSafeInteger(payment.amount) || payment.amount < 0 || typeof payment.currency !== 'string')
+      rejectEvent(
+        `payment.succeeded with an invalid amount ${String(payment.amount)} ${String(payment.currency)}`,
+      );
+    const order = await this.options.orders.exists({ _id: payment.orderId }).session(session);
+    if (!order) rejectEvent(`payment ${payment.paymentId} is for an unknown order ${payment.orderId}`);
+    const known = await this.options.knownPayments.findById(payment.paymentId).session(session).lean();
+    if (!known) {
+      throw new Error(
+        `payment ${payment.paymentId} was never announced by the payments subgraph (no payment.status_changed)`,
+      );
+    }
+    if (known.orderId !== payment.orderId) {
+      rejectEvent(`payment ${payment.paymentId} belongs to order ${known.orderId}, not ${payment.orderId}`);
+    }
+  }
+}
