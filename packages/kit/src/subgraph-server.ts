@@ -12,7 +12,7 @@ import { Kind, type DocumentNode } from 'graphql';
 import { createTokenVerifier, type TokenVerifier } from './auth';
 import { commandStats } from './command-stats';
 import { MASKED_ERROR_MESSAGE, createErrorFormatter } from './error-formatter';
-import { AppError, ErrorCode } from './errors';
+import { AppError, ErrorCode, unauthenticated } from './errors';
 import { graphqlMetricsPlugin } from './graphql-metrics-plugin';
 import { graphqlRequestLogPlugin } from './graphql-request-log-plugin';
 import { LoaderRegistry } from './loaders';
@@ -22,6 +22,7 @@ import { pingMongo } from './mongo';
 import { pingRedis } from './redis';
 import { REQUEST_ID_HEADER, requestContext, requestIdFrom } from './request-context';
 import { DateTime } from './scalars';
+import { sessionRevocationsFor, type SessionRevocations } from './sessions';
 import type {
   ResolverMap,
   SubgraphContext,
@@ -39,6 +40,8 @@ export interface StartSubgraphOptions {
   verifier?: TokenVerifier;
   /** How long in-flight requests get to finish on stop before their sockets are closed. Default 10 s. */
   drainTimeoutMs?: number;
+  /** Ended sessions whose tokens are refused. Default: the runtime's Redis, or this process's list. */
+  revocations?: SessionRevocations;
 }
 
 export interface RunningSubgraph {
@@ -137,6 +140,7 @@ export async function startSubgraph(
   const { logger, metrics, config } = runtime;
   const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
   const verifier = options.verifier ?? createTokenVerifier({ jwksUrl: config.JWKS_URL });
+  const revocations = options.revocations ?? sessionRevocationsFor(runtime.redis);
   const instance = await module.create(runtime);
   const schema = buildSubgraphSchema([
     {
@@ -216,6 +220,9 @@ export async function startSubgraph(
           let viewer;
           try {
             viewer = await verifier.viewerFromAuthorization(req.headers.authorization);
+            if (viewer?.sessionId && (await revocations.isRevoked(viewer.sessionId))) {
+              throw unauthenticated('Session ended; sign in again');
+            }
           } catch (error) {
             throw rejectionFor(error);
           }
