@@ -47,6 +47,23 @@ export const baseConfigVariables: readonly ConfigVariable[] = [
     default: undefined,
     description: "Port of a subgraph run on its own; unset means the subgraph's default port (4001-4008).",
   },
+  {
+    name: 'METRICS_PORT',
+    default: undefined,
+    description:
+      'Port of a separate HTTP server answering `/metrics` only; unset: `/metrics` on the main port outside production, nowhere in production.',
+  },
+  {
+    name: 'METRICS_HOST',
+    default: '127.0.0.1',
+    description: 'Interface of the metrics server (localhost: only a scraper on the same host sees it).',
+  },
+  {
+    name: 'EVENTS_SIGNING_KEY',
+    default: undefined,
+    description:
+      'Secret of the HMAC every event on Redis carries; consumers dead-letter unsigned or forged entries. Required in production with REDIS_URL.',
+  },
 ];
 
 const defaultOf = (name: string): string => baseConfigVariables.find((v) => v.name === name)?.default ?? '';
@@ -72,6 +89,9 @@ export const baseConfigShape = {
   JWKS_URL: url(['http:', 'https:']).default(defaultOf('JWKS_URL')),
   HOST: z.string().min(1).default(defaultOf('HOST')),
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  EVENTS_SIGNING_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
 };
 
 export type BaseConfig = z.infer<z.ZodObject<typeof baseConfigShape>>;

@@ -52,6 +52,8 @@ export interface RunningSubgraph {
   app: Express;
   httpServer: Server;
   instance: SubgraphInstance<any>;
+  /** The separate `/metrics` port (METRICS_PORT), or null when metrics are served on `port` or not at all. */
+  metricsPort: number | null;
   /** Stops accepting, lets in-flight requests finish, then stops the instance's workers. */
   stop(): Promise<void>;
 }
@@ -159,6 +161,8 @@ export async function startSubgraph(
     schema,
     logger,
     introspection: config.NODE_ENV !== 'production',
+    // No "Did you mean ...?": with introspection off, suggestions would still map the schema.
+    hideSchemaDetailsFromClientErrors: config.NODE_ENV === 'production',
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter(logger),
@@ -195,9 +199,7 @@ export async function startSubgraph(
       .status(ready ? 200 : 503)
       .json({ status: draining ? 'draining' : ready ? 'ready' : 'unavailable', checks });
   });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.contentType).send(await metrics.metrics());
-  });
+  const metricsServer = serveMetrics(app, metrics, config);
   if (config.NODE_ENV !== 'production') {
     app.get('/debug/commands/:requestId', (req, res) => {
       res.json(commandStats.forRequest(req.params.requestId, { database: runtime.mongo.name }));
@@ -241,6 +243,7 @@ export async function startSubgraph(
     await instance.start?.();
     server.listen(options.port ?? module.port, options.host ?? config.HOST);
     await once(server, 'listening');
+    await metricsServer?.listen();
   } catch (error) {
     await instance
       .stop?.()
@@ -259,6 +262,7 @@ export async function startSubgraph(
     app,
     httpServer: server,
     instance,
+    metricsPort: metricsServer?.port() ?? null,
     stop() {
       stopping ??= (async () => {
         draining = true;
@@ -266,9 +270,48 @@ export async function startSubgraph(
         // The HTTP drain lets go of a request whose client hung up; its resolvers may still be
         // using the database the caller is about to close.
         await settleWithin(inFlight, drainTimeoutMs);
+        await metricsServer?.close();
         await instance.stop?.();
       })();
       return stopping;
     },
+  };
+}
+
+export interface MetricsServer {
+  /** Where it listens once started. */
+  port(): number;
+  listen(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * `/metrics` on a port of its own (METRICS_PORT, on METRICS_HOST = localhost by default), never on
+ * the public port in production; outside production without METRICS_PORT, on the main app.
+ */
+export function serveMetrics(
+  app: Express,
+  registry: { contentType: string; metrics(): Promise<string> },
+  config: { NODE_ENV: string; METRICS_PORT?: number | undefined; METRICS_HOST: string },
+): MetricsServer | null {
+  const handler: RequestHandler = async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  };
+  if (config.METRICS_PORT === undefined) {
+    if (config.NODE_ENV !== 'production') app.get('/metrics', handler);
+    return null;
+  }
+  const metricsApp = express();
+  metricsApp.disable('x-powered-by');
+  metricsApp.get('/metrics', handler);
+  const server = createServer(metricsApp);
+  return {
+    port: () => (server.address() as AddressInfo).port,
+    async listen() {
+      server.listen(config.METRICS_PORT, config.METRICS_HOST);
+      await once(server, 'listening');
+    },
+    close: () =>
+      new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
   };
 }
