@@ -1,4 +1,4 @@
-/* global db, process */
+/* global db */
 // Runs once, when the MongoDB volume is first initialised (the mongo image's
 // /docker-entrypoint-initdb.d), as the root user from MONGO_INITDB_ROOT_USERNAME/PASSWORD.
 // One user per subgraph, allowed only on that subgraph's database: a subgraph never reads
