@@ -88,9 +88,17 @@ export const resolvers: ResolverMap<UsersContext> = {
   },
 
   User: {
-    __resolveReference: (reference: { id: string }, ctx: UsersContext) => userLoader(ctx).load(reference.id),
+    // Entities are asked for by the gateway with the viewer's token: nobody anonymous (e.g. someone
+    // who reaches this port directly) gets an account, and its fields follow the rules below.
+    __resolveReference: (reference: { id: string }, ctx: UsersContext) => {
+      requireViewer(ctx);
+      return userLoader(ctx).load(reference.id);
+    },
     id: (user: UserRecord) => user._id.toHexString(),
     email: privateField((user) => user.email),
+    name: privateField((user) => user.name),
+    role: privateField((user) => user.role),
+    createdAt: privateField((user) => user.createdAt),
     emailVerified: (user: UserRecord) => user.emailVerifiedAt != null,
     addresses: privateField((user) => user.addresses),
   },

@@ -320,10 +320,20 @@ describe('users subgraph over HTTP', SLOW, () => {
     const asA = await server.gql(entities, { r: representations }, bearer(a.accessToken));
     expect(asA.data._entities[0]).toEqual({ id: a.id, role: 'CUSTOMER', email: 'e1@example.com' });
     expect(asA.data._entities[1]).toBeNull();
-    expect(asA.errors!.map((e) => [e.path?.join('.'), e.extensions?.code])).toEqual([
-      ['_entities.1.email', 'FORBIDDEN'],
-      ['_entities.2.email', 'FORBIDDEN'],
-    ]);
+    // Role (and name, createdAt) are the user's and admins' to read too, like the email.
+    const refused = asA.errors!.map((e) => e.path?.slice(0, 2).join('.'));
+    expect(new Set(refused)).toEqual(new Set(['_entities.1', '_entities.2']));
+    expect(asA.errors!.every((e) => e.extensions?.code === 'FORBIDDEN')).toBe(true);
+
+    // Whoever reaches this port without a token gets no account at all.
+    const anonymous = await server.gql(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id name createdAt } } }`,
+      { r: representations },
+    );
+    expect(anonymous.data?._entities ?? [null, null, null]).toEqual([null, null, null]);
+    expect(anonymous.errors!.map((e) => e.extensions?.code)).toEqual(
+      expect.arrayContaining(['UNAUTHENTICATED']),
+    );
   });
 
   it('never writes a password, a password hash or a refresh token to the log', async () => {
