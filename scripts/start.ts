@@ -94,7 +94,7 @@ function buses(redisUrl: string | undefined, metrics: Registry): { bus: EventBus
   const bus: EventBus = redisUrl
     ? new RedisStreamsBus(
         () => createRedis(redisUrl, 'events', { logger, redis: { maxRetriesPerRequest: null } }),
-        { logger, metrics },
+        { logger, metrics, signingKey: process.env.EVENTS_SIGNING_KEY || undefined },
       )
     : new InProcessBus({ logger, metrics });
   const live: LiveBus = redisUrl

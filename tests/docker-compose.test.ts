@@ -17,6 +17,8 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] | string };
   command?: string[];
+  entrypoint?: string[];
+  volumes?: string[];
 }
 
 const compose = parse(readFileSync(resolve(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -24,11 +26,16 @@ const compose = parse(readFileSync(resolve(repoRoot, 'docker-compose.yml'), 'utf
 };
 const subgraphs = readSupergraphConfig();
 const dockerfile = readFileSync(resolve(repoRoot, 'Dockerfile'), 'utf8');
+const envExample = readFileSync(resolve(repoRoot, '.env.example'), 'utf8');
+const mongoInit = readFileSync(resolve(repoRoot, 'deploy/mongo-init/create-app-users.js'), 'utf8');
+const readmeText = readFileSync(resolve(repoRoot, 'README.md'), 'utf8');
+/** `${NAME:?message}`: compose refuses to start without the secret. */
+const requiredSecret = (name: string) => new RegExp(`\\$\\{${name}:\\?[^}]+\\}`);
 
 describe('docker-compose.yml', () => {
   it('runs MongoDB as a replica set (transactions need one) and Redis, both health-checked', () => {
     const mongo = compose.services.mongo!;
-    expect(mongo.command).toEqual(expect.arrayContaining(['--replSet', 'rs0']));
+    expect(mongo.command).toEqual(expect.arrayContaining(['--replSet', 'rs0', '--keyFile']));
     expect(JSON.stringify(mongo.healthcheck?.test)).toContain('rs.initiate');
     expect(JSON.stringify(compose.services.redis?.healthcheck?.test)).toContain('ping');
   });
@@ -42,11 +49,20 @@ describe('docker-compose.yml', () => {
       const env = service!.environment ?? {};
       expect(env.PORT).toBe(port);
       expect(env.SERVICE).toBe(name);
-      expect(env.MONGO_URL).toMatch(/^mongodb:\/\/mongo:27017\/\?replicaSet=rs0$/);
-      expect(env.REDIS_URL).toBe('redis://redis:6379');
+      // Its own MongoDB user, on its own database, with a password that must be set.
+      expect(env.MONGO_URL).toMatch(
+        new RegExp(
+          `^mongodb://novamart_${name}:\\$\\{MONGO_${name.toUpperCase()}_PASSWORD:\\?[^}]+\\}@mongo:27017/novamart_${name}\\?replicaSet=rs0&authSource=novamart_${name}$`,
+        ),
+      );
+      expect(env.REDIS_URL).toMatch(/^redis:\/\/novamart:\$\{REDIS_PASSWORD:\?[^}]+\}@redis:6379$/);
+      expect(env.EVENTS_SIGNING_KEY).toMatch(requiredSecret('EVENTS_SIGNING_KEY'));
+      expect(mongoInit).toContain(`'${name}'`);
+      expect(envExample).toMatch(new RegExp(`^MONGO_${name.toUpperCase()}_PASSWORD=`, 'm'));
       expect(env.JWKS_URL).toBe('http://users:4001/.well-known/jwks.json');
       expect(env.HOST).toBe('0.0.0.0');
-      expect(service!.ports).toContain(`${port}:${port}`);
+      // Not published: only the gateway is reachable from outside the compose network.
+      expect(service!.ports, `${name} publishes no port`).toBeUndefined();
       expect(JSON.stringify(service!.healthcheck?.test)).toContain(`http://127.0.0.1:${port}/health/ready`);
       expect(service!.depends_on?.mongo?.condition).toBe('service_healthy');
       expect(service!.depends_on?.redis?.condition).toBe('service_healthy');
@@ -57,10 +73,50 @@ describe('docker-compose.yml', () => {
     },
   );
 
+  it('runs MongoDB with authentication and a replica set key, unpublished, with one user per subgraph database', () => {
+    const mongo = compose.services.mongo!;
+    expect(mongo.ports).toBeUndefined();
+    const env = mongo.environment ?? {};
+    expect(env.MONGO_INITDB_ROOT_PASSWORD).toMatch(requiredSecret('MONGO_ROOT_PASSWORD'));
+    expect(env.MONGO_REPLICA_SET_KEY).toMatch(requiredSecret('MONGO_REPLICA_SET_KEY'));
+    expect(JSON.stringify(mongo.entrypoint)).toContain('MONGO_REPLICA_SET_KEY');
+    expect(mongo.volumes).toContain('./deploy/mongo-init:/docker-entrypoint-initdb.d:ro');
+    expect(mongoInit).toMatch(/createUser\(/);
+    expect(mongoInit).toMatch(/role: 'readWrite', db: database/);
+    expect(JSON.stringify(mongo.healthcheck?.test)).toContain('--authenticationDatabase');
+  });
+
+  it('runs Redis with a password on an ACL user, the default user off, unpublished', () => {
+    const redis = compose.services.redis!;
+    expect(redis.ports).toBeUndefined();
+    const command = (redis.command ?? []).join(' ');
+    expect(command).toContain('default off');
+    expect(command).toMatch(/novamart on >\$\{REDIS_PASSWORD:\?[^}]+\} ~novamart:\*/);
+    expect(JSON.stringify(redis.healthcheck?.test)).toContain('--user novamart');
+  });
+
+  it('publishes the gateway only, and says how to set every secret', () => {
+    const published = Object.entries(compose.services)
+      .filter(([, service]) => service.ports?.length)
+      .map(([name]) => name);
+    expect(published).toEqual(['gateway']);
+    for (const secret of [
+      'MONGO_ROOT_PASSWORD',
+      'MONGO_REPLICA_SET_KEY',
+      'REDIS_PASSWORD',
+      'EVENTS_SIGNING_KEY',
+    ])
+      expect(envExample).toMatch(new RegExp(`^${secret}=`, 'm'));
+    expect(readmeText).toContain('.env.example');
+  });
+
   it('has a gateway that routes to every subgraph and waits for them', () => {
     const gateway = compose.services.gateway!;
     expect(gateway.environment?.PORT).toBe('4000');
-    expect(gateway.environment?.REDIS_URL).toBe('redis://redis:6379');
+    expect(gateway.environment?.REDIS_URL).toMatch(
+      /^redis:\/\/novamart:\$\{REDIS_PASSWORD:\?[^}]+\}@redis:6379$/,
+    );
+    expect(gateway.environment?.TRUST_PROXY).toBeDefined();
     for (const subgraph of subgraphs) {
       const port = new URL(subgraph.routingUrl).port;
       expect(gateway.environment?.[`${subgraph.name.toUpperCase()}_URL`]).toBe(

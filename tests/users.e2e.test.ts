@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { tamper } from '@novamart/kit/testing';
 import type { DomainEvent } from '@novamart/events';
 import { AccessTokenIssuer, loadSigningKey, usersSubgraph } from '@novamart/users';
@@ -147,6 +148,7 @@ describe('users through the gateway', () => {
     const expired = await new AccessTokenIssuer(key, 900, () => anHourAgo).issue({
       id: customer.userId,
       role: 'CUSTOMER',
+      sessionId: randomUUID(),
     });
     expect(codeOf(await sg.query('{ me { id } }', {}, { token: expired.accessToken }))).toBe(
       'UNAUTHENTICATED',

@@ -37,6 +37,12 @@ export const gatewayConfigVariables: readonly ConfigVariable[] = [
     description: 'Comma-separated origins allowed to call the gateway from a browser; `*` allows any.',
   },
   {
+    name: 'TRUST_PROXY',
+    default: 'false',
+    description:
+      'Which proxies in front of the gateway may name the client in `x-forwarded-for` (Express "trust proxy": `false` = the peer is the client, a hop count, or addresses/subnets). Login throttling counts per the address found this way.',
+  },
+  {
     name: 'WS_KEEPALIVE_MS',
     default: '12000',
     description: 'Interval of WebSocket pings; a client that does not answer within it is disconnected.',
@@ -74,7 +80,17 @@ export const gatewayConfigShape = {
   SUBGRAPH_TIMEOUTS: timeoutOverrides,
   CORS_ORIGINS: z.string().optional(),
   WS_KEEPALIVE_MS: z.coerce.number().int().min(0).default(12_000),
+  TRUST_PROXY: z.string().default('false'),
 };
+
+/** TRUST_PROXY in the form Express's "trust proxy" setting takes. */
+export function trustProxySetting(value: string): boolean | number | string {
+  const trimmed = value.trim().toLowerCase();
+  if (trimmed === 'true') return true;
+  if (trimmed === 'false' || trimmed === '') return false;
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  return value;
+}
 
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
 

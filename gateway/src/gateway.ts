@@ -24,8 +24,9 @@ import {
   type TokenVerifier,
 } from '@novamart/kit';
 import type { LiveBus } from '@novamart/events';
-import { corsOrigins, type GatewayConfig } from './config';
-import { forwardedForOf, type GatewayContext } from './context';
+import { serveMetrics } from '@novamart/kit';
+import { corsOrigins, trustProxySetting, type GatewayConfig } from './config';
+import type { GatewayContext } from './context';
 import { createGatewayErrorFormatter } from './errors';
 import type { OperationLimits } from './limits';
 import { startSubscriptionServer, type ExecuteThroughGateway } from './live/subscription-server';
@@ -143,10 +144,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const app = express();
   app.disable('x-powered-by');
+  // req.ip: the client as the proxies we trust (TRUST_PROXY) report it, never a header a client wrote.
+  app.set('trust proxy', trustProxySetting(config.TRUST_PROXY));
+  app.use(securityHeaders(production));
   const httpServer = createServer(app);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !production,
+    // No "Did you mean ...?" in production: suggestions would map the schema introspection hides.
+    hideSchemaDetailsFromClientErrors: production,
     includeStacktraceInErrorResponses: false,
     // The process that embeds the gateway (main.ts, scripts/start.ts) owns the signals and stops
     // everything in order; Apollo's own handler would race it.
@@ -208,9 +214,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       .status(report.ready ? 200 : 503)
       .json({ status: report.ready ? 'ready' : 'unavailable', subgraphs: report.subgraphs });
   });
-  app.get('/metrics', async (_req, res) => {
-    res.type(registry.contentType).send(await registry.metrics());
-  });
+  const metricsServer = serveMetrics(app, registry, config);
   if (!options.staticDir) {
     app.get('/', (_req, res) => {
       res.redirect(GRAPHQL_PATH);
@@ -230,7 +234,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       context: async ({ req }) => ({
         requestId: currentRequestId() ?? requestIdFrom(req.headers[REQUEST_ID_HEADER]),
         ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
-        ...withForwardedFor(forwardedForOf(req.headers['x-forwarded-for'], req.socket.remoteAddress)),
+        // Only the address determined above: subgraphs take the right-most entry from the gateway.
+        ...withForwardedFor(req.ip?.startsWith('::ffff:') ? req.ip.slice(7) : req.ip),
       }),
     }),
   );
@@ -242,6 +247,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     (stopping ??= (async () => {
       await subscriptions.dispose();
       await apollo.stop();
+      await metricsServer?.close();
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     })());
 
@@ -260,6 +266,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           resolve();
         });
       });
+      await metricsServer?.listen();
       const actual = (httpServer.address() as AddressInfo).port;
       const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
       return {
@@ -319,6 +326,27 @@ function serveSinglePageApp(dir: string): express.Router {
 
 function withForwardedFor(forwardedFor: string | undefined): { forwardedFor?: string } {
   return forwardedFor ? { forwardedFor } : {};
+}
+
+/**
+ * What helmet sets for an API, without the dependency: no sniffing, no framing, no referrer, HTTPS
+ * pinned in production, and in production a CSP that allows nothing (the API serves no pages there;
+ * the development Sandbox page needs its scripts).
+ */
+function securityHeaders(production: boolean): express.RequestHandler {
+  return (_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('X-DNS-Prefetch-Control', 'off');
+    res.setHeader('X-Permitted-Cross-Domain-Policies', 'none');
+    if (production) {
+      res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+      res.setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+    }
+    next();
+  };
 }
 
 function processRegistry(): Registry {

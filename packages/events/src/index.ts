@@ -10,7 +10,7 @@ export { type EventBus, type EventHandler, type SubscribeOptions, type DeadLette
 export { type BackoffPolicy, DEFAULT_BACKOFF, backoffDelay } from './backoff';
 export { type EventMetrics, type HandledOutcome, eventMetrics } from './metrics';
 export { type Logger, silentLogger } from './logger';
-export { StreamBus, type StreamBusOptions, DEFAULT_KEY_PREFIX } from './stream-bus';
+export { StreamBus, type StreamBusOptions, DEFAULT_KEY_PREFIX, signEvent } from './stream-bus';
 export {
   type GroupStart,
   type StreamTransport,

@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type Registry } from 'prom-client';
 import { backoffDelay } from './backoff';
 import { type DeadLetter, type EventBus, type SubscribeOptions } from './bus';
@@ -33,6 +34,22 @@ export interface StreamBusOptions {
   batchSize?: number;
   /** See `GroupStart`; default `beginning` so that a group never misses events published before it first ran. */
   groupStart?: GroupStart;
+  /**
+   * EVENTS_SIGNING_KEY: entries carry an HMAC-SHA256 of the event (field `sig`) and consumers
+   * dead-letter entries without a valid one, so that whoever can write to Redis cannot forge events.
+   */
+  signingKey?: string;
+}
+
+/** HMAC-SHA256 (base64url) of a serialized event. */
+export function signEvent(serialized: string, key: string): string {
+  return createHmac('sha256', key).update(serialized).digest('base64url');
+}
+
+function hasValidSignature(fields: Record<string, string>, key: string): boolean {
+  const expected = Buffer.from(signEvent(fields.event ?? '', key));
+  const actual = Buffer.from(fields.sig ?? '');
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
 interface Route {
@@ -68,6 +85,7 @@ export class StreamBus implements EventBus {
   readonly maxAttempts: number;
   readonly batchSize: number;
   readonly groupStart: GroupStart;
+  readonly signingKey: string | undefined;
   private readonly groups = new Map<string, GroupState>();
   private state: 'new' | 'started' | 'closing' | 'closed' = 'new';
 
@@ -85,6 +103,7 @@ export class StreamBus implements EventBus {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.batchSize = options.batchSize ?? 10;
     this.groupStart = options.groupStart ?? 'beginning';
+    this.signingKey = options.signingKey;
   }
 
   streamKey(domain: string): string {
@@ -100,10 +119,12 @@ export class StreamBus implements EventBus {
     if (list.length === 0) return;
     if (this.state === 'closed') throw new Error('Event bus is closed');
     await this.transport.append(
-      list.map((event) => ({
-        stream: this.streamKey(eventDomain(event.type)),
-        fields: { id: event.id, type: event.type, event: serializeEvent(event) },
-      })),
+      list.map((event) => {
+        const serialized = serializeEvent(event);
+        const fields: Record<string, string> = { id: event.id, type: event.type, event: serialized };
+        if (this.signingKey) fields.sig = signEvent(serialized, this.signingKey);
+        return { stream: this.streamKey(eventDomain(event.type)), fields };
+      }),
     );
     for (const event of list) this.metrics.published.inc({ type: event.type });
   }
@@ -371,6 +392,9 @@ class GroupWorker {
     let event: DomainEvent;
     try {
       if (!entry.fields) throw new Error('entry no longer exists');
+      if (this.bus.signingKey && !hasValidSignature(entry.fields, this.bus.signingKey)) {
+        throw new Error('missing or invalid signature (EVENTS_SIGNING_KEY)');
+      }
       event = parseEvent(entry.fields.event ?? '');
     } catch (err) {
       await this.transport.deadLetter(stream, groupName, id, this.bus.deadLetterKey(groupName), {

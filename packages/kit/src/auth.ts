@@ -12,6 +12,8 @@ export type Role = 'CUSTOMER' | 'ADMIN';
 export interface Viewer {
   id: string;
   role: Role;
+  /** The session (`sid` claim) the token belongs to; ended sessions are refused (see sessions.ts). */
+  sessionId?: string;
 }
 
 export const TOKEN_ISSUER = 'novamart-users';
@@ -66,17 +68,25 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         issuer: TOKEN_ISSUER,
         audience: TOKEN_AUDIENCE,
         algorithms: [TOKEN_ALGORITHM],
+        // A token without an expiry would be good forever; without a session it could not be revoked.
+        requiredClaims: ['exp', 'iat', 'sub', 'sid'],
       }));
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated('Token expired');
       if (isTokenRejection(error)) throw unauthenticated('Invalid token');
       throw error;
     }
-    const { sub, role } = payload;
-    if (typeof sub !== 'string' || sub === '' || (role !== 'CUSTOMER' && role !== 'ADMIN')) {
+    const { sub, role, sid } = payload;
+    if (
+      typeof sub !== 'string' ||
+      sub === '' ||
+      typeof sid !== 'string' ||
+      sid === '' ||
+      (role !== 'CUSTOMER' && role !== 'ADMIN')
+    ) {
       throw unauthenticated('Invalid token');
     }
-    return { id: sub, role };
+    return { id: sub, role, sessionId: sid };
   }
 
   return {

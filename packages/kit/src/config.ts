@@ -59,6 +59,23 @@ export const baseConfigVariables: readonly ConfigVariable[] = [
     default: undefined,
     description: 'OpenTelemetry collector (OTLP over HTTP); unset means no tracing at all.',
   },
+  {
+    name: 'METRICS_PORT',
+    default: undefined,
+    description:
+      'Port of a separate HTTP server answering `/metrics` only; unset: `/metrics` on the main port outside production, nowhere in production.',
+  },
+  {
+    name: 'METRICS_HOST',
+    default: '127.0.0.1',
+    description: 'Interface of the metrics server (localhost: only a scraper on the same host sees it).',
+  },
+  {
+    name: 'EVENTS_SIGNING_KEY',
+    default: undefined,
+    description:
+      'Secret of the HMAC every event on Redis carries; consumers dead-letter unsigned or forged entries. Required in production with REDIS_URL.',
+  },
 ];
 
 const defaultOf = (name: string): string => baseConfigVariables.find((v) => v.name === name)?.default ?? '';
@@ -87,6 +104,9 @@ export const baseConfigShape = {
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   // Read by the OpenTelemetry SDK itself (telemetry.ts); validated here so a typo stops start-up.
   OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  EVENTS_SIGNING_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
 };
 
 export type BaseConfig = z.infer<z.ZodObject<typeof baseConfigShape>>;

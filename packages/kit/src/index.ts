@@ -10,6 +10,7 @@ export * from './command-stats';
 export * from './mongo';
 export * from './redis';
 export * from './auth';
+export * from './sessions';
 export * from './loaders';
 export * from './metrics';
 export * from './subgraph-types';

@@ -9,7 +9,7 @@ import {
 import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import type { Registry } from 'prom-client';
-import { loadConfig, type BaseConfig } from './config';
+import { ConfigError, loadConfig, type BaseConfig } from './config';
 import { createLogger, type Logger } from './logger';
 import { createMetricsRegistry } from './metrics';
 import { connectMongo } from './mongo';
@@ -79,6 +79,12 @@ export async function createSubgraphRuntime<C>(
     }
 
     const redisUrl = config.REDIS_URL;
+    // Whoever reaches Redis must not be able to publish a forged payment.succeeded.
+    if (redisUrl && !options.bus && !config.EVENTS_SIGNING_KEY && config.NODE_ENV === 'production') {
+      throw new ConfigError([
+        { variable: 'EVENTS_SIGNING_KEY', message: 'required in production when REDIS_URL is set' },
+      ]);
+    }
     const bus =
       options.bus ??
       (redisUrl
@@ -88,7 +94,7 @@ export async function createSubgraphRuntime<C>(
                 logger,
                 redis: { maxRetriesPerRequest: null },
               }),
-            { logger, metrics },
+            { logger, metrics, signingKey: config.EVENTS_SIGNING_KEY },
           )
         : new InProcessBus({ logger, metrics }));
     if (!options.bus) closers.push(() => bus.close());

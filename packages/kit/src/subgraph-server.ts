@@ -12,7 +12,7 @@ import { Kind, type DocumentNode } from 'graphql';
 import { createTokenVerifier, type TokenVerifier } from './auth';
 import { commandStats } from './command-stats';
 import { MASKED_ERROR_MESSAGE, createErrorFormatter } from './error-formatter';
-import { AppError, ErrorCode } from './errors';
+import { AppError, ErrorCode, unauthenticated } from './errors';
 import { graphqlMetricsPlugin } from './graphql-metrics-plugin';
 import { graphqlRequestLogPlugin } from './graphql-request-log-plugin';
 import { LoaderRegistry } from './loaders';
@@ -24,6 +24,7 @@ import { REQUEST_ID_HEADER, requestContext, requestIdFrom } from './request-cont
 import { DateTime } from './scalars';
 import { createSubscriptionTransports } from './subgraph-subscriptions';
 import { graphqlServerSpan, graphqlTracingPlugin } from './telemetry';
+import { sessionRevocationsFor, type SessionRevocations } from './sessions';
 import type {
   ResolverMap,
   SubgraphContext,
@@ -41,6 +42,8 @@ export interface StartSubgraphOptions {
   verifier?: TokenVerifier;
   /** How long in-flight requests get to finish on stop before their sockets are closed. Default 10 s. */
   drainTimeoutMs?: number;
+  /** Ended sessions whose tokens are refused. Default: the runtime's Redis, or this process's list. */
+  revocations?: SessionRevocations;
 }
 
 /**
@@ -68,6 +71,8 @@ export interface RunningSubgraph {
   instance: SubgraphInstance<any>;
   /** Serves /graphql without HTTP, for a gateway in the same process. */
   handle: InProcessGraphQLHandler;
+  /** The separate `/metrics` port (METRICS_PORT), or null when metrics are served on `port` or not at all. */
+  metricsPort: number | null;
   /** Stops accepting, lets in-flight requests finish, then stops the instance's workers. */
   stop(): Promise<void>;
 }
@@ -156,6 +161,7 @@ export async function startSubgraph(
   const { logger, metrics, config } = runtime;
   const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
   const verifier = options.verifier ?? createTokenVerifier({ jwksUrl: config.JWKS_URL });
+  const revocations = options.revocations ?? sessionRevocationsFor(runtime.redis);
   const instance = await module.create(runtime);
   const schema = buildSubgraphSchema([
     {
@@ -174,6 +180,8 @@ export async function startSubgraph(
     schema,
     logger,
     introspection: config.NODE_ENV !== 'production',
+    // No "Did you mean ...?": with introspection off, suggestions would still map the schema.
+    hideSchemaDetailsFromClientErrors: config.NODE_ENV === 'production',
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter(logger),
@@ -194,6 +202,10 @@ export async function startSubgraph(
     requestId: string,
   ): Promise<SubgraphContext> => {
     const viewer = await verifier.viewerFromAuthorization(authorization);
+    // A signed token outlives its session: logout, reset and role changes end it here too.
+    if (viewer?.sessionId && (await revocations.isRevoked(viewer.sessionId))) {
+      throw unauthenticated('Session ended; sign in again');
+    }
     const base: SubgraphContext = {
       requestId,
       viewer,
@@ -237,9 +249,7 @@ export async function startSubgraph(
       .status(ready ? 200 : 503)
       .json({ status: draining ? 'draining' : ready ? 'ready' : 'unavailable', checks });
   });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.contentType).send(await metrics.metrics());
-  });
+  const metricsServer = serveMetrics(app, metrics, config);
   if (config.NODE_ENV !== 'production') {
     app.get('/debug/commands/:requestId', (req, res) => {
       res.json(commandStats.forRequest(req.params.requestId, { database: runtime.mongo.name }));
@@ -277,6 +287,7 @@ export async function startSubgraph(
     await instance.start?.();
     server.listen(options.port ?? module.port, options.host ?? config.HOST);
     await once(server, 'listening');
+    await metricsServer?.listen();
   } catch (error) {
     await instance
       .stop?.()
@@ -331,9 +342,48 @@ export async function startSubgraph(
         // The HTTP drain lets go of a request whose client hung up; its resolvers may still be
         // using the database the caller is about to close.
         await settleWithin(inFlight, drainTimeoutMs);
+        await metricsServer?.close();
         await instance.stop?.();
       })();
       return stopping;
     },
+  };
+}
+
+export interface MetricsServer {
+  /** Where it listens once started. */
+  port(): number;
+  listen(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * `/metrics` on a port of its own (METRICS_PORT, on METRICS_HOST = localhost by default), never on
+ * the public port in production; outside production without METRICS_PORT, on the main app.
+ */
+export function serveMetrics(
+  app: Express,
+  registry: { contentType: string; metrics(): Promise<string> },
+  config: { NODE_ENV: string; METRICS_PORT?: number | undefined; METRICS_HOST: string },
+): MetricsServer | null {
+  const handler: RequestHandler = async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  };
+  if (config.METRICS_PORT === undefined) {
+    if (config.NODE_ENV !== 'production') app.get('/metrics', handler);
+    return null;
+  }
+  const metricsApp = express();
+  metricsApp.disable('x-powered-by');
+  metricsApp.get('/metrics', handler);
+  const server = createServer(metricsApp);
+  return {
+    port: () => (server.address() as AddressInfo).port,
+    async listen() {
+      server.listen(config.METRICS_PORT, config.METRICS_HOST);
+      await once(server, 'listening');
+    },
+    close: () =>
+      new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
   };
 }

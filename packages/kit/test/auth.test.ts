@@ -36,11 +36,20 @@ describe('token verification', () => {
 
   it('accepts a valid token, in memory and through the JWKS endpoint', async () => {
     const token = await tokens.sign(customer);
-    await expect(tokens.verifier.verify(token)).resolves.toEqual(customer);
-    await expect(remote.verify(token)).resolves.toEqual(customer);
-    await expect(remote.viewerFromAuthorization(`Bearer ${await tokens.sign(admin)}`)).resolves.toEqual(
-      admin,
-    );
+    const session = { sessionId: expect.any(String) };
+    await expect(tokens.verifier.verify(token)).resolves.toEqual({ ...customer, ...session });
+    await expect(remote.verify(token)).resolves.toEqual({ ...customer, ...session });
+    await expect(remote.viewerFromAuthorization(`Bearer ${await tokens.sign(admin)}`)).resolves.toEqual({
+      ...admin,
+      ...session,
+    });
+  });
+
+  it('refuses a correctly signed token without exp, iat, sub or sid', async () => {
+    for (const claim of ['exp', 'iat', 'sub', 'sid'] as const) {
+      const token = await tokens.sign(customer, { omit: [claim] });
+      expect(await rejection(remote.verify(token)), claim).toMatchObject({ code: 'UNAUTHENTICATED' });
+    }
   });
 
   it('treats a missing header as anonymous', async () => {
@@ -98,5 +107,36 @@ describe('authorization helpers', () => {
     expect(code(() => assertOwnerOrAdmin({ viewer: customer }, null))).toBe('FORBIDDEN');
     expect(code(() => assertOwnerOrAdmin({ viewer: admin }, 'u2'))).toBe('ok');
     expect(code(() => assertOwnerOrAdmin({ viewer: null }, 'u1'))).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('session revocation', () => {
+  it('refuses an ended session in memory and on Redis (seen by another instance), and keeps the others', async () => {
+    const { MemorySessionRevocations, RedisSessionRevocations } = await import('../src/index');
+    const { requireRedis, uniqueKeyPrefix } = await import('../src/testing/index');
+    const memory = new MemorySessionRevocations();
+    await memory.revoke(['s1'], 60);
+    expect(await memory.isRevoked('s1')).toBe(true);
+    expect(await memory.isRevoked('s2')).toBe(false);
+
+    const redis = await requireRedis();
+    const prefix = `${uniqueKeyPrefix('kit-sessions')}:`;
+    try {
+      const writer = new RedisSessionRevocations(redis, prefix);
+      const reader = new RedisSessionRevocations(redis, prefix);
+      expect(await reader.isRevoked('s1')).toBe(false);
+      await writer.revoke(['s1'], 60);
+      // The reader may trust its "not revoked" answer for at most 250 ms: well within a second.
+      const deadline = Date.now() + 1000;
+      while (!(await reader.isRevoked('s1'))) {
+        expect(Date.now()).toBeLessThan(deadline);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(await reader.isRevoked('s2')).toBe(false);
+      expect(await redis.ttl(`${prefix}s1`)).toBeGreaterThan(50);
+    } finally {
+      await redis.del(`${prefix}s1`);
+      await redis.quit();
+    }
   });
 });

@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       DATA_DIR: '.data',
       JWKS_URL: 'http://127.0.0.1:4001/.well-known/jwks.json',
       HOST: '0.0.0.0',
+      METRICS_HOST: '127.0.0.1',
     });
     for (const variable of baseConfigVariables) {
       if (variable.default !== undefined)
@@ -68,6 +69,9 @@ describe('loadConfig', () => {
       'HOST',
       'PORT',
       'OTEL_EXPORTER_OTLP_ENDPOINT',
+      'METRICS_PORT',
+      'METRICS_HOST',
+      'EVENTS_SIGNING_KEY',
       'SMTP_URL',
     ]);
   });

@@ -55,6 +55,37 @@ describe('notifications from domain events', () => {
     ).toHaveLength(1);
   });
 
+  it('mails a fresh verification code and a password reset token, once each', async () => {
+    const userId = randomUUID();
+    const again = await h.publish('user.verification_requested', userId, {
+      userId,
+      email: 'again@example.com',
+      name: 'Again',
+      verificationCode: '604211',
+      codeExpiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    const reset = await h.publish('user.password_reset_requested', userId, {
+      userId,
+      email: 'again@example.com',
+      name: 'Again',
+      resetToken: 'nmpr_test-token-123',
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    await h.redeliver(again);
+    await h.redeliver(reset);
+    const [code] = await h.waitFor({ type: 'EMAIL_VERIFICATION', recipient: 'again@example.com' });
+    expect(code).toMatchObject({ status: 'SENT', userId });
+    expect(code!.body).toContain('604211');
+    const [mail] = await h.waitFor({ type: 'PASSWORD_RESET', recipient: 'again@example.com' });
+    expect(mail).toMatchObject({ status: 'SENT', userId });
+    expect(mail!.body).toContain('nmpr_test-token-123');
+    expect(mail!.html).toContain('nmpr_test-token-123');
+    expect(await h.notifications({ type: 'PASSWORD_RESET', recipient: 'again@example.com' })).toHaveLength(1);
+    expect(
+      await h.notifications({ type: 'EMAIL_VERIFICATION', recipient: 'again@example.com' }),
+    ).toHaveLength(1);
+  });
+
   it('a paid order yields exactly one ORDER_CONFIRMED and one PAYMENT_SUCCEEDED, even when delivered twice', async () => {
     const orderId = randomUUID();
     const placed = await placeOrder(orderId, 'alice@example.com');
@@ -299,6 +330,7 @@ describe('templates', () => {
     const types = [
       'EMAIL_VERIFICATION',
       'WELCOME',
+      'PASSWORD_RESET',
       'ORDER_CONFIRMED',
       'PAYMENT_SUCCEEDED',
       'PAYMENT_FAILED',

@@ -3,7 +3,9 @@ import { OutboxRelay } from '@novamart/events';
 import { moneyResolvers, type SubgraphContext, type SubgraphModule } from '@novamart/kit';
 import { parse } from 'graphql';
 import { paymentsConfigShape, type PaymentsConfig } from './config';
+import { subscribeAdminRoles } from './events/admin-roles';
 import { subscribePaymentHandlers } from './events/handlers';
+import { adminRoleModel } from './models/admin-role';
 import { orderViewModel } from './models/order-view';
 import { paymentModel } from './models/payment';
 import { providerEventModel } from './models/provider-event';
@@ -43,6 +45,7 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
     const refunds = refundModel(conn);
     const orders = orderViewModel(conn);
     const providerEvents = providerEventModel(conn);
+    const admins = adminRoleModel(conn);
     await Promise.all([payments.init(), refunds.init(), orders.init(), providerEvents.init()]);
 
     const stripe = config.STRIPE_SECRET_KEY
@@ -59,6 +62,7 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
       provider,
       logger,
       approvalThreshold: config.REFUND_APPROVAL_THRESHOLD,
+      admins,
     });
     const paymentService = new PaymentService({
       conn,
@@ -97,6 +101,7 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
       }
     });
 
+    subscribeAdminRoles({ bus: runtime.bus, conn, admins });
     subscribePaymentHandlers({
       bus: runtime.bus,
       live: runtime.live,

@@ -10,8 +10,29 @@ const admin: Viewer = { id: 'admin-1', role: 'ADMIN' };
 const secondAdmin: Viewer = { id: 'admin-2', role: 'ADMIN' };
 
 let h: PaymentsHarness;
+/** What the users subgraph announces when `userId` becomes ADMIN (promoted by `changedBy`). */
+async function becameAdmin(userId: string, changedBy: string | null): Promise<void> {
+  await h.bus.publish(
+    createEvent('user.role_changed', userId, {
+      userId,
+      email: `${userId}@x.test`,
+      role: 'ADMIN',
+      previousRole: 'CUSTOMER',
+      changedBy,
+    }),
+  );
+  await eventually(
+    () => h.conn.collection('admin_roles').findOne({ _id: userId as never, role: 'ADMIN' }),
+    (doc) => doc !== null,
+    `admin role of ${userId}`,
+  );
+}
+
 beforeAll(async () => {
   h = await startPayments({ REFUND_APPROVAL_THRESHOLD: '3000' });
+  // Both were administrators long before any refund of these tests.
+  await becameAdmin(admin.id, null);
+  await becameAdmin(secondAdmin.id, null);
 });
 afterAll(async () => h?.stop());
 
@@ -310,6 +331,36 @@ describe('refunds', () => {
     ]);
     const payment = await h.services.models.payments.findById(paymentId).lean();
     expect(payment).toMatchObject({ status: 'PARTIALLY_REFUNDED', amountRefunded: 5_000 });
+  });
+
+  it('refuses an approver promoted after the request or by the requester; the decision is in the history with its actor', async () => {
+    const { paymentId } = await paidOrder(9_000);
+    const accomplice: Viewer = { id: `accomplice-${randomUUID()}`, role: 'ADMIN' };
+    await becameAdmin(accomplice.id, admin.id);
+    const requested = await refund(paymentId, 4_000);
+    const refundId = requested.data!.refundPayment.id;
+    const approve = (viewer: Viewer) =>
+      h.graphql(
+        `mutation($r: ID!) { approveRefund(refundId: $r) { status history { status by { id } } } }`,
+        { r: refundId },
+        viewer,
+      );
+    // Promoted by the requester (before the request): not a second pair of eyes.
+    expect((await approve(accomplice)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // Promoted after the request, by anyone: not either.
+    const latecomer: Viewer = { id: `late-${randomUUID()}`, role: 'ADMIN' };
+    await becameAdmin(latecomer.id, secondAdmin.id);
+    expect((await approve(latecomer)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // A token claiming ADMIN for someone the users subgraph never announced as one: refused.
+    expect(
+      (await approve({ id: `unknown-${randomUUID()}`, role: 'ADMIN' })).errors?.[0]?.extensions?.code,
+    ).toBe('FORBIDDEN');
+    const approved = await approve(secondAdmin);
+    expect(approved.data?.approveRefund.status).toBe('SUCCEEDED');
+    expect(approved.data?.approveRefund.history).toContainEqual({
+      status: 'PENDING',
+      by: { id: secondAdmin.id },
+    });
   });
 
   it('a rejected refund gives the amount back to what can be refunded', async () => {

@@ -16,10 +16,21 @@ export const usersConfigShape = {
   JWT_PRIVATE_KEY: z.string().optional(),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt(15 * 60),
   REFRESH_TOKEN_TTL_DAYS: positiveInt(30),
-  /** Failed logins allowed per account, and per client address, within the window. */
+  /**
+   * Failed logins one client address may make on one account, and over all accounts, before the
+   * exponential delay starts (LOGIN_BACKOFF_BASE_SECONDS, doubling, at most the window). Never a
+   * lock per account: the owner at another address is not slowed by someone else's guesses.
+   */
   LOGIN_MAX_FAILURES_PER_ACCOUNT: positiveInt(5),
   LOGIN_MAX_FAILURES_PER_ADDRESS: positiveInt(20),
   LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(15 * 60),
+  LOGIN_BACKOFF_BASE_SECONDS: positiveInt(30),
+  /**
+   * Which peers' `x-forwarded-for` the users subgraph believes when it takes the client address
+   * (Express "trust proxy": `true`, `false`, a hop count, or addresses/subnets such as
+   * `loopback, uniquelocal`). The gateway sends the address it determined with its own TRUST_PROXY.
+   */
+  TRUST_PROXY: z.string().default('loopback, linklocal, uniquelocal'),
   /** Prefix of the failure counters' keys when Redis is configured. */
   LOGIN_THROTTLE_KEY_PREFIX: z.string().min(1).default('novamart:users:login-failures:'),
 };

@@ -28,6 +28,28 @@ export interface UserRoleChangedPayload {
   email: string;
   role: Role;
   previousRole: Role;
+  /** The administrator who changed it; null for ADMIN_EMAIL's bootstrap. */
+  changedBy: string | null;
+}
+
+/** A fresh verification code for an unverified account (requestEmailVerification). */
+export interface UserVerificationRequestedPayload {
+  userId: string;
+  email: string;
+  name: string | null;
+  verificationCode: string;
+  /** ISO 8601. */
+  codeExpiresAt: string;
+}
+
+/** A password reset link's token for the notifications subgraph to mail (requestPasswordReset). */
+export interface UserPasswordResetRequestedPayload {
+  userId: string;
+  email: string;
+  name: string | null;
+  resetToken: string;
+  /** ISO 8601. */
+  expiresAt: string;
 }
 
 export const userRegistered = (p: UserRegisteredPayload): DomainEvent<UserRegisteredPayload> =>
@@ -38,3 +60,12 @@ export const userEmailVerified = (p: UserEmailVerifiedPayload): DomainEvent<User
 
 export const userRoleChanged = (p: UserRoleChangedPayload): DomainEvent<UserRoleChangedPayload> =>
   createEvent('user.role_changed', p.userId, p);
+
+export const userVerificationRequested = (
+  p: UserVerificationRequestedPayload,
+): DomainEvent<UserVerificationRequestedPayload> => createEvent('user.verification_requested', p.userId, p);
+
+export const userPasswordResetRequested = (
+  p: UserPasswordResetRequestedPayload,
+): DomainEvent<UserPasswordResetRequestedPayload> =>
+  createEvent('user.password_reset_requested', p.userId, p);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { SubgraphInstance, SubgraphModule } from '@novamart/kit';
+import { sessionRevocationsFor, type SubgraphInstance, type SubgraphModule } from '@novamart/kit';
 import { OutboxRelay } from '@novamart/events';
 import { parse } from 'graphql';
 import { captureClientAddress, currentClientAddress } from './client-address';
@@ -39,8 +39,11 @@ export const usersSubgraph: SubgraphModule<UsersConfig> = {
         perAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
         perAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
         windowMs: config.LOGIN_FAILURE_WINDOW_SECONDS * 1000,
+        baseDelayMs: config.LOGIN_BACKOFF_BASE_SECONDS * 1000,
       },
       requireEmailVerification: config.REQUIRE_EMAIL_VERIFICATION,
+      // The list every subgraph checks tokens against (kit's startSubgraph uses the same one).
+      revocations: sessionRevocationsFor(runtime.redis),
     });
     const relay = new OutboxRelay(mongo, runtime.bus);
 
@@ -52,7 +55,7 @@ export const usersSubgraph: SubgraphModule<UsersConfig> = {
         app.get(JWKS_PATH, (_req, res) => {
           res.set('cache-control', 'public, max-age=300').json(services.accessTokens.jwks());
         });
-        captureClientAddress(app);
+        captureClientAddress(app, config.TRUST_PROXY);
       },
       async start() {
         await relay.start();
@@ -73,4 +76,10 @@ export { usersConfigShape, type UsersConfig } from './config';
 // For tools and tests that mint tokens the way this subgraph does (e.g. an expired one).
 export { AccessTokenIssuer } from './services/access-tokens';
 export { loadSigningKey, type SigningKey } from './services/signing-keys';
-export type { UserRegisteredPayload, UserEmailVerifiedPayload, UserRoleChangedPayload } from './events';
+export type {
+  UserRegisteredPayload,
+  UserEmailVerifiedPayload,
+  UserRoleChangedPayload,
+  UserVerificationRequestedPayload,
+  UserPasswordResetRequestedPayload,
+} from './events';

@@ -58,9 +58,21 @@ export const resolvers: ResolverMap<UsersContext> = {
 
   Mutation: {
     register: async (_root, { input }: { input: RegisterInput }, ctx: UsersContext) =>
-      toCaller(await ctx.services.registration.register(input)),
+      toCaller(await ctx.services.registration.register(input, ctx.clientAddress)),
     verifyEmail: async (_root, args: { email: string; code: string }, ctx: UsersContext) =>
-      toCaller(await ctx.services.registration.verifyEmail(args.email, args.code)),
+      toCaller(await ctx.services.registration.verifyEmail(args.email, args.code, ctx.clientAddress)),
+    requestEmailVerification: async (_root, args: { email: string }, ctx: UsersContext) => {
+      await ctx.services.registration.requestEmailVerification(args.email, ctx.clientAddress);
+      return true;
+    },
+    requestPasswordReset: async (_root, args: { email: string }, ctx: UsersContext) => {
+      await ctx.services.passwordReset.request(args.email, ctx.clientAddress);
+      return true;
+    },
+    resetPassword: async (_root, args: { token: string; newPassword: string }, ctx: UsersContext) => {
+      await ctx.services.passwordReset.reset(args.token, args.newPassword);
+      return true;
+    },
     login: async (_root, args: { email: string; password: string }, ctx: UsersContext) =>
       toAuthPayload(await ctx.services.authentication.login(args.email, args.password, ctx.clientAddress)),
     refreshToken: async (_root, args: { refreshToken: string }, ctx: UsersContext) =>
@@ -70,15 +82,23 @@ export const resolvers: ResolverMap<UsersContext> = {
     addAddress: (_root, { input }: { input: AddressInput }, ctx: UsersContext) =>
       ctx.services.directory.addAddress(requireViewer(ctx).id, input),
     setUserRole: (_root, args: { userId: string; role: Role }, ctx: UsersContext) => {
-      requireAdmin(ctx);
-      return ctx.services.directory.setRole(args.userId, args.role);
+      const admin = requireAdmin(ctx);
+      return ctx.services.directory.setRole(args.userId, args.role, admin.id);
     },
   },
 
   User: {
-    __resolveReference: (reference: { id: string }, ctx: UsersContext) => userLoader(ctx).load(reference.id),
+    // Entities are asked for by the gateway with the viewer's token: nobody anonymous (e.g. someone
+    // who reaches this port directly) gets an account, and its fields follow the rules below.
+    __resolveReference: (reference: { id: string }, ctx: UsersContext) => {
+      requireViewer(ctx);
+      return userLoader(ctx).load(reference.id);
+    },
     id: (user: UserRecord) => user._id.toHexString(),
     email: privateField((user) => user.email),
+    name: privateField((user) => user.name),
+    role: privateField((user) => user.role),
+    createdAt: privateField((user) => user.createdAt),
     emailVerified: (user: UserRecord) => user.emailVerifiedAt != null,
     addresses: privateField((user) => user.addresses),
   },

@@ -11,6 +11,8 @@ describe('users configuration', () => {
       LOGIN_MAX_FAILURES_PER_ACCOUNT: 5,
       LOGIN_MAX_FAILURES_PER_ADDRESS: 20,
       LOGIN_FAILURE_WINDOW_SECONDS: 900,
+      LOGIN_BACKOFF_BASE_SECONDS: 30,
+      TRUST_PROXY: 'loopback, linklocal, uniquelocal',
       LOGIN_THROTTLE_KEY_PREFIX: 'novamart:users:login-failures:',
     });
   });

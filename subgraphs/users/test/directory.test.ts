@@ -95,9 +95,9 @@ describe('roles', () => {
     expect((await bed.services.directory.setRole(id, 'CUSTOMER')).role).toBe('CUSTOMER');
     const events = await bed.events.waitFor('user.role_changed', 3);
     expect(events.map((e) => e.payload)).toEqual([
-      { userId: bossId, email: 'boss@example.com', role: 'ADMIN', previousRole: 'CUSTOMER' },
-      { userId: id, email: 'a@example.com', role: 'ADMIN', previousRole: 'CUSTOMER' },
-      { userId: id, email: 'a@example.com', role: 'CUSTOMER', previousRole: 'ADMIN' },
+      { userId: bossId, email: 'boss@example.com', role: 'ADMIN', previousRole: 'CUSTOMER', changedBy: null },
+      { userId: id, email: 'a@example.com', role: 'ADMIN', previousRole: 'CUSTOMER', changedBy: null },
+      { userId: id, email: 'a@example.com', role: 'CUSTOMER', previousRole: 'ADMIN', changedBy: null },
     ]);
     expect(await bed.events.settled('user.role_changed')).toHaveLength(3);
   });
@@ -163,6 +163,7 @@ describe('admin bootstrap', () => {
       email: 'root@example.com',
       role: 'ADMIN',
       previousRole: 'CUSTOMER',
+      changedBy: null,
     });
     expect((await bed.services.authentication.login('root@example.com', 'Analytical1', null)).user.role).toBe(
       'ADMIN',

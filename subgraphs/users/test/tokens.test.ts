@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -67,7 +68,11 @@ describe('signing keys', () => {
 describe('AccessTokenIssuer', () => {
   it('issues 15-minute EdDSA tokens with sub and role that the kit verifier accepts through the JWKS', async () => {
     const issuer = new AccessTokenIssuer(await loadSigningKey({ dataDir: await dataDir() }), 900);
-    const { accessToken, expiresIn } = await issuer.issue({ id: '6650f0c2a1b2c3d4e5f60718', role: 'ADMIN' });
+    const { accessToken, expiresIn } = await issuer.issue({
+      id: '6650f0c2a1b2c3d4e5f60718',
+      role: 'ADMIN',
+      sessionId: randomUUID(),
+    });
     expect(expiresIn).toBe(900);
     const claims = decodeJwt(accessToken);
     expect(claims).toMatchObject({
@@ -86,13 +91,14 @@ describe('AccessTokenIssuer', () => {
     await expect(verifier.verify(accessToken)).resolves.toEqual({
       id: '6650f0c2a1b2c3d4e5f60718',
       role: 'ADMIN',
+      sessionId: expect.any(String),
     });
   });
 
   it('yields tokens that fail UNAUTHENTICATED when tampered, expired or signed by another key', async () => {
     const key = await loadSigningKey({ dataDir: await dataDir() });
     const verifier = createTokenVerifier({ jwks: new AccessTokenIssuer(key, 900).jwks() });
-    const customer = { id: '6650f0c2a1b2c3d4e5f60718', role: 'CUSTOMER' as const };
+    const customer = { id: '6650f0c2a1b2c3d4e5f60718', role: 'CUSTOMER' as const, sessionId: randomUUID() };
 
     const valid = (await new AccessTokenIssuer(key, 900).issue(customer)).accessToken;
     expect(await codeOf(verifier.verify(valid))).toBe('verified');

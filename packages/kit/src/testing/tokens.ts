@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair, type JSONWebKeySet } from 'jose';
@@ -19,6 +20,8 @@ export interface SignOptions {
   audience?: string;
   /** Extra claims, e.g. to test a bad `role`. */
   claims?: Record<string, unknown>;
+  /** Registered claims to leave out (`exp`, `iat`, `sub`, `sid`): tokens the verifier must refuse. */
+  omit?: readonly ('exp' | 'iat' | 'sub' | 'sid')[];
 }
 
 export interface TestTokens {
@@ -53,14 +56,20 @@ export async function createTestTokens(): Promise<TestTokens> {
   async function sign(viewer: Viewer, options: SignOptions = {}): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     const lifetime = options.expired ? -60 : (options.expiresInSeconds ?? 900);
-    return new SignJWT({ role: viewer.role, ...options.claims })
+    const omit = new Set(options.omit ?? []);
+    // Every real token belongs to a session; a test may pin it (viewer.sessionId) to revoke it.
+    const jwt = new SignJWT({
+      role: viewer.role,
+      ...(omit.has('sid') ? {} : { sid: viewer.sessionId ?? randomUUID() }),
+      ...options.claims,
+    })
       .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid })
-      .setSubject(viewer.id)
       .setIssuer(options.issuer ?? TOKEN_ISSUER)
-      .setAudience(options.audience ?? TOKEN_AUDIENCE)
-      .setIssuedAt(now + Math.min(0, lifetime) - 1)
-      .setExpirationTime(now + lifetime)
-      .sign(privateKey);
+      .setAudience(options.audience ?? TOKEN_AUDIENCE);
+    if (!omit.has('sub')) jwt.setSubject(viewer.id);
+    if (!omit.has('iat')) jwt.setIssuedAt(now + Math.min(0, lifetime) - 1);
+    if (!omit.has('exp')) jwt.setExpirationTime(now + lifetime);
+    return jwt.sign(privateKey);
   }
 
   return {

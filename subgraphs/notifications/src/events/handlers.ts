@@ -72,6 +72,49 @@ export function subscribeNotificationHandlers(deps: {
     CONTACTS_GROUP,
   );
 
+  // A fresh code (requestEmailVerification) and a password reset token, mailed to the account's address.
+  on(
+    ['user.verification_requested'],
+    async (event) => {
+      const p = event.payload as {
+        userId: string;
+        email: string;
+        name: string | null;
+        verificationCode: string;
+        codeExpiresAt: string;
+      };
+      await service.notify({
+        type: 'EMAIL_VERIFICATION',
+        sourceEventId: event.id,
+        recipient: p.email,
+        userId: p.userId,
+        data: { name: p.name, code: p.verificationCode, expiresAt: new Date(p.codeExpiresAt).toUTCString() },
+      });
+    },
+    CONTACTS_GROUP,
+  );
+
+  on(
+    ['user.password_reset_requested'],
+    async (event) => {
+      const p = event.payload as {
+        userId: string;
+        email: string;
+        name: string | null;
+        resetToken: string;
+        expiresAt: string;
+      };
+      await service.notify({
+        type: 'PASSWORD_RESET',
+        sourceEventId: event.id,
+        recipient: p.email,
+        userId: p.userId,
+        data: { name: p.name, token: p.resetToken, expiresAt: new Date(p.expiresAt).toUTCString() },
+      });
+    },
+    CONTACTS_GROUP,
+  );
+
   on(
     ['user.email_verified'],
     async (event) => {

@@ -3,6 +3,7 @@ import { type Connection, type Model, Schema, type Types } from 'mongoose';
 export const NOTIFICATION_TYPES = [
   'EMAIL_VERIFICATION',
   'WELCOME',
+  'PASSWORD_RESET',
   'ORDER_CONFIRMED',
   'PAYMENT_SUCCEEDED',
   'PAYMENT_FAILED',

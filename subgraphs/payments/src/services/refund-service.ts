@@ -1,6 +1,7 @@
 import { badUserInput, conflict, forbidden, type Logger, notFound, type Viewer } from '@novamart/kit';
 import { createEvent, inTransaction } from '@novamart/events';
 import { type ClientSession, type Connection, Types } from 'mongoose';
+import { type AdminRoleModel } from '../models/admin-role';
 import { type PaymentDoc, type PaymentModel } from '../models/payment';
 import { type RefundDoc, type RefundModel, type RefundStatus } from '../models/refund';
 import { type PaymentProvider, type ProviderRefund } from '../providers/provider';
@@ -13,6 +14,8 @@ export interface RefundServiceDeps {
   logger: Logger;
   /** Refunds above this many minor units wait for a second admin. */
   approvalThreshold: number;
+  /** Who has been an admin since when, and promoted by whom (from the users subgraph's events). */
+  admins: AdminRoleModel;
 }
 
 const REFUNDABLE = ['SUCCEEDED', 'PARTIALLY_REFUNDED'] as const;
@@ -96,6 +99,7 @@ export class RefundService {
     if (!refund) throw notFound('Refund', { refundId });
     if (refund.requestedBy === admin.id)
       throw forbidden('A refund must be approved by an admin other than its requester');
+    await this.assertIndependentApprover(admin, refund);
     if (refund.status !== 'PENDING_APPROVAL')
       throw conflict(`A ${refund.status} refund cannot be approved`, { status: refund.status });
     const approved = await this.move(refund, 'PENDING', {
@@ -106,6 +110,21 @@ export class RefundService {
     });
     if (!approved) throw conflict('The refund was decided by someone else meanwhile');
     return this.execute(approved);
+  }
+
+  /**
+   * A second pair of eyes only if they are independent: the approver was an admin before the refund
+   * was requested (an admin cannot promote an accomplice for the occasion) and was not promoted by
+   * the requester. Unknown to the projection (its events not arrived yet) counts as not independent.
+   */
+  private async assertIndependentApprover(admin: Viewer, refund: RefundDoc): Promise<void> {
+    const record = await this.deps.admins.findById(admin.id).lean();
+    if (!record || record.role !== 'ADMIN' || !record.since || record.since >= refund.createdAt) {
+      throw forbidden('The approver must have been an administrator before the refund was requested');
+    }
+    if (record.promotedBy && record.promotedBy === refund.requestedBy) {
+      throw forbidden('The approver must not have been made an administrator by the refund’s requester');
+    }
   }
 
   async rejectRefund(admin: Viewer, refundId: string, reason: string | null | undefined): Promise<RefundDoc> {

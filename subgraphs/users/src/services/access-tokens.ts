@@ -17,9 +17,15 @@ export class AccessTokenIssuer {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async issue(subject: { id: string; role: Role }): Promise<IssuedAccessToken> {
+  /** Seconds an access token lives: how long a record of its ended session must be kept. */
+  get lifetimeSeconds(): number {
+    return this.ttlSeconds;
+  }
+
+  /** `sessionId` is the refresh-token family: ending the session revokes the token (`sid` claim). */
+  async issue(subject: { id: string; role: Role; sessionId: string }): Promise<IssuedAccessToken> {
     const issuedAt = Math.floor(this.now().getTime() / 1000);
-    const accessToken = await new SignJWT({ role: subject.role })
+    const accessToken = await new SignJWT({ role: subject.role, sid: subject.sessionId })
       .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: this.key.kid, typ: 'JWT' })
       .setSubject(subject.id)
       .setIssuer(TOKEN_ISSUER)

@@ -67,6 +67,7 @@ export async function ensureAdmin(
               email: existing.email,
               role: 'ADMIN',
               previousRole: existing.role,
+              changedBy: null,
             }),
           );
         }

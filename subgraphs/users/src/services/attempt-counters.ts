@@ -9,9 +9,32 @@ export interface WindowCount {
   resetsInMs: number;
 }
 
+/** The outcome of an attempt under exponential backoff. */
+export interface BackoffHit {
+  /** Attempts counted under the key (this one included when it was admitted). */
+  count: number;
+  /** 0: admitted and counted. Otherwise the attempt came too early, was not counted, and may come back in this many ms. */
+  waitMs: number;
+}
+
+/** How attempts on a key are spaced: `free` at once, then base, 2·base, 4·base... up to max. */
+export interface BackoffPolicy {
+  free: number;
+  baseMs: number;
+  maxMs: number;
+  /** Counts are forgotten this long after the last attempt. */
+  windowMs: number;
+}
+
 export interface AttemptCounters {
   /** Adds one to the key's count, opening a window if none is open. */
   hit(key: string, windowMs: number): Promise<WindowCount>;
+  /**
+   * Admits an attempt on the key if its delay has passed, and sets the delay before the next one
+   * (atomic, so that concurrent attempts cannot slip in under one delay). `undo` takes one back and
+   * lifts the delay; `clear` forgets the key.
+   */
+  backoff(key: string, policy: BackoffPolicy): Promise<BackoffHit>;
   /** Takes one back (an attempt that turned out not to be a failure); never below zero. */
   undo(key: string): Promise<void>;
   clear(key: string): Promise<void>;
@@ -33,10 +56,38 @@ end
 return { count, ttl }`;
 
 const UNDO = `
+if redis.call('TYPE', KEYS[1]).ok == 'hash' then
+  local count = tonumber(redis.call('HGET', KEYS[1], 'count') or '0')
+  if count > 1 then redis.call('HSET', KEYS[1], 'count', count - 1, 'until', 0) return count - 1 end
+  redis.call('DEL', KEYS[1])
+  return 0
+end
 local count = tonumber(redis.call('GET', KEYS[1]) or '0')
 if count > 1 then return redis.call('DECR', KEYS[1]) end
 if count == 1 then redis.call('DEL', KEYS[1]) end
 return 0`;
+
+// KEYS[1]; ARGV: now, free, baseMs, maxMs, windowMs. Returns { count, waitMs }.
+const BACKOFF = `
+local now = tonumber(ARGV[1])
+local state = redis.call('HMGET', KEYS[1], 'count', 'until')
+local count = tonumber(state[1] or '0')
+local notBefore = tonumber(state[2] or '0')
+if notBefore > now then return { count, notBefore - now } end
+count = count + 1
+local delay = 0
+if count >= tonumber(ARGV[2]) then
+  delay = math.min(tonumber(ARGV[4]), tonumber(ARGV[3]) * 2 ^ (count - tonumber(ARGV[2])))
+end
+redis.call('HSET', KEYS[1], 'count', count, 'until', now + delay)
+redis.call('PEXPIRE', KEYS[1], math.max(tonumber(ARGV[5]), delay))
+return { count, 0 }`;
+
+/** The delay after the `count`-th attempt: none for the first `free - 1`, then doubling. */
+export function backoffDelayMs(count: number, policy: BackoffPolicy): number {
+  if (count < policy.free) return 0;
+  return Math.min(policy.maxMs, policy.baseMs * 2 ** (count - policy.free));
+}
 
 export class RedisAttemptCounters implements AttemptCounters {
   constructor(
@@ -49,6 +100,20 @@ export class RedisAttemptCounters implements AttemptCounters {
     return { count, resetsInMs: ttl };
   }
 
+  async backoff(key: string, policy: BackoffPolicy): Promise<BackoffHit> {
+    const [count, waitMs] = (await this.redis.eval(
+      BACKOFF,
+      1,
+      this.prefix + key,
+      Date.now(),
+      policy.free,
+      policy.baseMs,
+      policy.maxMs,
+      policy.windowMs,
+    )) as [number, number];
+    return { count, waitMs };
+  }
+
   async undo(key: string): Promise<void> {
     await this.redis.eval(UNDO, 1, this.prefix + key);
   }
@@ -59,7 +124,7 @@ export class RedisAttemptCounters implements AttemptCounters {
 }
 
 export class MemoryAttemptCounters implements AttemptCounters {
-  private readonly windows = new Map<string, { count: number; endsAt: number }>();
+  private readonly windows = new Map<string, { count: number; endsAt: number; notBefore?: number }>();
   private nextSweep = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -76,10 +141,25 @@ export class MemoryAttemptCounters implements AttemptCounters {
     return { count: window.count, resetsInMs: window.endsAt - now };
   }
 
+  async backoff(key: string, policy: BackoffPolicy): Promise<BackoffHit> {
+    const now = this.now();
+    this.sweep(now, policy.windowMs);
+    let state = this.windows.get(key);
+    if (state && state.endsAt <= now) state = undefined;
+    if (state?.notBefore !== undefined && state.notBefore > now) {
+      return { count: state.count, waitMs: state.notBefore - now };
+    }
+    const count = (state?.count ?? 0) + 1;
+    const delay = backoffDelayMs(count, policy);
+    this.windows.set(key, { count, notBefore: now + delay, endsAt: now + Math.max(policy.windowMs, delay) });
+    return { count, waitMs: 0 };
+  }
+
   async undo(key: string): Promise<void> {
     const window = this.windows.get(key);
     if (!window) return;
     window.count -= 1;
+    if (window.notBefore !== undefined) window.notBefore = 0;
     if (window.count <= 0) this.windows.delete(key);
   }
 

@@ -68,13 +68,13 @@ export class AuthenticationService {
   /** Exchanges a refresh token for a new pair; the role comes from the account as it is now. */
   async refresh(refreshToken: string): Promise<Session> {
     if (refreshToken.length === 0 || refreshToken.length > LONGEST_REFRESH_TOKEN) throw invalidRefreshToken();
-    const { userId, refreshToken: next } = await this.deps.refreshTokens.rotate(refreshToken);
+    const { userId, refreshToken: next, sessionId } = await this.deps.refreshTokens.rotate(refreshToken);
     const user = await this.deps.users.findById(userId).lean<UserRecord>();
     if (!user) {
       await this.deps.refreshTokens.endAllSessions(userId);
       throw invalidRefreshToken();
     }
-    const access = await this.deps.accessTokens.issue({ id: userId, role: user.role });
+    const access = await this.deps.accessTokens.issue({ id: userId, role: user.role, sessionId });
     return { ...access, refreshToken: next, user };
   }
 
@@ -86,8 +86,8 @@ export class AuthenticationService {
 
   private async startSession(user: UserRecord): Promise<Session> {
     const id = user._id.toHexString();
-    const access = await this.deps.accessTokens.issue({ id, role: user.role });
-    const refreshToken = await this.deps.refreshTokens.startSession(id);
+    const { refreshToken, sessionId } = await this.deps.refreshTokens.startSession(id);
+    const access = await this.deps.accessTokens.issue({ id, role: user.role, sessionId });
     return { ...access, refreshToken, user };
   }
 }

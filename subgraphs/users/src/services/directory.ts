@@ -10,6 +10,8 @@ export const MAX_ADDRESSES = 20;
 export interface DirectoryDeps {
   conn: Connection;
   users: UserModel;
+  /** A role change ends the user's sessions: a token must not keep a role its holder lost. */
+  endAllSessions: (userId: string) => Promise<unknown>;
   logger: Logger;
 }
 
@@ -56,16 +58,16 @@ export class UserDirectory {
    * Changes a user's role and publishes `user.role_changed`. Refuses to demote the last
    * administrator, which would lock everyone out of the admin fields.
    */
-  async setRole(userId: string, role: Role): Promise<UserRecord> {
+  async setRole(userId: string, role: Role, changedBy: string | null = null): Promise<UserRecord> {
     if (!ROLES.includes(role)) throw badUserInput(`role must be one of ${ROLES.join(', ')}`, 'role');
     if (!isObjectIdOrHexString(userId)) throw notFound('User');
     const { users, conn } = this.deps;
-    const result = await inTransaction(conn, async (session, outbox) => {
+    const { user, changed } = await inTransaction(conn, async (session, outbox) => {
       const before = await users
         .findOneAndUpdate({ _id: userId }, { $set: { role } }, { returnDocument: 'before', session })
         .lean<UserRecord>();
       if (!before) throw notFound('User');
-      if (before.role === role) return before;
+      if (before.role === role) return { user: before, changed: false };
       if (before.role === 'ADMIN' && (await users.countDocuments({ role: 'ADMIN' }, { session })) === 0) {
         throw conflict('Cannot remove the role of the last administrator');
       }
@@ -75,11 +77,14 @@ export class UserDirectory {
           email: before.email,
           role,
           previousRole: before.role,
+          changedBy,
         }),
       );
-      return { ...before, role, updatedAt: new Date() };
+      return { user: { ...before, role, updatedAt: new Date() }, changed: true };
     });
-    this.deps.logger.info({ userId, role }, 'user role set');
-    return result;
+    if (!changed) return user;
+    await this.deps.endAllSessions(userId);
+    this.deps.logger.info({ userId, role, changedBy }, 'user role set; sessions ended');
+    return user;
   }
 }

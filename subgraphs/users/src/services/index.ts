@@ -1,5 +1,6 @@
-import type { Logger } from '@novamart/kit';
+import { processSessionRevocations, type Logger, type SessionRevocations } from '@novamart/kit';
 import type { Connection } from 'mongoose';
+import { passwordResetModel } from '../models/password-reset';
 import { refreshTokenModel } from '../models/refresh-token';
 import { userModel, type UserModel } from '../models/user';
 import { AccessTokenIssuer } from './access-tokens';
@@ -10,8 +11,10 @@ import {
   type RedisLike,
 } from './attempt-counters';
 import { AuthenticationService } from './authentication';
+import { ClientThrottle } from './client-throttle';
 import { UserDirectory } from './directory';
 import { LoginThrottle, type ThrottleLimits } from './login-throttle';
+import { PasswordResetService } from './password-reset';
 import { CODE_SCRYPT, PASSWORD_SCRYPT, SecretHasher, type ScryptParams } from './passwords';
 import { RefreshTokenService } from './refresh-tokens';
 import { RegistrationService } from './registration';
@@ -27,6 +30,8 @@ export interface UsersServiceOptions {
   refreshTokenTtlMs: number;
   throttle: ThrottleLimits;
   requireEmailVerification: boolean;
+  /** Where ended sessions are announced; default this process's list (no Redis). */
+  revocations?: SessionRevocations;
   /** Tests lower the cost; production keeps the defaults. */
   passwordHashing?: ScryptParams;
   codeHashing?: ScryptParams;
@@ -38,6 +43,7 @@ export interface UsersServices {
   accessTokens: AccessTokenIssuer;
   refreshTokens: RefreshTokenService;
   registration: RegistrationService;
+  passwordReset: PasswordResetService;
   authentication: AuthenticationService;
   directory: UserDirectory;
 }
@@ -47,8 +53,9 @@ export async function createUsersServices(options: UsersServiceOptions): Promise
   const { conn, logger } = options;
   const users = userModel(conn);
   const tokens = refreshTokenModel(conn);
-  // register and rotation rely on the unique indexes: they must exist before the first request.
-  await Promise.all([users.init(), tokens.init()]);
+  const resets = passwordResetModel(conn);
+  // register, rotation and resets rely on the unique indexes: they must exist before the first request.
+  await Promise.all([users.init(), tokens.init(), resets.init()]);
 
   const passwords = new SecretHasher(options.passwordHashing ?? PASSWORD_SCRYPT);
   const codes = new SecretHasher(options.codeHashing ?? CODE_SCRYPT);
@@ -56,14 +63,27 @@ export async function createUsersServices(options: UsersServiceOptions): Promise
     ? new RedisAttemptCounters(options.throttleRedis.client, options.throttleRedis.keyPrefix)
     : new MemoryAttemptCounters();
   const accessTokens = new AccessTokenIssuer(options.signingKey, options.accessTokenTtlSeconds);
-  const refreshTokens = new RefreshTokenService(tokens, options.refreshTokenTtlMs, logger);
+  const refreshTokens = new RefreshTokenService(tokens, options.refreshTokenTtlMs, logger, {
+    revocations: options.revocations ?? processSessionRevocations,
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+  });
+  const throttle = new ClientThrottle(counters);
 
   return {
     users,
     passwords,
     accessTokens,
     refreshTokens,
-    registration: new RegistrationService({ conn, users, passwords, codes, logger }),
+    registration: new RegistrationService({ conn, users, passwords, codes, throttle, logger }),
+    passwordReset: new PasswordResetService({
+      conn,
+      users,
+      resets,
+      passwords,
+      refreshTokens,
+      throttle,
+      logger,
+    }),
     authentication: new AuthenticationService({
       users,
       passwords,
@@ -73,6 +93,11 @@ export async function createUsersServices(options: UsersServiceOptions): Promise
       requireEmailVerification: options.requireEmailVerification,
       logger,
     }),
-    directory: new UserDirectory({ conn, users, logger }),
+    directory: new UserDirectory({
+      conn,
+      users,
+      endAllSessions: (userId) => refreshTokens.endAllSessions(userId),
+      logger,
+    }),
   };
 }

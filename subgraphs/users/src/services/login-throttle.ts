@@ -1,13 +1,18 @@
 import { createHash } from 'node:crypto';
 import { rateLimited } from '@novamart/kit';
-import type { AttemptCounters, WindowCount } from './attempt-counters';
+import type { AttemptCounters, BackoffHit, BackoffPolicy } from './attempt-counters';
 
 export interface ThrottleLimits {
-  /** Failed logins allowed for one account within the window. */
+  /** Failed logins one client address may make on one account before the delays start. */
   perAccount: number;
-  /** Failed logins allowed from one client address within the window. */
+  /** Failed logins one client address may make over all accounts before the delays start. */
   perAddress: number;
+  /** Failures are forgotten this long after the last one. */
   windowMs: number;
+  /** First delay once the free attempts are used; it doubles with every further failure. Default 1 s. */
+  baseDelayMs?: number;
+  /** Longest delay. Default the window. */
+  maxDelayMs?: number;
 }
 
 export interface LoginAttempt {
@@ -15,10 +20,19 @@ export interface LoginAttempt {
   succeeded(): Promise<void>;
 }
 
+export function accountKey(email: string): string {
+  return createHash('sha256').update(email).digest('hex').slice(0, 32);
+}
+
 /**
- * Counts failed logins per account and per client address. An attempt is counted before the
- * password is checked and taken back when it succeeds, so concurrent guesses cannot all slip in
- * under the limit while each other's password checks are running.
+ * Spaces failed logins out with an exponential delay, per (account, client address) and per client
+ * address; never per account alone, so that a stranger's guesses cannot lock the owner out: the
+ * owner, from their own address, is not slowed by them. An attempt is counted (and the next delay
+ * set) before the password is checked and taken back when it succeeds, so concurrent guesses
+ * cannot all slip in under one delay.
+ *
+ * The client address is what the gateway determined with its TRUST_PROXY setting; without one
+ * (a caller we cannot place) all such callers share one address bucket.
  */
 export class LoginThrottle {
   constructor(
@@ -26,29 +40,36 @@ export class LoginThrottle {
     private readonly limits: ThrottleLimits,
   ) {}
 
-  /** Registers an attempt, or throws RATE_LIMITED with the seconds until the window closes. */
+  /** Registers an attempt, or throws RATE_LIMITED with the seconds until the next one may come. */
   async begin(email: string, clientAddress: string | null): Promise<LoginAttempt> {
-    const accountKey = `account:${createHash('sha256').update(email).digest('hex').slice(0, 32)}`;
-    const addressKey = clientAddress ? `address:${clientAddress}` : null;
-    const account = await this.counters.hit(accountKey, this.limits.windowMs);
-    const address = addressKey ? await this.counters.hit(addressKey, this.limits.windowMs) : null;
+    const address = clientAddress ?? 'unknown';
+    const pairKey = `pair:${accountKey(email)}:${address}`;
+    const addressKey = `address:${address}`;
+    const policy = (free: number): BackoffPolicy => ({
+      free,
+      baseMs: this.limits.baseDelayMs ?? 1000,
+      maxMs: this.limits.maxDelayMs ?? this.limits.windowMs,
+      windowMs: this.limits.windowMs,
+    });
 
-    const blocking: WindowCount[] = [];
-    if (account.count > this.limits.perAccount) blocking.push(account);
-    if (address && address.count > this.limits.perAddress) blocking.push(address);
-    if (blocking.length > 0) {
-      // A refused attempt never reached the password check: it is not a failure to count.
-      await this.counters.undo(accountKey);
-      if (addressKey) await this.counters.undo(addressKey);
-      const resetsInMs = Math.max(...blocking.map((w) => w.resetsInMs));
-      throw rateLimited(Math.max(1, Math.ceil(resetsInMs / 1000)));
+    const pair = await this.counters.backoff(pairKey, policy(this.limits.perAccount));
+    if (pair.waitMs > 0) throw refusal(pair);
+    const byAddress = await this.counters.backoff(addressKey, policy(this.limits.perAddress));
+    if (byAddress.waitMs > 0) {
+      // Refused before the password check: not a failure of the pair either.
+      await this.counters.undo(pairKey);
+      throw refusal(byAddress);
     }
 
     return {
       succeeded: async () => {
-        await this.counters.clear(accountKey);
-        if (addressKey) await this.counters.undo(addressKey);
+        await this.counters.clear(pairKey);
+        await this.counters.undo(addressKey);
       },
     };
   }
+}
+
+function refusal(hit: BackoffHit) {
+  return rateLimited(Math.max(1, Math.ceil(hit.waitMs / 1000)));
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Logger } from '@novamart/kit';
+import type { Logger, SessionRevocations } from '@novamart/kit';
 import { Types } from 'mongoose';
 import type { RefreshTokenModel } from '../models/refresh-token';
 import { invalidRefreshToken } from './errors';
@@ -14,6 +14,20 @@ export function hashRefreshToken(token: string): string {
 export interface Rotation {
   userId: string;
   refreshToken: string;
+  /** The session (family) the token belongs to: the access token's `sid`. */
+  sessionId: string;
+}
+
+export interface StartedSession {
+  refreshToken: string;
+  sessionId: string;
+}
+
+/** Where ended sessions are announced, so that their access tokens stop working at once. */
+export interface SessionEnding {
+  revocations: SessionRevocations;
+  /** How long an access token lives: the revocation entry must outlive it. */
+  accessTokenTtlSeconds: number;
 }
 
 /**
@@ -26,12 +40,14 @@ export class RefreshTokenService {
     private readonly tokens: RefreshTokenModel,
     private readonly ttlMs: number,
     private readonly logger: Logger,
+    private readonly ending: SessionEnding,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   /** A token for a new session (a new family). */
-  startSession(userId: string): Promise<string> {
-    return this.issue(new Types.ObjectId(userId), randomUUID());
+  async startSession(userId: string): Promise<StartedSession> {
+    const sessionId = randomUUID();
+    return { refreshToken: await this.issue(new Types.ObjectId(userId), sessionId), sessionId };
   }
 
   /** Exchanges a live token for its successor, or fails UNAUTHENTICATED (revoking on reuse). */
@@ -63,7 +79,7 @@ export class RefreshTokenService {
       await this.revokeFamily(current.familyId, now);
       throw invalidRefreshToken();
     }
-    return { userId: current.userId.toString(), refreshToken };
+    return { userId: current.userId.toString(), refreshToken, sessionId: current.familyId };
   }
 
   /** Ends the session the token belongs to; false when there was no live session to end. */
@@ -73,12 +89,19 @@ export class RefreshTokenService {
     return (await this.revokeFamily(known.familyId, this.now())) > 0;
   }
 
-  /** Ends every session of a user. */
+  /**
+   * Ends every session of a user (password change or reset, role change). Every family is
+   * announced as ended, live or not: an access token outlives the refresh token it came with.
+   */
   async endAllSessions(userId: string): Promise<number> {
+    const owner = new Types.ObjectId(userId);
+    // Records leave with their expiry (TTL index), so this is every session that could hold a token.
+    const families = (await this.tokens.distinct('familyId', { userId: owner })) as string[];
     const result = await this.tokens.updateMany(
-      { userId: new Types.ObjectId(userId), revokedAt: null },
+      { userId: owner, revokedAt: null },
       { $set: { revokedAt: this.now() } },
     );
+    await this.announceEnded(families);
     return result.modifiedCount;
   }
 
@@ -95,6 +118,12 @@ export class RefreshTokenService {
 
   private async revokeFamily(familyId: string, at: Date): Promise<number> {
     const result = await this.tokens.updateMany({ familyId, revokedAt: null }, { $set: { revokedAt: at } });
+    await this.announceEnded([familyId]);
     return result.modifiedCount;
+  }
+
+  private announceEnded(familyIds: readonly string[]): Promise<void> {
+    // A little longer than a token lives, so that clock skew cannot revive one.
+    return this.ending.revocations.revoke(familyIds, this.ending.accessTokenTtlSeconds + 60);
   }
 }

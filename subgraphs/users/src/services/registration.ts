@@ -1,7 +1,8 @@
 import { badUserInput, conflict, type Logger } from '@novamart/kit';
+import type { ClientThrottle } from './client-throttle';
 import { inTransaction, isDuplicateKeyError } from '@novamart/events';
 import { Types, type Connection } from 'mongoose';
-import { userEmailVerified, userRegistered } from '../events';
+import { userEmailVerified, userRegistered, userVerificationRequested } from '../events';
 import type { UserModel, UserRecord, UserSecrets } from '../models/user';
 import type { SecretHasher } from './passwords';
 import { checkPasswordPolicy, normalizeEmail, parseEmail, parseName } from './validation';
@@ -17,6 +18,8 @@ export interface RegistrationDeps {
   users: UserModel;
   passwords: SecretHasher;
   codes: SecretHasher;
+  /** Per client address and per account limits on the answers that could be used to probe accounts. */
+  throttle: ClientThrottle;
   logger: Logger;
   now?: () => Date;
 }
@@ -39,12 +42,26 @@ export class RegistrationService {
    * Creates a CUSTOMER account and, in the same transaction, the `user.registered` event carrying
    * the verification code for the notifications subgraph to deliver.
    */
-  async register(input: RegisterInput): Promise<UserRecord> {
+  async register(input: RegisterInput, clientAddress: string | null = null): Promise<UserRecord> {
     const email = parseEmail(input.email);
     const password = checkPasswordPolicy(input.password);
     const name = parseName(input.name);
-    const { users, conn, passwords, codes } = this.deps;
+    // "Already registered" tells whether an address has an account: one client address gets only a
+    // few such answers per window, so that a list of addresses cannot be checked at speed.
+    const probe = await this.deps.throttle.take('register-conflict', clientAddress);
+    let conflicted = false;
+    try {
+      return await this.create(email, password, name);
+    } catch (error) {
+      conflicted = (error as { extensions?: { code?: unknown } }).extensions?.code === 'CONFLICT';
+      throw error;
+    } finally {
+      if (!conflicted) await probe.undo();
+    }
+  }
 
+  private async create(email: string, password: string, name: string | null): Promise<UserRecord> {
+    const { users, conn, passwords, codes } = this.deps;
     // Only saves the hashing work on an obvious duplicate; the unique index is what decides.
     if (await users.exists({ email })) throw emailTaken();
     const passwordHash = await passwords.hash(password);
@@ -88,23 +105,30 @@ export class RegistrationService {
   }
 
   /**
-   * Marks the address verified when the code matches. A code is good for 24 hours and 5 attempts;
-   * verifying an already verified address returns the user unchanged.
+   * Marks the address verified when the code matches. A stranger learns nothing: a wrong code, an
+   * expired or used-up code, an address that is already verified and an unknown address all get the
+   * same error, without data. Attempts are counted per code (a new code starts again) and per
+   * client address.
    */
-  async verifyEmail(rawEmail: string, rawCode: string): Promise<UserRecord> {
+  async verifyEmail(
+    rawEmail: string,
+    rawCode: string,
+    clientAddress: string | null = null,
+  ): Promise<UserRecord> {
     const code = rawCode.trim();
     if (!isWellFormedCode(code)) throw badUserInput('The verification code is 6 digits', 'code');
+    await this.deps.throttle.take('verify-attempt', clientAddress);
     const { users, conn, codes } = this.deps;
     const user = await users
       .findOne({ email: normalizeEmail(rawEmail) })
       .select('+verification')
       .lean<UserRecord & Pick<UserSecrets, 'verification'>>();
-    // An unknown address gets the same answer as a wrong code.
-    if (!user) throw wrongCode(VERIFICATION_MAX_ATTEMPTS - 1);
-    if (user.emailVerifiedAt) return withoutSecrets(user);
-
-    const pending = user.verification;
-    if (!pending || pending.expiresAt <= this.now()) throw codeExpired();
+    const pending = user && !user.emailVerifiedAt ? user.verification : null;
+    if (!user || !pending || pending.expiresAt <= this.now()) {
+      // The same work as a real comparison, so that timing does not tell the cases apart either.
+      await codes.verifyNothing(code);
+      throw invalidCode();
+    }
     // Claim one attempt before comparing, so that parallel guesses share the same five.
     const claimed = await users.updateOne(
       {
@@ -114,53 +138,76 @@ export class RegistrationService {
       },
       { $inc: { 'verification.attempts': 1 } },
     );
-    if (claimed.modifiedCount === 0) throw tooManyAttempts();
-    if (!(await codes.verify(code, pending.codeHash))) {
-      throw wrongCode(Math.max(0, VERIFICATION_MAX_ATTEMPTS - pending.attempts - 1));
-    }
+    const matches = await codes.verify(code, pending.codeHash);
+    if (claimed.modifiedCount === 0 || !matches) throw invalidCode();
 
     const verified = await inTransaction(conn, async (session, outbox) => {
       const updated = await users
         .findOneAndUpdate(
-          { _id: user._id, emailVerifiedAt: null },
+          { _id: user._id, emailVerifiedAt: null, 'verification.codeHash': pending.codeHash },
           { $set: { emailVerifiedAt: this.now(), verification: null } },
           { returnDocument: 'after', session },
         )
         .lean<UserRecord>();
-      // null: a concurrent call with the same code got there first and published the event.
       if (updated) {
         outbox.add(userEmailVerified({ userId: user._id.toHexString(), email: user.email, name: user.name }));
       }
       return updated;
     });
-    if (verified) this.deps.logger.info({ userId: user._id.toHexString() }, 'email verified');
-    return verified ?? (await users.findById(user._id).lean<UserRecord>())!;
+    // null: a concurrent call with the same code got there first; it has the answer, not this one.
+    if (!verified) throw invalidCode();
+    this.deps.logger.info({ userId: user._id.toHexString() }, 'email verified');
+    return verified;
+  }
+
+  /**
+   * Sends a fresh code to an unverified account (`user.verification_requested`, which the
+   * notifications subgraph mails); the previous code stops working. The answer is the same whether
+   * or not the account exists or is verified. Throttled per client address (RATE_LIMITED) and per
+   * account (further requests are silently ignored, so the answer stays the same).
+   */
+  async requestEmailVerification(rawEmail: string, clientAddress: string | null = null): Promise<void> {
+    const email = parseEmail(rawEmail);
+    await this.deps.throttle.take('verification-request', clientAddress);
+    const { users, conn, codes } = this.deps;
+    const user = await users.findOne({ email }).lean<UserRecord>();
+    if (!user || user.emailVerifiedAt) return;
+    if (!(await this.deps.throttle.allowAccount('verification-request', user._id.toHexString()))) return;
+
+    const code = generateVerificationCode();
+    const codeHash = await codes.hash(code);
+    const codeExpiresAt = new Date(this.now().getTime() + VERIFICATION_CODE_TTL_MS);
+    await inTransaction(conn, async (session, outbox) => {
+      const updated = await users.updateOne(
+        { _id: user._id, emailVerifiedAt: null },
+        { $set: { verification: { codeHash, expiresAt: codeExpiresAt, attempts: 0 } } },
+        { session },
+      );
+      if (updated.modifiedCount === 0) return;
+      outbox.add(
+        userVerificationRequested({
+          userId: user._id.toHexString(),
+          email: user.email,
+          name: user.name,
+          verificationCode: code,
+          codeExpiresAt: codeExpiresAt.toISOString(),
+        }),
+      );
+    });
+    this.deps.logger.info({ userId: user._id.toHexString() }, 'verification code sent again');
   }
 }
 
-function withoutSecrets<T extends UserRecord>(user: T): UserRecord {
-  const {
-    verification: _v,
-    passwordHash: _p,
-    ...rest
-  } = user as T & { verification?: unknown; passwordHash?: unknown };
-  return rest;
-}
-
 function emailTaken() {
-  return conflict('An account with this email address already exists', { field: 'email' });
+  // Says no more than it must; the answer is throttled per client address (register).
+  return conflict('This email address cannot be registered; if it is yours, sign in or reset your password', {
+    field: 'email',
+  });
 }
 
-function wrongCode(attemptsLeft: number) {
-  return badUserInput('The verification code is wrong', 'code', { reason: 'WRONG_CODE', attemptsLeft });
-}
-
-function codeExpired() {
-  return badUserInput('The verification code has expired', 'code', { reason: 'CODE_EXPIRED' });
-}
-
-function tooManyAttempts() {
-  return badUserInput('Too many wrong codes; this code no longer works', 'code', {
-    reason: 'TOO_MANY_ATTEMPTS',
+/** One answer for every way a verification can fail: it must not tell accounts apart. */
+function invalidCode() {
+  return badUserInput('The verification code is wrong or no longer valid', 'code', {
+    reason: 'INVALID_CODE',
   });
 }

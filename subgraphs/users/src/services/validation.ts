@@ -1,10 +1,11 @@
 import { badUserInput } from '@novamart/kit';
+import { dictionary } from '@zxcvbn-ts/language-common';
 import { z } from 'zod';
 
 /** Checks of what callers send, each failing as BAD_USER_INPUT naming the offending field. */
 
 const EMAIL_MAX = 254;
-const PASSWORD_MIN = 8;
+const PASSWORD_MIN = 10;
 /** scrypt takes any length; the cap keeps a megabyte "password" from being a cheap DoS. */
 const PASSWORD_MAX = 256;
 const NAME_MAX = 100;
@@ -24,7 +25,21 @@ export function parseEmail(raw: string, field = 'email'): string {
   return email;
 }
 
-/** The registration policy: at least 8 characters with an upper-case letter, a lower-case letter and a digit. */
+/**
+ * The most common passwords (about 49,000, from breach corpora), as zxcvbn's common-language
+ * dictionary ships them: lower case. Compared case-insensitively, since `Password123` is guessed
+ * as early as `password123`.
+ */
+const COMMON_PASSWORDS: ReadonlySet<string> = new Set(dictionary['passwords-common'] as string[]);
+
+export function isCommonPassword(password: string): boolean {
+  return COMMON_PASSWORDS.has(password.toLowerCase());
+}
+
+/**
+ * The registration policy: at least 10 characters with an upper-case letter, a lower-case letter
+ * and a digit, and not one of the most common passwords.
+ */
 export function checkPasswordPolicy(password: string, field = 'password'): string {
   const problems: string[] = [];
   if ([...password].length < PASSWORD_MIN) problems.push(`at least ${PASSWORD_MIN} characters`);
@@ -32,6 +47,9 @@ export function checkPasswordPolicy(password: string, field = 'password'): strin
   if (!/\p{Ll}/u.test(password)) problems.push('a lower-case letter');
   if (!/\p{Nd}/u.test(password)) problems.push('a digit');
   if (problems.length > 0) throw badUserInput(`Password needs ${problems.join(', ')}`, field);
+  if (isCommonPassword(password)) {
+    throw badUserInput('Password is one of the most common passwords; choose another', field);
+  }
   if (password.length > PASSWORD_MAX) {
     throw badUserInput(`Password must be at most ${PASSWORD_MAX} characters`, field);
   }
