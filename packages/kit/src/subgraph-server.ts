@@ -307,6 +307,7 @@ export async function startSubgraph(
     app,
     httpServer: server,
     instance,
+    metricsPort: metricsServer?.port() ?? null,
     handle(request) {
       const requestId = requestIdFrom(request.headers[REQUEST_ID_HEADER]);
       const handling = requestContext.run({ requestId }, async (): Promise<InProcessResponse> => {
