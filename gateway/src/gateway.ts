@@ -35,6 +35,7 @@ import { checkSubgraphs } from './readiness';
 import { SubgraphSource } from './subgraph-source';
 import { subgraphsOf, type SubgraphEndpoint } from './supergraph-subgraphs';
 import { disableApolloTelemetryUnlessChosen } from './telemetry-default';
+import { GRAPHIQL_PATH, graphiqlPage } from './graphiql';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -199,6 +200,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
+  if (!production) app.get(GRAPHIQL_PATH, graphiqlPage(GRAPHQL_PATH));
   app.get('/', (_req, res) => {
     res.redirect(GRAPHQL_PATH);
   });
