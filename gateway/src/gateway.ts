@@ -38,6 +38,7 @@ import { InProcessSubgraphSource } from './in-process-source';
 import { SubgraphSource } from './subgraph-source';
 import { subgraphsOf, type SubgraphEndpoint } from './supergraph-subgraphs';
 import { disableApolloTelemetryUnlessChosen } from './telemetry-default';
+import { GRAPHIQL_PATH, graphiqlPage } from './graphiql';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -215,6 +216,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       .json({ status: report.ready ? 'ready' : 'unavailable', subgraphs: report.subgraphs });
   });
   const metricsServer = serveMetrics(app, registry, config);
+  if (!production) app.get(GRAPHIQL_PATH, graphiqlPage(GRAPHQL_PATH));
   if (!options.staticDir) {
     app.get('/', (_req, res) => {
       res.redirect(GRAPHQL_PATH);
@@ -302,8 +304,18 @@ const API_PATHS = /^\/(graphql|graphiql|health|metrics)(\/|$)/;
  * The built storefront: hashed assets cached for good, and index.html for any other GET that asks
  * for HTML (the app's own routes such as /products/<slug>), so a reload of a deep link works.
  */
+// The storefront's own policy: its built page has no inline script, and it talks only to its origin
+// (HTTP and graphql-ws). It replaces the API's deny-everything policy on the app's responses.
+const SINGLE_PAGE_APP_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+  "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+
 function serveSinglePageApp(dir: string): express.Router {
   const router = express.Router();
+  router.use((_req, res, next) => {
+    res.setHeader('Content-Security-Policy', SINGLE_PAGE_APP_CSP);
+    next();
+  });
   router.use(
     express.static(dir, {
       index: 'index.html',
