@@ -14,6 +14,7 @@ interface Service {
   image?: string;
   environment?: Record<string, string>;
   ports?: string[];
+  profiles?: string[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] | string };
   command?: string[];
@@ -96,10 +97,22 @@ describe('docker-compose.yml', () => {
   });
 
   it('publishes the gateway only, and says how to set every secret', () => {
+    // Reachable from the network: a port published on every interface (no host address, or 0.0.0.0).
+    const onLoopback = (port: unknown) => /^(127\.0\.0\.1|\[::1\]):/.test(String(port));
     const published = Object.entries(compose.services)
-      .filter(([, service]) => service.ports?.length)
+      .filter(([, service]) => service.ports?.some((port) => !onLoopback(port)))
       .map(([name]) => name);
     expect(published).toEqual(['gateway']);
+    // A tool's page for the operator (Jaeger's UI) may be on the host's loopback, and only in an
+    // opt-in profile; nothing else publishes anything.
+    const loopbackOnly = Object.entries(compose.services).filter(
+      ([name, service]) => name !== 'gateway' && service.ports?.length,
+    );
+    expect(loopbackOnly.map(([name]) => name)).toEqual(['jaeger']);
+    for (const [, service] of loopbackOnly) {
+      expect(service.ports!.every(onLoopback)).toBe(true);
+      expect(service.profiles).toEqual(['tracing']);
+    }
     for (const secret of [
       'MONGO_ROOT_PASSWORD',
       'MONGO_REPLICA_SET_KEY',

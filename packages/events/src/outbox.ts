@@ -17,6 +17,11 @@ export interface OutboxDocument {
 export interface OutboxOptions {
   /** Collection in the owning subgraph's database; default `outbox`. */
   collection?: string;
+  /**
+   * Runs after a commit that wrote entries, before this process's relays are handed them: the moment
+   * when a crash leaves committed events unsent (fault-injection tests stop the process here).
+   */
+  afterCommit?: () => void;
 }
 
 /** Collects the events of one transaction; written with the caller's state change. */
@@ -51,7 +56,10 @@ export async function inTransaction<T>(
     written = await writeOutbox(conn, session, outbox.events, options);
     return value;
   });
-  if (written.length > 0) notifyOutboxWritten(conn, written, options);
+  if (written.length > 0) {
+    options.afterCommit?.();
+    notifyOutboxWritten(conn, written, options);
+  }
   return result;
 }
 

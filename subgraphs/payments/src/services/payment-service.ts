@@ -151,8 +151,9 @@ export class PaymentService {
       throw error;
     }
     this.crashPoint('after-provider');
+    // The 'after-record' crash point sits inside the recording transition: after its commit, before
+    // the relay is handed payment.succeeded (see transition()).
     const recorded = await this.applyIntent(intent, 'confirmation');
-    this.crashPoint('after-record');
     return recorded ?? (await this.findPayment(paymentId))!;
   }
 
@@ -331,49 +332,58 @@ export class PaymentService {
     },
   ): Promise<PaymentDoc | null> {
     const at = new Date();
-    return inTransaction(this.deps.conn, async (session, outbox) => {
-      const updated = await this.deps.payments
-        .findOneAndUpdate(
-          { _id: payment._id as Types.ObjectId, status: { $in: options.from } },
-          {
-            $set: { ...options.set, status: to },
-            $push: { history: { status: to, reason, at } },
-            ...(options.inc && { $inc: options.inc }),
-          },
-          { returnDocument: 'after', session },
-        )
-        .lean<PaymentDoc>();
-      if (!updated) return null;
-      const base = { paymentId: String(updated._id), orderId: updated.orderId, userId: updated.userId };
-      const previousStatus = (await this.previousStatusOf(updated)) ?? payment.status;
-      outbox.add(
-        createEvent('payment.status_changed', updated.orderId, {
-          ...base,
-          status: to,
-          previousStatus,
-          at: at.toISOString(),
-        }),
-      );
-      if (to === 'SUCCEEDED') {
+    // Fault injection (PAYMENT_CRASH_POINT=after-record): die once SUCCEEDED is committed and
+    // before the relay publishes it, so the restarted process must find the entry unsent.
+    const afterCommit = () => {
+      if (to === 'SUCCEEDED') this.crashPoint('after-record');
+    };
+    return inTransaction(
+      this.deps.conn,
+      async (session, outbox) => {
+        const updated = await this.deps.payments
+          .findOneAndUpdate(
+            { _id: payment._id as Types.ObjectId, status: { $in: options.from } },
+            {
+              $set: { ...options.set, status: to },
+              $push: { history: { status: to, reason, at } },
+              ...(options.inc && { $inc: options.inc }),
+            },
+            { returnDocument: 'after', session },
+          )
+          .lean<PaymentDoc>();
+        if (!updated) return null;
+        const base = { paymentId: String(updated._id), orderId: updated.orderId, userId: updated.userId };
+        const previousStatus = (await this.previousStatusOf(updated)) ?? payment.status;
         outbox.add(
-          createEvent('payment.succeeded', updated.orderId, {
+          createEvent('payment.status_changed', updated.orderId, {
             ...base,
-            amount: updated.amount,
-            currency: updated.currency,
-            provider: updated.provider,
+            status: to,
+            previousStatus,
+            at: at.toISOString(),
           }),
         );
-      } else if (to === 'FAILED') {
-        outbox.add(
-          createEvent('payment.failed', updated.orderId, {
-            ...base,
-            reason: updated.failureReason,
-            declineCode: updated.declineCode,
-          }),
-        );
-      }
-      return updated;
-    });
+        if (to === 'SUCCEEDED') {
+          outbox.add(
+            createEvent('payment.succeeded', updated.orderId, {
+              ...base,
+              amount: updated.amount,
+              currency: updated.currency,
+              provider: updated.provider,
+            }),
+          );
+        } else if (to === 'FAILED') {
+          outbox.add(
+            createEvent('payment.failed', updated.orderId, {
+              ...base,
+              reason: updated.failureReason,
+              declineCode: updated.declineCode,
+            }),
+          );
+        }
+        return updated;
+      },
+      { afterCommit },
+    );
   }
 
   private async previousStatusOf(updated: PaymentDoc): Promise<PaymentStatus | null> {
