@@ -35,7 +35,8 @@ describe('development outbox through the API', () => {
   });
 
   it('is FORBIDDEN in production', async () => {
-    const production = await startNotifications({ NODE_ENV: 'production' });
+    // The file's embedded MongoDB is shared with `dev` above: only the last harness may stop it.
+    const production = await startNotifications({ NODE_ENV: 'production' }, undefined, { keepMongo: true });
     try {
       await production.publish('user.registered', 'u-3', registered('u-3', 'prod@example.com', '777000'));
       await production.waitFor({ type: 'EMAIL_VERIFICATION' });
