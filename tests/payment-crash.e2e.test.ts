@@ -375,6 +375,9 @@ describe('a payments process killed in the middle of confirmPayment', () => {
       () => intentOf(paymentId),
       (i) => i?.amountRefunded === i?.amount,
       'the charge to be refunded',
+      // The restarted process first replays the cancellation it missed and reconciles the charge;
+      // on a loaded 2-core runner that has taken longer than the helper's default 20 s.
+      50_000,
     );
     expect(refunded!.amount).toBe(PRICE + 499);
     const attempts = refunded!.attempts as Array<{ outcome: string }>;

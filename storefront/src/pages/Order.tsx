@@ -42,11 +42,14 @@ export function OrderPage({ id }: { id: string }) {
   usePageTitle('Your order');
   // PENDING lasts only until the stock is reserved, which may happen before this page's
   // subscription is listening: while PENDING the page also re-reads the order (a read, never a
-  // write again). Every later change arrives through the subscription.
+  // write again). While AWAITING_PAYMENT it re-reads now and then too, so that a payment shows
+  // even where the WebSocket is blocked (a proxy or a strict policy). Later changes (SHIPPED,
+  // DELIVERED) arrive through the subscription only.
   const [pending, setPending] = useState(true);
+  const [awaitingPayment, setAwaitingPayment] = useState(false);
   const { data, loading, error } = useQuery<any>(ORDER, {
     variables: { id },
-    pollInterval: pending ? 1500 : 0,
+    pollInterval: pending ? 1500 : awaitingPayment ? 3000 : 0,
   });
   const order = data?.order;
   const [announcement, setAnnouncement] = useState('');
@@ -61,6 +64,8 @@ export function OrderPage({ id }: { id: string }) {
     },
   });
   if (order && pending !== (order.status === 'PENDING')) setPending(order.status === 'PENDING');
+  if (order && awaitingPayment !== (order.status === 'AWAITING_PAYMENT'))
+    setAwaitingPayment(order.status === 'AWAITING_PAYMENT');
 
   if (loading && !data) return <Loading what="your order" />;
   if (!order)
