@@ -243,6 +243,90 @@ describe('federated subscriptions', () => {
     });
   });
 
+  it('resolves an event once for the subscribers who ask the same with the same token', async () => {
+    const admin = { id: 'user-admin', role: 'ADMIN' as const };
+    // Two connections (two tabs) with the same token, and an admin.
+    const token = await probe.tokens.bearer(alice);
+    const [aliceA, aliceB] = [0, 1].map(() => wsClient(probe.gateway.wsUrl, { authorization: token }));
+    clients.push(aliceA!, aliceB!);
+    const adminClient = await connect(admin);
+    const alices = [aliceA!, aliceB!].flatMap((client) =>
+      Array.from({ length: 5 }, () => subscribe(client, ORDER_STATUS, { orderId: 'o-2' })),
+    );
+    const admins = [subscribe(adminClient, ORDER_STATUS, { orderId: 'o-2' })];
+    await waitFor(() => probe.gateway.activeSubscriptions() === 11, 5000, 'the subscriptions');
+    const reads = probe.world.callsTo('order').length;
+    const message = statusMessage('o-2', alice.id, 'PAID', 'AWAITING_PAYMENT');
+    await probe.live.publish('order:o-2', message);
+    const events = await Promise.all([...alices, ...admins].map((sub) => sub.next()));
+    // One read with alice's token serves her ten subscribers; the admin's token gets its own.
+    expect(
+      probe.world
+        .callsTo('order')
+        .slice(reads)
+        .map((call) => call.viewerId),
+    ).toEqual(expect.arrayContaining([alice.id, admin.id]));
+    expect(probe.world.callsTo('order').length - reads).toBe(2);
+    for (const event of events) {
+      expect(event.errors).toBeUndefined();
+      expect(event.data?.orderStatusChanged).toMatchObject({
+        status: 'PAID',
+        order: { id: 'o-2', total: 990 },
+      });
+    }
+  });
+
+  it('checks ownership once for a burst of identical subscriptions', async () => {
+    const client = await connect(alice);
+    const reads = probe.world.callsTo('order').length;
+    for (let i = 0; i < 8; i++) subscribe(client, ORDER_STATUS, { orderId: 'o-1' });
+    await waitFor(() => probe.gateway.activeSubscriptions() === 8, 5000, 'the subscriptions');
+    expect(probe.world.callsTo('order').length - reads).toBe(1);
+  });
+
+  it('delivers what is published while the ownership check runs, once the check has passed', async () => {
+    let release = () => {};
+    probe.world.orderReadGate = new Promise<void>((resolve) => (release = resolve));
+    try {
+      const client = await connect(alice);
+      const reads = probe.world.callsTo('order').length;
+      const sub = subscribe(client, 'subscription($o: ID!) { orderStatusChanged(orderId: $o) { status } }', {
+        o: 'o-1',
+      });
+      await waitFor(() => probe.world.callsTo('order').length > reads, 5000, 'the ownership check');
+      await probe.live.publish('order:o-1', statusMessage('o-1', alice.id, 'AWAITING_PAYMENT', 'PENDING'));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(probe.gateway.activeSubscriptions()).toBe(0);
+      release();
+      expect((await sub.next()).data).toEqual({ orderStatusChanged: { status: 'AWAITING_PAYMENT' } });
+    } finally {
+      probe.world.orderReadGate = undefined;
+      release();
+    }
+  });
+
+  it('drops what was published during an ownership check that refuses', async () => {
+    let release = () => {};
+    probe.world.orderReadGate = new Promise<void>((resolve) => (release = resolve));
+    try {
+      const client = await connect(bob);
+      const reads = probe.world.callsTo('order').length;
+      const sub = subscribe(client, 'subscription($o: ID!) { orderStatusChanged(orderId: $o) { status } }', {
+        o: 'o-1',
+      });
+      await waitFor(() => probe.world.callsTo('order').length > reads, 5000, 'the ownership check');
+      await probe.live.publish('order:o-1', statusMessage('o-1', alice.id, 'PAID', 'AWAITING_PAYMENT'));
+      release();
+      expect(await sub.failure).toEqual([
+        expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }),
+      ]);
+      expect(probe.live.activeChannelCount()).toBe(0);
+    } finally {
+      probe.world.orderReadGate = undefined;
+      release();
+    }
+  });
+
   it('refuses someone else’s order with FORBIDDEN at subscribe time', async () => {
     const client = await connect(bob);
     const order = subscribe(client, ORDER_STATUS, { orderId: 'o-1' });

@@ -3,6 +3,7 @@ import { benchEvents } from './events';
 import { benchGateway } from './gateway';
 import { benchMongo } from './mongo';
 import { benchPaymentLatency } from './payment-latency';
+import { benchSubscriptions } from './subscriptions';
 import { benchUsersAuth } from '../../subgraphs/users/bench/auth.bench';
 
 /** A benchmark `npm run bench` knows: its figures are printed and written to bench/results/<name>.json. */
@@ -36,6 +37,12 @@ export const benchmarks: Benchmark[] = [
     description:
       'outbox write → handler start p50/p99 at idle and 200 events/s, and MongoDB commands per event',
     run: (log) => benchEvents({ log }),
+  },
+  {
+    name: 'subscriptions',
+    description:
+      '1,000 subscribers on one order: subscription starts, heap per subscriber, PAID delivered p50/p99 beside one subscriber',
+    run: (log) => benchSubscriptions({ log }),
   },
   {
     name: 'payment-latency',

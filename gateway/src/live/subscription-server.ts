@@ -27,13 +27,14 @@ import {
   type TokenVerifier,
   type Viewer,
 } from '@novamart/kit';
-import type { LiveBus } from '@novamart/events';
+import type { LiveBus, LiveUnsubscribe } from '@novamart/events';
 import { forwardedForOf, type GatewayContext } from '../context';
 import { enforceOperationLimits, type OperationLimits } from '../limits';
 import type { GatewayMetrics } from '../metrics';
 import { EventStream } from './event-stream';
 import { liveFields as defaultLiveFields, type LiveFieldSpec } from './live-fields';
 import { ENTITY_ID_VARIABLE, assemblePayload, planPayload, type PayloadPlan } from './payload-plan';
+import { BoundedCache, PerMessage, SharedCalls } from './shared-work';
 
 export interface GatewayResponse {
   data?: Record<string, unknown> | null;
@@ -81,7 +82,23 @@ interface PreparedSubscription {
   plan: PayloadPlan;
   variables: Record<string, unknown>;
   connection: ConnectionState;
+  /** Subscribers with the same key get the same payload: one resolution per event serves them all. */
+  resolutionKey: string;
+  /** Listening since the subscribe message was checked, so nothing published meanwhile is missed. */
+  listener: ChannelListener;
 }
+
+/** A subscribe message checked against the schema and limits, or why it is refused. */
+type CheckedSelection =
+  | { document: DocumentNode; spec: LiveFieldSpec; args: Record<string, unknown>; plan: PayloadPlan }
+  | { errors: readonly GraphQLError[] };
+
+// Bounds on what the gateway remembers of distinct subscription texts and selections: enough for
+// every query a storefront and a back office send, small beside the heap.
+const OPERATION_CACHE_SIZE = 500;
+// An ownership answer serves the subscribers that ask within this long with the same token
+// (a page with many components, a reconnecting crowd); an order's owner does not change.
+const OWNERSHIP_KEEP_MS = 1_000;
 
 /**
  * A connection lives as long as its token: at `exp` it is closed with the same 4403 as a refused
@@ -131,6 +148,73 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
   let active = 0;
   // Only ever grows: lets a caller tell that a subscription started even while others end.
   let started = 0;
+  const selections = new WeakMap<GraphQLSchema, BoundedCache<string, CheckedSelection>>();
+  const ownershipChecks = new SharedCalls<GraphQLError | undefined>(OWNERSHIP_KEEP_MS);
+  const resolutions = new PerMessage<ExecutionResult>();
+
+  /**
+   * What a subscribe message asks for, checked once per text, operation name and variables: the
+   * same for every subscriber who sends it (a popular order page's crowd asks the same thing).
+   */
+  function selectionOnce(
+    apiSchema: GraphQLSchema,
+    key: string,
+    check: () => CheckedSelection,
+  ): CheckedSelection {
+    let cache = selections.get(apiSchema);
+    if (!cache) selections.set(apiSchema, (cache = new BoundedCache(OPERATION_CACHE_SIZE)));
+    return cache.getOrSet(key, check);
+  }
+
+  function checkSelection(
+    apiSchema: GraphQLSchema,
+    payload: SubscribePayload,
+    rawVariables: Record<string, unknown>,
+  ): CheckedSelection {
+    const refused = (...errors: GraphQLError[]) => ({ errors });
+    let document: DocumentNode;
+    try {
+      document = parse(payload.query);
+    } catch (error) {
+      return refused(error instanceof GraphQLError ? error : new GraphQLError(String(error)));
+    }
+    const validationErrors = validate(apiSchema, document);
+    if (validationErrors.length > 0) return { errors: validationErrors };
+    const operation = getOperationAST(document, payload.operationName ?? undefined);
+    if (!operation)
+      return refused(new GraphQLError('Unable to identify the operation to run; name it with operationName'));
+    if (operation.operation !== 'subscription') {
+      return refused(
+        badInput(
+          'Only subscriptions are served over WebSocket; send queries and mutations over HTTP to /graphql',
+        ),
+      );
+    }
+    const coerced = getVariableValues(apiSchema, operation.variableDefinitions ?? [], rawVariables);
+    if (coerced.errors) return { errors: coerced.errors };
+    try {
+      enforceOperationLimits(apiSchema, document, operation, coerced.coerced, limits);
+      const rootField = operation.selectionSet.selections.find((s): s is FieldNode => s.kind === Kind.FIELD);
+      const spec = rootField ? specs.get(rootField.name.value) : undefined;
+      const fieldDefinition = rootField
+        ? apiSchema.getSubscriptionType()?.getFields()[rootField.name.value]
+        : undefined;
+      if (!rootField || !spec || !fieldDefinition)
+        return refused(badInput(`The gateway serves no subscription "${rootField?.name.value ?? '?'}"`));
+      const args = getArgumentValues(fieldDefinition, rootField, coerced.coerced);
+      const plan = planPayload({
+        schema: apiSchema,
+        document,
+        operation,
+        rootField,
+        variableValues: coerced.coerced,
+        entity: spec.entity,
+      });
+      return { document, spec, args, plan };
+    } catch (error) {
+      return refused(error instanceof GraphQLError ? error : new GraphQLError(String(error)));
+    }
+  }
 
   async function onConnect(ctx: ConnectionContext): Promise<boolean> {
     const authorization = authorizationFrom(ctx.connectionParams);
@@ -185,42 +269,13 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
       }
     }
     const apiSchema = schema();
-    let document: DocumentNode;
-    try {
-      document = parse(payload.query);
-    } catch (error) {
-      return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
-    }
-    const validationErrors = validate(apiSchema, document);
-    if (validationErrors.length > 0) return validationErrors;
-    const operation = getOperationAST(document, payload.operationName ?? undefined);
-    if (!operation)
-      return [new GraphQLError('Unable to identify the operation to run; name it with operationName')];
-    if (operation.operation !== 'subscription') {
-      return [
-        badInput(
-          'Only subscriptions are served over WebSocket; send queries and mutations over HTTP to /graphql',
-        ),
-      ];
-    }
     const rawVariables = payload.variables ?? {};
-    const coerced = getVariableValues(apiSchema, operation.variableDefinitions ?? [], rawVariables);
-    if (coerced.errors) return coerced.errors;
-    try {
-      enforceOperationLimits(apiSchema, document, operation, coerced.coerced, limits);
-    } catch (error) {
-      return [error as GraphQLError];
-    }
-    const rootField = operation.selectionSet.selections.find((s): s is FieldNode => s.kind === Kind.FIELD);
-    const spec = rootField ? specs.get(rootField.name.value) : undefined;
-    const fieldDefinition = rootField
-      ? apiSchema.getSubscriptionType()?.getFields()[rootField.name.value]
-      : undefined;
-    if (!rootField || !spec || !fieldDefinition) {
-      return [badInput(`The gateway serves no subscription "${rootField?.name.value ?? '?'}"`)];
-    }
-    const args = getArgumentValues(fieldDefinition, rootField, coerced.coerced);
-
+    const selectionKey = `${payload.operationName ?? ''}\u0000${JSON.stringify(rawVariables)}\u0000${payload.query}`;
+    const selection = selectionOnce(apiSchema, selectionKey, () =>
+      checkSelection(apiSchema, payload, rawVariables),
+    );
+    if ('errors' in selection) return selection.errors;
+    const { spec, args, plan, document } = selection;
     if (spec.requiresViewer && !connection.viewer) {
       return [
         appError(
@@ -229,6 +284,10 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
         ),
       ];
     }
+    // Listening starts before the ownership check: an event published while it runs is held,
+    // and delivered only once the check has passed.
+    const channel = spec.channel(args, connection.viewer);
+    const listener = new ChannelListener(live, channel);
     if (spec.ownership) {
       let refusal: GraphQLError | undefined;
       try {
@@ -237,27 +296,21 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
         // Thrown out of onSubscribe, graphql-ws would close the whole connection.
         refusal = internalError(logger, error, `ownership check of ${spec.field} failed`);
       }
-      if (refusal) return [refusal];
-    }
-    let plan: PayloadPlan;
-    try {
-      plan = planPayload({
-        schema: apiSchema,
-        document,
-        operation,
-        rootField,
-        variableValues: coerced.coerced,
-        entity: spec.entity,
-      });
-    } catch (error) {
-      return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+      if (refusal) {
+        listener.stop();
+        return [refusal];
+      }
     }
     const prepared: PreparedSubscription = {
       spec,
-      channel: spec.channel(args, connection.viewer),
+      channel,
       plan,
       variables: rawVariables,
       connection,
+      // The token, not only the viewer's id: a payload is shared only by subscribers whose
+      // requests the subgraphs could not tell apart (same session, same roles, same expiry).
+      resolutionKey: `${connection.authorization ?? ''}\u0000${selectionKey}`,
+      listener,
     };
     return {
       schema: apiSchema,
@@ -273,10 +326,21 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
     args: Record<string, unknown>,
     connection: ConnectionState,
   ): Promise<GraphQLError | undefined> {
-    const result = await execute(
-      { query: ownership.query, variables: ownership.variables(args) },
-      contextFor(connection),
+    const variables = ownership.variables(args);
+    const key = `${connection.authorization ?? ''}\u0000${ownership.query}\u0000${JSON.stringify(variables)}`;
+    return ownershipChecks.run(
+      key,
+      () => ownershipRefusal(ownership, variables, connection),
+      (refusal) => refusal === undefined,
     );
+  }
+
+  async function ownershipRefusal(
+    ownership: NonNullable<LiveFieldSpec['ownership']>,
+    variables: Record<string, unknown>,
+    connection: ConnectionState,
+  ): Promise<GraphQLError | undefined> {
+    const result = await execute({ query: ownership.query, variables }, contextFor(connection));
     const error = result.errors?.[0];
     if (error) {
       const code = error.extensions?.code;
@@ -336,7 +400,11 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
       if (typeof message.eventId === 'string' && !seen.add(message.eventId)) return;
       const started = process.hrtime.bigint();
       chain = chain
-        .then(() => (stream.isClosed ? undefined : resolveEvent(prepared, message)))
+        .then(() =>
+          stream.isClosed
+            ? undefined
+            : resolutions.run(message, prepared.resolutionKey, () => resolveEvent(prepared, message)),
+        )
         .then((result) => {
           if (!result) return;
           metrics.liveEvents.inc({ field: prepared.spec.field });
@@ -354,7 +422,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
           });
         });
     };
-    const unsubscribe = live.subscribe<Record<string, unknown>>(prepared.channel, listener);
+    const unsubscribe = prepared.listener.attach(listener);
     // Counted once the bus listens (Redis confirmed the SUBSCRIBE), until the stream ends.
     let counted = false;
     const stream = new EventStream<ExecutionResult>(() => {
@@ -399,6 +467,40 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
     },
   };
 }
+
+/**
+ * A live-bus subscription that holds its messages until a listener is attached (then replays
+ * them in order), so that listening can start before the subscription is allowed to deliver.
+ */
+class ChannelListener {
+  private held: Array<Record<string, unknown>> | undefined = [];
+  private target: ((message: Record<string, unknown>) => void) | undefined;
+  private readonly unsubscribe: LiveUnsubscribe;
+
+  constructor(live: LiveBus, channel: string) {
+    this.unsubscribe = live.subscribe<Record<string, unknown>>(channel, (message) => {
+      if (this.target) this.target(message);
+      else if (this.held && this.held.length < MAX_HELD_MESSAGES) this.held.push(message);
+    });
+  }
+
+  /** Delivers the held messages, then every new one, to `target`; returns the unsubscribe. */
+  attach(target: (message: Record<string, unknown>) => void): LiveUnsubscribe {
+    const held = this.held ?? [];
+    this.held = undefined;
+    this.target = target;
+    for (const message of held) target(message);
+    return this.unsubscribe;
+  }
+
+  stop(): void {
+    this.held = undefined;
+    this.unsubscribe();
+  }
+}
+
+// A subscription's ownership check takes milliseconds; an order has a handful of status changes.
+const MAX_HELD_MESSAGES = 100;
 
 // Redeliveries come soon after the original; a short memory per subscription is enough.
 const RECENT_EVENT_IDS = 256;

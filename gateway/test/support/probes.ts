@@ -38,6 +38,8 @@ export class ProbeWorld {
   slowMs = 0;
   /** How many upcoming `order(id:)` reads fail with an unexpected error. */
   failingOrderReads = 0;
+  /** While set, `order(id:)` reads wait for it to settle (a slow ownership check). */
+  orderReadGate: Promise<void> | undefined;
   /** `x-forwarded-for` of the last request the orders probe received. */
   lastForwardedFor: string | undefined;
 
@@ -165,9 +167,10 @@ export function probeOrdersSubgraph(world: ProbeWorld): SubgraphModule {
         },
         resolvers: {
           Query: {
-            order: (_: unknown, { id }: { id: string }, ctx: SubgraphContext) => {
+            order: async (_: unknown, { id }: { id: string }, ctx: SubgraphContext) => {
               world.record('order', ctx);
               requireViewer(ctx);
+              await world.orderReadGate;
               if (world.failingOrderReads > 0) {
                 world.failingOrderReads -= 1;
                 throw new Error('replica lagging');
