@@ -410,6 +410,31 @@ export const DEV_OUTBOX = gql`
 
 // Back office
 
+// What the back office's product list and product form both show.
+const ADMIN_PRODUCT_FIELDS = gql`
+  fragment AdminProductFields on Product {
+    id
+    sku
+    slug
+    name
+    active
+    price {
+      ...MoneyFields
+    }
+    category {
+      slug
+    }
+    inventory {
+      available
+      reserved
+      onHand
+      lowStock
+      reorderLevel
+    }
+  }
+  ${MONEY}
+`;
+
 export const ADMIN_PRODUCTS = gql`
   query AdminProducts($first: Int!, $after: String, $filter: ProductFilter) {
     products(first: $first, after: $after, filter: $filter, sort: NEWEST) {
@@ -420,56 +445,22 @@ export const ADMIN_PRODUCTS = gql`
       }
       edges {
         node {
-          id
-          sku
-          slug
-          name
-          active
-          price {
-            ...MoneyFields
-          }
-          category {
-            slug
-          }
-          inventory {
-            available
-            reserved
-            onHand
-            lowStock
-            reorderLevel
-          }
+          ...AdminProductFields
         }
       }
     }
   }
-  ${MONEY}
+  ${ADMIN_PRODUCT_FIELDS}
 `;
 
 export const ADMIN_PRODUCT = gql`
   query AdminProduct($id: ID!) {
     product(id: $id) {
-      id
-      sku
-      slug
-      name
+      ...AdminProductFields
       description
-      active
-      price {
-        ...MoneyFields
-      }
-      category {
-        slug
-      }
-      inventory {
-        available
-        reserved
-        onHand
-        lowStock
-        reorderLevel
-      }
     }
   }
-  ${MONEY}
+  ${ADMIN_PRODUCT_FIELDS}
 `;
 
 export const CREATE_PRODUCT = gql`

@@ -18,6 +18,16 @@ const COUNTRIES: [string, string][] = [
   ['AU', 'Australia'],
 ];
 
+// The address lines of the form, in the order a label prints them; the field names are the API's.
+const ADDRESS_FIELDS = [
+  { key: 'name', label: 'Full name', autoComplete: 'name', required: true },
+  { key: 'line1', label: 'Address', autoComplete: 'address-line1', required: true },
+  { key: 'line2', label: 'Apartment, suite', autoComplete: 'address-line2', required: false },
+  { key: 'city', label: 'City', autoComplete: 'address-level2', required: true },
+  { key: 'region', label: 'State or region', autoComplete: 'address-level1', required: false },
+  { key: 'postalCode', label: 'Postal code', autoComplete: 'postal-code', required: true },
+] as const;
+
 export function CheckoutPage() {
   usePageTitle('Checkout');
   const session = useSession();
@@ -113,50 +123,17 @@ export function CheckoutPage() {
                 error={fieldError('email')}
               />
             )}
-            <Field
-              label="Full name"
-              autoComplete="name"
-              required
-              value={form.name}
-              onChange={set('name')}
-              error={fieldError('name')}
-            />
-            <Field
-              label="Address"
-              autoComplete="address-line1"
-              required
-              value={form.line1}
-              onChange={set('line1')}
-              error={fieldError('line1')}
-            />
-            <Field
-              label="Apartment, suite (optional)"
-              autoComplete="address-line2"
-              value={form.line2}
-              onChange={set('line2')}
-            />
-            <Field
-              label="City"
-              autoComplete="address-level2"
-              required
-              value={form.city}
-              onChange={set('city')}
-              error={fieldError('city')}
-            />
-            <Field
-              label="State or region (optional)"
-              autoComplete="address-level1"
-              value={form.region}
-              onChange={set('region')}
-            />
-            <Field
-              label="Postal code"
-              autoComplete="postal-code"
-              required
-              value={form.postalCode}
-              onChange={set('postalCode')}
-              error={fieldError('postalCode')}
-            />
+            {ADDRESS_FIELDS.map(({ key, label, autoComplete, required }) => (
+              <Field
+                key={key}
+                label={required ? label : `${label} (optional)`}
+                autoComplete={autoComplete}
+                required={required}
+                value={form[key]}
+                onChange={set(key)}
+                error={required ? fieldError(key) : undefined}
+              />
+            ))}
             <div className="field">
               <label htmlFor="country">Country</label>
               <select id="country" autoComplete="country" value={form.country} onChange={set('country')}>
