@@ -20,6 +20,7 @@ import { recommendationsSubgraph } from '@novamart/recommendations';
 import { ensureStorefrontBuilt } from '../scripts/lib/storefront';
 import { HARNESS_ADMIN, startSupergraph, type Supergraph } from './support/supergraph';
 import { launchBrowser, newShopper, screenshotAll, seriousAxeViolations } from './support/browser';
+import { addToCart, checkoutFromCart, fillAddress, status } from './support/shopper-steps';
 
 const JOURNEY_TIMEOUT = 120_000;
 /** Set to a folder (e.g. docs) to keep the README's screenshots from a passing run. */
@@ -87,41 +88,6 @@ async function signIn(page: Page, email: string, password: string) {
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: /Sign out/ }).waitFor();
-}
-
-async function addToCart(page: Page, slug: string, quantity: number) {
-  await page.goto(`/products/${slug}`);
-  await page.getByLabel('Quantity').fill(String(quantity));
-  await page.getByRole('button', { name: 'Add to cart' }).click();
-  await page.getByText(/to your cart \(/).waitFor();
-}
-
-async function fillAddress(page: Page, guestEmail?: string) {
-  if (guestEmail) await page.getByLabel('Email').fill(guestEmail);
-  await page.getByLabel('Full name').fill('Ada Lovelace');
-  await page.getByLabel('Address', { exact: true }).fill('12 Analytical Row');
-  await page.getByLabel('City').fill('London');
-  await page.getByLabel('Postal code').fill('NW1 6XE');
-  await page.getByLabel('Country').selectOption('GB');
-}
-
-/** From the cart page to the order page, as the customer clicks through. Returns the order id. */
-async function checkoutFromCart(page: Page, guestEmail?: string): Promise<string> {
-  await page.goto('/cart');
-  await page.getByRole('link', { name: 'Checkout' }).click();
-  await page.getByRole('heading', { name: 'Checkout' }).waitFor();
-  await fillAddress(page, guestEmail);
-  await page.getByRole('button', { name: 'Place order' }).click();
-  await page.waitForURL(/\/orders\/[^/]+$/);
-  await status(page, 'AWAITING_PAYMENT');
-  return new URL(page.url()).pathname.split('/').pop()!;
-}
-
-async function status(page: Page, value: string) {
-  await page
-    .getByTestId('order-status')
-    .filter({ hasText: new RegExp(`^${value}$`) })
-    .waitFor();
 }
 
 async function pay(page: Page, card: RegExp) {

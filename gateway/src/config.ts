@@ -43,6 +43,12 @@ export const gatewayConfigVariables: readonly ConfigVariable[] = [
       'Which proxies in front of the gateway may name the client in `x-forwarded-for` (Express "trust proxy": `false` = the peer is the client, a hop count, or addresses/subnets). Login throttling counts per the address found this way.',
   },
   {
+    name: 'STRIPE_PUBLISHABLE_KEY',
+    default: undefined,
+    description:
+      "Also read by the gateway: set, the storefront's Content-Security-Policy lets it load Stripe.js and Stripe Elements (js.stripe.com, hooks.stripe.com, api.stripe.com).",
+  },
+  {
     name: 'WS_KEEPALIVE_MS',
     default: '12000',
     description: 'Interval of WebSocket pings; a client that does not answer within it is disconnected.',
@@ -81,6 +87,7 @@ export const gatewayConfigShape = {
   CORS_ORIGINS: z.string().optional(),
   WS_KEEPALIVE_MS: z.coerce.number().int().min(0).default(12_000),
   TRUST_PROXY: z.string().default('false'),
+  STRIPE_PUBLISHABLE_KEY: z.string().optional(),
 };
 
 /** TRUST_PROXY in the form Express's "trust proxy" setting takes. */

@@ -241,7 +241,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }),
     }),
   );
-  if (options.staticDir) app.use(serveSinglePageApp(options.staticDir));
+  if (options.staticDir)
+    app.use(
+      serveSinglePageApp(
+        options.staticDir,
+        singlePageAppCsp({ stripe: Boolean(config.STRIPE_PUBLISHABLE_KEY) }),
+      ),
+    );
   app.use(httpErrorHandler(config.BODY_LIMIT, logger));
 
   let stopping: Promise<void> | undefined;
@@ -305,15 +311,26 @@ const API_PATHS = /^\/(graphql|graphiql|health|metrics)(\/|$)/;
  * for HTML (the app's own routes such as /products/<slug>), so a reload of a deep link works.
  */
 // The storefront's own policy: its built page has no inline script, and it talks only to its origin
-// (HTTP and graphql-ws). It replaces the API's deny-everything policy on the app's responses.
-const SINGLE_PAGE_APP_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-  "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+// (HTTP and graphql-ws). It replaces the API's deny-everything policy on the app's responses. With
+// Stripe Elements configured, Stripe.js comes from Stripe (it must: Stripe forbids self-hosting it),
+// draws the card fields in its own frames and calls Stripe's API — Stripe's documented CSP.
+export function singlePageAppCsp(options: { stripe: boolean }): string {
+  const stripe = (sources: string) => (options.stripe ? ` ${sources}` : '');
+  return (
+    `default-src 'self'; script-src 'self'${stripe('https://js.stripe.com https://*.js.stripe.com')}; ` +
+    "style-src 'self'; img-src 'self' data:; " +
+    `connect-src 'self' ws: wss:${stripe('https://api.stripe.com')}; ` +
+    (options.stripe
+      ? 'frame-src https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com; '
+      : '') +
+    "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+  );
+}
 
-function serveSinglePageApp(dir: string): express.Router {
+function serveSinglePageApp(dir: string, csp: string): express.Router {
   const router = express.Router();
   router.use((_req, res, next) => {
-    res.setHeader('Content-Security-Policy', SINGLE_PAGE_APP_CSP);
+    res.setHeader('Content-Security-Policy', csp);
     next();
   });
   router.use(

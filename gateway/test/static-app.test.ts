@@ -55,6 +55,37 @@ describe('gateway serving a single-page app (staticDir)', () => {
     expect(unknownApiPath.status).toBe(404);
   });
 
+  it('gives the app its own Content-Security-Policy, opened to Stripe only when Stripe Elements is configured', async () => {
+    const policy = (response: Response) =>
+      Object.fromEntries(
+        (response.headers.get('content-security-policy') ?? '')
+          .split(';')
+          .map((directive) => directive.trim().split(/\s+/))
+          .map(([name, ...sources]) => [name, sources]),
+      );
+    const plain = policy(await fetch(`${base}/`, { headers: { accept: 'text/html' } }));
+    expect(plain['script-src']).toEqual(["'self'"]);
+    expect(plain['frame-src']).toBeUndefined();
+    expect(plain['connect-src']).toEqual(["'self'", 'ws:', 'wss:']);
+
+    const stripeGateway = await probe.startGateway({
+      live: new InProcessLiveBus(),
+      staticDir: dir,
+      env: { STRIPE_PUBLISHABLE_KEY: 'pk_test_storefront' },
+    });
+    const stripe = policy(
+      await fetch(`http://127.0.0.1:${stripeGateway.port}/checkout`, { headers: { accept: 'text/html' } }),
+    );
+    expect(stripe['script-src']).toEqual(["'self'", 'https://js.stripe.com', 'https://*.js.stripe.com']);
+    expect(stripe['frame-src']).toEqual([
+      'https://js.stripe.com',
+      'https://*.js.stripe.com',
+      'https://hooks.stripe.com',
+    ]);
+    expect(stripe['connect-src']).toEqual(["'self'", 'ws:', 'wss:', 'https://api.stripe.com']);
+    expect(stripe['frame-ancestors']).toEqual(["'none'"]);
+  });
+
   it('keeps redirecting / to the API when no app is configured', async () => {
     const response = await fetch(`http://127.0.0.1:${probe.gateway.port}/`, { redirect: 'manual' });
     expect(response.status).toBe(302);

@@ -272,10 +272,20 @@ export const ORDER_STATUS_CHANGED = gql`
   ${ORDER_FIELDS}
 `;
 
+export const PAYMENT_SETTINGS = gql`
+  query PaymentSettings {
+    paymentSettings {
+      provider
+      stripePublishableKey
+    }
+  }
+`;
+
 export const CREATE_PAYMENT_INTENT = gql`
   mutation CreatePaymentIntent($orderId: ID!) {
     createPaymentIntent(orderId: $orderId) {
       id
+      clientSecret
       status
       failureReason
       declineCode

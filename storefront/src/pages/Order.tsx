@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useCallback, useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
 import {
   CANCEL_ORDER,
@@ -6,9 +6,11 @@ import {
   CREATE_PAYMENT_INTENT,
   ORDER,
   ORDER_STATUS_CHANGED,
+  PAYMENT_SETTINGS,
 } from '../graphql';
 import { Link, usePageTitle } from '../router';
 import { Loading, Problems, Section, StatusBadge } from '../ui';
+import { CardInputError, StripeCardField, type CardCollector } from './StripeCard';
 
 /** The simulated provider (and Stripe's test mode) answer these test payment methods. */
 const TEST_CARDS: { id: string; label: string }[] = [
@@ -182,32 +184,48 @@ export function OrderPage({ id }: { id: string }) {
 }
 
 function PaymentForm({ order }: { order: any }) {
+  // Stripe Elements when the shop has a publishable key; otherwise Stripe's test payment methods,
+  // which the simulated provider and a Stripe test account both accept.
+  const settings = useQuery<any>(PAYMENT_SETTINGS, { fetchPolicy: 'cache-first' });
+  const publishableKey: string | null = settings.data?.paymentSettings.stripePublishableKey ?? null;
   const [card, setCard] = useState(TEST_CARDS[0]!.id);
+  const [collector, setCollector] = useState<CardCollector | null>(null);
+  const onCollectorReady = useCallback((ready: CardCollector | null) => setCollector(() => ready), []);
   const [createIntent] = useMutation<any>(CREATE_PAYMENT_INTENT);
   const [confirm] = useMutation<any>(CONFIRM_PAYMENT);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const [cardProblem, setCardProblem] = useState<string | null>(null);
   const [result, setResult] = useState<any>(null);
 
   const onPay = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(null);
+    setCardProblem(null);
     setResult(null);
     try {
+      // The card first: a typo is the customer's to fix before anything is asked of the shop.
+      const paymentMethodId = publishableKey ? await collector!.paymentMethodId() : card;
       // Asking again returns the order's one payment, so a second attempt after a decline reuses it.
       const intent = await createIntent({ variables: { orderId: order.id } });
-      const paymentId = intent.data?.createPaymentIntent.id;
-      if (!paymentId) return;
+      const payment = intent.data?.createPaymentIntent;
+      if (!payment) return;
       const confirmed = await confirm({
-        variables: { paymentId, paymentMethodId: card },
+        variables: { paymentId: payment.id, paymentMethodId },
         // One read of the order after a confirmation: the subscription may only just have started
         // listening (its start is not acknowledged), so the page never depends on that alone.
         refetchQueries: [ORDER],
       });
-      setResult(confirmed.data?.confirmPayment ?? null);
+      const outcome = confirmed.data?.confirmPayment ?? null;
+      // 3-D Secure: the bank asks the customer; Stripe then tells the shop (webhook), and the
+      // order's status moves here live.
+      if (outcome?.status === 'REQUIRES_ACTION' && collector && payment.clientSecret)
+        await collector.authenticate(payment.clientSecret);
+      setResult(outcome);
     } catch (err) {
-      setError(err);
+      if (err instanceof CardInputError) setCardProblem(err.message);
+      else setError(err);
     } finally {
       setBusy(false);
     }
@@ -217,22 +235,33 @@ function PaymentForm({ order }: { order: any }) {
   return (
     <form onSubmit={onPay} className="payment" aria-labelledby="pay-heading">
       <h2 id="pay-heading">Pay {order.total.formatted}</h2>
-      <fieldset>
-        <legend>Card</legend>
-        {TEST_CARDS.map((c) => (
-          <div key={c.id} className="radio">
-            <input
-              type="radio"
-              id={c.id}
-              name="card"
-              value={c.id}
-              checked={card === c.id}
-              onChange={() => setCard(c.id)}
-            />
-            <label htmlFor={c.id}>{c.label}</label>
-          </div>
-        ))}
-      </fieldset>
+      {settings.loading ? (
+        <Loading what="the payment form" />
+      ) : publishableKey ? (
+        <StripeCardField publishableKey={publishableKey} onReady={onCollectorReady} />
+      ) : (
+        <fieldset>
+          <legend>Card</legend>
+          {TEST_CARDS.map((c) => (
+            <div key={c.id} className="radio">
+              <input
+                type="radio"
+                id={c.id}
+                name="card"
+                value={c.id}
+                checked={card === c.id}
+                onChange={() => setCard(c.id)}
+              />
+              <label htmlFor={c.id}>{c.label}</label>
+            </div>
+          ))}
+        </fieldset>
+      )}
+      {cardProblem && (
+        <p role="alert" className="problem">
+          {cardProblem}
+        </p>
+      )}
       {declined && (
         <div role="alert" className="problem" data-testid="decline">
           <p>
@@ -250,8 +279,8 @@ function PaymentForm({ order }: { order: any }) {
           order updates here in a moment.
         </p>
       )}
-      <Problems error={error} />
-      <button type="submit" disabled={busy}>
+      <Problems error={error ?? settings.error} />
+      <button type="submit" disabled={busy || settings.loading || Boolean(publishableKey && !collector)}>
         {busy ? 'Paying…' : declined ? 'Try again' : `Pay ${order.total.formatted}`}
       </button>
     </form>

@@ -12,6 +12,11 @@ export const paymentsConfigShape = {
     .string()
     .startsWith('whsec_', 'must be a Stripe webhook secret (whsec_...)')
     .optional(),
+  /** Public: a storefront collects cards with Stripe Elements under this key (Query.paymentSettings). */
+  STRIPE_PUBLISHABLE_KEY: z
+    .string()
+    .startsWith('pk_', 'must be a Stripe publishable key (pk_...)')
+    .optional(),
   /** Where the Stripe SDK sends requests; only tests and stripe-mock setups change it. */
   STRIPE_API_URL: z.string().url().optional(),
   REFUND_APPROVAL_THRESHOLD: z.coerce.number().int().min(0).default(10_000),
@@ -28,6 +33,7 @@ export const paymentsConfigShape = {
 export type PaymentsConfig = {
   STRIPE_SECRET_KEY?: string | undefined;
   STRIPE_WEBHOOK_SECRET?: string | undefined;
+  STRIPE_PUBLISHABLE_KEY?: string | undefined;
   STRIPE_API_URL?: string | undefined;
   REFUND_APPROVAL_THRESHOLD: number;
   ORDER_SYNC_WAIT_MS: number;
@@ -47,6 +53,12 @@ export const paymentsConfigVariables: ConfigVariable[] = [
     default: undefined,
     description:
       'Signing secret of the Stripe webhook endpoint `POST /webhooks/stripe` on the payments subgraph.',
+  },
+  {
+    name: 'STRIPE_PUBLISHABLE_KEY',
+    default: undefined,
+    description:
+      'Stripe publishable key (`pk_test_...`/`pk_live_...`, same mode as the secret key): the storefront then collects cards with Stripe Elements, and the gateway lets the storefront load Stripe.js. Unset: the storefront offers Stripe test payment method ids.',
   },
   {
     name: 'STRIPE_API_URL',
@@ -81,3 +93,29 @@ export const paymentsConfigVariables: ConfigVariable[] = [
       'Tests only (refused in production): SIGKILL the process at this step of `confirmPayment` (`after-claim`, `after-provider`, `after-record`).',
   },
 ];
+
+/** How a storefront collects card details (`Query.paymentSettings`): public, no secret in it. */
+export interface PaymentSettings {
+  provider: 'SIMULATED' | 'STRIPE';
+  stripePublishableKey: string | null;
+}
+
+/**
+ * The settings a storefront reads, checked against the secret key: a publishable key without
+ * Stripe, or of the other mode (test vs live), would collect cards the server cannot charge.
+ */
+export function paymentSettingsOf(config: PaymentsConfig): PaymentSettings {
+  const publishable = config.STRIPE_PUBLISHABLE_KEY ?? null;
+  if (publishable) {
+    if (!config.STRIPE_SECRET_KEY)
+      throw new Error(
+        'STRIPE_PUBLISHABLE_KEY needs STRIPE_SECRET_KEY: cards collected by Stripe Elements are charged with it',
+      );
+    const mode = (key: string) => (/^(pk|sk|rk)_live_/.test(key) ? 'live' : 'test');
+    if (mode(publishable) !== mode(config.STRIPE_SECRET_KEY))
+      throw new Error(
+        'STRIPE_PUBLISHABLE_KEY and STRIPE_SECRET_KEY must both be test keys or both live keys',
+      );
+  }
+  return { provider: config.STRIPE_SECRET_KEY ? 'STRIPE' : 'SIMULATED', stripePublishableKey: publishable };
+}

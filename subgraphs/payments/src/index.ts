@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { OutboxRelay } from '@novamart/events';
 import { moneyResolvers, type SubgraphContext, type SubgraphModule } from '@novamart/kit';
 import { parse } from 'graphql';
-import { paymentsConfigShape, type PaymentsConfig } from './config';
+import { paymentSettingsOf, paymentsConfigShape, type PaymentsConfig } from './config';
 import { subscribeAdminRoles } from './events/admin-roles';
 import { subscribePaymentHandlers } from './events/handlers';
 import { adminRoleModel } from './models/admin-role';
@@ -48,6 +48,7 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
     const admins = adminRoleModel(conn);
     await Promise.all([payments.init(), refunds.init(), orders.init(), providerEvents.init()]);
 
+    const paymentSettings = paymentSettingsOf(config);
     const stripe = config.STRIPE_SECRET_KEY
       ? new StripeProvider({ secretKey: config.STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL })
       : null;
@@ -130,6 +131,7 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
         paymentService,
         refundService,
         reconciler,
+        paymentSettings,
         models: { payments, refunds },
       }),
       routes: (app) =>

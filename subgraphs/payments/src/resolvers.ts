@@ -7,6 +7,7 @@ import {
   type SubgraphContext,
   DateTime,
 } from '@novamart/kit';
+import { type PaymentSettings } from './config';
 import { type PaymentDoc, type PaymentModel } from './models/payment';
 import { type RefundDoc, type RefundModel } from './models/refund';
 import { type PaymentService } from './services/payment-service';
@@ -17,6 +18,7 @@ export interface PaymentsContext extends SubgraphContext {
   paymentService: PaymentService;
   refundService: RefundService;
   reconciler: PaymentReconciler;
+  paymentSettings: PaymentSettings;
   models: { payments: PaymentModel; refunds: RefundModel };
 }
 
@@ -71,6 +73,7 @@ function visible(ctx: PaymentsContext, payment: PaymentDoc | null): PaymentDoc |
 export const resolvers: ResolverMap<PaymentsContext> = {
   DateTime,
   Query: {
+    paymentSettings: (_: unknown, __: unknown, ctx: PaymentsContext) => ctx.paymentSettings,
     payment: async (_: unknown, args: { id: string }, ctx: PaymentsContext) => {
       const payment = await ctx.paymentService.findPayment(args.id);
       if (!payment) return null;
