@@ -22,10 +22,13 @@ COPY subgraphs/orders/package.json subgraphs/orders/
 COPY subgraphs/payments/package.json subgraphs/payments/
 COPY subgraphs/notifications/package.json subgraphs/notifications/
 COPY subgraphs/recommendations/package.json subgraphs/recommendations/
+COPY storefront/package.json storefront/
 # tsx runs the TypeScript sources, so dev dependencies are part of the runtime image.
 RUN npm ci --include=dev --no-audit --no-fund
 
 COPY . .
+# The storefront's static files, which the gateway serves at / (STOREFRONT_DIR).
+RUN npm run build -w @novamart/storefront
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -142,13 +142,24 @@ describe('docker-compose.yml', () => {
 
   it('builds from a Dockerfile that installs from the lock file and copies every workspace manifest', () => {
     expect(dockerfile).toMatch(/npm ci/);
-    const workspaces = [
-      'packages/kit',
-      'packages/events',
-      'packages/mongo-server',
-      'gateway',
-      ...subgraphs.map((s) => `subgraphs/${s.name}`),
-    ];
+    // Every workspace the root package.json names (globs expanded): npm ci needs each manifest.
+    const root = JSON.parse(readFileSync(resolve(repoRoot, 'package.json'), 'utf8')) as {
+      workspaces: string[];
+    };
+    const workspaces = root.workspaces.flatMap((pattern) =>
+      pattern.endsWith('/*')
+        ? readdirSync(resolve(repoRoot, pattern.slice(0, -2)))
+            .map((name) => `${pattern.slice(0, -2)}/${name}`)
+            .filter((dir) => existsSync(resolve(repoRoot, dir, 'package.json')))
+        : [pattern],
+    );
+    expect(workspaces).toEqual(expect.arrayContaining(['gateway', 'storefront', 'subgraphs/orders']));
     for (const ws of workspaces) expect(dockerfile).toContain(`COPY ${ws}/package.json ${ws}/`);
+  });
+
+  it('serves the storefront from the gateway container: built in the image, STOREFRONT_DIR set', () => {
+    expect(dockerfile).toMatch(/RUN npm run build -w @novamart\/storefront/);
+    expect(compose.services.gateway?.environment?.STOREFRONT_DIR).toBe('/app/storefront/dist');
+    expect(readFileSync(resolve(repoRoot, '.dockerignore'), 'utf8')).toMatch(/^storefront\/dist$/m);
   });
 });

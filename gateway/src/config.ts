@@ -43,6 +43,12 @@ export const gatewayConfigVariables: readonly ConfigVariable[] = [
       'Which proxies in front of the gateway may name the client in `x-forwarded-for` (Express "trust proxy": `false` = the peer is the client, a hop count, or addresses/subnets). Login throttling counts per the address found this way.',
   },
   {
+    name: 'STOREFRONT_DIR',
+    default: 'unset (npm start passes storefront/dist)',
+    description:
+      'A built single-page app (its `index.html` and `assets/`) the standalone gateway serves at `/` beside the API; the Docker image builds the storefront into `/app/storefront/dist`.',
+  },
+  {
     name: 'STRIPE_PUBLISHABLE_KEY',
     default: undefined,
     description:
@@ -88,6 +94,7 @@ export const gatewayConfigShape = {
   WS_KEEPALIVE_MS: z.coerce.number().int().min(0).default(12_000),
   TRUST_PROXY: z.string().default('false'),
   STRIPE_PUBLISHABLE_KEY: z.string().optional(),
+  STOREFRONT_DIR: z.string().optional(),
 };
 
 /** TRUST_PROXY in the form Express's "trust proxy" setting takes. */

@@ -1,9 +1,11 @@
 /**
  * Standalone gateway (`npm start -w @novamart/gateway`, docker-compose): serves
  * schema/supergraph.graphql, with `<SUBGRAPH>_URL` overriding routing URLs and Redis pub/sub for
- * live updates when REDIS_URL is set.
+ * live updates when REDIS_URL is set, and the built storefront at / when STOREFRONT_DIR names it.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger, createMetricsRegistry, startTelemetry } from '@novamart/kit';
 import { InProcessLiveBus, RedisLiveBus, type LiveBus } from '@novamart/events';
@@ -29,7 +31,20 @@ async function main(): Promise<void> {
     ? new RedisLiveBus(config.REDIS_URL, { logger })
     : new InProcessLiveBus({ logger });
   const metrics = createMetricsRegistry('gateway', { processMetrics: true });
-  const gateway = await startGateway({ supergraphSdl, subgraphUrls, live, config, logger, metrics });
+  const staticDir = config.STOREFRONT_DIR;
+  if (staticDir && !existsSync(join(staticDir, 'index.html')))
+    throw new Error(
+      `STOREFRONT_DIR=${staticDir} has no index.html: build it with npm run build -w @novamart/storefront`,
+    );
+  const gateway = await startGateway({
+    supergraphSdl,
+    subgraphUrls,
+    live,
+    config,
+    logger,
+    metrics,
+    ...(staticDir ? { staticDir } : {}),
+  });
   logger.info({ url: gateway.url }, `NovaMart gateway ready at ${gateway.url}`);
 
   let stopping = false;

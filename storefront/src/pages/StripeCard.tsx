@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { loadStripe, type Stripe, type StripeCardElement } from '@stripe/stripe-js';
+import type { Stripe, StripeCardElement } from '@stripe/stripe-js';
+import { loadStripe } from '@stripe/stripe-js/pure';
 
 /**
  * What the payment form needs from whoever collects the card: a PaymentMethod id for
@@ -14,6 +15,8 @@ export interface CardCollector {
 /** A card problem the customer can fix (incomplete number, expired card), worded by Stripe. */
 export class CardInputError extends Error {}
 
+// The `pure` entry: Stripe.js is fetched only when a shop with a publishable key shows the card
+// field, never on import (which the package's main entry does, and a shop without Stripe forbids).
 // One Stripe.js per publishable key for the page's lifetime, as Stripe recommends.
 const loaded = new Map<string, Promise<Stripe | null>>();
 function stripeFor(publishableKey: string): Promise<Stripe | null> {
