@@ -455,6 +455,37 @@ describe("another customer's objects, field by field of the composed schema", ()
   });
 });
 
+describe('subscriptions without an id', () => {
+  it("myOrderUpdates tells Bob of his own orders, never of Alice's", async () => {
+    const UPDATES = 'subscription { myOrderUpdates { order { id email } status } }';
+    const bobWatch = await sg.subscribe(UPDATES, {}, { token: bob.token });
+    const aliceWatch = await sg.subscribe(UPDATES, {}, { token: alice.token });
+    try {
+      expect(bobWatch.error).toBeUndefined();
+      mustSucceed(
+        await sg.query(
+          'mutation($id: ID!) { cancelOrder(id: $id) { status } }',
+          { id: a.openOrderId },
+          { token: alice.token },
+        ),
+        'cancelOrder',
+      );
+      // Alice hears of it: the update went out, and Bob's subscription was open when it did.
+      const hers = await aliceWatch.next();
+      expect(hers.data?.myOrderUpdates).toMatchObject({ order: { id: a.openOrderId }, status: 'CANCELLED' });
+      const bobsOrder = await checkout(sg, bob, a.productId, randomUUID());
+      // Bob's first update is about his own order: Alice's came earlier and did not reach him.
+      const first = await bobWatch.next();
+      expect(first.data?.myOrderUpdates.order.id).toBe(bobsOrder);
+      answersToAttackers.push(first);
+      expect(JSON.stringify(first)).not.toContain(alice.email);
+    } finally {
+      await bobWatch.close();
+      await aliceWatch.close();
+    }
+  }, 60_000);
+});
+
 describe('refund approval through the gateway', () => {
   async function promote(by: SignedInUser, user: SignedInUser): Promise<SignedInUser> {
     mustSucceed(
