@@ -134,4 +134,35 @@ describe('changePassword', () => {
     expect((await bed.services.authentication.refresh(winner.refreshToken)).user.email).toBe(EMAIL);
     expect(await bed.events.settled('user.password_changed')).toHaveLength(1);
   });
+
+  it('answers success once committed even when the ended sessions cannot be announced (change and reset alike)', async () => {
+    bed = await serviceBed({
+      revocations: {
+        revoke: async () => {
+          throw new Error('Redis is down');
+        },
+        isRevoked: async () => false,
+      },
+    });
+    await bed.services.registration.register({ email: EMAIL, password: PASSWORD, name: 'Grace' });
+    const old = await bed.services.authentication.login(EMAIL, PASSWORD, HOME);
+    const viewer = await createTokenVerifier({ jwks: bed.services.accessTokens.jwks() }).verify(
+      old.accessToken,
+    );
+    const changed = await bed.services.passwordChange.change(viewer, PASSWORD, NEW_PASSWORD, HOME);
+    expect(changed.user.email).toBe(EMAIL);
+    // The database half happened: the old refresh token is dead, the new one works.
+    expect(await failure(bed.services.authentication.refresh(old.refreshToken))).toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
+    const renewed = await bed.services.authentication.refresh(changed.refreshToken);
+
+    await bed.services.passwordReset.request(EMAIL, HOME);
+    const [requested] = await bed.events.waitFor('user.password_reset_requested');
+    await bed.services.passwordReset.reset(requested!.payload.resetToken, 'Third-Passw0rd-ok');
+    expect(await failure(bed.services.authentication.refresh(renewed.refreshToken))).toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
+    expect(bed.logs.filter((line) => line.includes('ended sessions could not be announced'))).toHaveLength(2);
+  });
 });

@@ -89,12 +89,7 @@ export class PasswordChangeService {
       );
       return { started: fresh, ended: revoked.families };
     });
-    // Committed: the answer is the new session whatever happens next. The refresh tokens are
-    // revoked in the database already; should the announcement fail, the old access tokens live
-    // on until they expire (ACCESS_TOKEN_TTL_SECONDS), and the log says so.
-    await refreshTokens.announceEnded(ended).catch((err: unknown) => {
-      logger.error({ err, userId: viewer.id, sessions: ended }, 'ended sessions could not be announced');
-    });
+    await refreshTokens.announceCommitted(viewer.id, ended);
     const { passwordHash: _old, ...user } = found;
     const access = await this.deps.accessTokens.issue({
       id: viewer.id,

@@ -124,6 +124,19 @@ export class RefreshTokenService {
     return this.ending.revocations.revoke(familyIds, this.ending.accessTokenTtlSeconds + 60);
   }
 
+  /**
+   * announceEnded for sessions a committed password change or reset revoked: the mutation has
+   * written, so it must not answer an error now. Should the announcement fail, the refresh tokens
+   * are revoked already and the access tokens expire within ACCESS_TOKEN_TTL_SECONDS; the log says so.
+   */
+  async announceCommitted(userId: string, familyIds: readonly string[]): Promise<void> {
+    try {
+      await this.announceEnded(familyIds);
+    } catch (err) {
+      this.logger.error({ err, userId, sessions: familyIds }, 'ended sessions could not be announced');
+    }
+  }
+
   private async issue(userId: Types.ObjectId, familyId: string, session?: ClientSession): Promise<string> {
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     await this.tokens.create(
