@@ -86,6 +86,8 @@ export interface RunningGateway {
   /** `ws://host:port/graphql` */
   wsUrl: string;
   port: number;
+  /** The port of `/metrics` when METRICS_PORT is set (0 picks a free one), else null. */
+  metricsPort: number | null;
   activeSubscriptions(): number;
   startedSubscriptions(): number;
   stop(): Promise<void>;
@@ -281,6 +283,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         url: `http://${shownHost}:${actual}${GRAPHQL_PATH}`,
         wsUrl: `ws://${shownHost}:${actual}${GRAPHQL_PATH}`,
         port: actual,
+        metricsPort: metricsServer?.port() ?? null,
         activeSubscriptions: subscriptions.activeSubscriptions,
         startedSubscriptions: subscriptions.startedSubscriptions,
         stop,

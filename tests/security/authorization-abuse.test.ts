@@ -239,6 +239,88 @@ describe('sessions', () => {
   });
 });
 
+describe('changePassword', () => {
+  const CHANGE = `mutation($c: String!, $n: String!) {
+    changePassword(currentPassword: $c, newPassword: $n) { accessToken refreshToken user { id } }
+  }`;
+
+  it('refuses a wrong current password and a weak new one without changing anything; anonymous is UNAUTHENTICATED', async () => {
+    const user = await sg.customer('Careful');
+    const wrong = await sg.query(
+      CHANGE,
+      { c: 'Not-my-Passw0rd', n: 'Brand-new-Passw0rd' },
+      { token: user.token },
+    );
+    expect(wrong.data).toBeNull();
+    expect(wrong.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'currentPassword' });
+    const weak = await sg.query(CHANGE, { c: PASSWORD, n: 'password123' }, { token: user.token });
+    expect(weak.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'newPassword' });
+    expect(codeOf(await sg.query(CHANGE, { c: PASSWORD, n: 'Brand-new-Passw0rd' }))).toBe('UNAUTHENTICATED');
+    // Nothing changed: the session still works, the password still signs in, no mail was sent.
+    expect((await sg.query('{ me { id } }', {}, { token: user.token })).data?.me.id).toBe(user.userId);
+    expect((await sg.login(user.email, PASSWORD)).userId).toBe(user.userId);
+    await sg.settled();
+    const mails = await sg
+      .subgraph('notifications')
+      .runtime.mongo.collection('notifications')
+      .countDocuments({ recipient: user.email, type: 'PASSWORD_CHANGED' });
+    expect(mails).toBe(0);
+  });
+
+  it('ends every session of the account (the caller gets a new one) and mails the owner', async () => {
+    const user = await sg.customer('Changer');
+    const phone = await sg.login(user.email, PASSWORD);
+    const changed = await sg.query(CHANGE, { c: PASSWORD, n: 'Brand-new-Passw0rd' }, { token: user.token });
+    expect(changed.errors).toBeUndefined();
+    const fresh = changed.data.changePassword;
+    expect(fresh.user.id).toBe(user.userId);
+    for (const old of [user, phone]) {
+      await until(
+        () => sg.query('{ me { id } }', {}, { token: old.token }),
+        (r) => codeOf(r) === 'UNAUTHENTICATED',
+        'old session refused',
+        1000,
+      );
+      for (const name of ['users', 'cart', 'notifications'])
+        expect(
+          codeOf(await atSubgraph(name, '{ __typename }', {}, { authorization: `Bearer ${old.token}` })),
+          name,
+        ).toBe('UNAUTHENTICATED');
+      const refreshed = await sg.query(
+        `mutation($r: String!) { refreshToken(refreshToken: $r) { accessToken } }`,
+        {
+          r: old.refreshToken,
+        },
+      );
+      expect(codeOf(refreshed)).toBe('UNAUTHENTICATED');
+    }
+    expect((await sg.query('{ me { id } }', {}, { token: fresh.accessToken })).data?.me.id).toBe(user.userId);
+    expect(
+      codeOf(
+        await sg.query(
+          `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`,
+          { e: user.email, p: PASSWORD },
+        ),
+      ),
+    ).toBe('UNAUTHENTICATED');
+    expect((await sg.login(user.email, 'Brand-new-Passw0rd')).userId).toBe(user.userId);
+    const mail = await mailTo(user.email, 'PASSWORD_CHANGED');
+    expect(mail.body).not.toContain('Brand-new-Passw0rd');
+  });
+
+  it('delays the 6th wrong current password like a 6th wrong login', async () => {
+    const user = await sg.customer('Guessed');
+    for (let i = 0; i < 5; i++)
+      expect(
+        (await sg.query(CHANGE, { c: `Guess-number-${i}`, n: 'Brand-new-Passw0rd' }, { token: user.token }))
+          .errors?.[0]?.extensions?.field,
+      ).toBe('currentPassword');
+    expect(
+      codeOf(await sg.query(CHANGE, { c: PASSWORD, n: 'Brand-new-Passw0rd' }, { token: user.token })),
+    ).toBe('RATE_LIMITED');
+  });
+});
+
 describe('password policy and enumeration', () => {
   it('refuses short and common passwords; the duplicate answer names no account', async () => {
     const email = `policy-${randomUUID().slice(0, 8)}@novamart.test`;

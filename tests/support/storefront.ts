@@ -69,6 +69,7 @@ export async function checkout(
   customer: SignedInUser,
   productId: string,
   key: string,
+  shippingAddress: Record<string, string> = SHIPPING_ADDRESS,
 ): Promise<string> {
   mustSucceed(
     await sg.query(
@@ -81,7 +82,7 @@ export async function checkout(
   const placed = mustSucceed(
     await sg.query(
       'mutation($i: CheckoutInput!) { checkout(input: $i) { id } }',
-      { i: { idempotencyKey: key, shippingAddress: SHIPPING_ADDRESS } },
+      { i: { idempotencyKey: key, shippingAddress } },
       { token: customer.token },
     ),
     'checkout',

@@ -221,7 +221,13 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
     const bus: EventBus = redisUrl
       ? new RedisStreamsBus(
           () => createRedis(redisUrl, 'e2e-events', { logger, redis: { maxRetriesPerRequest: null } }),
-          { logger, metrics, keyPrefix },
+          // Signed like a deployment's when the test sets EVENTS_SIGNING_KEY (tests/security).
+          {
+            logger,
+            metrics,
+            keyPrefix,
+            ...(env.EVENTS_SIGNING_KEY ? { signingKey: env.EVENTS_SIGNING_KEY } : {}),
+          },
         )
       : new InProcessBus({ logger, metrics });
     cleanups.push(() => bus.close());

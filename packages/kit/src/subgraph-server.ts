@@ -4,7 +4,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
@@ -192,6 +195,9 @@ export async function startSubgraph(
       graphqlTracingPlugin(),
       // Federated traces only matter with Apollo Studio, which NovaMart does not report to.
       ApolloServerPluginInlineTraceDisabled(),
+      // Apollo decides by process.env.NODE_ENV, not by this configuration: a process started with
+      // NODE_ENV=production in its config only would serve Sandbox on the subgraph port.
+      ...(config.NODE_ENV === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
   await apollo.start();

@@ -86,6 +86,24 @@ describe('notifications from domain events', () => {
     ).toHaveLength(1);
   });
 
+  it('tells the owner of a password change, once', async () => {
+    const userId = randomUUID();
+    const changed = await h.publish('user.password_changed', userId, {
+      userId,
+      email: 'Changed@example.com',
+      name: 'Chang',
+      changedAt: '2026-01-02T03:04:05.000Z',
+    });
+    await h.redeliver(changed);
+    const [mail] = await h.waitFor({ type: 'PASSWORD_CHANGED', recipient: 'changed@example.com' });
+    expect(mail).toMatchObject({ status: 'SENT', userId, subject: 'Your NovaMart password was changed' });
+    expect(mail!.body).toContain('Fri, 02 Jan 2026 03:04:05 GMT');
+    expect(mail!.html).toContain('Hello Chang');
+    expect(
+      await h.notifications({ type: 'PASSWORD_CHANGED', recipient: 'changed@example.com' }),
+    ).toHaveLength(1);
+  });
+
   it('a paid order yields exactly one ORDER_CONFIRMED and one PAYMENT_SUCCEEDED, even when delivered twice', async () => {
     const orderId = randomUUID();
     const placed = await placeOrder(orderId, 'alice@example.com');
@@ -331,6 +349,7 @@ describe('templates', () => {
       'EMAIL_VERIFICATION',
       'WELCOME',
       'PASSWORD_RESET',
+      'PASSWORD_CHANGED',
       'ORDER_CONFIRMED',
       'PAYMENT_SUCCEEDED',
       'PAYMENT_FAILED',

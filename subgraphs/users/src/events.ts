@@ -52,6 +52,15 @@ export interface UserPasswordResetRequestedPayload {
   expiresAt: string;
 }
 
+/** The account's password was changed by its holder (changePassword); notifications tells the owner. */
+export interface UserPasswordChangedPayload {
+  userId: string;
+  email: string;
+  name: string | null;
+  /** ISO 8601. */
+  changedAt: string;
+}
+
 export const userRegistered = (p: UserRegisteredPayload): DomainEvent<UserRegisteredPayload> =>
   createEvent('user.registered', p.userId, p);
 
@@ -69,3 +78,6 @@ export const userPasswordResetRequested = (
   p: UserPasswordResetRequestedPayload,
 ): DomainEvent<UserPasswordResetRequestedPayload> =>
   createEvent('user.password_reset_requested', p.userId, p);
+
+export const userPasswordChanged = (p: UserPasswordChangedPayload): DomainEvent<UserPasswordChangedPayload> =>
+  createEvent('user.password_changed', p.userId, p);

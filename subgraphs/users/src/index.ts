@@ -82,4 +82,5 @@ export type {
   UserRoleChangedPayload,
   UserVerificationRequestedPayload,
   UserPasswordResetRequestedPayload,
+  UserPasswordChangedPayload,
 } from './events';

@@ -73,6 +73,19 @@ export const resolvers: ResolverMap<UsersContext> = {
       await ctx.services.passwordReset.reset(args.token, args.newPassword);
       return true;
     },
+    changePassword: async (
+      _root,
+      args: { currentPassword: string; newPassword: string },
+      ctx: UsersContext,
+    ) =>
+      toAuthPayload(
+        await ctx.services.passwordChange.change(
+          requireViewer(ctx),
+          args.currentPassword,
+          args.newPassword,
+          ctx.clientAddress,
+        ),
+      ),
     login: async (_root, args: { email: string; password: string }, ctx: UsersContext) =>
       toAuthPayload(await ctx.services.authentication.login(args.email, args.password, ctx.clientAddress)),
     refreshToken: async (_root, args: { refreshToken: string }, ctx: UsersContext) =>

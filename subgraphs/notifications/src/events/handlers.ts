@@ -115,6 +115,22 @@ export function subscribeNotificationHandlers(deps: {
     CONTACTS_GROUP,
   );
 
+  // The owner hears of every password change: if it was not them, they know to reset it at once.
+  on(
+    ['user.password_changed'],
+    async (event) => {
+      const p = event.payload as { userId: string; email: string; name: string | null; changedAt: string };
+      await service.notify({
+        type: 'PASSWORD_CHANGED',
+        sourceEventId: event.id,
+        recipient: p.email,
+        userId: p.userId,
+        data: { name: p.name, changedAt: new Date(p.changedAt).toUTCString() },
+      });
+    },
+    CONTACTS_GROUP,
+  );
+
   on(
     ['user.email_verified'],
     async (event) => {

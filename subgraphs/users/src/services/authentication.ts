@@ -5,7 +5,7 @@ import { emailNotVerified, invalidCredentials, invalidRefreshToken } from './err
 import type { LoginThrottle } from './login-throttle';
 import type { SecretHasher } from './passwords';
 import type { RefreshTokenService } from './refresh-tokens';
-import { parseEmail } from './validation';
+import { parseEmail, PASSWORD_MAX } from './validation';
 
 export interface AuthenticationDeps {
   users: UserModel;
@@ -26,8 +26,6 @@ export interface Session {
   user: UserRecord;
 }
 
-/** No password under the policy is this long; longer ones fail without spending a hash on them. */
-const LONGEST_PASSWORD = 256;
 const LONGEST_REFRESH_TOKEN = 128;
 
 /** Login, token refresh and logout. */
@@ -45,7 +43,7 @@ export class AuthenticationService {
       .select('+passwordHash')
       .lean<UserRecord & Pick<UserSecrets, 'passwordHash'>>();
     const valid =
-      password.length <= LONGEST_PASSWORD &&
+      password.length <= PASSWORD_MAX &&
       (found
         ? await passwords.verify(password, found.passwordHash)
         : await passwords.verifyNothing(password));

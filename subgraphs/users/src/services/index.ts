@@ -14,6 +14,7 @@ import { AuthenticationService } from './authentication';
 import { ClientThrottle } from './client-throttle';
 import { UserDirectory } from './directory';
 import { LoginThrottle, type ThrottleLimits } from './login-throttle';
+import { PasswordChangeService } from './password-change';
 import { PasswordResetService } from './password-reset';
 import { CODE_SCRYPT, PASSWORD_SCRYPT, SecretHasher, type ScryptParams } from './passwords';
 import { RefreshTokenService } from './refresh-tokens';
@@ -44,6 +45,7 @@ export interface UsersServices {
   refreshTokens: RefreshTokenService;
   registration: RegistrationService;
   passwordReset: PasswordResetService;
+  passwordChange: PasswordChangeService;
   authentication: AuthenticationService;
   directory: UserDirectory;
 }
@@ -68,6 +70,8 @@ export async function createUsersServices(options: UsersServiceOptions): Promise
     accessTokenTtlSeconds: options.accessTokenTtlSeconds,
   });
   const throttle = new ClientThrottle(counters);
+  // One throttle for both places a password is guessed: login and changePassword.
+  const loginThrottle = new LoginThrottle(counters, options.throttle);
 
   return {
     users,
@@ -84,10 +88,19 @@ export async function createUsersServices(options: UsersServiceOptions): Promise
       throttle,
       logger,
     }),
+    passwordChange: new PasswordChangeService({
+      conn,
+      users,
+      passwords,
+      throttle: loginThrottle,
+      accessTokens,
+      refreshTokens,
+      logger,
+    }),
     authentication: new AuthenticationService({
       users,
       passwords,
-      throttle: new LoginThrottle(counters, options.throttle),
+      throttle: loginThrottle,
       accessTokens,
       refreshTokens,
       requireEmailVerification: options.requireEmailVerification,

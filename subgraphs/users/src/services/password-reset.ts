@@ -74,7 +74,7 @@ export class PasswordResetService {
     const { users, resets, conn, passwords } = this.deps;
     const passwordHash = await passwords.hash(password);
     const now = this.now();
-    const userId = await inTransaction(conn, async (session) => {
+    const { userId, ended } = await inTransaction(conn, async (session) => {
       const used = await resets
         .findOneAndUpdate(
           { tokenHash: hashToken(token), usedAt: null, expiresAt: { $gt: now } },
@@ -87,9 +87,12 @@ export class PasswordResetService {
       if (updated.matchedCount === 0) throw invalid();
       // Every other link sent before this reset stops working too.
       await resets.updateMany({ userId: used.userId, usedAt: null }, { $set: { usedAt: now } }, { session });
-      return used.userId.toHexString();
+      // Every session ends with the same commit (the announcement follows it).
+      const userId = used.userId.toHexString();
+      const revoked = await this.deps.refreshTokens.revokeAll(userId, session);
+      return { userId, ended: revoked.families };
     });
-    await this.deps.refreshTokens.endAllSessions(userId);
+    await this.deps.refreshTokens.announceCommitted(userId, ended);
     this.deps.logger.info({ userId }, 'password reset; every session ended');
   }
 }

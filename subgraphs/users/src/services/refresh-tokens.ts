@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger, SessionRevocations } from '@novamart/kit';
-import { Types } from 'mongoose';
+import { Types, type ClientSession } from 'mongoose';
 import type { RefreshTokenModel } from '../models/refresh-token';
 import { invalidRefreshToken } from './errors';
 
@@ -44,10 +44,10 @@ export class RefreshTokenService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** A token for a new session (a new family). */
-  async startSession(userId: string): Promise<StartedSession> {
+  /** A token for a new session (a new family); inside the caller's transaction when `session` is given. */
+  async startSession(userId: string, session?: ClientSession): Promise<StartedSession> {
     const sessionId = randomUUID();
-    return { refreshToken: await this.issue(new Types.ObjectId(userId), sessionId), sessionId };
+    return { refreshToken: await this.issue(new Types.ObjectId(userId), sessionId, session), sessionId };
   }
 
   /** Exchanges a live token for its successor, or fails UNAUTHENTICATED (revoking on reuse). */
@@ -94,25 +94,62 @@ export class RefreshTokenService {
    * announced as ended, live or not: an access token outlives the refresh token it came with.
    */
   async endAllSessions(userId: string): Promise<number> {
+    const { families, revoked } = await this.revokeAll(userId);
+    await this.announceEnded(families);
+    return revoked;
+  }
+
+  /**
+   * The database half of endAllSessions, inside the caller's transaction: revokes every refresh
+   * token of the user and returns the sessions to announce with `announceEnded` once it committed
+   * (an announcement of a transaction that then aborts would sign the user out for nothing).
+   */
+  async revokeAll(userId: string, session?: ClientSession): Promise<{ families: string[]; revoked: number }> {
     const owner = new Types.ObjectId(userId);
     // Records leave with their expiry (TTL index), so this is every session that could hold a token.
-    const families = (await this.tokens.distinct('familyId', { userId: owner })) as string[];
+    const families = (await this.tokens
+      .distinct('familyId', { userId: owner })
+      .session(session ?? null)) as string[];
     const result = await this.tokens.updateMany(
       { userId: owner, revokedAt: null },
       { $set: { revokedAt: this.now() } },
+      { session },
     );
-    await this.announceEnded(families);
-    return result.modifiedCount;
+    return { families, revoked: result.modifiedCount };
   }
 
-  private async issue(userId: Types.ObjectId, familyId: string): Promise<string> {
+  /** Tells every subgraph that these sessions ended, so that their access tokens stop working at once. */
+  announceEnded(familyIds: readonly string[]): Promise<void> {
+    // A little longer than a token lives, so that clock skew cannot revive one.
+    return this.ending.revocations.revoke(familyIds, this.ending.accessTokenTtlSeconds + 60);
+  }
+
+  /**
+   * announceEnded for sessions a committed password change or reset revoked: the mutation has
+   * written, so it must not answer an error now. Should the announcement fail, the refresh tokens
+   * are revoked already and the access tokens expire within ACCESS_TOKEN_TTL_SECONDS; the log says so.
+   */
+  async announceCommitted(userId: string, familyIds: readonly string[]): Promise<void> {
+    try {
+      await this.announceEnded(familyIds);
+    } catch (err) {
+      this.logger.error({ err, userId, sessions: familyIds }, 'ended sessions could not be announced');
+    }
+  }
+
+  private async issue(userId: Types.ObjectId, familyId: string, session?: ClientSession): Promise<string> {
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-    await this.tokens.create({
-      tokenHash: hashRefreshToken(token),
-      familyId,
-      userId,
-      expiresAt: new Date(this.now().getTime() + this.ttlMs),
-    });
+    await this.tokens.create(
+      [
+        {
+          tokenHash: hashRefreshToken(token),
+          familyId,
+          userId,
+          expiresAt: new Date(this.now().getTime() + this.ttlMs),
+        },
+      ],
+      { session: session ?? null },
+    );
     return token;
   }
 
@@ -120,10 +157,5 @@ export class RefreshTokenService {
     const result = await this.tokens.updateMany({ familyId, revokedAt: null }, { $set: { revokedAt: at } });
     await this.announceEnded([familyId]);
     return result.modifiedCount;
-  }
-
-  private announceEnded(familyIds: readonly string[]): Promise<void> {
-    // A little longer than a token lives, so that clock skew cannot revive one.
-    return this.ending.revocations.revoke(familyIds, this.ending.accessTokenTtlSeconds + 60);
   }
 }

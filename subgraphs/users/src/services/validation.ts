@@ -7,7 +7,7 @@ import { z } from 'zod';
 const EMAIL_MAX = 254;
 const PASSWORD_MIN = 10;
 /** scrypt takes any length; the cap keeps a megabyte "password" from being a cheap DoS. */
-const PASSWORD_MAX = 256;
+export const PASSWORD_MAX = 256;
 const NAME_MAX = 100;
 
 const emailFormat = z.email();
