@@ -9,28 +9,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { requireRedis } from '@novamart/kit/testing';
 import { createEvent, serializeEvent, signEvent } from '@novamart/events';
-import { usersSubgraph } from '@novamart/users';
-import { productsSubgraph } from '@novamart/products';
-import { inventorySubgraph } from '@novamart/inventory';
-import { cartSubgraph } from '@novamart/cart';
-import { ordersSubgraph } from '@novamart/orders';
-import { paymentsSubgraph } from '@novamart/payments';
 import { startSupergraph, type Supergraph } from '../support/supergraph';
-import { checkout, createProduct, mustSucceed, until } from '../support/storefront';
+import {
+  checkout,
+  createProduct,
+  orderReaches,
+  paymentIntent,
+  payWithTestCard,
+  until,
+} from '../support/storefront';
+import { CHECKOUT_SUBGRAPHS } from '../support/subgraphs';
 
 let sg: Supergraph;
 let redis: Redis;
 beforeAll(async () => {
   redis = await requireRedis();
   sg = await startSupergraph({
-    subgraphs: [
-      usersSubgraph,
-      productsSubgraph,
-      inventorySubgraph,
-      cartSubgraph,
-      ordersSubgraph,
-      paymentsSubgraph,
-    ],
+    subgraphs: CHECKOUT_SUBGRAPHS,
     redis: true,
     env: { EVENTS_SIGNING_KEY: randomBytes(32).toString('base64url') },
   });
@@ -53,10 +48,11 @@ describe('events forged on Redis', () => {
           { token: customer.token },
         )
       ).data?.order?.status as string | undefined;
-    await until(orderStatus, (status) => status === 'AWAITING_PAYMENT', 'the reservation');
+    await orderReaches(sg, customer, orderId, 'AWAITING_PAYMENT');
 
     const stream = `${sg.keyPrefix}:events:payment`;
-    const forge = (sig: string | null) => {
+    /** An entry as an intruder on Redis writes it: unsigned, or signed with a key they guessed. */
+    const forge = (guessedKey: string | null) => {
       const event = createEvent('payment.succeeded', orderId, {
         paymentId: randomUUID(),
         orderId,
@@ -67,12 +63,11 @@ describe('events forged on Redis', () => {
       });
       const serialized = serializeEvent(event);
       const fields = ['id', event.id, 'type', event.type, 'event', serialized];
-      if (sig !== null)
-        fields.push('sig', sig === '' ? signEvent(serialized, 'a-guessed-key-0123456789') : sig);
+      if (guessedKey !== null) fields.push('sig', signEvent(serialized, guessedKey));
       return { event, fields };
     };
     const unsigned = forge(null);
-    const guessed = forge('');
+    const guessed = forge('a-guessed-key-0123456789');
     for (const { fields } of [unsigned, guessed]) await redis.xadd(stream, '*', ...fields);
 
     const dead = await until(
@@ -86,22 +81,6 @@ describe('events forged on Redis', () => {
     expect(await orderStatus()).toBe('AWAITING_PAYMENT');
 
     // The genuine path, signed by the payments subgraph, still pays the order.
-    const intent = mustSucceed(
-      await sg.query(
-        'mutation($o: ID!) { createPaymentIntent(orderId: $o) { id } }',
-        { o: orderId },
-        { token: customer.token },
-      ),
-      'createPaymentIntent',
-    );
-    mustSucceed(
-      await sg.query(
-        'mutation($p: ID!) { confirmPayment(paymentId: $p, paymentMethodId: "pm_card_visa") { status } }',
-        { p: intent.createPaymentIntent.id },
-        { token: customer.token },
-      ),
-      'confirmPayment',
-    );
-    await until(orderStatus, (status) => status === 'PAID', 'the real payment');
+    await payWithTestCard(sg, customer, orderId, await paymentIntent(sg, customer, orderId));
   }, 90_000);
 });

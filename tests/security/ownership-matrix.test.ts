@@ -20,21 +20,21 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { usersSubgraph } from '@novamart/users';
-import { productsSubgraph } from '@novamart/products';
-import { inventorySubgraph } from '@novamart/inventory';
-import { cartSubgraph } from '@novamart/cart';
-import { ordersSubgraph } from '@novamart/orders';
-import { paymentsSubgraph } from '@novamart/payments';
-import { notificationsSubgraph } from '@novamart/notifications';
-import { recommendationsSubgraph } from '@novamart/recommendations';
 import {
   startSupergraph,
   type GraphQLResponse,
   type SignedInUser,
   type Supergraph,
 } from '../support/supergraph';
-import { checkout, mustSucceed, until } from '../support/storefront';
+import {
+  checkout,
+  mustSucceed,
+  orderReaches,
+  paymentIntent,
+  payWithTestCard,
+  until,
+} from '../support/storefront';
+import { ALL_SUBGRAPHS } from '../support/subgraphs';
 
 const ROOTS = ['Query', 'Mutation', 'Subscription'] as const;
 
@@ -120,53 +120,12 @@ async function orderAwaitingPayment(
   key: string,
 ): Promise<{ orderId: string; paymentId: string }> {
   const orderId = await checkout(sg, customer, productId, key, ADDRESS);
-  await until(
-    () =>
-      sg.query('query($id: ID!) { order(id: $id) { status } }', { id: orderId }, { token: customer.token }),
-    (r) => r.data?.order?.status === 'AWAITING_PAYMENT',
-    'the reservation',
-  );
-  const intent = mustSucceed(
-    await sg.query(
-      'mutation($o: ID!) { createPaymentIntent(orderId: $o) { id } }',
-      { o: orderId },
-      { token: customer.token },
-    ),
-    'createPaymentIntent',
-  );
-  return { orderId, paymentId: intent.createPaymentIntent.id };
-}
-
-async function pay(customer: SignedInUser, orderId: string, paymentId: string) {
-  mustSucceed(
-    await sg.query(
-      'mutation($p: ID!) { confirmPayment(paymentId: $p, paymentMethodId: "pm_card_visa") { status } }',
-      { p: paymentId },
-      { token: customer.token },
-    ),
-    'confirmPayment',
-  );
-  await until(
-    () =>
-      sg.query('query($id: ID!) { order(id: $id) { status } }', { id: orderId }, { token: customer.token }),
-    (r) => r.data?.order?.status === 'PAID',
-    'the order to be paid',
-  );
+  await orderReaches(sg, customer, orderId, 'AWAITING_PAYMENT');
+  return { orderId, paymentId: await paymentIntent(sg, customer, orderId) };
 }
 
 beforeAll(async () => {
-  sg = await startSupergraph({
-    subgraphs: [
-      usersSubgraph,
-      productsSubgraph,
-      inventorySubgraph,
-      cartSubgraph,
-      ordersSubgraph,
-      paymentsSubgraph,
-      notificationsSubgraph,
-      recommendationsSubgraph,
-    ],
-  });
+  sg = await startSupergraph({ subgraphs: ALL_SUBGRAPHS });
   admin = await sg.admin();
   alice = await sg.customer('Alice');
   bob = await sg.customer('Bob');
@@ -181,7 +140,7 @@ beforeAll(async () => {
     'addAddress',
   );
   const paid = await orderAwaitingPayment(alice, a.productId, `${a.checkoutKey}-paid`);
-  await pay(alice, paid.orderId, paid.paymentId);
+  await payWithTestCard(sg, alice, paid.orderId, paid.paymentId);
   a.paidOrderId = paid.orderId;
   a.paidPaymentId = paid.paymentId;
   const open = await orderAwaitingPayment(alice, a.productId, a.checkoutKey);
@@ -514,7 +473,7 @@ describe('refund approval through the gateway', () => {
     const customer = await sg.customer('Refundee');
     const productId = await product('Sofa', 20_000);
     const { orderId, paymentId } = await orderAwaitingPayment(customer, productId, randomUUID());
-    await pay(customer, orderId, paymentId);
+    await payWithTestCard(sg, customer, orderId, paymentId);
     // Every role change has reached the payments subgraph's projection before the request.
     await sg.settled();
 

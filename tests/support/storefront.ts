@@ -95,3 +95,53 @@ export function percentile(sorted: number[], p: number): number {
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return Math.round(sorted[index]! * 10) / 10;
 }
+
+/** Waits until the customer's order has the status (a reservation, a payment: asynchronous steps). */
+export async function orderReaches(
+  sg: Supergraph,
+  customer: SignedInUser,
+  orderId: string,
+  status: string,
+): Promise<void> {
+  await until(
+    () =>
+      sg.query('query($id: ID!) { order(id: $id) { status } }', { id: orderId }, { token: customer.token }),
+    (r) => r.data?.order?.status === status,
+    `order ${orderId} to be ${status}`,
+  );
+}
+
+/** The customer's payment intent for an order awaiting payment; returns the payment id. */
+export async function paymentIntent(
+  sg: Supergraph,
+  customer: SignedInUser,
+  orderId: string,
+): Promise<string> {
+  const intent = mustSucceed(
+    await sg.query(
+      'mutation($o: ID!) { createPaymentIntent(orderId: $o) { id } }',
+      { o: orderId },
+      { token: customer.token },
+    ),
+    'createPaymentIntent',
+  );
+  return intent.createPaymentIntent.id;
+}
+
+/** Confirms the payment with Stripe's test card that succeeds, and waits until the order is PAID. */
+export async function payWithTestCard(
+  sg: Supergraph,
+  customer: SignedInUser,
+  orderId: string,
+  paymentId: string,
+): Promise<void> {
+  mustSucceed(
+    await sg.query(
+      'mutation($p: ID!) { confirmPayment(paymentId: $p, paymentMethodId: "pm_card_visa") { status } }',
+      { p: paymentId },
+      { token: customer.token },
+    ),
+    'confirmPayment',
+  );
+  await orderReaches(sg, customer, orderId, 'PAID');
+}
