@@ -10,16 +10,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { usersSubgraph } from '@novamart/users';
-import { productsSubgraph } from '@novamart/products';
-import { inventorySubgraph } from '@novamart/inventory';
-import { cartSubgraph } from '@novamart/cart';
-import { ordersSubgraph } from '@novamart/orders';
-import { paymentsSubgraph } from '@novamart/payments';
 import { recommendationsSubgraph } from '@novamart/recommendations';
 import { ensureStorefrontBuilt } from '../scripts/lib/storefront';
 import { startFakeStripe, type FakeStripe } from '../subgraphs/payments/test/support/fake-stripe-server';
 import { startSupergraph, type Supergraph } from './support/supergraph';
+import { CHECKOUT_SUBGRAPHS } from './support/subgraphs';
 import { launchBrowser, screenshotAll } from './support/browser';
 import { addToCart, checkoutFromCart, status } from './support/shopper-steps';
 import { createProduct } from './support/storefront';
@@ -101,15 +96,7 @@ describe('storefront with Stripe Elements', () => {
     [sg, browser] = await Promise.all([
       startSupergraph({
         // The product page asks recommendations for "frequently bought together".
-        subgraphs: [
-          usersSubgraph,
-          productsSubgraph,
-          inventorySubgraph,
-          cartSubgraph,
-          ordersSubgraph,
-          paymentsSubgraph,
-          recommendationsSubgraph,
-        ],
+        subgraphs: [...CHECKOUT_SUBGRAPHS, recommendationsSubgraph],
         staticDir,
         env: {
           STRIPE_SECRET_KEY: 'sk_test_storefront',

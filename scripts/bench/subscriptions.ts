@@ -15,13 +15,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { cartSubgraph } from '@novamart/cart';
-import { inventorySubgraph } from '@novamart/inventory';
-import { ordersSubgraph } from '@novamart/orders';
-import { paymentsSubgraph } from '@novamart/payments';
-import { productsSubgraph } from '@novamart/products';
-import { usersSubgraph } from '@novamart/users';
 import { startSupergraph, type Supergraph } from '../../tests/support/supergraph';
+import { CHECKOUT_SUBGRAPHS } from '../../tests/support/subgraphs';
 import { checkout, createProduct, mustSucceed, percentile, until } from '../../tests/support/storefront';
 import type { SummaryRow } from './summary';
 
@@ -183,14 +178,7 @@ export async function benchSubscriptions(options: SubscriptionsBenchOptions = {}
   const perConnection = options.perConnection ?? 10;
   const singleRounds = options.singleRounds ?? 5;
   const sg = await startSupergraph({
-    subgraphs: [
-      usersSubgraph,
-      productsSubgraph,
-      inventorySubgraph,
-      cartSubgraph,
-      ordersSubgraph,
-      paymentsSubgraph,
-    ],
+    subgraphs: CHECKOUT_SUBGRAPHS,
   });
   try {
     const productId = await createProduct(sg, `BENCH-SUBS-${Date.now()}`, 1_999, 100);
