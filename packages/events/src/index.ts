@@ -1,6 +1,32 @@
 export {
+  type DomainEvents,
+  type EventType,
+  type EventPayload,
+  type ProductSnapshot,
+  type CancellationCode,
+  cancellationCodes,
+  eventSchemas,
+  isEventType,
+} from './catalog';
+export {
+  type ConsumerDeclaration,
+  type ConsumerTx,
+  type TransactionalConsumer,
+  type TransactionalHandler,
+  type TransactionalHandlers,
+  type DirectConsumer,
+  type DirectHandler,
+  type DirectHandlers,
+  consumedTypes,
+  consumerHandler,
+  subscribeConsumers,
+  validateEvent,
+} from './consumers';
+export {
   type DomainEvent,
+  type CatalogEvent,
   createEvent,
+  createUncheckedEvent,
   eventDomain,
   isDomainEvent,
   parseEvent,

@@ -1,4 +1,4 @@
-import { type DomainEvent, type EventBus } from '@novamart/events';
+import { type DirectConsumer, type DirectHandlers } from '@novamart/events';
 import { formatMoney, type Logger } from '@novamart/kit';
 import { type AccountContactModel, type OrderContactDoc, type OrderContactModel } from '../models/contacts';
 import { type NotificationService } from '../services/notification-service';
@@ -11,56 +11,47 @@ export const CONSUMER_GROUP = 'notifications';
 export const CONTACTS_GROUP = 'notifications-contacts';
 /** Enough retries (with the bus's capped exponential backoff) to outwait about a minute of lag. */
 const AWAIT_ORDER_ATTEMPTS = 12;
+/** Why these consumers need no idempotency record (`DirectConsumer`). */
+const IDEMPOTENT_BY =
+  "contact projections are upserts, and a message's unique key (event, type, recipient) absorbs a redelivered event";
+
+interface NotificationDeps {
+  service: NotificationService;
+  accounts: AccountContactModel;
+  orders: OrderContactModel;
+  logger: Logger;
+}
 
 /** A short, readable order reference for subjects and bodies. */
 const orderRef = (orderId: string) => orderId.slice(0, 8).toUpperCase();
 
 /**
- * Domain events → notifications. Every handler is idempotent: contact projections are upserts,
- * and a message's unique key (event, type, recipient) absorbs a redelivered event. A payment or
- * refund event that overtakes its order's placement fails and is retried by the bus until the
- * order's contact is known.
+ * Domain events → notifications. A payment or refund event that overtakes its order's placement
+ * fails and is retried by the bus until the order's contact is known.
  */
-export function subscribeNotificationHandlers(deps: {
-  bus: EventBus;
-  service: NotificationService;
-  accounts: AccountContactModel;
-  orders: OrderContactModel;
-  logger: Logger;
-}): void {
-  const { bus, service, accounts, orders } = deps;
-  const on = (types: string[], handler: (event: DomainEvent<any>) => Promise<void>, group = CONSUMER_GROUP) =>
-    bus.subscribe({
-      group,
-      types,
-      handler,
-      ...(group === CONSUMER_GROUP && { maxAttempts: AWAIT_ORDER_ATTEMPTS }),
-    });
+export function notificationConsumers(deps: NotificationDeps): DirectConsumer[] {
+  return [
+    { group: CONTACTS_GROUP, idempotentBy: IDEMPOTENT_BY, handlers: contactHandlers(deps) },
+    {
+      group: CONSUMER_GROUP,
+      idempotentBy: IDEMPOTENT_BY,
+      maxAttempts: AWAIT_ORDER_ATTEMPTS,
+      handlers: orderMessageHandlers(deps),
+    },
+  ];
+}
 
-  async function orderContact(orderId: string): Promise<OrderContactDoc> {
-    const contact = await orders.findById(orderId).lean().exec();
-    // Thrown so that the bus retries: order.placed travels on another stream and may come later.
-    if (!contact) throw new Error(`order ${orderId} is not known to notifications yet`);
-    return contact;
-  }
-
-  on(
-    ['user.registered'],
-    async (event) => {
-      const p = event.payload as {
-        userId: string;
-        email: string;
-        name: string | null;
-        role: 'CUSTOMER' | 'ADMIN';
-        verificationCode: string;
-        codeExpiresAt: string;
-      };
+/** Accounts' and orders' contacts, and the account mails (verification, reset, welcome, confirmation). */
+function contactHandlers({ service, accounts, orders }: NotificationDeps): DirectHandlers {
+  return {
+    'user.registered': async (event) => {
+      const p = event.payload;
       await accounts.updateOne(
         { _id: p.userId },
         { $set: { email: p.email, name: p.name ?? null }, $setOnInsert: { role: p.role ?? 'CUSTOMER' } },
         { upsert: true },
       );
-      if (!p.verificationCode) return;
+      if (!p.verificationCode || !p.codeExpiresAt) return;
       await service.notify({
         type: 'EMAIL_VERIFICATION',
         sourceEventId: event.id,
@@ -69,20 +60,9 @@ export function subscribeNotificationHandlers(deps: {
         data: { name: p.name, code: p.verificationCode, expiresAt: new Date(p.codeExpiresAt).toUTCString() },
       });
     },
-    CONTACTS_GROUP,
-  );
-
-  // A fresh code (requestEmailVerification) and a password reset token, mailed to the account's address.
-  on(
-    ['user.verification_requested'],
-    async (event) => {
-      const p = event.payload as {
-        userId: string;
-        email: string;
-        name: string | null;
-        verificationCode: string;
-        codeExpiresAt: string;
-      };
+    // A fresh code (requestEmailVerification) and a password reset token, mailed to the account's address.
+    'user.verification_requested': async (event) => {
+      const p = event.payload;
       await service.notify({
         type: 'EMAIL_VERIFICATION',
         sourceEventId: event.id,
@@ -91,19 +71,8 @@ export function subscribeNotificationHandlers(deps: {
         data: { name: p.name, code: p.verificationCode, expiresAt: new Date(p.codeExpiresAt).toUTCString() },
       });
     },
-    CONTACTS_GROUP,
-  );
-
-  on(
-    ['user.password_reset_requested'],
-    async (event) => {
-      const p = event.payload as {
-        userId: string;
-        email: string;
-        name: string | null;
-        resetToken: string;
-        expiresAt: string;
-      };
+    'user.password_reset_requested': async (event) => {
+      const p = event.payload;
       await service.notify({
         type: 'PASSWORD_RESET',
         sourceEventId: event.id,
@@ -112,13 +81,8 @@ export function subscribeNotificationHandlers(deps: {
         data: { name: p.name, token: p.resetToken, expiresAt: new Date(p.expiresAt).toUTCString() },
       });
     },
-    CONTACTS_GROUP,
-  );
-
-  on(
-    ['user.email_verified'],
-    async (event) => {
-      const p = event.payload as { userId: string; email: string; name: string | null };
+    'user.email_verified': async (event) => {
+      const p = event.payload;
       await accounts.updateOne(
         { _id: p.userId },
         { $set: { email: p.email, name: p.name ?? null } },
@@ -132,35 +96,16 @@ export function subscribeNotificationHandlers(deps: {
         data: { name: p.name, email: p.email },
       });
     },
-    CONTACTS_GROUP,
-  );
-
-  on(
-    ['user.role_changed'],
-    async (event) => {
-      const p = event.payload as { userId: string; email: string; role: 'CUSTOMER' | 'ADMIN' };
+    'user.role_changed': async (event) => {
+      const p = event.payload;
       await accounts.updateOne(
         { _id: p.userId },
         { $set: { email: p.email, role: p.role } },
         { upsert: true },
       );
     },
-    CONTACTS_GROUP,
-  );
-
-  on(
-    ['order.placed'],
-    async (event) => {
-      const p = event.payload as {
-        orderId: string;
-        userId: string | null;
-        email: string;
-        lines: OrderContactDoc['lines'];
-        subtotal: number;
-        shippingCost: number;
-        total: number;
-        currency: string;
-      };
+    'order.placed': async (event) => {
+      const p = event.payload;
       await orders.updateOne(
         { _id: p.orderId },
         {
@@ -189,98 +134,85 @@ export function subscribeNotificationHandlers(deps: {
         },
       });
     },
-    CONTACTS_GROUP,
-  );
+  };
+}
 
-  on(['payment.succeeded'], async (event) => {
-    const p = event.payload as { orderId: string; amount: number; currency: string };
-    const order = await orderContact(p.orderId);
-    await service.notify({
-      type: 'PAYMENT_SUCCEEDED',
-      sourceEventId: event.id,
-      recipient: order.email,
-      userId: order.userId,
-      data: { orderRef: orderRef(p.orderId), amount: formatMoney(p.amount, p.currency) },
-    });
-  });
-
-  on(['payment.failed'], async (event) => {
-    const p = event.payload as { orderId: string; reason: string | null };
-    const order = await orderContact(p.orderId);
-    await service.notify({
-      type: 'PAYMENT_FAILED',
-      sourceEventId: event.id,
-      recipient: order.email,
-      userId: order.userId,
-      data: { orderRef: orderRef(p.orderId), reason: p.reason ?? 'the payment was declined' },
-    });
-  });
-
-  on(['order.shipped'], async (event) => {
-    const p = event.payload as {
-      orderId: string;
-      userId: string | null;
-      email: string;
-      carrier: string;
-      trackingNumber: string;
-    };
-    await service.notify({
-      type: 'ORDER_SHIPPED',
-      sourceEventId: event.id,
-      recipient: p.email,
-      userId: p.userId ?? null,
-      data: { orderRef: orderRef(p.orderId), carrier: p.carrier, trackingNumber: p.trackingNumber },
-    });
-  });
-
-  on(['order.cancelled'], async (event) => {
-    const p = event.payload as {
-      orderId: string;
-      userId: string | null;
-      email: string;
-      reason: string | null;
-      wasPaid: boolean;
-    };
-    await service.notify({
-      type: 'ORDER_CANCELLED',
-      sourceEventId: event.id,
-      recipient: p.email,
-      userId: p.userId ?? null,
-      data: { orderRef: orderRef(p.orderId), reason: p.reason, wasPaid: p.wasPaid },
-    });
-  });
-
-  on(['refund.succeeded'], async (event) => {
-    const p = event.payload as { orderId: string; amount: number; currency: string };
-    const order = await orderContact(p.orderId);
-    await service.notify({
-      type: 'REFUND_ISSUED',
-      sourceEventId: event.id,
-      recipient: order.email,
-      userId: order.userId,
-      data: { orderRef: orderRef(p.orderId), amount: formatMoney(p.amount, p.currency) },
-    });
-  });
-
-  on(['inventory.low_stock'], async (event) => {
-    const p = event.payload as {
-      productId: string;
-      sku: string;
-      name: string;
-      available: number;
-      reorderLevel: number;
-    };
-    const admins = await accounts.find({ role: 'ADMIN' }).lean().exec();
-    if (admins.length === 0)
-      deps.logger.warn({ productId: p.productId }, 'low stock, but no admin is known to notify');
-    for (const admin of admins) {
+/** Mails about an order's payment, shipment, cancellation and refund, and low-stock alerts to admins. */
+function orderMessageHandlers({ service, accounts, orders, logger }: NotificationDeps): DirectHandlers {
+  async function orderContact(orderId: string): Promise<OrderContactDoc> {
+    const contact = await orders.findById(orderId).lean().exec();
+    // Thrown so that the bus retries: order.placed travels on another stream and may come later.
+    if (!contact) throw new Error(`order ${orderId} is not known to notifications yet`);
+    return contact;
+  }
+  return {
+    'payment.succeeded': async (event) => {
+      const p = event.payload;
+      const order = await orderContact(p.orderId);
       await service.notify({
-        type: 'LOW_STOCK_ALERT',
+        type: 'PAYMENT_SUCCEEDED',
         sourceEventId: event.id,
-        recipient: admin.email,
-        userId: admin._id,
-        data: p,
+        recipient: order.email,
+        userId: order.userId,
+        data: { orderRef: orderRef(p.orderId), amount: formatMoney(p.amount, p.currency) },
       });
-    }
-  });
+    },
+    'payment.failed': async (event) => {
+      const p = event.payload;
+      const order = await orderContact(p.orderId);
+      await service.notify({
+        type: 'PAYMENT_FAILED',
+        sourceEventId: event.id,
+        recipient: order.email,
+        userId: order.userId,
+        data: { orderRef: orderRef(p.orderId), reason: p.reason ?? 'the payment was declined' },
+      });
+    },
+    'order.shipped': async (event) => {
+      const p = event.payload;
+      await service.notify({
+        type: 'ORDER_SHIPPED',
+        sourceEventId: event.id,
+        recipient: p.email,
+        userId: p.userId ?? null,
+        data: { orderRef: orderRef(p.orderId), carrier: p.carrier, trackingNumber: p.trackingNumber },
+      });
+    },
+    'order.cancelled': async (event) => {
+      const p = event.payload;
+      await service.notify({
+        type: 'ORDER_CANCELLED',
+        sourceEventId: event.id,
+        recipient: p.email,
+        userId: p.userId ?? null,
+        data: { orderRef: orderRef(p.orderId), reason: p.reason, wasPaid: p.wasPaid },
+      });
+    },
+    'refund.succeeded': async (event) => {
+      const p = event.payload;
+      const order = await orderContact(p.orderId);
+      await service.notify({
+        type: 'REFUND_ISSUED',
+        sourceEventId: event.id,
+        recipient: order.email,
+        userId: order.userId,
+        data: { orderRef: orderRef(p.orderId), amount: formatMoney(p.amount, p.currency) },
+      });
+    },
+    'inventory.low_stock': async (event) => {
+      const p = event.payload;
+      const admins = await accounts.find({ role: 'ADMIN' }).lean().exec();
+      if (admins.length === 0)
+        logger.warn({ productId: p.productId }, 'low stock, but no admin is known to notify');
+      for (const admin of admins) {
+        await service.notify({
+          type: 'LOW_STOCK_ALERT',
+          sourceEventId: event.id,
+          recipient: admin.email,
+          userId: admin._id,
+          data: p,
+        });
+      }
+    },
+  };
 }
