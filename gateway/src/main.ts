@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createLogger, createMetricsRegistry, startTelemetry } from '@novamart/kit';
-import { InProcessLiveBus, RedisLiveBus, type LiveBus } from '@novamart/events';
+import { InProcessLiveBus, type LiveBus } from '@novamart/events';
+import { RedisLiveBus } from '@novamart/events/redis';
 import { loadGatewayConfig, subgraphUrlsFromEnv } from './config';
 import { startGateway } from './gateway';
 import { subgraphsOf } from './supergraph-subgraphs';

@@ -12,11 +12,11 @@ import {
   type EventBus,
   InProcessBus,
   OutboxRelay,
-  RedisStreamsBus,
   createUncheckedEvent,
   idempotentConsumer,
   inTransaction,
 } from '../src';
+import { RedisStreamsBus } from '../src/redis';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BUS_EVENTS = Number(process.env.BENCH_BUS_EVENTS ?? 5_000);

@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import {
-  InProcessBus,
-  RedisStreamsBus,
-  createUncheckedEvent,
-  serializeEvent,
-  signEvent,
-  type DomainEvent,
-} from '../src';
+import { InProcessBus, createUncheckedEvent, serializeEvent, signEvent, type DomainEvent } from '../src';
+import { RedisStreamsBus } from '../src/redis';
 import { REDIS_URL, requireRedis, uniquePrefix } from './helpers/redis';
 import { waitFor } from './helpers/wait';
 
