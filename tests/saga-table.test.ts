@@ -2,8 +2,6 @@ import { readFileSync } from 'node:fs';
 import {
   type ConsumerDeclaration,
   type EventType,
-  InProcessBus,
-  InProcessLiveBus,
   checkoutSaga,
   checkoutSagaEvents,
   consumedTypes,
@@ -12,11 +10,10 @@ import {
 } from '@novamart/events';
 import { cartSubgraph } from '@novamart/cart';
 import { inventorySubgraph } from '@novamart/inventory';
-import { createLogger, createSubgraphRuntime, loadConfig, type SubgraphModule } from '@novamart/kit';
-import { startEmbeddedMongoForTests, uniqueDbName, type TestMongo } from '@novamart/kit/testing';
+import { type SubgraphModule } from '@novamart/kit';
+import { startSubgraphForTests, type TestSubgraph } from '@novamart/kit/testing';
 import { ordersSubgraph } from '@novamart/orders';
 import { paymentsSubgraph } from '@novamart/payments';
-import { connectMongo } from '@novamart/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -36,39 +33,22 @@ interface Declared {
   publishes: readonly EventType[];
 }
 
-let mongo: TestMongo;
 const declared = new Map<SagaParticipant, Declared>();
-const closers: (() => Promise<unknown>)[] = [];
+const started: TestSubgraph[] = [];
 
 beforeAll(async () => {
-  mongo = await startEmbeddedMongoForTests();
-  for (const [name, module] of Object.entries(participants) as [SagaParticipant, SubgraphModule<any>][]) {
-    const conn = await connectMongo({ url: mongo.uri, dbName: uniqueDbName(name) });
-    const bus = new InProcessBus();
-    const live = new InProcessLiveBus();
-    const config = loadConfig(module.configShape, { MONGO_URL: mongo.uri, NODE_ENV: 'test' });
-    const logger = createLogger(name, { level: 'silent' });
-    const { runtime } = await createSubgraphRuntime(module, {
-      config,
-      mongo: conn,
-      bus,
-      live,
-      redis: null,
-      logger,
-    });
-    const instance = await module.create(runtime);
-    declared.set(name, { consumers: instance.consumers ?? [], publishes: instance.publishes ?? [] });
-    closers.push(
-      () => bus.close(),
-      () => live.close(),
-      () => conn.close(),
-    );
+  const modules = Object.entries(participants) as [SagaParticipant, SubgraphModule<any>][];
+  for (const [i, [name, module]] of modules.entries()) {
+    // They share the file's embedded MongoDB: the one started (and stopped) last stops it.
+    const subgraph = await startSubgraphForTests(module, { keepMongo: i < modules.length - 1 });
+    started.push(subgraph);
+    const { consumers, publishes } = subgraph.running.instance;
+    declared.set(name, { consumers: consumers ?? [], publishes: publishes ?? [] });
   }
 });
 
 afterAll(async () => {
-  for (const close of closers) await close().catch(() => undefined);
-  await mongo?.stop();
+  for (const subgraph of started) await subgraph.stop();
 });
 
 /** The event types a participant's consumers of its own group take (the saga's steps run there). */

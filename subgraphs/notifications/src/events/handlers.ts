@@ -1,7 +1,7 @@
 import { type DirectConsumer, type DirectHandlers } from '@novamart/events';
 import { formatMoney, type Logger } from '@novamart/kit';
 import { type AccountContactModel, type OrderContactDoc, type OrderContactModel } from '../models/contacts';
-import { type NotificationService } from '../services/notification-service';
+import { type NotificationService, type NotifyInput } from '../services/notification-service';
 
 export const CONSUMER_GROUP = 'notifications';
 /**
@@ -25,6 +25,18 @@ interface NotificationDeps {
 /** A short, readable order reference for subjects and bodies. */
 const orderRef = (orderId: string) => orderId.slice(0, 8).toUpperCase();
 
+/** Whom a message goes to: an account, an order's contact, an admin. */
+interface Recipient {
+  email: string;
+  userId: string | null;
+}
+
+/** One message for one recipient, keyed by the event that calls for it (a redelivery adds nothing). */
+function mailer(service: NotificationService) {
+  return (type: NotifyInput['type'], event: { id: string }, to: Recipient, data: Record<string, unknown>) =>
+    service.notify({ type, sourceEventId: event.id, recipient: to.email, userId: to.userId, data });
+}
+
 /**
  * Domain events → notifications. A payment or refund event that overtakes its order's placement
  * fails and is retried by the bus until the order's contact is known.
@@ -43,6 +55,7 @@ export function notificationConsumers(deps: NotificationDeps): DirectConsumer[] 
 
 /** Accounts' and orders' contacts, and the account mails (verification, reset, welcome, confirmation). */
 function contactHandlers({ service, accounts, orders }: NotificationDeps): DirectHandlers {
+  const mail = mailer(service);
   return {
     'user.registered': async (event) => {
       const p = event.payload;
@@ -52,34 +65,19 @@ function contactHandlers({ service, accounts, orders }: NotificationDeps): Direc
         { upsert: true },
       );
       if (!p.verificationCode || !p.codeExpiresAt) return;
-      await service.notify({
-        type: 'EMAIL_VERIFICATION',
-        sourceEventId: event.id,
-        recipient: p.email,
-        userId: p.userId,
-        data: { name: p.name, code: p.verificationCode, expiresAt: new Date(p.codeExpiresAt).toUTCString() },
-      });
+      const expiresAt = new Date(p.codeExpiresAt).toUTCString();
+      await mail('EMAIL_VERIFICATION', event, p, { name: p.name, code: p.verificationCode, expiresAt });
     },
     // A fresh code (requestEmailVerification) and a password reset token, mailed to the account's address.
     'user.verification_requested': async (event) => {
       const p = event.payload;
-      await service.notify({
-        type: 'EMAIL_VERIFICATION',
-        sourceEventId: event.id,
-        recipient: p.email,
-        userId: p.userId,
-        data: { name: p.name, code: p.verificationCode, expiresAt: new Date(p.codeExpiresAt).toUTCString() },
-      });
+      const expiresAt = new Date(p.codeExpiresAt).toUTCString();
+      await mail('EMAIL_VERIFICATION', event, p, { name: p.name, code: p.verificationCode, expiresAt });
     },
     'user.password_reset_requested': async (event) => {
       const p = event.payload;
-      await service.notify({
-        type: 'PASSWORD_RESET',
-        sourceEventId: event.id,
-        recipient: p.email,
-        userId: p.userId,
-        data: { name: p.name, token: p.resetToken, expiresAt: new Date(p.expiresAt).toUTCString() },
-      });
+      const expiresAt = new Date(p.expiresAt).toUTCString();
+      await mail('PASSWORD_RESET', event, p, { name: p.name, token: p.resetToken, expiresAt });
     },
     'user.email_verified': async (event) => {
       const p = event.payload;
@@ -88,13 +86,7 @@ function contactHandlers({ service, accounts, orders }: NotificationDeps): Direc
         { $set: { email: p.email, name: p.name ?? null } },
         { upsert: true },
       );
-      await service.notify({
-        type: 'WELCOME',
-        sourceEventId: event.id,
-        recipient: p.email,
-        userId: p.userId,
-        data: { name: p.name, email: p.email },
-      });
+      await mail('WELCOME', event, p, { name: p.name, email: p.email });
     },
     'user.role_changed': async (event) => {
       const p = event.payload;
@@ -106,39 +98,32 @@ function contactHandlers({ service, accounts, orders }: NotificationDeps): Direc
     },
     'order.placed': async (event) => {
       const p = event.payload;
+      const userId = p.userId ?? null;
       await orders.updateOne(
         { _id: p.orderId },
-        {
-          $set: {
-            userId: p.userId ?? null,
-            email: p.email,
-            total: p.total,
-            currency: p.currency,
-            lines: p.lines,
-          },
-        },
+        { $set: { userId, email: p.email, total: p.total, currency: p.currency, lines: p.lines } },
         { upsert: true },
       );
       const money = (amount: number) => formatMoney(amount, p.currency);
-      await service.notify({
-        type: 'ORDER_CONFIRMED',
-        sourceEventId: event.id,
-        recipient: p.email,
-        userId: p.userId ?? null,
-        data: {
+      await mail(
+        'ORDER_CONFIRMED',
+        event,
+        { email: p.email, userId },
+        {
           orderRef: orderRef(p.orderId),
           lines: p.lines.map((l) => ({ ...l, lineTotal: money(l.unitAmount * l.quantity) })),
           subtotal: money(p.subtotal),
           shipping: money(p.shippingCost),
           total: money(p.total),
         },
-      });
+      );
     },
   };
 }
 
 /** Mails about an order's payment, shipment, cancellation and refund, and low-stock alerts to admins. */
 function orderMessageHandlers({ service, accounts, orders, logger }: NotificationDeps): DirectHandlers {
+  const mail = mailer(service);
   async function orderContact(orderId: string): Promise<OrderContactDoc> {
     const contact = await orders.findById(orderId).lean().exec();
     // Thrown so that the bus retries: order.placed travels on another stream and may come later.
@@ -146,73 +131,42 @@ function orderMessageHandlers({ service, accounts, orders, logger }: Notificatio
     return contact;
   }
   return {
-    'payment.succeeded': async (event) => {
-      const p = event.payload;
-      const order = await orderContact(p.orderId);
-      await service.notify({
-        type: 'PAYMENT_SUCCEEDED',
-        sourceEventId: event.id,
-        recipient: order.email,
-        userId: order.userId,
-        data: { orderRef: orderRef(p.orderId), amount: formatMoney(p.amount, p.currency) },
-      });
-    },
-    'payment.failed': async (event) => {
-      const p = event.payload;
-      const order = await orderContact(p.orderId);
-      await service.notify({
-        type: 'PAYMENT_FAILED',
-        sourceEventId: event.id,
-        recipient: order.email,
-        userId: order.userId,
-        data: { orderRef: orderRef(p.orderId), reason: p.reason ?? 'the payment was declined' },
-      });
-    },
-    'order.shipped': async (event) => {
-      const p = event.payload;
-      await service.notify({
-        type: 'ORDER_SHIPPED',
-        sourceEventId: event.id,
-        recipient: p.email,
-        userId: p.userId ?? null,
-        data: { orderRef: orderRef(p.orderId), carrier: p.carrier, trackingNumber: p.trackingNumber },
-      });
-    },
-    'order.cancelled': async (event) => {
-      const p = event.payload;
-      await service.notify({
-        type: 'ORDER_CANCELLED',
-        sourceEventId: event.id,
-        recipient: p.email,
-        userId: p.userId ?? null,
-        data: { orderRef: orderRef(p.orderId), reason: p.reason, wasPaid: p.wasPaid },
-      });
-    },
-    'refund.succeeded': async (event) => {
-      const p = event.payload;
-      const order = await orderContact(p.orderId);
-      await service.notify({
-        type: 'REFUND_ISSUED',
-        sourceEventId: event.id,
-        recipient: order.email,
-        userId: order.userId,
-        data: { orderRef: orderRef(p.orderId), amount: formatMoney(p.amount, p.currency) },
-      });
-    },
+    'payment.succeeded': async ({ id, payload: p }) =>
+      mail('PAYMENT_SUCCEEDED', { id }, await orderContact(p.orderId), {
+        orderRef: orderRef(p.orderId),
+        amount: formatMoney(p.amount, p.currency),
+      }),
+    'payment.failed': async ({ id, payload: p }) =>
+      mail('PAYMENT_FAILED', { id }, await orderContact(p.orderId), {
+        orderRef: orderRef(p.orderId),
+        reason: p.reason ?? 'the payment was declined',
+      }),
+    'order.shipped': ({ id, payload: p }) =>
+      mail(
+        'ORDER_SHIPPED',
+        { id },
+        { email: p.email, userId: p.userId ?? null },
+        { orderRef: orderRef(p.orderId), carrier: p.carrier, trackingNumber: p.trackingNumber },
+      ),
+    'order.cancelled': ({ id, payload: p }) =>
+      mail(
+        'ORDER_CANCELLED',
+        { id },
+        { email: p.email, userId: p.userId ?? null },
+        { orderRef: orderRef(p.orderId), reason: p.reason, wasPaid: p.wasPaid },
+      ),
+    'refund.succeeded': async ({ id, payload: p }) =>
+      mail('REFUND_ISSUED', { id }, await orderContact(p.orderId), {
+        orderRef: orderRef(p.orderId),
+        amount: formatMoney(p.amount, p.currency),
+      }),
     'inventory.low_stock': async (event) => {
       const p = event.payload;
       const admins = await accounts.find({ role: 'ADMIN' }).lean().exec();
       if (admins.length === 0)
         logger.warn({ productId: p.productId }, 'low stock, but no admin is known to notify');
-      for (const admin of admins) {
-        await service.notify({
-          type: 'LOW_STOCK_ALERT',
-          sourceEventId: event.id,
-          recipient: admin.email,
-          userId: admin._id,
-          data: p,
-        });
-      }
+      for (const admin of admins)
+        await mail('LOW_STOCK_ALERT', event, { email: admin.email, userId: admin._id }, p);
     },
   };
 }
