@@ -1,5 +1,5 @@
 import { type Connection } from 'mongoose';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type ConsumerDeclaration,
   type DomainEvent,
@@ -10,20 +10,14 @@ import {
   createUncheckedEvent,
   subscribeConsumers,
 } from '../src';
-import { type TestMongo, startTestMongo } from './helpers/mongo';
+import { mongoPerTest } from './helpers/mongo';
 import { waitFor } from './helpers/wait';
 
-let mongo: TestMongo;
+const db = mongoPerTest();
 let conn: Connection;
 let bus: InProcessBus;
-beforeAll(async () => {
-  mongo = await startTestMongo();
-});
-afterAll(async () => {
-  await mongo?.stop();
-});
-beforeEach(async (ctx) => {
-  conn = await mongo.connect(ctx.task.name);
+beforeEach(() => {
+  conn = db.conn;
   bus = new InProcessBus({ blockMs: 50 });
 });
 afterEach(async () => {

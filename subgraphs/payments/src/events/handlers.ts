@@ -6,6 +6,14 @@ import { type RefundService } from '../services/refund-service';
 
 export const CONSUMER_GROUP = 'payments';
 
+interface PaymentConsumerDeps {
+  live: LiveBus;
+  orders: OrderViewModel;
+  payments: PaymentModel;
+  paymentService: PaymentService;
+  refundService: RefundService;
+}
+
 /**
  * The payments side of the checkout saga, and the live feed of payment status. Projection writes
  * run once per event in the consumer's transaction (under the idempotency names they have always
@@ -13,14 +21,12 @@ export const CONSUMER_GROUP = 'payments';
  * cancelled, a cancellation refund is unique per payment), which lets it call the provider outside
  * any database transaction.
  */
-export function paymentConsumers(deps: {
-  live: LiveBus;
-  orders: OrderViewModel;
-  payments: PaymentModel;
-  paymentService: PaymentService;
-  refundService: RefundService;
-}): ConsumerDeclaration[] {
-  const { orders } = deps;
+export function paymentConsumers(deps: PaymentConsumerDeps): ConsumerDeclaration[] {
+  return [...orderViewConsumers(deps.orders), cancellationAndLiveConsumer(deps)];
+}
+
+/** The projection of orders payments decide on: the total from `order.placed`, the newest status. */
+function orderViewConsumers(orders: OrderViewModel): ConsumerDeclaration[] {
   return [
     {
       group: CONSUMER_GROUP,
@@ -84,37 +90,42 @@ export function paymentConsumers(deps: {
         },
       },
     },
-    {
-      group: CONSUMER_GROUP,
-      idempotentBy:
-        'a cancelled intent stays cancelled and a cancellation refund is unique per payment; live messages carry their eventId',
-      handlers: {
-        'order.cancelled': async (event) => {
-          const p = event.payload;
-          await orders.updateOne({ _id: p.orderId }, { $set: { status: 'CANCELLED' } });
-          const payment = await deps.payments.findOne({ orderId: p.orderId }).lean();
-          if (!payment) return;
-          if (payment.status === 'SUCCEEDED' || payment.status === 'PARTIALLY_REFUNDED') {
-            await deps.refundService.refundForCancellation(payment, `order cancelled: ${p.reason}`);
-          } else {
-            await deps.paymentService.cancelForOrder(p.orderId, p.reason);
-          }
-        },
-        // Live status for the gateway's paymentStatusChanged subscriptions, from our own committed events.
-        'payment.status_changed': async (event) => {
-          const p = event.payload;
-          await deps.live.publish(`payment:${p.orderId}`, {
-            paymentId: p.paymentId,
-            orderId: p.orderId,
-            userId: p.userId,
-            status: p.status,
-            previousStatus: p.previousStatus,
-            at: p.at,
-            // A rare redelivery repeats the event id, so listeners can drop the copy.
-            eventId: event.id,
-          });
-        },
+  ];
+}
+
+/** Cancellation (refund or cancel the intent) and the live payment status: see `idempotentBy`. */
+function cancellationAndLiveConsumer(deps: PaymentConsumerDeps): ConsumerDeclaration {
+  const { orders } = deps;
+  return {
+    group: CONSUMER_GROUP,
+    idempotentBy:
+      'a cancelled intent stays cancelled and a cancellation refund is unique per payment; live messages carry their eventId',
+    handlers: {
+      'order.cancelled': async (event) => {
+        const p = event.payload;
+        await orders.updateOne({ _id: p.orderId }, { $set: { status: 'CANCELLED' } });
+        const payment = await deps.payments.findOne({ orderId: p.orderId }).lean();
+        if (!payment) return;
+        if (payment.status === 'SUCCEEDED' || payment.status === 'PARTIALLY_REFUNDED') {
+          await deps.refundService.refundForCancellation(payment, `order cancelled: ${p.reason}`);
+        } else {
+          await deps.paymentService.cancelForOrder(p.orderId, p.reason);
+        }
+      },
+      // Live status for the gateway's paymentStatusChanged subscriptions, from our own committed events.
+      'payment.status_changed': async (event) => {
+        const p = event.payload;
+        await deps.live.publish(`payment:${p.orderId}`, {
+          paymentId: p.paymentId,
+          orderId: p.orderId,
+          userId: p.userId,
+          status: p.status,
+          previousStatus: p.previousStatus,
+          at: p.at,
+          // A rare redelivery repeats the event id, so listeners can drop the copy.
+          eventId: event.id,
+        });
       },
     },
-  ];
+  };
 }
