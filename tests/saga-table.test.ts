@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import {
   type ConsumerDeclaration,
   type EventType,
@@ -117,5 +117,23 @@ describe('the checkout saga table matches the modules', () => {
     const end = doc.indexOf('<!-- saga-table:end -->');
     expect(start, 'docs/architecture.md has the saga table markers').toBeGreaterThan(0);
     expect(cells(doc.slice(start, end))).toEqual(cells(renderSagaTable()));
+  });
+});
+
+describe('subgraphs wire events one way', () => {
+  /** Every source file of every subgraph, as text. */
+  function subgraphSources(): { file: string; text: string }[] {
+    const root = new URL('../subgraphs/', import.meta.url);
+    return readdirSync(root, { recursive: true, encoding: 'utf8' })
+      .filter((file) => /^[^/]+\/src\/.*\.ts$/.test(file))
+      .map((file) => ({ file, text: readFileSync(new URL(file, root), 'utf8') }));
+  }
+
+  it('no subgraph subscribes on the bus, builds a relay, wraps idempotency or casts a payload itself', () => {
+    const forbidden = [/\bbus\.subscribe\(/, /new OutboxRelay\(/, /\bidempotentConsumer\(/, /payload as\b/];
+    const offenders = subgraphSources().flatMap(({ file, text }) =>
+      forbidden.filter((pattern) => pattern.test(text)).map((pattern) => `${file}: ${pattern.source}`),
+    );
+    expect(offenders).toEqual([]);
   });
 });
