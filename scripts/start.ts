@@ -22,14 +22,8 @@ import {
   type Logger,
   type RunningSubgraph,
 } from '@novamart/kit';
-import {
-  InProcessBus,
-  InProcessLiveBus,
-  RedisLiveBus,
-  RedisStreamsBus,
-  type EventBus,
-  type LiveBus,
-} from '@novamart/events';
+import { InProcessBus, InProcessLiveBus, type EventBus, type LiveBus } from '@novamart/events';
+import { RedisLiveBus, RedisStreamsBus } from '@novamart/events/redis';
 import { loadGatewayConfig, startGateway, type RunningGateway } from '@novamart/gateway';
 import { startTelemetry } from '@novamart/kit';
 import type * as EmbeddedMongoModule from '@novamart/mongo-server';

@@ -1,7 +1,8 @@
 import { createServer, type AddressInfo } from 'node:net';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type DomainEvent, type EventBus, RedisStreamsBus, type SubscribeOptions } from '@novamart/events';
+import { type DomainEvent, type EventBus, type SubscribeOptions } from '@novamart/events';
+import { RedisStreamsBus } from '@novamart/events/redis';
 import {
   createLogger,
   createRedis,

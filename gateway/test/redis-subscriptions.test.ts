@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { requireRedis, testRedisUrl, uniqueKeyPrefix } from '@novamart/kit/testing';
-import { RedisLiveBus } from '@novamart/events';
+import { RedisLiveBus } from '@novamart/events/redis';
 import type { RunningGateway } from '../src';
 import {
   startProbeSupergraph,

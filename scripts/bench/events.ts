@@ -14,12 +14,15 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import mongoose from 'mongoose';
-import * as current from '@novamart/events';
+import * as currentRoot from '@novamart/events';
+import * as currentRedis from '@novamart/events/redis';
 import { createRedis } from '@novamart/kit';
 import { testRedisUrl, uniqueKeyPrefix } from '@novamart/kit/testing';
 import { startEmbeddedMongo } from '@novamart/mongo-server';
 import { percentile } from '../../tests/support/storefront';
 
+/** The package root and its `./redis` subpath (a baseline from before the split has both in its root). */
+const current = { ...currentRoot, ...currentRedis };
 type EventsPackage = typeof current;
 
 export interface EventsBenchOptions {
@@ -168,8 +171,10 @@ export async function benchEvents(options: EventsBenchOptions = {}) {
   const variants: { name: string; pkg: EventsPackage }[] = [];
   const baselineDir = process.env.EVENTS_BASELINE;
   if (baselineDir) {
-    const entry = pathToFileURL(resolve(baselineDir, 'packages/events/src/index.ts')).href;
-    variants.push({ name: 'before', pkg: (await import(entry)) as EventsPackage });
+    const entry = (file: string) => pathToFileURL(resolve(baselineDir, 'packages/events/src', file)).href;
+    const root = (await import(entry('index.ts'))) as Partial<EventsPackage>;
+    const redis = root.RedisStreamsBus ? {} : ((await import(entry('redis.ts'))) as Partial<EventsPackage>);
+    variants.push({ name: 'before', pkg: { ...root, ...redis } as EventsPackage });
   }
   variants.push({ name: 'after', pkg: current });
 

@@ -21,7 +21,8 @@ import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeRedis, createLogger, createRedis, pingRedis, RedisSessionRevocations } from '@novamart/kit';
 import { requireRedis, testRedisUrl } from '@novamart/kit/testing';
-import { createEvent, RedisLiveBus, RedisStreamsBus, type DomainEvent } from '@novamart/events';
+import { createEvent, type DomainEvent } from '@novamart/events';
+import { RedisLiveBus, RedisStreamsBus } from '@novamart/events/redis';
 import { RedisAttemptCounters } from '../../subgraphs/users/src/services/attempt-counters';
 
 const silent = createLogger('redis-acl-test', { level: 'silent' });

@@ -11,7 +11,7 @@ import {
   loadConfig,
   startSubgraph,
 } from '@novamart/kit';
-import { RedisLiveBus, RedisStreamsBus } from '@novamart/events';
+import { RedisLiveBus, RedisStreamsBus } from '@novamart/events/redis';
 import { paymentsSubgraph } from '@novamart/payments';
 
 const keyPrefix = process.env.PAYMENTS_TEST_KEY_PREFIX!;

@@ -55,14 +55,8 @@ import {
   type Viewer,
 } from '@novamart/kit';
 import { createTestTokens, testRedisUrl, uniqueDbName, uniqueKeyPrefix } from '@novamart/kit/testing';
-import {
-  InProcessBus,
-  InProcessLiveBus,
-  RedisLiveBus,
-  RedisStreamsBus,
-  type EventBus,
-  type LiveBus,
-} from '@novamart/events';
+import { InProcessBus, InProcessLiveBus, type EventBus, type LiveBus } from '@novamart/events';
+import { RedisLiveBus, RedisStreamsBus } from '@novamart/events/redis';
 import { startEmbeddedMongo } from '@novamart/mongo-server';
 import { loadGatewayConfig, startGateway, type RunningGateway } from '@novamart/gateway';
 import { composeSupergraph } from '../../scripts/lib/compose-supergraph';

@@ -12,11 +12,11 @@ import {
   type EventBus,
   InProcessBus,
   OutboxRelay,
-  RedisStreamsBus,
-  createEvent,
+  createUncheckedEvent,
   idempotentConsumer,
   inTransaction,
 } from '../src';
+import { RedisStreamsBus } from '../src/redis';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BUS_EVENTS = Number(process.env.BENCH_BUS_EVENTS ?? 5_000);
@@ -37,7 +37,7 @@ async function busRound(name: string, bus: EventBus, n: number): Promise<Result>
   let handled = 0;
   bus.subscribe({ group: 'bench', types: ['bench.happened'], handler: async () => void handled++ });
   await bus.start();
-  const events = Array.from({ length: n }, (_, i) => createEvent('bench.happened', `a${i}`, { i }));
+  const events = Array.from({ length: n }, (_, i) => createUncheckedEvent('bench.happened', `a${i}`, { i }));
   const t0 = performance.now();
   for (let i = 0; i < n; i += 100) await bus.publish(events.slice(i, i + 100));
   await until(() => handled === n);
@@ -71,7 +71,7 @@ async function outboxRound(name: string, bus: EventBus, uri: string, n: number):
   for (let i = 0; i < n; i++) {
     await inTransaction(producer, async (session, outbox) => {
       const [order] = await Order.create([{ n: i }], { session });
-      outbox.add(createEvent('order.placed', String(order!._id), { n: i }));
+      outbox.add(createUncheckedEvent('order.placed', String(order!._id), { n: i }));
     });
   }
   await until(() => handled === n);

@@ -1,6 +1,39 @@
 export {
+  type DomainEvents,
+  type EventType,
+  type EventPayload,
+  type ProductSnapshot,
+  type CancellationCode,
+  cancellationCodes,
+  eventSchemas,
+  isEventType,
+} from './catalog';
+export {
+  type ConsumerDeclaration,
+  type ConsumerTx,
+  type TransactionalConsumer,
+  type TransactionalHandler,
+  type TransactionalHandlers,
+  type DirectConsumer,
+  type DirectHandler,
+  type DirectHandlers,
+  consumedTypes,
+  consumerHandler,
+  subscribeConsumers,
+  validateEvent,
+} from './consumers';
+export {
+  type SagaParticipant,
+  type SagaStep,
+  checkoutSaga,
+  checkoutSagaEvents,
+  renderSagaTable,
+} from './saga';
+export {
   type DomainEvent,
+  type CatalogEvent,
   createEvent,
+  createUncheckedEvent,
   eventDomain,
   isDomainEvent,
   parseEvent,
@@ -20,10 +53,8 @@ export {
 } from './stream-transport';
 export { InProcessBus, type InProcessBusOptions } from './in-process-bus';
 export { MemoryStreamBroker } from './memory-stream-broker';
-export { RedisStreamsBus, type RedisStreamsBusOptions } from './redis-streams-bus';
 export { type LiveBus, type LiveListener, type LiveUnsubscribe } from './live-bus';
 export { InProcessLiveBus } from './in-process-live-bus';
-export { RedisLiveBus, type RedisLiveBusOptions } from './redis-live-bus';
 export { runTransaction, isTransientTransactionError, transactionBackoffMs } from './transaction';
 export {
   Outbox,

@@ -24,89 +24,45 @@ export function eventMetrics(registry: Registry = new Registry()): EventMetrics 
   const cached = cache.get(registry);
   if (cached) return cached;
   const registers = [registry];
-  const reuse = <T>(name: string, make: () => T): T =>
-    (registry.getSingleMetric(name) as T | undefined) ?? make();
+  // Get-or-create: another bus or relay of the process may have registered it already.
+  const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
+    (registry.getSingleMetric(name) as Counter<L> | undefined) ??
+    new Counter({ name, help, labelNames, registers });
+  const gauge = <L extends string>(name: string, help: string, labelNames: L[]) =>
+    (registry.getSingleMetric(name) as Gauge<L> | undefined) ??
+    new Gauge({ name, help, labelNames, registers });
   const metrics: EventMetrics = {
-    published: reuse(
-      'novamart_events_published_total',
-      () =>
-        new Counter({
-          name: 'novamart_events_published_total',
-          help: 'Domain events handed to the bus',
-          labelNames: ['type'],
-          registers,
-        }),
-    ),
-    handled: reuse(
+    published: counter('novamart_events_published_total', 'Domain events handed to the bus', ['type']),
+    handled: counter(
       'novamart_events_handled_total',
-      () =>
-        new Counter({
-          name: 'novamart_events_handled_total',
-          help: 'Handler attempts by outcome (success, failure, dead_lettered, ignored)',
-          labelNames: ['group', 'type', 'outcome'],
-          registers,
-        }),
+      'Handler attempts by outcome (success, failure, dead_lettered, ignored)',
+      ['group', 'type', 'outcome'],
     ),
-    retries: reuse(
-      'novamart_events_retries_total',
-      () =>
-        new Counter({
-          name: 'novamart_events_retries_total',
-          help: 'Handler retries after a failure',
-          labelNames: ['group', 'type'],
-          registers,
-        }),
-    ),
-    deadLettered: reuse(
-      'novamart_events_dead_lettered_total',
-      () =>
-        new Counter({
-          name: 'novamart_events_dead_lettered_total',
-          help: 'Events moved to a dead-letter stream',
-          labelNames: ['group', 'type'],
-          registers,
-        }),
-    ),
-    lag: reuse(
-      'novamart_events_lag_seconds',
-      () =>
-        new Histogram({
-          name: 'novamart_events_lag_seconds',
-          help: 'Time from occurredAt to the start of handling',
-          labelNames: ['group', 'type'],
-          buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
-          registers,
-        }),
-    ),
-    pending: reuse(
-      'novamart_events_pending',
-      () =>
-        new Gauge({
-          name: 'novamart_events_pending',
-          help: 'Entries delivered to a group and not yet acknowledged',
-          labelNames: ['group', 'stream'],
-          registers,
-        }),
-    ),
-    outboxRelayed: reuse(
-      'novamart_outbox_relayed_total',
-      () =>
-        new Counter({
-          name: 'novamart_outbox_relayed_total',
-          help: 'Outbox entries published by the relay',
-          labelNames: ['collection'],
-          registers,
-        }),
-    ),
-    outboxPending: reuse(
+    retries: counter('novamart_events_retries_total', 'Handler retries after a failure', ['group', 'type']),
+    deadLettered: counter('novamart_events_dead_lettered_total', 'Events moved to a dead-letter stream', [
+      'group',
+      'type',
+    ]),
+    lag:
+      (registry.getSingleMetric('novamart_events_lag_seconds') as Histogram<'group' | 'type'> | undefined) ??
+      new Histogram({
+        name: 'novamart_events_lag_seconds',
+        help: 'Time from occurredAt to the start of handling',
+        labelNames: ['group', 'type'],
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+        registers,
+      }),
+    pending: gauge('novamart_events_pending', 'Entries delivered to a group and not yet acknowledged', [
+      'group',
+      'stream',
+    ]),
+    outboxRelayed: counter('novamart_outbox_relayed_total', 'Outbox entries published by the relay', [
+      'collection',
+    ]),
+    outboxPending: gauge(
       'novamart_outbox_pending',
-      () =>
-        new Gauge({
-          name: 'novamart_outbox_pending',
-          help: 'Outbox entries not yet published, as last seen by the relay',
-          labelNames: ['collection'],
-          registers,
-        }),
+      'Outbox entries not yet published, as last seen by the relay',
+      ['collection'],
     ),
   };
   cache.set(registry, metrics);

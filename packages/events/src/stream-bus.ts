@@ -386,16 +386,19 @@ class GroupWorker {
     }
   }
 
-  private async handle(entry: StreamEntry, claimed: boolean): Promise<void> {
+  /**
+   * The event of an entry, or null once an entry that cannot be read (gone, unsigned, not an
+   * envelope) has been dead-lettered: no handler ever sees it.
+   */
+  private async readEntry(entry: StreamEntry): Promise<DomainEvent | null> {
     const { stream, id } = entry;
     const groupName = this.group.name;
-    let event: DomainEvent;
     try {
       if (!entry.fields) throw new Error('entry no longer exists');
       if (this.bus.signingKey && !hasValidSignature(entry.fields, this.bus.signingKey)) {
         throw new Error('missing or invalid signature (EVENTS_SIGNING_KEY)');
       }
-      event = parseEvent(entry.fields.event ?? '');
+      return parseEvent(entry.fields.event ?? '');
     } catch (err) {
       await this.transport.deadLetter(stream, groupName, id, this.bus.deadLetterKey(groupName), {
         group: groupName,
@@ -407,8 +410,15 @@ class GroupWorker {
         deadAt: new Date().toISOString(),
       });
       this.metrics.deadLettered.inc({ group: groupName, type: entry.fields?.type ?? 'unknown' });
-      return;
+      return null;
     }
+  }
+
+  private async handle(entry: StreamEntry, claimed: boolean): Promise<void> {
+    const { stream, id } = entry;
+    const groupName = this.group.name;
+    const event = await this.readEntry(entry);
+    if (!event) return;
 
     const labels = { group: groupName, type: event.type };
     const route = this.bus.route(this.group, event.type);

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { type Redis } from 'ioredis';
 import { type Connection, Schema } from 'mongoose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type IdempotentOutcome, RedisStreamsBus, createEvent, idempotentConsumer } from '../src';
+import { type IdempotentOutcome, createUncheckedEvent, idempotentConsumer } from '../src';
+import { RedisStreamsBus } from '../src/redis';
 import { type TestMongo, startTestMongo } from './helpers/mongo';
 import { REDIS_URL, deleteKeys, requireRedis, uniquePrefix } from './helpers/redis';
 import { waitFor } from './helpers/wait';
@@ -48,7 +49,7 @@ it('a consumer process SIGKILLed after its effect committed and before XACK: red
     claimIdleMs: 500,
     blockMs: 200,
   });
-  const event = createEvent('order.placed', 'o1', {});
+  const event = createUncheckedEvent('order.placed', 'o1', {});
   await survivor.publish(event);
   expect(await exited).toBe('SIGKILL');
   expect(await Reservation.countDocuments()).toBe(1);

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type DomainEvent, createEvent, rejectEvent } from '../src';
+import { type DomainEvent, createUncheckedEvent, rejectEvent } from '../src';
 import { type BusEnv, busKinds } from './helpers/bus-env';
 import { deferred, sleep, waitFor } from './helpers/wait';
 
@@ -22,7 +22,7 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
       types: ['order.placed'],
       handler: async (e) => void seen.push(e.payload.n),
     });
-    const events = Array.from({ length: 60 }, (_, n) => createEvent('order.placed', `o${n}`, { n }));
+    const events = Array.from({ length: 60 }, (_, n) => createUncheckedEvent('order.placed', `o${n}`, { n }));
     await bus.publish(events.slice(0, 30));
     await bus.start();
     for (const event of events.slice(30)) await bus.publish(event);
@@ -61,9 +61,9 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
     });
     await bus.start();
     await bus.publish([
-      createEvent('order.placed', 'o1', {}),
-      createEvent('user.registered', 'u1', {}),
-      createEvent('order.shipped', 'o1', {}),
+      createUncheckedEvent('order.placed', 'o1', {}),
+      createUncheckedEvent('user.registered', 'u1', {}),
+      createUncheckedEvent('order.shipped', 'o1', {}),
     ]);
     await waitFor(() => notifications.length === 3 && inventory.length === 1, 'both groups');
     expect(inventory).toEqual(['order.placed']);
@@ -80,8 +80,8 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
       handler: async (e) => void seen.push(e.id),
     });
     await bus.start();
-    const cancelled = createEvent('order.cancelled', 'o1', {});
-    const placed = createEvent('order.placed', 'o1', {});
+    const cancelled = createUncheckedEvent('order.cancelled', 'o1', {});
+    const placed = createUncheckedEvent('order.placed', 'o1', {});
     await bus.publish([cancelled, placed]);
     await waitFor(() => seen.length === 1, 'the handled event');
     await waitFor(
@@ -113,7 +113,7 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
       },
     });
     await bus.start();
-    await bus.publish(createEvent('order.placed', 'o1', {}));
+    await bus.publish(createUncheckedEvent('order.placed', 'o1', {}));
     await waitFor(() => attemptsAt.length === 3, 'three attempts');
     await waitFor(async () => (await env.pending('payments', 'order')) === 0, 'the acknowledgement');
     expect(attemptsAt[1]! - attemptsAt[0]!).toBeGreaterThanOrEqual(35);
@@ -137,10 +137,10 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
     });
     await bus.start();
     await bus.publish([
-      createEvent('order.placed', 'slow', { n: 0 }),
-      createEvent('order.placed', 'fast', { n: 0 }),
-      createEvent('order.placed', 'slow', { n: 1 }),
-      createEvent('order.placed', 'fast', { n: 1 }),
+      createUncheckedEvent('order.placed', 'slow', { n: 0 }),
+      createUncheckedEvent('order.placed', 'fast', { n: 0 }),
+      createUncheckedEvent('order.placed', 'slow', { n: 1 }),
+      createUncheckedEvent('order.placed', 'fast', { n: 1 }),
     ]);
     await waitFor(() => seen.length === 2, 'the other aggregate');
     expect(seen).toEqual(['fast:0', 'fast:1']);
@@ -166,10 +166,10 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
       },
     });
     await bus.start();
-    const poison = createEvent('order.placed', 'o1', { poison: true });
+    const poison = createUncheckedEvent('order.placed', 'o1', { poison: true });
     const after = [
-      createEvent('order.placed', 'o2', { poison: false }),
-      createEvent('order.placed', 'o3', { poison: false }),
+      createUncheckedEvent('order.placed', 'o2', { poison: false }),
+      createUncheckedEvent('order.placed', 'o3', { poison: false }),
     ];
     await bus.publish([poison, ...after]);
     // Other aggregates do not wait for the poison event's retries (per-aggregate order only).
@@ -186,7 +186,7 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
       (await registry.getSingleMetric('novamart_events_dead_lettered_total')!.get()).values[0]?.value,
     ).toBe(1);
     // Publishing keeps working after the dead letter.
-    const later = createEvent('order.placed', 'o4', { poison: false });
+    const later = createUncheckedEvent('order.placed', 'o4', { poison: false });
     await bus.publish(later);
     await waitFor(() => handled.includes(later.id), 'an event published after the dead letter');
   });
@@ -207,8 +207,8 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
       },
     });
     await bus.start();
-    const forged = createEvent('payment.succeeded', 'o1', { amount: 1 });
-    const genuine = createEvent('payment.succeeded', 'o2', { amount: 100 });
+    const forged = createUncheckedEvent('payment.succeeded', 'o1', { amount: 1 });
+    const genuine = createUncheckedEvent('payment.succeeded', 'o2', { amount: 100 });
     await bus.publish([forged, genuine]);
     await waitFor(() => handled.length === 1, 'the event after the rejected one');
     expect(handled).toEqual([genuine.id]);
@@ -230,7 +230,7 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
       handler: async () => (received.resolve(), hang),
     });
     await first.start();
-    const event = createEvent('order.placed', 'o1', {});
+    const event = createUncheckedEvent('order.placed', 'o1', {});
     await first.publish(event);
     await received.promise;
     first.abort();
@@ -271,7 +271,7 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
       handler: async () => void calls.push('second'),
     });
     await first.start();
-    await first.publish(createEvent('order.placed', 'o1', {}));
+    await first.publish(createUncheckedEvent('order.placed', 'o1', {}));
     await waitFor(() => calls.length === 1, 'the first delivery');
     await second.start();
     await sleep(1_200); // three times claimIdleMs
@@ -282,7 +282,7 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
 
   it('dead-letters an event whose deliveries keep crashing the consumer', async () => {
     const hang = new Promise<never>(() => {});
-    const event = createEvent('order.placed', 'o1', {});
+    const event = createUncheckedEvent('order.placed', 'o1', {});
     for (let crash = 1; crash <= 3; crash++) {
       const doomed = env.bus({ consumerName: `doomed-${crash}`, maxAttempts: 3 });
       const received = deferred();
@@ -325,7 +325,7 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
       },
     });
     await bus.start();
-    const event = createEvent('payment.succeeded', 'o1', {});
+    const event = createUncheckedEvent('payment.succeeded', 'o1', {});
     await bus.publish(event);
     await started.promise;
     await bus.close();
@@ -334,7 +334,7 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
 
     // Published after close: stays in the stream for the group's next consumer.
     const publisher = env.bus();
-    await publisher.publish(createEvent('payment.succeeded', 'o2', {}));
+    await publisher.publish(createUncheckedEvent('payment.succeeded', 'o2', {}));
     await sleep(300);
     expect(finished).toHaveLength(1);
     expect(await env.streamLength('payment')).toBe(2);
@@ -356,7 +356,7 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
     await early.start();
     await waitFor(async () => (await env.streamLength('product')) === 0, 'stream creation');
     await early.close();
-    const event = createEvent('product.created', 'p1', {});
+    const event = createUncheckedEvent('product.created', 'p1', {});
     await env.bus().publish(event);
 
     const later = env.bus();
@@ -389,8 +389,8 @@ describe.each(busKinds)('event bus over $kind', ({ create }) => {
       bus.subscribe({ group: 'cart', types: ['product.updated'], handler: async () => {} }),
     ).toThrow(/already handles/);
     await bus.publish([
-      createEvent('product.archived', 'p1', {}),
-      createEvent('inventory.stock_changed', 'p1', {}),
+      createUncheckedEvent('product.archived', 'p1', {}),
+      createUncheckedEvent('inventory.stock_changed', 'p1', {}),
     ]);
     await waitFor(() => seen.length === 2, 'events of the later subscription');
     expect(seen.sort()).toEqual(['inventory.stock_changed', 'product.archived']);
@@ -409,13 +409,13 @@ describe('over Redis only', () => {
         handler: async (e) => void seen.push(e.aggregateId),
       });
       await bus.start();
-      await bus.publish(createEvent('order.placed', 'o1', {}));
+      await bus.publish(createUncheckedEvent('order.placed', 'o1', {}));
       await waitFor(() => seen.length === 1, 'the first event');
       const { Redis } = await import('ioredis');
       const admin = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
       await admin.del(`${bus.keyPrefix}:events:order`);
       await admin.quit();
-      await bus.publish(createEvent('order.placed', 'o2', {}));
+      await bus.publish(createUncheckedEvent('order.placed', 'o2', {}));
       await waitFor(() => seen.length === 2, 'the event after the stream was recreated', 15_000);
     } finally {
       await env.dispose();

@@ -7,7 +7,7 @@ import {
   type DomainEvent,
   type IdempotentOutcome,
   OutboxRelay,
-  createEvent,
+  createUncheckedEvent,
   idempotentConsumer,
   inTransaction,
   outboxCollection,
@@ -58,7 +58,7 @@ describe.each(busKinds)('fault recovery over $kind', ({ create }) => {
       },
     });
     await doomed.start();
-    const event = createEvent('order.placed', 'o1', {});
+    const event = createUncheckedEvent('order.placed', 'o1', {});
     await doomed.publish(event);
     await committed.promise;
     doomed.abort();
@@ -79,7 +79,7 @@ describe.each(busKinds)('fault recovery over $kind', ({ create }) => {
   });
 
   it('a relay killed between publishing and marking sent loses nothing, and the duplicate is absorbed', async () => {
-    const placed = createEvent('order.placed', 'o1', {});
+    const placed = createUncheckedEvent('order.placed', 'o1', {});
     await inTransaction(conn, async (_session, outbox) => outbox.add(placed));
 
     const bus = env.bus();
@@ -137,11 +137,11 @@ describe.each(busKinds)('fault recovery over $kind', ({ create }) => {
       },
     });
     await bus.start();
-    const poison = createEvent('order.placed', 'bad', { sku: null });
+    const poison = createUncheckedEvent('order.placed', 'bad', { sku: null });
     await bus.publish([
       poison,
-      createEvent('order.placed', 'o2', { sku: 'A' }),
-      createEvent('order.placed', 'o3', { sku: 'B' }),
+      createUncheckedEvent('order.placed', 'o2', { sku: 'A' }),
+      createUncheckedEvent('order.placed', 'o3', { sku: 'B' }),
     ]);
     // Other aggregates no longer queue behind the poison event, so they can finish before its
     // last attempt: wait for both the later effects and the dead letter, then count.

@@ -1,6 +1,11 @@
 import { type Connection, Schema } from 'mongoose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PROCESSED_EVENTS_COLLECTION, createEvent, idempotentConsumer, outboxCollection } from '../src';
+import {
+  PROCESSED_EVENTS_COLLECTION,
+  createUncheckedEvent,
+  idempotentConsumer,
+  outboxCollection,
+} from '../src';
 import { type TestMongo, startTestMongo } from './helpers/mongo';
 
 let mongo: TestMongo;
@@ -23,7 +28,7 @@ describe('idempotentConsumer', () => {
     const handler = idempotentConsumer(conn, 'inventory', async (event, session) => {
       await reservations(conn).create([{ orderId: event.aggregateId }], { session });
     });
-    const event = createEvent('order.placed', 'o1', {});
+    const event = createUncheckedEvent('order.placed', 'o1', {});
     expect(await handler(event)).toBe('processed');
     expect(await handler(event)).toBe('duplicate');
     expect(await handler({ ...event })).toBe('duplicate');
@@ -37,7 +42,7 @@ describe('idempotentConsumer', () => {
       await reservations(conn).create([{ orderId: event.aggregateId }], { session });
       if (fail) throw new Error('stock service said no');
     });
-    const event = createEvent('order.placed', 'o1', {});
+    const event = createUncheckedEvent('order.placed', 'o1', {});
     await expect(handler(event)).rejects.toThrow('stock service said no');
     expect(await reservations(conn).countDocuments()).toBe(0);
     expect(await conn.collection(PROCESSED_EVENTS_COLLECTION).countDocuments()).toBe(0);
@@ -47,7 +52,7 @@ describe('idempotentConsumer', () => {
   });
 
   it('keeps consumers apart: one event is processed once per consumer', async () => {
-    const event = createEvent('order.placed', 'o1', {});
+    const event = createUncheckedEvent('order.placed', 'o1', {});
     const a = idempotentConsumer(conn, 'inventory', async () => {});
     const b = idempotentConsumer(conn, 'notifications', async () => {});
     expect([await a(event), await b(event), await a(event)]).toEqual(['processed', 'processed', 'duplicate']);
@@ -60,15 +65,19 @@ describe('idempotentConsumer', () => {
     const handler = idempotentConsumer(conn, 'inventory', async (_event, session) => {
       await Unique.create([{ key: 'taken' }], { session });
     });
-    await expect(handler(createEvent('order.placed', 'o1', {}))).rejects.toMatchObject({ code: 11000 });
+    await expect(handler(createUncheckedEvent('order.placed', 'o1', {}))).rejects.toMatchObject({
+      code: 11000,
+    });
   });
 
   it('writes the events the handler adds in the same transaction', async () => {
     const handler = idempotentConsumer(conn, 'inventory', async (event, session, outbox) => {
       await reservations(conn).create([{ orderId: event.aggregateId }], { session });
-      outbox.add(createEvent('inventory.reserved', event.aggregateId, { orderId: event.aggregateId }));
+      outbox.add(
+        createUncheckedEvent('inventory.reserved', event.aggregateId, { orderId: event.aggregateId }),
+      );
     });
-    const event = createEvent('order.placed', 'o1', {});
+    const event = createUncheckedEvent('order.placed', 'o1', {});
     await handler(event);
     await handler(event);
     const entries = await outboxCollection(conn).find().toArray();
@@ -79,7 +88,7 @@ describe('idempotentConsumer', () => {
     const handler = idempotentConsumer(conn, 'inventory', async (event, session) => {
       await reservations(conn).create([{ orderId: event.aggregateId }], { session });
     });
-    const event = createEvent('order.placed', 'o1', {});
+    const event = createUncheckedEvent('order.placed', 'o1', {});
     const outcomes = await Promise.all([handler(event), handler(event), handler(event)]);
     expect(outcomes.filter((o) => o === 'processed')).toHaveLength(1);
     expect(await reservations(conn).countDocuments()).toBe(1);

@@ -1,6 +1,7 @@
 import { type Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InProcessLiveBus, type LiveBus, RedisLiveBus } from '../src';
+import { InProcessLiveBus, type LiveBus } from '../src';
+import { RedisLiveBus } from '../src/redis';
 import { REDIS_URL, requireRedis, uniquePrefix } from './helpers/redis';
 import { sleep, waitFor } from './helpers/wait';
 

@@ -4,7 +4,7 @@ import {
   type DomainEvent,
   type EventBus,
   OutboxRelay,
-  createEvent,
+  createUncheckedEvent,
   inTransaction,
   outboxCollection,
   writeOutbox,
@@ -37,7 +37,7 @@ const orders = (c: Connection) =>
 
 describe('inTransaction', () => {
   it('commits the state change and its events together', async () => {
-    const placed = createEvent('order.placed', 'o1', { total: 1299 });
+    const placed = createUncheckedEvent('order.placed', 'o1', { total: 1299 });
     const value = await inTransaction(conn, async (session, outbox) => {
       await orders(conn).create([{ _id: 'o1', status: 'PENDING' }], { session });
       outbox.add(placed);
@@ -54,7 +54,7 @@ describe('inTransaction', () => {
     await expect(
       inTransaction(conn, async (session, outbox) => {
         await orders(conn).create([{ _id: 'o2', status: 'PENDING' }], { session });
-        outbox.add(createEvent('order.placed', 'o2', {}));
+        outbox.add(createUncheckedEvent('order.placed', 'o2', {}));
         throw new Error('payment declined');
       }),
     ).rejects.toThrow('payment declined');
@@ -63,7 +63,7 @@ describe('inTransaction', () => {
   });
 
   it('adds outbox entries inside a transaction the caller runs', async () => {
-    const event = createEvent('order.shipped', 'o3', {});
+    const event = createUncheckedEvent('order.shipped', 'o3', {});
     await conn.transaction(async (session) => {
       await orders(conn).create([{ _id: 'o3', status: 'SHIPPED' }], { session });
       await writeOutbox(conn, session, [event]);
@@ -94,7 +94,7 @@ describe('OutboxRelay', () => {
   }
 
   it('publishes pending entries in order and marks them sent', async () => {
-    const events = Array.from({ length: 7 }, (_, n) => createEvent('order.placed', `o${n}`, { n }));
+    const events = Array.from({ length: 7 }, (_, n) => createUncheckedEvent('order.placed', `o${n}`, { n }));
     await commit(...events.slice(0, 3));
     await commit(...events.slice(3));
     const bus = new RecordingBus();
@@ -110,32 +110,32 @@ describe('OutboxRelay', () => {
     const bus = new RecordingBus();
     const relay = new OutboxRelay(conn, bus, { pollIntervalMs: 60_000 });
     await relay.start();
-    const event = createEvent('order.placed', 'o1', {});
+    const event = createUncheckedEvent('order.placed', 'o1', {});
     await commit(event);
     await waitFor(() => bus.published.length === 1, 'the poked relay', 3_000);
     await relay.stop();
   });
 
   it('lets one relay of several publish while its lease holds, and hands over on stop', async () => {
-    await commit(createEvent('order.placed', 'o1', {}));
+    await commit(createUncheckedEvent('order.placed', 'o1', {}));
     const busA = new RecordingBus();
     const busB = new RecordingBus();
     const a = new OutboxRelay(conn, busA, { leaseMs: 30_000, pollIntervalMs: 60_000 });
     const b = new OutboxRelay(conn, busB, { leaseMs: 30_000 });
     expect(await a.flushOnce()).toBe(1);
-    await commit(createEvent('order.placed', 'o2', {}));
+    await commit(createUncheckedEvent('order.placed', 'o2', {}));
     expect(await b.flushOnce()).toBe(0);
     expect(busB.published).toHaveLength(0);
     await a.start();
     await a.stop(); // drains o2, then releases the lease
     expect(busA.published.map((e) => e.aggregateId)).toEqual(['o1', 'o2']);
-    await commit(createEvent('order.placed', 'o3', {}));
+    await commit(createUncheckedEvent('order.placed', 'o3', {}));
     expect(await b.flushOnce()).toBe(1);
     expect(busB.published.map((e) => e.aggregateId)).toEqual(['o3']);
   });
 
   it('keeps entries pending when publishing fails, and publishes them on the next pass', async () => {
-    await commit(createEvent('order.placed', 'o1', {}));
+    await commit(createUncheckedEvent('order.placed', 'o1', {}));
     let down = true;
     const bus = new RecordingBus();
     const flaky = {

@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import {
-  InProcessBus,
-  RedisStreamsBus,
-  createEvent,
-  serializeEvent,
-  signEvent,
-  type DomainEvent,
-} from '../src';
+import { InProcessBus, createUncheckedEvent, serializeEvent, signEvent, type DomainEvent } from '../src';
+import { RedisStreamsBus } from '../src/redis';
 import { REDIS_URL, requireRedis, uniquePrefix } from './helpers/redis';
 import { waitFor } from './helpers/wait';
 
@@ -39,13 +33,13 @@ describe('signed events on Redis Streams', () => {
     consumer.subscribe({ group: 'orders', types: ['payment.*'], handler: async (e) => void handled.push(e) });
     await consumer.start();
     try {
-      const genuine = createEvent('payment.succeeded', 'o1', { orderId: 'o1', amount: 100 });
+      const genuine = createUncheckedEvent('payment.succeeded', 'o1', { orderId: 'o1', amount: 100 });
       await publisher.publish(genuine);
       const stream = `${keyPrefix}:events:payment`;
       const entry = await redis.xrevrange(stream, '+', '-', 'COUNT', 1);
       expect(Object.fromEntries(chunk(entry[0]![1]))).toHaveProperty('sig');
 
-      const unsigned = createEvent('payment.succeeded', 'o2', { orderId: 'o2', amount: 100 });
+      const unsigned = createUncheckedEvent('payment.succeeded', 'o2', { orderId: 'o2', amount: 100 });
       await redis.xadd(
         stream,
         '*',
@@ -56,7 +50,7 @@ describe('signed events on Redis Streams', () => {
         'event',
         serializeEvent(unsigned),
       );
-      const forged = createEvent('payment.succeeded', 'o3', { orderId: 'o3', amount: 100 });
+      const forged = createUncheckedEvent('payment.succeeded', 'o3', { orderId: 'o3', amount: 100 });
       await redis.xadd(
         stream,
         '*',
@@ -85,7 +79,7 @@ describe('signed events on Redis Streams', () => {
     const seen: string[] = [];
     bus.subscribe({ group: 'g', types: ['order.*'], handler: async (e) => void seen.push(e.id) });
     await bus.start();
-    const event = createEvent('order.placed', 'o1', {});
+    const event = createUncheckedEvent('order.placed', 'o1', {});
     await bus.publish(event);
     await waitFor(() => seen.length === 1, 'the event');
     await bus.close();

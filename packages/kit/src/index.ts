@@ -22,3 +22,4 @@ export * from './ports';
 export * from './live-subscription';
 export * from './telemetry';
 export * from './subgraph-subscriptions';
+export * from './subgraph-events';

@@ -1,11 +1,5 @@
-import {
-  InProcessBus,
-  InProcessLiveBus,
-  RedisLiveBus,
-  RedisStreamsBus,
-  type EventBus,
-  type LiveBus,
-} from '@novamart/events';
+import { InProcessBus, InProcessLiveBus, type EventBus, type LiveBus } from '@novamart/events';
+import { RedisLiveBus, RedisStreamsBus } from '@novamart/events/redis';
 import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import type { Registry } from 'prom-client';

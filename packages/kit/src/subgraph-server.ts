@@ -25,6 +25,7 @@ import { pingMongo } from './mongo';
 import { pingRedis } from './redis';
 import { REQUEST_ID_HEADER, requestContext, requestIdFrom } from './request-context';
 import { DateTime } from './scalars';
+import { createSubgraphInstance } from './subgraph-events';
 import { createSubscriptionTransports } from './subgraph-subscriptions';
 import { graphqlServerSpan, graphqlTracingPlugin } from './telemetry';
 import { sessionRevocationsFor, type SessionRevocations } from './sessions';
@@ -165,7 +166,7 @@ export async function startSubgraph(
   const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
   const verifier = options.verifier ?? createTokenVerifier({ jwksUrl: config.JWKS_URL });
   const revocations = options.revocations ?? sessionRevocationsFor(runtime.redis);
-  const instance = await module.create(runtime);
+  const instance = await createSubgraphInstance(module, runtime);
   const schema = buildSubgraphSchema([
     {
       typeDefs: instance.typeDefs,

@@ -1,4 +1,4 @@
-import type { EventBus, LiveBus } from '@novamart/events';
+import type { ConsumerDeclaration, EventBus, EventType, LiveBus } from '@novamart/events';
 import type { Express } from 'express';
 import type { DocumentNode, GraphQLFieldResolver, GraphQLScalarType } from 'graphql';
 import type { Redis } from 'ioredis';
@@ -71,6 +71,14 @@ export interface SubgraphInstance<TContext extends SubgraphContext = SubgraphCon
   context?: (
     base: SubgraphContext,
   ) => Omit<TContext, keyof SubgraphContext> | Promise<Omit<TContext, keyof SubgraphContext>>;
+  /**
+   * The consumers of other subgraphs' (and its own) events: per group, a handler per event type.
+   * The kit subscribes them (`createSubgraphInstance`); handlers are transactional and idempotent
+   * unless a consumer says how it is idempotent by itself (`idempotentBy`).
+   */
+  consumers?: ConsumerDeclaration[];
+  /** The event types this subgraph writes to its outbox; when any, the kit runs its outbox relay. */
+  publishes?: readonly EventType[];
   /** Extra HTTP routes (JWKS, webhooks), mounted before /graphql; they parse their own bodies. */
   routes?: (app: Express) => void;
   /** Starts consumers, relays, sweepers. Called before the server accepts requests. */

@@ -1,4 +1,5 @@
-import { InProcessBus, InProcessLiveBus, RedisLiveBus, RedisStreamsBus, createEvent } from '@novamart/events';
+import { InProcessBus, InProcessLiveBus, createEvent } from '@novamart/events';
+import { RedisLiveBus, RedisStreamsBus } from '@novamart/events/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSubgraphRuntime, loadConfig } from '../src/index';
 import { requireRedis, startEmbeddedMongoForTests, testRedisUrl, type TestMongo } from '../src/testing/index';

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
-import { OutboxRelay } from '@novamart/events';
 import { createSubgraphClient, type SubgraphInstance, type SubgraphModule } from '@novamart/kit';
 import { cartConfigShape, type CartConfig } from './config';
 import { resolvers, type CartContext } from './resolvers';
-import { createCartServices, subscribeCartConsumers } from './services';
+import { cartConsumer } from './events/handlers';
+import { createCartServices } from './services';
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
@@ -18,7 +18,7 @@ export const cartSubgraph: SubgraphModule<CartConfig> = {
   configShape: cartConfigShape,
 
   async create(runtime): Promise<SubgraphInstance<CartContext>> {
-    const { mongo, bus, config, logger, metrics } = runtime;
+    const { mongo, config } = runtime;
     const services = await createCartServices({
       conn: mongo,
       guestCartTtlMs: config.GUEST_CART_TTL_DAYS * 24 * 3600_000,
@@ -31,19 +31,18 @@ export const cartSubgraph: SubgraphModule<CartConfig> = {
           : null,
       maxOrderTotal: config.MAX_ORDER_TOTAL,
     });
-    subscribeCartConsumers(bus, mongo, services);
-    const relay = new OutboxRelay(mongo, bus, { logger, metrics });
 
     return {
       typeDefs,
       resolvers,
       context: () => ({ ...services, defaultCurrency: config.CART_DEFAULT_CURRENCY }),
-      start: () => relay.start(),
-      stop: () => relay.stop(),
+      consumers: [cartConsumer(services)],
+      publishes: ['cart.updated', 'cart.deleted', 'cart.item_added'],
     };
   },
 };
 
 export { cartConfigShape, cartConfigVariables, type CartConfig } from './config';
-export { CART_GROUP, createCartServices, subscribeCartConsumers, type CartServices } from './services';
+export { createCartServices, type CartServices } from './services';
+export { CART_GROUP, cartConsumer } from './events/handlers';
 export type { CartUpdatedPayload, CartDeletedPayload, CartItemAddedPayload } from './services/cart-events';

@@ -1,8 +1,15 @@
-import { createEvent, InProcessBus, OutboxRelay, type DomainEvent } from '@novamart/events';
+import {
+  createEvent,
+  InProcessBus,
+  OutboxRelay,
+  subscribeConsumers,
+  type DomainEvent,
+} from '@novamart/events';
 import { connectMongo, type Viewer } from '@novamart/kit';
 import { startEmbeddedMongoForTests, uniqueDbName } from '@novamart/kit/testing';
 import { type Connection } from 'mongoose';
-import { createCartServices, subscribeCartConsumers, type CartServices } from '../src/services';
+import { cartConsumer } from '../src/events/handlers';
+import { createCartServices, type CartServices } from '../src/services';
 
 export const DAY_MS = 24 * 3600_000;
 
@@ -69,7 +76,7 @@ export async function startCartHarness(): Promise<CartHarness> {
   const clock = new TestClock();
   const services = await createCartServices({ conn, guestCartTtlMs: 7 * DAY_MS, now: clock.now });
   const bus = new InProcessBus({ blockMs: 50 });
-  subscribeCartConsumers(bus, conn, services);
+  subscribeConsumers(bus, conn, [cartConsumer(services)]);
 
   const published: DomainEvent<any>[] = [];
   bus.subscribe({

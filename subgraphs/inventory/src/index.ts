@@ -1,63 +1,48 @@
 import { readFileSync } from 'node:fs';
-import { idempotentConsumer, OutboxRelay, type EventBus } from '@novamart/events';
 import type { SubgraphModule, SubgraphRuntime } from '@novamart/kit';
 import { parse } from 'graphql';
-import type { Connection } from 'mongoose';
 import { inventoryConfigShape, type InventoryConfig } from './config';
 import type { InventoryServices } from './context';
-import { CONSUMER_GROUP, inventoryHandlers } from './events/handlers';
+import { inventoryConsumer } from './events/handlers';
 import { resolvers } from './resolvers';
-import { createInventoryServices, ensureInventoryIndexes, type InventoryServiceSet } from './services';
+import { createInventoryServices, ensureInventoryIndexes } from './services';
 import { createExpirySweeper } from './services/expiry-sweeper';
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
-
-/** Every event type inventory consumes, handled once per event id (a redelivery is reported 'duplicate'). */
-export function inventoryEventConsumer(conn: Connection, services: InventoryServiceSet) {
-  const handlers = inventoryHandlers(services);
-  const consume = idempotentConsumer(conn, CONSUMER_GROUP, async (event, session, outbox) => {
-    await handlers[event.type]?.(event, { session, outbox });
-  });
-  return { types: Object.keys(handlers), consume };
-}
-
-/** Subscribes inventory's idempotent handlers (events/handlers.ts) on the bus. */
-export function subscribeInventoryHandlers(
-  bus: EventBus,
-  conn: Connection,
-  services: InventoryServiceSet,
-): void {
-  const { types, consume } = inventoryEventConsumer(conn, services);
-  bus.subscribe({ group: CONSUMER_GROUP, types, handler: consume });
-}
 
 export const inventorySubgraph: SubgraphModule<InventoryConfig> = {
   name: 'inventory',
   port: 4003,
   configShape: inventoryConfigShape,
   async create(runtime: SubgraphRuntime<InventoryConfig>) {
-    const { mongo: conn, config, logger, bus } = runtime;
+    const { mongo: conn, config, logger } = runtime;
     const services = createInventoryServices(conn, {
       reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
       defaultReorderLevel: config.DEFAULT_REORDER_LEVEL,
       logger,
     });
     await ensureInventoryIndexes(services);
-    subscribeInventoryHandlers(bus, conn, services);
-    const relay = new OutboxRelay(conn, bus, { logger, metrics: runtime.metrics });
     const sweeper = createExpirySweeper(services.reservations, config.RESERVATION_SWEEP_INTERVAL_MS, logger);
     const context: InventoryServices = { stock: services.stock };
     return {
       typeDefs,
       resolvers,
       context: () => context,
+      consumers: [inventoryConsumer(services)],
+      publishes: [
+        'inventory.stock_changed',
+        'inventory.low_stock',
+        'inventory.reserved',
+        'inventory.reservation_failed',
+        'inventory.reservation_expired',
+        'inventory.reservation_committed',
+        'inventory.reservation_released',
+      ],
       async start() {
-        await relay.start();
         sweeper.start();
       },
       async stop() {
         await sweeper.stop();
-        await relay.stop();
       },
     };
   },
@@ -65,6 +50,6 @@ export const inventorySubgraph: SubgraphModule<InventoryConfig> = {
 
 export { createInventoryServices, ensureInventoryIndexes, type InventoryServiceSet } from './services';
 export { inventoryConfigShape, inventoryConfigVariables, type InventoryConfig } from './config';
-export { inventoryHandlers, type InventoryHandler } from './events/handlers';
+export { CONSUMER_GROUP, inventoryConsumer } from './events/handlers';
 export type { InventoryView } from './services/stock-service';
 export type { ReservationDoc, ReservationStatus, ReservationLine } from './models/reservation';

@@ -1,11 +1,11 @@
 import { connectMongo, createLogger } from '@novamart/kit';
 import { startEmbeddedMongoForTests, uniqueDbName, type TestMongo } from '@novamart/kit/testing';
-import { createEvent, type DomainEvent } from '@novamart/events';
+import { consumerHandler, createEvent, type DomainEvent } from '@novamart/events';
 import { Types, type Connection } from 'mongoose';
 import {
   createInventoryServices,
   ensureInventoryIndexes,
-  inventoryEventConsumer,
+  inventoryConsumer,
   type InventoryServiceSet,
 } from '../src/index';
 
@@ -14,7 +14,7 @@ export interface InventoryTestDb {
   conn: Connection;
   services: InventoryServiceSet;
   /** Runs an event through the idempotent consumer, as the bus would deliver it. */
-  deliver(event: DomainEvent<any>): Promise<'processed' | 'duplicate'>;
+  deliver(event: DomainEvent<any>): Promise<'processed' | 'duplicate' | 'ignored'>;
   outboxEvents(type?: string): Promise<DomainEvent<any>[]>;
   /** The stock item next to what its ledger adds up to. */
   ledger(productId: string): Promise<{
@@ -36,7 +36,7 @@ export async function openInventoryDb(
     logger: createLogger('inventory-test', { level: 'silent' }),
   });
   await ensureInventoryIndexes(services);
-  const { consume } = inventoryEventConsumer(conn, services);
+  const consume = consumerHandler(conn, inventoryConsumer(services));
   const outbox = conn.collection<{ event: DomainEvent<any> }>('outbox');
   return {
     mongo,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type SubgraphContext, type SubgraphModule } from '@novamart/kit';
 import { parse } from 'graphql';
 import { notificationsConfigShape, type NotificationsConfig } from './config';
-import { subscribeNotificationHandlers } from './events/handlers';
+import { notificationConsumers } from './events/handlers';
 import { DevOutboxMailer } from './mail/dev-outbox-mailer';
 import { type Mailer } from './mail/mailer';
 import { SmtpMailer } from './mail/smtp-mailer';
@@ -52,11 +52,11 @@ export function createNotificationsSubgraph(
         pollIntervalMs: config.NOTIFY_POLL_INTERVAL_MS,
       });
       const service = new NotificationService(notifications, () => dispatcher.poke());
-      subscribeNotificationHandlers({ bus: runtime.bus, service, accounts, orders, logger });
 
       return {
         typeDefs,
         resolvers,
+        consumers: notificationConsumers({ service, accounts, orders, logger }),
         context: (): Omit<NotificationsContext, keyof SubgraphContext> => ({
           notifications: service,
           devOutbox,

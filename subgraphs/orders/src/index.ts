@@ -1,11 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
-import { OutboxRelay } from '@novamart/events';
 import { type SubgraphInstance, type SubgraphModule } from '@novamart/kit';
 import { ordersConfigShape, type OrdersConfig } from './config';
-import { subscribeLiveUpdates } from './events/live-updates';
+import { ordersConsumer } from './events/handlers';
+import { liveUpdatesConsumer } from './events/live-updates';
 import { resolvers, type OrdersContext } from './resolvers';
-import { createOrdersServices, subscribeOrdersConsumers } from './services';
+import { createOrdersServices } from './services';
+
+/** What orders writes to its outbox (services/order-events.ts). */
+const ORDERS_PUBLISHES = [
+  'order.placed',
+  'order.status_changed',
+  'order.paid',
+  'order.cancelled',
+  'order.shipped',
+  'order.delivered',
+] as const;
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
@@ -19,7 +29,7 @@ export const ordersSubgraph: SubgraphModule<OrdersConfig> = {
   configShape: ordersConfigShape,
 
   async create(runtime): Promise<SubgraphInstance<OrdersContext>> {
-    const { mongo, bus, live, config, logger, metrics } = runtime;
+    const { mongo, live, config, logger } = runtime;
     const services = await createOrdersServices({
       conn: mongo,
       logger,
@@ -27,9 +37,6 @@ export const ordersSubgraph: SubgraphModule<OrdersConfig> = {
       peers: { cartUrl: config.CART_URL, productsUrl: config.PRODUCTS_URL },
       maxOrderTotal: config.MAX_ORDER_TOTAL,
     });
-    subscribeOrdersConsumers(bus, mongo, services);
-    subscribeLiveUpdates(bus, live);
-    const relay = new OutboxRelay(mongo, bus, { logger, metrics });
 
     return {
       typeDefs,
@@ -39,24 +46,20 @@ export const ordersSubgraph: SubgraphModule<OrdersConfig> = {
         lifecycle: services.lifecycle,
         queries: services.queries,
       }),
-      start: () => relay.start(),
-      stop: () => relay.stop(),
+      consumers: [ordersConsumer(services), liveUpdatesConsumer(live)],
+      publishes: ORDERS_PUBLISHES,
     };
   },
 };
 
 export { ordersConfigShape, ordersConfigVariables, type OrdersConfig } from './config';
-export {
-  ORDERS_GROUP,
-  createOrdersServices,
-  subscribeOrdersConsumers,
-  type OrdersServices,
-} from './services';
+export { createOrdersServices, type OrdersServices } from './services';
+export { ORDERS_GROUP, ordersConsumer } from './events/handlers';
 export {
   LIVE_GROUP,
   orderChannel,
   userOrdersChannel,
-  subscribeLiveUpdates,
+  liveUpdatesConsumer,
   type OrderLiveMessage,
 } from './events/live-updates';
 export type {

@@ -1,10 +1,18 @@
-import { createEvent, InProcessBus, InProcessLiveBus, OutboxRelay, type DomainEvent } from '@novamart/events';
+import {
+  createEvent,
+  InProcessBus,
+  InProcessLiveBus,
+  OutboxRelay,
+  subscribeConsumers,
+  type DomainEvent,
+} from '@novamart/events';
 import { connectMongo, createLogger, type Viewer } from '@novamart/kit';
 import { startEmbeddedMongoForTests, uniqueDbName } from '@novamart/kit/testing';
 import { type Connection } from 'mongoose';
-import { subscribeLiveUpdates } from '../src/events/live-updates';
+import { ordersConsumer } from '../src/events/handlers';
+import { liveUpdatesConsumer } from '../src/events/live-updates';
 import { type AddressInput, type CheckoutInput } from '../src/services/checkout-input';
-import { createOrdersServices, subscribeOrdersConsumers, type OrdersServices } from '../src/services';
+import { createOrdersServices, type OrdersServices } from '../src/services';
 
 export const customer = (id = 'u-1'): Viewer => ({ id, role: 'CUSTOMER' });
 export const admin: Viewer = { id: 'admin-1', role: 'ADMIN' };
@@ -105,8 +113,7 @@ export async function startOrdersHarness(): Promise<OrdersHarness> {
   });
   const bus = new InProcessBus({ blockMs: 50 });
   const live = new InProcessLiveBus();
-  subscribeOrdersConsumers(bus, conn, services);
-  subscribeLiveUpdates(bus, live);
+  subscribeConsumers(bus, conn, [ordersConsumer(services), liveUpdatesConsumer(live)]);
   const published: DomainEvent<any>[] = [];
   bus.subscribe({
     group: 'orders-test-observer',

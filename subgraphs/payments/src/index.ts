@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { OutboxRelay } from '@novamart/events';
 import { moneyResolvers, type SubgraphContext, type SubgraphModule } from '@novamart/kit';
 import { parse } from 'graphql';
 import { paymentSettingsOf, paymentsConfigShape, type PaymentsConfig } from './config';
-import { subscribeAdminRoles } from './events/admin-roles';
-import { subscribePaymentHandlers } from './events/handlers';
+import { adminRolesConsumer } from './events/admin-roles';
+import { paymentConsumers } from './events/handlers';
 import { adminRoleModel } from './models/admin-role';
 import { orderViewModel } from './models/order-view';
 import { paymentModel } from './models/payment';
@@ -102,18 +101,6 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
       }
     });
 
-    subscribeAdminRoles({ bus: runtime.bus, conn, admins });
-    subscribePaymentHandlers({
-      bus: runtime.bus,
-      live: runtime.live,
-      conn,
-      orders,
-      payments,
-      paymentService,
-      refundService,
-      logger,
-    });
-    const relay = new OutboxRelay(conn, runtime.bus, { logger, metrics: runtime.metrics });
     let refundRetry: NodeJS.Timeout | undefined;
     let reconcileTimer: NodeJS.Timeout | undefined;
     let sweeping: Promise<unknown> | null = null;
@@ -134,6 +121,18 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
         paymentSettings,
         models: { payments, refunds },
       }),
+      consumers: [
+        adminRolesConsumer(admins),
+        ...paymentConsumers({ live: runtime.live, orders, payments, paymentService, refundService }),
+      ],
+      publishes: [
+        'payment.status_changed',
+        'payment.succeeded',
+        'payment.failed',
+        'refund.requested',
+        'refund.succeeded',
+        'refund.failed',
+      ],
       routes: (app) =>
         mountStripeWebhook(app, {
           stripe: stripe?.client ?? null,
@@ -142,7 +141,6 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
           logger,
         }),
       async start() {
-        await relay.start();
         // What a crash left in flight is settled at once, in the background: an unreachable provider
         // must not hold up start-up (its payments are asked again on the next pass).
         void reconcile();
@@ -160,7 +158,6 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
         clearInterval(reconcileTimer);
         await sweeping;
         await simulated?.drain();
-        await relay.stop();
       },
     };
   },

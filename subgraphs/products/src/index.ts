@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
-import { OutboxRelay } from '@novamart/events';
 import { createSubgraphClient, type SubgraphModule } from '@novamart/kit';
 import type { Connection } from 'mongoose';
 import { productsConfigShape, type ProductsConfig } from './config';
@@ -46,13 +45,11 @@ export const productsSubgraph: SubgraphModule<ProductsConfig> = {
         ? { inventory: createSubgraphClient('inventory', runtime.config.INVENTORY_URL) }
         : {}),
     };
-    const relay = new OutboxRelay(conn, runtime.bus, { logger: runtime.logger, metrics: runtime.metrics });
     return {
       typeDefs,
       resolvers,
       context: () => services,
-      start: () => relay.start(),
-      stop: () => relay.stop(),
+      publishes: ['product.created', 'product.updated', 'product.price_changed', 'product.archived'],
     };
   },
 };

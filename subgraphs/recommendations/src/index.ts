@@ -3,7 +3,7 @@ import { type SubgraphContext, type SubgraphModule } from '@novamart/kit';
 import { parse } from 'graphql';
 import { MemoryRecoCache, type RecoCache, RedisRecoCache } from './cache/reco-cache';
 import { recommendationsConfigShape, type RecommendationsConfig } from './config';
-import { subscribeRecommendationHandlers } from './events/handlers';
+import { recommendationConsumers } from './events/handlers';
 import { catalogEntryModel } from './models/catalog-entry';
 import { engagementModel } from './models/engagement';
 import { interactionModel } from './models/interaction';
@@ -90,19 +90,16 @@ export function createRecommendationsSubgraph(
         listTtlSeconds: config.RECO_CACHE_TTL_SECONDS,
         popularTtlSeconds: config.RECO_POPULAR_TTL_SECONDS,
       });
-      subscribeRecommendationHandlers({
-        bus: runtime.bus,
-        conn,
-        cache,
-        interactions: interactionService,
-        catalog: new CatalogProjection(catalog),
-        logger,
-      });
       logger.info({ model: model, cache: cache.kind }, 'recommendations ready');
 
       return {
         typeDefs,
         resolvers,
+        consumers: recommendationConsumers({
+          cache,
+          interactions: interactionService,
+          catalog: new CatalogProjection(catalog),
+        }),
         context: (): Omit<RecommendationsContext, keyof SubgraphContext> => ({
           interactions: interactionService,
           recommendations: recommendationService,

@@ -1,65 +1,14 @@
-import { createEvent, type DomainEvent } from '@novamart/events';
-import type { Role } from './models/user';
+import { createEvent, type DomainEvent, type EventPayload } from '@novamart/events';
 
 /** The events this subgraph publishes (payload version 1, docs/architecture.md). */
 
-export interface UserRegisteredPayload {
-  userId: string;
-  email: string;
-  name: string | null;
-  role: Role;
-  /**
-   * The code the notifications subgraph mails (EMAIL_VERIFICATION). Null when the address needs no
-   * verification: the administrator bootstrapped from ADMIN_EMAIL.
-   */
-  verificationCode: string | null;
-  /** ISO 8601; null together with verificationCode. */
-  codeExpiresAt: string | null;
-}
-
-export interface UserEmailVerifiedPayload {
-  userId: string;
-  email: string;
-  name: string | null;
-}
-
-export interface UserRoleChangedPayload {
-  userId: string;
-  email: string;
-  role: Role;
-  previousRole: Role;
-  /** The administrator who changed it; null for ADMIN_EMAIL's bootstrap. */
-  changedBy: string | null;
-}
-
-/** A fresh verification code for an unverified account (requestEmailVerification). */
-export interface UserVerificationRequestedPayload {
-  userId: string;
-  email: string;
-  name: string | null;
-  verificationCode: string;
-  /** ISO 8601. */
-  codeExpiresAt: string;
-}
-
-/** A password reset link's token for the notifications subgraph to mail (requestPasswordReset). */
-export interface UserPasswordResetRequestedPayload {
-  userId: string;
-  email: string;
-  name: string | null;
-  resetToken: string;
-  /** ISO 8601. */
-  expiresAt: string;
-}
-
-/** The account's password was changed by its holder (changePassword); notifications tells the owner. */
-export interface UserPasswordChangedPayload {
-  userId: string;
-  email: string;
-  name: string | null;
-  /** ISO 8601. */
-  changedAt: string;
-}
+// The payloads are the event catalog's (packages/events/src/catalog.ts).
+export type UserRegisteredPayload = EventPayload<'user.registered'>;
+export type UserEmailVerifiedPayload = EventPayload<'user.email_verified'>;
+export type UserRoleChangedPayload = EventPayload<'user.role_changed'>;
+export type UserVerificationRequestedPayload = EventPayload<'user.verification_requested'>;
+export type UserPasswordResetRequestedPayload = EventPayload<'user.password_reset_requested'>;
+export type UserPasswordChangedPayload = EventPayload<'user.password_changed'>;
 
 export const userRegistered = (p: UserRegisteredPayload): DomainEvent<UserRegisteredPayload> =>
   createEvent('user.registered', p.userId, p);

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { sessionRevocationsFor, type SubgraphInstance, type SubgraphModule } from '@novamart/kit';
-import { OutboxRelay } from '@novamart/events';
 import { parse } from 'graphql';
 import { captureClientAddress, currentClientAddress } from './client-address';
 import { usersConfigShape, type UsersConfig } from './config';
@@ -45,7 +44,6 @@ export const usersSubgraph: SubgraphModule<UsersConfig> = {
       // The list every subgraph checks tokens against (kit's startSubgraph uses the same one).
       revocations: sessionRevocationsFor(runtime.redis),
     });
-    const relay = new OutboxRelay(mongo, runtime.bus);
 
     return {
       typeDefs,
@@ -57,16 +55,20 @@ export const usersSubgraph: SubgraphModule<UsersConfig> = {
         });
         captureClientAddress(app, config.TRUST_PROXY);
       },
+      publishes: [
+        'user.registered',
+        'user.email_verified',
+        'user.role_changed',
+        'user.verification_requested',
+        'user.password_reset_requested',
+        'user.password_changed',
+      ],
       async start() {
-        await relay.start();
         if (admin)
           await ensureAdmin(
             { conn: mongo, users: services.users, passwords: services.passwords, logger },
             admin,
           );
-      },
-      async stop() {
-        await relay.stop();
       },
     };
   },

@@ -1,11 +1,6 @@
 import { type Redis } from 'ioredis';
-import {
-  InProcessBus,
-  MemoryStreamBroker,
-  RedisStreamsBus,
-  type StreamBus,
-  type StreamBusOptions,
-} from '../../src';
+import { InProcessBus, MemoryStreamBroker, type StreamBus, type StreamBusOptions } from '../../src';
+import { RedisStreamsBus } from '../../src/redis';
 import { REDIS_URL, deleteKeys, requireRedis, uniquePrefix } from './redis';
 
 /**

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { startEmbeddedMongo } from '@novamart/mongo-server';
 import mongoose, { type Connection } from 'mongoose';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 export interface TestMongo {
   uri: string;
@@ -24,6 +25,30 @@ export async function startTestMongo(): Promise<TestMongo> {
     async stop() {
       await Promise.all(connections.map((c) => c.close()));
       await server.stop();
+    },
+  };
+}
+
+/**
+ * The file's embedded server (started before all tests, stopped after) and, for each test, a
+ * connection to a database of its own: `const db = mongoPerTest();` then `db.conn` in a test.
+ */
+export function mongoPerTest(): { readonly conn: Connection } {
+  let mongo: TestMongo | undefined;
+  let conn: Connection | undefined;
+  beforeAll(async () => {
+    mongo = await startTestMongo();
+  });
+  afterAll(async () => {
+    await mongo?.stop();
+  });
+  beforeEach(async (ctx) => {
+    conn = await mongo!.connect(ctx.task.name);
+  });
+  return {
+    get conn() {
+      if (!conn) throw new Error('mongoPerTest: no test is running');
+      return conn;
     },
   };
 }

@@ -1,33 +1,13 @@
-import { createEvent, type DomainEvent } from '@novamart/events';
+import { createEvent, type DomainEvent, type EventPayload } from '@novamart/events';
 import { type CartDoc } from '../models/cart';
 
-/** `cart.updated`: the whole state of a cart after a change; consumers keep the highest revision. */
-export interface CartUpdatedPayload {
-  cartId: string;
-  userId: string | null;
-  revision: number;
-  lines: { productId: string; quantity: number }[];
-  /** ISO 8601; null for a customer's cart. */
-  expiresAt: string | null;
-  updatedAt: string;
-}
-
-export interface CartDeletedPayload {
-  cartId: string;
-  userId: string | null;
-  revision: number;
-  reason: 'MERGED';
-}
-
-export interface CartItemAddedPayload {
-  cartId: string;
-  userId: string | null;
-  productId: string;
-  quantity: number;
-}
+/** The payloads are the event catalog's (packages/events/src/catalog.ts). */
+export type CartUpdatedPayload = EventPayload<'cart.updated'>;
+export type CartDeletedPayload = EventPayload<'cart.deleted'>;
+export type CartItemAddedPayload = EventPayload<'cart.item_added'>;
 
 export function cartUpdated(cart: CartDoc): DomainEvent<CartUpdatedPayload> {
-  return createEvent<CartUpdatedPayload>('cart.updated', cart._id, {
+  return createEvent('cart.updated', cart._id, {
     cartId: cart._id,
     userId: cart.userId ?? null,
     revision: cart.revision,
@@ -38,7 +18,7 @@ export function cartUpdated(cart: CartDoc): DomainEvent<CartUpdatedPayload> {
 }
 
 export function cartDeleted(cart: CartDoc, revision: number): DomainEvent<CartDeletedPayload> {
-  return createEvent<CartDeletedPayload>('cart.deleted', cart._id, {
+  return createEvent('cart.deleted', cart._id, {
     cartId: cart._id,
     userId: cart.userId ?? null,
     revision,
@@ -51,7 +31,7 @@ export function cartItemAdded(
   productId: string,
   quantity: number,
 ): DomainEvent<CartItemAddedPayload> {
-  return createEvent<CartItemAddedPayload>('cart.item_added', cart._id, {
+  return createEvent('cart.item_added', cart._id, {
     cartId: cart._id,
     userId: cart.userId ?? null,
     productId,

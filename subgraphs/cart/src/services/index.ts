@@ -1,15 +1,10 @@
 import { type Connection } from 'mongoose';
-import { idempotentConsumer, type EventBus } from '@novamart/events';
 import { type SubgraphClient } from '@novamart/kit';
-import { cartEventEffects } from '../events/handlers';
 import { cartModel } from '../models/cart';
 import { catalogProductModel } from '../models/catalog-product';
 import { AuthoritativeCatalog } from './authoritative-catalog';
 import { CartService } from './cart-service';
 import { CatalogProjection } from './catalog-projection';
-
-/** The consumer group of the cart subgraph on the event bus. */
-export const CART_GROUP = 'cart';
 
 export interface CartServices {
   carts: CartService;
@@ -39,16 +34,4 @@ export async function createCartServices(options: {
     ...(options.now ? { now: options.now } : {}),
   });
   return { carts: cartService, catalog };
-}
-
-/** Subscribes the cart's event effects, each run once per event (`idempotentConsumer`). */
-export function subscribeCartConsumers(bus: EventBus, conn: Connection, services: CartServices): void {
-  const effects = cartEventEffects(services);
-  bus.subscribe({
-    group: CART_GROUP,
-    types: Object.keys(effects),
-    handler: idempotentConsumer(conn, CART_GROUP, async (event, session, outbox) => {
-      await effects[event.type]?.(event, session, outbox);
-    }),
-  });
 }

@@ -1,37 +1,12 @@
-import type { DomainEvent } from '@novamart/events';
+import { type ConsumerDeclaration, type TransactionalHandler } from '@novamart/events';
 import type { ReservationService } from '../services/reservation-service';
 import type { StockService } from '../services/stock-service';
-import type { Tx } from '../services/tx';
 
-interface ProductEventPayload {
-  productId: string;
-  sku: string;
-  name: string;
-  initialStock?: number | null;
-}
-
-interface OrderPlacedPayload {
-  orderId: string;
-  lines: { productId: string; quantity: number }[];
-}
-
-interface OrderCancelledPayload {
-  orderId: string;
-  reason?: string | null;
-  /** 'OUT_OF_STOCK' | 'RESERVATION_EXPIRED' | 'CUSTOMER' | 'ADMIN' */
-  reasonCode?: string | null;
-  wasPaid?: boolean;
-}
-
-interface PaymentSucceededPayload {
-  orderId: string;
-}
-
-/** One handler per consumed event type; each runs inside the idempotent consumer's transaction. */
-export type InventoryHandler = (event: DomainEvent<any>, tx: Tx) => Promise<void>;
+export const CONSUMER_GROUP = 'inventory';
 
 /**
- * What inventory does with other subgraphs' events (the checkout saga, issue 5):
+ * What inventory does with other subgraphs' events (the checkout saga, packages/events/src/saga.ts),
+ * each once per event inside the consumer's transaction (a `Tx` of services/tx.ts):
  * - `product.created`: a stock item with the opening stock as a PURCHASE movement.
  * - `product.updated`, `product.archived`: keep the SKU and name that low-stock alerts quote.
  * - `order.placed`: reserve every line or none.
@@ -41,46 +16,39 @@ export type InventoryHandler = (event: DomainEvent<any>, tx: Tx) => Promise<void
  * `payment.failed` is deliberately not consumed: the saga leaves the order awaiting payment so the
  * customer can retry, and the hold ends by expiry (the sweeper) or by `order.cancelled`.
  */
-export function inventoryHandlers(services: {
+export function inventoryConsumer(services: {
   stock: StockService;
   reservations: ReservationService;
-}): Record<string, InventoryHandler> {
+}): ConsumerDeclaration {
   const { stock, reservations } = services;
+  const rememberProduct: TransactionalHandler<'product.updated' | 'product.archived'> = async (event, tx) => {
+    const { productId, sku, name } = event.payload;
+    await stock.rememberProduct(tx, { productId, sku, name });
+  };
   return {
-    'product.created': async (event, tx) => {
-      const p = event.payload as ProductEventPayload;
-      await stock.recordOpeningStock(tx, {
-        productId: p.productId,
-        sku: p.sku,
-        name: p.name,
-        initialStock: p.initialStock ?? null,
-      });
-    },
-    'product.updated': async (event, tx) => {
-      const p = event.payload as ProductEventPayload;
-      await stock.rememberProduct(tx, { productId: p.productId, sku: p.sku, name: p.name });
-    },
-    'product.archived': async (event, tx) => {
-      const p = event.payload as ProductEventPayload;
-      await stock.rememberProduct(tx, { productId: p.productId, sku: p.sku, name: p.name });
-    },
-    'order.placed': async (event, tx) => {
-      const p = event.payload as OrderPlacedPayload;
-      await reservations.reserveForOrder(
-        p.orderId,
-        p.lines.map(({ productId, quantity }) => ({ productId, quantity })),
-        tx,
-      );
-    },
-    'payment.succeeded': async (event, tx) => {
-      const p = event.payload as PaymentSucceededPayload;
-      await reservations.commitForOrder(p.orderId, tx);
-    },
-    'order.cancelled': async (event, tx) => {
-      const p = event.payload as OrderCancelledPayload;
-      await reservations.cancelForOrder(p.orderId, p.reasonCode || p.reason?.trim() || 'ORDER_CANCELLED', tx);
+    group: CONSUMER_GROUP,
+    handlers: {
+      'product.created': async (event, tx) => {
+        const { productId, sku, name, initialStock } = event.payload;
+        await stock.recordOpeningStock(tx, { productId, sku, name, initialStock: initialStock ?? null });
+      },
+      'product.updated': rememberProduct,
+      'product.archived': rememberProduct,
+      'order.placed': async (event, tx) => {
+        const { orderId, lines } = event.payload;
+        await reservations.reserveForOrder(
+          orderId,
+          lines.map(({ productId, quantity }) => ({ productId, quantity })),
+          tx,
+        );
+      },
+      'payment.succeeded': async (event, tx) => {
+        await reservations.commitForOrder(event.payload.orderId, tx);
+      },
+      'order.cancelled': async (event, tx) => {
+        const { orderId, reasonCode, reason } = event.payload;
+        await reservations.cancelForOrder(orderId, reasonCode || reason.trim() || 'ORDER_CANCELLED', tx);
+      },
     },
   };
 }
-
-export const CONSUMER_GROUP = 'inventory';

@@ -1,7 +1,7 @@
-import { type DomainEvent, type EventBus } from '@novamart/events';
+import { type DirectConsumer, type DirectHandlers } from '@novamart/events';
 import { formatMoney, type Logger } from '@novamart/kit';
 import { type AccountContactModel, type OrderContactDoc, type OrderContactModel } from '../models/contacts';
-import { type NotificationService } from '../services/notification-service';
+import { type NotificationService, type NotifyInput } from '../services/notification-service';
 
 export const CONSUMER_GROUP = 'notifications';
 /**
@@ -11,292 +11,170 @@ export const CONSUMER_GROUP = 'notifications';
 export const CONTACTS_GROUP = 'notifications-contacts';
 /** Enough retries (with the bus's capped exponential backoff) to outwait about a minute of lag. */
 const AWAIT_ORDER_ATTEMPTS = 12;
+/** Why these consumers need no idempotency record (`DirectConsumer`). */
+const IDEMPOTENT_BY =
+  "contact projections are upserts, and a message's unique key (event, type, recipient) absorbs a redelivered event";
 
-/** A short, readable order reference for subjects and bodies. */
-const orderRef = (orderId: string) => orderId.slice(0, 8).toUpperCase();
-
-/**
- * Domain events → notifications. Every handler is idempotent: contact projections are upserts,
- * and a message's unique key (event, type, recipient) absorbs a redelivered event. A payment or
- * refund event that overtakes its order's placement fails and is retried by the bus until the
- * order's contact is known.
- */
-export function subscribeNotificationHandlers(deps: {
-  bus: EventBus;
+interface NotificationDeps {
   service: NotificationService;
   accounts: AccountContactModel;
   orders: OrderContactModel;
   logger: Logger;
-}): void {
-  const { bus, service, accounts, orders } = deps;
-  const on = (types: string[], handler: (event: DomainEvent<any>) => Promise<void>, group = CONSUMER_GROUP) =>
-    bus.subscribe({
-      group,
-      types,
-      handler,
-      ...(group === CONSUMER_GROUP && { maxAttempts: AWAIT_ORDER_ATTEMPTS }),
-    });
+}
 
-  async function orderContact(orderId: string): Promise<OrderContactDoc> {
-    const contact = await orders.findById(orderId).lean().exec();
-    // Thrown so that the bus retries: order.placed travels on another stream and may come later.
-    if (!contact) throw new Error(`order ${orderId} is not known to notifications yet`);
-    return contact;
-  }
+/** A short, readable order reference for subjects and bodies. */
+const orderRef = (orderId: string) => orderId.slice(0, 8).toUpperCase();
 
-  on(
-    ['user.registered'],
-    async (event) => {
-      const p = event.payload as {
-        userId: string;
-        email: string;
-        name: string | null;
-        role: 'CUSTOMER' | 'ADMIN';
-        verificationCode: string;
-        codeExpiresAt: string;
-      };
+/** Whom a message goes to: an account, an order's contact, an admin. */
+interface Recipient {
+  email: string;
+  userId: string | null;
+}
+
+/** One message for one recipient, keyed by the event that calls for it (a redelivery adds nothing). */
+function mailer(service: NotificationService) {
+  return (type: NotifyInput['type'], event: { id: string }, to: Recipient, data: Record<string, unknown>) =>
+    service.notify({ type, sourceEventId: event.id, recipient: to.email, userId: to.userId, data });
+}
+
+/**
+ * Domain events → notifications. A payment or refund event that overtakes its order's placement
+ * fails and is retried by the bus until the order's contact is known.
+ */
+export function notificationConsumers(deps: NotificationDeps): DirectConsumer[] {
+  return [
+    { group: CONTACTS_GROUP, idempotentBy: IDEMPOTENT_BY, handlers: contactHandlers(deps) },
+    {
+      group: CONSUMER_GROUP,
+      idempotentBy: IDEMPOTENT_BY,
+      maxAttempts: AWAIT_ORDER_ATTEMPTS,
+      handlers: orderMessageHandlers(deps),
+    },
+  ];
+}
+
+/** Accounts' and orders' contacts, and the account mails (verification, reset, welcome, confirmation). */
+function contactHandlers({ service, accounts, orders }: NotificationDeps): DirectHandlers {
+  const mail = mailer(service);
+  return {
+    'user.registered': async (event) => {
+      const p = event.payload;
       await accounts.updateOne(
         { _id: p.userId },
         { $set: { email: p.email, name: p.name ?? null }, $setOnInsert: { role: p.role ?? 'CUSTOMER' } },
         { upsert: true },
       );
-      if (!p.verificationCode) return;
-      await service.notify({
-        type: 'EMAIL_VERIFICATION',
-        sourceEventId: event.id,
-        recipient: p.email,
-        userId: p.userId,
-        data: { name: p.name, code: p.verificationCode, expiresAt: new Date(p.codeExpiresAt).toUTCString() },
+      if (!p.verificationCode || !p.codeExpiresAt) return;
+      const expiresAt = new Date(p.codeExpiresAt).toUTCString();
+      await mail('EMAIL_VERIFICATION', event, p, { name: p.name, code: p.verificationCode, expiresAt });
+    },
+    // A fresh code (requestEmailVerification) and a password reset token, mailed to the account's address.
+    'user.verification_requested': async (event) => {
+      const p = event.payload;
+      const expiresAt = new Date(p.codeExpiresAt).toUTCString();
+      await mail('EMAIL_VERIFICATION', event, p, { name: p.name, code: p.verificationCode, expiresAt });
+    },
+    'user.password_reset_requested': async (event) => {
+      const p = event.payload;
+      const expiresAt = new Date(p.expiresAt).toUTCString();
+      await mail('PASSWORD_RESET', event, p, { name: p.name, token: p.resetToken, expiresAt });
+    },
+    // The owner hears of every password change: if it was not them, they know to reset it at once.
+    'user.password_changed': async (event) => {
+      const p = event.payload;
+      await mail('PASSWORD_CHANGED', event, p, {
+        name: p.name,
+        changedAt: new Date(p.changedAt).toUTCString(),
       });
     },
-    CONTACTS_GROUP,
-  );
-
-  // A fresh code (requestEmailVerification) and a password reset token, mailed to the account's address.
-  on(
-    ['user.verification_requested'],
-    async (event) => {
-      const p = event.payload as {
-        userId: string;
-        email: string;
-        name: string | null;
-        verificationCode: string;
-        codeExpiresAt: string;
-      };
-      await service.notify({
-        type: 'EMAIL_VERIFICATION',
-        sourceEventId: event.id,
-        recipient: p.email,
-        userId: p.userId,
-        data: { name: p.name, code: p.verificationCode, expiresAt: new Date(p.codeExpiresAt).toUTCString() },
-      });
-    },
-    CONTACTS_GROUP,
-  );
-
-  on(
-    ['user.password_reset_requested'],
-    async (event) => {
-      const p = event.payload as {
-        userId: string;
-        email: string;
-        name: string | null;
-        resetToken: string;
-        expiresAt: string;
-      };
-      await service.notify({
-        type: 'PASSWORD_RESET',
-        sourceEventId: event.id,
-        recipient: p.email,
-        userId: p.userId,
-        data: { name: p.name, token: p.resetToken, expiresAt: new Date(p.expiresAt).toUTCString() },
-      });
-    },
-    CONTACTS_GROUP,
-  );
-
-  // The owner hears of every password change: if it was not them, they know to reset it at once.
-  on(
-    ['user.password_changed'],
-    async (event) => {
-      const p = event.payload as { userId: string; email: string; name: string | null; changedAt: string };
-      await service.notify({
-        type: 'PASSWORD_CHANGED',
-        sourceEventId: event.id,
-        recipient: p.email,
-        userId: p.userId,
-        data: { name: p.name, changedAt: new Date(p.changedAt).toUTCString() },
-      });
-    },
-    CONTACTS_GROUP,
-  );
-
-  on(
-    ['user.email_verified'],
-    async (event) => {
-      const p = event.payload as { userId: string; email: string; name: string | null };
+    'user.email_verified': async (event) => {
+      const p = event.payload;
       await accounts.updateOne(
         { _id: p.userId },
         { $set: { email: p.email, name: p.name ?? null } },
         { upsert: true },
       );
-      await service.notify({
-        type: 'WELCOME',
-        sourceEventId: event.id,
-        recipient: p.email,
-        userId: p.userId,
-        data: { name: p.name, email: p.email },
-      });
+      await mail('WELCOME', event, p, { name: p.name, email: p.email });
     },
-    CONTACTS_GROUP,
-  );
-
-  on(
-    ['user.role_changed'],
-    async (event) => {
-      const p = event.payload as { userId: string; email: string; role: 'CUSTOMER' | 'ADMIN' };
+    'user.role_changed': async (event) => {
+      const p = event.payload;
       await accounts.updateOne(
         { _id: p.userId },
         { $set: { email: p.email, role: p.role } },
         { upsert: true },
       );
     },
-    CONTACTS_GROUP,
-  );
-
-  on(
-    ['order.placed'],
-    async (event) => {
-      const p = event.payload as {
-        orderId: string;
-        userId: string | null;
-        email: string;
-        lines: OrderContactDoc['lines'];
-        subtotal: number;
-        shippingCost: number;
-        total: number;
-        currency: string;
-      };
+    'order.placed': async (event) => {
+      const p = event.payload;
+      const userId = p.userId ?? null;
       await orders.updateOne(
         { _id: p.orderId },
-        {
-          $set: {
-            userId: p.userId ?? null,
-            email: p.email,
-            total: p.total,
-            currency: p.currency,
-            lines: p.lines,
-          },
-        },
+        { $set: { userId, email: p.email, total: p.total, currency: p.currency, lines: p.lines } },
         { upsert: true },
       );
       const money = (amount: number) => formatMoney(amount, p.currency);
-      await service.notify({
-        type: 'ORDER_CONFIRMED',
-        sourceEventId: event.id,
-        recipient: p.email,
-        userId: p.userId ?? null,
-        data: {
+      await mail(
+        'ORDER_CONFIRMED',
+        event,
+        { email: p.email, userId },
+        {
           orderRef: orderRef(p.orderId),
           lines: p.lines.map((l) => ({ ...l, lineTotal: money(l.unitAmount * l.quantity) })),
           subtotal: money(p.subtotal),
           shipping: money(p.shippingCost),
           total: money(p.total),
         },
-      });
+      );
     },
-    CONTACTS_GROUP,
-  );
+  };
+}
 
-  on(['payment.succeeded'], async (event) => {
-    const p = event.payload as { orderId: string; amount: number; currency: string };
-    const order = await orderContact(p.orderId);
-    await service.notify({
-      type: 'PAYMENT_SUCCEEDED',
-      sourceEventId: event.id,
-      recipient: order.email,
-      userId: order.userId,
-      data: { orderRef: orderRef(p.orderId), amount: formatMoney(p.amount, p.currency) },
-    });
-  });
-
-  on(['payment.failed'], async (event) => {
-    const p = event.payload as { orderId: string; reason: string | null };
-    const order = await orderContact(p.orderId);
-    await service.notify({
-      type: 'PAYMENT_FAILED',
-      sourceEventId: event.id,
-      recipient: order.email,
-      userId: order.userId,
-      data: { orderRef: orderRef(p.orderId), reason: p.reason ?? 'the payment was declined' },
-    });
-  });
-
-  on(['order.shipped'], async (event) => {
-    const p = event.payload as {
-      orderId: string;
-      userId: string | null;
-      email: string;
-      carrier: string;
-      trackingNumber: string;
-    };
-    await service.notify({
-      type: 'ORDER_SHIPPED',
-      sourceEventId: event.id,
-      recipient: p.email,
-      userId: p.userId ?? null,
-      data: { orderRef: orderRef(p.orderId), carrier: p.carrier, trackingNumber: p.trackingNumber },
-    });
-  });
-
-  on(['order.cancelled'], async (event) => {
-    const p = event.payload as {
-      orderId: string;
-      userId: string | null;
-      email: string;
-      reason: string | null;
-      wasPaid: boolean;
-    };
-    await service.notify({
-      type: 'ORDER_CANCELLED',
-      sourceEventId: event.id,
-      recipient: p.email,
-      userId: p.userId ?? null,
-      data: { orderRef: orderRef(p.orderId), reason: p.reason, wasPaid: p.wasPaid },
-    });
-  });
-
-  on(['refund.succeeded'], async (event) => {
-    const p = event.payload as { orderId: string; amount: number; currency: string };
-    const order = await orderContact(p.orderId);
-    await service.notify({
-      type: 'REFUND_ISSUED',
-      sourceEventId: event.id,
-      recipient: order.email,
-      userId: order.userId,
-      data: { orderRef: orderRef(p.orderId), amount: formatMoney(p.amount, p.currency) },
-    });
-  });
-
-  on(['inventory.low_stock'], async (event) => {
-    const p = event.payload as {
-      productId: string;
-      sku: string;
-      name: string;
-      available: number;
-      reorderLevel: number;
-    };
-    const admins = await accounts.find({ role: 'ADMIN' }).lean().exec();
-    if (admins.length === 0)
-      deps.logger.warn({ productId: p.productId }, 'low stock, but no admin is known to notify');
-    for (const admin of admins) {
-      await service.notify({
-        type: 'LOW_STOCK_ALERT',
-        sourceEventId: event.id,
-        recipient: admin.email,
-        userId: admin._id,
-        data: p,
-      });
-    }
-  });
+/** Mails about an order's payment, shipment, cancellation and refund, and low-stock alerts to admins. */
+function orderMessageHandlers({ service, accounts, orders, logger }: NotificationDeps): DirectHandlers {
+  const mail = mailer(service);
+  async function orderContact(orderId: string): Promise<OrderContactDoc> {
+    const contact = await orders.findById(orderId).lean().exec();
+    // Thrown so that the bus retries: order.placed travels on another stream and may come later.
+    if (!contact) throw new Error(`order ${orderId} is not known to notifications yet`);
+    return contact;
+  }
+  return {
+    'payment.succeeded': async ({ id, payload: p }) =>
+      mail('PAYMENT_SUCCEEDED', { id }, await orderContact(p.orderId), {
+        orderRef: orderRef(p.orderId),
+        amount: formatMoney(p.amount, p.currency),
+      }),
+    'payment.failed': async ({ id, payload: p }) =>
+      mail('PAYMENT_FAILED', { id }, await orderContact(p.orderId), {
+        orderRef: orderRef(p.orderId),
+        reason: p.reason ?? 'the payment was declined',
+      }),
+    'order.shipped': ({ id, payload: p }) =>
+      mail(
+        'ORDER_SHIPPED',
+        { id },
+        { email: p.email, userId: p.userId ?? null },
+        { orderRef: orderRef(p.orderId), carrier: p.carrier, trackingNumber: p.trackingNumber },
+      ),
+    'order.cancelled': ({ id, payload: p }) =>
+      mail(
+        'ORDER_CANCELLED',
+        { id },
+        { email: p.email, userId: p.userId ?? null },
+        { orderRef: orderRef(p.orderId), reason: p.reason, wasPaid: p.wasPaid },
+      ),
+    'refund.succeeded': async ({ id, payload: p }) =>
+      mail('REFUND_ISSUED', { id }, await orderContact(p.orderId), {
+        orderRef: orderRef(p.orderId),
+        amount: formatMoney(p.amount, p.currency),
+      }),
+    'inventory.low_stock': async (event) => {
+      const p = event.payload;
+      const admins = await accounts.find({ role: 'ADMIN' }).lean().exec();
+      if (admins.length === 0)
+        logger.warn({ productId: p.productId }, 'low stock, but no admin is known to notify');
+      for (const admin of admins)
+        await mail('LOW_STOCK_ALERT', event, { email: admin.email, userId: admin._id }, p);
+    },
+  };
 }

@@ -1,69 +1,62 @@
-import { type ClientSession } from 'mongoose';
-import { type DomainEvent, type Outbox } from '@novamart/events';
-import { type OrderLifecycle, type PaymentSucceeded, type RefundSucceeded } from '../services/lifecycle';
+import { type ConsumerDeclaration, type TransactionalHandler } from '@novamart/events';
+import { type OrderLifecycle } from '../services/lifecycle';
 import { type PaymentTrust } from '../services/payment-trust';
-import {
-  type CartDeleted,
-  type CartUpdated,
-  type PriceChange,
-  type ProductSnapshot,
-  type Projections,
-} from '../services/projections';
+import { type Projections } from '../services/projections';
 
-/** The effect of one event, run once per event inside the consumer's transaction. */
-export type OrderEventEffect = (
-  event: DomainEvent<any>,
-  session: ClientSession,
-  outbox: Outbox,
-) => Promise<void>;
+/** The consumer group of the orders subgraph on the event bus. */
+export const ORDERS_GROUP = 'orders';
 
-/** Event type → effect, consumed under the group `orders`. */
-export function orderEventEffects(deps: {
+/**
+ * What orders does with events, consumed under the group `orders`, each once per event inside
+ * the consumer's transaction: projections of products, carts and customers, and the order's
+ * side of the checkout saga (packages/events/src/saga.ts).
+ */
+export function ordersConsumer(deps: {
   lifecycle: OrderLifecycle;
   projections: Projections;
   paymentTrust: PaymentTrust;
-}): Record<string, OrderEventEffect> {
+}): ConsumerDeclaration {
   const { lifecycle, projections, paymentTrust } = deps;
-  const product: OrderEventEffect = async (event, session) => {
-    const snapshot = event.payload as ProductSnapshot;
+  const product: TransactionalHandler<'product.created' | 'product.updated' | 'product.archived'> = async (
+    event,
+    { session },
+  ) => {
+    const snapshot = event.payload;
     await projections.applyProduct(
       event.type === 'product.archived' ? { ...snapshot, active: false } : snapshot,
       new Date(event.occurredAt),
       session,
     );
   };
+  const customer: TransactionalHandler<'user.registered' | 'user.email_verified'> = (event, { session }) =>
+    projections.applyCustomer(event.payload, session);
   return {
-    'product.created': product,
-    'product.updated': product,
-    'product.archived': product,
-    'product.price_changed': (event, session) =>
-      projections.applyPrice(event.payload as PriceChange, new Date(event.occurredAt), session),
-    'cart.updated': (event, session) => projections.applyCartUpdated(event.payload as CartUpdated, session),
-    'cart.deleted': (event, session) =>
-      projections.applyCartDeleted(event.payload as CartDeleted, new Date(event.occurredAt), session),
-    'user.registered': (event, session) =>
-      projections.applyCustomer(event.payload as { userId: string; email: string }, session),
-    'user.email_verified': (event, session) =>
-      projections.applyCustomer(event.payload as { userId: string; email: string }, session),
-    'inventory.reserved': (event, session, outbox) => {
-      const { orderId, reservationId } = event.payload as { orderId: string; reservationId: string };
-      return lifecycle.recordReservation(orderId, reservationId, session, outbox);
+    group: ORDERS_GROUP,
+    handlers: {
+      'product.created': product,
+      'product.updated': product,
+      'product.archived': product,
+      'product.price_changed': (event, { session }) =>
+        projections.applyPrice(event.payload, new Date(event.occurredAt), session),
+      'cart.updated': (event, { session }) => projections.applyCartUpdated(event.payload, session),
+      'cart.deleted': (event, { session }) =>
+        projections.applyCartDeleted(event.payload, new Date(event.occurredAt), session),
+      'user.registered': customer,
+      'user.email_verified': customer,
+      'inventory.reserved': (event, { session, outbox }) =>
+        lifecycle.recordReservation(event.payload.orderId, event.payload.reservationId, session, outbox),
+      'inventory.reservation_failed': (event, { session, outbox }) =>
+        lifecycle.cancelOutOfStock(event.payload.orderId, event.payload.lines, session, outbox),
+      'inventory.reservation_expired': (event, { session, outbox }) =>
+        lifecycle.cancelExpired(event.payload.orderId, event.payload.reservationId, session, outbox),
+      'payment.status_changed': (event, { session }) => paymentTrust.recordAnnounced(event, session),
+      // Money state moves only for a payment the payments subgraph announced for this order.
+      'payment.succeeded': async (event, { session, outbox }) => {
+        await paymentTrust.assertKnown(event, session);
+        await lifecycle.recordPayment(event.payload, session, outbox);
+      },
+      'refund.succeeded': (event, { session, outbox }) =>
+        lifecycle.recordRefund(event.payload, session, outbox),
     },
-    'inventory.reservation_failed': (event, session, outbox) => {
-      const { orderId, lines } = event.payload as { orderId: string; lines?: { productId: string }[] };
-      return lifecycle.cancelOutOfStock(orderId, lines ?? [], session, outbox);
-    },
-    'inventory.reservation_expired': (event, session, outbox) => {
-      const { orderId, reservationId } = event.payload as { orderId: string; reservationId: string };
-      return lifecycle.cancelExpired(orderId, reservationId, session, outbox);
-    },
-    'payment.status_changed': (event, session) => paymentTrust.recordAnnounced(event, session),
-    // Money state moves only for a payment the payments subgraph announced for this order.
-    'payment.succeeded': async (event, session, outbox) => {
-      await paymentTrust.assertKnown(event, session);
-      await lifecycle.recordPayment(event.payload as PaymentSucceeded, session, outbox);
-    },
-    'refund.succeeded': (event, session, outbox) =>
-      lifecycle.recordRefund(event.payload as RefundSucceeded, session, outbox),
   };
 }

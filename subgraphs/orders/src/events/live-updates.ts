@@ -1,5 +1,4 @@
-import { type DomainEvent, type EventBus, type LiveBus } from '@novamart/events';
-import { type OrderStatusChangedPayload } from '../services/order-events';
+import { type CatalogEvent, type DirectConsumer, type LiveBus } from '@novamart/events';
 
 /** What `order:<orderId>` and `user-orders:<userId>` carry. */
 export interface OrderLiveMessage {
@@ -23,7 +22,7 @@ export function userOrdersChannel(userId: string): string {
   return `user-orders:${userId}`;
 }
 
-export function liveMessage(event: DomainEvent<OrderStatusChangedPayload>): OrderLiveMessage {
+export function liveMessage(event: CatalogEvent<'order.status_changed'>): OrderLiveMessage {
   const { orderId, userId, status, previousStatus, reason, at } = event.payload;
   return { orderId, userId, status, previousStatus, reason, at, eventId: event.id };
 }
@@ -33,14 +32,16 @@ export function liveMessage(event: DomainEvent<OrderStatusChangedPayload>): Orde
  * events: they leave the outbox only after the change committed, and the bus redelivers them after
  * a crash, so a subscriber never misses one (and may, rarely, see one twice: same eventId).
  */
-export function subscribeLiveUpdates(bus: EventBus, live: LiveBus): void {
-  bus.subscribe({
+export function liveUpdatesConsumer(live: LiveBus): DirectConsumer {
+  return {
     group: LIVE_GROUP,
-    types: ['order.status_changed'],
-    handler: async (event) => {
-      const message = liveMessage(event as DomainEvent<OrderStatusChangedPayload>);
-      await live.publish(orderChannel(message.orderId), message);
-      if (message.userId) await live.publish(userOrdersChannel(message.userId), message);
+    idempotentBy: 'a live message carries its eventId; listeners drop a redelivered copy',
+    handlers: {
+      'order.status_changed': async (event) => {
+        const message = liveMessage(event);
+        await live.publish(orderChannel(message.orderId), message);
+        if (message.userId) await live.publish(userOrdersChannel(message.userId), message);
+      },
     },
-  });
+  };
 }

@@ -1,7 +1,5 @@
 import { type Connection } from 'mongoose';
-import { idempotentConsumer, type EventBus } from '@novamart/events';
 import { createSubgraphClient, type Logger } from '@novamart/kit';
-import { orderEventEffects } from '../events/handlers';
 import { cartSnapshotModel } from '../models/cart-snapshot';
 import { catalogPriceModel } from '../models/catalog-price';
 import { customerModel } from '../models/customer';
@@ -14,9 +12,6 @@ import { OwnerRefresh } from './owner-refresh';
 import { PaymentTrust } from './payment-trust';
 import { Projections } from './projections';
 import { type ShippingRules } from './shipping';
-
-/** The consumer group of the orders subgraph on the event bus. */
-export const ORDERS_GROUP = 'orders';
 
 export interface OrdersServices {
   checkout: CheckoutService;
@@ -71,16 +66,4 @@ export async function createOrdersServices(options: {
     projections,
     paymentTrust: new PaymentTrust({ knownPayments, orders }),
   };
-}
-
-/** Subscribes the orders subgraph's event effects, each run once per event (`idempotentConsumer`). */
-export function subscribeOrdersConsumers(bus: EventBus, conn: Connection, services: OrdersServices): void {
-  const effects = orderEventEffects(services);
-  bus.subscribe({
-    group: ORDERS_GROUP,
-    types: Object.keys(effects),
-    handler: idempotentConsumer(conn, ORDERS_GROUP, async (event, session, outbox) => {
-      await effects[event.type]?.(event, session, outbox);
-    }),
-  });
 }

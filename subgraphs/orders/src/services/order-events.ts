@@ -1,45 +1,14 @@
-import { createEvent, type DomainEvent } from '@novamart/events';
+import { createEvent, type CancellationCode, type DomainEvent, type EventPayload } from '@novamart/events';
 import { type OrderDoc, type OrderStatus } from '../models/order';
 
-export type CancellationCode = 'OUT_OF_STOCK' | 'RESERVATION_EXPIRED' | 'CUSTOMER' | 'ADMIN';
-
-export interface OrderPlacedPayload {
-  orderId: string;
-  userId: string | null;
-  email: string;
-  /** The cart the lines came from; the cart subgraph takes them out of it. */
-  cartId: string;
-  lines: { productId: string; sku: string; name: string; quantity: number; unitAmount: number }[];
-  subtotal: number;
-  shippingCost: number;
-  total: number;
-  currency: string;
-}
-
-export interface OrderStatusChangedPayload {
-  orderId: string;
-  userId: string | null;
-  email: string;
-  status: OrderStatus;
-  previousStatus: OrderStatus | null;
-  reason: string | null;
-  at: string;
-}
-
-export interface OrderCancelledPayload {
-  orderId: string;
-  userId: string | null;
-  email: string;
-  reason: string;
-  reasonCode: CancellationCode;
-  /** A payment succeeded for the order: payments refunds it. */
-  wasPaid: boolean;
-  paymentId: string | null;
-  reservationId: string | null;
-}
+/** The payloads are the event catalog's (packages/events/src/catalog.ts). */
+export type { CancellationCode } from '@novamart/events';
+export type OrderPlacedPayload = EventPayload<'order.placed'>;
+export type OrderStatusChangedPayload = EventPayload<'order.status_changed'>;
+export type OrderCancelledPayload = EventPayload<'order.cancelled'>;
 
 export function orderPlaced(order: OrderDoc): DomainEvent<OrderPlacedPayload> {
-  return createEvent<OrderPlacedPayload>('order.placed', order._id, {
+  return createEvent('order.placed', order._id, {
     orderId: order._id,
     userId: order.userId ?? null,
     email: order.email,
@@ -77,7 +46,7 @@ export function stepEvents({
 }: StepContext): DomainEvent<any>[] {
   const userId = order.userId ?? null;
   const events: DomainEvent<any>[] = [
-    createEvent<OrderStatusChangedPayload>('order.status_changed', order._id, {
+    createEvent('order.status_changed', order._id, {
       orderId: order._id,
       userId,
       email: order.email,
@@ -100,7 +69,7 @@ export function stepEvents({
       break;
     case 'CANCELLED':
       events.push(
-        createEvent<OrderCancelledPayload>('order.cancelled', order._id, {
+        createEvent('order.cancelled', order._id, {
           orderId: order._id,
           userId,
           email: order.email,

@@ -1,44 +1,40 @@
-import { type DomainEvent, type EventBus, idempotentConsumer } from '@novamart/events';
-import { type ClientSession, type Connection } from 'mongoose';
+import { type ConsumerDeclaration } from '@novamart/events';
+import { type ClientSession } from 'mongoose';
 import { type AdminRoleModel } from '../models/admin-role';
 
-interface RoleFact {
-  userId: string;
-  role: 'CUSTOMER' | 'ADMIN';
-  changedBy?: string | null;
-}
-
 /** Keeps `admin_roles` (see the model) from the users subgraph's events, in a group of its own. */
-export function subscribeAdminRoles(deps: { bus: EventBus; conn: Connection; admins: AdminRoleModel }): void {
-  const { bus, conn, admins } = deps;
-  bus.subscribe({
+export function adminRolesConsumer(admins: AdminRoleModel): ConsumerDeclaration {
+  const record = async (
+    fact: { userId: string; role: 'CUSTOMER' | 'ADMIN'; changedBy?: string | null },
+    occurredAt: string,
+    session: ClientSession,
+  ) => {
+    const at = new Date(occurredAt);
+    const admin = fact.role === 'ADMIN';
+    await admins
+      .updateOne(
+        { _id: fact.userId, $or: [{ asOf: { $lte: at } }, { asOf: { $exists: false } }] },
+        {
+          $set: {
+            role: fact.role,
+            since: admin ? at : null,
+            promotedBy: admin ? (fact.changedBy ?? null) : null,
+            asOf: at,
+          },
+        },
+        { session, upsert: true },
+      )
+      .catch((error: { code?: number }) => {
+        // The filter missed an existing, newer record: the upsert collided with it. Nothing to do.
+        if (error.code !== 11000) throw error;
+      });
+  };
+  return {
     group: 'payments-admins',
-    types: ['user.registered', 'user.role_changed'],
-    handler: idempotentConsumer(
-      conn,
-      'payments:admin-roles',
-      async (event: DomainEvent<any>, session: ClientSession) => {
-        const fact = event.payload as RoleFact;
-        const at = new Date(event.occurredAt);
-        const admin = fact.role === 'ADMIN';
-        await admins
-          .updateOne(
-            { _id: fact.userId, $or: [{ asOf: { $lte: at } }, { asOf: { $exists: false } }] },
-            {
-              $set: {
-                role: fact.role,
-                since: admin ? at : null,
-                promotedBy: admin ? (fact.changedBy ?? null) : null,
-                asOf: at,
-              },
-            },
-            { session, upsert: true },
-          )
-          .catch((error: { code?: number }) => {
-            // The filter missed an existing, newer record: the upsert collided with it. Nothing to do.
-            if (error.code !== 11000) throw error;
-          });
-      },
-    ),
-  });
+    consumer: 'payments:admin-roles',
+    handlers: {
+      'user.registered': (event, { session }) => record(event.payload, event.occurredAt, session),
+      'user.role_changed': (event, { session }) => record(event.payload, event.occurredAt, session),
+    },
+  };
 }

@@ -36,8 +36,7 @@ export async function startPayments(env: Record<string, string> = {}): Promise<P
   bus.subscribe({
     group: 'test-observer',
     types: ['payment.*', 'refund.*'],
-    handler: async (event) =>
-      void seen.push({ type: event.type, payload: event.payload as Record<string, any> }),
+    handler: async (event) => void seen.push({ type: event.type, payload: event.payload }),
   });
   const orders = orderViewModel(conn);
 

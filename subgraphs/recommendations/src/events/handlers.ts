@@ -1,103 +1,65 @@
-import { type DomainEvent, type EventBus, idempotentConsumer } from '@novamart/events';
-import { type Logger } from '@novamart/kit';
-import { type ClientSession, type Connection } from 'mongoose';
+import { type ConsumerDeclaration, type ConsumerTx, type TransactionalHandler } from '@novamart/events';
 import { type RecoCache } from '../cache/reco-cache';
-import {
-  CATALOG_SCOPE,
-  type CatalogProjection,
-  type ProductSnapshotPayload,
-  type StockChangedPayload,
-} from '../services/catalog-projection';
+import { CATALOG_SCOPE, type CatalogProjection } from '../services/catalog-projection';
 import { type InteractionService } from '../services/interaction-service';
 
 export const CONSUMER_GROUP = 'recommendations';
 
 /**
- * Each handler runs once per event (idempotentConsumer); the cache scopes its change touched are
- * bumped after the commit, so no reader can cache the old state under the new generation.
+ * Each handler runs once per event in the consumer's transaction (under the idempotency names
+ * they have always had); the cache scopes its change touched are bumped after the commit, so no
+ * reader can cache the old state under the new generation.
  */
-export function subscribeRecommendationHandlers(deps: {
-  bus: EventBus;
-  conn: Connection;
+export function recommendationConsumers(deps: {
   cache: RecoCache;
   interactions: InteractionService;
   catalog: CatalogProjection;
-  logger: Logger;
-}): void {
-  const { bus, conn, cache } = deps;
-
-  const once = (name: string, fn: (event: DomainEvent<any>, session: ClientSession) => Promise<string[]>) => {
-    const scopesByEvent = new Map<string, string[]>();
-    const consume = idempotentConsumer(
-      conn,
-      `${CONSUMER_GROUP}:${name}`,
-      async (event: DomainEvent<any>, session) => {
-        // A retried transaction runs this again: the last run's scopes are the committed ones.
-        scopesByEvent.set(event.id, await fn(event, session));
-      },
+}): ConsumerDeclaration[] {
+  const { cache, catalog, interactions } = deps;
+  const bumpAfterCommit = (tx: ConsumerTx, scopes: string[]) => {
+    if (scopes.length > 0) tx.afterCommit(() => cache.bump(scopes));
+  };
+  const named = (name: string) => ({ group: CONSUMER_GROUP, consumer: `${CONSUMER_GROUP}:${name}` });
+  const product: TransactionalHandler<'product.created' | 'product.updated' | 'product.archived'> = async (
+    event,
+    tx,
+  ) => {
+    const changed = await catalog.applyProduct(
+      tx.session,
+      event.type,
+      new Date(event.occurredAt),
+      event.payload,
     );
-    return async (event: DomainEvent<any>) => {
-      try {
-        const outcome = await consume(event);
-        const scopes = scopesByEvent.get(event.id);
-        if (outcome === 'processed' && scopes && scopes.length > 0) await cache.bump(scopes);
-        return outcome;
-      } finally {
-        scopesByEvent.delete(event.id);
-      }
-    };
+    bumpAfterCommit(tx, changed ? [CATALOG_SCOPE] : []);
   };
 
-  bus.subscribe({
-    group: CONSUMER_GROUP,
-    types: ['product.created', 'product.updated', 'product.archived'],
-    handler: once('catalog', async (event, session) =>
-      (await deps.catalog.applyProduct(
-        session,
-        event.type,
-        new Date(event.occurredAt),
-        event.payload as ProductSnapshotPayload,
-      ))
-        ? [CATALOG_SCOPE]
-        : [],
-    ),
-  });
-
-  bus.subscribe({
-    group: CONSUMER_GROUP,
-    types: ['inventory.stock_changed'],
-    handler: once('stock', async (event, session) =>
-      (await deps.catalog.applyStock(
-        session,
-        new Date(event.occurredAt),
-        event.payload as StockChangedPayload,
-      ))
-        ? [CATALOG_SCOPE]
-        : [],
-    ),
-  });
-
-  bus.subscribe({
-    group: CONSUMER_GROUP,
-    types: ['cart.item_added'],
-    handler: once('cart-additions', (event, session) =>
-      deps.interactions.fromCartAddition(
-        session,
-        event,
-        event.payload as { userId: string | null; productId: string },
-      ),
-    ),
-  });
-
-  bus.subscribe({
-    group: CONSUMER_GROUP,
-    types: ['order.paid'],
-    handler: once('purchases', (event, session) =>
-      deps.interactions.fromPaidOrder(
-        session,
-        event,
-        event.payload as { userId: string | null; lines: { productId: string }[] },
-      ),
-    ),
-  });
+  return [
+    {
+      ...named('catalog'),
+      handlers: { 'product.created': product, 'product.updated': product, 'product.archived': product },
+    },
+    {
+      ...named('stock'),
+      handlers: {
+        'inventory.stock_changed': async (event, tx) => {
+          const changed = await catalog.applyStock(tx.session, new Date(event.occurredAt), event.payload);
+          bumpAfterCommit(tx, changed ? [CATALOG_SCOPE] : []);
+        },
+      },
+    },
+    {
+      ...named('cart-additions'),
+      handlers: {
+        'cart.item_added': async (event, tx) =>
+          bumpAfterCommit(tx, await interactions.fromCartAddition(tx.session, event, event.payload)),
+      },
+    },
+    {
+      ...named('purchases'),
+      handlers: {
+        'order.paid': async (event, tx) =>
+          bumpAfterCommit(tx, await interactions.fromPaidOrder(tx.session, event, event.payload)),
+      },
+    },
+  ];
 }

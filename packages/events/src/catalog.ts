@@ -1,0 +1,244 @@
+import { z } from 'zod';
+
+/**
+ * The domain events NovaMart's subgraphs publish, payload version 1: one zod schema per event type.
+ * The TypeScript payload types are inferred from these schemas (`EventPayload<'order.placed'>`),
+ * so producers (`createEvent`), consumers (`ConsumerDeclaration` handlers) and the validation at
+ * the consumer boundary (`validateEvent`) share this one definition. docs/architecture.md,
+ * "Domain events", describes what each field means.
+ *
+ * A field stays required only when its producer always writes it; additions are backward
+ * compatible (a consumer ignores keys it does not know), so a new field is `.optional()` until
+ * every producer in a deployment writes it.
+ */
+
+const id = z.string().min(1);
+/** Integer minor units, as everywhere (docs/architecture.md, "Money"). */
+const minorUnits = z.number().int();
+const currency = z.string().min(1);
+const isoTime = z.string();
+const nullableString = z.string().nullable();
+const role = z.enum(['CUSTOMER', 'ADMIN']);
+
+export const cancellationCodes = ['OUT_OF_STOCK', 'RESERVATION_EXPIRED', 'CUSTOMER', 'ADMIN'] as const;
+
+const productSnapshot = z.object({
+  productId: id,
+  sku: z.string(),
+  slug: z.string(),
+  name: z.string(),
+  priceAmount: minorUnits,
+  currency,
+  categorySlug: nullableString,
+  active: z.boolean(),
+});
+
+const quantityLine = z.object({ productId: id, quantity: z.number().int() });
+
+const paymentFacts = { paymentId: id, orderId: id, userId: nullableString };
+const refundFacts = {
+  refundId: id,
+  paymentId: id,
+  orderId: id,
+  userId: nullableString,
+  amount: minorUnits,
+  currency,
+};
+
+export const eventSchemas = {
+  'user.registered': z.object({
+    userId: id,
+    email: z.string(),
+    name: nullableString,
+    role,
+    /** Null for the administrator bootstrapped from ADMIN_EMAIL, whose address needs no verification. */
+    verificationCode: nullableString,
+    codeExpiresAt: nullableString,
+  }),
+  'user.email_verified': z.object({ userId: id, email: z.string(), name: nullableString }),
+  'user.role_changed': z.object({
+    userId: id,
+    email: z.string(),
+    role,
+    previousRole: role,
+    /** The administrator who changed it; null for ADMIN_EMAIL's bootstrap. Absent on older events. */
+    changedBy: nullableString.optional(),
+  }),
+  'user.verification_requested': z.object({
+    userId: id,
+    email: z.string(),
+    name: nullableString,
+    verificationCode: z.string(),
+    codeExpiresAt: isoTime,
+  }),
+  'user.password_reset_requested': z.object({
+    userId: id,
+    email: z.string(),
+    name: nullableString,
+    resetToken: z.string(),
+    expiresAt: isoTime,
+  }),
+  /** The holder changed the account's password (changePassword); notifications tells the owner. */
+  'user.password_changed': z.object({
+    userId: id,
+    email: z.string(),
+    name: nullableString,
+    changedAt: isoTime,
+  }),
+
+  'product.created': productSnapshot.extend({ initialStock: z.number().int().nullable() }),
+  'product.updated': productSnapshot,
+  'product.price_changed': z.object({
+    productId: id,
+    previousAmount: minorUnits,
+    amount: minorUnits,
+    currency,
+  }),
+  'product.archived': productSnapshot,
+
+  'inventory.reserved': z.object({
+    orderId: id,
+    reservationId: id,
+    lines: z.array(quantityLine),
+    expiresAt: nullableString,
+  }),
+  'inventory.reservation_failed': z.object({
+    orderId: id,
+    reason: z.literal('OUT_OF_STOCK'),
+    lines: z.array(z.object({ productId: id, requested: z.number().int(), available: z.number().int() })),
+  }),
+  'inventory.reservation_expired': z.object({ orderId: id, reservationId: id }),
+  'inventory.reservation_committed': z.object({ orderId: id, reservationId: id }),
+  'inventory.reservation_released': z.object({ orderId: id, reservationId: id, reason: z.string() }),
+  'inventory.stock_changed': z.object({
+    productId: id,
+    available: z.number().int(),
+    onHand: z.number().int(),
+    reserved: z.number().int(),
+    reorderLevel: z.number().int(),
+  }),
+  'inventory.low_stock': z.object({
+    productId: id,
+    /** Null while inventory has not heard of the product (stock adjusted before `product.created`). */
+    sku: nullableString,
+    name: nullableString,
+    available: z.number().int(),
+    reorderLevel: z.number().int(),
+  }),
+
+  'order.placed': z.object({
+    orderId: id,
+    userId: nullableString,
+    email: z.string(),
+    /**
+     * The cart the lines came from; the cart subgraph takes them out of it. Added with the
+     * checkout: absent on older events.
+     */
+    cartId: z.string().nullish(),
+    lines: z.array(
+      z.object({
+        productId: id,
+        sku: z.string(),
+        name: z.string(),
+        quantity: z.number().int().positive(),
+        unitAmount: minorUnits,
+      }),
+    ),
+    subtotal: minorUnits,
+    shippingCost: minorUnits,
+    total: minorUnits,
+    currency,
+  }),
+  'order.status_changed': z.object({
+    orderId: id,
+    userId: nullableString,
+    email: z.string(),
+    status: z.string(),
+    previousStatus: nullableString,
+    reason: nullableString,
+    at: isoTime,
+  }),
+  'order.paid': z.object({
+    orderId: id,
+    userId: nullableString,
+    paymentId: nullableString,
+    lines: z.array(quantityLine),
+  }),
+  'order.shipped': z.object({
+    orderId: id,
+    userId: nullableString,
+    email: z.string(),
+    carrier: nullableString,
+    trackingNumber: nullableString,
+  }),
+  'order.delivered': z.object({ orderId: id, userId: nullableString }),
+  'order.cancelled': z.object({
+    orderId: id,
+    userId: nullableString,
+    email: z.string(),
+    reason: z.string(),
+    /** A payment succeeded for the order: payments refunds it. */
+    wasPaid: z.boolean(),
+    // Added with the checkout: absent on older events.
+    reasonCode: z.enum(cancellationCodes).optional(),
+    paymentId: nullableString.optional(),
+    reservationId: nullableString.optional(),
+  }),
+
+  'payment.succeeded': z.object({ ...paymentFacts, amount: minorUnits, currency, provider: z.string() }),
+  'payment.failed': z.object({ ...paymentFacts, reason: nullableString, declineCode: nullableString }),
+  'payment.status_changed': z.object({
+    ...paymentFacts,
+    status: z.string(),
+    previousStatus: nullableString,
+    at: isoTime,
+  }),
+
+  'refund.requested': z.object({
+    refundId: id,
+    paymentId: id,
+    orderId: id,
+    amount: minorUnits,
+    currency,
+    needsApproval: z.boolean(),
+  }),
+  'refund.succeeded': z.object(refundFacts),
+  'refund.failed': z.object({ ...refundFacts, reason: nullableString }),
+
+  'cart.item_added': z.object({
+    cartId: id,
+    userId: nullableString,
+    productId: id,
+    quantity: z.number().int(),
+  }),
+  'cart.updated': z.object({
+    cartId: id,
+    userId: nullableString,
+    revision: z.number().int(),
+    lines: z.array(quantityLine),
+    /** Null for a customer's cart. */
+    expiresAt: nullableString,
+    updatedAt: isoTime,
+  }),
+  'cart.deleted': z.object({
+    cartId: id,
+    userId: nullableString,
+    revision: z.number().int(),
+    reason: z.literal('MERGED'),
+  }),
+} as const satisfies Record<string, z.ZodType<Record<string, unknown>>>;
+
+/** Event type → payload type: the typed catalog (after Hive's `PubSub<TopicDataMap>`). */
+export type DomainEvents = { [T in keyof typeof eventSchemas]: z.infer<(typeof eventSchemas)[T]> };
+
+/** `order.placed`, `payment.succeeded`, ...: every type some subgraph publishes. */
+export type EventType = keyof DomainEvents;
+
+export type EventPayload<T extends EventType> = DomainEvents[T];
+
+export type ProductSnapshot = z.infer<typeof productSnapshot>;
+export type CancellationCode = (typeof cancellationCodes)[number];
+
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(eventSchemas, type);
+}

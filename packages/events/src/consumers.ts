@@ -1,0 +1,159 @@
+import { type ClientSession, type Connection } from 'mongoose';
+import { type EventBus } from './bus';
+import { eventSchemas, isEventType, type EventType } from './catalog';
+import { type CatalogEvent, type DomainEvent } from './event';
+import {
+  idempotentConsumer,
+  type IdempotentConsumerOptions,
+  type IdempotentOutcome,
+} from './idempotent-consumer';
+import { type Outbox } from './outbox';
+import { rejectEvent } from './rejected-event';
+
+/** What a transactional handler runs in: the consumer's transaction and its outbox. */
+export interface ConsumerTx {
+  session: ClientSession;
+  /** Events added here commit with the handler's writes and the idempotency record. */
+  outbox: Outbox;
+  /**
+   * Runs `effect` once the transaction has committed and the event was processed for the first
+   * time (not for a duplicate): for effects outside the database, such as a cache bump.
+   */
+  afterCommit(effect: () => Promise<unknown> | void): void;
+}
+
+export type TransactionalHandler<T extends EventType> = (
+  event: CatalogEvent<T>,
+  tx: ConsumerTx,
+) => Promise<unknown>;
+export type TransactionalHandlers = { [T in EventType]?: TransactionalHandler<T> };
+
+export type DirectHandler<T extends EventType> = (event: CatalogEvent<T>) => Promise<unknown>;
+export type DirectHandlers = { [T in EventType]?: DirectHandler<T> };
+
+interface ConsumerCommon {
+  /** The consumer group on the bus, e.g. `inventory`: each group sees every event (at least once). */
+  group: string;
+  /** Handler attempts before the event goes to the group's dead letters; default the bus's. */
+  maxAttempts?: number;
+}
+
+/**
+ * The default: each handler runs once per event id, inside one MongoDB transaction together with
+ * the idempotency record (`idempotentConsumer`) and the events it adds to the outbox.
+ */
+export interface TransactionalConsumer extends ConsumerCommon {
+  /** The name the idempotency records are kept under (`<consumer>:<event id>`); default `group`. */
+  consumer?: string;
+  idempotentBy?: undefined;
+  handlers: TransactionalHandlers;
+}
+
+/**
+ * Handlers run without the transaction and idempotency record, at least once per event. Only for
+ * effects that cannot join a transaction (a provider call, a live-bus publish, a mail) and are
+ * idempotent by their own state; `idempotentBy` says how, so that no consumer forgets it silently.
+ */
+export interface DirectConsumer extends ConsumerCommon {
+  idempotentBy: string;
+  handlers: DirectHandlers;
+}
+
+/** A subgraph module's declaration of one consumer: its group and, per event type, its handler. */
+export type ConsumerDeclaration = TransactionalConsumer | DirectConsumer;
+
+/** The event types a declaration consumes. */
+export function consumedTypes(declaration: ConsumerDeclaration): EventType[] {
+  return Object.keys(declaration.handlers).filter(isEventType);
+}
+
+/**
+ * Checks an event of the catalog against its payload schema. A malformed payload is permanently
+ * invalid: `rejectEvent` dead-letters it at once with the reason, before any handler runs.
+ */
+export function validateEvent<T extends EventType>(event: DomainEvent<unknown>, type: T): CatalogEvent<T> {
+  const result = eventSchemas[type].safeParse(event.payload);
+  if (!result.success) {
+    const problems = result.error.issues
+      .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(payload)'}: ${issue.message}`)
+      .join('; ');
+    rejectEvent(`malformed ${type} payload: ${problems}`);
+  }
+  // The handler sees the payload as it was sent: keys a newer producer added stay readable.
+  return event as CatalogEvent<T>;
+}
+
+type AnyHandler = (event: CatalogEvent, tx?: ConsumerTx) => Promise<unknown>;
+
+/**
+ * The bus handler of a declaration: validates the payload, then runs the type's handler; for a
+ * transactional consumer inside `idempotentConsumer`, followed by the `afterCommit` effects of a
+ * first processing.
+ */
+export function consumerHandler(
+  conn: Connection,
+  declaration: ConsumerDeclaration,
+  options: IdempotentConsumerOptions = {},
+): (event: DomainEvent<any>) => Promise<IdempotentOutcome | 'ignored'> {
+  const handlers = declaration.handlers as Partial<Record<string, AnyHandler>>;
+  const resolve = (event: DomainEvent<any>) => {
+    const handler = isEventType(event.type) ? handlers[event.type] : undefined;
+    return handler ? { handler, checked: validateEvent(event, event.type as EventType) } : null;
+  };
+
+  if (declaration.idempotentBy !== undefined) {
+    return async (event) => {
+      const found = resolve(event);
+      if (!found) return 'ignored';
+      await found.handler(found.checked);
+      return 'processed';
+    };
+  }
+
+  const effectsByEvent = new Map<string, (() => Promise<unknown> | void)[]>();
+  const consume = idempotentConsumer(
+    conn,
+    declaration.consumer ?? declaration.group,
+    async (event, session, outbox) => {
+      const found = resolve(event);
+      if (!found) return;
+      // A retried transaction runs this again: only the last (committed) run's effects count.
+      const effects: (() => Promise<unknown> | void)[] = [];
+      effectsByEvent.set(event.id, effects);
+      await found.handler(found.checked, { session, outbox, afterCommit: (effect) => effects.push(effect) });
+    },
+    options,
+  );
+  return async (event) => {
+    // Checked before the transaction too, so that a malformed event is not even recorded.
+    if (!resolve(event)) return 'ignored';
+    try {
+      const outcome = await consume(event);
+      if (outcome === 'processed') for (const effect of effectsByEvent.get(event.id) ?? []) await effect();
+      return outcome;
+    } finally {
+      effectsByEvent.delete(event.id);
+    }
+  };
+}
+
+/**
+ * Subscribes declared consumers on the bus: one subscription per declaration, each handler wrapped
+ * by `consumerHandler`. This is the only place a subgraph's consumers reach the bus (the kit calls
+ * it for the `consumers` a module's instance declares).
+ */
+export function subscribeConsumers(
+  bus: EventBus,
+  conn: Connection,
+  declarations: readonly ConsumerDeclaration[],
+  options: IdempotentConsumerOptions = {},
+): void {
+  for (const declaration of declarations) {
+    bus.subscribe({
+      group: declaration.group,
+      types: consumedTypes(declaration),
+      handler: consumerHandler(conn, declaration, options),
+      ...(declaration.maxAttempts !== undefined && { maxAttempts: declaration.maxAttempts }),
+    });
+  }
+}
