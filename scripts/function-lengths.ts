@@ -41,7 +41,8 @@ function nameOf(node: ts.Node, source: ts.SourceFile): string {
   const parent = node.parent;
   if (parent && ts.isVariableDeclaration(parent)) return parent.name.getText(source);
   if (parent && ts.isPropertyAssignment(parent)) return parent.name.getText(source);
-  if (parent && ts.isCallExpression(parent)) return `(callback of ${parent.expression.getText(source).slice(0, 40)})`;
+  if (parent && ts.isCallExpression(parent))
+    return `(callback of ${parent.expression.getText(source).slice(0, 40)})`;
   return '(anonymous)';
 }
 

@@ -7,12 +7,11 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import {
-  ErrorCode,
   REQUEST_ID_HEADER,
   createLogger,
   createTokenVerifier,
@@ -24,7 +23,7 @@ import {
   type TokenVerifier,
 } from '@novamart/kit';
 import type { LiveBus } from '@novamart/events';
-import { serveMetrics } from '@novamart/kit';
+import { httpErrorHandler, serveMetrics } from '@novamart/kit';
 import { corsOrigins, trustProxySetting, type GatewayConfig } from './config';
 import type { GatewayContext } from './context';
 import { createGatewayErrorFormatter } from './errors';
@@ -242,7 +241,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }),
   );
   if (options.staticDir) app.use(serveSinglePageApp(options.staticDir));
-  app.use(httpErrorHandler(config.BODY_LIMIT, logger));
+  // Body-parser failures (too large, malformed JSON) as GraphQL-shaped JSON, never an HTML page.
+  app.use(httpErrorHandler(logger, { bodyLimit: config.BODY_LIMIT }));
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -365,31 +365,4 @@ function processRegistry(): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service: 'gateway' });
   return registry;
-}
-
-// Body-parser failures (too large, malformed JSON) as GraphQL-shaped JSON, never an HTML page.
-function httpErrorHandler(bodyLimit: string, logger: Logger): ErrorRequestHandler {
-  return (error: { status?: number; type?: string; message?: string }, _req, res, next) => {
-    if (res.headersSent) return next(error);
-    const status = typeof error.status === 'number' ? error.status : 500;
-    if (status === 413) {
-      res.status(413).json({
-        errors: [
-          {
-            message: `Request body is larger than the limit of ${bodyLimit} (BODY_LIMIT)`,
-            extensions: { code: ErrorCode.BAD_USER_INPUT, limit: 'BODY_LIMIT' },
-          },
-        ],
-      });
-    } else if (status >= 400 && status < 500) {
-      res
-        .status(status)
-        .json({ errors: [{ message: error.message ?? 'Bad request', extensions: { code: 'BAD_REQUEST' } }] });
-    } else {
-      logger.error({ err: error }, 'unexpected HTTP error');
-      res.status(500).json({
-        errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }],
-      });
-    }
-  };
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,16 +6,16 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { Kind, type DocumentNode } from 'graphql';
 import { createTokenVerifier, type TokenVerifier } from './auth';
 import { commandStats } from './command-stats';
-import { MASKED_ERROR_MESSAGE, createErrorFormatter } from './error-formatter';
-import { AppError, ErrorCode, unauthenticated } from './errors';
+import { createErrorFormatter } from './error-formatter';
+import { httpErrorHandler } from './http-errors';
+import { AppError, unauthenticated } from './errors';
 import { graphqlMetricsPlugin } from './graphql-metrics-plugin';
 import { graphqlRequestLogPlugin } from './graphql-request-log-plugin';
 import { LoaderRegistry } from './loaders';
-import type { Logger } from './logger';
 import { moneyResolvers } from './money';
 import { pingMongo } from './mongo';
 import { pingRedis } from './redis';
@@ -88,29 +87,6 @@ function withSharedResolvers(typeDefs: DocumentNode, resolvers: ResolverMap<any>
   if (defined.has('DateTime')) shared.DateTime = DateTime;
   if (defined.has('Money')) shared.Money = moneyResolvers.Money;
   return { ...shared, ...resolvers };
-}
-
-/** JSON errors for failures outside GraphQL execution (malformed bodies, route handlers). */
-function httpErrorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, _req, res, next) => {
-    if (res.headersSent) return next(error);
-    const status = (error as { status?: unknown }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      const message =
-        (error as { type?: string }).type === 'entity.parse.failed'
-          ? 'Malformed JSON body'
-          : (error as Error).message;
-      res.status(status).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
-      return;
-    }
-    const errorId = randomUUID();
-    logger.error({ errorId, err: error }, `Unexpected HTTP error ${errorId}`);
-    res.status(500).json({
-      errors: [
-        { message: MASKED_ERROR_MESSAGE, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId } },
-      ],
-    });
-  };
 }
 
 /** Keeps the promise of every GraphQL request handler until it settles. */

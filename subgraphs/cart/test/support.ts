@@ -1,6 +1,6 @@
-import { createEvent, InProcessBus, OutboxRelay, type DomainEvent } from '@novamart/events';
-import { connectMongo, type Viewer } from '@novamart/kit';
-import { startEmbeddedMongoForTests, uniqueDbName } from '@novamart/kit/testing';
+import { type DomainEvent, type InProcessBus } from '@novamart/events';
+import { type Viewer } from '@novamart/kit';
+import { startServiceHarness } from '@novamart/kit/testing';
 import { type Connection } from 'mongoose';
 import { createCartServices, subscribeCartConsumers, type CartServices } from '../src/services';
 
@@ -50,55 +50,25 @@ export interface ProductFixture {
 
 export const customer = (id = 'u-1'): Viewer => ({ id, role: 'CUSTOMER' });
 
-export async function eventually<T>(
-  probe: () => Promise<T | null | undefined | false>,
-  timeoutMs = 5_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 15));
-  }
-}
+export { eventually, failure } from '@novamart/kit/testing';
 
 export async function startCartHarness(): Promise<CartHarness> {
-  const mongo = await startEmbeddedMongoForTests();
-  const conn = await connectMongo({ url: mongo.uri, dbName: uniqueDbName('cart') });
   const clock = new TestClock();
-  const services = await createCartServices({ conn, guestCartTtlMs: 7 * DAY_MS, now: clock.now });
-  const bus = new InProcessBus({ blockMs: 50 });
-  subscribeCartConsumers(bus, conn, services);
-
-  const published: DomainEvent<any>[] = [];
-  bus.subscribe({
-    group: 'cart-test-observer',
-    types: ['cart.*'],
-    handler: async (event) => {
-      published.push(event);
-    },
+  const base = await startServiceHarness<CartServices>({
+    name: 'cart',
+    services: ({ conn }) => createCartServices({ conn, guestCartTtlMs: 7 * DAY_MS, now: clock.now }),
+    consumers: subscribeCartConsumers,
+    observe: ['cart.*'],
   });
-  // Which events the cart group finished: a second observer of the same domains would race it, so
-  // the harness watches the processed-events records instead.
-  const processed = conn.collection<{ _id: string }>('processed_events');
-  const relay = new OutboxRelay(conn, bus, { pollIntervalMs: 50 });
-  await relay.start();
-  await bus.start();
+  const { conn, bus, published } = base;
 
   const harness: CartHarness = {
-    ...services,
+    ...base.services,
     conn,
     bus,
     clock,
     published,
-    async publish(type, aggregateId, payload, occurredAt) {
-      const event = createEvent(type, aggregateId, payload);
-      if (occurredAt) event.occurredAt = occurredAt.toISOString();
-      await bus.publish(event);
-      await harness.handled(event);
-      return event;
-    },
+    publish: (type, aggregateId, payload, occurredAt) => base.publish(type, aggregateId, payload, occurredAt),
     async stockedProduct(product, available = 10) {
       const fixture: ProductFixture = {
         sku: `SKU-${product.productId}`,
@@ -120,15 +90,8 @@ export async function startCartHarness(): Promise<CartHarness> {
       });
       return fixture;
     },
-    async handled(event) {
-      await eventually(() => processed.findOne({ _id: `cart:${event.id}` }));
-    },
-    async close() {
-      await relay.stop();
-      await bus.close();
-      await conn.dropDatabase().catch(() => undefined);
-      await conn.close();
-    },
+    handled: (event) => base.handled(event),
+    close: () => base.close(),
   };
   return harness;
 }

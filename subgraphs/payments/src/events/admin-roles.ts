@@ -1,3 +1,4 @@
+import { isDuplicateKeyError } from '@novamart/kit';
 import { type DomainEvent, type EventBus, idempotentConsumer } from '@novamart/events';
 import { type ClientSession, type Connection } from 'mongoose';
 import { type AdminRoleModel } from '../models/admin-role';
@@ -34,9 +35,9 @@ export function subscribeAdminRoles(deps: { bus: EventBus; conn: Connection; adm
             },
             { session, upsert: true },
           )
-          .catch((error: { code?: number }) => {
+          .catch((error: unknown) => {
             // The filter missed an existing, newer record: the upsert collided with it. Nothing to do.
-            if (error.code !== 11000) throw error;
+            if (!isDuplicateKeyError(error)) throw error;
           });
       },
     ),

@@ -5,6 +5,7 @@ import {
   type Logger,
   notFound,
   type Viewer,
+  isDuplicateKeyError,
 } from '@novamart/kit';
 import { writeSync } from 'node:fs';
 import { createEvent, inTransaction } from '@novamart/events';
@@ -89,7 +90,7 @@ export class PaymentService {
         return created!.toObject() as PaymentDoc;
       });
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) {
+      if (isDuplicateKeyError(error)) {
         const winner = await this.deps.payments.findOne({ orderId }).lean();
         if (winner) return winner;
       }

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { inTransaction } from '@novamart/events';
-import { conflict, notFound } from '@novamart/kit';
+import { conflict, notFound, duplicateKey } from '@novamart/kit';
 import { isObjectIdOrHexString, type ClientSession, type Connection } from 'mongoose';
 import type { ProductDoc, ProductModel } from '../models/product';
 import { CategoryRaceError, type CategoryService } from './category-service';
-import { duplicateKey } from './mongo-errors';
 import { productEvents } from './product-events';
 import { productSearchFields } from './search-terms';
 import { escapeRegex, firstFreeSlug, slugify } from './slug';
