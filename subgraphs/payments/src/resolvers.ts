@@ -68,7 +68,10 @@ function visible(ctx: PaymentsContext, payment: PaymentDoc | null): PaymentDoc |
   }
 }
 
-export const resolvers: ResolverMap<PaymentsContext> = {
+/** The subgraph's resolver map, typed against its context (as every subgraph's is). */
+export type Resolvers = ResolverMap<PaymentsContext>;
+
+export const resolvers: Resolvers = {
   DateTime,
   Query: {
     payment: async (_: unknown, args: { id: string }, ctx: PaymentsContext) => {
