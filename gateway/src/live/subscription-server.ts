@@ -14,6 +14,7 @@ import {
   type FieldNode,
   type GraphQLFormattedError,
   type GraphQLSchema,
+  type OperationDefinitionNode,
 } from 'graphql';
 import { CloseCode, type Context, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -114,6 +115,64 @@ function authorizationFrom(params: Record<string, unknown> | undefined): string 
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** A subscribe message parsed, validated, within the limits and aimed at a live field. */
+interface ParsedSubscription {
+  apiSchema: GraphQLSchema;
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  rootField: FieldNode;
+  spec: LiveFieldSpec;
+  args: Record<string, unknown>;
+  coerced: Record<string, unknown>;
+}
+
+/**
+ * Parses and checks a subscribe message against the API schema: one subscription of a field the
+ * gateway serves, within the operation limits. Errors are answered to the subscriber.
+ */
+function parseSubscription(
+  apiSchema: GraphQLSchema,
+  payload: SubscribePayload,
+  specs: Map<string, LiveFieldSpec>,
+  limits: OperationLimits,
+): ParsedSubscription | readonly GraphQLError[] {
+  let document: DocumentNode;
+  try {
+    document = parse(payload.query);
+  } catch (error) {
+    return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+  }
+  const validationErrors = validate(apiSchema, document);
+  if (validationErrors.length > 0) return validationErrors;
+  const operation = getOperationAST(document, payload.operationName ?? undefined);
+  if (!operation)
+    return [new GraphQLError('Unable to identify the operation to run; name it with operationName')];
+  if (operation.operation !== 'subscription') {
+    return [
+      badInput(
+        'Only subscriptions are served over WebSocket; send queries and mutations over HTTP to /graphql',
+      ),
+    ];
+  }
+  const coerced = getVariableValues(apiSchema, operation.variableDefinitions ?? [], payload.variables ?? {});
+  if (coerced.errors) return coerced.errors;
+  try {
+    enforceOperationLimits(apiSchema, document, operation, coerced.coerced, limits);
+  } catch (error) {
+    return [error as GraphQLError];
+  }
+  const rootField = operation.selectionSet.selections.find((s): s is FieldNode => s.kind === Kind.FIELD);
+  const spec = rootField ? specs.get(rootField.name.value) : undefined;
+  const fieldDefinition = rootField
+    ? apiSchema.getSubscriptionType()?.getFields()[rootField.name.value]
+    : undefined;
+  if (!rootField || !spec || !fieldDefinition) {
+    return [badInput(`The gateway serves no subscription "${rootField?.name.value ?? '?'}"`)];
+  }
+  const args = getArgumentValues(fieldDefinition, rootField, coerced.coerced);
+  return { apiSchema, document, operation, rootField, spec, args, coerced: coerced.coerced };
+}
+
 /**
  * Federated subscriptions: `@apollo/gateway` executes none, so the gateway serves the
  * Subscription root fields itself over graphql-ws. A subscription listens on the live bus; each
@@ -125,21 +184,51 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
   startedSubscriptions(): number;
   dispose(): Promise<void>;
 } {
-  const { schema, live, verifier, execute, limits, logger, metrics } = options;
-  const specs = new Map((options.liveFields ?? defaultLiveFields).map((spec) => [spec.field, spec]));
-  const connections = new WeakMap<object, ConnectionState>();
-  let active = 0;
-  // Only ever grows: lets a caller tell that a subscription started even while others end.
-  let started = 0;
+  const server = new GatewaySubscriptionServer(options);
+  return {
+    activeSubscriptions: () => server.active,
+    startedSubscriptions: () => server.started,
+    dispose: () => server.dispose(),
+  };
+}
 
-  async function onConnect(ctx: ConnectionContext): Promise<boolean> {
+class GatewaySubscriptionServer {
+  private readonly specs: Map<string, LiveFieldSpec>;
+  private readonly connections = new WeakMap<object, ConnectionState>();
+  active = 0;
+  /** Only ever grows: lets a caller tell that a subscription started even while others end. */
+  started = 0;
+  private readonly served: { dispose(): void | Promise<void> };
+
+  constructor(private readonly options: SubscriptionServerOptions) {
+    this.specs = new Map((options.liveFields ?? defaultLiveFields).map((spec) => [spec.field, spec]));
+    this.served = useServer(
+      {
+        onConnect: (ctx: ConnectionContext) => this.onConnect(ctx),
+        onSubscribe: (ctx: ConnectionContext, _id: string, payload: SubscribePayload) =>
+          this.onSubscribe(ctx, payload),
+        subscribe: (args: ExecutionArgs) => this.open(args.contextValue as PreparedSubscription),
+        onClose: (ctx: ConnectionContext) => this.onClose(ctx),
+        isProd: options.isProduction,
+      },
+      options.wsServer,
+      options.keepAliveMs,
+    );
+  }
+
+  async dispose(): Promise<void> {
+    await this.served.dispose();
+  }
+
+  private async onConnect(ctx: ConnectionContext): Promise<boolean> {
+    const { verifier, metrics, logger } = this.options;
     const authorization = authorizationFrom(ctx.connectionParams);
     try {
       const viewer = await verifier.viewerFromAuthorization(authorization);
       const request = ctx.extra.request;
       const forwardedFor = forwardedForOf(request.headers['x-forwarded-for'], request.socket.remoteAddress);
       const expiry = viewer ? closeAtExpiry(ctx.extra.socket, authorization) : undefined;
-      connections.set(ctx, {
+      this.connections.set(ctx, {
         ...(authorization ? { authorization } : {}),
         ...(forwardedFor ? { forwardedFor } : {}),
         viewer,
@@ -161,84 +250,47 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
     }
   }
 
-  async function onSubscribe(
+  private onClose(ctx: ConnectionContext): void {
+    const connection = this.connections.get(ctx);
+    if (!connection) return;
+    clearTimeout(connection.expiry);
+    this.connections.delete(ctx);
+    this.options.metrics.wsConnections.dec();
+  }
+
+  /**
+   * The connection this subscribe message runs as. GraphiQL (through @graphql-tools/url-loader)
+   * sends its Headers editor with each subscribe message, in extensions.headers, not in
+   * connection_init: such a token counts for this subscription when the connection carries none.
+   */
+  private async connectionFor(
     ctx: ConnectionContext,
-    _id: string,
     payload: SubscribePayload,
-  ): Promise<ExecutionArgs | readonly GraphQLError[]> {
-    let connection = connections.get(ctx) ?? { viewer: null };
-    // GraphiQL (through @graphql-tools/url-loader) sends its Headers editor with each subscribe
-    // message, in extensions.headers, not in connection_init: such a token counts for this
-    // subscription when the connection itself carries none.
+  ): Promise<ConnectionState | GraphQLError> {
+    const connection = this.connections.get(ctx) ?? { viewer: null };
     const messageHeaders = (payload.extensions as { headers?: Record<string, unknown> } | undefined)?.headers;
     const fromMessage = connection.authorization ? undefined : authorizationFrom(messageHeaders);
-    if (fromMessage) {
-      try {
-        connection = {
-          ...connection,
-          authorization: fromMessage,
-          viewer: await verifier.viewerFromAuthorization(fromMessage),
-        };
-      } catch (error) {
-        if (error instanceof GraphQLError) return [error];
-        return [internalError(logger, error, 'could not verify a subscriber token')];
-      }
-    }
-    const apiSchema = schema();
-    let document: DocumentNode;
+    if (!fromMessage) return connection;
     try {
-      document = parse(payload.query);
+      const viewer = await this.options.verifier.viewerFromAuthorization(fromMessage);
+      return { ...connection, authorization: fromMessage, viewer };
     } catch (error) {
-      return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+      if (error instanceof GraphQLError) return error;
+      return internalError(this.options.logger, error, 'could not verify a subscriber token');
     }
-    const validationErrors = validate(apiSchema, document);
-    if (validationErrors.length > 0) return validationErrors;
-    const operation = getOperationAST(document, payload.operationName ?? undefined);
-    if (!operation)
-      return [new GraphQLError('Unable to identify the operation to run; name it with operationName')];
-    if (operation.operation !== 'subscription') {
-      return [
-        badInput(
-          'Only subscriptions are served over WebSocket; send queries and mutations over HTTP to /graphql',
-        ),
-      ];
-    }
-    const rawVariables = payload.variables ?? {};
-    const coerced = getVariableValues(apiSchema, operation.variableDefinitions ?? [], rawVariables);
-    if (coerced.errors) return coerced.errors;
-    try {
-      enforceOperationLimits(apiSchema, document, operation, coerced.coerced, limits);
-    } catch (error) {
-      return [error as GraphQLError];
-    }
-    const rootField = operation.selectionSet.selections.find((s): s is FieldNode => s.kind === Kind.FIELD);
-    const spec = rootField ? specs.get(rootField.name.value) : undefined;
-    const fieldDefinition = rootField
-      ? apiSchema.getSubscriptionType()?.getFields()[rootField.name.value]
-      : undefined;
-    if (!rootField || !spec || !fieldDefinition) {
-      return [badInput(`The gateway serves no subscription "${rootField?.name.value ?? '?'}"`)];
-    }
-    const args = getArgumentValues(fieldDefinition, rootField, coerced.coerced);
+  }
 
-    if (spec.requiresViewer && !connection.viewer) {
-      return [
-        appError(
-          ErrorCode.UNAUTHENTICATED,
-          'Sign in to subscribe: send { authorization: "Bearer <token>" } in connection_init',
-        ),
-      ];
-    }
-    if (spec.ownership) {
-      let refusal: GraphQLError | undefined;
-      try {
-        refusal = await checkOwnership(spec.ownership, args, connection);
-      } catch (error) {
-        // Thrown out of onSubscribe, graphql-ws would close the whole connection.
-        refusal = internalError(logger, error, `ownership check of ${spec.field} failed`);
-      }
-      if (refusal) return [refusal];
-    }
+  private async onSubscribe(
+    ctx: ConnectionContext,
+    payload: SubscribePayload,
+  ): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    const connection = await this.connectionFor(ctx, payload);
+    if (connection instanceof GraphQLError) return [connection];
+    const parsed = parseSubscription(this.options.schema(), payload, this.specs, this.options.limits);
+    if (!('spec' in parsed)) return parsed;
+    const { apiSchema, document, operation, rootField, spec, args, coerced } = parsed;
+    const refusal = await this.refusal(spec, args, connection);
+    if (refusal) return [refusal];
     let plan: PayloadPlan;
     try {
       plan = planPayload({
@@ -246,34 +298,56 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
         document,
         operation,
         rootField,
-        variableValues: coerced.coerced,
+        variableValues: coerced,
         entity: spec.entity,
       });
     } catch (error) {
       return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
     }
+    const variables = payload.variables ?? {};
     const prepared: PreparedSubscription = {
       spec,
       channel: spec.channel(args, connection.viewer),
       plan,
-      variables: rawVariables,
+      variables,
       connection,
     };
     return {
       schema: apiSchema,
       document,
       operationName: payload.operationName ?? null,
-      variableValues: rawVariables,
+      variableValues: variables,
       contextValue: prepared,
     };
   }
 
-  async function checkOwnership(
+  /** Why this connection may not follow the field with these arguments, or undefined. */
+  private async refusal(
+    spec: LiveFieldSpec,
+    args: Record<string, unknown>,
+    connection: ConnectionState,
+  ): Promise<GraphQLError | undefined> {
+    if (spec.requiresViewer && !connection.viewer) {
+      return appError(
+        ErrorCode.UNAUTHENTICATED,
+        'Sign in to subscribe: send { authorization: "Bearer <token>" } in connection_init',
+      );
+    }
+    if (!spec.ownership) return undefined;
+    try {
+      return await this.checkOwnership(spec.ownership, args, connection);
+    } catch (error) {
+      // Thrown out of onSubscribe, graphql-ws would close the whole connection.
+      return internalError(this.options.logger, error, `ownership check of ${spec.field} failed`);
+    }
+  }
+
+  private async checkOwnership(
     ownership: NonNullable<LiveFieldSpec['ownership']>,
     args: Record<string, unknown>,
     connection: ConnectionState,
   ): Promise<GraphQLError | undefined> {
-    const result = await execute(
+    const result = await this.options.execute(
       { query: ownership.query, variables: ownership.variables(args) },
       contextFor(connection),
     );
@@ -292,16 +366,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
     return undefined;
   }
 
-  function contextFor(connection: ConnectionState): GatewayContext {
-    return {
-      requestId: randomUUID(),
-      viewer: connection.viewer,
-      ...(connection.authorization ? { authorization: connection.authorization } : {}),
-      ...(connection.forwardedFor ? { forwardedFor: connection.forwardedFor } : {}),
-    };
-  }
-
-  async function resolveEvent(
+  private async resolveEvent(
     prepared: PreparedSubscription,
     message: Record<string, unknown>,
   ): Promise<ExecutionResult> {
@@ -309,12 +374,15 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
     if (!plan.entityQuery) return assemblePayload(plan, message, undefined);
     const entityId = spec.entityId(message);
     if (!entityId) {
-      logger.warn({ channel: prepared.channel, field: spec.field }, 'live message without an entity id');
+      this.options.logger.warn(
+        { channel: prepared.channel, field: spec.field },
+        'live message without an entity id',
+      );
       return assemblePayload(plan, message, { data: null });
     }
     const context = contextFor(prepared.connection);
     const result = await runWithRequestId(context.requestId, () =>
-      execute(
+      this.options.execute(
         {
           query: plan.entityQuery as DocumentNode,
           variables: { ...prepared.variables, [ENTITY_ID_VARIABLE]: entityId },
@@ -325,18 +393,24 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
     return assemblePayload(plan, message, result);
   }
 
-  // Opens the live-bus subscription. Events are resolved one after another, so a subscriber
-  // sees them in the order they were published even when a later one resolves faster.
-  async function open(prepared: PreparedSubscription): Promise<AsyncIterableIterator<ExecutionResult>> {
+  /**
+   * What the live-bus listener does with a message. Events are resolved one after another, so a
+   * subscriber sees them in the order they were published even when a later one resolves faster.
+   */
+  private listenerFor(
+    prepared: PreparedSubscription,
+    stream: () => EventStream<ExecutionResult>,
+  ): (message: Record<string, unknown>) => void {
+    const { metrics, logger } = this.options;
     let chain: Promise<void> = Promise.resolve();
     const seen = new RecentIds(RECENT_EVENT_IDS);
-    const listener = (message: Record<string, unknown>) => {
+    return (message) => {
       // The owning subgraph publishes from its outbox events, at least once: a redelivered one
       // repeats its eventId and is delivered to the client once.
       if (typeof message.eventId === 'string' && !seen.add(message.eventId)) return;
       const started = process.hrtime.bigint();
       chain = chain
-        .then(() => (stream.isClosed ? undefined : resolveEvent(prepared, message)))
+        .then(() => (stream().isClosed ? undefined : this.resolveEvent(prepared, message)))
         .then((result) => {
           if (!result) return;
           metrics.liveEvents.inc({ field: prepared.spec.field });
@@ -344,59 +418,50 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
             { field: prepared.spec.field },
             Number(process.hrtime.bigint() - started) / 1e9,
           );
-          stream.push(result);
+          stream().push(result);
         })
         .catch((error: unknown) => {
           // One event that cannot be resolved is reported as such; the subscription goes on.
-          stream.push({
+          stream().push({
             data: null,
             errors: [internalError(logger, error, `could not resolve a live event on ${prepared.channel}`)],
           });
         });
     };
-    const unsubscribe = live.subscribe<Record<string, unknown>>(prepared.channel, listener);
+  }
+
+  /** Opens the live-bus subscription; counted once the bus listens, until the stream ends. */
+  private async open(prepared: PreparedSubscription): Promise<AsyncIterableIterator<ExecutionResult>> {
+    const { metrics } = this.options;
+    const unsubscribe = this.options.live.subscribe<Record<string, unknown>>(
+      prepared.channel,
+      this.listenerFor(prepared, () => stream),
+    );
     // Counted once the bus listens (Redis confirmed the SUBSCRIBE), until the stream ends.
     let counted = false;
     const stream = new EventStream<ExecutionResult>(() => {
       unsubscribe();
       if (!counted) return;
-      active -= 1;
+      this.active -= 1;
       metrics.liveSubscriptions.dec();
     });
     await unsubscribe.ready;
     if (!stream.isClosed) {
       counted = true;
-      active += 1;
-      started += 1;
+      this.active += 1;
+      this.started += 1;
       metrics.liveSubscriptions.inc();
     }
     return stream;
   }
+}
 
-  const server = useServer(
-    {
-      onConnect,
-      onSubscribe,
-      subscribe: (args: ExecutionArgs) => open(args.contextValue as PreparedSubscription),
-      onClose: (ctx: ConnectionContext) => {
-        const connection = connections.get(ctx);
-        if (!connection) return;
-        clearTimeout(connection.expiry);
-        connections.delete(ctx);
-        metrics.wsConnections.dec();
-      },
-      isProd: options.isProduction,
-    },
-    options.wsServer,
-    options.keepAliveMs,
-  );
-
+function contextFor(connection: ConnectionState): GatewayContext {
   return {
-    activeSubscriptions: () => active,
-    startedSubscriptions: () => started,
-    dispose: async () => {
-      await server.dispose();
-    },
+    requestId: randomUUID(),
+    viewer: connection.viewer,
+    ...(connection.authorization ? { authorization: connection.authorization } : {}),
+    ...(connection.forwardedFor ? { forwardedFor: connection.forwardedFor } : {}),
   };
 }
 
