@@ -18,7 +18,7 @@ import { cartSubgraph } from '@novamart/cart';
 import { ordersSubgraph } from '@novamart/orders';
 import { paymentsSubgraph } from '@novamart/payments';
 import { startSupergraph, type Supergraph } from './support/supergraph';
-import { mustSucceed } from './support/storefront';
+import { checkout, confirmPayment, createPaymentIntent } from './support/storefront';
 import { eventually } from '@novamart/kit/testing';
 
 /**
@@ -145,27 +145,7 @@ it('after a crash between order.placed and its acknowledgement, the restarted in
     );
 
     const customer = await sg.customer('Crash');
-    mustSucceed(
-      await sg.query(
-        'mutation($p: ID!) { addToCart(productId: $p, quantity: 2) { itemCount } }',
-        { p: productId },
-        { token: customer.token },
-      ),
-      'addToCart',
-    );
-    const input = {
-      idempotencyKey: 'crash-1',
-      shippingAddress: { name: 'C', line1: '1 St', city: 'X', postalCode: '1', country: 'US' },
-    };
-    const placed = mustSucceed(
-      await sg.query(
-        'mutation($i: CheckoutInput!) { checkout(input: $i) { id } }',
-        { i: input },
-        { token: customer.token },
-      ),
-      'checkout',
-    );
-    const orderId: string = placed.checkout.id;
+    const orderId = await checkout(sg, customer, productId, 'crash-1', 2);
 
     await eventually(async () => crashed, Boolean, {
       what: 'the inventory consumer to crash on order.placed',
@@ -190,19 +170,8 @@ it('after a crash between order.placed and its acknowledgement, the restarted in
       timeoutMs: 20_000,
     });
 
-    const intent = mustSucceed(
-      await sg.query(
-        'mutation($o: ID!) { createPaymentIntent(orderId: $o) { id } }',
-        { o: orderId },
-        { token: customer.token },
-      ),
-      'createPaymentIntent',
-    );
-    const paid = await sg.query(
-      'mutation($p: ID!) { confirmPayment(paymentId: $p, paymentMethodId: "pm_card_visa") { status } }',
-      { p: intent.createPaymentIntent.id },
-      { token: customer.token },
-    );
+    const paymentId = await createPaymentIntent(sg, customer, orderId);
+    const paid = await confirmPayment(sg, customer, paymentId, 'pm_card_visa');
     expect(paid.data?.confirmPayment.status).toBe('SUCCEEDED');
     await eventually(orderStatus, (status) => status === 'PAID', { what: 'PAID', timeoutMs: 20_000 });
     const item = await eventually(

@@ -1,7 +1,5 @@
-import { type DomainEvent, type InProcessBus } from '@novamart/events';
 import { type Viewer } from '@novamart/kit';
-import { startServiceHarness } from '@novamart/kit/testing';
-import { type Connection } from 'mongoose';
+import { startServiceHarness, type ServiceHarness } from '@novamart/kit/testing';
 import { createCartServices, subscribeCartConsumers, type CartServices } from '../src/services';
 
 export const DAY_MS = 24 * 3600_000;
@@ -15,26 +13,16 @@ export class TestClock {
   }
 }
 
-export interface CartHarness extends CartServices {
-  conn: Connection;
-  bus: InProcessBus;
+export interface CartHarness
+  extends
+    CartServices,
+    Pick<ServiceHarness<CartServices>, 'conn' | 'bus' | 'published' | 'publish' | 'handled' | 'close'> {
   clock: TestClock;
-  /** Every event the cart subgraph published, in order. */
-  published: DomainEvent<any>[];
-  publish(
-    type: string,
-    aggregateId: string,
-    payload: Record<string, unknown>,
-    occurredAt?: Date,
-  ): Promise<DomainEvent>;
   /** Publishes a product (created) with its stock. */
   stockedProduct(
     product: Partial<ProductFixture> & { productId: string },
     available?: number,
   ): Promise<ProductFixture>;
-  /** Resolves once the cart consumer group has handled `event` (or throws after a timeout). */
-  handled(event: DomainEvent): Promise<void>;
-  close(): Promise<void>;
 }
 
 export interface ProductFixture {
