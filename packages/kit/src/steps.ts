@@ -48,7 +48,9 @@ export type RunStep = <I, O>(step: Step<I, O>, input: I) => Promise<O>;
  * any other error is thrown again (after the compensations: what they wrote is what the caller's
  * error handling finds).
  */
-export async function runSteps<T, R = unknown>(work: (run: RunStep) => Promise<T>): Promise<StepOutcome<T, R>> {
+export async function runSteps<T, R = unknown>(
+  work: (run: RunStep) => Promise<T>,
+): Promise<StepOutcome<T, R>> {
   const completed: ((cause: unknown) => Promise<void>)[] = [];
   const run: RunStep = async (step, input) => {
     const output = await step.invoke(input);
