@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '@novamart/kit';
-import { startServiceHarness } from '@novamart/kit/testing';
+import { eventually, startServiceHarness } from '@novamart/kit/testing';
 import { type DomainEvent } from '@novamart/events';
 import type { Connection } from 'mongoose';
 import { createUsersServices, type UsersServiceOptions, type UsersServices } from '../src/services';
@@ -35,29 +35,21 @@ export class EventLog {
   }
 
   /** Waits until `count` events of the type have arrived (the relay runs in the background). */
-  async waitFor(type: string, count = 1, timeoutMs = 10_000): Promise<DomainEvent<any>[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.ofType(type).length < count) {
-      if (Date.now() > deadline)
-        throw new Error(`expected ${count} ${type} event(s), saw ${this.ofType(type).length}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    return this.ofType(type);
+  waitFor(type: string, count = 1, timeoutMs = 10_000): Promise<DomainEvent<any>[]> {
+    return eventually(
+      () => this.ofType(type),
+      (events) => events.length >= count,
+      { what: `${count} ${type} event(s)`, timeoutMs },
+    );
   }
 
   /** Waits for the first event of the type that matches. */
-  async waitForOne(
+  waitForOne(
     type: string,
     matches: (event: DomainEvent<any>) => boolean,
     timeoutMs = 10_000,
   ): Promise<DomainEvent<any>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.ofType(type).find(matches);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no matching ${type} event within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    return eventually(() => this.ofType(type).find(matches), { what: `a matching ${type} event`, timeoutMs });
   }
 
   /** Lets the relay publish whatever is pending, then reports all events of the type. */
