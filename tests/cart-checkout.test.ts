@@ -5,7 +5,7 @@ import { inventorySubgraph } from '@novamart/inventory';
 import { cartSubgraph } from '@novamart/cart';
 import { ordersSubgraph } from '@novamart/orders';
 import { paymentsSubgraph } from '@novamart/payments';
-import { until } from './support/storefront';
+import { eventually } from '@novamart/kit/testing';
 import { startSupergraph, type Supergraph } from './support/supergraph';
 
 // A storefront's checkout through the gateway: a guest fills a cart, registers, merges the cart,
@@ -164,10 +164,10 @@ describe.each([
     });
 
     // The order took the lines out of the customer's cart.
-    const emptied = await until(
+    const emptied = await eventually(
       () => sg.query('{ cart { itemCount } }', {}, { token: customer.token }),
       (cart) => cart.data?.cart?.itemCount === 0,
-      'the ordered lines to leave the cart',
+      { what: 'the ordered lines to leave the cart', timeoutMs: 20_000 },
     );
     expect(emptied.data.cart.itemCount).toBe(0);
 

@@ -4,6 +4,7 @@ import { inventorySubgraph } from '@novamart/inventory';
 import { productsSubgraph } from '@novamart/products';
 import { usersSubgraph } from '@novamart/users';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@novamart/kit/testing';
 import {
   startSupergraph,
   type GraphQLResponse,
@@ -34,19 +35,6 @@ describe('catalog and stock through the gateway', () => {
     if (!result.data?.createProduct)
       throw new Error(`createProduct failed: ${JSON.stringify(result.errors)}`);
     return result.data.createProduct as { id: string; sku: string; name: string };
-  }
-
-  async function eventually<T>(
-    read: () => Promise<T>,
-    done: (value: T) => boolean,
-    timeoutMs = 10_000,
-  ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await read();
-      if (done(value) || Date.now() > deadline) return value;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
   }
 
   const productCount = () =>

@@ -8,7 +8,7 @@ import { productsSubgraph } from '@novamart/products';
 import { usersSubgraph } from '@novamart/users';
 import { tamper } from '@novamart/kit/testing';
 import { startSupergraph, type Supergraph } from './support/supergraph';
-import { until } from './support/storefront';
+import { eventually } from '@novamart/kit/testing';
 
 let sg: Supergraph;
 let httpRequests = 0;
@@ -46,7 +46,7 @@ describe('a gateway with in-process subgraphs', () => {
     }
     const before = httpRequests;
     const requestId = `in-process-${randomUUID()}`;
-    const page = await until(
+    const page = await eventually(
       async () =>
         (
           await sg.post(
@@ -58,7 +58,7 @@ describe('a gateway with in-process subgraphs', () => {
         body.data?.products.edges.every(
           (e: { node: { inventory: { available: number } } }) => e.node.inventory.available > 0,
         ),
-      'the opening stock on the page',
+      { what: 'the opening stock on the page', timeoutMs: 20_000 },
     );
     expect(page.errors).toBeUndefined();
     expect(page.data.products.edges.map((e: { node: { id: string } }) => e.node.id).sort()).toEqual(

@@ -19,7 +19,8 @@ import { cartSubgraph } from '@novamart/cart';
 import { ordersSubgraph } from '@novamart/orders';
 import { paymentsSubgraph } from '@novamart/payments';
 import { startSupergraph, type Supergraph } from './support/supergraph';
-import { mustSucceed, until } from './support/storefront';
+import { checkout, confirmPayment, createPaymentIntent } from './support/storefront';
+import { eventually } from '@novamart/kit/testing';
 
 /**
  * The inventory subgraph dies after receiving `order.placed` and before acknowledging it. Over
@@ -138,36 +139,19 @@ it('after a crash between order.placed and its acknowledgement, the restarted in
       { token: admin.token },
     );
     const productId: string = created.data.createProduct.id;
-    await until(
+    await eventually(
       () => db.collection('stock_items').findOne({ productId }),
       (item) => item?.available === 5,
-      'opening stock',
+      { what: 'opening stock', timeoutMs: 20_000 },
     );
 
     const customer = await sg.customer('Crash');
-    mustSucceed(
-      await sg.query(
-        'mutation($p: ID!) { addToCart(productId: $p, quantity: 2) { itemCount } }',
-        { p: productId },
-        { token: customer.token },
-      ),
-      'addToCart',
-    );
-    const input = {
-      idempotencyKey: 'crash-1',
-      shippingAddress: { name: 'C', line1: '1 St', city: 'X', postalCode: '1', country: 'US' },
-    };
-    const placed = mustSucceed(
-      await sg.query(
-        'mutation($i: CheckoutInput!) { checkout(input: $i) { id } }',
-        { i: input },
-        { token: customer.token },
-      ),
-      'checkout',
-    );
-    const orderId: string = placed.checkout.id;
+    const orderId = await checkout(sg, customer, productId, 'crash-1', { quantity: 2 });
 
-    await until(async () => crashed, Boolean, 'the inventory consumer to crash on order.placed');
+    await eventually(async () => crashed, Boolean, {
+      what: 'the inventory consumer to crash on order.placed',
+      timeoutMs: 20_000,
+    });
     await first.running.stop();
     // While inventory is down the order waits; nothing was reserved.
     const orderStatus = async () =>
@@ -182,31 +166,19 @@ it('after a crash between order.placed and its acknowledgement, the restarted in
     expect(await db.collection('reservations').countDocuments({ orderId })).toBe(0);
 
     await startInventory(2);
-    await until(
-      orderStatus,
-      (status) => status === 'AWAITING_PAYMENT',
-      'the restarted inventory to reserve the order',
-    );
+    await eventually(orderStatus, (status) => status === 'AWAITING_PAYMENT', {
+      what: 'the restarted inventory to reserve the order',
+      timeoutMs: 20_000,
+    });
 
-    const intent = mustSucceed(
-      await sg.query(
-        'mutation($o: ID!) { createPaymentIntent(orderId: $o) { id } }',
-        { o: orderId },
-        { token: customer.token },
-      ),
-      'createPaymentIntent',
-    );
-    const paid = await sg.query(
-      'mutation($p: ID!) { confirmPayment(paymentId: $p, paymentMethodId: "pm_card_visa") { status } }',
-      { p: intent.createPaymentIntent.id },
-      { token: customer.token },
-    );
+    const paymentId = await createPaymentIntent(sg, customer, orderId);
+    const paid = await confirmPayment(sg, customer, paymentId, 'pm_card_visa');
     expect(paid.data?.confirmPayment.status).toBe('SUCCEEDED');
-    await until(orderStatus, (status) => status === 'PAID', 'PAID');
-    const item = await until(
+    await eventually(orderStatus, (status) => status === 'PAID', { what: 'PAID', timeoutMs: 20_000 });
+    const item = await eventually(
       () => db.collection('stock_items').findOne({ productId }),
       (i) => i?.reserved === 0,
-      'the reservation to be committed',
+      { what: 'the reservation to be committed', timeoutMs: 20_000 },
     );
 
     // Exactly once: one reservation, one reservation movement, one sale, and the ledger agrees.

@@ -11,7 +11,8 @@ import { inventorySubgraph } from '@novamart/inventory';
 import { cartSubgraph } from '@novamart/cart';
 import { ordersSubgraph } from '@novamart/orders';
 import { startSupergraph, type SignedInUser, type Supergraph } from './support/supergraph';
-import { checkout, createProduct, until } from './support/storefront';
+import { checkout, createProduct } from './support/storefront';
+import { eventually } from '@novamart/kit/testing';
 
 /**
  * Issue 11, "payments reconcile": the payments subgraph runs as a real child process and is
@@ -121,10 +122,10 @@ async function orderWithIntent(payments: PaymentsProcess, tag: string) {
   const buyer = (customer ??= await sg.customer('Crash'));
   const orderId = await checkout(sg, buyer, productId, `crash-${tag}`);
   log(`order ${orderId} placed`);
-  await until(
+  await eventually(
     () => orderStatus(buyer, orderId),
     (s) => s === 'AWAITING_PAYMENT',
-    'stock reserved',
+    { what: 'stock reserved', timeoutMs: 20_000 },
   );
   const created = await gql(
     payments,
@@ -178,10 +179,10 @@ async function confirmIntoCrash(
 
 /** What a customer and the shop must end with after a successful charge, whatever crashed. */
 async function expectPaidOnce(customer: SignedInUser, orderId: string, paymentId: string) {
-  await until(
+  await eventually(
     () => orderStatus(customer, orderId),
     (s) => s === 'PAID',
-    'the order to be PAID',
+    { what: 'the order to be PAID', timeoutMs: 20_000 },
   );
   const intent = await intentOf(paymentId);
   const charges = (intent!.attempts as Array<{ outcome: string }>).filter((a) => a.outcome === 'succeeded');
@@ -190,10 +191,10 @@ async function expectPaidOnce(customer: SignedInUser, orderId: string, paymentId
   expect((await payment(paymentId))!.status).toBe('SUCCEEDED');
   const history = (await order(orderId))!.statusHistory as Array<{ status: string }>;
   expect(history.filter((h) => h.status === 'PAID')).toHaveLength(1);
-  await until(
+  await eventually(
     async () => eventsFor('order.paid', orderId).size,
     (n) => n >= 1,
-    'order.paid',
+    { what: 'order.paid', timeoutMs: 20_000 },
   );
   log(
     `verified: order ${orderId} PAID once (statusHistory ${history.map((h) => h.status).join(' → ')}),`,
@@ -325,10 +326,10 @@ describe('a payments process killed in the middle of confirmPayment', () => {
 
   it('before the provider call: after restart the payment is payable again, and paying it charges once', async () => {
     const { customer, orderId, paymentId } = scenarios.beforeProvider as Required<Scenario>;
-    const reconciled = await until(
+    const reconciled = await eventually(
       () => payment(paymentId),
       (p) => p?.status !== 'PROCESSING',
-      'start-up reconciliation',
+      { what: 'start-up reconciliation', timeoutMs: 20_000 },
     );
     expect(reconciled!.status).toBe('REQUIRES_PAYMENT_METHOD');
     expect(await orderStatus(customer, orderId)).toBe('AWAITING_PAYMENT');
@@ -351,10 +352,10 @@ describe('a payments process killed in the middle of confirmPayment', () => {
 
   it('after the provider declined: after restart the payment is FAILED with the decline, and a new card pays once', async () => {
     const { customer, orderId, paymentId } = scenarios.afterDecline as Required<Scenario>;
-    const failed = await until(
+    const failed = await eventually(
       () => payment(paymentId),
       (p) => p?.status !== 'PROCESSING',
-      'start-up reconciliation',
+      { what: 'start-up reconciliation', timeoutMs: 20_000 },
     );
     expect(failed).toMatchObject({ status: 'FAILED', declineCode: 'insufficient_funds' });
     expect(await orderStatus(customer, orderId)).toBe('AWAITING_PAYMENT');
@@ -371,28 +372,31 @@ describe('a payments process killed in the middle of confirmPayment', () => {
 
   it('charged, then the order cancelled while payments was down: after restart the charge is refunded in full', async () => {
     const { customer, orderId, paymentId } = scenarios.cancelledMeanwhile as Required<Scenario>;
-    const refunded = await until(
+    const refunded = await eventually(
       () => intentOf(paymentId),
       (i) => i?.amountRefunded === i?.amount,
-      'the charge to be refunded',
-      // The restarted process first replays the cancellation it missed and reconciles the charge;
-      // on a loaded 2-core runner that has taken longer than the helper's default 20 s.
-      50_000,
+      {
+        what: 'the charge to be refunded',
+        // The restarted process first replays the cancellation it missed and reconciles the charge;
+        timeoutMs:
+          // on a loaded 2-core runner that has taken longer than the helper's default 20 s.
+          50_000,
+      },
     );
     expect(refunded!.amount).toBe(PRICE + 499);
     const attempts = refunded!.attempts as Array<{ outcome: string }>;
     expect(attempts.filter((a) => a.outcome === 'succeeded')).toHaveLength(1);
-    await until(
+    await eventually(
       () => orderStatus(customer, orderId),
       (s) => s === 'REFUNDED',
-      'the order to be REFUNDED',
+      { what: 'the order to be REFUNDED', timeoutMs: 20_000 },
     );
     const history = (await order(orderId))!.statusHistory as Array<{ status: string }>;
     expect(history.map((h) => h.status)).not.toContain('PAID');
-    await until(
+    await eventually(
       () => payment(paymentId),
       (p) => p?.status === 'REFUNDED',
-      'payment REFUNDED',
+      { what: 'payment REFUNDED', timeoutMs: 20_000 },
     );
     log(
       `verified: provider charged once and refunded ${refunded!.amountRefunded} of ${refunded!.amount};`,

@@ -8,7 +8,14 @@ import { ordersSubgraph } from '@novamart/orders';
 import { paymentsSubgraph } from '@novamart/payments';
 import { notificationsSubgraph } from '@novamart/notifications';
 import { startSupergraph, type SignedInUser, type Supergraph } from './support/supergraph';
-import { mustSucceed, until } from './support/storefront';
+import {
+  awaitPayment,
+  checkout,
+  confirmPayment,
+  createPaymentIntent,
+  createProduct,
+} from './support/storefront';
+import { eventually } from '@novamart/kit/testing';
 
 /**
  * The payment side of the checkout saga through the gateway: declines and retries seen live, events
@@ -25,89 +32,24 @@ const CHECKOUT_SUBGRAPHS = [
   notificationsSubgraph,
 ];
 
+/** The storefront's steps for one test: products named for it, one-line orders awaiting payment. */
 function shop(sg: () => Supergraph) {
   let skuSeq = 0;
   return {
-    async product(name: string, priceAmount: number, initialStock: number): Promise<string> {
-      const admin = await sg().admin();
-      const created = await sg().query(
-        'mutation($input: ProductInput!) { createProduct(input: $input) { id } }',
-        {
-          input: {
-            sku: `SAGA-${Date.now()}-${++skuSeq}`,
-            name,
-            description: `${name}, for the saga tests`,
-            priceAmount,
-            initialStock,
-          },
-        },
-        { token: admin.token },
-      );
-      expect(created.errors).toBeUndefined();
-      return created.data.createProduct.id;
-    },
+    product: (name: string, priceAmount: number, initialStock: number) =>
+      createProduct(sg(), `SAGA-${Date.now()}-${++skuSeq}`, priceAmount, initialStock, {
+        name,
+        description: `${name}, for the saga tests`,
+      }),
     /** A customer's checkout of one line, returned once the order awaits payment. */
-    async orderAwaitingPayment(
-      customer: SignedInUser,
-      productId: string,
-      quantity: number,
-      key: string,
-    ): Promise<string> {
-      mustSucceed(
-        await sg().query(
-          'mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { itemCount } }',
-          { p: productId, q: quantity },
-          { token: customer.token },
-        ),
-        'addToCart',
-      );
-      const input = {
-        idempotencyKey: key,
-        shippingAddress: {
-          name: 'Ada',
-          line1: '1 Loop Rd',
-          city: 'Cambridge',
-          postalCode: 'CB1',
-          country: 'GB',
-        },
-      };
-      const placed = mustSucceed(
-        await sg().query(
-          'mutation($i: CheckoutInput!) { checkout(input: $i) { id } }',
-          { i: input },
-          { token: customer.token },
-        ),
-        'checkout',
-      );
-      const orderId: string = placed.checkout.id;
-      await until(
-        () =>
-          sg().query(
-            'query($id: ID!) { order(id: $id) { status } }',
-            { id: orderId },
-            { token: customer.token },
-          ),
-        (r) => r.data?.order?.status === 'AWAITING_PAYMENT',
-        'the reservation',
-      );
+    async orderAwaitingPayment(customer: SignedInUser, productId: string, quantity: number, key: string) {
+      const orderId = await checkout(sg(), customer, productId, key, { quantity });
+      await awaitPayment(sg(), customer, orderId);
       return orderId;
     },
-    async paymentFor(customer: SignedInUser, orderId: string): Promise<string> {
-      const intent = await sg().query(
-        'mutation($o: ID!) { createPaymentIntent(orderId: $o) { id status } }',
-        { o: orderId },
-        { token: customer.token },
-      );
-      expect(intent.errors).toBeUndefined();
-      return intent.data.createPaymentIntent.id;
-    },
-    confirm(customer: SignedInUser, paymentId: string, paymentMethodId: string) {
-      return sg().query(
-        'mutation($p: ID!, $m: String!) { confirmPayment(paymentId: $p, paymentMethodId: $m) { status declineCode failureReason } }',
-        { p: paymentId, m: paymentMethodId },
-        { token: customer.token },
-      );
-    },
+    paymentFor: (customer: SignedInUser, orderId: string) => createPaymentIntent(sg(), customer, orderId),
+    confirm: (customer: SignedInUser, paymentId: string, paymentMethodId: string) =>
+      confirmPayment(sg(), customer, paymentId, paymentMethodId),
   };
 }
 
@@ -167,7 +109,7 @@ describe('paying for an order through the gateway', () => {
     });
     await live.close();
 
-    const order = await until(
+    const order = await eventually(
       () =>
         sg.query(
           'query($id: ID!) { order(id: $id) { status payment { status } items { product { inventory { available reserved onHand } } } } }',
@@ -175,7 +117,7 @@ describe('paying for an order through the gateway', () => {
           { token: customer.token },
         ),
       (r) => r.data?.order?.status === 'PAID' && r.data.order.items[0].product.inventory.reserved === 0,
-      'the order to be paid and the reservation committed',
+      { what: 'the order to be paid and the reservation committed', timeoutMs: 20_000 },
     );
     expect(order.data!.order).toEqual({
       status: 'PAID',
@@ -193,7 +135,7 @@ describe('paying for an order through the gateway', () => {
       'SUCCEEDED',
     );
     const snapshot = async () => {
-      const res = await until(
+      const res = await eventually(
         () =>
           sg.query(
             `query($id: ID!) {
@@ -207,7 +149,7 @@ describe('paying for an order through the gateway', () => {
           r.data?.order?.status === 'PAID' &&
           r.data.myNotifications.edges.some((e: any) => e.node.type === 'PAYMENT_SUCCEEDED') &&
           r.data.myNotifications.edges.some((e: any) => e.node.type === 'ORDER_CONFIRMED'),
-        'the paid order and its messages',
+        { what: 'the paid order and its messages', timeoutMs: 20_000 },
       );
       return res.data;
     };
@@ -244,11 +186,11 @@ describe('paying for an order through the gateway', () => {
     const orderId = await s.orderAwaitingPayment(customer, chair, 1, 'saga-cancel-paid-1');
     const paymentId = await s.paymentFor(customer, orderId);
     await s.confirm(customer, paymentId, 'pm_card_visa');
-    await until(
+    await eventually(
       () =>
         sg.query('query($id: ID!) { order(id: $id) { status } }', { id: orderId }, { token: customer.token }),
       (r) => r.data?.order?.status === 'PAID',
-      'PAID',
+      { what: 'PAID', timeoutMs: 20_000 },
     );
     const cancelled = await sg.query(
       'mutation($id: ID!) { cancelOrder(id: $id, reason: "changed my mind") { status } }',
@@ -256,7 +198,7 @@ describe('paying for an order through the gateway', () => {
       { token: customer.token },
     );
     expect(cancelled.errors).toBeUndefined();
-    const refunded = await until(
+    const refunded = await eventually(
       () =>
         sg.query(
           'query($id: ID!) { order(id: $id) { status payment { status amountRefunded { amount } refunds { status amount { amount } } } items { product { inventory { available } } } } }',
@@ -266,24 +208,24 @@ describe('paying for an order through the gateway', () => {
       (r) =>
         r.data?.order?.payment?.status === 'REFUNDED' &&
         r.data.order.items[0].product.inventory.available === 2,
-      'the refund and the returned stock',
+      { what: 'the refund and the returned stock', timeoutMs: 20_000 },
     );
     expect(refunded.data!.order.payment).toEqual({
       status: 'REFUNDED',
       amountRefunded: { amount: 8_000 },
       refunds: [{ status: 'SUCCEEDED', amount: { amount: 8_000 } }],
     });
-    await until(
+    await eventually(
       () =>
         sg.query('{ myNotifications(first: 20) { edges { node { type } } } }', {}, { token: customer.token }),
       (r) => r.data?.myNotifications.edges.some((e: any) => e.node.type === 'REFUND_ISSUED'),
-      'the REFUND_ISSUED message',
+      { what: 'the REFUND_ISSUED message', timeoutMs: 20_000 },
     );
   });
 
   it('registration sends a verification code that verifyEmail accepts, then a welcome', async () => {
     const customer = await sg.customer('Barbara');
-    const verification = await until(
+    const verification = await eventually(
       () =>
         sg.query(
           '{ myNotifications(first: 10) { edges { node { type subject body status } } } }',
@@ -294,7 +236,7 @@ describe('paying for an order through the gateway', () => {
         r.data?.myNotifications.edges.some(
           (e: any) => e.node.type === 'EMAIL_VERIFICATION' && e.node.status === 'SENT',
         ),
-      'the verification message',
+      { what: 'the verification message', timeoutMs: 20_000 },
     );
     const message = verification.data!.myNotifications.edges.find(
       (e: any) => e.node.type === 'EMAIL_VERIFICATION',
@@ -307,11 +249,11 @@ describe('paying for an order through the gateway', () => {
       { token: customer.token },
     );
     expect(verified.data?.verifyEmail).toEqual({ emailVerified: true });
-    await until(
+    await eventually(
       () =>
         sg.query('{ myNotifications(first: 10) { edges { node { type } } } }', {}, { token: customer.token }),
       (r) => r.data?.myNotifications.edges[0]?.node.type === 'WELCOME',
-      'the welcome message, newest first',
+      { what: 'the welcome message, newest first', timeoutMs: 20_000 },
     );
   });
 });
@@ -335,7 +277,7 @@ describe('an unpaid order whose reservation runs out', () => {
     expect((await s.confirm(customer, paymentId, 'pm_card_chargeDeclined')).data?.confirmPayment.status).toBe(
       'FAILED',
     );
-    const expired = await until(
+    const expired = await eventually(
       () =>
         sg.query(
           'query($id: ID!) { order(id: $id) { status statusHistory { status reason } payment { status } items { product { inventory { available reserved } } } } }',
@@ -343,8 +285,7 @@ describe('an unpaid order whose reservation runs out', () => {
           { token: customer.token },
         ),
       (r) => r.data?.order?.status === 'CANCELLED' && r.data.order.payment?.status === 'CANCELLED',
-      'the expiry to cancel the order and its payment',
-      15_000,
+      { what: 'the expiry to cancel the order and its payment', timeoutMs: 15_000 },
     );
     expect(expired.data!.order.items[0].product.inventory).toEqual({ available: 3, reserved: 0 });
     expect(expired.data!.order.statusHistory.at(-1).status).toBe('CANCELLED');

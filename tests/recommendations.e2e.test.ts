@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@novamart/kit/testing';
 import { usersSubgraph } from '@novamart/users';
 import { productsSubgraph } from '@novamart/products';
 import { inventorySubgraph } from '@novamart/inventory';
@@ -7,12 +8,7 @@ import { cartSubgraph } from '@novamart/cart';
 import { ordersSubgraph } from '@novamart/orders';
 import { paymentsSubgraph } from '@novamart/payments';
 import { recommendationsSubgraph } from '@novamart/recommendations';
-import {
-  startSupergraph,
-  type GraphQLResponse,
-  type SignedInUser,
-  type Supergraph,
-} from './support/supergraph';
+import { startSupergraph, type SignedInUser, type Supergraph } from './support/supergraph';
 
 // Recommendations through the gateway, fed by the real checkout: customers buy products together,
 // the catalog and stock come from the products and inventory subgraphs' events.
@@ -35,20 +31,6 @@ describe('recommendations through the gateway', () => {
   afterAll(async () => {
     await sg?.stop();
   });
-
-  /** Repeats a read until `done` accepts it (recommendations follow events); never a mutation. */
-  async function until<T = any>(
-    run: () => Promise<GraphQLResponse<T>>,
-    done: (r: GraphQLResponse<T>) => boolean,
-    timeoutMs = 15_000,
-  ) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const result = await run();
-      if (done(result) || Date.now() > deadline) return result;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
 
   async function createProduct(name: string, initialStock: number): Promise<string> {
     const admin = await sg.admin();
@@ -125,9 +107,10 @@ describe('recommendations through the gateway', () => {
     await buy(b, [x, y]);
     await buy(c, [x, z]);
 
-    const together = await until(
+    const together = await eventually(
       () => sg.query(BOUGHT_TOGETHER, { id: x }),
       (r) => r.data?.product?.frequentlyBoughtTogether?.length === 2,
+      { timeoutMs: 15_000 },
     );
     expect(together.errors).toBeUndefined();
     expect(together.data.product.frequentlyBoughtTogether).toEqual([
@@ -173,9 +156,10 @@ describe('recommendations through the gateway', () => {
       { token: admin.token },
     );
     expect(archived.errors).toBeUndefined();
-    const after = await until(
+    const after = await eventually(
       () => sg.query(BOUGHT_TOGETHER, { id: x }),
       (r) => r.data?.product?.frequentlyBoughtTogether?.length === 1,
+      { timeoutMs: 15_000 },
     );
     expect(after.data.product.frequentlyBoughtTogether.map((r: any) => r.product.id)).toEqual([z]);
     const mineAfter = await sg.query(MINE, {}, { token: dana.token });

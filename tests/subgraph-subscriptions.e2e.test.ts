@@ -13,7 +13,8 @@ import { cartSubgraph } from '@novamart/cart';
 import { ordersSubgraph } from '@novamart/orders';
 import { paymentsSubgraph } from '@novamart/payments';
 import { startSupergraph, type SignedInUser, type Supergraph } from './support/supergraph';
-import { checkout, createProduct, until } from './support/storefront';
+import { checkout, createProduct } from './support/storefront';
+import { eventually } from '@novamart/kit/testing';
 import { openResultStream } from './support/streams';
 
 // The subgraphs serve their own Subscription fields (kit/subgraph-subscriptions.ts) so that any
@@ -65,10 +66,10 @@ afterAll(() => sg?.stop());
 
 /** Waits until one more live-bus channel has a listener: the subgraph has subscribed. */
 async function listening(before: number): Promise<void> {
-  await until(
+  await eventually(
     async () => sg.live.activeChannelCount(),
     (n) => n > before,
-    'the subgraph to listen on the live bus',
+    { what: 'the subgraph to listen on the live bus', timeoutMs: 20_000 },
   );
 }
 
@@ -130,10 +131,10 @@ describe('the orders subgraph serves its subscriptions itself', () => {
         items: [{ quantity: 1, product: { id: productId } }],
       });
       stream.close();
-      await until(
+      await eventually(
         async () => sg.live.activeChannelCount(),
         (n) => n === before,
-        'the subgraph to stop listening once the client hung up',
+        { what: 'the subgraph to stop listening once the client hung up', timeoutMs: 20_000 },
       );
     },
     SAGA_TIMEOUT_MS,

@@ -5,25 +5,12 @@ import { inventorySubgraph } from '@novamart/inventory';
 import { cartSubgraph } from '@novamart/cart';
 import { ordersSubgraph } from '@novamart/orders';
 import { paymentsSubgraph } from '@novamart/payments';
+import { eventually } from '@novamart/kit/testing';
 import { startSupergraph, type SignedInUser, type Supergraph } from './support/supergraph';
 
 // Live order and payment status through the gateway's federated subscriptions, driven by the
 // real subgraphs' outbox events: each event arrives resolved across orders, products, inventory
 // and payments, as a query for the same fields would return it.
-async function eventually<T>(
-  what: string,
-  attempt: () => Promise<T | undefined>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await attempt();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 const ORDER_UPDATES = /* GraphQL */ `
   subscription Watch($orderId: ID!) {
     orderStatusChanged(orderId: $orderId) {
@@ -113,14 +100,17 @@ describe('federated subscriptions with the real subgraphs', () => {
     })();
     orderId = checkout.id;
     // Stock is reserved by event: wait until the order awaits payment before watching it.
-    await eventually('the order to await payment', async () => {
-      const result = await sg.query(
-        'query($id: ID!) { order(id: $id) { status } }',
-        { id: orderId },
-        { token: alice.token },
-      );
-      return result.data?.order?.status === 'AWAITING_PAYMENT' ? true : undefined;
-    });
+    await eventually(
+      async () => {
+        const result = await sg.query(
+          'query($id: ID!) { order(id: $id) { status } }',
+          { id: orderId },
+          { token: alice.token },
+        );
+        return result.data?.order?.status === 'AWAITING_PAYMENT' ? true : undefined;
+      },
+      { what: 'the order to await payment', timeoutMs: 15_000 },
+    );
   });
   afterAll(async () => {
     await sg?.stop();
@@ -188,8 +178,10 @@ describe('federated subscriptions with the real subgraphs', () => {
 
     await orderWatch.close();
     await paymentWatch.close();
-    await eventually('the subscriptions to end', async () =>
-      sg.gateway.activeSubscriptions() === 0 && sg.live.activeChannelCount() === 0 ? true : undefined,
+    await eventually(
+      async () =>
+        sg.gateway.activeSubscriptions() === 0 && sg.live.activeChannelCount() === 0 ? true : undefined,
+      { what: 'the subscriptions to end', timeoutMs: 15_000 },
     );
   });
 });
@@ -226,8 +218,10 @@ describe('two gateway instances over Redis', () => {
     expect(await onSecond.next()).toEqual(expected);
     await onFirst.close();
     await onSecond.close();
-    await eventually('both instances to unsubscribe', async () =>
-      sg.gateway.activeSubscriptions() === 0 && second.activeSubscriptions() === 0 ? true : undefined,
+    await eventually(
+      async () =>
+        sg.gateway.activeSubscriptions() === 0 && second.activeSubscriptions() === 0 ? true : undefined,
+      { what: 'both instances to unsubscribe', timeoutMs: 15_000 },
     );
   });
 });

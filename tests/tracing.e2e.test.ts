@@ -9,7 +9,8 @@ import { inventorySubgraph } from '@novamart/inventory';
 import { cartSubgraph } from '@novamart/cart';
 import { ordersSubgraph } from '@novamart/orders';
 import { startSupergraph, type Supergraph } from './support/supergraph';
-import { checkout, createProduct, until } from './support/storefront';
+import { checkout, createProduct } from './support/storefront';
+import { eventually } from '@novamart/kit/testing';
 
 // One trace from a storefront's checkout through the gateway, the orders subgraph, the outbox,
 // inventory's reservation and back to orders' AWAITING_PAYMENT update: the events carry the
@@ -37,11 +38,11 @@ describe('tracing', () => {
     const productId = await createProduct(sg, `TRACE-${Date.now()}`, 1200, 5);
     const customer = await sg.customer('Tracy');
     const orderId = await checkout(sg, customer, productId, `trace-${Date.now()}`);
-    await until(
+    await eventually(
       () =>
         sg.query('query($id: ID!) { order(id: $id) { status } }', { id: orderId }, { token: customer.token }),
       (r) => r.data?.order?.status === 'AWAITING_PAYMENT',
-      'the order to await payment',
+      { what: 'the order to await payment', timeoutMs: 20_000 },
     );
     const consumed = (group: string, type: string) =>
       tracing
@@ -52,10 +53,10 @@ describe('tracing', () => {
             attr(s, 'messaging.destination.name') === type &&
             (type === 'order.placed' ? attr(s, 'novamart.event.aggregate_id') === orderId : true),
         );
-    const placed = await until(
+    const placed = await eventually(
       async () => consumed('inventory', 'order.placed'),
       (s) => s !== undefined,
-      "inventory's order.placed span",
+      { what: "inventory's order.placed span", timeoutMs: 20_000 },
     );
     const traceId = placed!.spanContext().traceId;
     const inTrace = () => tracing.spans().filter((s) => s.spanContext().traceId === traceId);
@@ -76,7 +77,7 @@ describe('tracing', () => {
     // Inventory's reservation: its commands under the consumer span, and the event it wrote
     // (inventory.reserved) consumed by orders in the same trace, which moves the order on.
     expect(childrenOf(placed!).filter((s) => s.name.startsWith('mongodb ')).length).toBeGreaterThan(0);
-    const reserved = await until(
+    const reserved = await eventually(
       async () =>
         inTrace().find(
           (s) =>
@@ -84,7 +85,7 @@ describe('tracing', () => {
             attr(s, 'messaging.destination.name') === 'inventory.reserved',
         ),
       (s) => s !== undefined,
-      "orders' inventory.reserved span in the checkout's trace",
+      { what: "orders' inventory.reserved span in the checkout's trace", timeoutMs: 20_000 },
     );
     expect(reserved!.parentSpanContext?.spanId).toBe(placed!.spanContext().spanId);
     const ordersWrites = childrenOf(reserved!).filter(

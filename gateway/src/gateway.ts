@@ -7,12 +7,11 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import {
-  ErrorCode,
   REQUEST_ID_HEADER,
   createLogger,
   createTokenVerifier,
@@ -24,7 +23,7 @@ import {
   type TokenVerifier,
 } from '@novamart/kit';
 import type { LiveBus } from '@novamart/events';
-import { serveMetrics } from '@novamart/kit';
+import { httpErrorHandler, serveMetrics, type MetricsServer } from '@novamart/kit';
 import { corsOrigins, trustProxySetting, type GatewayConfig } from './config';
 import type { GatewayContext } from './context';
 import { createGatewayErrorFormatter } from './errors';
@@ -101,31 +100,18 @@ function bytesOf(size: string): number {
   return Number(match[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
 }
 
-/**
- * The NovaMart gateway: `@apollo/gateway` over the supergraph on HTTP, federated subscriptions
- * over graphql-ws on the same port and path, health and metrics. Not listening yet: call
- * `listen()` (or use `startGateway`).
- */
-export async function createGateway(options: GatewayOptions): Promise<Gateway> {
-  const { config, live } = options;
-  const logger = options.logger ?? createLogger('gateway');
-  const production = config.NODE_ENV === 'production';
-  const registry = options.metrics ?? processRegistry();
-  const metrics = gatewayMetrics(registry);
-  const verifier = options.verifier ?? createTokenVerifier({ jwksUrl: config.JWKS_URL });
-  const limits: OperationLimits = {
-    maxDepth: config.MAX_QUERY_DEPTH,
-    maxCost: config.MAX_QUERY_COST,
-    assumedListSize: 10,
-  };
-  const subgraphs = subgraphsOf(options.supergraphSdl).map(({ name, url }) => ({
-    name,
-    url: options.subgraphUrls?.[name] ?? url,
-  }));
-  const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));
+type GatewayMetrics = ReturnType<typeof gatewayMetrics>;
 
-  disableApolloTelemetryUnlessChosen();
-  const gateway = new ApolloGateway({
+/** `@apollo/gateway` over the supergraph, each subgraph over HTTP or, when given, in process. */
+function federatedGateway(
+  options: GatewayOptions,
+  subgraphs: SubgraphEndpoint[],
+  logger: Logger,
+  metrics: GatewayMetrics,
+): ApolloGateway {
+  const { config } = options;
+  const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));
+  return new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     logger: logger.child({ component: 'apollo-gateway' }),
     buildService: ({ name, url }) => {
@@ -140,17 +126,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return new SubgraphSource({ ...source, url: urlOf.get(name) ?? url ?? '' });
     },
   });
-  let apiSchema: GraphQLSchema | undefined;
-  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
-    apiSchema = schema;
-  });
+}
 
-  const app = express();
-  app.disable('x-powered-by');
-  // req.ip: the client as the proxies we trust (TRUST_PROXY) report it, never a header a client wrote.
-  app.set('trust proxy', trustProxySetting(config.TRUST_PROXY));
-  app.use(securityHeaders(production));
-  const httpServer = createServer(app);
+async function startApollo(
+  gateway: ApolloGateway,
+  httpServer: Server,
+  production: boolean,
+  limits: OperationLimits,
+  logger: Logger,
+  metrics: GatewayMetrics,
+): Promise<ApolloServer<GatewayContext>> {
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !production,
@@ -172,8 +157,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ],
   });
   await apollo.start();
+  return apollo;
+}
 
-  const execute: ExecuteThroughGateway = async (request, contextValue) => {
+/** One operation through the gateway's own pipeline, for the subscription server's payloads. */
+function executeThrough(apollo: ApolloServer<GatewayContext>): ExecuteThroughGateway {
+  return async (request, contextValue) => {
     const response = await apollo.executeOperation(
       { query: request.query, variables: request.variables ?? {} },
       { contextValue },
@@ -182,29 +171,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const { data, errors } = response.body.singleResult;
     return { ...(data !== undefined ? { data } : {}), ...(errors ? { errors } : {}) };
   };
+}
 
-  const wsServer = new WebSocketServer({
-    server: httpServer,
-    path: GRAPHQL_PATH,
-    maxPayload: bytesOf(config.BODY_LIMIT),
-  });
-  const subscriptions = startSubscriptionServer({
-    wsServer,
-    schema: () => {
-      if (!apiSchema) throw new Error('The gateway has not loaded its schema');
-      return apiSchema;
-    },
-    live,
-    verifier,
-    execute,
-    limits,
-    logger: logger.child({ component: 'subscriptions' }),
-    metrics,
-    keepAliveMs: config.WS_KEEPALIVE_MS,
-    isProduction: production,
-    ...(options.liveFields ? { liveFields: options.liveFields } : {}),
-  });
-
+/** /health, /health/live and /health/ready (every subgraph answering). */
+function mountHealth(app: Express, subgraphs: SubgraphEndpoint[], config: GatewayConfig): void {
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -217,13 +187,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       .status(report.ready ? 200 : 503)
       .json({ status: report.ready ? 'ready' : 'unavailable', subgraphs: report.subgraphs });
   });
-  const metricsServer = serveMetrics(app, registry, config);
-  if (!production) app.get(GRAPHIQL_PATH, graphiqlPage(GRAPHQL_PATH));
-  if (!options.staticDir) {
-    app.get('/', (_req, res) => {
-      res.redirect(GRAPHQL_PATH);
-    });
-  }
+}
+
+/** /graphql over HTTP: CORS, the body limit, the request id and the context subgraphs receive. */
+function mountGraphql(app: Express, apollo: ApolloServer<GatewayContext>, config: GatewayConfig): void {
   app.use(
     GRAPHQL_PATH,
     cors<cors.CorsRequest>({ origin: corsOrigins(config), exposedHeaders: [REQUEST_ID_HEADER], maxAge: 600 }),
@@ -243,6 +210,23 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }),
     }),
   );
+}
+
+/** GraphiQL outside production, /graphql, the storefront's files when given, and the JSON error answer. */
+function mountPages(
+  app: Express,
+  apollo: ApolloServer<GatewayContext>,
+  options: GatewayOptions,
+  logger: Logger,
+): void {
+  const { config } = options;
+  if (config.NODE_ENV !== 'production') app.get(GRAPHIQL_PATH, graphiqlPage(GRAPHQL_PATH));
+  if (!options.staticDir) {
+    app.get('/', (_req, res) => {
+      res.redirect(GRAPHQL_PATH);
+    });
+  }
+  mountGraphql(app, apollo, config);
   if (options.staticDir)
     app.use(
       serveSinglePageApp(
@@ -250,7 +234,102 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         singlePageAppCsp({ stripe: Boolean(config.STRIPE_PUBLISHABLE_KEY) }),
       ),
     );
-  app.use(httpErrorHandler(config.BODY_LIMIT, logger));
+  // Body-parser failures (too large, malformed JSON) as GraphQL-shaped JSON, never an HTML page.
+  app.use(httpErrorHandler(logger, { bodyLimit: config.BODY_LIMIT }));
+}
+
+/** The gateway's `listen`: the HTTP server (and the metrics port), then where it is reachable. */
+function listener(
+  httpServer: Server,
+  metricsServer: MetricsServer | null,
+  subscriptions: Pick<RunningGateway, 'activeSubscriptions' | 'startedSubscriptions'>,
+  stop: () => Promise<void>,
+  config: GatewayConfig,
+): Gateway['listen'] {
+  return async (port = config.PORT, host = config.HOST) => {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(port, host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+    await metricsServer?.listen();
+    const actual = (httpServer.address() as AddressInfo).port;
+    const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+    return {
+      url: `http://${shownHost}:${actual}${GRAPHQL_PATH}`,
+      wsUrl: `ws://${shownHost}:${actual}${GRAPHQL_PATH}`,
+      port: actual,
+      metricsPort: metricsServer?.port() ?? null,
+      activeSubscriptions: subscriptions.activeSubscriptions,
+      startedSubscriptions: subscriptions.startedSubscriptions,
+      stop,
+    };
+  };
+}
+
+/**
+ * The NovaMart gateway: `@apollo/gateway` over the supergraph on HTTP, federated subscriptions
+ * over graphql-ws on the same port and path, health and metrics. Not listening yet: call
+ * `listen()` (or use `startGateway`).
+ */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger('gateway');
+  const production = config.NODE_ENV === 'production';
+  const registry = options.metrics ?? processRegistry();
+  const metrics = gatewayMetrics(registry);
+  const limits: OperationLimits = {
+    maxDepth: config.MAX_QUERY_DEPTH,
+    maxCost: config.MAX_QUERY_COST,
+    assumedListSize: 10,
+  };
+  const subgraphs = subgraphsOf(options.supergraphSdl).map(({ name, url }) => ({
+    name,
+    url: options.subgraphUrls?.[name] ?? url,
+  }));
+
+  disableApolloTelemetryUnlessChosen();
+  const gateway = federatedGateway(options, subgraphs, logger, metrics);
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
+    apiSchema = schema;
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  // req.ip: the client as the proxies we trust (TRUST_PROXY) report it, never a header a client wrote.
+  app.set('trust proxy', trustProxySetting(config.TRUST_PROXY));
+  app.use(securityHeaders(production));
+  const httpServer = createServer(app);
+  const apollo = await startApollo(gateway, httpServer, production, limits, logger, metrics);
+  const execute = executeThrough(apollo);
+
+  const subscriptions = startSubscriptionServer({
+    wsServer: new WebSocketServer({
+      server: httpServer,
+      path: GRAPHQL_PATH,
+      maxPayload: bytesOf(config.BODY_LIMIT),
+    }),
+    schema: () => {
+      if (!apiSchema) throw new Error('The gateway has not loaded its schema');
+      return apiSchema;
+    },
+    live: options.live,
+    verifier: options.verifier ?? createTokenVerifier({ jwksUrl: config.JWKS_URL }),
+    execute,
+    limits,
+    logger: logger.child({ component: 'subscriptions' }),
+    metrics,
+    keepAliveMs: config.WS_KEEPALIVE_MS,
+    isProduction: production,
+    ...(options.liveFields ? { liveFields: options.liveFields } : {}),
+  });
+
+  mountHealth(app, subgraphs, config);
+  const metricsServer = serveMetrics(app, registry, config);
+  mountPages(app, apollo, options, logger);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -268,27 +347,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     execute,
     activeSubscriptions: subscriptions.activeSubscriptions,
     startedSubscriptions: subscriptions.startedSubscriptions,
-    async listen(port = config.PORT, host = config.HOST) {
-      await new Promise<void>((resolve, reject) => {
-        httpServer.once('error', reject);
-        httpServer.listen(port, host, () => {
-          httpServer.off('error', reject);
-          resolve();
-        });
-      });
-      await metricsServer?.listen();
-      const actual = (httpServer.address() as AddressInfo).port;
-      const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-      return {
-        url: `http://${shownHost}:${actual}${GRAPHQL_PATH}`,
-        wsUrl: `ws://${shownHost}:${actual}${GRAPHQL_PATH}`,
-        port: actual,
-        metricsPort: metricsServer?.port() ?? null,
-        activeSubscriptions: subscriptions.activeSubscriptions,
-        startedSubscriptions: subscriptions.startedSubscriptions,
-        stop,
-      };
-    },
+    listen: listener(httpServer, metricsServer, subscriptions, stop, config),
     stop,
   };
 }
@@ -385,31 +444,4 @@ function processRegistry(): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service: 'gateway' });
   return registry;
-}
-
-// Body-parser failures (too large, malformed JSON) as GraphQL-shaped JSON, never an HTML page.
-function httpErrorHandler(bodyLimit: string, logger: Logger): ErrorRequestHandler {
-  return (error: { status?: number; type?: string; message?: string }, _req, res, next) => {
-    if (res.headersSent) return next(error);
-    const status = typeof error.status === 'number' ? error.status : 500;
-    if (status === 413) {
-      res.status(413).json({
-        errors: [
-          {
-            message: `Request body is larger than the limit of ${bodyLimit} (BODY_LIMIT)`,
-            extensions: { code: ErrorCode.BAD_USER_INPUT, limit: 'BODY_LIMIT' },
-          },
-        ],
-      });
-    } else if (status >= 400 && status < 500) {
-      res
-        .status(status)
-        .json({ errors: [{ message: error.message ?? 'Bad request', extensions: { code: 'BAD_REQUEST' } }] });
-    } else {
-      logger.error({ err: error }, 'unexpected HTTP error');
-      res.status(500).json({
-        errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }],
-      });
-    }
-  };
 }

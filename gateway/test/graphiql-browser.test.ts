@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProbeSupergraph, waitFor, type ProbeSupergraph } from './support/probe-supergraph';
+import { startProbeSupergraph, type ProbeSupergraph } from './support/probe-supergraph';
+import { eventually } from '@novamart/kit/testing';
 
 /**
  * The offline GraphiQL at /graphiql in a real headless browser (Debian's chromium, driven by
@@ -115,7 +116,10 @@ describe('GraphiQL at /graphiql without the internet', () => {
       'subscription { orderStatusChanged(orderId: "o-1") { status order { total } } }',
     );
     await page.locator('.graphiql-execute-button').click();
-    await waitFor(() => probe.gateway.activeSubscriptions() === 1, 20_000, 'the page to subscribe');
+    await eventually(() => probe.gateway.activeSubscriptions() === 1, {
+      timeoutMs: 20_000,
+      what: 'the page to subscribe',
+    });
     await probe.live.publish('order:o-1', {
       orderId: 'o-1',
       userId: alice.id,

@@ -3,13 +3,8 @@ import type { Redis } from 'ioredis';
 import { requireRedis, testRedisUrl, uniqueKeyPrefix } from '@novamart/kit/testing';
 import { RedisLiveBus } from '@novamart/events/redis';
 import type { RunningGateway } from '../src';
-import {
-  startProbeSupergraph,
-  subscribe,
-  waitFor,
-  wsClient,
-  type ProbeSupergraph,
-} from './support/probe-supergraph';
+import { startProbeSupergraph, subscribe, wsClient, type ProbeSupergraph } from './support/probe-supergraph';
+import { eventually } from '@novamart/kit/testing';
 
 const alice = { id: 'user-alice', role: 'CUSTOMER' as const };
 
@@ -54,10 +49,9 @@ describe('subscriptions across gateway instances on Redis', () => {
     const onSecond = wsClient(secondGateway.wsUrl, { authorization: token });
     const first = subscribe(onFirst, query, { id: 'o-1' });
     const second = subscribe(onSecond, query, { id: 'o-1' });
-    await waitFor(
+    await eventually(
       () => probe.gateway.activeSubscriptions() === 1 && secondGateway.activeSubscriptions() === 1,
-      5000,
-      'both subscriptions',
+      { timeoutMs: 5000, what: 'both subscriptions' },
     );
     expect(await subscribers()).toBe(2);
 
@@ -75,12 +69,14 @@ describe('subscriptions across gateway instances on Redis', () => {
 
     await onFirst.dispose();
     await onSecond.dispose();
-    await waitFor(
+    await eventually(
       () => probe.gateway.activeSubscriptions() === 0 && secondGateway.activeSubscriptions() === 0,
-      5000,
-      'subscriptions to end',
+      { timeoutMs: 5000, what: 'subscriptions to end' },
     );
-    await waitFor(async () => (await subscribers()) === 0, 5000, 'Redis to drop the channel subscriptions');
+    await eventually(async () => (await subscribers()) === 0, {
+      timeoutMs: 5000,
+      what: 'Redis to drop the channel subscriptions',
+    });
     expect(probe.live.activeChannelCount()).toBe(0);
     expect(secondLive.activeChannelCount()).toBe(0);
   });

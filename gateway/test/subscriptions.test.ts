@@ -2,13 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Client } from 'graphql-ws';
 import { tamper } from '@novamart/kit/testing';
-import {
-  startProbeSupergraph,
-  subscribe,
-  waitFor,
-  wsClient,
-  type ProbeSupergraph,
-} from './support/probe-supergraph';
+import { startProbeSupergraph, subscribe, wsClient, type ProbeSupergraph } from './support/probe-supergraph';
+import { eventually } from '@novamart/kit/testing';
 
 const alice = { id: 'user-alice', role: 'CUSTOMER' as const };
 const bob = { id: 'user-bob', role: 'CUSTOMER' as const };
@@ -67,10 +62,9 @@ describe('federated subscriptions', () => {
   });
   afterEach(async () => {
     for (const client of clients.splice(0)) await client.dispose();
-    await waitFor(
+    await eventually(
       () => probe.gateway.activeSubscriptions() === 0 && probe.live.activeChannelCount() === 0,
-      5000,
-      'subscriptions to end',
+      { timeoutMs: 5000, what: 'subscriptions to end' },
     );
   });
   afterAll(async () => {
@@ -80,7 +74,10 @@ describe('federated subscriptions', () => {
   it('delivers every status change in order, resolved across subgraphs as a query would return it', async () => {
     const client = await connect(alice);
     const sub = subscribe(client, ORDER_STATUS, { orderId: 'o-1' });
-    await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'the subscription');
+    await eventually(() => probe.gateway.activeSubscriptions() === 1, {
+      timeoutMs: 5000,
+      what: 'the subscription',
+    });
     // The first event's cross-subgraph field resolves slowly: it must still arrive first.
     probe.world.paymentDelays = [300, 0, 0];
     const messages = [
@@ -121,7 +118,10 @@ describe('federated subscriptions', () => {
     const sub = subscribe(client, 'subscription($id: ID!) { orderStatusChanged(orderId: $id) { status } }', {
       id: 'o-2',
     });
-    await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'the subscription');
+    await eventually(() => probe.gateway.activeSubscriptions() === 1, {
+      timeoutMs: 5000,
+      what: 'the subscription',
+    });
     const paid = { ...statusMessage('o-2', alice.id, 'PAID', 'AWAITING_PAYMENT'), eventId: 'evt-1' };
     await probe.live.publish('order:o-2', paid);
     await probe.live.publish('order:o-2', paid);
@@ -145,7 +145,10 @@ describe('federated subscriptions', () => {
       'subscription($id: ID!) { orderStatusChanged(orderId: $id) { status previousStatus } }',
       { id: 'o-2' },
     );
-    await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'the subscription');
+    await eventually(() => probe.gateway.activeSubscriptions() === 1, {
+      timeoutMs: 5000,
+      what: 'the subscription',
+    });
     await probe.live.publish('order:o-2', statusMessage('o-2', alice.id, 'TELEPORTED', 'PAID'));
     const event = await sub.next();
     expect(event.data).toBeNull();
@@ -164,7 +167,10 @@ describe('federated subscriptions', () => {
       'subscription($id: ID!) { orderStatusChanged(orderId: $id) { status order { total } } }',
       { id: 'o-2' },
     );
-    await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'the subscription');
+    await eventually(() => probe.gateway.activeSubscriptions() === 1, {
+      timeoutMs: 5000,
+      what: 'the subscription',
+    });
     probe.world.failingOrderReads = 1;
     await probe.live.publish('order:o-2', statusMessage('o-2', alice.id, 'PAID', 'AWAITING_PAYMENT'));
     await probe.live.publish('order:o-2', statusMessage('o-2', alice.id, 'CANCELLED', 'PAID'));
@@ -197,7 +203,10 @@ describe('federated subscriptions', () => {
       }`,
       { orderId: 'o-2', noReason: true },
     );
-    await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'the subscription');
+    await eventually(() => probe.gateway.activeSubscriptions() === 1, {
+      timeoutMs: 5000,
+      what: 'the subscription',
+    });
     await probe.live.publish('order:o-2', statusMessage('o-2', alice.id, 'PAID', 'PENDING', 'hidden'));
     const event = await sub.next();
     expect(event).toEqual({
@@ -208,7 +217,10 @@ describe('federated subscriptions', () => {
   it('serves myOrderUpdates from the subscriber’s own channel', async () => {
     const client = await connect(alice);
     const sub = subscribe(client, 'subscription { myOrderUpdates { status order { id total } } }');
-    await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'the subscription');
+    await eventually(() => probe.gateway.activeSubscriptions() === 1, {
+      timeoutMs: 5000,
+      what: 'the subscription',
+    });
     await probe.live.publish(`user-orders:${bob.id}`, statusMessage('o-bob', bob.id, 'PAID', 'PENDING'));
     await probe.live.publish(`user-orders:${alice.id}`, statusMessage('o-2', alice.id, 'PAID', 'PENDING'));
     expect(await sub.next()).toEqual({
@@ -223,7 +235,10 @@ describe('federated subscriptions', () => {
       'subscription($orderId: ID!) { paymentStatusChanged(orderId: $orderId) { status previousStatus payment { id order { id total } } } }',
       { orderId: 'o-1' },
     );
-    await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'the subscription');
+    await eventually(() => probe.gateway.activeSubscriptions() === 1, {
+      timeoutMs: 5000,
+      what: 'the subscription',
+    });
     await probe.live.publish('payment:o-1', {
       paymentId: 'pay-1',
       orderId: 'o-1',
@@ -254,7 +269,10 @@ describe('federated subscriptions', () => {
       Array.from({ length: 5 }, () => subscribe(client, ORDER_STATUS, { orderId: 'o-2' })),
     );
     const admins = [subscribe(adminClient, ORDER_STATUS, { orderId: 'o-2' })];
-    await waitFor(() => probe.gateway.activeSubscriptions() === 11, 5000, 'the subscriptions');
+    await eventually(() => probe.gateway.activeSubscriptions() === 11, {
+      what: 'the subscriptions',
+      timeoutMs: 5000,
+    });
     const reads = probe.world.callsTo('order').length;
     const message = statusMessage('o-2', alice.id, 'PAID', 'AWAITING_PAYMENT');
     await probe.live.publish('order:o-2', message);
@@ -280,7 +298,10 @@ describe('federated subscriptions', () => {
     const client = await connect(alice);
     const reads = probe.world.callsTo('order').length;
     for (let i = 0; i < 8; i++) subscribe(client, ORDER_STATUS, { orderId: 'o-1' });
-    await waitFor(() => probe.gateway.activeSubscriptions() === 8, 5000, 'the subscriptions');
+    await eventually(() => probe.gateway.activeSubscriptions() === 8, {
+      what: 'the subscriptions',
+      timeoutMs: 5000,
+    });
     expect(probe.world.callsTo('order').length - reads).toBe(1);
   });
 
@@ -293,7 +314,10 @@ describe('federated subscriptions', () => {
       const sub = subscribe(client, 'subscription($o: ID!) { orderStatusChanged(orderId: $o) { status } }', {
         o: 'o-1',
       });
-      await waitFor(() => probe.world.callsTo('order').length > reads, 5000, 'the ownership check');
+      await eventually(() => probe.world.callsTo('order').length > reads, {
+        what: 'the ownership check',
+        timeoutMs: 5000,
+      });
       await probe.live.publish('order:o-1', statusMessage('o-1', alice.id, 'AWAITING_PAYMENT', 'PENDING'));
       await new Promise((resolve) => setImmediate(resolve));
       expect(probe.gateway.activeSubscriptions()).toBe(0);
@@ -314,7 +338,10 @@ describe('federated subscriptions', () => {
       const sub = subscribe(client, 'subscription($o: ID!) { orderStatusChanged(orderId: $o) { status } }', {
         o: 'o-1',
       });
-      await waitFor(() => probe.world.callsTo('order').length > reads, 5000, 'the ownership check');
+      await eventually(() => probe.world.callsTo('order').length > reads, {
+        what: 'the ownership check',
+        timeoutMs: 5000,
+      });
       await probe.live.publish('order:o-1', statusMessage('o-1', alice.id, 'PAID', 'AWAITING_PAYMENT'));
       release();
       expect(await sub.failure).toEqual([
@@ -407,13 +434,15 @@ describe('federated subscriptions', () => {
         subscribe(client, 'subscription { myOrderUpdates { status } }');
       });
     });
-    await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'the subscription');
+    await eventually(() => probe.gateway.activeSubscriptions() === 1, {
+      timeoutMs: 5000,
+      what: 'the subscription',
+    });
     const { code, reason } = await closed;
     expect({ code, reason }).toEqual({ code: 4403, reason: 'UNAUTHENTICATED: Token expired' });
-    await waitFor(
+    await eventually(
       () => probe.gateway.activeSubscriptions() === 0 && probe.live.activeChannelCount() === 0,
-      5000,
-      'the subscription to end',
+      { timeoutMs: 5000, what: 'the subscription to end' },
     );
   });
 
@@ -421,13 +450,15 @@ describe('federated subscriptions', () => {
     const client = await connect(alice);
     const first = subscribe(client, ORDER_STATUS, { orderId: 'o-1' });
     const second = subscribe(client, ORDER_STATUS, { orderId: 'o-2' });
-    await waitFor(() => probe.gateway.activeSubscriptions() === 2, 5000, 'two subscriptions');
+    await eventually(() => probe.gateway.activeSubscriptions() === 2, {
+      timeoutMs: 5000,
+      what: 'two subscriptions',
+    });
     expect(probe.live.activeChannelCount()).toBe(2);
     first.dispose(); // graphql-ws `complete`
-    await waitFor(
+    await eventually(
       () => probe.gateway.activeSubscriptions() === 1 && probe.live.activeChannelCount() === 1,
-      5000,
-      'complete to unsubscribe',
+      { timeoutMs: 5000, what: 'complete to unsubscribe' },
     );
 
     // An abrupt disconnect: the socket is destroyed without a close handshake.
@@ -447,15 +478,20 @@ describe('federated subscriptions', () => {
         payload: { query: ORDER_STATUS, variables: { orderId: 'o-1' } },
       }),
     );
-    await waitFor(() => probe.gateway.activeSubscriptions() === 2, 5000, 'the raw subscription');
+    await eventually(() => probe.gateway.activeSubscriptions() === 2, {
+      timeoutMs: 5000,
+      what: 'the raw subscription',
+    });
     raw.terminate();
-    await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'disconnect to unsubscribe');
+    await eventually(() => probe.gateway.activeSubscriptions() === 1, {
+      timeoutMs: 5000,
+      what: 'disconnect to unsubscribe',
+    });
 
     await client.dispose();
-    await waitFor(
+    await eventually(
       () => probe.gateway.activeSubscriptions() === 0 && probe.live.activeChannelCount() === 0,
-      5000,
-      'dispose to unsubscribe',
+      { timeoutMs: 5000, what: 'dispose to unsubscribe' },
     );
     await expect(second.failure).rejects.toThrow(); // ended by the client, not by an error
   });
@@ -463,7 +499,10 @@ describe('federated subscriptions', () => {
   it('answers pings and drops a client that stops answering the server’s', async () => {
     const client = await connect(alice);
     const sub = subscribe(client, 'subscription { myOrderUpdates { status } }');
-    await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'the subscription');
+    await eventually(() => probe.gateway.activeSubscriptions() === 1, {
+      timeoutMs: 5000,
+      what: 'the subscription',
+    });
     // graphql-ws protocol ping from the client: the server answers pong.
     await new Promise<void>((resolve, reject) => {
       const raw = new WebSocket(probe.gateway.wsUrl, 'graphql-transport-ws');
@@ -495,10 +534,16 @@ describe('federated subscriptions', () => {
         payload: { query: 'subscription { myOrderUpdates { status } }' },
       }),
     );
-    await waitFor(() => probe.gateway.activeSubscriptions() === 2, 5000, 'the deaf subscription');
+    await eventually(() => probe.gateway.activeSubscriptions() === 2, {
+      timeoutMs: 5000,
+      what: 'the deaf subscription',
+    });
     const closedAt = await new Promise<number>((resolve) => deaf.once('close', () => resolve(Date.now())));
     expect(closedAt).toBeGreaterThan(0);
-    await waitFor(() => probe.gateway.activeSubscriptions() === 1, 5000, 'the deaf one to be dropped');
+    await eventually(() => probe.gateway.activeSubscriptions() === 1, {
+      timeoutMs: 5000,
+      what: 'the deaf one to be dropped',
+    });
     // The answering client outlived several intervals and still gets events.
     await probe.live.publish(`user-orders:${alice.id}`, statusMessage('o-1', alice.id, 'PAID', 'PENDING'));
     expect(await sub.next()).toEqual({ data: { myOrderUpdates: { status: 'PAID' } } });

@@ -14,7 +14,8 @@ import { productsSubgraph } from '@novamart/products';
 import { usersSubgraph } from '@novamart/users';
 import { startSupergraph } from '../../tests/support/supergraph';
 import { startFakeStripe } from '../../subgraphs/payments/test/support/fake-stripe-server';
-import { checkout, createProduct, percentile, until } from '../../tests/support/storefront';
+import { checkout, createProduct, percentile } from '../../tests/support/storefront';
+import { eventually } from '@novamart/kit/testing';
 
 const WEBHOOK_SECRET = 'whsec_bench';
 
@@ -46,7 +47,7 @@ export async function benchPaymentLatency(options: { samples?: number; log?: (li
     for (let i = 0; i < samples; i++) {
       const customer = await sg.customer(`Latency ${i}`);
       const orderId = await checkout(sg, customer, productId, `latency-${i}`);
-      await until(
+      await eventually(
         () =>
           sg.query(
             'query($id: ID!) { order(id: $id) { status } }',
@@ -54,7 +55,7 @@ export async function benchPaymentLatency(options: { samples?: number; log?: (li
             { token: customer.token },
           ),
         (r) => r.data?.order?.status === 'AWAITING_PAYMENT',
-        'AWAITING_PAYMENT',
+        { what: 'AWAITING_PAYMENT', timeoutMs: 20_000 },
       );
       const live = await sg.subscribe(
         'subscription($o: ID!) { paymentStatusChanged(orderId: $o) { status payment { id amount { formatted } order { status } } } }',

@@ -11,13 +11,14 @@
  *   saga" is p99 with N minus the single subscriber's median;
  * - every subscriber must get the same, correct payload (counted, and printed when not).
  */
+import { eventually } from '@novamart/kit/testing';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startSupergraph, type Supergraph } from '../../tests/support/supergraph';
 import { CHECKOUT_SUBGRAPHS } from '../../tests/support/subgraphs';
-import { checkout, createProduct, mustSucceed, percentile, until } from '../../tests/support/storefront';
+import { checkout, createProduct, mustSucceed, percentile } from '../../tests/support/storefront';
 import type { SummaryRow } from './summary';
 
 const SUBSCRIPTION = `subscription($o: ID!) {
@@ -93,11 +94,11 @@ async function round(
   const gc = fullGc();
   const customer = await sg.customer(`Subscriber ${tag}`);
   const orderId = await checkout(sg, customer, productId, `bench-subs-${tag}`);
-  await until(
+  await eventually(
     () =>
       sg.query('query($id: ID!) { order(id: $id) { status } }', { id: orderId }, { token: customer.token }),
     (r) => r.data?.order?.status === 'AWAITING_PAYMENT',
-    'AWAITING_PAYMENT',
+    { what: 'AWAITING_PAYMENT' },
   );
   const paymentId: string = mustSucceed(
     await sg.query(

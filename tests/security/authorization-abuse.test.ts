@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@novamart/kit/testing';
 import { SignJWT } from 'jose';
 import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from '@novamart/kit';
 import { usersSubgraph, loadSigningKey } from '@novamart/users';
@@ -38,30 +39,15 @@ async function atSubgraph(
   return (await response.json()) as GraphQLResponse;
 }
 
-async function until<T>(
-  probe: () => Promise<T>,
-  accept: (v: T) => boolean,
-  what: string,
-  timeoutMs = 5000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 async function mailTo(email: string, type: string) {
-  const found = await until(
+  const found = await eventually(
     () =>
       sg
         .subgraph('notifications')
         .runtime.mongo.collection('notifications')
         .findOne({ recipient: email, type }),
     (doc) => doc !== null,
-    `${type} to ${email}`,
+    { what: `${type} to ${email}`, timeoutMs: 5_000 },
   );
   return found!;
 }
@@ -100,7 +86,7 @@ describe('verifyEmail and requestEmailVerification', () => {
     expect((await request(`ghost-${randomUUID()}@novamart.test`)).data).toEqual({
       requestEmailVerification: true,
     });
-    const second = await until(
+    const second = await eventually(
       () =>
         sg
           .subgraph('notifications')
@@ -108,7 +94,7 @@ describe('verifyEmail and requestEmailVerification', () => {
           .find({ recipient: email, type: 'EMAIL_VERIFICATION' })
           .toArray(),
       (docs) => docs.length === 2,
-      'the second code',
+      { what: 'the second code', timeoutMs: 5_000 },
     );
     const newCode = /(\d{6})/.exec(
       second.find((d) => d._id.toString() !== first._id.toString())!.body as string,
@@ -161,11 +147,10 @@ describe('sessions', () => {
       { token: user.token },
     );
     expect(out.data?.logout).toBe(true);
-    await until(
+    await eventually(
       () => sg.query('{ me { id } }', {}, { token: user.token }),
       (r) => codeOf(r) === 'UNAUTHENTICATED',
-      'gateway refusal',
-      1000,
+      { what: 'gateway refusal', timeoutMs: 1000 },
     );
     for (const name of ['users', 'cart', 'notifications', 'products'])
       expect(codeOf(await atSubgraph(name, '{ __typename }', {}, auth)), name).toBe('UNAUTHENTICATED');
@@ -180,11 +165,10 @@ describe('sessions', () => {
       { token: admin.token },
     );
     expect(promoted.data?.setUserRole.role).toBe('ADMIN');
-    await until(
+    await eventually(
       () => sg.query('{ me { id } }', {}, { token: user.token }),
       (r) => codeOf(r) === 'UNAUTHENTICATED',
-      'refusal',
-      1000,
+      { what: 'refusal', timeoutMs: 1000 },
     );
     await sg.query(
       `mutation($u: ID!) { setUserRole(userId: $u, role: CUSTOMER) { role } }`,
@@ -229,11 +213,10 @@ describe('sessions', () => {
     expect(codeOf(await reset(token, 'password123'))).toBe('BAD_USER_INPUT'); // a common password
     expect((await reset(token, 'Brand-new-Passw0rd')).data).toEqual({ resetPassword: true });
     expect(codeOf(await reset(token, 'Another-new-Passw0rd'))).toBe('BAD_USER_INPUT'); // used up
-    await until(
+    await eventually(
       () => sg.query('{ me { id } }', {}, { token: user.token }),
       (r) => codeOf(r) === 'UNAUTHENTICATED',
-      'old session refused',
-      1000,
+      { what: 'old session refused', timeoutMs: 1000 },
     );
     expect((await sg.login(user.email, 'Brand-new-Passw0rd')).userId).toBe(user.userId);
   });
@@ -275,11 +258,10 @@ describe('changePassword', () => {
     const fresh = changed.data.changePassword;
     expect(fresh.user.id).toBe(user.userId);
     for (const old of [user, phone]) {
-      await until(
+      await eventually(
         () => sg.query('{ me { id } }', {}, { token: old.token }),
         (r) => codeOf(r) === 'UNAUTHENTICATED',
-        'old session refused',
-        1000,
+        { what: 'old session refused', timeoutMs: 1000 },
       );
       for (const name of ['users', 'cart', 'notifications'])
         expect(

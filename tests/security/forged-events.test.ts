@@ -7,17 +7,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { requireRedis } from '@novamart/kit/testing';
+import { requireRedis, eventually } from '@novamart/kit/testing';
 import { createEvent, serializeEvent, signEvent } from '@novamart/events';
 import { startSupergraph, type Supergraph } from '../support/supergraph';
-import {
-  checkout,
-  createProduct,
-  orderReaches,
-  paymentIntent,
-  payWithTestCard,
-  until,
-} from '../support/storefront';
+import { checkout, createProduct, orderReaches, paymentIntent, payWithTestCard } from '../support/storefront';
 import { CHECKOUT_SUBGRAPHS } from '../support/subgraphs';
 
 let sg: Supergraph;
@@ -70,10 +63,10 @@ describe('events forged on Redis', () => {
     const guessed = forge('a-guessed-key-0123456789');
     for (const { fields } of [unsigned, guessed]) await redis.xadd(stream, '*', ...fields);
 
-    const dead = await until(
+    const dead = await eventually(
       () => sg.bus.deadLetters('orders'),
       (letters) => letters.filter((l) => l.event.aggregateId === orderId).length === 2,
-      'both forgeries dead-lettered by the orders subgraph',
+      { what: 'both forgeries dead-lettered by the orders subgraph' },
     );
     const mine = dead.filter((l) => l.event.aggregateId === orderId);
     expect(mine.map((l) => l.event.id).sort()).toEqual([unsigned.event.id, guessed.event.id].sort());

@@ -8,6 +8,7 @@
  * carried A's email or address. Then refund approval's independence rules, exercised by admins
  * through the gateway (issue 12).
  */
+import { eventually } from '@novamart/kit/testing';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
@@ -26,14 +27,7 @@ import {
   type SignedInUser,
   type Supergraph,
 } from '../support/supergraph';
-import {
-  checkout,
-  mustSucceed,
-  orderReaches,
-  paymentIntent,
-  payWithTestCard,
-  until,
-} from '../support/storefront';
+import { checkout, mustSucceed, orderReaches, paymentIntent, payWithTestCard } from '../support/storefront';
 import { ALL_SUBGRAPHS } from '../support/subgraphs';
 
 const ROOTS = ['Query', 'Mutation', 'Subscription'] as const;
@@ -119,7 +113,7 @@ async function orderAwaitingPayment(
   productId: string,
   key: string,
 ): Promise<{ orderId: string; paymentId: string }> {
-  const orderId = await checkout(sg, customer, productId, key, ADDRESS);
+  const orderId = await checkout(sg, customer, productId, key, { shippingAddress: ADDRESS });
   await orderReaches(sg, customer, orderId, 'AWAITING_PAYMENT');
   return { orderId, paymentId: await paymentIntent(sg, customer, orderId) };
 }
@@ -156,11 +150,11 @@ beforeAll(async () => {
     'addToCart',
   );
   a.cartId = cart.addToCart.id;
-  const mail = await until(
+  const mail = await eventually(
     () =>
       sg.query('{ myNotifications(first: 20) { edges { node { id readAt } } } }', {}, { token: alice.token }),
     (r) => (r.data?.myNotifications.edges.length ?? 0) > 0,
-    "Alice's notifications",
+    { what: "Alice's notifications" },
   );
   a.notificationId = mail.data!.myNotifications.edges[0].node.id;
 }, 120_000);

@@ -6,12 +6,12 @@
  * a fresh one starts again. The counters are the users subgraph's own (in memory here, one
  * harness per file), so the cases run in order and keep count of what they spent.
  */
+import { eventually } from '@novamart/kit/testing';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usersSubgraph } from '@novamart/users';
 import { notificationsSubgraph } from '@novamart/notifications';
 import { startSupergraph, type GraphQLResponse, type Supergraph } from '../support/supergraph';
-import { until } from '../support/storefront';
 
 let sg: Supergraph;
 /** Unverified accounts for the mail requests, registered before register's allowance runs out. */
@@ -62,10 +62,10 @@ async function mails(email: string, type: string) {
 
 /** The code of the n-th verification mail to the address (1-based), once it arrived. */
 async function codeFromMail(email: string, n: number): Promise<string> {
-  const found = await until(
+  const found = await eventually(
     () => mails(email, 'EMAIL_VERIFICATION'),
     (docs) => docs.length >= n,
-    `verification mail ${n} to ${email}`,
+    { what: `verification mail ${n} to ${email}` },
   );
   return /(\d{6})/.exec(found[n - 1]!.body as string)![1]!;
 }

@@ -1,48 +1,25 @@
 /** Storefront steps shared by the e2e suites and the benchmarks, sent through the gateway as a client would. */
+import { eventually } from '@novamart/kit/testing';
 import { type GraphQLResponse, type SignedInUser, type Supergraph } from './supergraph';
 
-/**
- * Polls a read until `done` accepts its value: for what happens asynchronously (a reservation, a
- * payment), never to retry a mutation.
- */
-export async function until<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value).slice(0, 400)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
+/** An admin creates a product with opening stock; returns its id. */
 export async function createProduct(
   sg: Supergraph,
   sku: string,
   priceAmount: number,
   initialStock: number,
+  { name = `Bench ${sku}`, description = 'A product for the benchmarks' } = {},
 ): Promise<string> {
   const admin = await sg.admin();
-  const created = await sg.query(
-    'mutation($input: ProductInput!) { createProduct(input: $input) { id } }',
-    {
-      input: {
-        sku,
-        name: `Bench ${sku}`,
-        description: 'A product for the benchmarks',
-        priceAmount,
-        initialStock,
-      },
-    },
-    { token: admin.token },
+  const created = mustSucceed(
+    await sg.query(
+      'mutation($input: ProductInput!) { createProduct(input: $input) { id } }',
+      { input: { sku, name, description, priceAmount, initialStock } },
+      { token: admin.token },
+    ),
+    'createProduct',
   );
-  if (!created.data) throw new Error(`createProduct failed: ${JSON.stringify(created.errors)}`);
-  return created.data.createProduct.id;
+  return created.createProduct.id;
 }
 
 /** A mutation's answer, or an Error naming the mutation and the errors it answered with. */
@@ -61,20 +38,24 @@ export const SHIPPING_ADDRESS = {
 };
 
 /**
- * Adds one unit to the customer's cart and checks out at once, each mutation sent exactly once
- * (read your own writes: neither may need a retry); returns the order id (status PENDING).
+ * Adds `quantity` (default one) of the product to the customer's cart and checks out at once, each mutation
+ * sent exactly once (read your own writes: neither may need a retry); returns the order id (status
+ * PENDING).
  */
 export async function checkout(
   sg: Supergraph,
   customer: SignedInUser,
   productId: string,
   key: string,
-  shippingAddress: Record<string, string> = SHIPPING_ADDRESS,
+  {
+    quantity = 1,
+    shippingAddress = SHIPPING_ADDRESS,
+  }: { quantity?: number; shippingAddress?: Record<string, string> } = {},
 ): Promise<string> {
   mustSucceed(
     await sg.query(
-      'mutation($p: ID!) { addToCart(productId: $p, quantity: 1) { itemCount } }',
-      { p: productId },
+      'mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { itemCount } }',
+      { p: productId, q: quantity },
       { token: customer.token },
     ),
     'addToCart',
@@ -90,6 +71,47 @@ export async function checkout(
   return placed.checkout.id;
 }
 
+/** Waits until inventory reserved the order's stock and the order awaits payment (by event). */
+export async function awaitPayment(sg: Supergraph, customer: SignedInUser, orderId: string): Promise<void> {
+  await eventually(
+    () =>
+      sg.query('query($id: ID!) { order(id: $id) { status } }', { id: orderId }, { token: customer.token }),
+    (r) => r.data?.order?.status === 'AWAITING_PAYMENT',
+    { what: 'the reservation', timeoutMs: 20_000 },
+  );
+}
+
+/** The customer starts paying for the order; returns the payment's id. */
+export async function createPaymentIntent(
+  sg: Supergraph,
+  customer: SignedInUser,
+  orderId: string,
+): Promise<string> {
+  const intent = mustSucceed(
+    await sg.query(
+      'mutation($o: ID!) { createPaymentIntent(orderId: $o) { id status } }',
+      { o: orderId },
+      { token: customer.token },
+    ),
+    'createPaymentIntent',
+  );
+  return intent.createPaymentIntent.id;
+}
+
+/** The customer confirms the payment with a payment method; the answer as it came (it may decline). */
+export function confirmPayment(
+  sg: Supergraph,
+  customer: SignedInUser,
+  paymentId: string,
+  paymentMethodId: string,
+): Promise<GraphQLResponse> {
+  return sg.query(
+    'mutation($p: ID!, $m: String!) { confirmPayment(paymentId: $p, paymentMethodId: $m) { status declineCode failureReason } }',
+    { p: paymentId, m: paymentMethodId },
+    { token: customer.token },
+  );
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -103,11 +125,11 @@ export async function orderReaches(
   orderId: string,
   status: string,
 ): Promise<void> {
-  await until(
+  await eventually(
     () =>
       sg.query('query($id: ID!) { order(id: $id) { status } }', { id: orderId }, { token: customer.token }),
     (r) => r.data?.order?.status === status,
-    `order ${orderId} to be ${status}`,
+    { what: `order ${orderId} to be ${status}` },
   );
 }
 

@@ -58,40 +58,47 @@ export interface PayloadPlan {
 
 export const ENTITY_ID_VARIABLE = '__liveEntityId';
 
-export function planPayload(options: {
+type PlanOptions = {
   schema: GraphQLSchema;
   document: DocumentNode;
   operation: OperationDefinitionNode;
   rootField: FieldNode;
   variableValues: Record<string, unknown>;
   entity: EntityResolution;
-}): PayloadPlan {
-  const { schema, document, operation, rootField, variableValues, entity } = options;
-  const subscriptionType = schema.getSubscriptionType();
-  const rootDefinition = subscriptionType?.getFields()[rootField.name.value];
+};
+
+const name = (value: string) => ({ kind: Kind.NAME, value }) as const;
+const entityIdVariable = { kind: Kind.VARIABLE, name: name(ENTITY_ID_VARIABLE) } as const;
+
+/** The payload type of the subscription field and the id argument of the entity's query field. */
+function resolveTypes(schema: GraphQLSchema, rootField: FieldNode, entity: EntityResolution) {
+  const rootDefinition = schema.getSubscriptionType()?.getFields()[rootField.name.value];
   if (!rootDefinition) throw new GraphQLError(`Unknown subscription field "${rootField.name.value}"`);
   const payloadType = schema.getType(namedTypeName(rootDefinition.type));
   if (!isObjectType(payloadType)) {
     throw new GraphQLError(`Subscription field "${rootField.name.value}" must return an object type`);
   }
-  const objectType = payloadType;
   const queryField = schema.getQueryType()?.getFields()[entity.queryField];
   if (!queryField)
     throw new GraphQLError(`The supergraph has no Query.${entity.queryField} to resolve live events`);
   const idArgument = queryField.args.find((arg) => arg.name === entity.idArgument);
   if (!idArgument)
     throw new GraphQLError(`Query.${entity.queryField} has no "${entity.idArgument}" argument`);
+  return { rootDefinition, payloadType, idArgument };
+}
 
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  }
-
-  // graphql-js's CollectFields over the payload type: fragments on it inlined, @skip/@include
-  // applied, nodes grouped by response key in first-seen order.
+/**
+ * graphql-js's CollectFields over the payload type: fragments on it inlined, @skip/@include
+ * applied, nodes grouped by response key in first-seen order.
+ */
+function collectFields(
+  selectionSet: SelectionSetNode | undefined,
+  fragments: Map<string, FragmentDefinitionNode>,
+  variableValues: Record<string, unknown>,
+): Map<string, FieldNode[]> {
   const grouped = new Map<string, FieldNode[]>();
-  const collect = (selectionSet: SelectionSetNode, visited: Set<string>) => {
-    for (const selection of selectionSet.selections) {
+  const collect = (set: SelectionSetNode, visited: Set<string>) => {
+    for (const selection of set.selections) {
       if (!included(selection, variableValues)) continue;
       if (selection.kind === Kind.FIELD) {
         const key = selection.alias?.value ?? selection.name.value;
@@ -99,89 +106,102 @@ export function planPayload(options: {
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         collect(selection.selectionSet, visited);
       } else {
-        const name = selection.name.value;
-        const fragment = fragments.get(name);
-        if (!fragment || visited.has(name)) continue;
-        visited.add(name);
+        const fragment = fragments.get(selection.name.value);
+        if (!fragment || visited.has(selection.name.value)) continue;
+        visited.add(selection.name.value);
         collect(fragment.selectionSet, visited);
       }
     }
   };
-  if (rootField.selectionSet) collect(rootField.selectionSet, new Set());
+  if (selectionSet) collect(selectionSet, new Set());
+  return grouped;
+}
+
+/** The entity's query field under the client's response key, with the client's selections. */
+function entityField(key: string, nodes: FieldNode[], entity: EntityResolution): FieldNode {
+  return {
+    kind: Kind.FIELD,
+    alias: name(key),
+    name: name(entity.queryField),
+    arguments: [{ kind: Kind.ARGUMENT, name: name(entity.idArgument), value: entityIdVariable }],
+    directives: [],
+    selectionSet: {
+      kind: Kind.SELECTION_SET,
+      selections: nodes.flatMap((node) => node.selectionSet?.selections ?? []),
+    },
+  };
+}
+
+/** The query that fetches the entity part: only the client's fragments and variables it uses. */
+function entityQueryOf(
+  entityFields: FieldNode[],
+  fragments: Map<string, FragmentDefinitionNode>,
+  options: PlanOptions,
+  idTypeName: string,
+): DocumentNode {
+  const selectionSet: SelectionSetNode = { kind: Kind.SELECTION_SET, selections: entityFields };
+  const usedFragments = fragmentsUsedBy(selectionSet, fragments);
+  const usedVariables = variablesUsedBy([selectionSet, ...usedFragments.map((f) => f.selectionSet)]);
+  const idVariable: VariableDefinitionNode = {
+    kind: Kind.VARIABLE_DEFINITION,
+    variable: entityIdVariable,
+    type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: name(idTypeName) } },
+    directives: [],
+  };
+  return {
+    kind: Kind.DOCUMENT,
+    definitions: [
+      {
+        kind: Kind.OPERATION_DEFINITION,
+        operation: 'query' as OperationDefinitionNode['operation'],
+        name: name(`Live_${options.rootField.name.value}`),
+        variableDefinitions: [
+          idVariable,
+          ...(options.operation.variableDefinitions ?? []).filter((definition) =>
+            usedVariables.has(definition.variable.name.value),
+          ),
+        ],
+        directives: [],
+        selectionSet,
+      },
+      ...usedFragments,
+    ],
+  };
+}
+
+export function planPayload(options: PlanOptions): PayloadPlan {
+  const { document, rootField, variableValues, entity } = options;
+  const { rootDefinition, payloadType, idArgument } = resolveTypes(options.schema, rootField, entity);
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
 
   const entries: PayloadEntry[] = [];
   const entityFields: FieldNode[] = [];
-  const payloadFields = objectType.getFields();
-  for (const [key, nodes] of grouped) {
-    const first = nodes[0] as FieldNode;
-    const name = first.name.value;
-    if (name === '__typename') {
+  const payloadFields = payloadType.getFields();
+  for (const [key, nodes] of collectFields(rootField.selectionSet, fragments, variableValues)) {
+    const fieldName = (nodes[0] as FieldNode).name.value;
+    const definition = payloadFields[fieldName];
+    if (fieldName === '__typename') {
       entries.push({ key, kind: 'typename' });
-    } else if (name === entity.payloadField) {
-      const definition = payloadFields[name];
+    } else if (fieldName === entity.payloadField) {
       entries.push({ key, kind: 'entity', nonNull: definition ? isNonNullType(definition.type) : false });
-      entityFields.push({
-        kind: Kind.FIELD,
-        alias: { kind: Kind.NAME, value: key },
-        name: { kind: Kind.NAME, value: entity.queryField },
-        arguments: [
-          {
-            kind: Kind.ARGUMENT,
-            name: { kind: Kind.NAME, value: entity.idArgument },
-            value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: ENTITY_ID_VARIABLE } },
-          },
-        ],
-        directives: [],
-        selectionSet: {
-          kind: Kind.SELECTION_SET,
-          selections: nodes.flatMap((node) => node.selectionSet?.selections ?? []),
-        },
-      });
+      entityFields.push(entityField(key, nodes, entity));
     } else {
-      const definition = payloadFields[name];
-      if (!definition) throw new GraphQLError(`Unknown field "${name}" on ${objectType.name}`);
-      entries.push({ key, kind: 'fromMessage', field: name, type: definition.type });
+      if (!definition) throw new GraphQLError(`Unknown field "${fieldName}" on ${payloadType.name}`);
+      entries.push({ key, kind: 'fromMessage', field: fieldName, type: definition.type });
     }
   }
 
   const plan: PayloadPlan = {
     rootKey: rootField.alias?.value ?? rootField.name.value,
     rootNonNull: isNonNullType(rootDefinition.type),
-    payloadType: objectType,
+    payloadType,
     entries,
   };
   if (entityFields.length > 0) {
-    const selectionSet: SelectionSetNode = { kind: Kind.SELECTION_SET, selections: entityFields };
-    const usedFragments = fragmentsUsedBy(selectionSet, fragments);
-    const usedVariables = variablesUsedBy([selectionSet, ...usedFragments.map((f) => f.selectionSet)]);
-    const idVariable: VariableDefinitionNode = {
-      kind: Kind.VARIABLE_DEFINITION,
-      variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: ENTITY_ID_VARIABLE } },
-      type: {
-        kind: Kind.NON_NULL_TYPE,
-        type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: namedTypeName(idArgument.type) } },
-      },
-      directives: [],
-    };
-    plan.entityQuery = {
-      kind: Kind.DOCUMENT,
-      definitions: [
-        {
-          kind: Kind.OPERATION_DEFINITION,
-          operation: 'query' as OperationDefinitionNode['operation'],
-          name: { kind: Kind.NAME, value: `Live_${rootField.name.value}` },
-          variableDefinitions: [
-            idVariable,
-            ...(operation.variableDefinitions ?? []).filter((definition) =>
-              usedVariables.has(definition.variable.name.value),
-            ),
-          ],
-          directives: [],
-          selectionSet,
-        },
-        ...usedFragments,
-      ],
-    };
+    plan.entityQuery = entityQueryOf(entityFields, fragments, options, namedTypeName(idArgument.type));
   }
   return plan;
 }

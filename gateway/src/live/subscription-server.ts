@@ -88,14 +88,9 @@ interface PreparedSubscription {
   listener: ChannelListener;
 }
 
-/** A subscribe message checked against the schema and limits, or why it is refused. */
-type CheckedSelection =
-  | { document: DocumentNode; spec: LiveFieldSpec; args: Record<string, unknown>; plan: PayloadPlan }
-  | { errors: readonly GraphQLError[] };
-
 // Bounds on what the gateway remembers of distinct subscription texts and selections: enough for
 // every query a storefront and a back office send, small beside the heap.
-const OPERATION_CACHE_SIZE = 500;
+const SELECTION_CACHE_SIZE = 500;
 // An ownership answer serves the subscribers that ask within this long with the same token
 // (a page with many components, a reconnecting crowd); an order's owner does not change.
 const OWNERSHIP_KEEP_MS = 1_000;
@@ -131,6 +126,73 @@ function authorizationFrom(params: Record<string, unknown> | undefined): string 
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** A subscribe message parsed, validated, within the limits, aimed at a live field and planned. */
+interface CheckedSelection {
+  document: DocumentNode;
+  spec: LiveFieldSpec;
+  args: Record<string, unknown>;
+  plan: PayloadPlan;
+}
+
+/**
+ * Parses and checks a subscribe message against the API schema: one subscription of a field the
+ * gateway serves, within the operation limits. Errors are answered to the subscriber.
+ */
+function parseSubscription(
+  apiSchema: GraphQLSchema,
+  payload: SubscribePayload,
+  specs: Map<string, LiveFieldSpec>,
+  limits: OperationLimits,
+): CheckedSelection | readonly GraphQLError[] {
+  let document: DocumentNode;
+  try {
+    document = parse(payload.query);
+  } catch (error) {
+    return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+  }
+  const validationErrors = validate(apiSchema, document);
+  if (validationErrors.length > 0) return validationErrors;
+  const operation = getOperationAST(document, payload.operationName ?? undefined);
+  if (!operation)
+    return [new GraphQLError('Unable to identify the operation to run; name it with operationName')];
+  if (operation.operation !== 'subscription') {
+    return [
+      badInput(
+        'Only subscriptions are served over WebSocket; send queries and mutations over HTTP to /graphql',
+      ),
+    ];
+  }
+  const coerced = getVariableValues(apiSchema, operation.variableDefinitions ?? [], payload.variables ?? {});
+  if (coerced.errors) return coerced.errors;
+  try {
+    enforceOperationLimits(apiSchema, document, operation, coerced.coerced, limits);
+  } catch (error) {
+    return [error as GraphQLError];
+  }
+  const rootField = operation.selectionSet.selections.find((s): s is FieldNode => s.kind === Kind.FIELD);
+  const spec = rootField ? specs.get(rootField.name.value) : undefined;
+  const fieldDefinition = rootField
+    ? apiSchema.getSubscriptionType()?.getFields()[rootField.name.value]
+    : undefined;
+  if (!rootField || !spec || !fieldDefinition) {
+    return [badInput(`The gateway serves no subscription "${rootField?.name.value ?? '?'}"`)];
+  }
+  const args = getArgumentValues(fieldDefinition, rootField, coerced.coerced);
+  try {
+    const plan = planPayload({
+      schema: apiSchema,
+      document,
+      operation,
+      rootField,
+      variableValues: coerced.coerced,
+      entity: spec.entity,
+    });
+    return { document, spec, args, plan };
+  } catch (error) {
+    return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+  }
+}
+
 /**
  * Federated subscriptions: `@apollo/gateway` executes none, so the gateway serves the
  * Subscription root fields itself over graphql-ws. A subscription listens on the live bus; each
@@ -142,88 +204,58 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
   startedSubscriptions(): number;
   dispose(): Promise<void>;
 } {
-  const { schema, live, verifier, execute, limits, logger, metrics } = options;
-  const specs = new Map((options.liveFields ?? defaultLiveFields).map((spec) => [spec.field, spec]));
-  const connections = new WeakMap<object, ConnectionState>();
-  let active = 0;
-  // Only ever grows: lets a caller tell that a subscription started even while others end.
-  let started = 0;
-  const selections = new WeakMap<GraphQLSchema, BoundedCache<string, CheckedSelection>>();
-  const ownershipChecks = new SharedCalls<GraphQLError | undefined>(OWNERSHIP_KEEP_MS);
-  const resolutions = new PerMessage<ExecutionResult>();
+  const server = new GatewaySubscriptionServer(options);
+  return {
+    activeSubscriptions: () => server.active,
+    startedSubscriptions: () => server.started,
+    dispose: () => server.dispose(),
+  };
+}
 
-  /**
-   * What a subscribe message asks for, checked once per text, operation name and variables: the
-   * same for every subscriber who sends it (a popular order page's crowd asks the same thing).
-   */
-  function selectionOnce(
-    apiSchema: GraphQLSchema,
-    key: string,
-    check: () => CheckedSelection,
-  ): CheckedSelection {
-    let cache = selections.get(apiSchema);
-    if (!cache) selections.set(apiSchema, (cache = new BoundedCache(OPERATION_CACHE_SIZE)));
-    return cache.getOrSet(key, check);
+class GatewaySubscriptionServer {
+  private readonly specs: Map<string, LiveFieldSpec>;
+  private readonly connections = new WeakMap<object, ConnectionState>();
+  active = 0;
+  /** Only ever grows: lets a caller tell that a subscription started even while others end. */
+  started = 0;
+  private readonly served: { dispose(): void | Promise<void> };
+  // Work that subscribers asking the same share (shared-work.ts).
+  private readonly selections = new WeakMap<
+    GraphQLSchema,
+    BoundedCache<string, CheckedSelection | readonly GraphQLError[]>
+  >();
+  private readonly ownershipChecks = new SharedCalls<GraphQLError | undefined>(OWNERSHIP_KEEP_MS);
+  private readonly resolutions = new PerMessage<ExecutionResult>();
+
+  constructor(private readonly options: SubscriptionServerOptions) {
+    this.specs = new Map((options.liveFields ?? defaultLiveFields).map((spec) => [spec.field, spec]));
+    this.served = useServer(
+      {
+        onConnect: (ctx: ConnectionContext) => this.onConnect(ctx),
+        onSubscribe: (ctx: ConnectionContext, _id: string, payload: SubscribePayload) =>
+          this.onSubscribe(ctx, payload),
+        subscribe: (args: ExecutionArgs) => this.open(args.contextValue as PreparedSubscription),
+        onClose: (ctx: ConnectionContext) => this.onClose(ctx),
+        isProd: options.isProduction,
+      },
+      options.wsServer,
+      options.keepAliveMs,
+    );
   }
 
-  function checkSelection(
-    apiSchema: GraphQLSchema,
-    payload: SubscribePayload,
-    rawVariables: Record<string, unknown>,
-  ): CheckedSelection {
-    const refused = (...errors: GraphQLError[]) => ({ errors });
-    let document: DocumentNode;
-    try {
-      document = parse(payload.query);
-    } catch (error) {
-      return refused(error instanceof GraphQLError ? error : new GraphQLError(String(error)));
-    }
-    const validationErrors = validate(apiSchema, document);
-    if (validationErrors.length > 0) return { errors: validationErrors };
-    const operation = getOperationAST(document, payload.operationName ?? undefined);
-    if (!operation)
-      return refused(new GraphQLError('Unable to identify the operation to run; name it with operationName'));
-    if (operation.operation !== 'subscription') {
-      return refused(
-        badInput(
-          'Only subscriptions are served over WebSocket; send queries and mutations over HTTP to /graphql',
-        ),
-      );
-    }
-    const coerced = getVariableValues(apiSchema, operation.variableDefinitions ?? [], rawVariables);
-    if (coerced.errors) return { errors: coerced.errors };
-    try {
-      enforceOperationLimits(apiSchema, document, operation, coerced.coerced, limits);
-      const rootField = operation.selectionSet.selections.find((s): s is FieldNode => s.kind === Kind.FIELD);
-      const spec = rootField ? specs.get(rootField.name.value) : undefined;
-      const fieldDefinition = rootField
-        ? apiSchema.getSubscriptionType()?.getFields()[rootField.name.value]
-        : undefined;
-      if (!rootField || !spec || !fieldDefinition)
-        return refused(badInput(`The gateway serves no subscription "${rootField?.name.value ?? '?'}"`));
-      const args = getArgumentValues(fieldDefinition, rootField, coerced.coerced);
-      const plan = planPayload({
-        schema: apiSchema,
-        document,
-        operation,
-        rootField,
-        variableValues: coerced.coerced,
-        entity: spec.entity,
-      });
-      return { document, spec, args, plan };
-    } catch (error) {
-      return refused(error instanceof GraphQLError ? error : new GraphQLError(String(error)));
-    }
+  async dispose(): Promise<void> {
+    await this.served.dispose();
   }
 
-  async function onConnect(ctx: ConnectionContext): Promise<boolean> {
+  private async onConnect(ctx: ConnectionContext): Promise<boolean> {
+    const { verifier, metrics, logger } = this.options;
     const authorization = authorizationFrom(ctx.connectionParams);
     try {
       const viewer = await verifier.viewerFromAuthorization(authorization);
       const request = ctx.extra.request;
       const forwardedFor = forwardedForOf(request.headers['x-forwarded-for'], request.socket.remoteAddress);
       const expiry = viewer ? closeAtExpiry(ctx.extra.socket, authorization) : undefined;
-      connections.set(ctx, {
+      this.connections.set(ctx, {
         ...(authorization ? { authorization } : {}),
         ...(forwardedFor ? { forwardedFor } : {}),
         viewer,
@@ -245,37 +277,48 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
     }
   }
 
-  async function onSubscribe(
+  private onClose(ctx: ConnectionContext): void {
+    const connection = this.connections.get(ctx);
+    if (!connection) return;
+    clearTimeout(connection.expiry);
+    this.connections.delete(ctx);
+    this.options.metrics.wsConnections.dec();
+  }
+
+  /**
+   * The connection this subscribe message runs as. GraphiQL (through @graphql-tools/url-loader)
+   * sends its Headers editor with each subscribe message, in extensions.headers, not in
+   * connection_init: such a token counts for this subscription when the connection carries none.
+   */
+  private async connectionFor(
     ctx: ConnectionContext,
-    _id: string,
     payload: SubscribePayload,
-  ): Promise<ExecutionArgs | readonly GraphQLError[]> {
-    let connection = connections.get(ctx) ?? { viewer: null };
-    // GraphiQL (through @graphql-tools/url-loader) sends its Headers editor with each subscribe
-    // message, in extensions.headers, not in connection_init: such a token counts for this
-    // subscription when the connection itself carries none.
+  ): Promise<ConnectionState | GraphQLError> {
+    const connection = this.connections.get(ctx) ?? { viewer: null };
     const messageHeaders = (payload.extensions as { headers?: Record<string, unknown> } | undefined)?.headers;
     const fromMessage = connection.authorization ? undefined : authorizationFrom(messageHeaders);
-    if (fromMessage) {
-      try {
-        connection = {
-          ...connection,
-          authorization: fromMessage,
-          viewer: await verifier.viewerFromAuthorization(fromMessage),
-        };
-      } catch (error) {
-        if (error instanceof GraphQLError) return [error];
-        return [internalError(logger, error, 'could not verify a subscriber token')];
-      }
+    if (!fromMessage) return connection;
+    try {
+      const viewer = await this.options.verifier.viewerFromAuthorization(fromMessage);
+      return { ...connection, authorization: fromMessage, viewer };
+    } catch (error) {
+      if (error instanceof GraphQLError) return error;
+      return internalError(this.options.logger, error, 'could not verify a subscriber token');
     }
-    const apiSchema = schema();
-    const rawVariables = payload.variables ?? {};
-    const selectionKey = `${payload.operationName ?? ''}\u0000${JSON.stringify(rawVariables)}\u0000${payload.query}`;
-    const selection = selectionOnce(apiSchema, selectionKey, () =>
-      checkSelection(apiSchema, payload, rawVariables),
-    );
-    if ('errors' in selection) return selection.errors;
-    const { spec, args, plan, document } = selection;
+  }
+
+  private async onSubscribe(
+    ctx: ConnectionContext,
+    payload: SubscribePayload,
+  ): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    const connection = await this.connectionFor(ctx, payload);
+    if (connection instanceof GraphQLError) return [connection];
+    const apiSchema = this.options.schema();
+    const variables = payload.variables ?? {};
+    const selectionKey = `${payload.operationName ?? ''}\u0000${JSON.stringify(variables)}\u0000${payload.query}`;
+    const selection = this.selectionOnce(apiSchema, selectionKey, payload);
+    if (!('spec' in selection)) return selection;
+    const { document, spec, args, plan } = selection;
     if (spec.requiresViewer && !connection.viewer) {
       return [
         appError(
@@ -287,25 +330,17 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
     // Listening starts before the ownership check: an event published while it runs is held,
     // and delivered only once the check has passed.
     const channel = spec.channel(args, connection.viewer);
-    const listener = new ChannelListener(live, channel);
-    if (spec.ownership) {
-      let refusal: GraphQLError | undefined;
-      try {
-        refusal = await checkOwnership(spec.ownership, args, connection);
-      } catch (error) {
-        // Thrown out of onSubscribe, graphql-ws would close the whole connection.
-        refusal = internalError(logger, error, `ownership check of ${spec.field} failed`);
-      }
-      if (refusal) {
-        listener.stop();
-        return [refusal];
-      }
+    const listener = new ChannelListener(this.options.live, channel);
+    const refusal = await this.refusal(spec, args, connection);
+    if (refusal) {
+      listener.stop();
+      return [refusal];
     }
     const prepared: PreparedSubscription = {
       spec,
       channel,
       plan,
-      variables: rawVariables,
+      variables,
       connection,
       // The token, not only the viewer's id: a payload is shared only by subscribers whose
       // requests the subgraphs could not tell apart (same session, same roles, same expiry).
@@ -316,31 +351,61 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
       schema: apiSchema,
       document,
       operationName: payload.operationName ?? null,
-      variableValues: rawVariables,
+      variableValues: variables,
       contextValue: prepared,
     };
   }
 
-  async function checkOwnership(
+  /**
+   * What a subscribe message asks for, checked once per text, operation name and variables: the
+   * same for every subscriber who sends it (a popular order page's crowd asks the same thing).
+   */
+  private selectionOnce(
+    apiSchema: GraphQLSchema,
+    key: string,
+    payload: SubscribePayload,
+  ): CheckedSelection | readonly GraphQLError[] {
+    let cache = this.selections.get(apiSchema);
+    if (!cache) this.selections.set(apiSchema, (cache = new BoundedCache(SELECTION_CACHE_SIZE)));
+    return cache.getOrSet(key, () => parseSubscription(apiSchema, payload, this.specs, this.options.limits));
+  }
+
+  /** Why this connection may not follow the field with these arguments (its owner decides), or undefined. */
+  private async refusal(
+    spec: LiveFieldSpec,
+    args: Record<string, unknown>,
+    connection: ConnectionState,
+  ): Promise<GraphQLError | undefined> {
+    if (!spec.ownership) return undefined;
+    try {
+      return await this.checkOwnership(spec.ownership, args, connection);
+    } catch (error) {
+      // Thrown out of onSubscribe, graphql-ws would close the whole connection.
+      return internalError(this.options.logger, error, `ownership check of ${spec.field} failed`);
+    }
+  }
+
+  /** Identical checks with the same token share one execution (in flight, and a pass for a while). */
+  private checkOwnership(
     ownership: NonNullable<LiveFieldSpec['ownership']>,
     args: Record<string, unknown>,
     connection: ConnectionState,
   ): Promise<GraphQLError | undefined> {
     const variables = ownership.variables(args);
     const key = `${connection.authorization ?? ''}\u0000${ownership.query}\u0000${JSON.stringify(variables)}`;
-    return ownershipChecks.run(
+    return this.ownershipChecks.run(
       key,
-      () => ownershipRefusal(ownership, variables, connection),
+      () => this.ownershipRefusal(ownership, variables, connection),
       (refusal) => refusal === undefined,
     );
   }
 
-  async function ownershipRefusal(
+  private async ownershipRefusal(
     ownership: NonNullable<LiveFieldSpec['ownership']>,
     variables: Record<string, unknown>,
     connection: ConnectionState,
   ): Promise<GraphQLError | undefined> {
-    const result = await execute({ query: ownership.query, variables }, contextFor(connection));
+    const result = await this.options.execute({ query: ownership.query, variables }, contextFor(connection));
     const error = result.errors?.[0];
     if (error) {
       const code = error.extensions?.code;
@@ -356,16 +421,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
     return undefined;
   }
 
-  function contextFor(connection: ConnectionState): GatewayContext {
-    return {
-      requestId: randomUUID(),
-      viewer: connection.viewer,
-      ...(connection.authorization ? { authorization: connection.authorization } : {}),
-      ...(connection.forwardedFor ? { forwardedFor: connection.forwardedFor } : {}),
-    };
-  }
-
-  async function resolveEvent(
+  private async resolveEvent(
     prepared: PreparedSubscription,
     message: Record<string, unknown>,
   ): Promise<ExecutionResult> {
@@ -373,12 +429,15 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
     if (!plan.entityQuery) return assemblePayload(plan, message, undefined);
     const entityId = spec.entityId(message);
     if (!entityId) {
-      logger.warn({ channel: prepared.channel, field: spec.field }, 'live message without an entity id');
+      this.options.logger.warn(
+        { channel: prepared.channel, field: spec.field },
+        'live message without an entity id',
+      );
       return assemblePayload(plan, message, { data: null });
     }
     const context = contextFor(prepared.connection);
     const result = await runWithRequestId(context.requestId, () =>
-      execute(
+      this.options.execute(
         {
           query: plan.entityQuery as DocumentNode,
           variables: { ...prepared.variables, [ENTITY_ID_VARIABLE]: entityId },
@@ -389,21 +448,29 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
     return assemblePayload(plan, message, result);
   }
 
-  // Opens the live-bus subscription. Events are resolved one after another, so a subscriber
-  // sees them in the order they were published even when a later one resolves faster.
-  async function open(prepared: PreparedSubscription): Promise<AsyncIterableIterator<ExecutionResult>> {
+  /**
+   * What the live-bus listener does with a message. Events are resolved one after another, so a
+   * subscriber sees them in the order they were published even when a later one resolves faster.
+   */
+  private listenerFor(
+    prepared: PreparedSubscription,
+    stream: () => EventStream<ExecutionResult>,
+  ): (message: Record<string, unknown>) => void {
+    const { metrics, logger } = this.options;
     let chain: Promise<void> = Promise.resolve();
     const seen = new RecentIds(RECENT_EVENT_IDS);
-    const listener = (message: Record<string, unknown>) => {
+    return (message) => {
       // The owning subgraph publishes from its outbox events, at least once: a redelivered one
       // repeats its eventId and is delivered to the client once.
       if (typeof message.eventId === 'string' && !seen.add(message.eventId)) return;
       const started = process.hrtime.bigint();
       chain = chain
         .then(() =>
-          stream.isClosed
+          stream().isClosed
             ? undefined
-            : resolutions.run(message, prepared.resolutionKey, () => resolveEvent(prepared, message)),
+            : this.resolutions.run(message, prepared.resolutionKey, () =>
+                this.resolveEvent(prepared, message),
+              ),
         )
         .then((result) => {
           if (!result) return;
@@ -412,59 +479,47 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
             { field: prepared.spec.field },
             Number(process.hrtime.bigint() - started) / 1e9,
           );
-          stream.push(result);
+          stream().push(result);
         })
         .catch((error: unknown) => {
           // One event that cannot be resolved is reported as such; the subscription goes on.
-          stream.push({
+          stream().push({
             data: null,
             errors: [internalError(logger, error, `could not resolve a live event on ${prepared.channel}`)],
           });
         });
     };
-    const unsubscribe = prepared.listener.attach(listener);
+  }
+
+  /** Opens the live-bus subscription; counted once the bus listens, until the stream ends. */
+  private async open(prepared: PreparedSubscription): Promise<AsyncIterableIterator<ExecutionResult>> {
+    const { metrics } = this.options;
+    const unsubscribe = prepared.listener.attach(this.listenerFor(prepared, () => stream));
     // Counted once the bus listens (Redis confirmed the SUBSCRIBE), until the stream ends.
     let counted = false;
     const stream = new EventStream<ExecutionResult>(() => {
       unsubscribe();
       if (!counted) return;
-      active -= 1;
+      this.active -= 1;
       metrics.liveSubscriptions.dec();
     });
     await unsubscribe.ready;
     if (!stream.isClosed) {
       counted = true;
-      active += 1;
-      started += 1;
+      this.active += 1;
+      this.started += 1;
       metrics.liveSubscriptions.inc();
     }
     return stream;
   }
+}
 
-  const server = useServer(
-    {
-      onConnect,
-      onSubscribe,
-      subscribe: (args: ExecutionArgs) => open(args.contextValue as PreparedSubscription),
-      onClose: (ctx: ConnectionContext) => {
-        const connection = connections.get(ctx);
-        if (!connection) return;
-        clearTimeout(connection.expiry);
-        connections.delete(ctx);
-        metrics.wsConnections.dec();
-      },
-      isProd: options.isProduction,
-    },
-    options.wsServer,
-    options.keepAliveMs,
-  );
-
+function contextFor(connection: ConnectionState): GatewayContext {
   return {
-    activeSubscriptions: () => active,
-    startedSubscriptions: () => started,
-    dispose: async () => {
-      await server.dispose();
-    },
+    requestId: randomUUID(),
+    viewer: connection.viewer,
+    ...(connection.authorization ? { authorization: connection.authorization } : {}),
+    ...(connection.forwardedFor ? { forwardedFor: connection.forwardedFor } : {}),
   };
 }
 

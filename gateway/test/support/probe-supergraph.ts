@@ -202,16 +202,3 @@ export function subscribe(client: Client, query: string, variables?: Record<stri
     dispose,
   };
 }
-
-/** Polls until `predicate` holds (or fails after `timeoutMs`). */
-export async function waitFor(
-  predicate: () => boolean | Promise<boolean>,
-  timeoutMs = 5000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,12 +9,13 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
-import { Kind, type DocumentNode } from 'graphql';
+import express, { type Express, type RequestHandler } from 'express';
+import { Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { createTokenVerifier, type TokenVerifier } from './auth';
 import { commandStats } from './command-stats';
-import { MASKED_ERROR_MESSAGE, createErrorFormatter } from './error-formatter';
-import { AppError, ErrorCode, unauthenticated } from './errors';
+import { createErrorFormatter } from './error-formatter';
+import { httpErrorHandler } from './http-errors';
+import { AppError, unauthenticated } from './errors';
 import { graphqlMetricsPlugin } from './graphql-metrics-plugin';
 import { graphqlRequestLogPlugin } from './graphql-request-log-plugin';
 import { LoaderRegistry } from './loaders';
@@ -26,7 +26,7 @@ import { pingRedis } from './redis';
 import { REQUEST_ID_HEADER, requestContext, requestIdFrom } from './request-context';
 import { DateTime } from './scalars';
 import { createSubgraphInstance } from './subgraph-events';
-import { createSubscriptionTransports } from './subgraph-subscriptions';
+import { createSubscriptionTransports, type SubscriptionTransports } from './subgraph-subscriptions';
 import { graphqlServerSpan, graphqlTracingPlugin } from './telemetry';
 import { sessionRevocationsFor, type SessionRevocations } from './sessions';
 import type {
@@ -94,29 +94,6 @@ function withSharedResolvers(typeDefs: DocumentNode, resolvers: ResolverMap<any>
   return { ...shared, ...resolvers };
 }
 
-/** JSON errors for failures outside GraphQL execution (malformed bodies, route handlers). */
-function httpErrorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, _req, res, next) => {
-    if (res.headersSent) return next(error);
-    const status = (error as { status?: unknown }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      const message =
-        (error as { type?: string }).type === 'entity.parse.failed'
-          ? 'Malformed JSON body'
-          : (error as Error).message;
-      res.status(status).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
-      return;
-    }
-    const errorId = randomUUID();
-    logger.error({ errorId, err: error }, `Unexpected HTTP error ${errorId}`);
-    res.status(500).json({
-      errors: [
-        { message: MASKED_ERROR_MESSAGE, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId } },
-      ],
-    });
-  };
-}
-
 /** Keeps the promise of every GraphQL request handler until it settles. */
 function trackInFlight(inFlight: Set<Promise<unknown>>, handler: RequestHandler): RequestHandler {
   return (req, res, next) => {
@@ -153,33 +130,53 @@ function rejectionFor(error: unknown): unknown {
   return error;
 }
 
-/**
- * Serves a subgraph module on a runtime: /graphql (Apollo Server 5, federation schema),
- * /health/live, /health/ready, /metrics and, outside production, /debug/commands/:requestId.
- */
-export async function startSubgraph(
-  module: SubgraphModule<any>,
+type ContextFor = (authorization: string | undefined, requestId: string) => Promise<SubgraphContext>;
+
+/** One context builder for every transport: subscriptions follow the same token rules as queries. */
+function contextBuilder(
+  instance: SubgraphInstance<any>,
   runtime: SubgraphRuntime<any>,
-  options: StartSubgraphOptions = {},
-): Promise<RunningSubgraph> {
+  verifier: TokenVerifier,
+  revocations: SessionRevocations,
+): ContextFor {
+  return async (authorization, requestId) => {
+    const viewer = await verifier.viewerFromAuthorization(authorization);
+    // A signed token outlives its session: logout, reset and role changes end it here too.
+    if (viewer?.sessionId && (await revocations.isRevoked(viewer.sessionId))) {
+      throw unauthenticated('Session ended; sign in again');
+    }
+    const base: SubgraphContext = {
+      requestId,
+      viewer,
+      loaders: new LoaderRegistry(),
+      logger: runtime.logger,
+      live: runtime.live,
+    };
+    // Forwarded as is when a command asks another subgraph for its authoritative answer.
+    if (authorization) base.authorization = authorization;
+    // The base fields win: an instance adds services, it does not replace the viewer.
+    return instance.context ? { ...(await instance.context(base)), ...base } : base;
+  };
+}
+
+/** The context function a transport hands Apollo: a refusal is answered before execution. */
+function rejectingContext(contextFor: ContextFor, authorization: string | undefined, requestId: string) {
+  return async () => {
+    try {
+      return await contextFor(authorization, requestId);
+    } catch (error) {
+      throw rejectionFor(error);
+    }
+  };
+}
+
+async function startApollo(
+  schema: GraphQLSchema,
+  server: Server,
+  runtime: SubgraphRuntime<any>,
+  drainTimeoutMs: number,
+): Promise<ApolloServer<SubgraphContext>> {
   const { logger, metrics, config } = runtime;
-  const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
-  const verifier = options.verifier ?? createTokenVerifier({ jwksUrl: config.JWKS_URL });
-  const revocations = options.revocations ?? sessionRevocationsFor(runtime.redis);
-  const instance = await createSubgraphInstance(module, runtime);
-  const schema = buildSubgraphSchema([
-    {
-      typeDefs: instance.typeDefs,
-      resolvers: withSharedResolvers(instance.typeDefs, instance.resolvers) as never,
-    },
-  ]);
-
-  const app = express();
-  app.disable('x-powered-by');
-  const server = createServer(app);
-  let draining = false;
-  const inFlight = new Set<Promise<unknown>>();
-
   const apollo = new ApolloServer<SubgraphContext>({
     schema,
     logger,
@@ -202,37 +199,11 @@ export async function startSubgraph(
     ],
   });
   await apollo.start();
+  return apollo;
+}
 
-  // One context builder for every transport: subscriptions follow the same token rules as queries.
-  const contextFor = async (
-    authorization: string | undefined,
-    requestId: string,
-  ): Promise<SubgraphContext> => {
-    const viewer = await verifier.viewerFromAuthorization(authorization);
-    // A signed token outlives its session: logout, reset and role changes end it here too.
-    if (viewer?.sessionId && (await revocations.isRevoked(viewer.sessionId))) {
-      throw unauthenticated('Session ended; sign in again');
-    }
-    const base: SubgraphContext = {
-      requestId,
-      viewer,
-      loaders: new LoaderRegistry(),
-      logger,
-      live: runtime.live,
-    };
-    // Forwarded as is when a command asks another subgraph for its authoritative answer.
-    if (authorization) base.authorization = authorization;
-    // The base fields win: an instance adds services, it does not replace the viewer.
-    return instance.context ? { ...(await instance.context(base)), ...base } : base;
-  };
-  const subscriptions = createSubscriptionTransports({
-    schema,
-    contextFor,
-    formatError: createErrorFormatter(logger),
-    logger,
-  });
-  subscriptions.attachWebSocket(server, '/graphql');
-
+/** Request ids, /health/live, /health/ready and, outside production, /debug/commands/:requestId. */
+function mountOperationalRoutes(app: Express, runtime: SubgraphRuntime<any>, draining: () => boolean): void {
   app.use((req, res, next) => {
     const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
     res.locals.requestId = requestId;
@@ -240,7 +211,6 @@ export async function startSubgraph(
     // Module routes (JWKS, webhooks) log under the request id too.
     requestContext.run({ requestId }, next);
   });
-
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -251,96 +221,163 @@ export async function startSubgraph(
     ]);
     const checks: Record<string, string> = { mongo: mongo ? 'up' : 'down' };
     if (redis !== null) checks.redis = redis ? 'up' : 'down';
-    const ready = !draining && mongo && redis !== false;
+    const ready = !draining() && mongo && redis !== false;
     res
       .status(ready ? 200 : 503)
-      .json({ status: draining ? 'draining' : ready ? 'ready' : 'unavailable', checks });
+      .json({ status: draining() ? 'draining' : ready ? 'ready' : 'unavailable', checks });
   });
-  const metricsServer = serveMetrics(app, metrics, config);
-  if (config.NODE_ENV !== 'production') {
+  if (runtime.config.NODE_ENV !== 'production') {
     app.get('/debug/commands/:requestId', (req, res) => {
       res.json(commandStats.forRequest(req.params.requestId, { database: runtime.mongo.name }));
     });
   }
+}
 
-  instance.routes?.(app);
+/** The in-process transport: a gateway in the same process sends its subgraph requests here. */
+function inProcessHandler(
+  apollo: ApolloServer<SubgraphContext>,
+  contextFor: ContextFor,
+  inFlight: Set<Promise<unknown>>,
+): RunningSubgraph['handle'] {
+  return (request) => {
+    const requestId = requestIdFrom(request.headers[REQUEST_ID_HEADER]);
+    const handling = requestContext.run({ requestId }, async (): Promise<InProcessResponse> => {
+      const headers = new HeaderMap();
+      for (const [name, value] of Object.entries(request.headers))
+        if (value !== undefined) headers.set(name.toLowerCase(), value);
+      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: 'POST', headers, search: '', body: request.body },
+        context: rejectingContext(contextFor, headers.get('authorization'), requestId),
+      });
+      let body = '';
+      if (response.body.kind === 'complete') body = response.body.string;
+      else for await (const chunk of response.body.asyncIterator) body += chunk;
+      return { status: response.status ?? 200, body };
+    });
+    inFlight.add(handling);
+    void handling.finally(() => inFlight.delete(handling)).catch(() => undefined);
+    return handling;
+  };
+}
 
+interface GraphqlTransports {
+  apollo: ApolloServer<SubgraphContext>;
+  subscriptions: SubscriptionTransports;
+  contextFor: ContextFor;
+  inFlight: Set<Promise<unknown>>;
+}
+
+/** /graphql over HTTP: the body, the request id, the server span, subscriptions, then Apollo. */
+function mountGraphql(app: Express, name: string, t: GraphqlTransports): void {
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
     // Entered again once the body is read: the body parser's stream callbacks run outside the
     // async context entered above.
     (_req, res, next) => requestContext.run({ requestId: res.locals.requestId as string }, next),
-    graphqlServerSpan(module.name),
-    subscriptions.httpHandler,
+    graphqlServerSpan(name),
+    t.subscriptions.httpHandler,
     trackInFlight(
-      inFlight,
-      expressMiddleware(apollo, {
-        context: async ({ req, res }) => {
-          try {
-            return await contextFor(req.headers.authorization, res.locals.requestId as string);
-          } catch (error) {
-            throw rejectionFor(error);
-          }
-        },
+      t.inFlight,
+      expressMiddleware(t.apollo, {
+        context: ({ req, res }) =>
+          rejectingContext(t.contextFor, req.headers.authorization, res.locals.requestId as string)(),
       }),
     ),
   );
+}
 
+/** Starts the instance and listens; on a failure stops what was started, then throws. Returns the port. */
+async function listenOrUnwind(
+  server: Server,
+  port: number,
+  host: string,
+  started: {
+    instance: SubgraphInstance<any>;
+    subscriptions: SubscriptionTransports;
+    apollo: ApolloServer<SubgraphContext>;
+    metricsServer: MetricsServer | null;
+    logger: Logger;
+  },
+): Promise<number> {
+  try {
+    await started.instance.start?.();
+    server.listen(port, host);
+    await once(server, 'listening');
+    await started.metricsServer?.listen();
+  } catch (error) {
+    await started.instance
+      .stop?.()
+      .catch((err: unknown) => started.logger.error({ err }, 'stopping the instance after a failed start'));
+    await started.subscriptions.close();
+    await started.apollo.stop();
+    throw error;
+  }
+  return (server.address() as AddressInfo).port;
+}
+
+/**
+ * Serves a subgraph module on a runtime: /graphql (Apollo Server 5, federation schema),
+ * /health/live, /health/ready, /metrics and, outside production, /debug/commands/:requestId.
+ */
+export async function startSubgraph(
+  module: SubgraphModule<any>,
+  runtime: SubgraphRuntime<any>,
+  options: StartSubgraphOptions = {},
+): Promise<RunningSubgraph> {
+  const { logger, config } = runtime;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+  const verifier = options.verifier ?? createTokenVerifier({ jwksUrl: config.JWKS_URL });
+  const revocations = options.revocations ?? sessionRevocationsFor(runtime.redis);
+  const instance = await createSubgraphInstance(module, runtime);
+  const schema = buildSubgraphSchema([
+    {
+      typeDefs: instance.typeDefs,
+      resolvers: withSharedResolvers(instance.typeDefs, instance.resolvers) as never,
+    },
+  ]);
+
+  const app = express();
+  app.disable('x-powered-by');
+  const server = createServer(app);
+  let draining = false;
+  const inFlight = new Set<Promise<unknown>>();
+  const apollo = await startApollo(schema, server, runtime, drainTimeoutMs);
+  const contextFor = contextBuilder(instance, runtime, verifier, revocations);
+  const subscriptions = createSubscriptionTransports({
+    schema,
+    contextFor,
+    formatError: createErrorFormatter(logger),
+    logger,
+  });
+  subscriptions.attachWebSocket(server, '/graphql');
+
+  mountOperationalRoutes(app, runtime, () => draining);
+  const metricsServer = serveMetrics(app, runtime.metrics, config);
+  instance.routes?.(app);
+  mountGraphql(app, module.name, { apollo, subscriptions, contextFor, inFlight });
   // Express's default handler would answer with an HTML page and, outside production, a stack.
   app.use(httpErrorHandler(logger));
 
-  try {
-    await instance.start?.();
-    server.listen(options.port ?? module.port, options.host ?? config.HOST);
-    await once(server, 'listening');
-    await metricsServer?.listen();
-  } catch (error) {
-    await instance
-      .stop?.()
-      .catch((err: unknown) => logger.error({ err }, 'stopping the instance after a failed start'));
-    await subscriptions.close();
-    await apollo.stop();
-    throw error;
-  }
-  const { port } = server.address() as AddressInfo;
-  const url = graphqlUrl(options.host ?? config.HOST, port);
+  const port = await listenOrUnwind(server, options.port ?? module.port, options.host ?? config.HOST, {
+    instance,
+    subscriptions,
+    apollo,
+    metricsServer,
+    logger,
+  });
 
   let stopping: Promise<void> | undefined;
   return {
     name: module.name,
     port,
-    url,
+    url: graphqlUrl(options.host ?? config.HOST, port),
     app,
     httpServer: server,
     instance,
     metricsPort: metricsServer?.port() ?? null,
-    handle(request) {
-      const requestId = requestIdFrom(request.headers[REQUEST_ID_HEADER]);
-      const handling = requestContext.run({ requestId }, async (): Promise<InProcessResponse> => {
-        const headers = new HeaderMap();
-        for (const [name, value] of Object.entries(request.headers))
-          if (value !== undefined) headers.set(name.toLowerCase(), value);
-        if (!headers.has('content-type')) headers.set('content-type', 'application/json');
-        const response = await apollo.executeHTTPGraphQLRequest({
-          httpGraphQLRequest: { method: 'POST', headers, search: '', body: request.body },
-          context: async () => {
-            try {
-              return await contextFor(headers.get('authorization'), requestId);
-            } catch (error) {
-              throw rejectionFor(error);
-            }
-          },
-        });
-        let body = '';
-        if (response.body.kind === 'complete') body = response.body.string;
-        else for await (const chunk of response.body.asyncIterator) body += chunk;
-        return { status: response.status ?? 200, body };
-      });
-      inFlight.add(handling);
-      void handling.finally(() => inFlight.delete(handling)).catch(() => undefined);
-      return handling;
-    },
+    handle: inProcessHandler(apollo, contextFor, inFlight),
     stop() {
       stopping ??= (async () => {
         draining = true;

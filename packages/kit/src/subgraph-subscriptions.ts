@@ -178,112 +178,135 @@ class HttpStream {
 }
 
 export function createSubscriptionTransports(options: SubscriptionTransportOptions): SubscriptionTransports {
-  const { schema, contextFor, logger } = options;
-  const keepAliveMs = options.keepAliveMs ?? 12_000;
-  const streams = new Set<() => Promise<void>>();
-  let wsServer: WebSocketServer | undefined;
-  let disposeWs: (() => Promise<void>) | undefined;
-  let closing = false;
+  return new SubgraphSubscriptionTransports(options);
+}
 
-  const format = (result: ExecutionResult): FormattedExecutionResult => {
+/** A JSON error answer for a subscription request that is refused before it starts. */
+function refuse(res: Response, status: number, message: string, code: string): void {
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
+
+const NOT_A_STREAM_MESSAGE =
+  'Subscriptions are served over graphql-ws (WebSocket), GraphQL over SSE (Accept: text/event-stream) ' +
+  'or the multipart protocol (Accept: multipart/mixed;subscriptionSpec="1.0") on this path';
+
+/** graphql-ws's onSubscribe: only subscriptions, parsed and validated, else the errors. */
+function wsOperationErrors(schema: GraphQLSchema, query: string, operationName?: string | null) {
+  let document: DocumentNode;
+  try {
+    document = parse(query);
+  } catch (error) {
+    return [toGraphQLError(error)];
+  }
+  if (getOperationAST(document, operationName)?.operation !== 'subscription') {
+    return [
+      new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP', {
+        extensions: { code: 'BAD_REQUEST' },
+      }),
+    ];
+  }
+  const errors = validate(schema, document);
+  if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+  return undefined;
+}
+
+class SubgraphSubscriptionTransports implements SubscriptionTransports {
+  private readonly keepAliveMs: number;
+  private readonly streams = new Set<() => Promise<void>>();
+  private wsServer: WebSocketServer | undefined;
+  private disposeWs: (() => Promise<void>) | undefined;
+  private closing = false;
+
+  constructor(private readonly options: SubscriptionTransportOptions) {
+    this.keepAliveMs = options.keepAliveMs ?? 12_000;
+  }
+
+  private format(result: ExecutionResult): FormattedExecutionResult {
     if (!result.errors) return result as FormattedExecutionResult;
     return {
       ...(result.data !== undefined ? { data: result.data } : {}),
-      errors: result.errors.map((error) => options.formatError(error.toJSON(), error)),
+      errors: result.errors.map((error) => this.options.formatError(error.toJSON(), error)),
     };
-  };
-  const errorResult = (error: unknown): FormattedExecutionResult => {
+  }
+
+  private errorResult(error: unknown): FormattedExecutionResult {
     const graphqlError =
       error instanceof GraphQLError
         ? error
         : new GraphQLError('Subscription failed', { originalError: error as Error });
-    return format({ errors: [graphqlError] });
-  };
+    return this.format({ errors: [graphqlError] });
+  }
 
-  const httpHandler: RequestHandler = (req, res, next) => {
+  readonly httpHandler: RequestHandler = (req, res, next) => {
     const params = paramsOf(req);
     const document = subscriptionDocument(params);
     if (!document || !params) return next();
     const mode = streamModeOf(req.headers.accept);
-    if (!mode) {
-      res.status(406).json({
-        errors: [
-          {
-            message:
-              'Subscriptions are served over graphql-ws (WebSocket), GraphQL over SSE (Accept: text/event-stream) ' +
-              'or the multipart protocol (Accept: multipart/mixed;subscriptionSpec="1.0") on this path',
-            extensions: { code: 'BAD_REQUEST' },
-          },
-        ],
-      });
-      return;
-    }
-    if (blockedAsCsrf(req.headers)) {
-      res.status(400).json({ errors: [{ message: CSRF_MESSAGE, extensions: { code: 'BAD_REQUEST' } }] });
-      return;
-    }
-    if (closing) {
-      res
-        .status(503)
-        .json({ errors: [{ message: 'The server is shutting down', extensions: { code: 'UNAVAILABLE' } }] });
-      return;
-    }
-    const validationErrors = validate(schema, document);
+    if (!mode) return refuse(res, 406, NOT_A_STREAM_MESSAGE, 'BAD_REQUEST');
+    if (blockedAsCsrf(req.headers)) return refuse(res, 400, CSRF_MESSAGE, 'BAD_REQUEST');
+    if (this.closing) return refuse(res, 503, 'The server is shutting down', 'UNAVAILABLE');
+    const validationErrors = validate(this.options.schema, document);
     if (validationErrors.length > 0) {
       res
         .status(400)
-        .json(format({ errors: validationErrors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')) }));
+        .json(this.format({ errors: validationErrors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')) }));
       return;
     }
-
-    const requestId = res.locals.requestId as string;
-    const authorization = req.headers.authorization;
-    void (async () => {
-      let source: AsyncIterableIterator<ExecutionResult> | ExecutionResult;
-      try {
-        const contextValue = await contextFor(authorization, requestId);
-        source = await subscribe({
-          schema,
-          document,
-          contextValue,
-          variableValues: (params.variables ?? undefined) as Record<string, unknown> | undefined,
-          operationName: typeof params.operationName === 'string' ? params.operationName : undefined,
-        });
-      } catch (error) {
-        source = { errors: [toGraphQLError(error)] };
-      }
-      // Headers go out once the live bus delivers to the subscription: a client that sees them
-      // is listening.
-      const stream = new HttpStream(res, mode, keepAliveMs);
-      if (!isAsyncIterable<ExecutionResult>(source)) {
-        stream.next(format(source));
-        stream.end();
-        return;
-      }
-      const iterator = source;
-      const stop = async () => {
-        await iterator.return?.();
-        stream.end();
-      };
-      streams.add(stop);
-      res.on('close', () => void stop());
-      try {
-        for await (const result of iterator) stream.next(format(result));
-      } catch (error) {
-        stream.next(errorResult(error));
-      } finally {
-        streams.delete(stop);
-        stream.end();
-      }
-    })().catch((error: unknown) => {
-      logger.error({ err: error }, 'subscription stream failed');
+    const request = { document, params, mode, authorization: req.headers.authorization };
+    this.serveStream(res, request, res.locals.requestId as string).catch((error: unknown) => {
+      this.options.logger.error({ err: error }, 'subscription stream failed');
       if (!res.headersSent) res.status(500).end();
       else res.end();
     });
   };
 
-  function attachWebSocket(server: Server, path: string): void {
-    wsServer = new WebSocketServer({ server, path });
+  private async serveStream(
+    res: Response,
+    request: { document: DocumentNode; params: GraphQLParams; mode: StreamMode; authorization?: string },
+    requestId: string,
+  ): Promise<void> {
+    const { document, params, mode } = request;
+    let source: AsyncIterableIterator<ExecutionResult> | ExecutionResult;
+    try {
+      const contextValue = await this.options.contextFor(request.authorization, requestId);
+      source = await subscribe({
+        schema: this.options.schema,
+        document,
+        contextValue,
+        variableValues: (params.variables ?? undefined) as Record<string, unknown> | undefined,
+        operationName: typeof params.operationName === 'string' ? params.operationName : undefined,
+      });
+    } catch (error) {
+      source = { errors: [toGraphQLError(error)] };
+    }
+    // Headers go out once the live bus delivers to the subscription: a client that sees them
+    // is listening.
+    const stream = new HttpStream(res, mode, this.keepAliveMs);
+    if (!isAsyncIterable<ExecutionResult>(source)) {
+      stream.next(this.format(source));
+      stream.end();
+      return;
+    }
+    const iterator = source;
+    const stop = async () => {
+      await iterator.return?.();
+      stream.end();
+    };
+    this.streams.add(stop);
+    res.on('close', () => void stop());
+    try {
+      for await (const result of iterator) stream.next(this.format(result));
+    } catch (error) {
+      stream.next(this.errorResult(error));
+    } finally {
+      this.streams.delete(stop);
+      stream.end();
+    }
+  }
+
+  attachWebSocket(server: Server, path: string): void {
+    const { schema, contextFor, logger } = this.options;
+    this.wsServer = new WebSocketServer({ server, path });
     const authorizations = new WeakMap<object, { authorization: string | undefined; requestId: string }>();
     const served = useServer<Record<string, unknown> | undefined>(
       {
@@ -310,27 +333,7 @@ export function createSubscriptionTransports(options: SubscriptionTransportOptio
           authorizations.set(ctx, { authorization, requestId });
           return true;
         },
-        onSubscribe: (_ctx, _id, payload) => {
-          let document: DocumentNode;
-          try {
-            document = parse(payload.query);
-          } catch (error) {
-            return [toGraphQLError(error)];
-          }
-          if (getOperationAST(document, payload.operationName)?.operation !== 'subscription') {
-            return [
-              new GraphQLError(
-                'Only subscriptions are served over WebSocket; send queries and mutations over HTTP',
-                {
-                  extensions: { code: 'BAD_REQUEST' },
-                },
-              ),
-            ];
-          }
-          const errors = validate(schema, document);
-          if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
-          return undefined;
-        },
+        onSubscribe: (_ctx, _id, payload) => wsOperationErrors(schema, payload.query, payload.operationName),
         context: (ctx) => {
           const connection = authorizations.get(ctx);
           return contextFor(connection?.authorization, connection?.requestId ?? requestIdFrom(undefined));
@@ -339,29 +342,29 @@ export function createSubscriptionTransports(options: SubscriptionTransportOptio
           requestContext.run({ requestId: (args.contextValue as SubgraphContext).requestId }, () =>
             subscribe(args),
           ),
-        onNext: (_ctx, _id, _payload, _args, result) => format(result),
+        onNext: (_ctx, _id, _payload, _args, result) => this.format(result),
         onError: (_ctx, _id, _payload, errors) =>
-          errors.map((error) => options.formatError(error.toJSON(), error)),
+          errors.map((error) => this.options.formatError(error.toJSON(), error)),
       },
-      wsServer,
-      keepAliveMs,
+      this.wsServer,
+      this.keepAliveMs,
     );
-    disposeWs = async () => {
+    this.disposeWs = async () => {
       await served.dispose();
     };
   }
 
-  return {
-    httpHandler,
-    attachWebSocket,
-    open: () => streams.size + (wsServer?.clients.size ?? 0),
-    async close() {
-      closing = true;
-      await Promise.allSettled([...streams].map((stop) => stop()));
-      await disposeWs?.();
-      await new Promise<void>((resolve) => (wsServer ? wsServer.close(() => resolve()) : resolve()));
-    },
-  };
+  open(): number {
+    return this.streams.size + (this.wsServer?.clients.size ?? 0);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.allSettled([...this.streams].map((stop) => stop()));
+    await this.disposeWs?.();
+    const ws = this.wsServer;
+    await new Promise<void>((resolve) => (ws ? ws.close(() => resolve()) : resolve()));
+  }
 }
 
 function toGraphQLError(error: unknown): GraphQLError {

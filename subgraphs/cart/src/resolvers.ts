@@ -1,4 +1,4 @@
-import { type SubgraphContext } from '@novamart/kit';
+import { type SubgraphContext, type ResolverMap } from '@novamart/kit';
 import { type CartDoc, type RemovedLine } from './models/cart';
 import { type KnownProduct } from './models/catalog-product';
 import { type CartService } from './services/cart-service';
@@ -28,7 +28,10 @@ async function priced(cart: CartDoc, ctx: CartContext): Promise<PricedCart> {
   return priceCart(cart, byId, ctx.defaultCurrency);
 }
 
-export const resolvers = {
+/** The subgraph's resolver map, typed against its context (as every subgraph's is). */
+export type Resolvers = ResolverMap<CartContext>;
+
+export const resolvers: Resolvers = {
   Query: {
     cart: (_: unknown, args: { id?: string | null }, ctx: CartContext) => ctx.carts.get(ctx.viewer, args.id),
   },

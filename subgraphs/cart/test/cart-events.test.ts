@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GraphQLError } from 'graphql';
-import { customer, eventually, startCartHarness, type CartHarness } from './support';
+import { customer, eventually, failure, startCartHarness, type CartHarness } from './support';
 
 let h: CartHarness;
 
@@ -11,15 +10,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-async function failure(promise: Promise<unknown>): Promise<GraphQLError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as GraphQLError;
-  }
-  throw new Error('expected a failure');
-}
 
 const stock = (productId: string, available: number) => ({
   productId,

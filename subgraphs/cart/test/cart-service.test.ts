@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GraphQLError } from 'graphql';
 import { MAX_LINE_QUANTITY } from '../src/services/cart-rules';
-import { DAY_MS, customer, eventually, startCartHarness, type CartHarness } from './support';
+import { DAY_MS, customer, eventually, failure, startCartHarness, type CartHarness } from './support';
 
 let h: CartHarness;
 
@@ -18,15 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-async function failure(promise: Promise<unknown>): Promise<GraphQLError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as GraphQLError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('guest carts', () => {
   it('adding without a cart id makes a guest cart with an unguessable id that expires 7 days after its last change', async () => {

@@ -2,7 +2,10 @@ import { requireAdmin, type ResolverMap } from '@novamart/kit';
 import { inventoryLoader, type InventoryContext } from './context';
 import type { MovementReason, StockMovementDoc } from './models/stock-movement';
 
-export const resolvers: ResolverMap<InventoryContext> = {
+/** The subgraph's resolver map, typed against its context (as every subgraph's is). */
+export type Resolvers = ResolverMap<InventoryContext>;
+
+export const resolvers: Resolvers = {
   Query: {
     stockMovements: (
       _root,

@@ -10,6 +10,7 @@ import {
 } from '@novamart/kit';
 import {
   createTestTokens,
+  eventually,
   startEmbeddedMongoForTests,
   uniqueDbName,
   type TestMongo,
@@ -45,19 +46,6 @@ async function gql(query: string, variables: Record<string, unknown> = {}, auth?
   });
   const body = (await res.json()) as GqlResult;
   return { ...body, commands: () => commandStats.forRequest(requestId, { database: conn.name }) };
-}
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const INVENTORY = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id inventory { available reserved onHand inStock lowStock reorderLevel } } } }`;

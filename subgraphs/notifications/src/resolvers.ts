@@ -9,7 +9,10 @@ export interface NotificationsContext extends SubgraphContext {
   devOutbox: DevOutboxMailer | null;
 }
 
-export const resolvers: ResolverMap<NotificationsContext> = {
+/** The subgraph's resolver map, typed against its context (as every subgraph's is). */
+export type Resolvers = ResolverMap<NotificationsContext>;
+
+export const resolvers: Resolvers = {
   Query: {
     devOutbox: (_: unknown, args: { recipient: string; first?: number }, ctx: NotificationsContext) => {
       if (!ctx.devOutbox)

@@ -5,6 +5,7 @@ import {
   requireViewer,
   requireAdmin,
   type SubgraphContext,
+  type ResolverMap,
 } from '@novamart/kit';
 import { orderChannel, userOrdersChannel, type OrderLiveMessage } from './events/live-updates';
 import { type OrderDoc, type OrderLine, type OrderStatus } from './models/order';
@@ -48,7 +49,10 @@ interface PricedLine extends OrderLine {
   currency: string;
 }
 
-export const resolvers = {
+/** The subgraph's resolver map, typed against its context (as every subgraph's is). */
+export type Resolvers = ResolverMap<OrdersContext>;
+
+export const resolvers: Resolvers = {
   Query: {
     order: (_: unknown, args: { id: string }, ctx: OrdersContext) => visibleOrder(args.id, ctx),
     orders: (

@@ -367,7 +367,7 @@ describe('event trust: payment.succeeded moves money state only for a payment or
   async function deadLetterOf(event: DomainEvent) {
     return eventually(
       async () => (await h.bus.deadLetters('orders')).find((dead) => dead.event.id === event.id),
-      10_000,
+      { timeoutMs: 10_000 },
     );
   }
 

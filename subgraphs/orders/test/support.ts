@@ -1,13 +1,6 @@
-import {
-  createEvent,
-  InProcessBus,
-  InProcessLiveBus,
-  OutboxRelay,
-  subscribeConsumers,
-  type DomainEvent,
-} from '@novamart/events';
-import { connectMongo, createLogger, type Viewer } from '@novamart/kit';
-import { startEmbeddedMongoForTests, uniqueDbName } from '@novamart/kit/testing';
+import { type DomainEvent, type InProcessBus, InProcessLiveBus, subscribeConsumers } from '@novamart/events';
+import { type Viewer } from '@novamart/kit';
+import { startServiceHarness } from '@novamart/kit/testing';
 import { type Connection } from 'mongoose';
 import { ordersConsumer } from '../src/events/handlers';
 import { liveUpdatesConsumer } from '../src/events/live-updates';
@@ -27,18 +20,7 @@ export const address: AddressInput = {
 
 export const SHIPPING = { flatRate: 499, freeThreshold: 5000 };
 
-export async function eventually<T>(
-  probe: () => Promise<T | null | undefined | false> | T | null | undefined | false,
-  timeoutMs = 5_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 15));
-  }
-}
+export { eventually, failure } from '@novamart/kit/testing';
 
 export interface OrdersHarness extends OrdersServices {
   conn: Connection;
@@ -104,41 +86,23 @@ export function checkoutInput(overrides: Partial<CheckoutInput> = {}): CheckoutI
 }
 
 export async function startOrdersHarness(): Promise<OrdersHarness> {
-  const mongo = await startEmbeddedMongoForTests();
-  const conn = await connectMongo({ url: mongo.uri, dbName: uniqueDbName('orders') });
-  const services = await createOrdersServices({
-    conn,
-    logger: createLogger('orders', { level: 'silent' }),
-    shipping: SHIPPING,
-  });
-  const bus = new InProcessBus({ blockMs: 50 });
   const live = new InProcessLiveBus();
-  subscribeConsumers(bus, conn, [ordersConsumer(services), liveUpdatesConsumer(live)]);
-  const published: DomainEvent<any>[] = [];
-  bus.subscribe({
-    group: 'orders-test-observer',
-    types: ['order.*'],
-    handler: async (event) => {
-      published.push(event);
-    },
+  const base = await startServiceHarness<OrdersServices>({
+    name: 'orders',
+    services: ({ conn, logger }) => createOrdersServices({ conn, logger, shipping: SHIPPING }),
+    consumers: (bus, conn, services) =>
+      subscribeConsumers(bus, conn, [ordersConsumer(services), liveUpdatesConsumer(live)]),
+    observe: ['order.*'],
   });
-  const relay = new OutboxRelay(conn, bus, { pollIntervalMs: 50 });
-  await relay.start();
-  await bus.start();
-  const processed = conn.collection<{ _id: string }>('processed_events');
+  const { conn, bus, published } = base;
 
   const harness: OrdersHarness = {
-    ...services,
+    ...base.services,
     conn,
     bus,
     live,
     published,
-    async publish(type, aggregateId, payload) {
-      const event = createEvent(type, aggregateId, payload);
-      await bus.publish(event);
-      await eventually(() => processed.findOne({ _id: `orders:${event.id}` }));
-      return event;
-    },
+    publish: (type, aggregateId, payload) => base.publish(type, aggregateId, payload),
     async redeliver(event) {
       // Delivery is in order per stream and group: once a later event of the same stream was
       // handled, so was the copy (skipped as a duplicate, which leaves no trace to wait for).
@@ -187,23 +151,9 @@ export async function startOrdersHarness(): Promise<OrdersHarness> {
       return published.filter((event) => event.aggregateId === orderId && event.type === type);
     },
     async close() {
-      await relay.stop();
-      await bus.close();
       await live.close();
-      await conn.dropDatabase().catch(() => undefined);
-      await conn.close();
+      await base.close();
     },
   };
   return harness;
-}
-
-export async function failure(
-  promise: Promise<unknown>,
-): Promise<{ message: string; extensions: Record<string, any> }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { message: string; extensions: Record<string, any> };
-  }
-  throw new Error('expected a failure');
 }

@@ -70,7 +70,10 @@ function visible(ctx: PaymentsContext, payment: PaymentDoc | null): PaymentDoc |
   }
 }
 
-export const resolvers: ResolverMap<PaymentsContext> = {
+/** The subgraph's resolver map, typed against its context (as every subgraph's is). */
+export type Resolvers = ResolverMap<PaymentsContext>;
+
+export const resolvers: Resolvers = {
   DateTime,
   Query: {
     paymentSettings: (_: unknown, __: unknown, ctx: PaymentsContext) => ctx.paymentSettings,

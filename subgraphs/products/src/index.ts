@@ -8,8 +8,8 @@ import { categoryModel } from './models/category';
 import { productModel } from './models/product';
 import { resolvers } from './resolvers';
 import { createCategoryService } from './services/category-service';
-import { createProductQueries } from './services/product-queries';
-import { createProductService } from './services/product-service';
+import { ProductQueries } from './services/product-queries';
+import { ProductService } from './services/product-service';
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
@@ -21,8 +21,8 @@ export function createProductsServices(
   const Product = productModel(conn);
   const categories = createCategoryService(categoryModel(conn));
   return {
-    queries: createProductQueries(Product),
-    catalog: createProductService({ conn, Product, categories, ...options }),
+    queries: new ProductQueries(Product),
+    catalog: new ProductService({ conn, Product, categories, ...options }),
     categories,
   };
 }

@@ -6,7 +6,10 @@ import { recordOpeningStock } from './services/opening-stock';
 import type { ListProductsArgs, ProductPage } from './services/product-queries';
 import type { ProductInput, ProductUpdateInput } from './services/validation';
 
-export const resolvers: ResolverMap<ProductsContext> = {
+/** The subgraph's resolver map, typed against its context (as every subgraph's is). */
+export type Resolvers = ResolverMap<ProductsContext>;
+
+export const resolvers: Resolvers = {
   Query: {
     products: (_root, args: ListProductsArgs, ctx: ProductsContext) => ctx.queries.listProducts(args),
 

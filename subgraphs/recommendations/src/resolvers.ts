@@ -1,4 +1,4 @@
-import { assertOwnerOrAdmin, type SubgraphContext } from '@novamart/kit';
+import { assertOwnerOrAdmin, type SubgraphContext, type ResolverMap } from '@novamart/kit';
 import { type InteractionInput, type InteractionService } from './services/interaction-service';
 import {
   checkFirst,
@@ -24,7 +24,10 @@ function boughtTogetherLoader(ctx: RecommendationsContext, first: number) {
   );
 }
 
-export const resolvers = {
+/** The subgraph's resolver map, typed against its context (as every subgraph's is). */
+export type Resolvers = ResolverMap<RecommendationsContext>;
+
+export const resolvers: Resolvers = {
   Query: {
     recommendations: async (_: unknown, args: { first?: number | null }, ctx: RecommendationsContext) => {
       const first = checkFirst(args.first, 10);

@@ -47,7 +47,10 @@ function userLoader(ctx: UsersContext) {
   return ctx.loaders.get<string, UserRecord | null>('User', (ids) => ctx.services.directory.findByIds(ids));
 }
 
-export const resolvers: ResolverMap<UsersContext> = {
+/** The subgraph's resolver map, typed against its context (as every subgraph's is). */
+export type Resolvers = ResolverMap<UsersContext>;
+
+export const resolvers: Resolvers = {
   Query: {
     me: (_root, _args, ctx: UsersContext) => (ctx.viewer ? userLoader(ctx).load(ctx.viewer.id) : null),
     users: (_root, args: { first: number; after?: string | null }, ctx: UsersContext) => {

@@ -1,6 +1,5 @@
 import { commandStats, ConfigError, createLogger, runWithRequestId } from '@novamart/kit';
-import { startEmbeddedMongoForTests } from '@novamart/kit/testing';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { adminCredentialsFromConfig, ensureAdmin } from '../src/services/admin-bootstrap';
 import { MAX_ADDRESSES } from '../src/services/directory';
 import { failure, serviceBed, type ServiceBed } from './support';
@@ -10,7 +9,6 @@ beforeEach(async () => {
   bed = await serviceBed();
 });
 afterEach(() => bed.close());
-afterAll(async () => (await startEmbeddedMongoForTests()).stop());
 
 const register = (email: string) =>
   bed.services.registration.register({ email, password: 'Analytical1' }).then((u) => u._id.toHexString());

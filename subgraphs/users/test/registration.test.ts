@@ -1,18 +1,16 @@
 import { createLogger } from '@novamart/kit';
-import { startEmbeddedMongoForTests } from '@novamart/kit/testing';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RegistrationService } from '../src/services/registration';
 import { SecretHasher } from '../src/services/passwords';
 import { ClientThrottle } from '../src/services/client-throttle';
 import { MemoryAttemptCounters } from '../src/services/attempt-counters';
-import { failure, FAST_HASHING, serviceBed, type ServiceBed } from './support';
+import { failure, FAST_HASHING, outcome, serviceBed, type ServiceBed } from './support';
 
 let bed: ServiceBed;
 beforeEach(async () => {
   bed = await serviceBed();
 });
 afterEach(() => bed.close());
-afterAll(async () => (await startEmbeddedMongoForTests()).stop());
 
 const registerAda = () =>
   bed.services.registration.register({ email: '  Ada@Example.com ', password: 'Analytical1', name: ' Ada ' });
@@ -72,7 +70,7 @@ describe('register', () => {
   it('lets exactly one of several simultaneous registrations of one address through', async () => {
     const attempts = await Promise.all(
       Array.from({ length: 5 }, () =>
-        failure(bed.services.registration.register({ email: 'race@example.com', password: 'Racing-1234' })),
+        outcome(bed.services.registration.register({ email: 'race@example.com', password: 'Racing-1234' })),
       ),
     );
     expect(attempts.filter((a) => a.code === 'resolved')).toHaveLength(1);

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { connectMongo, createLogger, type Logger } from '@novamart/kit';
-import { startEmbeddedMongoForTests, uniqueDbName } from '@novamart/kit/testing';
-import { InProcessBus, OutboxRelay, type DomainEvent } from '@novamart/events';
+import { createLogger, type Logger } from '@novamart/kit';
+import { eventually, startServiceHarness } from '@novamart/kit/testing';
+import { type DomainEvent } from '@novamart/events';
 import type { Connection } from 'mongoose';
 import { createUsersServices, type UsersServiceOptions, type UsersServices } from '../src/services';
 import { loadSigningKey, type SigningKey } from '../src/services/signing-keys';
@@ -28,36 +28,28 @@ export async function tempDir(prefix: string): Promise<{ path: string; remove():
 
 /** The events relayed from a connection's outbox, as a consumer sees them. */
 export class EventLog {
-  readonly events: DomainEvent<any>[] = [];
+  constructor(readonly events: DomainEvent<any>[] = []) {}
 
   ofType(type: string): DomainEvent<any>[] {
     return this.events.filter((e) => e.type === type);
   }
 
   /** Waits until `count` events of the type have arrived (the relay runs in the background). */
-  async waitFor(type: string, count = 1, timeoutMs = 10_000): Promise<DomainEvent<any>[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.ofType(type).length < count) {
-      if (Date.now() > deadline)
-        throw new Error(`expected ${count} ${type} event(s), saw ${this.ofType(type).length}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    return this.ofType(type);
+  waitFor(type: string, count = 1, timeoutMs = 10_000): Promise<DomainEvent<any>[]> {
+    return eventually(
+      () => this.ofType(type),
+      (events) => events.length >= count,
+      { what: `${count} ${type} event(s)`, timeoutMs },
+    );
   }
 
   /** Waits for the first event of the type that matches. */
-  async waitForOne(
+  waitForOne(
     type: string,
     matches: (event: DomainEvent<any>) => boolean,
     timeoutMs = 10_000,
   ): Promise<DomainEvent<any>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.ofType(type).find(matches);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no matching ${type} event within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    return eventually(() => this.ofType(type).find(matches), { what: `a matching ${type} event`, timeoutMs });
   }
 
   /** Lets the relay publish whatever is pending, then reports all events of the type. */
@@ -84,56 +76,37 @@ export interface ServiceBed {
 
 /** The users services on a fresh database of the embedded MongoDB, with their outbox relayed. */
 export async function serviceBed(overrides: Partial<UsersServiceOptions> = {}): Promise<ServiceBed> {
-  const mongo = await startEmbeddedMongoForTests();
-  const conn = await connectMongo({ url: mongo.uri, dbName: uniqueDbName('users') });
   const { logger, lines } = capturingLogger();
   const keys = await tempDir('users-keys-');
   const signingKey = await loadSigningKey({ dataDir: keys.path });
-  const services = await createUsersServices({
-    conn,
+  const base = await startServiceHarness<UsersServices>({
+    name: 'users',
     logger,
-    signingKey,
-    accessTokenTtlSeconds: 900,
-    refreshTokenTtlMs: 30 * 24 * 3_600_000,
-    throttle: { perAccount: 5, perAddress: 20, windowMs: 15 * 60_000 },
-    requireEmailVerification: false,
-    ...FAST_HASHING,
-    ...overrides,
+    services: ({ conn }) =>
+      createUsersServices({
+        conn,
+        logger,
+        signingKey,
+        accessTokenTtlSeconds: 900,
+        refreshTokenTtlMs: 30 * 24 * 3_600_000,
+        throttle: { perAccount: 5, perAddress: 20, windowMs: 15 * 60_000 },
+        requireEmailVerification: false,
+        ...FAST_HASHING,
+        ...overrides,
+      }),
+    observe: ['user.*'],
   });
-  const bus = new InProcessBus();
-  const events = new EventLog();
-  bus.subscribe({
-    group: 'users-test',
-    types: ['user.*'],
-    handler: async (event) => void events.events.push(event),
-  });
-  await bus.start();
-  const relay = new OutboxRelay(conn, bus);
-  await relay.start();
   return {
-    conn,
-    services,
+    conn: base.conn,
+    services: base.services,
     signingKey,
-    events,
+    events: new EventLog(base.published),
     logs: lines,
     async close() {
-      await relay.stop();
-      await bus.close();
-      await conn.dropDatabase();
-      await conn.close();
+      await base.close();
       await keys.remove();
     },
   };
 }
 
-/** The GraphQL error code and extensions a promise rejected with ('resolved' when it did not). */
-export async function failure(promise: Promise<unknown>): Promise<Record<string, unknown>> {
-  try {
-    await promise;
-    return { code: 'resolved' };
-  } catch (error) {
-    const extensions = (error as { extensions?: Record<string, unknown> }).extensions;
-    if (!extensions?.code) throw error;
-    return { ...extensions, message: (error as Error).message };
-  }
-}
+export { failure, outcome } from '@novamart/kit/testing';

@@ -29,3 +29,25 @@ export function startEmbeddedMongoForTests(): Promise<TestMongo> {
   });
   return current;
 }
+
+let leases = 0;
+
+/**
+ * The file's shared embedded MongoDB, held by a lease: `stop()` releases the lease, and the server
+ * stops when the last lease is released. For harnesses a test file may start several of (one per
+ * test, or two side by side): each stops what it started without taking the other's database away.
+ */
+export async function leaseEmbeddedMongoForTests(): Promise<TestMongo> {
+  const mongo = await startEmbeddedMongoForTests();
+  leases += 1;
+  let released = false;
+  return {
+    uri: mongo.uri,
+    async stop() {
+      if (released) return;
+      released = true;
+      leases -= 1;
+      if (leases === 0) await mongo.stop();
+    },
+  };
+}

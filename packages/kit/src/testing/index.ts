@@ -7,7 +7,10 @@ export {
 } from './tokens';
 export { uniqueDbName } from './db-name';
 export { requireRedis, testRedisUrl, uniqueKeyPrefix } from './redis';
-export { startEmbeddedMongoForTests, type TestMongo } from './embedded-mongo';
+export { leaseEmbeddedMongoForTests, startEmbeddedMongoForTests, type TestMongo } from './embedded-mongo';
+export { eventually, type EventuallyOptions } from './wait';
+export { failure, outcome, type Failure } from './failure';
+export { startServiceHarness, type ServiceHarness, type ServiceHarnessOptions } from './service-harness';
 export {
   startSubgraphForTests,
   type StartSubgraphForTestsOptions,

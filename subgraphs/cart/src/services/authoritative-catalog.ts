@@ -1,5 +1,4 @@
-import { isDuplicateKeyError } from '@novamart/events';
-import { type SubgraphClient } from '@novamart/kit';
+import { type SubgraphClient, isDuplicateKeyError } from '@novamart/kit';
 import { type KnownProduct } from '../models/catalog-product';
 import { type CatalogProjection } from './catalog-projection';
 

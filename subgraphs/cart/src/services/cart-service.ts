@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { type ClientSession, type Connection } from 'mongoose';
-import { inTransaction, isDuplicateKeyError, type DomainEvent, type Outbox } from '@novamart/events';
-import { badUserInput, DEFAULT_MAX_ORDER_TOTAL, notFound, requireViewer, type Viewer } from '@novamart/kit';
+import { inTransaction, type DomainEvent, type Outbox } from '@novamart/events';
+import {
+  badUserInput,
+  DEFAULT_MAX_ORDER_TOTAL,
+  notFound,
+  requireViewer,
+  type Viewer,
+  isDuplicateKeyError,
+} from '@novamart/kit';
 import { type CartDoc, type CartLine, type CartModel, type RemovedLine } from '../models/cart';
 import { type KnownProduct } from '../models/catalog-product';
 import { cartDeleted, cartItemAdded, cartUpdated } from './cart-events';

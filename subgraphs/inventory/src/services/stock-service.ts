@@ -1,6 +1,12 @@
-import { badUserInput, conflict, encodeCursor, pageArgs, type PageInfo } from '@novamart/kit';
+import {
+  badUserInput,
+  conflict,
+  encodeCursor,
+  pageArgs,
+  type PageInfo,
+  isDuplicateKeyError,
+} from '@novamart/kit';
 import { isObjectIdOrHexString, Types } from 'mongoose';
-import { isDuplicateKeyError } from '@novamart/events';
 import type { StockItemDoc, StockItemModel } from '../models/stock-item';
 import {
   MOVEMENT_REASONS,
@@ -32,32 +38,6 @@ export interface AdjustStockInput {
 export interface MovementPage {
   edges: { cursor: string; node: StockMovementDoc }[];
   pageInfo: PageInfo;
-}
-
-export interface StockService {
-  /** Stock of many products in one find; a product inventory has not heard of is zero stock. */
-  inventoryOf(productIds: readonly string[]): Promise<InventoryView[]>;
-  /** ADMIN stock correction: one movement, never leaving available below zero (CONFLICT). */
-  adjustStock(input: AdjustStockInput): Promise<InventoryView>;
-  setReorderLevel(productId: string, reorderLevel: number): Promise<InventoryView>;
-  /** The ledger of one product, newest first. */
-  listMovements(args: {
-    productId: string;
-    first?: number | null;
-    after?: string | null;
-  }): Promise<MovementPage>;
-  /** `product.created`: the stock item, with the opening stock as a PURCHASE movement. */
-  recordOpeningStock(
-    tx: Tx,
-    product: ProductIdentity & { productId: string; initialStock: number | null },
-  ): Promise<void>;
-  /**
-   * ADMIN (products asks while creating a product): the opening stock, recorded once per product
-   * whoever comes first, this call or `product.created`.
-   */
-  openingStock(input: { productId: string; quantity: number }): Promise<InventoryView>;
-  /** `product.updated` and friends: keep the SKU and name the low-stock alert quotes. */
-  rememberProduct(tx: Tx, product: ProductIdentity & { productId: string }): Promise<void>;
 }
 
 export const MAX_QUANTITY = 1_000_000_000;
@@ -96,179 +76,201 @@ interface MovementCursor {
   id: string;
 }
 
-export function createStockService(deps: {
+export interface StockServiceDeps {
   runInTx: RunInTx;
   ledger: StockLedger;
   StockItem: StockItemModel;
   StockMovement: StockMovementModel;
   defaultReorderLevel: number;
-}): StockService {
-  const { runInTx, ledger, StockItem, StockMovement, defaultReorderLevel } = deps;
-  const view = (item: StockItemDoc | null) => inventoryView(item, defaultReorderLevel);
+}
 
-  return {
-    async inventoryOf(productIds) {
-      const rows = await StockItem.find({ productId: { $in: [...new Set(productIds)] } })
-        .lean<StockItemDoc[]>()
-        .exec();
-      const byProduct = new Map(rows.map((row) => [row.productId, row]));
-      return productIds.map((id) => view(byProduct.get(id) ?? null));
-    },
+/** Stock levels, admin corrections and the movement ledger's pages; every change goes through the ledger. */
+export class StockService {
+  constructor(private readonly deps: StockServiceDeps) {}
 
-    async adjustStock(input) {
-      const productId = productIdArg(input.productId);
-      const sign = ADMIN_REASONS[input.reason];
-      if (!sign) {
-        throw badUserInput(
-          `reason must be one of ${Object.keys(ADMIN_REASONS).join(', ')}; ${input.reason} is recorded by the order flow`,
-          'reason',
-        );
-      }
-      const { delta } = input;
-      if (!Number.isInteger(delta) || delta === 0 || Math.abs(delta) > MAX_QUANTITY) {
-        throw badUserInput('delta must be a non-zero integer', 'delta');
-      }
-      if ((sign === 'positive' && delta < 0) || (sign === 'negative' && delta > 0)) {
-        throw badUserInput(`${input.reason} needs a ${sign} delta`, 'delta');
-      }
-      const reference = input.reference?.trim() || null;
-      if (reference && reference.length > MAX_REFERENCE_LENGTH) {
-        throw badUserInput(`reference must be at most ${MAX_REFERENCE_LENGTH} characters`, 'reference');
-      }
+  private view(item: StockItemDoc | null): InventoryView {
+    return inventoryView(item, this.deps.defaultReorderLevel);
+  }
 
-      return runInTx(async (tx) => {
-        const item = await ledger.apply(tx, {
-          productId,
-          delta,
-          reservedDelta: 0,
-          reason: input.reason,
-          reference,
-        });
-        if (item) return view(item);
-        const current = await StockItem.findOne({ productId })
-          .session(tx.session)
-          .lean<StockItemDoc>()
-          .exec();
-        const available = current?.available ?? 0;
-        throw conflict(`Cannot remove ${-delta}: only ${available} available`, { field: 'delta', available });
+  /** Stock of many products in one find; a product inventory has not heard of is zero stock. */
+  async inventoryOf(productIds: readonly string[]): Promise<InventoryView[]> {
+    const rows = await this.deps.StockItem.find({ productId: { $in: [...new Set(productIds)] } })
+      .lean<StockItemDoc[]>()
+      .exec();
+    const byProduct = new Map(rows.map((row) => [row.productId, row]));
+    return productIds.map((id) => this.view(byProduct.get(id) ?? null));
+  }
+
+  /** ADMIN stock correction: one movement, never leaving available below zero (CONFLICT). */
+  async adjustStock(input: AdjustStockInput): Promise<InventoryView> {
+    const productId = productIdArg(input.productId);
+    const sign = ADMIN_REASONS[input.reason];
+    if (!sign) {
+      throw badUserInput(
+        `reason must be one of ${Object.keys(ADMIN_REASONS).join(', ')}; ${input.reason} is recorded by the order flow`,
+        'reason',
+      );
+    }
+    const { delta } = input;
+    if (!Number.isInteger(delta) || delta === 0 || Math.abs(delta) > MAX_QUANTITY) {
+      throw badUserInput('delta must be a non-zero integer', 'delta');
+    }
+    if ((sign === 'positive' && delta < 0) || (sign === 'negative' && delta > 0)) {
+      throw badUserInput(`${input.reason} needs a ${sign} delta`, 'delta');
+    }
+    const reference = input.reference?.trim() || null;
+    if (reference && reference.length > MAX_REFERENCE_LENGTH) {
+      throw badUserInput(`reference must be at most ${MAX_REFERENCE_LENGTH} characters`, 'reference');
+    }
+
+    return this.deps.runInTx(async (tx) => {
+      const item = await this.deps.ledger.apply(tx, {
+        productId,
+        delta,
+        reservedDelta: 0,
+        reason: input.reason,
+        reference,
       });
-    },
-
-    async setReorderLevel(productIdInput, reorderLevel) {
-      const productId = productIdArg(productIdInput);
-      if (!Number.isInteger(reorderLevel) || reorderLevel < 0 || reorderLevel > MAX_QUANTITY) {
-        throw badUserInput('reorderLevel must be a non-negative integer', 'reorderLevel');
-      }
-      return runInTx(async (tx) => {
-        const { reorderLevel: _default, ...defaults } = ledger.insertDefaults();
-        const item = await StockItem.findOneAndUpdate(
-          { productId },
-          {
-            $set: { reorderLevel },
-            $setOnInsert: { ...defaults, available: 0, reserved: 0, onHand: 0 },
-          },
-          { returnDocument: 'after', upsert: true, session: tx.session, setDefaultsOnInsert: false },
-        )
-          .lean<StockItemDoc>()
-          .exec();
-        return view(await ledger.afterChange(tx, item!));
-      });
-    },
-
-    async listMovements(args) {
-      const productId = productIdArg(args.productId);
-      const { first, after } = pageArgs<MovementCursor>(args, { max: MAX_MOVEMENTS_PAGE, defaultFirst: 50 });
-      const filter: Record<string, unknown> = { productId };
-      if (after) {
-        if (typeof after.t !== 'number' || typeof after.id !== 'string' || !isObjectIdOrHexString(after.id)) {
-          throw badUserInput('Invalid cursor', 'after');
-        }
-        const at = new Date(after.t);
-        const id = new Types.ObjectId(after.id);
-        filter.$or = [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: id } }];
-      }
-      const rows = await StockMovement.find(filter)
-        .sort({ createdAt: -1, _id: -1 })
-        .limit(first + 1)
-        .lean<StockMovementDoc[]>()
-        .exec();
-      const edges = rows.slice(0, first).map((node) => ({
-        cursor: encodeCursor({ t: node.createdAt.getTime(), id: String(node._id) }),
-        node,
-      }));
-      return {
-        edges,
-        pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
-      };
-    },
-
-    async recordOpeningStock(tx, product) {
-      const identity = product.sku !== null ? { sku: product.sku, name: product.name } : undefined;
-      const quantity = product.initialStock ?? 0;
-      // Once per product: the first of products' request and product.created records it, the
-      // other only fills in the identity. Two at once meet as a write conflict on the item (the
-      // transaction runs again and finds the mark) or on its unique productId.
-      const marked = await StockItem.findOneAndUpdate(
-        { productId: product.productId },
-        {
-          $set: { ...identity, openingRecorded: true },
-          $setOnInsert: { ...ledger.insertDefaults(identity), available: 0, reserved: 0, onHand: 0 },
-        },
-        { returnDocument: 'before', upsert: true, session: tx.session, setDefaultsOnInsert: false },
-      )
-        .lean<StockItemDoc>()
-        .exec();
-      if (marked?.openingRecorded) return;
-      if (quantity > 0) {
-        await ledger.apply(
-          tx,
-          {
-            productId: product.productId,
-            delta: quantity,
-            reservedDelta: 0,
-            reason: 'PURCHASE',
-            reference: 'opening stock',
-          },
-          identity,
-        );
-        return;
-      }
-      // No movement without stock, but projections (the cart's) still learn it is zero.
-      const item = await StockItem.findOne({ productId: product.productId })
+      if (item) return this.view(item);
+      const current = await this.deps.StockItem.findOne({ productId })
         .session(tx.session)
         .lean<StockItemDoc>()
         .exec();
-      tx.outbox.add(inventoryEvents.stockChanged(item!));
-    },
+      const available = current?.available ?? 0;
+      throw conflict(`Cannot remove ${-delta}: only ${available} available`, { field: 'delta', available });
+    });
+  }
 
-    async openingStock(input) {
-      const productId = productIdArg(input.productId);
-      const { quantity } = input;
-      if (!Number.isInteger(quantity) || quantity < 0 || quantity > MAX_QUANTITY) {
-        throw badUserInput('quantity must be a non-negative integer', 'quantity');
-      }
-      const record = () =>
-        runInTx(async (tx) => {
-          await this.recordOpeningStock(tx, { productId, sku: null, name: null, initialStock: quantity });
-          return view(await StockItem.findOne({ productId }).session(tx.session).lean<StockItemDoc>().exec());
-        });
-      try {
-        return await record();
-      } catch (error) {
-        // product.created inserted the item between our read and our insert: it is recorded now.
-        if (isDuplicateKeyError(error)) return record();
-        throw error;
-      }
-    },
+  async setReorderLevel(productIdInput: string, reorderLevel: number): Promise<InventoryView> {
+    const productId = productIdArg(productIdInput);
+    if (!Number.isInteger(reorderLevel) || reorderLevel < 0 || reorderLevel > MAX_QUANTITY) {
+      throw badUserInput('reorderLevel must be a non-negative integer', 'reorderLevel');
+    }
+    return this.deps.runInTx(async (tx) => {
+      const { reorderLevel: _default, ...defaults } = this.deps.ledger.insertDefaults();
+      const item = await this.deps.StockItem.findOneAndUpdate(
+        { productId },
+        {
+          $set: { reorderLevel },
+          $setOnInsert: { ...defaults, available: 0, reserved: 0, onHand: 0 },
+        },
+        { returnDocument: 'after', upsert: true, session: tx.session, setDefaultsOnInsert: false },
+      )
+        .lean<StockItemDoc>()
+        .exec();
+      return this.view(await this.deps.ledger.afterChange(tx, item!));
+    });
+  }
 
-    async rememberProduct(tx, product) {
-      await StockItem.updateOne(
-        { productId: product.productId },
-        { $set: { sku: product.sku, name: product.name } },
-        { session: tx.session },
-      ).exec();
-    },
-  };
+  /** The ledger of one product, newest first. */
+  async listMovements(args: {
+    productId: string;
+    first?: number | null;
+    after?: string | null;
+  }): Promise<MovementPage> {
+    const productId = productIdArg(args.productId);
+    const { first, after } = pageArgs<MovementCursor>(args, { max: MAX_MOVEMENTS_PAGE, defaultFirst: 50 });
+    const filter: Record<string, unknown> = { productId };
+    if (after) {
+      if (typeof after.t !== 'number' || typeof after.id !== 'string' || !isObjectIdOrHexString(after.id)) {
+        throw badUserInput('Invalid cursor', 'after');
+      }
+      const at = new Date(after.t);
+      const id = new Types.ObjectId(after.id);
+      filter.$or = [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: id } }];
+    }
+    const rows = await this.deps.StockMovement.find(filter)
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(first + 1)
+      .lean<StockMovementDoc[]>()
+      .exec();
+    const edges = rows.slice(0, first).map((node) => ({
+      cursor: encodeCursor({ t: node.createdAt.getTime(), id: String(node._id) }),
+      node,
+    }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+    };
+  }
+
+  /** `product.created`: the stock item, with the opening stock as a PURCHASE movement. */
+  async recordOpeningStock(
+    tx: Tx,
+    product: ProductIdentity & { productId: string; initialStock: number | null },
+  ): Promise<void> {
+    const identity = product.sku !== null ? { sku: product.sku, name: product.name } : undefined;
+    const quantity = product.initialStock ?? 0;
+    // Once per product: the first of products' request and product.created records it, the
+    // other only fills in the identity. Two at once meet as a write conflict on the item (the
+    // transaction runs again and finds the mark) or on its unique productId.
+    const marked = await this.deps.StockItem.findOneAndUpdate(
+      { productId: product.productId },
+      {
+        $set: { ...identity, openingRecorded: true },
+        $setOnInsert: { ...this.deps.ledger.insertDefaults(identity), available: 0, reserved: 0, onHand: 0 },
+      },
+      { returnDocument: 'before', upsert: true, session: tx.session, setDefaultsOnInsert: false },
+    )
+      .lean<StockItemDoc>()
+      .exec();
+    if (marked?.openingRecorded) return;
+    if (quantity > 0) {
+      await this.deps.ledger.apply(
+        tx,
+        {
+          productId: product.productId,
+          delta: quantity,
+          reservedDelta: 0,
+          reason: 'PURCHASE',
+          reference: 'opening stock',
+        },
+        identity,
+      );
+      return;
+    }
+    // No movement without stock, but projections (the cart's) still learn it is zero.
+    const item = await this.deps.StockItem.findOne({ productId: product.productId })
+      .session(tx.session)
+      .lean<StockItemDoc>()
+      .exec();
+    tx.outbox.add(inventoryEvents.stockChanged(item!));
+  }
+
+  /**
+   * ADMIN (products asks while creating a product): the opening stock, recorded once per product
+   * whoever comes first, this call or `product.created`.
+   */
+  async openingStock(input: { productId: string; quantity: number }): Promise<InventoryView> {
+    const productId = productIdArg(input.productId);
+    const { quantity } = input;
+    if (!Number.isInteger(quantity) || quantity < 0 || quantity > MAX_QUANTITY) {
+      throw badUserInput('quantity must be a non-negative integer', 'quantity');
+    }
+    const record = () =>
+      this.deps.runInTx(async (tx) => {
+        await this.recordOpeningStock(tx, { productId, sku: null, name: null, initialStock: quantity });
+        return this.view(
+          await this.deps.StockItem.findOne({ productId }).session(tx.session).lean<StockItemDoc>().exec(),
+        );
+      });
+    try {
+      return await record();
+    } catch (error) {
+      // product.created inserted the item between our read and our insert: it is recorded now.
+      if (isDuplicateKeyError(error)) return record();
+      throw error;
+    }
+  }
+
+  /** `product.updated` and friends: keep the SKU and name the low-stock alert quotes. */
+  async rememberProduct(tx: Tx, product: ProductIdentity & { productId: string }): Promise<void> {
+    await this.deps.StockItem.updateOne(
+      { productId: product.productId },
+      { $set: { sku: product.sku, name: product.name } },
+      { session: tx.session },
+    ).exec();
+  }
 }
 
 export { MOVEMENT_REASONS };

@@ -7,6 +7,7 @@ import {
   requireViewer,
   toConnection,
   type Viewer,
+  isDuplicateKeyError,
 } from '@novamart/kit';
 import { Types } from 'mongoose';
 import {
@@ -60,7 +61,7 @@ export class NotificationService {
         nextAttemptAt: new Date(),
       });
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) return false;
+      if (isDuplicateKeyError(error)) return false;
       throw error;
     }
     this.onCreated();

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type Connection } from 'mongoose';
-import { inTransaction, isDuplicateKeyError } from '@novamart/events';
+import { inTransaction } from '@novamart/events';
 import {
   appError,
   assertMoneyWithin,
@@ -10,6 +10,7 @@ import {
   ErrorCode,
   notFound,
   type Viewer,
+  isDuplicateKeyError,
 } from '@novamart/kit';
 import { type CartSnapshotDoc, type CartSnapshotModel } from '../models/cart-snapshot';
 import { type CatalogPriceModel } from '../models/catalog-price';

@@ -1,5 +1,4 @@
-import { isDuplicateKeyError } from '@novamart/events';
-import { type SubgraphClient, type Viewer } from '@novamart/kit';
+import { type SubgraphClient, type Viewer, isDuplicateKeyError } from '@novamart/kit';
 import { type Projections } from './projections';
 
 const CART = `query CheckoutCart($id: ID) {

@@ -1,3 +1,4 @@
+import { isDuplicateKeyError } from '@novamart/kit';
 import { type ConsumerDeclaration } from '@novamart/events';
 import { type ClientSession } from 'mongoose';
 import { type AdminRoleModel } from '../models/admin-role';
@@ -24,9 +25,9 @@ export function adminRolesConsumer(admins: AdminRoleModel): ConsumerDeclaration 
         },
         { session, upsert: true },
       )
-      .catch((error: { code?: number }) => {
+      .catch((error: unknown) => {
         // The filter missed an existing, newer record: the upsert collided with it. Nothing to do.
-        if (error.code !== 11000) throw error;
+        if (!isDuplicateKeyError(error)) throw error;
       });
   };
   return {

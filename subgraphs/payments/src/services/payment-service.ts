@@ -2,9 +2,12 @@ import {
   assertOwnerOrAdmin,
   badUserInput,
   conflict,
+  createStep,
+  runSteps,
   type Logger,
   notFound,
   type Viewer,
+  isDuplicateKeyError,
 } from '@novamart/kit';
 import { writeSync } from 'node:fs';
 import { createEvent, inTransaction } from '@novamart/events';
@@ -89,7 +92,7 @@ export class PaymentService {
         return created!.toObject() as PaymentDoc;
       });
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) {
+      if (isDuplicateKeyError(error)) {
         const winner = await this.deps.payments.findOne({ orderId }).lean();
         if (winner) return winner;
       }
@@ -100,14 +103,16 @@ export class PaymentService {
   /**
    * Confirms server-side with a payment method, as three steps:
    * 1. claim: the payment moves to PROCESSING with a conditional update, so one attempt runs at a
-   *    time (a second confirmation meanwhile is CONFLICT);
+   *    time (a second confirmation meanwhile is CONFLICT); its compensation is the un-claim;
    * 2. provider call: each attempt has its own idempotency key, so a retried request never
    *    charges twice;
    * 3. record: the provider's answer goes through `applyIntent`, the transition a webhook uses.
-   * The compensation of the claim is the un-claim: when the call gives no verdict, the payment is
-   * given back to the customer (after asking the provider whether the attempt went through). A
-   * crash between the steps leaves PROCESSING behind; `PaymentReconciler` brings such a payment
-   * to the provider's truth through the same `applyIntent`.
+   * When the call gives no verdict the claim is compensated: the payment is given back to the
+   * customer (after asking the provider whether the attempt went through). The claim's attempt
+   * count and history stay: they record a call the provider did receive, under its own key (see
+   * docs/architecture.md, "Steps and compensations"). A crash between the steps leaves PROCESSING
+   * behind; `PaymentReconciler` brings such a payment to the provider's truth through the same
+   * `applyIntent`.
    */
   async confirmPayment(
     viewer: Viewer | null,
@@ -120,6 +125,25 @@ export class PaymentService {
         'paymentMethodId',
       );
     }
+    const payment = await this.confirmablePayment(viewer, paymentId);
+    const run = await runSteps(async (run) => {
+      const claimed = await run(this.claimStep, { payment, paymentMethodId });
+      this.crashPoint('after-claim');
+      return run(this.providerConfirmStep, { claimed, paymentMethodId });
+    }).catch((error: unknown) => {
+      if (error instanceof InvalidPaymentMethodError) throw badUserInput(error.message, 'paymentMethodId');
+      throw error;
+    });
+    if (!run.ok) throw run.refused;
+    this.crashPoint('after-provider');
+    // The 'after-record' crash point sits inside the recording transition: after its commit, before
+    // the relay is handed payment.succeeded (see transition()).
+    const recorded = await this.applyIntent(run.value, 'confirmation');
+    return recorded ?? (await this.findPayment(paymentId))!;
+  }
+
+  /** The payment, if the viewer may confirm it now (its order awaits payment); else the error. */
+  private async confirmablePayment(viewer: Viewer | null, paymentId: string): Promise<PaymentDoc> {
     const payment = await this.findPayment(paymentId);
     if (!payment) throw notFound('Payment', { paymentId });
     const order = await this.waitForOrder(payment.orderId, (o) => o.status !== 'PENDING');
@@ -133,31 +157,28 @@ export class PaymentService {
     if (order.status !== 'AWAITING_PAYMENT') {
       throw conflict(`Order ${order._id} is ${order.status}, not awaiting payment`, { status: order.status });
     }
-
-    const claimed = await this.claim(payment, paymentMethodId);
-    this.crashPoint('after-claim');
-    let intent: ProviderIntent;
-    try {
-      intent = await this.deps.provider.confirmIntent(
-        payment.providerPaymentId!,
-        paymentMethodId,
-        `novamart-confirm-${paymentId}-${claimed.attempts}`,
-      );
-    } catch (error) {
-      await this.unclaim(claimed, error);
-      if (error instanceof InvalidPaymentMethodError) {
-        throw badUserInput(error.message, 'paymentMethodId');
-      }
-      throw error;
-    }
-    this.crashPoint('after-provider');
-    // The 'after-record' crash point sits inside the recording transition: after its commit, before
-    // the relay is handed payment.succeeded (see transition()).
-    const recorded = await this.applyIntent(intent, 'confirmation');
-    return recorded ?? (await this.findPayment(paymentId))!;
+    return payment;
   }
 
-  /** Step 1 of a confirmation: PROCESSING from a confirmable status, or CONFLICT. */
+  /** Step 1 of a confirmation: PROCESSING from a confirmable status, or CONFLICT; undone by `unclaim`. */
+  private readonly claimStep = createStep(
+    'claim-payment',
+    ({ payment, paymentMethodId }: { payment: PaymentDoc; paymentMethodId: string }) =>
+      this.claim(payment, paymentMethodId),
+    (claimed: PaymentDoc, _input, cause) => this.unclaim(claimed, cause),
+  );
+
+  /** Step 2: the provider confirms the intent, under the attempt's own idempotency key. */
+  private readonly providerConfirmStep = createStep(
+    'provider-confirm',
+    ({ claimed, paymentMethodId }: { claimed: PaymentDoc; paymentMethodId: string }) =>
+      this.deps.provider.confirmIntent(
+        claimed.providerPaymentId!,
+        paymentMethodId,
+        `novamart-confirm-${String(claimed._id)}-${claimed.attempts}`,
+      ),
+  );
+
   private async claim(payment: PaymentDoc, paymentMethodId: string): Promise<PaymentDoc> {
     const claimed = await this.transition(payment, 'PROCESSING', `confirming with ${paymentMethodId}`, {
       from: CONFIRMABLE,

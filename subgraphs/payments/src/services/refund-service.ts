@@ -1,4 +1,12 @@
-import { badUserInput, conflict, forbidden, type Logger, notFound, type Viewer } from '@novamart/kit';
+import {
+  badUserInput,
+  conflict,
+  forbidden,
+  type Logger,
+  notFound,
+  type Viewer,
+  isDuplicateKeyError,
+} from '@novamart/kit';
 import { createEvent, inTransaction } from '@novamart/events';
 import { type ClientSession, type Connection, Types } from 'mongoose';
 import { type AdminRoleModel } from '../models/admin-role';
@@ -84,7 +92,7 @@ export class RefundService {
       return refund ? this.execute(refund) : null;
     } catch (error) {
       // A concurrent delivery of the same cancellation created it first.
-      if ((error as { code?: number }).code === 11000) {
+      if (isDuplicateKeyError(error)) {
         const winner = await this.deps.refunds
           .findOne({ paymentId: payment._id, kind: 'cancellation' })
           .lean();

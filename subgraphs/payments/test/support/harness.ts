@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type InProcessBus, type InProcessLiveBus } from '@novamart/events';
 import { type RunningSubgraph, type SubgraphContext, type Viewer } from '@novamart/kit';
-import { startSubgraphForTests, type TestGraphQLResult, type TestTokens } from '@novamart/kit/testing';
+import {
+  eventually,
+  startSubgraphForTests,
+  type TestGraphQLResult,
+  type TestTokens,
+} from '@novamart/kit/testing';
 import { type Connection } from 'mongoose';
 import { paymentsSubgraph } from '../../src/index';
 import { type PaymentsContext } from '../../src/resolvers';
@@ -40,14 +45,6 @@ export async function startPayments(env: Record<string, string> = {}): Promise<P
   });
   const orders = orderViewModel(conn);
 
-  async function waitFor(check: () => Promise<boolean>, what: string) {
-    const deadline = Date.now() + 5_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
   const harness: PaymentsHarness = {
     running,
     services,
@@ -68,7 +65,7 @@ export async function startPayments(env: Record<string, string> = {}): Promise<P
         currency: 'USD',
       });
       if (status !== 'PENDING') await harness.setOrderStatus(orderId, status, userId);
-      await waitFor(
+      await eventually(
         async () => (await orders.findById(orderId).lean())?.status === status,
         `order ${orderId} ${status}`,
       );
@@ -84,7 +81,7 @@ export async function startPayments(env: Record<string, string> = {}): Promise<P
         reason: null,
         at: new Date().toISOString(),
       });
-      await waitFor(
+      await eventually(
         async () => (await orders.findById(orderId).lean())?.status === status,
         `order ${orderId} ${status}`,
       );
@@ -96,17 +93,4 @@ export async function startPayments(env: Record<string, string> = {}): Promise<P
   return harness;
 }
 
-export async function eventually<T>(
-  probe: () => Promise<T> | T,
-  accept: (value: T) => boolean,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const value = await probe();
-    if (accept(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { eventually } from '@novamart/kit/testing';

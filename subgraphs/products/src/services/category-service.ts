@@ -1,6 +1,6 @@
+import { isDuplicateKeyError } from '@novamart/kit';
 import type { ClientSession } from 'mongoose';
 import type { CategoryDoc, CategoryModel } from '../models/category';
-import { duplicateKey } from './mongo-errors';
 import { nameFromSlug } from './slug';
 
 /**
@@ -31,7 +31,7 @@ export function createCategoryService(Category: CategoryModel): CategoryService 
           { upsert: true, session },
         );
       } catch (error) {
-        if (duplicateKey(error)) throw new CategoryRaceError(slug);
+        if (isDuplicateKeyError(error)) throw new CategoryRaceError(slug);
         throw error;
       }
     },

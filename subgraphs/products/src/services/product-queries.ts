@@ -125,102 +125,104 @@ function storefrontFilter(filter: ProductFilter): { query: QueryFilter<ProductDo
   return { query, terms };
 }
 
-export interface ProductQueries {
-  listProducts(args: ListProductsArgs): Promise<ProductPage>;
-  /** Any product, archived ones included (entities of old orders). Null for an unknown or malformed id. */
-  findById(id: string): Promise<ProductDoc | null>;
-  findBySlug(slug: string): Promise<ProductDoc | null>;
-  byIds(ids: readonly string[]): Promise<(ProductDoc | null)[]>;
+/** The relevance search: every match holds all query terms; those also in the name weigh more. */
+function relevancePipeline(
+  query: QueryFilter<ProductDoc>,
+  terms: string[],
+  position: CursorPosition | null,
+  { field, direction }: (typeof SORTS)[ProductSort],
+  first: number,
+): PipelineStage[] {
+  const overlap = (path: string) => ({ $size: { $setIntersection: [{ $ifNull: [path, []] }, terms] } });
+  // The score is computed in the query, so the keyset on it is applied after it.
+  return [
+    { $match: query },
+    {
+      $addFields: {
+        score: { $add: [{ $multiply: [NAME_WEIGHT, overlap('$nameTerms')] }, overlap('$searchTerms')] },
+      },
+    },
+    ...(position ? [{ $match: keysetAfter(position, field, direction) } as PipelineStage] : []),
+    { $sort: { score: -1, _id: -1 } },
+    { $limit: first + 1 },
+    { $project: LIST_PROJECTION },
+  ];
 }
 
-export function createProductQueries(Product: ProductModel): ProductQueries {
-  return {
-    async listProducts(args) {
-      const { first, after } = pageArgs<unknown>(args, { max: MAX_PAGE_SIZE, defaultFirst: 20 });
-      const { query, terms } = storefrontFilter(args.filter ?? {});
-      // Relevance means nothing without a search; such a request is served newest first.
-      const sort: ProductSort = args.sort === 'RELEVANCE' && !terms ? 'NEWEST' : (args.sort ?? 'NEWEST');
-      const { field, direction } = SORTS[sort];
-      // A relevance score means something only for the search that produced it.
-      const scoredQuery = sort === 'RELEVANCE' ? (terms ?? []).join(' ') : undefined;
-      if (after !== null && !validCursor(after, sort, field, scoredQuery)) {
-        throw badUserInput('Invalid cursor for this sort', 'after');
-      }
-      const position = after as CursorPosition | null;
+/** Storefront reads of the catalog. */
+export class ProductQueries {
+  constructor(private readonly Product: ProductModel) {}
 
-      let rows: Row[];
-      if (sort === 'RELEVANCE') {
-        // Every match holds all query terms; those also in the name weigh more. The score is
-        // computed in the query, so the keyset on it is applied after it.
-        const pipeline: PipelineStage[] = [
-          { $match: query },
-          {
-            $addFields: {
-              score: {
-                $add: [
-                  {
-                    $multiply: [
-                      NAME_WEIGHT,
-                      { $size: { $setIntersection: [{ $ifNull: ['$nameTerms', []] }, terms ?? []] } },
-                    ],
-                  },
-                  { $size: { $setIntersection: [{ $ifNull: ['$searchTerms', []] }, terms ?? []] } },
-                ],
-              },
-            },
-          },
-          ...(position ? [{ $match: keysetAfter(position, field, direction) } as PipelineStage] : []),
-          { $sort: { score: -1, _id: -1 } },
-          { $limit: first + 1 },
-          { $project: LIST_PROJECTION },
-        ];
-        rows = await Product.aggregate<Row>(pipeline).exec();
-      } else {
-        const filter = position ? { ...query, ...keysetAfter(position, field, direction) } : query;
-        rows = await Product.find(filter, LIST_PROJECTION)
-          .sort({ [field]: direction, _id: direction })
-          .limit(first + 1)
-          .lean<Row[]>()
-          .exec();
-      }
-
-      const page = rows.slice(0, first);
-      const edges = page.map((row) => {
-        const { score: _score, ...node } = row;
-        const position: CursorPosition = {
-          s: sort,
-          v: sortValue(row, field),
-          id: String(row._id),
-          ...(scoredQuery !== undefined ? { q: scoredQuery } : {}),
-        };
-        return { cursor: encodeCursor(position), node: node as ProductDoc };
-      });
-      let total: Promise<number> | undefined;
-      return {
-        edges,
-        pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
-        totalCount: () => (total ??= Product.countDocuments(query).exec()),
+  async listProducts(args: ListProductsArgs): Promise<ProductPage> {
+    const { first, after } = pageArgs<unknown>(args, { max: MAX_PAGE_SIZE, defaultFirst: 20 });
+    const { query, terms } = storefrontFilter(args.filter ?? {});
+    // Relevance means nothing without a search; such a request is served newest first.
+    const sort: ProductSort = args.sort === 'RELEVANCE' && !terms ? 'NEWEST' : (args.sort ?? 'NEWEST');
+    const { field } = SORTS[sort];
+    // A relevance score means something only for the search that produced it.
+    const scoredQuery = sort === 'RELEVANCE' ? (terms ?? []).join(' ') : undefined;
+    if (after !== null && !validCursor(after, sort, field, scoredQuery)) {
+      throw badUserInput('Invalid cursor for this sort', 'after');
+    }
+    const rows = await this.pageRows(query, terms, sort, after as CursorPosition | null, first);
+    const edges = rows.slice(0, first).map((row) => {
+      const { score: _score, ...node } = row;
+      const position: CursorPosition = {
+        s: sort,
+        v: sortValue(row, field),
+        id: String(row._id),
+        ...(scoredQuery !== undefined ? { q: scoredQuery } : {}),
       };
-    },
+      return { cursor: encodeCursor(position), node: node as ProductDoc };
+    });
+    let total: Promise<number> | undefined;
+    return {
+      edges,
+      pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+      totalCount: () => (total ??= this.Product.countDocuments(query).exec()),
+    };
+  }
 
-    async findById(id) {
-      if (!isObjectIdOrHexString(id)) return null;
-      return Product.findById(id).lean<ProductDoc>().exec();
-    },
+  /** One more row than the page holds (whether there is a next page), after the cursor's position. */
+  private pageRows(
+    query: QueryFilter<ProductDoc>,
+    terms: string[] | null,
+    sort: ProductSort,
+    position: CursorPosition | null,
+    first: number,
+  ): Promise<Row[]> {
+    const { field, direction } = SORTS[sort];
+    if (sort === 'RELEVANCE') {
+      return this.Product.aggregate<Row>(
+        relevancePipeline(query, terms ?? [], position, SORTS[sort], first),
+      ).exec();
+    }
+    const filter = position ? { ...query, ...keysetAfter(position, field, direction) } : query;
+    return this.Product.find(filter, LIST_PROJECTION)
+      .sort({ [field]: direction, _id: direction })
+      .limit(first + 1)
+      .lean<Row[]>()
+      .exec();
+  }
 
-    async findBySlug(slug) {
-      return Product.findOne({ slug }).lean<ProductDoc>().exec();
-    },
+  /** Any product, archived ones included (entities of old orders). Null for an unknown or malformed id. */
+  async findById(id: string): Promise<ProductDoc | null> {
+    if (!isObjectIdOrHexString(id)) return null;
+    return this.Product.findById(id).lean<ProductDoc>().exec();
+  }
 
-    async byIds(ids) {
-      const valid = [...new Set(ids.filter((id) => isObjectIdOrHexString(id)))];
-      const rows = valid.length
-        ? await Product.find({ _id: { $in: valid } })
-            .lean<ProductDoc[]>()
-            .exec()
-        : [];
-      const byId = new Map(rows.map((row) => [String(row._id), row]));
-      return ids.map((id) => byId.get(id) ?? null);
-    },
-  };
+  async findBySlug(slug: string): Promise<ProductDoc | null> {
+    return this.Product.findOne({ slug }).lean<ProductDoc>().exec();
+  }
+
+  async byIds(ids: readonly string[]): Promise<(ProductDoc | null)[]> {
+    const valid = [...new Set(ids.filter((id) => isObjectIdOrHexString(id)))];
+    const rows = valid.length
+      ? await this.Product.find({ _id: { $in: valid } })
+          .lean<ProductDoc[]>()
+          .exec()
+      : [];
+    const byId = new Map(rows.map((row) => [String(row._id), row]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
 }

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { inTransaction } from '@novamart/events';
-import { conflict, notFound } from '@novamart/kit';
+import { conflict, notFound, duplicateKey } from '@novamart/kit';
 import { isObjectIdOrHexString, type ClientSession, type Connection } from 'mongoose';
 import type { ProductDoc, ProductModel } from '../models/product';
 import { CategoryRaceError, type CategoryService } from './category-service';
-import { duplicateKey } from './mongo-errors';
 import { productEvents } from './product-events';
 import { productSearchFields } from './search-terms';
 import { escapeRegex, firstFreeSlug, slugify } from './slug';
@@ -17,33 +16,123 @@ import {
   type ProductUpdateInput,
 } from './validation';
 
-/** Catalog writes. Each one changes the product and records its events in one transaction. */
-export interface ProductService {
-  createProduct(input: ProductInput): Promise<ProductDoc>;
-  updateProduct(id: string, input: ProductUpdateInput): Promise<ProductDoc>;
-  archiveProduct(id: string): Promise<ProductDoc>;
+export interface ProductServiceDeps {
+  conn: Connection;
+  Product: ProductModel;
+  categories: CategoryService;
+  /** MAX_ORDER_TOTAL: the largest price a product may have. */
+  maxPrice?: number;
 }
 
 // A derived slug or a new category can collide with a concurrent writer; the retry recomputes.
 const MAX_ATTEMPTS = 8;
 const SEQUENTIAL_SLUG_ATTEMPTS = 3;
 
-export function createProductService(deps: {
-  conn: Connection;
-  Product: ProductModel;
-  categories: CategoryService;
-  /** MAX_ORDER_TOTAL: the largest price a product may have. */
-  maxPrice?: number;
-}): ProductService {
-  const { conn, Product, categories } = deps;
-  const maxPrice = deps.maxPrice ?? LIMITS.priceAmount;
+type ProductChanges = ReturnType<typeof validateProductChanges>;
 
-  async function freeSlugFor(name: string, session: ClientSession, attempt: number): Promise<string> {
+function requireProductId(id: string): void {
+  if (!isObjectIdOrHexString(id)) throw notFound('Product', { id });
+}
+
+/** The fields `changes` actually changes on `before` (nothing when it repeats what is stored). */
+function changedFields(before: ProductDoc, changes: ProductChanges): Partial<ProductDoc> {
+  const set: Partial<ProductDoc> = {};
+  if (changes.name !== undefined && changes.name !== before.name) {
+    set.name = changes.name;
+    set.nameKey = changes.name.toLowerCase();
+  }
+  if (changes.description !== undefined && changes.description !== before.description) {
+    set.description = changes.description;
+  }
+  if (changes.priceAmount !== undefined && changes.priceAmount !== before.priceAmount) {
+    set.priceAmount = changes.priceAmount;
+  }
+  if (changes.categorySlug !== undefined && changes.categorySlug !== before.categorySlug) {
+    set.categorySlug = changes.categorySlug;
+  }
+  if (changes.images !== undefined && JSON.stringify(changes.images) !== JSON.stringify(before.images)) {
+    set.images = changes.images;
+  }
+  if (changes.active !== undefined && changes.active !== before.active) {
+    set.active = changes.active;
+    set.archivedAt = changes.active ? null : new Date();
+  }
+  if (set.name !== undefined || set.description !== undefined) {
+    Object.assign(set, productSearchFields(set.name ?? before.name, set.description ?? before.description));
+  }
+  return set;
+}
+
+/** Catalog writes. Each one changes the product and records its events in one transaction. */
+export class ProductService {
+  private readonly maxPrice: number;
+
+  constructor(private readonly deps: ProductServiceDeps) {
+    this.maxPrice = deps.maxPrice ?? LIMITS.priceAmount;
+  }
+
+  async createProduct(input: ProductInput): Promise<ProductDoc> {
+    const data = validateNewProduct(input, this.maxPrice);
+    return this.withRetries((attempt) => this.insert(data, attempt), { sku: data.sku, slug: data.slug });
+  }
+
+  async updateProduct(id: string, input: ProductUpdateInput): Promise<ProductDoc> {
+    requireProductId(id);
+    const changes = validateProductChanges(input, this.maxPrice);
+    return this.withRetries(() =>
+      inTransaction(this.deps.conn, async (session, outbox) => {
+        const before = await this.deps.Product.findById(id).session(session).lean<ProductDoc>().exec();
+        if (!before) throw notFound('Product', { id });
+        const set = changedFields(before, changes);
+        if (set.categorySlug) await this.deps.categories.ensure(set.categorySlug, session);
+        if (Object.keys(set).length === 0) return before;
+
+        const after = await this.deps.Product.findOneAndUpdate(
+          { _id: before._id },
+          { $set: set },
+          { returnDocument: 'after', session },
+        )
+          .lean<ProductDoc>()
+          .exec();
+        if (!after) throw notFound('Product', { id });
+        outbox.add(productEvents.updated(after));
+        if (set.priceAmount !== undefined) outbox.add(productEvents.priceChanged(after, before.priceAmount));
+        if (set.active === false) outbox.add(productEvents.archived(after));
+        return after;
+      }),
+    );
+  }
+
+  async archiveProduct(id: string): Promise<ProductDoc> {
+    requireProductId(id);
+    return inTransaction(this.deps.conn, async (session, outbox) => {
+      const archived = await this.deps.Product.findOneAndUpdate(
+        { _id: id, active: true },
+        { $set: { active: false, archivedAt: new Date() } },
+        { returnDocument: 'after', session },
+      )
+        .lean<ProductDoc>()
+        .exec();
+      if (archived) {
+        outbox.add(productEvents.archived(archived));
+        return archived;
+      }
+      // Already archived (a retried call) or never existed.
+      const existing = await this.deps.Product.findById(id).session(session).lean<ProductDoc>().exec();
+      if (!existing) throw notFound('Product', { id });
+      return existing;
+    });
+  }
+
+  private async freeSlugFor(name: string, session: ClientSession, attempt: number): Promise<string> {
     const base = slugify(name);
     // Writers racing for the same name would keep picking the same next number: after a few
     // collisions, a random suffix ends the race.
     if (attempt > SEQUENTIAL_SLUG_ATTEMPTS) return `${base}-${randomBytes(3).toString('hex')}`;
-    const taken = await Product.find({ slug: { $regex: `^${escapeRegex(base)}(-\\d+)?$` } }, { slug: 1 })
+    const taken = await this.deps.Product.find(
+      { slug: { $regex: `^${escapeRegex(base)}(-\\d+)?$` } },
+      { slug: 1 },
+    )
       .session(session)
       .lean<{ slug: string }[]>()
       .exec();
@@ -53,11 +142,11 @@ export function createProductService(deps: {
     );
   }
 
-  async function insert(data: NewProduct, attempt: number): Promise<ProductDoc> {
-    return inTransaction(conn, async (session, outbox) => {
-      const slug = data.slug ?? (await freeSlugFor(data.name, session, attempt));
-      if (data.categorySlug) await categories.ensure(data.categorySlug, session);
-      const [created] = await Product.create(
+  private async insert(data: NewProduct, attempt: number): Promise<ProductDoc> {
+    return inTransaction(this.deps.conn, async (session, outbox) => {
+      const slug = data.slug ?? (await this.freeSlugFor(data.name, session, attempt));
+      if (data.categorySlug) await this.deps.categories.ensure(data.categorySlug, session);
+      const [created] = await this.deps.Product.create(
         [
           {
             sku: data.sku,
@@ -86,7 +175,7 @@ export function createProductService(deps: {
    * slug or a new category taken by a concurrent writer. `explicit` maps the collisions that are
    * the caller's to resolve (a duplicate SKU, a slug they chose) to CONFLICT.
    */
-  async function withRetries<T>(
+  private async withRetries<T>(
     work: (attempt: number) => Promise<T>,
     explicit: { sku?: string; slug?: string | null } = {},
   ): Promise<T> {
@@ -96,7 +185,8 @@ export function createProductService(deps: {
       } catch (error) {
         const dup = duplicateKey(error);
         const onProducts =
-          dup !== null && (dup.collection === null || dup.collection === Product.collection.collectionName);
+          dup !== null &&
+          (dup.collection === null || dup.collection === this.deps.Product.collection.collectionName);
         if (dup && onProducts && dup.fields.includes('sku') && explicit.sku) {
           throw conflict(`A product with SKU ${explicit.sku} already exists`, { field: 'input.sku' });
         }
@@ -108,94 +198,4 @@ export function createProductService(deps: {
       }
     }
   }
-
-  function requireProductId(id: string): void {
-    if (!isObjectIdOrHexString(id)) throw notFound('Product', { id });
-  }
-
-  return {
-    async createProduct(input) {
-      const data = validateNewProduct(input, maxPrice);
-      return withRetries((attempt) => insert(data, attempt), { sku: data.sku, slug: data.slug });
-    },
-
-    async updateProduct(id, input) {
-      requireProductId(id);
-      const changes = validateProductChanges(input, maxPrice);
-      return withRetries(() =>
-        inTransaction(conn, async (session, outbox) => {
-          const before = await Product.findById(id).session(session).lean<ProductDoc>().exec();
-          if (!before) throw notFound('Product', { id });
-
-          const set: Partial<ProductDoc> = {};
-          if (changes.name !== undefined && changes.name !== before.name) {
-            set.name = changes.name;
-            set.nameKey = changes.name.toLowerCase();
-          }
-          if (changes.description !== undefined && changes.description !== before.description) {
-            set.description = changes.description;
-          }
-          if (changes.priceAmount !== undefined && changes.priceAmount !== before.priceAmount) {
-            set.priceAmount = changes.priceAmount;
-          }
-          if (changes.categorySlug !== undefined && changes.categorySlug !== before.categorySlug) {
-            if (changes.categorySlug) await categories.ensure(changes.categorySlug, session);
-            set.categorySlug = changes.categorySlug;
-          }
-          if (
-            changes.images !== undefined &&
-            JSON.stringify(changes.images) !== JSON.stringify(before.images)
-          ) {
-            set.images = changes.images;
-          }
-          if (changes.active !== undefined && changes.active !== before.active) {
-            set.active = changes.active;
-            set.archivedAt = changes.active ? null : new Date();
-          }
-          if (set.name !== undefined || set.description !== undefined) {
-            Object.assign(
-              set,
-              productSearchFields(set.name ?? before.name, set.description ?? before.description),
-            );
-          }
-          if (Object.keys(set).length === 0) return before;
-
-          const after = await Product.findOneAndUpdate(
-            { _id: before._id },
-            { $set: set },
-            { returnDocument: 'after', session },
-          )
-            .lean<ProductDoc>()
-            .exec();
-          if (!after) throw notFound('Product', { id });
-          outbox.add(productEvents.updated(after));
-          if (set.priceAmount !== undefined)
-            outbox.add(productEvents.priceChanged(after, before.priceAmount));
-          if (set.active === false) outbox.add(productEvents.archived(after));
-          return after;
-        }),
-      );
-    },
-
-    async archiveProduct(id) {
-      requireProductId(id);
-      return inTransaction(conn, async (session, outbox) => {
-        const archived = await Product.findOneAndUpdate(
-          { _id: id, active: true },
-          { $set: { active: false, archivedAt: new Date() } },
-          { returnDocument: 'after', session },
-        )
-          .lean<ProductDoc>()
-          .exec();
-        if (archived) {
-          outbox.add(productEvents.archived(archived));
-          return archived;
-        }
-        // Already archived (a retried call) or never existed.
-        const existing = await Product.findById(id).session(session).lean<ProductDoc>().exec();
-        if (!existing) throw notFound('Product', { id });
-        return existing;
-      });
-    },
-  };
 }

@@ -1,5 +1,13 @@
-import { isDuplicateKeyError, runTransaction } from '@novamart/events';
-import { badUserInput, conflict, notFound, requireViewer, type Logger, type Viewer } from '@novamart/kit';
+import { runTransaction } from '@novamart/events';
+import {
+  badUserInput,
+  conflict,
+  notFound,
+  requireViewer,
+  type Logger,
+  type Viewer,
+  isDuplicateKeyError,
+} from '@novamart/kit';
 import { type ClientSession, type Connection } from 'mongoose';
 import { type RecoCache } from '../cache/reco-cache';
 import { type CatalogEntryModel } from '../models/catalog-entry';

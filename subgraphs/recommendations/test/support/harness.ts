@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createEvent, type DomainEvent, type InProcessBus } from '@novamart/events';
 import { type RunningSubgraph, type SubgraphContext, type Viewer } from '@novamart/kit';
-import { startSubgraphForTests, type TestGraphQLResult, type TestTokens } from '@novamart/kit/testing';
+import {
+  eventually,
+  startSubgraphForTests,
+  type TestGraphQLResult,
+  type TestTokens,
+} from '@novamart/kit/testing';
 import { Types, type Connection } from 'mongoose';
 import { type RecoCache } from '../../src/cache/reco-cache';
 import { createRecommendationsSubgraph } from '../../src/index';
@@ -54,14 +59,6 @@ export async function startRecommendations(
   const { running, conn, bus, tokens, services } = sub;
   const processed = conn.collection('processed_events');
 
-  async function waitFor(check: () => Promise<boolean>, what: string) {
-    const deadline = Date.now() + 10_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-
   const harness: RecommendationsHarness = {
     running,
     services,
@@ -78,13 +75,13 @@ export async function startRecommendations(
         // the group handles after it.
         const sentinel = createEvent(event.type, event.aggregateId, noOpPayload(event));
         await bus.publish(sentinel);
-        await waitFor(
+        await eventually(
           async () => (await processed.countDocuments({ eventId: sentinel.id })) > 0,
           `${event.type} after redelivery`,
         );
         return;
       }
-      await waitFor(async () => (await processed.countDocuments({ eventId: event.id })) > 0, event.type);
+      await eventually(async () => (await processed.countDocuments({ eventId: event.id })) > 0, event.type);
     },
     async product(name, available = 10) {
       const productId = new Types.ObjectId().toString();

@@ -1,5 +1,5 @@
-import { ConfigError, type Logger } from '@novamart/kit';
-import { inTransaction, isDuplicateKeyError } from '@novamart/events';
+import { ConfigError, type Logger, isDuplicateKeyError } from '@novamart/kit';
+import { inTransaction } from '@novamart/events';
 import { Types, type Connection } from 'mongoose';
 import { userRegistered, userRoleChanged } from '../events';
 import type { UserModel, UserRecord } from '../models/user';

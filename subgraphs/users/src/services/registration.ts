@@ -1,6 +1,6 @@
-import { badUserInput, conflict, type Logger } from '@novamart/kit';
+import { badUserInput, conflict, type Logger, isDuplicateKeyError } from '@novamart/kit';
 import type { ClientThrottle } from './client-throttle';
-import { inTransaction, isDuplicateKeyError } from '@novamart/events';
+import { inTransaction } from '@novamart/events';
 import { Types, type Connection } from 'mongoose';
 import { userEmailVerified, userRegistered, userVerificationRequested } from '../events';
 import type { UserModel, UserRecord, UserSecrets } from '../models/user';

@@ -1,12 +1,12 @@
 import type { Logger } from '@novamart/kit';
 import type { Connection } from 'mongoose';
-import { reservationModel } from './models/reservation';
-import { stockItemModel } from './models/stock-item';
-import { stockMovementModel } from './models/stock-movement';
-import { createReservationService, type ReservationService } from './services/reservation-service';
-import { createStockLedger, type StockLedger } from './services/stock-ledger';
-import { createStockService, type StockService } from './services/stock-service';
-import { transactionRunner, type RunInTx } from './services/tx';
+import { reservationModel } from '../models/reservation';
+import { stockItemModel } from '../models/stock-item';
+import { stockMovementModel } from '../models/stock-movement';
+import { ReservationService } from './reservation-service';
+import { StockLedger } from './stock-ledger';
+import { StockService } from './stock-service';
+import { transactionRunner, type RunInTx } from './tx';
 
 export interface InventoryServiceOptions {
   reservationTtlSeconds: number;
@@ -37,14 +37,14 @@ export function createInventoryServices(
     Reservation: reservationModel(conn),
   };
   const runInTx = transactionRunner(conn);
-  const ledger = createStockLedger({ ...models, defaultReorderLevel: options.defaultReorderLevel });
-  const stock = createStockService({
+  const ledger = new StockLedger({ ...models, defaultReorderLevel: options.defaultReorderLevel });
+  const stock = new StockService({
     runInTx,
     ledger,
     ...models,
     defaultReorderLevel: options.defaultReorderLevel,
   });
-  const reservations = createReservationService({
+  const reservations = new ReservationService({
     runInTx,
     ledger,
     Reservation: models.Reservation,

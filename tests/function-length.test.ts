@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { allSourceFiles, functionLengths } from '../scripts/function-lengths';
+
+/**
+ * No function over 80 lines in `subgraphs/`, `packages/` and `gateway/` (tests, specs, benches and
+ * the embedded server's command tables left out; `npx tsx scripts/function-lengths.ts --over 80`
+ * lists them). The functions below were longer when the rule came in: each may only shrink, and
+ * goes from this list once it is within the limit.
+ */
+const LIMIT = 80;
+const NOT_YET: Record<string, number> = {
+  'subgraphs/notifications/src/events/handlers.ts subscribeNotificationHandlers': 263,
+  'subgraphs/payments/src/index.ts create': 126,
+  'subgraphs/payments/src/events/handlers.ts subscribePaymentHandlers': 114,
+  'packages/mongo-server/src/query/json-schema.ts checkSchema': 106,
+  'packages/events/src/stream-bus.ts handle': 96,
+  'packages/events/src/metrics.ts eventMetrics': 92,
+  'packages/mongo-server/src/storage/repair.ts repairLocked': 91,
+  'packages/mongo-server/src/query/fast-update.ts applySimpleUpdate': 90,
+  'packages/mongo-server/src/server.ts startEmbeddedMongo': 90,
+  'subgraphs/recommendations/src/events/handlers.ts subscribeRecommendationHandlers': 85,
+};
+
+describe('function length', () => {
+  const lengths = functionLengths(allSourceFiles());
+
+  it(`finds no function over ${LIMIT} lines but those that were longer already, and none of them grew`, () => {
+    const over = lengths
+      .filter((f) => f.lines > LIMIT)
+      .filter((f) => f.lines > (NOT_YET[`${f.file} ${f.name}`] ?? LIMIT))
+      .map((f) => `${f.file}:${f.line} ${f.name} (${f.lines} lines)`);
+    expect(over).toEqual([]);
+  });
+
+  it('scans the workspace (a scan that found nothing would pass the rule vacuously)', () => {
+    expect(lengths.some((f) => f.file.startsWith('packages/kit/src/'))).toBe(true);
+    expect(lengths.length).toBeGreaterThan(500);
+  });
+});
