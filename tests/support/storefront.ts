@@ -62,13 +62,15 @@ export const SHIPPING_ADDRESS = {
 
 /**
  * Adds one unit to the customer's cart and checks out at once, each mutation sent exactly once
- * (read your own writes: neither may need a retry); returns the order id (status PENDING).
+ * (read your own writes: neither may need a retry); returns the order id (status PENDING). A
+ * customer with an `email` checks out with it (a test token's account orders has not heard of).
  */
 export async function checkout(
-  sg: Supergraph,
-  customer: SignedInUser,
+  sg: Pick<Supergraph, 'query'>,
+  customer: Pick<SignedInUser, 'token'> & { email?: string },
   productId: string,
   key: string,
+  { withEmail = false }: { withEmail?: boolean } = {},
 ): Promise<string> {
   mustSucceed(
     await sg.query(
@@ -81,7 +83,13 @@ export async function checkout(
   const placed = mustSucceed(
     await sg.query(
       'mutation($i: CheckoutInput!) { checkout(input: $i) { id } }',
-      { i: { idempotencyKey: key, shippingAddress: SHIPPING_ADDRESS } },
+      {
+        i: {
+          idempotencyKey: key,
+          shippingAddress: SHIPPING_ADDRESS,
+          ...(withEmail ? { email: customer.email } : {}),
+        },
+      },
       { token: customer.token },
     ),
     'checkout',

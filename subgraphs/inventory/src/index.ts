@@ -1,23 +1,30 @@
 import { readFileSync } from 'node:fs';
-import { idempotentConsumer, OutboxRelay, type EventBus } from '@novamart/events';
+import { idempotentConsumer, OutboxRelay, type DomainEvent, type EventBus } from '@novamart/events';
 import type { SubgraphModule, SubgraphRuntime } from '@novamart/kit';
 import { parse } from 'graphql';
 import type { Connection } from 'mongoose';
 import { inventoryConfigShape, type InventoryConfig } from './config';
 import type { InventoryServices } from './context';
-import { CONSUMER_GROUP, inventoryHandlers } from './events/handlers';
+import { CONSUMER_GROUP, inventoryHandlers, stockTouchedBy } from './events/handlers';
 import { resolvers } from './resolvers';
 import { createInventoryServices, ensureInventoryIndexes, type InventoryServiceSet } from './services';
 import { createExpirySweeper } from './services/expiry-sweeper';
+import { StockLocks } from './services/stock-locks';
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
-/** Every event type inventory consumes, handled once per event id (a redelivery is reported 'duplicate'). */
+/**
+ * Every event type inventory consumes, handled once per event id (a redelivery is reported
+ * 'duplicate'), one at a time per stock item in this process (services/stock-locks.ts).
+ */
 export function inventoryEventConsumer(conn: Connection, services: InventoryServiceSet) {
   const handlers = inventoryHandlers(services);
-  const consume = idempotentConsumer(conn, CONSUMER_GROUP, async (event, session, outbox) => {
+  const handle = idempotentConsumer(conn, CONSUMER_GROUP, async (event, session, outbox) => {
     await handlers[event.type]?.(event, { session, outbox });
   });
+  const locks = new StockLocks();
+  const consume = async (event: DomainEvent) =>
+    locks.run(await stockTouchedBy(event, services), () => handle(event));
   return { types: Object.keys(handlers), consume };
 }
 

@@ -84,3 +84,31 @@ export function inventoryHandlers(services: {
 }
 
 export const CONSUMER_GROUP = 'inventory';
+
+/**
+ * The products whose stock items an event's handler may change, for the stock locks: an order's
+ * lines are in `order.placed`; a payment or a cancellation names only the order, so its
+ * reservation says (none yet: the handler writes no stock item).
+ */
+export async function stockTouchedBy(
+  event: DomainEvent<any>,
+  services: { reservations: ReservationService },
+): Promise<string[]> {
+  switch (event.type) {
+    case 'order.placed': {
+      // A malformed payload locks nothing; the handler itself refuses it.
+      const lines = (event.payload as Partial<OrderPlacedPayload>).lines;
+      return Array.isArray(lines) ? lines.map((line) => String(line?.productId)) : [];
+    }
+    case 'product.created':
+      return [(event.payload as ProductEventPayload).productId];
+    case 'payment.succeeded':
+    case 'order.cancelled': {
+      const orderId = (event.payload as { orderId: string }).orderId;
+      const reservation = await services.reservations.findByOrder(orderId);
+      return reservation?.lines.map((line) => line.productId) ?? [];
+    }
+    default:
+      return [];
+  }
+}
