@@ -6,7 +6,7 @@
  * afterAll, so that a failing test leaves nothing running).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export interface ServiceProcess {
@@ -35,18 +35,30 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Accepts a TCP connection on `port` (a server that speaks no HTTP, e.g. MongoDB). */
+export function listening(port: number): () => Promise<boolean> {
+  return () =>
+    new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+}
+
 /**
- * Starts `entry` (a path from the repository root) with tsx and `env` on top of this process's
- * environment, and waits until `readyUrl` answers 200 (or the process exits, which fails).
+ * Starts `entry` (a path from the repository root, with its arguments) with tsx and `env` on top
+ * of this process's environment, and waits until `ready` (a URL answering 200, or a probe)
+ * says so (or the process exits, which fails).
  */
 export async function startProcess(
   name: string,
-  entry: string,
+  entry: string | [string, ...string[]],
   env: Record<string, string>,
-  readyUrl: string,
+  ready: string | (() => Promise<boolean>),
   { timeoutMs = 90_000 }: { timeoutMs?: number } = {},
 ): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', repoPath(entry)], {
+  const [file, ...args] = typeof entry === 'string' ? [entry] : entry;
+  const child = spawn(process.execPath, ['--import', 'tsx', repoPath(file), ...args], {
     cwd: repoPath('.'),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -83,14 +95,17 @@ export async function startProcess(
   void exited.then(() => (gone = true));
   for (;;) {
     if (gone) throw new Error(`${name} exited before it was ready: ${output.slice(-4_000)}`);
-    const ready = await fetch(readyUrl).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) return handle;
+    const up =
+      typeof ready === 'string'
+        ? await fetch(ready).then(
+            (response) => response.ok,
+            () => false,
+          )
+        : await ready();
+    if (up) return handle;
     if (Date.now() > deadline) {
       await handle.kill();
-      throw new Error(`${name} was not ready at ${readyUrl} within ${timeoutMs} ms: ${output.slice(-4_000)}`);
+      throw new Error(`${name} was not ready within ${timeoutMs} ms: ${output.slice(-4_000)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
