@@ -6,8 +6,14 @@ import { cartSubgraph } from '@novamart/cart';
 import { ordersSubgraph } from '@novamart/orders';
 import { paymentsSubgraph } from '@novamart/payments';
 import { startSupergraph, type Supergraph } from './support/supergraph';
-import { mustSucceed } from './support/storefront';
-import { stormCheckouts, stormPayments, type StormCustomer, type StormShop } from './support/storm';
+import {
+  createStormProduct,
+  stormCheckouts,
+  stormCustomers,
+  stormPayments,
+  watchCancellations,
+  type StormShop,
+} from './support/storm';
 
 /**
  * Issue 9, point 3: 50 customers, each with one unit in their cart, check out at once on a
@@ -41,35 +47,10 @@ describe.each([
       env: { LOG_LEVEL: 'error' },
     });
     for (let i = 1; i < inventoryReplicas; i++) await sg.startReplica('inventory');
-    // Signed-in customers with test tokens: what is under test is the checkout, not sign-up.
     const adminToken = await sg.tokenFor({ id: `storm-admin-${randomUUID()}`, role: 'ADMIN' });
-    const customers: StormCustomer[] = [];
-    for (let i = 0; i < CUSTOMERS; i++) {
-      const id = `storm-${i}-${randomUUID()}`;
-      customers.push({ token: await sg.tokenFor({ id, role: 'CUSTOMER' }), email: `${id}@novamart.test` });
-    }
-    const cancellations = new Map<string, string>();
-    sg.bus.subscribe({
-      group: 'storm-observer',
-      types: ['order.cancelled'],
-      handler: async (event) => {
-        cancellations.set(event.aggregateId, (event.payload as { reasonCode: string }).reasonCode);
-      },
-    });
-    const created = await sg.query(
-      'mutation($input: ProductInput!) { createProduct(input: $input) { id } }',
-      {
-        input: {
-          sku: `STORM-${randomUUID().slice(0, 8)}`,
-          name: 'Storm Lantern',
-          description: 'Twenty in stock, fifty customers',
-          priceAmount: 2_500,
-          initialStock: STOCK,
-        },
-      },
-      { token: adminToken },
-    );
-    const productId: string = mustSucceed(created, 'createProduct').createProduct.id;
+    const customers = await stormCustomers((viewer) => sg.tokenFor(viewer), CUSTOMERS, 'storm');
+    const cancellations = watchCancellations(sg.bus);
+    const productId = await createStormProduct(sg, adminToken, STOCK);
     shop = {
       gatewayFor: () => sg,
       adminToken,

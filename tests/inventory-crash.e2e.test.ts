@@ -178,5 +178,6 @@ it('after a SIGKILL between committing order.placed and acknowledging it, the re
     expect(movements.reduce((sum, m) => sum + (m.reservedDelta as number), 0)).toBe(0);
   } finally {
     await db.close();
+    await redis.quit();
   }
 }, 240_000);

@@ -12,12 +12,14 @@ import {
   type TestTokens,
 } from '@novamart/kit/testing';
 import type { GraphQLResponse, Supergraph } from './support/supergraph';
-import { mustSucceed, until } from './support/storefront';
+import { until } from './support/storefront';
 import { freePort, killAll, listening, startProcess, type ServiceProcess } from './support/processes';
 import {
+  createStormProduct,
   stormCheckouts,
+  stormCustomers,
   stormPayments,
-  type StormCustomer,
+  watchCancellations,
   type StormOrder,
   type StormShop,
 } from './support/storm';
@@ -222,36 +224,10 @@ afterAll(async () => {
 it('a 50-customer storm across two gateways and replicas, one inventory replica SIGKILLed mid-storm, settles every order once', async () => {
   const gateways = [gatewayClient('gateway-1'), gatewayClient('gateway-2')];
   const adminToken = await tokens.sign({ id: `scale-admin-${randomUUID()}`, role: 'ADMIN' });
-  const customers: StormCustomer[] = [];
-  for (let i = 0; i < CUSTOMERS; i++) {
-    const id = `scale-${i}-${randomUUID()}`;
-    customers.push({ token: await tokens.sign({ id, role: 'CUSTOMER' }), email: `${id}@novamart.test` });
-  }
-  const cancellations = new Map<string, string>();
-  observer!.subscribe({
-    group: 'storm-observer',
-    types: ['order.cancelled'],
-    handler: async (event) => {
-      cancellations.set(event.aggregateId, (event.payload as { reasonCode: string }).reasonCode);
-    },
-  });
+  const customers = await stormCustomers((viewer) => tokens.sign(viewer), CUSTOMERS, 'scale');
+  const cancellations = watchCancellations(observer!);
   await observer!.start();
-  const created = mustSucceed(
-    await gateways[0]!.query(
-      'mutation($input: ProductInput!) { createProduct(input: $input) { id } }',
-      {
-        input: {
-          sku: `SCALE-${randomUUID().slice(0, 8)}`,
-          name: 'Scale-out Lantern',
-          description: 'Twenty in stock, fifty customers, two of everything',
-          priceAmount: 2_500,
-          initialStock: STOCK,
-        },
-      },
-      { token: adminToken },
-    ),
-    'createProduct',
-  );
+  const productId = await createStormProduct(gateways[0]!, adminToken, STOCK);
 
   const killed = processes.get('inventory-1')!;
   const inventoryDb = inventoryConn!.db!;
@@ -260,7 +236,7 @@ it('a 50-customer storm across two gateways and replicas, one inventory replica 
     gatewayFor: (i) => gateways[i % 2]!,
     adminToken,
     customers,
-    productId: created.createProduct.id,
+    productId,
     stock: STOCK,
     inventoryDb,
     cancellations,

@@ -6,8 +6,11 @@
  * while the saga runs. The shop is seen through its API (gateways) and, for what a client cannot
  * see (reservations, the ledger's raw rows), through the inventory database.
  */
+import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { expect } from 'vitest';
+import type { EventBus } from '@novamart/events';
+import type { Viewer } from '@novamart/kit';
 import { checkout, mustSucceed, until } from './storefront';
 import type { GraphQLResponse, Supergraph } from './supergraph';
 
@@ -17,6 +20,58 @@ type Client = Pick<Supergraph, 'query'>;
 export interface StormCustomer {
   token: string;
   email: string;
+}
+
+/**
+ * Signed-in customers with test tokens (`sign`: the harness's `tokenFor`, or test tokens): what
+ * is under test is the checkout, not sign-up.
+ */
+export async function stormCustomers(
+  sign: (viewer: Viewer) => Promise<string>,
+  count: number,
+  label: string,
+): Promise<StormCustomer[]> {
+  const customers: StormCustomer[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = `${label}-${i}-${randomUUID()}`;
+    customers.push({ token: await sign({ id, role: 'CUSTOMER' }), email: `${id}@novamart.test` });
+  }
+  return customers;
+}
+
+/** orderId → `order.cancelled`'s reasonCode, from a consumer group of its own on `bus`. */
+export function watchCancellations(bus: EventBus): Map<string, string> {
+  const cancellations = new Map<string, string>();
+  bus.subscribe({
+    group: 'storm-observer',
+    types: ['order.cancelled'],
+    handler: async (event) => {
+      cancellations.set(event.aggregateId, (event.payload as { reasonCode: string }).reasonCode);
+    },
+  });
+  return cancellations;
+}
+
+/** The product everybody wants, created through `gateway` with `stock` units; returns its id. */
+export async function createStormProduct(
+  gateway: Client,
+  adminToken: string,
+  stock: number,
+): Promise<string> {
+  const created = await gateway.query(
+    'mutation($input: ProductInput!) { createProduct(input: $input) { id } }',
+    {
+      input: {
+        sku: `STORM-${randomUUID().slice(0, 8)}`,
+        name: 'Storm Lantern',
+        description: `${stock} in stock, more customers than that`,
+        priceAmount: 2_500,
+        initialStock: stock,
+      },
+    },
+    { token: adminToken },
+  );
+  return mustSucceed(created, 'createProduct').createProduct.id as string;
 }
 
 export interface StormShop {
