@@ -117,7 +117,8 @@ function sampleStock(shop: StormShop) {
   let invariantBroken: string | undefined;
   const loop = (async () => {
     while (running) {
-      // (a failed sample fails the storm when it is stopped)
+      // (a failed sample fails the storm when it is stopped; a pause between samples keeps the
+      // sampler from loading the shop more than a few customers would)
       const item = await shop.inventoryDb.collection('stock_items').findOne({ productId: shop.productId });
       const shown = await shop
         .gatewayFor(samples)
@@ -130,7 +131,7 @@ function sampleStock(shop: StormShop) {
         if (stock.onHand !== stock.available + stock.reserved)
           invariantBroken ??= `onHand ${stock.onHand} != available ${stock.available} + reserved ${stock.reserved}`;
       }
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   })();
   return {
