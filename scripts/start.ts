@@ -88,13 +88,21 @@ function buses(redisUrl: string | undefined, metrics: Registry): { bus: EventBus
   const bus: EventBus = redisUrl
     ? new RedisStreamsBus(
         () => createRedis(redisUrl, 'events', { logger, redis: { maxRetriesPerRequest: null } }),
-        { logger, metrics, signingKey: process.env.EVENTS_SIGNING_KEY || undefined },
+        {
+          logger,
+          metrics,
+          signingKey: process.env.EVENTS_SIGNING_KEY || undefined,
+          keyPrefix: process.env.REDIS_KEY_PREFIX || undefined,
+          ...(process.env.EVENTS_CLAIM_IDLE_MS
+            ? { claimIdleMs: Number(process.env.EVENTS_CLAIM_IDLE_MS) }
+            : {}),
+        },
       )
     : new InProcessBus({ logger, metrics });
   const live: LiveBus = redisUrl
     ? new RedisLiveBus(
         () => createRedis(redisUrl, 'live', { logger, redis: { maxRetriesPerRequest: null } }),
-        { logger },
+        { logger, keyPrefix: process.env.REDIS_KEY_PREFIX || undefined },
       )
     : new InProcessLiveBus({ logger });
   stops.push({ name: 'live bus', stop: () => live.close() });

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   if (!config.REDIS_URL)
     logger.warn('REDIS_URL is not set: subscriptions only see events published in this process');
   const live: LiveBus = config.REDIS_URL
-    ? new RedisLiveBus(config.REDIS_URL, { logger })
+    ? new RedisLiveBus(config.REDIS_URL, { logger, keyPrefix: config.REDIS_KEY_PREFIX })
     : new InProcessLiveBus({ logger });
   const metrics = createMetricsRegistry('gateway', { processMetrics: true });
   const staticDir = config.STOREFRONT_DIR;

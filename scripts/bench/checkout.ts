@@ -23,16 +23,16 @@ export async function benchCheckout(options: CheckoutBenchOptions = {}) {
   const orders = options.orders ?? Number(process.env.BENCH_ORDERS ?? 60);
   const concurrency = options.concurrency ?? Number(process.env.BENCH_CONCURRENCY ?? 6);
   const log = options.log ?? (() => {});
-  const sg = await startSupergraph({
-    subgraphs: [
-      usersSubgraph,
-      productsSubgraph,
-      inventorySubgraph,
-      cartSubgraph,
-      ordersSubgraph,
-      paymentsSubgraph,
-    ],
-  });
+  const modules = [
+    usersSubgraph,
+    productsSubgraph,
+    inventorySubgraph,
+    cartSubgraph,
+    ordersSubgraph,
+    paymentsSubgraph,
+  ];
+  const subgraphNames = modules.map((m) => m.name);
+  const sg = await startSupergraph({ subgraphs: modules });
   try {
     const productId = await createProduct(sg, `BENCH-CHECKOUT-${Date.now()}`, 1_999, orders * 2);
     log(`registering ${orders} customers`);
@@ -90,9 +90,22 @@ export async function benchCheckout(options: CheckoutBenchOptions = {}) {
         await updates.close();
       }
     }
+    // Every MongoDB command any subgraph sends while the orders run (requests, event handlers,
+    // relays, projections), per order paid: what an order costs the database end to end.
+    const commands = new Map<string, number>();
+    const counters = [...subgraphNames].map((name) => {
+      const client = sg.subgraph(name).runtime.mongo.getClient();
+      const count = () => commands.set(name, (commands.get(name) ?? 0) + 1);
+      client.on('commandStarted', count);
+      return () => client.off('commandStarted', count);
+    });
     const t0 = performance.now();
     await Promise.all(Array.from({ length: concurrency }, () => worker()));
     const seconds = (performance.now() - t0) / 1000;
+    await sg.settled();
+    for (const stop of counters) stop();
+    const totalCommands = [...commands.values()].reduce((sum, n) => sum + n, 0);
+    const perOrder = (n: number) => Math.round((n / Math.max(1, latencies.length)) * 10) / 10;
     latencies.sort((a, b) => a - b);
     return {
       scenario:
@@ -106,6 +119,10 @@ export async function benchCheckout(options: CheckoutBenchOptions = {}) {
       ...(failures.length > 0 ? { firstFailure: failures[0] } : {}),
       checkoutToPaidP50Ms: percentile(latencies, 50),
       checkoutToPaidP99Ms: percentile(latencies, 99),
+      mongoCommandsPerOrder: perOrder(totalCommands),
+      mongoCommandsPerOrderBySubgraph: Object.fromEntries(
+        [...commands].map(([name, n]) => [name, perOrder(n)]),
+      ),
     };
   } finally {
     await sg.stop();

@@ -38,19 +38,21 @@ export const SHIPPING_ADDRESS = {
 };
 
 /**
- * Adds `quantity` (default one) of the product to the customer's cart and checks out at once, each mutation
- * sent exactly once (read your own writes: neither may need a retry); returns the order id (status
- * PENDING).
+ * Adds `quantity` (default one) of the product to the customer's cart and checks out at once, each
+ * mutation sent exactly once (read your own writes: neither may need a retry); returns the order id
+ * (status PENDING). `withEmail`: checks out with the customer's `email` (a test token's account
+ * orders has not heard of).
  */
 export async function checkout(
-  sg: Supergraph,
-  customer: SignedInUser,
+  sg: Pick<Supergraph, 'query'>,
+  customer: Pick<SignedInUser, 'token'> & { email?: string },
   productId: string,
   key: string,
   {
     quantity = 1,
     shippingAddress = SHIPPING_ADDRESS,
-  }: { quantity?: number; shippingAddress?: Record<string, string> } = {},
+    withEmail = false,
+  }: { quantity?: number; shippingAddress?: Record<string, string>; withEmail?: boolean } = {},
 ): Promise<string> {
   mustSucceed(
     await sg.query(
@@ -63,7 +65,13 @@ export async function checkout(
   const placed = mustSucceed(
     await sg.query(
       'mutation($i: CheckoutInput!) { checkout(input: $i) { id } }',
-      { i: { idempotencyKey: key, shippingAddress } },
+      {
+        i: {
+          idempotencyKey: key,
+          shippingAddress,
+          ...(withEmail ? { email: customer.email } : {}),
+        },
+      },
       { token: customer.token },
     ),
     'checkout',

@@ -103,6 +103,22 @@ export interface HarnessSubgraph {
   running: RunningSubgraph;
 }
 
+/** Another instance of a subgraph (`startReplica`): same database, same consumer groups. */
+export interface HarnessReplica {
+  name: string;
+  url: string;
+  runtime: SubgraphRuntime<any>;
+  /** Its own event bus, one more consumer in each of the subgraph's groups. */
+  bus: EventBus;
+  /** Drains and stops it, as SIGTERM would. */
+  stop(): Promise<void>;
+  /**
+   * Drops it like a killed process: the bus stops at once and acknowledges nothing more (what
+   * it had taken is claimed by the other consumers), the HTTP server closes.
+   */
+  kill(): Promise<void>;
+}
+
 export interface SignedInUser {
   token: string;
   refreshToken: string;
@@ -142,6 +158,14 @@ export interface Supergraph {
   ): Promise<LiveSubscription<T>>;
   /** A second gateway instance on the same subgraphs (pass it to `subscribe` as `gateway`). */
   startExtraGateway(): Promise<RunningGateway>;
+  /**
+   * One more instance of a running subgraph, as a second replica process would be: its own
+   * runtime on the same database, its own bus joining the same consumer groups (Redis Streams
+   * under the same key prefix, or the same in-memory broker), its own HTTP port. The gateway and
+   * the peers keep calling the first instance; the replica shares the events' work. A replica's
+   * bus claims a stopped consumer's entries after `claimIdleMs` (default the bus's).
+   */
+  startReplica(name: string, options?: { claimIdleMs?: number }): Promise<HarnessReplica>;
   subgraph(name: string): HarnessSubgraph;
   /**
    * Waits until the event flow is at rest: no subgraph has an outbox entry left to publish, and
@@ -241,13 +265,14 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
     // each learning the others' URLs (PRODUCTS_URL...) as they start.
     const ordered = [...options.subgraphs].sort((a, b) => startRank(a.name) - startRank(b.name));
     const subgraphs = new Map<string, HarnessSubgraph>();
+    const dbNames = new Map<string, string>();
     let jwksUrl = 'http://127.0.0.1:1/.well-known/jwks.json';
     for (const module of ordered) {
       const config = loadConfig(module.configShape, { ...env, JWKS_URL: jwksUrl });
       const owned: OwnedSubgraphRuntime<any> = await createSubgraphRuntime(module, {
         config,
         logger: createLogger(module.name, { level: logLevel }),
-        dbName: uniqueDbName(module.name),
+        dbName: dbNames.set(module.name, uniqueDbName(module.name)).get(module.name)!,
         bus,
         live,
       });
@@ -311,6 +336,51 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
       return launchGateway(ownLive);
     };
 
+    let replicas = 0;
+    const startReplica = async (name: string, replicaOptions: { claimIdleMs?: number } = {}) => {
+      const module = ordered.find((m) => m.name === name);
+      if (!module) throw new Error(`No subgraph "${name}" to replicate in this supergraph`);
+      const consumerName = `${name}-replica-${++replicas}`;
+      const claim = replicaOptions.claimIdleMs ? { claimIdleMs: replicaOptions.claimIdleMs } : {};
+      const replicaBus: EventBus & { abort(): void } = redisUrl
+        ? new RedisStreamsBus(
+            () => createRedis(redisUrl, consumerName, { logger, redis: { maxRetriesPerRequest: null } }),
+            { logger, keyPrefix, consumerName, ...claim },
+          )
+        : new InProcessBus({ logger, broker: (bus as InProcessBus).broker, consumerName, ...claim });
+      const replicaLive = redisUrl ? new RedisLiveBus(redisUrl, { logger, keyPrefix }) : live;
+      const owned = await createSubgraphRuntime(module, {
+        config: loadConfig(module.configShape, { ...env, JWKS_URL: jwksUrl }),
+        logger: createLogger(consumerName, { level: logLevel }),
+        dbName: dbNames.get(name)!,
+        bus: replicaBus,
+        live: replicaLive,
+      });
+      const running = await startSubgraph(module, owned.runtime, {
+        port: 0,
+        host: '127.0.0.1',
+        verifier: deferred.verifier,
+      });
+      await replicaBus.start();
+      let done: Promise<void> | undefined;
+      const stop = () =>
+        (done ??= (async () => {
+          await running.stop();
+          await owned.close();
+          await replicaBus.close();
+          if (replicaLive !== live) await replicaLive.close();
+        })());
+      const kill = () =>
+        (done ??= (async () => {
+          replicaBus.abort();
+          await running.stop();
+          await owned.close().catch(() => undefined);
+          if (replicaLive !== live) await replicaLive.close();
+        })());
+      cleanups.push(stop);
+      return { name, url: running.url, runtime: owned.runtime, bus: replicaBus, stop, kill };
+    };
+
     return harness({
       gateway,
       supergraphSdl: composed.supergraphSdl,
@@ -323,6 +393,7 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
       keyPrefix,
       redisUrl,
       startExtraGateway,
+      startReplica,
     });
   } catch (error) {
     await cleanup();
@@ -353,6 +424,7 @@ function harness(parts: {
   keyPrefix: string;
   redisUrl: string | undefined;
   startExtraGateway: () => Promise<RunningGateway>;
+  startReplica: Supergraph['startReplica'];
 }): Supergraph {
   const { gateway, subgraphs, testTokens } = parts;
   const clients = new Set<Client>();
@@ -416,6 +488,7 @@ function harness(parts: {
     post,
 
     startExtraGateway: parts.startExtraGateway,
+    startReplica: parts.startReplica,
 
     async settled(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;

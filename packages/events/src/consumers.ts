@@ -47,6 +47,12 @@ export interface TransactionalConsumer extends ConsumerCommon {
   consumer?: string;
   idempotentBy?: undefined;
   handlers: TransactionalHandlers;
+  /**
+   * Runs around each (valid) event's processing, outside its transaction: for what must come
+   * before the transaction begins, such as inventory's per-stock-item locks, or after it ends.
+   * `process` is the idempotent, transactional handling; its outcome must be returned.
+   */
+  around?(event: CatalogEvent, process: () => Promise<IdempotentOutcome>): Promise<IdempotentOutcome>;
 }
 
 /**
@@ -124,11 +130,13 @@ export function consumerHandler(
     },
     options,
   );
+  const { around } = declaration;
   return async (event) => {
     // Checked before the transaction too, so that a malformed event is not even recorded.
-    if (!resolve(event)) return 'ignored';
+    const found = resolve(event);
+    if (!found) return 'ignored';
     try {
-      const outcome = await consume(event);
+      const outcome = around ? await around(found.checked, () => consume(event)) : await consume(event);
       if (outcome === 'processed') for (const effect of effectsByEvent.get(event.id) ?? []) await effect();
       return outcome;
     } finally {

@@ -76,6 +76,18 @@ export const baseConfigVariables: readonly ConfigVariable[] = [
     description:
       'Secret of the HMAC every event on Redis carries; consumers dead-letter unsigned or forged entries. Required in production with REDIS_URL.',
   },
+  {
+    name: 'REDIS_KEY_PREFIX',
+    default: 'novamart',
+    description:
+      'Prefix of the event streams (`<prefix>:events:<domain>`) and live-update channels on Redis; processes that work together share it, and another prefix keeps another shop apart on the same Redis.',
+  },
+  {
+    name: 'EVENTS_CLAIM_IDLE_MS',
+    default: '30000',
+    description:
+      'How long an event a consumer took stays unacknowledged before another consumer of its group takes it over (a replica that died holding it); longer than the slowest handler.',
+  },
 ];
 
 const defaultOf = (name: string): string => baseConfigVariables.find((v) => v.name === name)?.default ?? '';
@@ -107,6 +119,15 @@ export const baseConfigShape = {
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   EVENTS_SIGNING_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only')
+    .default(defaultOf('REDIS_KEY_PREFIX')),
+  EVENTS_CLAIM_IDLE_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(Number(defaultOf('EVENTS_CLAIM_IDLE_MS'))),
 };
 
 export type BaseConfig = z.infer<z.ZodObject<typeof baseConfigShape>>;

@@ -88,7 +88,13 @@ export async function createSubgraphRuntime<C>(
                 logger,
                 redis: { maxRetriesPerRequest: null },
               }),
-            { logger, metrics, signingKey: config.EVENTS_SIGNING_KEY },
+            {
+              logger,
+              metrics,
+              signingKey: config.EVENTS_SIGNING_KEY,
+              keyPrefix: config.REDIS_KEY_PREFIX,
+              claimIdleMs: config.EVENTS_CLAIM_IDLE_MS,
+            },
           )
         : new InProcessBus({ logger, metrics }));
     if (!options.bus) closers.push(() => bus.close());
@@ -98,7 +104,7 @@ export async function createSubgraphRuntime<C>(
         ? new RedisLiveBus(
             () =>
               createRedis(redisUrl, `${module.name}-live`, { logger, redis: { maxRetriesPerRequest: null } }),
-            { logger },
+            { logger, keyPrefix: config.REDIS_KEY_PREFIX },
           )
         : new InProcessLiveBus({ logger }));
     if (!options.live) closers.push(() => live.close());

@@ -13,6 +13,8 @@ describe('loadConfig', () => {
       JWKS_URL: 'http://127.0.0.1:4001/.well-known/jwks.json',
       HOST: '0.0.0.0',
       METRICS_HOST: '127.0.0.1',
+      REDIS_KEY_PREFIX: 'novamart',
+      EVENTS_CLAIM_IDLE_MS: 30000,
     });
     for (const variable of baseConfigVariables) {
       if (variable.default !== undefined)
@@ -72,6 +74,8 @@ describe('loadConfig', () => {
       'METRICS_PORT',
       'METRICS_HOST',
       'EVENTS_SIGNING_KEY',
+      'REDIS_KEY_PREFIX',
+      'EVENTS_CLAIM_IDLE_MS',
       'SMTP_URL',
     ]);
   });

@@ -1,5 +1,6 @@
 // novamart-mongo: run the embedded server from the command line.
 //   novamart-mongo [--port 27017] [--host 127.0.0.1] [--dbpath DIR | --in-memory] [--ttl-interval-ms N]
+//                  [--setParameter transactionLifetimeLimitSeconds=N]
 //   novamart-mongo repair --dbpath DIR     salvage damaged data files (the server refuses to start on them)
 import { startEmbeddedMongo, type EmbeddedMongoOptions } from './index';
 import { DataFilesDamagedError } from './storage/journal';
@@ -7,6 +8,7 @@ import { formatRepairReport, repairDataDir } from './storage/repair';
 
 const USAGE =
   'usage: novamart-mongo [--port 27017] [--host 127.0.0.1] [--dbpath DIR | --in-memory] [--ttl-interval-ms N] [--replSet NAME] [--compact-journal-bytes N]\n' +
+  '       [--setParameter transactionLifetimeLimitSeconds=N]\n' +
   '       novamart-mongo repair --dbpath DIR';
 
 function parseArgs(argv: string[]): EmbeddedMongoOptions {
@@ -48,6 +50,18 @@ function parseArgs(argv: string[]): EmbeddedMongoOptions {
         if (!Number.isInteger(options.compactJournalBytes) || options.compactJournalBytes < 1)
           throw new Error('--compact-journal-bytes must be a positive integer');
         break;
+      case '--setParameter': {
+        // As mongod: a transaction left open longer (its client died holding it, and the write
+        // locks it took) is aborted. Default 60.
+        const [name, setting] = value().split('=', 2);
+        const seconds = Number(setting);
+        if (name !== 'transactionLifetimeLimitSeconds' || !Number.isInteger(seconds) || seconds < 1)
+          throw new Error(
+            '--setParameter supports transactionLifetimeLimitSeconds=<seconds, at least 1> only',
+          );
+        options.transactionLifetimeMs = seconds * 1000;
+        break;
+      }
       case '--help':
       case '-h':
         console.log(USAGE);

@@ -16,6 +16,9 @@ export const inventorySubgraph: SubgraphModule<InventoryConfig> = {
   configShape: inventoryConfigShape,
   async create(runtime: SubgraphRuntime<InventoryConfig>) {
     const { mongo: conn, config, logger } = runtime;
+    if (config.INVENTORY_CRASH_POINT && config.NODE_ENV === 'production') {
+      throw new Error('INVENTORY_CRASH_POINT is a test fault injection and is refused in production');
+    }
     const services = createInventoryServices(conn, {
       reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
       defaultReorderLevel: config.DEFAULT_REORDER_LEVEL,
@@ -28,7 +31,7 @@ export const inventorySubgraph: SubgraphModule<InventoryConfig> = {
       typeDefs,
       resolvers,
       context: () => context,
-      consumers: [inventoryConsumer(services)],
+      consumers: [inventoryConsumer(services, { crashPoint: config.INVENTORY_CRASH_POINT })],
       publishes: [
         'inventory.stock_changed',
         'inventory.low_stock',

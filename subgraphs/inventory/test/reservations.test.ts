@@ -176,6 +176,44 @@ describe('reserveForOrder', () => {
     expect(failedEvents).toHaveLength(20);
   }, 120_000);
 
+  it('through the consumer, orders and payments racing for one product never conflict in one process', async () => {
+    // The stock locks (services/stock-locks.ts) let one transaction at a time change a stock
+    // item, so none of them has to run again after a WriteConflict.
+    const productId = await stocked(10);
+    const conflicts: string[] = [];
+    const client = db.conn.getClient();
+    const onFailed = (event: { commandName: string; failure: { code?: number } }) => {
+      if (event.failure?.code === 112) conflicts.push(event.commandName);
+    };
+    client.on('commandFailed', onFailed);
+    try {
+      const placed = Array.from({ length: 20 }, () =>
+        orderPlaced(newOrderId(), [{ productId, quantity: 1 }]),
+      );
+      await Promise.all(placed.map((event) => db.deliver(event)));
+      const paid = await Promise.all(
+        placed.map((event) =>
+          db.deliver(
+            createEvent('payment.succeeded', event.aggregateId, {
+              paymentId: `pay-${event.aggregateId}`,
+              orderId: event.aggregateId,
+              userId: 'u',
+              amount: 1000,
+              currency: 'USD',
+              provider: 'simulated',
+            }),
+          ),
+        ),
+      );
+      expect(paid.filter((o) => o === 'processed')).toHaveLength(20);
+    } finally {
+      client.off('commandFailed', onFailed);
+    }
+    expect(conflicts).toEqual([]);
+    expect(await stockOf(productId)).toMatchObject({ available: 0, reserved: 0, onHand: 0 });
+    await expectLedgerAgrees(productId);
+  }, 120_000);
+
   it('keeps multi-line orders all-or-nothing under concurrency', async () => {
     const [a, b] = [await stocked(6), await stocked(6)];
     // Each order takes one of a and two of b: b runs out after 3 orders while a still has 3.

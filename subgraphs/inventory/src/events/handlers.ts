@@ -1,4 +1,7 @@
-import { type ConsumerDeclaration, type TransactionalHandler } from '@novamart/events';
+import { writeSync } from 'node:fs';
+import { type CatalogEvent, type ConsumerDeclaration, type TransactionalHandler } from '@novamart/events';
+import type { InventoryConfig } from '../config';
+import { StockLocks } from '../services/stock-locks';
 import type { ReservationService } from '../services/reservation-service';
 import type { StockService } from '../services/stock-service';
 
@@ -16,17 +19,35 @@ export const CONSUMER_GROUP = 'inventory';
  * `payment.failed` is deliberately not consumed: the saga leaves the order awaiting payment so the
  * customer can retry, and the hold ends by expiry (the sweeper) or by `order.cancelled`.
  */
-export function inventoryConsumer(services: {
-  stock: StockService;
-  reservations: ReservationService;
-}): ConsumerDeclaration {
+export function inventoryConsumer(
+  services: { stock: StockService; reservations: ReservationService },
+  { crashPoint }: { crashPoint?: InventoryConfig['INVENTORY_CRASH_POINT'] } = {},
+): ConsumerDeclaration {
   const { stock, reservations } = services;
+  const locks = new StockLocks();
   const rememberProduct: TransactionalHandler<'product.updated' | 'product.archived'> = async (event, tx) => {
     const { productId, sku, name } = event.payload;
     await stock.rememberProduct(tx, { productId, sku, name });
   };
   return {
     group: CONSUMER_GROUP,
+    // One at a time per stock item in this process (services/stock-locks.ts), before the
+    // transaction begins: events of different orders run side by side, and transactions on the
+    // same stock item would otherwise end in WriteConflicts and run again.
+    async around(event, process) {
+      const outcome = await locks.run(await stockTouchedBy(event, reservations), process);
+      if (
+        crashPoint === 'order-placed-committed' &&
+        event.type === 'order.placed' &&
+        outcome === 'processed'
+      ) {
+        // Fault injection (INVENTORY_CRASH_POINT): die like a killed process, the reservation
+        // committed and the event not acknowledged.
+        writeSync(2, `INVENTORY_CRASH_POINT ${crashPoint}: SIGKILL\n`);
+        globalThis.process.kill(globalThis.process.pid, 'SIGKILL');
+      }
+      return outcome;
+    },
     handlers: {
       'product.created': async (event, tx) => {
         const { productId, sku, name, initialStock } = event.payload;
@@ -51,4 +72,25 @@ export function inventoryConsumer(services: {
       },
     },
   };
+}
+
+/**
+ * The products whose stock items an event's handler may change, for the stock locks: an order's
+ * lines are in `order.placed`; a payment or a cancellation names only the order, so its
+ * reservation says (none yet: the handler writes no stock item).
+ */
+async function stockTouchedBy(event: CatalogEvent, reservations: ReservationService): Promise<string[]> {
+  switch (event.type) {
+    case 'order.placed':
+      return event.payload.lines.map((line) => line.productId);
+    case 'product.created':
+      return [event.payload.productId];
+    case 'payment.succeeded':
+    case 'order.cancelled': {
+      const reservation = await reservations.findByOrder(event.payload.orderId);
+      return reservation?.lines.map((line) => line.productId) ?? [];
+    }
+    default:
+      return [];
+  }
 }
