@@ -12,12 +12,8 @@ const NOT_YET: Record<string, number> = {
   'subgraphs/notifications/src/events/handlers.ts subscribeNotificationHandlers': 263,
   'subgraphs/payments/src/index.ts create': 126,
   'subgraphs/payments/src/events/handlers.ts subscribePaymentHandlers': 114,
-  'packages/mongo-server/src/query/json-schema.ts checkSchema': 106,
   'packages/events/src/stream-bus.ts handle': 96,
   'packages/events/src/metrics.ts eventMetrics': 92,
-  'packages/mongo-server/src/storage/repair.ts repairLocked': 91,
-  'packages/mongo-server/src/query/fast-update.ts applySimpleUpdate': 90,
-  'packages/mongo-server/src/server.ts startEmbeddedMongo': 90,
   'subgraphs/recommendations/src/events/handlers.ts subscribeRecommendationHandlers': 85,
 };
 

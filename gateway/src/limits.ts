@@ -158,21 +158,15 @@ export function enforceOperationLimits(
   limits: OperationLimits,
 ): OperationMeasure {
   const measure = measureOperation(schema, document, operation, variables, limits.assumedListSize);
-  if (measure.depth > limits.maxDepth) {
-    throw limitError(
-      `Query depth ${measure.depth} exceeds the maximum query depth of ${limits.maxDepth} (MAX_QUERY_DEPTH)`,
-      'MAX_QUERY_DEPTH',
-      limits.maxDepth,
-      measure.depth,
-    );
-  }
-  if (measure.cost > limits.maxCost) {
-    throw limitError(
-      `Query cost ${measure.cost} exceeds the maximum query cost of ${limits.maxCost} (MAX_QUERY_COST)`,
-      'MAX_QUERY_COST',
-      limits.maxCost,
-      measure.cost,
-    );
+  const checks = [
+    { what: 'depth', limit: 'MAX_QUERY_DEPTH', maximum: limits.maxDepth, actual: measure.depth },
+    { what: 'cost', limit: 'MAX_QUERY_COST', maximum: limits.maxCost, actual: measure.cost },
+  ];
+  for (const { what, limit, maximum, actual } of checks) {
+    if (actual > maximum) {
+      const message = `Query ${what} ${actual} exceeds the maximum query ${what} of ${maximum} (${limit})`;
+      throw limitError(message, limit, maximum, actual);
+    }
   }
   return measure;
 }

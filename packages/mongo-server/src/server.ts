@@ -39,6 +39,46 @@ export interface EmbeddedMongo {
 
 export const DEFAULT_REPLICA_SET = 'novamart';
 
+/** The TCP server: one wire-protocol Connection per socket, counted in serverStatus. */
+function wireServer(state: ServerState): { server: Server; sockets: Set<Socket> } {
+  const connections = new Set<Connection>();
+  const sockets = new Set<Socket>();
+  let nextConnectionId = 1;
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    state.connections.current++;
+    state.connections.totalCreated++;
+    const conn = new Connection(socket, state, nextConnectionId++);
+    connections.add(conn);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      connections.delete(conn);
+      state.connections.current--;
+    });
+  });
+  return { server, sockets };
+}
+
+/** Deletes expired documents of TTL indexes every `intervalMs`, then writes the journal. */
+function startTtlSweep(
+  engine: StorageEngine,
+  journal: Journal | undefined,
+  intervalMs: number,
+): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    try {
+      sweepExpired(engine);
+      journal
+        ?.flush()
+        .catch((err: unknown) => console.error('[mongo-server] journal write failed after TTL sweep', err));
+    } catch (err) {
+      console.error('[mongo-server] TTL sweep failed', err);
+    }
+  }, intervalMs);
+  timer.unref();
+  return timer;
+}
+
 export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Promise<EmbeddedMongo> {
   const host = options.host ?? '127.0.0.1';
   const setName = options.replSetName ?? DEFAULT_REPLICA_SET;
@@ -61,22 +101,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     clock: new ClusterClock(),
   };
 
-  const connections = new Set<Connection>();
-  const sockets = new Set<Socket>();
-  let nextConnectionId = 1;
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    state.connections.current++;
-    state.connections.totalCreated++;
-    const conn = new Connection(socket, state, nextConnectionId++);
-    connections.add(conn);
-    socket.on('close', () => {
-      sockets.delete(socket);
-      connections.delete(conn);
-      state.connections.current--;
-    });
-  });
-
+  const { server, sockets } = wireServer(state);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -97,18 +122,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   // Clients must dial exactly the host:port the replica set advertises, or they discard the member.
   const advertisedHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   state.me = `${advertisedHost.includes(':') ? `[${advertisedHost}]` : advertisedHost}:${port}`;
-
-  const ttlTimer = setInterval(() => {
-    try {
-      sweepExpired(engine);
-      journal
-        ?.flush()
-        .catch((err: unknown) => console.error('[mongo-server] journal write failed after TTL sweep', err));
-    } catch (err) {
-      console.error('[mongo-server] TTL sweep failed', err);
-    }
-  }, options.ttlIntervalMs ?? 60_000);
-  ttlTimer.unref();
+  const ttlTimer = startTtlSweep(engine, journal, options.ttlIntervalMs ?? 60_000);
 
   let stopped: Promise<void> | undefined;
   return {

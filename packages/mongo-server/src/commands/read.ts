@@ -26,6 +26,27 @@ export function cursorReply(ns: string, batch: Doc[], id: Long, first: boolean):
   return { cursor: first ? { firstBatch: batch, id, ns } : { nextBatch: batch, id, ns } };
 }
 
+/** The first `wanted` documents that match, in the order of `keys` (an index walk). */
+function takeMatching(
+  coll: NonNullable<ReturnType<typeof getCollection>>,
+  keys: Iterable<string>,
+  matcher: { test(doc: Doc): boolean },
+  wanted: number,
+  stats: ScanStats | undefined,
+): Doc[] {
+  const docs: Doc[] = [];
+  for (const key of keys) {
+    const doc = coll.latest(key);
+    if (!doc) continue;
+    coll.docsExamined++;
+    if (stats) stats.docsExamined++;
+    if (!matcher.test(doc)) continue;
+    docs.push(doc);
+    if (docs.length >= wanted) break;
+  }
+  return docs;
+}
+
 /** Runs a find-shaped query to completion; shared by find and explain. */
 export function runFind(ctx: CommandContext, name: string, cmd: Doc, stats?: ScanStats): Doc[] {
   const filter = optionalDoc(cmd, 'filter') ?? {};
@@ -46,27 +67,12 @@ export function runFind(ctx: CommandContext, name: string, cmd: Doc, stats?: Sca
   else if (walk) {
     // Equality prefix plus sort: walk the index in sort order and stop once skip + limit matched.
     if (stats) stats.indexName = walk.index.name;
-    for (const key of walk.index.walkPrefix(walk.prefix, walk.direction, walk.bound)) {
-      const doc = coll.latest(key);
-      if (!doc) continue;
-      coll.docsExamined++;
-      if (stats) stats.docsExamined++;
-      if (!matcher.test(doc)) continue;
-      docs.push(doc);
-      if (docs.length >= skip + limitRaw) break;
-    }
+    const keys = walk.index.walkPrefix(walk.prefix, walk.direction, walk.bound);
+    docs = takeMatching(coll, keys, matcher, skip + limitRaw, stats);
   } else if (byIndex && !planQuery(coll, filter).keys) {
     // Walk the index in sort order and stop once skip + limit documents matched.
     if (stats) stats.indexName = byIndex.name;
-    for (const key of byIndex.scan(sort![0]![1])) {
-      const doc = coll.latest(key);
-      if (!doc) continue;
-      coll.docsExamined++;
-      if (stats) stats.docsExamined++;
-      if (!matcher.test(doc)) continue;
-      docs.push(doc);
-      if (docs.length >= skip + limitRaw) break;
-    }
+    docs = takeMatching(coll, byIndex.scan(sort![0]![1]), matcher, skip + limitRaw, stats);
   } else {
     const early = !sort && limitRaw > 0 ? skip + limitRaw : Infinity;
     for (const m of matchingDocuments(ctx.state.engine, coll, matcher, ctx.txn, stats)) {

@@ -110,6 +110,95 @@ function addNumbers(a: unknown, b: unknown, op: '$inc' | '$mul'): number | undef
   return op === '$inc' ? a + b : a * b;
 }
 
+/** Numbers and $inc/$mul on one field; false when mingo must decide (a non-numeric operand). */
+function applyArithmetic(op: '$inc' | '$mul', parent: Doc, field: string, value: unknown): boolean {
+  const current = parent[field];
+  if (current === undefined) {
+    parent[field] = op === '$inc' ? value : typeof value === 'number' ? 0 : undefined;
+    return parent[field] !== undefined;
+  }
+  const result = addNumbers(current, value, op);
+  if (result === undefined) return false;
+  parent[field] = result;
+  return true;
+}
+
+/** The array operators on one field; false when mingo must decide. */
+function applyArrayOperator(op: string, parent: Doc, field: string, value: unknown): boolean {
+  const current = parent[field];
+  switch (op) {
+    case '$push':
+    case '$addToSet': {
+      if (current !== undefined && !Array.isArray(current)) return false;
+      const updated = (op === '$push' ? push : addToSet)(current ?? [], value);
+      if (!updated) return false;
+      parent[field] = updated;
+      return true;
+    }
+    case '$pop': {
+      if (current === undefined) return true;
+      if (!Array.isArray(current) || (value !== 1 && value !== -1)) return false;
+      parent[field] = value === 1 ? current.slice(0, -1) : current.slice(1);
+      return true;
+    }
+    default: {
+      // $pull and $pullAll
+      if (current === undefined) return true;
+      if (!Array.isArray(current)) return false;
+      const targets = op === '$pullAll' ? (value as unknown[]) : [value];
+      if (op === '$pull' && !plainPullValue(value)) return false;
+      const drop = new Set(targets.map(valueKey));
+      parent[field] = current.filter((el) => !drop.has(valueKey(el)));
+      return true;
+    }
+  }
+}
+
+/** One operator on one field of the copy; false when the update needs mingo. */
+function applyOperator(op: string, parent: Doc, field: string, value: unknown): boolean {
+  const current = parent[field];
+  switch (op) {
+    case '$set':
+    case '$setOnInsert':
+      parent[field] = cloneValue(value);
+      return true;
+    case '$unset':
+      delete parent[field];
+      return true;
+    case '$inc':
+    case '$mul':
+      return applyArithmetic(op, parent, field, value);
+    case '$min':
+    case '$max': {
+      if (current === undefined) parent[field] = cloneValue(value);
+      else {
+        const c = compareValues(value, current);
+        if ((op === '$min' && c < 0) || (op === '$max' && c > 0)) parent[field] = cloneValue(value);
+      }
+      return true;
+    }
+    case '$push':
+    case '$addToSet':
+    case '$pop':
+    case '$pull':
+    case '$pullAll':
+      return applyArrayOperator(op, parent, field, value);
+    case '$currentDate': {
+      const type = isPlainObject(value) ? value.$type : undefined;
+      if (type === 'timestamp') return false;
+      if (value !== true && type !== 'date')
+        fail(
+          ErrorCodes.BadValue,
+          `${bsonTypeName(value)} is not valid type for $currentDate. Please use a boolean ('true') or a $type expression ({$type: 'timestamp/date'}).`,
+        );
+      parent[field] = new Date();
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 /**
  * Applies the update to a copy of `doc`, or returns undefined when the update needs mingo.
  * Validation of operator arguments has already happened (see update.ts).
@@ -126,80 +215,11 @@ export function applySimpleUpdate(doc: Doc, update: Doc, inserting: boolean): Do
     // mongod applies each operator's fields in lexicographic order (visible in the order new fields get).
     const paths = Object.keys(arg as Doc).sort();
     for (const path of paths) {
-      const value = (arg as Doc)[path];
       const s = slot(next, path, !['$unset', '$pop', '$pull', '$pullAll'].includes(op));
       if (s === undefined) return undefined;
       if (s === null) continue; // $unset of a path that does not exist
-      const { parent, field } = s;
-      if (Array.isArray(parent)) return undefined;
-      const current = parent[field];
-      switch (op) {
-        case '$set':
-        case '$setOnInsert':
-          parent[field] = cloneValue(value);
-          break;
-        case '$unset':
-          delete parent[field];
-          break;
-        case '$inc':
-        case '$mul': {
-          if (current === undefined) {
-            parent[field] = op === '$inc' ? value : typeof value === 'number' ? 0 : undefined;
-            if (parent[field] === undefined) return undefined;
-            break;
-          }
-          const result = addNumbers(current, value, op);
-          if (result === undefined) return undefined;
-          parent[field] = result;
-          break;
-        }
-        case '$min':
-        case '$max': {
-          if (current === undefined) parent[field] = cloneValue(value);
-          else {
-            const c = compareValues(value, current);
-            if ((op === '$min' && c < 0) || (op === '$max' && c > 0)) parent[field] = cloneValue(value);
-          }
-          break;
-        }
-        case '$push':
-        case '$addToSet': {
-          if (current !== undefined && !Array.isArray(current)) return undefined;
-          const updated = (op === '$push' ? push : addToSet)(current ?? [], value);
-          if (!updated) return undefined;
-          parent[field] = updated;
-          break;
-        }
-        case '$pop': {
-          if (current === undefined) break;
-          if (!Array.isArray(current) || (value !== 1 && value !== -1)) return undefined;
-          parent[field] = value === 1 ? current.slice(0, -1) : current.slice(1);
-          break;
-        }
-        case '$pull':
-        case '$pullAll': {
-          if (current === undefined) break;
-          if (!Array.isArray(current)) return undefined;
-          const targets = op === '$pullAll' ? (value as unknown[]) : [value];
-          if (op === '$pull' && !plainPullValue(value)) return undefined;
-          const drop = new Set(targets.map(valueKey));
-          parent[field] = current.filter((el) => !drop.has(valueKey(el)));
-          break;
-        }
-        case '$currentDate': {
-          const type = isPlainObject(value) ? value.$type : undefined;
-          if (type === 'timestamp') return undefined;
-          if (value !== true && type !== 'date')
-            fail(
-              ErrorCodes.BadValue,
-              `${bsonTypeName(value)} is not valid type for $currentDate. Please use a boolean ('true') or a $type expression ({$type: 'timestamp/date'}).`,
-            );
-          parent[field] = new Date();
-          break;
-        }
-        default:
-          return undefined;
-      }
+      if (Array.isArray(s.parent)) return undefined;
+      if (!applyOperator(op, s.parent, s.field, (arg as Doc)[path])) return undefined;
     }
   }
   return next;

@@ -25,15 +25,11 @@ function bsonTypeMatches(v: unknown, type: string): boolean {
   return actual === type;
 }
 
-export function checkSchema(
-  schema: Doc,
-  value: unknown,
-  path = '',
-  out: SchemaFailure[] = [],
-): SchemaFailure[] {
-  const fail = (rule: string, detail: unknown): void => {
-    out.push({ path: path || '$', rule, detail });
-  };
+type Fail = (rule: string, detail: unknown) => void;
+
+const childPath = (path: string, key: string | number) => (path ? `${path}.${key}` : String(key));
+
+function checkTypes(schema: Doc, value: unknown, fail: Fail): void {
   if (schema.bsonType !== undefined) {
     const types = Array.isArray(schema.bsonType) ? schema.bsonType : [schema.bsonType];
     if (!types.some((t) => bsonTypeMatches(value, String(t))))
@@ -46,76 +42,86 @@ export function checkSchema(
   }
   if (Array.isArray(schema.enum) && !schema.enum.some((e) => valueKey(e) === valueKey(value)))
     fail('enum', { allowed: schema.enum });
-  if (isNumeric(value)) {
-    const n = toNumber(value);
-    if (
-      schema.minimum !== undefined &&
-      (schema.exclusiveMinimum === true ? n <= toNumber(schema.minimum) : n < toNumber(schema.minimum))
-    )
-      fail('minimum', schema.minimum);
-    if (
-      schema.maximum !== undefined &&
-      (schema.exclusiveMaximum === true ? n >= toNumber(schema.maximum) : n > toNumber(schema.maximum))
-    )
-      fail('maximum', schema.maximum);
-    if (schema.multipleOf !== undefined && n % toNumber(schema.multipleOf) !== 0)
-      fail('multipleOf', schema.multipleOf);
+}
+
+function checkNumber(schema: Doc, n: number, fail: Fail): void {
+  if (
+    schema.minimum !== undefined &&
+    (schema.exclusiveMinimum === true ? n <= toNumber(schema.minimum) : n < toNumber(schema.minimum))
+  )
+    fail('minimum', schema.minimum);
+  if (
+    schema.maximum !== undefined &&
+    (schema.exclusiveMaximum === true ? n >= toNumber(schema.maximum) : n > toNumber(schema.maximum))
+  )
+    fail('maximum', schema.maximum);
+  if (schema.multipleOf !== undefined && n % toNumber(schema.multipleOf) !== 0)
+    fail('multipleOf', schema.multipleOf);
+}
+
+function checkString(schema: Doc, value: string, fail: Fail): void {
+  if (schema.minLength !== undefined && value.length < toNumber(schema.minLength))
+    fail('minLength', schema.minLength);
+  if (schema.maxLength !== undefined && value.length > toNumber(schema.maxLength))
+    fail('maxLength', schema.maxLength);
+  if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value))
+    fail('pattern', schema.pattern);
+}
+
+function checkArray(schema: Doc, value: unknown[], path: string, out: SchemaFailure[], fail: Fail): void {
+  if (schema.minItems !== undefined && value.length < toNumber(schema.minItems))
+    fail('minItems', schema.minItems);
+  if (schema.maxItems !== undefined && value.length > toNumber(schema.maxItems))
+    fail('maxItems', schema.maxItems);
+  if (schema.uniqueItems === true && new Set(value.map(valueKey)).size !== value.length)
+    fail('uniqueItems', true);
+  if (isPlainObject(schema.items))
+    value.forEach((el, i) => checkSchema(schema.items as Doc, el, `${path}.${i}`, out));
+  else if (Array.isArray(schema.items)) {
+    schema.items.forEach((s, i) => {
+      if (i < value.length && isPlainObject(s)) checkSchema(s, value[i], `${path}.${i}`, out);
+    });
+    if (schema.additionalItems === false && value.length > schema.items.length)
+      fail('additionalItems', false);
   }
-  if (typeof value === 'string') {
-    if (schema.minLength !== undefined && value.length < toNumber(schema.minLength))
-      fail('minLength', schema.minLength);
-    if (schema.maxLength !== undefined && value.length > toNumber(schema.maxLength))
-      fail('maxLength', schema.maxLength);
-    if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value))
-      fail('pattern', schema.pattern);
+}
+
+/** properties, patternProperties and additionalProperties, key by key. */
+function checkProperties(schema: Doc, value: Doc, path: string, out: SchemaFailure[], fail: Fail): void {
+  const props = isPlainObject(schema.properties) ? schema.properties : {};
+  for (const [k, s] of Object.entries(props))
+    if (value[k] !== undefined && isPlainObject(s)) checkSchema(s, value[k], childPath(path, k), out);
+  const patterns = isPlainObject(schema.patternProperties) ? Object.entries(schema.patternProperties) : [];
+  for (const [k, v] of Object.entries(value)) {
+    const byPattern = patterns.filter(([p]) => new RegExp(p, 'u').test(k));
+    for (const [, s] of byPattern) if (isPlainObject(s)) checkSchema(s, v, childPath(path, k), out);
+    if (k in props || byPattern.length > 0) continue;
+    if (schema.additionalProperties === false) fail('additionalProperties', { unexpected: k });
+    else if (isPlainObject(schema.additionalProperties))
+      checkSchema(schema.additionalProperties, v, childPath(path, k), out);
   }
-  if (Array.isArray(value)) {
-    if (schema.minItems !== undefined && value.length < toNumber(schema.minItems))
-      fail('minItems', schema.minItems);
-    if (schema.maxItems !== undefined && value.length > toNumber(schema.maxItems))
-      fail('maxItems', schema.maxItems);
-    if (schema.uniqueItems === true && new Set(value.map(valueKey)).size !== value.length)
-      fail('uniqueItems', true);
-    if (isPlainObject(schema.items))
-      value.forEach((el, i) => checkSchema(schema.items as Doc, el, `${path}.${i}`, out));
-    else if (Array.isArray(schema.items)) {
-      schema.items.forEach((s, i) => {
-        if (i < value.length && isPlainObject(s)) checkSchema(s, value[i], `${path}.${i}`, out);
-      });
-      if (schema.additionalItems === false && value.length > schema.items.length)
-        fail('additionalItems', false);
+}
+
+function checkObject(schema: Doc, value: Doc, path: string, out: SchemaFailure[], fail: Fail): void {
+  if (Array.isArray(schema.required))
+    for (const r of schema.required)
+      if (value[String(r)] === undefined) fail('required', { missingProperties: [r] });
+  if (schema.minProperties !== undefined && Object.keys(value).length < toNumber(schema.minProperties))
+    fail('minProperties', schema.minProperties);
+  if (schema.maxProperties !== undefined && Object.keys(value).length > toNumber(schema.maxProperties))
+    fail('maxProperties', schema.maxProperties);
+  checkProperties(schema, value, path, out, fail);
+  if (isPlainObject(schema.dependencies)) {
+    for (const [k, dep] of Object.entries(schema.dependencies)) {
+      if (value[k] === undefined) continue;
+      if (Array.isArray(dep))
+        for (const d of dep) if (value[String(d)] === undefined) fail('dependencies', { [k]: dep });
+      if (isPlainObject(dep)) checkSchema(dep, value, path, out);
     }
   }
-  if (isPlainObject(value)) {
-    const props = isPlainObject(schema.properties) ? schema.properties : {};
-    if (Array.isArray(schema.required))
-      for (const r of schema.required)
-        if (value[String(r)] === undefined) fail('required', { missingProperties: [r] });
-    if (schema.minProperties !== undefined && Object.keys(value).length < toNumber(schema.minProperties))
-      fail('minProperties', schema.minProperties);
-    if (schema.maxProperties !== undefined && Object.keys(value).length > toNumber(schema.maxProperties))
-      fail('maxProperties', schema.maxProperties);
-    for (const [k, s] of Object.entries(props))
-      if (value[k] !== undefined && isPlainObject(s))
-        checkSchema(s, value[k], path ? `${path}.${k}` : k, out);
-    const patterns = isPlainObject(schema.patternProperties) ? Object.entries(schema.patternProperties) : [];
-    for (const [k, v] of Object.entries(value)) {
-      const byPattern = patterns.filter(([p]) => new RegExp(p, 'u').test(k));
-      for (const [, s] of byPattern) if (isPlainObject(s)) checkSchema(s, v, path ? `${path}.${k}` : k, out);
-      if (k in props || byPattern.length > 0) continue;
-      if (schema.additionalProperties === false) fail('additionalProperties', { unexpected: k });
-      else if (isPlainObject(schema.additionalProperties))
-        checkSchema(schema.additionalProperties, v, path ? `${path}.${k}` : k, out);
-    }
-    if (isPlainObject(schema.dependencies)) {
-      for (const [k, dep] of Object.entries(schema.dependencies)) {
-        if (value[k] === undefined) continue;
-        if (Array.isArray(dep))
-          for (const d of dep) if (value[String(d)] === undefined) fail('dependencies', { [k]: dep });
-        if (isPlainObject(dep)) checkSchema(dep, value, path, out);
-      }
-    }
-  }
+}
+
+function checkCombinators(schema: Doc, value: unknown, path: string, out: SchemaFailure[], fail: Fail): void {
   if (Array.isArray(schema.allOf))
     for (const s of schema.allOf) if (isPlainObject(s)) checkSchema(s, value, path, out);
   if (
@@ -129,6 +135,23 @@ export function checkSchema(
   )
     fail('oneOf', schema.oneOf);
   if (isPlainObject(schema.not) && checkSchema(schema.not, value, path).length === 0) fail('not', schema.not);
+}
+
+export function checkSchema(
+  schema: Doc,
+  value: unknown,
+  path = '',
+  out: SchemaFailure[] = [],
+): SchemaFailure[] {
+  const fail: Fail = (rule, detail) => {
+    out.push({ path: path || '$', rule, detail });
+  };
+  checkTypes(schema, value, fail);
+  if (isNumeric(value)) checkNumber(schema, toNumber(value), fail);
+  if (typeof value === 'string') checkString(schema, value, fail);
+  if (Array.isArray(value)) checkArray(schema, value, path, out, fail);
+  if (isPlainObject(value)) checkObject(schema, value, path, out, fail);
+  checkCombinators(schema, value, path, out, fail);
   return out;
 }
 

@@ -68,37 +68,39 @@ export function repairDataDir(dbPath: string, now = new Date()): RepairReport {
   }
 }
 
-function repairLocked(dbPath: string, now: Date): RepairReport {
-  const snapshots = generations(dbPath, 'snapshot');
-  const base = snapshots[snapshots.length - 1];
-  const journals = generations(dbPath, 'journal').filter((g) => base === undefined || g >= base);
-  const files: RepairedFile[] = [];
-  const records: FileRecord[] = [];
-  let damaged = false;
+interface Salvage {
+  files: RepairedFile[];
+  records: FileRecord[];
+  damaged: boolean;
+}
 
-  if (base !== undefined) {
-    const file = snapshotFile(dbPath, base);
-    const buf = readFileSync(file);
-    const check = checkSnapshot(buf);
-    if (check.ok) {
-      records.push(...check.records);
-      files.push({ file, bytes: buf.length, salvagedRecords: check.records.length, dropped: [] });
-    } else {
-      damaged = true;
-      const salvaged = salvageSnapshot(check.scanned);
-      records.push(...salvaged);
-      const dropped = check.scanned.dropped.length
-        ? check.scanned.dropped
-        : [{ offset: check.offset, bytes: buf.length - check.offset, reason: check.reason }];
-      files.push({ file, bytes: buf.length, salvagedRecords: salvaged.length, dropped });
-    }
+/** The base snapshot's records: all of them, or what can be salvaged from a damaged one. */
+function salvageBaseSnapshot(dbPath: string, base: number, out: Salvage): void {
+  const file = snapshotFile(dbPath, base);
+  const buf = readFileSync(file);
+  const check = checkSnapshot(buf);
+  if (check.ok) {
+    out.records.push(...check.records);
+    out.files.push({ file, bytes: buf.length, salvagedRecords: check.records.length, dropped: [] });
+    return;
   }
+  out.damaged = true;
+  const salvaged = salvageSnapshot(check.scanned);
+  out.records.push(...salvaged);
+  const dropped = check.scanned.dropped.length
+    ? check.scanned.dropped
+    : [{ offset: check.offset, bytes: buf.length - check.offset, reason: check.reason }];
+  out.files.push({ file, bytes: buf.length, salvagedRecords: salvaged.length, dropped });
+}
+
+/** Every journal's good records from the base on; a missing generation is reported as damage. */
+function salvageJournals(dbPath: string, base: number | undefined, journals: number[], out: Salvage): void {
   journals.forEach((g, i) => {
     // A missing journal: nothing to salvage from it, but the report says so.
     const expected = i === 0 ? (base ?? 0) : (journals[i - 1] as number) + 1;
     for (let m = expected; m < g; m++) {
-      damaged = true;
-      files.push({
+      out.damaged = true;
+      out.files.push({
         file: journalFile(dbPath, m),
         bytes: 0,
         salvagedRecords: 0,
@@ -109,10 +111,33 @@ function repairLocked(dbPath: string, now: Date): RepairReport {
     const buf = readFileSync(file);
     const scanned = scanFile(buf);
     const salvaged = [...scanned.records, ...scanned.later];
-    records.push(...salvaged);
-    if (scanned.firstBad) damaged = true;
-    files.push({ file, bytes: buf.length, salvagedRecords: salvaged.length, dropped: scanned.dropped });
+    out.records.push(...salvaged);
+    if (scanned.firstBad) out.damaged = true;
+    out.files.push({ file, bytes: buf.length, salvagedRecords: salvaged.length, dropped: scanned.dropped });
   });
+}
+
+/** Copies every data file (damaged or not) into a new backup directory; returns it and the files. */
+function backupDataFiles(dbPath: string, now: Date): { backupDir: string; dataFiles: string[] } {
+  const backupDir = join(dbPath, `repair-backup-${now.toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(backupDir, { mode: DATA_DIR_MODE });
+  const dataFiles = readdirSync(dbPath).filter((f) => /^(snapshot|journal)\.\d+(\.tmp)?$/.test(f));
+  for (const f of dataFiles) {
+    copyFileSync(join(dbPath, f), join(backupDir, f));
+    chmodSync(join(backupDir, f), DATA_FILE_MODE);
+  }
+  fsyncDir(backupDir);
+  return { backupDir, dataFiles };
+}
+
+function repairLocked(dbPath: string, now: Date): RepairReport {
+  const snapshots = generations(dbPath, 'snapshot');
+  const base = snapshots[snapshots.length - 1];
+  const journals = generations(dbPath, 'journal').filter((g) => base === undefined || g >= base);
+  const salvage: Salvage = { files: [], records: [], damaged: false };
+  if (base !== undefined) salvageBaseSnapshot(dbPath, base, salvage);
+  salvageJournals(dbPath, base, journals, salvage);
+  const { files, records } = salvage;
   const report: RepairReport = {
     dbPath,
     repaired: false,
@@ -124,20 +149,13 @@ function repairLocked(dbPath: string, now: Date): RepairReport {
     documents: 0,
     generation: undefined,
   };
-  if (!damaged) {
+  if (!salvage.damaged) {
     countLive(report, records);
     return report;
   }
 
   // 1. Keep a copy of every data file (damaged or not) before anything changes.
-  const backupDir = join(dbPath, `repair-backup-${now.toISOString().replace(/[:.]/g, '-')}`);
-  mkdirSync(backupDir, { mode: DATA_DIR_MODE });
-  const dataFiles = readdirSync(dbPath).filter((f) => /^(snapshot|journal)\.\d+(\.tmp)?$/.test(f));
-  for (const f of dataFiles) {
-    copyFileSync(join(dbPath, f), join(backupDir, f));
-    chmodSync(join(backupDir, f), DATA_FILE_MODE);
-  }
-  fsyncDir(backupDir);
+  const { backupDir, dataFiles } = backupDataFiles(dbPath, now);
   report.backupDir = backupDir;
 
   // 2. Replay what checks out, in recovery's order.

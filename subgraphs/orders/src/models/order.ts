@@ -1,3 +1,4 @@
+import { type AddressInput } from '@novamart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 export const ORDER_STATUSES = [
@@ -20,16 +21,8 @@ export interface OrderLine {
   unitAmount: number;
 }
 
-export interface ShippingAddress {
-  name: string;
-  line1: string;
-  line2?: string | null;
-  city: string;
-  region?: string | null;
-  postalCode: string;
-  country: string;
-  phone?: string | null;
-}
+/** The order's shipping address: the contract's AddressInput, normalised at checkout. */
+export type ShippingAddress = AddressInput;
 
 export interface StatusChange {
   status: OrderStatus;

@@ -1,16 +1,7 @@
-import { badUserInput } from '@novamart/kit';
+import { badUserInput, type AddressInput } from '@novamart/kit';
 import { type ShippingAddress } from '../models/order';
 
-export interface AddressInput {
-  name: string;
-  line1: string;
-  line2?: string | null;
-  city: string;
-  region?: string | null;
-  postalCode: string;
-  country: string;
-  phone?: string | null;
-}
+export type { AddressInput };
 
 export interface CheckoutInput {
   cartId?: string | null;

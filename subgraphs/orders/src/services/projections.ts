@@ -1,5 +1,5 @@
-import { type ClientSession } from 'mongoose';
-import { type CartSnapshotModel } from '../models/cart-snapshot';
+import { type ClientSession, type UpdateQuery } from 'mongoose';
+import { type CartSnapshotDoc, type CartSnapshotModel } from '../models/cart-snapshot';
 import { type CatalogPriceDoc, type CatalogPriceModel } from '../models/catalog-price';
 import { type CustomerModel } from '../models/customer';
 
@@ -79,13 +79,8 @@ export class Projections {
   }
 
   async applyCartUpdated(cart: CartUpdated, session?: ClientSession): Promise<void> {
-    const current = await this.carts
-      .findById(cart.cartId, { revision: 1 })
-      .session(session ?? null)
-      .lean();
-    if (current && current.revision >= cart.revision) return;
-    await this.carts.updateOne(
-      { _id: cart.cartId },
+    await this.applyCartRevision(
+      cart,
       {
         $set: {
           revision: cart.revision,
@@ -96,28 +91,31 @@ export class Projections {
         },
         ...(cart.expiresAt ? {} : { $unset: { expiresAt: 1 } }),
       },
-      { upsert: true, session },
+      session,
     );
   }
 
   async applyCartDeleted(cart: CartDeleted, at: Date, session?: ClientSession): Promise<void> {
+    const expiresAt = new Date(at.getTime() + TOMBSTONE_MS);
+    await this.applyCartRevision(
+      cart,
+      { $set: { revision: cart.revision, lines: [], deleted: true, expiresAt } },
+      session,
+    );
+  }
+
+  /** Writes a cart revision newer than the one held (the highest revision wins; equal is a repeat). */
+  private async applyCartRevision(
+    cart: { cartId: string; revision: number },
+    update: UpdateQuery<CartSnapshotDoc>,
+    session?: ClientSession,
+  ): Promise<void> {
     const current = await this.carts
       .findById(cart.cartId, { revision: 1 })
       .session(session ?? null)
       .lean();
     if (current && current.revision >= cart.revision) return;
-    await this.carts.updateOne(
-      { _id: cart.cartId },
-      {
-        $set: {
-          revision: cart.revision,
-          lines: [],
-          deleted: true,
-          expiresAt: new Date(at.getTime() + TOMBSTONE_MS),
-        },
-      },
-      { upsert: true, session },
-    );
+    await this.carts.updateOne({ _id: cart.cartId }, update, { upsert: true, session });
   }
 
   async applyCustomer(customer: { userId: string; email: string }, session?: ClientSession): Promise<void> {

@@ -1,4 +1,5 @@
-import { badUserInput } from '@novamart/kit';
+import { badUserInput, type AddressInput } from '@novamart/kit';
+import type { AddressRecord } from '../models/user';
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { z } from 'zod';
 
@@ -75,27 +76,10 @@ export function parseName(raw: string | null | undefined): string | null {
   return parseOptionalText(raw, 'name', NAME_MAX);
 }
 
-export interface AddressFields {
-  name: string;
-  line1: string;
-  line2: string | null;
-  city: string;
-  region: string | null;
-  postalCode: string;
-  country: string;
-  phone: string | null;
-}
+/** An address as the address book stores it (absent optional fields are null). */
+export type AddressFields = Omit<AddressRecord, '_id'>;
 
-export interface AddressInput {
-  name: string;
-  line1: string;
-  line2?: string | null;
-  city: string;
-  region?: string | null;
-  postalCode: string;
-  country: string;
-  phone?: string | null;
-}
+export type { AddressInput };
 
 export function parseAddress(input: AddressInput): AddressFields {
   const name = parseRequiredText(input.name, 'name', NAME_MAX);
