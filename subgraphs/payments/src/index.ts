@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { moneyResolvers, type SubgraphContext, type SubgraphModule } from '@novamart/kit';
+import {
+  moneyResolvers,
+  type Logger,
+  type SubgraphContext,
+  type SubgraphModule,
+  type SubgraphRuntime,
+} from '@novamart/kit';
 import { parse } from 'graphql';
 import { paymentSettingsOf, paymentsConfigShape, type PaymentsConfig } from './config';
 import { adminRolesConsumer } from './events/admin-roles';
@@ -31,86 +37,130 @@ const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url)
 
 const REFUND_RETRY_INTERVAL_MS = 60_000;
 
+/** The payments models and services on one connection, wired as the subgraph runs them. */
+async function createPaymentsServices(runtime: SubgraphRuntime<PaymentsConfig>) {
+  const { mongo: conn, config, logger } = runtime;
+  const payments = paymentModel(conn);
+  const refunds = refundModel(conn);
+  const orders = orderViewModel(conn);
+  const providerEvents = providerEventModel(conn);
+  const admins = adminRoleModel(conn);
+  await Promise.all([payments.init(), refunds.init(), orders.init(), providerEvents.init()]);
+
+  const stripe = config.STRIPE_SECRET_KEY
+    ? new StripeProvider({ secretKey: config.STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL })
+    : null;
+  const simulated = stripe ? null : new SimulatedProvider(conn);
+  const provider: PaymentProvider = stripe ?? simulated!;
+  logger.info({ provider: provider.name }, 'payment provider selected');
+
+  const refundService = new RefundService({
+    conn,
+    payments,
+    refunds,
+    provider,
+    logger,
+    approvalThreshold: config.REFUND_APPROVAL_THRESHOLD,
+    admins,
+  });
+  const paymentService = new PaymentService({
+    conn,
+    payments,
+    orders,
+    provider,
+    logger,
+    orderSyncWaitMs: config.ORDER_SYNC_WAIT_MS,
+    crashPoint: config.PAYMENT_CRASH_POINT,
+    onSucceededForCancelledOrder: async (payment) => {
+      await refundService.refundForCancellation(payment, 'order was cancelled before the payment completed');
+    },
+  });
+  const reconciler = new PaymentReconciler({
+    payments,
+    paymentService,
+    provider,
+    logger,
+    afterMs: config.PAYMENT_RECONCILE_AFTER_MS,
+  });
+  const providerEventService = new ProviderEventService({
+    events: providerEvents,
+    payments: paymentService,
+    refunds: refundService,
+    logger,
+  });
+  // The simulation announces its state changes the way Stripe's webhooks would.
+  simulated?.onEvent(async (event) => {
+    try {
+      await providerEventService.handle(event);
+    } catch (error) {
+      logger.error({ err: error, eventId: event.id }, 'simulated provider event failed');
+    }
+  });
+  return {
+    models: { payments, refunds, orders, admins },
+    stripe,
+    simulated,
+    paymentService,
+    refundService,
+    reconciler,
+    providerEventService,
+  };
+}
+
+/**
+ * The payments subgraph's timers: reconciliation of what waits on the provider (at start, in the
+ * background, then every PAYMENT_RECONCILE_INTERVAL_MS; one pass at a time, so a slow provider
+ * does not stack sweeps over the same payments) and the retry of pending refunds.
+ */
+function backgroundWork(
+  services: Awaited<ReturnType<typeof createPaymentsServices>>,
+  config: PaymentsConfig,
+  logger: Logger,
+) {
+  let refundRetry: NodeJS.Timeout | undefined;
+  let reconcileTimer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<unknown> | null = null;
+  const reconcile = () =>
+    (sweeping ??= services.reconciler
+      .sweep()
+      .catch((error: unknown) => logger.error({ err: error }, 'payment reconciliation sweep failed'))
+      .finally(() => (sweeping = null)));
+  return {
+    start() {
+      // What a crash left in flight is settled at once, in the background: an unreachable
+      // provider must not hold up start-up (its payments are asked again on the next pass).
+      void reconcile();
+      reconcileTimer = setInterval(() => void reconcile(), config.PAYMENT_RECONCILE_INTERVAL_MS);
+      reconcileTimer.unref();
+      refundRetry = setInterval(() => {
+        services.refundService
+          .retryPending()
+          .catch((error: unknown) => logger.error({ err: error }, 'refund retry sweep failed'));
+      }, REFUND_RETRY_INTERVAL_MS);
+      refundRetry.unref();
+    },
+    async stop() {
+      clearInterval(refundRetry);
+      clearInterval(reconcileTimer);
+      await sweeping;
+      await services.simulated?.drain();
+    },
+  };
+}
+
 export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
   name: 'payments',
   port: 4006,
   configShape: paymentsConfigShape,
   async create(runtime) {
-    const { mongo: conn, config, logger } = runtime;
+    const { config, logger } = runtime;
     if (config.PAYMENT_CRASH_POINT && config.NODE_ENV === 'production') {
       throw new Error('PAYMENT_CRASH_POINT is a test fault injection and is refused in production');
     }
-    const payments = paymentModel(conn);
-    const refunds = refundModel(conn);
-    const orders = orderViewModel(conn);
-    const providerEvents = providerEventModel(conn);
-    const admins = adminRoleModel(conn);
-    await Promise.all([payments.init(), refunds.init(), orders.init(), providerEvents.init()]);
-
     const paymentSettings = paymentSettingsOf(config);
-    const stripe = config.STRIPE_SECRET_KEY
-      ? new StripeProvider({ secretKey: config.STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL })
-      : null;
-    const simulated = stripe ? null : new SimulatedProvider(conn);
-    const provider: PaymentProvider = stripe ?? simulated!;
-    logger.info({ provider: provider.name }, 'payment provider selected');
-
-    const refundService = new RefundService({
-      conn,
-      payments,
-      refunds,
-      provider,
-      logger,
-      approvalThreshold: config.REFUND_APPROVAL_THRESHOLD,
-      admins,
-    });
-    const paymentService = new PaymentService({
-      conn,
-      payments,
-      orders,
-      provider,
-      logger,
-      orderSyncWaitMs: config.ORDER_SYNC_WAIT_MS,
-      crashPoint: config.PAYMENT_CRASH_POINT,
-      onSucceededForCancelledOrder: async (payment) => {
-        await refundService.refundForCancellation(
-          payment,
-          'order was cancelled before the payment completed',
-        );
-      },
-    });
-    const reconciler = new PaymentReconciler({
-      payments,
-      paymentService,
-      provider,
-      logger,
-      afterMs: config.PAYMENT_RECONCILE_AFTER_MS,
-    });
-    const providerEventService = new ProviderEventService({
-      events: providerEvents,
-      payments: paymentService,
-      refunds: refundService,
-      logger,
-    });
-    // The simulation announces its state changes the way Stripe's webhooks would.
-    simulated?.onEvent(async (event) => {
-      try {
-        await providerEventService.handle(event);
-      } catch (error) {
-        logger.error({ err: error, eventId: event.id }, 'simulated provider event failed');
-      }
-    });
-
-    let refundRetry: NodeJS.Timeout | undefined;
-    let reconcileTimer: NodeJS.Timeout | undefined;
-    let sweeping: Promise<unknown> | null = null;
-    // One pass at a time: a slow provider must not stack sweeps over the same payments.
-    const reconcile = () =>
-      (sweeping ??= reconciler
-        .sweep()
-        .catch((error: unknown) => logger.error({ err: error }, 'payment reconciliation sweep failed'))
-        .finally(() => (sweeping = null)));
-
+    const services = await createPaymentsServices(runtime);
+    const { models, paymentService, refundService, reconciler } = services;
+    const work = backgroundWork(services, config, logger);
     return {
       typeDefs,
       resolvers: { ...resolvers, ...moneyResolvers },
@@ -119,11 +169,17 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
         refundService,
         reconciler,
         paymentSettings,
-        models: { payments, refunds },
+        models: { payments: models.payments, refunds: models.refunds },
       }),
       consumers: [
-        adminRolesConsumer(admins),
-        ...paymentConsumers({ live: runtime.live, orders, payments, paymentService, refundService }),
+        adminRolesConsumer(models.admins),
+        ...paymentConsumers({
+          live: runtime.live,
+          orders: models.orders,
+          payments: models.payments,
+          paymentService,
+          refundService,
+        }),
       ],
       publishes: [
         'payment.status_changed',
@@ -135,30 +191,13 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
       ],
       routes: (app) =>
         mountStripeWebhook(app, {
-          stripe: stripe?.client ?? null,
+          stripe: services.stripe?.client ?? null,
           secret: config.STRIPE_WEBHOOK_SECRET,
-          events: providerEventService,
+          events: services.providerEventService,
           logger,
         }),
-      async start() {
-        // What a crash left in flight is settled at once, in the background: an unreachable provider
-        // must not hold up start-up (its payments are asked again on the next pass).
-        void reconcile();
-        reconcileTimer = setInterval(() => void reconcile(), config.PAYMENT_RECONCILE_INTERVAL_MS);
-        reconcileTimer.unref();
-        refundRetry = setInterval(() => {
-          refundService
-            .retryPending()
-            .catch((error: unknown) => logger.error({ err: error }, 'refund retry sweep failed'));
-        }, REFUND_RETRY_INTERVAL_MS);
-        refundRetry.unref();
-      },
-      async stop() {
-        clearInterval(refundRetry);
-        clearInterval(reconcileTimer);
-        await sweeping;
-        await simulated?.drain();
-      },
+      start: async () => work.start(),
+      stop: () => work.stop(),
     };
   },
 };
