@@ -3,13 +3,13 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { GraphQLError } from 'graphql';
 import { REQUEST_ID_HEADER, type InProcessGraphQLHandler } from '@novamart/kit';
 import type { GatewayContext } from './context';
-import { SubgraphTimeoutError, type SubgraphSourceOptions } from './subgraph-source';
+import { SubgraphTimeoutError, deadlineHeader, type SubgraphSourceOptions } from './subgraph-source';
 
 /**
  * A subgraph running in the gateway's own process (`npm start`): the subgraph's Apollo Server is
  * called directly instead of over HTTP on 127.0.0.1, sparing both sides the socket, HTTP parsing,
  * express and a fetch per subgraph call. Everything else is as over HTTP: the same headers
- * (`Authorization`, request id, `x-forwarded-for`) reach the subgraph's context function, the
+ * (`Authorization`, request id, `x-forwarded-for`, the deadline) reach the subgraph's context function, the
  * subgraph verifies the token itself, its errors keep their codes, the timeout and the fetch
  * metrics apply. Subgraphs in other processes keep `SubgraphSource` (HTTP).
  */
@@ -31,6 +31,7 @@ export class InProcessSubgraphSource implements GraphQLDataSource<GatewayContext
     if (caller.authorization) headers.authorization = caller.authorization;
     if (caller.requestId) headers[REQUEST_ID_HEADER] = caller.requestId;
     if (caller.forwardedFor) headers['x-forwarded-for'] = caller.forwardedFor;
+    Object.assign(headers, deadlineHeader(timeoutMs));
     const body: Record<string, unknown> = { query: request.query };
     if (request.variables) body.variables = request.variables;
     if (request.operationName) body.operationName = request.operationName;

@@ -1,5 +1,5 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { REQUEST_ID_HEADER, traceHeaders } from '@novamart/kit';
+import { DEADLINE_HEADER, REQUEST_ID_HEADER, traceHeaders } from '@novamart/kit';
 import type { GatewayContext } from './context';
 
 export interface SubgraphSourceOptions {
@@ -8,6 +8,19 @@ export interface SubgraphSourceOptions {
   timeoutMs: number;
   /** Called with every subgraph round trip: metrics. */
   onFetch?: (subgraph: string, seconds: number, outcome: 'ok' | 'error' | 'timeout') => void;
+}
+
+/**
+ * What a subgraph is told of the gateway's patience (`x-novamart-deadline`): the timeout less a
+ * margin of 1 s (a tenth of a shorter timeout), so that a subgraph that checks the deadline before committing gives up while the gateway
+ * still waits, and a commit cannot land after the client was told the request failed.
+ */
+export const DEADLINE_MARGIN_MS = 1_000;
+
+/** The deadline a subgraph is given: its timeout less the margin (at most a tenth of a short timeout). */
+export function deadlineHeader(timeoutMs: number): Record<string, string> {
+  const margin = Math.min(DEADLINE_MARGIN_MS, timeoutMs / 10);
+  return { [DEADLINE_HEADER]: String(Math.floor(Date.now() + timeoutMs - margin)) };
 }
 
 /** A subgraph that did not answer within its timeout. */
@@ -75,8 +88,11 @@ function isGraphQLErrorBody(contentType: string | null, text: string): boolean {
  * caller's address in `x-forwarded-for`.
  */
 export class SubgraphSource extends RemoteGraphQLDataSource<GatewayContext> {
+  private readonly timeoutMs: number;
+
   constructor(options: SubgraphSourceOptions) {
     super({ url: options.url, fetcher: subgraphFetcher(options) });
+    this.timeoutMs = options.timeoutMs;
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
@@ -85,6 +101,7 @@ export class SubgraphSource extends RemoteGraphQLDataSource<GatewayContext> {
     if (context.authorization) headers.set('authorization', context.authorization);
     if (context.requestId) headers.set(REQUEST_ID_HEADER, context.requestId);
     if (context.forwardedFor) headers.set('x-forwarded-for', context.forwardedFor);
+    for (const [name, value] of Object.entries(deadlineHeader(this.timeoutMs))) headers.set(name, value);
     // With tracing on: the fetch span's traceparent, so the subgraph's span joins the trace.
     for (const [name, value] of Object.entries(traceHeaders())) headers.set(name, value);
   }

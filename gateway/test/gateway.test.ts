@@ -46,6 +46,15 @@ describe('gateway over HTTP', () => {
     expect(probe.world.lastForwardedFor).toBe('127.0.0.1');
   });
 
+  it('tells the subgraph its deadline: its timeout less a margin, so it gives up before the gateway does', async () => {
+    const sent = Date.now();
+    await probe.post({ query: '{ whoami { requestId } }' });
+    const deadline = Number(probe.world.lastDeadline);
+    // This gateway gives orders 300 ms (SUBGRAPH_TIMEOUTS); the margin is a tenth of that.
+    expect(deadline).toBeGreaterThanOrEqual(sent + 270 - 1);
+    expect(deadline).toBeLessThanOrEqual(Date.now() + 270);
+  });
+
   it('passes subgraph errors through with their code and extensions', async () => {
     const oos = await probe.query('{ outOfStock }');
     expect(oos.errors[0]).toMatchObject({ message: 'Only 3 left', path: ['outOfStock'] });

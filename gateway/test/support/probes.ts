@@ -42,6 +42,8 @@ export class ProbeWorld {
   orderReadGate: Promise<void> | undefined;
   /** `x-forwarded-for` of the last request the orders probe received. */
   lastForwardedFor: string | undefined;
+  /** `x-novamart-deadline` of the last request the orders probe received. */
+  lastDeadline: string | undefined;
 
   record(resolver: string, ctx: SubgraphContext): void {
     this.calls.push({ resolver, requestId: ctx.requestId, viewerId: ctx.viewer?.id ?? null });
@@ -162,6 +164,8 @@ export function probeOrdersSubgraph(world: ProbeWorld): SubgraphModule {
           app.use('/graphql', (req, _res, next) => {
             const header = req.headers['x-forwarded-for'];
             world.lastForwardedFor = Array.isArray(header) ? header.join(',') : header;
+            const deadline = req.headers['x-novamart-deadline'];
+            world.lastDeadline = Array.isArray(deadline) ? deadline[0] : deadline;
             next();
           });
         },

@@ -1,5 +1,5 @@
 import { appError, ErrorCode, isErrorCode } from './errors';
-import { forwardedHeaders } from './request-context';
+import { forwardedHeaders, timeLeftMs } from './request-context';
 
 /**
  * A command that needs another domain's authoritative answer asks that domain's subgraph over its
@@ -41,6 +41,10 @@ export function createSubgraphClient(
       options: { authorization?: string | null } = {},
     ): Promise<T> {
       let answer: GraphQLAnswer;
+      // Never past the caller's deadline: an answer after it serves nobody.
+      const budgetMs = Math.min(timeoutMs, timeLeftMs());
+      if (budgetMs <= 0)
+        throw new Error(`No time left to ask the ${name} subgraph: the caller's deadline passed`);
       try {
         const response = await fetch(url, {
           method: 'POST',
@@ -50,7 +54,7 @@ export function createSubgraphClient(
             ...(options.authorization ? { authorization: options.authorization } : {}),
           },
           body: JSON.stringify({ query: document, variables }),
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: AbortSignal.timeout(budgetMs),
         });
         answer = (await response.json()) as GraphQLAnswer;
       } catch (error) {

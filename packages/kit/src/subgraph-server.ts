@@ -23,7 +23,13 @@ import type { Logger } from './logger';
 import { moneyResolvers } from './money';
 import { pingMongo } from './mongo';
 import { pingRedis } from './redis';
-import { REQUEST_ID_HEADER, requestContext, requestIdFrom } from './request-context';
+import {
+  DEADLINE_HEADER,
+  REQUEST_ID_HEADER,
+  deadlineFrom,
+  requestIdFrom,
+  runWithRequestId,
+} from './request-context';
 import { DateTime } from './scalars';
 import { createSubgraphInstance } from './subgraph-events';
 import { createSubscriptionTransports, type SubscriptionTransports } from './subgraph-subscriptions';
@@ -206,10 +212,12 @@ async function startApollo(
 function mountOperationalRoutes(app: Express, runtime: SubgraphRuntime<any>, draining: () => boolean): void {
   app.use((req, res, next) => {
     const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+    const deadline = deadlineFrom(req.headers[DEADLINE_HEADER]);
     res.locals.requestId = requestId;
+    res.locals.deadline = deadline;
     res.setHeader(REQUEST_ID_HEADER, requestId);
     // Module routes (JWKS, webhooks) log under the request id too.
-    requestContext.run({ requestId }, next);
+    runWithRequestId(requestId, next, deadline);
   });
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'ok' });
@@ -241,20 +249,25 @@ function inProcessHandler(
 ): RunningSubgraph['handle'] {
   return (request) => {
     const requestId = requestIdFrom(request.headers[REQUEST_ID_HEADER]);
-    const handling = requestContext.run({ requestId }, async (): Promise<InProcessResponse> => {
-      const headers = new HeaderMap();
-      for (const [name, value] of Object.entries(request.headers))
-        if (value !== undefined) headers.set(name.toLowerCase(), value);
-      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
-      const response = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: 'POST', headers, search: '', body: request.body },
-        context: rejectingContext(contextFor, headers.get('authorization'), requestId),
-      });
-      let body = '';
-      if (response.body.kind === 'complete') body = response.body.string;
-      else for await (const chunk of response.body.asyncIterator) body += chunk;
-      return { status: response.status ?? 200, body };
-    });
+    const deadline = deadlineFrom(request.headers[DEADLINE_HEADER]);
+    const handling = runWithRequestId(
+      requestId,
+      async (): Promise<InProcessResponse> => {
+        const headers = new HeaderMap();
+        for (const [name, value] of Object.entries(request.headers))
+          if (value !== undefined) headers.set(name.toLowerCase(), value);
+        if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+        const response = await apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method: 'POST', headers, search: '', body: request.body },
+          context: rejectingContext(contextFor, headers.get('authorization'), requestId),
+        });
+        let body = '';
+        if (response.body.kind === 'complete') body = response.body.string;
+        else for await (const chunk of response.body.asyncIterator) body += chunk;
+        return { status: response.status ?? 200, body };
+      },
+      deadline,
+    );
     inFlight.add(handling);
     void handling.finally(() => inFlight.delete(handling)).catch(() => undefined);
     return handling;
@@ -275,7 +288,8 @@ function mountGraphql(app: Express, name: string, t: GraphqlTransports): void {
     express.json({ limit: '1mb' }),
     // Entered again once the body is read: the body parser's stream callbacks run outside the
     // async context entered above.
-    (_req, res, next) => requestContext.run({ requestId: res.locals.requestId as string }, next),
+    (_req, res, next) =>
+      runWithRequestId(res.locals.requestId as string, next, res.locals.deadline as number | undefined),
     graphqlServerSpan(name),
     t.subscriptions.httpHandler,
     trackInFlight(

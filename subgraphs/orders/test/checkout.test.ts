@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeadlinePassedError, runWithRequestId } from '@novamart/kit';
 import {
   address,
   checkoutInput,
@@ -73,6 +74,18 @@ describe('guest checkout', () => {
       total: 6500,
       currency: 'USD',
     });
+  });
+
+  it("places nothing when the caller's deadline has passed by the time the order would commit", async () => {
+    const cartId = await h.cart(newCartId(), [{ productId: 'p-lamp', quantity: 1 }]);
+    const input = checkoutInput({ cartId, email: 'late@example.com' });
+    const late = runWithRequestId('late-1', () => h.checkout.checkout(null, input), Date.now() - 1);
+    await expect(late).rejects.toBeInstanceOf(DeadlinePassedError);
+    expect(await h.conn.collection('orders').countDocuments({ idempotencyKey: input.idempotencyKey })).toBe(
+      0,
+    );
+    // In time, the same checkout places the order.
+    expect(await h.checkout.checkout(null, input)).toMatchObject({ status: 'PENDING', total: 4999 });
   });
 
   it('charges the flat rate below the free-shipping threshold', async () => {

@@ -3,6 +3,7 @@ import { type Connection } from 'mongoose';
 import { inTransaction } from '@novamart/events';
 import {
   appError,
+  assertBeforeDeadline,
   assertMoneyWithin,
   badUserInput,
   conflict,
@@ -116,6 +117,9 @@ export class CheckoutService {
           if (taken.matchedCount !== 1) throw new CartMovedError();
           await this.options.orders.create([order], { session });
           outbox.add(orderPlaced(order));
+          // The last step before the commit: when the gateway has already answered the client
+          // with a timeout, the order must not appear behind its back.
+          assertBeforeDeadline('the order was placed');
           return order;
         });
       } catch (error) {
