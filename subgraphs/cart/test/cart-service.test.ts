@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeadlinePassedError, runWithRequestId } from '@novamart/kit';
 import { MAX_LINE_QUANTITY } from '../src/services/cart-rules';
 import { DAY_MS, customer, eventually, failure, startCartHarness, type CartHarness } from './support';
 
@@ -52,6 +53,19 @@ describe('guest carts', () => {
     const indexes = await h.conn.collection('carts').indexes();
     expect(indexes).toContainEqual(expect.objectContaining({ key: { expiresAt: 1 }, expireAfterSeconds: 0 }));
     expect(indexes).toContainEqual(expect.objectContaining({ key: { userId: 1 }, unique: true }));
+  });
+
+  it("changes nothing when the caller's deadline has passed by the time the change would commit", async () => {
+    const cart = await h.carts.addItem(null, { productId: 'p-mug', quantity: 1 });
+    const late = runWithRequestId(
+      'late-1',
+      () => h.carts.addItem(null, { cartId: cart._id, productId: 'p-mug', quantity: 2 }),
+      Date.now() - 1,
+    );
+    await expect(late).rejects.toBeInstanceOf(DeadlinePassedError);
+    expect(
+      (await h.carts.addItem(null, { cartId: cart._id, productId: 'p-mug', quantity: 0 + 1 })).items,
+    ).toEqual([expect.objectContaining({ productId: 'p-mug', quantity: 2 })]);
   });
 
   it('needs a cart id for changes other than adding', async () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type ClientSession, type Connection } from 'mongoose';
 import { inTransaction, type DomainEvent, type Outbox } from '@novamart/events';
 import {
+  assertBeforeDeadline,
   badUserInput,
   DEFAULT_MAX_ORDER_TOTAL,
   notFound,
@@ -423,6 +424,8 @@ export class CartService {
     }
     outbox.add(cartUpdated(next));
     for (const event of plan.events?.(next) ?? []) outbox.add(event);
+    // Last before the commit: a cart change the caller was already told timed out is not made.
+    assertBeforeDeadline('the cart was changed');
     return next;
   }
 }
