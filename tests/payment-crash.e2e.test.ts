@@ -206,6 +206,11 @@ beforeAll(async () => {
   sg = await startSupergraph({
     subgraphs: [usersSubgraph, productsSubgraph, inventorySubgraph, cartSubgraph, ordersSubgraph],
     redis: true,
+    // A payments process killed while a transaction of its own was open (the simulated provider
+    // announces each confirmation, like Stripe's webhook, beside confirmPayment) holds the payment
+    // until the database aborts that transaction: 60 s by default, which the restarted process
+    // would wait out. Set low, as docs/architecture.md ("Replicas") advises wherever processes die.
+    transactionLifetimeMs: 10_000,
     // This suite shares its machine with five payments processes starting: be patient with users.
     env: { LOG_LEVEL: 'error', SUBGRAPH_TIMEOUT_MS: '60000' },
   });

@@ -66,6 +66,12 @@ export interface StartSupergraphOptions {
   subgraphs: SubgraphModule<any>[];
   /** Extra environment for every subgraph's and the gateway's configuration. */
   env?: Record<string, string>;
+  /**
+   * The embedded MongoDB's transaction lifetime (mongod's transactionLifetimeLimitSeconds, 60 s by
+   * default). A process SIGKILLed inside a transaction holds what it wrote until then: suites that
+   * kill processes set it low, as a deployment where processes can die should.
+   */
+  transactionLifetimeMs?: number;
   /** Redis Streams and Redis pub/sub (at REDIS_URL or 127.0.0.1:6379) instead of in-process buses. */
   redis?: boolean;
   /** The gateway calls the subgraphs in process, as `npm start` does (default: over HTTP). */
@@ -213,7 +219,13 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
   };
 
   try {
-    const mongo = await startEmbeddedMongo({ port: 0, inMemory: true });
+    const mongo = await startEmbeddedMongo({
+      port: 0,
+      inMemory: true,
+      ...(options.transactionLifetimeMs !== undefined && {
+        transactionLifetimeMs: options.transactionLifetimeMs,
+      }),
+    });
     cleanups.push(() => mongo.stop());
     const dataDir = await mkdtemp(join(tmpdir(), 'novamart-e2e-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
