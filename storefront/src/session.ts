@@ -9,7 +9,7 @@ export interface SessionUser {
   id: string;
   email: string;
   name: string | null;
-  role: 'CUSTOMER' | 'ADMIN';
+  role: 'CUSTOMER' | 'SUPPORT' | 'FINANCE' | 'DISPATCHER' | 'ADMIN';
 }
 
 export interface Session {

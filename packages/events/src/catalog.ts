@@ -18,7 +18,9 @@ const minorUnits = z.number().int();
 const currency = z.string().min(1);
 const isoTime = z.string();
 const nullableString = z.string().nullable();
-const role = z.enum(['CUSTOMER', 'ADMIN']);
+/** The roles a user can hold; the kit re-exports them for authorization (`requireRole`). */
+export const ROLES = ['CUSTOMER', 'SUPPORT', 'FINANCE', 'DISPATCHER', 'ADMIN'] as const;
+const role = z.enum(ROLES);
 
 export const cancellationCodes = ['OUT_OF_STOCK', 'RESERVATION_EXPIRED', 'CUSTOMER', 'ADMIN'] as const;
 

@@ -5,6 +5,7 @@ export {
   type ProductSnapshot,
   type CancellationCode,
   cancellationCodes,
+  ROLES,
   eventSchemas,
   isEventType,
 } from './catalog';

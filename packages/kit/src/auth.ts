@@ -6,9 +6,20 @@ import {
   type JSONWebKeySet,
   type JWTVerifyGetKey,
 } from 'jose';
+import { ROLES } from '@novamart/events';
 import { forbidden, unauthenticated } from './errors';
 
-export type Role = 'CUSTOMER' | 'ADMIN';
+/**
+ * The roles a user can hold (docs/architecture.md "Roles and permissions" has the table of who may
+ * do what). Staff roles are narrow on purpose: SUPPORT looks after customers and returns, FINANCE
+ * approves payments and refunds, DISPATCHER ships; ADMIN may do everything.
+ */
+export { ROLES };
+export type Role = (typeof ROLES)[number];
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
 export interface Viewer {
   id: string;
   role: Role;
@@ -77,13 +88,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       throw error;
     }
     const { sub, role, sid } = payload;
-    if (
-      typeof sub !== 'string' ||
-      sub === '' ||
-      typeof sid !== 'string' ||
-      sid === '' ||
-      (role !== 'CUSTOMER' && role !== 'ADMIN')
-    ) {
+    if (typeof sub !== 'string' || sub === '' || typeof sid !== 'string' || sid === '' || !isRole(role)) {
       throw unauthenticated('Invalid token');
     }
     return { id: sub, role, sessionId: sid };
@@ -112,6 +117,18 @@ export function requireViewer(ctx: WithViewer): Viewer {
 export function requireAdmin(ctx: WithViewer): Viewer {
   const viewer = requireViewer(ctx);
   if (viewer.role !== 'ADMIN') throw forbidden('Administrator role required');
+  return viewer;
+}
+
+/**
+ * The caller holds one of `roles`; ADMIN always passes. FORBIDDEN names the roles that may, so a
+ * staff member knows whom to ask.
+ */
+export function requireRole(ctx: WithViewer, ...roles: Role[]): Viewer {
+  const viewer = requireViewer(ctx);
+  if (viewer.role !== 'ADMIN' && !roles.includes(viewer.role)) {
+    throw forbidden(`Requires one of the roles ${[...new Set<Role>([...roles, 'ADMIN'])].join(', ')}`);
+  }
   return viewer;
 }
 

@@ -4,7 +4,9 @@ import {
   assertOwnerOrAdmin,
   createTokenVerifier,
   requireAdmin,
+  requireRole,
   requireViewer,
+  ROLES,
   type TokenVerifier,
 } from '../src/index';
 import { createTestTokens, tamper, type TestTokens } from '../src/testing/index';
@@ -33,6 +35,15 @@ describe('token verification', () => {
     remote = createTokenVerifier({ jwksUrl: jwksServer.url });
   });
   afterAll(() => jwksServer.close());
+
+  it('accepts a token of every role', async () => {
+    for (const role of ROLES) {
+      const token = await tokens.sign({ id: `u-${role}`, role });
+      expect((await tokens.verifier.verify(token)).role).toBe(role);
+    }
+    const unknownRole = await tokens.sign(customer, { claims: { role: 'OWNER' } });
+    expect((await rejection(tokens.verifier.verify(unknownRole))).code).toBe('UNAUTHENTICATED');
+  });
 
   it('accepts a valid token, in memory and through the JWKS endpoint', async () => {
     const token = await tokens.sign(customer);
@@ -107,6 +118,19 @@ describe('authorization helpers', () => {
     expect(code(() => assertOwnerOrAdmin({ viewer: customer }, null))).toBe('FORBIDDEN');
     expect(code(() => assertOwnerOrAdmin({ viewer: admin }, 'u2'))).toBe('ok');
     expect(code(() => assertOwnerOrAdmin({ viewer: null }, 'u1'))).toBe('UNAUTHENTICATED');
+  });
+
+  it('lets a staff role through requireRole only for its own roles, and ADMIN always', () => {
+    const finance = { id: 'f1', role: 'FINANCE' as const };
+    expect(code(() => requireRole({ viewer: null }, 'FINANCE'))).toBe('UNAUTHENTICATED');
+    expect(code(() => requireRole({ viewer: finance }, 'FINANCE'))).toBe('ok');
+    expect(code(() => requireRole({ viewer: finance }, 'SUPPORT', 'DISPATCHER'))).toBe('FORBIDDEN');
+    expect(code(() => requireRole({ viewer: customer }, 'FINANCE'))).toBe('FORBIDDEN');
+    expect(code(() => requireRole({ viewer: admin }, 'FINANCE'))).toBe('ok');
+    expect(code(() => requireAdmin({ viewer: finance }))).toBe('FORBIDDEN');
+    expect(() => requireRole({ viewer: customer }, 'SUPPORT')).toThrow(
+      'Requires one of the roles SUPPORT, ADMIN',
+    );
   });
 });
 

@@ -1,3 +1,4 @@
+import { type Role } from '@novamart/kit';
 import { type Connection, type Model, Schema } from 'mongoose';
 
 /**
@@ -9,7 +10,7 @@ export interface AccountContactDoc {
   _id: string;
   email: string;
   name: string | null;
-  role: 'CUSTOMER' | 'ADMIN';
+  role: Role;
 }
 
 export interface OrderContactDoc {

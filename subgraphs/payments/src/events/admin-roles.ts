@@ -1,3 +1,4 @@
+import { type Role } from '@novamart/kit';
 import { isDuplicateKeyError } from '@novamart/kit';
 import { type ConsumerDeclaration } from '@novamart/events';
 import { type ClientSession } from 'mongoose';
@@ -6,7 +7,7 @@ import { type AdminRoleModel } from '../models/admin-role';
 /** Keeps `admin_roles` (see the model) from the users subgraph's events, in a group of its own. */
 export function adminRolesConsumer(admins: AdminRoleModel): ConsumerDeclaration {
   const record = async (
-    fact: { userId: string; role: 'CUSTOMER' | 'ADMIN'; changedBy?: string | null },
+    fact: { userId: string; role: Role; changedBy?: string | null },
     occurredAt: string,
     session: ClientSession,
   ) => {

@@ -1,3 +1,4 @@
+import { type Role } from '@novamart/kit';
 import { type Connection, type Model, Schema } from 'mongoose';
 
 /**
@@ -8,7 +9,7 @@ import { type Connection, type Model, Schema } from 'mongoose';
 export interface AdminRoleDoc {
   /** The user id. */
   _id: string;
-  role: 'CUSTOMER' | 'ADMIN';
+  role: Role;
   /** When the current ADMIN tenure began (the event's occurredAt); null when not an admin. */
   since: Date | null;
   /** The admin who granted the current tenure; null for ADMIN_EMAIL's bootstrap. */

@@ -1,8 +1,7 @@
-import type { Role } from '@novamart/kit';
+import { ROLES, type Role } from '@novamart/kit';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
-export type { Role };
-export const ROLES: readonly Role[] = ['CUSTOMER', 'ADMIN'];
+export { ROLES, type Role };
 
 export interface AddressRecord {
   _id: Types.ObjectId;
