@@ -41,7 +41,7 @@ export const SHIPPING_ADDRESS = {
  * Adds `quantity` (default one) of the product to the customer's cart and checks out at once, each
  * mutation sent exactly once (read your own writes: neither may need a retry); returns the order id
  * (status PENDING). `withEmail`: checks out with the customer's `email` (a test token's account
- * orders has not heard of).
+ * orders has not heard of). `variantId`: that variant of the product (default: its default variant).
  */
 export async function checkout(
   sg: Pick<Supergraph, 'query'>,
@@ -52,12 +52,18 @@ export async function checkout(
     quantity = 1,
     shippingAddress = SHIPPING_ADDRESS,
     withEmail = false,
-  }: { quantity?: number; shippingAddress?: Record<string, string>; withEmail?: boolean } = {},
+    variantId = null,
+  }: {
+    quantity?: number;
+    shippingAddress?: Record<string, string>;
+    withEmail?: boolean;
+    variantId?: string | null;
+  } = {},
 ): Promise<string> {
   mustSucceed(
     await sg.query(
-      'mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { itemCount } }',
-      { p: productId, q: quantity },
+      'mutation($p: ID!, $v: ID, $q: Int!) { addToCart(productId: $p, variantId: $v, quantity: $q) { itemCount } }',
+      { p: productId, v: variantId, q: quantity },
       { token: customer.token },
     ),
     'addToCart',

@@ -24,6 +24,18 @@ const role = z.enum(ROLES);
 
 export const cancellationCodes = ['OUT_OF_STOCK', 'RESERVATION_EXPIRED', 'CUSTOMER', 'ADMIN'] as const;
 
+const selectedOption = z.object({ name: z.string(), value: z.string() });
+
+/** One sellable variant of a product; the default variant's id is the product's id. */
+const variantSnapshot = z.object({
+  variantId: id,
+  sku: z.string(),
+  title: z.string(),
+  /** The variant's price (its own, or the product's when it has none). */
+  priceAmount: minorUnits,
+  selectedOptions: z.array(selectedOption),
+});
+
 const productSnapshot = z.object({
   productId: id,
   sku: z.string(),
@@ -33,9 +45,12 @@ const productSnapshot = z.object({
   currency,
   categorySlug: nullableString,
   active: z.boolean(),
+  /** Every variant of the product (added with variants: absent on older events). */
+  variants: z.array(variantSnapshot).optional(),
 });
 
-const quantityLine = z.object({ productId: id, quantity: z.number().int() });
+/** `variantId` absent (older events, products without options): the product's default variant. */
+const quantityLine = z.object({ productId: id, variantId: id.optional(), quantity: z.number().int() });
 
 const paymentFacts = { paymentId: id, orderId: id, userId: nullableString };
 const refundFacts = {
@@ -107,13 +122,24 @@ export const eventSchemas = {
   'inventory.reservation_failed': z.object({
     orderId: id,
     reason: z.literal('OUT_OF_STOCK'),
-    lines: z.array(z.object({ productId: id, requested: z.number().int(), available: z.number().int() })),
+    lines: z.array(
+      z.object({
+        productId: id,
+        variantId: id.optional(),
+        requested: z.number().int(),
+        available: z.number().int(),
+      }),
+    ),
   }),
   'inventory.reservation_expired': z.object({ orderId: id, reservationId: id }),
   'inventory.reservation_committed': z.object({ orderId: id, reservationId: id }),
   'inventory.reservation_released': z.object({ orderId: id, reservationId: id, reason: z.string() }),
   'inventory.stock_changed': z.object({
     productId: id,
+    /** The variant whose stock this is (absent on older events: the default variant). */
+    variantId: id.optional(),
+    /** Available over all the product's variants after the change (absent on older events). */
+    productAvailable: z.number().int().optional(),
     available: z.number().int(),
     onHand: z.number().int(),
     reserved: z.number().int(),
@@ -140,6 +166,10 @@ export const eventSchemas = {
     lines: z.array(
       z.object({
         productId: id,
+        /** Absent on older events: the product's default variant. */
+        variantId: id.optional(),
+        variantTitle: z.string().optional(),
+        selectedOptions: z.array(selectedOption).optional(),
         sku: z.string(),
         name: z.string(),
         quantity: z.number().int().positive(),
@@ -239,6 +269,7 @@ export type EventType = keyof DomainEvents;
 export type EventPayload<T extends EventType> = DomainEvents[T];
 
 export type ProductSnapshot = z.infer<typeof productSnapshot>;
+export type VariantSnapshot = z.infer<typeof variantSnapshot>;
 export type CancellationCode = (typeof cancellationCodes)[number];
 
 export function isEventType(type: string): type is EventType {

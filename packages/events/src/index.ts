@@ -3,6 +3,7 @@ export {
   type EventType,
   type EventPayload,
   type ProductSnapshot,
+  type VariantSnapshot,
   type CancellationCode,
   cancellationCodes,
   ROLES,

@@ -63,7 +63,10 @@ export function conflict(message: string, extensions?: Record<string, unknown>):
   return appError(ErrorCode.CONFLICT, message, extensions);
 }
 
-export function outOfStock(message: string, details: { productId: string; available: number }): AppError {
+export function outOfStock(
+  message: string,
+  details: { productId: string; variantId?: string; available: number },
+): AppError {
   return appError(ErrorCode.OUT_OF_STOCK, message, details);
 }
 

@@ -1,5 +1,5 @@
 import { type SubgraphContext, type ResolverMap } from '@novamart/kit';
-import { type CartDoc, type RemovedLine } from './models/cart';
+import { lineKey, type CartDoc, type RemovedLine } from './models/cart';
 import { type KnownProduct } from './models/catalog-product';
 import { type CartService } from './services/cart-service';
 import { type CatalogProjection } from './services/catalog-projection';
@@ -12,6 +12,7 @@ export interface CartContext extends SubgraphContext {
 }
 
 const productRef = (id: string) => ({ __typename: 'Product' as const, id });
+const variantRef = (id: string) => ({ __typename: 'ProductVariant' as const, id });
 
 /** Catalog entries for all carts of one request in one query. */
 function catalogLoader(ctx: CartContext) {
@@ -22,7 +23,7 @@ function catalogLoader(ctx: CartContext) {
 }
 
 async function priced(cart: CartDoc, ctx: CartContext): Promise<PricedCart> {
-  const products = await catalogLoader(ctx).loadMany(cart.items.map((line) => line.productId));
+  const products = await catalogLoader(ctx).loadMany(cart.items.map(lineKey));
   const byId = new Map<string, KnownProduct>();
   for (const product of products) if (product && !(product instanceof Error)) byId.set(product.id, product);
   return priceCart(cart, byId, ctx.defaultCurrency);
@@ -38,16 +39,19 @@ export const resolvers: Resolvers = {
   Mutation: {
     addToCart: (
       _: unknown,
-      args: { cartId?: string | null; productId: string; quantity: number },
+      args: { cartId?: string | null; productId: string; variantId?: string | null; quantity: number },
       ctx: CartContext,
     ) => ctx.carts.addItem(ctx.viewer, args),
     updateCartItem: (
       _: unknown,
-      args: { cartId?: string | null; productId: string; quantity: number },
+      args: { cartId?: string | null; productId: string; variantId?: string | null; quantity: number },
       ctx: CartContext,
     ) => ctx.carts.updateItem(ctx.viewer, args),
-    removeFromCart: (_: unknown, args: { cartId?: string | null; productId: string }, ctx: CartContext) =>
-      ctx.carts.removeItem(ctx.viewer, args),
+    removeFromCart: (
+      _: unknown,
+      args: { cartId?: string | null; productId: string; variantId?: string | null },
+      ctx: CartContext,
+    ) => ctx.carts.removeItem(ctx.viewer, args),
     clearCart: (_: unknown, args: { cartId?: string | null }, ctx: CartContext) =>
       ctx.carts.clear(ctx.viewer, args.cartId),
     mergeCart: (_: unknown, args: { guestCartId: string }, ctx: CartContext) =>
@@ -62,10 +66,12 @@ export const resolvers: Resolvers = {
   },
   CartItem: {
     product: (line: PricedLine) => productRef(line.productId),
+    variant: (line: PricedLine) => variantRef(line.variantId),
     unitPrice: (line: PricedLine) => ({ amount: line.unitAmount, currency: line.currency }),
     lineTotal: (line: PricedLine) => ({ amount: line.lineAmount, currency: line.currency }),
   },
   RemovedCartItem: {
     product: (line: RemovedLine) => productRef(line.productId),
+    variant: (line: RemovedLine) => variantRef(lineKey(line)),
   },
 };

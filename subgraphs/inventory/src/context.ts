@@ -11,3 +11,9 @@ export type InventoryContext = SubgraphContext & InventoryServices;
 export function inventoryLoader(ctx: InventoryContext) {
   return ctx.loaders.get<string, InventoryView>('inventoryByProductId', (ids) => ctx.stock.inventoryOf(ids));
 }
+
+export function variantInventoryLoader(ctx: InventoryContext) {
+  return ctx.loaders.get<string, InventoryView>('inventoryByVariantId', (ids) =>
+    ctx.stock.variantInventoryOf(ids),
+  );
+}

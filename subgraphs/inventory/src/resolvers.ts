@@ -1,5 +1,5 @@
 import { requireAdmin, type ResolverMap } from '@novamart/kit';
-import { inventoryLoader, type InventoryContext } from './context';
+import { inventoryLoader, variantInventoryLoader, type InventoryContext } from './context';
 import type { MovementReason, StockMovementDoc } from './models/stock-movement';
 
 /** The subgraph's resolver map, typed against its context (as every subgraph's is). */
@@ -9,7 +9,7 @@ export const resolvers: Resolvers = {
   Query: {
     stockMovements: (
       _root,
-      args: { productId: string; first?: number | null; after?: string | null },
+      args: { productId: string; variantId?: string | null; first?: number | null; after?: string | null },
       ctx: InventoryContext,
     ) => {
       requireAdmin(ctx);
@@ -20,7 +20,13 @@ export const resolvers: Resolvers = {
   Mutation: {
     adjustStock: (
       _root,
-      args: { productId: string; delta: number; reason: MovementReason; reference?: string | null },
+      args: {
+        productId: string;
+        variantId?: string | null;
+        delta: number;
+        reason: MovementReason;
+        reference?: string | null;
+      },
       ctx: InventoryContext,
     ) => {
       requireAdmin(ctx);
@@ -30,9 +36,13 @@ export const resolvers: Resolvers = {
       requireAdmin(ctx);
       return ctx.stock.openingStock(args);
     },
-    setReorderLevel: (_root, args: { productId: string; reorderLevel: number }, ctx: InventoryContext) => {
+    setReorderLevel: (
+      _root,
+      args: { productId: string; variantId?: string | null; reorderLevel: number },
+      ctx: InventoryContext,
+    ) => {
       requireAdmin(ctx);
-      return ctx.stock.setReorderLevel(args.productId, args.reorderLevel);
+      return ctx.stock.setReorderLevel(args.productId, args.reorderLevel, args.variantId);
     },
   },
 
@@ -42,7 +52,14 @@ export const resolvers: Resolvers = {
       inventoryLoader(ctx).load(product.id),
   },
 
+  ProductVariant: {
+    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+    inventory: (variant: { id: string }, _args, ctx: InventoryContext) =>
+      variantInventoryLoader(ctx).load(variant.id),
+  },
+
   StockMovement: {
+    variant: (movement: StockMovementDoc) => ({ id: movement.variantId ?? movement.productId }),
     id: (movement: StockMovementDoc) => String(movement._id),
     product: (movement: StockMovementDoc) => ({ id: movement.productId }),
     availableDelta: (movement: StockMovementDoc) => movement.delta - movement.reservedDelta,

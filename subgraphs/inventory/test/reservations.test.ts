@@ -58,8 +58,9 @@ describe('reserveForOrder', () => {
     expect(reserved?.payload).toMatchObject({ orderId, reservationId: String(reservation._id) });
     expect(reserved?.payload.lines).toEqual(
       expect.arrayContaining([
-        { productId: a, quantity: 3 },
-        { productId: b, quantity: 1 },
+        // A line without a variant holds the product's default variant, whose id is the product's.
+        { productId: a, variantId: a, quantity: 3 },
+        { productId: b, variantId: b, quantity: 1 },
       ]),
     );
     expect(new Date(reserved?.payload.expiresAt).getTime()).toBeGreaterThan(Date.now() + 50_000);
@@ -82,7 +83,7 @@ describe('reserveForOrder', () => {
     expect(failed?.payload).toEqual({
       orderId,
       reason: 'OUT_OF_STOCK',
-      lines: [{ productId: scarce, requested: 2, available: 1 }],
+      lines: [{ productId: scarce, variantId: scarce, requested: 2, available: 1 }],
     });
   });
 
@@ -91,7 +92,9 @@ describe('reserveForOrder', () => {
     const reservation = await db.services.reservations.reserveForOrder(newOrderId(), [
       { productId: unknown, quantity: 1 },
     ]);
-    expect(reservation.shortLines).toEqual([{ productId: unknown, requested: 1, available: 0 }]);
+    expect(reservation.shortLines).toEqual([
+      { productId: unknown, variantId: unknown, requested: 1, available: 0 },
+    ]);
   });
 
   it('is idempotent per order: a second call returns the first outcome and holds nothing more', async () => {

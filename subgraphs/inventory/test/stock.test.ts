@@ -35,7 +35,16 @@ describe('opening stock from product.created', () => {
       (e) => e.aggregateId === productId,
     );
     expect(changed.map((e) => e.payload)).toEqual([
-      { productId, available: 12, onHand: 12, reserved: 0, reorderLevel: 5 },
+      // The opening stock is the default variant's (the product's id); the product has no other.
+      {
+        productId,
+        variantId: productId,
+        productAvailable: 12,
+        available: 12,
+        onHand: 12,
+        reserved: 0,
+        reorderLevel: 5,
+      },
     ]);
   });
 

@@ -123,6 +123,10 @@ export const resolvers: Resolvers = {
   },
   OrderItem: {
     product: (line: PricedLine) => ({ __typename: 'Product', id: line.productId }),
+    variant: (line: PricedLine) => ({ __typename: 'ProductVariant', id: line.variantId ?? line.productId }),
+    variantId: (line: PricedLine) => line.variantId ?? line.productId,
+    variantTitle: (line: PricedLine) => line.variantTitle ?? 'Default',
+    selectedOptions: (line: PricedLine) => line.selectedOptions ?? [],
     unitPrice: (line: PricedLine) => money(line.unitAmount, line.currency),
     lineTotal: (line: PricedLine) => money(line.unitAmount * line.quantity, line.currency),
   },

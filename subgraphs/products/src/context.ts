@@ -2,7 +2,7 @@ import type { SubgraphClient, SubgraphContext } from '@novamart/kit';
 import type { CategoryDoc } from './models/category';
 import type { ProductDoc } from './models/product';
 import type { CategoryService } from './services/category-service';
-import type { ProductQueries } from './services/product-queries';
+import type { ProductQueries, VariantView } from './services/product-queries';
 import type { ProductService } from './services/product-service';
 
 export interface ProductsServices {
@@ -24,4 +24,8 @@ export function categoryLoader(ctx: ProductsContext) {
   return ctx.loaders.get<string, CategoryDoc | null>('categoryBySlug', (slugs) =>
     ctx.categories.bySlugs(slugs),
   );
+}
+
+export function variantLoader(ctx: ProductsContext) {
+  return ctx.loaders.get<string, VariantView | null>('variantById', (ids) => ctx.queries.variantsByIds(ids));
 }

@@ -10,6 +10,7 @@ import { resolvers } from './resolvers';
 import { createCategoryService } from './services/category-service';
 import { ProductQueries } from './services/product-queries';
 import { ProductService } from './services/product-service';
+import { backfillDefaultVariants } from './services/variants';
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
@@ -38,6 +39,8 @@ export const productsSubgraph: SubgraphModule<ProductsConfig> = {
   configShape: productsConfigShape,
   async create(runtime) {
     const conn = runtime.mongo;
+    // Before the indexes: the unique variant SKU index must not meet two products without variants.
+    await backfillDefaultVariants(productModel(conn));
     await ensureProductsIndexes(conn);
     const services: ProductsServices = {
       ...createProductsServices(conn, { maxPrice: runtime.config.MAX_ORDER_TOTAL }),
@@ -56,6 +59,7 @@ export const productsSubgraph: SubgraphModule<ProductsConfig> = {
 
 export type { ProductsContext, ProductsServices } from './context';
 export { productsConfigShape, productsConfigVariables, type ProductsConfig } from './config';
+export { backfillDefaultVariants } from './services/variants';
 export type {
   ProductSnapshot,
   ProductCreatedPayload,

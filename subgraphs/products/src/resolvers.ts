@@ -1,9 +1,11 @@
 import { badUserInput, money, requireAdmin, type ResolverMap } from '@novamart/kit';
-import { categoryLoader, productLoader, type ProductsContext } from './context';
+import { categoryLoader, productLoader, variantLoader, type ProductsContext } from './context';
 import type { CategoryDoc } from './models/category';
 import type { ProductDoc } from './models/product';
+import type { ProductVariantsInput } from './services/product-service';
+import { defaultVariantOf, variantPrice, variantsOf, variantTitle } from './services/variants';
 import { recordOpeningStock } from './services/opening-stock';
-import type { ListProductsArgs, ProductPage } from './services/product-queries';
+import type { ListProductsArgs, ProductPage, VariantView } from './services/product-queries';
 import type { ProductInput, ProductUpdateInput } from './services/validation';
 
 /** The subgraph's resolver map, typed against its context (as every subgraph's is). */
@@ -21,6 +23,8 @@ export const resolvers: Resolvers = {
     },
 
     categories: (_root, _args, ctx: ProductsContext) => ctx.categories.list(),
+
+    productVariant: (_root, args: { id: string }, ctx: ProductsContext) => variantLoader(ctx).load(args.id),
   },
 
   Mutation: {
@@ -40,6 +44,14 @@ export const resolvers: Resolvers = {
       requireAdmin(ctx);
       return ctx.catalog.archiveProduct(args.id);
     },
+    setProductVariants: (
+      _root,
+      args: { productId: string; input: ProductVariantsInput },
+      ctx: ProductsContext,
+    ) => {
+      requireAdmin(ctx);
+      return ctx.catalog.setVariants(args.productId, args.input);
+    },
   },
 
   ProductConnection: {
@@ -53,6 +65,31 @@ export const resolvers: Resolvers = {
     category: (product: ProductDoc, _args, ctx: ProductsContext) =>
       product.categorySlug ? categoryLoader(ctx).load(product.categorySlug) : null,
     images: (product: ProductDoc) => product.images ?? [],
+    options: (product: ProductDoc) => product.options ?? [],
+    variants: (product: ProductDoc): VariantView[] =>
+      variantsOf(product).map((variant) => ({ product, variant })),
+    defaultVariant: (product: ProductDoc): VariantView => ({ product, variant: defaultVariantOf(product) }),
+    taxClass: (product: ProductDoc) => defaultVariantOf(product).taxClass,
+    weightGrams: (product: ProductDoc) => defaultVariantOf(product).weightGrams,
+  },
+
+  ProductVariant: {
+    __resolveReference: (ref: { id: string }, ctx: ProductsContext) => variantLoader(ctx).load(ref.id),
+    id: ({ variant }: VariantView) => String(variant._id),
+    product: ({ product }: VariantView) => product,
+    sku: ({ variant }: VariantView) => variant.sku,
+    title: ({ variant }: VariantView) => variantTitle(variant),
+    selectedOptions: ({ variant }: VariantView) => variant.selectedOptions,
+    price: ({ product, variant }: VariantView) => money(variantPrice(product, variant), product.currency),
+    compareAtPrice: ({ product, variant }: VariantView) =>
+      variant.compareAtPriceAmount == null ? null : money(variant.compareAtPriceAmount, product.currency),
+    weightGrams: ({ variant }: VariantView) => variant.weightGrams,
+    taxClass: ({ variant }: VariantView) => variant.taxClass,
+    images: ({ product, variant }: VariantView) =>
+      variant.images.length > 0 ? variant.images : (product.images ?? []),
+    isDefault: ({ product, variant }: VariantView) => String(variant._id) === String(product._id),
+    active: ({ product }: VariantView) => product.active,
+    updatedAt: ({ product }: VariantView) => product.updatedAt,
   },
 
   Category: {

@@ -42,6 +42,16 @@ describe('createProduct', () => {
       categorySlug: 'home-and-kitchen',
       active: true,
       initialStock: 12,
+      // Without options, its one default variant, whose id is the product's.
+      variants: [
+        {
+          variantId: String(product._id),
+          sku: 'MUG-001',
+          title: 'Default',
+          priceAmount: 1999,
+          selectedOptions: [],
+        },
+      ],
     });
   });
 

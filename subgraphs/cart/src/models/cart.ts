@@ -2,14 +2,22 @@ import { Schema, type Connection, type Model } from 'mongoose';
 
 export interface CartLine {
   productId: string;
+  /** Absent: the product's default variant, whose id is the product's (lines made before variants too). */
+  variantId?: string;
   quantity: number;
   addedAt: Date;
+}
+
+/** What a line holds: its variant (the default variant's id is the product's). One line per variant. */
+export function lineKey(line: { productId: string; variantId?: string | null }): string {
+  return line.variantId ?? line.productId;
 }
 
 export type RemovalReason = 'ARCHIVED' | 'OUT_OF_STOCK' | 'CURRENCY_MISMATCH';
 
 export interface RemovedLine {
   productId: string;
+  variantId?: string;
   name: string;
   quantity: number;
   reason: RemovalReason;
@@ -37,6 +45,7 @@ export interface CartDoc {
 const lineSchema = new Schema<CartLine>(
   {
     productId: { type: String, required: true },
+    variantId: { type: String },
     quantity: { type: Number, required: true, min: 1 },
     addedAt: { type: Date, required: true },
   },
@@ -46,6 +55,7 @@ const lineSchema = new Schema<CartLine>(
 const removedLineSchema = new Schema<RemovedLine>(
   {
     productId: { type: String, required: true },
+    variantId: { type: String },
     name: { type: String, required: true },
     quantity: { type: Number, required: true },
     reason: { type: String, required: true, enum: ['ARCHIVED', 'OUT_OF_STOCK', 'CURRENCY_MISMATCH'] },

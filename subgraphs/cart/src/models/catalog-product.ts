@@ -6,7 +6,10 @@ import { Schema, type Connection, type Model } from 'mongoose';
  * half remembers the time of the event it came from so a late, older event cannot overwrite it.
  */
 export interface CatalogProductDoc {
+  /** The variant's id; a product's default variant has the product's id (rows made before variants). */
   _id: string;
+  /** The product of a variant; absent on a default variant's row (its _id). */
+  productId?: string;
   sku?: string;
   name?: string;
   priceAmount?: number;
@@ -21,6 +24,7 @@ export interface CatalogProductDoc {
 const catalogProductSchema = new Schema<CatalogProductDoc>(
   {
     _id: { type: String, required: true },
+    productId: String,
     sku: String,
     name: String,
     priceAmount: Number,
@@ -45,7 +49,9 @@ export function catalogProductModel(conn: Connection): CatalogProductModel {
 
 /** A product the catalog has told us about (not just its stock), with a price. */
 export interface KnownProduct {
+  /** The variant's id (a default variant's is the product's). */
   id: string;
+  productId: string;
   sku: string;
   name: string;
   priceAmount: number;
@@ -60,6 +66,7 @@ export function toKnownProduct(doc: CatalogProductDoc | null | undefined): Known
     return null;
   return {
     id: doc._id,
+    productId: doc.productId ?? doc._id,
     sku: doc.sku,
     name: doc.name,
     priceAmount: doc.priceAmount,

@@ -1,24 +1,27 @@
 import { type SubgraphClient, isDuplicateKeyError } from '@novamart/kit';
 import { type KnownProduct } from '../models/catalog-product';
-import { type CatalogProjection } from './catalog-projection';
+import { type CatalogProjection, type VariantSnapshot, variantName } from './catalog-projection';
 
-const PRODUCTS = `query CartProducts($representations: [_Any!]!) {
+// Lines hold variants: a product's default variant has the product's id, so a line of a product
+// without options asks for the same id it always did.
+const PRODUCTS = `query CartVariants($representations: [_Any!]!) {
   _entities(representations: $representations) {
-    ... on Product { id sku name price { amount currency } active updatedAt }
+    ... on ProductVariant { id sku title price { amount currency } active updatedAt product { id name } }
   }
 }`;
 
 const STOCK = `query CartStock($representations: [_Any!]!) {
-  _entities(representations: $representations) { ... on Product { id inventory { available } } }
+  _entities(representations: $representations) { ... on ProductVariant { id inventory { available } } }
 }`;
 
-interface ProductAnswer {
+interface VariantAnswer {
   id: string;
   sku: string;
-  name: string;
+  title: string;
   price: { amount: number; currency: string };
   active: boolean;
   updatedAt: string;
+  product: { id: string; name: string };
 }
 
 /**
@@ -40,9 +43,9 @@ export class AuthoritativeCatalog {
   async load(ids: Iterable<string>): Promise<Map<string, KnownProduct>> {
     const unique = [...new Set(ids)];
     if (!this.peers || unique.length === 0) return this.projection.load(unique);
-    const representations = unique.map((id) => ({ __typename: 'Product', id }));
+    const representations = unique.map((id) => ({ __typename: 'ProductVariant', id }));
     const [catalog, stock] = await Promise.all([
-      this.peers.products.request<{ _entities: (ProductAnswer | null)[] }>(PRODUCTS, { representations }),
+      this.peers.products.request<{ _entities: (VariantAnswer | null)[] }>(PRODUCTS, { representations }),
       this.peers.inventory.request<{
         _entities: ({ id: string; inventory: { available: number } } | null)[];
       }>(STOCK, { representations }),
@@ -51,33 +54,32 @@ export class AuthoritativeCatalog {
     for (const row of stock._entities) if (row) available.set(row.id, row.inventory.available);
     const byId = new Map<string, KnownProduct>();
     await Promise.all(
-      catalog._entities.map(async (product) => {
-        if (!product) return;
-        const snapshot = () =>
-          this.projection.applySnapshot(
-            {
-              productId: product.id,
-              sku: product.sku,
-              name: product.name,
-              priceAmount: product.price.amount,
-              currency: product.price.currency,
-              active: product.active,
-            },
-            new Date(product.updatedAt),
-          );
+      catalog._entities.map(async (answer) => {
+        if (!answer) return;
+        const variant: VariantSnapshot = {
+          variantId: answer.id,
+          productId: answer.product.id,
+          sku: answer.sku,
+          name: variantName(answer.product.name, answer.title),
+          priceAmount: answer.price.amount,
+          currency: answer.price.currency,
+          active: answer.active,
+        };
+        const snapshot = () => this.projection.applyVariant(variant, new Date(answer.updatedAt));
         // Concurrent upserts of a product the projection lacks: all but one fail on _id; again finds it.
         await snapshot().catch((error: unknown) => {
           if (!isDuplicateKeyError(error)) throw error;
           return snapshot();
         });
-        byId.set(product.id, {
-          id: product.id,
-          sku: product.sku,
-          name: product.name,
-          priceAmount: product.price.amount,
-          currency: product.price.currency,
-          active: product.active,
-          available: Math.max(0, available.get(product.id) ?? 0),
+        byId.set(answer.id, {
+          id: answer.id,
+          productId: variant.productId,
+          sku: variant.sku,
+          name: variant.name,
+          priceAmount: variant.priceAmount,
+          currency: variant.currency,
+          active: variant.active,
+          available: Math.max(0, available.get(answer.id) ?? 0),
         });
       }),
     );

@@ -11,7 +11,11 @@ export function cartUpdated(cart: CartDoc): DomainEvent<CartUpdatedPayload> {
     cartId: cart._id,
     userId: cart.userId ?? null,
     revision: cart.revision,
-    lines: cart.items.map(({ productId, quantity }) => ({ productId, quantity })),
+    lines: cart.items.map(({ productId, variantId, quantity }) => ({
+      productId,
+      ...(variantId ? { variantId } : {}),
+      quantity,
+    })),
     expiresAt: cart.expiresAt?.toISOString() ?? null,
     updatedAt: cart.updatedAt.toISOString(),
   });

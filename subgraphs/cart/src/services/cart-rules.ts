@@ -1,4 +1,5 @@
 import { appError, assertMoneyWithin, badUserInput, ErrorCode, outOfStock } from '@novamart/kit';
+import { lineKey } from '../models/cart';
 import { type KnownProduct } from '../models/catalog-product';
 
 /** Units one cart line may hold. */
@@ -19,9 +20,27 @@ export function assertProductId(productId: string): void {
     throw badUserInput('productId is required', 'productId');
 }
 
-/** The product can be put in a cart: the catalog knows it and it is not archived. */
-export function requireOrderable(product: KnownProduct | null, productId: string): KnownProduct {
+/** The line's stock key: the variant given, or the product's default variant (the product's id). */
+export function assertVariantId(input: { productId: string; variantId?: string | null }): string {
+  if (input.variantId == null) return input.productId;
+  if (typeof input.variantId !== 'string' || input.variantId.trim() === '')
+    throw badUserInput('variantId must be a variant id', 'variantId');
+  return input.variantId;
+}
+
+/**
+ * The product (variant) can be put in a cart: the catalog knows it, it is not archived and, when
+ * `ofProduct` is given, it is a variant of that product.
+ */
+export function requireOrderable(
+  product: KnownProduct | null,
+  productId: string,
+  ofProduct?: string,
+): KnownProduct {
   if (!product) throw appError(ErrorCode.NOT_FOUND, 'Product not found', { productId });
+  if (ofProduct !== undefined && product.productId !== ofProduct) {
+    throw badUserInput('The variant belongs to another product', 'variantId', { productId });
+  }
   if (!product.active) {
     throw appError(ErrorCode.NOT_FOUND, 'Product is archived and can no longer be ordered', {
       productId,
@@ -41,7 +60,8 @@ export function assertLineQuantityFits(product: KnownProduct, quantity: number, 
   }
   if (quantity > product.available) {
     throw outOfStock(`Only ${product.available} of ${product.name} available`, {
-      productId: product.id,
+      productId: product.productId,
+      variantId: product.id,
       available: product.available,
     });
   }
@@ -53,7 +73,7 @@ export function assertSameCurrency(product: KnownProduct, cartCurrency: string |
     throw badUserInput(
       `The cart is priced in ${cartCurrency}; ${product.name} is priced in ${product.currency}`,
       'productId',
-      { productId: product.id, cartCurrency, productCurrency: product.currency },
+      { productId: product.productId, cartCurrency, productCurrency: product.currency },
     );
   }
 }
@@ -65,14 +85,14 @@ export function assertSameCurrency(product: KnownProduct, cartCurrency: string |
  * know cannot be priced and are left out, as in `priceCart`.
  */
 export function assertWithinMoneyLimit(
-  items: readonly { productId: string; quantity: number }[],
+  items: readonly { productId: string; variantId?: string; quantity: number }[],
   products: ReadonlyMap<string, KnownProduct | null>,
   max: number,
   field: string,
 ): void {
   let subtotal = 0;
   for (const line of items) {
-    const product = products.get(line.productId);
+    const product = products.get(lineKey(line));
     if (!product) continue;
     const lineAmount = product.priceAmount * line.quantity;
     assertMoneyWithin(lineAmount, max, field, `${line.quantity} × ${product.name}`);

@@ -10,7 +10,7 @@ import {
   type Viewer,
   isDuplicateKeyError,
 } from '@novamart/kit';
-import { type CartDoc, type CartLine, type CartModel, type RemovedLine } from '../models/cart';
+import { lineKey, type CartDoc, type CartLine, type CartModel, type RemovedLine } from '../models/cart';
 import { type KnownProduct } from '../models/catalog-product';
 import { cartDeleted, cartItemAdded, cartUpdated } from './cart-events';
 import {
@@ -19,6 +19,7 @@ import {
   assertProductId,
   assertQuantity,
   assertSameCurrency,
+  assertVariantId,
   assertWithinMoneyLimit,
   requireOrderable,
 } from './cart-rules';
@@ -93,29 +94,32 @@ export class CartService {
     return this.carts.findOne({ userId: viewer.id }).lean();
   }
 
+  /** Without `variantId`, the product's default variant (whose id is the product's). */
   async addItem(
     viewer: Viewer | null,
-    input: { cartId?: string | null; productId: string; quantity: number },
+    input: { cartId?: string | null; productId: string; variantId?: string | null; quantity: number },
   ): Promise<CartDoc> {
     assertProductId(input.productId);
+    const key = assertVariantId(input);
     assertQuantity(input.quantity, { allowZero: false });
     return this.change(
       () => this.locate(viewer, input.cartId, { createGuest: true }),
       async (cart) => {
-        const products = await this.catalog.load([
-          input.productId,
-          ...cart.items.map((line) => line.productId),
-        ]);
-        const product = requireOrderable(products.get(input.productId) ?? null, input.productId);
-        assertSameCurrency(product, cartCurrency(cart, products, input.productId));
-        const existing = cart.items.find((line) => line.productId === input.productId);
+        const products = await this.catalog.load([key, ...cart.items.map(lineKey)]);
+        const product = requireOrderable(products.get(key) ?? null, input.productId, input.productId);
+        assertSameCurrency(product, cartCurrency(cart, products, key));
+        const existing = cart.items.find((line) => lineKey(line) === key);
         const inCart = existing?.quantity ?? 0;
         assertLineQuantityFits(product, inCart + input.quantity, inCart);
+        const variant = key === input.productId ? {} : { variantId: key };
         const items = existing
           ? cart.items.map((line) =>
               line === existing ? { ...line, quantity: inCart + input.quantity } : line,
             )
-          : [...cart.items, { productId: input.productId, quantity: input.quantity, addedAt: this.now() }];
+          : [
+              ...cart.items,
+              { productId: input.productId, ...variant, quantity: input.quantity, addedAt: this.now() },
+            ];
         assertWithinMoneyLimit(items, products, this.maxOrderTotal, 'quantity');
         return {
           items,
@@ -127,22 +131,25 @@ export class CartService {
     );
   }
 
-  /** Sets a line's quantity; 0 removes the line. */
+  /** Sets a line's quantity; 0 removes the line. Without `variantId`, the default variant's line. */
   async updateItem(
     viewer: Viewer | null,
-    input: { cartId?: string | null; productId: string; quantity: number },
+    input: { cartId?: string | null; productId: string; variantId?: string | null; quantity: number },
   ): Promise<CartDoc> {
     assertProductId(input.productId);
+    const key = assertVariantId(input);
     assertQuantity(input.quantity, { allowZero: true });
     if (input.quantity === 0) return this.removeItem(viewer, input);
     return this.change(
       () => this.locate(viewer, input.cartId, { createGuest: false }),
       async (cart) => {
-        const existing = cart.items.find((line) => line.productId === input.productId);
-        if (!existing) throw notFound('Cart item', { productId: input.productId });
+        const existing = cart.items.find(
+          (line) => lineKey(line) === key && line.productId === input.productId,
+        );
+        if (!existing) throw notFound('Cart item', { productId: input.productId, variantId: key });
         if (existing.quantity === input.quantity) return null;
-        const products = await this.catalog.load(cart.items.map((line) => line.productId));
-        const product = requireOrderable(products.get(input.productId) ?? null, input.productId);
+        const products = await this.catalog.load(cart.items.map(lineKey));
+        const product = requireOrderable(products.get(key) ?? null, input.productId);
         const items = cart.items.map((line) =>
           line === existing ? { ...line, quantity: input.quantity } : line,
         );
@@ -162,15 +169,17 @@ export class CartService {
 
   async removeItem(
     viewer: Viewer | null,
-    input: { cartId?: string | null; productId: string },
+    input: { cartId?: string | null; productId: string; variantId?: string | null },
   ): Promise<CartDoc> {
     assertProductId(input.productId);
+    const key = assertVariantId(input);
+    const held = (line: CartLine) => lineKey(line) === key && line.productId === input.productId;
     return this.change(
       () => this.locate(viewer, input.cartId, { createGuest: false }),
       (cart) => {
-        if (!cart.items.some((line) => line.productId === input.productId)) return Promise.resolve(null);
+        if (!cart.items.some(held)) return Promise.resolve(null);
         return Promise.resolve({
-          items: cart.items.filter((line) => line.productId !== input.productId),
+          items: cart.items.filter((line) => !held(line)),
           removedItems: [],
           byOwner: true,
         });
@@ -228,15 +237,16 @@ export class CartService {
   }
 
   private async planMerge(own: CartDoc, guest: CartDoc): Promise<CartPlan> {
-    const products = await this.catalog.load([...own.items, ...guest.items].map((line) => line.productId));
+    const products = await this.catalog.load([...own.items, ...guest.items].map(lineKey));
     let currency = cartCurrency(own, products);
     const items = own.items.map((line) => ({ ...line }));
     const removedItems: RemovedLine[] = [];
     const now = this.now();
     for (const line of guest.items) {
-      const product = products.get(line.productId);
+      const product = products.get(lineKey(line));
       const removal = (reason: RemovedLine['reason']): RemovedLine => ({
         productId: line.productId,
+        ...(line.variantId ? { variantId: line.variantId } : {}),
         name: product?.name ?? line.productId,
         quantity: line.quantity,
         reason,
@@ -250,7 +260,7 @@ export class CartService {
         removedItems.push(removal('CURRENCY_MISMATCH'));
         continue;
       }
-      const mine = items.find((candidate) => candidate.productId === line.productId);
+      const mine = items.find((candidate) => lineKey(candidate) === lineKey(line));
       const had = mine?.quantity ?? 0;
       const merged = Math.max(had, Math.min(had + line.quantity, MAX_LINE_QUANTITY, product.available));
       if (merged === 0) {
@@ -258,7 +268,7 @@ export class CartService {
         continue;
       }
       if (mine) mine.quantity = merged;
-      else items.push({ productId: line.productId, quantity: merged, addedAt: line.addedAt });
+      else items.push({ ...line, quantity: merged });
       currency ??= product.currency;
     }
     assertWithinMoneyLimit(items, products, this.maxOrderTotal, 'guestCartId');
@@ -277,19 +287,21 @@ export class CartService {
     const holding = await this.carts.find({ 'items.productId': product.productId }).session(session).lean();
     const now = this.now();
     for (const cart of holding) {
-      const line = cart.items.find((candidate) => candidate.productId === product.productId);
-      if (!line) continue;
+      // Every variant of the product goes.
+      const lines = cart.items.filter((candidate) => candidate.productId === product.productId);
+      if (lines.length === 0) continue;
       const plan: CartPlan = {
-        items: cart.items.filter((candidate) => candidate !== line),
+        items: cart.items.filter((candidate) => !lines.includes(candidate)),
         removedItems: [
           ...cart.removedItems,
-          {
+          ...lines.map((line) => ({
             productId: product.productId,
+            ...(line.variantId ? { variantId: line.variantId } : {}),
             name: product.name,
             quantity: line.quantity,
             reason: 'ARCHIVED' as const,
             removedAt: now,
-          },
+          })),
         ].slice(-MAX_NOTICES),
         byOwner: false,
       };
@@ -304,16 +316,16 @@ export class CartService {
    */
   async removeOrderedLines(
     cartId: string,
-    lines: readonly { productId: string; quantity: number }[],
+    lines: readonly { productId: string; variantId?: string; quantity: number }[],
     session: ClientSession,
     outbox: Outbox,
   ): Promise<CartDoc | null> {
     const cart = await this.carts.findById(cartId).session(session).lean();
     if (!cart) return null;
     const ordered = new Map<string, number>();
-    for (const line of lines) ordered.set(line.productId, (ordered.get(line.productId) ?? 0) + line.quantity);
+    for (const line of lines) ordered.set(lineKey(line), (ordered.get(lineKey(line)) ?? 0) + line.quantity);
     const items = cart.items
-      .map((line) => ({ ...line, quantity: line.quantity - (ordered.get(line.productId) ?? 0) }))
+      .map((line) => ({ ...line, quantity: line.quantity - (ordered.get(lineKey(line)) ?? 0) }))
       .filter((line) => line.quantity > 0);
     if (
       items.length === cart.items.length &&
@@ -440,8 +452,8 @@ export function cartCurrency(
   except?: string,
 ): string | null {
   for (const line of cart.items) {
-    if (line.productId === except) continue;
-    const product = products.get(line.productId);
+    if (lineKey(line) === except) continue;
+    const product = products.get(lineKey(line));
     if (product) return product.currency;
   }
   return null;

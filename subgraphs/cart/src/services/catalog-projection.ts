@@ -16,6 +16,46 @@ export interface ProductSnapshot {
   currency: string;
   categorySlug?: string | null;
   active: boolean;
+  variants?: readonly { variantId: string; sku: string; title: string; priceAmount: number }[];
+}
+
+/** One sellable row: a variant, priced and named (the product's name and the variant's title). */
+export interface VariantSnapshot {
+  variantId: string;
+  productId: string;
+  sku: string;
+  name: string;
+  priceAmount: number;
+  currency: string;
+  active: boolean;
+}
+
+/** How a line is named to the shopper: the product, and the variant's title unless it is the only one. */
+export function variantName(productName: string, title: string): string {
+  return title === 'Default' ? productName : `${productName} (${title})`;
+}
+
+/** The rows of a snapshot: one per variant (a snapshot from before variants: the product's row). */
+export function variantRows(snapshot: ProductSnapshot): VariantSnapshot[] {
+  const base = { productId: snapshot.productId, currency: snapshot.currency, active: snapshot.active };
+  if (!snapshot.variants || snapshot.variants.length === 0) {
+    return [
+      {
+        ...base,
+        variantId: snapshot.productId,
+        sku: snapshot.sku,
+        name: snapshot.name,
+        priceAmount: snapshot.priceAmount,
+      },
+    ];
+  }
+  return snapshot.variants.map((variant) => ({
+    ...base,
+    variantId: variant.variantId,
+    sku: variant.sku,
+    name: variantName(snapshot.name, variant.title),
+    priceAmount: variant.priceAmount,
+  }));
 }
 
 export interface PriceChange {
@@ -27,6 +67,8 @@ export interface PriceChange {
 
 export interface StockChange {
   productId: string;
+  /** Absent on older events: the default variant (the product's id). */
+  variantId?: string;
   available: number;
 }
 
@@ -38,10 +80,22 @@ export interface StockChange {
 export class CatalogProjection {
   constructor(private readonly products: CatalogProductModel) {}
 
-  /** product.created / product.updated / product.archived. Returns true when the snapshot was applied. */
+  /**
+   * product.created / product.updated / product.archived: every variant's row. Returns true when
+   * the snapshot was applied (it was not older than what the product's row holds).
+   */
   async applySnapshot(snapshot: ProductSnapshot, at: Date, session?: ClientSession): Promise<boolean> {
+    let applied = false;
+    for (const row of variantRows(snapshot)) {
+      if (await this.applyVariant(row, at, session)) applied = true;
+    }
+    return applied;
+  }
+
+  /** One variant's row, unless the row holds a newer catalog state. */
+  async applyVariant(snapshot: VariantSnapshot, at: Date, session?: ClientSession): Promise<boolean> {
     const current = await this.products
-      .findById(snapshot.productId, { catalogAt: 1, priceAt: 1 })
+      .findById(snapshot.variantId, { catalogAt: 1, priceAt: 1 })
       .session(session ?? null)
       .lean();
     if (current?.catalogAt && current.catalogAt > at) return false;
@@ -50,12 +104,13 @@ export class CatalogProjection {
       name: snapshot.name,
       active: snapshot.active,
       catalogAt: at,
+      ...(snapshot.variantId !== snapshot.productId ? { productId: snapshot.productId } : {}),
     };
     // A price_changed newer than this snapshot keeps its price.
     if (!current?.priceAt || current.priceAt <= at) {
       Object.assign(set, { priceAmount: snapshot.priceAmount, currency: snapshot.currency, priceAt: at });
     }
-    await this.products.updateOne({ _id: snapshot.productId }, { $set: set }, { upsert: true, session });
+    await this.products.updateOne({ _id: snapshot.variantId }, { $set: set }, { upsert: true, session });
     return true;
   }
 
@@ -74,13 +129,14 @@ export class CatalogProjection {
   }
 
   async applyStock(change: StockChange, at: Date, session?: ClientSession): Promise<boolean> {
+    const variantId = change.variantId ?? change.productId;
     const current = await this.products
-      .findById(change.productId, { stockAt: 1 })
+      .findById(variantId, { stockAt: 1 })
       .session(session ?? null)
       .lean();
     if (current?.stockAt && current.stockAt > at) return false;
     await this.products.updateOne(
-      { _id: change.productId },
+      { _id: variantId },
       { $set: { available: change.available, stockAt: at } },
       { upsert: true, session },
     );

@@ -1,9 +1,11 @@
-import { type CartDoc } from '../models/cart';
+import { lineKey, type CartDoc } from '../models/cart';
 import { type KnownProduct } from '../models/catalog-product';
 import { cartCurrency } from './cart-service';
 
 export interface PricedLine {
   productId: string;
+  /** The variant (the default variant's id is the product's). */
+  variantId: string;
   quantity: number;
   unitAmount: number;
   lineAmount: number;
@@ -29,10 +31,11 @@ export function priceCart(
   const currency = cartCurrency(cart, products) ?? defaultCurrency;
   const lines: PricedLine[] = [];
   for (const line of cart.items) {
-    const product = products.get(line.productId);
+    const product = products.get(lineKey(line));
     if (!product) continue;
     lines.push({
       productId: line.productId,
+      variantId: lineKey(line),
       quantity: line.quantity,
       unitAmount: product.priceAmount,
       lineAmount: product.priceAmount * line.quantity,

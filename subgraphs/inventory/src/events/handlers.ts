@@ -1,6 +1,7 @@
 import { writeSync } from 'node:fs';
 import { type CatalogEvent, type ConsumerDeclaration, type TransactionalHandler } from '@novamart/events';
 import type { InventoryConfig } from '../config';
+import { lineVariantId } from '../models/reservation';
 import { StockLocks } from '../services/stock-locks';
 import type { ReservationService } from '../services/reservation-service';
 import type { StockService } from '../services/stock-service';
@@ -59,7 +60,11 @@ export function inventoryConsumer(
         const { orderId, lines } = event.payload;
         await reservations.reserveForOrder(
           orderId,
-          lines.map(({ productId, quantity }) => ({ productId, quantity })),
+          lines.map(({ productId, variantId, quantity }) => ({
+            productId,
+            ...(variantId ? { variantId } : {}),
+            quantity,
+          })),
           tx,
         );
       },
@@ -82,13 +87,13 @@ export function inventoryConsumer(
 async function stockTouchedBy(event: CatalogEvent, reservations: ReservationService): Promise<string[]> {
   switch (event.type) {
     case 'order.placed':
-      return event.payload.lines.map((line) => line.productId);
+      return event.payload.lines.map(lineVariantId);
     case 'product.created':
       return [event.payload.productId];
     case 'payment.succeeded':
     case 'order.cancelled': {
       const reservation = await reservations.findByOrder(event.payload.orderId);
-      return reservation?.lines.map((line) => line.productId) ?? [];
+      return reservation?.lines.map(lineVariantId) ?? [];
     }
     default:
       return [];

@@ -22,11 +22,19 @@ export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
 
 export interface ReservationLine {
   productId: string;
+  /** The variant held; absent on reservations made before variants (the default variant). */
+  variantId?: string;
   quantity: number;
+}
+
+/** The stock key of a line: its variant, or the product's default variant (the product's id). */
+export function lineVariantId(line: { productId: string; variantId?: string | null }): string {
+  return line.variantId ?? line.productId;
 }
 
 export interface ShortLine {
   productId: string;
+  variantId?: string;
   requested: number;
   available: number;
 }
@@ -45,13 +53,18 @@ export interface ReservationDoc {
 }
 
 const lineSchema = new Schema<ReservationLine>(
-  { productId: { type: String, required: true }, quantity: { type: Number, required: true, min: 1 } },
+  {
+    productId: { type: String, required: true },
+    variantId: { type: String },
+    quantity: { type: Number, required: true, min: 1 },
+  },
   { _id: false },
 );
 
 const shortLineSchema = new Schema<ShortLine>(
   {
     productId: { type: String, required: true },
+    variantId: { type: String },
     requested: { type: Number, required: true },
     available: { type: Number, required: true },
   },

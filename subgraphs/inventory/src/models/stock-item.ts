@@ -6,7 +6,14 @@ import { Schema, type Connection, type Model, type Types } from 'mongoose';
  */
 export interface StockItemDoc {
   _id: Types.ObjectId;
+  /** The product the variant belongs to: `Product.inventory` sums its variants' items. */
   productId: string;
+  /**
+   * The stock key: one item per product variant. A product's default variant has the product's
+   * id, so items made before variants (keyed by product) are its default variant's
+   * (`backfillVariantIds` writes the field on them).
+   */
+  variantId: string;
   /** From product events, for the low-stock alert. */
   sku: string | null;
   name: string | null;
@@ -31,6 +38,7 @@ export interface StockItemDoc {
 const stockItemSchema = new Schema<StockItemDoc>(
   {
     productId: { type: String, required: true },
+    variantId: { type: String, required: true },
     sku: { type: String, default: null },
     name: { type: String, default: null },
     available: { type: Number, required: true, default: 0, min: 0 },
@@ -43,9 +51,37 @@ const stockItemSchema = new Schema<StockItemDoc>(
   { collection: 'stock_items', timestamps: true },
 );
 
-stockItemSchema.index({ productId: 1 }, { unique: true });
+stockItemSchema.index({ variantId: 1 }, { unique: true });
+stockItemSchema.index({ productId: 1, variantId: 1 });
 
 export type StockItemModel = Model<StockItemDoc>;
+
+/**
+ * Start-up step (CONTRIBUTING "Changing stored data"): items stored before variants were unique
+ * per product and lacked `variantId`; each becomes its product's default variant's item (same id)
+ * and the unique product index gives way to the unique variant one. Idempotent: the update filters
+ * on the old shape, and the index is dropped only while it exists.
+ */
+export async function backfillVariantIds(StockItem: StockItemModel): Promise<void> {
+  const collection = StockItem.collection;
+  const indexes = await collection.indexes().catch(() => []);
+  if (indexes.some((index) => index.name === 'productId_1' && index.unique)) {
+    await collection.dropIndex('productId_1');
+  }
+  const old = await StockItem.find({ variantId: { $exists: false } }, { productId: 1 })
+    .lean<{ _id: Types.ObjectId; productId: string }[]>()
+    .exec();
+  if (old.length === 0) return;
+  await StockItem.bulkWrite(
+    old.map((item) => ({
+      updateOne: {
+        filter: { _id: item._id, variantId: { $exists: false } },
+        update: { $set: { variantId: item.productId } },
+      },
+    })),
+    { timestamps: false },
+  );
+}
 
 export function stockItemModel(conn: Connection): StockItemModel {
   return (

@@ -15,6 +15,8 @@ export type MovementReason = (typeof MOVEMENT_REASONS)[number];
 export interface StockMovementDoc {
   _id: Types.ObjectId;
   productId: string;
+  /** The variant whose stock moved (absent on movements made before variants: the default variant). */
+  variantId?: string;
   /** Change of onHand. */
   delta: number;
   /** Change of reserved; available changes by delta - reservedDelta. */
@@ -29,6 +31,7 @@ export interface StockMovementDoc {
 const stockMovementSchema = new Schema<StockMovementDoc>(
   {
     productId: { type: String, required: true },
+    variantId: { type: String },
     delta: { type: Number, required: true },
     reservedDelta: { type: Number, required: true, default: 0 },
     reason: { type: String, required: true, enum: MOVEMENT_REASONS },

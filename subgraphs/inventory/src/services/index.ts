@@ -1,7 +1,7 @@
 import type { Logger } from '@novamart/kit';
 import type { Connection } from 'mongoose';
 import { reservationModel } from '../models/reservation';
-import { stockItemModel } from '../models/stock-item';
+import { backfillVariantIds, stockItemModel } from '../models/stock-item';
 import { stockMovementModel } from '../models/stock-movement';
 import { ReservationService } from './reservation-service';
 import { StockLedger } from './stock-ledger';
@@ -58,5 +58,7 @@ export function createInventoryServices(
 /** Builds the unique and query indexes (collections are created here, outside any transaction). */
 export async function ensureInventoryIndexes(services: InventoryServiceSet): Promise<void> {
   const { StockItem, StockMovement, Reservation } = services.models;
+  // Before the indexes: the unique variant index replaces the unique product one.
+  await backfillVariantIds(StockItem);
   await Promise.all([StockItem.createIndexes(), StockMovement.createIndexes(), Reservation.createIndexes()]);
 }

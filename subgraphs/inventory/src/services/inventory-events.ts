@@ -1,12 +1,15 @@
 import { createEvent } from '@novamart/events';
-import type { ReservationDoc, ShortLine } from '../models/reservation';
+import { lineVariantId, type ReservationDoc, type ShortLine } from '../models/reservation';
 import type { StockItemDoc } from '../models/stock-item';
 
 /** Payloads of architecture.md's `inventory.*` events. */
 export const inventoryEvents = {
-  stockChanged: (item: StockItemDoc) =>
+  /** `productAvailable`: available over all the product's variants, this change included. */
+  stockChanged: (item: StockItemDoc, productAvailable: number) =>
     createEvent('inventory.stock_changed', item.productId, {
       productId: item.productId,
+      variantId: item.variantId,
+      productAvailable,
       available: item.available,
       onHand: item.onHand,
       reserved: item.reserved,
@@ -24,14 +27,23 @@ export const inventoryEvents = {
     createEvent('inventory.reserved', reservation.orderId, {
       orderId: reservation.orderId,
       reservationId: String(reservation._id),
-      lines: reservation.lines.map(({ productId, quantity }) => ({ productId, quantity })),
+      lines: reservation.lines.map((line) => ({
+        productId: line.productId,
+        variantId: lineVariantId(line),
+        quantity: line.quantity,
+      })),
       expiresAt: reservation.expiresAt?.toISOString() ?? null,
     }),
   reservationFailed: (orderId: string, shortLines: readonly ShortLine[]) =>
     createEvent('inventory.reservation_failed', orderId, {
       orderId,
       reason: 'OUT_OF_STOCK' as const,
-      lines: shortLines.map(({ productId, requested, available }) => ({ productId, requested, available })),
+      lines: shortLines.map(({ productId, variantId, requested, available }) => ({
+        productId,
+        variantId: variantId ?? productId,
+        requested,
+        available,
+      })),
     }),
   reservationExpired: (reservation: ReservationDoc) =>
     createEvent('inventory.reservation_expired', reservation.orderId, {

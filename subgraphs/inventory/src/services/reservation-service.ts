@@ -1,6 +1,12 @@
 import { createStep, runSteps, StepRefused, type Logger } from '@novamart/kit';
 import type { QueryFilter, Types } from 'mongoose';
-import type { ReservationDoc, ReservationLine, ReservationModel, ShortLine } from '../models/reservation';
+import {
+  lineVariantId,
+  type ReservationDoc,
+  type ReservationLine,
+  type ReservationModel,
+  type ShortLine,
+} from '../models/reservation';
 import type { StockItemDoc, StockItemModel } from '../models/stock-item';
 import { inventoryEvents } from './inventory-events';
 import type { StockChange, StockLedger } from './stock-ledger';
@@ -21,6 +27,7 @@ const reference = (orderId: string) => `order:${orderId}`;
 function holdChange(orderId: string, line: ReservationLine, sign: 1 | -1): StockChange {
   return {
     productId: line.productId,
+    variantId: lineVariantId(line),
     delta: 0,
     reservedDelta: sign * line.quantity,
     reason: sign === 1 ? 'RESERVATION' : 'RELEASE',
@@ -29,19 +36,22 @@ function holdChange(orderId: string, line: ReservationLine, sign: 1 | -1): Stock
   };
 }
 
-/** Same product twice in an order is one line; sorted so that concurrent orders touch items in one order. */
+/**
+ * Same variant twice in an order is one line; sorted by variant so that concurrent orders touch
+ * items in one order. A line without a variant is its product's default variant.
+ */
 function normalise(orderId: string, lines: readonly ReservationLine[]): ReservationLine[] {
   if (lines.length === 0) throw new Error(`Order ${orderId} has no lines to reserve`);
-  const byProduct = new Map<string, number>();
-  for (const { productId, quantity } of lines) {
+  const byVariant = new Map<string, ReservationLine>();
+  for (const { productId, variantId, quantity } of lines) {
     if (typeof productId !== 'string' || !productId || !Number.isInteger(quantity) || quantity < 1) {
       throw new Error(`Order ${orderId} has an invalid line: ${JSON.stringify({ productId, quantity })}`);
     }
-    byProduct.set(productId, (byProduct.get(productId) ?? 0) + quantity);
+    const key = lineVariantId({ productId, variantId });
+    const held = byVariant.get(key);
+    byVariant.set(key, { productId, variantId: key, quantity: (held?.quantity ?? 0) + quantity });
   }
-  return [...byProduct]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([productId, quantity]) => ({ productId, quantity }));
+  return [...byVariant].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, line]) => line);
 }
 
 interface HoldLine {
@@ -145,16 +155,17 @@ export class ReservationService {
   }
 
   private async recordFailure(tx: Tx, orderId: string, lines: ReservationLine[]): Promise<ReservationDoc> {
-    const items = await this.deps.StockItem.find({ productId: { $in: lines.map((l) => l.productId) } })
+    const items = await this.deps.StockItem.find({ variantId: { $in: lines.map(lineVariantId) } })
       .session(tx.session)
       .lean<StockItemDoc[]>()
       .exec();
-    const available = new Map(items.map((item) => [item.productId, item.available]));
+    const available = new Map(items.map((item) => [item.variantId, item.available]));
     const shortLines: ShortLine[] = lines
       .map((line) => ({
         productId: line.productId,
+        variantId: lineVariantId(line),
         requested: line.quantity,
-        available: available.get(line.productId) ?? 0,
+        available: available.get(lineVariantId(line)) ?? 0,
       }))
       .filter((line) => line.available < line.requested);
     const [failed] = await this.deps.Reservation.create(
@@ -169,12 +180,13 @@ export class ReservationService {
   private async applyLines(
     tx: Tx,
     reservation: ReservationDoc,
-    change: (line: ReservationLine) => Omit<StockChange, 'productId' | 'reference' | 'orderId'>,
+    change: (line: ReservationLine) => Omit<StockChange, 'productId' | 'variantId' | 'reference' | 'orderId'>,
   ): Promise<void> {
     const { orderId } = reservation;
     for (const line of reservation.lines) {
       const item = await this.deps.ledger.apply(tx, {
         productId: line.productId,
+        variantId: lineVariantId(line),
         reference: reference(orderId),
         orderId,
         ...change(line),
@@ -313,6 +325,7 @@ export class ReservationService {
     for (const line of returned.lines) {
       await this.deps.ledger.apply(tx, {
         productId: line.productId,
+        variantId: lineVariantId(line),
         delta: line.quantity,
         reservedDelta: 0,
         reason: 'RETURN',

@@ -6,6 +6,8 @@ import type { Tx } from './tx';
 
 export interface StockChange {
   productId: string;
+  /** The stock item changed; absent: the product's default variant (the product's id). */
+  variantId?: string;
   /** Change of onHand. */
   delta: number;
   /** Change of reserved. available changes by delta - reservedDelta. */
@@ -30,6 +32,7 @@ export interface StockLedgerDeps {
 function movementOf(change: StockChange) {
   return {
     productId: change.productId,
+    variantId: change.variantId ?? change.productId,
     delta: change.delta,
     reservedDelta: change.reservedDelta,
     reason: change.reason,
@@ -68,8 +71,21 @@ export class StockLedger {
       current = { ...item, lowStockAlerted: low };
       if (low) tx.outbox.add(inventoryEvents.lowStock(current));
     }
-    tx.outbox.add(inventoryEvents.stockChanged(current));
+    tx.outbox.add(await this.stockChanged(tx, current));
     return current;
+  }
+
+  /** `inventory.stock_changed` for an item, with the product's available over all its variants. */
+  async stockChanged(tx: Tx, item: StockItemDoc) {
+    const siblings = await this.deps.StockItem.find(
+      { productId: item.productId, variantId: { $ne: item.variantId } },
+      { available: 1 },
+    )
+      .session(tx.session)
+      .lean<{ available: number }[]>()
+      .exec();
+    const productAvailable = siblings.reduce((sum, sibling) => sum + sibling.available, item.available);
+    return inventoryEvents.stockChanged(item, productAvailable);
   }
 
   /**
@@ -95,7 +111,7 @@ export class StockLedger {
    */
   async take(tx: Tx, change: StockChange, identity?: ProductIdentity): Promise<StockItemDoc | null> {
     const availableDelta = change.delta - change.reservedDelta;
-    const guard: QueryFilter<StockItemDoc> = { productId: change.productId };
+    const guard: QueryFilter<StockItemDoc> = { variantId: change.variantId ?? change.productId };
     if (availableDelta < 0) guard.available = { $gte: -availableDelta };
     if (change.reservedDelta < 0) guard.reserved = { $gte: -change.reservedDelta };
     // Only a change that adds stock may create the item: a missing item has nothing to take.
@@ -105,7 +121,7 @@ export class StockLedger {
       $inc: { onHand: change.delta, reserved: change.reservedDelta, available: availableDelta },
     };
     if (identity) update.$set = { sku: identity.sku, name: identity.name };
-    if (mayCreate) update.$setOnInsert = this.insertDefaults(identity);
+    if (mayCreate) update.$setOnInsert = { ...this.insertDefaults(identity), productId: change.productId };
 
     return this.deps.StockItem.findOneAndUpdate(guard, update, {
       returnDocument: 'after',

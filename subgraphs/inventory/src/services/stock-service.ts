@@ -14,7 +14,6 @@ import {
   type StockMovementDoc,
   type StockMovementModel,
 } from '../models/stock-movement';
-import { inventoryEvents } from './inventory-events';
 import type { ProductIdentity, StockLedger } from './stock-ledger';
 import type { RunInTx, Tx } from './tx';
 
@@ -30,6 +29,8 @@ export interface InventoryView {
 
 export interface AdjustStockInput {
   productId: string;
+  /** Absent: the product's default variant. */
+  variantId?: string | null;
   delta: number;
   reason: MovementReason;
   reference?: string | null;
@@ -71,6 +72,26 @@ function productIdArg(productId: unknown): string {
   return id;
 }
 
+/** The stock key of an admin call: the variant given, or the product's default variant. */
+function variantIdArg(variantId: unknown, productId: string): string {
+  if (variantId == null) return productId;
+  const id = typeof variantId === 'string' ? variantId.trim() : '';
+  if (!id || id.length > 64) throw badUserInput('variantId must be a variant id', 'variantId');
+  return id;
+}
+
+/** The inventory of a product: the sum of its variants' stock items. */
+function sumOf(items: readonly StockItemDoc[]): StockItemDoc | null {
+  if (items.length === 0) return null;
+  return items.reduce((sum, item) => ({
+    ...sum,
+    available: sum.available + item.available,
+    reserved: sum.reserved + item.reserved,
+    onHand: sum.onHand + item.onHand,
+    reorderLevel: sum.reorderLevel + item.reorderLevel,
+  }));
+}
+
 interface MovementCursor {
   t: number;
   id: string;
@@ -92,18 +113,44 @@ export class StockService {
     return inventoryView(item, this.deps.defaultReorderLevel);
   }
 
-  /** Stock of many products in one find; a product inventory has not heard of is zero stock. */
+  /**
+   * Stock of many products in one find, each the sum over its variants (available, reserved,
+   * onHand and reorderLevel summed); a product inventory has not heard of is zero stock.
+   */
   async inventoryOf(productIds: readonly string[]): Promise<InventoryView[]> {
     const rows = await this.deps.StockItem.find({ productId: { $in: [...new Set(productIds)] } })
       .lean<StockItemDoc[]>()
       .exec();
-    const byProduct = new Map(rows.map((row) => [row.productId, row]));
-    return productIds.map((id) => this.view(byProduct.get(id) ?? null));
+    const byProduct = new Map<string, StockItemDoc[]>();
+    for (const row of rows) byProduct.set(row.productId, [...(byProduct.get(row.productId) ?? []), row]);
+    return productIds.map((id) => this.view(sumOf(byProduct.get(id) ?? [])));
+  }
+
+  /** Stock of many variants in one find; a variant inventory has not heard of is zero stock. */
+  async variantInventoryOf(variantIds: readonly string[]): Promise<InventoryView[]> {
+    const rows = await this.deps.StockItem.find({ variantId: { $in: [...new Set(variantIds)] } })
+      .lean<StockItemDoc[]>()
+      .exec();
+    const byVariant = new Map(rows.map((row) => [row.variantId, row]));
+    return variantIds.map((id) => this.view(byVariant.get(id) ?? null));
+  }
+
+  /** A variant's stock item belongs to one product: naming it under another is refused. */
+  private async assertVariantOf(tx: Tx, productId: string, variantId: string): Promise<void> {
+    if (variantId === productId) return;
+    const item = await this.deps.StockItem.findOne({ variantId }, { productId: 1 })
+      .session(tx.session)
+      .lean<{ productId: string }>()
+      .exec();
+    if (item && item.productId !== productId) {
+      throw badUserInput('The variant belongs to another product', 'variantId');
+    }
   }
 
   /** ADMIN stock correction: one movement, never leaving available below zero (CONFLICT). */
   async adjustStock(input: AdjustStockInput): Promise<InventoryView> {
     const productId = productIdArg(input.productId);
+    const variantId = variantIdArg(input.variantId, productId);
     const sign = ADMIN_REASONS[input.reason];
     if (!sign) {
       throw badUserInput(
@@ -124,15 +171,17 @@ export class StockService {
     }
 
     return this.deps.runInTx(async (tx) => {
+      await this.assertVariantOf(tx, productId, variantId);
       const item = await this.deps.ledger.apply(tx, {
         productId,
+        variantId,
         delta,
         reservedDelta: 0,
         reason: input.reason,
         reference,
       });
       if (item) return this.view(item);
-      const current = await this.deps.StockItem.findOne({ productId })
+      const current = await this.deps.StockItem.findOne({ variantId })
         .session(tx.session)
         .lean<StockItemDoc>()
         .exec();
@@ -141,18 +190,24 @@ export class StockService {
     });
   }
 
-  async setReorderLevel(productIdInput: string, reorderLevel: number): Promise<InventoryView> {
+  async setReorderLevel(
+    productIdInput: string,
+    reorderLevel: number,
+    variantIdInput?: string | null,
+  ): Promise<InventoryView> {
     const productId = productIdArg(productIdInput);
+    const variantId = variantIdArg(variantIdInput, productId);
     if (!Number.isInteger(reorderLevel) || reorderLevel < 0 || reorderLevel > MAX_QUANTITY) {
       throw badUserInput('reorderLevel must be a non-negative integer', 'reorderLevel');
     }
     return this.deps.runInTx(async (tx) => {
+      await this.assertVariantOf(tx, productId, variantId);
       const { reorderLevel: _default, ...defaults } = this.deps.ledger.insertDefaults();
       const item = await this.deps.StockItem.findOneAndUpdate(
-        { productId },
+        { variantId },
         {
           $set: { reorderLevel },
-          $setOnInsert: { ...defaults, available: 0, reserved: 0, onHand: 0 },
+          $setOnInsert: { ...defaults, productId, available: 0, reserved: 0, onHand: 0 },
         },
         { returnDocument: 'after', upsert: true, session: tx.session, setDefaultsOnInsert: false },
       )
@@ -162,15 +217,21 @@ export class StockService {
     });
   }
 
-  /** The ledger of one product, newest first. */
+  /** The ledger of one product (all its variants, or the one given), newest first. */
   async listMovements(args: {
     productId: string;
+    variantId?: string | null;
     first?: number | null;
     after?: string | null;
   }): Promise<MovementPage> {
     const productId = productIdArg(args.productId);
     const { first, after } = pageArgs<MovementCursor>(args, { max: MAX_MOVEMENTS_PAGE, defaultFirst: 50 });
     const filter: Record<string, unknown> = { productId };
+    if (args.variantId != null) {
+      const variantId = variantIdArg(args.variantId, productId);
+      // Movements made before variants carry no variantId: they are the default variant's.
+      filter.variantId = variantId === productId ? { $in: [productId, null] } : variantId;
+    }
     if (after) {
       if (typeof after.t !== 'number' || typeof after.id !== 'string' || !isObjectIdOrHexString(after.id)) {
         throw badUserInput('Invalid cursor', 'after');
@@ -204,11 +265,18 @@ export class StockService {
     // Once per product: the first of products' request and product.created records it, the
     // other only fills in the identity. Two at once meet as a write conflict on the item (the
     // transaction runs again and finds the mark) or on its unique productId.
+    // The opening stock is the default variant's (whose id is the product's).
     const marked = await this.deps.StockItem.findOneAndUpdate(
-      { productId: product.productId },
+      { variantId: product.productId },
       {
         $set: { ...identity, openingRecorded: true },
-        $setOnInsert: { ...this.deps.ledger.insertDefaults(identity), available: 0, reserved: 0, onHand: 0 },
+        $setOnInsert: {
+          ...this.deps.ledger.insertDefaults(identity),
+          productId: product.productId,
+          available: 0,
+          reserved: 0,
+          onHand: 0,
+        },
       },
       { returnDocument: 'before', upsert: true, session: tx.session, setDefaultsOnInsert: false },
     )
@@ -230,11 +298,11 @@ export class StockService {
       return;
     }
     // No movement without stock, but projections (the cart's) still learn it is zero.
-    const item = await this.deps.StockItem.findOne({ productId: product.productId })
+    const item = await this.deps.StockItem.findOne({ variantId: product.productId })
       .session(tx.session)
       .lean<StockItemDoc>()
       .exec();
-    tx.outbox.add(inventoryEvents.stockChanged(item!));
+    tx.outbox.add(await this.deps.ledger.stockChanged(tx, item!));
   }
 
   /**
@@ -251,7 +319,10 @@ export class StockService {
       this.deps.runInTx(async (tx) => {
         await this.recordOpeningStock(tx, { productId, sku: null, name: null, initialStock: quantity });
         return this.view(
-          await this.deps.StockItem.findOne({ productId }).session(tx.session).lean<StockItemDoc>().exec(),
+          await this.deps.StockItem.findOne({ variantId: productId })
+            .session(tx.session)
+            .lean<StockItemDoc>()
+            .exec(),
         );
       });
     try {
@@ -265,7 +336,7 @@ export class StockService {
 
   /** `product.updated` and friends: keep the SKU and name the low-stock alert quotes. */
   async rememberProduct(tx: Tx, product: ProductIdentity & { productId: string }): Promise<void> {
-    await this.deps.StockItem.updateOne(
+    await this.deps.StockItem.updateMany(
       { productId: product.productId },
       { $set: { sku: product.sku, name: product.name } },
       { session: tx.session },

@@ -9,7 +9,8 @@ export interface CartSnapshotDoc {
   userId?: string;
   /** The cart's revision; only a higher one replaces this snapshot. */
   revision: number;
-  lines: { productId: string; quantity: number }[];
+  /** `variantId` absent: the product's default variant. */
+  lines: { productId: string; variantId?: string; quantity: number }[];
   deleted: boolean;
   /** The revision an order was placed from, and that order: the same lines are not ordered twice. */
   orderedRevision?: number;
@@ -26,7 +27,11 @@ const cartSnapshotSchema = new Schema<CartSnapshotDoc>(
     lines: {
       type: [
         new Schema(
-          { productId: { type: String, required: true }, quantity: { type: Number, required: true } },
+          {
+            productId: { type: String, required: true },
+            variantId: String,
+            quantity: { type: Number, required: true },
+          },
           { _id: false },
         ),
       ],

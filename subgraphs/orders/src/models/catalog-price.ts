@@ -6,7 +6,13 @@ import { Schema, type Connection, type Model } from 'mongoose';
  * arrive late are ignored.
  */
 export interface CatalogPriceDoc {
+  /** The variant's id; a product's default variant has the product's id (rows made before variants). */
   _id: string;
+  /** The product of a non-default variant (a default variant's row is its product's _id). */
+  productId?: string;
+  /** Absent on rows made before variants: "Default", no options. */
+  variantTitle?: string;
+  selectedOptions?: { name: string; value: string }[];
   sku?: string;
   name?: string;
   priceAmount?: number;
@@ -19,6 +25,12 @@ export interface CatalogPriceDoc {
 const catalogPriceSchema = new Schema<CatalogPriceDoc>(
   {
     _id: { type: String, required: true },
+    productId: String,
+    variantTitle: String,
+    selectedOptions: {
+      type: [new Schema({ name: String, value: String }, { _id: false })],
+      default: undefined,
+    },
     sku: String,
     name: String,
     priceAmount: Number,

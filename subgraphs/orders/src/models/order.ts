@@ -14,6 +14,12 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export interface OrderLine {
   productId: string;
+  /** The variant ordered; absent on orders placed before variants (the default variant). */
+  variantId?: string;
+  /** The variant's title and options when the order was placed. */
+  variantTitle?: string;
+  selectedOptions?: { name: string; value: string }[];
+  /** The variant's SKU when the order was placed. */
   sku: string;
   name: string;
   quantity: number;
@@ -79,6 +85,12 @@ export interface OrderDoc {
 const lineSchema = new Schema<OrderLine>(
   {
     productId: { type: String, required: true },
+    variantId: String,
+    variantTitle: String,
+    selectedOptions: {
+      type: [new Schema({ name: String, value: String }, { _id: false })],
+      default: undefined,
+    },
     sku: { type: String, required: true },
     name: { type: String, required: true },
     quantity: { type: Number, required: true },

@@ -50,6 +50,11 @@ class CartMovedError extends Error {
 
 const MAX_ATTEMPTS = 5;
 
+/** The variant a cart line holds: its own, or the product's default variant (the product's id). */
+function lineVariantId(line: { productId: string; variantId?: string }): string {
+  return line.variantId ?? line.productId;
+}
+
 export function newOrderId(): string {
   return randomBytes(16).toString('base64url');
 }
@@ -96,7 +101,7 @@ export class CheckoutService {
       const refresh = this.options.refresh;
       if (refresh) await refresh.refreshCart(viewer, cartId, authorization);
       const cart = await this.findCart(viewer, cartId);
-      if (refresh) await refresh.refreshProducts(cart.lines.map((line) => line.productId));
+      if (refresh) await refresh.refreshProducts(cart.lines.map(lineVariantId));
       const order = await this.buildOrder({
         viewer,
         cart,
@@ -218,14 +223,14 @@ export class CheckoutService {
   private async priceLines(
     lines: CartSnapshotDoc['lines'],
   ): Promise<{ lines: OrderLine[]; currency: string }> {
-    const ids = [...new Set(lines.map((line) => line.productId))];
+    const ids = [...new Set(lines.map(lineVariantId))];
     const products = new Map(
       (await this.options.prices.find({ _id: { $in: ids } }).lean()).map((doc) => [doc._id, doc]),
     );
     const priced: OrderLine[] = [];
     let currency: string | null = null;
     for (const line of lines) {
-      const product = products.get(line.productId);
+      const product = products.get(lineVariantId(line));
       if (
         !product ||
         product.sku == null ||
@@ -251,6 +256,9 @@ export class CheckoutService {
       }
       priced.push({
         productId: line.productId,
+        variantId: lineVariantId(line),
+        variantTitle: product.variantTitle ?? 'Default',
+        selectedOptions: product.selectedOptions ?? [],
         sku: product.sku,
         name: product.name,
         quantity: line.quantity,

@@ -2,12 +2,16 @@ import { type SubgraphClient, type Viewer, isDuplicateKeyError } from '@novamart
 import { type Projections } from './projections';
 
 const CART = `query CheckoutCart($id: ID) {
-  cart(id: $id) { id revision expiresAt items { product { id } quantity } }
+  cart(id: $id) { id revision expiresAt items { product { id } variantId quantity } }
 }`;
 
-const PRODUCTS = `query CheckoutProducts($representations: [_Any!]!) {
+// Lines are variants; a product's default variant has the product's id.
+const VARIANTS = `query CheckoutVariants($representations: [_Any!]!) {
   _entities(representations: $representations) {
-    ... on Product { id sku name price { amount currency } active updatedAt }
+    ... on ProductVariant {
+      id sku title selectedOptions { name value } price { amount currency } active updatedAt
+      product { id name }
+    }
   }
 }`;
 
@@ -15,16 +19,18 @@ interface CartAnswer {
   id: string;
   revision: number;
   expiresAt: string | null;
-  items: { product: { id: string }; quantity: number }[];
+  items: { product: { id: string }; variantId: string; quantity: number }[];
 }
 
-interface ProductAnswer {
+interface VariantAnswer {
   id: string;
   sku: string;
-  name: string;
+  title: string;
+  selectedOptions: { name: string; value: string }[];
   price: { amount: number; currency: string };
   active: boolean;
   updatedAt: string;
+  product: { id: string; name: string };
 }
 
 /**
@@ -64,33 +70,41 @@ export class OwnerRefresh {
         // The cart answered for this caller: a customer's cart is theirs, a guest cart has no owner.
         userId: cartId === null ? (viewer?.id ?? null) : null,
         revision: cart.revision,
-        lines: cart.items.map((item) => ({ productId: item.product.id, quantity: item.quantity })),
+        lines: cart.items.map((item) => ({
+          productId: item.product.id,
+          ...(item.variantId !== item.product.id ? { variantId: item.variantId } : {}),
+          quantity: item.quantity,
+        })),
         expiresAt: cart.expiresAt,
       }),
     );
     return cart.id;
   }
 
-  async refreshProducts(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    const { _entities } = await this.products.request<{ _entities: (ProductAnswer | null)[] }>(PRODUCTS, {
-      representations: [...new Set(ids)].map((id) => ({ __typename: 'Product', id })),
+  /** The catalog rows of the given variants (a default variant's id is its product's). */
+  async refreshProducts(variantIds: readonly string[]): Promise<void> {
+    if (variantIds.length === 0) return;
+    const { _entities } = await this.products.request<{ _entities: (VariantAnswer | null)[] }>(VARIANTS, {
+      representations: [...new Set(variantIds)].map((id) => ({ __typename: 'ProductVariant', id })),
     });
     await Promise.all(
       _entities.map(
-        (product) =>
-          product &&
+        (variant) =>
+          variant &&
           upsertRacing(() =>
-            this.projections.applyProduct(
+            this.projections.applyVariant(
               {
-                productId: product.id,
-                sku: product.sku,
-                name: product.name,
-                priceAmount: product.price.amount,
-                currency: product.price.currency,
-                active: product.active,
+                variantId: variant.id,
+                productId: variant.product.id,
+                sku: variant.sku,
+                name: variant.product.name,
+                title: variant.title,
+                selectedOptions: variant.selectedOptions,
+                priceAmount: variant.price.amount,
+                currency: variant.price.currency,
+                active: variant.active,
               },
-              new Date(product.updatedAt),
+              new Date(variant.updatedAt),
             ),
           ),
       ),

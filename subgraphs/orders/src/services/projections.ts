@@ -11,6 +11,43 @@ export interface ProductSnapshot {
   priceAmount: number;
   currency: string;
   active: boolean;
+  variants?: readonly {
+    variantId: string;
+    sku: string;
+    title: string;
+    priceAmount: number;
+    selectedOptions: { name: string; value: string }[];
+  }[];
+}
+
+/** One orderable variant as checkout prices and snapshots it. */
+export interface VariantSnapshot {
+  variantId: string;
+  productId: string;
+  sku: string;
+  name: string;
+  title: string;
+  selectedOptions: { name: string; value: string }[];
+  priceAmount: number;
+  currency: string;
+  active: boolean;
+}
+
+/** A snapshot's variants (one for a snapshot from before variants: the product as its default variant). */
+function variantRows(snapshot: ProductSnapshot): VariantSnapshot[] {
+  const { productId, name, currency, active } = snapshot;
+  const variants = snapshot.variants?.length
+    ? snapshot.variants
+    : [
+        {
+          variantId: productId,
+          sku: snapshot.sku,
+          title: 'Default',
+          priceAmount: snapshot.priceAmount,
+          selectedOptions: [],
+        },
+      ];
+  return variants.map((variant) => ({ ...variant, productId, name, currency, active }));
 }
 
 export interface PriceChange {
@@ -23,7 +60,7 @@ export interface CartUpdated {
   cartId: string;
   userId: string | null;
   revision: number;
-  lines: { productId: string; quantity: number }[];
+  lines: { productId: string; variantId?: string; quantity: number }[];
   expiresAt: string | null;
 }
 
@@ -48,21 +85,29 @@ export class Projections {
     private readonly customers: CustomerModel,
   ) {}
 
+  /** product.created / updated / archived: the row of every variant of the product. */
   async applyProduct(snapshot: ProductSnapshot, at: Date, session?: ClientSession): Promise<void> {
+    for (const variant of variantRows(snapshot)) await this.applyVariant(variant, at, session);
+  }
+
+  async applyVariant(variant: VariantSnapshot, at: Date, session?: ClientSession): Promise<void> {
     const current = await this.prices
-      .findById(snapshot.productId, { catalogAt: 1, priceAt: 1 })
+      .findById(variant.variantId, { catalogAt: 1, priceAt: 1 })
       .session(session ?? null)
       .lean();
     if (current?.catalogAt && current.catalogAt > at) return;
     const set: Partial<CatalogPriceDoc> = {
-      sku: snapshot.sku,
-      name: snapshot.name,
-      active: snapshot.active,
+      sku: variant.sku,
+      name: variant.name,
+      variantTitle: variant.title,
+      selectedOptions: variant.selectedOptions,
+      active: variant.active,
       catalogAt: at,
+      ...(variant.variantId !== variant.productId ? { productId: variant.productId } : {}),
     };
     if (!current?.priceAt || current.priceAt <= at)
-      Object.assign(set, { priceAmount: snapshot.priceAmount, currency: snapshot.currency, priceAt: at });
-    await this.prices.updateOne({ _id: snapshot.productId }, { $set: set }, { upsert: true, session });
+      Object.assign(set, { priceAmount: variant.priceAmount, currency: variant.currency, priceAt: at });
+    await this.prices.updateOne({ _id: variant.variantId }, { $set: set }, { upsert: true, session });
   }
 
   async applyPrice(change: PriceChange, at: Date, session?: ClientSession): Promise<void> {
@@ -84,7 +129,11 @@ export class Projections {
       {
         $set: {
           revision: cart.revision,
-          lines: cart.lines.map(({ productId, quantity }) => ({ productId, quantity })),
+          lines: cart.lines.map(({ productId, variantId, quantity }) => ({
+            productId,
+            ...(variantId ? { variantId } : {}),
+            quantity,
+          })),
           deleted: false,
           ...(cart.userId ? { userId: cart.userId } : {}),
           ...(cart.expiresAt ? { expiresAt: new Date(cart.expiresAt) } : {}),

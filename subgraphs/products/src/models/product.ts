@@ -5,6 +5,38 @@ export interface ProductImage {
   alt: string | null;
 }
 
+export const TAX_CLASSES = ['STANDARD', 'REDUCED', 'ZERO'] as const;
+export type TaxClass = (typeof TAX_CLASSES)[number];
+
+/** An option a shopper chooses (Size: S, M, L), values in display order. */
+export interface ProductOption {
+  name: string;
+  values: string[];
+}
+
+export interface SelectedOption {
+  name: string;
+  value: string;
+}
+
+/**
+ * One sellable variant. The first variant is the product's default (what `addToCart(productId)`
+ * means) and its `_id` is the product's `_id`: stock, carts and orders made before variants existed
+ * keyed everything by product id, and that id goes on naming the same thing.
+ */
+export interface VariantDoc {
+  _id: Types.ObjectId;
+  sku: string;
+  /** One value per product option, in the options' order; empty for a product without options. */
+  selectedOptions: SelectedOption[];
+  /** Null: the product's price. */
+  priceAmount: number | null;
+  compareAtPriceAmount: number | null;
+  weightGrams: number | null;
+  taxClass: TaxClass;
+  images: ProductImage[];
+}
+
 export interface ProductDoc {
   _id: Types.ObjectId;
   sku: string;
@@ -21,6 +53,10 @@ export interface ProductDoc {
   currency: string;
   categorySlug: string | null;
   images: ProductImage[];
+  /** Absent on products stored before variants (services/variants.ts reads them as none). */
+  options?: ProductOption[];
+  /** Absent on products stored before variants: read as the default variant alone, backfilled at start. */
+  variants?: VariantDoc[];
   active: boolean;
   archivedAt: Date | null;
   createdAt: Date;
@@ -31,6 +67,26 @@ const imageSchema = new Schema<ProductImage>(
   { url: { type: String, required: true }, alt: { type: String, default: null } },
   { _id: false },
 );
+
+const optionSchema = new Schema<ProductOption>(
+  { name: { type: String, required: true }, values: { type: [String], default: [] } },
+  { _id: false },
+);
+
+const selectedOptionSchema = new Schema<SelectedOption>(
+  { name: { type: String, required: true }, value: { type: String, required: true } },
+  { _id: false },
+);
+
+const variantSchema = new Schema<VariantDoc>({
+  sku: { type: String, required: true },
+  selectedOptions: { type: [selectedOptionSchema], default: [] },
+  priceAmount: { type: Number, default: null, min: 0 },
+  compareAtPriceAmount: { type: Number, default: null, min: 0 },
+  weightGrams: { type: Number, default: null, min: 0 },
+  taxClass: { type: String, enum: TAX_CLASSES, default: 'STANDARD' },
+  images: { type: [imageSchema], default: [] },
+});
 
 const productSchema = new Schema<ProductDoc>(
   {
@@ -45,6 +101,8 @@ const productSchema = new Schema<ProductDoc>(
     currency: { type: String, required: true },
     categorySlug: { type: String, default: null },
     images: { type: [imageSchema], default: [] },
+    options: { type: [optionSchema], default: undefined },
+    variants: { type: [variantSchema], default: undefined },
     active: { type: Boolean, required: true, default: true },
     archivedAt: { type: Date, default: null },
   },
@@ -58,6 +116,9 @@ productSchema.index({ active: 1, createdAt: -1, _id: -1 });
 productSchema.index({ active: 1, priceAmount: 1, _id: 1 });
 productSchema.index({ active: 1, nameKey: 1, _id: 1 });
 productSchema.index({ active: 1, categorySlug: 1, createdAt: -1, _id: -1 });
+// Variants: resolved by id (ProductVariant entities), SKUs unique across every product's variants.
+productSchema.index({ 'variants._id': 1 });
+productSchema.index({ 'variants.sku': 1 }, { unique: true, sparse: true });
 // Full-text search: a multikey index over the stemmed terms of name and description.
 productSchema.index({ searchTerms: 1, active: 1 });
 

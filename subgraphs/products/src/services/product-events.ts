@@ -1,5 +1,6 @@
-import { createEvent, type DomainEvent } from '@novamart/events';
+import { createEvent, type DomainEvent, type VariantSnapshot } from '@novamart/events';
 import type { ProductDoc } from '../models/product';
+import { variantPrice, variantsOf, variantTitle } from './variants';
 
 /** What other subgraphs keep of a product (architecture.md, "Domain events"). */
 export interface ProductSnapshot {
@@ -11,6 +12,7 @@ export interface ProductSnapshot {
   currency: string;
   categorySlug: string | null;
   active: boolean;
+  variants?: VariantSnapshot[];
 }
 
 export type ProductCreatedPayload = ProductSnapshot & { initialStock: number | null };
@@ -32,6 +34,13 @@ export function productSnapshot(doc: ProductDoc): ProductSnapshot {
     currency: doc.currency,
     categorySlug: doc.categorySlug ?? null,
     active: doc.active,
+    variants: variantsOf(doc).map((variant) => ({
+      variantId: String(variant._id),
+      sku: variant.sku,
+      title: variantTitle(variant),
+      priceAmount: variantPrice(doc, variant),
+      selectedOptions: variant.selectedOptions.map(({ name, value }) => ({ name, value })),
+    })),
   };
 }
 

@@ -1,8 +1,15 @@
 import { badUserInput, encodeCursor, pageArgs, type PageInfo } from '@novamart/kit';
 import { isObjectIdOrHexString, Types, type QueryFilter, type PipelineStage } from 'mongoose';
-import type { ProductDoc, ProductModel } from '../models/product';
+import type { ProductDoc, ProductModel, VariantDoc } from '../models/product';
 import { NAME_WEIGHT, searchTerms } from './search-terms';
 import { SLUG_PATTERN } from './slug';
+import { variantsOf } from './variants';
+
+/** A variant with the product it belongs to (its price, name and active flag are the product's). */
+export interface VariantView {
+  product: ProductDoc;
+  variant: VariantDoc;
+}
 
 export type ProductSort = 'NEWEST' | 'PRICE_ASC' | 'PRICE_DESC' | 'NAME_ASC' | 'RELEVANCE';
 
@@ -223,6 +230,26 @@ export class ProductQueries {
           .exec()
       : [];
     const byId = new Map(rows.map((row) => [String(row._id), row]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /**
+   * Variants by id in one find. A default variant's id is its product's, so products stored before
+   * variants (not backfilled yet) are matched by `_id` too.
+   */
+  async variantsByIds(ids: readonly string[]): Promise<(VariantView | null)[]> {
+    const valid = [...new Set(ids.filter((id) => isObjectIdOrHexString(id)))].map(
+      (id) => new Types.ObjectId(id),
+    );
+    const rows = valid.length
+      ? await this.Product.find({ $or: [{ 'variants._id': { $in: valid } }, { _id: { $in: valid } }] })
+          .lean<ProductDoc[]>()
+          .exec()
+      : [];
+    const byId = new Map<string, VariantView>();
+    for (const product of rows) {
+      for (const variant of variantsOf(product)) byId.set(String(variant._id), { product, variant });
+    }
     return ids.map((id) => byId.get(id) ?? null);
   }
 }

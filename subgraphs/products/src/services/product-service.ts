@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inTransaction } from '@novamart/events';
 import { conflict, notFound, duplicateKey } from '@novamart/kit';
-import { isObjectIdOrHexString, type ClientSession, type Connection } from 'mongoose';
+import { isObjectIdOrHexString, Types, type ClientSession, type Connection } from 'mongoose';
 import type { ProductDoc, ProductModel } from '../models/product';
 import { CategoryRaceError, type CategoryService } from './category-service';
 import { productEvents } from './product-events';
@@ -15,6 +15,20 @@ import {
   type ProductInput,
   type ProductUpdateInput,
 } from './validation';
+import {
+  buildVariants,
+  validateDefaultVariantFields,
+  validateOptions,
+  variantsOf,
+  type ProductOptionInput,
+  type ProductVariantInput,
+} from './variants';
+
+/** `setProductVariants`' input: the product's options and variants, replacing the stored ones. */
+export interface ProductVariantsInput {
+  options: readonly ProductOptionInput[];
+  variants: readonly ProductVariantInput[];
+}
 
 export interface ProductServiceDeps {
   conn: Connection;
@@ -73,7 +87,59 @@ export class ProductService {
 
   async createProduct(input: ProductInput): Promise<ProductDoc> {
     const data = validateNewProduct(input, this.maxPrice);
-    return this.withRetries((attempt) => this.insert(data, attempt), { sku: data.sku, slug: data.slug });
+    const _id = new Types.ObjectId();
+    const options = validateOptions(input.options ?? [], 'input.options');
+    const variants = buildVariants({
+      product: { _id, sku: data.sku },
+      options,
+      variants: input.variants ?? [],
+      existingIds: new Set(),
+      defaults: validateDefaultVariantFields(input, this.maxPrice),
+      maxPrice: this.maxPrice,
+      field: 'input.variants',
+    });
+    return this.withRetries((attempt) => this.insert({ ...data, _id, options, variants }, attempt), {
+      sku: data.sku,
+      slug: data.slug,
+      variants: true,
+    });
+  }
+
+  /**
+   * ADMIN: replaces a product's options and variants at once (validated together: one value of
+   * every option per variant, no combination or SKU twice). Variants named by id keep their id and
+   * so their stock; the default variant (the product's id) always stays.
+   */
+  async setVariants(id: string, input: ProductVariantsInput): Promise<ProductDoc> {
+    requireProductId(id);
+    const options = validateOptions(input.options, 'input.options');
+    return this.withRetries(
+      () =>
+        inTransaction(this.deps.conn, async (session, outbox) => {
+          const before = await this.deps.Product.findById(id).session(session).lean<ProductDoc>().exec();
+          if (!before) throw notFound('Product', { id });
+          const variants = buildVariants({
+            product: before,
+            options,
+            variants: input.variants,
+            existingIds: new Set(variantsOf(before).map((v) => String(v._id))),
+            defaults: variantsOf(before)[0],
+            maxPrice: this.maxPrice,
+            field: 'input.variants',
+          });
+          const after = await this.deps.Product.findOneAndUpdate(
+            { _id: before._id },
+            { $set: { options, variants } },
+            { returnDocument: 'after', session },
+          )
+            .lean<ProductDoc>()
+            .exec();
+          if (!after) throw notFound('Product', { id });
+          outbox.add(productEvents.updated(after));
+          return after;
+        }),
+      { variants: true },
+    );
   }
 
   async updateProduct(id: string, input: ProductUpdateInput): Promise<ProductDoc> {
@@ -142,13 +208,17 @@ export class ProductService {
     );
   }
 
-  private async insert(data: NewProduct, attempt: number): Promise<ProductDoc> {
+  private async insert(
+    data: NewProduct & Pick<ProductDoc, '_id' | 'options' | 'variants'>,
+    attempt: number,
+  ): Promise<ProductDoc> {
     return inTransaction(this.deps.conn, async (session, outbox) => {
       const slug = data.slug ?? (await this.freeSlugFor(data.name, session, attempt));
       if (data.categorySlug) await this.deps.categories.ensure(data.categorySlug, session);
       const [created] = await this.deps.Product.create(
         [
           {
+            _id: data._id,
             sku: data.sku,
             slug,
             name: data.name,
@@ -159,6 +229,8 @@ export class ProductService {
             currency: data.currency,
             categorySlug: data.categorySlug,
             images: data.images,
+            options: data.options,
+            variants: data.variants,
             active: true,
           },
         ],
@@ -177,7 +249,7 @@ export class ProductService {
    */
   private async withRetries<T>(
     work: (attempt: number) => Promise<T>,
-    explicit: { sku?: string; slug?: string | null } = {},
+    explicit: { sku?: string; slug?: string | null; variants?: boolean } = {},
   ): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -189,6 +261,9 @@ export class ProductService {
           (dup.collection === null || dup.collection === this.deps.Product.collection.collectionName);
         if (dup && onProducts && dup.fields.includes('sku') && explicit.sku) {
           throw conflict(`A product with SKU ${explicit.sku} already exists`, { field: 'input.sku' });
+        }
+        if (dup && onProducts && dup.fields.includes('variants.sku') && explicit.variants) {
+          throw conflict('A variant SKU belongs to another product already', { field: 'input.variants' });
         }
         if (dup && onProducts && dup.fields.includes('slug') && explicit.slug) {
           throw conflict(`The slug ${explicit.slug} is taken`, { field: 'input.slug' });

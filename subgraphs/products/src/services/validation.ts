@@ -1,6 +1,7 @@
 import { assertMoneyWithin, badUserInput, DEFAULT_MAX_ORDER_TOTAL } from '@novamart/kit';
 import { SLUG_PATTERN } from './slug';
-import type { ProductImage } from '../models/product';
+import type { ProductImage, TaxClass } from '../models/product';
+import type { ProductOptionInput, ProductVariantInput } from './variants';
 
 /** `ProductInput` as the resolver receives it. */
 export interface ProductInput {
@@ -13,6 +14,11 @@ export interface ProductInput {
   categorySlug?: string | null;
   images?: readonly ImageInput[] | null;
   initialStock?: number | null;
+  options?: readonly ProductOptionInput[] | null;
+  variants?: readonly ProductVariantInput[] | null;
+  compareAtPriceAmount?: number | null;
+  weightGrams?: number | null;
+  taxClass?: TaxClass | null;
 }
 
 /** `ProductUpdateInput`: an absent field is left alone; `categorySlug: null` clears the category. */
@@ -68,7 +74,7 @@ export const LIMITS = {
 const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\-/]*$/;
 const currencies = new Set(Intl.supportedValuesOf('currency'));
 
-function requiredText(value: unknown, field: string, max: number): string {
+export function requiredText(value: unknown, field: string, max: number): string {
   const text = typeof value === 'string' ? value.trim() : '';
   if (!text) throw badUserInput(`${field.split('.').pop()} must not be empty`, field);
   if (text.length > max)
@@ -77,17 +83,21 @@ function requiredText(value: unknown, field: string, max: number): string {
 }
 
 function sku(value: unknown): string {
-  const text = requiredText(value, 'input.sku', LIMITS.skuLength);
+  return skuValue(value, 'input.sku');
+}
+
+export function skuValue(value: unknown, field: string): string {
+  const text = requiredText(value, field, LIMITS.skuLength);
   if (!SKU_PATTERN.test(text)) {
     throw badUserInput(
       'sku may contain letters, digits, ".", "_", "-" and "/", starting with a letter or digit',
-      'input.sku',
+      field,
     );
   }
   return text;
 }
 
-function priceAmount(value: unknown, field: string, max: number): number {
+export function priceAmount(value: unknown, field: string, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
     throw badUserInput('priceAmount must be a non-negative integer amount of minor units (cents)', field);
   }
@@ -116,7 +126,7 @@ export function slugValue(value: unknown, field: string): string {
   return text;
 }
 
-function images(value: readonly ImageInput[], field: string): ProductImage[] {
+export function images(value: readonly ImageInput[], field: string): ProductImage[] {
   if (value.length > LIMITS.images) throw badUserInput(`at most ${LIMITS.images} images`, field);
   return value.map((image, i) => {
     const url = typeof image.url === 'string' ? image.url.trim() : '';

@@ -11,6 +11,8 @@ export interface ProductSnapshotPayload {
 export interface StockChangedPayload {
   productId: string;
   available: number;
+  /** The product's available over all its variants (absent on events from before variants). */
+  productAvailable?: number;
 }
 
 /** The scope every list depends on: bumped when a product becomes (un)recommendable or is renamed. */
@@ -49,14 +51,16 @@ export class CatalogProjection {
   async applyStock(session: ClientSession, occurredAt: Date, p: StockChangedPayload): Promise<boolean> {
     const before = await this.catalog.findById(p.productId).session(session).lean<CatalogEntryDoc>();
     if (before?.stockAt && before.stockAt > occurredAt) return false;
+    // The product's stock over all its variants (older events, from before variants: the one item's).
+    const available = p.productAvailable ?? p.available;
     await this.catalog.updateOne(
       { _id: p.productId },
-      { $set: { available: p.available, stockAt: occurredAt } },
+      { $set: { available, stockAt: occurredAt } },
       { upsert: true, session },
     );
     return (
       isRecommendable(before) !==
-      isRecommendable({ name: before?.name ?? null, active: before?.active ?? false, available: p.available })
+      isRecommendable({ name: before?.name ?? null, active: before?.active ?? false, available })
     );
   }
 }
