@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSupergraph, type SignedInUser, type Supergraph } from './support/supergraph';
+import { seedShipping } from '../scripts/lib/seed-shipping';
+import { HARNESS_ADMIN, startSupergraph, type SignedInUser, type Supergraph } from './support/supergraph';
 import { SHIPPING_CHECKOUT_SUBGRAPHS } from './support/subgraphs';
 import {
   awaitPayment,
@@ -13,7 +14,8 @@ import {
  * Shipping methods and tax through the gateway: a German customer (EUR, prices include 19% VAT)
  * and a Californian one (USD, 7.25% added) each choose express shipping; cart, order and payment
  * agree to the cent with the sums written out below. A method that does not ship to the address
- * is refused and writes nothing.
+ * is refused and writes nothing. The shop is `npm run seed`'s (scripts/lib/seed-shipping.ts),
+ * loaded twice: the second run changes nothing.
  */
 
 const GERMANY = { name: 'Erika', line1: 'Hauptstr. 1', city: 'Berlin', postalCode: '10115', country: 'DE' };
@@ -38,89 +40,6 @@ const ORDER_FIELDS = `id status subtotal { amount currency } shippingCost { amou
   shippingMethod { code name carrier } pricesIncludeTax
   taxLines { name rate amount { amount } } taxTotal { amount } total { amount currency }`;
 
-async function configureShop(sg: Supergraph): Promise<void> {
-  const { token } = await sg.admin();
-  const run = async (query: string, variables: Record<string, unknown>) =>
-    mustSucceed(await sg.query(query, variables, { token }), query.slice(0, 40));
-  const zone = 'mutation($i: ShippingZoneInput!) { saveShippingZone(input: $i) { code } }';
-  await run(zone, {
-    i: {
-      code: 'EU',
-      name: 'European Union',
-      countries: [{ country: 'DE' }, { country: 'FR' }, { country: 'AT' }],
-    },
-  });
-  await run(zone, { i: { code: 'DE', name: 'Germany', countries: [{ country: 'DE' }] } });
-  await run(zone, { i: { code: 'US', name: 'United States', countries: [{ country: 'US' }] } });
-  await run(zone, {
-    i: { code: 'US-CA', name: 'California', countries: [{ country: 'US', regions: ['CA'] }] },
-  });
-  const method = 'mutation($i: ShippingMethodInput!) { saveShippingMethod(input: $i) { code } }';
-  const eu = { zoneCode: 'EU', currency: 'EUR' };
-  await run(method, {
-    i: {
-      ...eu,
-      code: 'STANDARD',
-      name: 'DHL Paket',
-      carrier: 'DHL',
-      type: 'STANDARD',
-      pricing: 'FREE_OVER',
-      flatAmount: 495,
-      freeOverThreshold: 5000,
-    },
-  });
-  await run(method, {
-    i: {
-      ...eu,
-      code: 'EXPRESS',
-      name: 'DHL Express',
-      carrier: 'DHL',
-      type: 'EXPRESS',
-      pricing: 'WEIGHT_BANDS',
-      weightBands: [
-        { minGrams: 0, maxGrams: 2000, amount: 990 },
-        { minGrams: 2000, amount: 1490 },
-      ],
-    },
-  });
-  await run(method, {
-    i: { ...eu, code: 'PICKUP', name: 'Pick up in Berlin', type: 'PICKUP', pricing: 'FLAT', flatAmount: 0 },
-  });
-  const us = { zoneCode: 'US', currency: 'USD' };
-  await run(method, {
-    i: {
-      ...us,
-      code: 'STANDARD',
-      name: 'USPS Ground',
-      carrier: 'USPS',
-      type: 'STANDARD',
-      pricing: 'FLAT',
-      flatAmount: 799,
-    },
-  });
-  await run(method, {
-    i: {
-      ...us,
-      code: 'EXPRESS',
-      name: 'UPS Next Day',
-      carrier: 'UPS',
-      type: 'EXPRESS',
-      pricing: 'FLAT',
-      flatAmount: 1500,
-    },
-  });
-  const rate = 'mutation($i: TaxRateInput!) { saveTaxRate(input: $i) { id } }';
-  await run(rate, { i: { zoneCode: 'DE', taxClass: 'STANDARD', name: 'DE VAT 19%', ratePercent: 19 } });
-  await run(rate, { i: { zoneCode: 'DE', taxClass: 'REDUCED', name: 'DE VAT 7%', ratePercent: 7 } });
-  await run(rate, {
-    i: { zoneCode: 'US-CA', taxClass: 'STANDARD', name: 'CA sales tax', ratePercent: 7.25 },
-  });
-  const setting =
-    'mutation($c: String!, $i: Boolean!) { setTaxSetting(currency: $c, pricesIncludeTax: $i) { currency } }';
-  await run(setting, { c: 'EUR', i: true });
-  await run(setting, { c: 'USD', i: false });
-}
-
 describe('shipping methods and tax through the gateway', () => {
   let sg: Supergraph;
   let euroMug: string;
@@ -128,7 +47,9 @@ describe('shipping methods and tax through the gateway', () => {
 
   beforeAll(async () => {
     sg = await startSupergraph({ subgraphs: SHIPPING_CHECKOUT_SUBGRAPHS });
-    await configureShop(sg);
+    const seed = { gatewayUrl: sg.gatewayUrl, email: HARNESS_ADMIN.email, password: HARNESS_ADMIN.password };
+    await seedShipping(seed);
+    await seedShipping(seed);
     const stamp = Date.now();
     const { token } = await sg.admin();
     euroMug = mustSucceed(
@@ -271,7 +192,7 @@ describe('shipping methods and tax through the gateway', () => {
       ['EXPRESS', 1500],
       ['STANDARD', 799],
     ]);
-    expect(cart.taxLines).toEqual([{ name: 'CA sales tax', rate: 7.25, amount: { amount: 544 } }]);
+    expect(cart.taxLines).toEqual([{ name: 'CA sales tax 7.25%', rate: 7.25, amount: { amount: 544 } }]);
     expect(cart.total).toEqual({ amount: 8041, currency: 'USD' });
 
     const placed = mustSucceed(
@@ -281,9 +202,9 @@ describe('shipping methods and tax through the gateway', () => {
     expect(placed).toMatchObject({
       subtotal: { amount: 5997, currency: 'USD' },
       shippingCost: { amount: 1500 },
-      shippingMethod: { code: 'EXPRESS', name: 'UPS Next Day', carrier: 'UPS' },
+      shippingMethod: { code: 'EXPRESS', name: 'UPS Next Day Air', carrier: 'UPS' },
       pricesIncludeTax: false,
-      taxLines: [{ name: 'CA sales tax', rate: 7.25, amount: { amount: 544 } }],
+      taxLines: [{ name: 'CA sales tax 7.25%', rate: 7.25, amount: { amount: 544 } }],
       taxTotal: { amount: 544 },
       total: { amount: 8041, currency: 'USD' },
     });

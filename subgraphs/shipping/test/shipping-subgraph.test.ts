@@ -245,6 +245,8 @@ describe('shippingQuote', () => {
       ],
       taxTotal: { amount: 627 },
     });
+    // Zones and methods, the currency's setting, the tax provider's zones and rates.
+    expect(result.commands()).toMatchObject({ total: 5, byCommand: { find: 5 } });
   });
 
   it('taxes after discounts, and by the region of the address (California, exclusive)', async () => {
