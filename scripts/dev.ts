@@ -156,6 +156,10 @@ function plan(mongoUrl: string, redisUrl: string, dataDir: string): Proc[] {
   const ports = new Map(
     subgraphs.map((s) => [s.name, subgraphPort({ name: s.name, port: Number(new URL(s.routingUrl).port) })]),
   );
+  // The shipping subgraph prices the cart's shipping options and checkout's method and tax.
+  const shippingPort = ports.get('shipping')?.port;
+  if (shippingPort !== undefined && !env.SHIPPING_URL)
+    shared.SHIPPING_URL = `http://${SUBGRAPH_HOST}:${shippingPort}/graphql`;
   const usersPort = ports.get('users')?.port;
   if (usersPort !== undefined && !env.JWKS_URL)
     shared.JWKS_URL = `http://${SUBGRAPH_HOST}:${usersPort}/.well-known/jwks.json`;

@@ -465,7 +465,7 @@ interface GraphQLResult {
   errors?: { message: string; extensions?: Record<string, unknown> }[];
 }
 
-async function post(
+export async function post(
   gatewayUrl: string,
   query: string,
   variables: Record<string, unknown>,
@@ -484,6 +484,23 @@ async function post(
   }
 }
 
+/** Logs in through the gateway; refuses an account that is not an administrator. */
+export async function loginAsAdmin(
+  gatewayUrl: string,
+  email: string,
+  password: string,
+): Promise<{ accessToken: string }> {
+  const login = await post(
+    gatewayUrl,
+    'mutation SeedLogin($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken user { role } } }',
+    { email, password },
+  );
+  const session = login.data?.login as { accessToken: string; user: { role: string } } | undefined;
+  if (!session) throw new Error(`Cannot log in as ${email}: ${login.errors?.[0]?.message ?? 'no answer'}`);
+  if (session.user.role !== 'ADMIN') throw new Error(`${email} is not an administrator`);
+  return session;
+}
+
 const CREATE_PRODUCT = 'mutation SeedProduct($input: ProductInput!) { createProduct(input: $input) { id } }';
 
 /** Creates every product of the catalog through the gateway as an administrator; existing SKUs are skipped. */
@@ -491,15 +508,7 @@ export async function seedCatalog(options: SeedOptions): Promise<SeedReport> {
   const log = options.log ?? (() => undefined);
   const products = options.products ?? generateCatalog();
 
-  const login = await post(
-    options.gatewayUrl,
-    'mutation SeedLogin($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken user { role } } }',
-    { email: options.email, password: options.password },
-  );
-  const session = login.data?.login as { accessToken: string; user: { role: string } } | undefined;
-  if (!session)
-    throw new Error(`Cannot log in as ${options.email}: ${login.errors?.[0]?.message ?? 'no answer'}`);
-  if (session.user.role !== 'ADMIN') throw new Error(`${options.email} is not an administrator`);
+  const session = await loginAsAdmin(options.gatewayUrl, options.email, options.password);
 
   const report: SeedReport = { created: 0, skipped: 0, failed: [] };
   let next = 0;

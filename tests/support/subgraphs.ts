@@ -7,6 +7,7 @@ import { ordersSubgraph } from '@novamart/orders';
 import { paymentsSubgraph } from '@novamart/payments';
 import { notificationsSubgraph } from '@novamart/notifications';
 import { recommendationsSubgraph } from '@novamart/recommendations';
+import { shippingSubgraph } from '@novamart/shipping';
 
 /** users, products, inventory, cart, orders and payments: what a checkout and its payment need. */
 export const CHECKOUT_SUBGRAPHS = [
@@ -19,4 +20,12 @@ export const CHECKOUT_SUBGRAPHS = [
 ];
 
 /** Every subgraph of supergraph.yaml. */
-export const ALL_SUBGRAPHS = [...CHECKOUT_SUBGRAPHS, notificationsSubgraph, recommendationsSubgraph];
+export const ALL_SUBGRAPHS = [
+  ...CHECKOUT_SUBGRAPHS,
+  notificationsSubgraph,
+  recommendationsSubgraph,
+  shippingSubgraph,
+];
+
+/** A checkout with shipping methods and tax: CHECKOUT_SUBGRAPHS and shipping. */
+export const SHIPPING_CHECKOUT_SUBGRAPHS = [...CHECKOUT_SUBGRAPHS, shippingSubgraph];

@@ -178,6 +178,10 @@ export const eventSchemas = {
     ),
     subtotal: minorUnits,
     shippingCost: minorUnits,
+    /** The order's tax (added with shipping and tax): absent on older events. */
+    taxTotal: minorUnits.optional(),
+    /** Whether `subtotal` already includes `taxTotal`; if not, `total` adds it. */
+    pricesIncludeTax: z.boolean().optional(),
     total: minorUnits,
     currency,
   }),

@@ -13,6 +13,8 @@ export const cartConfigShape = {
   /** Cart commands decide on the products and inventory subgraphs' current answers. */
   PRODUCTS_URL: z.string().url().optional(),
   INVENTORY_URL: z.string().url().optional(),
+  /** Cart.shippingOptions, taxLines, taxTotal and total ask the shipping subgraph. */
+  SHIPPING_URL: z.string().url().optional(),
   ...maxOrderTotalShape,
 };
 
@@ -34,5 +36,11 @@ export const cartConfigVariables = [
     name: 'INVENTORY_URL',
     default: 'unset: decides on its projection of events',
     description: "The inventory subgraph's GraphQL endpoint (cart commands check stock there).",
+  },
+  {
+    name: 'SHIPPING_URL',
+    default: 'unset: no shipping options, no tax',
+    description:
+      "The shipping subgraph's GraphQL endpoint (the cart's shipping options and tax come from there).",
   },
 ];

@@ -5,6 +5,7 @@ import { cartConfigShape, type CartConfig } from './config';
 import { resolvers, type CartContext } from './resolvers';
 import { cartConsumer } from './events/handlers';
 import { createCartServices } from './services';
+import { CartShippingQuotes } from './services/shipping-quote';
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
@@ -32,10 +33,14 @@ export const cartSubgraph: SubgraphModule<CartConfig> = {
       maxOrderTotal: config.MAX_ORDER_TOTAL,
     });
 
+    const shippingQuotes = new CartShippingQuotes(
+      config.SHIPPING_URL ? createSubgraphClient('shipping', config.SHIPPING_URL) : null,
+    );
+
     return {
       typeDefs,
       resolvers,
-      context: () => ({ ...services, defaultCurrency: config.CART_DEFAULT_CURRENCY }),
+      context: () => ({ ...services, defaultCurrency: config.CART_DEFAULT_CURRENCY, shippingQuotes }),
       consumers: [cartConsumer(services)],
       publishes: ['cart.updated', 'cart.deleted', 'cart.item_added'],
     };

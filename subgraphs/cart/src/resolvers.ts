@@ -1,14 +1,16 @@
-import { type SubgraphContext, type ResolverMap } from '@novamart/kit';
+import { type AddressInput, type SubgraphContext, type ResolverMap } from '@novamart/kit';
 import { lineKey, type CartDoc, type RemovedLine } from './models/cart';
 import { type KnownProduct } from './models/catalog-product';
 import { type CartService } from './services/cart-service';
 import { type CatalogProjection } from './services/catalog-projection';
 import { priceCart, type PricedCart, type PricedLine } from './services/pricing';
+import { type CartQuote, type CartShippingQuotes } from './services/shipping-quote';
 
 export interface CartContext extends SubgraphContext {
   carts: CartService;
   catalog: CatalogProjection;
   defaultCurrency: string;
+  shippingQuotes: CartShippingQuotes;
 }
 
 const productRef = (id: string) => ({ __typename: 'Product' as const, id });
@@ -27,6 +29,29 @@ async function priced(cart: CartDoc, ctx: CartContext): Promise<PricedCart> {
   const byId = new Map<string, KnownProduct>();
   for (const product of products) if (product && !(product instanceof Error)) byId.set(product.id, product);
   return priceCart(cart, byId, ctx.defaultCurrency);
+}
+
+interface QuoteArgs {
+  address: AddressInput;
+  shippingMethodCode?: string | null;
+}
+
+/** One shipping quote per cart revision, address and method per request, whichever fields ask. */
+function quoteOf(cart: CartDoc, args: QuoteArgs, ctx: CartContext): Promise<CartQuote> {
+  const loader = ctx.loaders.get<{ cart: CartDoc; args: QuoteArgs }, CartQuote, string>(
+    'cart.shippingQuote',
+    (keys) =>
+      Promise.all(
+        keys.map(async ({ cart: one, args: { address, shippingMethodCode } }) =>
+          ctx.shippingQuotes.quote(await priced(one, ctx), address, shippingMethodCode ?? null),
+        ),
+      ),
+    {
+      cacheKeyFn: ({ cart: one, args: { address, shippingMethodCode } }) =>
+        JSON.stringify([one._id, one.revision, address, shippingMethodCode ?? null]),
+    },
+  );
+  return loader.load({ cart, args });
 }
 
 /** The subgraph's resolver map, typed against its context (as every subgraph's is). */
@@ -63,6 +88,13 @@ export const resolvers: Resolvers = {
     itemCount: async (cart: CartDoc, _: unknown, ctx: CartContext) => (await priced(cart, ctx)).itemCount,
     subtotal: async (cart: CartDoc, _: unknown, ctx: CartContext) => (await priced(cart, ctx)).subtotal,
     expiresAt: (cart: CartDoc) => cart.expiresAt ?? null,
+    shippingOptions: async (cart: CartDoc, args: QuoteArgs, ctx: CartContext) =>
+      (await quoteOf(cart, { address: args.address }, ctx)).options,
+    taxLines: async (cart: CartDoc, args: QuoteArgs, ctx: CartContext) =>
+      (await quoteOf(cart, args, ctx)).taxLines,
+    taxTotal: async (cart: CartDoc, args: QuoteArgs, ctx: CartContext) =>
+      (await quoteOf(cart, args, ctx)).taxTotal,
+    total: async (cart: CartDoc, args: QuoteArgs, ctx: CartContext) => (await quoteOf(cart, args, ctx)).total,
   },
   CartItem: {
     product: (line: PricedLine) => productRef(line.productId),

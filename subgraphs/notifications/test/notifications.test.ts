@@ -134,6 +134,34 @@ describe('notifications from domain events', () => {
     expect(payment[0]!.body).toContain('$99.98');
   });
 
+  it('shows the tax of an order: added to exclusive prices, contained in inclusive ones', async () => {
+    const place = (orderId: string, email: string, currency: string, pricesIncludeTax: boolean) =>
+      h.publish('order.placed', orderId, {
+        orderId,
+        userId: alice.id,
+        email,
+        cartId: null,
+        lines: [{ productId: 'p1', sku: 'MUG-1', name: 'Mug', quantity: 3, unitAmount: 1_999 }],
+        subtotal: 5_997,
+        shippingCost: 1_500,
+        taxTotal: 544,
+        pricesIncludeTax,
+        total: pricesIncludeTax ? 7_497 : 8_041,
+        currency,
+      });
+    await place(randomUUID(), 'tax-us@example.com', 'USD', false);
+    await place(randomUUID(), 'tax-de@example.com', 'EUR', true);
+    const [us] = await h.waitFor({ type: 'ORDER_CONFIRMED', recipient: 'tax-us@example.com' });
+    expect(us!.body).toContain('Shipping: $15.00\nTax: $5.44\nTotal: $80.41');
+    expect(us!.html).toContain('Tax: $5.44');
+    const [de] = await h.waitFor({ type: 'ORDER_CONFIRMED', recipient: 'tax-de@example.com' });
+    expect(de!.body).toContain('Shipping: €15.00\nIncluding tax: €5.44\nTotal: €74.97');
+    // An order without tax shows no tax line (as every order placed before tax existed).
+    await placeOrder(randomUUID(), 'no-tax@example.com');
+    const [untaxed] = await h.waitFor({ type: 'ORDER_CONFIRMED', recipient: 'no-tax@example.com' });
+    expect(untaxed!.body).toContain('Shipping: $0.00\nTotal: $99.98');
+  });
+
   it('waits for the order when a payment event overtakes its placement', async () => {
     const orderId = randomUUID();
     await h.publish('payment.failed', orderId, {

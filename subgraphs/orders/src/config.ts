@@ -12,6 +12,8 @@ export const ordersConfigShape = {
   /** Checkout asks the cart and products subgraphs for the caller's cart and its products before deciding. */
   CART_URL: z.string().url().optional(),
   PRODUCTS_URL: z.string().url().optional(),
+  /** Checkout asks the shipping subgraph for the chosen method's price and the order's tax. */
+  SHIPPING_URL: z.string().url().optional(),
   ...maxOrderTotalShape,
 };
 
@@ -38,5 +40,11 @@ export const ordersConfigVariables = [
     name: 'PRODUCTS_URL',
     default: 'unset: decides on its projection of events',
     description: "The products subgraph's GraphQL endpoint (checkout prices the lines there).",
+  },
+  {
+    name: 'SHIPPING_URL',
+    default: 'unset: the flat shipping rule, no tax',
+    description:
+      "The shipping subgraph's GraphQL endpoint (checkout prices the shipping method and the tax there).",
   },
 ];

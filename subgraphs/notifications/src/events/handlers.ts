@@ -122,6 +122,9 @@ function contactHandlers({ service, accounts, orders }: NotificationDeps): Direc
           lines: p.lines.map((l) => ({ ...l, lineTotal: money(l.unitAmount * l.quantity) })),
           subtotal: money(p.subtotal),
           shipping: money(p.shippingCost),
+          // Tax-inclusive prices show the tax they contain; exclusive ones show the tax added.
+          tax: p.taxTotal ? money(p.taxTotal) : null,
+          taxLabel: p.pricesIncludeTax ? 'Including tax' : 'Tax',
           total: money(p.total),
         },
       );

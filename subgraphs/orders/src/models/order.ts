@@ -30,6 +30,20 @@ export interface OrderLine {
 /** The order's shipping address: the contract's AddressInput, normalised at checkout. */
 export type ShippingAddress = AddressInput;
 
+/** The shipping method an order was placed with (its price is `shippingCost`). */
+export interface OrderShippingMethod {
+  code: string;
+  name: string;
+  carrier: string | null;
+}
+
+/** One tax line: the tax at one rate (percent), each line rounded half to even, minor units. */
+export interface OrderTaxLine {
+  name: string;
+  rate: number;
+  amount: number;
+}
+
 export interface StatusChange {
   status: OrderStatus;
   reason: string | null;
@@ -67,6 +81,13 @@ export interface OrderDoc {
   currency: string;
   subtotal: number;
   shippingCost: number;
+  /** Absent on orders placed before shipping methods existed. */
+  shippingMethod?: OrderShippingMethod | null;
+  /** Absent (no tax) on orders placed before tax existed. */
+  taxLines?: OrderTaxLine[];
+  taxTotal?: number;
+  /** Whether the prices (and so `subtotal`) include `taxTotal`; if not, `total` adds it. */
+  pricesIncludeTax?: boolean;
   total: number;
   shippingAddress: ShippingAddress;
   status: OrderStatus;
@@ -136,6 +157,32 @@ const orderSchema = new Schema<OrderDoc>(
     currency: { type: String, required: true },
     subtotal: { type: Number, required: true },
     shippingCost: { type: Number, required: true },
+    shippingMethod: {
+      type: new Schema<OrderShippingMethod>(
+        {
+          code: { type: String, required: true },
+          name: { type: String, required: true },
+          carrier: { type: String, default: null },
+        },
+        { _id: false },
+      ),
+      default: null,
+    },
+    taxLines: {
+      type: [
+        new Schema<OrderTaxLine>(
+          {
+            name: { type: String, required: true },
+            rate: { type: Number, required: true },
+            amount: { type: Number, required: true },
+          },
+          { _id: false },
+        ),
+      ],
+      default: [],
+    },
+    taxTotal: { type: Number, default: 0 },
+    pricesIncludeTax: { type: Boolean, default: false },
     total: { type: Number, required: true },
     shippingAddress: { type: addressSchema, required: true },
     status: { type: String, required: true, enum: ORDER_STATUSES },

@@ -8,6 +8,8 @@ export interface CheckoutInput {
   shippingAddress: AddressInput;
   email?: string | null;
   idempotencyKey: string;
+  /** A method of the shipping subgraph for the address; absent: the default flat rule. */
+  shippingMethodCode?: string | null;
 }
 
 const MAX_KEY = 255;
@@ -63,5 +65,15 @@ export function normalizeEmail(email: unknown): string | null {
   if (text === '') return null;
   if (text.length > 254 || !EMAIL.test(text))
     throw badUserInput('email is not a valid address', 'input.email');
+  return text;
+}
+
+/** Upper-cased and trimmed, or null when absent (the default method). */
+export function normalizeShippingMethodCode(code: unknown): string | null {
+  if (code == null) return null;
+  const text = String(code).trim().toUpperCase();
+  if (text === '') return null;
+  if (text.length > 40)
+    throw badUserInput('shippingMethodCode is longer than 40 characters', 'input.shippingMethodCode');
   return text;
 }

@@ -12,6 +12,7 @@ import { OwnerRefresh } from './owner-refresh';
 import { PaymentTrust } from './payment-trust';
 import { Projections } from './projections';
 import { type ShippingRules } from './shipping';
+import { ShippingQuotes } from './shipping-quote';
 
 export interface OrdersServices {
   checkout: CheckoutService;
@@ -27,7 +28,12 @@ export async function createOrdersServices(options: {
   logger: Logger;
   shipping: ShippingRules;
   /** The cart and products subgraphs' GraphQL endpoints checkout asks before deciding; unset: projections only. */
-  peers?: { cartUrl?: string | undefined; productsUrl?: string | undefined };
+  peers?: {
+    cartUrl?: string | undefined;
+    productsUrl?: string | undefined;
+    /** The shipping subgraph: methods and tax at checkout; unset: the flat rule, untaxed. */
+    shippingUrl?: string | undefined;
+  };
   maxOrderTotal?: number;
   now?: () => Date;
 }): Promise<OrdersServices> {
@@ -40,7 +46,7 @@ export async function createOrdersServices(options: {
   await Promise.all([orders.init(), carts.init(), prices.init(), customers.init(), knownPayments.init()]);
   const clock = options.now ? { now: options.now } : {};
   const projections = new Projections(prices, carts, customers);
-  const { cartUrl, productsUrl } = options.peers ?? {};
+  const { cartUrl, productsUrl, shippingUrl } = options.peers ?? {};
   const refresh =
     cartUrl && productsUrl
       ? new OwnerRefresh(
@@ -58,6 +64,7 @@ export async function createOrdersServices(options: {
       customers,
       shipping: options.shipping,
       refresh,
+      quotes: new ShippingQuotes(shippingUrl ? createSubgraphClient('shipping', shippingUrl) : null),
       ...(options.maxOrderTotal !== undefined ? { maxOrderTotal: options.maxOrderTotal } : {}),
       ...clock,
     }),

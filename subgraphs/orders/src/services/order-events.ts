@@ -27,6 +27,8 @@ export function orderPlaced(order: OrderDoc): DomainEvent<OrderPlacedPayload> {
     ),
     subtotal: order.subtotal,
     shippingCost: order.shippingCost,
+    taxTotal: order.taxTotal ?? 0,
+    pricesIncludeTax: order.pricesIncludeTax ?? false,
     total: order.total,
     currency: order.currency,
   });

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'graphql';
+import { type SubgraphInstance, type SubgraphModule } from '@novamart/kit';
+import { shippingConfigShape, type ShippingConfig } from './config';
+import { resolvers, type ShippingContext } from './resolvers';
+import { createShippingServices } from './services';
+
+export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+
+/**
+ * Shipping: zones (countries, optionally regions), the shipping methods and tax rates that apply
+ * in them, and whether prices include tax per currency. The cart and orders ask it for the
+ * shipping options and tax of their lines (`shippingQuote`); it reads no other database and
+ * publishes no events.
+ */
+export const shippingSubgraph: SubgraphModule<ShippingConfig> = {
+  name: 'shipping',
+  port: 4010,
+  configShape: shippingConfigShape,
+
+  async create(runtime): Promise<SubgraphInstance<ShippingContext>> {
+    const services = await createShippingServices({
+      conn: runtime.mongo,
+      taxProvider: runtime.config.TAX_PROVIDER,
+    });
+    return {
+      typeDefs,
+      resolvers,
+      context: () => ({ shipping: services }),
+    };
+  },
+};
+
+export { shippingConfigShape, shippingConfigVariables, type ShippingConfig } from './config';
+export { createShippingServices, createTaxProvider, type ShippingServices } from './services';
+export { divideHalfEven, lineTax, percentToBasisPoints } from './services/tax-math';
+export { validateWeightBands, bandPrice, type WeightBand } from './services/weight-bands';
+export type { TaxProvider, TaxRequest, TaxableLine, LineTax } from './providers/tax-provider';

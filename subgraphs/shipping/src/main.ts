@@ -1,0 +1,4 @@
+import { runSubgraph } from '@novamart/kit';
+import { shippingSubgraph } from './index';
+
+await runSubgraph(shippingSubgraph);

@@ -1,0 +1,304 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSubgraphForTests, type TestSubgraph } from '@novamart/kit/testing';
+import { shippingSubgraph } from '../src/index';
+
+const ADMIN = { id: 'admin-1', role: 'ADMIN' as const };
+const CUSTOMER = { id: 'customer-1', role: 'CUSTOMER' as const };
+
+let sub: TestSubgraph;
+
+const SAVE_ZONE = `mutation($i: ShippingZoneInput!) { saveShippingZone(input: $i) { code name countries { country regions } } }`;
+const SAVE_METHOD = `mutation($i: ShippingMethodInput!) { saveShippingMethod(input: $i) { code pricing flatAmount { amount } weightBands { minGrams maxGrams price { amount } } } }`;
+const SAVE_RATE = `mutation($i: TaxRateInput!) { saveTaxRate(input: $i) { zoneCode taxClass name rate } }`;
+const QUOTE = `query($i: ShippingQuoteInput!) { shippingQuote(input: $i) {
+  options { code price { amount } } method { code } shippingCost { amount } pricesIncludeTax
+  taxLines { name rate amount { amount } } taxTotal { amount } } }`;
+
+const address = (country: string, region: string | null = null) => ({
+  name: 'A',
+  line1: '1 Road',
+  city: 'Town',
+  postalCode: '1',
+  country,
+  region,
+});
+
+async function admin(query: string, variables: Record<string, unknown>) {
+  const result = await sub.graphql(query, variables, ADMIN);
+  expect(result.errors).toBeUndefined();
+  return result.data;
+}
+
+beforeAll(async () => {
+  sub = await startSubgraphForTests(shippingSubgraph);
+  await admin(SAVE_ZONE, {
+    i: { code: 'eu', name: 'EU', countries: [{ country: 'de' }, { country: 'FR' }] },
+  });
+  await admin(SAVE_ZONE, { i: { code: 'US', name: 'United States', countries: [{ country: 'US' }] } });
+  await admin(SAVE_ZONE, {
+    i: { code: 'US-CA', name: 'California', countries: [{ country: 'US', regions: ['CA'] }] },
+  });
+  await admin(SAVE_METHOD, {
+    i: {
+      zoneCode: 'EU',
+      code: 'STANDARD',
+      name: 'Standard',
+      type: 'STANDARD',
+      currency: 'EUR',
+      pricing: 'FREE_OVER',
+      flatAmount: 495,
+      freeOverThreshold: 5000,
+    },
+  });
+  await admin(SAVE_METHOD, {
+    i: {
+      zoneCode: 'EU',
+      code: 'EXPRESS',
+      name: 'Express',
+      carrier: 'DHL',
+      type: 'EXPRESS',
+      currency: 'EUR',
+      pricing: 'WEIGHT_BANDS',
+      weightBands: [
+        { minGrams: 0, maxGrams: 2000, amount: 990 },
+        { minGrams: 2000, maxGrams: 10000, amount: 1490 },
+      ],
+    },
+  });
+  await admin(SAVE_METHOD, {
+    i: {
+      zoneCode: 'US',
+      code: 'EXPRESS',
+      name: 'Express',
+      type: 'EXPRESS',
+      currency: 'USD',
+      pricing: 'FLAT',
+      flatAmount: 1500,
+    },
+  });
+  await admin(SAVE_RATE, { i: { zoneCode: 'EU', taxClass: 'STANDARD', name: 'VAT 19%', ratePercent: 19 } });
+  await admin(SAVE_RATE, { i: { zoneCode: 'EU', taxClass: 'REDUCED', name: 'VAT 7%', ratePercent: 7 } });
+  await admin(SAVE_RATE, {
+    i: { zoneCode: 'US-CA', taxClass: 'STANDARD', name: 'CA sales tax', ratePercent: 7.25 },
+  });
+  await admin(`mutation { setTaxSetting(currency: "EUR", pricesIncludeTax: true) { currency } }`, {});
+});
+
+afterAll(() => sub?.stop());
+
+describe('administration', () => {
+  it('is for admins only', async () => {
+    const result = await sub.graphql(
+      SAVE_ZONE,
+      { i: { code: 'X', name: 'X', countries: [{ country: 'IT' }] } },
+      CUSTOMER,
+    );
+    expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const anonymous = await sub.graphql(SAVE_ZONE, {
+      i: { code: 'X', name: 'X', countries: [{ country: 'IT' }] },
+    });
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses overlapping weight bands with the field and writes nothing', async () => {
+    const before = await sub.conn.collection('shipping_methods').countDocuments();
+    const result = await sub.graphql(
+      SAVE_METHOD,
+      {
+        i: {
+          zoneCode: 'EU',
+          code: 'BULKY',
+          name: 'Bulky',
+          type: 'STANDARD',
+          currency: 'EUR',
+          pricing: 'WEIGHT_BANDS',
+          weightBands: [
+            { minGrams: 0, maxGrams: 5000, amount: 990 },
+            { minGrams: 4000, amount: 1990 },
+          ],
+        },
+      },
+      ADMIN,
+    );
+    expect(result.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.weightBands[1].minGrams',
+    });
+    expect(await sub.conn.collection('shipping_methods').countDocuments()).toBe(before);
+  });
+
+  it('names the field of every other bad value', async () => {
+    const cases: [string, Record<string, unknown>, string][] = [
+      [
+        SAVE_ZONE,
+        { code: 'BAD', name: 'Bad', countries: [{ country: 'Germany' }] },
+        'input.countries[0].country',
+      ],
+      [SAVE_ZONE, { code: 'BAD', name: 'Bad', countries: [] }, 'input.countries'],
+      [
+        SAVE_RATE,
+        { zoneCode: 'EU', taxClass: 'STANDARD', name: 'VAT', ratePercent: 19.005 },
+        'input.ratePercent',
+      ],
+      [
+        SAVE_RATE,
+        { zoneCode: 'NOWHERE', taxClass: 'STANDARD', name: 'VAT', ratePercent: 19 },
+        'input.zoneCode',
+      ],
+      [
+        SAVE_METHOD,
+        {
+          zoneCode: 'EU',
+          code: 'X',
+          name: 'X',
+          type: 'STANDARD',
+          currency: 'EUR',
+          pricing: 'FREE_OVER',
+          flatAmount: 100,
+        },
+        'input.freeOverThreshold',
+      ],
+      [
+        SAVE_METHOD,
+        {
+          zoneCode: 'EU',
+          code: 'X',
+          name: 'X',
+          type: 'STANDARD',
+          currency: 'EURO',
+          pricing: 'FLAT',
+          flatAmount: 1,
+        },
+        'input.currency',
+      ],
+    ];
+    for (const [query, input, field] of cases) {
+      const result = await sub.graphql(query, { i: input }, ADMIN);
+      expect(result.errors?.[0]?.extensions, field).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    }
+    expect(await sub.conn.collection('zones').countDocuments({ _id: 'BAD' } as never)).toBe(0);
+  });
+
+  it('lists zones with their methods and rates in a constant number of commands', async () => {
+    const result = await sub.graphql(
+      `{ shippingZones { code countries { country regions } methods { code } taxRates { taxClass rate } } }`,
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data.shippingZones).toEqual([
+      {
+        code: 'EU',
+        countries: [
+          { country: 'DE', regions: [] },
+          { country: 'FR', regions: [] },
+        ],
+        methods: [{ code: 'EXPRESS' }, { code: 'STANDARD' }],
+        taxRates: [
+          { taxClass: 'REDUCED', rate: 7 },
+          { taxClass: 'STANDARD', rate: 19 },
+        ],
+      },
+      {
+        code: 'US',
+        countries: [{ country: 'US', regions: [] }],
+        methods: [{ code: 'EXPRESS' }],
+        taxRates: [],
+      },
+      {
+        code: 'US-CA',
+        countries: [{ country: 'US', regions: ['CA'] }],
+        methods: [],
+        taxRates: [{ taxClass: 'STANDARD', rate: 7.25 }],
+      },
+    ]);
+    // The zones, then one $in over all zones' methods and one over their rates.
+    expect(result.commands()).toMatchObject({ total: 3, byCommand: { find: 3 } });
+  });
+});
+
+describe('shippingQuote', () => {
+  it('prices the methods of the address and extracts inclusive tax per line (Germany)', async () => {
+    const result = await sub.graphql(QUOTE, {
+      i: {
+        address: address('DE'),
+        currency: 'EUR',
+        lines: [
+          { key: 'a', amount: 1999 },
+          { key: 'b', amount: 1070, taxClass: 'REDUCED', weightGrams: 2500 },
+        ],
+        shippingMethodCode: 'express',
+      },
+    });
+    expect(result.errors).toBeUndefined();
+    // 2.5 kg → the 2-10 kg band, €14.90. Goods €30.69 < €50: STANDARD €4.95.
+    expect(result.data.shippingQuote).toEqual({
+      options: [
+        { code: 'EXPRESS', price: { amount: 1490 } },
+        { code: 'STANDARD', price: { amount: 495 } },
+      ],
+      method: { code: 'EXPRESS' },
+      shippingCost: { amount: 1490 },
+      pricesIncludeTax: true,
+      // 19%: 1999 → 319.17 → 319, shipping 1490 → 237.90 → 238; 7%: 1070 → 70.
+      taxLines: [
+        { name: 'VAT 19%', rate: 19, amount: { amount: 557 } },
+        { name: 'VAT 7%', rate: 7, amount: { amount: 70 } },
+      ],
+      taxTotal: { amount: 627 },
+    });
+    // Zones and methods, the currency's setting, the tax provider's zones and rates.
+    expect(result.commands()).toMatchObject({ total: 5, byCommand: { find: 5 } });
+  });
+
+  it('taxes after discounts, and by the region of the address (California, exclusive)', async () => {
+    const result = await sub.graphql(QUOTE, {
+      i: {
+        address: address('US', 'ca'),
+        currency: 'USD',
+        lines: [{ key: 'a', amount: 1999, discount: 999 }],
+        shippingMethodCode: 'EXPRESS',
+      },
+    });
+    // 7.25% of (1999 - 999) = 72.5 → 72 (even); of the 1500 shipping = 108.75 → 109.
+    expect(result.data.shippingQuote).toMatchObject({
+      pricesIncludeTax: false,
+      taxLines: [{ name: 'CA sales tax', rate: 7.25, amount: { amount: 181 } }],
+      taxTotal: { amount: 181 },
+    });
+    const oregon = await sub.graphql(QUOTE, {
+      i: { address: address('US', 'OR'), currency: 'USD', lines: [{ key: 'a', amount: 1999 }] },
+    });
+    expect(oregon.data.shippingQuote).toMatchObject({
+      taxLines: [],
+      taxTotal: { amount: 0 },
+      shippingCost: { amount: 0 },
+    });
+  });
+
+  it('refuses a method that does not ship to the address, naming the field and what does', async () => {
+    const result = await sub.graphql(QUOTE, {
+      i: {
+        address: address('DE'),
+        currency: 'EUR',
+        lines: [{ key: 'a', amount: 100 }],
+        shippingMethodCode: 'PICKUP',
+      },
+    });
+    expect(result.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.shippingMethodCode',
+      available: ['EXPRESS', 'STANDARD'],
+    });
+    const tooHeavy = await sub.graphql(QUOTE, {
+      i: {
+        address: address('FR'),
+        currency: 'EUR',
+        lines: [{ key: 'a', amount: 100, weightGrams: 10_000 }],
+        shippingMethodCode: 'EXPRESS',
+      },
+    });
+    expect(tooHeavy.errors?.[0]?.extensions).toMatchObject({
+      field: 'input.shippingMethodCode',
+      available: ['STANDARD'],
+    });
+  });
+});
