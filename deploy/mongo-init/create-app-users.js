@@ -12,6 +12,7 @@ const subgraphs = [
   'payments',
   'notifications',
   'recommendations',
+  'promotions',
 ];
 for (const name of subgraphs) {
   const password = process.env[`MONGO_${name.toUpperCase()}_PASSWORD`];

@@ -273,7 +273,7 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
 
     // users first: its JWKS is what every other subgraph and the gateway verify tokens with. Then
     // the owners before those that ask them (products asks inventory, cart asks products and
-    // inventory, orders asks cart and products),
+    // inventory, orders asks cart and products, promotions asks products and cart and orders ask promotions),
     // each learning the others' URLs (PRODUCTS_URL...) as they start.
     const ordered = [...options.subgraphs].sort((a, b) => startRank(a.name) - startRank(b.name));
     const subgraphs = new Map<string, HarnessSubgraph>();
@@ -413,7 +413,7 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
   }
 }
 
-const START_ORDER = ['users', 'inventory', 'products', 'cart', 'orders'];
+const START_ORDER = ['users', 'inventory', 'products', 'promotions', 'cart', 'orders'];
 
 function startRank(name: string): number {
   const rank = START_ORDER.indexOf(name);

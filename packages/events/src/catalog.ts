@@ -146,8 +146,12 @@ export const eventSchemas = {
     ),
     subtotal: minorUnits,
     shippingCost: minorUnits,
+    /** subtotal − discountTotal + shippingCost − shippingDiscount. */
     total: minorUnits,
     currency,
+    /** Promotions redeemed at checkout (added with promotions: absent when none, and on older events). */
+    discountTotal: minorUnits.optional(),
+    shippingDiscount: minorUnits.optional(),
   }),
   'order.status_changed': z.object({
     orderId: id,
@@ -219,12 +223,30 @@ export const eventSchemas = {
     /** Null for a customer's cart. */
     expiresAt: nullableString,
     updatedAt: isoTime,
+    /** The discount codes applied to the cart (added with promotions: absent on older events). */
+    discountCodes: z.array(z.string()).optional(),
   }),
   'cart.deleted': z.object({
     cartId: id,
     userId: nullableString,
     revision: z.number().int(),
     reason: z.literal('MERGED'),
+  }),
+  /** A promotion used by an order (checkout redeemed it in the promotions subgraph). */
+  'promotion.redeemed': z.object({
+    orderId: id,
+    promotionId: id,
+    code: nullableString,
+    amount: minorUnits,
+    shippingAmount: minorUnits,
+    currency,
+  }),
+  /** A redemption given back: the order was not placed, or was cancelled before payment. */
+  'promotion.released': z.object({
+    orderId: id,
+    promotionId: id,
+    code: nullableString,
+    reason: z.string(),
   }),
 } as const satisfies Record<string, z.ZodType<Record<string, unknown>>>;
 

@@ -30,6 +30,8 @@ export const cartSubgraph: SubgraphModule<CartConfig> = {
             }
           : null,
       maxOrderTotal: config.MAX_ORDER_TOTAL,
+      promotions: config.PROMOTIONS_URL ? createSubgraphClient('promotions', config.PROMOTIONS_URL) : null,
+      defaultCurrency: config.CART_DEFAULT_CURRENCY,
     });
 
     return {

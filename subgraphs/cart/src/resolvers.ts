@@ -3,11 +3,13 @@ import { type CartDoc, type RemovedLine } from './models/cart';
 import { type KnownProduct } from './models/catalog-product';
 import { type CartService } from './services/cart-service';
 import { type CatalogProjection } from './services/catalog-projection';
+import { type CartDiscount, type CartDiscountQuote, type CartDiscounts } from './services/cart-discounts';
 import { priceCart, type PricedCart, type PricedLine } from './services/pricing';
 
 export interface CartContext extends SubgraphContext {
   carts: CartService;
   catalog: CatalogProjection;
+  discounts: CartDiscounts;
   defaultCurrency: string;
 }
 
@@ -26,6 +28,18 @@ async function priced(cart: CartDoc, ctx: CartContext): Promise<PricedCart> {
   const byId = new Map<string, KnownProduct>();
   for (const product of products) if (product && !(product instanceof Error)) byId.set(product.id, product);
   return priceCart(cart, byId, ctx.defaultCurrency);
+}
+
+/** One quote per cart object a request resolves, shared by its discount fields. */
+const quotes = new WeakMap<CartDoc, Promise<CartDiscountQuote>>();
+
+function discountQuote(cart: CartDoc, ctx: CartContext): Promise<CartDiscountQuote> {
+  let quote = quotes.get(cart);
+  if (!quote) {
+    quote = priced(cart, ctx).then((pricedCart) => ctx.discounts.quote(cart, pricedCart));
+    quotes.set(cart, quote);
+  }
+  return quote;
 }
 
 /** The subgraph's resolver map, typed against its context (as every subgraph's is). */
@@ -52,6 +66,10 @@ export const resolvers: Resolvers = {
       ctx.carts.clear(ctx.viewer, args.cartId),
     mergeCart: (_: unknown, args: { guestCartId: string }, ctx: CartContext) =>
       ctx.carts.merge(ctx.viewer, args.guestCartId),
+    applyDiscountCode: (_: unknown, args: { cartId?: string | null; code: string }, ctx: CartContext) =>
+      ctx.carts.applyDiscountCode(ctx.viewer, args),
+    removeDiscountCode: (_: unknown, args: { cartId?: string | null; code: string }, ctx: CartContext) =>
+      ctx.carts.removeDiscountCode(ctx.viewer, args),
   },
   Cart: {
     id: (cart: CartDoc) => cart._id,
@@ -59,6 +77,25 @@ export const resolvers: Resolvers = {
     itemCount: async (cart: CartDoc, _: unknown, ctx: CartContext) => (await priced(cart, ctx)).itemCount,
     subtotal: async (cart: CartDoc, _: unknown, ctx: CartContext) => (await priced(cart, ctx)).subtotal,
     expiresAt: (cart: CartDoc) => cart.expiresAt ?? null,
+    discountCodes: (cart: CartDoc) => cart.discountCodes ?? [],
+    discounts: async (cart: CartDoc, _: unknown, ctx: CartContext) => {
+      const quote = await discountQuote(cart, ctx);
+      return quote.discounts.map((discount) => ({ ...discount, currency: quote.currency }));
+    },
+    discountTotal: async (cart: CartDoc, _: unknown, ctx: CartContext) => {
+      const quote = await discountQuote(cart, ctx);
+      return { amount: quote.discountTotal, currency: quote.currency };
+    },
+    discountedSubtotal: async (cart: CartDoc, _: unknown, ctx: CartContext) => {
+      const [quote, pricedCart] = await Promise.all([discountQuote(cart, ctx), priced(cart, ctx)]);
+      return { amount: pricedCart.subtotal.amount - quote.discountTotal, currency: quote.currency };
+    },
+  },
+  CartDiscount: {
+    amount: (discount: CartDiscount & { currency: string }) => ({
+      amount: discount.amount,
+      currency: discount.currency,
+    }),
   },
   CartItem: {
     product: (line: PricedLine) => productRef(line.productId),

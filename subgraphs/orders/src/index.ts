@@ -34,7 +34,11 @@ export const ordersSubgraph: SubgraphModule<OrdersConfig> = {
       conn: mongo,
       logger,
       shipping: { flatRate: config.SHIPPING_FLAT_RATE, freeThreshold: config.FREE_SHIPPING_THRESHOLD },
-      peers: { cartUrl: config.CART_URL, productsUrl: config.PRODUCTS_URL },
+      peers: {
+        cartUrl: config.CART_URL,
+        productsUrl: config.PRODUCTS_URL,
+        promotionsUrl: config.PROMOTIONS_URL,
+      },
       maxOrderTotal: config.MAX_ORDER_TOTAL,
     });
 

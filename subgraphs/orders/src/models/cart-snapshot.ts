@@ -10,6 +10,8 @@ export interface CartSnapshotDoc {
   /** The cart's revision; only a higher one replaces this snapshot. */
   revision: number;
   lines: { productId: string; quantity: number }[];
+  /** The discount codes applied to the cart (cart.updated's `discountCodes`; absent: none). */
+  discountCodes?: string[];
   deleted: boolean;
   /** The revision an order was placed from, and that order: the same lines are not ordered twice. */
   orderedRevision?: number;
@@ -32,6 +34,7 @@ const cartSnapshotSchema = new Schema<CartSnapshotDoc>(
       ],
       default: [],
     },
+    discountCodes: { type: [String], default: undefined },
     deleted: { type: Boolean, default: false },
     orderedRevision: Number,
     orderedBy: String,

@@ -7,6 +7,7 @@ import { knownPaymentModel } from '../models/known-payment';
 import { orderModel } from '../models/order';
 import { CheckoutService } from './checkout';
 import { OrderLifecycle } from './lifecycle';
+import { OrderDiscounts } from './order-discounts';
 import { OrderQueries } from './order-queries';
 import { OwnerRefresh } from './owner-refresh';
 import { PaymentTrust } from './payment-trust';
@@ -27,7 +28,12 @@ export async function createOrdersServices(options: {
   logger: Logger;
   shipping: ShippingRules;
   /** The cart and products subgraphs' GraphQL endpoints checkout asks before deciding; unset: projections only. */
-  peers?: { cartUrl?: string | undefined; productsUrl?: string | undefined };
+  peers?: {
+    cartUrl?: string | undefined;
+    productsUrl?: string | undefined;
+    /** The promotions subgraph, which redeems discounts at checkout; unset: orders take none. */
+    promotionsUrl?: string | undefined;
+  };
   maxOrderTotal?: number;
   now?: () => Date;
 }): Promise<OrdersServices> {
@@ -40,7 +46,7 @@ export async function createOrdersServices(options: {
   await Promise.all([orders.init(), carts.init(), prices.init(), customers.init(), knownPayments.init()]);
   const clock = options.now ? { now: options.now } : {};
   const projections = new Projections(prices, carts, customers);
-  const { cartUrl, productsUrl } = options.peers ?? {};
+  const { cartUrl, productsUrl, promotionsUrl } = options.peers ?? {};
   const refresh =
     cartUrl && productsUrl
       ? new OwnerRefresh(
@@ -58,6 +64,9 @@ export async function createOrdersServices(options: {
       customers,
       shipping: options.shipping,
       refresh,
+      discounts: promotionsUrl
+        ? new OrderDiscounts(createSubgraphClient('promotions', promotionsUrl), logger)
+        : null,
       ...(options.maxOrderTotal !== undefined ? { maxOrderTotal: options.maxOrderTotal } : {}),
       ...clock,
     }),

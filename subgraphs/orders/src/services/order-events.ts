@@ -24,6 +24,9 @@ export function orderPlaced(order: OrderDoc): DomainEvent<OrderPlacedPayload> {
     shippingCost: order.shippingCost,
     total: order.total,
     currency: order.currency,
+    ...(order.discounts?.length
+      ? { discountTotal: order.discountTotal ?? 0, shippingDiscount: order.shippingDiscount ?? 0 }
+      : {}),
   });
 }
 

@@ -2,7 +2,7 @@ import { type SubgraphClient, type Viewer, isDuplicateKeyError } from '@novamart
 import { type Projections } from './projections';
 
 const CART = `query CheckoutCart($id: ID) {
-  cart(id: $id) { id revision expiresAt items { product { id } quantity } }
+  cart(id: $id) { id revision expiresAt items { product { id } quantity } discountCodes }
 }`;
 
 const PRODUCTS = `query CheckoutProducts($representations: [_Any!]!) {
@@ -16,6 +16,7 @@ interface CartAnswer {
   revision: number;
   expiresAt: string | null;
   items: { product: { id: string }; quantity: number }[];
+  discountCodes: string[];
 }
 
 interface ProductAnswer {
@@ -66,6 +67,7 @@ export class OwnerRefresh {
         revision: cart.revision,
         lines: cart.items.map((item) => ({ productId: item.product.id, quantity: item.quantity })),
         expiresAt: cart.expiresAt,
+        discountCodes: cart.discountCodes,
       }),
     );
     return cart.id;

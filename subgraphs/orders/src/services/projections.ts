@@ -25,6 +25,8 @@ export interface CartUpdated {
   revision: number;
   lines: { productId: string; quantity: number }[];
   expiresAt: string | null;
+  /** Absent: no codes. */
+  discountCodes?: string[] | undefined;
 }
 
 export interface CartDeleted {
@@ -85,6 +87,7 @@ export class Projections {
         $set: {
           revision: cart.revision,
           lines: cart.lines.map(({ productId, quantity }) => ({ productId, quantity })),
+          discountCodes: cart.discountCodes ?? [],
           deleted: false,
           ...(cart.userId ? { userId: cart.userId } : {}),
           ...(cart.expiresAt ? { expiresAt: new Date(cart.expiresAt) } : {}),
