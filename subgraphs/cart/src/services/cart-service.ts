@@ -372,14 +372,17 @@ export class CartService {
     const items = cart.items
       .map((line) => ({ ...line, quantity: line.quantity - (ordered.get(line.productId) ?? 0) }))
       .filter((line) => line.quantity > 0);
+    const codes = cart.discountCodes ?? [];
     if (
+      codes.length === 0 &&
       items.length === cart.items.length &&
       items.every((line, i) => line.quantity === cart.items[i]?.quantity)
     )
       return cart;
+    // The order took the cart's discount codes with its lines (a per-customer code is used up).
     return this.write(
       { cart, isNew: false },
-      { items, removedItems: cart.removedItems, byOwner: false },
+      { items, removedItems: cart.removedItems, byOwner: false, discountCodes: [] },
       session,
       outbox,
     );
