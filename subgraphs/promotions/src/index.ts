@@ -19,10 +19,11 @@ export const promotionsSubgraph: SubgraphModule<PromotionsConfig> = {
   configShape: promotionsConfigShape,
 
   async create(runtime): Promise<SubgraphInstance<PromotionsContext>> {
-    const { mongo, config } = runtime;
+    const { mongo, config, logger } = runtime;
     const services = await createPromotionsServices({
       conn: mongo,
       categories: config.PRODUCTS_URL ? createSubgraphClient('products', config.PRODUCTS_URL) : null,
+      logger,
     });
     return {
       typeDefs,
@@ -30,6 +31,8 @@ export const promotionsSubgraph: SubgraphModule<PromotionsConfig> = {
       context: () => ({ admin: services.admin, discounts: services.discounts, codes: services.codes }),
       consumers: [promotionsConsumer(services.discounts)],
       publishes: ['promotion.redeemed', 'promotion.released'],
+      start: () => Promise.resolve(services.sweeper.start()),
+      stop: () => services.sweeper.stop(),
     };
   },
 };

@@ -5,7 +5,8 @@ import { type DiscountService } from '../services/discount-service';
 export const PROMOTIONS_GROUP = 'promotions';
 
 /**
- * An order cancelled before it was paid gives its promotions' uses back (in the consumer's
+ * `order.placed` confirms an order's redemptions (no longer a hold the sweeper releases). An
+ * order cancelled before it was paid gives its promotions' uses back (in the consumer's
  * transaction, once per event). A paid order that is cancelled keeps them: the customer used the
  * code, and the refund is the payments subgraph's business.
  */
@@ -13,9 +14,12 @@ export function promotionsConsumer(discounts: DiscountService): ConsumerDeclarat
   return {
     group: PROMOTIONS_GROUP,
     handlers: {
+      'order.placed': async (event, { session }) => {
+        await discounts.markPlaced(event.payload.orderId, session);
+      },
       'order.cancelled': async (event, { session, outbox }) => {
         if (event.payload.wasPaid) return;
-        await discounts.release(event.payload.orderId, 'ORDER_CANCELLED', session, outbox);
+        await discounts.release(event.payload.orderId, 'ORDER_CANCELLED', { session, outbox });
       },
     },
   };

@@ -17,6 +17,8 @@ export interface RedemptionDoc {
   freeShipping: boolean;
   currency: string;
   status: 'REDEEMED' | 'RELEASED';
+  /** order.placed arrived: the order exists. A REDEEMED redemption without it is a hold the sweeper may release. */
+  orderPlaced?: boolean;
   releaseReason?: string;
   createdAt: Date;
   updatedAt: Date;
@@ -35,6 +37,7 @@ const redemptionSchema = new Schema<RedemptionDoc>(
     freeShipping: { type: Boolean, required: true },
     currency: { type: String, required: true },
     status: { type: String, required: true, enum: ['REDEEMED', 'RELEASED'] },
+    orderPlaced: Boolean,
     releaseReason: String,
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
@@ -44,6 +47,8 @@ const redemptionSchema = new Schema<RedemptionDoc>(
 
 // A promotion is redeemed once per order, whatever the retries.
 redemptionSchema.index({ orderId: 1, promotionId: 1 }, { unique: true });
+// The sweeper's holds: redeemed, order never heard of, oldest first.
+redemptionSchema.index({ status: 1, orderPlaced: 1, createdAt: 1 });
 
 export type RedemptionModel = Model<RedemptionDoc>;
 

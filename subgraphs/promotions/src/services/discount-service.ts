@@ -154,19 +154,38 @@ export class DiscountService {
     }
   }
 
-  /** Gives back an order's redemptions (idempotent); answers how many it released. */
-  async release(orderId: string, reason: string, session?: ClientSession, outbox?: Outbox): Promise<number> {
-    if (session && outbox) return this.releaseIn(orderId, reason, session, outbox);
-    return inTransaction(this.deps.conn, (tx, box) => this.releaseIn(orderId, reason, tx, box));
+  /**
+   * Gives back an order's redemptions (idempotent); answers how many it released. Inside a
+   * consumer's transaction with `session` and `outbox`; `unplacedOnly`: only while no
+   * `order.placed` was seen for the order (the sweeper).
+   */
+  async release(
+    orderId: string,
+    reason: string,
+    options: { session?: ClientSession; outbox?: Outbox; unplacedOnly?: boolean } = {},
+  ): Promise<number> {
+    const { session, outbox } = options;
+    const unplacedOnly = options.unplacedOnly ?? false;
+    if (session && outbox) return this.releaseIn({ orderId, reason, unplacedOnly }, session, outbox);
+    return inTransaction(this.deps.conn, (tx, box) =>
+      this.releaseIn({ orderId, reason, unplacedOnly }, tx, box),
+    );
+  }
+
+  /** order.placed: the order exists, its redemptions are no longer holds the sweeper may release. */
+  async markPlaced(orderId: string, session: ClientSession): Promise<void> {
+    await this.deps.redemptions.updateMany({ orderId }, { $set: { orderPlaced: true } }, { session });
   }
 
   private async releaseIn(
-    orderId: string,
-    reason: string,
+    { orderId, reason, unplacedOnly }: { orderId: string; reason: string; unplacedOnly: boolean },
     session: ClientSession,
     outbox: Outbox,
   ): Promise<number> {
-    const live = await this.deps.redemptions.find({ orderId, status: 'REDEEMED' }).session(session).lean();
+    const live = await this.deps.redemptions
+      .find({ orderId, status: 'REDEEMED', ...(unplacedOnly ? { orderPlaced: { $ne: true } } : {}) })
+      .session(session)
+      .lean();
     for (const redemption of live) {
       const { promotionId } = redemption;
       await this.deps.redemptions.updateOne(
