@@ -20,7 +20,13 @@ import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createLogger, portInUseMessage, subgraphPort, wantsPrettyLogs } from '@novamart/kit';
+import {
+  createLogger,
+  peerUrlVariable,
+  portInUseMessage,
+  subgraphPort,
+  wantsPrettyLogs,
+} from '@novamart/kit';
 import type * as EmbeddedMongoModule from '@novamart/mongo-server';
 import { DEV_ADMIN } from './lib/dev-admin';
 import { readSupergraphConfig, repoRoot } from './lib/supergraph-config';
@@ -164,9 +170,17 @@ function plan(mongoUrl: string, redisUrl: string, dataDir: string): Proc[] {
   if (usersPort !== undefined && !env.JWKS_URL)
     shared.JWKS_URL = `http://${SUBGRAPH_HOST}:${usersPort}/.well-known/jwks.json`;
 
+  const urls = Object.fromEntries(
+    subgraphs.map((s) => [
+      peerUrlVariable(s.name),
+      `http://${SUBGRAPH_HOST}:${ports.get(s.name)!.port}/graphql`,
+    ]),
+  );
   const procs: Proc[] = subgraphs.map((s) => {
     const { port, variable } = ports.get(s.name)!;
-    const own: Record<string, string> = { ...shared, PORT: String(port), HOST: SUBGRAPH_HOST };
+    // Each subgraph learns where its peers are (cart → products and promotions, orders → cart...),
+    // as under `npm start` and docker-compose; a variable set by hand wins.
+    const own: Record<string, string> = { ...urls, ...shared, PORT: String(port), HOST: SUBGRAPH_HOST };
     // The same development administrator `npm start` creates, so that `npm run seed` works.
     if (s.name === 'users' && env.NODE_ENV === 'development' && !env.ADMIN_EMAIL && !env.ADMIN_PASSWORD) {
       own.ADMIN_EMAIL = DEV_ADMIN.email;
@@ -184,9 +198,6 @@ function plan(mongoUrl: string, redisUrl: string, dataDir: string): Proc[] {
   });
   const gatewayPort = Number(env.PORT || 4000);
   const gatewayHost = env.HOST || '0.0.0.0';
-  const urls = Object.fromEntries(
-    procs.map((p) => [`${p.name.toUpperCase()}_URL`, `http://${SUBGRAPH_HOST}:${p.port}/graphql`]),
-  );
   procs.push({
     name: 'gateway',
     dir: resolve(repoRoot, 'gateway'),

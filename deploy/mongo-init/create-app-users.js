@@ -12,6 +12,7 @@ const subgraphs = [
   'payments',
   'notifications',
   'recommendations',
+  'promotions',
   'shipping',
 ];
 for (const name of subgraphs) {

@@ -35,6 +35,7 @@ export const SUBGRAPHS = [
   'payments',
   'notifications',
   'recommendations',
+  'promotions',
   'shipping',
 ] as const;
 

@@ -7,6 +7,7 @@ import { ordersSubgraph } from '@novamart/orders';
 import { paymentsSubgraph } from '@novamart/payments';
 import { notificationsSubgraph } from '@novamart/notifications';
 import { recommendationsSubgraph } from '@novamart/recommendations';
+import { promotionsSubgraph } from '@novamart/promotions';
 import { shippingSubgraph } from '@novamart/shipping';
 
 /** users, products, inventory, cart, orders and payments: what a checkout and its payment need. */
@@ -19,11 +20,15 @@ export const CHECKOUT_SUBGRAPHS = [
   paymentsSubgraph,
 ];
 
+/** The checkout's subgraphs and promotions: discount codes and automatic promotions at checkout. */
+export const PROMOTIONS_SUBGRAPHS = [...CHECKOUT_SUBGRAPHS, promotionsSubgraph];
+
 /** Every subgraph of supergraph.yaml. */
 export const ALL_SUBGRAPHS = [
   ...CHECKOUT_SUBGRAPHS,
   notificationsSubgraph,
   recommendationsSubgraph,
+  promotionsSubgraph,
   shippingSubgraph,
 ];
 

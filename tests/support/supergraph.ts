@@ -272,8 +272,8 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
     if (testTokens) deferred.use(testTokens.verifier);
 
     // users first: its JWKS is what every other subgraph and the gateway verify tokens with. Then
-    // the owners before those that ask them (products asks inventory, cart asks products,
-    // inventory and shipping, orders asks cart, products and shipping),
+    // the owners before those that ask them (products asks inventory, promotions asks products, cart
+    // asks products, inventory, promotions and shipping, orders asks cart, products, promotions and shipping),
     // each learning the others' URLs (PRODUCTS_URL...) as they start.
     const ordered = [...options.subgraphs].sort((a, b) => startRank(a.name) - startRank(b.name));
     const subgraphs = new Map<string, HarnessSubgraph>();
@@ -413,7 +413,7 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
   }
 }
 
-const START_ORDER = ['users', 'inventory', 'products', 'shipping', 'cart', 'orders'];
+const START_ORDER = ['users', 'inventory', 'products', 'promotions', 'shipping', 'cart', 'orders'];
 
 function startRank(name: string): number {
   const rank = START_ORDER.indexOf(name);

@@ -182,8 +182,12 @@ export const eventSchemas = {
     taxTotal: minorUnits.optional(),
     /** Whether `subtotal` already includes `taxTotal`; if not, `total` adds it. */
     pricesIncludeTax: z.boolean().optional(),
+    /** subtotal − discountTotal + shippingCost − shippingDiscount, plus taxTotal unless pricesIncludeTax. */
     total: minorUnits,
     currency,
+    /** Promotions redeemed at checkout (added with promotions: absent when none, and on older events). */
+    discountTotal: minorUnits.optional(),
+    shippingDiscount: minorUnits.optional(),
   }),
   'order.status_changed': z.object({
     orderId: id,
@@ -255,12 +259,30 @@ export const eventSchemas = {
     /** Null for a customer's cart. */
     expiresAt: nullableString,
     updatedAt: isoTime,
+    /** The discount codes applied to the cart (added with promotions: absent on older events). */
+    discountCodes: z.array(z.string()).optional(),
   }),
   'cart.deleted': z.object({
     cartId: id,
     userId: nullableString,
     revision: z.number().int(),
     reason: z.literal('MERGED'),
+  }),
+  /** A promotion used by an order (checkout redeemed it in the promotions subgraph). */
+  'promotion.redeemed': z.object({
+    orderId: id,
+    promotionId: id,
+    code: nullableString,
+    amount: minorUnits,
+    shippingAmount: minorUnits,
+    currency,
+  }),
+  /** A redemption given back: the order was not placed, or was cancelled before payment. */
+  'promotion.released': z.object({
+    orderId: id,
+    promotionId: id,
+    code: nullableString,
+    reason: z.string(),
   }),
 } as const satisfies Record<string, z.ZodType<Record<string, unknown>>>;
 

@@ -1,8 +1,8 @@
 /**
  * Where each process listens, in one place for `npm start`, `npm run dev` and a subgraph run on
  * its own: `<NAME>_PORT` (e.g. `INVENTORY_PORT`) for one subgraph, else `SUBGRAPH_PORT_BASE` plus
- * the subgraph's offset from 4000 (users +1 … recommendations +8, shipping +10), else its default
- * (4001-4008; promotions 4009, shipping 4010, reviews 4011).
+ * the subgraph's offset from 4000 (users +1 … recommendations +8, promotions +9, shipping +10, reviews
+ * +11), else its default (4001-4011).
  */
 export const DEFAULT_PORT_BASE = 4000;
 

@@ -13,6 +13,8 @@ export const cartConfigShape = {
   /** Cart commands decide on the products and inventory subgraphs' current answers. */
   PRODUCTS_URL: z.string().url().optional(),
   INVENTORY_URL: z.string().url().optional(),
+  /** Discount codes are checked and priced by the promotions subgraph. */
+  PROMOTIONS_URL: z.string().url().optional(),
   /** Cart.shippingOptions, taxLines, taxTotal and total ask the shipping subgraph. */
   SHIPPING_URL: z.string().url().optional(),
   ...maxOrderTotalShape,
@@ -36,6 +38,11 @@ export const cartConfigVariables = [
     name: 'INVENTORY_URL',
     default: 'unset: decides on its projection of events',
     description: "The inventory subgraph's GraphQL endpoint (cart commands check stock there).",
+  },
+  {
+    name: 'PROMOTIONS_URL',
+    default: 'unset: carts take no discount codes',
+    description: "The promotions subgraph's GraphQL endpoint (discount codes and automatic promotions).",
   },
   {
     name: 'SHIPPING_URL',

@@ -31,6 +31,8 @@ export const cartSubgraph: SubgraphModule<CartConfig> = {
             }
           : null,
       maxOrderTotal: config.MAX_ORDER_TOTAL,
+      promotions: config.PROMOTIONS_URL ? createSubgraphClient('promotions', config.PROMOTIONS_URL) : null,
+      defaultCurrency: config.CART_DEFAULT_CURRENCY,
     });
 
     const shippingQuotes = new CartShippingQuotes(

@@ -3,12 +3,14 @@ import { lineKey, type CartDoc, type RemovedLine } from './models/cart';
 import { type KnownProduct } from './models/catalog-product';
 import { type CartService } from './services/cart-service';
 import { type CatalogProjection } from './services/catalog-projection';
+import { type CartDiscount, type CartDiscountQuote, type CartDiscounts } from './services/cart-discounts';
 import { priceCart, type PricedCart, type PricedLine } from './services/pricing';
 import { type CartQuote, type CartShippingQuotes } from './services/shipping-quote';
 
 export interface CartContext extends SubgraphContext {
   carts: CartService;
   catalog: CatalogProjection;
+  discounts: CartDiscounts;
   defaultCurrency: string;
   shippingQuotes: CartShippingQuotes;
 }
@@ -54,6 +56,18 @@ function quoteOf(cart: CartDoc, args: QuoteArgs, ctx: CartContext): Promise<Cart
   return loader.load({ cart, args });
 }
 
+/** One quote per cart object a request resolves, shared by its discount fields. */
+const quotes = new WeakMap<CartDoc, Promise<CartDiscountQuote>>();
+
+function discountQuote(cart: CartDoc, ctx: CartContext): Promise<CartDiscountQuote> {
+  let quote = quotes.get(cart);
+  if (!quote) {
+    quote = priced(cart, ctx).then((pricedCart) => ctx.discounts.quote(cart, pricedCart));
+    quotes.set(cart, quote);
+  }
+  return quote;
+}
+
 /** The subgraph's resolver map, typed against its context (as every subgraph's is). */
 export type Resolvers = ResolverMap<CartContext>;
 
@@ -81,6 +95,10 @@ export const resolvers: Resolvers = {
       ctx.carts.clear(ctx.viewer, args.cartId),
     mergeCart: (_: unknown, args: { guestCartId: string }, ctx: CartContext) =>
       ctx.carts.merge(ctx.viewer, args.guestCartId),
+    applyDiscountCode: (_: unknown, args: { cartId?: string | null; code: string }, ctx: CartContext) =>
+      ctx.carts.applyDiscountCode(ctx.viewer, args),
+    removeDiscountCode: (_: unknown, args: { cartId?: string | null; code: string }, ctx: CartContext) =>
+      ctx.carts.removeDiscountCode(ctx.viewer, args),
   },
   Cart: {
     id: (cart: CartDoc) => cart._id,
@@ -95,6 +113,25 @@ export const resolvers: Resolvers = {
     taxTotal: async (cart: CartDoc, args: QuoteArgs, ctx: CartContext) =>
       (await quoteOf(cart, args, ctx)).taxTotal,
     total: async (cart: CartDoc, args: QuoteArgs, ctx: CartContext) => (await quoteOf(cart, args, ctx)).total,
+    discountCodes: (cart: CartDoc) => cart.discountCodes ?? [],
+    discounts: async (cart: CartDoc, _: unknown, ctx: CartContext) => {
+      const quote = await discountQuote(cart, ctx);
+      return quote.discounts.map((discount) => ({ ...discount, currency: quote.currency }));
+    },
+    discountTotal: async (cart: CartDoc, _: unknown, ctx: CartContext) => {
+      const quote = await discountQuote(cart, ctx);
+      return { amount: quote.discountTotal, currency: quote.currency };
+    },
+    discountedSubtotal: async (cart: CartDoc, _: unknown, ctx: CartContext) => {
+      const [quote, pricedCart] = await Promise.all([discountQuote(cart, ctx), priced(cart, ctx)]);
+      return { amount: pricedCart.subtotal.amount - quote.discountTotal, currency: quote.currency };
+    },
+  },
+  CartDiscount: {
+    amount: (discount: CartDiscount & { currency: string }) => ({
+      amount: discount.amount,
+      currency: discount.currency,
+    }),
   },
   CartItem: {
     product: (line: PricedLine) => productRef(line.productId),

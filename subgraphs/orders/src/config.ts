@@ -12,6 +12,8 @@ export const ordersConfigShape = {
   /** Checkout asks the cart and products subgraphs for the caller's cart and its products before deciding. */
   CART_URL: z.string().url().optional(),
   PRODUCTS_URL: z.string().url().optional(),
+  /** Checkout redeems discount codes and automatic promotions with the promotions subgraph. */
+  PROMOTIONS_URL: z.string().url().optional(),
   /** Checkout asks the shipping subgraph for the chosen method's price and the order's tax. */
   SHIPPING_URL: z.string().url().optional(),
   ...maxOrderTotalShape,
@@ -40,6 +42,11 @@ export const ordersConfigVariables = [
     name: 'PRODUCTS_URL',
     default: 'unset: decides on its projection of events',
     description: "The products subgraph's GraphQL endpoint (checkout prices the lines there).",
+  },
+  {
+    name: 'PROMOTIONS_URL',
+    default: 'unset: carts take no discount codes',
+    description: "The promotions subgraph's GraphQL endpoint (discount codes and automatic promotions).",
   },
   {
     name: 'SHIPPING_URL',

@@ -37,6 +37,7 @@ export const ordersSubgraph: SubgraphModule<OrdersConfig> = {
       peers: {
         cartUrl: config.CART_URL,
         productsUrl: config.PRODUCTS_URL,
+        promotionsUrl: config.PROMOTIONS_URL,
         shippingUrl: config.SHIPPING_URL,
       },
       maxOrderTotal: config.MAX_ORDER_TOTAL,

@@ -8,7 +8,7 @@ import {
   type ResolverMap,
 } from '@novamart/kit';
 import { orderChannel, userOrdersChannel, type OrderLiveMessage } from './events/live-updates';
-import { type OrderDoc, type OrderLine, type OrderStatus } from './models/order';
+import { type OrderDiscount, type OrderDoc, type OrderLine, type OrderStatus } from './models/order';
 import { type CheckoutService } from './services/checkout';
 import { type CheckoutInput } from './services/checkout-input';
 import { type OrderLifecycle } from './services/lifecycle';
@@ -121,10 +121,19 @@ export const resolvers: Resolvers = {
       (order.taxLines ?? []).map((line) => ({ ...line, amount: money(line.amount, order.currency) })),
     taxTotal: (order: OrderDoc) => money(order.taxTotal ?? 0, order.currency),
     pricesIncludeTax: (order: OrderDoc) => order.pricesIncludeTax ?? false,
+    discounts: (order: OrderDoc) =>
+      (order.discounts ?? []).map((discount) => ({ ...discount, currency: order.currency })),
+    discountTotal: (order: OrderDoc) => money(order.discountTotal ?? 0, order.currency),
+    shippingDiscount: (order: OrderDoc) => money(order.shippingDiscount ?? 0, order.currency),
     amountRefunded: (order: OrderDoc) => money(amountRefunded(order), order.currency),
     shippingAddress: (order: OrderDoc) => ({ id: null, ...order.shippingAddress }),
     carrier: (order: OrderDoc) => order.carrier ?? null,
     trackingNumber: (order: OrderDoc) => order.trackingNumber ?? null,
+  },
+  OrderDiscount: {
+    amount: (discount: OrderDiscount & { currency: string }) => money(discount.amount, discount.currency),
+    shippingAmount: (discount: OrderDiscount & { currency: string }) =>
+      money(discount.shippingAmount, discount.currency),
   },
   OrderItem: {
     product: (line: PricedLine) => ({ __typename: 'Product', id: line.productId }),

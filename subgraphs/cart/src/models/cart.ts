@@ -40,6 +40,8 @@ export interface CartDoc {
   updatedAt: Date;
   /** Guest carts only: the TTL index deletes the cart at this time. */
   expiresAt?: Date;
+  /** Discount codes applied (upper case, in the order applied); the promotions subgraph prices them. */
+  discountCodes?: string[];
 }
 
 const lineSchema = new Schema<CartLine>(
@@ -74,6 +76,7 @@ const cartSchema = new Schema<CartDoc>(
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     expiresAt: { type: Date },
+    discountCodes: { type: [String], default: undefined },
   },
   { collection: 'carts', versionKey: false },
 );

@@ -18,6 +18,8 @@ export function cartUpdated(cart: CartDoc): DomainEvent<CartUpdatedPayload> {
     })),
     expiresAt: cart.expiresAt?.toISOString() ?? null,
     updatedAt: cart.updatedAt.toISOString(),
+    // Only when codes are applied (consumers read an absent list as none).
+    ...(cart.discountCodes?.length ? { discountCodes: cart.discountCodes } : {}),
   });
 }
 

@@ -24,6 +24,8 @@ import {
   requireOrderable,
 } from './cart-rules';
 import { type AuthoritativeCatalog } from './authoritative-catalog';
+import { MAX_DISCOUNT_CODES, normalizeDiscountCode, type CartDiscounts } from './cart-discounts';
+import { priceCart } from './pricing';
 
 export interface CartServiceOptions {
   conn: Connection;
@@ -34,6 +36,10 @@ export interface CartServiceOptions {
   guestCartTtlMs: number;
   /** MAX_ORDER_TOTAL: the largest cart line and subtotal, in minor units. */
   maxOrderTotal?: number;
+  /** Checks a discount code with the promotions subgraph before it is applied. */
+  discounts?: CartDiscounts | null;
+  /** The currency of an empty cart (CART_DEFAULT_CURRENCY). */
+  defaultCurrency?: string;
   now?: () => Date;
 }
 
@@ -43,6 +49,8 @@ interface CartPlan {
   removedItems: RemovedLine[];
   /** A change by the cart's holder (not the store) pushes a guest cart's expiry out. */
   byOwner: boolean;
+  /** The applied discount codes after the change; absent: unchanged. */
+  discountCodes?: string[];
   events?: (written: CartDoc) => DomainEvent<any>[];
 }
 
@@ -76,9 +84,11 @@ export class CartService {
   private readonly catalog: AuthoritativeCatalog;
   private readonly guestCartTtlMs: number;
   private readonly maxOrderTotal: number;
+  private readonly options: CartServiceOptions;
   private readonly now: () => Date;
 
   constructor(options: CartServiceOptions) {
+    this.options = options;
     this.conn = options.conn;
     this.carts = options.carts;
     this.catalog = options.catalog;
@@ -196,6 +206,53 @@ export class CartService {
             ? null
             : { items: [], removedItems: [], byOwner: true },
         ),
+    );
+  }
+
+  /**
+   * Applies a discount code once the promotions subgraph says it applies to the cart as it is
+   * (unknown, expired, used up, minimum not met: its BAD_USER_INPUT on `code`, nothing written).
+   * A code already applied is a no-op.
+   */
+  async applyDiscountCode(
+    viewer: Viewer | null,
+    input: { cartId?: string | null; code: string },
+  ): Promise<CartDoc> {
+    const code = normalizeDiscountCode(input.code);
+    return this.change(
+      () => this.locate(viewer, input.cartId, { createGuest: false }),
+      async (cart) => {
+        const codes = cart.discountCodes ?? [];
+        if (codes.includes(code)) return null;
+        if (codes.length >= MAX_DISCOUNT_CODES)
+          throw badUserInput(`A cart takes at most ${MAX_DISCOUNT_CODES} discount codes`, 'code');
+        const products = await this.catalog.load(cart.items.map((line) => line.productId));
+        const priced = priceCart(cart, products, this.options.defaultCurrency ?? 'USD');
+        if (!this.options.discounts) throw badUserInput('Discount codes are not available', 'code');
+        await this.options.discounts.quote(cart, priced, code);
+        return { items: cart.items, removedItems: [], byOwner: true, discountCodes: [...codes, code] };
+      },
+    );
+  }
+
+  /** Takes a code off the cart; a code that is not applied is NOT_FOUND on `code`. */
+  async removeDiscountCode(
+    viewer: Viewer | null,
+    input: { cartId?: string | null; code: string },
+  ): Promise<CartDoc> {
+    const code = normalizeDiscountCode(input.code);
+    return this.change(
+      () => this.locate(viewer, input.cartId, { createGuest: false }),
+      (cart) => {
+        const codes = cart.discountCodes ?? [];
+        if (!codes.includes(code)) throw notFound('Discount code on the cart', { field: 'code', code });
+        return Promise.resolve({
+          items: cart.items,
+          removedItems: [],
+          byOwner: true,
+          discountCodes: codes.filter((applied) => applied !== code),
+        });
+      },
     );
   }
 
@@ -327,14 +384,17 @@ export class CartService {
     const items = cart.items
       .map((line) => ({ ...line, quantity: line.quantity - (ordered.get(lineKey(line)) ?? 0) }))
       .filter((line) => line.quantity > 0);
+    const codes = cart.discountCodes ?? [];
     if (
+      codes.length === 0 &&
       items.length === cart.items.length &&
       items.every((line, i) => line.quantity === cart.items[i]?.quantity)
     )
       return cart;
+    // The order took the cart's discount codes with its lines (a per-customer code is used up).
     return this.write(
       { cart, isNew: false },
-      { items, removedItems: cart.removedItems, byOwner: false },
+      { items, removedItems: cart.removedItems, byOwner: false, discountCodes: [] },
       session,
       outbox,
     );
@@ -412,6 +472,7 @@ export class CartService {
       ...cart,
       items: plan.items,
       removedItems: plan.removedItems,
+      ...(plan.discountCodes ? { discountCodes: plan.discountCodes } : {}),
       revision: cart.revision + 1,
       updatedAt: now,
       ...(isGuest && plan.byOwner ? { expiresAt: new Date(now.getTime() + this.guestCartTtlMs) } : {}),
@@ -425,6 +486,7 @@ export class CartService {
           $set: {
             items: next.items,
             removedItems: next.removedItems,
+            ...(plan.discountCodes ? { discountCodes: plan.discountCodes } : {}),
             revision: next.revision,
             updatedAt: next.updatedAt,
             ...(next.expiresAt ? { expiresAt: next.expiresAt } : {}),

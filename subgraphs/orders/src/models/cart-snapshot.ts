@@ -11,6 +11,8 @@ export interface CartSnapshotDoc {
   revision: number;
   /** `variantId` absent: the product's default variant. */
   lines: { productId: string; variantId?: string; quantity: number }[];
+  /** The discount codes applied to the cart (cart.updated's `discountCodes`; absent: none). */
+  discountCodes?: string[];
   deleted: boolean;
   /** The revision an order was placed from, and that order: the same lines are not ordered twice. */
   orderedRevision?: number;
@@ -37,6 +39,7 @@ const cartSnapshotSchema = new Schema<CartSnapshotDoc>(
       ],
       default: [],
     },
+    discountCodes: { type: [String], default: undefined },
     deleted: { type: Boolean, default: false },
     orderedRevision: Number,
     orderedBy: String,

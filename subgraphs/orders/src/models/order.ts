@@ -63,6 +63,18 @@ export interface RecordedRefund {
   at: Date;
 }
 
+/** A promotion the order used, as the promotions subgraph redeemed it at checkout. */
+export interface OrderDiscount {
+  promotionId: string;
+  /** Null for an automatic promotion. */
+  code: string | null;
+  description: string;
+  /** Off the items, minor units. */
+  amount: number;
+  /** Off the shipping, minor units. */
+  shippingAmount: number;
+}
+
 export interface OrderDoc {
   /** An unguessable token (128 random bits): a guest order is reached by its id alone. */
   _id: string;
@@ -88,7 +100,14 @@ export interface OrderDoc {
   taxTotal?: number;
   /** Whether the prices (and so `subtotal`) include `taxTotal`; if not, `total` adds it. */
   pricesIncludeTax?: boolean;
+  /**
+   * subtotal − discountTotal + shippingCost − shippingDiscount, plus taxTotal unless pricesIncludeTax.
+   * The discount fields are absent on an order without discounts (and on orders placed before promotions).
+   */
   total: number;
+  discounts?: OrderDiscount[];
+  discountTotal?: number;
+  shippingDiscount?: number;
   shippingAddress: ShippingAddress;
   status: OrderStatus;
   statusHistory: StatusChange[];
@@ -184,6 +203,23 @@ const orderSchema = new Schema<OrderDoc>(
     taxTotal: { type: Number, default: 0 },
     pricesIncludeTax: { type: Boolean, default: false },
     total: { type: Number, required: true },
+    discounts: {
+      type: [
+        new Schema<OrderDiscount>(
+          {
+            promotionId: { type: String, required: true },
+            code: { type: String, default: null },
+            description: { type: String, required: true },
+            amount: { type: Number, required: true },
+            shippingAmount: { type: Number, required: true },
+          },
+          { _id: false },
+        ),
+      ],
+      default: undefined,
+    },
+    discountTotal: Number,
+    shippingDiscount: Number,
     shippingAddress: { type: addressSchema, required: true },
     status: { type: String, required: true, enum: ORDER_STATUSES },
     statusHistory: { type: [statusChangeSchema], required: true },

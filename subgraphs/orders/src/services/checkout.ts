@@ -10,6 +10,7 @@ import {
   DEFAULT_MAX_ORDER_TOTAL,
   ErrorCode,
   notFound,
+  runSteps,
   type Viewer,
   isDuplicateKeyError,
 } from '@novamart/kit';
@@ -25,6 +26,7 @@ import {
   type CheckoutInput,
 } from './checkout-input';
 import { orderPlaced } from './order-events';
+import { withDiscounts, type OrderDiscounts } from './order-discounts';
 import { type OwnerRefresh } from './owner-refresh';
 import { shippingCost, type ShippingRules } from './shipping';
 import { ShippingQuotes } from './shipping-quote';
@@ -43,6 +45,8 @@ export interface CheckoutServiceOptions {
   quotes?: ShippingQuotes;
   /** MAX_ORDER_TOTAL: the largest line and order total, in minor units. */
   maxOrderTotal?: number;
+  /** Redeems the cart's discount codes and automatic promotions; absent: no discounts (service tests). */
+  discounts?: OrderDiscounts | null;
   now?: () => Date;
 }
 
@@ -127,21 +131,7 @@ export class CheckoutService {
         requestHash,
       });
       try {
-        return await inTransaction(this.options.conn, async (session, outbox) => {
-          // Taking the cart revision is what stops two different keys ordering the same lines.
-          const taken = await this.options.carts.updateOne(
-            { _id: cart._id, revision: cart.revision, orderedRevision: { $ne: cart.revision } },
-            { $set: { orderedRevision: cart.revision, orderedBy: order._id } },
-            { session },
-          );
-          if (taken.matchedCount !== 1) throw new CartMovedError();
-          await this.options.orders.create([order], { session });
-          outbox.add(orderPlaced(order));
-          // The last step before the commit: when the gateway has already answered the client
-          // with a timeout, the order must not appear behind its back.
-          assertBeforeDeadline('the order was placed');
-          return order;
-        });
+        return await this.place(cart, order, viewer);
       } catch (error) {
         if (isDuplicateKeyError(error)) {
           const winner = await this.options.orders.findOne({ callerKey, idempotencyKey }).lean();
@@ -152,6 +142,43 @@ export class CheckoutService {
         throw error;
       }
     }
+  }
+
+  /**
+   * Redeems the order's discounts (promotions subgraph), then writes the order: taking the cart
+   * revision is what stops two different keys ordering the same lines. When the write fails the
+   * redemption's compensation gives the uses back.
+   */
+  private async place(cart: CartSnapshotDoc, built: OrderDoc, viewer: Viewer | null): Promise<OrderDoc> {
+    const { discounts } = this.options;
+    const outcome = await runSteps(async (run) => {
+      const order = discounts
+        ? withDiscounts(
+            built,
+            await run(discounts.redeemStep, {
+              order: built,
+              codes: cart.discountCodes ?? [],
+              userId: viewer?.id ?? null,
+            }),
+          )
+        : built;
+      return inTransaction(this.options.conn, async (session, outbox) => {
+        const taken = await this.options.carts.updateOne(
+          { _id: cart._id, revision: cart.revision, orderedRevision: { $ne: cart.revision } },
+          { $set: { orderedRevision: cart.revision, orderedBy: order._id } },
+          { session },
+        );
+        if (taken.matchedCount !== 1) throw new CartMovedError();
+        await this.options.orders.create([order], { session });
+        outbox.add(orderPlaced(order));
+        // The last step before the commit: when the gateway has already answered the client
+        // with a timeout, the order must not appear behind its back.
+        assertBeforeDeadline('the order was placed');
+        return order;
+      });
+    });
+    if (!outcome.ok) throw outcome.refused;
+    return outcome.value;
   }
 
   private replay(order: OrderDoc, requestHash: string): OrderDoc {

@@ -7,6 +7,7 @@ import { knownPaymentModel } from '../models/known-payment';
 import { orderModel } from '../models/order';
 import { CheckoutService } from './checkout';
 import { OrderLifecycle } from './lifecycle';
+import { OrderDiscounts } from './order-discounts';
 import { OrderQueries } from './order-queries';
 import { OwnerRefresh } from './owner-refresh';
 import { PaymentTrust } from './payment-trust';
@@ -33,6 +34,8 @@ export async function createOrdersServices(options: {
     productsUrl?: string | undefined;
     /** The shipping subgraph: methods and tax at checkout; unset: the flat rule, untaxed. */
     shippingUrl?: string | undefined;
+    /** The promotions subgraph, which redeems discounts at checkout; unset: orders take none. */
+    promotionsUrl?: string | undefined;
   };
   maxOrderTotal?: number;
   now?: () => Date;
@@ -46,7 +49,7 @@ export async function createOrdersServices(options: {
   await Promise.all([orders.init(), carts.init(), prices.init(), customers.init(), knownPayments.init()]);
   const clock = options.now ? { now: options.now } : {};
   const projections = new Projections(prices, carts, customers);
-  const { cartUrl, productsUrl, shippingUrl } = options.peers ?? {};
+  const { cartUrl, productsUrl, shippingUrl, promotionsUrl } = options.peers ?? {};
   const refresh =
     cartUrl && productsUrl
       ? new OwnerRefresh(
@@ -65,6 +68,9 @@ export async function createOrdersServices(options: {
       shipping: options.shipping,
       refresh,
       quotes: new ShippingQuotes(shippingUrl ? createSubgraphClient('shipping', shippingUrl) : null),
+      discounts: promotionsUrl
+        ? new OrderDiscounts(createSubgraphClient('promotions', promotionsUrl), logger)
+        : null,
       ...(options.maxOrderTotal !== undefined ? { maxOrderTotal: options.maxOrderTotal } : {}),
       ...clock,
     }),

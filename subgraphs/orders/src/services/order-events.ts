@@ -31,6 +31,9 @@ export function orderPlaced(order: OrderDoc): DomainEvent<OrderPlacedPayload> {
     pricesIncludeTax: order.pricesIncludeTax ?? false,
     total: order.total,
     currency: order.currency,
+    ...(order.discounts?.length
+      ? { discountTotal: order.discountTotal ?? 0, shippingDiscount: order.shippingDiscount ?? 0 }
+      : {}),
   });
 }
 

@@ -2,7 +2,7 @@ import { type SubgraphClient, type Viewer, isDuplicateKeyError } from '@novamart
 import { type Projections } from './projections';
 
 const CART = `query CheckoutCart($id: ID) {
-  cart(id: $id) { id revision expiresAt items { product { id } variantId quantity } }
+  cart(id: $id) { id revision expiresAt items { product { id } variantId quantity } discountCodes }
 }`;
 
 // Lines are variants; a product's default variant has the product's id.
@@ -20,6 +20,7 @@ interface CartAnswer {
   revision: number;
   expiresAt: string | null;
   items: { product: { id: string }; variantId: string; quantity: number }[];
+  discountCodes: string[];
 }
 
 interface VariantAnswer {
@@ -76,6 +77,7 @@ export class OwnerRefresh {
           quantity: item.quantity,
         })),
         expiresAt: cart.expiresAt,
+        discountCodes: cart.discountCodes,
       }),
     );
     return cart.id;

@@ -62,6 +62,8 @@ export interface CartUpdated {
   revision: number;
   lines: { productId: string; variantId?: string; quantity: number }[];
   expiresAt: string | null;
+  /** Absent: no codes. */
+  discountCodes?: string[] | undefined;
 }
 
 export interface CartDeleted {
@@ -134,6 +136,7 @@ export class Projections {
             ...(variantId ? { variantId } : {}),
             quantity,
           })),
+          discountCodes: cart.discountCodes ?? [],
           deleted: false,
           ...(cart.userId ? { userId: cart.userId } : {}),
           ...(cart.expiresAt ? { expiresAt: new Date(cart.expiresAt) } : {}),

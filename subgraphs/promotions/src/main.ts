@@ -1,0 +1,4 @@
+import { runSubgraph } from '@novamart/kit';
+import { promotionsSubgraph } from './index';
+
+await runSubgraph(promotionsSubgraph);

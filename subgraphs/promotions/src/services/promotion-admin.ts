@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { type Connection } from 'mongoose';
+import { inTransaction } from '@novamart/events';
+import { conflict, duplicateKey, isDuplicateKeyError, notFound, type Viewer } from '@novamart/kit';
+import { type DiscountCodeDoc, type DiscountCodeModel } from '../models/discount-code';
+import { type PromotionDoc, type PromotionModel } from '../models/promotion';
+import { normalizeCode, validatePromotion, type PromotionInput } from './promotion-input';
+
+/** The back office's side of promotions: create them, attach codes, switch them off. */
+export class PromotionAdmin {
+  constructor(
+    private readonly deps: {
+      conn: Connection;
+      promotions: PromotionModel;
+      codes: DiscountCodeModel;
+      now: () => Date;
+    },
+  ) {}
+
+  get model(): PromotionModel {
+    return this.deps.promotions;
+  }
+
+  /** A promotion and its codes, in one transaction: a taken code writes nothing (CONFLICT on `input.codes`). */
+  async create(admin: Viewer, input: PromotionInput): Promise<PromotionDoc> {
+    const now = this.deps.now();
+    const { codes, ...valid } = validatePromotion(input, now);
+    const doc: PromotionDoc = {
+      _id: randomUUID(),
+      ...valid,
+      usesLeft: valid.usageLimit,
+      timesRedeemed: 0,
+      active: true,
+      createdBy: admin.id,
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      await inTransaction(this.deps.conn, async (session) => {
+        await this.deps.promotions.create([doc], { session });
+        if (codes.length > 0)
+          await this.deps.codes.create(
+            codes.map((code) => ({ _id: code, promotionId: doc._id, createdAt: now })),
+            { session, ordered: true },
+          );
+      });
+    } catch (error) {
+      throw this.takenCode(error, 'input.codes');
+    }
+    return doc;
+  }
+
+  /** Attaches a code to a promotion; a code taken by any promotion is CONFLICT on `code`. */
+  async addCode(promotionId: string, code: string): Promise<DiscountCodeDoc> {
+    const normalized = normalizeCode(code);
+    const promotion = await this.deps.promotions.findById(promotionId).lean();
+    if (!promotion) throw notFound('Promotion', { promotionId });
+    const doc: DiscountCodeDoc = { _id: normalized, promotionId, createdAt: this.deps.now() };
+    try {
+      await this.deps.codes.create([doc]);
+    } catch (error) {
+      throw this.takenCode(error, 'code');
+    }
+    return doc;
+  }
+
+  async setActive(promotionId: string, active: boolean): Promise<PromotionDoc> {
+    const updated = await this.deps.promotions
+      .findOneAndUpdate(
+        { _id: promotionId },
+        { $set: { active, updatedAt: this.deps.now() } },
+        { returnDocument: 'after' },
+      )
+      .lean();
+    if (!updated) throw notFound('Promotion', { promotionId });
+    return updated;
+  }
+
+  async list(first: number): Promise<PromotionDoc[]> {
+    return this.deps.promotions
+      .find()
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(Math.min(Math.max(first, 1), 100))
+      .lean();
+  }
+
+  private takenCode(error: unknown, field: string): unknown {
+    if (!isDuplicateKeyError(error)) return error;
+    const key = duplicateKey(error);
+    if (key && key.collection !== 'discount_codes') return error;
+    return conflict('This discount code is already taken', { field });
+  }
+}
