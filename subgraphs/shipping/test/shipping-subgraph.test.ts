@@ -309,6 +309,14 @@ describe('shippingQuote', () => {
       field: 'input.shippingMethodCode',
       available: ['EXPRESS', 'STANDARD'],
     });
+    const tooMany = await sub.graphql(QUOTE, {
+      i: {
+        address: address('DE'),
+        currency: 'EUR',
+        lines: Array.from({ length: 1001 }, (_, i) => ({ key: String(i), amount: 1 })),
+      },
+    });
+    expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.lines' });
     const tooHeavy = await sub.graphql(QUOTE, {
       i: {
         address: address('FR'),
