@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandStats } from '@novamart/kit';
 import { seedShipping } from '../scripts/lib/seed-shipping';
 import { HARNESS_ADMIN, startSupergraph, type SignedInUser, type Supergraph } from './support/supergraph';
 import { SHIPPING_CHECKOUT_SUBGRAPHS } from './support/subgraphs';
@@ -126,9 +128,20 @@ describe('shipping methods and tax through the gateway', () => {
     //   total = 5997 + 990 = 6987 (the tax is inside the prices)
     const customer = await sg.customer('Erika');
     await fill(customer, euroMug, 3);
-    const cart = (await sg.query(CART_TOTALS, { a: GERMANY, m: 'EXPRESS' }, { token: customer.token })).data
-      ?.cart;
+    const requestId = `cart-totals-${randomUUID()}`;
+    const cart = (
+      await sg.query(
+        CART_TOTALS,
+        { a: GERMANY, m: 'EXPRESS' },
+        { token: customer.token, headers: { 'x-request-id': requestId } },
+      )
+    ).data?.cart;
     expect(cart.subtotal).toEqual({ amount: 5997, currency: 'EUR' });
+    // The cart reads itself and its prices once; shipping answers two quotes (the options, and the
+    // express total the other three fields share), five finds each, whatever the number of lines.
+    const commands = (name: string) =>
+      commandStats.forRequest(requestId, { database: sg.subgraph(name).runtime.mongo.name }).total;
+    expect([commands('cart'), commands('shipping')]).toEqual([2, 10]);
     // Germany is in the EU zone: its three methods; standard is free from €50.
     expect(cart.shippingOptions).toEqual([
       {

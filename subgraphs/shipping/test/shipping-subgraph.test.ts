@@ -215,6 +215,27 @@ describe('administration', () => {
   });
 });
 
+describe('deleting a method', () => {
+  it('removes it for admins; a second delete is NOT_FOUND', async () => {
+    await admin(SAVE_METHOD, {
+      i: {
+        zoneCode: 'US',
+        code: 'FREIGHT',
+        name: 'Freight',
+        type: 'STANDARD',
+        currency: 'USD',
+        pricing: 'FLAT',
+        flatAmount: 9900,
+      },
+    });
+    const remove = `mutation { deleteShippingMethod(zoneCode: "US", code: "FREIGHT") }`;
+    expect((await sub.graphql(remove, {}, CUSTOMER)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await sub.graphql(remove, {}, ADMIN)).data).toEqual({ deleteShippingMethod: true });
+    expect((await sub.graphql(remove, {}, ADMIN)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect(await sub.conn.collection('shipping_methods').countDocuments({ code: 'FREIGHT' })).toBe(0);
+  });
+});
+
 describe('shippingQuote', () => {
   it('prices the methods of the address and extracts inclusive tax per line (Germany)', async () => {
     const result = await sub.graphql(QUOTE, {
@@ -288,6 +309,14 @@ describe('shippingQuote', () => {
       field: 'input.shippingMethodCode',
       available: ['EXPRESS', 'STANDARD'],
     });
+    const tooMany = await sub.graphql(QUOTE, {
+      i: {
+        address: address('DE'),
+        currency: 'EUR',
+        lines: Array.from({ length: 1001 }, (_, i) => ({ key: String(i), amount: 1 })),
+      },
+    });
+    expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.lines' });
     const tooHeavy = await sub.graphql(QUOTE, {
       i: {
         address: address('FR'),

@@ -76,7 +76,12 @@ interface NormalizedLine {
   weightGrams: number;
 }
 
+/** More lines than any cart or order holds: a bound on what one public quote may cost. */
+export const MAX_QUOTE_LINES = 1000;
+
 function normalizeLines(lines: QuoteLineInput[]): NormalizedLine[] {
+  if ((lines ?? []).length > MAX_QUOTE_LINES)
+    throw badUserInput(`at most ${MAX_QUOTE_LINES} lines`, 'input.lines');
   return (lines ?? []).map((line, i) => {
     const at = `input.lines[${i}]`;
     const amount = nonNegative(line.amount, `${at}.amount`);
