@@ -346,6 +346,51 @@ describe('discount codes on carts and at checkout', () => {
   }, 300_000);
 });
 
+describe('cancellation', () => {
+  it('an order cancelled before payment gives its code back to the next customer', async () => {
+    const promotionId = await promotion({
+      name: 'Single',
+      kind: 'FIXED_AMOUNT',
+      amountOff: 300,
+      currency: 'USD',
+      usageLimit: 1,
+      codes: ['SINGLE'],
+    });
+    const vase = await product('PROMO-VASE', 2000);
+    const [dee, eve] = [await sg.customer(), await sg.customer()];
+    await add(dee, vase, 1);
+    mustSucceed(await apply(dee, 'SINGLE'), 'apply');
+    const order = mustSucceed(await checkout(dee, 'single-1'), 'checkout').checkout;
+    expect(order.total).toEqual({ amount: 2000 - 300 + SHIPPING, currency: 'USD' });
+    await add(eve, vase, 1);
+    expect(errorOf(await apply(eve, 'SINGLE'))).toMatchObject({ reason: 'EXHAUSTED' });
+
+    mustSucceed(
+      await sg.query(
+        'mutation($id: ID!) { cancelOrder(id: $id, reason: "changed my mind") { status } }',
+        { id: order.id },
+        {
+          token: dee.token,
+        },
+      ),
+      'cancelOrder',
+    );
+    await eventually(
+      () =>
+        sg.query(
+          'query($id: ID!) { promotion(id: $id) { timesRedeemed } }',
+          { id: promotionId },
+          { token: admin.token },
+        ),
+      (r) => r.data?.promotion?.timesRedeemed === 0,
+      { what: 'the use given back' },
+    );
+    expect(mustSucceed(await apply(eve, 'SINGLE'), 'apply again').applyDiscountCode.discountTotal).toEqual({
+      amount: 300,
+    });
+  });
+});
+
 describe('automatic promotions', () => {
   it('apply without a code: 10 % off a category, free shipping above a minimum', async () => {
     await promotion({
