@@ -391,6 +391,47 @@ describe('cancellation', () => {
   });
 });
 
+describe('compensation', () => {
+  it('a checkout that fails after redeeming gives the use back before it answers', async () => {
+    const promotionId = await promotion({
+      name: 'Fragile',
+      kind: 'PERCENTAGE',
+      percentOff: 25,
+      usageLimit: 1,
+      codes: ['FRAGILE'],
+    });
+    const bowl = await product('PROMO-BOWL', 1600);
+    const fay = await sg.customer();
+    await add(fay, bowl, 1);
+    mustSucceed(await apply(fay, 'FRAGILE'), 'apply');
+    const orders = sg.subgraph('orders').runtime.mongo.model('Order');
+    const original = orders.create.bind(orders);
+    // The order's write fails after promotions redeemed the code for it.
+    orders.create = (async () => {
+      throw new Error('injected fault after the redemption');
+    }) as never;
+    try {
+      expect(errorOf(await checkout(fay, 'fragile-1'))).toMatchObject({ code: 'INTERNAL_SERVER_ERROR' });
+    } finally {
+      orders.create = original;
+    }
+    const timesRedeemed = async () =>
+      mustSucceed(
+        await sg.query(
+          'query($id: ID!) { promotion(id: $id) { timesRedeemed } }',
+          { id: promotionId },
+          { token: admin.token },
+        ),
+        'promotion',
+      ).promotion.timesRedeemed;
+    expect(await timesRedeemed()).toBe(0);
+    // Nothing was lost: the same customer checks out with the code.
+    const order = mustSucceed(await checkout(fay, 'fragile-2'), 'checkout').checkout;
+    expect(order).toMatchObject({ discountTotal: { amount: 400 }, total: { amount: 1600 - 400 + SHIPPING } });
+    expect(await timesRedeemed()).toBe(1);
+  });
+});
+
 describe('automatic promotions', () => {
   it('apply without a code: 10 % off a category, free shipping above a minimum', async () => {
     await promotion({
