@@ -2,8 +2,10 @@
  * `npm run seed`: loads the demo catalog (scripts/lib/seed-catalog.ts: 240 products in 10
  * categories, with descriptions, image URLs, prices and opening stock) through the running
  * gateway, as an administrator, then the shop's shipping zones, methods and tax
- * (scripts/lib/seed-shipping.ts: Germany and California). Idempotent: products whose SKU exists
- * are left alone, and the shipping and tax settings are saved again as they are.
+ * (scripts/lib/seed-shipping.ts: Germany and California) and the demo promotions
+ * (scripts/lib/seed-promotions.ts: 10 % off Books and free shipping over $75, both automatic, and
+ * the code WELCOME10). Idempotent: products whose SKU exists and promotions whose name exists are
+ * left alone, and the shipping and tax settings are saved again as they are.
  *
  *   GATEWAY_URL     default http://localhost:4000/graphql
  *   ADMIN_EMAIL     default admin@novamart.dev  (the development administrator, scripts/lib/dev-admin.ts)
@@ -12,6 +14,7 @@
 import { DEV_ADMIN } from './lib/dev-admin';
 import { generateCatalog, seedCatalog } from './lib/seed-catalog';
 import { seedShipping } from './lib/seed-shipping';
+import { seedPromotions } from './lib/seed-promotions';
 
 const gatewayUrl = process.env.GATEWAY_URL || 'http://localhost:4000/graphql';
 const email = process.env.ADMIN_EMAIL || DEV_ADMIN.email;
@@ -37,6 +40,8 @@ try {
   for (const failure of report.failed) console.error(`  ${failure.sku}: ${failure.error}`);
   console.log('Seeding shipping zones, methods and tax');
   await seedShipping({ gatewayUrl, email, password, log: (line) => console.log(line) });
+  const promotions = await seedPromotions({ gatewayUrl, email, password });
+  console.log(`promotions: created ${promotions.created}, left alone (name exists) ${promotions.skipped}`);
   process.exitCode = report.failed.length > 0 ? 1 : 0;
 } catch (error) {
   console.error(`seed failed: ${(error as Error).message}`);

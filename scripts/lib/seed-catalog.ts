@@ -501,6 +501,13 @@ export async function loginAsAdmin(
   return session;
 }
 
+/** The seed administrator's access token (loginAsAdmin's). */
+export async function adminToken(
+  options: Pick<SeedOptions, 'gatewayUrl' | 'email' | 'password'>,
+): Promise<string> {
+  return (await loginAsAdmin(options.gatewayUrl, options.email, options.password)).accessToken;
+}
+
 const CREATE_PRODUCT = 'mutation SeedProduct($input: ProductInput!) { createProduct(input: $input) { id } }';
 
 /** Creates every product of the catalog through the gateway as an administrator; existing SKUs are skipped. */

@@ -295,6 +295,32 @@ const PROBES: Record<string, (who: Attacker) => Promise<void>> = {
     'mutation($p: ID!) { confirmPayment(paymentId: $p, paymentMethodId: "pm_card_visa") { id status } }',
     () => ({ p: a.openPaymentId }),
   ),
+  'Mutation.applyDiscountCode': owned(
+    'mutation($c: ID) { applyDiscountCode(cartId: $c, code: "SECURITY10") { id discountCodes } }',
+    () => ({ c: a.cartId }),
+  ),
+  'Mutation.removeDiscountCode': owned(
+    'mutation($c: ID) { removeDiscountCode(cartId: $c, code: "SECURITY10") { id discountCodes } }',
+    () => ({ c: a.cartId }),
+  ),
+  // Refused before the id is looked up: an unknown id is as good as a real one.
+  'Query.promotion': adminOnly('query($id: ID!) { promotion(id: $id) { id name } }', () => ({
+    id: 'any-promotion',
+  })),
+  'Mutation.addDiscountCode': adminOnly(
+    'mutation($p: ID!) { addDiscountCode(promotionId: $p, code: "SECURITY10") { code } }',
+    () => ({ p: 'any-promotion' }),
+  ),
+  'Mutation.createPromotion': adminOnly(
+    'mutation($i: PromotionInput!) { createPromotion(input: $i) { id } }',
+    () => ({
+      i: { name: 'Mine', kind: 'PERCENTAGE', percentOff: 100, target: 'PRODUCTS', productIds: [a.productId] },
+    }),
+  ),
+  'Mutation.setPromotionActive': adminOnly(
+    'mutation($p: ID!) { setPromotionActive(id: $p, active: false) { id } }',
+    () => ({ p: 'any-promotion' }),
+  ),
   'Mutation.adjustStock': adminOnly(
     'mutation($p: ID!) { adjustStock(productId: $p, delta: -100, reason: DAMAGE) { available } }',
     () => ({ p: a.productId }),

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandStats } from '@novamart/kit';
+import { startSubgraphForTests, type TestSubgraph } from '@novamart/kit/testing';
+import { promotionsSubgraph } from '../src/index';
+
+let sub: TestSubgraph;
+let admin: string;
+
+async function gql(
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) {
+  const response = await fetch(sub.running.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as { data?: any; errors?: { extensions?: Record<string, any> }[] };
+}
+
+beforeAll(async () => {
+  sub = await startSubgraphForTests(promotionsSubgraph);
+  admin = await sub.tokens.bearer({ id: 'admin-1', role: 'ADMIN' });
+});
+afterAll(() => sub?.stop());
+
+describe('promotions over GraphQL', () => {
+  it('lists promotions with their codes in a constant number of database commands', async () => {
+    for (let i = 0; i < 8; i++) {
+      const created = await gql(
+        'mutation($input: PromotionInput!) { createPromotion(input: $input) { id } }',
+        {
+          input: {
+            name: `List ${i}`,
+            kind: 'PERCENTAGE',
+            percentOff: 5 + i,
+            codes: [`LIST${i}A`, `LIST${i}B`],
+          },
+        },
+        { authorization: admin },
+      );
+      expect(created.errors).toBeUndefined();
+    }
+    const requestId = `promotions-list-${Date.now()}`;
+    const listed = await gql(
+      '{ promotions(first: 100) { id name percentOff codes { code promotion { name } } } }',
+      {},
+      { authorization: admin, 'x-request-id': requestId },
+    );
+    expect(listed.data.promotions).toHaveLength(8);
+    expect(listed.data.promotions[0]).toMatchObject({
+      name: 'List 7',
+      percentOff: 12,
+      codes: [
+        { code: 'LIST7A', promotion: { name: 'List 7' } },
+        { code: 'LIST7B', promotion: { name: 'List 7' } },
+      ],
+    });
+    // The page, one $in over the codes of every promotion, one $in over the codes' promotions.
+    expect(commandStats.forRequest(requestId, { database: sub.conn.name })).toMatchObject({
+      total: 3,
+      byCommand: { find: 3 },
+    });
+  });
+
+  it('is for admins only', async () => {
+    const customer = await sub.tokens.bearer({ id: 'u-1', role: 'CUSTOMER' });
+    const refused = await gql('{ promotions { id } }', {}, { authorization: customer });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const anonymous = await gql('mutation { setPromotionActive(id: "x", active: false) { id } }');
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
