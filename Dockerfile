@@ -22,6 +22,7 @@ COPY subgraphs/orders/package.json subgraphs/orders/
 COPY subgraphs/payments/package.json subgraphs/payments/
 COPY subgraphs/notifications/package.json subgraphs/notifications/
 COPY subgraphs/recommendations/package.json subgraphs/recommendations/
+COPY subgraphs/reviews/package.json subgraphs/reviews/
 COPY storefront/package.json storefront/
 # tsx runs the TypeScript sources, so dev dependencies are part of the runtime image.
 RUN npm ci --include=dev --no-audit --no-fund

@@ -12,6 +12,7 @@ const subgraphs = [
   'payments',
   'notifications',
   'recommendations',
+  'reviews',
 ];
 for (const name of subgraphs) {
   const password = process.env[`MONGO_${name.toUpperCase()}_PASSWORD`];

@@ -35,6 +35,7 @@ export const SUBGRAPHS = [
   'payments',
   'notifications',
   'recommendations',
+  'reviews',
 ] as const;
 
 /** The contract's preamble types have no section; these are the subgraphs that declare them. */

@@ -7,6 +7,7 @@ import { ordersSubgraph } from '@novamart/orders';
 import { paymentsSubgraph } from '@novamart/payments';
 import { notificationsSubgraph } from '@novamart/notifications';
 import { recommendationsSubgraph } from '@novamart/recommendations';
+import { reviewsSubgraph } from '@novamart/reviews';
 
 /** users, products, inventory, cart, orders and payments: what a checkout and its payment need. */
 export const CHECKOUT_SUBGRAPHS = [
@@ -19,4 +20,9 @@ export const CHECKOUT_SUBGRAPHS = [
 ];
 
 /** Every subgraph of supergraph.yaml. */
-export const ALL_SUBGRAPHS = [...CHECKOUT_SUBGRAPHS, notificationsSubgraph, recommendationsSubgraph];
+export const ALL_SUBGRAPHS = [
+  ...CHECKOUT_SUBGRAPHS,
+  notificationsSubgraph,
+  recommendationsSubgraph,
+  reviewsSubgraph,
+];

@@ -1,7 +1,7 @@
 /**
  * Where each process listens, in one place for `npm start`, `npm run dev` and a subgraph run on
  * its own: `<NAME>_PORT` (e.g. `INVENTORY_PORT`) for one subgraph, else `SUBGRAPH_PORT_BASE` plus
- * the subgraph's offset from 4000 (users +1 … recommendations +8), else its default (4001-4008).
+ * the subgraph's offset from 4000 (users +1 … recommendations +8, reviews +11), else its default (4001-4011).
  */
 export const DEFAULT_PORT_BASE = 4000;
 

@@ -1,12 +1,22 @@
 import { requireAdmin, type ResolverMap } from '@novamart/kit';
 import { inventoryLoader, type InventoryContext } from './context';
+import type { StockItemDoc } from './models/stock-item';
 import type { MovementReason, StockMovementDoc } from './models/stock-movement';
+import type { InventoryItemFilter } from './services/item-list';
 
 /** The subgraph's resolver map, typed against its context (as every subgraph's is). */
 export type Resolvers = ResolverMap<InventoryContext>;
 
 export const resolvers: Resolvers = {
   Query: {
+    inventoryItems: (
+      _root,
+      args: { filter?: InventoryItemFilter | null; first?: number | null; after?: string | null },
+      ctx: InventoryContext,
+    ) => {
+      requireAdmin(ctx); // roles: ADMIN, DISPATCHER
+      return ctx.stock.listItems(args);
+    },
     stockMovements: (
       _root,
       args: { productId: string; first?: number | null; after?: string | null },
@@ -30,9 +40,13 @@ export const resolvers: Resolvers = {
       requireAdmin(ctx);
       return ctx.stock.openingStock(args);
     },
-    setReorderLevel: (_root, args: { productId: string; reorderLevel: number }, ctx: InventoryContext) => {
+    setReorderLevel: (
+      _root,
+      args: { productId: string; reorderLevel: number; reorderQuantity?: number | null },
+      ctx: InventoryContext,
+    ) => {
       requireAdmin(ctx);
-      return ctx.stock.setReorderLevel(args.productId, args.reorderLevel);
+      return ctx.stock.setReorderLevel(args.productId, args.reorderLevel, args.reorderQuantity);
     },
   },
 
@@ -40,6 +54,12 @@ export const resolvers: Resolvers = {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
     inventory: (product: { id: string }, _args, ctx: InventoryContext) =>
       inventoryLoader(ctx).load(product.id),
+  },
+
+  InventoryItem: {
+    id: (item: StockItemDoc) => String(item._id),
+    product: (item: StockItemDoc) => ({ id: item.productId }),
+    inventory: (item: StockItemDoc, _args, ctx: InventoryContext) => ctx.stock.viewOf(item),
   },
 
   StockMovement: {

@@ -19,6 +19,7 @@ export const inventoryEvents = {
       name: item.name,
       available: item.available,
       reorderLevel: item.reorderLevel,
+      reorderQuantity: item.reorderQuantity ?? null,
     }),
   reserved: (reservation: ReservationDoc) =>
     createEvent('inventory.reserved', reservation.orderId, {

@@ -96,6 +96,11 @@ function contactHandlers({ service, accounts, orders }: NotificationDeps): Direc
       );
       await mail('WELCOME', event, p, { name: p.name, email: p.email });
     },
+    // Where the customer's text messages go (notifications' preferences).
+    'user.phone_changed': async (event) => {
+      const p = event.payload;
+      await accounts.updateOne({ _id: p.userId }, { $set: { phone: p.phone } }, { upsert: true });
+    },
     'user.role_changed': async (event) => {
       const p = event.payload;
       await accounts.updateOne(

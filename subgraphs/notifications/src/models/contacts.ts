@@ -10,6 +10,8 @@ export interface AccountContactDoc {
   email: string;
   name: string | null;
   role: 'CUSTOMER' | 'ADMIN';
+  /** E.164, from `user.phone_changed`; where SMS goes. */
+  phone?: string | null;
 }
 
 export interface OrderContactDoc {
@@ -27,6 +29,7 @@ const accountSchema = new Schema<AccountContactDoc>(
     email: String,
     name: { type: String, default: null },
     role: { type: String, default: 'CUSTOMER', index: true },
+    phone: { type: String, default: null },
   },
   { collection: 'account_contacts', versionKey: false },
 );

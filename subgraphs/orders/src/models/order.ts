@@ -63,6 +63,8 @@ export interface OrderDoc {
   shippingCost: number;
   total: number;
   shippingAddress: ShippingAddress;
+  /** The checkout's billing address (its shipping address when none was given); absent on older orders. */
+  billingAddress?: ShippingAddress | null;
   status: OrderStatus;
   statusHistory: StatusChange[];
   carrier?: string;
@@ -126,6 +128,7 @@ const orderSchema = new Schema<OrderDoc>(
     shippingCost: { type: Number, required: true },
     total: { type: Number, required: true },
     shippingAddress: { type: addressSchema, required: true },
+    billingAddress: { type: addressSchema, default: null },
     status: { type: String, required: true, enum: ORDER_STATUSES },
     statusHistory: { type: [statusChangeSchema], required: true },
     carrier: String,

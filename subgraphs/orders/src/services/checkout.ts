@@ -76,6 +76,8 @@ export class CheckoutService {
   ): Promise<OrderDoc> {
     const idempotencyKey = normalizeIdempotencyKey(input?.idempotencyKey);
     const shippingAddress = normalizeAddress(input.shippingAddress);
+    const billingAddress =
+      input.billingAddress == null ? null : normalizeAddress(input.billingAddress, 'input.billingAddress');
     const email = normalizeEmail(input.email);
     const cartId = input.cartId == null || input.cartId === '' ? null : String(input.cartId);
     if (!viewer && cartId === null)
@@ -86,7 +88,9 @@ export class CheckoutService {
     // A guest is known by the cart they hold; its id is their bearer token.
     const callerKey = viewer ? `user:${viewer.id}` : `cart:${cartId}`;
     const requestHash = createHash('sha256')
-      .update(JSON.stringify({ cartId, shippingAddress, email }))
+      .update(
+        JSON.stringify({ cartId, shippingAddress, email, ...(billingAddress ? { billingAddress } : {}) }),
+      )
       .digest('base64url');
 
     for (let attempt = 1; ; attempt++) {
@@ -102,6 +106,7 @@ export class CheckoutService {
         cart,
         email,
         shippingAddress,
+        billingAddress: billingAddress ?? shippingAddress,
         callerKey,
         idempotencyKey,
         requestHash,
@@ -165,6 +170,7 @@ export class CheckoutService {
     cart: CartSnapshotDoc;
     email: string | null;
     shippingAddress: OrderDoc['shippingAddress'];
+    billingAddress: OrderDoc['shippingAddress'];
     callerKey: string;
     idempotencyKey: string;
     requestHash: string;
@@ -205,6 +211,7 @@ export class CheckoutService {
       shippingCost: shipping,
       total: subtotal + shipping,
       shippingAddress: args.shippingAddress,
+      billingAddress: args.billingAddress,
       status: 'PENDING',
       statusHistory: [{ status: 'PENDING', reason: 'Order placed', at: now }],
       refunds: [],
