@@ -62,6 +62,8 @@ const PUBLIC_FIELDS: Record<string, string> = {
   'Query.product': 'products are public (archived ones too, by id)',
   'Mutation.recordInteraction': "records the caller's own interaction with a public product",
   'Mutation.addReview': 'reviews a public product as the caller, who must have bought it',
+  'Mutation.addToWishlist': "puts a public product on the caller's own wishlist",
+  'Mutation.removeFromWishlist': "takes a public product off the caller's own wishlist",
 };
 
 const ADDRESS = {

@@ -61,12 +61,14 @@ export class NotificationService {
     ]);
     const message = renderMessage(input.type, input.data, override);
     let created = false;
-    if (!choice || choice.email)
-      created = await this.create(input, 'email', input.recipient.toLowerCase(), message);
     if (choice?.sms && choice.phone) {
       // A text message carries the subject line only.
       const sms = { subject: message.subject, text: message.subject, html: escapeHtml(message.subject) };
-      created = (await this.create(input, 'sms', choice.phone, sms)) || created;
+      created = await this.create(input, 'sms', choice.phone, sms);
+    }
+    // The email last: once it exists, so does every other message of the event.
+    if (!choice || choice.email) {
+      created = (await this.create(input, 'email', input.recipient.toLowerCase(), message)) || created;
     }
     if (created) this.onCreated();
     return created;
