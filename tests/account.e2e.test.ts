@@ -93,6 +93,37 @@ describe('after-sales and the customer account through the gateway', () => {
     expect(after.product.reviews.edges).toEqual([]);
   });
 
+  it('a purchase the projection has not heard of is taken from orders; an unpaid order does not count', async () => {
+    const productId = await createProduct(sg, sku('REVF'), 800, 10, { name: 'Fallback Teapot' });
+    const buyer = await sg.customer('Late');
+    const orderId = await checkout(sg, buyer, productId, randomUUID());
+    await awaitPayment(sg, buyer, orderId);
+    await payWithTestCard(sg, buyer, orderId, await paymentIntent(sg, buyer, orderId));
+    // The projection learns it from order.paid; taking it away again stands for an event still on its way.
+    const purchases = sg.subgraph('reviews').runtime.mongo.collection('purchases');
+    await eventually(
+      () => purchases.findOne({ userId: buyer.userId, productId }),
+      (doc) => doc !== null,
+      { what: "reviews' projection of order.paid" },
+    );
+    await purchases.deleteMany({ userId: buyer.userId });
+    mustSucceed(
+      await sg.query(ADD_REVIEW, { i: { productId, rating: 5, text: 'lovely' } }, { token: buyer.token }),
+      "addReview from orders' answer",
+    );
+    expect(await purchases.countDocuments({ userId: buyer.userId, productId })).toBe(1);
+
+    const unpaid = await sg.customer('Unpaid');
+    const unpaidOrder = await checkout(sg, unpaid, productId, randomUUID());
+    await awaitPayment(sg, unpaid, unpaidOrder);
+    const refused = await sg.query(
+      ADD_REVIEW,
+      { i: { productId, rating: 1, text: 'not paid' } },
+      { token: unpaid.token },
+    );
+    expect(codeOf(refused)).toBe('FORBIDDEN');
+  });
+
   it('a list of products with ratings and reviews costs a constant number of reviews commands', async () => {
     const category = `rev-batch-${randomUUID().slice(0, 6)}`;
     const admin = await sg.admin();

@@ -19,7 +19,8 @@ export const inventoryEvents = {
       name: item.name,
       available: item.available,
       reorderLevel: item.reorderLevel,
-      reorderQuantity: item.reorderQuantity ?? null,
+      // Absent until an admin sets one.
+      ...(item.reorderQuantity != null ? { reorderQuantity: item.reorderQuantity } : {}),
     }),
   reserved: (reservation: ReservationDoc) =>
     createEvent('inventory.reserved', reservation.orderId, {
