@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { type SubgraphContext, type SubgraphModule } from '@novamart/kit';
+import { type Logger, type SubgraphContext, type SubgraphModule } from '@novamart/kit';
+import { type Connection } from 'mongoose';
 import { parse } from 'graphql';
 import { notificationsConfigShape, type NotificationsConfig } from './config';
 import { notificationConsumers } from './events/handlers';
@@ -49,6 +50,26 @@ function smsSenderFor(config: NotificationsConfig, devOutbox: () => DevSmsOutbox
   return devOutbox();
 }
 
+/**
+ * SMTP or the development outbox for mail, the Twilio-shaped provider or the development SMS outbox
+ * for text messages; the outboxes are readable through the API only outside production.
+ */
+function deliveryChannels(
+  config: NotificationsConfig,
+  conn: Connection,
+  logger: Logger,
+  overrides: NotificationsOverrides,
+) {
+  const mailer =
+    overrides.mailer ??
+    (config.SMTP_URL ? new SmtpMailer(config.SMTP_URL) : new DevOutboxMailer(conn, logger));
+  const devOutbox = mailer instanceof DevOutboxMailer && config.NODE_ENV !== 'production' ? mailer : null;
+  const sms = smsSenderFor(config, () => new DevSmsOutbox(conn, logger));
+  const devSmsOutbox = sms instanceof DevSmsOutbox && config.NODE_ENV !== 'production' ? sms : null;
+  logger.info({ mailer: mailer.kind, sms: sms.kind }, 'notification delivery selected');
+  return { mailer, devOutbox, sms, devSmsOutbox };
+}
+
 export function createNotificationsSubgraph(
   overrides: NotificationsOverrides = {},
 ): SubgraphModule<NotificationsConfig> {
@@ -71,14 +92,7 @@ export function createNotificationsSubgraph(
         templateRows.init(),
       ]);
 
-      const mailer =
-        overrides.mailer ??
-        (config.SMTP_URL ? new SmtpMailer(config.SMTP_URL) : new DevOutboxMailer(conn, logger));
-      // Readable through the API (Query.devOutbox) only where it holds test mail, never in production.
-      const devOutbox = mailer instanceof DevOutboxMailer && config.NODE_ENV !== 'production' ? mailer : null;
-      const sms = smsSenderFor(config, () => new DevSmsOutbox(conn, logger));
-      const devSmsOutbox = sms instanceof DevSmsOutbox && config.NODE_ENV !== 'production' ? sms : null;
-      logger.info({ mailer: mailer.kind, sms: sms.kind }, 'notification delivery selected');
+      const { mailer, devOutbox, sms, devSmsOutbox } = deliveryChannels(config, conn, logger, overrides);
       const dispatcher = new NotificationDispatcher(
         notifications,
         mailer,

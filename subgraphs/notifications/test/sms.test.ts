@@ -142,3 +142,28 @@ it("marks the SMS DELIVERED on the provider's signed callback, and refuses a for
   expect(delivered).toMatchObject({ status: 'DELIVERED' });
   expect(delivered!.deliveredAt).toBeInstanceOf(Date);
 });
+
+it('honours an email turned off for a type that is not transactional (the SMS still goes)', async () => {
+  const set = await h.graphql(
+    'mutation { setNotificationPreference(input: { type: ORDER_SHIPPED, email: false, sms: true }) { types { type email sms } } }',
+    {},
+    { id: customer.id, role: 'CUSTOMER' },
+  );
+  expect(set.errors).toBeUndefined();
+  expect(set.data.setNotificationPreference.types).toContainEqual({
+    type: 'ORDER_SHIPPED',
+    email: false,
+    sms: true,
+  });
+  await h.publish('order.shipped', 'order-sms-1', {
+    orderId: 'order-sms-1',
+    userId: customer.id,
+    email: customer.email,
+    carrier: 'DHL',
+    trackingNumber: 'JD0001',
+  });
+  // The SMS of an event is created before its email: once it is settled, an email would exist.
+  const [sms] = await h.waitFor({ channel: 'sms', type: 'ORDER_SHIPPED' });
+  expect(sms).toMatchObject({ status: 'SENT', recipient: customer.phone });
+  expect(await h.notifications({ channel: 'email', type: 'ORDER_SHIPPED' })).toEqual([]);
+});

@@ -115,7 +115,7 @@ export class ReviewService {
 
   /** `hideReview`, ADMIN: the review leaves the product's page and rating. Hiding it again changes nothing. */
   async hide(ctx: Pick<SubgraphContext, 'viewer'>, id: string): Promise<ReviewDoc> {
-    const admin = requireAdmin(ctx); // roles: ADMIN, SUPPORT
+    const admin = requireAdmin(ctx);
     if (!isObjectIdOrHexString(id)) throw notFound('Review');
     return inTransaction(this.deps.conn, async (session) => {
       const hidden = await this.deps.reviews
