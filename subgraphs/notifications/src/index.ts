@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type Logger, type SubgraphContext, type SubgraphModule } from '@novamart/kit';
+import { type Logger, type SubgraphContext, type SubgraphModule, type SubgraphRuntime } from '@novamart/kit';
 import { type Connection } from 'mongoose';
 import { parse } from 'graphql';
 import { notificationsConfigShape, type NotificationsConfig } from './config';
@@ -55,7 +55,7 @@ function smsSenderFor(config: NotificationsConfig, devOutbox: () => DevSmsOutbox
  * for text messages; the outboxes are readable through the API only outside production.
  */
 function deliveryChannels(
-  config: NotificationsConfig,
+  config: SubgraphRuntime<NotificationsConfig>['config'],
   conn: Connection,
   logger: Logger,
   overrides: NotificationsOverrides,
