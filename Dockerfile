@@ -24,6 +24,7 @@ COPY subgraphs/notifications/package.json subgraphs/notifications/
 COPY subgraphs/recommendations/package.json subgraphs/recommendations/
 COPY subgraphs/promotions/package.json subgraphs/promotions/
 COPY subgraphs/shipping/package.json subgraphs/shipping/
+COPY subgraphs/reviews/package.json subgraphs/reviews/
 COPY storefront/package.json storefront/
 # tsx runs the TypeScript sources, so dev dependencies are part of the runtime image.
 RUN npm ci --include=dev --no-audit --no-fund

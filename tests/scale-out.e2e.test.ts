@@ -53,7 +53,7 @@ const INSTANCES = [
   'payments-1',
   'payments-2',
 ] as const;
-const NOT_RUNNING = 'http://127.0.0.1:1/graphql'; // users, notifications, recommendations
+const NOT_RUNNING = 'http://127.0.0.1:1/graphql'; // users, notifications, recommendations, reviews
 
 const keyPrefix = uniqueKeyPrefix('scale-out');
 const redisUrl = testRedisUrl();
@@ -191,6 +191,7 @@ beforeAll(async () => {
             USERS_URL: NOT_RUNNING,
             NOTIFICATIONS_URL: NOT_RUNNING,
             RECOMMENDATIONS_URL: NOT_RUNNING,
+            REVIEWS_URL: NOT_RUNNING,
           },
           `http://127.0.0.1:${ports.get(gateway)}/health/live`,
         ),

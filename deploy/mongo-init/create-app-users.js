@@ -14,6 +14,7 @@ const subgraphs = [
   'recommendations',
   'promotions',
   'shipping',
+  'reviews',
 ];
 for (const name of subgraphs) {
   const password = process.env[`MONGO_${name.toUpperCase()}_PASSWORD`];

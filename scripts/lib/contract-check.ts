@@ -37,6 +37,7 @@ export const SUBGRAPHS = [
   'recommendations',
   'promotions',
   'shipping',
+  'reviews',
 ] as const;
 
 /** The contract's preamble types have no section; these are the subgraphs that declare them. */

@@ -463,6 +463,36 @@ export const ADMIN_PRODUCTS = gql`
   ${ADMIN_PRODUCT_FIELDS}
 `;
 
+/** The stock back office's list (inventory, ADMIN): one MongoDB command a page. */
+export const ADMIN_INVENTORY_ITEMS = gql`
+  query AdminInventoryItems($first: Int!, $after: String, $filter: InventoryItemFilter) {
+    inventoryItems(first: $first, after: $after, filter: $filter) {
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          id
+          sku
+          name
+          product {
+            id
+            name
+            active
+          }
+          inventory {
+            available
+            reserved
+            reorderLevel
+            reorderQuantity
+          }
+        }
+      }
+    }
+  }
+`;
+
 export const ADMIN_PRODUCT = gql`
   query AdminProduct($id: ID!) {
     product(id: $id) {

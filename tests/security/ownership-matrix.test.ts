@@ -61,6 +61,9 @@ function fieldsTakingIds(schema: GraphQLSchema): string[] {
 const PUBLIC_FIELDS: Record<string, string> = {
   'Query.product': 'products are public (archived ones too, by id)',
   'Mutation.recordInteraction': "records the caller's own interaction with a public product",
+  'Mutation.addReview': 'reviews a public product as the caller, who must have bought it',
+  'Mutation.addToWishlist': "puts a public product on the caller's own wishlist",
+  'Mutation.removeFromWishlist': "takes a public product off the caller's own wishlist",
 };
 
 const ADDRESS = {
@@ -85,6 +88,7 @@ const a = {
   openOrderId: '',
   openPaymentId: '',
   notificationId: '',
+  addressId: '',
   checkoutKey: `alice-${randomUUID()}`,
 };
 /** Every answer given to Bob or to the anonymous caller, to look for Alice's data in. */
@@ -125,14 +129,14 @@ beforeAll(async () => {
   bob = await sg.customer('Bob');
   a.productId = await product('Lamp', 15_000);
 
-  mustSucceed(
+  a.addressId = mustSucceed(
     await sg.query(
       'mutation($i: AddressInput!) { addAddress(input: $i) { id } }',
       { i: ADDRESS },
       { token: alice.token },
     ),
     'addAddress',
-  );
+  ).addAddress.id;
   const paid = await orderAwaitingPayment(alice, a.productId, `${a.checkoutKey}-paid`);
   await payWithTestCard(sg, alice, paid.orderId, paid.paymentId);
   a.paidOrderId = paid.orderId;
@@ -365,6 +369,24 @@ const PROBES: Record<string, (who: Attacker) => Promise<void>> = {
       u: alice.userId,
     }),
   ),
+  'Mutation.updateAddress': owned(
+    'mutation($id: ID!, $i: AddressInput!) { updateAddress(id: $id, input: $i) { id line1 } }',
+    () => ({ id: a.addressId, i: { ...ADDRESS, line1: 'Taken Over St' } }),
+  ),
+  'Mutation.deleteAddress': owned('mutation($id: ID!) { deleteAddress(id: $id) }', () => ({
+    id: a.addressId,
+  })),
+  'Mutation.setDefaultShippingAddress': owned(
+    'mutation($id: ID!) { setDefaultShippingAddress(id: $id) { id } }',
+    () => ({ id: a.addressId }),
+  ),
+  'Mutation.setDefaultBillingAddress': owned(
+    'mutation($id: ID!) { setDefaultBillingAddress(id: $id) { id } }',
+    () => ({ id: a.addressId }),
+  ),
+  'Mutation.hideReview': adminOnly('mutation($id: ID!) { hideReview(id: $id) { id } }', () => ({
+    id: '64b7f0c2a1b2c3d4e5f60718',
+  })),
   'Subscription.orderStatusChanged': (who) =>
     subscriptionRefused(who, 'subscription($o: ID!) { orderStatusChanged(orderId: $o) { status } }', {
       o: a.openOrderId,

@@ -9,6 +9,7 @@ import { notificationsSubgraph } from '@novamart/notifications';
 import { recommendationsSubgraph } from '@novamart/recommendations';
 import { promotionsSubgraph } from '@novamart/promotions';
 import { shippingSubgraph } from '@novamart/shipping';
+import { reviewsSubgraph } from '@novamart/reviews';
 
 /** users, products, inventory, cart, orders and payments: what a checkout and its payment need. */
 export const CHECKOUT_SUBGRAPHS = [
@@ -30,6 +31,7 @@ export const ALL_SUBGRAPHS = [
   recommendationsSubgraph,
   promotionsSubgraph,
   shippingSubgraph,
+  reviewsSubgraph,
 ];
 
 /** A checkout with shipping methods and tax: CHECKOUT_SUBGRAPHS and shipping. */

@@ -102,6 +102,11 @@ export const eventSchemas = {
     name: nullableString,
     changedAt: isoTime,
   }),
+  /** The holder set (or, with null, removed) the account's phone number (E.164); notifications sends SMS there. */
+  'user.phone_changed': z.object({ userId: id, phone: nullableString }),
+  /** The holder put a product on their wishlist (users owns it); recommendations counts a WISHLIST interaction. */
+  'user.wishlist_item_added': z.object({ userId: id, productId: id, addedAt: isoTime }),
+  'user.wishlist_item_removed': z.object({ userId: id, productId: id }),
 
   'product.created': productSnapshot.extend({ initialStock: z.number().int().nullable() }),
   'product.updated': productSnapshot,
@@ -152,6 +157,8 @@ export const eventSchemas = {
     name: nullableString,
     available: z.number().int(),
     reorderLevel: z.number().int(),
+    /** How many units to reorder (null until an admin sets it). Absent on older events. */
+    reorderQuantity: z.number().int().nullable().optional(),
   }),
 
   'order.placed': z.object({

@@ -1,13 +1,12 @@
 import { useEffect, useState } from 'react';
 import { useApolloClient } from '@apollo/client/react';
-import { ADMIN_PRODUCTS } from '../graphql';
+import { ADMIN_INVENTORY_ITEMS } from '../graphql';
 import { Link, usePageTitle } from '../router';
 import { Loading, Problems } from '../ui';
 
 /**
- * Products at or below their reorder level. The API has no low-stock filter yet, so this walks
- * the active catalog 100 products a page (each page is a constant number of DB commands) and
- * keeps the low ones.
+ * Active products at or below their reorder level, from inventory's own low-stock filter
+ * (`inventoryItems(filter: { lowStock: true })`, 100 a page, one DB command each).
  */
 export function LowStockPage() {
   usePageTitle('Low stock');
@@ -21,13 +20,14 @@ export function LowStockPage() {
       let after: string | null = null;
       for (let page = 0; page < 50; page++) {
         const result: any = await client.query({
-          query: ADMIN_PRODUCTS,
-          variables: { first: 100, after, filter: {} },
+          query: ADMIN_INVENTORY_ITEMS,
+          variables: { first: 100, after, filter: { lowStock: true } },
           fetchPolicy: 'network-only',
         });
-        for (const { node } of result.data.products.edges) if (node.inventory.lowStock) low.push(node);
-        if (!result.data.products.pageInfo.hasNextPage) break;
-        after = result.data.products.pageInfo.endCursor;
+        for (const { node } of result.data.inventoryItems.edges)
+          if (node.product?.active) low.push({ ...node.product, inventory: node.inventory });
+        if (!result.data.inventoryItems.pageInfo.hasNextPage) break;
+        after = result.data.inventoryItems.pageInfo.endCursor;
       }
       if (!cancelled) setRows(low.sort((a, b) => a.inventory.available - b.inventory.available));
     })().catch((err: unknown) => {
@@ -54,6 +54,7 @@ export function LowStockPage() {
               <th scope="col">Available</th>
               <th scope="col">Reserved</th>
               <th scope="col">Reorder level</th>
+              <th scope="col">Reorder quantity</th>
             </tr>
           </thead>
           <tbody>
@@ -65,6 +66,7 @@ export function LowStockPage() {
                 <td>{p.inventory.available}</td>
                 <td>{p.inventory.reserved}</td>
                 <td>{p.inventory.reorderLevel}</td>
+                <td>{p.inventory.reorderQuantity ?? '—'}</td>
               </tr>
             ))}
           </tbody>

@@ -1,12 +1,22 @@
 import { requireAdmin, type ResolverMap } from '@novamart/kit';
 import { inventoryLoader, variantInventoryLoader, type InventoryContext } from './context';
+import type { StockItemDoc } from './models/stock-item';
 import type { MovementReason, StockMovementDoc } from './models/stock-movement';
+import type { InventoryItemFilter } from './services/item-list';
 
 /** The subgraph's resolver map, typed against its context (as every subgraph's is). */
 export type Resolvers = ResolverMap<InventoryContext>;
 
 export const resolvers: Resolvers = {
   Query: {
+    inventoryItems: (
+      _root,
+      args: { filter?: InventoryItemFilter | null; first?: number | null; after?: string | null },
+      ctx: InventoryContext,
+    ) => {
+      requireAdmin(ctx); // roles: ADMIN, DISPATCHER
+      return ctx.stock.listItems(args);
+    },
     stockMovements: (
       _root,
       args: { productId: string; variantId?: string | null; first?: number | null; after?: string | null },
@@ -38,11 +48,21 @@ export const resolvers: Resolvers = {
     },
     setReorderLevel: (
       _root,
-      args: { productId: string; variantId?: string | null; reorderLevel: number },
+      args: {
+        productId: string;
+        variantId?: string | null;
+        reorderLevel: number;
+        reorderQuantity?: number | null;
+      },
       ctx: InventoryContext,
     ) => {
       requireAdmin(ctx);
-      return ctx.stock.setReorderLevel(args.productId, args.reorderLevel, args.variantId);
+      return ctx.stock.setReorderLevel(
+        args.productId,
+        args.reorderLevel,
+        args.variantId,
+        args.reorderQuantity,
+      );
     },
   },
 
@@ -56,6 +76,11 @@ export const resolvers: Resolvers = {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
     inventory: (variant: { id: string }, _args, ctx: InventoryContext) =>
       variantInventoryLoader(ctx).load(variant.id),
+  },
+  InventoryItem: {
+    id: (item: StockItemDoc) => String(item._id),
+    product: (item: StockItemDoc) => ({ id: item.productId }),
+    inventory: (item: StockItemDoc, _args, ctx: InventoryContext) => ctx.stock.viewOf(item),
   },
 
   StockMovement: {

@@ -27,6 +27,7 @@ describe('opening stock from product.created', () => {
       inStock: true,
       lowStock: false,
       reorderLevel: 5,
+      reorderQuantity: null,
     });
     const { item, sums, movements } = await db.ledger(productId);
     expect(movements).toEqual([{ delta: 12, reservedDelta: 0, reason: 'PURCHASE' }]);
@@ -68,6 +69,7 @@ describe('opening stock from product.created', () => {
       inStock: false,
       lowStock: true,
       reorderLevel: 5,
+      reorderQuantity: null,
     });
   });
 
@@ -178,6 +180,33 @@ describe('low stock', () => {
     const alerts = (await db.outboxEvents('inventory.low_stock')).filter((e) => e.aggregateId === productId);
     expect(alerts).toHaveLength(1);
     expect((await rejection(db.services.stock.setReorderLevel(productId, -1))).field).toBe('reorderLevel');
+  });
+
+  it('carries the reorder quantity an admin set in the alert, and refuses one below 1', async () => {
+    const productId = newProductId();
+    await db.deliver(productCreated(productId, 20, 'LOW-Q'));
+    expect((await rejection(db.services.stock.setReorderLevel(productId, 10, null, 0))).field).toBe(
+      'reorderQuantity',
+    );
+    expect((await rejection(db.services.stock.setReorderLevel(productId, 10, null, 2.5))).field).toBe(
+      'reorderQuantity',
+    );
+    const set = await db.services.stock.setReorderLevel(productId, 10, null, 40);
+    expect(set).toMatchObject({ reorderLevel: 10, reorderQuantity: 40, lowStock: false });
+    // Absent: left as it is.
+    expect(await db.services.stock.setReorderLevel(productId, 12)).toMatchObject({ reorderQuantity: 40 });
+    await db.services.stock.adjustStock({ productId, delta: -9, reason: 'ADJUSTMENT' });
+    const alerts = (await db.outboxEvents('inventory.low_stock')).filter((e) => e.aggregateId === productId);
+    expect(alerts.map((e) => e.payload)).toEqual([
+      {
+        productId,
+        sku: 'LOW-Q',
+        name: expect.any(String),
+        available: 11,
+        reorderLevel: 12,
+        reorderQuantity: 40,
+      },
+    ]);
   });
 
   it('keeps the name the alert quotes current from product.updated', async () => {

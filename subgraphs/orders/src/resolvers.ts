@@ -127,6 +127,7 @@ export const resolvers: Resolvers = {
     shippingDiscount: (order: OrderDoc) => money(order.shippingDiscount ?? 0, order.currency),
     amountRefunded: (order: OrderDoc) => money(amountRefunded(order), order.currency),
     shippingAddress: (order: OrderDoc) => ({ id: null, ...order.shippingAddress }),
+    billingAddress: (order: OrderDoc) => ({ id: null, ...(order.billingAddress ?? order.shippingAddress) }),
     carrier: (order: OrderDoc) => order.carrier ?? null,
     trackingNumber: (order: OrderDoc) => order.trackingNumber ?? null,
   },

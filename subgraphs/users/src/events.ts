@@ -28,5 +28,14 @@ export const userPasswordResetRequested = (
 ): DomainEvent<UserPasswordResetRequestedPayload> =>
   createEvent('user.password_reset_requested', p.userId, p);
 
+export const userPhoneChanged = (p: EventPayload<'user.phone_changed'>) =>
+  createEvent('user.phone_changed', p.userId, p);
+
+export const userWishlistItemAdded = (p: EventPayload<'user.wishlist_item_added'>) =>
+  createEvent('user.wishlist_item_added', p.userId, p);
+
+export const userWishlistItemRemoved = (p: EventPayload<'user.wishlist_item_removed'>) =>
+  createEvent('user.wishlist_item_removed', p.userId, p);
+
 export const userPasswordChanged = (p: UserPasswordChangedPayload): DomainEvent<UserPasswordChangedPayload> =>
   createEvent('user.password_changed', p.userId, p);

@@ -62,6 +62,9 @@ export const usersSubgraph: SubgraphModule<UsersConfig> = {
         'user.verification_requested',
         'user.password_reset_requested',
         'user.password_changed',
+        'user.phone_changed',
+        'user.wishlist_item_added',
+        'user.wishlist_item_removed',
       ],
       async start() {
         if (admin)

@@ -10,6 +10,7 @@ import type { Session } from './services/authentication';
 import type { UsersServices } from './services';
 import type { RegisterInput } from './services/registration';
 import type { AddressInput } from './services/validation';
+import { defaultAddress } from './services/directory';
 
 export interface UsersContext extends SubgraphContext {
   services: UsersServices;
@@ -97,6 +98,20 @@ export const resolvers: Resolvers = {
       ctx.services.authentication.logout(args.refreshToken),
     addAddress: (_root, { input }: { input: AddressInput }, ctx: UsersContext) =>
       ctx.services.directory.addAddress(requireViewer(ctx).id, input),
+    updateAddress: (_root, args: { id: string; input: AddressInput }, ctx: UsersContext) =>
+      ctx.services.directory.updateAddress(requireViewer(ctx).id, args.id, args.input),
+    deleteAddress: (_root, args: { id: string }, ctx: UsersContext) =>
+      ctx.services.directory.deleteAddress(requireViewer(ctx).id, args.id),
+    setDefaultShippingAddress: (_root, args: { id: string }, ctx: UsersContext) =>
+      ctx.services.directory.setDefaultAddress(requireViewer(ctx).id, args.id, 'SHIPPING'),
+    setDefaultBillingAddress: (_root, args: { id: string }, ctx: UsersContext) =>
+      ctx.services.directory.setDefaultAddress(requireViewer(ctx).id, args.id, 'BILLING'),
+    setPhone: (_root, args: { phone?: string | null }, ctx: UsersContext) =>
+      ctx.services.accountData.setPhone(requireViewer(ctx).id, args.phone),
+    addToWishlist: (_root, args: { productId: string }, ctx: UsersContext) =>
+      ctx.services.accountData.addToWishlist(requireViewer(ctx).id, args.productId),
+    removeFromWishlist: (_root, args: { productId: string }, ctx: UsersContext) =>
+      ctx.services.accountData.removeFromWishlist(requireViewer(ctx).id, args.productId),
     setUserRole: (_root, args: { userId: string; role: Role }, ctx: UsersContext) => {
       const admin = requireAdmin(ctx);
       return ctx.services.directory.setRole(args.userId, args.role, admin.id);
@@ -117,6 +132,12 @@ export const resolvers: Resolvers = {
     createdAt: privateField((user) => user.createdAt),
     emailVerified: (user: UserRecord) => user.emailVerifiedAt != null,
     addresses: privateField((user) => user.addresses),
+    phone: privateField((user) => user.phone ?? null),
+    wishlist: privateField((user) =>
+      (user.wishlist ?? []).map((item) => ({ product: { id: item.productId }, addedAt: item.addedAt })),
+    ),
+    defaultShippingAddress: privateField((user) => defaultAddress(user, 'SHIPPING')),
+    defaultBillingAddress: privateField((user) => defaultAddress(user, 'BILLING')),
   },
 
   Address: {

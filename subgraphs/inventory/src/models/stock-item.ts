@@ -21,6 +21,8 @@ export interface StockItemDoc {
   reserved: number;
   onHand: number;
   reorderLevel: number;
+  /** How many units to order when the product runs low (set by an admin); null until set. */
+  reorderQuantity?: number | null;
   /**
    * A low-stock alert went out for the current dip to or below the reorder level; cleared when
    * available rises above it again, so the next crossing alerts once more.
@@ -45,6 +47,7 @@ const stockItemSchema = new Schema<StockItemDoc>(
     reserved: { type: Number, required: true, default: 0, min: 0 },
     onHand: { type: Number, required: true, default: 0, min: 0 },
     reorderLevel: { type: Number, required: true, default: 0, min: 0 },
+    reorderQuantity: { type: Number, default: null, min: 1 },
     lowStockAlerted: { type: Boolean, required: true, default: false },
     openingRecorded: { type: Boolean },
   },

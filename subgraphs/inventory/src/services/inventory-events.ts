@@ -22,6 +22,8 @@ export const inventoryEvents = {
       name: item.name,
       available: item.available,
       reorderLevel: item.reorderLevel,
+      // Absent until an admin sets one.
+      ...(item.reorderQuantity != null ? { reorderQuantity: item.reorderQuantity } : {}),
     }),
   reserved: (reservation: ReservationDoc) =>
     createEvent('inventory.reserved', reservation.orderId, {

@@ -14,6 +14,8 @@ import {
   type StockMovementDoc,
   type StockMovementModel,
 } from '../models/stock-movement';
+import { inventoryEvents } from './inventory-events';
+import { listStockItems, type InventoryItemFilter } from './item-list';
 import type { ProductIdentity, StockLedger } from './stock-ledger';
 import type { RunInTx, Tx } from './tx';
 
@@ -25,6 +27,7 @@ export interface InventoryView {
   inStock: boolean;
   lowStock: boolean;
   reorderLevel: number;
+  reorderQuantity: number | null;
 }
 
 export interface AdjustStockInput {
@@ -63,6 +66,7 @@ export function inventoryView(item: StockItemDoc | null, defaultReorderLevel: nu
     inStock: available > 0,
     lowStock: available <= reorderLevel,
     reorderLevel,
+    reorderQuantity: item?.reorderQuantity ?? null,
   };
 }
 
@@ -190,15 +194,26 @@ export class StockService {
     });
   }
 
+  /** `reorderQuantity` (optional): how many units to order when low, 1 or more; left as it is when absent. */
   async setReorderLevel(
     productIdInput: string,
     reorderLevel: number,
     variantIdInput?: string | null,
+    reorderQuantity?: number | null,
   ): Promise<InventoryView> {
     const productId = productIdArg(productIdInput);
     const variantId = variantIdArg(variantIdInput, productId);
     if (!Number.isInteger(reorderLevel) || reorderLevel < 0 || reorderLevel > MAX_QUANTITY) {
       throw badUserInput('reorderLevel must be a non-negative integer', 'reorderLevel');
+    }
+    if (
+      reorderQuantity != null &&
+      (!Number.isInteger(reorderQuantity) || reorderQuantity < 1 || reorderQuantity > MAX_QUANTITY)
+    ) {
+      throw badUserInput(
+        `reorderQuantity must be a whole number from 1 to ${MAX_QUANTITY}`,
+        'reorderQuantity',
+      );
     }
     return this.deps.runInTx(async (tx) => {
       await this.assertVariantOf(tx, productId, variantId);
@@ -206,7 +221,7 @@ export class StockService {
       const item = await this.deps.StockItem.findOneAndUpdate(
         { variantId },
         {
-          $set: { reorderLevel },
+          $set: { reorderLevel, ...(reorderQuantity != null ? { reorderQuantity } : {}) },
           $setOnInsert: { ...defaults, productId, available: 0, reserved: 0, onHand: 0 },
         },
         { returnDocument: 'after', upsert: true, session: tx.session, setDefaultsOnInsert: false },
@@ -215,6 +230,16 @@ export class StockService {
         .exec();
       return this.view(await this.deps.ledger.afterChange(tx, item!));
     });
+  }
+
+  /** `inventoryItems`: the stock back office's filtered list (services/item-list.ts). */
+  listItems(args: { filter?: InventoryItemFilter | null; first?: number | null; after?: string | null }) {
+    return listStockItems(this.deps.StockItem, args);
+  }
+
+  /** The stock item's Inventory shape. */
+  viewOf(item: StockItemDoc): InventoryView {
+    return this.view(item);
   }
 
   /** The ledger of one product (all its variants, or the one given), newest first. */

@@ -53,6 +53,25 @@ export function notificationConsumers(deps: NotificationDeps): DirectConsumer[] 
   ];
 }
 
+/** Changes of an account's role and phone number: who gets admin alerts, where SMS go. */
+function accountUpdates(accounts: AccountContactModel): DirectHandlers {
+  return {
+    // Where the customer's text messages go (notifications' preferences).
+    'user.phone_changed': async (event) => {
+      const p = event.payload;
+      await accounts.updateOne({ _id: p.userId }, { $set: { phone: p.phone } }, { upsert: true });
+    },
+    'user.role_changed': async (event) => {
+      const p = event.payload;
+      await accounts.updateOne(
+        { _id: p.userId },
+        { $set: { email: p.email, role: p.role } },
+        { upsert: true },
+      );
+    },
+  };
+}
+
 /** Accounts' and orders' contacts, and the account mails (verification, reset, welcome, confirmation). */
 function contactHandlers({ service, accounts, orders }: NotificationDeps): DirectHandlers {
   const mail = mailer(service);
@@ -96,14 +115,7 @@ function contactHandlers({ service, accounts, orders }: NotificationDeps): Direc
       );
       await mail('WELCOME', event, p, { name: p.name, email: p.email });
     },
-    'user.role_changed': async (event) => {
-      const p = event.payload;
-      await accounts.updateOne(
-        { _id: p.userId },
-        { $set: { email: p.email, role: p.role } },
-        { upsert: true },
-      );
-    },
+    ...accountUpdates(accounts),
     'order.placed': async (event) => {
       const p = event.payload;
       const userId = p.userId ?? null;

@@ -11,6 +11,8 @@ export interface AccountContactDoc {
   email: string;
   name: string | null;
   role: Role;
+  /** E.164, from `user.phone_changed`; where SMS goes. */
+  phone?: string | null;
 }
 
 export interface OrderContactDoc {
@@ -28,6 +30,7 @@ const accountSchema = new Schema<AccountContactDoc>(
     email: String,
     name: { type: String, default: null },
     role: { type: String, default: 'CUSTOMER', index: true },
+    phone: { type: String, default: null },
   },
   { collection: 'account_contacts', versionKey: false },
 );

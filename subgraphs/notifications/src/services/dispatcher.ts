@@ -1,9 +1,12 @@
 import { type Logger } from '@novamart/kit';
 import { type Mailer } from '../mail/mailer';
+import { type SmsSender } from '../sms/sms-sender';
 import { type NotificationDoc, type NotificationModel } from '../models/notification';
 
 export interface DispatcherOptions {
   from: string;
+  /** Sender number of text messages. */
+  smsFrom?: string;
   maxAttempts: number;
   /** First retry delay; each further retry doubles it. */
   retryBaseMs: number;
@@ -30,6 +33,7 @@ export class NotificationDispatcher {
     private readonly mailer: Mailer,
     private readonly logger: Logger,
     private readonly options: DispatcherOptions,
+    private readonly sms: SmsSender | null = null,
   ) {}
 
   start(): void {
@@ -97,21 +101,38 @@ export class NotificationDispatcher {
       .exec();
   }
 
+  /** Sends by the message's channel; returns the provider's message id (SMS) or null. */
+  private async send(message: NotificationDoc): Promise<string | null> {
+    if (message.channel === 'sms') {
+      if (!this.sms) throw new Error('No SMS sender is configured');
+      const sent = await this.sms.send({
+        from: this.options.smsFrom ?? 'NovaMart',
+        to: message.recipient,
+        body: message.body,
+        messageId: String(message._id),
+      });
+      return sent.providerMessageId;
+    }
+    await this.mailer.send({
+      from: this.options.from,
+      to: message.recipient,
+      subject: message.subject,
+      text: message.body,
+      html: message.html,
+      messageId: `<${message._id}@novamart>`,
+    });
+    return null;
+  }
+
   private async deliver(message: NotificationDoc): Promise<void> {
     const attempts = message.attempts + 1;
     try {
-      await this.mailer.send({
-        from: this.options.from,
-        to: message.recipient,
-        subject: message.subject,
-        text: message.body,
-        html: message.html,
-        messageId: `<${message._id}@novamart>`,
-      });
+      const providerMessageId = await this.send(message);
       await this.notifications.updateOne(
         { _id: message._id },
         {
           $set: {
+            providerMessageId,
             status: 'SENT',
             attempts,
             sentAt: new Date(),

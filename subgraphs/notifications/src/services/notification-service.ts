@@ -11,12 +11,15 @@ import {
 } from '@novamart/kit';
 import { Types } from 'mongoose';
 import {
+  type NotificationChannel,
   type NotificationDoc,
   type NotificationModel,
   type NotificationStatus,
   type NotificationType,
 } from '../models/notification';
-import { renderMessage } from '../templates/render';
+import { escapeHtml, renderMessage, type RenderedMessage } from '../templates/render';
+import { type Preferences } from './preferences';
+import { type TemplateOverrides } from './templates';
 
 export interface NotifyInput {
   type: NotificationType;
@@ -42,17 +45,47 @@ export class NotificationService {
     private readonly notifications: NotificationModel,
     /** Wakes the dispatcher so a new message goes out at once rather than at the next poll. */
     private readonly onCreated: () => void = () => {},
+    /** The customer's channel choices and the admins' template overrides (all defaults without them). */
+    private readonly options: { preferences?: Preferences; templates?: TemplateOverrides } = {},
   ) {}
 
-  /** Returns false when this event's message to this recipient already exists. */
+  /**
+   * The event's messages to one customer: an email unless they turned it off (transactional email
+   * always), and a text message to their phone when they turned SMS on for the type. Returns false
+   * when there was nothing new to create (a redelivered event).
+   */
   async notify(input: NotifyInput): Promise<boolean> {
-    const message = renderMessage(input.type, input.data);
+    const [choice, override] = await Promise.all([
+      this.options.preferences?.choiceFor(input.userId, input.type),
+      this.options.templates?.forType(input.type),
+    ]);
+    const message = renderMessage(input.type, input.data, override);
+    let created = false;
+    if (choice?.sms && choice.phone) {
+      // A text message carries the subject line only.
+      const sms = { subject: message.subject, text: message.subject, html: escapeHtml(message.subject) };
+      created = await this.create(input, 'sms', choice.phone, sms);
+    }
+    // The email last: once it exists, so does every other message of the event.
+    if (!choice || choice.email) {
+      created = (await this.create(input, 'email', input.recipient.toLowerCase(), message)) || created;
+    }
+    if (created) this.onCreated();
+    return created;
+  }
+
+  private async create(
+    input: NotifyInput,
+    channel: NotificationChannel,
+    recipient: string,
+    message: RenderedMessage,
+  ): Promise<boolean> {
     try {
       await this.notifications.create({
         type: input.type,
-        channel: 'email',
+        channel,
         userId: input.userId,
-        recipient: input.recipient.toLowerCase(),
+        recipient,
         subject: message.subject,
         body: message.text,
         html: message.html,
@@ -60,12 +93,11 @@ export class NotificationService {
         sourceEventId: input.sourceEventId,
         nextAttemptAt: new Date(),
       });
+      return true;
     } catch (error) {
       if (isDuplicateKeyError(error)) return false;
       throw error;
     }
-    this.onCreated();
-    return true;
   }
 
   /** The caller's own notifications, newest first. */

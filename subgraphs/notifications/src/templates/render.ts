@@ -112,11 +112,60 @@ function load(type: NotificationType) {
 // Subject lines are headers: no line breaks may survive into them.
 const headerSafe = (s: string) => s.replace(/[\r\n]+/g, ' ');
 
-export function renderMessage(type: NotificationType, data: Scope): RenderedMessage {
+/** An admin's replacement of a type's subject and plain-text body (`notification_templates`). */
+export interface TemplateOverride {
+  subject: string;
+  body: string;
+}
+
+export function renderMessage(
+  type: NotificationType,
+  data: Scope,
+  override?: TemplateOverride | null,
+): RenderedMessage {
+  if (override) {
+    // The override is plain text: its HTML part is that text escaped, and every value escaped as always.
+    const body = renderTemplate(escapeHtml(override.body), [data], escapeHtml);
+    return {
+      subject: renderTemplate(override.subject, [data], headerSafe),
+      text: renderTemplate(override.body, [data], (s) => s),
+      html: `<!doctype html>\n<html>\n  <body style="font-family: Arial, sans-serif; white-space: pre-wrap">${body}</body>\n</html>\n`,
+    };
+  }
   const template = load(type);
   return {
     subject: renderTemplate(template.subject, [data], headerSafe),
     text: renderTemplate(template.text, [data], (s) => s),
     html: renderTemplate(template.html, [data], escapeHtml),
   };
+}
+
+/** The names a template refers to: values, `#each` lists and `#if` conditions (the first segment of each path). */
+export function variablesOf(template: string): string[] {
+  const names = new Set<string>();
+  for (const match of template.matchAll(/{{\s*([^}]*?)\s*}}/g)) {
+    const tag = match[1]!;
+    if (tag.startsWith('/')) continue;
+    const path = tag.replace(/^#(each|if)\s+/, '');
+    names.add(path.split('.')[0]!);
+  }
+  return [...names];
+}
+
+/**
+ * The variables a type provides: every name its own templates use (item fields of its lists
+ * included). An override may use these and nothing else.
+ */
+export function providedVariables(type: NotificationType): string[] {
+  const template = load(type);
+  return [...new Set([template.subject, template.text, template.html].flatMap(variablesOf))].sort();
+}
+
+/** Throws (with a message fit for the admin) when the template's blocks are malformed. */
+export function checkTemplateSyntax(template: string): void {
+  renderTemplate(template, [{}], (s) => s);
+  const tags = [...template.matchAll(/{{\s*([^}]*?)\s*}}/g)].map((m) => m[1]!);
+  for (const tag of tags) {
+    if (!/^(#(each|if)\s+[\w.]+|\/(each|if)|[\w.]+)$/.test(tag)) throw new Error(`Unknown tag {{${tag}}}`);
+  }
 }

@@ -109,6 +109,8 @@ export interface OrderDoc {
   discountTotal?: number;
   shippingDiscount?: number;
   shippingAddress: ShippingAddress;
+  /** The checkout's billing address (its shipping address when none was given); absent on older orders. */
+  billingAddress?: ShippingAddress | null;
   status: OrderStatus;
   statusHistory: StatusChange[];
   carrier?: string;
@@ -221,6 +223,7 @@ const orderSchema = new Schema<OrderDoc>(
     discountTotal: Number,
     shippingDiscount: Number,
     shippingAddress: { type: addressSchema, required: true },
+    billingAddress: { type: addressSchema, default: null },
     status: { type: String, required: true, enum: ORDER_STATUSES },
     statusHistory: { type: [statusChangeSchema], required: true },
     carrier: String,

@@ -6,6 +6,8 @@ export type { AddressInput };
 export interface CheckoutInput {
   cartId?: string | null;
   shippingAddress: AddressInput;
+  /** Defaults to the shipping address. */
+  billingAddress?: AddressInput | null;
   email?: string | null;
   idempotencyKey: string;
   /** A method of the shipping subgraph for the address; absent: the default flat rule. */
@@ -40,9 +42,9 @@ export function normalizeIdempotencyKey(key: unknown): string {
   return text;
 }
 
-export function normalizeAddress(input: AddressInput): ShippingAddress {
-  const at = 'input.shippingAddress';
-  if (input == null || typeof input !== 'object') throw badUserInput('shippingAddress is required', at);
+export function normalizeAddress(input: AddressInput, at = 'input.shippingAddress'): ShippingAddress {
+  if (input == null || typeof input !== 'object')
+    throw badUserInput(`${at.split('.').pop()} is required`, at);
   const country = required(input.country, `${at}.country`).toUpperCase();
   if (!/^[A-Z]{2}$/.test(country))
     throw badUserInput('country must be an ISO 3166-1 alpha-2 code such as US', `${at}.country`);

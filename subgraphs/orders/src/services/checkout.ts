@@ -90,6 +90,8 @@ export class CheckoutService {
   ): Promise<OrderDoc> {
     const idempotencyKey = normalizeIdempotencyKey(input?.idempotencyKey);
     const shippingAddress = normalizeAddress(input.shippingAddress);
+    const billingAddress =
+      input.billingAddress == null ? null : normalizeAddress(input.billingAddress, 'input.billingAddress');
     const email = normalizeEmail(input.email);
     const shippingMethodCode = normalizeShippingMethodCode(input.shippingMethodCode);
     const cartId = input.cartId == null || input.cartId === '' ? null : String(input.cartId);
@@ -101,13 +103,15 @@ export class CheckoutService {
     // A guest is known by the cart they hold; its id is their bearer token.
     const callerKey = viewer ? `user:${viewer.id}` : `cart:${cartId}`;
     const requestHash = createHash('sha256')
-      // The method joins the hash only when named, so keys used before it existed still match.
+      // The method and the billing address join the hash only when given, so keys used before they
+      // existed still match.
       .update(
         JSON.stringify({
           cartId,
           shippingAddress,
           email,
           shippingMethodCode: shippingMethodCode ?? undefined,
+          ...(billingAddress ? { billingAddress } : {}),
         }),
       )
       .digest('base64url');
@@ -126,6 +130,7 @@ export class CheckoutService {
         email,
         shippingAddress,
         shippingMethodCode,
+        billingAddress: billingAddress ?? shippingAddress,
         callerKey,
         idempotencyKey,
         requestHash,
@@ -213,6 +218,7 @@ export class CheckoutService {
     email: string | null;
     shippingAddress: OrderDoc['shippingAddress'];
     shippingMethodCode: string | null;
+    billingAddress: OrderDoc['shippingAddress'];
     callerKey: string;
     idempotencyKey: string;
     requestHash: string;
@@ -268,6 +274,7 @@ export class CheckoutService {
       pricesIncludeTax: priced.pricesIncludeTax,
       total: totals.total,
       shippingAddress: args.shippingAddress,
+      billingAddress: args.billingAddress,
       status: 'PENDING',
       statusHistory: [{ status: 'PENDING', reason: 'Order placed', at: now }],
       refunds: [],

@@ -55,6 +55,13 @@ export function recommendationConsumers(deps: {
       },
     },
     {
+      ...named('wishlist'),
+      handlers: {
+        'user.wishlist_item_added': async (event, tx) =>
+          bumpAfterCommit(tx, await interactions.fromWishlistAddition(tx.session, event, event.payload)),
+      },
+    },
+    {
       ...named('purchases'),
       handlers: {
         'order.paid': async (event, tx) =>

@@ -110,6 +110,25 @@ export class InteractionService {
     event: { id: string; occurredAt: string },
     payload: { userId: string | null; productId: string },
   ): Promise<string[]> {
+    return this.fromEvent(session, event, payload, 'ADD_TO_CART');
+  }
+
+  /** `user.wishlist_item_added`: a WISHLIST interaction (users owns the wishlist). Returns the scopes to bump. */
+  async fromWishlistAddition(
+    session: ClientSession,
+    event: { id: string; occurredAt: string },
+    payload: { userId: string; productId: string },
+  ): Promise<string[]> {
+    return this.fromEvent(session, event, payload, 'WISHLIST');
+  }
+
+  /** One interaction learnt from a domain event, keyed by the event's id. */
+  private async fromEvent(
+    session: ClientSession,
+    event: { id: string; occurredAt: string },
+    payload: { userId: string | null; productId: string },
+    type: InteractionType,
+  ): Promise<string[]> {
     if (!payload.userId) return [];
     const occurredAt = new Date(event.occurredAt);
     await this.deps.interactions.create(
@@ -119,7 +138,7 @@ export class InteractionService {
           key: `event:${event.id}`,
           userId: payload.userId,
           productId: payload.productId,
-          type: 'ADD_TO_CART',
+          type,
           occurredAt,
           source: 'event',
           createdAt: this.deps.clock(),
@@ -128,7 +147,7 @@ export class InteractionService {
       { session },
     );
     return this.deps.writer.apply(session, payload.userId, [
-      { productId: payload.productId, type: 'ADD_TO_CART', occurredAtMs: occurredAt.getTime() },
+      { productId: payload.productId, type, occurredAtMs: occurredAt.getTime() },
     ]);
   }
 

@@ -29,6 +29,13 @@ export interface UserRecord {
   role: Role;
   emailVerifiedAt: Date | null;
   addresses: AddressRecord[];
+  /** E.164 (+15551234567): where text messages go; null when none is set. */
+  phone?: string | null;
+  /** Product ids, oldest first (the account's wishlist). */
+  wishlist?: { productId: string; addedAt: Date }[];
+  /** Ids of entries of `addresses`; null when none is chosen (or the chosen one was deleted). */
+  defaultShippingAddressId?: Types.ObjectId | null;
+  defaultBillingAddressId?: Types.ObjectId | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -74,6 +81,10 @@ const userSchema = new Schema<UserRecord & UserSecrets>(
     emailVerifiedAt: { type: Date, default: null },
     verification: { type: verificationSchema, default: null, select: false },
     addresses: { type: [addressSchema], default: [] },
+    phone: { type: String, default: null },
+    wishlist: { type: [{ _id: false, productId: String, addedAt: Date }], default: [] },
+    defaultShippingAddressId: { type: Schema.Types.ObjectId, default: null },
+    defaultBillingAddressId: { type: Schema.Types.ObjectId, default: null },
   },
   { timestamps: true, collection: 'users' },
 );

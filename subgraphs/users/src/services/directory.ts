@@ -7,6 +7,21 @@ import { parseAddress, parsePageSize, type AddressInput } from './validation';
 
 export const MAX_ADDRESSES = 20;
 
+const DEFAULT_FIELDS = ['defaultShippingAddressId', 'defaultBillingAddressId'] as const;
+
+/** The address id as stored; a malformed id or user id finds nothing (NOT_FOUND). */
+function ownedAddressId(userId: string, addressId: string): Types.ObjectId {
+  if (!isObjectIdOrHexString(userId) || !isObjectIdOrHexString(addressId)) throw notFound('Address');
+  return new Types.ObjectId(addressId);
+}
+
+/** The default address of the book, or null when none is set (or it was deleted). */
+export function defaultAddress(user: UserRecord, kind: 'SHIPPING' | 'BILLING'): AddressRecord | null {
+  const id = kind === 'SHIPPING' ? user.defaultShippingAddressId : user.defaultBillingAddressId;
+  if (!id) return null;
+  return user.addresses.find((address) => address._id.equals(id)) ?? null;
+}
+
 export interface DirectoryDeps {
   conn: Connection;
   users: UserModel;
@@ -52,6 +67,59 @@ export class UserDirectory {
       throw badUserInput(`An account holds at most ${MAX_ADDRESSES} addresses`, 'input');
     }
     return address;
+  }
+
+  /** Replaces an address of the caller's book (same id, defaults kept); someone else's or unknown is NOT_FOUND. */
+  async updateAddress(userId: string, addressId: string, input: AddressInput): Promise<AddressRecord> {
+    const id = ownedAddressId(userId, addressId);
+    const address: AddressRecord = { _id: id, ...parseAddress(input) };
+    const updated = await this.deps.users.updateOne(
+      { _id: userId, 'addresses._id': id },
+      { $set: { 'addresses.$': address } },
+    );
+    if (updated.matchedCount === 0) throw notFound('Address');
+    return address;
+  }
+
+  /** Removes an address of the caller's book, and its use as a default; unknown is NOT_FOUND. */
+  async deleteAddress(userId: string, addressId: string): Promise<boolean> {
+    const id = ownedAddressId(userId, addressId);
+    // One transaction: the entry and any default pointing at it go together.
+    await inTransaction(this.deps.conn, async (session) => {
+      const removed = await this.deps.users.updateOne(
+        { _id: userId, 'addresses._id': id },
+        { $pull: { addresses: { _id: id } } },
+        { session },
+      );
+      if (removed.matchedCount === 0) throw notFound('Address');
+      for (const field of DEFAULT_FIELDS) {
+        await this.deps.users.updateOne(
+          { _id: userId, [field]: id },
+          { $set: { [field]: null } },
+          { session },
+        );
+      }
+    });
+    return true;
+  }
+
+  /** Makes an address of the caller's book the default for shipping or billing; answers the user. */
+  async setDefaultAddress(
+    userId: string,
+    addressId: string,
+    kind: 'SHIPPING' | 'BILLING',
+  ): Promise<UserRecord> {
+    const id = ownedAddressId(userId, addressId);
+    const field = kind === 'SHIPPING' ? 'defaultShippingAddressId' : 'defaultBillingAddressId';
+    const user = await this.deps.users
+      .findOneAndUpdate(
+        { _id: userId, 'addresses._id': id },
+        { $set: { [field]: id } },
+        { returnDocument: 'after' },
+      )
+      .lean<UserRecord>();
+    if (!user) throw notFound('Address');
+    return user;
   }
 
   /**

@@ -10,6 +10,7 @@ import {
   type AttemptCounters,
   type RedisLike,
 } from './attempt-counters';
+import { AccountData } from './account-data';
 import { AuthenticationService } from './authentication';
 import { ClientThrottle } from './client-throttle';
 import { UserDirectory } from './directory';
@@ -48,6 +49,7 @@ export interface UsersServices {
   passwordChange: PasswordChangeService;
   authentication: AuthenticationService;
   directory: UserDirectory;
+  accountData: AccountData;
 }
 
 /** Wires the users services on a connection; resolves once the unique indexes exist. */
@@ -106,6 +108,7 @@ export async function createUsersServices(options: UsersServiceOptions): Promise
       requireEmailVerification: options.requireEmailVerification,
       logger,
     }),
+    accountData: new AccountData({ conn, users }),
     directory: new UserDirectory({
       conn,
       users,

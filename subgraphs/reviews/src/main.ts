@@ -1,0 +1,4 @@
+import { runSubgraph } from '@novamart/kit';
+import { reviewsSubgraph } from './index';
+
+await runSubgraph(reviewsSubgraph);

@@ -1,0 +1,36 @@
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+
+/** One customer's review of one product (unique per product and author). The text is stored as given. */
+export interface ReviewDoc {
+  _id: Types.ObjectId;
+  productId: string;
+  userId: string;
+  rating: number;
+  text: string;
+  /** Hidden by an admin: left out of Product.reviews and Product.rating. */
+  hidden: boolean;
+  hiddenBy: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const reviewSchema = new Schema<ReviewDoc>(
+  {
+    productId: { type: String, required: true },
+    userId: { type: String, required: true },
+    rating: { type: Number, required: true, min: 1, max: 5 },
+    text: { type: String, required: true },
+    hidden: { type: Boolean, required: true, default: false },
+    hiddenBy: { type: String, default: null },
+  },
+  { collection: 'reviews', timestamps: true },
+);
+
+reviewSchema.index({ productId: 1, userId: 1 }, { unique: true, name: 'one_review_per_product' });
+reviewSchema.index({ productId: 1, hidden: 1, createdAt: -1, _id: -1 }, { name: 'reviews_by_product' });
+
+export type ReviewModel = Model<ReviewDoc>;
+
+export function reviewModel(conn: Connection): ReviewModel {
+  return (conn.models.Review as ReviewModel | undefined) ?? conn.model<ReviewDoc>('Review', reviewSchema);
+}

@@ -1,0 +1,208 @@
+import { inTransaction } from '@novamart/events';
+import {
+  badUserInput,
+  conflict,
+  encodeCursor,
+  forbidden,
+  isDuplicateKeyError,
+  loadByIds,
+  notFound,
+  pageArgs,
+  requireAdmin,
+  requireViewer,
+  type SubgraphContext,
+} from '@novamart/kit';
+import { isObjectIdOrHexString, Types, type Connection } from 'mongoose';
+import { type ProductRatingModel } from '../models/product-rating';
+import { type ReviewDoc, type ReviewModel } from '../models/review';
+import { type Purchases } from './purchases';
+
+export const MAX_REVIEW_TEXT = 5000;
+const MAX_REVIEWS_PAGE = 50;
+
+export interface ReviewInput {
+  productId: string;
+  rating: number;
+  text: string;
+}
+
+export interface ReviewPageKey {
+  productId: string;
+  first?: number | null;
+  after?: string | null;
+}
+
+export interface ReviewPage {
+  edges: { cursor: string; node: ReviewDoc }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+interface ReviewCursor {
+  t: number;
+  id: string;
+}
+
+export interface ProductRating {
+  average: number | null;
+  count: number;
+}
+
+function validInput(input: ReviewInput): ReviewInput {
+  const productId = typeof input.productId === 'string' ? input.productId.trim() : '';
+  if (productId === '' || productId.length > 100)
+    throw badUserInput('productId is required', 'input.productId');
+  if (!Number.isInteger(input.rating) || input.rating < 1 || input.rating > 5) {
+    throw badUserInput('rating must be a whole number from 1 to 5', 'input.rating');
+  }
+  const text = typeof input.text === 'string' ? input.text : '';
+  if (text.trim() === '') throw badUserInput('text is required', 'input.text');
+  if (text.length > MAX_REVIEW_TEXT) {
+    throw badUserInput(`text is longer than ${MAX_REVIEW_TEXT} characters`, 'input.text');
+  }
+  // Stored as given: escaping is the business of whatever renders it.
+  return { productId, rating: input.rating, text };
+}
+
+function cursorFilter(after: ReviewCursor | null): Record<string, unknown> {
+  if (!after) return {};
+  if (typeof after.t !== 'number' || typeof after.id !== 'string' || !isObjectIdOrHexString(after.id)) {
+    throw badUserInput('Invalid cursor', 'after');
+  }
+  const at = new Date(after.t);
+  return { $or: [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: new Types.ObjectId(after.id) } }] };
+}
+
+/** Reviews: who may write one (a buyer, once per product), the rating sums, the batched pages. */
+export class ReviewService {
+  constructor(
+    private readonly deps: {
+      conn: Connection;
+      reviews: ReviewModel;
+      ratings: ProductRatingModel;
+      purchases: Purchases;
+    },
+  ) {}
+
+  /**
+   * `addReview`: a signed-in customer who bought the product (a paid order holding it), once per
+   * product. Someone who did not buy it is FORBIDDEN; a second review is CONFLICT. The review and
+   * the product's rating change in one transaction.
+   */
+  async add(ctx: Pick<SubgraphContext, 'viewer' | 'authorization'>, raw: ReviewInput): Promise<ReviewDoc> {
+    const viewer = requireViewer(ctx);
+    const input = validInput(raw);
+    if (!(await this.deps.purchases.hasBought(viewer.id, input.productId, ctx.authorization))) {
+      throw forbidden('Only a customer who bought this product may review it');
+    }
+    try {
+      return await inTransaction(this.deps.conn, async (session) => {
+        const [review] = await this.deps.reviews.create(
+          [{ productId: input.productId, userId: viewer.id, rating: input.rating, text: input.text }],
+          { session },
+        );
+        await this.deps.ratings.updateOne(
+          { _id: input.productId },
+          { $inc: { count: 1, sum: input.rating } },
+          { upsert: true, session },
+        );
+        return review!.toObject();
+      });
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw conflict('You have already reviewed this product');
+      throw error;
+    }
+  }
+
+  /** `hideReview`, ADMIN: the review leaves the product's page and rating. Hiding it again changes nothing. */
+  async hide(ctx: Pick<SubgraphContext, 'viewer'>, id: string): Promise<ReviewDoc> {
+    const admin = requireAdmin(ctx);
+    if (!isObjectIdOrHexString(id)) throw notFound('Review');
+    return inTransaction(this.deps.conn, async (session) => {
+      const hidden = await this.deps.reviews
+        .findOneAndUpdate(
+          { _id: id, hidden: false },
+          { $set: { hidden: true, hiddenBy: admin.id } },
+          { returnDocument: 'after', session },
+        )
+        .lean<ReviewDoc>()
+        .exec();
+      if (hidden) {
+        await this.deps.ratings.updateOne(
+          { _id: hidden.productId },
+          { $inc: { count: -1, sum: -hidden.rating } },
+          { session },
+        );
+        return hidden;
+      }
+      const existing = await this.deps.reviews.findById(id).session(session).lean<ReviewDoc>().exec();
+      if (!existing) throw notFound('Review');
+      return existing;
+    });
+  }
+
+  /** Reviews by id with one find (null for unknown ids), for the Review entity. */
+  byIds(ids: readonly string[]): Promise<(ReviewDoc | null)[]> {
+    return loadByIds<ReviewDoc>(this.deps.reviews, ids);
+  }
+
+  /** The ratings of many products with one find. */
+  async ratingsOf(productIds: readonly string[]): Promise<ProductRating[]> {
+    const rows = await this.deps.ratings
+      .find({ _id: { $in: [...productIds] } })
+      .lean()
+      .exec();
+    const byId = new Map(rows.map((row) => [row._id, row]));
+    return productIds.map((id) => {
+      const row = byId.get(id);
+      if (!row || row.count <= 0) return { average: null, count: 0 };
+      return { average: Math.round((row.sum / row.count) * 100) / 100, count: row.count };
+    });
+  }
+
+  /**
+   * Pages of visible reviews, newest first, for many products: keys asking the same page size and
+   * cursor share one aggregate (a product list costs one command however many products it shows).
+   */
+  async pagesOf(keys: readonly ReviewPageKey[]): Promise<ReviewPage[]> {
+    const groups = new Map<string, { first: number; after: ReviewCursor | null; productIds: string[] }>();
+    const parsed = keys.map((key) => {
+      const { first, after } = pageArgs<ReviewCursor>(key, { max: MAX_REVIEWS_PAGE, defaultFirst: 10 });
+      const group = JSON.stringify([first, key.after ?? null]);
+      const entry = groups.get(group) ?? { first, after, productIds: [] };
+      entry.productIds.push(key.productId);
+      groups.set(group, entry);
+      return { group, first };
+    });
+    const results = new Map<string, Map<string, ReviewDoc[]>>();
+    await Promise.all(
+      [...groups].map(async ([group, { first, after, productIds }]) => {
+        results.set(group, await this.visibleReviews(productIds, first + 1, after));
+      }),
+    );
+    return parsed.map(({ group, first }, index) => {
+      const rows = results.get(group)?.get(keys[index]!.productId) ?? [];
+      const edges = rows.slice(0, first).map((node) => ({
+        cursor: encodeCursor({ t: new Date(node.createdAt).getTime(), id: String(node._id) }),
+        node,
+      }));
+      return {
+        edges,
+        pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+      };
+    });
+  }
+
+  private async visibleReviews(
+    productIds: string[],
+    limit: number,
+    after: ReviewCursor | null,
+  ): Promise<Map<string, ReviewDoc[]>> {
+    const grouped = await this.deps.reviews.aggregate<{ _id: string; reviews: ReviewDoc[] }>([
+      { $match: { productId: { $in: [...new Set(productIds)] }, hidden: false, ...cursorFilter(after) } },
+      { $sort: { productId: 1, createdAt: -1, _id: -1 } },
+      { $group: { _id: '$productId', reviews: { $push: '$$ROOT' } } },
+      { $project: { reviews: { $slice: ['$reviews', limit] } } },
+    ]);
+    return new Map(grouped.map((row) => [row._id, row.reviews]));
+  }
+}
