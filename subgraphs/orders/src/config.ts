@@ -12,6 +12,8 @@ export const ordersConfigShape = {
   /** Checkout asks the cart and products subgraphs for the caller's cart and its products before deciding. */
   CART_URL: z.string().url().optional(),
   PRODUCTS_URL: z.string().url().optional(),
+  /** Days after a line's delivery during which the customer may ask to return it. */
+  RETURN_WINDOW_DAYS: z.coerce.number().int().min(0).default(30),
   ...maxOrderTotalShape,
 };
 
@@ -28,6 +30,11 @@ export const ordersConfigVariables = [
     name: 'FREE_SHIPPING_THRESHOLD',
     default: '5000',
     description: 'Order subtotal (minor units) from which shipping is free; 0 makes all shipping free.',
+  },
+  {
+    name: 'RETURN_WINDOW_DAYS',
+    default: '30',
+    description: "Days after a line's delivery during which its customer may request a return (orders).",
   },
   {
     name: 'CART_URL',

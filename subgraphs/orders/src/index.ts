@@ -15,6 +15,11 @@ const ORDERS_PUBLISHES = [
   'order.cancelled',
   'order.shipped',
   'order.delivered',
+  'shipment.created',
+  'return.requested',
+  'return.approved',
+  'return.rejected',
+  'return.received',
 ] as const;
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
@@ -36,6 +41,7 @@ export const ordersSubgraph: SubgraphModule<OrdersConfig> = {
       shipping: { flatRate: config.SHIPPING_FLAT_RATE, freeThreshold: config.FREE_SHIPPING_THRESHOLD },
       peers: { cartUrl: config.CART_URL, productsUrl: config.PRODUCTS_URL },
       maxOrderTotal: config.MAX_ORDER_TOTAL,
+      returnWindowDays: config.RETURN_WINDOW_DAYS,
     });
 
     return {
@@ -44,9 +50,10 @@ export const ordersSubgraph: SubgraphModule<OrdersConfig> = {
       context: () => ({
         checkout: services.checkout,
         lifecycle: services.lifecycle,
+        fulfilment: services.fulfilment,
         queries: services.queries,
       }),
-      consumers: [ordersConsumer(services), liveUpdatesConsumer(live)],
+      consumers: [ordersConsumer(services), liveUpdatesConsumer(live, services.queries)],
       publishes: ORDERS_PUBLISHES,
     };
   },

@@ -91,7 +91,7 @@ export async function startOrdersHarness(): Promise<OrdersHarness> {
     name: 'orders',
     services: ({ conn, logger }) => createOrdersServices({ conn, logger, shipping: SHIPPING }),
     consumers: (bus, conn, services) =>
-      subscribeConsumers(bus, conn, [ordersConsumer(services), liveUpdatesConsumer(live)]),
+      subscribeConsumers(bus, conn, [ordersConsumer(services), liveUpdatesConsumer(live, services.queries)]),
     observe: ['order.*'],
   });
   const { conn, bus, published } = base;

@@ -6,6 +6,7 @@ import { customerModel } from '../models/customer';
 import { knownPaymentModel } from '../models/known-payment';
 import { orderModel } from '../models/order';
 import { CheckoutService } from './checkout';
+import { Fulfilment } from './fulfilment';
 import { OrderLifecycle } from './lifecycle';
 import { OrderQueries } from './order-queries';
 import { OwnerRefresh } from './owner-refresh';
@@ -16,6 +17,7 @@ import { type ShippingRules } from './shipping';
 export interface OrdersServices {
   checkout: CheckoutService;
   lifecycle: OrderLifecycle;
+  fulfilment: Fulfilment;
   queries: OrderQueries;
   projections: Projections;
   paymentTrust: PaymentTrust;
@@ -29,6 +31,8 @@ export async function createOrdersServices(options: {
   /** The cart and products subgraphs' GraphQL endpoints checkout asks before deciding; unset: projections only. */
   peers?: { cartUrl?: string | undefined; productsUrl?: string | undefined };
   maxOrderTotal?: number;
+  /** Days after a line's delivery during which it can be returned (RETURN_WINDOW_DAYS, 30). */
+  returnWindowDays?: number;
   now?: () => Date;
 }): Promise<OrdersServices> {
   const { conn, logger } = options;
@@ -49,6 +53,7 @@ export async function createOrdersServices(options: {
           createSubgraphClient('products', productsUrl),
         )
       : null;
+  const lifecycle = new OrderLifecycle({ conn, orders, logger, ...clock });
   return {
     checkout: new CheckoutService({
       conn,
@@ -61,7 +66,13 @@ export async function createOrdersServices(options: {
       ...(options.maxOrderTotal !== undefined ? { maxOrderTotal: options.maxOrderTotal } : {}),
       ...clock,
     }),
-    lifecycle: new OrderLifecycle({ conn, orders, logger, ...clock }),
+    lifecycle,
+    fulfilment: new Fulfilment({
+      lifecycle,
+      orders,
+      returnWindowDays: options.returnWindowDays ?? 30,
+      ...clock,
+    }),
     queries: new OrderQueries(orders),
     projections,
     paymentTrust: new PaymentTrust({ knownPayments, orders }),
