@@ -92,7 +92,7 @@ export async function startOrdersHarness(): Promise<OrdersHarness> {
     services: ({ conn, logger }) => createOrdersServices({ conn, logger, shipping: SHIPPING }),
     consumers: (bus, conn, services) =>
       subscribeConsumers(bus, conn, [ordersConsumer(services), liveUpdatesConsumer(live, services.queries)]),
-    observe: ['order.*'],
+    observe: ['order.*', 'shipment.*', 'return.*'],
   });
   const { conn, bus, published } = base;
 
