@@ -7,6 +7,7 @@ import { ordersSubgraph } from '@novamart/orders';
 import { paymentsSubgraph } from '@novamart/payments';
 import { notificationsSubgraph } from '@novamart/notifications';
 import { eventually } from '@novamart/kit/testing';
+import { CARRIER_SIGNATURE_HEADER, signCarrierPayload } from '@novamart/orders';
 import {
   startSupergraph,
   type GraphQLResponse,
@@ -62,6 +63,7 @@ const MOVEMENTS = `query($id: ID!) { stockMovements(productId: $id, first: 10) {
 const OUTBOX = `query($r: String!) { devOutbox(recipient: $r, first: 20) { subject text } }`;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const CARRIER_SECRET = 'carrier-webhook-secret-for-tests';
 
 function codeAndField(result: GraphQLResponse) {
   const error = result.errors?.[0];
@@ -124,7 +126,7 @@ describe('shipments and returns through the gateway', () => {
     (await sg.query(INVENTORY, { id: productId }, as(admin))).data?.product?.inventory;
 
   beforeAll(async () => {
-    sg = await startSupergraph({ subgraphs: SUBGRAPHS });
+    sg = await startSupergraph({ subgraphs: SUBGRAPHS, env: { CARRIER_WEBHOOK_SECRET: CARRIER_SECRET } });
     admin = await sg.admin();
     dispatcher = await staff('DISPATCHER');
     support = await staff('SUPPORT');
@@ -281,7 +283,22 @@ describe('shipments and returns through the gateway', () => {
     expect(codeAndField(more).code).toBe('CONFLICT');
   });
 
-  it('is DELIVERED only once every shipment is delivered', async () => {
+  /** A carrier's delivery notice, posted to the orders subgraph's webhook. */
+  async function carrierNotice(shipmentId: string, signature?: string) {
+    const body = JSON.stringify({ shipmentId, event: 'delivered' });
+    const url = sg.subgraph('orders').url.replace(/\/graphql$/, '/webhooks/carrier');
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [CARRIER_SIGNATURE_HEADER]: signature ?? signCarrierPayload(body, CARRIER_SECRET),
+      },
+      body,
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  it('is DELIVERED only once every shipment is delivered (by a DISPATCHER, or by the carrier)', async () => {
     expect(codeAndField(await sg.query(SHIPMENT_DELIVERED, { s: shipmentIds[0] }, as(support))).code).toBe(
       'FORBIDDEN',
     );
@@ -290,12 +307,20 @@ describe('shipments and returns through the gateway', () => {
       'deliver',
     );
     expect(one.markShipmentDelivered).toMatchObject({ status: 'DELIVERED', order: { status: 'SHIPPED' } });
-    const both = mustSucceed(
-      await sg.query(SHIPMENT_DELIVERED, { s: shipmentIds[1] }, as(dispatcher)),
-      'deliver',
-    );
-    expect(both.markShipmentDelivered).toMatchObject({ status: 'DELIVERED', order: { status: 'DELIVERED' } });
+    // A forged notice changes nothing.
+    expect((await carrierNotice(shipmentIds[1]!, 'sha256=00')).status).toBe(400);
+    expect((await order()).status).toBe('SHIPPED');
+    expect(await carrierNotice(shipmentIds[1]!)).toEqual({
+      status: 200,
+      body: { received: true, duplicate: false },
+    });
     expect((await order()).status).toBe('DELIVERED');
+    // Carriers retry: a repeated notice is answered and changes nothing.
+    expect((await carrierNotice(shipmentIds[1]!)).body).toEqual({ received: true, duplicate: true });
+    expect((await order()).shipments.map((s: { status: string }) => s.status)).toEqual([
+      'DELIVERED',
+      'DELIVERED',
+    ]);
   });
 
   it('returns one of two delivered lines: approved, received, restocked and refunded exactly that line', async () => {

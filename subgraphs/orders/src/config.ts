@@ -14,6 +14,8 @@ export const ordersConfigShape = {
   PRODUCTS_URL: z.string().url().optional(),
   /** Days after a line's delivery during which the customer may ask to return it. */
   RETURN_WINDOW_DAYS: z.coerce.number().int().min(0).default(30),
+  /** Shared secret of carriers' delivery notices (POST /webhooks/carrier); unset: the route answers 503. */
+  CARRIER_WEBHOOK_SECRET: z.string().min(16).optional(),
   ...maxOrderTotalShape,
 };
 
@@ -35,6 +37,12 @@ export const ordersConfigVariables = [
     name: 'RETURN_WINDOW_DAYS',
     default: '30',
     description: "Days after a line's delivery during which its customer may request a return (orders).",
+  },
+  {
+    name: 'CARRIER_WEBHOOK_SECRET',
+    default: 'unset: carrier webhooks answer 503',
+    description:
+      "HMAC-SHA256 secret of carriers' delivery notices on POST /webhooks/carrier (header x-novamart-carrier-signature).",
   },
   {
     name: 'CART_URL',

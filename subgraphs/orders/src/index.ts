@@ -5,6 +5,7 @@ import { ordersConfigShape, type OrdersConfig } from './config';
 import { ordersConsumer } from './events/handlers';
 import { liveUpdatesConsumer } from './events/live-updates';
 import { resolvers, type OrdersContext } from './resolvers';
+import { mountCarrierWebhook } from './webhooks/carrier-webhook';
 import { createOrdersServices } from './services';
 
 /** What orders writes to its outbox (services/order-events.ts). */
@@ -55,12 +56,19 @@ export const ordersSubgraph: SubgraphModule<OrdersConfig> = {
       }),
       consumers: [ordersConsumer(services), liveUpdatesConsumer(live, services.queries)],
       publishes: ORDERS_PUBLISHES,
+      routes: (app) =>
+        mountCarrierWebhook(app, {
+          secret: config.CARRIER_WEBHOOK_SECRET,
+          fulfilment: services.fulfilment,
+          logger,
+        }),
     };
   },
 };
 
 export { ordersConfigShape, ordersConfigVariables, type OrdersConfig } from './config';
 export { createOrdersServices, type OrdersServices } from './services';
+export { CARRIER_SIGNATURE_HEADER, signCarrierPayload } from './webhooks/carrier-webhook';
 export { ORDERS_GROUP, ordersConsumer } from './events/handlers';
 export {
   LIVE_GROUP,

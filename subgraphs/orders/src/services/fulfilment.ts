@@ -1,4 +1,4 @@
-import { badUserInput, notFound, requireRole, requireViewer, type Viewer } from '@novamart/kit';
+import { badUserInput, isAppError, notFound, requireRole, requireViewer, type Viewer } from '@novamart/kit';
 import { type OrderDoc, type OrderModel, type ReturnRequest, type Shipment } from '../models/order';
 import { type OrderLifecycle } from './lifecycle';
 import { type QuantityInput } from './line-amounts';
@@ -67,7 +67,31 @@ export class Fulfilment {
 
   async markShipmentDelivered(viewer: Viewer | null, shipmentIdArg: string): Promise<WithOrder<Shipment>> {
     requireRole({ viewer }, 'DISPATCHER');
+    return this.deliver(idArg(shipmentIdArg, 'shipmentId'));
+  }
+
+  /**
+   * The carrier's webhook (webhooks/carrier-webhook.ts): the same delivery, by the carrier; a
+   * repeated notice for a delivered shipment changes nothing and says so.
+   */
+  async deliveredByCarrier(shipmentIdArg: string): Promise<'delivered' | 'duplicate'> {
     const shipmentId = idArg(shipmentIdArg, 'shipmentId');
+    try {
+      await this.deliver(shipmentId);
+      return 'delivered';
+    } catch (error) {
+      if (
+        isAppError(error) &&
+        error.extensions.code === 'CONFLICT' &&
+        error.extensions.status === 'DELIVERED'
+      ) {
+        return 'duplicate';
+      }
+      throw error;
+    }
+  }
+
+  private async deliver(shipmentId: string): Promise<WithOrder<Shipment>> {
     const orderId = await this.orderHolding('shipments._id', shipmentId, 'Shipment');
     const order = await this.deps.lifecycle.command(orderId, (current) =>
       planShipmentDelivered(current, shipmentId, this.now()),
