@@ -52,6 +52,15 @@ const productSnapshot = z.object({
 /** `variantId` absent (older events, products without options): the product's default variant. */
 const quantityLine = z.object({ productId: id, variantId: id.optional(), quantity: z.number().int() });
 
+/** A shipped or returned line: `amount` is its net amount (unit price × quantity today). */
+const fulfilmentLine = z.object({
+  productId: id,
+  sku: z.string(),
+  quantity: z.number().int().positive(),
+  amount: minorUnits,
+});
+const returnFacts = { returnId: id, orderId: id, userId: nullableString };
+
 const paymentFacts = { paymentId: id, orderId: id, userId: nullableString };
 const refundFacts = {
   refundId: id,
@@ -217,6 +226,11 @@ export const eventSchemas = {
     email: z.string(),
     carrier: nullableString,
     trackingNumber: nullableString,
+    /**
+     * The shipments that shipped the order (each announced by its own `shipment.created`, which
+     * notifications mails as ORDER_SHIPPED). Absent on events from before shipments existed.
+     */
+    shipmentIds: z.array(id).optional(),
   }),
   'order.delivered': z.object({ orderId: id, userId: nullableString }),
   'order.cancelled': z.object({
@@ -230,6 +244,45 @@ export const eventSchemas = {
     reasonCode: z.enum(cancellationCodes).optional(),
     paymentId: nullableString.optional(),
     reservationId: nullableString.optional(),
+  }),
+
+  /**
+   * Some lines (and quantities) of a paid order left the warehouse in one parcel. `amount` is the
+   * shipped lines' share of the order: Σ unit price × quantity (their net amount once discounts
+   * and tax exist), minor units of `currency`.
+   */
+  'shipment.created': z.object({
+    orderId: id,
+    shipmentId: id,
+    lines: z.array(fulfilmentLine),
+    amount: minorUnits,
+    currency,
+    carrier: z.string(),
+    trackingNumber: z.string(),
+    trackingUrl: nullableString,
+  }),
+  /** The customer asked to return delivered lines; SUPPORT decides. */
+  'return.requested': z.object({
+    ...returnFacts,
+    lines: z.array(fulfilmentLine),
+    amount: minorUnits,
+    currency,
+    reason: z.string(),
+  }),
+  'return.approved': z.object({ ...returnFacts, approvedBy: id, reason: nullableString }),
+  'return.rejected': z.object({ ...returnFacts, rejectedBy: id, reason: z.string() }),
+  /**
+   * The returned parcel arrived: inventory restocks the lines (RETURN) when `restock`, payments
+   * refunds `amount` (the lines' net amount), approved by `approvedBy` (SUPPORT).
+   */
+  'return.received': z.object({
+    ...returnFacts,
+    lines: z.array(fulfilmentLine),
+    amount: minorUnits,
+    currency,
+    restock: z.boolean(),
+    approvedBy: id,
+    receivedBy: id,
   }),
 
   'payment.succeeded': z.object({ ...paymentFacts, amount: minorUnits, currency, provider: z.string() }),

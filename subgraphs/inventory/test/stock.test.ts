@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent } from '@novamart/events';
-import { newProductId, openInventoryDb, productCreated, rejection, type InventoryTestDb } from './support';
+import { Types } from 'mongoose';
+import {
+  newOrderId,
+  newProductId,
+  openInventoryDb,
+  productCreated,
+  rejection,
+  type InventoryTestDb,
+} from './support';
 
 let db: InventoryTestDb;
 
@@ -252,5 +260,48 @@ describe('stockMovements', () => {
     }
     expect(seen).toEqual(['batch-6', 'batch-5', 'batch-4', 'batch-3', 'batch-2', 'batch-1', 'opening stock']);
     expect((await rejection(db.services.stock.listMovements({ productId, first: 101 }))).field).toBe('first');
+  });
+});
+
+describe('returns from return.received', () => {
+  const received = (productId: string, restock: boolean) =>
+    createEvent('return.received', newOrderId(), {
+      returnId: `ret-${new Types.ObjectId().toHexString()}`,
+      orderId: newOrderId(),
+      userId: 'u-1',
+      lines: [{ productId, sku: 'SKU-R', quantity: 3, amount: 3000 }],
+      amount: 3000,
+      currency: 'USD',
+      restock,
+      approvedBy: 'support-1',
+      receivedBy: 'dispatcher-1',
+    });
+
+  it('restocks the returned units with a RETURN movement, once however often the event arrives', async () => {
+    const productId = newProductId();
+    await db.deliver(productCreated(productId, 4));
+    const event = received(productId, true);
+    expect(await db.deliver(event)).toBe('processed');
+    expect(await db.deliver(event)).toBe('duplicate');
+    expect(await inventory(productId)).toMatchObject({ available: 7, onHand: 7, reserved: 0 });
+    const { item, sums, movements } = await db.ledger(productId);
+    expect(movements).toEqual([
+      { delta: 4, reservedDelta: 0, reason: 'PURCHASE' },
+      { delta: 3, reservedDelta: 0, reason: 'RETURN' },
+    ]);
+    expect(sums).toEqual({ onHand: item!.onHand, reserved: item!.reserved });
+    const page = await db.services.stock.listMovements({ productId, first: 1 });
+    expect(page.edges[0]!.node).toMatchObject({
+      reference: `return:${event.payload.returnId}`,
+      orderId: event.payload.orderId,
+    });
+  });
+
+  it('writes off a return that is not restocked: no stock and no movement', async () => {
+    const productId = newProductId();
+    await db.deliver(productCreated(productId, 4));
+    expect(await db.deliver(received(productId, false))).toBe('processed');
+    expect(await inventory(productId)).toMatchObject({ available: 4, onHand: 4 });
+    expect((await db.ledger(productId)).movements).toHaveLength(1);
   });
 });

@@ -210,6 +210,86 @@ describe('notifications from domain events', () => {
     expect(cancelled!.body).toContain('refunded');
   });
 
+  it('mails each shipment with its lines and tracking link, and not again for the order.shipped that lists them', async () => {
+    const orderId = randomUUID();
+    await placeOrder(orderId, 'parcels@example.com', 'Trail <Shoe>');
+    const shipment = await h.publish('shipment.created', orderId, {
+      orderId,
+      shipmentId: 'shp-1',
+      lines: [{ productId: 'p1', sku: 'SHOE-1', quantity: 1, amount: 4_999 }],
+      amount: 4_999,
+      currency: 'USD',
+      carrier: 'UPS',
+      trackingNumber: '1Z-PARCEL',
+      trackingUrl: 'https://track.example/?id=1Z&x="y"',
+    });
+    await h.redeliver(shipment);
+    await h.publish('order.shipped', orderId, {
+      orderId,
+      userId: alice.id,
+      email: 'parcels@example.com',
+      carrier: 'UPS',
+      trackingNumber: '1Z-PARCEL',
+      shipmentIds: ['shp-1'],
+    });
+    const [mail] = await h.waitFor({ type: 'ORDER_SHIPPED', recipient: 'parcels@example.com' });
+    expect(mail!.body).toContain('Track it: https://track.example/?id=1Z&x="y"');
+    expect(mail!.body).toContain('- 1 x Trail <Shoe> (SHOE-1)');
+    expect(mail!.html).toContain('href="https://track.example/?id=1Z&amp;x=&quot;y&quot;"');
+    expect(mail!.html).toContain('Trail &lt;Shoe&gt;');
+    // The order.shipped was handled after the shipment's mail: still exactly one message.
+    await h.publish('order.cancelled', orderId, {
+      orderId,
+      userId: alice.id,
+      email: 'parcels@example.com',
+      reason: 'marker',
+      wasPaid: false,
+    });
+    await h.waitFor({ type: 'ORDER_CANCELLED', recipient: 'parcels@example.com' });
+    expect(await h.notifications({ type: 'ORDER_SHIPPED', recipient: 'parcels@example.com' })).toHaveLength(
+      1,
+    );
+  });
+
+  it('tells the customer of every step of a return', async () => {
+    const orderId = randomUUID();
+    await placeOrder(orderId, 'returns@example.com');
+    const facts = { returnId: 'ret-1', orderId, userId: alice.id };
+    const lines = [{ productId: 'p1', sku: 'SHOE-1', quantity: 2, amount: 9_998 }];
+    await h.publish('return.requested', orderId, {
+      ...facts,
+      lines,
+      amount: 9_998,
+      currency: 'USD',
+      reason: 'Too big',
+    });
+    await h.publish('return.approved', orderId, { ...facts, approvedBy: 'support-1', reason: null });
+    await h.publish('return.received', orderId, {
+      ...facts,
+      lines,
+      amount: 9_998,
+      currency: 'USD',
+      restock: true,
+      approvedBy: 'support-1',
+      receivedBy: 'dispatcher-1',
+    });
+    await h.publish('return.rejected', orderId, {
+      ...facts,
+      returnId: 'ret-2',
+      rejectedBy: 'support-1',
+      reason: 'Worn',
+    });
+    const recipient = 'returns@example.com';
+    const [requested] = await h.waitFor({ type: 'RETURN_REQUESTED', recipient });
+    expect(requested!.body).toContain('- 2 x Trail Shoe (SHOE-1): $99.98');
+    expect(requested!.body).toContain('Reason: Too big');
+    await h.waitFor({ type: 'RETURN_APPROVED', recipient });
+    const [received] = await h.waitFor({ type: 'RETURN_RECEIVED', recipient });
+    expect(received!.body).toContain('We are refunding $99.98');
+    const [rejected] = await h.waitFor({ type: 'RETURN_REJECTED', recipient });
+    expect(rejected!.body).toContain('Reason: Worn');
+  });
+
   it('alerts every admin of low stock', async () => {
     await h.publish('user.registered', 'admin-a', {
       userId: 'admin-a',

@@ -16,6 +16,10 @@ export const ordersConfigShape = {
   PROMOTIONS_URL: z.string().url().optional(),
   /** Checkout asks the shipping subgraph for the chosen method's price and the order's tax. */
   SHIPPING_URL: z.string().url().optional(),
+  /** Days after a line's delivery during which the customer may ask to return it. */
+  RETURN_WINDOW_DAYS: z.coerce.number().int().min(0).default(30),
+  /** Shared secret of carriers' delivery notices (POST /webhooks/carrier); unset: the route answers 503. */
+  CARRIER_WEBHOOK_SECRET: z.string().min(16).optional(),
   ...maxOrderTotalShape,
 };
 
@@ -32,6 +36,17 @@ export const ordersConfigVariables = [
     name: 'FREE_SHIPPING_THRESHOLD',
     default: '5000',
     description: 'Order subtotal (minor units) from which shipping is free; 0 makes all shipping free.',
+  },
+  {
+    name: 'RETURN_WINDOW_DAYS',
+    default: '30',
+    description: "Days after a line's delivery during which its customer may request a return (orders).",
+  },
+  {
+    name: 'CARRIER_WEBHOOK_SECRET',
+    default: 'unset: carrier webhooks answer 503',
+    description:
+      "HMAC-SHA256 secret of carriers' delivery notices on POST /webhooks/carrier (header x-novamart-carrier-signature).",
   },
   {
     name: 'CART_URL',

@@ -5,6 +5,7 @@ import { ordersConfigShape, type OrdersConfig } from './config';
 import { ordersConsumer } from './events/handlers';
 import { liveUpdatesConsumer } from './events/live-updates';
 import { resolvers, type OrdersContext } from './resolvers';
+import { mountCarrierWebhook } from './webhooks/carrier-webhook';
 import { createOrdersServices } from './services';
 
 /** What orders writes to its outbox (services/order-events.ts). */
@@ -15,6 +16,11 @@ const ORDERS_PUBLISHES = [
   'order.cancelled',
   'order.shipped',
   'order.delivered',
+  'shipment.created',
+  'return.requested',
+  'return.approved',
+  'return.rejected',
+  'return.received',
 ] as const;
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
@@ -41,6 +47,7 @@ export const ordersSubgraph: SubgraphModule<OrdersConfig> = {
         shippingUrl: config.SHIPPING_URL,
       },
       maxOrderTotal: config.MAX_ORDER_TOTAL,
+      returnWindowDays: config.RETURN_WINDOW_DAYS,
     });
 
     return {
@@ -49,16 +56,24 @@ export const ordersSubgraph: SubgraphModule<OrdersConfig> = {
       context: () => ({
         checkout: services.checkout,
         lifecycle: services.lifecycle,
+        fulfilment: services.fulfilment,
         queries: services.queries,
       }),
-      consumers: [ordersConsumer(services), liveUpdatesConsumer(live)],
+      consumers: [ordersConsumer(services), liveUpdatesConsumer(live, services.queries)],
       publishes: ORDERS_PUBLISHES,
+      routes: (app) =>
+        mountCarrierWebhook(app, {
+          secret: config.CARRIER_WEBHOOK_SECRET,
+          fulfilment: services.fulfilment,
+          logger,
+        }),
     };
   },
 };
 
 export { ordersConfigShape, ordersConfigVariables, type OrdersConfig } from './config';
 export { createOrdersServices, type OrdersServices } from './services';
+export { CARRIER_SIGNATURE_HEADER, signCarrierPayload } from './webhooks/carrier-webhook';
 export { ORDERS_GROUP, ordersConsumer } from './events/handlers';
 export {
   LIVE_GROUP,

@@ -8,9 +8,23 @@ import {
   type ResolverMap,
 } from '@novamart/kit';
 import { orderChannel, userOrdersChannel, type OrderLiveMessage } from './events/live-updates';
-import { type OrderDiscount, type OrderDoc, type OrderLine, type OrderStatus } from './models/order';
+import {
+  type FulfilmentLine,
+  type OrderDiscount,
+  type OrderDoc,
+  type OrderLine,
+  type OrderStatus,
+  type ReturnRequest,
+  type Shipment,
+} from './models/order';
 import { type CheckoutService } from './services/checkout';
 import { type CheckoutInput } from './services/checkout-input';
+import {
+  type CreateShipmentInput,
+  type Fulfilment,
+  type RequestReturnInput,
+  type WithOrder,
+} from './services/fulfilment';
 import { type OrderLifecycle } from './services/lifecycle';
 import { assertCanView } from './services/order-access';
 import { parsePage, type OrderPage, type OrderQueries, type UserOrdersKey } from './services/order-queries';
@@ -19,6 +33,7 @@ import { amountRefunded } from './services/status-machine';
 export interface OrdersContext extends SubgraphContext {
   checkout: CheckoutService;
   lifecycle: OrderLifecycle;
+  fulfilment: Fulfilment;
   queries: OrderQueries;
 }
 
@@ -48,6 +63,22 @@ const money = (amount: number, currency: string) => ({ amount, currency });
 interface PricedLine extends OrderLine {
   currency: string;
 }
+
+interface PricedFulfilmentLine extends FulfilmentLine {
+  currency: string;
+}
+
+const withOrder = <T>(order: OrderDoc, items: T[] | undefined): WithOrder<T>[] =>
+  (items ?? []).map((item) => ({ order, item }));
+
+/** The fields Shipment and Return share: their order, lines and amount in the order's currency. */
+const fulfilmentFields = {
+  id: ({ item }: WithOrder<{ _id: string }>) => item._id,
+  order: ({ order }: WithOrder<unknown>) => order,
+  lines: ({ order, item }: WithOrder<{ lines: FulfilmentLine[] }>): PricedFulfilmentLine[] =>
+    item.lines.map((line) => ({ ...line, currency: order.currency })),
+  amount: ({ order, item }: WithOrder<{ amount: number }>) => money(item.amount, order.currency),
+};
 
 /** The subgraph's resolver map, typed against its context (as every subgraph's is). */
 export type Resolvers = ResolverMap<OrdersContext>;
@@ -80,6 +111,18 @@ export const resolvers: Resolvers = {
     ) => ctx.lifecycle.markShipped(ctx.viewer, args.id, args.carrier, args.trackingNumber),
     markOrderDelivered: (_: unknown, args: { id: string }, ctx: OrdersContext) =>
       ctx.lifecycle.markDelivered(ctx.viewer, args.id),
+    createShipment: (_: unknown, args: { input: CreateShipmentInput }, ctx: OrdersContext) =>
+      ctx.fulfilment.createShipment(ctx.viewer, args.input),
+    markShipmentDelivered: (_: unknown, args: { shipmentId: string }, ctx: OrdersContext) =>
+      ctx.fulfilment.markShipmentDelivered(ctx.viewer, args.shipmentId),
+    requestReturn: (_: unknown, args: { input: RequestReturnInput }, ctx: OrdersContext) =>
+      ctx.fulfilment.requestReturn(ctx.viewer, args.input),
+    approveReturn: (_: unknown, args: { returnId: string; reason?: string | null }, ctx: OrdersContext) =>
+      ctx.fulfilment.decideReturn(ctx.viewer, args.returnId, { approve: true, reason: args.reason }),
+    rejectReturn: (_: unknown, args: { returnId: string; reason: string }, ctx: OrdersContext) =>
+      ctx.fulfilment.decideReturn(ctx.viewer, args.returnId, { approve: false, reason: args.reason }),
+    receiveReturn: (_: unknown, args: { returnId: string; restock: boolean }, ctx: OrdersContext) =>
+      ctx.fulfilment.receiveReturn(ctx.viewer, args.returnId, args.restock),
   },
   Subscription: {
     orderStatusChanged: {
@@ -130,6 +173,31 @@ export const resolvers: Resolvers = {
     billingAddress: (order: OrderDoc) => ({ id: null, ...(order.billingAddress ?? order.shippingAddress) }),
     carrier: (order: OrderDoc) => order.carrier ?? null,
     trackingNumber: (order: OrderDoc) => order.trackingNumber ?? null,
+    shipments: (order: OrderDoc) => withOrder(order, order.shipments),
+    returns: (order: OrderDoc) => withOrder(order, order.returns),
+  },
+  Shipment: {
+    ...fulfilmentFields,
+    status: ({ item }: WithOrder<Shipment>) => item.status,
+    carrier: ({ item }: WithOrder<Shipment>) => item.carrier,
+    trackingNumber: ({ item }: WithOrder<Shipment>) => item.trackingNumber,
+    trackingUrl: ({ item }: WithOrder<Shipment>) => item.trackingUrl,
+    shippedAt: ({ item }: WithOrder<Shipment>) => item.shippedAt,
+    deliveredAt: ({ item }: WithOrder<Shipment>) => item.deliveredAt,
+  },
+  Return: {
+    ...fulfilmentFields,
+    status: ({ item }: WithOrder<ReturnRequest>) => item.status,
+    reason: ({ item }: WithOrder<ReturnRequest>) => item.reason,
+    decisionReason: ({ item }: WithOrder<ReturnRequest>) => item.decisionReason,
+    restocked: ({ item }: WithOrder<ReturnRequest>) => item.restock,
+    requestedAt: ({ item }: WithOrder<ReturnRequest>) => item.requestedAt,
+    decidedAt: ({ item }: WithOrder<ReturnRequest>) => item.decidedAt,
+    receivedAt: ({ item }: WithOrder<ReturnRequest>) => item.receivedAt,
+  },
+  FulfilmentLine: {
+    product: (line: PricedFulfilmentLine) => ({ __typename: 'Product', id: line.productId }),
+    amount: (line: PricedFulfilmentLine) => money(line.amount, line.currency),
   },
   OrderDiscount: {
     amount: (discount: OrderDiscount & { currency: string }) => money(discount.amount, discount.currency),

@@ -207,11 +207,13 @@ describe('orders over GraphQL', () => {
 
     const ordersRequest = `batch-orders-${Date.now()}`;
     const entities = await gql(
-      `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Order { id status items { name } customer { id } } } }`,
+      `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Order { id status items { name } customer { id } shipments { id trackingUrl lines { sku amount { amount } } } returns { id status lines { sku } } } } }`,
       { reps: orderIds.map((id) => ({ __typename: 'Order', id })) },
       { ...adminAuth, 'x-request-id': ordersRequest },
     );
     expect(entities.data._entities.map((order: any) => order.id)).toEqual(orderIds);
+    // Shipments and returns are embedded in the order: they cost no command of their own.
+    expect(entities.data._entities[0]).toMatchObject({ shipments: [], returns: [] });
     expect(commandStats.forRequest(ordersRequest, { database: conn.name })).toMatchObject({
       total: 1,
       byCommand: { find: 1 },

@@ -305,6 +305,7 @@ describe('fulfilment', () => {
       email: 'life@example.com',
       carrier: 'UPS',
       trackingNumber: '1Z999AA',
+      shipmentIds: [shipped.shipments![0]!._id],
     });
     expect((await failure(h.lifecycle.markShipped(admin, order._id, 'UPS', 'again'))).extensions.code).toBe(
       'CONFLICT',

@@ -91,8 +91,8 @@ export async function startOrdersHarness(): Promise<OrdersHarness> {
     name: 'orders',
     services: ({ conn, logger }) => createOrdersServices({ conn, logger, shipping: SHIPPING }),
     consumers: (bus, conn, services) =>
-      subscribeConsumers(bus, conn, [ordersConsumer(services), liveUpdatesConsumer(live)]),
-    observe: ['order.*'],
+      subscribeConsumers(bus, conn, [ordersConsumer(services), liveUpdatesConsumer(live, services.queries)]),
+    observe: ['order.*', 'shipment.*', 'return.*'],
   });
   const { conn, bus, published } = base;
 

@@ -416,6 +416,47 @@ describe('the checkout saga', () => {
     expect(h.published('refund.succeeded').filter((p) => p.orderId === orderId)).toHaveLength(1);
   });
 
+  it('a received return refunds exactly its amount at once, approved by SUPPORT, once however often delivered', async () => {
+    // Above REFUND_APPROVAL_THRESHOLD (10000): SUPPORT's approval of the return is the approval.
+    const { orderId, paymentId } = await paidOrder(20_000);
+    const received = createEvent('return.received', orderId, {
+      returnId: `ret-${randomUUID()}`,
+      orderId,
+      userId: alice.id,
+      lines: [{ productId: 'p-1', sku: 'SKU-1', quantity: 3, amount: 15_000 }],
+      amount: 15_000,
+      currency: 'USD',
+      restock: true,
+      approvedBy: 'support-1',
+      receivedBy: 'dispatcher-1',
+    });
+    await h.bus.publish([received, received]);
+    await h.bus.publish(received);
+    const payment = await eventually(
+      () => h.services.models.payments.findById(paymentId).lean(),
+      (p) => p?.status === 'PARTIALLY_REFUNDED',
+      'refund of the return',
+    );
+    expect(payment).toMatchObject({ amountRefunded: 15_000, refundableRemaining: 5_000 });
+    await eventually(
+      () => h.bus.backlog(),
+      (n) => n === 0,
+      'every delivery handled',
+    );
+    const refunds = await h.services.models.refunds.find({ paymentId }).lean();
+    expect(refunds).toMatchObject([
+      {
+        kind: 'return',
+        returnId: received.payload.returnId,
+        amount: 15_000,
+        status: 'SUCCEEDED',
+        requestedBy: 'support-1',
+        approvedBy: 'support-1',
+      },
+    ]);
+    expect(h.published('refund.succeeded').filter((p) => p.orderId === orderId)).toHaveLength(1);
+  });
+
   it('cancelling an unpaid order cancels its payment intent so it can never be charged', async () => {
     const orderId = await h.placeOrder({ userId: alice.id });
     const { data } = await createIntent(orderId);

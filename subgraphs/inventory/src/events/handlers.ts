@@ -16,6 +16,7 @@ export const CONSUMER_GROUP = 'inventory';
  * - `order.placed`: reserve every line or none.
  * - `payment.succeeded`: the reservation commits, reserved units become SALE movements.
  * - `order.cancelled`: held stock is released; stock of a paid order is restocked (RETURN).
+ * - `return.received`: a returned parcel restocked (RETURN movements), unless written off.
  *
  * `payment.failed` is deliberately not consumed: the saga leaves the order awaiting payment so the
  * customer can retry, and the hold ends by expiry (the sweeper) or by `order.cancelled`.
@@ -75,6 +76,9 @@ export function inventoryConsumer(
         const { orderId, reasonCode, reason } = event.payload;
         await reservations.cancelForOrder(orderId, reasonCode || reason.trim() || 'ORDER_CANCELLED', tx);
       },
+      'return.received': async (event, tx) => {
+        await stock.restockReturn(tx, event.payload);
+      },
     },
   };
 }
@@ -90,6 +94,8 @@ async function stockTouchedBy(event: CatalogEvent, reservations: ReservationServ
       return event.payload.lines.map(lineVariantId);
     case 'product.created':
       return [event.payload.productId];
+    case 'return.received':
+      return event.payload.lines.map((line) => line.productId);
     case 'payment.succeeded':
     case 'order.cancelled': {
       const reservation = await reservations.findByOrder(event.payload.orderId);

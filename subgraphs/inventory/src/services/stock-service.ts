@@ -359,6 +359,33 @@ export class StockService {
     }
   }
 
+  /**
+   * `return.received`: a returned parcel's units back on hand, one RETURN movement per line
+   * (reference `return:<returnId>`, the order's id), when it is restocked; a write-off (`restock`
+   * false) changes no stock: the units left with the SALE and do not come back.
+   */
+  async restockReturn(
+    tx: Tx,
+    received: {
+      returnId: string;
+      orderId: string;
+      restock: boolean;
+      lines: readonly { productId: string; quantity: number }[];
+    },
+  ): Promise<void> {
+    if (!received.restock) return;
+    for (const line of received.lines) {
+      await this.deps.ledger.apply(tx, {
+        productId: line.productId,
+        delta: line.quantity,
+        reservedDelta: 0,
+        reason: 'RETURN',
+        reference: `return:${received.returnId}`,
+        orderId: received.orderId,
+      });
+    }
+  }
+
   /** `product.updated` and friends: keep the SKU and name the low-stock alert quotes. */
   async rememberProduct(tx: Tx, product: ProductIdentity & { productId: string }): Promise<void> {
     await this.deps.StockItem.updateMany(

@@ -1,4 +1,4 @@
-import { type DirectConsumer, type DirectHandlers } from '@novamart/events';
+import { type DirectConsumer, type DirectHandlers, type EventPayload } from '@novamart/events';
 import { formatMoney, type Logger } from '@novamart/kit';
 import { type AccountContactModel, type OrderContactDoc, type OrderContactModel } from '../models/contacts';
 import { type NotificationService, type NotifyInput } from '../services/notification-service';
@@ -144,6 +144,47 @@ function contactHandlers({ service, accounts, orders }: NotificationDeps): Direc
   };
 }
 
+type FulfilmentLine = EventPayload<'shipment.created'>['lines'][number];
+type Mail = ReturnType<typeof mailer>;
+type NamedLines = (
+  orderId: string,
+  lines: readonly FulfilmentLine[],
+  currency: string,
+) => Promise<Record<string, unknown>[]>;
+
+/** A return's steps, each mailed to the order's contact: requested, approved, rejected, received. */
+function returnMessageHandlers(
+  mail: Mail,
+  orderContact: (orderId: string) => Promise<OrderContactDoc>,
+  namedLines: NamedLines,
+): DirectHandlers {
+  return {
+    'return.requested': async ({ id, payload: p }) =>
+      mail('RETURN_REQUESTED', { id }, await orderContact(p.orderId), {
+        orderRef: orderRef(p.orderId),
+        lines: await namedLines(p.orderId, p.lines, p.currency),
+        amount: formatMoney(p.amount, p.currency),
+        reason: p.reason,
+      }),
+    'return.approved': async ({ id, payload: p }) =>
+      mail('RETURN_APPROVED', { id }, await orderContact(p.orderId), {
+        orderRef: orderRef(p.orderId),
+        reason: p.reason,
+      }),
+    'return.rejected': async ({ id, payload: p }) =>
+      mail('RETURN_REJECTED', { id }, await orderContact(p.orderId), {
+        orderRef: orderRef(p.orderId),
+        reason: p.reason,
+      }),
+    'return.received': async ({ id, payload: p }) =>
+      mail('RETURN_RECEIVED', { id }, await orderContact(p.orderId), {
+        orderRef: orderRef(p.orderId),
+        lines: await namedLines(p.orderId, p.lines, p.currency),
+        amount: formatMoney(p.amount, p.currency),
+      }),
+  };
+}
+
 /** Mails about an order's payment, shipment, cancellation and refund, and low-stock alerts to admins. */
 function orderMessageHandlers({ service, accounts, orders, logger }: NotificationDeps): DirectHandlers {
   const mail = mailer(service);
@@ -152,6 +193,15 @@ function orderMessageHandlers({ service, accounts, orders, logger }: Notificatio
     // Thrown so that the bus retries: order.placed travels on another stream and may come later.
     if (!contact) throw new Error(`order ${orderId} is not known to notifications yet`);
     return contact;
+  }
+  /** Shipped or returned lines with the names `order.placed` gave them, amounts formatted. */
+  async function namedLines(orderId: string, lines: readonly FulfilmentLine[], currency: string) {
+    const contact = await orderContact(orderId);
+    return lines.map((line) => ({
+      ...line,
+      name: contact.lines?.find((placed) => placed.productId === line.productId)?.name ?? line.sku,
+      amount: formatMoney(line.amount, currency),
+    }));
   }
   return {
     'payment.succeeded': async ({ id, payload: p }) =>
@@ -164,13 +214,26 @@ function orderMessageHandlers({ service, accounts, orders, logger }: Notificatio
         orderRef: orderRef(p.orderId),
         reason: p.reason ?? 'the payment was declined',
       }),
-    'order.shipped': ({ id, payload: p }) =>
-      mail(
+    // Shipments (shipment.created) mail one ORDER_SHIPPED each; an order.shipped that lists its
+    // shipments was mailed by them, one without (from before shipments existed) is mailed here.
+    'order.shipped': async ({ id, payload: p }) => {
+      if (p.shipmentIds?.length) return;
+      await mail(
         'ORDER_SHIPPED',
         { id },
         { email: p.email, userId: p.userId ?? null },
         { orderRef: orderRef(p.orderId), carrier: p.carrier, trackingNumber: p.trackingNumber },
-      ),
+      );
+    },
+    'shipment.created': async ({ id, payload: p }) =>
+      mail('ORDER_SHIPPED', { id }, await orderContact(p.orderId), {
+        orderRef: orderRef(p.orderId),
+        carrier: p.carrier,
+        trackingNumber: p.trackingNumber,
+        trackingUrl: p.trackingUrl,
+        lines: await namedLines(p.orderId, p.lines, p.currency),
+      }),
+    ...returnMessageHandlers(mail, orderContact, namedLines),
     'order.cancelled': ({ id, payload: p }) =>
       mail(
         'ORDER_CANCELLED',

@@ -12,6 +12,10 @@ export const NOTIFICATION_TYPES = [
   'ORDER_CANCELLED',
   'REFUND_ISSUED',
   'LOW_STOCK_ALERT',
+  'RETURN_REQUESTED',
+  'RETURN_APPROVED',
+  'RETURN_REJECTED',
+  'RETURN_RECEIVED',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 export type NotificationStatus = 'PENDING' | 'SENT' | 'DELIVERED' | 'FAILED';

@@ -1,4 +1,5 @@
 import { type CatalogEvent, type DirectConsumer, type LiveBus } from '@novamart/events';
+import { type OrderDoc } from '../models/order';
 
 /** What `order:<orderId>` and `user-orders:<userId>` carry. */
 export interface OrderLiveMessage {
@@ -8,8 +9,13 @@ export interface OrderLiveMessage {
   previousStatus: string | null;
   reason: string | null;
   at: string;
-  /** The `order.status_changed` event's id: a redelivered event repeats it, so a listener can drop the copy. */
+  /** The `order.status_changed` (or `shipment.created`) event's id: a redelivered event repeats it, so a listener can drop the copy. */
   eventId: string;
+  /** A message about a shipment (`shipment.created`) carries it; status messages do not. */
+  shipmentId?: string;
+  carrier?: string;
+  trackingNumber?: string;
+  trackingUrl?: string | null;
 }
 
 export const LIVE_GROUP = 'orders-live';
@@ -28,19 +34,51 @@ export function liveMessage(event: CatalogEvent<'order.status_changed'>): OrderL
 }
 
 /**
- * Publishes status changes to the live bus from the orders subgraph's own `order.status_changed`
- * events: they leave the outbox only after the change committed, and the bus redelivers them after
- * a crash, so a subscriber never misses one (and may, rarely, see one twice: same eventId).
+ * A shipment on its way: the order's status as it is now (the shipment's own status step, if any,
+ * has its own message) and the shipment's tracking link.
  */
-export function liveUpdatesConsumer(live: LiveBus): DirectConsumer {
+export function shipmentMessage(
+  event: CatalogEvent<'shipment.created'>,
+  order: Pick<OrderDoc, 'userId' | 'status'>,
+): OrderLiveMessage {
+  const { orderId, shipmentId, carrier, trackingNumber, trackingUrl } = event.payload;
+  return {
+    orderId,
+    userId: order.userId ?? null,
+    status: order.status,
+    previousStatus: null,
+    reason: `Shipment with ${carrier}, tracking ${trackingNumber}`,
+    at: event.occurredAt,
+    eventId: event.id,
+    shipmentId,
+    carrier,
+    trackingNumber,
+    trackingUrl,
+  };
+}
+
+/**
+ * Publishes status changes and shipments to the live bus from the orders subgraph's own
+ * `order.status_changed` and `shipment.created` events: they leave the outbox only after the change
+ * committed, and the bus redelivers them after a crash, so a subscriber never misses one (and may,
+ * rarely, see one twice: same eventId).
+ */
+export function liveUpdatesConsumer(
+  live: LiveBus,
+  orders: { byIds(ids: readonly string[]): Promise<(OrderDoc | null)[]> },
+): DirectConsumer {
+  const publish = async (message: OrderLiveMessage) => {
+    await live.publish(orderChannel(message.orderId), message);
+    if (message.userId) await live.publish(userOrdersChannel(message.userId), message);
+  };
   return {
     group: LIVE_GROUP,
     idempotentBy: 'a live message carries its eventId; listeners drop a redelivered copy',
     handlers: {
-      'order.status_changed': async (event) => {
-        const message = liveMessage(event);
-        await live.publish(orderChannel(message.orderId), message);
-        if (message.userId) await live.publish(userOrdersChannel(message.userId), message);
+      'order.status_changed': (event) => publish(liveMessage(event)),
+      'shipment.created': async (event) => {
+        const [order] = await orders.byIds([event.payload.orderId]);
+        if (order) await publish(shipmentMessage(event, order));
       },
     },
   };

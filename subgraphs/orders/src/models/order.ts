@@ -5,6 +5,7 @@ export const ORDER_STATUSES = [
   'PENDING',
   'AWAITING_PAYMENT',
   'PAID',
+  'PROCESSING',
   'SHIPPED',
   'DELIVERED',
   'CANCELLED',
@@ -75,6 +76,56 @@ export interface OrderDiscount {
   shippingAmount: number;
 }
 
+/** A shipped or returned quantity of one order line; `amount` is its net amount in minor units. */
+export interface FulfilmentLine {
+  productId: string;
+  sku: string;
+  quantity: number;
+  amount: number;
+}
+
+export const SHIPMENT_STATUSES = ['SHIPPED', 'DELIVERED'] as const;
+export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
+
+/** One parcel: some lines and quantities of the order (embedded in the order, `shipments`). */
+export interface Shipment {
+  /** A random UUID. */
+  _id: string;
+  lines: FulfilmentLine[];
+  amount: number;
+  carrier: string;
+  trackingNumber: string;
+  trackingUrl: string | null;
+  status: ShipmentStatus;
+  /** The dispatcher (or admin) who shipped it. */
+  shippedBy: string | null;
+  shippedAt: Date;
+  deliveredAt: Date | null;
+}
+
+export const RETURN_STATUSES = ['REQUESTED', 'APPROVED', 'REJECTED', 'RECEIVED'] as const;
+export type ReturnStatus = (typeof RETURN_STATUSES)[number];
+
+/** A customer's return of delivered lines (embedded in the order, `returns`). */
+export interface ReturnRequest {
+  /** A random UUID. */
+  _id: string;
+  lines: FulfilmentLine[];
+  amount: number;
+  reason: string;
+  status: ReturnStatus;
+  requestedBy: string;
+  requestedAt: Date;
+  /** SUPPORT's decision (approval or rejection) and its reason. */
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  decisionReason: string | null;
+  receivedBy: string | null;
+  receivedAt: Date | null;
+  /** On receipt: back to stock (true) or written off (false). */
+  restock: boolean | null;
+}
+
 export interface OrderDoc {
   /** An unguessable token (128 random bits): a guest order is reached by its id alone. */
   _id: string;
@@ -118,6 +169,10 @@ export interface OrderDoc {
   reservationId?: string;
   payment?: RecordedPayment;
   refunds: RecordedRefund[];
+  /** Parcels, oldest first (absent on orders stored before shipments existed). */
+  shipments?: Shipment[];
+  /** Return requests, oldest first (absent on orders stored before returns existed). */
+  returns?: ReturnRequest[];
   /** Bumped by every write; writers compare-and-set on it. */
   revision: number;
   createdAt: Date;
@@ -163,6 +218,45 @@ const statusChangeSchema = new Schema<StatusChange>(
   },
   { _id: false },
 );
+
+const fulfilmentLineSchema = new Schema<FulfilmentLine>(
+  {
+    productId: { type: String, required: true },
+    sku: { type: String, required: true },
+    quantity: { type: Number, required: true },
+    amount: { type: Number, required: true },
+  },
+  { _id: false },
+);
+
+const shipmentSchema = new Schema<Shipment>({
+  _id: { type: String, required: true },
+  lines: { type: [fulfilmentLineSchema], required: true },
+  amount: { type: Number, required: true },
+  carrier: { type: String, required: true },
+  trackingNumber: { type: String, required: true },
+  trackingUrl: { type: String, default: null },
+  status: { type: String, required: true, enum: SHIPMENT_STATUSES },
+  shippedBy: { type: String, default: null },
+  shippedAt: { type: Date, required: true },
+  deliveredAt: { type: Date, default: null },
+});
+
+const returnSchema = new Schema<ReturnRequest>({
+  _id: { type: String, required: true },
+  lines: { type: [fulfilmentLineSchema], required: true },
+  amount: { type: Number, required: true },
+  reason: { type: String, required: true },
+  status: { type: String, required: true, enum: RETURN_STATUSES },
+  requestedBy: { type: String, required: true },
+  requestedAt: { type: Date, required: true },
+  decidedBy: { type: String, default: null },
+  decidedAt: { type: Date, default: null },
+  decisionReason: { type: String, default: null },
+  receivedBy: { type: String, default: null },
+  receivedAt: { type: Date, default: null },
+  restock: { type: Boolean, default: null },
+});
 
 const orderSchema = new Schema<OrderDoc>(
   {
@@ -253,6 +347,8 @@ const orderSchema = new Schema<OrderDoc>(
       ],
       default: [],
     },
+    shipments: { type: [shipmentSchema], default: undefined },
+    returns: { type: [returnSchema], default: undefined },
     revision: { type: Number, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
@@ -267,6 +363,9 @@ orderSchema.index({ userId: 1, createdAt: -1, _id: -1 });
 orderSchema.index({ createdAt: -1, _id: -1 });
 orderSchema.index({ status: 1, createdAt: -1, _id: -1 });
 orderSchema.index({ email: 1, createdAt: -1, _id: -1 });
+// markShipmentDelivered(shipmentId) and the return mutations find their order by the embedded id.
+orderSchema.index({ 'shipments._id': 1 }, { sparse: true });
+orderSchema.index({ 'returns._id': 1 }, { sparse: true });
 
 export type OrderModel = Model<OrderDoc>;
 

@@ -6,6 +6,7 @@ import { customerModel } from '../models/customer';
 import { knownPaymentModel } from '../models/known-payment';
 import { orderModel } from '../models/order';
 import { CheckoutService } from './checkout';
+import { Fulfilment } from './fulfilment';
 import { OrderLifecycle } from './lifecycle';
 import { OrderDiscounts } from './order-discounts';
 import { OrderQueries } from './order-queries';
@@ -18,6 +19,7 @@ import { ShippingQuotes } from './shipping-quote';
 export interface OrdersServices {
   checkout: CheckoutService;
   lifecycle: OrderLifecycle;
+  fulfilment: Fulfilment;
   queries: OrderQueries;
   projections: Projections;
   paymentTrust: PaymentTrust;
@@ -38,6 +40,8 @@ export async function createOrdersServices(options: {
     promotionsUrl?: string | undefined;
   };
   maxOrderTotal?: number;
+  /** Days after a line's delivery during which it can be returned (RETURN_WINDOW_DAYS, 30). */
+  returnWindowDays?: number;
   now?: () => Date;
 }): Promise<OrdersServices> {
   const { conn, logger } = options;
@@ -58,6 +62,7 @@ export async function createOrdersServices(options: {
           createSubgraphClient('products', productsUrl),
         )
       : null;
+  const lifecycle = new OrderLifecycle({ conn, orders, logger, ...clock });
   return {
     checkout: new CheckoutService({
       conn,
@@ -74,7 +79,13 @@ export async function createOrdersServices(options: {
       ...(options.maxOrderTotal !== undefined ? { maxOrderTotal: options.maxOrderTotal } : {}),
       ...clock,
     }),
-    lifecycle: new OrderLifecycle({ conn, orders, logger, ...clock }),
+    lifecycle,
+    fulfilment: new Fulfilment({
+      lifecycle,
+      orders,
+      returnWindowDays: options.returnWindowDays ?? 30,
+      ...clock,
+    }),
     queries: new OrderQueries(orders),
     projections,
     paymentTrust: new PaymentTrust({ knownPayments, orders }),

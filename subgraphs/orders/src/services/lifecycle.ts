@@ -1,20 +1,28 @@
 import { type ClientSession, type Connection } from 'mongoose';
 import { inTransaction, rejectEvent, type DomainEvent, type Outbox } from '@novamart/events';
-import { badUserInput, conflict, notFound, requireAdmin, type Logger, type Viewer } from '@novamart/kit';
+import { badUserInput, conflict, notFound, requireRole, type Logger, type Viewer } from '@novamart/kit';
 import { type OrderDoc, type OrderModel, type RecordedPayment, type StatusChange } from '../models/order';
 import { assertCanView } from './order-access';
 import { stepEvents, type CancellationCode } from './order-events';
+import { planOrderDelivered, planShipment } from './shipments';
 import { CANCELLABLE, assertTransition, derivedSteps, paysInFull, type Step } from './status-machine';
 
-interface ExplicitStep extends Step {
+export interface ExplicitStep extends Step {
   cancellationCode?: CancellationCode;
 }
 
-interface OrderChange {
+export interface OrderChange {
   /** Facts to record, besides the status. */
-  set?: Partial<Pick<OrderDoc, 'carrier' | 'trackingNumber' | 'reservationId' | 'payment' | 'refunds'>>;
+  set?: Partial<
+    Pick<
+      OrderDoc,
+      'carrier' | 'trackingNumber' | 'reservationId' | 'payment' | 'refunds' | 'shipments' | 'returns'
+    >
+  >;
   /** Transitions asked for explicitly; the ones the facts call for follow. */
   steps?: ExplicitStep[];
+  /** Events of the change itself (a shipment, a return), written before the steps' events. */
+  events?: DomainEvent<any>[];
 }
 
 /** Another writer changed the order since it was read: read again. */
@@ -26,13 +34,6 @@ class StaleOrderError extends Error {
 
 const MAX_ATTEMPTS = 8;
 const MAX_TEXT = 500;
-
-function requiredText(value: string, field: string, max = 200): string {
-  const text = typeof value === 'string' ? value.trim() : '';
-  if (text === '') throw badUserInput(`${field} is required`, field);
-  if (text.length > max) throw badUserInput(`${field} is longer than ${max} characters`, field, { max });
-  return text;
-}
 
 export interface PaymentSucceeded {
   paymentId: string;
@@ -91,24 +92,29 @@ export class OrderLifecycle {
     });
   }
 
+  /** DISPATCHER: everything not shipped yet, in one shipment without a tracking URL. */
   async markShipped(
     viewer: Viewer | null,
     orderId: string,
     carrier: string,
     trackingNumber: string,
   ): Promise<OrderDoc> {
-    requireAdmin({ viewer });
-    const shippedWith = requiredText(carrier, 'carrier', 100);
-    const tracking = requiredText(trackingNumber, 'trackingNumber', 100);
-    return this.command(orderId, () => ({
-      set: { carrier: shippedWith, trackingNumber: tracking },
-      steps: [{ to: 'SHIPPED', reason: `Shipped with ${shippedWith}, tracking ${tracking}` }],
-    }));
+    const dispatcher = requireRole({ viewer }, 'DISPATCHER');
+    return this.command(
+      orderId,
+      (order) =>
+        planShipment(
+          order,
+          { carrier, trackingNumber, lines: null, trackingUrl: null },
+          { by: dispatcher.id, at: this.now(), prefix: '' },
+        ).change,
+    );
   }
 
+  /** DISPATCHER: every shipment delivered, and the order with them. */
   async markDelivered(viewer: Viewer | null, orderId: string): Promise<OrderDoc> {
-    requireAdmin({ viewer });
-    return this.command(orderId, () => ({ steps: [{ to: 'DELIVERED', reason: 'Delivered' }] }));
+    requireRole({ viewer }, 'DISPATCHER');
+    return this.command(orderId, (order) => planOrderDelivered(order, this.now()));
   }
 
   // ---- saga effects: run once per event inside the consumer's transaction
@@ -233,7 +239,11 @@ export class OrderLifecycle {
     });
   }
 
-  private async command(orderId: string, decide: (order: OrderDoc) => OrderChange): Promise<OrderDoc> {
+  /**
+   * A command on one order: read it, decide the change, write it with a compare-and-set on the
+   * revision (read again and decide again when another writer came first).
+   */
+  async command(orderId: string, decide: (order: OrderDoc) => OrderChange): Promise<OrderDoc> {
     for (let attempt = 1; ; attempt++) {
       const order = await this.orders.findById(orderId).lean();
       if (!order) throw notFound('Order', { orderId });
@@ -313,7 +323,7 @@ export class OrderLifecycle {
       { session },
     );
     if (result.matchedCount !== 1) throw new StaleOrderError();
-    for (const event of events) outbox.add(event);
+    for (const event of [...(change.events ?? []), ...events]) outbox.add(event);
     return next;
   }
 }

@@ -99,6 +99,10 @@ export function stepEvents({
           email: order.email,
           carrier: order.carrier ?? null,
           trackingNumber: order.trackingNumber ?? null,
+          // Each was announced (and mailed) by its own shipment.created.
+          ...(order.shipments?.length
+            ? { shipmentIds: order.shipments.map((shipment) => shipment._id) }
+            : {}),
         }),
       );
       break;

@@ -3,20 +3,25 @@ import { type OrderDoc, type OrderStatus } from '../models/order';
 
 /**
  * The order lifecycle. PENDING → AWAITING_PAYMENT (stock reserved) → PAID → SHIPPED → DELIVERED;
- * CANCELLED before shipment; REFUNDED once refunds cover the total of a paid order (also after a
- * paid order was cancelled, which is what a cancellation refund ends in).
+ * PAID → PROCESSING when a first shipment leaves with some units still unshipped, PROCESSING →
+ * SHIPPED when the last unit is shipped (a shipment of everything goes PAID → SHIPPED directly);
+ * SHIPPED → DELIVERED when every shipment is delivered (services/fulfilment.ts). CANCELLED before
+ * any shipment (PROCESSING is not cancellable: part of it is on its way); REFUNDED once refunds
+ * cover the total of a paid order (also after a paid order was cancelled, which is what a
+ * cancellation refund ends in).
  */
 export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   PENDING: ['AWAITING_PAYMENT', 'CANCELLED'],
   AWAITING_PAYMENT: ['PAID', 'CANCELLED'],
-  PAID: ['SHIPPED', 'CANCELLED', 'REFUNDED'],
+  PAID: ['PROCESSING', 'SHIPPED', 'CANCELLED', 'REFUNDED'],
+  PROCESSING: ['SHIPPED', 'REFUNDED'],
   SHIPPED: ['DELIVERED', 'REFUNDED'],
   DELIVERED: ['REFUNDED'],
   CANCELLED: ['REFUNDED'],
   REFUNDED: [],
 };
 
-/** Statuses a customer or an admin may cancel from: anything before shipment. */
+/** Statuses a customer or an admin may cancel from: anything before the first shipment. */
 export const CANCELLABLE: readonly OrderStatus[] = ['PENDING', 'AWAITING_PAYMENT', 'PAID'];
 
 export function canTransition(from: OrderStatus, to: OrderStatus): boolean {

@@ -99,7 +99,7 @@ function cancellationAndLiveConsumer(deps: PaymentConsumerDeps): ConsumerDeclara
   return {
     group: CONSUMER_GROUP,
     idempotentBy:
-      'a cancelled intent stays cancelled and a cancellation refund is unique per payment; live messages carry their eventId',
+      'a cancelled intent stays cancelled, a cancellation refund is unique per payment and a return refund per return; live messages carry their eventId',
     handlers: {
       'order.cancelled': async (event) => {
         const p = event.payload;
@@ -111,6 +111,10 @@ function cancellationAndLiveConsumer(deps: PaymentConsumerDeps): ConsumerDeclara
         } else {
           await deps.paymentService.cancelForOrder(p.orderId, p.reason);
         }
+      },
+      // A received return is refunded its lines' amount, approved by the SUPPORT who approved the return.
+      'return.received': async (event) => {
+        await deps.refundService.refundForReturn(event.payload);
       },
       // Live status for the gateway's paymentStatusChanged subscriptions, from our own committed events.
       'payment.status_changed': async (event) => {

@@ -21,6 +21,7 @@ const RANKS: Record<string, number> = {
   PENDING: 0,
   AWAITING_PAYMENT: 1,
   PAID: 2,
+  PROCESSING: 2.5,
   SHIPPED: 3,
   DELIVERED: 4,
   CANCELLED: 5,

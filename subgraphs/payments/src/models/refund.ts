@@ -20,8 +20,13 @@ export interface RefundDoc {
   currency: string;
   reason: string | null;
   status: RefundStatus;
-  /** `manual` from an admin; `cancellation` when a paid order is cancelled; `external` when made in Stripe's dashboard. */
-  kind: 'manual' | 'cancellation' | 'external';
+  /**
+   * `manual` from an admin; `cancellation` when a paid order is cancelled; `external` when made in
+   * Stripe's dashboard; `return` when a returned parcel is received (`return.received`).
+   */
+  kind: 'manual' | 'cancellation' | 'external' | 'return';
+  /** The orders subgraph's return it refunds (kind `return`), else null. */
+  returnId?: string | null;
   requestedBy: string | null;
   approvedBy: string | null;
   rejectedBy: string | null;
@@ -42,7 +47,8 @@ const refundSchema = new Schema<RefundDoc>(
     currency: { type: String, required: true },
     reason: { type: String, default: null },
     status: { type: String, enum: REFUND_STATUSES, required: true, index: true },
-    kind: { type: String, enum: ['manual', 'cancellation', 'external'], required: true },
+    kind: { type: String, enum: ['manual', 'cancellation', 'external', 'return'], required: true },
+    returnId: { type: String, default: null },
     requestedBy: { type: String, default: null },
     approvedBy: { type: String, default: null },
     rejectedBy: { type: String, default: null },
@@ -68,6 +74,11 @@ const refundSchema = new Schema<RefundDoc>(
 refundSchema.index(
   { paymentId: 1, kind: 1 },
   { unique: true, partialFilterExpression: { kind: 'cancellation' } },
+);
+// A return is refunded once, however often `return.received` arrives.
+refundSchema.index(
+  { returnId: 1 },
+  { unique: true, partialFilterExpression: { returnId: { $type: 'string' } } },
 );
 refundSchema.index(
   { providerRefundId: 1 },

@@ -102,6 +102,49 @@ export class RefundService {
     }
   }
 
+  /**
+   * `return.received`: refunds exactly the returned lines' amount, once per return. The return was
+   * approved by SUPPORT in the orders subgraph (`approvedBy`) before its parcel was received: that
+   * approval is the refund's approval, so it runs at once whatever its amount (no
+   * REFUND_APPROVAL_THRESHOLD wait); `requestedBy` and `approvedBy` name the SUPPORT approver.
+   */
+  async refundForReturn(received: {
+    returnId: string;
+    orderId: string;
+    amount: number;
+    currency: string;
+    approvedBy: string;
+  }): Promise<RefundDoc | null> {
+    const existing = await this.deps.refunds.findOne({ returnId: received.returnId }).lean();
+    if (existing) return existing.status === 'PENDING' ? this.execute(existing) : existing;
+    const payment = await this.deps.payments.findOne({ orderId: received.orderId }).lean();
+    if (!payment || payment.currency !== received.currency) {
+      this.deps.logger.error({ ...received }, 'return received for an order without a matching payment');
+      return null;
+    }
+    try {
+      const refund = await this.claimAndCreate(payment, {
+        amount: received.amount,
+        reason: `return ${received.returnId} received`,
+        kind: 'return',
+        requestedBy: received.approvedBy,
+        status: 'PENDING',
+        returnId: received.returnId,
+        approvedBy: received.approvedBy,
+      });
+      if (!refund) {
+        this.deps.logger.error({ ...received }, 'return refund exceeds what can still be refunded');
+        return null;
+      }
+      return this.execute(refund);
+    } catch (error) {
+      // A concurrent delivery of the same return created it first.
+      if (isDuplicateKeyError(error))
+        return this.deps.refunds.findOne({ returnId: received.returnId }).lean();
+      throw error;
+    }
+  }
+
   async approveRefund(admin: Viewer, refundId: string): Promise<RefundDoc> {
     const refund = await this.findRefund(refundId);
     if (!refund) throw notFound('Refund', { refundId });
@@ -336,6 +379,8 @@ export class RefundService {
     payment: PaymentDoc,
     input: Pick<RefundDoc, 'amount' | 'reason' | 'kind' | 'requestedBy'> & {
       status: 'PENDING' | 'PENDING_APPROVAL';
+      returnId?: string;
+      approvedBy?: string;
     },
   ): Promise<RefundDoc | null> {
     if (input.amount < 1) return null;
@@ -359,6 +404,8 @@ export class RefundService {
             status: input.status,
             kind: input.kind,
             requestedBy: input.requestedBy,
+            ...(input.returnId ? { returnId: input.returnId } : {}),
+            ...(input.approvedBy ? { approvedBy: input.approvedBy } : {}),
             history: [{ status: input.status, reason: input.reason, by: input.requestedBy, at: now }],
           },
         ],

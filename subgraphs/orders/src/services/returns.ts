@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { createEvent } from '@novamart/events';
+import { badUserInput, conflict, forbidden, notFound, type Viewer } from '@novamart/kit';
+import { type OrderDoc, type OrderLine, type ReturnRequest, type ReturnStatus } from '../models/order';
+import { type OrderChange } from './lifecycle';
+import { fulfilmentLines, quantitiesByProduct, sumAmounts, type QuantityInput } from './line-amounts';
+import { optionalText, requiredText } from './text-input';
+
+/**
+ * Returns, embedded in the order (`orders.returns`): REQUESTED by the customer → APPROVED or
+ * REJECTED by SUPPORT → RECEIVED (SUPPORT or DISPATCHER, restocked or written off). A line's units
+ * are returnable once delivered, for `RETURN_WINDOW_DAYS` after the latest delivery of that line,
+ * less the units already in a return that was not rejected. The order's status does not change;
+ * the refund of `return.received` turns it REFUNDED only if refunds then cover the whole total.
+ */
+export interface ReturnInput {
+  lines: QuantityInput[];
+  reason: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Units of a line delivered, and when the last of them arrived. */
+function deliveredOf(order: OrderDoc, line: OrderLine): { quantity: number; lastAt: Date | null } {
+  let quantity = 0;
+  let lastAt: Date | null = null;
+  for (const shipment of order.shipments ?? []) {
+    if (shipment.status !== 'DELIVERED' || !shipment.deliveredAt) continue;
+    const shipped = shipment.lines.find((l) => l.productId === line.productId);
+    if (!shipped) continue;
+    quantity += shipped.quantity;
+    if (!lastAt || shipment.deliveredAt > lastAt) lastAt = shipment.deliveredAt;
+  }
+  return { quantity, lastAt };
+}
+
+/** Delivered units of a line not in a return that was not rejected. */
+export function returnableQuantity(order: OrderDoc, line: OrderLine): number {
+  const claimed = quantitiesByProduct(
+    (order.returns ?? []).filter((r) => r.status !== 'REJECTED').flatMap((r) => r.lines),
+  );
+  return deliveredOf(order, line).quantity - (claimed.get(line.productId) ?? 0);
+}
+
+/** Every requested line delivered, and delivered within the window. */
+function assertWithinWindow(order: OrderDoc, input: ReturnInput, at: Date, windowDays: number): void {
+  (Array.isArray(input.lines) ? input.lines : []).forEach((wanted, i) => {
+    const line = order.items.find((item) => item.productId === wanted.productId);
+    if (!line) return; // named by fulfilmentLines
+    const { quantity, lastAt } = deliveredOf(order, line);
+    const field = `input.lines[${i}].productId`;
+    if (quantity === 0 || !lastAt) throw badUserInput(`${line.sku} has not been delivered yet`, field);
+    const until = new Date(lastAt.getTime() + windowDays * DAY_MS);
+    if (at > until) {
+      throw badUserInput(
+        `The ${windowDays}-day return window of ${line.sku} ended on ${until.toISOString()}`,
+        field,
+        { returnWindowDays: windowDays, returnableUntil: until.toISOString() },
+      );
+    }
+  });
+}
+
+/** The customer's return request (OWNER: the order's customer, or an admin). */
+export function planReturnRequest(
+  order: OrderDoc,
+  viewer: Viewer,
+  input: ReturnInput,
+  context: { at: Date; windowDays: number },
+): { change: OrderChange; request: ReturnRequest } {
+  if (viewer.role !== 'ADMIN' && viewer.id !== order.userId) {
+    throw forbidden('Only the customer who placed the order can return its lines');
+  }
+  const reason = requiredText(input.reason, 'input.reason', 500);
+  assertWithinWindow(order, input, context.at, context.windowDays);
+  const lines = fulfilmentLines(
+    order,
+    input.lines,
+    (line) => returnableQuantity(order, line),
+    'input.lines',
+    'delivered units that can still be returned',
+  );
+  const request: ReturnRequest = {
+    _id: randomUUID(),
+    lines,
+    amount: sumAmounts(lines),
+    reason,
+    status: 'REQUESTED',
+    requestedBy: viewer.id,
+    requestedAt: context.at,
+    decidedBy: null,
+    decidedAt: null,
+    decisionReason: null,
+    receivedBy: null,
+    receivedAt: null,
+    restock: null,
+  };
+  return {
+    request,
+    change: {
+      set: { returns: [...(order.returns ?? []), request] },
+      events: [
+        createEvent('return.requested', order._id, {
+          ...returnFacts(order, request),
+          lines: request.lines,
+          amount: request.amount,
+          currency: order.currency,
+          reason,
+        }),
+      ],
+    },
+  };
+}
+
+function returnFacts(order: OrderDoc, request: ReturnRequest) {
+  return { returnId: request._id, orderId: order._id, userId: order.userId ?? null };
+}
+
+/** The return `returnId` of the order, which must be in `from`; the order's returns with it replaced. */
+function moveReturn(
+  order: OrderDoc,
+  returnId: string,
+  from: ReturnStatus,
+  update: Partial<ReturnRequest>,
+): { request: ReturnRequest; returns: ReturnRequest[] } {
+  const current = (order.returns ?? []).find((r) => r._id === returnId);
+  if (!current) throw notFound('Return', { returnId });
+  if (current.status !== from) {
+    throw conflict(`A return that is ${current.status} cannot be ${update.status?.toLowerCase()}`, {
+      status: current.status,
+    });
+  }
+  const request = { ...current, ...update };
+  return { request, returns: (order.returns ?? []).map((r) => (r._id === returnId ? request : r)) };
+}
+
+/** SUPPORT approves (reason optional) or rejects (reason required) a REQUESTED return. */
+export function planReturnDecision(
+  order: OrderDoc,
+  returnId: string,
+  decision: { approve: boolean; by: string; reason: string | null | undefined; at: Date },
+): OrderChange {
+  const reason = decision.approve
+    ? optionalText(decision.reason, 'reason')
+    : requiredText(decision.reason ?? '', 'reason', 500);
+  const { request, returns } = moveReturn(order, returnId, 'REQUESTED', {
+    status: decision.approve ? 'APPROVED' : 'REJECTED',
+    decidedBy: decision.by,
+    decidedAt: decision.at,
+    decisionReason: reason,
+  });
+  const facts = returnFacts(order, request);
+  return {
+    set: { returns },
+    events: [
+      decision.approve
+        ? createEvent('return.approved', order._id, { ...facts, approvedBy: decision.by, reason })
+        : createEvent('return.rejected', order._id, { ...facts, rejectedBy: decision.by, reason: reason! }),
+    ],
+  };
+}
+
+/** SUPPORT or DISPATCHER: the parcel of an APPROVED return arrived; inventory and payments follow. */
+export function planReturnReceived(
+  order: OrderDoc,
+  returnId: string,
+  receipt: { by: string; restock: boolean; at: Date },
+): OrderChange {
+  if (typeof receipt.restock !== 'boolean') throw badUserInput('restock must be true or false', 'restock');
+  const { request, returns } = moveReturn(order, returnId, 'APPROVED', {
+    status: 'RECEIVED',
+    receivedBy: receipt.by,
+    receivedAt: receipt.at,
+    restock: receipt.restock,
+  });
+  return {
+    set: { returns },
+    events: [
+      createEvent('return.received', order._id, {
+        ...returnFacts(order, request),
+        lines: request.lines,
+        amount: request.amount,
+        currency: order.currency,
+        restock: receipt.restock,
+        approvedBy: request.decidedBy!,
+        receivedBy: receipt.by,
+      }),
+    ],
+  };
+}

@@ -1,0 +1,288 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DomainEvent } from '@novamart/events';
+import { type Viewer } from '@novamart/kit';
+import { orderModel, type OrderDoc } from '../src/models/order';
+import { Fulfilment } from '../src/services/fulfilment';
+import {
+  admin,
+  checkoutInput,
+  customer,
+  eventually,
+  failure,
+  startOrdersHarness,
+  type OrdersHarness,
+} from './support';
+
+/**
+ * Shipments and returns on the orders services: the exact payloads of `shipment.created` and
+ * `return.*` (what payments, inventory and notifications rely on), partial shipments and the
+ * statuses they lead to, the return window at its boundary, and what each role may do.
+ */
+let h: OrdersHarness;
+let seq = 0;
+const dispatcher: Viewer = { id: 'dispatcher-1', role: 'DISPATCHER' };
+const support: Viewer = { id: 'support-1', role: 'SUPPORT' };
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+beforeAll(async () => {
+  h = await startOrdersHarness();
+  await h.product('p-a', 1500);
+  await h.product('p-b', 700);
+  await h.registered('u-ful', 'ful@example.com');
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+/** A PAID order of `u-ful`: 3 × p-a ($15.00) and 2 × p-b ($7.00). */
+async function paidOrder(): Promise<OrderDoc> {
+  await h.cart(
+    'cart-of-u-ful',
+    [
+      { productId: 'p-a', quantity: 3 },
+      { productId: 'p-b', quantity: 2 },
+    ],
+    { userId: 'u-ful', revision: ++seq },
+  );
+  const order = await h.checkout.checkout(customer('u-ful'), checkoutInput());
+  await h.publish('inventory.reserved', order._id, {
+    orderId: order._id,
+    reservationId: `res-${order._id}`,
+    lines: [],
+    expiresAt: null,
+  });
+  const paymentId = `pay-${order._id}`;
+  await h.publish('payment.status_changed', order._id, {
+    paymentId,
+    orderId: order._id,
+    userId: 'u-ful',
+    status: 'REQUIRES_PAYMENT_METHOD',
+    previousStatus: null,
+    at: new Date().toISOString(),
+  });
+  await h.publish('payment.succeeded', order._id, {
+    paymentId,
+    orderId: order._id,
+    userId: 'u-ful',
+    amount: order.total,
+    currency: 'USD',
+    provider: 'simulated',
+  });
+  return eventually(async () => {
+    const [current] = await h.queries.byIds([order._id]);
+    return current?.status === 'PAID' ? current : null;
+  });
+}
+
+async function eventsOf(orderId: string, type: string, count: number): Promise<DomainEvent<any>[]> {
+  return eventually(() => (h.eventsOf(orderId, type).length >= count ? h.eventsOf(orderId, type) : null));
+}
+
+const parcel = (
+  orderId: string,
+  lines: { productId: string; quantity: number }[] | null,
+  tracking: string,
+) => ({
+  orderId,
+  lines,
+  carrier: 'UPS',
+  trackingNumber: tracking,
+  trackingUrl: `https://track.example/${tracking}`,
+});
+
+describe('shipments', () => {
+  it('ships in parts: PROCESSING until the last unit, SHIPPED, then DELIVERED with the last delivery', async () => {
+    const order = await paidOrder();
+    const first = await h.fulfilment.createShipment(
+      dispatcher,
+      parcel(order._id, [{ productId: 'p-a', quantity: 2 }], 'T1'),
+    );
+    expect(first.order.status).toBe('PROCESSING');
+    const [created] = await eventsOf(order._id, 'shipment.created', 1);
+    expect(created!.payload).toEqual({
+      orderId: order._id,
+      shipmentId: first.item._id,
+      lines: [{ productId: 'p-a', sku: 'SKU-p-a', quantity: 2, amount: 3000 }],
+      amount: 3000,
+      currency: 'USD',
+      carrier: 'UPS',
+      trackingNumber: 'T1',
+      trackingUrl: 'https://track.example/T1',
+    });
+    // Cancelling a partly shipped order is a CONFLICT, even for an admin.
+    expect((await failure(h.lifecycle.cancel(admin, order._id))).code).toBe('CONFLICT');
+    // More than is left of a line is refused with the field; nothing is written.
+    expect(
+      await failure(
+        h.fulfilment.createShipment(dispatcher, parcel(order._id, [{ productId: 'p-a', quantity: 2 }], 'T2')),
+      ),
+    ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.lines[0].quantity', available: 1 });
+
+    const second = await h.fulfilment.createShipment(
+      dispatcher,
+      parcel(order._id, [{ productId: 'p-b', quantity: 1 }], 'T2'),
+    );
+    expect(second.order.status).toBe('PROCESSING');
+    // markOrderShipped ships the rest (1 × p-a, 1 × p-b) in one shipment without a tracking URL.
+    const rest = await h.lifecycle.markShipped(dispatcher, order._id, 'DHL', 'T3');
+    expect(rest.status).toBe('SHIPPED');
+    expect(rest.shipments!.map((s) => s.lines.map((l) => `${l.productId}×${l.quantity}`))).toEqual([
+      ['p-a×2'],
+      ['p-b×1'],
+      ['p-a×1', 'p-b×1'],
+    ]);
+    const created3 = (await eventsOf(order._id, 'shipment.created', 3))[2]!;
+    expect(created3.payload).toMatchObject({ amount: 2200, trackingUrl: null, carrier: 'DHL' });
+    const [shipped] = await eventsOf(order._id, 'order.shipped', 1);
+    expect(shipped!.payload.shipmentIds).toEqual(rest.shipments!.map((s) => s._id));
+    expect(rest.statusHistory.map((c) => c.status)).toEqual([
+      'PENDING',
+      'AWAITING_PAYMENT',
+      'PAID',
+      'PROCESSING',
+      'SHIPPED',
+    ]);
+
+    for (const [i, shipment] of rest.shipments!.entries()) {
+      const delivered = await h.fulfilment.markShipmentDelivered(dispatcher, shipment._id);
+      expect(delivered.order.status).toBe(i < 2 ? 'SHIPPED' : 'DELIVERED');
+    }
+    expect(
+      (await failure(h.fulfilment.markShipmentDelivered(dispatcher, rest.shipments![0]!._id))).code,
+    ).toBe('CONFLICT');
+  });
+
+  it('is DISPATCHER work: a customer and SUPPORT are FORBIDDEN; a bad URL or line names its field', async () => {
+    const order = await paidOrder();
+    for (const viewer of [customer('u-ful'), support]) {
+      expect((await failure(h.fulfilment.createShipment(viewer, parcel(order._id, null, 'X')))).code).toBe(
+        'FORBIDDEN',
+      );
+      expect((await failure(h.lifecycle.markShipped(viewer, order._id, 'UPS', 'X'))).code).toBe('FORBIDDEN');
+    }
+    expect(
+      await failure(
+        h.fulfilment.createShipment(dispatcher, {
+          ...parcel(order._id, null, 'X'),
+          trackingUrl: 'ftp://x.example',
+        }),
+      ),
+    ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.trackingUrl' });
+    expect(
+      await failure(
+        h.fulfilment.createShipment(dispatcher, parcel(order._id, [{ productId: 'p-a', quantity: 0 }], 'X')),
+      ),
+    ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.lines[0].quantity' });
+    expect(
+      await failure(
+        h.fulfilment.createShipment(
+          dispatcher,
+          parcel(
+            order._id,
+            [
+              { productId: 'p-b', quantity: 1 },
+              { productId: 'p-b', quantity: 1 },
+            ],
+            'X',
+          ),
+        ),
+      ),
+    ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.lines[1].productId' });
+    const [unchanged] = await h.queries.byIds([order._id]);
+    expect(unchanged).toMatchObject({ status: 'PAID', revision: order.revision });
+    expect(h.eventsOf(order._id, 'shipment.created')).toEqual([]);
+  });
+});
+
+describe('returns', () => {
+  it('accepts a return until RETURN_WINDOW_DAYS after the delivery, not a millisecond later', async () => {
+    const order = await paidOrder();
+    const shipped = await h.lifecycle.markShipped(dispatcher, order._id, 'UPS', 'R1');
+    const deliveredAt = new Date();
+    let now = deliveredAt;
+    const fulfilment = new Fulfilment({
+      lifecycle: h.lifecycle,
+      orders: orderModel(h.conn),
+      returnWindowDays: 30,
+      now: () => now,
+    });
+    await fulfilment.markShipmentDelivered(dispatcher, shipped.shipments![0]!._id);
+    const input = { orderId: order._id, lines: [{ productId: 'p-b', quantity: 1 }], reason: 'Broken' };
+
+    now = new Date(deliveredAt.getTime() + 30 * DAY_MS + 1);
+    expect(await failure(fulfilment.requestReturn(customer('u-ful'), input))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.lines[0].productId',
+      returnWindowDays: 30,
+    });
+    expect(h.eventsOf(order._id, 'return.requested')).toEqual([]);
+
+    now = new Date(deliveredAt.getTime() + 30 * DAY_MS);
+    expect((await failure(fulfilment.requestReturn(customer('someone-else'), input))).code).toBe('FORBIDDEN');
+    const requested = await fulfilment.requestReturn(customer('u-ful'), input);
+    expect(requested.item).toMatchObject({ status: 'REQUESTED', amount: 700 });
+    const [event] = await eventsOf(order._id, 'return.requested', 1);
+    expect(event!.payload).toEqual({
+      returnId: requested.item._id,
+      orderId: order._id,
+      userId: 'u-ful',
+      lines: [{ productId: 'p-b', sku: 'SKU-p-b', quantity: 1, amount: 700 }],
+      amount: 700,
+      currency: 'USD',
+      reason: 'Broken',
+    });
+  });
+
+  it('SUPPORT decides, SUPPORT or a DISPATCHER receives; return.received carries the approver', async () => {
+    const order = await paidOrder();
+    const shipped = await h.lifecycle.markShipped(dispatcher, order._id, 'UPS', 'R2');
+    await h.fulfilment.markShipmentDelivered(dispatcher, shipped.shipments![0]!._id);
+    const ask = (quantity: number) =>
+      h.fulfilment.requestReturn(customer('u-ful'), {
+        orderId: order._id,
+        lines: [{ productId: 'p-a', quantity }],
+        reason: 'Not needed',
+      });
+    const rejected = await ask(3);
+    expect(
+      (
+        await failure(
+          h.fulfilment.decideReturn(dispatcher, rejected.item._id, { approve: false, reason: 'x' }),
+        )
+      ).code,
+    ).toBe('FORBIDDEN');
+    expect(
+      await failure(h.fulfilment.decideReturn(support, rejected.item._id, { approve: false, reason: ' ' })),
+    ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'reason' });
+    await h.fulfilment.decideReturn(support, rejected.item._id, { approve: false, reason: 'Used' });
+    // A rejected return gives its units back: they can be asked for again.
+    const approved = await ask(2);
+    expect((await failure(h.fulfilment.receiveReturn(customer('u-ful'), approved.item._id, true))).code).toBe(
+      'FORBIDDEN',
+    );
+    await h.fulfilment.decideReturn(support, approved.item._id, { approve: true, reason: null });
+    const received = await h.fulfilment.receiveReturn(dispatcher, approved.item._id, false);
+    expect(received.item).toMatchObject({ status: 'RECEIVED', restock: false, receivedBy: dispatcher.id });
+    expect((await failure(h.fulfilment.receiveReturn(support, approved.item._id, true))).code).toBe(
+      'CONFLICT',
+    );
+    const [event] = await eventsOf(order._id, 'return.received', 1);
+    expect(event!.payload).toEqual({
+      returnId: approved.item._id,
+      orderId: order._id,
+      userId: 'u-ful',
+      lines: [{ productId: 'p-a', sku: 'SKU-p-a', quantity: 2, amount: 3000 }],
+      amount: 3000,
+      currency: 'USD',
+      restock: false,
+      approvedBy: support.id,
+      receivedBy: dispatcher.id,
+    });
+    expect((await eventsOf(order._id, 'return.rejected', 1))[0]!.payload).toMatchObject({
+      rejectedBy: support.id,
+      reason: 'Used',
+    });
+    expect(received.order.status).toBe('DELIVERED');
+  });
+});
