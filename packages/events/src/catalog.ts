@@ -22,7 +22,13 @@ const nullableString = z.string().nullable();
 export const ROLES = ['CUSTOMER', 'SUPPORT', 'FINANCE', 'DISPATCHER', 'ADMIN'] as const;
 const role = z.enum(ROLES);
 
-export const cancellationCodes = ['OUT_OF_STOCK', 'RESERVATION_EXPIRED', 'CUSTOMER', 'ADMIN'] as const;
+export const cancellationCodes = [
+  'OUT_OF_STOCK',
+  'RESERVATION_EXPIRED',
+  'CUSTOMER',
+  'ADMIN',
+  'PAYMENT_REJECTED',
+] as const;
 
 const productSnapshot = z.object({
   productId: id,
@@ -186,6 +192,15 @@ export const eventSchemas = {
     paymentId: nullableString.optional(),
     reservationId: nullableString.optional(),
   }),
+  'shipment.created': z.object({
+    orderId: id,
+    shipmentId: id,
+    lines: z.array(
+      z.object({ productId: id, sku: z.string(), quantity: z.number().int().positive(), amount: minorUnits }),
+    ),
+    amount: minorUnits,
+    currency,
+  }),
 
   'payment.succeeded': z.object({ ...paymentFacts, amount: minorUnits, currency, provider: z.string() }),
   'payment.failed': z.object({ ...paymentFacts, reason: nullableString, declineCode: nullableString }),
@@ -194,6 +209,16 @@ export const eventSchemas = {
     status: z.string(),
     previousStatus: nullableString,
     at: isoTime,
+  }),
+  /** A payment above PAYMENT_APPROVAL_THRESHOLD is authorised and waits for FINANCE (inventory keeps the hold). */
+  'payment.approval_requested': z.object({ ...paymentFacts, amount: minorUnits, currency }),
+  /** FINANCE refused it: the authorisation is voided; orders cancels the order, notifications tells the customer. */
+  'payment.rejected': z.object({
+    ...paymentFacts,
+    email: z.string(),
+    amount: minorUnits,
+    currency,
+    reason: z.string(),
   }),
 
   'refund.requested': z.object({

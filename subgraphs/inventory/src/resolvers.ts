@@ -1,4 +1,4 @@
-import { requireAdmin, type ResolverMap } from '@novamart/kit';
+import { requireAdmin, requireRole, type ResolverMap } from '@novamart/kit';
 import { inventoryLoader, type InventoryContext } from './context';
 import type { MovementReason, StockMovementDoc } from './models/stock-movement';
 
@@ -12,7 +12,7 @@ export const resolvers: Resolvers = {
       args: { productId: string; first?: number | null; after?: string | null },
       ctx: InventoryContext,
     ) => {
-      requireAdmin(ctx);
+      requireRole(ctx, 'DISPATCHER');
       return ctx.stock.listMovements(args);
     },
   },
@@ -23,7 +23,7 @@ export const resolvers: Resolvers = {
       args: { productId: string; delta: number; reason: MovementReason; reference?: string | null },
       ctx: InventoryContext,
     ) => {
-      requireAdmin(ctx);
+      requireRole(ctx, 'DISPATCHER');
       return ctx.stock.adjustStock(args);
     },
     recordOpeningStock: (_root, args: { productId: string; quantity: number }, ctx: InventoryContext) => {
@@ -31,7 +31,7 @@ export const resolvers: Resolvers = {
       return ctx.stock.openingStock(args);
     },
     setReorderLevel: (_root, args: { productId: string; reorderLevel: number }, ctx: InventoryContext) => {
-      requireAdmin(ctx);
+      requireRole(ctx, 'DISPATCHER');
       return ctx.stock.setReorderLevel(args.productId, args.reorderLevel);
     },
   },

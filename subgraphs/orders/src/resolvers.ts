@@ -4,6 +4,7 @@ import {
   notFound,
   requireViewer,
   requireAdmin,
+  requireRole,
   type SubgraphContext,
   type ResolverMap,
 } from '@novamart/kit';
@@ -12,7 +13,7 @@ import { type OrderDoc, type OrderLine, type OrderStatus } from './models/order'
 import { type CheckoutService } from './services/checkout';
 import { type CheckoutInput } from './services/checkout-input';
 import { type OrderLifecycle } from './services/lifecycle';
-import { assertCanView } from './services/order-access';
+import { assertCanView, ORDER_READERS } from './services/order-access';
 import { parsePage, type OrderPage, type OrderQueries, type UserOrdersKey } from './services/order-queries';
 import { amountRefunded } from './services/status-machine';
 
@@ -64,7 +65,7 @@ export const resolvers: Resolvers = {
       },
       ctx: OrdersContext,
     ) => {
-      requireAdmin(ctx);
+      requireRole(ctx, ...ORDER_READERS);
       return ctx.queries.list(args.filter, parsePage(args));
     },
   },
@@ -120,6 +121,10 @@ export const resolvers: Resolvers = {
     shippingAddress: (order: OrderDoc) => ({ id: null, ...order.shippingAddress }),
     carrier: (order: OrderDoc) => order.carrier ?? null,
     trackingNumber: (order: OrderDoc) => order.trackingNumber ?? null,
+    auditTrail: (order: OrderDoc, _: unknown, ctx: OrdersContext) => {
+      requireAdmin(ctx);
+      return order.auditTrail ?? [];
+    },
   },
   OrderItem: {
     product: (line: PricedLine) => ({ __typename: 'Product', id: line.productId }),

@@ -149,6 +149,14 @@ function orderMessageHandlers({ service, accounts, orders, logger }: Notificatio
         orderRef: orderRef(p.orderId),
         reason: p.reason ?? 'the payment was declined',
       }),
+    // FINANCE refused the payment of an order above the approval threshold (its order is cancelled too).
+    'payment.rejected': ({ id, payload: p }) =>
+      mail(
+        'PAYMENT_REJECTED',
+        { id },
+        { email: p.email, userId: p.userId ?? null },
+        { orderRef: orderRef(p.orderId), amount: formatMoney(p.amount, p.currency), reason: p.reason },
+      ),
     'order.shipped': ({ id, payload: p }) =>
       mail(
         'ORDER_SHIPPED',

@@ -1,4 +1,4 @@
-import { type AddressInput } from '@novamart/kit';
+import { type AddressInput, auditEntrySchema, type AuditEntry } from '@novamart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 export const ORDER_STATUSES = [
@@ -65,6 +65,8 @@ export interface OrderDoc {
   shippingAddress: ShippingAddress;
   status: OrderStatus;
   statusHistory: StatusChange[];
+  /** Every status change with its actor (kit auditEntry), written with the change. */
+  auditTrail?: AuditEntry[];
   carrier?: string;
   trackingNumber?: string;
   reservationId?: string;
@@ -128,6 +130,7 @@ const orderSchema = new Schema<OrderDoc>(
     shippingAddress: { type: addressSchema, required: true },
     status: { type: String, required: true, enum: ORDER_STATUSES },
     statusHistory: { type: [statusChangeSchema], required: true },
+    auditTrail: { type: [auditEntrySchema()], default: [] },
     carrier: String,
     trackingNumber: String,
     reservationId: String,

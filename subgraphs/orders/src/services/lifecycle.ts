@@ -1,8 +1,20 @@
 import { type ClientSession, type Connection } from 'mongoose';
 import { inTransaction, rejectEvent, type DomainEvent, type Outbox } from '@novamart/events';
-import { badUserInput, conflict, notFound, requireAdmin, type Logger, type Viewer } from '@novamart/kit';
+import {
+  actorOf,
+  auditEntry,
+  type AuditActor,
+  type AuditEntry,
+  badUserInput,
+  conflict,
+  notFound,
+  requireRole,
+  systemActor,
+  type Logger,
+  type Viewer,
+} from '@novamart/kit';
 import { type OrderDoc, type OrderModel, type RecordedPayment, type StatusChange } from '../models/order';
-import { assertCanView } from './order-access';
+import { assertCanCancel, isStaff, ORDER_CANCELLERS } from './order-access';
 import { stepEvents, type CancellationCode } from './order-events';
 import { CANCELLABLE, assertTransition, derivedSteps, paysInFull, type Step } from './status-machine';
 
@@ -15,6 +27,8 @@ interface OrderChange {
   set?: Partial<Pick<OrderDoc, 'carrier' | 'trackingNumber' | 'reservationId' | 'payment' | 'refunds'>>;
   /** Transitions asked for explicitly; the ones the facts call for follow. */
   steps?: ExplicitStep[];
+  /** Who asked (audit trail); an effect's actor is the system with its event. */
+  actor?: AuditActor;
 }
 
 /** Another writer changed the order since it was read: read again. */
@@ -57,6 +71,8 @@ export class OrderLifecycle {
   private readonly orders: OrderModel;
   private readonly logger: Logger;
   private readonly now: () => Date;
+  /** Set on the copy `forEvent` returns: the event the saga effects react to. */
+  private eventActor: AuditActor | null = null;
 
   constructor(options: { conn: Connection; orders: OrderModel; logger: Logger; now?: () => Date }) {
     this.conn = options.conn;
@@ -65,21 +81,29 @@ export class OrderLifecycle {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** The customer before shipment, or an admin. Cancelling a paid order makes payments refund it. */
+  /** The same lifecycle, recording `eventId` as the actor of the effects it runs (audit trail). */
+  forEvent(eventId: string): OrderLifecycle {
+    const scoped = Object.create(this) as OrderLifecycle;
+    scoped.eventActor = systemActor(eventId);
+    return scoped;
+  }
+
+  /** The customer before shipment, SUPPORT or an admin. Cancelling a paid order makes payments refund it. */
   async cancel(viewer: Viewer | null, orderId: string, reason?: string | null): Promise<OrderDoc> {
     const note = reason == null ? null : reason.trim();
     if (note !== null && note.length > MAX_TEXT)
       throw badUserInput(`reason is longer than ${MAX_TEXT} characters`, 'reason');
     return this.command(orderId, (order) => {
-      assertCanView(viewer, order);
+      assertCanCancel(viewer, order);
       if (!CANCELLABLE.includes(order.status)) {
         throw conflict(`An order that is ${order.status} can no longer be cancelled`, {
           status: order.status,
         });
       }
-      const byAdmin = viewer?.role === 'ADMIN' && viewer.id !== order.userId;
+      const byAdmin = viewer !== null && isStaff(viewer, ORDER_CANCELLERS) && viewer.id !== order.userId;
       const who = byAdmin ? 'admin' : 'customer';
       return {
+        actor: actorOf(viewer),
         steps: [
           {
             to: 'CANCELLED',
@@ -97,18 +121,22 @@ export class OrderLifecycle {
     carrier: string,
     trackingNumber: string,
   ): Promise<OrderDoc> {
-    requireAdmin({ viewer });
+    const dispatcher = requireRole({ viewer }, 'DISPATCHER');
     const shippedWith = requiredText(carrier, 'carrier', 100);
     const tracking = requiredText(trackingNumber, 'trackingNumber', 100);
     return this.command(orderId, () => ({
+      actor: actorOf(dispatcher),
       set: { carrier: shippedWith, trackingNumber: tracking },
       steps: [{ to: 'SHIPPED', reason: `Shipped with ${shippedWith}, tracking ${tracking}` }],
     }));
   }
 
   async markDelivered(viewer: Viewer | null, orderId: string): Promise<OrderDoc> {
-    requireAdmin({ viewer });
-    return this.command(orderId, () => ({ steps: [{ to: 'DELIVERED', reason: 'Delivered' }] }));
+    const dispatcher = requireRole({ viewer }, 'DISPATCHER');
+    return this.command(orderId, () => ({
+      actor: actorOf(dispatcher),
+      steps: [{ to: 'DELIVERED', reason: 'Delivered' }],
+    }));
   }
 
   // ---- saga effects: run once per event inside the consumer's transaction
@@ -179,6 +207,32 @@ export class OrderLifecycle {
             reason: 'Reservation expired before payment',
             cancellationCode: 'RESERVATION_EXPIRED',
           },
+        ],
+      };
+    });
+  }
+
+  /**
+   * payment.rejected: FINANCE refused the payment of an order above the approval threshold (it is
+   * authorised, the order still AWAITING_PAYMENT); the order is cancelled, which releases its stock.
+   */
+  async cancelRejectedPayment(
+    orderId: string,
+    reason: string,
+    session: ClientSession,
+    outbox: Outbox,
+  ): Promise<void> {
+    await this.effect(orderId, session, outbox, (order) => {
+      if (!CANCELLABLE.includes(order.status)) {
+        this.logger.warn(
+          { orderId, status: order.status },
+          'payment rejected for an order past payment; ignored',
+        );
+        return null;
+      }
+      return {
+        steps: [
+          { to: 'CANCELLED', reason: `Payment rejected: ${reason}`, cancellationCode: 'PAYMENT_REJECTED' },
         ],
       };
     });
@@ -262,7 +316,8 @@ export class OrderLifecycle {
     }
     const change = decide(order);
     // A StaleOrderError fails the handler; the bus delivers the event again on a fresh read.
-    if (change) await this.write(order, change, session, outbox);
+    if (change)
+      await this.write(order, { actor: this.eventActor ?? systemActor(), ...change }, session, outbox);
   }
 
   private async write(
@@ -274,12 +329,23 @@ export class OrderLifecycle {
     const at = this.now();
     let current: OrderDoc = { ...order, ...change.set };
     const history: StatusChange[] = [...order.statusHistory];
+    const audit: AuditEntry[] = [];
     const events: DomainEvent<any>[] = [];
     const take = (step: ExplicitStep) => {
       assertTransition(current.status, step.to);
       const previousStatus = current.status;
       current = { ...current, status: step.to };
       history.push({ status: step.to, reason: step.reason, at });
+      audit.push(
+        auditEntry({
+          action: 'order.status_changed',
+          fromStatus: previousStatus,
+          toStatus: step.to,
+          actor: change.actor ?? systemActor(),
+          reason: step.reason,
+          at,
+        }),
+      );
       events.push(
         ...stepEvents({
           order: current,
@@ -309,6 +375,8 @@ export class OrderLifecycle {
           revision: next.revision,
           updatedAt: next.updatedAt,
         },
+        // One audit history per order: every status change with its actor, in this transaction.
+        ...(audit.length > 0 && { $push: { auditTrail: { $each: audit } } }),
       },
       { session },
     );

@@ -1,4 +1,8 @@
 import {
+  auditEntry,
+  type AuditActor,
+  systemActor,
+  userActor,
   badUserInput,
   conflict,
   forbidden,
@@ -13,6 +17,7 @@ import { type AdminRoleModel } from '../models/admin-role';
 import { type PaymentDoc, type PaymentModel } from '../models/payment';
 import { type RefundDoc, type RefundModel, type RefundStatus } from '../models/refund';
 import { type PaymentProvider, type ProviderRefund } from '../providers/provider';
+import { REFUNDABLE } from './payment-status';
 
 export interface RefundServiceDeps {
   conn: Connection;
@@ -26,14 +31,15 @@ export interface RefundServiceDeps {
   admins: AdminRoleModel;
 }
 
-const REFUNDABLE = ['SUCCEEDED', 'PARTIALLY_REFUNDED'] as const;
-
 /**
  * Refunds, partial and full, never more than was captured: the refundable remainder is a field of
  * the payment that a refund claims with one conditional update when it is requested, so concurrent
  * requests cannot together exceed the charge. A refund is settled (SUCCEEDED or FAILED) exactly
  * once, whether the provider answers synchronously, by webhook, or both.
  */
+/** Who may approve a refund above the threshold (besides its requester): the two-person rule. */
+const REFUND_APPROVER_ROLES: readonly string[] = ['FINANCE', 'ADMIN'];
+
 export class RefundService {
   constructor(private readonly deps: RefundServiceDeps) {}
 
@@ -46,7 +52,10 @@ export class RefundService {
     const payment = await this.findPayment(paymentId);
     if (!payment) throw notFound('Payment', { paymentId });
     if (!(REFUNDABLE as readonly string[]).includes(payment.status)) {
-      throw conflict(`A ${payment.status} payment cannot be refunded`, { status: payment.status });
+      throw conflict(
+        `A ${payment.status} payment cannot be refunded: refunds apply to captured amounts only`,
+        { status: payment.status },
+      );
     }
     const wanted = amount ?? payment.refundableRemaining;
     if (!Number.isSafeInteger(wanted) || wanted < 1) {
@@ -68,6 +77,7 @@ export class RefundService {
       kind: 'manual',
       requestedBy: admin.id,
       status: needsApproval ? 'PENDING_APPROVAL' : 'PENDING',
+      actor: userActor(admin),
     });
     if (!refund) {
       throw badUserInput('Refund amount exceeds what can still be refunded', 'amount');
@@ -76,7 +86,11 @@ export class RefundService {
   }
 
   /** Cancelling a paid order gives back whatever is still refundable, once, without approval. */
-  async refundForCancellation(payment: PaymentDoc, reason: string): Promise<RefundDoc | null> {
+  async refundForCancellation(
+    payment: PaymentDoc,
+    reason: string,
+    actor: AuditActor = systemActor(),
+  ): Promise<RefundDoc | null> {
     const existing = await this.deps.refunds.findOne({ paymentId: payment._id, kind: 'cancellation' }).lean();
     if (existing) return existing.status === 'PENDING' ? this.execute(existing) : existing;
     const fresh = await this.findPayment(String(payment._id));
@@ -88,6 +102,7 @@ export class RefundService {
         kind: 'cancellation',
         requestedBy: null,
         status: 'PENDING',
+        actor,
       });
       return refund ? this.execute(refund) : null;
     } catch (error) {
@@ -110,11 +125,15 @@ export class RefundService {
     await this.assertIndependentApprover(admin, refund);
     if (refund.status !== 'PENDING_APPROVAL')
       throw conflict(`A ${refund.status} refund cannot be approved`, { status: refund.status });
-    const approved = await this.move(refund, 'PENDING', {
-      from: 'PENDING_APPROVAL',
-      by: admin.id,
-      reason: 'approved',
-      set: { approvedBy: admin.id },
+    const approved = await inTransaction(this.deps.conn, async (session) => {
+      const moved = await this.move(
+        refund,
+        'PENDING',
+        { from: 'PENDING_APPROVAL', by: admin.id, reason: 'approved', set: { approvedBy: admin.id } },
+        session,
+      );
+      if (moved) await this.audit(moved, 'refund.approved', userActor(admin), null, session);
+      return moved;
     });
     if (!approved) throw conflict('The refund was decided by someone else meanwhile');
     return this.execute(approved);
@@ -127,11 +146,18 @@ export class RefundService {
    */
   private async assertIndependentApprover(admin: Viewer, refund: RefundDoc): Promise<void> {
     const record = await this.deps.admins.findById(admin.id).lean();
-    if (!record || record.role !== 'ADMIN' || !record.since || record.since >= refund.createdAt) {
-      throw forbidden('The approver must have been an administrator before the refund was requested');
+    if (
+      !record ||
+      !REFUND_APPROVER_ROLES.includes(record.role) ||
+      !record.since ||
+      record.since >= refund.createdAt
+    ) {
+      throw forbidden(
+        'The approver must have been FINANCE or an administrator before the refund was requested',
+      );
     }
     if (record.promotedBy && record.promotedBy === refund.requestedBy) {
-      throw forbidden('The approver must not have been made an administrator by the refund’s requester');
+      throw forbidden('The approver must not have been given their role by the refund’s requester');
     }
   }
 
@@ -152,7 +178,10 @@ export class RefundService {
         },
         session,
       );
-      if (moved) await this.release(moved, session);
+      if (moved) {
+        await this.release(moved, session);
+        await this.audit(moved, 'refund.rejected', userActor(admin), reason ?? null, session);
+      }
       return moved;
     });
     if (!rejected) throw conflict('The refund was decided by someone else meanwhile');
@@ -232,6 +261,13 @@ export class RefundService {
         amount: moved.amount,
         currency: moved.currency,
       };
+      await this.audit(
+        moved,
+        succeeded ? 'refund.succeeded' : 'refund.failed',
+        systemActor(),
+        moved.failureReason,
+        session,
+      );
       if (!succeeded) {
         await this.release(moved, session);
         outbox.add(createEvent('refund.failed', moved.orderId, { ...payload, reason: moved.failureReason }));
@@ -245,7 +281,9 @@ export class RefundService {
         )
         .lean<PaymentDoc>();
       if (payment) {
-        const to = payment.amountRefunded >= payment.amount ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
+        // Refunds apply to what was captured (all of an automatic payment).
+        const captured = payment.amountCaptured || payment.amount;
+        const to = payment.amountRefunded >= captured ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
         const at = new Date();
         const previousStatus = payment.status;
         await this.deps.payments.updateOne(
@@ -306,6 +344,7 @@ export class RefundService {
         kind: 'external',
         requestedBy: null,
         status: 'PENDING',
+        actor: systemActor(),
       });
       if (external) await this.settle(external, result);
     }
@@ -336,6 +375,7 @@ export class RefundService {
     payment: PaymentDoc,
     input: Pick<RefundDoc, 'amount' | 'reason' | 'kind' | 'requestedBy'> & {
       status: 'PENDING' | 'PENDING_APPROVAL';
+      actor: AuditActor;
     },
   ): Promise<RefundDoc | null> {
     if (input.amount < 1) return null;
@@ -364,6 +404,7 @@ export class RefundService {
         ],
         { session },
       );
+      await this.audit(refund!, 'refund.requested', input.actor, input.reason, session);
       outbox.add(
         createEvent('refund.requested', payment.orderId, {
           refundId: String(refund!._id),
@@ -376,6 +417,26 @@ export class RefundService {
       );
       return refund!.toObject() as RefundDoc;
     });
+  }
+
+  /** Records a refund's change in its payment's audit trail, in the change's transaction. */
+  private async audit(
+    refund: Pick<RefundDoc, '_id' | 'paymentId' | 'amount' | 'currency'>,
+    action: string,
+    actor: AuditActor,
+    reason: string | null,
+    session: ClientSession,
+  ): Promise<void> {
+    const entry = auditEntry({
+      action,
+      actor,
+      reason: `refund ${String(refund._id)} of ${refund.amount} ${refund.currency}${reason ? `: ${reason}` : ''}`,
+    });
+    await this.deps.payments.updateOne(
+      { _id: refund.paymentId },
+      { $push: { auditTrail: entry } },
+      { session },
+    );
   }
 
   /** Gives a refund's claimed amount back to the payment's refundable remainder. */
