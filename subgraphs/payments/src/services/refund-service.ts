@@ -157,7 +157,9 @@ export class RefundService {
       );
     }
     if (record.promotedBy && record.promotedBy === refund.requestedBy) {
-      throw forbidden('The approver must not have been given their role by the refund’s requester');
+      throw forbidden(
+        'The approver must not have been promoted by the refund’s requester (to ADMIN or FINANCE)',
+      );
     }
   }
 
