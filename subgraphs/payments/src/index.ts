@@ -38,6 +38,19 @@ const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url)
 
 const REFUND_RETRY_INTERVAL_MS = 60_000;
 
+/** Stripe with a secret key, else the simulation (in the payments database). */
+function selectProvider({ mongo: conn, config, logger }: SubgraphRuntime<PaymentsConfig>) {
+  const stripe = config.STRIPE_SECRET_KEY
+    ? new StripeProvider({ secretKey: config.STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL })
+    : null;
+  const simulated = stripe
+    ? null
+    : new SimulatedProvider(conn, { authorizationTtlMs: config.PAYMENT_AUTHORIZATION_TTL_MS });
+  const provider: PaymentProvider = stripe ?? simulated!;
+  logger.info({ provider: provider.name }, 'payment provider selected');
+  return { stripe, simulated, provider };
+}
+
 /** The payments models and services on one connection, wired as the subgraph runs them. */
 async function createPaymentsServices(runtime: SubgraphRuntime<PaymentsConfig>) {
   const { mongo: conn, config, logger } = runtime;
@@ -48,14 +61,7 @@ async function createPaymentsServices(runtime: SubgraphRuntime<PaymentsConfig>) 
   const admins = adminRoleModel(conn);
   await Promise.all([payments.init(), refunds.init(), orders.init(), providerEvents.init()]);
 
-  const stripe = config.STRIPE_SECRET_KEY
-    ? new StripeProvider({ secretKey: config.STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL })
-    : null;
-  const simulated = stripe
-    ? null
-    : new SimulatedProvider(conn, { authorizationTtlMs: config.PAYMENT_AUTHORIZATION_TTL_MS });
-  const provider: PaymentProvider = stripe ?? simulated!;
-  logger.info({ provider: provider.name }, 'payment provider selected');
+  const { stripe, simulated, provider } = selectProvider(runtime);
 
   const refundService = new RefundService({
     conn,

@@ -14,7 +14,7 @@ import {
   isDuplicateKeyError,
 } from '@novamart/kit';
 import { writeSync } from 'node:fs';
-import { createEvent, inTransaction } from '@novamart/events';
+import { createEvent, type DomainEvent, inTransaction } from '@novamart/events';
 import { type Connection, type Types } from 'mongoose';
 import { type ConfirmStep } from '../config';
 import { type OrderViewDoc, type OrderViewModel } from '../models/order-view';
@@ -57,6 +57,42 @@ const CANCELLABLE = new Set<PaymentStatus>([
   'AUTHORIZED',
   'PARTIALLY_CAPTURED',
 ]);
+
+/** What a transition announces: the status change, and the outcome it stands for. */
+function transitionEvents(
+  updated: PaymentDoc,
+  to: PaymentStatus,
+  previousStatus: PaymentStatus,
+  at: Date,
+): DomainEvent[] {
+  const base = { paymentId: String(updated._id), orderId: updated.orderId, userId: updated.userId };
+  const events: DomainEvent[] = [
+    createEvent('payment.status_changed', updated.orderId, {
+      ...base,
+      status: to,
+      previousStatus,
+      at: at.toISOString(),
+    }),
+  ];
+  const money = { amount: updated.amount, currency: updated.currency };
+  if (to === 'AUTHORIZED' && updated.approvalStatus === 'PENDING') {
+    events.push(createEvent('payment.approval_requested', updated.orderId, { ...base, ...money }));
+  } else if (to === 'SUCCEEDED' || to === 'AUTHORIZED') {
+    // An authorisation guarantees the money: the order is PAID (its stock sold), captured later.
+    events.push(
+      createEvent('payment.succeeded', updated.orderId, { ...base, ...money, provider: updated.provider }),
+    );
+  } else if (to === 'FAILED') {
+    events.push(
+      createEvent('payment.failed', updated.orderId, {
+        ...base,
+        reason: updated.failureReason,
+        declineCode: updated.declineCode,
+      }),
+    );
+  }
+  return events;
+}
 
 /** The history reason of a transition the provider's intent asks for. */
 function reasonOf(intent: ProviderIntent, target: PaymentStatus, source: string): string {
@@ -469,43 +505,8 @@ export class PaymentService {
           )
           .lean<PaymentDoc>();
         if (!updated) return null;
-        const base = { paymentId: String(updated._id), orderId: updated.orderId, userId: updated.userId };
         const previousStatus = (await this.previousStatusOf(updated)) ?? payment.status;
-        outbox.add(
-          createEvent('payment.status_changed', updated.orderId, {
-            ...base,
-            status: to,
-            previousStatus,
-            at: at.toISOString(),
-          }),
-        );
-        if (to === 'AUTHORIZED' && updated.approvalStatus === 'PENDING') {
-          outbox.add(
-            createEvent('payment.approval_requested', updated.orderId, {
-              ...base,
-              amount: updated.amount,
-              currency: updated.currency,
-            }),
-          );
-        } else if (to === 'SUCCEEDED' || to === 'AUTHORIZED') {
-          // An authorisation guarantees the money: the order is PAID (its stock sold), captured later.
-          outbox.add(
-            createEvent('payment.succeeded', updated.orderId, {
-              ...base,
-              amount: updated.amount,
-              currency: updated.currency,
-              provider: updated.provider,
-            }),
-          );
-        } else if (to === 'FAILED') {
-          outbox.add(
-            createEvent('payment.failed', updated.orderId, {
-              ...base,
-              reason: updated.failureReason,
-              declineCode: updated.declineCode,
-            }),
-          );
-        }
+        outbox.add(...transitionEvents(updated, to, previousStatus, at));
         return updated;
       },
       { afterCommit },

@@ -11,7 +11,7 @@ import {
   type Viewer,
   isDuplicateKeyError,
 } from '@novamart/kit';
-import { createEvent, inTransaction } from '@novamart/events';
+import { createEvent, inTransaction, type Outbox } from '@novamart/events';
 import { type ClientSession, type Connection, Types } from 'mongoose';
 import { type AdminRoleModel } from '../models/admin-role';
 import { type PaymentDoc, type PaymentModel } from '../models/payment';
@@ -275,42 +275,57 @@ export class RefundService {
         outbox.add(createEvent('refund.failed', moved.orderId, { ...payload, reason: moved.failureReason }));
         return moved;
       }
-      const payment = await this.deps.payments
-        .findOneAndUpdate(
-          { _id: moved.paymentId },
-          { $inc: { amountRefunded: moved.amount, amountRefundPending: -moved.amount } },
-          { returnDocument: 'after', session },
-        )
-        .lean<PaymentDoc>();
-      if (payment) {
-        // Refunds apply to what was captured (all of an automatic payment).
-        const captured = payment.amountCaptured || payment.amount;
-        const to = payment.amountRefunded >= captured ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
-        const at = new Date();
-        const previousStatus = payment.status;
-        await this.deps.payments.updateOne(
-          { _id: payment._id },
-          {
-            $set: { status: to },
-            $push: { history: { status: to, reason: `refund of ${moved.amount} ${moved.currency}`, at } },
-          },
-          { session },
-        );
-        outbox.add(
-          createEvent('payment.status_changed', payment.orderId, {
-            paymentId: String(payment._id),
-            orderId: payment.orderId,
-            userId: payment.userId,
-            status: to,
-            previousStatus,
-            at: at.toISOString(),
-          }),
-        );
-      }
+      await this.recordRefunded(moved, session, outbox);
       outbox.add(createEvent('refund.succeeded', moved.orderId, payload));
       return moved;
     });
     return settled ?? (await this.deps.refunds.findById(refund._id).lean()) ?? refund;
+  }
+
+  /** A refund that succeeded: the payment's refunded total and status (REFUNDED once it covers the capture). */
+  private async recordRefunded(moved: RefundDoc, session: ClientSession, outbox: Outbox): Promise<void> {
+    const payment = await this.deps.payments
+      .findOneAndUpdate(
+        { _id: moved.paymentId },
+        { $inc: { amountRefunded: moved.amount, amountRefundPending: -moved.amount } },
+        { returnDocument: 'after', session },
+      )
+      .lean<PaymentDoc>();
+    if (payment) {
+      // Refunds apply to what was captured (all of an automatic payment).
+      const captured = payment.amountCaptured || payment.amount;
+      const to = payment.amountRefunded >= captured ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
+      const at = new Date();
+      const previousStatus = payment.status;
+      await this.deps.payments.updateOne(
+        { _id: payment._id },
+        {
+          $set: { status: to },
+          $push: {
+            history: { status: to, reason: `refund of ${moved.amount} ${moved.currency}`, at },
+            auditTrail: auditEntry({
+              action: 'payment.status_changed',
+              fromStatus: previousStatus,
+              toStatus: to,
+              actor: systemActor(),
+              reason: `refund ${String(moved._id)} of ${moved.amount} ${moved.currency}`,
+              at,
+            }),
+          },
+        },
+        { session },
+      );
+      outbox.add(
+        createEvent('payment.status_changed', payment.orderId, {
+          paymentId: String(payment._id),
+          orderId: payment.orderId,
+          userId: payment.userId,
+          status: to,
+          previousStatus,
+          at: at.toISOString(),
+        }),
+      );
+    }
   }
 
   /** `charge.refunded`: settles our refunds the charge lists, and records refunds made outside NovaMart. */
