@@ -13,7 +13,7 @@ import { eventually, startPayments, type PaymentsHarness } from './support/harne
  */
 const alice: Viewer = { id: 'user-alice', role: 'CUSTOMER' };
 const finance: Viewer = { id: 'user-finance', role: 'FINANCE' };
-const VOID_AFTER_MS = 1_500;
+const VOID_AFTER_MS = 60_000;
 
 let h: PaymentsHarness;
 beforeAll(async () => {
