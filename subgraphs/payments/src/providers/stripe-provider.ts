@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import {
+  CaptureRefusedError,
   InvalidPaymentMethodError,
   type IntentStatus,
   type PaymentProvider,
@@ -146,12 +147,20 @@ export class StripeProvider implements PaymentProvider {
     final: boolean;
     idempotencyKey: string;
   }): Promise<ProviderIntent> {
-    const intent = await this.client.paymentIntents.capture(
-      input.intentId,
-      { amount_to_capture: input.amount, final_capture: input.final },
-      { idempotencyKey: input.idempotencyKey },
-    );
-    return toProviderIntent(intent);
+    try {
+      const intent = await this.client.paymentIntents.capture(
+        input.intentId,
+        { amount_to_capture: input.amount, final_capture: input.final },
+        { idempotencyKey: input.idempotencyKey },
+      );
+      return toProviderIntent(intent);
+    } catch (error) {
+      // Beyond the authorisation, expired or not authorised: Stripe's refusal, not an outage.
+      if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+        throw new CaptureRefusedError(error.code ?? 'capture_refused', error.message);
+      }
+      throw error;
+    }
   }
 
   async retrieveIntent(intentId: string): Promise<ProviderIntent> {
