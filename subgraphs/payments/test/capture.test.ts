@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent } from '@novamart/events';
-import { type Viewer } from '@novamart/kit';
+import { commandStats, type Viewer } from '@novamart/kit';
 import { CaptureRefusedError } from '../src/providers/provider';
 import { SimulatedProvider } from '../src/providers/simulated-provider';
 import { eventually, startPayments, type PaymentsHarness } from './support/harness';
@@ -109,6 +109,32 @@ describe('shipment.created', () => {
       await h.services.captureService.captureForShipment(orderId, 'ship-early', 150_000, event.id),
     ).toBeNull();
     expect(await paymentOf(paymentId)).toMatchObject({ status: 'AUTHORIZED', amountCaptured: { amount: 0 } });
+  });
+});
+
+describe('pendingPaymentApprovals', () => {
+  it('lists authorised payments above the threshold with their lines and captures in one MongoDB command', async () => {
+    const waiting = [await authorised(110_000), await authorised(130_000)];
+    const requestId = `approvals-${randomUUID()}`;
+    const res = await fetch(h.running.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-request-id': requestId,
+        authorization: await h.tokens.bearer(finance),
+      },
+      body: JSON.stringify({
+        query: `{ pendingPaymentApprovals { id approvalStatus amountCapturable { amount }
+          lineItems { sku } captures { key } } }`,
+      }),
+    });
+    const body = (await res.json()) as { data: { pendingPaymentApprovals: Array<{ id: string }> } };
+    const ids = body.data.pendingPaymentApprovals.map((p) => p.id);
+    expect(ids).toEqual(expect.arrayContaining(waiting.map((w) => w.paymentId)));
+    expect(commandStats.forRequest(requestId, { database: h.conn.name })).toMatchObject({
+      total: 1,
+      byCommand: { find: 1 },
+    });
   });
 });
 
