@@ -356,6 +356,16 @@ const PROBES: Record<string, (who: Attacker) => Promise<void>> = {
   'Mutation.rejectRefund': adminOnly('mutation($r: ID!) { rejectRefund(refundId: $r) { id } }', () => ({
     r: randomUUID(),
   })),
+  'Mutation.capturePayment': adminOnly('mutation($p: ID!) { capturePayment(paymentId: $p) { id } }', () => ({
+    p: a.paidPaymentId,
+  })),
+  'Mutation.approvePayment': adminOnly('mutation($p: ID!) { approvePayment(paymentId: $p) { id } }', () => ({
+    p: a.openPaymentId,
+  })),
+  'Mutation.rejectPayment': adminOnly(
+    'mutation($p: ID!) { rejectPayment(paymentId: $p, reason: "probe") { id } }',
+    () => ({ p: a.openPaymentId }),
+  ),
   'Mutation.updateProduct': adminOnly(
     'mutation($id: ID!) { updateProduct(id: $id, input: { priceAmount: 1 }) { id } }',
     () => ({ id: a.productId }),

@@ -22,7 +22,13 @@ const nullableString = z.string().nullable();
 export const ROLES = ['CUSTOMER', 'SUPPORT', 'FINANCE', 'DISPATCHER', 'ADMIN'] as const;
 const role = z.enum(ROLES);
 
-export const cancellationCodes = ['OUT_OF_STOCK', 'RESERVATION_EXPIRED', 'CUSTOMER', 'ADMIN'] as const;
+export const cancellationCodes = [
+  'OUT_OF_STOCK',
+  'RESERVATION_EXPIRED',
+  'CUSTOMER',
+  'ADMIN',
+  'PAYMENT_REJECTED',
+] as const;
 
 const selectedOption = z.object({ name: z.string(), value: z.string() });
 
@@ -245,7 +251,6 @@ export const eventSchemas = {
     paymentId: nullableString.optional(),
     reservationId: nullableString.optional(),
   }),
-
   /**
    * Some lines (and quantities) of a paid order left the warehouse in one parcel. `amount` is the
    * shipped lines' share of the order: Σ unit price × quantity (their net amount once discounts
@@ -292,6 +297,16 @@ export const eventSchemas = {
     status: z.string(),
     previousStatus: nullableString,
     at: isoTime,
+  }),
+  /** A payment above PAYMENT_APPROVAL_THRESHOLD is authorised and waits for FINANCE (inventory keeps the hold). */
+  'payment.approval_requested': z.object({ ...paymentFacts, amount: minorUnits, currency }),
+  /** FINANCE refused it: the authorisation is voided; orders cancels the order, notifications tells the customer. */
+  'payment.rejected': z.object({
+    ...paymentFacts,
+    email: z.string(),
+    amount: minorUnits,
+    currency,
+    reason: z.string(),
   }),
 
   'refund.requested': z.object({

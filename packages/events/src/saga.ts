@@ -105,9 +105,21 @@ export const checkoutSaga: readonly SagaStep[] = [
   {
     on: 'order.cancelled',
     subgraph: 'payments',
-    step: 'refund a taken payment in full, or cancel the open intent',
+    step: 'refund what was captured, void an authorisation, or cancel the open intent',
     emits: ['refund.requested', 'refund.succeeded', 'payment.status_changed'],
     fails: 'refund.failed',
+  },
+  {
+    on: 'payment.approval_requested',
+    subgraph: 'inventory',
+    step: 'keep the hold while FINANCE decides (it no longer expires)',
+    emits: [],
+  },
+  {
+    on: 'payment.rejected',
+    subgraph: 'orders',
+    step: 'cancel the order (PAYMENT_REJECTED)',
+    emits: ['order.status_changed', 'order.cancelled'],
   },
   {
     on: 'refund.succeeded',

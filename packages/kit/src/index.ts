@@ -14,6 +14,7 @@ export * from './mongo';
 export * from './mongo-errors';
 export * from './redis';
 export * from './auth';
+export * from './audit';
 export * from './sessions';
 export * from './loaders';
 export * from './metrics';

@@ -1,4 +1,4 @@
-import { requireAdmin, type ResolverMap } from '@novamart/kit';
+import { requireAdmin, requireRole, type ResolverMap } from '@novamart/kit';
 import { inventoryLoader, variantInventoryLoader, type InventoryContext } from './context';
 import type { StockItemDoc } from './models/stock-item';
 import type { MovementReason, StockMovementDoc } from './models/stock-movement';
@@ -14,7 +14,7 @@ export const resolvers: Resolvers = {
       args: { filter?: InventoryItemFilter | null; first?: number | null; after?: string | null },
       ctx: InventoryContext,
     ) => {
-      requireAdmin(ctx); // roles: ADMIN, DISPATCHER
+      requireRole(ctx, 'DISPATCHER');
       return ctx.stock.listItems(args);
     },
     stockMovements: (
@@ -22,7 +22,7 @@ export const resolvers: Resolvers = {
       args: { productId: string; variantId?: string | null; first?: number | null; after?: string | null },
       ctx: InventoryContext,
     ) => {
-      requireAdmin(ctx);
+      requireRole(ctx, 'DISPATCHER');
       return ctx.stock.listMovements(args);
     },
   },
@@ -39,7 +39,7 @@ export const resolvers: Resolvers = {
       },
       ctx: InventoryContext,
     ) => {
-      requireAdmin(ctx);
+      requireRole(ctx, 'DISPATCHER');
       return ctx.stock.adjustStock(args);
     },
     recordOpeningStock: (_root, args: { productId: string; quantity: number }, ctx: InventoryContext) => {
@@ -56,7 +56,7 @@ export const resolvers: Resolvers = {
       },
       ctx: InventoryContext,
     ) => {
-      requireAdmin(ctx);
+      requireRole(ctx, 'DISPATCHER');
       return ctx.stock.setReorderLevel(
         args.productId,
         args.reorderLevel,

@@ -461,6 +461,7 @@ describe('templates', () => {
       'ORDER_CONFIRMED',
       'PAYMENT_SUCCEEDED',
       'PAYMENT_FAILED',
+      'PAYMENT_REJECTED',
       'ORDER_SHIPPED',
       'ORDER_CANCELLED',
       'REFUND_ISSUED',

@@ -4,6 +4,7 @@ import {
   notFound,
   requireViewer,
   requireAdmin,
+  requireRole,
   type SubgraphContext,
   type ResolverMap,
 } from '@novamart/kit';
@@ -26,7 +27,7 @@ import {
   type WithOrder,
 } from './services/fulfilment';
 import { type OrderLifecycle } from './services/lifecycle';
-import { assertCanView } from './services/order-access';
+import { assertCanView, ORDER_READERS } from './services/order-access';
 import { parsePage, type OrderPage, type OrderQueries, type UserOrdersKey } from './services/order-queries';
 import { amountRefunded } from './services/status-machine';
 
@@ -95,7 +96,7 @@ export const resolvers: Resolvers = {
       },
       ctx: OrdersContext,
     ) => {
-      requireAdmin(ctx);
+      requireRole(ctx, ...ORDER_READERS);
       return ctx.queries.list(args.filter, parsePage(args));
     },
   },
@@ -175,6 +176,10 @@ export const resolvers: Resolvers = {
     trackingNumber: (order: OrderDoc) => order.trackingNumber ?? null,
     shipments: (order: OrderDoc) => withOrder(order, order.shipments),
     returns: (order: OrderDoc) => withOrder(order, order.returns),
+    auditTrail: (order: OrderDoc, _: unknown, ctx: OrdersContext) => {
+      requireAdmin(ctx);
+      return order.auditTrail ?? [];
+    },
   },
   Shipment: {
     ...fulfilmentFields,

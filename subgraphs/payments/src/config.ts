@@ -28,6 +28,22 @@ export const paymentsConfigShape = {
   PAYMENT_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(10).default(30_000),
   /** Fault injection for the crash tests: SIGKILL at this step of confirmPayment. Refused in production. */
   PAYMENT_CRASH_POINT: z.enum(CONFIRM_STEPS).optional(),
+  /** automatic: charged on confirmation; manual: authorised on confirmation, captured by FINANCE or shipments. */
+  PAYMENT_CAPTURE: z.enum(['automatic', 'manual']).default('automatic'),
+  /** Orders above this many minor units wait for a FINANCE approval; unset: no approvals. */
+  PAYMENT_APPROVAL_THRESHOLD: z.coerce.number().int().min(0).optional(),
+  /** An authorisation this old is voided (before Stripe lets it lapse after 7 days). */
+  PAYMENT_AUTHORIZATION_VOID_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(6 * 24 * 3600 * 1000),
+  /** How long the simulated provider keeps an uncaptured authorisation (Stripe: 7 days). */
+  PAYMENT_AUTHORIZATION_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(7 * 24 * 3600 * 1000),
 };
 
 export type PaymentsConfig = {
@@ -40,6 +56,10 @@ export type PaymentsConfig = {
   PAYMENT_RECONCILE_AFTER_MS: number;
   PAYMENT_RECONCILE_INTERVAL_MS: number;
   PAYMENT_CRASH_POINT?: ConfirmStep | undefined;
+  PAYMENT_CAPTURE: 'automatic' | 'manual';
+  PAYMENT_APPROVAL_THRESHOLD?: number | undefined;
+  PAYMENT_AUTHORIZATION_VOID_AFTER_MS: number;
+  PAYMENT_AUTHORIZATION_TTL_MS: number;
 };
 
 export const paymentsConfigVariables: ConfigVariable[] = [
@@ -91,6 +111,29 @@ export const paymentsConfigVariables: ConfigVariable[] = [
     default: undefined,
     description:
       'Tests only (refused in production): SIGKILL the process at this step of `confirmPayment` (`after-claim`, `after-provider`, `after-record`).',
+  },
+  {
+    name: 'PAYMENT_CAPTURE',
+    default: 'automatic',
+    description:
+      '`automatic`: a confirmed payment is charged (SUCCEEDED). `manual`: it is AUTHORIZED (Stripe `capture_method: manual`), the order PAID, and the money is taken by `capturePayment` (FINANCE) or per `shipment.created`.',
+  },
+  {
+    name: 'PAYMENT_APPROVAL_THRESHOLD',
+    default: undefined,
+    description:
+      'Orders above this many minor units are only authorised and wait in `pendingPaymentApprovals` for FINANCE (`approvePayment` / `rejectPayment`); unset: no approvals.',
+  },
+  {
+    name: 'PAYMENT_AUTHORIZATION_VOID_AFTER_MS',
+    default: '518400000',
+    description:
+      'An authorisation not fully captured this long (6 days) is voided, before Stripe lets it lapse after 7 days; one still awaiting approval is rejected.',
+  },
+  {
+    name: 'PAYMENT_AUTHORIZATION_TTL_MS',
+    default: '604800000',
+    description: 'How long the simulated provider keeps an uncaptured authorisation (Stripe: 7 days).',
   },
 ];
 

@@ -19,6 +19,7 @@ import { type PaymentProvider } from './providers/provider';
 import { SimulatedProvider } from './providers/simulated-provider';
 import { StripeProvider } from './providers/stripe-provider';
 import { resolvers, type PaymentsContext } from './resolvers';
+import { CaptureService } from './services/capture-service';
 import { PaymentService } from './services/payment-service';
 import { ProviderEventService } from './services/provider-events';
 import { PaymentReconciler } from './services/reconciliation';
@@ -37,6 +38,19 @@ const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url)
 
 const REFUND_RETRY_INTERVAL_MS = 60_000;
 
+/** Stripe with a secret key, else the simulation (in the payments database). */
+function selectProvider({ mongo: conn, config, logger }: SubgraphRuntime<PaymentsConfig>) {
+  const stripe = config.STRIPE_SECRET_KEY
+    ? new StripeProvider({ secretKey: config.STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL })
+    : null;
+  const simulated = stripe
+    ? null
+    : new SimulatedProvider(conn, { authorizationTtlMs: config.PAYMENT_AUTHORIZATION_TTL_MS });
+  const provider: PaymentProvider = stripe ?? simulated!;
+  logger.info({ provider: provider.name }, 'payment provider selected');
+  return { stripe, simulated, provider };
+}
+
 /** The payments models and services on one connection, wired as the subgraph runs them. */
 async function createPaymentsServices(runtime: SubgraphRuntime<PaymentsConfig>) {
   const { mongo: conn, config, logger } = runtime;
@@ -47,12 +61,7 @@ async function createPaymentsServices(runtime: SubgraphRuntime<PaymentsConfig>) 
   const admins = adminRoleModel(conn);
   await Promise.all([payments.init(), refunds.init(), orders.init(), providerEvents.init()]);
 
-  const stripe = config.STRIPE_SECRET_KEY
-    ? new StripeProvider({ secretKey: config.STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL })
-    : null;
-  const simulated = stripe ? null : new SimulatedProvider(conn);
-  const provider: PaymentProvider = stripe ?? simulated!;
-  logger.info({ provider: provider.name }, 'payment provider selected');
+  const { stripe, simulated, provider } = selectProvider(runtime);
 
   const refundService = new RefundService({
     conn,
@@ -71,9 +80,21 @@ async function createPaymentsServices(runtime: SubgraphRuntime<PaymentsConfig>) 
     logger,
     orderSyncWaitMs: config.ORDER_SYNC_WAIT_MS,
     crashPoint: config.PAYMENT_CRASH_POINT,
+    captureMethod: config.PAYMENT_CAPTURE,
+    approvalThreshold: config.PAYMENT_APPROVAL_THRESHOLD ?? null,
     onSucceededForCancelledOrder: async (payment) => {
       await refundService.refundForCancellation(payment, 'order was cancelled before the payment completed');
     },
+  });
+  const captureService = new CaptureService({
+    conn,
+    payments,
+    orders,
+    provider,
+    paymentService,
+    logger,
+    captureMethod: config.PAYMENT_CAPTURE,
+    voidAfterMs: config.PAYMENT_AUTHORIZATION_VOID_AFTER_MS,
   });
   const reconciler = new PaymentReconciler({
     payments,
@@ -102,6 +123,7 @@ async function createPaymentsServices(runtime: SubgraphRuntime<PaymentsConfig>) 
     simulated,
     paymentService,
     refundService,
+    captureService,
     reconciler,
     providerEventService,
   };
@@ -120,9 +142,11 @@ function backgroundWork(
   let refundRetry: NodeJS.Timeout | undefined;
   let reconcileTimer: NodeJS.Timeout | undefined;
   let sweeping: Promise<unknown> | null = null;
+  // Reconciliation, then authorisations about to lapse, one pass at a time.
   const reconcile = () =>
     (sweeping ??= services.reconciler
       .sweep()
+      .then(() => services.captureService.voidLapsing())
       .catch((error: unknown) => logger.error({ err: error }, 'payment reconciliation sweep failed'))
       .finally(() => (sweeping = null)));
   return {
@@ -159,7 +183,7 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
     }
     const paymentSettings = paymentSettingsOf(config);
     const services = await createPaymentsServices(runtime);
-    const { models, paymentService, refundService, reconciler } = services;
+    const { models, paymentService, refundService, captureService, reconciler } = services;
     const work = backgroundWork(services, config, logger);
     return {
       typeDefs,
@@ -167,6 +191,7 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
       context: (): Omit<PaymentsContext, keyof SubgraphContext> => ({
         paymentService,
         refundService,
+        captureService,
         reconciler,
         paymentSettings,
         models: { payments: models.payments, refunds: models.refunds },
@@ -179,12 +204,15 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
           payments: models.payments,
           paymentService,
           refundService,
+          captureService,
         }),
       ],
       publishes: [
         'payment.status_changed',
         'payment.succeeded',
         'payment.failed',
+        'payment.approval_requested',
+        'payment.rejected',
         'refund.requested',
         'refund.succeeded',
         'refund.failed',

@@ -3,6 +3,8 @@ import {
   loadByIds,
   money,
   requireAdmin,
+  requireRole,
+  userActor,
   type ResolverMap,
   type SubgraphContext,
   DateTime,
@@ -10,13 +12,16 @@ import {
 import { type PaymentSettings } from './config';
 import { type PaymentDoc, type PaymentModel } from './models/payment';
 import { type RefundDoc, type RefundModel } from './models/refund';
+import { type CaptureService } from './services/capture-service';
 import { type PaymentService } from './services/payment-service';
+import { CAPTURABLE } from './services/payment-status';
 import { type PaymentReconciler } from './services/reconciliation';
 import { type RefundService } from './services/refund-service';
 
 export interface PaymentsContext extends SubgraphContext {
   paymentService: PaymentService;
   refundService: RefundService;
+  captureService: CaptureService;
   reconciler: PaymentReconciler;
   paymentSettings: PaymentSettings;
   models: { payments: PaymentModel; refunds: RefundModel };
@@ -30,6 +35,8 @@ interface PaymentLiveMessage {
   previousStatus: string | null;
   at: string;
 }
+
+const CHARGED: readonly string[] = ['SUCCEEDED', 'PARTIALLY_REFUNDED', 'REFUNDED'];
 
 const userRef = (id: string | null) => (id ? { __typename: 'User', id } : null);
 
@@ -84,8 +91,12 @@ export const resolvers: Resolvers = {
       return payment;
     },
     pendingRefundApprovals: (_: unknown, __: unknown, ctx: PaymentsContext) => {
-      requireAdmin(ctx);
+      requireRole(ctx, 'FINANCE');
       return ctx.refundService.pendingApprovals();
+    },
+    pendingPaymentApprovals: (_: unknown, __: unknown, ctx: PaymentsContext) => {
+      requireRole(ctx, 'FINANCE');
+      return ctx.captureService.pendingApprovals();
     },
   },
   Mutation: {
@@ -100,11 +111,18 @@ export const resolvers: Resolvers = {
       _: unknown,
       args: { paymentId: string; amount?: number | null; reason?: string | null },
       ctx: PaymentsContext,
-    ) => ctx.refundService.requestRefund(requireAdmin(ctx), args.paymentId, args.amount, args.reason),
+    ) =>
+      ctx.refundService.requestRefund(requireRole(ctx, 'FINANCE'), args.paymentId, args.amount, args.reason),
     approveRefund: (_: unknown, args: { refundId: string }, ctx: PaymentsContext) =>
-      ctx.refundService.approveRefund(requireAdmin(ctx), args.refundId),
+      ctx.refundService.approveRefund(requireRole(ctx, 'FINANCE'), args.refundId),
     rejectRefund: (_: unknown, args: { refundId: string; reason?: string | null }, ctx: PaymentsContext) =>
-      ctx.refundService.rejectRefund(requireAdmin(ctx), args.refundId, args.reason),
+      ctx.refundService.rejectRefund(requireRole(ctx, 'FINANCE'), args.refundId, args.reason),
+    capturePayment: (_: unknown, args: { paymentId: string; amount?: number | null }, ctx: PaymentsContext) =>
+      ctx.captureService.capture(userActor(requireRole(ctx, 'FINANCE')), args.paymentId, args.amount),
+    approvePayment: (_: unknown, args: { paymentId: string }, ctx: PaymentsContext) =>
+      ctx.captureService.approve(userActor(requireRole(ctx, 'FINANCE')), args.paymentId),
+    rejectPayment: (_: unknown, args: { paymentId: string; reason: string }, ctx: PaymentsContext) =>
+      ctx.captureService.reject(userActor(requireRole(ctx, 'FINANCE')), args.paymentId, args.reason),
   },
   Subscription: {
     paymentStatusChanged: {
@@ -131,6 +149,21 @@ export const resolvers: Resolvers = {
     clientSecret: (p: PaymentDoc, _: unknown, ctx: PaymentsContext) =>
       p.userId === null || ctx.viewer?.id === p.userId ? p.clientSecret : null,
     refunds: (p: PaymentDoc, _: unknown, ctx: PaymentsContext) => refundsOfPayment(ctx, String(p._id)),
+    captureMethod: (p: PaymentDoc) => (p.captureMethod === 'manual' ? 'MANUAL' : 'AUTOMATIC'),
+    amountCaptured: (p: PaymentDoc) =>
+      // Payments recorded before captures were counted: an automatic charge took the whole amount.
+      money(p.amountCaptured ?? (CHARGED.includes(p.status) ? p.amount : 0), p.currency),
+    amountCapturable: (p: PaymentDoc) =>
+      money(CAPTURABLE.includes(p.status) ? p.amount - (p.amountCaptured ?? 0) : 0, p.currency),
+    captures: (p: PaymentDoc) =>
+      (p.captures ?? []).map((c) => ({ ...c, amount: money(c.amount, p.currency) })),
+    approvalStatus: (p: PaymentDoc) => p.approvalStatus ?? 'NOT_REQUIRED',
+    lineItems: (p: PaymentDoc) =>
+      (p.lineItems ?? []).map((l) => ({ ...l, amount: money(l.amount, p.currency) })),
+    auditTrail: (p: PaymentDoc, _: unknown, ctx: PaymentsContext) => {
+      requireAdmin(ctx);
+      return p.auditTrail ?? [];
+    },
   },
   Order: {
     payment: async (order: { id: string }, _: unknown, ctx: PaymentsContext) =>

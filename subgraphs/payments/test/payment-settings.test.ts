@@ -6,6 +6,9 @@ const base = {
   ORDER_SYNC_WAIT_MS: 3_000,
   PAYMENT_RECONCILE_AFTER_MS: 120_000,
   PAYMENT_RECONCILE_INTERVAL_MS: 30_000,
+  PAYMENT_CAPTURE: 'automatic',
+  PAYMENT_AUTHORIZATION_VOID_AFTER_MS: 518_400_000,
+  PAYMENT_AUTHORIZATION_TTL_MS: 604_800_000,
 } satisfies PaymentsConfig;
 
 describe('paymentSettings: how a storefront collects a card', () => {

@@ -4,6 +4,7 @@ import { type Viewer } from '@novamart/kit';
 import { eventually, startPayments, type PaymentsHarness } from './support/harness';
 import { startFakeStripe, type FakeStripe } from './support/fake-stripe-server';
 import { StripeProvider } from '../src/index';
+import { CaptureRefusedError } from '../src/providers/provider';
 
 /**
  * The Stripe provider through the real `stripe` SDK against a local server speaking Stripe's API,
@@ -307,5 +308,49 @@ describe('POST /webhooks/stripe', () => {
       status: 'SUCCEEDED',
       providerRefundId: 're_dashboard_1',
     });
+  });
+});
+
+describe('Stripe manual capture through the stripe SDK', () => {
+  it('authorises with capture_method manual and the lines in metadata, captures in parts, refuses beyond', async () => {
+    const stripe = new StripeProvider({ secretKey: 'sk_test_novamart', apiUrl: fake.url });
+    const created = await stripe.createIntent({
+      amount: 5_000,
+      currency: 'USD',
+      metadata: { orderId: 'order-manual' },
+      idempotencyKey: 'novamart-intent-order-manual',
+      captureMethod: 'manual',
+      lineItems: [{ productId: 'prod-1', sku: 'MUG-1', quantity: 2, amount: 5_000 }],
+    });
+    expect(fake.intents.get(created.id)).toMatchObject({
+      capture_method: 'manual',
+      payment_method_options: { card: { request_multicapture: 'if_available' } },
+      metadata: { orderId: 'order-manual', line_1: 'MUG-1 x2 prod-1 5000' },
+    });
+    const authorised = await stripe.confirmIntent(created.id, 'pm_card_visa', 'novamart-confirm-manual-1');
+    expect(authorised).toMatchObject({
+      status: 'requires_capture',
+      captureMethod: 'manual',
+      amountReceived: 0,
+    });
+    const part = await stripe.captureIntent({
+      intentId: created.id,
+      amount: 2_000,
+      final: false,
+      idempotencyKey: 'c1',
+    });
+    expect(part).toMatchObject({ status: 'requires_capture', amountReceived: 2_000 });
+    const refused = await stripe
+      .captureIntent({ intentId: created.id, amount: 3_500, final: false, idempotencyKey: 'c2' })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(CaptureRefusedError);
+    expect((refused as CaptureRefusedError).code).toBe('amount_too_large');
+    const rest = await stripe.captureIntent({
+      intentId: created.id,
+      amount: 3_000,
+      final: true,
+      idempotencyKey: 'c3',
+    });
+    expect(rest).toMatchObject({ status: 'succeeded', amountReceived: 5_000 });
   });
 });

@@ -1,6 +1,7 @@
 import {
   forbidden,
   requireAdmin,
+  requireRole,
   requireViewer,
   type ResolverMap,
   type SubgraphContext,
@@ -33,13 +34,16 @@ function toAuthPayload(session: Session) {
   return { ...session, user: toCaller(session.user) };
 }
 
-/** Email and addresses are personal data: the user's own, or an admin's to read. */
+/** Email and addresses are personal data: the user's own, or SUPPORT's and an admin's to read. */
 function privateField<T>(read: (user: UserRecord) => T) {
   return (user: UserRecord, _args: unknown, ctx: UsersContext): T => {
     const viewer = ctx.viewer;
     const allowed =
-      issuedToCaller.has(user) || viewer?.role === 'ADMIN' || viewer?.id === user._id.toHexString();
-    if (!allowed) throw forbidden('Only the user and administrators may read this field');
+      issuedToCaller.has(user) ||
+      viewer?.role === 'ADMIN' ||
+      viewer?.role === 'SUPPORT' ||
+      viewer?.id === user._id.toHexString();
+    if (!allowed) throw forbidden('Only the user, SUPPORT and administrators may read this field');
     return read(user);
   };
 }
@@ -55,7 +59,7 @@ export const resolvers: Resolvers = {
   Query: {
     me: (_root, _args, ctx: UsersContext) => (ctx.viewer ? userLoader(ctx).load(ctx.viewer.id) : null),
     users: (_root, args: { first: number; after?: string | null }, ctx: UsersContext) => {
-      requireAdmin(ctx);
+      requireRole(ctx, 'SUPPORT');
       return ctx.services.directory.list(args);
     },
   },

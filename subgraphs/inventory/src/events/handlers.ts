@@ -72,6 +72,10 @@ export function inventoryConsumer(
       'payment.succeeded': async (event, tx) => {
         await reservations.commitForOrder(event.payload.orderId, tx);
       },
+      // An authorised payment waiting for FINANCE: the hold must not expire meanwhile.
+      'payment.approval_requested': async (event, tx) => {
+        await reservations.holdForApproval(event.payload.orderId, tx);
+      },
       'order.cancelled': async (event, tx) => {
         const { orderId, reasonCode, reason } = event.payload;
         await reservations.cancelForOrder(orderId, reasonCode || reason.trim() || 'ORDER_CANCELLED', tx);

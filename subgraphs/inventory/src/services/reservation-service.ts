@@ -227,6 +227,22 @@ export class ReservationService {
   }
 
   /**
+   * payment.approval_requested: the payment is authorised and waits for FINANCE (above
+   * PAYMENT_APPROVAL_THRESHOLD). The hold stops expiring (expiresAt null, which the sweeper never
+   * picks), so the stock is still there when the payment is approved; a rejection cancels the
+   * order, which releases it. A hold that already expired stays expired (the order is cancelled and
+   * the authorisation voided).
+   */
+  async holdForApproval(orderId: string, tx: Tx): Promise<boolean> {
+    const held = await this.deps.Reservation.updateOne(
+      { orderId, status: 'RESERVED' },
+      { $set: { expiresAt: null } },
+      { session: tx.session },
+    ).exec();
+    return held.modifiedCount === 1;
+  }
+
+  /**
    * Payment succeeded: reserved units become sold (SALE movements). A payment that arrives before
    * the order was reserved is remembered, and the reservation commits as soon as it is made.
    */

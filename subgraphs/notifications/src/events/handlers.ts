@@ -214,6 +214,14 @@ function orderMessageHandlers({ service, accounts, orders, logger }: Notificatio
         orderRef: orderRef(p.orderId),
         reason: p.reason ?? 'the payment was declined',
       }),
+    // FINANCE refused the payment of an order above the approval threshold (its order is cancelled too).
+    'payment.rejected': ({ id, payload: p }) =>
+      mail(
+        'PAYMENT_REJECTED',
+        { id },
+        { email: p.email, userId: p.userId ?? null },
+        { orderRef: orderRef(p.orderId), amount: formatMoney(p.amount, p.currency), reason: p.reason },
+      ),
     // Shipments (shipment.created) mail one ORDER_SHIPPED each; an order.shipped that lists its
     // shipments was mailed by them, one without (from before shipments existed) is mailed here.
     'order.shipped': async ({ id, payload: p }) => {

@@ -3,7 +3,7 @@ import {
   forbidden,
   notFound,
   pageArgs,
-  requireAdmin,
+  requireRole,
   requireViewer,
   toConnection,
   type Viewer,
@@ -117,7 +117,7 @@ export class NotificationService {
       } | null;
     },
   ) {
-    requireAdmin({ viewer });
+    requireRole({ viewer }, 'SUPPORT');
     const f = args.filter ?? {};
     return this.page(
       {

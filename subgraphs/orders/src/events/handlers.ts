@@ -44,19 +44,30 @@ export function ordersConsumer(deps: {
       'user.registered': customer,
       'user.email_verified': customer,
       'inventory.reserved': (event, { session, outbox }) =>
-        lifecycle.recordReservation(event.payload.orderId, event.payload.reservationId, session, outbox),
+        lifecycle
+          .forEvent(event.id)
+          .recordReservation(event.payload.orderId, event.payload.reservationId, session, outbox),
       'inventory.reservation_failed': (event, { session, outbox }) =>
-        lifecycle.cancelOutOfStock(event.payload.orderId, event.payload.lines, session, outbox),
+        lifecycle
+          .forEvent(event.id)
+          .cancelOutOfStock(event.payload.orderId, event.payload.lines, session, outbox),
       'inventory.reservation_expired': (event, { session, outbox }) =>
-        lifecycle.cancelExpired(event.payload.orderId, event.payload.reservationId, session, outbox),
+        lifecycle
+          .forEvent(event.id)
+          .cancelExpired(event.payload.orderId, event.payload.reservationId, session, outbox),
       'payment.status_changed': (event, { session }) => paymentTrust.recordAnnounced(event, session),
       // Money state moves only for a payment the payments subgraph announced for this order.
       'payment.succeeded': async (event, { session, outbox }) => {
         await paymentTrust.assertKnown(event, session);
-        await lifecycle.recordPayment(event.payload, session, outbox);
+        await lifecycle.forEvent(event.id).recordPayment(event.payload, session, outbox);
       },
+      // FINANCE rejected the payment (above PAYMENT_APPROVAL_THRESHOLD): the order is cancelled.
+      'payment.rejected': (event, { session, outbox }) =>
+        lifecycle
+          .forEvent(event.id)
+          .cancelRejectedPayment(event.payload.orderId, event.payload.reason, session, outbox),
       'refund.succeeded': (event, { session, outbox }) =>
-        lifecycle.recordRefund(event.payload, session, outbox),
+        lifecycle.forEvent(event.id).recordRefund(event.payload, session, outbox),
     },
   };
 }

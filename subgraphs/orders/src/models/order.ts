@@ -1,4 +1,4 @@
-import { type AddressInput } from '@novamart/kit';
+import { type AddressInput, auditEntrySchema, type AuditEntry } from '@novamart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 export const ORDER_STATUSES = [
@@ -164,6 +164,8 @@ export interface OrderDoc {
   billingAddress?: ShippingAddress | null;
   status: OrderStatus;
   statusHistory: StatusChange[];
+  /** Every status change with its actor (kit auditEntry), written with the change. */
+  auditTrail?: AuditEntry[];
   carrier?: string;
   trackingNumber?: string;
   reservationId?: string;
@@ -320,6 +322,7 @@ const orderSchema = new Schema<OrderDoc>(
     billingAddress: { type: addressSchema, default: null },
     status: { type: String, required: true, enum: ORDER_STATUSES },
     statusHistory: { type: [statusChangeSchema], required: true },
+    auditTrail: { type: [auditEntrySchema()], default: [] },
     carrier: String,
     trackingNumber: String,
     reservationId: String,

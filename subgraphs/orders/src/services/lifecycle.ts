@@ -1,8 +1,20 @@
 import { type ClientSession, type Connection } from 'mongoose';
 import { inTransaction, rejectEvent, type DomainEvent, type Outbox } from '@novamart/events';
-import { badUserInput, conflict, notFound, requireRole, type Logger, type Viewer } from '@novamart/kit';
+import {
+  actorOf,
+  auditEntry,
+  type AuditActor,
+  type AuditEntry,
+  badUserInput,
+  conflict,
+  notFound,
+  requireRole,
+  systemActor,
+  type Logger,
+  type Viewer,
+} from '@novamart/kit';
 import { type OrderDoc, type OrderModel, type RecordedPayment, type StatusChange } from '../models/order';
-import { assertCanView } from './order-access';
+import { assertCanCancel, isStaff, ORDER_CANCELLERS } from './order-access';
 import { stepEvents, type CancellationCode } from './order-events';
 import { planOrderDelivered, planShipment } from './shipments';
 import { CANCELLABLE, assertTransition, derivedSteps, paysInFull, type Step } from './status-machine';
@@ -23,6 +35,8 @@ export interface OrderChange {
   steps?: ExplicitStep[];
   /** Events of the change itself (a shipment, a return), written before the steps' events. */
   events?: DomainEvent<any>[];
+  /** Who asked (audit trail); an effect's actor is the system with its event. */
+  actor?: AuditActor;
 }
 
 /** Another writer changed the order since it was read: read again. */
@@ -58,6 +72,8 @@ export class OrderLifecycle {
   private readonly orders: OrderModel;
   private readonly logger: Logger;
   private readonly now: () => Date;
+  /** Set on the copy `forEvent` returns: the event the saga effects react to. */
+  private eventActor: AuditActor | null = null;
 
   constructor(options: { conn: Connection; orders: OrderModel; logger: Logger; now?: () => Date }) {
     this.conn = options.conn;
@@ -66,21 +82,29 @@ export class OrderLifecycle {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** The customer before shipment, or an admin. Cancelling a paid order makes payments refund it. */
+  /** The same lifecycle, recording `eventId` as the actor of the effects it runs (audit trail). */
+  forEvent(eventId: string): OrderLifecycle {
+    const scoped = Object.create(this) as OrderLifecycle;
+    scoped.eventActor = systemActor(eventId);
+    return scoped;
+  }
+
+  /** The customer before shipment, SUPPORT or an admin. Cancelling a paid order makes payments refund it. */
   async cancel(viewer: Viewer | null, orderId: string, reason?: string | null): Promise<OrderDoc> {
     const note = reason == null ? null : reason.trim();
     if (note !== null && note.length > MAX_TEXT)
       throw badUserInput(`reason is longer than ${MAX_TEXT} characters`, 'reason');
     return this.command(orderId, (order) => {
-      assertCanView(viewer, order);
+      assertCanCancel(viewer, order);
       if (!CANCELLABLE.includes(order.status)) {
         throw conflict(`An order that is ${order.status} can no longer be cancelled`, {
           status: order.status,
         });
       }
-      const byAdmin = viewer?.role === 'ADMIN' && viewer.id !== order.userId;
+      const byAdmin = viewer !== null && isStaff(viewer, ORDER_CANCELLERS) && viewer.id !== order.userId;
       const who = byAdmin ? 'admin' : 'customer';
       return {
+        actor: actorOf(viewer),
         steps: [
           {
             to: 'CANCELLED',
@@ -100,21 +124,23 @@ export class OrderLifecycle {
     trackingNumber: string,
   ): Promise<OrderDoc> {
     const dispatcher = requireRole({ viewer }, 'DISPATCHER');
-    return this.command(
-      orderId,
-      (order) =>
-        planShipment(
-          order,
-          { carrier, trackingNumber, lines: null, trackingUrl: null },
-          { by: dispatcher.id, at: this.now(), prefix: '' },
-        ).change,
-    );
+    return this.command(orderId, (order) => ({
+      ...planShipment(
+        order,
+        { carrier, trackingNumber, lines: null, trackingUrl: null },
+        { by: dispatcher.id, at: this.now(), prefix: '' },
+      ).change,
+      actor: actorOf(dispatcher),
+    }));
   }
 
   /** DISPATCHER: every shipment delivered, and the order with them. */
   async markDelivered(viewer: Viewer | null, orderId: string): Promise<OrderDoc> {
-    requireRole({ viewer }, 'DISPATCHER');
-    return this.command(orderId, (order) => planOrderDelivered(order, this.now()));
+    const dispatcher = requireRole({ viewer }, 'DISPATCHER');
+    return this.command(orderId, (order) => ({
+      ...planOrderDelivered(order, this.now()),
+      actor: actorOf(dispatcher),
+    }));
   }
 
   // ---- saga effects: run once per event inside the consumer's transaction
@@ -185,6 +211,32 @@ export class OrderLifecycle {
             reason: 'Reservation expired before payment',
             cancellationCode: 'RESERVATION_EXPIRED',
           },
+        ],
+      };
+    });
+  }
+
+  /**
+   * payment.rejected: FINANCE refused the payment of an order above the approval threshold (it is
+   * authorised, the order still AWAITING_PAYMENT); the order is cancelled, which releases its stock.
+   */
+  async cancelRejectedPayment(
+    orderId: string,
+    reason: string,
+    session: ClientSession,
+    outbox: Outbox,
+  ): Promise<void> {
+    await this.effect(orderId, session, outbox, (order) => {
+      if (!CANCELLABLE.includes(order.status)) {
+        this.logger.warn(
+          { orderId, status: order.status },
+          'payment rejected for an order past payment; ignored',
+        );
+        return null;
+      }
+      return {
+        steps: [
+          { to: 'CANCELLED', reason: `Payment rejected: ${reason}`, cancellationCode: 'PAYMENT_REJECTED' },
         ],
       };
     });
@@ -272,7 +324,8 @@ export class OrderLifecycle {
     }
     const change = decide(order);
     // A StaleOrderError fails the handler; the bus delivers the event again on a fresh read.
-    if (change) await this.write(order, change, session, outbox);
+    if (change)
+      await this.write(order, { actor: this.eventActor ?? systemActor(), ...change }, session, outbox);
   }
 
   private async write(
@@ -284,12 +337,23 @@ export class OrderLifecycle {
     const at = this.now();
     let current: OrderDoc = { ...order, ...change.set };
     const history: StatusChange[] = [...order.statusHistory];
+    const audit: AuditEntry[] = [];
     const events: DomainEvent<any>[] = [];
     const take = (step: ExplicitStep) => {
       assertTransition(current.status, step.to);
       const previousStatus = current.status;
       current = { ...current, status: step.to };
       history.push({ status: step.to, reason: step.reason, at });
+      audit.push(
+        auditEntry({
+          action: 'order.status_changed',
+          fromStatus: previousStatus,
+          toStatus: step.to,
+          actor: change.actor ?? systemActor(),
+          reason: step.reason,
+          at,
+        }),
+      );
       events.push(
         ...stepEvents({
           order: current,
@@ -319,6 +383,8 @@ export class OrderLifecycle {
           revision: next.revision,
           updatedAt: next.updatedAt,
         },
+        // One audit history per order: every status change with its actor, in this transaction.
+        ...(audit.length > 0 && { $push: { auditTrail: { $each: audit } } }),
       },
       { session },
     );

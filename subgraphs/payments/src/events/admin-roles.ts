@@ -12,7 +12,8 @@ export function adminRolesConsumer(admins: AdminRoleModel): ConsumerDeclaration 
     session: ClientSession,
   ) => {
     const at = new Date(occurredAt);
-    const admin = fact.role === 'ADMIN';
+    // FINANCE approves refunds too: its tenure counts like an administrator's.
+    const admin = fact.role === 'ADMIN' || fact.role === 'FINANCE';
     await admins
       .updateOne(
         { _id: fact.userId, $or: [{ asOf: { $lte: at } }, { asOf: { $exists: false } }] },

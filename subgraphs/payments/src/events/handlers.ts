@@ -1,7 +1,10 @@
+import { systemActor } from '@novamart/kit';
 import { type ConsumerDeclaration, type LiveBus } from '@novamart/events';
 import { orderStatusRank, type OrderViewModel } from '../models/order-view';
 import { type PaymentModel } from '../models/payment';
+import { type CaptureService } from '../services/capture-service';
 import { type PaymentService } from '../services/payment-service';
+import { REFUNDABLE } from '../services/payment-status';
 import { type RefundService } from '../services/refund-service';
 
 export const CONSUMER_GROUP = 'payments';
@@ -12,6 +15,7 @@ interface PaymentConsumerDeps {
   payments: PaymentModel;
   paymentService: PaymentService;
   refundService: RefundService;
+  captureService: CaptureService;
 }
 
 /**
@@ -37,7 +41,18 @@ function orderViewConsumers(orders: OrderViewModel): ConsumerDeclaration[] {
           await orders.updateOne(
             { _id: p.orderId },
             {
-              $set: { userId: p.userId ?? null, email: p.email, total: p.total, currency: p.currency },
+              $set: {
+                userId: p.userId ?? null,
+                email: p.email,
+                total: p.total,
+                currency: p.currency,
+                lines: p.lines.map((l) => ({
+                  productId: l.productId,
+                  sku: l.sku,
+                  quantity: l.quantity,
+                  amount: l.unitAmount * l.quantity,
+                })),
+              },
               // A status event that overtook the placement already set a newer status.
               $setOnInsert: {
                 status: 'PENDING',
@@ -99,22 +114,29 @@ function cancellationAndLiveConsumer(deps: PaymentConsumerDeps): ConsumerDeclara
   return {
     group: CONSUMER_GROUP,
     idempotentBy:
-      'a cancelled intent stays cancelled, a cancellation refund is unique per payment and a return refund per return; live messages carry their eventId',
+      'a cancelled intent or voided authorisation stays so, a cancellation refund is unique per payment and a return refund per return; a shipment captures under its own key once; live messages carry their eventId',
     handlers: {
       'order.cancelled': async (event) => {
         const p = event.payload;
         await orders.updateOne({ _id: p.orderId }, { $set: { status: 'CANCELLED' } });
-        const payment = await deps.payments.findOne({ orderId: p.orderId }).lean();
-        if (!payment) return;
-        if (payment.status === 'SUCCEEDED' || payment.status === 'PARTIALLY_REFUNDED') {
+        // Open intents are cancelled and authorisations voided; whatever was captured is refunded.
+        const payment = await deps.paymentService.cancelForOrder(
+          p.orderId,
+          `order cancelled: ${p.reason}`,
+          systemActor(event.id),
+        );
+        if (payment && REFUNDABLE.includes(payment.status)) {
           await deps.refundService.refundForCancellation(payment, `order cancelled: ${p.reason}`);
-        } else {
-          await deps.paymentService.cancelForOrder(p.orderId, p.reason);
         }
       },
       // A received return is refunded its lines' amount, approved by the SUPPORT who approved the return.
       'return.received': async (event) => {
-        await deps.refundService.refundForReturn(event.payload);
+        await deps.refundService.refundForReturn(event.payload, event.id);
+      },
+      // Manual capture: each shipment captures what it carries.
+      'shipment.created': async (event) => {
+        const p = event.payload;
+        await deps.captureService.captureForShipment(p.orderId, p.shipmentId, p.amount, event.id);
       },
       // Live status for the gateway's paymentStatusChanged subscriptions, from our own committed events.
       'payment.status_changed': async (event) => {

@@ -10,7 +10,7 @@ export interface AdminRoleDoc {
   /** The user id. */
   _id: string;
   role: Role;
-  /** When the current ADMIN tenure began (the event's occurredAt); null when not an admin. */
+  /** When the current ADMIN or FINANCE tenure began (refund approvers) (the event's occurredAt); null when not an admin. */
   since: Date | null;
   /** The admin who granted the current tenure; null for ADMIN_EMAIL's bootstrap. */
   promotedBy: string | null;

@@ -15,6 +15,8 @@ export interface OrderViewDoc {
   statusAt: Date;
   /** Lifecycle rank of `status`: breaks ties between events of the same millisecond. */
   statusRank: number;
+  /** The order's lines from `order.placed` (payments hands them to the provider). */
+  lines?: Array<{ productId: string; sku: string; quantity: number; amount: number }>;
 }
 
 const RANKS: Record<string, number> = {
@@ -42,6 +44,10 @@ const orderViewSchema = new Schema<OrderViewDoc>(
     status: String,
     statusAt: Date,
     statusRank: { type: Number, default: 0 },
+    lines: {
+      type: [{ _id: false, productId: String, sku: String, quantity: Number, amount: Number }],
+      default: undefined,
+    },
   },
   { collection: 'order_views', versionKey: false },
 );

@@ -1,3 +1,4 @@
+import { auditEntrySchema, type AuditEntry } from '@novamart/kit';
 import { type Connection, type Model, Schema, type Types } from 'mongoose';
 
 export const PAYMENT_STATUSES = [
@@ -9,12 +10,38 @@ export const PAYMENT_STATUSES = [
   'CANCELLED',
   'PARTIALLY_REFUNDED',
   'REFUNDED',
+  // Manual capture (PAYMENT_CAPTURE=manual, or an order waiting for approval):
+  'AUTHORIZED',
+  'PARTIALLY_CAPTURED',
+  'CAPTURED',
+  'VOIDED',
 ] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 export interface PaymentStatusChange {
   status: PaymentStatus;
   reason: string | null;
+  at: Date;
+}
+
+export type CaptureMethod = 'automatic' | 'manual';
+
+/** NOT_REQUIRED at or below PAYMENT_APPROVAL_THRESHOLD; else PENDING until FINANCE decides. */
+export type ApprovalStatus = 'NOT_REQUIRED' | 'PENDING' | 'APPROVED' | 'REJECTED';
+
+/** An order line as the provider receives it (Stripe metadata, the simulation's record). */
+export interface PaymentLineItem {
+  productId: string;
+  sku: string;
+  quantity: number;
+  /** unit price times quantity, minor units of the payment's currency */
+  amount: number;
+}
+
+/** One capture of an authorisation; `key` makes a repeated request (a shipment's event) capture once. */
+export interface PaymentCapture {
+  key: string;
+  amount: number;
   at: Date;
 }
 
@@ -39,6 +66,19 @@ export interface PaymentDoc {
   /** amount - amountRefunded - amountRefundPending, kept as a field so a refund can claim it atomically. */
   refundableRemaining: number;
   history: PaymentStatusChange[];
+  /** automatic: charged on confirmation (SUCCEEDED); manual: AUTHORIZED, then captured. Absent: automatic. */
+  captureMethod?: CaptureMethod;
+  /** Captured so far of a manual payment (the whole amount once an automatic one SUCCEEDED). */
+  amountCaptured?: number;
+  /** Set while a capture is at the provider, so captures run one at a time. */
+  captureInFlight?: number | null;
+  captures?: PaymentCapture[];
+  /** When the provider authorised it (manual): the authorisation lapses PAYMENT_AUTHORIZATION_TTL_MS later. */
+  authorizedAt?: Date | null;
+  approvalStatus?: ApprovalStatus;
+  lineItems?: PaymentLineItem[];
+  /** Every payment, capture, refund and approval change with its actor. */
+  auditTrail?: AuditEntry[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -67,9 +107,27 @@ const paymentSchema = new Schema<PaymentDoc>(
       type: [{ _id: false, status: String, reason: { type: String, default: null }, at: Date }],
       default: [],
     },
+    captureMethod: { type: String, enum: ['automatic', 'manual'], default: 'automatic' },
+    amountCaptured: { type: Number, default: 0 },
+    captureInFlight: { type: Number, default: null },
+    captures: { type: [{ _id: false, key: String, amount: Number, at: Date }], default: [] },
+    authorizedAt: { type: Date, default: null },
+    approvalStatus: {
+      type: String,
+      enum: ['NOT_REQUIRED', 'PENDING', 'APPROVED', 'REJECTED'],
+      default: 'NOT_REQUIRED',
+    },
+    lineItems: {
+      type: [{ _id: false, productId: String, sku: String, quantity: Number, amount: Number }],
+      default: [],
+    },
+    auditTrail: { type: [auditEntrySchema()], default: [] },
   },
   { collection: 'payments', timestamps: true, versionKey: false },
 );
+// pendingPaymentApprovals; the authorisation sweeper.
+paymentSchema.index({ approvalStatus: 1, status: 1, createdAt: 1 });
+paymentSchema.index({ status: 1, authorizedAt: 1 });
 
 export type PaymentModel = Model<PaymentDoc>;
 

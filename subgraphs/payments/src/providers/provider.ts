@@ -31,6 +31,18 @@ export interface ProviderIntent {
   /** Why the last confirmation failed; set while the intent is back to requires_payment_method. */
   lastError: IntentError | null;
   metadata: Record<string, string>;
+  /** Stripe's capture_method: `manual` authorises on confirmation (requires_capture), then captures. */
+  captureMethod: 'automatic' | 'manual';
+  /** Captured so far (Stripe's amount_received). */
+  amountReceived: number;
+}
+
+/** An order line as the provider records it with the intent. */
+export interface ProviderLineItem {
+  productId: string;
+  sku: string;
+  quantity: number;
+  amount: number;
 }
 
 export type ProviderRefundStatus = 'pending' | 'succeeded' | 'failed' | 'canceled' | 'requires_action';
@@ -58,6 +70,17 @@ export class InvalidPaymentMethodError extends Error {
   }
 }
 
+/** The provider refused a capture (beyond the authorisation, expired, not authorised): `code` says why. */
+export class CaptureRefusedError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CaptureRefusedError';
+  }
+}
+
 export interface PaymentProvider {
   readonly name: 'stripe' | 'simulated';
   createIntent(input: {
@@ -65,13 +88,30 @@ export interface PaymentProvider {
     currency: string;
     metadata: Record<string, string>;
     idempotencyKey: string;
+    captureMethod?: 'automatic' | 'manual';
+    lineItems?: ProviderLineItem[];
   }): Promise<ProviderIntent>;
   /**
    * Confirms server-side. A decline is not an exception: it comes back as an intent in
    * `requires_payment_method` with `lastError`, exactly as Stripe reports it.
    */
   confirmIntent(intentId: string, paymentMethodId: string, idempotencyKey: string): Promise<ProviderIntent>;
+  /**
+   * Cancels an intent; on an authorised (requires_capture) one this voids the authorisation, and
+   * on a partly captured one releases the rest (the intent ends succeeded for what was captured).
+   */
   cancelIntent(intentId: string, idempotencyKey: string): Promise<ProviderIntent>;
+  /**
+   * Captures `amount` of an authorised intent; `final` releases what is left (Stripe's
+   * `final_capture`), otherwise further captures may follow up to the authorised amount. Refused
+   * (an error) beyond the authorisation or once it expired.
+   */
+  captureIntent(input: {
+    intentId: string;
+    amount: number;
+    final: boolean;
+    idempotencyKey: string;
+  }): Promise<ProviderIntent>;
   retrieveIntent(intentId: string): Promise<ProviderIntent>;
   createRefund(input: {
     intentId: string;

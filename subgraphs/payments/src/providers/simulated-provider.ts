@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { type Connection, type Model, Schema } from 'mongoose';
 import {
+  CaptureRefusedError,
   InvalidPaymentMethodError,
   type IntentStatus,
   type PaymentProvider,
   type ProviderEvent,
   type ProviderIntent,
+  type ProviderLineItem,
   type ProviderRefund,
 } from './provider';
 import { testCardOutcome } from './test-cards';
@@ -26,6 +28,14 @@ interface SimulatedIntentDoc {
   lastError: ProviderIntent['lastError'];
   metadata: Record<string, string>;
   amountRefunded: number;
+  captureMethod?: 'automatic' | 'manual';
+  /** Captured so far (Stripe's amount_received). */
+  amountReceived?: number;
+  /** When a manual intent was authorised; it lapses (canceled) authorizationTtlMs later, as Stripe's do after 7 days. */
+  authorizedAt?: Date | null;
+  /** The order's lines as the shop sent them (what Stripe keeps as metadata). */
+  lineItems?: ProviderLineItem[];
+  captures?: Array<{ amount: number; final: boolean; idempotencyKey: string; at: Date }>;
   /** Every confirmation that reached the intent, as a card statement would list its attempts. */
   attempts?: Array<{ paymentMethodId: string; outcome: IntentStatus; idempotencyKey: string; at: Date }>;
   refunds: Array<{
@@ -53,6 +63,11 @@ const intentSchema = new Schema<SimulatedIntentDoc>(
     lastError: { type: Schema.Types.Mixed, default: null },
     metadata: { type: Schema.Types.Mixed, default: {} },
     amountRefunded: { type: Number, default: 0 },
+    captureMethod: { type: String, default: 'automatic' },
+    amountReceived: { type: Number, default: 0 },
+    authorizedAt: { type: Date, default: null },
+    lineItems: { type: Schema.Types.Mixed, default: () => [] },
+    captures: { type: Schema.Types.Mixed, default: () => [] },
     attempts: { type: Schema.Types.Mixed, default: () => [] },
     refunds: { type: Schema.Types.Mixed, default: () => [] },
   },
@@ -73,14 +88,19 @@ const newId = (prefix: string) => `${prefix}_sim_${randomBytes(12).toString('hex
 
 export type ProviderEventListener = (event: ProviderEvent) => Promise<void>;
 
+/** Stripe keeps an uncaptured card authorisation 7 days. */
+export const STRIPE_AUTHORIZATION_TTL_MS = 7 * 24 * 3600 * 1000;
+
 export class SimulatedProvider implements PaymentProvider {
   readonly name = 'simulated' as const;
   private readonly Intent: Model<SimulatedIntentDoc>;
   private readonly Idempotency: Model<IdempotencyDoc>;
   private listener: ProviderEventListener | null = null;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly authorizationTtlMs: number;
 
-  constructor(conn: Connection) {
+  constructor(conn: Connection, options: { authorizationTtlMs?: number } = {}) {
+    this.authorizationTtlMs = options.authorizationTtlMs ?? STRIPE_AUTHORIZATION_TTL_MS;
     this.Intent =
       (conn.models.SimulatedIntent as Model<SimulatedIntentDoc>) ??
       conn.model<SimulatedIntentDoc>('SimulatedIntent', intentSchema);
@@ -104,6 +124,8 @@ export class SimulatedProvider implements PaymentProvider {
     currency: string;
     metadata: Record<string, string>;
     idempotencyKey: string;
+    captureMethod?: 'automatic' | 'manual';
+    lineItems?: ProviderLineItem[];
   }) {
     return this.idempotent(`create:${input.idempotencyKey}`, async () => {
       const id = newId('pi');
@@ -116,6 +138,9 @@ export class SimulatedProvider implements PaymentProvider {
         lastError: null,
         metadata: input.metadata,
         amountRefunded: 0,
+        captureMethod: input.captureMethod ?? 'automatic',
+        amountReceived: 0,
+        lineItems: input.lineItems ?? [],
         refunds: [],
       });
       return toIntent(doc.toObject() as SimulatedIntentDoc);
@@ -126,9 +151,13 @@ export class SimulatedProvider implements PaymentProvider {
     return this.idempotent(`confirm:${idempotencyKey}`, async () => {
       const outcome = testCardOutcome(paymentMethodId);
       if (!outcome) throw new InvalidPaymentMethodError(paymentMethodId);
+      const current = await this.mustFind(intentId);
+      const manual = current.captureMethod === 'manual';
       const next =
         outcome.kind === 'succeeds'
-          ? { status: 'succeeded' as const, lastError: null }
+          ? manual
+            ? { status: 'requires_capture' as const, lastError: null, authorizedAt: new Date() }
+            : { status: 'succeeded' as const, lastError: null, amountReceived: current.amount }
           : outcome.kind === 'requires_action'
             ? { status: 'requires_action' as const, lastError: null }
             : { status: 'requires_payment_method' as const, lastError: outcome.error };
@@ -148,7 +177,9 @@ export class SimulatedProvider implements PaymentProvider {
       const intent = toIntent(updated);
       const type =
         outcome.kind === 'succeeds'
-          ? 'payment_intent.succeeded'
+          ? manual
+            ? 'payment_intent.amount_capturable_updated'
+            : 'payment_intent.succeeded'
           : outcome.kind === 'requires_action'
             ? 'payment_intent.requires_action'
             : 'payment_intent.payment_failed';
@@ -157,21 +188,95 @@ export class SimulatedProvider implements PaymentProvider {
     });
   }
 
+  /** A partly captured authorisation keeps what was captured (succeeded); the rest is released. */
   cancelIntent(intentId: string, idempotencyKey: string) {
     return this.idempotent(`cancel:${idempotencyKey}`, async () => {
+      const current = await this.lapseIfExpired(await this.mustFind(intentId));
+      const partlyCaptured = current.status === 'requires_capture' && (current.amountReceived ?? 0) > 0;
       const updated = await this.Intent.findOneAndUpdate(
         { _id: intentId, status: { $nin: ['succeeded', 'canceled'] } },
-        { $set: { status: 'canceled' } },
+        { $set: { status: partlyCaptured ? 'succeeded' : 'canceled' } },
         { returnDocument: 'after' },
       ).lean<SimulatedIntentDoc>();
       if (!updated) return toIntent(await this.mustFind(intentId));
-      this.announce('payment_intent.canceled', intentObject(updated));
+      this.announce(
+        partlyCaptured ? 'payment_intent.succeeded' : 'payment_intent.canceled',
+        intentObject(updated),
+      );
+      return toIntent(updated);
+    });
+  }
+
+  /**
+   * Captures part or all of an authorisation, as Stripe's multicapture does: several captures up
+   * to the authorised amount; the final one (or reaching the amount) releases the rest.
+   */
+  captureIntent(input: { intentId: string; amount: number; final: boolean; idempotencyKey: string }) {
+    return this.idempotent(`capture:${input.idempotencyKey}`, async () => {
+      const current = await this.lapseIfExpired(await this.mustFind(input.intentId));
+      if (current.status !== 'requires_capture') {
+        throw new CaptureRefusedError(
+          current.status === 'canceled' ? 'authorization_expired_or_canceled' : 'intent_not_capturable',
+          `This PaymentIntent could not be captured because it has a status of ${current.status}.`,
+        );
+      }
+      const received = (current.amountReceived ?? 0) + input.amount;
+      if (input.amount < 1 || received > current.amount) {
+        throw new CaptureRefusedError(
+          'amount_too_large',
+          `The amount to capture exceeds the amount capturable (${current.amount - (current.amountReceived ?? 0)}).`,
+        );
+      }
+      const done = input.final || received === current.amount;
+      const updated = await this.Intent.findOneAndUpdate(
+        { _id: input.intentId, status: 'requires_capture', amountReceived: current.amountReceived ?? 0 },
+        {
+          $set: { amountReceived: received, ...(done && { status: 'succeeded' }) },
+          $push: {
+            captures: {
+              amount: input.amount,
+              final: done,
+              idempotencyKey: input.idempotencyKey,
+              at: new Date(),
+            },
+          },
+        },
+        { returnDocument: 'after' },
+      ).lean<SimulatedIntentDoc>();
+      if (!updated)
+        throw new CaptureRefusedError('lock_timeout', 'Another capture of this intent is in progress.');
+      this.announce(
+        done ? 'payment_intent.succeeded' : 'payment_intent.amount_capturable_updated',
+        intentObject(updated),
+      );
       return toIntent(updated);
     });
   }
 
   async retrieveIntent(intentId: string): Promise<ProviderIntent> {
-    return toIntent(await this.mustFind(intentId));
+    return toIntent(await this.lapseIfExpired(await this.mustFind(intentId)));
+  }
+
+  /** What the simulation recorded for an intent (lines, captures): reconciliation reads it like Stripe's dashboard. */
+  async intentRecord(intentId: string): Promise<SimulatedIntentDoc> {
+    return this.mustFind(intentId);
+  }
+
+  /** An authorisation older than the provider keeps it is canceled, as Stripe does after 7 days. */
+  private async lapseIfExpired(doc: SimulatedIntentDoc): Promise<SimulatedIntentDoc> {
+    if (doc.status !== 'requires_capture' || !doc.authorizedAt) return doc;
+    if (new Date(doc.authorizedAt).getTime() + this.authorizationTtlMs > Date.now()) return doc;
+    const lapsed = await this.Intent.findOneAndUpdate(
+      { _id: doc._id, status: 'requires_capture' },
+      { $set: { status: (doc.amountReceived ?? 0) > 0 ? 'succeeded' : 'canceled' } },
+      { returnDocument: 'after' },
+    ).lean<SimulatedIntentDoc>();
+    if (!lapsed) return this.mustFind(doc._id);
+    this.announce(
+      lapsed.status === 'canceled' ? 'payment_intent.canceled' : 'payment_intent.succeeded',
+      intentObject(lapsed),
+    );
+    return lapsed;
   }
 
   createRefund(input: {
@@ -193,7 +298,9 @@ export class SimulatedProvider implements PaymentProvider {
         {
           _id: input.intentId,
           status: 'succeeded',
-          $expr: { $lte: [{ $add: ['$amountRefunded', input.amount] }, '$amount'] },
+          $expr: {
+            $lte: [{ $add: ['$amountRefunded', input.amount] }, { $ifNull: ['$amountReceived', '$amount'] }],
+          },
         },
         { $inc: { amountRefunded: input.amount }, $push: { refunds: refund } },
         { returnDocument: 'after' },
@@ -262,6 +369,9 @@ function toIntent(doc: SimulatedIntentDoc): ProviderIntent {
     clientSecret: doc.clientSecret,
     lastError: doc.lastError ?? null,
     metadata: { ...(doc.metadata ?? {}) },
+    captureMethod: doc.captureMethod ?? 'automatic',
+    // Intents made before captures were modelled record no amountReceived: succeeded took it all.
+    amountReceived: doc.amountReceived ?? (doc.status === 'succeeded' ? doc.amount : 0),
   };
 }
 
@@ -273,6 +383,8 @@ function intentObject(doc: SimulatedIntentDoc): Record<string, unknown> {
     amount: doc.amount,
     currency: doc.currency.toLowerCase(),
     status: doc.status,
+    capture_method: doc.captureMethod ?? 'automatic',
+    amount_received: doc.amountReceived ?? (doc.status === 'succeeded' ? doc.amount : 0),
     client_secret: doc.clientSecret,
     metadata: doc.metadata,
     last_payment_error: doc.lastError
@@ -294,7 +406,7 @@ function chargeObject(doc: SimulatedIntentDoc): Record<string, unknown> {
     amount_refunded: doc.amountRefunded,
     currency: doc.currency.toLowerCase(),
     payment_intent: doc._id,
-    refunded: doc.amountRefunded >= doc.amount,
+    refunded: doc.amountRefunded >= (doc.amountReceived ?? doc.amount),
     metadata: doc.metadata,
     refunds: {
       object: 'list',

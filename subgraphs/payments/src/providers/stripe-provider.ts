@@ -1,9 +1,11 @@
 import Stripe from 'stripe';
 import {
+  CaptureRefusedError,
   InvalidPaymentMethodError,
   type IntentStatus,
   type PaymentProvider,
   type ProviderIntent,
+  type ProviderLineItem,
   type ProviderRefund,
 } from './provider';
 
@@ -45,7 +47,20 @@ export function toProviderIntent(intent: Stripe.PaymentIntent): ProviderIntent {
         }
       : null,
     metadata: { ...(intent.metadata ?? {}) },
+    // Stripe's automatic and automatic_async both charge on confirmation.
+    captureMethod: intent.capture_method === 'manual' ? 'manual' : 'automatic',
+    amountReceived: intent.amount_received ?? 0,
   };
+}
+
+/**
+ * The order's lines as Stripe metadata (string values, 50 keys at most): `line_<n>` =
+ * `<sku> x<quantity> <productId> <amount>`, so a reconciliation reads them from the intent.
+ */
+export function lineItemMetadata(lines: readonly ProviderLineItem[] = []): Record<string, string> {
+  return Object.fromEntries(
+    lines.slice(0, 40).map((l, i) => [`line_${i + 1}`, `${l.sku} x${l.quantity} ${l.productId} ${l.amount}`]),
+  );
 }
 
 function toProviderRefund(refund: Stripe.Refund): ProviderRefund {
@@ -72,14 +87,22 @@ export class StripeProvider implements PaymentProvider {
     currency: string;
     metadata: Record<string, string>;
     idempotencyKey: string;
+    captureMethod?: 'automatic' | 'manual';
+    lineItems?: ProviderLineItem[];
   }): Promise<ProviderIntent> {
+    const manual = input.captureMethod === 'manual';
     const intent = await this.client.paymentIntents.create(
       {
         amount: input.amount,
         currency: input.currency.toLowerCase(),
-        metadata: input.metadata,
+        metadata: { ...lineItemMetadata(input.lineItems), ...input.metadata },
         // Server-side confirmation with a payment method id; redirects are for browser flows.
         automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+        ...(manual && {
+          capture_method: 'manual' as const,
+          // Several partial captures (one per shipment) where the card network allows them.
+          payment_method_options: { card: { request_multicapture: 'if_available' as const } },
+        }),
       },
       { idempotencyKey: input.idempotencyKey },
     );
@@ -116,6 +139,28 @@ export class StripeProvider implements PaymentProvider {
   async cancelIntent(intentId: string, idempotencyKey: string): Promise<ProviderIntent> {
     const intent = await this.client.paymentIntents.cancel(intentId, {}, { idempotencyKey });
     return toProviderIntent(intent);
+  }
+
+  async captureIntent(input: {
+    intentId: string;
+    amount: number;
+    final: boolean;
+    idempotencyKey: string;
+  }): Promise<ProviderIntent> {
+    try {
+      const intent = await this.client.paymentIntents.capture(
+        input.intentId,
+        { amount_to_capture: input.amount, final_capture: input.final },
+        { idempotencyKey: input.idempotencyKey },
+      );
+      return toProviderIntent(intent);
+    } catch (error) {
+      // Beyond the authorisation, expired or not authorised: Stripe's refusal, not an outage.
+      if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+        throw new CaptureRefusedError(error.code ?? 'capture_refused', error.message);
+      }
+      throw error;
+    }
   }
 
   async retrieveIntent(intentId: string): Promise<ProviderIntent> {

@@ -1,4 +1,8 @@
 import {
+  actorOf,
+  auditEntry,
+  type AuditActor,
+  systemActor,
   assertOwnerOrAdmin,
   badUserInput,
   conflict,
@@ -10,11 +14,16 @@ import {
   isDuplicateKeyError,
 } from '@novamart/kit';
 import { writeSync } from 'node:fs';
-import { createEvent, inTransaction } from '@novamart/events';
+import { createEvent, type DomainEvent, inTransaction } from '@novamart/events';
 import { type Connection, type Types } from 'mongoose';
 import { type ConfirmStep } from '../config';
 import { type OrderViewDoc, type OrderViewModel } from '../models/order-view';
-import { type PaymentDoc, type PaymentModel, type PaymentStatus } from '../models/payment';
+import {
+  type CaptureMethod,
+  type PaymentDoc,
+  type PaymentModel,
+  type PaymentStatus,
+} from '../models/payment';
 import { InvalidPaymentMethodError, type PaymentProvider, type ProviderIntent } from '../providers/provider';
 import { canTransition, CONFIRMABLE, statusOfIntent } from './payment-status';
 
@@ -30,10 +39,92 @@ export interface PaymentServiceDeps {
   onSucceededForCancelledOrder?: (payment: PaymentDoc) => Promise<void>;
   /** Tests only: the step of confirmPayment at which the process kills itself. */
   crashPoint?: ConfirmStep | undefined;
+  /** PAYMENT_CAPTURE: automatic charges on confirmation; manual authorises, FINANCE captures. */
+  captureMethod?: CaptureMethod;
+  /** PAYMENT_APPROVAL_THRESHOLD: orders above it are authorised only and wait for FINANCE; null: none. */
+  approvalThreshold?: number | null;
 }
 
 /** Orders a payment may be taken for. PENDING: stock is still being reserved; intents are harmless then. */
 const PAYABLE_ORDER = new Set(['PENDING', 'AWAITING_PAYMENT']);
+
+/** Payments an order's cancellation cancels at the provider: open intents and authorisations. */
+const CANCELLABLE = new Set<PaymentStatus>([
+  'REQUIRES_PAYMENT_METHOD',
+  'PROCESSING',
+  'REQUIRES_ACTION',
+  'FAILED',
+  'AUTHORIZED',
+  'PARTIALLY_CAPTURED',
+]);
+
+/** What a transition announces: the status change, and the outcome it stands for. */
+function transitionEvents(
+  updated: PaymentDoc,
+  to: PaymentStatus,
+  previousStatus: PaymentStatus,
+  at: Date,
+): DomainEvent[] {
+  const base = { paymentId: String(updated._id), orderId: updated.orderId, userId: updated.userId };
+  const events: DomainEvent[] = [
+    createEvent('payment.status_changed', updated.orderId, {
+      ...base,
+      status: to,
+      previousStatus,
+      at: at.toISOString(),
+    }),
+  ];
+  const money = { amount: updated.amount, currency: updated.currency };
+  if (to === 'AUTHORIZED' && updated.approvalStatus === 'PENDING') {
+    events.push(createEvent('payment.approval_requested', updated.orderId, { ...base, ...money }));
+  } else if (to === 'SUCCEEDED' || to === 'AUTHORIZED') {
+    // An authorisation guarantees the money: the order is PAID (its stock sold), captured later.
+    events.push(
+      createEvent('payment.succeeded', updated.orderId, { ...base, ...money, provider: updated.provider }),
+    );
+  } else if (to === 'FAILED') {
+    events.push(
+      createEvent('payment.failed', updated.orderId, {
+        ...base,
+        reason: updated.failureReason,
+        declineCode: updated.declineCode,
+      }),
+    );
+  }
+  return events;
+}
+
+/** The history reason of a transition the provider's intent asks for. */
+function reasonOf(intent: ProviderIntent, target: PaymentStatus, source: string): string {
+  if (target === 'FAILED') return intent.lastError?.message ?? 'The payment failed.';
+  if (target === 'REQUIRES_ACTION') return 'the card needs authentication (3-D Secure)';
+  return `${source}: ${intent.status}`;
+}
+
+/** The fields a transition to `target` sets besides the status. */
+function fieldsFor(target: PaymentStatus, payment: PaymentDoc, intent: ProviderIntent): Partial<PaymentDoc> {
+  switch (target) {
+    case 'FAILED':
+      return {
+        failureReason: intent.lastError?.message ?? 'The payment failed.',
+        declineCode: intent.lastError?.declineCode ?? intent.lastError?.code ?? null,
+      };
+    case 'SUCCEEDED':
+      return {
+        failureReason: null,
+        declineCode: null,
+        refundableRemaining: payment.amount,
+        amountCaptured: payment.amount,
+      };
+    case 'AUTHORIZED':
+      return { failureReason: null, declineCode: null, authorizedAt: new Date() };
+    case 'PARTIALLY_CAPTURED':
+    case 'CAPTURED':
+      return { amountCaptured: Math.max(intent.amountReceived, payment.amountCaptured ?? 0) };
+    default:
+      return {};
+  }
+}
 
 export class PaymentService {
   constructor(private readonly deps: PaymentServiceDeps) {}
@@ -53,14 +144,28 @@ export class PaymentService {
       throw conflict(`Order ${orderId} cannot be paid: it is ${order.status}`, { status: order.status });
     }
 
+    // Above the threshold the money is only authorised until FINANCE approves (never captured before).
+    const threshold = this.deps.approvalThreshold ?? null;
+    const needsApproval = threshold !== null && order.total > threshold;
+    const captureMethod = needsApproval ? 'manual' : (this.deps.captureMethod ?? 'automatic');
+    const lineItems = order.lines ?? [];
     // Stripe deduplicates on the key, so a crash between its answer and our insert re-creates nothing.
     const intent = await this.deps.provider.createIntent({
       amount: order.total,
       currency: order.currency,
       metadata: { orderId },
       idempotencyKey: `novamart-intent-${orderId}`,
+      captureMethod,
+      lineItems,
     });
     const now = new Date();
+    const createdEntry = auditEntry({
+      action: 'payment.created',
+      toStatus: 'REQUIRES_PAYMENT_METHOD',
+      actor: actorOf(viewer),
+      reason: needsApproval ? `above the approval threshold (${threshold})` : null,
+      at: now,
+    });
     try {
       return await inTransaction(this.deps.conn, async (session, outbox) => {
         const [created] = await this.deps.payments.create(
@@ -75,6 +180,10 @@ export class PaymentService {
               providerPaymentId: intent.id,
               clientSecret: intent.clientSecret,
               history: [{ status: 'REQUIRES_PAYMENT_METHOD', reason: 'payment intent created', at: now }],
+              captureMethod,
+              approvalStatus: needsApproval ? 'PENDING' : 'NOT_REQUIRED',
+              lineItems,
+              auditTrail: [createdEntry],
             },
           ],
           { session },
@@ -127,7 +236,7 @@ export class PaymentService {
     }
     const payment = await this.confirmablePayment(viewer, paymentId);
     const run = await runSteps(async (run) => {
-      const claimed = await run(this.claimStep, { payment, paymentMethodId });
+      const claimed = await run(this.claimStep, { payment, paymentMethodId, actor: actorOf(viewer) });
       this.crashPoint('after-claim');
       return run(this.providerConfirmStep, { claimed, paymentMethodId });
     }).catch((error: unknown) => {
@@ -138,7 +247,7 @@ export class PaymentService {
     this.crashPoint('after-provider');
     // The 'after-record' crash point sits inside the recording transition: after its commit, before
     // the relay is handed payment.succeeded (see transition()).
-    const recorded = await this.applyIntent(run.value, 'confirmation');
+    const recorded = await this.applyIntent(run.value, 'confirmation', actorOf(viewer));
     return recorded ?? (await this.findPayment(paymentId))!;
   }
 
@@ -163,8 +272,15 @@ export class PaymentService {
   /** Step 1 of a confirmation: PROCESSING from a confirmable status, or CONFLICT; undone by `unclaim`. */
   private readonly claimStep = createStep(
     'claim-payment',
-    ({ payment, paymentMethodId }: { payment: PaymentDoc; paymentMethodId: string }) =>
-      this.claim(payment, paymentMethodId),
+    ({
+      payment,
+      paymentMethodId,
+      actor,
+    }: {
+      payment: PaymentDoc;
+      paymentMethodId: string;
+      actor: AuditActor;
+    }) => this.claim(payment, paymentMethodId, actor),
     (claimed: PaymentDoc, _input, cause) => this.unclaim(claimed, cause),
   );
 
@@ -179,10 +295,11 @@ export class PaymentService {
       ),
   );
 
-  private async claim(payment: PaymentDoc, paymentMethodId: string): Promise<PaymentDoc> {
+  private async claim(payment: PaymentDoc, paymentMethodId: string, actor: AuditActor): Promise<PaymentDoc> {
     const claimed = await this.transition(payment, 'PROCESSING', `confirming with ${paymentMethodId}`, {
       from: CONFIRMABLE,
       inc: { attempts: 1 },
+      actor,
     });
     if (!claimed) throw conflict('Another confirmation of this payment is in progress');
     return claimed;
@@ -227,14 +344,22 @@ export class PaymentService {
    * a Stripe webhook and the simulated provider's events all come through here. Applying the same
    * state twice changes nothing.
    */
-  async applyIntent(intent: ProviderIntent, source: string): Promise<PaymentDoc | null> {
+  async applyIntent(
+    intent: ProviderIntent,
+    source: string,
+    actor: AuditActor = systemActor(),
+  ): Promise<PaymentDoc | null> {
     const payment = await this.deps.payments.findOne({ providerPaymentId: intent.id }).lean();
     if (!payment) {
       this.deps.logger.warn({ intentId: intent.id, source }, 'provider intent matches no payment; ignored');
       return null;
     }
-    const target = statusOfIntent(intent);
-    if (target === payment.status && target !== 'FAILED') return payment;
+    const target = statusOfIntent(intent, payment);
+    const capturedBefore = payment.amountCaptured ?? 0;
+    const grows = intent.captureMethod === 'manual' && intent.amountReceived > capturedBefore;
+    // A capture in flight is recorded by its capturer, with its actor and key.
+    if (grows && payment.captureInFlight) return payment;
+    if (target === payment.status && !grows && target !== 'FAILED') return payment;
     if (target === 'FAILED' && payment.status === 'FAILED') return payment;
     if (!canTransition(payment.status, target)) {
       this.deps.logger.info(
@@ -243,47 +368,35 @@ export class PaymentService {
       );
       return payment;
     }
-    const reason =
-      target === 'FAILED'
-        ? (intent.lastError?.message ?? 'The payment failed.')
-        : target === 'REQUIRES_ACTION'
-          ? 'the card needs authentication (3-D Secure)'
-          : `${source}: ${intent.status}`;
-    const updated = await this.transition(payment, target, reason, {
+    const updated = await this.transition(payment, target, reasonOf(intent, target, source), {
       from: [payment.status],
-      set:
-        target === 'FAILED'
-          ? {
-              failureReason: intent.lastError?.message ?? 'The payment failed.',
-              declineCode: intent.lastError?.declineCode ?? intent.lastError?.code ?? null,
-            }
-          : target === 'SUCCEEDED'
-            ? { failureReason: null, declineCode: null, refundableRemaining: payment.amount }
-            : {},
+      set: fieldsFor(target, payment, intent),
+      where: { amountCaptured: payment.amountCaptured ?? { $in: [0, null] } },
+      ...(grows && { inc: { refundableRemaining: intent.amountReceived - capturedBefore } }),
+      actor,
     });
-    if (!updated) return this.applyIntent(intent, source); // lost a race: re-evaluate against the new state
-    if (target === 'SUCCEEDED') await this.afterSuccess(updated);
+    if (!updated) return this.applyIntent(intent, source, actor); // lost a race: re-evaluate against the new state
+    if (target === 'SUCCEEDED' || target === 'AUTHORIZED') await this.afterSuccess(updated);
     return updated;
   }
 
-  /** The saga's cancellation of an unpaid order: the intent is cancelled so it can never be charged. */
-  async cancelForOrder(orderId: string, reason: string): Promise<PaymentDoc | null> {
+  /**
+   * The saga's cancellation of an unpaid order: the intent is cancelled so it can never be charged.
+   * An authorisation is voided (what a partial capture took stays CAPTURED, for the refund).
+   */
+  async cancelForOrder(
+    orderId: string,
+    reason: string,
+    actor: AuditActor = systemActor(),
+  ): Promise<PaymentDoc | null> {
     const payment = await this.deps.payments.findOne({ orderId }).lean();
-    if (
-      !payment ||
-      payment.status === 'CANCELLED' ||
-      payment.status === 'SUCCEEDED' ||
-      payment.status === 'PARTIALLY_REFUNDED' ||
-      payment.status === 'REFUNDED'
-    ) {
-      return payment;
-    }
+    if (!payment || !CANCELLABLE.has(payment.status)) return payment;
     const intent = await this.deps.provider.cancelIntent(
       payment.providerPaymentId!,
       `novamart-cancel-${payment._id}`,
     );
     // If the charge won the race the intent is succeeded; applyIntent then refunds it (afterSuccess).
-    return (await this.applyIntent(intent, `order cancelled: ${reason}`)) ?? payment;
+    return (await this.applyIntent(intent, reason, actor)) ?? payment;
   }
 
   async findPayment(paymentId: string): Promise<PaymentDoc | null> {
@@ -291,8 +404,9 @@ export class PaymentService {
     return this.deps.payments.findById(paymentId).lean().exec();
   }
 
-  /** The payment's owner may see it (an admin anyone's); a guest payment is reachable by its id. */
+  /** The payment's owner may see it (FINANCE and admins anyone's); a guest payment is reachable by its id. */
   assertCanView(viewer: Viewer | null, payment: Pick<PaymentDoc, 'userId'>): void {
+    if (viewer?.role === 'FINANCE') return;
     if (payment.userId !== null) assertOwnerOrAdmin({ viewer }, payment.userId);
   }
 
@@ -313,6 +427,10 @@ export class PaymentService {
 
   private async afterSuccess(payment: PaymentDoc): Promise<void> {
     const order = await this.deps.orders.findById(payment.orderId).lean();
+    if (order?.status === 'CANCELLED' && payment.status === 'AUTHORIZED') {
+      await this.cancelForOrder(payment.orderId, 'order was cancelled before the payment was authorised');
+      return;
+    }
     if (order?.status === 'CANCELLED' && this.deps.onSucceededForCancelledOrder) {
       this.deps.logger.warn(
         { orderId: payment.orderId },
@@ -350,9 +468,23 @@ export class PaymentService {
       from: readonly PaymentStatus[];
       set?: Partial<PaymentDoc>;
       inc?: Partial<Record<keyof PaymentDoc, number>>;
+      /** More conditions the payment must meet (a capture's expected amount). */
+      where?: Record<string, unknown>;
+      /** Who made the change (audit trail); the system when omitted. */
+      actor?: AuditActor;
+      /** More to record in the same update (a capture's entry). */
+      push?: Record<string, unknown>;
     },
   ): Promise<PaymentDoc | null> {
     const at = new Date();
+    const audit = auditEntry({
+      action: 'payment.status_changed',
+      fromStatus: payment.status,
+      toStatus: to,
+      actor: options.actor ?? systemActor(),
+      reason,
+      at,
+    });
     // Fault injection (PAYMENT_CRASH_POINT=after-record): die once SUCCEEDED is committed and
     // before the relay publishes it, so the restarted process must find the entry unsent.
     const afterCommit = () => {
@@ -363,44 +495,18 @@ export class PaymentService {
       async (session, outbox) => {
         const updated = await this.deps.payments
           .findOneAndUpdate(
-            { _id: payment._id as Types.ObjectId, status: { $in: options.from } },
+            { _id: payment._id as Types.ObjectId, status: { $in: options.from }, ...options.where },
             {
               $set: { ...options.set, status: to },
-              $push: { history: { status: to, reason, at } },
+              $push: { history: { status: to, reason, at }, auditTrail: audit, ...options.push },
               ...(options.inc && { $inc: options.inc }),
             },
             { returnDocument: 'after', session },
           )
           .lean<PaymentDoc>();
         if (!updated) return null;
-        const base = { paymentId: String(updated._id), orderId: updated.orderId, userId: updated.userId };
         const previousStatus = (await this.previousStatusOf(updated)) ?? payment.status;
-        outbox.add(
-          createEvent('payment.status_changed', updated.orderId, {
-            ...base,
-            status: to,
-            previousStatus,
-            at: at.toISOString(),
-          }),
-        );
-        if (to === 'SUCCEEDED') {
-          outbox.add(
-            createEvent('payment.succeeded', updated.orderId, {
-              ...base,
-              amount: updated.amount,
-              currency: updated.currency,
-              provider: updated.provider,
-            }),
-          );
-        } else if (to === 'FAILED') {
-          outbox.add(
-            createEvent('payment.failed', updated.orderId, {
-              ...base,
-              reason: updated.failureReason,
-              declineCode: updated.declineCode,
-            }),
-          );
-        }
+        outbox.add(...transitionEvents(updated, to, previousStatus, at));
         return updated;
       },
       { afterCommit },

@@ -1,5 +1,5 @@
 import { type IntentStatus, type ProviderIntent } from '../providers/provider';
-import { type PaymentStatus } from '../models/payment';
+import { type PaymentDoc, type PaymentStatus } from '../models/payment';
 
 /**
  * Which payment status may follow which. A webhook arriving late or twice asks for a transition
@@ -7,14 +7,33 @@ import { type PaymentStatus } from '../models/payment';
  * SUCCEEDED to FAILED because Stripe's events crossed on the wire.
  */
 const NEXT: Record<PaymentStatus, readonly PaymentStatus[]> = {
-  REQUIRES_PAYMENT_METHOD: ['PROCESSING', 'REQUIRES_ACTION', 'SUCCEEDED', 'FAILED', 'CANCELLED'],
-  PROCESSING: ['SUCCEEDED', 'FAILED', 'REQUIRES_ACTION', 'REQUIRES_PAYMENT_METHOD', 'CANCELLED'],
-  REQUIRES_ACTION: ['PROCESSING', 'SUCCEEDED', 'FAILED', 'CANCELLED'],
-  FAILED: ['PROCESSING', 'SUCCEEDED', 'REQUIRES_ACTION', 'CANCELLED'],
+  REQUIRES_PAYMENT_METHOD: [
+    'PROCESSING',
+    'REQUIRES_ACTION',
+    'SUCCEEDED',
+    'AUTHORIZED',
+    'FAILED',
+    'CANCELLED',
+  ],
+  PROCESSING: [
+    'SUCCEEDED',
+    'AUTHORIZED',
+    'FAILED',
+    'REQUIRES_ACTION',
+    'REQUIRES_PAYMENT_METHOD',
+    'CANCELLED',
+  ],
+  REQUIRES_ACTION: ['PROCESSING', 'SUCCEEDED', 'AUTHORIZED', 'FAILED', 'CANCELLED'],
+  FAILED: ['PROCESSING', 'SUCCEEDED', 'AUTHORIZED', 'REQUIRES_ACTION', 'CANCELLED'],
   SUCCEEDED: ['PARTIALLY_REFUNDED', 'REFUNDED'],
   PARTIALLY_REFUNDED: ['PARTIALLY_REFUNDED', 'REFUNDED'],
   CANCELLED: [],
   REFUNDED: [],
+  // Manual capture: the authorisation is captured in one or more parts, or voided.
+  AUTHORIZED: ['PARTIALLY_CAPTURED', 'CAPTURED', 'VOIDED'],
+  PARTIALLY_CAPTURED: ['PARTIALLY_CAPTURED', 'CAPTURED'],
+  CAPTURED: ['PARTIALLY_REFUNDED', 'REFUNDED'],
+  VOIDED: [],
 };
 
 export function canTransition(from: PaymentStatus, to: PaymentStatus): boolean {
@@ -31,8 +50,27 @@ export const TERMINAL_OR_PAID: readonly PaymentStatus[] = [
   'CANCELLED',
 ];
 
-/** The payment status a provider intent stands for. */
-export function statusOfIntent(intent: Pick<ProviderIntent, 'status' | 'lastError'>): PaymentStatus {
+/** Statuses whose captured money refunds may give back (refunds apply to captured amounts only). */
+export const REFUNDABLE: readonly PaymentStatus[] = ['SUCCEEDED', 'PARTIALLY_REFUNDED', 'CAPTURED'];
+
+/** Statuses with an authorisation that can still be captured or voided. */
+export const CAPTURABLE: readonly PaymentStatus[] = ['AUTHORIZED', 'PARTIALLY_CAPTURED'];
+
+/**
+ * The payment status a provider intent stands for. A manual-capture intent reads in capture terms:
+ * requires_capture is AUTHORIZED (PARTIALLY_CAPTURED once part is taken), succeeded is CAPTURED,
+ * and canceled after authorisation is VOIDED.
+ */
+export function statusOfIntent(
+  intent: Pick<ProviderIntent, 'status' | 'lastError' | 'captureMethod' | 'amountReceived'>,
+  payment?: Pick<PaymentDoc, 'authorizedAt'>,
+): PaymentStatus {
+  if (intent.captureMethod === 'manual') {
+    if (intent.status === 'requires_capture')
+      return intent.amountReceived > 0 ? 'PARTIALLY_CAPTURED' : 'AUTHORIZED';
+    if (intent.status === 'succeeded') return 'CAPTURED';
+    if (intent.status === 'canceled' && payment?.authorizedAt) return 'VOIDED';
+  }
   const map: Record<IntentStatus, PaymentStatus> = {
     requires_payment_method: intent.lastError ? 'FAILED' : 'REQUIRES_PAYMENT_METHOD',
     requires_confirmation: 'REQUIRES_PAYMENT_METHOD',

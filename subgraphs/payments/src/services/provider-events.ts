@@ -1,4 +1,4 @@
-import { type Logger } from '@novamart/kit';
+import { type Logger, systemActor } from '@novamart/kit';
 import { type ProviderEventModel } from '../models/provider-event';
 import { type ProviderEvent } from '../providers/provider';
 import { toProviderIntent } from '../providers/stripe-provider';
@@ -11,6 +11,7 @@ export const HANDLED_PROVIDER_EVENTS = [
   'payment_intent.canceled',
   'payment_intent.requires_action',
   'payment_intent.processing',
+  'payment_intent.amount_capturable_updated',
   'charge.refunded',
 ] as const;
 
@@ -40,7 +41,13 @@ export class ProviderEventService {
       case 'payment_intent.canceled':
       case 'payment_intent.requires_action':
       case 'payment_intent.processing':
-        await this.deps.payments.applyIntent(toProviderIntent(object as never), `webhook ${event.type}`);
+      case 'payment_intent.amount_capturable_updated':
+        // The actor of what a provider event changes is the system, reacting to that event.
+        await this.deps.payments.applyIntent(
+          toProviderIntent(object as never),
+          `webhook ${event.type}`,
+          systemActor(event.id),
+        );
         break;
       case 'charge.refunded':
         await this.deps.refunds.applyChargeRefunded(object);

@@ -1,4 +1,8 @@
 import {
+  auditEntry,
+  type AuditActor,
+  systemActor,
+  userActor,
   badUserInput,
   conflict,
   forbidden,
@@ -7,12 +11,13 @@ import {
   type Viewer,
   isDuplicateKeyError,
 } from '@novamart/kit';
-import { createEvent, inTransaction } from '@novamart/events';
+import { createEvent, inTransaction, type Outbox } from '@novamart/events';
 import { type ClientSession, type Connection, Types } from 'mongoose';
 import { type AdminRoleModel } from '../models/admin-role';
 import { type PaymentDoc, type PaymentModel } from '../models/payment';
 import { type RefundDoc, type RefundModel, type RefundStatus } from '../models/refund';
 import { type PaymentProvider, type ProviderRefund } from '../providers/provider';
+import { REFUNDABLE } from './payment-status';
 
 export interface RefundServiceDeps {
   conn: Connection;
@@ -26,14 +31,15 @@ export interface RefundServiceDeps {
   admins: AdminRoleModel;
 }
 
-const REFUNDABLE = ['SUCCEEDED', 'PARTIALLY_REFUNDED'] as const;
-
 /**
  * Refunds, partial and full, never more than was captured: the refundable remainder is a field of
  * the payment that a refund claims with one conditional update when it is requested, so concurrent
  * requests cannot together exceed the charge. A refund is settled (SUCCEEDED or FAILED) exactly
  * once, whether the provider answers synchronously, by webhook, or both.
  */
+/** Who may approve a refund above the threshold (besides its requester): the two-person rule. */
+const REFUND_APPROVER_ROLES: readonly string[] = ['FINANCE', 'ADMIN'];
+
 export class RefundService {
   constructor(private readonly deps: RefundServiceDeps) {}
 
@@ -46,7 +52,10 @@ export class RefundService {
     const payment = await this.findPayment(paymentId);
     if (!payment) throw notFound('Payment', { paymentId });
     if (!(REFUNDABLE as readonly string[]).includes(payment.status)) {
-      throw conflict(`A ${payment.status} payment cannot be refunded`, { status: payment.status });
+      throw conflict(
+        `A ${payment.status} payment cannot be refunded: refunds apply to captured amounts only`,
+        { status: payment.status },
+      );
     }
     const wanted = amount ?? payment.refundableRemaining;
     if (!Number.isSafeInteger(wanted) || wanted < 1) {
@@ -68,6 +77,7 @@ export class RefundService {
       kind: 'manual',
       requestedBy: admin.id,
       status: needsApproval ? 'PENDING_APPROVAL' : 'PENDING',
+      actor: userActor(admin),
     });
     if (!refund) {
       throw badUserInput('Refund amount exceeds what can still be refunded', 'amount');
@@ -76,7 +86,11 @@ export class RefundService {
   }
 
   /** Cancelling a paid order gives back whatever is still refundable, once, without approval. */
-  async refundForCancellation(payment: PaymentDoc, reason: string): Promise<RefundDoc | null> {
+  async refundForCancellation(
+    payment: PaymentDoc,
+    reason: string,
+    actor: AuditActor = systemActor(),
+  ): Promise<RefundDoc | null> {
     const existing = await this.deps.refunds.findOne({ paymentId: payment._id, kind: 'cancellation' }).lean();
     if (existing) return existing.status === 'PENDING' ? this.execute(existing) : existing;
     const fresh = await this.findPayment(String(payment._id));
@@ -88,6 +102,7 @@ export class RefundService {
         kind: 'cancellation',
         requestedBy: null,
         status: 'PENDING',
+        actor,
       });
       return refund ? this.execute(refund) : null;
     } catch (error) {
@@ -108,13 +123,16 @@ export class RefundService {
    * approval is the refund's approval, so it runs at once whatever its amount (no
    * REFUND_APPROVAL_THRESHOLD wait); `requestedBy` and `approvedBy` name the SUPPORT approver.
    */
-  async refundForReturn(received: {
-    returnId: string;
-    orderId: string;
-    amount: number;
-    currency: string;
-    approvedBy: string;
-  }): Promise<RefundDoc | null> {
+  async refundForReturn(
+    received: {
+      returnId: string;
+      orderId: string;
+      amount: number;
+      currency: string;
+      approvedBy: string;
+    },
+    eventId: string | null = null,
+  ): Promise<RefundDoc | null> {
     const existing = await this.deps.refunds.findOne({ returnId: received.returnId }).lean();
     if (existing) return existing.status === 'PENDING' ? this.execute(existing) : existing;
     const payment = await this.deps.payments.findOne({ orderId: received.orderId }).lean();
@@ -131,6 +149,8 @@ export class RefundService {
         status: 'PENDING',
         returnId: received.returnId,
         approvedBy: received.approvedBy,
+        // The refund is the system's reaction to return.received (SUPPORT's approval is approvedBy).
+        actor: systemActor(eventId),
       });
       if (!refund) {
         this.deps.logger.error({ ...received }, 'return refund exceeds what can still be refunded');
@@ -153,11 +173,15 @@ export class RefundService {
     await this.assertIndependentApprover(admin, refund);
     if (refund.status !== 'PENDING_APPROVAL')
       throw conflict(`A ${refund.status} refund cannot be approved`, { status: refund.status });
-    const approved = await this.move(refund, 'PENDING', {
-      from: 'PENDING_APPROVAL',
-      by: admin.id,
-      reason: 'approved',
-      set: { approvedBy: admin.id },
+    const approved = await inTransaction(this.deps.conn, async (session) => {
+      const moved = await this.move(
+        refund,
+        'PENDING',
+        { from: 'PENDING_APPROVAL', by: admin.id, reason: 'approved', set: { approvedBy: admin.id } },
+        session,
+      );
+      if (moved) await this.audit(moved, 'refund.approved', userActor(admin), null, session);
+      return moved;
     });
     if (!approved) throw conflict('The refund was decided by someone else meanwhile');
     return this.execute(approved);
@@ -170,11 +194,20 @@ export class RefundService {
    */
   private async assertIndependentApprover(admin: Viewer, refund: RefundDoc): Promise<void> {
     const record = await this.deps.admins.findById(admin.id).lean();
-    if (!record || record.role !== 'ADMIN' || !record.since || record.since >= refund.createdAt) {
-      throw forbidden('The approver must have been an administrator before the refund was requested');
+    if (
+      !record ||
+      !REFUND_APPROVER_ROLES.includes(record.role) ||
+      !record.since ||
+      record.since >= refund.createdAt
+    ) {
+      throw forbidden(
+        'The approver must have been FINANCE or an administrator before the refund was requested',
+      );
     }
     if (record.promotedBy && record.promotedBy === refund.requestedBy) {
-      throw forbidden('The approver must not have been made an administrator by the refund’s requester');
+      throw forbidden(
+        'The approver must not have been promoted by the refund’s requester (to ADMIN or FINANCE)',
+      );
     }
   }
 
@@ -195,7 +228,10 @@ export class RefundService {
         },
         session,
       );
-      if (moved) await this.release(moved, session);
+      if (moved) {
+        await this.release(moved, session);
+        await this.audit(moved, 'refund.rejected', userActor(admin), reason ?? null, session);
+      }
       return moved;
     });
     if (!rejected) throw conflict('The refund was decided by someone else meanwhile');
@@ -275,45 +311,69 @@ export class RefundService {
         amount: moved.amount,
         currency: moved.currency,
       };
+      await this.audit(
+        moved,
+        succeeded ? 'refund.succeeded' : 'refund.failed',
+        systemActor(),
+        moved.failureReason,
+        session,
+      );
       if (!succeeded) {
         await this.release(moved, session);
         outbox.add(createEvent('refund.failed', moved.orderId, { ...payload, reason: moved.failureReason }));
         return moved;
       }
-      const payment = await this.deps.payments
-        .findOneAndUpdate(
-          { _id: moved.paymentId },
-          { $inc: { amountRefunded: moved.amount, amountRefundPending: -moved.amount } },
-          { returnDocument: 'after', session },
-        )
-        .lean<PaymentDoc>();
-      if (payment) {
-        const to = payment.amountRefunded >= payment.amount ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
-        const at = new Date();
-        const previousStatus = payment.status;
-        await this.deps.payments.updateOne(
-          { _id: payment._id },
-          {
-            $set: { status: to },
-            $push: { history: { status: to, reason: `refund of ${moved.amount} ${moved.currency}`, at } },
-          },
-          { session },
-        );
-        outbox.add(
-          createEvent('payment.status_changed', payment.orderId, {
-            paymentId: String(payment._id),
-            orderId: payment.orderId,
-            userId: payment.userId,
-            status: to,
-            previousStatus,
-            at: at.toISOString(),
-          }),
-        );
-      }
+      await this.recordRefunded(moved, session, outbox);
       outbox.add(createEvent('refund.succeeded', moved.orderId, payload));
       return moved;
     });
     return settled ?? (await this.deps.refunds.findById(refund._id).lean()) ?? refund;
+  }
+
+  /** A refund that succeeded: the payment's refunded total and status (REFUNDED once it covers the capture). */
+  private async recordRefunded(moved: RefundDoc, session: ClientSession, outbox: Outbox): Promise<void> {
+    const payment = await this.deps.payments
+      .findOneAndUpdate(
+        { _id: moved.paymentId },
+        { $inc: { amountRefunded: moved.amount, amountRefundPending: -moved.amount } },
+        { returnDocument: 'after', session },
+      )
+      .lean<PaymentDoc>();
+    if (payment) {
+      // Refunds apply to what was captured (all of an automatic payment).
+      const captured = payment.amountCaptured || payment.amount;
+      const to = payment.amountRefunded >= captured ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
+      const at = new Date();
+      const previousStatus = payment.status;
+      await this.deps.payments.updateOne(
+        { _id: payment._id },
+        {
+          $set: { status: to },
+          $push: {
+            history: { status: to, reason: `refund of ${moved.amount} ${moved.currency}`, at },
+            auditTrail: auditEntry({
+              action: 'payment.status_changed',
+              fromStatus: previousStatus,
+              toStatus: to,
+              actor: systemActor(),
+              reason: `refund ${String(moved._id)} of ${moved.amount} ${moved.currency}`,
+              at,
+            }),
+          },
+        },
+        { session },
+      );
+      outbox.add(
+        createEvent('payment.status_changed', payment.orderId, {
+          paymentId: String(payment._id),
+          orderId: payment.orderId,
+          userId: payment.userId,
+          status: to,
+          previousStatus,
+          at: at.toISOString(),
+        }),
+      );
+    }
   }
 
   /** `charge.refunded`: settles our refunds the charge lists, and records refunds made outside NovaMart. */
@@ -349,6 +409,7 @@ export class RefundService {
         kind: 'external',
         requestedBy: null,
         status: 'PENDING',
+        actor: systemActor(),
       });
       if (external) await this.settle(external, result);
     }
@@ -381,6 +442,7 @@ export class RefundService {
       status: 'PENDING' | 'PENDING_APPROVAL';
       returnId?: string;
       approvedBy?: string;
+      actor: AuditActor;
     },
   ): Promise<RefundDoc | null> {
     if (input.amount < 1) return null;
@@ -411,6 +473,7 @@ export class RefundService {
         ],
         { session },
       );
+      await this.audit(refund!, 'refund.requested', input.actor, input.reason, session);
       outbox.add(
         createEvent('refund.requested', payment.orderId, {
           refundId: String(refund!._id),
@@ -423,6 +486,26 @@ export class RefundService {
       );
       return refund!.toObject() as RefundDoc;
     });
+  }
+
+  /** Records a refund's change in its payment's audit trail, in the change's transaction. */
+  private async audit(
+    refund: Pick<RefundDoc, '_id' | 'paymentId' | 'amount' | 'currency'>,
+    action: string,
+    actor: AuditActor,
+    reason: string | null,
+    session: ClientSession,
+  ): Promise<void> {
+    const entry = auditEntry({
+      action,
+      actor,
+      reason: `refund ${String(refund._id)} of ${refund.amount} ${refund.currency}${reason ? `: ${reason}` : ''}`,
+    });
+    await this.deps.payments.updateOne(
+      { _id: refund.paymentId },
+      { $push: { auditTrail: entry } },
+      { session },
+    );
   }
 
   /** Gives a refund's claimed amount back to the payment's refundable remainder. */

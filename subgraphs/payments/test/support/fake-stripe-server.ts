@@ -24,6 +24,8 @@ interface Intent {
   created: number;
   livemode: false;
   amount_received: number;
+  capture_method: 'automatic' | 'manual';
+  payment_method_options: Record<string, unknown>;
 }
 
 interface Refund {
@@ -65,6 +67,29 @@ function parseForm(body: string): Record<string, any> {
   return out;
 }
 
+/** `POST /v1/payment_intents/:id/capture` with multicapture: `amount_to_capture`, `final_capture`. */
+function capture(intent: Intent | undefined, params: Record<string, any>): { status: number; body: unknown } {
+  const refuse = (message: string, code: string) => ({
+    status: 400,
+    body: { error: { type: 'invalid_request_error', message, code, payment_intent: intent } },
+  });
+  if (!intent) return refuse('No such payment_intent', 'resource_missing');
+  if (intent.status !== 'requires_capture') {
+    return refuse(
+      `This PaymentIntent could not be captured because it has a status of ${intent.status}.`,
+      'payment_intent_unexpected_state',
+    );
+  }
+  const amount = Number(params.amount_to_capture ?? intent.amount - intent.amount_received);
+  if (amount < 1 || intent.amount_received + amount > intent.amount) {
+    return refuse('The amount to capture is greater than the amount capturable.', 'amount_too_large');
+  }
+  intent.amount_received += amount;
+  if (params.final_capture !== 'false' || intent.amount_received === intent.amount)
+    intent.status = 'succeeded';
+  return { status: 200, body: intent };
+}
+
 export async function startFakeStripe(): Promise<FakeStripe> {
   const intents = new Map<string, Intent>();
   const refunds: Refund[] = [];
@@ -102,6 +127,8 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         created: now(),
         livemode: false,
         amount_received: 0,
+        capture_method: params.capture_method === 'manual' ? 'manual' : 'automatic',
+        payment_method_options: params.payment_method_options ?? {},
       };
       intent.client_secret = `${intent.id}_secret_${randomBytes(8).toString('hex')}`;
       intents.set(intent.id, intent);
@@ -148,6 +175,10 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       }
       effects.push(`confirm ${intent.id} ${pm}`);
       intent.payment_method = pm;
+      if (outcome.kind === 'succeeds' && intent.capture_method === 'manual') {
+        Object.assign(intent, { status: 'requires_capture', last_payment_error: null, next_action: null });
+        return { status: 200, body: intent };
+      }
       if (outcome.kind === 'succeeds') {
         Object.assign(intent, {
           status: 'succeeded',
@@ -173,6 +204,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         payment_method: null,
       });
       return { status: 402, body: { error: { ...lastError, payment_intent: intent } } };
+    }
+    if ((m = path.match(/^\/v1\/payment_intents\/(pi_\w+)\/capture$/)) && method === 'POST') {
+      return capture(intents.get(m[1]!), params);
     }
     if ((m = path.match(/^\/v1\/payment_intents\/(pi_\w+)\/cancel$/)) && method === 'POST') {
       const intent = intents.get(m[1]!);
