@@ -146,6 +146,7 @@ function backgroundWork(
   const reconcile = () =>
     (sweeping ??= services.reconciler
       .sweep()
+      .then(() => services.captureService.finishStuckCaptures(config.PAYMENT_RECONCILE_AFTER_MS))
       .then(() => services.captureService.voidLapsing())
       .catch((error: unknown) => logger.error({ err: error }, 'payment reconciliation sweep failed'))
       .finally(() => (sweeping = null)));

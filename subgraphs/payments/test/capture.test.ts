@@ -46,6 +46,9 @@ async function authorised(total: number) {
   return { orderId, paymentId, payment: confirmed.data!.confirmPayment };
 }
 
+const codeOf = (r: { errors?: ReadonlyArray<{ extensions?: Record<string, unknown> }> }) =>
+  r.errors?.[0]?.extensions?.code;
+
 async function paymentOf(paymentId: string) {
   const read = await h.graphql(`query($p: ID!) { payment(id: $p) { ${FIELDS} } }`, { p: paymentId }, finance);
   return read.data!.payment;
@@ -175,6 +178,55 @@ describe('authorisations about to lapse', () => {
       (p) => p !== undefined,
       'payment.rejected',
     );
+  });
+});
+
+describe('a capture a crash interrupted', () => {
+  it('is recorded from the provider under its key, or given back if the provider made none', async () => {
+    const made = await authorised(4_000);
+    const notMade = await authorised(4_000);
+    const payments = h.services.models.payments;
+    // What a process killed after the provider call (or before it) leaves behind: the claim.
+    for (const p of [made, notMade])
+      await payments.updateOne(
+        { _id: p.paymentId },
+        { $set: { captureInFlight: 1_500, captureInFlightKey: 'manual:1' } },
+      );
+    const provider = new SimulatedProvider(h.conn);
+    await provider.captureIntent({
+      intentId: made.payment.providerPaymentId,
+      amount: 1_500,
+      final: false,
+      idempotencyKey: `novamart-capture-${made.paymentId}-manual:1`,
+    });
+    expect(
+      codeOf(
+        await h.graphql(
+          `mutation($p: ID!) { capturePayment(paymentId: $p) { id } }`,
+          { p: made.paymentId },
+          finance,
+        ),
+      ),
+    ).toBe('CONFLICT');
+
+    expect(
+      await h.services.captureService.finishStuckCaptures(0, new Date(Date.now() + 1_000)),
+    ).toBeGreaterThanOrEqual(2);
+    expect(await paymentOf(made.paymentId)).toMatchObject({
+      status: 'PARTIALLY_CAPTURED',
+      amountCaptured: { amount: 1_500 },
+      captures: [{ key: 'manual:1', amount: { amount: 1_500 } }],
+    });
+    expect(await paymentOf(notMade.paymentId)).toMatchObject({
+      status: 'AUTHORIZED',
+      amountCaptured: { amount: 0 },
+    });
+    const rest = await h.graphql(
+      `mutation($p: ID!) { capturePayment(paymentId: $p) { status amountCaptured { amount } } }`,
+      { p: notMade.paymentId },
+      finance,
+    );
+    expect(rest.data?.capturePayment).toEqual({ status: 'CAPTURED', amountCaptured: { amount: 4_000 } });
   });
 });
 

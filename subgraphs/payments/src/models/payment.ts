@@ -72,6 +72,8 @@ export interface PaymentDoc {
   amountCaptured?: number;
   /** Set while a capture is at the provider, so captures run one at a time. */
   captureInFlight?: number | null;
+  /** The key of the capture in flight, so that reconciliation can finish it after a crash. */
+  captureInFlightKey?: string | null;
   captures?: PaymentCapture[];
   /** When the provider authorised it (manual): the authorisation lapses PAYMENT_AUTHORIZATION_TTL_MS later. */
   authorizedAt?: Date | null;
@@ -110,6 +112,7 @@ const paymentSchema = new Schema<PaymentDoc>(
     captureMethod: { type: String, enum: ['automatic', 'manual'], default: 'automatic' },
     amountCaptured: { type: Number, default: 0 },
     captureInFlight: { type: Number, default: null },
+    captureInFlightKey: { type: String, default: null },
     captures: { type: [{ _id: false, key: String, amount: Number, at: Date }], default: [] },
     authorizedAt: { type: Date, default: null },
     approvalStatus: {
@@ -128,6 +131,7 @@ const paymentSchema = new Schema<PaymentDoc>(
 // pendingPaymentApprovals; the authorisation sweeper.
 paymentSchema.index({ approvalStatus: 1, status: 1, createdAt: 1 });
 paymentSchema.index({ status: 1, authorizedAt: 1 });
+paymentSchema.index({ captureInFlight: 1, updatedAt: 1 });
 
 export type PaymentModel = Model<PaymentDoc>;
 

@@ -70,7 +70,7 @@ export class CaptureService {
           captureInFlight: null,
           amountCaptured: payment.amountCaptured ?? 0,
         },
-        { $set: { captureInFlight: wanted } },
+        { $set: { captureInFlight: wanted, captureInFlightKey: captureKey } },
         { returnDocument: 'after' },
       )
       .lean<PaymentDoc>();
@@ -110,7 +110,7 @@ export class CaptureService {
     } catch (error) {
       await this.deps.payments.updateOne(
         { _id: claimed._id as Types.ObjectId, captureInFlight: amount },
-        { $set: { captureInFlight: null } },
+        { $set: { captureInFlight: null, captureInFlightKey: null } },
       );
       if (error instanceof CaptureRefusedError) {
         throw conflict(`The provider refused the capture: ${error.message}`, { providerCode: error.code });
@@ -134,7 +134,7 @@ export class CaptureService {
       {
         from: CAPTURABLE,
         where: { captureInFlight: capture.amount, amountCaptured: before },
-        set: { amountCaptured: intent.amountReceived, captureInFlight: null },
+        set: { amountCaptured: intent.amountReceived, captureInFlight: null, captureInFlightKey: null },
         inc: { refundableRemaining: intent.amountReceived - before },
         push: { captures: { key: capture.key, amount: capture.amount, at: new Date() } },
         actor: capture.actor,
@@ -270,6 +270,35 @@ export class CaptureService {
     });
     if (!decided) throw conflict('The payment was decided by someone else meanwhile');
     return decided;
+  }
+
+  /**
+   * Captures a crash left between the provider call and its record (claimed longer than
+   * `olderThanMs` ago): the provider is asked, and a capture it made is recorded under its key as
+   * the system's; one it did not make gives the claim back. Returns how many it settled.
+   */
+  async finishStuckCaptures(olderThanMs: number, now = new Date()): Promise<number> {
+    const stuck = await this.deps.payments
+      .find({ captureInFlight: { $ne: null }, updatedAt: { $lte: new Date(now.getTime() - olderThanMs) } })
+      .limit(100)
+      .lean();
+    for (const payment of stuck) {
+      const intent = await this.deps.provider.retrieveIntent(payment.providerPaymentId!);
+      const captured = payment.amountCaptured ?? 0;
+      if (intent.amountReceived >= captured + payment.captureInFlight!) {
+        await this.record(payment, intent, {
+          actor: systemActor(),
+          key: payment.captureInFlightKey ?? `reconciled:${(payment.captures?.length ?? 0) + 1}`,
+          amount: payment.captureInFlight!,
+        });
+      } else {
+        await this.deps.payments.updateOne(
+          { _id: payment._id as Types.ObjectId, captureInFlight: payment.captureInFlight },
+          { $set: { captureInFlight: null, captureInFlightKey: null } },
+        );
+      }
+    }
+    return stuck.length;
   }
 
   /**
