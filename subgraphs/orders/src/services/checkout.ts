@@ -9,6 +9,7 @@ import {
   conflict,
   DEFAULT_MAX_ORDER_TOTAL,
   ErrorCode,
+  isAppError,
   notFound,
   runSteps,
   type Viewer,
@@ -138,7 +139,9 @@ export class CheckoutService {
       try {
         return await this.place(cart, order, viewer);
       } catch (error) {
-        if (isDuplicateKeyError(error)) {
+        // A duplicate of this checkout may have won the index, or the discount's last use (its
+        // refusal then names the code): either way the winner's order is the answer.
+        if (isDuplicateKeyError(error) || isAppError(error)) {
           const winner = await this.options.orders.findOne({ callerKey, idempotencyKey }).lean();
           if (winner) return this.replay(winner, requestHash);
         }
