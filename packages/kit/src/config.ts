@@ -52,7 +52,7 @@ export const baseConfigVariables: readonly ConfigVariable[] = [
     name: 'PORT',
     default: undefined,
     description:
-      "Port of a subgraph run on its own; unset means `<NAME>_PORT`, else `SUBGRAPH_PORT_BASE` plus the subgraph's offset, else its default (4001-4008).",
+      "Port of a subgraph run on its own; unset means `<NAME>_PORT`, else `SUBGRAPH_PORT_BASE` plus the subgraph's offset, else its default (4001-4011).",
   },
   {
     name: 'OTEL_EXPORTER_OTLP_ENDPOINT',

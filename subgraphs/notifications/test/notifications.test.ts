@@ -383,6 +383,8 @@ describe('notification queries', () => {
         carrier: 'UPS',
         trackingNumber: `T${i}`,
       });
+      // Handlers of different orders run concurrently: wait for each so "newest" is T2, T1, T0.
+      await h.waitFor({ type: 'ORDER_SHIPPED' }, i + 1);
     }
     await h.publish('order.shipped', 'order-bob', {
       orderId: 'order-bob',
