@@ -13,7 +13,9 @@
  *   inclusive prices contain amount × r / (1 + r), exclusive ones get amount × r added;
  * - total = subtotal − discounts + (shipping − shipping discount) + (tax, when prices exclude it).
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandStats } from '@novamart/kit';
 import { seedFeatured } from '../scripts/lib/seed-featured';
 import { seedPromotions } from '../scripts/lib/seed-promotions';
 import { seedShipping } from '../scripts/lib/seed-shipping';
@@ -121,9 +123,13 @@ describe('issue 14: sell real products (variants, discounts, shipping and tax ag
     );
   }
 
-  async function cartTotals(customer: SignedInUser, address: object) {
+  async function cartTotals(customer: SignedInUser, address: object, requestId = randomUUID()) {
     return mustSucceed(
-      await sg.query(CART_TOTALS, { a: address, m: 'EXPRESS' }, { token: customer.token }),
+      await sg.query(
+        CART_TOTALS,
+        { a: address, m: 'EXPRESS' },
+        { token: customer.token, headers: { 'x-request-id': requestId } },
+      ),
       'cart',
     ).cart;
   }
@@ -163,7 +169,14 @@ describe('issue 14: sell real products (variants, discounts, shipping and tax ag
     //   total = 7000 − 1150 + (990 − 0) = 6840
     const customer = await sg.customer('Erika');
     await fillCart(customer, 'EU');
-    const cart = await cartTotals(customer, GERMANY);
+    const requestId = `issue-14-cart-${randomUUID()}`;
+    const cart = await cartTotals(customer, GERMANY, requestId);
+    // The cart reads itself and its prices once (the variants' tax class and weight come with the
+    // prices); shipping quotes twice per (address, method) asked, before and after the discounts,
+    // five finds each: the options and the express totals, 4 × 5.
+    const commands = (name: string) =>
+      commandStats.forRequest(requestId, { database: sg.subgraph(name).runtime.mongo.name }).total;
+    expect([commands('cart'), commands('shipping')]).toEqual([2, 20]);
     expect(cart.items).toEqual([
       {
         variant: { sku: 'NM-TEE-EU-RED-M', title: 'M / Red' },
