@@ -123,7 +123,7 @@ describe('issue 14: sell real products (variants, discounts, shipping and tax ag
     );
   }
 
-  async function cartTotals(customer: SignedInUser, address: object, requestId = randomUUID()) {
+  async function cartTotals(customer: SignedInUser, address: object, requestId: string = randomUUID()) {
     return mustSucceed(
       await sg.query(
         CART_TOTALS,
