@@ -1,7 +1,9 @@
 /**
  * `npm run seed`: loads the demo catalog (scripts/lib/seed-catalog.ts: 240 products in 10
  * categories, with descriptions, image URLs, prices and opening stock) through the running
- * gateway, as an administrator, then the shop's shipping zones, methods and tax
+ * gateway, as an administrator, then the featured products (scripts/lib/seed-featured.ts: a
+ * T-shirt with sizes and colours as variants, STANDARD tax, weights; a book, REDUCED tax; each in
+ * USD and EUR), then the shop's shipping zones, methods and tax
  * (scripts/lib/seed-shipping.ts: Germany and California) and the demo promotions
  * (scripts/lib/seed-promotions.ts: 10 % off Books and free shipping over $75, both automatic, and
  * the code WELCOME10). Idempotent: products whose SKU exists and promotions whose name exists are
@@ -13,6 +15,7 @@
  */
 import { DEV_ADMIN } from './lib/dev-admin';
 import { generateCatalog, seedCatalog } from './lib/seed-catalog';
+import { seedFeatured } from './lib/seed-featured';
 import { seedShipping } from './lib/seed-shipping';
 import { seedPromotions } from './lib/seed-promotions';
 
@@ -38,6 +41,8 @@ try {
     `created ${report.created}, left alone (SKU exists) ${report.skipped}, failed ${report.failed.length}`,
   );
   for (const failure of report.failed) console.error(`  ${failure.sku}: ${failure.error}`);
+  const featured = await seedFeatured({ gatewayUrl, email, password });
+  console.log(`featured products: created ${featured.created}, left alone (SKU exists) ${featured.skipped}`);
   console.log('Seeding shipping zones, methods and tax');
   await seedShipping({ gatewayUrl, email, password, log: (line) => console.log(line) });
   const promotions = await seedPromotions({ gatewayUrl, email, password });

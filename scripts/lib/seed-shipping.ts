@@ -4,7 +4,7 @@
  * changes nothing.
  *
  * - Tax: Germany (zone DE) 19% standard, 7% reduced, 0% zero; California (zone US-CA, the state
- *   rate) 7.25% standard, 0% zero. EUR prices include tax, USD prices exclude it.
+ *   rate) 7.25% standard and reduced (California taxes books like other goods), 0% zero. EUR prices include tax, USD prices exclude it.
  * - Shipping: zone EU (Germany and its neighbours, EUR) with standard (free from €50), express by
  *   weight and pickup in Berlin; zone US (USD) with ground (free from $75) and next-day express.
  */
@@ -75,6 +75,7 @@ export const SEED_TAX_RATES = [
   { zoneCode: 'DE', taxClass: 'REDUCED', name: 'DE VAT 7%', ratePercent: 7 },
   { zoneCode: 'DE', taxClass: 'ZERO', name: 'DE VAT 0%', ratePercent: 0 },
   { zoneCode: 'US-CA', taxClass: 'STANDARD', name: 'CA sales tax 7.25%', ratePercent: 7.25 },
+  { zoneCode: 'US-CA', taxClass: 'REDUCED', name: 'CA sales tax 7.25%', ratePercent: 7.25 },
   { zoneCode: 'US-CA', taxClass: 'ZERO', name: 'CA exempt', ratePercent: 0 },
 ];
 

@@ -36,3 +36,6 @@ export const ALL_SUBGRAPHS = [
 
 /** A checkout with shipping methods and tax: CHECKOUT_SUBGRAPHS and shipping. */
 export const SHIPPING_CHECKOUT_SUBGRAPHS = [...CHECKOUT_SUBGRAPHS, shippingSubgraph];
+
+/** Issue 14's whole sale: the checkout's subgraphs, promotions (discounts) and shipping (methods, tax). */
+export const SELLING_SUBGRAPHS = [...CHECKOUT_SUBGRAPHS, promotionsSubgraph, shippingSubgraph];

@@ -40,6 +40,9 @@ const variantSnapshot = z.object({
   /** The variant's price (its own, or the product's when it has none). */
   priceAmount: minorUnits,
   selectedOptions: z.array(selectedOption),
+  /** Tax and shipping facts of the variant (absent on older events: STANDARD, weight unknown). */
+  taxClass: z.enum(['STANDARD', 'REDUCED', 'ZERO']).optional(),
+  weightGrams: z.number().int().nonnegative().nullable().optional(),
 });
 
 const productSnapshot = z.object({

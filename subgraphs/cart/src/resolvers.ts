@@ -44,9 +44,12 @@ function quoteOf(cart: CartDoc, args: QuoteArgs, ctx: CartContext): Promise<Cart
     'cart.shippingQuote',
     (keys) =>
       Promise.all(
-        keys.map(async ({ cart: one, args: { address, shippingMethodCode } }) =>
-          ctx.shippingQuotes.quote(await priced(one, ctx), address, shippingMethodCode ?? null),
-        ),
+        keys.map(async ({ cart: one, args: { address, shippingMethodCode } }) => {
+          const pricedCart = await priced(one, ctx);
+          return ctx.shippingQuotes.quote(pricedCart, address, shippingMethodCode ?? null, (shippingAmount) =>
+            ctx.discounts.quote(one, pricedCart, undefined, shippingAmount),
+          );
+        }),
       ),
     {
       cacheKeyFn: ({ cart: one, args: { address, shippingMethodCode } }) =>
@@ -112,6 +115,10 @@ export const resolvers: Resolvers = {
       (await quoteOf(cart, args, ctx)).taxLines,
     taxTotal: async (cart: CartDoc, args: QuoteArgs, ctx: CartContext) =>
       (await quoteOf(cart, args, ctx)).taxTotal,
+    shippingCost: async (cart: CartDoc, args: QuoteArgs, ctx: CartContext) =>
+      (await quoteOf(cart, args, ctx)).shippingCost,
+    shippingDiscount: async (cart: CartDoc, args: QuoteArgs, ctx: CartContext) =>
+      (await quoteOf(cart, args, ctx)).shippingDiscount,
     total: async (cart: CartDoc, args: QuoteArgs, ctx: CartContext) => (await quoteOf(cart, args, ctx)).total,
     discountCodes: (cart: CartDoc) => cart.discountCodes ?? [],
     discounts: async (cart: CartDoc, _: unknown, ctx: CartContext) => {

@@ -90,6 +90,9 @@ describe('guest checkout', () => {
       ],
       subtotal: 6500,
       shippingCost: 0,
+      // Untaxed (no shipping subgraph here): the fields are there, at 0 and false.
+      taxTotal: 0,
+      pricesIncludeTax: false,
       total: 6500,
       currency: 'USD',
     });

@@ -50,6 +50,9 @@ describe('createProduct', () => {
           title: 'Default',
           priceAmount: 1999,
           selectedOptions: [],
+          // What cart and checkout tax and weigh the line by: the default STANDARD, no weight given.
+          taxClass: 'STANDARD',
+          weightGrams: null,
         },
       ],
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  allocate,
   chooseDiscounts,
   discountFor,
   percentOf,
@@ -60,7 +61,7 @@ describe('discountFor', () => {
     const lines = [line('book', 2, 1999, 'books'), line('mug', 1, 1000, 'kitchen')];
     expect(
       discountFor(rule({ percentOffBps: 1000, target: 'CATEGORIES', categorySlugs: ['books'] }), lines, usd),
-    ).toEqual({ amount: 400, shippingAmount: 0 }); // 10 % of 3998 = 399.8
+    ).toEqual({ amount: 400, lineAmounts: [400, 0], shippingAmount: 0 }); // 10 % of 3998 = 399.8
     expect(
       discountFor(rule({ percentOffBps: 5000, target: 'PRODUCTS', productIds: ['mug'] }), lines, usd).amount,
     ).toBe(500);
@@ -104,6 +105,7 @@ describe('discountFor', () => {
     const free = rule({ kind: 'FREE_SHIPPING', minSubtotal: 5000, currency: 'USD' });
     expect(discountFor(free, [line('a', 1, 6000)], { currency: 'USD', shippingAmount: 499 })).toEqual({
       amount: 0,
+      lineAmounts: [0],
       shippingAmount: 499,
     });
     expect(
@@ -168,6 +170,90 @@ describe('chooseDiscounts: combinability', () => {
     const free = rule({ id: 'ship', kind: 'FREE_SHIPPING' });
     expect(chooseDiscounts([{ rule: free, code: null }], lines, usd)).toEqual([
       expect.objectContaining({ promotionId: 'ship', amount: 0, shippingAmount: 0, freeShipping: true }),
+    ]);
+  });
+});
+
+describe('allocate: proportional to the line amounts, largest remainder, the parts sum exactly', () => {
+  it.each([
+    // total, weights, parts
+    [100, [1, 1, 1], [34, 33, 33]], // 33.33 each: the one unit left goes to the earliest tie
+    [1, [333, 333, 334], [0, 0, 1]], // the largest remainder is the largest line's
+    [1000, [1, 1, 998], [1, 1, 998]],
+    [999, [1999, 4999, 1], [285, 714, 0]], // 285.33, 713.53, 0.14: floors 285 + 713, 1 left → .53's
+    [7, [0, 5, 0, 5], [0, 4, 0, 3]], // untargeted lines (weight 0) get nothing
+    [0, [10, 20], [0, 0]],
+    [5, [], []],
+  ])('%i over %j → %j', (total, weights, parts) => {
+    expect(allocate(total, weights)).toEqual(parts);
+    if (weights.length > 0) expect(parts.reduce((sum, part) => sum + part, 0)).toBe(total);
+  });
+
+  it('stays exact on amounts whose products pass 2^53', () => {
+    const parts = allocate(99_999_999_999, [99_999_999_999, 1, 2]);
+    expect(parts.reduce((sum, part) => sum + part, 0)).toBe(99_999_999_999);
+    expect(parts[0]).toBe(99_999_999_996);
+  });
+
+  it('never gives a line more than its amount when the total fits', () => {
+    const weights = [1, 2, 3, 997, 13];
+    for (let total = 0; total <= 1016; total += 7) {
+      allocate(total, weights).forEach((part, index) => expect(part).toBeLessThanOrEqual(weights[index]!));
+    }
+  });
+});
+
+describe('discounts per line (what tax is computed on)', () => {
+  it('splits a fixed amount over the lines it targets in proportion to their amounts', () => {
+    const fiveOff = rule({ kind: 'FIXED_AMOUNT', amountOff: 500, currency: 'USD' });
+    // 500 over 1999 + 4999 + 1 (Σ 6999): 142.81, 357.12, 0.07 → 142 + 357 + 0, 1 left → 143
+    expect(
+      discountFor(fiveOff, [line('a', 1, 1999), line('b', 1, 4999), line('c', 1, 1)], usd).lineAmounts,
+    ).toEqual([143, 357, 0]);
+    const onBooks = { ...fiveOff, target: 'CATEGORIES' as const, categorySlugs: ['books'] };
+    expect(
+      discountFor(
+        onBooks,
+        [line('a', 1, 1000, 'books'), line('b', 1, 9000), line('c', 3, 1000, 'books')],
+        usd,
+      ).lineAmounts,
+    ).toEqual([125, 0, 375]);
+  });
+
+  it('puts buy X get Y on the lines of the "get" product (two variants of it: split by amount)', () => {
+    const b2g1 = rule({
+      kind: 'BUY_X_GET_Y',
+      buyProductId: 'tee',
+      buyQuantity: 2,
+      getQuantity: 1,
+      getPercentOffBps: 10_000,
+    });
+    // 3 tees in two variant lines: one free at the first line's unit price 1000, split 1000 × (2000, 1000)/3000
+    expect(discountFor(b2g1, [line('tee', 2, 1000), line('mug', 1, 500), line('tee', 1, 1000)], usd)).toEqual(
+      {
+        amount: 1000,
+        lineAmounts: [667, 0, 333],
+        shippingAmount: 0,
+      },
+    );
+  });
+
+  it('gives each line at most its amount when several promotions meet on it, and sums per promotion', () => {
+    const lines = [line('a', 1, 1000), line('b', 1, 3000)];
+    const half = rule({ id: 'half-b', percentOffBps: 9000, target: 'PRODUCTS', productIds: ['b'] });
+    const twentyOff = rule({ id: 'fixed', kind: 'FIXED_AMOUNT', amountOff: 2000, currency: 'USD' });
+    const chosen = chooseDiscounts(
+      [
+        { rule: half, code: null },
+        { rule: twentyOff, code: null },
+      ],
+      lines,
+      usd,
+    );
+    // 90 % of b = 2700; 2000 split 500 / 1500, but b has only 300 left: 500 + 300
+    expect(chosen.map((d) => [d.promotionId, d.amount, d.lineAmounts])).toEqual([
+      ['half-b', 2700, [0, 2700]],
+      ['fixed', 800, [500, 300]],
     ]);
   });
 });

@@ -125,6 +125,7 @@ export const resolvers: Resolvers = {
     options: (quote: Quote) => quote.options.map((option) => shippingOption(option, quote.currency)),
     method: (quote: Quote) => (quote.method ? shippingOption(quote.method, quote.currency) : null),
     shippingCost: (quote: Quote) => money(quote.shippingAmount, quote.currency),
+    shippingDiscount: (quote: Quote) => money(quote.shippingDiscount, quote.currency),
     taxLines: (quote: Quote) => quote.taxLines.map((line) => taxLine(line, quote.currency)),
     taxTotal: (quote: Quote) => money(quote.taxTotal, quote.currency),
   },

@@ -1,5 +1,8 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
+/** A variant's tax class (products' and shipping's `TaxClass`). */
+export type TaxClass = 'STANDARD' | 'REDUCED' | 'ZERO';
+
 /**
  * The cart's own view of a product, kept from the products and inventory events. The catalog half
  * (sku .. active) and the stock half (available) arrive on different streams, in any order; each
@@ -15,6 +18,10 @@ export interface CatalogProductDoc {
   priceAmount?: number;
   currency?: string;
   active?: boolean;
+  /** Absent on rows made before tax classes: STANDARD. */
+  taxClass?: TaxClass;
+  /** Unit weight; absent or null: unknown (0 for shipping). */
+  weightGrams?: number | null;
   catalogAt?: Date;
   priceAt?: Date;
   available?: number;
@@ -30,6 +37,8 @@ const catalogProductSchema = new Schema<CatalogProductDoc>(
     priceAmount: Number,
     currency: String,
     active: Boolean,
+    taxClass: String,
+    weightGrams: Number,
     catalogAt: Date,
     priceAt: Date,
     available: Number,
@@ -57,6 +66,9 @@ export interface KnownProduct {
   priceAmount: number;
   currency: string;
   active: boolean;
+  taxClass: TaxClass;
+  /** Per unit; 0 when unknown. */
+  weightGrams: number;
   /** Units that can still be reserved; 0 until inventory has reported the product. */
   available: number;
 }
@@ -72,6 +84,8 @@ export function toKnownProduct(doc: CatalogProductDoc | null | undefined): Known
     priceAmount: doc.priceAmount,
     currency: doc.currency,
     active: doc.active !== false,
+    taxClass: doc.taxClass ?? 'STANDARD',
+    weightGrams: doc.weightGrams ?? 0,
     available: Math.max(0, doc.available ?? 0),
   };
 }

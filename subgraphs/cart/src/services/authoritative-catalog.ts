@@ -1,12 +1,14 @@
 import { type SubgraphClient, isDuplicateKeyError } from '@novamart/kit';
-import { type KnownProduct } from '../models/catalog-product';
+import { type KnownProduct, type TaxClass } from '../models/catalog-product';
 import { type CatalogProjection, type VariantSnapshot, variantName } from './catalog-projection';
 
 // Lines hold variants: a product's default variant has the product's id, so a line of a product
 // without options asks for the same id it always did.
 const PRODUCTS = `query CartVariants($representations: [_Any!]!) {
   _entities(representations: $representations) {
-    ... on ProductVariant { id sku title price { amount currency } active updatedAt product { id name } }
+    ... on ProductVariant {
+      id sku title price { amount currency } active taxClass weightGrams updatedAt product { id name }
+    }
   }
 }`;
 
@@ -20,6 +22,8 @@ interface VariantAnswer {
   title: string;
   price: { amount: number; currency: string };
   active: boolean;
+  taxClass: TaxClass;
+  weightGrams: number | null;
   updatedAt: string;
   product: { id: string; name: string };
 }
@@ -64,6 +68,8 @@ export class AuthoritativeCatalog {
           priceAmount: answer.price.amount,
           currency: answer.price.currency,
           active: answer.active,
+          taxClass: answer.taxClass,
+          weightGrams: answer.weightGrams,
         };
         const snapshot = () => this.projection.applyVariant(variant, new Date(answer.updatedAt));
         // Concurrent upserts of a product the projection lacks: all but one fail on _id; again finds it.
@@ -79,6 +85,8 @@ export class AuthoritativeCatalog {
           priceAmount: variant.priceAmount,
           currency: variant.currency,
           active: variant.active,
+          taxClass: answer.taxClass,
+          weightGrams: answer.weightGrams ?? 0,
           available: Math.max(0, available.get(answer.id) ?? 0),
         });
       }),

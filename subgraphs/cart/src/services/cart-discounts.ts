@@ -17,6 +17,9 @@ export interface CartDiscount {
 export interface CartDiscountQuote {
   discounts: CartDiscount[];
   discountTotal: number;
+  /** Per line of the cart's currency, in the cart's order: what the discounts take off it. */
+  lineDiscounts: number[];
+  freeShipping: boolean;
   currency: string;
 }
 
@@ -24,6 +27,7 @@ const QUOTE = `query CartDiscountQuote($input: DiscountQuoteInput!, $requireCode
   discountQuote(input: $input, requireCode: $requireCode) {
     discounts { promotionId code description amount shippingAmount freeShipping }
     discountTotal
+    lineDiscounts
   }
 }`;
 
@@ -43,18 +47,24 @@ export class CartDiscounts {
 
   /**
    * The discounts of a priced cart. `requireCode` (a code being applied) must apply, or the
-   * promotions subgraph's BAD_USER_INPUT on `code` (with its `reason`) is thrown.
+   * promotions subgraph's BAD_USER_INPUT on `code` (with its `reason`) is thrown. `shippingAmount`:
+   * the charge of the chosen shipping before discounts (checkout passes the same).
    */
-  async quote(cart: CartDoc, priced: PricedCart, requireCode?: string): Promise<CartDiscountQuote> {
+  async quote(
+    cart: CartDoc,
+    priced: PricedCart,
+    requireCode?: string,
+    shippingAmount = 0,
+  ): Promise<CartDiscountQuote> {
     const currency = priced.subtotal.currency;
-    const none = { discounts: [], discountTotal: 0, currency };
+    const none = { discounts: [], discountTotal: 0, lineDiscounts: [], freeShipping: false, currency };
     if (!this.promotions) {
       if (requireCode) throw badUserInput('Discount codes are not available', 'code');
       return none;
     }
     if (priced.lines.length === 0 && !requireCode) return none;
     const { discountQuote } = await this.promotions.request<{
-      discountQuote: { discounts: CartDiscount[]; discountTotal: number };
+      discountQuote: { discounts: CartDiscount[]; discountTotal: number; lineDiscounts: number[] };
     }>(QUOTE, {
       input: {
         currency,
@@ -63,9 +73,11 @@ export class CartDiscounts {
           .map(({ productId, quantity, unitAmount }) => ({ productId, quantity, unitAmount })),
         codes: cart.discountCodes ?? [],
         customer: cart.userId ? { userId: cart.userId } : null,
+        shippingAmount,
       },
       requireCode: requireCode ?? null,
     });
-    return { ...discountQuote, currency };
+    const freeShipping = discountQuote.discounts.some((discount) => discount.freeShipping);
+    return { ...discountQuote, freeShipping, currency };
   }
 }

@@ -1,5 +1,6 @@
 import { type ClientSession } from 'mongoose';
 import {
+  type TaxClass,
   toKnownProduct,
   type CatalogProductDoc,
   type CatalogProductModel,
@@ -16,7 +17,14 @@ export interface ProductSnapshot {
   currency: string;
   categorySlug?: string | null;
   active: boolean;
-  variants?: readonly { variantId: string; sku: string; title: string; priceAmount: number }[];
+  variants?: readonly {
+    variantId: string;
+    sku: string;
+    title: string;
+    priceAmount: number;
+    taxClass?: TaxClass;
+    weightGrams?: number | null;
+  }[];
 }
 
 /** One sellable row: a variant, priced and named (the product's name and the variant's title). */
@@ -28,6 +36,9 @@ export interface VariantSnapshot {
   priceAmount: number;
   currency: string;
   active: boolean;
+  /** Absent (snapshots before tax classes): STANDARD. */
+  taxClass?: TaxClass;
+  weightGrams?: number | null;
 }
 
 /** How a line is named to the shopper: the product, and the variant's title unless it is the only one. */
@@ -55,6 +66,8 @@ export function variantRows(snapshot: ProductSnapshot): VariantSnapshot[] {
     sku: variant.sku,
     name: variantName(snapshot.name, variant.title),
     priceAmount: variant.priceAmount,
+    taxClass: variant.taxClass,
+    weightGrams: variant.weightGrams,
   }));
 }
 
@@ -103,6 +116,8 @@ export class CatalogProjection {
       sku: snapshot.sku,
       name: snapshot.name,
       active: snapshot.active,
+      taxClass: snapshot.taxClass ?? 'STANDARD',
+      weightGrams: snapshot.weightGrams ?? null,
       catalogAt: at,
       ...(snapshot.variantId !== snapshot.productId ? { productId: snapshot.productId } : {}),
     };

@@ -1,18 +1,17 @@
-export type TaxClass = 'STANDARD' | 'REDUCED' | 'ZERO';
+import { type TaxClass } from '../models/catalog-product';
+import { type PricedLine } from './pricing';
 
-/** What tax and shipping need to know of a line's product, per unit. */
+/** What tax and shipping need to know of a line's variant, per unit. */
 export interface LineFacts {
   taxClass: TaxClass;
   weightGrams: number;
 }
 
-const DEFAULT_FACTS: LineFacts = { taxClass: 'STANDARD', weightGrams: 0 };
-
 /**
- * The one place the cart learns a line's tax class and unit weight. The catalog does not carry
- * them yet, so every line is STANDARD and weighs nothing; once products' variants carry
- * `taxClass` and `weightGrams`, point this at them (through the catalog projection).
+ * The one place the cart learns a line's tax class and unit weight: the variant's, as the
+ * catalog projection (products' events and answers) holds them, read with the line's price, so a
+ * quote costs no command of its own.
  */
-export function lineFacts(_productId: string): LineFacts {
-  return DEFAULT_FACTS;
+export function lineFacts(line: Pick<PricedLine, 'taxClass' | 'weightGrams'>): LineFacts {
+  return { taxClass: line.taxClass, weightGrams: line.weightGrams };
 }

@@ -1,5 +1,5 @@
 import { lineKey, type CartDoc } from '../models/cart';
-import { type KnownProduct } from '../models/catalog-product';
+import { type KnownProduct, type TaxClass } from '../models/catalog-product';
 import { cartCurrency } from './cart-service';
 
 export interface PricedLine {
@@ -10,6 +10,10 @@ export interface PricedLine {
   unitAmount: number;
   lineAmount: number;
   currency: string;
+  /** The variant's, for tax (products' `ProductVariant.taxClass`). */
+  taxClass: TaxClass;
+  /** Per unit, for shipping; 0 when unknown. */
+  weightGrams: number;
 }
 
 export interface PricedCart {
@@ -40,6 +44,8 @@ export function priceCart(
       unitAmount: product.priceAmount,
       lineAmount: product.priceAmount * line.quantity,
       currency: product.currency,
+      taxClass: product.taxClass,
+      weightGrams: product.weightGrams,
     });
   }
   const inCurrency = lines.filter((line) => line.currency === currency);

@@ -1,12 +1,13 @@
 import { type AddressInput, badUserInput, isAppError, type SubgraphClient } from '@novamart/kit';
 import { lineFacts } from './line-facts';
-import { type PricedCart } from './pricing';
+import { type PricedCart, type PricedLine } from './pricing';
 import { cartTotal } from './totals';
 
 const QUOTE = `query CartShippingQuote($input: ShippingQuoteInput!) {
   shippingQuote(input: $input) {
     options { code name carrier type price { amount currency } }
     shippingCost { amount }
+    shippingDiscount { amount }
     pricesIncludeTax
     taxLines { name rate amount { amount currency } }
     taxTotal { amount }
@@ -28,6 +29,8 @@ export interface CartShippingOption {
 
 export interface CartQuote {
   options: CartShippingOption[];
+  shippingCost: MoneyValue;
+  shippingDiscount: MoneyValue;
   taxLines: { name: string; rate: number; amount: MoneyValue }[];
   taxTotal: MoneyValue;
   total: MoneyValue;
@@ -41,11 +44,26 @@ function cartField(field: unknown): string | null {
   return null;
 }
 
+/** The cart's discounts as the quote needs them (services/cart-discounts.ts). */
+export interface QuoteDiscounts {
+  /** Per line of the cart's currency (in the cart's order): what the discounts take off it. */
+  lineDiscounts: number[];
+  discountTotal: number;
+  freeShipping: boolean;
+}
+
+/** Asks the promotions subgraph for the cart's discounts, given the shipping charge before discounts. */
+export type DiscountsFor = (shippingAmount: number) => Promise<QuoteDiscounts>;
+
+type QuoteAnswer = Omit<CartQuote, 'taxTotal' | 'total' | 'shippingCost' | 'shippingDiscount'> & QuoteExtras;
+
 /**
  * The cart's shipping options and tax for an address, from the shipping subgraph's `shippingQuote`
- * (SHIPPING_URL) on the cart's current prices: the same computation checkout charges. Without a
- * method the preview covers the goods alone (checkout adds the default shipping). Without the
- * shipping subgraph there are no options and no tax.
+ * (SHIPPING_URL) on the cart's current prices and discounts: the same computation checkout
+ * charges, in the same steps (docs/architecture.md, "Totals"): the charge before discounts, the
+ * promotions' discounts for it, then the quote on the discounted lines (asked again only when
+ * something is discounted). Without a method the preview covers the goods alone (checkout adds
+ * the default shipping). Without the shipping subgraph there are no options and no tax.
  */
 export class CartShippingQuotes {
   constructor(private readonly shipping: SubgraphClient | null) {}
@@ -54,54 +72,95 @@ export class CartShippingQuotes {
     cart: PricedCart,
     address: AddressInput,
     shippingMethodCode: string | null,
+    discountsFor: DiscountsFor,
   ): Promise<CartQuote> {
     const { currency } = cart.subtotal;
     if (!this.shipping) {
       if (shippingMethodCode)
         throw badUserInput('Shipping methods are not configured on this shop', 'shippingMethodCode');
       const zero = { amount: 0, currency };
-      return { options: [], taxLines: [], taxTotal: zero, total: cart.subtotal };
+      const { discountTotal } = await discountsFor(0);
+      const total = cartTotal({
+        subtotal: cart.subtotal.amount,
+        discountTotal,
+        shippingCost: 0,
+        taxTotal: 0,
+        pricesIncludeTax: false,
+      });
+      return {
+        options: [],
+        shippingCost: zero,
+        shippingDiscount: zero,
+        taxLines: [],
+        taxTotal: zero,
+        total: { amount: total, currency },
+      };
     }
     const lines = cart.lines.filter((line) => line.currency === currency);
-    let answer: { shippingQuote: Omit<CartQuote, 'taxTotal' | 'total'> & QuoteExtras };
+    const none: QuoteDiscounts = { lineDiscounts: [], discountTotal: 0, freeShipping: false };
+    const before = await this.ask(lines, currency, address, shippingMethodCode, none);
+    const discounts = await discountsFor(before.shippingCost.amount);
+    const discounted = discounts.discountTotal > 0 || discounts.freeShipping;
+    const quote = discounted
+      ? await this.ask(lines, currency, address, shippingMethodCode, discounts)
+      : before;
+    const total = cartTotal({
+      subtotal: cart.subtotal.amount,
+      discountTotal: discounts.discountTotal,
+      shippingCost: quote.shippingCost.amount,
+      shippingDiscount: quote.shippingDiscount.amount,
+      taxTotal: quote.taxTotal.amount,
+      pricesIncludeTax: quote.pricesIncludeTax,
+    });
+    return {
+      options: quote.options,
+      shippingCost: { amount: quote.shippingCost.amount, currency },
+      shippingDiscount: { amount: quote.shippingDiscount.amount, currency },
+      taxLines: quote.taxLines,
+      taxTotal: { amount: quote.taxTotal.amount, currency },
+      total: { amount: total, currency },
+    };
+  }
+
+  private async ask(
+    lines: PricedLine[],
+    currency: string,
+    address: AddressInput,
+    shippingMethodCode: string | null,
+    discounts: QuoteDiscounts,
+  ): Promise<QuoteAnswer> {
     try {
-      answer = await this.shipping.request(QUOTE, {
+      const answer = await this.shipping!.request<{ shippingQuote: QuoteAnswer }>(QUOTE, {
         input: {
           address,
           currency,
-          lines: lines.map((line) => ({
-            key: line.productId,
-            amount: line.lineAmount,
-            taxClass: lineFacts(line.productId).taxClass,
-            weightGrams: lineFacts(line.productId).weightGrams * line.quantity,
-          })),
+          lines: lines.map((line, index) => {
+            const facts = lineFacts(line);
+            return {
+              key: String(index),
+              amount: line.lineAmount,
+              discount: discounts.lineDiscounts[index] ?? 0,
+              taxClass: facts.taxClass,
+              weightGrams: facts.weightGrams * line.quantity,
+            };
+          }),
           shippingMethodCode,
+          freeShipping: discounts.freeShipping,
         },
       });
+      return answer.shippingQuote;
     } catch (error) {
       const field = isAppError(error) ? cartField(error.extensions.field) : null;
       if (field && isAppError(error))
         throw badUserInput(error.message, field, { ...error.extensions, field });
       throw error;
     }
-    const quote = answer.shippingQuote;
-    const total = cartTotal({
-      subtotal: cart.subtotal.amount,
-      shippingCost: quote.shippingCost.amount,
-      taxTotal: quote.taxTotal.amount,
-      pricesIncludeTax: quote.pricesIncludeTax,
-    });
-    return {
-      options: quote.options,
-      taxLines: quote.taxLines,
-      taxTotal: { amount: quote.taxTotal.amount, currency },
-      total: { amount: total, currency },
-    };
   }
 }
 
 interface QuoteExtras {
   shippingCost: { amount: number };
+  shippingDiscount: { amount: number };
   pricesIncludeTax: boolean;
   taxTotal: { amount: number };
 }

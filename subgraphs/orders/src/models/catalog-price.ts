@@ -1,5 +1,8 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
+/** A variant's tax class (products' and shipping's `TaxClass`). */
+export type TaxClass = 'STANDARD' | 'REDUCED' | 'ZERO';
+
 /**
  * The orders subgraph's own view of the catalog, kept from product events: what checkout prices
  * lines with. `catalogAt`/`priceAt` are the times of the events applied, so older events that
@@ -18,6 +21,10 @@ export interface CatalogPriceDoc {
   priceAmount?: number;
   currency?: string;
   active?: boolean;
+  /** Absent on rows made before tax classes: STANDARD. */
+  taxClass?: TaxClass;
+  /** Unit weight; absent or null: unknown (0 for shipping). */
+  weightGrams?: number | null;
   catalogAt?: Date;
   priceAt?: Date;
 }
@@ -36,6 +43,8 @@ const catalogPriceSchema = new Schema<CatalogPriceDoc>(
     priceAmount: Number,
     currency: String,
     active: Boolean,
+    taxClass: String,
+    weightGrams: Number,
     catalogAt: Date,
     priceAt: Date,
   },

@@ -1,5 +1,6 @@
 import { type AddressInput, auditEntrySchema, type AuditEntry } from '@novamart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
+import { type TaxClass } from './catalog-price';
 
 export const ORDER_STATUSES = [
   'PENDING',
@@ -26,6 +27,11 @@ export interface OrderLine {
   quantity: number;
   /** Catalog price per unit when the order was placed, minor units. */
   unitAmount: number;
+  /** The variant's tax class and unit weight when the order was placed; absent on older orders. */
+  taxClass?: TaxClass;
+  weightGrams?: number;
+  /** What the order's discounts took off the line (promotions), minor units; absent: none. */
+  discountAmount?: number;
 }
 
 /** The order's shipping address: the contract's AddressInput, normalised at checkout. */
@@ -194,6 +200,9 @@ const lineSchema = new Schema<OrderLine>(
     name: { type: String, required: true },
     quantity: { type: Number, required: true },
     unitAmount: { type: Number, required: true },
+    taxClass: String,
+    weightGrams: Number,
+    discountAmount: Number,
   },
   { _id: false },
 );

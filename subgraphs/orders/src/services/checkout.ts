@@ -27,11 +27,11 @@ import {
   type CheckoutInput,
 } from './checkout-input';
 import { orderPlaced } from './order-events';
-import { withDiscounts, type OrderDiscounts } from './order-discounts';
+import { withDiscounts, type OrderDiscounts, type Redeemed } from './order-discounts';
 import { type OwnerRefresh } from './owner-refresh';
 import { shippingCost, type ShippingRules } from './shipping';
-import { ShippingQuotes } from './shipping-quote';
-import { orderTotals } from './totals';
+import { ShippingQuotes, type ShippingAndTax } from './shipping-quote';
+import { orderTotals, type OrderTotals } from './totals';
 
 export interface CheckoutServiceOptions {
   conn: Connection;
@@ -137,7 +137,7 @@ export class CheckoutService {
         requestHash,
       });
       try {
-        return await this.place(cart, order, viewer);
+        return await this.place(cart, order, viewer, shippingMethodCode);
       } catch (error) {
         // A duplicate of this checkout may have won the index, or the discount's last use (its
         // refusal then names the code): either way the winner's order is the answer.
@@ -157,19 +157,26 @@ export class CheckoutService {
    * revision is what stops two different keys ordering the same lines. When the write fails the
    * redemption's compensation gives the uses back.
    */
-  private async place(cart: CartSnapshotDoc, built: OrderDoc, viewer: Viewer | null): Promise<OrderDoc> {
+  private async place(
+    cart: CartSnapshotDoc,
+    built: OrderDoc,
+    viewer: Viewer | null,
+    shippingMethodCode: string | null,
+  ): Promise<OrderDoc> {
     const { discounts } = this.options;
     const outcome = await runSteps(async (run) => {
-      const order = discounts
-        ? withDiscounts(
-            built,
-            await run(discounts.redeemStep, {
-              order: built,
-              codes: cart.discountCodes ?? [],
-              userId: viewer?.id ?? null,
-            }),
-          )
-        : built;
+      let order = built;
+      if (discounts) {
+        const redeemed = await run(discounts.redeemStep, {
+          order: built,
+          codes: cart.discountCodes ?? [],
+          userId: viewer?.id ?? null,
+        });
+        if (redeemed.discounts.length > 0) {
+          const { priced, totals } = await this.priceOrder(built, shippingMethodCode, redeemed);
+          order = withDiscounts(built, redeemed, priced, totals);
+        }
+      }
       return inTransaction(this.options.conn, async (session, outbox) => {
         const taken = await this.options.carts.updateOne(
           { _id: cart._id, revision: cart.revision, orderedRevision: { $ne: cart.revision } },
@@ -243,19 +250,11 @@ export class CheckoutService {
         `${line.quantity} × ${line.name}`,
       );
     }
-    const subtotal = items.lines.reduce((sum, line) => sum + line.unitAmount * line.quantity, 0);
-    const priced = await (this.options.quotes ?? new ShippingQuotes(null)).quote({
-      lines: items.lines,
-      currency,
-      address: args.shippingAddress,
-      shippingMethodCode: args.shippingMethodCode,
-      defaultShippingCost: shippingCost(subtotal, this.options.shipping),
-    });
-    const totals = orderTotals({
-      lines: items.lines.map((line) => ({ amount: line.unitAmount * line.quantity })),
-      shippingCost: priced.shippingCost,
-      tax: priced,
-    });
+    const { priced, totals } = await this.priceOrder(
+      { items: items.lines, currency, shippingAddress: args.shippingAddress },
+      args.shippingMethodCode,
+      null,
+    );
     assertMoneyWithin(totals.total, max, 'input.cartId', 'The order total');
     const now = this.now();
     return {
@@ -285,6 +284,37 @@ export class CheckoutService {
       createdAt: now,
       updatedAt: now,
     };
+  }
+
+  /**
+   * The shipping and tax quote of an order's lines and its totals, after `redeemed` discounts
+   * (null: before any). Checkout prices twice, as the cart does (docs/architecture.md, "Totals"):
+   * before discounts (the shipping charge promotions are redeemed against), then, when something
+   * was discounted, on the discounted lines.
+   */
+  private async priceOrder(
+    order: Pick<OrderDoc, 'items' | 'currency' | 'shippingAddress'>,
+    shippingMethodCode: string | null,
+    redeemed: Redeemed | null,
+  ): Promise<{ priced: ShippingAndTax; totals: OrderTotals }> {
+    const amounts = order.items.map((line) => line.unitAmount * line.quantity);
+    const subtotal = amounts.reduce((sum, amount) => sum + amount, 0);
+    const priced = await (this.options.quotes ?? new ShippingQuotes(null)).quote({
+      lines: order.items,
+      discounts: redeemed?.lineDiscounts,
+      freeShipping: redeemed?.discounts.some((discount) => discount.freeShipping) ?? false,
+      currency: order.currency,
+      address: order.shippingAddress,
+      shippingMethodCode,
+      defaultShippingCost: shippingCost(subtotal, this.options.shipping),
+    });
+    const totals = orderTotals({
+      lines: amounts.map((amount, index) => ({ amount, discount: redeemed?.lineDiscounts[index] ?? 0 })),
+      shippingCost: priced.shippingCost,
+      shippingDiscount: priced.shippingDiscount,
+      tax: priced,
+    });
+    return { priced, totals };
   }
 
   /** Snapshots each line at the catalog's current price; unknown or archived products block checkout. */
@@ -331,6 +361,8 @@ export class CheckoutService {
         name: product.name,
         quantity: line.quantity,
         unitAmount: product.priceAmount,
+        taxClass: product.taxClass ?? 'STANDARD',
+        weightGrams: product.weightGrams ?? 0,
       });
     }
     return { lines: priced, currency: currency ?? 'USD' };

@@ -1,21 +1,17 @@
+import { type TaxClass } from '../models/catalog-price';
 import { type OrderLine } from '../models/order';
 
-export type TaxClass = 'STANDARD' | 'REDUCED' | 'ZERO';
-
-/** What tax and shipping need to know of a line's product, per unit. */
+/** What tax and shipping need to know of a line's variant, per unit. */
 export interface LineFacts {
   taxClass: TaxClass;
   weightGrams: number;
 }
 
-const DEFAULT_FACTS: LineFacts = { taxClass: 'STANDARD', weightGrams: 0 };
-
 /**
- * The one place checkout learns a line's tax class and unit weight. The catalog does not carry
- * them yet, so every line is STANDARD and weighs nothing; once products' variants carry
- * `taxClass` and `weightGrams`, point this at them (through the catalog projection) and nothing
- * else changes.
+ * The one place checkout learns a line's tax class and unit weight: the variant's, snapshotted on
+ * the line from the catalog projection when it was priced (products' `ProductVariant.taxClass` and
+ * `weightGrams`). Lines of orders placed before them: STANDARD, weight unknown (0).
  */
-export function lineFacts(_line: OrderLine): LineFacts {
-  return DEFAULT_FACTS;
+export function lineFacts(line: OrderLine): LineFacts {
+  return { taxClass: line.taxClass ?? 'STANDARD', weightGrams: line.weightGrams ?? 0 };
 }

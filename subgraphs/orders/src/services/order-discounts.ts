@@ -6,11 +6,14 @@ import {
   type SubgraphClient,
 } from '@novamart/kit';
 import { type OrderDiscount, type OrderDoc } from '../models/order';
+import { type ShippingAndTax } from './shipping-quote';
+import { type OrderTotals } from './totals';
 
 const REDEEM = `mutation CheckoutRedeem($orderId: ID!, $input: DiscountQuoteInput!) {
   redeemDiscounts(orderId: $orderId, input: $input) {
-    discounts { promotionId code description amount shippingAmount }
+    discounts { promotionId code description amount shippingAmount freeShipping }
     discountTotal
+    lineDiscounts
     shippingDiscount
   }
 }`;
@@ -19,24 +22,41 @@ const RELEASE = `mutation CheckoutRelease($orderId: ID!, $reason: String!) {
   releaseDiscounts(orderId: $orderId, reason: $reason)
 }`;
 
-interface Redeemed {
-  discounts: OrderDiscount[];
+export interface Redeemed {
+  discounts: (OrderDiscount & { freeShipping?: boolean })[];
   discountTotal: number;
+  /** Per order line (in `items` order): what the discounts take off it. */
+  lineDiscounts: number[];
   shippingDiscount: number;
 }
 
 /**
- * The order with its discounts: subtotal − discountTotal + shippingCost − shippingDiscount. An
- * order without discounts is left as it was (no discount fields).
+ * The order with its discounts and the shipping and tax re-quoted on the discounted lines
+ * (`priced`, `totals`: services/checkout.ts `priceOrder`). An order without discounts is left as
+ * it was (no discount fields).
  */
-export function withDiscounts(order: OrderDoc, redeemed: Redeemed): OrderDoc {
+export function withDiscounts(
+  order: OrderDoc,
+  redeemed: Redeemed,
+  priced: ShippingAndTax,
+  totals: OrderTotals,
+): OrderDoc {
   if (redeemed.discounts.length === 0) return order;
   return {
     ...order,
-    discounts: redeemed.discounts,
-    discountTotal: redeemed.discountTotal,
-    shippingDiscount: redeemed.shippingDiscount,
-    total: order.subtotal - redeemed.discountTotal + order.shippingCost - redeemed.shippingDiscount,
+    items: order.items.map((line, index) => {
+      const discountAmount = redeemed.lineDiscounts[index] ?? 0;
+      return discountAmount > 0 ? { ...line, discountAmount } : line;
+    }),
+    discounts: redeemed.discounts.map(({ freeShipping: _free, ...discount }) => discount),
+    discountTotal: totals.discountTotal,
+    shippingCost: totals.shippingCost,
+    shippingDiscount: totals.shippingDiscount,
+    shippingMethod: priced.method,
+    taxLines: priced.taxLines,
+    taxTotal: totals.taxTotal,
+    pricesIncludeTax: priced.pricesIncludeTax,
+    total: totals.total,
   };
 }
 

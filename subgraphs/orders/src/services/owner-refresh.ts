@@ -1,4 +1,5 @@
 import { type SubgraphClient, type Viewer, isDuplicateKeyError } from '@novamart/kit';
+import { type TaxClass } from '../models/catalog-price';
 import { type Projections } from './projections';
 
 const CART = `query CheckoutCart($id: ID) {
@@ -9,7 +10,8 @@ const CART = `query CheckoutCart($id: ID) {
 const VARIANTS = `query CheckoutVariants($representations: [_Any!]!) {
   _entities(representations: $representations) {
     ... on ProductVariant {
-      id sku title selectedOptions { name value } price { amount currency } active updatedAt
+      id sku title selectedOptions { name value } price { amount currency } active taxClass weightGrams
+      updatedAt
       product { id name }
     }
   }
@@ -30,6 +32,8 @@ interface VariantAnswer {
   selectedOptions: { name: string; value: string }[];
   price: { amount: number; currency: string };
   active: boolean;
+  taxClass: TaxClass;
+  weightGrams: number | null;
   updatedAt: string;
   product: { id: string; name: string };
 }
@@ -105,6 +109,8 @@ export class OwnerRefresh {
                 priceAmount: variant.price.amount,
                 currency: variant.price.currency,
                 active: variant.active,
+                taxClass: variant.taxClass,
+                weightGrams: variant.weightGrams,
               },
               new Date(variant.updatedAt),
             ),

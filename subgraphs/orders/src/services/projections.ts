@@ -1,6 +1,6 @@
 import { type ClientSession, type UpdateQuery } from 'mongoose';
 import { type CartSnapshotDoc, type CartSnapshotModel } from '../models/cart-snapshot';
-import { type CatalogPriceDoc, type CatalogPriceModel } from '../models/catalog-price';
+import { type CatalogPriceDoc, type CatalogPriceModel, type TaxClass } from '../models/catalog-price';
 import { type CustomerModel } from '../models/customer';
 
 /** `ProductSnapshot` of the products subgraph's events. */
@@ -17,6 +17,8 @@ export interface ProductSnapshot {
     title: string;
     priceAmount: number;
     selectedOptions: { name: string; value: string }[];
+    taxClass?: TaxClass;
+    weightGrams?: number | null;
   }[];
 }
 
@@ -31,6 +33,9 @@ export interface VariantSnapshot {
   priceAmount: number;
   currency: string;
   active: boolean;
+  /** Absent (snapshots before tax classes): STANDARD. */
+  taxClass?: TaxClass;
+  weightGrams?: number | null;
 }
 
 /** A snapshot's variants (one for a snapshot from before variants: the product as its default variant). */
@@ -104,6 +109,8 @@ export class Projections {
       variantTitle: variant.title,
       selectedOptions: variant.selectedOptions,
       active: variant.active,
+      taxClass: variant.taxClass ?? 'STANDARD',
+      weightGrams: variant.weightGrams ?? null,
       catalogAt: at,
       ...(variant.variantId !== variant.productId ? { productId: variant.productId } : {}),
     };

@@ -11,6 +11,7 @@ const QUOTE = `query CheckoutShippingQuote($input: ShippingQuoteInput!) {
   shippingQuote(input: $input) {
     method { code name carrier }
     shippingCost { amount }
+    shippingDiscount { amount }
     pricesIncludeTax
     taxLines { name rate amount { amount } }
     taxTotal { amount }
@@ -20,6 +21,7 @@ const QUOTE = `query CheckoutShippingQuote($input: ShippingQuoteInput!) {
 interface QuoteAnswer {
   method: { code: string; name: string; carrier: string | null } | null;
   shippingCost: { amount: number };
+  shippingDiscount: { amount: number };
   pricesIncludeTax: boolean;
   taxLines: { name: string; rate: number; amount: { amount: number } }[];
   taxTotal: { amount: number };
@@ -28,6 +30,8 @@ interface QuoteAnswer {
 export interface ShippingAndTax {
   method: OrderShippingMethod;
   shippingCost: number;
+  /** Off shippingCost: all of it under a free-shipping promotion. */
+  shippingDiscount: number;
   pricesIncludeTax: boolean;
   taxLines: OrderTaxLine[];
   taxTotal: number;
@@ -44,6 +48,8 @@ export interface QuoteRequest {
   lines: readonly OrderLine[];
   /** Per line, in `lines` order: the discount on it (promotions); default none. */
   discounts?: readonly number[];
+  /** A free-shipping promotion applies: the whole charge is taken off (and untaxed). */
+  freeShipping?: boolean;
   currency: string;
   address: ShippingAddress;
   /** Null: the default method at `defaultShippingCost`. */
@@ -77,11 +83,13 @@ export class ShippingQuotes {
         }),
         shippingMethodCode: request.shippingMethodCode,
         defaultShippingAmount: request.defaultShippingCost,
+        freeShipping: request.freeShipping ?? false,
       },
     });
     return {
       method: shippingQuote.method ?? DEFAULT_SHIPPING_METHOD,
       shippingCost: shippingQuote.shippingCost.amount,
+      shippingDiscount: shippingQuote.shippingDiscount.amount,
       pricesIncludeTax: shippingQuote.pricesIncludeTax,
       taxLines: shippingQuote.taxLines.map((line) => ({
         name: line.name,
@@ -99,6 +107,7 @@ export class ShippingQuotes {
     return {
       method: DEFAULT_SHIPPING_METHOD,
       shippingCost: request.defaultShippingCost,
+      shippingDiscount: request.freeShipping ? request.defaultShippingCost : 0,
       pricesIncludeTax: false,
       taxLines: [],
       taxTotal: 0,

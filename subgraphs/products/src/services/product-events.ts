@@ -40,6 +40,8 @@ export function productSnapshot(doc: ProductDoc): ProductSnapshot {
       title: variantTitle(variant),
       priceAmount: variantPrice(doc, variant),
       selectedOptions: variant.selectedOptions.map(({ name, value }) => ({ name, value })),
+      taxClass: variant.taxClass,
+      weightGrams: variant.weightGrams,
     })),
   };
 }

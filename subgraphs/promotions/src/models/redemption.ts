@@ -13,6 +13,8 @@ export interface RedemptionDoc {
   /** `user:<id>` and/or `email:<address>`: the per-customer counters it took. */
   customerKeys: string[];
   amount: number;
+  /** Per order line (in the order checkout sent them), the part of `amount` off it; absent on older ones. */
+  lineAmounts?: number[];
   shippingAmount: number;
   freeShipping: boolean;
   currency: string;
@@ -33,6 +35,7 @@ const redemptionSchema = new Schema<RedemptionDoc>(
     description: { type: String, required: true },
     customerKeys: { type: [String], default: [] },
     amount: { type: Number, required: true },
+    lineAmounts: { type: [Number], default: undefined },
     shippingAmount: { type: Number, required: true },
     freeShipping: { type: Boolean, required: true },
     currency: { type: String, required: true },

@@ -57,6 +57,8 @@ export interface AppliedDiscount {
   description: string;
   /** Off the items, minor units. */
   amount: number;
+  /** Per cart line (in the order given), the part of `amount` taken off it: they sum to `amount`. */
+  lineAmounts: number[];
   /** Off the shipping, minor units (FREE_SHIPPING: all of it). */
   shippingAmount: number;
   freeShipping: boolean;
@@ -72,6 +74,25 @@ export function percentOf(amount: number, bps: number): number {
   return quotient % 2 === 0 ? quotient : quotient + 1;
 }
 
+/**
+ * Splits `total` over parts proportionally to `weights`, by largest remainder, so the parts sum
+ * exactly to `total`: each part is floor(total × weight / Σweights); the units left over go one
+ * each to the largest remainders (ties: the earlier part). With `total` ≤ Σweights no part exceeds
+ * its weight. All weights 0: everything on nothing (all parts 0, `total` must be 0).
+ */
+export function allocate(total: number, weights: readonly number[]): number[] {
+  const sum = weights.reduce((acc, weight) => acc + weight, 0);
+  if (sum === 0 || total === 0) return weights.map(() => 0);
+  // BigInt: total × weight may pass 2^53 on large orders.
+  const big = weights.map((weight) => BigInt(total) * BigInt(weight));
+  const parts = big.map((value) => Number(value / BigInt(sum)));
+  const remainders = big.map((value, index) => ({ index, remainder: Number(value % BigInt(sum)) }));
+  const left = total - parts.reduce((acc, part) => acc + part, 0);
+  remainders.sort((a, b) => b.remainder - a.remainder || a.index - b.index);
+  for (const { index } of remainders.slice(0, left)) parts[index] = (parts[index] ?? 0) + 1;
+  return parts;
+}
+
 export function subtotalOf(lines: readonly DiscountLine[]): number {
   return lines.reduce((sum, line) => sum + line.unitAmount * line.quantity, 0);
 }
@@ -83,7 +104,19 @@ function eligible(rule: PromotionRule, line: DiscountLine): boolean {
   return true;
 }
 
-function buyXGetY(rule: PromotionRule, lines: readonly DiscountLine[]): number {
+const lineAmount = (line: DiscountLine) => line.unitAmount * line.quantity;
+
+/** BUY_X_GET_Y, per line: the discount lands on the lines of the "get" product (split by their amounts). */
+function buyXGetY(rule: PromotionRule, lines: readonly DiscountLine[]): number[] {
+  const amount = buyXGetYAmount(rule, lines);
+  const getId = rule.getProductId ?? rule.buyProductId;
+  return allocate(
+    amount,
+    lines.map((line) => (line.productId === getId ? lineAmount(line) : 0)),
+  );
+}
+
+function buyXGetYAmount(rule: PromotionRule, lines: readonly DiscountLine[]): number {
   const buy = rule.buyQuantity ?? 0;
   const get = rule.getQuantity ?? 0;
   const buyId = rule.buyProductId;
@@ -103,35 +136,49 @@ function buyXGetY(rule: PromotionRule, lines: readonly DiscountLine[]): number {
 }
 
 /**
- * What one promotion takes off a cart: items and shipping, in minor units. Zero when it does not
- * apply (another currency, minimum not met, nothing eligible). Checks of dates and limits are the
- * caller's (they need the database).
+ * What one promotion takes off a cart: items (per line, in the order of `lines`) and shipping, in
+ * minor units. Zero when it does not apply (another currency, minimum not met, nothing eligible).
+ * Checks of dates and limits are the caller's (they need the database).
+ *
+ * Per line: a percentage is taken of each eligible line (rounded half to even per line, as above);
+ * a fixed amount is split over the eligible lines in proportion to their amounts by largest
+ * remainder (`allocate`); buy X get Y lands on the lines of the "get" product.
  */
 export function discountFor(
   rule: PromotionRule,
   lines: readonly DiscountLine[],
   cart: { currency: string; shippingAmount: number },
-): { amount: number; shippingAmount: number } {
-  const none = { amount: 0, shippingAmount: 0 };
-  if (rule.currency !== null && rule.currency !== cart.currency) return none;
-  const subtotal = subtotalOf(lines);
-  if (rule.minSubtotal !== null && subtotal < rule.minSubtotal) return none;
-  const inScope = lines.filter((line) => eligible(rule, line));
+): { amount: number; lineAmounts: number[]; shippingAmount: number } {
+  const lineAmounts = discountByLine(rule, lines, cart);
+  const none = { amount: 0, lineAmounts: lines.map(() => 0), shippingAmount: 0 };
+  if (lineAmounts === null) return none;
+  return {
+    amount: lineAmounts.reduce((sum, part) => sum + part, 0),
+    lineAmounts,
+    shippingAmount: rule.kind === 'FREE_SHIPPING' ? cart.shippingAmount : 0,
+  };
+}
+
+/** Per line; null when the promotion does not apply to the cart at all. */
+function discountByLine(
+  rule: PromotionRule,
+  lines: readonly DiscountLine[],
+  cart: { currency: string },
+): number[] | null {
+  if (rule.currency !== null && rule.currency !== cart.currency) return null;
+  if (rule.minSubtotal !== null && subtotalOf(lines) < rule.minSubtotal) return null;
+  const inScope = lines.map((line) => (eligible(rule, line) ? lineAmount(line) : 0));
   switch (rule.kind) {
     case 'PERCENTAGE':
-      return {
-        amount: inScope.reduce(
-          (sum, line) => sum + percentOf(line.unitAmount * line.quantity, rule.percentOffBps ?? 0),
-          0,
-        ),
-        shippingAmount: 0,
-      };
-    case 'FIXED_AMOUNT':
-      return { amount: Math.min(rule.amountOff ?? 0, subtotalOf(inScope)), shippingAmount: 0 };
+      return inScope.map((amount) => percentOf(amount, rule.percentOffBps ?? 0));
+    case 'FIXED_AMOUNT': {
+      const scope = inScope.reduce((sum, amount) => sum + amount, 0);
+      return allocate(Math.min(rule.amountOff ?? 0, scope), inScope);
+    }
     case 'BUY_X_GET_Y':
-      return { amount: buyXGetY(rule, lines), shippingAmount: 0 };
+      return buyXGetY(rule, lines);
     case 'FREE_SHIPPING':
-      return { amount: 0, shippingAmount: cart.shippingAmount };
+      return lines.map(() => 0);
   }
 }
 
@@ -144,7 +191,7 @@ function describe(rule: PromotionRule, code: string | null): string {
  * order). Combinability: every combinable promotion applies together; a promotion that is not
  * combinable applies alone. Of "all combinable ones together" and "each non-combinable one alone",
  * the customer gets whichever takes the most off (items plus shipping); on a tie the combinable
- * set wins, then the earlier candidate. Item discounts together never exceed the subtotal (the
+ * set wins, then the earlier candidate. Item discounts together never exceed a line's amount (the
  * last ones are cut), and shipping discounts never exceed the shipping.
  */
 export function chooseDiscounts(
@@ -161,18 +208,23 @@ export function chooseDiscounts(
   for (const entry of evaluated) {
     if (!entry.rule.combinable && value([entry]) > value(best)) best = [entry];
   }
-  let itemsLeft = subtotalOf(lines);
+  // Per line: the discounts on a line never exceed its amount (the last ones are cut).
+  const lineLeft = lines.map(lineAmount);
   let shippingLeft = cart.shippingAmount;
   return best.map((entry) => {
-    const amount = Math.min(entry.amount, itemsLeft);
+    const lineAmounts = entry.lineAmounts.map((part, index) => {
+      const taken = Math.min(part, lineLeft[index] ?? 0);
+      lineLeft[index] = (lineLeft[index] ?? 0) - taken;
+      return taken;
+    });
     const shippingAmount = Math.min(entry.shippingAmount, shippingLeft);
-    itemsLeft -= amount;
     shippingLeft -= shippingAmount;
     return {
       promotionId: entry.rule.id,
       code: entry.code,
       description: describe(entry.rule, entry.code),
-      amount,
+      amount: lineAmounts.reduce((sum, part) => sum + part, 0),
+      lineAmounts,
       shippingAmount,
       freeShipping: entry.rule.kind === 'FREE_SHIPPING',
     };

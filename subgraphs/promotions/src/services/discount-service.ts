@@ -33,6 +33,8 @@ export interface QuoteInput {
 export interface Quote {
   discounts: AppliedDiscount[];
   discountTotal: number;
+  /** Per input line (in its order), what all the discounts take off it: tax is on what is left. */
+  lineDiscounts: number[];
   shippingDiscount: number;
   /** Applied codes that give nothing now, with why (a cart shows them as not applied). */
   rejectedCodes: { code: string; reason: CodeRefusal }[];
@@ -141,7 +143,7 @@ export class DiscountService {
       try {
         return await inTransaction(this.deps.conn, async (session, outbox) => {
           const existing = await this.deps.redemptions.find({ orderId }).session(session).lean();
-          if (existing.length > 0) return quoteOf(existing, orderId);
+          if (existing.length > 0) return quoteOf(existing, orderId, input.lines.length);
           const quote = await this.evaluate({ ...input, codes }, codes, session);
           await this.take(orderId, input, quote, session, outbox);
           return quote;
@@ -246,6 +248,7 @@ export class DiscountService {
         description: discount.description,
         customerKeys: keys,
         amount: discount.amount,
+        lineAmounts: discount.lineAmounts,
         shippingAmount: discount.shippingAmount,
         freeShipping: discount.freeShipping,
         currency: input.currency,
@@ -300,12 +303,7 @@ export class DiscountService {
       rejectedCodes.push({ code: entry.code, reason: entry.refusal });
     }
     const discounts = chooseDiscounts(candidates, lines, cart);
-    return {
-      discounts,
-      discountTotal: discounts.reduce((sum, d) => sum + d.amount, 0),
-      shippingDiscount: discounts.reduce((sum, d) => sum + d.shippingAmount, 0),
-      rejectedCodes,
-    };
+    return { ...totalsOf(discounts, lines.length), rejectedCodes };
   }
 
   private async consider(
@@ -389,7 +387,20 @@ export class DiscountService {
   }
 }
 
-function quoteOf(redemptions: RedemptionDoc[], orderId: string): Quote {
+/** The sums of applied discounts: in all, per line (`lineCount` lines) and off the shipping. */
+function totalsOf(discounts: AppliedDiscount[], lineCount: number): Omit<Quote, 'rejectedCodes'> {
+  const lineDiscounts = Array.from({ length: lineCount }, (_, index) =>
+    discounts.reduce((sum, d) => sum + (d.lineAmounts[index] ?? 0), 0),
+  );
+  return {
+    discounts,
+    discountTotal: discounts.reduce((sum, d) => sum + d.amount, 0),
+    lineDiscounts,
+    shippingDiscount: discounts.reduce((sum, d) => sum + d.shippingAmount, 0),
+  };
+}
+
+function quoteOf(redemptions: RedemptionDoc[], orderId: string, lineCount: number): Quote {
   if (redemptions.some((doc) => doc.status === 'RELEASED'))
     throw conflict('The discounts of this order were released', { orderId });
   const discounts = redemptions.map((doc) => ({
@@ -397,13 +408,10 @@ function quoteOf(redemptions: RedemptionDoc[], orderId: string): Quote {
     code: doc.code,
     description: doc.description,
     amount: doc.amount,
+    // Redemptions made before per-line amounts: none known per line.
+    lineAmounts: doc.lineAmounts ?? [],
     shippingAmount: doc.shippingAmount,
     freeShipping: doc.freeShipping,
   }));
-  return {
-    discounts,
-    discountTotal: discounts.reduce((sum, d) => sum + d.amount, 0),
-    shippingDiscount: discounts.reduce((sum, d) => sum + d.shippingAmount, 0),
-    rejectedCodes: [],
-  };
+  return { ...totalsOf(discounts, lineCount), rejectedCodes: [] };
 }

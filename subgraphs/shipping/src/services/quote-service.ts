@@ -26,6 +26,8 @@ export interface QuoteInput {
   shippingMethodCode?: string | null;
   /** The shipping charge when no method is named (orders' flat rule), minor units. Default 0. */
   defaultShippingAmount?: number | null;
+  /** A free-shipping promotion applies: the whole charge is taken off (and so untaxed). */
+  freeShipping?: boolean | null;
 }
 
 export interface PricedMethod {
@@ -44,6 +46,8 @@ export interface Quote {
   options: PricedMethod[];
   method: PricedMethod | null;
   shippingAmount: number;
+  /** Off `shippingAmount` (a free-shipping promotion: all of it). */
+  shippingDiscount: number;
   pricesIncludeTax: boolean;
   taxLines: TaxLineOut[];
   taxTotal: number;
@@ -153,9 +157,15 @@ export class QuoteService {
       amount,
       taxClass,
     }));
-    // Shipping is taxed like a STANDARD line of the destination (docs/architecture.md, "Tax").
-    if (shippingAmount > 0)
-      taxable.push({ key: SHIPPING_LINE_KEY, amount: shippingAmount, taxClass: 'STANDARD' });
+    const shippingDiscount = input.freeShipping ? shippingAmount : 0;
+    // Shipping is taxed like a STANDARD line of the destination, on what is charged of it
+    // (docs/architecture.md, "Tax").
+    if (shippingAmount - shippingDiscount > 0)
+      taxable.push({
+        key: SHIPPING_LINE_KEY,
+        amount: shippingAmount - shippingDiscount,
+        taxClass: 'STANDARD',
+      });
     const taxes = await this.tax.calculate({ destination, currency, pricesIncludeTax, lines: taxable });
     const taxLines = groupTaxLines(taxes);
     return {
@@ -163,6 +173,7 @@ export class QuoteService {
       options,
       method,
       shippingAmount,
+      shippingDiscount,
       pricesIncludeTax,
       taxLines,
       taxTotal: taxLines.reduce((sum, line) => sum + line.amount, 0),
