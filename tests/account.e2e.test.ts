@@ -5,6 +5,7 @@ import { eventually } from '@novamart/kit/testing';
 import { reviewsSubgraph } from '@novamart/reviews';
 import { CHECKOUT_SUBGRAPHS } from './support/subgraphs';
 import { startSupergraph, type GraphQLResponse, type Supergraph } from './support/supergraph';
+import { staffMember } from './support/staff';
 import {
   awaitPayment,
   checkout,
@@ -78,13 +79,17 @@ describe('after-sales and the customer account through the gateway', () => {
     expect(page.product.rating).toEqual({ average: 4, count: 1 });
     expect(page.product.reviews.edges.map((e: any) => e.node.text)).toEqual([text]);
 
-    // Hiding: CUSTOMER is FORBIDDEN, ADMIN takes it off the page and out of the rating.
+    // Hiding is moderation: CUSTOMER and FINANCE are FORBIDDEN, SUPPORT takes it off the page and
+    // out of the rating.
     const hideDoc = 'mutation($id: ID!) { hideReview(id: $id) { id hidden } }';
     const byCustomer = await sg.query(hideDoc, { id: added.addReview.id }, { token: buyer.token });
     expect(codeOf(byCustomer)).toBe('FORBIDDEN');
-    const admin = await sg.admin();
+    const finance = await staffMember(sg, 'FINANCE');
+    const byFinance = await sg.query(hideDoc, { id: added.addReview.id }, { token: finance.token });
+    expect(codeOf(byFinance)).toBe('FORBIDDEN');
+    const support = await staffMember(sg, 'SUPPORT');
     const hidden = mustSucceed(
-      await sg.query(hideDoc, { id: added.addReview.id }, { token: admin.token }),
+      await sg.query(hideDoc, { id: added.addReview.id }, { token: support.token }),
       'hide',
     );
     expect(hidden.hideReview.hidden).toBe(true);

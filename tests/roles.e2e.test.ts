@@ -66,6 +66,28 @@ const PROBES: Record<string, () => { document: string; variables?: Record<string
     document: 'mutation($id: ID!) { markOrderDelivered(id: $id) { id } }',
     variables: { id: objectId() },
   }),
+  'Mutation.createShipment': () => ({
+    document: 'mutation($i: CreateShipmentInput!) { createShipment(input: $i) { id } }',
+    variables: {
+      i: { orderId: objectId(), carrier: 'X', trackingNumber: '1', trackingUrl: 'https://track.example/1' },
+    },
+  }),
+  'Mutation.markShipmentDelivered': () => ({
+    document: 'mutation($s: ID!) { markShipmentDelivered(shipmentId: $s) { id } }',
+    variables: { s: objectId() },
+  }),
+  'Mutation.approveReturn': () => ({
+    document: 'mutation($r: ID!) { approveReturn(returnId: $r) { id } }',
+    variables: { r: objectId() },
+  }),
+  'Mutation.rejectReturn': () => ({
+    document: 'mutation($r: ID!) { rejectReturn(returnId: $r, reason: "probe") { id } }',
+    variables: { r: objectId() },
+  }),
+  'Mutation.receiveReturn': () => ({
+    document: 'mutation($r: ID!) { receiveReturn(returnId: $r, restock: true) { id } }',
+    variables: { r: objectId() },
+  }),
   'Mutation.adjustStock': () => ({
     document: 'mutation($p: ID!) { adjustStock(productId: $p, delta: -5, reason: DAMAGE) { available } }',
     variables: { p: objectId() },
@@ -114,19 +136,76 @@ const PROBES: Record<string, () => { document: string; variables?: Record<string
     document: 'mutation($id: ID!) { archiveProduct(id: $id) { id } }',
     variables: { id: objectId() },
   }),
+  'Mutation.setProductVariants': () => ({
+    document:
+      'mutation($p: ID!, $i: ProductVariantsInput!) { setProductVariants(productId: $p, input: $i) { id } }',
+    variables: { p: objectId(), i: { options: [], variants: [] } },
+  }),
+  'Mutation.createPromotion': () => ({
+    document: 'mutation($i: PromotionInput!) { createPromotion(input: $i) { id } }',
+    variables: { i: { name: ' ', kind: 'PERCENTAGE', percentOff: -1 } },
+  }),
+  'Mutation.addDiscountCode': () => ({
+    document: 'mutation($p: ID!) { addDiscountCode(promotionId: $p, code: "ROLE-PROBE") { code } }',
+    variables: { p: objectId() },
+  }),
+  'Mutation.setPromotionActive': () => ({
+    document: 'mutation($p: ID!) { setPromotionActive(id: $p, active: false) { id } }',
+    variables: { p: objectId() },
+  }),
+  'Mutation.saveShippingZone': () => ({
+    document: 'mutation($i: ShippingZoneInput!) { saveShippingZone(input: $i) { code } }',
+    variables: { i: { code: 'ROLE-PROBE', name: 'Probe', countries: [] } },
+  }),
+  'Mutation.saveShippingMethod': () => ({
+    document: 'mutation($i: ShippingMethodInput!) { saveShippingMethod(input: $i) { code } }',
+    variables: {
+      i: { zoneCode: 'NO-ZONE', code: 'X', name: 'X', type: 'STANDARD', currency: 'X', pricing: 'FLAT' },
+    },
+  }),
+  'Mutation.deleteShippingMethod': () => ({
+    document: 'mutation { deleteShippingMethod(zoneCode: "NO-ZONE", code: "NO-METHOD") }',
+  }),
+  'Mutation.saveTaxRate': () => ({
+    document: 'mutation($i: TaxRateInput!) { saveTaxRate(input: $i) { id } }',
+    variables: { i: { zoneCode: 'NO-ZONE', taxClass: 'STANDARD', name: 'X', ratePercent: -1 } },
+  }),
+  'Mutation.setTaxSetting': () => ({
+    document: 'mutation { setTaxSetting(currency: "X", pricesIncludeTax: true) { currency } }',
+  }),
+  'Mutation.hideReview': () => ({
+    document: 'mutation($id: ID!) { hideReview(id: $id) { id } }',
+    variables: { id: objectId() },
+  }),
+  'Mutation.setNotificationTemplate': () => ({
+    document: 'mutation($i: NotificationTemplateInput!) { setNotificationTemplate(input: $i) { type } }',
+    variables: { i: { type: 'WELCOME', subject: ' ', body: ' ' } },
+  }),
+  'Mutation.resetNotificationTemplate': () => ({
+    document: 'mutation { resetNotificationTemplate(type: WELCOME) }',
+  }),
   'Mutation.setUserRole': () => ({
     document: 'mutation($u: ID!) { setUserRole(userId: $u, role: SUPPORT) { id } }',
     variables: { u: objectId() },
   }),
   'Query.orders': () => ({ document: '{ orders(first: 1) { edges { node { id } } } }' }),
+  'Query.inventoryItems': () => ({
+    document: '{ inventoryItems(first: 1) { edges { cursor } } }',
+  }),
   'Query.stockMovements': () => ({
     document: 'query($p: ID!) { stockMovements(productId: $p, first: 1) { edges { node { delta } } } }',
     variables: { p: objectId() },
   }),
   'Query.pendingRefundApprovals': () => ({ document: '{ pendingRefundApprovals { id } }' }),
   'Query.pendingPaymentApprovals': () => ({ document: '{ pendingPaymentApprovals { id } }' }),
+  'Query.promotions': () => ({ document: '{ promotions(first: 1) { id } }' }),
+  'Query.promotion': () => ({
+    document: 'query($id: ID!) { promotion(id: $id) { id } }',
+    variables: { id: objectId() },
+  }),
   'Query.users': () => ({ document: '{ users(first: 1) { id email } }' }),
   'Query.notifications': () => ({ document: '{ notifications(first: 1) { edges { node { id } } } }' }),
+  'Query.notificationTemplates': () => ({ document: '{ notificationTemplates { type } }' }),
 };
 
 beforeAll(async () => {

@@ -60,6 +60,7 @@ function fieldsTakingIds(schema: GraphQLSchema): string[] {
  */
 const PUBLIC_FIELDS: Record<string, string> = {
   'Query.product': 'products are public (archived ones too, by id)',
+  'Query.productVariant': "a product's variants are public (archived products' too, by id)",
   'Mutation.recordInteraction': "records the caller's own interaction with a public product",
   'Mutation.addReview': 'reviews a public product as the caller, who must have bought it',
   'Mutation.addToWishlist': "puts a public product on the caller's own wishlist",
@@ -397,6 +398,48 @@ const PROBES: Record<string, (who: Attacker) => Promise<void>> = {
   'Mutation.hideReview': adminOnly('mutation($id: ID!) { hideReview(id: $id) { id } }', () => ({
     id: '64b7f0c2a1b2c3d4e5f60718',
   })),
+  'Mutation.requestReturn': owned(
+    'mutation($i: RequestReturnInput!) { requestReturn(input: $i) { id } }',
+    () => ({
+      i: { orderId: a.paidOrderId, lines: [{ productId: a.productId, quantity: 1 }], reason: 'mine' },
+    }),
+  ),
+  'Mutation.approveReturn': adminOnly('mutation($r: ID!) { approveReturn(returnId: $r) { id } }', () => ({
+    r: '64b7f0c2a1b2c3d4e5f60718',
+  })),
+  'Mutation.rejectReturn': adminOnly(
+    'mutation($r: ID!) { rejectReturn(returnId: $r, reason: "no") { id } }',
+    () => ({ r: '64b7f0c2a1b2c3d4e5f60718' }),
+  ),
+  'Mutation.receiveReturn': adminOnly(
+    'mutation($r: ID!) { receiveReturn(returnId: $r, restock: true) { id } }',
+    () => ({ r: '64b7f0c2a1b2c3d4e5f60718' }),
+  ),
+  'Mutation.createShipment': adminOnly(
+    'mutation($i: CreateShipmentInput!) { createShipment(input: $i) { id } }',
+    () => ({
+      i: {
+        orderId: a.paidOrderId,
+        carrier: 'X',
+        trackingNumber: '1',
+        trackingUrl: 'https://track.example/1',
+      },
+    }),
+  ),
+  'Mutation.markShipmentDelivered': adminOnly(
+    'mutation($s: ID!) { markShipmentDelivered(shipmentId: $s) { id } }',
+    () => ({ s: '64b7f0c2a1b2c3d4e5f60718' }),
+  ),
+  'Mutation.createProduct': adminOnly(
+    'mutation($i: ProductInput!) { createProduct(input: $i) { id } }',
+    () => ({
+      i: { sku: `B-${randomUUID()}`, name: 'Not mine', description: 'x', priceAmount: 100 },
+    }),
+  ),
+  'Mutation.setProductVariants': adminOnly(
+    'mutation($p: ID!, $i: ProductVariantsInput!) { setProductVariants(productId: $p, input: $i) { id } }',
+    () => ({ p: a.productId, i: { options: [], variants: [] } }),
+  ),
   'Subscription.orderStatusChanged': (who) =>
     subscriptionRefused(who, 'subscription($o: ID!) { orderStatusChanged(orderId: $o) { status } }', {
       o: a.openOrderId,

@@ -8,7 +8,7 @@ import {
   loadByIds,
   notFound,
   pageArgs,
-  requireAdmin,
+  requireRole,
   requireViewer,
   type SubgraphContext,
 } from '@novamart/kit';
@@ -113,15 +113,15 @@ export class ReviewService {
     }
   }
 
-  /** `hideReview`, ADMIN: the review leaves the product's page and rating. Hiding it again changes nothing. */
+  /** `hideReview`, SUPPORT or ADMIN (moderation): the review leaves the product's page and rating. Hiding it again changes nothing. */
   async hide(ctx: Pick<SubgraphContext, 'viewer'>, id: string): Promise<ReviewDoc> {
-    const admin = requireAdmin(ctx);
+    const moderator = requireRole(ctx, 'SUPPORT');
     if (!isObjectIdOrHexString(id)) throw notFound('Review');
     return inTransaction(this.deps.conn, async (session) => {
       const hidden = await this.deps.reviews
         .findOneAndUpdate(
           { _id: id, hidden: false },
-          { $set: { hidden: true, hiddenBy: admin.id } },
+          { $set: { hidden: true, hiddenBy: moderator.id } },
           { returnDocument: 'after', session },
         )
         .lean<ReviewDoc>()
