@@ -15,6 +15,8 @@ export const resolvers: Resolvers = {
       requireAdmin(ctx);
       return ctx.stock.listMovements(args);
     },
+    stockLevelsChangedSince: (_root, args: { since: Date }, ctx: InventoryContext) =>
+      ctx.stock.levelsChangedSince(args.since),
   },
 
   Mutation: {
