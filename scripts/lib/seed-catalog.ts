@@ -465,7 +465,7 @@ interface GraphQLResult {
   errors?: { message: string; extensions?: Record<string, unknown> }[];
 }
 
-async function post(
+export async function post(
   gatewayUrl: string,
   query: string,
   variables: Record<string, unknown>,
@@ -486,11 +486,10 @@ async function post(
 
 const CREATE_PRODUCT = 'mutation SeedProduct($input: ProductInput!) { createProduct(input: $input) { id } }';
 
-/** Creates every product of the catalog through the gateway as an administrator; existing SKUs are skipped. */
-export async function seedCatalog(options: SeedOptions): Promise<SeedReport> {
-  const log = options.log ?? (() => undefined);
-  const products = options.products ?? generateCatalog();
-
+/** Signs in through the gateway and returns the access token; refuses anyone but an administrator. */
+export async function adminToken(
+  options: Pick<SeedOptions, 'gatewayUrl' | 'email' | 'password'>,
+): Promise<string> {
   const login = await post(
     options.gatewayUrl,
     'mutation SeedLogin($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken user { role } } }',
@@ -500,6 +499,15 @@ export async function seedCatalog(options: SeedOptions): Promise<SeedReport> {
   if (!session)
     throw new Error(`Cannot log in as ${options.email}: ${login.errors?.[0]?.message ?? 'no answer'}`);
   if (session.user.role !== 'ADMIN') throw new Error(`${options.email} is not an administrator`);
+  return session.accessToken;
+}
+
+/** Creates every product of the catalog through the gateway as an administrator; existing SKUs are skipped. */
+export async function seedCatalog(options: SeedOptions): Promise<SeedReport> {
+  const log = options.log ?? (() => undefined);
+  const products = options.products ?? generateCatalog();
+
+  const session = { accessToken: await adminToken(options) };
 
   const report: SeedReport = { created: 0, skipped: 0, failed: [] };
   let next = 0;
