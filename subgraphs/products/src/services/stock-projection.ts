@@ -1,10 +1,6 @@
-import type { ConsumerDeclaration } from '@novamart/events';
 import type { Logger, SubgraphClient } from '@novamart/kit';
 import type { ClientSession, QueryFilter, UpdateQuery } from 'mongoose';
 import type { ProductDoc, ProductModel } from '../models/product';
-
-/** The consumer group of the products subgraph (its in-stock projection). */
-export const PRODUCTS_GROUP = 'products';
 
 const CHANGED_SINCE = `query StockChangedSince($since: DateTime!) {
   stockLevelsChangedSince(since: $since) { productId available updatedAt }
@@ -38,23 +34,6 @@ function stockLevelUpdate(level: StockLevel): [QueryFilter<ProductDoc>, UpdateQu
     { _id: level.productId, $or: [{ stockAt: null }, { stockAt: { $lte: level.at } }] },
     { $set: { stockAvailable: level.available, stockAt: level.at } },
   ];
-}
-
-/** `inventory.stock_changed` feeds the projection (`productAvailable`: the product's sum). */
-export function productsConsumer(Product: ProductModel): ConsumerDeclaration {
-  return {
-    group: PRODUCTS_GROUP,
-    handlers: {
-      'inventory.stock_changed': async (event, { session }) => {
-        const { productId, available, productAvailable } = event.payload;
-        await applyStockLevel(
-          Product,
-          { productId, available: productAvailable ?? available, at: new Date(event.occurredAt) },
-          session,
-        );
-      },
-    },
-  };
 }
 
 /**
