@@ -14,10 +14,11 @@
  *   ADMIN_PASSWORD  default NovaMart-dev-2026
  */
 import { DEV_ADMIN } from './lib/dev-admin';
-import { generateCatalog, seedCatalog } from './lib/seed-catalog';
+import { adminToken, generateCatalog, post, seedCatalog } from './lib/seed-catalog';
 import { seedFeatured } from './lib/seed-featured';
 import { seedShipping } from './lib/seed-shipping';
 import { seedPromotions } from './lib/seed-promotions';
+import { seedVariantCatalog } from './lib/seed-variants';
 
 const gatewayUrl = process.env.GATEWAY_URL || 'http://localhost:4000/graphql';
 const email = process.env.ADMIN_EMAIL || DEV_ADMIN.email;
@@ -41,13 +42,20 @@ try {
     `created ${report.created}, left alone (SKU exists) ${report.skipped}, failed ${report.failed.length}`,
   );
   for (const failure of report.failed) console.error(`  ${failure.sku}: ${failure.error}`);
+  // Sizes and colours, nested categories and collections (scripts/lib/seed-variants.ts).
+  const token = await adminToken({ gatewayUrl, email, password });
+  const variants = await seedVariantCatalog((query, variables) => post(gatewayUrl, query, variables, token));
+  console.log(
+    `variants, categories and collections: created ${variants.created}, left alone ${variants.skipped}, failed ${variants.failed.length}`,
+  );
+  for (const failure of variants.failed) console.error(`  ${failure.what}: ${failure.error}`);
   const featured = await seedFeatured({ gatewayUrl, email, password });
   console.log(`featured products: created ${featured.created}, left alone (SKU exists) ${featured.skipped}`);
   console.log('Seeding shipping zones, methods and tax');
   await seedShipping({ gatewayUrl, email, password, log: (line) => console.log(line) });
   const promotions = await seedPromotions({ gatewayUrl, email, password });
   console.log(`promotions: created ${promotions.created}, left alone (name exists) ${promotions.skipped}`);
-  process.exitCode = report.failed.length > 0 ? 1 : 0;
+  process.exitCode = report.failed.length + variants.failed.length > 0 ? 1 : 0;
 } catch (error) {
   console.error(`seed failed: ${(error as Error).message}`);
   if ((error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') {

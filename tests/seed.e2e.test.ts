@@ -2,7 +2,8 @@ import { inventorySubgraph } from '@novamart/inventory';
 import { productsSubgraph } from '@novamart/products';
 import { usersSubgraph } from '@novamart/users';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateCatalog, seedCatalog } from '../scripts/lib/seed-catalog';
+import { adminToken, generateCatalog, post, seedCatalog } from '../scripts/lib/seed-catalog';
+import { SEED_VARIANT_PRODUCTS, seedVariantCatalog } from '../scripts/lib/seed-variants';
 import { HARNESS_ADMIN, startSupergraph, type Supergraph } from './support/supergraph';
 
 describe('npm run seed', () => {
@@ -66,6 +67,42 @@ describe('npm run seed', () => {
         inventory: { onHand: sample.initialStock },
       });
     }, 180_000);
+
+    it('loads sizes and colours, nested categories and two collections once', async () => {
+      const token = await adminToken({
+        gatewayUrl: sg.gatewayUrl,
+        email: HARNESS_ADMIN.email,
+        password: HARNESS_ADMIN.password,
+      });
+      const send = (query: string, variables: Record<string, unknown>) =>
+        post(sg.gatewayUrl, query, variables, token);
+      const first = await seedVariantCatalog(send);
+      expect(first.failed).toEqual([]);
+      // 'clothing' and 'books' exist when the generated catalog ran first; the rest is new.
+      expect(first.created + first.skipped).toBe(4 + SEED_VARIANT_PRODUCTS.length + 2);
+      const second = await seedVariantCatalog(send);
+      expect(second).toEqual({ created: 0, skipped: first.created + first.skipped, failed: [] });
+
+      const shown = await sg.query(`{
+        category(slug: "t-shirts") { ancestors { slug } }
+        products(first: 10, filter: { categorySlug: "clothing", options: [{ name: "Size", value: "M" }] }) {
+          edges { node { sku variants { title inventory { available } } } }
+        }
+        picked: collection(slug: "staff-picks") { products { totalCount } }
+        cheap: collection(slug: "under-20") { type }
+      }`);
+      expect(shown.errors).toBeUndefined();
+      expect(shown.data?.category.ancestors).toEqual([{ slug: 'clothing' }]);
+      const tee = shown.data?.products.edges.find(
+        (e: { node: { sku: string } }) => e.node.sku === 'SEED-TEE-CREW',
+      );
+      expect(tee.node.variants).toHaveLength(6);
+      expect(tee.node.variants.find((v: { title: string }) => v.title === 'M / Red').inventory).toEqual({
+        available: 10,
+      });
+      expect(shown.data?.picked.products.totalCount).toBe(2);
+      expect(shown.data?.cheap.type).toBe('RULE');
+    }, 60_000);
 
     it('refuses to seed as someone who is not an administrator', async () => {
       const customer = await sg.customer();

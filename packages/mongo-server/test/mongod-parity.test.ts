@@ -110,6 +110,42 @@ describe('aggregation', () => {
     expect(JSON.stringify(doc)).toBe('{"_id":1,"a":1,"c":{"y":1,"x":2},"twice":2}');
   });
 
+  it('$bucket outputs only buckets holding documents, the default one too', async () => {
+    const coll = t.db().collection<Record<string, unknown>>('buckets');
+    await coll.insertMany([{ p: 5 }, { p: 7 }, { p: 25 }, { p: 99 }, { p: 'n/a' }]);
+    const bucket = (extra: Record<string, unknown>) =>
+      coll.aggregate([{ $bucket: { groupBy: '$p', boundaries: [0, 10, 20, 30, 40], ...extra } }]).toArray();
+    expect(await bucket({ default: 'other' })).toEqual([
+      { _id: 0, count: 2 },
+      { _id: 20, count: 1 },
+      { _id: 'other', count: 2 },
+    ]);
+    // With an output of the caller's own: an empty bucket is left out even where its sum would be 0.
+    expect(await bucket({ default: 'other', output: { total: { $sum: 0 } } })).toEqual([
+      { _id: 0, total: 0 },
+      { _id: 20, total: 0 },
+      { _id: 'other', total: 0 },
+    ]);
+    await coll.deleteMany({ p: { $in: [99, 'n/a'] } });
+    expect(await bucket({ default: 'other' })).toEqual([
+      { _id: 0, count: 2 },
+      { _id: 20, count: 1 },
+    ]);
+    // Inside $facet, as a catalog's price bands are counted.
+    expect(
+      await coll
+        .aggregate([{ $facet: { bands: [{ $bucket: { groupBy: '$p', boundaries: [0, 10, 20, 30] } }] } }])
+        .toArray(),
+    ).toEqual([
+      {
+        bands: [
+          { _id: 0, count: 2 },
+          { _id: 20, count: 1 },
+        ],
+      },
+    ]);
+  });
+
   it('$count over no documents outputs no document', async () => {
     const coll = await seeded('count');
     expect(await coll.aggregate([{ $match: { a: 42 } }, { $count: 'n' }]).toArray()).toEqual([]);

@@ -25,6 +25,8 @@ export const resolvers: Resolvers = {
       requireRole(ctx, 'DISPATCHER');
       return ctx.stock.listMovements(args);
     },
+    stockLevelsChangedSince: (_root, args: { since: Date }, ctx: InventoryContext) =>
+      ctx.stock.levelsChangedSince(args.since),
   },
 
   Mutation: {

@@ -1,5 +1,14 @@
 import { badUserInput, money, requireAdmin, type ResolverMap } from '@novamart/kit';
-import { categoryLoader, productLoader, variantLoader, type ProductsContext } from './context';
+import {
+  categoryLoader,
+  childrenLoader,
+  productLoader,
+  variantLoader,
+  type ProductsContext,
+} from './context';
+import type { CollectionDoc } from './models/collection';
+import type { CategoryInput, CategoryUpdateInput } from './services/category-tree';
+import type { CollectionInput } from './services/collection-service';
 import type { CategoryDoc } from './models/category';
 import type { ProductDoc } from './models/product';
 import type { ProductVariantsInput } from './services/product-service';
@@ -25,6 +34,9 @@ export const resolvers: Resolvers = {
     categories: (_root, _args, ctx: ProductsContext) => ctx.categories.list(),
 
     productVariant: (_root, args: { id: string }, ctx: ProductsContext) => variantLoader(ctx).load(args.id),
+    category: (_root, args: { slug: string }, ctx: ProductsContext) => categoryLoader(ctx).load(args.slug),
+    collection: (_root, args: { slug: string }, ctx: ProductsContext) => ctx.collections.bySlug(args.slug),
+    collections: (_root, _args, ctx: ProductsContext) => ctx.collections.list(),
   },
 
   Mutation: {
@@ -52,10 +64,37 @@ export const resolvers: Resolvers = {
       requireAdmin(ctx);
       return ctx.catalog.setVariants(args.productId, args.input);
     },
+    createCategory: (_root, args: { input: CategoryInput }, ctx: ProductsContext) => {
+      requireAdmin(ctx);
+      return ctx.categoryTree.create(args.input);
+    },
+    updateCategory: (_root, args: { slug: string; input: CategoryUpdateInput }, ctx: ProductsContext) => {
+      requireAdmin(ctx);
+      return ctx.categoryTree.update(args.slug, args.input);
+    },
+    createCollection: (_root, args: { input: CollectionInput }, ctx: ProductsContext) => {
+      requireAdmin(ctx);
+      return ctx.collections.create(args.input);
+    },
+    updateCollection: (
+      _root,
+      args: { slug: string; input: Omit<CollectionInput, 'slug'> },
+      ctx: ProductsContext,
+    ) => {
+      requireAdmin(ctx);
+      return ctx.collections.update(args.slug, args.input);
+    },
   },
 
   ProductConnection: {
     totalCount: (page: ProductPage) => page.totalCount(),
+    facets: (page: ProductPage) => page.facets(),
+  },
+
+  Collection: {
+    id: (collection: CollectionDoc) => String(collection._id),
+    products: (collection: CollectionDoc, args: ListProductsArgs, ctx: ProductsContext) =>
+      ctx.queries.listProducts({ ...args, filter: { ...args.filter, collection: collection.slug } }),
   },
 
   Product: {
@@ -94,5 +133,12 @@ export const resolvers: Resolvers = {
 
   Category: {
     id: (category: CategoryDoc) => String(category._id),
+    parent: (category: CategoryDoc, _args, ctx: ProductsContext) =>
+      category.parentSlug ? categoryLoader(ctx).load(category.parentSlug) : null,
+    children: (category: CategoryDoc, _args, ctx: ProductsContext) => childrenLoader(ctx).load(category.slug),
+    ancestors: async (category: CategoryDoc, _args, ctx: ProductsContext) =>
+      (await categoryLoader(ctx).loadMany(category.path ?? [])).filter(
+        (row): row is CategoryDoc => row !== null && !(row instanceof Error),
+      ),
   },
 };

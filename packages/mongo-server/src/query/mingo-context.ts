@@ -123,6 +123,24 @@ function $count(coll: Iterator, expr: string, options: Options): Iterator {
     .filter((doc: Record<string, unknown>) => doc[expr] !== 0);
 }
 
+/** The document count $bucket carries alongside the caller's output, then drops. */
+const BUCKET_SIZE = '__novamartBucketSize';
+
+/**
+ * $bucket outputs only the buckets (and the default bucket) holding at least one document in
+ * mongod; mingo outputs every boundary's bucket, empty ones with their accumulators over nothing.
+ */
+function $bucket(coll: Iterator, expr: Record<string, unknown>, options: Options): Iterator {
+  const output = (expr.output as Record<string, unknown> | undefined) ?? { count: { $sum: 1 } };
+  return pipelineOperators
+    .$bucket(coll, { ...expr, output: { ...output, [BUCKET_SIZE]: { $sum: 1 } } } as never, options)
+    .filter((doc: Record<string, unknown>) => (doc[BUCKET_SIZE] as number) > 0)
+    .map((doc: Record<string, unknown>) => {
+      const { [BUCKET_SIZE]: _size, ...bucket } = doc;
+      return bucket;
+    });
+}
+
 /** $project with mongod's output field order (stored order, computed fields last). */
 function $project(coll: Iterator, expr: Record<string, unknown>, options: Options): Iterator {
   // $project is one document in, one out, pulled lazily: the queue holds the current input only.
@@ -140,7 +158,7 @@ function $project(coll: Iterator, expr: Record<string, unknown>, options: Option
 export const MONGO_CONTEXT = Context.init({
   accumulator: accumulatorOperators,
   expression: { ...expressionOperators, $type: $typeExpression },
-  pipeline: { ...pipelineOperators, $count, $project },
+  pipeline: { ...pipelineOperators, $bucket, $count, $project },
   projection: projectionOperators,
   query: { ...queryOperators, $type, $eq, $ne, $in, $nin },
   window: windowOperators,

@@ -56,6 +56,8 @@ const stockItemSchema = new Schema<StockItemDoc>(
 
 stockItemSchema.index({ variantId: 1 }, { unique: true });
 stockItemSchema.index({ productId: 1, variantId: 1 });
+// stockLevelsChangedSince: what changed after a time.
+stockItemSchema.index({ updatedAt: 1 });
 
 export type StockItemModel = Model<StockItemDoc>;
 

@@ -46,6 +46,7 @@ export interface MovementPage {
 export const MAX_QUANTITY = 1_000_000_000;
 const MAX_REFERENCE_LENGTH = 200;
 const MAX_MOVEMENTS_PAGE = 100;
+const MAX_CHANGED_LEVELS = 1_000;
 
 /** Reasons an admin may give, and the sign of delta each allows. SALE, RESERVATION and RELEASE belong to orders. */
 const ADMIN_REASONS: Partial<Record<MovementReason, 'positive' | 'negative' | 'any'>> = {
@@ -127,6 +128,39 @@ export class StockService {
     const byProduct = new Map<string, StockItemDoc[]>();
     for (const row of rows) byProduct.set(row.productId, [...(byProduct.get(row.productId) ?? []), row]);
     return productIds.map((id) => this.view(sumOf(byProduct.get(id) ?? [])));
+  }
+
+  /**
+   * Products whose stock changed at or after `since`, each with its available over all its
+   * variants and the time of its newest change: how the products subgraph brings its in-stock
+   * projection up to this primary before it reads it (read your own writes). Two finds.
+   */
+  async levelsChangedSince(
+    since: Date,
+  ): Promise<{ productId: string; available: number; updatedAt: Date }[]> {
+    if (Number.isNaN(since.getTime())) throw badUserInput('since must be a time', 'since');
+    const changed = await this.deps.StockItem.find({ updatedAt: { $gte: since } }, { productId: 1 })
+      .limit(MAX_CHANGED_LEVELS)
+      .lean<{ productId: string }[]>()
+      .exec();
+    const ids = [...new Set(changed.map((row) => row.productId))];
+    if (ids.length === 0) return [];
+    const items = await this.deps.StockItem.find(
+      { productId: { $in: ids } },
+      { productId: 1, available: 1, updatedAt: 1 },
+    )
+      .lean<{ productId: string; available: number; updatedAt: Date }[]>()
+      .exec();
+    const byProduct = new Map<string, { productId: string; available: number; updatedAt: Date }>();
+    for (const item of items) {
+      const level = byProduct.get(item.productId);
+      byProduct.set(item.productId, {
+        productId: item.productId,
+        available: (level?.available ?? 0) + item.available,
+        updatedAt: level && level.updatedAt > item.updatedAt ? level.updatedAt : item.updatedAt,
+      });
+    }
+    return [...byProduct.values()];
   }
 
   /** Stock of many variants in one find; a variant inventory has not heard of is zero stock. */

@@ -4,6 +4,10 @@ export interface CategoryDoc {
   _id: Types.ObjectId;
   slug: string;
   name: string;
+  /** Null (or absent, categories made before the tree): a root category. */
+  parentSlug?: string | null;
+  /** Slugs of the ancestors, root first (absent: none): descendants of X are those with X in path. */
+  path?: string[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -12,11 +16,15 @@ const categorySchema = new Schema<CategoryDoc>(
   {
     slug: { type: String, required: true },
     name: { type: String, required: true },
+    parentSlug: { type: String, default: null },
+    path: { type: [String], default: [] },
   },
   { collection: 'categories', timestamps: true },
 );
 
 categorySchema.index({ slug: 1 }, { unique: true });
+categorySchema.index({ path: 1 });
+categorySchema.index({ parentSlug: 1, name: 1 });
 
 export type CategoryModel = Model<CategoryDoc>;
 

@@ -52,12 +52,21 @@ export interface ProductDoc {
   priceAmount: number;
   currency: string;
   categorySlug: string | null;
+  /**
+   * The category's ancestors then the category (services/category-tree.ts keeps it when a category
+   * moves): a category filter with descendants is one indexed match. Absent on products stored
+   * before the tree, whose categories were all roots.
+   */
+  categoryPath?: string[];
   images: ProductImage[];
   /** Absent on products stored before variants (services/variants.ts reads them as none). */
   options?: ProductOption[];
   /** Absent on products stored before variants: read as the default variant alone, backfilled at start. */
   variants?: VariantDoc[];
   active: boolean;
+  /** The in-stock projection (services/stock-projection.ts): available over all variants, and when. */
+  stockAvailable?: number;
+  stockAt?: Date;
   archivedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
@@ -100,11 +109,14 @@ const productSchema = new Schema<ProductDoc>(
     priceAmount: { type: Number, required: true, min: 0 },
     currency: { type: String, required: true },
     categorySlug: { type: String, default: null },
+    categoryPath: { type: [String], default: undefined },
     images: { type: [imageSchema], default: [] },
     options: { type: [optionSchema], default: undefined },
     variants: { type: [variantSchema], default: undefined },
     active: { type: Boolean, required: true, default: true },
     archivedAt: { type: Date, default: null },
+    stockAvailable: { type: Number },
+    stockAt: { type: Date },
   },
   { collection: 'products', timestamps: true },
 );
@@ -116,6 +128,7 @@ productSchema.index({ active: 1, createdAt: -1, _id: -1 });
 productSchema.index({ active: 1, priceAmount: 1, _id: 1 });
 productSchema.index({ active: 1, nameKey: 1, _id: 1 });
 productSchema.index({ active: 1, categorySlug: 1, createdAt: -1, _id: -1 });
+productSchema.index({ active: 1, categoryPath: 1, createdAt: -1, _id: -1 });
 // Variants: resolved by id (ProductVariant entities), SKUs unique across every product's variants.
 productSchema.index({ 'variants._id': 1 });
 productSchema.index({ 'variants.sku': 1 }, { unique: true, sparse: true });

@@ -15,21 +15,29 @@ export class CategoryRaceError extends Error {
 }
 
 export interface CategoryService {
-  /** Creates the category on first use, named after its slug (`home-and-kitchen` → `Home and Kitchen`). */
-  ensure(slug: string, session: ClientSession): Promise<void>;
+  /**
+   * Creates the category on first use, named after its slug (`home-and-kitchen` → `Home and
+   * Kitchen`); returns the product's `categoryPath` for it (its ancestors, then itself).
+   */
+  ensure(slug: string, session: ClientSession): Promise<string[]>;
   list(): Promise<CategoryDoc[]>;
   bySlugs(slugs: readonly string[]): Promise<(CategoryDoc | null)[]>;
+  /** The children of each category, by name. */
+  childrenOf(slugs: readonly string[]): Promise<CategoryDoc[][]>;
 }
 
 export function createCategoryService(Category: CategoryModel): CategoryService {
   return {
     async ensure(slug, session) {
       try {
-        await Category.updateOne(
+        const category = await Category.findOneAndUpdate(
           { slug },
           { $setOnInsert: { slug, name: nameFromSlug(slug) } },
-          { upsert: true, session },
-        );
+          { upsert: true, session, returnDocument: 'after' },
+        )
+          .lean<CategoryDoc>()
+          .exec();
+        return [...(category?.path ?? []), slug];
       } catch (error) {
         if (isDuplicateKeyError(error)) throw new CategoryRaceError(slug);
         throw error;
@@ -46,6 +54,14 @@ export function createCategoryService(Category: CategoryModel): CategoryService 
         .exec();
       const bySlug = new Map(rows.map((row) => [row.slug, row]));
       return slugs.map((slug) => bySlug.get(slug) ?? null);
+    },
+
+    async childrenOf(slugs) {
+      const rows = await Category.find({ parentSlug: { $in: [...new Set(slugs)] } })
+        .sort({ name: 1, _id: 1 })
+        .lean<CategoryDoc[]>()
+        .exec();
+      return slugs.map((slug) => rows.filter((row) => row.parentSlug === slug));
     },
   };
 }

@@ -1,9 +1,23 @@
 import { badUserInput, encodeCursor, pageArgs, type PageInfo } from '@novamart/kit';
 import { isObjectIdOrHexString, Types, type QueryFilter, type PipelineStage } from 'mongoose';
+import type { CategoryDoc, CategoryModel } from '../models/category';
 import type { ProductDoc, ProductModel, VariantDoc } from '../models/product';
-import { NAME_WEIGHT, searchTerms } from './search-terms';
-import { SLUG_PATTERN } from './slug';
+import type { CollectionService } from './collection-service';
+import {
+  allBut,
+  facetPipeline,
+  filterParts,
+  PRICE_BANDS,
+  type FilterLookups,
+  type FilterParts,
+  type ProductFilter,
+} from './product-filter';
+import { NAME_WEIGHT } from './search-terms';
+import type { StockRefresh } from './stock-projection';
+import { withDescendants } from './category-tree';
 import { variantsOf } from './variants';
+
+export type { ProductFilter } from './product-filter';
 
 /** A variant with the product it belongs to (its price, name and active flag are the product's). */
 export interface VariantView {
@@ -12,13 +26,6 @@ export interface VariantView {
 }
 
 export type ProductSort = 'NEWEST' | 'PRICE_ASC' | 'PRICE_DESC' | 'NAME_ASC' | 'RELEVANCE';
-
-export interface ProductFilter {
-  search?: string | null;
-  categorySlug?: string | null;
-  minPrice?: number | null;
-  maxPrice?: number | null;
-}
 
 export interface ListProductsArgs {
   first?: number | null;
@@ -32,10 +39,78 @@ export interface ProductPage {
   pageInfo: PageInfo;
   /** Counted only when asked for: a page without `totalCount` costs one command. */
   totalCount(): Promise<number>;
+  /** Computed only when asked for: one aggregation (plus the category list). */
+  facets(): Promise<ProductFacets>;
+}
+
+/** Counts per facet value, each under every filter but its own. */
+export interface ProductFacets {
+  /** Per category, its products and its descendants' (categories with none left out). */
+  categories: { category: CategoryDoc; count: number }[];
+  options: { name: string; value: string; count: number }[];
+  priceBands: { min: number; max: number | null; count: number }[];
+  inStock: number;
+  outOfStock: number;
+}
+
+interface FacetRows {
+  categories: { _id: string | null; count: number }[];
+  prices: { _id: number | 'above'; count: number }[];
+  inStock: { _id: boolean; count: number }[];
+  [options: string]: { _id: unknown; count: number }[];
+}
+
+export interface ProductQueriesDeps {
+  Category: CategoryModel;
+  collections: CollectionService;
+  /** Brings the in-stock projection up to inventory's answer before it is read; absent in service tests. */
+  stock?: StockRefresh | null;
+}
+
+/** Lookups of one request's filter, each read at most once. */
+function requestLookups(deps: ProductQueriesDeps): FilterLookups {
+  let categories: Promise<CategoryDoc[]> | undefined;
+  return {
+    categories: () => (categories ??= deps.Category.find().lean<CategoryDoc[]>().exec()),
+    collection: (slug) => deps.collections.bySlug(slug),
+  };
+}
+
+function facetsOf(rows: FacetRows, categories: readonly CategoryDoc[]): ProductFacets {
+  const bySlug = new Map(rows.categories.map((row) => [row._id, row.count]));
+  const options = Object.entries(rows)
+    .filter(([key]) => key.startsWith('option'))
+    .flatMap(([, list]) =>
+      list.map((row) => {
+        const id = row._id as { n: string; v: string };
+        return { name: id.n, value: id.v, count: row.count };
+      }),
+    )
+    .sort((a, b) => a.name.localeCompare(b.name) || a.value.localeCompare(b.value));
+  return {
+    categories: categories
+      .map((category) => ({
+        category,
+        count: withDescendants(category.slug, categories).reduce(
+          (sum, slug) => sum + (bySlug.get(slug) ?? 0),
+          0,
+        ),
+      }))
+      .filter((row) => row.count > 0)
+      .sort((a, b) => a.category.name.localeCompare(b.category.name)),
+    options,
+    priceBands: rows.prices.map((row) => {
+      const at = PRICE_BANDS.indexOf(row._id as (typeof PRICE_BANDS)[number]);
+      return row._id === 'above'
+        ? { min: PRICE_BANDS.at(-1)!, max: null, count: row.count }
+        : { min: PRICE_BANDS[at]!, max: PRICE_BANDS[at + 1] ?? null, count: row.count };
+    }),
+    inStock: rows.inStock.find((row) => row._id === true)?.count ?? 0,
+    outOfStock: rows.inStock.find((row) => row._id === false)?.count ?? 0,
+  };
 }
 
 export const MAX_PAGE_SIZE = 100;
-const MAX_SEARCH_LENGTH = 200;
 
 // Search terms are for matching; lists do not need to carry them.
 const LIST_PROJECTION = { nameTerms: 0, searchTerms: 0 } as const;
@@ -94,44 +169,6 @@ function keysetAfter(position: CursorPosition, field: SortField, direction: 1 | 
   return { $or: [{ [field]: { [op]: value } }, { [field]: value, _id: { [op]: id } }] };
 }
 
-function storefrontFilter(filter: ProductFilter): { query: QueryFilter<ProductDoc>; terms: string[] | null } {
-  const query: QueryFilter<ProductDoc> = { active: true };
-  const search = filter.search?.trim() || null;
-  let terms: string[] | null = null;
-  if (search) {
-    if (search.length > MAX_SEARCH_LENGTH) {
-      throw badUserInput(`search must be at most ${MAX_SEARCH_LENGTH} characters`, 'filter.search');
-    }
-    // A query of stop words only ("the") matches nothing, as MongoDB's $text does.
-    terms = searchTerms(search);
-    query.searchTerms = terms.length > 0 ? { $all: terms } : { $in: [] };
-  }
-  if (filter.categorySlug != null) {
-    if (!SLUG_PATTERN.test(filter.categorySlug))
-      throw badUserInput('Not a category slug', 'filter.categorySlug');
-    query.categorySlug = filter.categorySlug;
-  }
-  const { minPrice, maxPrice } = filter;
-  for (const [name, value] of [
-    ['minPrice', minPrice],
-    ['maxPrice', maxPrice],
-  ] as const) {
-    if (value != null && (!Number.isInteger(value) || value < 0)) {
-      throw badUserInput(`${name} must be a non-negative integer of minor units`, `filter.${name}`);
-    }
-  }
-  if (minPrice != null && maxPrice != null && minPrice > maxPrice) {
-    throw badUserInput('minPrice must not exceed maxPrice', 'filter.minPrice');
-  }
-  if (minPrice != null || maxPrice != null) {
-    query.priceAmount = {
-      ...(minPrice != null ? { $gte: minPrice } : {}),
-      ...(maxPrice != null ? { $lte: maxPrice } : {}),
-    };
-  }
-  return { query, terms };
-}
-
 /** The relevance search: every match holds all query terms; those also in the name weigh more. */
 function relevancePipeline(
   query: QueryFilter<ProductDoc>,
@@ -158,11 +195,19 @@ function relevancePipeline(
 
 /** Storefront reads of the catalog. */
 export class ProductQueries {
-  constructor(private readonly Product: ProductModel) {}
+  constructor(
+    private readonly Product: ProductModel,
+    private readonly deps: ProductQueriesDeps,
+  ) {}
 
   async listProducts(args: ListProductsArgs): Promise<ProductPage> {
     const { first, after } = pageArgs<unknown>(args, { max: MAX_PAGE_SIZE, defaultFirst: 20 });
-    const { query, terms } = storefrontFilter(args.filter ?? {});
+    const lookups = requestLookups(this.deps);
+    const parts = await filterParts(args.filter ?? {}, lookups);
+    const { terms } = parts;
+    const query = allBut(parts, null);
+    // Read your own writes: a stock change the client just made shows in the in-stock filter.
+    if (parts.inStock) await this.deps.stock?.refresh();
     // Relevance means nothing without a search; such a request is served newest first.
     const sort: ProductSort = args.sort === 'RELEVANCE' && !terms ? 'NEWEST' : (args.sort ?? 'NEWEST');
     const { field } = SORTS[sort];
@@ -183,11 +228,22 @@ export class ProductQueries {
       return { cursor: encodeCursor(position), node: node as ProductDoc };
     });
     let total: Promise<number> | undefined;
+    let facets: Promise<ProductFacets> | undefined;
     return {
       edges,
       pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
       totalCount: () => (total ??= this.Product.countDocuments(query).exec()),
+      facets: () => (facets ??= this.facets(parts, lookups)),
     };
+  }
+
+  private async facets(parts: FilterParts, lookups: FilterLookups): Promise<ProductFacets> {
+    if (!parts.inStock) await this.deps.stock?.refresh();
+    const [rows, categories] = await Promise.all([
+      this.Product.aggregate<FacetRows>(facetPipeline(parts)).exec(),
+      lookups.categories(),
+    ]);
+    return facetsOf(rows[0] ?? { categories: [], prices: [], inStock: [] }, categories);
   }
 
   /** One more row than the page holds (whether there is a next page), after the cursor's position. */

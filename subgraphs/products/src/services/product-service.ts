@@ -150,7 +150,8 @@ export class ProductService {
         const before = await this.deps.Product.findById(id).session(session).lean<ProductDoc>().exec();
         if (!before) throw notFound('Product', { id });
         const set = changedFields(before, changes);
-        if (set.categorySlug) await this.deps.categories.ensure(set.categorySlug, session);
+        if (set.categorySlug) set.categoryPath = await this.deps.categories.ensure(set.categorySlug, session);
+        if (set.categorySlug === null) set.categoryPath = [];
         if (Object.keys(set).length === 0) return before;
 
         const after = await this.deps.Product.findOneAndUpdate(
@@ -214,7 +215,9 @@ export class ProductService {
   ): Promise<ProductDoc> {
     return inTransaction(this.deps.conn, async (session, outbox) => {
       const slug = data.slug ?? (await this.freeSlugFor(data.name, session, attempt));
-      if (data.categorySlug) await this.deps.categories.ensure(data.categorySlug, session);
+      const categoryPath = data.categorySlug
+        ? await this.deps.categories.ensure(data.categorySlug, session)
+        : [];
       const [created] = await this.deps.Product.create(
         [
           {
@@ -228,6 +231,7 @@ export class ProductService {
             priceAmount: data.priceAmount,
             currency: data.currency,
             categorySlug: data.categorySlug,
+            categoryPath,
             images: data.images,
             options: data.options,
             variants: data.variants,
