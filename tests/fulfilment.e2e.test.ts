@@ -377,22 +377,16 @@ describe('shipments and returns through the gateway', () => {
       },
     ]);
 
-    // Restock and refund follow from return.received (eventually consistent, docs/architecture.md).
-    await eventually(
-      () => stockOf(mug),
-      (stock) => stock?.onHand === 10 && stock?.available === 10,
-      {
-        what: 'the returned mugs back in stock',
-      },
-    );
+    // Read your writes: receiveReturn asked inventory and payments before answering, so the very
+    // next queries see the restock and the refund (docs/architecture.md), no waiting.
+    expect(await stockOf(mug)).toMatchObject({ onHand: 10, available: 10 });
     const movements = (await sg.query(MOVEMENTS, { id: mug }, as(admin))).data?.stockMovements.edges;
     expect(movements.filter((e: any) => e.node.reason === 'RETURN').map((e: any) => e.node)).toEqual([
       { delta: 2, reason: 'RETURN', reference: `return:${requested.id}` },
     ]);
     expect((await stockOf(lamp)).onHand).toBe(9);
-    const refunded = await eventually(order, (o) => o?.amountRefunded.amount === 2_500, {
-      what: 'the return refund recorded on the order',
-    });
+    const refunded = await order();
+    expect(refunded.amountRefunded.amount).toBe(2_500);
     expect(refunded.status).toBe('DELIVERED');
     const payment = await sg.query(
       `query($id: ID!) { order(id: $id) { payment { amountRefunded { amount } status refunds { amount { amount } status approvedBy { id } } } } }`,
@@ -411,6 +405,11 @@ describe('shipments and returns through the gateway', () => {
     ).map((m) => m.subject);
     expect(subjects.some((s) => s.startsWith('Return requested'))).toBe(true);
     expect(subjects.some((s) => s.includes('is approved'))).toBe(true);
+    // return.received came after the calls meanwhile: still one restock and one refund.
+    const later = (await sg.query(MOVEMENTS, { id: mug }, as(admin))).data?.stockMovements.edges;
+    expect(later.filter((e: any) => e.node.reason === 'RETURN')).toHaveLength(1);
+    expect((await stockOf(mug)).onHand).toBe(10);
+    expect((await order()).amountRefunded.amount).toBe(2_500);
   });
 
   it('refuses a return outside RETURN_WINDOW_DAYS of the delivery', async () => {
