@@ -100,6 +100,24 @@ const PROBES: Record<string, () => { document: string; variables?: Record<string
     document: 'mutation($p: ID!) { recordOpeningStock(productId: $p, quantity: -1) { available } }',
     variables: { p: objectId() },
   }),
+  // Allowed roles get past the role check to the input's verdict (BAD_USER_INPUT), which writes nothing.
+  'Mutation.restockReturn': () => ({
+    document: 'mutation($i: ReturnRestockInput!) { restockReturn(input: $i) { available } }',
+    variables: {
+      i: {
+        returnId: 'role-probe',
+        orderId: objectId(),
+        restock: true,
+        lines: [{ productId: objectId(), quantity: -1 }],
+      },
+    },
+  }),
+  'Mutation.refundReturn': () => ({
+    document: 'mutation($i: ReturnRefundInput!) { refundReturn(input: $i) { id } }',
+    variables: {
+      i: { returnId: 'role-probe', orderId: objectId(), amount: -1, currency: 'USD', approvedBy: objectId() },
+    },
+  }),
   'Mutation.refundPayment': () => ({
     document: 'mutation($p: ID!) { refundPayment(paymentId: $p) { id } }',
     variables: { p: objectId() },
@@ -140,6 +158,21 @@ const PROBES: Record<string, () => { document: string; variables?: Record<string
     document:
       'mutation($p: ID!, $i: ProductVariantsInput!) { setProductVariants(productId: $p, input: $i) { id } }',
     variables: { p: objectId(), i: { options: [], variants: [] } },
+  }),
+  'Mutation.createCategory': () => ({
+    document: 'mutation($i: CategoryInput!) { createCategory(input: $i) { id } }',
+    variables: { i: { slug: ' ', name: ' ' } },
+  }),
+  'Mutation.updateCategory': () => ({
+    document: 'mutation { updateCategory(slug: "no-such-category", input: { name: "x" }) { id } }',
+  }),
+  'Mutation.createCollection': () => ({
+    document: 'mutation($i: CollectionInput!) { createCollection(input: $i) { id } }',
+    variables: { i: { slug: ' ', name: ' ', type: 'MANUAL' } },
+  }),
+  'Mutation.updateCollection': () => ({
+    document:
+      'mutation { updateCollection(slug: "no-such-collection", input: { name: "x", type: MANUAL }) { id } }',
   }),
   'Mutation.createPromotion': () => ({
     document: 'mutation($i: PromotionInput!) { createPromotion(input: $i) { id } }',

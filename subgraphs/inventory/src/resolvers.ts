@@ -3,6 +3,7 @@ import { inventoryLoader, variantInventoryLoader, type InventoryContext } from '
 import type { StockItemDoc } from './models/stock-item';
 import type { MovementReason, StockMovementDoc } from './models/stock-movement';
 import type { InventoryItemFilter } from './services/item-list';
+import type { ReturnRestock } from './services/return-restock';
 
 /** The subgraph's resolver map, typed against its context (as every subgraph's is). */
 export type Resolvers = ResolverMap<InventoryContext>;
@@ -47,6 +48,10 @@ export const resolvers: Resolvers = {
     recordOpeningStock: (_root, args: { productId: string; quantity: number }, ctx: InventoryContext) => {
       requireAdmin(ctx);
       return ctx.stock.openingStock(args);
+    },
+    restockReturn: (_root, args: { input: ReturnRestock }, ctx: InventoryContext) => {
+      requireRole(ctx, 'SUPPORT', 'DISPATCHER');
+      return ctx.stock.restockReturnNow(args.input);
     },
     setReorderLevel: (
       _root,

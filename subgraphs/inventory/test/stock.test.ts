@@ -305,3 +305,92 @@ describe('returns from return.received', () => {
     expect((await db.ledger(productId)).movements).toHaveLength(1);
   });
 });
+
+describe("orders' restockReturn call and return.received agree", () => {
+  /** An order that bought 3 units of the product (its reservation COMMITTED), returned in full. */
+  async function soldAndReturned(productId: string) {
+    const orderId = newOrderId();
+    await db.services.models.Reservation.create({
+      orderId,
+      status: 'COMMITTED',
+      lines: [{ productId, quantity: 3 }],
+    });
+    const returnId = `ret-${new Types.ObjectId().toHexString()}`;
+    const event = createEvent('return.received', orderId, {
+      returnId,
+      orderId,
+      userId: 'u-1',
+      lines: [{ productId, sku: 'SKU-R', quantity: 3, amount: 3000 }],
+      amount: 3000,
+      currency: 'USD',
+      restock: true,
+      approvedBy: 'support-1',
+      receivedBy: 'dispatcher-1',
+    });
+    const call = () =>
+      db.services.stock.restockReturnNow({
+        returnId,
+        orderId,
+        restock: true,
+        lines: [{ productId, quantity: 3 }],
+      });
+    return { orderId, event, call };
+  }
+
+  async function expectOneReturnMovement(productId: string) {
+    expect(await inventory(productId)).toMatchObject({ available: 7, onHand: 7, reserved: 0 });
+    const { item, sums, movements } = await db.ledger(productId);
+    expect(movements.filter((m) => m.reason === 'RETURN')).toEqual([
+      { delta: 3, reservedDelta: 0, reason: 'RETURN' },
+    ]);
+    expect(sums).toEqual({ onHand: item!.onHand, reserved: item!.reserved });
+  }
+
+  it('the call first: it restocks and answers the stock; the event then changes nothing', async () => {
+    const productId = newProductId();
+    await db.deliver(productCreated(productId, 4));
+    const { event, call } = await soldAndReturned(productId);
+    expect(await call()).toMatchObject([{ available: 7, onHand: 7 }]);
+    expect(await call()).toMatchObject([{ available: 7, onHand: 7 }]);
+    expect(await db.deliver(event)).toBe('processed');
+    await expectOneReturnMovement(productId);
+  });
+
+  it('the event first: the call then changes nothing', async () => {
+    const productId = newProductId();
+    await db.deliver(productCreated(productId, 4));
+    const { event, call } = await soldAndReturned(productId);
+    expect(await db.deliver(event)).toBe('processed');
+    expect(await call()).toMatchObject([{ available: 7, onHand: 7 }]);
+    await expectOneReturnMovement(productId);
+  });
+
+  it('both at once: one restock', async () => {
+    const productId = newProductId();
+    await db.deliver(productCreated(productId, 4));
+    const { event, call } = await soldAndReturned(productId);
+    // The loser of the race on the mark fails its transaction; the bus delivers the event again.
+    const delivered = () => db.deliver(event).catch(() => db.deliver(event));
+    await Promise.all([call(), delivered(), call()]);
+    await expectOneReturnMovement(productId);
+  });
+
+  it('refuses a return inventory did not sell to that order, writing nothing', async () => {
+    const productId = newProductId();
+    await db.deliver(productCreated(productId, 4));
+    const { orderId } = await soldAndReturned(productId);
+    const unsold = {
+      returnId: 'ret-x',
+      orderId: newOrderId(),
+      restock: true,
+      lines: [{ productId, quantity: 1 }],
+    };
+    expect((await rejection(db.services.stock.restockReturnNow(unsold))).code).toBe('CONFLICT');
+    const tooMany = { returnId: 'ret-y', orderId, restock: true, lines: [{ productId, quantity: 4 }] };
+    expect(await rejection(db.services.stock.restockReturnNow(tooMany))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.lines[0].quantity',
+    });
+    expect(await inventory(productId)).toMatchObject({ available: 4, onHand: 4 });
+  });
+});

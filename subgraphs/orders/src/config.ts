@@ -16,6 +16,9 @@ export const ordersConfigShape = {
   PROMOTIONS_URL: z.string().url().optional(),
   /** Checkout asks the shipping subgraph for the chosen method's price and the order's tax. */
   SHIPPING_URL: z.string().url().optional(),
+  /** receiveReturn asks inventory to restock and payments to refund the return before answering. */
+  INVENTORY_URL: z.string().url().optional(),
+  PAYMENTS_URL: z.string().url().optional(),
   /** Days after a line's delivery during which the customer may ask to return it. */
   RETURN_WINDOW_DAYS: z.coerce.number().int().min(0).default(30),
   /** Shared secret of carriers' delivery notices (POST /webhooks/carrier); unset: the route answers 503. */
@@ -68,5 +71,16 @@ export const ordersConfigVariables = [
     default: 'unset: the flat shipping rule, no tax',
     description:
       "The shipping subgraph's GraphQL endpoint (checkout prices the shipping method and the tax there).",
+  },
+  {
+    name: 'INVENTORY_URL',
+    default: 'unset: a return is restocked by return.received only',
+    description:
+      "The inventory subgraph's GraphQL endpoint (receiveReturn restocks the return there at once).",
+  },
+  {
+    name: 'PAYMENTS_URL',
+    default: 'unset: a return is refunded by return.received only',
+    description: "The payments subgraph's GraphQL endpoint (receiveReturn refunds the return there at once).",
   },
 ];

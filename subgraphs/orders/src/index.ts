@@ -45,6 +45,8 @@ export const ordersSubgraph: SubgraphModule<OrdersConfig> = {
         productsUrl: config.PRODUCTS_URL,
         promotionsUrl: config.PROMOTIONS_URL,
         shippingUrl: config.SHIPPING_URL,
+        inventoryUrl: config.INVENTORY_URL,
+        paymentsUrl: config.PAYMENTS_URL,
       },
       maxOrderTotal: config.MAX_ORDER_TOTAL,
       returnWindowDays: config.RETURN_WINDOW_DAYS,

@@ -123,7 +123,9 @@ export const resolvers: Resolvers = {
     rejectReturn: (_: unknown, args: { returnId: string; reason: string }, ctx: OrdersContext) =>
       ctx.fulfilment.decideReturn(ctx.viewer, args.returnId, { approve: false, reason: args.reason }),
     receiveReturn: (_: unknown, args: { returnId: string; restock: boolean }, ctx: OrdersContext) =>
-      ctx.fulfilment.receiveReturn(ctx.viewer, args.returnId, args.restock),
+      ctx.fulfilment.receiveReturn(ctx.viewer, args.returnId, args.restock, {
+        authorization: ctx.authorization,
+      }),
   },
   Subscription: {
     orderStatusChanged: {

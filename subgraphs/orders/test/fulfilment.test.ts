@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DomainEvent } from '@novamart/events';
-import { type Viewer } from '@novamart/kit';
+import { createLogger, createSubgraphClient, type SubgraphClient, type Viewer } from '@novamart/kit';
 import { orderModel, type OrderDoc } from '../src/models/order';
 import { Fulfilment } from '../src/services/fulfilment';
+import { ReturnFollowUp } from '../src/services/return-follow-up';
 import {
   admin,
   checkoutInput,
@@ -284,5 +285,100 @@ describe('returns', () => {
       reason: 'Used',
     });
     expect(received.order.status).toBe('DELIVERED');
+  });
+
+  describe('receiveReturn asks inventory and payments before answering', () => {
+    /** A DELIVERED order with an APPROVED return of 2 × p-a ($30.00), and a Fulfilment asking `peers`. */
+    async function approvedReturn(peers: { inventory: SubgraphClient; payments: SubgraphClient }) {
+      const fulfilment = new Fulfilment({
+        lifecycle: h.lifecycle,
+        orders: orderModel(h.conn),
+        returnWindowDays: 30,
+        followUp: new ReturnFollowUp({
+          ...peers,
+          lifecycle: h.lifecycle,
+          logger: createLogger('orders-test', { level: 'silent' }),
+        }),
+      });
+      const order = await paidOrder();
+      const shipped = await h.lifecycle.markShipped(dispatcher, order._id, 'UPS', `R-${++seq}`);
+      await fulfilment.markShipmentDelivered(dispatcher, shipped.shipments![0]!._id);
+      const requested = await fulfilment.requestReturn(customer('u-ful'), {
+        orderId: order._id,
+        lines: [{ productId: 'p-a', quantity: 2 }],
+        reason: 'Too many',
+      });
+      await fulfilment.decideReturn(support, requested.item._id, { approve: true, reason: null });
+      return { fulfilment, orderId: order._id, returnId: requested.item._id };
+    }
+
+    it("records the refund payments answers, once with refund.succeeded, and passes the caller's authorization", async () => {
+      const calls: {
+        name: string;
+        variables: Record<string, any>;
+        authorization: string | null | undefined;
+      }[] = [];
+      const peer = (name: string, answer: Record<string, unknown>): SubgraphClient => ({
+        name,
+        url: `http://${name}.test/graphql`,
+        async request<T>(
+          _document: string,
+          variables: Record<string, unknown> = {},
+          options: { authorization?: string | null } = {},
+        ) {
+          calls.push({ name, variables, authorization: options.authorization });
+          return answer as T;
+        },
+      });
+      const refundId = `refund-${++seq}`;
+      const { fulfilment, orderId, returnId } = await approvedReturn({
+        inventory: peer('inventory', { restockReturn: [{ onHand: 5 }] }),
+        payments: peer('payments', {
+          refundReturn: { id: refundId, status: 'SUCCEEDED', amount: { amount: 3000, currency: 'USD' } },
+        }),
+      });
+      const received = await fulfilment.receiveReturn(dispatcher, returnId, true, {
+        authorization: 'Bearer t',
+      });
+      expect(received.item.status).toBe('RECEIVED');
+      expect(received.order.refunds).toMatchObject([{ refundId, amount: 3000 }]);
+      expect(calls.sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+        {
+          name: 'inventory',
+          variables: {
+            input: { returnId, orderId, restock: true, lines: [{ productId: 'p-a', quantity: 2 }] },
+          },
+          authorization: 'Bearer t',
+        },
+        {
+          name: 'payments',
+          variables: { input: { returnId, orderId, amount: 3000, currency: 'USD', approvedBy: support.id } },
+          authorization: 'Bearer t',
+        },
+      ]);
+      // The event that follows (handled when publish returns) finds the refund recorded.
+      await h.publish('refund.succeeded', orderId, {
+        refundId,
+        paymentId: `pay-${orderId}`,
+        orderId,
+        userId: 'u-ful',
+        amount: 3000,
+        currency: 'USD',
+      });
+      const [after] = await h.queries.byIds([orderId]);
+      expect(after!.refunds).toHaveLength(1);
+    });
+
+    it('answers the return RECEIVED when inventory and payments cannot be reached (the event will do it)', async () => {
+      const down = 'http://127.0.0.1:9/graphql';
+      const { fulfilment, returnId } = await approvedReturn({
+        inventory: createSubgraphClient('inventory', down, { timeoutMs: 500 }),
+        payments: createSubgraphClient('payments', down, { timeoutMs: 500 }),
+      });
+      const received = await fulfilment.receiveReturn(support, returnId, true);
+      expect(received.item).toMatchObject({ status: 'RECEIVED', restock: true, receivedBy: support.id });
+      expect(received.order.refunds).toEqual([]);
+      expect(await eventsOf(received.order._id, 'return.received', 1)).toHaveLength(1);
+    });
   });
 });

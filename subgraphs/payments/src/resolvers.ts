@@ -16,7 +16,7 @@ import { type CaptureService } from './services/capture-service';
 import { type PaymentService } from './services/payment-service';
 import { CAPTURABLE } from './services/payment-status';
 import { type PaymentReconciler } from './services/reconciliation';
-import { type RefundService } from './services/refund-service';
+import { type RefundService, type ReturnRefundInput } from './services/refund-service';
 
 export interface PaymentsContext extends SubgraphContext {
   paymentService: PaymentService;
@@ -117,6 +117,8 @@ export const resolvers: Resolvers = {
       ctx.refundService.approveRefund(requireRole(ctx, 'FINANCE'), args.refundId),
     rejectRefund: (_: unknown, args: { refundId: string; reason?: string | null }, ctx: PaymentsContext) =>
       ctx.refundService.rejectRefund(requireRole(ctx, 'FINANCE'), args.refundId, args.reason),
+    refundReturn: (_: unknown, args: { input: ReturnRefundInput }, ctx: PaymentsContext) =>
+      ctx.refundService.refundReturn(requireRole(ctx, 'SUPPORT', 'DISPATCHER'), args.input),
     capturePayment: (_: unknown, args: { paymentId: string; amount?: number | null }, ctx: PaymentsContext) =>
       ctx.captureService.capture(userActor(requireRole(ctx, 'FINANCE')), args.paymentId, args.amount),
     approvePayment: (_: unknown, args: { paymentId: string }, ctx: PaymentsContext) =>

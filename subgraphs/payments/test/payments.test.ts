@@ -457,6 +457,83 @@ describe('the checkout saga', () => {
     expect(h.published('refund.succeeded').filter((p) => p.orderId === orderId)).toHaveLength(1);
   });
 
+  describe("orders' refundReturn call and return.received agree", () => {
+    const support: Viewer = { id: 'support-1', role: 'SUPPORT' };
+    const REFUND_RETURN = `mutation($i: ReturnRefundInput!) {
+      refundReturn(input: $i) { id status amount { amount } approvedBy { id } }
+    }`;
+    async function returned(amount = 4_000) {
+      const { orderId, paymentId } = await paidOrder(10_000);
+      const returnId = `ret-${randomUUID()}`;
+      const facts = { returnId, orderId, amount, currency: 'USD', approvedBy: 'support-1' };
+      const event = createEvent('return.received', orderId, {
+        ...facts,
+        userId: alice.id,
+        lines: [{ productId: 'p-1', sku: 'SKU-1', quantity: 1, amount }],
+        restock: true,
+        receivedBy: 'dispatcher-1',
+      });
+      return { orderId, paymentId, facts, event };
+    }
+    async function expectOneRefund(orderId: string, paymentId: string, returnId: string) {
+      await eventually(
+        () => h.bus.backlog(),
+        (n) => n === 0,
+        'every delivery handled',
+      );
+      expect(await h.services.models.refunds.find({ paymentId }).lean()).toMatchObject([
+        { kind: 'return', returnId, amount: 4_000, status: 'SUCCEEDED', approvedBy: 'support-1' },
+      ]);
+      expect(await h.services.models.payments.findById(paymentId).lean()).toMatchObject({
+        amountRefunded: 4_000,
+        refundableRemaining: 6_000,
+      });
+      expect(h.published('refund.succeeded').filter((p) => p.orderId === orderId)).toHaveLength(1);
+    }
+
+    it('the call first: refunded when it answers; the call again and the event change nothing', async () => {
+      const { orderId, paymentId, facts, event } = await returned();
+      const first = await h.graphql(REFUND_RETURN, { i: facts }, support);
+      expect(first.data?.refundReturn).toMatchObject({ status: 'SUCCEEDED', amount: { amount: 4_000 } });
+      const again = await h.graphql(REFUND_RETURN, { i: facts }, support);
+      expect(again.data?.refundReturn.id).toBe(first.data?.refundReturn.id);
+      await h.bus.publish(event);
+      await expectOneRefund(orderId, paymentId, facts.returnId);
+    });
+
+    it('the event first: the call answers the same refund', async () => {
+      const { orderId, paymentId, facts, event } = await returned();
+      await h.bus.publish(event);
+      await eventually(
+        () => h.services.models.refunds.findOne({ returnId: facts.returnId }).lean(),
+        (r) => r?.status === 'SUCCEEDED',
+        'refund of the return by the event',
+      );
+      const answer = await h.graphql(REFUND_RETURN, { i: facts }, support);
+      expect(answer.data?.refundReturn).toMatchObject({ status: 'SUCCEEDED', amount: { amount: 4_000 } });
+      await expectOneRefund(orderId, paymentId, facts.returnId);
+    });
+
+    it('checks the facts against the payment, and the role', async () => {
+      const { paymentId, facts } = await returned();
+      const code = async (input: Record<string, unknown>, viewer: Viewer | null = support) =>
+        (await h.graphql(REFUND_RETURN, { i: { ...facts, ...input } }, viewer)).errors?.[0]?.extensions;
+      expect(await code({ amount: 10_001 })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.amount' });
+      expect(await code({ currency: 'EUR' })).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'input.currency',
+      });
+      expect(await code({ orderId: `order-${randomUUID()}` })).toMatchObject({ code: 'NOT_FOUND' });
+      expect(await code({}, alice)).toMatchObject({ code: 'FORBIDDEN' });
+      expect(await code({}, { id: 'finance-1', role: 'FINANCE' })).toMatchObject({ code: 'FORBIDDEN' });
+      expect(await h.services.models.refunds.countDocuments({ paymentId })).toBe(0);
+      // Refunded once, the same return cannot be refunded again for another amount.
+      expect((await h.graphql(REFUND_RETURN, { i: facts }, support)).errors).toBeUndefined();
+      expect(await code({ amount: 1_000 })).toMatchObject({ code: 'CONFLICT' });
+      expect(await h.services.models.refunds.countDocuments({ paymentId })).toBe(1);
+    });
+  });
+
   it('cancelling an unpaid order cancels its payment intent so it can never be charged', async () => {
     const orderId = await h.placeOrder({ userId: alice.id });
     const { data } = await createIntent(orderId);

@@ -1,6 +1,7 @@
 import type { Logger } from '@novamart/kit';
 import type { Connection } from 'mongoose';
 import { reservationModel } from '../models/reservation';
+import { restockedReturnModel } from '../models/restocked-return';
 import { backfillVariantIds, stockItemModel } from '../models/stock-item';
 import { stockMovementModel } from '../models/stock-movement';
 import { ReservationService } from './reservation-service';
@@ -23,6 +24,7 @@ export interface InventoryServiceSet {
     StockItem: ReturnType<typeof stockItemModel>;
     StockMovement: ReturnType<typeof stockMovementModel>;
     Reservation: ReturnType<typeof reservationModel>;
+    RestockedReturn: ReturnType<typeof restockedReturnModel>;
   };
 }
 
@@ -35,6 +37,7 @@ export function createInventoryServices(
     StockItem: stockItemModel(conn),
     StockMovement: stockMovementModel(conn),
     Reservation: reservationModel(conn),
+    RestockedReturn: restockedReturnModel(conn),
   };
   const runInTx = transactionRunner(conn);
   const ledger = new StockLedger({ ...models, defaultReorderLevel: options.defaultReorderLevel });
@@ -57,8 +60,13 @@ export function createInventoryServices(
 
 /** Builds the unique and query indexes (collections are created here, outside any transaction). */
 export async function ensureInventoryIndexes(services: InventoryServiceSet): Promise<void> {
-  const { StockItem, StockMovement, Reservation } = services.models;
+  const { StockItem, StockMovement, Reservation, RestockedReturn } = services.models;
   // Before the indexes: the unique variant index replaces the unique product one.
   await backfillVariantIds(StockItem);
-  await Promise.all([StockItem.createIndexes(), StockMovement.createIndexes(), Reservation.createIndexes()]);
+  await Promise.all([
+    StockItem.createIndexes(),
+    StockMovement.createIndexes(),
+    Reservation.createIndexes(),
+    RestockedReturn.createCollection(),
+  ]);
 }

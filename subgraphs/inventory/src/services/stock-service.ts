@@ -7,6 +7,8 @@ import {
   isDuplicateKeyError,
 } from '@novamart/kit';
 import { isObjectIdOrHexString, Types } from 'mongoose';
+import { lineVariantId, type ReservationModel } from '../models/reservation';
+import type { RestockedReturnModel } from '../models/restocked-return';
 import type { StockItemDoc, StockItemModel } from '../models/stock-item';
 import {
   MOVEMENT_REASONS,
@@ -15,6 +17,7 @@ import {
   type StockMovementModel,
 } from '../models/stock-movement';
 import { listStockItems, type InventoryItemFilter } from './item-list';
+import { assertSoldToOrder, returnRestockArg, type ReturnRestock } from './return-restock';
 import type { ProductIdentity, StockLedger } from './stock-ledger';
 import type { RunInTx, Tx } from './tx';
 
@@ -106,6 +109,8 @@ export interface StockServiceDeps {
   ledger: StockLedger;
   StockItem: StockItemModel;
   StockMovement: StockMovementModel;
+  Reservation: ReservationModel;
+  RestockedReturn: RestockedReturnModel;
   defaultReorderLevel: number;
 }
 
@@ -393,29 +398,67 @@ export class StockService {
   }
 
   /**
-   * `return.received`: a returned parcel's units back on hand, one RETURN movement per line
-   * (reference `return:<returnId>`, the order's id), when it is restocked; a write-off (`restock`
-   * false) changes no stock: the units left with the SALE and do not come back.
+   * `return.received` and orders' `restockReturn` call: a returned parcel's units back on hand, one
+   * RETURN movement per line (reference `return:<returnId>`, the order's id), when it is restocked;
+   * a write-off (`restock` false) changes no stock: the units left with the SALE and do not come
+   * back. Once per return, whichever comes first: the return's id is marked (`restocked_returns`)
+   * in the same transaction, so the second finds the mark and changes nothing (two at once meet
+   * as a write conflict or a duplicate key on the mark, and the loser runs again).
    */
-  async restockReturn(
-    tx: Tx,
-    received: {
-      returnId: string;
-      orderId: string;
-      restock: boolean;
-      lines: readonly { productId: string; quantity: number }[];
-    },
-  ): Promise<void> {
-    if (!received.restock) return;
+  async restockReturn(tx: Tx, received: ReturnRestock): Promise<boolean> {
+    if (!received.restock) return false;
+    const done = await this.deps.RestockedReturn.findById(received.returnId)
+      .session(tx.session)
+      .lean()
+      .exec();
+    if (done) return false;
+    await this.deps.RestockedReturn.create(
+      [{ _id: received.returnId, orderId: received.orderId, at: new Date() }],
+      { session: tx.session },
+    );
     for (const line of received.lines) {
       await this.deps.ledger.apply(tx, {
         productId: line.productId,
+        ...(line.variantId ? { variantId: line.variantId } : {}),
         delta: line.quantity,
         reservedDelta: 0,
         reason: 'RETURN',
         reference: `return:${received.returnId}`,
         orderId: received.orderId,
       });
+    }
+    return true;
+  }
+
+  /**
+   * SUPPORT or DISPATCHER (orders asks while receiving a return, so its next read sees the stock):
+   * the same restock as `return.received`, after checking the return against what inventory
+   * knows: every line was sold to that order (its reservation COMMITTED) in at least that quantity.
+   * Returns the stock of the returned items afterwards.
+   */
+  async restockReturnNow(input: ReturnRestock): Promise<InventoryView[]> {
+    const received = returnRestockArg(input);
+    const reservation = await this.deps.Reservation.findOne({ orderId: received.orderId }).lean().exec();
+    assertSoldToOrder(reservation, received);
+    const run = () =>
+      this.deps.runInTx(async (tx) => {
+        await this.restockReturn(tx, received);
+        const items = await this.deps.StockItem.find({
+          variantId: { $in: received.lines.map(lineVariantId) },
+        })
+          .session(tx.session)
+          .lean<StockItemDoc[]>()
+          .exec();
+        return received.lines.map((line) =>
+          this.view(items.find((item) => item.variantId === lineVariantId(line)) ?? null),
+        );
+      });
+    try {
+      return await run();
+    } catch (error) {
+      // return.received marked it between our read and our insert: it is restocked now.
+      if (isDuplicateKeyError(error)) return run();
+      throw error;
     }
   }
 

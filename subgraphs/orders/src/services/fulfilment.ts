@@ -1,6 +1,7 @@
 import { badUserInput, isAppError, notFound, requireRole, requireViewer, type Viewer } from '@novamart/kit';
 import { type OrderDoc, type OrderModel, type ReturnRequest, type Shipment } from '../models/order';
 import { type OrderLifecycle } from './lifecycle';
+import { type ReturnFollowUp } from './return-follow-up';
 import { type QuantityInput } from './line-amounts';
 import { planReturnDecision, planReturnReceived, planReturnRequest } from './returns';
 import { planShipment, planShipmentDelivered } from './shipments';
@@ -47,6 +48,8 @@ export class Fulfilment {
       lifecycle: OrderLifecycle;
       orders: OrderModel;
       returnWindowDays: number;
+      /** Hands a received return to inventory and payments before receiveReturn answers; absent in some tests. */
+      followUp?: ReturnFollowUp;
       now?: () => Date;
     },
   ) {
@@ -129,11 +132,17 @@ export class Fulfilment {
     return pick(order, order.returns, returnId, 'Return');
   }
 
-  /** SUPPORT or DISPATCHER: the returned parcel arrived; restocked (or written off) and refunded by events. */
+  /**
+   * SUPPORT or DISPATCHER: the returned parcel arrived. Once it is committed RECEIVED (with
+   * `return.received`), inventory restocks it (unless written off) and payments refunds it: asked
+   * at once with the caller's authorization (services/return-follow-up.ts), so the next read sees
+   * both, and by the event in any case.
+   */
   async receiveReturn(
     viewer: Viewer | null,
     returnIdArg: string,
     restock: boolean,
+    options: { authorization?: string | null } = {},
   ): Promise<WithOrder<ReturnRequest>> {
     const receiver = requireRole({ viewer }, 'SUPPORT', 'DISPATCHER');
     const returnId = idArg(returnIdArg, 'returnId');
@@ -141,7 +150,12 @@ export class Fulfilment {
     const order = await this.deps.lifecycle.command(orderId, (current) =>
       planReturnReceived(current, returnId, { by: receiver.id, restock, at: this.now() }),
     );
-    return pick(order, order.returns, returnId, 'Return');
+    const received = pick(order, order.returns, returnId, 'Return');
+    if (!this.deps.followUp) return received;
+    await this.deps.followUp.afterReceived(order, received.item, options.authorization ?? null);
+    // Read again: the order now holds the refund payments answered.
+    const current = await this.deps.orders.findById(orderId).lean<OrderDoc>().exec();
+    return current ? pick(current, current.returns, returnId, 'Return') : received;
   }
 
   private async orderHolding(path: string, id: string, what: string): Promise<string> {

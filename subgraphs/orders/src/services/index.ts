@@ -13,6 +13,7 @@ import { OrderQueries } from './order-queries';
 import { OwnerRefresh } from './owner-refresh';
 import { PaymentTrust } from './payment-trust';
 import { Projections } from './projections';
+import { ReturnFollowUp } from './return-follow-up';
 import { type ShippingRules } from './shipping';
 import { ShippingQuotes } from './shipping-quote';
 
@@ -38,6 +39,9 @@ export async function createOrdersServices(options: {
     shippingUrl?: string | undefined;
     /** The promotions subgraph, which redeems discounts at checkout; unset: orders take none. */
     promotionsUrl?: string | undefined;
+    /** Inventory and payments, asked to restock and refund a received return at once; unset: by events only. */
+    inventoryUrl?: string | undefined;
+    paymentsUrl?: string | undefined;
   };
   maxOrderTotal?: number;
   /** Days after a line's delivery during which it can be returned (RETURN_WINDOW_DAYS, 30). */
@@ -53,7 +57,7 @@ export async function createOrdersServices(options: {
   await Promise.all([orders.init(), carts.init(), prices.init(), customers.init(), knownPayments.init()]);
   const clock = options.now ? { now: options.now } : {};
   const projections = new Projections(prices, carts, customers);
-  const { cartUrl, productsUrl, shippingUrl, promotionsUrl } = options.peers ?? {};
+  const { cartUrl, productsUrl, shippingUrl, promotionsUrl, inventoryUrl, paymentsUrl } = options.peers ?? {};
   const refresh =
     cartUrl && productsUrl
       ? new OwnerRefresh(
@@ -84,6 +88,12 @@ export async function createOrdersServices(options: {
       lifecycle,
       orders,
       returnWindowDays: options.returnWindowDays ?? 30,
+      followUp: new ReturnFollowUp({
+        inventory: inventoryUrl ? createSubgraphClient('inventory', inventoryUrl) : null,
+        payments: paymentsUrl ? createSubgraphClient('payments', paymentsUrl) : null,
+        lifecycle,
+        logger,
+      }),
       ...clock,
     }),
     queries: new OrderQueries(orders),

@@ -292,6 +292,22 @@ export class OrderLifecycle {
   }
 
   /**
+   * A refund payments answered SUCCEEDED to receiveReturn's call (services/return-follow-up.ts),
+   * recorded as `refund.succeeded` records it: once per refund, whichever comes first.
+   */
+  async recordRefundAnswered(refund: RefundSucceeded): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await inTransaction(this.conn, (session, outbox) => this.recordRefund(refund, session, outbox));
+        return;
+      } catch (error) {
+        if (error instanceof StaleOrderError && attempt < MAX_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+
+  /**
    * A command on one order: read it, decide the change, write it with a compare-and-set on the
    * revision (read again and decide again when another writer came first).
    */

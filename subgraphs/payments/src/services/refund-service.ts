@@ -132,6 +132,7 @@ export class RefundService {
       approvedBy: string;
     },
     eventId: string | null = null,
+    actor: AuditActor = systemActor(eventId),
   ): Promise<RefundDoc | null> {
     const existing = await this.deps.refunds.findOne({ returnId: received.returnId }).lean();
     if (existing) return existing.status === 'PENDING' ? this.execute(existing) : existing;
@@ -149,8 +150,9 @@ export class RefundService {
         status: 'PENDING',
         returnId: received.returnId,
         approvedBy: received.approvedBy,
-        // The refund is the system's reaction to return.received (SUPPORT's approval is approvedBy).
-        actor: systemActor(eventId),
+        // The system's reaction to return.received, or the receiver whose receiveReturn asked for
+        // it (refundReturn); SUPPORT's approval is approvedBy either way.
+        actor,
       });
       if (!refund) {
         this.deps.logger.error({ ...received }, 'return refund exceeds what can still be refunded');
@@ -163,6 +165,35 @@ export class RefundService {
         return this.deps.refunds.findOne({ returnId: received.returnId }).lean();
       throw error;
     }
+  }
+
+  /**
+   * SUPPORT, DISPATCHER or ADMIN (orders asks while receiving a return, so the client's next read
+   * sees the refund): the return's refund as `return.received` makes it, once per return whichever
+   * comes first, audited as the caller's. Checked against what payments knows: the refund is of
+   * that order's payment, in its currency, for no more than is still refundable; a refund already
+   * made for the return answers as it is, unless the call names another order or amount (CONFLICT).
+   */
+  async refundReturn(viewer: Viewer, input: ReturnRefundInput): Promise<RefundDoc> {
+    const received = returnRefundArg(input);
+    const existing = await this.deps.refunds.findOne({ returnId: received.returnId }).lean();
+    if (existing && (existing.orderId !== received.orderId || existing.amount !== received.amount))
+      throw conflict('The return was refunded for another order or amount', { returnId: received.returnId });
+    if (!existing) {
+      const payment = await this.deps.payments.findOne({ orderId: received.orderId }).lean();
+      if (!payment) throw notFound('Payment', { orderId: received.orderId });
+      if (payment.currency !== received.currency)
+        throw badUserInput(`The order was paid in ${payment.currency}`, 'input.currency');
+      if (received.amount > payment.refundableRemaining)
+        throw badUserInput(
+          `Refund amount exceeds what can still be refunded (${payment.refundableRemaining})`,
+          'input.amount',
+          { refundable: payment.refundableRemaining },
+        );
+    }
+    const refund = await this.refundForReturn(received, null, userActor(viewer));
+    if (!refund) throw badUserInput('Refund amount exceeds what can still be refunded', 'input.amount');
+    return refund;
   }
 
   async approveRefund(admin: Viewer, refundId: string): Promise<RefundDoc> {
@@ -534,4 +565,32 @@ export class RefundService {
       )
       .lean<RefundDoc>();
   }
+}
+
+/** orders' refundReturn call: the received return's facts. */
+export interface ReturnRefundInput {
+  returnId: string;
+  orderId: string;
+  amount: number;
+  currency: string;
+  approvedBy: string;
+}
+
+function returnRefundArg(input: ReturnRefundInput): ReturnRefundInput {
+  const id = (value: unknown, field: string): string => {
+    if (typeof value !== 'string' || value.trim() === '' || value.length > 200)
+      throw badUserInput(`${field} is not a valid id`, field);
+    return value.trim();
+  };
+  if (!Number.isSafeInteger(input?.amount) || input.amount < 1)
+    throw badUserInput('Refund amount must be a positive integer of minor units', 'input.amount');
+  if (typeof input.currency !== 'string' || !/^[A-Z]{3}$/.test(input.currency))
+    throw badUserInput('currency must be an ISO 4217 code', 'input.currency');
+  return {
+    returnId: id(input.returnId, 'input.returnId'),
+    orderId: id(input.orderId, 'input.orderId'),
+    amount: input.amount,
+    currency: input.currency,
+    approvedBy: id(input.approvedBy, 'input.approvedBy'),
+  };
 }
