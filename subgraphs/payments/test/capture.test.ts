@@ -109,7 +109,10 @@ describe('shipment.created', () => {
     expect((await paymentOf(paymentId)).approvalStatus).toBe('PENDING');
     const event = shipment(orderId, 'ship-early', 150_000);
     expect(
-      await h.services.captureService.captureForShipment(orderId, 'ship-early', 150_000, event.id),
+      await h.services.captureService.captureForShipment(
+        { orderId, shipmentId: 'ship-early', amount: 150_000 },
+        event.id,
+      ),
     ).toBeNull();
     expect(await paymentOf(paymentId)).toMatchObject({ status: 'AUTHORIZED', amountCaptured: { amount: 0 } });
   });

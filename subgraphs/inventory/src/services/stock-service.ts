@@ -7,6 +7,7 @@ import {
   isDuplicateKeyError,
 } from '@novamart/kit';
 import { isObjectIdOrHexString, Types } from 'mongoose';
+import { lineVariantId } from '../models/reservation';
 import type { StockItemDoc, StockItemModel } from '../models/stock-item';
 import {
   MOVEMENT_REASONS,
@@ -360,8 +361,9 @@ export class StockService {
   }
 
   /**
-   * `return.received`: a returned parcel's units back on hand, one RETURN movement per line
-   * (reference `return:<returnId>`, the order's id), when it is restocked; a write-off (`restock`
+   * `return.received`: a returned parcel's units back on hand, one RETURN movement per line on its
+   * variant's stock item (the default variant when the event names none: older events), reference
+   * `return:<returnId>`, the order's id, when it is restocked; a write-off (`restock`
    * false) changes no stock: the units left with the SALE and do not come back.
    */
   async restockReturn(
@@ -370,13 +372,14 @@ export class StockService {
       returnId: string;
       orderId: string;
       restock: boolean;
-      lines: readonly { productId: string; quantity: number }[];
+      lines: readonly { productId: string; variantId?: string | null; quantity: number }[];
     },
   ): Promise<void> {
     if (!received.restock) return;
     for (const line of received.lines) {
       await this.deps.ledger.apply(tx, {
         productId: line.productId,
+        variantId: lineVariantId(line),
         delta: line.quantity,
         reservedDelta: 0,
         reason: 'RETURN',
