@@ -17,10 +17,11 @@ import {
 import { awaitPayment, checkout, mustSucceed, paymentIntent, payWithTestCard } from './support/storefront';
 
 /**
- * Shipments and returns of variants through the gateway: an order of a red M and two blue L of one
+ * Shipments and returns of variants through the gateway: an order of a blue M and two blue L of one
  * T-shirt, shipped in two parcels line by line (variantId), the blue L returned: its stock back on
- * hand, the red M's unchanged, the refund exactly that line's amount; without a variantId the line
- * is ambiguous (BAD_USER_INPUT on variantId).
+ * hand, the blue M's unchanged, the refund exactly that line's amount. Without a variantId the line
+ * would be the default variant's (Red / M, whose id is the product's), which is not in the order:
+ * the line is ambiguous (BAD_USER_INPUT on variantId).
  */
 const CREATE = `mutation($input: ProductInput!) {
   createProduct(input: $input) { id variants { id title } }
@@ -50,7 +51,7 @@ describe('shipments and returns of variants through the gateway', () => {
   let support: SignedInUser;
   let customer: SignedInUser;
   let productId: string;
-  let redM: string;
+  let blueM: string;
   let blueL: string;
   let orderId: string;
   const shipmentIds: string[] = [];
@@ -136,15 +137,15 @@ describe('shipments and returns of variants through the gateway', () => {
     ).createProduct;
     productId = created.id;
     const byTitle = (title: string) => created.variants.find((v: { title: string }) => v.title === title).id;
-    redM = byTitle('Red / M');
+    blueM = byTitle('Blue / M');
     blueL = byTitle('Blue / L');
-    for (const v of [redM, blueL]) {
+    for (const v of [blueM, blueL]) {
       mustSucceed(await sg.query(ADJUST, { p: productId, v, d: 5 }, as(admin)), 'adjustStock');
     }
     mustSucceed(
       await sg.query(
         'mutation($p: ID!, $v: ID) { addToCart(productId: $p, variantId: $v, quantity: 1) { itemCount } }',
-        { p: productId, v: redM },
+        { p: productId, v: blueM },
         as(customer),
       ),
       'addToCart',
@@ -181,16 +182,16 @@ describe('shipments and returns of variants through the gateway', () => {
       ],
       order: { status: 'PROCESSING' },
     });
-    // The red M is still to ship: more blue L than ordered is refused, the red M ships.
+    // The blue M is still to ship: more blue L than ordered is refused, the blue M ships.
     const tooMany = await ship([{ productId, variantId: blueL, quantity: 1 }], 'MORE');
     expect(codeAndField(tooMany)).toEqual({ code: 'BAD_USER_INPUT', field: 'input.lines[0].quantity' });
     const second = mustSucceed(
-      await ship([{ productId, variantId: redM, quantity: 1 }], 'RED'),
+      await ship([{ productId, variantId: blueM, quantity: 1 }], 'BLUEM'),
       'ship',
     ).createShipment;
     expect(second).toMatchObject({
       amount: { amount: 1_900 },
-      lines: [{ variantId: redM, quantity: 1, amount: { amount: 1_900 } }],
+      lines: [{ variantId: blueM, quantity: 1, amount: { amount: 1_900 } }],
       order: { status: 'SHIPPED' },
     });
     shipmentIds.push(first.id, second.id);
@@ -206,9 +207,9 @@ describe('shipments and returns of variants through the gateway', () => {
     }
   });
 
-  it('returns the blue L: that variant restocked, the red M unchanged, refunded exactly that line', async () => {
+  it('returns the blue L: that variant restocked, the blue M unchanged, refunded exactly that line', async () => {
     expect(await stockOf(blueL)).toMatchObject({ onHand: 3, available: 3 });
-    expect(await stockOf(redM)).toMatchObject({ onHand: 4, available: 4 });
+    expect(await stockOf(blueM)).toMatchObject({ onHand: 4, available: 4 });
     const requested = mustSucceed(
       await sg.query(
         REQUEST_RETURN,
@@ -242,7 +243,7 @@ describe('shipments and returns of variants through the gateway', () => {
       (stock) => stock?.onHand === 5 && stock?.available === 5,
       { what: 'the returned blue L back in stock' },
     );
-    expect(await stockOf(redM)).toMatchObject({ onHand: 4, available: 4 });
+    expect(await stockOf(blueM)).toMatchObject({ onHand: 4, available: 4 });
     const refunded = await eventually(
       async () => (await sg.query(ORDER, { id: orderId }, as(customer))).data?.order,
       (o) => o?.amountRefunded.amount > 0,
