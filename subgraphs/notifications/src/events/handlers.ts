@@ -192,20 +192,12 @@ function returnMessageHandlers(
   };
 }
 
-/** Mails about an order's payment, shipment, cancellation and refund, and low-stock alerts to admins. */
-function orderMessageHandlers({ service, accounts, orders, logger }: NotificationDeps): DirectHandlers {
-  const mail = mailer(service);
-  async function orderContact(orderId: string): Promise<OrderContactDoc> {
-    const contact = await orders.findById(orderId).lean().exec();
-    // Thrown so that the bus retries: order.placed travels on another stream and may come later.
-    if (!contact) throw new Error(`order ${orderId} is not known to notifications yet`);
-    return contact;
-  }
-  /**
-   * Shipped or returned lines with the names `order.placed` gave them ("T-shirt (Red / M)" for a
-   * variant of a product with options), amounts formatted.
-   */
-  async function namedLines(orderId: string, lines: readonly FulfilmentLine[], currency: string) {
+/**
+ * Shipped or returned lines with the names `order.placed` gave them ("T-shirt (Red / M)" for a
+ * variant of a product with options), amounts formatted.
+ */
+function lineNamer(orderContact: (orderId: string) => Promise<OrderContactDoc>): NamedLines {
+  return async (orderId, lines, currency) => {
     const contact = await orderContact(orderId);
     return lines.map((line) => {
       const variant = line.variantId ?? line.productId;
@@ -216,7 +208,19 @@ function orderMessageHandlers({ service, accounts, orders, logger }: Notificatio
         amount: formatMoney(line.amount, currency),
       };
     });
+  };
+}
+
+/** Mails about an order's payment, shipment, cancellation and refund, and low-stock alerts to admins. */
+function orderMessageHandlers({ service, accounts, orders, logger }: NotificationDeps): DirectHandlers {
+  const mail = mailer(service);
+  async function orderContact(orderId: string): Promise<OrderContactDoc> {
+    const contact = await orders.findById(orderId).lean().exec();
+    // Thrown so that the bus retries: order.placed travels on another stream and may come later.
+    if (!contact) throw new Error(`order ${orderId} is not known to notifications yet`);
+    return contact;
   }
+  const namedLines = lineNamer(orderContact);
   return {
     'payment.succeeded': async ({ id, payload: p }) =>
       mail('PAYMENT_SUCCEEDED', { id }, await orderContact(p.orderId), {
