@@ -15,7 +15,6 @@ import {
   type StockMovementDoc,
   type StockMovementModel,
 } from '../models/stock-movement';
-import { inventoryEvents } from './inventory-events';
 import { listStockItems, type InventoryItemFilter } from './item-list';
 import type { ProductIdentity, StockLedger } from './stock-ledger';
 import type { RunInTx, Tx } from './tx';
