@@ -61,9 +61,13 @@ const productSnapshot = z.object({
 /** `variantId` absent (older events, products without options): the product's default variant. */
 const quantityLine = z.object({ productId: id, variantId: id.optional(), quantity: z.number().int() });
 
-/** A shipped or returned line: `amount` is its net amount (unit price × quantity today). */
+/**
+ * A shipped or returned line: `amount` is its net amount (its share of the line's price, discounts
+ * and tax). `variantId` absent (older events): the product's default variant.
+ */
 const fulfilmentLine = z.object({
   productId: id,
+  variantId: id.optional(),
   sku: z.string(),
   quantity: z.number().int().positive(),
   amount: minorUnits,
@@ -256,14 +260,16 @@ export const eventSchemas = {
   }),
   /**
    * Some lines (and quantities) of a paid order left the warehouse in one parcel. `amount` is the
-   * shipped lines' share of the order: Σ unit price × quantity (their net amount once discounts
-   * and tax exist), minor units of `currency`.
+   * shipped lines' net amount (with their share of discounts and tax), minor units of `currency`.
+   * `final`: the parcel ships the order's last unit, so payments captures the rest of the order
+   * with it (shipping and its tax); absent on older events.
    */
   'shipment.created': z.object({
     orderId: id,
     shipmentId: id,
     lines: z.array(fulfilmentLine),
     amount: minorUnits,
+    final: z.boolean().optional(),
     currency,
     carrier: z.string(),
     trackingNumber: z.string(),

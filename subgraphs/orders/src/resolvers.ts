@@ -27,6 +27,7 @@ import {
   type WithOrder,
 } from './services/fulfilment';
 import { type OrderLifecycle } from './services/lifecycle';
+import { lineVariant } from './services/line-amounts';
 import { assertCanView, ORDER_READERS } from './services/order-access';
 import { parsePage, type OrderPage, type OrderQueries, type UserOrdersKey } from './services/order-queries';
 import { amountRefunded } from './services/status-machine';
@@ -204,6 +205,8 @@ export const resolvers: Resolvers = {
   },
   FulfilmentLine: {
     product: (line: PricedFulfilmentLine) => ({ __typename: 'Product', id: line.productId }),
+    variantId: (line: PricedFulfilmentLine) => lineVariant(line),
+    variant: (line: PricedFulfilmentLine) => ({ __typename: 'ProductVariant', id: lineVariant(line) }),
     amount: (line: PricedFulfilmentLine) => money(line.amount, line.currency),
   },
   OrderDiscount: {

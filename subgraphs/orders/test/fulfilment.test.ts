@@ -104,8 +104,10 @@ describe('shipments', () => {
     expect(created!.payload).toEqual({
       orderId: order._id,
       shipmentId: first.item._id,
-      lines: [{ productId: 'p-a', sku: 'SKU-p-a', quantity: 2, amount: 3000 }],
+      lines: [{ productId: 'p-a', variantId: 'p-a', sku: 'SKU-p-a', quantity: 2, amount: 3000 }],
       amount: 3000,
+      // Not the order's last unit: payments captures this parcel's amount only.
+      final: false,
       currency: 'USD',
       carrier: 'UPS',
       trackingNumber: 'T1',
@@ -134,7 +136,7 @@ describe('shipments', () => {
       ['p-a×1', 'p-b×1'],
     ]);
     const created3 = (await eventsOf(order._id, 'shipment.created', 3))[2]!;
-    expect(created3.payload).toMatchObject({ amount: 2200, trackingUrl: null, carrier: 'DHL' });
+    expect(created3.payload).toMatchObject({ amount: 2200, final: true, trackingUrl: null, carrier: 'DHL' });
     const [shipped] = await eventsOf(order._id, 'order.shipped', 1);
     expect(shipped!.payload.shipmentIds).toEqual(rest.shipments!.map((s) => s._id));
     expect(rest.statusHistory.map((c) => c.status)).toEqual([
@@ -228,7 +230,7 @@ describe('returns', () => {
       returnId: requested.item._id,
       orderId: order._id,
       userId: 'u-ful',
-      lines: [{ productId: 'p-b', sku: 'SKU-p-b', quantity: 1, amount: 700 }],
+      lines: [{ productId: 'p-b', variantId: 'p-b', sku: 'SKU-p-b', quantity: 1, amount: 700 }],
       amount: 700,
       currency: 'USD',
       reason: 'Broken',
@@ -273,7 +275,7 @@ describe('returns', () => {
       returnId: approved.item._id,
       orderId: order._id,
       userId: 'u-ful',
-      lines: [{ productId: 'p-a', sku: 'SKU-p-a', quantity: 2, amount: 3000 }],
+      lines: [{ productId: 'p-a', variantId: 'p-a', sku: 'SKU-p-a', quantity: 2, amount: 3000 }],
       amount: 3000,
       currency: 'USD',
       restock: false,

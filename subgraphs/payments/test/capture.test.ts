@@ -54,12 +54,13 @@ async function paymentOf(paymentId: string) {
   return read.data!.payment;
 }
 
-function shipment(orderId: string, shipmentId: string, amount: number) {
+function shipment(orderId: string, shipmentId: string, amount: number, final?: boolean) {
   return createEvent('shipment.created', orderId, {
     orderId,
     shipmentId,
-    lines: [{ productId: 'p-1', sku: 'SKU-1', quantity: 1, amount }],
+    lines: [{ productId: 'p-1', variantId: 'p-1', sku: 'SKU-1', quantity: 1, amount }],
     amount,
+    ...(final === undefined ? {} : { final }),
     currency: 'USD',
     carrier: 'DHL',
     trackingNumber: `T-${shipmentId}`,
@@ -107,12 +108,40 @@ describe('shipment.created', () => {
     expect(intent).toMatchObject({ status: 'succeeded', amountReceived: 8_000 });
   });
 
+  it('captures the rest of the order (shipping, its tax) with the final shipment', async () => {
+    const { orderId, paymentId } = await authorised(8_000);
+    await h.bus.publish(shipment(orderId, 'ship-a', 3_000, false));
+    await eventually(
+      () => paymentOf(paymentId),
+      (p) => p.status === 'PARTIALLY_CAPTURED',
+      'first capture',
+    );
+    // The lines of the last parcel are 4 000; the order's shipping and tax (1 000) go with it.
+    await h.bus.publish(shipment(orderId, 'ship-b', 4_000, true));
+    const done = await eventually(
+      () => paymentOf(paymentId),
+      (p) => p.status === 'CAPTURED',
+      'final capture',
+    );
+    expect(done).toMatchObject({
+      amountCaptured: { amount: 8_000 },
+      amountCapturable: { amount: 0 },
+      captures: [
+        { key: 'shipment:ship-a', amount: { amount: 3_000 } },
+        { key: 'shipment:ship-b', amount: { amount: 5_000 } },
+      ],
+    });
+  });
+
   it('captures nothing of a payment that waits for approval', async () => {
     const { orderId, paymentId } = await authorised(150_000);
     expect((await paymentOf(paymentId)).approvalStatus).toBe('PENDING');
     const event = shipment(orderId, 'ship-early', 150_000);
     expect(
-      await h.services.captureService.captureForShipment(orderId, 'ship-early', 150_000, event.id),
+      await h.services.captureService.captureForShipment(
+        { orderId, shipmentId: 'ship-early', amount: 150_000 },
+        event.id,
+      ),
     ).toBeNull();
     expect(await paymentOf(paymentId)).toMatchObject({ status: 'AUTHORIZED', amountCaptured: { amount: 0 } });
   });

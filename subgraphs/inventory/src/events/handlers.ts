@@ -99,7 +99,7 @@ async function stockTouchedBy(event: CatalogEvent, reservations: ReservationServ
     case 'product.created':
       return [event.payload.productId];
     case 'return.received':
-      return event.payload.lines.map((line) => line.productId);
+      return event.payload.lines.map(lineVariantId);
     case 'payment.succeeded':
     case 'order.cancelled': {
       const reservation = await reservations.findByOrder(event.payload.orderId);

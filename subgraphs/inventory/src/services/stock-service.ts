@@ -399,7 +399,8 @@ export class StockService {
 
   /**
    * `return.received` and orders' `restockReturn` call: a returned parcel's units back on hand, one
-   * RETURN movement per line (reference `return:<returnId>`, the order's id), when it is restocked;
+   * RETURN movement per line on its variant's stock item (the default variant when none is named;
+   * reference `return:<returnId>`, the order's id), when it is restocked;
    * a write-off (`restock` false) changes no stock: the units left with the SALE and do not come
    * back. Once per return, whichever comes first: the return's id is marked (`restocked_returns`)
    * in the same transaction, so the second finds the mark and changes nothing (two at once meet
@@ -419,7 +420,7 @@ export class StockService {
     for (const line of received.lines) {
       await this.deps.ledger.apply(tx, {
         productId: line.productId,
-        ...(line.variantId ? { variantId: line.variantId } : {}),
+        variantId: lineVariantId(line),
         delta: line.quantity,
         reservedDelta: 0,
         reason: 'RETURN',

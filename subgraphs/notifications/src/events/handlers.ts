@@ -145,6 +145,13 @@ function contactHandlers({ service, accounts, orders }: NotificationDeps): Direc
 }
 
 type FulfilmentLine = EventPayload<'shipment.created'>['lines'][number];
+
+/** An ordered line's name, with its variant's title unless it is the default variant's. */
+function lineName(line: { name: string; variantTitle?: string }): string {
+  return line.variantTitle && line.variantTitle !== 'Default'
+    ? `${line.name} (${line.variantTitle})`
+    : line.name;
+}
 type Mail = ReturnType<typeof mailer>;
 type NamedLines = (
   orderId: string,
@@ -185,6 +192,25 @@ function returnMessageHandlers(
   };
 }
 
+/**
+ * Shipped or returned lines with the names `order.placed` gave them ("T-shirt (Red / M)" for a
+ * variant of a product with options), amounts formatted.
+ */
+function lineNamer(orderContact: (orderId: string) => Promise<OrderContactDoc>): NamedLines {
+  return async (orderId, lines, currency) => {
+    const contact = await orderContact(orderId);
+    return lines.map((line) => {
+      const variant = line.variantId ?? line.productId;
+      const placed = contact.lines?.find((l) => (l.variantId ?? l.productId) === variant);
+      return {
+        ...line,
+        name: placed ? lineName(placed) : line.sku,
+        amount: formatMoney(line.amount, currency),
+      };
+    });
+  };
+}
+
 /** Mails about an order's payment, shipment, cancellation and refund, and low-stock alerts to admins. */
 function orderMessageHandlers({ service, accounts, orders, logger }: NotificationDeps): DirectHandlers {
   const mail = mailer(service);
@@ -194,15 +220,7 @@ function orderMessageHandlers({ service, accounts, orders, logger }: Notificatio
     if (!contact) throw new Error(`order ${orderId} is not known to notifications yet`);
     return contact;
   }
-  /** Shipped or returned lines with the names `order.placed` gave them, amounts formatted. */
-  async function namedLines(orderId: string, lines: readonly FulfilmentLine[], currency: string) {
-    const contact = await orderContact(orderId);
-    return lines.map((line) => ({
-      ...line,
-      name: contact.lines?.find((placed) => placed.productId === line.productId)?.name ?? line.sku,
-      amount: formatMoney(line.amount, currency),
-    }));
-  }
+  const namedLines = lineNamer(orderContact);
   return {
     'payment.succeeded': async ({ id, payload: p }) =>
       mail('PAYMENT_SUCCEEDED', { id }, await orderContact(p.orderId), {

@@ -21,7 +21,16 @@ export interface OrderContactDoc {
   email: string;
   total: number;
   currency: string;
-  lines: Array<{ productId: string; sku: string; name: string; quantity: number; unitAmount: number }>;
+  lines: Array<{
+    productId: string;
+    /** Absent on older orders and products without options (the default variant). */
+    variantId?: string;
+    variantTitle?: string;
+    sku: string;
+    name: string;
+    quantity: number;
+    unitAmount: number;
+  }>;
 }
 
 const accountSchema = new Schema<AccountContactDoc>(

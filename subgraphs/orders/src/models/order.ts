@@ -82,9 +82,14 @@ export interface OrderDiscount {
   shippingAmount: number;
 }
 
-/** A shipped or returned quantity of one order line; `amount` is its net amount in minor units. */
+/**
+ * A shipped or returned quantity of one order line; `amount` is its net amount in minor units (its
+ * share of the line's price, discounts and tax: services/line-net.ts).
+ */
 export interface FulfilmentLine {
   productId: string;
+  /** The order line's variant (the product's id for its default variant); absent on older lines. */
+  variantId?: string;
   sku: string;
   quantity: number;
   amount: number;
@@ -233,6 +238,7 @@ const statusChangeSchema = new Schema<StatusChange>(
 const fulfilmentLineSchema = new Schema<FulfilmentLine>(
   {
     productId: { type: String, required: true },
+    variantId: String,
     sku: { type: String, required: true },
     quantity: { type: Number, required: true },
     amount: { type: Number, required: true },

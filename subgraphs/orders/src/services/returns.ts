@@ -3,7 +3,14 @@ import { createEvent } from '@novamart/events';
 import { badUserInput, conflict, forbidden, notFound, type Viewer } from '@novamart/kit';
 import { type OrderDoc, type OrderLine, type ReturnRequest, type ReturnStatus } from '../models/order';
 import { type OrderChange } from './lifecycle';
-import { fulfilmentLines, quantitiesByProduct, sumAmounts, type QuantityInput } from './line-amounts';
+import {
+  fulfilmentLines,
+  lineVariant,
+  quantitiesByVariant,
+  resolveLine,
+  sumAmounts,
+  type QuantityInput,
+} from './line-amounts';
 import { optionalText, requiredText } from './text-input';
 
 /**
@@ -26,7 +33,7 @@ function deliveredOf(order: OrderDoc, line: OrderLine): { quantity: number; last
   let lastAt: Date | null = null;
   for (const shipment of order.shipments ?? []) {
     if (shipment.status !== 'DELIVERED' || !shipment.deliveredAt) continue;
-    const shipped = shipment.lines.find((l) => l.productId === line.productId);
+    const shipped = shipment.lines.find((l) => lineVariant(l) === lineVariant(line));
     if (!shipped) continue;
     quantity += shipped.quantity;
     if (!lastAt || shipment.deliveredAt > lastAt) lastAt = shipment.deliveredAt;
@@ -34,21 +41,25 @@ function deliveredOf(order: OrderDoc, line: OrderLine): { quantity: number; last
   return { quantity, lastAt };
 }
 
-/** Delivered units of a line not in a return that was not rejected. */
-export function returnableQuantity(order: OrderDoc, line: OrderLine): number {
-  const claimed = quantitiesByProduct(
+/** Units of a line (of its variant) in returns that were not rejected. */
+function claimedQuantity(order: OrderDoc, line: OrderLine): number {
+  const claimed = quantitiesByVariant(
     (order.returns ?? []).filter((r) => r.status !== 'REJECTED').flatMap((r) => r.lines),
   );
-  return deliveredOf(order, line).quantity - (claimed.get(line.productId) ?? 0);
+  return claimed.get(lineVariant(line)) ?? 0;
+}
+
+/** Delivered units of a line not in a return that was not rejected. */
+export function returnableQuantity(order: OrderDoc, line: OrderLine): number {
+  return deliveredOf(order, line).quantity - claimedQuantity(order, line);
 }
 
 /** Every requested line delivered, and delivered within the window. */
 function assertWithinWindow(order: OrderDoc, input: ReturnInput, at: Date, windowDays: number): void {
   (Array.isArray(input.lines) ? input.lines : []).forEach((wanted, i) => {
-    const line = order.items.find((item) => item.productId === wanted.productId);
-    if (!line) return; // named by fulfilmentLines
+    const line = resolveLine(order, wanted, `input.lines[${i}]`);
     const { quantity, lastAt } = deliveredOf(order, line);
-    const field = `input.lines[${i}].productId`;
+    const field = `input.lines[${i}].${wanted.variantId != null ? 'variantId' : 'productId'}`;
     if (quantity === 0 || !lastAt) throw badUserInput(`${line.sku} has not been delivered yet`, field);
     const until = new Date(lastAt.getTime() + windowDays * DAY_MS);
     if (at > until) {
@@ -76,7 +87,7 @@ export function planReturnRequest(
   const lines = fulfilmentLines(
     order,
     input.lines,
-    (line) => returnableQuantity(order, line),
+    { left: (line) => returnableQuantity(order, line), counted: (line) => claimedQuantity(order, line) },
     'input.lines',
     'delivered units that can still be returned',
   );

@@ -5,7 +5,8 @@ import { type OrderDoc, type OrderLine, type OrderStatus, type Shipment } from '
 import { type OrderChange } from './lifecycle';
 import {
   fulfilmentLines,
-  quantitiesByProduct,
+  lineVariant,
+  quantitiesByVariant,
   sumAmounts,
   toFulfilmentLine,
   type QuantityInput,
@@ -32,10 +33,15 @@ export interface ShipmentInput {
   trackingUrl?: string | null;
 }
 
+/** Units of an order line (of its variant) in shipments already. */
+export function shippedQuantity(order: Pick<OrderDoc, 'shipments'>, line: OrderLine): number {
+  const shipped = quantitiesByVariant((order.shipments ?? []).flatMap((s) => s.lines));
+  return shipped.get(lineVariant(line)) ?? 0;
+}
+
 /** Units of an order line not in any shipment yet. */
 export function unshippedQuantity(order: Pick<OrderDoc, 'shipments'>, line: OrderLine): number {
-  const shipped = quantitiesByProduct((order.shipments ?? []).flatMap((s) => s.lines));
-  return line.quantity - (shipped.get(line.productId) ?? 0);
+  return line.quantity - shippedQuantity(order, line);
 }
 
 /** The change that records a new shipment (see above); `prefix` names the input's fields. */
@@ -54,12 +60,14 @@ export function planShipment(
   const lines =
     input.lines == null
       ? order.items
-          .map((line) => toFulfilmentLine(line, unshippedQuantity(order, line)))
+          .map((line) =>
+            toFulfilmentLine(order, line, shippedQuantity(order, line), unshippedQuantity(order, line)),
+          )
           .filter((line) => line.quantity > 0)
       : fulfilmentLines(
           order,
           input.lines,
-          (line) => unshippedQuantity(order, line),
+          { left: (line) => unshippedQuantity(order, line), counted: (line) => shippedQuantity(order, line) },
           field('lines'),
           'units left to ship',
         );
@@ -89,22 +97,25 @@ export function planShipment(
     change: {
       set: { shipments, carrier, trackingNumber },
       steps,
-      events: [shipmentCreated(order, shipment)],
+      events: [shipmentCreated(order, shipment, complete)],
     },
   };
 }
 
-function shipmentCreated(order: OrderDoc, shipment: Shipment) {
+/** `final`: this shipment ships the order's last unit (payments then captures the rest: shipping, its tax). */
+function shipmentCreated(order: OrderDoc, shipment: Shipment, final: boolean) {
   return createEvent('shipment.created', order._id, {
     orderId: order._id,
     shipmentId: shipment._id,
-    lines: shipment.lines.map(({ productId, sku, quantity, amount }) => ({
+    lines: shipment.lines.map(({ productId, variantId, sku, quantity, amount }) => ({
       productId,
+      variantId,
       sku,
       quantity,
       amount,
     })),
     amount: shipment.amount,
+    final,
     currency: order.currency,
     carrier: shipment.carrier,
     trackingNumber: shipment.trackingNumber,

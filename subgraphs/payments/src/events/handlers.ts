@@ -133,10 +133,9 @@ function cancellationAndLiveConsumer(deps: PaymentConsumerDeps): ConsumerDeclara
       'return.received': async (event) => {
         await deps.refundService.refundForReturn(event.payload, event.id);
       },
-      // Manual capture: each shipment captures what it carries.
+      // Manual capture: each shipment captures what it carries, the final one the rest of the order.
       'shipment.created': async (event) => {
-        const p = event.payload;
-        await deps.captureService.captureForShipment(p.orderId, p.shipmentId, p.amount, event.id);
+        await deps.captureService.captureForShipment(event.payload, event.id);
       },
       // Live status for the gateway's paymentStatusChanged subscriptions, from our own committed events.
       'payment.status_changed': async (event) => {

@@ -143,14 +143,16 @@ export class CaptureService {
     return updated ?? (await this.deps.paymentService.findPayment(String(claimed._id)))!;
   }
 
-  /** `shipment.created`: a manual-capture payment captures what the shipment carries, once per shipment. */
+  /**
+   * `shipment.created`: a manual-capture payment captures what the shipment carries (its lines' net
+   * amount), once per shipment; the final shipment (the order's last unit) captures all that is
+   * left, so the shipping and its tax are taken with it and the shipments add up to the order.
+   */
   async captureForShipment(
-    orderId: string,
-    shipmentId: string,
-    amount: number,
+    shipment: { orderId: string; shipmentId: string; amount: number; final?: boolean },
     eventId: string,
   ): Promise<PaymentDoc | null> {
-    const payment = await this.deps.payments.findOne({ orderId }).lean();
+    const payment = await this.deps.payments.findOne({ orderId: shipment.orderId }).lean();
     if (!payment || payment.captureMethod !== 'manual' || !CAPTURABLE.includes(payment.status)) return null;
     if (payment.approvalStatus === 'PENDING') return null;
     const remaining = payment.amount - (payment.amountCaptured ?? 0);
@@ -158,8 +160,8 @@ export class CaptureService {
     return this.capture(
       systemActor(eventId),
       String(payment._id),
-      Math.min(amount, remaining),
-      `shipment:${shipmentId}`,
+      shipment.final ? remaining : Math.min(shipment.amount, remaining),
+      `shipment:${shipment.shipmentId}`,
     );
   }
 
