@@ -440,6 +440,39 @@ const PROBES: Record<string, (who: Attacker) => Promise<void>> = {
     'mutation($p: ID!, $i: ProductVariantsInput!) { setProductVariants(productId: $p, input: $i) { id } }',
     () => ({ p: a.productId, i: { options: [], variants: [] } }),
   ),
+  'Mutation.restockReturn': adminOnly(
+    'mutation($i: ReturnRestockInput!) { restockReturn(input: $i) { available } }',
+    () => ({
+      i: {
+        returnId: '64b7f0c2a1b2c3d4e5f60718',
+        orderId: a.paidOrderId,
+        restock: true,
+        lines: [{ productId: a.productId, quantity: 1 }],
+      },
+    }),
+  ),
+  'Mutation.refundReturn': adminOnly(
+    'mutation($i: ReturnRefundInput!) { refundReturn(input: $i) { id } }',
+    () => ({
+      i: {
+        returnId: '64b7f0c2a1b2c3d4e5f60718',
+        orderId: a.paidOrderId,
+        amount: 1,
+        currency: 'USD',
+        approvedBy: '64b7f0c2a1b2c3d4e5f60718',
+      },
+    }),
+  ),
+  'Mutation.createCollection': adminOnly(
+    'mutation($i: CollectionInput!) { createCollection(input: $i) { id } }',
+    () => ({
+      i: { slug: `not-mine-${randomUUID()}`, name: 'Not mine', type: 'MANUAL', productIds: [a.productId] },
+    }),
+  ),
+  'Mutation.updateCollection': adminOnly(
+    'mutation($i: CollectionUpdateInput!) { updateCollection(slug: "no-such-collection", input: $i) { id } }',
+    () => ({ i: { name: 'Not mine', type: 'MANUAL', productIds: [a.productId] } }),
+  ),
   'Subscription.orderStatusChanged': (who) =>
     subscriptionRefused(who, 'subscription($o: ID!) { orderStatusChanged(orderId: $o) { status } }', {
       o: a.openOrderId,
