@@ -348,7 +348,12 @@ describe('returns', () => {
         {
           name: 'inventory',
           variables: {
-            input: { returnId, orderId, restock: true, lines: [{ productId: 'p-a', quantity: 2 }] },
+            input: {
+              returnId,
+              orderId,
+              restock: true,
+              lines: [{ productId: 'p-a', variantId: 'p-a', quantity: 2 }],
+            },
           },
           authorization: 'Bearer t',
         },
