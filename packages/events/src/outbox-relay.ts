@@ -32,6 +32,13 @@ export interface OutboxRelayOptions {
   leaseMs?: number;
   /** Entries per publish. Default 100. */
   batchSize?: number;
+  /**
+   * How long published entries gather before one `updateMany` marks them sent. Marking is off the
+   * consumers' path, so a short wait turns one command per commit into one per this interval
+   * under steady traffic. Must stay well below `sweepGraceMs` (an entry still unmarked after the
+   * grace is published again). Default 200, capped at a quarter of `sweepGraceMs`.
+   */
+  markDelayMs?: number;
   collection?: string;
   /** Sent entries are removed after this long (TTL index). Default 7 days. */
   retentionSeconds?: number;
@@ -64,6 +71,9 @@ export class OutboxRelay {
   private readonly sweepGraceMs: number;
   private readonly leaseMs: number;
   private readonly batchSize: number;
+  private readonly markDelayMs: number;
+  /** Ends the current marking wait at once (stop and `flushOnce` do not wait out the delay). */
+  private hurryMarking: (() => void) | null = null;
   private readonly collectionName: string;
   private readonly retentionSeconds: number;
   private loop: Promise<void> | null = null;
@@ -93,6 +103,7 @@ export class OutboxRelay {
     this.sweepGraceMs = options.sweepGraceMs ?? 2_000;
     this.leaseMs = options.leaseMs ?? 10_000;
     this.batchSize = options.batchSize ?? 100;
+    this.markDelayMs = Math.min(options.markDelayMs ?? 200, this.sweepGraceMs / 4);
     this.collectionName = options.collection ?? OUTBOX_COLLECTION;
     this.retentionSeconds = options.retentionSeconds ?? DEFAULT_OUTBOX_RETENTION_SECONDS;
   }
@@ -124,6 +135,7 @@ export class OutboxRelay {
     await this.loop;
     try {
       await this.flushOnce();
+      this.hurryMarking?.();
       await this.marking;
       this.leaseHeldUntil = 0;
       await this.leases().updateOne(
@@ -148,6 +160,7 @@ export class OutboxRelay {
     return this.exclusive(async () => {
       const own = await this.publishFresh();
       const swept = await this.sweep(0);
+      this.hurryMarking?.();
       await this.marking;
       return own + swept;
     });
@@ -216,14 +229,16 @@ export class OutboxRelay {
   }
 
   /**
-   * Marks entries sent in the background, one `updateMany` at a time for whatever has gathered: the
-   * consumers already have the events. If marking fails, the lease holder's poll publishes them again.
+   * Marks entries sent in the background, one `updateMany` for whatever has gathered during
+   * `markDelayMs`: the consumers already have the events. If marking fails, the lease holder's poll
+   * publishes them again.
    */
   private markSent(ids: readonly OutboxDocument['_id'][]): void {
     this.unmarked.push(...ids);
     this.marking ??= (async () => {
       const outbox = outboxCollection(this.conn, { collection: this.collectionName });
       try {
+        if (this.markDelayMs > 0 && this.running) await this.gatherUnmarked();
         while (this.unmarked.length > 0) {
           const next = this.unmarked.splice(0, this.unmarked.length);
           await outbox.updateMany({ _id: { $in: next } }, { $set: { sentAt: new Date() } });
@@ -238,6 +253,18 @@ export class OutboxRelay {
         this.marking = null;
       }
     })();
+  }
+
+  private gatherUnmarked(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.hurryMarking = null;
+        resolve();
+      };
+      const timer = setTimeout(done, this.markDelayMs);
+      this.hurryMarking = done;
+    });
   }
 
   /** As lease holder: publishes every pending entry older than `graceMs`, in `_id` order, and marks it sent. */
