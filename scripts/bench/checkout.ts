@@ -10,6 +10,8 @@ import { ordersSubgraph } from '@novamart/orders';
 import { paymentsSubgraph } from '@novamart/payments';
 import { productsSubgraph } from '@novamart/products';
 import { usersSubgraph } from '@novamart/users';
+import type { CommandStartedEvent } from 'mongodb';
+import { currentRequestId } from '@novamart/kit';
 import { startSupergraph, type SignedInUser } from '../../tests/support/supergraph';
 import { checkout, createProduct, percentile } from '../../tests/support/storefront';
 
@@ -93,9 +95,17 @@ export async function benchCheckout(options: CheckoutBenchOptions = {}) {
     // Every MongoDB command any subgraph sends while the orders run (requests, event handlers,
     // relays, projections), per order paid: what an order costs the database end to end.
     const commands = new Map<string, number>();
+    const byKind = new Map<string, number>();
+    const byCommand = new Map<string, number>();
+    const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
     const counters = [...subgraphNames].map((name) => {
       const client = sg.subgraph(name).runtime.mongo.getClient();
-      const count = () => commands.set(name, (commands.get(name) ?? 0) + 1);
+      const count = (event: CommandStartedEvent) => {
+        bump(commands, name);
+        const kind = commandKind(event);
+        bump(byKind, `${name}:${kind}`);
+        bump(byCommand, `${name}:${kind}:${event.commandName}:${commandCollection(event)}`);
+      };
       client.on('commandStarted', count);
       return () => client.off('commandStarted', count);
     });
@@ -123,8 +133,33 @@ export async function benchCheckout(options: CheckoutBenchOptions = {}) {
       mongoCommandsPerOrderBySubgraph: Object.fromEntries(
         [...commands].map(([name, n]) => [name, perOrder(n)]),
       ),
+      mongoCommandsPerOrderByKind: Object.fromEntries(
+        [...byKind].sort().map(([key, n]) => [key, perOrder(n)]),
+      ),
+      ...(process.env.BENCH_COMMAND_DETAIL
+        ? {
+            mongoCommandsPerOrderByCommand: Object.fromEntries(
+              [...byCommand].sort().map(([key, n]) => [key, perOrder(n)]),
+            ),
+          }
+        : {}),
     };
   } finally {
     await sg.stop();
   }
+}
+
+/**
+ * Who sent a command: a GraphQL request (it runs in a request's context), the outbox relay (its
+ * collections), or otherwise an event consumer or background pass.
+ */
+function commandKind(event: CommandStartedEvent): 'request' | 'relay' | 'consumer' {
+  if (currentRequestId() !== undefined) return 'request';
+  // Inserting into the outbox is the writer's own command; publishing and marking are the relay's.
+  return /^outbox/.test(commandCollection(event)) && event.commandName !== 'insert' ? 'relay' : 'consumer';
+}
+
+function commandCollection(event: CommandStartedEvent): string {
+  const target = (event.command as Record<string, unknown>)[event.commandName];
+  return typeof target === 'string' ? target : '';
 }

@@ -12,6 +12,7 @@ export * from './pagination';
 export * from './command-stats';
 export * from './mongo';
 export * from './mongo-errors';
+export * from './projection-write';
 export * from './redis';
 export * from './auth';
 export * from './audit';

@@ -3,7 +3,7 @@ import { parse } from 'graphql';
 import { createSubgraphClient, type SubgraphInstance, type SubgraphModule } from '@novamart/kit';
 import { cartConfigShape, type CartConfig } from './config';
 import { resolvers, type CartContext } from './resolvers';
-import { cartConsumer } from './events/handlers';
+import { cartConsumers } from './events/handlers';
 import { createCartServices } from './services';
 import { CartShippingQuotes } from './services/shipping-quote';
 
@@ -43,7 +43,7 @@ export const cartSubgraph: SubgraphModule<CartConfig> = {
       typeDefs,
       resolvers,
       context: () => ({ ...services, defaultCurrency: config.CART_DEFAULT_CURRENCY, shippingQuotes }),
-      consumers: [cartConsumer(services)],
+      consumers: cartConsumers(services),
       publishes: ['cart.updated', 'cart.deleted', 'cart.item_added'],
     };
   },
@@ -51,5 +51,5 @@ export const cartSubgraph: SubgraphModule<CartConfig> = {
 
 export { cartConfigShape, cartConfigVariables, type CartConfig } from './config';
 export { createCartServices, type CartServices } from './services';
-export { CART_GROUP, cartConsumer } from './events/handlers';
+export { CART_GROUP, cartCatalogConsumer, cartConsumer, cartConsumers } from './events/handlers';
 export type { CartUpdatedPayload, CartDeletedPayload, CartItemAddedPayload } from './services/cart-events';

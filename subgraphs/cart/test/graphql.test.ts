@@ -30,7 +30,15 @@ async function gql(
 
 async function publishAndWait(event: DomainEvent): Promise<void> {
   await runtime.bus.publish(event);
-  await eventually(() => conn.collection('processed_events').findOne({ _id: `cart:${event.id}` } as never));
+  // Stock changes go to the cart's direct consumer, which keeps no processed record: its
+  // effect is the row stamped with the event's time.
+  await eventually(() =>
+    event.type === 'inventory.stock_changed'
+      ? conn
+          .collection('catalog_products')
+          .findOne({ _id: event.aggregateId, stockAt: new Date(event.occurredAt) } as never)
+      : conn.collection('processed_events').findOne({ _id: `cart:${event.id}` } as never),
+  );
 }
 
 async function product(productId: string, priceAmount: number, available: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { type Viewer } from '@novamart/kit';
 import { startServiceHarness, type ServiceHarness } from '@novamart/kit/testing';
 import { subscribeConsumers } from '@novamart/events';
-import { cartConsumer } from '../src/events/handlers';
+import { cartConsumers } from '../src/events/handlers';
 import { createCartServices, type CartServices } from '../src/services';
 
 export const DAY_MS = 24 * 3600_000;
@@ -47,7 +47,7 @@ export async function startCartHarness(): Promise<CartHarness> {
   const base = await startServiceHarness<CartServices>({
     name: 'cart',
     services: ({ conn }) => createCartServices({ conn, guestCartTtlMs: 7 * DAY_MS, now: clock.now }),
-    consumers: (bus, conn, services) => subscribeConsumers(bus, conn, [cartConsumer(services)]),
+    consumers: (bus, conn, services) => subscribeConsumers(bus, conn, cartConsumers(services)),
     observe: ['cart.*'],
   });
   const { conn, bus, published } = base;

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import { type SubgraphInstance, type SubgraphModule } from '@novamart/kit';
 import { ordersConfigShape, type OrdersConfig } from './config';
-import { ordersConsumer } from './events/handlers';
-import { liveUpdatesConsumer } from './events/live-updates';
+import { ordersConsumers } from './events/handlers';
 import { resolvers, type OrdersContext } from './resolvers';
 import { mountCarrierWebhook } from './webhooks/carrier-webhook';
 import { createOrdersServices } from './services';
@@ -61,7 +60,7 @@ export const ordersSubgraph: SubgraphModule<OrdersConfig> = {
         fulfilment: services.fulfilment,
         queries: services.queries,
       }),
-      consumers: [ordersConsumer(services), liveUpdatesConsumer(live, services.queries)],
+      consumers: ordersConsumers(services, live, services.queries),
       publishes: ORDERS_PUBLISHES,
       routes: (app) =>
         mountCarrierWebhook(app, {
@@ -76,7 +75,7 @@ export const ordersSubgraph: SubgraphModule<OrdersConfig> = {
 export { ordersConfigShape, ordersConfigVariables, type OrdersConfig } from './config';
 export { createOrdersServices, type OrdersServices } from './services';
 export { CARRIER_SIGNATURE_HEADER, signCarrierPayload } from './webhooks/carrier-webhook';
-export { ORDERS_GROUP, ordersConsumer } from './events/handlers';
+export { ORDERS_GROUP, ordersConsumer, ordersConsumers, ordersProjectionConsumer } from './events/handlers';
 export {
   LIVE_GROUP,
   orderChannel,

@@ -41,7 +41,18 @@ async function publishAndWait(
 ): Promise<DomainEvent> {
   const event = createEvent(type, aggregateId, payload);
   await runtime.bus.publish(event);
-  await eventually(() => conn.collection('processed_events').findOne({ _id: `orders:${event.id}` } as never));
+  // Cart snapshots and payment announcements go to the orders' direct consumer, which keeps no
+  // processed record: its effect is the row the event writes.
+  const effect: Record<string, () => Promise<unknown>> = {
+    'cart.updated': () =>
+      conn.collection('cart_snapshots').findOne({ _id: aggregateId, revision: payload.revision } as never),
+    'payment.status_changed': () =>
+      conn.collection('known_payments').findOne({ _id: payload.paymentId } as never),
+  };
+  await eventually(
+    effect[type] ??
+      (() => conn.collection('processed_events').findOne({ _id: `orders:${event.id}` } as never)),
+  );
   return event;
 }
 

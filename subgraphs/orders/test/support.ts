@@ -2,8 +2,7 @@ import { type DomainEvent, type InProcessBus, InProcessLiveBus, subscribeConsume
 import { type Viewer } from '@novamart/kit';
 import { startServiceHarness } from '@novamart/kit/testing';
 import { type Connection } from 'mongoose';
-import { ordersConsumer } from '../src/events/handlers';
-import { liveUpdatesConsumer } from '../src/events/live-updates';
+import { ordersConsumers } from '../src/events/handlers';
 import { type AddressInput, type CheckoutInput } from '../src/services/checkout-input';
 import { createOrdersServices, type OrdersServices } from '../src/services';
 
@@ -91,7 +90,7 @@ export async function startOrdersHarness(): Promise<OrdersHarness> {
     name: 'orders',
     services: ({ conn, logger }) => createOrdersServices({ conn, logger, shipping: SHIPPING }),
     consumers: (bus, conn, services) =>
-      subscribeConsumers(bus, conn, [ordersConsumer(services), liveUpdatesConsumer(live, services.queries)]),
+      subscribeConsumers(bus, conn, ordersConsumers(services, live, services.queries)),
     observe: ['order.*', 'shipment.*', 'return.*'],
   });
   const { conn, bus, published } = base;

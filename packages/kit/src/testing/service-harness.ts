@@ -29,14 +29,14 @@ export interface ServiceHarness<S> {
   services: S;
   /** Every event of the `observe` types the module published through its outbox, in order. */
   published: DomainEvent<any>[];
-  /** Publishes an event as another subgraph would, and waits until the module's group handled it. */
+  /** Publishes an event as another subgraph would, and waits until the module's groups handled it. */
   publish(
     type: string,
     aggregateId: string,
     payload: Record<string, unknown>,
     occurredAt?: Date,
   ): Promise<DomainEvent>;
-  /** Resolves once the module's consumer group recorded `event` as processed. */
+  /** Resolves once every consumer group of the module that takes `event`'s type has handled it. */
   handled(event: DomainEvent, timeoutMs?: number): Promise<void>;
   /** Stops the relay and the bus, drops the database and releases the embedded MongoDB. */
   close(): Promise<void>;
@@ -54,7 +54,9 @@ export async function startServiceHarness<S>(options: ServiceHarnessOptions<S>):
   const logger = options.logger ?? createLogger(options.name, { level: 'silent' });
   const services = await options.services({ conn, logger });
   const bus = new InProcessBus({ blockMs: options.blockMs ?? 50 });
+  const consumed = watchConsumers(bus);
   options.consumers?.(bus, conn, services);
+  consumed.stopWatching();
   const published: DomainEvent<any>[] = [];
   if (options.observe) {
     bus.subscribe({
@@ -66,9 +68,6 @@ export async function startServiceHarness<S>(options: ServiceHarnessOptions<S>):
   const relay = new OutboxRelay(conn, bus, { pollIntervalMs: options.pollIntervalMs ?? 50 });
   await relay.start();
   await bus.start();
-  // Which events the module's group finished: a second observer of the same domains would race
-  // it, so the harness watches the processed-events records instead.
-  const processed = conn.collection<{ _id: string }>('processed_events');
 
   const harness: ServiceHarness<S> = {
     conn,
@@ -85,7 +84,7 @@ export async function startServiceHarness<S>(options: ServiceHarnessOptions<S>):
       return event;
     },
     async handled(event, timeoutMs = 5_000) {
-      await eventually(() => processed.findOne({ _id: `${options.name}:${event.id}` }), {
+      await eventually(() => consumed.byAll(event), {
         what: `${options.name} to handle ${event.type} ${event.id}`,
         timeoutMs,
         intervalMs: 15,
@@ -100,4 +99,38 @@ export async function startServiceHarness<S>(options: ServiceHarnessOptions<S>):
     },
   };
   return harness;
+}
+
+/**
+ * Records which of the module's subscriptions finished which event: every group that takes an
+ * event's type, transactional or direct, must have handled it (a handler that failed has not, until
+ * a retry succeeds). Only subscriptions made while watching count (the harness's own observer does not).
+ */
+function watchConsumers(bus: InProcessBus) {
+  const subscriptions: { group: string; types: readonly string[] }[] = [];
+  const done = new Set<string>();
+  const subscribe = bus.subscribe.bind(bus);
+  bus.subscribe = (subscription) => {
+    subscriptions.push(subscription);
+    subscribe({
+      ...subscription,
+      handler: async (event) => {
+        const outcome = await subscription.handler(event);
+        done.add(`${subscription.group} ${event.id}`);
+        return outcome;
+      },
+    });
+  };
+  const takes = (types: readonly string[], type: string) =>
+    types.some((t) => t === type || (t.endsWith('.*') && type.startsWith(t.slice(0, -1))));
+  return {
+    stopWatching() {
+      bus.subscribe = subscribe;
+    },
+    byAll(event: DomainEvent): boolean {
+      return subscriptions
+        .filter((s) => takes(s.types, event.type))
+        .every((s) => done.has(`${s.group} ${event.id}`));
+    },
+  };
 }

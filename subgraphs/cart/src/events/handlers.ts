@@ -1,4 +1,4 @@
-import { type ConsumerDeclaration, type TransactionalHandler } from '@novamart/events';
+import { type ConsumerDeclaration, type DirectConsumer, type TransactionalHandler } from '@novamart/events';
 import { type CartService } from '../services/cart-service';
 import { type CatalogProjection } from '../services/catalog-projection';
 
@@ -7,7 +7,7 @@ export const CART_GROUP = 'cart';
 
 /**
  * What the cart does with events, consumed under the group `cart`, each once per event inside the
- * consumer's transaction: the projection of catalog and stock, archived products taken out of
+ * consumer's transaction: the projection of product snapshots, archived products taken out of
  * carts, and ordered lines taken out of the cart they came from.
  */
 export function cartConsumer(deps: { catalog: CatalogProjection; carts: CartService }): ConsumerDeclaration {
@@ -31,12 +31,6 @@ export function cartConsumer(deps: { catalog: CatalogProjection; carts: CartServ
       'product.created': snapshot,
       'product.updated': snapshot,
       'product.archived': snapshot,
-      'product.price_changed': async (event, { session }) => {
-        await catalog.applyPrice(event.payload, new Date(event.occurredAt), session);
-      },
-      'inventory.stock_changed': async (event, { session }) => {
-        await catalog.applyStock(event.payload, new Date(event.occurredAt), session);
-      },
       'order.placed': async (event, { session, outbox }) => {
         const { cartId, lines } = event.payload;
         if (!cartId) return;
@@ -44,4 +38,28 @@ export function cartConsumer(deps: { catalog: CatalogProjection; carts: CartServ
       },
     },
   };
+}
+
+/**
+ * Price and stock changes into the cart's catalog projection, in the same group: each is one write
+ * stamped with the event's time (`upsertIfNewer`), idempotent by that stamp, so they run without
+ * the idempotency record and transaction that would triple their cost on every order's stock change.
+ */
+export function cartCatalogConsumer(catalog: CatalogProjection): DirectConsumer {
+  return {
+    group: CART_GROUP,
+    idempotentBy: 'each write applies only when its event is newer than the row (priceAt, stockAt)',
+    handlers: {
+      'product.price_changed': (event) => catalog.applyPrice(event.payload, new Date(event.occurredAt)),
+      'inventory.stock_changed': (event) => catalog.applyStock(event.payload, new Date(event.occurredAt)),
+    },
+  };
+}
+
+/** Every consumer the cart declares (the module and the service harness subscribe the same). */
+export function cartConsumers(deps: {
+  catalog: CatalogProjection;
+  carts: CartService;
+}): ConsumerDeclaration[] {
+  return [cartConsumer(deps), cartCatalogConsumer(deps.catalog)];
 }

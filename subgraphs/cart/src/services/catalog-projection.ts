@@ -1,4 +1,5 @@
 import { type ClientSession } from 'mongoose';
+import { upsertIfNewer } from '@novamart/kit';
 import {
   type TaxClass,
   toKnownProduct,
@@ -129,33 +130,27 @@ export class CatalogProjection {
     return true;
   }
 
-  async applyPrice(change: PriceChange, at: Date, session?: ClientSession): Promise<boolean> {
-    const current = await this.products
-      .findById(change.productId, { priceAt: 1 })
-      .session(session ?? null)
-      .lean();
-    if (current?.priceAt && current.priceAt > at) return false;
-    await this.products.updateOne(
-      { _id: change.productId },
+  /**
+   * product.price_changed: the default variant's price, unless the row holds a newer one. One
+   * command, idempotent by `priceAt` (the direct consumer `cart-catalog`).
+   */
+  applyPrice(change: PriceChange, at: Date): Promise<boolean> {
+    return upsertIfNewer(
+      this.products,
+      change.productId,
+      { field: 'priceAt', value: at, sameApplies: true },
       { $set: { priceAmount: change.amount, currency: change.currency, priceAt: at } },
-      { upsert: true, session },
     );
-    return true;
   }
 
-  async applyStock(change: StockChange, at: Date, session?: ClientSession): Promise<boolean> {
-    const variantId = change.variantId ?? change.productId;
-    const current = await this.products
-      .findById(variantId, { stockAt: 1 })
-      .session(session ?? null)
-      .lean();
-    if (current?.stockAt && current.stockAt > at) return false;
-    await this.products.updateOne(
-      { _id: variantId },
+  /** inventory.stock_changed: the variant's available units; one command, idempotent by `stockAt`. */
+  applyStock(change: StockChange, at: Date): Promise<boolean> {
+    return upsertIfNewer(
+      this.products,
+      change.variantId ?? change.productId,
+      { field: 'stockAt', value: at, sameApplies: true },
       { $set: { available: change.available, stockAt: at } },
-      { upsert: true, session },
     );
-    return true;
   }
 
   /** The known products among `ids`, by id, in one query. */

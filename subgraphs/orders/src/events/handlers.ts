@@ -1,15 +1,21 @@
-import { type ConsumerDeclaration, type TransactionalHandler } from '@novamart/events';
+import {
+  type ConsumerDeclaration,
+  type DirectConsumer,
+  type DirectHandler,
+  type TransactionalHandler,
+} from '@novamart/events';
 import { type OrderLifecycle } from '../services/lifecycle';
 import { type PaymentTrust } from '../services/payment-trust';
 import { type Projections } from '../services/projections';
+import { liveUpdatesConsumer } from './live-updates';
 
 /** The consumer group of the orders subgraph on the event bus. */
 export const ORDERS_GROUP = 'orders';
 
 /**
  * What orders does with events, consumed under the group `orders`, each once per event inside
- * the consumer's transaction: projections of products, carts and customers, and the order's
- * side of the checkout saga (packages/events/src/saga.ts).
+ * the consumer's transaction: the projection of products, and the order's side of the checkout
+ * saga (packages/events/src/saga.ts).
  */
 export function ordersConsumer(deps: {
   lifecycle: OrderLifecycle;
@@ -28,8 +34,6 @@ export function ordersConsumer(deps: {
       session,
     );
   };
-  const customer: TransactionalHandler<'user.registered' | 'user.email_verified'> = (event, { session }) =>
-    projections.applyCustomer(event.payload, session);
   return {
     group: ORDERS_GROUP,
     handlers: {
@@ -38,11 +42,6 @@ export function ordersConsumer(deps: {
       'product.archived': product,
       'product.price_changed': (event, { session }) =>
         projections.applyPrice(event.payload, new Date(event.occurredAt), session),
-      'cart.updated': (event, { session }) => projections.applyCartUpdated(event.payload, session),
-      'cart.deleted': (event, { session }) =>
-        projections.applyCartDeleted(event.payload, new Date(event.occurredAt), session),
-      'user.registered': customer,
-      'user.email_verified': customer,
       'inventory.reserved': (event, { session, outbox }) =>
         lifecycle
           .forEvent(event.id)
@@ -55,7 +54,6 @@ export function ordersConsumer(deps: {
         lifecycle
           .forEvent(event.id)
           .cancelExpired(event.payload.orderId, event.payload.reservationId, session, outbox),
-      'payment.status_changed': (event, { session }) => paymentTrust.recordAnnounced(event, session),
       // Money state moves only for a payment the payments subgraph announced for this order.
       'payment.succeeded': async (event, { session, outbox }) => {
         await paymentTrust.assertKnown(event, session);
@@ -70,4 +68,40 @@ export function ordersConsumer(deps: {
         lifecycle.forEvent(event.id).recordRefund(event.payload, session, outbox),
     },
   };
+}
+
+/**
+ * Projections that are idempotent by their own state, in the same group: each event is one write
+ * that applies only what is newer (a cart's revision) or only once (a payment's first announcement,
+ * a customer's email), so they run without the idempotency record and transaction that would
+ * triple the cost of the cart and payment events of every order.
+ */
+export function ordersProjectionConsumer(deps: {
+  projections: Projections;
+  paymentTrust: PaymentTrust;
+}): DirectConsumer {
+  const { projections, paymentTrust } = deps;
+  const customer: DirectHandler<'user.registered' | 'user.email_verified'> = (event) =>
+    projections.applyCustomer(event.payload);
+  return {
+    group: ORDERS_GROUP,
+    idempotentBy:
+      "a cart revision applies only when it is at least the snapshot's; a payment's first announcement names its order for good; an email is set to the event's",
+    handlers: {
+      'cart.updated': (event) => projections.applyCartUpdated(event.payload),
+      'cart.deleted': (event) => projections.applyCartDeleted(event.payload, new Date(event.occurredAt)),
+      'user.registered': customer,
+      'user.email_verified': customer,
+      'payment.status_changed': (event) => paymentTrust.recordAnnounced(event),
+    },
+  };
+}
+
+/** Every consumer the orders subgraph declares (the module and the service harness subscribe the same). */
+export function ordersConsumers(
+  services: { lifecycle: OrderLifecycle; projections: Projections; paymentTrust: PaymentTrust },
+  live: Parameters<typeof liveUpdatesConsumer>[0],
+  queries: Parameters<typeof liveUpdatesConsumer>[1],
+): ConsumerDeclaration[] {
+  return [ordersConsumer(services), ordersProjectionConsumer(services), liveUpdatesConsumer(live, queries)];
 }

@@ -69,21 +69,19 @@ export class OwnerRefresh {
       { authorization: authorization ?? null },
     );
     if (!cart) return null;
-    await upsertRacing(() =>
-      this.projections.applyCartUpdated({
-        cartId: cart.id,
-        // The cart answered for this caller: a customer's cart is theirs, a guest cart has no owner.
-        userId: cartId === null ? (viewer?.id ?? null) : null,
-        revision: cart.revision,
-        lines: cart.items.map((item) => ({
-          productId: item.product.id,
-          ...(item.variantId !== item.product.id ? { variantId: item.variantId } : {}),
-          quantity: item.quantity,
-        })),
-        expiresAt: cart.expiresAt,
-        discountCodes: cart.discountCodes,
-      }),
-    );
+    await this.projections.applyCartUpdated({
+      cartId: cart.id,
+      // The cart answered for this caller: a customer's cart is theirs, a guest cart has no owner.
+      userId: cartId === null ? (viewer?.id ?? null) : null,
+      revision: cart.revision,
+      lines: cart.items.map((item) => ({
+        productId: item.product.id,
+        ...(item.variantId !== item.product.id ? { variantId: item.variantId } : {}),
+        quantity: item.quantity,
+      })),
+      expiresAt: cart.expiresAt,
+      discountCodes: cart.discountCodes,
+    });
     return cart.id;
   }
 

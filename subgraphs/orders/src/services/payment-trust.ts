@@ -1,5 +1,5 @@
 import { type ClientSession } from 'mongoose';
-import { rejectEvent, type DomainEvent } from '@novamart/events';
+import { isDuplicateKeyError, rejectEvent, type DomainEvent } from '@novamart/events';
 import { type KnownPaymentModel } from '../models/known-payment';
 import { type OrderModel } from '../models/order';
 import { type PaymentSucceeded } from './lifecycle';
@@ -19,15 +19,23 @@ export interface PaymentAnnounced {
 export class PaymentTrust {
   constructor(private readonly options: { knownPayments: KnownPaymentModel; orders: OrderModel }) {}
 
-  /** payment.status_changed: the first announcement of a payment id names its order for good. */
-  async recordAnnounced(event: DomainEvent<PaymentAnnounced>, session: ClientSession): Promise<void> {
+  /**
+   * payment.status_changed: the first announcement of a payment id names its order for good. One
+   * upsert, idempotent by `$setOnInsert` (a direct handler, outside any transaction).
+   */
+  async recordAnnounced(event: DomainEvent<PaymentAnnounced>): Promise<void> {
     const { paymentId, orderId } = event.payload;
     if (typeof paymentId !== 'string' || typeof orderId !== 'string') return;
-    await this.options.knownPayments.updateOne(
-      { _id: paymentId },
-      { $setOnInsert: { orderId, announcedAt: new Date(event.occurredAt) } },
-      { upsert: true, session },
-    );
+    await this.options.knownPayments
+      .updateOne(
+        { _id: paymentId },
+        { $setOnInsert: { orderId, announcedAt: new Date(event.occurredAt) } },
+        { upsert: true },
+      )
+      .catch((error: unknown) => {
+        // Two deliveries of the first announcement at once: the other one inserted it.
+        if (!isDuplicateKeyError(error)) throw error;
+      });
   }
 
   /**

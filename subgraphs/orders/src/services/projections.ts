@@ -1,4 +1,5 @@
 import { type ClientSession, type UpdateQuery } from 'mongoose';
+import { isDuplicateKeyError, upsertIfNewer } from '@novamart/kit';
 import { type CartSnapshotDoc, type CartSnapshotModel } from '../models/cart-snapshot';
 import { type CatalogPriceDoc, type CatalogPriceModel, type TaxClass } from '../models/catalog-price';
 import { type CustomerModel } from '../models/customer';
@@ -132,56 +133,60 @@ export class Projections {
     );
   }
 
-  async applyCartUpdated(cart: CartUpdated, session?: ClientSession): Promise<void> {
-    await this.applyCartRevision(
-      cart,
-      {
-        $set: {
-          revision: cart.revision,
-          lines: cart.lines.map(({ productId, variantId, quantity }) => ({
-            productId,
-            ...(variantId ? { variantId } : {}),
-            quantity,
-          })),
-          discountCodes: cart.discountCodes ?? [],
-          deleted: false,
-          ...(cart.userId ? { userId: cart.userId } : {}),
-          ...(cart.expiresAt ? { expiresAt: new Date(cart.expiresAt) } : {}),
-        },
-        ...(cart.expiresAt ? {} : { $unset: { expiresAt: 1 } }),
+  /** cart.updated, or the cart's owner answering checkout: the snapshot at this revision. */
+  async applyCartUpdated(cart: CartUpdated): Promise<void> {
+    await this.applyCartRevision(cart, {
+      $set: {
+        revision: cart.revision,
+        lines: cart.lines.map(({ productId, variantId, quantity }) => ({
+          productId,
+          ...(variantId ? { variantId } : {}),
+          quantity,
+        })),
+        discountCodes: cart.discountCodes ?? [],
+        deleted: false,
+        ...(cart.userId ? { userId: cart.userId } : {}),
+        ...(cart.expiresAt ? { expiresAt: new Date(cart.expiresAt) } : {}),
       },
-      session,
-    );
+      ...(cart.expiresAt ? {} : { $unset: { expiresAt: 1 } }),
+    });
   }
 
-  async applyCartDeleted(cart: CartDeleted, at: Date, session?: ClientSession): Promise<void> {
+  async applyCartDeleted(cart: CartDeleted, at: Date): Promise<void> {
     const expiresAt = new Date(at.getTime() + TOMBSTONE_MS);
-    await this.applyCartRevision(
-      cart,
-      { $set: { revision: cart.revision, lines: [], deleted: true, expiresAt } },
-      session,
-    );
+    await this.applyCartRevision(cart, {
+      $set: { revision: cart.revision, lines: [], deleted: true, expiresAt },
+    });
   }
 
-  /** Writes a cart revision newer than the one held (the highest revision wins; equal is a repeat). */
+  /**
+   * Writes a cart revision unless a newer one is held, in one command. The same revision writes
+   * the same snapshot again (a revision's lines never change; a deletion takes the next revision),
+   * so the event and checkout's refresh of the same revision both cost one write.
+   */
   private async applyCartRevision(
     cart: { cartId: string; revision: number },
     update: UpdateQuery<CartSnapshotDoc>,
-    session?: ClientSession,
   ): Promise<void> {
-    const current = await this.carts
-      .findById(cart.cartId, { revision: 1 })
-      .session(session ?? null)
-      .lean();
-    if (current && current.revision >= cart.revision) return;
-    await this.carts.updateOne({ _id: cart.cartId }, update, { upsert: true, session });
+    await upsertIfNewer(
+      this.carts,
+      cart.cartId,
+      { field: 'revision', value: cart.revision, sameApplies: true },
+      update,
+    );
   }
 
-  async applyCustomer(customer: { userId: string; email: string }, session?: ClientSession): Promise<void> {
-    await this.customers.updateOne(
-      { _id: customer.userId },
-      { $set: { email: customer.email.trim().toLowerCase() } },
-      { upsert: true, session },
-    );
+  async applyCustomer(customer: { userId: string; email: string }): Promise<void> {
+    const write = () =>
+      this.customers.updateOne(
+        { _id: customer.userId },
+        { $set: { email: customer.email.trim().toLowerCase() } },
+        { upsert: true },
+      );
+    // Two concurrent first upserts of a customer: the one that collides finds the row the second time.
+    await write().catch((error: unknown) => {
+      if (!isDuplicateKeyError(error)) throw error;
+      return write();
+    });
   }
 }

@@ -1,4 +1,4 @@
-import { systemActor } from '@novamart/kit';
+import { isDuplicateKeyError, systemActor } from '@novamart/kit';
 import { type ConsumerDeclaration, type LiveBus } from '@novamart/events';
 import { orderStatusRank, type OrderViewModel } from '../models/order-view';
 import { type PaymentModel } from '../models/payment';
@@ -19,63 +19,63 @@ interface PaymentConsumerDeps {
 }
 
 /**
- * The payments side of the checkout saga, and the live feed of payment status. Projection writes
- * run once per event in the consumer's transaction (under the idempotency names they have always
- * had); the cancellation is idempotent by its own state machine (a cancelled intent stays
- * cancelled, a cancellation refund is unique per payment), which lets it call the provider outside
- * any database transaction.
+ * The payments side of the checkout saga, and the live feed of payment status. The projection's
+ * writes are idempotent by their own state; the cancellation by its own state machine (a cancelled
+ * intent stays cancelled, a cancellation refund is unique per payment), which lets it call the
+ * provider outside any database transaction.
  */
 export function paymentConsumers(deps: PaymentConsumerDeps): ConsumerDeclaration[] {
   return [...orderViewConsumers(deps.orders), cancellationAndLiveConsumer(deps)];
 }
 
-/** The projection of orders payments decide on: the total from `order.placed`, the newest status. */
+/**
+ * The projection of orders payments decide on: the total from `order.placed`, the newest status.
+ * Each write is idempotent by its own state (the placement rewrites the same facts, a status
+ * applies only when newer), so they run as direct handlers: no idempotency record or transaction
+ * around writes that would cost three commands instead of one on every order's events.
+ */
 function orderViewConsumers(orders: OrderViewModel): ConsumerDeclaration[] {
   return [
     {
       group: CONSUMER_GROUP,
-      consumer: `${CONSUMER_GROUP}:order-view`,
+      idempotentBy:
+        'the placement rewrites the same order facts; a status applies only when newer (statusAt, statusRank)',
       handlers: {
-        'order.placed': async (event, { session }) => {
-          const p = event.payload;
-          await orders.updateOne(
-            { _id: p.orderId },
-            {
-              $set: {
-                userId: p.userId ?? null,
-                email: p.email,
-                total: p.total,
-                currency: p.currency,
-                lines: p.lines.map((l) => ({
-                  productId: l.productId,
-                  sku: l.sku,
-                  quantity: l.quantity,
-                  amount: l.unitAmount * l.quantity,
-                })),
+        'order.placed': (event) =>
+          upsertRacing(() => {
+            const p = event.payload;
+            return orders.updateOne(
+              { _id: p.orderId },
+              {
+                $set: {
+                  userId: p.userId ?? null,
+                  email: p.email,
+                  total: p.total,
+                  currency: p.currency,
+                  lines: p.lines.map((l) => ({
+                    productId: l.productId,
+                    sku: l.sku,
+                    quantity: l.quantity,
+                    amount: l.unitAmount * l.quantity,
+                  })),
+                },
+                // A status event that overtook the placement already set a newer status.
+                $setOnInsert: {
+                  status: 'PENDING',
+                  statusAt: new Date(event.occurredAt),
+                  statusRank: orderStatusRank('PENDING'),
+                },
               },
-              // A status event that overtook the placement already set a newer status.
-              $setOnInsert: {
-                status: 'PENDING',
-                statusAt: new Date(event.occurredAt),
-                statusRank: orderStatusRank('PENDING'),
-              },
-            },
-            { upsert: true, session },
-          );
-        },
-      },
-    },
-    {
-      group: CONSUMER_GROUP,
-      consumer: `${CONSUMER_GROUP}:order-status`,
-      handlers: {
-        'order.status_changed': async (event, { session }) => {
+              { upsert: true },
+            );
+          }),
+        'order.status_changed': async (event) => {
           const p = event.payload;
           const at = new Date(p.at);
           const rank = orderStatusRank(p.status);
           // Only a newer status replaces the one we hold (same millisecond: the later lifecycle step
           // wins), so redelivered or overtaken events leave it alone.
-          await orders.updateOne(
+          const updated = await orders.updateOne(
             {
               _id: p.orderId,
               $or: [
@@ -85,27 +85,40 @@ function orderViewConsumers(orders: OrderViewModel): ConsumerDeclaration[] {
               ],
             },
             { $set: { status: p.status, statusAt: at, statusRank: rank } },
-            { session },
           );
-          await orders.updateOne(
-            { _id: p.orderId },
-            {
-              $setOnInsert: {
-                status: p.status,
-                statusAt: at,
-                statusRank: rank,
-                userId: null,
-                email: '',
-                total: 0,
-                currency: 'USD',
+          if (updated.matchedCount > 0) return;
+          // Not there yet (the status overtook the placement), or it holds a newer status.
+          await upsertRacing(() =>
+            orders.updateOne(
+              { _id: p.orderId },
+              {
+                $setOnInsert: {
+                  status: p.status,
+                  statusAt: at,
+                  statusRank: rank,
+                  userId: null,
+                  email: '',
+                  total: 0,
+                  currency: 'USD',
+                },
               },
-            },
-            { upsert: true, session },
+              { upsert: true },
+            ),
           );
         },
       },
     },
   ];
+}
+
+/** Of concurrent first upserts of one order's row, all but one collide on `_id`; the write again finds the row. */
+async function upsertRacing(write: () => Promise<unknown>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    await write();
+  }
 }
 
 /** Cancellation (refund or cancel the intent) and the live payment status: see `idempotentBy`. */
