@@ -16,12 +16,12 @@ import { cartDeleted, cartItemAdded, cartUpdated } from './cart-events';
 import {
   MAX_LINE_QUANTITY,
   assertLineQuantityFits,
-  assertProductId,
+  assertLineRef,
   assertQuantity,
   assertSameCurrency,
-  assertVariantId,
   assertWithinMoneyLimit,
   requireOrderable,
+  type CartLineRef,
 } from './cart-rules';
 import { type AuthoritativeCatalog } from './authoritative-catalog';
 import { MAX_DISCOUNT_CODES, normalizeDiscountCode, type CartDiscounts } from './cart-discounts';
@@ -105,12 +105,8 @@ export class CartService {
   }
 
   /** Without `variantId`, the product's default variant (whose id is the product's). */
-  async addItem(
-    viewer: Viewer | null,
-    input: { cartId?: string | null; productId: string; variantId?: string | null; quantity: number },
-  ): Promise<CartDoc> {
-    assertProductId(input.productId);
-    const key = assertVariantId(input);
+  async addItem(viewer: Viewer | null, input: CartLineRef & { quantity: number }): Promise<CartDoc> {
+    const key = assertLineRef(input);
     assertQuantity(input.quantity, { allowZero: false });
     return this.change(
       () => this.locate(viewer, input.cartId, { createGuest: true }),
@@ -142,12 +138,8 @@ export class CartService {
   }
 
   /** Sets a line's quantity; 0 removes the line. Without `variantId`, the default variant's line. */
-  async updateItem(
-    viewer: Viewer | null,
-    input: { cartId?: string | null; productId: string; variantId?: string | null; quantity: number },
-  ): Promise<CartDoc> {
-    assertProductId(input.productId);
-    const key = assertVariantId(input);
+  async updateItem(viewer: Viewer | null, input: CartLineRef & { quantity: number }): Promise<CartDoc> {
+    const key = assertLineRef(input);
     assertQuantity(input.quantity, { allowZero: true });
     if (input.quantity === 0) return this.removeItem(viewer, input);
     return this.change(
@@ -177,12 +169,8 @@ export class CartService {
     );
   }
 
-  async removeItem(
-    viewer: Viewer | null,
-    input: { cartId?: string | null; productId: string; variantId?: string | null },
-  ): Promise<CartDoc> {
-    assertProductId(input.productId);
-    const key = assertVariantId(input);
+  async removeItem(viewer: Viewer | null, input: CartLineRef): Promise<CartDoc> {
+    const key = assertLineRef(input);
     const held = (line: CartLine) => lineKey(line) === key && line.productId === input.productId;
     return this.change(
       () => this.locate(viewer, input.cartId, { createGuest: false }),

@@ -1,23 +1,17 @@
-import { type Logger } from '@novamart/kit';
-import { type Connection, type Model, Schema } from 'mongoose';
+import { modelOn, type Logger } from '@novamart/kit';
+import { type Connection } from 'mongoose';
+import { devOutboxSchema, DevOutboxStore } from '../dev-outbox';
 import { type Mailer, type OutgoingMail } from './mailer';
 
 interface DevMailDoc extends OutgoingMail {
   storedAt: Date;
 }
 
-const devMailSchema = new Schema<DevMailDoc>(
-  {
-    from: String,
-    to: { type: String, index: true },
-    subject: String,
-    text: String,
-    html: String,
-    messageId: { type: String, unique: true },
-    storedAt: Date,
-  },
-  { collection: 'dev_outbox', versionKey: false },
-);
+const devMailSchema = devOutboxSchema<DevMailDoc>('dev_outbox', {
+  subject: String,
+  text: String,
+  html: String,
+});
 
 /**
  * Without SMTP_URL, messages are "sent" by storing them in the `dev_outbox` collection and logging
@@ -25,31 +19,22 @@ const devMailSchema = new Schema<DevMailDoc>(
  */
 export class DevOutboxMailer implements Mailer {
   readonly kind = 'dev-outbox' as const;
-  private readonly Mail: Model<DevMailDoc>;
+  private readonly outbox: DevOutboxStore<DevMailDoc>;
 
   constructor(
     conn: Connection,
     private readonly logger: Logger,
   ) {
-    this.Mail =
-      (conn.models.DevMail as Model<DevMailDoc> | undefined) ??
-      conn.model<DevMailDoc>('DevMail', devMailSchema);
+    this.outbox = new DevOutboxStore(modelOn<DevMailDoc>(conn, 'DevMail', devMailSchema));
   }
 
   async send(mail: OutgoingMail): Promise<void> {
-    await this.Mail.updateOne(
-      { messageId: mail.messageId },
-      { $setOnInsert: { ...mail, storedAt: new Date() } },
-      { upsert: true },
-    );
+    await this.outbox.store(mail);
     this.logger.info({ to: mail.to, subject: mail.subject }, 'mail stored in the development outbox');
   }
 
   /** The newest messages stored for one address (the storefront's development mailbox page). */
   async messagesTo(recipient: string, first: number): Promise<DevMailDoc[]> {
-    return this.Mail.find({ to: recipient.trim().toLowerCase() })
-      .sort({ storedAt: -1, _id: -1 })
-      .limit(first)
-      .lean<DevMailDoc[]>();
+    return this.outbox.newestTo(recipient.trim().toLowerCase(), first);
   }
 }

@@ -3,11 +3,8 @@ import { type OrderDoc, type OrderStatus } from '../models/order';
 
 /** The payloads are the event catalog's (packages/events/src/catalog.ts). */
 export type { CancellationCode } from '@novamart/events';
-export type OrderPlacedPayload = EventPayload<'order.placed'>;
-export type OrderStatusChangedPayload = EventPayload<'order.status_changed'>;
-export type OrderCancelledPayload = EventPayload<'order.cancelled'>;
 
-export function orderPlaced(order: OrderDoc): DomainEvent<OrderPlacedPayload> {
+export function orderPlaced(order: OrderDoc): DomainEvent<EventPayload<'order.placed'>> {
   return createEvent('order.placed', order._id, {
     orderId: order._id,
     userId: order.userId ?? null,

@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { randomBytes } from 'node:crypto';
 import { type Connection, type Model, Schema } from 'mongoose';
 import {
@@ -101,12 +102,8 @@ export class SimulatedProvider implements PaymentProvider {
 
   constructor(conn: Connection, options: { authorizationTtlMs?: number } = {}) {
     this.authorizationTtlMs = options.authorizationTtlMs ?? STRIPE_AUTHORIZATION_TTL_MS;
-    this.Intent =
-      (conn.models.SimulatedIntent as Model<SimulatedIntentDoc>) ??
-      conn.model<SimulatedIntentDoc>('SimulatedIntent', intentSchema);
-    this.Idempotency =
-      (conn.models.SimulatedIdempotency as Model<IdempotencyDoc>) ??
-      conn.model<IdempotencyDoc>('SimulatedIdempotency', idempotencySchema);
+    this.Intent = modelOn<SimulatedIntentDoc>(conn, 'SimulatedIntent', intentSchema);
+    this.Idempotency = modelOn<IdempotencyDoc>(conn, 'SimulatedIdempotency', idempotencySchema);
   }
 
   /** Where the simulated "webhooks" go: the payments subgraph's provider-event handler. */
