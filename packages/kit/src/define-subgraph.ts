@@ -1,33 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
-import type { z, ZodRawShape } from 'zod';
+import type { ZodRawShape } from 'zod';
 import type {
-  ResolverMap,
+  ConfigOf,
   SubgraphContext,
+  SubgraphDeclaration,
   SubgraphInstance,
   SubgraphModule,
-  SubgraphRuntime,
 } from './subgraph-types';
-
-/** What a subgraph's `create` builds besides its schema and resolvers (services, consumers, workers). */
-export type SubgraphParts<TContext extends SubgraphContext> = Omit<
-  SubgraphInstance<TContext>,
-  'typeDefs' | 'resolvers'
->;
-
-/** The configuration a module's own `configShape` describes (empty without one). */
-export type ConfigOf<S extends ZodRawShape> = z.infer<z.ZodObject<S>>;
-
-export interface SubgraphDeclaration<S extends ZodRawShape, TContext extends SubgraphContext> {
-  name: string;
-  /** Default port (see ports.ts). */
-  port: number;
-  configShape?: S;
-  /** The subgraph's SDL file, e.g. `new URL('./schema.graphql', import.meta.url)`; read once, here. */
-  schema: URL;
-  resolvers: ResolverMap<TContext>;
-  create(runtime: SubgraphRuntime<ConfigOf<S>>): Promise<SubgraphParts<TContext>>;
-}
 
 /**
  * A subgraph module from its declaration: the schema file parsed once when the module loads, and

@@ -1,4 +1,5 @@
-import { type Model, Schema, type SchemaDefinition } from 'mongoose';
+import { modelOn, type Logger } from '@novamart/kit';
+import { type Connection, type Model, Schema, type SchemaDefinition } from 'mongoose';
 
 /** What both development outboxes (mail and text messages) keep of a message. */
 export interface DevOutboxDoc {
@@ -26,13 +27,22 @@ export function devOutboxSchema<TDoc extends DevOutboxDoc>(
 }
 
 /**
- * Where a development outbox keeps what it "sends": each message once (a redelivered event stores
- * nothing new), read back newest first for one recipient.
+ * Where a channel "sends" without a configured provider: each message stored once (a redelivered
+ * event stores nothing new) and logged, readable newest first per recipient outside production.
  */
-export class DevOutboxStore<TDoc extends DevOutboxDoc> {
-  constructor(private readonly messages: Model<TDoc>) {}
+export abstract class DevOutbox<TDoc extends DevOutboxDoc> {
+  readonly kind = 'dev-outbox' as const;
+  private readonly messages: Model<TDoc>;
 
-  async store(message: Omit<TDoc, 'storedAt'>): Promise<void> {
+  protected constructor(
+    conn: Connection,
+    model: { name: string; schema: Schema<TDoc> },
+    protected readonly logger: Logger,
+  ) {
+    this.messages = modelOn<TDoc>(conn, model.name, model.schema);
+  }
+
+  protected async store(message: Omit<TDoc, 'storedAt'>): Promise<void> {
     await this.messages.updateOne(
       { messageId: message.messageId },
       { $setOnInsert: { ...message, storedAt: new Date() } },
@@ -40,7 +50,7 @@ export class DevOutboxStore<TDoc extends DevOutboxDoc> {
     );
   }
 
-  async newestTo(recipient: string, first: number): Promise<TDoc[]> {
+  protected async newestTo(recipient: string, first: number): Promise<TDoc[]> {
     return this.messages.find({ to: recipient }).sort({ storedAt: -1, _id: -1 }).limit(first).lean<TDoc[]>();
   }
 }

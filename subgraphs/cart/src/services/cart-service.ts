@@ -206,21 +206,16 @@ export class CartService {
     viewer: Viewer | null,
     input: { cartId?: string | null; code: string },
   ): Promise<CartDoc> {
-    const code = normalizeDiscountCode(input.code);
-    return this.change(
-      () => this.locate(viewer, input.cartId, { createGuest: false }),
-      async (cart) => {
-        const codes = cart.discountCodes ?? [];
-        if (codes.includes(code)) return null;
-        if (codes.length >= MAX_DISCOUNT_CODES)
-          throw badUserInput(`A cart takes at most ${MAX_DISCOUNT_CODES} discount codes`, 'code');
-        const products = await this.catalog.load(cart.items.map((line) => line.productId));
-        const priced = priceCart(cart, products, this.options.defaultCurrency ?? 'USD');
-        if (!this.options.discounts) throw badUserInput('Discount codes are not available', 'code');
-        await this.options.discounts.quote(cart, priced, code);
-        return { items: cart.items, removedItems: [], byOwner: true, discountCodes: [...codes, code] };
-      },
-    );
+    return this.changeDiscountCodes(viewer, input, async (cart, codes, code) => {
+      if (codes.includes(code)) return null;
+      if (codes.length >= MAX_DISCOUNT_CODES)
+        throw badUserInput(`A cart takes at most ${MAX_DISCOUNT_CODES} discount codes`, 'code');
+      const products = await this.catalog.load(cart.items.map((line) => line.productId));
+      const priced = priceCart(cart, products, this.options.defaultCurrency ?? 'USD');
+      if (!this.options.discounts) throw badUserInput('Discount codes are not available', 'code');
+      await this.options.discounts.quote(cart, priced, code);
+      return [...codes, code];
+    });
   }
 
   /** Takes a code off the cart; a code that is not applied is NOT_FOUND on `code`. */
@@ -228,18 +223,27 @@ export class CartService {
     viewer: Viewer | null,
     input: { cartId?: string | null; code: string },
   ): Promise<CartDoc> {
+    return this.changeDiscountCodes(viewer, input, (_cart, codes, code) => {
+      if (!codes.includes(code)) throw notFound('Discount code on the cart', { field: 'code', code });
+      return Promise.resolve(codes.filter((applied) => applied !== code));
+    });
+  }
+
+  /**
+   * The caller's cart with other discount codes and the same lines: `decide` gets the code as
+   * normalised and the codes applied now, and returns the new list (null: nothing to change).
+   */
+  private changeDiscountCodes(
+    viewer: Viewer | null,
+    input: { cartId?: string | null; code: string },
+    decide: (cart: CartDoc, codes: string[], code: string) => Promise<string[] | null>,
+  ): Promise<CartDoc> {
     const code = normalizeDiscountCode(input.code);
     return this.change(
       () => this.locate(viewer, input.cartId, { createGuest: false }),
-      (cart) => {
-        const codes = cart.discountCodes ?? [];
-        if (!codes.includes(code)) throw notFound('Discount code on the cart', { field: 'code', code });
-        return Promise.resolve({
-          items: cart.items,
-          removedItems: [],
-          byOwner: true,
-          discountCodes: codes.filter((applied) => applied !== code),
-        });
+      async (cart) => {
+        const discountCodes = await decide(cart, cart.discountCodes ?? [], code);
+        return discountCodes && { items: cart.items, removedItems: [], byOwner: true, discountCodes };
       },
     );
   }

@@ -1,6 +1,6 @@
-import { modelOn, type Logger } from '@novamart/kit';
+import { type Logger } from '@novamart/kit';
 import { type Connection } from 'mongoose';
-import { devOutboxSchema, DevOutboxStore } from '../dev-outbox';
+import { DevOutbox, devOutboxSchema } from '../dev-outbox';
 import { type OutgoingSms, type SmsSender } from './sms-sender';
 
 interface DevSmsDoc extends OutgoingSms {
@@ -18,26 +18,20 @@ const devSmsSchema = devOutboxSchema<DevSmsDoc>('dev_sms_outbox', {
  * (as the mail's development outbox does). Its provider id is `dev-<messageId>`, which a signed
  * delivery callback may name like a real provider's.
  */
-export class DevSmsOutbox implements SmsSender {
-  readonly kind = 'dev-outbox' as const;
-  private readonly outbox: DevOutboxStore<DevSmsDoc>;
-
-  constructor(
-    conn: Connection,
-    private readonly logger: Logger,
-  ) {
-    this.outbox = new DevOutboxStore(modelOn<DevSmsDoc>(conn, 'DevSms', devSmsSchema));
+export class DevSmsOutbox extends DevOutbox<DevSmsDoc> implements SmsSender {
+  constructor(conn: Connection, logger: Logger) {
+    super(conn, { name: 'DevSms', schema: devSmsSchema }, logger);
   }
 
   async send(sms: OutgoingSms): Promise<{ providerMessageId: string }> {
     const providerMessageId = `dev-${sms.messageId}`;
-    await this.outbox.store({ ...sms, providerMessageId });
+    await this.store({ ...sms, providerMessageId });
     this.logger.info({ to: sms.to }, 'text message stored in the development outbox');
     return { providerMessageId };
   }
 
   /** The newest text messages stored for one phone number. */
-  async messagesTo(phone: string, first: number): Promise<DevSmsDoc[]> {
-    return this.outbox.newestTo(phone.trim(), first);
+  messagesTo(phone: string, first: number): Promise<DevSmsDoc[]> {
+    return this.newestTo(phone.trim(), first);
   }
 }

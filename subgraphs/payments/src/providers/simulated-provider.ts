@@ -4,6 +4,7 @@ import { type Connection, type Model, Schema } from 'mongoose';
 import {
   CaptureRefusedError,
   InvalidPaymentMethodError,
+  type CreateIntentInput,
   type IntentStatus,
   type PaymentProvider,
   type ProviderEvent,
@@ -116,14 +117,7 @@ export class SimulatedProvider implements PaymentProvider {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  createIntent(input: {
-    amount: number;
-    currency: string;
-    metadata: Record<string, string>;
-    idempotencyKey: string;
-    captureMethod?: 'automatic' | 'manual';
-    lineItems?: ProviderLineItem[];
-  }) {
+  createIntent(input: CreateIntentInput) {
     return this.idempotent(`create:${input.idempotencyKey}`, async () => {
       const id = newId('pi');
       const doc = await this.Intent.create({
