@@ -22,16 +22,9 @@ export interface StockLedgerDeps {
   defaultReorderLevel: number;
 }
 
+/** The ledger entry of a change, with the defaults spelled out. */
 function movementOf(change: StockChange) {
-  return {
-    productId: change.productId,
-    variantId: change.variantId ?? change.productId,
-    delta: change.delta,
-    reservedDelta: change.reservedDelta,
-    reason: change.reason,
-    reference: change.reference,
-    orderId: change.orderId ?? null,
-  };
+  return { ...change, variantId: change.variantId ?? change.productId, orderId: change.orderId ?? null };
 }
 
 /**
