@@ -51,6 +51,7 @@ export {
   type StreamTransport,
   type StreamReader,
   type StreamEntry,
+  type AutoClaimRequest,
   type AutoClaimResult,
 } from './stream-transport';
 export { InProcessBus, type InProcessBusOptions } from './in-process-bus';

@@ -1,4 +1,5 @@
 import {
+  type AutoClaimRequest,
   type AutoClaimResult,
   type GroupStart,
   type StreamEntry,
@@ -142,14 +143,8 @@ export class MemoryStreamBroker implements StreamTransport {
     };
   }
 
-  async autoClaim(
-    name: string,
-    group: string,
-    consumer: string,
-    minIdleMs: number,
-    count: number,
-    cursor: string,
-  ): Promise<AutoClaimResult> {
+  async autoClaim(request: AutoClaimRequest): Promise<AutoClaimResult> {
+    const { stream: name, group, consumer, minIdleMs, count, cursor } = request;
     const stream = this.stream(name);
     const g = this.group(name, group);
     const from = Number.parseInt(cursor, 10) || 0;

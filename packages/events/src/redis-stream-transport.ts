@@ -1,6 +1,7 @@
 import { type Redis } from 'ioredis';
 import { type Logger } from './logger';
 import {
+  type AutoClaimRequest,
   type AutoClaimResult,
   type GroupStart,
   type StreamEntry,
@@ -92,14 +93,14 @@ export class RedisStreamTransport implements StreamTransport {
     };
   }
 
-  async autoClaim(
-    stream: string,
-    group: string,
-    consumer: string,
-    minIdleMs: number,
-    count: number,
-    cursor: string,
-  ): Promise<AutoClaimResult> {
+  async autoClaim({
+    stream,
+    group,
+    consumer,
+    minIdleMs,
+    count,
+    cursor,
+  }: AutoClaimRequest): Promise<AutoClaimResult> {
     const [next, entries, deleted] = (await this.command.xautoclaim(
       stream,
       group,

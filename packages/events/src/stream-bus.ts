@@ -358,14 +358,14 @@ class GroupWorker {
     for (const stream of this.ready) {
       let cursor: string | null = '0-0';
       while (cursor !== null && !this.stopping) {
-        const result = await this.transport.autoClaim(
+        const result = await this.transport.autoClaim({
           stream,
-          this.group.name,
-          this.bus.consumerName,
-          this.bus.claimIdleMs,
-          this.bus.batchSize,
+          group: this.group.name,
+          consumer: this.bus.consumerName,
+          minIdleMs: this.bus.claimIdleMs,
+          count: this.bus.batchSize,
           cursor,
-        );
+        });
         for (const id of result.deleted) {
           this.logger.error(
             { stream, id },

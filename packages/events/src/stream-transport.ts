@@ -10,6 +10,19 @@ export interface StreamEntry {
   fields: Record<string, string> | null;
 }
 
+/**
+ * XAUTOCLAIM's question: the entries of `stream` pending in `group` for at least `minIdleMs` pass to
+ * `consumer`, up to `count` of them from `cursor` ('0-0' to start).
+ */
+export interface AutoClaimRequest {
+  stream: string;
+  group: string;
+  consumer: string;
+  minIdleMs: number;
+  count: number;
+  cursor: string;
+}
+
 export interface AutoClaimResult {
   entries: StreamEntry[];
   /** Pending ids whose entries no longer exist; the transport has already dropped them. */
@@ -41,14 +54,7 @@ export interface StreamTransport {
   append(entries: readonly { stream: string; fields: Record<string, string> }[]): Promise<void>;
   ensureGroup(stream: string, group: string, start: GroupStart): Promise<void>;
   openReader(name: string): StreamReader;
-  autoClaim(
-    stream: string,
-    group: string,
-    consumer: string,
-    minIdleMs: number,
-    count: number,
-    cursor: string,
-  ): Promise<AutoClaimResult>;
+  autoClaim(request: AutoClaimRequest): Promise<AutoClaimResult>;
   /** How many times the pending entry was delivered; 0 if it is not pending. */
   deliveryCount(stream: string, group: string, id: string): Promise<number>;
   /** Resets the entry's idle time so that nobody claims it while a handler still works on it. */

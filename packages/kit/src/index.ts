@@ -20,6 +20,7 @@ export * from './sessions';
 export * from './loaders';
 export * from './metrics';
 export * from './subgraph-types';
+export * from './define-subgraph';
 export * from './subgraph-server';
 export * from './subgraph-client';
 export * from './subgraph-runtime';

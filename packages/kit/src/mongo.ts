@@ -1,4 +1,4 @@
-import mongoose, { type Connection, type ConnectOptions } from 'mongoose';
+import mongoose, { type Connection, type ConnectOptions, type Model, type Schema } from 'mongoose';
 import { commandStats } from './command-stats';
 import { currentRequestId } from './request-context';
 import { mongoCommandEnded, mongoCommandStarted } from './telemetry';
@@ -76,4 +76,12 @@ export async function pingMongo(conn: Connection, timeoutMs = 2_000): Promise<bo
       .then(() => true),
     timeoutMs,
   );
+}
+
+/**
+ * The connection's model of that name, compiled from `schema` the first time it is asked for (a
+ * model can be compiled once per connection; services and tests ask for it again and again).
+ */
+export function modelOn<T>(conn: Connection, name: string, schema: Schema<T>): Model<T> {
+  return (conn.models[name] as Model<T> | undefined) ?? conn.model<T>(name, schema);
 }

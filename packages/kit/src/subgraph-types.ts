@@ -4,7 +4,7 @@ import type { DocumentNode, GraphQLFieldResolver, GraphQLScalarType } from 'grap
 import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import type { Registry } from 'prom-client';
-import type { ZodRawShape } from 'zod';
+import type { z, ZodRawShape } from 'zod';
 import type { Viewer } from './auth';
 import type { BaseConfig } from './config';
 import type { LoaderRegistry } from './loaders';
@@ -85,4 +85,24 @@ export interface SubgraphInstance<TContext extends SubgraphContext = SubgraphCon
   start?(): Promise<void>;
   /** Drains and stops them. Called after in-flight requests have finished. */
   stop?(): Promise<void>;
+}
+
+/** What a subgraph's `create` builds besides its schema and resolvers (services, consumers, workers). */
+export type SubgraphParts<TContext extends SubgraphContext> = Omit<
+  SubgraphInstance<TContext>,
+  'typeDefs' | 'resolvers'
+>;
+
+/** The configuration a module's own `configShape` describes (empty without one). */
+export type ConfigOf<S extends ZodRawShape> = z.infer<z.ZodObject<S>>;
+
+export interface SubgraphDeclaration<S extends ZodRawShape, TContext extends SubgraphContext> {
+  name: string;
+  /** Default port (see ports.ts). */
+  port: number;
+  configShape?: S;
+  /** The subgraph's SDL file, e.g. `new URL('./schema.graphql', import.meta.url)`; read once, here. */
+  schema: URL;
+  resolvers: ResolverMap<TContext>;
+  create(runtime: SubgraphRuntime<ConfigOf<S>>): Promise<SubgraphParts<TContext>>;
 }

@@ -2,7 +2,7 @@ import { createEvent, inTransaction, type CatalogEvent } from '@novamart/events'
 import { parse } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type SubgraphModule } from '../src/index';
-import { startSubgraphForTests, type TestSubgraph } from '../src/testing/index';
+import { eventually, startSubgraphForTests, type TestSubgraph } from '../src/testing/index';
 
 const typeDefs = parse('type Query { ok: Boolean }');
 
@@ -52,21 +52,13 @@ afterEach(async () => {
   subgraph = undefined;
 });
 
-async function until(check: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe('createSubgraphInstance: events wired from what a module declares', () => {
   it('subscribes the declared consumer, once per event, with the transaction', async () => {
     const seen: CatalogEvent<'product.created'>[] = [];
     subgraph = await startSubgraphForTests(eventfulModule(seen));
     const event = createEvent('product.created', 'p1', { ...product, initialStock: 3 });
     await subgraph.bus.publish([event, event]);
-    await until(async () => (await subgraph!.bus.backlog()) === 0);
+    await eventually(async () => (await subgraph!.bus.backlog()) === 0, 'the bus backlog to drain');
     expect(seen.map((e) => e.id)).toEqual([event.id]);
     expect(await subgraph.conn.collection('seen').countDocuments()).toBe(1);
   });
@@ -84,7 +76,7 @@ describe('createSubgraphInstance: events wired from what a module declares', () 
     await inTransaction(subgraph.conn, async (_session, outbox) => {
       outbox.add(createEvent('product.updated', 'p1', product));
     });
-    await until(() => relayed.length === 1);
+    await eventually(() => relayed.length === 1, 'the event to be relayed');
     expect(relayed).toEqual(['p1']);
   });
 });

@@ -1,24 +1,21 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'graphql';
-import { createSubgraphClient, type SubgraphInstance, type SubgraphModule } from '@novamart/kit';
-import { cartConfigShape, type CartConfig } from './config';
-import { resolvers, type CartContext } from './resolvers';
+import { createSubgraphClient, defineSubgraph } from '@novamart/kit';
+import { cartConfigShape } from './config';
+import { resolvers } from './resolvers';
 import { cartConsumers } from './events/handlers';
 import { createCartServices } from './services';
 import { CartShippingQuotes } from './services/shipping-quote';
-
-export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
 /**
  * Shopping carts: guest carts by unguessable id, one cart per customer, priced from the cart's
  * own projection of catalog and stock events.
  */
-export const cartSubgraph: SubgraphModule<CartConfig> = {
+export const cartSubgraph = defineSubgraph({
   name: 'cart',
   port: 4004,
   configShape: cartConfigShape,
-
-  async create(runtime): Promise<SubgraphInstance<CartContext>> {
+  schema: new URL('./schema.graphql', import.meta.url),
+  resolvers,
+  async create(runtime) {
     const { mongo, config } = runtime;
     const services = await createCartServices({
       conn: mongo,
@@ -40,16 +37,13 @@ export const cartSubgraph: SubgraphModule<CartConfig> = {
     );
 
     return {
-      typeDefs,
-      resolvers,
       context: () => ({ ...services, defaultCurrency: config.CART_DEFAULT_CURRENCY, shippingQuotes }),
       consumers: cartConsumers(services),
       publishes: ['cart.updated', 'cart.deleted', 'cart.item_added'],
     };
   },
-};
+});
 
 export { cartConfigShape, cartConfigVariables, type CartConfig } from './config';
 export { createCartServices, type CartServices } from './services';
 export { CART_GROUP, cartCatalogConsumer, cartConsumer, cartConsumers } from './events/handlers';
-export type { CartUpdatedPayload, CartDeletedPayload, CartItemAddedPayload } from './services/cart-events';

@@ -1,20 +1,18 @@
-import { readFileSync } from 'node:fs';
-import type { SubgraphModule, SubgraphRuntime } from '@novamart/kit';
-import { parse } from 'graphql';
-import { inventoryConfigShape, type InventoryConfig } from './config';
+import { defineSubgraph } from '@novamart/kit';
+import { inventoryConfigShape } from './config';
 import type { InventoryServices } from './context';
 import { inventoryConsumer } from './events/handlers';
 import { resolvers } from './resolvers';
 import { createInventoryServices, ensureInventoryIndexes } from './services';
 import { createExpirySweeper } from './services/expiry-sweeper';
 
-export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
-
-export const inventorySubgraph: SubgraphModule<InventoryConfig> = {
+export const inventorySubgraph = defineSubgraph({
   name: 'inventory',
   port: 4003,
   configShape: inventoryConfigShape,
-  async create(runtime: SubgraphRuntime<InventoryConfig>) {
+  schema: new URL('./schema.graphql', import.meta.url),
+  resolvers,
+  async create(runtime) {
     const { mongo: conn, config, logger } = runtime;
     if (config.INVENTORY_CRASH_POINT && config.NODE_ENV === 'production') {
       throw new Error('INVENTORY_CRASH_POINT is a test fault injection and is refused in production');
@@ -28,8 +26,6 @@ export const inventorySubgraph: SubgraphModule<InventoryConfig> = {
     const sweeper = createExpirySweeper(services.reservations, config.RESERVATION_SWEEP_INTERVAL_MS, logger);
     const context: InventoryServices = { stock: services.stock };
     return {
-      typeDefs,
-      resolvers,
       context: () => context,
       consumers: [inventoryConsumer(services, { crashPoint: config.INVENTORY_CRASH_POINT })],
       publishes: [
@@ -49,7 +45,7 @@ export const inventorySubgraph: SubgraphModule<InventoryConfig> = {
       },
     };
   },
-};
+});
 
 export { createInventoryServices, ensureInventoryIndexes, type InventoryServiceSet } from './services';
 export { inventoryConfigShape, inventoryConfigVariables, type InventoryConfig } from './config';

@@ -1,7 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { type Logger, type SubgraphContext, type SubgraphModule, type SubgraphRuntime } from '@novamart/kit';
+import {
+  type Logger,
+  type SubgraphContext,
+  defineSubgraph,
+  type SubgraphModule,
+  type SubgraphRuntime,
+} from '@novamart/kit';
 import { type Connection } from 'mongoose';
-import { parse } from 'graphql';
 import { notificationsConfigShape, type NotificationsConfig } from './config';
 import { notificationConsumers } from './events/handlers';
 import { DevOutboxMailer } from './mail/dev-outbox-mailer';
@@ -29,8 +33,6 @@ export type { SmsSender, OutgoingSms } from './sms/sms-sender';
 export { TwilioSmsSender } from './sms/twilio-sms-sender';
 export { twilioSignature, validTwilioSignature } from './sms/twilio-signature';
 export { SMS_STATUS_PATH } from './sms/status-callback';
-
-const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
 /** Tests swap the mailer to script failures; everything else comes from configuration. */
 export interface NotificationsOverrides {
@@ -73,10 +75,12 @@ function deliveryChannels(
 export function createNotificationsSubgraph(
   overrides: NotificationsOverrides = {},
 ): SubgraphModule<NotificationsConfig> {
-  return {
+  return defineSubgraph({
     name: 'notifications',
     port: 4007,
     configShape: notificationsConfigShape,
+    schema: new URL('./schema.graphql', import.meta.url),
+    resolvers,
     async create(runtime) {
       const { mongo: conn, config, logger } = runtime;
       const notifications = notificationModel(conn);
@@ -114,8 +118,6 @@ export function createNotificationsSubgraph(
       });
 
       return {
-        typeDefs,
-        resolvers,
         consumers: notificationConsumers({ service, accounts, orders, logger }),
         context: (): Omit<NotificationsContext, keyof SubgraphContext> => ({
           notifications: service,
@@ -139,7 +141,7 @@ export function createNotificationsSubgraph(
         },
       };
     },
-  };
+  });
 }
 
 export const notificationsSubgraph = createNotificationsSubgraph();

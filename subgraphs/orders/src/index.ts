@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'graphql';
-import { type SubgraphInstance, type SubgraphModule } from '@novamart/kit';
-import { ordersConfigShape, type OrdersConfig } from './config';
+import { defineSubgraph } from '@novamart/kit';
+import { ordersConfigShape } from './config';
 import { ordersConsumers } from './events/handlers';
-import { resolvers, type OrdersContext } from './resolvers';
+import { resolvers } from './resolvers';
 import { mountCarrierWebhook } from './webhooks/carrier-webhook';
 import { createOrdersServices } from './services';
 
@@ -22,18 +20,17 @@ const ORDERS_PUBLISHES = [
   'return.received',
 ] as const;
 
-export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
-
 /**
  * Orders: checkout from the orders subgraph's projections of carts and prices, the order status
  * machine driven by the checkout saga's events, and live status updates.
  */
-export const ordersSubgraph: SubgraphModule<OrdersConfig> = {
+export const ordersSubgraph = defineSubgraph({
   name: 'orders',
   port: 4005,
   configShape: ordersConfigShape,
-
-  async create(runtime): Promise<SubgraphInstance<OrdersContext>> {
+  schema: new URL('./schema.graphql', import.meta.url),
+  resolvers,
+  async create(runtime) {
     const { mongo, live, config, logger } = runtime;
     const services = await createOrdersServices({
       conn: mongo,
@@ -52,8 +49,6 @@ export const ordersSubgraph: SubgraphModule<OrdersConfig> = {
     });
 
     return {
-      typeDefs,
-      resolvers,
       context: () => ({
         checkout: services.checkout,
         lifecycle: services.lifecycle,
@@ -70,7 +65,7 @@ export const ordersSubgraph: SubgraphModule<OrdersConfig> = {
         }),
     };
   },
-};
+});
 
 export { ordersConfigShape, ordersConfigVariables, type OrdersConfig } from './config';
 export { createOrdersServices, type OrdersServices } from './services';
@@ -83,9 +78,3 @@ export {
   liveUpdatesConsumer,
   type OrderLiveMessage,
 } from './events/live-updates';
-export type {
-  OrderPlacedPayload,
-  OrderStatusChangedPayload,
-  OrderCancelledPayload,
-  CancellationCode,
-} from './services/order-events';

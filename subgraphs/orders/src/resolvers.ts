@@ -82,6 +82,11 @@ const fulfilmentFields = {
   amount: ({ order, item }: WithOrder<{ amount: number }>) => money(item.amount, order.currency),
 };
 
+/** Fields of a shipment or return served as the item holds them. */
+function itemFields<T>(...names: (keyof T & string)[]): Record<string, (parent: WithOrder<T>) => unknown> {
+  return Object.fromEntries(names.map((name) => [name, ({ item }: WithOrder<T>) => item[name]]));
+}
+
 /** The subgraph's resolver map, typed against its context (as every subgraph's is). */
 export type Resolvers = ResolverMap<OrdersContext>;
 
@@ -186,22 +191,19 @@ export const resolvers: Resolvers = {
   },
   Shipment: {
     ...fulfilmentFields,
-    status: ({ item }: WithOrder<Shipment>) => item.status,
-    carrier: ({ item }: WithOrder<Shipment>) => item.carrier,
-    trackingNumber: ({ item }: WithOrder<Shipment>) => item.trackingNumber,
-    trackingUrl: ({ item }: WithOrder<Shipment>) => item.trackingUrl,
-    shippedAt: ({ item }: WithOrder<Shipment>) => item.shippedAt,
-    deliveredAt: ({ item }: WithOrder<Shipment>) => item.deliveredAt,
+    ...itemFields<Shipment>('status', 'carrier', 'trackingNumber', 'trackingUrl', 'shippedAt', 'deliveredAt'),
   },
   Return: {
     ...fulfilmentFields,
-    status: ({ item }: WithOrder<ReturnRequest>) => item.status,
-    reason: ({ item }: WithOrder<ReturnRequest>) => item.reason,
-    decisionReason: ({ item }: WithOrder<ReturnRequest>) => item.decisionReason,
+    ...itemFields<ReturnRequest>(
+      'status',
+      'reason',
+      'decisionReason',
+      'requestedAt',
+      'decidedAt',
+      'receivedAt',
+    ),
     restocked: ({ item }: WithOrder<ReturnRequest>) => item.restock,
-    requestedAt: ({ item }: WithOrder<ReturnRequest>) => item.requestedAt,
-    decidedAt: ({ item }: WithOrder<ReturnRequest>) => item.decidedAt,
-    receivedAt: ({ item }: WithOrder<ReturnRequest>) => item.receivedAt,
   },
   FulfilmentLine: {
     product: (line: PricedFulfilmentLine) => ({ __typename: 'Product', id: line.productId }),

@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
 import {
   moneyResolvers,
   type Logger,
   type SubgraphContext,
-  type SubgraphModule,
+  defineSubgraph,
   type SubgraphRuntime,
 } from '@novamart/kit';
-import { parse } from 'graphql';
 import { paymentSettingsOf, paymentsConfigShape, type PaymentsConfig } from './config';
 import { adminRolesConsumer } from './events/admin-roles';
 import { paymentConsumers } from './events/handlers';
@@ -33,8 +31,6 @@ export { RefundService } from './services/refund-service';
 export { SimulatedProvider } from './providers/simulated-provider';
 export { StripeProvider } from './providers/stripe-provider';
 export { TEST_CARDS, testCardOutcome } from './providers/test-cards';
-
-const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
 const REFUND_RETRY_INTERVAL_MS = 60_000;
 
@@ -173,10 +169,12 @@ function backgroundWork(
   };
 }
 
-export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
+export const paymentsSubgraph = defineSubgraph({
   name: 'payments',
   port: 4006,
   configShape: paymentsConfigShape,
+  schema: new URL('./schema.graphql', import.meta.url),
+  resolvers: { ...resolvers, ...moneyResolvers },
   async create(runtime) {
     const { config, logger } = runtime;
     if (config.PAYMENT_CRASH_POINT && config.NODE_ENV === 'production') {
@@ -187,8 +185,6 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
     const { models, paymentService, refundService, captureService, reconciler } = services;
     const work = backgroundWork(services, config, logger);
     return {
-      typeDefs,
-      resolvers: { ...resolvers, ...moneyResolvers },
       context: (): Omit<PaymentsContext, keyof SubgraphContext> => ({
         paymentService,
         refundService,
@@ -229,4 +225,4 @@ export const paymentsSubgraph: SubgraphModule<PaymentsConfig> = {
       stop: () => work.stop(),
     };
   },
-};
+});

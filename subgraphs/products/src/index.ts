@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'graphql';
-import { createSubgraphClient, type SubgraphModule } from '@novamart/kit';
+import { createSubgraphClient, defineSubgraph } from '@novamart/kit';
 import type { Connection } from 'mongoose';
-import { productsConfigShape, type ProductsConfig } from './config';
+import { productsConfigShape } from './config';
 import type { ProductsServices } from './context';
 import { categoryModel } from './models/category';
 import { collectionModel } from './models/collection';
@@ -16,8 +14,6 @@ import { StockRefresh } from './services/stock-projection';
 import { ProductQueries } from './services/product-queries';
 import { ProductService } from './services/product-service';
 import { backfillDefaultVariants } from './services/variants';
-
-export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
 /** Models and services on a connection; tests use this directly. */
 export function createProductsServices(
@@ -46,10 +42,12 @@ export async function ensureProductsIndexes(conn: Connection): Promise<void> {
   ]);
 }
 
-export const productsSubgraph: SubgraphModule<ProductsConfig> = {
+export const productsSubgraph = defineSubgraph({
   name: 'products',
   port: 4002,
   configShape: productsConfigShape,
+  schema: new URL('./schema.graphql', import.meta.url),
+  resolvers,
   async create(runtime) {
     const conn = runtime.mongo;
     // Before the indexes: the unique variant SKU index must not meet two products without variants.
@@ -64,14 +62,12 @@ export const productsSubgraph: SubgraphModule<ProductsConfig> = {
       ...(inventory ? { inventory } : {}),
     };
     return {
-      typeDefs,
-      resolvers,
       context: () => services,
       consumers: [productsConsumer(productModel(conn))],
       publishes: ['product.created', 'product.updated', 'product.price_changed', 'product.archived'],
     };
   },
-};
+});
 
 export type { ProductsContext, ProductsServices } from './context';
 export { productsConfigShape, productsConfigVariables, type ProductsConfig } from './config';

@@ -1,24 +1,21 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'graphql';
-import { createSubgraphClient, type SubgraphInstance, type SubgraphModule } from '@novamart/kit';
-import { promotionsConfigShape, type PromotionsConfig } from './config';
+import { createSubgraphClient, defineSubgraph } from '@novamart/kit';
+import { promotionsConfigShape } from './config';
 import { promotionsConsumer } from './events/handlers';
-import { resolvers, type PromotionsContext } from './resolvers';
+import { resolvers } from './resolvers';
 import { createPromotionsServices } from './services';
-
-export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
 /**
  * Promotions: automatic promotions and discount codes, quoted for carts and redeemed once per
  * order at checkout (uses counted in total and per customer), released when the order is not placed
  * or is cancelled before payment.
  */
-export const promotionsSubgraph: SubgraphModule<PromotionsConfig> = {
+export const promotionsSubgraph = defineSubgraph({
   name: 'promotions',
   port: 4009,
   configShape: promotionsConfigShape,
-
-  async create(runtime): Promise<SubgraphInstance<PromotionsContext>> {
+  schema: new URL('./schema.graphql', import.meta.url),
+  resolvers,
+  async create(runtime) {
     const { mongo, config, logger } = runtime;
     const services = await createPromotionsServices({
       conn: mongo,
@@ -26,8 +23,6 @@ export const promotionsSubgraph: SubgraphModule<PromotionsConfig> = {
       logger,
     });
     return {
-      typeDefs,
-      resolvers,
       context: () => ({ admin: services.admin, discounts: services.discounts, codes: services.codes }),
       consumers: [promotionsConsumer(services.discounts)],
       publishes: ['promotion.redeemed', 'promotion.released'],
@@ -35,7 +30,7 @@ export const promotionsSubgraph: SubgraphModule<PromotionsConfig> = {
       stop: () => services.sweeper.stop(),
     };
   },
-};
+});
 
 export { promotionsConfigShape, promotionsConfigVariables, type PromotionsConfig } from './config';
 export { createPromotionsServices, type PromotionsServices } from './services';

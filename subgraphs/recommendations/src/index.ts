@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { type SubgraphContext, type SubgraphModule } from '@novamart/kit';
-import { parse } from 'graphql';
+import { type SubgraphContext, defineSubgraph, type SubgraphModule } from '@novamart/kit';
 import { MemoryRecoCache, type RecoCache, RedisRecoCache } from './cache/reco-cache';
 import { recommendationsConfigShape, type RecommendationsConfig } from './config';
 import { recommendationConsumers } from './events/handlers';
@@ -39,8 +37,6 @@ export {
 export { CatalogProjection, CATALOG_SCOPE } from './services/catalog-projection';
 export { type RecommendationsContext } from './resolvers';
 
-const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
-
 export interface RecommendationsOptions {
   /** The time scores are computed at and interactions default to (tests move it). */
   clock?: () => Date;
@@ -52,10 +48,12 @@ export interface RecommendationsOptions {
 export function createRecommendationsSubgraph(
   options: RecommendationsOptions = {},
 ): SubgraphModule<RecommendationsConfig> {
-  return {
+  return defineSubgraph({
     name: 'recommendations',
     port: 4008,
     configShape: recommendationsConfigShape,
+    schema: new URL('./schema.graphql', import.meta.url),
+    resolvers,
     async create(runtime) {
       const { mongo: conn, config, logger } = runtime;
       const clock = options.clock ?? (() => new Date());
@@ -93,8 +91,6 @@ export function createRecommendationsSubgraph(
       logger.info({ model: model, cache: cache.kind }, 'recommendations ready');
 
       return {
-        typeDefs,
-        resolvers,
         consumers: recommendationConsumers({
           cache,
           interactions: interactionService,
@@ -106,7 +102,7 @@ export function createRecommendationsSubgraph(
         }),
       };
     },
-  };
+  });
 }
 
 export const recommendationsSubgraph = createRecommendationsSubgraph();

@@ -1,23 +1,21 @@
-import { readFileSync } from 'node:fs';
-import { createSubgraphClient, type SubgraphInstance, type SubgraphModule } from '@novamart/kit';
-import { parse } from 'graphql';
-import { reviewsConfigShape, type ReviewsConfig } from './config';
+import { createSubgraphClient, defineSubgraph } from '@novamart/kit';
+import { reviewsConfigShape } from './config';
 import { reviewsConsumer } from './events/handlers';
 import { productRatingModel } from './models/product-rating';
 import { purchaseModel } from './models/purchase';
 import { reviewModel } from './models/review';
-import { resolvers, type ReviewsContext } from './resolvers';
+import { resolvers } from './resolvers';
 import { Purchases } from './services/purchases';
 import { ReviewService } from './services/review-service';
 
-export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
-
 /** Reviews: customers who bought a product rate it; `Product.rating` and `Product.reviews`. */
-export const reviewsSubgraph: SubgraphModule<ReviewsConfig> = {
+export const reviewsSubgraph = defineSubgraph({
   name: 'reviews',
   port: 4011,
   configShape: reviewsConfigShape,
-  async create(runtime): Promise<SubgraphInstance<ReviewsContext>> {
+  schema: new URL('./schema.graphql', import.meta.url),
+  resolvers,
+  async create(runtime) {
     const { mongo: conn, config } = runtime;
     const reviews = reviewModel(conn);
     const ratings = productRatingModel(conn);
@@ -29,13 +27,11 @@ export const reviewsSubgraph: SubgraphModule<ReviewsConfig> = {
     );
     const service = new ReviewService({ conn, reviews, ratings, purchases });
     return {
-      typeDefs,
-      resolvers,
       context: () => ({ reviews: service }),
       consumers: [reviewsConsumer(purchases)],
     };
   },
-};
+});
 
 export { reviewsConfigShape, reviewsConfigVariables, type ReviewsConfig } from './config';
 export { CONSUMER_GROUP, reviewsConsumer } from './events/handlers';

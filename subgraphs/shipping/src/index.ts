@@ -1,11 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'graphql';
-import { type SubgraphInstance, type SubgraphModule } from '@novamart/kit';
-import { shippingConfigShape, type ShippingConfig } from './config';
-import { resolvers, type ShippingContext } from './resolvers';
+import { defineSubgraph } from '@novamart/kit';
+import { shippingConfigShape } from './config';
+import { resolvers } from './resolvers';
 import { createShippingServices } from './services';
-
-export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
 /**
  * Shipping: zones (countries, optionally regions), the shipping methods and tax rates that apply
@@ -13,23 +9,22 @@ export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.me
  * shipping options and tax of their lines (`shippingQuote`); it reads no other database and
  * publishes no events.
  */
-export const shippingSubgraph: SubgraphModule<ShippingConfig> = {
+export const shippingSubgraph = defineSubgraph({
   name: 'shipping',
   port: 4010,
   configShape: shippingConfigShape,
-
-  async create(runtime): Promise<SubgraphInstance<ShippingContext>> {
+  schema: new URL('./schema.graphql', import.meta.url),
+  resolvers,
+  async create(runtime) {
     const services = await createShippingServices({
       conn: runtime.mongo,
       taxProvider: runtime.config.TAX_PROVIDER,
     });
     return {
-      typeDefs,
-      resolvers,
       context: () => ({ shipping: services }),
     };
   },
-};
+});
 
 export { shippingConfigShape, shippingConfigVariables, type ShippingConfig } from './config';
 export { createShippingServices, createTaxProvider, type ShippingServices } from './services';

@@ -1,14 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { sessionRevocationsFor, type SubgraphInstance, type SubgraphModule } from '@novamart/kit';
-import { parse } from 'graphql';
+import { sessionRevocationsFor, defineSubgraph } from '@novamart/kit';
 import { captureClientAddress, currentClientAddress } from './client-address';
-import { usersConfigShape, type UsersConfig } from './config';
-import { resolvers, type UsersContext } from './resolvers';
+import { usersConfigShape } from './config';
+import { resolvers } from './resolvers';
 import { adminCredentialsFromConfig, ensureAdmin } from './services/admin-bootstrap';
 import { createUsersServices } from './services';
 import { loadSigningKey } from './services/signing-keys';
-
-export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
 export const JWKS_PATH = '/.well-known/jwks.json';
 
@@ -16,12 +12,13 @@ export const JWKS_PATH = '/.well-known/jwks.json';
  * Accounts, credentials and sessions: registration with email verification, login with throttling,
  * EdDSA access tokens (public keys at /.well-known/jwks.json), rotating refresh tokens, roles.
  */
-export const usersSubgraph: SubgraphModule<UsersConfig> = {
+export const usersSubgraph = defineSubgraph({
   name: 'users',
   port: 4001,
   configShape: usersConfigShape,
-
-  async create(runtime): Promise<SubgraphInstance<UsersContext>> {
+  schema: new URL('./schema.graphql', import.meta.url),
+  resolvers,
+  async create(runtime) {
     const { config, logger, mongo } = runtime;
     const admin = adminCredentialsFromConfig(config);
     const signingKey = await loadSigningKey({ privateKey: config.JWT_PRIVATE_KEY, dataDir: config.DATA_DIR });
@@ -46,8 +43,6 @@ export const usersSubgraph: SubgraphModule<UsersConfig> = {
     });
 
     return {
-      typeDefs,
-      resolvers,
       context: () => ({ services, clientAddress: currentClientAddress() }),
       routes(app) {
         app.get(JWKS_PATH, (_req, res) => {
@@ -75,17 +70,9 @@ export const usersSubgraph: SubgraphModule<UsersConfig> = {
       },
     };
   },
-};
+});
 
 export { usersConfigShape, type UsersConfig } from './config';
 // For tools and tests that mint tokens the way this subgraph does (e.g. an expired one).
 export { AccessTokenIssuer } from './services/access-tokens';
 export { loadSigningKey, type SigningKey } from './services/signing-keys';
-export type {
-  UserRegisteredPayload,
-  UserEmailVerifiedPayload,
-  UserRoleChangedPayload,
-  UserVerificationRequestedPayload,
-  UserPasswordResetRequestedPayload,
-  UserPasswordChangedPayload,
-} from './events';

@@ -5,7 +5,8 @@
 import { bsonTypeName, cloneValue, compareValues, isPlainObject, valueKey, type Doc } from '../bson/values';
 import { ErrorCodes, fail } from '../errors';
 
-const SIMPLE_OPS = new Set([
+/** The operators applied here (on plain paths); update.ts accepts these and the ones only mingo applies. */
+export const SIMPLE_OPS: ReadonlySet<string> = new Set([
   '$set',
   '$unset',
   '$inc',

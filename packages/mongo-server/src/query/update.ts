@@ -3,29 +3,14 @@
 // so those checks live here.
 import { ObjectId } from 'bson';
 import { update as mingoUpdate } from 'mingo/updater';
-import { applySimpleUpdate } from './fast-update';
+import { applySimpleUpdate, SIMPLE_OPS } from './fast-update';
 import { MONGO_CONTEXT, newAggregator } from './mingo-context';
 import { getPath, setPath } from '../bson/paths';
 import { bsonTypeName, cloneValue, isNumeric, isPlainObject, valuesEqual, type Doc } from '../bson/values';
 import { ErrorCodes, fail } from '../errors';
 
-const OPERATORS = new Set([
-  '$set',
-  '$unset',
-  '$inc',
-  '$mul',
-  '$min',
-  '$max',
-  '$rename',
-  '$push',
-  '$pull',
-  '$pullAll',
-  '$addToSet',
-  '$pop',
-  '$currentDate',
-  '$bit',
-  '$setOnInsert',
-]);
+// Every update operator mongod knows: those fast-update applies itself, and two only mingo applies.
+const OPERATORS = new Set([...SIMPLE_OPS, '$rename', '$bit']);
 
 export type UpdateSpec = Doc | Doc[];
 

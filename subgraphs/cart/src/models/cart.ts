@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 export interface CartLine {
@@ -91,5 +92,5 @@ cartSchema.index({ 'items.productId': 1 });
 export type CartModel = Model<CartDoc>;
 
 export function cartModel(conn: Connection): CartModel {
-  return (conn.models.Cart as CartModel | undefined) ?? conn.model<CartDoc>('Cart', cartSchema);
+  return modelOn<CartDoc>(conn, 'Cart', cartSchema);
 }

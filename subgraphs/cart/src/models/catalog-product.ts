@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 /** A variant's tax class (products' and shipping's `TaxClass`). */
@@ -50,10 +51,7 @@ const catalogProductSchema = new Schema<CatalogProductDoc>(
 export type CatalogProductModel = Model<CatalogProductDoc>;
 
 export function catalogProductModel(conn: Connection): CatalogProductModel {
-  return (
-    (conn.models.CatalogProduct as CatalogProductModel | undefined) ??
-    conn.model<CatalogProductDoc>('CatalogProduct', catalogProductSchema)
-  );
+  return modelOn<CatalogProductDoc>(conn, 'CatalogProduct', catalogProductSchema);
 }
 
 /** A product the catalog has told us about (not just its stock), with a price. */

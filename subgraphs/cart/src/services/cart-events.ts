@@ -2,11 +2,7 @@ import { createEvent, type DomainEvent, type EventPayload } from '@novamart/even
 import { type CartDoc } from '../models/cart';
 
 /** The payloads are the event catalog's (packages/events/src/catalog.ts). */
-export type CartUpdatedPayload = EventPayload<'cart.updated'>;
-export type CartDeletedPayload = EventPayload<'cart.deleted'>;
-export type CartItemAddedPayload = EventPayload<'cart.item_added'>;
-
-export function cartUpdated(cart: CartDoc): DomainEvent<CartUpdatedPayload> {
+export function cartUpdated(cart: CartDoc): DomainEvent<EventPayload<'cart.updated'>> {
   return createEvent('cart.updated', cart._id, {
     cartId: cart._id,
     userId: cart.userId ?? null,
@@ -23,7 +19,7 @@ export function cartUpdated(cart: CartDoc): DomainEvent<CartUpdatedPayload> {
   });
 }
 
-export function cartDeleted(cart: CartDoc, revision: number): DomainEvent<CartDeletedPayload> {
+export function cartDeleted(cart: CartDoc, revision: number): DomainEvent<EventPayload<'cart.deleted'>> {
   return createEvent('cart.deleted', cart._id, {
     cartId: cart._id,
     userId: cart.userId ?? null,
@@ -36,7 +32,7 @@ export function cartItemAdded(
   cart: CartDoc,
   productId: string,
   quantity: number,
-): DomainEvent<CartItemAddedPayload> {
+): DomainEvent<EventPayload<'cart.item_added'>> {
   return createEvent('cart.item_added', cart._id, {
     cartId: cart._id,
     userId: cart.userId ?? null,

@@ -28,6 +28,19 @@ export function assertVariantId(input: { productId: string; variantId?: string |
   return input.variantId;
 }
 
+/** The line a cart command names: a product and, optionally, one of its variants. */
+export interface CartLineRef {
+  cartId?: string | null;
+  productId: string;
+  variantId?: string | null;
+}
+
+/** Checks the product and variant a command names; returns the line's stock key (see `assertVariantId`). */
+export function assertLineRef(input: CartLineRef): string {
+  assertProductId(input.productId);
+  return assertVariantId(input);
+}
+
 /**
  * The product (variant) can be put in a cart: the catalog knows it, it is not archived and, when
  * `ofProduct` is given, it is a variant of that product.

@@ -16,12 +16,12 @@ import { cartDeleted, cartItemAdded, cartUpdated } from './cart-events';
 import {
   MAX_LINE_QUANTITY,
   assertLineQuantityFits,
-  assertProductId,
+  assertLineRef,
   assertQuantity,
   assertSameCurrency,
-  assertVariantId,
   assertWithinMoneyLimit,
   requireOrderable,
+  type CartLineRef,
 } from './cart-rules';
 import { type AuthoritativeCatalog } from './authoritative-catalog';
 import { MAX_DISCOUNT_CODES, normalizeDiscountCode, type CartDiscounts } from './cart-discounts';
@@ -105,12 +105,8 @@ export class CartService {
   }
 
   /** Without `variantId`, the product's default variant (whose id is the product's). */
-  async addItem(
-    viewer: Viewer | null,
-    input: { cartId?: string | null; productId: string; variantId?: string | null; quantity: number },
-  ): Promise<CartDoc> {
-    assertProductId(input.productId);
-    const key = assertVariantId(input);
+  async addItem(viewer: Viewer | null, input: CartLineRef & { quantity: number }): Promise<CartDoc> {
+    const key = assertLineRef(input);
     assertQuantity(input.quantity, { allowZero: false });
     return this.change(
       () => this.locate(viewer, input.cartId, { createGuest: true }),
@@ -142,12 +138,8 @@ export class CartService {
   }
 
   /** Sets a line's quantity; 0 removes the line. Without `variantId`, the default variant's line. */
-  async updateItem(
-    viewer: Viewer | null,
-    input: { cartId?: string | null; productId: string; variantId?: string | null; quantity: number },
-  ): Promise<CartDoc> {
-    assertProductId(input.productId);
-    const key = assertVariantId(input);
+  async updateItem(viewer: Viewer | null, input: CartLineRef & { quantity: number }): Promise<CartDoc> {
+    const key = assertLineRef(input);
     assertQuantity(input.quantity, { allowZero: true });
     if (input.quantity === 0) return this.removeItem(viewer, input);
     return this.change(
@@ -177,12 +169,8 @@ export class CartService {
     );
   }
 
-  async removeItem(
-    viewer: Viewer | null,
-    input: { cartId?: string | null; productId: string; variantId?: string | null },
-  ): Promise<CartDoc> {
-    assertProductId(input.productId);
-    const key = assertVariantId(input);
+  async removeItem(viewer: Viewer | null, input: CartLineRef): Promise<CartDoc> {
+    const key = assertLineRef(input);
     const held = (line: CartLine) => lineKey(line) === key && line.productId === input.productId;
     return this.change(
       () => this.locate(viewer, input.cartId, { createGuest: false }),
@@ -218,21 +206,16 @@ export class CartService {
     viewer: Viewer | null,
     input: { cartId?: string | null; code: string },
   ): Promise<CartDoc> {
-    const code = normalizeDiscountCode(input.code);
-    return this.change(
-      () => this.locate(viewer, input.cartId, { createGuest: false }),
-      async (cart) => {
-        const codes = cart.discountCodes ?? [];
-        if (codes.includes(code)) return null;
-        if (codes.length >= MAX_DISCOUNT_CODES)
-          throw badUserInput(`A cart takes at most ${MAX_DISCOUNT_CODES} discount codes`, 'code');
-        const products = await this.catalog.load(cart.items.map((line) => line.productId));
-        const priced = priceCart(cart, products, this.options.defaultCurrency ?? 'USD');
-        if (!this.options.discounts) throw badUserInput('Discount codes are not available', 'code');
-        await this.options.discounts.quote(cart, priced, code);
-        return { items: cart.items, removedItems: [], byOwner: true, discountCodes: [...codes, code] };
-      },
-    );
+    return this.changeDiscountCodes(viewer, input, async (cart, codes, code) => {
+      if (codes.includes(code)) return null;
+      if (codes.length >= MAX_DISCOUNT_CODES)
+        throw badUserInput(`A cart takes at most ${MAX_DISCOUNT_CODES} discount codes`, 'code');
+      const products = await this.catalog.load(cart.items.map((line) => line.productId));
+      const priced = priceCart(cart, products, this.options.defaultCurrency ?? 'USD');
+      if (!this.options.discounts) throw badUserInput('Discount codes are not available', 'code');
+      await this.options.discounts.quote(cart, priced, code);
+      return [...codes, code];
+    });
   }
 
   /** Takes a code off the cart; a code that is not applied is NOT_FOUND on `code`. */
@@ -240,18 +223,27 @@ export class CartService {
     viewer: Viewer | null,
     input: { cartId?: string | null; code: string },
   ): Promise<CartDoc> {
+    return this.changeDiscountCodes(viewer, input, (_cart, codes, code) => {
+      if (!codes.includes(code)) throw notFound('Discount code on the cart', { field: 'code', code });
+      return Promise.resolve(codes.filter((applied) => applied !== code));
+    });
+  }
+
+  /**
+   * The caller's cart with other discount codes and the same lines: `decide` gets the code as
+   * normalised and the codes applied now, and returns the new list (null: nothing to change).
+   */
+  private changeDiscountCodes(
+    viewer: Viewer | null,
+    input: { cartId?: string | null; code: string },
+    decide: (cart: CartDoc, codes: string[], code: string) => Promise<string[] | null>,
+  ): Promise<CartDoc> {
     const code = normalizeDiscountCode(input.code);
     return this.change(
       () => this.locate(viewer, input.cartId, { createGuest: false }),
-      (cart) => {
-        const codes = cart.discountCodes ?? [];
-        if (!codes.includes(code)) throw notFound('Discount code on the cart', { field: 'code', code });
-        return Promise.resolve({
-          items: cart.items,
-          removedItems: [],
-          byOwner: true,
-          discountCodes: codes.filter((applied) => applied !== code),
-        });
+      async (cart) => {
+        const discountCodes = await decide(cart, cart.discountCodes ?? [], code);
+        return discountCodes && { items: cart.items, removedItems: [], byOwner: true, discountCodes };
       },
     );
   }

@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
 /**
@@ -90,8 +91,5 @@ reservationSchema.index({ status: 1, expiresAt: 1 });
 export type ReservationModel = Model<ReservationDoc>;
 
 export function reservationModel(conn: Connection): ReservationModel {
-  return (
-    (conn.models.Reservation as ReservationModel | undefined) ??
-    conn.model<ReservationDoc>('Reservation', reservationSchema)
-  );
+  return modelOn<ReservationDoc>(conn, 'Reservation', reservationSchema);
 }

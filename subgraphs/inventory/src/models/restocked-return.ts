@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 /**
@@ -23,8 +24,5 @@ const restockedReturnSchema = new Schema<RestockedReturnDoc>(
 export type RestockedReturnModel = Model<RestockedReturnDoc>;
 
 export function restockedReturnModel(conn: Connection): RestockedReturnModel {
-  return (
-    (conn.models.RestockedReturn as RestockedReturnModel | undefined) ??
-    conn.model<RestockedReturnDoc>('RestockedReturn', restockedReturnSchema)
-  );
+  return modelOn<RestockedReturnDoc>(conn, 'RestockedReturn', restockedReturnSchema);
 }

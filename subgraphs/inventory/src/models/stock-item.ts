@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
 /**
@@ -89,8 +90,5 @@ export async function backfillVariantIds(StockItem: StockItemModel): Promise<voi
 }
 
 export function stockItemModel(conn: Connection): StockItemModel {
-  return (
-    (conn.models.StockItem as StockItemModel | undefined) ??
-    conn.model<StockItemDoc>('StockItem', stockItemSchema)
-  );
+  return modelOn<StockItemDoc>(conn, 'StockItem', stockItemSchema);
 }

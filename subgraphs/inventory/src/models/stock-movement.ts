@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
 export const MOVEMENT_REASONS = [
@@ -47,8 +48,5 @@ stockMovementSchema.index({ productId: 1, createdAt: -1, _id: -1 });
 export type StockMovementModel = Model<StockMovementDoc>;
 
 export function stockMovementModel(conn: Connection): StockMovementModel {
-  return (
-    (conn.models.StockMovement as StockMovementModel | undefined) ??
-    conn.model<StockMovementDoc>('StockMovement', stockMovementSchema)
-  );
+  return modelOn<StockMovementDoc>(conn, 'StockMovement', stockMovementSchema);
 }

@@ -338,17 +338,10 @@ export class ReservationService {
     const returned = await this.moveStatus(tx, current, 'RETURNED', reason);
     if (!returned) return current;
     // The sold units never left the warehouse: RETURN movements put them back on hand.
-    for (const line of returned.lines) {
-      await this.deps.ledger.apply(tx, {
-        productId: line.productId,
-        variantId: lineVariantId(line),
-        delta: line.quantity,
-        reservedDelta: 0,
-        reason: 'RETURN',
-        reference: reference(returned.orderId),
-        orderId: returned.orderId,
-      });
-    }
+    await this.deps.ledger.returnToStock(tx, returned.lines, {
+      reference: reference(returned.orderId),
+      orderId: returned.orderId,
+    });
     tx.outbox.add(inventoryEvents.reservationReleased(returned, reason));
     return returned;
   }

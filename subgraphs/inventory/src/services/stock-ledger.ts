@@ -1,21 +1,14 @@
 import type { QueryFilter, UpdateQuery } from 'mongoose';
 import type { StockItemDoc, StockItemModel } from '../models/stock-item';
-import type { MovementReason, StockMovementModel } from '../models/stock-movement';
+import { lineVariantId } from '../models/reservation';
+import type { StockMovementDoc, StockMovementModel } from '../models/stock-movement';
 import { inventoryEvents } from './inventory-events';
 import type { Tx } from './tx';
 
-export interface StockChange {
-  productId: string;
-  /** The stock item changed; absent: the product's default variant (the product's id). */
-  variantId?: string;
-  /** Change of onHand. */
-  delta: number;
-  /** Change of reserved. available changes by delta - reservedDelta. */
-  reservedDelta: number;
-  reason: MovementReason;
-  reference: string | null;
+/** A change of one stock item, as its movement records it (`variantId` absent: the default variant). */
+export type StockChange = Omit<StockMovementDoc, '_id' | 'orderId' | 'createdAt'> & {
   orderId?: string | null;
-}
+};
 
 /** What product events tell inventory about a product, kept for the low-stock alert. */
 export interface ProductIdentity {
@@ -29,16 +22,9 @@ export interface StockLedgerDeps {
   defaultReorderLevel: number;
 }
 
+/** The ledger entry of a change, with the defaults spelled out. */
 function movementOf(change: StockChange) {
-  return {
-    productId: change.productId,
-    variantId: change.variantId ?? change.productId,
-    delta: change.delta,
-    reservedDelta: change.reservedDelta,
-    reason: change.reason,
-    reference: change.reference,
-    orderId: change.orderId ?? null,
-  };
+  return { ...change, variantId: change.variantId ?? change.productId, orderId: change.orderId ?? null };
 }
 
 /**
@@ -131,6 +117,24 @@ export class StockLedger {
     })
       .lean<StockItemDoc>()
       .exec();
+  }
+
+  /** Units that come back sellable: a RETURN movement per line, on the line's variant. */
+  async returnToStock(
+    tx: Tx,
+    lines: readonly { productId: string; variantId?: string | null; quantity: number }[],
+    origin: { reference: string; orderId: string },
+  ): Promise<void> {
+    for (const line of lines) {
+      await this.apply(tx, {
+        productId: line.productId,
+        variantId: lineVariantId(line),
+        delta: line.quantity,
+        reservedDelta: 0,
+        reason: 'RETURN',
+        ...origin,
+      });
+    }
   }
 
   /**

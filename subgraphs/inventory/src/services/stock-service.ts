@@ -417,17 +417,10 @@ export class StockService {
       [{ _id: received.returnId, orderId: received.orderId, at: new Date() }],
       { session: tx.session },
     );
-    for (const line of received.lines) {
-      await this.deps.ledger.apply(tx, {
-        productId: line.productId,
-        variantId: lineVariantId(line),
-        delta: line.quantity,
-        reservedDelta: 0,
-        reason: 'RETURN',
-        reference: `return:${received.returnId}`,
-        orderId: received.orderId,
-      });
-    }
+    await this.deps.ledger.returnToStock(tx, received.lines, {
+      reference: `return:${received.returnId}`,
+      orderId: received.orderId,
+    });
     return true;
   }
 

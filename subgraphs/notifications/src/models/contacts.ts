@@ -1,4 +1,4 @@
-import { type Role } from '@novamart/kit';
+import { type Role, modelOn } from '@novamart/kit';
 import { type Connection, type Model, Schema } from 'mongoose';
 
 /**
@@ -60,15 +60,9 @@ export type AccountContactModel = Model<AccountContactDoc>;
 export type OrderContactModel = Model<OrderContactDoc>;
 
 export function accountContactModel(conn: Connection): AccountContactModel {
-  return (
-    (conn.models.AccountContact as AccountContactModel) ??
-    conn.model<AccountContactDoc>('AccountContact', accountSchema)
-  );
+  return modelOn<AccountContactDoc>(conn, 'AccountContact', accountSchema);
 }
 
 export function orderContactModel(conn: Connection): OrderContactModel {
-  return (
-    (conn.models.OrderContact as OrderContactModel) ??
-    conn.model<OrderContactDoc>('OrderContact', orderSchema)
-  );
+  return modelOn<OrderContactDoc>(conn, 'OrderContact', orderSchema);
 }

@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { type Connection, type Model, Schema, type Types } from 'mongoose';
 
 export const NOTIFICATION_TYPES = [
@@ -96,8 +97,5 @@ notificationSchema.index({ providerMessageId: 1 }, { sparse: true });
 export type NotificationModel = Model<NotificationDoc>;
 
 export function notificationModel(conn: Connection): NotificationModel {
-  return (
-    (conn.models.Notification as NotificationModel) ??
-    conn.model<NotificationDoc>('Notification', notificationSchema)
-  );
+  return modelOn<NotificationDoc>(conn, 'Notification', notificationSchema);
 }

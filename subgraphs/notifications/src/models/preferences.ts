@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { type Connection, type Model, Schema } from 'mongoose';
 
 /** One customer's choices (`_id` is the user id): per notification type, email and SMS on or off. */
@@ -41,15 +42,9 @@ export type PreferenceModel = Model<PreferenceDoc>;
 export type TemplateOverrideModel = Model<TemplateOverrideDoc>;
 
 export function preferenceModel(conn: Connection): PreferenceModel {
-  return (
-    (conn.models.NotificationPreference as PreferenceModel | undefined) ??
-    conn.model<PreferenceDoc>('NotificationPreference', preferenceSchema)
-  );
+  return modelOn<PreferenceDoc>(conn, 'NotificationPreference', preferenceSchema);
 }
 
 export function templateOverrideModel(conn: Connection): TemplateOverrideModel {
-  return (
-    (conn.models.TemplateOverride as TemplateOverrideModel | undefined) ??
-    conn.model<TemplateOverrideDoc>('TemplateOverride', templateOverrideSchema)
-  );
+  return modelOn<TemplateOverrideDoc>(conn, 'TemplateOverride', templateOverrideSchema);
 }

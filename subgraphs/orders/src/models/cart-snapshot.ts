@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 /**
@@ -54,8 +55,5 @@ cartSnapshotSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 export type CartSnapshotModel = Model<CartSnapshotDoc>;
 
 export function cartSnapshotModel(conn: Connection): CartSnapshotModel {
-  return (
-    (conn.models.CartSnapshot as CartSnapshotModel | undefined) ??
-    conn.model<CartSnapshotDoc>('CartSnapshot', cartSnapshotSchema)
-  );
+  return modelOn<CartSnapshotDoc>(conn, 'CartSnapshot', cartSnapshotSchema);
 }

@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 /** A variant's tax class (products' and shipping's `TaxClass`). */
@@ -54,8 +55,5 @@ const catalogPriceSchema = new Schema<CatalogPriceDoc>(
 export type CatalogPriceModel = Model<CatalogPriceDoc>;
 
 export function catalogPriceModel(conn: Connection): CatalogPriceModel {
-  return (
-    (conn.models.CatalogPrice as CatalogPriceModel | undefined) ??
-    conn.model<CatalogPriceDoc>('CatalogPrice', catalogPriceSchema)
-  );
+  return modelOn<CatalogPriceDoc>(conn, 'CatalogPrice', catalogPriceSchema);
 }

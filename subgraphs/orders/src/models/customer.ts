@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 /** A customer's email, from `user.registered` / `user.email_verified`: the default email of a signed-in checkout. */
@@ -14,7 +15,5 @@ const customerSchema = new Schema<CustomerDoc>(
 export type CustomerModel = Model<CustomerDoc>;
 
 export function customerModel(conn: Connection): CustomerModel {
-  return (
-    (conn.models.Customer as CustomerModel | undefined) ?? conn.model<CustomerDoc>('Customer', customerSchema)
-  );
+  return modelOn<CustomerDoc>(conn, 'Customer', customerSchema);
 }

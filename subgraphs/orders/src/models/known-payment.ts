@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 /**
@@ -24,8 +25,5 @@ const knownPaymentSchema = new Schema<KnownPaymentDoc>(
 export type KnownPaymentModel = Model<KnownPaymentDoc>;
 
 export function knownPaymentModel(conn: Connection): KnownPaymentModel {
-  return (
-    (conn.models.KnownPayment as KnownPaymentModel | undefined) ??
-    conn.model<KnownPaymentDoc>('KnownPayment', knownPaymentSchema)
-  );
+  return modelOn<KnownPaymentDoc>(conn, 'KnownPayment', knownPaymentSchema);
 }

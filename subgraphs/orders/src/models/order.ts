@@ -1,4 +1,4 @@
-import { type AddressInput, auditEntrySchema, type AuditEntry } from '@novamart/kit';
+import { type AddressInput, auditEntrySchema, type AuditEntry, modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { type TaxClass } from './catalog-price';
 
@@ -388,5 +388,5 @@ orderSchema.index({ 'returns._id': 1 }, { sparse: true });
 export type OrderModel = Model<OrderDoc>;
 
 export function orderModel(conn: Connection): OrderModel {
-  return (conn.models.Order as OrderModel | undefined) ?? conn.model<OrderDoc>('Order', orderSchema);
+  return modelOn<OrderDoc>(conn, 'Order', orderSchema);
 }

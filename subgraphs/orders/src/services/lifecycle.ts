@@ -197,22 +197,10 @@ export class OrderLifecycle {
   ): Promise<void> {
     await this.effect(orderId, session, outbox, (order) => {
       if (order.reservationId !== undefined && order.reservationId !== reservationId) return null;
-      if (!CANCELLABLE.includes(order.status)) {
-        this.logger.warn(
-          { orderId, status: order.status },
-          'reservation expired for an order past payment; ignored',
-        );
-        return null;
-      }
-      return {
-        steps: [
-          {
-            to: 'CANCELLED',
-            reason: 'Reservation expired before payment',
-            cancellationCode: 'RESERVATION_EXPIRED',
-          },
-        ],
-      };
+      return this.cancelUnpaid(order, 'reservation expired', {
+        reason: 'Reservation expired before payment',
+        cancellationCode: 'RESERVATION_EXPIRED',
+      });
     });
   }
 
@@ -226,20 +214,12 @@ export class OrderLifecycle {
     session: ClientSession,
     outbox: Outbox,
   ): Promise<void> {
-    await this.effect(orderId, session, outbox, (order) => {
-      if (!CANCELLABLE.includes(order.status)) {
-        this.logger.warn(
-          { orderId, status: order.status },
-          'payment rejected for an order past payment; ignored',
-        );
-        return null;
-      }
-      return {
-        steps: [
-          { to: 'CANCELLED', reason: `Payment rejected: ${reason}`, cancellationCode: 'PAYMENT_REJECTED' },
-        ],
-      };
-    });
+    await this.effect(orderId, session, outbox, (order) =>
+      this.cancelUnpaid(order, 'payment rejected', {
+        reason: `Payment rejected: ${reason}`,
+        cancellationCode: 'PAYMENT_REJECTED',
+      }),
+    );
   }
 
   /**
@@ -325,6 +305,25 @@ export class OrderLifecycle {
         throw error;
       }
     }
+  }
+
+  /**
+   * An event that cancels an order not paid yet (its reservation expired, its payment was refused);
+   * one already past payment stays as it is and the event is only logged (`what` names it).
+   */
+  private cancelUnpaid(
+    order: OrderDoc,
+    what: string,
+    cancellation: { reason: string; cancellationCode: CancellationCode },
+  ): OrderChange | null {
+    if (!CANCELLABLE.includes(order.status)) {
+      this.logger.warn(
+        { orderId: order._id, status: order.status },
+        `${what} for an order past payment; ignored`,
+      );
+      return null;
+    }
+    return { steps: [{ to: 'CANCELLED', ...cancellation }] };
   }
 
   private async effect(

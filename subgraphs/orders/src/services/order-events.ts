@@ -3,11 +3,8 @@ import { type OrderDoc, type OrderStatus } from '../models/order';
 
 /** The payloads are the event catalog's (packages/events/src/catalog.ts). */
 export type { CancellationCode } from '@novamart/events';
-export type OrderPlacedPayload = EventPayload<'order.placed'>;
-export type OrderStatusChangedPayload = EventPayload<'order.status_changed'>;
-export type OrderCancelledPayload = EventPayload<'order.cancelled'>;
 
-export function orderPlaced(order: OrderDoc): DomainEvent<OrderPlacedPayload> {
+export function orderPlaced(order: OrderDoc): DomainEvent<EventPayload<'order.placed'>> {
   return createEvent('order.placed', order._id, {
     orderId: order._id,
     userId: order.userId ?? null,
@@ -47,70 +44,53 @@ export interface StepContext {
 }
 
 /** `order.status_changed` for every transition, plus the event named after the new status. */
-export function stepEvents({
-  order,
-  previousStatus,
-  reason,
-  at,
-  cancellationCode,
-}: StepContext): DomainEvent<any>[] {
-  const userId = order.userId ?? null;
-  const events: DomainEvent<any>[] = [
-    createEvent('order.status_changed', order._id, {
-      orderId: order._id,
-      userId,
-      email: order.email,
-      status: order.status,
-      previousStatus,
-      reason,
-      at: at.toISOString(),
-    }),
-  ];
+export function stepEvents(step: StepContext): DomainEvent<any>[] {
+  const { order, previousStatus, reason, at } = step;
+  const statusChanged = createEvent('order.status_changed', order._id, {
+    orderId: order._id,
+    userId: order.userId ?? null,
+    email: order.email,
+    status: order.status,
+    previousStatus,
+    reason,
+    at: at.toISOString(),
+  });
+  const named = statusEvent(step);
+  return named ? [statusChanged, named] : [statusChanged];
+}
+
+/** The event named after the status the order reached, for the statuses that have one. */
+function statusEvent({ order, reason, cancellationCode }: StepContext): DomainEvent<any> | null {
+  const whose = { orderId: order._id, userId: order.userId ?? null };
   switch (order.status) {
     case 'PAID':
-      events.push(
-        createEvent('order.paid', order._id, {
-          orderId: order._id,
-          userId,
-          paymentId: order.payment?.paymentId ?? null,
-          lines: order.items.map(({ productId, quantity }) => ({ productId, quantity })),
-        }),
-      );
-      break;
+      return createEvent('order.paid', order._id, {
+        ...whose,
+        paymentId: order.payment?.paymentId ?? null,
+        lines: order.items.map(({ productId, quantity }) => ({ productId, quantity })),
+      });
     case 'CANCELLED':
-      events.push(
-        createEvent('order.cancelled', order._id, {
-          orderId: order._id,
-          userId,
-          email: order.email,
-          reason,
-          reasonCode: cancellationCode ?? 'ADMIN',
-          wasPaid: order.payment !== undefined,
-          paymentId: order.payment?.paymentId ?? null,
-          reservationId: order.reservationId ?? null,
-        }),
-      );
-      break;
+      return createEvent('order.cancelled', order._id, {
+        ...whose,
+        email: order.email,
+        reason,
+        reasonCode: cancellationCode ?? 'ADMIN',
+        wasPaid: order.payment !== undefined,
+        paymentId: order.payment?.paymentId ?? null,
+        reservationId: order.reservationId ?? null,
+      });
     case 'SHIPPED':
-      events.push(
-        createEvent('order.shipped', order._id, {
-          orderId: order._id,
-          userId,
-          email: order.email,
-          carrier: order.carrier ?? null,
-          trackingNumber: order.trackingNumber ?? null,
-          // Each was announced (and mailed) by its own shipment.created.
-          ...(order.shipments?.length
-            ? { shipmentIds: order.shipments.map((shipment) => shipment._id) }
-            : {}),
-        }),
-      );
-      break;
+      return createEvent('order.shipped', order._id, {
+        ...whose,
+        email: order.email,
+        carrier: order.carrier ?? null,
+        trackingNumber: order.trackingNumber ?? null,
+        // Each was announced (and mailed) by its own shipment.created.
+        ...(order.shipments?.length ? { shipmentIds: order.shipments.map((shipment) => shipment._id) } : {}),
+      });
     case 'DELIVERED':
-      events.push(createEvent('order.delivered', order._id, { orderId: order._id, userId }));
-      break;
+      return createEvent('order.delivered', order._id, whose);
     default:
-      break;
+      return null;
   }
-  return events;
 }

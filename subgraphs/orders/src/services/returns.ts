@@ -112,10 +112,7 @@ export function planReturnRequest(
       set: { returns: [...(order.returns ?? []), request] },
       events: [
         createEvent('return.requested', order._id, {
-          ...returnFacts(order, request),
-          lines: request.lines,
-          amount: request.amount,
-          currency: order.currency,
+          ...returnedGoods(order, request),
           reason,
         }),
       ],
@@ -125,6 +122,16 @@ export function planReturnRequest(
 
 function returnFacts(order: OrderDoc, request: ReturnRequest) {
   return { returnId: request._id, orderId: order._id, userId: order.userId ?? null };
+}
+
+/** The facts and what comes back: the events about the goods themselves (requested, received). */
+function returnedGoods(order: OrderDoc, request: ReturnRequest) {
+  return {
+    ...returnFacts(order, request),
+    lines: request.lines,
+    amount: request.amount,
+    currency: order.currency,
+  };
 }
 
 /** The return `returnId` of the order, which must be in `from`; the order's returns with it replaced. */
@@ -188,10 +195,7 @@ export function planReturnReceived(
     set: { returns },
     events: [
       createEvent('return.received', order._id, {
-        ...returnFacts(order, request),
-        lines: request.lines,
-        amount: request.amount,
-        currency: order.currency,
+        ...returnedGoods(order, request),
         restock: receipt.restock,
         approvedBy: request.decidedBy!,
         receivedBy: receipt.by,

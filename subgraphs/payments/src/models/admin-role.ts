@@ -1,4 +1,4 @@
-import { type Role } from '@novamart/kit';
+import { type Role, modelOn } from '@novamart/kit';
 import { type Connection, type Model, Schema } from 'mongoose';
 
 /**
@@ -32,8 +32,5 @@ const adminRoleSchema = new Schema<AdminRoleDoc>(
 );
 
 export function adminRoleModel(conn: Connection): AdminRoleModel {
-  return (
-    (conn.models.AdminRole as AdminRoleModel | undefined) ??
-    conn.model<AdminRoleDoc>('AdminRole', adminRoleSchema)
-  );
+  return modelOn<AdminRoleDoc>(conn, 'AdminRole', adminRoleSchema);
 }

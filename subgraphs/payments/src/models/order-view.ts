@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { type Connection, type Model, Schema } from 'mongoose';
 
 /**
@@ -55,5 +56,5 @@ const orderViewSchema = new Schema<OrderViewDoc>(
 export type OrderViewModel = Model<OrderViewDoc>;
 
 export function orderViewModel(conn: Connection): OrderViewModel {
-  return (conn.models.OrderView as OrderViewModel) ?? conn.model<OrderViewDoc>('OrderView', orderViewSchema);
+  return modelOn<OrderViewDoc>(conn, 'OrderView', orderViewSchema);
 }

@@ -1,4 +1,4 @@
-import { auditEntrySchema, type AuditEntry } from '@novamart/kit';
+import { auditEntrySchema, type AuditEntry, modelOn } from '@novamart/kit';
 import { type Connection, type Model, Schema, type Types } from 'mongoose';
 
 export const PAYMENT_STATUSES = [
@@ -136,5 +136,5 @@ paymentSchema.index({ captureInFlight: 1, updatedAt: 1 });
 export type PaymentModel = Model<PaymentDoc>;
 
 export function paymentModel(conn: Connection): PaymentModel {
-  return (conn.models.Payment as PaymentModel) ?? conn.model<PaymentDoc>('Payment', paymentSchema);
+  return modelOn<PaymentDoc>(conn, 'Payment', paymentSchema);
 }

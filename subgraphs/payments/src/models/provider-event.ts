@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { type Connection, type Model, Schema } from 'mongoose';
 
 /** Provider (Stripe webhook) events already applied, by Stripe's event id: a redelivery changes nothing. */
@@ -15,8 +16,5 @@ const providerEventSchema = new Schema<ProviderEventDoc>(
 export type ProviderEventModel = Model<ProviderEventDoc>;
 
 export function providerEventModel(conn: Connection): ProviderEventModel {
-  return (
-    (conn.models.ProviderEvent as ProviderEventModel) ??
-    conn.model<ProviderEventDoc>('ProviderEvent', providerEventSchema)
-  );
+  return modelOn<ProviderEventDoc>(conn, 'ProviderEvent', providerEventSchema);
 }

@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { type Connection, type Model, Schema, type Types } from 'mongoose';
 
 export const REFUND_STATUSES = ['PENDING_APPROVAL', 'PENDING', 'SUCCEEDED', 'FAILED', 'REJECTED'] as const;
@@ -88,5 +89,5 @@ refundSchema.index(
 export type RefundModel = Model<RefundDoc>;
 
 export function refundModel(conn: Connection): RefundModel {
-  return (conn.models.Refund as RefundModel) ?? conn.model<RefundDoc>('Refund', refundSchema);
+  return modelOn<RefundDoc>(conn, 'Refund', refundSchema);
 }

@@ -81,16 +81,19 @@ export class CaptureRefusedError extends Error {
   }
 }
 
+/** A payment intent to open: the amount in minor units of `currency`, and what the order says of it. */
+export interface CreateIntentInput {
+  amount: number;
+  currency: string;
+  metadata: Record<string, string>;
+  idempotencyKey: string;
+  captureMethod?: 'automatic' | 'manual';
+  lineItems?: ProviderLineItem[];
+}
+
 export interface PaymentProvider {
   readonly name: 'stripe' | 'simulated';
-  createIntent(input: {
-    amount: number;
-    currency: string;
-    metadata: Record<string, string>;
-    idempotencyKey: string;
-    captureMethod?: 'automatic' | 'manual';
-    lineItems?: ProviderLineItem[];
-  }): Promise<ProviderIntent>;
+  createIntent(input: CreateIntentInput): Promise<ProviderIntent>;
   /**
    * Confirms server-side. A decline is not an exception: it comes back as an intent in
    * `requires_payment_method` with `lastError`, exactly as Stripe reports it.

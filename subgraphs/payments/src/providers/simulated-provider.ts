@@ -1,8 +1,10 @@
+import { modelOn } from '@novamart/kit';
 import { randomBytes } from 'node:crypto';
 import { type Connection, type Model, Schema } from 'mongoose';
 import {
   CaptureRefusedError,
   InvalidPaymentMethodError,
+  type CreateIntentInput,
   type IntentStatus,
   type PaymentProvider,
   type ProviderEvent,
@@ -101,12 +103,8 @@ export class SimulatedProvider implements PaymentProvider {
 
   constructor(conn: Connection, options: { authorizationTtlMs?: number } = {}) {
     this.authorizationTtlMs = options.authorizationTtlMs ?? STRIPE_AUTHORIZATION_TTL_MS;
-    this.Intent =
-      (conn.models.SimulatedIntent as Model<SimulatedIntentDoc>) ??
-      conn.model<SimulatedIntentDoc>('SimulatedIntent', intentSchema);
-    this.Idempotency =
-      (conn.models.SimulatedIdempotency as Model<IdempotencyDoc>) ??
-      conn.model<IdempotencyDoc>('SimulatedIdempotency', idempotencySchema);
+    this.Intent = modelOn<SimulatedIntentDoc>(conn, 'SimulatedIntent', intentSchema);
+    this.Idempotency = modelOn<IdempotencyDoc>(conn, 'SimulatedIdempotency', idempotencySchema);
   }
 
   /** Where the simulated "webhooks" go: the payments subgraph's provider-event handler. */
@@ -119,14 +117,7 @@ export class SimulatedProvider implements PaymentProvider {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  createIntent(input: {
-    amount: number;
-    currency: string;
-    metadata: Record<string, string>;
-    idempotencyKey: string;
-    captureMethod?: 'automatic' | 'manual';
-    lineItems?: ProviderLineItem[];
-  }) {
+  createIntent(input: CreateIntentInput) {
     return this.idempotent(`create:${input.idempotencyKey}`, async () => {
       const id = newId('pi');
       const doc = await this.Intent.create({

@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import {
   CaptureRefusedError,
   InvalidPaymentMethodError,
+  type CreateIntentInput,
   type IntentStatus,
   type PaymentProvider,
   type ProviderIntent,
@@ -82,14 +83,7 @@ export class StripeProvider implements PaymentProvider {
     this.client = createStripeClient(options);
   }
 
-  async createIntent(input: {
-    amount: number;
-    currency: string;
-    metadata: Record<string, string>;
-    idempotencyKey: string;
-    captureMethod?: 'automatic' | 'manual';
-    lineItems?: ProviderLineItem[];
-  }): Promise<ProviderIntent> {
+  async createIntent(input: CreateIntentInput): Promise<ProviderIntent> {
     const manual = input.captureMethod === 'manual';
     const intent = await this.client.paymentIntents.create(
       {

@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
 export interface CategoryDoc {
@@ -29,7 +30,5 @@ categorySchema.index({ parentSlug: 1, name: 1 });
 export type CategoryModel = Model<CategoryDoc>;
 
 export function categoryModel(conn: Connection): CategoryModel {
-  return (
-    (conn.models.Category as CategoryModel | undefined) ?? conn.model<CategoryDoc>('Category', categorySchema)
-  );
+  return modelOn<CategoryDoc>(conn, 'Category', categorySchema);
 }

@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
 export const COLLECTION_TYPES = ['MANUAL', 'RULE'] as const;
@@ -53,8 +54,5 @@ collectionSchema.index({ slug: 1 }, { unique: true });
 export type CollectionModel = Model<CollectionDoc>;
 
 export function collectionModel(conn: Connection): CollectionModel {
-  return (
-    (conn.models.Collection as CollectionModel | undefined) ??
-    conn.model<CollectionDoc>('Collection', collectionSchema)
-  );
+  return modelOn<CollectionDoc>(conn, 'Collection', collectionSchema);
 }

@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
 export interface ProductImage {
@@ -138,7 +139,5 @@ productSchema.index({ searchTerms: 1, active: 1 });
 export type ProductModel = Model<ProductDoc>;
 
 export function productModel(conn: Connection): ProductModel {
-  return (
-    (conn.models.Product as ProductModel | undefined) ?? conn.model<ProductDoc>('Product', productSchema)
-  );
+  return modelOn<ProductDoc>(conn, 'Product', productSchema);
 }

@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 /** A code customers type; attached to one promotion, whose rule and limits it uses. */
@@ -22,8 +23,5 @@ discountCodeSchema.index({ promotionId: 1 });
 export type DiscountCodeModel = Model<DiscountCodeDoc>;
 
 export function discountCodeModel(conn: Connection): DiscountCodeModel {
-  return (
-    (conn.models.DiscountCode as DiscountCodeModel | undefined) ??
-    conn.model<DiscountCodeDoc>('DiscountCode', discountCodeSchema)
-  );
+  return modelOn<DiscountCodeDoc>(conn, 'DiscountCode', discountCodeSchema);
 }

@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { type PromotionKind, type PromotionTarget, type PromotionRule } from '../services/discount-math';
 
@@ -66,10 +67,7 @@ promotionSchema.index({ createdAt: -1, _id: -1 });
 export type PromotionModel = Model<PromotionDoc>;
 
 export function promotionModel(conn: Connection): PromotionModel {
-  return (
-    (conn.models.Promotion as PromotionModel | undefined) ??
-    conn.model<PromotionDoc>('Promotion', promotionSchema)
-  );
+  return modelOn<PromotionDoc>(conn, 'Promotion', promotionSchema);
 }
 
 export function ruleOf(doc: PromotionDoc): PromotionRule {

@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 /**
@@ -56,10 +57,7 @@ redemptionSchema.index({ status: 1, orderPlaced: 1, createdAt: 1 });
 export type RedemptionModel = Model<RedemptionDoc>;
 
 export function redemptionModel(conn: Connection): RedemptionModel {
-  return (
-    (conn.models.Redemption as RedemptionModel | undefined) ??
-    conn.model<RedemptionDoc>('Redemption', redemptionSchema)
-  );
+  return modelOn<RedemptionDoc>(conn, 'Redemption', redemptionSchema);
 }
 
 /** Live redemptions of one promotion by one customer key (`<promotionId>|<key>`). */
@@ -76,10 +74,7 @@ const customerUsageSchema = new Schema<CustomerUsageDoc>(
 export type CustomerUsageModel = Model<CustomerUsageDoc>;
 
 export function customerUsageModel(conn: Connection): CustomerUsageModel {
-  return (
-    (conn.models.CustomerUsage as CustomerUsageModel | undefined) ??
-    conn.model<CustomerUsageDoc>('CustomerUsage', customerUsageSchema)
-  );
+  return modelOn<CustomerUsageDoc>(conn, 'CustomerUsage', customerUsageSchema);
 }
 
 export const usageKey = (promotionId: string, customerKey: string): string => `${promotionId}|${customerKey}`;

@@ -1,5 +1,5 @@
 import { badUserInput, MAX_MONEY_AMOUNT } from '@novamart/kit';
-import { type PromotionKind, type PromotionTarget } from './discount-math';
+import { type PromotionKind, type PromotionRule, type PromotionTarget } from './discount-math';
 
 /** `createPromotion(input:)` as the API takes it. */
 export interface PromotionInput {
@@ -28,27 +28,12 @@ export interface PromotionInput {
 }
 
 /** What a valid input becomes (the promotion's stored rule, window and limits). */
-export interface ValidPromotion {
-  name: string;
+export interface ValidPromotion extends Omit<PromotionRule, 'id'> {
   description: string;
-  kind: PromotionKind;
-  target: PromotionTarget;
-  productIds: string[];
-  categorySlugs: string[];
-  percentOffBps: number | null;
-  amountOff: number | null;
-  currency: string | null;
-  buyProductId: string | null;
-  buyQuantity: number | null;
-  getProductId: string | null;
-  getQuantity: number | null;
-  getPercentOffBps: number | null;
-  minSubtotal: number | null;
   startsAt: Date;
   endsAt: Date | null;
   usageLimit: number | null;
   perCustomerLimit: number | null;
-  combinable: boolean;
   automatic: boolean;
   codes: string[];
 }

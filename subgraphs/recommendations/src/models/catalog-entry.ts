@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { type Connection, type Model, Schema } from 'mongoose';
 
 /**
@@ -39,8 +40,5 @@ const schema = new Schema<CatalogEntryDoc>(
 );
 
 export function catalogEntryModel(conn: Connection): CatalogEntryModel {
-  return (
-    (conn.models.CatalogEntry as CatalogEntryModel | undefined) ??
-    conn.model<CatalogEntryDoc>('CatalogEntry', schema)
-  );
+  return modelOn<CatalogEntryDoc>(conn, 'CatalogEntry', schema);
 }

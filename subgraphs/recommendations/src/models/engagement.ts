@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { type Connection, type Model, Schema } from 'mongoose';
 import { type DecayedCounts } from '../scoring';
 
@@ -36,7 +37,5 @@ schema.index({ userId: 1, at: -1 }, { name: 'engagements_by_user_recent' });
 schema.index({ at: -1 }, { name: 'engagements_recent' });
 
 export function engagementModel(conn: Connection): EngagementModel {
-  return (
-    (conn.models.Engagement as EngagementModel | undefined) ?? conn.model<EngagementDoc>('Engagement', schema)
-  );
+  return modelOn<EngagementDoc>(conn, 'Engagement', schema);
 }

@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { type Connection, type Model, Schema } from 'mongoose';
 import { INTERACTION_TYPES, type InteractionType } from '../scoring';
 
@@ -36,8 +37,5 @@ schema.index({ actor: 1, key: 1 }, { unique: true, name: 'interaction_idempotenc
 schema.index({ userId: 1, occurredAt: -1 }, { name: 'interactions_by_user' });
 
 export function interactionModel(conn: Connection): InteractionModel {
-  return (
-    (conn.models.Interaction as InteractionModel | undefined) ??
-    conn.model<InteractionDoc>('Interaction', schema)
-  );
+  return modelOn<InteractionDoc>(conn, 'Interaction', schema);
 }

@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { type Connection, type Model, Schema } from 'mongoose';
 
 /**
@@ -36,8 +37,5 @@ schema.index({ a: 1, coPurchases: -1, b: 1 }, { name: 'pairs_bought_together' })
 schema.index({ a: 1, affinity: -1, b: 1 }, { name: 'pairs_by_affinity' });
 
 export function productPairModel(conn: Connection): ProductPairModel {
-  return (
-    (conn.models.ProductPair as ProductPairModel | undefined) ??
-    conn.model<ProductPairDoc>('ProductPair', schema)
-  );
+  return modelOn<ProductPairDoc>(conn, 'ProductPair', schema);
 }

@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 /**
@@ -22,8 +23,5 @@ const productRatingSchema = new Schema<ProductRatingDoc>(
 export type ProductRatingModel = Model<ProductRatingDoc>;
 
 export function productRatingModel(conn: Connection): ProductRatingModel {
-  return (
-    (conn.models.ProductRating as ProductRatingModel | undefined) ??
-    conn.model<ProductRatingDoc>('ProductRating', productRatingSchema)
-  );
+  return modelOn<ProductRatingDoc>(conn, 'ProductRating', productRatingSchema);
 }

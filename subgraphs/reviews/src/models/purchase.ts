@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 /**
@@ -28,7 +29,5 @@ export type PurchaseModel = Model<PurchaseDoc>;
 export const purchaseKey = (userId: string, productId: string) => `${userId}:${productId}`;
 
 export function purchaseModel(conn: Connection): PurchaseModel {
-  return (
-    (conn.models.Purchase as PurchaseModel | undefined) ?? conn.model<PurchaseDoc>('Purchase', purchaseSchema)
-  );
+  return modelOn<PurchaseDoc>(conn, 'Purchase', purchaseSchema);
 }

@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
 /** One customer's review of one product (unique per product and author). The text is stored as given. */
@@ -32,5 +33,5 @@ reviewSchema.index({ productId: 1, hidden: 1, createdAt: -1, _id: -1 }, { name: 
 export type ReviewModel = Model<ReviewDoc>;
 
 export function reviewModel(conn: Connection): ReviewModel {
-  return (conn.models.Review as ReviewModel | undefined) ?? conn.model<ReviewDoc>('Review', reviewSchema);
+  return modelOn<ReviewDoc>(conn, 'Review', reviewSchema);
 }

@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import { type WeightBand } from '../services/weight-bands';
 
@@ -58,8 +59,5 @@ methodSchema.index({ zoneCode: 1, code: 1 }, { unique: true });
 export type ShippingMethodModel = Model<ShippingMethodDoc>;
 
 export function shippingMethodModel(conn: Connection): ShippingMethodModel {
-  return (
-    (conn.models.ShippingMethod as ShippingMethodModel | undefined) ??
-    conn.model<ShippingMethodDoc>('ShippingMethod', methodSchema)
-  );
+  return modelOn<ShippingMethodDoc>(conn, 'ShippingMethod', methodSchema);
 }

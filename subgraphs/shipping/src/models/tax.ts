@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
 export const TAX_CLASSES = ['STANDARD', 'REDUCED', 'ZERO'] as const;
@@ -48,14 +49,9 @@ export type TaxRateModel = Model<TaxRateDoc>;
 export type TaxSettingModel = Model<TaxSettingDoc>;
 
 export function taxRateModel(conn: Connection): TaxRateModel {
-  return (
-    (conn.models.TaxRate as TaxRateModel | undefined) ?? conn.model<TaxRateDoc>('TaxRate', taxRateSchema)
-  );
+  return modelOn<TaxRateDoc>(conn, 'TaxRate', taxRateSchema);
 }
 
 export function taxSettingModel(conn: Connection): TaxSettingModel {
-  return (
-    (conn.models.TaxSetting as TaxSettingModel | undefined) ??
-    conn.model<TaxSettingDoc>('TaxSetting', taxSettingSchema)
-  );
+  return modelOn<TaxSettingDoc>(conn, 'TaxSetting', taxSettingSchema);
 }

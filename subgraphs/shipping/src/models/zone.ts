@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 
 /** A country of a zone: the whole country when `regions` is empty, else only those regions. */
@@ -41,5 +42,5 @@ zoneSchema.index({ 'members.country': 1 });
 export type ZoneModel = Model<ZoneDoc>;
 
 export function zoneModel(conn: Connection): ZoneModel {
-  return (conn.models.Zone as ZoneModel | undefined) ?? conn.model<ZoneDoc>('Zone', zoneSchema);
+  return modelOn<ZoneDoc>(conn, 'Zone', zoneSchema);
 }

@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
 /**
@@ -26,8 +27,5 @@ const passwordResetSchema = new Schema<PasswordResetRecord>(
 );
 
 export function passwordResetModel(conn: Connection): PasswordResetModel {
-  return (
-    (conn.models.PasswordReset as PasswordResetModel | undefined) ??
-    conn.model<PasswordResetRecord>('PasswordReset', passwordResetSchema)
-  );
+  return modelOn<PasswordResetRecord>(conn, 'PasswordReset', passwordResetSchema);
 }

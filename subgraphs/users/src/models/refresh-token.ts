@@ -1,3 +1,4 @@
+import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
 /**
@@ -32,8 +33,5 @@ const refreshTokenSchema = new Schema<RefreshTokenRecord>(
 );
 
 export function refreshTokenModel(conn: Connection): RefreshTokenModel {
-  return (
-    (conn.models.RefreshToken as RefreshTokenModel | undefined) ??
-    conn.model<RefreshTokenRecord>('RefreshToken', refreshTokenSchema)
-  );
+  return modelOn<RefreshTokenRecord>(conn, 'RefreshToken', refreshTokenSchema);
 }

@@ -1,4 +1,4 @@
-import { ROLES, type Role } from '@novamart/kit';
+import { ROLES, type Role, modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
 export { ROLES, type Role };
@@ -90,7 +90,5 @@ const userSchema = new Schema<UserRecord & UserSecrets>(
 );
 
 export function userModel(conn: Connection): UserModel {
-  return (
-    (conn.models.User as UserModel | undefined) ?? conn.model<UserRecord & UserSecrets>('User', userSchema)
-  );
+  return modelOn<UserRecord & UserSecrets>(conn, 'User', userSchema);
 }
