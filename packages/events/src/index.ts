@@ -11,6 +11,18 @@ export {
   isEventType,
 } from './catalog';
 export {
+  type ProductSnapshotLike,
+  type ProductVariantAnswer,
+  type TaxClass,
+  type VariantCatalogRow,
+  type VariantFacts,
+  PRODUCT_VARIANT_SELECTION,
+  variantCatalogRowFields,
+  variantFactsOf,
+  variantName,
+  variantRows,
+} from './product-variants';
+export {
   type ConsumerDeclaration,
   type ConsumerTx,
   type TransactionalConsumer,

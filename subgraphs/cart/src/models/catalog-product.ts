@@ -1,50 +1,21 @@
+import { type TaxClass, type VariantCatalogRow, variantCatalogRowFields } from '@novamart/events';
 import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 
-/** A variant's tax class (products' and shipping's `TaxClass`). */
-export type TaxClass = 'STANDARD' | 'REDUCED' | 'ZERO';
+export type { TaxClass };
 
 /**
  * The cart's own view of a product, kept from the products and inventory events. The catalog half
  * (sku .. active) and the stock half (available) arrive on different streams, in any order; each
  * half remembers the time of the event it came from so a late, older event cannot overwrite it.
  */
-export interface CatalogProductDoc {
-  /** The variant's id; a product's default variant has the product's id (rows made before variants). */
-  _id: string;
-  /** The product of a variant; absent on a default variant's row (its _id). */
-  productId?: string;
-  sku?: string;
-  name?: string;
-  priceAmount?: number;
-  currency?: string;
-  active?: boolean;
-  /** Absent on rows made before tax classes: STANDARD. */
-  taxClass?: TaxClass;
-  /** Unit weight; absent or null: unknown (0 for shipping). */
-  weightGrams?: number | null;
-  catalogAt?: Date;
-  priceAt?: Date;
+export interface CatalogProductDoc extends VariantCatalogRow {
   available?: number;
   stockAt?: Date;
 }
 
 const catalogProductSchema = new Schema<CatalogProductDoc>(
-  {
-    _id: { type: String, required: true },
-    productId: String,
-    sku: String,
-    name: String,
-    priceAmount: Number,
-    currency: String,
-    active: Boolean,
-    taxClass: String,
-    weightGrams: Number,
-    catalogAt: Date,
-    priceAt: Date,
-    available: Number,
-    stockAt: Date,
-  },
+  { ...variantCatalogRowFields, available: Number, stockAt: Date },
   { collection: 'catalog_products', versionKey: false },
 );
 

@@ -1,32 +1,22 @@
 import { type SubgraphClient, isDuplicateKeyError } from '@novamart/kit';
-import { type KnownProduct, type TaxClass } from '../models/catalog-product';
-import { type CatalogProjection, type VariantSnapshot, variantName } from './catalog-projection';
+import {
+  PRODUCT_VARIANT_SELECTION,
+  type ProductVariantAnswer,
+  variantFactsOf,
+  variantName,
+} from '@novamart/events';
+import { type KnownProduct } from '../models/catalog-product';
+import { type CatalogProjection } from './catalog-projection';
 
 // Lines hold variants: a product's default variant has the product's id, so a line of a product
 // without options asks for the same id it always did.
 const PRODUCTS = `query CartVariants($representations: [_Any!]!) {
-  _entities(representations: $representations) {
-    ... on ProductVariant {
-      id sku title price { amount currency } active taxClass weightGrams updatedAt product { id name }
-    }
-  }
+  _entities(representations: $representations) { ... on ProductVariant { ${PRODUCT_VARIANT_SELECTION} } }
 }`;
 
 const STOCK = `query CartStock($representations: [_Any!]!) {
   _entities(representations: $representations) { ... on ProductVariant { id inventory { available } } }
 }`;
-
-interface VariantAnswer {
-  id: string;
-  sku: string;
-  title: string;
-  price: { amount: number; currency: string };
-  active: boolean;
-  taxClass: TaxClass;
-  weightGrams: number | null;
-  updatedAt: string;
-  product: { id: string; name: string };
-}
 
 /**
  * What a cart command decides on: the products subgraph's current product and the inventory
@@ -49,7 +39,9 @@ export class AuthoritativeCatalog {
     if (!this.peers || unique.length === 0) return this.projection.load(unique);
     const representations = unique.map((id) => ({ __typename: 'ProductVariant', id }));
     const [catalog, stock] = await Promise.all([
-      this.peers.products.request<{ _entities: (VariantAnswer | null)[] }>(PRODUCTS, { representations }),
+      this.peers.products.request<{ _entities: (ProductVariantAnswer | null)[] }>(PRODUCTS, {
+        representations,
+      }),
       this.peers.inventory.request<{
         _entities: ({ id: string; inventory: { available: number } } | null)[];
       }>(STOCK, { representations }),
@@ -60,17 +52,7 @@ export class AuthoritativeCatalog {
     await Promise.all(
       catalog._entities.map(async (answer) => {
         if (!answer) return;
-        const variant: VariantSnapshot = {
-          variantId: answer.id,
-          productId: answer.product.id,
-          sku: answer.sku,
-          name: variantName(answer.product.name, answer.title),
-          priceAmount: answer.price.amount,
-          currency: answer.price.currency,
-          active: answer.active,
-          taxClass: answer.taxClass,
-          weightGrams: answer.weightGrams,
-        };
+        const variant = variantFactsOf(answer);
         const snapshot = () => this.projection.applyVariant(variant, new Date(answer.updatedAt));
         // Concurrent upserts of a product the projection lacks: all but one fail on _id; again finds it.
         await snapshot().catch((error: unknown) => {
@@ -81,7 +63,7 @@ export class AuthoritativeCatalog {
           id: answer.id,
           productId: variant.productId,
           sku: variant.sku,
-          name: variant.name,
+          name: variantName(variant.productName, variant.title),
           priceAmount: variant.priceAmount,
           currency: variant.currency,
           active: variant.active,

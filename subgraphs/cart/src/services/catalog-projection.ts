@@ -1,76 +1,12 @@
 import { type ClientSession } from 'mongoose';
 import { upsertIfNewer } from '@novamart/kit';
+import { type ProductSnapshotLike, type VariantFacts, variantName, variantRows } from '@novamart/events';
 import {
-  type TaxClass,
   toKnownProduct,
   type CatalogProductDoc,
   type CatalogProductModel,
   type KnownProduct,
 } from '../models/catalog-product';
-
-/** `ProductSnapshot` of the products subgraph's events (docs/architecture.md). */
-export interface ProductSnapshot {
-  productId: string;
-  sku: string;
-  slug?: string;
-  name: string;
-  priceAmount: number;
-  currency: string;
-  categorySlug?: string | null;
-  active: boolean;
-  variants?: readonly {
-    variantId: string;
-    sku: string;
-    title: string;
-    priceAmount: number;
-    taxClass?: TaxClass;
-    weightGrams?: number | null;
-  }[];
-}
-
-/** One sellable row: a variant, priced and named (the product's name and the variant's title). */
-export interface VariantSnapshot {
-  variantId: string;
-  productId: string;
-  sku: string;
-  name: string;
-  priceAmount: number;
-  currency: string;
-  active: boolean;
-  /** Absent (snapshots before tax classes): STANDARD. */
-  taxClass?: TaxClass;
-  weightGrams?: number | null;
-}
-
-/** How a line is named to the shopper: the product, and the variant's title unless it is the only one. */
-export function variantName(productName: string, title: string): string {
-  return title === 'Default' ? productName : `${productName} (${title})`;
-}
-
-/** The rows of a snapshot: one per variant (a snapshot from before variants: the product's row). */
-export function variantRows(snapshot: ProductSnapshot): VariantSnapshot[] {
-  const base = { productId: snapshot.productId, currency: snapshot.currency, active: snapshot.active };
-  if (!snapshot.variants || snapshot.variants.length === 0) {
-    return [
-      {
-        ...base,
-        variantId: snapshot.productId,
-        sku: snapshot.sku,
-        name: snapshot.name,
-        priceAmount: snapshot.priceAmount,
-      },
-    ];
-  }
-  return snapshot.variants.map((variant) => ({
-    ...base,
-    variantId: variant.variantId,
-    sku: variant.sku,
-    name: variantName(snapshot.name, variant.title),
-    priceAmount: variant.priceAmount,
-    taxClass: variant.taxClass,
-    weightGrams: variant.weightGrams,
-  }));
-}
 
 export interface PriceChange {
   productId: string;
@@ -98,7 +34,7 @@ export class CatalogProjection {
    * product.created / product.updated / product.archived: every variant's row. Returns true when
    * the snapshot was applied (it was not older than what the product's row holds).
    */
-  async applySnapshot(snapshot: ProductSnapshot, at: Date, session?: ClientSession): Promise<boolean> {
+  async applySnapshot(snapshot: ProductSnapshotLike, at: Date, session?: ClientSession): Promise<boolean> {
     let applied = false;
     for (const row of variantRows(snapshot)) {
       if (await this.applyVariant(row, at, session)) applied = true;
@@ -107,7 +43,7 @@ export class CatalogProjection {
   }
 
   /** One variant's row, unless the row holds a newer catalog state. */
-  async applyVariant(snapshot: VariantSnapshot, at: Date, session?: ClientSession): Promise<boolean> {
+  async applyVariant(snapshot: VariantFacts, at: Date, session?: ClientSession): Promise<boolean> {
     const current = await this.products
       .findById(snapshot.variantId, { catalogAt: 1, priceAt: 1 })
       .session(session ?? null)
@@ -115,7 +51,7 @@ export class CatalogProjection {
     if (current?.catalogAt && current.catalogAt > at) return false;
     const set: Partial<CatalogProductDoc> = {
       sku: snapshot.sku,
-      name: snapshot.name,
+      name: variantName(snapshot.productName, snapshot.title),
       active: snapshot.active,
       taxClass: snapshot.taxClass ?? 'STANDARD',
       weightGrams: snapshot.weightGrams ?? null,

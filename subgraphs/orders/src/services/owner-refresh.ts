@@ -1,5 +1,5 @@
 import { type SubgraphClient, type Viewer, isDuplicateKeyError } from '@novamart/kit';
-import { type TaxClass } from '../models/catalog-price';
+import { PRODUCT_VARIANT_SELECTION, type ProductVariantAnswer, variantFactsOf } from '@novamart/events';
 import { type Projections } from './projections';
 
 const CART = `query CheckoutCart($id: ID) {
@@ -8,13 +8,7 @@ const CART = `query CheckoutCart($id: ID) {
 
 // Lines are variants; a product's default variant has the product's id.
 const VARIANTS = `query CheckoutVariants($representations: [_Any!]!) {
-  _entities(representations: $representations) {
-    ... on ProductVariant {
-      id sku title selectedOptions { name value } price { amount currency } active taxClass weightGrams
-      updatedAt
-      product { id name }
-    }
-  }
+  _entities(representations: $representations) { ... on ProductVariant { ${PRODUCT_VARIANT_SELECTION} } }
 }`;
 
 interface CartAnswer {
@@ -23,19 +17,6 @@ interface CartAnswer {
   expiresAt: string | null;
   items: { product: { id: string }; variantId: string; quantity: number }[];
   discountCodes: string[];
-}
-
-interface VariantAnswer {
-  id: string;
-  sku: string;
-  title: string;
-  selectedOptions: { name: string; value: string }[];
-  price: { amount: number; currency: string };
-  active: boolean;
-  taxClass: TaxClass;
-  weightGrams: number | null;
-  updatedAt: string;
-  product: { id: string; name: string };
 }
 
 /**
@@ -88,30 +69,18 @@ export class OwnerRefresh {
   /** The catalog rows of the given variants (a default variant's id is its product's). */
   async refreshProducts(variantIds: readonly string[]): Promise<void> {
     if (variantIds.length === 0) return;
-    const { _entities } = await this.products.request<{ _entities: (VariantAnswer | null)[] }>(VARIANTS, {
-      representations: [...new Set(variantIds)].map((id) => ({ __typename: 'ProductVariant', id })),
-    });
+    const { _entities } = await this.products.request<{ _entities: (ProductVariantAnswer | null)[] }>(
+      VARIANTS,
+      {
+        representations: [...new Set(variantIds)].map((id) => ({ __typename: 'ProductVariant', id })),
+      },
+    );
     await Promise.all(
       _entities.map(
         (variant) =>
           variant &&
           upsertRacing(() =>
-            this.projections.applyVariant(
-              {
-                variantId: variant.id,
-                productId: variant.product.id,
-                sku: variant.sku,
-                name: variant.product.name,
-                title: variant.title,
-                selectedOptions: variant.selectedOptions,
-                priceAmount: variant.price.amount,
-                currency: variant.price.currency,
-                active: variant.active,
-                taxClass: variant.taxClass,
-                weightGrams: variant.weightGrams,
-              },
-              new Date(variant.updatedAt),
-            ),
+            this.projections.applyVariant(variantFactsOf(variant), new Date(variant.updatedAt)),
           ),
       ),
     );

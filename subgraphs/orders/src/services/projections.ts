@@ -1,60 +1,9 @@
 import { type ClientSession, type UpdateQuery } from 'mongoose';
+import { type ProductSnapshotLike, type VariantFacts, variantRows } from '@novamart/events';
 import { isDuplicateKeyError, upsertIfNewer } from '@novamart/kit';
 import { type CartSnapshotDoc, type CartSnapshotModel } from '../models/cart-snapshot';
-import { type CatalogPriceDoc, type CatalogPriceModel, type TaxClass } from '../models/catalog-price';
+import { type CatalogPriceDoc, type CatalogPriceModel } from '../models/catalog-price';
 import { type CustomerModel } from '../models/customer';
-
-/** `ProductSnapshot` of the products subgraph's events. */
-export interface ProductSnapshot {
-  productId: string;
-  sku: string;
-  name: string;
-  priceAmount: number;
-  currency: string;
-  active: boolean;
-  variants?: readonly {
-    variantId: string;
-    sku: string;
-    title: string;
-    priceAmount: number;
-    selectedOptions: { name: string; value: string }[];
-    taxClass?: TaxClass;
-    weightGrams?: number | null;
-  }[];
-}
-
-/** One orderable variant as checkout prices and snapshots it. */
-export interface VariantSnapshot {
-  variantId: string;
-  productId: string;
-  sku: string;
-  name: string;
-  title: string;
-  selectedOptions: { name: string; value: string }[];
-  priceAmount: number;
-  currency: string;
-  active: boolean;
-  /** Absent (snapshots before tax classes): STANDARD. */
-  taxClass?: TaxClass;
-  weightGrams?: number | null;
-}
-
-/** A snapshot's variants (one for a snapshot from before variants: the product as its default variant). */
-function variantRows(snapshot: ProductSnapshot): VariantSnapshot[] {
-  const { productId, name, currency, active } = snapshot;
-  const variants = snapshot.variants?.length
-    ? snapshot.variants
-    : [
-        {
-          variantId: productId,
-          sku: snapshot.sku,
-          title: 'Default',
-          priceAmount: snapshot.priceAmount,
-          selectedOptions: [],
-        },
-      ];
-  return variants.map((variant) => ({ ...variant, productId, name, currency, active }));
-}
 
 export interface PriceChange {
   productId: string;
@@ -94,11 +43,11 @@ export class Projections {
   ) {}
 
   /** product.created / updated / archived: the row of every variant of the product. */
-  async applyProduct(snapshot: ProductSnapshot, at: Date, session?: ClientSession): Promise<void> {
+  async applyProduct(snapshot: ProductSnapshotLike, at: Date, session?: ClientSession): Promise<void> {
     for (const variant of variantRows(snapshot)) await this.applyVariant(variant, at, session);
   }
 
-  async applyVariant(variant: VariantSnapshot, at: Date, session?: ClientSession): Promise<void> {
+  async applyVariant(variant: VariantFacts, at: Date, session?: ClientSession): Promise<void> {
     const current = await this.prices
       .findById(variant.variantId, { catalogAt: 1, priceAt: 1 })
       .session(session ?? null)
@@ -106,7 +55,7 @@ export class Projections {
     if (current?.catalogAt && current.catalogAt > at) return;
     const set: Partial<CatalogPriceDoc> = {
       sku: variant.sku,
-      name: variant.name,
+      name: variant.productName,
       variantTitle: variant.title,
       selectedOptions: variant.selectedOptions,
       active: variant.active,
