@@ -13,6 +13,7 @@ export * from './command-stats';
 export * from './mongo';
 export * from './mongo-errors';
 export * from './projection-write';
+export * from './keyed-locks';
 export * from './redis';
 export * from './auth';
 export * from './audit';

@@ -180,7 +180,7 @@ describe('reserveForOrder', () => {
   }, 120_000);
 
   it('through the consumer, orders and payments racing for one product never conflict in one process', async () => {
-    // The stock locks (services/stock-locks.ts) let one transaction at a time change a stock
+    // The stock locks (the kit's KeyedLocks) let one transaction at a time change a stock
     // item, so none of them has to run again after a WriteConflict.
     const productId = await stocked(10);
     const conflicts: string[] = [];

@@ -2,7 +2,7 @@ import { writeSync } from 'node:fs';
 import { type CatalogEvent, type ConsumerDeclaration, type TransactionalHandler } from '@novamart/events';
 import type { InventoryConfig } from '../config';
 import { lineVariantId } from '../models/reservation';
-import { StockLocks } from '../services/stock-locks';
+import { KeyedLocks } from '@novamart/kit';
 import type { ReservationService } from '../services/reservation-service';
 import type { StockService } from '../services/stock-service';
 
@@ -26,14 +26,14 @@ export function inventoryConsumer(
   { crashPoint }: { crashPoint?: InventoryConfig['INVENTORY_CRASH_POINT'] } = {},
 ): ConsumerDeclaration {
   const { stock, reservations } = services;
-  const locks = new StockLocks();
+  const locks = new KeyedLocks();
   const rememberProduct: TransactionalHandler<'product.updated' | 'product.archived'> = async (event, tx) => {
     const { productId, sku, name } = event.payload;
     await stock.rememberProduct(tx, { productId, sku, name });
   };
   return {
     group: CONSUMER_GROUP,
-    // One at a time per stock item in this process (services/stock-locks.ts), before the
+    // One at a time per stock item in this process (the kit's `KeyedLocks`), before the
     // transaction begins: events of different orders run side by side, and transactions on the
     // same stock item would otherwise end in WriteConflicts and run again.
     async around(event, process) {

@@ -1,4 +1,4 @@
-import { modelOn } from '@novamart/kit';
+import { isDuplicateKeyError, modelOn } from '@novamart/kit';
 import { randomBytes } from 'node:crypto';
 import { type Connection, type Model, Schema } from 'mongoose';
 import {
@@ -324,17 +324,25 @@ export class SimulatedProvider implements PaymentProvider {
     return doc as SimulatedIntentDoc;
   }
 
-  /** Same key, same answer: the first response is stored and replayed. */
+  /**
+   * Same key, same answer: the first response is stored and replayed. Storing returns what is
+   * stored in the same command: of two concurrent first calls, both answer the one stored first.
+   */
   private async idempotent<T>(key: string, operation: () => Promise<T>): Promise<T> {
     const seen = await this.Idempotency.findById(key).lean();
     if (seen) return seen.response as T;
     const response = await operation();
-    await this.Idempotency.updateOne(
+    const stored = await this.Idempotency.findOneAndUpdate(
       { _id: key },
       { $setOnInsert: { response, createdAt: new Date() } },
-      { upsert: true },
-    );
-    const stored = await this.Idempotency.findById(key).lean();
+      { upsert: true, returnDocument: 'after' },
+    )
+      .lean()
+      .catch((error: unknown) => {
+        // Two first upserts at once: one collides on _id; the stored answer is there to read.
+        if (!isDuplicateKeyError(error)) throw error;
+        return this.Idempotency.findById(key).lean();
+      });
     return (stored?.response as T) ?? response;
   }
 

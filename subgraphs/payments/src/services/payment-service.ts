@@ -2,6 +2,8 @@ import {
   actorOf,
   auditEntry,
   type AuditActor,
+  type AuditEntry,
+  KeyedLocks,
   systemActor,
   assertOwnerOrAdmin,
   badUserInput,
@@ -126,7 +128,23 @@ function fieldsFor(target: PaymentStatus, payment: PaymentDoc, intent: ProviderI
   }
 }
 
+/** What a status transition may require and record besides the status (`PaymentService.transition`). */
+interface TransitionOptions {
+  from: readonly PaymentStatus[];
+  set?: Partial<PaymentDoc>;
+  inc?: Partial<Record<keyof PaymentDoc, number>>;
+  /** More conditions the payment must meet (a capture's expected amount). */
+  where?: Record<string, unknown>;
+  /** Who made the change (audit trail); the system when omitted. */
+  actor?: AuditActor;
+  /** More to record in the same update (a capture's entry). */
+  push?: Record<string, unknown>;
+}
+
 export class PaymentService {
+  /** Per payment id: one status transition at a time in this process (`transition`). */
+  private readonly transitions = new KeyedLocks();
+
   constructor(private readonly deps: PaymentServiceDeps) {}
 
   /**
@@ -464,17 +482,7 @@ export class PaymentService {
     payment: PaymentDoc,
     to: PaymentStatus,
     reason: string,
-    options: {
-      from: readonly PaymentStatus[];
-      set?: Partial<PaymentDoc>;
-      inc?: Partial<Record<keyof PaymentDoc, number>>;
-      /** More conditions the payment must meet (a capture's expected amount). */
-      where?: Record<string, unknown>;
-      /** Who made the change (audit trail); the system when omitted. */
-      actor?: AuditActor;
-      /** More to record in the same update (a capture's entry). */
-      push?: Record<string, unknown>;
-    },
+    options: TransitionOptions,
   ): Promise<PaymentDoc | null> {
     const at = new Date();
     const audit = auditEntry({
@@ -490,6 +498,22 @@ export class PaymentService {
     const afterCommit = () => {
       if (to === 'SUCCEEDED') this.crashPoint('after-record');
     };
+    // One transition of a payment at a time in this process: the confirmation and the provider's
+    // webhook for it arrive together on every order and would otherwise end in a WriteConflict.
+    return this.transitions.run([String(payment._id)], () =>
+      this.transitionInTransaction(payment, to, reason, options, at, audit, afterCommit),
+    );
+  }
+
+  private transitionInTransaction(
+    payment: PaymentDoc,
+    to: PaymentStatus,
+    reason: string,
+    options: TransitionOptions,
+    at: Date,
+    audit: AuditEntry,
+    afterCommit: () => void,
+  ): Promise<PaymentDoc | null> {
     return inTransaction(
       this.deps.conn,
       async (session, outbox) => {
