@@ -8,7 +8,11 @@
  * - heap: the gateway process's heap (after a full GC) per idle subscriber;
  * - delivery: `confirmPayment` sent → each subscriber's PAID event received, p50/p99, beside the
  *   same saga with a single subscriber (the saga's own latency), in the same run; "beyond the
- *   saga" is p99 with N minus the single subscriber's median;
+ *   saga" is p99 with N minus the single subscriber's median, both counted from the moment PAID
+ *   is published on the live bus (the saga's own part, payment to publication, varies by far more
+ *   than 25 ms from one round to the next on a busy machine); from `confirmPayment` alongside;
+ * - BENCH_SUBS_PROFILE=<file> writes this process's CPU profile (the gateway's, the subgraphs')
+ *   over the crowd's delivery;
  * - every subscriber must get the same, correct payload (counted, and printed when not).
  */
 import { eventually } from '@novamart/kit/testing';
@@ -42,7 +46,12 @@ interface Round {
   /** Of startMs, until every connection was acknowledged. */
   connectMs: number;
   heapPerSubscriberKb: number;
+  /** confirmPayment sent → each subscriber's PAID event received, sorted. */
   latencies: number[];
+  /** confirmPayment sent → PAID published on the live bus: the saga's part. */
+  publishedMs: number;
+  /** PAID published → each subscriber's event received, sorted: the gateway's part. */
+  fromPublication: number[];
   missing: number;
   distinctPayloads: string[];
 }
@@ -79,6 +88,22 @@ class Clients {
   }
 }
 
+/** BENCH_SUBS_PROFILE=<file>: this process's CPU profile (the gateway's) while the crowd is told of PAID. */
+async function startProfile(): Promise<(path: string) => Promise<void>> {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.start');
+  return async (path: string) => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(path, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 function fullGc(): () => void {
   setFlagsFromString('--expose-gc');
   return runInNewContext('gc') as () => void;
@@ -109,6 +134,13 @@ async function round(
     'createPaymentIntent',
   ).createPaymentIntent.id;
 
+  // When PAID reaches the live bus the gateway listens on (in this process): the saga's part ends
+  // there. Listening before any subscriber, this listener is called first.
+  let publishedAt: number | undefined;
+  const stopWatching = sg.live.subscribe<Record<string, unknown>>(`order:${orderId}`, (message) => {
+    if (publishedAt === undefined && message.status === 'PAID')
+      publishedAt = performance.timeOrigin + performance.now();
+  });
   const clients = new Clients();
   try {
     await clients.expect('ready');
@@ -139,6 +171,7 @@ async function round(
     gc();
     const heapPerSubscriberKb = (process.memoryUsage().heapUsed - heapBefore) / subscribers / 1024;
 
+    const profiler = process.env.BENCH_SUBS_PROFILE && subscribers > 1 ? await startProfile() : undefined;
     const paidAt = performance.timeOrigin + performance.now();
     const paid = mustSucceed(
       await sg.query(
@@ -153,11 +186,12 @@ async function round(
       { type: 'collect', status: 'PAID', timeoutMs: 60_000 },
       'collected',
     );
-    const arrivals = collected.arrivals as Array<number | null>;
-    const latencies = arrivals
-      .filter((at): at is number => at !== null)
-      .map((at) => at - paidAt)
-      .sort((a, b) => a - b);
+    await profiler?.(process.env.BENCH_SUBS_PROFILE!);
+    if (publishedAt === undefined) throw new Error('PAID was delivered but never seen on the live bus');
+    const arrivals = (collected.arrivals as Array<number | null>).filter((at): at is number => at !== null);
+    const latencies = arrivals.map((at) => at - paidAt).sort((a, b) => a - b);
+    const published = publishedAt;
+    const fromPublication = arrivals.map((at) => at - published).sort((a, b) => a - b);
     await clients.request({ type: 'close' }, 'closed');
     return {
       subscribers,
@@ -165,10 +199,13 @@ async function round(
       connectMs,
       heapPerSubscriberKb,
       latencies,
-      missing: arrivals.length - latencies.length,
+      publishedMs: published - paidAt,
+      fromPublication,
+      missing: collected.arrivals.length - arrivals.length,
       distinctPayloads: collected.payloads,
     };
   } finally {
+    stopWatching();
     clients.kill();
   }
 }
@@ -184,34 +221,52 @@ export async function benchSubscriptions(options: SubscriptionsBenchOptions = {}
   try {
     const productId = await createProduct(sg, `BENCH-SUBS-${Date.now()}`, 1_999, 100);
     const single: number[] = [];
+    const singleDelivery: number[] = [];
     for (let i = 0; i < singleRounds; i++) {
       const r = await round(sg, productId, 1, 1, `single-${i}`);
       if (r.missing) throw new Error('the single subscriber missed its PAID event');
       single.push(r.latencies[0]!);
+      singleDelivery.push(r.fromPublication[0]!);
     }
     single.sort((a, b) => a - b);
+    singleDelivery.sort((a, b) => a - b);
     const sagaMs = percentile(single, 50);
+    const singleDeliveryMs = percentile(singleDelivery, 50);
+    const samples = (values: number[]) => values.map((v) => v.toFixed(1)).join(', ');
     log(
-      `1 subscriber, ${singleRounds} rounds: confirmPayment → PAID p50 ${sagaMs} ms (${single.map((v) => v.toFixed(1)).join(', ')})`,
+      `1 subscriber, ${singleRounds} rounds: confirmPayment → PAID p50 ${sagaMs} ms (${samples(single)}); ` +
+        `of which published → PAID p50 ${singleDeliveryMs} ms (${samples(singleDelivery)})`,
     );
 
     const many = await round(sg, productId, subscribers, perConnection, 'many');
     const p50 = percentile(many.latencies, 50);
     const p99 = percentile(many.latencies, 99);
-    const beyond = Math.round((p99 - sagaMs) * 10) / 10;
+    const deliveryP50 = percentile(many.fromPublication, 50);
+    const deliveryP99 = percentile(many.fromPublication, 99);
+    const tenth = (ms: number) => Math.round(ms * 10) / 10;
+    // The goal's figure: the crowd's p99 beyond one subscriber's latency. Both are counted from the
+    // PAID message on the live bus, so that the saga's own spread (payment, outbox, relay: tens to
+    // hundreds of ms on a busy machine, one sample in the crowd's round) does not swamp the
+    // gateway's part; from confirmPayment, as before, alongside.
+    const beyond = tenth(deliveryP99 - singleDeliveryMs);
+    const beyondFromConfirm = tenth(p99 - sagaMs);
     log(
       `${subscribers} subscribers (${perConnection}/connection): start ${many.startMs.toFixed(0)} ms (connections acknowledged at ${many.connectMs.toFixed(0)} ms), ` +
-        `heap ${many.heapPerSubscriberKb.toFixed(1)} KB/subscriber, PAID p50 ${p50} ms p99 ${p99} ms ` +
-        `(${beyond} ms beyond the saga), missing ${many.missing}, distinct payloads ${many.distinctPayloads.length}`,
+        `heap ${many.heapPerSubscriberKb.toFixed(1)} KB/subscriber, missing ${many.missing}, distinct payloads ${many.distinctPayloads.length}`,
+    );
+    log(
+      `  confirmPayment → PAID p50 ${p50} ms p99 ${p99} ms (${beyondFromConfirm} ms beyond the single subscriber's); ` +
+        `published after ${many.publishedMs.toFixed(1)} ms; published → PAID p50 ${deliveryP50} ms p99 ${deliveryP99} ms ` +
+        `(${beyond} ms beyond the single subscriber's)`,
     );
     if (many.distinctPayloads.length !== 1) log(`payloads: ${many.distinctPayloads.join('\n')}`);
     const summary: SummaryRow[] = [
       {
-        work: `subscriptions: ${subscribers} subscribers, PAID delivered p99`,
-        figure: `${p99} ms`,
-        peer: `1 subscriber ${sagaMs} ms`,
-        ratio: p99 / sagaMs,
-        goal: `≤ saga + 25 ms (${beyond} ms beyond)`,
+        work: `subscriptions: ${subscribers} subscribers, PAID published → delivered p99`,
+        figure: `${deliveryP99} ms`,
+        peer: `1 subscriber ${singleDeliveryMs} ms`,
+        ratio: deliveryP99 / singleDeliveryMs,
+        goal: `≤ 1 subscriber + 25 ms (${beyond} ms beyond)`,
       },
       {
         work: `subscriptions: ${subscribers} starts`,
@@ -232,9 +287,15 @@ export async function benchSubscriptions(options: SubscriptionsBenchOptions = {}
       startMs: Math.round(many.startMs),
       connectMs: Math.round(many.connectMs),
       heapPerSubscriberKb: Math.round(many.heapPerSubscriberKb * 10) / 10,
+      singleDeliveryP50Ms: singleDeliveryMs,
+      singleDeliverySamplesMs: singleDelivery,
       deliveredP50Ms: p50,
       deliveredP99Ms: p99,
+      publishedMs: tenth(many.publishedMs),
+      publishedToDeliveredP50Ms: deliveryP50,
+      publishedToDeliveredP99Ms: deliveryP99,
       beyondSagaMs: beyond,
+      beyondSagaFromConfirmMs: beyondFromConfirm,
       missing: many.missing,
       distinctPayloads: many.distinctPayloads.length,
       summary,

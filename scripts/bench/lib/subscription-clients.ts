@@ -37,6 +37,8 @@ const clients: Client[] = [];
 const disposers: Array<() => void> = [];
 /** Per subscriber: every event it received, with its arrival time. */
 const received: Array<Array<{ at: number; payload: any }>> = [];
+/** Set while `collect` waits: told of each event after it is recorded. */
+let onArrival: ((events: Array<{ at: number; payload: any }>, payload: any) => void) | undefined;
 
 function open(message: OpenMessage): void {
   let acknowledged = 0;
@@ -61,7 +63,10 @@ function open(message: OpenMessage): void {
         client.subscribe(
           { query: message.query, variables: message.variables },
           {
-            next: (payload) => void events.push({ at: now(), payload }),
+            next: (payload) => {
+              events.push({ at: now(), payload });
+              onArrival?.(events, payload);
+            },
             error: (error) => void events.push({ at: now(), payload: { error: String(error) } }),
             complete: () => {},
           },
@@ -72,14 +77,43 @@ function open(message: OpenMessage): void {
   process.send!({ type: 'sent' });
 }
 
+/** The status an event carries (`{ data: { <field>: { status } } }`), read without serializing it. */
+function statusOf(payload: any): unknown {
+  const data = payload?.data;
+  if (!data || typeof data !== 'object') return undefined;
+  for (const key in data) return data[key]?.status;
+  return undefined;
+}
+
+/**
+ * Waits, without polling, until every subscriber has an event with `message.status`: counted as
+ * events arrive, so that while the gateway fans an event out this process only receives frames
+ * (a poll that rescans every subscriber's events would compete with the receiving it measures).
+ */
 async function collect(message: CollectMessage): Promise<void> {
-  const deadline = Date.now() + message.timeoutMs;
-  const statusOf = (payload: any) => JSON.stringify(payload).includes(`"status":"${message.status}"`);
-  while (Date.now() < deadline && !received.every((events) => events.some((e) => statusOf(e.payload))))
-    await new Promise((resolve) => setTimeout(resolve, 5));
+  const has = (events: Array<{ payload: any }>) => events.some((e) => statusOf(e.payload) === message.status);
+  let waitingFor = received.filter((events) => !has(events)).length;
+  if (waitingFor > 0) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, message.timeoutMs);
+      onArrival = (events, payload) => {
+        // Only a subscriber's first event with the status counts.
+        if (
+          statusOf(payload) !== message.status ||
+          events.filter((e) => statusOf(e.payload) === message.status).length !== 1
+        )
+          return;
+        if (--waitingFor === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+    });
+    onArrival = undefined;
+  }
   const payloads = new Set<string>();
   const arrivals = received.map((events) => {
-    const hit = events.find((e) => statusOf(e.payload));
+    const hit = events.find((e) => statusOf(e.payload) === message.status);
     if (hit) payloads.add(JSON.stringify(hit.payload));
     return hit ? hit.at : null;
   });
