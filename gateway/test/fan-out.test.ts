@@ -14,8 +14,10 @@ function connection() {
   const socket = {
     OPEN: 1,
     readyState: 1,
-    send(data: string, flushed: () => void) {
-      sent.push(data);
+    send(data: Buffer, options: { binary?: boolean }, flushed: () => void) {
+      // A text message, as graphql-ws sends.
+      expect(options.binary).toBe(false);
+      sent.push(String(data));
       log.push(corked > 0 ? 'send (corked)' : 'send');
       flushes.push(flushed);
     },

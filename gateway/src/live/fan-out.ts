@@ -15,6 +15,9 @@ import type { WebSocket } from 'ws';
 /** Events a subscriber may have waiting (to resolve, or written and not yet flushed) before it is ended. */
 export const MAX_BEHIND = 1000;
 
+/** ws options for a buffer sent as a text message, as graphql-ws's strings are. */
+const TEXT_FRAME = { binary: false };
+
 /**
  * A graphql-ws `next` frame after its id, `,"type":"next","payload":…}`: prefixed with
  * `{"id":"<id>"` it is byte for byte what graphql-ws sends (its `emit.next` builds the payload
@@ -31,8 +34,8 @@ export function nextFrameTail(result: ExecutionResult): string {
  * first of its subscribers gets to it, serialized once, written to every subscriber waiting for it.
  */
 export class LiveEvent {
-  /** The `next` frame after the id, once resolved. */
-  frameTail: string | undefined;
+  /** The `next` frame after the id, once resolved (UTF-8: ws sends buffers as they are). */
+  frameTail: Buffer | undefined;
   private waiting: LiveSubscriber[] | undefined;
 
   /**
@@ -58,14 +61,14 @@ export class LiveEvent {
     void this.resolve()
       .then(nextFrameTail)
       .catch((error: unknown) => nextFrameTail(this.failed(error)))
-      .then((frameTail) => this.resolved(frameTail));
+      .then((frameTail) => this.resolved(Buffer.from(frameTail)));
   }
 
   /**
    * Writes the event to its subscribers a connection at a time, corked: a connection's frames leave
    * in one write instead of a system call each, and the first connection's as soon as they are ready.
    */
-  private resolved(frameTail: string): void {
+  private resolved(frameTail: Buffer): void {
     this.frameTail = frameTail;
     const byWire = new Map<Duplex, LiveSubscriber[]>();
     for (const subscriber of this.waiting ?? []) {
@@ -99,7 +102,8 @@ interface Pending {
  * client completed while the subscription was being opened.
  */
 export class LiveSubscriber implements AsyncIterableIterator<never> {
-  private readonly frameHead: string;
+  /** `{"id":"<id>"`. */
+  private readonly frameHead: Buffer;
   /** Events not yet written, in the order they were published. */
   private queue: LiveEvent[] = [];
   /** The queue's head, while this subscriber waits for it to resolve. */
@@ -125,7 +129,7 @@ export class LiveSubscriber implements AsyncIterableIterator<never> {
     private readonly onClose: () => void,
     private readonly onWritten: () => void,
   ) {
-    this.frameHead = `{"id":${JSON.stringify(id)}`;
+    this.frameHead = Buffer.from(`{"id":${JSON.stringify(id)}`);
   }
 
   get isClosed(): boolean {
@@ -201,11 +205,12 @@ export class LiveSubscriber implements AsyncIterableIterator<never> {
     return this;
   }
 
-  private write(frameTail: string): void {
+  private write(frameTail: Buffer): void {
     // As graphql-ws: a socket that is closing gets nothing more (its close ends the subscription).
     if (this.socket.readyState !== this.socket.OPEN) return;
     this.unflushed += 1;
-    this.socket.send(this.frameHead + frameTail, this.flushed);
+    const frame = Buffer.concat([this.frameHead, frameTail], this.frameHead.length + frameTail.length);
+    this.socket.send(frame, TEXT_FRAME, this.flushed);
     this.onWritten();
   }
 
