@@ -62,24 +62,24 @@ export class SharedCalls<T> {
 }
 
 /**
- * One resolution of a live message per distinct key (the subscriber's selection and credentials):
- * every listener of a channel receives the same parsed message object, so the results hang off
- * it and go with it.
+ * One value per live message and distinct key (the subscriber's selection and credentials): every
+ * listener of a channel receives the same parsed message object, so the values hang off it and go
+ * with it. Holds the message's LiveEvent per key (fan-out.ts): one resolution for all of them.
  */
 export class PerMessage<T> {
-  private readonly results = new WeakMap<object, Map<string, Promise<T>>>();
+  private readonly values = new WeakMap<object, Map<string, T>>();
 
-  run(message: object, key: string, resolve: () => Promise<T>): Promise<T> {
-    let byKey = this.results.get(message);
+  get(message: object, key: string, make: () => T): T {
+    let byKey = this.values.get(message);
     if (!byKey) {
       byKey = new Map();
-      this.results.set(message, byKey);
+      this.values.set(message, byKey);
     }
-    let result = byKey.get(key);
-    if (!result) {
-      result = resolve();
-      byKey.set(key, result);
+    let value = byKey.get(key);
+    if (value === undefined) {
+      value = make();
+      byKey.set(key, value);
     }
-    return result;
+    return value;
   }
 }

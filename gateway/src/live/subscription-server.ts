@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import {
   GraphQLError,
@@ -31,7 +32,7 @@ import type { LiveBus, LiveUnsubscribe } from '@novamart/events';
 import { forwardedForOf, type GatewayContext } from '../context';
 import { enforceOperationLimits, type OperationLimits } from '../limits';
 import type { GatewayMetrics } from '../metrics';
-import { EventStream } from './event-stream';
+import { LiveEvent, LiveSubscriber } from './fan-out';
 import { liveFields as defaultLiveFields, type LiveFieldSpec } from './live-fields';
 import { ENTITY_ID_VARIABLE, assemblePayload, planPayload, type PayloadPlan } from './payload-plan';
 import { BoundedCache, PerMessage, SharedCalls } from './shared-work';
@@ -77,6 +78,10 @@ type ConnectionContext = Context<
 
 /** What `onSubscribe` prepared; `subscribe` opens it. */
 interface PreparedSubscription {
+  /** graphql-ws's id of the subscription, and the connection it runs on: its events are written there. */
+  id: string;
+  socket: WebSocket;
+  wire: Socket;
   spec: LiveFieldSpec;
   channel: string;
   plan: PayloadPlan;
@@ -225,15 +230,15 @@ class GatewaySubscriptionServer {
     BoundedCache<string, CheckedSelection | readonly GraphQLError[]>
   >();
   private readonly ownershipChecks = new SharedCalls<GraphQLError | undefined>(OWNERSHIP_KEEP_MS);
-  private readonly resolutions = new PerMessage<ExecutionResult>();
+  private readonly events = new PerMessage<LiveEvent>();
 
   constructor(private readonly options: SubscriptionServerOptions) {
     this.specs = new Map((options.liveFields ?? defaultLiveFields).map((spec) => [spec.field, spec]));
     this.served = useServer(
       {
         onConnect: (ctx: ConnectionContext) => this.onConnect(ctx),
-        onSubscribe: (ctx: ConnectionContext, _id: string, payload: SubscribePayload) =>
-          this.onSubscribe(ctx, payload),
+        onSubscribe: (ctx: ConnectionContext, id: string, payload: SubscribePayload) =>
+          this.onSubscribe(ctx, id, payload),
         subscribe: (args: ExecutionArgs) => this.open(args.contextValue as PreparedSubscription),
         onClose: (ctx: ConnectionContext) => this.onClose(ctx),
         isProd: options.isProduction,
@@ -309,6 +314,7 @@ class GatewaySubscriptionServer {
 
   private async onSubscribe(
     ctx: ConnectionContext,
+    id: string,
     payload: SubscribePayload,
   ): Promise<ExecutionArgs | readonly GraphQLError[]> {
     const connection = await this.connectionFor(ctx, payload);
@@ -337,6 +343,10 @@ class GatewaySubscriptionServer {
       return [refusal];
     }
     const prepared: PreparedSubscription = {
+      id,
+      socket: ctx.extra.socket,
+      // The socket the HTTP upgrade handed to ws: the one ws writes the frames to.
+      wire: ctx.extra.request.socket,
       spec,
       channel,
       plan,
@@ -449,68 +459,70 @@ class GatewaySubscriptionServer {
   }
 
   /**
-   * What the live-bus listener does with a message. Events are resolved one after another, so a
-   * subscriber sees them in the order they were published even when a later one resolves faster.
+   * What the live-bus listener does with a message: one LiveEvent per message and resolution key,
+   * shared by the subscribers with that key, which write it in the order it was published.
    */
   private listenerFor(
     prepared: PreparedSubscription,
-    stream: () => EventStream<ExecutionResult>,
+    subscriber: LiveSubscriber,
   ): (message: Record<string, unknown>) => void {
-    const { metrics, logger } = this.options;
-    let chain: Promise<void> = Promise.resolve();
     const seen = new RecentIds(RECENT_EVENT_IDS);
     return (message) => {
       // The owning subgraph publishes from its outbox events, at least once: a redelivered one
       // repeats its eventId and is delivered to the client once.
       if (typeof message.eventId === 'string' && !seen.add(message.eventId)) return;
-      const started = process.hrtime.bigint();
-      chain = chain
-        .then(() =>
-          stream().isClosed
-            ? undefined
-            : this.resolutions.run(message, prepared.resolutionKey, () =>
-                this.resolveEvent(prepared, message),
-              ),
-        )
-        .then((result) => {
-          if (!result) return;
-          metrics.liveEvents.inc({ field: prepared.spec.field });
-          metrics.liveEventSeconds.observe(
-            { field: prepared.spec.field },
-            Number(process.hrtime.bigint() - started) / 1e9,
-          );
-          stream().push(result);
-        })
-        .catch((error: unknown) => {
-          // One event that cannot be resolved is reported as such; the subscription goes on.
-          stream().push({
-            data: null,
-            errors: [internalError(logger, error, `could not resolve a live event on ${prepared.channel}`)],
-          });
-        });
+      subscriber.deliver(
+        this.events.get(message, prepared.resolutionKey, () => this.liveEvent(prepared, message)),
+      );
     };
   }
 
-  /** Opens the live-bus subscription; counted once the bus listens, until the stream ends. */
-  private async open(prepared: PreparedSubscription): Promise<AsyncIterableIterator<ExecutionResult>> {
+  /** `message` resolved for `prepared`'s resolution key, timed from its arrival. */
+  private liveEvent(prepared: PreparedSubscription, message: Record<string, unknown>): LiveEvent {
+    const { metrics, logger } = this.options;
+    const field = prepared.spec.field;
+    const arrived = process.hrtime.bigint();
+    return new LiveEvent(
+      async () => {
+        const result = await this.resolveEvent(prepared, message);
+        metrics.liveEventSeconds.observe({ field }, Number(process.hrtime.bigint() - arrived) / 1e9);
+        return result;
+      },
+      // One event that cannot be resolved is reported as such; the subscription goes on.
+      (error) => ({
+        data: null,
+        errors: [internalError(logger, error, `could not resolve a live event on ${prepared.channel}`)],
+      }),
+    );
+  }
+
+  /** Opens the live-bus subscription; counted once the bus listens, until the subscription ends. */
+  private async open(prepared: PreparedSubscription): Promise<LiveSubscriber> {
     const { metrics } = this.options;
-    const unsubscribe = prepared.listener.attach(this.listenerFor(prepared, () => stream));
-    // Counted once the bus listens (Redis confirmed the SUBSCRIBE), until the stream ends.
+    const field = prepared.spec.field;
     let counted = false;
-    const stream = new EventStream<ExecutionResult>(() => {
-      unsubscribe();
-      if (!counted) return;
-      this.active -= 1;
-      metrics.liveSubscriptions.dec();
-    });
-    await unsubscribe.ready;
-    if (!stream.isClosed) {
+    const subscriber = new LiveSubscriber(
+      prepared.socket,
+      prepared.wire,
+      prepared.id,
+      () => {
+        prepared.listener.stop();
+        if (!counted) return;
+        this.active -= 1;
+        metrics.liveSubscriptions.dec();
+      },
+      () => metrics.liveEvents.inc({ field }),
+    );
+    const listening = prepared.listener.attach(this.listenerFor(prepared, subscriber));
+    // Counted once the bus listens (Redis confirmed the SUBSCRIBE), until the subscription ends.
+    await listening.ready;
+    if (!subscriber.isClosed) {
       counted = true;
       this.active += 1;
       this.started += 1;
       metrics.liveSubscriptions.inc();
     }
-    return stream;
+    return subscriber;
   }
 }
 
