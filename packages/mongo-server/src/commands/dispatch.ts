@@ -41,6 +41,7 @@ export async function dispatch(
   connectionId: number,
   queryDb?: string,
 ): Promise<Doc> {
+  // A fresh object either way (handlers' replies may be shared, e.g. a retryable write's cached one).
   let reply: Doc;
   try {
     reply = { ...(await execute(state, cmd, connectionId, queryDb)), ok: 1 };
@@ -50,7 +51,9 @@ export async function dispatch(
   }
   // As a replica-set member: every reply, error or not, carries the cluster time and the operation's time.
   const operationTime = state.clock.observe(state.engine.now());
-  return { ...reply, $clusterTime: state.clock.gossipOut(), operationTime };
+  reply.$clusterTime = state.clock.gossipOut();
+  reply.operationTime = operationTime;
+  return reply;
 }
 
 async function execute(state: ServerState, cmd: Doc, connectionId: number, queryDb?: string): Promise<Doc> {
