@@ -40,14 +40,14 @@ export async function benchMongo(log: (line: string) => void = () => undefined) 
   }
   summary.push({
     work: 'mongo: find by _id via driver, 1 connection',
-    figure: `${floor.findByIdPerSecond}/s`,
+    figure: `${floor.findByIdPerSecond}/s (pairs ${floor.spread.join('–')})`,
     peer: `ping ${floor.pingPerSecond}/s`,
     ratio: floor.ratio,
     goal: '≥ 0.85',
   });
   summary.push({
     work: 'mongo: find by _id via driver, 8 in flight',
-    figure: `${floor.findByIdPerSecond8}/s`,
+    figure: `${floor.findByIdPerSecond8}/s (pairs ${floor.spread8.join('–')})`,
     peer: `ping ${floor.pingPerSecond8}/s`,
     ratio: floor.ratio8,
     goal: '≥ 0.85',

@@ -26,16 +26,22 @@ export interface CatalogFigure {
   pingUs: number;
 }
 
-export interface FloorFigure {
-  /** Sequential round trips per second on one driver connection. */
+interface PoolFloor {
+  /** Median round trips per second over the ping windows. */
   pingPerSecond: number;
   findByIdPerSecond: number;
-  /** findById / ping: 1 means a lookup costs nothing beyond a round trip. */
+  /** Median over the pairs of findById / ping: 1 means a lookup costs nothing beyond a round trip. */
   ratio: number;
-  /** The same, 8 operations in flight on a pool of 8. */
+  /** The lowest and highest pair ratio. */
+  spread: [number, number];
+}
+
+export interface FloorFigure extends PoolFloor {
+  /** The same, 8 operations in flight on a pool of 8 (the fields above: 1 connection). */
   pingPerSecond8: number;
   findByIdPerSecond8: number;
   ratio8: number;
+  spread8: [number, number];
 }
 
 function newState(): ServerState {
@@ -180,13 +186,37 @@ async function rate(op: () => Promise<unknown>, inFlight: number, seconds: numbe
   return Math.round(done / ((performance.now() - started) / 1000));
 }
 
+/** Runs `op` `count` times from `inFlight` loops: a warm-up measured in calls, not time, so that a
+ * loaded machine still gets both code paths optimised before anything is timed. */
+async function repeat(op: () => Promise<unknown>, inFlight: number, count: number): Promise<void> {
+  let left = count;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (left-- > 0) await op();
+    }),
+  );
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Windows of each operation per measurement; each find window is paired with an adjacent ping window. */
+const PAIRS = 8;
+const WARM_UP_CALLS = 3000;
+
 /**
- * find by _id (the driver's findOne) against ping on the same pool, interleaved A/B/A/B so that
- * machine noise hits both alike; each figure is the better of its two rounds.
+ * find by _id (the driver's findOne) against ping on the same pool. After a warm-up of both, PAIRS
+ * short windows of each alternate ping/find, find/ping, ... so that a change of machine load hits
+ * both operations of a pair alike; the ratio is the median of the pairs' ratios (min and max give
+ * the spread), the rates the medians of their windows.
  */
 export async function benchDriverFloor(seconds: number): Promise<FloorFigure> {
   const server = await startEmbeddedMongo({ port: 0, inMemory: true });
-  const measureOn = async (poolSize: number): Promise<[number, number]> => {
+  const windowSeconds = seconds / (2 * PAIRS);
+  const measureOn = async (poolSize: number): Promise<PoolFloor> => {
     const client = await MongoClient.connect(server.uri, { maxPoolSize: poolSize, minPoolSize: poolSize });
     try {
       const db = client.db('floor');
@@ -198,29 +228,47 @@ export async function benchDriverFloor(seconds: number): Promise<FloorFigure> {
       const findById = async () => {
         if (!(await items.findOne({ _id: ids[i++ % ids.length]! }))) throw new Error('findById missed');
       };
-      await rate(ping, poolSize, 0.3);
-      await rate(findById, poolSize, 0.3);
+      for (let round = 0; round < 2; round++) {
+        await repeat(ping, poolSize, WARM_UP_CALLS / 2);
+        await repeat(findById, poolSize, WARM_UP_CALLS / 2);
+      }
       const pings: number[] = [];
       const finds: number[] = [];
-      for (let round = 0; round < 2; round++) {
-        pings.push(await rate(ping, poolSize, seconds / 4));
-        finds.push(await rate(findById, poolSize, seconds / 4));
+      const ratios: number[] = [];
+      for (let pair = 0; pair < PAIRS; pair++) {
+        let pingRate: number;
+        let findRate: number;
+        if (pair % 2 === 0) {
+          pingRate = await rate(ping, poolSize, windowSeconds);
+          findRate = await rate(findById, poolSize, windowSeconds);
+        } else {
+          findRate = await rate(findById, poolSize, windowSeconds);
+          pingRate = await rate(ping, poolSize, windowSeconds);
+        }
+        pings.push(pingRate);
+        finds.push(findRate);
+        ratios.push(findRate / pingRate);
       }
-      return [Math.max(...pings), Math.max(...finds)];
+      const round2 = (x: number) => Math.round(x * 100) / 100;
+      return {
+        pingPerSecond: Math.round(median(pings)),
+        findByIdPerSecond: Math.round(median(finds)),
+        ratio: round2(median(ratios)),
+        spread: [round2(Math.min(...ratios)), round2(Math.max(...ratios))],
+      };
     } finally {
       await client.close();
     }
   };
   try {
-    const [pingPerSecond, findByIdPerSecond] = await measureOn(1);
-    const [pingPerSecond8, findByIdPerSecond8] = await measureOn(8);
+    const one = await measureOn(1);
+    const eight = await measureOn(8);
     return {
-      pingPerSecond,
-      findByIdPerSecond,
-      ratio: Math.round((findByIdPerSecond / pingPerSecond) * 100) / 100,
-      pingPerSecond8,
-      findByIdPerSecond8,
-      ratio8: Math.round((findByIdPerSecond8 / pingPerSecond8) * 100) / 100,
+      ...one,
+      pingPerSecond8: eight.pingPerSecond,
+      findByIdPerSecond8: eight.findByIdPerSecond,
+      ratio8: eight.ratio,
+      spread8: eight.spread,
     };
   } finally {
     await server.stop();

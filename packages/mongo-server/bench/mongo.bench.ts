@@ -137,8 +137,8 @@ async function main(): Promise<void> {
   console.table(catalog);
   const floor = await benchDriverFloor(SECONDS * 2);
   console.log(
-    `find by _id vs ping through the driver: 1 connection ${floor.findByIdPerSecond}/s vs ${floor.pingPerSecond}/s = ${floor.ratio}; ` +
-      `8 in flight ${floor.findByIdPerSecond8}/s vs ${floor.pingPerSecond8}/s = ${floor.ratio8} (goal ≥ 0.85)`,
+    `find by _id vs ping through the driver: 1 connection ${floor.findByIdPerSecond}/s vs ${floor.pingPerSecond}/s = ${floor.ratio} (pairs ${floor.spread.join('–')}); ` +
+      `8 in flight ${floor.findByIdPerSecond8}/s vs ${floor.pingPerSecond8}/s = ${floor.ratio8} (pairs ${floor.spread8.join('–')}; goal ≥ 0.85)`,
   );
   console.log(
     `bench:mongo — mongoose ${mongoose.version}, ${DOCS} documents seeded, concurrency ${CONCURRENCY}, ${SECONDS}s per operation`,

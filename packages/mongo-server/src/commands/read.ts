@@ -1,11 +1,11 @@
 // find, getMore, killCursors, count and distinct.
 import { Long } from 'bson';
 import { collectPathValues } from '../bson/paths';
-import { valueKey, type Doc } from '../bson/values';
+import { isPlainObject, valueKey, type Doc } from '../bson/values';
 import { ErrorCodes, fail } from '../errors';
 import { matchingDocuments, type ScanStats } from '../query/executor';
 import { compileFilter } from '../query/matcher';
-import { indexWalk, planQuery, sortIndex } from '../query/planner';
+import { exactKeyValue, indexWalk, planQuery, sortIndex } from '../query/planner';
 import { countMatching } from '../query/count';
 import { projectDocuments } from '../query/projection';
 import { parseSort, sortDocuments } from '../query/sort';
@@ -86,8 +86,78 @@ export function runFind(ctx: CommandContext, name: string, cmd: Doc, stats?: Sca
   return projectDocuments(docs, cmd.projection, filter);
 }
 
+/**
+ * Fields a find by _id may carry and still be answered by `findById`: the ones findOne and
+ * mongoose's findById send, and the ones that change nothing about which document is returned
+ * (session, transaction and read concern fields, handled by dispatch). Any other option (sort,
+ * projection, skip, hint, collation, let, ...) goes the general way.
+ */
+const FIND_BY_ID_FIELDS = new Set([
+  'find',
+  'filter',
+  'limit',
+  'singleBatch',
+  'batchSize',
+  '$db',
+  'lsid',
+  '$clusterTime',
+  '$readPreference',
+  'readConcern',
+  'txnNumber',
+  'autocommit',
+  'startTransaction',
+  'maxTimeMS',
+  'comment',
+]);
+
+/**
+ * find with filter `{_id: <value>}` alone (what findOne and findById send): the records map is the
+ * _id index, so the answer is the one record under the value's key, at most one document, and the
+ * cursor is exhausted in the first reply (id 0, as mongod answers it). It skips filter
+ * compilation, planning, projection and cursor bookkeeping. Undefined when the command is not of
+ * that shape or its answer could differ from the general path's (views, a batchSize of 0, an _id
+ * value whose key is not exact such as Decimal128 or a document), which then answers it.
+ */
+function findById(ctx: CommandContext, name: string): Doc | undefined {
+  const cmd = ctx.cmd;
+  const filter = cmd.filter;
+  if (!isPlainObject(filter)) return undefined;
+  let id: unknown;
+  let fields = 0;
+  for (const key in filter) {
+    if (key !== '_id' || ++fields > 1) return undefined;
+    id = filter[key];
+  }
+  if (fields !== 1 || !exactKeyValue(id)) return undefined;
+  const limit = cmd.limit;
+  if (limit !== undefined && !(typeof limit === 'number' && Number.isInteger(limit) && limit >= 0))
+    return undefined;
+  const batchSize = cmd.batchSize;
+  if (
+    batchSize !== undefined &&
+    !(typeof batchSize === 'number' && Number.isInteger(batchSize) && batchSize > 0)
+  )
+    return undefined;
+  if (cmd.singleBatch !== undefined && typeof cmd.singleBatch !== 'boolean') return undefined;
+  for (const key in cmd) if (!FIND_BY_ID_FIELDS.has(key)) return undefined;
+  const coll = getCollection(ctx, name);
+  if (isView(coll)) return undefined;
+  const batch: Doc[] = [];
+  if (coll) {
+    const doc = ctx.state.engine.read(coll, valueKey(id), ctx.txn);
+    if (doc) {
+      coll.docsExamined++;
+      batch.push(doc);
+    }
+  }
+  ctx.state.opcounters.query++;
+  return cursorReply(ns(ctx, name), batch, Long.ZERO, true);
+}
+
 function find(ctx: CommandContext): Doc {
   const name = collectionName(ctx, 'find');
+  const byId = findById(ctx, name);
+  if (byId) return byId;
   const batchSize = nonNegativeInt(ctx.cmd, 'batchSize');
   const docs = runFind(ctx, name, ctx.cmd);
   ctx.state.opcounters.query++;

@@ -159,33 +159,38 @@ export function parseMessage(buf: Buffer): CommandRequest {
 
 let nextRequestId = 1;
 
-function header(length: number, responseTo: number, opCode: number): Buffer {
-  const h = Buffer.allocUnsafe(HEADER_SIZE);
-  h.writeInt32LE(length, 0);
-  h.writeInt32LE(nextRequestId++ & 0x7fffffff, 4);
-  h.writeInt32LE(responseTo, 8);
-  h.writeInt32LE(opCode, 12);
-  return h;
+function writeHeader(out: Buffer, length: number, responseTo: number, opCode: number): void {
+  out.writeInt32LE(length, 0);
+  out.writeInt32LE(nextRequestId++ & 0x7fffffff, 4);
+  out.writeInt32LE(responseTo, 8);
+  out.writeInt32LE(opCode, 12);
 }
 
 export function serializeReply(doc: Document): Buffer {
-  return Buffer.from(serialize(doc, { ignoreUndefined: true, checkKeys: false }));
+  // bson hands back a Node Buffer on Node; copying it again would only cost time.
+  const bytes = serialize(doc, { ignoreUndefined: true, checkKeys: false });
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** One buffer holding the whole message: a single copy of the body, a single socket write. */
 export function encodeOpMsg(responseTo: number, body: Buffer, flags = 0): Buffer {
   const length = HEADER_SIZE + 4 + 1 + body.length;
-  const flagBuf = Buffer.allocUnsafe(5);
-  flagBuf.writeUInt32LE(flags, 0);
-  flagBuf.writeUInt8(0, 4);
-  return Buffer.concat([header(length, responseTo, OP_MSG), flagBuf, body], length);
+  const out = Buffer.allocUnsafe(length);
+  writeHeader(out, length, responseTo, OP_MSG);
+  out.writeUInt32LE(flags, HEADER_SIZE);
+  out.writeUInt8(0, HEADER_SIZE + 4); // section kind 0: the body
+  body.copy(out, HEADER_SIZE + 5);
+  return out;
 }
 
 export function encodeOpReply(responseTo: number, body: Buffer): Buffer {
   const length = HEADER_SIZE + 20 + body.length;
-  const fields = Buffer.alloc(20);
-  fields.writeInt32LE(0, 0); // responseFlags
-  fields.writeBigInt64LE(0n, 4); // cursorID
-  fields.writeInt32LE(0, 12); // startingFrom
-  fields.writeInt32LE(1, 16); // numberReturned
-  return Buffer.concat([header(length, responseTo, OP_REPLY), fields, body], length);
+  const out = Buffer.allocUnsafe(length);
+  writeHeader(out, length, responseTo, OP_REPLY);
+  out.writeInt32LE(0, HEADER_SIZE); // responseFlags
+  out.writeBigInt64LE(0n, HEADER_SIZE + 4); // cursorID
+  out.writeInt32LE(0, HEADER_SIZE + 12); // startingFrom
+  out.writeInt32LE(1, HEADER_SIZE + 16); // numberReturned
+  body.copy(out, HEADER_SIZE + 20);
+  return out;
 }
