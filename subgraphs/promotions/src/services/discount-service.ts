@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ClientSession, type Connection } from 'mongoose';
 import { createEvent, inTransaction, type Outbox } from '@novamart/events';
-import { badUserInput, conflict, isDuplicateKeyError, type SubgraphClient } from '@novamart/kit';
+import { badUserInput, conflict, isDuplicateKeyError, KeyedLocks, type SubgraphClient } from '@novamart/kit';
 import { type DiscountCodeModel } from '../models/discount-code';
 import { ruleOf, type PromotionDoc, type PromotionModel } from '../models/promotion';
 import {
@@ -19,6 +19,9 @@ import {
   type DiscountLine,
 } from './discount-math';
 import { normalizeCode } from './promotion-input';
+
+/** The one key of `DiscountService.redeem`'s lock: all redemptions share the promotions' counters. */
+const REDEMPTIONS_LOCK = 'redemptions';
 
 /** A cart or order as the cart and orders subgraphs describe it (prices from the catalog). */
 export interface QuoteInput {
@@ -122,6 +125,9 @@ interface Considered {
  * retried by the transaction, find it used up.
  */
 export class DiscountService {
+  /** Redemptions of this process, one at a time (`redeem`). */
+  private readonly redemptions = new KeyedLocks();
+
   constructor(private readonly deps: Deps) {}
 
   /** A cart's discounts; `requireCode` (a code being applied) must apply or the quote fails. */
@@ -139,6 +145,13 @@ export class DiscountService {
    */
   async redeem(orderId: string, input: QuoteInput): Promise<Quote> {
     const codes = [...new Set(input.codes.map((code) => code.trim().toUpperCase()))];
+    // One redemption at a time in this process: every redemption counts on the same few promotion
+    // documents (a code's uses, an automatic promotion's total), and concurrent transactions on
+    // them end in WriteConflicts that retry until a storm of checkouts outlives its deadline.
+    return this.redemptions.run([REDEMPTIONS_LOCK], () => this.redeemOnce(orderId, input, codes));
+  }
+
+  private async redeemOnce(orderId: string, input: QuoteInput, codes: string[]): Promise<Quote> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await inTransaction(this.deps.conn, async (session, outbox) => {
