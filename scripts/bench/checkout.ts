@@ -14,6 +14,10 @@ import type { CommandStartedEvent } from 'mongodb';
 import { currentRequestId } from '@novamart/kit';
 import { startSupergraph, type SignedInUser } from '../../tests/support/supergraph';
 import { checkout, createProduct, percentile } from '../../tests/support/storefront';
+import { repoRoot } from '../lib/supergraph-config';
+import { prepareBaseline } from './lib/baseline';
+import { startChild } from './lib/processes';
+import type { SummaryRow } from './summary';
 
 export interface CheckoutBenchOptions {
   orders?: number;
@@ -162,4 +166,93 @@ function commandKind(event: CommandStartedEvent): 'request' | 'relay' | 'consume
 function commandCollection(event: CommandStartedEvent): string {
   const target = (event.command as Record<string, unknown>)[event.commandName];
   return typeof target === 'string' ? target : '';
+}
+
+interface CheckoutFigures {
+  ordersPerSecondToPaid: number;
+  mongoCommandsPerOrder: number;
+  checkoutToPaidP50Ms: number;
+  firstAttemptFailures: number;
+}
+
+/**
+ * `npm run bench checkout`: with a baseline ref (`--baseline-ref`, BENCH_BASELINE_REF), this tree
+ * and the ref each run the benchmark in a process of their own, alternating for BENCH_ROUNDS
+ * rounds (default 2), and the ratios of their medians are printed; without one, a run in this
+ * process against the goal (≤ 50 commands per order).
+ */
+export async function benchCheckoutSideBySide(log: (line: string) => void) {
+  const ref = process.env.BENCH_BASELINE_REF;
+  if (!ref) {
+    const figures = await benchCheckout({ log });
+    const summary: SummaryRow[] = [
+      {
+        work: 'checkout → PAID, MongoDB commands per order',
+        figure: String(figures.mongoCommandsPerOrder),
+        peer: 'goal 50',
+        ratio: Math.round((figures.mongoCommandsPerOrder / 50) * 100) / 100,
+        goal: '≤ 50 (ratio ≤ 1)',
+      },
+    ];
+    return { ...figures, summary };
+  }
+  const baseline = prepareBaseline(ref, log);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+  const runs: Record<'tree' | 'baseline', CheckoutFigures[]> = { tree: [], baseline: [] };
+  for (let round = 1; round <= rounds; round++) {
+    for (const [side, cwd] of [
+      ['tree', repoRoot],
+      ['baseline', baseline.dir],
+    ] as const) {
+      const child = await startChild<CheckoutFigures>('scripts/bench/lib/checkout-child.ts', {
+        cwd,
+        timeoutMs: 600_000,
+      });
+      await child.stop();
+      const { ordersPerSecondToPaid, mongoCommandsPerOrder, checkoutToPaidP50Ms, firstAttemptFailures } =
+        child.info;
+      runs[side].push({
+        ordersPerSecondToPaid,
+        mongoCommandsPerOrder,
+        checkoutToPaidP50Ms,
+        firstAttemptFailures,
+      });
+      log(
+        `round ${round} ${side === 'tree' ? 'this tree' : `${ref} (${baseline.commit.slice(0, 12)})`}: ` +
+          `${child.info.ordersPerSecondToPaid} orders/s, ${child.info.mongoCommandsPerOrder} commands per order, ` +
+          `p50 ${child.info.checkoutToPaidP50Ms} ms, ${child.info.firstAttemptFailures} first-attempt failures`,
+      );
+    }
+  }
+  // The lower median with an even number of rounds.
+  const median = (side: 'tree' | 'baseline', key: keyof CheckoutFigures) => {
+    const values = runs[side].map((r) => r[key]).sort((a, b) => a - b);
+    return values[Math.floor((values.length - 1) / 2)]!;
+  };
+  const spread = (side: 'tree' | 'baseline') => runs[side].map((r) => r.ordersPerSecondToPaid).join('/');
+  const rate = {
+    tree: median('tree', 'ordersPerSecondToPaid'),
+    base: median('baseline', 'ordersPerSecondToPaid'),
+  };
+  const commands = {
+    tree: median('tree', 'mongoCommandsPerOrder'),
+    base: median('baseline', 'mongoCommandsPerOrder'),
+  };
+  const summary: SummaryRow[] = [
+    {
+      work: 'checkout → PAID, orders/s (concurrency 6)',
+      figure: `${rate.tree} (${spread('tree')})`,
+      peer: `${ref} ${rate.base} (${spread('baseline')})`,
+      ratio: Math.round((rate.tree / rate.base) * 100) / 100,
+      goal: '≥ 5',
+    },
+    {
+      work: 'checkout → PAID, MongoDB commands per order',
+      figure: String(commands.tree),
+      peer: `${ref} ${commands.base}`,
+      ratio: Math.round((commands.tree / commands.base) * 100) / 100,
+      goal: '≤ 50 commands',
+    },
+  ];
+  return { baseline: { ref, commit: baseline.commit }, rounds: runs, summary };
 }

@@ -1,4 +1,4 @@
-import { benchCheckout } from './checkout';
+import { benchCheckoutSideBySide } from './checkout';
 import { benchEvents } from './events';
 import { benchGateway } from './gateway';
 import { benchMongo } from './mongo';
@@ -30,7 +30,7 @@ export const benchmarks: Benchmark[] = [
   {
     name: 'checkout',
     description: 'orders/s from checkout to PAID, customers paying concurrently through the gateway',
-    run: (log) => benchCheckout({ log }),
+    run: (log) => benchCheckoutSideBySide(log),
   },
   {
     name: 'events',

@@ -16,7 +16,7 @@ export interface Baseline {
   dir: string;
 }
 
-const CHILD_SCRIPTS = ['scripts/bench/lib/all-in-one.ts'];
+const CHILD_SCRIPTS = ['scripts/bench/lib/all-in-one.ts', 'scripts/bench/lib/checkout-child.ts'];
 
 export function prepareBaseline(ref: string, log: (line: string) => void): Baseline {
   const git = (...args: string[]) =>
