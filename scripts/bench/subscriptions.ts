@@ -27,6 +27,7 @@ import { startSupergraph, type Supergraph } from '../../tests/support/supergraph
 import { CHECKOUT_SUBGRAPHS } from '../../tests/support/subgraphs';
 import { checkout, createProduct, mustSucceed, percentile } from '../../tests/support/storefront';
 import type { SummaryRow } from './summary';
+import { startCpuProfile } from './lib/cpu-profile';
 
 const SUBSCRIPTION = `subscription($o: ID!) {
   orderStatusChanged(orderId: $o) {
@@ -89,21 +90,6 @@ class Clients {
   kill(): void {
     this.child.kill('SIGKILL');
   }
-}
-
-/** BENCH_SUBS_PROFILE=<file>: this process's CPU profile (the gateway's) while the crowd is told of PAID. */
-async function startProfile(): Promise<(path: string) => Promise<void>> {
-  const { Session } = await import('node:inspector/promises');
-  const { writeFileSync } = await import('node:fs');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return async (path: string) => {
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync(path, JSON.stringify(profile));
-    session.disconnect();
-  };
 }
 
 function fullGc(): () => void {
@@ -173,7 +159,7 @@ async function round(
     gc();
     const heapPerSubscriberKb = (process.memoryUsage().heapUsed - heapBefore) / subscribers / 1024;
 
-    const profiler = process.env.BENCH_SUBS_PROFILE && subscribers > 1 ? await startProfile() : undefined;
+    const profiler = process.env.BENCH_SUBS_PROFILE && subscribers > 1 ? await startCpuProfile() : undefined;
     const paidAt = performance.timeOrigin + performance.now();
     const paid = mustSucceed(
       await sg.query(

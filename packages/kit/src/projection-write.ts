@@ -47,3 +47,17 @@ export async function upsertIfNewer<T>(
     }
   }
 }
+
+/**
+ * Runs an upsert once more when it collides on a unique key: of concurrent first upserts of a row
+ * not there yet, all but one fail on its `_id`, and the write run again finds the row and applies
+ * its own rule to it (newest wins, set on insert, ...).
+ */
+export async function upsertRacing<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    return write();
+  }
+}

@@ -21,6 +21,7 @@
  * not the gateway's delivery. Every frame is still parsed and checked, after the fact.
  */
 import WebSocket from 'ws';
+import { startCpuProfile } from './cpu-profile';
 
 interface OpenMessage {
   type: 'open';
@@ -193,17 +194,8 @@ async function close(): Promise<void> {
 const profilePath = process.env.BENCH_SUBS_CLIENT_PROFILE;
 let stopProfile: (() => Promise<void>) | undefined;
 async function startProfile(path: string): Promise<void> {
-  const { Session } = await import('node:inspector/promises');
-  const { writeFileSync } = await import('node:fs');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  stopProfile = async () => {
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync(path, JSON.stringify(profile));
-    session.disconnect();
-  };
+  const stop = await startCpuProfile();
+  stopProfile = () => stop(path);
 }
 
 process.send!({ type: 'ready' });

@@ -1,4 +1,4 @@
-import { type SubgraphClient, isDuplicateKeyError } from '@novamart/kit';
+import { type SubgraphClient, upsertRacing } from '@novamart/kit';
 import {
   PRODUCT_VARIANT_SELECTION,
   type ProductVariantAnswer,
@@ -53,12 +53,7 @@ export class AuthoritativeCatalog {
       catalog._entities.map(async (answer) => {
         if (!answer) return;
         const variant = variantFactsOf(answer);
-        const snapshot = () => this.projection.applyVariant(variant, new Date(answer.updatedAt));
-        // Concurrent upserts of a product the projection lacks: all but one fail on _id; again finds it.
-        await snapshot().catch((error: unknown) => {
-          if (!isDuplicateKeyError(error)) throw error;
-          return snapshot();
-        });
+        await upsertRacing(() => this.projection.applyVariant(variant, new Date(answer.updatedAt)));
         byId.set(answer.id, {
           id: answer.id,
           productId: variant.productId,

@@ -1,4 +1,4 @@
-import { type SubgraphClient, type Viewer, isDuplicateKeyError } from '@novamart/kit';
+import { type SubgraphClient, type Viewer, upsertRacing } from '@novamart/kit';
 import { PRODUCT_VARIANT_SELECTION, type ProductVariantAnswer, variantFactsOf } from '@novamart/events';
 import { type Projections } from './projections';
 
@@ -84,18 +84,5 @@ export class OwnerRefresh {
           ),
       ),
     );
-  }
-}
-
-/**
- * Many checkouts refresh the same product at once: of concurrent upserts of a row not there yet,
- * all but one fail on its _id. Running the write again finds the row and applies the newest-wins rule.
- */
-async function upsertRacing(write: () => Promise<void>): Promise<void> {
-  try {
-    await write();
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-    await write();
   }
 }

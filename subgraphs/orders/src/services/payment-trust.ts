@@ -1,5 +1,6 @@
 import { type ClientSession } from 'mongoose';
-import { isDuplicateKeyError, rejectEvent, type DomainEvent } from '@novamart/events';
+import { rejectEvent, type DomainEvent } from '@novamart/events';
+import { upsertRacing } from '@novamart/kit';
 import { type KnownPaymentModel } from '../models/known-payment';
 import { type OrderModel } from '../models/order';
 import { type PaymentSucceeded } from './lifecycle';
@@ -26,16 +27,13 @@ export class PaymentTrust {
   async recordAnnounced(event: DomainEvent<PaymentAnnounced>): Promise<void> {
     const { paymentId, orderId } = event.payload;
     if (typeof paymentId !== 'string' || typeof orderId !== 'string') return;
-    await this.options.knownPayments
-      .updateOne(
+    await upsertRacing(() =>
+      this.options.knownPayments.updateOne(
         { _id: paymentId },
         { $setOnInsert: { orderId, announcedAt: new Date(event.occurredAt) } },
         { upsert: true },
-      )
-      .catch((error: unknown) => {
-        // Two deliveries of the first announcement at once: the other one inserted it.
-        if (!isDuplicateKeyError(error)) throw error;
-      });
+      ),
+    );
   }
 
   /**

@@ -1,6 +1,6 @@
 import { type ClientSession, type UpdateQuery } from 'mongoose';
 import { type ProductSnapshotLike, type VariantFacts, variantRows } from '@novamart/events';
-import { isDuplicateKeyError, upsertIfNewer } from '@novamart/kit';
+import { upsertIfNewer, upsertRacing } from '@novamart/kit';
 import { type CartSnapshotDoc, type CartSnapshotModel } from '../models/cart-snapshot';
 import { type CatalogPriceDoc, type CatalogPriceModel } from '../models/catalog-price';
 import { type CustomerModel } from '../models/customer';
@@ -126,16 +126,12 @@ export class Projections {
   }
 
   async applyCustomer(customer: { userId: string; email: string }): Promise<void> {
-    const write = () =>
+    await upsertRacing(() =>
       this.customers.updateOne(
         { _id: customer.userId },
         { $set: { email: customer.email.trim().toLowerCase() } },
         { upsert: true },
-      );
-    // Two concurrent first upserts of a customer: the one that collides finds the row the second time.
-    await write().catch((error: unknown) => {
-      if (!isDuplicateKeyError(error)) throw error;
-      return write();
-    });
+      ),
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { isDuplicateKeyError, systemActor } from '@novamart/kit';
+import { systemActor, upsertRacing } from '@novamart/kit';
 import { type ConsumerDeclaration, type LiveBus } from '@novamart/events';
 import { orderStatusRank, type OrderViewModel } from '../models/order-view';
 import { type PaymentModel } from '../models/payment';
@@ -109,16 +109,6 @@ function orderViewConsumers(orders: OrderViewModel): ConsumerDeclaration[] {
       },
     },
   ];
-}
-
-/** Of concurrent first upserts of one order's row, all but one collide on `_id`; the write again finds the row. */
-async function upsertRacing(write: () => Promise<unknown>): Promise<void> {
-  try {
-    await write();
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-    await write();
-  }
 }
 
 /** Cancellation (refund or cancel the intent) and the live payment status: see `idempotentBy`. */
