@@ -1,6 +1,6 @@
 /**
  * `npm start`: NovaMart in one process on the embedded defaults. The embedded MongoDB on
- * DATA_DIR/mongo (or MONGO_URL when set), in-process event and live buses (Redis ones when
+ * DATA_DIR/mongo (or MONGO_URL when set), on a worker thread, in-process event and live buses (Redis ones when
  * REDIS_URL is set), every subgraph that exists on its own port (127.0.0.1 only: clients go
  * through the gateway), and the gateway on PORT (default 4000). SIGINT/SIGTERM stop it all in
  * order: gateway, subgraphs, buses, database.
@@ -61,8 +61,8 @@ async function startDatabase(env: NodeJS.ProcessEnv, dataDir: string): Promise<s
   let embedded: EmbeddedMongoPackage;
   try {
     embedded = (await import('@novamart/mongo-server')) as EmbeddedMongoPackage;
-    if (typeof embedded.startEmbeddedMongo !== 'function')
-      throw new Error('it exports no startEmbeddedMongo');
+    if (typeof embedded.startEmbeddedMongoThread !== 'function')
+      throw new Error('it exports no startEmbeddedMongoThread');
   } catch (error) {
     throw new Error(
       `The embedded MongoDB (packages/mongo-server) is not usable yet (${firstLine(error)}); set MONGO_URL to a MongoDB replica set instead.`,
@@ -73,11 +73,12 @@ async function startDatabase(env: NodeJS.ProcessEnv, dataDir: string): Promise<s
   mkdirSync(dbPath, { recursive: true });
   let mongo;
   try {
-    mongo = await embedded.startEmbeddedMongo({ port: EMBEDDED_MONGO_PORT, dbPath });
+    // On a thread of its own: the database gets the second core, as a real one would.
+    mongo = await embedded.startEmbeddedMongoThread({ port: EMBEDDED_MONGO_PORT, dbPath });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
     logger.warn(`port ${EMBEDDED_MONGO_PORT} is taken: the embedded MongoDB listens on a free port instead`);
-    mongo = await embedded.startEmbeddedMongo({ port: 0, dbPath });
+    mongo = await embedded.startEmbeddedMongoThread({ port: 0, dbPath });
   }
   stops.push({ name: 'embedded MongoDB', stop: () => mongo.stop() });
   logger.info({ uri: mongo.uri, dbPath }, `embedded MongoDB at ${mongo.uri}, data in ${dbPath}`);

@@ -6,7 +6,8 @@
  * - `@graphql-hive/gateway` in its own process on the same supergraph and subgraphs, a peer;
  * - with `--baseline-ref <ref>` (or BENCH_BASELINE_REF), the same all-in-one built from that ref
  *   on its own database (goal: ≥ 3× today's main);
- * - with BENCH_LEVERS=1, the gateway calling its subgraphs over HTTP instead of in process; with
+ * - with BENCH_LEVERS=1, the gateway calling its subgraphs over HTTP instead of in process, and the
+ *   all-in-one with its embedded MongoDB on the main thread instead of a worker thread; with
  *   BENCH_NODE=<binary> the all-in-one on that Node (both against the same database).
  * The all-in-one (scripts/bench/lib/all-in-one.ts: what `npm start` runs) is a child process, so
  * every contender is a process of its own and gets the second core alike. Targets are loaded in
@@ -257,6 +258,15 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
         expectBody: await expectedBodyOf(http.gatewayUrl, page, 'the HTTP gateway'),
         rounds: [],
       });
+      // The same code with the embedded MongoDB on the main thread (its own database, seeded alike).
+      const oneThread = await start<AllInOneInfo>(allInOne, { BENCH_DB_THREAD: '0' });
+      await seedProducts(oneThread.gatewayUrl, productCount);
+      targets.push({
+        name: 'gateway-db-on-main-thread',
+        url: oneThread.gatewayUrl,
+        expectBody: await pageWhenStocked(oneThread.gatewayUrl),
+        rounds: [],
+      });
     }
     const node = process.env.BENCH_NODE;
     if (node) {
@@ -334,7 +344,10 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
         goal: '≥ 3',
       });
     for (const lever of targets.filter(
-      (t) => t.name === 'gateway-over-http' || t.name.startsWith('gateway-node-'),
+      (t) =>
+        t.name === 'gateway-over-http' ||
+        t.name === 'gateway-db-on-main-thread' ||
+        t.name.startsWith('gateway-node-'),
     ))
       summary.push({
         work: `catalog page: lever, gateway vs ${lever.name}`,

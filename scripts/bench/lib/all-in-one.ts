@@ -5,7 +5,8 @@
  * MongoDB and subgraph URLs and the supergraph (for a peer gateway), then runs until SIGTERM.
  *
  * BENCH_IN_PROCESS=0 makes the gateway call its subgraphs over HTTP as it did before in-process
- * calls existed (a lever measured on its own). BENCH_MONGO_URL uses that database instead of
+ * calls existed (a lever measured on its own); BENCH_DB_THREAD=0 runs the embedded MongoDB on the
+ * main thread, as it ran before `npm start` gave it a worker thread (another). BENCH_MONGO_URL uses that database instead of
  * starting one. It runs from a baseline worktree too (`--baseline-ref`): it only uses what
  * scripts/start.ts uses, and in-process calls when the tree has them.
  */
@@ -21,18 +22,19 @@ import {
 } from '@novamart/kit';
 import { InProcessBus, InProcessLiveBus } from '@novamart/events';
 import { loadGatewayConfig, startGateway } from '@novamart/gateway';
-import { startEmbeddedMongo } from '@novamart/mongo-server';
+import { startEmbeddedMongo, startEmbeddedMongoThread } from '@novamart/mongo-server';
 import { composeSupergraph } from '../../lib/compose-supergraph';
 import { loadSubgraphModules } from '../../lib/subgraph-modules';
 
 const wanted = (process.env.BENCH_SUBGRAPHS ?? 'users,products,inventory').split(',');
 const inProcess = process.env.BENCH_IN_PROCESS !== '0';
+const databaseThread = process.env.BENCH_DB_THREAD !== '0';
 
 async function main(): Promise<void> {
   const modules = (await loadSubgraphModules()).filter((m) => wanted.includes(m.name));
   const mongo = process.env.BENCH_MONGO_URL
     ? { uri: process.env.BENCH_MONGO_URL, stop: async () => undefined }
-    : await startEmbeddedMongo({ port: 0, inMemory: true });
+    : await (databaseThread ? startEmbeddedMongoThread : startEmbeddedMongo)({ port: 0, inMemory: true });
   const silent = { level: 'silent' as const };
   const metrics = createMetricsRegistry('novamart', { processMetrics: true });
   const bus = new InProcessBus({ logger: createLogger('bus', silent), metrics });

@@ -22,6 +22,7 @@ import {
 import { fdatasync, write } from 'node:fs';
 import { promisify } from 'node:util';
 import { join, resolve } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import type { JournalOp, JournalSink, StorageEngine } from './engine';
 import {
   checkSnapshot,
@@ -423,13 +424,19 @@ export interface DataDirLock {
   release(): void;
 }
 
-/** Throws DataDirInUseError if a live server holds the directory. */
+/**
+ * Throws DataDirInUseError if a live server holds the directory. The lock file says `<pid>` or
+ * `<pid> <threadId>`: `lockedHere` only knows this thread's servers (a worker thread has its own
+ * modules, as `npm start`'s database thread does), so a lock of this process taken by another
+ * thread counts as held.
+ */
 function assertDataDirFree(dir: string): void {
   const path = join(dir, LOCK_FILE);
   if (lockedHere.has(resolve(dir))) throw new DataDirInUseError(dir, process.pid);
   if (!existsSync(path)) return;
-  const pid = Number(readFileSync(path, 'utf8').trim());
-  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid))
+  const [pid = NaN, thread] = readFileSync(path, 'utf8').trim().split(/\s+/).map(Number);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  if (pid === process.pid ? thread !== undefined && thread !== threadId : processAlive(pid))
     throw new DataDirInUseError(dir, pid);
 }
 
@@ -441,7 +448,7 @@ export function lockDataDir(dir: string): DataDirLock {
   const path = join(dir, LOCK_FILE);
   const key = resolve(dir);
   assertDataDirFree(dir);
-  writeFileSync(path, `${process.pid}\n`, { mode: DATA_FILE_MODE });
+  writeFileSync(path, `${process.pid} ${threadId}\n`, { mode: DATA_FILE_MODE });
   lockedHere.add(key);
   let released = false;
   return {
