@@ -38,7 +38,8 @@ export async function benchCheckout(options: CheckoutBenchOptions = {}) {
     paymentsSubgraph,
   ];
   const subgraphNames = modules.map((m) => m.name);
-  const sg = await startSupergraph({ subgraphs: modules });
+  // As `npm start` runs them: subgraphs called in process, the database on a thread of its own.
+  const sg = await startSupergraph({ subgraphs: modules, inProcess: true, mongoThread: true });
   try {
     const productId = await createProduct(sg, `BENCH-CHECKOUT-${Date.now()}`, 1_999, orders * 2);
     log(`registering ${orders} customers`);

@@ -86,7 +86,7 @@ async function post(url: string, query: string, variables?: object, token?: stri
   return response.json();
 }
 
-async function seedProducts(gatewayUrl: string, count: number): Promise<void> {
+export async function seedProducts(gatewayUrl: string, count: number): Promise<void> {
   const login = await post(
     gatewayUrl,
     'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }',
@@ -121,7 +121,7 @@ async function seedProducts(gatewayUrl: string, count: number): Promise<void> {
 }
 
 /** The page once every product on it shows stock (opening stock arrives by event), as text. */
-async function pageWhenStocked(url: string, timeoutMs = 120_000): Promise<string> {
+export async function pageWhenStocked(url: string, timeoutMs = 120_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const response = await fetch(url, {

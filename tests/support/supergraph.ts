@@ -57,7 +57,7 @@ import {
 import { createTestTokens, testRedisUrl, uniqueDbName, uniqueKeyPrefix } from '@novamart/kit/testing';
 import { InProcessBus, InProcessLiveBus, type EventBus, type LiveBus } from '@novamart/events';
 import { RedisLiveBus, RedisStreamsBus } from '@novamart/events/redis';
-import { startEmbeddedMongo } from '@novamart/mongo-server';
+import { startEmbeddedMongo, startEmbeddedMongoThread } from '@novamart/mongo-server';
 import { loadGatewayConfig, startGateway, type RunningGateway } from '@novamart/gateway';
 import { composeSupergraph } from '../../scripts/lib/compose-supergraph';
 
@@ -76,6 +76,8 @@ export interface StartSupergraphOptions {
   redis?: boolean;
   /** The gateway calls the subgraphs in process, as `npm start` does (default: over HTTP). */
   inProcess?: boolean;
+  /** The embedded MongoDB on a worker thread, as `npm start` runs it (default: this thread). */
+  mongoThread?: boolean;
   /** A built single-page app the gateway serves at `/` (the storefront's dist/). */
   staticDir?: string;
 }
@@ -219,7 +221,7 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
   };
 
   try {
-    const mongo = await startEmbeddedMongo({
+    const mongo = await (options.mongoThread ? startEmbeddedMongoThread : startEmbeddedMongo)({
       port: 0,
       inMemory: true,
       ...(options.transactionLifetimeMs !== undefined && {

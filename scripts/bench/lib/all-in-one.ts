@@ -7,7 +7,7 @@
  * BENCH_IN_PROCESS=0 makes the gateway call its subgraphs over HTTP as it did before in-process
  * calls existed (a lever measured on its own); BENCH_DB_THREAD=0 runs the embedded MongoDB on the
  * main thread, as it ran before `npm start` gave it a worker thread (another). BENCH_MONGO_URL uses that database instead of
- * starting one. It runs from a baseline worktree too (`--baseline-ref`): it only uses what
+ * starting one. BENCH_PROFILE=<file> writes the main thread's CPU profile at SIGTERM. It runs from a baseline worktree too (`--baseline-ref`): it only uses what
  * scripts/start.ts uses, and in-process calls when the tree has them.
  */
 import { print } from 'graphql';
@@ -25,6 +25,7 @@ import { loadGatewayConfig, startGateway } from '@novamart/gateway';
 import { startEmbeddedMongo, startEmbeddedMongoThread } from '@novamart/mongo-server';
 import { composeSupergraph } from '../../lib/compose-supergraph';
 import { loadSubgraphModules } from '../../lib/subgraph-modules';
+import { startCpuProfile } from './cpu-profile';
 
 const wanted = (process.env.BENCH_SUBGRAPHS ?? 'users,products,inventory').split(',');
 const inProcess = process.env.BENCH_IN_PROCESS !== '0';
@@ -86,6 +87,8 @@ async function main(): Promise<void> {
     host: '127.0.0.1',
     ...(inProcess && Object.keys(local).length > 0 ? { inProcessSubgraphs: local } : {}),
   } as Parameters<typeof startGateway>[0]);
+  // BENCH_PROFILE=<file>: the main thread's CPU profile (gateway and subgraphs) from READY to SIGTERM.
+  const stopProfile = process.env.BENCH_PROFILE ? await startCpuProfile() : undefined;
   console.log(
     `READY ${JSON.stringify({
       gatewayUrl: gateway.url,
@@ -98,6 +101,7 @@ async function main(): Promise<void> {
   );
   process.on('SIGTERM', () => {
     void (async () => {
+      await stopProfile?.(process.env.BENCH_PROFILE!);
       await gateway.stop();
       for (const s of running.reverse()) await s.stop();
       await bus.close();
