@@ -9,6 +9,12 @@ export interface ConnectMongoOptions {
   dbName: string;
   /** Extra driver/mongoose options (pool size, timeouts). */
   options?: ConnectOptions;
+  /**
+   * Command monitoring for `commandStats` and the command spans (default true). It is not free:
+   * the driver builds an event per command and deserializes every reply a second time for it, so
+   * it is off where nothing reads it (production without tracing: see createSubgraphRuntime).
+   */
+  monitorCommands?: boolean;
 }
 
 // Driver housekeeping, not work a resolver asked for.
@@ -23,12 +29,17 @@ const unattributedCommands = new Set(['endSessions']);
  * that issued it, which continues in the issuing request's context even when it waited for a
  * pooled connection, so concurrent requests are counted apart (test/command-stats.test.ts).
  */
-export async function connectMongo({ url, dbName, options }: ConnectMongoOptions): Promise<Connection> {
+export async function connectMongo({
+  url,
+  dbName,
+  options,
+  monitorCommands = true,
+}: ConnectMongoOptions): Promise<Connection> {
   const conn = mongoose.createConnection(url, {
     serverSelectionTimeoutMS: 10_000,
     ...options,
     dbName,
-    monitorCommands: true,
+    monitorCommands,
     // Fail fast instead of queueing operations until a connection appears: a queued
     // operation would also run outside the request that issued it.
     bufferCommands: false,

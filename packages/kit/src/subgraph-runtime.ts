@@ -9,6 +9,7 @@ import { createMetricsRegistry } from './metrics';
 import { connectMongo } from './mongo';
 import { closeRedis, createRedis } from './redis';
 import type { SubgraphModule, SubgraphRuntime } from './subgraph-types';
+import { tracingEnabled } from './telemetry';
 
 /** Pieces a caller already holds; whatever is missing is created (and then owned) here. */
 export interface SubgraphRuntimeOptions<C = unknown> {
@@ -62,7 +63,12 @@ export async function createSubgraphRuntime<C>(
   try {
     const mongo =
       options.mongo ??
-      (await connectMongo({ url: config.MONGO_URL, dbName: options.dbName ?? databaseNameFor(module.name) }));
+      (await connectMongo({
+        url: config.MONGO_URL,
+        dbName: options.dbName ?? databaseNameFor(module.name),
+        // Production has neither /debug/commands nor, unless tracing is on, command spans.
+        monitorCommands: config.NODE_ENV !== 'production' || tracingEnabled(),
+      }));
     if (!options.mongo) closers.push(() => mongo.close());
 
     let redis = options.redis;

@@ -31,6 +31,24 @@ describe('createSubgraphRuntime', () => {
     await expect(runtime.bus.publish(createEvent('probe.closed', 'p1', {}))).rejects.toThrow(/closed/);
   });
 
+  it('monitors MongoDB commands outside production only (nothing reads them there without tracing)', async () => {
+    const monitored = async (env: Record<string, string>) => {
+      const { runtime, close } = await createSubgraphRuntime(probeSubgraph, {
+        config: loadConfig(undefined, { MONGO_URL: mongoServer.uri, ...env }),
+        logger: captureLogs('probe').logger,
+        processMetrics: false,
+      });
+      try {
+        return runtime.mongo.getClient().options.monitorCommands;
+      } finally {
+        await close();
+      }
+    };
+    expect(await monitored({})).toBe(true);
+    expect(await monitored({ NODE_ENV: 'test' })).toBe(true);
+    expect(await monitored({ NODE_ENV: 'production' })).toBe(false);
+  });
+
   it('with REDIS_URL: Redis buses and a named client', async () => {
     (await requireRedis()).disconnect();
     const { runtime, close } = await createSubgraphRuntime(probeSubgraph, {
