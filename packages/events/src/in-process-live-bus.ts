@@ -1,10 +1,4 @@
-import {
-  type LiveBus,
-  type LiveListener,
-  type LiveUnsubscribe,
-  ListenerRegistry,
-  registration,
-} from './live-bus';
+import { type LiveBus, type LiveListener, type LiveUnsubscribe, ListenerRegistry } from './live-bus';
 import { type Logger, silentLogger } from './logger';
 
 /** Live bus of the all-in-one mode. Messages are delivered asynchronously as JSON copies, like over Redis. */
@@ -12,10 +6,7 @@ export class InProcessLiveBus implements LiveBus {
   private readonly listeners: ListenerRegistry;
 
   constructor(options: { logger?: Logger } = {}) {
-    const logger = options.logger ?? silentLogger;
-    this.listeners = new ListenerRegistry((err, channel) =>
-      logger.error({ err, channel }, 'live listener failed'),
-    );
+    this.listeners = new ListenerRegistry(options.logger ?? silentLogger);
   }
 
   async publish(channel: string, message: unknown): Promise<void> {
@@ -24,17 +15,7 @@ export class InProcessLiveBus implements LiveBus {
   }
 
   subscribe<T = unknown>(channel: string, listener: LiveListener<T>): LiveUnsubscribe {
-    const own = registration(listener);
-    this.listeners.add(channel, own);
-    let active = true;
-    return Object.assign(
-      () => {
-        if (!active) return;
-        active = false;
-        this.listeners.remove(channel, own);
-      },
-      { ready: Promise.resolve() },
-    );
+    return this.listeners.subscribe(channel, listener);
   }
 
   activeChannelCount(): number {

@@ -1,3 +1,5 @@
+import { type Logger } from './logger';
+
 export type LiveListener<T = unknown> = (message: T) => void;
 
 /** Call to stop listening; `ready` resolves once messages published from now on will arrive. */
@@ -17,16 +19,45 @@ export interface LiveBus {
 }
 
 /**
- * Listeners per channel with reference counting; the first listener of a channel and the last
- * one's departure are reported so that a transport can (un)subscribe upstream exactly once.
+ * What a transport does upstream: a channel's first local listener sends `subscribe`, the last
+ * one's departure `unsubscribe`. `settled` resolves once the channel's latest command took effect.
+ */
+export interface LiveUpstream {
+  send(channel: string, command: 'subscribe' | 'unsubscribe'): void;
+  settled(channel: string): Promise<void>;
+}
+
+/**
+ * Listeners per channel with reference counting, and the subscribe/unsubscribe bookkeeping of every
+ * live bus: the first listener of a channel and the last one's departure go to the transport's
+ * `upstream` (none in-process) so that it (un)subscribes there exactly once.
  */
 export class ListenerRegistry {
   private readonly channels = new Map<string, Set<LiveListener<any>>>();
 
-  constructor(private readonly onError: (err: unknown, channel: string) => void) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly upstream?: LiveUpstream,
+  ) {}
+
+  subscribe<T>(channel: string, listener: LiveListener<T>): LiveUnsubscribe {
+    // A wrapper of its own, so that each subscribe call is its own registration even when the same
+    // function subscribes twice.
+    const own: LiveListener<T> = (message) => listener(message);
+    if (this.add(channel, own)) this.upstream?.send(channel, 'subscribe');
+    let active = true;
+    return Object.assign(
+      () => {
+        if (!active) return;
+        active = false;
+        if (this.remove(channel, own)) this.upstream?.send(channel, 'unsubscribe');
+      },
+      { ready: this.upstream?.settled(channel) ?? Promise.resolve() },
+    );
+  }
 
   /** Returns true when this is the channel's first listener. */
-  add(channel: string, listener: LiveListener<any>): boolean {
+  private add(channel: string, listener: LiveListener<any>): boolean {
     let set = this.channels.get(channel);
     const first = !set;
     if (!set) {
@@ -38,7 +69,7 @@ export class ListenerRegistry {
   }
 
   /** Returns true when the channel lost its last listener. */
-  remove(channel: string, listener: LiveListener<any>): boolean {
+  private remove(channel: string, listener: LiveListener<any>): boolean {
     const set = this.channels.get(channel);
     if (!set || !set.delete(listener)) return false;
     if (set.size > 0) return false;
@@ -53,7 +84,7 @@ export class ListenerRegistry {
       try {
         listener(message);
       } catch (err) {
-        this.onError(err, channel);
+        this.logger.error({ err, channel }, 'live listener failed');
       }
     }
   }
@@ -69,9 +100,4 @@ export class ListenerRegistry {
   channelNames(): string[] {
     return [...this.channels.keys()];
   }
-}
-
-/** Wraps a listener so that each subscribe call is its own registration. */
-export function registration<T>(listener: LiveListener<T>): LiveListener<T> {
-  return (message) => listener(message);
 }

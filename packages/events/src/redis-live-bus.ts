@@ -1,11 +1,5 @@
 import { Redis } from 'ioredis';
-import {
-  type LiveBus,
-  type LiveListener,
-  type LiveUnsubscribe,
-  ListenerRegistry,
-  registration,
-} from './live-bus';
+import { type LiveBus, type LiveListener, type LiveUnsubscribe, ListenerRegistry } from './live-bus';
 import { type Logger, silentLogger } from './logger';
 
 export interface RedisLiveBusOptions {
@@ -32,9 +26,10 @@ export class RedisLiveBus implements LiveBus {
     const connect = typeof redis === 'string' ? () => new Redis(redis) : redis;
     this.logger = options.logger ?? silentLogger;
     this.prefix = `${options.keyPrefix ?? 'novamart'}:live:`;
-    this.listeners = new ListenerRegistry((err, channel) =>
-      this.logger.error({ err, channel }, 'live listener failed'),
-    );
+    this.listeners = new ListenerRegistry(this.logger, {
+      send: (channel, command) => this.sendUpstream(channel, command),
+      settled: (channel) => this.upstream.get(channel) ?? Promise.resolve(),
+    });
     this.publisher = connect();
     this.subscriber = connect();
     for (const [name, conn] of [
@@ -63,18 +58,7 @@ export class RedisLiveBus implements LiveBus {
   }
 
   subscribe<T = unknown>(channel: string, listener: LiveListener<T>): LiveUnsubscribe {
-    const own = registration(listener);
-    if (this.listeners.add(channel, own)) this.sendUpstream(channel, 'subscribe');
-    const ready = this.upstream.get(channel) ?? Promise.resolve();
-    let active = true;
-    return Object.assign(
-      () => {
-        if (!active) return;
-        active = false;
-        if (this.listeners.remove(channel, own)) this.sendUpstream(channel, 'unsubscribe');
-      },
-      { ready },
-    );
+    return this.listeners.subscribe(channel, listener);
   }
 
   activeChannelCount(): number {
