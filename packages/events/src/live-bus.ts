@@ -19,41 +19,62 @@ export interface LiveBus {
 }
 
 /**
- * What a transport does upstream: a channel's first local listener sends `subscribe`, the last
- * one's departure `unsubscribe`. `settled` resolves once the channel's latest command took effect.
+ * What every live bus does with the listeners of its own process: counted per channel, each
+ * subscribe call its own registration, a message dispatched to every listener of its channel (one
+ * that throws is logged and the others still hear it). A transport adds `publish` and `close`, and
+ * overrides `sendUpstream` to (un)subscribe upstream exactly once per channel: with the channel's
+ * first local listener and with its last one's departure.
  */
-export interface LiveUpstream {
-  send(channel: string, command: 'subscribe' | 'unsubscribe'): void;
-  settled(channel: string): Promise<void>;
-}
-
-/**
- * Listeners per channel with reference counting, and the subscribe/unsubscribe bookkeeping of every
- * live bus: the first listener of a channel and the last one's departure go to the transport's
- * `upstream` (none in-process) so that it (un)subscribes there exactly once.
- */
-export class ListenerRegistry {
+export abstract class LocalListenersLiveBus implements LiveBus {
   private readonly channels = new Map<string, Set<LiveListener<any>>>();
 
-  constructor(
-    private readonly logger: Logger,
-    private readonly upstream?: LiveUpstream,
-  ) {}
+  constructor(protected readonly logger: Logger) {}
 
-  subscribe<T>(channel: string, listener: LiveListener<T>): LiveUnsubscribe {
-    // A wrapper of its own, so that each subscribe call is its own registration even when the same
-    // function subscribes twice.
+  abstract publish(channel: string, message: unknown): Promise<void>;
+
+  abstract close(): Promise<void>;
+
+  /** The channel gained its first local listener, or lost its last. Nothing upstream by default. */
+  protected sendUpstream(_channel: string, _command: 'subscribe' | 'unsubscribe'): void {}
+
+  /** Resolves once the channel's latest upstream command took effect (a subscription's `ready`). */
+  protected upstreamSettled(_channel: string): Promise<void> {
+    return Promise.resolve();
+  }
+
+  subscribe<T = unknown>(channel: string, listener: LiveListener<T>): LiveUnsubscribe {
+    // A wrapper of its own, so that the same function subscribed twice is two registrations.
     const own: LiveListener<T> = (message) => listener(message);
-    if (this.add(channel, own)) this.upstream?.send(channel, 'subscribe');
+    if (this.add(channel, own)) this.sendUpstream(channel, 'subscribe');
     let active = true;
     return Object.assign(
       () => {
         if (!active) return;
         active = false;
-        if (this.remove(channel, own)) this.upstream?.send(channel, 'unsubscribe');
+        if (this.remove(channel, own)) this.sendUpstream(channel, 'unsubscribe');
       },
-      { ready: this.upstream?.settled(channel) ?? Promise.resolve() },
+      { ready: this.upstreamSettled(channel) },
     );
+  }
+
+  activeChannelCount(): number {
+    return this.channels.size;
+  }
+
+  protected dispatch(channel: string, message: unknown): void {
+    const set = this.channels.get(channel);
+    if (!set) return;
+    for (const listener of [...set]) {
+      try {
+        listener(message);
+      } catch (err) {
+        this.logger.error({ err, channel }, 'live listener failed');
+      }
+    }
+  }
+
+  protected dropListeners(): void {
+    this.channels.clear();
   }
 
   /** Returns true when this is the channel's first listener. */
@@ -75,29 +96,5 @@ export class ListenerRegistry {
     if (set.size > 0) return false;
     this.channels.delete(channel);
     return true;
-  }
-
-  dispatch(channel: string, message: unknown): void {
-    const set = this.channels.get(channel);
-    if (!set) return;
-    for (const listener of [...set]) {
-      try {
-        listener(message);
-      } catch (err) {
-        this.logger.error({ err, channel }, 'live listener failed');
-      }
-    }
-  }
-
-  clear(): void {
-    this.channels.clear();
-  }
-
-  get size(): number {
-    return this.channels.size;
-  }
-
-  channelNames(): string[] {
-    return [...this.channels.keys()];
   }
 }
