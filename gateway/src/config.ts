@@ -1,65 +1,5 @@
 import { z } from 'zod';
-import { loadConfig, type ConfigVariable } from '@novamart/kit';
-
-/** The gateway's own variables (README's configuration table lists them with the base ones). */
-export const gatewayConfigVariables: readonly ConfigVariable[] = [
-  { name: 'PORT', default: '4000', description: 'Port of the gateway (HTTP and graphql-ws on `/graphql`).' },
-  {
-    name: '<SUBGRAPH>_URL',
-    default: 'the routing URL in schema/supergraph.graphql',
-    description: "Overrides one subgraph's URL, e.g. `ORDERS_URL=http://orders:4005/graphql`.",
-  },
-  {
-    name: 'MAX_QUERY_DEPTH',
-    default: '12',
-    description:
-      'Deepest field nesting an operation may have; deeper is BAD_USER_INPUT before any subgraph is called.',
-  },
-  {
-    name: 'MAX_QUERY_COST',
-    default: '5000',
-    description: 'Highest estimated cost (fields times page sizes) an operation may have.',
-  },
-  { name: 'BODY_LIMIT', default: '100kb', description: 'Largest request body accepted (HTTP 413 above).' },
-  {
-    name: 'SUBGRAPH_TIMEOUT_MS',
-    default: '10000',
-    description: 'How long the gateway waits for a subgraph.',
-  },
-  {
-    name: 'SUBGRAPH_TIMEOUTS',
-    default: '',
-    description: 'Per-subgraph overrides, e.g. `payments=20000,orders=5000`.',
-  },
-  {
-    name: 'CORS_ORIGINS',
-    default: '* outside production, none in production',
-    description: 'Comma-separated origins allowed to call the gateway from a browser; `*` allows any.',
-  },
-  {
-    name: 'TRUST_PROXY',
-    default: 'false',
-    description:
-      'Which proxies in front of the gateway may name the client in `x-forwarded-for` (Express "trust proxy": `false` = the peer is the client, a hop count, or addresses/subnets). Login throttling counts per the address found this way.',
-  },
-  {
-    name: 'STOREFRONT_DIR',
-    default: 'unset (npm start passes storefront/dist)',
-    description:
-      'A built single-page app (its `index.html` and `assets/`) the standalone gateway serves at `/` beside the API; the Docker image builds the storefront into `/app/storefront/dist`.',
-  },
-  {
-    name: 'STRIPE_PUBLISHABLE_KEY',
-    default: undefined,
-    description:
-      "Also read by the gateway: set, the storefront's Content-Security-Policy lets it load Stripe.js and Stripe Elements (js.stripe.com, hooks.stripe.com, api.stripe.com).",
-  },
-  {
-    name: 'WS_KEEPALIVE_MS',
-    default: '12000',
-    description: 'Interval of WebSocket pings; a client that does not answer within it is disconnected.',
-  },
-];
+import { loadConfig } from '@novamart/kit';
 
 const timeoutOverrides = z
   .string()
@@ -80,6 +20,7 @@ const timeoutOverrides = z
     return overrides;
   });
 
+/** The gateway's own variables (README's configuration table lists them with the base ones). */
 export const gatewayConfigShape = {
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),

@@ -9,7 +9,6 @@ export {
 export {
   loadGatewayConfig,
   gatewayConfigShape,
-  gatewayConfigVariables,
   subgraphUrlsFromEnv,
   corsOrigins,
   type GatewayConfig,

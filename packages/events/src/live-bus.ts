@@ -1,3 +1,5 @@
+import { type Logger } from './logger';
+
 export type LiveListener<T = unknown> = (message: T) => void;
 
 /** Call to stop listening; `ready` resolves once messages published from now on will arrive. */
@@ -17,16 +19,66 @@ export interface LiveBus {
 }
 
 /**
- * Listeners per channel with reference counting; the first listener of a channel and the last
- * one's departure are reported so that a transport can (un)subscribe upstream exactly once.
+ * What every live bus does with the listeners of its own process: counted per channel, each
+ * subscribe call its own registration, a message dispatched to every listener of its channel (one
+ * that throws is logged and the others still hear it). A transport adds `publish` and `close`, and
+ * overrides `sendUpstream` to (un)subscribe upstream exactly once per channel: with the channel's
+ * first local listener and with its last one's departure.
  */
-export class ListenerRegistry {
+export abstract class LocalListenersLiveBus implements LiveBus {
   private readonly channels = new Map<string, Set<LiveListener<any>>>();
 
-  constructor(private readonly onError: (err: unknown, channel: string) => void) {}
+  constructor(protected readonly logger: Logger) {}
+
+  abstract publish(channel: string, message: unknown): Promise<void>;
+
+  abstract close(): Promise<void>;
+
+  /** The channel gained its first local listener, or lost its last. Nothing upstream by default. */
+  protected sendUpstream(_channel: string, _command: 'subscribe' | 'unsubscribe'): void {}
+
+  /** Resolves once the channel's latest upstream command took effect (a subscription's `ready`). */
+  protected upstreamSettled(_channel: string): Promise<void> {
+    return Promise.resolve();
+  }
+
+  subscribe<T = unknown>(channel: string, listener: LiveListener<T>): LiveUnsubscribe {
+    // A wrapper of its own, so that the same function subscribed twice is two registrations.
+    const own: LiveListener<T> = (message) => listener(message);
+    if (this.add(channel, own)) this.sendUpstream(channel, 'subscribe');
+    let active = true;
+    return Object.assign(
+      () => {
+        if (!active) return;
+        active = false;
+        if (this.remove(channel, own)) this.sendUpstream(channel, 'unsubscribe');
+      },
+      { ready: this.upstreamSettled(channel) },
+    );
+  }
+
+  activeChannelCount(): number {
+    return this.channels.size;
+  }
+
+  protected dispatch(channel: string, message: unknown): void {
+    const set = this.channels.get(channel);
+    if (!set) return;
+    for (const listener of [...set]) {
+      try {
+        listener(message);
+      } catch (err) {
+        this.logger.error({ err, channel }, 'live listener failed');
+      }
+    }
+  }
+
+  protected dropListeners(): void {
+    this.channels.clear();
+  }
 
   /** Returns true when this is the channel's first listener. */
-  add(channel: string, listener: LiveListener<any>): boolean {
+  private add(channel: string, listener: LiveListener<any>): boolean {
     let set = this.channels.get(channel);
     const first = !set;
     if (!set) {
@@ -38,40 +90,11 @@ export class ListenerRegistry {
   }
 
   /** Returns true when the channel lost its last listener. */
-  remove(channel: string, listener: LiveListener<any>): boolean {
+  private remove(channel: string, listener: LiveListener<any>): boolean {
     const set = this.channels.get(channel);
     if (!set || !set.delete(listener)) return false;
     if (set.size > 0) return false;
     this.channels.delete(channel);
     return true;
   }
-
-  dispatch(channel: string, message: unknown): void {
-    const set = this.channels.get(channel);
-    if (!set) return;
-    for (const listener of [...set]) {
-      try {
-        listener(message);
-      } catch (err) {
-        this.onError(err, channel);
-      }
-    }
-  }
-
-  clear(): void {
-    this.channels.clear();
-  }
-
-  get size(): number {
-    return this.channels.size;
-  }
-
-  channelNames(): string[] {
-    return [...this.channels.keys()];
-  }
-}
-
-/** Wraps a listener so that each subscribe call is its own registration. */
-export function registration<T>(listener: LiveListener<T>): LiveListener<T> {
-  return (message) => listener(message);
 }

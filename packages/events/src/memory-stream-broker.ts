@@ -6,6 +6,7 @@ import {
   type StreamReader,
   type StreamTransport,
 } from './stream-transport';
+import { WakeableSleep } from './wakeable-sleep';
 
 interface StoredEntry {
   seq: number;
@@ -87,7 +88,7 @@ export class MemoryStreamBroker implements StreamTransport {
   }
 
   openReader(): StreamReader {
-    let wakeCurrent: (() => void) | null = null;
+    const pause = new WakeableSleep();
     let dead = false;
     const readOnce = (
       group: string,
@@ -117,28 +118,21 @@ export class MemoryStreamBroker implements StreamTransport {
         if (dead) throw new Error('Reader is closed');
         const now = readOnce(group, consumer, streams, count);
         if (now.length > 0) return now;
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            clearTimeout(timer);
-            this.waiters.delete(done);
-            wakeCurrent = null;
-            resolve();
-          };
-          const timer = setTimeout(done, blockMs);
-          wakeCurrent = done;
-          this.waiters.add(done);
-        });
+        const wake = () => pause.wake();
+        this.waiters.add(wake);
+        await pause.sleep(blockMs);
+        this.waiters.delete(wake);
         if (dead) return [];
         return readOnce(group, consumer, streams, count);
       },
-      interrupt: async () => wakeCurrent?.(),
+      interrupt: async () => pause.wake(),
       close: async () => {
         dead = true;
-        wakeCurrent?.();
+        pause.wake();
       },
       kill: () => {
         dead = true;
-        wakeCurrent?.();
+        pause.wake();
       },
     };
   }

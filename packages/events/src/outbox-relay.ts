@@ -13,6 +13,7 @@ import {
   outboxCollection,
   type OutboxDocument,
 } from './outbox';
+import { WakeableSleep } from './wakeable-sleep';
 
 export interface OutboxRelayOptions {
   logger?: Logger;
@@ -79,7 +80,7 @@ export class OutboxRelay {
   private loop: Promise<void> | null = null;
   private running = false;
   private poked = false;
-  private wake: (() => void) | null = null;
+  private readonly pause = new WakeableSleep();
   private unlisten: (() => void) | null = null;
   /** Committed by this process, not published yet, in commit order. */
   private readonly fresh: OutboxDocument[] = [];
@@ -131,7 +132,7 @@ export class OutboxRelay {
     if (!this.running) return;
     this.running = false;
     this.unlisten?.();
-    this.wake?.();
+    this.pause.wake();
     await this.loop;
     try {
       await this.flushOnce();
@@ -149,7 +150,7 @@ export class OutboxRelay {
 
   poke(): void {
     this.poked = true;
-    this.wake?.();
+    this.pause.wake();
   }
 
   /**
@@ -190,24 +191,12 @@ export class OutboxRelay {
         failures++;
         this.logger.error({ err }, 'outbox relay pass failed; retrying');
         // Keep what failed for the next attempt, without spinning while the bus is down.
-        await this.sleep(Math.min(this.pollIntervalMs, 25 * 2 ** Math.min(failures, 6)));
+        await this.pause.sleep(Math.min(this.pollIntervalMs, 25 * 2 ** Math.min(failures, 6)));
         continue;
       }
       if (!this.running || this.poked || this.fresh.length > 0) continue;
-      await this.sleep(Math.max(0, nextSweepAt - Date.now()));
+      await this.pause.sleep(Math.max(0, nextSweepAt - Date.now()));
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-    });
   }
 
   /** Publishes the entries this process committed, in batches, in commit order. */

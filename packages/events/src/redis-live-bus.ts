@@ -1,11 +1,5 @@
 import { Redis } from 'ioredis';
-import {
-  type LiveBus,
-  type LiveListener,
-  type LiveUnsubscribe,
-  ListenerRegistry,
-  registration,
-} from './live-bus';
+import { LocalListenersLiveBus } from './live-bus';
 import { type Logger, silentLogger } from './logger';
 
 export interface RedisLiveBusOptions {
@@ -19,22 +13,17 @@ export interface RedisLiveBusOptions {
  * process; a channel is SUBSCRIBEd with its first local listener and UNSUBSCRIBEd with its last,
  * so that finished GraphQL subscriptions leave nothing behind in Redis.
  */
-export class RedisLiveBus implements LiveBus {
+export class RedisLiveBus extends LocalListenersLiveBus {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
-  private readonly listeners: ListenerRegistry;
   private readonly prefix: string;
   /** The latest (un)subscribe command per channel; commands on one connection run in order. */
   private readonly upstream = new Map<string, Promise<void>>();
-  private readonly logger: Logger;
 
   constructor(redis: string | (() => Redis), options: RedisLiveBusOptions = {}) {
+    super(options.logger ?? silentLogger);
     const connect = typeof redis === 'string' ? () => new Redis(redis) : redis;
-    this.logger = options.logger ?? silentLogger;
     this.prefix = `${options.keyPrefix ?? 'novamart'}:live:`;
-    this.listeners = new ListenerRegistry((err, channel) =>
-      this.logger.error({ err, channel }, 'live listener failed'),
-    );
     this.publisher = connect();
     this.subscriber = connect();
     for (const [name, conn] of [
@@ -54,7 +43,7 @@ export class RedisLiveBus implements LiveBus {
         this.logger.error({ err, channel: key }, 'unreadable live message');
         return;
       }
-      this.listeners.dispatch(key.slice(this.prefix.length), message);
+      this.dispatch(key.slice(this.prefix.length), message);
     });
   }
 
@@ -62,27 +51,8 @@ export class RedisLiveBus implements LiveBus {
     await this.publisher.publish(this.prefix + channel, JSON.stringify(message ?? null));
   }
 
-  subscribe<T = unknown>(channel: string, listener: LiveListener<T>): LiveUnsubscribe {
-    const own = registration(listener);
-    if (this.listeners.add(channel, own)) this.sendUpstream(channel, 'subscribe');
-    const ready = this.upstream.get(channel) ?? Promise.resolve();
-    let active = true;
-    return Object.assign(
-      () => {
-        if (!active) return;
-        active = false;
-        if (this.listeners.remove(channel, own)) this.sendUpstream(channel, 'unsubscribe');
-      },
-      { ready },
-    );
-  }
-
-  activeChannelCount(): number {
-    return this.listeners.size;
-  }
-
   async close(): Promise<void> {
-    this.listeners.clear();
+    this.dropListeners();
     await Promise.allSettled(this.upstream.values());
     await Promise.all([
       this.subscriber.quit().catch(() => this.subscriber.disconnect()),
@@ -90,7 +60,11 @@ export class RedisLiveBus implements LiveBus {
     ]);
   }
 
-  private sendUpstream(channel: string, command: 'subscribe' | 'unsubscribe'): void {
+  protected override upstreamSettled(channel: string): Promise<void> {
+    return this.upstream.get(channel) ?? Promise.resolve();
+  }
+
+  protected override sendUpstream(channel: string, command: 'subscribe' | 'unsubscribe'): void {
     const key = this.prefix + channel;
     const sent = (
       command === 'subscribe' ? this.subscriber.subscribe(key) : this.subscriber.unsubscribe(key)

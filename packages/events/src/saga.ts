@@ -20,6 +20,19 @@ export interface SagaStep {
 }
 
 /**
+ * The steps in which orders cancels the order for a saga event: each is one cancellation with its
+ * own cancellation code, and announces the same two events.
+ */
+function cancelsOrder(on: EventType, order: string, cancellationCode: string): SagaStep {
+  return {
+    on,
+    subgraph: 'orders',
+    step: `cancel ${order} (${cancellationCode})`,
+    emits: ['order.status_changed', 'order.cancelled'],
+  };
+}
+
+/**
  * The checkout saga, written once. Every step runs in its subgraph's declared consumer (once per
  * event, in one transaction with the events it emits, or idempotent by its own state where
  * `idempotentBy` says so); the test `tests/saga-table.test.ts` checks this table against the
@@ -53,18 +66,8 @@ export const checkoutSaga: readonly SagaStep[] = [
     step: 'record the reservation: PENDING → AWAITING_PAYMENT',
     emits: ['order.status_changed'],
   },
-  {
-    on: 'inventory.reservation_failed',
-    subgraph: 'orders',
-    step: 'cancel the order (OUT_OF_STOCK)',
-    emits: ['order.status_changed', 'order.cancelled'],
-  },
-  {
-    on: 'inventory.reservation_expired',
-    subgraph: 'orders',
-    step: 'cancel the unpaid order (RESERVATION_EXPIRED)',
-    emits: ['order.status_changed', 'order.cancelled'],
-  },
+  cancelsOrder('inventory.reservation_failed', 'the order', 'OUT_OF_STOCK'),
+  cancelsOrder('inventory.reservation_expired', 'the unpaid order', 'RESERVATION_EXPIRED'),
   {
     on: 'payment.status_changed',
     subgraph: 'orders',
@@ -115,12 +118,7 @@ export const checkoutSaga: readonly SagaStep[] = [
     step: 'keep the hold while FINANCE decides (it no longer expires)',
     emits: [],
   },
-  {
-    on: 'payment.rejected',
-    subgraph: 'orders',
-    step: 'cancel the order (PAYMENT_REJECTED)',
-    emits: ['order.status_changed', 'order.cancelled'],
-  },
+  cancelsOrder('payment.rejected', 'the order', 'PAYMENT_REJECTED'),
   {
     on: 'refund.succeeded',
     subgraph: 'orders',

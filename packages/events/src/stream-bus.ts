@@ -13,6 +13,7 @@ import {
   type StreamReader,
   type StreamTransport,
 } from './stream-transport';
+import { WakeableSleep } from './wakeable-sleep';
 
 export interface StreamBusOptions {
   logger?: Logger;
@@ -238,7 +239,7 @@ class GroupWorker {
   private loop: Promise<void> | null = null;
   private stopping = false;
   private killed = false;
-  private wakeSleep: (() => void) | null = null;
+  private readonly pause = new WakeableSleep();
   private nextClaimAt = 0;
   /** True while a blocking read is outstanding: the only time an interrupt has anything to end. */
   private reading = false;
@@ -266,7 +267,7 @@ class GroupWorker {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wakeSleep?.();
+    this.pause.wake();
     // A read can be entering its blocking wait just as we interrupt; keep interrupting until the loop exits.
     const interrupt = () => {
       if (this.reading) void this.reader.interrupt().catch(() => {});
@@ -284,7 +285,7 @@ class GroupWorker {
   kill(): void {
     this.killed = true;
     this.stopping = true;
-    this.wakeSleep?.();
+    this.pause.wake();
     for (const heartbeat of this.heartbeats) clearInterval(heartbeat);
     this.reader.kill();
   }
@@ -318,7 +319,7 @@ class GroupWorker {
         // The stream or group vanished (deleted key, flushed Redis): create them again.
         if (err instanceof Error && err.message.includes('NOGROUP')) this.ready.clear();
         this.logger.error({ err }, 'event consumer round failed; retrying');
-        await this.sleep(1_000);
+        await this.pause.sleep(1_000);
       }
     }
   }
@@ -478,7 +479,7 @@ class GroupWorker {
           // While closing, leave the entry pending for redelivery instead of holding up shutdown.
           if (this.stopping) return;
           this.metrics.retries.inc(labels);
-          await this.sleep(backoffDelay(route.subscription.backoff, attempt));
+          await this.pause.sleep(backoffDelay(route.subscription.backoff, attempt));
           if (this.stopping) return;
         }
       }
@@ -513,18 +514,6 @@ class GroupWorker {
     });
     this.metrics.deadLettered.inc({ group: groupName, type: event.type });
     this.metrics.handled.inc({ group: groupName, type: event.type, outcome: 'dead_lettered' });
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeSleep = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeSleep = done;
-    });
   }
 }
 

@@ -44,13 +44,22 @@ export interface PageArgs<P> {
   after: P | null;
 }
 
-/** Validates Relay arguments: `first` within 1..max (BAD_USER_INPUT on `first`), `after` decoded. */
-export function pageArgs<P = unknown>(args: PageArgsInput, options: PageArgsOptions = {}): PageArgs<P> {
+/**
+ * How many items a list's `first` argument asks for: `defaultFirst` when omitted, else within
+ * 1..max (BAD_USER_INPUT on `first`). For a connection and for a plain list alike.
+ */
+export function firstArg(first: number | null | undefined, options: PageArgsOptions = {}): number {
   const max = options.max ?? 100;
-  const first = args.first ?? Math.min(options.defaultFirst ?? 20, max);
-  if (!Number.isInteger(first) || first < 1 || first > max) {
+  const n = first ?? Math.min(options.defaultFirst ?? 20, max);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
     throw badUserInput(`first must be between 1 and ${max}`, 'first', { max });
   }
+  return n;
+}
+
+/** Validates Relay arguments: `first` as `firstArg` takes it, `after` decoded. */
+export function pageArgs<P = unknown>(args: PageArgsInput, options: PageArgsOptions = {}): PageArgs<P> {
+  const first = firstArg(args.first, options);
   const after = args.after == null ? null : decodeCursor<P>(args.after, 'after');
   return { first, after };
 }

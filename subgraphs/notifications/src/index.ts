@@ -24,7 +24,6 @@ import { type SmsSender } from './sms/sms-sender';
 import { mountSmsStatusCallback } from './sms/status-callback';
 import { TwilioSmsSender } from './sms/twilio-sms-sender';
 
-export { notificationsConfigVariables } from './config';
 export { NotificationDispatcher } from './services/dispatcher';
 export { NotificationService } from './services/notification-service';
 export { renderMessage, escapeHtml } from './templates/render';

@@ -1,4 +1,4 @@
-import { badUserInput, forbidden, type ResolverMap, type SubgraphContext } from '@novamart/kit';
+import { firstArg, forbidden, type ResolverMap, type SubgraphContext } from '@novamart/kit';
 import { type DevOutboxMailer } from './mail/dev-outbox-mailer';
 import { type NotificationDoc } from './models/notification';
 import { type NotificationService } from './services/notification-service';
@@ -17,6 +17,9 @@ export interface NotificationsContext extends SubgraphContext {
   templates: TemplateOverrides;
 }
 
+/** The development outboxes answer the newest messages of an address, 5 unless asked, 20 at most. */
+const DEV_OUTBOX_PAGE = { max: 20, defaultFirst: 5 };
+
 /** The subgraph's resolver map, typed against its context (as every subgraph's is). */
 export type Resolvers = ResolverMap<NotificationsContext>;
 
@@ -25,18 +28,12 @@ export const resolvers: Resolvers = {
     devOutbox: (_: unknown, args: { recipient: string; first?: number }, ctx: NotificationsContext) => {
       if (!ctx.devOutbox)
         throw forbidden('The development outbox exists only in development, without SMTP_URL');
-      const first = args.first ?? 5;
-      if (!Number.isInteger(first) || first < 1 || first > 20)
-        throw badUserInput('first must be between 1 and 20', 'first');
-      return ctx.devOutbox.messagesTo(args.recipient, first);
+      return ctx.devOutbox.messagesTo(args.recipient, firstArg(args.first, DEV_OUTBOX_PAGE));
     },
     devSmsOutbox: (_: unknown, args: { phone: string; first?: number }, ctx: NotificationsContext) => {
       if (!ctx.devSmsOutbox)
         throw forbidden('The development SMS outbox exists only in development, without an SMS provider');
-      const first = args.first ?? 5;
-      if (!Number.isInteger(first) || first < 1 || first > 20)
-        throw badUserInput('first must be between 1 and 20', 'first');
-      return ctx.devSmsOutbox.messagesTo(args.phone, first);
+      return ctx.devSmsOutbox.messagesTo(args.phone, firstArg(args.first, DEV_OUTBOX_PAGE));
     },
     notificationPreferences: (_: unknown, _args: unknown, ctx: NotificationsContext) =>
       ctx.preferences.mine(ctx.viewer),

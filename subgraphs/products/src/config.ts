@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { maxOrderTotalShape, type ConfigVariable } from '@novamart/kit';
+import { maxOrderTotalShape } from '@novamart/kit';
 
 /** The products subgraph's own environment variables. */
 export const productsConfigShape = {
@@ -10,11 +10,3 @@ export const productsConfigShape = {
 };
 
 export type ProductsConfig = z.infer<z.ZodObject<typeof productsConfigShape>>;
-
-export const productsConfigVariables: readonly ConfigVariable[] = [
-  {
-    name: 'INVENTORY_URL',
-    default: 'unset: decides on its projection of events',
-    description: "The inventory subgraph's GraphQL endpoint (createProduct records initialStock there).",
-  },
-];

@@ -70,7 +70,7 @@ export const productsSubgraph = defineSubgraph({
 });
 
 export type { ProductsContext, ProductsServices } from './context';
-export { productsConfigShape, productsConfigVariables, type ProductsConfig } from './config';
+export { productsConfigShape, type ProductsConfig } from './config';
 export { backfillDefaultVariants } from './services/variants';
 export type {
   ProductSnapshot,

@@ -7,11 +7,3 @@ export const promotionsConfigShape = {
 };
 
 export type PromotionsConfig = z.infer<z.ZodObject<typeof promotionsConfigShape>>;
-
-export const promotionsConfigVariables = [
-  {
-    name: 'PRODUCTS_URL',
-    default: 'unset: category promotions apply to nothing',
-    description: "The products subgraph's GraphQL endpoint (promotions read products' categories there).",
-  },
-];

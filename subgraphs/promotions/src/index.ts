@@ -32,6 +32,6 @@ export const promotionsSubgraph = defineSubgraph({
   },
 });
 
-export { promotionsConfigShape, promotionsConfigVariables, type PromotionsConfig } from './config';
+export { promotionsConfigShape, type PromotionsConfig } from './config';
 export { createPromotionsServices, type PromotionsServices } from './services';
 export { PROMOTIONS_GROUP, promotionsConsumer } from './events/handlers';

@@ -1,4 +1,3 @@
-import { type ConfigVariable } from '@novamart/kit';
 import { z } from 'zod';
 
 const weight = (fallback: number) => z.coerce.number().min(0).max(1_000).default(fallback);
@@ -25,45 +24,3 @@ export type RecommendationsConfig = {
   RECO_POPULAR_TTL_SECONDS: number;
   RECO_CACHE_KEY_PREFIX: string;
 };
-
-export const recommendationsConfigVariables: ConfigVariable[] = [
-  { name: 'RECO_WEIGHT_VIEW', default: '1', description: 'behavioral-v1 weight of a VIEW interaction.' },
-  {
-    name: 'RECO_WEIGHT_ADD_TO_CART',
-    default: '3',
-    description: 'behavioral-v1 weight of an ADD_TO_CART interaction (also `cart.item_added`).',
-  },
-  {
-    name: 'RECO_WEIGHT_PURCHASE',
-    default: '5',
-    description: 'behavioral-v1 weight of a PURCHASE interaction (also each line of `order.paid`).',
-  },
-  {
-    name: 'RECO_WEIGHT_WISHLIST',
-    default: '2',
-    description: 'behavioral-v1 weight of a WISHLIST interaction.',
-  },
-  {
-    name: 'RECO_HALF_LIFE_DAYS',
-    default: '14',
-    description: "Recency decay: an interaction's weight halves every this many days after its `occurredAt`.",
-  },
-  {
-    name: 'RECO_CACHE_TTL_SECONDS',
-    default: '300',
-    description:
-      'Lifetime of cached personal and frequently-bought-together lists (they are also invalidated by the changes that affect them).',
-  },
-  {
-    name: 'RECO_POPULAR_TTL_SECONDS',
-    default: '60',
-    description:
-      'Lifetime of the cached popular list (anonymous callers and cold starts); views and purchases of everyone reach it within this time.',
-  },
-  {
-    name: 'RECO_CACHE_KEY_PREFIX',
-    default: 'novamart',
-    description:
-      'Prefix of the Redis keys of the recommendation cache (`<prefix>:reco:...`); only used when REDIS_URL is set.',
-  },
-];

@@ -13,11 +13,7 @@ import { EngagementWriter } from './services/engagement-writer';
 import { InteractionService } from './services/interaction-service';
 import { RecommendationService } from './services/recommendation-service';
 
-export {
-  recommendationsConfigShape,
-  recommendationsConfigVariables,
-  type RecommendationsConfig,
-} from './config';
+export { recommendationsConfigShape, type RecommendationsConfig } from './config';
 export { MemoryRecoCache, RedisRecoCache, type RecoCache } from './cache/reco-cache';
 export {
   MODEL_NAME,

@@ -1,7 +1,7 @@
-import { assertOwnerOrAdmin, type SubgraphContext, type ResolverMap } from '@novamart/kit';
+import { assertOwnerOrAdmin, firstArg, type SubgraphContext, type ResolverMap } from '@novamart/kit';
 import { type InteractionInput, type InteractionService } from './services/interaction-service';
 import {
-  checkFirst,
+  MAX_RECOMMENDATIONS,
   type RecommendationItem,
   type RecommendationService,
 } from './services/recommendation-service';
@@ -30,7 +30,7 @@ export type Resolvers = ResolverMap<RecommendationsContext>;
 export const resolvers: Resolvers = {
   Query: {
     recommendations: async (_: unknown, args: { first?: number | null }, ctx: RecommendationsContext) => {
-      const first = checkFirst(args.first, 10);
+      const first = firstArg(args.first, { max: MAX_RECOMMENDATIONS, defaultFirst: 10 });
       const items = ctx.viewer
         ? await ctx.recommendations.forUser(ctx.viewer.id, first)
         : await ctx.recommendations.popular(first);
@@ -48,7 +48,7 @@ export const resolvers: Resolvers = {
       args: { first?: number | null },
       ctx: RecommendationsContext,
     ) => {
-      const first = checkFirst(args.first, 5);
+      const first = firstArg(args.first, { max: MAX_RECOMMENDATIONS, defaultFirst: 5 });
       return (await boughtTogetherLoader(ctx, first).load(product.id)).map(toGraphQL);
     },
   },
@@ -60,7 +60,7 @@ export const resolvers: Resolvers = {
       ctx: RecommendationsContext,
     ) => {
       assertOwnerOrAdmin(ctx, user.id);
-      const first = checkFirst(args.first, 10);
+      const first = firstArg(args.first, { max: MAX_RECOMMENDATIONS, defaultFirst: 10 });
       return (await ctx.recommendations.forUser(user.id, first)).map(toGraphQL);
     },
   },

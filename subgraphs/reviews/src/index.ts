@@ -33,7 +33,7 @@ export const reviewsSubgraph = defineSubgraph({
   },
 });
 
-export { reviewsConfigShape, reviewsConfigVariables, type ReviewsConfig } from './config';
+export { reviewsConfigShape, type ReviewsConfig } from './config';
 export { CONSUMER_GROUP, reviewsConsumer } from './events/handlers';
 export { ReviewService, MAX_REVIEW_TEXT } from './services/review-service';
 export { Purchases } from './services/purchases';

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ConfigVariable } from '@novamart/kit';
 
 /** The shipping subgraph's own environment variables. */
 export const shippingConfigShape = {
@@ -8,12 +7,3 @@ export const shippingConfigShape = {
 };
 
 export type ShippingConfig = z.infer<z.ZodObject<typeof shippingConfigShape>>;
-
-export const shippingConfigVariables: readonly ConfigVariable[] = [
-  {
-    name: 'TAX_PROVIDER',
-    default: 'table',
-    description:
-      "Tax calculation: `table`, the shipping subgraph's own rates per zone and tax class (an external provider implements `TaxProvider`).",
-  },
-];

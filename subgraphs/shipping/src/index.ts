@@ -26,7 +26,7 @@ export const shippingSubgraph = defineSubgraph({
   },
 });
 
-export { shippingConfigShape, shippingConfigVariables, type ShippingConfig } from './config';
+export { shippingConfigShape, type ShippingConfig } from './config';
 export { createShippingServices, createTaxProvider, type ShippingServices } from './services';
 export { divideHalfEven, lineTax, percentToBasisPoints } from './services/tax-math';
 export { validateWeightBands, bandPrice, type WeightBand } from './services/weight-bands';

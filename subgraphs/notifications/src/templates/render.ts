@@ -3,7 +3,9 @@ import { type NotificationType } from '../models/notification';
 
 /**
  * Message templates live beside this file as `<type>.txt` and `<type>.html`. The text template's
- * first line is `Subject: ...`. Syntax, deliberately small:
+ * first line is `Subject: ...`. The HTML template holds only the message's own markup: `layout.html`
+ * (the NovaMart heading and the footer every email carries) wraps it in place of its
+ * `<!-- message -->` line, indented as that line is. Syntax, deliberately small:
  *   {{path.to.value}}              a value; in HTML it is always escaped, there is no raw form
  *   {{#each list}}...{{/each}}     repeats for each item; inside, names resolve on the item first
  *   {{#if value}}...{{/if}}        keeps the block when the value is truthy
@@ -93,17 +95,39 @@ function findBlockEnd(template: string, from: number, kind: string): { start: nu
   throw new Error(`Unclosed {{#${kind}}} in template`);
 }
 
+const readTemplate = (file: string) => readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');
+
+let layout: { before: string; indent: string; after: string } | undefined;
+
+/** A message's own HTML put in the layout, each of its lines indented as the `<!-- message -->` line is. */
+function inLayout(message: string): string {
+  if (!layout) {
+    const file = readTemplate('layout.html');
+    const slot = file.match(/^([ \t]*)<!-- message -->\n/m);
+    if (!slot) throw new Error('layout.html must hold a "<!-- message -->" line');
+    layout = {
+      before: file.slice(0, slot.index),
+      indent: slot[1]!,
+      after: file.slice(slot.index! + slot[0].length),
+    };
+  }
+  return layout.before + message.replace(/^(?=.)/gm, layout.indent) + layout.after;
+}
+
 const cache = new Map<NotificationType, { subject: string; text: string; html: string }>();
 
 function load(type: NotificationType) {
   let entry = cache.get(type);
   if (!entry) {
-    const read = (ext: string) =>
-      readFileSync(new URL(`./${type.toLowerCase()}.${ext}`, import.meta.url), 'utf8');
-    const [firstLine, ...rest] = read('txt').split('\n');
+    const name = type.toLowerCase();
+    const [firstLine, ...rest] = readTemplate(`${name}.txt`).split('\n');
     const subject = firstLine?.match(/^Subject:\s*(.+)$/)?.[1];
-    if (!subject) throw new Error(`${type.toLowerCase()}.txt must start with "Subject: ..."`);
-    entry = { subject, text: rest.join('\n').replace(/^\n+/, ''), html: read('html') };
+    if (!subject) throw new Error(`${name}.txt must start with "Subject: ..."`);
+    entry = {
+      subject,
+      text: rest.join('\n').replace(/^\n+/, ''),
+      html: inLayout(readTemplate(`${name}.html`)),
+    };
     cache.set(type, entry);
   }
   return entry;

@@ -1,4 +1,3 @@
-import { badUserInput } from '@novamart/kit';
 import { type RecoCache } from '../cache/reco-cache';
 import { type EngagementDoc, type EngagementModel } from '../models/engagement';
 import { RECOMMENDABLE_FILTER } from '../models/catalog-entry';
@@ -36,14 +35,6 @@ const VERB: Record<InteractionType, string> = {
 };
 
 export const POPULAR_REASON = 'popular';
-
-export function checkFirst(first: number | null | undefined, fallback: number): number {
-  const n = first ?? fallback;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_RECOMMENDATIONS) {
-    throw badUserInput(`first must be between 1 and ${MAX_RECOMMENDATIONS}`, 'first');
-  }
-  return n;
-}
 
 interface NeighbourRow {
   _id: string;

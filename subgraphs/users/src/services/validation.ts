@@ -1,4 +1,4 @@
-import { badUserInput, type AddressInput } from '@novamart/kit';
+import { badUserInput, firstArg, type AddressInput } from '@novamart/kit';
 import type { AddressRecord } from '../models/user';
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { z } from 'zod';
@@ -100,9 +100,6 @@ export function parseAddress(input: AddressInput): AddressFields {
 }
 
 /** A page size between 1 and `max`. */
-export function parsePageSize(first: number, max = 100, field = 'first'): number {
-  if (!Number.isInteger(first) || first < 1 || first > max) {
-    throw badUserInput(`${field} must be between 1 and ${max}`, field);
-  }
-  return first;
+export function parsePageSize(first: number, max = 100): number {
+  return firstArg(first, { max });
 }
