@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
+  ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
@@ -199,6 +200,9 @@ async function startApollo(
       graphqlTracingPlugin(),
       // Federated traces only matter with Apollo Studio, which NovaMart does not report to.
       ApolloServerPluginInlineTraceDisabled(),
+      // No schema sets cache hints, and the default plugin would wrap every field's resolver to
+      // compute a policy nobody reads (the gateway does not forward subgraph cache headers).
+      ApolloServerPluginCacheControlDisabled(),
       // Apollo decides by process.env.NODE_ENV, not by this configuration: a process started with
       // NODE_ENV=production in its config only would serve Sandbox on the subgraph port.
       ...(config.NODE_ENV === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
