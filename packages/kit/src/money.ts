@@ -7,12 +7,14 @@ export interface Money {
   formatted: string;
 }
 
-const formatters = new Map<string, Intl.NumberFormat>();
+// One formatter and its minor-unit digits per currency: building either costs more than formatting.
+const formatters = new Map<string, { format: Intl.NumberFormat; digits: number }>();
 
-function formatterFor(currency: string): Intl.NumberFormat {
+function formatterFor(currency: string): { format: Intl.NumberFormat; digits: number } {
   let formatter = formatters.get(currency);
   if (!formatter) {
-    formatter = new Intl.NumberFormat('en-US', { style: 'currency', currency });
+    const format = new Intl.NumberFormat('en-US', { style: 'currency', currency });
+    formatter = { format, digits: format.resolvedOptions().maximumFractionDigits ?? 2 };
     formatters.set(currency, formatter);
   }
   return formatter;
@@ -20,7 +22,7 @@ function formatterFor(currency: string): Intl.NumberFormat {
 
 /** Digits after the decimal point in the currency's minor unit: USD 2, JPY 0, KWD 3. */
 export function minorUnitDigits(currency: string): number {
-  return formatterFor(normalizeCurrency(currency)).resolvedOptions().maximumFractionDigits ?? 2;
+  return formatterFor(normalizeCurrency(currency)).digits;
 }
 
 function normalizeCurrency(currency: string): string {
@@ -33,10 +35,8 @@ function normalizeCurrency(currency: string): string {
 export function formatMoney(amount: number, currency: string): string {
   if (!Number.isSafeInteger(amount))
     throw new RangeError(`Money amount must be an integer of minor units, got ${amount}`);
-  const code = normalizeCurrency(currency);
-  const formatter = formatterFor(code);
-  const digits = formatter.resolvedOptions().maximumFractionDigits ?? 2;
-  return formatter.format(amount / 10 ** digits);
+  const { format, digits } = formatterFor(normalizeCurrency(currency));
+  return format.format(amount / 10 ** digits);
 }
 
 /** Builds the GraphQL `Money` value from stored minor units. */
