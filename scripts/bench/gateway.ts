@@ -8,7 +8,7 @@
  *   on its own database (goal: ≥ 3× today's main);
  * - with BENCH_LEVERS=1, the gateway calling its subgraphs over HTTP instead of in process, and the
  *   all-in-one with its embedded MongoDB on the main thread instead of a worker thread; with
- *   BENCH_NODE=<binary> the all-in-one on that Node (both against the same database).
+ *   BENCH_NODE=<binary> the all-in-one and the monolith on that Node too (against the same database).
  * The all-in-one (scripts/bench/lib/all-in-one.ts: what `npm start` runs) is a child process, so
  * every contender is a process of its own and gets the second core alike. Targets are loaded in
  * turn, A/B/A/B, for BENCH_ROUNDS rounds (default 2) of BENCH_SECONDS each (default 5) at 10
@@ -277,6 +277,19 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
         expectBody: await expectedBodyOf(other.gatewayUrl, page, `the gateway on ${other.node}`),
         rounds: [],
       });
+      // Its yardstick on the same Node: the monolith's gain from the runtime is not the gateway's.
+      const otherMonolith = await start<{ url: string }>(
+        'scripts/bench/lib/monolith.ts',
+        { BENCH_MONGO_URL: ours.mongoUrl },
+        repoRoot,
+        node,
+      );
+      targets.push({
+        name: `monolith-node-${other.node}`,
+        url: otherMonolith.url,
+        expectBody: await expectedBodyOf(otherMonolith.url, page, `the monolith on ${other.node}`),
+        rounds: [],
+      });
     }
 
     let baselineCommit: string | undefined;
@@ -342,6 +355,15 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
         peer: shown(baselineName),
         ratio: ratio(rps('gateway'), rps(baselineName)),
         goal: '≥ 3',
+      });
+    const otherNode = targets.find((t) => t.name.startsWith('gateway-node-'))?.name.slice('gateway-'.length);
+    if (otherNode)
+      summary.push({
+        work: `catalog page through the gateway vs monolith, both on ${otherNode}`,
+        figure: shown(`gateway-${otherNode}`),
+        peer: shown(`monolith-${otherNode}`),
+        ratio: ratio(rps(`gateway-${otherNode}`), rps(`monolith-${otherNode}`)),
+        goal: '≥ 0.9',
       });
     for (const lever of targets.filter(
       (t) =>
