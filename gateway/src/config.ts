@@ -31,6 +31,10 @@ export const gatewayConfigShape = {
     .default('100kb'),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
   SUBGRAPH_TIMEOUTS: timeoutOverrides,
+  DEDUPLICATE_SUBGRAPH_QUERIES: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
   CORS_ORIGINS: z.string().optional(),
   WS_KEEPALIVE_MS: z.coerce.number().int().min(0).default(12_000),
   TRUST_PROXY: z.string().default('false'),

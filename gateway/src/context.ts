@@ -15,6 +15,11 @@ export interface GatewayContext {
   forwardedFor?: string;
   /** Set for subscriptions, whose token the gateway verifies itself. */
   viewer?: Viewer | null;
+  /**
+   * When the request arrived, on the gateway's clock of in-flight queries (`InflightQueries`):
+   * it may share a subgraph fetch that started after this. Unset: it shares none.
+   */
+  arrival?: number;
 }
 
 /** The `x-forwarded-for` to send on: the incoming chain with the peer's address appended. */

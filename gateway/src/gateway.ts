@@ -34,6 +34,7 @@ import { gatewayMetrics } from './metrics';
 import { operationLimitsPlugin, requestMetricsPlugin } from './plugins';
 import { checkSubgraphs } from './readiness';
 import { InProcessSubgraphSource } from './in-process-source';
+import { InflightQueries } from './inflight-queries';
 import { SubgraphSource } from './subgraph-source';
 import { subgraphsOf, type SubgraphEndpoint } from './supergraph-subgraphs';
 import { disableApolloTelemetryUnlessChosen } from './telemetry-default';
@@ -108,6 +109,7 @@ function federatedGateway(
   subgraphs: SubgraphEndpoint[],
   logger: Logger,
   metrics: GatewayMetrics,
+  inflight: InflightQueries | undefined,
 ): ApolloGateway {
   const { config } = options;
   const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));
@@ -122,8 +124,10 @@ function federatedGateway(
           metrics.subgraphFetchSeconds.observe({ subgraph, outcome }, seconds),
       };
       const local = options.inProcessSubgraphs?.[name];
-      if (local) return new InProcessSubgraphSource(local, source);
-      return new SubgraphSource({ ...source, url: urlOf.get(name) ?? url ?? '' });
+      const built = local
+        ? new InProcessSubgraphSource(local, source)
+        : new SubgraphSource({ ...source, url: urlOf.get(name) ?? url ?? '' });
+      return inflight ? inflight.share(name, built) : built;
     },
   });
 }
@@ -190,7 +194,12 @@ function mountHealth(app: Express, subgraphs: SubgraphEndpoint[], config: Gatewa
 }
 
 /** /graphql over HTTP: CORS, the body limit, the request id and the context subgraphs receive. */
-function mountGraphql(app: Express, apollo: ApolloServer<GatewayContext>, config: GatewayConfig): void {
+function mountGraphql(
+  app: Express,
+  apollo: ApolloServer<GatewayContext>,
+  config: GatewayConfig,
+  inflight: InflightQueries | undefined,
+): void {
   app.use(
     GRAPHQL_PATH,
     cors<cors.CorsRequest>({ origin: corsOrigins(config), exposedHeaders: [REQUEST_ID_HEADER], maxAge: 600 }),
@@ -204,6 +213,7 @@ function mountGraphql(app: Express, apollo: ApolloServer<GatewayContext>, config
     expressMiddleware(apollo, {
       context: async ({ req }) => ({
         requestId: currentRequestId() ?? requestIdFrom(req.headers[REQUEST_ID_HEADER]),
+        ...(inflight ? { arrival: inflight.arrival() } : {}),
         ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
         // Only the address determined above: subgraphs take the right-most entry from the gateway.
         ...withForwardedFor(req.ip?.startsWith('::ffff:') ? req.ip.slice(7) : req.ip),
@@ -218,6 +228,7 @@ function mountPages(
   apollo: ApolloServer<GatewayContext>,
   options: GatewayOptions,
   logger: Logger,
+  inflight: InflightQueries | undefined,
 ): void {
   const { config } = options;
   if (config.NODE_ENV !== 'production') app.get(GRAPHIQL_PATH, graphiqlPage(GRAPHQL_PATH));
@@ -226,7 +237,7 @@ function mountPages(
       res.redirect(GRAPHQL_PATH);
     });
   }
-  mountGraphql(app, apollo, config);
+  mountGraphql(app, apollo, config, inflight);
   if (options.staticDir)
     app.use(
       serveSinglePageApp(
@@ -291,7 +302,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }));
 
   disableApolloTelemetryUnlessChosen();
-  const gateway = federatedGateway(options, subgraphs, logger, metrics);
+  // Identical subgraph queries in flight at once share one fetch (inflight-queries.ts).
+  const inflight = config.DEDUPLICATE_SUBGRAPH_QUERIES ? new InflightQueries() : undefined;
+  const gateway = federatedGateway(options, subgraphs, logger, metrics, inflight);
   let apiSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
     apiSchema = schema;
@@ -329,7 +342,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   mountHealth(app, subgraphs, config);
   const metricsServer = serveMetrics(app, registry, config);
-  mountPages(app, apollo, options, logger);
+  mountPages(app, apollo, options, logger, inflight);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

@@ -24,7 +24,7 @@ import autocannon from 'autocannon';
 import { repoRoot } from '../lib/supergraph-config';
 import { prepareBaseline } from './lib/baseline';
 import type { SummaryRow } from './summary';
-import { startChild, type Child } from './lib/processes';
+import { cpuMillisOfTree, startChild, type Child } from './lib/processes';
 
 export interface GatewayBenchOptions {
   /** Products seeded, each with stock. Default 200. */
@@ -145,7 +145,9 @@ interface Target {
   name: string;
   url: string;
   expectBody: string;
-  rounds: { rps: number; p50: number; p99: number; bad: number }[];
+  /** Every process serving this target's page (its own, and the all-in-one whose database or subgraphs it uses). */
+  pids: number[];
+  rounds: { rps: number; p50: number; p99: number; bad: number; cpuMsPerPage?: number }[];
 }
 
 interface TargetFigures {
@@ -156,9 +158,22 @@ interface TargetFigures {
   latencyP99Ms: number;
   /** Responses that were not 2xx, failed, or differed from the expected page. */
   bad: number;
+  /** CPU time per page of every process serving it (the median round; Linux only). */
+  cpuMsPerPage?: number;
+}
+
+function cpuOf(pids: number[]): number | undefined {
+  let total = 0;
+  for (const pid of pids) {
+    const ms = cpuMillisOfTree(pid);
+    if (ms === undefined) return undefined;
+    total += ms;
+  }
+  return total;
 }
 
 async function load(target: Target, seconds: number, connections: number): Promise<void> {
+  const cpuBefore = cpuOf(target.pids);
   const result = await autocannon({
     url: target.url,
     method: 'POST',
@@ -174,6 +189,10 @@ async function load(target: Target, seconds: number, connections: number): Promi
     p99: result.latency.p99,
     bad: result.non2xx + result.errors + result.mismatches + result.timeouts,
   });
+  const cpuAfter = cpuOf(target.pids);
+  if (cpuBefore !== undefined && cpuAfter !== undefined && result.requests.total > 0)
+    target.rounds.at(-1)!.cpuMsPerPage =
+      Math.round(((cpuAfter - cpuBefore) / result.requests.total) * 100) / 100;
 }
 
 function figuresOf(target: Target): TargetFigures {
@@ -185,7 +204,16 @@ function figuresOf(target: Target): TargetFigures {
     latencyP50Ms: best.p50,
     latencyP99Ms: best.p99,
     bad: target.rounds.reduce((sum, r) => sum + r.bad, 0),
+    cpuMsPerPage: median(
+      target.rounds.flatMap((r) => (r.cpuMsPerPage === undefined ? [] : [r.cpuMsPerPage])),
+    ),
   };
+}
+
+function median(values: number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
 /** A body equal as JSON to `reference` is accepted as-is (a peer may serialize differently). */
@@ -211,14 +239,16 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
     const start = async <T>(script: string, env: Record<string, string>, cwd = repoRoot, node?: string) => {
       const child = await startChild<T>(script, { cwd, env, ...(node ? { node } : {}) });
       children.push(child as Child<unknown>);
-      return child.info;
+      return { ...child.info, pid: child.process.pid! };
     };
     log('starting the all-in-one (npm start setup: embedded MongoDB, users, products, inventory, gateway)');
     const ours = await start<AllInOneInfo>(allInOne, {});
     log(`seeding ${productCount} products with stock`);
     await seedProducts(ours.gatewayUrl, productCount);
     const page = await pageWhenStocked(ours.gatewayUrl);
-    const targets: Target[] = [{ name: 'gateway', url: ours.gatewayUrl, expectBody: page, rounds: [] }];
+    const targets: Target[] = [
+      { name: 'gateway', url: ours.gatewayUrl, expectBody: page, pids: [ours.pid], rounds: [] },
+    ];
 
     const monolith = await start<{ url: string }>('scripts/bench/lib/monolith.ts', {
       BENCH_MONGO_URL: ours.mongoUrl,
@@ -227,6 +257,7 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
       name: 'monolith',
       url: monolith.url,
       expectBody: await expectedBodyOf(monolith.url, page, 'the monolith'),
+      pids: [monolith.pid, ours.pid],
       rounds: [],
     });
 
@@ -240,6 +271,7 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
         name: 'hive-gateway',
         url: hive.url,
         expectBody: await expectedBodyOf(hive.url, page, '@graphql-hive/gateway'),
+        pids: [hive.pid, ours.pid],
         rounds: [],
       });
     } catch (error) {
@@ -256,6 +288,7 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
         name: 'gateway-over-http',
         url: http.gatewayUrl,
         expectBody: await expectedBodyOf(http.gatewayUrl, page, 'the HTTP gateway'),
+        pids: [http.pid, ours.pid],
         rounds: [],
       });
       // The same code with the embedded MongoDB on the main thread (its own database, seeded alike).
@@ -265,6 +298,7 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
         name: 'gateway-db-on-main-thread',
         url: oneThread.gatewayUrl,
         expectBody: await pageWhenStocked(oneThread.gatewayUrl),
+        pids: [oneThread.pid],
         rounds: [],
       });
     }
@@ -275,6 +309,7 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
         name: `gateway-node-${other.node}`,
         url: other.gatewayUrl,
         expectBody: await expectedBodyOf(other.gatewayUrl, page, `the gateway on ${other.node}`),
+        pids: [other.pid, ours.pid],
         rounds: [],
       });
       // Its yardstick on the same Node: the monolith's gain from the runtime is not the gateway's.
@@ -288,6 +323,7 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
         name: `monolith-node-${other.node}`,
         url: otherMonolith.url,
         expectBody: await expectedBodyOf(otherMonolith.url, page, `the monolith on ${other.node}`),
+        pids: [otherMonolith.pid, ours.pid],
         rounds: [],
       });
     }
@@ -306,6 +342,7 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
         name: `baseline ${baselineRef}`,
         url: base.gatewayUrl,
         expectBody: basePage,
+        pids: [base.pid],
         rounds: [],
       });
     }
@@ -319,7 +356,10 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
       for (const target of targets) {
         await load(target, seconds, connections);
         const last = target.rounds.at(-1)!;
-        log(`round ${round + 1} ${target.name}: ${last.rps} req/s, p50 ${last.p50} ms, p99 ${last.p99} ms`);
+        const cpu = last.cpuMsPerPage === undefined ? '' : `, ${last.cpuMsPerPage} ms CPU per page`;
+        log(
+          `round ${round + 1} ${target.name}: ${last.rps} req/s, p50 ${last.p50} ms, p99 ${last.p99} ms${cpu}`,
+        );
       }
     }
     const figures = Object.fromEntries(targets.map((t) => [t.name, figuresOf(t)]));
@@ -341,6 +381,16 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
         goal: '≥ 0.9, p99 < 50 ms',
       },
     ];
+    const cpu = (name: string) => figures[name]?.cpuMsPerPage;
+    if (cpu('gateway') !== undefined && cpu('monolith') !== undefined)
+      summary.push({
+        // The machine's other tenants move this least; the ratio is the monolith's cost over ours.
+        work: 'catalog page CPU, every process serving it: gateway vs monolith',
+        figure: `${cpu('gateway')} ms per page`,
+        peer: `monolith ${cpu('monolith')} ms per page`,
+        ratio: ratio(cpu('monolith'), cpu('gateway')),
+        goal: '≥ 0.9',
+      });
     if (figures['hive-gateway'])
       summary.push({
         work: 'catalog page: gateway vs @graphql-hive/gateway',

@@ -4,6 +4,7 @@
  * then SIGKILL after 10 s).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -66,3 +67,35 @@ export async function startChild<T>(script: string, options: ChildOptions): Prom
   };
   return { info, process: child, stop };
 }
+
+/**
+ * CPU time (user + system, ms) a process and all its descendants have used so far, from /proc
+ * (Linux; undefined elsewhere). CPU per request is the benchmark figure the machine's noise moves
+ * least: another tenant slows the wall clock, not the work each request costs.
+ */
+export function cpuMillisOfTree(pid: number): number | undefined {
+  const stat = (p: string) => readFileSync(`/proc/${p}/stat`, 'utf8');
+  const fields = (text: string) => text.slice(text.lastIndexOf(')') + 2).split(' ');
+  try {
+    const children = new Map<string, string[]>();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const parent = fields(stat(entry))[1]!;
+        children.set(parent, [...(children.get(parent) ?? []), entry]);
+      } catch {
+        // Gone between the listing and the read.
+      }
+    }
+    const ticks = (p: string): number => {
+      const f = fields(stat(p));
+      return Number(f[11]) + Number(f[12]) + (children.get(p) ?? []).reduce((sum, c) => sum + ticks(c), 0);
+    };
+    return ticks(String(pid)) * (1000 / CLOCK_TICKS_PER_SECOND);
+  } catch {
+    return undefined;
+  }
+}
+
+// USER_HZ: 100 on every Linux architecture Node runs on.
+const CLOCK_TICKS_PER_SECOND = 100;
