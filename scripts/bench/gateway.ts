@@ -7,7 +7,8 @@
  * - with `--baseline-ref <ref>` (or BENCH_BASELINE_REF), the same all-in-one built from that ref
  *   on its own database (goal: ≥ 3× today's main);
  * - with BENCH_LEVERS=1, the gateway calling its subgraphs over HTTP instead of in process, and the
- *   all-in-one with its embedded MongoDB on the main thread instead of a worker thread; with
+ *   all-in-one with its embedded MongoDB on the main thread instead of a worker thread, and without
+ *   sharing identical in-flight subgraph queries; with
  *   BENCH_NODE=<binary> the all-in-one and the monolith on that Node too (against the same database).
  * The all-in-one (scripts/bench/lib/all-in-one.ts: what `npm start` runs) is a child process, so
  * every contender is a process of its own and gets the second core alike. Targets are loaded in
@@ -291,6 +292,18 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
         pids: [http.pid, ours.pid],
         rounds: [],
       });
+      // The same code sending every subgraph fetch, identical ones in flight included.
+      const unshared = await start<AllInOneInfo>(allInOne, {
+        DEDUPLICATE_SUBGRAPH_QUERIES: 'false',
+        BENCH_MONGO_URL: ours.mongoUrl,
+      });
+      targets.push({
+        name: 'gateway-without-sharing',
+        url: unshared.gatewayUrl,
+        expectBody: await expectedBodyOf(unshared.gatewayUrl, page, 'the gateway without sharing'),
+        pids: [unshared.pid, ours.pid],
+        rounds: [],
+      });
       // The same code with the embedded MongoDB on the main thread (its own database, seeded alike).
       const oneThread = await start<AllInOneInfo>(allInOne, { BENCH_DB_THREAD: '0' });
       await seedProducts(oneThread.gatewayUrl, productCount);
@@ -419,6 +432,7 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
       (t) =>
         t.name === 'gateway-over-http' ||
         t.name === 'gateway-db-on-main-thread' ||
+        t.name === 'gateway-without-sharing' ||
         t.name.startsWith('gateway-node-'),
     ))
       summary.push({
