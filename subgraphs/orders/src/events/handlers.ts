@@ -56,8 +56,8 @@ export function ordersConsumer(deps: {
           .cancelExpired(event.payload.orderId, event.payload.reservationId, session, outbox),
       // Money state moves only for a payment the payments subgraph announced for this order.
       'payment.succeeded': async (event, { session, outbox }) => {
-        await paymentTrust.assertKnown(event, session);
-        await lifecycle.forEvent(event.id).recordPayment(event.payload, session, outbox);
+        const order = await paymentTrust.assertKnown(event, session);
+        await lifecycle.forEvent(event.id).recordPayment(event.payload, session, outbox, order);
       },
       // FINANCE rejected the payment (above PAYMENT_APPROVAL_THRESHOLD): the order is cancelled.
       'payment.rejected': (event, { session, outbox }) =>

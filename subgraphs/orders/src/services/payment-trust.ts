@@ -2,7 +2,7 @@ import { type ClientSession } from 'mongoose';
 import { rejectEvent, type DomainEvent } from '@novamart/events';
 import { upsertRacing } from '@novamart/kit';
 import { type KnownPaymentModel } from '../models/known-payment';
-import { type OrderModel } from '../models/order';
+import { type OrderDoc, type OrderModel } from '../models/order';
 import { type PaymentSucceeded } from './lifecycle';
 
 export interface PaymentAnnounced {
@@ -39,9 +39,10 @@ export class PaymentTrust {
   /**
    * payment.succeeded: the payment must be one payments announced for this very order. An
    * unknown payment id fails the handler (retried: with several consumers an announcement can be
-   * a moment behind), so after the bus's attempts it is dead-lettered with this reason.
+   * a moment behind), so after the bus's attempts it is dead-lettered with this reason. Returns
+   * the order as read in `session`, which the payment is then recorded on.
    */
-  async assertKnown(event: DomainEvent<PaymentSucceeded>, session: ClientSession): Promise<void> {
+  async assertKnown(event: DomainEvent<PaymentSucceeded>, session: ClientSession): Promise<OrderDoc> {
     const payment = event.payload;
     if (typeof payment.paymentId !== 'string' || typeof payment.orderId !== 'string')
       rejectEvent('payment.succeeded without a paymentId and orderId');
@@ -51,7 +52,7 @@ export class PaymentTrust {
       rejectEvent(
         `payment.succeeded with an invalid amount ${String(payment.amount)} ${String(payment.currency)}`,
       );
-    const order = await this.options.orders.exists({ _id: payment.orderId }).session(session);
+    const order = await this.options.orders.findById(payment.orderId).session(session).lean();
     if (!order) rejectEvent(`payment ${payment.paymentId} is for an unknown order ${payment.orderId}`);
     const known = await this.options.knownPayments.findById(payment.paymentId).session(session).lean();
     if (!known) {
@@ -62,5 +63,6 @@ export class PaymentTrust {
     if (known.orderId !== payment.orderId) {
       rejectEvent(`payment ${payment.paymentId} belongs to order ${known.orderId}, not ${payment.orderId}`);
     }
+    return order;
   }
 }
