@@ -8,7 +8,12 @@ import { type PaymentSucceeded } from './lifecycle';
 export interface PaymentAnnounced {
   paymentId: string;
   orderId: string;
+  status: string;
+  previousStatus: string | null;
 }
+
+/** Statuses payments announces together with `payment.succeeded` (in the same transaction). */
+const WITH_MONEY = new Set(['SUCCEEDED', 'AUTHORIZED']);
 
 /**
  * Orders does not move money state on a bare event. It learns the payments of each order from
@@ -22,11 +27,16 @@ export class PaymentTrust {
 
   /**
    * payment.status_changed: the first announcement of a payment id names its order for good. One
-   * upsert, idempotent by `$setOnInsert` (a direct handler, outside any transaction).
+   * upsert, idempotent by `$setOnInsert` (a direct handler, outside any transaction). Every
+   * announcement of a payment names the same order, so only those a `payment.succeeded` may lean
+   * on are written: the creation, and the statuses payments announces with the money (an approval
+   * sends payment.succeeded later, after its AUTHORIZED announcement). The steps between (the
+   * claim's PROCESSING, a decline) would only write the same row again.
    */
   async recordAnnounced(event: DomainEvent<PaymentAnnounced>): Promise<void> {
-    const { paymentId, orderId } = event.payload;
+    const { paymentId, orderId, status, previousStatus } = event.payload;
     if (typeof paymentId !== 'string' || typeof orderId !== 'string') return;
+    if (previousStatus !== null && !WITH_MONEY.has(status)) return;
     await upsertRacing(() =>
       this.options.knownPayments.updateOne(
         { _id: paymentId },
