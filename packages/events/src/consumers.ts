@@ -7,7 +7,7 @@ import {
   type IdempotentConsumerOptions,
   type IdempotentOutcome,
 } from './idempotent-consumer';
-import { type Outbox } from './outbox';
+import { inTransaction, type Outbox } from './outbox';
 import { rejectEvent } from './rejected-event';
 
 /** What a transactional handler runs in: the consumer's transaction and its outbox. */
@@ -46,6 +46,7 @@ export interface TransactionalConsumer extends ConsumerCommon {
   /** The name the idempotency records are kept under (`<consumer>:<event id>`); default `group`. */
   consumer?: string;
   idempotentBy?: undefined;
+  transactional?: undefined;
   handlers: TransactionalHandlers;
   /**
    * Runs around each (valid) event's processing, outside its transaction: for what must come
@@ -56,17 +57,36 @@ export interface TransactionalConsumer extends ConsumerCommon {
 }
 
 /**
+ * Handlers run in a transaction with their outbox, like the default, but without the idempotency
+ * record: for handlers that decide on the state they read in the transaction and write only on a
+ * condition of it (a compare-and-set of a revision or a status, a unique index), so a repeated
+ * event finds its change made and writes nothing, and duplicates handled at once meet at the
+ * condition (one commits, the other's transaction runs again and finds the change). Saves the
+ * record's insert on every event; `idempotentBy` says why a repeat is harmless. `afterCommit`
+ * effects run after every commit, a repeat's included. A handler whose write does not depend on
+ * what it read (a name set from the event) stays in the default kind.
+ */
+export interface StateIdempotentConsumer extends ConsumerCommon {
+  idempotentBy: string;
+  transactional: true;
+  handlers: TransactionalHandlers;
+  /** As `TransactionalConsumer.around`; the outcome is always `processed`. */
+  around?(event: CatalogEvent, process: () => Promise<IdempotentOutcome>): Promise<IdempotentOutcome>;
+}
+
+/**
  * Handlers run without the transaction and idempotency record, at least once per event. Only for
  * effects that cannot join a transaction (a provider call, a live-bus publish, a mail) and are
  * idempotent by their own state; `idempotentBy` says how, so that no consumer forgets it silently.
  */
 export interface DirectConsumer extends ConsumerCommon {
   idempotentBy: string;
+  transactional?: false;
   handlers: DirectHandlers;
 }
 
 /** A subgraph module's declaration of one consumer: its group and, per event type, its handler. */
-export type ConsumerDeclaration = TransactionalConsumer | DirectConsumer;
+export type ConsumerDeclaration = TransactionalConsumer | StateIdempotentConsumer | DirectConsumer;
 
 /** The event types a declaration consumes. */
 export function consumedTypes(declaration: ConsumerDeclaration): EventType[] {
@@ -93,8 +113,8 @@ type AnyHandler = (event: CatalogEvent, tx?: ConsumerTx) => Promise<unknown>;
 
 /**
  * The bus handler of a declaration: validates the payload, then runs the type's handler; for a
- * transactional consumer inside `idempotentConsumer`, followed by the `afterCommit` effects of a
- * first processing.
+ * transactional consumer inside `idempotentConsumer` (or, idempotent by state, inside a
+ * transaction alone), followed by the `afterCommit` effects of a processing that committed.
  */
 export function consumerHandler(
   conn: Connection,
@@ -107,7 +127,7 @@ export function consumerHandler(
     return handler ? { handler, checked: validateEvent(event, event.type as EventType) } : null;
   };
 
-  if (declaration.idempotentBy !== undefined) {
+  if (declaration.idempotentBy !== undefined && !declaration.transactional) {
     return async (event) => {
       const found = resolve(event);
       if (!found) return 'ignored';
@@ -117,19 +137,20 @@ export function consumerHandler(
   }
 
   const effectsByEvent = new Map<string, (() => Promise<unknown> | void)[]>();
-  const consume = idempotentConsumer(
-    conn,
-    declaration.consumer ?? declaration.group,
-    async (event, session, outbox) => {
-      const found = resolve(event);
-      if (!found) return;
-      // A retried transaction runs this again: only the last (committed) run's effects count.
-      const effects: (() => Promise<unknown> | void)[] = [];
-      effectsByEvent.set(event.id, effects);
-      await found.handler(found.checked, { session, outbox, afterCommit: (effect) => effects.push(effect) });
-    },
-    options,
-  );
+  const handle = async (event: DomainEvent<any>, session: ClientSession, outbox: Outbox) => {
+    const found = resolve(event);
+    if (!found) return;
+    // A retried transaction runs this again: only the last (committed) run's effects count.
+    const effects: (() => Promise<unknown> | void)[] = [];
+    effectsByEvent.set(event.id, effects);
+    await found.handler(found.checked, { session, outbox, afterCommit: (effect) => effects.push(effect) });
+  };
+  const consume: (event: DomainEvent<any>) => Promise<IdempotentOutcome> = declaration.transactional
+    ? async (event) => {
+        await inTransaction(conn, (session, outbox) => handle(event, session, outbox), options);
+        return 'processed';
+      }
+    : idempotentConsumer(conn, declaration.consumer ?? declaration.group, handle, options);
   const { around } = declaration;
   return async (event) => {
     // Checked before the transaction too, so that a malformed event is not even recorded.

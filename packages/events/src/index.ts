@@ -29,6 +29,7 @@ export {
   type TransactionalHandler,
   type TransactionalHandlers,
   type DirectConsumer,
+  type StateIdempotentConsumer,
   type DirectHandler,
   type DirectHandlers,
   consumedTypes,

@@ -71,7 +71,7 @@ export const checkoutSaga: readonly SagaStep[] = [
   {
     on: 'payment.status_changed',
     subgraph: 'orders',
-    step: 'learn which payment belongs to which order (`known_payments`)',
+    step: 'learn which payment belongs to which order (`known_payments`: creation, SUCCEEDED, AUTHORIZED)',
     emits: [],
   },
   {

@@ -129,6 +129,45 @@ describe('declared consumers validate payloads against the catalog', () => {
     expect(effects).toEqual([event.id]);
   });
 
+  it('a consumer idempotent by state commits its write and its events in one transaction, without a record', async () => {
+    const orders = conn.collection<{ _id: string; status: string; revision: number }>('orders');
+    await orders.insertOne({ _id: 'o-1', status: 'PENDING', revision: 1 });
+    const consume = consumerHandler(conn, {
+      group: 'orders',
+      transactional: true,
+      idempotentBy: 'a compare-and-set of the status: a repeat finds it moved',
+      handlers: {
+        'inventory.reserved': async (event, { session, outbox }) => {
+          const order = await orders.findOne({ _id: event.payload.orderId }, { session });
+          if (order?.status !== 'PENDING') return;
+          const moved = await orders.updateOne(
+            { _id: order._id, revision: order.revision },
+            { $set: { status: 'AWAITING_PAYMENT', revision: order.revision + 1 } },
+            { session },
+          );
+          if (moved.matchedCount === 1) outbox.add(createUncheckedEvent('test.moved', order._id, {}));
+          // A failure after the write takes the write and the event back with it.
+          if (event.payload.reservationId === 'fails') throw new Error('after the write');
+        },
+      },
+    });
+    const reserved = (reservationId: string) =>
+      createEvent('inventory.reserved', 'o-1', {
+        orderId: 'o-1',
+        reservationId,
+        lines: [],
+        expiresAt: new Date().toISOString(),
+      });
+    await expect(consume(reserved('fails'))).rejects.toThrow('after the write');
+    expect(await orders.findOne({ _id: 'o-1' })).toMatchObject({ status: 'PENDING', revision: 1 });
+    const event = reserved('r-1');
+    expect(await consume(event)).toBe('processed');
+    expect(await consume(event)).toBe('processed');
+    expect(await orders.findOne({ _id: 'o-1' })).toMatchObject({ status: 'AWAITING_PAYMENT', revision: 2 });
+    expect(await conn.collection('outbox').countDocuments({ 'event.type': 'test.moved' })).toBe(1);
+    expect(await conn.collection(PROCESSED_EVENTS_COLLECTION).countDocuments({})).toBe(0);
+  });
+
   it('types createEvent and handlers against the catalog', () => {
     // @ts-expect-error a catalog type takes exactly its payload
     createEvent('order.placed', 'o-1', { orderId: 'o-1' });

@@ -33,17 +33,49 @@ export async function upsertIfNewer<T>(
   stamp: ProjectionStamp,
   update: UpdateQuery<T>,
 ): Promise<boolean> {
+  const outcome = await unlessNewer(id, stamp, (filter) =>
+    model.updateOne(filter as never, update, { upsert: true, timestamps: false }).exec(),
+  );
+  return outcome !== NOT_APPLIED;
+}
+
+/**
+ * `upsertIfNewer` answering the row as the write left it (null: not applied, the row holds a
+ * newer stamp), in the same one command: for a command that decides on the row next.
+ */
+export async function upsertIfNewerReturning<T>(
+  model: Model<T>,
+  id: string,
+  stamp: ProjectionStamp,
+  update: UpdateQuery<T>,
+): Promise<T | null> {
+  const outcome = await unlessNewer(id, stamp, (filter) =>
+    model
+      .findOneAndUpdate(filter as never, update, { upsert: true, timestamps: false, returnDocument: 'after' })
+      .lean<T>()
+      .exec(),
+  );
+  return outcome === NOT_APPLIED ? null : (outcome as T);
+}
+
+const NOT_APPLIED = Symbol('not applied');
+
+/** Runs `upsert` with the filter "this row, unless its stamp is newer"; NOT_APPLIED when it is. */
+async function unlessNewer<R>(
+  id: string,
+  stamp: ProjectionStamp,
+  upsert: (filter: Record<string, unknown>) => Promise<R>,
+): Promise<R | typeof NOT_APPLIED> {
   const older = stamp.sameApplies ? { $lte: stamp.value } : { $lt: stamp.value };
   const filter = { _id: id, $or: [{ [stamp.field]: null }, { [stamp.field]: older }] };
   // Twice at most: two upserts of a missing row can both find nothing and both insert; the one that
   // collides tries again against the row that now exists, where a collision means "older".
   for (let attempt = 1; ; attempt++) {
     try {
-      await model.updateOne(filter as never, update, { upsert: true, timestamps: false }).exec();
-      return true;
+      return await upsert(filter);
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      if (attempt === 2) return false;
+      if (attempt === 2) return NOT_APPLIED;
     }
   }
 }

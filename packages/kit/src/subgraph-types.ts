@@ -74,7 +74,8 @@ export interface SubgraphInstance<TContext extends SubgraphContext = SubgraphCon
   /**
    * The consumers of other subgraphs' (and its own) events: per group, a handler per event type.
    * The kit subscribes them (`createSubgraphInstance`); handlers are transactional and idempotent
-   * unless a consumer says how it is idempotent by itself (`idempotentBy`).
+   * unless a consumer says how it is idempotent by itself (`idempotentBy`; with `transactional`,
+   * still in a transaction, without the idempotency record).
    */
   consumers?: ConsumerDeclaration[];
   /** The event types this subgraph writes to its outbox; when any, the kit runs its outbox relay. */

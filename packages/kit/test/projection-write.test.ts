@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Schema, type Connection, type Model } from 'mongoose';
-import { connectMongo, upsertIfNewer } from '../src/index';
+import { connectMongo, upsertIfNewer, upsertIfNewerReturning } from '../src/index';
 import { startEmbeddedMongoForTests, uniqueDbName, type TestMongo } from '../src/testing';
 
 interface Row {
@@ -59,6 +59,16 @@ describe('upsertIfNewer: a projection row written in one command, newest stamp w
     await Rows.create({ _id: 'd', revision: 7 });
     expect(await upsertIfNewer(Rows, 'd', byTime(1), { $set: { value: 4, at: at(1) } })).toBe(true);
     expect(await read('d')).toMatchObject({ revision: 7, value: 4 });
+  });
+
+  it('answers the row as written in the same one command, or null when it holds a newer stamp', async () => {
+    await Rows.create({ _id: 'f', revision: 3 });
+    commands = 0;
+    const written = await upsertIfNewerReturning(Rows, 'f', byTime(10), { $set: { value: 1, at: at(10) } });
+    expect(commands).toBe(1);
+    expect(written).toMatchObject({ _id: 'f', revision: 3, value: 1, at: at(10) });
+    expect(await upsertIfNewerReturning(Rows, 'f', byTime(5), { $set: { value: 2, at: at(5) } })).toBeNull();
+    expect(await read('f')).toMatchObject({ value: 1, at: at(10) });
   });
 
   it('keeps the newest of concurrent writes whatever order they land in', async () => {

@@ -1,7 +1,7 @@
 import { type AddressInput, type SubgraphContext, type ResolverMap } from '@novamart/kit';
 import { lineKey, type CartDoc, type RemovedLine } from './models/cart';
 import { type KnownProduct } from './models/catalog-product';
-import { type CartService } from './services/cart-service';
+import { catalogDecidedOn, type CartService } from './services/cart-service';
 import { type CatalogProjection } from './services/catalog-projection';
 import { type CartDiscount, type CartDiscountQuote, type CartDiscounts } from './services/cart-discounts';
 import { priceCart, type PricedCart, type PricedLine } from './services/pricing';
@@ -27,7 +27,10 @@ function catalogLoader(ctx: CartContext) {
 }
 
 async function priced(cart: CartDoc, ctx: CartContext): Promise<PricedCart> {
-  const products = await catalogLoader(ctx).loadMany(cart.items.map(lineKey));
+  const loader = catalogLoader(ctx);
+  // A cart a mutation just wrote is priced at the catalog that mutation decided on.
+  for (const [id, product] of catalogDecidedOn(cart) ?? []) loader.prime(id, product);
+  const products = await loader.loadMany(cart.items.map(lineKey));
   const byId = new Map<string, KnownProduct>();
   for (const product of products) if (product && !(product instanceof Error)) byId.set(product.id, product);
   return priceCart(cart, byId, ctx.defaultCurrency);

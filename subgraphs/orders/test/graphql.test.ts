@@ -41,18 +41,22 @@ async function publishAndWait(
 ): Promise<DomainEvent> {
   const event = createEvent(type, aggregateId, payload);
   await runtime.bus.publish(event);
-  // Cart snapshots and payment announcements go to the orders' direct consumer, which keeps no
-  // processed record: its effect is the row the event writes.
+  // Orders' consumers keep no processed record (idempotent by state): what an event did is the
+  // row it wrote.
   const effect: Record<string, () => Promise<unknown>> = {
     'cart.updated': () =>
       conn.collection('cart_snapshots').findOne({ _id: aggregateId, revision: payload.revision } as never),
     'payment.status_changed': () =>
       conn.collection('known_payments').findOne({ _id: payload.paymentId } as never),
+    'product.created': () => conn.collection('catalog_prices').findOne({ _id: payload.productId } as never),
+    'inventory.reserved': () =>
+      conn.collection('orders').findOne({ _id: aggregateId, reservationId: payload.reservationId } as never),
+    'payment.succeeded': () =>
+      conn
+        .collection('orders')
+        .findOne({ _id: aggregateId, 'payment.paymentId': payload.paymentId } as never),
   };
-  await eventually(
-    effect[type] ??
-      (() => conn.collection('processed_events').findOne({ _id: `orders:${event.id}` } as never)),
-  );
+  await eventually(effect[type]!, `the effect of ${type}`);
   return event;
 }
 

@@ -52,6 +52,24 @@ interface CartPlan {
   /** The applied discount codes after the change; absent: unchanged. */
   discountCodes?: string[];
   events?: (written: CartDoc) => DomainEvent<any>[];
+  /** The catalog the change was decided on (the owners' answers), for every line it knows. */
+  catalog?: Map<string, KnownProduct>;
+}
+
+/** Per cart a command wrote: the catalog it decided on (`catalogDecidedOn`). */
+const decidedCatalogs = new WeakMap<CartDoc, Map<string, KnownProduct>>();
+
+/**
+ * The catalog the command that returned `cart` decided on: the cart's answer is priced from it,
+ * showing the prices the change was made at without reading the projection again.
+ */
+export function catalogDecidedOn(cart: CartDoc): Map<string, KnownProduct> | undefined {
+  return decidedCatalogs.get(cart);
+}
+
+function rememberCatalog(written: CartDoc, plan: CartPlan): CartDoc {
+  if (plan.catalog) decidedCatalogs.set(written, plan.catalog);
+  return written;
 }
 
 interface Located {
@@ -132,6 +150,7 @@ export class CartService {
           removedItems: [],
           byOwner: true,
           events: (written) => [cartItemAdded(written, input.productId, input.quantity)],
+          catalog: products,
         };
       },
     );
@@ -164,6 +183,7 @@ export class CartService {
           items,
           removedItems: [],
           byOwner: true,
+          catalog: products,
         };
       },
     );
@@ -276,7 +296,7 @@ export class CartService {
           if (deleted.deletedCount !== 1) throw new StaleCartError();
           outbox.add(cartDeleted(guest, guest.revision + 1));
           return written;
-        });
+        }).then((written) => rememberCatalog(written, plan));
       } catch (error) {
         if ((error instanceof StaleCartError || isDuplicateKeyError(error)) && attempt < MAX_ATTEMPTS)
           continue;
@@ -321,7 +341,7 @@ export class CartService {
       currency ??= product.currency;
     }
     assertWithinMoneyLimit(items, products, this.maxOrderTotal, 'guestCartId');
-    return { items, removedItems, byOwner: true };
+    return { items, removedItems, byOwner: true, catalog: products };
   }
 
   /**
@@ -440,9 +460,10 @@ export class CartService {
       if (!planned && !located.isNew) return located.cart;
       const effective = planned ?? { items: located.cart.items, removedItems: [], byOwner: true };
       try {
-        return await inTransaction(this.conn, (session, outbox) =>
+        const written = await inTransaction(this.conn, (session, outbox) =>
           this.write(located, effective, session, outbox),
         );
+        return rememberCatalog(written, effective);
       } catch (error) {
         // A lost race: another request wrote this cart, or created the customer's cart, first.
         if ((error instanceof StaleCartError || isDuplicateKeyError(error)) && attempt < MAX_ATTEMPTS)

@@ -27,6 +27,7 @@ export function inventoryConsumer(
 ): ConsumerDeclaration {
   const { stock, reservations } = services;
   const locks = new KeyedLocks();
+  const recentOrders = new RecentOrderItems();
   const rememberProduct: TransactionalHandler<'product.updated' | 'product.archived'> = async (event, tx) => {
     const { productId, sku, name } = event.payload;
     await stock.rememberProduct(tx, { productId, sku, name });
@@ -37,7 +38,7 @@ export function inventoryConsumer(
     // transaction begins: events of different orders run side by side, and transactions on the
     // same stock item would otherwise end in WriteConflicts and run again.
     async around(event, process) {
-      const outcome = await locks.run(await stockTouchedBy(event, reservations), process);
+      const outcome = await locks.run(await stockTouchedBy(event, reservations, recentOrders), process);
       if (
         crashPoint === 'order-placed-committed' &&
         event.type === 'order.placed' &&
@@ -88,20 +89,54 @@ export function inventoryConsumer(
 }
 
 /**
+ * The stock items of the orders this process saw placed most recently, so that the payment (or
+ * cancellation) that follows an order moments later takes its locks without reading its
+ * reservation. The locks only spare this process WriteConflicts: an order not remembered (placed
+ * before a restart, or on another replica) reads its reservation, and keys that were wrong would
+ * cost a retried transaction, never a wrong write.
+ */
+class RecentOrderItems {
+  private readonly items = new Map<string, string[]>();
+
+  constructor(private readonly capacity = 10_000) {}
+
+  remember(orderId: string, variantIds: string[]): void {
+    this.items.delete(orderId);
+    this.items.set(orderId, variantIds);
+    // A Map iterates in insertion order: the first key is the oldest.
+    if (this.items.size > this.capacity) this.items.delete(this.items.keys().next().value!);
+  }
+
+  of(orderId: string): string[] | undefined {
+    return this.items.get(orderId);
+  }
+}
+
+/**
  * The products whose stock items an event's handler may change, for the stock locks: an order's
  * lines are in `order.placed`; a payment or a cancellation names only the order, so its
- * reservation says (none yet: the handler writes no stock item).
+ * reservation says (none yet: the handler writes no stock item), unless the order was placed here
+ * a moment ago.
  */
-async function stockTouchedBy(event: CatalogEvent, reservations: ReservationService): Promise<string[]> {
+async function stockTouchedBy(
+  event: CatalogEvent,
+  reservations: ReservationService,
+  recentOrders: RecentOrderItems,
+): Promise<string[]> {
   switch (event.type) {
-    case 'order.placed':
-      return event.payload.lines.map(lineVariantId);
+    case 'order.placed': {
+      const variantIds = event.payload.lines.map(lineVariantId);
+      recentOrders.remember(event.payload.orderId, variantIds);
+      return variantIds;
+    }
     case 'product.created':
       return [event.payload.productId];
     case 'return.received':
       return event.payload.lines.map(lineVariantId);
     case 'payment.succeeded':
     case 'order.cancelled': {
+      const remembered = recentOrders.of(event.payload.orderId);
+      if (remembered) return remembered;
       const reservation = await reservations.findByOrder(event.payload.orderId);
       return reservation?.lines.map(lineVariantId) ?? [];
     }

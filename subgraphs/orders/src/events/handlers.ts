@@ -2,6 +2,7 @@ import {
   type ConsumerDeclaration,
   type DirectConsumer,
   type DirectHandler,
+  type StateIdempotentConsumer,
   type TransactionalHandler,
 } from '@novamart/events';
 import { type OrderLifecycle } from '../services/lifecycle';
@@ -13,15 +14,19 @@ import { liveUpdatesConsumer } from './live-updates';
 export const ORDERS_GROUP = 'orders';
 
 /**
- * What orders does with events, consumed under the group `orders`, each once per event inside
- * the consumer's transaction: the projection of products, and the order's side of the checkout
- * saga (packages/events/src/saga.ts).
+ * What orders does with events, consumed under the group `orders`, each inside a transaction with
+ * the events it emits: the projection of products, and the order's side of the checkout saga
+ * (packages/events/src/saga.ts). Idempotent by the state it reads, so without the processed-event
+ * record (a `StateIdempotentConsumer`): each saga effect decides on the order and writes it with a
+ * compare-and-set of its revision, and a repeat finds its change there (the status moved on, the
+ * reservation, payment or refund recorded) and writes nothing; catalog rows apply only what is
+ * newer than their stamps.
  */
 export function ordersConsumer(deps: {
   lifecycle: OrderLifecycle;
   projections: Projections;
   paymentTrust: PaymentTrust;
-}): ConsumerDeclaration {
+}): StateIdempotentConsumer {
   const { lifecycle, projections, paymentTrust } = deps;
   const product: TransactionalHandler<'product.created' | 'product.updated' | 'product.archived'> = async (
     event,
@@ -36,6 +41,9 @@ export function ordersConsumer(deps: {
   };
   return {
     group: ORDERS_GROUP,
+    transactional: true,
+    idempotentBy:
+      'each effect is a compare-and-set of the order decided on what it read (a repeat finds its change made); catalog rows take only newer stamps',
     handlers: {
       'product.created': product,
       'product.updated': product,
@@ -56,8 +64,8 @@ export function ordersConsumer(deps: {
           .cancelExpired(event.payload.orderId, event.payload.reservationId, session, outbox),
       // Money state moves only for a payment the payments subgraph announced for this order.
       'payment.succeeded': async (event, { session, outbox }) => {
-        await paymentTrust.assertKnown(event, session);
-        await lifecycle.forEvent(event.id).recordPayment(event.payload, session, outbox);
+        const order = await paymentTrust.assertKnown(event, session);
+        await lifecycle.forEvent(event.id).recordPayment(event.payload, session, outbox, order);
       },
       // FINANCE rejected the payment (above PAYMENT_APPROVAL_THRESHOLD): the order is cancelled.
       'payment.rejected': (event, { session, outbox }) =>

@@ -16,7 +16,7 @@ import {
   isDuplicateKeyError,
 } from '@novamart/kit';
 import { type CartSnapshotDoc, type CartSnapshotModel } from '../models/cart-snapshot';
-import { type CatalogPriceModel } from '../models/catalog-price';
+import { type CatalogPriceDoc, type CatalogPriceModel } from '../models/catalog-price';
 import { type CustomerModel } from '../models/customer';
 import { type OrderDoc, type OrderLine, type OrderModel } from '../models/order';
 import {
@@ -122,12 +122,15 @@ export class CheckoutService {
       if (existing) return this.replay(existing, requestHash);
 
       const refresh = this.options.refresh;
-      if (refresh) await refresh.refreshCart(viewer, cartId, authorization);
-      const cart = await this.findCart(viewer, cartId);
-      if (refresh) await refresh.refreshProducts(cart.lines.map(lineVariantId));
+      // The snapshot and catalog rows as the owners' answers left them; without a refresh (or
+      // when the projection held newer), read from the projections.
+      const refreshed = refresh ? await refresh.refreshCart(viewer, cartId, authorization) : null;
+      const cart = this.checkCart(viewer, cartId, refreshed ?? (await this.findCart(viewer, cartId)));
+      const rows = refresh ? await refresh.refreshProducts(cart.lines.map(lineVariantId)) : null;
       const order = await this.buildOrder({
         viewer,
         cart,
+        rows,
         email,
         shippingAddress,
         shippingMethodCode,
@@ -203,12 +206,19 @@ export class CheckoutService {
     return order;
   }
 
-  private async findCart(viewer: Viewer | null, cartId: string | null): Promise<CartSnapshotDoc> {
+  private async findCart(viewer: Viewer | null, cartId: string | null): Promise<CartSnapshotDoc | null> {
     const { carts } = this.options;
-    const cart =
-      cartId !== null
-        ? await carts.findById(cartId).lean()
-        : await carts.findOne({ userId: viewer?.id, deleted: false }).lean();
+    return cartId !== null
+      ? carts.findById(cartId).lean()
+      : carts.findOne({ userId: viewer?.id, deleted: false }).lean();
+  }
+
+  /** The cart checkout may order: the caller's, not empty, its revision not ordered yet. */
+  private checkCart(
+    viewer: Viewer | null,
+    cartId: string | null,
+    cart: CartSnapshotDoc | null,
+  ): CartSnapshotDoc {
     if (
       cartId !== null &&
       (!cart || cart.deleted || (cart.userId !== undefined && cart.userId !== viewer?.id))
@@ -225,6 +235,8 @@ export class CheckoutService {
   private async buildOrder(args: {
     viewer: Viewer | null;
     cart: CartSnapshotDoc;
+    /** The catalog rows the refresh left (null: read them from the projection). */
+    rows: Map<string, CatalogPriceDoc> | null;
     email: string | null;
     shippingAddress: OrderDoc['shippingAddress'];
     shippingMethodCode: string | null;
@@ -238,7 +250,7 @@ export class CheckoutService {
       args.email ?? (viewer ? (await this.options.customers.findById(viewer.id).lean())?.email : null);
     if (!email) throw badUserInput('email is required: the account email is not known yet', 'input.email');
 
-    const items = await this.priceLines(cart.lines);
+    const items = await this.priceLines(cart.lines, args.rows);
     const currency = items.currency;
     // Bounded before anything is written: an order the API cannot show must never exist.
     const max = this.options.maxOrderTotal ?? DEFAULT_MAX_ORDER_TOTAL;
@@ -320,11 +332,14 @@ export class CheckoutService {
   /** Snapshots each line at the catalog's current price; unknown or archived products block checkout. */
   private async priceLines(
     lines: CartSnapshotDoc['lines'],
+    rows: Map<string, CatalogPriceDoc> | null,
   ): Promise<{ lines: OrderLine[]; currency: string }> {
-    const ids = [...new Set(lines.map(lineVariantId))];
-    const products = new Map(
-      (await this.options.prices.find({ _id: { $in: ids } }).lean()).map((doc) => [doc._id, doc]),
-    );
+    // Rows the refresh did not bring (the owner did not answer for them) come from the projection.
+    const products = new Map(rows);
+    const missing = [...new Set(lines.map(lineVariantId))].filter((id) => !products.has(id));
+    if (missing.length > 0)
+      for (const doc of await this.options.prices.find({ _id: { $in: missing } }).lean())
+        products.set(doc._id, doc);
     const priced: OrderLine[] = [];
     let currency: string | null = null;
     for (const line of lines) {

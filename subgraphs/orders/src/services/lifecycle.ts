@@ -152,7 +152,7 @@ export class OrderLifecycle {
     session: ClientSession,
     outbox: Outbox,
   ): Promise<void> {
-    await this.effect(orderId, session, outbox, (order) => {
+    await this.effect(orderId, session, outbox, null, (order) => {
       if (order.status !== 'PENDING' || order.reservationId !== undefined) {
         // A cancelled order's reservation is released by inventory on order.cancelled.
         this.logger.info(
@@ -172,7 +172,7 @@ export class OrderLifecycle {
     session: ClientSession,
     outbox: Outbox,
   ): Promise<void> {
-    await this.effect(orderId, session, outbox, (order) => {
+    await this.effect(orderId, session, outbox, null, (order) => {
       if (order.status !== 'PENDING') {
         this.logger.warn(
           { orderId, status: order.status },
@@ -195,7 +195,7 @@ export class OrderLifecycle {
     session: ClientSession,
     outbox: Outbox,
   ): Promise<void> {
-    await this.effect(orderId, session, outbox, (order) => {
+    await this.effect(orderId, session, outbox, null, (order) => {
       if (order.reservationId !== undefined && order.reservationId !== reservationId) return null;
       return this.cancelUnpaid(order, 'reservation expired', {
         reason: 'Reservation expired before payment',
@@ -214,7 +214,7 @@ export class OrderLifecycle {
     session: ClientSession,
     outbox: Outbox,
   ): Promise<void> {
-    await this.effect(orderId, session, outbox, (order) =>
+    await this.effect(orderId, session, outbox, null, (order) =>
       this.cancelUnpaid(order, 'payment rejected', {
         reason: `Payment rejected: ${reason}`,
         cancellationCode: 'PAYMENT_REJECTED',
@@ -225,10 +225,16 @@ export class OrderLifecycle {
   /**
    * payment.succeeded, for a payment `PaymentTrust` knows to be this order's. The payment must
    * pay the order in full, in its currency, and be the order's only payment: anything else is
-   * rejected (dead-lettered with the reason) and changes nothing.
+   * rejected (dead-lettered with the reason) and changes nothing. `read`: the order as read in
+   * `session` by the trust check, instead of reading it again.
    */
-  async recordPayment(payment: PaymentSucceeded, session: ClientSession, outbox: Outbox): Promise<void> {
-    await this.effect(payment.orderId, session, outbox, (order) => {
+  async recordPayment(
+    payment: PaymentSucceeded,
+    session: ClientSession,
+    outbox: Outbox,
+    read?: OrderDoc,
+  ): Promise<void> {
+    await this.effect(payment.orderId, session, outbox, read ?? null, (order) => {
       if (order.payment) {
         if (order.payment.paymentId !== payment.paymentId) {
           rejectEvent(
@@ -261,7 +267,7 @@ export class OrderLifecycle {
 
   /** refund.succeeded */
   async recordRefund(refund: RefundSucceeded, session: ClientSession, outbox: Outbox): Promise<void> {
-    await this.effect(refund.orderId, session, outbox, (order) => {
+    await this.effect(refund.orderId, session, outbox, null, (order) => {
       if (order.refunds.some((recorded) => recorded.refundId === refund.refundId)) return null;
       return {
         set: {
@@ -330,9 +336,10 @@ export class OrderLifecycle {
     orderId: string,
     session: ClientSession,
     outbox: Outbox,
+    read: OrderDoc | null,
     decide: (order: OrderDoc) => OrderChange | null,
   ): Promise<void> {
-    const order = await this.orders.findById(orderId).session(session).lean();
+    const order = read ?? (await this.orders.findById(orderId).session(session).lean());
     if (!order) {
       this.logger.warn({ orderId }, 'event for an unknown order; ignored');
       return;

@@ -1,5 +1,7 @@
 import { type SubgraphClient, type Viewer, upsertRacing } from '@novamart/kit';
 import { PRODUCT_VARIANT_SELECTION, type ProductVariantAnswer, variantFactsOf } from '@novamart/events';
+import { type CartSnapshotDoc } from '../models/cart-snapshot';
+import { type CatalogPriceDoc } from '../models/catalog-price';
 import { type Projections } from './projections';
 
 const CART = `query CheckoutCart($id: ID) {
@@ -37,20 +39,21 @@ export class OwnerRefresh {
   /**
    * The caller's cart (their own without `cartId`). A cart the owner does not show this caller
    * (unknown, expired, merged away, someone else's) fails with the cart subgraph's NOT_FOUND.
-   * Returns the cart's id, or null when a signed-in caller has no cart yet.
+   * Returns the snapshot as written from the answer, or null when a signed-in caller has no cart
+   * yet or the snapshot already holds a newer revision (checkout then reads it).
    */
   async refreshCart(
     viewer: Viewer | null,
     cartId: string | null,
     authorization: string | undefined,
-  ): Promise<string | null> {
+  ): Promise<CartSnapshotDoc | null> {
     const { cart } = await this.cart.request<{ cart: CartAnswer | null }>(
       CART,
       { id: cartId },
       { authorization: authorization ?? null },
     );
     if (!cart) return null;
-    await this.projections.applyCartUpdated({
+    return this.projections.applyCartUpdated({
       cartId: cart.id,
       // The cart answered for this caller: a customer's cart is theirs, a guest cart has no owner.
       userId: cartId === null ? (viewer?.id ?? null) : null,
@@ -63,12 +66,16 @@ export class OwnerRefresh {
       expiresAt: cart.expiresAt,
       discountCodes: cart.discountCodes,
     });
-    return cart.id;
   }
 
-  /** The catalog rows of the given variants (a default variant's id is its product's). */
-  async refreshProducts(variantIds: readonly string[]): Promise<void> {
-    if (variantIds.length === 0) return;
+  /**
+   * The catalog rows of the given variants (a default variant's id is its product's), by variant
+   * id, as they stand once the answers are applied: what checkout prices with. A variant the
+   * owner does not know is absent.
+   */
+  async refreshProducts(variantIds: readonly string[]): Promise<Map<string, CatalogPriceDoc>> {
+    const rows = new Map<string, CatalogPriceDoc>();
+    if (variantIds.length === 0) return rows;
     const { _entities } = await this.products.request<{ _entities: (ProductVariantAnswer | null)[] }>(
       VARIANTS,
       {
@@ -76,13 +83,14 @@ export class OwnerRefresh {
       },
     );
     await Promise.all(
-      _entities.map(
-        (variant) =>
-          variant &&
-          upsertRacing(() =>
-            this.projections.applyVariant(variantFactsOf(variant), new Date(variant.updatedAt)),
-          ),
-      ),
+      _entities.map(async (variant) => {
+        if (!variant) return;
+        const row = await upsertRacing(() =>
+          this.projections.applyVariant(variantFactsOf(variant), new Date(variant.updatedAt)),
+        );
+        rows.set(row._id, row);
+      }),
     );
+    return rows;
   }
 }

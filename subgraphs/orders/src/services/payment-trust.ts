@@ -2,13 +2,18 @@ import { type ClientSession } from 'mongoose';
 import { rejectEvent, type DomainEvent } from '@novamart/events';
 import { upsertRacing } from '@novamart/kit';
 import { type KnownPaymentModel } from '../models/known-payment';
-import { type OrderModel } from '../models/order';
+import { type OrderDoc, type OrderModel } from '../models/order';
 import { type PaymentSucceeded } from './lifecycle';
 
 export interface PaymentAnnounced {
   paymentId: string;
   orderId: string;
+  status: string;
+  previousStatus: string | null;
 }
+
+/** Statuses payments announces together with `payment.succeeded` (in the same transaction). */
+const WITH_MONEY = new Set(['SUCCEEDED', 'AUTHORIZED']);
 
 /**
  * Orders does not move money state on a bare event. It learns the payments of each order from
@@ -22,11 +27,16 @@ export class PaymentTrust {
 
   /**
    * payment.status_changed: the first announcement of a payment id names its order for good. One
-   * upsert, idempotent by `$setOnInsert` (a direct handler, outside any transaction).
+   * upsert, idempotent by `$setOnInsert` (a direct handler, outside any transaction). Every
+   * announcement of a payment names the same order, so only those a `payment.succeeded` may lean
+   * on are written: the creation, and the statuses payments announces with the money (an approval
+   * sends payment.succeeded later, after its AUTHORIZED announcement). The steps between (the
+   * claim's PROCESSING, a decline) would only write the same row again.
    */
   async recordAnnounced(event: DomainEvent<PaymentAnnounced>): Promise<void> {
-    const { paymentId, orderId } = event.payload;
+    const { paymentId, orderId, status, previousStatus } = event.payload;
     if (typeof paymentId !== 'string' || typeof orderId !== 'string') return;
+    if (previousStatus !== null && !WITH_MONEY.has(status)) return;
     await upsertRacing(() =>
       this.options.knownPayments.updateOne(
         { _id: paymentId },
@@ -39,9 +49,10 @@ export class PaymentTrust {
   /**
    * payment.succeeded: the payment must be one payments announced for this very order. An
    * unknown payment id fails the handler (retried: with several consumers an announcement can be
-   * a moment behind), so after the bus's attempts it is dead-lettered with this reason.
+   * a moment behind), so after the bus's attempts it is dead-lettered with this reason. Returns
+   * the order as read in `session`, which the payment is then recorded on.
    */
-  async assertKnown(event: DomainEvent<PaymentSucceeded>, session: ClientSession): Promise<void> {
+  async assertKnown(event: DomainEvent<PaymentSucceeded>, session: ClientSession): Promise<OrderDoc> {
     const payment = event.payload;
     if (typeof payment.paymentId !== 'string' || typeof payment.orderId !== 'string')
       rejectEvent('payment.succeeded without a paymentId and orderId');
@@ -51,7 +62,7 @@ export class PaymentTrust {
       rejectEvent(
         `payment.succeeded with an invalid amount ${String(payment.amount)} ${String(payment.currency)}`,
       );
-    const order = await this.options.orders.exists({ _id: payment.orderId }).session(session);
+    const order = await this.options.orders.findById(payment.orderId).session(session).lean();
     if (!order) rejectEvent(`payment ${payment.paymentId} is for an unknown order ${payment.orderId}`);
     const known = await this.options.knownPayments.findById(payment.paymentId).session(session).lean();
     if (!known) {
@@ -62,5 +73,6 @@ export class PaymentTrust {
     if (known.orderId !== payment.orderId) {
       rejectEvent(`payment ${payment.paymentId} belongs to order ${known.orderId}, not ${payment.orderId}`);
     }
+    return order;
   }
 }

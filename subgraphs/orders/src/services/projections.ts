@@ -1,6 +1,6 @@
 import { type ClientSession, type UpdateQuery } from 'mongoose';
 import { type ProductSnapshotLike, type VariantFacts, variantRows } from '@novamart/events';
-import { upsertIfNewer, upsertRacing } from '@novamart/kit';
+import { upsertIfNewerReturning, upsertRacing } from '@novamart/kit';
 import { type CartSnapshotDoc, type CartSnapshotModel } from '../models/cart-snapshot';
 import { type CatalogPriceDoc, type CatalogPriceModel } from '../models/catalog-price';
 import { type CustomerModel } from '../models/customer';
@@ -47,12 +47,16 @@ export class Projections {
     for (const variant of variantRows(snapshot)) await this.applyVariant(variant, at, session);
   }
 
-  async applyVariant(variant: VariantFacts, at: Date, session?: ClientSession): Promise<void> {
+  /**
+   * One variant's row, unless the row holds a newer catalog state. Returns the row as it now
+   * stands, so that checkout prices from it without reading it again.
+   */
+  async applyVariant(variant: VariantFacts, at: Date, session?: ClientSession): Promise<CatalogPriceDoc> {
     const current = await this.prices
-      .findById(variant.variantId, { catalogAt: 1, priceAt: 1 })
+      .findById(variant.variantId)
       .session(session ?? null)
       .lean();
-    if (current?.catalogAt && current.catalogAt > at) return;
+    if (current?.catalogAt && current.catalogAt > at) return current;
     const set: Partial<CatalogPriceDoc> = {
       sku: variant.sku,
       name: variant.productName,
@@ -67,6 +71,7 @@ export class Projections {
     if (!current?.priceAt || current.priceAt <= at)
       Object.assign(set, { priceAmount: variant.priceAmount, currency: variant.currency, priceAt: at });
     await this.prices.updateOne({ _id: variant.variantId }, { $set: set }, { upsert: true, session });
+    return { ...current, ...set, _id: variant.variantId } as CatalogPriceDoc;
   }
 
   async applyPrice(change: PriceChange, at: Date, session?: ClientSession): Promise<void> {
@@ -82,9 +87,12 @@ export class Projections {
     );
   }
 
-  /** cart.updated, or the cart's owner answering checkout: the snapshot at this revision. */
-  async applyCartUpdated(cart: CartUpdated): Promise<void> {
-    await this.applyCartRevision(cart, {
+  /**
+   * cart.updated, or the cart's owner answering checkout: the snapshot at this revision. Returns
+   * the snapshot as written, or null when a newer revision is held.
+   */
+  async applyCartUpdated(cart: CartUpdated): Promise<CartSnapshotDoc | null> {
+    return this.applyCartRevision(cart, {
       $set: {
         revision: cart.revision,
         lines: cart.lines.map(({ productId, variantId, quantity }) => ({
@@ -113,11 +121,11 @@ export class Projections {
    * the same snapshot again (a revision's lines never change; a deletion takes the next revision),
    * so the event and checkout's refresh of the same revision both cost one write.
    */
-  private async applyCartRevision(
+  private applyCartRevision(
     cart: { cartId: string; revision: number },
     update: UpdateQuery<CartSnapshotDoc>,
-  ): Promise<void> {
-    await upsertIfNewer(
+  ): Promise<CartSnapshotDoc | null> {
+    return upsertIfNewerReturning(
       this.carts,
       cart.cartId,
       { field: 'revision', value: cart.revision, sameApplies: true },

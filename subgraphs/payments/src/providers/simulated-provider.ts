@@ -1,4 +1,4 @@
-import { isDuplicateKeyError, modelOn } from '@novamart/kit';
+import { isDuplicateKeyError, modelOn, upsertRacing } from '@novamart/kit';
 import { randomBytes } from 'node:crypto';
 import { type Connection, type Model, Schema } from 'mongoose';
 import {
@@ -38,8 +38,20 @@ interface SimulatedIntentDoc {
   /** The order's lines as the shop sent them (what Stripe keeps as metadata). */
   lineItems?: ProviderLineItem[];
   captures?: Array<{ amount: number; final: boolean; idempotencyKey: string; at: Date }>;
-  /** Every confirmation that reached the intent, as a card statement would list its attempts. */
-  attempts?: Array<{ paymentMethodId: string; outcome: IntentStatus; idempotencyKey: string; at: Date }>;
+  /**
+   * Every confirmation that reached the intent, as a card statement would list its attempts, with
+   * the answer its idempotency key replays (absent on attempts stored before it was kept here).
+   */
+  attempts?: Array<{
+    paymentMethodId: string;
+    outcome: IntentStatus;
+    idempotencyKey: string;
+    at: Date;
+    answer?: ProviderIntent;
+  }>;
+  /** The idempotency key of the creation (`create:<key>`) and the answer it replays. */
+  createKey?: string;
+  createdAnswer?: ProviderIntent;
   refunds: Array<{
     id: string;
     amount: number;
@@ -72,9 +84,23 @@ const intentSchema = new Schema<SimulatedIntentDoc>(
     captures: { type: Schema.Types.Mixed, default: () => [] },
     attempts: { type: Schema.Types.Mixed, default: () => [] },
     refunds: { type: Schema.Types.Mixed, default: () => [] },
+    createKey: String,
+    createdAnswer: Schema.Types.Mixed,
   },
   { collection: 'simulated_intents', minimize: false, versionKey: false },
 );
+// One intent per creation key, however many creations race (intents stored before it have none).
+intentSchema.index(
+  { createKey: 1 },
+  { unique: true, partialFilterExpression: { createKey: { $type: 'string' } } },
+);
+
+/** Statuses a confirmation applies to, as on Stripe. */
+const CONFIRMABLE_INTENT: IntentStatus[] = [
+  'requires_payment_method',
+  'requires_confirmation',
+  'requires_action',
+];
 
 const idempotencySchema = new Schema<IdempotencyDoc>(
   {
@@ -117,66 +143,94 @@ export class SimulatedProvider implements PaymentProvider {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  createIntent(input: CreateIntentInput) {
-    return this.idempotent(`create:${input.idempotencyKey}`, async () => {
-      const id = newId('pi');
-      const doc = await this.Intent.create({
-        _id: id,
-        status: 'requires_payment_method',
-        amount: input.amount,
-        currency: input.currency.toUpperCase(),
-        clientSecret: `${id}_secret_${randomBytes(12).toString('hex')}`,
-        lastError: null,
-        metadata: input.metadata,
-        amountRefunded: 0,
-        captureMethod: input.captureMethod ?? 'automatic',
-        amountReceived: 0,
-        lineItems: input.lineItems ?? [],
-        refunds: [],
-      });
-      return toIntent(doc.toObject() as SimulatedIntentDoc);
-    });
+  /**
+   * One command: the intent is stored under its creation key with the answer that key replays, so
+   * a repeated creation (payments crashed before recording the first) finds it instead of making
+   * another. The generic idempotency store (`idempotent`) would cost a read and a write around it.
+   */
+  async createIntent(input: CreateIntentInput): Promise<ProviderIntent> {
+    const createKey = `create:${input.idempotencyKey}`;
+    const id = newId('pi');
+    const doc: SimulatedIntentDoc = {
+      _id: id,
+      status: 'requires_payment_method',
+      amount: input.amount,
+      currency: input.currency.toUpperCase(),
+      clientSecret: `${id}_secret_${randomBytes(12).toString('hex')}`,
+      lastError: null,
+      metadata: input.metadata,
+      amountRefunded: 0,
+      captureMethod: input.captureMethod ?? 'automatic',
+      amountReceived: 0,
+      authorizedAt: null,
+      lineItems: input.lineItems ?? [],
+      captures: [],
+      attempts: [],
+      refunds: [],
+    };
+    const stored = await upsertRacing(() =>
+      this.Intent.findOneAndUpdate(
+        { createKey },
+        { $setOnInsert: { ...doc, createdAnswer: toIntent(doc) } },
+        { upsert: true, returnDocument: 'after' },
+      )
+        .lean<SimulatedIntentDoc>()
+        .exec(),
+    );
+    return stored!.createdAnswer ?? toIntent(stored!);
   }
 
-  confirmIntent(intentId: string, paymentMethodId: string, idempotencyKey: string) {
-    return this.idempotent(`confirm:${idempotencyKey}`, async () => {
-      const outcome = testCardOutcome(paymentMethodId);
-      if (!outcome) throw new InvalidPaymentMethodError(paymentMethodId);
-      const current = await this.mustFind(intentId);
-      const manual = current.captureMethod === 'manual';
-      const next =
-        outcome.kind === 'succeeds'
-          ? manual
-            ? { status: 'requires_capture' as const, lastError: null, authorizedAt: new Date() }
-            : { status: 'succeeded' as const, lastError: null, amountReceived: current.amount }
-          : outcome.kind === 'requires_action'
-            ? { status: 'requires_action' as const, lastError: null }
-            : { status: 'requires_payment_method' as const, lastError: outcome.error };
-      // Only an intent still waiting for a payment method can be confirmed, as on Stripe.
-      const updated = await this.Intent.findOneAndUpdate(
-        {
-          _id: intentId,
-          status: { $in: ['requires_payment_method', 'requires_confirmation', 'requires_action'] },
+  /**
+   * A read and one conditional write: the attempt, pushed with the answer its idempotency key
+   * replays, is the key's record (a key already among the attempts is answered from there), so
+   * confirmation needs no idempotency store of its own.
+   */
+  async confirmIntent(intentId: string, paymentMethodId: string, idempotencyKey: string) {
+    const outcome = testCardOutcome(paymentMethodId);
+    if (!outcome) throw new InvalidPaymentMethodError(paymentMethodId);
+    const current = await this.mustFind(intentId);
+    const replayed = replayOf(current, idempotencyKey);
+    if (replayed) return replayed;
+    const manual = current.captureMethod === 'manual';
+    const next =
+      outcome.kind === 'succeeds'
+        ? manual
+          ? { status: 'requires_capture' as const, lastError: null, authorizedAt: new Date() }
+          : { status: 'succeeded' as const, lastError: null, amountReceived: current.amount }
+        : outcome.kind === 'requires_action'
+          ? { status: 'requires_action' as const, lastError: null }
+          : { status: 'requires_payment_method' as const, lastError: outcome.error };
+    const answer = toIntent({ ...current, ...next });
+    // Only an intent still waiting for a payment method can be confirmed, as on Stripe; and a key
+    // is confirmed once, even by two calls racing.
+    const updated = await this.Intent.findOneAndUpdate(
+      {
+        _id: intentId,
+        status: { $in: CONFIRMABLE_INTENT },
+        'attempts.idempotencyKey': { $ne: idempotencyKey },
+      },
+      {
+        $set: next,
+        $push: {
+          attempts: { paymentMethodId, outcome: next.status, idempotencyKey, at: new Date(), answer },
         },
-        {
-          $set: next,
-          $push: { attempts: { paymentMethodId, outcome: next.status, idempotencyKey, at: new Date() } },
-        },
-        { returnDocument: 'after' },
-      ).lean<SimulatedIntentDoc>();
-      if (!updated) return toIntent(await this.mustFind(intentId));
-      const intent = toIntent(updated);
-      const type =
-        outcome.kind === 'succeeds'
-          ? manual
-            ? 'payment_intent.amount_capturable_updated'
-            : 'payment_intent.succeeded'
-          : outcome.kind === 'requires_action'
-            ? 'payment_intent.requires_action'
-            : 'payment_intent.payment_failed';
-      this.announce(type, intentObject(updated));
-      return intent;
-    });
+      },
+      { returnDocument: 'after' },
+    ).lean<SimulatedIntentDoc>();
+    if (!updated) {
+      const now = await this.mustFind(intentId);
+      return replayOf(now, idempotencyKey) ?? toIntent(now);
+    }
+    const type =
+      outcome.kind === 'succeeds'
+        ? manual
+          ? 'payment_intent.amount_capturable_updated'
+          : 'payment_intent.succeeded'
+        : outcome.kind === 'requires_action'
+          ? 'payment_intent.requires_action'
+          : 'payment_intent.payment_failed';
+    this.announce(type, intentObject(updated));
+    return answer;
   }
 
   /** A partly captured authorisation keeps what was captured (succeeded); the rest is released. */
@@ -357,6 +411,12 @@ export class SimulatedProvider implements PaymentProvider {
       .finally(() => this.inFlight.delete(delivery));
     this.inFlight.add(delivery);
   }
+}
+
+/** What a confirmation under `idempotencyKey` answered, if one reached the intent (and kept it). */
+function replayOf(doc: SimulatedIntentDoc, idempotencyKey: string): ProviderIntent | undefined {
+  const attempt = doc.attempts?.find((a) => a.idempotencyKey === idempotencyKey);
+  return attempt && (attempt.answer ?? toIntent(doc));
 }
 
 function toIntent(doc: SimulatedIntentDoc): ProviderIntent {

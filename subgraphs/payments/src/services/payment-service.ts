@@ -144,6 +144,8 @@ interface TransitionOptions {
 export class PaymentService {
   /** Per payment id: one status transition at a time in this process (`transition`). */
   private readonly transitions = new KeyedLocks();
+  /** Per provider intent id: one `applyIntent` at a time in this process, from its read to its write. */
+  private readonly intentApplications = new KeyedLocks();
 
   constructor(private readonly deps: PaymentServiceDeps) {}
 
@@ -256,7 +258,7 @@ export class PaymentService {
     const run = await runSteps(async (run) => {
       const claimed = await run(this.claimStep, { payment, paymentMethodId, actor: actorOf(viewer) });
       this.crashPoint('after-claim');
-      return run(this.providerConfirmStep, { claimed, paymentMethodId });
+      return { claimed, intent: await run(this.providerConfirmStep, { claimed, paymentMethodId }) };
     }).catch((error: unknown) => {
       if (error instanceof InvalidPaymentMethodError) throw badUserInput(error.message, 'paymentMethodId');
       throw error;
@@ -264,8 +266,10 @@ export class PaymentService {
     if (!run.ok) throw run.refused;
     this.crashPoint('after-provider');
     // The 'after-record' crash point sits inside the recording transition: after its commit, before
-    // the relay is handed payment.succeeded (see transition()).
-    const recorded = await this.applyIntent(run.value, 'confirmation', actorOf(viewer));
+    // the relay is handed payment.succeeded (see transition()). The claim's answer is the payment
+    // as this confirmation left it: recording starts from it instead of reading it again.
+    const { claimed, intent } = run.value;
+    const recorded = await this.applyIntent(intent, 'confirmation', actorOf(viewer), claimed);
     return recorded ?? (await this.findPayment(paymentId))!;
   }
 
@@ -360,31 +364,52 @@ export class PaymentService {
   /**
    * Brings a payment in line with its provider intent: the synchronous answer of a confirmation,
    * a Stripe webhook and the simulated provider's events all come through here. Applying the same
-   * state twice changes nothing.
+   * state twice changes nothing. `known`: the payment as the caller just wrote it (a confirmation's
+   * claim), used instead of reading it; if it is stale the transition finds out and this runs again
+   * on a fresh read.
    */
   async applyIntent(
     intent: ProviderIntent,
     source: string,
     actor: AuditActor = systemActor(),
+    known?: PaymentDoc,
   ): Promise<PaymentDoc | null> {
-    const payment = await this.deps.payments.findOne({ providerPaymentId: intent.id }).lean();
+    // One application per intent at a time in this process, the read included: a confirmation and
+    // the provider's event for it arrive together on every payment, and the later one then reads
+    // the state the earlier one wrote (nothing left to do) instead of losing the transition's race.
+    const applied = await this.intentApplications.run([intent.id], () =>
+      this.applyIntentOnce(intent, source, actor, known),
+    );
+    if (applied === 'lost-race') return this.applyIntent(intent, source, actor); // re-evaluate against the new state
+    if (applied.succeeded && applied.payment) await this.afterSuccess(applied.payment);
+    return applied.payment;
+  }
+
+  private async applyIntentOnce(
+    intent: ProviderIntent,
+    source: string,
+    actor: AuditActor,
+    known: PaymentDoc | undefined,
+  ): Promise<{ payment: PaymentDoc | null; succeeded: boolean } | 'lost-race'> {
+    const payment = known ?? (await this.deps.payments.findOne({ providerPaymentId: intent.id }).lean());
     if (!payment) {
       this.deps.logger.warn({ intentId: intent.id, source }, 'provider intent matches no payment; ignored');
-      return null;
+      return { payment: null, succeeded: false };
     }
+    const unchanged = { payment, succeeded: false };
     const target = statusOfIntent(intent, payment);
     const capturedBefore = payment.amountCaptured ?? 0;
     const grows = intent.captureMethod === 'manual' && intent.amountReceived > capturedBefore;
     // A capture in flight is recorded by its capturer, with its actor and key.
-    if (grows && payment.captureInFlight) return payment;
-    if (target === payment.status && !grows && target !== 'FAILED') return payment;
-    if (target === 'FAILED' && payment.status === 'FAILED') return payment;
+    if (grows && payment.captureInFlight) return unchanged;
+    if (target === payment.status && !grows && target !== 'FAILED') return unchanged;
+    if (target === 'FAILED' && payment.status === 'FAILED') return unchanged;
     if (!canTransition(payment.status, target)) {
       this.deps.logger.info(
         { paymentId: String(payment._id), from: payment.status, to: target, source },
         'stale provider state ignored',
       );
-      return payment;
+      return unchanged;
     }
     const updated = await this.transition(payment, target, reasonOf(intent, target, source), {
       from: [payment.status],
@@ -393,9 +418,8 @@ export class PaymentService {
       ...(grows && { inc: { refundableRemaining: intent.amountReceived - capturedBefore } }),
       actor,
     });
-    if (!updated) return this.applyIntent(intent, source, actor); // lost a race: re-evaluate against the new state
-    if (target === 'SUCCEEDED' || target === 'AUTHORIZED') await this.afterSuccess(updated);
-    return updated;
+    if (!updated) return 'lost-race';
+    return { payment: updated, succeeded: target === 'SUCCEEDED' || target === 'AUTHORIZED' };
   }
 
   /**
