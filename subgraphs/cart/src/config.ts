@@ -21,33 +21,3 @@ export const cartConfigShape = {
 };
 
 export type CartConfig = z.infer<z.ZodObject<typeof cartConfigShape>>;
-
-export const cartConfigVariables = [
-  {
-    name: 'GUEST_CART_TTL_DAYS',
-    default: '7',
-    description: 'Days a guest cart lives after its last change.',
-  },
-  { name: 'CART_DEFAULT_CURRENCY', default: 'USD', description: "Currency of an empty cart's subtotal." },
-  {
-    name: 'PRODUCTS_URL',
-    default: 'unset: decides on its projection of events',
-    description: "The products subgraph's GraphQL endpoint (cart commands check price and archiving there).",
-  },
-  {
-    name: 'INVENTORY_URL',
-    default: 'unset: decides on its projection of events',
-    description: "The inventory subgraph's GraphQL endpoint (cart commands check stock there).",
-  },
-  {
-    name: 'PROMOTIONS_URL',
-    default: 'unset: carts take no discount codes',
-    description: "The promotions subgraph's GraphQL endpoint (discount codes and automatic promotions).",
-  },
-  {
-    name: 'SHIPPING_URL',
-    default: 'unset: no shipping options, no tax',
-    description:
-      "The shipping subgraph's GraphQL endpoint (the cart's shipping options and tax come from there).",
-  },
-];

@@ -44,6 +44,6 @@ export const cartSubgraph = defineSubgraph({
   },
 });
 
-export { cartConfigShape, cartConfigVariables, type CartConfig } from './config';
+export { cartConfigShape, type CartConfig } from './config';
 export { createCartServices, type CartServices } from './services';
 export { CART_GROUP, cartCatalogConsumer, cartConsumer, cartConsumers } from './events/handlers';

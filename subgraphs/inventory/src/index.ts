@@ -48,7 +48,7 @@ export const inventorySubgraph = defineSubgraph({
 });
 
 export { createInventoryServices, ensureInventoryIndexes, type InventoryServiceSet } from './services';
-export { inventoryConfigShape, inventoryConfigVariables, type InventoryConfig } from './config';
+export { inventoryConfigShape, type InventoryConfig } from './config';
 export { CONSUMER_GROUP, inventoryConsumer } from './events/handlers';
 export type { InventoryView } from './services/stock-service';
 export type { ReservationDoc, ReservationStatus, ReservationLine } from './models/reservation';

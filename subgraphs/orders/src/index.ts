@@ -67,7 +67,7 @@ export const ordersSubgraph = defineSubgraph({
   },
 });
 
-export { ordersConfigShape, ordersConfigVariables, type OrdersConfig } from './config';
+export { ordersConfigShape, type OrdersConfig } from './config';
 export { createOrdersServices, type OrdersServices } from './services';
 export { CARRIER_SIGNATURE_HEADER, signCarrierPayload } from './webhooks/carrier-webhook';
 export { ORDERS_GROUP, ordersConsumer, ordersConsumers, ordersProjectionConsumer } from './events/handlers';

@@ -1,4 +1,3 @@
-import { type ConfigVariable } from '@novamart/kit';
 import { z } from 'zod';
 
 /** The steps of confirmPayment after which the crash tests may kill the process. */
@@ -61,81 +60,6 @@ export type PaymentsConfig = {
   PAYMENT_AUTHORIZATION_VOID_AFTER_MS: number;
   PAYMENT_AUTHORIZATION_TTL_MS: number;
 };
-
-export const paymentsConfigVariables: ConfigVariable[] = [
-  {
-    name: 'STRIPE_SECRET_KEY',
-    default: undefined,
-    description: 'Stripe secret key; unset means the simulated provider with Stripe test-card semantics.',
-  },
-  {
-    name: 'STRIPE_WEBHOOK_SECRET',
-    default: undefined,
-    description:
-      'Signing secret of the Stripe webhook endpoint `POST /webhooks/stripe` on the payments subgraph.',
-  },
-  {
-    name: 'STRIPE_PUBLISHABLE_KEY',
-    default: undefined,
-    description:
-      'Stripe publishable key (`pk_test_...`/`pk_live_...`, same mode as the secret key): the storefront then collects cards with Stripe Elements, and the gateway lets the storefront load Stripe.js. Unset: the storefront offers Stripe test payment method ids.',
-  },
-  {
-    name: 'STRIPE_API_URL',
-    default: 'https://api.stripe.com',
-    description: 'Stripe API base URL (tests point it at a local server).',
-  },
-  {
-    name: 'REFUND_APPROVAL_THRESHOLD',
-    default: '10000',
-    description: 'Refunds above this many minor units wait for a second admin to approve them.',
-  },
-  {
-    name: 'ORDER_SYNC_WAIT_MS',
-    default: '3000',
-    description: "How long a payment mutation waits for an order's events to reach the payments subgraph.",
-  },
-  {
-    name: 'PAYMENT_RECONCILE_AFTER_MS',
-    default: '120000',
-    description:
-      'A payment PROCESSING or REQUIRES_ACTION for longer than this is reconciled with the provider (also at start-up).',
-  },
-  {
-    name: 'PAYMENT_RECONCILE_INTERVAL_MS',
-    default: '30000',
-    description: 'How often the payments subgraph looks for payments to reconcile.',
-  },
-  {
-    name: 'PAYMENT_CRASH_POINT',
-    default: undefined,
-    description:
-      'Tests only (refused in production): SIGKILL the process at this step of `confirmPayment` (`after-claim`, `after-provider`, `after-record`).',
-  },
-  {
-    name: 'PAYMENT_CAPTURE',
-    default: 'automatic',
-    description:
-      '`automatic`: a confirmed payment is charged (SUCCEEDED). `manual`: it is AUTHORIZED (Stripe `capture_method: manual`), the order PAID, and the money is taken by `capturePayment` (FINANCE) or per `shipment.created`.',
-  },
-  {
-    name: 'PAYMENT_APPROVAL_THRESHOLD',
-    default: undefined,
-    description:
-      'Orders above this many minor units are only authorised and wait in `pendingPaymentApprovals` for FINANCE (`approvePayment` / `rejectPayment`); unset: no approvals.',
-  },
-  {
-    name: 'PAYMENT_AUTHORIZATION_VOID_AFTER_MS',
-    default: '518400000',
-    description:
-      'An authorisation not fully captured this long (6 days) is voided, before Stripe lets it lapse after 7 days; one still awaiting approval is rejected.',
-  },
-  {
-    name: 'PAYMENT_AUTHORIZATION_TTL_MS',
-    default: '604800000',
-    description: 'How long the simulated provider keeps an uncaptured authorisation (Stripe: 7 days).',
-  },
-];
 
 /** How a storefront collects card details (`Query.paymentSettings`): public, no secret in it. */
 export interface PaymentSettings {

@@ -24,7 +24,6 @@ import { PaymentReconciler } from './services/reconciliation';
 import { RefundService } from './services/refund-service';
 import { mountStripeWebhook } from './webhooks/stripe-webhook';
 
-export { paymentsConfigVariables } from './config';
 export { PaymentService } from './services/payment-service';
 export { PaymentReconciler } from './services/reconciliation';
 export { RefundService } from './services/refund-service';
