@@ -16,6 +16,7 @@ import { startSupergraph, type SignedInUser } from '../../tests/support/supergra
 import { checkout, createProduct, percentile } from '../../tests/support/storefront';
 import { repoRoot } from '../lib/supergraph-config';
 import { prepareBaseline } from './lib/baseline';
+import { startCpuProfile } from './lib/cpu-profile';
 import { startChild } from './lib/processes';
 import type { SummaryRow } from './summary';
 
@@ -114,9 +115,16 @@ export async function benchCheckout(options: CheckoutBenchOptions = {}) {
       client.on('commandStarted', count);
       return () => client.off('commandStarted', count);
     });
+    // BENCH_PROFILE=<file>: this process's CPU profile (gateway and subgraphs) while the orders run.
+    const stopProfile = process.env.BENCH_PROFILE ? await startCpuProfile() : undefined;
     const t0 = performance.now();
+    const loop0 = performance.eventLoopUtilization();
     await Promise.all(Array.from({ length: concurrency }, () => worker()));
     const seconds = (performance.now() - t0) / 1000;
+    // How busy the thread running the gateway and subgraphs was: near 1, CPU is the limit; well
+    // below, the orders wait on something else (a lock, a timer, the database's thread).
+    const mainThreadBusy = performance.eventLoopUtilization(loop0).utilization;
+    await stopProfile?.(process.env.BENCH_PROFILE!);
     await sg.settled();
     for (const stop of counters) stop();
     const totalCommands = [...commands.values()].reduce((sum, n) => sum + n, 0);
@@ -129,6 +137,7 @@ export async function benchCheckout(options: CheckoutBenchOptions = {}) {
       concurrency,
       seconds: Math.round(seconds * 100) / 100,
       ordersPerSecondToPaid: Math.round((latencies.length / seconds) * 100) / 100,
+      mainThreadBusy: Math.round(mainThreadBusy * 100) / 100,
       paid: latencies.length,
       firstAttemptFailures: failures.length,
       ...(failures.length > 0 ? { firstFailure: failures[0] } : {}),
