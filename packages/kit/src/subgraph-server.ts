@@ -13,6 +13,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import express, { type Express, type RequestHandler } from 'express';
 import { Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { createTokenVerifier, type TokenVerifier } from './auth';
+import { registerInProcessPeer } from './in-process-peers';
 import { commandStats } from './command-stats';
 import { createErrorFormatter } from './error-formatter';
 import { httpErrorHandler } from './http-errors';
@@ -387,17 +388,22 @@ export async function startSubgraph(
   });
 
   let stopping: Promise<void> | undefined;
+  const url = graphqlUrl(options.host ?? config.HOST, port);
+  const handle = inProcessHandler(apollo, contextFor, inFlight);
+  // Peers in this process call it directly (in-process-peers.ts) until it stops.
+  const unregisterPeer = registerInProcessPeer(url, handle);
   return {
     name: module.name,
     port,
-    url: graphqlUrl(options.host ?? config.HOST, port),
+    url,
     app,
     httpServer: server,
     instance,
     metricsPort: metricsServer?.port() ?? null,
-    handle: inProcessHandler(apollo, contextFor, inFlight),
+    handle,
     stop() {
       stopping ??= (async () => {
+        unregisterPeer();
         draining = true;
         // Open subscription streams would hold the HTTP drain for its whole grace period.
         await subscriptions.close();

@@ -10,3 +10,16 @@ export async function withTimeout(check: Promise<boolean>, timeoutMs: number): P
     clearTimeout(timer);
   }
 }
+
+/** `work`'s result, or a rejection naming `what` once `timeoutMs` passed first. */
+export async function within<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -3,10 +3,12 @@ import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   commandStats,
+  createSubgraphClient,
   connectMongo,
   createMetricsRegistry,
   createTokenVerifier,
   loadConfig,
+  runWithRequestId,
   startSubgraph,
   type RunningSubgraph,
   type SubgraphRuntime,
@@ -19,6 +21,7 @@ import {
   type TestMongo,
   type TestTokens,
 } from '../src/testing/index';
+import { inProcessPeer, registerInProcessPeer } from '../src/in-process-peers';
 import { captureLogs, gql, type CapturedLogs } from './helpers';
 import { probeState, probeSubgraph } from './probe/probe-module';
 
@@ -158,6 +161,27 @@ describe('probe subgraph served by startSubgraph', () => {
     const id = generated.headers.get('x-request-id');
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(generated.body.data.requestId).toBe(`${id}|${id}`);
+  });
+
+  it("answers a peer in its own process without HTTP, with the caller's request id, until it stops", async () => {
+    let httpRequests = 0;
+    const count = () => httpRequests++;
+    running.httpServer.on('request', count);
+    try {
+      const peer = createSubgraphClient('probe', running.url);
+      const data = await runWithRequestId('peer-call-7', () =>
+        peer.request<{ requestId: string }>('{ requestId }'),
+      );
+      expect(data.requestId).toBe('peer-call-7|peer-call-7');
+      expect(httpRequests).toBe(0);
+    } finally {
+      running.httpServer.off('request', count);
+    }
+    // Another URL, or a subgraph that stopped: over HTTP as before.
+    const unregister = registerInProcessPeer('http://127.0.0.1:9/graphql', running.handle);
+    expect(inProcessPeer('http://127.0.0.1:9/graphql')).toBe(running.handle);
+    unregister();
+    expect(inProcessPeer('http://127.0.0.1:9/graphql')).toBeUndefined();
   });
 
   it('merges the instance context into the base context', async () => {
