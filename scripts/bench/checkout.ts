@@ -4,6 +4,7 @@
  * and the in-process buses (the `npm start` setup). Reports orders/s reaching PAID and the
  * checkout-to-PAID latency per order.
  */
+import { performance } from 'node:perf_hooks';
 import { cartSubgraph } from '@novamart/cart';
 import { inventorySubgraph } from '@novamart/inventory';
 import { ordersSubgraph } from '@novamart/orders';
