@@ -96,6 +96,32 @@ describe('tracing', () => {
     // A whole checkout saga: on a loaded machine it takes longer than the default 30 s.
   }, 90_000);
 
+  it('gives a subgraph called in process (as npm start does) its own span under the gateway fetch', async () => {
+    const inProcess = await startSupergraph({
+      subgraphs: [usersSubgraph, productsSubgraph],
+      inProcess: true,
+    });
+    try {
+      const before = new Set(tracing.spans());
+      // The gateway names the subgraph operation after the client's: TracedPage__products__0.
+      const servedByProducts = (s: ReturnType<TestTracing['spans']>[number]) =>
+        /^query TracedPage__products/.test(s.name) && attr(s, 'novamart.subgraph') === 'products';
+      const page = await inProcess.query('query TracedPage { products(first: 2) { totalCount } }');
+      expect(page.errors).toBeUndefined();
+      const spans = await eventually(
+        async () => tracing.spans().filter((s) => !before.has(s)),
+        (all) => all.some(servedByProducts),
+        { what: "the products subgraph's span", timeoutMs: 10_000 },
+      );
+      const served = spans.find(servedByProducts)!;
+      const fetch = spans.find((s) => s.spanContext().spanId === served.parentSpanContext?.spanId);
+      // The plugin names the subgraph's own span: the gateway's fetch keeps its name.
+      expect(fetch?.name).toBe('gateway.fetch');
+    } finally {
+      await inProcess.stop();
+    }
+  }, 60_000);
+
   it('writes trace_id and span_id on log lines under a span', async () => {
     const lines: string[] = [];
     const logger = createLogger('trace-log', {

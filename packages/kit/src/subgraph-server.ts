@@ -35,7 +35,7 @@ import {
 import { DateTime } from './scalars';
 import { createSubgraphInstance } from './subgraph-events';
 import { createSubscriptionTransports, type SubscriptionTransports } from './subgraph-subscriptions';
-import { graphqlServerSpan, graphqlTracingPlugin } from './telemetry';
+import { graphqlServerSpan, graphqlTracingPlugin, inProcessServerSpan } from './telemetry';
 import { sessionRevocationsFor, type SessionRevocations } from './sessions';
 import type {
   ResolverMap,
@@ -248,6 +248,7 @@ function mountOperationalRoutes(app: Express, runtime: SubgraphRuntime<any>, dra
 
 /** The in-process transport: a gateway in the same process sends its subgraph requests here. */
 function inProcessHandler(
+  name: string,
   apollo: ApolloServer<SubgraphContext>,
   contextFor: ContextFor,
   inFlight: Set<Promise<unknown>>,
@@ -257,20 +258,21 @@ function inProcessHandler(
     const deadline = deadlineFrom(request.headers[DEADLINE_HEADER]);
     const handling = runWithRequestId(
       requestId,
-      async (): Promise<InProcessResponse> => {
-        const headers = new HeaderMap();
-        for (const [name, value] of Object.entries(request.headers))
-          if (value !== undefined) headers.set(name.toLowerCase(), value);
-        if (!headers.has('content-type')) headers.set('content-type', 'application/json');
-        const response = await apollo.executeHTTPGraphQLRequest({
-          httpGraphQLRequest: { method: 'POST', headers, search: '', body: request.body },
-          context: rejectingContext(contextFor, headers.get('authorization'), requestId),
-        });
-        let body = '';
-        if (response.body.kind === 'complete') body = response.body.string;
-        else for await (const chunk of response.body.asyncIterator) body += chunk;
-        return { status: response.status ?? 200, body };
-      },
+      () =>
+        inProcessServerSpan(name, request.headers, async (): Promise<InProcessResponse> => {
+          const headers = new HeaderMap();
+          for (const [name, value] of Object.entries(request.headers))
+            if (value !== undefined) headers.set(name.toLowerCase(), value);
+          if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+          const response = await apollo.executeHTTPGraphQLRequest({
+            httpGraphQLRequest: { method: 'POST', headers, search: '', body: request.body },
+            context: rejectingContext(contextFor, headers.get('authorization'), requestId),
+          });
+          let body = '';
+          if (response.body.kind === 'complete') body = response.body.string;
+          else for await (const chunk of response.body.asyncIterator) body += chunk;
+          return { status: response.status ?? 200, body };
+        }),
       deadline,
     );
     inFlight.add(handling);
@@ -389,7 +391,7 @@ export async function startSubgraph(
 
   let stopping: Promise<void> | undefined;
   const url = graphqlUrl(options.host ?? config.HOST, port);
-  const handle = inProcessHandler(apollo, contextFor, inFlight);
+  const handle = inProcessHandler(module.name, apollo, contextFor, inFlight);
   // Peers in this process call it directly (in-process-peers.ts) until it stops.
   const unregisterPeer = registerInProcessPeer(url, handle);
   return {

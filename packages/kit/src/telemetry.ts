@@ -109,6 +109,33 @@ export function graphqlServerSpan(subgraph: string): RequestHandler {
   };
 }
 
+/**
+ * `graphqlServerSpan` for a request handed over in process (the gateway or a peer in the same
+ * process, no HTTP): its own server span, a child of the traceparent in `headers` or else of the
+ * caller's active span, so that `graphqlTracingPlugin` names this span and not the caller's.
+ */
+export async function inProcessServerSpan<T>(
+  subgraph: string,
+  headers: Record<string, string | undefined>,
+  run: () => Promise<T>,
+): Promise<T> {
+  if (!enabled) return run();
+  const parent = propagation.extract(context.active(), headers);
+  const span = tracer.startSpan(
+    'POST /graphql',
+    {
+      kind: SpanKind.SERVER,
+      attributes: { 'novamart.subgraph': subgraph, 'http.request.method': 'POST', 'url.path': '/graphql' },
+    },
+    parent,
+  );
+  try {
+    return await context.with(trace.setSpan(parent, span), run);
+  } finally {
+    span.end();
+  }
+}
+
 /** Names the request's span after its operation (`mutation Checkout`) and marks GraphQL errors. */
 export function graphqlTracingPlugin(): ApolloServerPlugin {
   return {
