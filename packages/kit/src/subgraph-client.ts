@@ -1,6 +1,7 @@
 import { appError, ErrorCode, isErrorCode } from './errors';
 import { inProcessPeer } from './in-process-peers';
 import { forwardedHeaders, timeLeftMs } from './request-context';
+import { traceHeaders } from './telemetry';
 import { within } from './timeout';
 
 /**
@@ -50,6 +51,8 @@ export function createSubgraphClient(
       const headers: Record<string, string> = {
         'content-type': 'application/json',
         ...forwardedHeaders(),
+        // The caller's span, so that the owner's server span joins its trace (as the gateway's fetches do).
+        ...traceHeaders(),
         ...(options.authorization ? { authorization: options.authorization } : {}),
       };
       try {
