@@ -1,22 +1,13 @@
 // Durability on a dbPath: restart keeps data, indexes and catalog changes; recovery drops a torn tail;
 // compaction folds the journal into a snapshot; --in-memory writes nothing.
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startEmbeddedMongo, type EmbeddedMongoOptions } from '../src/index';
+import { useTempDirs } from './helpers/server';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'novamart-mongo-test-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = useTempDirs();
 
 async function withServer<T>(
   options: EmbeddedMongoOptions,

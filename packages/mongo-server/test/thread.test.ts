@@ -3,23 +3,15 @@
 // directory across threads of one process, and every acknowledged write kept when the process is
 // SIGKILLed.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startEmbeddedMongo, startEmbeddedMongoThread } from '../src/index';
+import { useTempDirs } from './helpers/server';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-function dataDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'novamart-mongo-thread-'));
-  dirs.push(dir);
-  return dir;
-}
+const dataDir = useTempDirs();
 
 async function withClient<T>(uri: string, use: (client: MongoClient) => Promise<T>): Promise<T> {
   const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000, retryWrites: false });

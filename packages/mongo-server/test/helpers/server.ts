@@ -1,5 +1,8 @@
 // Shared setup for the driver-level tests: an in-memory server on a free port and a MongoClient on it.
 import { MongoClient, type Db } from 'mongodb';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { startEmbeddedMongo, type EmbeddedMongo, type EmbeddedMongoOptions } from '../../src/index';
 
@@ -37,5 +40,18 @@ export function clusterTimeFields(): Record<string, unknown> {
       signature: { hash: expect.anything(), keyId: expect.anything() },
     },
     operationTime: timestamp(),
+  };
+}
+
+/** A maker of data directories for the file, all removed after its tests. */
+export function useTempDirs(): () => string {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  return () => {
+    const dir = mkdtempSync(join(tmpdir(), 'novamart-mongo-test-'));
+    dirs.push(dir);
+    return dir;
   };
 }
