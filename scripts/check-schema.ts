@@ -2,7 +2,8 @@
  * `npm run check:schema` (part of `npm test`): fails, naming each problem, when
  *  - supergraph.yaml's federation_version is not the installed @apollo/composition's;
  *  - the subgraphs in supergraph.yaml do not compose;
- *  - the committed schema/supergraph.graphql or schema/api.graphql is stale (run `npm run compose`);
+ *  - the committed schema/supergraph.graphql, schema/api.graphql or a subgraph's SDL for rover
+ *    (schema/subgraphs/<name>.graphql) is stale (run `npm run compose`);
  *  - a type, field, argument or enum value of the storefront contract (schema/contract.graphql)
  *    that belongs to a subgraph that exists is missing or different in the API schema;
  *  - something was removed from (or changed incompatibly in) the API schema compared with the
@@ -11,7 +12,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { buildSchema } from 'graphql';
 import { composeSupergraph, CompositionError, federationVersionProblem } from './lib/compose-supergraph';
 import { checkContract } from './lib/contract-check';
@@ -57,6 +58,15 @@ async function main(): Promise<number> {
     readFileSync(supergraphPath, 'utf8').trim() !== composed.supergraphSdl.trim()
   ) {
     problems.push('stale: schema/supergraph.graphql does not match the subgraphs; run `npm run compose`');
+  }
+  for (const subgraph of subgraphs) {
+    if (subgraph.typeDefs === null || !subgraph.roverFile) continue;
+    if (!existsSync(subgraph.roverFile) || readFileSync(subgraph.roverFile, 'utf8') !== subgraph.typeDefs) {
+      problems.push(
+        `stale: ${relative(repoRoot, subgraph.roverFile)} (rover's SDL of ${subgraph.name}) does not match ` +
+          'its schema.graphql with the shared types; run `npm run compose`',
+      );
+    }
   }
   const snapshot = existsSync(snapshotPath) ? readFileSync(snapshotPath, 'utf8') : null;
   if (snapshot === null || snapshot.trim() !== composed.apiSdl.trim()) {

@@ -1,13 +1,15 @@
 /**
- * `npm run compose`: supergraph.yaml → schema/supergraph.graphql (what the gateway serves) and
- * schema/api.graphql (the client-facing API snapshot that breaking-change detection compares with).
+ * `npm run compose`: supergraph.yaml → schema/supergraph.graphql (what the gateway serves),
+ * schema/api.graphql (the client-facing API snapshot that breaking-change detection compares with)
+ * and schema/subgraphs/<name>.graphql (each subgraph's SDL with its shared value types, the files
+ * supergraph.yaml gives rover).
  * Composes with the federation version supergraph.yaml names (refusing when the installed
  * @apollo/composition is another), prints composition hints, and names the subgraph, file, line and
  * column of every composition error. The snapshot is only rewritten when every breaking change to it
  * is recorded in schema/CHANGELOG.md.
  */
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { buildSchema } from 'graphql';
 import {
   COMPOSITION_VERSION,
@@ -46,12 +48,18 @@ async function main(): Promise<number> {
       return 1;
     }
   }
+  for (const subgraph of subgraphs) {
+    if (subgraph.typeDefs === null || !subgraph.roverFile) continue;
+    mkdirSync(dirname(subgraph.roverFile), { recursive: true });
+    writeFileSync(subgraph.roverFile, subgraph.typeDefs);
+  }
   writeFileSync(resolve(schemaDir, 'supergraph.graphql'), composed.supergraphSdl + '\n');
   writeFileSync(snapshotPath, composed.apiSdl);
   const included = subgraphs.filter((s) => s.typeDefs !== null).map((s) => s.name);
   console.log(
     `compose: ${included.length} subgraphs (${included.join(', ')}) with federation ${COMPOSITION_VERSION}, ` +
-      `${composed.hints.length} hint(s) → schema/supergraph.graphql, schema/api.graphql`,
+      `${composed.hints.length} hint(s) → schema/supergraph.graphql, schema/api.graphql, ` +
+      `${[...new Set(subgraphs.map((s) => s.roverFile && relative(repoRoot, dirname(s.roverFile))))].join(', ')}`,
   );
   if (missing.length) console.log(`compose: not yet present, left out: ${missing.join(', ')}`);
   return 0;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withSharedTypes } from '@novamart/kit';
 import { parse as parseYaml } from 'yaml';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -8,9 +9,15 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..'
 export interface SubgraphEntry {
   name: string;
   routingUrl: string;
+  /** The subgraph's own schema file, subgraphs/<name>/src/schema.graphql. */
   schemaFile: string;
-  /** The SDL, or null when the subgraph's schema file does not exist yet. */
+  /**
+   * The SDL it serves (its schema file with the shared value types it uses, kit withSharedTypes),
+   * or null when the subgraph's schema file does not exist yet.
+   */
   typeDefs: string | null;
+  /** supergraph.yaml's `schema.file`: that SDL written out for rover by `npm run compose`. */
+  roverFile?: string;
 }
 
 interface RoverConfig {
@@ -24,7 +31,11 @@ export function readFederationVersion(path = resolve(repoRoot, 'supergraph.yaml'
   return version === undefined || version === null ? undefined : String(version);
 }
 
-/** Reads supergraph.yaml (rover's format) and each listed subgraph's SDL. */
+/**
+ * Reads supergraph.yaml (rover's format) and each listed subgraph's SDL. The SDL comes from the
+ * subgraph's own schema file, not from the `schema.file` rover reads: that one is what `npm run
+ * compose` writes from it (and `npm run check:schema` finds stale when it differs).
+ */
 export function readSupergraphConfig(path = resolve(repoRoot, 'supergraph.yaml')): SubgraphEntry[] {
   const config = parseYaml(readFileSync(path, 'utf8')) as RoverConfig;
   if (!config?.subgraphs || typeof config.subgraphs !== 'object') {
@@ -34,12 +45,13 @@ export function readSupergraphConfig(path = resolve(repoRoot, 'supergraph.yaml')
     if (!entry?.routing_url || !entry.schema?.file) {
       throw new Error(`${path}: subgraph "${name}" needs routing_url and schema.file`);
     }
-    const schemaFile = resolve(dirname(path), entry.schema.file);
+    const schemaFile = resolve(dirname(path), 'subgraphs', name, 'src/schema.graphql');
     return {
       name,
       routingUrl: entry.routing_url,
       schemaFile,
-      typeDefs: existsSync(schemaFile) ? readFileSync(schemaFile, 'utf8') : null,
+      typeDefs: existsSync(schemaFile) ? withSharedTypes(readFileSync(schemaFile, 'utf8')) : null,
+      roverFile: resolve(dirname(path), entry.schema.file),
     };
   });
 }

@@ -1,18 +1,11 @@
 import { type Redis } from 'ioredis';
 import { type Logger } from './logger';
-import {
-  type AutoClaimRequest,
-  type AutoClaimResult,
-  type GroupStart,
-  type StreamEntry,
-  type StreamReader,
-  type StreamTransport,
-} from './stream-transport';
+import type * as Transport from './stream-transport';
 
 type RawEntry = [id: string, fields: string[] | null];
 
 /** Redis Streams: XADD, XGROUP CREATE, XREADGROUP on a dedicated blocking connection per reader, XAUTOCLAIM, XACK. */
-export class RedisStreamTransport implements StreamTransport {
+export class RedisStreamTransport implements Transport.StreamTransport {
   private readonly command: Redis;
   private readonly readers = new Set<Redis>();
 
@@ -40,7 +33,7 @@ export class RedisStreamTransport implements StreamTransport {
     if (failure) throw failure[0];
   }
 
-  async ensureGroup(stream: string, group: string, start: GroupStart): Promise<void> {
+  async ensureGroup(stream: string, group: string, start: Transport.GroupStart): Promise<void> {
     try {
       await this.command.xgroup('CREATE', stream, group, start === 'new' ? '$' : '0', 'MKSTREAM');
     } catch (err) {
@@ -48,7 +41,7 @@ export class RedisStreamTransport implements StreamTransport {
     }
   }
 
-  openReader(name: string): StreamReader {
+  openReader(name: string): Transport.StreamReader {
     const conn = this.open(`reader ${name}`);
     this.readers.add(conn);
     let clientId: number | null = null;
@@ -72,7 +65,7 @@ export class RedisStreamTransport implements StreamTransport {
           ...streams,
           ...streams.map(() => '>'),
         )) as [stream: string, entries: RawEntry[]][] | null;
-        const out: StreamEntry[] = [];
+        const out: Transport.StreamEntry[] = [];
         for (const [stream, entries] of reply ?? []) {
           for (const raw of entries) out.push(toEntry(stream, raw));
         }
@@ -100,7 +93,7 @@ export class RedisStreamTransport implements StreamTransport {
     minIdleMs,
     count,
     cursor,
-  }: AutoClaimRequest): Promise<AutoClaimResult> {
+  }: Transport.AutoClaimRequest): Promise<Transport.AutoClaimResult> {
     const [next, entries, deleted] = (await this.command.xautoclaim(
       stream,
       group,
@@ -197,7 +190,7 @@ export class RedisStreamTransport implements StreamTransport {
   }
 }
 
-function toEntry(stream: string, [id, fields]: RawEntry): StreamEntry {
+function toEntry(stream: string, [id, fields]: RawEntry): Transport.StreamEntry {
   return { stream, id, fields: fields ? toFields(fields) : null };
 }
 

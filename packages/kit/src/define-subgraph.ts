@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import type { ZodRawShape } from 'zod';
+import { subgraphSdl } from './shared-types';
 import type {
   ConfigOf,
   SubgraphContext,
@@ -10,13 +10,14 @@ import type {
 } from './subgraph-types';
 
 /**
- * A subgraph module from its declaration: the schema file parsed once when the module loads, and
- * every instance it creates serving that schema with the declared resolvers.
+ * A subgraph module from its declaration: the schema file, with the shared value types it uses,
+ * parsed once when the module loads, and every instance it creates serving that schema with the
+ * declared resolvers.
  */
 export function defineSubgraph<S extends ZodRawShape, TContext extends SubgraphContext>(
   declaration: SubgraphDeclaration<S, TContext>,
 ): SubgraphModule<ConfigOf<S>> {
-  const typeDefs = parse(readFileSync(declaration.schema, 'utf8'));
+  const typeDefs = parse(subgraphSdl(declaration.schema));
   return {
     name: declaration.name,
     port: declaration.port,

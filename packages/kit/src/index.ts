@@ -21,6 +21,7 @@ export * from './sessions';
 export * from './loaders';
 export * from './metrics';
 export * from './subgraph-types';
+export * from './shared-types';
 export * from './define-subgraph';
 export * from './subgraph-server';
 export * from './subgraph-client';

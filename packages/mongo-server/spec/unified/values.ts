@@ -21,16 +21,23 @@ export function loadExtendedJsonFile(path: string): any {
   return unwrapNumbers(parsed);
 }
 
+/**
+ * A BSON Int32 or Double as a number, a Long as a number when it fits one exactly and as
+ * `wide(long)` when not; undefined for any other value.
+ */
+function bsonNumber<W>(value: object, wide: (long: Long) => W): number | W | undefined {
+  const bsonType = (value as { _bsontype?: string })._bsontype;
+  if (bsonType === 'Int32' || bsonType === 'Double') return (value as { valueOf(): number }).valueOf();
+  if (bsonType !== 'Long') return undefined;
+  const asNumber = (value as Long).toNumber();
+  return Number.isSafeInteger(asNumber) ? asNumber : wide(value as Long);
+}
+
 function unwrapNumbers(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(unwrapNumbers);
   if (value !== null && typeof value === 'object') {
-    const bsonType = (value as { _bsontype?: string })._bsontype;
-    if (bsonType === 'Int32' || bsonType === 'Double') return (value as { valueOf(): number }).valueOf();
-    if (bsonType === 'Long') {
-      const long = value as Long;
-      const asNumber = long.toNumber();
-      return Number.isSafeInteger(asNumber) ? asNumber : long;
-    }
+    const number = bsonNumber(value, (long) => long);
+    if (number !== undefined) return number;
     if (isPlainDocument(value)) {
       const out: Record<string, unknown> = {};
       for (const [key, inner] of Object.entries(value)) out[key] = unwrapNumbers(inner);
@@ -44,15 +51,8 @@ function unwrapNumbers(value: unknown): unknown {
 export function numericValue(value: unknown): number | bigint | undefined {
   if (typeof value === 'number') return value;
   if (typeof value === 'bigint') return value;
-  if (value !== null && typeof value === 'object') {
-    const bsonType = (value as { _bsontype?: string })._bsontype;
-    if (bsonType === 'Int32' || bsonType === 'Double') return (value as { valueOf(): number }).valueOf();
-    if (bsonType === 'Long') {
-      const long = value as Long;
-      const asNumber = long.toNumber();
-      return Number.isSafeInteger(asNumber) ? asNumber : BigInt(long.toString());
-    }
-  }
+  if (value !== null && typeof value === 'object')
+    return bsonNumber(value, (long) => BigInt(long.toString()));
   return undefined;
 }
 

@@ -50,30 +50,23 @@ export function ordersConsumer(deps: {
       'product.archived': product,
       'product.price_changed': (event, { session }) =>
         projections.applyPrice(event.payload, new Date(event.occurredAt), session),
-      'inventory.reserved': (event, { session, outbox }) =>
+      'inventory.reserved': (event, tx) =>
         lifecycle
           .forEvent(event.id)
-          .recordReservation(event.payload.orderId, event.payload.reservationId, session, outbox),
-      'inventory.reservation_failed': (event, { session, outbox }) =>
-        lifecycle
-          .forEvent(event.id)
-          .cancelOutOfStock(event.payload.orderId, event.payload.lines, session, outbox),
-      'inventory.reservation_expired': (event, { session, outbox }) =>
-        lifecycle
-          .forEvent(event.id)
-          .cancelExpired(event.payload.orderId, event.payload.reservationId, session, outbox),
+          .recordReservation(event.payload.orderId, event.payload.reservationId, tx),
+      'inventory.reservation_failed': (event, tx) =>
+        lifecycle.forEvent(event.id).cancelOutOfStock(event.payload.orderId, event.payload.lines, tx),
+      'inventory.reservation_expired': (event, tx) =>
+        lifecycle.forEvent(event.id).cancelExpired(event.payload.orderId, event.payload.reservationId, tx),
       // Money state moves only for a payment the payments subgraph announced for this order.
-      'payment.succeeded': async (event, { session, outbox }) => {
-        const order = await paymentTrust.assertKnown(event, session);
-        await lifecycle.forEvent(event.id).recordPayment(event.payload, session, outbox, order);
+      'payment.succeeded': async (event, tx) => {
+        const order = await paymentTrust.assertKnown(event, tx.session);
+        await lifecycle.forEvent(event.id).recordPayment(event.payload, tx, order);
       },
       // FINANCE rejected the payment (above PAYMENT_APPROVAL_THRESHOLD): the order is cancelled.
-      'payment.rejected': (event, { session, outbox }) =>
-        lifecycle
-          .forEvent(event.id)
-          .cancelRejectedPayment(event.payload.orderId, event.payload.reason, session, outbox),
-      'refund.succeeded': (event, { session, outbox }) =>
-        lifecycle.forEvent(event.id).recordRefund(event.payload, session, outbox),
+      'payment.rejected': (event, tx) =>
+        lifecycle.forEvent(event.id).cancelRejectedPayment(event.payload.orderId, event.payload.reason, tx),
+      'refund.succeeded': (event, tx) => lifecycle.forEvent(event.id).recordRefund(event.payload, tx),
     },
   };
 }

@@ -1,5 +1,5 @@
-import { type ClientSession, type Connection } from 'mongoose';
-import { inTransaction, rejectEvent, type DomainEvent, type Outbox } from '@novamart/events';
+import { type Connection } from 'mongoose';
+import { inTransaction, rejectEvent, type ConsumerTx, type DomainEvent } from '@novamart/events';
 import {
   actorOf,
   auditEntry,
@@ -18,6 +18,9 @@ import { assertCanCancel, isStaff, ORDER_CANCELLERS } from './order-access';
 import { stepEvents, type CancellationCode } from './order-events';
 import { planOrderDelivered, planShipment } from './shipments';
 import { CANCELLABLE, assertTransition, derivedSteps, paysInFull, type Step } from './status-machine';
+
+/** The transaction an order change is written in, and the outbox its events commit with. */
+export type OrderTx = Pick<ConsumerTx, 'session' | 'outbox'>;
 
 export interface ExplicitStep extends Step {
   cancellationCode?: CancellationCode;
@@ -146,13 +149,8 @@ export class OrderLifecycle {
   // ---- saga effects: run once per event inside the consumer's transaction
 
   /** inventory.reserved */
-  async recordReservation(
-    orderId: string,
-    reservationId: string,
-    session: ClientSession,
-    outbox: Outbox,
-  ): Promise<void> {
-    await this.effect(orderId, session, outbox, null, (order) => {
+  async recordReservation(orderId: string, reservationId: string, tx: OrderTx): Promise<void> {
+    await this.effect(orderId, tx, null, (order) => {
       if (order.status !== 'PENDING' || order.reservationId !== undefined) {
         // A cancelled order's reservation is released by inventory on order.cancelled.
         this.logger.info(
@@ -169,10 +167,9 @@ export class OrderLifecycle {
   async cancelOutOfStock(
     orderId: string,
     lines: readonly { productId: string; requested?: number; available?: number }[],
-    session: ClientSession,
-    outbox: Outbox,
+    tx: OrderTx,
   ): Promise<void> {
-    await this.effect(orderId, session, outbox, null, (order) => {
+    await this.effect(orderId, tx, null, (order) => {
       if (order.status !== 'PENDING') {
         this.logger.warn(
           { orderId, status: order.status },
@@ -189,13 +186,8 @@ export class OrderLifecycle {
   }
 
   /** inventory.reservation_expired: the stock is released, so the order cannot be fulfilled. */
-  async cancelExpired(
-    orderId: string,
-    reservationId: string,
-    session: ClientSession,
-    outbox: Outbox,
-  ): Promise<void> {
-    await this.effect(orderId, session, outbox, null, (order) => {
+  async cancelExpired(orderId: string, reservationId: string, tx: OrderTx): Promise<void> {
+    await this.effect(orderId, tx, null, (order) => {
       if (order.reservationId !== undefined && order.reservationId !== reservationId) return null;
       return this.cancelUnpaid(order, 'reservation expired', {
         reason: 'Reservation expired before payment',
@@ -208,13 +200,8 @@ export class OrderLifecycle {
    * payment.rejected: FINANCE refused the payment of an order above the approval threshold (it is
    * authorised, the order still AWAITING_PAYMENT); the order is cancelled, which releases its stock.
    */
-  async cancelRejectedPayment(
-    orderId: string,
-    reason: string,
-    session: ClientSession,
-    outbox: Outbox,
-  ): Promise<void> {
-    await this.effect(orderId, session, outbox, null, (order) =>
+  async cancelRejectedPayment(orderId: string, reason: string, tx: OrderTx): Promise<void> {
+    await this.effect(orderId, tx, null, (order) =>
       this.cancelUnpaid(order, 'payment rejected', {
         reason: `Payment rejected: ${reason}`,
         cancellationCode: 'PAYMENT_REJECTED',
@@ -226,15 +213,10 @@ export class OrderLifecycle {
    * payment.succeeded, for a payment `PaymentTrust` knows to be this order's. The payment must
    * pay the order in full, in its currency, and be the order's only payment: anything else is
    * rejected (dead-lettered with the reason) and changes nothing. `read`: the order as read in
-   * `session` by the trust check, instead of reading it again.
+   * the transaction by the trust check, instead of reading it again.
    */
-  async recordPayment(
-    payment: PaymentSucceeded,
-    session: ClientSession,
-    outbox: Outbox,
-    read?: OrderDoc,
-  ): Promise<void> {
-    await this.effect(payment.orderId, session, outbox, read ?? null, (order) => {
+  async recordPayment(payment: PaymentSucceeded, tx: OrderTx, read?: OrderDoc): Promise<void> {
+    await this.effect(payment.orderId, tx, read ?? null, (order) => {
       if (order.payment) {
         if (order.payment.paymentId !== payment.paymentId) {
           rejectEvent(
@@ -266,8 +248,8 @@ export class OrderLifecycle {
   }
 
   /** refund.succeeded */
-  async recordRefund(refund: RefundSucceeded, session: ClientSession, outbox: Outbox): Promise<void> {
-    await this.effect(refund.orderId, session, outbox, null, (order) => {
+  async recordRefund(refund: RefundSucceeded, tx: OrderTx): Promise<void> {
+    await this.effect(refund.orderId, tx, null, (order) => {
       if (order.refunds.some((recorded) => recorded.refundId === refund.refundId)) return null;
       return {
         set: {
@@ -284,7 +266,7 @@ export class OrderLifecycle {
   async recordRefundAnswered(refund: RefundSucceeded): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await inTransaction(this.conn, (session, outbox) => this.recordRefund(refund, session, outbox));
+        await inTransaction(this.conn, (session, outbox) => this.recordRefund(refund, { session, outbox }));
         return;
       } catch (error) {
         if (error instanceof StaleOrderError && attempt < MAX_ATTEMPTS) continue;
@@ -304,7 +286,7 @@ export class OrderLifecycle {
       const change = decide(order);
       try {
         return await inTransaction(this.conn, (session, outbox) =>
-          this.write(order, change, session, outbox),
+          this.write(order, change, { session, outbox }),
         );
       } catch (error) {
         if (error instanceof StaleOrderError && attempt < MAX_ATTEMPTS) continue;
@@ -334,28 +316,21 @@ export class OrderLifecycle {
 
   private async effect(
     orderId: string,
-    session: ClientSession,
-    outbox: Outbox,
+    tx: OrderTx,
     read: OrderDoc | null,
     decide: (order: OrderDoc) => OrderChange | null,
   ): Promise<void> {
-    const order = read ?? (await this.orders.findById(orderId).session(session).lean());
+    const order = read ?? (await this.orders.findById(orderId).session(tx.session).lean());
     if (!order) {
       this.logger.warn({ orderId }, 'event for an unknown order; ignored');
       return;
     }
     const change = decide(order);
     // A StaleOrderError fails the handler; the bus delivers the event again on a fresh read.
-    if (change)
-      await this.write(order, { actor: this.eventActor ?? systemActor(), ...change }, session, outbox);
+    if (change) await this.write(order, { actor: this.eventActor ?? systemActor(), ...change }, tx);
   }
 
-  private async write(
-    order: OrderDoc,
-    change: OrderChange,
-    session: ClientSession,
-    outbox: Outbox,
-  ): Promise<OrderDoc> {
+  private async write(order: OrderDoc, change: OrderChange, tx: OrderTx): Promise<OrderDoc> {
     const at = this.now();
     let current: OrderDoc = { ...order, ...change.set };
     const history: StatusChange[] = [...order.statusHistory];
@@ -408,10 +383,10 @@ export class OrderLifecycle {
         // One audit history per order: every status change with its actor, in this transaction.
         ...(audit.length > 0 && { $push: { auditTrail: { $each: audit } } }),
       },
-      { session },
+      { session: tx.session },
     );
     if (result.matchedCount !== 1) throw new StaleOrderError();
-    for (const event of [...(change.events ?? []), ...events]) outbox.add(event);
+    for (const event of [...(change.events ?? []), ...events]) tx.outbox.add(event);
     return next;
   }
 }
