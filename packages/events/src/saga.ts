@@ -90,7 +90,7 @@ export const checkoutSaga: readonly SagaStep[] = [
     on: 'payment.succeeded',
     subgraph: 'inventory',
     step: 'commit the reservation: reserved units become a SALE',
-    emits: ['inventory.reservation_committed', 'inventory.stock_changed'],
+    emits: ['inventory.reservation_committed'],
     compensatedBy: 'order.cancelled',
   },
   {

@@ -264,6 +264,26 @@ describe('after the reservation', () => {
     expect(committed.map((e) => e.payload)).toEqual([{ orderId, reservationId: String(reservation._id) }]);
   });
 
+  it('announces a sale with reservation_committed alone: available did not move, so no stock_changed', async () => {
+    const productId = await stocked(5);
+    const orderId = newOrderId();
+    await db.services.reservations.reserveForOrder(orderId, [{ productId, quantity: 2 }]);
+    const changes = async () =>
+      (await db.outboxEvents('inventory.stock_changed'))
+        .filter((e) => e.aggregateId === productId)
+        .map((e) => e.payload.available);
+    const beforeSale = await changes();
+    expect(beforeSale.at(-1)).toBe(3);
+
+    await db.services.reservations.commitForOrder(orderId);
+    expect(await stockOf(productId)).toMatchObject({ available: 3, reserved: 0, onHand: 3 });
+    expect(await changes()).toEqual(beforeSale);
+
+    // A paid order cancelled before shipment puts its units back: that moves available again.
+    await db.services.reservations.cancelForOrder(orderId, 'CUSTOMER_REQUEST');
+    expect(await changes()).toEqual([...beforeSale, 5]);
+  });
+
   it('releases held stock on order.cancelled', async () => {
     const productId = await stocked(5);
     const orderId = newOrderId();

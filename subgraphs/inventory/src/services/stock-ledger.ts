@@ -140,13 +140,24 @@ export class StockLedger {
   /**
    * Applies one change to a stock item and records it in the ledger, or returns null (writing
    * nothing) when it would take available or reserved below zero. Emits
-   * `inventory.stock_changed`, and `inventory.low_stock` on a crossing to the reorder level. The
-   * transaction makes the item, the movement and the events one unit.
+   * `inventory.stock_changed`, and `inventory.low_stock` on a crossing to the reorder level, except
+   * for a sale of reserved units (`sellsReserved`). The transaction makes the item, the movement
+   * and the events one unit.
    */
   async apply(tx: Tx, change: StockChange, identity?: ProductIdentity): Promise<StockItemDoc | null> {
     const item = await this.take(tx, change, identity);
     if (!item) return null;
     await this.deps.StockMovement.create([movementOf(change)], { session: tx.session });
-    return this.afterChange(tx, item);
+    return sellsReserved(change) ? item : this.afterChange(tx, item);
   }
+}
+
+/**
+ * A change that sells units already reserved (onHand and reserved down alike): available, the
+ * low-stock state and the product's total are as they were, so nothing a `stock_changed` reader
+ * uses moves; `inventory.reservation_committed` announces the sale. Announcing it anyway cost every
+ * paid order an extra event, a read of the product's other variants and a write in each projection.
+ */
+function sellsReserved(change: StockChange): boolean {
+  return change.delta < 0 && change.delta === change.reservedDelta;
 }

@@ -17,9 +17,10 @@ export const HANDLED_PROVIDER_EVENTS = [
 
 /**
  * Applies provider events (Stripe webhooks after their signature check, and the simulated
- * provider's announcements) to payments and refunds. Each event id is applied once: it is recorded
- * after its effect, and the effects themselves are idempotent transitions, so a crash between the
- * two only means the redelivery finds nothing left to do.
+ * provider's announcements) to payments and refunds. The effects are idempotent transitions, so an
+ * event applied again (a redelivery, or one after a crash before its record) finds nothing left to
+ * do; the record of its id, written after the effect, tells whether it was new. There is no lookup
+ * of the record first: it would cost every event a read to spare the rare redelivery one.
  */
 export class ProviderEventService {
   constructor(
@@ -33,7 +34,6 @@ export class ProviderEventService {
 
   /** Returns false when the event had been applied before. */
   async handle(event: ProviderEvent): Promise<boolean> {
-    if (await this.deps.events.exists({ _id: event.id })) return false;
     const object = event.data.object;
     switch (event.type) {
       case 'payment_intent.succeeded':
@@ -55,11 +55,11 @@ export class ProviderEventService {
       default:
         this.deps.logger.debug({ type: event.type }, 'provider event type not handled');
     }
-    await this.deps.events.updateOne(
+    const recorded = await this.deps.events.updateOne(
       { _id: event.id },
       { $setOnInsert: { type: event.type, receivedAt: new Date() } },
       { upsert: true },
     );
-    return true;
+    return recorded.upsertedCount === 1;
   }
 }
