@@ -14,7 +14,12 @@ export interface SessionRevocations {
   isRevoked(sessionId: string): Promise<boolean>;
 }
 
-export const SESSION_REVOCATION_KEY_PREFIX = 'novamart:sessions:revoked:';
+/** The Redis key prefix of ended sessions under a shop's REDIS_KEY_PREFIX. */
+export function sessionRevocationKeyPrefix(redisKeyPrefix = 'novamart'): string {
+  return `${redisKeyPrefix}:sessions:revoked:`;
+}
+
+export const SESSION_REVOCATION_KEY_PREFIX = sessionRevocationKeyPrefix();
 
 /**
  * How long a subgraph may trust a "not revoked" answer for one session. Revocation must reach
@@ -77,7 +82,13 @@ export class MemorySessionRevocations implements SessionRevocations {
 /** The list every subgraph of this process shares when there is no Redis. */
 export const processSessionRevocations: SessionRevocations = new MemorySessionRevocations();
 
-/** Where a runtime's sessions are ended and checked: Redis when it has it, this process otherwise. */
-export function sessionRevocationsFor(redis: Redis | null): SessionRevocations {
-  return redis ? new RedisSessionRevocations(redis) : processSessionRevocations;
+/**
+ * Where a runtime's sessions are ended and checked: Redis when it has it (under its
+ * REDIS_KEY_PREFIX, so that shops sharing a Redis keep their sessions apart), this process
+ * otherwise.
+ */
+export function sessionRevocationsFor(redis: Redis | null, redisKeyPrefix?: string): SessionRevocations {
+  return redis
+    ? new RedisSessionRevocations(redis, sessionRevocationKeyPrefix(redisKeyPrefix))
+    : processSessionRevocations;
 }

@@ -350,7 +350,8 @@ export async function startSubgraph(
   const { logger, config } = runtime;
   const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
   const verifier = options.verifier ?? createTokenVerifier({ jwksUrl: config.JWKS_URL });
-  const revocations = options.revocations ?? sessionRevocationsFor(runtime.redis);
+  const revocations =
+    options.revocations ?? sessionRevocationsFor(runtime.redis, runtime.config.REDIS_KEY_PREFIX);
   const instance = await createSubgraphInstance(module, runtime);
   const schema = buildSubgraphSchema([
     {

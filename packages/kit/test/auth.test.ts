@@ -163,4 +163,21 @@ describe('session revocation', () => {
       await redis.quit();
     }
   });
+
+  it('keeps the ended sessions of shops that share a Redis apart, by REDIS_KEY_PREFIX', async () => {
+    const { sessionRevocationsFor } = await import('../src/index');
+    const { requireRedis, uniqueKeyPrefix } = await import('../src/testing/index');
+    const redis = await requireRedis();
+    const shopA = uniqueKeyPrefix('kit-shop-a');
+    const shopB = uniqueKeyPrefix('kit-shop-b');
+    try {
+      await sessionRevocationsFor(redis, shopA).revoke(['shared-sid'], 60);
+      expect(await sessionRevocationsFor(redis, shopA).isRevoked('shared-sid')).toBe(true);
+      expect(await sessionRevocationsFor(redis, shopB).isRevoked('shared-sid')).toBe(false);
+      expect(await redis.exists(`${shopA}:sessions:revoked:shared-sid`)).toBe(1);
+    } finally {
+      await redis.del(`${shopA}:sessions:revoked:shared-sid`);
+      await redis.quit();
+    }
+  });
 });

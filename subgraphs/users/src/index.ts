@@ -39,7 +39,7 @@ export const usersSubgraph = defineSubgraph({
       },
       requireEmailVerification: config.REQUIRE_EMAIL_VERIFICATION,
       // The list every subgraph checks tokens against (kit's startSubgraph uses the same one).
-      revocations: sessionRevocationsFor(runtime.redis),
+      revocations: sessionRevocationsFor(runtime.redis, config.REDIS_KEY_PREFIX),
     });
 
     return {
