@@ -14,6 +14,7 @@ import type { ProductDoc } from './models/product';
 import type { ProductVariantsInput } from './services/product-service';
 import { defaultVariantOf, variantPrice, variantsOf, variantTitle } from './services/variants';
 import { recordOpeningStock } from './services/opening-stock';
+import { documentFieldsSelected } from './services/list-projection';
 import type { ListProductsArgs, ProductPage, VariantView } from './services/product-queries';
 import type { ProductInput, ProductUpdateInput } from './services/validation';
 
@@ -22,7 +23,8 @@ export type Resolvers = ResolverMap<ProductsContext>;
 
 export const resolvers: Resolvers = {
   Query: {
-    products: (_root, args: ListProductsArgs, ctx: ProductsContext) => ctx.queries.listProducts(args),
+    products: (_root, args: ListProductsArgs, ctx: ProductsContext, info) =>
+      ctx.queries.listProducts({ ...args, fields: documentFieldsSelected(info) }),
 
     product: async (_root, args: { id?: string | null; slug?: string | null }, ctx: ProductsContext) => {
       if ((args.id == null) === (args.slug == null))
@@ -93,8 +95,12 @@ export const resolvers: Resolvers = {
 
   Collection: {
     id: (collection: CollectionDoc) => String(collection._id),
-    products: (collection: CollectionDoc, args: ListProductsArgs, ctx: ProductsContext) =>
-      ctx.queries.listProducts({ ...args, filter: { ...args.filter, collection: collection.slug } }),
+    products: (collection: CollectionDoc, args: ListProductsArgs, ctx: ProductsContext, info) =>
+      ctx.queries.listProducts({
+        ...args,
+        filter: { ...args.filter, collection: collection.slug },
+        fields: documentFieldsSelected(info),
+      }),
   },
 
   Product: {

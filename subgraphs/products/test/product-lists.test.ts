@@ -220,6 +220,31 @@ describe('products: search', () => {
     expect(await rejection(elsewhere)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
   });
 
+  it('reads only the fields a page asks for, with the sort key its cursors hold, and pages alike', async () => {
+    for (const sort of ['NEWEST', 'PRICE_ASC', 'NAME_ASC'] as const) {
+      const whole = await pageThrough({ sort, filter: { category: CATEGORY } }, 10);
+      const lean = await pageThrough({ sort, filter: { category: CATEGORY }, fields: ['name'] }, 10);
+      expect(lean.seen.map((p) => String(p._id))).toEqual(whole.seen.map((p) => String(p._id)));
+      expect(lean.seen.map((p) => p.name)).toEqual(whole.seen.map((p) => p.name));
+      const sortKey = { NEWEST: 'createdAt', PRICE_ASC: 'priceAmount', NAME_ASC: 'nameKey' }[sort];
+      expect(Object.keys(lean.seen[0]!).sort()).toEqual(['_id', 'name', sortKey].sort());
+    }
+    const searched = await db.services.queries.listProducts({
+      filter: { search: 'running' },
+      sort: 'RELEVANCE',
+      fields: ['name', 'priceAmount', 'currency'],
+    });
+    expect(names(searched)).toEqual(['Trail Running Shoes', 'Hiking Socks']);
+    expect(Object.keys(searched.edges[0]!.node).sort()).toEqual(['_id', 'currency', 'name', 'priceAmount']);
+    // No list of fields: the whole document but its search terms.
+    const all = await db.services.queries.listProducts({ first: 1, fields: null });
+    expect(all.edges[0]!.node).toMatchObject({
+      description: expect.any(String),
+      variants: expect.any(Array),
+    });
+    expect(all.edges[0]!.node).not.toHaveProperty('searchTerms');
+  });
+
   it('serves RELEVANCE without a search newest first', async () => {
     const relevance = await db.services.queries.listProducts({ first: 10, sort: 'RELEVANCE' });
     const newest = await db.services.queries.listProducts({ first: 10, sort: 'NEWEST' });

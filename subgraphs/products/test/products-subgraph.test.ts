@@ -173,6 +173,28 @@ describe('products subgraph over HTTP', () => {
     );
   });
 
+  it('answers what a page selects, through fragments, whether it reads some fields or the whole document', async () => {
+    const named = await gql(`
+      fragment Card on Product { slug price { amount currency } }
+      { products(first: 5) { edges { node { id name ...Card ... on Product { description } } } } }`);
+    const whole = await gql(`{
+      products(first: 5) { edges { node { id name slug description price { amount currency } defaultVariant { sku } } } }
+    }`);
+    expect(named.errors).toBeUndefined();
+    expect(whole.errors).toBeUndefined();
+    const pick = (node: Record<string, unknown>) => ({
+      id: node.id,
+      name: node.name,
+      slug: node.slug,
+      description: node.description,
+      price: node.price,
+    });
+    const nodes = (result: GqlResult) =>
+      (result.data?.products.edges as { node: Record<string, any> }[]).map((edge) => edge.node);
+    expect(nodes(named)).toEqual(nodes(whole).map(pick));
+    expect(nodes(whole).every((node) => typeof node.defaultVariant.sku === 'string')).toBe(true);
+  });
+
   it('resolves 50 entity references in one find', async () => {
     const ids = (
       (await gql('{ products(first: 50) { edges { node { id } } } }')).data?.products.edges as {

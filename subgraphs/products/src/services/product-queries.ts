@@ -32,6 +32,8 @@ export interface ListProductsArgs {
   after?: string | null;
   filter?: ProductFilter | null;
   sort?: ProductSort | null;
+  /** The document fields the nodes need (list-projection.ts); absent or null: all of them. */
+  fields?: readonly string[] | null;
 }
 
 export interface ProductPage {
@@ -115,6 +117,14 @@ export const MAX_PAGE_SIZE = 100;
 // Search terms are for matching; lists do not need to carry them.
 const LIST_PROJECTION = { nameTerms: 0, searchTerms: 0 } as const;
 
+type Projection = Record<string, 0 | 1>;
+
+/** What a page reads: the fields asked for and the sort key its cursors hold, or all but the terms. */
+function pageProjection(fields: readonly string[] | null | undefined, sortField: SortField): Projection {
+  if (!fields) return LIST_PROJECTION;
+  return Object.fromEntries([...fields, sortField].map((name) => [name, 1]));
+}
+
 type SortField = 'createdAt' | 'priceAmount' | 'nameKey' | 'score';
 
 /** Each sort is one key plus `_id` in the same direction: the keyset the cursor holds. */
@@ -176,6 +186,7 @@ function relevancePipeline(
   position: CursorPosition | null,
   { field, direction }: (typeof SORTS)[ProductSort],
   first: number,
+  projection: Projection,
 ): PipelineStage[] {
   const overlap = (path: string) => ({ $size: { $setIntersection: [{ $ifNull: [path, []] }, terms] } });
   // The score is computed in the query, so the keyset on it is applied after it.
@@ -189,7 +200,7 @@ function relevancePipeline(
     ...(position ? [{ $match: keysetAfter(position, field, direction) } as PipelineStage] : []),
     { $sort: { score: -1, _id: -1 } },
     { $limit: first + 1 },
-    { $project: LIST_PROJECTION },
+    { $project: projection },
   ];
 }
 
@@ -216,7 +227,8 @@ export class ProductQueries {
     if (after !== null && !validCursor(after, sort, field, scoredQuery)) {
       throw badUserInput('Invalid cursor for this sort', 'after');
     }
-    const rows = await this.pageRows(query, terms, sort, after as CursorPosition | null, first);
+    const projection = pageProjection(args.fields, field);
+    const rows = await this.pageRows(query, terms, sort, after as CursorPosition | null, first, projection);
     const edges = rows.slice(0, first).map((row) => {
       const { score: _score, ...node } = row;
       const position: CursorPosition = {
@@ -253,15 +265,16 @@ export class ProductQueries {
     sort: ProductSort,
     position: CursorPosition | null,
     first: number,
+    projection: Projection,
   ): Promise<Row[]> {
     const { field, direction } = SORTS[sort];
     if (sort === 'RELEVANCE') {
       return this.Product.aggregate<Row>(
-        relevancePipeline(query, terms ?? [], position, SORTS[sort], first),
+        relevancePipeline(query, terms ?? [], position, SORTS[sort], first, projection),
       ).exec();
     }
     const filter = position ? { ...query, ...keysetAfter(position, field, direction) } : query;
-    return this.Product.find(filter, LIST_PROJECTION)
+    return this.Product.find(filter, projection)
       .sort({ [field]: direction, _id: direction })
       .limit(first + 1)
       .lean<Row[]>()
