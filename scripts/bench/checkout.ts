@@ -11,7 +11,7 @@ import { ordersSubgraph } from '@novamart/orders';
 import { paymentsSubgraph } from '@novamart/payments';
 import { productsSubgraph } from '@novamart/products';
 import { usersSubgraph } from '@novamart/users';
-import type { CommandStartedEvent } from 'mongodb';
+import type { CommandFailedEvent, CommandStartedEvent } from 'mongodb';
 import { currentRequestId } from '@novamart/kit';
 import { startSupergraph, type SignedInUser } from '../../tests/support/supergraph';
 import { checkout, createProduct, percentile } from '../../tests/support/storefront';
@@ -43,7 +43,8 @@ export async function benchCheckout(options: CheckoutBenchOptions = {}) {
   // As `npm start` runs them: subgraphs called in process, the database on a thread of its own.
   const sg = await startSupergraph({ subgraphs: modules, inProcess: true, mongoThread: true });
   try {
-    const productId = await createProduct(sg, `BENCH-CHECKOUT-${Date.now()}`, 1_999, orders * 2);
+    const initialStock = orders * 2;
+    const productId = await createProduct(sg, `BENCH-CHECKOUT-${Date.now()}`, 1_999, initialStock);
     log(`registering ${orders} customers`);
     const customers: SignedInUser[] = [];
     for (let i = 0; i < orders; i++) customers.push(await sg.customer(`Bench ${i}`));
@@ -105,6 +106,9 @@ export async function benchCheckout(options: CheckoutBenchOptions = {}) {
     const byKind = new Map<string, number>();
     const byCommand = new Map<string, number>();
     const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+    // A command that fails with TransientTransactionError makes its transaction run again: the
+    // happy path should have none (the issue's goal), so they are counted per subgraph.
+    const transientRetries = new Map<string, number>();
     const counters = [...subgraphNames].map((name) => {
       const client = sg.subgraph(name).runtime.mongo.getClient();
       const count = (event: CommandStartedEvent) => {
@@ -113,8 +117,16 @@ export async function benchCheckout(options: CheckoutBenchOptions = {}) {
         bump(byKind, `${name}:${kind}`);
         bump(byCommand, `${name}:${kind}:${event.commandName}:${commandCollection(event)}`);
       };
+      const failed = (event: CommandFailedEvent) => {
+        const labels = (event.failure as { errorLabels?: string[] }).errorLabels ?? [];
+        if (labels.includes('TransientTransactionError')) bump(transientRetries, name);
+      };
       client.on('commandStarted', count);
-      return () => client.off('commandStarted', count);
+      client.on('commandFailed', failed);
+      return () => {
+        client.off('commandStarted', count);
+        client.off('commandFailed', failed);
+      };
     });
     // BENCH_PROFILE=<file>: this process's CPU profile (gateway and subgraphs) while the orders run.
     const stopProfile = process.env.BENCH_PROFILE ? await startCpuProfile() : undefined;
@@ -128,6 +140,7 @@ export async function benchCheckout(options: CheckoutBenchOptions = {}) {
     await stopProfile?.(process.env.BENCH_PROFILE!);
     await sg.settled();
     for (const stop of counters) stop();
+    const stock = await soldStock(sg, productId, initialStock);
     const totalCommands = [...commands.values()].reduce((sum, n) => sum + n, 0);
     const perOrder = (n: number) => Math.round((n / Math.max(1, latencies.length)) * 10) / 10;
     latencies.sort((a, b) => a - b);
@@ -141,6 +154,12 @@ export async function benchCheckout(options: CheckoutBenchOptions = {}) {
       mainThreadBusy: Math.round(mainThreadBusy * 100) / 100,
       paid: latencies.length,
       firstAttemptFailures: failures.length,
+      transientTransactionRetries: [...transientRetries.values()].reduce((sum, n) => sum + n, 0),
+      transientTransactionRetriesBySubgraph: Object.fromEntries(transientRetries),
+      // One unit per paid order: inventory must show exactly that many sold, none beyond the stock.
+      unitsSold: stock.sold,
+      oversold: Math.max(0, stock.sold - initialStock) + Math.max(0, -stock.available),
+      stockAgreesWithPaidOrders: stock.sold === latencies.length && stock.reserved === 0,
       ...(failures.length > 0 ? { firstFailure: failures[0] } : {}),
       checkoutToPaidP50Ms: percentile(latencies, 50),
       checkoutToPaidP99Ms: percentile(latencies, 99),
@@ -164,6 +183,42 @@ export async function benchCheckout(options: CheckoutBenchOptions = {}) {
   }
 }
 
+/** The goals of every run, not of a ratio: no transaction ran twice, nothing was sold beyond the stock. */
+function happyPathRows(runs: readonly CheckoutFigures[]): SummaryRow[] {
+  const worst = (key: 'transientTransactionRetries' | 'oversold') =>
+    Math.max(...runs.map((run) => run[key] ?? Number.NaN));
+  return [
+    {
+      work: 'checkout → PAID, transient transaction retries (worst run)',
+      figure: String(worst('transientTransactionRetries')),
+      goal: '0',
+    },
+    { work: 'checkout → PAID, units oversold (worst run)', figure: String(worst('oversold')), goal: '0' },
+  ];
+}
+
+/** The product's stock through the gateway once every order is paid: sold is what left onHand. */
+async function soldStock(
+  sg: Awaited<ReturnType<typeof startSupergraph>>,
+  productId: string,
+  initialStock: number,
+): Promise<{ sold: number; available: number; reserved: number }> {
+  const result = await sg.query(
+    'query($id: ID!) { product(id: $id) { inventory { onHand available reserved } } }',
+    {
+      id: productId,
+    },
+  );
+  const inventory = result.data?.product?.inventory as
+    { onHand: number; available: number; reserved: number } | undefined;
+  if (!inventory) throw new Error(`the product's stock could not be read: ${JSON.stringify(result.errors)}`);
+  return {
+    sold: initialStock - inventory.onHand,
+    available: inventory.available,
+    reserved: inventory.reserved,
+  };
+}
+
 /**
  * Who sent a command: a GraphQL request (it runs in a request's context), the outbox relay (its
  * collections), or otherwise an event consumer or background pass.
@@ -184,6 +239,9 @@ interface CheckoutFigures {
   mongoCommandsPerOrder: number;
   checkoutToPaidP50Ms: number;
   firstAttemptFailures: number;
+  /** Absent from a baseline whose bench did not count them. */
+  transientTransactionRetries?: number;
+  oversold?: number;
 }
 
 /**
@@ -204,6 +262,7 @@ export async function benchCheckoutSideBySide(log: (line: string) => void) {
         ratio: Math.round((figures.mongoCommandsPerOrder / 50) * 100) / 100,
         goal: '≤ 50 (ratio ≤ 1)',
       },
+      ...happyPathRows([figures]),
     ];
     return { ...figures, summary };
   }
@@ -222,21 +281,26 @@ export async function benchCheckoutSideBySide(log: (line: string) => void) {
       await child.stop();
       const { ordersPerSecondToPaid, mongoCommandsPerOrder, checkoutToPaidP50Ms, firstAttemptFailures } =
         child.info;
+      const { transientTransactionRetries, oversold } = child.info;
       runs[side].push({
         ordersPerSecondToPaid,
         mongoCommandsPerOrder,
         checkoutToPaidP50Ms,
         firstAttemptFailures,
+        transientTransactionRetries,
+        oversold,
       });
+      const unknown = (n: number | undefined) => (n === undefined ? 'not counted' : String(n));
       log(
         `round ${round} ${side === 'tree' ? 'this tree' : `${ref} (${baseline.commit.slice(0, 12)})`}: ` +
           `${child.info.ordersPerSecondToPaid} orders/s, ${child.info.mongoCommandsPerOrder} commands per order, ` +
-          `p50 ${child.info.checkoutToPaidP50Ms} ms, ${child.info.firstAttemptFailures} first-attempt failures`,
+          `p50 ${child.info.checkoutToPaidP50Ms} ms, ${child.info.firstAttemptFailures} first-attempt failures, ` +
+          `transient transaction retries ${unknown(transientTransactionRetries)}, oversold ${unknown(oversold)}`,
       );
     }
   }
   // The lower median with an even number of rounds.
-  const median = (side: 'tree' | 'baseline', key: keyof CheckoutFigures) => {
+  const median = (side: 'tree' | 'baseline', key: 'ordersPerSecondToPaid' | 'mongoCommandsPerOrder') => {
     const values = runs[side].map((r) => r[key]).sort((a, b) => a - b);
     return values[Math.floor((values.length - 1) / 2)]!;
   };
@@ -264,6 +328,7 @@ export async function benchCheckoutSideBySide(log: (line: string) => void) {
       ratio: Math.round((commands.tree / commands.base) * 100) / 100,
       goal: '≤ 50 commands',
     },
+    ...happyPathRows(runs.tree),
   ];
   return { baseline: { ref, commit: baseline.commit }, rounds: runs, summary };
 }
