@@ -34,6 +34,11 @@ interface PoolFloor {
   ratio: number;
   /** The lowest and highest pair ratio. */
   spread: [number, number];
+  /**
+   * The same find command sent with `db.command` (no cursor object), over ping: what the lookup
+   * costs beyond a round trip on the server's side; findOne's ratio adds the driver's cursor.
+   */
+  findCommandRatio: number;
 }
 
 export interface FloorFigure extends PoolFloor {
@@ -42,6 +47,7 @@ export interface FloorFigure extends PoolFloor {
   findByIdPerSecond8: number;
   ratio8: number;
   spread8: [number, number];
+  findCommandRatio8: number;
 }
 
 function newState(): ServerState {
@@ -208,10 +214,11 @@ const PAIRS = 8;
 const WARM_UP_CALLS = 3000;
 
 /**
- * find by _id (the driver's findOne) against ping on the same pool. After a warm-up of both, PAIRS
- * short windows of each alternate ping/find, find/ping, ... so that a change of machine load hits
- * both operations of a pair alike; the ratio is the median of the pairs' ratios (min and max give
- * the spread), the rates the medians of their windows.
+ * find by _id (the driver's findOne) against ping on the same pool, and the same find sent as a
+ * plain `db.command` (the server's part, without the driver's cursor). After a warm-up of each,
+ * PAIRS rounds of short windows run ping/find/command, command/find/ping, ... so that a change of
+ * machine load hits the operations of a round alike; a ratio is the median of the rounds' ratios
+ * (min and max give the spread), the rates the medians of their windows.
  */
 export async function benchDriverFloor(seconds: number): Promise<FloorFigure> {
   const server = await startEmbeddedMongo({ port: 0, inMemory: true });
@@ -228,26 +235,41 @@ export async function benchDriverFloor(seconds: number): Promise<FloorFigure> {
       const findById = async () => {
         if (!(await items.findOne({ _id: ids[i++ % ids.length]! }))) throw new Error('findById missed');
       };
+      // What findOne sends, as a plain command: the server's part of the lookup without the cursor.
+      const findCommand = async () => {
+        const reply = await db.command({
+          find: 'items',
+          filter: { _id: ids[i++ % ids.length]! },
+          limit: 1,
+          singleBatch: true,
+        });
+        if ((reply as { cursor: { firstBatch: unknown[] } }).cursor.firstBatch.length !== 1)
+          throw new Error('find command missed');
+      };
       for (let round = 0; round < 2; round++) {
         await repeat(ping, poolSize, WARM_UP_CALLS / 2);
         await repeat(findById, poolSize, WARM_UP_CALLS / 2);
+        await repeat(findCommand, poolSize, WARM_UP_CALLS / 2);
       }
       const pings: number[] = [];
       const finds: number[] = [];
       const ratios: number[] = [];
+      const commandRatios: number[] = [];
       for (let pair = 0; pair < PAIRS; pair++) {
-        let pingRate: number;
-        let findRate: number;
-        if (pair % 2 === 0) {
-          pingRate = await rate(ping, poolSize, windowSeconds);
-          findRate = await rate(findById, poolSize, windowSeconds);
-        } else {
-          findRate = await rate(findById, poolSize, windowSeconds);
-          pingRate = await rate(ping, poolSize, windowSeconds);
-        }
-        pings.push(pingRate);
-        finds.push(findRate);
-        ratios.push(findRate / pingRate);
+        // Each window next to a ping window, in alternating order.
+        const measured = new Map<string, number>();
+        const order: [string, () => Promise<unknown>][] = [
+          ['ping', ping],
+          ['find', findById],
+          ['command', findCommand],
+        ];
+        if (pair % 2 === 1) order.reverse();
+        for (const [name, op] of order) measured.set(name, await rate(op, poolSize, windowSeconds));
+        const [pingRate, findRate, commandRate] = ['ping', 'find', 'command'].map((n) => measured.get(n)!);
+        pings.push(pingRate!);
+        finds.push(findRate!);
+        ratios.push(findRate! / pingRate!);
+        commandRatios.push(commandRate! / pingRate!);
       }
       const round2 = (x: number) => Math.round(x * 100) / 100;
       return {
@@ -255,6 +277,7 @@ export async function benchDriverFloor(seconds: number): Promise<FloorFigure> {
         findByIdPerSecond: Math.round(median(finds)),
         ratio: round2(median(ratios)),
         spread: [round2(Math.min(...ratios)), round2(Math.max(...ratios))],
+        findCommandRatio: round2(median(commandRatios)),
       };
     } finally {
       await client.close();
@@ -269,6 +292,7 @@ export async function benchDriverFloor(seconds: number): Promise<FloorFigure> {
       findByIdPerSecond8: eight.findByIdPerSecond,
       ratio8: eight.ratio,
       spread8: eight.spread,
+      findCommandRatio8: eight.findCommandRatio,
     };
   } finally {
     await server.stop();
