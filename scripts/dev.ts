@@ -15,6 +15,7 @@
  * anything starts, naming the process and the variable that moves it. Ctrl-C stops it all.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
@@ -156,6 +157,8 @@ function plan(mongoUrl: string, redisUrl: string, dataDir: string): Proc[] {
     MONGO_URL: mongoUrl,
     REDIS_URL: redisUrl,
     DATA_DIR: dataDir,
+    // Every subgraph process of this run shows the others the same token (kit internal-calls.ts).
+    INTERNAL_API_TOKEN: env.INTERNAL_API_TOKEN || randomBytes(24).toString('base64url'),
     ...(prettyChildren && !env.LOG_FORMAT ? { LOG_FORMAT: 'pretty' } : {}),
     ...(process.stdout.isTTY && !env.NO_COLOR ? { FORCE_COLOR: '1' } : {}),
   };

@@ -31,6 +31,7 @@ export const baseConfigShape = {
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   EVENTS_SIGNING_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  INTERNAL_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only')

@@ -25,6 +25,7 @@ export * from './shared-types';
 export * from './define-subgraph';
 export * from './subgraph-server';
 export * from './subgraph-client';
+export * from './internal-calls';
 export * from './subgraph-runtime';
 export * from './run-subgraph';
 export * from './ports';

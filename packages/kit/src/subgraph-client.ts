@@ -1,5 +1,6 @@
 import { appError, ErrorCode, isErrorCode } from './errors';
 import { inProcessPeer } from './in-process-peers';
+import { internalCallHeaders } from './internal-calls';
 import { forwardedHeaders, timeLeftMs } from './request-context';
 import { traceHeaders } from './telemetry';
 import { within } from './timeout';
@@ -54,6 +55,8 @@ export function createSubgraphClient(
         // The caller's span, so that the owner's server span joins its trace (as the gateway's fetches do).
         ...traceHeaders(),
         ...(options.authorization ? { authorization: options.authorization } : {}),
+        // Says a subgraph is asking: operations for subgraphs only answer nobody else.
+        ...internalCallHeaders(),
       };
       try {
         const local = inProcessPeer(url);

@@ -5,6 +5,7 @@ import type { Connection } from 'mongoose';
 import type { Registry } from 'prom-client';
 import { ConfigError, loadConfig, type BaseConfig } from './config';
 import { createLogger, type Logger } from './logger';
+import { useInternalApiToken } from './internal-calls';
 import { createMetricsRegistry } from './metrics';
 import { connectMongo } from './mongo';
 import { closeRedis, createRedis } from './redis';
@@ -79,6 +80,7 @@ export async function createSubgraphRuntime<C>(
     }
 
     const redisUrl = config.REDIS_URL;
+    useInternalApiToken(config.INTERNAL_API_TOKEN);
     // Whoever reaches Redis must not be able to publish a forged payment.succeeded.
     if (redisUrl && !options.bus && !config.EVENTS_SIGNING_KEY && config.NODE_ENV === 'production') {
       throw new ConfigError([

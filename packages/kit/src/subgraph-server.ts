@@ -14,6 +14,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import { Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { createTokenVerifier, type TokenVerifier } from './auth';
 import { registerInProcessPeer } from './in-process-peers';
+import { INTERNAL_CALL_HEADER, isInternalCall } from './internal-calls';
 import { commandStats } from './command-stats';
 import { createErrorFormatter } from './error-formatter';
 import { httpErrorHandler } from './http-errors';
@@ -138,7 +139,12 @@ function rejectionFor(error: unknown): unknown {
   return error;
 }
 
-type ContextFor = (authorization: string | undefined, requestId: string) => Promise<SubgraphContext>;
+type ContextFor = (
+  authorization: string | undefined,
+  requestId: string,
+  /** The request bears this deployment's internal-call token (another subgraph is asking). */
+  internalCall?: boolean,
+) => Promise<SubgraphContext>;
 
 /** One context builder for every transport: subscriptions follow the same token rules as queries. */
 function contextBuilder(
@@ -147,7 +153,7 @@ function contextBuilder(
   verifier: TokenVerifier,
   revocations: SessionRevocations,
 ): ContextFor {
-  return async (authorization, requestId) => {
+  return async (authorization, requestId, internalCall = false) => {
     const viewer = await verifier.viewerFromAuthorization(authorization);
     // A signed token outlives its session: logout, reset and role changes end it here too.
     if (viewer?.sessionId && (await revocations.isRevoked(viewer.sessionId))) {
@@ -162,16 +168,22 @@ function contextBuilder(
     };
     // Forwarded as is when a command asks another subgraph for its authoritative answer.
     if (authorization) base.authorization = authorization;
+    if (internalCall) base.internalCaller = true;
     // The base fields win: an instance adds services, it does not replace the viewer.
     return instance.context ? { ...(await instance.context(base)), ...base } : base;
   };
 }
 
 /** The context function a transport hands Apollo: a refusal is answered before execution. */
-function rejectingContext(contextFor: ContextFor, authorization: string | undefined, requestId: string) {
+function rejectingContext(
+  contextFor: ContextFor,
+  authorization: string | undefined,
+  requestId: string,
+  internalCall: boolean,
+) {
   return async () => {
     try {
-      return await contextFor(authorization, requestId);
+      return await contextFor(authorization, requestId, internalCall);
     } catch (error) {
       throw rejectionFor(error);
     }
@@ -266,7 +278,12 @@ function inProcessHandler(
           if (!headers.has('content-type')) headers.set('content-type', 'application/json');
           const response = await apollo.executeHTTPGraphQLRequest({
             httpGraphQLRequest: { method: 'POST', headers, search: '', body: request.body },
-            context: rejectingContext(contextFor, headers.get('authorization'), requestId),
+            context: rejectingContext(
+              contextFor,
+              headers.get('authorization'),
+              requestId,
+              isInternalCall(headers.get(INTERNAL_CALL_HEADER)),
+            ),
           });
           let body = '';
           if (response.body.kind === 'complete') body = response.body.string;
@@ -303,7 +320,12 @@ function mountGraphql(app: Express, name: string, t: GraphqlTransports): void {
       t.inFlight,
       expressMiddleware(t.apollo, {
         context: ({ req, res }) =>
-          rejectingContext(t.contextFor, req.headers.authorization, res.locals.requestId as string)(),
+          rejectingContext(
+            t.contextFor,
+            req.headers.authorization,
+            res.locals.requestId as string,
+            isInternalCall(req.headers[INTERNAL_CALL_HEADER]),
+          )(),
       }),
     ),
   );

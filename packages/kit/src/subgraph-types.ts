@@ -58,6 +58,8 @@ export interface SubgraphContext {
   viewer: Viewer | null;
   /** The request's Authorization header, passed on when a command asks another subgraph as this caller. */
   authorization?: string;
+  /** The request comes from another subgraph of this deployment (internal-calls.ts). */
+  internalCaller?: boolean;
   loaders: LoaderRegistry;
   logger: Logger;
   /** The runtime's live bus: subscription resolvers listen on it (`liveSubscription`). */

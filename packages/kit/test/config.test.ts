@@ -67,6 +67,7 @@ describe('loadConfig', () => {
       'METRICS_PORT',
       'METRICS_HOST',
       'EVENTS_SIGNING_KEY',
+      'INTERNAL_API_TOKEN',
       'REDIS_KEY_PREFIX',
       'EVENTS_CLAIM_IDLE_MS',
     ]);

@@ -1,4 +1,10 @@
-import { loadByIds, requireAdmin, type ResolverMap, type SubgraphContext } from '@novamart/kit';
+import {
+  loadByIds,
+  requireAdmin,
+  requireInternalCaller,
+  type ResolverMap,
+  type SubgraphContext,
+} from '@novamart/kit';
 import { type DiscountCodeDoc, type DiscountCodeModel } from './models/discount-code';
 import { type PromotionDoc } from './models/promotion';
 import { type DiscountService, type QuoteInput } from './services/discount-service';
@@ -44,11 +50,16 @@ export const resolvers: Resolvers = {
       requireAdmin(ctx);
       return promotionLoader(ctx).load(args.id);
     },
+    // The three operations for other subgraphs (@inaccessible): cart quotes, checkout redeems and
+    // releases. Nobody else may call them at this subgraph's port.
     discountQuote: (
       _: unknown,
       args: { input: QuoteInput; requireCode?: string | null },
       ctx: PromotionsContext,
-    ) => ctx.discounts.quote(args.input, args.requireCode),
+    ) => {
+      requireInternalCaller(ctx);
+      return ctx.discounts.quote(args.input, args.requireCode);
+    },
   },
   Mutation: {
     createPromotion: (_: unknown, args: { input: PromotionInput }, ctx: PromotionsContext) =>
@@ -61,10 +72,14 @@ export const resolvers: Resolvers = {
       requireAdmin(ctx);
       return ctx.admin.setActive(args.id, args.active);
     },
-    redeemDiscounts: (_: unknown, args: { orderId: string; input: QuoteInput }, ctx: PromotionsContext) =>
-      ctx.discounts.redeem(args.orderId, args.input),
-    releaseDiscounts: (_: unknown, args: { orderId: string; reason: string }, ctx: PromotionsContext) =>
-      ctx.discounts.release(args.orderId, args.reason),
+    redeemDiscounts: (_: unknown, args: { orderId: string; input: QuoteInput }, ctx: PromotionsContext) => {
+      requireInternalCaller(ctx);
+      return ctx.discounts.redeem(args.orderId, args.input);
+    },
+    releaseDiscounts: (_: unknown, args: { orderId: string; reason: string }, ctx: PromotionsContext) => {
+      requireInternalCaller(ctx);
+      return ctx.discounts.release(args.orderId, args.reason);
+    },
   },
   Promotion: {
     id: (doc: PromotionDoc) => doc._id,

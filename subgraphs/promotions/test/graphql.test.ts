@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commandStats } from '@novamart/kit';
+import { commandStats, internalCallHeaders } from '@novamart/kit';
 import { startSubgraphForTests, type TestSubgraph } from '@novamart/kit/testing';
 import { promotionsSubgraph } from '../src/index';
 
@@ -70,5 +70,33 @@ describe('promotions over GraphQL', () => {
     expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const anonymous = await gql('mutation { setPromotionActive(id: "x", active: false) { id } }');
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it("answers the subgraphs' own operations only to another subgraph, whatever token a client shows", async () => {
+    const quote =
+      'query($i: DiscountQuoteInput!) { discountQuote(input: $i) { discountTotal rejectedCodes { code } } }';
+    const input = { currency: 'USD', lines: [{ productId: 'p1', quantity: 1, unitAmount: 1000 }], codes: [] };
+    const release = 'mutation { releaseDiscounts(orderId: "order-internal-test", reason: "test") }';
+    const callers: Record<string, string>[] = [
+      {},
+      { authorization: admin },
+      { 'x-novamart-internal': 'a-guess-of-the-token-of-sufficient-length' },
+    ];
+    for (const headers of callers) {
+      for (const [query, variables] of [
+        [quote, { i: input }],
+        [release, {}],
+      ] as const) {
+        const refused = await gql(query, variables, headers);
+        expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+        expect(refused.data ?? null).toBeNull();
+      }
+    }
+    // What kit's createSubgraphClient sends, as the cart and checkout do.
+    const asked = await gql(quote, { i: input }, internalCallHeaders());
+    expect(asked.errors).toBeUndefined();
+    expect(asked.data.discountQuote).toEqual({ discountTotal: 0, rejectedCodes: [] });
+    const released = await gql(release, {}, internalCallHeaders());
+    expect(released).toEqual({ data: { releaseDiscounts: 0 } });
   });
 });
