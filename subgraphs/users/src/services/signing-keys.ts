@@ -1,4 +1,10 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { calculateJwkThumbprint, type JWK } from 'jose';
@@ -54,7 +60,9 @@ async function loadOrCreateKeyFile(dir: string): Promise<KeyObject> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const { privateKey } = generateKeyPairSync('ed25519');
   const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-  const temp = join(dir, `.${KEY_FILE}.${process.pid}.${Date.now()}`);
+  // Unique per attempt: two instances of one process starting in the same millisecond shared the
+  // name, and one's link then found the file the other had already removed (ENOENT).
+  const temp = join(dir, `.${KEY_FILE}.${process.pid}.${randomBytes(8).toString('hex')}`);
   await writeFile(temp, pem, { mode: 0o600 });
   try {
     await link(temp, path);
