@@ -182,6 +182,10 @@ const PROBES: Record<string, () => { document: string; variables?: Record<string
     document: 'mutation($p: ID!) { addDiscountCode(promotionId: $p, code: "ROLE-PROBE") { code } }',
     variables: { p: objectId() },
   }),
+  'Mutation.updatePromotion': () => ({
+    document: 'mutation($p: ID!) { updatePromotion(id: $p, input: { name: "Probe" }) { id } }',
+    variables: { p: objectId() },
+  }),
   'Mutation.setPromotionActive': () => ({
     document: 'mutation($p: ID!) { setPromotionActive(id: $p, active: false) { id } }',
     variables: { p: objectId() },

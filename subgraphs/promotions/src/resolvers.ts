@@ -9,7 +9,7 @@ import { type DiscountCodeDoc, type DiscountCodeModel } from './models/discount-
 import { type PromotionDoc } from './models/promotion';
 import { type DiscountService, type QuoteInput } from './services/discount-service';
 import { type PromotionAdmin } from './services/promotion-admin';
-import { type PromotionInput } from './services/promotion-input';
+import { type PromotionInput, type PromotionUpdateInput } from './services/promotion-input';
 
 export interface PromotionsContext extends SubgraphContext {
   admin: PromotionAdmin;
@@ -67,6 +67,14 @@ export const resolvers: Resolvers = {
     addDiscountCode: (_: unknown, args: { promotionId: string; code: string }, ctx: PromotionsContext) => {
       requireAdmin(ctx);
       return ctx.admin.addCode(args.promotionId, args.code);
+    },
+    updatePromotion: (
+      _: unknown,
+      args: { id: string; input: PromotionUpdateInput },
+      ctx: PromotionsContext,
+    ) => {
+      requireAdmin(ctx);
+      return ctx.admin.update(args.id, args.input);
     },
     setPromotionActive: (_: unknown, args: { id: string; active: boolean }, ctx: PromotionsContext) => {
       requireAdmin(ctx);

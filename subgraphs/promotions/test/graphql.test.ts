@@ -72,6 +72,81 @@ describe('promotions over GraphQL', () => {
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
+  it('lets an admin change a promotion: a field left out keeps its value, a refusal names its field and writes nothing', async () => {
+    const fields = 'id name description percentOff startsAt endsAt perCustomerLimit combinable automatic';
+    const created = await gql(
+      `mutation($input: PromotionInput!) { createPromotion(input: $input) { ${fields} } }`,
+      {
+        input: {
+          name: 'Spring',
+          description: 'Ten off',
+          kind: 'PERCENTAGE',
+          percentOff: 10,
+          startsAt: '2026-03-01T00:00:00Z',
+          perCustomerLimit: 1,
+        },
+      },
+      { authorization: admin },
+    );
+    const original = created.data.createPromotion;
+    const update = `mutation($id: ID!, $input: PromotionUpdateInput!) { updatePromotion(id: $id, input: $input) { ${fields} } }`;
+    const changed = await gql(
+      update,
+      {
+        id: original.id,
+        input: {
+          name: '  Spring sale ',
+          endsAt: '2026-04-01T00:00:00Z',
+          perCustomerLimit: null,
+          combinable: false,
+        },
+      },
+      { authorization: admin },
+    );
+    expect(changed.errors).toBeUndefined();
+    expect(changed.data.updatePromotion).toEqual({
+      ...original,
+      name: 'Spring sale',
+      endsAt: '2026-04-01T00:00:00.000Z',
+      perCustomerLimit: null,
+      combinable: false,
+    });
+
+    const backwards = await gql(
+      update,
+      { id: original.id, input: { name: 'Never saved', startsAt: '2026-05-01T00:00:00Z' } },
+      { authorization: admin },
+    );
+    expect(backwards.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.endsAt',
+    });
+    const badName = await gql(update, { id: original.id, input: { name: ' ' } }, { authorization: admin });
+    expect(badName.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.name' });
+    const read = await gql(
+      `query($id: ID!) { promotion(id: $id) { ${fields} } }`,
+      { id: original.id },
+      {
+        authorization: admin,
+      },
+    );
+    expect(read.data.promotion).toEqual(changed.data.updatePromotion);
+
+    const customer = await sub.tokens.bearer({ id: 'u-2', role: 'CUSTOMER' });
+    const refused = await gql(
+      update,
+      { id: original.id, input: { name: 'Mine' } },
+      { authorization: customer },
+    );
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const unknown = await gql(
+      update,
+      { id: 'no-such-promotion', input: { name: 'X' } },
+      { authorization: admin },
+    );
+    expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+
   it("answers the subgraphs' own operations only to another subgraph, whatever token a client shows", async () => {
     const quote =
       'query($i: DiscountQuoteInput!) { discountQuote(input: $i) { discountTotal rejectedCodes { code } } }';

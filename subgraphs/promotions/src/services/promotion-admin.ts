@@ -4,9 +4,18 @@ import { inTransaction } from '@novamart/events';
 import { conflict, duplicateKey, isDuplicateKeyError, notFound, type Viewer } from '@novamart/kit';
 import { type DiscountCodeDoc, type DiscountCodeModel } from '../models/discount-code';
 import { type PromotionDoc, type PromotionModel } from '../models/promotion';
-import { normalizeCode, validatePromotion, type PromotionInput } from './promotion-input';
+import {
+  normalizeCode,
+  validatePromotion,
+  validatePromotionUpdate,
+  type PromotionInput,
+  type PromotionUpdateInput,
+} from './promotion-input';
 
-/** The back office's side of promotions: create them, attach codes, switch them off. */
+/** Reads and decisions an update may take when other writers keep changing the promotion. */
+const UPDATE_ATTEMPTS = 5;
+
+/** The back office's side of promotions: create and change them, attach codes, switch them off. */
 export class PromotionAdmin {
   constructor(
     private readonly deps: {
@@ -62,6 +71,28 @@ export class PromotionAdmin {
       throw this.takenCode(error, 'code');
     }
     return doc;
+  }
+
+  /**
+   * Changes a promotion's name, window, per-customer limit or how it applies (`validatePromotionUpdate`),
+   * decided on the promotion as read and written only if nobody changed it meanwhile (its
+   * `updatedAt`); a change that lost that race is decided again on the fresh promotion.
+   */
+  async update(promotionId: string, input: PromotionUpdateInput): Promise<PromotionDoc> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.deps.promotions.findById(promotionId).lean();
+      if (!current) throw notFound('Promotion', { promotionId });
+      const changes = validatePromotionUpdate(input ?? {}, current);
+      const updated = await this.deps.promotions
+        .findOneAndUpdate(
+          { _id: promotionId, updatedAt: current.updatedAt },
+          { $set: { ...changes, updatedAt: this.deps.now() } },
+          { returnDocument: 'after' },
+        )
+        .lean();
+      if (updated) return updated;
+      if (attempt >= UPDATE_ATTEMPTS) throw conflict('The promotion keeps changing; try again');
+    }
   }
 
   async setActive(promotionId: string, active: boolean): Promise<PromotionDoc> {

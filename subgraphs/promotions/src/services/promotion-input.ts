@@ -178,3 +178,54 @@ export function validatePromotion(input: PromotionInput, now: Date): ValidPromot
     codes,
   };
 }
+
+/** `updatePromotion(input:)` as the API takes it: a key left out keeps its value. */
+export interface PromotionUpdateInput {
+  name?: string | null;
+  description?: string | null;
+  startsAt?: Date | string | null;
+  endsAt?: Date | string | null;
+  perCustomerLimit?: number | null;
+  combinable?: boolean | null;
+  automatic?: boolean | null;
+}
+
+export type PromotionChanges = Partial<
+  Pick<
+    ValidPromotion,
+    'name' | 'description' | 'startsAt' | 'endsAt' | 'perCustomerLimit' | 'combinable' | 'automatic'
+  >
+>;
+
+/**
+ * Checks an admin's changes against the promotion as it is; every refusal is BAD_USER_INPUT naming
+ * its field. Only what does not change what a promotion takes off can change: its name, window,
+ * per-customer limit and how it applies. A null endsAt or perCustomerLimit removes it; a null
+ * elsewhere keeps the value, as leaving the key out does.
+ */
+export function validatePromotionUpdate(
+  input: PromotionUpdateInput,
+  current: { startsAt: Date; endsAt: Date | null },
+): PromotionChanges {
+  const changes: PromotionChanges = {};
+  if (input.name != null) {
+    const name = String(input.name).trim();
+    if (name === '' || name.length > 120) throw badUserInput('A name of 1 to 120 characters', 'input.name');
+    changes.name = name;
+  }
+  if (input.description != null) changes.description = String(input.description).trim();
+  if (input.startsAt != null) changes.startsAt = date(input.startsAt, 'input.startsAt')!;
+  if ('endsAt' in input) changes.endsAt = date(input.endsAt, 'input.endsAt');
+  const startsAt = changes.startsAt ?? current.startsAt;
+  const endsAt = 'endsAt' in changes ? changes.endsAt! : current.endsAt;
+  if (endsAt && endsAt <= startsAt) throw badUserInput('The end is before the start', 'input.endsAt');
+  if ('perCustomerLimit' in input)
+    changes.perCustomerLimit = count(input.perCustomerLimit, 'input.perCustomerLimit');
+  for (const flag of ['combinable', 'automatic'] as const) {
+    const value = input[flag];
+    if (value == null) continue;
+    if (typeof value !== 'boolean') throw badUserInput('true or false', `input.${flag}`);
+    changes[flag] = value;
+  }
+  return changes;
+}
