@@ -322,6 +322,10 @@ const PROBES: Record<string, (who: Attacker) => Promise<void>> = {
       i: { name: 'Mine', kind: 'PERCENTAGE', percentOff: 100, target: 'PRODUCTS', productIds: [a.productId] },
     }),
   ),
+  'Mutation.updatePromotion': adminOnly(
+    'mutation($p: ID!) { updatePromotion(id: $p, input: { name: "Mine" }) { id } }',
+    () => ({ p: 'any-promotion' }),
+  ),
   'Mutation.setPromotionActive': adminOnly(
     'mutation($p: ID!) { setPromotionActive(id: $p, active: false) { id } }',
     () => ({ p: 'any-promotion' }),
