@@ -72,6 +72,18 @@ function count(value: number | null | undefined, field: string): number | null {
   return value;
 }
 
+/** A promotion's name: 1 to 120 characters once trimmed. */
+function promotionName(value: unknown): string {
+  const name = typeof value === 'string' ? value.trim() : '';
+  if (name === '' || name.length > 120) throw badUserInput('A name of 1 to 120 characters', 'input.name');
+  return name;
+}
+
+/** A promotion's window must end after it starts (an absent end: open-ended). */
+function assertWindow(startsAt: Date, endsAt: Date | null): void {
+  if (endsAt && endsAt <= startsAt) throw badUserInput('The end is before the start', 'input.endsAt');
+}
+
 function date(value: Date | string | null | undefined, field: string): Date | null {
   if (value == null) return null;
   const parsed = value instanceof Date ? value : new Date(value);
@@ -152,13 +164,12 @@ function kindFields(input: PromotionInput): KindFields {
 
 /** Checks a promotion as an admin wrote it; every refusal is BAD_USER_INPUT naming its field. */
 export function validatePromotion(input: PromotionInput, now: Date): ValidPromotion {
-  const name = typeof input.name === 'string' ? input.name.trim() : '';
-  if (name === '' || name.length > 120) throw badUserInput('A name of 1 to 120 characters', 'input.name');
+  const name = promotionName(input.name);
   const fields = kindFields(input);
   const currency = currencyOf(input);
   const startsAt = date(input.startsAt, 'input.startsAt') ?? now;
   const endsAt = date(input.endsAt, 'input.endsAt');
-  if (endsAt && endsAt <= startsAt) throw badUserInput('The end is before the start', 'input.endsAt');
+  assertWindow(startsAt, endsAt);
   const codes = (input.codes ?? []).map((code, i) => normalizeCode(code, `input.codes.${i}`));
   if (new Set(codes).size !== codes.length) throw badUserInput('A code is listed twice', 'input.codes');
   return {
@@ -208,17 +219,13 @@ export function validatePromotionUpdate(
   current: { startsAt: Date; endsAt: Date | null },
 ): PromotionChanges {
   const changes: PromotionChanges = {};
-  if (input.name != null) {
-    const name = String(input.name).trim();
-    if (name === '' || name.length > 120) throw badUserInput('A name of 1 to 120 characters', 'input.name');
-    changes.name = name;
-  }
+  if (input.name != null) changes.name = promotionName(input.name);
   if (input.description != null) changes.description = String(input.description).trim();
   if (input.startsAt != null) changes.startsAt = date(input.startsAt, 'input.startsAt')!;
   if ('endsAt' in input) changes.endsAt = date(input.endsAt, 'input.endsAt');
   const startsAt = changes.startsAt ?? current.startsAt;
   const endsAt = 'endsAt' in changes ? changes.endsAt! : current.endsAt;
-  if (endsAt && endsAt <= startsAt) throw badUserInput('The end is before the start', 'input.endsAt');
+  assertWindow(startsAt, endsAt);
   if ('perCustomerLimit' in input)
     changes.perCustomerLimit = count(input.perCustomerLimit, 'input.perCustomerLimit');
   for (const flag of ['combinable', 'automatic'] as const) {
