@@ -7,8 +7,8 @@
  * - with `--baseline-ref <ref>` (or BENCH_BASELINE_REF), the same all-in-one built from that ref
  *   on its own database (goal: ≥ 3× today's main);
  * - with BENCH_LEVERS=1, the gateway calling its subgraphs over HTTP instead of in process, and the
- *   all-in-one with its embedded MongoDB on the main thread instead of a worker thread, and without
- *   sharing identical in-flight subgraph queries; with
+ *   all-in-one with its embedded MongoDB on the main thread instead of a worker thread, reaching it
+ *   over TCP instead of its unix socket, and without sharing identical in-flight subgraph queries; with
  *   BENCH_NODE=<binary> the all-in-one and the monolith on that Node too (against the same database).
  * The all-in-one (scripts/bench/lib/all-in-one.ts: what `npm start` runs) is a child process, so
  * every contender is a process of its own and gets the second core alike. Targets are loaded in
@@ -71,7 +71,10 @@ const ADMIN = { email: 'bench-admin@novamart.dev', password: 'Bench-admin-2026' 
 
 interface AllInOneInfo {
   gatewayUrl: string;
+  /** The database over TCP, as other processes reach it. */
   mongoUrl: string;
+  /** Its unix socket, as the all-in-one's own subgraphs reach it; null on TCP alone (or an older ref). */
+  mongoSocketUrl?: string | null;
   subgraphs: Record<string, string>;
   inProcess: boolean;
   supergraphSdl: string;
@@ -244,6 +247,8 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
     };
     log('starting the all-in-one (npm start setup: embedded MongoDB, users, products, inventory, gateway)');
     const ours = await start<AllInOneInfo>(allInOne, {});
+    // The database as our subgraphs reach it: a lever below differs from `ours` in its lever alone.
+    const oursDb = ours.mongoSocketUrl ?? ours.mongoUrl;
     log(`seeding ${productCount} products with stock`);
     await seedProducts(ours.gatewayUrl, productCount);
     const page = await pageWhenStocked(ours.gatewayUrl);
@@ -283,7 +288,7 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
       // The same code, the gateway calling subgraphs over HTTP, against the same database.
       const http = await start<AllInOneInfo>(allInOne, {
         BENCH_IN_PROCESS: '0',
-        BENCH_MONGO_URL: ours.mongoUrl,
+        BENCH_MONGO_URL: oursDb,
       });
       targets.push({
         name: 'gateway-over-http',
@@ -295,7 +300,7 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
       // The same code sending every subgraph fetch, identical ones in flight included.
       const unshared = await start<AllInOneInfo>(allInOne, {
         DEDUPLICATE_SUBGRAPH_QUERIES: 'false',
-        BENCH_MONGO_URL: ours.mongoUrl,
+        BENCH_MONGO_URL: oursDb,
       });
       targets.push({
         name: 'gateway-without-sharing',
@@ -304,6 +309,17 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
         pids: [unshared.pid, ours.pid],
         rounds: [],
       });
+      // The same code reaching the same database over TCP loopback instead of its unix socket.
+      if (ours.mongoSocketUrl) {
+        const tcp = await start<AllInOneInfo>(allInOne, { BENCH_MONGO_URL: ours.mongoUrl });
+        targets.push({
+          name: 'gateway-db-over-tcp',
+          url: tcp.gatewayUrl,
+          expectBody: await expectedBodyOf(tcp.gatewayUrl, page, 'the gateway with its database over TCP'),
+          pids: [tcp.pid, ours.pid],
+          rounds: [],
+        });
+      }
       // The same code with the embedded MongoDB on the main thread (its own database, seeded alike).
       const oneThread = await start<AllInOneInfo>(allInOne, { BENCH_DB_THREAD: '0' });
       await seedProducts(oneThread.gatewayUrl, productCount);
@@ -317,7 +333,7 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
     }
     const node = process.env.BENCH_NODE;
     if (node) {
-      const other = await start<AllInOneInfo>(allInOne, { BENCH_MONGO_URL: ours.mongoUrl }, repoRoot, node);
+      const other = await start<AllInOneInfo>(allInOne, { BENCH_MONGO_URL: oursDb }, repoRoot, node);
       targets.push({
         name: `gateway-node-${other.node}`,
         url: other.gatewayUrl,
@@ -432,6 +448,7 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
       (t) =>
         t.name === 'gateway-over-http' ||
         t.name === 'gateway-db-on-main-thread' ||
+        t.name === 'gateway-db-over-tcp' ||
         t.name === 'gateway-without-sharing' ||
         t.name.startsWith('gateway-node-'),
     ))

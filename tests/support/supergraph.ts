@@ -57,7 +57,7 @@ import {
 import { createTestTokens, testRedisUrl, uniqueDbName, uniqueKeyPrefix } from '@novamart/kit/testing';
 import { InProcessBus, InProcessLiveBus, type EventBus, type LiveBus } from '@novamart/events';
 import { RedisLiveBus, RedisStreamsBus } from '@novamart/events/redis';
-import { startEmbeddedMongo, startEmbeddedMongoThread } from '@novamart/mongo-server';
+import { privateSocketPath, startEmbeddedMongo, startEmbeddedMongoThread } from '@novamart/mongo-server';
 import { loadGatewayConfig, startGateway, type RunningGateway } from '@novamart/gateway';
 import { composeSupergraph } from '../../scripts/lib/compose-supergraph';
 
@@ -224,6 +224,8 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
     const mongo = await (options.mongoThread ? startEmbeddedMongoThread : startEmbeddedMongo)({
       port: 0,
       inMemory: true,
+      // As `npm start`: subgraphs in this process use the unix socket; `mongoUri` (TCP) is for others.
+      socketPath: privateSocketPath(),
       ...(options.transactionLifetimeMs !== undefined && {
         transactionLifetimeMs: options.transactionLifetimeMs,
       }),
@@ -236,7 +238,7 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
     const env: Record<string, string> = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
-      MONGO_URL: mongo.uri,
+      MONGO_URL: mongo.socketUri ?? mongo.uri,
       DATA_DIR: dataDir,
       HOST: '127.0.0.1',
       ADMIN_EMAIL: HARNESS_ADMIN.email,

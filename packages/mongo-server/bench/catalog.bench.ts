@@ -67,7 +67,7 @@ function newState(): ServerState {
 }
 
 async function run(state: ServerState, cmd: Doc): Promise<Doc> {
-  const reply = await dispatch(state, { ...cmd, $db: 'catalog' }, 1);
+  const reply = await dispatch(state, { ...cmd, $db: 'catalog' }, { id: 1, me: state.me });
   if (reply.ok !== 1) throw new Error(`${Object.keys(cmd)[0]} failed: ${JSON.stringify(reply)}`);
   return reply;
 }

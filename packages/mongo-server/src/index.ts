@@ -1,5 +1,6 @@
 export {
   startEmbeddedMongo,
+  privateSocketPath,
   DEFAULT_REPLICA_SET,
   type EmbeddedMongo,
   type EmbeddedMongoOptions,

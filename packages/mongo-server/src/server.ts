@@ -1,5 +1,10 @@
-// The embedded server: TCP listener, shared state, optional journal and the TTL monitor.
-import { createServer, type Server, type Socket } from 'node:net';
+// The embedded server: TCP listener (and optionally a unix socket), shared state, optional journal
+// and the TTL monitor.
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, type ListenOptions, type Server, type Socket } from 'node:net';
 import { ClusterClock } from './cluster-time';
 import type { ServerState } from './commands/context';
 import { CursorManager } from './cursors';
@@ -28,35 +33,74 @@ export interface EmbeddedMongoOptions {
   transactionLifetimeMs?: number;
   /** Cursors unused for this long are closed (mongod's cursorTimeoutMillis, default 10 min). */
   cursorTimeoutMs?: number;
+  /**
+   * A unix socket to listen on besides TCP, for clients on this machine (`socketUri`): each command
+   * costs both sides less than over TCP loopback. The path must end in `.sock` (how the MongoDB
+   * driver tells a socket from a host) and be this server's alone: a file left there by a killed
+   * run is replaced. Not on Windows.
+   */
+  socketPath?: string;
 }
 
 export interface EmbeddedMongo {
   /** Connection string for the driver or mongoose, e.g. mongodb://127.0.0.1:27017/?replicaSet=novamart */
   uri: string;
+  /** The connection string through `socketPath`, when one was given. */
+  socketUri?: string;
   port: number;
   stop(): Promise<void>;
 }
 
 export const DEFAULT_REPLICA_SET = 'novamart';
 
-/** The TCP server: one wire-protocol Connection per socket, counted in serverStatus. */
-function wireServer(state: ServerState): { server: Server; sockets: Set<Socket> } {
-  const connections = new Set<Connection>();
-  const sockets = new Set<Socket>();
-  let nextConnectionId = 1;
-  const server: Server = createServer((socket) => {
+/**
+ * A fresh unix socket path for a server this process starts (`socketPath`), in the temp
+ * directory and unique to the process, so that runs side by side never meet; undefined on
+ * Windows, where the server then listens on TCP alone.
+ */
+export function privateSocketPath(): string | undefined {
+  if (process.platform === 'win32') return undefined;
+  return join(tmpdir(), `novamart-mongo-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
+}
+
+/**
+ * One listener: a wire-protocol Connection per socket, counted in serverStatus. `me()` is the
+ * address hello advertises to its clients (known once the listener is bound).
+ */
+function wireServer(state: ServerState, sockets: Set<Socket>, me: () => string): Server {
+  return createServer((socket) => {
     sockets.add(socket);
     state.connections.current++;
     state.connections.totalCreated++;
-    const conn = new Connection(socket, state, nextConnectionId++);
-    connections.add(conn);
+    new Connection(socket, state, state.connections.totalCreated, me());
     socket.on('close', () => {
       sockets.delete(socket);
-      connections.delete(conn);
       state.connections.current--;
     });
   });
-  return { server, sockets };
+}
+
+function listen(server: Server, address: ListenOptions): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** host:port of the bound TCP listener, as hello advertises it to TCP clients. */
+function advertisedAddress(server: Server, host: string, requestedPort: number | undefined): string {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : (requestedPort ?? 0);
+  // Clients must dial exactly the host:port the replica set advertises, or they discard the member.
+  const advertisedHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `${advertisedHost.includes(':') ? `[${advertisedHost}]` : advertisedHost}:${port}`;
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
 /** Deletes expired documents of TTL indexes every `intervalMs`, then writes the journal. */
@@ -101,40 +145,41 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     clock: new ClusterClock(),
   };
 
-  const { server, sockets } = wireServer(state);
+  const sockets = new Set<Socket>();
+  const server = wireServer(state, sockets, () => state.me);
+  const { socketPath } = options;
+  const socketServer = socketPath ? wireServer(state, sockets, () => socketPath) : undefined;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, { port: options.port ?? 0, host });
+    state.me = advertisedAddress(server, host, options.port);
+    if (socketServer) {
+      rmSync(socketPath!, { force: true });
+      await listen(socketServer, { path: socketPath });
+    }
   } catch (err) {
-    // Release the data directory (and timers) when the port cannot be had.
+    // Release the port, the data directory (and timers) when an address cannot be had.
+    if (server.listening) await close(server);
     state.sessions.close();
     state.cursors.close();
     await journal?.close();
     throw err;
   }
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
-  // Clients must dial exactly the host:port the replica set advertises, or they discard the member.
-  const advertisedHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  state.me = `${advertisedHost.includes(':') ? `[${advertisedHost}]` : advertisedHost}:${port}`;
+  const port = Number(state.me.split(':').pop());
   const ttlTimer = startTtlSweep(engine, journal, options.ttlIntervalMs ?? 60_000);
 
   let stopped: Promise<void> | undefined;
+  const replicaSet = `?replicaSet=${encodeURIComponent(setName)}`;
   return {
-    uri: `mongodb://${state.me}/?replicaSet=${encodeURIComponent(setName)}`,
+    uri: `mongodb://${state.me}/${replicaSet}`,
+    ...(socketPath ? { socketUri: `mongodb://${encodeURIComponent(socketPath)}/${replicaSet}` } : {}),
     port,
     stop() {
       stopped ??= (async () => {
         clearInterval(ttlTimer);
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          for (const s of sockets) s.destroy();
-        });
+        const closed = Promise.all([server, socketServer].map((s) => (s ? close(s) : undefined)));
+        for (const s of sockets) s.destroy();
+        await closed;
+        if (socketPath) rmSync(socketPath, { force: true });
         state.sessions.close();
         state.cursors.close();
         await journal?.close();

@@ -16,7 +16,7 @@ try {
       parentPort.close();
     });
   });
-  parentPort.postMessage({ started: { uri: mongo.uri, port: mongo.port } });
+  parentPort.postMessage({ started: { uri: mongo.uri, socketUri: mongo.socketUri, port: mongo.port } });
 } catch (error) {
   // Errors cross threads as plain data: name, message and code are what callers look at.
   parentPort.postMessage({ failed: { name: error.name, message: error.message, code: error.code } });

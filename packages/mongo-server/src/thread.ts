@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { EmbeddedMongo, EmbeddedMongoOptions } from './server';
 
 type Reply =
-  | { started: { uri: string; port: number } }
+  | { started: { uri: string; socketUri?: string; port: number } }
   | { failed: { name: string; message: string; code?: string } }
   | { stopped: true };
 

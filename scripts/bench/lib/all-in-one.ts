@@ -22,7 +22,7 @@ import {
 } from '@novamart/kit';
 import { InProcessBus, InProcessLiveBus } from '@novamart/events';
 import { loadGatewayConfig, startGateway } from '@novamart/gateway';
-import { startEmbeddedMongo, startEmbeddedMongoThread } from '@novamart/mongo-server';
+import { privateSocketPath, startEmbeddedMongo, startEmbeddedMongoThread } from '@novamart/mongo-server';
 import { composeSupergraph } from '../../lib/compose-supergraph';
 import { loadSubgraphModules } from '../../lib/subgraph-modules';
 import { startCpuProfile } from './cpu-profile';
@@ -30,12 +30,18 @@ import { startCpuProfile } from './cpu-profile';
 const wanted = (process.env.BENCH_SUBGRAPHS ?? 'users,products,inventory').split(',');
 const inProcess = process.env.BENCH_IN_PROCESS !== '0';
 const databaseThread = process.env.BENCH_DB_THREAD !== '0';
+// As `npm start`: the subgraphs reach their database through a unix socket (BENCH_DB_SOCKET=0: TCP).
+const databaseSocket = process.env.BENCH_DB_SOCKET !== '0';
 
 async function main(): Promise<void> {
   const modules = (await loadSubgraphModules()).filter((m) => wanted.includes(m.name));
   const mongo = process.env.BENCH_MONGO_URL
     ? { uri: process.env.BENCH_MONGO_URL, stop: async () => undefined }
-    : await (databaseThread ? startEmbeddedMongoThread : startEmbeddedMongo)({ port: 0, inMemory: true });
+    : await (databaseThread ? startEmbeddedMongoThread : startEmbeddedMongo)({
+        port: 0,
+        inMemory: true,
+        socketPath: databaseSocket ? privateSocketPath() : undefined,
+      });
   const silent = { level: 'silent' as const };
   const metrics = createMetricsRegistry('novamart', { processMetrics: true });
   const bus = new InProcessBus({ logger: createLogger('bus', silent), metrics });
@@ -44,7 +50,7 @@ async function main(): Promise<void> {
     ...process.env,
     NODE_ENV: 'production',
     LOG_LEVEL: 'silent',
-    MONGO_URL: mongo.uri,
+    MONGO_URL: ('socketUri' in mongo && mongo.socketUri) || mongo.uri,
     ADMIN_EMAIL: 'bench-admin@novamart.dev',
     ADMIN_PASSWORD: 'Bench-admin-2026',
   };
@@ -93,6 +99,7 @@ async function main(): Promise<void> {
     `READY ${JSON.stringify({
       gatewayUrl: gateway.url,
       mongoUrl: mongo.uri,
+      mongoSocketUrl: ('socketUri' in mongo && mongo.socketUri) || null,
       subgraphs: Object.fromEntries(running.map((s) => [s.name, s.url])),
       inProcess: inProcess && Object.keys(local).length > 0,
       supergraphSdl,

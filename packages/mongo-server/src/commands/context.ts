@@ -11,7 +11,7 @@ export interface ServerState {
   engine: StorageEngine;
   cursors: CursorManager;
   sessions: SessionManager;
-  /** host:port as advertised in hello (must match what clients dial for replica-set discovery). */
+  /** host:port of the TCP listener (the URI's address); hello answers each client with `Client.me`. */
   me: string;
   setName: string;
   startedAt: number;
@@ -22,11 +22,24 @@ export interface ServerState {
   clock: ClusterClock;
 }
 
+/** The client connection a command came on. */
+export interface Client {
+  id: number;
+  /**
+   * The address this client dialed, as hello advertises it: host:port for TCP, the socket path for
+   * a unix socket. A replica-set client only uses members at the addresses hello names, so each
+   * listener must name itself.
+   */
+  me: string;
+}
+
 export interface CommandContext {
   state: ServerState;
   db: string;
   cmd: Doc;
   connectionId: number;
+  /** The address the client dialed (`Client.me`). */
+  me: string;
   session: Session | undefined;
   txn: Transaction | undefined;
 }

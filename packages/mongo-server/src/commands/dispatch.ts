@@ -6,7 +6,7 @@ import { transientError } from '../storage/engine';
 import { aggregateCommands } from './aggregate';
 import { bulkWriteCommands } from './bulk-write';
 import { collectionCommands } from './collections';
-import type { CommandContext, CommandSpec, CommandTable, ServerState } from './context';
+import type { Client, CommandContext, CommandSpec, CommandTable, ServerState } from './context';
 import { explainCommands } from './explain';
 import { handshakeCommands } from './handshake';
 import { indexCommands } from './indexes';
@@ -35,18 +35,13 @@ export function commandNames(): string[] {
   return Object.keys(commands);
 }
 
-export async function dispatch(
-  state: ServerState,
-  cmd: Doc,
-  connectionId: number,
-  queryDb?: string,
-): Promise<Doc> {
+export async function dispatch(state: ServerState, cmd: Doc, client: Client, queryDb?: string): Promise<Doc> {
   // A fresh object either way (handlers' replies may be shared, e.g. a retryable write's cached one).
   // Copied with Object.assign, not a spread: adding fields to an object V8 built by spreading a
   // non-empty one takes microseconds each time (Node 20), which every reply but ping's paid.
   let reply: Doc;
   try {
-    reply = Object.assign({}, await execute(state, cmd, connectionId, queryDb));
+    reply = Object.assign({}, await execute(state, cmd, client, queryDb));
     reply.ok = 1;
   } catch (err) {
     if (!(err instanceof MongoCommandError)) console.error('[mongo-server] command failed unexpectedly', err);
@@ -59,7 +54,7 @@ export async function dispatch(
   return reply;
 }
 
-async function execute(state: ServerState, cmd: Doc, connectionId: number, queryDb?: string): Promise<Doc> {
+async function execute(state: ServerState, cmd: Doc, client: Client, queryDb?: string): Promise<Doc> {
   const name = Object.keys(cmd)[0];
   if (name === undefined) fail(ErrorCodes.FailedToParse, 'empty command object');
   const spec = commands[name.toLowerCase()];
@@ -69,7 +64,15 @@ async function execute(state: ServerState, cmd: Doc, connectionId: number, query
     fail(40571, 'OP_MSG requests require a $db argument', { codeName: 'Location40571' });
   state.opcounters.command++;
 
-  const ctx: CommandContext = { state, db, cmd, connectionId, session: undefined, txn: undefined };
+  const ctx: CommandContext = {
+    state,
+    db,
+    cmd,
+    connectionId: client.id,
+    me: client.me,
+    session: undefined,
+    txn: undefined,
+  };
   if (cmd.lsid !== undefined) {
     if (!isPlainObject(cmd.lsid))
       fail(ErrorCodes.TypeMismatch, "BSON field 'lsid' is the wrong type, expected type 'object'");

@@ -50,7 +50,7 @@ function explain(ctx: CommandContext): Doc {
       totalKeysExamined: stats.indexName ? stats.docsExamined : 0,
       executionStages: winningPlan,
     },
-    serverInfo: { host: ctx.state.me, version: SERVER_VERSION },
+    serverInfo: { host: ctx.me, version: SERVER_VERSION },
     command: inner,
   };
 }

@@ -14,7 +14,8 @@ export const MAX_WIRE_VERSION = 25;
 const ELECTION_ID = new ObjectId('7fffffff0000000000000001');
 
 function hello(ctx: CommandContext, legacy: boolean): Doc {
-  const { me, setName } = ctx.state;
+  const { me } = ctx;
+  const { setName } = ctx.state;
   const reply: Doc = {
     helloOk: true,
     [legacy ? 'ismaster' : 'isWritablePrimary']: true,
@@ -113,7 +114,7 @@ export const handshakeCommands: CommandTable = {
       const uptimeMillis = Date.now() - ctx.state.startedAt;
       const mem = process.memoryUsage();
       return {
-        host: ctx.state.me,
+        host: ctx.me,
         version: SERVER_VERSION,
         process: 'mongod',
         pid: process.pid,
@@ -133,8 +134,8 @@ export const handshakeCommands: CommandTable = {
         repl: {
           setName: ctx.state.setName,
           isWritablePrimary: true,
-          primary: ctx.state.me,
-          hosts: [ctx.state.me],
+          primary: ctx.me,
+          hosts: [ctx.me],
         },
       };
     },
@@ -144,7 +145,7 @@ export const handshakeCommands: CommandTable = {
       set: ctx.state.setName,
       date: new Date(),
       myState: 1,
-      members: [{ _id: 0, name: ctx.state.me, health: 1, state: 1, stateStr: 'PRIMARY', self: true }],
+      members: [{ _id: 0, name: ctx.me, health: 1, state: 1, stateStr: 'PRIMARY', self: true }],
     }),
   },
   getlog: { run: () => ({ totalLinesWritten: 0, log: [] }) },

@@ -1,10 +1,10 @@
-// One client connection: reassembles messages from the TCP stream, runs them one at a time (as mongod
+// One client connection: reassembles messages from the stream (TCP or unix socket), runs them one at a time (as mongod
 // does per connection) and writes replies. Framing errors close the connection; everything else is
 // answered with an error document so the client and other connections carry on.
 import type { Socket } from 'node:net';
 import type { Doc } from '../bson/values';
 import { dispatch } from '../commands/dispatch';
-import type { ServerState } from '../commands/context';
+import type { Client, ServerState } from '../commands/context';
 import { MongoCommandError } from '../errors';
 import {
   HEADER_SIZE,
@@ -27,11 +27,17 @@ export class Connection {
   private running = false;
   private closed = false;
 
+  private readonly client: Client;
+
   constructor(
     private readonly socket: Socket,
     private readonly state: ServerState,
-    readonly id: number,
+    id: number,
+    /** The address the client dialed (the listener's), which hello advertises to it. */
+    me: string,
   ) {
+    this.client = { id, me };
+    // A no-op on a unix socket, which has no Nagle to turn off.
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', () => this.close());
@@ -93,7 +99,7 @@ export class Connection {
       const request = parseMessage(message);
       isQuery = request.kind === 'query';
       moreToCome = request.moreToCome;
-      reply = await dispatch(this.state, request.command, this.id, request.queryDb);
+      reply = await dispatch(this.state, request.command, this.client, request.queryDb);
     } catch (err) {
       if (!(err instanceof MongoCommandError))
         console.error('[mongo-server] unexpected error handling a message', err);
