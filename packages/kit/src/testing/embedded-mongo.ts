@@ -1,7 +1,10 @@
-import { startEmbeddedMongo } from '@novamart/mongo-server';
+import { privateSocketPath, startEmbeddedMongo } from '@novamart/mongo-server';
 
 export interface TestMongo {
-  /** mongodb:// URI of the server; give each test its own database (`uniqueDbName`). */
+  /**
+   * mongodb:// URI of the server, through its unix socket where there is one (as `npm start`'s
+   * subgraphs reach theirs); give each test its own database (`uniqueDbName`).
+   */
   uri: string;
   stop(): Promise<void>;
 }
@@ -9,14 +12,18 @@ export interface TestMongo {
 let shared: Promise<TestMongo> | undefined;
 
 /**
- * The embedded MongoDB-compatible server, in memory on a free port, started once per test file
- * (vitest runs each file in its own module graph, so this memo is per file). Stop it in
- * `afterAll`; a later call then starts a fresh one.
+ * The embedded MongoDB-compatible server, in memory on a free port and a unix socket of its own,
+ * started once per test file (vitest runs each file in its own module graph, so this memo is per
+ * file). Stop it in `afterAll`; a later call then starts a fresh one.
  */
 export function startEmbeddedMongoForTests(): Promise<TestMongo> {
   if (shared) return shared;
-  const current: Promise<TestMongo> = startEmbeddedMongo({ port: 0, inMemory: true }).then((server) => ({
-    uri: server.uri,
+  const current: Promise<TestMongo> = startEmbeddedMongo({
+    port: 0,
+    inMemory: true,
+    socketPath: privateSocketPath(),
+  }).then((server) => ({
+    uri: server.socketUri ?? server.uri,
     async stop() {
       if (shared === current) shared = undefined;
       await server.stop();
