@@ -76,16 +76,32 @@ async function startDatabase(env: NodeJS.ProcessEnv, dataDir: string): Promise<s
   const socketPath = embedded.privateSocketPath();
   let mongo;
   try {
-    // On a thread of its own: the database gets the second core, as a real one would.
-    mongo = await embedded.startEmbeddedMongoThread({ port: EMBEDDED_MONGO_PORT, dbPath, socketPath });
+    mongo = await startEmbeddedOnPort(embedded, dbPath, socketPath);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    logger.warn(`port ${EMBEDDED_MONGO_PORT} is taken: the embedded MongoDB listens on a free port instead`);
-    mongo = await embedded.startEmbeddedMongoThread({ port: 0, dbPath, socketPath });
+    if (!socketPath || !String((error as Error).message).includes(socketPath)) throw error;
+    logger.warn(`${firstLine(error)}: the subgraphs reach the embedded MongoDB over TCP instead`);
+    mongo = await startEmbeddedOnPort(embedded, dbPath, undefined);
   }
   stops.push({ name: 'embedded MongoDB', stop: () => mongo.stop() });
   logger.info({ uri: mongo.uri, dbPath }, `embedded MongoDB at ${mongo.uri}, data in ${dbPath}`);
   return mongo.socketUri ?? mongo.uri;
+}
+
+/** On a thread of its own (the database gets the second core, as a real one would), at 27017 or a free port. */
+async function startEmbeddedOnPort(
+  embedded: EmbeddedMongoPackage,
+  dbPath: string,
+  socketPath: string | undefined,
+): Promise<Awaited<ReturnType<EmbeddedMongoPackage['startEmbeddedMongoThread']>>> {
+  try {
+    return await embedded.startEmbeddedMongoThread({ port: EMBEDDED_MONGO_PORT, dbPath, socketPath });
+  } catch (error) {
+    // A socket that cannot be had is not a taken port: the caller decides about the socket.
+    const aboutSocket = socketPath !== undefined && String((error as Error).message).includes(socketPath);
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || aboutSocket) throw error;
+    logger.warn(`port ${EMBEDDED_MONGO_PORT} is taken: the embedded MongoDB listens on a free port instead`);
+    return embedded.startEmbeddedMongoThread({ port: 0, dbPath, socketPath });
+  }
 }
 
 function buses(redisUrl: string | undefined, metrics: Registry): { bus: EventBus; live: LiveBus } {

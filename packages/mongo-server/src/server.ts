@@ -153,8 +153,17 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     await listen(server, { port: options.port ?? 0, host });
     state.me = advertisedAddress(server, host, options.port);
     if (socketServer) {
-      rmSync(socketPath!, { force: true });
-      await listen(socketServer, { path: socketPath });
+      try {
+        rmSync(socketPath!, { force: true });
+        await listen(socketServer, { path: socketPath });
+      } catch (err) {
+        // Named, so that a caller can tell the socket from the port and start on TCP alone.
+        const code = (err as NodeJS.ErrnoException).code;
+        throw Object.assign(
+          new Error(`cannot listen on the unix socket ${socketPath}: ${(err as Error).message}`),
+          { code, socketPath },
+        );
+      }
     }
   } catch (err) {
     // Release the port, the data directory (and timers) when an address cannot be had.

@@ -92,6 +92,20 @@ describe('socketPath', () => {
     });
   });
 
+  it('names the socket when it cannot listen there, with the system error code', async () => {
+    const socketPath = `/nonexistent-dir-${process.pid}/mongo.sock`;
+    const error = (await startEmbeddedMongo({ port: 0, inMemory: true, socketPath }).catch(
+      (err: unknown) => err,
+    )) as Error & { code?: string };
+    expect(error.message).toContain(`cannot listen on the unix socket ${socketPath}`);
+    expect(error.code).toMatch(/^E[A-Z]+$/);
+    // The same through the thread, whose errors arrive as name, message and code.
+    const fromThread = (await startEmbeddedMongoThread({ port: 0, inMemory: true, socketPath }).catch(
+      (err: unknown) => err,
+    )) as Error & { code?: string };
+    expect(fromThread.message).toContain(socketPath);
+  });
+
   it('is a path of its own for every server, in the temp directory', () => {
     const [a, b] = [privateSocketPath(), privateSocketPath()];
     expect(a).not.toBe(b);
