@@ -254,4 +254,19 @@ describe('notification preferences, SMS and templates through the gateway', () =
     const me = await sg.query('{ me { wishlist { product { id } } } }', {}, { token: customer.token });
     expect(me.data?.me.wishlist).toEqual([]);
   });
+
+  it('a wishlist refuses a product the catalog does not know, so the account always reads', async () => {
+    const customer = await sg.customer('Unknown Wisher');
+    const refused = await sg.query(
+      'mutation($p: ID!) { addToWishlist(productId: $p) { wishlist { addedAt } } }',
+      { p: 'no-such-product' },
+      { token: customer.token },
+    );
+    expect(refused.data).toBeNull();
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'productId' });
+    // Nothing was written: the account reads, with its wishlist whole.
+    const me = await sg.query('{ me { wishlist { product { id name } } } }', {}, { token: customer.token });
+    expect(me.errors).toBeUndefined();
+    expect(me.data?.me.wishlist).toEqual([]);
+  });
 });

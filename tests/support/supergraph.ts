@@ -275,10 +275,11 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
     const testTokens = usersPresent ? undefined : await createTestTokens();
     if (testTokens) deferred.use(testTokens.verifier);
 
-    // users first: its JWKS is what every other subgraph and the gateway verify tokens with. Then
-    // the owners before those that ask them (products asks inventory, promotions asks products, cart
-    // asks products, inventory, promotions and shipping, orders asks cart, products, promotions and shipping),
-    // each learning the others' URLs (PRODUCTS_URL...) as they start.
+    // The owners before those that ask them (products asks inventory; users, promotions and cart
+    // ask products, cart also inventory, promotions and shipping; orders asks cart, products,
+    // promotions and shipping), each learning the others' URLs (PRODUCTS_URL...) as they start.
+    // Every subgraph verifies tokens through the deferred verifier, which takes users' JWKS once
+    // users is up, before any request.
     const ordered = [...options.subgraphs].sort((a, b) => startRank(a.name) - startRank(b.name));
     const subgraphs = new Map<string, HarnessSubgraph>();
     const dbNames = new Map<string, string>();
@@ -417,7 +418,7 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
   }
 }
 
-const START_ORDER = ['users', 'inventory', 'products', 'promotions', 'shipping', 'cart', 'orders'];
+const START_ORDER = ['inventory', 'products', 'users', 'promotions', 'shipping', 'cart', 'orders'];
 
 function startRank(name: string): number {
   const rank = START_ORDER.indexOf(name);

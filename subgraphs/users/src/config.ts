@@ -31,6 +31,11 @@ export const usersConfigShape = {
    * `loopback, uniquelocal`). The gateway sends the address it determined with its own TRUST_PROXY.
    */
   TRUST_PROXY: z.string().default('loopback, linklocal, uniquelocal'),
+  /**
+   * The products subgraph, asked whether a product exists before it joins a wishlist (a wishlist
+   * item the catalog cannot resolve would break every read of the account). Unset: not checked.
+   */
+  PRODUCTS_URL: z.string().url().optional(),
   /** Prefix of the failure counters' keys when Redis is configured. */
   LOGIN_THROTTLE_KEY_PREFIX: z.string().min(1).default('novamart:users:login-failures:'),
 };

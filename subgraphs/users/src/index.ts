@@ -1,4 +1,4 @@
-import { sessionRevocationsFor, defineSubgraph } from '@novamart/kit';
+import { createSubgraphClient, sessionRevocationsFor, defineSubgraph } from '@novamart/kit';
 import { captureClientAddress, currentClientAddress } from './client-address';
 import { usersConfigShape } from './config';
 import { resolvers } from './resolvers';
@@ -38,6 +38,7 @@ export const usersSubgraph = defineSubgraph({
         baseDelayMs: config.LOGIN_BACKOFF_BASE_SECONDS * 1000,
       },
       requireEmailVerification: config.REQUIRE_EMAIL_VERIFICATION,
+      catalog: config.PRODUCTS_URL ? createSubgraphClient('products', config.PRODUCTS_URL) : null,
       // The list every subgraph checks tokens against (kit's startSubgraph uses the same one).
       revocations: sessionRevocationsFor(runtime.redis, config.REDIS_KEY_PREFIX),
     });

@@ -1,5 +1,5 @@
 import { inTransaction } from '@novamart/events';
-import { badUserInput, conflict, notFound } from '@novamart/kit';
+import { appError, badUserInput, conflict, ErrorCode, notFound, type SubgraphClient } from '@novamart/kit';
 import { isObjectIdOrHexString, type Connection } from 'mongoose';
 import { userPhoneChanged, userWishlistItemAdded, userWishlistItemRemoved } from '../events';
 import { type UserModel, type UserRecord } from '../models/user';
@@ -13,6 +13,12 @@ function ownUserId(userId: string): string {
   return userId;
 }
 
+// The default variant of a product has the product's id, archived products resolve too: null only
+// for an id the catalog never had.
+const PRODUCT_EXISTS = `query WishlistProduct($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on Product { id } }
+}`;
+
 function productIdArg(productId: unknown): string {
   const id = typeof productId === 'string' ? productId.trim() : '';
   if (id === '' || id.length > 100) throw badUserInput('productId must be a product id', 'productId');
@@ -25,7 +31,9 @@ function productIdArg(productId: unknown): string {
  * `user.wishlist_item_removed` (recommendations counts a WISHLIST interaction).
  */
 export class AccountData {
-  constructor(private readonly deps: { conn: Connection; users: UserModel }) {}
+  constructor(
+    private readonly deps: { conn: Connection; users: UserModel; catalog?: SubgraphClient | null },
+  ) {}
 
   /** `setPhone`: E.164 (spaces, dots, dashes and parentheses are dropped first); null or empty removes it. */
   async setPhone(userId: string, raw: string | null | undefined): Promise<UserRecord> {
@@ -49,6 +57,7 @@ export class AccountData {
   async addToWishlist(userId: string, rawProductId: unknown): Promise<UserRecord> {
     const id = ownUserId(userId);
     const productId = productIdArg(rawProductId);
+    await this.assertProductExists(productId);
     return inTransaction(this.deps.conn, async (session, outbox) => {
       const addedAt = new Date();
       const updated = await this.deps.users
@@ -71,6 +80,21 @@ export class AccountData {
       if (user.wishlist?.some((item) => item.productId === productId)) return user;
       throw conflict(`A wishlist holds at most ${MAX_WISHLIST} products`);
     });
+  }
+
+  /**
+   * The catalog's answer, not a projection's: a product created just before is found (read your
+   * writes), one that never existed is NOT_FOUND on `productId`. Without the products subgraph
+   * (service tests) the id is taken as given.
+   */
+  private async assertProductExists(productId: string): Promise<void> {
+    const { catalog } = this.deps;
+    if (!catalog) return;
+    const { _entities } = await catalog.request<{ _entities: ({ id: string } | null)[] }>(PRODUCT_EXISTS, {
+      representations: [{ __typename: 'Product', id: productId }],
+    });
+    if (!_entities[0])
+      throw appError(ErrorCode.NOT_FOUND, 'Product not found', { productId, field: 'productId' });
   }
 
   /** Removes a product from the wishlist (not there: unchanged, no event). */

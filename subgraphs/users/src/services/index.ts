@@ -1,4 +1,9 @@
-import { processSessionRevocations, type Logger, type SessionRevocations } from '@novamart/kit';
+import {
+  processSessionRevocations,
+  type Logger,
+  type SessionRevocations,
+  type SubgraphClient,
+} from '@novamart/kit';
 import type { Connection } from 'mongoose';
 import { passwordResetModel } from '../models/password-reset';
 import { refreshTokenModel } from '../models/refresh-token';
@@ -34,6 +39,8 @@ export interface UsersServiceOptions {
   requireEmailVerification: boolean;
   /** Where ended sessions are announced; default this process's list (no Redis). */
   revocations?: SessionRevocations;
+  /** The products subgraph: wishlist additions ask it whether the product exists; absent: not asked. */
+  catalog?: SubgraphClient | null;
   /** Tests lower the cost; production keeps the defaults. */
   passwordHashing?: ScryptParams;
   codeHashing?: ScryptParams;
@@ -108,7 +115,7 @@ export async function createUsersServices(options: UsersServiceOptions): Promise
       requireEmailVerification: options.requireEmailVerification,
       logger,
     }),
-    accountData: new AccountData({ conn, users }),
+    accountData: new AccountData({ conn, users, catalog: options.catalog ?? null }),
     directory: new UserDirectory({
       conn,
       users,
