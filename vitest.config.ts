@@ -29,6 +29,11 @@ export default defineConfig({
         testTimeout: 30_000,
         hookTimeout: 60_000,
         pool: 'forks',
+        // Files share their worker's module cache: importing mongoose, the driver, Apollo and
+        // every subgraph once per worker instead of once per file took the suite's import time
+        // from 428 s to about 130 s (148 files, 2 workers). A test file restores what it changes in
+        // process-wide state (environment variables, globals) and stops what it starts.
+        isolate: false,
       },
     })),
     maxWorkers: 2,
