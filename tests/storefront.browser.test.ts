@@ -20,7 +20,7 @@ import { recommendationsSubgraph } from '@novamart/recommendations';
 import { ensureStorefrontBuilt } from '../scripts/lib/storefront';
 import { HARNESS_ADMIN, startSupergraph, type Supergraph } from './support/supergraph';
 import { launchBrowser, newShopper, screenshotAll, seriousAxeViolations } from './support/browser';
-import { addToCart, checkoutFromCart, fillAddress, status } from './support/shopper-steps';
+import { addToCart, checkoutFromCart, fillAddress, pay, signIn, status } from './support/shopper-steps';
 
 const JOURNEY_TIMEOUT = 120_000;
 /** Set to a folder (e.g. docs) to keep the README's screenshots from a passing run. */
@@ -80,19 +80,6 @@ async function keepScreenshot(page: Page, file: string) {
   if (!KEEP_SCREENSHOTS) return;
   mkdirSync(KEEP_SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(KEEP_SCREENSHOTS, file) });
-}
-
-async function signIn(page: Page, email: string, password: string) {
-  await page.goto('/signin');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: /Sign out/ }).waitFor();
-}
-
-async function pay(page: Page, card: RegExp) {
-  await page.getByLabel(card).check();
-  await page.getByRole('button', { name: /^(Pay|Try again)/ }).click();
 }
 
 describe('storefront in a browser', () => {

@@ -27,14 +27,14 @@ export function useCart() {
   };
 }
 
-/** addToCart that remembers a new guest cart's token. */
+/** addToCart that remembers a new guest cart's token. Without variantId: the product's default variant. */
 export function useAddToCart() {
   const [mutate, state] = useMutation<any>(ADD_TO_CART);
-  const add = async (productId: string, quantity: number) => {
+  const add = async (productId: string, quantity: number, variantId?: string) => {
     const session = getSession();
     const cartId = session ? null : getGuestCartId();
     const result = await mutate({
-      variables: { cartId, productId, quantity },
+      variables: { cartId, productId, variantId, quantity },
       // The header badge and cart page read Query.cart(id): point it at the cart that came back.
       update(cache, { data }) {
         if (!data) return;

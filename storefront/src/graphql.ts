@@ -29,6 +29,18 @@ export const PRODUCT_CARD = gql`
   ${MONEY}
 `;
 
+// How a line names its variant: "Red / M"; no selected options for a product without options.
+const VARIANT_LABEL = gql`
+  fragment VariantLabel on ProductVariant {
+    id
+    title
+    selectedOptions {
+      name
+      value
+    }
+  }
+`;
+
 export const CART_FIELDS = gql`
   fragment CartFields on Cart {
     id
@@ -39,6 +51,7 @@ export const CART_FIELDS = gql`
     }
     items {
       quantity
+      variantId
       unitPrice {
         ...MoneyFields
       }
@@ -53,6 +66,9 @@ export const CART_FIELDS = gql`
           available
         }
       }
+      variant {
+        ...VariantLabel
+      }
     }
     removedItems {
       name
@@ -61,9 +77,13 @@ export const CART_FIELDS = gql`
       product {
         id
       }
+      variant {
+        ...VariantLabel
+      }
     }
   }
   ${MONEY}
+  ${VARIANT_LABEL}
 `;
 
 export const ORDER_FIELDS = gql`
@@ -91,6 +111,12 @@ export const ORDER_FIELDS = gql`
       sku
       name
       quantity
+      variantId
+      variantTitle
+      selectedOptions {
+        name
+        value
+      }
       unitPrice {
         ...MoneyFields
       }
@@ -183,6 +209,28 @@ export const PRODUCT = gql`
         inStock
         lowStock
       }
+      options {
+        name
+        values
+      }
+      variants {
+        id
+        sku
+        title
+        isDefault
+        selectedOptions {
+          name
+          value
+        }
+        price {
+          ...MoneyFields
+        }
+        inventory {
+          available
+          inStock
+          lowStock
+        }
+      }
       frequentlyBoughtTogether(first: 4) {
         reason
         product {
@@ -204,8 +252,8 @@ export const CART = gql`
 `;
 
 export const ADD_TO_CART = gql`
-  mutation AddToCart($cartId: ID, $productId: ID!, $quantity: Int!) {
-    addToCart(cartId: $cartId, productId: $productId, quantity: $quantity) {
+  mutation AddToCart($cartId: ID, $productId: ID!, $variantId: ID, $quantity: Int!) {
+    addToCart(cartId: $cartId, productId: $productId, variantId: $variantId, quantity: $quantity) {
       ...CartFields
     }
   }
@@ -213,8 +261,8 @@ export const ADD_TO_CART = gql`
 `;
 
 export const UPDATE_CART_ITEM = gql`
-  mutation UpdateCartItem($cartId: ID, $productId: ID!, $quantity: Int!) {
-    updateCartItem(cartId: $cartId, productId: $productId, quantity: $quantity) {
+  mutation UpdateCartItem($cartId: ID, $productId: ID!, $variantId: ID, $quantity: Int!) {
+    updateCartItem(cartId: $cartId, productId: $productId, variantId: $variantId, quantity: $quantity) {
       ...CartFields
     }
   }
@@ -222,8 +270,8 @@ export const UPDATE_CART_ITEM = gql`
 `;
 
 export const REMOVE_FROM_CART = gql`
-  mutation RemoveFromCart($cartId: ID, $productId: ID!) {
-    removeFromCart(cartId: $cartId, productId: $productId) {
+  mutation RemoveFromCart($cartId: ID, $productId: ID!, $variantId: ID) {
+    removeFromCart(cartId: $cartId, productId: $productId, variantId: $variantId) {
       ...CartFields
     }
   }

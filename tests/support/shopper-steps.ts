@@ -35,3 +35,17 @@ export async function status(page: Page, value: string) {
     .filter({ hasText: new RegExp(`^${value}$`) })
     .waitFor();
 }
+
+export async function signIn(page: Page, email: string, password: string) {
+  await page.goto('/signin');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: /Sign out/ }).waitFor();
+}
+
+/** Pays the order on its page with the test card whose label matches. */
+export async function pay(page: Page, card: RegExp) {
+  await page.getByLabel(card).check();
+  await page.getByRole('button', { name: /^(Pay|Try again)/ }).click();
+}

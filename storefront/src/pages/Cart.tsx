@@ -5,6 +5,7 @@ import { REMOVE_FROM_CART, UPDATE_CART_ITEM } from '../graphql';
 import { Link, usePageTitle } from '../router';
 import { useSession } from '../session';
 import { Loading, Problems } from '../ui';
+import { lineName, optionSummary } from '../variants';
 
 const REMOVAL_REASONS: Record<string, string> = {
   ARCHIVED: 'it is no longer sold',
@@ -21,18 +22,21 @@ export function CartPage() {
   const [problem, setProblem] = useState<unknown>(null);
   const busy = updateState.loading || removeState.loading;
 
-  const change = async (productId: string, quantity: number) => {
+  // Each variant is its own line: the line's variantId names it.
+  const change = async (item: any, quantity: number) => {
     setProblem(null);
     try {
-      await update({ variables: { cartId, productId, quantity } });
+      await update({
+        variables: { cartId, productId: item.product.id, variantId: item.variantId, quantity },
+      });
     } catch (err) {
       setProblem(err);
     }
   };
-  const drop = async (productId: string) => {
+  const drop = async (item: any) => {
     setProblem(null);
     try {
-      await remove({ variables: { cartId, productId } });
+      await remove({ variables: { cartId, productId: item.product.id, variantId: item.variantId } });
     } catch (err) {
       setProblem(err);
     }
@@ -47,8 +51,8 @@ export function CartPage() {
       {cart?.removedItems.length > 0 && (
         <div role="status" className="notice">
           {cart.removedItems.map((r: any) => (
-            <p key={r.product.id}>
-              We took {r.quantity} × {r.name} out of your cart:{' '}
+            <p key={r.variant.id}>
+              We took {r.quantity} × {lineName(r.name, r.variant)} out of your cart:{' '}
               {REMOVAL_REASONS[r.reason] ?? r.reason.toLowerCase()}.
             </p>
           ))}
@@ -76,40 +80,7 @@ export function CartPage() {
             </thead>
             <tbody>
               {cart.items.map((item: any) => (
-                <tr key={item.product.id}>
-                  <td>
-                    <Link to={`/products/${item.product.slug}`}>{item.product.name}</Link>
-                  </td>
-                  <td>{item.unitPrice.formatted}</td>
-                  <td>
-                    <label className="visually-hidden" htmlFor={`qty-${item.product.id}`}>
-                      Quantity of {item.product.name}
-                    </label>
-                    <select
-                      id={`qty-${item.product.id}`}
-                      value={item.quantity}
-                      disabled={busy}
-                      onChange={(e) => change(item.product.id, Number(e.target.value))}
-                    >
-                      {Array.from({ length: Math.max(10, item.quantity) }, (_, i) => i + 1).map((n) => (
-                        <option key={n} value={n}>
-                          {n}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>{item.lineTotal.formatted}</td>
-                  <td>
-                    <button
-                      type="button"
-                      className="link"
-                      disabled={busy}
-                      onClick={() => drop(item.product.id)}
-                    >
-                      Remove <span className="visually-hidden">{item.product.name}</span>
-                    </button>
-                  </td>
-                </tr>
+                <CartLine key={item.variantId} item={item} busy={busy} onChange={change} onRemove={drop} />
               ))}
             </tbody>
           </table>
@@ -135,5 +106,52 @@ export function CartPage() {
         </>
       )}
     </>
+  );
+}
+
+function CartLine({
+  item,
+  busy,
+  onChange,
+  onRemove,
+}: {
+  item: any;
+  busy: boolean;
+  onChange: (item: any, quantity: number) => void;
+  onRemove: (item: any) => void;
+}) {
+  const name = lineName(item.product.name, item.variant);
+  const options = optionSummary(item.variant.selectedOptions);
+  return (
+    <tr>
+      <td>
+        <Link to={`/products/${item.product.slug}`}>{item.product.name}</Link>
+        {options && <div className="muted small">{options}</div>}
+      </td>
+      <td>{item.unitPrice.formatted}</td>
+      <td>
+        <label className="visually-hidden" htmlFor={`qty-${item.variantId}`}>
+          Quantity of {name}
+        </label>
+        <select
+          id={`qty-${item.variantId}`}
+          value={item.quantity}
+          disabled={busy}
+          onChange={(e) => onChange(item, Number(e.target.value))}
+        >
+          {Array.from({ length: Math.max(10, item.quantity) }, (_, i) => i + 1).map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+      </td>
+      <td>{item.lineTotal.formatted}</td>
+      <td>
+        <button type="button" className="link" disabled={busy} onClick={() => onRemove(item)}>
+          Remove <span className="visually-hidden">{name}</span>
+        </button>
+      </td>
+    </tr>
   );
 }

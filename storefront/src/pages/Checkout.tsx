@@ -6,6 +6,7 @@ import { CHECKOUT } from '../graphql';
 import { Link, navigate, usePageTitle } from '../router';
 import { setGuestCartId, useSession } from '../session';
 import { Field, Loading, Problems } from '../ui';
+import { lineName } from '../variants';
 
 const COUNTRIES: [string, string][] = [
   ['US', 'United States'],
@@ -164,8 +165,9 @@ export function CheckoutPage() {
           <h2>Summary</h2>
           <ul>
             {cart.items.map((item: any) => (
-              <li key={item.product.id}>
-                {item.quantity} × {item.product.name} <span>{item.lineTotal.formatted}</span>
+              <li key={item.variantId}>
+                {item.quantity} × {lineName(item.product.name, item.variant)}{' '}
+                <span>{item.lineTotal.formatted}</span>
               </li>
             ))}
           </ul>

@@ -5,15 +5,12 @@ import { PRODUCT } from '../graphql';
 import { Link, usePageTitle } from '../router';
 import { Loading, Problems, Section } from '../ui';
 import { ProductCard } from './ProductCard';
+import { VariantPicker, useVariantChoice } from './VariantPicker';
 
 export function ProductPage({ slug }: { slug: string }) {
   const { data, loading, error } = useQuery<any>(PRODUCT, { variables: { slug } });
   const product = data?.product;
   usePageTitle(product?.name ?? 'Product');
-  const [quantity, setQuantity] = useState(1);
-  const [add, addState] = useAddToCart();
-  const [added, setAdded] = useState<string | null>(null);
-  const [addError, setAddError] = useState<unknown>(null);
 
   if (loading && !data) return <Loading what="the product" />;
   if (!product)
@@ -25,21 +22,6 @@ export function ProductPage({ slug }: { slug: string }) {
       </>
     );
 
-  const onAdd = async (event: FormEvent) => {
-    event.preventDefault();
-    setAdded(null);
-    setAddError(null);
-    try {
-      const cart = await add(product.id, quantity);
-      if (cart)
-        setAdded(
-          `Added ${quantity} × ${product.name} to your cart (${cart.itemCount} item${cart.itemCount === 1 ? '' : 's'}, subtotal ${cart.subtotal.formatted}).`,
-        );
-    } catch (err) {
-      setAddError(err);
-    }
-  };
-  const inv = product.inventory;
   const image = product.images[0];
   return (
     <>
@@ -64,37 +46,7 @@ export function ProductPage({ slug }: { slug: string }) {
         )}
         <div>
           <h1 tabIndex={-1}>{product.name}</h1>
-          <p className="price big">{product.price.formatted}</p>
-          {!product.active && <p className="problem">This product is no longer sold.</p>}
-          <p className={inv.inStock ? 'stock' : 'stock out'} data-testid="stock">
-            {inv.inStock
-              ? `${inv.available} in stock${inv.lowStock ? ' — only a few left' : ''}`
-              : 'Out of stock'}
-          </p>
-          <p>{product.description}</p>
-          <p className="muted small">SKU {product.sku}</p>
-          {product.active && inv.inStock && (
-            <form onSubmit={onAdd} className="inline-form">
-              <label htmlFor="quantity">Quantity</label>
-              <input
-                id="quantity"
-                type="number"
-                min={1}
-                max={99}
-                value={quantity}
-                onChange={(e) => setQuantity(Math.max(1, Math.min(99, Number(e.target.value) || 1)))}
-              />
-              <button type="submit" disabled={addState.loading}>
-                {addState.loading ? 'Adding…' : 'Add to cart'}
-              </button>
-            </form>
-          )}
-          <Problems error={addError} />
-          {added && (
-            <p role="status" className="success">
-              {added} <Link to="/cart">View cart</Link>
-            </p>
-          )}
+          <BuyBox product={product} />
         </div>
       </div>
       {product.frequentlyBoughtTogether.length > 0 && (
@@ -105,6 +57,105 @@ export function ProductPage({ slug }: { slug: string }) {
             ))}
           </div>
         </Section>
+      )}
+    </>
+  );
+}
+
+/**
+ * Price, stock and "Add to cart" of the product, or of the variant the shopper picked when the
+ * product has options: each variant has its own price, SKU and stock, all as the API answers them.
+ */
+function BuyBox({ product }: { product: any }) {
+  const [choice, choose] = useVariantChoice(product);
+  const hasOptions = product.options.length > 0;
+  // Without options the product is its default variant: shown and bought as before variants.
+  const variant = hasOptions ? choice.variant : null;
+  const price = hasOptions ? variant?.price : product.price;
+  const inv = hasOptions ? variant?.inventory : product.inventory;
+  const sku = hasOptions ? variant?.sku : product.sku;
+  const what = variant ? `${product.name} (${variant.title})` : product.name;
+  return (
+    <>
+      {hasOptions && <VariantPicker options={product.options} values={choice.values} onChange={choose} />}
+      {/* Announced as the shopper changes an option: the picked variant's price and stock. */}
+      <div aria-live="polite">
+        {price && (
+          <p className="price big" data-testid="price">
+            {price.formatted}
+          </p>
+        )}
+        {inv ? (
+          <p className={inv.inStock ? 'stock' : 'stock out'} data-testid="stock">
+            {inv.inStock
+              ? `${inv.available} in stock${inv.lowStock ? ' — only a few left' : ''}`
+              : 'Out of stock'}
+          </p>
+        ) : (
+          <p className="stock out" data-testid="stock">
+            Not sold in this combination: choose other options.
+          </p>
+        )}
+      </div>
+      {!product.active && <p className="problem">This product is no longer sold.</p>}
+      <p>{product.description}</p>
+      {sku && <p className="muted small">SKU {sku}</p>}
+      {product.active && inv?.inStock && (
+        <AddToCartForm productId={product.id} variantId={variant?.id} what={what} />
+      )}
+    </>
+  );
+}
+
+function AddToCartForm({
+  productId,
+  variantId,
+  what,
+}: {
+  productId: string;
+  variantId?: string;
+  what: string;
+}) {
+  const [quantity, setQuantity] = useState(1);
+  const [add, addState] = useAddToCart();
+  const [added, setAdded] = useState<string | null>(null);
+  const [addError, setAddError] = useState<unknown>(null);
+
+  const onAdd = async (event: FormEvent) => {
+    event.preventDefault();
+    setAdded(null);
+    setAddError(null);
+    try {
+      const cart = await add(productId, quantity, variantId);
+      if (cart)
+        setAdded(
+          `Added ${quantity} × ${what} to your cart (${cart.itemCount} item${cart.itemCount === 1 ? '' : 's'}, subtotal ${cart.subtotal.formatted}).`,
+        );
+    } catch (err) {
+      setAddError(err);
+    }
+  };
+  return (
+    <>
+      <form onSubmit={onAdd} className="inline-form">
+        <label htmlFor="quantity">Quantity</label>
+        <input
+          id="quantity"
+          type="number"
+          min={1}
+          max={99}
+          value={quantity}
+          onChange={(e) => setQuantity(Math.max(1, Math.min(99, Number(e.target.value) || 1)))}
+        />
+        <button type="submit" disabled={addState.loading}>
+          {addState.loading ? 'Adding…' : 'Add to cart'}
+        </button>
+      </form>
+      <Problems error={addError} />
+      {added && (
+        <p role="status" className="success">
+          {added} <Link to="/cart">View cart</Link>
+        </p>
       )}
     </>
   );

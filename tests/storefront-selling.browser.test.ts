@@ -1,0 +1,206 @@
+/**
+ * The storefront selling what the supergraph sells beyond a plain product (issue 14): variants
+ * picked on the product page, discount codes on the cart, a shipping method chosen at checkout.
+ * As tests/storefront.browser.test.ts: a real browser on one real supergraph (here with
+ * promotions and shipping), journeys acting as a person does and waiting for visible state, and
+ * what the API stored read back through the gateway.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ensureStorefrontBuilt } from '../scripts/lib/storefront';
+import { startSupergraph, type Supergraph } from './support/supergraph';
+import { ALL_SUBGRAPHS } from './support/subgraphs';
+import { mustSucceed } from './support/storefront';
+import { launchBrowser, newShopper, screenshotAll, seriousAxeViolations } from './support/browser';
+import { checkoutFromCart, status } from './support/shopper-steps';
+
+const JOURNEY_TIMEOUT = 120_000;
+
+let sg: Supergraph;
+let browser: Browser;
+let base: string;
+const contexts: BrowserContext[] = [];
+
+async function asAdmin(query: string, variables: Record<string, unknown>, what: string) {
+  const admin = await sg.admin();
+  return mustSucceed(await sg.query(query, variables, { token: admin.token }), what);
+}
+
+/**
+ * A T-shirt in sizes S, M, L and colours Red, Blue (L costs more), as tests/variants.e2e.test.ts
+ * makes it; every variant gets 3 units but Red / M (5) and Blue / L (none).
+ */
+async function createTshirt(sku: string) {
+  const SIZES = ['S', 'M', 'L'];
+  const COLOURS = ['Red', 'Blue'];
+  const created = (
+    await asAdmin(
+      `mutation($input: ProductInput!) { createProduct(input: $input) {
+        id slug name variants { id title }
+      } }`,
+      {
+        input: {
+          sku,
+          name: 'Crew T-shirt',
+          description: 'Cotton, in three sizes and two colours.',
+          priceAmount: 1_900,
+          categorySlug: 'apparel',
+          options: [
+            { name: 'Size', values: SIZES },
+            { name: 'Colour', values: COLOURS },
+          ],
+          variants: COLOURS.flatMap((colour) =>
+            SIZES.map((size) => ({
+              sku: `${sku}-${colour.toUpperCase()}-${size}`,
+              options: [
+                { name: 'Size', value: size },
+                { name: 'Colour', value: colour },
+              ],
+              ...(size === 'L' ? { priceAmount: 2_100 } : {}),
+            })),
+          ),
+        },
+      },
+      'createProduct',
+    )
+  ).createProduct as { id: string; slug: string; name: string; variants: { id: string; title: string }[] };
+  const stock: Record<string, number> = { 'M / Red': 5, 'L / Blue': 0 };
+  for (const variant of created.variants) {
+    const units = stock[variant.title] ?? 3;
+    if (units > 0)
+      await asAdmin(
+        'mutation($p: ID!, $v: ID, $d: Int!) { adjustStock(productId: $p, variantId: $v, delta: $d, reason: PURCHASE) { available } }',
+        { p: created.id, v: variant.id, d: units },
+        'adjustStock',
+      );
+  }
+  const variantId = (title: string) => created.variants.find((v) => v.title === title)!.id;
+  return { ...created, variantId };
+}
+
+async function shopper(): Promise<Page> {
+  const { context, page } = await newShopper(browser, base);
+  contexts.push(context);
+  return page;
+}
+
+function screenshotsOnFailure(name: string) {
+  onTestFailed(async () => {
+    const paths = await screenshotAll(contexts, name);
+    console.error(`screenshots of the failed test "${name}":\n  ${paths.join('\n  ')}`);
+  });
+}
+
+async function closeContexts() {
+  for (const context of contexts.splice(0)) await context.close().catch(() => undefined);
+}
+
+/** The page as it is now has no serious accessibility violation (axe-core). */
+async function expectAccessible(page: Page, what: string) {
+  expect(await seriousAxeViolations(page), what).toEqual([]);
+}
+
+/** An order as the API stored it (a guest order: its id is the key). */
+async function storedOrder(id: string) {
+  return mustSucceed(
+    await sg.query(
+      `query($id: ID!) { order(id: $id) {
+        items { variantId quantity variantTitle selectedOptions { name value } }
+        discounts { code } discountTotal { amount } shippingMethod { code name }
+        shippingCost { amount } taxTotal { amount } total { amount currency }
+      } }`,
+      { id },
+    ),
+    'order',
+  ).order;
+}
+
+describe('storefront selling variants, discount codes and shipping methods', () => {
+  let tshirt: Awaited<ReturnType<typeof createTshirt>>;
+
+  beforeAll(async () => {
+    const staticDir = ensureStorefrontBuilt();
+    [sg, browser] = await Promise.all([
+      startSupergraph({ subgraphs: ALL_SUBGRAPHS, staticDir }),
+      launchBrowser(),
+    ]);
+    base = new URL('/', sg.gatewayUrl).href;
+    tshirt = await createTshirt('TEE-1');
+  }, 180_000);
+
+  // A failed test's screenshots show its own pages only.
+  beforeEach(closeContexts);
+
+  afterAll(async () => {
+    await closeContexts();
+    await browser?.close();
+    await sg?.stop();
+  });
+
+  it(
+    'a shopper picks a size and a colour, sees that variant’s price and stock, and orders it',
+    async () => {
+      screenshotsOnFailure('variants');
+      const page = await shopper();
+      await page.goto(`/products/${tshirt.slug}`);
+      // The default variant first: Red / S.
+      await expect(page.getByLabel('Size').inputValue()).resolves.toBe('S');
+      await expect(page.getByLabel('Colour').inputValue()).resolves.toBe('Red');
+      await page.getByTestId('stock').filter({ hasText: '3 in stock' }).waitFor();
+      await page.getByTestId('price').filter({ hasText: '$19.00' }).waitFor();
+
+      // L costs more; Blue / L has none left, so it cannot be added.
+      await page.getByLabel('Size').selectOption('L');
+      await page.getByTestId('price').filter({ hasText: '$21.00' }).waitFor();
+      await page.getByLabel('Colour').selectOption('Blue');
+      await page.getByTestId('stock').filter({ hasText: 'Out of stock' }).waitFor();
+      await expect(page.getByRole('button', { name: 'Add to cart' }).count()).resolves.toBe(0);
+      await expectAccessible(page, 'product page with options');
+
+      await page.getByLabel('Colour').selectOption('Red');
+      await page.getByLabel('Size').selectOption('M');
+      await page.getByTestId('stock').filter({ hasText: '5 in stock' }).waitFor();
+      await page.getByText(`SKU TEE-1-RED-M`).waitFor();
+      await page.getByLabel('Quantity').fill('2');
+      await page.getByRole('button', { name: 'Add to cart' }).click();
+      await page
+        .getByText('Added 2 × Crew T-shirt (M / Red) to your cart (2 items, subtotal $38.00)')
+        .waitFor();
+      await page.getByLabel('Size').selectOption('L');
+      await page.getByLabel('Quantity').fill('1');
+      await page.getByRole('button', { name: 'Add to cart' }).click();
+      await page
+        .getByText('Added 1 × Crew T-shirt (L / Red) to your cart (3 items, subtotal $59.00)')
+        .waitFor();
+
+      // Each variant is a line of its own, named by its option values, changed on its own.
+      await page.getByRole('link', { name: 'Cart, 3 items' }).click();
+      await page.getByText('Size: M, Colour: Red').waitFor();
+      await page.getByText('Size: L, Colour: Red').waitFor();
+      await page.getByLabel('Quantity of Crew T-shirt (L / Red)').selectOption('2');
+      await page.getByTestId('cart-subtotal').filter({ hasText: '$80.00' }).waitFor();
+      await expect(page.getByLabel('Quantity of Crew T-shirt (M / Red)').inputValue()).resolves.toBe('2');
+      await expectAccessible(page, 'cart with variants');
+
+      const orderId = await checkoutFromCart(page, 'tee-buyer@novamart.test');
+      await page.getByText('(Size: M, Colour: Red)').waitFor();
+      await page.getByText('(Size: L, Colour: Red)').waitFor();
+      const order = await storedOrder(orderId);
+      expect(
+        order.items.map((i: any) => ({
+          variantId: i.variantId,
+          quantity: i.quantity,
+          title: i.variantTitle,
+        })),
+      ).toEqual(
+        expect.arrayContaining([
+          { variantId: tshirt.variantId('M / Red'), quantity: 2, title: 'M / Red' },
+          { variantId: tshirt.variantId('L / Red'), quantity: 2, title: 'L / Red' },
+        ]),
+      );
+      expect(order.items).toHaveLength(2);
+      await status(page, 'AWAITING_PAYMENT');
+    },
+    JOURNEY_TIMEOUT,
+  );
+});
