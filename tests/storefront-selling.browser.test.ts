@@ -12,7 +12,7 @@ import { startSupergraph, type Supergraph } from './support/supergraph';
 import { ALL_SUBGRAPHS } from './support/subgraphs';
 import { mustSucceed } from './support/storefront';
 import { launchBrowser, newShopper, screenshotAll, seriousAxeViolations } from './support/browser';
-import { checkoutFromCart, status } from './support/shopper-steps';
+import { addToCart, checkoutFromCart, status } from './support/shopper-steps';
 
 const JOURNEY_TIMEOUT = 120_000;
 
@@ -78,6 +78,25 @@ async function createTshirt(sku: string) {
   return { ...created, variantId };
 }
 
+const CREATE_PLAIN = 'mutation($input: ProductInput!) { createProduct(input: $input) { slug } }';
+/** A product without options, priced $12.50, in good stock. */
+const PLAIN_PRODUCT = { description: 'For the selling journeys.', priceAmount: 1_250, initialStock: 50 };
+
+const CREATE_PROMOTION = 'mutation($input: PromotionInput!) { createPromotion(input: $input) { id } }';
+/** Codes only (no automatic promotion): the other journeys' carts stay undiscounted. */
+const PROMOTIONS = [
+  { name: 'Five off', kind: 'FIXED_AMOUNT', amountOff: 500, currency: 'USD', codes: ['SAVE5'] },
+  { name: 'Ten percent', kind: 'PERCENTAGE', percentOff: 10, codes: ['TENPCT'] },
+  {
+    name: 'Big spender',
+    kind: 'FIXED_AMOUNT',
+    amountOff: 1000,
+    currency: 'USD',
+    minSubtotal: 50_000,
+    codes: ['BIG10'],
+  },
+];
+
 async function shopper(): Promise<Page> {
   const { context, page } = await newShopper(browser, base);
   contexts.push(context);
@@ -117,6 +136,7 @@ async function storedOrder(id: string) {
 
 describe('storefront selling variants, discount codes and shipping methods', () => {
   let tshirt: Awaited<ReturnType<typeof createTshirt>>;
+  let mugSlug: string;
 
   beforeAll(async () => {
     const staticDir = ensureStorefrontBuilt();
@@ -126,6 +146,14 @@ describe('storefront selling variants, discount codes and shipping methods', () 
     ]);
     base = new URL('/', sg.gatewayUrl).href;
     tshirt = await createTshirt('TEE-1');
+    mugSlug = (
+      await asAdmin(
+        CREATE_PLAIN,
+        { input: { ...PLAIN_PRODUCT, sku: 'MUG-2', name: 'Tea Mug' } },
+        'createProduct',
+      )
+    ).createProduct.slug;
+    for (const input of PROMOTIONS) await asAdmin(CREATE_PROMOTION, { input }, 'createPromotion');
   }, 180_000);
 
   // A failed test's screenshots show its own pages only.
@@ -200,6 +228,64 @@ describe('storefront selling variants, discount codes and shipping methods', () 
       );
       expect(order.items).toHaveLength(2);
       await status(page, 'AWAITING_PAYMENT');
+    },
+    JOURNEY_TIMEOUT,
+  );
+
+  it(
+    'a shopper applies discount codes on the cart, sees refusals and the discounted total, removes one and orders',
+    async () => {
+      screenshotsOnFailure('discount-codes');
+      const page = await shopper();
+      await addToCart(page, mugSlug, 2);
+      await page.getByRole('link', { name: 'Cart, 2 items' }).click();
+      await page.getByTestId('cart-subtotal').filter({ hasText: '$25.00' }).waitFor();
+
+      // Refusals show the server's message, and mark the field.
+      const code = page.getByLabel('Discount code', { exact: true });
+      await code.fill('nope');
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await page
+        .getByRole('alert')
+        .filter({ hasText: 'Discount code NOPE is not a discount code' })
+        .waitFor();
+      await expect(code.getAttribute('aria-invalid')).resolves.toBe('true');
+      await code.fill('big10');
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await page
+        .getByRole('alert')
+        .filter({ hasText: 'Discount code BIG10 needs a larger subtotal' })
+        .waitFor();
+
+      await code.fill('tenpct');
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await page.getByRole('status').filter({ hasText: 'Code TENPCT applied.' }).waitFor();
+      await code.fill('SAVE5');
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await page.getByRole('status').filter({ hasText: 'Code SAVE5 applied.' }).waitFor();
+      const applied = page.getByRole('list', { name: 'Applied discount codes' });
+      await applied.getByRole('listitem').filter({ hasText: 'TENPCT' }).waitFor();
+      await applied
+        .getByRole('listitem')
+        .filter({ hasText: 'SAVE5' })
+        .filter({ hasText: 'Five off' })
+        .waitFor();
+      await expect(page.getByRole('alert').count()).resolves.toBe(0);
+      await expectAccessible(page, 'cart with discount codes');
+
+      // Taking TENPCT off leaves SAVE5's $5.00 off $25.00.
+      await page.getByRole('button', { name: 'Remove code TENPCT' }).click();
+      await applied.getByRole('listitem').filter({ hasText: 'TENPCT' }).waitFor({ state: 'detached' });
+      await page.getByText('−$5.00').waitFor();
+      await page.getByTestId('cart-discounted-subtotal').filter({ hasText: '$20.00' }).waitFor();
+
+      const orderId = await checkoutFromCart(page, 'code-buyer@novamart.test');
+      const order = await storedOrder(orderId);
+      expect(order.discounts).toEqual([{ code: 'SAVE5' }]);
+      expect(order.discountTotal).toEqual({ amount: 500 });
+      // $25.00 − $5.00 + the default $4.99 shipping (no zone of the shop ships to the UK).
+      await page.getByTestId('order-total').filter({ hasText: '$24.99' }).waitFor();
+      expect(order.total).toEqual({ amount: 2_499, currency: 'USD' });
     },
     JOURNEY_TIMEOUT,
   );

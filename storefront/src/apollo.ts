@@ -20,7 +20,14 @@ export const typePolicies = {
   Money: { keyFields: false as const, merge: false as const },
   Inventory: { keyFields: false as const, merge: true as const },
   Product: { fields: { inventory: { merge: true } } },
-  Cart: { fields: { items: { merge: false }, removedItems: { merge: false } } },
+  Cart: {
+    fields: {
+      items: { merge: false },
+      removedItems: { merge: false },
+      discountCodes: { merge: false },
+      discounts: { merge: false },
+    },
+  },
   Order: { fields: { statusHistory: { merge: false }, items: { merge: false } } },
 };
 

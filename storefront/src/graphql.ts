@@ -70,6 +70,22 @@ export const CART_FIELDS = gql`
         ...VariantLabel
       }
     }
+    discountCodes
+    discounts {
+      promotionId
+      code
+      description
+      freeShipping
+      amount {
+        ...MoneyFields
+      }
+    }
+    discountTotal {
+      ...MoneyFields
+    }
+    discountedSubtotal {
+      ...MoneyFields
+    }
     removedItems {
       name
       quantity
@@ -272,6 +288,24 @@ export const UPDATE_CART_ITEM = gql`
 export const REMOVE_FROM_CART = gql`
   mutation RemoveFromCart($cartId: ID, $productId: ID!, $variantId: ID) {
     removeFromCart(cartId: $cartId, productId: $productId, variantId: $variantId) {
+      ...CartFields
+    }
+  }
+  ${CART_FIELDS}
+`;
+
+export const APPLY_DISCOUNT_CODE = gql`
+  mutation ApplyDiscountCode($cartId: ID, $code: String!) {
+    applyDiscountCode(cartId: $cartId, code: $code) {
+      ...CartFields
+    }
+  }
+  ${CART_FIELDS}
+`;
+
+export const REMOVE_DISCOUNT_CODE = gql`
+  mutation RemoveDiscountCode($cartId: ID, $code: String!) {
+    removeDiscountCode(cartId: $cartId, code: $code) {
       ...CartFields
     }
   }

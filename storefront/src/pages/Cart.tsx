@@ -1,10 +1,11 @@
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import { useMutation } from '@apollo/client/react';
 import { useCart } from '../cart';
 import { REMOVE_FROM_CART, UPDATE_CART_ITEM } from '../graphql';
 import { Link, usePageTitle } from '../router';
 import { useSession } from '../session';
 import { Loading, Problems } from '../ui';
+import { DiscountCodes } from './DiscountCodes';
 import { lineName, optionSummary } from '../variants';
 
 const REMOVAL_REASONS: Record<string, string> = {
@@ -17,37 +18,12 @@ export function CartPage() {
   usePageTitle('Your cart');
   const session = useSession();
   const { cartId, cart, loading, error } = useCart();
-  const [update, updateState] = useMutation<any>(UPDATE_CART_ITEM);
-  const [remove, removeState] = useMutation<any>(REMOVE_FROM_CART);
-  const [problem, setProblem] = useState<unknown>(null);
-  const busy = updateState.loading || removeState.loading;
-
-  // Each variant is its own line: the line's variantId names it.
-  const change = async (item: any, quantity: number) => {
-    setProblem(null);
-    try {
-      await update({
-        variables: { cartId, productId: item.product.id, variantId: item.variantId, quantity },
-      });
-    } catch (err) {
-      setProblem(err);
-    }
-  };
-  const drop = async (item: any) => {
-    setProblem(null);
-    try {
-      await remove({ variables: { cartId, productId: item.product.id, variantId: item.variantId } });
-    } catch (err) {
-      setProblem(err);
-    }
-  };
 
   return (
     <>
       <h1 tabIndex={-1}>Your cart</h1>
       {loading && !cart && <Loading what="your cart" />}
       <Problems error={error} />
-      <Problems error={problem} />
       {cart?.removedItems.length > 0 && (
         <div role="status" className="notice">
           {cart.removedItems.map((r: any) => (
@@ -65,31 +41,11 @@ export function CartPage() {
       )}
       {cart && cart.items.length > 0 && (
         <>
-          <table className="lines">
-            <caption className="visually-hidden">Items in your cart</caption>
-            <thead>
-              <tr>
-                <th scope="col">Product</th>
-                <th scope="col">Price</th>
-                <th scope="col">Quantity</th>
-                <th scope="col">Total</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {cart.items.map((item: any) => (
-                <CartLine key={item.variantId} item={item} busy={busy} onChange={change} onRemove={drop} />
-              ))}
-            </tbody>
-          </table>
-          <p className="total">
-            Subtotal ({cart.itemCount} item{cart.itemCount === 1 ? '' : 's'}):{' '}
-            <strong data-testid="cart-subtotal">{cart.subtotal.formatted}</strong>
-          </p>
+          <CartLines cartId={cartId} items={cart.items} />
+          <CartTotals cart={cart} />
+          <DiscountCodes cartId={cartId} cart={cart} />
           <p className="muted small">
-            Shipping and the total are worked out by the shop when you place the order.
+            Shipping, tax and the total are worked out by the shop at checkout, for your address.
           </p>
           {!session && (
             <p className="muted small">
@@ -106,6 +62,81 @@ export function CartPage() {
         </>
       )}
     </>
+  );
+}
+
+/** The lines, each changed or removed on its own (each variant is its own line, named by its variantId). */
+function CartLines({ cartId, items }: { cartId: string | null; items: any[] }) {
+  const [update, updateState] = useMutation<any>(UPDATE_CART_ITEM);
+  const [remove, removeState] = useMutation<any>(REMOVE_FROM_CART);
+  const [problem, setProblem] = useState<unknown>(null);
+  const busy = updateState.loading || removeState.loading;
+
+  const run = async (mutation: () => Promise<unknown>) => {
+    setProblem(null);
+    try {
+      await mutation();
+    } catch (err) {
+      setProblem(err);
+    }
+  };
+  const line = (item: any) => ({ cartId, productId: item.product.id, variantId: item.variantId });
+  const change = (item: any, quantity: number) =>
+    run(() => update({ variables: { ...line(item), quantity } }));
+  const drop = (item: any) => run(() => remove({ variables: line(item) }));
+
+  return (
+    <>
+      <Problems error={problem} />
+      <table className="lines">
+        <caption className="visually-hidden">Items in your cart</caption>
+        <thead>
+          <tr>
+            <th scope="col">Product</th>
+            <th scope="col">Price</th>
+            <th scope="col">Quantity</th>
+            <th scope="col">Total</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((item: any) => (
+            <CartLine key={item.variantId} item={item} busy={busy} onChange={change} onRemove={drop} />
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+/** The subtotal and, when the cart has any, its discounts and the total after them: all the API's. */
+function CartTotals({ cart }: { cart: any }) {
+  const discounted = cart.discounts.length > 0;
+  return (
+    <dl className="totals">
+      <dt>
+        Subtotal ({cart.itemCount} item{cart.itemCount === 1 ? '' : 's'})
+      </dt>
+      <dd>
+        <strong data-testid="cart-subtotal">{cart.subtotal.formatted}</strong>
+      </dd>
+      {cart.discounts.map((discount: any) => (
+        <Fragment key={discount.promotionId}>
+          <dt>{discount.description}</dt>
+          <dd>{discount.freeShipping ? 'Free shipping' : `−${discount.amount.formatted}`}</dd>
+        </Fragment>
+      ))}
+      {discounted && (
+        <>
+          <dt>After discounts</dt>
+          <dd>
+            <strong data-testid="cart-discounted-subtotal">{cart.discountedSubtotal.formatted}</strong>
+          </dd>
+        </>
+      )}
+    </dl>
   );
 }
 
