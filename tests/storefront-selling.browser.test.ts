@@ -8,11 +8,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ensureStorefrontBuilt } from '../scripts/lib/storefront';
-import { startSupergraph, type Supergraph } from './support/supergraph';
+import { HARNESS_ADMIN, startSupergraph, type Supergraph } from './support/supergraph';
+import { seedShipping } from '../scripts/lib/seed-shipping';
 import { ALL_SUBGRAPHS } from './support/subgraphs';
 import { mustSucceed } from './support/storefront';
 import { launchBrowser, newShopper, screenshotAll, seriousAxeViolations } from './support/browser';
-import { addToCart, checkoutFromCart, status } from './support/shopper-steps';
+import { addToCart, checkoutFromCart, fillAddress, status } from './support/shopper-steps';
 
 const JOURNEY_TIMEOUT = 120_000;
 
@@ -119,6 +120,39 @@ async function expectAccessible(page: Page, what: string) {
   expect(await seriousAxeViolations(page), what).toEqual([]);
 }
 
+const CALIFORNIA = {
+  name: 'Ada Lovelace',
+  line1: '1 Market St',
+  city: 'San Francisco',
+  region: 'CA',
+  postalCode: '94105',
+  country: 'US',
+};
+
+async function fillCaliforniaAddress(page: Page) {
+  await page.getByLabel('Full name').fill(CALIFORNIA.name);
+  await page.getByLabel('Address', { exact: true }).fill(CALIFORNIA.line1);
+  await page.getByLabel('City').fill(CALIFORNIA.city);
+  await page.getByLabel('State or region (optional)').fill(CALIFORNIA.region);
+  await page.getByLabel('Postal code').fill(CALIFORNIA.postalCode);
+  await page.getByLabel('Country').selectOption(CALIFORNIA.country);
+}
+
+/** What the API quotes for the page's guest cart shipped to California with the method. */
+async function quotedTotal(page: Page, method: string) {
+  const cartId = await page.evaluate(() => (globalThis as any).localStorage.getItem('novamart.guestCartId'));
+  return mustSucceed(
+    await sg.query(
+      `query($id: ID, $a: AddressInput!, $m: String) { cart(id: $id) {
+        total(address: $a, shippingMethodCode: $m) { amount currency formatted }
+        taxTotal(address: $a, shippingMethodCode: $m) { amount }
+      } }`,
+      { id: cartId, a: CALIFORNIA, m: method },
+    ),
+    'cart',
+  ).cart as { total: { amount: number; currency: string; formatted: string }; taxTotal: { amount: number } };
+}
+
 /** An order as the API stored it (a guest order: its id is the key). */
 async function storedOrder(id: string) {
   return mustSucceed(
@@ -154,6 +188,13 @@ describe('storefront selling variants, discount codes and shipping methods', () 
       )
     ).createProduct.slug;
     for (const input of PROMOTIONS) await asAdmin(CREATE_PROMOTION, { input }, 'createPromotion');
+    // The demo shop's zones, methods and tax (US: ground and next-day; California: 7.25%). The
+    // other journeys ship to the UK, which no zone holds: the default flat rate, no tax.
+    await seedShipping({
+      gatewayUrl: sg.gatewayUrl,
+      email: HARNESS_ADMIN.email,
+      password: HARNESS_ADMIN.password,
+    });
   }, 180_000);
 
   // A failed test's screenshots show its own pages only.
@@ -284,8 +325,58 @@ describe('storefront selling variants, discount codes and shipping methods', () 
       expect(order.discounts).toEqual([{ code: 'SAVE5' }]);
       expect(order.discountTotal).toEqual({ amount: 500 });
       // $25.00 − $5.00 + the default $4.99 shipping (no zone of the shop ships to the UK).
+      await page.getByText('Five off (code SAVE5)').waitFor();
+      await page.getByTestId('order-shipping').filter({ hasText: '$4.99' }).waitFor();
       await page.getByTestId('order-total').filter({ hasText: '$24.99' }).waitFor();
       expect(order.total).toEqual({ amount: 2_499, currency: 'USD' });
+    },
+    JOURNEY_TIMEOUT,
+  );
+
+  it(
+    'a shopper chooses a shipping method at checkout, sees its price, tax and total, and the order keeps them',
+    async () => {
+      screenshotsOnFailure('shipping-methods');
+      const page = await shopper();
+      await addToCart(page, mugSlug, 2);
+      await page.goto('/checkout');
+      const methods = page.getByRole('group', { name: 'Shipping method' });
+      await methods.getByText('Enter your address to see how it can be shipped.').waitFor();
+
+      // No zone of the shop holds the UK: the default rate, added when the order is placed.
+      await fillAddress(page, 'ship-buyer@novamart.test');
+      await methods.getByText('standard shipping rate applies').waitFor();
+
+      await fillCaliforniaAddress(page);
+      await methods.getByLabel('USPS Ground Advantage: $7.99').waitFor();
+      await expect(methods.getByLabel('USPS Ground Advantage: $7.99').isChecked()).resolves.toBe(true);
+      const summary = page.getByRole('complementary', { name: 'Order summary' });
+      await summary.getByText('Shipping (USPS Ground Advantage)').waitFor();
+      await page.getByTestId('checkout-shipping').filter({ hasText: '$7.99' }).waitFor();
+
+      await methods.getByLabel('UPS Next Day Air: $15.00').check();
+      const express = await quotedTotal(page, 'EXPRESS');
+      expect(express.taxTotal.amount).toBeGreaterThan(0);
+      await summary.getByText('Shipping (UPS Next Day Air)').waitFor();
+      await page.getByTestId('checkout-shipping').filter({ hasText: '$15.00' }).waitFor();
+      await summary.getByText('CA sales tax 7.25%').waitFor();
+      await page.getByTestId('checkout-total').filter({ hasText: express.total.formatted }).waitFor();
+      await expectAccessible(page, 'checkout with shipping methods');
+
+      await page.getByRole('button', { name: 'Place order' }).click();
+      await page.waitForURL(/\/orders\/[^/]+$/);
+      await status(page, 'AWAITING_PAYMENT');
+      const orderId = new URL(page.url()).pathname.split('/').pop()!;
+      await page.getByText('Shipping (UPS Next Day Air)').waitFor();
+      await page.getByTestId('order-shipping').filter({ hasText: '$15.00' }).waitFor();
+      await page.getByText('CA sales tax 7.25%').waitFor();
+      await page.getByTestId('order-total').filter({ hasText: express.total.formatted }).waitFor();
+      await expectAccessible(page, 'order with shipping method and tax');
+      const order = await storedOrder(orderId);
+      expect(order.shippingMethod).toEqual({ code: 'EXPRESS', name: 'UPS Next Day Air' });
+      expect(order.shippingCost).toEqual({ amount: 1_500 });
+      expect(order.taxTotal).toEqual(express.taxTotal);
+      expect(order.total).toEqual({ amount: express.total.amount, currency: 'USD' });
     },
     JOURNEY_TIMEOUT,
   );

@@ -26,9 +26,18 @@ export const typePolicies = {
       removedItems: { merge: false },
       discountCodes: { merge: false },
       discounts: { merge: false },
+      shippingOptions: { merge: false },
+      taxLines: { merge: false },
     },
   },
-  Order: { fields: { statusHistory: { merge: false }, items: { merge: false } } },
+  Order: {
+    fields: {
+      statusHistory: { merge: false },
+      items: { merge: false },
+      discounts: { merge: false },
+      taxLines: { merge: false },
+    },
+  },
 };
 
 export function createApolloClient(): { client: ApolloClient; dispose(): void } {

@@ -117,6 +117,39 @@ export const ORDER_FIELDS = gql`
     shippingCost {
       ...MoneyFields
     }
+    shippingMethod {
+      code
+      name
+      carrier
+    }
+    discounts {
+      promotionId
+      code
+      description
+      amount {
+        ...MoneyFields
+      }
+      shippingAmount {
+        ...MoneyFields
+      }
+    }
+    discountTotal {
+      ...MoneyFields
+    }
+    shippingDiscount {
+      ...MoneyFields
+    }
+    taxLines {
+      name
+      rate
+      amount {
+        ...MoneyFields
+      }
+    }
+    taxTotal {
+      ...MoneyFields
+    }
+    pricesIncludeTax
     total {
       ...MoneyFields
     }
@@ -319,6 +352,54 @@ export const MERGE_CART = gql`
     }
   }
   ${CART_FIELDS}
+`;
+
+/** The shipping methods that can ship the cart to an address, each priced (shipping subgraph). */
+export const SHIPPING_OPTIONS = gql`
+  query ShippingOptions($id: ID, $address: AddressInput!) {
+    cart(id: $id) {
+      id
+      shippingOptions(address: $address) {
+        code
+        name
+        carrier
+        type
+        price {
+          ...MoneyFields
+        }
+      }
+    }
+  }
+  ${MONEY}
+`;
+
+/** What checkout will charge for the cart shipped to the address with the method, as the API quotes it. */
+export const CHECKOUT_QUOTE = gql`
+  query CheckoutQuote($id: ID, $address: AddressInput!, $method: String) {
+    cart(id: $id) {
+      id
+      shippingCost(address: $address, shippingMethodCode: $method) {
+        ...MoneyFields
+      }
+      shippingDiscount(address: $address, shippingMethodCode: $method) {
+        ...MoneyFields
+      }
+      taxLines(address: $address, shippingMethodCode: $method) {
+        name
+        rate
+        amount {
+          ...MoneyFields
+        }
+      }
+      taxTotal(address: $address, shippingMethodCode: $method) {
+        ...MoneyFields
+      }
+      total(address: $address, shippingMethodCode: $method) {
+        ...MoneyFields
+      }
+    }
+  }
+  ${MONEY}
 `;
 
 export const CHECKOUT = gql`

@@ -1,12 +1,18 @@
-import { useState, type FormEvent } from 'react';
-import { useMutation } from '@apollo/client/react';
+import { Fragment, useState, type Dispatch, type FormEvent, type SetStateAction } from 'react';
+import { useMutation, useQuery } from '@apollo/client/react';
 import { useCart } from '../cart';
-import { describeError } from '../errors';
-import { CHECKOUT } from '../graphql';
+import { describeError, type Problem } from '../errors';
+import { CHECKOUT, CHECKOUT_QUOTE } from '../graphql';
 import { Link, navigate, usePageTitle } from '../router';
 import { setGuestCartId, useSession } from '../session';
 import { Field, Loading, Problems } from '../ui';
 import { lineName } from '../variants';
+import {
+  ShippingMethodFieldset,
+  useShippingChoice,
+  type QuoteAddress,
+  type ShippingChoice,
+} from './ShippingMethods';
 
 const COUNTRIES: [string, string][] = [
   ['US', 'United States'],
@@ -29,6 +35,36 @@ const ADDRESS_FIELDS = [
   { key: 'postalCode', label: 'Postal code', autoComplete: 'postal-code', required: true },
 ] as const;
 
+type CheckoutForm = Record<(typeof ADDRESS_FIELDS)[number]['key'] | 'email' | 'country' | 'phone', string>;
+
+const EMPTY_FORM: CheckoutForm = {
+  email: '',
+  name: '',
+  line1: '',
+  line2: '',
+  city: '',
+  region: '',
+  postalCode: '',
+  country: 'US',
+  phone: '',
+};
+
+const optional = (v: string) => (v.trim() ? v.trim() : undefined);
+
+/** The shipping address as the API takes it; null while a required line is empty. */
+function addressOf(form: CheckoutForm): QuoteAddress | null {
+  if (ADDRESS_FIELDS.some(({ key, required }) => required && !form[key].trim())) return null;
+  return {
+    name: form.name.trim(),
+    line1: form.line1.trim(),
+    line2: optional(form.line2),
+    city: form.city.trim(),
+    region: optional(form.region),
+    postalCode: form.postalCode.trim(),
+    country: form.country,
+  };
+}
+
 export function CheckoutPage() {
   usePageTitle('Checkout');
   const session = useSession();
@@ -37,19 +73,9 @@ export function CheckoutPage() {
   // One key per visit of this page: pressing "Place order" twice places one order.
   const [idempotencyKey] = useState(() => crypto.randomUUID());
   const [error, setError] = useState<unknown>(null);
-  const [form, setForm] = useState({
-    email: '',
-    name: '',
-    line1: '',
-    line2: '',
-    city: '',
-    region: '',
-    postalCode: '',
-    country: 'US',
-    phone: '',
-  });
-  const set = (key: keyof typeof form) => (e: { target: { value: string } }) =>
-    setForm((f) => ({ ...f, [key]: e.target.value }));
+  const [form, setForm] = useState<CheckoutForm>(EMPTY_FORM);
+  const address = addressOf(form);
+  const shipping = useShippingChoice(cartId, address);
 
   if (loading && !cart) return <Loading what="your cart" />;
   if (!cart || cart.items.length === 0)
@@ -63,13 +89,9 @@ export function CheckoutPage() {
     );
 
   const problems = describeError(error);
-  const fieldError = (name: string) =>
-    problems.find((p) => p.field && (p.field === name || p.field.endsWith(`.${name}`)))?.message;
-
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
     setError(null);
-    const optional = (v: string) => (v.trim() ? v.trim() : undefined);
     try {
       const result = await checkout({
         // The cart became the order: drop the cached cart so the badge and cart page read it anew.
@@ -82,16 +104,9 @@ export function CheckoutPage() {
             idempotencyKey,
             ...(cartId ? { cartId } : {}),
             ...(session ? {} : { email: form.email.trim() }),
-            shippingAddress: {
-              name: form.name.trim(),
-              line1: form.line1.trim(),
-              line2: optional(form.line2),
-              city: form.city.trim(),
-              region: optional(form.region),
-              postalCode: form.postalCode.trim(),
-              country: form.country,
-              phone: optional(form.phone),
-            },
+            shippingAddress: { ...address, phone: optional(form.phone) },
+            // Absent: the shop's default rate (no method ships to the address).
+            ...(shipping.method ? { shippingMethodCode: shipping.method } : {}),
           },
         },
       });
@@ -110,73 +125,147 @@ export function CheckoutPage() {
       <h1 tabIndex={-1}>Checkout</h1>
       <div className="two-columns">
         <form onSubmit={onSubmit} noValidate={false} aria-describedby="checkout-note">
-          <fieldset>
-            <legend>Shipping address</legend>
-            {!session && (
-              <Field
-                label="Email"
-                type="email"
-                autoComplete="email"
-                required
-                value={form.email}
-                onChange={set('email')}
-                hint="For the order confirmation. Already have an account? Sign in first."
-                error={fieldError('email')}
-              />
-            )}
-            {ADDRESS_FIELDS.map(({ key, label, autoComplete, required }) => (
-              <Field
-                key={key}
-                label={required ? label : `${label} (optional)`}
-                autoComplete={autoComplete}
-                required={required}
-                value={form[key]}
-                onChange={set(key)}
-                error={required ? fieldError(key) : undefined}
-              />
-            ))}
-            <div className="field">
-              <label htmlFor="country">Country</label>
-              <select id="country" autoComplete="country" value={form.country} onChange={set('country')}>
-                {COUNTRIES.map(([code, name]) => (
-                  <option key={code} value={code}>
-                    {name}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <Field
-              label="Phone (optional)"
-              type="tel"
-              autoComplete="tel"
-              value={form.phone}
-              onChange={set('phone')}
-            />
-          </fieldset>
+          <AddressFieldset form={form} setForm={setForm} guest={!session} problems={problems} />
+          <ShippingMethodFieldset choice={shipping} />
           <Problems problems={problems} />
-          <button type="submit" disabled={state.loading}>
+          <button type="submit" disabled={state.loading || shipping.pending}>
             {state.loading ? 'Placing order…' : 'Place order'}
           </button>
           <p id="checkout-note" className="muted small">
             You pay on the next page, once the shop has reserved your items.
           </p>
         </form>
-        <aside aria-label="Order summary" className="summary">
-          <h2>Summary</h2>
-          <ul>
-            {cart.items.map((item: any) => (
-              <li key={item.variantId}>
-                {item.quantity} × {lineName(item.product.name, item.variant)}{' '}
-                <span>{item.lineTotal.formatted}</span>
-              </li>
-            ))}
-          </ul>
-          <p>
-            Subtotal <strong>{cart.subtotal.formatted}</strong>
-          </p>
-          <p className="muted small">Shipping is added by the shop when the order is placed.</p>
-        </aside>
+        <CheckoutSummary cartId={cartId} cart={cart} shipping={shipping} />
       </div>
     </>
+  );
+}
+
+function AddressFieldset({
+  form,
+  setForm,
+  guest,
+  problems,
+}: {
+  form: CheckoutForm;
+  setForm: Dispatch<SetStateAction<CheckoutForm>>;
+  guest: boolean;
+  problems: Problem[];
+}) {
+  const set = (key: keyof CheckoutForm) => (e: { target: { value: string } }) =>
+    setForm((f) => ({ ...f, [key]: e.target.value }));
+  const fieldError = (name: string) =>
+    problems.find((p) => p.field && (p.field === name || p.field.endsWith(`.${name}`)))?.message;
+  return (
+    <fieldset>
+      <legend>Shipping address</legend>
+      {guest && (
+        <Field
+          label="Email"
+          type="email"
+          autoComplete="email"
+          required
+          value={form.email}
+          onChange={set('email')}
+          hint="For the order confirmation. Already have an account? Sign in first."
+          error={fieldError('email')}
+        />
+      )}
+      {ADDRESS_FIELDS.map(({ key, label, autoComplete, required }) => (
+        <Field
+          key={key}
+          label={required ? label : `${label} (optional)`}
+          autoComplete={autoComplete}
+          required={required}
+          value={form[key]}
+          onChange={set(key)}
+          error={required ? fieldError(key) : undefined}
+        />
+      ))}
+      <div className="field">
+        <label htmlFor="country">Country</label>
+        <select id="country" autoComplete="country" value={form.country} onChange={set('country')}>
+          {COUNTRIES.map(([code, name]) => (
+            <option key={code} value={code}>
+              {name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <Field
+        label="Phone (optional)"
+        type="tel"
+        autoComplete="tel"
+        value={form.phone}
+        onChange={set('phone')}
+      />
+    </fieldset>
+  );
+}
+
+/**
+ * The lines and what the order will cost: the cart's subtotal and discounts, and once a method is
+ * chosen for the address, its shipping, tax and total as the API quotes them (checkout charges the same).
+ */
+function CheckoutSummary({
+  cartId,
+  cart,
+  shipping,
+}: {
+  cartId: string | null;
+  cart: any;
+  shipping: ShippingChoice;
+}) {
+  const { data } = useQuery<any>(CHECKOUT_QUOTE, {
+    variables: { id: cartId, address: shipping.address, method: shipping.method },
+    skip: !shipping.method || shipping.pending,
+  });
+  const quote = !shipping.method || shipping.pending ? null : data?.cart;
+  const method = shipping.options.find((o) => o.code === shipping.method);
+  return (
+    <aside aria-label="Order summary" className="summary">
+      <h2>Summary</h2>
+      <ul>
+        {cart.items.map((item: any) => (
+          <li key={item.variantId}>
+            {item.quantity} × {lineName(item.product.name, item.variant)}{' '}
+            <span>{item.lineTotal.formatted}</span>
+          </li>
+        ))}
+      </ul>
+      <dl className="totals">
+        <dt>Subtotal</dt>
+        <dd>{cart.subtotal.formatted}</dd>
+        {cart.discounts.map((discount: any) => (
+          <Fragment key={discount.promotionId}>
+            <dt>{discount.description}</dt>
+            <dd>{discount.freeShipping ? 'Free shipping' : `−${discount.amount.formatted}`}</dd>
+          </Fragment>
+        ))}
+        {quote && method && (
+          <>
+            <dt>Shipping ({method.name})</dt>
+            <dd data-testid="checkout-shipping">{quote.shippingCost.formatted}</dd>
+            {quote.shippingDiscount.amount > 0 && (
+              <>
+                <dt>Shipping discount</dt>
+                <dd>−{quote.shippingDiscount.formatted}</dd>
+              </>
+            )}
+            {quote.taxLines.map((line: any, i: number) => (
+              <Fragment key={`${line.name}-${i}`}>
+                <dt>{line.name}</dt>
+                <dd>{line.amount.formatted}</dd>
+              </Fragment>
+            ))}
+            <dt>Total</dt>
+            <dd>
+              <strong data-testid="checkout-total">{quote.total.formatted}</strong>
+            </dd>
+          </>
+        )}
+      </dl>
+      {!quote && <p className="muted small">Shipping is added by the shop when the order is placed.</p>}
+    </aside>
   );
 }

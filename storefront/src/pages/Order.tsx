@@ -1,4 +1,4 @@
-import { useCallback, useState, type FormEvent } from 'react';
+import { Fragment, useCallback, useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
 import {
   CANCEL_ORDER,
@@ -130,22 +130,7 @@ export function OrderPage({ id }: { id: string }) {
               </li>
             ))}
           </ul>
-          <dl className="totals">
-            <dt>Subtotal</dt>
-            <dd>{order.subtotal.formatted}</dd>
-            <dt>Shipping</dt>
-            <dd>{order.shippingCost.formatted}</dd>
-            <dt>Total</dt>
-            <dd>
-              <strong data-testid="order-total">{order.total.formatted}</strong>
-            </dd>
-            {order.amountRefunded.amount > 0 && (
-              <>
-                <dt>Refunded</dt>
-                <dd>{order.amountRefunded.formatted}</dd>
-              </>
-            )}
-          </dl>
+          <OrderTotals order={order} />
         </Section>
         <Section title="Shipping to">
           <address>
@@ -182,6 +167,49 @@ export function OrderPage({ id }: { id: string }) {
         <CancelOrder id={order.id} paid={order.status === 'PAID'} />
       )}
     </>
+  );
+}
+
+/**
+ * What the order cost, line by line as the API stored it: discounts, the shipping method and its
+ * charge, tax (included in the prices or added), the total and any refund.
+ */
+function OrderTotals({ order }: { order: any }) {
+  const method = order.shippingMethod;
+  return (
+    <dl className="totals">
+      <dt>Subtotal</dt>
+      <dd>{order.subtotal.formatted}</dd>
+      {order.discounts.map((discount: any) => (
+        <Fragment key={discount.promotionId}>
+          <dt>{discount.description}</dt>
+          {/* A free-shipping promotion takes nothing off the items: what it took off the shipping. */}
+          <dd>
+            {discount.amount.amount > 0
+              ? `−${discount.amount.formatted}`
+              : `−${discount.shippingAmount.formatted} on shipping`}
+          </dd>
+        </Fragment>
+      ))}
+      <dt>Shipping{method ? ` (${method.name})` : ''}</dt>
+      <dd data-testid="order-shipping">{order.shippingCost.formatted}</dd>
+      {order.taxLines.map((line: any, i: number) => (
+        <Fragment key={`${line.name}-${i}`}>
+          <dt>{order.pricesIncludeTax ? `Includes ${line.name}` : line.name}</dt>
+          <dd>{line.amount.formatted}</dd>
+        </Fragment>
+      ))}
+      <dt>Total</dt>
+      <dd>
+        <strong data-testid="order-total">{order.total.formatted}</strong>
+      </dd>
+      {order.amountRefunded.amount > 0 && (
+        <>
+          <dt>Refunded</dt>
+          <dd>{order.amountRefunded.formatted}</dd>
+        </>
+      )}
+    </dl>
   );
 }
 
