@@ -35,6 +35,7 @@ const CART_TOTALS = `query($a: AddressInput!, $m: String) { cart {
   shippingOptions(address: $a) { code name carrier type price { amount currency } }
   taxLines(address: $a, shippingMethodCode: $m) { name rate amount { amount } }
   taxTotal(address: $a, shippingMethodCode: $m) { amount }
+  pricesIncludeTax(address: $a, shippingMethodCode: $m)
   total(address: $a, shippingMethodCode: $m) { amount currency }
 } }`;
 
@@ -168,6 +169,8 @@ describe('shipping methods and tax through the gateway', () => {
     ]);
     expect(cart.taxLines).toEqual([{ name: 'DE VAT 19%', rate: 19, amount: { amount: 1116 } }]);
     expect(cart.taxTotal).toEqual({ amount: 1116 });
+    // German prices include VAT: the tax is inside the total, as the order will say.
+    expect(cart.pricesIncludeTax).toBe(true);
     expect(cart.total).toEqual({ amount: 6987, currency: 'EUR' });
 
     const placed = mustSucceed(
@@ -206,6 +209,7 @@ describe('shipping methods and tax through the gateway', () => {
       ['STANDARD', 799],
     ]);
     expect(cart.taxLines).toEqual([{ name: 'CA sales tax 7.25%', rate: 7.25, amount: { amount: 544 } }]);
+    expect(cart.pricesIncludeTax).toBe(false);
     expect(cart.total).toEqual({ amount: 8041, currency: 'USD' });
 
     const placed = mustSucceed(

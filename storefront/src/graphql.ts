@@ -394,6 +394,7 @@ export const CHECKOUT_QUOTE = gql`
       taxTotal(address: $address, shippingMethodCode: $method) {
         ...MoneyFields
       }
+      pricesIncludeTax(address: $address, shippingMethodCode: $method)
       total(address: $address, shippingMethodCode: $method) {
         ...MoneyFields
       }

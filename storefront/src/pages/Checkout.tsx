@@ -254,7 +254,8 @@ function CheckoutSummary({
             )}
             {quote.taxLines.map((line: any, i: number) => (
               <Fragment key={`${line.name}-${i}`}>
-                <dt>{line.name}</dt>
+                {/* As the order page: tax inside the prices is shown, not added. */}
+                <dt>{quote.pricesIncludeTax ? `Includes ${line.name}` : line.name}</dt>
                 <dd>{line.amount.formatted}</dd>
               </Fragment>
             ))}

@@ -122,6 +122,8 @@ export const resolvers: Resolvers = {
       (await quoteOf(cart, args, ctx)).shippingCost,
     shippingDiscount: async (cart: CartDoc, args: QuoteArgs, ctx: CartContext) =>
       (await quoteOf(cart, args, ctx)).shippingDiscount,
+    pricesIncludeTax: async (cart: CartDoc, args: QuoteArgs, ctx: CartContext) =>
+      (await quoteOf(cart, args, ctx)).pricesIncludeTax,
     total: async (cart: CartDoc, args: QuoteArgs, ctx: CartContext) => (await quoteOf(cart, args, ctx)).total,
     discountCodes: (cart: CartDoc) => cart.discountCodes ?? [],
     discounts: async (cart: CartDoc, _: unknown, ctx: CartContext) => {

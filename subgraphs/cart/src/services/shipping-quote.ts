@@ -33,6 +33,8 @@ export interface CartQuote {
   shippingDiscount: MoneyValue;
   taxLines: { name: string; rate: number; amount: MoneyValue }[];
   taxTotal: MoneyValue;
+  /** The zone's prices include its tax (taxLines are then inside the total, not added to it). */
+  pricesIncludeTax: boolean;
   total: MoneyValue;
 }
 
@@ -93,6 +95,7 @@ export class CartShippingQuotes {
         shippingDiscount: zero,
         taxLines: [],
         taxTotal: zero,
+        pricesIncludeTax: false,
         total: { amount: total, currency },
       };
     }
@@ -118,6 +121,7 @@ export class CartShippingQuotes {
       shippingDiscount: { amount: quote.shippingDiscount.amount, currency },
       taxLines: quote.taxLines,
       taxTotal: { amount: quote.taxTotal.amount, currency },
+      pricesIncludeTax: quote.pricesIncludeTax,
       total: { amount: total, currency },
     };
   }
