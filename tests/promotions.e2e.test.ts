@@ -280,7 +280,7 @@ describe('discount codes on carts and at checkout', () => {
     expect(errorOf(await apply(bea, 'BIG10'))).toMatchObject({
       field: 'code',
       reason: 'MINIMUM_NOT_MET',
-      minimum: { amount: 50_000, currency: 'USD' },
+      minimum: { amount: 50_000, currency: 'USD', formatted: '$500.00' },
     });
     expect((await cart(bea)).discountCodes).toEqual([]);
 

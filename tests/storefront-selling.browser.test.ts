@@ -295,7 +295,7 @@ describe('storefront selling variants, discount codes and shipping methods', () 
       await page.getByRole('button', { name: 'Apply' }).click();
       await page
         .getByRole('alert')
-        .filter({ hasText: 'Discount code BIG10 needs a larger subtotal' })
+        .filter({ hasText: 'Discount code BIG10 needs a subtotal of at least $500.00' })
         .waitFor();
 
       await code.fill('tenpct');

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { type ClientSession, type Connection } from 'mongoose';
 import { createEvent, inTransaction, type Outbox } from '@novamart/events';
-import { badUserInput, conflict, isDuplicateKeyError, KeyedLocks, type SubgraphClient } from '@novamart/kit';
+import {
+  badUserInput,
+  conflict,
+  isDuplicateKeyError,
+  KeyedLocks,
+  money,
+  type SubgraphClient,
+} from '@novamart/kit';
 import { type DiscountCodeModel } from '../models/discount-code';
 import { ruleOf, type PromotionDoc, type PromotionModel } from '../models/promotion';
 import {
@@ -66,14 +73,21 @@ const REFUSAL_MESSAGES: Record<CodeRefusal, string> = {
   NOT_APPLICABLE: 'applies to nothing in the cart',
 };
 
-/** The error a refused code answers: BAD_USER_INPUT on `code`, with `reason` and `discountCode`. */
+/**
+ * The error a refused code answers: BAD_USER_INPUT on `code`, with `reason` and `discountCode`; a
+ * minimum not met also says the minimum (`extensions.minimum`, a Money with `formatted`), so the
+ * shopper is told how much is needed without the storefront formatting money itself.
+ */
 export function codeRefused(code: string, reason: CodeRefusal, promotion?: PromotionDoc): Error {
-  return badUserInput(`Discount code ${code} ${REFUSAL_MESSAGES[reason]}`, 'code', {
+  const minimum =
+    reason === 'MINIMUM_NOT_MET' && promotion?.minSubtotal != null && promotion.currency
+      ? money(promotion.minSubtotal, promotion.currency)
+      : null;
+  const why = minimum ? `needs a subtotal of at least ${minimum.formatted}` : REFUSAL_MESSAGES[reason];
+  return badUserInput(`Discount code ${code} ${why}`, 'code', {
     reason,
     discountCode: code,
-    ...(reason === 'MINIMUM_NOT_MET' && promotion
-      ? { minimum: { amount: promotion.minSubtotal, currency: promotion.currency } }
-      : {}),
+    ...(minimum ? { minimum } : {}),
   });
 }
 
