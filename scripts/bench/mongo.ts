@@ -4,23 +4,27 @@
  * sub-linearly to 100,000), and find by _id through the driver against the driver's own ping on
  * the same connection (goal ≥ 0.85×, the floor). The code lives in packages/mongo-server/bench.
  */
-import {
-  benchCatalogCommands,
-  benchDriverFloor,
-  type CatalogFigure,
-} from '../../packages/mongo-server/bench/catalog.bench';
+import { type CatalogFigure, type FloorFigure } from '../../packages/mongo-server/bench/catalog.bench';
+import { repoRoot } from '../lib/supergraph-config';
+import { startChild } from './lib/processes';
 import type { SummaryRow } from './summary';
 
 export async function benchMongo(log: (line: string) => void = () => undefined) {
   const sizes = (process.env.BENCH_MONGO_SIZES ?? '1000,10000,100000').split(',').map(Number);
-  log(`catalog commands at ${sizes.join(', ')} products (server time, in process)`);
-  const catalog: CatalogFigure[] = await benchCatalogCommands(sizes);
+  log(
+    `catalog commands at ${sizes.join(', ')} products (server time, dispatch in a process of its own), ` +
+      'then find by _id against ping through the driver (1 connection, then 8 in flight)',
+  );
+  const child = await startChild<{ catalog: CatalogFigure[]; floor: FloorFigure }>(
+    'scripts/bench/lib/mongo-child.ts',
+    { cwd: repoRoot, timeoutMs: 600_000 },
+  );
+  await child.stop();
+  const { catalog, floor } = child.info;
   for (const row of catalog)
     log(
       `${row.products} products: find ${row.pageFindUs} µs, countDocuments ${row.countDocumentsUs} µs, count ${row.countUs} µs, find by _id ${row.findByIdUs} µs, ping ${row.pingUs} µs`,
     );
-  log('find by _id against ping through the driver (1 connection, then 8 in flight)');
-  const floor = await benchDriverFloor(Number(process.env.BENCH_SECONDS ?? 4));
   const summary: SummaryRow[] = [];
   for (const row of catalog) {
     summary.push({
