@@ -132,6 +132,23 @@ describe('an equality-plus-sort query on a compound index', () => {
     }
     expect(await coll.countDocuments({ active: true })).toBe(91);
   });
+
+  it('answers a walk of a multikey index in mongod’s array order: by the smallest, or largest, element', async () => {
+    // An array puts a document under several keys of the walk; it must stand once, where its
+    // smallest (ascending) or largest (descending) element puts it.
+    const coll = t.db().collection<{ _id: string; tag: string; rank: number | number[] }>('ranked');
+    await coll.createIndex({ tag: 1, rank: 1 });
+    await coll.insertMany([
+      { _id: 'spread', tag: 'a', rank: [5, 1] },
+      { _id: 'three', tag: 'a', rank: 3 },
+      { _id: 'pair', tag: 'a', rank: [2, 4] },
+      { _id: 'other', tag: 'b', rank: 0 },
+    ]);
+    const order = async (direction: 1 | -1) =>
+      (await coll.find({ tag: 'a' }, { sort: { rank: direction }, limit: 3 }).toArray()).map((d) => d._id);
+    expect(await order(1)).toEqual(['spread', 'pair', 'three']);
+    expect(await order(-1)).toEqual(['spread', 'pair', 'three']);
+  });
 });
 
 describe('counts', () => {

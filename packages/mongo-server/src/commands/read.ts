@@ -80,7 +80,11 @@ export function runFind(ctx: CommandContext, name: string, cmd: Doc, stats?: Sca
       if (docs.length >= early) break;
     }
   }
-  if (sort) docs = sortDocuments(docs, sort);
+  // A walk hands the documents over in the sort's order already (one direction over the index's
+  // fields after the equality prefix; ties in the order a stable sort keeps), so sorting again
+  // only costs time. A multikey index is sorted again all the same, to leave mongod's array order
+  // (smallest or largest element) to the one sort that defines it.
+  if (sort && !(walk && !walk.index.multikey)) docs = sortDocuments(docs, sort);
   if (skip > 0) docs = docs.slice(skip);
   if (limitRaw > 0) docs = docs.slice(0, limitRaw);
   return projectDocuments(docs, cmd.projection, filter);
