@@ -203,9 +203,9 @@ describe('issue 14: sell real products (variants, discounts, shipping and tax ag
     expect(cart.discountedSubtotal).toEqual({ amount: 5850 });
     // Standard is free from €50 of goods after discounts (5850).
     expect(cart.shippingOptions).toEqual([
-      { code: 'EXPRESS', price: { amount: 990 } },
       { code: 'PICKUP', price: { amount: 0 } },
       { code: 'STANDARD', price: { amount: 0 } },
+      { code: 'EXPRESS', price: { amount: 990 } },
     ]);
     expect(cart.shippingCost).toEqual({ amount: 990 });
     expect(cart.shippingDiscount).toEqual({ amount: 0 });
@@ -269,8 +269,8 @@ describe('issue 14: sell real products (variants, discounts, shipping and tax ag
     expect(cart.discountTotal).toEqual({ amount: 1290 });
     // Standard is free from $75 of goods after discounts: 6609 is not.
     expect(cart.shippingOptions).toEqual([
-      { code: 'EXPRESS', price: { amount: 1500 } },
       { code: 'STANDARD', price: { amount: 799 } },
+      { code: 'EXPRESS', price: { amount: 1500 } },
     ]);
     expect(cart.shippingCost).toEqual({ amount: 1500 });
     expect(cart.shippingDiscount).toEqual({ amount: 1500 });

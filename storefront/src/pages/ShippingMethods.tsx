@@ -50,11 +50,8 @@ export function useShippingChoice(cartId: string | null, address: QuoteAddress |
   const [chosen, setChosen] = useState<string | null>(null);
   const options: any[] = (settled && data?.cart?.shippingOptions) || [];
   // Until the shopper picks, and when the new address cannot use the method picked: the cheapest
-  // offered (the API lists them by code, not by price).
-  const cheapest = options.reduce<any>(
-    (best, o) => (!best || o.price.amount < best.price.amount ? o : best),
-    null,
-  );
+  // offered, which the API lists first.
+  const cheapest = options[0];
   const method = options.find((o) => o.code === chosen)?.code ?? cheapest?.code ?? null;
   return {
     address: settled,

@@ -252,9 +252,10 @@ describe('shippingQuote', () => {
     expect(result.errors).toBeUndefined();
     // 2.5 kg → the 2-10 kg band, €14.90. Goods €30.69 < €50: STANDARD €4.95.
     expect(result.data.shippingQuote).toEqual({
+      // Cheapest first.
       options: [
-        { code: 'EXPRESS', price: { amount: 1490 } },
         { code: 'STANDARD', price: { amount: 495 } },
+        { code: 'EXPRESS', price: { amount: 1490 } },
       ],
       method: { code: 'EXPRESS' },
       shippingCost: { amount: 1490 },
@@ -307,7 +308,7 @@ describe('shippingQuote', () => {
     expect(result.errors?.[0]?.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'input.shippingMethodCode',
-      available: ['EXPRESS', 'STANDARD'],
+      available: ['STANDARD', 'EXPRESS'],
     });
     const tooMany = await sub.graphql(QUOTE, {
       i: {

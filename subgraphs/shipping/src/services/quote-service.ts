@@ -205,7 +205,10 @@ export class QuoteService {
       const amount = methodPrice(method, goods, grams);
       if (amount !== null && !byCode.has(method.code)) byCode.set(method.code, { method, amount });
     }
-    return [...byCode.values()];
+    // Cheapest first, as a shopper compares them (equal prices: by code).
+    return [...byCode.values()].sort(
+      (a, b) => a.amount - b.amount || a.method.code.localeCompare(b.method.code),
+    );
   }
 
   private chosen(
