@@ -5,14 +5,14 @@
  * promotions and shipping), journeys acting as a person does and waiting for visible state, and
  * what the API stored read back through the gateway.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Browser, type Page } from 'playwright-core';
 import { ensureStorefrontBuilt } from '../scripts/lib/storefront';
 import { HARNESS_ADMIN, startSupergraph, type Supergraph } from './support/supergraph';
 import { seedShipping } from '../scripts/lib/seed-shipping';
 import { ALL_SUBGRAPHS } from './support/subgraphs';
 import { mustSucceed } from './support/storefront';
-import { launchBrowser, newShopper, screenshotAll, seriousAxeViolations } from './support/browser';
+import { launchBrowser, seriousAxeViolations, Shoppers } from './support/browser';
 import { addToCart, checkoutFromCart, fillAddress, status } from './support/shopper-steps';
 
 const JOURNEY_TIMEOUT = 120_000;
@@ -20,7 +20,7 @@ const JOURNEY_TIMEOUT = 120_000;
 let sg: Supergraph;
 let browser: Browser;
 let base: string;
-const contexts: BrowserContext[] = [];
+const shoppers = new Shoppers(() => ({ browser, base }));
 
 async function asAdmin(query: string, variables: Record<string, unknown>, what: string) {
   const admin = await sg.admin();
@@ -97,23 +97,6 @@ const PROMOTIONS = [
     codes: ['BIG10'],
   },
 ];
-
-async function shopper(): Promise<Page> {
-  const { context, page } = await newShopper(browser, base);
-  contexts.push(context);
-  return page;
-}
-
-function screenshotsOnFailure(name: string) {
-  onTestFailed(async () => {
-    const paths = await screenshotAll(contexts, name);
-    console.error(`screenshots of the failed test "${name}":\n  ${paths.join('\n  ')}`);
-  });
-}
-
-async function closeContexts() {
-  for (const context of contexts.splice(0)) await context.close().catch(() => undefined);
-}
 
 /** The page as it is now has no serious accessibility violation (axe-core). */
 async function expectAccessible(page: Page, what: string) {
@@ -198,10 +181,10 @@ describe('storefront selling variants, discount codes and shipping methods', () 
   }, 180_000);
 
   // A failed test's screenshots show its own pages only.
-  beforeEach(closeContexts);
+  beforeEach(() => shoppers.closeAll());
 
   afterAll(async () => {
-    await closeContexts();
+    await shoppers.closeAll();
     await browser?.close();
     await sg?.stop();
   });
@@ -209,8 +192,8 @@ describe('storefront selling variants, discount codes and shipping methods', () 
   it(
     'a shopper picks a size and a colour, sees that variant’s price and stock, and orders it',
     async () => {
-      screenshotsOnFailure('variants');
-      const page = await shopper();
+      shoppers.screenshotsOnFailure('variants');
+      const page = await shoppers.open();
       await page.goto(`/products/${tshirt.slug}`);
       // The default variant first: Red / S.
       await expect(page.getByLabel('Size').inputValue()).resolves.toBe('S');
@@ -276,8 +259,8 @@ describe('storefront selling variants, discount codes and shipping methods', () 
   it(
     'a shopper applies discount codes on the cart, sees refusals and the discounted total, removes one and orders',
     async () => {
-      screenshotsOnFailure('discount-codes');
-      const page = await shopper();
+      shoppers.screenshotsOnFailure('discount-codes');
+      const page = await shoppers.open();
       await addToCart(page, mugSlug, 2);
       await page.getByRole('link', { name: 'Cart, 2 items' }).click();
       await page.getByTestId('cart-subtotal').filter({ hasText: '$25.00' }).waitFor();
@@ -336,8 +319,8 @@ describe('storefront selling variants, discount codes and shipping methods', () 
   it(
     'a shopper chooses a shipping method at checkout, sees its price, tax and total, and the order keeps them',
     async () => {
-      screenshotsOnFailure('shipping-methods');
-      const page = await shopper();
+      shoppers.screenshotsOnFailure('shipping-methods');
+      const page = await shoppers.open();
       await addToCart(page, mugSlug, 2);
       await page.goto('/checkout');
       const methods = page.getByRole('group', { name: 'Shipping method' });

@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { usersSubgraph } from '@novamart/users';
 import { productsSubgraph } from '@novamart/products';
 import { inventorySubgraph } from '@novamart/inventory';
@@ -19,7 +19,7 @@ import { notificationsSubgraph } from '@novamart/notifications';
 import { recommendationsSubgraph } from '@novamart/recommendations';
 import { ensureStorefrontBuilt } from '../scripts/lib/storefront';
 import { HARNESS_ADMIN, startSupergraph, type Supergraph } from './support/supergraph';
-import { launchBrowser, newShopper, screenshotAll, seriousAxeViolations } from './support/browser';
+import { launchBrowser, seriousAxeViolations, Shoppers } from './support/browser';
 import { addToCart, checkoutFromCart, fillAddress, pay, signIn, status } from './support/shopper-steps';
 
 const JOURNEY_TIMEOUT = 120_000;
@@ -29,7 +29,7 @@ const KEEP_SCREENSHOTS = process.env.STOREFRONT_SCREENSHOTS;
 let sg: Supergraph;
 let browser: Browser;
 let base: string;
-const contexts: BrowserContext[] = [];
+const shoppers = new Shoppers(() => ({ browser, base }));
 const products: Record<string, { id: string; slug: string; name: string }> = {};
 
 async function createProduct(
@@ -57,23 +57,6 @@ async function createProduct(
   if (!res.data) throw new Error(`createProduct: ${JSON.stringify(res.errors)}`);
   products[sku] = res.data.createProduct;
   return res.data.createProduct as { id: string; slug: string; name: string };
-}
-
-async function shopper(options: { phone?: boolean } = {}): Promise<Page> {
-  const { context, page } = await newShopper(browser, base, options);
-  contexts.push(context);
-  return page;
-}
-
-function screenshotsOnFailure(name: string) {
-  onTestFailed(async () => {
-    const paths = await screenshotAll(contexts, name);
-    console.error(`screenshots of the failed test "${name}":\n  ${paths.join('\n  ')}`);
-  });
-}
-
-async function closeContexts() {
-  for (const context of contexts.splice(0)) await context.close().catch(() => undefined);
 }
 
 async function keepScreenshot(page: Page, file: string) {
@@ -109,10 +92,10 @@ describe('storefront in a browser', () => {
   }, 180_000);
 
   // A failed test's screenshots show its own pages only.
-  beforeEach(closeContexts);
+  beforeEach(() => shoppers.closeAll());
 
   afterAll(async () => {
-    await closeContexts();
+    await shoppers.closeAll();
     await browser?.close();
     await sg?.stop();
   });
@@ -120,9 +103,9 @@ describe('storefront in a browser', () => {
   it(
     'a shopper goes from an empty cart to a PAID order watched live, then sees it ship',
     async () => {
-      screenshotsOnFailure('journey');
+      shoppers.screenshotsOnFailure('journey');
       const customer = await sg.customer('Ada');
-      const page = await shopper();
+      const page = await shoppers.open();
       // What the subscription socket delivers: the page learns of each change there, not by reloading.
       const frames: string[] = [];
       page.on('websocket', (ws) =>
@@ -188,8 +171,8 @@ describe('storefront in a browser', () => {
   it(
     'a declined card shows the reason and lets the customer pay with another card',
     async () => {
-      screenshotsOnFailure('declined');
-      const page = await shopper();
+      shoppers.screenshotsOnFailure('declined');
+      const page = await shoppers.open();
       await addToCart(page, products['BULB-1']!.slug, 3);
       await checkoutFromCart(page, 'guest-buyer@novamart.test');
       await page.getByTestId('order-total').filter({ hasText: '$28.96' }).waitFor(); // 3 × $7.99 + $4.99 shipping
@@ -210,8 +193,8 @@ describe('storefront in a browser', () => {
   it(
     'an administrator creates a product in the back office, and a shopper buys it',
     async () => {
-      screenshotsOnFailure('admin-product');
-      const adminPage = await shopper();
+      shoppers.screenshotsOnFailure('admin-product');
+      const adminPage = await shoppers.open();
       await signIn(adminPage, HARNESS_ADMIN.email, HARNESS_ADMIN.password);
       await adminPage.getByRole('link', { name: 'Back office' }).click();
       await adminPage.getByRole('link', { name: 'New product' }).click();
@@ -231,7 +214,7 @@ describe('storefront in a browser', () => {
       await adminPage.getByRole('button', { name: 'Adjust stock' }).click();
       await adminPage.getByText('Stock updated: 10 available.').waitFor();
 
-      const page = await shopper();
+      const page = await shoppers.open();
       await page.goto('/products?q=walnut');
       await page.getByRole('link', { name: 'Walnut Serving Board' }).click();
       await page.getByText('$12.50').first().waitFor();
@@ -258,8 +241,8 @@ describe('storefront in a browser', () => {
   it(
     'a guest cart survives a reload and merges into the account on sign-in after registering',
     async () => {
-      screenshotsOnFailure('guest-merge');
-      const page = await shopper();
+      shoppers.screenshotsOnFailure('guest-merge');
+      const page = await shoppers.open();
       await addToCart(page, products['LAMP-1']!.slug, 1);
       await page.reload();
       await page.getByRole('link', { name: 'Cart, 1 item' }).waitFor();
@@ -310,8 +293,8 @@ describe('storefront in a browser', () => {
   it(
     'the main pages have no serious accessibility violation and fit a phone-width screen',
     async () => {
-      screenshotsOnFailure('a11y');
-      const page = await shopper({ phone: true });
+      shoppers.screenshotsOnFailure('a11y');
+      const page = await shoppers.open({ phone: true });
       const lamp = products['LAMP-1']!.slug;
       const checks: [string, () => Promise<unknown>][] = [
         ['/', () => page.getByRole('heading', { name: 'Welcome to NovaMart' }).waitFor()],
@@ -372,10 +355,10 @@ describe('storefront in a browser', () => {
   it(
     'runs under a strict Content-Security-Policy: no inline script, a purchase works',
     async () => {
-      screenshotsOnFailure('csp');
+      shoppers.screenshotsOnFailure('csp');
       // Not newShopper, which bypasses CSP for axe: this context enforces it.
       const strict = await browser.newContext({ baseURL: base });
-      contexts.push(strict);
+      shoppers.contexts.push(strict);
       const csp =
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'";
       await strict.route(
@@ -412,9 +395,9 @@ describe('storefront in a browser', () => {
   it(
     'a wrong password says so, and too many say when to try again',
     async () => {
-      screenshotsOnFailure('rate-limited');
+      shoppers.screenshotsOnFailure('rate-limited');
       const customer = await sg.customer('Grace');
-      const page = await shopper();
+      const page = await shoppers.open();
       await page.goto('/signin');
       await page.getByLabel('Email').fill(customer.email);
       for (const attempt of [1, 2]) {
@@ -435,8 +418,8 @@ describe('storefront in a browser', () => {
   it(
     'keyboard: the skip link and the add-to-cart form work without a mouse',
     async () => {
-      screenshotsOnFailure('keyboard');
-      const page = await shopper();
+      shoppers.screenshotsOnFailure('keyboard');
+      const page = await shoppers.open();
       await page.goto(`/products/${products['BULB-1']!.slug}`);
       await page.getByRole('button', { name: 'Add to cart' }).waitFor();
       await page.keyboard.press('Tab');

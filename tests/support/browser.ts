@@ -11,6 +11,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { onTestFailed } from 'vitest';
 
 const CANDIDATES = ['/usr/lib/chromium/chromium', '/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
@@ -129,4 +130,35 @@ export async function screenshotAll(contexts: BrowserContext[], testName: string
     }
   }
   return paths;
+}
+
+/**
+ * The browser contexts a test file opens, one per shopper (an empty profile each): journeys open
+ * theirs, the file closes them all before the next journey, and a failing test leaves screenshots
+ * of every page they hold.
+ */
+export class Shoppers {
+  readonly contexts: BrowserContext[] = [];
+
+  /** `at`: the file's browser and the storefront's base URL, known once its beforeAll has run. */
+  constructor(private readonly at: () => { browser: Browser; base: string }) {}
+
+  async open(options: { phone?: boolean } = {}): Promise<Page> {
+    const { browser, base } = this.at();
+    const { context, page } = await newShopper(browser, base, options);
+    this.contexts.push(context);
+    return page;
+  }
+
+  /** Call at a test's start: should it fail, screenshots of every open page, named after `name`. */
+  screenshotsOnFailure(name: string): void {
+    onTestFailed(async () => {
+      const paths = await screenshotAll(this.contexts, name);
+      console.error(`screenshots of the failed test "${name}":\n  ${paths.join('\n  ')}`);
+    });
+  }
+
+  async closeAll(): Promise<void> {
+    for (const context of this.contexts.splice(0)) await context.close().catch(() => undefined);
+  }
 }
