@@ -234,6 +234,17 @@ describe('storefront selling variants, discount codes and shipping methods', () 
       await expect(page.getByLabel('Quantity of Crew T-shirt (M / Red)').inputValue()).resolves.toBe('2');
       await expectAccessible(page, 'cart with variants');
 
+      // A line's link opens the product on the line's variant.
+      await page
+        .getByRole('row', { name: /Size: L, Colour: Red/ })
+        .getByRole('link', { name: 'Crew T-shirt' })
+        .click();
+      await page.getByTestId('price').filter({ hasText: '$21.00' }).waitFor();
+      await expect(page.getByLabel('Size').inputValue()).resolves.toBe('L');
+      await expect(page.getByLabel('Colour').inputValue()).resolves.toBe('Red');
+      await page.goBack();
+      await page.getByText('Size: M, Colour: Red').waitFor();
+
       const orderId = await checkoutFromCart(page, 'tee-buyer@novamart.test');
       await page.getByText('(Size: M, Colour: Red)').waitFor();
       await page.getByText('(Size: L, Colour: Red)').waitFor();

@@ -5,6 +5,15 @@ export interface SelectedOption {
   value: string;
 }
 
+/**
+ * The product page, opened on the line's variant (`?variant=`), so that a line's link shows what
+ * the line holds; a default variant (the product's own id) needs no parameter.
+ */
+export function productLink(slug: string, productId: string, variantId: string | null | undefined): string {
+  const path = `/products/${slug}`;
+  return variantId && variantId !== productId ? `${path}?variant=${encodeURIComponent(variantId)}` : path;
+}
+
 /** "Colour: Red, Size: M"; empty for a product without options (its default variant). */
 export function optionSummary(selectedOptions: SelectedOption[] | undefined): string {
   return (selectedOptions ?? []).map((o) => `${o.name}: ${o.value}`).join(', ');

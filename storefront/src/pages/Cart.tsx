@@ -6,7 +6,7 @@ import { Link, usePageTitle } from '../router';
 import { useSession } from '../session';
 import { Loading, Problems } from '../ui';
 import { DiscountCodes } from './DiscountCodes';
-import { lineName, optionSummary } from '../variants';
+import { lineName, optionSummary, productLink } from '../variants';
 
 const REMOVAL_REASONS: Record<string, string> = {
   ARCHIVED: 'it is no longer sold',
@@ -156,7 +156,7 @@ function CartLine({
   return (
     <tr>
       <td>
-        <Link to={`/products/${item.product.slug}`}>{item.product.name}</Link>
+        <Link to={productLink(item.product.slug, item.product.id, item.variantId)}>{item.product.name}</Link>
         {options && <div className="muted small">{options}</div>}
       </td>
       <td>{item.unitPrice.formatted}</td>

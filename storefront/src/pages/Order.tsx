@@ -10,7 +10,7 @@ import {
 } from '../graphql';
 import { Link, usePageTitle } from '../router';
 import { Loading, Problems, Section, StatusBadge } from '../ui';
-import { optionSummary } from '../variants';
+import { optionSummary, productLink } from '../variants';
 import { CardInputError, StripeCardField, type CardCollector } from './StripeCard';
 
 /** The simulated provider (and Stripe's test mode) answer these test payment methods. */
@@ -124,7 +124,8 @@ export function OrderPage({ id }: { id: string }) {
           <ul className="plain">
             {order.items.map((item: any) => (
               <li key={item.sku}>
-                {item.quantity} × <Link to={`/products/${item.product.slug}`}>{item.name}</Link>
+                {item.quantity} ×{' '}
+                <Link to={productLink(item.product.slug, item.product.id, item.variantId)}>{item.name}</Link>
                 {item.selectedOptions.length > 0 && ` (${optionSummary(item.selectedOptions)})`} —{' '}
                 {item.lineTotal.formatted}
               </li>

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useQuery } from '@apollo/client/react';
 import { useAddToCart } from '../cart';
 import { PRODUCT } from '../graphql';
-import { Link, usePageTitle } from '../router';
+import { Link, useLocation, usePageTitle } from '../router';
 import { Loading, Problems, Section } from '../ui';
 import { ProductCard } from './ProductCard';
 import { VariantPicker, useVariantChoice } from './VariantPicker';
@@ -67,7 +67,9 @@ export function ProductPage({ slug }: { slug: string }) {
  * product has options: each variant has its own price, SKU and stock, all as the API answers them.
  */
 function BuyBox({ product }: { product: any }) {
-  const [choice, choose] = useVariantChoice(product);
+  // A cart or order line links here with its variant, which the picker then starts on.
+  const { query } = useLocation();
+  const [choice, choose] = useVariantChoice(product, query.get('variant'));
   const hasOptions = product.options.length > 0;
   // Without options the product is its default variant: shown and bought as before variants.
   const variant = hasOptions ? choice.variant : null;

@@ -3,12 +3,14 @@ import { type SelectedOption } from '../variants';
 
 /**
  * The option values the shopper picked (one per option), and the variant sold with exactly those
- * values, or null for a combination the product is not sold in. Starts on the default variant.
+ * values, or null for a combination the product is not sold in. Starts on `initialVariantId` (a
+ * cart or order line's link) when the product has it, else on the default variant.
  */
-export function useVariantChoice(product: any) {
+export function useVariantChoice(product: any, initialVariantId: string | null = null) {
   const [picked, setPicked] = useState<Record<string, string>>({});
+  const start = product.variants.find((v: any) => v.id === initialVariantId) ?? product.variants[0];
   const defaults = Object.fromEntries(
-    (product.variants[0]?.selectedOptions ?? []).map((o: SelectedOption) => [o.name, o.value]),
+    (start?.selectedOptions ?? []).map((o: SelectedOption) => [o.name, o.value]),
   );
   const values: Record<string, string> = { ...defaults, ...picked };
   const variant =
