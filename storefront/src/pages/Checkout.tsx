@@ -7,6 +7,7 @@ import { Link, navigate, usePageTitle } from '../router';
 import { setGuestCartId, useSession } from '../session';
 import { Field, Loading, Problems } from '../ui';
 import { lineName } from '../variants';
+import { TaxLines } from './TaxLines';
 import {
   ShippingMethodFieldset,
   useShippingChoice,
@@ -252,13 +253,7 @@ function CheckoutSummary({
                 <dd>−{quote.shippingDiscount.formatted}</dd>
               </>
             )}
-            {quote.taxLines.map((line: any, i: number) => (
-              <Fragment key={`${line.name}-${i}`}>
-                {/* As the order page: tax inside the prices is shown, not added. */}
-                <dt>{quote.pricesIncludeTax ? `Includes ${line.name}` : line.name}</dt>
-                <dd>{line.amount.formatted}</dd>
-              </Fragment>
-            ))}
+            <TaxLines lines={quote.taxLines} pricesIncludeTax={quote.pricesIncludeTax} />
             <dt>Total</dt>
             <dd>
               <strong data-testid="checkout-total">{quote.total.formatted}</strong>

@@ -11,6 +11,7 @@ import {
 import { Link, usePageTitle } from '../router';
 import { Loading, Problems, Section, StatusBadge } from '../ui';
 import { optionSummary, productLink } from '../variants';
+import { TaxLines } from './TaxLines';
 import { CardInputError, StripeCardField, type CardCollector } from './StripeCard';
 
 /** The simulated provider (and Stripe's test mode) answer these test payment methods. */
@@ -194,12 +195,7 @@ function OrderTotals({ order }: { order: any }) {
       ))}
       <dt>Shipping{method ? ` (${method.name})` : ''}</dt>
       <dd data-testid="order-shipping">{order.shippingCost.formatted}</dd>
-      {order.taxLines.map((line: any, i: number) => (
-        <Fragment key={`${line.name}-${i}`}>
-          <dt>{order.pricesIncludeTax ? `Includes ${line.name}` : line.name}</dt>
-          <dd>{line.amount.formatted}</dd>
-        </Fragment>
-      ))}
+      <TaxLines lines={order.taxLines} pricesIncludeTax={order.pricesIncludeTax} />
       <dt>Total</dt>
       <dd>
         <strong data-testid="order-total">{order.total.formatted}</strong>

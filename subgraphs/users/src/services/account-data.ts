@@ -13,8 +13,7 @@ function ownUserId(userId: string): string {
   return userId;
 }
 
-// The default variant of a product has the product's id, archived products resolve too: null only
-// for an id the catalog never had.
+// Archived products resolve too: null only for an id the catalog never had.
 const PRODUCT_EXISTS = `query WishlistProduct($representations: [_Any!]!) {
   _entities(representations: $representations) { ... on Product { id } }
 }`;
