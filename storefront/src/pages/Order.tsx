@@ -1,37 +1,11 @@
-import { Fragment, useCallback, useState, type FormEvent } from 'react';
+import { Fragment, useState } from 'react';
 import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
-import {
-  CANCEL_ORDER,
-  CONFIRM_PAYMENT,
-  CREATE_PAYMENT_INTENT,
-  ORDER,
-  ORDER_STATUS_CHANGED,
-  PAYMENT_SETTINGS,
-} from '../graphql';
+import { CANCEL_ORDER, ORDER, ORDER_STATUS_CHANGED } from '../graphql';
 import { Link, usePageTitle } from '../router';
 import { Loading, Problems, Section, StatusBadge } from '../ui';
 import { optionSummary, productLink } from '../variants';
 import { TaxLines } from './TaxLines';
-import { CardInputError, StripeCardField, type CardCollector } from './StripeCard';
-
-/** The simulated provider (and Stripe's test mode) answer these test payment methods. */
-const TEST_CARDS: { id: string; label: string }[] = [
-  { id: 'pm_card_visa', label: 'Visa ending 4242 (test card that succeeds)' },
-  { id: 'pm_card_chargeDeclined', label: 'Visa ending 0002 (test card that is declined)' },
-  {
-    id: 'pm_card_chargeDeclinedInsufficientFunds',
-    label: 'Visa ending 9995 (test card with insufficient funds)',
-  },
-];
-
-const DECLINES: Record<string, string> = {
-  generic_decline: 'Your card was declined by your bank.',
-  insufficient_funds: 'Your card has insufficient funds.',
-  lost_card: 'Your card was reported lost.',
-  stolen_card: 'Your card was reported stolen.',
-  expired_card: 'Your card has expired.',
-  incorrect_cvc: 'The card’s security code is incorrect.',
-};
+import { PaymentForm } from './OrderPayment';
 
 const STEPS = ['PENDING', 'AWAITING_PAYMENT', 'PAID', 'SHIPPED', 'DELIVERED'] as const;
 const STEP_LABELS: Record<string, string> = {
@@ -42,8 +16,8 @@ const STEP_LABELS: Record<string, string> = {
   DELIVERED: 'Delivered',
 };
 
-export function OrderPage({ id }: { id: string }) {
-  usePageTitle('Your order');
+/** The order as the page shows it, kept current, and what the live updates last announced. */
+function useLiveOrder(id: string) {
   // PENDING lasts only until the stock is reserved, which may happen before this page's
   // subscription is listening: while PENDING the page also re-reads the order (a read, never a
   // write again). While AWAITING_PAYMENT it re-reads now and then too, so that a payment shows
@@ -70,8 +44,13 @@ export function OrderPage({ id }: { id: string }) {
   if (order && pending !== (order.status === 'PENDING')) setPending(order.status === 'PENDING');
   if (order && awaitingPayment !== (order.status === 'AWAITING_PAYMENT'))
     setAwaitingPayment(order.status === 'AWAITING_PAYMENT');
+  return { order, loading: loading && !data, error, announcement, liveError: live.error };
+}
 
-  if (loading && !data) return <Loading what="your order" />;
+export function OrderPage({ id }: { id: string }) {
+  usePageTitle('Your order');
+  const { order, loading, error, announcement, liveError } = useLiveOrder(id);
+  if (loading) return <Loading what="your order" />;
   if (!order)
     return (
       <>
@@ -79,7 +58,6 @@ export function OrderPage({ id }: { id: string }) {
         <Problems error={error} />
       </>
     );
-  const current = STEPS.indexOf(order.status);
   return (
     <>
       <h1 tabIndex={-1}>Order {order.id.slice(-8).toUpperCase()}</h1>
@@ -90,85 +68,118 @@ export function OrderPage({ id }: { id: string }) {
         Status: <strong data-testid="order-status">{order.status}</strong>{' '}
         <StatusBadge status={order.status} />{' '}
         <span className="muted small">
-          {live.error ? '(live updates unavailable: reload to see changes)' : '(updates live)'}
+          {liveError ? '(live updates unavailable: reload to see changes)' : '(updates live)'}
         </span>
       </p>
-      {order.status !== 'CANCELLED' && order.status !== 'REFUNDED' && (
-        <ol className="steps" aria-label="Order progress">
-          {STEPS.map((step, i) => (
-            <li
-              key={step}
-              className={i < current ? 'done' : i === current ? 'current' : ''}
-              aria-current={i === current ? 'step' : undefined}
-            >
-              {STEP_LABELS[step]}
-            </li>
-          ))}
-        </ol>
-      )}
+      {order.status !== 'CANCELLED' && order.status !== 'REFUNDED' && <OrderProgress status={order.status} />}
       {order.status === 'AWAITING_PAYMENT' && <PaymentForm order={order} />}
-      {order.status === 'PAID' && (
-        <p className="success">Thank you! Your payment was received and your order is being prepared.</p>
-      )}
-      {order.status === 'SHIPPED' && (
-        <p className="success">
-          On its way with {order.carrier}, tracking number {order.trackingNumber}.
-        </p>
-      )}
-      {order.status === 'CANCELLED' && (
-        <p className="notice">
-          This order was cancelled: {order.statusHistory.at(-1)?.reason ?? 'no reason given'}.
-        </p>
-      )}
+      <OrderStatusNotice order={order} />
       <div className="two-columns">
         <Section title="Items">
-          <ul className="plain">
-            {order.items.map((item: any) => (
-              <li key={item.sku}>
-                {item.quantity} ×{' '}
-                <Link to={productLink(item.product.slug, item.product.id, item.variantId)}>{item.name}</Link>
-                {item.selectedOptions.length > 0 && ` (${optionSummary(item.selectedOptions)})`} —{' '}
-                {item.lineTotal.formatted}
-              </li>
-            ))}
-          </ul>
+          <OrderItems items={order.items} />
           <OrderTotals order={order} />
         </Section>
         <Section title="Shipping to">
-          <address>
-            {order.shippingAddress.name}
-            <br />
-            {order.shippingAddress.line1}
-            {order.shippingAddress.line2 && (
-              <>
-                <br />
-                {order.shippingAddress.line2}
-              </>
-            )}
-            <br />
-            {order.shippingAddress.postalCode} {order.shippingAddress.city}{' '}
-            {order.shippingAddress.region ?? ''}
-            <br />
-            {order.shippingAddress.country}
-          </address>
+          <ShippingAddress address={order.shippingAddress} />
           <p className="muted small">Confirmation sent to {order.email}</p>
         </Section>
       </div>
       <Section title="History">
-        <ol className="plain">
-          {order.statusHistory.map((h: any, i: number) => (
-            <li key={i}>
-              <time dateTime={h.at}>{new Date(h.at).toLocaleString()}</time> —{' '}
-              {STEP_LABELS[h.status] ?? h.status}
-              {h.reason ? `: ${h.reason}` : ''}
-            </li>
-          ))}
-        </ol>
+        <OrderHistory history={order.statusHistory} />
       </Section>
       {['PENDING', 'AWAITING_PAYMENT', 'PAID'].includes(order.status) && (
         <CancelOrder id={order.id} paid={order.status === 'PAID'} />
       )}
     </>
+  );
+}
+
+function OrderProgress({ status }: { status: string }) {
+  const current = STEPS.indexOf(status as (typeof STEPS)[number]);
+  return (
+    <ol className="steps" aria-label="Order progress">
+      {STEPS.map((step, i) => (
+        <li
+          key={step}
+          className={i < current ? 'done' : i === current ? 'current' : ''}
+          aria-current={i === current ? 'step' : undefined}
+        >
+          {STEP_LABELS[step]}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** What the status means for the shopper, where there is more to say than the status itself. */
+function OrderStatusNotice({ order }: { order: any }) {
+  switch (order.status) {
+    case 'PAID':
+      return (
+        <p className="success">Thank you! Your payment was received and your order is being prepared.</p>
+      );
+    case 'SHIPPED':
+      return (
+        <p className="success">
+          On its way with {order.carrier}, tracking number {order.trackingNumber}.
+        </p>
+      );
+    case 'CANCELLED':
+      return (
+        <p className="notice">
+          This order was cancelled: {order.statusHistory.at(-1)?.reason ?? 'no reason given'}.
+        </p>
+      );
+    default:
+      return null;
+  }
+}
+
+function OrderItems({ items }: { items: any[] }) {
+  return (
+    <ul className="plain">
+      {items.map((item) => (
+        <li key={item.sku}>
+          {item.quantity} ×{' '}
+          <Link to={productLink(item.product.slug, item.product.id, item.variantId)}>{item.name}</Link>
+          {item.selectedOptions.length > 0 && ` (${optionSummary(item.selectedOptions)})`} —{' '}
+          {item.lineTotal.formatted}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function ShippingAddress({ address }: { address: any }) {
+  return (
+    <address>
+      {address.name}
+      <br />
+      {address.line1}
+      {address.line2 && (
+        <>
+          <br />
+          {address.line2}
+        </>
+      )}
+      <br />
+      {address.postalCode} {address.city} {address.region ?? ''}
+      <br />
+      {address.country}
+    </address>
+  );
+}
+
+function OrderHistory({ history }: { history: any[] }) {
+  return (
+    <ol className="plain">
+      {history.map((h, i) => (
+        <li key={i}>
+          <time dateTime={h.at}>{new Date(h.at).toLocaleString()}</time> — {STEP_LABELS[h.status] ?? h.status}
+          {h.reason ? `: ${h.reason}` : ''}
+        </li>
+      ))}
+    </ol>
   );
 }
 
@@ -207,110 +218,6 @@ function OrderTotals({ order }: { order: any }) {
         </>
       )}
     </dl>
-  );
-}
-
-function PaymentForm({ order }: { order: any }) {
-  // Stripe Elements when the shop has a publishable key; otherwise Stripe's test payment methods,
-  // which the simulated provider and a Stripe test account both accept.
-  const settings = useQuery<any>(PAYMENT_SETTINGS, { fetchPolicy: 'cache-first' });
-  const publishableKey: string | null = settings.data?.paymentSettings.stripePublishableKey ?? null;
-  const [card, setCard] = useState(TEST_CARDS[0]!.id);
-  const [collector, setCollector] = useState<CardCollector | null>(null);
-  const onCollectorReady = useCallback((ready: CardCollector | null) => setCollector(() => ready), []);
-  const [createIntent] = useMutation<any>(CREATE_PAYMENT_INTENT);
-  const [confirm] = useMutation<any>(CONFIRM_PAYMENT);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [cardProblem, setCardProblem] = useState<string | null>(null);
-  const [result, setResult] = useState<any>(null);
-
-  const onPay = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    setCardProblem(null);
-    setResult(null);
-    try {
-      // The card first: a typo is the customer's to fix before anything is asked of the shop.
-      const paymentMethodId = publishableKey ? await collector!.paymentMethodId() : card;
-      // Asking again returns the order's one payment, so a second attempt after a decline reuses it.
-      const intent = await createIntent({ variables: { orderId: order.id } });
-      const payment = intent.data?.createPaymentIntent;
-      if (!payment) return;
-      const confirmed = await confirm({
-        variables: { paymentId: payment.id, paymentMethodId },
-        // One read of the order after a confirmation: the subscription may only just have started
-        // listening (its start is not acknowledged), so the page never depends on that alone.
-        refetchQueries: [ORDER],
-      });
-      const outcome = confirmed.data?.confirmPayment ?? null;
-      // 3-D Secure: the bank asks the customer; Stripe then tells the shop (webhook), and the
-      // order's status moves here live.
-      if (outcome?.status === 'REQUIRES_ACTION' && collector && payment.clientSecret)
-        await collector.authenticate(payment.clientSecret);
-      setResult(outcome);
-    } catch (err) {
-      if (err instanceof CardInputError) setCardProblem(err.message);
-      else setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const declined = result?.status === 'FAILED';
-  return (
-    <form onSubmit={onPay} className="payment" aria-labelledby="pay-heading">
-      <h2 id="pay-heading">Pay {order.total.formatted}</h2>
-      {settings.loading ? (
-        <Loading what="the payment form" />
-      ) : publishableKey ? (
-        <StripeCardField publishableKey={publishableKey} onReady={onCollectorReady} />
-      ) : (
-        <fieldset>
-          <legend>Card</legend>
-          {TEST_CARDS.map((c) => (
-            <div key={c.id} className="radio">
-              <input
-                type="radio"
-                id={c.id}
-                name="card"
-                value={c.id}
-                checked={card === c.id}
-                onChange={() => setCard(c.id)}
-              />
-              <label htmlFor={c.id}>{c.label}</label>
-            </div>
-          ))}
-        </fieldset>
-      )}
-      {cardProblem && (
-        <p role="alert" className="problem">
-          {cardProblem}
-        </p>
-      )}
-      {declined && (
-        <div role="alert" className="problem" data-testid="decline">
-          <p>
-            <strong>Payment declined.</strong>{' '}
-            {DECLINES[result.declineCode] ?? result.failureReason ?? 'Your card was declined.'}
-            {result.declineCode ? ` (${result.declineCode.replace(/_/g, ' ')})` : ''}
-          </p>
-          <p>Nothing was charged. Choose another card and try again.</p>
-        </div>
-      )}
-      {result && !declined && (
-        <p role="status" className="success">
-          Payment{' '}
-          {result.status === 'SUCCEEDED' ? 'accepted' : result.status.toLowerCase().replace(/_/g, ' ')}. Your
-          order updates here in a moment.
-        </p>
-      )}
-      <Problems error={error ?? settings.error} />
-      <button type="submit" disabled={busy || settings.loading || Boolean(publishableKey && !collector)}>
-        {busy ? 'Paying…' : declined ? 'Try again' : `Pay ${order.total.formatted}`}
-      </button>
-    </form>
   );
 }
 
