@@ -1,4 +1,11 @@
-import { useId, useSyncExternalStore, type InputHTMLAttributes, type ReactNode } from 'react';
+import {
+  useId,
+  useSyncExternalStore,
+  type Dispatch,
+  type InputHTMLAttributes,
+  type ReactNode,
+  type SetStateAction,
+} from 'react';
 import { describeError, type Problem } from './errors';
 import { useLocation } from './router';
 
@@ -68,6 +75,36 @@ export function Section({ title, children }: { title: string; children: ReactNod
       <h2 id={id}>{title}</h2>
       {children}
     </section>
+  );
+}
+
+/**
+ * Previous/next page buttons for a list the API pages by cursor. `after` holds the cursor of every
+ * page walked through (the last: the page shown), so Previous goes back without the API paging
+ * backwards.
+ */
+export function CursorPager({
+  after,
+  setAfter,
+  pageInfo,
+}: {
+  after: string[];
+  setAfter: Dispatch<SetStateAction<string[]>>;
+  pageInfo: { hasNextPage: boolean; endCursor: string } | undefined;
+}) {
+  return (
+    <div className="pager">
+      {after.length > 0 && (
+        <button type="button" onClick={() => setAfter((a) => a.slice(0, -1))}>
+          Previous page
+        </button>
+      )}
+      {pageInfo?.hasNextPage && (
+        <button type="button" onClick={() => setAfter((a) => [...a, pageInfo.endCursor])}>
+          Next page
+        </button>
+      )}
+    </div>
   );
 }
 

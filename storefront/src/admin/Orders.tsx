@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { ADMIN_CANCEL_ORDER, ADMIN_ORDERS, MARK_SHIPPED } from '../graphql';
 import { Link, usePageTitle } from '../router';
-import { Field, Loading, Problems, StatusBadge } from '../ui';
+import { CursorPager, Field, Loading, Problems, StatusBadge } from '../ui';
 
 const STATUSES = ['PENDING', 'AWAITING_PAYMENT', 'PAID', 'SHIPPED', 'DELIVERED', 'CANCELLED', 'REFUNDED'];
 
@@ -57,18 +57,7 @@ export function AdminOrdersPage() {
           <AdminOrderRow key={node.id} order={node} />
         ))}
       </ul>
-      <div className="pager">
-        {after.length > 0 && (
-          <button type="button" onClick={() => setAfter((a) => a.slice(0, -1))}>
-            Previous page
-          </button>
-        )}
-        {orders?.pageInfo.hasNextPage && (
-          <button type="button" onClick={() => setAfter((a) => [...a, orders.pageInfo.endCursor])}>
-            Next page
-          </button>
-        )}
-      </div>
+      <CursorPager after={after} setAfter={setAfter} pageInfo={orders?.pageInfo} />
     </>
   );
 }
