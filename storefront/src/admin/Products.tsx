@@ -1,16 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { describeError } from '../errors';
-import {
-  ADJUST_STOCK,
-  ADMIN_PRODUCT,
-  ADMIN_PRODUCTS,
-  ARCHIVE_PRODUCT,
-  CREATE_PRODUCT,
-  UPDATE_PRODUCT,
-} from '../graphql';
+import { ADMIN_PRODUCT, ADMIN_PRODUCTS, ARCHIVE_PRODUCT, CREATE_PRODUCT, UPDATE_PRODUCT } from '../graphql';
 import { Link, navigate, useLocation, usePageTitle } from '../router';
-import { Field, Loading, Problems, Section, setFlash } from '../ui';
+import { CursorPager, Field, Loading, Problems, Section, setFlash } from '../ui';
+import { StockForm } from './ProductStock';
 
 /** "12.50" → 1250: the admin types a price, the API stores integer minor units (and validates them). */
 export function toMinorUnits(text: string): number | null {
@@ -23,7 +17,6 @@ export function AdminProductsPage() {
   usePageTitle('Products');
   const { query } = useLocation();
   const search = query.get('q') ?? '';
-  const [text, setText] = useState(search);
   const [after, setAfter] = useState<string[]>([]);
   const { data, loading, error } = useQuery<any>(ADMIN_PRODUCTS, {
     variables: { first: 25, after: after.at(-1) ?? null, filter: search ? { search } : {} },
@@ -34,21 +27,7 @@ export function AdminProductsPage() {
     <>
       <h1 tabIndex={-1}>Products</h1>
       <div className="toolbar">
-        <form
-          role="search"
-          className="inline-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            setAfter([]);
-            navigate(
-              text.trim() ? `/admin/products?q=${encodeURIComponent(text.trim())}` : '/admin/products',
-            );
-          }}
-        >
-          <label htmlFor="admin-search">Search products</label>
-          <input id="admin-search" type="search" value={text} onChange={(e) => setText(e.target.value)} />
-          <button type="submit">Search</button>
-        </form>
+        <AdminProductSearch search={search} onSearch={() => setAfter([])} />
         <Link to="/admin/products/new" className="button">
           New product
         </Link>
@@ -58,74 +37,89 @@ export function AdminProductsPage() {
       {products && (
         <>
           <p className="muted">{products.totalCount} active products</p>
-          <table className="lines">
-            <caption className="visually-hidden">Active products, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">SKU</th>
-                <th scope="col">Price</th>
-                <th scope="col">Available</th>
-                <th scope="col">Reserved</th>
-              </tr>
-            </thead>
-            <tbody>
-              {products.edges.map(({ node }: any) => (
-                <tr key={node.id}>
-                  <td>
-                    <Link to={`/admin/products/${node.id}`}>{node.name}</Link>
-                  </td>
-                  <td>{node.sku}</td>
-                  <td>{node.price.formatted}</td>
-                  <td>
-                    {node.inventory.available}
-                    {node.inventory.lowStock && <span className="badge badge-low"> low</span>}
-                  </td>
-                  <td>{node.inventory.reserved}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <div className="pager">
-            {after.length > 0 && (
-              <button type="button" onClick={() => setAfter((a) => a.slice(0, -1))}>
-                Previous page
-              </button>
-            )}
-            {products.pageInfo.hasNextPage && (
-              <button type="button" onClick={() => setAfter((a) => [...a, products.pageInfo.endCursor])}>
-                Next page
-              </button>
-            )}
-          </div>
+          <AdminProductTable products={products.edges.map(({ node }: any) => node)} />
+          <CursorPager after={after} setAfter={setAfter} pageInfo={products.pageInfo} />
         </>
       )}
     </>
   );
 }
 
-export function NewProductPage() {
-  usePageTitle('New product');
+/** The search lives in the URL (`?q=`), as the shop's own does. */
+function AdminProductSearch({ search, onSearch }: { search: string; onSearch: () => void }) {
+  const [text, setText] = useState(search);
+  return (
+    <form
+      role="search"
+      className="inline-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSearch();
+        navigate(text.trim() ? `/admin/products?q=${encodeURIComponent(text.trim())}` : '/admin/products');
+      }}
+    >
+      <label htmlFor="admin-search">Search products</label>
+      <input id="admin-search" type="search" value={text} onChange={(e) => setText(e.target.value)} />
+      <button type="submit">Search</button>
+    </form>
+  );
+}
+
+function AdminProductTable({ products }: { products: any[] }) {
+  return (
+    <table className="lines">
+      <caption className="visually-hidden">Active products, newest first</caption>
+      <thead>
+        <tr>
+          <th scope="col">Name</th>
+          <th scope="col">SKU</th>
+          <th scope="col">Price</th>
+          <th scope="col">Available</th>
+          <th scope="col">Reserved</th>
+        </tr>
+      </thead>
+      <tbody>
+        {products.map((product) => (
+          <tr key={product.id}>
+            <td>
+              <Link to={`/admin/products/${product.id}`}>{product.name}</Link>
+            </td>
+            <td>{product.sku}</td>
+            <td>{product.price.formatted}</td>
+            <td>
+              {product.inventory.available}
+              {product.inventory.lowStock && <span className="badge badge-low"> low</span>}
+            </td>
+            <td>{product.inventory.reserved}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+const NEW_PRODUCT = {
+  name: '',
+  sku: '',
+  description: '',
+  price: '',
+  currency: 'USD',
+  category: '',
+  stock: '0',
+  image: '',
+};
+
+type NewProductForm = typeof NEW_PRODUCT;
+
+/**
+ * Creating the product from the form; on success the admin lands on its page. The price is checked
+ * here first (the API takes minor units), then the API's own field errors.
+ */
+function useCreateProduct() {
   const [create, state] = useMutation<any>(CREATE_PRODUCT);
-  const [form, setForm] = useState({
-    name: '',
-    sku: '',
-    description: '',
-    price: '',
-    currency: 'USD',
-    category: '',
-    stock: '0',
-    image: '',
-  });
   const [error, setError] = useState<unknown>(null);
   const [priceError, setPriceError] = useState<string | undefined>();
-  const set = (key: keyof typeof form) => (e: { target: { value: string } }) =>
-    setForm((f) => ({ ...f, [key]: e.target.value }));
-  const problems = describeError(error);
-  const fieldError = (name: string) => problems.find((p) => p.field?.endsWith(name))?.message;
-
-  const onSubmit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async (form: NewProductForm) => {
     setError(null);
     const priceAmount = toMinorUnits(form.price);
     setPriceError(priceAmount === null ? 'Enter a price such as 19.99' : undefined);
@@ -157,23 +151,34 @@ export function NewProductPage() {
       setError(err);
     }
   };
+  return { submit, creating: state.loading, error, priceError };
+}
+
+export function NewProductPage() {
+  usePageTitle('New product');
+  const [form, setForm] = useState(NEW_PRODUCT);
+  const { submit, creating, error, priceError } = useCreateProduct();
+  const set = (key: keyof NewProductForm) => (e: { target: { value: string } }) =>
+    setForm((f) => ({ ...f, [key]: e.target.value }));
+  const problems = describeError(error);
+  const fieldError = (name: string) => problems.find((p) => p.field?.endsWith(name))?.message;
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    void submit(form);
+  };
   return (
     <>
       <h1 tabIndex={-1}>New product</h1>
       <form onSubmit={onSubmit} className="narrow">
         <Field label="Name" required value={form.name} onChange={set('name')} error={fieldError('name')} />
         <Field label="SKU" required value={form.sku} onChange={set('sku')} error={fieldError('sku')} />
-        <div className="field">
-          <label htmlFor="new-description">Description</label>
-          <textarea
-            id="new-description"
-            required
-            rows={4}
-            value={form.description}
-            onChange={set('description')}
-          />
-          {fieldError('description') && <small className="field-error">{fieldError('description')}</small>}
-        </div>
+        <DescriptionField
+          id="new-description"
+          required
+          value={form.description}
+          onChange={set('description')}
+          error={fieldError('description')}
+        />
         <Field
           label="Price"
           inputMode="decimal"
@@ -183,14 +188,7 @@ export function NewProductPage() {
           hint="In the currency below, e.g. 19.99"
           error={priceError ?? fieldError('priceAmount')}
         />
-        <div className="field">
-          <label htmlFor="new-currency">Currency</label>
-          <select id="new-currency" value={form.currency} onChange={set('currency')}>
-            {['USD', 'EUR', 'GBP', 'CAD'].map((c) => (
-              <option key={c}>{c}</option>
-            ))}
-          </select>
-        </div>
+        <CurrencySelect value={form.currency} onChange={set('currency')} />
         <Field
           label="Category (slug, optional)"
           value={form.category}
@@ -207,11 +205,55 @@ export function NewProductPage() {
         />
         <Field label="Image URL (optional)" type="url" value={form.image} onChange={set('image')} />
         <Problems problems={problems.filter((p) => !p.field)} />
-        <button type="submit" disabled={state.loading}>
-          {state.loading ? 'Creating…' : 'Create product'}
+        <button type="submit" disabled={creating}>
+          {creating ? 'Creating…' : 'Create product'}
         </button>
       </form>
     </>
+  );
+}
+
+const CURRENCIES = ['USD', 'EUR', 'GBP', 'CAD'];
+
+function CurrencySelect({
+  value,
+  onChange,
+}: {
+  value: string;
+  onChange: (e: { target: { value: string } }) => void;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor="new-currency">Currency</label>
+      <select id="new-currency" value={value} onChange={onChange}>
+        {CURRENCIES.map((c) => (
+          <option key={c}>{c}</option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** A product's description, longer than Field's one line; shared by the new and the edit form. */
+function DescriptionField({
+  id,
+  required,
+  value,
+  onChange,
+  error,
+}: {
+  id: string;
+  required?: boolean;
+  value: string;
+  onChange: (e: { target: { value: string } }) => void;
+  error?: string | undefined;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>Description</label>
+      <textarea id={id} required={required} rows={4} value={value} onChange={onChange} />
+      {error && <small className="field-error">{error}</small>}
+    </div>
   );
 }
 
@@ -285,10 +327,7 @@ function ProductDetailsForm({ product }: { product: any }) {
     <Section title="Details">
       <form onSubmit={onSubmit} className="narrow">
         <Field label="Name" required value={form.name} onChange={set('name')} />
-        <div className="field">
-          <label htmlFor="edit-description">Description</label>
-          <textarea id="edit-description" rows={4} value={form.description} onChange={set('description')} />
-        </div>
+        <DescriptionField id="edit-description" value={form.description} onChange={set('description')} />
         <Field
           label={`Price (${product.price.currency})`}
           inputMode="decimal"
@@ -313,90 +352,6 @@ function ProductDetailsForm({ product }: { product: any }) {
           Save changes
         </button>
       </form>
-    </Section>
-  );
-}
-
-const REASONS = ['PURCHASE', 'RETURN', 'DAMAGE', 'ADJUSTMENT'] as const;
-
-function StockForm({ product }: { product: any }) {
-  const [adjust, state] = useMutation<any>(ADJUST_STOCK);
-  const [delta, setDelta] = useState('');
-  const [reason, setReason] = useState<(typeof REASONS)[number]>('PURCHASE');
-  const [reference, setReference] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState<string | null>(null);
-  const inv = product.inventory;
-  const onSubmit = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(null);
-    setDone(null);
-    const n = Number(delta);
-    const signed = reason === 'DAMAGE' ? -Math.abs(n) : n;
-    try {
-      const result = await adjust({
-        variables: {
-          productId: product.id,
-          delta: signed,
-          reason,
-          ...(reference.trim() ? { reference: reference.trim() } : {}),
-        },
-        // The product's Inventory has no id of its own: write the answer into it.
-        update(cache, { data }) {
-          if (!data) return;
-          cache.modify({
-            id: cache.identify({ __typename: 'Product', id: product.id }),
-            fields: { inventory: () => data.adjustStock },
-          });
-        },
-      });
-      setDone(`Stock updated: ${result.data?.adjustStock.available} available.`);
-      setDelta('');
-    } catch (err) {
-      setError(err);
-    }
-  };
-  return (
-    <Section title="Stock">
-      <p aria-live="polite">
-        Available <strong data-testid="available">{inv.available}</strong> · reserved {inv.reserved} · on hand{' '}
-        {inv.onHand} · reorder at {inv.reorderLevel}
-        {inv.lowStock && <span className="badge badge-low"> low stock</span>}
-      </p>
-      <form onSubmit={onSubmit} className="inline-form wrap">
-        <Field
-          label="Change (units)"
-          type="number"
-          required
-          value={delta}
-          onChange={(e) => setDelta(e.target.value)}
-          hint="Negative to take stock out"
-        />
-        <div className="field">
-          <label htmlFor="stock-reason">Reason</label>
-          <select
-            id="stock-reason"
-            value={reason}
-            onChange={(e) => setReason(e.target.value as (typeof REASONS)[number])}
-          >
-            {REASONS.map((r) => (
-              <option key={r} value={r}>
-                {r.toLowerCase()}
-              </option>
-            ))}
-          </select>
-        </div>
-        <Field label="Note (optional)" value={reference} onChange={(e) => setReference(e.target.value)} />
-        <button type="submit" disabled={state.loading}>
-          Adjust stock
-        </button>
-      </form>
-      <Problems error={error} />
-      {done && (
-        <p role="status" className="success">
-          {done}
-        </p>
-      )}
     </Section>
   );
 }
