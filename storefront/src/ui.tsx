@@ -1,5 +1,6 @@
 import {
   useId,
+  useState,
   useSyncExternalStore,
   type Dispatch,
   type InputHTMLAttributes,
@@ -105,6 +106,33 @@ export function CursorPager({
         </button>
       )}
     </div>
+  );
+}
+
+/** The products search box: `onSearch` gets the trimmed text when the form is submitted. */
+export function ProductSearch({
+  id,
+  search,
+  onSearch,
+}: {
+  id: string;
+  search: string;
+  onSearch: (text: string) => void;
+}) {
+  const [text, setText] = useState(search);
+  return (
+    <form
+      role="search"
+      className="inline-form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        onSearch(text.trim());
+      }}
+    >
+      <label htmlFor={id}>Search products</label>
+      <input id={id} type="search" value={text} onChange={(e) => setText(e.target.value)} />
+      <button type="submit">Search</button>
+    </form>
   );
 }
 

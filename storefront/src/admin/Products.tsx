@@ -3,7 +3,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { describeError } from '../errors';
 import { ADMIN_PRODUCT, ADMIN_PRODUCTS, ARCHIVE_PRODUCT, CREATE_PRODUCT, UPDATE_PRODUCT } from '../graphql';
 import { Link, navigate, useLocation, usePageTitle } from '../router';
-import { CursorPager, Field, Loading, Problems, Section, setFlash } from '../ui';
+import { CursorPager, Field, Loading, Problems, ProductSearch, Section, setFlash } from '../ui';
 import { StockForm } from './ProductStock';
 
 /** "12.50" → 1250: the admin types a price, the API stores integer minor units (and validates them). */
@@ -27,7 +27,14 @@ export function AdminProductsPage() {
     <>
       <h1 tabIndex={-1}>Products</h1>
       <div className="toolbar">
-        <AdminProductSearch search={search} onSearch={() => setAfter([])} />
+        <ProductSearch
+          id="admin-search"
+          search={search}
+          onSearch={(text) => {
+            setAfter([]);
+            navigate(text ? `/admin/products?q=${encodeURIComponent(text)}` : '/admin/products');
+          }}
+        />
         <Link to="/admin/products/new" className="button">
           New product
         </Link>
@@ -42,26 +49,6 @@ export function AdminProductsPage() {
         </>
       )}
     </>
-  );
-}
-
-/** The search lives in the URL (`?q=`), as the shop's own does. */
-function AdminProductSearch({ search, onSearch }: { search: string; onSearch: () => void }) {
-  const [text, setText] = useState(search);
-  return (
-    <form
-      role="search"
-      className="inline-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        onSearch();
-        navigate(text.trim() ? `/admin/products?q=${encodeURIComponent(text.trim())}` : '/admin/products');
-      }}
-    >
-      <label htmlFor="admin-search">Search products</label>
-      <input id="admin-search" type="search" value={text} onChange={(e) => setText(e.target.value)} />
-      <button type="submit">Search</button>
-    </form>
   );
 }
 
