@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import type { ApolloClient } from '@apollo/client';
 import { useApolloClient, useMutation } from '@apollo/client/react';
 import { describeError, hasCode } from '../errors';
 import { LOGIN, MERGE_CART, REGISTER, VERIFY_EMAIL } from '../graphql';
@@ -13,18 +14,37 @@ function safeNext(next: string | null): string {
   return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
-export function SignInPage() {
-  usePageTitle('Sign in');
-  const { query } = useLocation();
+/** What the sign-in message adds about the device's guest cart, once it has joined the account's. */
+async function mergeGuestCart(client: ApolloClient, guestCartId: string, accessToken: string) {
+  try {
+    const merged = await client.mutate<any>({
+      mutation: MERGE_CART,
+      variables: { guestCartId },
+      context: { headers: { authorization: `Bearer ${accessToken}` } },
+    });
+    setGuestCartId(null);
+    const cart = merged.data?.mergeCart;
+    let said = '';
+    if (cart) said += ` Your cart now holds ${cart.itemCount} item${cart.itemCount === 1 ? '' : 's'}.`;
+    if (cart?.removedItems.length) said += ' Some items could not be moved: see your cart.';
+    return said;
+  } catch (err) {
+    // An expired guest cart has nothing to merge; anything else is worth telling.
+    if (hasCode(err, 'NOT_FOUND')) {
+      setGuestCartId(null);
+      return '';
+    }
+    return ` Your guest cart could not be moved into your account: ${describeError(err)[0]?.message}`;
+  }
+}
+
+/** Signing in, then on to `next` (a same-site path) with a message that says what became of the cart. */
+function useSignIn(next: string) {
   const client = useApolloClient();
   const [login, state] = useMutation<any>(LOGIN);
-  const [email, setEmail] = useState(query.get('email') ?? '');
-  const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [merging, setMerging] = useState(false);
-
-  const onSubmit = async (event: FormEvent) => {
-    event.preventDefault();
+  const signIn = async (email: string, password: string) => {
     setError(null);
     let payload;
     try {
@@ -40,30 +60,28 @@ export function SignInPage() {
     if (guestCartId) {
       setMerging(true);
       try {
-        const merged = await client.mutate<any>({
-          mutation: MERGE_CART,
-          variables: { guestCartId },
-          context: { headers: { authorization: `Bearer ${payload.accessToken}` } },
-        });
-        setGuestCartId(null);
-        const cart = merged.data?.mergeCart;
-        if (cart) flash += ` Your cart now holds ${cart.itemCount} item${cart.itemCount === 1 ? '' : 's'}.`;
-        if (cart?.removedItems.length) flash += ' Some items could not be moved: see your cart.';
-      } catch (err) {
-        // An expired guest cart has nothing to merge; anything else is worth telling.
-        if (hasCode(err, 'NOT_FOUND')) setGuestCartId(null);
-        else
-          flash += ` Your guest cart could not be moved into your account: ${describeError(err)[0]?.message}`;
+        flash += await mergeGuestCart(client, guestCartId, payload.accessToken);
       } finally {
         setMerging(false);
       }
     }
-    const next = safeNext(query.get('next'));
     setSession(sessionFromAuthPayload(payload));
     setFlash(flash, next);
     navigate(next, { replace: true });
   };
+  return { signIn, busy: state.loading || merging, error };
+}
 
+export function SignInPage() {
+  usePageTitle('Sign in');
+  const { query } = useLocation();
+  const { signIn, busy, error } = useSignIn(safeNext(query.get('next')));
+  const [email, setEmail] = useState(query.get('email') ?? '');
+  const [password, setPassword] = useState('');
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    void signIn(email, password);
+  };
   return (
     <>
       <h1 tabIndex={-1}>Sign in</h1>
@@ -85,8 +103,8 @@ export function SignInPage() {
           onChange={(e) => setPassword(e.target.value)}
         />
         <Problems error={error} />
-        <button type="submit" disabled={state.loading || merging}>
-          {state.loading || merging ? 'Signing in…' : 'Sign in'}
+        <button type="submit" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
       <p>
