@@ -1,7 +1,7 @@
 /**
  * `npx tsx scripts/function-lengths.ts [--top N] [--over N] [dirs...]`: lists the functions of the
- * TypeScript source under `subgraphs/`, `packages/` and `gateway/` (tests, specs and benches left
- * out) by length in lines, longest first. With `--over N` it lists only those longer than N and
+ * TypeScript source (.ts and .tsx) under `subgraphs/`, `packages/`, `gateway/` and `storefront/`
+ * (tests, specs and benches left out) by length in lines, longest first. With `--over N` it lists only those longer than N and
  * exits 1 when there is any, so the rule "no function over 80 lines" can be checked.
  *
  * A function is any function declaration, method, arrow function or function expression; its
@@ -65,7 +65,7 @@ export function functionLengths(files: string[]): FunctionLength[] {
   return found.sort((a, b) => b.lines - a.lines || a.file.localeCompare(b.file));
 }
 
-export function allSourceFiles(dirs = ['subgraphs', 'packages', 'gateway']): string[] {
+export function allSourceFiles(dirs = ['subgraphs', 'packages', 'gateway', 'storefront']): string[] {
   return dirs.flatMap((dir) => sourceFiles(join(repoRoot, dir)));
 }
 

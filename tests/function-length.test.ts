@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { allSourceFiles, functionLengths } from '../scripts/function-lengths';
 
 /**
- * No function over 80 lines in `subgraphs/`, `packages/` and `gateway/` (tests, specs, benches and
- * the embedded server's command tables left out; `npx tsx scripts/function-lengths.ts --over 80`
- * lists them). NOT_YET lists functions allowed over the limit for now, each only ever shrinking; it
+ * No function over 80 lines in `subgraphs/`, `packages/`, `gateway/` and `storefront/` (tests,
+ * specs, benches and the embedded server's command tables left out;
+ * `npx tsx scripts/function-lengths.ts --over 80` lists them). NOT_YET lists functions allowed over the limit for now, each only ever shrinking; it
  * is empty: every function is within the limit.
  */
 const LIMIT = 80;
@@ -23,6 +23,7 @@ describe('function length', () => {
 
   it('scans the workspace (a scan that found nothing would pass the rule vacuously)', () => {
     expect(lengths.some((f) => f.file.startsWith('packages/kit/src/'))).toBe(true);
+    expect(lengths.some((f) => f.file.startsWith('storefront/src/') && f.file.endsWith('.tsx'))).toBe(true);
     expect(lengths.length).toBeGreaterThan(500);
   });
 });
