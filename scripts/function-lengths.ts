@@ -1,8 +1,9 @@
 /**
  * `npx tsx scripts/function-lengths.ts [--top N] [--over N] [dirs...]`: lists the functions of the
  * TypeScript source (.ts and .tsx) under `subgraphs/`, `packages/`, `gateway/` and `storefront/`
- * (tests, specs and benches left out) by length in lines, longest first. With `--over N` it lists only those longer than N and
- * exits 1 when there is any, so the rule "no function over 80 lines" can be checked.
+ * (tests, specs and benches left out) by length in lines, longest first. With `--over N` it lists
+ * only those longer than N and exits 1 when there is any, so the rule "no function over 80 lines"
+ * can be checked.
  *
  * A function is any function declaration, method, arrow function or function expression; its
  * length is the number of lines from its first to its last character, nested functions included
