@@ -62,7 +62,9 @@ export function StockForm({ product }: { product: any }) {
           required
           value={delta}
           onChange={(e) => setDelta(e.target.value)}
-          hint="Negative to take stock out"
+          hint={
+            reason === 'DAMAGE' ? 'Units damaged: always taken out of stock' : 'Negative to take stock out'
+          }
         />
         <div className="field">
           <label htmlFor="stock-reason">Reason</label>
