@@ -100,24 +100,6 @@ const PROBES: Record<string, () => { document: string; variables?: Record<string
     document: 'mutation($p: ID!) { recordOpeningStock(productId: $p, quantity: -1) { available } }',
     variables: { p: objectId() },
   }),
-  // Allowed roles get past the role check to the input's verdict (BAD_USER_INPUT), which writes nothing.
-  'Mutation.restockReturn': () => ({
-    document: 'mutation($i: ReturnRestockInput!) { restockReturn(input: $i) { available } }',
-    variables: {
-      i: {
-        returnId: 'role-probe',
-        orderId: objectId(),
-        restock: true,
-        lines: [{ productId: objectId(), quantity: -1 }],
-      },
-    },
-  }),
-  'Mutation.refundReturn': () => ({
-    document: 'mutation($i: ReturnRefundInput!) { refundReturn(input: $i) { id } }',
-    variables: {
-      i: { returnId: 'role-probe', orderId: objectId(), amount: -1, currency: 'USD', approvedBy: objectId() },
-    },
-  }),
   'Mutation.refundPayment': () => ({
     document: 'mutation($p: ID!) { refundPayment(paymentId: $p) { id } }',
     variables: { p: objectId() },

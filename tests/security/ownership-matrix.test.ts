@@ -29,6 +29,7 @@ import {
 } from '../support/supergraph';
 import { checkout, mustSucceed, orderReaches, paymentIntent, payWithTestCard } from '../support/storefront';
 import { ALL_SUBGRAPHS } from '../support/subgraphs';
+import { staffMember } from '../support/staff';
 
 const ROOTS = ['Query', 'Mutation', 'Subscription'] as const;
 
@@ -444,29 +445,6 @@ const PROBES: Record<string, (who: Attacker) => Promise<void>> = {
     'mutation($p: ID!, $i: ProductVariantsInput!) { setProductVariants(productId: $p, input: $i) { id } }',
     () => ({ p: a.productId, i: { options: [], variants: [] } }),
   ),
-  'Mutation.restockReturn': adminOnly(
-    'mutation($i: ReturnRestockInput!) { restockReturn(input: $i) { available } }',
-    () => ({
-      i: {
-        returnId: '64b7f0c2a1b2c3d4e5f60718',
-        orderId: a.paidOrderId,
-        restock: true,
-        lines: [{ productId: a.productId, quantity: 1 }],
-      },
-    }),
-  ),
-  'Mutation.refundReturn': adminOnly(
-    'mutation($i: ReturnRefundInput!) { refundReturn(input: $i) { id } }',
-    () => ({
-      i: {
-        returnId: '64b7f0c2a1b2c3d4e5f60718',
-        orderId: a.paidOrderId,
-        amount: 1,
-        currency: 'USD',
-        approvedBy: '64b7f0c2a1b2c3d4e5f60718',
-      },
-    }),
-  ),
   'Mutation.createCollection': adminOnly(
     'mutation($i: CollectionInput!) { createCollection(input: $i) { id } }',
     () => ({
@@ -543,6 +521,94 @@ describe("another customer's objects, field by field of the composed schema", ()
     expect(answersToAttackers.length).toBeGreaterThan(2 * Object.keys(PROBES).length - 1);
     const told = JSON.stringify(answersToAttackers);
     for (const secret of [alice.email, ADDRESS.line1, ADDRESS.phone]) expect(told).not.toContain(secret);
+  });
+});
+
+describe("orders' return follow-up calls, between subgraphs only", () => {
+  // receiveReturn's calls to the owners of the restock and the refund (docs/architecture.md, "Read
+  // your writes in after-sales"). Neither owner can check that the return exists, so they are not
+  // in the API, and at the subgraph's port they answer only another subgraph.
+  const REFUND = 'mutation($i: ReturnRefundInput!) { refundReturn(input: $i) { id status } }';
+  const RESTOCK = 'mutation($i: ReturnRestockInput!) { restockReturn(input: $i) { available onHand } }';
+  const refundInput = () => ({
+    i: {
+      returnId: `made-up-${randomUUID()}`,
+      orderId: a.paidOrderId,
+      amount: 1_000,
+      currency: 'USD',
+      approvedBy: admin.userId,
+    },
+  });
+  const restockInput = () => ({
+    i: {
+      returnId: `made-up-${randomUUID()}`,
+      orderId: a.paidOrderId,
+      restock: true,
+      lines: [{ productId: a.productId, quantity: 1 }],
+    },
+  });
+  const STATE = `query($o: ID!, $p: ID!) {
+    order(id: $o) { amountRefunded { amount } payment { amountRefunded { amount } refunds { id } } }
+    product(id: $p) { inventory { onHand available } }
+    stockMovements(productId: $p, first: 50) { edges { node { reason } } }
+  }`;
+  const state = async () => {
+    const read = await sg.query(STATE, { o: a.paidOrderId, p: a.productId }, { token: admin.token });
+    expect(read.errors).toBeUndefined();
+    return read.data;
+  };
+
+  /** A request straight at a subgraph's port, as someone inside the network could send it. */
+  async function atSubgraph(name: string, query: string, variables: Record<string, unknown>, token?: string) {
+    const response = await fetch(sg.subgraph(name).url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as GraphQLResponse;
+  }
+
+  it('are not served by the gateway, even to an admin', async () => {
+    for (const [document, variables] of [
+      [REFUND, refundInput()],
+      [RESTOCK, restockInput()],
+    ] as const) {
+      const answer = await sg.query(document, variables, { token: admin.token });
+      expect(codeOf(answer), JSON.stringify(answer)).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(answer.data ?? null).toBeNull();
+    }
+    const introspection = await sg.query(
+      '{ __schema { mutationType { fields { name } } types { name } } }',
+      {},
+      { token: admin.token },
+    );
+    const mutations = introspection.data.__schema.mutationType.fields.map((f: { name: string }) => f.name);
+    expect(mutations).toContain('receiveReturn');
+    expect(mutations).not.toContain('refundReturn');
+    expect(mutations).not.toContain('restockReturn');
+    const types = introspection.data.__schema.types.map((t: { name: string }) => t.name);
+    for (const input of ['ReturnRefundInput', 'ReturnRestockInput', 'ReturnRestockLineInput'])
+      expect(types).not.toContain(input);
+  });
+
+  it('answer FORBIDDEN at the subgraph port to SUPPORT and ADMIN tokens, and refund and restock nothing', async () => {
+    const before = await state();
+    expect(before.order.payment.refunds).toEqual([]);
+    const support = await staffMember(sg, 'SUPPORT', 'Sam Support');
+    for (const token of [support.token, admin.token]) {
+      for (const [name, document, variables] of [
+        ['payments', REFUND, refundInput()],
+        ['inventory', RESTOCK, restockInput()],
+      ] as const) {
+        const answer = await atSubgraph(name, document, variables, token);
+        expect(codeOf(answer), `${name}: ${JSON.stringify(answer)}`).toBe('FORBIDDEN');
+        expect(answer.data ?? null).toBeNull();
+      }
+    }
+    // Everything the refund and the restock would have changed, and their events, once consumed.
+    await sg.settled();
+    expect(await state()).toEqual(before);
+    expect(before.stockMovements.edges.filter((e: any) => e.node.reason === 'RETURN')).toEqual([]);
   });
 });
 

@@ -277,7 +277,8 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
 
     // The owners before those that ask them (products asks inventory; users, promotions and cart
     // ask products, cart also inventory, promotions and shipping; orders asks cart, products,
-    // promotions and shipping), each learning the others' URLs (PRODUCTS_URL...) as they start.
+    // promotions, shipping, and inventory and payments after receiveReturn), each learning the
+    // others' URLs (PRODUCTS_URL...) as they start.
     // Every subgraph verifies tokens through the deferred verifier, which takes users' JWKS once
     // users is up, before any request.
     const ordered = [...options.subgraphs].sort((a, b) => startRank(a.name) - startRank(b.name));
@@ -418,7 +419,16 @@ export async function startSupergraph(options: StartSupergraphOptions): Promise<
   }
 }
 
-const START_ORDER = ['inventory', 'products', 'users', 'promotions', 'shipping', 'cart', 'orders'];
+const START_ORDER = [
+  'inventory',
+  'products',
+  'users',
+  'promotions',
+  'shipping',
+  'cart',
+  'payments',
+  'orders',
+];
 
 function startRank(name: string): number {
   const rank = START_ORDER.indexOf(name);

@@ -1,4 +1,4 @@
-import { requireAdmin, requireRole, type ResolverMap } from '@novamart/kit';
+import { requireAdmin, requireInternalCaller, requireRole, type ResolverMap } from '@novamart/kit';
 import { inventoryLoader, variantInventoryLoader, type InventoryContext } from './context';
 import type { StockItemDoc } from './models/stock-item';
 import type { MovementReason, StockMovementDoc } from './models/stock-movement';
@@ -49,7 +49,10 @@ export const resolvers: Resolvers = {
       requireAdmin(ctx);
       return ctx.stock.openingStock(args);
     },
+    // Orders' receiveReturn only (it owns returns; nothing here can check one exists), with the
+    // receiver's authorization, whose role still has to be one that receives returns.
     restockReturn: (_root, args: { input: ReturnRestock }, ctx: InventoryContext) => {
+      requireInternalCaller(ctx);
       requireRole(ctx, 'SUPPORT', 'DISPATCHER');
       return ctx.stock.restockReturnNow(args.input);
     },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   commandStats,
   connectMongo,
+  internalCallHeaders,
   createSubgraphRuntime,
   loadConfig,
   startSubgraph,
@@ -18,6 +19,7 @@ import {
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventoryConfigShape, inventorySubgraph, type InventoryConfig } from '../src/index';
+import { reservationModel } from '../src/models/reservation';
 import { newOrderId, newProductId, orderPlaced, productCreated } from './support';
 
 let mongo: TestMongo;
@@ -26,6 +28,7 @@ let server: RunningSubgraph;
 let runtime: SubgraphRuntime<InventoryConfig>;
 let closeRuntime: () => Promise<void>;
 let admin: string;
+let support: string;
 let customer: string;
 
 interface GqlResult {
@@ -33,7 +36,12 @@ interface GqlResult {
   errors?: { message: string; extensions?: Record<string, unknown> }[];
 }
 
-async function gql(query: string, variables: Record<string, unknown> = {}, auth?: string) {
+async function gql(
+  query: string,
+  variables: Record<string, unknown> = {},
+  auth?: string,
+  headers: Record<string, string> = {},
+) {
   const requestId = randomUUID();
   const res = await fetch(server.url, {
     method: 'POST',
@@ -41,6 +49,7 @@ async function gql(query: string, variables: Record<string, unknown> = {}, auth?
       'content-type': 'application/json',
       'x-request-id': requestId,
       ...(auth ? { authorization: auth } : {}),
+      ...headers,
     },
     body: JSON.stringify({ query, variables }),
   });
@@ -55,9 +64,21 @@ async function inventoryOf(productId: string) {
     .inventory;
 }
 
+/** A new product with `onHand` units, from product.created on the bus, once inventory has it. */
+async function stockedProduct(onHand: number): Promise<string> {
+  const productId = newProductId();
+  await runtime.bus.publish(productCreated(productId, onHand));
+  await eventually(
+    () => inventoryOf(productId),
+    (inv) => inv?.onHand === onHand,
+  );
+  return productId;
+}
+
 beforeAll(async () => {
   const tokens = await createTestTokens();
   admin = await tokens.bearer({ id: 'admin-1', role: 'ADMIN' });
+  support = await tokens.bearer({ id: 'support-1', role: 'SUPPORT' });
   customer = await tokens.bearer({ id: 'customer-1', role: 'CUSTOMER' });
   mongo = await startEmbeddedMongoForTests();
   conn = await connectMongo({ url: mongo.uri, dbName: uniqueDbName('inventory_http') });
@@ -176,12 +197,7 @@ describe('inventory subgraph', () => {
   });
 
   it('reserves from order.placed and the background sweeper releases it when it expires', async () => {
-    const productId = newProductId();
-    await runtime.bus.publish(productCreated(productId, 4));
-    await eventually(
-      () => inventoryOf(productId),
-      (inv) => inv?.onHand === 4,
-    );
+    const productId = await stockedProduct(4);
     const orderId = newOrderId();
     await runtime.bus.publish(orderPlaced(orderId, [{ productId, quantity: 3 }]));
     const outbox = conn.collection<{ event: { type: string; aggregateId: string } }>('outbox');
@@ -197,5 +213,41 @@ describe('inventory subgraph', () => {
     );
     expect(expired).not.toBeNull();
     expect(await inventoryOf(productId)).toMatchObject({ available: 4, reserved: 0, onHand: 4 });
+  });
+
+  it("restocks a return only when another subgraph (orders' receiveReturn) asks, whatever token a client shows", async () => {
+    const productId = await stockedProduct(4);
+    const orderId = newOrderId();
+    await reservationModel(conn).create({
+      orderId,
+      status: 'COMMITTED',
+      lines: [{ productId, quantity: 3 }],
+    });
+    const RESTOCK = 'mutation ($i: ReturnRestockInput!) { restockReturn(input: $i) { available onHand } }';
+    const returnId = `ret-${randomUUID()}`;
+    const input = { returnId, orderId, restock: true, lines: [{ productId, quantity: 3 }] };
+    const guess = { 'x-novamart-internal': 'a-guess-of-the-token-of-sufficient-length' };
+    const callers: [string | undefined, Record<string, string>][] = [
+      [support, {}],
+      [admin, {}],
+      [undefined, {}],
+      [admin, guess],
+      // Internal, for a receiver whose role does not receive returns: the role check stays.
+      [customer, internalCallHeaders()],
+    ];
+    for (const [auth, headers] of callers) {
+      const refused = await gql(RESTOCK, { i: input }, auth, headers);
+      expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(refused.data ?? null).toBeNull();
+    }
+    expect(await inventoryOf(productId)).toMatchObject({ available: 4, onHand: 4 });
+    expect(await conn.collection('restocked_returns').countDocuments({ _id: returnId as never })).toBe(0);
+    expect(await conn.collection('stock_movements').countDocuments({ reason: 'RETURN', productId })).toBe(0);
+
+    // As orders' receiveReturn asks: the receiver's token, with the internal header.
+    const restocked = await gql(RESTOCK, { i: input }, support, internalCallHeaders());
+    expect(restocked.errors).toBeUndefined();
+    expect(restocked.data?.restockReturn).toEqual([{ available: 7, onHand: 7 }]);
+    expect(await conn.collection('stock_movements').countDocuments({ reason: 'RETURN', productId })).toBe(1);
   });
 });

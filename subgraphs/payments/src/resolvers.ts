@@ -3,6 +3,7 @@ import {
   loadByIds,
   money,
   requireAdmin,
+  requireInternalCaller,
   requireRole,
   userActor,
   type ResolverMap,
@@ -117,8 +118,12 @@ export const resolvers: Resolvers = {
       ctx.refundService.approveRefund(requireRole(ctx, 'FINANCE'), args.refundId),
     rejectRefund: (_: unknown, args: { refundId: string; reason?: string | null }, ctx: PaymentsContext) =>
       ctx.refundService.rejectRefund(requireRole(ctx, 'FINANCE'), args.refundId, args.reason),
-    refundReturn: (_: unknown, args: { input: ReturnRefundInput }, ctx: PaymentsContext) =>
-      ctx.refundService.refundReturn(requireRole(ctx, 'SUPPORT', 'DISPATCHER'), args.input),
+    // Orders' receiveReturn only (it owns returns; nothing here can check one exists), with the
+    // receiver's authorization: the receiver is still the refund's audited caller.
+    refundReturn: (_: unknown, args: { input: ReturnRefundInput }, ctx: PaymentsContext) => {
+      requireInternalCaller(ctx);
+      return ctx.refundService.refundReturn(requireRole(ctx, 'SUPPORT', 'DISPATCHER'), args.input);
+    },
     capturePayment: (_: unknown, args: { paymentId: string; amount?: number | null }, ctx: PaymentsContext) =>
       ctx.captureService.capture(userActor(requireRole(ctx, 'FINANCE')), args.paymentId, args.amount),
     approvePayment: (_: unknown, args: { paymentId: string }, ctx: PaymentsContext) =>

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent } from '@novamart/events';
-import { type Viewer } from '@novamart/kit';
+import { internalCallHeaders, type Viewer } from '@novamart/kit';
 import { eventually, startPayments, type PaymentsHarness } from './support/harness';
 
 const alice: Viewer = { id: 'user-alice', role: 'CUSTOMER' };
@@ -462,6 +462,9 @@ describe('the checkout saga', () => {
     const REFUND_RETURN = `mutation($i: ReturnRefundInput!) {
       refundReturn(input: $i) { id status amount { amount } approvedBy { id } }
     }`;
+    /** As orders' receiveReturn asks: with the receiver's token, as a subgraph's call (internal header). */
+    const refundReturn = (input: Record<string, unknown>, viewer: Viewer | null = support) =>
+      h.graphql(REFUND_RETURN, { i: input }, viewer, internalCallHeaders());
     async function returned(amount = 4_000) {
       const { orderId, paymentId } = await paidOrder(10_000);
       const returnId = `ret-${randomUUID()}`;
@@ -493,9 +496,9 @@ describe('the checkout saga', () => {
 
     it('the call first: refunded when it answers; the call again and the event change nothing', async () => {
       const { orderId, paymentId, facts, event } = await returned();
-      const first = await h.graphql(REFUND_RETURN, { i: facts }, support);
+      const first = await refundReturn(facts);
       expect(first.data?.refundReturn).toMatchObject({ status: 'SUCCEEDED', amount: { amount: 4_000 } });
-      const again = await h.graphql(REFUND_RETURN, { i: facts }, support);
+      const again = await refundReturn(facts);
       expect(again.data?.refundReturn.id).toBe(first.data?.refundReturn.id);
       await h.bus.publish(event);
       await expectOneRefund(orderId, paymentId, facts.returnId);
@@ -509,7 +512,7 @@ describe('the checkout saga', () => {
         (r) => r?.status === 'SUCCEEDED',
         'refund of the return by the event',
       );
-      const answer = await h.graphql(REFUND_RETURN, { i: facts }, support);
+      const answer = await refundReturn(facts);
       expect(answer.data?.refundReturn).toMatchObject({ status: 'SUCCEEDED', amount: { amount: 4_000 } });
       await expectOneRefund(orderId, paymentId, facts.returnId);
     });
@@ -517,7 +520,7 @@ describe('the checkout saga', () => {
     it('checks the facts against the payment, and the role', async () => {
       const { paymentId, facts } = await returned();
       const code = async (input: Record<string, unknown>, viewer: Viewer | null = support) =>
-        (await h.graphql(REFUND_RETURN, { i: { ...facts, ...input } }, viewer)).errors?.[0]?.extensions;
+        (await refundReturn({ ...facts, ...input }, viewer)).errors?.[0]?.extensions;
       expect(await code({ amount: 10_001 })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.amount' });
       expect(await code({ currency: 'EUR' })).toMatchObject({
         code: 'BAD_USER_INPUT',
@@ -528,9 +531,30 @@ describe('the checkout saga', () => {
       expect(await code({}, { id: 'finance-1', role: 'FINANCE' })).toMatchObject({ code: 'FORBIDDEN' });
       expect(await h.services.models.refunds.countDocuments({ paymentId })).toBe(0);
       // Refunded once, the same return cannot be refunded again for another amount.
-      expect((await h.graphql(REFUND_RETURN, { i: facts }, support)).errors).toBeUndefined();
+      expect((await refundReturn(facts)).errors).toBeUndefined();
       expect(await code({ amount: 1_000 })).toMatchObject({ code: 'CONFLICT' });
       expect(await h.services.models.refunds.countDocuments({ paymentId })).toBe(1);
+    });
+
+    it('answers FORBIDDEN to any caller but another subgraph, whatever its token, and refunds nothing', async () => {
+      const { orderId, paymentId, facts } = await returned();
+      const callers: [Viewer | null, Record<string, string>][] = [
+        [support, {}],
+        [admin, {}],
+        [null, {}],
+        [support, { 'x-novamart-internal': 'a-guess-of-the-token-of-sufficient-length' }],
+      ];
+      for (const [viewer, headers] of callers) {
+        const refused = await h.graphql(REFUND_RETURN, { i: facts }, viewer, headers);
+        expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+        expect(refused.data ?? null).toBeNull();
+      }
+      expect(await h.services.models.refunds.countDocuments({ paymentId })).toBe(0);
+      expect(await h.services.models.payments.findById(paymentId).lean()).toMatchObject({
+        amountRefunded: 0,
+        refundableRemaining: 10_000,
+      });
+      expect(h.published('refund.succeeded').filter((p) => p.orderId === orderId)).toHaveLength(0);
     });
   });
 

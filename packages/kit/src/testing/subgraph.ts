@@ -31,11 +31,15 @@ export interface TestSubgraph<S = Record<string, unknown>> {
   logger: Logger;
   /** What the module's `context` adds for every request: its services. */
   services: S;
-  /** A GraphQL request over HTTP, as the gateway would send it, signed for `viewer` when given. */
+  /**
+   * A GraphQL request over HTTP, as the gateway would send it, signed for `viewer` when given;
+   * `headers` adds to it, e.g. `internalCallHeaders()` for a call as another subgraph makes it.
+   */
   graphql<T = any>(
     query: string,
     variables?: Record<string, unknown>,
     viewer?: Viewer | null,
+    headers?: Record<string, string>,
   ): Promise<TestGraphQLResult<T>>;
   /** Publishes a domain event on the subgraph's bus, as another subgraph would. */
   publish(type: string, aggregateId: string, payload: Record<string, unknown>): Promise<DomainEvent>;
@@ -95,7 +99,7 @@ export async function startSubgraphForTests<S = Record<string, unknown>>(
     tokens,
     logger,
     services,
-    async graphql(query, variables = {}, viewer = null) {
+    async graphql(query, variables = {}, viewer = null, headers = {}) {
       const requestId = randomUUID();
       const response = await fetch(running.url, {
         method: 'POST',
@@ -103,6 +107,7 @@ export async function startSubgraphForTests<S = Record<string, unknown>>(
           'content-type': 'application/json',
           'x-request-id': requestId,
           ...(viewer && { authorization: await tokens.bearer(viewer) }),
+          ...headers,
         },
         body: JSON.stringify({ query, variables }),
       });

@@ -22,10 +22,12 @@ export interface PaymentsHarness {
   /** Publishes what the orders subgraph would for a new order, and waits until payments has it. */
   placeOrder(input: { userId: string | null; total?: number; status?: string }): Promise<string>;
   setOrderStatus(orderId: string, status: string, userId?: string | null): Promise<void>;
+  /** `headers`: e.g. `internalCallHeaders()`, as another subgraph's call carries them. */
   graphql<T = any>(
     query: string,
     variables?: Record<string, unknown>,
     viewer?: Viewer | null,
+    headers?: Record<string, string>,
   ): Promise<TestGraphQLResult<T>>;
   /** Events the subgraph published, by type. */
   published(type: string): Array<Record<string, any>>;
@@ -86,7 +88,7 @@ export async function startPayments(env: Record<string, string> = {}): Promise<P
         `order ${orderId} ${status}`,
       );
     },
-    graphql: (query, variables, viewer) => sub.graphql(query, variables, viewer),
+    graphql: (query, variables, viewer, headers) => sub.graphql(query, variables, viewer, headers),
     published: (type) => seen.filter((e) => e.type === type).map((e) => e.payload),
     stop: () => sub.stop(),
   };
