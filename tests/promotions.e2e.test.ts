@@ -1,7 +1,8 @@
 /**
  * Promotions through the gateway: admin validation, discount codes on carts, automatic promotions,
- * checkout redeeming atomically (one use left, 20 customers at once), per-customer limits, and the
- * order and payment totals agreeing with a hand computation to the minor unit.
+ * checkout redeeming atomically (one use left, 20 customers at once), per-customer limits, a used-up
+ * code's limit raised by an admin, and the order and payment totals agreeing with a hand computation
+ * to the minor unit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@novamart/kit/testing';
@@ -88,6 +89,35 @@ function checkout(customer: SignedInUser, key: string) {
 function errorOf(result: { errors?: readonly { extensions?: Record<string, unknown> }[] }) {
   expect(result.errors, 'an error').toBeDefined();
   return result.errors![0]!.extensions ?? {};
+}
+
+/**
+ * A USD fixed-amount code with one use, which a new customer's order (one `item` with the code)
+ * has taken: a second customer, `item` in the cart, is refused it as EXHAUSTED.
+ */
+async function usedUpCode(
+  name: string,
+  code: string,
+  amountOff: number,
+  item: { sku: string; price: number },
+) {
+  const promotionId = await promotion({
+    name,
+    kind: 'FIXED_AMOUNT',
+    amountOff,
+    currency: 'USD',
+    usageLimit: 1,
+    codes: [code],
+  });
+  const productId = await product(item.sku, item.price);
+  const [first, second] = [await sg.customer(), await sg.customer()];
+  await add(first, productId, 1);
+  mustSucceed(await apply(first, code), 'apply');
+  const order = mustSucceed(await checkout(first, `${code.toLowerCase()}-1`), 'checkout').checkout;
+  expect(order.total).toEqual({ amount: item.price - amountOff + SHIPPING, currency: 'USD' });
+  await add(second, productId, 1);
+  expect(errorOf(await apply(second, code))).toMatchObject({ reason: 'EXHAUSTED' });
+  return { promotionId, first, order, second };
 }
 
 beforeAll(async () => {
@@ -355,22 +385,15 @@ describe('discount codes on carts and at checkout', () => {
 
 describe('cancellation', () => {
   it('an order cancelled before payment gives its code back to the next customer', async () => {
-    const promotionId = await promotion({
-      name: 'Single',
-      kind: 'FIXED_AMOUNT',
-      amountOff: 300,
-      currency: 'USD',
-      usageLimit: 1,
-      codes: ['SINGLE'],
+    const {
+      promotionId,
+      first: dee,
+      order,
+      second: eve,
+    } = await usedUpCode('Single', 'SINGLE', 300, {
+      sku: 'PROMO-VASE',
+      price: 2000,
     });
-    const vase = await product('PROMO-VASE', 2000);
-    const [dee, eve] = [await sg.customer(), await sg.customer()];
-    await add(dee, vase, 1);
-    mustSucceed(await apply(dee, 'SINGLE'), 'apply');
-    const order = mustSucceed(await checkout(dee, 'single-1'), 'checkout').checkout;
-    expect(order.total).toEqual({ amount: 2000 - 300 + SHIPPING, currency: 'USD' });
-    await add(eve, vase, 1);
-    expect(errorOf(await apply(eve, 'SINGLE'))).toMatchObject({ reason: 'EXHAUSTED' });
 
     mustSucceed(
       await sg.query(
@@ -394,6 +417,36 @@ describe('cancellation', () => {
     );
     expect(mustSucceed(await apply(eve, 'SINGLE'), 'apply again').applyDiscountCode.discountTotal).toEqual({
       amount: 300,
+    });
+  });
+});
+
+describe('changing the usage limit', () => {
+  it('a used-up code raised by an admin applies again; never below the uses made', async () => {
+    const { promotionId, second: gus } = await usedUpCode('Sold out early', 'SOLDOUT5', 500, {
+      sku: 'PROMO-CLOCK',
+      price: 3000,
+    });
+
+    const setLimit = (usageLimit: number | null) =>
+      sg.query(
+        `mutation($id: ID!, $input: PromotionUpdateInput!) {
+          updatePromotion(id: $id, input: $input) { usageLimit timesRedeemed }
+        }`,
+        { id: promotionId, input: { usageLimit } },
+        { token: admin.token },
+      );
+    expect(mustSucceed(await setLimit(2), 'raise').updatePromotion).toEqual({
+      usageLimit: 2,
+      timesRedeemed: 1,
+    });
+    mustSucceed(await apply(gus, 'SOLDOUT5'), 'apply after the raise');
+    const order = mustSucceed(await checkout(gus, 'soldout-2'), 'checkout after the raise').checkout;
+    expect(order).toMatchObject({ discountTotal: { amount: 500 }, total: { amount: 3000 - 500 + SHIPPING } });
+    expect(errorOf(await setLimit(1))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.usageLimit',
+      timesRedeemed: 2,
     });
   });
 });

@@ -147,6 +147,60 @@ describe('promotions over GraphQL', () => {
     expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
+  it('lets an admin change the usage limit: never below the uses made, null for unlimited', async () => {
+    const fields = 'id name usageLimit timesRedeemed';
+    const created = await gql(
+      `mutation($input: PromotionInput!) { createPromotion(input: $input) { ${fields} } }`,
+      { input: { name: 'Limited', kind: 'PERCENTAGE', percentOff: 10, usageLimit: 2, codes: ['LIMITED2'] } },
+      { authorization: admin },
+    );
+    const { id } = created.data.createPromotion;
+    const redeem =
+      'mutation($o: ID!, $i: DiscountQuoteInput!) { redeemDiscounts(orderId: $o, input: $i) { discountTotal } }';
+    const order = {
+      currency: 'USD',
+      lines: [{ productId: 'p1', quantity: 1, unitAmount: 1000 }],
+      codes: ['LIMITED2'],
+    };
+    for (const orderId of ['limit-order-1', 'limit-order-2'])
+      expect((await gql(redeem, { o: orderId, i: order }, internalCallHeaders())).errors).toBeUndefined();
+
+    const update = `mutation($id: ID!, $input: PromotionUpdateInput!) { updatePromotion(id: $id, input: $input) { ${fields} } }`;
+    const refused = async (input: Record<string, unknown>) =>
+      (await gql(update, { id, input }, { authorization: admin })).errors?.[0]?.extensions;
+    expect(await refused({ name: 'Never saved', usageLimit: 1 })).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.usageLimit',
+      timesRedeemed: 2,
+    });
+    for (const usageLimit of [0, -5])
+      expect(await refused({ usageLimit })).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'input.usageLimit',
+      });
+    // Not an Int: refused by the schema before the resolver.
+    expect(await refused({ usageLimit: 2.5 })).toMatchObject({ code: 'BAD_USER_INPUT' });
+    const read = await gql(
+      `query($id: ID!) { promotion(id: $id) { ${fields} } }`,
+      { id },
+      { authorization: admin },
+    );
+    expect(read.data.promotion).toEqual({ id, name: 'Limited', usageLimit: 2, timesRedeemed: 2 });
+
+    const raised = await gql(update, { id, input: { usageLimit: 3 } }, { authorization: admin });
+    expect(raised.data.updatePromotion).toEqual({ id, name: 'Limited', usageLimit: 3, timesRedeemed: 2 });
+    expect(
+      (await gql(redeem, { o: 'limit-order-3', i: order }, internalCallHeaders())).errors,
+    ).toBeUndefined();
+    const unlimited = await gql(update, { id, input: { usageLimit: null } }, { authorization: admin });
+    expect(unlimited.data.updatePromotion).toEqual({
+      id,
+      name: 'Limited',
+      usageLimit: null,
+      timesRedeemed: 3,
+    });
+  });
+
   it("answers the subgraphs' own operations only to another subgraph, whatever token a client shows", async () => {
     const quote =
       'query($i: DiscountQuoteInput!) { discountQuote(input: $i) { discountTotal rejectedCodes { code } } }';

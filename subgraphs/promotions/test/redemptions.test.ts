@@ -133,3 +133,111 @@ describe('redemptions', () => {
     expect(await h.services.sweeper.sweepOnce()).toBe(0);
   });
 });
+
+describe('changing the usage limit of a promotion in use', () => {
+  const limited = (name: string, usageLimit: number | null, code: string) =>
+    h.services.admin.create(admin, { name, kind: 'PERCENTAGE', percentOff: 10, usageLimit, codes: [code] });
+  const redeem = (orderId: string, code: string) => h.services.discounts.redeem(orderId, cart([code], null));
+  const setLimit = (id: string, usageLimit: number | null) => h.services.admin.update(id, { usageLimit });
+  const counts = (usageLimit: number | null, usesLeft: number | null, timesRedeemed: number) => ({
+    usageLimit,
+    usesLeft,
+    timesRedeemed,
+  });
+
+  it('raised on a used-up promotion, its code works again for as many more uses', async () => {
+    const promo = await limited('Sold out', 2, 'SOLDOUT');
+    await redeem('limit-1', 'SOLDOUT');
+    await redeem('limit-2', 'SOLDOUT');
+    expect(await failure(redeem('limit-3', 'SOLDOUT'))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'code',
+      reason: 'EXHAUSTED',
+    });
+
+    expect(await setLimit(promo._id, 3)).toMatchObject(counts(3, 1, 2));
+    expect(await redeem('limit-3', 'SOLDOUT')).toMatchObject({ discounts: [{ code: 'SOLDOUT' }] });
+    expect(await failure(redeem('limit-4', 'SOLDOUT'))).toMatchObject({ reason: 'EXHAUSTED' });
+    expect(await usesOf(promo._id)).toMatchObject(counts(3, 0, 3));
+  });
+
+  it('lowered, the redemptions beyond it are refused; never below the uses made, which writes nothing', async () => {
+    const promo = await limited('Too generous', 10, 'GENEROUS');
+    await redeem('lower-1', 'GENEROUS');
+    await redeem('lower-2', 'GENEROUS');
+    expect(await setLimit(promo._id, 3)).toMatchObject(counts(3, 1, 2));
+    await redeem('lower-3', 'GENEROUS');
+    expect(await failure(redeem('lower-4', 'GENEROUS'))).toMatchObject({ reason: 'EXHAUSTED' });
+
+    const before = await usesOf(promo._id);
+    const below = await failure(h.services.admin.update(promo._id, { name: 'Never saved', usageLimit: 2 }));
+    expect(below).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.usageLimit', timesRedeemed: 3 });
+    expect(await usesOf(promo._id)).toEqual(before);
+    // Equal to the uses made: allowed, the promotion stays used up.
+    expect(await setLimit(promo._id, 3)).toMatchObject(counts(3, 0, 3));
+  });
+
+  it('null removes the limit, and a limit set again counts the uses made meanwhile', async () => {
+    const promo = await limited('Open', 1, 'OPENUP');
+    await redeem('open-1', 'OPENUP');
+    expect(await setLimit(promo._id, null)).toMatchObject(counts(null, null, 1));
+    await redeem('open-2', 'OPENUP');
+    await redeem('open-3', 'OPENUP');
+    // Left out: the limit stays. (A name is stored as written, even one that looks like a field path.)
+    expect(await h.services.admin.update(promo._id, { name: '$1 off, open' })).toMatchObject({
+      name: '$1 off, open',
+      usageLimit: null,
+      usesLeft: null,
+    });
+    expect(await setLimit(promo._id, 5)).toMatchObject(counts(5, 2, 3));
+  });
+
+  it('refuses a limit that is not a whole number from 1, writing nothing', async () => {
+    const promo = await limited('Strict', 4, 'STRICT');
+    const before = await usesOf(promo._id);
+    for (const usageLimit of [0, -1, 1.5, Number.NaN]) {
+      const refused = await failure(h.services.admin.update(promo._id, { name: 'Never saved', usageLimit }));
+      expect(refused, String(usageLimit)).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'input.usageLimit',
+      });
+    }
+    expect(await usesOf(promo._id)).toEqual(before);
+  });
+
+  it('racing redemptions, releases and changes of the limit, leaves usesLeft = usageLimit − timesRedeemed', async () => {
+    const promo = await limited('Busy', 100, 'BUSY');
+    for (let i = 0; i < 5; i++) await redeem(`busy-first-${i}`, 'BUSY');
+    const storm = Promise.all([
+      ...Array.from({ length: 20 }, (_, i) => redeem(`busy-${i}`, 'BUSY')),
+      ...[0, 1, 2].map((i) => h.services.discounts.release(`busy-first-${i}`, 'ORDER_NOT_PLACED')),
+    ]);
+    let done = false;
+    void storm.finally(() => (done = true));
+    // The limit changes while they run, once after each redemption or release commits (changed
+    // without a pause, it would keep the redemptions' transactions conflicting), a few more reads
+    // later each time, so that the changes land at every step of the next one's transaction; every
+    // limit is at least the 25 uses there can be, so that none is refused.
+    const limits = [40, 30, 50, 25, 35];
+    let changes = 0;
+    while (!done) {
+      const updated = await h.services.admin.update(promo._id, {
+        usageLimit: limits[changes++ % limits.length],
+      });
+      expect(updated.usesLeft).toBe(updated.usageLimit! - updated.timesRedeemed);
+      let seen = updated.timesRedeemed;
+      while (!done && seen === updated.timesRedeemed) seen = (await usesOf(promo._id)).timesRedeemed;
+      for (let read = 0; read < changes % 8; read++) await usesOf(promo._id);
+    }
+    await storm;
+    expect(changes).toBeGreaterThan(1);
+    const after = await usesOf(promo._id);
+    const live = await h.conn
+      .collection('redemptions')
+      .countDocuments({ promotionId: promo._id, status: 'REDEEMED' });
+    expect(after.timesRedeemed).toBe(5 - 3 + 20);
+    expect(live).toBe(after.timesRedeemed);
+    expect(after.usageLimit).toBe(limits[(changes - 1) % limits.length]);
+    expect(after.usesLeft).toBe(after.usageLimit! - after.timesRedeemed);
+  });
+});

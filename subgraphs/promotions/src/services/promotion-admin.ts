@@ -8,6 +8,7 @@ import {
   normalizeCode,
   validatePromotion,
   validatePromotionUpdate,
+  type PromotionChanges,
   type PromotionInput,
   type PromotionUpdateInput,
 } from './promotion-input';
@@ -74,20 +75,24 @@ export class PromotionAdmin {
   }
 
   /**
-   * Changes a promotion's name, window, per-customer limit or how it applies (`validatePromotionUpdate`),
+   * Changes a promotion's name, window, limits or how it applies (`validatePromotionUpdate`),
    * decided on the promotion as read and written only if nobody changed it meanwhile (its
    * `updatedAt`); a change that lost that race is decided again on the fresh promotion.
+   * Redemptions and releases leave `updatedAt` alone, so a new usage limit is safe from them in the
+   * write itself: it sets `usesLeft` from `timesRedeemed` as the write finds it (`changesStage`)
+   * and requires that at most the limit (otherwise it is decided again, and refused).
    */
   async update(promotionId: string, input: PromotionUpdateInput): Promise<PromotionDoc> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.deps.promotions.findById(promotionId).lean();
       if (!current) throw notFound('Promotion', { promotionId });
       const changes = validatePromotionUpdate(input ?? {}, current);
+      const withinLimit = changes.usageLimit != null ? { timesRedeemed: { $lte: changes.usageLimit } } : {};
       const updated = await this.deps.promotions
         .findOneAndUpdate(
-          { _id: promotionId, updatedAt: current.updatedAt },
-          { $set: { ...changes, updatedAt: this.deps.now() } },
-          { returnDocument: 'after' },
+          { _id: promotionId, updatedAt: current.updatedAt, ...withinLimit },
+          [changesStage(changes, this.deps.now())],
+          { returnDocument: 'after', updatePipeline: true },
         )
         .lean();
       if (updated) return updated;
@@ -121,4 +126,21 @@ export class PromotionAdmin {
     if (key && key.collection !== 'discount_codes') return error;
     return conflict('This discount code is already taken', { field });
   }
+}
+
+/**
+ * An update's changes as one pipeline `$set` stage: every value a `$literal` (a name may start with
+ * `$`), and with a usage limit the uses left as the limit less `timesRedeemed` as the write finds
+ * it, so that whatever redemptions and releases came before, `usesLeft` is `usageLimit −
+ * timesRedeemed` (they then move both together with `$inc`).
+ */
+function changesStage(changes: PromotionChanges, now: Date): { $set: Record<string, unknown> } {
+  const set: Record<string, unknown> = { updatedAt: { $literal: now } };
+  for (const [key, value] of Object.entries(changes)) set[key] = { $literal: value };
+  if (changes.usageLimit !== undefined)
+    set.usesLeft =
+      changes.usageLimit === null
+        ? { $literal: null }
+        : { $subtract: [changes.usageLimit, '$timesRedeemed'] };
+  return { $set: set };
 }

@@ -72,6 +72,18 @@ function count(value: number | null | undefined, field: string): number | null {
   return value;
 }
 
+/** A new usage limit (null: unlimited): a count, and not below the uses already made. */
+function usageLimitAbove(value: number | null | undefined, timesRedeemed: number): number | null {
+  const limit = count(value, 'input.usageLimit');
+  if (limit !== null && limit < timesRedeemed)
+    throw badUserInput(
+      `The limit cannot be below the uses already made (${timesRedeemed})`,
+      'input.usageLimit',
+      { timesRedeemed },
+    );
+  return limit;
+}
+
 /** A promotion's name: 1 to 120 characters once trimmed. */
 function promotionName(value: unknown): string {
   const name = typeof value === 'string' ? value.trim() : '';
@@ -196,6 +208,7 @@ export interface PromotionUpdateInput {
   description?: string | null;
   startsAt?: Date | string | null;
   endsAt?: Date | string | null;
+  usageLimit?: number | null;
   perCustomerLimit?: number | null;
   combinable?: boolean | null;
   automatic?: boolean | null;
@@ -204,19 +217,27 @@ export interface PromotionUpdateInput {
 export type PromotionChanges = Partial<
   Pick<
     ValidPromotion,
-    'name' | 'description' | 'startsAt' | 'endsAt' | 'perCustomerLimit' | 'combinable' | 'automatic'
+    | 'name'
+    | 'description'
+    | 'startsAt'
+    | 'endsAt'
+    | 'usageLimit'
+    | 'perCustomerLimit'
+    | 'combinable'
+    | 'automatic'
   >
 >;
 
 /**
  * Checks an admin's changes against the promotion as it is; every refusal is BAD_USER_INPUT naming
  * its field. Only what does not change what a promotion takes off can change: its name, window,
- * per-customer limit and how it applies. A null endsAt or perCustomerLimit removes it; a null
- * elsewhere keeps the value, as leaving the key out does.
+ * limits and how it applies; the usage limit never below the uses made (`timesRedeemed`). A null
+ * endsAt, usageLimit or perCustomerLimit removes it; a null elsewhere keeps the value, as leaving
+ * the key out does.
  */
 export function validatePromotionUpdate(
   input: PromotionUpdateInput,
-  current: { startsAt: Date; endsAt: Date | null },
+  current: { startsAt: Date; endsAt: Date | null; timesRedeemed: number },
 ): PromotionChanges {
   const changes: PromotionChanges = {};
   if (input.name != null) changes.name = promotionName(input.name);
@@ -226,6 +247,7 @@ export function validatePromotionUpdate(
   const startsAt = changes.startsAt ?? current.startsAt;
   const endsAt = 'endsAt' in changes ? changes.endsAt! : current.endsAt;
   assertWindow(startsAt, endsAt);
+  if ('usageLimit' in input) changes.usageLimit = usageLimitAbove(input.usageLimit, current.timesRedeemed);
   if ('perCustomerLimit' in input)
     changes.perCustomerLimit = count(input.perCustomerLimit, 'input.perCustomerLimit');
   for (const flag of ['combinable', 'automatic'] as const) {
