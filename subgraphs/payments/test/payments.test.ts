@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEvent } from '@novamart/events';
 import { internalCallHeaders, type Viewer } from '@novamart/kit';
 import { eventually, startPayments, type PaymentsHarness } from './support/harness';
@@ -514,6 +514,32 @@ describe('the checkout saga', () => {
       );
       const answer = await refundReturn(facts);
       expect(answer.data?.refundReturn).toMatchObject({ status: 'SUCCEEDED', amount: { amount: 4_000 } });
+      await expectOneRefund(orderId, paymentId, facts.returnId);
+    });
+
+    it('the event first, its refund still with the provider: the call answers it settled', async () => {
+      const { orderId, paymentId, facts, event } = await returned();
+      const { refundService, models } = h.services;
+      // The event's refund is created, and its provider request fails ("will retry"): PENDING.
+      const stalled = vi.spyOn(refundService, 'execute').mockImplementationOnce(async (refund) => refund);
+      await h.bus.publish(event);
+      await eventually(
+        () => models.refunds.findOne({ returnId: facts.returnId }).lean(),
+        (r) => r?.status === 'PENDING',
+        "the event's refund, left PENDING",
+      );
+      stalled.mockRestore();
+      // The interleaving where the call looked before the event created it: both of its lookups
+      // miss, and its own insert is the one that collides.
+      const lookups = vi.spyOn(models.refunds, 'findOne');
+      for (let i = 0; i < 2; i++)
+        lookups.mockImplementationOnce((() => ({ lean: async () => null })) as never);
+      try {
+        const answer = await refundReturn(facts);
+        expect(answer.data?.refundReturn).toMatchObject({ status: 'SUCCEEDED', amount: { amount: 4_000 } });
+      } finally {
+        lookups.mockRestore();
+      }
       await expectOneRefund(orderId, paymentId, facts.returnId);
     });
 

@@ -135,7 +135,7 @@ export class RefundService {
     actor: AuditActor = systemActor(eventId),
   ): Promise<RefundDoc | null> {
     const existing = await this.deps.refunds.findOne({ returnId: received.returnId }).lean();
-    if (existing) return existing.status === 'PENDING' ? this.execute(existing) : existing;
+    if (existing) return this.carryOn(existing);
     const payment = await this.deps.payments.findOne({ orderId: received.orderId }).lean();
     if (!payment || payment.currency !== received.currency) {
       this.deps.logger.error({ ...received }, 'return received for an order without a matching payment');
@@ -160,11 +160,22 @@ export class RefundService {
       }
       return this.execute(refund);
     } catch (error) {
-      // A concurrent delivery of the same return created it first.
-      if (isDuplicateKeyError(error))
-        return this.deps.refunds.findOne({ returnId: received.returnId }).lean();
+      // A concurrent delivery of the same return (or orders' call) created it first.
+      if (isDuplicateKeyError(error)) {
+        const winner = await this.deps.refunds.findOne({ returnId: received.returnId }).lean();
+        return winner && this.carryOn(winner);
+      }
       throw error;
     }
+  }
+
+  /**
+   * A return's refund that another delivery created: one still PENDING is taken on to the
+   * provider's verdict here too (the refund's own idempotency key, and settling once), so that
+   * orders' call answers it settled and the client's next read shows it, whichever came first.
+   */
+  private carryOn(refund: RefundDoc): Promise<RefundDoc> | RefundDoc {
+    return refund.status === 'PENDING' ? this.execute(refund) : refund;
   }
 
   /**
