@@ -347,7 +347,8 @@ describe('shipments and returns through the gateway', () => {
     );
     expect(codeAndField(again)).toEqual({ code: 'BAD_USER_INPUT', field: 'input.lines[0].quantity' });
 
-    const receive = 'mutation($r: ID!) { receiveReturn(returnId: $r, restock: true) { status restocked } }';
+    const receive =
+      'mutation($r: ID!) { receiveReturn(returnId: $r, restock: true) { status restocked order { amountRefunded { amount } } } }';
     // Not approved yet: receiving it is a CONFLICT; a customer may not approve.
     expect(codeAndField(await sg.query(receive, { r: requested.id }, as(dispatcher))).code).toBe('CONFLICT');
     const approve =
@@ -365,6 +366,8 @@ describe('shipments and returns through the gateway', () => {
     ).toEqual({
       status: 'RECEIVED',
       restocked: true,
+      // The refund is in the answer itself, whichever of the call and return.received made it.
+      order: { amountRefunded: { amount: 2_500 } },
     });
     expect((await order()).returns).toEqual([
       {
