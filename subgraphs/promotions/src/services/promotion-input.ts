@@ -202,31 +202,21 @@ export function validatePromotion(input: PromotionInput, now: Date): ValidPromot
   };
 }
 
-/** `updatePromotion(input:)` as the API takes it: a key left out keeps its value. */
-export interface PromotionUpdateInput {
-  name?: string | null;
-  description?: string | null;
-  startsAt?: Date | string | null;
-  endsAt?: Date | string | null;
-  usageLimit?: number | null;
-  perCustomerLimit?: number | null;
-  combinable?: boolean | null;
-  automatic?: boolean | null;
-}
+/** What an update may change: its name, window, limits and how it applies, never what it takes off. */
+type ChangeableTerm =
+  | 'name'
+  | 'description'
+  | 'startsAt'
+  | 'endsAt'
+  | 'usageLimit'
+  | 'perCustomerLimit'
+  | 'combinable'
+  | 'automatic';
 
-export type PromotionChanges = Partial<
-  Pick<
-    ValidPromotion,
-    | 'name'
-    | 'description'
-    | 'startsAt'
-    | 'endsAt'
-    | 'usageLimit'
-    | 'perCustomerLimit'
-    | 'combinable'
-    | 'automatic'
-  >
->;
+/** `updatePromotion(input:)` as the API takes it: a key left out keeps its value. */
+export type PromotionUpdateInput = { [K in ChangeableTerm]?: PromotionInput[K] | null };
+
+export type PromotionChanges = Partial<Pick<ValidPromotion, ChangeableTerm>>;
 
 /**
  * Checks an admin's changes against the promotion as it is; every refusal is BAD_USER_INPUT naming
