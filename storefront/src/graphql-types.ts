@@ -234,7 +234,7 @@ export type ProductCardFragment = {
   id: string;
   slug: string;
   name: string;
-  price: { amount: number; currency: string; formatted: string };
+  price: MoneyFieldsFragment;
   images: Array<{ url: string; alt: string | null }>;
   inventory: { inStock: boolean; available: number };
 };
@@ -244,30 +244,30 @@ export type CartFieldsFragment = {
   itemCount: number;
   expiresAt: string | null;
   discountCodes: Array<string>;
-  subtotal: { amount: number; currency: string; formatted: string };
+  subtotal: MoneyFieldsFragment;
   items: Array<{
     quantity: number;
     variantId: string;
-    unitPrice: { amount: number; currency: string; formatted: string };
-    lineTotal: { amount: number; currency: string; formatted: string };
+    unitPrice: MoneyFieldsFragment;
+    lineTotal: MoneyFieldsFragment;
     product: { id: string; slug: string; name: string; inventory: { available: number } };
-    variant: { id: string; title: string; selectedOptions: Array<{ name: string; value: string }> };
+    variant: VariantLabelFragment;
   }>;
   discounts: Array<{
     promotionId: string;
     code: string | null;
     description: string;
     freeShipping: boolean;
-    amount: { amount: number; currency: string; formatted: string };
+    amount: MoneyFieldsFragment;
   }>;
-  discountTotal: { amount: number; currency: string; formatted: string };
-  discountedSubtotal: { amount: number; currency: string; formatted: string };
+  discountTotal: MoneyFieldsFragment;
+  discountedSubtotal: MoneyFieldsFragment;
   removedItems: Array<{
     name: string;
     quantity: number;
     reason: CartItemRemovalReason;
     product: { id: string };
-    variant: { id: string; title: string; selectedOptions: Array<{ name: string; value: string }> };
+    variant: VariantLabelFragment;
   }>;
 };
 
@@ -286,26 +286,22 @@ export type OrderFieldsFragment = {
   carrier: string | null;
   trackingNumber: string | null;
   pricesIncludeTax: boolean;
-  subtotal: { amount: number; currency: string; formatted: string };
-  shippingCost: { amount: number; currency: string; formatted: string };
+  subtotal: MoneyFieldsFragment;
+  shippingCost: MoneyFieldsFragment;
   shippingMethod: { code: string; name: string; carrier: string | null } | null;
   discounts: Array<{
     promotionId: string;
     code: string | null;
     description: string;
-    amount: { amount: number; currency: string; formatted: string };
-    shippingAmount: { amount: number; currency: string; formatted: string };
+    amount: MoneyFieldsFragment;
+    shippingAmount: MoneyFieldsFragment;
   }>;
-  discountTotal: { amount: number; currency: string; formatted: string };
-  shippingDiscount: { amount: number; currency: string; formatted: string };
-  taxLines: Array<{
-    name: string;
-    rate: number;
-    amount: { amount: number; currency: string; formatted: string };
-  }>;
-  taxTotal: { amount: number; currency: string; formatted: string };
-  total: { amount: number; currency: string; formatted: string };
-  amountRefunded: { amount: number; currency: string; formatted: string };
+  discountTotal: MoneyFieldsFragment;
+  shippingDiscount: MoneyFieldsFragment;
+  taxLines: Array<{ name: string; rate: number; amount: MoneyFieldsFragment }>;
+  taxTotal: MoneyFieldsFragment;
+  total: MoneyFieldsFragment;
+  amountRefunded: MoneyFieldsFragment;
   items: Array<{
     sku: string;
     name: string;
@@ -313,8 +309,8 @@ export type OrderFieldsFragment = {
     variantId: string;
     variantTitle: string;
     selectedOptions: Array<{ name: string; value: string }>;
-    unitPrice: { amount: number; currency: string; formatted: string };
-    lineTotal: { amount: number; currency: string; formatted: string };
+    unitPrice: MoneyFieldsFragment;
+    lineTotal: MoneyFieldsFragment;
     product: { id: string; slug: string };
   }>;
   shippingAddress: {
@@ -339,17 +335,7 @@ export type OrderFieldsFragment = {
 export type HomeQueryVariables = Exact<{ [key: string]: never }>;
 
 export type HomeQuery = {
-  recommendations: Array<{
-    reason: string;
-    product: {
-      id: string;
-      slug: string;
-      name: string;
-      price: { amount: number; currency: string; formatted: string };
-      images: Array<{ url: string; alt: string | null }>;
-      inventory: { inStock: boolean; available: number };
-    };
-  }>;
+  recommendations: Array<{ reason: string; product: ProductCardFragment }>;
   categories: Array<{ id: string; slug: string; name: string }>;
 };
 
@@ -364,16 +350,7 @@ export type CatalogQuery = {
   products: {
     totalCount: number;
     pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    edges: Array<{
-      node: {
-        id: string;
-        slug: string;
-        name: string;
-        price: { amount: number; currency: string; formatted: string };
-        images: Array<{ url: string; alt: string | null }>;
-        inventory: { inStock: boolean; available: number };
-      };
-    }>;
+    edges: Array<{ node: ProductCardFragment }>;
   };
   categories: Array<{ id: string; slug: string; name: string }>;
 };
@@ -383,78 +360,33 @@ export type ProductPageQueryVariables = Exact<{
 }>;
 
 export type ProductPageQuery = {
-  product: {
-    sku: string;
-    description: string;
-    active: boolean;
-    id: string;
-    slug: string;
-    name: string;
-    category: { slug: string; name: string } | null;
-    inventory: { available: number; inStock: boolean; lowStock: boolean };
-    options: Array<{ name: string; values: Array<string> }>;
-    variants: Array<{
-      id: string;
-      sku: string;
-      title: string;
-      isDefault: boolean;
-      selectedOptions: Array<{ name: string; value: string }>;
-      price: { amount: number; currency: string; formatted: string };
-      inventory: { available: number; inStock: boolean; lowStock: boolean };
-    }>;
-    frequentlyBoughtTogether: Array<{
-      reason: string;
-      product: {
-        id: string;
-        slug: string;
-        name: string;
-        price: { amount: number; currency: string; formatted: string };
-        images: Array<{ url: string; alt: string | null }>;
-        inventory: { inStock: boolean; available: number };
-      };
-    }>;
-    price: { amount: number; currency: string; formatted: string };
-    images: Array<{ url: string; alt: string | null }>;
-  } | null;
+  product:
+    | ({
+        sku: string;
+        description: string;
+        active: boolean;
+        category: { slug: string; name: string } | null;
+        inventory: { available: number; inStock: boolean; lowStock: boolean };
+        options: Array<{ name: string; values: Array<string> }>;
+        variants: Array<{
+          id: string;
+          sku: string;
+          title: string;
+          isDefault: boolean;
+          selectedOptions: Array<{ name: string; value: string }>;
+          price: MoneyFieldsFragment;
+          inventory: { available: number; inStock: boolean; lowStock: boolean };
+        }>;
+        frequentlyBoughtTogether: Array<{ reason: string; product: ProductCardFragment }>;
+      } & ProductCardFragment)
+    | null;
 };
 
 export type CartPageQueryVariables = Exact<{
   id?: string | number | null | undefined;
 }>;
 
-export type CartPageQuery = {
-  cart: {
-    id: string;
-    itemCount: number;
-    expiresAt: string | null;
-    discountCodes: Array<string>;
-    subtotal: { amount: number; currency: string; formatted: string };
-    items: Array<{
-      quantity: number;
-      variantId: string;
-      unitPrice: { amount: number; currency: string; formatted: string };
-      lineTotal: { amount: number; currency: string; formatted: string };
-      product: { id: string; slug: string; name: string; inventory: { available: number } };
-      variant: { id: string; title: string; selectedOptions: Array<{ name: string; value: string }> };
-    }>;
-    discounts: Array<{
-      promotionId: string;
-      code: string | null;
-      description: string;
-      freeShipping: boolean;
-      amount: { amount: number; currency: string; formatted: string };
-    }>;
-    discountTotal: { amount: number; currency: string; formatted: string };
-    discountedSubtotal: { amount: number; currency: string; formatted: string };
-    removedItems: Array<{
-      name: string;
-      quantity: number;
-      reason: CartItemRemovalReason;
-      product: { id: string };
-      variant: { id: string; title: string; selectedOptions: Array<{ name: string; value: string }> };
-    }>;
-  } | null;
-};
+export type CartPageQuery = { cart: CartFieldsFragment | null };
 
 export type AddToCartMutationVariables = Exact<{
   cartId?: string | number | null | undefined;
@@ -463,39 +395,7 @@ export type AddToCartMutationVariables = Exact<{
   quantity: number;
 }>;
 
-export type AddToCartMutation = {
-  addToCart: {
-    id: string;
-    itemCount: number;
-    expiresAt: string | null;
-    discountCodes: Array<string>;
-    subtotal: { amount: number; currency: string; formatted: string };
-    items: Array<{
-      quantity: number;
-      variantId: string;
-      unitPrice: { amount: number; currency: string; formatted: string };
-      lineTotal: { amount: number; currency: string; formatted: string };
-      product: { id: string; slug: string; name: string; inventory: { available: number } };
-      variant: { id: string; title: string; selectedOptions: Array<{ name: string; value: string }> };
-    }>;
-    discounts: Array<{
-      promotionId: string;
-      code: string | null;
-      description: string;
-      freeShipping: boolean;
-      amount: { amount: number; currency: string; formatted: string };
-    }>;
-    discountTotal: { amount: number; currency: string; formatted: string };
-    discountedSubtotal: { amount: number; currency: string; formatted: string };
-    removedItems: Array<{
-      name: string;
-      quantity: number;
-      reason: CartItemRemovalReason;
-      product: { id: string };
-      variant: { id: string; title: string; selectedOptions: Array<{ name: string; value: string }> };
-    }>;
-  };
-};
+export type AddToCartMutation = { addToCart: CartFieldsFragment };
 
 export type UpdateCartItemMutationVariables = Exact<{
   cartId?: string | number | null | undefined;
@@ -504,39 +404,7 @@ export type UpdateCartItemMutationVariables = Exact<{
   quantity: number;
 }>;
 
-export type UpdateCartItemMutation = {
-  updateCartItem: {
-    id: string;
-    itemCount: number;
-    expiresAt: string | null;
-    discountCodes: Array<string>;
-    subtotal: { amount: number; currency: string; formatted: string };
-    items: Array<{
-      quantity: number;
-      variantId: string;
-      unitPrice: { amount: number; currency: string; formatted: string };
-      lineTotal: { amount: number; currency: string; formatted: string };
-      product: { id: string; slug: string; name: string; inventory: { available: number } };
-      variant: { id: string; title: string; selectedOptions: Array<{ name: string; value: string }> };
-    }>;
-    discounts: Array<{
-      promotionId: string;
-      code: string | null;
-      description: string;
-      freeShipping: boolean;
-      amount: { amount: number; currency: string; formatted: string };
-    }>;
-    discountTotal: { amount: number; currency: string; formatted: string };
-    discountedSubtotal: { amount: number; currency: string; formatted: string };
-    removedItems: Array<{
-      name: string;
-      quantity: number;
-      reason: CartItemRemovalReason;
-      product: { id: string };
-      variant: { id: string; title: string; selectedOptions: Array<{ name: string; value: string }> };
-    }>;
-  };
-};
+export type UpdateCartItemMutation = { updateCartItem: CartFieldsFragment };
 
 export type RemoveFromCartMutationVariables = Exact<{
   cartId?: string | number | null | undefined;
@@ -544,155 +412,27 @@ export type RemoveFromCartMutationVariables = Exact<{
   variantId?: string | number | null | undefined;
 }>;
 
-export type RemoveFromCartMutation = {
-  removeFromCart: {
-    id: string;
-    itemCount: number;
-    expiresAt: string | null;
-    discountCodes: Array<string>;
-    subtotal: { amount: number; currency: string; formatted: string };
-    items: Array<{
-      quantity: number;
-      variantId: string;
-      unitPrice: { amount: number; currency: string; formatted: string };
-      lineTotal: { amount: number; currency: string; formatted: string };
-      product: { id: string; slug: string; name: string; inventory: { available: number } };
-      variant: { id: string; title: string; selectedOptions: Array<{ name: string; value: string }> };
-    }>;
-    discounts: Array<{
-      promotionId: string;
-      code: string | null;
-      description: string;
-      freeShipping: boolean;
-      amount: { amount: number; currency: string; formatted: string };
-    }>;
-    discountTotal: { amount: number; currency: string; formatted: string };
-    discountedSubtotal: { amount: number; currency: string; formatted: string };
-    removedItems: Array<{
-      name: string;
-      quantity: number;
-      reason: CartItemRemovalReason;
-      product: { id: string };
-      variant: { id: string; title: string; selectedOptions: Array<{ name: string; value: string }> };
-    }>;
-  };
-};
+export type RemoveFromCartMutation = { removeFromCart: CartFieldsFragment };
 
 export type ApplyDiscountCodeMutationVariables = Exact<{
   cartId?: string | number | null | undefined;
   code: string;
 }>;
 
-export type ApplyDiscountCodeMutation = {
-  applyDiscountCode: {
-    id: string;
-    itemCount: number;
-    expiresAt: string | null;
-    discountCodes: Array<string>;
-    subtotal: { amount: number; currency: string; formatted: string };
-    items: Array<{
-      quantity: number;
-      variantId: string;
-      unitPrice: { amount: number; currency: string; formatted: string };
-      lineTotal: { amount: number; currency: string; formatted: string };
-      product: { id: string; slug: string; name: string; inventory: { available: number } };
-      variant: { id: string; title: string; selectedOptions: Array<{ name: string; value: string }> };
-    }>;
-    discounts: Array<{
-      promotionId: string;
-      code: string | null;
-      description: string;
-      freeShipping: boolean;
-      amount: { amount: number; currency: string; formatted: string };
-    }>;
-    discountTotal: { amount: number; currency: string; formatted: string };
-    discountedSubtotal: { amount: number; currency: string; formatted: string };
-    removedItems: Array<{
-      name: string;
-      quantity: number;
-      reason: CartItemRemovalReason;
-      product: { id: string };
-      variant: { id: string; title: string; selectedOptions: Array<{ name: string; value: string }> };
-    }>;
-  };
-};
+export type ApplyDiscountCodeMutation = { applyDiscountCode: CartFieldsFragment };
 
 export type RemoveDiscountCodeMutationVariables = Exact<{
   cartId?: string | number | null | undefined;
   code: string;
 }>;
 
-export type RemoveDiscountCodeMutation = {
-  removeDiscountCode: {
-    id: string;
-    itemCount: number;
-    expiresAt: string | null;
-    discountCodes: Array<string>;
-    subtotal: { amount: number; currency: string; formatted: string };
-    items: Array<{
-      quantity: number;
-      variantId: string;
-      unitPrice: { amount: number; currency: string; formatted: string };
-      lineTotal: { amount: number; currency: string; formatted: string };
-      product: { id: string; slug: string; name: string; inventory: { available: number } };
-      variant: { id: string; title: string; selectedOptions: Array<{ name: string; value: string }> };
-    }>;
-    discounts: Array<{
-      promotionId: string;
-      code: string | null;
-      description: string;
-      freeShipping: boolean;
-      amount: { amount: number; currency: string; formatted: string };
-    }>;
-    discountTotal: { amount: number; currency: string; formatted: string };
-    discountedSubtotal: { amount: number; currency: string; formatted: string };
-    removedItems: Array<{
-      name: string;
-      quantity: number;
-      reason: CartItemRemovalReason;
-      product: { id: string };
-      variant: { id: string; title: string; selectedOptions: Array<{ name: string; value: string }> };
-    }>;
-  };
-};
+export type RemoveDiscountCodeMutation = { removeDiscountCode: CartFieldsFragment };
 
 export type MergeCartMutationVariables = Exact<{
   guestCartId: string | number;
 }>;
 
-export type MergeCartMutation = {
-  mergeCart: {
-    id: string;
-    itemCount: number;
-    expiresAt: string | null;
-    discountCodes: Array<string>;
-    subtotal: { amount: number; currency: string; formatted: string };
-    items: Array<{
-      quantity: number;
-      variantId: string;
-      unitPrice: { amount: number; currency: string; formatted: string };
-      lineTotal: { amount: number; currency: string; formatted: string };
-      product: { id: string; slug: string; name: string; inventory: { available: number } };
-      variant: { id: string; title: string; selectedOptions: Array<{ name: string; value: string }> };
-    }>;
-    discounts: Array<{
-      promotionId: string;
-      code: string | null;
-      description: string;
-      freeShipping: boolean;
-      amount: { amount: number; currency: string; formatted: string };
-    }>;
-    discountTotal: { amount: number; currency: string; formatted: string };
-    discountedSubtotal: { amount: number; currency: string; formatted: string };
-    removedItems: Array<{
-      name: string;
-      quantity: number;
-      reason: CartItemRemovalReason;
-      product: { id: string };
-      variant: { id: string; title: string; selectedOptions: Array<{ name: string; value: string }> };
-    }>;
-  };
-};
+export type MergeCartMutation = { mergeCart: CartFieldsFragment };
 
 export type ShippingOptionsQueryVariables = Exact<{
   id?: string | number | null | undefined;
@@ -707,7 +447,7 @@ export type ShippingOptionsQuery = {
       name: string;
       carrier: string | null;
       type: ShippingMethodType;
-      price: { amount: number; currency: string; formatted: string };
+      price: MoneyFieldsFragment;
     }>;
   } | null;
 };
@@ -722,15 +462,11 @@ export type CheckoutQuoteQuery = {
   cart: {
     id: string;
     pricesIncludeTax: boolean;
-    shippingCost: { amount: number; currency: string; formatted: string };
-    shippingDiscount: { amount: number; currency: string; formatted: string };
-    taxLines: Array<{
-      name: string;
-      rate: number;
-      amount: { amount: number; currency: string; formatted: string };
-    }>;
-    taxTotal: { amount: number; currency: string; formatted: string };
-    total: { amount: number; currency: string; formatted: string };
+    shippingCost: MoneyFieldsFragment;
+    shippingDiscount: MoneyFieldsFragment;
+    taxLines: Array<{ name: string; rate: number; amount: MoneyFieldsFragment }>;
+    taxTotal: MoneyFieldsFragment;
+    total: MoneyFieldsFragment;
   } | null;
 };
 
@@ -738,131 +474,13 @@ export type CheckoutMutationVariables = Exact<{
   input: CheckoutInput;
 }>;
 
-export type CheckoutMutation = {
-  checkout: {
-    id: string;
-    status: OrderStatus;
-    email: string;
-    createdAt: string;
-    updatedAt: string;
-    carrier: string | null;
-    trackingNumber: string | null;
-    pricesIncludeTax: boolean;
-    subtotal: { amount: number; currency: string; formatted: string };
-    shippingCost: { amount: number; currency: string; formatted: string };
-    shippingMethod: { code: string; name: string; carrier: string | null } | null;
-    discounts: Array<{
-      promotionId: string;
-      code: string | null;
-      description: string;
-      amount: { amount: number; currency: string; formatted: string };
-      shippingAmount: { amount: number; currency: string; formatted: string };
-    }>;
-    discountTotal: { amount: number; currency: string; formatted: string };
-    shippingDiscount: { amount: number; currency: string; formatted: string };
-    taxLines: Array<{
-      name: string;
-      rate: number;
-      amount: { amount: number; currency: string; formatted: string };
-    }>;
-    taxTotal: { amount: number; currency: string; formatted: string };
-    total: { amount: number; currency: string; formatted: string };
-    amountRefunded: { amount: number; currency: string; formatted: string };
-    items: Array<{
-      sku: string;
-      name: string;
-      quantity: number;
-      variantId: string;
-      variantTitle: string;
-      selectedOptions: Array<{ name: string; value: string }>;
-      unitPrice: { amount: number; currency: string; formatted: string };
-      lineTotal: { amount: number; currency: string; formatted: string };
-      product: { id: string; slug: string };
-    }>;
-    shippingAddress: {
-      name: string;
-      line1: string;
-      line2: string | null;
-      city: string;
-      region: string | null;
-      postalCode: string;
-      country: string;
-    };
-    statusHistory: Array<{ status: OrderStatus; reason: string | null; at: string }>;
-    payment: {
-      id: string;
-      status: PaymentStatus;
-      failureReason: string | null;
-      declineCode: string | null;
-      provider: string;
-    } | null;
-  };
-};
+export type CheckoutMutation = { checkout: OrderFieldsFragment };
 
 export type OrderPageQueryVariables = Exact<{
   id: string | number;
 }>;
 
-export type OrderPageQuery = {
-  order: {
-    id: string;
-    status: OrderStatus;
-    email: string;
-    createdAt: string;
-    updatedAt: string;
-    carrier: string | null;
-    trackingNumber: string | null;
-    pricesIncludeTax: boolean;
-    subtotal: { amount: number; currency: string; formatted: string };
-    shippingCost: { amount: number; currency: string; formatted: string };
-    shippingMethod: { code: string; name: string; carrier: string | null } | null;
-    discounts: Array<{
-      promotionId: string;
-      code: string | null;
-      description: string;
-      amount: { amount: number; currency: string; formatted: string };
-      shippingAmount: { amount: number; currency: string; formatted: string };
-    }>;
-    discountTotal: { amount: number; currency: string; formatted: string };
-    shippingDiscount: { amount: number; currency: string; formatted: string };
-    taxLines: Array<{
-      name: string;
-      rate: number;
-      amount: { amount: number; currency: string; formatted: string };
-    }>;
-    taxTotal: { amount: number; currency: string; formatted: string };
-    total: { amount: number; currency: string; formatted: string };
-    amountRefunded: { amount: number; currency: string; formatted: string };
-    items: Array<{
-      sku: string;
-      name: string;
-      quantity: number;
-      variantId: string;
-      variantTitle: string;
-      selectedOptions: Array<{ name: string; value: string }>;
-      unitPrice: { amount: number; currency: string; formatted: string };
-      lineTotal: { amount: number; currency: string; formatted: string };
-      product: { id: string; slug: string };
-    }>;
-    shippingAddress: {
-      name: string;
-      line1: string;
-      line2: string | null;
-      city: string;
-      region: string | null;
-      postalCode: string;
-      country: string;
-    };
-    statusHistory: Array<{ status: OrderStatus; reason: string | null; at: string }>;
-    payment: {
-      id: string;
-      status: PaymentStatus;
-      failureReason: string | null;
-      declineCode: string | null;
-      provider: string;
-    } | null;
-  } | null;
-};
+export type OrderPageQuery = { order: OrderFieldsFragment | null };
 
 export type OrderStatusChangedSubscriptionVariables = Exact<{
   orderId: string | number;
@@ -874,64 +492,7 @@ export type OrderStatusChangedSubscription = {
     previousStatus: OrderStatus | null;
     reason: string | null;
     at: string;
-    order: {
-      id: string;
-      status: OrderStatus;
-      email: string;
-      createdAt: string;
-      updatedAt: string;
-      carrier: string | null;
-      trackingNumber: string | null;
-      pricesIncludeTax: boolean;
-      subtotal: { amount: number; currency: string; formatted: string };
-      shippingCost: { amount: number; currency: string; formatted: string };
-      shippingMethod: { code: string; name: string; carrier: string | null } | null;
-      discounts: Array<{
-        promotionId: string;
-        code: string | null;
-        description: string;
-        amount: { amount: number; currency: string; formatted: string };
-        shippingAmount: { amount: number; currency: string; formatted: string };
-      }>;
-      discountTotal: { amount: number; currency: string; formatted: string };
-      shippingDiscount: { amount: number; currency: string; formatted: string };
-      taxLines: Array<{
-        name: string;
-        rate: number;
-        amount: { amount: number; currency: string; formatted: string };
-      }>;
-      taxTotal: { amount: number; currency: string; formatted: string };
-      total: { amount: number; currency: string; formatted: string };
-      amountRefunded: { amount: number; currency: string; formatted: string };
-      items: Array<{
-        sku: string;
-        name: string;
-        quantity: number;
-        variantId: string;
-        variantTitle: string;
-        selectedOptions: Array<{ name: string; value: string }>;
-        unitPrice: { amount: number; currency: string; formatted: string };
-        lineTotal: { amount: number; currency: string; formatted: string };
-        product: { id: string; slug: string };
-      }>;
-      shippingAddress: {
-        name: string;
-        line1: string;
-        line2: string | null;
-        city: string;
-        region: string | null;
-        postalCode: string;
-        country: string;
-      };
-      statusHistory: Array<{ status: OrderStatus; reason: string | null; at: string }>;
-      payment: {
-        id: string;
-        status: PaymentStatus;
-        failureReason: string | null;
-        declineCode: string | null;
-        provider: string;
-      } | null;
-    };
+    order: OrderFieldsFragment;
   };
 };
 
@@ -952,7 +513,7 @@ export type CreatePaymentIntentMutation = {
     status: PaymentStatus;
     failureReason: string | null;
     declineCode: string | null;
-    amount: { amount: number; currency: string; formatted: string };
+    amount: MoneyFieldsFragment;
   };
 };
 
@@ -975,66 +536,7 @@ export type CancelOrderMutationVariables = Exact<{
   reason?: string | null | undefined;
 }>;
 
-export type CancelOrderMutation = {
-  cancelOrder: {
-    id: string;
-    status: OrderStatus;
-    email: string;
-    createdAt: string;
-    updatedAt: string;
-    carrier: string | null;
-    trackingNumber: string | null;
-    pricesIncludeTax: boolean;
-    subtotal: { amount: number; currency: string; formatted: string };
-    shippingCost: { amount: number; currency: string; formatted: string };
-    shippingMethod: { code: string; name: string; carrier: string | null } | null;
-    discounts: Array<{
-      promotionId: string;
-      code: string | null;
-      description: string;
-      amount: { amount: number; currency: string; formatted: string };
-      shippingAmount: { amount: number; currency: string; formatted: string };
-    }>;
-    discountTotal: { amount: number; currency: string; formatted: string };
-    shippingDiscount: { amount: number; currency: string; formatted: string };
-    taxLines: Array<{
-      name: string;
-      rate: number;
-      amount: { amount: number; currency: string; formatted: string };
-    }>;
-    taxTotal: { amount: number; currency: string; formatted: string };
-    total: { amount: number; currency: string; formatted: string };
-    amountRefunded: { amount: number; currency: string; formatted: string };
-    items: Array<{
-      sku: string;
-      name: string;
-      quantity: number;
-      variantId: string;
-      variantTitle: string;
-      selectedOptions: Array<{ name: string; value: string }>;
-      unitPrice: { amount: number; currency: string; formatted: string };
-      lineTotal: { amount: number; currency: string; formatted: string };
-      product: { id: string; slug: string };
-    }>;
-    shippingAddress: {
-      name: string;
-      line1: string;
-      line2: string | null;
-      city: string;
-      region: string | null;
-      postalCode: string;
-      country: string;
-    };
-    statusHistory: Array<{ status: OrderStatus; reason: string | null; at: string }>;
-    payment: {
-      id: string;
-      status: PaymentStatus;
-      failureReason: string | null;
-      declineCode: string | null;
-      provider: string;
-    } | null;
-  };
-};
+export type CancelOrderMutation = { cancelOrder: OrderFieldsFragment };
 
 export type MyOrdersQueryVariables = Exact<{
   after?: string | null | undefined;
@@ -1051,7 +553,7 @@ export type MyOrdersQuery = {
           id: string;
           status: OrderStatus;
           createdAt: string;
-          total: { amount: number; currency: string; formatted: string };
+          total: MoneyFieldsFragment;
           items: Array<{ name: string; quantity: number }>;
         };
       }>;
@@ -1133,24 +635,7 @@ export type AdminProductsQuery = {
   products: {
     totalCount: number;
     pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    edges: Array<{
-      node: {
-        id: string;
-        sku: string;
-        slug: string;
-        name: string;
-        active: boolean;
-        price: { amount: number; currency: string; formatted: string };
-        category: { slug: string } | null;
-        inventory: {
-          available: number;
-          reserved: number;
-          onHand: number;
-          lowStock: boolean;
-          reorderLevel: number;
-        };
-      };
-    }>;
+    edges: Array<{ node: AdminProductFieldsFragment }>;
   };
 };
 
@@ -1160,7 +645,7 @@ export type AdminProductFieldsFragment = {
   slug: string;
   name: string;
   active: boolean;
-  price: { amount: number; currency: string; formatted: string };
+  price: MoneyFieldsFragment;
   category: { slug: string } | null;
   inventory: { available: number; reserved: number; onHand: number; lowStock: boolean; reorderLevel: number };
 };
@@ -1195,25 +680,7 @@ export type AdminProductQueryVariables = Exact<{
   id: string | number;
 }>;
 
-export type AdminProductQuery = {
-  product: {
-    description: string;
-    id: string;
-    sku: string;
-    slug: string;
-    name: string;
-    active: boolean;
-    price: { amount: number; currency: string; formatted: string };
-    category: { slug: string } | null;
-    inventory: {
-      available: number;
-      reserved: number;
-      onHand: number;
-      lowStock: boolean;
-      reorderLevel: number;
-    };
-  } | null;
-};
+export type AdminProductQuery = { product: ({ description: string } & AdminProductFieldsFragment) | null };
 
 export type CreateProductMutationVariables = Exact<{
   input: ProductInput;
@@ -1232,7 +699,7 @@ export type UpdateProductMutation = {
     name: string;
     description: string;
     active: boolean;
-    price: { amount: number; currency: string; formatted: string };
+    price: MoneyFieldsFragment;
     category: { slug: string } | null;
   };
 };
@@ -1277,7 +744,7 @@ export type AdminOrdersQuery = {
         createdAt: string;
         carrier: string | null;
         trackingNumber: string | null;
-        total: { amount: number; currency: string; formatted: string };
+        total: MoneyFieldsFragment;
       };
     }>;
   };
@@ -1313,7 +780,7 @@ export type PendingRefundsQuery = {
     reason: string | null;
     status: RefundStatus;
     createdAt: string;
-    amount: { amount: number; currency: string; formatted: string };
+    amount: MoneyFieldsFragment;
     requestedBy: { id: string; email: string } | null;
     payment: { id: string; order: { id: string; email: string } };
   }>;
