@@ -8,7 +8,9 @@
  *    that belongs to a subgraph that exists is missing or different in the API schema;
  *  - something was removed from (or changed incompatibly in) the API schema compared with the
  *    snapshot, without an entry naming it in schema/CHANGELOG.md (@graphql-inspector/core decides
- *    what is breaking).
+ *    what is breaking);
+ *  - the storefront's generated operation types (storefront/src/graphql-types.ts) are not what
+ *    schema/api.graphql and storefront/src/graphql.ts generate now (run `npm run codegen`).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { buildSchema } from 'graphql';
 import { composeSupergraph, CompositionError, federationVersionProblem } from './lib/compose-supergraph';
 import { checkContract } from './lib/contract-check';
 import { findBreakingChanges, readChangelog, schemaChanges, unrecordedChanges } from './lib/schema-diff';
+import { generateStorefrontTypes, storefrontTypesPath } from './lib/storefront-types';
 import { readFederationVersion, readSupergraphConfig, repoRoot } from './lib/supergraph-config';
 
 const problems: string[] = [];
@@ -106,7 +109,24 @@ async function main(): Promise<number> {
       seen.add(line);
     }
   }
+  await checkStorefrontTypes();
   return report(present);
+}
+
+async function checkStorefrontTypes(): Promise<void> {
+  const file = relative(repoRoot, storefrontTypesPath);
+  let generated: string;
+  try {
+    generated = await generateStorefrontTypes();
+  } catch (error) {
+    problems.push(`storefront types: ${error instanceof Error ? error.message : String(error)}`);
+    return;
+  }
+  if (!existsSync(storefrontTypesPath) || readFileSync(storefrontTypesPath, 'utf8') !== generated) {
+    problems.push(
+      `stale: ${file} does not match schema/api.graphql and storefront/src/graphql.ts; run \`npm run codegen\``,
+    );
+  }
 }
 
 function report(present: Set<string>): number {

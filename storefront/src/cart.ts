@@ -13,7 +13,7 @@ export function useCart() {
   const guestId = useGuestCartId();
   const cartId = session ? null : guestId;
   const skip = !session && !guestId;
-  const result = useQuery<any>(CART, { variables: { id: cartId }, skip });
+  const result = useQuery(CART, { variables: { id: cartId }, skip });
   // A guest token the server no longer knows (expired after 7 days): forget it, start afresh.
   const expired = !session && !!guestId && hasCode(result.error, 'NOT_FOUND');
   useEffect(() => {
@@ -29,7 +29,7 @@ export function useCart() {
 
 /** addToCart that remembers a new guest cart's token. Without variantId: the product's default variant. */
 export function useAddToCart() {
-  const [mutate, state] = useMutation<any>(ADD_TO_CART);
+  const [mutate, state] = useMutation(ADD_TO_CART);
   const add = async (productId: string, quantity: number, variantId?: string) => {
     const session = getSession();
     const cartId = session ? null : getGuestCartId();

@@ -1,4 +1,86 @@
-import { gql } from '@apollo/client';
+import { gql, type TypedDocumentNode } from '@apollo/client';
+import type {
+  HomeQuery,
+  HomeQueryVariables,
+  CatalogQuery,
+  CatalogQueryVariables,
+  ProductPageQuery,
+  ProductPageQueryVariables,
+  CartPageQuery,
+  CartPageQueryVariables,
+  AddToCartMutation,
+  AddToCartMutationVariables,
+  UpdateCartItemMutation,
+  UpdateCartItemMutationVariables,
+  RemoveFromCartMutation,
+  RemoveFromCartMutationVariables,
+  ApplyDiscountCodeMutation,
+  ApplyDiscountCodeMutationVariables,
+  RemoveDiscountCodeMutation,
+  RemoveDiscountCodeMutationVariables,
+  MergeCartMutation,
+  MergeCartMutationVariables,
+  ShippingOptionsQuery,
+  ShippingOptionsQueryVariables,
+  CheckoutQuoteQuery,
+  CheckoutQuoteQueryVariables,
+  CheckoutMutation,
+  CheckoutMutationVariables,
+  OrderPageQuery,
+  OrderPageQueryVariables,
+  OrderStatusChangedSubscription,
+  OrderStatusChangedSubscriptionVariables,
+  PaymentSettingsQuery,
+  PaymentSettingsQueryVariables,
+  CreatePaymentIntentMutation,
+  CreatePaymentIntentMutationVariables,
+  ConfirmPaymentMutation,
+  ConfirmPaymentMutationVariables,
+  CancelOrderMutation,
+  CancelOrderMutationVariables,
+  MyOrdersQuery,
+  MyOrdersQueryVariables,
+  MyNotificationsQuery,
+  MyNotificationsQueryVariables,
+  MarkReadMutation,
+  MarkReadMutationVariables,
+  LoginMutation,
+  LoginMutationVariables,
+  RegisterMutation,
+  RegisterMutationVariables,
+  VerifyEmailMutation,
+  VerifyEmailMutationVariables,
+  LogoutMutation,
+  LogoutMutationVariables,
+  DevOutboxQuery,
+  DevOutboxQueryVariables,
+  AdminProductsQuery,
+  AdminProductsQueryVariables,
+  AdminInventoryItemsQuery,
+  AdminInventoryItemsQueryVariables,
+  AdminProductQuery,
+  AdminProductQueryVariables,
+  CreateProductMutation,
+  CreateProductMutationVariables,
+  UpdateProductMutation,
+  UpdateProductMutationVariables,
+  ArchiveProductMutation,
+  ArchiveProductMutationVariables,
+  AdjustStockMutation,
+  AdjustStockMutationVariables,
+  AdminOrdersQuery,
+  AdminOrdersQueryVariables,
+  MarkShippedMutation,
+  MarkShippedMutationVariables,
+  AdminCancelOrderMutation,
+  AdminCancelOrderMutationVariables,
+  PendingRefundsQuery,
+  PendingRefundsQueryVariables,
+  ApproveRefundMutation,
+  ApproveRefundMutationVariables,
+  RejectRefundMutation,
+  RejectRefundMutationVariables,
+} from './graphql-types';
 
 // Money is always selected whole: the cache replaces it as a value (see apollo.ts).
 export const MONEY = gql`
@@ -202,7 +284,7 @@ export const ORDER_FIELDS = gql`
   ${MONEY}
 `;
 
-export const HOME = gql`
+export const HOME: TypedDocumentNode<HomeQuery, HomeQueryVariables> = gql`
   query Home {
     recommendations(first: 8) {
       reason
@@ -219,7 +301,7 @@ export const HOME = gql`
   ${PRODUCT_CARD}
 `;
 
-export const CATALOG = gql`
+export const CATALOG: TypedDocumentNode<CatalogQuery, CatalogQueryVariables> = gql`
   query Catalog($first: Int!, $after: String, $filter: ProductFilter, $sort: ProductSort) {
     products(first: $first, after: $after, filter: $filter, sort: $sort) {
       totalCount
@@ -242,7 +324,7 @@ export const CATALOG = gql`
   ${PRODUCT_CARD}
 `;
 
-export const PRODUCT = gql`
+export const PRODUCT: TypedDocumentNode<ProductPageQuery, ProductPageQueryVariables> = gql`
   query ProductPage($slug: String!) {
     product(slug: $slug) {
       ...ProductCard
@@ -291,7 +373,7 @@ export const PRODUCT = gql`
   ${PRODUCT_CARD}
 `;
 
-export const CART = gql`
+export const CART: TypedDocumentNode<CartPageQuery, CartPageQueryVariables> = gql`
   query CartPage($id: ID) {
     cart(id: $id) {
       ...CartFields
@@ -300,7 +382,7 @@ export const CART = gql`
   ${CART_FIELDS}
 `;
 
-export const ADD_TO_CART = gql`
+export const ADD_TO_CART: TypedDocumentNode<AddToCartMutation, AddToCartMutationVariables> = gql`
   mutation AddToCart($cartId: ID, $productId: ID!, $variantId: ID, $quantity: Int!) {
     addToCart(cartId: $cartId, productId: $productId, variantId: $variantId, quantity: $quantity) {
       ...CartFields
@@ -309,25 +391,30 @@ export const ADD_TO_CART = gql`
   ${CART_FIELDS}
 `;
 
-export const UPDATE_CART_ITEM = gql`
-  mutation UpdateCartItem($cartId: ID, $productId: ID!, $variantId: ID, $quantity: Int!) {
-    updateCartItem(cartId: $cartId, productId: $productId, variantId: $variantId, quantity: $quantity) {
-      ...CartFields
+export const UPDATE_CART_ITEM: TypedDocumentNode<UpdateCartItemMutation, UpdateCartItemMutationVariables> =
+  gql`
+    mutation UpdateCartItem($cartId: ID, $productId: ID!, $variantId: ID, $quantity: Int!) {
+      updateCartItem(cartId: $cartId, productId: $productId, variantId: $variantId, quantity: $quantity) {
+        ...CartFields
+      }
     }
-  }
-  ${CART_FIELDS}
-`;
+    ${CART_FIELDS}
+  `;
 
-export const REMOVE_FROM_CART = gql`
-  mutation RemoveFromCart($cartId: ID, $productId: ID!, $variantId: ID) {
-    removeFromCart(cartId: $cartId, productId: $productId, variantId: $variantId) {
-      ...CartFields
+export const REMOVE_FROM_CART: TypedDocumentNode<RemoveFromCartMutation, RemoveFromCartMutationVariables> =
+  gql`
+    mutation RemoveFromCart($cartId: ID, $productId: ID!, $variantId: ID) {
+      removeFromCart(cartId: $cartId, productId: $productId, variantId: $variantId) {
+        ...CartFields
+      }
     }
-  }
-  ${CART_FIELDS}
-`;
+    ${CART_FIELDS}
+  `;
 
-export const APPLY_DISCOUNT_CODE = gql`
+export const APPLY_DISCOUNT_CODE: TypedDocumentNode<
+  ApplyDiscountCodeMutation,
+  ApplyDiscountCodeMutationVariables
+> = gql`
   mutation ApplyDiscountCode($cartId: ID, $code: String!) {
     applyDiscountCode(cartId: $cartId, code: $code) {
       ...CartFields
@@ -336,7 +423,10 @@ export const APPLY_DISCOUNT_CODE = gql`
   ${CART_FIELDS}
 `;
 
-export const REMOVE_DISCOUNT_CODE = gql`
+export const REMOVE_DISCOUNT_CODE: TypedDocumentNode<
+  RemoveDiscountCodeMutation,
+  RemoveDiscountCodeMutationVariables
+> = gql`
   mutation RemoveDiscountCode($cartId: ID, $code: String!) {
     removeDiscountCode(cartId: $cartId, code: $code) {
       ...CartFields
@@ -345,7 +435,7 @@ export const REMOVE_DISCOUNT_CODE = gql`
   ${CART_FIELDS}
 `;
 
-export const MERGE_CART = gql`
+export const MERGE_CART: TypedDocumentNode<MergeCartMutation, MergeCartMutationVariables> = gql`
   mutation MergeCart($guestCartId: ID!) {
     mergeCart(guestCartId: $guestCartId) {
       ...CartFields
@@ -355,7 +445,7 @@ export const MERGE_CART = gql`
 `;
 
 /** The shipping methods that can ship the cart to an address, each priced (shipping subgraph). */
-export const SHIPPING_OPTIONS = gql`
+export const SHIPPING_OPTIONS: TypedDocumentNode<ShippingOptionsQuery, ShippingOptionsQueryVariables> = gql`
   query ShippingOptions($id: ID, $address: AddressInput!) {
     cart(id: $id) {
       id
@@ -374,7 +464,7 @@ export const SHIPPING_OPTIONS = gql`
 `;
 
 /** What checkout will charge for the cart shipped to the address with the method, as the API quotes it. */
-export const CHECKOUT_QUOTE = gql`
+export const CHECKOUT_QUOTE: TypedDocumentNode<CheckoutQuoteQuery, CheckoutQuoteQueryVariables> = gql`
   query CheckoutQuote($id: ID, $address: AddressInput!, $method: String) {
     cart(id: $id) {
       id
@@ -403,7 +493,7 @@ export const CHECKOUT_QUOTE = gql`
   ${MONEY}
 `;
 
-export const CHECKOUT = gql`
+export const CHECKOUT: TypedDocumentNode<CheckoutMutation, CheckoutMutationVariables> = gql`
   mutation Checkout($input: CheckoutInput!) {
     checkout(input: $input) {
       ...OrderFields
@@ -412,7 +502,7 @@ export const CHECKOUT = gql`
   ${ORDER_FIELDS}
 `;
 
-export const ORDER = gql`
+export const ORDER: TypedDocumentNode<OrderPageQuery, OrderPageQueryVariables> = gql`
   query OrderPage($id: ID!) {
     order(id: $id) {
       ...OrderFields
@@ -421,7 +511,10 @@ export const ORDER = gql`
   ${ORDER_FIELDS}
 `;
 
-export const ORDER_STATUS_CHANGED = gql`
+export const ORDER_STATUS_CHANGED: TypedDocumentNode<
+  OrderStatusChangedSubscription,
+  OrderStatusChangedSubscriptionVariables
+> = gql`
   subscription OrderStatusChanged($orderId: ID!) {
     orderStatusChanged(orderId: $orderId) {
       status
@@ -436,7 +529,7 @@ export const ORDER_STATUS_CHANGED = gql`
   ${ORDER_FIELDS}
 `;
 
-export const PAYMENT_SETTINGS = gql`
+export const PAYMENT_SETTINGS: TypedDocumentNode<PaymentSettingsQuery, PaymentSettingsQueryVariables> = gql`
   query PaymentSettings {
     paymentSettings {
       provider
@@ -445,7 +538,10 @@ export const PAYMENT_SETTINGS = gql`
   }
 `;
 
-export const CREATE_PAYMENT_INTENT = gql`
+export const CREATE_PAYMENT_INTENT: TypedDocumentNode<
+  CreatePaymentIntentMutation,
+  CreatePaymentIntentMutationVariables
+> = gql`
   mutation CreatePaymentIntent($orderId: ID!) {
     createPaymentIntent(orderId: $orderId) {
       id
@@ -461,18 +557,19 @@ export const CREATE_PAYMENT_INTENT = gql`
   ${MONEY}
 `;
 
-export const CONFIRM_PAYMENT = gql`
-  mutation ConfirmPayment($paymentId: ID!, $paymentMethodId: String!) {
-    confirmPayment(paymentId: $paymentId, paymentMethodId: $paymentMethodId) {
-      id
-      status
-      failureReason
-      declineCode
+export const CONFIRM_PAYMENT: TypedDocumentNode<ConfirmPaymentMutation, ConfirmPaymentMutationVariables> =
+  gql`
+    mutation ConfirmPayment($paymentId: ID!, $paymentMethodId: String!) {
+      confirmPayment(paymentId: $paymentId, paymentMethodId: $paymentMethodId) {
+        id
+        status
+        failureReason
+        declineCode
+      }
     }
-  }
-`;
+  `;
 
-export const CANCEL_ORDER = gql`
+export const CANCEL_ORDER: TypedDocumentNode<CancelOrderMutation, CancelOrderMutationVariables> = gql`
   mutation CancelOrder($id: ID!, $reason: String) {
     cancelOrder(id: $id, reason: $reason) {
       ...OrderFields
@@ -481,7 +578,7 @@ export const CANCEL_ORDER = gql`
   ${ORDER_FIELDS}
 `;
 
-export const MY_ORDERS = gql`
+export const MY_ORDERS: TypedDocumentNode<MyOrdersQuery, MyOrdersQueryVariables> = gql`
   query MyOrders($after: String) {
     me {
       id
@@ -511,7 +608,7 @@ export const MY_ORDERS = gql`
   ${MONEY}
 `;
 
-export const MY_NOTIFICATIONS = gql`
+export const MY_NOTIFICATIONS: TypedDocumentNode<MyNotificationsQuery, MyNotificationsQueryVariables> = gql`
   query MyNotifications {
     myNotifications(first: 30) {
       edges {
@@ -528,7 +625,7 @@ export const MY_NOTIFICATIONS = gql`
   }
 `;
 
-export const MARK_READ = gql`
+export const MARK_READ: TypedDocumentNode<MarkReadMutation, MarkReadMutationVariables> = gql`
   mutation MarkRead($id: ID!) {
     markNotificationRead(id: $id) {
       id
@@ -539,13 +636,13 @@ export const MARK_READ = gql`
 
 const AUTH_FIELDS = `accessToken refreshToken expiresIn user { id email name role }`;
 
-export const LOGIN = gql`
+export const LOGIN: TypedDocumentNode<LoginMutation, LoginMutationVariables> = gql`
   mutation Login($email: String!, $password: String!) {
     login(email: $email, password: $password) { ${AUTH_FIELDS} }
   }
 `;
 
-export const REGISTER = gql`
+export const REGISTER: TypedDocumentNode<RegisterMutation, RegisterMutationVariables> = gql`
   mutation Register($input: RegisterInput!) {
     register(input: $input) {
       id
@@ -555,7 +652,7 @@ export const REGISTER = gql`
   }
 `;
 
-export const VERIFY_EMAIL = gql`
+export const VERIFY_EMAIL: TypedDocumentNode<VerifyEmailMutation, VerifyEmailMutationVariables> = gql`
   mutation VerifyEmail($email: String!, $code: String!) {
     verifyEmail(email: $email, code: $code) {
       id
@@ -565,13 +662,13 @@ export const VERIFY_EMAIL = gql`
   }
 `;
 
-export const LOGOUT = gql`
+export const LOGOUT: TypedDocumentNode<LogoutMutation, LogoutMutationVariables> = gql`
   mutation Logout($refreshToken: String!) {
     logout(refreshToken: $refreshToken)
   }
 `;
 
-export const DEV_OUTBOX = gql`
+export const DEV_OUTBOX: TypedDocumentNode<DevOutboxQuery, DevOutboxQueryVariables> = gql`
   query DevOutbox($recipient: String!) {
     devOutbox(recipient: $recipient, first: 5) {
       to
@@ -609,7 +706,7 @@ const ADMIN_PRODUCT_FIELDS = gql`
   ${MONEY}
 `;
 
-export const ADMIN_PRODUCTS = gql`
+export const ADMIN_PRODUCTS: TypedDocumentNode<AdminProductsQuery, AdminProductsQueryVariables> = gql`
   query AdminProducts($first: Int!, $after: String, $filter: ProductFilter) {
     products(first: $first, after: $after, filter: $filter, sort: NEWEST) {
       totalCount
@@ -628,7 +725,10 @@ export const ADMIN_PRODUCTS = gql`
 `;
 
 /** The stock back office's list (inventory, ADMIN): one MongoDB command a page. */
-export const ADMIN_INVENTORY_ITEMS = gql`
+export const ADMIN_INVENTORY_ITEMS: TypedDocumentNode<
+  AdminInventoryItemsQuery,
+  AdminInventoryItemsQueryVariables
+> = gql`
   query AdminInventoryItems($first: Int!, $after: String, $filter: InventoryItemFilter) {
     inventoryItems(first: $first, after: $after, filter: $filter) {
       pageInfo {
@@ -657,7 +757,7 @@ export const ADMIN_INVENTORY_ITEMS = gql`
   }
 `;
 
-export const ADMIN_PRODUCT = gql`
+export const ADMIN_PRODUCT: TypedDocumentNode<AdminProductQuery, AdminProductQueryVariables> = gql`
   query AdminProduct($id: ID!) {
     product(id: $id) {
       ...AdminProductFields
@@ -667,7 +767,7 @@ export const ADMIN_PRODUCT = gql`
   ${ADMIN_PRODUCT_FIELDS}
 `;
 
-export const CREATE_PRODUCT = gql`
+export const CREATE_PRODUCT: TypedDocumentNode<CreateProductMutation, CreateProductMutationVariables> = gql`
   mutation CreateProduct($input: ProductInput!) {
     createProduct(input: $input) {
       id
@@ -677,7 +777,7 @@ export const CREATE_PRODUCT = gql`
   }
 `;
 
-export const UPDATE_PRODUCT = gql`
+export const UPDATE_PRODUCT: TypedDocumentNode<UpdateProductMutation, UpdateProductMutationVariables> = gql`
   mutation UpdateProduct($id: ID!, $input: ProductUpdateInput!) {
     updateProduct(id: $id, input: $input) {
       id
@@ -695,16 +795,17 @@ export const UPDATE_PRODUCT = gql`
   ${MONEY}
 `;
 
-export const ARCHIVE_PRODUCT = gql`
-  mutation ArchiveProduct($id: ID!) {
-    archiveProduct(id: $id) {
-      id
-      active
+export const ARCHIVE_PRODUCT: TypedDocumentNode<ArchiveProductMutation, ArchiveProductMutationVariables> =
+  gql`
+    mutation ArchiveProduct($id: ID!) {
+      archiveProduct(id: $id) {
+        id
+        active
+      }
     }
-  }
-`;
+  `;
 
-export const ADJUST_STOCK = gql`
+export const ADJUST_STOCK: TypedDocumentNode<AdjustStockMutation, AdjustStockMutationVariables> = gql`
   mutation AdjustStock($productId: ID!, $delta: Int!, $reason: StockMovementReason!, $reference: String) {
     adjustStock(productId: $productId, delta: $delta, reason: $reason, reference: $reference) {
       available
@@ -716,7 +817,7 @@ export const ADJUST_STOCK = gql`
   }
 `;
 
-export const ADMIN_ORDERS = gql`
+export const ADMIN_ORDERS: TypedDocumentNode<AdminOrdersQuery, AdminOrdersQueryVariables> = gql`
   query AdminOrders($filter: OrderFilter, $after: String) {
     orders(filter: $filter, first: 20, after: $after) {
       totalCount
@@ -742,7 +843,7 @@ export const ADMIN_ORDERS = gql`
   ${MONEY}
 `;
 
-export const MARK_SHIPPED = gql`
+export const MARK_SHIPPED: TypedDocumentNode<MarkShippedMutation, MarkShippedMutationVariables> = gql`
   mutation MarkShipped($id: ID!, $carrier: String!, $trackingNumber: String!) {
     markOrderShipped(id: $id, carrier: $carrier, trackingNumber: $trackingNumber) {
       id
@@ -753,7 +854,10 @@ export const MARK_SHIPPED = gql`
   }
 `;
 
-export const ADMIN_CANCEL_ORDER = gql`
+export const ADMIN_CANCEL_ORDER: TypedDocumentNode<
+  AdminCancelOrderMutation,
+  AdminCancelOrderMutationVariables
+> = gql`
   mutation AdminCancelOrder($id: ID!, $reason: String) {
     cancelOrder(id: $id, reason: $reason) {
       id
@@ -762,7 +866,7 @@ export const ADMIN_CANCEL_ORDER = gql`
   }
 `;
 
-export const PENDING_REFUNDS = gql`
+export const PENDING_REFUNDS: TypedDocumentNode<PendingRefundsQuery, PendingRefundsQueryVariables> = gql`
   query PendingRefunds {
     pendingRefundApprovals {
       id
@@ -788,7 +892,7 @@ export const PENDING_REFUNDS = gql`
   ${MONEY}
 `;
 
-export const APPROVE_REFUND = gql`
+export const APPROVE_REFUND: TypedDocumentNode<ApproveRefundMutation, ApproveRefundMutationVariables> = gql`
   mutation ApproveRefund($id: ID!) {
     approveRefund(refundId: $id) {
       id
@@ -797,7 +901,7 @@ export const APPROVE_REFUND = gql`
   }
 `;
 
-export const REJECT_REFUND = gql`
+export const REJECT_REFUND: TypedDocumentNode<RejectRefundMutation, RejectRefundMutationVariables> = gql`
   mutation RejectRefund($id: ID!, $reason: String) {
     rejectRefund(refundId: $id, reason: $reason) {
       id

@@ -91,8 +91,9 @@ export function CursorPager({
 }: {
   after: string[];
   setAfter: Dispatch<SetStateAction<string[]>>;
-  pageInfo: { hasNextPage: boolean; endCursor: string } | undefined;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null } | undefined;
 }) {
+  const next = pageInfo?.hasNextPage ? pageInfo.endCursor : null;
   return (
     <div className="pager">
       {after.length > 0 && (
@@ -100,8 +101,8 @@ export function CursorPager({
           Previous page
         </button>
       )}
-      {pageInfo?.hasNextPage && (
-        <button type="button" onClick={() => setAfter((a) => [...a, pageInfo.endCursor])}>
+      {next !== null && (
+        <button type="button" onClick={() => setAfter((a) => [...a, next])}>
           Next page
         </button>
       )}

@@ -1,8 +1,13 @@
 import { useEffect, useState } from 'react';
 import { useApolloClient } from '@apollo/client/react';
 import { ADMIN_INVENTORY_ITEMS } from '../graphql';
+import type { AdminInventoryItemsQuery } from '../graphql-types';
 import { Link, usePageTitle } from '../router';
 import { Loading, Problems } from '../ui';
+
+type InventoryItem = AdminInventoryItemsQuery['inventoryItems']['edges'][number]['node'];
+/** An active product at or below its reorder level, with its stock. */
+type LowStockRow = NonNullable<InventoryItem['product']> & { inventory: InventoryItem['inventory'] };
 
 /**
  * Active products at or below their reorder level, from inventory's own low-stock filter
@@ -11,23 +16,26 @@ import { Loading, Problems } from '../ui';
 export function LowStockPage() {
   usePageTitle('Low stock');
   const client = useApolloClient();
-  const [rows, setRows] = useState<any[] | null>(null);
+  const [rows, setRows] = useState<LowStockRow[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     let cancelled = false;
     (async () => {
-      const low: any[] = [];
+      const low: LowStockRow[] = [];
       let after: string | null = null;
       for (let page = 0; page < 50; page++) {
-        const result: any = await client.query({
+        // Annotated: `after` comes from the answer, which TypeScript cannot infer through the loop.
+        const result: { data?: AdminInventoryItemsQuery } = await client.query({
           query: ADMIN_INVENTORY_ITEMS,
           variables: { first: 100, after, filter: { lowStock: true } },
           fetchPolicy: 'network-only',
         });
-        for (const { node } of result.data.inventoryItems.edges)
+        // The default errorPolicy ('none'): an answer without data rejects instead.
+        const items = result.data!.inventoryItems;
+        for (const { node } of items.edges)
           if (node.product?.active) low.push({ ...node.product, inventory: node.inventory });
-        if (!result.data.inventoryItems.pageInfo.hasNextPage) break;
-        after = result.data.inventoryItems.pageInfo.endCursor;
+        if (!items.pageInfo.hasNextPage) break;
+        after = items.pageInfo.endCursor;
       }
       if (!cancelled) setRows(low.sort((a, b) => a.inventory.available - b.inventory.available));
     })().catch((err: unknown) => {

@@ -1,19 +1,28 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { ADMIN_CANCEL_ORDER, ADMIN_ORDERS, MARK_SHIPPED } from '../graphql';
+import type { AdminOrdersQuery, OrderStatus } from '../graphql-types';
 import { Link, usePageTitle } from '../router';
 import { CursorPager, Field, Loading, Problems, StatusBadge } from '../ui';
 
-const STATUSES = ['PENDING', 'AWAITING_PAYMENT', 'PAID', 'SHIPPED', 'DELIVERED', 'CANCELLED', 'REFUNDED'];
+const STATUSES: OrderStatus[] = [
+  'PENDING',
+  'AWAITING_PAYMENT',
+  'PAID',
+  'SHIPPED',
+  'DELIVERED',
+  'CANCELLED',
+  'REFUNDED',
+];
 
 export function AdminOrdersPage() {
   usePageTitle('Orders');
-  const [status, setStatus] = useState('');
+  const [status, setStatus] = useState<OrderStatus | ''>('');
   const [email, setEmail] = useState('');
   const [emailFilter, setEmailFilter] = useState('');
   const [after, setAfter] = useState<string[]>([]);
   const filter = { ...(status ? { status } : {}), ...(emailFilter ? { email: emailFilter } : {}) };
-  const { data, loading, error } = useQuery<any>(ADMIN_ORDERS, {
+  const { data, loading, error } = useQuery(ADMIN_ORDERS, {
     variables: { filter, after: after.at(-1) ?? null },
   });
   const orders = data?.orders;
@@ -35,7 +44,7 @@ export function AdminOrdersPage() {
             value={status}
             onChange={(e) => {
               setAfter([]);
-              setStatus(e.target.value);
+              setStatus(e.target.value as OrderStatus | ''); // an option of STATUSES, or ''
             }}
           >
             <option value="">Any status</option>
@@ -53,7 +62,7 @@ export function AdminOrdersPage() {
       {loading && !data && <Loading what="orders" />}
       {orders && <p className="muted">{orders.totalCount} orders</p>}
       <ul className="plain order-list">
-        {orders?.edges.map(({ node }: any) => (
+        {orders?.edges.map(({ node }) => (
           <AdminOrderRow key={node.id} order={node} />
         ))}
       </ul>
@@ -62,9 +71,9 @@ export function AdminOrdersPage() {
   );
 }
 
-function AdminOrderRow({ order }: { order: any }) {
-  const [ship, shipState] = useMutation<any>(MARK_SHIPPED);
-  const [cancel, cancelState] = useMutation<any>(ADMIN_CANCEL_ORDER);
+function AdminOrderRow({ order }: { order: AdminOrdersQuery['orders']['edges'][number]['node'] }) {
+  const [ship, shipState] = useMutation(MARK_SHIPPED);
+  const [cancel, cancelState] = useMutation(ADMIN_CANCEL_ORDER);
   const [carrier, setCarrier] = useState('UPS');
   const [tracking, setTracking] = useState('');
   const [error, setError] = useState<unknown>(null);

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation } from '@apollo/client/react';
 import { ADJUST_STOCK } from '../graphql';
+import type { AdminProductFieldsFragment } from '../graphql-types';
 import { Field, Problems, Section } from '../ui';
 
 const REASONS = ['PURCHASE', 'RETURN', 'DAMAGE', 'ADJUSTMENT'] as const;
@@ -8,7 +9,7 @@ type Reason = (typeof REASONS)[number];
 
 /** Booking a stock change for the product; `done` says what is available after it. */
 function useStockAdjustment(productId: string) {
-  const [adjust, state] = useMutation<any>(ADJUST_STOCK);
+  const [adjust, state] = useMutation(ADJUST_STOCK);
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<string | null>(null);
   /** Resolves true once the change is booked. */
@@ -43,7 +44,7 @@ function useStockAdjustment(productId: string) {
   return { submit, adjusting: state.loading, error, done };
 }
 
-export function StockForm({ product }: { product: any }) {
+export function StockForm({ product }: { product: AdminProductFieldsFragment }) {
   const stock = useStockAdjustment(product.id);
   const [delta, setDelta] = useState('');
   const [reason, setReason] = useState<Reason>('PURCHASE');
@@ -91,7 +92,7 @@ export function StockForm({ product }: { product: any }) {
   );
 }
 
-function StockLevels({ inventory }: { inventory: any }) {
+function StockLevels({ inventory }: { inventory: AdminProductFieldsFragment['inventory'] }) {
   return (
     <p aria-live="polite">
       Available <strong data-testid="available">{inventory.available}</strong> · reserved {inventory.reserved}{' '}

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { describeError } from '../errors';
 import { ADMIN_PRODUCT, ADMIN_PRODUCTS, ARCHIVE_PRODUCT, CREATE_PRODUCT, UPDATE_PRODUCT } from '../graphql';
+import type { AdminProductFieldsFragment, AdminProductQuery } from '../graphql-types';
 import { Link, navigate, useLocation, usePageTitle } from '../router';
 import { CursorPager, Field, Loading, Problems, ProductSearch, Section, setFlash } from '../ui';
 import { StockForm } from './ProductStock';
@@ -18,7 +19,7 @@ export function AdminProductsPage() {
   const { query } = useLocation();
   const search = query.get('q') ?? '';
   const [after, setAfter] = useState<string[]>([]);
-  const { data, loading, error } = useQuery<any>(ADMIN_PRODUCTS, {
+  const { data, loading, error } = useQuery(ADMIN_PRODUCTS, {
     variables: { first: 25, after: after.at(-1) ?? null, filter: search ? { search } : {} },
     fetchPolicy: 'cache-and-network',
   });
@@ -44,7 +45,7 @@ export function AdminProductsPage() {
       {products && (
         <>
           <p className="muted">{products.totalCount} active products</p>
-          <AdminProductTable products={products.edges.map(({ node }: any) => node)} />
+          <AdminProductTable products={products.edges.map(({ node }) => node)} />
           <CursorPager after={after} setAfter={setAfter} pageInfo={products.pageInfo} />
         </>
       )}
@@ -52,7 +53,7 @@ export function AdminProductsPage() {
   );
 }
 
-function AdminProductTable({ products }: { products: any[] }) {
+function AdminProductTable({ products }: { products: AdminProductFieldsFragment[] }) {
   return (
     <table className="lines">
       <caption className="visually-hidden">Active products, newest first</caption>
@@ -103,7 +104,7 @@ type NewProductForm = typeof NEW_PRODUCT;
  * here first (the API takes minor units), then the API's own field errors.
  */
 function useCreateProduct() {
-  const [create, state] = useMutation<any>(CREATE_PRODUCT);
+  const [create, state] = useMutation(CREATE_PRODUCT);
   const [error, setError] = useState<unknown>(null);
   const [priceError, setPriceError] = useState<string | undefined>();
   const submit = async (form: NewProductForm) => {
@@ -247,7 +248,7 @@ function DescriptionField({
 export function EditProductPage({ id }: { id: string }) {
   // Stock moves with every order (and a new product's opening stock is booked a moment after it
   // is created): the page re-reads it every few seconds.
-  const { data, loading, error } = useQuery<any>(ADMIN_PRODUCT, { variables: { id }, pollInterval: 3000 });
+  const { data, loading, error } = useQuery(ADMIN_PRODUCT, { variables: { id }, pollInterval: 3000 });
   const product = data?.product;
   usePageTitle(product ? `Edit ${product.name}` : 'Product');
   if (loading && !data) return <Loading what="the product" />;
@@ -272,8 +273,8 @@ export function EditProductPage({ id }: { id: string }) {
   );
 }
 
-function ProductDetailsForm({ product }: { product: any }) {
-  const [update, state] = useMutation<any>(UPDATE_PRODUCT);
+function ProductDetailsForm({ product }: { product: NonNullable<AdminProductQuery['product']> }) {
+  const [update, state] = useMutation(UPDATE_PRODUCT);
   const [form, setForm] = useState({
     name: product.name,
     description: product.description,
@@ -343,8 +344,8 @@ function ProductDetailsForm({ product }: { product: any }) {
   );
 }
 
-function ArchiveButton({ product }: { product: any }) {
-  const [archive, state] = useMutation<any>(ARCHIVE_PRODUCT);
+function ArchiveButton({ product }: { product: AdminProductFieldsFragment }) {
+  const [archive, state] = useMutation(ARCHIVE_PRODUCT);
   const [error, setError] = useState<unknown>(null);
   return (
     <Section title="Archive">

@@ -1,12 +1,13 @@
 import { useState } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { APPROVE_REFUND, PENDING_REFUNDS, REJECT_REFUND } from '../graphql';
+import type { PendingRefundsQuery } from '../graphql-types';
 import { Link, usePageTitle } from '../router';
 import { Loading, Problems } from '../ui';
 
 export function RefundsPage() {
   usePageTitle('Refunds awaiting approval');
-  const { data, loading, error } = useQuery<any>(PENDING_REFUNDS, { fetchPolicy: 'network-only' });
+  const { data, loading, error } = useQuery(PENDING_REFUNDS, { fetchPolicy: 'network-only' });
   return (
     <>
       <h1 tabIndex={-1}>Refunds awaiting approval</h1>
@@ -17,7 +18,7 @@ export function RefundsPage() {
       <Problems error={error} />
       {data && data.pendingRefundApprovals.length === 0 && <p>No refund is waiting.</p>}
       <ul className="plain">
-        {data?.pendingRefundApprovals.map((r: any) => (
+        {data?.pendingRefundApprovals.map((r) => (
           <RefundRow key={r.id} refund={r} />
         ))}
       </ul>
@@ -25,9 +26,9 @@ export function RefundsPage() {
   );
 }
 
-function RefundRow({ refund }: { refund: any }) {
-  const [approve, approveState] = useMutation<any>(APPROVE_REFUND, { refetchQueries: [PENDING_REFUNDS] });
-  const [reject, rejectState] = useMutation<any>(REJECT_REFUND, { refetchQueries: [PENDING_REFUNDS] });
+function RefundRow({ refund }: { refund: PendingRefundsQuery['pendingRefundApprovals'][number] }) {
+  const [approve, approveState] = useMutation(APPROVE_REFUND, { refetchQueries: [PENDING_REFUNDS] });
+  const [reject, rejectState] = useMutation(REJECT_REFUND, { refetchQueries: [PENDING_REFUNDS] });
   const [error, setError] = useState<unknown>(null);
   const act = async (fn: () => Promise<unknown>) => {
     setError(null);

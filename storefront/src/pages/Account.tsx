@@ -17,7 +17,7 @@ function safeNext(next: string | null): string {
 /** What the sign-in message adds about the device's guest cart, once it has joined the account's. */
 async function mergeGuestCart(client: ApolloClient, guestCartId: string, accessToken: string) {
   try {
-    const merged = await client.mutate<any>({
+    const merged = await client.mutate({
       mutation: MERGE_CART,
       variables: { guestCartId },
       context: { headers: { authorization: `Bearer ${accessToken}` } },
@@ -41,7 +41,7 @@ async function mergeGuestCart(client: ApolloClient, guestCartId: string, accessT
 /** Signing in, then on to `next` (a same-site path) with a message that says what became of the cart. */
 function useSignIn(next: string) {
   const client = useApolloClient();
-  const [login, state] = useMutation<any>(LOGIN);
+  const [login, state] = useMutation(LOGIN);
   const [error, setError] = useState<unknown>(null);
   const [merging, setMerging] = useState(false);
   const signIn = async (email: string, password: string) => {
@@ -116,7 +116,7 @@ export function SignInPage() {
 
 export function RegisterPage() {
   usePageTitle('Create an account');
-  const [register, state] = useMutation<any>(REGISTER);
+  const [register, state] = useMutation(REGISTER);
   const [form, setForm] = useState({ name: '', email: '', password: '' });
   const [error, setError] = useState<unknown>(null);
   const problems = describeError(error);
@@ -183,7 +183,7 @@ export function RegisterPage() {
 export function VerifyPage() {
   usePageTitle('Verify your email');
   const { query } = useLocation();
-  const [verify, state] = useMutation<any>(VERIFY_EMAIL);
+  const [verify, state] = useMutation(VERIFY_EMAIL);
   const [email, setEmail] = useState(query.get('email') ?? '');
   const [code, setCode] = useState('');
   const [error, setError] = useState<unknown>(null);

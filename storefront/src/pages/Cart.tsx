@@ -2,11 +2,14 @@ import { Fragment, useState } from 'react';
 import { useMutation } from '@apollo/client/react';
 import { useCart } from '../cart';
 import { REMOVE_FROM_CART, UPDATE_CART_ITEM } from '../graphql';
+import type { CartFieldsFragment } from '../graphql-types';
 import { Link, usePageTitle } from '../router';
 import { useSession } from '../session';
 import { Loading, Problems } from '../ui';
 import { DiscountCodes } from './DiscountCodes';
 import { lineName, optionSummary, productLink } from '../variants';
+
+type CartItem = CartFieldsFragment['items'][number];
 
 const REMOVAL_REASONS: Record<string, string> = {
   ARCHIVED: 'it is no longer sold',
@@ -24,9 +27,9 @@ export function CartPage() {
       <h1 tabIndex={-1}>Your cart</h1>
       {loading && !cart && <Loading what="your cart" />}
       <Problems error={error} />
-      {cart?.removedItems.length > 0 && (
+      {cart && cart.removedItems.length > 0 && (
         <div role="status" className="notice">
-          {cart.removedItems.map((r: any) => (
+          {cart.removedItems.map((r) => (
             <p key={r.variant.id}>
               We took {r.quantity} × {lineName(r.name, r.variant)} out of your cart:{' '}
               {REMOVAL_REASONS[r.reason] ?? r.reason.toLowerCase()}.
@@ -66,9 +69,9 @@ export function CartPage() {
 }
 
 /** The lines, each changed or removed on its own (each variant is its own line, named by its variantId). */
-function CartLines({ cartId, items }: { cartId: string | null; items: any[] }) {
-  const [update, updateState] = useMutation<any>(UPDATE_CART_ITEM);
-  const [remove, removeState] = useMutation<any>(REMOVE_FROM_CART);
+function CartLines({ cartId, items }: { cartId: string | null; items: CartItem[] }) {
+  const [update, updateState] = useMutation(UPDATE_CART_ITEM);
+  const [remove, removeState] = useMutation(REMOVE_FROM_CART);
   const [problem, setProblem] = useState<unknown>(null);
   const busy = updateState.loading || removeState.loading;
 
@@ -80,10 +83,10 @@ function CartLines({ cartId, items }: { cartId: string | null; items: any[] }) {
       setProblem(err);
     }
   };
-  const line = (item: any) => ({ cartId, productId: item.product.id, variantId: item.variantId });
-  const change = (item: any, quantity: number) =>
+  const line = (item: CartItem) => ({ cartId, productId: item.product.id, variantId: item.variantId });
+  const change = (item: CartItem, quantity: number) =>
     run(() => update({ variables: { ...line(item), quantity } }));
-  const drop = (item: any) => run(() => remove({ variables: line(item) }));
+  const drop = (item: CartItem) => run(() => remove({ variables: line(item) }));
 
   return (
     <>
@@ -102,7 +105,7 @@ function CartLines({ cartId, items }: { cartId: string | null; items: any[] }) {
           </tr>
         </thead>
         <tbody>
-          {items.map((item: any) => (
+          {items.map((item) => (
             <CartLine key={item.variantId} item={item} busy={busy} onChange={change} onRemove={drop} />
           ))}
         </tbody>
@@ -112,7 +115,7 @@ function CartLines({ cartId, items }: { cartId: string | null; items: any[] }) {
 }
 
 /** The subtotal and, when the cart has any, its discounts and the total after them: all the API's. */
-function CartTotals({ cart }: { cart: any }) {
+function CartTotals({ cart }: { cart: CartFieldsFragment }) {
   const discounted = cart.discounts.length > 0;
   return (
     <dl className="totals">
@@ -122,7 +125,7 @@ function CartTotals({ cart }: { cart: any }) {
       <dd>
         <strong data-testid="cart-subtotal">{cart.subtotal.formatted}</strong>
       </dd>
-      {cart.discounts.map((discount: any) => (
+      {cart.discounts.map((discount) => (
         <Fragment key={discount.promotionId}>
           <dt>{discount.description}</dt>
           <dd>{discount.freeShipping ? 'Free shipping' : `−${discount.amount.formatted}`}</dd>
@@ -146,10 +149,10 @@ function CartLine({
   onChange,
   onRemove,
 }: {
-  item: any;
+  item: CartItem;
   busy: boolean;
-  onChange: (item: any, quantity: number) => void;
-  onRemove: (item: any) => void;
+  onChange: (item: CartItem, quantity: number) => void;
+  onRemove: (item: CartItem) => void;
 }) {
   const name = lineName(item.product.name, item.variant);
   const options = optionSummary(item.variant.selectedOptions);

@@ -1,5 +1,6 @@
 import { useQuery } from '@apollo/client/react';
 import { CATALOG } from '../graphql';
+import type { CatalogQuery } from '../graphql-types';
 import { navigate, useLocation, usePageTitle } from '../router';
 import { Loading, Problems, ProductSearch } from '../ui';
 import { ProductCard } from './ProductCard';
@@ -33,7 +34,7 @@ export function CatalogPage() {
   usePageTitle('Shop');
   const { search, category, after, page, go } = useCatalogUrl();
   const filter = { ...(search ? { search } : {}), ...(category ? { categorySlug: category } : {}) };
-  const { data, loading, error } = useQuery<any>(CATALOG, {
+  const { data, loading, error } = useQuery(CATALOG, {
     variables: { first: PAGE_SIZE, after, filter, sort: search ? 'RELEVANCE' : 'NEWEST' },
   });
   const products = data?.products;
@@ -60,7 +61,7 @@ export function CatalogPage() {
         </p>
       )}
       <div className="grid">
-        {products?.edges.map((e: any) => (
+        {products?.edges.map((e) => (
           <ProductCard key={e.node.id} product={e.node} />
         ))}
       </div>
@@ -69,7 +70,15 @@ export function CatalogPage() {
   );
 }
 
-function CategorySelect({ category, categories, go }: { category: string; categories?: any[]; go: Go }) {
+function CategorySelect({
+  category,
+  categories,
+  go,
+}: {
+  category: string;
+  categories?: CatalogQuery['categories'];
+  go: Go;
+}) {
   return (
     <div className="inline-form">
       <label htmlFor="catalog-category">Category</label>
@@ -89,7 +98,15 @@ function CategorySelect({ category, categories, go }: { category: string; catego
   );
 }
 
-function CatalogPager({ page, pageInfo, go }: { page: number; pageInfo: any; go: Go }) {
+function CatalogPager({
+  page,
+  pageInfo,
+  go,
+}: {
+  page: number;
+  pageInfo?: CatalogQuery['products']['pageInfo'];
+  go: Go;
+}) {
   return (
     <nav aria-label="Pages" className="pager">
       {/* Cursors only go forward: "Previous" goes back in the browser's history. */}

@@ -1,8 +1,9 @@
 import { Fragment, useState, type Dispatch, type FormEvent, type SetStateAction } from 'react';
-import { useMutation, useQuery } from '@apollo/client/react';
+import { skipToken, useMutation, useQuery } from '@apollo/client/react';
 import { useCart } from '../cart';
 import { describeError, type Problem } from '../errors';
 import { CHECKOUT, CHECKOUT_QUOTE } from '../graphql';
+import type { AddressInput, CartFieldsFragment } from '../graphql-types';
 import { Link, navigate, usePageTitle } from '../router';
 import { setGuestCartId, useSession } from '../session';
 import { Field, Loading, Problems } from '../ui';
@@ -70,7 +71,7 @@ export function CheckoutPage() {
   usePageTitle('Checkout');
   const session = useSession();
   const { cartId, cart, loading } = useCart();
-  const [checkout, state] = useMutation<any>(CHECKOUT);
+  const [checkout, state] = useMutation(CHECKOUT);
   // One key per visit of this page: pressing "Place order" twice places one order.
   const [idempotencyKey] = useState(() => crypto.randomUUID());
   const [error, setError] = useState<unknown>(null);
@@ -105,7 +106,8 @@ export function CheckoutPage() {
             idempotencyKey,
             ...(cartId ? { cartId } : {}),
             ...(session ? {} : { email: form.email.trim() }),
-            shippingAddress: { ...address, phone: optional(form.phone) },
+            // A blank required line (address null) is left out for the API to name.
+            shippingAddress: { ...address, phone: optional(form.phone) } as AddressInput,
             // Absent: the shop's default rate (no method ships to the address).
             ...(shipping.method ? { shippingMethodCode: shipping.method } : {}),
           },
@@ -214,20 +216,23 @@ function CheckoutSummary({
   shipping,
 }: {
   cartId: string | null;
-  cart: any;
+  cart: CartFieldsFragment;
   shipping: ShippingChoice;
 }) {
-  const { data } = useQuery<any>(CHECKOUT_QUOTE, {
-    variables: { id: cartId, address: shipping.address, method: shipping.method },
-    skip: !shipping.method || shipping.pending,
-  });
+  // A method is only chosen among the options for an address.
+  const { data } = useQuery(
+    CHECKOUT_QUOTE,
+    shipping.method && !shipping.pending && shipping.address
+      ? { variables: { id: cartId, address: shipping.address, method: shipping.method } }
+      : skipToken,
+  );
   const quote = !shipping.method || shipping.pending ? null : data?.cart;
   const method = shipping.options.find((o) => o.code === shipping.method);
   return (
     <aside aria-label="Order summary" className="summary">
       <h2>Summary</h2>
       <ul>
-        {cart.items.map((item: any) => (
+        {cart.items.map((item) => (
           <li key={item.variantId}>
             {item.quantity} × {lineName(item.product.name, item.variant)}{' '}
             <span>{item.lineTotal.formatted}</span>
@@ -237,7 +242,7 @@ function CheckoutSummary({
       <dl className="totals">
         <dt>Subtotal</dt>
         <dd>{cart.subtotal.formatted}</dd>
-        {cart.discounts.map((discount: any) => (
+        {cart.discounts.map((discount) => (
           <Fragment key={discount.promotionId}>
             <dt>{discount.description}</dt>
             <dd>{discount.freeShipping ? 'Free shipping' : `−${discount.amount.formatted}`}</dd>

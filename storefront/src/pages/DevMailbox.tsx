@@ -14,7 +14,7 @@ export function DevMailboxPage() {
   const { query } = useLocation();
   const email = query.get('email') ?? '';
   const [text, setText] = useState(email);
-  const { data, loading, error, refetch } = useQuery<any>(DEV_OUTBOX, {
+  const { data, loading, error, refetch } = useQuery(DEV_OUTBOX, {
     variables: { recipient: email },
     skip: !email,
     fetchPolicy: 'network-only',
@@ -54,7 +54,7 @@ export function DevMailboxPage() {
         </p>
       )}
       <ul className="plain messages">
-        {data?.devOutbox.map((m: any, i: number) => (
+        {data?.devOutbox.map((m, i) => (
           <li key={i}>
             <h2 className="h3">{m.subject}</h2>
             <p className="muted small">

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation } from '@apollo/client/react';
 import { describeError } from '../errors';
 import { APPLY_DISCOUNT_CODE, REMOVE_DISCOUNT_CODE } from '../graphql';
+import type { CartFieldsFragment } from '../graphql-types';
 import { Field, Problems, Section } from '../ui';
 
 /**
@@ -9,17 +10,17 @@ import { Field, Problems, Section } from '../ui';
  * and a button to take it off. Whether a code applies, and what it takes off, is the API's answer;
  * a refusal shows the server's message ("Discount code OLD20 has expired").
  */
-export function DiscountCodes({ cartId, cart }: { cartId: string | null; cart: any }) {
+export function DiscountCodes({ cartId, cart }: { cartId: string | null; cart: CartFieldsFragment }) {
   return (
     <Section title="Discount codes">
       {cart.discountCodes.length > 0 && (
         <ul className="plain" aria-label="Applied discount codes">
-          {cart.discountCodes.map((code: string) => (
+          {cart.discountCodes.map((code) => (
             <AppliedCode
               key={code}
               cartId={cartId}
               code={code}
-              discount={cart.discounts.find((d: any) => d.code === code)}
+              discount={cart.discounts.find((d) => d.code === code)}
             />
           ))}
         </ul>
@@ -30,7 +31,7 @@ export function DiscountCodes({ cartId, cart }: { cartId: string | null; cart: a
 }
 
 function ApplyCodeForm({ cartId }: { cartId: string | null }) {
-  const [apply, state] = useMutation<any>(APPLY_DISCOUNT_CODE);
+  const [apply, state] = useMutation(APPLY_DISCOUNT_CODE);
   const [code, setCode] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [applied, setApplied] = useState<string | null>(null);
@@ -72,8 +73,16 @@ function ApplyCodeForm({ cartId }: { cartId: string | null }) {
   );
 }
 
-function AppliedCode({ cartId, code, discount }: { cartId: string | null; code: string; discount?: any }) {
-  const [remove, state] = useMutation<any>(REMOVE_DISCOUNT_CODE);
+function AppliedCode({
+  cartId,
+  code,
+  discount,
+}: {
+  cartId: string | null;
+  code: string;
+  discount?: CartFieldsFragment['discounts'][number] | undefined;
+}) {
+  const [remove, state] = useMutation(REMOVE_DISCOUNT_CODE);
   const [error, setError] = useState<unknown>(null);
   const onRemove = async () => {
     setError(null);

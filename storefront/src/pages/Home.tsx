@@ -8,7 +8,7 @@ import { ProductCard } from './ProductCard';
 export function HomePage() {
   usePageTitle('Home');
   const session = useSession();
-  const { data, loading, error } = useQuery<any>(HOME);
+  const { data, loading, error } = useQuery(HOME);
   return (
     <>
       <div className="hero">
@@ -20,10 +20,10 @@ export function HomePage() {
           </Link>
         </p>
       </div>
-      {data?.categories?.length > 0 && (
+      {data && data.categories.length > 0 && (
         <nav aria-label="Categories">
           <ul className="chips">
-            {data.categories.map((c: any) => (
+            {data.categories.map((c) => (
               <li key={c.id}>
                 <Link to={`/products?category=${encodeURIComponent(c.slug)}`}>{c.name}</Link>
               </li>
@@ -36,7 +36,7 @@ export function HomePage() {
         <Problems error={error} />
         {data && data.recommendations.length === 0 && <p className="muted">Nothing to recommend yet.</p>}
         <div className="grid">
-          {data?.recommendations.map((r: any) => (
+          {data?.recommendations.map((r) => (
             <ProductCard key={r.product.id} product={r.product} note={r.reason} />
           ))}
         </div>

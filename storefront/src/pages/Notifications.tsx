@@ -8,8 +8,8 @@ import { Loading, Problems } from '../ui';
 export function NotificationsPage() {
   usePageTitle('Messages');
   const session = useSession();
-  const { data, loading, error } = useQuery<any>(MY_NOTIFICATIONS, { skip: !session });
-  const [markRead] = useMutation<any>(MARK_READ);
+  const { data, loading, error } = useQuery(MY_NOTIFICATIONS, { skip: !session });
+  const [markRead] = useMutation(MARK_READ);
   const [problem, setProblem] = useState<unknown>(null);
   if (!session)
     return (
@@ -20,7 +20,7 @@ export function NotificationsPage() {
         </p>
       </>
     );
-  const items = data?.myNotifications.edges.map((e: any) => e.node) ?? [];
+  const items = data?.myNotifications.edges.map((e) => e.node) ?? [];
   return (
     <>
       <h1 tabIndex={-1}>Messages</h1>
@@ -29,7 +29,7 @@ export function NotificationsPage() {
       <Problems error={problem} />
       {data && items.length === 0 && <p>No messages yet.</p>}
       <ul className="plain messages">
-        {items.map((n: any) => (
+        {items.map((n) => (
           <li key={n.id} className={n.readAt ? 'read' : 'unread'}>
             <details
               onToggle={async (e) => {

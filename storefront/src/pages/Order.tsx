@@ -1,6 +1,7 @@
 import { Fragment, useState } from 'react';
 import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
 import { CANCEL_ORDER, ORDER, ORDER_STATUS_CHANGED } from '../graphql';
+import type { OrderFieldsFragment } from '../graphql-types';
 import { Link, usePageTitle } from '../router';
 import { Loading, Problems, Section, StatusBadge } from '../ui';
 import { optionSummary, productLink } from '../variants';
@@ -25,13 +26,13 @@ function useLiveOrder(id: string) {
   // DELIVERED) arrive through the subscription only.
   const [pending, setPending] = useState(true);
   const [awaitingPayment, setAwaitingPayment] = useState(false);
-  const { data, loading, error } = useQuery<any>(ORDER, {
+  const { data, loading, error } = useQuery(ORDER, {
     variables: { id },
     pollInterval: pending ? 1500 : awaitingPayment ? 3000 : 0,
   });
   const order = data?.order;
   const [announcement, setAnnouncement] = useState('');
-  const live = useSubscription<any>(ORDER_STATUS_CHANGED, {
+  const live = useSubscription(ORDER_STATUS_CHANGED, {
     variables: { orderId: id },
     onData: ({ data: event }) => {
       const update = event.data?.orderStatusChanged;
@@ -112,7 +113,7 @@ function OrderProgress({ status }: { status: string }) {
 }
 
 /** What the status means for the shopper, where there is more to say than the status itself. */
-function OrderStatusNotice({ order }: { order: any }) {
+function OrderStatusNotice({ order }: { order: OrderFieldsFragment }) {
   switch (order.status) {
     case 'PAID':
       return (
@@ -135,7 +136,7 @@ function OrderStatusNotice({ order }: { order: any }) {
   }
 }
 
-function OrderItems({ items }: { items: any[] }) {
+function OrderItems({ items }: { items: OrderFieldsFragment['items'] }) {
   return (
     <ul className="plain">
       {items.map((item) => (
@@ -150,7 +151,7 @@ function OrderItems({ items }: { items: any[] }) {
   );
 }
 
-function ShippingAddress({ address }: { address: any }) {
+function ShippingAddress({ address }: { address: OrderFieldsFragment['shippingAddress'] }) {
   return (
     <address>
       {address.name}
@@ -170,7 +171,7 @@ function ShippingAddress({ address }: { address: any }) {
   );
 }
 
-function OrderHistory({ history }: { history: any[] }) {
+function OrderHistory({ history }: { history: OrderFieldsFragment['statusHistory'] }) {
   return (
     <ol className="plain">
       {history.map((h, i) => (
@@ -187,13 +188,13 @@ function OrderHistory({ history }: { history: any[] }) {
  * What the order cost, line by line as the API stored it: discounts, the shipping method and its
  * charge, tax (included in the prices or added), the total and any refund.
  */
-function OrderTotals({ order }: { order: any }) {
+function OrderTotals({ order }: { order: OrderFieldsFragment }) {
   const method = order.shippingMethod;
   return (
     <dl className="totals">
       <dt>Subtotal</dt>
       <dd>{order.subtotal.formatted}</dd>
-      {order.discounts.map((discount: any) => (
+      {order.discounts.map((discount) => (
         <Fragment key={discount.promotionId}>
           <dt>{discount.description}</dt>
           {/* A free-shipping promotion takes nothing off the items: what it took off the shipping. */}
@@ -222,7 +223,7 @@ function OrderTotals({ order }: { order: any }) {
 }
 
 function CancelOrder({ id, paid }: { id: string; paid: boolean }) {
-  const [cancel, state] = useMutation<any>(CANCEL_ORDER);
+  const [cancel, state] = useMutation(CANCEL_ORDER);
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<unknown>(null);
   if (!confirming)

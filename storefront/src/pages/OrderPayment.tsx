@@ -1,6 +1,7 @@
 import { useCallback, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { CONFIRM_PAYMENT, CREATE_PAYMENT_INTENT, ORDER, PAYMENT_SETTINGS } from '../graphql';
+import type { ConfirmPaymentMutation, OrderFieldsFragment } from '../graphql-types';
 import { Loading, Problems } from '../ui';
 import { CardInputError, StripeCardField, type CardCollector } from './StripeCard';
 
@@ -13,6 +14,9 @@ const TEST_CARDS: { id: string; label: string }[] = [
     label: 'Visa ending 9995 (test card with insufficient funds)',
   },
 ];
+
+/** A confirmation's answer: the payment's status and, when declined, why. */
+type PaymentResult = ConfirmPaymentMutation['confirmPayment'];
 
 const DECLINES: Record<string, string> = {
   generic_decline: 'Your card was declined by your bank.',
@@ -32,12 +36,12 @@ function usePayment(
   paymentMethodId: () => Promise<string>,
   collector: CardCollector | null,
 ) {
-  const [createIntent] = useMutation<any>(CREATE_PAYMENT_INTENT);
-  const [confirm] = useMutation<any>(CONFIRM_PAYMENT);
+  const [createIntent] = useMutation(CREATE_PAYMENT_INTENT);
+  const [confirm] = useMutation(CONFIRM_PAYMENT);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [cardProblem, setCardProblem] = useState<string | null>(null);
-  const [result, setResult] = useState<any>(null);
+  const [result, setResult] = useState<PaymentResult | null>(null);
 
   const pay = async (event: FormEvent) => {
     event.preventDefault();
@@ -74,10 +78,10 @@ function usePayment(
   return { pay, busy, error, cardProblem, result };
 }
 
-export function PaymentForm({ order }: { order: any }) {
+export function PaymentForm({ order }: { order: OrderFieldsFragment }) {
   // Stripe Elements when the shop has a publishable key; otherwise Stripe's test payment methods,
   // which the simulated provider and a Stripe test account both accept.
-  const settings = useQuery<any>(PAYMENT_SETTINGS, { fetchPolicy: 'cache-first' });
+  const settings = useQuery(PAYMENT_SETTINGS, { fetchPolicy: 'cache-first' });
   const publishableKey: string | null = settings.data?.paymentSettings.stripePublishableKey ?? null;
   const [card, setCard] = useState(TEST_CARDS[0]!.id);
   const [collector, setCollector] = useState<CardCollector | null>(null);
@@ -132,7 +136,13 @@ function TestCardFieldset({ card, onChange }: { card: string; onChange: (id: str
 }
 
 /** What the last attempt came to: a card to correct, a decline and its reason, or the payment's status. */
-function PaymentOutcome({ cardProblem, result }: { cardProblem: string | null; result: any }) {
+function PaymentOutcome({
+  cardProblem,
+  result,
+}: {
+  cardProblem: string | null;
+  result: PaymentResult | null;
+}) {
   const declined = result?.status === 'FAILED';
   return (
     <>
@@ -145,7 +155,7 @@ function PaymentOutcome({ cardProblem, result }: { cardProblem: string | null; r
         <div role="alert" className="problem" data-testid="decline">
           <p>
             <strong>Payment declined.</strong>{' '}
-            {DECLINES[result.declineCode] ?? result.failureReason ?? 'Your card was declined.'}
+            {DECLINES[result.declineCode ?? ''] ?? result.failureReason ?? 'Your card was declined.'}
             {result.declineCode ? ` (${result.declineCode.replace(/_/g, ' ')})` : ''}
           </p>
           <p>Nothing was charged. Choose another card and try again.</p>

@@ -1,5 +1,6 @@
 import { useQuery } from '@apollo/client/react';
 import { MY_ORDERS } from '../graphql';
+import type { MyOrdersQuery } from '../graphql-types';
 import { Link, usePageTitle } from '../router';
 import { useSession } from '../session';
 import { Loading, Problems, StatusBadge } from '../ui';
@@ -7,7 +8,7 @@ import { Loading, Problems, StatusBadge } from '../ui';
 export function OrdersPage() {
   usePageTitle('Your orders');
   const session = useSession();
-  const { data, loading, error, fetchMore } = useQuery<any>(MY_ORDERS, { skip: !session });
+  const { data, loading, error, fetchMore } = useQuery(MY_ORDERS, { skip: !session });
   if (!session)
     return (
       <>
@@ -37,13 +38,13 @@ export function OrdersPage() {
             </tr>
           </thead>
           <tbody>
-            {orders.edges.map(({ node }: any) => (
+            {orders.edges.map(({ node }) => (
               <tr key={node.id}>
                 <td>
                   <Link to={`/orders/${node.id}`}>{node.id.slice(-8).toUpperCase()}</Link>
                 </td>
                 <td>{new Date(node.createdAt).toLocaleDateString()}</td>
-                <td>{node.items.map((i: any) => `${i.quantity} × ${i.name}`).join(', ')}</td>
+                <td>{node.items.map((i) => `${i.quantity} × ${i.name}`).join(', ')}</td>
                 <td>{node.total.formatted}</td>
                 <td>
                   <StatusBadge status={node.status} />
@@ -59,15 +60,7 @@ export function OrdersPage() {
           onClick={() =>
             fetchMore({
               variables: { after: orders.pageInfo.endCursor },
-              updateQuery: (prev: any, { fetchMoreResult }: any) => ({
-                me: {
-                  ...prev.me,
-                  orders: {
-                    ...fetchMoreResult.me.orders,
-                    edges: [...prev.me.orders.edges, ...fetchMoreResult.me.orders.edges],
-                  },
-                },
-              }),
+              updateQuery: appendOrders,
             })
           }
         >
@@ -76,4 +69,18 @@ export function OrdersPage() {
       )}
     </>
   );
+}
+
+/** The older page of orders after the ones shown (`me` is null only when signed out: nothing to add). */
+function appendOrders(prev: MyOrdersQuery, { fetchMoreResult }: { fetchMoreResult: MyOrdersQuery }) {
+  if (!prev.me || !fetchMoreResult.me) return prev;
+  return {
+    me: {
+      ...prev.me,
+      orders: {
+        ...fetchMoreResult.me.orders,
+        edges: [...prev.me.orders.edges, ...fetchMoreResult.me.orders.edges],
+      },
+    },
+  };
 }

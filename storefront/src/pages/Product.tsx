@@ -2,13 +2,14 @@ import { useState, type FormEvent } from 'react';
 import { useQuery } from '@apollo/client/react';
 import { useAddToCart } from '../cart';
 import { PRODUCT } from '../graphql';
+import type { ProductPageQuery } from '../graphql-types';
 import { Link, useLocation, usePageTitle } from '../router';
 import { Loading, Problems, Section } from '../ui';
 import { ProductCard } from './ProductCard';
 import { VariantPicker, useVariantChoice } from './VariantPicker';
 
 export function ProductPage({ slug }: { slug: string }) {
-  const { data, loading, error } = useQuery<any>(PRODUCT, { variables: { slug } });
+  const { data, loading, error } = useQuery(PRODUCT, { variables: { slug } });
   const product = data?.product;
   usePageTitle(product?.name ?? 'Product');
 
@@ -52,7 +53,7 @@ export function ProductPage({ slug }: { slug: string }) {
       {product.frequentlyBoughtTogether.length > 0 && (
         <Section title="Frequently bought together">
           <div className="grid">
-            {product.frequentlyBoughtTogether.map((r: any) => (
+            {product.frequentlyBoughtTogether.map((r) => (
               <ProductCard key={r.product.id} product={r.product} note={r.reason} />
             ))}
           </div>
@@ -66,7 +67,7 @@ export function ProductPage({ slug }: { slug: string }) {
  * Price, stock and "Add to cart" of the product, or of the variant the shopper picked when the
  * product has options: each variant has its own price, SKU and stock, all as the API answers them.
  */
-function BuyBox({ product }: { product: any }) {
+function BuyBox({ product }: { product: NonNullable<ProductPageQuery['product']> }) {
   // A cart or order line links here with its variant, which the picker then starts on.
   const { query } = useLocation();
   const [choice, choose] = useVariantChoice(product, query.get('variant'));

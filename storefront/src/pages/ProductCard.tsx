@@ -1,6 +1,7 @@
+import type { ProductCardFragment } from '../graphql-types';
 import { Link } from '../router';
 
-export function ProductCard({ product, note }: { product: any; note?: string }) {
+export function ProductCard({ product, note }: { product: ProductCardFragment; note?: string }) {
   const image = product.images?.[0];
   return (
     <article className="card">

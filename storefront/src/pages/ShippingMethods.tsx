@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
-import { useQuery } from '@apollo/client/react';
+import { skipToken, useQuery } from '@apollo/client/react';
 import { SHIPPING_OPTIONS } from '../graphql';
+import type { ShippingOptionsQuery } from '../graphql-types';
 import { Loading, Problems } from '../ui';
 
 /** The address as Cart.shippingOptions takes it; null until every required line is filled in. */
@@ -27,10 +28,12 @@ function useSettled<T>(value: T): T {
   return settled;
 }
 
+type ShippingOption = NonNullable<ShippingOptionsQuery['cart']>['shippingOptions'][number];
+
 export interface ShippingChoice {
   /** The address the options are for (it lags the form while the shopper types). */
   address: QuoteAddress | null;
-  options: any[];
+  options: ShippingOption[];
   /** The chosen method's code: the cheapest offered until the shopper picks; null when none is. */
   method: string | null;
   choose(code: string): void;
@@ -43,12 +46,12 @@ export interface ShippingChoice {
 export function useShippingChoice(cartId: string | null, address: QuoteAddress | null): ShippingChoice {
   const settled = useSettled(address);
   const stale = JSON.stringify(settled) !== JSON.stringify(address);
-  const { data, loading, error } = useQuery<any>(SHIPPING_OPTIONS, {
-    variables: { id: cartId, address: settled },
-    skip: !settled,
-  });
+  const { data, loading, error } = useQuery(
+    SHIPPING_OPTIONS,
+    settled ? { variables: { id: cartId, address: settled } } : skipToken,
+  );
   const [chosen, setChosen] = useState<string | null>(null);
-  const options: any[] = (settled && data?.cart?.shippingOptions) || [];
+  const options: ShippingOption[] = (settled && data?.cart?.shippingOptions) || [];
   // Until the shopper picks, and when the new address cannot use the method picked: the cheapest
   // offered, which the API lists first.
   const cheapest = options[0];

@@ -1,22 +1,21 @@
 import { useId, useState } from 'react';
-import { type SelectedOption } from '../variants';
+import type { ProductPageQuery } from '../graphql-types';
 
 /**
  * The option values the shopper picked (one per option), and the variant sold with exactly those
  * values, or null for a combination the product is not sold in. Starts on `initialVariantId` (a
  * cart or order line's link) when the product has it, else on the default variant.
  */
-export function useVariantChoice(product: any, initialVariantId: string | null = null) {
+export function useVariantChoice(
+  product: Pick<NonNullable<ProductPageQuery['product']>, 'variants'>,
+  initialVariantId: string | null = null,
+) {
   const [picked, setPicked] = useState<Record<string, string>>({});
-  const start = product.variants.find((v: any) => v.id === initialVariantId) ?? product.variants[0];
-  const defaults = Object.fromEntries(
-    (start?.selectedOptions ?? []).map((o: SelectedOption) => [o.name, o.value]),
-  );
+  const start = product.variants.find((v) => v.id === initialVariantId) ?? product.variants[0];
+  const defaults = Object.fromEntries((start?.selectedOptions ?? []).map((o) => [o.name, o.value]));
   const values: Record<string, string> = { ...defaults, ...picked };
   const variant =
-    product.variants.find((v: any) =>
-      v.selectedOptions.every((o: SelectedOption) => values[o.name] === o.value),
-    ) ?? null;
+    product.variants.find((v) => v.selectedOptions.every((o) => values[o.name] === o.value)) ?? null;
   const choose = (name: string, value: string) => setPicked((p) => ({ ...p, [name]: value }));
   return [{ values, variant }, choose] as const;
 }
