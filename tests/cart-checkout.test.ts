@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { usersSubgraph } from '@novamart/users';
-import { productsSubgraph } from '@novamart/products';
-import { inventorySubgraph } from '@novamart/inventory';
-import { cartSubgraph } from '@novamart/cart';
-import { ordersSubgraph } from '@novamart/orders';
-import { paymentsSubgraph } from '@novamart/payments';
 import { eventually } from '@novamart/kit/testing';
 import { startSupergraph, type Supergraph } from './support/supergraph';
+import { CHECKOUT_SUBGRAPHS } from './support/subgraphs';
 
 // A storefront's checkout through the gateway: a guest fills a cart, registers, merges the cart,
 // checks out, watches the order through a subscription, and pays.
@@ -18,14 +13,7 @@ describe.each([
 
   beforeAll(async () => {
     sg = await startSupergraph({
-      subgraphs: [
-        usersSubgraph,
-        productsSubgraph,
-        inventorySubgraph,
-        cartSubgraph,
-        ordersSubgraph,
-        paymentsSubgraph,
-      ],
+      subgraphs: CHECKOUT_SUBGRAPHS,
       redis,
     });
   });

@@ -1,11 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { usersSubgraph } from '@novamart/users';
-import { productsSubgraph } from '@novamart/products';
-import { inventorySubgraph } from '@novamart/inventory';
-import { cartSubgraph } from '@novamart/cart';
-import { ordersSubgraph } from '@novamart/orders';
-import { paymentsSubgraph } from '@novamart/payments';
 import { notificationsSubgraph } from '@novamart/notifications';
 import { eventually } from '@novamart/kit/testing';
 import {
@@ -15,6 +9,7 @@ import {
   type Supergraph,
 } from './support/supergraph';
 import { awaitPayment, checkout, mustSucceed, paymentIntent, payWithTestCard } from './support/storefront';
+import { CHECKOUT_SUBGRAPHS } from './support/subgraphs';
 
 /**
  * Shipments and returns of variants through the gateway: an order of a blue M and two blue L of one
@@ -91,15 +86,7 @@ describe('shipments and returns of variants through the gateway', () => {
 
   beforeAll(async () => {
     sg = await startSupergraph({
-      subgraphs: [
-        usersSubgraph,
-        productsSubgraph,
-        inventorySubgraph,
-        cartSubgraph,
-        ordersSubgraph,
-        paymentsSubgraph,
-        notificationsSubgraph,
-      ],
+      subgraphs: [...CHECKOUT_SUBGRAPHS, notificationsSubgraph],
     });
     admin = await sg.admin();
     dispatcher = await staff('DISPATCHER');

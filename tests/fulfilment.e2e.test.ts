@@ -1,10 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { usersSubgraph } from '@novamart/users';
-import { productsSubgraph } from '@novamart/products';
-import { inventorySubgraph } from '@novamart/inventory';
-import { cartSubgraph } from '@novamart/cart';
-import { ordersSubgraph } from '@novamart/orders';
-import { paymentsSubgraph } from '@novamart/payments';
 import { notificationsSubgraph } from '@novamart/notifications';
 import { eventually } from '@novamart/kit/testing';
 import { CARRIER_SIGNATURE_HEADER, signCarrierPayload } from '@novamart/orders';
@@ -23,6 +17,7 @@ import {
   paymentIntent,
   payWithTestCard,
 } from './support/storefront';
+import { CHECKOUT_SUBGRAPHS } from './support/subgraphs';
 
 /**
  * After-sales through the gateway: an order of two lines shipped in two parcels by a DISPATCHER
@@ -31,15 +26,7 @@ import {
  * refunded exactly that line; a return outside the window refused; staff mutations refused to the
  * roles that do not hold them.
  */
-const SUBGRAPHS = [
-  usersSubgraph,
-  productsSubgraph,
-  inventorySubgraph,
-  cartSubgraph,
-  ordersSubgraph,
-  paymentsSubgraph,
-  notificationsSubgraph,
-];
+const SUBGRAPHS = [...CHECKOUT_SUBGRAPHS, notificationsSubgraph];
 
 const CREATE_SHIPMENT = `mutation($i: CreateShipmentInput!) { createShipment(input: $i) {
   id status trackingUrl amount { amount currency } lines { sku quantity amount { amount } product { id } }

@@ -1,11 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DomainEvent } from '@novamart/events';
-import { usersSubgraph } from '@novamart/users';
-import { productsSubgraph } from '@novamart/products';
-import { inventorySubgraph } from '@novamart/inventory';
-import { cartSubgraph } from '@novamart/cart';
-import { ordersSubgraph } from '@novamart/orders';
-import { paymentsSubgraph } from '@novamart/payments';
 import { notificationsSubgraph } from '@novamart/notifications';
 import { startSupergraph, type SignedInUser, type Supergraph } from './support/supergraph';
 import {
@@ -16,21 +10,14 @@ import {
   createProduct,
 } from './support/storefront';
 import { eventually } from '@novamart/kit/testing';
+import { CHECKOUT_SUBGRAPHS } from './support/subgraphs';
 
 /**
  * The payment side of the checkout saga through the gateway: declines and retries seen live, events
  * delivered again changing nothing, cancellation refunds, the customer's messages, and an unpaid
  * order cancelled when its reservation runs out.
  */
-const CHECKOUT_SUBGRAPHS = [
-  usersSubgraph,
-  productsSubgraph,
-  inventorySubgraph,
-  cartSubgraph,
-  ordersSubgraph,
-  paymentsSubgraph,
-  notificationsSubgraph,
-];
+const SAGA_SUBGRAPHS = [...CHECKOUT_SUBGRAPHS, notificationsSubgraph];
 
 /** The storefront's steps for one test: products named for it, one-line orders awaiting payment. */
 function shop(sg: () => Supergraph) {
@@ -57,7 +44,7 @@ describe('paying for an order through the gateway', () => {
   let sg: Supergraph;
   const s = shop(() => sg);
   beforeAll(async () => {
-    sg = await startSupergraph({ subgraphs: CHECKOUT_SUBGRAPHS });
+    sg = await startSupergraph({ subgraphs: SAGA_SUBGRAPHS });
   });
   afterAll(async () => sg?.stop());
 
@@ -263,7 +250,7 @@ describe('an unpaid order whose reservation runs out', () => {
   const s = shop(() => sg);
   beforeAll(async () => {
     sg = await startSupergraph({
-      subgraphs: CHECKOUT_SUBGRAPHS,
+      subgraphs: SAGA_SUBGRAPHS,
       env: { RESERVATION_TTL_SECONDS: '2', RESERVATION_SWEEP_INTERVAL_MS: '200' },
     });
   });

@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@novamart/kit/testing';
-import { usersSubgraph } from '@novamart/users';
-import { productsSubgraph } from '@novamart/products';
-import { inventorySubgraph } from '@novamart/inventory';
-import { cartSubgraph } from '@novamart/cart';
-import { ordersSubgraph } from '@novamart/orders';
-import { paymentsSubgraph } from '@novamart/payments';
 import { recommendationsSubgraph } from '@novamart/recommendations';
 import { startSupergraph, type SignedInUser, type Supergraph } from './support/supergraph';
+import { CHECKOUT_SUBGRAPHS } from './support/subgraphs';
 
 // Recommendations through the gateway, fed by the real checkout: customers buy products together,
 // the catalog and stock come from the products and inventory subgraphs' events.
@@ -17,15 +12,7 @@ describe('recommendations through the gateway', () => {
 
   beforeAll(async () => {
     sg = await startSupergraph({
-      subgraphs: [
-        usersSubgraph,
-        productsSubgraph,
-        inventorySubgraph,
-        cartSubgraph,
-        ordersSubgraph,
-        paymentsSubgraph,
-        recommendationsSubgraph,
-      ],
+      subgraphs: [...CHECKOUT_SUBGRAPHS, recommendationsSubgraph],
     });
   });
   afterAll(async () => {

@@ -9,18 +9,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { type Browser, type Page } from 'playwright-core';
-import { usersSubgraph } from '@novamart/users';
-import { productsSubgraph } from '@novamart/products';
-import { inventorySubgraph } from '@novamart/inventory';
-import { cartSubgraph } from '@novamart/cart';
-import { ordersSubgraph } from '@novamart/orders';
-import { paymentsSubgraph } from '@novamart/payments';
 import { notificationsSubgraph } from '@novamart/notifications';
 import { recommendationsSubgraph } from '@novamart/recommendations';
 import { ensureStorefrontBuilt } from '../scripts/lib/storefront';
 import { HARNESS_ADMIN, startSupergraph, type Supergraph } from './support/supergraph';
 import { launchBrowser, seriousAxeViolations, Shoppers } from './support/browser';
 import { addToCart, checkoutFromCart, fillAddress, pay, signIn, status } from './support/shopper-steps';
+import { CHECKOUT_SUBGRAPHS } from './support/subgraphs';
 
 const JOURNEY_TIMEOUT = 120_000;
 /** Set to a folder (e.g. docs) to keep the README's screenshots from a passing run. */
@@ -70,16 +65,7 @@ describe('storefront in a browser', () => {
     const staticDir = ensureStorefrontBuilt();
     [sg, browser] = await Promise.all([
       startSupergraph({
-        subgraphs: [
-          usersSubgraph,
-          productsSubgraph,
-          inventorySubgraph,
-          cartSubgraph,
-          ordersSubgraph,
-          paymentsSubgraph,
-          notificationsSubgraph,
-          recommendationsSubgraph,
-        ],
+        subgraphs: [...CHECKOUT_SUBGRAPHS, notificationsSubgraph, recommendationsSubgraph],
         staticDir,
         env: { NOTIFY_POLL_INTERVAL_MS: '100', LOGIN_MAX_FAILURES_PER_ACCOUNT: '2' },
       }),

@@ -6,16 +6,11 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { createGatewayRuntime, getGraphQLWSOptions } from '@graphql-hive/gateway';
-import { usersSubgraph } from '@novamart/users';
-import { productsSubgraph } from '@novamart/products';
-import { inventorySubgraph } from '@novamart/inventory';
-import { cartSubgraph } from '@novamart/cart';
-import { ordersSubgraph } from '@novamart/orders';
-import { paymentsSubgraph } from '@novamart/payments';
 import { startSupergraph, type SignedInUser, type Supergraph } from './support/supergraph';
 import { checkout, createProduct } from './support/storefront';
 import { eventually } from '@novamart/kit/testing';
 import { openResultStream } from './support/streams';
+import { CHECKOUT_SUBGRAPHS } from './support/subgraphs';
 
 // The subgraphs serve their own Subscription fields (kit/subgraph-subscriptions.ts) so that any
 // federation router can use them: here directly over each protocol, then through Hive Gateway
@@ -50,14 +45,7 @@ const SAGA_TIMEOUT_MS = 90_000;
 
 beforeAll(async () => {
   sg = await startSupergraph({
-    subgraphs: [
-      usersSubgraph,
-      productsSubgraph,
-      inventorySubgraph,
-      cartSubgraph,
-      ordersSubgraph,
-      paymentsSubgraph,
-    ],
+    subgraphs: CHECKOUT_SUBGRAPHS,
   });
   productId = await createProduct(sg, `SUBS-${Date.now()}`, 2500, 50);
 }, 120_000);

@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usersSubgraph } from '@novamart/users';
-import { productsSubgraph } from '@novamart/products';
-import { inventorySubgraph } from '@novamart/inventory';
-import { cartSubgraph } from '@novamart/cart';
 import { ordersSubgraph } from '@novamart/orders';
-import { paymentsSubgraph } from '@novamart/payments';
 import { eventually } from '@novamart/kit/testing';
 import { startSupergraph, type SignedInUser, type Supergraph } from './support/supergraph';
+import { CHECKOUT_SUBGRAPHS } from './support/subgraphs';
 
 // Live order and payment status through the gateway's federated subscriptions, driven by the
 // real subgraphs' outbox events: each event arrives resolved across orders, products, inventory
@@ -45,14 +42,7 @@ describe('federated subscriptions with the real subgraphs', () => {
 
   beforeAll(async () => {
     sg = await startSupergraph({
-      subgraphs: [
-        usersSubgraph,
-        productsSubgraph,
-        inventorySubgraph,
-        cartSubgraph,
-        ordersSubgraph,
-        paymentsSubgraph,
-      ],
+      subgraphs: CHECKOUT_SUBGRAPHS,
     });
     const admin = await sg.admin();
     const created = await sg.query(

@@ -4,7 +4,7 @@ import type { InventoryServices } from './context';
 import { inventoryConsumer } from './events/handlers';
 import { resolvers } from './resolvers';
 import { createInventoryServices, ensureInventoryIndexes } from './services';
-import { createExpirySweeper } from './services/expiry-sweeper';
+import { ExpirySweeper } from './services/expiry-sweeper';
 
 export const inventorySubgraph = defineSubgraph({
   name: 'inventory',
@@ -23,7 +23,7 @@ export const inventorySubgraph = defineSubgraph({
       logger,
     });
     await ensureInventoryIndexes(services);
-    const sweeper = createExpirySweeper(services.reservations, config.RESERVATION_SWEEP_INTERVAL_MS, logger);
+    const sweeper = new ExpirySweeper(services.reservations, config.RESERVATION_SWEEP_INTERVAL_MS, logger);
     const context: InventoryServices = { stock: services.stock };
     return {
       context: () => context,

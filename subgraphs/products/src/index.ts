@@ -6,7 +6,7 @@ import { categoryModel } from './models/category';
 import { collectionModel } from './models/collection';
 import { productModel } from './models/product';
 import { resolvers } from './resolvers';
-import { createCategoryService } from './services/category-service';
+import { CategoryService } from './services/category-service';
 import { CategoryTree } from './services/category-tree';
 import { CollectionService } from './services/collection-service';
 import { productsConsumer } from './events/handlers';
@@ -22,7 +22,7 @@ export function createProductsServices(
 ): ProductsServices {
   const Product = productModel(conn);
   const Category = categoryModel(conn);
-  const categories = createCategoryService(Category);
+  const categories = new CategoryService(Category);
   const collections = new CollectionService(collectionModel(conn), Product);
   return {
     queries: new ProductQueries(Product, { Category, collections, stock: options.stock ?? null }),

@@ -14,54 +14,48 @@ export class CategoryRaceError extends Error {
   }
 }
 
-export interface CategoryService {
+/** The category tree's rows: created on first use by a product, read in batches by the loaders. */
+export class CategoryService {
+  constructor(private readonly Category: CategoryModel) {}
+
   /**
    * Creates the category on first use, named after its slug (`home-and-kitchen` → `Home and
    * Kitchen`); returns the product's `categoryPath` for it (its ancestors, then itself).
    */
-  ensure(slug: string, session: ClientSession): Promise<string[]>;
-  list(): Promise<CategoryDoc[]>;
-  bySlugs(slugs: readonly string[]): Promise<(CategoryDoc | null)[]>;
+  async ensure(slug: string, session: ClientSession): Promise<string[]> {
+    try {
+      const category = await this.Category.findOneAndUpdate(
+        { slug },
+        { $setOnInsert: { slug, name: nameFromSlug(slug) } },
+        { upsert: true, session, returnDocument: 'after' },
+      )
+        .lean<CategoryDoc>()
+        .exec();
+      return [...(category?.path ?? []), slug];
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw new CategoryRaceError(slug);
+      throw error;
+    }
+  }
+
+  list(): Promise<CategoryDoc[]> {
+    return this.Category.find().sort({ name: 1, _id: 1 }).lean<CategoryDoc[]>().exec();
+  }
+
+  async bySlugs(slugs: readonly string[]): Promise<(CategoryDoc | null)[]> {
+    const rows = await this.Category.find({ slug: { $in: [...new Set(slugs)] } })
+      .lean<CategoryDoc[]>()
+      .exec();
+    const bySlug = new Map(rows.map((row) => [row.slug, row]));
+    return slugs.map((slug) => bySlug.get(slug) ?? null);
+  }
+
   /** The children of each category, by name. */
-  childrenOf(slugs: readonly string[]): Promise<CategoryDoc[][]>;
-}
-
-export function createCategoryService(Category: CategoryModel): CategoryService {
-  return {
-    async ensure(slug, session) {
-      try {
-        const category = await Category.findOneAndUpdate(
-          { slug },
-          { $setOnInsert: { slug, name: nameFromSlug(slug) } },
-          { upsert: true, session, returnDocument: 'after' },
-        )
-          .lean<CategoryDoc>()
-          .exec();
-        return [...(category?.path ?? []), slug];
-      } catch (error) {
-        if (isDuplicateKeyError(error)) throw new CategoryRaceError(slug);
-        throw error;
-      }
-    },
-
-    list() {
-      return Category.find().sort({ name: 1, _id: 1 }).lean<CategoryDoc[]>().exec();
-    },
-
-    async bySlugs(slugs) {
-      const rows = await Category.find({ slug: { $in: [...new Set(slugs)] } })
-        .lean<CategoryDoc[]>()
-        .exec();
-      const bySlug = new Map(rows.map((row) => [row.slug, row]));
-      return slugs.map((slug) => bySlug.get(slug) ?? null);
-    },
-
-    async childrenOf(slugs) {
-      const rows = await Category.find({ parentSlug: { $in: [...new Set(slugs)] } })
-        .sort({ name: 1, _id: 1 })
-        .lean<CategoryDoc[]>()
-        .exec();
-      return slugs.map((slug) => rows.filter((row) => row.parentSlug === slug));
-    },
-  };
+  async childrenOf(slugs: readonly string[]): Promise<CategoryDoc[][]> {
+    const rows = await this.Category.find({ parentSlug: { $in: [...new Set(slugs)] } })
+      .sort({ name: 1, _id: 1 })
+      .lean<CategoryDoc[]>()
+      .exec();
+    return slugs.map((slug) => rows.filter((row) => row.parentSlug === slug));
+  }
 }
