@@ -3,6 +3,8 @@ import { subscribeConsumers } from '@novamart/events';
 import { failure, startServiceHarness, type ServiceHarness } from '@novamart/kit/testing';
 import { promotionsConsumer } from '../src/events/handlers';
 import { createPromotionsServices, type PromotionsServices } from '../src/services';
+import { type PromotionModel } from '../src/models/promotion';
+import { PromotionAdmin } from '../src/services/promotion-admin';
 
 const admin = { id: 'admin-1', role: 'ADMIN' as const };
 let clock = new Date('2026-06-01T12:00:00Z');
@@ -239,5 +241,57 @@ describe('changing the usage limit of a promotion in use', () => {
     expect(live).toBe(after.timesRedeemed);
     expect(after.usageLimit).toBe(limits[(changes - 1) % limits.length]);
     expect(after.usesLeft).toBe(after.usageLimit! - after.timesRedeemed);
+  });
+});
+
+describe('two changes of one promotion decided on the same read', () => {
+  /** The model, its first `readers` reads of a promotion held until all of them have read. */
+  function readsTogether(model: PromotionModel, readers: number): PromotionModel {
+    let arrived = 0;
+    let allRead!: () => void;
+    const together = new Promise<void>((resolve) => (allRead = resolve));
+    return new Proxy(model, {
+      get(target, key, receiver) {
+        if (key !== 'findById') return Reflect.get(target, key, receiver);
+        return (id: string) => ({
+          lean: async () => {
+            const doc = await target.findById(id).lean();
+            if (arrived < readers) {
+              if (++arrived === readers) allRead();
+              await together;
+            }
+            return doc;
+          },
+        });
+      },
+    });
+  }
+
+  it("in the same millisecond, the second is decided again on the first one's result (not written over it)", async () => {
+    // The clock stands still: both changes carry the same updatedAt, so only the revision tells them apart.
+    const promo = await h.services.admin.create(admin, {
+      name: 'Window',
+      kind: 'PERCENTAGE',
+      percentOff: 10,
+      endsAt: new Date('2026-07-01T00:00:00Z'),
+    });
+    const racing = new PromotionAdmin({
+      conn: h.conn,
+      promotions: readsTogether(h.services.promotions, 2),
+      codes: h.services.codes,
+      now: () => clock,
+    });
+    const [ends, starts] = await Promise.allSettled([
+      racing.update(promo._id, { endsAt: new Date('2026-06-10T00:00:00Z') }),
+      racing.update(promo._id, { startsAt: new Date('2026-06-20T00:00:00Z') }),
+    ]);
+    expect(ends.status).toBe('fulfilled');
+    // Decided again on the promotion that now ends on June 10, a start on June 20 is refused.
+    expect(starts.status === 'rejected' && starts.reason).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT', field: 'input.endsAt' },
+    });
+    const saved = await usesOf(promo._id);
+    expect(saved.startsAt < saved.endsAt!).toBe(true);
+    expect(saved).toMatchObject({ endsAt: new Date('2026-06-10T00:00:00Z'), revision: 1 });
   });
 });

@@ -21,6 +21,12 @@ export interface PromotionDoc extends Omit<PromotionRule, 'id'> {
   createdBy: string;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * Counts the back office's changes: an update is decided on the promotion as read and written
+   * only while this is unchanged (a clock cannot tell two changes in one millisecond apart).
+   * Absent on promotions written before it existed, which reads as 0.
+   */
+  revision?: number;
 }
 
 const kinds: PromotionKind[] = ['PERCENTAGE', 'FIXED_AMOUNT', 'BUY_X_GET_Y', 'FREE_SHIPPING'];
@@ -56,6 +62,7 @@ const promotionSchema = new Schema<PromotionDoc>(
     createdBy: { type: String, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
+    revision: { type: Number, default: 0 },
   },
   { collection: 'promotions', versionKey: false },
 );

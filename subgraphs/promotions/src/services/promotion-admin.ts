@@ -44,6 +44,7 @@ export class PromotionAdmin {
       createdBy: admin.id,
       createdAt: now,
       updatedAt: now,
+      revision: 0,
     };
     try {
       await inTransaction(this.deps.conn, async (session) => {
@@ -77,8 +78,8 @@ export class PromotionAdmin {
   /**
    * Changes a promotion's name, window, limits or how it applies (`validatePromotionUpdate`),
    * decided on the promotion as read and written only if nobody changed it meanwhile (its
-   * `updatedAt`); a change that lost that race is decided again on the fresh promotion.
-   * Redemptions and releases leave `updatedAt` alone, so a new usage limit is safe from them in the
+   * `revision`); a change that lost that race is decided again on the fresh promotion.
+   * Redemptions and releases leave `revision` alone, so a new usage limit is safe from them in the
    * write itself: it sets `usesLeft` from `timesRedeemed` as the write finds it (`changesStage`)
    * and requires that at most the limit (otherwise it is decided again, and refused).
    */
@@ -90,7 +91,7 @@ export class PromotionAdmin {
       const withinLimit = changes.usageLimit != null ? { timesRedeemed: { $lte: changes.usageLimit } } : {};
       const updated = await this.deps.promotions
         .findOneAndUpdate(
-          { _id: promotionId, updatedAt: current.updatedAt, ...withinLimit },
+          { _id: promotionId, revision: sameRevision(current), ...withinLimit },
           [changesStage(changes, this.deps.now())],
           { returnDocument: 'after', updatePipeline: true },
         )
@@ -104,7 +105,7 @@ export class PromotionAdmin {
     const updated = await this.deps.promotions
       .findOneAndUpdate(
         { _id: promotionId },
-        { $set: { active, updatedAt: this.deps.now() } },
+        { $set: { active, updatedAt: this.deps.now() }, $inc: { revision: 1 } },
         { returnDocument: 'after' },
       )
       .lean();
@@ -128,6 +129,11 @@ export class PromotionAdmin {
   }
 }
 
+/** Matches the promotion's revision as read; 0 also matches one written before revisions were counted. */
+function sameRevision(current: PromotionDoc): number | { $in: (number | null)[] } {
+  return current.revision ? current.revision : { $in: [0, null] };
+}
+
 /**
  * An update's changes as one pipeline `$set` stage: every value a `$literal` (a name may start with
  * `$`), and with a usage limit the uses left as the limit less `timesRedeemed` as the write finds
@@ -135,7 +141,10 @@ export class PromotionAdmin {
  * timesRedeemed` (they then move both together with `$inc`).
  */
 function changesStage(changes: PromotionChanges, now: Date): { $set: Record<string, unknown> } {
-  const set: Record<string, unknown> = { updatedAt: { $literal: now } };
+  const set: Record<string, unknown> = {
+    updatedAt: { $literal: now },
+    revision: { $add: [{ $ifNull: ['$revision', 0] }, 1] },
+  };
   for (const [key, value] of Object.entries(changes)) set[key] = { $literal: value };
   if (changes.usageLimit !== undefined)
     set.usesLeft =
