@@ -61,6 +61,14 @@ export function describeGraphQLError(error: GraphQLFormattedError): Problem {
   }
 }
 
+/**
+ * The message of the problem with the input field `name`: the API names it by its path
+ * (`input.shippingAddress.city`), so a path that is the name or ends with `.name`.
+ */
+export function problemWith(problems: readonly Problem[], name: string): string | undefined {
+  return problems.find((p) => p.field && (p.field === name || p.field.endsWith(`.${name}`)))?.message;
+}
+
 /** Every problem an operation failed with (GraphQL errors, or the network). */
 export function describeError(error: unknown): Problem[] {
   if (!error) return [];

@@ -1,10 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
-import { describeError } from '../errors';
+import { describeError, problemWith } from '../errors';
 import { ADMIN_PRODUCT, ADMIN_PRODUCTS, ARCHIVE_PRODUCT, CREATE_PRODUCT, UPDATE_PRODUCT } from '../graphql';
 import type { AdminProductFieldsFragment, AdminProductQuery } from '../graphql-types';
 import { Link, navigate, useLocation, usePageTitle } from '../router';
-import { CursorPager, Field, Loading, Problems, ProductSearch, Section, setFlash } from '../ui';
+import { CursorPager, Field, fieldSetter, Loading, Problems, ProductSearch, Section, setFlash } from '../ui';
 import { StockForm } from './ProductStock';
 
 /** "12.50" → 1250: the admin types a price, the API stores integer minor units (and validates them). */
@@ -146,10 +146,9 @@ export function NewProductPage() {
   usePageTitle('New product');
   const [form, setForm] = useState(NEW_PRODUCT);
   const { submit, creating, error, priceError } = useCreateProduct();
-  const set = (key: keyof NewProductForm) => (e: { target: { value: string } }) =>
-    setForm((f) => ({ ...f, [key]: e.target.value }));
+  const set = fieldSetter(setForm);
   const problems = describeError(error);
-  const fieldError = (name: string) => problems.find((p) => p.field?.endsWith(name))?.message;
+  const fieldError = (name: string) => problemWith(problems, name);
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     void submit(form);
@@ -283,8 +282,7 @@ function ProductDetailsForm({ product }: { product: NonNullable<AdminProductQuer
   });
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
-  const set = (key: keyof typeof form) => (e: { target: { value: string } }) =>
-    setForm((f) => ({ ...f, [key]: e.target.value }));
+  const set = fieldSetter(setForm);
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
     setError(null);

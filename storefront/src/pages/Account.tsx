@@ -1,11 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import type { ApolloClient } from '@apollo/client';
 import { useApolloClient, useMutation } from '@apollo/client/react';
-import { describeError, hasCode } from '../errors';
+import { describeError, hasCode, problemWith } from '../errors';
 import { LOGIN, MERGE_CART, REGISTER, VERIFY_EMAIL } from '../graphql';
 import { Link, navigate, useLocation, usePageTitle } from '../router';
 import { getGuestCartId, sessionFromAuthPayload, setGuestCartId, setSession } from '../session';
-import { Field, Problems, setFlash } from '../ui';
+import { Field, fieldSetter, Problems, setFlash } from '../ui';
 
 const PASSWORD_HINT = 'At least 8 characters, with an upper-case letter, a lower-case letter and a digit.';
 
@@ -120,7 +120,7 @@ export function RegisterPage() {
   const [form, setForm] = useState({ name: '', email: '', password: '' });
   const [error, setError] = useState<unknown>(null);
   const problems = describeError(error);
-  const fieldError = (name: string) => problems.find((p) => p.field?.endsWith(name))?.message;
+  const fieldError = (name: string) => problemWith(problems, name);
 
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
@@ -141,8 +141,7 @@ export function RegisterPage() {
       setError(err);
     }
   };
-  const set = (key: keyof typeof form) => (e: { target: { value: string } }) =>
-    setForm((f) => ({ ...f, [key]: e.target.value }));
+  const set = fieldSetter(setForm);
   return (
     <>
       <h1 tabIndex={-1}>Create an account</h1>

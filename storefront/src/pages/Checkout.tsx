@@ -1,12 +1,12 @@
 import { Fragment, useState, type Dispatch, type FormEvent, type SetStateAction } from 'react';
 import { skipToken, useMutation, useQuery } from '@apollo/client/react';
 import { useCart } from '../cart';
-import { describeError, type Problem } from '../errors';
+import { describeError, problemWith, type Problem } from '../errors';
 import { CHECKOUT, CHECKOUT_QUOTE } from '../graphql';
 import type { AddressInput, CartFieldsFragment } from '../graphql-types';
 import { Link, navigate, usePageTitle } from '../router';
 import { setGuestCartId, useSession } from '../session';
-import { Field, Loading, Problems } from '../ui';
+import { Field, fieldSetter, Loading, Problems } from '../ui';
 import { lineName } from '../variants';
 import { TaxLines } from './TaxLines';
 import {
@@ -155,10 +155,8 @@ function AddressFieldset({
   guest: boolean;
   problems: Problem[];
 }) {
-  const set = (key: keyof CheckoutForm) => (e: { target: { value: string } }) =>
-    setForm((f) => ({ ...f, [key]: e.target.value }));
-  const fieldError = (name: string) =>
-    problems.find((p) => p.field && (p.field === name || p.field.endsWith(`.${name}`)))?.message;
+  const set = fieldSetter(setForm);
+  const fieldError = (name: string) => problemWith(problems, name);
   return (
     <fieldset>
       <legend>Shipping address</legend>
