@@ -7,12 +7,11 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Browser, type Page } from 'playwright-core';
-import { ensureStorefrontBuilt } from '../scripts/lib/storefront';
-import { HARNESS_ADMIN, startSupergraph, type Supergraph } from './support/supergraph';
+import { HARNESS_ADMIN, type Supergraph } from './support/supergraph';
 import { seedShipping } from '../scripts/lib/seed-shipping';
 import { ALL_SUBGRAPHS } from './support/subgraphs';
 import { mustSucceed } from './support/storefront';
-import { launchBrowser, seriousAxeViolations, Shoppers } from './support/browser';
+import { seriousAxeViolations, Shoppers, startStorefront, stopStorefront } from './support/browser';
 import { addToCart, checkoutFromCart, fillAddress, status } from './support/shopper-steps';
 
 const JOURNEY_TIMEOUT = 120_000;
@@ -156,12 +155,7 @@ describe('storefront selling variants, discount codes and shipping methods', () 
   let mugSlug: string;
 
   beforeAll(async () => {
-    const staticDir = ensureStorefrontBuilt();
-    [sg, browser] = await Promise.all([
-      startSupergraph({ subgraphs: ALL_SUBGRAPHS, staticDir }),
-      launchBrowser(),
-    ]);
-    base = new URL('/', sg.gatewayUrl).href;
+    ({ sg, browser, base } = await startStorefront({ subgraphs: ALL_SUBGRAPHS }));
     tshirt = await createTshirt('TEE-1');
     mugSlug = (
       await asAdmin(
@@ -183,11 +177,7 @@ describe('storefront selling variants, discount codes and shipping methods', () 
   // A failed test's screenshots show its own pages only.
   beforeEach(() => shoppers.closeAll());
 
-  afterAll(async () => {
-    await shoppers.closeAll();
-    await browser?.close();
-    await sg?.stop();
-  });
+  afterAll(() => stopStorefront(shoppers, { sg, browser }));
 
   it(
     'a shopper picks a size and a colour, sees that variant’s price and stock, and orders it',

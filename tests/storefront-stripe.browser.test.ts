@@ -8,14 +8,13 @@
  * mount/on/destroy, createPaymentMethod, handleNextAction): card numbers map to Stripe's test
  * payment methods as Stripe test mode does.
  */
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, type Page } from 'playwright-core';
 import { recommendationsSubgraph } from '@novamart/recommendations';
-import { ensureStorefrontBuilt } from '../scripts/lib/storefront';
 import { startFakeStripe, type FakeStripe } from '../subgraphs/payments/test/support/fake-stripe-server';
-import { startSupergraph, type Supergraph } from './support/supergraph';
+import { type Supergraph } from './support/supergraph';
 import { CHECKOUT_SUBGRAPHS } from './support/subgraphs';
-import { launchBrowser, screenshotAll } from './support/browser';
+import { Shoppers, startStorefront, stopStorefront } from './support/browser';
 import { addToCart, checkoutFromCart, status } from './support/shopper-steps';
 import { createProduct } from './support/storefront';
 
@@ -72,17 +71,17 @@ const STRIPE_JS_STAND_IN = `
 let sg: Supergraph;
 let stripe: FakeStripe;
 let browser: Browser;
-const contexts: BrowserContext[] = [];
+let base: string;
+const shoppers = new Shoppers(() => ({ browser, base }));
 
 /** A shopper whose browser enforces the gateway's CSP (no bypass) and reaches "js.stripe.com". */
 async function stripeShopper(violations: string[]): Promise<Page> {
-  const context = await browser.newContext({ baseURL: new URL('/', sg.gatewayUrl).href, locale: 'en-US' });
-  contexts.push(context);
-  context.setDefaultTimeout(20_000);
-  await context.route('https://js.stripe.com/**', (route) =>
-    route.fulfill({ status: 200, contentType: 'application/javascript', body: STRIPE_JS_STAND_IN }),
-  );
-  const page = await context.newPage();
+  const page = await shoppers.open({ enforceCSP: true });
+  await page
+    .context()
+    .route('https://js.stripe.com/**', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/javascript', body: STRIPE_JS_STAND_IN }),
+    );
   page.on('console', (message) => {
     if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
   });
@@ -91,36 +90,27 @@ async function stripeShopper(violations: string[]): Promise<Page> {
 
 describe('storefront with Stripe Elements', () => {
   beforeAll(async () => {
-    const staticDir = ensureStorefrontBuilt();
     stripe = await startFakeStripe();
-    [sg, browser] = await Promise.all([
-      startSupergraph({
-        // The product page asks recommendations for "frequently bought together".
-        subgraphs: [...CHECKOUT_SUBGRAPHS, recommendationsSubgraph],
-        staticDir,
-        env: {
-          STRIPE_SECRET_KEY: 'sk_test_storefront',
-          STRIPE_PUBLISHABLE_KEY: 'pk_test_storefront',
-          STRIPE_API_URL: stripe.url,
-        },
-      }),
-      launchBrowser(),
-    ]);
+    ({ sg, browser, base } = await startStorefront({
+      // The product page asks recommendations for "frequently bought together".
+      subgraphs: [...CHECKOUT_SUBGRAPHS, recommendationsSubgraph],
+      env: {
+        STRIPE_SECRET_KEY: 'sk_test_storefront',
+        STRIPE_PUBLISHABLE_KEY: 'pk_test_storefront',
+        STRIPE_API_URL: stripe.url,
+      },
+    }));
   }, 180_000);
 
   afterAll(async () => {
-    for (const context of contexts.splice(0)) await context.close().catch(() => undefined);
-    await browser?.close();
-    await sg?.stop();
+    await stopStorefront(shoppers, { sg, browser });
     await stripe?.close();
   });
 
   it(
     'collects the card with Stripe Elements: a typo stays in the browser, a decline says why, then PAID live',
     async () => {
-      onTestFailed(async () => {
-        console.error(`screenshots:\n  ${(await screenshotAll(contexts, 'stripe-elements')).join('\n  ')}`);
-      });
+      shoppers.screenshotsOnFailure('stripe-elements');
       const settings = await sg.query('{ paymentSettings { provider stripePublishableKey } }');
       expect(settings.data).toEqual({
         paymentSettings: { provider: 'STRIPE', stripePublishableKey: 'pk_test_storefront' },

@@ -11,9 +11,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } f
 import { type Browser, type Page } from 'playwright-core';
 import { notificationsSubgraph } from '@novamart/notifications';
 import { recommendationsSubgraph } from '@novamart/recommendations';
-import { ensureStorefrontBuilt } from '../scripts/lib/storefront';
-import { HARNESS_ADMIN, startSupergraph, type Supergraph } from './support/supergraph';
-import { launchBrowser, seriousAxeViolations, Shoppers } from './support/browser';
+import { HARNESS_ADMIN, type Supergraph } from './support/supergraph';
+import { seriousAxeViolations, Shoppers, startStorefront, stopStorefront } from './support/browser';
 import { addToCart, checkoutFromCart, fillAddress, pay, signIn, status } from './support/shopper-steps';
 import { CHECKOUT_SUBGRAPHS } from './support/subgraphs';
 
@@ -62,16 +61,10 @@ async function keepScreenshot(page: Page, file: string) {
 
 describe('storefront in a browser', () => {
   beforeAll(async () => {
-    const staticDir = ensureStorefrontBuilt();
-    [sg, browser] = await Promise.all([
-      startSupergraph({
-        subgraphs: [...CHECKOUT_SUBGRAPHS, notificationsSubgraph, recommendationsSubgraph],
-        staticDir,
-        env: { NOTIFY_POLL_INTERVAL_MS: '100', LOGIN_MAX_FAILURES_PER_ACCOUNT: '2' },
-      }),
-      launchBrowser(),
-    ]);
-    base = new URL('/', sg.gatewayUrl).href;
+    ({ sg, browser, base } = await startStorefront({
+      subgraphs: [...CHECKOUT_SUBGRAPHS, notificationsSubgraph, recommendationsSubgraph],
+      env: { NOTIFY_POLL_INTERVAL_MS: '100', LOGIN_MAX_FAILURES_PER_ACCOUNT: '2' },
+    }));
     await createProduct('LAMP-1', 'Brass Desk Lamp', 4_500, 20, 'lighting');
     await createProduct('BULB-1', 'Warm LED Bulb', 799, 50, 'lighting');
     await createProduct('MUG-1', 'Stoneware Mug', 1_250, 2, 'kitchen');
@@ -80,11 +73,7 @@ describe('storefront in a browser', () => {
   // A failed test's screenshots show its own pages only.
   beforeEach(() => shoppers.closeAll());
 
-  afterAll(async () => {
-    await shoppers.closeAll();
-    await browser?.close();
-    await sg?.stop();
-  });
+  afterAll(() => stopStorefront(shoppers, { sg, browser }));
 
   it(
     'a shopper goes from an empty cart to a PAID order watched live, then sees it ship',

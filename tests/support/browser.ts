@@ -12,6 +12,8 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { onTestFailed } from 'vitest';
+import { ensureStorefrontBuilt } from '../../scripts/lib/storefront';
+import { startSupergraph, type StartSupergraphOptions, type Supergraph } from './supergraph';
 
 const CANDIDATES = ['/usr/lib/chromium/chromium', '/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
@@ -67,14 +69,21 @@ export async function launchBrowser(): Promise<Browser> {
  * A fresh browser profile's worth of state (empty localStorage, no cookies) on one base URL.
  * `bypassCSP` lets the test inject axe-core into a page served under a strict CSP.
  */
+export interface ShopperOptions {
+  /** A phone's viewport, touch and mobile user agent. */
+  phone?: boolean;
+  /** The page keeps to the gateway's Content-Security-Policy (no axe-core then: it is injected). */
+  enforceCSP?: boolean;
+}
+
 export async function newShopper(
   browser: Browser,
   baseURL: string,
-  options: { phone?: boolean } = {},
+  options: ShopperOptions = {},
 ): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
     baseURL,
-    bypassCSP: true,
+    bypassCSP: !options.enforceCSP,
     locale: 'en-US',
     timezoneId: 'UTC',
     viewport: options.phone ? { width: 375, height: 740 } : { width: 1200, height: 900 },
@@ -143,7 +152,7 @@ export class Shoppers {
   /** `at`: the file's browser and the storefront's base URL, known once its beforeAll has run. */
   constructor(private readonly at: () => { browser: Browser; base: string }) {}
 
-  async open(options: { phone?: boolean } = {}): Promise<Page> {
+  async open(options: ShopperOptions = {}): Promise<Page> {
     const { browser, base } = this.at();
     const { context, page } = await newShopper(browser, base, options);
     this.contexts.push(context);
@@ -161,4 +170,31 @@ export class Shoppers {
   async closeAll(): Promise<void> {
     for (const context of this.contexts.splice(0)) await context.close().catch(() => undefined);
   }
+}
+
+/** A browser test file's world: one supergraph serving the built storefront, and one browser. */
+export interface StorefrontWorld {
+  sg: Supergraph;
+  browser: Browser;
+  /** The storefront's URL (the gateway serves it). */
+  base: string;
+}
+
+/** Builds the storefront when it is stale, then starts the supergraph serving it and the browser side by side. */
+export async function startStorefront(
+  options: Omit<StartSupergraphOptions, 'staticDir'>,
+): Promise<StorefrontWorld> {
+  const staticDir = ensureStorefrontBuilt();
+  const [sg, browser] = await Promise.all([startSupergraph({ ...options, staticDir }), launchBrowser()]);
+  return { sg, browser, base: new URL('/', sg.gatewayUrl).href };
+}
+
+/** The file's afterAll: its shoppers' pages, the browser, then the supergraph (each only if it started). */
+export async function stopStorefront(
+  shoppers: Shoppers,
+  world: Partial<StorefrontWorld> | undefined,
+): Promise<void> {
+  await shoppers.closeAll();
+  await world?.browser?.close();
+  await world?.sg?.stop();
 }

@@ -18,12 +18,9 @@ export function AdminProductsPage() {
   usePageTitle('Products');
   const { query } = useLocation();
   const search = query.get('q') ?? '';
-  const [after, setAfter] = useState<string[]>([]);
-  const { data, loading, error } = useQuery(ADMIN_PRODUCTS, {
-    variables: { first: 25, after: after.at(-1) ?? null, filter: search ? { search } : {} },
-    fetchPolicy: 'cache-and-network',
-  });
-  const products = data?.products;
+  // The results remount, back on their first page, for every search sent and every search the
+  // browser's Back or Forward returns to: a cursor only means something in the list it came from.
+  const [searchesSent, setSearchesSent] = useState(0);
   return (
     <>
       <h1 tabIndex={-1}>Products</h1>
@@ -32,7 +29,7 @@ export function AdminProductsPage() {
           id="admin-search"
           search={search}
           onSearch={(text) => {
-            setAfter([]);
+            setSearchesSent((n) => n + 1);
             navigate(text ? `/admin/products?q=${encodeURIComponent(text)}` : '/admin/products');
           }}
         />
@@ -40,6 +37,20 @@ export function AdminProductsPage() {
           New product
         </Link>
       </div>
+      <AdminProductResults key={`${searchesSent}:${search}`} search={search} />
+    </>
+  );
+}
+
+function AdminProductResults({ search }: { search: string }) {
+  const [after, setAfter] = useState<string[]>([]);
+  const { data, loading, error } = useQuery(ADMIN_PRODUCTS, {
+    variables: { first: 25, after: after.at(-1) ?? null, filter: search ? { search } : {} },
+    fetchPolicy: 'cache-and-network',
+  });
+  const products = data?.products;
+  return (
+    <>
       <Problems error={error} />
       {loading && !data && <Loading what="products" />}
       {products && (
