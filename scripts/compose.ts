@@ -2,7 +2,8 @@
  * `npm run compose`: supergraph.yaml → schema/supergraph.graphql (what the gateway serves),
  * schema/api.graphql (the client-facing API snapshot that breaking-change detection compares with)
  * and schema/subgraphs/<name>.graphql (each subgraph's SDL with its shared value types, the files
- * supergraph.yaml gives rover).
+ * supergraph.yaml gives rover), then the storefront's operation types from the new API (as
+ * `npm run codegen` writes them).
  * Composes with the federation version supergraph.yaml names (refusing when the installed
  * @apollo/composition is another), prints composition hints, and names the subgraph, file, line and
  * column of every composition error. The snapshot is only rewritten when every breaking change to it
@@ -19,6 +20,7 @@ import {
 } from './lib/compose-supergraph';
 import { readFederationVersion, readSupergraphConfig, repoRoot } from './lib/supergraph-config';
 import { findBreakingChanges, unrecordedChanges, readChangelog } from './lib/schema-diff';
+import { generateStorefrontTypes, storefrontTypesPath } from './lib/storefront-types';
 
 const schemaDir = resolve(repoRoot, 'schema');
 const snapshotPath = resolve(schemaDir, 'api.graphql');
@@ -55,10 +57,22 @@ async function main(): Promise<number> {
   }
   writeFileSync(resolve(schemaDir, 'supergraph.graphql'), composed.supergraphSdl + '\n');
   writeFileSync(snapshotPath, composed.apiSdl);
+  // The storefront's operation types follow the API, so an API change is this one command
+  // (`npm run codegen` alone is for a change to the storefront's documents).
+  try {
+    writeFileSync(storefrontTypesPath, await generateStorefrontTypes());
+  } catch (error) {
+    console.error(
+      `compose: the schema files are written, but the storefront's documents (storefront/src/graphql.ts) ` +
+        `do not fit the API: ${(error as Error).message}`,
+    );
+    return 1;
+  }
   const included = subgraphs.filter((s) => s.typeDefs !== null).map((s) => s.name);
   console.log(
     `compose: ${included.length} subgraphs (${included.join(', ')}) with federation ${COMPOSITION_VERSION}, ` +
       `${composed.hints.length} hint(s) → schema/supergraph.graphql, schema/api.graphql, ` +
+      `${relative(repoRoot, storefrontTypesPath)}, ` +
       `${[...new Set(subgraphs.map((s) => s.roverFile && relative(repoRoot, dirname(s.roverFile))))].join(', ')}`,
   );
   if (missing.length) console.log(`compose: not yet present, left out: ${missing.join(', ')}`);
