@@ -4,6 +4,7 @@
  * and the in-process buses (the `npm start` setup). Reports orders/s reaching PAID and the
  * checkout-to-PAID latency per order.
  */
+import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { cartSubgraph } from '@novamart/cart';
 import { inventorySubgraph } from '@novamart/inventory';
@@ -236,13 +237,16 @@ function commandCollection(event: CommandStartedEvent): string {
   return typeof target === 'string' ? target : '';
 }
 
+/** Who runs in a side-by-side round: this tree, the baseline ref, and this tree on BENCH_NODE. */
+type Side = 'tree' | 'baseline' | 'treeOnNode';
+
 interface CheckoutFigures {
   ordersPerSecondToPaid: number;
   /** Absent from a baseline whose bench did not count them. */
   mongoCommandsPerOrder?: number;
   checkoutToPaidP50Ms: number;
-  firstAttemptFailures: number;
-  /** Absent from a baseline whose bench did not count them. */
+  /** Absent from a baseline whose bench did not count them, as the two below. */
+  firstAttemptFailures?: number;
   transientTransactionRetries?: number;
   oversold?: number;
 }
@@ -250,8 +254,9 @@ interface CheckoutFigures {
 /**
  * `npm run bench checkout`: with a baseline ref (`--baseline-ref`, BENCH_BASELINE_REF), this tree
  * and the ref each run the benchmark in a process of their own, alternating for BENCH_ROUNDS
- * rounds (default 2), and the ratios of their medians are printed; without one, a run in this
- * process against the goal (≤ 50 commands per order).
+ * rounds (default 2), and the ratios of their medians are printed; BENCH_NODE=<binary> adds this
+ * tree on that Node to each round (its ratio is to the baseline on this Node). Without a ref, a run
+ * in this process against the goal (≤ 50 commands per order).
  */
 export async function benchCheckoutSideBySide(log: (line: string) => void) {
   const ref = process.env.BENCH_BASELINE_REF;
@@ -271,15 +276,27 @@ export async function benchCheckoutSideBySide(log: (line: string) => void) {
   }
   const baseline = prepareBaseline(ref, log);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
-  const runs: Record<'tree' | 'baseline', CheckoutFigures[]> = { tree: [], baseline: [] };
+  // BENCH_NODE=<binary>: this tree also on that Node (the Dockerfile's, a lever of its own).
+  const otherNode = process.env.BENCH_NODE;
+  const runs: Record<Side, CheckoutFigures[]> = { tree: [], baseline: [], treeOnNode: [] };
+  const sides: [Side, string, string | undefined][] = [
+    ['tree', repoRoot, undefined],
+    ['baseline', baseline.dir, undefined],
+    ...(otherNode ? [['treeOnNode', repoRoot, otherNode] as [Side, string, string]] : []),
+  ];
+  const nodeVersion = otherNode ? execFileSync(otherNode, ['--version'], { encoding: 'utf8' }).trim() : '';
+  const sideName = (side: Side) =>
+    side === 'tree'
+      ? 'this tree'
+      : side === 'treeOnNode'
+        ? `this tree on Node ${nodeVersion}`
+        : `${ref} (${baseline.commit.slice(0, 12)})`;
   for (let round = 1; round <= rounds; round++) {
-    for (const [side, cwd] of [
-      ['tree', repoRoot],
-      ['baseline', baseline.dir],
-    ] as const) {
+    for (const [side, cwd, node] of sides) {
       const child = await startChild<CheckoutFigures>('scripts/bench/lib/checkout-child.ts', {
         cwd,
         timeoutMs: 600_000,
+        ...(node ? { node } : {}),
       });
       await child.stop();
       const { ordersPerSecondToPaid, mongoCommandsPerOrder, checkoutToPaidP50Ms, firstAttemptFailures } =
@@ -295,19 +312,19 @@ export async function benchCheckoutSideBySide(log: (line: string) => void) {
       });
       const unknown = (n: number | undefined) => (n === undefined ? 'not counted' : String(n));
       log(
-        `round ${round} ${side === 'tree' ? 'this tree' : `${ref} (${baseline.commit.slice(0, 12)})`}: ` +
+        `round ${round} ${sideName(side)}: ` +
           `${child.info.ordersPerSecondToPaid} orders/s, ${unknown(mongoCommandsPerOrder)} commands per order, ` +
-          `p50 ${child.info.checkoutToPaidP50Ms} ms, ${child.info.firstAttemptFailures} first-attempt failures, ` +
+          `p50 ${child.info.checkoutToPaidP50Ms} ms, ${unknown(firstAttemptFailures)} first-attempt failures, ` +
           `transient transaction retries ${unknown(transientTransactionRetries)}, oversold ${unknown(oversold)}`,
       );
     }
   }
   // The lower median with an even number of rounds.
-  const median = (side: 'tree' | 'baseline', key: 'ordersPerSecondToPaid' | 'mongoCommandsPerOrder') => {
+  const median = (side: Side, key: 'ordersPerSecondToPaid' | 'mongoCommandsPerOrder') => {
     const values = runs[side].map((r) => r[key] ?? Number.NaN).sort((a, b) => a - b);
     return values[Math.floor((values.length - 1) / 2)]!;
   };
-  const spread = (side: 'tree' | 'baseline') => runs[side].map((r) => r.ordersPerSecondToPaid).join('/');
+  const spread = (side: Side) => runs[side].map((r) => r.ordersPerSecondToPaid).join('/');
   const rate = {
     tree: median('tree', 'ordersPerSecondToPaid'),
     base: median('baseline', 'ordersPerSecondToPaid'),
@@ -336,7 +353,18 @@ export async function benchCheckoutSideBySide(log: (line: string) => void) {
       }),
       goal: '≤ 50 commands',
     },
-    ...happyPathRows(runs.tree),
+    ...(otherNode
+      ? [
+          {
+            work: `checkout → PAID, orders/s on Node ${nodeVersion} (concurrency 6)`,
+            figure: `${median('treeOnNode', 'ordersPerSecondToPaid')} (${spread('treeOnNode')})`,
+            peer: `${ref} ${rate.base} on ${process.version}`,
+            ratio: Math.round((median('treeOnNode', 'ordersPerSecondToPaid') / rate.base) * 100) / 100,
+            goal: '≥ 5',
+          },
+        ]
+      : []),
+    ...happyPathRows([...runs.tree, ...runs.treeOnNode]),
   ];
   return { baseline: { ref, commit: baseline.commit }, rounds: runs, summary };
 }
