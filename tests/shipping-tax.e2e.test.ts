@@ -270,4 +270,47 @@ describe('shipping methods and tax through the gateway', () => {
       total: { amount: 2679, currency: 'USD' },
     });
   });
+
+  it("without a method, the cart's totals show the default flat rule that checkout then charges", async () => {
+    const cartTotals = async (customer: SignedInUser, address: object) =>
+      mustSucceed(
+        await sg.query(
+          `query($a: AddressInput!) { cart {
+            shippingCost(address: $a) { amount currency }
+            taxTotal(address: $a) { amount }
+            total(address: $a) { amount currency }
+          } }`,
+          { a: address },
+          { token: customer.token },
+        ),
+        'cart',
+      ).cart;
+    // California, $19.99 below the $50 threshold: $4.99, both taxed (181), as the order above.
+    const linus = await sg.customer('Linus Cart');
+    await fill(linus, dollarMug, 1);
+    expect(await cartTotals(linus, CALIFORNIA)).toEqual({
+      shippingCost: { amount: 499, currency: 'USD' },
+      taxTotal: { amount: 181 },
+      total: { amount: 2679, currency: 'USD' },
+    });
+    const placed = mustSucceed(await checkout(linus, 'ca-default-cart', CALIFORNIA), 'checkout').checkout;
+    expect(placed.total).toEqual({ amount: 2679, currency: 'USD' });
+
+    // An address no zone covers (the UK): the same flat charge, untaxed, and the order agrees.
+    const uk = { name: 'Ada', line1: '10 Downing St', city: 'London', postalCode: 'SW1A 2AA', country: 'GB' };
+    const grace = await sg.customer('Grace Cart');
+    await fill(grace, dollarMug, 1);
+    expect(await cartTotals(grace, uk)).toEqual({
+      shippingCost: { amount: 499, currency: 'USD' },
+      taxTotal: { amount: 0 },
+      total: { amount: 2498, currency: 'USD' },
+    });
+    const shipped = mustSucceed(await checkout(grace, 'uk-default-cart', uk), 'checkout').checkout;
+    expect(shipped).toMatchObject({ shippingCost: { amount: 499 }, total: { amount: 2498 } });
+
+    // From the threshold ($59.97 ≥ $50) shipping is free in the cart as in the order.
+    const alan = await sg.customer('Alan Cart');
+    await fill(alan, dollarMug, 3);
+    expect((await cartTotals(alan, uk)).shippingCost).toEqual({ amount: 0, currency: 'USD' });
+  });
 });

@@ -327,9 +327,14 @@ describe('storefront selling variants, discount codes and shipping methods', () 
       const methods = page.getByRole('group', { name: 'Shipping method' });
       await methods.getByText('Enter your address to see how it can be shipped.').waitFor();
 
-      // No zone of the shop holds the UK: the default rate, added when the order is placed.
+      // No zone of the shop holds the UK: the default rate, which the summary shows as the order will charge it.
       await fillAddress(page, 'ship-buyer@novamart.test');
       await methods.getByText('standard shipping rate applies').waitFor();
+      const standard = page.getByRole('complementary', { name: 'Order summary' });
+      await standard.getByText('Shipping (Standard shipping)').waitFor();
+      // $25.00 of mugs is below the $50 threshold: $4.99, untaxed outside every zone.
+      await page.getByTestId('checkout-shipping').filter({ hasText: '$4.99' }).waitFor();
+      await page.getByTestId('checkout-total').filter({ hasText: '$29.99' }).waitFor();
 
       await fillCaliforniaAddress(page);
       await methods.getByLabel('USPS Ground Advantage: $7.99').waitFor();

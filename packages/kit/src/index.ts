@@ -5,6 +5,7 @@ export * from './errors';
 export * from './error-formatter';
 export * from './http-errors';
 export * from './money';
+export * from './default-shipping';
 export * from './address';
 export * from './steps';
 export * from './scalars';

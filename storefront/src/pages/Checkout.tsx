@@ -208,6 +208,9 @@ function AddressFieldset({
  * The lines and what the order will cost: the cart's subtotal and discounts, and once a method is
  * chosen for the address, its shipping, tax and total as the API quotes them (checkout charges the same).
  */
+/** What an order placed without a shipping method records (orders' DEFAULT method). */
+const STANDARD_RATE = { name: 'Standard shipping' };
+
 function CheckoutSummary({
   cartId,
   cart,
@@ -217,15 +220,18 @@ function CheckoutSummary({
   cart: CartFieldsFragment;
   shipping: ShippingChoice;
 }) {
-  // A method is only chosen among the options for an address.
+  // A method is only chosen among the options for an address; an address no method ships to gets
+  // the shop's standard rate, which the cart quotes without a method as checkout will charge it.
+  const standardRate = Boolean(shipping.address) && !shipping.pending && shipping.options.length === 0;
   const { data } = useQuery(
     CHECKOUT_QUOTE,
-    shipping.method && !shipping.pending && shipping.address
+    (shipping.method || standardRate) && !shipping.pending && shipping.address
       ? { variables: { id: cartId, address: shipping.address, method: shipping.method } }
       : skipToken,
   );
-  const quote = !shipping.method || shipping.pending ? null : data?.cart;
-  const method = shipping.options.find((o) => o.code === shipping.method);
+  const quote = (!shipping.method && !standardRate) || shipping.pending ? null : data?.cart;
+  const method =
+    shipping.options.find((o) => o.code === shipping.method) ?? (standardRate ? STANDARD_RATE : null);
   return (
     <aside aria-label="Order summary" className="summary">
       <h2>Summary</h2>

@@ -93,7 +93,7 @@ export function ShippingMethodFieldset({ choice }: { choice: ShippingChoice }) {
         <Loading what="the shipping methods" />
       ) : (
         <p className="muted small">
-          The shop’s standard shipping rate applies to this address; it is added when the order is placed.
+          The shop’s standard shipping rate applies to this address: the summary shows it.
         </p>
       )}
       <Problems error={choice.error} />

@@ -1,4 +1,4 @@
-import { maxOrderTotalShape } from '@novamart/kit';
+import { defaultShippingShape, maxOrderTotalShape } from '@novamart/kit';
 import { z } from 'zod';
 
 /** Environment variables of the cart subgraph, on top of the kit's base configuration. */
@@ -17,6 +17,8 @@ export const cartConfigShape = {
   PROMOTIONS_URL: z.string().url().optional(),
   /** Cart.shippingOptions, taxLines, taxTotal and total ask the shipping subgraph. */
   SHIPPING_URL: z.string().url().optional(),
+  /** The default shipping rule, as orders charges it: a cart's preview without a method shows it. */
+  ...defaultShippingShape,
   ...maxOrderTotalShape,
 };
 

@@ -1,4 +1,4 @@
-import { createSubgraphClient, defineSubgraph } from '@novamart/kit';
+import { createSubgraphClient, defaultShippingRule, defineSubgraph } from '@novamart/kit';
 import { cartConfigShape } from './config';
 import { resolvers } from './resolvers';
 import { cartConsumers } from './events/handlers';
@@ -34,6 +34,7 @@ export const cartSubgraph = defineSubgraph({
 
     const shippingQuotes = new CartShippingQuotes(
       config.SHIPPING_URL ? createSubgraphClient('shipping', config.SHIPPING_URL) : null,
+      defaultShippingRule(config),
     );
 
     return {

@@ -1,14 +1,10 @@
-import { maxOrderTotalShape } from '@novamart/kit';
+import { defaultShippingShape, maxOrderTotalShape } from '@novamart/kit';
 import { z } from 'zod';
-
-const minorUnits = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
 /** Environment variables of the orders subgraph, on top of the kit's base configuration. */
 export const ordersConfigShape = {
-  /** Shipping charged on an order below the free-shipping threshold, in minor units ($4.99). */
-  SHIPPING_FLAT_RATE: minorUnits(499),
-  /** Subtotal from which shipping is free, in minor units ($50.00); 0 ships everything free. */
-  FREE_SHIPPING_THRESHOLD: minorUnits(5000),
+  /** The default shipping rule (SHIPPING_FLAT_RATE, FREE_SHIPPING_THRESHOLD), which the cart previews too. */
+  ...defaultShippingShape,
   /** Checkout asks the cart and products subgraphs for the caller's cart and its products before deciding. */
   CART_URL: z.string().url().optional(),
   PRODUCTS_URL: z.string().url().optional(),

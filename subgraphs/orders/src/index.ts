@@ -1,4 +1,4 @@
-import { defineSubgraph } from '@novamart/kit';
+import { defaultShippingRule, defineSubgraph } from '@novamart/kit';
 import { ordersConfigShape } from './config';
 import { ordersConsumers } from './events/handlers';
 import { resolvers } from './resolvers';
@@ -35,7 +35,7 @@ export const ordersSubgraph = defineSubgraph({
     const services = await createOrdersServices({
       conn: mongo,
       logger,
-      shipping: { flatRate: config.SHIPPING_FLAT_RATE, freeThreshold: config.FREE_SHIPPING_THRESHOLD },
+      shipping: defaultShippingRule(config),
       peers: {
         cartUrl: config.CART_URL,
         productsUrl: config.PRODUCTS_URL,

@@ -1,4 +1,11 @@
-import { type AddressInput, badUserInput, isAppError, type SubgraphClient } from '@novamart/kit';
+import {
+  type AddressInput,
+  badUserInput,
+  defaultShippingCharge,
+  type DefaultShippingRule,
+  isAppError,
+  type SubgraphClient,
+} from '@novamart/kit';
 import { lineFacts } from './line-facts';
 import { type PricedCart, type PricedLine } from './pricing';
 import { cartTotal } from './totals';
@@ -64,11 +71,15 @@ type QuoteAnswer = Omit<CartQuote, 'taxTotal' | 'total' | 'shippingCost' | 'ship
  * (SHIPPING_URL) on the cart's current prices and discounts: the same computation checkout
  * charges, in the same steps (docs/architecture.md, "Totals"): the charge before discounts, the
  * promotions' discounts for it, then the quote on the discounted lines (asked again only when
- * something is discounted). Without a method the preview covers the goods alone (checkout adds
- * the default shipping). Without the shipping subgraph there are no options and no tax.
+ * something is discounted). Without a method the preview charges the shop's default shipping rule
+ * (SHIPPING_FLAT_RATE below FREE_SHIPPING_THRESHOLD, as checkout charges it, taxed for the address).
+ * Without the shipping subgraph there are no options and no tax.
  */
 export class CartShippingQuotes {
-  constructor(private readonly shipping: SubgraphClient | null) {}
+  constructor(
+    private readonly shipping: SubgraphClient | null,
+    private readonly defaultShipping: DefaultShippingRule,
+  ) {}
 
   async quote(
     cart: PricedCart,
@@ -77,22 +88,27 @@ export class CartShippingQuotes {
     discountsFor: DiscountsFor,
   ): Promise<CartQuote> {
     const { currency } = cart.subtotal;
+    // What checkout charges without a method (an empty cart ships nothing).
+    const defaultAmount =
+      cart.lines.length === 0 ? 0 : defaultShippingCharge(cart.subtotal.amount, this.defaultShipping);
     if (!this.shipping) {
       if (shippingMethodCode)
         throw badUserInput('Shipping methods are not configured on this shop', 'shippingMethodCode');
       const zero = { amount: 0, currency };
-      const { discountTotal } = await discountsFor(0);
+      const { discountTotal, freeShipping } = await discountsFor(defaultAmount);
+      const shippingDiscount = freeShipping ? defaultAmount : 0;
       const total = cartTotal({
         subtotal: cart.subtotal.amount,
         discountTotal,
-        shippingCost: 0,
+        shippingCost: defaultAmount,
+        shippingDiscount,
         taxTotal: 0,
         pricesIncludeTax: false,
       });
       return {
         options: [],
-        shippingCost: zero,
-        shippingDiscount: zero,
+        shippingCost: { amount: defaultAmount, currency },
+        shippingDiscount: { amount: shippingDiscount, currency },
         taxLines: [],
         taxTotal: zero,
         pricesIncludeTax: false,
@@ -101,12 +117,12 @@ export class CartShippingQuotes {
     }
     const lines = cart.lines.filter((line) => line.currency === currency);
     const none: QuoteDiscounts = { lineDiscounts: [], discountTotal: 0, freeShipping: false };
-    const before = await this.ask(lines, currency, address, shippingMethodCode, none);
+    const ask = (discounts: QuoteDiscounts) =>
+      this.ask(lines, currency, address, { shippingMethodCode, defaultAmount }, discounts);
+    const before = await ask(none);
     const discounts = await discountsFor(before.shippingCost.amount);
     const discounted = discounts.discountTotal > 0 || discounts.freeShipping;
-    const quote = discounted
-      ? await this.ask(lines, currency, address, shippingMethodCode, discounts)
-      : before;
+    const quote = discounted ? await ask(discounts) : before;
     const total = cartTotal({
       subtotal: cart.subtotal.amount,
       discountTotal: discounts.discountTotal,
@@ -130,7 +146,7 @@ export class CartShippingQuotes {
     lines: PricedLine[],
     currency: string,
     address: AddressInput,
-    shippingMethodCode: string | null,
+    shipping: { shippingMethodCode: string | null; defaultAmount: number },
     discounts: QuoteDiscounts,
   ): Promise<QuoteAnswer> {
     try {
@@ -148,7 +164,8 @@ export class CartShippingQuotes {
               weightGrams: facts.weightGrams * line.quantity,
             };
           }),
-          shippingMethodCode,
+          shippingMethodCode: shipping.shippingMethodCode,
+          defaultShippingAmount: shipping.defaultAmount,
           freeShipping: discounts.freeShipping,
         },
       });

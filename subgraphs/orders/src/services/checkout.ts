@@ -14,6 +14,8 @@ import {
   runSteps,
   type Viewer,
   isDuplicateKeyError,
+  defaultShippingCharge,
+  type DefaultShippingRule,
 } from '@novamart/kit';
 import { type CartSnapshotDoc, type CartSnapshotModel } from '../models/cart-snapshot';
 import { type CatalogPriceDoc, type CatalogPriceModel } from '../models/catalog-price';
@@ -29,7 +31,6 @@ import {
 import { orderPlaced } from './order-events';
 import { withDiscounts, type OrderDiscounts, type Redeemed } from './order-discounts';
 import { type OwnerRefresh } from './owner-refresh';
-import { shippingCost, type ShippingRules } from './shipping';
 import { ShippingQuotes, type ShippingAndTax } from './shipping-quote';
 import { orderTotals, type OrderTotals } from './totals';
 
@@ -39,7 +40,7 @@ export interface CheckoutServiceOptions {
   carts: CartSnapshotModel;
   prices: CatalogPriceModel;
   customers: CustomerModel;
-  shipping: ShippingRules;
+  shipping: DefaultShippingRule;
   /** Brings the cart and its products up to their owners' answers before checkout decides; absent in service tests. */
   refresh?: OwnerRefresh | null;
   /** The shipping subgraph's price of the chosen method and the order's tax; absent: the flat rule, untaxed. */
@@ -318,7 +319,7 @@ export class CheckoutService {
       currency: order.currency,
       address: order.shippingAddress,
       shippingMethodCode,
-      defaultShippingCost: shippingCost(subtotal, this.options.shipping),
+      defaultShippingCost: defaultShippingCharge(subtotal, this.options.shipping),
     });
     const totals = orderTotals({
       lines: amounts.map((amount, index) => ({ amount, discount: redeemed?.lineDiscounts[index] ?? 0 })),

@@ -1,5 +1,5 @@
 import { type Connection } from 'mongoose';
-import { createSubgraphClient, type Logger } from '@novamart/kit';
+import { createSubgraphClient, type DefaultShippingRule, type Logger } from '@novamart/kit';
 import { cartSnapshotModel } from '../models/cart-snapshot';
 import { catalogPriceModel } from '../models/catalog-price';
 import { customerModel } from '../models/customer';
@@ -14,7 +14,6 @@ import { OwnerRefresh } from './owner-refresh';
 import { PaymentTrust } from './payment-trust';
 import { Projections } from './projections';
 import { ReturnFollowUp } from './return-follow-up';
-import { type ShippingRules } from './shipping';
 import { ShippingQuotes } from './shipping-quote';
 
 export interface OrdersServices {
@@ -30,7 +29,7 @@ export interface OrdersServices {
 export async function createOrdersServices(options: {
   conn: Connection;
   logger: Logger;
-  shipping: ShippingRules;
+  shipping: DefaultShippingRule;
   /** The cart and products subgraphs' GraphQL endpoints checkout asks before deciding; unset: projections only. */
   peers?: {
     cartUrl?: string | undefined;

@@ -37,7 +37,7 @@ export interface ShippingAndTax {
   taxTotal: number;
 }
 
-/** The method of an order placed without `shippingMethodCode`: orders' own flat rule (services/shipping.ts). */
+/** The method of an order placed without `shippingMethodCode`: the shop's default rule (the kit's `defaultShippingCharge`). */
 export const DEFAULT_SHIPPING_METHOD: OrderShippingMethod = {
   code: 'DEFAULT',
   name: 'Standard shipping',
