@@ -140,6 +140,15 @@ describe('docker-compose.yml', () => {
     expect(JSON.stringify(gateway.healthcheck?.test)).toContain('http://127.0.0.1:4000/health');
   });
 
+  it("gives orders and cart one default shipping rule (checkout charges what the cart's totals show)", () => {
+    for (const variable of ['SHIPPING_FLAT_RATE', 'FREE_SHIPPING_THRESHOLD']) {
+      const orders = compose.services.orders?.environment?.[variable];
+      expect(orders, variable).toMatch(new RegExp(`^\\$\\{${variable}:-\\d+\\}$`));
+      expect(compose.services.cart?.environment?.[variable], variable).toBe(orders);
+      expect(envExample).toMatch(new RegExp(`^${variable}=`, 'm'));
+    }
+  });
+
   it('builds from a Dockerfile that installs from the lock file and copies every workspace manifest', () => {
     expect(dockerfile).toMatch(/npm ci/);
     // Every workspace the root package.json names (globs expanded): npm ci needs each manifest.
