@@ -10,13 +10,13 @@ import {
 import { describeError, type Problem } from './errors';
 import { useLocation } from './router';
 
-/** Problems of a failed operation, announced to screen readers as they appear. */
-/** The onChange of each text field of a form kept in one state object: `onChange={field('name')}`. */
+/** The onChange of each text field of a form kept in one state object: `onChange={set('name')}`. */
 export function fieldSetter<F>(setForm: Dispatch<SetStateAction<F>>) {
   return (key: keyof F) => (e: { target: { value: string } }) =>
     setForm((form) => ({ ...form, [key]: e.target.value }));
 }
 
+/** Problems of a failed operation, announced to screen readers as they appear. */
 export function Problems({ error, problems }: { error?: unknown; problems?: Problem[] }) {
   const list = problems ?? describeError(error);
   if (list.length === 0) return null;

@@ -204,13 +204,14 @@ function AddressFieldset({
   );
 }
 
-/**
- * The lines and what the order will cost: the cart's subtotal and discounts, and once a method is
- * chosen for the address, its shipping, tax and total as the API quotes them (checkout charges the same).
- */
 /** What an order placed without a shipping method records (orders' DEFAULT method). */
 const STANDARD_RATE = { name: 'Standard shipping' };
 
+/**
+ * The lines and what the order will cost: the cart's subtotal and discounts, and once a method is
+ * chosen for the address (or the standard rate applies, no method shipping there), its shipping,
+ * tax and total as the API quotes them (checkout charges the same).
+ */
 function CheckoutSummary({
   cartId,
   cart,
