@@ -233,7 +233,7 @@ describe('storefront in a browser', () => {
 
       const email = `merge-${Date.now()}@novamart.test`;
       const password = 'Merge-Passw0rd';
-      await page.getByRole('link', { name: 'Sign in' }).click();
+      await page.getByRole('link', { name: 'Sign in', exact: true }).click();
       await page.getByRole('link', { name: 'Create an account' }).click();
       await page.getByLabel('Email').fill(email);
       await page.getByLabel('Password').fill(password);
