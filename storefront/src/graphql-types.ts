@@ -222,6 +222,14 @@ export type ImageInput = {
 /** How a line is taxed: the rate of its class in the destination's zone. */
 export type TaxClass = 'STANDARD' | 'REDUCED' | 'ZERO';
 
+export type ReviewInput = {
+  productId: string | number;
+  /** 1 to 5. */
+  rating: number;
+  /** Up to 5000 characters. */
+  text: string;
+};
+
 export type RegisterInput = {
   email: string;
   password: string;
@@ -380,6 +388,31 @@ export type ProductPageQuery = {
         frequentlyBoughtTogether: Array<{ reason: string; product: ProductCardFragment }>;
       } & ProductCardFragment)
     | null;
+};
+
+export type ProductReviewsQueryVariables = Exact<{
+  id: string | number;
+  first: number;
+  after?: string | null | undefined;
+}>;
+
+export type ProductReviewsQuery = {
+  product: {
+    id: string;
+    rating: { average: number | null; count: number };
+    reviews: {
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      edges: Array<{ cursor: string; node: { id: string; rating: number; text: string; createdAt: string } }>;
+    };
+  } | null;
+};
+
+export type AddReviewMutationVariables = Exact<{
+  input: ReviewInput;
+}>;
+
+export type AddReviewMutation = {
+  addReview: { id: string; rating: number; text: string; createdAt: string };
 };
 
 export type CartPageQueryVariables = Exact<{

@@ -6,6 +6,10 @@ import type {
   CatalogQueryVariables,
   ProductPageQuery,
   ProductPageQueryVariables,
+  ProductReviewsQuery,
+  ProductReviewsQueryVariables,
+  AddReviewMutation,
+  AddReviewMutationVariables,
   CartPageQuery,
   CartPageQueryVariables,
   AddToCartMutation,
@@ -371,6 +375,48 @@ export const PRODUCT: TypedDocumentNode<ProductPageQuery, ProductPageQueryVariab
     }
   }
   ${PRODUCT_CARD}
+`;
+
+/**
+ * The product page's rating and reviews, a query of its own: "More reviews" pages them with
+ * `after` without reading the product again, and a new review refetches only this.
+ */
+export const PRODUCT_REVIEWS: TypedDocumentNode<ProductReviewsQuery, ProductReviewsQueryVariables> = gql`
+  query ProductReviews($id: ID!, $first: Int!, $after: String) {
+    product(id: $id) {
+      id
+      rating {
+        average
+        count
+      }
+      reviews(first: $first, after: $after) {
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          cursor
+          node {
+            id
+            rating
+            text
+            createdAt
+          }
+        }
+      }
+    }
+  }
+`;
+
+export const ADD_REVIEW: TypedDocumentNode<AddReviewMutation, AddReviewMutationVariables> = gql`
+  mutation AddReview($input: ReviewInput!) {
+    addReview(input: $input) {
+      id
+      rating
+      text
+      createdAt
+    }
+  }
 `;
 
 export const CART: TypedDocumentNode<CartPageQuery, CartPageQueryVariables> = gql`

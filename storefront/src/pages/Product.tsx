@@ -6,6 +6,7 @@ import type { ProductPageQuery } from '../graphql-types';
 import { Link, useLocation, usePageTitle } from '../router';
 import { Loading, Problems, Section } from '../ui';
 import { ProductCard } from './ProductCard';
+import { RatingLink, Reviews } from './Reviews';
 import { VariantPicker, useVariantChoice } from './VariantPicker';
 
 export function ProductPage({ slug }: { slug: string }) {
@@ -47,9 +48,11 @@ export function ProductPage({ slug }: { slug: string }) {
         )}
         <div>
           <h1 tabIndex={-1}>{product.name}</h1>
+          <RatingLink productId={product.id} />
           <BuyBox product={product} />
         </div>
       </div>
+      <Reviews productId={product.id} />
       {product.frequentlyBoughtTogether.length > 0 && (
         <Section title="Frequently bought together">
           <div className="grid">
