@@ -300,15 +300,26 @@ describe('notification preferences, SMS and templates through the gateway', () =
     expect(written.modifiedCount).toBe(1);
 
     const me = await sg.query(
-      '{ me { id wishlist { product { id name } addedAt } } }',
+      '{ me { id wishlist { product { id name } productId addedAt } } }',
       {},
       { token: customer.token },
     );
     expect(me.errors).toBeUndefined();
     expect(me.data?.me).toMatchObject({ id: customer.userId });
     expect(me.data?.me.wishlist).toEqual([
-      { product: { id: productId, name: 'Kept Vase' }, addedAt: expect.any(String) },
-      { product: null, addedAt: goneAt.toISOString() },
+      { product: { id: productId, name: 'Kept Vase' }, productId, addedAt: expect.any(String) },
+      { product: null, productId: goneId, addedAt: goneAt.toISOString() },
     ]);
+
+    // The shopper can clean it up: productId names it even though product is null.
+    const cleaned = mustSucceed(
+      await sg.query(
+        'mutation($p: ID!) { removeFromWishlist(productId: $p) { wishlist { productId product { id } } } }',
+        { p: goneId },
+        { token: customer.token },
+      ),
+      'removeFromWishlist',
+    );
+    expect(cleaned.removeFromWishlist.wishlist).toEqual([{ productId, product: { id: productId } }]);
   });
 });
