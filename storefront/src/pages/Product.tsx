@@ -7,6 +7,7 @@ import { Link, useLocation, usePageTitle } from '../router';
 import { Loading, Problems, Section } from '../ui';
 import { ProductCard } from './ProductCard';
 import { VariantPicker, useVariantChoice } from './VariantPicker';
+import { WishlistButton } from './WishlistButton';
 
 export function ProductPage({ slug }: { slug: string }) {
   const { data, loading, error } = useQuery(PRODUCT, { variables: { slug } });
@@ -48,6 +49,7 @@ export function ProductPage({ slug }: { slug: string }) {
         <div>
           <h1 tabIndex={-1}>{product.name}</h1>
           <BuyBox product={product} />
+          <WishlistButton product={product} />
         </div>
       </div>
       {product.frequentlyBoughtTogether.length > 0 && (
