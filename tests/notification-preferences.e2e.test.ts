@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@novamart/kit/testing';
 import { notificationsSubgraph, twilioSignature, SMS_STATUS_PATH } from '@novamart/notifications';
@@ -268,5 +269,57 @@ describe('notification preferences, SMS and templates through the gateway', () =
     const me = await sg.query('{ me { wishlist { product { id name } } } }', {}, { token: customer.token });
     expect(me.errors).toBeUndefined();
     expect(me.data?.me.wishlist).toEqual([]);
+  });
+
+  it('a wishlist item whose product no longer resolves reads as product: null beside the others', async () => {
+    const productId = await createProduct(sg, `WISH-${randomUUID().slice(0, 8)}`, 900, 3, {
+      name: 'Kept Vase',
+    });
+    const customer = await sg.customer('Restored Wisher');
+    mustSucceed(
+      await sg.query(
+        'mutation($p: ID!) { addToWishlist(productId: $p) { id } }',
+        { p: productId },
+        { token: customer.token },
+      ),
+      'addToWishlist',
+    );
+    // addToWishlist refuses an id the catalog does not know, so the only way such an item gets in
+    // is around the command, as a restored backup or an add made while products was not
+    // configured would: written straight into users' own database.
+    const goneId = new Types.ObjectId().toHexString();
+    const goneAt = new Date();
+    type StoredUser = { _id: Types.ObjectId; wishlist: { productId: string; addedAt: Date }[] };
+    const written = await sg
+      .subgraph('users')
+      .runtime.mongo.collection<StoredUser>('users')
+      .updateOne(
+        { _id: new Types.ObjectId(customer.userId) },
+        { $push: { wishlist: { productId: goneId, addedAt: goneAt } } },
+      );
+    expect(written.modifiedCount).toBe(1);
+
+    const me = await sg.query(
+      '{ me { id wishlist { product { id name } productId addedAt } } }',
+      {},
+      { token: customer.token },
+    );
+    expect(me.errors).toBeUndefined();
+    expect(me.data?.me).toMatchObject({ id: customer.userId });
+    expect(me.data?.me.wishlist).toEqual([
+      { product: { id: productId, name: 'Kept Vase' }, productId, addedAt: expect.any(String) },
+      { product: null, productId: goneId, addedAt: goneAt.toISOString() },
+    ]);
+
+    // The shopper can clean it up: productId names it even though product is null.
+    const cleaned = mustSucceed(
+      await sg.query(
+        'mutation($p: ID!) { removeFromWishlist(productId: $p) { wishlist { productId product { id } } } }',
+        { p: goneId },
+        { token: customer.token },
+      ),
+      'removeFromWishlist',
+    );
+    expect(cleaned.removeFromWishlist.wishlist).toEqual([{ productId, product: { id: productId } }]);
   });
 });

@@ -233,7 +233,8 @@ describe('storefront in a browser', () => {
 
       const email = `merge-${Date.now()}@novamart.test`;
       const password = 'Merge-Passw0rd';
-      await page.getByRole('link', { name: 'Sign in', exact: true }).click();
+      // The header's link: the product page also offers "Sign in to save this product" and "Sign in to write a review".
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' }).click();
       await page.getByRole('link', { name: 'Create an account' }).click();
       await page.getByLabel('Email').fill(email);
       await page.getByLabel('Password').fill(password);

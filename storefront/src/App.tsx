@@ -14,6 +14,7 @@ import { CheckoutPage } from './pages/Checkout';
 import { OrderPage } from './pages/Order';
 import { OrdersPage } from './pages/Orders';
 import { NotificationsPage } from './pages/Notifications';
+import { WishlistPage } from './pages/Wishlist';
 import { RegisterPage, SignInPage, VerifyPage } from './pages/Account';
 import { DevMailboxPage } from './pages/DevMailbox';
 import { AdminPage } from './admin/Admin';
@@ -83,6 +84,9 @@ function Shell() {
                   <Link to="/account/orders">Orders</Link>
                 </li>
                 <li>
+                  <Link to="/wishlist">Wishlist</Link>
+                </li>
+                <li>
                   <Link to="/account/notifications">Messages</Link>
                 </li>
               </>
@@ -128,6 +132,7 @@ function Routes(): ReactNode {
   if ((params = match('/orders/:id', path))) return <OrderPage id={params.id!} />;
   if (path === '/account/orders') return <OrdersPage />;
   if (path === '/account/notifications') return <NotificationsPage />;
+  if (path === '/wishlist') return <WishlistPage />;
   if (path === '/signin') return <SignInPage />;
   if (path === '/register') return <RegisterPage />;
   if (path === '/verify') return <VerifyPage />;

@@ -15,6 +15,8 @@ import { GRAPHQL_PATH, accessToken } from './session';
  *   fields merge into the product's one Inventory instead of one query's answer discarding the
  *   fields another query asked for.
  * - Query.cart(id) and the signed-in Query.cart are the same Cart entity, normalized by id.
+ * - A User's wishlist is the list the latest answer holds (items have no id of their own): a
+ *   removal answers a shorter list, which replaces the stored one instead of being merged into it.
  */
 export const typePolicies = {
   Money: { keyFields: false as const, merge: false as const },
@@ -30,6 +32,7 @@ export const typePolicies = {
       taxLines: { merge: false },
     },
   },
+  User: { fields: { wishlist: { merge: false } } },
   Order: {
     fields: {
       statusHistory: { merge: false },

@@ -617,6 +617,27 @@ export type MarkReadMutationVariables = Exact<{
 
 export type MarkReadMutation = { markNotificationRead: { id: string; readAt: string | null } };
 
+export type WishlistQueryVariables = Exact<{ [key: string]: never }>;
+
+export type WishlistQuery = { me: WishlistFieldsFragment | null };
+
+export type WishlistFieldsFragment = {
+  id: string;
+  wishlist: Array<{ productId: string; addedAt: string; product: ProductCardFragment | null }>;
+};
+
+export type AddToWishlistMutationVariables = Exact<{
+  productId: string | number;
+}>;
+
+export type AddToWishlistMutation = { addToWishlist: WishlistFieldsFragment };
+
+export type RemoveFromWishlistMutationVariables = Exact<{
+  productId: string | number;
+}>;
+
+export type RemoveFromWishlistMutation = { removeFromWishlist: WishlistFieldsFragment };
+
 export type LoginMutationVariables = Exact<{
   email: string;
   password: string;

@@ -48,6 +48,12 @@ import type {
   MyNotificationsQueryVariables,
   MarkReadMutation,
   MarkReadMutationVariables,
+  WishlistQuery,
+  WishlistQueryVariables,
+  AddToWishlistMutation,
+  AddToWishlistMutationVariables,
+  RemoveFromWishlistMutation,
+  RemoveFromWishlistMutationVariables,
   LoginMutation,
   LoginMutationVariables,
   RegisterMutation,
@@ -678,6 +684,53 @@ export const MARK_READ: TypedDocumentNode<MarkReadMutation, MarkReadMutationVari
       readAt
     }
   }
+`;
+
+// The wishlist page and the product page's toggle both read this, and both mutations answer it:
+// the cache's User (by id) then holds one list, so each page shows what the other changed.
+// `product` is null for a saved product the catalog no longer resolves; `productId` still names it.
+const WISHLIST_FIELDS = gql`
+  fragment WishlistFields on User {
+    id
+    wishlist {
+      productId
+      addedAt
+      product {
+        ...ProductCard
+      }
+    }
+  }
+  ${PRODUCT_CARD}
+`;
+
+export const WISHLIST: TypedDocumentNode<WishlistQuery, WishlistQueryVariables> = gql`
+  query Wishlist {
+    me {
+      ...WishlistFields
+    }
+  }
+  ${WISHLIST_FIELDS}
+`;
+
+export const ADD_TO_WISHLIST: TypedDocumentNode<AddToWishlistMutation, AddToWishlistMutationVariables> = gql`
+  mutation AddToWishlist($productId: ID!) {
+    addToWishlist(productId: $productId) {
+      ...WishlistFields
+    }
+  }
+  ${WISHLIST_FIELDS}
+`;
+
+export const REMOVE_FROM_WISHLIST: TypedDocumentNode<
+  RemoveFromWishlistMutation,
+  RemoveFromWishlistMutationVariables
+> = gql`
+  mutation RemoveFromWishlist($productId: ID!) {
+    removeFromWishlist(productId: $productId) {
+      ...WishlistFields
+    }
+  }
+  ${WISHLIST_FIELDS}
 `;
 
 const AUTH_FIELDS = `accessToken refreshToken expiresIn user { id email name role }`;

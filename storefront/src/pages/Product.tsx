@@ -8,6 +8,7 @@ import { Loading, Problems, Section } from '../ui';
 import { ProductCard } from './ProductCard';
 import { RatingLink, Reviews } from './Reviews';
 import { VariantPicker, useVariantChoice } from './VariantPicker';
+import { WishlistButton } from './WishlistButton';
 
 export function ProductPage({ slug }: { slug: string }) {
   const { data, loading, error } = useQuery(PRODUCT, { variables: { slug } });
@@ -50,6 +51,7 @@ export function ProductPage({ slug }: { slug: string }) {
           <h1 tabIndex={-1}>{product.name}</h1>
           <RatingLink productId={product.id} />
           <BuyBox product={product} />
+          <WishlistButton product={product} />
         </div>
       </div>
       <Reviews productId={product.id} />

@@ -138,7 +138,11 @@ export const resolvers: Resolvers = {
     addresses: privateField((user) => user.addresses),
     phone: privateField((user) => user.phone ?? null),
     wishlist: privateField((user) =>
-      (user.wishlist ?? []).map((item) => ({ product: { id: item.productId }, addedAt: item.addedAt })),
+      (user.wishlist ?? []).map((item) => ({
+        productId: item.productId,
+        product: { id: item.productId },
+        addedAt: item.addedAt,
+      })),
     ),
     defaultShippingAddress: privateField((user) => defaultAddress(user, 'SHIPPING')),
     defaultBillingAddress: privateField((user) => defaultAddress(user, 'BILLING')),
