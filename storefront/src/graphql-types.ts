@@ -228,6 +228,11 @@ export type ReviewInput = {
   rating: number;
   /** Up to 5000 characters. */
   text: string;
+  /**
+   * The name to show with the review, trimmed: 1 to 60 characters and no control characters. Empty,
+   * only spaces or absent: none (the review shows without a name).
+   */
+  authorName?: string | null | undefined;
 };
 
 export type RegisterInput = {
