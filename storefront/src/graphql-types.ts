@@ -407,8 +407,19 @@ export type ProductReviewsQuery = {
     rating: { average: number | null; count: number };
     reviews: {
       pageInfo: { hasNextPage: boolean; endCursor: string | null };
-      edges: Array<{ cursor: string; node: { id: string; rating: number; text: string; createdAt: string } }>;
+      edges: Array<{
+        cursor: string;
+        node: { id: string; rating: number; text: string; authorName: string | null; createdAt: string };
+      }>;
     };
+    myReview: {
+      id: string;
+      rating: number;
+      text: string;
+      authorName: string | null;
+      hidden: boolean;
+      createdAt: string;
+    } | null;
   } | null;
 };
 
@@ -417,7 +428,14 @@ export type AddReviewMutationVariables = Exact<{
 }>;
 
 export type AddReviewMutation = {
-  addReview: { id: string; rating: number; text: string; createdAt: string };
+  addReview: {
+    id: string;
+    rating: number;
+    text: string;
+    authorName: string | null;
+    hidden: boolean;
+    createdAt: string;
+  };
 };
 
 export type CartPageQueryVariables = Exact<{
