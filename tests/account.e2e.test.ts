@@ -129,7 +129,7 @@ describe('after-sales and the customer account through the gateway', () => {
     expect(codeOf(refused)).toBe('FORBIDDEN');
   });
 
-  it('a list of products with ratings and reviews costs a constant number of reviews commands', async () => {
+  it("a list of products with ratings, reviews and the viewer's own review costs a constant number of reviews commands", async () => {
     const category = `rev-batch-${randomUUID().slice(0, 6)}`;
     const admin = await sg.admin();
     for (let i = 0; i < 6; i++) {
@@ -151,19 +151,21 @@ describe('after-sales and the customer account through the gateway', () => {
       );
     }
     const requestId = `reviews-e2e-${randomUUID()}`;
+    const shopper = await sg.customer('Batch Shopper');
     const { body } = await sg.post(
       {
-        query: `{ products(first: 6, filter: { categorySlug: "${category}" }) { edges { node { id rating { count } reviews(first: 3) { edges { node { id } } } } } } }`,
+        query: `{ products(first: 6, filter: { categorySlug: "${category}" }) { edges { node { id rating { count } reviews(first: 3) { edges { node { id } } } myReview { id } } } } }`,
       },
-      { headers: { 'x-request-id': requestId } },
+      { token: shopper.token, headers: { 'x-request-id': requestId } },
     );
     expect(body.errors).toBeUndefined();
     expect(body.data.products.edges).toHaveLength(6);
     const reviews = commandStats.forRequest(requestId, {
       database: sg.subgraph('reviews').runtime.mongo.name,
     });
-    // One find for the ratings, one aggregate for the pages, however many products.
-    expect(reviews.byCommand).toEqual({ find: 1, aggregate: 1 });
+    // One find for the ratings, one aggregate for the pages, one find for the viewer's own
+    // reviews, however many products.
+    expect(reviews.byCommand).toEqual({ find: 2, aggregate: 1 });
   });
 
   it('an address is added, edited, set as default shipping and billing, and deleted (owner only)', async () => {

@@ -87,6 +87,26 @@ const shownTexts = (page: Page) => section(page).locator('.review-text').allInne
 const summaryReads = (page: Page, text: string) =>
   section(page).getByTestId('rating').filter({ hasText: text }).waitFor();
 const ratingField = (page: Page): Locator => page.getByRole('group', { name: 'Your rating' });
+// Exact: "Name shown with your review" holds the words too.
+const reviewText = (page: Page) => page.getByLabel('Your review', { exact: true });
+/** "by <name>" (or "by a verified buyer") of each review the section lists, top first. */
+const shownAuthors = (page: Page) => section(page).locator('.review-author').allInnerTexts();
+const ownReview = (page: Page) => section(page).locator('.my-review');
+
+/** The customer's own review as the API answers it, and its date as the page's locale writes it. */
+async function apiOwnReview(page: Page, customer: SignedInUser, productId: string) {
+  const answer = mustSucceed(
+    await sg.query(
+      'query($id: ID!) { product(id: $id) { myReview { text authorName hidden createdAt } } }',
+      { id: productId },
+      { token: customer.token },
+    ),
+    'myReview',
+  );
+  const review = answer.product.myReview as { text: string; hidden: boolean; createdAt: string };
+  const date = await page.evaluate((at) => new Date(at).toLocaleDateString(), review.createdAt);
+  return { ...review, date };
+}
 
 describe('storefront product reviews', () => {
   beforeAll(async () => {
@@ -122,7 +142,7 @@ describe('storefront product reviews', () => {
       await page.keyboard.press('Space');
       await page.keyboard.press('ArrowDown');
       expect(await page.getByLabel('4 stars').isChecked()).toBe(true);
-      await page.getByLabel('Your review').fill('Looks nice in the shop window.');
+      await reviewText(page).fill('Looks nice in the shop window.');
       await page.getByRole('button', { name: 'Submit review' }).click();
       await section(page)
         .getByRole('alert')
@@ -145,15 +165,15 @@ describe('storefront product reviews', () => {
       await signIn(page, customer.email, customer.password);
       await page.goto(`/products/${product.slug}`);
       // No rating chosen: the API's rule is shown in the rating's fieldset.
-      await page.getByLabel('Your review').fill('Forgot the stars.');
+      await reviewText(page).fill('Forgot the stars.');
       await page.getByRole('button', { name: 'Submit review' }).click();
       await ratingField(page).getByText('rating must be a whole number from 1 to 5').waitFor();
       // Only spaces: the text's rule by the text, the rating's message gone.
       await page.getByLabel('3 stars').check();
-      await page.getByLabel('Your review').fill('   ');
+      await reviewText(page).fill('   ');
       await page.getByRole('button', { name: 'Submit review' }).click();
       await page.getByText('text is required').waitFor();
-      expect(await page.getByLabel('Your review').getAttribute('aria-invalid')).toBe('true');
+      expect(await reviewText(page).getAttribute('aria-invalid')).toBe('true');
       await expect(ratingField(page).locator('.field-error').count()).resolves.toBe(0);
       expect((await apiReviews(product.id)).texts).toEqual([]);
     },
@@ -161,7 +181,7 @@ describe('storefront product reviews', () => {
   );
 
   it(
-    'a buyer reads their review at once; other buyers\' reviews page in with "More reviews", each once',
+    'a buyer reads their review, with the name they chose, at once and after a reload instead of the form; other buyers\' reviews page in with "More reviews", each once',
     async () => {
       shoppers.screenshotsOnFailure('reviews-written');
       const product = await createProduct('Reviewed Teapot');
@@ -181,19 +201,34 @@ describe('storefront product reviews', () => {
       // Marks this document: a reload would lose it.
       await page.evaluate(() => Object.assign(window, { sameDocument: true }));
       await ratingField(page).getByLabel('4 stars').check();
-      await page.getByLabel('Your review').fill('Pours without dripping.\nKeeps the tea hot.');
+      await reviewText(page).fill('Pours without dripping.\nKeeps the tea hot.');
       await page.getByText('42 of 5000 characters').waitFor();
+      await page.getByLabel('Name shown with your review').fill('  Ada L. ');
       await page.getByRole('button', { name: 'Submit review' }).click();
       await page.getByRole('status').filter({ hasText: 'Thanks for your review' }).waitFor();
       await summaryReads(page, '4 out of 5 · 1 review');
       expect(await shownTexts(page)).toEqual(['Pours without dripping.\nKeeps the tea hot.']);
-      await section(page).getByRole('img', { name: '4 out of 5 stars' }).waitFor();
+      expect(await shownAuthors(page)).toEqual(['by Ada L.']);
+      // With the thanks, their review as the API now answers it, and no second form.
+      const own = await apiOwnReview(page, first!, product.id);
+      expect(own).toMatchObject({ authorName: 'Ada L.', hidden: false });
+      await ownReview(page).getByText(`You reviewed this product on ${own.date}`, { exact: true }).waitFor();
+      expect(await ownReview(page).locator('.my-review-text').innerText()).toBe(own.text);
+      await expect(page.getByRole('heading', { name: 'Write a review' }).count()).resolves.toBe(0);
+      await section(page).getByRole('img', { name: '4 out of 5 stars', exact: true }).waitFor();
       await page.getByRole('link', { name: 'Rated 4 out of 5, 1 review' }).waitFor();
       expect(await page.evaluate(() => 'sameDocument' in window)).toBe(true);
 
+      // After a reload: their review instead of the form ("You have already reviewed" otherwise).
       await page.reload();
       await summaryReads(page, '4 out of 5 · 1 review');
       expect(await shownTexts(page)).toEqual(['Pours without dripping.\nKeeps the tea hot.']);
+      await ownReview(page).getByText(`You reviewed this product on ${own.date}`, { exact: true }).waitFor();
+      await ownReview(page).getByRole('img', { name: 'You rated it 4 out of 5 stars' }).waitFor();
+      await ownReview(page).getByText('Shown as Ada L.').waitFor();
+      expect(await ownReview(page).locator('.my-review-text').innerText()).toBe(own.text);
+      await expect(page.getByRole('heading', { name: 'Write a review' }).count()).resolves.toBe(0);
+      await expect(page.getByRole('button', { name: 'Submit review' }).count()).resolves.toBe(0);
 
       await addReview(second!, product.id, 5, 'Lovely.');
       await page.reload();
@@ -202,6 +237,8 @@ describe('storefront product reviews', () => {
       const compact = page.getByRole('link', { name: 'Rated 4.5 out of 5, 2 reviews' });
       expect(await compact.locator('[aria-hidden="true"]').innerText()).toBe('★ 4.5 (2)');
       expect(await shownTexts(page)).toEqual(['Lovely.', 'Pours without dripping.\nKeeps the tea hot.']);
+      // Given through the API without a name: every review is a buyer's.
+      expect(await shownAuthors(page)).toEqual(['by a verified buyer', 'by Ada L.']);
       await expect(page.getByRole('button', { name: 'More reviews' }).count()).resolves.toBe(0);
 
       // More than a page: the rest come with "More reviews", none twice, in the API's order.
@@ -241,6 +278,30 @@ describe('storefront product reviews', () => {
         ),
       );
       expect(filled! / all!).toBeCloseTo(23 / 30, 2);
+
+      // Hidden by a moderator: gone from the list, still shown to its author, who is told.
+      const admin = await sg.admin();
+      const ownId = mustSucceed(
+        await sg.query(
+          'query($id: ID!) { product(id: $id) { myReview { id } } }',
+          { id: product.id },
+          { token: first!.token },
+        ),
+        'myReview',
+      ).product.myReview.id;
+      mustSucceed(
+        await sg.query(
+          'mutation($id: ID!) { hideReview(id: $id) { id } }',
+          { id: ownId },
+          { token: admin.token },
+        ),
+        'hideReview',
+      );
+      await page.reload();
+      await summaryReads(page, '3.8 out of 5 · 5 reviews');
+      await ownReview(page).getByText('Hidden by the shop').waitFor();
+      expect(await ownReview(page).locator('.my-review-text').innerText()).toBe(own.text);
+      expect(await shownTexts(page)).not.toContain(own.text);
     },
     JOURNEY_TIMEOUT,
   );

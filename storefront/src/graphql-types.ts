@@ -228,6 +228,11 @@ export type ReviewInput = {
   rating: number;
   /** Up to 5000 characters. */
   text: string;
+  /**
+   * The name to show with the review, trimmed: 1 to 60 characters and no control characters. Empty,
+   * only spaces or absent: none (the review shows without a name).
+   */
+  authorName?: string | null | undefined;
 };
 
 export type RegisterInput = {
@@ -402,8 +407,19 @@ export type ProductReviewsQuery = {
     rating: { average: number | null; count: number };
     reviews: {
       pageInfo: { hasNextPage: boolean; endCursor: string | null };
-      edges: Array<{ cursor: string; node: { id: string; rating: number; text: string; createdAt: string } }>;
+      edges: Array<{
+        cursor: string;
+        node: { id: string; rating: number; text: string; authorName: string | null; createdAt: string };
+      }>;
     };
+    myReview: {
+      id: string;
+      rating: number;
+      text: string;
+      authorName: string | null;
+      hidden: boolean;
+      createdAt: string;
+    } | null;
   } | null;
 };
 
@@ -412,7 +428,14 @@ export type AddReviewMutationVariables = Exact<{
 }>;
 
 export type AddReviewMutation = {
-  addReview: { id: string; rating: number; text: string; createdAt: string };
+  addReview: {
+    id: string;
+    rating: number;
+    text: string;
+    authorName: string | null;
+    hidden: boolean;
+    createdAt: string;
+  };
 };
 
 export type CartPageQueryVariables = Exact<{

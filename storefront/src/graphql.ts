@@ -406,9 +406,18 @@ export const PRODUCT_REVIEWS: TypedDocumentNode<ProductReviewsQuery, ProductRevi
             id
             rating
             text
+            authorName
             createdAt
           }
         }
+      }
+      myReview {
+        id
+        rating
+        text
+        authorName
+        hidden
+        createdAt
       }
     }
   }
@@ -420,6 +429,8 @@ export const ADD_REVIEW: TypedDocumentNode<AddReviewMutation, AddReviewMutationV
       id
       rating
       text
+      authorName
+      hidden
       createdAt
     }
   }

@@ -11,10 +11,13 @@ import { fieldSetter, Loading, Problems } from '../ui';
 export const REVIEWS_PAGE = 5;
 /** The API's limit (reviews' MAX_REVIEW_TEXT): the textarea stops there and counts towards it. */
 const MAX_TEXT = 5000;
+/** The API's limit on the name shown with a review (reviews' MAX_AUTHOR_NAME). */
+const MAX_AUTHOR_NAME = 60;
 const RATINGS = [5, 4, 3, 2, 1] as const;
 const SECTION_ID = 'reviews';
 
 type Rating = NonNullable<ProductReviewsQuery['product']>['rating'];
+type OwnReview = NonNullable<NonNullable<ProductReviewsQuery['product']>['myReview']>;
 
 const oneDecimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
 
@@ -116,9 +119,12 @@ function ReviewsSection({ productId }: { productId: string }) {
               {product.reviews.edges.map(({ node }) => (
                 <li key={node.id} className="review">
                   <Stars value={node.rating} label={`${node.rating} out of 5 stars`} />{' '}
-                  <time className="muted small" dateTime={node.createdAt}>
-                    {new Date(node.createdAt).toLocaleDateString()}
-                  </time>
+                  {/* Only buyers may review, so a review without a name is still a buyer's. */}
+                  <span className="review-author">by {node.authorName ?? 'a verified buyer'}</span>
+                  <span className="muted small">
+                    {' · '}
+                    <time dateTime={node.createdAt}>{new Date(node.createdAt).toLocaleDateString()}</time>
+                  </span>
                   <p className="review-text">{node.text}</p>
                 </li>
               ))}
@@ -137,8 +143,13 @@ function ReviewsSection({ productId }: { productId: string }) {
           )}
         </>
       )}
-      {/* The customer reads their own review at once: refetch the first page and the rating. */}
-      <WriteReview productId={productId} onAdded={() => refetch()} />
+      {/* The customer reads their own review at once: refetch the first page, the rating and myReview. */}
+      <WriteReview
+        productId={productId}
+        answered={Boolean(product)}
+        mine={product?.myReview ?? null}
+        onAdded={() => refetch()}
+      />
     </section>
   );
 }
@@ -158,8 +169,22 @@ function appendReviews(
   };
 }
 
-/** A signed-in shopper's form, or a guest's link to sign in and come back here. */
-function WriteReview({ productId, onAdded }: { productId: string; onAdded: () => Promise<unknown> }) {
+/**
+ * A guest's link to sign in and come back here; a signed-in shopper's own review when they wrote
+ * one (the API takes one per product), else the form once the API has said they have none.
+ */
+function WriteReview({
+  productId,
+  answered,
+  mine,
+  onAdded,
+}: {
+  productId: string;
+  /** The product's reviews (and myReview) have been read: until then a form might be offered in vain. */
+  answered: boolean;
+  mine: OwnReview | null;
+  onAdded: () => Promise<unknown>;
+}) {
   const session = useSession();
   const { path } = useLocation();
   const [thanked, setThanked] = useState(false);
@@ -171,11 +196,35 @@ function WriteReview({ productId, onAdded }: { productId: string; onAdded: () =>
     );
   if (thanked)
     return (
-      <p role="status" className="success">
-        Thanks for your review
-      </p>
+      <>
+        <p role="status" className="success">
+          Thanks for your review
+        </p>
+        {/* From the refetched query: if that failed, the thanks alone (the review is saved). */}
+        {mine && <MyReview review={mine} />}
+      </>
     );
+  if (mine) return <MyReview review={mine} />;
+  if (!answered) return null;
   return <ReviewForm productId={productId} onAdded={onAdded} onThanked={() => setThanked(true)} />;
+}
+
+/** The shopper's own review, hidden or not: nobody else sees a hidden one, so they are told. */
+function MyReview({ review }: { review: OwnReview }) {
+  return (
+    <div className="my-review">
+      <p>
+        You reviewed this product on{' '}
+        <time dateTime={review.createdAt}>{new Date(review.createdAt).toLocaleDateString()}</time>
+      </p>
+      <p>
+        <Stars value={review.rating} label={`You rated it ${review.rating} out of 5 stars`} />
+        {review.authorName && <span className="muted small"> Shown as {review.authorName}</span>}
+      </p>
+      {review.hidden && <p className="notice">Hidden by the shop</p>}
+      <p className="my-review-text">{review.text}</p>
+    </div>
+  );
 }
 
 /**
@@ -192,21 +241,29 @@ function ReviewForm({
   onThanked: () => void;
 }) {
   const id = useId();
-  const [form, setForm] = useState({ rating: '', text: '' });
+  const [form, setForm] = useState({ rating: '', text: '', authorName: '' });
   const set = fieldSetter(setForm);
   const [add, state] = useMutation(ADD_REVIEW);
   const [error, setError] = useState<unknown>(null);
   const problems = describeError(error);
   const ratingError = problemWith(problems, 'rating');
   const textError = problemWith(problems, 'text');
-  const general = problems.filter((p) => !p.field || !/(^|\.)(rating|text)$/.test(p.field));
+  const nameError = problemWith(problems, 'authorName');
+  const general = problems.filter((p) => !p.field || !/(^|\.)(rating|text|authorName)$/.test(p.field));
 
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
     setError(null);
     try {
-      // No rating chosen goes as 0, for the API to say what a rating must be.
-      await add({ variables: { input: { productId, rating: Number(form.rating) || 0, text: form.text } } });
+      // No rating chosen goes as 0, for the API to say what a rating must be. The name goes as
+      // typed: the API trims it, and an empty one is none.
+      const input = {
+        productId,
+        rating: Number(form.rating) || 0,
+        text: form.text,
+        authorName: form.authorName,
+      };
+      await add({ variables: { input } });
     } catch (err) {
       setError(err);
       return;
@@ -243,6 +300,7 @@ function ReviewForm({
         )}
       </fieldset>
       <ReviewText id={`${id}-text`} value={form.text} onChange={set('text')} error={textError} />
+      <AuthorName id={`${id}-name`} value={form.authorName} onChange={set('authorName')} error={nameError} />
       <Problems problems={general} />
       <button type="submit" disabled={state.loading}>
         {state.loading ? 'Sending…' : 'Submit review'}
@@ -276,6 +334,41 @@ function ReviewText({
       />
       <small id={`${id}-count`} className="hint">
         {value.length} of {MAX_TEXT} characters
+      </small>
+      {error && (
+        <small id={`${id}-error`} className="field-error">
+          {error}
+        </small>
+      )}
+    </div>
+  );
+}
+
+function AuthorName({
+  id,
+  value,
+  onChange,
+  error,
+}: {
+  id: string;
+  value: string;
+  onChange: (e: { target: { value: string } }) => void;
+  error: string | undefined;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>Name shown with your review</label>
+      <input
+        id={id}
+        autoComplete="nickname"
+        maxLength={MAX_AUTHOR_NAME}
+        value={value}
+        onChange={onChange}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={[`${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ')}
+      />
+      <small id={`${id}-hint`} className="hint">
+        Optional. Without one, the review says “by a verified buyer”.
       </small>
       {error && (
         <small id={`${id}-error`} className="field-error">

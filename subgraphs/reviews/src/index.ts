@@ -35,5 +35,5 @@ export const reviewsSubgraph = defineSubgraph({
 
 export { reviewsConfigShape, type ReviewsConfig } from './config';
 export { CONSUMER_GROUP, reviewsConsumer } from './events/handlers';
-export { ReviewService, MAX_REVIEW_TEXT } from './services/review-service';
+export { ReviewService, MAX_REVIEW_TEXT, MAX_AUTHOR_NAME } from './services/review-service';
 export { Purchases } from './services/purchases';

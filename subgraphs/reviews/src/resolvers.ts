@@ -22,6 +22,12 @@ const pageLoader = (ctx: ReviewsContext) =>
     cacheKeyFn: (key) => JSON.stringify([key.productId, key.first ?? null, key.after ?? null]),
   });
 
+// One loader per request, so per viewer: keyed by product id alone.
+const myReviewLoader = (ctx: ReviewsContext) =>
+  ctx.loaders.get<string, ReviewDoc | null>('reviews.mine', (ids) =>
+    ctx.reviews.ownReviewsOf(ctx.viewer, ids),
+  );
+
 const reviewLoader = (ctx: ReviewsContext) =>
   ctx.loaders.get<string, ReviewDoc | null>('reviews.byId', (ids) => ctx.reviews.byIds(ids));
 
@@ -39,6 +45,7 @@ export const resolvers: Resolvers = {
       args: { first?: number | null; after?: string | null },
       ctx: ReviewsContext,
     ) => pageLoader(ctx).load({ productId: product.id, first: args.first, after: args.after }),
+    myReview: (product: { id: string }, _args, ctx: ReviewsContext) => myReviewLoader(ctx).load(product.id),
   },
 
   Review: {

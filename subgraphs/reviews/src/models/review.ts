@@ -8,6 +8,8 @@ export interface ReviewDoc {
   userId: string;
   rating: number;
   text: string;
+  /** The name the author chose to show with it; null (or absent, before it existed): none. */
+  authorName?: string | null;
   /** Hidden by an admin: left out of Product.reviews and Product.rating. */
   hidden: boolean;
   hiddenBy: string | null;
@@ -21,6 +23,7 @@ const reviewSchema = new Schema<ReviewDoc>(
     userId: { type: String, required: true },
     rating: { type: Number, required: true, min: 1, max: 5 },
     text: { type: String, required: true },
+    authorName: { type: String, default: null },
     hidden: { type: Boolean, required: true, default: false },
     hiddenBy: { type: String, default: null },
   },

@@ -11,6 +11,7 @@ import {
   requireRole,
   requireViewer,
   type SubgraphContext,
+  type Viewer,
 } from '@novamart/kit';
 import { isObjectIdOrHexString, Types, type Connection } from 'mongoose';
 import { type ProductRatingModel } from '../models/product-rating';
@@ -18,13 +19,20 @@ import { type ReviewDoc, type ReviewModel } from '../models/review';
 import { type Purchases } from './purchases';
 
 export const MAX_REVIEW_TEXT = 5000;
+export const MAX_AUTHOR_NAME = 60;
+/** C0 and C1 controls (newlines and tabs too): a name is one line of plain text. */
+const CONTROL_CHARACTER = /\p{Cc}/u;
 const MAX_REVIEWS_PAGE = 50;
 
 export interface ReviewInput {
   productId: string;
   rating: number;
   text: string;
+  authorName?: string | null;
 }
+
+/** The input as stored: `authorName` trimmed, null when none was given. */
+type ValidReviewInput = Required<ReviewInput> & { authorName: string | null };
 
 export interface ReviewPageKey {
   productId: string;
@@ -47,7 +55,25 @@ export interface ProductRating {
   count: number;
 }
 
-function validInput(input: ReviewInput): ReviewInput {
+/**
+ * The name shown with a review: trimmed; empty (or only spaces) means none. It is shown to every
+ * shopper, so it is one line of at most MAX_AUTHOR_NAME characters.
+ */
+function validAuthorName(raw: unknown): string | null {
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw !== 'string') throw badUserInput('authorName must be text', 'input.authorName');
+  const name = raw.trim();
+  if (name === '') return null;
+  if (name.length > MAX_AUTHOR_NAME) {
+    throw badUserInput(`authorName is longer than ${MAX_AUTHOR_NAME} characters`, 'input.authorName');
+  }
+  if (CONTROL_CHARACTER.test(name)) {
+    throw badUserInput('authorName must not contain control characters', 'input.authorName');
+  }
+  return name;
+}
+
+function validInput(input: ReviewInput): ValidReviewInput {
   const productId = typeof input.productId === 'string' ? input.productId.trim() : '';
   if (productId === '' || productId.length > 100)
     throw badUserInput('productId is required', 'input.productId');
@@ -59,8 +85,9 @@ function validInput(input: ReviewInput): ReviewInput {
   if (text.length > MAX_REVIEW_TEXT) {
     throw badUserInput(`text is longer than ${MAX_REVIEW_TEXT} characters`, 'input.text');
   }
+  const authorName = validAuthorName(input.authorName);
   // Stored as given: escaping is the business of whatever renders it.
-  return { productId, rating: input.rating, text };
+  return { productId, rating: input.rating, text, authorName };
 }
 
 function cursorFilter(after: ReviewCursor | null): Record<string, unknown> {
@@ -97,7 +124,15 @@ export class ReviewService {
     try {
       return await inTransaction(this.deps.conn, async (session) => {
         const [review] = await this.deps.reviews.create(
-          [{ productId: input.productId, userId: viewer.id, rating: input.rating, text: input.text }],
+          [
+            {
+              productId: input.productId,
+              userId: viewer.id,
+              rating: input.rating,
+              text: input.text,
+              authorName: input.authorName,
+            },
+          ],
           { session },
         );
         await this.deps.ratings.updateOne(
@@ -143,6 +178,24 @@ export class ReviewService {
   /** Reviews by id with one find (null for unknown ids), for the Review entity. */
   byIds(ids: readonly string[]): Promise<(ReviewDoc | null)[]> {
     return loadByIds<ReviewDoc>(this.deps.reviews, ids);
+  }
+
+  /**
+   * `Product.myReview` for many products with one find: the viewer's own review of each (hidden
+   * ones too: the author may see that a moderator hid it), null where they wrote none. A guest has
+   * none, and costs no command.
+   */
+  async ownReviewsOf(
+    viewer: Viewer | null | undefined,
+    productIds: readonly string[],
+  ): Promise<(ReviewDoc | null)[]> {
+    if (!viewer) return productIds.map(() => null);
+    const rows = await this.deps.reviews
+      .find({ productId: { $in: [...new Set(productIds)] }, userId: viewer.id })
+      .lean<ReviewDoc[]>()
+      .exec();
+    const byProduct = new Map(rows.map((row) => [row.productId, row]));
+    return productIds.map((id) => byProduct.get(id) ?? null);
   }
 
   /** The ratings of many products with one find. */
