@@ -229,7 +229,7 @@ export type ReviewInput = {
   /** Up to 5000 characters. */
   text: string;
   /**
-   * The name to show with the review, trimmed: 1 to 60 characters and no control characters. Empty,
+   * The name to show with the review, trimmed: 1 to 60 characters and no control or bidi override characters. Empty,
    * only spaces or absent: none (the review shows without a name).
    */
   authorName?: string | null | undefined;

@@ -89,6 +89,8 @@ describe('Review.authorName', () => {
     ['a NUL', 'Ada\u0000', 'control characters'],
     ['a bell', 'Ada \u0007L.', 'control characters'],
     ['a C1 control', 'Ada\u0085L.', 'control characters'],
+    ['a right-to-left override', 'Ada \u202Eyppah', 'control characters'],
+    ['a bidi isolate', '\u2067Ada\u2069', 'control characters'],
   ])('refuses a name with %s on input.authorName and writes nothing', async (_what, authorName, message) => {
     const viewer = customer();
     const productId = await bought(viewer);

@@ -20,8 +20,12 @@ import { type Purchases } from './purchases';
 
 export const MAX_REVIEW_TEXT = 5000;
 export const MAX_AUTHOR_NAME = 60;
-/** C0 and C1 controls (newlines and tabs too): a name is one line of plain text. */
-const CONTROL_CHARACTER = /\p{Cc}/u;
+/**
+ * C0 and C1 controls (newlines and tabs too): a name is one line of plain text. Also the bidi
+ * embeddings, overrides and isolates: shown beside the review they could reorder what a reader sees
+ * ("by Ada" that reads as a shop's notice).
+ */
+const CONTROL_CHARACTER = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 const MAX_REVIEWS_PAGE = 50;
 
 export interface ReviewInput {
