@@ -17,6 +17,7 @@ import { NotificationsPage } from './pages/Notifications';
 import { WishlistPage } from './pages/Wishlist';
 import { RegisterPage, SignInPage, VerifyPage } from './pages/Account';
 import { DevMailboxPage } from './pages/DevMailbox';
+import { ChangePasswordPage, ForgotPasswordPage, ResetPasswordPage } from './pages/Password';
 import { AdminPage } from './admin/Admin';
 
 export function App() {
@@ -89,6 +90,9 @@ function Shell() {
                 <li>
                   <Link to="/account/notifications">Messages</Link>
                 </li>
+                <li>
+                  <Link to="/account/password">Password</Link>
+                </li>
               </>
             )}
             {session?.user.role === 'ADMIN' && (
@@ -136,6 +140,9 @@ function Routes(): ReactNode {
   if (path === '/signin') return <SignInPage />;
   if (path === '/register') return <RegisterPage />;
   if (path === '/verify') return <VerifyPage />;
+  if (path === '/forgot-password') return <ForgotPasswordPage />;
+  if (path === '/reset-password') return <ResetPasswordPage />;
+  if (path === '/account/password') return <ChangePasswordPage />;
   if (path === '/dev/mailbox') return <DevMailboxPage />;
   if (path === '/admin' || path.startsWith('/admin/')) return <AdminPage path={path} />;
   return (

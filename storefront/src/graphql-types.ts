@@ -688,6 +688,39 @@ export type VerifyEmailMutationVariables = Exact<{
 
 export type VerifyEmailMutation = { verifyEmail: { id: string; email: string; emailVerified: boolean } };
 
+export type RequestEmailVerificationMutationVariables = Exact<{
+  email: string;
+}>;
+
+export type RequestEmailVerificationMutation = { requestEmailVerification: boolean };
+
+export type RequestPasswordResetMutationVariables = Exact<{
+  email: string;
+}>;
+
+export type RequestPasswordResetMutation = { requestPasswordReset: boolean };
+
+export type ResetPasswordMutationVariables = Exact<{
+  token: string;
+  newPassword: string;
+}>;
+
+export type ResetPasswordMutation = { resetPassword: boolean };
+
+export type ChangePasswordMutationVariables = Exact<{
+  currentPassword: string;
+  newPassword: string;
+}>;
+
+export type ChangePasswordMutation = {
+  changePassword: {
+    accessToken: string;
+    refreshToken: string;
+    expiresIn: number;
+    user: { id: string; email: string; name: string | null; role: Role };
+  };
+};
+
 export type LogoutMutationVariables = Exact<{
   refreshToken: string;
 }>;

@@ -60,6 +60,14 @@ import type {
   RegisterMutationVariables,
   VerifyEmailMutation,
   VerifyEmailMutationVariables,
+  RequestEmailVerificationMutation,
+  RequestEmailVerificationMutationVariables,
+  RequestPasswordResetMutation,
+  RequestPasswordResetMutationVariables,
+  ResetPasswordMutation,
+  ResetPasswordMutationVariables,
+  ChangePasswordMutation,
+  ChangePasswordMutationVariables,
   LogoutMutation,
   LogoutMutationVariables,
   DevOutboxQuery,
@@ -769,6 +777,37 @@ export const VERIFY_EMAIL: TypedDocumentNode<VerifyEmailMutation, VerifyEmailMut
       email
       emailVerified
     }
+  }
+`;
+
+export const REQUEST_EMAIL_VERIFICATION: TypedDocumentNode<
+  RequestEmailVerificationMutation,
+  RequestEmailVerificationMutationVariables
+> = gql`
+  mutation RequestEmailVerification($email: String!) {
+    requestEmailVerification(email: $email)
+  }
+`;
+
+export const REQUEST_PASSWORD_RESET: TypedDocumentNode<
+  RequestPasswordResetMutation,
+  RequestPasswordResetMutationVariables
+> = gql`
+  mutation RequestPasswordReset($email: String!) {
+    requestPasswordReset(email: $email)
+  }
+`;
+
+export const RESET_PASSWORD: TypedDocumentNode<ResetPasswordMutation, ResetPasswordMutationVariables> = gql`
+  mutation ResetPassword($token: String!, $newPassword: String!) {
+    resetPassword(token: $token, newPassword: $newPassword)
+  }
+`;
+
+export const CHANGE_PASSWORD: TypedDocumentNode<ChangePasswordMutation, ChangePasswordMutationVariables> =
+  gql`
+  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
+    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) { ${AUTH_FIELDS} }
   }
 `;
 

@@ -6,8 +6,8 @@ import { LOGIN, MERGE_CART, REGISTER, VERIFY_EMAIL } from '../graphql';
 import { Link, navigate, useLocation, usePageTitle } from '../router';
 import { getGuestCartId, sessionFromAuthPayload, setGuestCartId, setSession } from '../session';
 import { Field, fieldSetter, Problems, setFlash } from '../ui';
-
-const PASSWORD_HINT = 'At least 8 characters, with an upper-case letter, a lower-case letter and a digit.';
+import { PASSWORD_HINT } from './Password';
+import { ResendVerificationCode } from './ResendVerification';
 
 /** Only same-site paths: `?next=` must not send a person elsewhere. */
 function safeNext(next: string | null): string {
@@ -107,6 +107,11 @@ export function SignInPage() {
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
+      <p>
+        <Link to={`/forgot-password${email.trim() ? `?email=${encodeURIComponent(email.trim())}` : ''}`}>
+          Forgot your password?
+        </Link>
+      </p>
       <p>
         New here? <Link to="/register">Create an account</Link>.
       </p>
@@ -240,6 +245,7 @@ export function VerifyPage() {
           Verify
         </button>
       </form>
+      <ResendVerificationCode email={email} />
       <p className="muted small">
         Running NovaMart without an SMTP server? Read the code in the{' '}
         <Link to={`/dev/mailbox?email=${encodeURIComponent(email)}`}>development mailbox</Link>.

@@ -6,6 +6,12 @@ export const notificationsConfigShape = {
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
     .optional(),
   MAIL_FROM: z.string().min(3).default('NovaMart <no-reply@novamart.dev>'),
+  /** The storefront's public URL: set, the password reset mail links to its reset page. */
+  STOREFRONT_URL: z
+    .string()
+    .url()
+    .regex(/^https?:\/\//, 'must be an http:// or https:// URL')
+    .optional(),
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   NOTIFY_RETRY_BASE_MS: z.coerce.number().int().min(1).default(2_000),
   NOTIFY_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1_000),
@@ -21,6 +27,7 @@ export const notificationsConfigShape = {
 export interface NotificationsConfig {
   SMTP_URL?: string | undefined;
   MAIL_FROM: string;
+  STOREFRONT_URL?: string | undefined;
   NOTIFY_MAX_ATTEMPTS: number;
   NOTIFY_RETRY_BASE_MS: number;
   NOTIFY_POLL_INTERVAL_MS: number;

@@ -117,7 +117,13 @@ export function createNotificationsSubgraph(
       });
 
       return {
-        consumers: notificationConsumers({ service, accounts, orders, logger }),
+        consumers: notificationConsumers({
+          service,
+          accounts,
+          orders,
+          logger,
+          storefrontUrl: config.STOREFRONT_URL,
+        }),
         context: (): Omit<NotificationsContext, keyof SubgraphContext> => ({
           notifications: service,
           devOutbox,

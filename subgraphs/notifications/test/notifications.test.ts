@@ -80,6 +80,9 @@ describe('notifications from domain events', () => {
     expect(mail).toMatchObject({ status: 'SENT', userId });
     expect(mail!.body).toContain('nmpr_test-token-123');
     expect(mail!.html).toContain('nmpr_test-token-123');
+    // Without STOREFRONT_URL the mail carries the token alone (test/reset-link.test.ts: with it).
+    expect(mail!.body).not.toContain('reset-password');
+    expect(mail!.html).not.toContain('<a ');
     expect(await h.notifications({ type: 'PASSWORD_RESET', recipient: 'again@example.com' })).toHaveLength(1);
     expect(
       await h.notifications({ type: 'EMAIL_VERIFICATION', recipient: 'again@example.com' }),

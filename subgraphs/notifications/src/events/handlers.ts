@@ -20,6 +20,15 @@ interface NotificationDeps {
   accounts: AccountContactModel;
   orders: OrderContactModel;
   logger: Logger;
+  /** STOREFRONT_URL: when set, the reset mail links to the storefront's reset page. */
+  storefrontUrl?: string | undefined;
+}
+
+/** `<storefront>/reset-password?token=…`, below the storefront's own path (it may not be served at `/`). */
+export function resetPasswordUrl(storefrontUrl: string, token: string): string {
+  const url = new URL('reset-password', storefrontUrl.endsWith('/') ? storefrontUrl : `${storefrontUrl}/`);
+  url.searchParams.set('token', token);
+  return url.href;
 }
 
 /** A short, readable order reference for subjects and bodies. */
@@ -73,7 +82,7 @@ function accountUpdates(accounts: AccountContactModel): DirectHandlers {
 }
 
 /** Accounts' and orders' contacts, and the account mails (verification, reset, welcome, confirmation). */
-function contactHandlers({ service, accounts, orders }: NotificationDeps): DirectHandlers {
+function contactHandlers({ service, accounts, orders, storefrontUrl }: NotificationDeps): DirectHandlers {
   const mail = mailer(service);
   return {
     'user.registered': async (event) => {
@@ -96,7 +105,8 @@ function contactHandlers({ service, accounts, orders }: NotificationDeps): Direc
     'user.password_reset_requested': async (event) => {
       const p = event.payload;
       const expiresAt = new Date(p.expiresAt).toUTCString();
-      await mail('PASSWORD_RESET', event, p, { name: p.name, token: p.resetToken, expiresAt });
+      const resetUrl = storefrontUrl ? resetPasswordUrl(storefrontUrl, p.resetToken) : null;
+      await mail('PASSWORD_RESET', event, p, { name: p.name, token: p.resetToken, expiresAt, resetUrl });
     },
     // The owner hears of every password change: if it was not them, they know to reset it at once.
     'user.password_changed': async (event) => {
