@@ -204,6 +204,8 @@ async function main(): Promise<void> {
       `development administrator: ${DEV_ADMIN.email} (password in scripts/lib/dev-admin.ts; set ADMIN_EMAIL and ADMIN_PASSWORD to choose your own)`,
     );
   }
+  // The storefront is served by this process's gateway: the password reset mail links to it.
+  baseEnv.STOREFRONT_URL ||= `http://localhost:${Number(env.PORT) || 4000}`;
   // Where a subgraph asks another for its authoritative answer (cart → products, orders → cart...).
   for (const module of modules)
     baseEnv[peerUrlVariable(module.name)] ??= `http://${SUBGRAPH_HOST}:${module.port}/graphql`;
