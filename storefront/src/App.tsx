@@ -15,6 +15,7 @@ import { OrderPage } from './pages/Order';
 import { OrdersPage } from './pages/Orders';
 import { NotificationsPage } from './pages/Notifications';
 import { WishlistPage } from './pages/Wishlist';
+import { YourAccountPage } from './pages/YourAccount';
 import { RegisterPage, SignInPage, VerifyPage } from './pages/Account';
 import { DevMailboxPage } from './pages/DevMailbox';
 import { AdminPage } from './admin/Admin';
@@ -89,6 +90,9 @@ function Shell() {
                 <li>
                   <Link to="/account/notifications">Messages</Link>
                 </li>
+                <li>
+                  <Link to="/account">Account</Link>
+                </li>
               </>
             )}
             {session?.user.role === 'ADMIN' && (
@@ -133,6 +137,7 @@ function Routes(): ReactNode {
   if (path === '/account/orders') return <OrdersPage />;
   if (path === '/account/notifications') return <NotificationsPage />;
   if (path === '/wishlist') return <WishlistPage />;
+  if (path === '/account') return <YourAccountPage />;
   if (path === '/signin') return <SignInPage />;
   if (path === '/register') return <RegisterPage />;
   if (path === '/verify') return <VerifyPage />;

@@ -16,7 +16,7 @@ import {
   type ShippingChoice,
 } from './ShippingMethods';
 
-const COUNTRIES: [string, string][] = [
+export const COUNTRIES: [string, string][] = [
   ['US', 'United States'],
   ['CA', 'Canada'],
   ['GB', 'United Kingdom'],
