@@ -148,7 +148,9 @@ describe('storefront passwords', () => {
 
       const page = await shoppers.open();
       await signIn(page, customer.email, customer.password);
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Password' }).click();
+      // From the header's Account to the account page's "Change password".
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+      await page.getByRole('link', { name: 'Change password' }).click();
       await page.getByRole('heading', { name: 'Change password', level: 1 }).waitFor();
       expect(await seriousAxeViolations(page), 'the change-password page').toEqual([]);
       await expect(page.getByLabel('Current password').getAttribute('autocomplete')).resolves.toBe(

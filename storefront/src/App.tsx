@@ -15,6 +15,7 @@ import { OrderPage } from './pages/Order';
 import { OrdersPage } from './pages/Orders';
 import { NotificationsPage } from './pages/Notifications';
 import { WishlistPage } from './pages/Wishlist';
+import { YourAccountPage } from './pages/YourAccount';
 import { RegisterPage, SignInPage, VerifyPage } from './pages/Account';
 import { DevMailboxPage } from './pages/DevMailbox';
 import { ChangePasswordPage, ForgotPasswordPage, ResetPasswordPage } from './pages/Password';
@@ -91,7 +92,7 @@ function Shell() {
                   <Link to="/account/notifications">Messages</Link>
                 </li>
                 <li>
-                  <Link to="/account/password">Password</Link>
+                  <Link to="/account">Account</Link>
                 </li>
               </>
             )}
@@ -137,6 +138,7 @@ function Routes(): ReactNode {
   if (path === '/account/orders') return <OrdersPage />;
   if (path === '/account/notifications') return <NotificationsPage />;
   if (path === '/wishlist') return <WishlistPage />;
+  if (path === '/account') return <YourAccountPage />;
   if (path === '/signin') return <SignInPage />;
   if (path === '/register') return <RegisterPage />;
   if (path === '/verify') return <VerifyPage />;

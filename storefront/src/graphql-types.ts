@@ -661,6 +661,78 @@ export type RemoveFromWishlistMutationVariables = Exact<{
 
 export type RemoveFromWishlistMutation = { removeFromWishlist: WishlistFieldsFragment };
 
+export type AccountQueryVariables = Exact<{ [key: string]: never }>;
+
+export type AccountQuery = {
+  me:
+    | ({
+        id: string;
+        name: string | null;
+        email: string;
+        emailVerified: boolean;
+        phone: string | null;
+      } & AddressBookFieldsFragment)
+    | null;
+};
+
+export type AddressBookFieldsFragment = {
+  id: string;
+  addresses: Array<{
+    id: string | null;
+    name: string;
+    line1: string;
+    line2: string | null;
+    city: string;
+    region: string | null;
+    postalCode: string;
+    country: string;
+    phone: string | null;
+  }>;
+  defaultShippingAddress: { id: string | null } | null;
+  defaultBillingAddress: { id: string | null } | null;
+};
+
+export type SavedAddressesQueryVariables = Exact<{ [key: string]: never }>;
+
+export type SavedAddressesQuery = { me: AddressBookFieldsFragment | null };
+
+export type AddAddressMutationVariables = Exact<{
+  input: AddressInput;
+}>;
+
+export type AddAddressMutation = { addAddress: { id: string | null } };
+
+export type UpdateAddressMutationVariables = Exact<{
+  id: string | number;
+  input: AddressInput;
+}>;
+
+export type UpdateAddressMutation = { updateAddress: { id: string | null } };
+
+export type DeleteAddressMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+export type DeleteAddressMutation = { deleteAddress: boolean };
+
+export type SetDefaultShippingAddressMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+export type SetDefaultShippingAddressMutation = { setDefaultShippingAddress: AddressBookFieldsFragment };
+
+export type SetDefaultBillingAddressMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+export type SetDefaultBillingAddressMutation = { setDefaultBillingAddress: AddressBookFieldsFragment };
+
+export type SetPhoneMutationVariables = Exact<{
+  phone?: string | null | undefined;
+}>;
+
+export type SetPhoneMutation = { setPhone: { id: string; phone: string | null } };
+
 export type LoginMutationVariables = Exact<{
   email: string;
   password: string;

@@ -54,6 +54,22 @@ import type {
   AddToWishlistMutationVariables,
   RemoveFromWishlistMutation,
   RemoveFromWishlistMutationVariables,
+  AccountQuery,
+  AccountQueryVariables,
+  SavedAddressesQuery,
+  SavedAddressesQueryVariables,
+  AddAddressMutation,
+  AddAddressMutationVariables,
+  UpdateAddressMutation,
+  UpdateAddressMutationVariables,
+  DeleteAddressMutation,
+  DeleteAddressMutationVariables,
+  SetDefaultShippingAddressMutation,
+  SetDefaultShippingAddressMutationVariables,
+  SetDefaultBillingAddressMutation,
+  SetDefaultBillingAddressMutationVariables,
+  SetPhoneMutation,
+  SetPhoneMutationVariables,
   LoginMutation,
   LoginMutationVariables,
   RegisterMutation,
@@ -750,6 +766,109 @@ export const REMOVE_FROM_WISHLIST: TypedDocumentNode<
     }
   }
   ${WISHLIST_FIELDS}
+`;
+
+// The account page's address book and checkout's saved addresses read these fields; the default
+// mutations answer them, so the cache's User (by id) shows a new default without a refetch.
+const ADDRESS_BOOK_FIELDS = gql`
+  fragment AddressBookFields on User {
+    id
+    addresses {
+      id
+      name
+      line1
+      line2
+      city
+      region
+      postalCode
+      country
+      phone
+    }
+    defaultShippingAddress {
+      id
+    }
+    defaultBillingAddress {
+      id
+    }
+  }
+`;
+
+export const ACCOUNT: TypedDocumentNode<AccountQuery, AccountQueryVariables> = gql`
+  query Account {
+    me {
+      id
+      name
+      email
+      emailVerified
+      phone
+      ...AddressBookFields
+    }
+  }
+  ${ADDRESS_BOOK_FIELDS}
+`;
+
+export const SAVED_ADDRESSES: TypedDocumentNode<SavedAddressesQuery, SavedAddressesQueryVariables> = gql`
+  query SavedAddresses {
+    me {
+      ...AddressBookFields
+    }
+  }
+  ${ADDRESS_BOOK_FIELDS}
+`;
+
+export const ADD_ADDRESS: TypedDocumentNode<AddAddressMutation, AddAddressMutationVariables> = gql`
+  mutation AddAddress($input: AddressInput!) {
+    addAddress(input: $input) {
+      id
+    }
+  }
+`;
+
+export const UPDATE_ADDRESS: TypedDocumentNode<UpdateAddressMutation, UpdateAddressMutationVariables> = gql`
+  mutation UpdateAddress($id: ID!, $input: AddressInput!) {
+    updateAddress(id: $id, input: $input) {
+      id
+    }
+  }
+`;
+
+export const DELETE_ADDRESS: TypedDocumentNode<DeleteAddressMutation, DeleteAddressMutationVariables> = gql`
+  mutation DeleteAddress($id: ID!) {
+    deleteAddress(id: $id)
+  }
+`;
+
+export const SET_DEFAULT_SHIPPING_ADDRESS: TypedDocumentNode<
+  SetDefaultShippingAddressMutation,
+  SetDefaultShippingAddressMutationVariables
+> = gql`
+  mutation SetDefaultShippingAddress($id: ID!) {
+    setDefaultShippingAddress(id: $id) {
+      ...AddressBookFields
+    }
+  }
+  ${ADDRESS_BOOK_FIELDS}
+`;
+
+export const SET_DEFAULT_BILLING_ADDRESS: TypedDocumentNode<
+  SetDefaultBillingAddressMutation,
+  SetDefaultBillingAddressMutationVariables
+> = gql`
+  mutation SetDefaultBillingAddress($id: ID!) {
+    setDefaultBillingAddress(id: $id) {
+      ...AddressBookFields
+    }
+  }
+  ${ADDRESS_BOOK_FIELDS}
+`;
+
+export const SET_PHONE: TypedDocumentNode<SetPhoneMutation, SetPhoneMutationVariables> = gql`
+  mutation SetPhone($phone: String) {
+    setPhone(phone: $phone) {
+      id
+      phone
+    }
+  }
 `;
 
 const AUTH_FIELDS = `accessToken refreshToken expiresIn user { id email name role }`;

@@ -1,4 +1,11 @@
-import { Fragment, useState, type Dispatch, type FormEvent, type SetStateAction } from 'react';
+import {
+  Fragment,
+  useState,
+  type Dispatch,
+  type FormEvent,
+  type ReactNode,
+  type SetStateAction,
+} from 'react';
 import { skipToken, useMutation, useQuery } from '@apollo/client/react';
 import { useCart } from '../cart';
 import { describeError, problemWith, type Problem } from '../errors';
@@ -9,6 +16,7 @@ import { setGuestCartId, useSession } from '../session';
 import { Field, fieldSetter, Loading, Problems } from '../ui';
 import { lineName } from '../variants';
 import { TaxLines } from './TaxLines';
+import { SavedAddressSelect, useSavedAddresses } from './SavedAddresses';
 import {
   ShippingMethodFieldset,
   useShippingChoice,
@@ -16,7 +24,7 @@ import {
   type ShippingChoice,
 } from './ShippingMethods';
 
-const COUNTRIES: [string, string][] = [
+export const COUNTRIES: [string, string][] = [
   ['US', 'United States'],
   ['CA', 'Canada'],
   ['GB', 'United Kingdom'],
@@ -78,6 +86,7 @@ export function CheckoutPage() {
   const [form, setForm] = useState<CheckoutForm>(EMPTY_FORM);
   const address = addressOf(form);
   const shipping = useShippingChoice(cartId, address);
+  const saved = useSavedAddresses(Boolean(session), setForm);
 
   if (loading && !cart) return <Loading what="your cart" />;
   if (!cart || cart.items.length === 0)
@@ -128,7 +137,9 @@ export function CheckoutPage() {
       <h1 tabIndex={-1}>Checkout</h1>
       <div className="two-columns">
         <form onSubmit={onSubmit} noValidate={false} aria-describedby="checkout-note">
-          <AddressFieldset form={form} setForm={setForm} guest={!session} problems={problems} />
+          <AddressFieldset form={form} setForm={setForm} guest={!session} problems={problems}>
+            {session && <SavedAddressSelect saved={saved} />}
+          </AddressFieldset>
           <ShippingMethodFieldset choice={shipping} />
           <Problems problems={problems} />
           <button type="submit" disabled={state.loading || shipping.pending}>
@@ -149,17 +160,21 @@ function AddressFieldset({
   setForm,
   guest,
   problems,
+  children,
 }: {
   form: CheckoutForm;
   setForm: Dispatch<SetStateAction<CheckoutForm>>;
   guest: boolean;
   problems: Problem[];
+  /** Above the fields: a signed-in customer's saved addresses. */
+  children?: ReactNode;
 }) {
   const set = fieldSetter(setForm);
   const fieldError = (name: string) => problemWith(problems, name);
   return (
     <fieldset>
       <legend>Shipping address</legend>
+      {children}
       {guest && (
         <Field
           label="Email"
