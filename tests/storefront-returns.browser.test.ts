@@ -130,7 +130,7 @@ async function customerRequestsTwoReturns(page: Page, customer: SignedInUser, or
     .filter({ hasText: `Return requested: 1 × ${MUG.name}.` })
     .waitFor(VISIBLE);
   await expect
-    .poll(() => returnsShown(page))
+    .poll(() => returnsShown(page), VISIBLE)
     .toEqual([[`Return of 1 × ${MUG.name}`, 'Waiting for our decision.']]);
   await expect(reason.getAttribute('aria-invalid')).resolves.toBeNull();
 
@@ -140,7 +140,7 @@ async function customerRequestsTwoReturns(page: Page, customer: SignedInUser, or
     .filter({ hasText: `Return requested: 1 × ${LAMP.name}.` })
     .waitFor(VISIBLE);
   await expect
-    .poll(() => returnsShown(page))
+    .poll(() => returnsShown(page), VISIBLE)
     .toEqual([
       [`Return of 1 × ${MUG.name}`, 'Waiting for our decision.'],
       [`Return of 1 × ${LAMP.name}`, 'Waiting for our decision.'],
@@ -244,7 +244,7 @@ describe('storefront returns', () => {
         'true',
       );
       expect((await returnsOf(customer, orderId)).returns).toHaveLength(2);
-      await expect.poll(() => returnsShown(page)).toHaveLength(2);
+      await expect.poll(() => returnsShown(page), VISIBLE).toHaveLength(2);
     },
     JOURNEY_TIMEOUT,
   );
