@@ -198,7 +198,9 @@ function ReceiveForm({
     void act(async () => {
       const result = await receive({ variables: { returnId, restock } });
       const received = result.data?.receiveReturn;
-      const refund = received ? ` The customer is refunded ${received.amount.formatted}.` : '';
+      // The refund is payments' (asked by receiveReturn, or by return.received just after): the
+      // panel's refunded total shows it once the order records it.
+      const refund = received ? ` Its refund of ${received.amount.formatted} goes to the customer.` : '';
       return `Return received${restock ? ' and restocked' : ' and written off'}.${refund}`;
     });
   };

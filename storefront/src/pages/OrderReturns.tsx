@@ -127,7 +127,7 @@ function returnOutcome(request: ReturnFieldsFragment): string {
     case 'REJECTED':
       return `Rejected: ${request.decisionReason ?? 'no reason given'}.`;
     case 'RECEIVED':
-      return `Received: ${request.amount.formatted} refunded to your payment method.`;
+      return `Received: a refund of ${request.amount.formatted} to your payment method.`;
     default:
       return request.status;
   }
