@@ -80,6 +80,27 @@ export type OrderStatus =
   /** Paid, and some (not all) of it shipped: not cancellable any more. */
   | 'PROCESSING';
 
+export type ShipmentStatus = 'SHIPPED' | 'DELIVERED';
+
+export type ReturnStatus = 'REQUESTED' | 'APPROVED' | 'REJECTED' | 'RECEIVED';
+
+export type FulfilmentLineInput = {
+  productId: string | number;
+  /**
+   * The order line's variant. Absent: the product's only line, or its default variant (whose id is
+   * the product's); BAD_USER_INPUT on variantId when the order has several variants of the product.
+   */
+  variantId?: string | number | null | undefined;
+  quantity: number;
+};
+
+export type RequestReturnInput = {
+  orderId: string | number;
+  /** Delivered lines and quantities, within RETURN_WINDOW_DAYS of their delivery. */
+  lines: Array<FulfilmentLineInput>;
+  reason: string;
+};
+
 export type CheckoutInput = {
   /** The cart to order; defaults to the caller's own cart. */
   cartId?: string | number | null | undefined;
@@ -909,6 +930,76 @@ export type AdjustStockMutation = {
   };
 };
 
+export type OrderReturnsQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+export type OrderReturnsQuery = { order: OrderReturnsFieldsFragment | null };
+
+export type OrderReturnsFieldsFragment = {
+  id: string;
+  status: OrderStatus;
+  amountRefunded: MoneyFieldsFragment;
+  shipments: Array<{
+    id: string;
+    status: ShipmentStatus;
+    lines: Array<{ variantId: string; quantity: number }>;
+  }>;
+  returns: Array<ReturnFieldsFragment>;
+};
+
+export type ReturnFieldsFragment = {
+  id: string;
+  status: ReturnStatus;
+  reason: string;
+  decisionReason: string | null;
+  restocked: boolean | null;
+  requestedAt: string;
+  decidedAt: string | null;
+  receivedAt: string | null;
+  amount: MoneyFieldsFragment;
+  lines: Array<{ sku: string; variantId: string; quantity: number; amount: MoneyFieldsFragment }>;
+};
+
+export type RequestReturnMutationVariables = Exact<{
+  input: RequestReturnInput;
+}>;
+
+export type RequestReturnMutation = {
+  requestReturn: { order: OrderReturnsFieldsFragment } & ReturnFieldsFragment;
+};
+
+export type AdminOrderReturnsQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+export type AdminOrderReturnsQuery = {
+  order: { id: string; amountRefunded: MoneyFieldsFragment; returns: Array<ReturnFieldsFragment> } | null;
+};
+
+export type ApproveReturnMutationVariables = Exact<{
+  returnId: string | number;
+  reason?: string | null | undefined;
+}>;
+
+export type ApproveReturnMutation = { approveReturn: ReturnFieldsFragment };
+
+export type RejectReturnMutationVariables = Exact<{
+  returnId: string | number;
+  reason: string;
+}>;
+
+export type RejectReturnMutation = { rejectReturn: ReturnFieldsFragment };
+
+export type ReceiveReturnMutationVariables = Exact<{
+  returnId: string | number;
+  restock: boolean;
+}>;
+
+export type ReceiveReturnMutation = {
+  receiveReturn: { order: { id: string; amountRefunded: MoneyFieldsFragment } } & ReturnFieldsFragment;
+};
+
 export type AdminOrdersQueryVariables = Exact<{
   filter?: OrderFilter | null | undefined;
   after?: string | null | undefined;
@@ -927,6 +1018,7 @@ export type AdminOrdersQuery = {
         carrier: string | null;
         trackingNumber: string | null;
         total: MoneyFieldsFragment;
+        returns: Array<{ id: string; status: ReturnStatus }>;
       };
     }>;
   };

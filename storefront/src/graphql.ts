@@ -114,6 +114,18 @@ import type {
   ApproveRefundMutationVariables,
   RejectRefundMutation,
   RejectRefundMutationVariables,
+  OrderReturnsQuery,
+  OrderReturnsQueryVariables,
+  RequestReturnMutation,
+  RequestReturnMutationVariables,
+  ApproveReturnMutation,
+  ApproveReturnMutationVariables,
+  RejectReturnMutation,
+  RejectReturnMutationVariables,
+  ReceiveReturnMutation,
+  ReceiveReturnMutationVariables,
+  AdminOrderReturnsQuery,
+  AdminOrderReturnsQueryVariables,
 } from './graphql-types';
 
 // Money is always selected whole: the cache replaces it as a value (see apollo.ts).
@@ -1085,6 +1097,129 @@ export const ADJUST_STOCK: TypedDocumentNode<AdjustStockMutation, AdjustStockMut
   }
 `;
 
+// Returns: the customer's (pages/OrderReturns.tsx) and the back office's (admin/OrderReturns.tsx).
+// A return's answer carries its order's returns, so the cached order shows a new one at once.
+const RETURN_FIELDS = gql`
+  fragment ReturnFields on Return {
+    id
+    status
+    reason
+    decisionReason
+    restocked
+    requestedAt
+    decidedAt
+    receivedAt
+    amount {
+      ...MoneyFields
+    }
+    lines {
+      sku
+      variantId
+      quantity
+      amount {
+        ...MoneyFields
+      }
+    }
+  }
+  ${MONEY}
+`;
+
+// What the return form needs beyond OrderFields: delivered units (by shipment) and the returns.
+const ORDER_RETURNS_FIELDS = gql`
+  fragment OrderReturnsFields on Order {
+    id
+    status
+    amountRefunded {
+      ...MoneyFields
+    }
+    shipments {
+      id
+      status
+      lines {
+        variantId
+        quantity
+      }
+    }
+    returns {
+      ...ReturnFields
+    }
+  }
+  ${RETURN_FIELDS}
+`;
+
+export const ORDER_RETURNS: TypedDocumentNode<OrderReturnsQuery, OrderReturnsQueryVariables> = gql`
+  query OrderReturns($id: ID!) {
+    order(id: $id) {
+      ...OrderReturnsFields
+    }
+  }
+  ${ORDER_RETURNS_FIELDS}
+`;
+
+export const REQUEST_RETURN: TypedDocumentNode<RequestReturnMutation, RequestReturnMutationVariables> = gql`
+  mutation RequestReturn($input: RequestReturnInput!) {
+    requestReturn(input: $input) {
+      ...ReturnFields
+      order {
+        ...OrderReturnsFields
+      }
+    }
+  }
+  ${ORDER_RETURNS_FIELDS}
+`;
+
+// One order's returns, when the back office opens them: ADMIN_ORDERS selects only each return's
+// status, since every return's lines on a page of 20 orders costs more than MAX_QUERY_COST.
+export const ADMIN_ORDER_RETURNS: TypedDocumentNode<AdminOrderReturnsQuery, AdminOrderReturnsQueryVariables> =
+  gql`
+    query AdminOrderReturns($id: ID!) {
+      order(id: $id) {
+        id
+        amountRefunded {
+          ...MoneyFields
+        }
+        returns {
+          ...ReturnFields
+        }
+      }
+    }
+    ${RETURN_FIELDS}
+  `;
+
+export const APPROVE_RETURN: TypedDocumentNode<ApproveReturnMutation, ApproveReturnMutationVariables> = gql`
+  mutation ApproveReturn($returnId: ID!, $reason: String) {
+    approveReturn(returnId: $returnId, reason: $reason) {
+      ...ReturnFields
+    }
+  }
+  ${RETURN_FIELDS}
+`;
+
+export const REJECT_RETURN: TypedDocumentNode<RejectReturnMutation, RejectReturnMutationVariables> = gql`
+  mutation RejectReturn($returnId: ID!, $reason: String!) {
+    rejectReturn(returnId: $returnId, reason: $reason) {
+      ...ReturnFields
+    }
+  }
+  ${RETURN_FIELDS}
+`;
+
+// Receiving refunds the return: the answer carries the order's refunded total as well.
+export const RECEIVE_RETURN: TypedDocumentNode<ReceiveReturnMutation, ReceiveReturnMutationVariables> = gql`
+  mutation ReceiveReturn($returnId: ID!, $restock: Boolean!) {
+    receiveReturn(returnId: $returnId, restock: $restock) {
+      ...ReturnFields
+      order {
+        id
+        amountRefunded {
+          ...MoneyFields
+        }
+      }
+    }
+  }
+  ${RETURN_FIELDS}
+`;
+
 export const ADMIN_ORDERS: TypedDocumentNode<AdminOrdersQuery, AdminOrdersQueryVariables> = gql`
   query AdminOrders($filter: OrderFilter, $after: String) {
     orders(filter: $filter, first: 20, after: $after) {
@@ -1103,6 +1238,10 @@ export const ADMIN_ORDERS: TypedDocumentNode<AdminOrdersQuery, AdminOrdersQueryV
           trackingNumber
           total {
             ...MoneyFields
+          }
+          returns {
+            id
+            status
           }
         }
       }

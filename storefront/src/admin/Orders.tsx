@@ -4,6 +4,7 @@ import { ADMIN_CANCEL_ORDER, ADMIN_ORDERS, MARK_SHIPPED } from '../graphql';
 import type { AdminOrdersQuery, OrderStatus } from '../graphql-types';
 import { Link, usePageTitle } from '../router';
 import { CursorPager, Field, Loading, Problems, StatusBadge } from '../ui';
+import { AdminOrderReturns } from './OrderReturns';
 
 const STATUSES: OrderStatus[] = [
   'PENDING',
@@ -132,6 +133,7 @@ function AdminOrderRow({ order }: { order: AdminOrdersQuery['orders']['edges'][n
         </button>
       )}
       <Problems error={error} />
+      {order.returns.length > 0 && <AdminOrderReturns order={order} label={label} />}
     </li>
   );
 }

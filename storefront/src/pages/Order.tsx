@@ -7,6 +7,7 @@ import { Loading, Problems, Section, StatusBadge } from '../ui';
 import { optionSummary, productLink } from '../variants';
 import { TaxLines } from './TaxLines';
 import { PaymentForm } from './OrderPayment';
+import { OrderReturns } from './OrderReturns';
 
 const STEPS = ['PENDING', 'AWAITING_PAYMENT', 'PAID', 'SHIPPED', 'DELIVERED'] as const;
 const STEP_LABELS: Record<string, string> = {
@@ -88,6 +89,8 @@ export function OrderPage({ id }: { id: string }) {
       <Section title="History">
         <OrderHistory history={order.statusHistory} />
       </Section>
+      {/* Keyed by status: a delivery announced live remounts it, which reads the shipments again. */}
+      <OrderReturns key={order.status} order={order} />
       {['PENDING', 'AWAITING_PAYMENT', 'PAID'].includes(order.status) && (
         <CancelOrder id={order.id} paid={order.status === 'PAID'} />
       )}

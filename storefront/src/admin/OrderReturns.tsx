@@ -1,0 +1,237 @@
+import { useId, useState, type FormEvent } from 'react';
+import { useMutation, useQuery } from '@apollo/client/react';
+import { describeError, problemWith } from '../errors';
+import { ADMIN_ORDER_RETURNS, APPROVE_RETURN, RECEIVE_RETURN, REJECT_RETURN } from '../graphql';
+import type { ReturnFieldsFragment, ReturnStatus } from '../graphql-types';
+import { Field, Loading, Problems, StatusBadge } from '../ui';
+
+/** "1 × MUG-1, 2 × LAMP-1": the back office names a return's lines by SKU. */
+function returnedSkus(request: ReturnFieldsFragment): string {
+  return request.lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ');
+}
+
+const STATUS_WORDS: Partial<Record<ReturnStatus, string>> = {
+  REQUESTED: 'awaiting a decision',
+  APPROVED: 'approved, awaiting the parcel',
+};
+
+/** "1 awaiting a decision, 1 received": the returns of an order by status, in the order list. */
+function summary(returns: readonly { status: ReturnStatus }[]): string {
+  const counts = new Map<ReturnStatus, number>();
+  for (const { status } of returns) counts.set(status, (counts.get(status) ?? 0) + 1);
+  return [...counts]
+    .map(([status, count]) => `${count} ${STATUS_WORDS[status] ?? status.toLowerCase()}`)
+    .join(', ');
+}
+
+/**
+ * The returns of one order in the back office's order list: how many, by status, and, once opened,
+ * each with what can be done next: approve or reject (with a reason) a requested one, receive an
+ * approved one. The list's query selects only their statuses (all their lines on a page of orders
+ * would cost more than MAX_QUERY_COST); opening them asks for this order's returns alone.
+ */
+export function AdminOrderReturns({
+  order,
+  label,
+}: {
+  order: { id: string; returns: readonly { status: ReturnStatus }[] };
+  label: string;
+}) {
+  const headingId = useId();
+  const panelId = useId();
+  const [open, setOpen] = useState(false);
+  return (
+    <section aria-labelledby={headingId} className="admin-returns">
+      <h2 id={headingId}>Returns of order {label}</h2>
+      <p>
+        {summary(order.returns)}{' '}
+        <button
+          type="button"
+          className="secondary"
+          aria-expanded={open}
+          aria-controls={panelId}
+          onClick={() => setOpen((o) => !o)}
+        >
+          {open ? 'Hide returns' : 'Show returns'}
+          <span className="visually-hidden"> of order {label}</span>
+        </button>
+      </p>
+      <div id={panelId}>{open && <ReturnsPanel orderId={order.id} />}</div>
+    </section>
+  );
+}
+
+function ReturnsPanel({ orderId }: { orderId: string }) {
+  const { data, loading, error } = useQuery(ADMIN_ORDER_RETURNS, { variables: { id: orderId } });
+  const order = data?.order;
+  return (
+    <>
+      {loading && !data && <Loading what="the returns" />}
+      <Problems error={error} />
+      {order && (
+        <>
+          <ol className="plain">
+            {order.returns.map((request) => (
+              <AdminReturn key={request.id} request={request} />
+            ))}
+          </ol>
+          {order.amountRefunded.amount > 0 && (
+            <p className="muted small">Refunded on this order: {order.amountRefunded.formatted}</p>
+          )}
+        </>
+      )}
+    </>
+  );
+}
+
+function AdminReturn({ request }: { request: ReturnFieldsFragment }) {
+  const titleId = useId();
+  // What the last action did, kept while the return moves on (its form goes, the result stays).
+  const [done, setDone] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const act = async (action: () => Promise<string>) => {
+    setDone('');
+    setError(null);
+    try {
+      setDone(await action());
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const problems = describeError(error);
+  const general = problems.filter((p) => p.field !== 'reason' && p.field !== 'restock');
+  return (
+    <li className="return" aria-labelledby={titleId}>
+      <p id={titleId}>
+        Return of {returnedSkus(request)} · {request.amount.formatted} <StatusBadge status={request.status} />
+      </p>
+      <p className="muted small">Customer&apos;s reason: {request.reason}</p>
+      {request.decisionReason && <p className="muted small">Decision: {request.decisionReason}</p>}
+      {request.status === 'RECEIVED' && (
+        <p className="muted small">{request.restocked ? 'Restocked' : 'Written off'}</p>
+      )}
+      {request.status === 'REQUESTED' && (
+        <DecisionForm returnId={request.id} act={act} reasonError={problemWith(problems, 'reason')} />
+      )}
+      {request.status === 'APPROVED' && (
+        <ReceiveForm returnId={request.id} act={act} restockError={problemWith(problems, 'restock')} />
+      )}
+      {done && (
+        <p role="status" className="success">
+          {done}
+        </p>
+      )}
+      <Problems problems={general} />
+    </li>
+  );
+}
+
+type Act = (action: () => Promise<string>) => Promise<void>;
+
+/** Approve (reason optional) or reject (reason required: the API says so by the field). */
+function DecisionForm({
+  returnId,
+  act,
+  reasonError,
+}: {
+  returnId: string;
+  act: Act;
+  reasonError: string | undefined;
+}) {
+  const [reason, setReason] = useState('');
+  const [approve, approving] = useMutation(APPROVE_RETURN);
+  const [reject, rejecting] = useMutation(REJECT_RETURN);
+  const busy = approving.loading || rejecting.loading;
+  return (
+    <form className="inline-form wrap" noValidate onSubmit={(e) => e.preventDefault()}>
+      <Field
+        label="Reason for the decision"
+        hint="Required to reject; optional to approve."
+        value={reason}
+        onChange={(e) => setReason(e.target.value)}
+        error={reasonError}
+      />
+      <button
+        type="button"
+        disabled={busy}
+        onClick={() =>
+          act(async () => {
+            await approve({ variables: { returnId, reason: reason.trim() || null } });
+            return 'Return approved: receive it when the parcel arrives.';
+          })
+        }
+      >
+        Approve
+      </button>
+      <button
+        type="button"
+        className="danger"
+        disabled={busy}
+        onClick={() =>
+          act(async () => {
+            await reject({ variables: { returnId, reason } });
+            return 'Return rejected.';
+          })
+        }
+      >
+        Reject
+      </button>
+    </form>
+  );
+}
+
+/** The parcel arrived: back in stock or written off; payments refunds the return's amount. */
+function ReceiveForm({
+  returnId,
+  act,
+  restockError,
+}: {
+  returnId: string;
+  act: Act;
+  restockError: string | undefined;
+}) {
+  const id = useId();
+  const [restock, setRestock] = useState(true);
+  const [receive, receiving] = useMutation(RECEIVE_RETURN);
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    void act(async () => {
+      const result = await receive({ variables: { returnId, restock } });
+      const received = result.data?.receiveReturn;
+      // The refund is payments' (asked by receiveReturn, or by return.received just after): the
+      // panel's refunded total shows it once the order records it.
+      const refund = received ? ` Its refund of ${received.amount.formatted} goes to the customer.` : '';
+      return `Return received${restock ? ' and restocked' : ' and written off'}.${refund}`;
+    });
+  };
+  return (
+    <form className="inline-form wrap" onSubmit={onSubmit}>
+      <fieldset aria-describedby={restockError ? `${id}-error` : undefined}>
+        <legend>The returned items</legend>
+        {[
+          [true, 'Back in stock'],
+          [false, 'Written off'],
+        ].map(([value, text]) => (
+          <div key={String(value)} className="radio">
+            <input
+              type="radio"
+              id={`${id}-${String(value)}`}
+              name={`${id}-restock`}
+              checked={restock === value}
+              onChange={() => setRestock(value as boolean)}
+            />
+            <label htmlFor={`${id}-${String(value)}`}>{text}</label>
+          </div>
+        ))}
+        {restockError && (
+          <small id={`${id}-error`} className="field-error">
+            {restockError}
+          </small>
+        )}
+      </fieldset>
+      <button type="submit" disabled={receiving.loading}>
+        Receive
+      </button>
+    </form>
+  );
+}

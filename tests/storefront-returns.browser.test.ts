@@ -1,0 +1,258 @@
+/**
+ * Returns in the storefront: a customer asks, on the page of a delivered order, to return one unit
+ * of a line (refused by the field without a reason, then requested), and a unit of the other line;
+ * the administrator, in the back office's order list, rejects the first with a reason and approves
+ * and receives the second; the customer, reloading the order, reads both outcomes and the refund;
+ * asking for more units than were delivered is refused by the API and adds nothing. As
+ * tests/storefront.browser.test.ts: a real browser on one real supergraph, acting as a person does
+ * and waiting for visible state; the order is placed, paid and delivered through the API.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from '@novamart/kit/testing';
+import { type Browser, type Locator, type Page } from 'playwright-core';
+import { HARNESS_ADMIN, type SignedInUser, type Supergraph } from './support/supergraph';
+import { ALL_SUBGRAPHS } from './support/subgraphs';
+import {
+  awaitPayment,
+  checkout,
+  createProduct,
+  mustSucceed,
+  paymentIntent,
+  payWithTestCard,
+} from './support/storefront';
+import { seriousAxeViolations, Shoppers, startStorefront, stopStorefront } from './support/browser';
+import { signIn, status } from './support/shopper-steps';
+
+const JOURNEY_TIMEOUT = 240_000;
+/** The machine is busy: a visible state may take a while to come, never a fixed sleep. */
+const VISIBLE = { timeout: 30_000 };
+
+let sg: Supergraph;
+let browser: Browser;
+let base: string;
+const shoppers = new Shoppers(() => ({ browser, base }));
+
+const stamp = Date.now().toString(36).toUpperCase();
+const MUG = { name: 'Returnable Mug', sku: `RET-MUG-${stamp}` };
+const LAMP = { name: 'Returnable Lamp', sku: `RET-LAMP-${stamp}` };
+const ids = { mug: '', lamp: '' };
+
+const RETURNS = `query($id: ID!) { order(id: $id) {
+  amountRefunded { amount formatted }
+  returns { id status decisionReason restocked amount { amount formatted } lines { sku quantity } }
+} }`;
+
+/** A paid order of two mugs and a lamp, shipped in one parcel and delivered (the administrator as DISPATCHER). */
+async function deliveredOrder(customer: SignedInUser): Promise<string> {
+  mustSucceed(
+    await sg.query(
+      'mutation($p: ID!) { addToCart(productId: $p, quantity: 2) { itemCount } }',
+      { p: ids.mug },
+      { token: customer.token },
+    ),
+    'addToCart',
+  );
+  const orderId = await checkout(sg, customer, ids.lamp, `returns-${stamp}`);
+  await awaitPayment(sg, customer, orderId);
+  await payWithTestCard(sg, customer, orderId, await paymentIntent(sg, customer, orderId));
+  const admin = await sg.admin();
+  const shipment = mustSucceed(
+    await sg.query(
+      'mutation($i: CreateShipmentInput!) { createShipment(input: $i) { id } }',
+      {
+        i: {
+          orderId,
+          lines: null,
+          carrier: 'UPS',
+          trackingNumber: `1Z${stamp}`,
+          trackingUrl: `https://www.ups.com/track?tracknum=1Z${stamp}`,
+        },
+      },
+      { token: admin.token },
+    ),
+    'createShipment',
+  ).createShipment;
+  const delivered = mustSucceed(
+    await sg.query(
+      'mutation($s: ID!) { markShipmentDelivered(shipmentId: $s) { order { status } } }',
+      { s: shipment.id },
+      { token: admin.token },
+    ),
+    'markShipmentDelivered',
+  ).markShipmentDelivered;
+  expect(delivered.order.status).toBe('DELIVERED');
+  return orderId;
+}
+
+async function returnsOf(customer: SignedInUser, orderId: string) {
+  return mustSucceed(await sg.query(RETURNS, { id: orderId }, { token: customer.token }), 'order').order;
+}
+
+const returnForm = (page: Page) => page.getByRole('form', { name: 'Return items' });
+
+/** The order page's returns as the customer reads them: what is returned, and where it stands. */
+async function returnsShown(page: Page): Promise<string[][]> {
+  const items = page.getByRole('list', { name: 'Your returns, oldest first' }).getByRole('listitem');
+  const rows: string[][] = [];
+  for (const item of await items.all())
+    rows.push([
+      await item.locator('strong').innerText(),
+      await item.getByTestId('return-outcome').innerText(),
+    ]);
+  return rows;
+}
+
+/** Fills the return form: `quantities` by line name (the others left at 0), and the reason. */
+async function fillReturn(page: Page, quantities: Record<string, number>, reason: string) {
+  const form = returnForm(page);
+  for (const [name, quantity] of Object.entries(quantities))
+    await form.getByLabel(name, { exact: true }).fill(String(quantity));
+  await form.getByLabel('Reason for the return').fill(reason);
+  await form.getByRole('button', { name: 'Request return' }).click();
+}
+
+/** The customer's part before the back office: a refusal by the field, then two returns requested. */
+async function customerRequestsTwoReturns(page: Page, customer: SignedInUser, orderId: string) {
+  await page.goto(`/orders/${orderId}`);
+  await status(page, 'DELIVERED');
+  const form = returnForm(page);
+  await form.waitFor(VISIBLE);
+
+  // No reason: the API refuses it by the reason field, and writes nothing.
+  await fillReturn(page, { [MUG.name]: 1 }, '');
+  const reason = form.getByLabel('Reason for the return');
+  await form.getByText('input.reason is required').waitFor(VISIBLE);
+  await expect(reason.getAttribute('aria-invalid')).resolves.toBe('true');
+  expect((await returnsOf(customer, orderId)).returns).toEqual([]);
+
+  await fillReturn(page, { [MUG.name]: 1 }, 'The glaze is chipped');
+  await page
+    .getByRole('status')
+    .filter({ hasText: `Return requested: 1 × ${MUG.name}.` })
+    .waitFor(VISIBLE);
+  await expect
+    .poll(() => returnsShown(page), VISIBLE)
+    .toEqual([[`Return of 1 × ${MUG.name}`, 'Waiting for our decision.']]);
+  await expect(reason.getAttribute('aria-invalid')).resolves.toBeNull();
+
+  await fillReturn(page, { [LAMP.name]: 1 }, 'Too bright for the bedroom');
+  await page
+    .getByRole('status')
+    .filter({ hasText: `Return requested: 1 × ${LAMP.name}.` })
+    .waitFor(VISIBLE);
+  await expect
+    .poll(() => returnsShown(page), VISIBLE)
+    .toEqual([
+      [`Return of 1 × ${MUG.name}`, 'Waiting for our decision.'],
+      [`Return of 1 × ${LAMP.name}`, 'Waiting for our decision.'],
+    ]);
+  // The lamp's only unit is in a return now: the form offers the mug alone.
+  await expect(form.getByLabel(LAMP.name, { exact: true }).count()).resolves.toBe(0);
+}
+
+/** In the back office's order list, the returns of the customer's order. */
+async function orderReturnsInBackOffice(page: Page, email: string, orderId: string): Promise<Locator> {
+  await signIn(page, HARNESS_ADMIN.email, HARNESS_ADMIN.password);
+  await page.goto('/admin/orders');
+  await page.getByLabel('Customer email').fill(email);
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.getByText('1 orders').waitFor(VISIBLE);
+  const region = page.getByRole('region', { name: `Returns of order ${orderId.slice(-8).toUpperCase()}` });
+  await region.getByText('2 awaiting a decision').waitFor(VISIBLE);
+  await region.getByRole('button', { name: /^Show returns/ }).click();
+  return region;
+}
+
+/** The administrator rejects the mug's return (a reason is required) and approves and receives the lamp's. */
+async function adminDecides(page: Page, region: Locator): Promise<void> {
+  const mugReturn = region.getByRole('listitem', { name: new RegExp(`Return of 1 × ${MUG.sku}`) });
+  await mugReturn.getByRole('button', { name: 'Reject' }).click();
+  const decisionReason = mugReturn.getByLabel('Reason for the decision');
+  await mugReturn.getByText('reason is required').waitFor(VISIBLE);
+  await expect(decisionReason.getAttribute('aria-invalid')).resolves.toBe('true');
+  await decisionReason.fill('Chipped in use, not in transit');
+  await mugReturn.getByRole('button', { name: 'Reject' }).click();
+  await mugReturn.getByRole('status').filter({ hasText: 'Return rejected.' }).waitFor(VISIBLE);
+  await mugReturn.getByText('REJECTED', { exact: true }).waitFor(VISIBLE);
+
+  const lampReturn = region.getByRole('listitem', { name: new RegExp(`Return of 1 × ${LAMP.sku}`) });
+  await lampReturn.getByRole('button', { name: 'Approve' }).click();
+  await lampReturn.getByRole('status').filter({ hasText: 'Return approved' }).waitFor(VISIBLE);
+  await expect(lampReturn.getByLabel('Back in stock').isChecked()).resolves.toBe(true);
+  await lampReturn.getByRole('button', { name: 'Receive' }).click();
+  await lampReturn
+    .getByRole('status')
+    .filter({ hasText: /^Return received and restocked\. Its refund of \$[\d.]+ goes to the customer\.$/ })
+    .waitFor(VISIBLE);
+  await lampReturn.getByText('RECEIVED', { exact: true }).waitFor(VISIBLE);
+  expect(await seriousAxeViolations(page), 'the back office orders with returns').toEqual([]);
+}
+
+describe('storefront returns', () => {
+  beforeAll(async () => {
+    ({ sg, browser, base } = await startStorefront({ subgraphs: ALL_SUBGRAPHS }));
+    const about = (name: string) => ({ name, description: `${name}, for the returns journey.` });
+    ids.mug = await createProduct(sg, MUG.sku, 1_250, 10, about(MUG.name));
+    ids.lamp = await createProduct(sg, LAMP.sku, 4_000, 10, about(LAMP.name));
+  }, 180_000);
+
+  // A failed test's screenshots show its own pages only.
+  beforeEach(() => shoppers.closeAll());
+
+  afterAll(() => stopStorefront(shoppers, { sg, browser }));
+
+  it(
+    'a customer requests returns of a delivered order, the back office decides and receives, the customer sees the refund',
+    async () => {
+      shoppers.screenshotsOnFailure('returns-journey');
+      const customer = await sg.customer('Returner');
+      const orderId = await deliveredOrder(customer);
+      const page = await shoppers.open();
+      await signIn(page, customer.email, customer.password);
+      await customerRequestsTwoReturns(page, customer, orderId);
+
+      const adminPage = await shoppers.open();
+      await adminDecides(adminPage, await orderReturnsInBackOffice(adminPage, customer.email, orderId));
+
+      // The API's figures, which the customer's page must show after a reload. Awaited: when
+      // return.received's refund wins the race with receiveReturn's own call, payments refuses the
+      // call ("exceeds what can still be refunded") and the refund reaches the order by its events.
+      const after = await eventually(
+        () => returnsOf(customer, orderId),
+        (order) => order.amountRefunded.amount > 0,
+        { what: 'the return refunded on the order', timeoutMs: 30_000 },
+      );
+      const lamp = after.returns.find((r: { lines: { sku: string }[] }) => r.lines[0]!.sku === LAMP.sku);
+      expect(lamp).toMatchObject({ status: 'RECEIVED', restocked: true });
+      expect(after.amountRefunded.amount).toBe(lamp.amount.amount);
+      await page.reload();
+      await status(page, 'DELIVERED');
+      await expect
+        .poll(() => returnsShown(page), VISIBLE)
+        .toEqual([
+          [`Return of 1 × ${MUG.name}`, 'Rejected: Chipped in use, not in transit.'],
+          [
+            `Return of 1 × ${LAMP.name}`,
+            `Received: a refund of ${lamp.amount.formatted} to your payment method.`,
+          ],
+        ]);
+      await page
+        .locator('dl.totals')
+        .getByText(after.amountRefunded.formatted, { exact: true })
+        .waitFor(VISIBLE);
+      expect(await seriousAxeViolations(page), 'the order page with its returns').toEqual([]);
+
+      // Two mugs were delivered (the rejected one may be asked for again): three is refused by the
+      // line, by the API, and adds nothing.
+      const form = returnForm(page);
+      await fillReturn(page, { [MUG.name]: 3 }, 'All of them');
+      await form.getByText(/^quantity 3 is more than the 2 delivered units/).waitFor(VISIBLE);
+      await expect(form.getByLabel(MUG.name, { exact: true }).getAttribute('aria-invalid')).resolves.toBe(
+        'true',
+      );
+      expect((await returnsOf(customer, orderId)).returns).toHaveLength(2);
+      await expect.poll(() => returnsShown(page), VISIBLE).toHaveLength(2);
+    },
+    JOURNEY_TIMEOUT,
+  );
+});
