@@ -543,6 +543,38 @@ describe('the checkout saga', () => {
       await expectOneRefund(orderId, paymentId, facts.returnId);
     });
 
+    it("the event's claim first, after the call looked: the call answers the event's refund", async () => {
+      // 6,000 of 10,000: once the event's refund has claimed its amount, what is left (4,000) is
+      // less than the return's amount, so the call's own claim fails instead of colliding.
+      const { paymentId, facts, event } = await returned(6_000);
+      const { models } = h.services;
+      await h.bus.publish(event);
+      await eventually(
+        () => models.refunds.findOne({ returnId: facts.returnId }).lean(),
+        (r) => r?.status === 'SUCCEEDED',
+        'refund of the return by the event',
+      );
+      // The interleaving where the call looked before the event created the refund: both of its
+      // lookups miss, and it reads the payment with the event's claim already taken.
+      const lookups = vi.spyOn(models.refunds, 'findOne');
+      for (let i = 0; i < 2; i++)
+        lookups.mockImplementationOnce((() => ({ lean: async () => null })) as never);
+      try {
+        const answer = await refundReturn(facts);
+        expect(answer.errors).toBeUndefined();
+        expect(answer.data?.refundReturn).toMatchObject({ status: 'SUCCEEDED', amount: { amount: 6_000 } });
+      } finally {
+        lookups.mockRestore();
+      }
+      expect(await models.refunds.find({ paymentId }).lean()).toMatchObject([
+        { returnId: facts.returnId, amount: 6_000, status: 'SUCCEEDED' },
+      ]);
+      expect(await models.payments.findById(paymentId).lean()).toMatchObject({
+        amountRefunded: 6_000,
+        refundableRemaining: 4_000,
+      });
+    });
+
     it('checks the facts against the payment, and the role', async () => {
       const { paymentId, facts } = await returned();
       const code = async (input: Record<string, unknown>, viewer: Viewer | null = support) =>

@@ -155,18 +155,26 @@ export class RefundService {
         actor,
       });
       if (!refund) {
-        this.deps.logger.error({ ...received }, 'return refund exceeds what can still be refunded');
-        return null;
+        // The claim found too little left: most often because a concurrent delivery of this very
+        // return (the event, or orders' call) claimed it first, and its refund is the answer.
+        const winner = await this.refundOfReturn(received.returnId);
+        // Orders' call answers its caller BAD_USER_INPUT instead; the event has no one to tell.
+        if (!winner && eventId !== null)
+          this.deps.logger.error({ ...received }, 'return refund exceeds what can still be refunded');
+        return winner;
       }
       return this.execute(refund);
     } catch (error) {
       // A concurrent delivery of the same return (or orders' call) created it first.
-      if (isDuplicateKeyError(error)) {
-        const winner = await this.deps.refunds.findOne({ returnId: received.returnId }).lean();
-        return winner && this.carryOn(winner);
-      }
+      if (isDuplicateKeyError(error)) return this.refundOfReturn(received.returnId);
       throw error;
     }
+  }
+
+  /** The refund another delivery of the return made, carried on to the provider's verdict; null: none. */
+  private async refundOfReturn(returnId: string): Promise<RefundDoc | null> {
+    const winner = await this.deps.refunds.findOne({ returnId }).lean();
+    return winner && this.carryOn(winner);
   }
 
   /**
@@ -188,22 +196,25 @@ export class RefundService {
   async refundReturn(viewer: Viewer, input: ReturnRefundInput): Promise<RefundDoc> {
     const received = returnRefundArg(input);
     const existing = await this.deps.refunds.findOne({ returnId: received.returnId }).lean();
-    if (existing && (existing.orderId !== received.orderId || existing.amount !== received.amount))
-      throw conflict('The return was refunded for another order or amount', { returnId: received.returnId });
+    if (existing) assertSameReturnRefund(existing, received);
+    let payment: PaymentDoc | null = null;
     if (!existing) {
-      const payment = await this.deps.payments.findOne({ orderId: received.orderId }).lean();
+      payment = await this.deps.payments.findOne({ orderId: received.orderId }).lean();
       if (!payment) throw notFound('Payment', { orderId: received.orderId });
       if (payment.currency !== received.currency)
         throw badUserInput(`The order was paid in ${payment.currency}`, 'input.currency');
-      if (received.amount > payment.refundableRemaining)
-        throw badUserInput(
-          `Refund amount exceeds what can still be refunded (${payment.refundableRemaining})`,
-          'input.amount',
-          { refundable: payment.refundableRemaining },
-        );
     }
+    // The amount is not checked against the payment read above: `return.received` may be
+    // refunding this very return meanwhile, and its claim would make the amount look too large.
+    // The claim decides, and a refund made for the return by that delivery is the answer.
     const refund = await this.refundForReturn(received, null, userActor(viewer));
-    if (!refund) throw badUserInput('Refund amount exceeds what can still be refunded', 'input.amount');
+    if (!refund) {
+      const refundable = payment?.refundableRemaining ?? 0;
+      throw badUserInput(`Refund amount exceeds what can still be refunded (${refundable})`, 'input.amount', {
+        refundable,
+      });
+    }
+    assertSameReturnRefund(refund, received);
     return refund;
   }
 
@@ -585,6 +596,12 @@ export interface ReturnRefundInput {
   amount: number;
   currency: string;
   approvedBy: string;
+}
+
+/** A return is refunded once: a call naming another order or amount than its refund is CONFLICT. */
+function assertSameReturnRefund(refund: RefundDoc, received: ReturnRefundInput): void {
+  if (refund.orderId !== received.orderId || refund.amount !== received.amount)
+    throw conflict('The return was refunded for another order or amount', { returnId: received.returnId });
 }
 
 function returnRefundArg(input: ReturnRefundInput): ReturnRefundInput {
