@@ -5,20 +5,18 @@
  * between the steps (no reload but the ones the journey asks for), so each change has to show
  * without one.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Browser, type Locator, type Page } from 'playwright-core';
-import { type Supergraph } from './support/supergraph';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Locator, type Page } from 'playwright-core';
+
 import { ALL_SUBGRAPHS } from './support/subgraphs';
 import { mustSucceed } from './support/storefront';
-import { seriousAxeViolations, Shoppers, startStorefront, stopStorefront } from './support/browser';
+import { seriousAxeViolations, useStorefront } from './support/browser';
 import { addToCart, signIn, status } from './support/shopper-steps';
 
 const JOURNEY_TIMEOUT = 180_000;
 
-let sg: Supergraph;
-let browser: Browser;
-let base: string;
-const shoppers = new Shoppers(() => ({ browser, base }));
+const world = useStorefront({ subgraphs: ALL_SUBGRAPHS });
+const { shoppers } = world;
 let productSlug: string;
 
 const NAVY_YARD = '1 Navy Yard';
@@ -132,10 +130,9 @@ async function setAndClearThePhone(page: Page) {
 
 describe('storefront account and address book', () => {
   beforeAll(async () => {
-    ({ sg, browser, base } = await startStorefront({ subgraphs: ALL_SUBGRAPHS }));
-    const admin = await sg.admin();
+    const admin = await world.sg.admin();
     productSlug = mustSucceed(
-      await sg.query(
+      await world.sg.query(
         'mutation($input: ProductInput!) { createProduct(input: $input) { slug } }',
         {
           input: {
@@ -152,16 +149,11 @@ describe('storefront account and address book', () => {
     ).createProduct.slug;
   }, 180_000);
 
-  // A failed test's screenshots show its own pages only.
-  beforeEach(() => shoppers.closeAll());
-
-  afterAll(() => stopStorefront(shoppers, { sg, browser }));
-
   it(
     'a guest visiting /account is asked to sign in, and comes back to it signed in',
     async () => {
       shoppers.screenshotsOnFailure('account-guest');
-      const customer = await sg.customer('Guest Then Customer');
+      const customer = await world.sg.customer('Guest Then Customer');
       const page = await shoppers.open();
       await page.goto('/account');
       await page.getByRole('heading', { name: 'Your account', level: 1 }).waitFor();
@@ -181,7 +173,7 @@ describe('storefront account and address book', () => {
     'a customer keeps an address book and a phone number, and checkout starts from the default shipping address',
     async () => {
       shoppers.screenshotsOnFailure('account-journey');
-      const customer = await sg.customer('Grace Hopper');
+      const customer = await world.sg.customer('Grace Hopper');
       const page = await shoppers.open();
       await signIn(page, customer.email, customer.password);
 

@@ -5,22 +5,20 @@
  * supergraph, acting as a person does and waiting for visible state; every page is checked against
  * the others, so that paging can neither repeat nor skip a product.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Browser, type Page } from 'playwright-core';
-import { HARNESS_ADMIN, type Supergraph } from './support/supergraph';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Page } from 'playwright-core';
+import { HARNESS_ADMIN } from './support/supergraph';
 import { ALL_SUBGRAPHS } from './support/subgraphs';
 import { mustSucceed } from './support/storefront';
-import { seriousAxeViolations, Shoppers, startStorefront, stopStorefront } from './support/browser';
+import { seriousAxeViolations, useStorefront } from './support/browser';
 import { signIn } from './support/shopper-steps';
 
 const JOURNEY_TIMEOUT = 120_000;
 /** More than two catalog pages (12 a page) and more than one back-office page (25 a page). */
 const PRODUCTS = 30;
 
-let sg: Supergraph;
-let browser: Browser;
-let base: string;
-const shoppers = new Shoppers(() => ({ browser, base }));
+const world = useStorefront({ subgraphs: ALL_SUBGRAPHS });
+const { shoppers } = world;
 
 /** A word only this run's products have in their names, so that a search finds exactly them. */
 const WORD = `Pagerlamp${Date.now().toString(36)}`;
@@ -38,11 +36,10 @@ async function catalogPage(page: Page, status: RegExp): Promise<string[]> {
 
 describe('storefront paging through long lists', () => {
   beforeAll(async () => {
-    ({ sg, browser, base } = await startStorefront({ subgraphs: ALL_SUBGRAPHS }));
-    const admin = await sg.admin();
+    const admin = await world.sg.admin();
     for (const [i, name] of names.entries())
       mustSucceed(
-        await sg.query(
+        await world.sg.query(
           'mutation($input: ProductInput!) { createProduct(input: $input) { id } }',
           {
             input: {
@@ -58,11 +55,6 @@ describe('storefront paging through long lists', () => {
         'createProduct',
       );
   }, 180_000);
-
-  // A failed test's screenshots show its own pages only.
-  beforeEach(() => shoppers.closeAll());
-
-  afterAll(() => stopStorefront(shoppers, { sg, browser }));
 
   it(
     'a shopper searches, walks every result page once, reloads one and goes back',

@@ -6,11 +6,11 @@
  * and a fresh verification code sent from the verify page. As tests/storefront.browser.test.ts:
  * a real browser on one real supergraph, acting as a person does and waiting for visible state.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Browser, type Page } from 'playwright-core';
-import { type Supergraph } from './support/supergraph';
+import { describe, expect, it } from 'vitest';
+import { type Page } from 'playwright-core';
+
 import { ALL_SUBGRAPHS } from './support/subgraphs';
-import { seriousAxeViolations, Shoppers, startStorefront, stopStorefront } from './support/browser';
+import { seriousAxeViolations, useStorefront } from './support/browser';
 import { signIn } from './support/shopper-steps';
 
 const JOURNEY_TIMEOUT = 120_000;
@@ -18,10 +18,8 @@ const JOURNEY_TIMEOUT = 120_000;
 const MAIL_TIMEOUT = 60_000;
 const CONFIRMATION = "If an account uses that address, we've sent it a reset code.";
 
-let sg: Supergraph;
-let browser: Browser;
-let base: string;
-const shoppers = new Shoppers(() => ({ browser, base }));
+const world = useStorefront({ subgraphs: ALL_SUBGRAPHS });
+const { shoppers } = world;
 
 /** The page's field error of the input labelled `label` (what `aria-describedby` points at). */
 async function fieldError(page: Page, label: string): Promise<string> {
@@ -64,20 +62,11 @@ async function signInFails(page: Page, email: string, password: string) {
 }
 
 describe('storefront passwords', () => {
-  beforeAll(async () => {
-    ({ sg, browser, base } = await startStorefront({ subgraphs: ALL_SUBGRAPHS }));
-  }, 180_000);
-
-  // A failed test's screenshots show its own pages only.
-  beforeEach(() => shoppers.closeAll());
-
-  afterAll(() => stopStorefront(shoppers, { sg, browser }));
-
   it(
     'a customer who forgot their password resets it with the mailed code and signs in with the new one',
     async () => {
       shoppers.screenshotsOnFailure('password-reset');
-      const customer = await sg.customer('Forgetful');
+      const customer = await world.sg.customer('Forgetful');
       const newPassword = 'Remembered-Passw0rd';
       const page = await shoppers.open();
 
@@ -137,7 +126,7 @@ describe('storefront passwords', () => {
     'a signed-in customer changes their password, stays signed in, and signs in with it elsewhere',
     async () => {
       shoppers.screenshotsOnFailure('password-change');
-      const customer = await sg.customer('Changer');
+      const customer = await world.sg.customer('Changer');
       const newPassword = 'Changed-Passw0rd-2';
 
       const guest = await shoppers.open();
@@ -188,7 +177,7 @@ describe('storefront passwords', () => {
     'an unverified customer asks for a new verification code and verifies with it',
     async () => {
       shoppers.screenshotsOnFailure('verification-resend');
-      const customer = await sg.customer('Unverified');
+      const customer = await world.sg.customer('Unverified');
       const page = await shoppers.open();
       const code = /verification code is (\d{6})/;
 

@@ -7,9 +7,9 @@
  * tests/storefront.browser.test.ts: a real browser on one real supergraph, acting as a person does
  * and waiting for visible state; the order is placed, paid and delivered through the API.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Browser, type Locator, type Page } from 'playwright-core';
-import { HARNESS_ADMIN, type SignedInUser, type Supergraph } from './support/supergraph';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Locator, type Page } from 'playwright-core';
+import { HARNESS_ADMIN, type SignedInUser } from './support/supergraph';
 import { ALL_SUBGRAPHS } from './support/subgraphs';
 import {
   awaitPayment,
@@ -19,17 +19,15 @@ import {
   paymentIntent,
   payWithTestCard,
 } from './support/storefront';
-import { seriousAxeViolations, Shoppers, startStorefront, stopStorefront } from './support/browser';
+import { seriousAxeViolations, useStorefront } from './support/browser';
 import { signIn, status } from './support/shopper-steps';
 
 const JOURNEY_TIMEOUT = 240_000;
 /** The machine is busy: a visible state may take a while to come, never a fixed sleep. */
 const VISIBLE = { timeout: 30_000 };
 
-let sg: Supergraph;
-let browser: Browser;
-let base: string;
-const shoppers = new Shoppers(() => ({ browser, base }));
+const world = useStorefront({ subgraphs: ALL_SUBGRAPHS });
+const { shoppers } = world;
 
 const stamp = Date.now().toString(36).toUpperCase();
 const MUG = { name: 'Returnable Mug', sku: `RET-MUG-${stamp}` };
@@ -44,19 +42,19 @@ const RETURNS = `query($id: ID!) { order(id: $id) {
 /** A paid order of two mugs and a lamp, shipped in one parcel and delivered (the administrator as DISPATCHER). */
 async function deliveredOrder(customer: SignedInUser): Promise<string> {
   mustSucceed(
-    await sg.query(
+    await world.sg.query(
       'mutation($p: ID!) { addToCart(productId: $p, quantity: 2) { itemCount } }',
       { p: ids.mug },
       { token: customer.token },
     ),
     'addToCart',
   );
-  const orderId = await checkout(sg, customer, ids.lamp, `returns-${stamp}`);
-  await awaitPayment(sg, customer, orderId);
-  await payWithTestCard(sg, customer, orderId, await paymentIntent(sg, customer, orderId));
-  const admin = await sg.admin();
+  const orderId = await checkout(world.sg, customer, ids.lamp, `returns-${stamp}`);
+  await awaitPayment(world.sg, customer, orderId);
+  await payWithTestCard(world.sg, customer, orderId, await paymentIntent(world.sg, customer, orderId));
+  const admin = await world.sg.admin();
   const shipment = mustSucceed(
-    await sg.query(
+    await world.sg.query(
       'mutation($i: CreateShipmentInput!) { createShipment(input: $i) { id } }',
       {
         i: {
@@ -72,7 +70,7 @@ async function deliveredOrder(customer: SignedInUser): Promise<string> {
     'createShipment',
   ).createShipment;
   const delivered = mustSucceed(
-    await sg.query(
+    await world.sg.query(
       'mutation($s: ID!) { markShipmentDelivered(shipmentId: $s) { order { status } } }',
       { s: shipment.id },
       { token: admin.token },
@@ -84,7 +82,8 @@ async function deliveredOrder(customer: SignedInUser): Promise<string> {
 }
 
 async function returnsOf(customer: SignedInUser, orderId: string) {
-  return mustSucceed(await sg.query(RETURNS, { id: orderId }, { token: customer.token }), 'order').order;
+  return mustSucceed(await world.sg.query(RETURNS, { id: orderId }, { token: customer.token }), 'order')
+    .order;
 }
 
 const returnForm = (page: Page) => page.getByRole('form', { name: 'Return items' });
@@ -189,22 +188,16 @@ async function adminDecides(page: Page, region: Locator): Promise<void> {
 
 describe('storefront returns', () => {
   beforeAll(async () => {
-    ({ sg, browser, base } = await startStorefront({ subgraphs: ALL_SUBGRAPHS }));
     const about = (name: string) => ({ name, description: `${name}, for the returns journey.` });
-    ids.mug = await createProduct(sg, MUG.sku, 1_250, 10, about(MUG.name));
-    ids.lamp = await createProduct(sg, LAMP.sku, 4_000, 10, about(LAMP.name));
+    ids.mug = await createProduct(world.sg, MUG.sku, 1_250, 10, about(MUG.name));
+    ids.lamp = await createProduct(world.sg, LAMP.sku, 4_000, 10, about(LAMP.name));
   }, 180_000);
-
-  // A failed test's screenshots show its own pages only.
-  beforeEach(() => shoppers.closeAll());
-
-  afterAll(() => stopStorefront(shoppers, { sg, browser }));
 
   it(
     'a customer requests returns of a delivered order, the back office decides and receives, the customer sees the refund',
     async () => {
       shoppers.screenshotsOnFailure('returns-journey');
-      const customer = await sg.customer('Returner');
+      const customer = await world.sg.customer('Returner');
       const orderId = await deliveredOrder(customer);
       const page = await shoppers.open();
       await signIn(page, customer.email, customer.password);

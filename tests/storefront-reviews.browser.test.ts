@@ -6,9 +6,9 @@
  * page shows is checked against what the API answers.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Browser, type Locator, type Page } from 'playwright-core';
-import { type SignedInUser, type Supergraph } from './support/supergraph';
+import { describe, expect, it } from 'vitest';
+import { type Locator, type Page } from 'playwright-core';
+import { type SignedInUser } from './support/supergraph';
 import { ALL_SUBGRAPHS } from './support/subgraphs';
 import {
   awaitPayment,
@@ -17,23 +17,21 @@ import {
   mustSucceed,
   payWithTestCard,
 } from './support/storefront';
-import { seriousAxeViolations, Shoppers, startStorefront, stopStorefront } from './support/browser';
+import { seriousAxeViolations, useStorefront } from './support/browser';
 import { signIn } from './support/shopper-steps';
 
 const JOURNEY_TIMEOUT = 120_000;
 /** The storefront's page of reviews (REVIEWS_PAGE in storefront/src/pages/Reviews.tsx). */
 const PAGE = 5;
 
-let sg: Supergraph;
-let browser: Browser;
-let base: string;
-const shoppers = new Shoppers(() => ({ browser, base }));
+const world = useStorefront({ subgraphs: ALL_SUBGRAPHS });
+const { shoppers } = world;
 
 async function createProduct(name: string): Promise<{ id: string; slug: string }> {
-  const admin = await sg.admin();
+  const admin = await world.sg.admin();
   const sku = `REV-${randomUUID().slice(0, 8)}`;
   const created = mustSucceed(
-    await sg.query(
+    await world.sg.query(
       'mutation($input: ProductInput!) { createProduct(input: $input) { id slug } }',
       {
         input: { sku, name, description: 'For the reviews journeys.', priceAmount: 2_500, initialStock: 20 },
@@ -47,16 +45,16 @@ async function createProduct(name: string): Promise<{ id: string; slug: string }
 
 /** A new customer with a PAID order holding the product: one who may review it. */
 async function buyer(productId: string, name: string): Promise<SignedInUser> {
-  const customer = await sg.customer(name);
-  const orderId = await checkout(sg, customer, productId, randomUUID());
-  await awaitPayment(sg, customer, orderId);
-  await payWithTestCard(sg, customer, orderId, await createPaymentIntent(sg, customer, orderId));
+  const customer = await world.sg.customer(name);
+  const orderId = await checkout(world.sg, customer, productId, randomUUID());
+  await awaitPayment(world.sg, customer, orderId);
+  await payWithTestCard(world.sg, customer, orderId, await createPaymentIntent(world.sg, customer, orderId));
   return customer;
 }
 
 async function addReview(customer: SignedInUser, productId: string, rating: number, text: string) {
   mustSucceed(
-    await sg.query(
+    await world.sg.query(
       'mutation($i: ReviewInput!) { addReview(input: $i) { id } }',
       { i: { productId, rating, text } },
       { token: customer.token },
@@ -68,7 +66,7 @@ async function addReview(customer: SignedInUser, productId: string, rating: numb
 /** The product's visible reviews' texts, newest first, and its rating, as the API answers them. */
 async function apiReviews(productId: string) {
   const answer = mustSucceed(
-    await sg.query(
+    await world.sg.query(
       'query($id: ID!) { product(id: $id) { rating { average count } reviews(first: 50) { edges { node { text } } } } }',
       { id: productId },
     ),
@@ -96,7 +94,7 @@ const ownReview = (page: Page) => section(page).locator('.my-review');
 /** The customer's own review as the API answers it, and its date as the page's locale writes it. */
 async function apiOwnReview(page: Page, customer: SignedInUser, productId: string) {
   const answer = mustSucceed(
-    await sg.query(
+    await world.sg.query(
       'query($id: ID!) { product(id: $id) { myReview { text authorName hidden createdAt } } }',
       { id: productId },
       { token: customer.token },
@@ -109,21 +107,12 @@ async function apiOwnReview(page: Page, customer: SignedInUser, productId: strin
 }
 
 describe('storefront product reviews', () => {
-  beforeAll(async () => {
-    ({ sg, browser, base } = await startStorefront({ subgraphs: ALL_SUBGRAPHS }));
-  }, 180_000);
-
-  // A failed test's screenshots show its own pages only.
-  beforeEach(() => shoppers.closeAll());
-
-  afterAll(() => stopStorefront(shoppers, { sg, browser }));
-
   it(
     'a guest is asked to sign in; a customer who did not buy the product is refused, nothing added',
     async () => {
       shoppers.screenshotsOnFailure('reviews-refused');
       const product = await createProduct('Unreviewed Lamp');
-      const stranger = await sg.customer('Stranger');
+      const stranger = await world.sg.customer('Stranger');
       const page = await shoppers.open();
       await page.goto(`/products/${product.slug}`);
       await summaryReads(page, 'No reviews yet');
@@ -280,9 +269,9 @@ describe('storefront product reviews', () => {
       expect(filled! / all!).toBeCloseTo(23 / 30, 2);
 
       // Hidden by a moderator: gone from the list, still shown to its author, who is told.
-      const admin = await sg.admin();
+      const admin = await world.sg.admin();
       const ownId = mustSucceed(
-        await sg.query(
+        await world.sg.query(
           'query($id: ID!) { product(id: $id) { myReview { id } } }',
           { id: product.id },
           { token: first!.token },
@@ -290,7 +279,7 @@ describe('storefront product reviews', () => {
         'myReview',
       ).product.myReview.id;
       mustSucceed(
-        await sg.query(
+        await world.sg.query(
           'mutation($id: ID!) { hideReview(id: $id) { id } }',
           { id: ownId },
           { token: admin.token },

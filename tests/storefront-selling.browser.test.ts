@@ -5,25 +5,23 @@
  * promotions and shipping), journeys acting as a person does and waiting for visible state, and
  * what the API stored read back through the gateway.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Browser, type Page } from 'playwright-core';
-import { HARNESS_ADMIN, type Supergraph } from './support/supergraph';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Page } from 'playwright-core';
+import { HARNESS_ADMIN } from './support/supergraph';
 import { seedShipping } from '../scripts/lib/seed-shipping';
 import { ALL_SUBGRAPHS } from './support/subgraphs';
 import { mustSucceed } from './support/storefront';
-import { seriousAxeViolations, Shoppers, startStorefront, stopStorefront } from './support/browser';
+import { seriousAxeViolations, useStorefront } from './support/browser';
 import { addToCart, checkoutFromCart, fillAddress, status } from './support/shopper-steps';
 
 const JOURNEY_TIMEOUT = 120_000;
 
-let sg: Supergraph;
-let browser: Browser;
-let base: string;
-const shoppers = new Shoppers(() => ({ browser, base }));
+const world = useStorefront({ subgraphs: ALL_SUBGRAPHS });
+const { shoppers } = world;
 
 async function asAdmin(query: string, variables: Record<string, unknown>, what: string) {
-  const admin = await sg.admin();
-  return mustSucceed(await sg.query(query, variables, { token: admin.token }), what);
+  const admin = await world.sg.admin();
+  return mustSucceed(await world.sg.query(query, variables, { token: admin.token }), what);
 }
 
 /**
@@ -124,7 +122,7 @@ async function fillCaliforniaAddress(page: Page) {
 async function quotedTotal(page: Page, method: string) {
   const cartId = await page.evaluate(() => (globalThis as any).localStorage.getItem('novamart.guestCartId'));
   return mustSucceed(
-    await sg.query(
+    await world.sg.query(
       `query($id: ID, $a: AddressInput!, $m: String) { cart(id: $id) {
         total(address: $a, shippingMethodCode: $m) { amount currency formatted }
         taxTotal(address: $a, shippingMethodCode: $m) { amount }
@@ -138,7 +136,7 @@ async function quotedTotal(page: Page, method: string) {
 /** An order as the API stored it (a guest order: its id is the key). */
 async function storedOrder(id: string) {
   return mustSucceed(
-    await sg.query(
+    await world.sg.query(
       `query($id: ID!) { order(id: $id) {
         items { variantId quantity variantTitle selectedOptions { name value } }
         discounts { code } discountTotal { amount } shippingMethod { code name }
@@ -155,7 +153,6 @@ describe('storefront selling variants, discount codes and shipping methods', () 
   let mugSlug: string;
 
   beforeAll(async () => {
-    ({ sg, browser, base } = await startStorefront({ subgraphs: ALL_SUBGRAPHS }));
     tshirt = await createTshirt('TEE-1');
     mugSlug = (
       await asAdmin(
@@ -168,16 +165,11 @@ describe('storefront selling variants, discount codes and shipping methods', () 
     // The demo shop's zones, methods and tax (US: ground and next-day; California: 7.25%). The
     // other journeys ship to the UK, which no zone holds: the default flat rate, no tax.
     await seedShipping({
-      gatewayUrl: sg.gatewayUrl,
+      gatewayUrl: world.sg.gatewayUrl,
       email: HARNESS_ADMIN.email,
       password: HARNESS_ADMIN.password,
     });
   }, 180_000);
-
-  // A failed test's screenshots show its own pages only.
-  beforeEach(() => shoppers.closeAll());
-
-  afterAll(() => stopStorefront(shoppers, { sg, browser }));
 
   it(
     'a shopper picks a size and a colour, sees that variant’s price and stock, and orders it',

@@ -7,20 +7,18 @@
  * the journey asks for), so what one page changed has to show on the other through the cache.
  */
 import { Types } from 'mongoose';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Browser, type Page } from 'playwright-core';
-import { type Supergraph } from './support/supergraph';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Page } from 'playwright-core';
+
 import { ALL_SUBGRAPHS } from './support/subgraphs';
 import { mustSucceed } from './support/storefront';
-import { seriousAxeViolations, Shoppers, startStorefront, stopStorefront } from './support/browser';
+import { seriousAxeViolations, useStorefront } from './support/browser';
 import { signIn } from './support/shopper-steps';
 
 const JOURNEY_TIMEOUT = 120_000;
 
-let sg: Supergraph;
-let browser: Browser;
-let base: string;
-const shoppers = new Shoppers(() => ({ browser, base }));
+const world = useStorefront({ subgraphs: ALL_SUBGRAPHS });
+const { shoppers } = world;
 
 interface Created {
   id: string;
@@ -31,9 +29,9 @@ interface Created {
 const products: Record<'lamp' | 'kettle', Created> = {} as never;
 
 async function createProduct(sku: string, name: string, priceAmount: number): Promise<Created> {
-  const admin = await sg.admin();
+  const admin = await world.sg.admin();
   return mustSucceed(
-    await sg.query(
+    await world.sg.query(
       'mutation($input: ProductInput!) { createProduct(input: $input) { id slug name price { formatted } } }',
       {
         input: {
@@ -77,21 +75,15 @@ async function saveFromItsPage(page: Page, product: Created) {
 
 describe('storefront wishlist', () => {
   beforeAll(async () => {
-    ({ sg, browser, base } = await startStorefront({ subgraphs: ALL_SUBGRAPHS }));
     products.lamp = await createProduct('WISH-LAMP', 'Wishful Floor Lamp', 8_900);
     products.kettle = await createProduct('WISH-KETTLE', 'Wishful Kettle', 3_450);
   }, 180_000);
-
-  // A failed test's screenshots show its own pages only.
-  beforeEach(() => shoppers.closeAll());
-
-  afterAll(() => stopStorefront(shoppers, { sg, browser }));
 
   it(
     'a guest is asked to sign in to save a product, and comes back to its page signed in',
     async () => {
       shoppers.screenshotsOnFailure('wishlist-guest');
-      const customer = await sg.customer('Guest Then Customer');
+      const customer = await world.sg.customer('Guest Then Customer');
       const page = await shoppers.open();
       await page.goto('/wishlist');
       await page.getByText('to see the products you saved.').waitFor();
@@ -114,7 +106,7 @@ describe('storefront wishlist', () => {
     'a customer saves two products, finds them on the wishlist after a reload, and removes one',
     async () => {
       shoppers.screenshotsOnFailure('wishlist-journey');
-      const customer = await sg.customer('Wisher');
+      const customer = await world.sg.customer('Wisher');
       const page = await shoppers.open();
       await signIn(page, customer.email, customer.password);
       const nav = page.getByRole('navigation', { name: 'Main' });
@@ -162,9 +154,9 @@ describe('storefront wishlist', () => {
     'a saved product the catalog no longer resolves is listed as unavailable and can be removed',
     async () => {
       shoppers.screenshotsOnFailure('wishlist-gone');
-      const customer = await sg.customer('Restored');
+      const customer = await world.sg.customer('Restored');
       mustSucceed(
-        await sg.query(
+        await world.sg.query(
           'mutation($p: ID!) { addToWishlist(productId: $p) { id } }',
           { p: products.lamp.id },
           { token: customer.token },
@@ -174,7 +166,7 @@ describe('storefront wishlist', () => {
       // As a restored backup would leave it: an id products does not know, written into users'
       // own database (addToWishlist refuses it).
       type StoredUser = { _id: Types.ObjectId; wishlist: { productId: string; addedAt: Date }[] };
-      const written = await sg
+      const written = await world.sg
         .subgraph('users')
         .runtime.mongo.collection<StoredUser>('users')
         .updateOne(

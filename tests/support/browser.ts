@@ -11,7 +11,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { onTestFailed } from 'vitest';
+import { afterAll, beforeAll, beforeEach, onTestFailed } from 'vitest';
 import { ensureStorefrontBuilt } from '../../scripts/lib/storefront';
 import { startSupergraph, type StartSupergraphOptions, type Supergraph } from './supergraph';
 
@@ -197,4 +197,42 @@ export async function stopStorefront(
   await shoppers.closeAll();
   await world?.browser?.close();
   await world?.sg?.stop();
+}
+
+/** `useStorefront`'s answer: the file's world once its first hook has run, and its shoppers. */
+export interface StorefrontSuite extends StorefrontWorld {
+  readonly shoppers: Shoppers;
+}
+
+/**
+ * A browser test file's hooks, called once at the file's top: the storefront's supergraph and
+ * browser started before the file's own hooks and tests, every shopper's page closed before each
+ * test (so a failed test's screenshots show its own pages only), and everything stopped after the
+ * last. The world's fields are read when a test or a later hook runs, never at the file's top.
+ */
+export function useStorefront(options: Omit<StartSupergraphOptions, 'staticDir'>): StorefrontSuite {
+  let world: StorefrontWorld | undefined;
+  const started = (): StorefrontWorld => {
+    if (!world)
+      throw new Error('useStorefront: the storefront is not started yet (read it in a hook or test)');
+    return world;
+  };
+  const shoppers = new Shoppers(started);
+  beforeAll(async () => {
+    world = await startStorefront(options);
+  }, 180_000);
+  beforeEach(() => shoppers.closeAll());
+  afterAll(() => stopStorefront(shoppers, world));
+  return {
+    shoppers,
+    get sg() {
+      return started().sg;
+    },
+    get browser() {
+      return started().browser;
+    },
+    get base() {
+      return started().base;
+    },
+  };
 }
