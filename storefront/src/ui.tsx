@@ -6,6 +6,7 @@ import {
   type InputHTMLAttributes,
   type ReactNode,
   type SetStateAction,
+  type TextareaHTMLAttributes,
 } from 'react';
 import { describeError, type Problem } from './errors';
 import { useLocation } from './router';
@@ -37,18 +38,61 @@ export function Field({
   error,
   ...input
 }: InputHTMLAttributes<HTMLInputElement> & { label: string; hint?: string; error?: string | undefined }) {
+  return (
+    <LabelledControl label={label} hint={hint} error={error}>
+      {(a11y) => <input {...a11y} {...input} />}
+    </LabelledControl>
+  );
+}
+
+/** `Field` for text longer than a line: the same label, hint and error, tied to a textarea. */
+export function TextAreaField({
+  label,
+  hint,
+  error,
+  ...textarea
+}: TextareaHTMLAttributes<HTMLTextAreaElement> & {
+  label: string;
+  hint?: string;
+  error?: string | undefined;
+}) {
+  return (
+    <LabelledControl label={label} hint={hint} error={error}>
+      {(a11y) => <textarea {...a11y} {...textarea} />}
+    </LabelledControl>
+  );
+}
+
+/** What ties a control to its label, hint and error for assistive technology. */
+interface ControlA11y {
+  id: string;
+  'aria-describedby': string | undefined;
+  'aria-invalid': true | undefined;
+}
+
+/** A control with its label above, its hint and its error below, each tied to it by id. */
+function LabelledControl({
+  label,
+  hint,
+  error,
+  children,
+}: {
+  label: string;
+  hint?: string | undefined;
+  error?: string | undefined;
+  children: (a11y: ControlA11y) => ReactNode;
+}) {
   const id = useId();
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = error ? `${id}-error` : undefined;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}
-        aria-invalid={error ? true : undefined}
-        {...input}
-      />
+      {children({
+        id,
+        'aria-describedby': [hintId, errorId].filter(Boolean).join(' ') || undefined,
+        'aria-invalid': error ? true : undefined,
+      })}
       {hint && (
         <small id={hintId} className="hint">
           {hint}

@@ -8,7 +8,7 @@ import type {
   OrderStatus,
   ReturnFieldsFragment,
 } from '../graphql-types';
-import { Problems, Section, StatusBadge } from '../ui';
+import { Field, Problems, Section, StatusBadge, TextAreaField } from '../ui';
 import { optionSummary } from '../variants';
 
 type Item = OrderFieldsFragment['items'][number];
@@ -213,13 +213,16 @@ function ReturnForm({
       <fieldset aria-describedby={linesError ? `${id}-lines-error` : undefined}>
         <legend>Units to return</legend>
         {items.map((item) => (
-          <QuantityField
+          <Field
             key={item.variantId}
-            id={`${id}-${item.variantId}`}
             label={itemLabel(item)}
+            type="number"
+            min={0}
             max={units.get(item.variantId) ?? 0}
+            step={1}
             value={quantities[item.variantId] ?? '0'}
-            onChange={(value) => setQuantities((q) => ({ ...q, [item.variantId]: value }))}
+            onChange={(e) => setQuantities((q) => ({ ...q, [item.variantId]: e.target.value }))}
+            hint={`0 to ${units.get(item.variantId) ?? 0}`}
             error={rowProblem(problems, sent, item.variantId)}
           />
         ))}
@@ -229,85 +232,19 @@ function ReturnForm({
           </small>
         )}
       </fieldset>
-      <ReasonField id={`${id}-reason`} value={reason} onChange={setReason} error={reasonError} />
+      <TextAreaField
+        label="Reason for the return"
+        rows={3}
+        required
+        maxLength={MAX_REASON}
+        value={reason}
+        onChange={(e) => setReason(e.target.value)}
+        error={reasonError}
+      />
       <Problems problems={general} />
       <button type="submit" disabled={state.loading}>
         {state.loading ? 'Sending…' : 'Request return'}
       </button>
     </form>
-  );
-}
-
-function QuantityField({
-  id,
-  label,
-  max,
-  value,
-  onChange,
-  error,
-}: {
-  id: string;
-  label: string;
-  max: number;
-  value: string;
-  onChange: (value: string) => void;
-  error: string | undefined;
-}) {
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        type="number"
-        min={0}
-        max={max}
-        step={1}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={[`${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ')}
-      />
-      <small id={`${id}-hint`} className="hint">
-        0 to {max}
-      </small>
-      {error && (
-        <small id={`${id}-error`} className="field-error">
-          {error}
-        </small>
-      )}
-    </div>
-  );
-}
-
-function ReasonField({
-  id,
-  value,
-  onChange,
-  error,
-}: {
-  id: string;
-  value: string;
-  onChange: (value: string) => void;
-  error: string | undefined;
-}) {
-  return (
-    <div className="field">
-      <label htmlFor={id}>Reason for the return</label>
-      <textarea
-        id={id}
-        rows={3}
-        required
-        maxLength={MAX_REASON}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
-      />
-      {error && (
-        <small id={`${id}-error`} className="field-error">
-          {error}
-        </small>
-      )}
-    </div>
   );
 }

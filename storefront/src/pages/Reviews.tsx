@@ -5,7 +5,7 @@ import { ADD_REVIEW, PRODUCT_REVIEWS } from '../graphql';
 import type { ProductReviewsQuery } from '../graphql-types';
 import { Link, useLocation } from '../router';
 import { useSession } from '../session';
-import { fieldSetter, Loading, Problems } from '../ui';
+import { Field, fieldSetter, Loading, Problems, TextAreaField } from '../ui';
 
 /** Reviews a page shows at first and "More reviews" adds each time. */
 export const REVIEWS_PAGE = 5;
@@ -299,82 +299,28 @@ function ReviewForm({
           </small>
         )}
       </fieldset>
-      <ReviewText id={`${id}-text`} value={form.text} onChange={set('text')} error={textError} />
-      <AuthorName id={`${id}-name`} value={form.authorName} onChange={set('authorName')} error={nameError} />
+      <TextAreaField
+        label="Your review"
+        rows={5}
+        maxLength={MAX_TEXT}
+        value={form.text}
+        onChange={set('text')}
+        hint={`${form.text.length} of ${MAX_TEXT} characters`}
+        error={textError}
+      />
+      <Field
+        label="Name shown with your review"
+        autoComplete="nickname"
+        maxLength={MAX_AUTHOR_NAME}
+        value={form.authorName}
+        onChange={set('authorName')}
+        hint="Optional. Without one, the review says “by a verified buyer”."
+        error={nameError}
+      />
       <Problems problems={general} />
       <button type="submit" disabled={state.loading}>
         {state.loading ? 'Sending…' : 'Submit review'}
       </button>
     </form>
-  );
-}
-
-function ReviewText({
-  id,
-  value,
-  onChange,
-  error,
-}: {
-  id: string;
-  value: string;
-  onChange: (e: { target: { value: string } }) => void;
-  error: string | undefined;
-}) {
-  return (
-    <div className="field">
-      <label htmlFor={id}>Your review</label>
-      <textarea
-        id={id}
-        rows={5}
-        maxLength={MAX_TEXT}
-        value={value}
-        onChange={onChange}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={[`${id}-count`, error && `${id}-error`].filter(Boolean).join(' ')}
-      />
-      <small id={`${id}-count`} className="hint">
-        {value.length} of {MAX_TEXT} characters
-      </small>
-      {error && (
-        <small id={`${id}-error`} className="field-error">
-          {error}
-        </small>
-      )}
-    </div>
-  );
-}
-
-function AuthorName({
-  id,
-  value,
-  onChange,
-  error,
-}: {
-  id: string;
-  value: string;
-  onChange: (e: { target: { value: string } }) => void;
-  error: string | undefined;
-}) {
-  return (
-    <div className="field">
-      <label htmlFor={id}>Name shown with your review</label>
-      <input
-        id={id}
-        autoComplete="nickname"
-        maxLength={MAX_AUTHOR_NAME}
-        value={value}
-        onChange={onChange}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={[`${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ')}
-      />
-      <small id={`${id}-hint`} className="hint">
-        Optional. Without one, the review says “by a verified buyer”.
-      </small>
-      {error && (
-        <small id={`${id}-error`} className="field-error">
-          {error}
-        </small>
-      )}
-    </div>
   );
 }
