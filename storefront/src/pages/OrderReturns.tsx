@@ -232,19 +232,33 @@ function ReturnForm({
           </small>
         )}
       </fieldset>
-      <TextAreaField
-        label="Reason for the return"
-        rows={3}
-        required
-        maxLength={MAX_REASON}
-        value={reason}
-        onChange={(e) => setReason(e.target.value)}
-        error={reasonError}
-      />
+      <ReasonField value={reason} onChange={setReason} error={reasonError} />
       <Problems problems={general} />
       <button type="submit" disabled={state.loading}>
         {state.loading ? 'Sending…' : 'Request return'}
       </button>
     </form>
+  );
+}
+
+function ReasonField({
+  value,
+  onChange,
+  error,
+}: {
+  value: string;
+  onChange: (value: string) => void;
+  error: string | undefined;
+}) {
+  return (
+    <TextAreaField
+      label="Reason for the return"
+      rows={3}
+      required
+      maxLength={MAX_REASON}
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+      error={error}
+    />
   );
 }

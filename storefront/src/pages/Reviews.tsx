@@ -299,6 +299,29 @@ function ReviewForm({
           </small>
         )}
       </fieldset>
+      <ReviewTextFields form={form} set={set} textError={textError} nameError={nameError} />
+      <Problems problems={general} />
+      <button type="submit" disabled={state.loading}>
+        {state.loading ? 'Sending…' : 'Submit review'}
+      </button>
+    </form>
+  );
+}
+
+/** The review's text (with its count towards the limit) and the optional name shown with it. */
+function ReviewTextFields({
+  form,
+  set,
+  textError,
+  nameError,
+}: {
+  form: { text: string; authorName: string };
+  set: (key: 'text' | 'authorName') => (e: { target: { value: string } }) => void;
+  textError: string | undefined;
+  nameError: string | undefined;
+}) {
+  return (
+    <>
       <TextAreaField
         label="Your review"
         rows={5}
@@ -317,10 +340,6 @@ function ReviewForm({
         hint="Optional. Without one, the review says “by a verified buyer”."
         error={nameError}
       />
-      <Problems problems={general} />
-      <button type="submit" disabled={state.loading}>
-        {state.loading ? 'Sending…' : 'Submit review'}
-      </button>
-    </form>
+    </>
   );
 }
