@@ -6,6 +6,7 @@ import {
   type InputHTMLAttributes,
   type ReactNode,
   type SetStateAction,
+  type SelectHTMLAttributes,
   type TextareaHTMLAttributes,
 } from 'react';
 import { describeError, type Problem } from './errors';
@@ -41,6 +42,33 @@ export function Field({
   return (
     <LabelledControl label={label} hint={hint} error={error}>
       {(a11y) => <input {...a11y} {...input} />}
+    </LabelledControl>
+  );
+}
+
+/** `Field` for a choice from a list: the same label and error, tied to a select. */
+export function SelectField({
+  label,
+  error,
+  options,
+  ...select
+}: SelectHTMLAttributes<HTMLSelectElement> & {
+  label: string;
+  error?: string | undefined;
+  /** `[value, text]` pairs, in the order shown. */
+  options: readonly (readonly [string, string])[];
+}) {
+  return (
+    <LabelledControl label={label} error={error}>
+      {(a11y) => (
+        <select {...a11y} {...select}>
+          {options.map(([value, text]) => (
+            <option key={value} value={value}>
+              {text}
+            </option>
+          ))}
+        </select>
+      )}
     </LabelledControl>
   );
 }

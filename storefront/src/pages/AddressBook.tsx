@@ -11,20 +11,11 @@ import {
 } from '../graphql';
 import type { AddressBookFieldsFragment, AddressInput } from '../graphql-types';
 import { Field, fieldSetter, Problems, Section } from '../ui';
-import { COUNTRIES } from './Checkout';
+import { addressTextFields, CountrySelect, PostalAddress } from './AddressFields';
 
 export type SavedAddress = AddressBookFieldsFragment['addresses'][number];
 
-// The form's text fields in the order a label prints them; the keys are AddressInput's, which is
-// also how the API names a refused one (extensions.field), so each error lands on its field.
-const TEXT_FIELDS = [
-  { key: 'name', label: 'Full name', autoComplete: 'name', required: true },
-  { key: 'line1', label: 'Address line 1', autoComplete: 'address-line1', required: true },
-  { key: 'line2', label: 'Address line 2 (optional)', autoComplete: 'address-line2', required: false },
-  { key: 'city', label: 'City', autoComplete: 'address-level2', required: true },
-  { key: 'region', label: 'State or region (optional)', autoComplete: 'address-level1', required: false },
-  { key: 'postalCode', label: 'Postal code', autoComplete: 'postal-code', required: true },
-] as const;
+const TEXT_FIELDS = addressTextFields();
 
 /** An address as a form holds it: every AddressInput field as text. */
 export type AddressForm = Record<keyof AddressInput, string>;
@@ -141,7 +132,6 @@ function AddressCard({
   const headingId = useId();
   const isShipping = user.defaultShippingAddress?.id === address.id;
   const isBilling = user.defaultBillingAddress?.id === address.id;
-  const country = COUNTRIES.find(([code]) => code === address.country)?.[1] ?? address.country;
   return (
     <article className="card address-card" aria-labelledby={headingId}>
       <h3 id={headingId}>{address.name}</h3>
@@ -151,25 +141,7 @@ function AddressCard({
           {isBilling && <span className="badge badge-default">Default billing</span>}
         </p>
       )}
-      <address>
-        {address.line1}
-        {address.line2 && (
-          <>
-            <br />
-            {address.line2}
-          </>
-        )}
-        <br />
-        {[address.city, address.region, address.postalCode].filter(Boolean).join(', ')}
-        <br />
-        {country}
-        {address.phone && (
-          <>
-            <br />
-            Phone: {address.phone}
-          </>
-        )}
-      </address>
+      <PostalAddress address={{ ...address, name: undefined }} />
       <AddressActions
         address={address}
         isShipping={isShipping}
@@ -303,10 +275,6 @@ function AddressFormSection({
       setError(err);
     }
   };
-  // A country the list does not name (saved through the API) stays choosable as its code.
-  const countries = COUNTRIES.some(([code]) => code === form.country)
-    ? COUNTRIES
-    : [...COUNTRIES, [form.country, form.country] as [string, string]];
   return (
     <form onSubmit={onSubmit} aria-label={title} className="address-form">
       <h3>{title}</h3>
@@ -323,7 +291,6 @@ function AddressFormSection({
       ))}
       <CountrySelect
         value={form.country}
-        countries={countries}
         onChange={set('country')}
         error={problemWith(problems, 'country')}
       />
@@ -343,43 +310,5 @@ function AddressFormSection({
         Cancel
       </button>
     </form>
-  );
-}
-
-function CountrySelect({
-  value,
-  countries,
-  onChange,
-  error,
-}: {
-  value: string;
-  countries: [string, string][];
-  onChange: (e: { target: { value: string } }) => void;
-  error: string | undefined;
-}) {
-  const id = useId();
-  return (
-    <div className="field">
-      <label htmlFor={id}>Country</label>
-      <select
-        id={id}
-        autoComplete="country"
-        value={value}
-        onChange={onChange}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
-      >
-        {countries.map(([code, name]) => (
-          <option key={code} value={code}>
-            {name}
-          </option>
-        ))}
-      </select>
-      {error && (
-        <small id={`${id}-error`} className="field-error">
-          {error}
-        </small>
-      )}
-    </div>
   );
 }

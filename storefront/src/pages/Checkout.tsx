@@ -16,6 +16,7 @@ import { setGuestCartId, useSession } from '../session';
 import { Field, fieldSetter, Loading, Problems } from '../ui';
 import { lineName } from '../variants';
 import { TaxLines } from './TaxLines';
+import { addressTextFields, CountrySelect, type AddressTextField } from './AddressFields';
 import { SavedAddressSelect, useSavedAddresses } from './SavedAddresses';
 import {
   ShippingMethodFieldset,
@@ -24,28 +25,10 @@ import {
   type ShippingChoice,
 } from './ShippingMethods';
 
-export const COUNTRIES: [string, string][] = [
-  ['US', 'United States'],
-  ['CA', 'Canada'],
-  ['GB', 'United Kingdom'],
-  ['DE', 'Germany'],
-  ['FR', 'France'],
-  ['NL', 'Netherlands'],
-  ['JP', 'Japan'],
-  ['AU', 'Australia'],
-];
-
 // The address lines of the form, in the order a label prints them; the field names are the API's.
-const ADDRESS_FIELDS = [
-  { key: 'name', label: 'Full name', autoComplete: 'name', required: true },
-  { key: 'line1', label: 'Address', autoComplete: 'address-line1', required: true },
-  { key: 'line2', label: 'Apartment, suite', autoComplete: 'address-line2', required: false },
-  { key: 'city', label: 'City', autoComplete: 'address-level2', required: true },
-  { key: 'region', label: 'State or region', autoComplete: 'address-level1', required: false },
-  { key: 'postalCode', label: 'Postal code', autoComplete: 'postal-code', required: true },
-] as const;
+const ADDRESS_FIELDS = addressTextFields({ line1: 'Address', line2: 'Apartment, suite' });
 
-type CheckoutForm = Record<(typeof ADDRESS_FIELDS)[number]['key'] | 'email' | 'country' | 'phone', string>;
+type CheckoutForm = Record<AddressTextField['key'] | 'email' | 'country' | 'phone', string>;
 
 const EMPTY_FORM: CheckoutForm = {
   email: '',
@@ -190,7 +173,7 @@ function AddressFieldset({
       {ADDRESS_FIELDS.map(({ key, label, autoComplete, required }) => (
         <Field
           key={key}
-          label={required ? label : `${label} (optional)`}
+          label={label}
           autoComplete={autoComplete}
           required={required}
           value={form[key]}
@@ -198,16 +181,7 @@ function AddressFieldset({
           error={required ? fieldError(key) : undefined}
         />
       ))}
-      <div className="field">
-        <label htmlFor="country">Country</label>
-        <select id="country" autoComplete="country" value={form.country} onChange={set('country')}>
-          {COUNTRIES.map(([code, name]) => (
-            <option key={code} value={code}>
-              {name}
-            </option>
-          ))}
-        </select>
-      </div>
+      <CountrySelect value={form.country} onChange={set('country')} />
       <Field
         label="Phone (optional)"
         type="tel"

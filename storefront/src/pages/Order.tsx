@@ -8,6 +8,7 @@ import { optionSummary, productLink } from '../variants';
 import { TaxLines } from './TaxLines';
 import { PaymentForm } from './OrderPayment';
 import { OrderReturns } from './OrderReturns';
+import { PostalAddress } from './AddressFields';
 
 const STEPS = ['PENDING', 'AWAITING_PAYMENT', 'PAID', 'SHIPPED', 'DELIVERED'] as const;
 const STEP_LABELS: Record<string, string> = {
@@ -82,7 +83,7 @@ export function OrderPage({ id }: { id: string }) {
           <OrderTotals order={order} />
         </Section>
         <Section title="Shipping to">
-          <ShippingAddress address={order.shippingAddress} />
+          <PostalAddress address={order.shippingAddress} />
           <p className="muted small">Confirmation sent to {order.email}</p>
         </Section>
       </div>
@@ -151,26 +152,6 @@ function OrderItems({ items }: { items: OrderFieldsFragment['items'] }) {
         </li>
       ))}
     </ul>
-  );
-}
-
-function ShippingAddress({ address }: { address: OrderFieldsFragment['shippingAddress'] }) {
-  return (
-    <address>
-      {address.name}
-      <br />
-      {address.line1}
-      {address.line2 && (
-        <>
-          <br />
-          {address.line2}
-        </>
-      )}
-      <br />
-      {address.postalCode} {address.city} {address.region ?? ''}
-      <br />
-      {address.country}
-    </address>
   );
 }
 

@@ -15,6 +15,24 @@ function unplaced(problems: Problem[], fields: string[]): Problem[] {
   return problems.filter((p) => !p.field || !fields.some((f) => problemWith([p], f)));
 }
 
+/** The new password of a reset or a change, with the policy said beside it. */
+function NewPasswordField(props: {
+  value: string;
+  onChange: (event: { target: { value: string } }) => void;
+  error: string | undefined;
+}) {
+  return (
+    <Field
+      label="New password"
+      type="password"
+      autoComplete="new-password"
+      required
+      hint={PASSWORD_HINT}
+      {...props}
+    />
+  );
+}
+
 /**
  * "Forgot your password?": the API answers true whether or not an account uses the address (and
  * mails only when one does), so the page says the same either way and reveals nothing. A bad
@@ -136,14 +154,9 @@ export function ResetPasswordPage() {
           hint="The code from the email we sent you (it starts with nmpr_)."
           error={problemWith(problems, 'token')}
         />
-        <Field
-          label="New password"
-          type="password"
-          autoComplete="new-password"
-          required
+        <NewPasswordField
           value={form.newPassword}
           onChange={set('newPassword')}
-          hint={PASSWORD_HINT}
           error={problemWith(problems, 'newPassword')}
         />
         <Problems problems={unplaced(problems, ['token', 'newPassword'])} />
@@ -211,14 +224,9 @@ export function ChangePasswordPage() {
           onChange={set('currentPassword')}
           error={problemWith(problems, 'currentPassword')}
         />
-        <Field
-          label="New password"
-          type="password"
-          autoComplete="new-password"
-          required
+        <NewPasswordField
           value={form.newPassword}
           onChange={set('newPassword')}
-          hint={PASSWORD_HINT}
           error={problemWith(problems, 'newPassword')}
         />
         <Problems problems={unplaced(problems, ['currentPassword', 'newPassword'])} />
