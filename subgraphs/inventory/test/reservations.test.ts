@@ -404,6 +404,24 @@ describe('after the reservation', () => {
     expect(types).toEqual(['inventory.reserved', 'inventory.reservation_committed']);
   });
 
+  it("tells stock_changed readers the product's available before the change too", async () => {
+    const productId = await stocked(3);
+    const orderId = newOrderId();
+    const levels = async () =>
+      (await db.outboxEvents('inventory.stock_changed'))
+        .filter((e) => e.aggregateId === productId)
+        .map((e) => [e.payload.previousProductAvailable, e.payload.productAvailable]);
+    await db.deliver(orderPlaced(orderId, [{ productId, quantity: 2 }]));
+    await db.deliver(orderPlaced(newOrderId(), [{ productId, quantity: 1 }]));
+    await db.services.reservations.cancelForOrder(orderId, 'CUSTOMER');
+    expect(await levels()).toEqual([
+      [0, 3],
+      [3, 1],
+      [1, 0],
+      [0, 2],
+    ]);
+  });
+
   it('does not commit a reservation that already expired', async () => {
     const productId = await stocked(5);
     const orderId = newOrderId();
