@@ -167,6 +167,12 @@ export const eventSchemas = {
     variantId: id.optional(),
     /** Available over all the product's variants after the change (absent on older events). */
     productAvailable: z.number().int().optional(),
+    /**
+     * Available over all the product's variants before the change (absent on older events): with
+     * `productAvailable`, whether the product went in or out of stock, so that a projection of
+     * that alone can skip the write of a change that did neither.
+     */
+    previousProductAvailable: z.number().int().optional(),
     available: z.number().int(),
     onHand: z.number().int(),
     reserved: z.number().int(),

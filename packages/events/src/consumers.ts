@@ -64,13 +64,16 @@ export interface TransactionalConsumer extends ConsumerCommon {
  * condition (one commits, the other's transaction runs again and finds the change). Saves the
  * record's insert on every event; `idempotentBy` says why a repeat is harmless. `afterCommit`
  * effects run after every commit, a repeat's included. A handler whose write does not depend on
- * what it read (a name set from the event) stays in the default kind.
+ * what it read (a name set from the event) stays in the default kind. A handler whose state records
+ * the very event that made its change (an event id kept on the row it wrote) may return
+ * `'duplicate'` when it finds that event applied and writes nothing: the outcome is then
+ * `duplicate`, as the record would have answered (and `afterCommit` effects do not run).
  */
 export interface StateIdempotentConsumer extends ConsumerCommon {
   idempotentBy: string;
   transactional: true;
   handlers: TransactionalHandlers;
-  /** As `TransactionalConsumer.around`; the outcome is always `processed`. */
+  /** As `TransactionalConsumer.around`; the outcome is `processed` unless the handler answered `'duplicate'`. */
   around?(event: CatalogEvent, process: () => Promise<IdempotentOutcome>): Promise<IdempotentOutcome>;
 }
 
@@ -139,18 +142,30 @@ export function consumerHandler(
   const effectsByEvent = new Map<string, (() => Promise<unknown> | void)[]>();
   const handle = async (event: DomainEvent<any>, session: ClientSession, outbox: Outbox) => {
     const found = resolve(event);
-    if (!found) return;
+    if (!found) return undefined;
     // A retried transaction runs this again: only the last (committed) run's effects count.
     const effects: (() => Promise<unknown> | void)[] = [];
     effectsByEvent.set(event.id, effects);
-    await found.handler(found.checked, { session, outbox, afterCommit: (effect) => effects.push(effect) });
+    return found.handler(found.checked, { session, outbox, afterCommit: (effect) => effects.push(effect) });
   };
   const consume: (event: DomainEvent<any>) => Promise<IdempotentOutcome> = declaration.transactional
     ? async (event) => {
-        await inTransaction(conn, (session, outbox) => handle(event, session, outbox), options);
-        return 'processed';
+        // The committed run's answer: a state-idempotent handler says 'duplicate' for its own repeat.
+        const answer = await inTransaction(
+          conn,
+          (session, outbox) => handle(event, session, outbox),
+          options,
+        );
+        return answer === 'duplicate' ? 'duplicate' : 'processed';
       }
-    : idempotentConsumer(conn, declaration.consumer ?? declaration.group, handle, options);
+    : idempotentConsumer(
+        conn,
+        declaration.consumer ?? declaration.group,
+        async (event, session, outbox) => {
+          await handle(event, session, outbox);
+        },
+        options,
+      );
   const { around } = declaration;
   return async (event) => {
     // Checked before the transaction too, so that a malformed event is not even recorded.

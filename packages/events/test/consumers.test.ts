@@ -168,6 +168,44 @@ describe('declared consumers validate payloads against the catalog', () => {
     expect(await conn.collection(PROCESSED_EVENTS_COLLECTION).countDocuments({})).toBe(0);
   });
 
+  it("a consumer idempotent by state reports 'duplicate' when its handler finds that very event applied", async () => {
+    const marks = conn.collection<{ _id: string; eventId: string }>('marks');
+    const effects: string[] = [];
+    const consume = consumerHandler(conn, {
+      group: 'inventory',
+      transactional: true,
+      idempotentBy: 'the mark keeps the id of the event that wrote it',
+      handlers: {
+        'payment.succeeded': async (event, { session, afterCommit }) => {
+          const mark = await marks.findOne({ _id: event.payload.orderId }, { session });
+          if (mark) return mark.eventId === event.id ? 'duplicate' : undefined;
+          await marks.insertOne({ _id: event.payload.orderId, eventId: event.id }, { session });
+          afterCommit(() => {
+            effects.push(event.id);
+          });
+          return undefined;
+        },
+      },
+    });
+    const paid = () =>
+      createEvent('payment.succeeded', 'o-9', {
+        paymentId: 'pay-9',
+        orderId: 'o-9',
+        userId: null,
+        amount: 100,
+        currency: 'USD',
+        provider: 'fake',
+      });
+    const event = paid();
+    expect(await consume(event)).toBe('processed');
+    expect(await consume(event)).toBe('duplicate');
+    // Another event of the same fact finds the change made too, but it is not the same event.
+    expect(await consume(paid())).toBe('processed');
+    expect(effects).toEqual([event.id]);
+    expect(await marks.countDocuments({})).toBe(1);
+    expect(await conn.collection(PROCESSED_EVENTS_COLLECTION).countDocuments({})).toBe(0);
+  });
+
   it('types createEvent and handlers against the catalog', () => {
     // @ts-expect-error a catalog type takes exactly its payload
     createEvent('order.placed', 'o-1', { orderId: 'o-1' });

@@ -1,7 +1,7 @@
 import { defineSubgraph } from '@novamart/kit';
 import { inventoryConfigShape } from './config';
 import type { InventoryServices } from './context';
-import { inventoryConsumer } from './events/handlers';
+import { inventoryConsumers } from './events/handlers';
 import { resolvers } from './resolvers';
 import { createInventoryServices, ensureInventoryIndexes } from './services';
 import { ExpirySweeper } from './services/expiry-sweeper';
@@ -27,7 +27,7 @@ export const inventorySubgraph = defineSubgraph({
     const context: InventoryServices = { stock: services.stock };
     return {
       context: () => context,
-      consumers: [inventoryConsumer(services, { crashPoint: config.INVENTORY_CRASH_POINT })],
+      consumers: inventoryConsumers(services, { crashPoint: config.INVENTORY_CRASH_POINT }),
       publishes: [
         'inventory.stock_changed',
         'inventory.low_stock',
@@ -49,6 +49,6 @@ export const inventorySubgraph = defineSubgraph({
 
 export { createInventoryServices, ensureInventoryIndexes, type InventoryServiceSet } from './services';
 export { inventoryConfigShape, type InventoryConfig } from './config';
-export { CONSUMER_GROUP, inventoryConsumer } from './events/handlers';
+export { CONSUMER_GROUP, inventoryConsumers } from './events/handlers';
 export type { InventoryView } from './services/stock-service';
 export type { ReservationDoc, ReservationStatus, ReservationLine } from './models/reservation';

@@ -362,6 +362,66 @@ describe('after the reservation', () => {
     await expectLedgerAgrees(productId);
   });
 
+  it('is idempotent by the reservation: redeliveries are duplicates, without a processed-event record', async () => {
+    const productId = await stocked(5);
+    const paid = (orderId: string) =>
+      createEvent('payment.succeeded', orderId, {
+        paymentId: `pay-${orderId}`,
+        orderId,
+        userId: 'u',
+        amount: 1000,
+        currency: 'USD',
+        provider: 'simulated',
+      });
+    // Placed, then paid, each delivered twice.
+    const orderId = newOrderId();
+    const placed = orderPlaced(orderId, [{ productId, quantity: 2 }]);
+    const payment = paid(orderId);
+    expect(await db.deliver(placed)).toBe('processed');
+    expect(await db.deliver(payment)).toBe('processed');
+    expect(await db.deliver(placed)).toBe('duplicate');
+    expect(await db.deliver(payment)).toBe('duplicate');
+    // Paid before placed: the marker and the reservation that takes its place keep both events.
+    const early = newOrderId();
+    const earlyPayment = paid(early);
+    const earlyPlaced = orderPlaced(early, [{ productId, quantity: 1 }]);
+    expect(await db.deliver(earlyPayment)).toBe('processed');
+    expect(await db.deliver(earlyPayment)).toBe('duplicate');
+    expect(await db.deliver(earlyPlaced)).toBe('processed');
+    expect(await db.deliver(earlyPayment)).toBe('duplicate');
+    expect(await db.deliver(earlyPlaced)).toBe('duplicate');
+    // A failed reservation is the outcome of its event too.
+    const short = orderPlaced(newOrderId(), [{ productId, quantity: 50 }]);
+    expect(await db.deliver(short)).toBe('processed');
+    expect(await db.deliver(short)).toBe('duplicate');
+
+    expect((await db.services.reservations.findByOrder(early))?.status).toBe('COMMITTED');
+    expect(await stockOf(productId)).toMatchObject({ available: 2, reserved: 0, onHand: 2 });
+    await expectLedgerAgrees(productId);
+    const ids = [placed.id, payment.id, earlyPayment.id, earlyPlaced.id, short.id];
+    expect(await db.conn.collection('processed_events').countDocuments({ eventId: { $in: ids } })).toBe(0);
+    const types = (await db.outboxEvents()).filter((e) => e.aggregateId === early).map((e) => e.type);
+    expect(types).toEqual(['inventory.reserved', 'inventory.reservation_committed']);
+  });
+
+  it("tells stock_changed readers the product's available before the change too", async () => {
+    const productId = await stocked(3);
+    const orderId = newOrderId();
+    const levels = async () =>
+      (await db.outboxEvents('inventory.stock_changed'))
+        .filter((e) => e.aggregateId === productId)
+        .map((e) => [e.payload.previousProductAvailable, e.payload.productAvailable]);
+    await db.deliver(orderPlaced(orderId, [{ productId, quantity: 2 }]));
+    await db.deliver(orderPlaced(newOrderId(), [{ productId, quantity: 1 }]));
+    await db.services.reservations.cancelForOrder(orderId, 'CUSTOMER');
+    expect(await levels()).toEqual([
+      [0, 3],
+      [3, 1],
+      [1, 0],
+      [0, 2],
+    ]);
+  });
+
   it('does not commit a reservation that already expired', async () => {
     const productId = await stocked(5);
     const orderId = newOrderId();

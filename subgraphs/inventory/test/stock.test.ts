@@ -49,6 +49,7 @@ describe('opening stock from product.created', () => {
         productId,
         variantId: productId,
         productAvailable: 12,
+        previousProductAvailable: 0,
         available: 12,
         onHand: 12,
         reserved: 0,

@@ -1,11 +1,11 @@
 import { connectMongo, createLogger } from '@novamart/kit';
 import { startEmbeddedMongoForTests, uniqueDbName, type TestMongo } from '@novamart/kit/testing';
-import { consumerHandler, createEvent, type DomainEvent } from '@novamart/events';
+import { consumedTypes, consumerHandler, createEvent, type DomainEvent } from '@novamart/events';
 import { Types, type Connection } from 'mongoose';
 import {
   createInventoryServices,
   ensureInventoryIndexes,
-  inventoryConsumer,
+  inventoryConsumers,
   type InventoryServiceSet,
 } from '../src/index';
 
@@ -36,7 +36,15 @@ export async function openInventoryDb(
     logger: createLogger('inventory-test', { level: 'silent' }),
   });
   await ensureInventoryIndexes(services);
-  const consume = consumerHandler(conn, inventoryConsumer(services));
+  // The module's declarations, each event to the one that consumes its type, as the bus routes it.
+  const consumers = inventoryConsumers(services).map((declaration) => ({
+    types: consumedTypes(declaration),
+    consume: consumerHandler(conn, declaration),
+  }));
+  const consume = async (event: DomainEvent<any>) => {
+    const consumer = consumers.find(({ types }) => (types as string[]).includes(event.type));
+    return consumer ? consumer.consume(event) : 'ignored';
+  };
   const outbox = conn.collection<{ event: DomainEvent<any> }>('outbox');
   return {
     mongo,

@@ -72,4 +72,33 @@ describe('in-stock projection from inventory.stock_changed', () => {
     );
     expect(await inStock(false)).toEqual([id]);
   });
+
+  it('writes only the changes that move the product in or out of stock, whatever the order they arrive in', async () => {
+    const product = await h.services.catalog.createProduct(productInput({ categorySlug: 'rugs' }));
+    const id = String(product._id);
+    const stored = async () => productModel(h.conn).findById(id).lean();
+    const change = (previousProductAvailable: number, productAvailable: number) => ({
+      ...stock(id, productAvailable, productAvailable),
+      previousProductAvailable,
+    });
+    const t0 = Date.now();
+    const at = (ms: number) => new Date(t0 + ms);
+
+    await h.publish('inventory.stock_changed', id, change(0, 5), at(0));
+    expect(await stored()).toMatchObject({ stockAvailable: 5, stockAt: at(0) });
+    // Reservations that leave it in stock: not written.
+    await h.publish('inventory.stock_changed', id, change(5, 3), at(1_000));
+    await h.publish('inventory.stock_changed', id, change(3, 1), at(2_000));
+    expect(await stored()).toMatchObject({ stockAvailable: 5, stockAt: at(0) });
+    // Out of stock, then back in, arriving the other way round: the newer crossing stays.
+    await h.publish('inventory.stock_changed', id, change(0, 4), at(4_000));
+    await h.publish('inventory.stock_changed', id, change(1, 0), at(3_000));
+    expect(await stored()).toMatchObject({ stockAvailable: 4, stockAt: at(4_000) });
+    await h.publish('inventory.stock_changed', id, change(4, 0), at(5_000));
+    expect(await stored()).toMatchObject({ stockAvailable: 0, stockAt: at(5_000) });
+    const listed = await h.services.queries.listProducts({
+      filter: { categorySlug: 'rugs', inStock: false },
+    });
+    expect(listed.edges.map((edge) => String(edge.node._id))).toEqual([id]);
+  });
 });

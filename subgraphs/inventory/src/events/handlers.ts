@@ -1,5 +1,12 @@
 import { writeSync } from 'node:fs';
-import { type CatalogEvent, type ConsumerDeclaration, type TransactionalHandler } from '@novamart/events';
+import {
+  type CatalogEvent,
+  type ConsumerDeclaration,
+  type IdempotentOutcome,
+  type StateIdempotentConsumer,
+  type TransactionalConsumer,
+  type TransactionalHandler,
+} from '@novamart/events';
 import type { InventoryConfig } from '../config';
 import { lineVariantId } from '../models/reservation';
 import { KeyedLocks } from '@novamart/kit';
@@ -10,21 +17,22 @@ export const CONSUMER_GROUP = 'inventory';
 
 /**
  * What inventory does with other subgraphs' events (the checkout saga, packages/events/src/saga.ts),
- * each once per event inside the consumer's transaction (a `Tx` of services/tx.ts):
+ * each once per event inside the consumer's transaction (a `Tx` of services/tx.ts), in two
+ * declarations of the group `inventory` that share the per-stock-item locks:
  * - `product.created`: a stock item with the opening stock as a PURCHASE movement.
  * - `product.updated`, `product.archived`: keep the SKU and name that low-stock alerts quote.
- * - `order.placed`: reserve every line or none.
- * - `payment.succeeded`: the reservation commits, reserved units become SALE movements.
+ * - `order.placed`: reserve every line or none (idempotent by the reservation, below).
+ * - `payment.succeeded`: the reservation commits, reserved units become SALE movements (idem).
  * - `order.cancelled`: held stock is released; stock of a paid order is restocked (RETURN).
  * - `return.received`: a returned parcel restocked (RETURN movements), unless written off.
  *
  * `payment.failed` is deliberately not consumed: the saga leaves the order awaiting payment so the
  * customer can retry, and the hold ends by expiry (the sweeper) or by `order.cancelled`.
  */
-export function inventoryConsumer(
+export function inventoryConsumers(
   services: { stock: StockService; reservations: ReservationService },
   { crashPoint }: { crashPoint?: InventoryConfig['INVENTORY_CRASH_POINT'] } = {},
-): ConsumerDeclaration {
+): ConsumerDeclaration[] {
   const { stock, reservations } = services;
   const locks = new KeyedLocks();
   const recentOrders = new RecentOrderItems();
@@ -32,35 +40,33 @@ export function inventoryConsumer(
     const { productId, sku, name } = event.payload;
     await stock.rememberProduct(tx, { productId, sku, name });
   };
-  return {
+  // One at a time per stock item in this process (the kit's `KeyedLocks`), before the
+  // transaction begins: events of different orders run side by side, and transactions on the
+  // same stock item would otherwise end in WriteConflicts and run again.
+  const around = async (event: CatalogEvent, process: () => Promise<IdempotentOutcome>) => {
+    const outcome = await locks.run(await stockTouchedBy(event, reservations, recentOrders), process);
+    if (crashPoint === 'order-placed-committed' && event.type === 'order.placed' && outcome === 'processed') {
+      // Fault injection (INVENTORY_CRASH_POINT): die like a killed process, the reservation
+      // committed and the event not acknowledged.
+      writeSync(2, `INVENTORY_CRASH_POINT ${crashPoint}: SIGKILL\n`);
+      globalThis.process.kill(globalThis.process.pid, 'SIGKILL');
+    }
+    return outcome;
+  };
+  const saga: StateIdempotentConsumer = {
     group: CONSUMER_GROUP,
-    // One at a time per stock item in this process (the kit's `KeyedLocks`), before the
-    // transaction begins: events of different orders run side by side, and transactions on the
-    // same stock item would otherwise end in WriteConflicts and run again.
-    async around(event, process) {
-      const outcome = await locks.run(await stockTouchedBy(event, reservations, recentOrders), process);
-      if (
-        crashPoint === 'order-placed-committed' &&
-        event.type === 'order.placed' &&
-        outcome === 'processed'
-      ) {
-        // Fault injection (INVENTORY_CRASH_POINT): die like a killed process, the reservation
-        // committed and the event not acknowledged.
-        writeSync(2, `INVENTORY_CRASH_POINT ${crashPoint}: SIGKILL\n`);
-        globalThis.process.kill(globalThis.process.pid, 'SIGKILL');
-      }
-      return outcome;
-    },
+    transactional: true,
+    // Without the processed-event record (two inserts per order fewer): the reservation is the
+    // order's record, unique per orderId and never deleted, and it keeps the ids of the events
+    // that made and committed it, so a redelivery still reports 'duplicate'.
+    idempotentBy:
+      'order.placed claims the unique reservation first and writes nothing when it exists; payment.succeeded is the RESERVED → COMMITTED compare-and-set, or the unique PAID_BEFORE_PLACED marker',
+    around,
     handlers: {
-      'product.created': async (event, tx) => {
-        const { productId, sku, name, initialStock } = event.payload;
-        await stock.recordOpeningStock(tx, { productId, sku, name, initialStock: initialStock ?? null });
-      },
-      'product.updated': rememberProduct,
-      'product.archived': rememberProduct,
       'order.placed': async (event, tx) => {
         const { orderId, lines } = event.payload;
-        await reservations.reserveForOrder(
+        const { repeated } = await reservations.reserveForEvent(
+          event.id,
           orderId,
           lines.map(({ productId, variantId, quantity }) => ({
             productId,
@@ -69,10 +75,24 @@ export function inventoryConsumer(
           })),
           tx,
         );
+        return repeated ? 'duplicate' : undefined;
       },
       'payment.succeeded': async (event, tx) => {
-        await reservations.commitForOrder(event.payload.orderId, tx);
+        const { repeated } = await reservations.commitForEvent(event.id, event.payload.orderId, tx);
+        return repeated ? 'duplicate' : undefined;
       },
+    },
+  };
+  const recorded: TransactionalConsumer = {
+    group: CONSUMER_GROUP,
+    around,
+    handlers: {
+      'product.created': async (event, tx) => {
+        const { productId, sku, name, initialStock } = event.payload;
+        await stock.recordOpeningStock(tx, { productId, sku, name, initialStock: initialStock ?? null });
+      },
+      'product.updated': rememberProduct,
+      'product.archived': rememberProduct,
       // An authorised payment waiting for FINANCE: the hold must not expire meanwhile.
       'payment.approval_requested': async (event, tx) => {
         await reservations.holdForApproval(event.payload.orderId, tx);
@@ -86,6 +106,7 @@ export function inventoryConsumer(
       },
     },
   };
+  return [saga, recorded];
 }
 
 /**

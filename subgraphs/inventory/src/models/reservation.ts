@@ -49,6 +49,14 @@ export interface ReservationDoc {
   shortLines: ShortLine[];
   expiresAt: Date | null;
   releaseReason: string | null;
+  /**
+   * The id of the `order.placed` event that made the reservation, and of the `payment.succeeded`
+   * that committed it (or left the PAID_BEFORE_PLACED marker): the consumer is idempotent by this
+   * state, and these tell a redelivery of that very event ('duplicate') from another event of the
+   * same fact. Absent on reservations made before, and on those a service call made.
+   */
+  placedBy?: string | null;
+  paidBy?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -80,6 +88,8 @@ const reservationSchema = new Schema<ReservationDoc>(
     shortLines: { type: [shortLineSchema], default: [] },
     expiresAt: { type: Date, default: null },
     releaseReason: { type: String, default: null },
+    placedBy: { type: String },
+    paidBy: { type: String },
   },
   { collection: 'reservations', timestamps: true },
 );

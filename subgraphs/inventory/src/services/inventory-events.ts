@@ -5,11 +5,12 @@ import type { StockItemDoc } from '../models/stock-item';
 /** Payloads of architecture.md's `inventory.*` events. */
 export const inventoryEvents = {
   /** `productAvailable`: available over all the product's variants, this change included. */
-  stockChanged: (item: StockItemDoc, productAvailable: number) =>
+  stockChanged: (item: StockItemDoc, productAvailable: number, previousProductAvailable: number) =>
     createEvent('inventory.stock_changed', item.productId, {
       productId: item.productId,
       variantId: item.variantId,
       productAvailable,
+      previousProductAvailable,
       available: item.available,
       onHand: item.onHand,
       reserved: item.reserved,

@@ -1,5 +1,5 @@
 import { createStep, runSteps, StepRefused, type Logger } from '@novamart/kit';
-import type { QueryFilter, Types } from 'mongoose';
+import { Types, type QueryFilter } from 'mongoose';
 import {
   lineVariantId,
   type ReservationDoc,
@@ -11,6 +11,15 @@ import type { StockItemDoc, StockItemModel } from '../models/stock-item';
 import { inventoryEvents } from './inventory-events';
 import type { StockChange, StockLedger } from './stock-ledger';
 import type { RunInTx, Tx } from './tx';
+
+/**
+ * What handling a saga event did: the reservation as it stands, and whether that very event had
+ * already been applied (a redelivery: nothing written), which the consumer reports as 'duplicate'.
+ */
+export interface EventOutcome {
+  reservation: ReservationDoc;
+  repeated: boolean;
+}
 
 export interface ReservationServiceDeps {
   runInTx: RunInTx;
@@ -107,54 +116,103 @@ export class ReservationService {
    * reservation is recorded as FAILED (`inventory.reservation_failed`). Idempotent per orderId: a
    * second call returns the first outcome.
    */
-  reserveForOrder(
+  async reserveForOrder(
     orderId: string,
     rawLines: readonly ReservationLine[],
     outerTx?: Tx,
   ): Promise<ReservationDoc> {
     const lines = normalise(orderId, rawLines);
-    return this.within(outerTx, async (tx) => {
-      const existing = await this.findByOrderIn(tx, orderId);
-      if (existing && existing.status !== 'PAID_BEFORE_PLACED') return existing;
-      const paidAlready = existing !== null;
-      // The marker only said "paid"; the reservation made now takes its place.
-      if (existing)
-        await this.deps.Reservation.deleteOne({ _id: existing._id }, { session: tx.session }).exec();
-
-      const held = await runSteps(async (run) => {
-        const items: StockItemDoc[] = [];
-        for (const line of lines) items.push(await run(this.holdLine, { tx, orderId, line }));
-        return items;
-      });
-      if (!held.ok) return this.recordFailure(tx, orderId, lines);
-      const reservation = await this.recordHeld(tx, orderId, lines, held.value);
-      if (paidAlready) return (await this.commitHeld(tx, orderId)) ?? reservation;
-      return reservation;
-    });
+    return (await this.within(outerTx, (tx) => this.reserve(tx, orderId, lines, null))).reservation;
   }
 
-  /** Every line is held: the reservation, its ledger entries and events for the changes made. */
-  private async recordHeld(
+  /** `order.placed` (event `eventId`): `reserveForOrder`, and whether that very event had done it already. */
+  reserveForEvent(
+    eventId: string,
+    orderId: string,
+    rawLines: readonly ReservationLine[],
+    tx: Tx,
+  ): Promise<EventOutcome> {
+    return this.reserve(tx, orderId, normalise(orderId, rawLines), eventId);
+  }
+
+  /**
+   * The reservation is the order's idempotency record (one per orderId, unique index), so the
+   * first command claims it: an upsert that answers the document as it was before. Null means
+   * this run inserted it (RESERVED, the lines about to be held; nothing outside the transaction
+   * sees it before every line is held, or it becomes FAILED); anything else is the earlier
+   * outcome, answered without a write, unless it is the marker of a payment that came first.
+   * Concurrent duplicates meet at the unique index: one commits, the other's transaction runs
+   * again and finds the reservation.
+   */
+  private async reserve(
     tx: Tx,
     orderId: string,
     lines: ReservationLine[],
-    items: StockItemDoc[],
-  ): Promise<ReservationDoc> {
-    const expiresAt = new Date(Date.now() + this.deps.ttlSeconds * 1000);
-    const [created] = await this.deps.Reservation.create(
-      [{ orderId, status: 'RESERVED', lines, expiresAt }],
+    eventId: string | null,
+  ): Promise<EventOutcome> {
+    const now = new Date();
+    const claim = {
+      _id: new Types.ObjectId(),
+      orderId,
+      status: 'RESERVED' as const,
+      lines,
+      shortLines: [],
+      expiresAt: new Date(now.getTime() + this.deps.ttlSeconds * 1000),
+      releaseReason: null,
+      ...(eventId ? { placedBy: eventId } : {}),
+      createdAt: now,
+      updatedAt: now,
+    };
+    const existing = await this.deps.Reservation.findOneAndUpdate(
+      { orderId },
+      { $setOnInsert: claim },
+      { upsert: true, returnDocument: 'before', timestamps: false, session: tx.session },
+    )
+      .lean<ReservationDoc>()
+      .exec();
+    if (existing && existing.status !== 'PAID_BEFORE_PLACED') {
+      return { reservation: existing, repeated: eventId !== null && existing.placedBy === eventId };
+    }
+    // The marker only said "paid": the reservation made now takes its place (its _id and paidBy).
+    const claimed: ReservationDoc = existing
+      ? { ...claim, _id: existing._id, paidBy: existing.paidBy }
+      : claim;
+    const held = await runSteps(async (run) => {
+      const items: StockItemDoc[] = [];
+      for (const line of lines) items.push(await run(this.holdLine, { tx, orderId, line }));
+      return items;
+    });
+    if (!held.ok) return { reservation: await this.recordFailure(tx, claimed), repeated: false };
+    if (existing) await this.replaceMarker(tx, claimed);
+    await this.recordHeld(tx, claimed, held.value);
+    if (!existing) return { reservation: claimed, repeated: false };
+    const paid = await this.commitHeld(tx, orderId, existing.paidBy ?? null);
+    return { reservation: paid.reservation, repeated: false };
+  }
+
+  /** The PAID_BEFORE_PLACED marker becomes the reservation just held (committed next). */
+  private async replaceMarker(tx: Tx, reservation: ReservationDoc): Promise<void> {
+    const { _id, status, lines, expiresAt, placedBy } = reservation;
+    await this.deps.Reservation.updateOne(
+      { _id, status: 'PAID_BEFORE_PLACED' },
+      { $set: { status, lines, expiresAt, ...(placedBy ? { placedBy } : {}) } },
       { session: tx.session },
-    );
-    const reservation = created!.toObject() as ReservationDoc;
+    ).exec();
+  }
+
+  /** Every line is held: the reservation's ledger entries and events for the changes made. */
+  private async recordHeld(tx: Tx, reservation: ReservationDoc, items: StockItemDoc[]): Promise<void> {
+    const { orderId, lines } = reservation;
     await this.deps.ledger.recordApplied(
       tx,
       lines.map((line, i) => ({ change: holdChange(orderId, line, 1), item: items[i]! })),
     );
     tx.outbox.add(inventoryEvents.reserved(reservation));
-    return reservation;
   }
 
-  private async recordFailure(tx: Tx, orderId: string, lines: ReservationLine[]): Promise<ReservationDoc> {
+  /** A line was short (every held line put back): the claimed reservation becomes FAILED. */
+  private async recordFailure(tx: Tx, claimed: ReservationDoc): Promise<ReservationDoc> {
+    const { orderId, lines } = claimed;
     const items = await this.deps.StockItem.find({ variantId: { $in: lines.map(lineVariantId) } })
       .session(tx.session)
       .lean<StockItemDoc[]>()
@@ -168,12 +226,21 @@ export class ReservationService {
         available: available.get(lineVariantId(line)) ?? 0,
       }))
       .filter((line) => line.available < line.requested);
-    const [failed] = await this.deps.Reservation.create(
-      [{ orderId, status: 'FAILED', lines, shortLines, expiresAt: null }],
+    const failed = {
+      status: 'FAILED' as const,
+      lines,
+      shortLines,
+      expiresAt: null,
+      // The marker of an early payment becomes the failure: it is this event's outcome now.
+      ...(claimed.placedBy ? { placedBy: claimed.placedBy } : {}),
+    };
+    await this.deps.Reservation.updateOne(
+      { _id: claimed._id },
+      { $set: failed },
       { session: tx.session },
-    );
+    ).exec();
     tx.outbox.add(inventoryEvents.reservationFailed(orderId, shortLines));
-    return failed!.toObject() as ReservationDoc;
+    return { ...claimed, ...failed };
   }
 
   /** Applies one ledger change per line of a reservation; each must hold (the units are reserved). */
@@ -246,41 +313,52 @@ export class ReservationService {
    * Payment succeeded: reserved units become sold (SALE movements). A payment that arrives before
    * the order was reserved is remembered, and the reservation commits as soon as it is made.
    */
-  commitForOrder(orderId: string, outerTx?: Tx): Promise<ReservationDoc | null> {
-    return this.within(outerTx, (tx) => this.commitHeld(tx, orderId));
+  async commitForOrder(orderId: string, outerTx?: Tx): Promise<ReservationDoc | null> {
+    return (await this.within(outerTx, (tx) => this.commitHeld(tx, orderId, null))).reservation;
   }
 
-  /** RESERVED → COMMITTED: the held units are sold (SALE movements). */
-  private async commitHeld(tx: Tx, orderId: string): Promise<ReservationDoc | null> {
+  /** `payment.succeeded` (event `eventId`): `commitForOrder`, and whether that very event had done it already. */
+  commitForEvent(eventId: string, orderId: string, tx: Tx): Promise<EventOutcome> {
+    return this.commitHeld(tx, orderId, eventId);
+  }
+
+  /**
+   * RESERVED → COMMITTED: the held units are sold (SALE movements). Idempotent by that status: the
+   * guarded update is the first command and the only read on the way to a sale; a repeat (or a
+   * reservation not held) is refused by it and only then read, to say which.
+   */
+  private async commitHeld(tx: Tx, orderId: string, eventId: string | null): Promise<EventOutcome> {
     const committed = await this.deps.Reservation.findOneAndUpdate(
       { orderId, status: 'RESERVED' },
-      { $set: { status: 'COMMITTED' } },
+      { $set: { status: 'COMMITTED', ...(eventId ? { paidBy: eventId } : {}) } },
       { returnDocument: 'after', session: tx.session },
     )
       .lean<ReservationDoc>()
       .exec();
-    if (!committed) return this.commitUnheld(tx, orderId);
+    if (!committed) return this.commitUnheld(tx, orderId, eventId);
     await this.applyLines(tx, committed, (line) => ({
       delta: -line.quantity,
       reservedDelta: -line.quantity,
       reason: 'SALE',
     }));
     tx.outbox.add(inventoryEvents.reservationCommitted(committed));
-    return committed;
+    return { reservation: committed, repeated: false };
   }
 
-  /** A payment for an order whose stock is not held (not yet, or not any more). */
-  private async commitUnheld(tx: Tx, orderId: string): Promise<ReservationDoc> {
+  /** A payment for an order whose stock is not held (not yet, or not any more, or committed by it). */
+  private async commitUnheld(tx: Tx, orderId: string, eventId: string | null): Promise<EventOutcome> {
     const current = await this.findByOrderIn(tx, orderId);
     if (!current) {
       // Paid before inventory saw the order placed: remember it, the reservation commits when made.
+      // Concurrent duplicates meet at the unique orderId: the other's transaction runs again.
       const [marker] = await this.deps.Reservation.create(
-        [{ orderId, status: 'PAID_BEFORE_PLACED', lines: [] }],
+        [{ orderId, status: 'PAID_BEFORE_PLACED', lines: [], ...(eventId ? { paidBy: eventId } : {}) }],
         { session: tx.session },
       );
-      return marker!.toObject() as ReservationDoc;
+      return { reservation: marker!.toObject() as ReservationDoc, repeated: false };
     }
-    if (current.status !== 'COMMITTED' && current.status !== 'PAID_BEFORE_PLACED') {
+    const repeated = eventId !== null && current.paidBy === eventId;
+    if (!repeated && current.status !== 'COMMITTED' && current.status !== 'PAID_BEFORE_PLACED') {
       // Paid after the hold expired or was released: the order is being cancelled and the
       // payment refunded by the saga; stock that was given back is not taken again here.
       this.deps.logger.warn(
@@ -288,7 +366,7 @@ export class ReservationService {
         'payment succeeded for an order whose stock is not held',
       );
     }
-    return current;
+    return { reservation: current, repeated };
   }
 
   /**

@@ -44,8 +44,12 @@ export class StockLedger {
     };
   }
 
-  /** Re-arms or fires the low-stock alert for an item whose level or stock just changed; emits stock_changed. */
-  async afterChange(tx: Tx, item: StockItemDoc): Promise<StockItemDoc> {
+  /**
+   * Re-arms or fires the low-stock alert for an item whose level or stock just changed; emits
+   * stock_changed. `productAvailableDelta`: how much this transaction changed the product's
+   * available so far (over all its variants), for the event's `previousProductAvailable`.
+   */
+  async afterChange(tx: Tx, item: StockItemDoc, productAvailableDelta = 0): Promise<StockItemDoc> {
     let current = item;
     const low = item.available <= item.reorderLevel;
     if (low !== item.lowStockAlerted) {
@@ -57,12 +61,15 @@ export class StockLedger {
       current = { ...item, lowStockAlerted: low };
       if (low) tx.outbox.add(inventoryEvents.lowStock(current));
     }
-    tx.outbox.add(await this.stockChanged(tx, current));
+    tx.outbox.add(await this.stockChanged(tx, current, productAvailableDelta));
     return current;
   }
 
-  /** `inventory.stock_changed` for an item, with the product's available over all its variants. */
-  async stockChanged(tx: Tx, item: StockItemDoc) {
+  /**
+   * `inventory.stock_changed` for an item, with the product's available over all its variants
+   * after and before the transaction's change of it (`productAvailableDelta`, 0: available did not move).
+   */
+  async stockChanged(tx: Tx, item: StockItemDoc, productAvailableDelta = 0) {
     const siblings = await this.deps.StockItem.find(
       { productId: item.productId, variantId: { $ne: item.variantId } },
       { available: 1 },
@@ -71,7 +78,7 @@ export class StockLedger {
       .lean<{ available: number }[]>()
       .exec();
     const productAvailable = siblings.reduce((sum, sibling) => sum + sibling.available, item.available);
-    return inventoryEvents.stockChanged(item, productAvailable);
+    return inventoryEvents.stockChanged(item, productAvailable, productAvailable - productAvailableDelta);
   }
 
   /**
@@ -87,7 +94,16 @@ export class StockLedger {
       applied.map(({ change }) => movementOf(change)),
       { session: tx.session },
     );
-    for (const { item } of applied) await this.afterChange(tx, item);
+    // Every item is taken before the first event reads the product's total, which then holds
+    // all of the product's changes: "before" is before all of them.
+    const productDeltas = new Map<string, number>();
+    for (const { change } of applied) {
+      productDeltas.set(
+        change.productId,
+        (productDeltas.get(change.productId) ?? 0) + availableDelta(change),
+      );
+    }
+    for (const { item } of applied) await this.afterChange(tx, item, productDeltas.get(item.productId) ?? 0);
   }
 
   /**
@@ -96,15 +112,15 @@ export class StockLedger {
    * (`available: {$gte: q}` with `$inc`), so it holds under any concurrency.
    */
   async take(tx: Tx, change: StockChange, identity?: ProductIdentity): Promise<StockItemDoc | null> {
-    const availableDelta = change.delta - change.reservedDelta;
+    const availableChange = availableDelta(change);
     const guard: QueryFilter<StockItemDoc> = { variantId: change.variantId ?? change.productId };
-    if (availableDelta < 0) guard.available = { $gte: -availableDelta };
+    if (availableChange < 0) guard.available = { $gte: -availableChange };
     if (change.reservedDelta < 0) guard.reserved = { $gte: -change.reservedDelta };
     // Only a change that adds stock may create the item: a missing item has nothing to take.
-    const mayCreate = availableDelta >= 0 && change.reservedDelta >= 0 && change.delta >= 0;
+    const mayCreate = availableChange >= 0 && change.reservedDelta >= 0 && change.delta >= 0;
 
     const update: UpdateQuery<StockItemDoc> = {
-      $inc: { onHand: change.delta, reserved: change.reservedDelta, available: availableDelta },
+      $inc: { onHand: change.delta, reserved: change.reservedDelta, available: availableChange },
     };
     if (identity) update.$set = { sku: identity.sku, name: identity.name };
     if (mayCreate) update.$setOnInsert = { ...this.insertDefaults(identity), productId: change.productId };
@@ -148,8 +164,13 @@ export class StockLedger {
     const item = await this.take(tx, change, identity);
     if (!item) return null;
     await this.deps.StockMovement.create([movementOf(change)], { session: tx.session });
-    return sellsReserved(change) ? item : this.afterChange(tx, item);
+    return sellsReserved(change) ? item : this.afterChange(tx, item, availableDelta(change));
   }
+}
+
+/** How a change moves available (onHand less reserved). */
+function availableDelta(change: StockChange): number {
+  return change.delta - change.reservedDelta;
 }
 
 /**

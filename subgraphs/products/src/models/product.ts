@@ -65,7 +65,11 @@ export interface ProductDoc {
   /** Absent on products stored before variants: read as the default variant alone, backfilled at start. */
   variants?: VariantDoc[];
   active: boolean;
-  /** The in-stock projection (services/stock-projection.ts): available over all variants, and when. */
+  /**
+   * The in-stock projection (services/stock-projection.ts): available over all variants, and when.
+   * Only its sign is read; events that do not move the product across zero are not written, so
+   * the number is the one of the last change that did (or of the last refresh).
+   */
   stockAvailable?: number;
   stockAt?: Date;
   archivedAt: Date | null;
