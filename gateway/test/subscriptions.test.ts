@@ -228,6 +228,33 @@ describe('federated subscriptions', () => {
     });
   });
 
+  it('answers an entity asked only for its id from the message, without reading it', async () => {
+    const client = await connect(alice);
+    const sub = subscribe(
+      client,
+      'subscription { myOrderUpdates { status order { ref: id __typename } again: order { id } } }',
+    );
+    await eventually(() => probe.gateway.activeSubscriptions() === 1, {
+      timeoutMs: 5000,
+      what: 'the subscription',
+    });
+    const reads = probe.world.callsTo('order').length;
+    await probe.live.publish(`user-orders:${alice.id}`, statusMessage('o-2', alice.id, 'PAID', 'PENDING'));
+    const event = await sub.next();
+    expect(JSON.stringify(event)).toBe(
+      JSON.stringify({
+        data: {
+          myOrderUpdates: {
+            status: 'PAID',
+            order: { ref: 'o-2', __typename: 'Order' },
+            again: { id: 'o-2' },
+          },
+        },
+      }),
+    );
+    expect(probe.world.callsTo('order').length).toBe(reads);
+  });
+
   it('serves paymentStatusChanged with the payment resolved through its subgraph and back', async () => {
     const client = await connect(alice);
     const sub = subscribe(

@@ -12,7 +12,11 @@ export interface LiveFieldSpec {
   entity: EntityResolution;
   /** Id of the entity a message is about, e.g. `message.orderId`. */
   entityId(message: Record<string, unknown>): string | undefined;
-  /** The live-bus channel to listen on. */
+  /**
+   * The live-bus channel to listen on: the subscriber's own, or one the ownership check admits
+   * them to. Every message on it is one they may see, so an entity asked only for its id is
+   * answered from the message (payload-plan.ts, `entityFromId`).
+   */
   channel(args: Record<string, unknown>, viewer: Viewer | null): string;
   /** A subscriber must be signed in (no ownership query can stand in for it). */
   requiresViewer?: boolean;

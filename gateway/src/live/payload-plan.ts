@@ -54,6 +54,14 @@ export interface PayloadPlan {
   entries: PayloadEntry[];
   /** Undefined when the client selected no entity field: nothing to fetch per event. */
   entityQuery?: DocumentNode;
+  /**
+   * Set when the client selected nothing of the entity but its id and `__typename` (a client
+   * telling its orders apart): the entity is built from the message's id instead of fetched,
+   * `__typename` to its type's name, every other response key to the id. No read is needed to
+   * decide access either: a live field's channel is the subscriber's own or passed the ownership
+   * check at subscribe (live-fields.ts), and the message's id is the one the channel is about.
+   */
+  entityFromId?: { typeName: string; fields: Map<string, IdOnlyFields> };
 }
 
 export const ENTITY_ID_VARIABLE = '__liveEntityId';
@@ -202,8 +210,52 @@ export function planPayload(options: PlanOptions): PayloadPlan {
   };
   if (entityFields.length > 0) {
     plan.entityQuery = entityQueryOf(entityFields, fragments, options, namedTypeName(idArgument.type));
+    const entityType = payloadFields[entity.payloadField]?.type;
+    const fields = new Map<string, IdOnlyFields>();
+    for (const field of entityFields) {
+      const idOnly = idOnlySelection(field);
+      if (idOnly) fields.set(field.alias?.value ?? field.name.value, idOnly);
+    }
+    if (entityType && fields.size === entityFields.length)
+      plan.entityFromId = { typeName: namedTypeName(entityType), fields };
   }
   return plan;
+}
+
+/** The response keys of an id-only entity selection, in the client's order, and what each holds. */
+type IdOnlyFields = { key: string; holds: 'typename' | 'id' }[];
+
+/**
+ * The response keys of an entity field selecting only plain `id` and `__typename` fields (no
+ * arguments, directives or fragments), or null when it asks for anything else.
+ */
+function idOnlySelection(entityField: FieldNode): IdOnlyFields | null {
+  const fields: IdOnlyFields = [];
+  for (const selection of entityField.selectionSet?.selections ?? []) {
+    if (selection.kind !== Kind.FIELD || selection.directives?.length || selection.arguments?.length)
+      return null;
+    const key = selection.alias?.value ?? selection.name.value;
+    if (selection.name.value === '__typename') fields.push({ key, holds: 'typename' });
+    else if (selection.name.value === 'id') fields.push({ key, holds: 'id' });
+    else return null;
+  }
+  return fields;
+}
+
+/** The entity part of a payload built from the message's id (`PayloadPlan.entityFromId`). */
+export function entityResultFromId(
+  plan: PayloadPlan,
+  entityId: string,
+): { data: Record<string, unknown> } | undefined {
+  const fromId = plan.entityFromId;
+  if (!fromId) return undefined;
+  const data: Record<string, unknown> = {};
+  for (const [responseKey, fields] of fromId.fields) {
+    const entity: Record<string, unknown> = {};
+    for (const { key, holds } of fields) entity[key] = holds === 'id' ? entityId : fromId.typeName;
+    data[responseKey] = entity;
+  }
+  return { data };
 }
 
 /**

@@ -34,7 +34,13 @@ import { enforceOperationLimits, type OperationLimits } from '../limits';
 import type { GatewayMetrics } from '../metrics';
 import { LiveEvent, LiveSubscriber } from './fan-out';
 import { liveFields as defaultLiveFields, type LiveFieldSpec } from './live-fields';
-import { ENTITY_ID_VARIABLE, assemblePayload, planPayload, type PayloadPlan } from './payload-plan';
+import {
+  ENTITY_ID_VARIABLE,
+  assemblePayload,
+  entityResultFromId,
+  planPayload,
+  type PayloadPlan,
+} from './payload-plan';
 import { BoundedCache, PerMessage, SharedCalls } from './shared-work';
 
 export interface GatewayResponse {
@@ -445,6 +451,8 @@ class GatewaySubscriptionServer {
       );
       return assemblePayload(plan, message, { data: null });
     }
+    const fromId = entityResultFromId(plan, entityId);
+    if (fromId) return assemblePayload(plan, message, fromId);
     const context = contextFor(prepared.connection);
     const result = await runWithRequestId(context.requestId, () =>
       this.options.execute(

@@ -13,6 +13,12 @@ import {
 
 export const PROCESSED_EVENTS_COLLECTION = 'processed_events';
 
+/**
+ * How long a processed record is kept by default: longer than a duplicate can arrive. A handler
+ * idempotent by a marker in its own state keeps the marker as long (the cart's `ordersTaken`).
+ */
+export const PROCESSED_RETENTION_SECONDS = 30 * 24 * 3600;
+
 export interface ProcessedEventDocument {
   /** `<consumer>:<event id>`; the _id index is the unique index that makes processing happen once. */
   _id: string;
@@ -27,7 +33,7 @@ export interface IdempotentConsumerOptions extends OutboxOptions {
   processedCollection?: string;
   /**
    * Records are removed after this long (TTL). It must exceed the longest time a duplicate can
-   * arrive (stream retention and relay retries). Default 30 days.
+   * arrive (stream retention and relay retries). Default PROCESSED_RETENTION_SECONDS (30 days).
    */
   retentionSeconds?: number;
 }
@@ -54,7 +60,10 @@ export function idempotentConsumer<P = Record<string, unknown>>(
     ready ??= Promise.all([
       processed.createIndex(
         { processedAt: 1 },
-        { name: 'processed_retention', expireAfterSeconds: options.retentionSeconds ?? 30 * 24 * 3600 },
+        {
+          name: 'processed_retention',
+          expireAfterSeconds: options.retentionSeconds ?? PROCESSED_RETENTION_SECONDS,
+        },
       ),
       ensureOutboxIndexes(conn, options),
     ]).then(

@@ -91,6 +91,7 @@ export {
   type IdempotentOutcome,
   type ProcessedEventDocument,
   PROCESSED_EVENTS_COLLECTION,
+  PROCESSED_RETENTION_SECONDS,
 } from './idempotent-consumer';
 export { isDuplicateKeyError } from './mongo-errors';
 export { activeTraceparent, inConsumerSpan } from './tracing';

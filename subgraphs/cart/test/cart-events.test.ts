@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consumerHandler, createEvent, PROCESSED_EVENTS_COLLECTION } from '@novamart/events';
+import { cartOrderConsumer } from '../src/events/handlers';
 import { customer, eventually, failure, startCartHarness, type CartHarness } from './support';
 
 let h: CartHarness;
@@ -176,6 +178,20 @@ describe('mergeCart', () => {
   });
 });
 
+/** `order.placed` for one unit of `productId` from the cart. */
+const oneUnitOrdered = (orderId: string, userId: string, cartId: string, productId: string) =>
+  createEvent('order.placed', orderId, {
+    orderId,
+    userId,
+    email: 'a@example.com',
+    cartId,
+    lines: [{ productId, sku: productId, name: productId, quantity: 1, unitAmount: 1000 }],
+    subtotal: 1000,
+    shippingCost: 0,
+    total: 1000,
+    currency: 'USD',
+  });
+
 describe('order.placed', () => {
   it('takes the ordered lines out of the cart, keeps what was added since, and does it once', async () => {
     await h.stockedProduct({ productId: 'o-a' }, 10);
@@ -208,5 +224,50 @@ describe('order.placed', () => {
     await h.bus.publish(placed);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await h.carts.get(viewer))?.revision).toBe(after?.revision);
+  });
+
+  it('records the order on the cart, without a processed record: duplicates at once and later redeliveries take the lines once', async () => {
+    await h.stockedProduct({ productId: 'o-c' }, 10);
+    const viewer = customer('u-order-twice');
+    const cart = await h.carts.addItem(viewer, { productId: 'o-c', quantity: 3 });
+    const placed = oneUnitOrdered('order-twice', 'u-order-twice', cart._id, 'o-c');
+    const consume = consumerHandler(h.conn, cartOrderConsumer(h.carts));
+    const quantity = async () => (await h.carts.get(viewer))?.items[0]?.quantity;
+
+    // Two consumers at once: one commits, the other loses the compare-and-set (or its transaction
+    // runs again) and, delivered again as the bus would, finds the order recorded.
+    const outcomes = await Promise.allSettled([consume(placed), consume(placed)]);
+    for (const outcome of outcomes) if (outcome.status === 'rejected') await consume(placed);
+    expect(await quantity()).toBe(2);
+    const taken = await h.carts.get(viewer);
+    expect(taken?.ordersTaken?.map((order) => order.orderId)).toEqual(['order-twice']);
+    expect(
+      await h.conn.collection(PROCESSED_EVENTS_COLLECTION).findOne({ _id: `cart:${placed.id}` } as never),
+    ).toBeNull();
+
+    // A redelivery after the holder added more of the product takes nothing and writes nothing.
+    await h.carts.addItem(viewer, { productId: 'o-c', quantity: 1 });
+    const before = await h.carts.get(viewer);
+    await consume(placed);
+    expect(await h.carts.get(viewer)).toEqual(before);
+    expect(await quantity()).toBe(3);
+  });
+
+  it('records an order whose lines the holder had already removed, without changing the cart', async () => {
+    await h.stockedProduct({ productId: 'o-d' }, 10);
+    const viewer = customer('u-order-gone');
+    const cart = await h.carts.addItem(viewer, { productId: 'o-d', quantity: 1 });
+    await h.carts.removeItem(viewer, { productId: 'o-d' });
+    const placed = oneUnitOrdered('order-gone', 'u-order-gone', cart._id, 'o-d');
+    const consume = consumerHandler(h.conn, cartOrderConsumer(h.carts));
+    await consume(placed);
+    const after = await h.carts.get(viewer);
+    expect(after?.revision).toBe(2);
+    expect(after?.ordersTaken?.map((order) => order.orderId)).toEqual(['order-gone']);
+
+    // Added again later: a redelivery of the order does not take it.
+    await h.carts.addItem(viewer, { productId: 'o-d', quantity: 1 });
+    await consume(placed);
+    expect((await h.carts.get(viewer))?.items.map((line) => line.quantity)).toEqual([1]);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeadlinePassedError, runWithRequestId } from '@novamart/kit';
+import { commandStats, DeadlinePassedError, runWithRequestId } from '@novamart/kit';
 import {
   address,
   checkoutInput,
@@ -253,6 +253,26 @@ describe('idempotency', () => {
     await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }], { userId: 'u-other' });
     const other = await h.checkout.checkout(customer('u-other'), { ...input, email: 'o@example.com' });
     expect(other._id).not.toBe(first._id);
+  });
+
+  it('a first checkout from a cart reads no order for its key; a retry, whose cart shows the order, answers it', async () => {
+    await h.registered('u-first', 'first@example.com');
+    await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }], { userId: 'u-first' });
+    const input = checkoutInput({ idempotencyKey: 'first-key' });
+    const counted = async (requestId: string) => {
+      const order = await runWithRequestId(requestId, () => h.checkout.checkout(customer('u-first'), input));
+      return { order, commands: commandStats.forRequest(requestId, { database: h.conn.name }) };
+    };
+    const first = await counted(`first-${Date.now()}`);
+    // The cart snapshot, the account email and the prices read; the cart taken, the order and its
+    // outbox entry written (the commit is not counted under the request): no lookup of the key.
+    expect(first.commands).toMatchObject({ byCommand: { find: 3, update: 1, insert: 2 } });
+    expect(first.commands.total).toBe(6);
+    const again = await counted(`again-${Date.now()}`);
+    expect(again.order._id).toBe(first.order._id);
+    // The cart snapshot, then the key's order: nothing else read, nothing written.
+    expect(again.commands).toMatchObject({ byCommand: { find: 2 } });
+    expect(again.commands.total).toBe(2);
   });
 
   it('concurrent duplicates make exactly one order and one order.placed', async () => {

@@ -1,4 +1,9 @@
-import { type ConsumerDeclaration, type DirectConsumer, type TransactionalHandler } from '@novamart/events';
+import {
+  type ConsumerDeclaration,
+  type DirectConsumer,
+  type StateIdempotentConsumer,
+  type TransactionalHandler,
+} from '@novamart/events';
 import { type CartService } from '../services/cart-service';
 import { type CatalogProjection } from '../services/catalog-projection';
 
@@ -7,8 +12,8 @@ export const CART_GROUP = 'cart';
 
 /**
  * What the cart does with events, consumed under the group `cart`, each once per event inside the
- * consumer's transaction: the projection of product snapshots, archived products taken out of
- * carts, and ordered lines taken out of the cart they came from.
+ * consumer's transaction: the projection of product snapshots and archived products taken out of
+ * carts.
  */
 export function cartConsumer(deps: { catalog: CatalogProjection; carts: CartService }): ConsumerDeclaration {
   const { catalog, carts } = deps;
@@ -31,10 +36,26 @@ export function cartConsumer(deps: { catalog: CatalogProjection; carts: CartServ
       'product.created': snapshot,
       'product.updated': snapshot,
       'product.archived': snapshot,
+    },
+  };
+}
+
+/**
+ * Ordered lines taken out of the cart they came from, in the same group, in a transaction with
+ * `cart.updated` but without the processed-event record: the cart records the orders it gave
+ * lines to (`CartService.removeOrderedLines`), one insert fewer on every order.
+ */
+export function cartOrderConsumer(carts: CartService): StateIdempotentConsumer {
+  return {
+    group: CART_GROUP,
+    transactional: true,
+    idempotentBy:
+      "the write that takes an order's lines records the order on the cart (compare-and-set of its revision); a repeat finds it there",
+    handlers: {
       'order.placed': async (event, { session, outbox }) => {
-        const { cartId, lines } = event.payload;
+        const { orderId, cartId, lines } = event.payload;
         if (!cartId) return;
-        await carts.removeOrderedLines(cartId, lines, session, outbox);
+        await carts.removeOrderedLines({ orderId, cartId, lines }, session, outbox);
       },
     },
   };
@@ -61,5 +82,5 @@ export function cartConsumers(deps: {
   catalog: CatalogProjection;
   carts: CartService;
 }): ConsumerDeclaration[] {
-  return [cartConsumer(deps), cartCatalogConsumer(deps.catalog)];
+  return [cartConsumer(deps), cartOrderConsumer(deps.carts), cartCatalogConsumer(deps.catalog)];
 }

@@ -43,6 +43,16 @@ export interface CartDoc {
   expiresAt?: Date;
   /** Discount codes applied (upper case, in the order applied); the promotions subgraph prices them. */
   discountCodes?: string[];
+  /**
+   * The orders whose lines were taken out of this cart (`order.placed`), for as long as that event
+   * can be redelivered: a repeat finds its order here and takes nothing twice.
+   */
+  ordersTaken?: OrderTaken[];
+}
+
+export interface OrderTaken {
+  orderId: string;
+  at: Date;
 }
 
 const lineSchema = new Schema<CartLine>(
@@ -67,6 +77,14 @@ const removedLineSchema = new Schema<RemovedLine>(
   { _id: false },
 );
 
+const orderTakenSchema = new Schema<OrderTaken>(
+  {
+    orderId: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
 const cartSchema = new Schema<CartDoc>(
   {
     _id: { type: String, required: true },
@@ -78,6 +96,7 @@ const cartSchema = new Schema<CartDoc>(
     updatedAt: { type: Date, required: true },
     expiresAt: { type: Date },
     discountCodes: { type: [String], default: undefined },
+    ordersTaken: { type: [orderTakenSchema], default: undefined },
   },
   { collection: 'carts', versionKey: false },
 );

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type ClientSession, type Connection } from 'mongoose';
-import { inTransaction, type DomainEvent, type Outbox } from '@novamart/events';
+import { inTransaction, PROCESSED_RETENTION_SECONDS, type DomainEvent, type Outbox } from '@novamart/events';
 import {
   assertBeforeDeadline,
   badUserInput,
@@ -10,7 +10,14 @@ import {
   type Viewer,
   isDuplicateKeyError,
 } from '@novamart/kit';
-import { lineKey, type CartDoc, type CartLine, type CartModel, type RemovedLine } from '../models/cart';
+import {
+  lineKey,
+  type CartDoc,
+  type CartLine,
+  type CartModel,
+  type OrderTaken,
+  type RemovedLine,
+} from '../models/cart';
 import { type KnownProduct } from '../models/catalog-product';
 import { cartDeleted, cartItemAdded, cartUpdated } from './cart-events';
 import {
@@ -54,6 +61,8 @@ interface CartPlan {
   events?: (written: CartDoc) => DomainEvent<any>[];
   /** The catalog the change was decided on (the owners' answers), for every line it knows. */
   catalog?: Map<string, KnownProduct>;
+  /** The orders whose lines the cart gave up after the change; absent: unchanged. */
+  ordersTaken?: OrderTaken[];
 }
 
 /** Per cart a command wrote: the catalog it decided on (`catalogDecidedOn`). */
@@ -76,6 +85,9 @@ interface Located {
   cart: CartDoc;
   isNew: boolean;
 }
+
+/** A line of an order placed from a cart (`order.placed`). */
+type OrderedLine = { productId: string; variantId?: string; quantity: number };
 
 /** A concurrent writer changed the cart between our read and our write; read again and retry. */
 class StaleCartError extends Error {
@@ -382,31 +394,55 @@ export class CartService {
   /**
    * The order placed from a cart takes its lines out of the cart. Only the ordered quantities are
    * taken, so a line added after checkout stays. Runs inside the event handler's transaction.
+   *
+   * Idempotent by the cart's own state, without a processed-event record: the write that takes
+   * the lines also records the order in `ordersTaken`, so a redelivered `order.placed` finds its
+   * order there and writes nothing (null). Two deliveries at once both read the cart without it
+   * and write with a compare-and-set of its revision: one commits, the other conflicts and, run
+   * again (by the transaction or the bus), finds the order recorded. The record is kept as long
+   * as the bus's processed records (PROCESSED_RETENTION_SECONDS), the span a duplicate can arrive in.
+   * Returns the cart as written, or null when the order was already taken (or the cart is gone).
    */
   async removeOrderedLines(
-    cartId: string,
-    lines: readonly { productId: string; variantId?: string; quantity: number }[],
+    order: { orderId: string; cartId: string; lines: readonly OrderedLine[] },
     session: ClientSession,
     outbox: Outbox,
   ): Promise<CartDoc | null> {
-    const cart = await this.carts.findById(cartId).session(session).lean();
-    if (!cart) return null;
+    const cart = await this.carts.findById(order.cartId).session(session).lean();
+    if (!cart || cart.ordersTaken?.some((taken) => taken.orderId === order.orderId)) return null;
     const ordered = new Map<string, number>();
-    for (const line of lines) ordered.set(lineKey(line), (ordered.get(lineKey(line)) ?? 0) + line.quantity);
+    for (const line of order.lines)
+      ordered.set(lineKey(line), (ordered.get(lineKey(line)) ?? 0) + line.quantity);
     const items = cart.items
       .map((line) => ({ ...line, quantity: line.quantity - (ordered.get(lineKey(line)) ?? 0) }))
       .filter((line) => line.quantity > 0);
+    const now = this.now();
+    const keptSince = now.getTime() - PROCESSED_RETENTION_SECONDS * 1000;
+    const ordersTaken = [
+      ...(cart.ordersTaken ?? []).filter((taken) => taken.at.getTime() > keptSince),
+      { orderId: order.orderId, at: now },
+    ];
     const codes = cart.discountCodes ?? [];
     if (
       codes.length === 0 &&
       items.length === cart.items.length &&
       items.every((line, i) => line.quantity === cart.items[i]?.quantity)
-    )
+    ) {
+      // Nothing to take (the holder removed the lines first): the cart does not change (no
+      // revision, no cart.updated), but the order is recorded all the same, so that a redelivery
+      // does not take a line of the same product added later.
+      const recorded = await this.carts.updateOne(
+        { _id: cart._id, revision: cart.revision },
+        { $set: { ordersTaken } },
+        { session },
+      );
+      if (recorded.matchedCount !== 1) throw new StaleCartError();
       return cart;
+    }
     // The order took the cart's discount codes with its lines (a per-customer code is used up).
     return this.write(
       { cart, isNew: false },
-      { items, removedItems: cart.removedItems, byOwner: false, discountCodes: [] },
+      { items, removedItems: cart.removedItems, byOwner: false, discountCodes: [], ordersTaken },
       session,
       outbox,
     );
@@ -486,6 +522,7 @@ export class CartService {
       items: plan.items,
       removedItems: plan.removedItems,
       ...(plan.discountCodes ? { discountCodes: plan.discountCodes } : {}),
+      ...(plan.ordersTaken ? { ordersTaken: plan.ordersTaken } : {}),
       revision: cart.revision + 1,
       updatedAt: now,
       ...(isGuest && plan.byOwner ? { expiresAt: new Date(now.getTime() + this.guestCartTtlMs) } : {}),
@@ -500,6 +537,7 @@ export class CartService {
             items: next.items,
             removedItems: next.removedItems,
             ...(plan.discountCodes ? { discountCodes: plan.discountCodes } : {}),
+            ...(plan.ordersTaken ? { ordersTaken: plan.ordersTaken } : {}),
             revision: next.revision,
             updatedAt: next.updatedAt,
             ...(next.expiresAt ? { expiresAt: next.expiresAt } : {}),

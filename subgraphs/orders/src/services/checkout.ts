@@ -9,7 +9,6 @@ import {
   conflict,
   DEFAULT_MAX_ORDER_TOTAL,
   ErrorCode,
-  isAppError,
   notFound,
   runSteps,
   type Viewer,
@@ -52,6 +51,20 @@ export interface CheckoutServiceOptions {
   now?: () => Date;
 }
 
+/** A checkout's input as normalised, and who asks. */
+interface CheckoutRequest {
+  viewer: Viewer | null;
+  cartId: string | null;
+  authorization: string | undefined;
+  email: string | null;
+  shippingAddress: OrderDoc['shippingAddress'];
+  shippingMethodCode: string | null;
+  billingAddress: OrderDoc['shippingAddress'];
+  callerKey: string;
+  idempotencyKey: string;
+  requestHash: string;
+}
+
 /** The cart snapshot changed (or another order took its lines) between our read and our write. */
 class CartMovedError extends Error {
   constructor() {
@@ -72,8 +85,9 @@ export function newOrderId(): string {
 
 /**
  * Turns a cart into an order. The same idempotency key from the same caller always answers with
- * the one order it made: a retry finds it, and concurrent duplicates meet at the unique index on
- * (callerKey, idempotencyKey), where all but one lose and read the winner.
+ * the one order it made: a retry finds it (its cart shows the order, or the attempt is refused),
+ * and concurrent duplicates meet at the unique index on (callerKey, idempotencyKey), where all but
+ * one lose and read the winner.
  */
 export class CheckoutService {
   private readonly options: CheckoutServiceOptions;
@@ -118,42 +132,57 @@ export class CheckoutService {
       )
       .digest('base64url');
 
+    const request: CheckoutRequest = {
+      viewer,
+      cartId,
+      authorization,
+      email,
+      shippingAddress,
+      shippingMethodCode,
+      billingAddress: billingAddress ?? shippingAddress,
+      callerKey,
+      idempotencyKey,
+      requestHash,
+    };
     for (let attempt = 1; ; attempt++) {
-      const existing = await this.options.orders.findOne({ callerKey, idempotencyKey }).lean();
-      if (existing) return this.replay(existing, requestHash);
-
-      const refresh = this.options.refresh;
-      // The snapshot and catalog rows as the owners' answers left them; without a refresh (or
-      // when the projection held newer), read from the projections.
-      const refreshed = refresh ? await refresh.refreshCart(viewer, cartId, authorization) : null;
-      const cart = this.checkCart(viewer, cartId, refreshed ?? (await this.findCart(viewer, cartId)));
-      const rows = refresh ? await refresh.refreshProducts(cart.lines.map(lineVariantId)) : null;
-      const order = await this.buildOrder({
-        viewer,
-        cart,
-        rows,
-        email,
-        shippingAddress,
-        shippingMethodCode,
-        billingAddress: billingAddress ?? shippingAddress,
-        callerKey,
-        idempotencyKey,
-        requestHash,
-      });
       try {
-        return await this.place(cart, order, viewer, shippingMethodCode);
+        return await this.attempt(request);
       } catch (error) {
-        // A duplicate of this checkout may have won the index, or the discount's last use (its
-        // refusal then names the code): either way the winner's order is the answer.
-        if (isDuplicateKeyError(error) || isAppError(error)) {
-          const winner = await this.options.orders.findOne({ callerKey, idempotencyKey }).lean();
-          if (winner) return this.replay(winner, requestHash);
-        }
+        // Whatever refused this attempt (the cart already ordered or emptied by the order, the
+        // key's unique index, a discount's last use, the cart moving), an order may hold the key:
+        // a retry of this checkout, or a concurrent duplicate that won. That order is the answer.
+        const existing = await this.options.orders.findOne({ callerKey, idempotencyKey }).lean();
+        if (existing) return this.replay(existing, requestHash);
         if ((error instanceof CartMovedError || isDuplicateKeyError(error)) && attempt < MAX_ATTEMPTS)
           continue;
         throw error;
       }
     }
+  }
+
+  /**
+   * One attempt: the cart and its products as their owners answer, the order built from them, and
+   * placed. The key is looked up first only when the cart's snapshot shows an earlier order from
+   * it: an order holding the key was placed from this cart (the caller's own, or the guest cart
+   * the key is scoped to) and took a revision of it in the same transaction, so without one no
+   * order holds the key, and a first checkout skips the read. Whatever this reasoning missed, the
+   * unique index on the key refuses a second order, and `checkout` then answers the first.
+   */
+  private async attempt(request: CheckoutRequest): Promise<OrderDoc> {
+    const { viewer, cartId, callerKey, idempotencyKey, requestHash } = request;
+    const refresh = this.options.refresh;
+    // The snapshot and catalog rows as the owners' answers left them; without a refresh (or
+    // when the projection held newer), read from the projections.
+    const refreshed = refresh ? await refresh.refreshCart(viewer, cartId, request.authorization) : null;
+    const snapshot = refreshed ?? (await this.findCart(viewer, cartId));
+    if (snapshot?.orderedRevision !== undefined) {
+      const existing = await this.options.orders.findOne({ callerKey, idempotencyKey }).lean();
+      if (existing) return this.replay(existing, requestHash);
+    }
+    const cart = this.checkCart(viewer, cartId, snapshot);
+    const rows = refresh ? await refresh.refreshProducts(cart.lines.map(lineVariantId)) : null;
+    const order = await this.buildOrder({ ...request, cart, rows });
+    return this.place(cart, order, viewer, request.shippingMethodCode);
   }
 
   /**
@@ -233,19 +262,13 @@ export class CheckoutService {
     return cart;
   }
 
-  private async buildOrder(args: {
-    viewer: Viewer | null;
-    cart: CartSnapshotDoc;
-    /** The catalog rows the refresh left (null: read them from the projection). */
-    rows: Map<string, CatalogPriceDoc> | null;
-    email: string | null;
-    shippingAddress: OrderDoc['shippingAddress'];
-    shippingMethodCode: string | null;
-    billingAddress: OrderDoc['shippingAddress'];
-    callerKey: string;
-    idempotencyKey: string;
-    requestHash: string;
-  }): Promise<OrderDoc> {
+  private async buildOrder(
+    args: CheckoutRequest & {
+      cart: CartSnapshotDoc;
+      /** The catalog rows the refresh left (null: read them from the projection). */
+      rows: Map<string, CatalogPriceDoc> | null;
+    },
+  ): Promise<OrderDoc> {
     const { viewer, cart } = args;
     const email =
       args.email ?? (viewer ? (await this.options.customers.findById(viewer.id).lean())?.email : null);
