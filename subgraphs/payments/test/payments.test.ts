@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEvent } from '@novamart/events';
-import { internalCallHeaders, type Viewer } from '@novamart/kit';
+import { commandStats, internalCallHeaders, runWithRequestId, type Viewer } from '@novamart/kit';
+import { SimulatedProvider } from '../src/providers/simulated-provider';
 import { eventually, startPayments, type PaymentsHarness } from './support/harness';
 
 const alice: Viewer = { id: 'user-alice', role: 'CUSTOMER' };
@@ -250,6 +251,52 @@ describe('confirmation with Stripe test payment methods', () => {
       eventId: expect.any(String),
     });
     await unsubscribe();
+  });
+});
+
+describe('the simulated provider', () => {
+  it('confirms in one command, and a key answers what it answered first', async () => {
+    const provider = new SimulatedProvider(h.conn);
+    const intentFor = (captureMethod: 'automatic' | 'manual') =>
+      provider.createIntent({
+        amount: 2_500,
+        currency: 'usd',
+        metadata: { orderId: 'o' },
+        idempotencyKey: `sim-${randomUUID()}`,
+        captureMethod,
+      });
+    const counted = async <T>(call: () => Promise<T>) => {
+      const requestId = `sim-confirm-${randomUUID()}`;
+      const answer = await runWithRequestId(requestId, call);
+      return { answer, commands: commandStats.forRequest(requestId, { database: h.conn.name }) };
+    };
+
+    const charge = await intentFor('automatic');
+    const declined = await counted(() => provider.confirmIntent(charge.id, 'pm_card_chargeDeclined', 'k1'));
+    expect(declined.commands).toMatchObject({ total: 1, byCommand: { findAndModify: 1 } });
+    expect(declined.answer).toMatchObject({
+      status: 'requires_payment_method',
+      amountReceived: 0,
+      lastError: { declineCode: 'generic_decline' },
+    });
+    const paid = await counted(() => provider.confirmIntent(charge.id, 'pm_card_visa', 'k2'));
+    expect(paid.commands).toMatchObject({ total: 1, byCommand: { findAndModify: 1 } });
+    expect(paid.answer).toEqual({ ...charge, status: 'succeeded', amountReceived: 2_500, lastError: null });
+    // Each key replays its own first answer, whatever the intent became since.
+    expect(await provider.confirmIntent(charge.id, 'pm_card_visa', 'k1')).toEqual(declined.answer);
+    expect(await provider.confirmIntent(charge.id, 'pm_card_visa', 'k2')).toEqual(paid.answer);
+    expect((await provider.intentRecord(charge.id)).attempts?.map((a) => a.outcome)).toEqual([
+      'requires_payment_method',
+      'succeeded',
+    ]);
+
+    const hold = await intentFor('manual');
+    const authorised = await provider.confirmIntent(hold.id, 'pm_card_visa', 'k3');
+    expect(authorised).toEqual({ ...hold, status: 'requires_capture', amountReceived: 0 });
+    expect((await provider.intentRecord(hold.id)).authorizedAt).toBeInstanceOf(Date);
+    await expect(provider.confirmIntent('pi_sim_unknown', 'pm_card_visa', 'k4')).rejects.toThrow(
+      'No such payment_intent',
+    );
   });
 });
 
