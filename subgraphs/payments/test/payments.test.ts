@@ -298,6 +298,20 @@ describe('the simulated provider', () => {
       'No such payment_intent',
     );
   });
+  it('applies its announcements without recording them: each is delivered once', async () => {
+    const recorded = () => h.conn.collection('provider_events').countDocuments();
+    const before = await recorded();
+    const { paymentId } = await paidOrder(3_300);
+    // The announcement of the success is handled right after the confirmation's answer.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await recorded()).toBe(before);
+    const payment = await h.services.models.payments.findById(paymentId).lean();
+    expect(payment!.history.map((c) => c.status)).toEqual([
+      'REQUIRES_PAYMENT_METHOD',
+      'PROCESSING',
+      'SUCCEEDED',
+    ]);
+  });
 });
 
 describe('refunds', () => {
