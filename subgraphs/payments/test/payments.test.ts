@@ -165,6 +165,29 @@ describe('confirmation with Stripe test payment methods', () => {
     });
   });
 
+  it('a confirmation and the provider event that follows it cost ten MongoDB commands', async () => {
+    const orderId = await h.placeOrder({ userId: alice.id, total: 4_400 });
+    const { data } = await createIntent(orderId);
+    const requestId = `confirm-${randomUUID()}`;
+    const res = await h.graphql(
+      `mutation($p: ID!) { confirmPayment(paymentId: $p, paymentMethodId: "pm_card_visa") { status } }`,
+      { p: data!.createPaymentIntent.id },
+      alice,
+      { 'x-request-id': requestId },
+    );
+    expect(res.data?.confirmPayment.status).toBe('SUCCEEDED');
+    // The simulation's event for the success runs in the request's context, right after its answer.
+    await new Promise((r) => setTimeout(r, 100));
+    // The payment and its order view; the claim and the record, each a guarded write, its outbox
+    // entry and the commit; the provider's one write; the order view once more after the success.
+    // The event finds the success recorded without reading the payment again.
+    // (Commits go to the admin database: counted across databases.)
+    expect(commandStats.forRequest(requestId)).toMatchObject({
+      total: 10,
+      byCommand: { find: 3, findAndModify: 3, insert: 2, commitTransaction: 2 },
+    });
+  });
+
   it('a declined card fails with the decline reason, and a retry with another card succeeds', async () => {
     const orderId = await h.placeOrder({ userId: alice.id });
     const { data } = await createIntent(orderId);

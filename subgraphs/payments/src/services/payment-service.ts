@@ -128,6 +128,26 @@ function fieldsFor(target: PaymentStatus, payment: PaymentDoc, intent: ProviderI
   }
 }
 
+/**
+ * What of a provider intent `applyIntent` decides on (`statusOfIntent`, `fieldsFor`, `reasonOf`):
+ * two intents alike in it apply alike to the same payment.
+ */
+function intentState(intent: ProviderIntent): string {
+  const error = intent.lastError;
+  return JSON.stringify([
+    intent.id,
+    intent.status,
+    intent.captureMethod,
+    intent.amountReceived,
+    error?.code ?? null,
+    error?.declineCode ?? null,
+    error?.message ?? null,
+  ]);
+}
+
+/** How many recorded intent states this process keeps for the provider's events that follow them. */
+const REMEMBERED_RECORDS = 1_000;
+
 /** What a status transition may require and record besides the status (`PaymentService.transition`). */
 interface TransitionOptions {
   from: readonly PaymentStatus[];
@@ -146,6 +166,11 @@ export class PaymentService {
   private readonly transitions = new KeyedLocks();
   /** Per provider intent id: one `applyIntent` at a time in this process, from its read to its write. */
   private readonly intentApplications = new KeyedLocks();
+  /**
+   * Per provider intent id: the intent state this process last recorded and the payment as that
+   * record left it, kept for the provider's event announcing the same state (`recordedFor`).
+   */
+  private readonly recorded = new Map<string, { state: string; payment: PaymentDoc }>();
 
   constructor(private readonly deps: PaymentServiceDeps) {}
 
@@ -391,7 +416,10 @@ export class PaymentService {
     actor: AuditActor,
     known: PaymentDoc | undefined,
   ): Promise<{ payment: PaymentDoc | null; succeeded: boolean } | 'lost-race'> {
-    const payment = known ?? (await this.deps.payments.findOne({ providerPaymentId: intent.id }).lean());
+    const payment =
+      known ??
+      this.recordedFor(intent) ??
+      (await this.deps.payments.findOne({ providerPaymentId: intent.id }).lean());
     if (!payment) {
       this.deps.logger.warn({ intentId: intent.id, source }, 'provider intent matches no payment; ignored');
       return { payment: null, succeeded: false };
@@ -419,7 +447,34 @@ export class PaymentService {
       actor,
     });
     if (!updated) return 'lost-race';
+    this.remember(intent, updated);
     return { payment: updated, succeeded: target === 'SUCCEEDED' || target === 'AUTHORIZED' };
+  }
+
+  /**
+   * The payment as this process recorded `intent`'s very state on it, once (the entry is taken):
+   * the provider announces every state it answers (a webhook, the simulation's event), so each
+   * confirmation's record is followed by an event that finds it applied, and reading the payment
+   * again for it would cost a command to learn nothing. Applied to the payment that state made,
+   * the state always finds nothing to do (same status, amount captured, authorisation), so no
+   * write is ever decided on this copy. The payment may have moved on since; a later payment
+   * never goes back to that state by a legal transition except when a newer attempt started
+   * meanwhile (a claim after FAILED, REQUIRES_ACTION or an un-claim), where the read would apply
+   * the older attempt's verdict over the newer one's and "nothing to do" is the right outcome.
+   * Another state, another process, or an entry aged out: it reads.
+   */
+  private recordedFor(intent: ProviderIntent): PaymentDoc | undefined {
+    const entry = this.recorded.get(intent.id);
+    if (!entry) return undefined;
+    this.recorded.delete(intent.id);
+    return entry.state === intentState(intent) ? entry.payment : undefined;
+  }
+
+  private remember(intent: ProviderIntent, payment: PaymentDoc): void {
+    this.recorded.delete(intent.id);
+    this.recorded.set(intent.id, { state: intentState(intent), payment });
+    // Oldest first: a state whose event went to another process (or never came) ages out.
+    if (this.recorded.size > REMEMBERED_RECORDS) this.recorded.delete(this.recorded.keys().next().value!);
   }
 
   /**
