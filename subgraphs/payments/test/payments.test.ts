@@ -188,6 +188,37 @@ describe('confirmation with Stripe test payment methods', () => {
     });
   });
 
+  it("keeps a paid order's view as it was: payments decides nothing on PAID", async () => {
+    const { orderId, paymentId } = await paidOrder(6_100);
+    await h.bus.publish(
+      createEvent('order.status_changed', orderId, {
+        orderId,
+        userId: alice.id,
+        email: 'buyer@example.com',
+        status: 'PAID',
+        previousStatus: 'AWAITING_PAYMENT',
+        reason: null,
+        at: new Date().toISOString(),
+      }),
+    );
+    await eventually(
+      () => h.bus.backlog(),
+      (n) => n === 0,
+      'the status event handled',
+    );
+    const view = await h.conn.collection('order_views').findOne({ _id: orderId as never });
+    expect(view!.status).toBe('AWAITING_PAYMENT');
+    // Both mutations answer a paid order as they would with PAID recorded.
+    expect((await createIntent(orderId)).data?.createPaymentIntent).toMatchObject({
+      id: paymentId,
+      status: 'SUCCEEDED',
+    });
+    expect((await confirm(paymentId, 'pm_card_visa')).errors?.[0]).toMatchObject({
+      message: 'This payment has already succeeded',
+      extensions: { code: 'CONFLICT' },
+    });
+  });
+
   it('a declined card fails with the decline reason, and a retry with another card succeeds', async () => {
     const orderId = await h.placeOrder({ userId: alice.id });
     const { data } = await createIntent(orderId);
