@@ -145,6 +145,9 @@ function intentState(intent: ProviderIntent): string {
   ]);
 }
 
+/** `applyIntent`'s `known` for a provider's event: the payment it recorded, if that state (`recordedFor`). */
+const ANNOUNCED = Symbol('announced');
+
 /** How many recorded intent states this process keeps for the provider's events that follow them. */
 const REMEMBERED_RECORDS = 1_000;
 
@@ -391,13 +394,13 @@ export class PaymentService {
    * a Stripe webhook and the simulated provider's events all come through here. Applying the same
    * state twice changes nothing. `known`: the payment as the caller just wrote it (a confirmation's
    * claim), used instead of reading it; if it is stale the transition finds out and this runs again
-   * on a fresh read.
+   * on a fresh read. `ANNOUNCED`: the intent comes from the provider's event (`applyAnnouncedIntent`).
    */
   async applyIntent(
     intent: ProviderIntent,
     source: string,
     actor: AuditActor = systemActor(),
-    known?: PaymentDoc,
+    known?: PaymentDoc | typeof ANNOUNCED,
   ): Promise<PaymentDoc | null> {
     // One application per intent at a time in this process, the read included: a confirmation and
     // the provider's event for it arrive together on every payment, and the later one then reads
@@ -410,16 +413,27 @@ export class PaymentService {
     return applied.payment;
   }
 
+  /**
+   * A provider's event (a Stripe webhook, the simulation's announcement): `applyIntent`, except
+   * that a state this process recorded itself is found applied without reading the payment
+   * (`recordedFor`).
+   */
+  applyAnnouncedIntent(
+    intent: ProviderIntent,
+    source: string,
+    actor: AuditActor,
+  ): Promise<PaymentDoc | null> {
+    return this.applyIntent(intent, source, actor, ANNOUNCED);
+  }
+
   private async applyIntentOnce(
     intent: ProviderIntent,
     source: string,
     actor: AuditActor,
-    known: PaymentDoc | undefined,
+    known: PaymentDoc | typeof ANNOUNCED | undefined,
   ): Promise<{ payment: PaymentDoc | null; succeeded: boolean } | 'lost-race'> {
-    const payment =
-      known ??
-      this.recordedFor(intent) ??
-      (await this.deps.payments.findOne({ providerPaymentId: intent.id }).lean());
+    const given = known === ANNOUNCED ? this.recordedFor(intent) : known;
+    const payment = given ?? (await this.deps.payments.findOne({ providerPaymentId: intent.id }).lean());
     if (!payment) {
       this.deps.logger.warn({ intentId: intent.id, source }, 'provider intent matches no payment; ignored');
       return { payment: null, succeeded: false };
@@ -452,16 +466,17 @@ export class PaymentService {
   }
 
   /**
-   * The payment as this process recorded `intent`'s very state on it, once (the entry is taken):
-   * the provider announces every state it answers (a webhook, the simulation's event), so each
-   * confirmation's record is followed by an event that finds it applied, and reading the payment
-   * again for it would cost a command to learn nothing. Applied to the payment that state made,
-   * the state always finds nothing to do (same status, amount captured, authorisation), so no
-   * write is ever decided on this copy. The payment may have moved on since; a later payment
-   * never goes back to that state by a legal transition except when a newer attempt started
-   * meanwhile (a claim after FAILED, REQUIRES_ACTION or an un-claim), where the read would apply
-   * the older attempt's verdict over the newer one's and "nothing to do" is the right outcome.
-   * Another state, another process, or an entry aged out: it reads.
+   * For the provider's event of a state: the payment as this process recorded that very state on
+   * it, taken once. The provider announces every state it answers, so each confirmation's record
+   * is followed by an event that finds it applied, and reading the payment again for it would cost
+   * a command to learn nothing. Applied to the payment that state made, the state always finds
+   * nothing to do (same status, amount captured, authorisation), so no write is decided on this
+   * copy. Any transition of the payment in this process drops the entry (`transition`). If one in
+   * another process moved it on, "nothing to do" still holds for a later status, which never goes
+   * back to that state by a legal transition except after a newer claim: then the event is the
+   * older attempt's (applied over the newer one's it would be wrong) or carries the newer
+   * attempt's verdict, which that confirmation records itself from its claim, or, if it died, the
+   * reconciler reads and records, as for any lost webhook. Another state, or no entry: it reads.
    */
   private recordedFor(intent: ProviderIntent): PaymentDoc | undefined {
     const entry = this.recorded.get(intent.id);
@@ -577,6 +592,8 @@ export class PaymentService {
     const afterCommit = () => {
       if (to === 'SUCCEEDED') this.crashPoint('after-record');
     };
+    // The payment moves on: a state recorded on it before is no longer what it holds (`recordedFor`).
+    if (payment.providerPaymentId) this.recorded.delete(payment.providerPaymentId);
     // One transition of a payment at a time in this process: the confirmation and the provider's
     // webhook for it arrive together on every order and would otherwise end in a WriteConflict.
     return this.transitions.run([String(payment._id)], () =>

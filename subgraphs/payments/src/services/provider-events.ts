@@ -50,7 +50,7 @@ export class ProviderEventService {
       case 'payment_intent.processing':
       case 'payment_intent.amount_capturable_updated':
         // The actor of what a provider event changes is the system, reacting to that event.
-        await this.deps.payments.applyIntent(
+        await this.deps.payments.applyAnnouncedIntent(
           toProviderIntent(object as never),
           `webhook ${event.type}`,
           systemActor(event.id),
