@@ -104,10 +104,10 @@ async function createPaymentsServices(runtime: SubgraphRuntime<PaymentsConfig>) 
     refunds: refundService,
     logger,
   });
-  // The simulation announces its state changes the way Stripe's webhooks would.
+  // The simulation announces its state changes the way Stripe's webhooks would, each once (`apply`).
   simulated?.onEvent(async (event) => {
     try {
-      await providerEventService.handle(event);
+      await providerEventService.apply(event);
     } catch (error) {
       logger.error({ err: error, eventId: event.id }, 'simulated provider event failed');
     }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEvent } from '@novamart/events';
-import { internalCallHeaders, type Viewer } from '@novamart/kit';
+import { commandStats, internalCallHeaders, runWithRequestId, type Viewer } from '@novamart/kit';
+import { SimulatedProvider } from '../src/providers/simulated-provider';
 import { eventually, startPayments, type PaymentsHarness } from './support/harness';
 
 const alice: Viewer = { id: 'user-alice', role: 'CUSTOMER' };
@@ -164,6 +165,60 @@ describe('confirmation with Stripe test payment methods', () => {
     });
   });
 
+  it('a confirmation and the provider event that follows it cost ten MongoDB commands', async () => {
+    const orderId = await h.placeOrder({ userId: alice.id, total: 4_400 });
+    const { data } = await createIntent(orderId);
+    const requestId = `confirm-${randomUUID()}`;
+    const res = await h.graphql(
+      `mutation($p: ID!) { confirmPayment(paymentId: $p, paymentMethodId: "pm_card_visa") { status } }`,
+      { p: data!.createPaymentIntent.id },
+      alice,
+      { 'x-request-id': requestId },
+    );
+    expect(res.data?.confirmPayment.status).toBe('SUCCEEDED');
+    // The simulation's event for the success runs in the request's context, right after its answer.
+    await new Promise((r) => setTimeout(r, 100));
+    // The payment and its order view; the claim and the record, each a guarded write, its outbox
+    // entry and the commit; the provider's one write; the order view once more after the success.
+    // The event finds the success recorded without reading the payment again.
+    // (Commits go to the admin database: counted across databases.)
+    expect(commandStats.forRequest(requestId)).toMatchObject({
+      total: 10,
+      byCommand: { find: 3, findAndModify: 3, insert: 2, commitTransaction: 2 },
+    });
+  });
+
+  it("keeps a paid order's view as it was: payments decides nothing on PAID", async () => {
+    const { orderId, paymentId } = await paidOrder(6_100);
+    await h.bus.publish(
+      createEvent('order.status_changed', orderId, {
+        orderId,
+        userId: alice.id,
+        email: 'buyer@example.com',
+        status: 'PAID',
+        previousStatus: 'AWAITING_PAYMENT',
+        reason: null,
+        at: new Date().toISOString(),
+      }),
+    );
+    await eventually(
+      () => h.bus.backlog(),
+      (n) => n === 0,
+      'the status event handled',
+    );
+    const view = await h.conn.collection('order_views').findOne({ _id: orderId as never });
+    expect(view!.status).toBe('AWAITING_PAYMENT');
+    // Both mutations answer a paid order as they would with PAID recorded.
+    expect((await createIntent(orderId)).data?.createPaymentIntent).toMatchObject({
+      id: paymentId,
+      status: 'SUCCEEDED',
+    });
+    expect((await confirm(paymentId, 'pm_card_visa')).errors?.[0]).toMatchObject({
+      message: 'This payment has already succeeded',
+      extensions: { code: 'CONFLICT' },
+    });
+  });
+
   it('a declined card fails with the decline reason, and a retry with another card succeeds', async () => {
     const orderId = await h.placeOrder({ userId: alice.id });
     const { data } = await createIntent(orderId);
@@ -250,6 +305,66 @@ describe('confirmation with Stripe test payment methods', () => {
       eventId: expect.any(String),
     });
     await unsubscribe();
+  });
+});
+
+describe('the simulated provider', () => {
+  it('confirms in one command, and a key answers what it answered first', async () => {
+    const provider = new SimulatedProvider(h.conn);
+    const intentFor = (captureMethod: 'automatic' | 'manual') =>
+      provider.createIntent({
+        amount: 2_500,
+        currency: 'usd',
+        metadata: { orderId: 'o' },
+        idempotencyKey: `sim-${randomUUID()}`,
+        captureMethod,
+      });
+    const counted = async <T>(call: () => Promise<T>) => {
+      const requestId = `sim-confirm-${randomUUID()}`;
+      const answer = await runWithRequestId(requestId, call);
+      return { answer, commands: commandStats.forRequest(requestId, { database: h.conn.name }) };
+    };
+
+    const charge = await intentFor('automatic');
+    const declined = await counted(() => provider.confirmIntent(charge.id, 'pm_card_chargeDeclined', 'k1'));
+    expect(declined.commands).toMatchObject({ total: 1, byCommand: { findAndModify: 1 } });
+    expect(declined.answer).toMatchObject({
+      status: 'requires_payment_method',
+      amountReceived: 0,
+      lastError: { declineCode: 'generic_decline' },
+    });
+    const paid = await counted(() => provider.confirmIntent(charge.id, 'pm_card_visa', 'k2'));
+    expect(paid.commands).toMatchObject({ total: 1, byCommand: { findAndModify: 1 } });
+    expect(paid.answer).toEqual({ ...charge, status: 'succeeded', amountReceived: 2_500, lastError: null });
+    // Each key replays its own first answer, whatever the intent became since.
+    expect(await provider.confirmIntent(charge.id, 'pm_card_visa', 'k1')).toEqual(declined.answer);
+    expect(await provider.confirmIntent(charge.id, 'pm_card_visa', 'k2')).toEqual(paid.answer);
+    expect((await provider.intentRecord(charge.id)).attempts?.map((a) => a.outcome)).toEqual([
+      'requires_payment_method',
+      'succeeded',
+    ]);
+
+    const hold = await intentFor('manual');
+    const authorised = await provider.confirmIntent(hold.id, 'pm_card_visa', 'k3');
+    expect(authorised).toEqual({ ...hold, status: 'requires_capture', amountReceived: 0 });
+    expect((await provider.intentRecord(hold.id)).authorizedAt).toBeInstanceOf(Date);
+    await expect(provider.confirmIntent('pi_sim_unknown', 'pm_card_visa', 'k4')).rejects.toThrow(
+      'No such payment_intent',
+    );
+  });
+  it('applies its announcements without recording them: each is delivered once', async () => {
+    const recorded = () => h.conn.collection('provider_events').countDocuments();
+    const before = await recorded();
+    const { paymentId } = await paidOrder(3_300);
+    // The announcement of the success is handled right after the confirmation's answer.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await recorded()).toBe(before);
+    const payment = await h.services.models.payments.findById(paymentId).lean();
+    expect(payment!.history.map((c) => c.status)).toEqual([
+      'REQUIRES_PAYMENT_METHOD',
+      'PROCESSING',
+      'SUCCEEDED',
+    ]);
   });
 });
 

@@ -29,8 +29,20 @@ export function paymentConsumers(deps: PaymentConsumerDeps): ConsumerDeclaration
 }
 
 /**
- * The projection of orders payments decide on: the total from `order.placed`, the newest status.
- * Each write is idempotent by its own state (the placement rewrites the same facts, a status
+ * Statuses an order reaches only once its one payment has succeeded (payment.succeeded), and
+ * before any refund. On them payments decides nothing that AWAITING_PAYMENT would not decide
+ * alike: the payment is no longer confirmable (confirmPayment answers CONFLICT on its status
+ * before looking at the order's) and createPaymentIntent answers the existing payment before
+ * looking at the order's status. So the view does not record them, one write fewer on every
+ * order's PAID. What payments decides on still lands: PENDING, AWAITING_PAYMENT, CANCELLED (also
+ * from a paid order, with `order.cancelled`) and REFUNDED, each by its own stamp, which a skipped
+ * status never held back.
+ */
+const AFTER_PAYMENT = new Set(['PAID', 'PROCESSING', 'SHIPPED', 'DELIVERED']);
+
+/**
+ * The projection of orders payments decide on: the total from `order.placed`, the newest status
+ * (but none `AFTER_PAYMENT`). Each write is idempotent by its own state (the placement rewrites the same facts, a status
  * applies only when newer), so they run as direct handlers: no idempotency record or transaction
  * around writes that would cost three commands instead of one on every order's events.
  */
@@ -39,7 +51,7 @@ function orderViewConsumers(orders: OrderViewModel): ConsumerDeclaration[] {
     {
       group: CONSUMER_GROUP,
       idempotentBy:
-        'the placement rewrites the same order facts; a status applies only when newer (statusAt, statusRank)',
+        'the placement rewrites the same order facts; a status applies only when newer (statusAt, statusRank), and one after the payment not at all',
       handlers: {
         'order.placed': (event) =>
           upsertRacing(() => {
@@ -71,6 +83,7 @@ function orderViewConsumers(orders: OrderViewModel): ConsumerDeclaration[] {
           }),
         'order.status_changed': async (event) => {
           const p = event.payload;
+          if (AFTER_PAYMENT.has(p.status)) return;
           const at = new Date(p.at);
           const rank = orderStatusRank(p.status);
           // Only a newer status replaces the one we hold (same millisecond: the later lifecycle step

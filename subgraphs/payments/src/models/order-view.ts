@@ -11,6 +11,7 @@ export interface OrderViewDoc {
   email: string;
   total: number;
   currency: string;
+  /** The newest status payments decides on: PAID to DELIVERED are not recorded (events/handlers.ts). */
   status: string;
   /** occurredAt of the event that set `status`, so a late, older event cannot roll it back. */
   statusAt: Date;

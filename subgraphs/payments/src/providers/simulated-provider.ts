@@ -12,7 +12,7 @@ import {
   type ProviderLineItem,
   type ProviderRefund,
 } from './provider';
-import { testCardOutcome } from './test-cards';
+import { type TestCardOutcome, testCardOutcome } from './test-cards';
 
 /**
  * A payment provider with Stripe's test-mode semantics, for machines without a Stripe key. Its
@@ -181,26 +181,17 @@ export class SimulatedProvider implements PaymentProvider {
   }
 
   /**
-   * A read and one conditional write: the attempt, pushed with the answer its idempotency key
-   * replays, is the key's record (a key already among the attempts is answered from there), so
-   * confirmation needs no idempotency store of its own.
+   * One conditional write: the attempt, pushed with the answer its idempotency key replays, is the
+   * key's record (a key already among the attempts is answered from there), so confirmation needs
+   * no idempotency store of its own. What the outcome sets depends on the intent's capture method
+   * and amount, so the write decides it from the intent as it finds it (`confirmationStages`)
+   * instead of reading the intent first: the decision and the attempt's record are one atomic
+   * command, which a crash cannot split. Only a write that did not apply (an unknown intent, one
+   * not confirmable any more, or a key already used) reads the intent, to answer from it.
    */
   async confirmIntent(intentId: string, paymentMethodId: string, idempotencyKey: string) {
     const outcome = testCardOutcome(paymentMethodId);
     if (!outcome) throw new InvalidPaymentMethodError(paymentMethodId);
-    const current = await this.mustFind(intentId);
-    const replayed = replayOf(current, idempotencyKey);
-    if (replayed) return replayed;
-    const manual = current.captureMethod === 'manual';
-    const next =
-      outcome.kind === 'succeeds'
-        ? manual
-          ? { status: 'requires_capture' as const, lastError: null, authorizedAt: new Date() }
-          : { status: 'succeeded' as const, lastError: null, amountReceived: current.amount }
-        : outcome.kind === 'requires_action'
-          ? { status: 'requires_action' as const, lastError: null }
-          : { status: 'requires_payment_method' as const, lastError: outcome.error };
-    const answer = toIntent({ ...current, ...next });
     // Only an intent still waiting for a payment method can be confirmed, as on Stripe; and a key
     // is confirmed once, even by two calls racing.
     const updated = await this.Intent.findOneAndUpdate(
@@ -209,18 +200,14 @@ export class SimulatedProvider implements PaymentProvider {
         status: { $in: CONFIRMABLE_INTENT },
         'attempts.idempotencyKey': { $ne: idempotencyKey },
       },
-      {
-        $set: next,
-        $push: {
-          attempts: { paymentMethodId, outcome: next.status, idempotencyKey, at: new Date(), answer },
-        },
-      },
-      { returnDocument: 'after' },
+      confirmationStages(outcome, paymentMethodId, idempotencyKey, new Date()),
+      { returnDocument: 'after', updatePipeline: true },
     ).lean<SimulatedIntentDoc>();
     if (!updated) {
       const now = await this.mustFind(intentId);
       return replayOf(now, idempotencyKey) ?? toIntent(now);
     }
+    const manual = updated.captureMethod === 'manual';
     const type =
       outcome.kind === 'succeeds'
         ? manual
@@ -230,7 +217,7 @@ export class SimulatedProvider implements PaymentProvider {
           ? 'payment_intent.requires_action'
           : 'payment_intent.payment_failed';
     this.announce(type, intentObject(updated));
-    return answer;
+    return replayOf(updated, idempotencyKey)!;
   }
 
   /** A partly captured authorisation keeps what was captured (succeeded); the rest is released. */
@@ -411,6 +398,56 @@ export class SimulatedProvider implements PaymentProvider {
       .finally(() => this.inFlight.delete(delivery));
     this.inFlight.add(delivery);
   }
+}
+
+/**
+ * The update pipeline of a confirmation with `outcome`: first the intent's new state (a success
+ * authorises a manual intent, requires_capture, and charges an automatic one in full, succeeded),
+ * then the attempt with its answer, which is `toIntent` of that state written as expressions over
+ * the intent as the first stage left it.
+ */
+function confirmationStages(
+  outcome: TestCardOutcome,
+  paymentMethodId: string,
+  idempotencyKey: string,
+  at: Date,
+): Record<string, unknown>[] {
+  const manual = { $eq: ['$captureMethod', 'manual'] };
+  const next =
+    outcome.kind === 'succeeds'
+      ? {
+          status: { $cond: [manual, 'requires_capture', 'succeeded'] },
+          lastError: { $literal: null },
+          authorizedAt: { $cond: [manual, { $literal: at }, '$authorizedAt'] },
+          amountReceived: { $cond: [manual, '$amountReceived', '$amount'] },
+        }
+      : outcome.kind === 'requires_action'
+        ? { status: 'requires_action', lastError: { $literal: null } }
+        : { status: 'requires_payment_method', lastError: { $literal: outcome.error } };
+  const answer = {
+    id: '$_id',
+    status: '$status',
+    amount: '$amount',
+    currency: '$currency',
+    clientSecret: '$clientSecret',
+    lastError: { $ifNull: ['$lastError', null] },
+    metadata: { $ifNull: ['$metadata', { $literal: {} }] },
+    captureMethod: { $ifNull: ['$captureMethod', 'automatic'] },
+    amountReceived: {
+      $ifNull: ['$amountReceived', { $cond: [{ $eq: ['$status', 'succeeded'] }, '$amount', 0] }],
+    },
+  };
+  const attempt = {
+    paymentMethodId: { $literal: paymentMethodId },
+    outcome: '$status',
+    idempotencyKey: { $literal: idempotencyKey },
+    at: { $literal: at },
+    answer,
+  };
+  return [
+    { $set: next },
+    { $set: { attempts: { $concatArrays: [{ $ifNull: ['$attempts', []] }, [attempt]] } } },
+  ];
 }
 
 /** What a confirmation under `idempotencyKey` answered, if one reached the intent (and kept it). */

@@ -128,6 +128,29 @@ function fieldsFor(target: PaymentStatus, payment: PaymentDoc, intent: ProviderI
   }
 }
 
+/**
+ * What of a provider intent `applyIntent` decides on (`statusOfIntent`, `fieldsFor`, `reasonOf`):
+ * two intents alike in it apply alike to the same payment.
+ */
+function intentState(intent: ProviderIntent): string {
+  const error = intent.lastError;
+  return JSON.stringify([
+    intent.id,
+    intent.status,
+    intent.captureMethod,
+    intent.amountReceived,
+    error?.code ?? null,
+    error?.declineCode ?? null,
+    error?.message ?? null,
+  ]);
+}
+
+/** `applyIntent`'s `known` for a provider's event: the payment it recorded, if that state (`recordedFor`). */
+const ANNOUNCED = Symbol('announced');
+
+/** How many recorded intent states this process keeps for the provider's events that follow them. */
+const REMEMBERED_RECORDS = 1_000;
+
 /** What a status transition may require and record besides the status (`PaymentService.transition`). */
 interface TransitionOptions {
   from: readonly PaymentStatus[];
@@ -146,6 +169,11 @@ export class PaymentService {
   private readonly transitions = new KeyedLocks();
   /** Per provider intent id: one `applyIntent` at a time in this process, from its read to its write. */
   private readonly intentApplications = new KeyedLocks();
+  /**
+   * Per provider intent id: the intent state this process last recorded and the payment as that
+   * record left it, kept for the provider's event announcing the same state (`recordedFor`).
+   */
+  private readonly recorded = new Map<string, { state: string; payment: PaymentDoc }>();
 
   constructor(private readonly deps: PaymentServiceDeps) {}
 
@@ -366,13 +394,13 @@ export class PaymentService {
    * a Stripe webhook and the simulated provider's events all come through here. Applying the same
    * state twice changes nothing. `known`: the payment as the caller just wrote it (a confirmation's
    * claim), used instead of reading it; if it is stale the transition finds out and this runs again
-   * on a fresh read.
+   * on a fresh read. `ANNOUNCED`: the intent comes from the provider's event (`applyAnnouncedIntent`).
    */
   async applyIntent(
     intent: ProviderIntent,
     source: string,
     actor: AuditActor = systemActor(),
-    known?: PaymentDoc,
+    known?: PaymentDoc | typeof ANNOUNCED,
   ): Promise<PaymentDoc | null> {
     // One application per intent at a time in this process, the read included: a confirmation and
     // the provider's event for it arrive together on every payment, and the later one then reads
@@ -385,13 +413,27 @@ export class PaymentService {
     return applied.payment;
   }
 
+  /**
+   * A provider's event (a Stripe webhook, the simulation's announcement): `applyIntent`, except
+   * that a state this process recorded itself is found applied without reading the payment
+   * (`recordedFor`).
+   */
+  applyAnnouncedIntent(
+    intent: ProviderIntent,
+    source: string,
+    actor: AuditActor,
+  ): Promise<PaymentDoc | null> {
+    return this.applyIntent(intent, source, actor, ANNOUNCED);
+  }
+
   private async applyIntentOnce(
     intent: ProviderIntent,
     source: string,
     actor: AuditActor,
-    known: PaymentDoc | undefined,
+    known: PaymentDoc | typeof ANNOUNCED | undefined,
   ): Promise<{ payment: PaymentDoc | null; succeeded: boolean } | 'lost-race'> {
-    const payment = known ?? (await this.deps.payments.findOne({ providerPaymentId: intent.id }).lean());
+    const given = known === ANNOUNCED ? this.recordedFor(intent) : known;
+    const payment = given ?? (await this.deps.payments.findOne({ providerPaymentId: intent.id }).lean());
     if (!payment) {
       this.deps.logger.warn({ intentId: intent.id, source }, 'provider intent matches no payment; ignored');
       return { payment: null, succeeded: false };
@@ -419,7 +461,35 @@ export class PaymentService {
       actor,
     });
     if (!updated) return 'lost-race';
+    this.remember(intent, updated);
     return { payment: updated, succeeded: target === 'SUCCEEDED' || target === 'AUTHORIZED' };
+  }
+
+  /**
+   * For the provider's event of a state: the payment as this process recorded that very state on
+   * it, taken once. The provider announces every state it answers, so each confirmation's record
+   * is followed by an event that finds it applied, and reading the payment again for it would cost
+   * a command to learn nothing. Applied to the payment that state made, the state always finds
+   * nothing to do (same status, amount captured, authorisation), so no write is decided on this
+   * copy. Any transition of the payment in this process drops the entry (`transition`). If one in
+   * another process moved it on, "nothing to do" still holds for a later status, which never goes
+   * back to that state by a legal transition except after a newer claim: then the event is the
+   * older attempt's (applied over the newer one's it would be wrong) or carries the newer
+   * attempt's verdict, which that confirmation records itself from its claim, or, if it died, the
+   * reconciler reads and records, as for any lost webhook. Another state, or no entry: it reads.
+   */
+  private recordedFor(intent: ProviderIntent): PaymentDoc | undefined {
+    const entry = this.recorded.get(intent.id);
+    if (!entry) return undefined;
+    this.recorded.delete(intent.id);
+    return entry.state === intentState(intent) ? entry.payment : undefined;
+  }
+
+  private remember(intent: ProviderIntent, payment: PaymentDoc): void {
+    this.recorded.delete(intent.id);
+    this.recorded.set(intent.id, { state: intentState(intent), payment });
+    // Oldest first: a state whose event went to another process (or never came) ages out.
+    if (this.recorded.size > REMEMBERED_RECORDS) this.recorded.delete(this.recorded.keys().next().value!);
   }
 
   /**
@@ -522,6 +592,8 @@ export class PaymentService {
     const afterCommit = () => {
       if (to === 'SUCCEEDED') this.crashPoint('after-record');
     };
+    // The payment moves on: a state recorded on it before is no longer what it holds (`recordedFor`).
+    if (payment.providerPaymentId) this.recorded.delete(payment.providerPaymentId);
     // One transition of a payment at a time in this process: the confirmation and the provider's
     // webhook for it arrive together on every order and would otherwise end in a WriteConflict.
     return this.transitions.run([String(payment._id)], () =>

@@ -19,8 +19,9 @@ export const HANDLED_PROVIDER_EVENTS = [
  * Applies provider events (Stripe webhooks after their signature check, and the simulated
  * provider's announcements) to payments and refunds. The effects are idempotent transitions, so an
  * event applied again (a redelivery, or one after a crash before its record) finds nothing left to
- * do; the record of its id, written after the effect, tells whether it was new. There is no lookup
- * of the record first: it would cost every event a read to spare the rare redelivery one.
+ * do; the record of its id, written after the effect, tells a webhook whether it was new (`handle`).
+ * There is no lookup of the record first: it would cost every event a read to spare the rare
+ * redelivery one. The simulation's announcements are never redelivered, and are not recorded (`apply`).
  */
 export class ProviderEventService {
   constructor(
@@ -32,8 +33,14 @@ export class ProviderEventService {
     },
   ) {}
 
-  /** Returns false when the event had been applied before. */
-  async handle(event: ProviderEvent): Promise<boolean> {
+  /**
+   * The event's effects, without the record of its id: for the simulated provider's announcements,
+   * which it delivers once, in this process, each under an id of its own (`evt_sim_…`). No second
+   * delivery of such an id can come to be recognised by a record, so recording it would cost every
+   * confirmation a write that deduplicates nothing; a lost announcement (a crash) is what
+   * reconciliation is for, as with a lost webhook.
+   */
+  async apply(event: ProviderEvent): Promise<void> {
     const object = event.data.object;
     switch (event.type) {
       case 'payment_intent.succeeded':
@@ -43,7 +50,7 @@ export class ProviderEventService {
       case 'payment_intent.processing':
       case 'payment_intent.amount_capturable_updated':
         // The actor of what a provider event changes is the system, reacting to that event.
-        await this.deps.payments.applyIntent(
+        await this.deps.payments.applyAnnouncedIntent(
           toProviderIntent(object as never),
           `webhook ${event.type}`,
           systemActor(event.id),
@@ -55,6 +62,11 @@ export class ProviderEventService {
       default:
         this.deps.logger.debug({ type: event.type }, 'provider event type not handled');
     }
+  }
+
+  /** Returns false when the event had been applied before. */
+  async handle(event: ProviderEvent): Promise<boolean> {
+    await this.apply(event);
     const recorded = await this.deps.events.updateOne(
       { _id: event.id },
       { $setOnInsert: { type: event.type, receivedAt: new Date() } },
