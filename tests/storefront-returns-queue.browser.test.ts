@@ -2,9 +2,10 @@
  * The back office's returns queue (`/admin/returns`): a customer's delivered order gets a return
  * request; a SUPPORT user, whose "Back office" link leads to the queue, finds it awaiting a
  * decision, is refused a rejection without a reason (by the field), approves it, finds it awaiting
- * the parcel and receives it, each action taking it out of the list it was in; a customer who opens
- * the queue is refused, by the page and by the API. As tests/storefront-returns.browser.test.ts: a
- * real browser on one real supergraph; the order is placed, paid and delivered through the API.
+ * the parcel and receives it, each action taking it out of the list it was in. A DISPATCHER is
+ * offered no decision; a customer who opens the queue is refused, by the page and by the API. As
+ * tests/storefront-returns.browser.test.ts: a real browser on one real supergraph; the order is
+ * placed, paid and delivered through the API.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Page } from 'playwright-core';
@@ -37,6 +38,22 @@ async function showQueue(page: Page, label: string): Promise<void> {
   await page.getByLabel('Show returns').selectOption({ label });
 }
 
+/** A customer's delivered order of one kettle, whose return they requested through the API. */
+async function requestedReturn(name: string, key: string) {
+  const customer = await world.sg.customer(name);
+  const orderId = await checkout(world.sg, customer, kettleId, `${key}-${stamp}`);
+  await payShipAndDeliver(world.sg, customer, orderId, `1Z${key.toUpperCase()}${stamp}`);
+  mustSucceed(
+    await world.sg.query(
+      'mutation($i: RequestReturnInput!) { requestReturn(input: $i) { id } }',
+      { i: { orderId, lines: [{ productId: kettleId, quantity: 1 }], reason: 'It whistles off key' } },
+      { token: customer.token },
+    ),
+    'requestReturn',
+  );
+  return { customer, orderId };
+}
+
 describe('the back office returns queue', () => {
   beforeAll(async () => {
     kettleId = await createProduct(world.sg, KETTLE.sku, 3_500, 10, {
@@ -49,17 +66,7 @@ describe('the back office returns queue', () => {
     'support approves a requested return in the queue, then receives it from the approved list',
     async () => {
       shoppers.screenshotsOnFailure('returns-queue-journey');
-      const customer = await world.sg.customer('Queued Returner');
-      const orderId = await checkout(world.sg, customer, kettleId, `queue-${stamp}`);
-      await payShipAndDeliver(world.sg, customer, orderId, `1ZQ${stamp}`);
-      mustSucceed(
-        await world.sg.query(
-          'mutation($i: RequestReturnInput!) { requestReturn(input: $i) { id } }',
-          { i: { orderId, lines: [{ productId: kettleId, quantity: 1 }], reason: 'It whistles off key' } },
-          { token: customer.token },
-        ),
-        'requestReturn',
-      );
+      const { customer, orderId } = await requestedReturn('Queued Returner', 'queue');
 
       const support = await staffMember(world.sg, 'SUPPORT', 'Queue Support');
       const page = await shoppers.open();
@@ -111,6 +118,27 @@ describe('the back office returns queue', () => {
         'order',
       ).order;
       expect(received.returns).toEqual([{ status: 'RECEIVED', restocked: false }]);
+    },
+    JOURNEY_TIMEOUT,
+  );
+
+  it(
+    "a DISPATCHER's queue starts on the parcels awaited and offers no decision on a requested return",
+    async () => {
+      const { orderId } = await requestedReturn('Dispatched Returner', 'dispatch');
+      const dispatcher = await staffMember(world.sg, 'DISPATCHER', 'Queue Dispatcher');
+      const page = await shoppers.open();
+      await signIn(page, dispatcher.email, dispatcher.password);
+      await page.getByRole('link', { name: 'Back office' }).click();
+      await page.getByRole('heading', { name: 'Returns', level: 1 }).waitFor(VISIBLE);
+      await expect(page.getByLabel('Show returns').inputValue()).resolves.toBe('APPROVED');
+      await showQueue(page, 'Awaiting a decision');
+      const row = page
+        .getByRole('list', { name: 'Returns, oldest request first' })
+        .getByRole('listitem')
+        .filter({ hasText: `Order ${orderId.slice(-8).toUpperCase()}` });
+      await row.getByText("Awaiting support's decision.").waitFor(VISIBLE);
+      await expect(row.getByRole('button').count()).resolves.toBe(0);
     },
     JOURNEY_TIMEOUT,
   );

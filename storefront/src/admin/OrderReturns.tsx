@@ -93,10 +93,13 @@ export function AdminReturn({
   request,
   children,
   onDone,
+  canDecide = true,
 }: {
   request: ReturnFieldsFragment;
   children?: ReactNode;
   onDone?: (done: string) => void;
+  /** False for a DISPATCHER, whom the API refuses approveReturn and rejectReturn. */
+  canDecide?: boolean;
 }) {
   const titleId = useId();
   // What the last action did, kept while the return moves on (its form goes, the result stays).
@@ -129,7 +132,10 @@ export function AdminReturn({
       {request.status === 'RECEIVED' && (
         <p className="muted small">{request.restocked ? 'Restocked' : 'Written off'}</p>
       )}
-      {request.status === 'REQUESTED' && (
+      {request.status === 'REQUESTED' && !canDecide && (
+        <p className="muted small">Awaiting support&apos;s decision.</p>
+      )}
+      {request.status === 'REQUESTED' && canDecide && (
         <DecisionForm returnId={request.id} act={act} reasonError={problemWith(problems, 'reason')} />
       )}
       {request.status === 'APPROVED' && (

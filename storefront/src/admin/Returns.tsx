@@ -3,6 +3,7 @@ import { useQuery } from '@apollo/client/react';
 import { RETURN_QUEUE } from '../graphql';
 import type { ReturnStatus } from '../graphql-types';
 import { Link, usePageTitle } from '../router';
+import { useSession } from '../session';
 import { CursorPager, Loading, Problems, SelectField } from '../ui';
 import { AdminReturn } from './OrderReturns';
 
@@ -24,12 +25,14 @@ const EMPTY: Record<ReturnStatus, string> = {
 /**
  * The returns queue (SUPPORT, DISPATCHER or ADMIN): the returns of every order in one status,
  * oldest request first, each with its order and the actions of the order list's returns (approve,
- * reject with a reason, receive). After an action the list is read again: the return leaves it
- * for the next status's list, and the page says what was done.
+ * reject with a reason, receive; a DISPATCHER receives only). After an action the list is read
+ * again: the return leaves it for the next status's list, and the page says what was done.
  */
 export function ReturnsQueuePage() {
   usePageTitle('Returns');
-  const [status, setStatus] = useState<ReturnStatus>('REQUESTED');
+  // SUPPORT decides and receives; a DISPATCHER only receives, so starts on the parcels awaited.
+  const dispatcher = useSession()?.user.role === 'DISPATCHER';
+  const [status, setStatus] = useState<ReturnStatus>(dispatcher ? 'APPROVED' : 'REQUESTED');
   const [after, setAfter] = useState<string[]>([]);
   const [done, setDone] = useState('');
   const { data, loading, error, refetch } = useQuery(RETURN_QUEUE, {
@@ -71,7 +74,7 @@ export function ReturnsQueuePage() {
       {queue && queue.edges.length === 0 && <p>{EMPTY[status]}</p>}
       <ol className="plain" aria-label="Returns, oldest request first">
         {queue?.edges.map(({ node }) => (
-          <AdminReturn key={node.id} request={node} onDone={onDone}>
+          <AdminReturn key={node.id} request={node} onDone={onDone} canDecide={!dispatcher}>
             <p>
               <Link to={`/orders/${node.order.id}`}>Order {node.order.id.slice(-8).toUpperCase()}</Link> ·{' '}
               {node.order.email} · order total {node.order.total.formatted}
