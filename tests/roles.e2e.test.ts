@@ -208,6 +208,7 @@ const PROBES: Record<string, () => { document: string; variables?: Record<string
     variables: { u: objectId() },
   }),
   'Query.orders': () => ({ document: '{ orders(first: 1) { edges { node { id } } } }' }),
+  'Query.returns': () => ({ document: '{ returns(first: 1) { edges { node { id } } } }' }),
   'Query.inventoryItems': () => ({
     document: '{ inventoryItems(first: 1) { edges { cursor } } }',
   }),

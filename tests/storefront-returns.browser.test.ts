@@ -11,14 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type Locator, type Page } from 'playwright-core';
 import { HARNESS_ADMIN, type SignedInUser } from './support/supergraph';
 import { ALL_SUBGRAPHS } from './support/subgraphs';
-import {
-  awaitPayment,
-  checkout,
-  createProduct,
-  mustSucceed,
-  paymentIntent,
-  payWithTestCard,
-} from './support/storefront';
+import { checkout, createProduct, mustSucceed, payShipAndDeliver } from './support/storefront';
 import { seriousAxeViolations, useStorefront } from './support/browser';
 import { signIn, status } from './support/shopper-steps';
 
@@ -50,34 +43,7 @@ async function deliveredOrder(customer: SignedInUser): Promise<string> {
     'addToCart',
   );
   const orderId = await checkout(world.sg, customer, ids.lamp, `returns-${stamp}`);
-  await awaitPayment(world.sg, customer, orderId);
-  await payWithTestCard(world.sg, customer, orderId, await paymentIntent(world.sg, customer, orderId));
-  const admin = await world.sg.admin();
-  const shipment = mustSucceed(
-    await world.sg.query(
-      'mutation($i: CreateShipmentInput!) { createShipment(input: $i) { id } }',
-      {
-        i: {
-          orderId,
-          lines: null,
-          carrier: 'UPS',
-          trackingNumber: `1Z${stamp}`,
-          trackingUrl: `https://www.ups.com/track?tracknum=1Z${stamp}`,
-        },
-      },
-      { token: admin.token },
-    ),
-    'createShipment',
-  ).createShipment;
-  const delivered = mustSucceed(
-    await world.sg.query(
-      'mutation($s: ID!) { markShipmentDelivered(shipmentId: $s) { order { status } } }',
-      { s: shipment.id },
-      { token: admin.token },
-    ),
-    'markShipmentDelivered',
-  ).markShipmentDelivered;
-  expect(delivered.order.status).toBe('DELIVERED');
+  await payShipAndDeliver(world.sg, customer, orderId, `1Z${stamp}`);
   return orderId;
 }
 

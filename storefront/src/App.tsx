@@ -19,7 +19,7 @@ import { YourAccountPage } from './pages/YourAccount';
 import { RegisterPage, SignInPage, VerifyPage } from './pages/Account';
 import { DevMailboxPage } from './pages/DevMailbox';
 import { ChangePasswordPage, ForgotPasswordPage, ResetPasswordPage } from './pages/Password';
-import { AdminPage } from './admin/Admin';
+import { AdminPage, backOfficeHome } from './admin/Admin';
 
 export function App() {
   const session = useSession();
@@ -96,9 +96,9 @@ function Shell() {
                 </li>
               </>
             )}
-            {session?.user.role === 'ADMIN' && (
+            {backOfficeHome(session?.user.role) && (
               <li>
-                <Link to="/admin/products">Back office</Link>
+                <Link to={backOfficeHome(session?.user.role)!}>Back office</Link>
               </li>
             )}
             <li>

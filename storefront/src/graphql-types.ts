@@ -118,6 +118,11 @@ export type CheckoutInput = {
   shippingMethodCode?: string | null | undefined;
 };
 
+export type ReturnFilter = {
+  /** REQUESTED: awaiting a decision; APPROVED: awaiting the parcel. Absent: every status. */
+  status?: ReturnStatus | null | undefined;
+};
+
 export type OrderFilter = {
   status?: OrderStatus | null | undefined;
   email?: string | null | undefined;
@@ -975,6 +980,21 @@ export type AdminOrderReturnsQueryVariables = Exact<{
 
 export type AdminOrderReturnsQuery = {
   order: { id: string; amountRefunded: MoneyFieldsFragment; returns: Array<ReturnFieldsFragment> } | null;
+};
+
+export type ReturnQueueQueryVariables = Exact<{
+  filter?: ReturnFilter | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+export type ReturnQueueQuery = {
+  returns: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    edges: Array<{
+      node: { order: { id: string; email: string; total: MoneyFieldsFragment } } & ReturnFieldsFragment;
+    }>;
+  };
 };
 
 export type ApproveReturnMutationVariables = Exact<{

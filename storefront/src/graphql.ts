@@ -126,6 +126,8 @@ import type {
   ReceiveReturnMutationVariables,
   AdminOrderReturnsQuery,
   AdminOrderReturnsQueryVariables,
+  ReturnQueueQuery,
+  ReturnQueueQueryVariables,
 } from './graphql-types';
 
 // Money is always selected whole: the cache replaces it as a value (see apollo.ts).
@@ -1185,6 +1187,33 @@ export const ADMIN_ORDER_RETURNS: TypedDocumentNode<AdminOrderReturnsQuery, Admi
     }
     ${RETURN_FIELDS}
   `;
+
+// The back office's returns queue (admin/Returns.tsx): one status, oldest request first, each
+// return with the order it belongs to (the API answers them from one aggregation per page).
+export const RETURN_QUEUE: TypedDocumentNode<ReturnQueueQuery, ReturnQueueQueryVariables> = gql`
+  query ReturnQueue($filter: ReturnFilter, $after: String) {
+    returns(filter: $filter, first: 20, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          ...ReturnFields
+          order {
+            id
+            email
+            total {
+              ...MoneyFields
+            }
+          }
+        }
+      }
+    }
+  }
+  ${RETURN_FIELDS}
+`;
 
 export const APPROVE_RETURN: TypedDocumentNode<ApproveReturnMutation, ApproveReturnMutationVariables> = gql`
   mutation ApproveReturn($returnId: ID!, $reason: String) {

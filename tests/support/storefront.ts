@@ -181,3 +181,43 @@ export async function payWithTestCard(
   );
   await orderReaches(sg, customer, orderId, 'PAID');
 }
+
+/**
+ * Pays a placed order with the test card, ships every line in one UPS parcel and delivers it (the
+ * administrator as DISPATCHER): a DELIVERED order whose lines can be returned.
+ */
+export async function payShipAndDeliver(
+  sg: Supergraph,
+  customer: SignedInUser,
+  orderId: string,
+  trackingNumber: string,
+): Promise<void> {
+  await awaitPayment(sg, customer, orderId);
+  await payWithTestCard(sg, customer, orderId, await paymentIntent(sg, customer, orderId));
+  const admin = await sg.admin();
+  const shipment = mustSucceed(
+    await sg.query(
+      'mutation($i: CreateShipmentInput!) { createShipment(input: $i) { id } }',
+      {
+        i: {
+          orderId,
+          lines: null,
+          carrier: 'UPS',
+          trackingNumber,
+          trackingUrl: `https://www.ups.com/track?tracknum=${trackingNumber}`,
+        },
+      },
+      { token: admin.token },
+    ),
+    'createShipment',
+  ).createShipment;
+  const delivered = mustSucceed(
+    await sg.query(
+      'mutation($s: ID!) { markShipmentDelivered(shipmentId: $s) { order { status } } }',
+      { s: shipment.id },
+      { token: admin.token },
+    ),
+    'markShipmentDelivered',
+  ).markShipmentDelivered;
+  if (delivered.order.status !== 'DELIVERED') throw new Error(`the order is ${delivered.order.status}`);
+}

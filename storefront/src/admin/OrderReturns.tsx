@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { describeError, problemWith } from '../errors';
 import { ADMIN_ORDER_RETURNS, APPROVE_RETURN, RECEIVE_RETURN, REJECT_RETURN } from '../graphql';
@@ -84,7 +84,23 @@ function ReturnsPanel({ orderId }: { orderId: string }) {
   );
 }
 
-function AdminReturn({ request }: { request: ReturnFieldsFragment }) {
+/**
+ * One return with what can be done next, here and in the returns queue (admin/Returns.tsx), which
+ * puts its order in `children` and, by `onDone`, reads its list again after an action: the return
+ * leaves that list, so the queue, not the row, says what the action did.
+ */
+export function AdminReturn({
+  request,
+  children,
+  onDone,
+  canDecide = true,
+}: {
+  request: ReturnFieldsFragment;
+  children?: ReactNode;
+  onDone?: (done: string) => void;
+  /** False for a DISPATCHER, whom the API refuses approveReturn and rejectReturn. */
+  canDecide?: boolean;
+}) {
   const titleId = useId();
   // What the last action did, kept while the return moves on (its form goes, the result stays).
   const [done, setDone] = useState('');
@@ -93,7 +109,9 @@ function AdminReturn({ request }: { request: ReturnFieldsFragment }) {
     setDone('');
     setError(null);
     try {
-      setDone(await action());
+      const result = await action();
+      if (onDone) onDone(result);
+      else setDone(result);
     } catch (err) {
       setError(err);
     }
@@ -105,12 +123,19 @@ function AdminReturn({ request }: { request: ReturnFieldsFragment }) {
       <p id={titleId}>
         Return of {returnedSkus(request)} · {request.amount.formatted} <StatusBadge status={request.status} />
       </p>
-      <p className="muted small">Customer&apos;s reason: {request.reason}</p>
+      {children}
+      <p className="muted small">
+        Requested <time dateTime={request.requestedAt}>{new Date(request.requestedAt).toLocaleString()}</time>{' '}
+        · Customer&apos;s reason: {request.reason}
+      </p>
       {request.decisionReason && <p className="muted small">Decision: {request.decisionReason}</p>}
       {request.status === 'RECEIVED' && (
         <p className="muted small">{request.restocked ? 'Restocked' : 'Written off'}</p>
       )}
-      {request.status === 'REQUESTED' && (
+      {request.status === 'REQUESTED' && !canDecide && (
+        <p className="muted small">Awaiting support&apos;s decision.</p>
+      )}
+      {request.status === 'REQUESTED' && canDecide && (
         <DecisionForm returnId={request.id} act={act} reasonError={problemWith(problems, 'reason')} />
       )}
       {request.status === 'APPROVED' && (

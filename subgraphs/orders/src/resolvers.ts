@@ -28,8 +28,15 @@ import {
 } from './services/fulfilment';
 import { type OrderLifecycle } from './services/lifecycle';
 import { lineVariant } from './services/line-amounts';
-import { assertCanView, ORDER_READERS } from './services/order-access';
-import { parsePage, type OrderPage, type OrderQueries, type UserOrdersKey } from './services/order-queries';
+import { assertCanView, ORDER_READERS, RETURN_HANDLERS } from './services/order-access';
+import {
+  parsePage,
+  parseReturnPage,
+  type OrderPage,
+  type OrderQueries,
+  type UserOrdersKey,
+} from './services/order-queries';
+import { type ReturnFilter } from './services/return-queue';
 import { amountRefunded } from './services/status-machine';
 
 export interface OrdersContext extends SubgraphContext {
@@ -104,6 +111,14 @@ export const resolvers: Resolvers = {
     ) => {
       requireRole(ctx, ...ORDER_READERS);
       return ctx.queries.list(args.filter, parsePage(args));
+    },
+    returns: (
+      _: unknown,
+      args: { filter?: ReturnFilter | null; first?: number | null; after?: string | null },
+      ctx: OrdersContext,
+    ) => {
+      requireRole(ctx, ...RETURN_HANDLERS);
+      return ctx.queries.returnQueue(args.filter, parseReturnPage(args));
     },
   },
   Mutation: {

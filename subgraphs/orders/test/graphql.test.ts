@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent, type DomainEvent } from '@novamart/events';
-import { commandStats, type RunningSubgraph, type SubgraphRuntime } from '@novamart/kit';
+import { commandStats, type Role, type RunningSubgraph, type SubgraphRuntime } from '@novamart/kit';
 import { startSubgraphForTests, type TestSubgraph, type TestTokens } from '@novamart/kit/testing';
 import { type Connection } from 'mongoose';
 import { ordersSubgraph, type OrdersConfig } from '../src/index';
@@ -30,7 +30,7 @@ async function gql(
   return (await response.json()) as Result;
 }
 
-const as = async (id: string, role: 'CUSTOMER' | 'ADMIN' = 'CUSTOMER') => ({
+const as = async (id: string, role: Role = 'CUSTOMER') => ({
   authorization: await tokens.bearer({ id, role }),
 });
 
@@ -319,5 +319,124 @@ describe('orders over GraphQL', () => {
       await as('gql-ship'),
     );
     expect(notAdmin.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('the returns queue (Query.returns)', () => {
+  const QUEUE = `query($filter: ReturnFilter, $first: Int, $after: String) {
+    returns(filter: $filter, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { id status reason requestedAt lines { sku quantity } amount { amount }
+        order { id email total { amount } returns { id } } } }
+    } }`;
+  const at = (minute: number) => new Date(Date.UTC(2026, 0, 5, 9, minute));
+  const request = (id: string, status: string, minute: number) => ({
+    _id: id,
+    lines: [{ productId: 'g-p', variantId: 'g-p', sku: 'GP-1', quantity: 1, amount: 350 }],
+    amount: 350,
+    reason: `reason ${id}`,
+    status,
+    requestedBy: 'q-user',
+    requestedAt: at(minute),
+    decidedBy: null,
+    decidedAt: null,
+    decisionReason: null,
+    receivedBy: null,
+    receivedAt: null,
+    restock: null,
+  });
+  const staff = (role: Role) => as(`q-${role.toLowerCase()}`, role);
+  const ids = (result: Result) => result.data.returns.edges.map((edge: any) => edge.node.id);
+  let first: any;
+  let second: any;
+
+  beforeAll(async () => {
+    // Returns are written on the order as requestReturn writes them (fulfilment.test.ts covers
+    // how they get there): the queue only reads them. Two share a minute, ordered by id.
+    first = await checkoutAs('q-user');
+    second = await checkoutAs('q-user');
+    await conn.collection('orders').updateOne({ _id: first.id } as never, {
+      $set: { returns: [request('ret-c', 'REQUESTED', 3), request('ret-x', 'RECEIVED', 1)] },
+    });
+    await conn.collection('orders').updateOne({ _id: second.id } as never, {
+      $set: {
+        returns: [
+          request('ret-b', 'REQUESTED', 2),
+          request('ret-a', 'REQUESTED', 2),
+          request('ret-d', 'APPROVED', 4),
+        ],
+      },
+    });
+  });
+
+  it('lists one status oldest request first, in cursor pages, each return with its order', async () => {
+    const auth = await staff('SUPPORT');
+    const pageOne = await gql(QUEUE, { filter: { status: 'REQUESTED' }, first: 2 }, auth);
+    expect(pageOne.errors).toBeUndefined();
+    expect(pageOne.data.returns).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: true } });
+    expect(ids(pageOne)).toEqual(['ret-a', 'ret-b']);
+    expect(pageOne.data.returns.edges[0].node).toMatchObject({
+      status: 'REQUESTED',
+      reason: 'reason ret-a',
+      requestedAt: at(2).toISOString(),
+      lines: [{ sku: 'GP-1', quantity: 1 }],
+      amount: { amount: 350 },
+      // The order whole, every return of it included, not only the one queued.
+      order: {
+        id: second.id,
+        email: 'q-user@example.com',
+        total: { amount: second.total.amount },
+        returns: [{ id: 'ret-b' }, { id: 'ret-a' }, { id: 'ret-d' }],
+      },
+    });
+    const pageTwo = await gql(
+      QUEUE,
+      { filter: { status: 'REQUESTED' }, first: 2, after: pageOne.data.returns.pageInfo.endCursor },
+      auth,
+    );
+    expect(ids(pageTwo)).toEqual(['ret-c']);
+    expect(pageTwo.data.returns.pageInfo.hasNextPage).toBe(false);
+    expect(pageTwo.data.returns.edges[0].node.order.id).toBe(first.id);
+
+    const approved = await gql(QUEUE, { filter: { status: 'APPROVED' } }, await staff('DISPATCHER'));
+    expect(ids(approved)).toEqual(['ret-d']);
+    const all = await gql(QUEUE, {}, await as('admin', 'ADMIN'));
+    expect(ids(all)).toEqual(['ret-x', 'ret-a', 'ret-b', 'ret-c', 'ret-d']);
+    expect(all.data.returns.totalCount).toBe(5);
+  });
+
+  it('is refused to customers and FINANCE, and refuses a bad page', async () => {
+    for (const auth of [await as('q-user'), await staff('FINANCE'), {}]) {
+      const refused = await gql(QUEUE, {}, auth);
+      expect(refused.errors?.[0]?.extensions?.code, JSON.stringify(refused.errors)).toMatch(
+        /FORBIDDEN|UNAUTHENTICATED/,
+      );
+    }
+    const customer = await gql(QUEUE, {}, await as('q-user'));
+    expect(customer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const support = await staff('SUPPORT');
+    expect((await gql(QUEUE, { first: 101 }, support)).errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'first',
+    });
+    expect((await gql(QUEUE, { after: 'not a cursor' }, support)).errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'after',
+    });
+  });
+
+  it('a page costs two commands, whatever its size: the rows and the total', async () => {
+    const auth = await staff('SUPPORT');
+    for (const size of [1, 5]) {
+      const requestId = `return-queue-${size}-${Date.now()}`;
+      const result = await gql(QUEUE, { first: size }, { ...auth, 'x-request-id': requestId });
+      expect(result.errors).toBeUndefined();
+      expect(result.data.returns.edges).toHaveLength(size);
+      expect(commandStats.forRequest(requestId, { database: conn.name })).toMatchObject({
+        total: 2,
+        byCommand: { aggregate: 2 },
+      });
+    }
   });
 });

@@ -384,6 +384,8 @@ orderSchema.index({ email: 1, createdAt: -1, _id: -1 });
 // markShipmentDelivered(shipmentId) and the return mutations find their order by the embedded id.
 orderSchema.index({ 'shipments._id': 1 }, { sparse: true });
 orderSchema.index({ 'returns._id': 1 }, { sparse: true });
+// The returns queue (Query.returns): the orders holding a return of one status, oldest request first.
+orderSchema.index({ 'returns.status': 1, 'returns.requestedAt': 1 }, { sparse: true });
 
 export type OrderModel = Model<OrderDoc>;
 

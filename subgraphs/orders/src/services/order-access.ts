@@ -4,6 +4,9 @@ import { type OrderDoc } from '../models/order';
 /** Staff who read any order (docs/architecture.md, "Roles and permissions"). */
 export const ORDER_READERS: readonly Role[] = ['SUPPORT', 'DISPATCHER', 'FINANCE'];
 
+/** Staff who work the returns queue: SUPPORT decides, SUPPORT or DISPATCHER receives. */
+export const RETURN_HANDLERS: readonly Role[] = ['SUPPORT', 'DISPATCHER'];
+
 /** Staff who may cancel any order before shipment. */
 export const ORDER_CANCELLERS: readonly Role[] = ['SUPPORT'];
 

@@ -1,6 +1,7 @@
 import { type QueryFilter } from 'mongoose';
 import { badUserInput, loadByIds, pageArgs, toConnection, type Connection as Page } from '@novamart/kit';
 import { ORDER_STATUSES, type OrderDoc, type OrderModel, type OrderStatus } from '../models/order';
+import { returnQueuePage, type ReturnCursor, type ReturnFilter, type ReturnPage } from './return-queue';
 
 /** Position of an order in the newest-first order: (createdAt, id). */
 export interface OrderCursor {
@@ -39,6 +40,11 @@ export function parsePage(args: { first?: number | null; after?: string | null }
   return pageArgs<OrderCursor>(args, { max: MAX_PAGE, defaultFirst: 20 });
 }
 
+/** The returns queue's paging: the same sizes as the orders', a (requestedAt, return id) cursor. */
+export function parseReturnPage(args: { first?: number | null; after?: string | null }) {
+  return pageArgs<ReturnCursor>(args, { max: MAX_PAGE, defaultFirst: 20 });
+}
+
 export class OrderQueries {
   constructor(private readonly orders: OrderModel) {}
 
@@ -66,6 +72,14 @@ export class OrderQueries {
       this.orders.countDocuments(match),
     ]);
     return { ...toConnection(rows, page.first, cursorOf), totalCount };
+  }
+
+  /** The returns queue across orders, oldest request first: two aggregations (services/return-queue.ts). */
+  returnQueue(
+    filter: ReturnFilter | null | undefined,
+    page: ReturnType<typeof parseReturnPage>,
+  ): Promise<ReturnPage> {
+    return returnQueuePage(this.orders, filter, page);
   }
 
   /**
