@@ -19,7 +19,7 @@ import { YourAccountPage } from './pages/YourAccount';
 import { RegisterPage, SignInPage, VerifyPage } from './pages/Account';
 import { DevMailboxPage } from './pages/DevMailbox';
 import { ChangePasswordPage, ForgotPasswordPage, ResetPasswordPage } from './pages/Password';
-import { AdminPage } from './admin/Admin';
+import { AdminPage, backOfficeHome } from './admin/Admin';
 
 export function App() {
   const session = useSession();
@@ -51,6 +51,7 @@ function CartLink() {
 
 function Shell() {
   const session = useSession();
+  const backOffice = backOfficeHome(session?.user.role);
   const client = useApolloClient();
   const signOut = async () => {
     const current = getSession();
@@ -96,9 +97,9 @@ function Shell() {
                 </li>
               </>
             )}
-            {session?.user.role === 'ADMIN' && (
+            {backOffice && (
               <li>
-                <Link to="/admin/products">Back office</Link>
+                <Link to={backOffice}>Back office</Link>
               </li>
             )}
             <li>

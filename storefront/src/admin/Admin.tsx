@@ -1,21 +1,44 @@
 import { Link, match, usePageTitle } from '../router';
-import { useSession } from '../session';
+import { useSession, type Session } from '../session';
 import { AdminProductsPage, EditProductPage, NewProductPage } from './Products';
 import { AdminOrdersPage } from './Orders';
 import { RefundsPage } from './Refunds';
 import { LowStockPage } from './LowStock';
+import { AdminReviewsPage } from './Reviews';
 
-const SECTIONS: [string, string][] = [
-  ['/admin/products', 'Products'],
-  ['/admin/orders', 'Orders'],
-  ['/admin/refunds', 'Refunds'],
-  ['/admin/low-stock', 'Low stock'],
+type Role = Session['user']['role'];
+
+/** Each section with the roles its API allows besides ADMIN (who may use every one). */
+const SECTIONS: [string, string, Role[]][] = [
+  ['/admin/products', 'Products', []],
+  ['/admin/orders', 'Orders', []],
+  ['/admin/refunds', 'Refunds', []],
+  ['/admin/low-stock', 'Low stock', []],
+  ['/admin/reviews', 'Reviews', ['SUPPORT']],
 ];
 
-/** The back office: ADMIN only (the API refuses everyone else anyway; this only avoids showing forms that cannot work). */
+const sectionsFor = (role: Role) =>
+  SECTIONS.filter(([, , roles]) => role === 'ADMIN' || roles.includes(role));
+
+/** Where the header's "Back office" leads the role: its first section, or null when it has none. */
+export function backOfficeHome(role: Role | undefined): string | null {
+  return role ? (sectionsFor(role)[0]?.[0] ?? null) : null;
+}
+
+/**
+ * The back office: ADMIN everywhere, SUPPORT in review moderation (the API refuses everyone else
+ * anyway; this only avoids showing forms that cannot work).
+ */
 export function AdminPage({ path }: { path: string }) {
   const session = useSession();
-  if (!session || session.user.role !== 'ADMIN') return <NotAllowed signedIn={!!session} />;
+  const sections = session ? sectionsFor(session.user.role) : [];
+  // `/admin` opens the role's first section; ADMIN gets the products for any other address.
+  const section =
+    path === '/admin'
+      ? sections[0]?.[0]
+      : (sections.find(([to]) => path.startsWith(to))?.[0] ??
+        (session?.user.role === 'ADMIN' ? '/admin/products' : undefined));
+  if (!session || !section) return <NotAllowed signedIn={!!session} path={path} />;
   let params: Record<string, string> | null;
   let page;
   if (path === '/admin/products/new') page = <NewProductPage />;
@@ -23,12 +46,13 @@ export function AdminPage({ path }: { path: string }) {
   else if (path === '/admin/orders') page = <AdminOrdersPage />;
   else if (path === '/admin/refunds') page = <RefundsPage />;
   else if (path === '/admin/low-stock') page = <LowStockPage />;
+  else if (section === '/admin/reviews') page = <AdminReviewsPage />;
   else page = <AdminProductsPage />;
   return (
     <div className="admin">
       <nav aria-label="Back office" className="subnav">
         <ul>
-          {SECTIONS.map(([to, label]) => (
+          {sections.map(([to, label]) => (
             <li key={to}>
               <Link to={to} aria-current={path.startsWith(to) ? 'page' : undefined}>
                 {label}
@@ -42,14 +66,14 @@ export function AdminPage({ path }: { path: string }) {
   );
 }
 
-function NotAllowed({ signedIn }: { signedIn: boolean }) {
+function NotAllowed({ signedIn, path }: { signedIn: boolean; path: string }) {
   usePageTitle('Back office');
   return (
     <>
       <h1 tabIndex={-1}>Back office</h1>
       <p>
-        {signedIn ? 'The back office is for administrators. ' : ''}
-        <Link to="/signin?next=/admin/products">Sign in as an administrator</Link> to continue.
+        {signedIn ? 'This part of the back office is not open to your account. ' : ''}
+        <Link to={`/signin?next=${encodeURIComponent(path)}`}>Sign in with a staff account</Link> to continue.
       </p>
     </>
   );
