@@ -1,10 +1,11 @@
 /**
  * Review moderation in the back office (`/admin/reviews`): a customer who bought a product reviews
- * it on the product page; support finds the review among the complaints, hides it (the product
- * page no longer shows it and its rating changes) and restores it (it is back); a customer cannot
- * open the page. As tests/storefront-reviews.browser.test.ts: a real browser on one real
- * supergraph, acting as a person does and waiting for visible state; the purchases and the other
- * buyer's review are made through the API (the journey is not about them).
+ * it on the product page; support finds the review among the complaints (a refused Hide is shown
+ * by the review), hides it (the product page no longer shows it and its rating changes) and
+ * restores it (it is back); a customer cannot open the page. As
+ * tests/storefront-reviews.browser.test.ts: a real browser on one real supergraph, acting as a
+ * person does and waiting for visible state; the purchases and the other buyer's review are made
+ * through the API (the journey is not about them).
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -99,6 +100,29 @@ describe('storefront review moderation', () => {
       await entry.getByText('VISIBLE', { exact: true }).waitFor();
       expect(await entry.getByRole('link', { name }).getAttribute('href')).toBe(`/products/${slug}`);
       expect(await seriousAxeViolations(supportPage), 'the moderation list').toEqual([]);
+
+      // A refusal is shown by the review, which stays as it was (the API answers as it would had
+      // the moderator lost the role since the page was read).
+      await supportPage.route('**/graphql', async (route) => {
+        if ((route.request().postDataJSON() as { operationName?: string }).operationName !== 'HideReview')
+          return route.fallback();
+        await route.fulfill({
+          contentType: 'application/json',
+          body: JSON.stringify({
+            data: null,
+            errors: [
+              { message: 'Requires one of the roles SUPPORT, ADMIN', extensions: { code: 'FORBIDDEN' } },
+            ],
+          }),
+        });
+      });
+      await entry.getByRole('button', { name: /^Hide/ }).click();
+      await entry
+        .getByRole('alert')
+        .filter({ hasText: 'Not allowed: Requires one of the roles SUPPORT, ADMIN' })
+        .waitFor(VISIBLE);
+      await entry.getByText('VISIBLE', { exact: true }).waitFor();
+      await supportPage.unroute('**/graphql');
 
       await entry.getByRole('button', { name: /^Hide/ }).click();
       await supportPage
