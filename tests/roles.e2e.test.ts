@@ -196,6 +196,10 @@ const PROBES: Record<string, () => { document: string; variables?: Record<string
     document: 'mutation($id: ID!) { hideReview(id: $id) { id } }',
     variables: { id: objectId() },
   }),
+  'Mutation.unhideReview': () => ({
+    document: 'mutation($id: ID!) { unhideReview(id: $id) { id } }',
+    variables: { id: objectId() },
+  }),
   'Mutation.setNotificationTemplate': () => ({
     document: 'mutation($i: NotificationTemplateInput!) { setNotificationTemplate(input: $i) { type } }',
     variables: { i: { type: 'WELCOME', subject: ' ', body: ' ' } },
@@ -225,6 +229,9 @@ const PROBES: Record<string, () => { document: string; variables?: Record<string
   }),
   'Query.users': () => ({ document: '{ users(first: 1) { id email } }' }),
   'Query.notifications': () => ({ document: '{ notifications(first: 1) { edges { node { id } } } }' }),
+  'Query.moderationReviews': () => ({
+    document: '{ moderationReviews(first: 1) { edges { node { id } } } }',
+  }),
   'Query.notificationTemplates': () => ({ document: '{ notificationTemplates { type } }' }),
 };
 

@@ -73,9 +73,9 @@ describe('the back office returns queue', () => {
       await signIn(page, support.email, support.password);
       await page.getByRole('link', { name: 'Back office' }).click();
       await page.getByRole('heading', { name: 'Returns', level: 1 }).waitFor(VISIBLE);
-      // SUPPORT's back office is the queue alone.
+      // SUPPORT's back office is the queue and review moderation.
       const nav = page.getByRole('navigation', { name: 'Back office' });
-      await expect(nav.getByRole('link').allInnerTexts()).resolves.toEqual(['Returns']);
+      await expect(nav.getByRole('link').allInnerTexts()).resolves.toEqual(['Returns', 'Reviews']);
 
       const row = kettleReturn(page);
       await row.waitFor(VISIBLE);

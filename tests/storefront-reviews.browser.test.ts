@@ -10,15 +10,10 @@ import { describe, expect, it } from 'vitest';
 import { type Locator, type Page } from 'playwright-core';
 import { type SignedInUser } from './support/supergraph';
 import { ALL_SUBGRAPHS } from './support/subgraphs';
-import {
-  awaitPayment,
-  checkout,
-  createPaymentIntent,
-  mustSucceed,
-  payWithTestCard,
-} from './support/storefront';
+import { mustSucceed } from './support/storefront';
 import { seriousAxeViolations, useStorefront } from './support/browser';
 import { signIn } from './support/shopper-steps';
+import { apiReviews as apiReviewsOf, buyer as buyerOf } from './support/reviews';
 
 const JOURNEY_TIMEOUT = 120_000;
 /** The storefront's page of reviews (REVIEWS_PAGE in storefront/src/pages/Reviews.tsx). */
@@ -26,6 +21,8 @@ const PAGE = 5;
 
 const world = useStorefront({ subgraphs: ALL_SUBGRAPHS });
 const { shoppers } = world;
+const buyer = (productId: string, name: string) => buyerOf(world.sg, productId, name);
+const apiReviews = (productId: string) => apiReviewsOf(world.sg, productId);
 
 async function createProduct(name: string): Promise<{ id: string; slug: string }> {
   const admin = await world.sg.admin();
@@ -43,15 +40,6 @@ async function createProduct(name: string): Promise<{ id: string; slug: string }
   return created.createProduct;
 }
 
-/** A new customer with a PAID order holding the product: one who may review it. */
-async function buyer(productId: string, name: string): Promise<SignedInUser> {
-  const customer = await world.sg.customer(name);
-  const orderId = await checkout(world.sg, customer, productId, randomUUID());
-  await awaitPayment(world.sg, customer, orderId);
-  await payWithTestCard(world.sg, customer, orderId, await createPaymentIntent(world.sg, customer, orderId));
-  return customer;
-}
-
 async function addReview(customer: SignedInUser, productId: string, rating: number, text: string) {
   mustSucceed(
     await world.sg.query(
@@ -61,21 +49,6 @@ async function addReview(customer: SignedInUser, productId: string, rating: numb
     ),
     'addReview',
   );
-}
-
-/** The product's visible reviews' texts, newest first, and its rating, as the API answers them. */
-async function apiReviews(productId: string) {
-  const answer = mustSucceed(
-    await world.sg.query(
-      'query($id: ID!) { product(id: $id) { rating { average count } reviews(first: 50) { edges { node { text } } } } }',
-      { id: productId },
-    ),
-    'product reviews',
-  );
-  return {
-    rating: answer.product.rating as { average: number | null; count: number },
-    texts: (answer.product.reviews.edges as { node: { text: string } }[]).map((e) => e.node.text),
-  };
 }
 
 const section = (page: Page) => page.getByRole('region', { name: 'Reviews' });

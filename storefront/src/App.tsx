@@ -51,6 +51,7 @@ function CartLink() {
 
 function Shell() {
   const session = useSession();
+  const backOffice = backOfficeHome(session?.user.role);
   const client = useApolloClient();
   const signOut = async () => {
     const current = getSession();
@@ -96,9 +97,9 @@ function Shell() {
                 </li>
               </>
             )}
-            {backOfficeHome(session?.user.role) && (
+            {backOffice && (
               <li>
-                <Link to={backOfficeHome(session?.user.role)!}>Back office</Link>
+                <Link to={backOffice}>Back office</Link>
               </li>
             )}
             <li>

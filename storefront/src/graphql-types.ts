@@ -261,6 +261,26 @@ export type ReviewInput = {
   authorName?: string | null | undefined;
 };
 
+/** Which reviews `moderationReviews` lists by their state. */
+export type ReviewVisibility =
+  /** Shown and hidden alike. */
+  | 'ALL'
+  /** On the product's page and in its rating. */
+  | 'VISIBLE'
+  /** Hidden by a moderator. */
+  | 'HIDDEN';
+
+export type ReviewModerationFilter = {
+  /** ALL when absent. */
+  visibility?: ReviewVisibility | null | undefined;
+  /** One product's reviews only. */
+  productId?: string | number | null | undefined;
+  /** 1 to 5: reviews rated at least this (e.g. 1 with `maxRating: 2` for the complaints). */
+  minRating?: number | null | undefined;
+  /** 1 to 5, not below `minRating`: reviews rated at most this. */
+  maxRating?: number | null | undefined;
+};
+
 export type RegisterInput = {
   email: string;
   password: string;
@@ -858,6 +878,41 @@ export type AdminProductFieldsFragment = {
   inventory: { available: number; reserved: number; onHand: number; lowStock: boolean; reorderLevel: number };
 };
 
+export type ModerationReviewsQueryVariables = Exact<{
+  filter?: ReviewModerationFilter | null | undefined;
+  first: number;
+  after?: string | null | undefined;
+}>;
+
+export type ModerationReviewsQuery = {
+  moderationReviews: {
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    edges: Array<{
+      node: {
+        id: string;
+        rating: number;
+        text: string;
+        authorName: string | null;
+        hidden: boolean;
+        createdAt: string;
+        product: { id: string; name: string; slug: string };
+      };
+    }>;
+  };
+};
+
+export type HideReviewMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+export type HideReviewMutation = { hideReview: { id: string; hidden: boolean } };
+
+export type UnhideReviewMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+export type UnhideReviewMutation = { unhideReview: { id: string; hidden: boolean } };
+
 export type AdminInventoryItemsQueryVariables = Exact<{
   first: number;
   after?: string | null | undefined;
@@ -894,7 +949,7 @@ export type CreateProductMutationVariables = Exact<{
   input: ProductInput;
 }>;
 
-export type CreateProductMutation = { createProduct: { id: string; slug: string; name: string } };
+export type CreateProductMutation = { createProduct: { id: string; name: string; slug: string } };
 
 export type UpdateProductMutationVariables = Exact<{
   id: string | number;

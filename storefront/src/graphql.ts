@@ -128,6 +128,12 @@ import type {
   AdminOrderReturnsQueryVariables,
   ReturnQueueQuery,
   ReturnQueueQueryVariables,
+  HideReviewMutation,
+  HideReviewMutationVariables,
+  ModerationReviewsQuery,
+  ModerationReviewsQueryVariables,
+  UnhideReviewMutation,
+  UnhideReviewMutationVariables,
 } from './graphql-types';
 
 // Money is always selected whole: the cache replaces it as a value (see apollo.ts).
@@ -1007,6 +1013,52 @@ export const ADMIN_PRODUCTS: TypedDocumentNode<AdminProductsQuery, AdminProducts
 `;
 
 /** The stock back office's list (inventory, ADMIN): one MongoDB command a page. */
+/** The back office's moderation list: every review (hidden ones too) with its product's name. */
+export const MODERATION_REVIEWS: TypedDocumentNode<ModerationReviewsQuery, ModerationReviewsQueryVariables> =
+  gql`
+    query ModerationReviews($filter: ReviewModerationFilter, $first: Int!, $after: String) {
+      moderationReviews(filter: $filter, first: $first, after: $after) {
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          node {
+            id
+            rating
+            text
+            authorName
+            hidden
+            createdAt
+            product {
+              id
+              name
+              slug
+            }
+          }
+        }
+      }
+    }
+  `;
+
+export const HIDE_REVIEW: TypedDocumentNode<HideReviewMutation, HideReviewMutationVariables> = gql`
+  mutation HideReview($id: ID!) {
+    hideReview(id: $id) {
+      id
+      hidden
+    }
+  }
+`;
+
+export const UNHIDE_REVIEW: TypedDocumentNode<UnhideReviewMutation, UnhideReviewMutationVariables> = gql`
+  mutation UnhideReview($id: ID!) {
+    unhideReview(id: $id) {
+      id
+      hidden
+    }
+  }
+`;
+
 export const ADMIN_INVENTORY_ITEMS: TypedDocumentNode<
   AdminInventoryItemsQuery,
   AdminInventoryItemsQueryVariables

@@ -2,6 +2,7 @@ import { type ResolverMap, type SubgraphContext } from '@novamart/kit';
 import { type ReviewDoc } from './models/review';
 import {
   type ProductRating,
+  type ReviewModerationFilter,
   type ReviewInput,
   type ReviewPage,
   type ReviewPageKey,
@@ -32,9 +33,18 @@ const reviewLoader = (ctx: ReviewsContext) =>
   ctx.loaders.get<string, ReviewDoc | null>('reviews.byId', (ids) => ctx.reviews.byIds(ids));
 
 export const resolvers: Resolvers = {
+  Query: {
+    moderationReviews: (
+      _root,
+      args: { filter?: ReviewModerationFilter | null; first?: number | null; after?: string | null },
+      ctx: ReviewsContext,
+    ) => ctx.reviews.moderationPage(ctx, args),
+  },
+
   Mutation: {
     addReview: (_root, args: { input: ReviewInput }, ctx: ReviewsContext) => ctx.reviews.add(ctx, args.input),
     hideReview: (_root, args: { id: string }, ctx: ReviewsContext) => ctx.reviews.hide(ctx, args.id),
+    unhideReview: (_root, args: { id: string }, ctx: ReviewsContext) => ctx.reviews.unhide(ctx, args.id),
   },
 
   Product: {

@@ -10,6 +10,7 @@ import { startSubgraphForTests, type TestSubgraph } from '@novamart/kit/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_AUTHOR_NAME, Purchases, reviewsSubgraph } from '../src/index';
 import { purchaseModel } from '../src/models/purchase';
+import { moderationMatch, type ReviewModerationFilter } from '../src/services/review-service';
 
 let sub: TestSubgraph;
 let purchases: Purchases;
@@ -179,5 +180,178 @@ describe('Product.myReview', () => {
     const guest = await sub.graphql(query, { reps: products.map(productRef) }, null);
     expect(guest.data._entities.every((p: any) => p.myReview === null)).toBe(true);
     expect(guest.commands().byCommand).toEqual({ find: 1 });
+  });
+});
+
+const MODERATION = `query($filter: ReviewModerationFilter, $first: Int, $after: String) {
+  moderationReviews(filter: $filter, first: $first, after: $after) {
+    edges { cursor node { id text rating hidden product { id } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+const HIDE = 'mutation($id: ID!) { hideReview(id: $id) { id hidden } }';
+const UNHIDE = 'mutation($id: ID!) { unhideReview(id: $id) { id hidden } }';
+const admin: Viewer = { id: 'admin-1', role: 'ADMIN' };
+const REFUSED: Viewer[] = (['CUSTOMER', 'DISPATCHER', 'FINANCE'] as const).map((role) => ({
+  id: `${role.toLowerCase()}-1`,
+  role,
+}));
+
+/** A product with one review per rating given, oldest first (each by another buyer); their ids in that order. */
+async function reviewed(ratings: number[]): Promise<{ productId: string; ids: string[] }> {
+  const productId = `product-${randomUUID()}`;
+  const ids: string[] = [];
+  for (const [i, rating] of ratings.entries()) {
+    const author = customer();
+    await purchases.record([{ userId: author.id, productId, orderId: `order-${i}`, at: new Date() }]);
+    const added = await addReview(author, { productId, rating, text: `Review ${i}` });
+    expect(added.errors).toBeUndefined();
+    ids.push(added.data.addReview.id);
+  }
+  return { productId, ids };
+}
+
+const moderation = (viewer: Viewer | null, variables: Record<string, unknown>) =>
+  sub.graphql(MODERATION, variables, viewer);
+const listedIds = (answer: { data?: any }) =>
+  answer.data.moderationReviews.edges.map((e: { node: { id: string } }) => e.node.id);
+const ratingOf = async (productId: string) => (await stored(productId)).rating;
+
+describe('moderationReviews', () => {
+  it('lists every review of any state newest first, by state, product and rating, SUPPORT or ADMIN', async () => {
+    const { productId, ids } = await reviewed([5, 1, 2, 4]);
+    expect((await sub.graphql(HIDE, { id: ids[1] }, support)).errors).toBeUndefined();
+    const newestFirst = [...ids].reverse();
+    const cases: [Record<string, unknown>, string[]][] = [
+      [{ productId }, newestFirst],
+      [{ productId, visibility: 'ALL' }, newestFirst],
+      [{ productId, visibility: 'VISIBLE' }, [ids[3]!, ids[2]!, ids[0]!]],
+      [{ productId, visibility: 'HIDDEN' }, [ids[1]!]],
+      [{ productId, minRating: 1, maxRating: 2 }, [ids[2]!, ids[1]!]],
+      [{ productId, visibility: 'VISIBLE', maxRating: 2 }, [ids[2]!]],
+      [{ productId, minRating: 4 }, [ids[3]!, ids[0]!]],
+    ];
+    for (const viewer of [support, admin])
+      for (const [filter, expected] of cases) {
+        const answer = await moderation(viewer, { filter });
+        expect(answer.errors, JSON.stringify(filter)).toBeUndefined();
+        expect(listedIds(answer), JSON.stringify(filter)).toEqual(expected);
+      }
+    // Without a product: this product's hidden review among everyone's, newest first.
+    const all = await moderation(support, { filter: { visibility: 'HIDDEN' }, first: 50 });
+    expect(listedIds(all)).toContain(ids[1]);
+    const listed = all.data.moderationReviews.edges.map((e: any) => e.node);
+    expect(listed.every((node: { hidden: boolean }) => node.hidden)).toBe(true);
+  });
+
+  it('answers FORBIDDEN to the other roles, UNAUTHENTICATED to a guest, and refuses a bad filter on its field', async () => {
+    for (const viewer of REFUSED) {
+      const refused = await moderation(viewer, {});
+      expect(refused.errors?.[0]?.extensions?.code, viewer.role).toBe('FORBIDDEN');
+    }
+    expect((await moderation(null, {})).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const bad: [Record<string, unknown>, string][] = [
+      [{ minRating: 0 }, 'filter.minRating'],
+      [{ maxRating: 6 }, 'filter.maxRating'],
+      [{ minRating: 4, maxRating: 2 }, 'filter.maxRating'],
+      [{ productId: '  ' }, 'filter.productId'],
+    ];
+    for (const [filter, field] of bad) {
+      const refused = await moderation(support, { filter });
+      expect(refused.errors?.[0]?.extensions, JSON.stringify(filter)).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field,
+      });
+    }
+  });
+
+  it('pages by cursor, each review once, and a page costs one find however many it holds', async () => {
+    const { productId, ids } = await reviewed([3, 3, 3, 3, 3]);
+    const seen: string[] = [];
+    let after: string | null = null;
+    const counts: unknown[] = [];
+    for (let page = 0; page < 5; page++) {
+      const answer: any = await moderation(support, { filter: { productId }, first: 2, after });
+      expect(answer.errors).toBeUndefined();
+      seen.push(...listedIds(answer));
+      counts.push(answer.commands().byCommand);
+      const { hasNextPage, endCursor } = answer.data.moderationReviews.pageInfo;
+      if (!hasNextPage) break;
+      after = endCursor;
+    }
+    expect(seen).toEqual([...ids].reverse());
+    expect(counts).toEqual([{ find: 1 }, { find: 1 }, { find: 1 }]);
+    // A page of 50 (every review of every test so far): still one find.
+    const big = await moderation(support, { first: 50 });
+    expect(big.data.moderationReviews.edges.length).toBeGreaterThan(5);
+    expect(big.commands().byCommand).toEqual({ find: 1 });
+  });
+
+  // The test server's explain names the index it scans; whether the sort is then merged from the
+  // index (MongoDB's planner does for `$in` lists) it cannot show.
+  it.each([
+    ['any state and rating', {}],
+    ['the hidden complaints', { visibility: 'HIDDEN', minRating: 1, maxRating: 2 }],
+    ['one product', { productId: 'product-x' }],
+    ['one product, visible, 5 stars', { productId: 'product-x', visibility: 'VISIBLE', minRating: 5 }],
+  ])('finds %s through an index, not a collection scan', async (_what, filter) => {
+    const explained = await sub.conn
+      .collection('reviews')
+      .find(moderationMatch(filter as ReviewModerationFilter))
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(21)
+      .explain();
+    const plan = JSON.stringify(explained.queryPlanner.winningPlan);
+    expect(plan).toContain('IXSCAN');
+    expect(plan).not.toContain('COLLSCAN');
+  });
+});
+
+describe('unhideReview', () => {
+  it("is hideReview's mirror: the review and its rating are back, exactly once however often it is asked", async () => {
+    const { productId, ids } = await reviewed([5, 2]);
+    expect(await ratingOf(productId)).toMatchObject({ count: 2, sum: 7 });
+    expect((await sub.graphql(HIDE, { id: ids[1] }, support)).data.hideReview.hidden).toBe(true);
+    expect(await ratingOf(productId)).toMatchObject({ count: 1, sum: 5 });
+
+    for (const viewer of [support, admin]) {
+      const restored = await sub.graphql(UNHIDE, { id: ids[1] }, viewer);
+      expect(restored.errors).toBeUndefined();
+      expect(restored.data.unhideReview).toEqual({ id: ids[1], hidden: false });
+      // The second call (ADMIN's) finds it shown already: nothing changes.
+      expect(await ratingOf(productId)).toMatchObject({ count: 2, sum: 7 });
+    }
+    // Two at once: one restores, the other finds it restored.
+    await sub.graphql(HIDE, { id: ids[0] }, support);
+    const both = await Promise.all([1, 2].map(() => sub.graphql(UNHIDE, { id: ids[0] }, support)));
+    expect(both.map((answer) => answer.errors)).toEqual([undefined, undefined]);
+    expect(await ratingOf(productId)).toMatchObject({ count: 2, sum: 7 });
+    const page = await sub.graphql(
+      'query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { rating { count average } reviews { edges { node { id } } } } } }',
+      { reps: [productRef(productId)] },
+      null,
+    );
+    expect(page.data._entities[0]).toEqual({
+      rating: { count: 2, average: 3.5 },
+      reviews: { edges: [{ node: { id: ids[1] } }, { node: { id: ids[0] } }] },
+    });
+    expect((await stored(productId)).reviews.map((r) => r.hiddenBy)).toEqual([null, null]);
+  });
+
+  it('answers FORBIDDEN to the other roles and writes nothing; NOT_FOUND for an unknown review', async () => {
+    const { productId, ids } = await reviewed([1]);
+    await sub.graphql(HIDE, { id: ids[0] }, admin);
+    for (const viewer of REFUSED)
+      for (const document of [UNHIDE, HIDE]) {
+        const refused = await sub.graphql(document, { id: ids[0] }, viewer);
+        expect(refused.errors?.[0]?.extensions?.code, viewer.role).toBe('FORBIDDEN');
+      }
+    const { reviews, rating } = await stored(productId);
+    expect(reviews.map((r) => [r.hidden, r.hiddenBy])).toEqual([[true, 'admin-1']]);
+    expect(rating).toMatchObject({ count: 0, sum: 0 });
+    for (const id of ['000000000000000000000000', 'not-an-id']) {
+      const missing = await sub.graphql(UNHIDE, { id }, support);
+      expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    }
   });
 });

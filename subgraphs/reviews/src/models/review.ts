@@ -10,8 +10,9 @@ export interface ReviewDoc {
   text: string;
   /** The name the author chose to show with it; null (or absent, before it existed): none. */
   authorName?: string | null;
-  /** Hidden by an admin: left out of Product.reviews and Product.rating. */
+  /** Hidden by a moderator (SUPPORT or ADMIN): left out of Product.reviews and Product.rating. */
   hidden: boolean;
+  /** Who hid it; null while it is shown (a restored review too). */
   hiddenBy: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -32,6 +33,9 @@ const reviewSchema = new Schema<ReviewDoc>(
 
 reviewSchema.index({ productId: 1, userId: 1 }, { unique: true, name: 'one_review_per_product' });
 reviewSchema.index({ productId: 1, hidden: 1, createdAt: -1, _id: -1 }, { name: 'reviews_by_product' });
+// moderationReviews without a product: its state and rating are always `$in` lists, so this index
+// serves every filter newest first by merging at most 2 × 5 sorted runs (no in-memory sort).
+reviewSchema.index({ hidden: 1, rating: 1, createdAt: -1, _id: -1 }, { name: 'reviews_for_moderation' });
 
 export type ReviewModel = Model<ReviewDoc>;
 

@@ -2,7 +2,6 @@ import { inTransaction } from '@novamart/events';
 import {
   badUserInput,
   conflict,
-  encodeCursor,
   forbidden,
   isDuplicateKeyError,
   loadByIds,
@@ -10,6 +9,7 @@ import {
   pageArgs,
   requireRole,
   requireViewer,
+  toConnection,
   type SubgraphContext,
   type Viewer,
 } from '@novamart/kit';
@@ -27,6 +27,7 @@ export const MAX_AUTHOR_NAME = 60;
  */
 const CONTROL_CHARACTER = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 const MAX_REVIEWS_PAGE = 50;
+const RATINGS = [1, 2, 3, 4, 5] as const;
 
 export interface ReviewInput {
   productId: string;
@@ -47,6 +48,15 @@ export interface ReviewPageKey {
 export interface ReviewPage {
   edges: { cursor: string; node: ReviewDoc }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+export type ReviewVisibility = 'ALL' | 'VISIBLE' | 'HIDDEN';
+
+export interface ReviewModerationFilter {
+  visibility?: ReviewVisibility | null;
+  productId?: string | null;
+  minRating?: number | null;
+  maxRating?: number | null;
 }
 
 interface ReviewCursor {
@@ -94,6 +104,12 @@ function validInput(input: ReviewInput): ValidReviewInput {
   return { productId, rating: input.rating, text, authorName };
 }
 
+/** Where a review sits in newest-first order: `Product.reviews` and `moderationReviews` share it. */
+const reviewCursor = (review: ReviewDoc): ReviewCursor => ({
+  t: new Date(review.createdAt).getTime(),
+  id: String(review._id),
+});
+
 function cursorFilter(after: ReviewCursor | null): Record<string, unknown> {
   if (!after) return {};
   if (typeof after.t !== 'number' || typeof after.id !== 'string' || !isObjectIdOrHexString(after.id)) {
@@ -101,6 +117,38 @@ function cursorFilter(after: ReviewCursor | null): Record<string, unknown> {
   }
   const at = new Date(after.t);
   return { $or: [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: new Types.ObjectId(after.id) } }] };
+}
+
+function ratingBound(value: number | null | undefined, fallback: number, field: string): number {
+  if (value === undefined || value === null) return fallback;
+  if (!Number.isInteger(value) || value < 1 || value > 5) {
+    throw badUserInput(`${field.slice('filter.'.length)} must be a whole number from 1 to 5`, field);
+  }
+  return value;
+}
+
+/**
+ * The find of `moderationReviews` (without the cursor). State and rating are always equality
+ * lists (`$in`), every value when not filtered: so `reviews_for_moderation` (hidden, rating,
+ * createdAt, _id) answers newest first by merging its few sorted runs, with no in-memory sort.
+ * With a product, `reviews_by_product` does the same over that product's reviews.
+ */
+export function moderationMatch(filter: ReviewModerationFilter | null | undefined): Record<string, unknown> {
+  const visibility = filter?.visibility ?? 'ALL';
+  const min = ratingBound(filter?.minRating, 1, 'filter.minRating');
+  const max = ratingBound(filter?.maxRating, 5, 'filter.maxRating');
+  if (min > max) throw badUserInput('maxRating must not be below minRating', 'filter.maxRating');
+  const match: Record<string, unknown> = {
+    hidden: { $in: visibility === 'ALL' ? [false, true] : [visibility === 'HIDDEN'] },
+    rating: { $in: RATINGS.filter((rating) => rating >= min && rating <= max) },
+  };
+  if (filter?.productId !== undefined && filter.productId !== null) {
+    const productId = String(filter.productId).trim();
+    if (productId === '' || productId.length > 100)
+      throw badUserInput('productId is invalid', 'filter.productId');
+    match.productId = productId;
+  }
+  return match;
 }
 
 /** Reviews: who may write one (a buyer, once per product), the rating sums, the batched pages. */
@@ -155,28 +203,68 @@ export class ReviewService {
   /** `hideReview`, SUPPORT or ADMIN (moderation): the review leaves the product's page and rating. Hiding it again changes nothing. */
   async hide(ctx: Pick<SubgraphContext, 'viewer'>, id: string): Promise<ReviewDoc> {
     const moderator = requireRole(ctx, 'SUPPORT');
+    return this.setHidden(id, true, moderator.id);
+  }
+
+  /**
+   * `unhideReview`, SUPPORT or ADMIN: hide's exact mirror, the review is back on the product's
+   * page and in its rating. Restoring a visible review changes nothing.
+   */
+  async unhide(ctx: Pick<SubgraphContext, 'viewer'>, id: string): Promise<ReviewDoc> {
+    requireRole(ctx, 'SUPPORT');
+    return this.setHidden(id, false, null);
+  }
+
+  /**
+   * Moves a review to `hidden` and its rating into (or out of) the product's sums, in one
+   * transaction. The update matches only a review in the other state, so the sums change exactly
+   * once however often (or concurrently: the transactions conflict and retry) it is asked.
+   */
+  private async setHidden(id: string, hidden: boolean, moderatorId: string | null): Promise<ReviewDoc> {
     if (!isObjectIdOrHexString(id)) throw notFound('Review');
     return inTransaction(this.deps.conn, async (session) => {
-      const hidden = await this.deps.reviews
+      const changed = await this.deps.reviews
         .findOneAndUpdate(
-          { _id: id, hidden: false },
-          { $set: { hidden: true, hiddenBy: moderator.id } },
+          { _id: id, hidden: !hidden },
+          { $set: { hidden, hiddenBy: moderatorId } },
           { returnDocument: 'after', session },
         )
         .lean<ReviewDoc>()
         .exec();
-      if (hidden) {
+      if (changed) {
+        const sign = hidden ? -1 : 1;
+        // Upserted on restore as addReview does: the sums row exists, but nothing here relies on it.
         await this.deps.ratings.updateOne(
-          { _id: hidden.productId },
-          { $inc: { count: -1, sum: -hidden.rating } },
-          { session },
+          { _id: changed.productId },
+          { $inc: { count: sign, sum: sign * changed.rating } },
+          { upsert: !hidden, session },
         );
-        return hidden;
+        return changed;
       }
       const existing = await this.deps.reviews.findById(id).session(session).lean<ReviewDoc>().exec();
       if (!existing) throw notFound('Review');
       return existing;
     });
+  }
+
+  /**
+   * `moderationReviews`, SUPPORT or ADMIN: every review, hidden ones too, newest first, by state,
+   * product and rating. One `find` a page (its `first + 1`-th row only says another page exists).
+   */
+  async moderationPage(
+    ctx: Pick<SubgraphContext, 'viewer'>,
+    args: { filter?: ReviewModerationFilter | null; first?: number | null; after?: string | null },
+  ): Promise<ReviewPage> {
+    requireRole(ctx, 'SUPPORT');
+    const match = moderationMatch(args.filter);
+    const { first, after } = pageArgs<ReviewCursor>(args, { max: MAX_REVIEWS_PAGE, defaultFirst: 20 });
+    const rows = await this.deps.reviews
+      .find({ ...match, ...cursorFilter(after) })
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(first + 1)
+      .lean<ReviewDoc[]>()
+      .exec();
+    return toConnection(rows, first, reviewCursor);
   }
 
   /** Reviews by id with one find (null for unknown ids), for the Review entity. */
@@ -238,14 +326,7 @@ export class ReviewService {
     );
     return parsed.map(({ group, first }, index) => {
       const rows = results.get(group)?.get(keys[index]!.productId) ?? [];
-      const edges = rows.slice(0, first).map((node) => ({
-        cursor: encodeCursor({ t: new Date(node.createdAt).getTime(), id: String(node._id) }),
-        node,
-      }));
-      return {
-        edges,
-        pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
-      };
+      return toConnection(rows, first, reviewCursor);
     });
   }
 

@@ -1,0 +1,134 @@
+import { useState } from 'react';
+import { useMutation, useQuery } from '@apollo/client/react';
+import { HIDE_REVIEW, MODERATION_REVIEWS, UNHIDE_REVIEW } from '../graphql';
+import type { ModerationReviewsQuery, ReviewModerationFilter, ReviewVisibility } from '../graphql-types';
+import { Link, usePageTitle } from '../router';
+import { CursorPager, Loading, Problems, SelectField, StatusBadge } from '../ui';
+
+type ModeratedReview = ModerationReviewsQuery['moderationReviews']['edges'][number]['node'];
+
+const PAGE = 20;
+const VISIBILITIES: [ReviewVisibility, string][] = [
+  ['ALL', 'All reviews'],
+  ['VISIBLE', 'Shown on the product page'],
+  ['HIDDEN', 'Hidden'],
+];
+/** Rating choices as `min-max` values; the complaints first, as moderators mostly look for them. */
+const RATINGS: [string, string][] = [
+  ['', 'Any rating'],
+  ['1-2', '1–2 stars (complaints)'],
+  ['1-1', '1 star'],
+  ['2-2', '2 stars'],
+  ['3-3', '3 stars'],
+  ['4-4', '4 stars'],
+  ['5-5', '5 stars'],
+  ['4-5', '4–5 stars'],
+];
+
+function filterOf(visibility: ReviewVisibility, rating: string): ReviewModerationFilter {
+  if (!rating) return { visibility };
+  const [minRating, maxRating] = rating.split('-').map(Number);
+  return { visibility, minRating, maxRating };
+}
+
+/**
+ * Review moderation (SUPPORT or ADMIN): every review, hidden ones too, newest first
+ * (`moderationReviews`, one page a request), with Hide / Restore. After either the list is read
+ * again, so a review that no longer matches the filter leaves it.
+ */
+export function AdminReviewsPage() {
+  usePageTitle('Reviews');
+  const [visibility, setVisibility] = useState<ReviewVisibility>('ALL');
+  const [rating, setRating] = useState('');
+  const [after, setAfter] = useState<string[]>([]);
+  const [done, setDone] = useState<string | null>(null);
+  const filtered = visibility !== 'ALL' || rating !== '';
+  const { data, loading, error } = useQuery(MODERATION_REVIEWS, {
+    variables: { filter: filterOf(visibility, rating), first: PAGE, after: after.at(-1) ?? null },
+    fetchPolicy: 'cache-and-network',
+  });
+  const reviews = data?.moderationReviews;
+  const refilter = (change: () => void) => {
+    setAfter([]);
+    setDone(null);
+    change();
+  };
+  return (
+    <>
+      <h1 tabIndex={-1}>Reviews</h1>
+      <div className="inline-form wrap toolbar">
+        <SelectField
+          label="Show"
+          value={visibility}
+          options={VISIBILITIES}
+          // An option of VISIBILITIES.
+          onChange={(e) => refilter(() => setVisibility(e.target.value as ReviewVisibility))}
+        />
+        <SelectField
+          label="Rating"
+          value={rating}
+          options={RATINGS}
+          onChange={(e) => refilter(() => setRating(e.target.value))}
+        />
+      </div>
+      <div role="status">{done && <p className="flash">{done}</p>}</div>
+      <Problems error={error} />
+      {loading && !data && <Loading what="reviews" />}
+      {reviews && reviews.edges.length === 0 && (
+        <p>{filtered ? 'No review matches these filters.' : 'No review has been written yet.'}</p>
+      )}
+      <ul className="plain">
+        {reviews?.edges.map(({ node }) => (
+          <ModeratedReviewItem key={node.id} review={node} onDone={setDone} />
+        ))}
+      </ul>
+      <CursorPager after={after} setAfter={setAfter} pageInfo={reviews?.pageInfo} />
+    </>
+  );
+}
+
+function ModeratedReviewItem({
+  review,
+  onDone,
+}: {
+  review: ModeratedReview;
+  onDone: (message: string) => void;
+}) {
+  const options = { refetchQueries: [MODERATION_REVIEWS], awaitRefetchQueries: true };
+  const [hide, hideState] = useMutation(HIDE_REVIEW, options);
+  const [unhide, unhideState] = useMutation(UNHIDE_REVIEW, options);
+  const [error, setError] = useState<unknown>(null);
+  const author = review.authorName ?? 'a verified buyer';
+  const name = `Review by ${author} of ${review.product.name}`;
+  const act = async () => {
+    setError(null);
+    try {
+      if (review.hidden) await unhide({ variables: { id: review.id } });
+      else await hide({ variables: { id: review.id } });
+      onDone(`${name} ${review.hidden ? 'restored to' : 'hidden from'} the product page.`);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <li className="card wide" aria-label={name}>
+      <p>
+        <Link to={`/products/${review.product.slug}`}>{review.product.name}</Link> ·{' '}
+        <span>{review.rating} out of 5 stars</span> · by {author} ·{' '}
+        <time dateTime={review.createdAt}>{new Date(review.createdAt).toLocaleString()}</time>{' '}
+        <StatusBadge status={review.hidden ? 'HIDDEN' : 'VISIBLE'} />
+      </p>
+      {/* Text as written: React escapes it, markup shows as typed. */}
+      <p className="review-text">{review.text}</p>
+      <button
+        type="button"
+        className={review.hidden ? undefined : 'danger'}
+        disabled={hideState.loading || unhideState.loading}
+        onClick={act}
+      >
+        {review.hidden ? 'Restore' : 'Hide'} <span className="visually-hidden">{name}</span>
+      </button>
+      <Problems error={error} />
+    </li>
+  );
+}
