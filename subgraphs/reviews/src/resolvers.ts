@@ -7,6 +7,7 @@ import {
   type ReviewPage,
   type ReviewPageKey,
   type ReviewService,
+  reviewVisibleTo,
 } from './services/review-service';
 
 export interface ReviewsContext extends SubgraphContext {
@@ -59,10 +60,9 @@ export const resolvers: Resolvers = {
   },
 
   Review: {
-    // A hidden review resolves for admins only.
     __resolveReference: async (ref: { id: string }, ctx: ReviewsContext) => {
       const review = await reviewLoader(ctx).load(ref.id);
-      return review && (!review.hidden || ctx.viewer?.role === 'ADMIN') ? review : null;
+      return review && reviewVisibleTo(review, ctx.viewer) ? review : null;
     },
     id: (review: ReviewDoc) => String(review._id),
     product: (review: ReviewDoc) => ({ id: review.productId }),

@@ -355,3 +355,27 @@ describe('unhideReview', () => {
     }
   });
 });
+
+describe('Review as an entity', () => {
+  const REVIEW = `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Review { id hidden } } }`;
+  const reviewRef = (id: string) => ({ __typename: 'Review', id });
+
+  it('resolves a hidden review for its author, SUPPORT and ADMIN only', async () => {
+    const author = customer();
+    const productId = await bought(author);
+    const added = await addReview(author, { productId, text: 'Will be hidden.' });
+    const id = added.data.addReview.id as string;
+    expect((await sub.graphql(HIDE, { id }, support)).errors).toBeUndefined();
+    for (const [viewer, sees] of [
+      [author, true],
+      [support, true],
+      [admin, true],
+      [customer(), false],
+      [null, false],
+    ] as const) {
+      const answer = await sub.graphql(REVIEW, { reps: [reviewRef(id)] }, viewer ?? undefined);
+      expect(answer.errors, viewer?.role ?? 'guest').toBeUndefined();
+      expect(answer.data._entities, viewer?.role ?? 'guest').toEqual([sees ? { id, hidden: true } : null]);
+    }
+  });
+});

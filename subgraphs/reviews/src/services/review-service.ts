@@ -128,6 +128,21 @@ function ratingBound(value: number | null | undefined, fallback: number, field: 
 }
 
 /**
+ * Who may read a review by its id (`Review` as an entity): anyone while it is shown; once hidden,
+ * its author (who also sees it as `Product.myReview`) and the moderators who may hide and restore
+ * it (SUPPORT, ADMIN).
+ */
+export function reviewVisibleTo(
+  review: Pick<ReviewDoc, 'hidden' | 'userId'>,
+  viewer: Viewer | null,
+): boolean {
+  if (!review.hidden) return true;
+  return (
+    viewer !== null && (viewer.id === review.userId || viewer.role === 'SUPPORT' || viewer.role === 'ADMIN')
+  );
+}
+
+/**
  * The find of `moderationReviews` (without the cursor). State and rating are always equality
  * lists (`$in`), every value when not filtered: so `reviews_for_moderation` (hidden, rating,
  * createdAt, _id) answers newest first by merging its few sorted runs, with no in-memory sort.
