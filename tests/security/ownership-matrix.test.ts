@@ -403,6 +403,13 @@ const PROBES: Record<string, (who: Attacker) => Promise<void>> = {
   'Mutation.hideReview': adminOnly('mutation($id: ID!) { hideReview(id: $id) { id } }', () => ({
     id: '64b7f0c2a1b2c3d4e5f60718',
   })),
+  'Mutation.unhideReview': adminOnly('mutation($id: ID!) { unhideReview(id: $id) { id } }', () => ({
+    id: '64b7f0c2a1b2c3d4e5f60718',
+  })),
+  'Query.moderationReviews': adminOnly(
+    'query($p: ID!) { moderationReviews(filter: { productId: $p }) { edges { node { id } } } }',
+    () => ({ p: a.productId }),
+  ),
   'Mutation.requestReturn': owned(
     'mutation($i: RequestReturnInput!) { requestReturn(input: $i) { id } }',
     () => ({
