@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useQuery } from '@apollo/client/react';
 import { RETURN_QUEUE } from '../graphql';
 import type { ReturnStatus } from '../graphql-types';
@@ -7,19 +7,24 @@ import { useSession } from '../session';
 import { CursorPager, Loading, Problems, SelectField } from '../ui';
 import { AdminReturn } from './OrderReturns';
 
-/** The queues staff work through, and the finished returns for reference. */
-const QUEUES: readonly (readonly [ReturnStatus, string])[] = [
+/** A status's list, or every return whatever its status (`ALL`: the API's filter left out). */
+type Shown = ReturnStatus | 'ALL';
+
+/** The queues staff work through, the finished returns for reference, and all of them. */
+const QUEUES: readonly (readonly [Shown, string])[] = [
   ['REQUESTED', 'Awaiting a decision'],
   ['APPROVED', 'Awaiting the parcel'],
   ['RECEIVED', 'Received'],
   ['REJECTED', 'Rejected'],
+  ['ALL', 'All returns'],
 ];
 
-const EMPTY: Record<ReturnStatus, string> = {
+const EMPTY: Record<Shown, string> = {
   REQUESTED: 'No return is awaiting a decision.',
   APPROVED: 'No approved return is awaiting its parcel.',
   RECEIVED: 'No return has been received yet.',
   REJECTED: 'No return has been rejected.',
+  ALL: 'No return has been requested yet.',
 };
 
 /**
@@ -32,14 +37,19 @@ export function ReturnsQueuePage() {
   usePageTitle('Returns');
   // SUPPORT decides and receives; a DISPATCHER only receives, so starts on the parcels awaited.
   const dispatcher = useSession()?.user.role === 'DISPATCHER';
-  const [status, setStatus] = useState<ReturnStatus>(dispatcher ? 'APPROVED' : 'REQUESTED');
+  const [status, setStatus] = useState<Shown>(dispatcher ? 'APPROVED' : 'REQUESTED');
   const [after, setAfter] = useState<string[]>([]);
   const [done, setDone] = useState('');
   const { data, loading, error, refetch } = useQuery(RETURN_QUEUE, {
-    variables: { filter: { status }, after: after.at(-1) ?? null },
+    variables: { filter: status === 'ALL' ? {} : { status }, after: after.at(-1) ?? null },
     fetchPolicy: 'cache-and-network',
   });
   const queue = data?.returns;
+  // An action can empty a later page (its last return left the list): show the page before it.
+  const emptiedPage = after.length > 0 && queue?.edges.length === 0;
+  useEffect(() => {
+    if (emptiedPage) setAfter((pages) => pages.slice(0, -1));
+  }, [emptiedPage]);
   const onDone = (message: string) => {
     setDone(message);
     void refetch();
@@ -55,7 +65,7 @@ export function ReturnsQueuePage() {
           onChange={(e) => {
             setAfter([]);
             setDone('');
-            setStatus(e.target.value as ReturnStatus); // a value of QUEUES
+            setStatus(e.target.value as Shown); // a value of QUEUES
           }}
         />
       </form>
