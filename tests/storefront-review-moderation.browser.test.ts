@@ -132,8 +132,12 @@ describe('storefront review moderation', () => {
         .getByRole('status')
         .filter({ hasText: `Review by Grumpy G. of ${name} hidden from the product page.` })
         .waitFor(VISIBLE);
-      // The list was read again: the review now says so, and offers Restore.
+      // The list was read again: the review now says so, who hid it, and offers Restore.
       await entry.getByText('HIDDEN', { exact: true }).waitFor(VISIBLE);
+      const history = entry.getByRole('list', { name: 'Moderation history' });
+      await expect(history.getByRole('listitem').allInnerTexts()).resolves.toEqual([
+        expect.stringMatching(/^Hidden by support on /),
+      ]);
       expect(await apiReviews(productId)).toEqual({
         rating: { average: 5, count: 1 },
         texts: ['Boils in a minute.'],

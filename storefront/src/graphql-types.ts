@@ -896,6 +896,7 @@ export type ModerationReviewsQuery = {
         hidden: boolean;
         createdAt: string;
         product: { id: string; name: string; slug: string };
+        auditTrail: Array<{ at: string; action: string; actor: { role: Role | null } }>;
       };
     }>;
   };

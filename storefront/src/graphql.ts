@@ -1035,6 +1035,13 @@ export const MODERATION_REVIEWS: TypedDocumentNode<ModerationReviewsQuery, Moder
               name
               slug
             }
+            auditTrail {
+              at
+              action
+              actor {
+                role
+              }
+            }
           }
         }
       }

@@ -120,6 +120,7 @@ function ModeratedReviewItem({
       </p>
       {/* Text as written: React escapes it, markup shows as typed. */}
       <p className="review-text">{review.text}</p>
+      <ModerationHistory trail={review.auditTrail} />
       <button
         type="button"
         className={review.hidden ? undefined : 'danger'}
@@ -130,5 +131,21 @@ function ModeratedReviewItem({
       </button>
       <Problems error={error} />
     </li>
+  );
+}
+
+/** Who hid and restored the review, oldest first ("Hidden by support on …"); nothing before the first. */
+function ModerationHistory({ trail }: { trail: ModeratedReview['auditTrail'] }) {
+  if (trail.length === 0) return null;
+  return (
+    <ul className="plain muted" aria-label="Moderation history">
+      {trail.map((entry) => (
+        <li key={`${entry.at}-${entry.action}`}>
+          {entry.action === 'review.hidden' ? 'Hidden' : 'Restored'} by{' '}
+          {entry.actor.role?.toLowerCase() ?? 'the system'} on{' '}
+          <time dateTime={entry.at}>{new Date(entry.at).toLocaleString()}</time>
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -66,5 +66,7 @@ export const resolvers: Resolvers = {
     },
     id: (review: ReviewDoc) => String(review._id),
     product: (review: ReviewDoc) => ({ id: review.productId }),
+    auditTrail: (review: ReviewDoc, _args: unknown, ctx: ReviewsContext) =>
+      ctx.reviews.auditTrailOf(ctx, review),
   },
 };

@@ -379,3 +379,45 @@ describe('Review as an entity', () => {
     }
   });
 });
+
+describe('Review.auditTrail', () => {
+  const TRAIL = `query($filter: ReviewModerationFilter) {
+    moderationReviews(filter: $filter) { edges { node { id auditTrail { action actor { type userId role } } } } }
+  }`;
+  const trailOf = async (productId: string, viewer: Viewer) => {
+    const answer = await sub.graphql(TRAIL, { filter: { productId } }, viewer);
+    expect(answer.errors).toBeUndefined();
+    return answer.data.moderationReviews.edges[0].node.auditTrail;
+  };
+
+  it('records each hide and restore with its moderator, once per change, for SUPPORT and ADMIN to read', async () => {
+    const { productId, ids } = await reviewed([2]);
+    const id = ids[0]!;
+    expect(await trailOf(productId, support)).toEqual([]);
+    for (const [document, viewer] of [
+      [HIDE, support],
+      [HIDE, admin], // already hidden: nothing changes, nothing is recorded
+      [UNHIDE, admin],
+      [UNHIDE, support],
+    ] as const)
+      expect((await sub.graphql(document, { id }, viewer)).errors).toBeUndefined();
+    const expected = [
+      { action: 'review.hidden', actor: { type: 'USER', userId: support.id, role: 'SUPPORT' } },
+      { action: 'review.restored', actor: { type: 'USER', userId: admin.id, role: 'ADMIN' } },
+    ];
+    expect(await trailOf(productId, support)).toEqual(expected);
+    expect(await trailOf(productId, admin)).toEqual(expected);
+  });
+
+  it('is FORBIDDEN to the review’s author', async () => {
+    const author = customer();
+    const productId = await bought(author);
+    expect((await addReview(author, { productId })).errors).toBeUndefined();
+    const answer = await sub.graphql(
+      'query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { myReview { auditTrail { action } } } } }',
+      { reps: [productRef(productId)] },
+      author,
+    );
+    expect(answer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});

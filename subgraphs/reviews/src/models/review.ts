@@ -1,4 +1,4 @@
-import { modelOn } from '@novamart/kit';
+import { auditEntrySchema, modelOn, type AuditEntry } from '@novamart/kit';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
 /** One customer's review of one product (unique per product and author). The text is stored as given. */
@@ -14,6 +14,8 @@ export interface ReviewDoc {
   hidden: boolean;
   /** Who hid it; null while it is shown (a restored review too). */
   hiddenBy: string | null;
+  /** Each hide and restore, oldest first (`review.hidden`, `review.restored`); absent on older reviews. */
+  auditTrail?: AuditEntry[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -27,6 +29,7 @@ const reviewSchema = new Schema<ReviewDoc>(
     authorName: { type: String, default: null },
     hidden: { type: Boolean, required: true, default: false },
     hiddenBy: { type: String, default: null },
+    auditTrail: { type: [auditEntrySchema()], default: [] },
   },
   { collection: 'reviews', timestamps: true },
 );

@@ -1,5 +1,6 @@
 import { inTransaction } from '@novamart/events';
 import {
+  auditEntry,
   badUserInput,
   conflict,
   forbidden,
@@ -10,6 +11,8 @@ import {
   requireRole,
   requireViewer,
   toConnection,
+  userActor,
+  type AuditEntry,
   type SubgraphContext,
   type Viewer,
 } from '@novamart/kit';
@@ -218,7 +221,7 @@ export class ReviewService {
   /** `hideReview`, SUPPORT or ADMIN (moderation): the review leaves the product's page and rating. Hiding it again changes nothing. */
   async hide(ctx: Pick<SubgraphContext, 'viewer'>, id: string): Promise<ReviewDoc> {
     const moderator = requireRole(ctx, 'SUPPORT');
-    return this.setHidden(id, true, moderator.id);
+    return this.setHidden(id, true, moderator);
   }
 
   /**
@@ -226,22 +229,30 @@ export class ReviewService {
    * page and in its rating. Restoring a visible review changes nothing.
    */
   async unhide(ctx: Pick<SubgraphContext, 'viewer'>, id: string): Promise<ReviewDoc> {
-    requireRole(ctx, 'SUPPORT');
-    return this.setHidden(id, false, null);
+    return this.setHidden(id, false, requireRole(ctx, 'SUPPORT'));
   }
 
   /**
    * Moves a review to `hidden` and its rating into (or out of) the product's sums, in one
    * transaction. The update matches only a review in the other state, so the sums change exactly
-   * once however often (or concurrently: the transactions conflict and retry) it is asked.
+   * once however often (or concurrently: the transactions conflict and retry) it is asked, and the
+   * moderation history gains its entry in the same update, so only a change is recorded.
    */
-  private async setHidden(id: string, hidden: boolean, moderatorId: string | null): Promise<ReviewDoc> {
+  private async setHidden(id: string, hidden: boolean, moderator: Viewer): Promise<ReviewDoc> {
     if (!isObjectIdOrHexString(id)) throw notFound('Review');
     return inTransaction(this.deps.conn, async (session) => {
       const changed = await this.deps.reviews
         .findOneAndUpdate(
           { _id: id, hidden: !hidden },
-          { $set: { hidden, hiddenBy: moderatorId } },
+          {
+            $set: { hidden, hiddenBy: hidden ? moderator.id : null },
+            $push: {
+              auditTrail: auditEntry({
+                action: hidden ? 'review.hidden' : 'review.restored',
+                actor: userActor(moderator),
+              }),
+            },
+          },
           { returnDocument: 'after', session },
         )
         .lean<ReviewDoc>()
@@ -260,6 +271,12 @@ export class ReviewService {
       if (!existing) throw notFound('Review');
       return existing;
     });
+  }
+
+  /** `Review.auditTrail`, SUPPORT or ADMIN: who hid and restored the review, oldest first. */
+  auditTrailOf(ctx: Pick<SubgraphContext, 'viewer'>, review: ReviewDoc): AuditEntry[] {
+    requireRole(ctx, 'SUPPORT');
+    return review.auditTrail ?? [];
   }
 
   /**
