@@ -157,6 +157,15 @@ describe('storefront review moderation', () => {
       await expect.poll(() => entry.count(), VISIBLE).toBe(0);
       await productPageShows(shopper, slug, '3.5 out of 5 · 2 reviews', [complaint, 'Boils in a minute.']);
       expect((await apiReviews(productId)).rating).toEqual({ average: 3.5, count: 2 });
+
+      // One product's reviews (the link on its back-office page): both of them, and no other product's.
+      await supportPage.goto(`/admin/reviews?product=${encodeURIComponent(productId)}`);
+      await supportPage.getByText(`The reviews of ${name} only.`).waitFor(VISIBLE);
+      await expect
+        .poll(() => supportPage.getByRole('listitem', { name: /^Review by / }).allInnerTexts(), VISIBLE)
+        .toHaveLength(2);
+      await listed(supportPage, 'Grumpy G.', name).waitFor(VISIBLE);
+      await listed(supportPage, 'a verified buyer', name).waitFor(VISIBLE);
     },
     JOURNEY_TIMEOUT,
   );

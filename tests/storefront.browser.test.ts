@@ -188,6 +188,12 @@ describe('storefront in a browser', () => {
       await adminPage.getByLabel('Change (units)').fill('6');
       await adminPage.getByRole('button', { name: 'Adjust stock' }).click();
       await adminPage.getByText('Stock updated: 10 available.').waitFor();
+      // Its reviews are one link away: the back office's moderation narrowed to this product (the
+      // page itself is the review-moderation journey's; this supergraph runs no reviews subgraph).
+      const productId = /\/admin\/products\/([^/?#]+)/.exec(adminPage.url())![1]!;
+      await expect(
+        adminPage.getByRole('link', { name: 'moderate its reviews' }).getAttribute('href'),
+      ).resolves.toBe(`/admin/reviews?product=${productId}`);
 
       const page = await shoppers.open();
       await page.goto('/products?q=walnut');

@@ -274,7 +274,8 @@ export function EditProductPage({ id }: { id: string }) {
       <h1 tabIndex={-1}>{product.name}</h1>
       <p className="muted">
         SKU {product.sku} ·{' '}
-        {product.active ? <Link to={`/products/${product.slug}`}>view in the shop</Link> : 'archived'}
+        {product.active ? <Link to={`/products/${product.slug}`}>view in the shop</Link> : 'archived'} ·{' '}
+        <Link to={`/admin/reviews?product=${encodeURIComponent(product.id)}`}>moderate its reviews</Link>
       </p>
       <ProductDetailsForm key={product.id} product={product} />
       <StockForm product={product} />

@@ -1,8 +1,8 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { HIDE_REVIEW, MODERATION_REVIEWS, UNHIDE_REVIEW } from '../graphql';
 import type { ModerationReviewsQuery, ReviewModerationFilter, ReviewVisibility } from '../graphql-types';
-import { Link, usePageTitle } from '../router';
+import { Link, useLocation, usePageTitle } from '../router';
 import { CursorPager, Loading, Problems, SelectField, StatusBadge } from '../ui';
 
 type ModeratedReview = ModerationReviewsQuery['moderationReviews']['edges'][number]['node'];
@@ -25,16 +25,22 @@ const RATINGS: [string, string][] = [
   ['4-5', '4–5 stars'],
 ];
 
-function filterOf(visibility: ReviewVisibility, rating: string): ReviewModerationFilter {
-  if (!rating) return { visibility };
+function filterOf(
+  visibility: ReviewVisibility,
+  rating: string,
+  productId: string | null,
+): ReviewModerationFilter {
+  const filter: ReviewModerationFilter = { visibility, ...(productId ? { productId } : {}) };
+  if (!rating) return filter;
   const [minRating, maxRating] = rating.split('-').map(Number);
-  return { visibility, minRating, maxRating };
+  return { ...filter, minRating, maxRating };
 }
 
 /**
  * Review moderation (SUPPORT or ADMIN): every review, hidden ones too, newest first
  * (`moderationReviews`, one page a request), with Hide / Restore. After either the list is read
- * again, so a review that no longer matches the filter leaves it.
+ * again, so a review that no longer matches the filter leaves it. `?product=<id>` (the link on a
+ * product's back-office page) narrows the list to that product's reviews.
  */
 export function AdminReviewsPage() {
   usePageTitle('Reviews');
@@ -42,9 +48,12 @@ export function AdminReviewsPage() {
   const [rating, setRating] = useState('');
   const [after, setAfter] = useState<string[]>([]);
   const [done, setDone] = useState<string | null>(null);
-  const filtered = visibility !== 'ALL' || rating !== '';
+  const productId = useLocation().query.get('product');
+  // Another product (or all of them): its list starts at its first page.
+  useEffect(() => setAfter([]), [productId]);
+  const filtered = visibility !== 'ALL' || rating !== '' || productId !== null;
   const { data, loading, error } = useQuery(MODERATION_REVIEWS, {
-    variables: { filter: filterOf(visibility, rating), first: PAGE, after: after.at(-1) ?? null },
+    variables: { filter: filterOf(visibility, rating, productId), first: PAGE, after: after.at(-1) ?? null },
     fetchPolicy: 'cache-and-network',
   });
   const reviews = data?.moderationReviews;
@@ -71,6 +80,12 @@ export function AdminReviewsPage() {
           onChange={(e) => refilter(() => setRating(e.target.value))}
         />
       </div>
+      {productId && (
+        <p>
+          The reviews of {reviews?.edges[0]?.node.product.name ?? 'one product'} only.{' '}
+          <Link to="/admin/reviews">Show every product's reviews</Link>
+        </p>
+      )}
       <div role="status">{done && <p className="flash">{done}</p>}</div>
       <Problems error={error} />
       {loading && !data && <Loading what="reviews" />}
