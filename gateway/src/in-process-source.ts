@@ -54,19 +54,14 @@ export class InProcessSubgraphSource implements GraphQLDataSource<GatewayContext
     } finally {
       clearTimeout(timer);
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(response.body);
-    } catch {
-      parsed = undefined;
-    }
+    const { result } = response;
     const ok = response.status >= 200 && response.status < 300;
     const graphqlBody =
-      typeof parsed === 'object' && parsed !== null && ('data' in parsed || 'errors' in parsed);
+      typeof result === 'object' && result !== null && ('data' in result || 'errors' in result);
     onFetch?.(name, seconds(), ok ? 'ok' : 'error');
     // As over HTTP (SubgraphSource): a refusal with a GraphQL body passes on with its codes.
-    if (graphqlBody) return parsed as GatewayGraphQLResponse;
-    throw new GraphQLError(`${response.status}: ${response.body.slice(0, 200)}`, {
+    if (graphqlBody) return result as GatewayGraphQLResponse;
+    throw new GraphQLError(`${response.status}: ${JSON.stringify(result).slice(0, 200)}`, {
       extensions: {
         code:
           response.status === 401

@@ -66,7 +66,7 @@ export function createSubgraphClient(
             budgetMs,
             'the answer',
           );
-          answer = JSON.parse(response.body) as GraphQLAnswer;
+          answer = response.result as GraphQLAnswer;
         } else {
           const response = await fetch(url, {
             method: 'POST',
