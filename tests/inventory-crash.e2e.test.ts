@@ -101,7 +101,7 @@ it('after a SIGKILL between committing order.placed and acknowledging it, the re
         {
           i: {
             idempotencyKey: 'crash-1',
-            shippingAddress: { name: 'C', line1: '1 St', city: 'X', postalCode: '1', country: 'US' },
+            shippingAddress: { name: 'C', line1: '1 St', city: 'X', postalCode: '94103', country: 'US' },
           },
         },
         { token: customer.token },

@@ -53,7 +53,8 @@ async function describedAs(input: Locator): Promise<string> {
 async function addTwoAddresses(page: Page) {
   await page.getByRole('button', { name: 'Add an address' }).click();
   const form = page.getByRole('form', { name: 'Add an address' });
-  // Longer than any postal code (the API takes at most 20 characters): refused by its field.
+  // Not a ZIP code (nor any postal code: longer than 10 characters): refused by its field, the message
+  // saying the format the API expects for the country.
   await fillAddressForm(form, {
     line1: NAVY_YARD,
     city: 'Arlington',
@@ -64,10 +65,12 @@ async function addTwoAddresses(page: Page) {
   const postalCode = form.getByLabel('Postal code');
   await form
     .locator('.field-error')
-    .filter({ hasText: 'postalCode must be at most 20 characters' })
+    .filter({ hasText: 'postalCode: expected a US ZIP code such as 94103 or 94103-1234' })
     .waitFor();
   await expect(postalCode.getAttribute('aria-invalid')).resolves.toBe('true');
-  await expect(describedAs(postalCode)).resolves.toContain('postalCode must be at most 20 characters');
+  await expect(describedAs(postalCode)).resolves.toContain(
+    'postalCode: expected a US ZIP code such as 94103 or 94103-1234',
+  );
   await expect(cards(page).count()).resolves.toBe(0);
 
   await postalCode.fill('22202');

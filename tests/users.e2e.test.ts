@@ -170,9 +170,9 @@ describe('users through the gateway', () => {
       (await sg.query('{ users(first: 100) { id } }', {}, { token: admin.token })).data.users.length;
     const before = await count();
     const malformed = await register({ email: 'grace.example.com', password: 'Cobol-1959' });
-    expect(malformed.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'email' });
+    expect(malformed.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.email' });
     const weak = await register({ email: 'weak@example.com', password: 'cobol' });
-    expect(weak.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'password' });
+    expect(weak.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.password' });
     expect(await count()).toBe(before);
   });
 });

@@ -202,7 +202,7 @@ describe('product variants through the gateway', () => {
           i: {
             idempotencyKey: `variant-${randomUUID()}`,
             email: customer!.email,
-            shippingAddress: { name: 'V', line1: '1 Main St', city: 'X', postalCode: '1', country: 'US' },
+            shippingAddress: { name: 'V', line1: '1 Main St', city: 'X', postalCode: '94103', country: 'US' },
           },
         },
         { token: customer!.token },

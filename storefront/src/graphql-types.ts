@@ -28,7 +28,12 @@ export type AddressInput = {
   city: string;
   /** State, province or prefecture, where the country has them. */
   region?: string | null | undefined;
-  /** Postal or ZIP code. */
+  /**
+   * Postal or ZIP code in the country's format (e.g. 94103 or 94103-1234, K1A 0B1, SW1A 1AA, 1012 AB,
+   * 100-0001; 1 to 10 letters, digits, spaces or dashes for a country without a rule here): the address
+   * book and checkout refuse another (BAD_USER_INPUT saying the format) and store it as the country's
+   * post writes it. May be empty only where the country has no postal codes (e.g. HK, AE).
+   */
   postalCode: string;
   /** ISO 3166-1 alpha-2, e.g. "US"; any case, stored upper-case. */
   country: string;

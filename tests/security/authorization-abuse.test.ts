@@ -310,11 +310,11 @@ describe('password policy and enumeration', () => {
       sg.query(`mutation($i: RegisterInput!) { register(input: $i) { id } }`, { i: { email: e, password } });
     expect((await register('Password1')).errors?.[0]?.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
-      field: 'password',
+      field: 'input.password',
     });
     expect((await register('Password123')).errors?.[0]?.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
-      field: 'password',
+      field: 'input.password',
     });
     expect((await register(PASSWORD)).data?.register.id).toBeDefined();
     const duplicate = await register(PASSWORD);

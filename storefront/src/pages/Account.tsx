@@ -151,7 +151,13 @@ export function RegisterPage() {
     <>
       <h1 tabIndex={-1}>Create an account</h1>
       <form onSubmit={onSubmit} className="narrow">
-        <Field label="Name (optional)" autoComplete="name" value={form.name} onChange={set('name')} />
+        <Field
+          label="Name (optional)"
+          autoComplete="name"
+          value={form.name}
+          onChange={set('name')}
+          error={fieldError('name')}
+        />
         <Field
           label="Email"
           type="email"
@@ -172,9 +178,7 @@ export function RegisterPage() {
           error={fieldError('password')}
         />
         <Problems
-          problems={problems.filter(
-            (p) => !p.field || (!p.field.endsWith('email') && !p.field.endsWith('password')),
-          )}
+          problems={problems.filter((p) => !['name', 'email', 'password'].some((f) => problemWith([p], f)))}
         />
         <button type="submit" disabled={state.loading}>
           {state.loading ? 'Creating…' : 'Create account'}

@@ -27,7 +27,11 @@ export function countryName(code: string): string {
 type TextKey = 'name' | 'line1' | 'line2' | 'city' | 'region' | 'postalCode';
 
 export interface AddressTextField {
-  /** AddressInput's field, which is also how the API names a refused one (`extensions.field`). */
+  /**
+   * AddressInput's field, which is also the last part of how the API names a refused one
+   * (`extensions.field`: `input.postalCode` in the address book, `input.shippingAddress.postalCode`
+   * at checkout), which `problemWith` matches.
+   */
   key: TextKey;
   /** With "(optional)" after an optional field's label. */
   label: string;

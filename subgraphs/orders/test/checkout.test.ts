@@ -168,6 +168,66 @@ describe('guest checkout', () => {
     expect(await h.conn.collection('orders').countDocuments({ cartId: { $in: [cartId, empty] } })).toBe(0);
   });
 
+  it("refuses a postal code that is not its country's format, naming the address it is in and writing nothing", async () => {
+    const cartId = await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }]);
+    const published = h.published.length;
+    const us = { ...address, city: 'San Francisco', country: 'US' };
+    const shipping = await failure(
+      h.checkout.checkout(
+        null,
+        checkoutInput({ cartId, email: 'a@b.co', shippingAddress: { ...us, postalCode: 'SW1Y 4JH' } }),
+      ),
+    );
+    expect(shipping.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.shippingAddress.postalCode',
+    });
+    expect(shipping.message).toBe('postalCode: expected a US ZIP code such as 94103 or 94103-1234');
+    const billing = await failure(
+      h.checkout.checkout(
+        null,
+        checkoutInput({ cartId, email: 'a@b.co', billingAddress: { ...address, postalCode: '94103' } }),
+      ),
+    );
+    expect(billing.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.billingAddress.postalCode',
+    });
+    expect(billing.message).toBe('postalCode: expected a UK postcode such as SW1A 1AA');
+    expect(await h.conn.collection('orders').countDocuments({ cartId })).toBe(0);
+    expect(h.published.slice(published).filter((event) => event.type.startsWith('order.'))).toEqual([]);
+  });
+
+  it('stores each postal code the way its country writes it', async () => {
+    const cartId = await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }]);
+    const order = await h.checkout.checkout(
+      null,
+      checkoutInput({
+        cartId,
+        email: 'a@b.co',
+        shippingAddress: { ...address, postalCode: ' sw1y4jh ' },
+        billingAddress: { ...address, city: 'Toronto', postalCode: 'm5v3l9', country: 'ca' },
+      }),
+    );
+    expect(order.shippingAddress.postalCode).toBe('SW1Y 4JH');
+    expect(order.billingAddress?.postalCode).toBe('M5V 3L9');
+    const stored = await h.conn.collection('orders').findOne({ cartId });
+    expect(stored).toMatchObject({
+      shippingAddress: { postalCode: 'SW1Y 4JH' },
+      billingAddress: { postalCode: 'M5V 3L9', country: 'CA' },
+    });
+    // Hong Kong has no postal codes: none given is stored as "".
+    const hongKong = { ...address, city: 'Hong Kong', postalCode: ' ', country: 'HK' };
+    const other = await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }]);
+    await h.checkout.checkout(
+      null,
+      checkoutInput({ cartId: other, email: 'a@b.co', shippingAddress: hongKong }),
+    );
+    expect(await h.conn.collection('orders').findOne({ cartId: other })).toMatchObject({
+      shippingAddress: { postalCode: '', country: 'HK' },
+    });
+  });
+
   it('an unknown or archived product blocks checkout with the product named', async () => {
     const unknown = await h.cart(newCartId(), [
       { productId: 'p-book', quantity: 1 },

@@ -76,9 +76,30 @@ describe('users directory', () => {
       await failure(bed.services.directory.addAddress(id, { ...address, postalCode: ' ' })),
     ).toMatchObject({
       code: 'BAD_USER_INPUT',
-      field: 'postalCode',
+      field: 'input.postalCode',
     });
     expect((await bed.services.directory.findById(id))!.addresses).toEqual([]);
+  });
+
+  it("stores the postal code in its country's form, and none where the country has none", async () => {
+    const id = await register('a@example.com');
+    const london = await bed.services.directory.addAddress(id, { ...address, postalCode: 'sw1y4jh' });
+    const hongKong = { ...address, city: 'Hong Kong', postalCode: '', country: 'hk' };
+    const hk = await bed.services.directory.addAddress(id, hongKong);
+    expect([london.postalCode, hk.postalCode]).toEqual(['SW1Y 4JH', '']);
+    const stored = (await bed.services.directory.findById(id))!.addresses;
+    expect(stored.map((a) => [a.country, a.postalCode])).toEqual([
+      ['GB', 'SW1Y 4JH'],
+      ['HK', ''],
+    ]);
+    const moved = await bed.services.directory.updateAddress(id, london._id.toHexString(), {
+      ...address,
+      city: 'Amsterdam',
+      postalCode: '1012ab',
+      country: 'NL',
+    });
+    expect(moved.postalCode).toBe('1012 AB');
+    expect((await bed.services.directory.findById(id))!.addresses[0]!.postalCode).toBe('1012 AB');
   });
 });
 

@@ -62,7 +62,7 @@ describe('register', () => {
     const duplicate = await failure(
       bed.services.registration.register({ email: 'ADA@example.COM', password: 'Another1pass' }),
     );
-    expect(duplicate).toMatchObject({ code: 'CONFLICT', field: 'email' });
+    expect(duplicate).toMatchObject({ code: 'CONFLICT', field: 'input.email' });
     expect(await bed.conn.collection('users').countDocuments()).toBe(1);
     expect(await bed.events.settled('user.registered')).toHaveLength(1);
   });
@@ -80,10 +80,10 @@ describe('register', () => {
   });
 
   it.each([
-    [{ email: 'not-an-email', password: 'Analytical1' }, 'email'],
-    [{ email: 'ada@example.com', password: 'weak' }, 'password'],
-    [{ email: 'ada@example.com', password: 'nouppercase1' }, 'password'],
-    [{ email: 'ada@example.com', password: 'Analytical1', name: 'x'.repeat(101) }, 'name'],
+    [{ email: 'not-an-email', password: 'Analytical1' }, 'input.email'],
+    [{ email: 'ada@example.com', password: 'weak' }, 'input.password'],
+    [{ email: 'ada@example.com', password: 'nouppercase1' }, 'input.password'],
+    [{ email: 'ada@example.com', password: 'Analytical1', name: 'x'.repeat(101) }, 'input.name'],
   ])('refuses %j as BAD_USER_INPUT on %s and writes nothing', async (input, field) => {
     expect(await failure(bed.services.registration.register(input))).toMatchObject({
       code: 'BAD_USER_INPUT',

@@ -253,16 +253,21 @@ describe('users subgraph over HTTP', SLOW, () => {
     expect(codeOf(await login('guess@example.com', 'Customer-1', '198.51.100.99'))).toBeUndefined();
   });
 
-  it('refuses a malformed email and a weak password as BAD_USER_INPUT naming the field, writing nothing', async () => {
+  it('refuses a malformed email, a weak password and a long name as BAD_USER_INPUT naming the input field, writing nothing', async () => {
     const token = await adminToken();
     const count = async () =>
       (await server.gql(`{ users(first: 100) { id } }`, {}, bearer(token))).data.users.length;
     const before = await count();
     const malformed = await register('casey(at)example.com');
-    expect(malformed.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'email' });
+    expect(malformed.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.email' });
     const weak = await register('weak@example.com', 'password');
-    expect(weak.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'password' });
+    expect(weak.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.password' });
     expect(weak.errors![0]!.message).not.toContain('password"');
+    const longName = await register('long@example.com', 'Customer-1', 'x'.repeat(101));
+    expect(longName.errors![0]).toMatchObject({
+      message: 'name must be at most 100 characters',
+      extensions: { code: 'BAD_USER_INPUT', field: 'input.name' },
+    });
     expect(await count()).toBe(before);
     expect((await server.events.settled('user.registered')).map((e) => e.payload.email)).not.toContain(
       'weak@example.com',
@@ -290,6 +295,56 @@ describe('users subgraph over HTTP', SLOW, () => {
     expect(codeOf(await server.gql(mutation, { input }))).toBe('UNAUTHENTICATED');
     const me = await server.gql(`{ me { addresses { id country } } }`, {}, bearer(casey.accessToken));
     expect(me.data.me.addresses).toEqual([{ id: added.data.addAddress.id, country: 'US' }]);
+  });
+
+  it("checks an address's postal code for its country, naming input.postalCode, and stores the post's form", async () => {
+    const casey = await customer('postal@example.com');
+    const auth = bearer(casey.accessToken);
+    const ottawa = {
+      name: 'Casey',
+      line1: '24 Sussex Dr',
+      city: 'Ottawa',
+      postalCode: 'k1m1m4',
+      country: 'ca',
+    };
+    const add = `mutation($input: AddressInput!) { addAddress(input: $input) { id postalCode country } }`;
+    const update = `mutation($id: ID!, $input: AddressInput!) { updateAddress(id: $id, input: $input) { id postalCode } }`;
+    const book = async () =>
+      (await server.gql(`{ me { addresses { id postalCode } } }`, {}, auth)).data.me.addresses;
+
+    const added = (await server.gql(add, { input: ottawa }, auth)).data.addAddress;
+    expect(added).toMatchObject({ postalCode: 'K1M 1M4', country: 'CA' });
+
+    const refusedAdd = await server.gql(add, { input: { ...ottawa, country: 'US' } }, auth);
+    expect(refusedAdd.errors![0]).toMatchObject({
+      message: 'postalCode: expected a US ZIP code such as 94103 or 94103-1234',
+      extensions: { code: 'BAD_USER_INPUT', field: 'input.postalCode' },
+    });
+    const refusedUpdate = await server.gql(
+      update,
+      { id: added.id, input: { ...ottawa, postalCode: '12345' } },
+      auth,
+    );
+    expect(refusedUpdate.errors![0]).toMatchObject({
+      message: 'postalCode: expected a Canadian postal code such as K1A 0B1',
+      extensions: { code: 'BAD_USER_INPUT', field: 'input.postalCode' },
+    });
+    expect(await book()).toEqual([{ id: added.id, postalCode: 'K1M 1M4' }]);
+
+    const updated = await server.gql(
+      update,
+      { id: added.id, input: { ...ottawa, postalCode: ' K1A  0b1 ' } },
+      auth,
+    );
+    expect(updated.data.updateAddress).toEqual({ id: added.id, postalCode: 'K1A 0B1' });
+    expect(await book()).toEqual([{ id: added.id, postalCode: 'K1A 0B1' }]);
+
+    // Every field of the input is named by its path, as the client sent it.
+    const blankCity = await server.gql(add, { input: { ...ottawa, city: ' ' } }, auth);
+    expect(blankCity.errors![0]).toMatchObject({
+      message: 'city is required',
+      extensions: { code: 'BAD_USER_INPUT', field: 'input.city' },
+    });
   });
 
   it('resolves User entities in one batch, and shows personal fields only to the user and admins', async () => {

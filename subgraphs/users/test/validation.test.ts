@@ -61,12 +61,12 @@ describe('validation', () => {
     expect(fieldOf(() => parseName('x'.repeat(101)))).toEqual({ code: 'BAD_USER_INPUT', field: 'name' });
   });
 
-  it('normalises addresses and names the bad field', () => {
+  it('normalises addresses and names the bad field by its path under the argument', () => {
     const address = {
       name: ' Ada ',
       line1: '1 Main St',
       city: 'London',
-      postalCode: 'N1 9GU',
+      postalCode: 'n19gu',
       country: 'gb',
     };
     expect(parseAddress(address)).toEqual({
@@ -81,16 +81,24 @@ describe('validation', () => {
     });
     expect(fieldOf(() => parseAddress({ ...address, country: 'United Kingdom' }))).toEqual({
       code: 'BAD_USER_INPUT',
-      field: 'country',
+      field: 'input.country',
     });
     expect(fieldOf(() => parseAddress({ ...address, city: '  ' }))).toEqual({
       code: 'BAD_USER_INPUT',
-      field: 'city',
+      field: 'input.city',
     });
     expect(fieldOf(() => parseAddress({ ...address, phone: 'call me' }))).toEqual({
       code: 'BAD_USER_INPUT',
-      field: 'phone',
+      field: 'input.phone',
     });
+    expect(fieldOf(() => parseAddress({ ...address, postalCode: '94103' }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.postalCode',
+    });
+    // Messages name the field alone.
+    expect(() => parseAddress({ ...address, line1: 'x'.repeat(201) })).toThrow(
+      'line1 must be at most 200 characters',
+    );
   });
 
   it('caps page sizes', () => {

@@ -219,7 +219,8 @@ const addressSchema = new Schema<ShippingAddress>(
     line2: String,
     city: { type: String, required: true },
     region: String,
-    postalCode: { type: String, required: true },
+    // "" where the country has no postal codes (kit's normalizePostalCode), which `required` refuses.
+    postalCode: { type: String, default: '' },
     country: { type: String, required: true },
     phone: String,
   },

@@ -1,4 +1,4 @@
-import { badUserInput, type AddressInput } from '@novamart/kit';
+import { badUserInput, normalizePostalCode, type AddressInput } from '@novamart/kit';
 import { type ShippingAddress } from '../models/order';
 
 export type { AddressInput };
@@ -42,6 +42,10 @@ export function normalizeIdempotencyKey(key: unknown): string {
   return text;
 }
 
+/**
+ * The shipping or billing address (`at`: the argument path its fields' errors are named under), the
+ * postal code checked for the country and stored in its post's form (kit's `normalizePostalCode`).
+ */
 export function normalizeAddress(input: AddressInput, at = 'input.shippingAddress'): ShippingAddress {
   if (input == null || typeof input !== 'object')
     throw badUserInput(`${at.split('.').pop()} is required`, at);
@@ -54,7 +58,7 @@ export function normalizeAddress(input: AddressInput, at = 'input.shippingAddres
     line2: optional(input.line2, `${at}.line2`),
     city: required(input.city, `${at}.city`),
     region: optional(input.region, `${at}.region`),
-    postalCode: required(input.postalCode, `${at}.postalCode`),
+    postalCode: normalizePostalCode(country, input.postalCode, `${at}.postalCode`),
     country,
     phone: optional(input.phone, `${at}.phone`),
   };

@@ -55,7 +55,8 @@ const addressSchema = new Schema<AddressRecord>(
     line2: { type: String, default: null },
     city: { type: String, required: true },
     region: { type: String, default: null },
-    postalCode: { type: String, required: true },
+    // "" where the country has no postal codes (kit's normalizePostalCode), which `required` refuses.
+    postalCode: { type: String, default: '' },
     country: { type: String, required: true },
     phone: { type: String, default: null },
   },

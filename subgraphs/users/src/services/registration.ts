@@ -43,9 +43,10 @@ export class RegistrationService {
    * the verification code for the notifications subgraph to deliver.
    */
   async register(input: RegisterInput, clientAddress: string | null = null): Promise<UserRecord> {
-    const email = parseEmail(input.email);
-    const password = checkPasswordPolicy(input.password);
-    const name = parseName(input.name);
+    // Named as sent: the fields of register's `input`.
+    const email = parseEmail(input.email, 'input.email');
+    const password = checkPasswordPolicy(input.password, 'input.password');
+    const name = parseName(input.name, 'input.name');
     // "Already registered" tells whether an address has an account: one client address gets only a
     // few such answers per window, so that a list of addresses cannot be checked at speed.
     const probe = await this.deps.throttle.take('register-conflict', clientAddress);
@@ -201,7 +202,7 @@ export class RegistrationService {
 function emailTaken() {
   // Says no more than it must; the answer is throttled per client address (register).
   return conflict('This email address cannot be registered; if it is yours, sign in or reset your password', {
-    field: 'email',
+    field: 'input.email',
   });
 }
 

@@ -1,9 +1,13 @@
-import { badUserInput, firstArg, type AddressInput } from '@novamart/kit';
+import { badUserInput, firstArg, normalizePostalCode, type AddressInput } from '@novamart/kit';
 import type { AddressRecord } from '../models/user';
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { z } from 'zod';
 
-/** Checks of what callers send, each failing as BAD_USER_INPUT naming the offending field. */
+/**
+ * Checks of what callers send, each failing as BAD_USER_INPUT naming the offending field as the
+ * client sent it: the argument path (`input.postalCode` for a field of `input`, `email` for an
+ * argument of its own), as every subgraph names it. Messages name the field alone.
+ */
 
 const EMAIL_MAX = 254;
 const PASSWORD_MIN = 10;
@@ -57,23 +61,28 @@ export function checkPasswordPolicy(password: string, field = 'password'): strin
   return password;
 }
 
+/** `input.postalCode` → `postalCode`: how a message names the field of a path. */
+function fieldName(field: string): string {
+  return field.split('.').pop()!;
+}
+
 /** Optional free text: trimmed, empty means absent. */
 export function parseOptionalText(raw: string | null | undefined, field: string, max: number): string | null {
   if (raw == null) return null;
   const value = raw.trim();
   if (value.length === 0) return null;
-  if (value.length > max) throw badUserInput(`${field} must be at most ${max} characters`, field);
+  if (value.length > max) throw badUserInput(`${fieldName(field)} must be at most ${max} characters`, field);
   return value;
 }
 
 export function parseRequiredText(raw: string, field: string, max: number): string {
   const value = parseOptionalText(raw, field, max);
-  if (value === null) throw badUserInput(`${field} is required`, field);
+  if (value === null) throw badUserInput(`${fieldName(field)} is required`, field);
   return value;
 }
 
-export function parseName(raw: string | null | undefined): string | null {
-  return parseOptionalText(raw, 'name', NAME_MAX);
+export function parseName(raw: string | null | undefined, field = 'name'): string | null {
+  return parseOptionalText(raw, field, NAME_MAX);
 }
 
 /** An address as the address book stores it (absent optional fields are null). */
@@ -81,20 +90,25 @@ export type AddressFields = Omit<AddressRecord, '_id'>;
 
 export type { AddressInput };
 
-export function parseAddress(input: AddressInput): AddressFields {
-  const name = parseRequiredText(input.name, 'name', NAME_MAX);
-  const line1 = parseRequiredText(input.line1, 'line1', 200);
-  const line2 = parseOptionalText(input.line2, 'line2', 200);
-  const city = parseRequiredText(input.city, 'city', 100);
-  const region = parseOptionalText(input.region, 'region', 100);
-  const postalCode = parseRequiredText(input.postalCode, 'postalCode', 20);
+/**
+ * An address as the book stores it; `at` is the argument it came in (`input`), which the fields'
+ * errors are named under. The postal code is checked for the country and stored in its post's form
+ * (kit's `normalizePostalCode`).
+ */
+export function parseAddress(input: AddressInput, at = 'input'): AddressFields {
+  const name = parseRequiredText(input.name, `${at}.name`, NAME_MAX);
+  const line1 = parseRequiredText(input.line1, `${at}.line1`, 200);
+  const line2 = parseOptionalText(input.line2, `${at}.line2`, 200);
+  const city = parseRequiredText(input.city, `${at}.city`, 100);
+  const region = parseOptionalText(input.region, `${at}.region`, 100);
   const country = input.country.trim().toUpperCase();
   if (!/^[A-Z]{2}$/.test(country)) {
-    throw badUserInput('country must be an ISO 3166-1 alpha-2 code such as "US"', 'country');
+    throw badUserInput('country must be an ISO 3166-1 alpha-2 code such as "US"', `${at}.country`);
   }
-  const phone = parseOptionalText(input.phone, 'phone', 32);
+  const postalCode = normalizePostalCode(country, input.postalCode, `${at}.postalCode`);
+  const phone = parseOptionalText(input.phone, `${at}.phone`, 32);
   if (phone !== null && !/^\+?[\d\s().-]{4,}$/.test(phone)) {
-    throw badUserInput('phone may hold digits, spaces, "+", "-", "." and parentheses', 'phone');
+    throw badUserInput('phone may hold digits, spaces, "+", "-", "." and parentheses', `${at}.phone`);
   }
   return { name, line1, line2, city, region, postalCode, country, phone };
 }
