@@ -250,7 +250,7 @@ function availableDelta(change: StockChange): number {
  * A change that sells units already reserved (onHand and reserved down alike): available, the
  * low-stock state and the product's total are as they were, so nothing a `stock_changed` reader
  * uses moves; `inventory.reservation_committed` announces the sale. Announcing it anyway cost every
- * paid order an extra event, a read of the product's other variants and a write in each projection.
+ * paid order an extra event, a write of the product's total and a write in each projection.
  */
 function sellsReserved(change: StockChange): boolean {
   return change.delta < 0 && change.delta === change.reservedDelta;
