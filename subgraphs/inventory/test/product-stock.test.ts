@@ -162,6 +162,39 @@ describe("the product's total across variants (product_stock)", () => {
     expect((await totals(productId)).at(-1)?.[1]).toBe(2);
   });
 
+  it("a reservation writes the product's total once per product and reads no items: no more commands than the siblings' find cost", async () => {
+    const { productId, a, b } = await twoVariants(5, 5);
+    const client = db.conn.getClient();
+    const commandsOf = async (lines: { productId: string; variantId: string; quantity: number }[]) => {
+      const sent: string[] = [];
+      const onStarted = (event: { commandName: string; command: Record<string, unknown> }) => {
+        sent.push(`${event.commandName} ${String(event.command[event.commandName])}`);
+      };
+      client.on('commandStarted', onStarted);
+      try {
+        expect(await db.deliver(orderPlaced(newOrderId(), lines))).toBe('processed');
+      } finally {
+        client.off('commandStarted', onStarted);
+      }
+      return sent;
+    };
+    const held = ['findAndModify reservations', 'findAndModify stock_items'];
+    const recorded = [
+      'insert stock_movements',
+      'findAndModify product_stock',
+      'insert outbox',
+      'commitTransaction 1',
+    ];
+    expect(await commandsOf([{ productId, variantId: a, quantity: 1 }])).toEqual([...held, ...recorded]);
+    // Two variants of one product: one write of its total (the siblings' find was one per line).
+    expect(
+      await commandsOf([
+        { productId, variantId: a, quantity: 1 },
+        { productId, variantId: b, quantity: 1 },
+      ]),
+    ).toEqual([...held, 'findAndModify stock_items', ...recorded]);
+  });
+
   it('makes the total from the items on the first change of a product stored before product_stock', async () => {
     const { productId, a, b } = await twoVariants(3, 2);
     await productStock().deleteOne({ _id: productId });
