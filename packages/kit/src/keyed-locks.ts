@@ -1,9 +1,9 @@
 /**
  * One writer per key at a time within this process, for transactions that write one hot document.
  * A MongoDB transaction that writes a document another transaction changed since its snapshot
- * fails with a WriteConflict and runs again from the start. Inventory holds a stock item's key
- * around every reservation, sale and release of it (without it a checkout storm on one product
- * made each reservation conflict and retry a few times: 112 WriteConflicts for 50 orders);
+ * fails with a WriteConflict and runs again from the start. Inventory holds a product's key
+ * around every reservation, sale and release of its stock (without it a checkout storm on one
+ * product made each reservation conflict and retry a few times: 112 WriteConflicts for 50 orders);
  * payments holds a payment's key around each status transition (the confirmation and the
  * provider's webhook for it would otherwise race on every order). Waiting here, before the
  * transaction begins, costs nothing; replicas in other processes can still conflict, and the

@@ -102,7 +102,11 @@ export function productCreated(
   });
 }
 
-export function orderPlaced(orderId: string, lines: { productId: string; quantity: number }[]) {
+/** `order.placed`; a line without `variantId` orders the product's default variant. */
+export function orderPlaced(
+  orderId: string,
+  lines: { productId: string; variantId?: string; quantity: number }[],
+) {
   return createEvent('order.placed', orderId, {
     orderId,
     userId: 'user-1',

@@ -8,7 +8,6 @@ import {
   type TransactionalHandler,
 } from '@novamart/events';
 import type { InventoryConfig } from '../config';
-import { lineVariantId } from '../models/reservation';
 import { KeyedLocks } from '@novamart/kit';
 import type { ReservationService } from '../services/reservation-service';
 import type { StockService } from '../services/stock-service';
@@ -18,7 +17,7 @@ export const CONSUMER_GROUP = 'inventory';
 /**
  * What inventory does with other subgraphs' events (the checkout saga, packages/events/src/saga.ts),
  * each once per event inside the consumer's transaction (a `Tx` of services/tx.ts), in two
- * declarations of the group `inventory` that share the per-stock-item locks:
+ * declarations of the group `inventory` that share the per-product stock locks:
  * - `product.created`: a stock item with the opening stock as a PURCHASE movement.
  * - `product.updated`, `product.archived`: keep the SKU and name that low-stock alerts quote.
  * - `order.placed`: reserve every line or none (idempotent by the reservation, below).
@@ -35,14 +34,15 @@ export function inventoryConsumers(
 ): ConsumerDeclaration[] {
   const { stock, reservations } = services;
   const locks = new KeyedLocks();
-  const recentOrders = new RecentOrderItems();
+  const recentOrders = new RecentOrderProducts();
   const rememberProduct: TransactionalHandler<'product.updated' | 'product.archived'> = async (event, tx) => {
     const { productId, sku, name } = event.payload;
     await stock.rememberProduct(tx, { productId, sku, name });
   };
-  // One at a time per stock item in this process (the kit's `KeyedLocks`), before the
-  // transaction begins: events of different orders run side by side, and transactions on the
-  // same stock item would otherwise end in WriteConflicts and run again.
+  // One at a time per product in this process (the kit's `KeyedLocks`), before the transaction
+  // begins: events of different orders run side by side, and transactions that change the same
+  // product's stock would otherwise end in WriteConflicts and run again. Per product, not per
+  // stock item: a change of any of its variants writes the product's total (product_stock).
   const around = async (event: CatalogEvent, process: () => Promise<IdempotentOutcome>) => {
     const outcome = await locks.run(await stockTouchedBy(event, reservations, recentOrders), process);
     if (crashPoint === 'order-placed-committed' && event.type === 'order.placed' && outcome === 'processed') {
@@ -110,56 +110,55 @@ export function inventoryConsumers(
 }
 
 /**
- * The stock items of the orders this process saw placed most recently, so that the payment (or
+ * The products of the orders this process saw placed most recently, so that the payment (or
  * cancellation) that follows an order moments later takes its locks without reading its
  * reservation. The locks only spare this process WriteConflicts: an order not remembered (placed
  * before a restart, or on another replica) reads its reservation, and keys that were wrong would
  * cost a retried transaction, never a wrong write.
  */
-class RecentOrderItems {
-  private readonly items = new Map<string, string[]>();
+class RecentOrderProducts {
+  private readonly products = new Map<string, string[]>();
 
   constructor(private readonly capacity = 10_000) {}
 
-  remember(orderId: string, variantIds: string[]): void {
-    this.items.delete(orderId);
-    this.items.set(orderId, variantIds);
+  remember(orderId: string, productIds: string[]): void {
+    this.products.delete(orderId);
+    this.products.set(orderId, productIds);
     // A Map iterates in insertion order: the first key is the oldest.
-    if (this.items.size > this.capacity) this.items.delete(this.items.keys().next().value!);
+    if (this.products.size > this.capacity) this.products.delete(this.products.keys().next().value!);
   }
 
   of(orderId: string): string[] | undefined {
-    return this.items.get(orderId);
+    return this.products.get(orderId);
   }
 }
 
 /**
- * The products whose stock items an event's handler may change, for the stock locks: an order's
- * lines are in `order.placed`; a payment or a cancellation names only the order, so its
- * reservation says (none yet: the handler writes no stock item), unless the order was placed here
- * a moment ago.
+ * The products whose stock an event's handler may change, for the stock locks: an order's lines
+ * are in `order.placed`; a payment or a cancellation names only the order, so its reservation
+ * says (none yet: the handler writes no stock), unless the order was placed here a moment ago.
  */
 async function stockTouchedBy(
   event: CatalogEvent,
   reservations: ReservationService,
-  recentOrders: RecentOrderItems,
+  recentOrders: RecentOrderProducts,
 ): Promise<string[]> {
   switch (event.type) {
     case 'order.placed': {
-      const variantIds = event.payload.lines.map(lineVariantId);
-      recentOrders.remember(event.payload.orderId, variantIds);
-      return variantIds;
+      const productIds = event.payload.lines.map((line) => line.productId);
+      recentOrders.remember(event.payload.orderId, productIds);
+      return productIds;
     }
     case 'product.created':
       return [event.payload.productId];
     case 'return.received':
-      return event.payload.lines.map(lineVariantId);
+      return event.payload.lines.map((line) => line.productId);
     case 'payment.succeeded':
     case 'order.cancelled': {
       const remembered = recentOrders.of(event.payload.orderId);
       if (remembered) return remembered;
       const reservation = await reservations.findByOrder(event.payload.orderId);
-      return reservation?.lines.map(lineVariantId) ?? [];
+      return reservation?.lines.map((line) => line.productId) ?? [];
     }
     default:
       return [];

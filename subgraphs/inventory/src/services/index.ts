@@ -1,5 +1,6 @@
 import type { Logger } from '@novamart/kit';
 import type { Connection } from 'mongoose';
+import { productStockModel } from '../models/product-stock';
 import { reservationModel } from '../models/reservation';
 import { restockedReturnModel } from '../models/restocked-return';
 import { backfillVariantIds, stockItemModel } from '../models/stock-item';
@@ -25,6 +26,7 @@ export interface InventoryServiceSet {
     StockMovement: ReturnType<typeof stockMovementModel>;
     Reservation: ReturnType<typeof reservationModel>;
     RestockedReturn: ReturnType<typeof restockedReturnModel>;
+    ProductStock: ReturnType<typeof productStockModel>;
   };
 }
 
@@ -38,6 +40,7 @@ export function createInventoryServices(
     StockMovement: stockMovementModel(conn),
     Reservation: reservationModel(conn),
     RestockedReturn: restockedReturnModel(conn),
+    ProductStock: productStockModel(conn),
   };
   const runInTx = transactionRunner(conn);
   const ledger = new StockLedger({ ...models, defaultReorderLevel: options.defaultReorderLevel });
@@ -60,7 +63,7 @@ export function createInventoryServices(
 
 /** Builds the unique and query indexes (collections are created here, outside any transaction). */
 export async function ensureInventoryIndexes(services: InventoryServiceSet): Promise<void> {
-  const { StockItem, StockMovement, Reservation, RestockedReturn } = services.models;
+  const { StockItem, StockMovement, Reservation, RestockedReturn, ProductStock } = services.models;
   // Before the indexes: the unique variant index replaces the unique product one.
   await backfillVariantIds(StockItem);
   await Promise.all([
@@ -68,5 +71,6 @@ export async function ensureInventoryIndexes(services: InventoryServiceSet): Pro
     StockMovement.createIndexes(),
     Reservation.createIndexes(),
     RestockedReturn.createCollection(),
+    ProductStock.createCollection(),
   ]);
 }
