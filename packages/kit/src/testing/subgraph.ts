@@ -12,6 +12,7 @@ import type { SubgraphContext, SubgraphModule, SubgraphRuntime } from '../subgra
 import { uniqueDbName } from './db-name';
 import { startEmbeddedMongoForTests } from './embedded-mongo';
 import { createTestTokens, type TestTokens } from './tokens';
+import { settle } from './wait';
 
 export interface TestGraphQLResult<T = any> {
   data?: T | null;
@@ -43,6 +44,13 @@ export interface TestSubgraph<S = Record<string, unknown>> {
   ): Promise<TestGraphQLResult<T>>;
   /** Publishes a domain event on the subgraph's bus, as another subgraph would. */
   publish(type: string, aggregateId: string, payload: Record<string, unknown>): Promise<DomainEvent>;
+  /**
+   * Resolves once the subgraph's asynchronous work is done: every event on its bus handled by every
+   * group (the test's own observers too), its outbox relay idle, and the work it started after
+   * answering finished (`SubgraphInstance.pendingWork`), all of it quiet twice in a row since work
+   * starts more work. Before checking that something did NOT happen; throws after `timeoutMs`.
+   */
+  settled(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -119,6 +127,14 @@ export async function startSubgraphForTests<S = Record<string, unknown>>(
       await bus.publish(event);
       return event;
     },
+    settled: (timeoutMs) =>
+      settle(
+        {
+          'events unhandled': () => bus.backlog(),
+          'subgraph work in flight': () => running.instance.pendingWork?.() ?? 0,
+        },
+        { what: `${module.name}'s work`, timeoutMs },
+      ),
     async stop() {
       await running.stop();
       await bus.close();
