@@ -5,6 +5,7 @@ import { type Viewer } from '../auth';
 import { commandStats, type CommandCounts } from '../command-stats';
 import { loadConfig } from '../config';
 import { createLogger, type Logger } from '../logger';
+import { createMetricsRegistry } from '../metrics';
 import { connectMongo } from '../mongo';
 import { createSubgraphRuntime } from '../subgraph-runtime';
 import { startSubgraph, type RunningSubgraph } from '../subgraph-server';
@@ -78,7 +79,9 @@ export async function startSubgraphForTests<S = Record<string, unknown>>(
   const logger = createLogger(module.name, {
     level: (process.env.TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent',
   });
-  const bus = new InProcessBus({ logger });
+  // The bus reports to the runtime's registry, as a subgraph's own bus does: tests read its counts.
+  const metrics = createMetricsRegistry(module.name);
+  const bus = new InProcessBus({ logger, metrics });
   const live = new InProcessLiveBus({ logger });
   const tokens = await createTestTokens();
   const config = loadConfig(module.configShape, { MONGO_URL: mongo.uri, NODE_ENV: 'test', ...options.env });
@@ -89,6 +92,7 @@ export async function startSubgraphForTests<S = Record<string, unknown>>(
     live,
     redis: null,
     logger,
+    metrics,
   });
   const running = await startSubgraph(module, runtime, {
     port: 0,
