@@ -89,6 +89,8 @@ export class OutboxRelay {
   private marking: Promise<void> | null = null;
   /** One pass at a time: the loop and `flushOnce` take turns. */
   private turn: Promise<unknown> = Promise.resolve();
+  /** Passes queued or running (`pending()` counts them: a pass may be publishing what it took from `fresh`). */
+  private passes = 0;
   private leaseCreated: Promise<void> | null = null;
   /** Until when this relay's lease certainly holds (renewed when half of it is left). */
   private leaseHeldUntil = 0;
@@ -154,6 +156,21 @@ export class OutboxRelay {
   }
 
   /**
+   * What this relay has not finished: entries this process committed that wait to be published or
+   * marked sent, plus one per pass queued or running (a sweep finds entries nobody told it about).
+   * 0 once everything handed to it is on the bus and marked; tests wait for 0 before checking that
+   * nothing more happens (the kit's `settled()`), after `markNow()` so as not to wait out the delay.
+   */
+  pending(): number {
+    return this.fresh.length + this.unmarked.length + this.passes + (this.marking ? 1 : 0);
+  }
+
+  /** Ends the current marking's wait for company: what was published so far is marked sent at once. */
+  markNow(): void {
+    this.hurryMarking?.();
+  }
+
+  /**
    * One full pass: publishes what this process committed, then, if this relay holds (or can take)
    * the lease, every pending entry in order, however fresh. Returns how many entries it published.
    */
@@ -168,7 +185,8 @@ export class OutboxRelay {
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.turn.then(work, work);
+    this.passes++;
+    const run = this.turn.then(work, work).finally(() => this.passes--);
     this.turn = run.catch(() => undefined);
     return run;
   }

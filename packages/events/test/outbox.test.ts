@@ -10,7 +10,7 @@ import {
   writeOutbox,
 } from '../src';
 import { type TestMongo, startTestMongo } from './helpers/mongo';
-import { waitFor } from './helpers/wait';
+import { deferred, waitFor } from './helpers/wait';
 
 /** Records what it is asked to publish. */
 class RecordingBus implements Pick<EventBus, 'publish'> {
@@ -113,6 +113,39 @@ describe('OutboxRelay', () => {
     const event = createUncheckedEvent('order.placed', 'o1', {});
     await commit(event);
     await waitFor(() => bus.published.length === 1, 'the poked relay', 3_000);
+    await relay.stop();
+  });
+
+  it('counts what it has not finished: a publish in progress and the marks, which markNow hurries', async () => {
+    const started = deferred();
+    const held = deferred();
+    const bus = new RecordingBus();
+    const slow = {
+      publish: async (events: DomainEvent | readonly DomainEvent[]) => {
+        started.resolve();
+        await held.promise;
+        await bus.publish(events);
+      },
+    };
+    // Marks wait a minute for company: only markNow() ends the wait within the test.
+    const relay = new OutboxRelay(conn, slow, {
+      pollIntervalMs: 60_000,
+      sweepGraceMs: 240_000,
+      markDelayMs: 60_000,
+    });
+    await relay.start();
+    await waitFor(() => relay.pending() === 0, 'the first sweep', 3_000);
+    await commit(createUncheckedEvent('order.placed', 'o1', {}));
+    // Taken from what was committed, its publish not finished: still the relay's.
+    await started.promise;
+    expect(relay.pending()).toBe(1);
+    held.resolve();
+    await waitFor(() => bus.published.length === 1, 'the publish', 3_000);
+    expect(relay.pending()).toBeGreaterThan(0); // published, not marked sent
+    expect(await outboxCollection(conn).countDocuments({ sentAt: null })).toBe(1);
+    relay.markNow();
+    await waitFor(() => relay.pending() === 0, 'the marks', 3_000);
+    expect(await outboxCollection(conn).countDocuments({ sentAt: null })).toBe(0);
     await relay.stop();
   });
 

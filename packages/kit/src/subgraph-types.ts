@@ -88,6 +88,13 @@ export interface SubgraphInstance<TContext extends SubgraphContext = SubgraphCon
   start?(): Promise<void>;
   /** Drains and stops them. Called after in-flight requests have finished. */
   stop?(): Promise<void>;
+  /**
+   * How much work the instance has in flight that no request or event delivery waits for: work a
+   * module starts after answering (the simulated payment provider's announcements) and, added by
+   * the kit, what its outbox relay has not published yet. 0 when there is none; the test harnesses'
+   * `settled()` waits for 0 (with the bus's backlog) before a test checks that nothing more happens.
+   */
+  pendingWork?(): number;
 }
 
 /** What a subgraph's `create` builds besides its schema and resolvers (services, consumers, workers). */

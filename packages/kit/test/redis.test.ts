@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedis, pingRedis } from '../src/index';
-import { requireRedis, testRedisUrl, uniqueKeyPrefix } from '../src/testing/index';
+import { eventually, requireRedis, testRedisUrl, uniqueKeyPrefix } from '../src/testing/index';
 import { captureLogs } from './helpers';
 
 describe('createRedis', () => {
@@ -26,7 +26,10 @@ describe('createRedis', () => {
       redis: { retryStrategy: () => 50 },
     });
     clients.push(client);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Several failed attempts, however long they take on this machine, not a guessed time.
+    let attempts = 0;
+    client.on('reconnecting', () => attempts++);
+    await eventually(() => attempts >= 4, 'four reconnection attempts');
     const errors = lines.filter((l) => l.level === 'error');
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({

@@ -101,8 +101,8 @@ describe('runSubgraph, the standalone main', () => {
       headers: { 'content-type': 'application/json', 'x-request-id': 'slow-1' },
       body: JSON.stringify({ query: '{ slow(ms: 1500) }' }),
     });
-    // Let the request reach the resolver before the signal.
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // The request is in the resolver before the signal, however slow the machine.
+    await child.waitForLine((line) => line.msg === 'probe slow resolver started');
     child.process.kill('SIGTERM');
     await child.waitForLine((line) => line.msg === 'probe subgraph draining');
 
@@ -131,8 +131,9 @@ describe('runSubgraph, the standalone main', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ slow(ms: 1000) }' }),
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await child.waitForLine((line) => line.msg === 'probe slow resolver started');
     child.process.kill('SIGTERM');
+    // Within REPEATED_SIGNAL_WINDOW_MS: the time between the two is what this test is about.
     await new Promise((resolve) => setTimeout(resolve, 100));
     child.process.kill('SIGTERM');
     const response = await slow;

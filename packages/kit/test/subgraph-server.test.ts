@@ -15,6 +15,7 @@ import {
 } from '../src/index';
 import {
   createTestTokens,
+  eventually,
   startEmbeddedMongoForTests,
   tamper,
   uniqueDbName,
@@ -263,7 +264,11 @@ describe('probe subgraph served by startSubgraph', () => {
       body: JSON.stringify({ query: '{ slow(ms: 700) }' }),
       signal: abort.signal,
     }).catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Hung up while the request is in its resolver, however slow the machine.
+    await eventually(
+      () => logs.lines.some((l) => l.requestId === 'abandoned-1' && l.msg === 'probe slow resolver started'),
+      'the abandoned request in its resolver',
+    );
     abort.abort();
     await abandoned;
     await second.stop();

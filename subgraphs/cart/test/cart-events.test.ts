@@ -106,7 +106,7 @@ describe('archived products', () => {
     // The same event again (a redelivery) is recognised and skipped.
     const revision = guestAfter?.revision;
     await h.bus.publish(archived);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await h.settled();
     const again = await h.carts.get(null, guest._id);
     expect(again?.revision).toBe(revision);
     expect(again?.removedItems).toHaveLength(1);
@@ -222,7 +222,7 @@ describe('order.placed', () => {
     ]);
 
     await h.bus.publish(placed);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await h.settled();
     expect((await h.carts.get(viewer))?.revision).toBe(after?.revision);
   });
 

@@ -18,7 +18,10 @@ export class TestClock {
 export interface CartHarness
   extends
     CartServices,
-    Pick<ServiceHarness<CartServices>, 'conn' | 'bus' | 'published' | 'publish' | 'handled' | 'close'> {
+    Pick<
+      ServiceHarness<CartServices>,
+      'conn' | 'bus' | 'published' | 'publish' | 'handled' | 'settled' | 'close'
+    > {
   clock: TestClock;
   /** Publishes a product (created) with its stock. */
   stockedProduct(
@@ -81,6 +84,7 @@ export async function startCartHarness(): Promise<CartHarness> {
       return fixture;
     },
     handled: (event) => base.handled(event),
+    settled: () => base.settled(),
     close: () => base.close(),
   };
   return harness;

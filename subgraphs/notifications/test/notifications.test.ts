@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Viewer } from '@novamart/kit';
+import { eventually } from '@novamart/kit/testing';
 import { ScriptedMailer, startNotifications, type NotificationsHarness } from './support';
 import { renderMessage } from '../src/templates/render';
 
@@ -128,7 +129,7 @@ describe('notifications from domain events', () => {
       type: 'PAYMENT_SUCCEEDED',
       subject: { $regex: orderId.slice(0, 8).toUpperCase() },
     });
-    await new Promise((r) => setTimeout(r, 150));
+    await h.settled();
     expect(
       await h.notifications({ _id: { $in: [...confirmed, ...payment].map((n) => n._id) } }),
     ).toHaveLength(2);
@@ -167,6 +168,7 @@ describe('notifications from domain events', () => {
 
   it('waits for the order when a payment event overtakes its placement', async () => {
     const orderId = randomUUID();
+    const failedBefore = await h.failedAttempts('payment.failed');
     await h.publish('payment.failed', orderId, {
       paymentId: 'pay2',
       orderId,
@@ -174,7 +176,12 @@ describe('notifications from domain events', () => {
       reason: 'Your card has insufficient funds.',
       declineCode: 'insufficient_funds',
     });
-    await new Promise((r) => setTimeout(r, 100));
+    // Tried, and refused, before the order is known.
+    await eventually(
+      () => h.failedAttempts('payment.failed'),
+      (n) => n > failedBefore,
+      'a failed attempt',
+    );
     await placeOrder(orderId, 'late@example.com');
     const [failed] = await h.waitFor({ type: 'PAYMENT_FAILED', recipient: 'late@example.com' });
     expect(failed!.body).toContain('Your card has insufficient funds.');
@@ -317,11 +324,11 @@ describe('notifications from domain events', () => {
       previousRole: 'CUSTOMER',
     });
     // The role change is projected by its own consumer group; the alert reads that projection.
-    const deadline = Date.now() + 5_000;
-    while ((await h.conn.collection('account_contacts').countDocuments({ role: 'ADMIN' })) < 2) {
-      if (Date.now() > deadline) throw new Error('admin contacts not projected');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await eventually(
+      () => h.conn.collection('account_contacts').countDocuments({ role: 'ADMIN' }),
+      (n) => n >= 2,
+      { what: 'admin contacts projected', timeoutMs: 5_000 },
+    );
     const low = await h.publish('inventory.low_stock', 'p9', {
       productId: 'p9',
       sku: 'MUG-9',
@@ -331,7 +338,7 @@ describe('notifications from domain events', () => {
     });
     await h.redeliver(low);
     const alerts = await h.waitFor({ type: 'LOW_STOCK_ALERT' }, 2);
-    await new Promise((r) => setTimeout(r, 100));
+    await h.settled();
     expect((await h.notifications({ type: 'LOW_STOCK_ALERT' })).map((n) => n.recipient).sort()).toEqual([
       'buyer-lead@example.com',
       'ops@example.com',

@@ -1,6 +1,6 @@
 import { type DomainEvent, type InProcessBus } from '@novamart/events';
 import { type RunningSubgraph, type Viewer } from '@novamart/kit';
-import { startSubgraphForTests, type TestTokens } from '@novamart/kit/testing';
+import { eventually, startSubgraphForTests, type TestTokens } from '@novamart/kit/testing';
 import { type Connection } from 'mongoose';
 import { createNotificationsSubgraph, type Mailer } from '../src/index';
 import { notificationModel, type NotificationDoc } from '../src/models/notification';
@@ -14,7 +14,12 @@ export interface NotificationsHarness {
   /** Publishes the very same event (same id) again, as an at-least-once transport may. */
   redeliver(event: DomainEvent): Promise<void>;
   notifications(filter?: Record<string, unknown>): Promise<NotificationDoc[]>;
+  /** At least `count` notifications matching `filter`, once none of them is PENDING any more. */
   waitFor(filter: Record<string, unknown>, count?: number): Promise<NotificationDoc[]>;
+  /** Handler attempts at events of `type` that failed so far (the bus's handled-failure count). */
+  failedAttempts(type: string): Promise<number>;
+  /** Once every event is handled and nothing more is in flight (`TestSubgraph.settled`). */
+  settled(): Promise<void>;
   graphql(
     query: string,
     variables?: Record<string, unknown>,
@@ -42,18 +47,19 @@ export async function startNotifications(
     publish: (type, aggregateId, payload) => sub.publish(type, aggregateId, payload),
     redeliver: (event) => sub.bus.publish(event),
     notifications: (filter = {}) => model.find(filter).sort({ _id: 1 }).lean().exec(),
-    async waitFor(filter, count = 1) {
-      const deadline = Date.now() + 8_000;
-      for (;;) {
-        const rows = await model.find(filter).sort({ _id: 1 }).lean().exec();
-        if (rows.length >= count && rows.every((r) => r.status !== 'PENDING')) return rows;
-        if (Date.now() > deadline)
-          throw new Error(
-            `timed out waiting for ${count} settled notification(s) ${JSON.stringify(filter)}: ${JSON.stringify(rows.map((r) => [r.type, r.status, r.attempts]))}`,
-          );
-        await new Promise((r) => setTimeout(r, 20));
-      }
+    waitFor: (filter, count = 1) =>
+      eventually(
+        () => model.find(filter).sort({ _id: 1 }).lean().exec(),
+        (rows) => rows.length >= count && rows.every((r) => r.status !== 'PENDING'),
+        { what: `${count} settled notification(s) ${JSON.stringify(filter)}`, timeoutMs: 8_000 },
+      ),
+    async failedAttempts(type) {
+      const handled = await sub.runtime.metrics.getSingleMetric('novamart_events_handled_total')?.get();
+      return (handled?.values ?? [])
+        .filter(({ labels }) => labels.type === type && labels.outcome === 'failure')
+        .reduce((sum, { value }) => sum + value, 0);
     },
+    settled: () => sub.settled(),
     graphql: (query, variables, viewer) => sub.graphql(query, variables, viewer),
     stop: () => sub.stop(),
   };

@@ -346,7 +346,7 @@ describe('idempotency', () => {
     expect(await h.conn.collection('orders').countDocuments({ userId: 'u-burst' })).toBe(1);
     const orderId = orders[0]!._id;
     await eventually(() => h.eventsOf(orderId, 'order.placed').length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await h.settled();
     expect(h.eventsOf(orderId, 'order.placed')).toHaveLength(1);
   });
 

@@ -142,7 +142,7 @@ describe('the saga', () => {
     const after = await load(order._id);
     expect(after.revision).toBe(before.revision);
     expect(statuses(after)).toEqual(['PENDING', 'AWAITING_PAYMENT', 'PAID']);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await h.settled();
     expect(h.eventsOf(order._id, 'order.status_changed')).toHaveLength(2);
     expect(h.eventsOf(order._id, 'order.paid')).toHaveLength(1);
   });

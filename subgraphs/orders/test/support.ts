@@ -29,8 +29,10 @@ export interface OrdersHarness extends OrdersServices {
   published: DomainEvent<any>[];
   /** Publishes an event as another subgraph would and waits until the orders group handled it. */
   publish(type: string, aggregateId: string, payload: Record<string, unknown>): Promise<DomainEvent>;
-  /** Publishes an event again, as a redelivery would, and waits for the bus to pass it. */
+  /** Publishes an event again, as a redelivery would, and waits until everything it caused settled. */
   redeliver(event: DomainEvent): Promise<void>;
+  /** Once every event is handled and the outbox relayed (`ServiceHarness.settled`). */
+  settled(): Promise<void>;
   product(productId: string, priceAmount: number, extra?: Record<string, unknown>): Promise<void>;
   /** A cart as the cart subgraph announces it; returns the cart id. */
   cart(
@@ -45,36 +47,6 @@ export interface OrdersHarness extends OrdersServices {
 }
 
 let cartRevisions = 0;
-
-/** Events the orders group handles and ignores (an unknown order), one per stream. */
-const MARKERS: Record<string, { type: string; payload: Record<string, unknown> }> = {
-  inventory: {
-    type: 'inventory.reservation_expired',
-    payload: { orderId: 'no-such-order', reservationId: 'r' },
-  },
-  payment: {
-    type: 'payment.status_changed',
-    payload: {
-      paymentId: 'marker-payment',
-      orderId: 'no-such-order',
-      userId: null,
-      status: 'REQUIRES_PAYMENT_METHOD',
-      previousStatus: null,
-      at: new Date(0).toISOString(),
-    },
-  },
-  refund: {
-    type: 'refund.succeeded',
-    payload: {
-      refundId: 'r',
-      paymentId: 'p',
-      orderId: 'no-such-order',
-      userId: null,
-      amount: 1,
-      currency: 'USD',
-    },
-  },
-};
 
 export function checkoutInput(overrides: Partial<CheckoutInput> = {}): CheckoutInput {
   return {
@@ -103,14 +75,11 @@ export async function startOrdersHarness(): Promise<OrdersHarness> {
     published,
     publish: (type, aggregateId, payload) => base.publish(type, aggregateId, payload),
     async redeliver(event) {
-      // Delivery is in order per stream and group: once a later event of the same stream was
-      // handled, so was the copy (skipped as a duplicate, which leaves no trace to wait for).
-      const domain = event.type.slice(0, event.type.indexOf('.'));
-      const marker = MARKERS[domain];
-      if (!marker) throw new Error(`no marker event for the ${domain} stream`);
+      // A copy skipped as a duplicate leaves no trace to wait for: wait until nothing is in flight.
       await bus.publish(event);
-      await harness.publish(marker.type, 'marker', marker.payload);
+      await base.settled();
     },
+    settled: () => base.settled(),
     async product(productId, priceAmount, extra = {}) {
       await harness.publish('product.created', productId, {
         productId,

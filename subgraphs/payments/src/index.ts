@@ -146,6 +146,8 @@ function backgroundWork(
       .catch((error: unknown) => logger.error({ err: error }, 'payment reconciliation sweep failed'))
       .finally(() => (sweeping = null)));
   return {
+    /** A reconciliation pass in progress (started on its timer, or at start-up). */
+    pending: () => (sweeping ? 1 : 0),
     start() {
       // What a crash left in flight is settled at once, in the background: an unreachable
       // provider must not hold up start-up (its payments are asked again on the next pass).
@@ -222,6 +224,8 @@ export const paymentsSubgraph = defineSubgraph({
         }),
       start: async () => work.start(),
       stop: () => work.stop(),
+      // The simulation's announcements follow the answer, like webhooks; a sweep may be running.
+      pendingWork: () => (services.simulated?.pending ?? 0) + work.pending(),
     };
   },
 });

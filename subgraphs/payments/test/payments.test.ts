@@ -144,7 +144,7 @@ describe('confirmation with Stripe test payment methods', () => {
     const again = await confirm(paymentId, 'pm_card_visa');
     expect(again.errors?.[0]?.extensions?.code).toBe('CONFLICT');
     // The simulated webhook for the same success arrives too and must change nothing.
-    await new Promise((r) => setTimeout(r, 100));
+    await h.settled();
     const payment = await h.services.models.payments.findById(paymentId).lean();
     expect(payment!.history.map((c) => c.status)).toEqual([
       'REQUIRES_PAYMENT_METHOD',
@@ -156,7 +156,7 @@ describe('confirmation with Stripe test payment methods', () => {
       (l) => l.length === 1,
       'payment.succeeded',
     );
-    await new Promise((r) => setTimeout(r, 100));
+    await h.settled();
     expect(h.published('payment.succeeded').filter((p) => p.orderId === orderId)).toHaveLength(1);
     expect(h.published('payment.succeeded').find((p) => p.orderId === orderId)).toMatchObject({
       amount: 7_000,
@@ -177,7 +177,7 @@ describe('confirmation with Stripe test payment methods', () => {
     );
     expect(res.data?.confirmPayment.status).toBe('SUCCEEDED');
     // The simulation's event for the success runs in the request's context, right after its answer.
-    await new Promise((r) => setTimeout(r, 100));
+    await h.settled();
     // The payment and its order view; the claim and the record, each a guarded write, its outbox
     // entry and the commit; the provider's one write; the order view once more after the success.
     // The event finds the success recorded without reading the payment again.
@@ -201,11 +201,7 @@ describe('confirmation with Stripe test payment methods', () => {
         at: new Date().toISOString(),
       }),
     );
-    await eventually(
-      () => h.bus.backlog(),
-      (n) => n === 0,
-      'the status event handled',
-    );
+    await h.settled(); // the status event handled
     const view = await h.conn.collection('order_views').findOne({ _id: orderId as never });
     expect(view!.status).toBe('AWAITING_PAYMENT');
     // Both mutations answer a paid order as they would with PAID recorded.
@@ -357,7 +353,7 @@ describe('the simulated provider', () => {
     const before = await recorded();
     const { paymentId } = await paidOrder(3_300);
     // The announcement of the success is handled right after the confirmation's answer.
-    await new Promise((r) => setTimeout(r, 100));
+    await h.settled();
     expect(await recorded()).toBe(before);
     const payment = await h.services.models.payments.findById(paymentId).lean();
     expect(payment!.history.map((c) => c.status)).toEqual([
@@ -526,7 +522,7 @@ describe('the checkout saga', () => {
       'refund after cancellation',
     );
     expect(payment!.amountRefunded).toBe(6_000);
-    await new Promise((r) => setTimeout(r, 100));
+    await h.settled();
     expect(await h.services.models.refunds.countDocuments({ paymentId })).toBe(1);
     expect(h.published('refund.succeeded').filter((p) => p.orderId === orderId)).toHaveLength(1);
   });
@@ -553,11 +549,7 @@ describe('the checkout saga', () => {
       'refund of the return',
     );
     expect(payment).toMatchObject({ amountRefunded: 15_000, refundableRemaining: 5_000 });
-    await eventually(
-      () => h.bus.backlog(),
-      (n) => n === 0,
-      'every delivery handled',
-    );
+    await h.settled(); // every delivery handled
     const refunds = await h.services.models.refunds.find({ paymentId }).lean();
     expect(refunds).toMatchObject([
       {
@@ -594,11 +586,7 @@ describe('the checkout saga', () => {
       return { orderId, paymentId, facts, event };
     }
     async function expectOneRefund(orderId: string, paymentId: string, returnId: string) {
-      await eventually(
-        () => h.bus.backlog(),
-        (n) => n === 0,
-        'every delivery handled',
-      );
+      await h.settled(); // every delivery handled
       expect(await h.services.models.refunds.find({ paymentId }).lean()).toMatchObject([
         { kind: 'return', returnId, amount: 4_000, status: 'SUCCEEDED', approvedBy: 'support-1' },
       ]);

@@ -195,7 +195,7 @@ describe('POST /webhooks/stripe', () => {
       (l) => l.length === 1,
       'payment.succeeded',
     );
-    await new Promise((r) => setTimeout(r, 100));
+    await h.settled();
     expect(h.published('payment.succeeded').filter((p) => p.orderId === orderId)).toHaveLength(1);
   });
 

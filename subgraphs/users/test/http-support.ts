@@ -7,8 +7,8 @@ import {
   type RunningSubgraph,
   type SubgraphRuntime,
 } from '@novamart/kit';
-import { startEmbeddedMongoForTests, uniqueDbName } from '@novamart/kit/testing';
-import type { DomainEvent } from '@novamart/events';
+import { settle, startEmbeddedMongoForTests, uniqueDbName } from '@novamart/kit/testing';
+import type { DomainEvent, StreamBus } from '@novamart/events';
 import type { Redis } from 'ioredis';
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import { JWKS_PATH, usersConfigShape, usersSubgraph, type UsersConfig } from '../src/index';
@@ -54,11 +54,11 @@ export async function startUsersServer(options: {
     dbName: options.dbName ?? uniqueDbName('users_http'),
     redis: options.redis ?? null,
   });
-  const events = new EventLog();
+  const received: DomainEvent[] = [];
   runtime.bus.subscribe({
     group: 'users-http-test',
     types: ['user.*'],
-    handler: async (event: DomainEvent) => void events.events.push(event),
+    handler: async (event: DomainEvent) => void received.push(event),
   });
   await runtime.bus.start();
 
@@ -67,6 +67,14 @@ export async function startUsersServer(options: {
   const verifier = createTokenVerifier({ getKey: (header, token) => jwks.fetch!(header, token) });
   const running = await startSubgraph(usersSubgraph, runtime, { port: 0, host: '127.0.0.1', verifier });
   jwks.fetch = createRemoteJWKSet(new URL(`http://127.0.0.1:${running.port}${JWKS_PATH}`));
+  // In-process or over Redis, the runtime's bus is a StreamBus: its backlog is what is unhandled.
+  const bus = runtime.bus as StreamBus;
+  const events = new EventLog(received, () =>
+    settle({
+      'events unhandled': () => bus.backlog(),
+      'subgraph work in flight': () => running.instance.pendingWork?.() ?? 0,
+    }),
+  );
 
   return {
     running,

@@ -28,7 +28,11 @@ export async function tempDir(prefix: string): Promise<{ path: string; remove():
 
 /** The events relayed from a connection's outbox, as a consumer sees them. */
 export class EventLog {
-  constructor(readonly events: DomainEvent<any>[] = []) {}
+  /** `settle`: the harness's `settled()`, once nothing more can arrive. */
+  constructor(
+    readonly events: DomainEvent<any>[],
+    private readonly settle: () => Promise<void>,
+  ) {}
 
   ofType(type: string): DomainEvent<any>[] {
     return this.events.filter((e) => e.type === type);
@@ -52,9 +56,9 @@ export class EventLog {
     return eventually(() => this.ofType(type).find(matches), { what: `a matching ${type} event`, timeoutMs });
   }
 
-  /** Lets the relay publish whatever is pending, then reports all events of the type. */
+  /** Once the relay published whatever is pending and it arrived here, all events of the type. */
   async settled(type: string): Promise<DomainEvent<any>[]> {
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await this.settle();
     return this.ofType(type);
   }
 }
@@ -100,7 +104,7 @@ export async function serviceBed(overrides: Partial<UsersServiceOptions> = {}): 
     conn: base.conn,
     services: base.services,
     signingKey,
-    events: new EventLog(base.published),
+    events: new EventLog(base.published, () => base.settled()),
     logs: lines,
     async close() {
       await base.close();

@@ -8,7 +8,7 @@ export {
 export { uniqueDbName } from './db-name';
 export { requireRedis, testRedisUrl, uniqueKeyPrefix } from './redis';
 export { leaseEmbeddedMongoForTests, startEmbeddedMongoForTests, type TestMongo } from './embedded-mongo';
-export { eventually, type EventuallyOptions } from './wait';
+export { eventually, settle, type EventuallyOptions, type SettleOptions, type UnfinishedWork } from './wait';
 export { failure, outcome, type Failure } from './failure';
 export { startServiceHarness, type ServiceHarness, type ServiceHarnessOptions } from './service-harness';
 export {

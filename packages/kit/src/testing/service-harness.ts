@@ -4,7 +4,7 @@ import { createLogger, type Logger } from '../logger';
 import { connectMongo } from '../mongo';
 import { uniqueDbName } from './db-name';
 import { leaseEmbeddedMongoForTests } from './embedded-mongo';
-import { eventually } from './wait';
+import { eventually, settle } from './wait';
 
 export interface ServiceHarnessOptions<S> {
   /** The subgraph's name: its database is `<name>_<unique>` and its consumer group records carry it. */
@@ -38,6 +38,13 @@ export interface ServiceHarness<S> {
   ): Promise<DomainEvent>;
   /** Resolves once every consumer group of the module that takes `event`'s type has handled it. */
   handled(event: DomainEvent, timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once the module's asynchronous work is done: every event on the bus handled by every
+   * group (the observer too) and the outbox relay idle, quiet twice in a row since work starts more
+   * work. Before checking that something did NOT happen (a second event, a second change); throws
+   * after `timeoutMs`.
+   */
+  settled(timeoutMs?: number): Promise<void>;
   /** Stops the relay and the bus, drops the database and releases the embedded MongoDB. */
   close(): Promise<void>;
 }
@@ -90,6 +97,17 @@ export async function startServiceHarness<S>(options: ServiceHarnessOptions<S>):
         intervalMs: 15,
       });
     },
+    settled: (timeoutMs) =>
+      settle(
+        {
+          'events unhandled': () => bus.backlog(),
+          'outbox relay busy': () => {
+            relay.markNow();
+            return relay.pending();
+          },
+        },
+        { what: `${options.name}'s work`, timeoutMs },
+      ),
     async close() {
       await relay.stop();
       await bus.close();

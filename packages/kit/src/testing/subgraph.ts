@@ -5,6 +5,7 @@ import { type Viewer } from '../auth';
 import { commandStats, type CommandCounts } from '../command-stats';
 import { loadConfig } from '../config';
 import { createLogger, type Logger } from '../logger';
+import { createMetricsRegistry } from '../metrics';
 import { connectMongo } from '../mongo';
 import { createSubgraphRuntime } from '../subgraph-runtime';
 import { startSubgraph, type RunningSubgraph } from '../subgraph-server';
@@ -12,6 +13,7 @@ import type { SubgraphContext, SubgraphModule, SubgraphRuntime } from '../subgra
 import { uniqueDbName } from './db-name';
 import { startEmbeddedMongoForTests } from './embedded-mongo';
 import { createTestTokens, type TestTokens } from './tokens';
+import { settle } from './wait';
 
 export interface TestGraphQLResult<T = any> {
   data?: T | null;
@@ -43,6 +45,13 @@ export interface TestSubgraph<S = Record<string, unknown>> {
   ): Promise<TestGraphQLResult<T>>;
   /** Publishes a domain event on the subgraph's bus, as another subgraph would. */
   publish(type: string, aggregateId: string, payload: Record<string, unknown>): Promise<DomainEvent>;
+  /**
+   * Resolves once the subgraph's asynchronous work is done: every event on its bus handled by every
+   * group (the test's own observers too), its outbox relay idle, and the work it started after
+   * answering finished (`SubgraphInstance.pendingWork`), all of it quiet twice in a row since work
+   * starts more work. Before checking that something did NOT happen; throws after `timeoutMs`.
+   */
+  settled(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -70,7 +79,9 @@ export async function startSubgraphForTests<S = Record<string, unknown>>(
   const logger = createLogger(module.name, {
     level: (process.env.TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent',
   });
-  const bus = new InProcessBus({ logger });
+  // The bus reports to the runtime's registry, as a subgraph's own bus does: tests read its counts.
+  const metrics = createMetricsRegistry(module.name);
+  const bus = new InProcessBus({ logger, metrics });
   const live = new InProcessLiveBus({ logger });
   const tokens = await createTestTokens();
   const config = loadConfig(module.configShape, { MONGO_URL: mongo.uri, NODE_ENV: 'test', ...options.env });
@@ -81,6 +92,7 @@ export async function startSubgraphForTests<S = Record<string, unknown>>(
     live,
     redis: null,
     logger,
+    metrics,
   });
   const running = await startSubgraph(module, runtime, {
     port: 0,
@@ -119,6 +131,14 @@ export async function startSubgraphForTests<S = Record<string, unknown>>(
       await bus.publish(event);
       return event;
     },
+    settled: (timeoutMs) =>
+      settle(
+        {
+          'events unhandled': () => bus.backlog(),
+          'subgraph work in flight': () => running.instance.pendingWork?.() ?? 0,
+        },
+        { what: `${module.name}'s work`, timeoutMs },
+      ),
     async stop() {
       await running.stop();
       await bus.close();

@@ -126,7 +126,9 @@ export const probeSubgraph: SubgraphModule = {
               'E11000 duplicate key error collection: novamart_probe.secrets index: password_1',
             );
           },
-          slow: async (_: unknown, { ms }: { ms: number }) => {
+          slow: async (_: unknown, { ms }: { ms: number }, ctx: ProbeContext) => {
+            // Tests wait for this line to signal a process with a request in its resolver.
+            ctx.logger.info('probe slow resolver started');
             await sleep(ms);
             return `slept ${ms}`;
           },

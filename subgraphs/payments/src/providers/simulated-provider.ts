@@ -138,6 +138,11 @@ export class SimulatedProvider implements PaymentProvider {
     this.listener = listener;
   }
 
+  /** Announced events not handled yet (the subgraph's `pendingWork`, which tests wait out). */
+  get pending(): number {
+    return this.inFlight.size;
+  }
+
   /** Waits for announced events to be handled (tests and graceful shutdown). */
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);

@@ -31,6 +31,8 @@ export interface PaymentsHarness {
   ): Promise<TestGraphQLResult<T>>;
   /** Events the subgraph published, by type. */
   published(type: string): Array<Record<string, any>>;
+  /** Once every event is handled and nothing more is in flight (`TestSubgraph.settled`). */
+  settled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -90,6 +92,7 @@ export async function startPayments(env: Record<string, string> = {}): Promise<P
     },
     graphql: (query, variables, viewer, headers) => sub.graphql(query, variables, viewer, headers),
     published: (type) => seen.filter((e) => e.type === type).map((e) => e.payload),
+    settled: () => sub.settled(),
     stop: () => sub.stop(),
   };
   return harness;
