@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { requireRedis, testRedisUrl, uniqueKeyPrefix } from '@novamart/kit/testing';
 import { RedisLiveBus } from '@novamart/events/redis';
 import type { RunningGateway } from '../src';
@@ -79,5 +79,45 @@ describe('subscriptions across gateway instances on Redis', () => {
     });
     expect(probe.live.activeChannelCount()).toBe(0);
     expect(secondLive.activeChannelCount()).toBe(0);
+  });
+
+  it('ends a subscription with an error when Redis does not take its SUBSCRIBE, and keeps the connection', async () => {
+    // A live bus whose connections cannot reach Redis (nothing listens on port 1; no queueing,
+    // no reconnecting): every SUBSCRIBE fails at once.
+    const unreachable = new RedisLiveBus(
+      () =>
+        new Redis({
+          port: 1,
+          lazyConnect: true,
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 0,
+          retryStrategy: () => null,
+        }),
+      { keyPrefix },
+    );
+    const cutOff = await probe.startGateway({ live: unreachable });
+    try {
+      const client = wsClient(cutOff.wsUrl, { authorization: await probe.tokens.bearer(alice) });
+      const query = 'subscription($id: ID!) { orderStatusChanged(orderId: $id) { status } }';
+      const failed = subscribe(client, query, { id: 'o-1' });
+      const answer = await failed.next();
+      expect(answer.data ?? null).toBeNull();
+      expect(answer.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(answer.errors?.[0]?.extensions?.errorId).toEqual(expect.any(String));
+      // Never counted, nothing left listening, and the connection still serves: a second try on it
+      // is answered the same way (the channel is subscribed afresh, not taken as already listening).
+      expect(cutOff.activeSubscriptions()).toBe(0);
+      await eventually(() => unreachable.activeChannelCount() === 0, {
+        timeoutMs: 5000,
+        what: 'the failed channel to be released',
+      });
+      const again = await subscribe(client, query, { id: 'o-1' }).next();
+      expect(again.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(cutOff.activeSubscriptions()).toBe(0);
+      await client.dispose();
+    } finally {
+      await cutOff.stop();
+      await unreachable.close();
+    }
   });
 });

@@ -505,7 +505,7 @@ class GatewaySubscriptionServer {
   }
 
   /** Opens the live-bus subscription; counted once the bus listens, until the subscription ends. */
-  private async open(prepared: PreparedSubscription): Promise<LiveSubscriber> {
+  private async open(prepared: PreparedSubscription): Promise<LiveSubscriber | ExecutionResult> {
     const { metrics } = this.options;
     const field = prepared.spec.field;
     let counted = false;
@@ -523,7 +523,16 @@ class GatewaySubscriptionServer {
     );
     const listening = prepared.listener.attach(this.listenerFor(prepared, subscriber));
     // Counted once the bus listens (Redis confirmed the SUBSCRIBE), until the subscription ends.
-    await listening.ready;
+    try {
+      await listening.ready;
+    } catch (error) {
+      // Redis did not take the SUBSCRIBE: the subscription ends with an error (the client may
+      // subscribe again) rather than stay open and silent, and the connection's others go on.
+      prepared.listener.stop();
+      return {
+        errors: [internalError(this.options.logger, error, `could not listen on ${prepared.channel}`)],
+      };
+    }
     if (!subscriber.isClosed) {
       counted = true;
       this.active += 1;

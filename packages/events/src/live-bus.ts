@@ -2,7 +2,10 @@ import { type Logger } from './logger';
 
 export type LiveListener<T = unknown> = (message: T) => void;
 
-/** Call to stop listening; `ready` resolves once messages published from now on will arrive. */
+/**
+ * Call to stop listening; `ready` resolves once messages published from now on will arrive, and
+ * rejects when the bus could not listen upstream (Redis refused or never answered the SUBSCRIBE).
+ */
 export type LiveUnsubscribe = (() => void) & { ready: Promise<void> };
 
 /**

@@ -66,15 +66,24 @@ export class RedisLiveBus extends LocalListenersLiveBus {
 
   protected override sendUpstream(channel: string, command: 'subscribe' | 'unsubscribe'): void {
     const key = this.prefix + channel;
+    // A SUBSCRIBE that Redis never confirmed fails the `ready` of the channel's listeners: their
+    // subscriptions end with an error instead of waiting for messages that cannot come, and the
+    // channel, left by them, is subscribed afresh by its next listener. A failed UNSUBSCRIBE only
+    // leaves messages that nobody here listens to.
     const sent = (
       command === 'subscribe' ? this.subscriber.subscribe(key) : this.subscriber.unsubscribe(key)
     ).then(
       () => undefined,
-      (err: unknown) => this.logger.error({ err, channel, command }, 'live bus could not reach Redis'),
+      (err: unknown) => {
+        this.logger.error({ err, channel, command }, 'live bus could not reach Redis');
+        if (command === 'subscribe') throw err;
+      },
     );
     this.upstream.set(channel, sent);
-    void sent.then(() => {
+    const forget = () => {
       if (this.upstream.get(channel) === sent) this.upstream.delete(channel);
-    });
+    };
+    // Also what marks the failure handled when no listener awaits `ready`.
+    void sent.then(forget, forget);
   }
 }

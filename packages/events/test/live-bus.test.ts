@@ -1,4 +1,4 @@
-import { type Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InProcessLiveBus, type LiveBus } from '../src';
 import { RedisLiveBus } from '../src/redis';
@@ -130,5 +130,38 @@ describe.each(liveKinds)('live bus over $kind', ({ create }) => {
     await waitFor(() => seen.length === 1, 'the good listener');
     bad();
     good();
+  });
+});
+
+describe('live bus over an unreachable Redis', () => {
+  it("fails a listener's ready when the SUBSCRIBE fails, and subscribes afresh for the next listener", async () => {
+    let subscribes = 0;
+    const bus = new RedisLiveBus(() => {
+      const conn = new Redis({
+        port: 1,
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
+      const subscribe = conn.subscribe.bind(conn);
+      conn.subscribe = ((...args: Parameters<typeof subscribe>) => {
+        subscribes += 1;
+        return subscribe(...args);
+      }) as typeof conn.subscribe;
+      return conn;
+    });
+    try {
+      const first = bus.subscribe('order:9', () => undefined);
+      await expect(first.ready).rejects.toThrow();
+      first();
+      const second = bus.subscribe('order:9', () => undefined);
+      await expect(second.ready).rejects.toThrow();
+      second();
+      expect(subscribes).toBe(2);
+      expect(bus.activeChannelCount()).toBe(0);
+    } finally {
+      await bus.close();
+    }
   });
 });
