@@ -57,13 +57,15 @@ export const ALL_COUNTRIES: readonly Country[] = ISO_COUNTRY_CODES.map((code) =>
 /**
  * The countries the shop ships to (`shippingCountries`: zones with an active method), by name:
  * what checkout offers. `countries` is null until they are known (or when they could not be read).
- * An API without the shipping subgraph has no such field (its gateway refuses the query): that
- * shop charges its flat rate to any address, so checkout offers every country.
+ * A shop with no such zone, or whose API has no shipping subgraph (its gateway refuses the query),
+ * charges its default shipping rate to any address, as the API's checkout does: checkout then
+ * offers every country.
  */
 export function useShippingCountries() {
   const { data, loading, error } = useQuery(SHIPPING_COUNTRIES);
   const withoutShipping = describeError(error).some(({ code }) => code === 'GRAPHQL_VALIDATION_FAILED');
-  if (withoutShipping) return { countries: ALL_COUNTRIES, loading: false, error: undefined };
+  if (withoutShipping || data?.shippingCountries.length === 0)
+    return { countries: ALL_COUNTRIES, loading: false, error: undefined };
   return { countries: data?.shippingCountries ?? null, loading: loading && !data, error };
 }
 
@@ -163,10 +165,7 @@ export function CountrySelect({
   );
 }
 
-/**
- * Checkout's country: a list of the countries the shop ships to, or, when there are none, that it
- * ships nowhere yet (no empty list to choose from).
- */
+/** Checkout's country: a list of the countries the shop ships to, once they are known. */
 export function ShippingCountrySelect({
   shipping,
   value,
@@ -178,12 +177,6 @@ export function ShippingCountrySelect({
 }) {
   if (shipping.error) return <Problems error={shipping.error} />;
   if (!shipping.countries) return null;
-  if (shipping.countries.length === 0)
-    return (
-      <p className="notice" data-testid="ships-nowhere">
-        The shop does not ship anywhere yet, so no order can be placed. Please come back later.
-      </p>
-    );
   return <CountrySelect value={value} onChange={onChange} offered={shipping.countries} />;
 }
 

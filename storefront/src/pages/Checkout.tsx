@@ -154,10 +154,7 @@ export function CheckoutPage() {
           </AddressFieldset>
           <ShippingMethodFieldset choice={shipping} />
           <Problems problems={problems} />
-          <button
-            type="submit"
-            disabled={state.loading || shipping.pending || countries.countries?.length === 0}
-          >
+          <button type="submit" disabled={state.loading || shipping.pending}>
             {state.loading ? 'Placing order…' : 'Place order'}
           </button>
           <p id="checkout-note" className="muted small">
