@@ -8,8 +8,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Locator, type Page } from 'playwright-core';
 
+import { seedShipping } from '../scripts/lib/seed-shipping';
 import { ALL_SUBGRAPHS } from './support/subgraphs';
 import { mustSucceed } from './support/storefront';
+import { HARNESS_ADMIN } from './support/supergraph';
 import { seriousAxeViolations, useStorefront } from './support/browser';
 import { addToCart, signIn, status } from './support/shopper-steps';
 
@@ -131,8 +133,19 @@ async function setAndClearThePhone(page: Page) {
   await expect(phone.inputValue()).resolves.toBe('');
 }
 
+/** The values a select offers, in order (the "Choose a country" placeholder's is ""). */
+const optionValues = (select: Locator) =>
+  select.locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+
 describe('storefront account and address book', () => {
   beforeAll(async () => {
+    // The demo shop's zones: the US and the EU (the harness's UK zone besides), so that checkout
+    // offers the US of the saved addresses below.
+    await seedShipping({
+      gatewayUrl: world.sg.gatewayUrl,
+      email: HARNESS_ADMIN.email,
+      password: HARNESS_ADMIN.password,
+    });
     const admin = await world.sg.admin();
     productSlug = mustSucceed(
       await world.sg.query(
@@ -236,6 +249,81 @@ describe('storefront account and address book', () => {
       await page.waitForURL(/\/orders\/[^/]+$/);
       await status(page, 'AWAITING_PAYMENT');
       await page.getByText(HARBOR).first().waitFor();
+    },
+    JOURNEY_TIMEOUT,
+  );
+
+  it(
+    'the address book takes any country, and checkout offers only the countries the shop ships to (none configured: every country, at the default rate)',
+    async () => {
+      shoppers.screenshotsOnFailure('account-countries');
+      const customer = await world.sg.customer('Kiyoshi Ito');
+      const page = await shoppers.open();
+      await signIn(page, customer.email, customer.password);
+      await page.goto('/account');
+      await page.getByRole('button', { name: 'Add an address' }).click();
+      const form = page.getByRole('form', { name: 'Add an address' });
+      // Every ISO country, Japan among them, though no zone holds it.
+      const bookCountries = await optionValues(form.getByLabel('Country'));
+      expect(bookCountries).toHaveLength(249);
+      expect(bookCountries).toContain('JP');
+      await form.getByLabel('Full name').fill('Kiyoshi Ito');
+      await form.getByLabel('Address line 1').fill('1-1 Chiyoda');
+      await form.getByLabel('City').fill('Tokyo');
+      await form.getByLabel('Postal code').fill('100-0001');
+      await form.getByLabel('Country').selectOption('JP');
+      await form.getByRole('button', { name: 'Add address' }).click();
+      await announced(page, 'Added the address Kiyoshi Ito, 1-1 Chiyoda.');
+      await card(page, '1-1 Chiyoda').filter({ hasText: 'Japan' }).waitFor();
+
+      await addToCart(page, productSlug, 1);
+      await page.goto('/checkout');
+      const address = page.getByRole('group', { name: 'Shipping address' });
+      const country = address.getByLabel('Country', { exact: true });
+      // Exactly the API's shippingCountries: the configured zones' (the seed's and the harness's UK),
+      // by name; Japan is not one of them.
+      const shipped = mustSucceed(
+        await world.sg.query<{ shippingCountries: { code: string }[] }>('{ shippingCountries { code } }'),
+        'shippingCountries',
+      ).shippingCountries.map(({ code }) => code);
+      expect(shipped).toEqual(['AT', 'BE', 'FR', 'DE', 'IT', 'NL', 'ES', 'GB', 'US']);
+      await expect.poll(() => optionValues(country)).toEqual(shipped);
+      // The browser speaks en-US and the shop ships there: the form starts in the US.
+      await expect(country.inputValue()).resolves.toBe('US');
+
+      // The saved Japanese address fills the form; the list says the shop does not ship there.
+      await address.getByLabel('Saved addresses').selectOption({ label: 'Kiyoshi Ito, 1-1 Chiyoda' });
+      await expect.poll(() => country.inputValue()).toBe('');
+      await expect(optionValues(country)).resolves.toEqual(['', ...shipped]);
+      await address.getByText('The shop does not ship to Japan: choose a country it ships to.').waitFor();
+      await expect(describedAs(country)).resolves.toContain('The shop does not ship to Japan');
+      await country.selectOption('DE');
+      await expect(optionValues(country)).resolves.toEqual(shipped);
+
+      // Without a method left, the shop's default rate applies anywhere (as the API's checkout
+      // charges it): checkout offers every country, as the address book does.
+      const { token } = await world.sg.admin();
+      const zones = mustSucceed(
+        await world.sg.query<{ shippingZones: { code: string; methods: { code: string }[] }[] }>(
+          '{ shippingZones { code methods { code } } }',
+        ),
+        'shippingZones',
+      ).shippingZones;
+      for (const zone of zones)
+        for (const method of zone.methods)
+          mustSucceed(
+            await world.sg.query(
+              'mutation($zone: String!, $code: String!) { deleteShippingMethod(zoneCode: $zone, code: $code) }',
+              { zone: zone.code, code: method.code },
+              { token },
+            ),
+            'deleteShippingMethod',
+          );
+      await page.reload();
+      const anywhere = address.getByLabel('Country', { exact: true });
+      await expect.poll(async () => (await optionValues(anywhere)).length).toBe(249);
+      await expect(optionValues(anywhere)).resolves.toContain('JP');
+      await expect(page.getByRole('button', { name: 'Place order' }).isDisabled()).resolves.toBe(false);
     },
     JOURNEY_TIMEOUT,
   );

@@ -163,7 +163,8 @@ describe('storefront selling variants, discount codes and shipping methods', () 
     ).createProduct.slug;
     for (const input of PROMOTIONS) await asAdmin(CREATE_PROMOTION, { input }, 'createPromotion');
     // The demo shop's zones, methods and tax (US: ground and next-day; California: 7.25%). The
-    // other journeys ship to the UK, which no zone holds: the default flat rate, no tax.
+    // other journeys ship to the UK, whose zone (the harness's) has a method in pounds only: their
+    // dollar carts pay the default flat rate, no tax.
     await seedShipping({
       gatewayUrl: world.sg.gatewayUrl,
       email: HARNESS_ADMIN.email,

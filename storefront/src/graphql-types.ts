@@ -559,6 +559,10 @@ export type ShippingOptionsQuery = {
   } | null;
 };
 
+export type ShippingCountriesQueryVariables = Exact<{ [key: string]: never }>;
+
+export type ShippingCountriesQuery = { shippingCountries: Array<{ code: string; name: string }> };
+
 export type CheckoutQuoteQueryVariables = Exact<{
   id?: string | number | null | undefined;
   address: AddressInput;

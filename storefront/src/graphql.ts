@@ -25,6 +25,8 @@ import type {
   MergeCartMutation,
   MergeCartMutationVariables,
   ShippingOptionsQuery,
+  ShippingCountriesQuery,
+  ShippingCountriesQueryVariables,
   ShippingOptionsQueryVariables,
   CheckoutQuoteQuery,
   CheckoutQuoteQueryVariables,
@@ -569,6 +571,17 @@ export const SHIPPING_OPTIONS: TypedDocumentNode<ShippingOptionsQuery, ShippingO
   }
   ${MONEY}
 `;
+
+/** The countries the shop ships to (zones with an active method), by name: checkout's country list. */
+export const SHIPPING_COUNTRIES: TypedDocumentNode<ShippingCountriesQuery, ShippingCountriesQueryVariables> =
+  gql`
+    query ShippingCountries {
+      shippingCountries {
+        code
+        name
+      }
+    }
+  `;
 
 /** What checkout will charge for the cart shipped to the address with the method, as the API quotes it. */
 export const CHECKOUT_QUOTE: TypedDocumentNode<CheckoutQuoteQuery, CheckoutQuoteQueryVariables> = gql`

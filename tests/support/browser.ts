@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, onTestFailed } from 'vitest';
 import { ensureStorefrontBuilt } from '../../scripts/lib/storefront';
+import { mustSucceed } from './storefront';
 import { startSupergraph, type StartSupergraphOptions, type Supergraph } from './supergraph';
 
 const CANDIDATES = ['/usr/lib/chromium/chromium', '/usr/bin/chromium', '/usr/bin/chromium-browser'];
@@ -186,7 +187,38 @@ export async function startStorefront(
 ): Promise<StorefrontWorld> {
   const staticDir = ensureStorefrontBuilt();
   const [sg, browser] = await Promise.all([startSupergraph({ ...options, staticDir }), launchBrowser()]);
+  if (options.subgraphs?.some((subgraph) => subgraph.name === 'shipping')) await shipToTheUk(sg);
   return { sg, browser, base: new URL('/', sg.gatewayUrl).href };
+}
+
+/**
+ * The journeys' shoppers live in the UK (`fillAddress`), so their shop ships there: checkout
+ * offers only the countries of zones with an active method. Its one method is in pounds, which no
+ * journey's cart is in, so their dollar carts still pay the default flat rate, untaxed (without the
+ * shipping subgraph, checkout offers every country and charges the same).
+ */
+export async function shipToTheUk(sg: Supergraph): Promise<void> {
+  const { token } = await sg.admin();
+  const save = async (document: string, input: Record<string, unknown>, what: string) =>
+    mustSucceed(await sg.query(document, { input }, { token }), what);
+  await save(
+    'mutation($input: ShippingZoneInput!) { saveShippingZone(input: $input) { code } }',
+    { code: 'UK', name: 'United Kingdom', countries: [{ country: 'GB' }] },
+    'saveShippingZone',
+  );
+  await save(
+    'mutation($input: ShippingMethodInput!) { saveShippingMethod(input: $input) { code } }',
+    {
+      zoneCode: 'UK',
+      code: 'ROYAL_MAIL',
+      name: 'Royal Mail Tracked 48',
+      type: 'STANDARD',
+      currency: 'GBP',
+      pricing: 'FLAT',
+      flatAmount: 399,
+    },
+    'saveShippingMethod',
+  );
 }
 
 /** The file's afterAll: its shoppers' pages, the browser, then the supergraph (each only if it started). */

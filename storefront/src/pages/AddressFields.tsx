@@ -1,6 +1,9 @@
 import { Fragment } from 'react';
+import { useQuery } from '@apollo/client/react';
+import { describeError } from '../errors';
+import { SHIPPING_COUNTRIES } from '../graphql';
 import type { AddressInput } from '../graphql-types';
-import { SelectField } from '../ui';
+import { Problems, SelectField } from '../ui';
 
 /**
  * What every address form and address card of the storefront shares (checkout's shipping address,
@@ -8,20 +11,80 @@ import { SelectField } from '../ui';
  * order a label prints them, and how a postal address reads.
  */
 
-export const COUNTRIES: readonly (readonly [string, string])[] = [
-  ['US', 'United States'],
-  ['CA', 'Canada'],
-  ['GB', 'United Kingdom'],
-  ['DE', 'Germany'],
-  ['FR', 'France'],
-  ['NL', 'Netherlands'],
-  ['JP', 'Japan'],
-  ['AU', 'Australia'],
-];
+export interface Country {
+  /** ISO 3166-1 alpha-2. */
+  code: string;
+  name: string;
+}
 
-/** The country's name, or its code for one the list does not name (saved through the API). */
+// Every ISO 3166-1 alpha-2 code: the API takes an address in any of them.
+const ISO_COUNTRY_CODES = (
+  'AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ ' +
+  'BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM ' +
+  'DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS ' +
+  'GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN ' +
+  'KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ ' +
+  'MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM ' +
+  'PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV ' +
+  'SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI ' +
+  'VN VU WF WS YE YT ZA ZM ZW'
+).split(' ');
+
+// The browser's ICU names every code in English: no list of names to keep here.
+const REGION_NAMES = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
+
+/** The country's English name, or its code for one that is not a region code. */
 export function countryName(code: string): string {
-  return COUNTRIES.find(([listed]) => listed === code)?.[1] ?? code;
+  try {
+    return REGION_NAMES.of(code) ?? code;
+  } catch {
+    // RangeError: not a well-formed region code (saved through the API before it checked).
+    return code;
+  }
+}
+
+const byName = (a: Country, b: Country) => a.name.localeCompare(b.name, 'en') || a.code.localeCompare(b.code);
+
+/**
+ * Every country, by name: what the address book offers, since a saved address may be shipped to
+ * later (when the shop ships there) or be a billing address.
+ */
+export const ALL_COUNTRIES: readonly Country[] = ISO_COUNTRY_CODES.map((code) => ({
+  code,
+  name: countryName(code),
+})).sort(byName);
+
+/**
+ * The countries the shop ships to (`shippingCountries`: zones with an active method), by name:
+ * what checkout offers. `countries` is null until they are known (or when they could not be read).
+ * A shop with no such zone, or whose API has no shipping subgraph (its gateway refuses the query),
+ * charges its default shipping rate to any address, as the API's checkout does: checkout then
+ * offers every country.
+ */
+export function useShippingCountries() {
+  const { data, loading, error } = useQuery(SHIPPING_COUNTRIES);
+  const withoutShipping = describeError(error).some(({ code }) => code === 'GRAPHQL_VALIDATION_FAILED');
+  if (withoutShipping || data?.shippingCountries.length === 0)
+    return { countries: ALL_COUNTRIES, loading: false, error: undefined };
+  return { countries: data?.shippingCountries ?? null, loading: loading && !data, error };
+}
+
+export type ShippingCountries = ReturnType<typeof useShippingCountries>;
+
+/**
+ * The country a checkout form starts with: the shopper's own (the region of the browser's
+ * language) when the shop ships there, the one country when it ships to one, else none (the
+ * shopper chooses).
+ */
+export function startingCountry(offered: readonly Country[]): string {
+  let own: string | undefined;
+  try {
+    own = new Intl.Locale(navigator.language).maximize().region;
+  } catch {
+    own = undefined;
+  }
+  if (offered.some(({ code }) => code === own)) return own!;
+  return offered.length === 1 ? offered[0]!.code : '';
 }
 
 type TextKey = 'name' | 'line1' | 'line2' | 'city' | 'region' | 'postalCode';
@@ -65,29 +128,56 @@ export function addressTextFields(labels: Partial<Record<TextKey, string>> = {})
   });
 }
 
-/** The country list, keeping a country it does not name choosable as its code. */
+/**
+ * The country list: every country, keeping one it does not name choosable as its code; or, with
+ * `offered` (checkout), only those, and none chosen (with a note) when the value is not one of them.
+ */
 export function CountrySelect({
   value,
   onChange,
   error,
+  offered,
 }: {
   value: string;
   onChange: (event: { target: { value: string } }) => void;
   error?: string | undefined;
+  offered?: readonly Country[];
 }) {
-  const options = COUNTRIES.some(([code]) => code === value)
-    ? COUNTRIES
-    : [...COUNTRIES, [value, value] as const];
+  const countries = offered ?? ALL_COUNTRIES;
+  const listed = countries.some(({ code }) => code === value);
+  const options: (readonly [string, string])[] = countries.map(({ code, name }) => [code, name]);
+  if (!listed && offered) options.unshift(['', 'Choose a country']);
+  else if (!listed) options.push([value, countryName(value)]);
+  const notShipped =
+    offered && !listed && value
+      ? `The shop does not ship to ${countryName(value)}: choose a country it ships to.`
+      : undefined;
   return (
     <SelectField
       label="Country"
       autoComplete="country"
-      value={value}
+      required={Boolean(offered)}
+      value={listed || !offered ? value : ''}
       onChange={onChange}
-      error={error}
+      error={error ?? notShipped}
       options={options}
     />
   );
+}
+
+/** Checkout's country: a list of the countries the shop ships to, once they are known. */
+export function ShippingCountrySelect({
+  shipping,
+  value,
+  onChange,
+}: {
+  shipping: ShippingCountries;
+  value: string;
+  onChange: (event: { target: { value: string } }) => void;
+}) {
+  if (shipping.error) return <Problems error={shipping.error} />;
+  if (!shipping.countries) return null;
+  return <CountrySelect value={value} onChange={onChange} offered={shipping.countries} />;
 }
 
 type PostalAddressFields = Omit<AddressInput, 'name' | 'phone'> & { name?: string; phone?: string | null };

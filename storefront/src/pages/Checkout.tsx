@@ -16,7 +16,14 @@ import { setGuestCartId, useSession } from '../session';
 import { Field, fieldSetter, Loading, Problems } from '../ui';
 import { lineName } from '../variants';
 import { TaxLines } from './TaxLines';
-import { addressTextFields, CountrySelect, type AddressTextField } from './AddressFields';
+import {
+  addressTextFields,
+  ShippingCountrySelect,
+  startingCountry,
+  useShippingCountries,
+  type AddressTextField,
+  type ShippingCountries,
+} from './AddressFields';
 import { SavedAddressSelect, useSavedAddresses } from './SavedAddresses';
 import {
   ShippingMethodFieldset,
@@ -38,7 +45,8 @@ const EMPTY_FORM: CheckoutForm = {
   city: '',
   region: '',
   postalCode: '',
-  country: 'US',
+  // None chosen yet: the form shows `startingCountry` of those the shop ships to.
+  country: '',
   phone: '',
 };
 
@@ -58,6 +66,30 @@ function addressOf(form: CheckoutForm): QuoteAddress | null {
   };
 }
 
+/**
+ * The form as checkout shows it (a country not chosen yet is the one it starts with among those
+ * the shop ships to) and its address: null until complete and in a country the shop ships to (a
+ * saved address elsewhere waits for another country).
+ */
+function useCheckoutForm() {
+  const [typed, setForm] = useState<CheckoutForm>(EMPTY_FORM);
+  const countries = useShippingCountries();
+  const form = typed.country ? typed : { ...typed, country: startingCountry(countries.countries ?? []) };
+  const shipsThere = countries.countries?.some(({ code }) => code === form.country) ?? false;
+  return { form, setForm, countries, address: shipsThere ? addressOf(form) : null };
+}
+
+function EmptyCart() {
+  return (
+    <>
+      <h1 tabIndex={-1}>Checkout</h1>
+      <p>
+        Your cart is empty. <Link to="/products">Continue shopping</Link>.
+      </p>
+    </>
+  );
+}
+
 export function CheckoutPage() {
   usePageTitle('Checkout');
   const session = useSession();
@@ -66,21 +98,12 @@ export function CheckoutPage() {
   // One key per visit of this page: pressing "Place order" twice places one order.
   const [idempotencyKey] = useState(() => crypto.randomUUID());
   const [error, setError] = useState<unknown>(null);
-  const [form, setForm] = useState<CheckoutForm>(EMPTY_FORM);
-  const address = addressOf(form);
+  const { form, setForm, countries, address } = useCheckoutForm();
   const shipping = useShippingChoice(cartId, address);
   const saved = useSavedAddresses(Boolean(session), setForm);
 
-  if (loading && !cart) return <Loading what="your cart" />;
-  if (!cart || cart.items.length === 0)
-    return (
-      <>
-        <h1 tabIndex={-1}>Checkout</h1>
-        <p>
-          Your cart is empty. <Link to="/products">Continue shopping</Link>.
-        </p>
-      </>
-    );
+  if ((loading && !cart) || countries.loading) return <Loading what="your cart" />;
+  if (!cart || cart.items.length === 0) return <EmptyCart />;
 
   const problems = describeError(error);
   const onSubmit = async (event: FormEvent) => {
@@ -120,7 +143,13 @@ export function CheckoutPage() {
       <h1 tabIndex={-1}>Checkout</h1>
       <div className="two-columns">
         <form onSubmit={onSubmit} noValidate={false} aria-describedby="checkout-note">
-          <AddressFieldset form={form} setForm={setForm} guest={!session} problems={problems}>
+          <AddressFieldset
+            form={form}
+            setForm={setForm}
+            guest={!session}
+            problems={problems}
+            countries={countries}
+          >
             {session && <SavedAddressSelect saved={saved} />}
           </AddressFieldset>
           <ShippingMethodFieldset choice={shipping} />
@@ -143,12 +172,14 @@ function AddressFieldset({
   setForm,
   guest,
   problems,
+  countries,
   children,
 }: {
   form: CheckoutForm;
   setForm: Dispatch<SetStateAction<CheckoutForm>>;
   guest: boolean;
   problems: Problem[];
+  countries: ShippingCountries;
   /** Above the fields: a signed-in customer's saved addresses. */
   children?: ReactNode;
 }) {
@@ -181,7 +212,7 @@ function AddressFieldset({
           error={required ? fieldError(key) : undefined}
         />
       ))}
-      <CountrySelect value={form.country} onChange={set('country')} />
+      <ShippingCountrySelect shipping={countries} value={form.country} onChange={set('country')} />
       <Field
         label="Phone (optional)"
         type="tel"

@@ -68,6 +68,7 @@ export const resolvers: Resolvers = {
   Query: {
     shippingZones: (_: unknown, __: unknown, ctx: ShippingContext) =>
       ctx.shipping.zones.find().sort({ _id: 1 }).lean().exec(),
+    shippingCountries: (_: unknown, __: unknown, ctx: ShippingContext) => ctx.shipping.countries.list(),
     taxSettings: (_: unknown, __: unknown, ctx: ShippingContext) =>
       ctx.shipping.settings.find().sort({ _id: 1 }).lean().exec(),
     shippingQuote: (_: unknown, args: { input: QuoteInput }, ctx: ShippingContext) =>

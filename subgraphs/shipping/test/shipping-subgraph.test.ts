@@ -335,3 +335,43 @@ describe('shippingQuote', () => {
     });
   });
 });
+
+describe('shippingCountries', () => {
+  const COUNTRIES = `{ shippingCountries { code name } }`;
+
+  it('lists, to anybody, the countries of zones with an active method, by name, once each, in one command', async () => {
+    // Italy's only method is inactive and Japan's zone has none: neither is offered. Germany is in
+    // two zones with methods, the US in a zone with methods and a tax-only one (US-CA).
+    await admin(SAVE_ZONE, { i: { code: 'IT', name: 'Italy', countries: [{ country: 'IT' }] } });
+    await admin(SAVE_ZONE, { i: { code: 'JP', name: 'Japan', countries: [{ country: 'JP' }] } });
+    await admin(SAVE_ZONE, { i: { code: 'DE', name: 'Germany', countries: [{ country: 'DE' }] } });
+    const method = { name: 'Post', type: 'STANDARD', currency: 'EUR', pricing: 'FLAT', flatAmount: 500 };
+    await admin(SAVE_METHOD, { i: { ...method, zoneCode: 'IT', code: 'POST', active: false } });
+    await admin(SAVE_METHOD, { i: { ...method, zoneCode: 'DE', code: 'POST' } });
+    const expected = [
+      { code: 'FR', name: 'France' },
+      { code: 'DE', name: 'Germany' },
+      { code: 'US', name: 'United States' },
+    ];
+    for (const user of [undefined, CUSTOMER]) {
+      const result = await sub.graphql(COUNTRIES, {}, user);
+      expect(result.errors).toBeUndefined();
+      expect(result.data.shippingCountries).toEqual(expected);
+      // One aggregate: the active methods' zones and their countries.
+      expect(result.commands()).toMatchObject({ total: 1, byCommand: { aggregate: 1 } });
+    }
+  });
+
+  it('offers a country once one of its methods is active, and not after its last is deleted', async () => {
+    const method = { name: 'Post', type: 'STANDARD', currency: 'EUR', pricing: 'FLAT', flatAmount: 500 };
+    await admin(SAVE_ZONE, {
+      i: { code: 'NORDIC', name: 'Nordics', countries: [{ country: 'SE' }, { country: 'NO' }] },
+    });
+    await admin(SAVE_METHOD, { i: { ...method, zoneCode: 'NORDIC', code: 'POST' } });
+    const codes = async () =>
+      (await sub.graphql(COUNTRIES)).data.shippingCountries.map((c: { code: string }) => c.code);
+    expect(await codes()).toEqual(['FR', 'DE', 'NO', 'SE', 'US']);
+    await admin(`mutation { deleteShippingMethod(zoneCode: "NORDIC", code: "POST") }`, {});
+    expect(await codes()).toEqual(['FR', 'DE', 'US']);
+  });
+});

@@ -6,11 +6,13 @@ import { TableTaxProvider } from '../providers/table-tax-provider';
 import { type TaxProvider } from '../providers/tax-provider';
 import { type ShippingConfig } from '../config';
 import { ShippingAdminService } from './admin-service';
+import { ShippingCountryService } from './countries';
 import { QuoteService } from './quote-service';
 
 export interface ShippingServices {
   admin: ShippingAdminService;
   quotes: QuoteService;
+  countries: ShippingCountryService;
   zones: ZoneModel;
   methods: ShippingMethodModel;
   rates: TaxRateModel;
@@ -43,6 +45,7 @@ export async function createShippingServices(options: {
   return {
     admin: new ShippingAdminService(zones, methods, rates, settings),
     quotes: new QuoteService(zones, methods, settings, tax),
+    countries: new ShippingCountryService(zones, methods),
     zones,
     methods,
     rates,
