@@ -210,7 +210,7 @@ function receivedLines(
     if (!request.lines.some((line) => lineVariant(line) === variantId)) {
       throw badUserInput('The return has no line of this variant', `${field}.variantId`);
     }
-    if (chosen.has(variantId)) throw badUserInput('This line is already listed', `${field}.variantId`);
+    if (chosen.has(variantId)) throw badUserInput('The same line is named twice', `${field}.variantId`);
     if (typeof choice.restock !== 'boolean') {
       throw badUserInput('restock must be true or false', `${field}.restock`);
     }
