@@ -294,8 +294,8 @@ export const eventSchemas = {
   /**
    * The returned parcel arrived: inventory restocks the lines (RETURN) whose `restock` is true,
    * payments refunds `amount` (the lines' net amount), approved by `approvedBy` (SUPPORT). Each
-   * line carries the receiver's choice for it; the top-level `restock` is true when any line went
-   * back to stock. Events published before per-line choices have lines without `restock`: the
+   * line carries the receiver's choice for it; the top-level `restock` is true only when every line
+   * went back to stock (so a consumer from before per-line choices never restocks a written-off line). Events published before per-line choices have lines without `restock`: the
    * top-level flag is then every line's.
    */
   'return.received': z.object({

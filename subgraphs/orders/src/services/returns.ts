@@ -250,7 +250,10 @@ export function planReturnReceived(
       createEvent('return.received', order._id, {
         ...returnedGoods(order, request),
         lines: request.lines.map(({ restocked, ...line }) => ({ ...line, restock: restocked === true })),
-        restock: request.restock === true,
+        // For consumers from before per-line choices, which restock every line by this flag: true
+        // only when every line goes back, so such a consumer writes a mixed return off whole rather
+        // than put its written-off units up for sale.
+        restock: request.lines.every((line) => line.restocked === true),
         approvedBy: request.decidedBy!,
         receivedBy: receipt.by,
       }),
