@@ -3,7 +3,9 @@
  * of a line (refused by the field without a reason, then requested), and a unit of the other line;
  * the administrator, in the back office's order list, rejects the first with a reason and approves
  * and receives the second; the customer, reloading the order, reads both outcomes and the refund;
- * asking for more units than were delivered is refused by the API and adds nothing. As
+ * asking for more units than were delivered is refused by the API and adds nothing. A return of
+ * every line is received line by line in the back office (one written off, the others back in
+ * stock), and only the restocked line's stock moves. As
  * tests/storefront.browser.test.ts: a real browser on one real supergraph, acting as a person does
  * and waiting for visible state; the order is placed, paid and delivered through the API.
  */
@@ -152,6 +154,45 @@ async function adminDecides(page: Page, region: Locator): Promise<void> {
   expect(await seriousAxeViolations(page), 'the back office orders with returns').toEqual([]);
 }
 
+const STOCK = 'query($id: ID!) { product(id: $id) { inventory { onHand } } }';
+
+async function onHand(productId: string): Promise<number> {
+  const admin = await world.sg.admin();
+  return mustSucceed(await world.sg.query(STOCK, { id: productId }, { token: admin.token }), 'product')
+    .product.inventory.onHand;
+}
+
+/** The customer returns both mugs and the lamp in one return, which SUPPORT (the administrator) approves. */
+async function approvedReturnOfEverything(customer: SignedInUser, orderId: string): Promise<string> {
+  const requested = mustSucceed(
+    await world.sg.query(
+      'mutation($i: RequestReturnInput!) { requestReturn(input: $i) { id } }',
+      {
+        i: {
+          orderId,
+          lines: [
+            { productId: ids.mug, quantity: 2 },
+            { productId: ids.lamp, quantity: 1 },
+          ],
+          reason: 'The lamp arrived cracked; the mugs are not needed',
+        },
+      },
+      { token: customer.token },
+    ),
+    'requestReturn',
+  ).requestReturn;
+  const admin = await world.sg.admin();
+  mustSucceed(
+    await world.sg.query(
+      'mutation($r: ID!) { approveReturn(returnId: $r) { id } }',
+      { r: requested.id },
+      { token: admin.token },
+    ),
+    'approveReturn',
+  );
+  return requested.id;
+}
+
 describe('storefront returns', () => {
   beforeAll(async () => {
     const about = (name: string) => ({ name, description: `${name}, for the returns journey.` });
@@ -206,6 +247,80 @@ describe('storefront returns', () => {
       );
       expect((await returnsOf(customer, orderId)).returns).toHaveLength(2);
       await expect.poll(() => returnsShown(page), VISIBLE).toHaveLength(2);
+    },
+    JOURNEY_TIMEOUT,
+  );
+
+  it(
+    'the back office receives a return line by line: the cracked lamp written off, the mugs back in stock, and only their stock moves',
+    async () => {
+      shoppers.screenshotsOnFailure('returns-line-by-line');
+      const customer = await world.sg.customer('Mixed Returner');
+      const orderId = await deliveredOrder(customer);
+      const returnId = await approvedReturnOfEverything(customer, orderId);
+      const before = { mug: await onHand(ids.mug), lamp: await onHand(ids.lamp) };
+
+      const page = await shoppers.open();
+      await signIn(page, HARNESS_ADMIN.email, HARNESS_ADMIN.password);
+      await page.goto('/admin/orders');
+      await page.getByLabel('Customer email').fill(customer.email);
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await page.getByText('1 orders').waitFor(VISIBLE);
+      const region = page.getByRole('region', {
+        name: `Returns of order ${orderId.slice(-8).toUpperCase()}`,
+      });
+      await region.getByText('1 approved, awaiting the parcel').waitFor(VISIBLE);
+      await region.getByRole('button', { name: /^Show returns/ }).click();
+      const row = region.getByRole('listitem', { name: new RegExp(`Return of .*${LAMP.sku}`) });
+      // Each line starts as the whole return's choice (back in stock); the lamp is ticked off.
+      const lampLine = row.getByLabel(`1 × ${LAMP.sku} back in stock`);
+      const mugLine = row.getByLabel(`2 × ${MUG.sku} back in stock`);
+      await lampLine.waitFor(VISIBLE);
+      await expect(lampLine.isChecked()).resolves.toBe(true);
+      await expect(mugLine.isChecked()).resolves.toBe(true);
+      await lampLine.uncheck();
+      expect(await seriousAxeViolations(page), 'receiving a return line by line').toEqual([]);
+      await row.getByRole('button', { name: 'Receive' }).click();
+      await row
+        .getByRole('status')
+        .filter({
+          hasText:
+            /^Return received: 2 back in stock, 1 written off\. Its refund of \$[\d.]+ goes to the customer\.$/,
+        })
+        .waitFor(VISIBLE);
+      await row.getByText('RECEIVED', { exact: true }).waitFor(VISIBLE);
+      await row.getByText(`Back in stock: 2 × ${MUG.sku} · Written off: 1 × ${LAMP.sku}`).waitFor(VISIBLE);
+
+      // The API: the return records each line's choice, and only the mugs went back on hand, at
+      // once (receiveReturn asked inventory before answering) and still once return.received has
+      // been consumed too.
+      const received = (await returnsOf(customer, orderId)).returns.find(
+        (r: { id: string }) => r.id === returnId,
+      );
+      expect(received).toMatchObject({ status: 'RECEIVED', restocked: true });
+      const lines = mustSucceed(
+        await world.sg.query(
+          'query($id: ID!) { order(id: $id) { returns { lines { sku restocked } } } }',
+          { id: orderId },
+          { token: customer.token },
+        ),
+        'order',
+      ).order.returns[0].lines;
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          { sku: MUG.sku, restocked: true },
+          { sku: LAMP.sku, restocked: false },
+        ]),
+      );
+      expect({ mug: await onHand(ids.mug), lamp: await onHand(ids.lamp) }).toEqual({
+        mug: before.mug + 2,
+        lamp: before.lamp,
+      });
+      await world.sg.settled();
+      expect({ mug: await onHand(ids.mug), lamp: await onHand(ids.lamp) }).toEqual({
+        mug: before.mug + 2,
+        lamp: before.lamp,
+      });
     },
     JOURNEY_TIMEOUT,
   );

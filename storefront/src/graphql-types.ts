@@ -99,6 +99,14 @@ export type FulfilmentLineInput = {
   quantity: number;
 };
 
+/** The receiver's choice for one line of a return (receiveReturn). */
+export type ReceiveReturnLineInput = {
+  /** The return's line, by its variantId (Return.lines.variantId). */
+  variantId: string | number;
+  /** Back in stock (true) or written off (false). */
+  restock: boolean;
+};
+
 export type RequestReturnInput = {
   orderId: string | number;
   /** Delivered lines and quantities, within RETURN_WINDOW_DAYS of their delivery. */
@@ -1028,7 +1036,13 @@ export type ReturnFieldsFragment = {
   decidedAt: string | null;
   receivedAt: string | null;
   amount: MoneyFieldsFragment;
-  lines: Array<{ sku: string; variantId: string; quantity: number; amount: MoneyFieldsFragment }>;
+  lines: Array<{
+    sku: string;
+    variantId: string;
+    quantity: number;
+    restocked: boolean | null;
+    amount: MoneyFieldsFragment;
+  }>;
 };
 
 export type RequestReturnMutationVariables = Exact<{
@@ -1079,6 +1093,7 @@ export type RejectReturnMutation = { rejectReturn: ReturnFieldsFragment };
 export type ReceiveReturnMutationVariables = Exact<{
   returnId: string | number;
   restock: boolean;
+  lines?: Array<ReceiveReturnLineInput> | ReceiveReturnLineInput | null | undefined;
 }>;
 
 export type ReceiveReturnMutation = {

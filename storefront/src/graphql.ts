@@ -1190,6 +1190,7 @@ const RETURN_FIELDS = gql`
       sku
       variantId
       quantity
+      restocked
       amount {
         ...MoneyFields
       }
@@ -1305,10 +1306,11 @@ export const REJECT_RETURN: TypedDocumentNode<RejectReturnMutation, RejectReturn
   ${RETURN_FIELDS}
 `;
 
-// Receiving refunds the return: the answer carries the order's refunded total as well.
+// Receiving refunds the return: the answer carries the order's refunded total as well. `lines`
+// names the lines received otherwise than `restock` (back in stock or written off, per line).
 export const RECEIVE_RETURN: TypedDocumentNode<ReceiveReturnMutation, ReceiveReturnMutationVariables> = gql`
-  mutation ReceiveReturn($returnId: ID!, $restock: Boolean!) {
-    receiveReturn(returnId: $returnId, restock: $restock) {
+  mutation ReceiveReturn($returnId: ID!, $restock: Boolean!, $lines: [ReceiveReturnLineInput!]) {
+    receiveReturn(returnId: $returnId, restock: $restock, lines: $lines) {
       ...ReturnFields
       order {
         id

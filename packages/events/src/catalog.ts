@@ -292,12 +292,15 @@ export const eventSchemas = {
   'return.approved': z.object({ ...returnFacts, approvedBy: id, reason: nullableString }),
   'return.rejected': z.object({ ...returnFacts, rejectedBy: id, reason: z.string() }),
   /**
-   * The returned parcel arrived: inventory restocks the lines (RETURN) when `restock`, payments
-   * refunds `amount` (the lines' net amount), approved by `approvedBy` (SUPPORT).
+   * The returned parcel arrived: inventory restocks the lines (RETURN) whose `restock` is true,
+   * payments refunds `amount` (the lines' net amount), approved by `approvedBy` (SUPPORT). Each
+   * line carries the receiver's choice for it; the top-level `restock` is true only when every line
+   * went back to stock (so a consumer from before per-line choices never restocks a written-off line). Events published before per-line choices have lines without `restock`: the
+   * top-level flag is then every line's.
    */
   'return.received': z.object({
     ...returnFacts,
-    lines: z.array(fulfilmentLine),
+    lines: z.array(fulfilmentLine.extend({ restock: z.boolean().optional() })),
     amount: minorUnits,
     currency,
     restock: z.boolean(),

@@ -10,6 +10,21 @@ function returnedSkus(request: ReturnFieldsFragment): string {
   return request.lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ');
 }
 
+/**
+ * What a received return did with its lines: "Restocked" or "Written off" when all went one way,
+ * else "Back in stock: 2 × LAMP-1 · Written off: 1 × MUG-1" (a line's own choice, the return's
+ * when the API has none for it).
+ */
+function receivedWords(request: ReturnFieldsFragment): string {
+  const restocked = (line: ReturnFieldsFragment['lines'][number]) => line.restocked ?? request.restocked;
+  const back = request.lines.filter((line) => restocked(line));
+  const off = request.lines.filter((line) => !restocked(line));
+  if (off.length === 0) return 'Restocked';
+  if (back.length === 0) return 'Written off';
+  const skus = (lines: typeof back) => lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ');
+  return `Back in stock: ${skus(back)} · Written off: ${skus(off)}`;
+}
+
 const STATUS_WORDS: Partial<Record<ReturnStatus, string>> = {
   REQUESTED: 'awaiting a decision',
   APPROVED: 'approved, awaiting the parcel',
@@ -129,9 +144,7 @@ export function AdminReturn({
         · Customer&apos;s reason: {request.reason}
       </p>
       {request.decisionReason && <p className="muted small">Decision: {request.decisionReason}</p>}
-      {request.status === 'RECEIVED' && (
-        <p className="muted small">{request.restocked ? 'Restocked' : 'Written off'}</p>
-      )}
+      {request.status === 'RECEIVED' && <p className="muted small">{receivedWords(request)}</p>}
       {request.status === 'REQUESTED' && !canDecide && (
         <p className="muted small">Awaiting support&apos;s decision.</p>
       )}
@@ -139,7 +152,7 @@ export function AdminReturn({
         <DecisionForm returnId={request.id} act={act} reasonError={problemWith(problems, 'reason')} />
       )}
       {request.status === 'APPROVED' && (
-        <ReceiveForm returnId={request.id} act={act} restockError={problemWith(problems, 'restock')} />
+        <ReceiveForm request={request} act={act} restockError={problemWith(problems, 'restock')} />
       )}
       {done && (
         <p role="status" className="success">
@@ -205,28 +218,54 @@ function DecisionForm({
   );
 }
 
-/** The parcel arrived: back in stock or written off; payments refunds the return's amount. */
+/** "2 back in stock, 1 written off": units of the lines received each way. */
+function receivedUnits(lines: readonly { quantity: number }[], restocked: readonly boolean[]): string {
+  const units = (back: boolean) =>
+    lines.reduce((sum, line, i) => sum + (restocked[i] === back ? line.quantity : 0), 0);
+  return `${units(true)} back in stock, ${units(false)} written off`;
+}
+
+/**
+ * The parcel arrived: back in stock or written off, for the whole return and, line by line, the
+ * exceptions (a damaged item written off, the intact ones restocked). A line follows the whole
+ * return's choice until it is ticked otherwise; choosing for the whole return again resets them.
+ * Only the lines received otherwise than the whole return go to the API (`lines`). Payments
+ * refunds the return's amount either way.
+ */
 function ReceiveForm({
-  returnId,
+  request,
   act,
   restockError,
 }: {
-  returnId: string;
+  request: ReturnFieldsFragment;
   act: Act;
   restockError: string | undefined;
 }) {
   const id = useId();
   const [restock, setRestock] = useState(true);
+  const [own, setOwn] = useState<Record<string, boolean>>({});
   const [receive, receiving] = useMutation(RECEIVE_RETURN);
+  const chosen = request.lines.map((line) => own[line.variantId] ?? restock);
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
+    const lines = request.lines
+      .map((line, i) => ({ variantId: line.variantId, restock: chosen[i]! }))
+      .filter((line) => line.restock !== restock);
     void act(async () => {
-      const result = await receive({ variables: { returnId, restock } });
+      const result = await receive({
+        variables: { returnId: request.id, restock, lines: lines.length > 0 ? lines : null },
+      });
       const received = result.data?.receiveReturn;
       // The refund is payments' (asked by receiveReturn, or by return.received just after): the
       // panel's refunded total shows it once the order records it.
       const refund = received ? ` Its refund of ${received.amount.formatted} goes to the customer.` : '';
-      return `Return received${restock ? ' and restocked' : ' and written off'}.${refund}`;
+      const how =
+        lines.length > 0
+          ? `: ${receivedUnits(request.lines, chosen)}`
+          : restock
+            ? ' and restocked'
+            : ' and written off';
+      return `Return received${how}.${refund}`;
     });
   };
   return (
@@ -243,7 +282,10 @@ function ReceiveForm({
               id={`${id}-${String(value)}`}
               name={`${id}-restock`}
               checked={restock === value}
-              onChange={() => setRestock(value as boolean)}
+              onChange={() => {
+                setRestock(value as boolean);
+                setOwn({});
+              }}
             />
             <label htmlFor={`${id}-${String(value)}`}>{text}</label>
           </div>
@@ -254,9 +296,47 @@ function ReceiveForm({
           </small>
         )}
       </fieldset>
+      {request.lines.length > 1 && (
+        <LineChoices
+          lines={request.lines}
+          chosen={chosen}
+          choose={(variantId, restocked) => setOwn((current) => ({ ...current, [variantId]: restocked }))}
+        />
+      )}
       <button type="submit" disabled={receiving.loading}>
         Receive
       </button>
     </form>
+  );
+}
+
+/** One checkbox per line of the return: ticked, back in stock; cleared, written off. */
+function LineChoices({
+  lines,
+  chosen,
+  choose,
+}: {
+  lines: ReturnFieldsFragment['lines'];
+  chosen: readonly boolean[];
+  choose: (variantId: string, restocked: boolean) => void;
+}) {
+  const id = useId();
+  return (
+    <fieldset>
+      <legend>Line by line</legend>
+      {lines.map((line, i) => (
+        <div key={line.variantId} className="checkbox">
+          <input
+            type="checkbox"
+            id={`${id}-${i}`}
+            checked={chosen[i]}
+            onChange={(e) => choose(line.variantId, e.target.checked)}
+          />
+          <label htmlFor={`${id}-${i}`}>
+            {line.quantity} × {line.sku} back in stock
+          </label>
+        </div>
+      ))}
+    </fieldset>
   );
 }

@@ -305,6 +305,62 @@ describe('returns from return.received', () => {
     expect(await inventory(productId)).toMatchObject({ available: 4, onHand: 4 });
     expect((await db.ledger(productId)).movements).toHaveLength(1);
   });
+
+  /** A return of 2 units of `kept` and 1 of `damaged`, as orders publishes it since per-line choices. */
+  const mixed = (kept: string, damaged: string) =>
+    createEvent('return.received', newOrderId(), {
+      returnId: `ret-${new Types.ObjectId().toHexString()}`,
+      orderId: newOrderId(),
+      userId: 'u-1',
+      lines: [
+        { productId: kept, sku: 'SKU-K', quantity: 2, amount: 2000, restock: true },
+        { productId: damaged, sku: 'SKU-D', quantity: 1, amount: 1000, restock: false },
+      ],
+      amount: 3000,
+      currency: 'USD',
+      restock: true,
+      approvedBy: 'support-1',
+      receivedBy: 'dispatcher-1',
+    });
+
+  it('restocks only the lines marked restocked, once however often the event arrives', async () => {
+    const kept = newProductId();
+    const damaged = newProductId();
+    await db.deliver(productCreated(kept, 4));
+    await db.deliver(productCreated(damaged, 4));
+    const event = mixed(kept, damaged);
+    expect(await db.deliver(event)).toBe('processed');
+    expect(await db.deliver(event)).toBe('duplicate');
+    expect(await inventory(kept)).toMatchObject({ available: 6, onHand: 6 });
+    expect((await db.ledger(kept)).movements).toEqual([
+      { delta: 4, reservedDelta: 0, reason: 'PURCHASE' },
+      { delta: 2, reservedDelta: 0, reason: 'RETURN' },
+    ]);
+    expect(await inventory(damaged)).toMatchObject({ available: 4, onHand: 4 });
+    expect((await db.ledger(damaged)).movements).toHaveLength(1);
+  });
+
+  it('an event from before per-line choices (lines without restock) takes the top-level flag for each line', async () => {
+    const first = newProductId();
+    const second = newProductId();
+    await db.deliver(productCreated(first, 4));
+    await db.deliver(productCreated(second, 4));
+    const old = mixed(first, second);
+    const lines = old.payload.lines.map(({ restock: _restock, ...line }) => line);
+    expect(await db.deliver({ ...old, payload: { ...old.payload, lines } })).toBe('processed');
+    expect(await inventory(first)).toMatchObject({ onHand: 6 });
+    expect(await inventory(second)).toMatchObject({ onHand: 5 });
+    const writtenOff = mixed(first, second);
+    const offLines = writtenOff.payload.lines.map(({ restock: _restock, ...line }) => line);
+    expect(
+      await db.deliver({
+        ...writtenOff,
+        payload: { ...writtenOff.payload, restock: false, lines: offLines },
+      }),
+    ).toBe('processed');
+    expect(await inventory(first)).toMatchObject({ onHand: 6 });
+    expect(await inventory(second)).toMatchObject({ onHand: 5 });
+  });
 });
 
 describe("orders' restockReturn call and return.received agree", () => {

@@ -37,6 +37,7 @@ import {
   type UserOrdersKey,
 } from './services/order-queries';
 import { type ReturnFilter } from './services/return-queue';
+import { type ReceiveReturnLineInput } from './services/returns';
 import { amountRefunded } from './services/status-machine';
 
 export interface OrdersContext extends SubgraphContext {
@@ -73,8 +74,9 @@ interface PricedLine extends OrderLine {
   currency: string;
 }
 
-interface PricedFulfilmentLine extends FulfilmentLine {
+interface PricedFulfilmentLine extends Omit<FulfilmentLine, 'restocked'> {
   currency: string;
+  restocked?: boolean | null;
 }
 
 const withOrder = <T>(order: OrderDoc, items: T[] | undefined): WithOrder<T>[] =>
@@ -143,9 +145,14 @@ export const resolvers: Resolvers = {
       ctx.fulfilment.decideReturn(ctx.viewer, args.returnId, { approve: true, reason: args.reason }),
     rejectReturn: (_: unknown, args: { returnId: string; reason: string }, ctx: OrdersContext) =>
       ctx.fulfilment.decideReturn(ctx.viewer, args.returnId, { approve: false, reason: args.reason }),
-    receiveReturn: (_: unknown, args: { returnId: string; restock: boolean }, ctx: OrdersContext) =>
+    receiveReturn: (
+      _: unknown,
+      args: { returnId: string; restock: boolean; lines?: ReceiveReturnLineInput[] | null },
+      ctx: OrdersContext,
+    ) =>
       ctx.fulfilment.receiveReturn(ctx.viewer, args.returnId, args.restock, {
         authorization: ctx.authorization,
+        lines: args.lines,
       }),
   },
   Subscription: {
@@ -219,12 +226,20 @@ export const resolvers: Resolvers = {
       'receivedAt',
     ),
     restocked: ({ item }: WithOrder<ReturnRequest>) => item.restock,
+    // A line's own choice; a return received before per-line choices: the return's, every line's.
+    lines: ({ order, item }: WithOrder<ReturnRequest>): PricedFulfilmentLine[] =>
+      item.lines.map((line) => ({
+        ...line,
+        restocked: line.restocked ?? (item.status === 'RECEIVED' ? item.restock : null),
+        currency: order.currency,
+      })),
   },
   FulfilmentLine: {
     product: (line: PricedFulfilmentLine) => ({ __typename: 'Product', id: line.productId }),
     variantId: (line: PricedFulfilmentLine) => lineVariant(line),
     variant: (line: PricedFulfilmentLine) => ({ __typename: 'ProductVariant', id: lineVariant(line) }),
     amount: (line: PricedFulfilmentLine) => money(line.amount, line.currency),
+    restocked: (line: PricedFulfilmentLine) => line.restocked ?? null,
   },
   OrderDiscount: {
     amount: (discount: OrderDiscount & { currency: string }) => money(discount.amount, discount.currency),

@@ -275,7 +275,9 @@ describe('returns', () => {
       returnId: approved.item._id,
       orderId: order._id,
       userId: 'u-ful',
-      lines: [{ productId: 'p-a', variantId: 'p-a', sku: 'SKU-p-a', quantity: 2, amount: 3000 }],
+      lines: [
+        { productId: 'p-a', variantId: 'p-a', sku: 'SKU-p-a', quantity: 2, amount: 3000, restock: false },
+      ],
       amount: 3000,
       currency: 'USD',
       restock: false,
@@ -287,6 +289,73 @@ describe('returns', () => {
       reason: 'Used',
     });
     expect(received.order.status).toBe('DELIVERED');
+  });
+
+  it('receives each line its own way (lines, else restock), in the write that makes it RECEIVED', async () => {
+    const order = await paidOrder();
+    const shipped = await h.lifecycle.markShipped(dispatcher, order._id, 'UPS', `R-${++seq}`);
+    await h.fulfilment.markShipmentDelivered(dispatcher, shipped.shipments![0]!._id);
+    const requested = await h.fulfilment.requestReturn(customer('u-ful'), {
+      orderId: order._id,
+      lines: [
+        { productId: 'p-a', quantity: 2 },
+        { productId: 'p-b', quantity: 1 },
+      ],
+      reason: 'One arrived broken',
+    });
+    const returnId = requested.item._id;
+    await h.fulfilment.decideReturn(support, returnId, { approve: true, reason: null });
+    const receive = (lines: { variantId: string; restock: boolean }[]) =>
+      h.fulfilment.receiveReturn(dispatcher, returnId, true, { lines });
+
+    // A line the return does not have, or one named twice: refused on its field, nothing written.
+    expect(await failure(receive([{ variantId: 'p-c', restock: false }]))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'lines[0].variantId',
+    });
+    expect(
+      await failure(
+        receive([
+          { variantId: 'p-b', restock: false },
+          { variantId: 'p-b', restock: true },
+        ]),
+      ),
+    ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'lines[1].variantId' });
+    const [unchanged] = await h.queries.byIds([order._id]);
+    expect(unchanged!.returns!.find((r) => r._id === returnId)).toMatchObject({
+      status: 'APPROVED',
+      restock: null,
+    });
+    expect(h.eventsOf(order._id, 'return.received')).toEqual([]);
+
+    const received = await receive([{ variantId: 'p-b', restock: false }]);
+    expect(received.item).toMatchObject({ status: 'RECEIVED', restock: true });
+    expect(received.item.lines.map(({ sku, restocked }) => ({ sku, restocked }))).toEqual([
+      { sku: 'SKU-p-a', restocked: true },
+      { sku: 'SKU-p-b', restocked: false },
+    ]);
+    const [event] = await eventsOf(order._id, 'return.received', 1);
+    // The event's own flag is every line's (an inventory from before per-line choices writes the
+    // mixed return off whole instead of restocking the written-off line); its lines say each.
+    expect(event!.payload).toMatchObject({
+      restock: false,
+      lines: [
+        { productId: 'p-a', quantity: 2, restock: true },
+        { productId: 'p-b', quantity: 1, restock: false },
+      ],
+    });
+
+    // Every line written off one by one: the return restocked nothing.
+    const again = await h.fulfilment.requestReturn(customer('u-ful'), {
+      orderId: order._id,
+      lines: [{ productId: 'p-a', quantity: 1 }],
+      reason: 'Scratched',
+    });
+    await h.fulfilment.decideReturn(support, again.item._id, { approve: true, reason: null });
+    const writtenOff = await h.fulfilment.receiveReturn(dispatcher, again.item._id, true, {
+      lines: [{ variantId: 'p-a', restock: false }],
+    });
+    expect(writtenOff.item).toMatchObject({ restock: false, lines: [{ sku: 'SKU-p-a', restocked: false }] });
   });
 
   describe('receiveReturn asks inventory and payments before answering', () => {
@@ -374,6 +443,33 @@ describe('returns', () => {
       });
       const [after] = await h.queries.byIds([orderId]);
       expect(after!.refunds).toHaveLength(1);
+    });
+
+    it('asks inventory for no restock when every line is written off line by line', async () => {
+      const calls: string[] = [];
+      const peer = (name: string, answer: Record<string, unknown>): SubgraphClient => ({
+        name,
+        url: `http://${name}.test/graphql`,
+        async request<T>() {
+          calls.push(name);
+          return answer as T;
+        },
+      });
+      const { fulfilment, returnId } = await approvedReturn({
+        inventory: peer('inventory', { restockReturn: [{ onHand: 5 }] }),
+        payments: peer('payments', {
+          refundReturn: {
+            id: `refund-${++seq}`,
+            status: 'PENDING',
+            amount: { amount: 3000, currency: 'USD' },
+          },
+        }),
+      });
+      const received = await fulfilment.receiveReturn(dispatcher, returnId, true, {
+        lines: [{ variantId: 'p-a', restock: false }],
+      });
+      expect(received.item).toMatchObject({ status: 'RECEIVED', restock: false });
+      expect(calls).toEqual(['payments']);
     });
 
     it('answers the return RECEIVED when inventory and payments cannot be reached (the event will do it)', async () => {

@@ -440,3 +440,103 @@ describe('the returns queue (Query.returns)', () => {
     }
   });
 });
+
+describe('receiveReturn line by line over GraphQL', () => {
+  const RECEIVE = `mutation($r: ID!, $restock: Boolean!, $lines: [ReceiveReturnLineInput!]) {
+    receiveReturn(returnId: $r, restock: $restock, lines: $lines) {
+      status restocked lines { variantId sku restocked } } }`;
+  const RETURNS = `query($id: ID!) { order(id: $id) { returns { id status restocked lines { sku restocked } } } }`;
+  const line = (id: string) => ({ productId: id, variantId: id, sku: `SKU-${id}`, quantity: 1, amount: 100 });
+  const stored = (id: string, status: string, restock: boolean | null) => ({
+    _id: id,
+    lines: [line('g-p'), line('g-q')],
+    amount: 200,
+    reason: 'mixed',
+    status,
+    requestedBy: 'r-user',
+    requestedAt: new Date(),
+    decidedBy: 'support-1',
+    decidedAt: new Date(),
+    decisionReason: null,
+    receivedBy: status === 'RECEIVED' ? 'support-1' : null,
+    receivedAt: status === 'RECEIVED' ? new Date() : null,
+    restock,
+  });
+  let order: any;
+
+  beforeAll(async () => {
+    // Written as approveReturn leaves it, and one received before per-line choices (no line has
+    // its own `restocked`): fulfilment.test.ts covers how they get there.
+    order = await checkoutAs('r-user');
+    await conn.collection('orders').updateOne({ _id: order.id } as never, {
+      $set: { returns: [stored('ret-old', 'RECEIVED', true), stored('ret-mixed', 'APPROVED', null)] },
+    });
+  });
+
+  it('names a line the return lacks, or one twice, by its path and receives nothing; then each line its own way', async () => {
+    const auth = await as('r-dispatcher', 'DISPATCHER');
+    const unknown = await gql(
+      RECEIVE,
+      { r: 'ret-mixed', restock: true, lines: [{ variantId: 'g-z', restock: false }] },
+      auth,
+    );
+    expect(unknown.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'lines[0].variantId',
+    });
+    const twice = await gql(
+      RECEIVE,
+      {
+        r: 'ret-mixed',
+        restock: true,
+        lines: [
+          { variantId: 'g-q', restock: false },
+          { variantId: 'g-q', restock: false },
+        ],
+      },
+      auth,
+    );
+    expect(twice.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'lines[1].variantId',
+    });
+    const untouched = await gql(RETURNS, { id: order.id }, auth);
+    expect(untouched.data.order.returns[1]).toEqual({
+      id: 'ret-mixed',
+      status: 'APPROVED',
+      restocked: null,
+      lines: [
+        { sku: 'SKU-g-p', restocked: null },
+        { sku: 'SKU-g-q', restocked: null },
+      ],
+    });
+
+    const received = await gql(
+      RECEIVE,
+      { r: 'ret-mixed', restock: true, lines: [{ variantId: 'g-q', restock: false }] },
+      auth,
+    );
+    expect(received.errors).toBeUndefined();
+    expect(received.data.receiveReturn).toEqual({
+      status: 'RECEIVED',
+      restocked: true,
+      lines: [
+        { variantId: 'g-p', sku: 'SKU-g-p', restocked: true },
+        { variantId: 'g-q', sku: 'SKU-g-q', restocked: false },
+      ],
+    });
+  });
+
+  it("shows a return received before per-line choices with the return's choice on every line", async () => {
+    const result = await gql(RETURNS, { id: order.id }, await as('r-user'));
+    expect(result.data.order.returns[0]).toEqual({
+      id: 'ret-old',
+      status: 'RECEIVED',
+      restocked: true,
+      lines: [
+        { sku: 'SKU-g-p', restocked: true },
+        { sku: 'SKU-g-q', restocked: true },
+      ],
+    });
+  });
+});

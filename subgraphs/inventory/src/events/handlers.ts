@@ -23,7 +23,8 @@ export const CONSUMER_GROUP = 'inventory';
  * - `order.placed`: reserve every line or none (idempotent by the reservation, below).
  * - `payment.succeeded`: the reservation commits, reserved units become SALE movements (idem).
  * - `order.cancelled`: held stock is released; stock of a paid order is restocked (RETURN).
- * - `return.received`: a returned parcel restocked (RETURN movements), unless written off.
+ * - `return.received`: the lines of a returned parcel marked restocked (RETURN movements); the
+ *   lines written off change nothing.
  *
  * `payment.failed` is deliberately not consumed: the saga leaves the order awaiting payment so the
  * customer can retry, and the hold ends by expiry (the sweeper) or by `order.cancelled`.

@@ -1,12 +1,21 @@
 import { badUserInput, conflict } from '@novamart/kit';
 import { lineVariantId, type ReservationDoc } from '../models/reservation';
 
-/** A received return as inventory restocks it (the `return.received` payload, or orders' call). */
+/**
+ * A received return as inventory restocks it (the `return.received` payload, or orders' call,
+ * which names only the lines going back to stock). A line's own `restock` decides it; a line
+ * without one (an event published before per-line choices, or the call) takes the top-level flag.
+ */
 export interface ReturnRestock {
   returnId: string;
   orderId: string;
   restock: boolean;
-  lines: readonly { productId: string; variantId?: string | null; quantity: number }[];
+  lines: readonly { productId: string; variantId?: string | null; quantity: number; restock?: boolean }[];
+}
+
+/** The lines of a received return that go back to stock. */
+export function linesToRestock(received: ReturnRestock): ReturnRestock['lines'] {
+  return received.lines.filter((line) => line.restock ?? received.restock);
 }
 
 const MAX_ID = 200;

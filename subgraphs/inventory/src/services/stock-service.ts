@@ -17,7 +17,7 @@ import {
   type StockMovementModel,
 } from '../models/stock-movement';
 import { listStockItems, type InventoryItemFilter } from './item-list';
-import { assertSoldToOrder, returnRestockArg, type ReturnRestock } from './return-restock';
+import { assertSoldToOrder, linesToRestock, returnRestockArg, type ReturnRestock } from './return-restock';
 import type { ProductIdentity, StockLedger } from './stock-ledger';
 import type { RunInTx, Tx } from './tx';
 
@@ -400,14 +400,15 @@ export class StockService {
   /**
    * `return.received` and orders' `restockReturn` call: a returned parcel's units back on hand, one
    * RETURN movement per line on its variant's stock item (the default variant when none is named;
-   * reference `return:<returnId>`, the order's id), when it is restocked;
-   * a write-off (`restock` false) changes no stock: the units left with the SALE and do not come
-   * back. Once per return, whichever comes first: the return's id is marked (`restocked_returns`)
+   * reference `return:<returnId>`, the order's id), for each line restocked (its own `restock`,
+   * else the return's: events from before per-line choices); a line written off changes no stock:
+   * its units left with the SALE and do not come back. Once per return, whichever comes first: the return's id is marked (`restocked_returns`)
    * in the same transaction, so the second finds the mark and changes nothing (two at once meet
    * as a write conflict or a duplicate key on the mark, and the loser runs again).
    */
   async restockReturn(tx: Tx, received: ReturnRestock): Promise<boolean> {
-    if (!received.restock) return false;
+    const lines = linesToRestock(received);
+    if (lines.length === 0) return false;
     const done = await this.deps.RestockedReturn.findById(received.returnId)
       .session(tx.session)
       .lean()
@@ -417,7 +418,7 @@ export class StockService {
       [{ _id: received.returnId, orderId: received.orderId, at: new Date() }],
       { session: tx.session },
     );
-    await this.deps.ledger.returnToStock(tx, received.lines, {
+    await this.deps.ledger.returnToStock(tx, lines, {
       reference: `return:${received.returnId}`,
       orderId: received.orderId,
     });

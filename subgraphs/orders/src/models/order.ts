@@ -93,6 +93,12 @@ export interface FulfilmentLine {
   sku: string;
   quantity: number;
   amount: number;
+  /**
+   * A received return's line: back in stock (true) or written off (false), written with the
+   * return's RECEIVED; absent on shipments, on returns not received, and on returns received
+   * before per-line choices (their return's `restock` is every line's).
+   */
+  restocked?: boolean;
 }
 
 export const SHIPMENT_STATUSES = ['SHIPPED', 'DELIVERED'] as const;
@@ -133,7 +139,10 @@ export interface ReturnRequest {
   decisionReason: string | null;
   receivedBy: string | null;
   receivedAt: Date | null;
-  /** On receipt: back to stock (true) or written off (false). */
+  /**
+   * On receipt: true when any line went back to stock, false when every line was written off
+   * (each line's own choice is its `restocked`).
+   */
   restock: boolean | null;
 }
 
@@ -243,6 +252,7 @@ const fulfilmentLineSchema = new Schema<FulfilmentLine>(
     sku: { type: String, required: true },
     quantity: { type: Number, required: true },
     amount: { type: Number, required: true },
+    restocked: { type: Boolean, default: undefined },
   },
   { _id: false },
 );

@@ -3,7 +3,12 @@ import { type OrderDoc, type OrderModel, type ReturnRequest, type Shipment } fro
 import { type OrderLifecycle } from './lifecycle';
 import { type ReturnFollowUp } from './return-follow-up';
 import { type QuantityInput } from './line-amounts';
-import { planReturnDecision, planReturnReceived, planReturnRequest } from './returns';
+import {
+  planReturnDecision,
+  planReturnReceived,
+  planReturnRequest,
+  type ReceiveReturnLineInput,
+} from './returns';
 import { planShipment, planShipmentDelivered } from './shipments';
 
 export interface CreateShipmentInput {
@@ -133,8 +138,9 @@ export class Fulfilment {
   }
 
   /**
-   * SUPPORT or DISPATCHER: the returned parcel arrived. Once it is committed RECEIVED (with
-   * `return.received`), inventory restocks it (unless written off) and payments refunds it: asked
+   * SUPPORT or DISPATCHER: the returned parcel arrived, each line back in stock or written off
+   * (`options.lines`, else `restock`). Once it is committed RECEIVED (with `return.received`),
+   * inventory restocks the lines marked and payments refunds it: asked
    * at once with the caller's authorization (services/return-follow-up.ts), so the next read sees
    * both, and by the event in any case.
    */
@@ -142,13 +148,18 @@ export class Fulfilment {
     viewer: Viewer | null,
     returnIdArg: string,
     restock: boolean,
-    options: { authorization?: string | null } = {},
+    options: { authorization?: string | null; lines?: readonly ReceiveReturnLineInput[] | null } = {},
   ): Promise<WithOrder<ReturnRequest>> {
     const receiver = requireRole({ viewer }, 'SUPPORT', 'DISPATCHER');
     const returnId = idArg(returnIdArg, 'returnId');
     const orderId = await this.orderHolding('returns._id', returnId, 'Return');
     const order = await this.deps.lifecycle.command(orderId, (current) =>
-      planReturnReceived(current, returnId, { by: receiver.id, restock, at: this.now() }),
+      planReturnReceived(current, returnId, {
+        by: receiver.id,
+        restock,
+        lines: options.lines,
+        at: this.now(),
+      }),
     );
     const received = pick(order, order.returns, returnId, 'Return');
     if (!this.deps.followUp) return received;

@@ -48,14 +48,16 @@ export class ReturnFollowUp {
     request: ReturnRequest,
     authorization: string | null,
   ): Promise<void> {
-    if (!this.deps.inventory || !request.restock) return;
-    const lines = request.lines.map(
-      ({ productId, quantity, variantId }: FulfilmentLine & { variantId?: string }) => ({
+    // Only the lines going back to stock (a line without its own choice: the return's); the
+    // written-off ones are not inventory's to know, as return.received leaves them.
+    const lines = request.lines
+      .filter((line) => line.restocked ?? request.restock)
+      .map(({ productId, quantity, variantId }: FulfilmentLine) => ({
         productId,
         ...(variantId ? { variantId } : {}),
         quantity,
-      }),
-    );
+      }));
+    if (!this.deps.inventory || lines.length === 0) return;
     try {
       await this.deps.inventory.request(
         RESTOCK_RETURN,

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createEvent } from '@novamart/events';
 import { badUserInput, conflict, forbidden, notFound, type Viewer } from '@novamart/kit';
-import { type OrderDoc, type OrderLine, type ReturnRequest, type ReturnStatus } from '../models/order';
+import {
+  type FulfilmentLine,
+  type OrderDoc,
+  type OrderLine,
+  type ReturnRequest,
+  type ReturnStatus,
+} from '../models/order';
 import { type OrderChange } from './lifecycle';
 import {
   fulfilmentLines,
@@ -134,21 +140,24 @@ function returnedGoods(order: OrderDoc, request: ReturnRequest) {
   };
 }
 
-/** The return `returnId` of the order, which must be in `from`; the order's returns with it replaced. */
+/**
+ * The return `returnId` of the order, which must be in `from`, moved to `to` with `update` (given
+ * the return as it is); the order's returns with it replaced.
+ */
 function moveReturn(
   order: OrderDoc,
   returnId: string,
-  from: ReturnStatus,
-  update: Partial<ReturnRequest>,
+  move: { from: ReturnStatus; to: ReturnStatus },
+  update: (current: ReturnRequest) => Partial<ReturnRequest>,
 ): { request: ReturnRequest; returns: ReturnRequest[] } {
   const current = (order.returns ?? []).find((r) => r._id === returnId);
   if (!current) throw notFound('Return', { returnId });
-  if (current.status !== from) {
-    throw conflict(`A return that is ${current.status} cannot be ${update.status?.toLowerCase()}`, {
+  if (current.status !== move.from) {
+    throw conflict(`A return that is ${current.status} cannot be ${move.to.toLowerCase()}`, {
       status: current.status,
     });
   }
-  const request = { ...current, ...update };
+  const request = { ...current, ...update(current), status: move.to };
   return { request, returns: (order.returns ?? []).map((r) => (r._id === returnId ? request : r)) };
 }
 
@@ -161,12 +170,12 @@ export function planReturnDecision(
   const reason = decision.approve
     ? optionalText(decision.reason, 'reason')
     : requiredText(decision.reason ?? '', 'reason', 500);
-  const { request, returns } = moveReturn(order, returnId, 'REQUESTED', {
-    status: decision.approve ? 'APPROVED' : 'REJECTED',
+  const to = decision.approve ? 'APPROVED' : 'REJECTED';
+  const { request, returns } = moveReturn(order, returnId, { from: 'REQUESTED', to }, () => ({
     decidedBy: decision.by,
     decidedAt: decision.at,
     decisionReason: reason,
-  });
+  }));
   const facts = returnFacts(order, request);
   return {
     set: { returns },
@@ -178,25 +187,73 @@ export function planReturnDecision(
   };
 }
 
-/** SUPPORT or DISPATCHER: the parcel of an APPROVED return arrived; inventory and payments follow. */
+/** The receiver's choice for one line of the return, named as the return's lines name it. */
+export interface ReceiveReturnLineInput {
+  variantId: string;
+  restock: boolean;
+}
+
+/**
+ * Each line of the return with the receiver's choice: its own when `choices` names it, else the
+ * whole return's `restock`. A choice naming no line of the return, or a line named twice, is
+ * BAD_USER_INPUT on `lines[i].variantId` (thrown before anything is written).
+ */
+function receivedLines(
+  request: ReturnRequest,
+  restock: boolean,
+  choices: readonly ReceiveReturnLineInput[] | null | undefined,
+): FulfilmentLine[] {
+  const chosen = new Map<string, boolean>();
+  (Array.isArray(choices) ? choices : []).forEach((choice, i) => {
+    const field = `lines[${i}]`;
+    const variantId = typeof choice?.variantId === 'string' ? choice.variantId.trim() : '';
+    if (!request.lines.some((line) => lineVariant(line) === variantId)) {
+      throw badUserInput('The return has no line of this variant', `${field}.variantId`);
+    }
+    if (chosen.has(variantId)) throw badUserInput('The same line is named twice', `${field}.variantId`);
+    if (typeof choice.restock !== 'boolean') {
+      throw badUserInput('restock must be true or false', `${field}.restock`);
+    }
+    chosen.set(variantId, choice.restock);
+  });
+  return request.lines.map((line) => ({ ...line, restocked: chosen.get(lineVariant(line)) ?? restock }));
+}
+
+/**
+ * SUPPORT or DISPATCHER: the parcel of an APPROVED return arrived; inventory and payments follow.
+ * Each line goes back to stock or is written off (`lines`, else `restock` for all), recorded on
+ * the return's lines in the same write as RECEIVED; the return's `restock` is true when any did.
+ */
 export function planReturnReceived(
   order: OrderDoc,
   returnId: string,
-  receipt: { by: string; restock: boolean; at: Date },
+  receipt: { by: string; restock: boolean; lines?: readonly ReceiveReturnLineInput[] | null; at: Date },
 ): OrderChange {
   if (typeof receipt.restock !== 'boolean') throw badUserInput('restock must be true or false', 'restock');
-  const { request, returns } = moveReturn(order, returnId, 'APPROVED', {
-    status: 'RECEIVED',
-    receivedBy: receipt.by,
-    receivedAt: receipt.at,
-    restock: receipt.restock,
-  });
+  const { request, returns } = moveReturn(
+    order,
+    returnId,
+    { from: 'APPROVED', to: 'RECEIVED' },
+    (current) => {
+      const lines = receivedLines(current, receipt.restock, receipt.lines);
+      return {
+        lines,
+        receivedBy: receipt.by,
+        receivedAt: receipt.at,
+        restock: lines.some((line) => line.restocked),
+      };
+    },
+  );
   return {
     set: { returns },
     events: [
       createEvent('return.received', order._id, {
         ...returnedGoods(order, request),
-        restock: receipt.restock,
+        lines: request.lines.map(({ restocked, ...line }) => ({ ...line, restock: restocked === true })),
+        // For consumers from before per-line choices, which restock every line by this flag: true
+        // only when every line goes back, so such a consumer writes a mixed return off whole rather
+        // than put its written-off units up for sale.
+        restock: request.lines.every((line) => line.restocked === true),
         approvedBy: request.decidedBy!,
         receivedBy: receipt.by,
       }),
