@@ -40,3 +40,15 @@ export async function gql(
     body: (await response.json()) as GraphQLResponse['body'],
   };
 }
+
+/** A `product.created` / `product.updated` payload (without stock) for the kit's event tests. */
+export const product = {
+  productId: 'p1',
+  sku: 'MUG-1',
+  slug: 'mug',
+  name: 'Mug',
+  priceAmount: 1_200,
+  currency: 'USD',
+  categorySlug: null,
+  active: true,
+};

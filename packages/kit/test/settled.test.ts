@@ -10,17 +10,7 @@ import {
   type ServiceHarness,
   type TestSubgraph,
 } from '../src/testing/index';
-
-const product = {
-  productId: 'p1',
-  sku: 'MUG-1',
-  slug: 'mug',
-  name: 'Mug',
-  priceAmount: 1_200,
-  currency: 'USD',
-  categorySlug: null,
-  active: true,
-};
+import { product } from './helpers';
 
 /** A slow consumer of `product.created` that announces `product.updated` for it: work that makes more work. */
 const slowUpdater: ConsumerDeclaration = {

@@ -3,6 +3,7 @@ import { parse } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type SubgraphModule } from '../src/index';
 import { eventually, startSubgraphForTests, type TestSubgraph } from '../src/testing/index';
+import { product } from './helpers';
 
 const typeDefs = parse('type Query { ok: Boolean }');
 
@@ -34,17 +35,6 @@ function eventfulModule(seen: CatalogEvent<'product.created'>[]): SubgraphModule
     },
   };
 }
-
-const product = {
-  productId: 'p1',
-  sku: 'MUG-1',
-  slug: 'mug',
-  name: 'Mug',
-  priceAmount: 1_200,
-  currency: 'USD',
-  categorySlug: null,
-  active: true,
-};
 
 let subgraph: TestSubgraph | undefined;
 afterEach(async () => {

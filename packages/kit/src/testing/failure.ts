@@ -28,6 +28,16 @@ export async function failure(promise: Promise<unknown>): Promise<Failure> {
   throw new Error('expected an error, the promise resolved');
 }
 
+/** Expects `fn` to throw (synchronously) and returns the error as a `Failure`, as `failure` does. */
+export function thrown(fn: () => unknown): Failure {
+  try {
+    fn();
+  } catch (error) {
+    return asFailure(error);
+  }
+  throw new Error('expected an error, the call returned');
+}
+
 /**
  * For races where some calls may succeed: the failure, or `{ code: 'resolved' }` when the call
  * resolved.

@@ -9,7 +9,7 @@ export { uniqueDbName } from './db-name';
 export { requireRedis, testRedisUrl, uniqueKeyPrefix } from './redis';
 export { leaseEmbeddedMongoForTests, startEmbeddedMongoForTests, type TestMongo } from './embedded-mongo';
 export { eventually, settle, type EventuallyOptions, type SettleOptions, type UnfinishedWork } from './wait';
-export { failure, outcome, type Failure } from './failure';
+export { failure, outcome, thrown, type Failure } from './failure';
 export { startServiceHarness, type ServiceHarness, type ServiceHarnessOptions } from './service-harness';
 export {
   startSubgraphForTests,
