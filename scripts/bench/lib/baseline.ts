@@ -16,7 +16,11 @@ export interface Baseline {
   dir: string;
 }
 
-const CHILD_SCRIPTS = ['scripts/bench/lib/all-in-one.ts', 'scripts/bench/lib/checkout-child.ts'];
+const CHILD_SCRIPTS = [
+  'scripts/bench/lib/all-in-one.ts',
+  'scripts/bench/lib/checkout-child.ts',
+  'scripts/bench/lib/cpu-profile.ts',
+];
 
 export function prepareBaseline(ref: string, log: (line: string) => void): Baseline {
   const git = (...args: string[]) =>
