@@ -15,7 +15,8 @@
  * turn, A/B/A/B, for BENCH_ROUNDS rounds (default 2) of BENCH_SECONDS each (default 5) at 10
  * connections; every response must equal the page fetched before (byte for byte; hive's answer
  * must equal it as JSON). Reported per target: the best round's req/s, its p50/p99, and the
- * spread over rounds; ratios are against the monolith and the baseline of the same run.
+ * spread over rounds; a throughput ratio (against the monolith, the peer, the baseline of the same
+ * run) is the median of the rounds' ratios, printed with their spread.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -392,9 +393,22 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
       }
     }
     const figures = Object.fromEntries(targets.map((t) => [t.name, figuresOf(t)]));
-    const rps = (name: string) => figures[name]?.requestsPerSecond;
     const ratio = (a: number | undefined, b: number | undefined) =>
       a !== undefined && b ? Math.round((a / b) * 100) / 100 : undefined;
+    // Throughput ratios are taken round by round (the targets of a round ran back to back, so a
+    // change of machine load hits them alike) and the median is given with the spread: best round
+    // against best round would let one lucky round decide.
+    const perRound = (a: string, b: string) => {
+      const ra = targets.find((t) => t.name === a)?.rounds ?? [];
+      const rb = targets.find((t) => t.name === b)?.rounds ?? [];
+      const ratios = ra.flatMap((r, i) => (rb[i]?.rps ? [r.rps / rb[i].rps] : []));
+      if (ratios.length === 0) return { ratio: undefined, spread: '' };
+      const round2 = (x: number) => (Math.round(x * 100) / 100).toFixed(2);
+      return {
+        ratio: Math.round(median(ratios)! * 100) / 100,
+        spread: `; per round ${round2(Math.min(...ratios))}–${round2(Math.max(...ratios))}`,
+      };
+    };
     const baselineName = targets.find((t) => t.name.startsWith('baseline '))?.name;
     const gw = figures.gateway!;
     const shown = (name: string) => {
@@ -405,8 +419,8 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
       {
         work: 'catalog page through the gateway vs monolith',
         figure: `${gw.requestsPerSecond} req/s (${gw.spread}), p99 ${gw.latencyP99Ms} ms`,
-        peer: shown('monolith'),
-        ratio: ratio(rps('gateway'), rps('monolith')),
+        peer: shown('monolith') + perRound('gateway', 'monolith').spread,
+        ratio: perRound('gateway', 'monolith').ratio,
         goal: '≥ 0.9, p99 < 50 ms',
       },
     ];
@@ -424,15 +438,15 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
       summary.push({
         work: 'catalog page: gateway vs @graphql-hive/gateway',
         figure: `${gw.requestsPerSecond} req/s`,
-        peer: shown('hive-gateway'),
-        ratio: ratio(rps('gateway'), rps('hive-gateway')),
+        peer: shown('hive-gateway') + perRound('gateway', 'hive-gateway').spread,
+        ratio: perRound('gateway', 'hive-gateway').ratio,
       });
     if (baselineName)
       summary.push({
         work: `catalog page: gateway vs ${baselineName}`,
         figure: `${gw.requestsPerSecond} req/s`,
-        peer: shown(baselineName),
-        ratio: ratio(rps('gateway'), rps(baselineName)),
+        peer: shown(baselineName) + perRound('gateway', baselineName).spread,
+        ratio: perRound('gateway', baselineName).ratio,
         goal: '≥ 3',
       });
     const otherNode = targets.find((t) => t.name.startsWith('gateway-node-'))?.name.slice('gateway-'.length);
@@ -440,8 +454,9 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
       summary.push({
         work: `catalog page through the gateway vs monolith, both on ${otherNode}`,
         figure: shown(`gateway-${otherNode}`),
-        peer: shown(`monolith-${otherNode}`),
-        ratio: ratio(rps(`gateway-${otherNode}`), rps(`monolith-${otherNode}`)),
+        peer:
+          shown(`monolith-${otherNode}`) + perRound(`gateway-${otherNode}`, `monolith-${otherNode}`).spread,
+        ratio: perRound(`gateway-${otherNode}`, `monolith-${otherNode}`).ratio,
         goal: '≥ 0.9',
       });
     for (const lever of targets.filter(
@@ -455,8 +470,8 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
       summary.push({
         work: `catalog page: lever, gateway vs ${lever.name}`,
         figure: `${gw.requestsPerSecond} req/s`,
-        peer: shown(lever.name),
-        ratio: ratio(rps('gateway'), rps(lever.name)),
+        peer: shown(lever.name) + perRound('gateway', lever.name).spread,
+        ratio: perRound('gateway', lever.name).ratio,
       });
     return {
       summary,
@@ -470,12 +485,12 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
       baselineCommit,
       targets: figures,
       ratios: {
-        gatewayVsMonolith: ratio(rps('gateway'), rps('monolith')),
-        hiveVsMonolith: ratio(rps('hive-gateway'), rps('monolith')),
-        gatewayVsHive: ratio(rps('gateway'), rps('hive-gateway')),
-        ...(baselineName ? { gatewayVsBaseline: ratio(rps('gateway'), rps(baselineName)) } : {}),
-        ...(rps('gateway-over-http')
-          ? { inProcessVsHttp: ratio(rps('gateway'), rps('gateway-over-http')) }
+        gatewayVsMonolith: perRound('gateway', 'monolith').ratio,
+        hiveVsMonolith: perRound('hive-gateway', 'monolith').ratio,
+        gatewayVsHive: perRound('gateway', 'hive-gateway').ratio,
+        ...(baselineName ? { gatewayVsBaseline: perRound('gateway', baselineName).ratio } : {}),
+        ...(targets.some((t) => t.name === 'gateway-over-http')
+          ? { inProcessVsHttp: perRound('gateway', 'gateway-over-http').ratio }
           : {}),
       },
     };
