@@ -9,7 +9,8 @@
  * - with BENCH_LEVERS=1, the gateway calling its subgraphs over HTTP instead of in process, and the
  *   all-in-one with its embedded MongoDB on the main thread instead of a worker thread, reaching it
  *   over TCP instead of its unix socket, and without sharing identical in-flight subgraph queries; with
- *   BENCH_NODE=<binary> the all-in-one and the monolith on that Node too (against the same database).
+ *   BENCH_NODE=<binary> the all-in-one (its own database, on its thread, seeded alike) and a
+ *   monolith reading it, on that Node too: `npm start` on that Node, as the Dockerfile runs it.
  * The all-in-one (scripts/bench/lib/all-in-one.ts: what `npm start` runs) is a child process, so
  * every contender is a process of its own and gets the second core alike. Targets are loaded in
  * turn, A/B/A/B, for BENCH_ROUNDS rounds (default 2) of BENCH_SECONDS each (default 5) at 10
@@ -334,26 +335,30 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
     }
     const node = process.env.BENCH_NODE;
     if (node) {
-      const other = await start<AllInOneInfo>(allInOne, { BENCH_MONGO_URL: oursDb }, repoRoot, node);
+      // Set up as `ours` is (its own database on its own thread, seeded alike), so that the runtime
+      // is the only difference between the two gateways.
+      const other = await start<AllInOneInfo>(allInOne, {}, repoRoot, node);
+      await seedProducts(other.gatewayUrl, productCount);
+      const otherPage = await pageWhenStocked(other.gatewayUrl);
       targets.push({
         name: `gateway-node-${other.node}`,
         url: other.gatewayUrl,
-        expectBody: await expectedBodyOf(other.gatewayUrl, page, `the gateway on ${other.node}`),
-        pids: [other.pid, ours.pid],
+        expectBody: otherPage,
+        pids: [other.pid],
         rounds: [],
       });
       // Its yardstick on the same Node: the monolith's gain from the runtime is not the gateway's.
       const otherMonolith = await start<{ url: string }>(
         'scripts/bench/lib/monolith.ts',
-        { BENCH_MONGO_URL: ours.mongoUrl },
+        { BENCH_MONGO_URL: other.mongoUrl },
         repoRoot,
         node,
       );
       targets.push({
         name: `monolith-node-${other.node}`,
         url: otherMonolith.url,
-        expectBody: await expectedBodyOf(otherMonolith.url, page, `the monolith on ${other.node}`),
-        pids: [otherMonolith.pid, ours.pid],
+        expectBody: await expectedBodyOf(otherMonolith.url, otherPage, `the monolith on ${other.node}`),
+        pids: [otherMonolith.pid, other.pid],
         rounds: [],
       });
     }
