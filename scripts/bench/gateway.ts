@@ -408,10 +408,10 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
       const rb = targets.find((t) => t.name === b)?.rounds ?? [];
       const ratios = ra.flatMap((r, i) => (rb[i]?.rps ? [r.rps / rb[i].rps] : []));
       if (ratios.length === 0) return { ratio: undefined, spread: '' };
-      const round2 = (x: number) => (Math.round(x * 100) / 100).toFixed(2);
+      const shownRatio = (x: number) => ratio(x, 1)!.toFixed(2);
       return {
-        ratio: Math.round(median(ratios)! * 100) / 100,
-        spread: `; per round ${round2(Math.min(...ratios))}–${round2(Math.max(...ratios))}`,
+        ratio: ratio(median(ratios), 1),
+        spread: `; per round ${shownRatio(Math.min(...ratios))}–${shownRatio(Math.max(...ratios))}`,
       };
     };
     const baselineName = targets.find((t) => t.name.startsWith('baseline '))?.name;
@@ -420,12 +420,16 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
       const f = figures[name];
       return f ? `${name} ${f.requestsPerSecond} req/s (${f.spread}), p99 ${f.latencyP99Ms} ms` : name;
     };
+    // A summary row's peer cell and ratio, from one per-round comparison.
+    const versus = (a: string, b: string) => {
+      const rounds = perRound(a, b);
+      return { peer: shown(b) + rounds.spread, ratio: rounds.ratio };
+    };
     const summary: SummaryRow[] = [
       {
         work: 'catalog page through the gateway vs monolith',
         figure: `${gw.requestsPerSecond} req/s (${gw.spread}), p99 ${gw.latencyP99Ms} ms`,
-        peer: shown('monolith') + perRound('gateway', 'monolith').spread,
-        ratio: perRound('gateway', 'monolith').ratio,
+        ...versus('gateway', 'monolith'),
         goal: '≥ 0.9, p99 < 50 ms',
       },
     ];
@@ -443,15 +447,13 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
       summary.push({
         work: 'catalog page: gateway vs @graphql-hive/gateway',
         figure: `${gw.requestsPerSecond} req/s`,
-        peer: shown('hive-gateway') + perRound('gateway', 'hive-gateway').spread,
-        ratio: perRound('gateway', 'hive-gateway').ratio,
+        ...versus('gateway', 'hive-gateway'),
       });
     if (baselineName)
       summary.push({
         work: `catalog page: gateway vs ${baselineName}`,
         figure: `${gw.requestsPerSecond} req/s`,
-        peer: shown(baselineName) + perRound('gateway', baselineName).spread,
-        ratio: perRound('gateway', baselineName).ratio,
+        ...versus('gateway', baselineName),
         goal: '≥ 3',
       });
     const otherNode = targets.find((t) => t.name.startsWith('gateway-node-'))?.name.slice('gateway-'.length);
@@ -459,9 +461,7 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
       summary.push({
         work: `catalog page through the gateway vs monolith, both on ${otherNode}`,
         figure: shown(`gateway-${otherNode}`),
-        peer:
-          shown(`monolith-${otherNode}`) + perRound(`gateway-${otherNode}`, `monolith-${otherNode}`).spread,
-        ratio: perRound(`gateway-${otherNode}`, `monolith-${otherNode}`).ratio,
+        ...versus(`gateway-${otherNode}`, `monolith-${otherNode}`),
         goal: '≥ 0.9',
       });
     for (const lever of targets.filter(
@@ -475,8 +475,7 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
       summary.push({
         work: `catalog page: lever, gateway vs ${lever.name}`,
         figure: `${gw.requestsPerSecond} req/s`,
-        peer: shown(lever.name) + perRound('gateway', lever.name).spread,
-        ratio: perRound('gateway', lever.name).ratio,
+        ...versus('gateway', lever.name),
       });
     return {
       summary,
