@@ -1048,6 +1048,7 @@ export type ReturnFieldsFragment = {
     variantId: string;
     quantity: number;
     restocked: boolean | null;
+    restockedQuantity: number | null;
     amount: MoneyFieldsFragment;
   }>;
 };
