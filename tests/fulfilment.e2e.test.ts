@@ -438,4 +438,93 @@ describe('shipments and returns through the gateway', () => {
     expect(late.errors?.[0]?.extensions?.returnWindowDays).toBe(30);
     expect((await order()).returns).toHaveLength(1);
   });
+
+  it('receives 2 of a 3-unit line back in stock: exactly 2 restocked, the whole return refunded', async () => {
+    const vase = await createProduct(sg, `FUL-${Date.now()}-VASE`, 1_000, 10, {
+      name: 'Vase',
+      description: 'A vase',
+    });
+    const vaseOrder = await checkout(sg, customer, vase, 'fulfilment-partial', { quantity: 3 });
+    await awaitPayment(sg, customer, vaseOrder);
+    await payWithTestCard(sg, customer, vaseOrder, await paymentIntent(sg, customer, vaseOrder));
+    const shipped = mustSucceed(
+      await sg.query(
+        CREATE_SHIPMENT,
+        {
+          i: {
+            orderId: vaseOrder,
+            carrier: 'UPS',
+            trackingNumber: '1Z-VASE',
+            trackingUrl: 'https://track.example/1Z-VASE',
+          },
+        },
+        as(dispatcher),
+      ),
+      'createShipment',
+    ).createShipment;
+    mustSucceed(await sg.query(SHIPMENT_DELIVERED, { s: shipped.id }, as(dispatcher)), 'deliver');
+    const requested = mustSucceed(
+      await sg.query(
+        REQUEST_RETURN,
+        { i: { orderId: vaseOrder, lines: [{ productId: vase, quantity: 3 }], reason: 'One is cracked' } },
+        as(customer),
+      ),
+      'requestReturn',
+    ).requestReturn;
+    mustSucceed(
+      await sg.query(
+        'mutation($r: ID!) { approveReturn(returnId: $r) { status } }',
+        { r: requested.id },
+        as(support),
+      ),
+      'approve',
+    );
+    expect(await stockOf(vase)).toMatchObject({ onHand: 7, available: 7 });
+
+    const receive = `mutation($r: ID!, $lines: [ReceiveReturnLineInput!]) {
+      receiveReturn(returnId: $r, restock: true, lines: $lines) {
+        status restocked lines { quantity restocked restockedQuantity } order { amountRefunded { amount } }
+      } }`;
+    const tooMany = await sg.query(
+      receive,
+      { r: requested.id, lines: [{ variantId: vase, restock: true, restockQuantity: 4 }] },
+      as(dispatcher),
+    );
+    expect(codeAndField(tooMany)).toEqual({ code: 'BAD_USER_INPUT', field: 'lines[0].restockQuantity' });
+    const received = mustSucceed(
+      await sg.query(
+        receive,
+        { r: requested.id, lines: [{ variantId: vase, restock: true, restockQuantity: 2 }] },
+        as(dispatcher),
+      ),
+      'receive',
+    ).receiveReturn;
+    expect(received).toEqual({
+      status: 'RECEIVED',
+      restocked: true,
+      lines: [{ quantity: 3, restocked: true, restockedQuantity: 2 }],
+      // The refund is the return's whole amount, whatever goes back to stock.
+      order: { amountRefunded: { amount: 3_000 } },
+    });
+    // Read your writes: the 2 units are on hand at once, in one RETURN movement of 2.
+    expect(await stockOf(vase)).toMatchObject({ onHand: 9, available: 9 });
+    // Once return.received has been consumed too: still 2 units, one movement, one refund.
+    await sg.settled();
+    expect(await stockOf(vase)).toMatchObject({ onHand: 9, available: 9 });
+    const movements = (await sg.query(MOVEMENTS, { id: vase }, as(admin))).data?.stockMovements.edges;
+    expect(movements.filter((e: any) => e.node.reason === 'RETURN').map((e: any) => e.node)).toEqual([
+      { delta: 2, reason: 'RETURN', reference: `return:${requested.id}` },
+    ]);
+    const after = await sg.query(
+      `query($id: ID!) { order(id: $id) { amountRefunded { amount } returns { lines { restockedQuantity } }
+        payment { refunds { amount { amount } } } } }`,
+      { id: vaseOrder },
+      as(admin),
+    );
+    expect(after.data?.order).toEqual({
+      amountRefunded: { amount: 3_000 },
+      returns: [{ lines: [{ restockedQuantity: 2 }] }],
+      payment: { refunds: [{ amount: { amount: 3_000 } }] },
+    });
+  });
 });

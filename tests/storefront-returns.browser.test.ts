@@ -5,7 +5,8 @@
  * and receives the second; the customer, reloading the order, reads both outcomes and the refund;
  * asking for more units than were delivered is refused by the API and adds nothing. A return of
  * every line is received line by line in the back office (one written off, the others back in
- * stock), and only the restocked line's stock moves. As
+ * stock), and only the restocked line's stock moves; another has only some units of a line put
+ * back (a count out of range refused by that line), and exactly those units move. As
  * tests/storefront.browser.test.ts: a real browser on one real supergraph, acting as a person does
  * and waiting for visible state; the order is placed, paid and delivered through the API.
  */
@@ -320,6 +321,82 @@ describe('storefront returns', () => {
       expect({ mug: await onHand(ids.mug), lamp: await onHand(ids.lamp) }).toEqual({
         mug: before.mug + 2,
         lamp: before.lamp,
+      });
+    },
+    JOURNEY_TIMEOUT,
+  );
+
+  it(
+    'the back office puts back 1 of 2 mugs: a count out of range is refused by its line, then exactly that unit moves',
+    async () => {
+      shoppers.screenshotsOnFailure('returns-partial-restock');
+      const customer = await world.sg.customer('Partial Returner');
+      const orderId = await deliveredOrder(customer);
+      const returnId = await approvedReturnOfEverything(customer, orderId);
+      const before = { mug: await onHand(ids.mug), lamp: await onHand(ids.lamp) };
+
+      const page = await shoppers.open();
+      await signIn(page, HARNESS_ADMIN.email, HARNESS_ADMIN.password);
+      await page.goto('/admin/orders');
+      await page.getByLabel('Customer email').fill(customer.email);
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await page.getByText('1 orders').waitFor(VISIBLE);
+      const region = page.getByRole('region', {
+        name: `Returns of order ${orderId.slice(-8).toUpperCase()}`,
+      });
+      await region.getByRole('button', { name: /^Show returns/ }).click();
+      const row = region.getByRole('listitem', { name: new RegExp(`Return of .*${LAMP.sku}`) });
+      // A line of several units back in stock offers how many: all of them until changed; the
+      // lamp's single unit has no count.
+      const mugUnits = row.getByLabel(`Units of ${MUG.sku} back in stock`);
+      await mugUnits.waitFor(VISIBLE);
+      await expect(mugUnits.inputValue()).resolves.toBe('2');
+      await expect(row.getByLabel(`Units of ${LAMP.sku} back in stock`).count()).resolves.toBe(0);
+
+      // More units than returned: the API refuses it by that line, and nothing is received.
+      await mugUnits.fill('3');
+      await row.getByRole('button', { name: 'Receive' }).click();
+      await row.getByText(/^restockQuantity must be a whole number from 0 to 2/).waitFor(VISIBLE);
+      await expect(mugUnits.getAttribute('aria-invalid')).resolves.toBe('true');
+      expect(
+        (await returnsOf(customer, orderId)).returns.find((r: { id: string }) => r.id === returnId),
+      ).toMatchObject({ status: 'APPROVED' });
+      expect(await seriousAxeViolations(page), 'receiving part of a line').toEqual([]);
+
+      await mugUnits.fill('1');
+      await row.getByRole('button', { name: 'Receive' }).click();
+      await row
+        .getByRole('status')
+        .filter({
+          hasText:
+            /^Return received: 2 back in stock, 1 written off\. Its refund of \$[\d.]+ goes to the customer\.$/,
+        })
+        .waitFor(VISIBLE);
+      await row.getByText('RECEIVED', { exact: true }).waitFor(VISIBLE);
+      await row.getByText(`Back in stock: 1 × ${LAMP.sku} · 1 of 2 × ${MUG.sku} restocked`).waitFor(VISIBLE);
+
+      const lines = mustSucceed(
+        await world.sg.query(
+          'query($id: ID!) { order(id: $id) { returns { lines { sku restocked restockedQuantity } } } }',
+          { id: orderId },
+          { token: customer.token },
+        ),
+        'order',
+      ).order.returns[0].lines;
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          { sku: MUG.sku, restocked: true, restockedQuantity: 1 },
+          { sku: LAMP.sku, restocked: true, restockedQuantity: 1 },
+        ]),
+      );
+      expect({ mug: await onHand(ids.mug), lamp: await onHand(ids.lamp) }).toEqual({
+        mug: before.mug + 1,
+        lamp: before.lamp + 1,
+      });
+      await world.sg.settled();
+      expect({ mug: await onHand(ids.mug), lamp: await onHand(ids.lamp) }).toEqual({
+        mug: before.mug + 1,
+        lamp: before.lamp + 1,
       });
     },
     JOURNEY_TIMEOUT,

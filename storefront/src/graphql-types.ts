@@ -105,6 +105,13 @@ export type ReceiveReturnLineInput = {
   variantId: string | number;
   /** Back in stock (true) or written off (false). */
   restock: boolean;
+  /**
+   * How many of the line's units go back to stock, the rest written off: a whole number from 0 to
+   * the line's quantity, and 0 when `restock` is false (a line written off puts nothing back);
+   * BAD_USER_INPUT on `lines[i].restockQuantity` otherwise, and nothing is received. Absent: every
+   * unit when `restock` is true, none when false. With `restock: true`, 0 writes the line off.
+   */
+  restockQuantity?: number | null | undefined;
 };
 
 export type RequestReturnInput = {
@@ -1041,6 +1048,7 @@ export type ReturnFieldsFragment = {
     variantId: string;
     quantity: number;
     restocked: boolean | null;
+    restockedQuantity: number | null;
     amount: MoneyFieldsFragment;
   }>;
 };

@@ -1191,6 +1191,7 @@ const RETURN_FIELDS = gql`
       variantId
       quantity
       restocked
+      restockedQuantity
       amount {
         ...MoneyFields
       }
@@ -1307,7 +1308,8 @@ export const REJECT_RETURN: TypedDocumentNode<RejectReturnMutation, RejectReturn
 `;
 
 // Receiving refunds the return: the answer carries the order's refunded total as well. `lines`
-// names the lines received otherwise than `restock` (back in stock or written off, per line).
+// names the lines received otherwise than `restock` (back in stock or written off, per line), and
+// those of which only some units go back (`restockQuantity`).
 export const RECEIVE_RETURN: TypedDocumentNode<ReceiveReturnMutation, ReceiveReturnMutationVariables> = gql`
   mutation ReceiveReturn($returnId: ID!, $restock: Boolean!, $lines: [ReceiveReturnLineInput!]) {
     receiveReturn(returnId: $returnId, restock: $restock, lines: $lines) {

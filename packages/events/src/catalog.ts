@@ -292,15 +292,24 @@ export const eventSchemas = {
   'return.approved': z.object({ ...returnFacts, approvedBy: id, reason: nullableString }),
   'return.rejected': z.object({ ...returnFacts, rejectedBy: id, reason: z.string() }),
   /**
-   * The returned parcel arrived: inventory restocks the lines (RETURN) whose `restock` is true,
-   * payments refunds `amount` (the lines' net amount), approved by `approvedBy` (SUPPORT). Each
-   * line carries the receiver's choice for it; the top-level `restock` is true only when every line
-   * went back to stock (so a consumer from before per-line choices never restocks a written-off line). Events published before per-line choices have lines without `restock`: the
-   * top-level flag is then every line's.
+   * The returned parcel arrived: inventory restocks `restockQuantity` units of each line (RETURN),
+   * payments refunds `amount` (the lines' net amount, whatever is restocked), approved by
+   * `approvedBy` (SUPPORT). Each line carries the receiver's choice for it: `restockQuantity` units
+   * back to stock (0 to `quantity`, the rest written off), and `restock`, true only when every unit
+   * goes back; the top-level `restock` is true only when every unit of every line goes back (so a
+   * consumer from before per-line choices or partial restocks never restocks a written-off unit).
+   * Events published before partial restocks have lines without `restockQuantity`: a line's
+   * `restock` is then all of it or none; before per-line choices, lines without `restock` either:
+   * the top-level flag is then every line's.
    */
   'return.received': z.object({
     ...returnFacts,
-    lines: z.array(fulfilmentLine.extend({ restock: z.boolean().optional() })),
+    lines: z.array(
+      fulfilmentLine.extend({
+        restock: z.boolean().optional(),
+        restockQuantity: z.number().int().nonnegative().optional(),
+      }),
+    ),
     amount: minorUnits,
     currency,
     restock: z.boolean(),

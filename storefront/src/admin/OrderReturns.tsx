@@ -1,6 +1,6 @@
-import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { Fragment, useId, useState, type FormEvent, type ReactNode } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
-import { describeError, problemWith } from '../errors';
+import { describeError, problemWith, type Problem } from '../errors';
 import { ADMIN_ORDER_RETURNS, APPROVE_RETURN, RECEIVE_RETURN, REJECT_RETURN } from '../graphql';
 import type { ReturnFieldsFragment, ReturnStatus } from '../graphql-types';
 import { Field, Loading, Problems, StatusBadge } from '../ui';
@@ -10,19 +10,27 @@ function returnedSkus(request: ReturnFieldsFragment): string {
   return request.lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ');
 }
 
+type ReturnLine = ReturnFieldsFragment['lines'][number];
+
 /**
  * What a received return did with its lines: "Restocked" or "Written off" when all went one way,
- * else "Back in stock: 2 × LAMP-1 · Written off: 1 × MUG-1" (a line's own choice, the return's
- * when the API has none for it).
+ * else "Back in stock: 2 × LAMP-1 · 2 of 3 × VASE-1 restocked · Written off: 1 × MUG-1" (a line's
+ * own figures, the return's choice when the API has none for it).
  */
 function receivedWords(request: ReturnFieldsFragment): string {
-  const restocked = (line: ReturnFieldsFragment['lines'][number]) => line.restocked ?? request.restocked;
-  const back = request.lines.filter((line) => restocked(line));
-  const off = request.lines.filter((line) => !restocked(line));
-  if (off.length === 0) return 'Restocked';
-  if (back.length === 0) return 'Written off';
+  const units = (line: ReturnLine) =>
+    line.restockedQuantity ?? ((line.restocked ?? request.restocked) ? line.quantity : 0);
+  const back = request.lines.filter((line) => units(line) === line.quantity);
+  const off = request.lines.filter((line) => units(line) === 0);
+  const part = request.lines.filter((line) => units(line) > 0 && units(line) < line.quantity);
+  if (off.length === 0 && part.length === 0) return 'Restocked';
+  if (back.length === 0 && part.length === 0) return 'Written off';
   const skus = (lines: typeof back) => lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ');
-  return `Back in stock: ${skus(back)} · Written off: ${skus(off)}`;
+  return [
+    ...(back.length > 0 ? [`Back in stock: ${skus(back)}`] : []),
+    ...part.map((line) => `${units(line)} of ${line.quantity} × ${line.sku} restocked`),
+    ...(off.length > 0 ? [`Written off: ${skus(off)}`] : []),
+  ].join(' · ');
 }
 
 const STATUS_WORDS: Partial<Record<ReturnStatus, string>> = {
@@ -132,7 +140,10 @@ export function AdminReturn({
     }
   };
   const problems = describeError(error);
-  const general = problems.filter((p) => p.field !== 'reason' && p.field !== 'restock');
+  // The receive form shows its own: the whole return's choice, and a line's units by the line.
+  const general = problems.filter(
+    (p) => p.field !== 'reason' && p.field !== 'restock' && !LINE_UNITS.test(p.field ?? ''),
+  );
   return (
     <li className="return" aria-labelledby={titleId}>
       <p id={titleId}>
@@ -151,9 +162,7 @@ export function AdminReturn({
       {request.status === 'REQUESTED' && canDecide && (
         <DecisionForm returnId={request.id} act={act} reasonError={problemWith(problems, 'reason')} />
       )}
-      {request.status === 'APPROVED' && (
-        <ReceiveForm request={request} act={act} restockError={problemWith(problems, 'restock')} />
-      )}
+      {request.status === 'APPROVED' && <ReceiveForm request={request} act={act} problems={problems} />}
       {done && (
         <p role="status" className="success">
           {done}
@@ -218,39 +227,84 @@ function DecisionForm({
   );
 }
 
-/** "2 back in stock, 1 written off": units of the lines received each way. */
-function receivedUnits(lines: readonly { quantity: number }[], restocked: readonly boolean[]): string {
-  const units = (back: boolean) =>
-    lines.reduce((sum, line, i) => sum + (restocked[i] === back ? line.quantity : 0), 0);
-  return `${units(true)} back in stock, ${units(false)} written off`;
+/** "2 back in stock, 1 written off": units of the lines received each way (`back`: each line's). */
+function receivedUnits(lines: readonly { quantity: number }[], back: readonly number[]): string {
+  const restocked = back.reduce((sum, units) => sum + units, 0);
+  const total = lines.reduce((sum, line) => sum + line.quantity, 0);
+  return `${restocked} back in stock, ${total - restocked} written off`;
+}
+
+/** A line's units the API refused (`lines[i].restockQuantity`, i the i-th line sent). */
+const LINE_UNITS = /^lines\[(\d+)\]\.restockQuantity$/;
+
+/**
+ * Units of each line going back to stock: none of a line written off; of one back in stock, the
+ * number typed for it (NaN when it is not a whole number), else every unit.
+ */
+function unitsBack(lines: readonly ReturnLine[], chosen: readonly boolean[], counts: Record<string, string>) {
+  return lines.map((line, i) => {
+    if (!chosen[i]) return 0;
+    const raw = counts[line.variantId];
+    if (raw === undefined) return line.quantity;
+    const units = raw.trim() === '' ? NaN : Number(raw);
+    return Number.isInteger(units) ? units : NaN;
+  });
+}
+
+/**
+ * The lines to send (`lines`): those received otherwise than the whole return, and those back in
+ * stock with fewer units than returned (`restockQuantity`); the API checks the range.
+ */
+function receiptLines(
+  lines: readonly ReturnLine[],
+  restock: boolean,
+  chosen: readonly boolean[],
+  back: readonly number[],
+) {
+  return lines.flatMap((line, i) => {
+    const partial = chosen[i]! && back[i] !== line.quantity;
+    if (chosen[i] === restock && !partial) return [];
+    return [
+      { variantId: line.variantId, restock: chosen[i]!, ...(partial ? { restockQuantity: back[i]! } : {}) },
+    ];
+  });
 }
 
 /**
  * The parcel arrived: back in stock or written off, for the whole return and, line by line, the
- * exceptions (a damaged item written off, the intact ones restocked). A line follows the whole
- * return's choice until it is ticked otherwise; choosing for the whole return again resets them.
- * Only the lines received otherwise than the whole return go to the API (`lines`). Payments
- * refunds the return's amount either way.
+ * exceptions (a damaged item written off, the intact ones restocked), and for a line of several
+ * units back in stock how many go back (all until changed; the rest are written off). A line
+ * follows the whole return's choice until it is ticked otherwise; choosing for the whole return
+ * again resets them. Only the lines received otherwise than the whole return go to the API
+ * (`lines`), which holds the rules on the units (`noValidate`: its refusal is shown by the line).
+ * Payments refunds the return's amount either way.
  */
 function ReceiveForm({
   request,
   act,
-  restockError,
+  problems,
 }: {
   request: ReturnFieldsFragment;
   act: Act;
-  restockError: string | undefined;
+  problems: readonly Problem[];
 }) {
-  const id = useId();
   const [restock, setRestock] = useState(true);
   const [own, setOwn] = useState<Record<string, boolean>>({});
+  const [counts, setCounts] = useState<Record<string, string>>({});
+  // The lines last sent, by variant, to show the API's refusal of `lines[i]` by that line.
+  const [sent, setSent] = useState<string[]>([]);
+  const [local, setLocal] = useState<Record<string, string>>({});
   const [receive, receiving] = useMutation(RECEIVE_RETURN);
   const chosen = request.lines.map((line) => own[line.variantId] ?? restock);
+  const unitsErrors = { ...local, ...unitsProblems(problems, sent) };
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    const lines = request.lines
-      .map((line, i) => ({ variantId: line.variantId, restock: chosen[i]! }))
-      .filter((line) => line.restock !== restock);
+    const back = unitsBack(request.lines, chosen, counts);
+    const wrong = request.lines.filter((_, i) => Number.isNaN(back[i]));
+    setLocal(Object.fromEntries(wrong.map((line) => [line.variantId, 'Enter a whole number of units'])));
+    if (wrong.length > 0) return;
+    const lines = receiptLines(request.lines, restock, chosen, back);
+    setSent(lines.map((line) => line.variantId));
     void act(async () => {
       const result = await receive({
         variables: { returnId: request.id, restock, lines: lines.length > 0 ? lines : null },
@@ -261,7 +315,7 @@ function ReceiveForm({
       const refund = received ? ` Its refund of ${received.amount.formatted} goes to the customer.` : '';
       const how =
         lines.length > 0
-          ? `: ${receivedUnits(request.lines, chosen)}`
+          ? `: ${receivedUnits(request.lines, back)}`
           : restock
             ? ' and restocked'
             : ' and written off';
@@ -269,38 +323,28 @@ function ReceiveForm({
     });
   };
   return (
-    <form className="inline-form wrap" onSubmit={onSubmit}>
-      <fieldset aria-describedby={restockError ? `${id}-error` : undefined}>
-        <legend>The returned items</legend>
-        {[
-          [true, 'Back in stock'],
-          [false, 'Written off'],
-        ].map(([value, text]) => (
-          <div key={String(value)} className="radio">
-            <input
-              type="radio"
-              id={`${id}-${String(value)}`}
-              name={`${id}-restock`}
-              checked={restock === value}
-              onChange={() => {
-                setRestock(value as boolean);
-                setOwn({});
-              }}
-            />
-            <label htmlFor={`${id}-${String(value)}`}>{text}</label>
-          </div>
-        ))}
-        {restockError && (
-          <small id={`${id}-error`} className="field-error">
-            {restockError}
-          </small>
-        )}
-      </fieldset>
-      {request.lines.length > 1 && (
+    <form className="inline-form wrap" noValidate onSubmit={onSubmit}>
+      <WholeReturnChoice
+        restock={restock}
+        error={problemWith(problems, 'restock')}
+        choose={(value) => {
+          setRestock(value);
+          setOwn({});
+          setCounts({});
+        }}
+      />
+      {(request.lines.length > 1 || request.lines.some((line) => line.quantity > 1)) && (
         <LineChoices
           lines={request.lines}
           chosen={chosen}
-          choose={(variantId, restocked) => setOwn((current) => ({ ...current, [variantId]: restocked }))}
+          counts={counts}
+          errors={unitsErrors}
+          choose={(variantId, restocked) => {
+            setOwn((current) => ({ ...current, [variantId]: restocked }));
+            // Ticked back in stock again: every unit, until changed.
+            setCounts(({ [variantId]: _dropped, ...rest }) => rest);
+          }}
+          count={(variantId, units) => setCounts((current) => ({ ...current, [variantId]: units }))}
         />
       )}
       <button type="submit" disabled={receiving.loading}>
@@ -310,32 +354,107 @@ function ReceiveForm({
   );
 }
 
-/** One checkbox per line of the return: ticked, back in stock; cleared, written off. */
+/** The lines' units the API refused, by variant (`sent`: the variants of the lines sent, in order). */
+function unitsProblems(problems: readonly Problem[], sent: readonly string[]): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const problem of problems) {
+    const at = LINE_UNITS.exec(problem.field ?? '');
+    const variantId = at && sent[Number(at[1])];
+    if (variantId) errors[variantId] = problem.message;
+  }
+  return errors;
+}
+
+/** Back in stock or written off, for the whole return (`restock`). */
+function WholeReturnChoice({
+  restock,
+  error,
+  choose,
+}: {
+  restock: boolean;
+  error: string | undefined;
+  choose: (restock: boolean) => void;
+}) {
+  const id = useId();
+  return (
+    <fieldset aria-describedby={error ? `${id}-error` : undefined}>
+      <legend>The returned items</legend>
+      {[
+        [true, 'Back in stock'],
+        [false, 'Written off'],
+      ].map(([value, text]) => (
+        <div key={String(value)} className="radio">
+          <input
+            type="radio"
+            id={`${id}-${String(value)}`}
+            name={`${id}-restock`}
+            checked={restock === value}
+            onChange={() => choose(value as boolean)}
+          />
+          <label htmlFor={`${id}-${String(value)}`}>{text}</label>
+        </div>
+      ))}
+      {error && (
+        <small id={`${id}-error`} className="field-error">
+          {error}
+        </small>
+      )}
+    </fieldset>
+  );
+}
+
+/**
+ * Per line of the return: a checkbox when it has several lines (ticked, back in stock; cleared,
+ * written off), and for a line of several units back in stock, how many of them go back.
+ */
 function LineChoices({
   lines,
   chosen,
+  counts,
+  errors,
   choose,
+  count,
 }: {
   lines: ReturnFieldsFragment['lines'];
   chosen: readonly boolean[];
+  counts: Record<string, string>;
+  errors: Record<string, string>;
   choose: (variantId: string, restocked: boolean) => void;
+  count: (variantId: string, units: string) => void;
 }) {
   const id = useId();
   return (
     <fieldset>
-      <legend>Line by line</legend>
+      <legend>{lines.length > 1 ? 'Line by line' : 'Units'}</legend>
       {lines.map((line, i) => (
-        <div key={line.variantId} className="checkbox">
-          <input
-            type="checkbox"
-            id={`${id}-${i}`}
-            checked={chosen[i]}
-            onChange={(e) => choose(line.variantId, e.target.checked)}
-          />
-          <label htmlFor={`${id}-${i}`}>
-            {line.quantity} × {line.sku} back in stock
-          </label>
-        </div>
+        <Fragment key={line.variantId}>
+          {lines.length > 1 && (
+            <div className="checkbox">
+              <input
+                type="checkbox"
+                id={`${id}-${i}`}
+                checked={chosen[i]}
+                onChange={(e) => choose(line.variantId, e.target.checked)}
+              />
+              <label htmlFor={`${id}-${i}`}>
+                {line.quantity} × {line.sku} back in stock
+              </label>
+            </div>
+          )}
+          {line.quantity > 1 && chosen[i] && (
+            <Field
+              label={`Units of ${line.sku} back in stock`}
+              type="number"
+              min={0}
+              max={line.quantity}
+              step={1}
+              value={counts[line.variantId] ?? String(line.quantity)}
+              onChange={(e) => count(line.variantId, e.target.value)}
+              hint={`0 to ${line.quantity}; the rest are written off`}
+              error={errors[line.variantId]}
+            />
+          )}
+        </Fragment>
       ))}
     </fieldset>
   );

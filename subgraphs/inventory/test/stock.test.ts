@@ -340,6 +340,40 @@ describe('returns from return.received', () => {
     expect((await db.ledger(damaged)).movements).toHaveLength(1);
   });
 
+  it('restocks the restockQuantity of each line, not its whole quantity, once however often the event arrives', async () => {
+    const kept = newProductId();
+    const damaged = newProductId();
+    await db.deliver(productCreated(kept, 4));
+    await db.deliver(productCreated(damaged, 4));
+    // As orders publishes a return with 2 of 3 units of one line back and the other line written
+    // off: no line is back whole, so its flags say false for consumers that know no quantity.
+    const event = createEvent('return.received', newOrderId(), {
+      returnId: `ret-${new Types.ObjectId().toHexString()}`,
+      orderId: newOrderId(),
+      userId: 'u-1',
+      lines: [
+        { productId: kept, sku: 'SKU-K', quantity: 3, amount: 3000, restock: false, restockQuantity: 2 },
+        { productId: damaged, sku: 'SKU-D', quantity: 1, amount: 1000, restock: false, restockQuantity: 0 },
+      ],
+      amount: 4000,
+      currency: 'USD',
+      restock: false,
+      approvedBy: 'support-1',
+      receivedBy: 'dispatcher-1',
+    });
+    expect(await db.deliver(event)).toBe('processed');
+    expect(await db.deliver(event)).toBe('duplicate');
+    expect(await inventory(kept)).toMatchObject({ available: 6, onHand: 6 });
+    const { item, sums, movements } = await db.ledger(kept);
+    expect(movements).toEqual([
+      { delta: 4, reservedDelta: 0, reason: 'PURCHASE' },
+      { delta: 2, reservedDelta: 0, reason: 'RETURN' },
+    ]);
+    expect(sums).toEqual({ onHand: item!.onHand, reserved: item!.reserved });
+    expect(await inventory(damaged)).toMatchObject({ available: 4, onHand: 4 });
+    expect((await db.ledger(damaged)).movements).toHaveLength(1);
+  });
+
   it('an event from before per-line choices (lines without restock) takes the top-level flag for each line', async () => {
     const first = newProductId();
     const second = newProductId();
@@ -430,6 +464,54 @@ describe("orders' restockReturn call and return.received agree", () => {
     const delivered = () => db.deliver(event).catch(() => db.deliver(event));
     await Promise.all([call(), delivered(), call()]);
     await expectOneReturnMovement(productId);
+  });
+
+  describe('a line partly restocked (2 of its 3 units)', () => {
+    /** The event orders publishes for it, and its call, which names the 2 units going back. */
+    async function partlyRestocked(productId: string) {
+      const { orderId, event } = await soldAndReturned(productId);
+      const partial = createEvent('return.received', orderId, {
+        ...event.payload,
+        lines: event.payload.lines.map((line) => ({ ...line, restock: false, restockQuantity: 2 })),
+        restock: false,
+      });
+      const call = () =>
+        db.services.stock.restockReturnNow({
+          returnId: event.payload.returnId,
+          orderId,
+          restock: true,
+          lines: [{ productId, quantity: 2 }],
+        });
+      return { event: partial, call };
+    }
+
+    async function expectTwoBack(productId: string) {
+      expect(await inventory(productId)).toMatchObject({ available: 6, onHand: 6, reserved: 0 });
+      const { item, sums, movements } = await db.ledger(productId);
+      expect(movements.filter((m) => m.reason === 'RETURN')).toEqual([
+        { delta: 2, reservedDelta: 0, reason: 'RETURN' },
+      ]);
+      expect(sums).toEqual({ onHand: item!.onHand, reserved: item!.reserved });
+    }
+
+    it('the call first, then the event: 2 units back, once', async () => {
+      const productId = newProductId();
+      await db.deliver(productCreated(productId, 4));
+      const { event, call } = await partlyRestocked(productId);
+      expect(await call()).toMatchObject([{ available: 6, onHand: 6 }]);
+      expect(await db.deliver(event)).toBe('processed');
+      await expectTwoBack(productId);
+    });
+
+    it('the event first, then the call: 2 units back, once', async () => {
+      const productId = newProductId();
+      await db.deliver(productCreated(productId, 4));
+      const { event, call } = await partlyRestocked(productId);
+      expect(await db.deliver(event)).toBe('processed');
+      await expectTwoBack(productId);
+      expect(await call()).toMatchObject([{ available: 6, onHand: 6 }]);
+      await expectTwoBack(productId);
+    });
   });
 
   it('refuses a return inventory did not sell to that order, writing nothing', async () => {

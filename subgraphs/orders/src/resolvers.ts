@@ -37,7 +37,7 @@ import {
   type UserOrdersKey,
 } from './services/order-queries';
 import { type ReturnFilter } from './services/return-queue';
-import { type ReceiveReturnLineInput } from './services/returns';
+import { restockedQuantityOf, type ReceiveReturnLineInput } from './services/returns';
 import { amountRefunded } from './services/status-machine';
 
 export interface OrdersContext extends SubgraphContext {
@@ -74,9 +74,10 @@ interface PricedLine extends OrderLine {
   currency: string;
 }
 
-interface PricedFulfilmentLine extends Omit<FulfilmentLine, 'restocked'> {
+interface PricedFulfilmentLine extends Omit<FulfilmentLine, 'restocked' | 'restockedQuantity'> {
   currency: string;
   restocked?: boolean | null;
+  restockedQuantity?: number | null;
 }
 
 const withOrder = <T>(order: OrderDoc, items: T[] | undefined): WithOrder<T>[] =>
@@ -231,6 +232,7 @@ export const resolvers: Resolvers = {
       item.lines.map((line) => ({
         ...line,
         restocked: line.restocked ?? (item.status === 'RECEIVED' ? item.restock : null),
+        restockedQuantity: restockedQuantityOf(item, line),
         currency: order.currency,
       })),
   },
@@ -240,6 +242,7 @@ export const resolvers: Resolvers = {
     variant: (line: PricedFulfilmentLine) => ({ __typename: 'ProductVariant', id: lineVariant(line) }),
     amount: (line: PricedFulfilmentLine) => money(line.amount, line.currency),
     restocked: (line: PricedFulfilmentLine) => line.restocked ?? null,
+    restockedQuantity: (line: PricedFulfilmentLine) => line.restockedQuantity ?? null,
   },
   OrderDiscount: {
     amount: (discount: OrderDiscount & { currency: string }) => money(discount.amount, discount.currency),

@@ -276,7 +276,15 @@ describe('returns', () => {
       orderId: order._id,
       userId: 'u-ful',
       lines: [
-        { productId: 'p-a', variantId: 'p-a', sku: 'SKU-p-a', quantity: 2, amount: 3000, restock: false },
+        {
+          productId: 'p-a',
+          variantId: 'p-a',
+          sku: 'SKU-p-a',
+          quantity: 2,
+          amount: 3000,
+          restock: false,
+          restockQuantity: 0,
+        },
       ],
       amount: 3000,
       currency: 'USD',
@@ -356,6 +364,76 @@ describe('returns', () => {
       lines: [{ variantId: 'p-a', restock: false }],
     });
     expect(writtenOff.item).toMatchObject({ restock: false, lines: [{ sku: 'SKU-p-a', restocked: false }] });
+  });
+
+  it('restocks part of a line (restockQuantity), each out-of-range figure refused on its field before anything is written', async () => {
+    const order = await paidOrder();
+    const shipped = await h.lifecycle.markShipped(dispatcher, order._id, 'UPS', `R-${++seq}`);
+    await h.fulfilment.markShipmentDelivered(dispatcher, shipped.shipments![0]!._id);
+    const requested = await h.fulfilment.requestReturn(customer('u-ful'), {
+      orderId: order._id,
+      lines: [
+        { productId: 'p-a', quantity: 3 },
+        { productId: 'p-b', quantity: 2 },
+      ],
+      reason: 'One of the three arrived broken',
+    });
+    const returnId = requested.item._id;
+    await h.fulfilment.decideReturn(support, returnId, { approve: true, reason: null });
+    const receive = (lines: { variantId: string; restock: boolean; restockQuantity?: number | null }[]) =>
+      h.fulfilment.receiveReturn(dispatcher, returnId, true, { lines });
+
+    const refused: [Parameters<typeof receive>[0], string][] = [
+      [[{ variantId: 'p-a', restock: true, restockQuantity: 4 }], 'lines[0].restockQuantity'],
+      [
+        [
+          { variantId: 'p-b', restock: true },
+          { variantId: 'p-a', restock: true, restockQuantity: -1 },
+        ],
+        'lines[1].restockQuantity',
+      ],
+      [[{ variantId: 'p-a', restock: true, restockQuantity: 1.5 }], 'lines[0].restockQuantity'],
+      // A line written off puts nothing back: only 0 goes with restock: false.
+      [[{ variantId: 'p-a', restock: false, restockQuantity: 2 }], 'lines[0].restockQuantity'],
+    ];
+    for (const [lines, field] of refused) {
+      expect(await failure(receive(lines)), field).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    }
+    const [unchanged] = await h.queries.byIds([order._id]);
+    const untouched = unchanged!.returns!.find((r) => r._id === returnId)!;
+    expect(untouched).toMatchObject({ status: 'APPROVED', restock: null });
+    expect(untouched.lines.map((line) => line.restockedQuantity)).toEqual([undefined, undefined]);
+    expect(h.eventsOf(order._id, 'return.received')).toEqual([]);
+
+    const received = await receive([
+      { variantId: 'p-a', restock: true, restockQuantity: 2 },
+      { variantId: 'p-b', restock: false, restockQuantity: 0 },
+    ]);
+    expect(received.item).toMatchObject({ status: 'RECEIVED', restock: true });
+    const [stored] = await h.queries.byIds([order._id]);
+    expect(
+      stored!
+        .returns!.find((r) => r._id === returnId)!
+        .lines.map(({ sku, restocked, restockedQuantity }) => ({
+          sku,
+          restocked,
+          restockedQuantity,
+        })),
+    ).toEqual([
+      { sku: 'SKU-p-a', restocked: true, restockedQuantity: 2 },
+      { sku: 'SKU-p-b', restocked: false, restockedQuantity: 0 },
+    ]);
+    const [event] = await eventsOf(order._id, 'return.received', 1);
+    // The units going back per line; a partly restocked line is not back whole, so the flags a
+    // consumer from before partial restocks reads write it off rather than restock its damaged unit.
+    expect(event!.payload).toMatchObject({
+      restock: false,
+      amount: requested.item.amount,
+      lines: [
+        { productId: 'p-a', quantity: 3, restock: false, restockQuantity: 2 },
+        { productId: 'p-b', quantity: 2, restock: false, restockQuantity: 0 },
+      ],
+    });
   });
 
   describe('receiveReturn asks inventory and payments before answering', () => {
@@ -470,6 +548,49 @@ describe('returns', () => {
       });
       expect(received.item).toMatchObject({ status: 'RECEIVED', restock: false });
       expect(calls).toEqual(['payments']);
+    });
+
+    it('asks inventory to restock only the units going back of a line partly restocked', async () => {
+      const calls: { name: string; variables: Record<string, any> }[] = [];
+      const peer = (name: string, answer: Record<string, unknown>): SubgraphClient => ({
+        name,
+        url: `http://${name}.test/graphql`,
+        async request<T>(_document: string, variables: Record<string, unknown> = {}) {
+          calls.push({ name, variables });
+          return answer as T;
+        },
+      });
+      const { fulfilment, orderId, returnId } = await approvedReturn({
+        inventory: peer('inventory', { restockReturn: [{ onHand: 5 }] }),
+        payments: peer('payments', {
+          refundReturn: {
+            id: `refund-${++seq}`,
+            status: 'PENDING',
+            amount: { amount: 3000, currency: 'USD' },
+          },
+        }),
+      });
+      await fulfilment.receiveReturn(dispatcher, returnId, true, {
+        lines: [{ variantId: 'p-a', restock: true, restockQuantity: 1 }],
+      });
+      expect(calls.sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+        {
+          name: 'inventory',
+          variables: {
+            input: {
+              returnId,
+              orderId,
+              restock: true,
+              lines: [{ productId: 'p-a', variantId: 'p-a', quantity: 1 }],
+            },
+          },
+        },
+        // The refund is the return's amount whatever is restocked.
+        {
+          name: 'payments',
+          variables: { input: { returnId, orderId, amount: 3000, currency: 'USD', approvedBy: support.id } },
+        },
+      ]);
     });
 
     it('answers the return RECEIVED when inventory and payments cannot be reached (the event will do it)', async () => {

@@ -527,6 +527,122 @@ describe('receiveReturn line by line over GraphQL', () => {
     });
   });
 
+  it('restocks part of a line over GraphQL, refusing a figure out of range on its path', async () => {
+    const auth = await as('r-dispatcher', 'DISPATCHER');
+    const partial = await checkoutAs('r-user');
+    const threeOf = (id: string) => ({ ...line(id), quantity: 3, amount: 300 });
+    await conn.collection('orders').updateOne({ _id: partial.id } as never, {
+      $set: {
+        returns: [
+          {
+            ...stored('ret-partial', 'APPROVED', null),
+            lines: [threeOf('g-p'), threeOf('g-q')],
+            amount: 600,
+          },
+        ],
+      },
+    });
+    const RECEIVE_UNITS = `mutation($r: ID!, $lines: [ReceiveReturnLineInput!]) {
+      receiveReturn(returnId: $r, restock: true, lines: $lines) {
+        status restocked lines { sku quantity restocked restockedQuantity } } }`;
+    const tooMany = await gql(
+      RECEIVE_UNITS,
+      { r: 'ret-partial', lines: [{ variantId: 'g-p', restock: true, restockQuantity: 4 }] },
+      auth,
+    );
+    expect(tooMany.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'lines[0].restockQuantity',
+    });
+    const writtenOffWithUnits = await gql(
+      RECEIVE_UNITS,
+      {
+        r: 'ret-partial',
+        lines: [
+          { variantId: 'g-p', restock: true, restockQuantity: 1 },
+          { variantId: 'g-q', restock: false, restockQuantity: 1 },
+        ],
+      },
+      auth,
+    );
+    expect(writtenOffWithUnits.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'lines[1].restockQuantity',
+    });
+    const untouched = await gql(
+      `query($id: ID!) { order(id: $id) { returns { status restocked lines { restocked restockedQuantity } } } }`,
+      { id: partial.id },
+      auth,
+    );
+    expect(untouched.data.order.returns).toEqual([
+      {
+        status: 'APPROVED',
+        restocked: null,
+        lines: [
+          { restocked: null, restockedQuantity: null },
+          { restocked: null, restockedQuantity: null },
+        ],
+      },
+    ]);
+
+    const received = await gql(
+      RECEIVE_UNITS,
+      { r: 'ret-partial', lines: [{ variantId: 'g-p', restock: true, restockQuantity: 2 }] },
+      auth,
+    );
+    expect(received.errors).toBeUndefined();
+    expect(received.data.receiveReturn).toEqual({
+      status: 'RECEIVED',
+      restocked: true,
+      lines: [
+        { sku: 'SKU-g-p', quantity: 3, restocked: true, restockedQuantity: 2 },
+        { sku: 'SKU-g-q', quantity: 3, restocked: true, restockedQuantity: 3 },
+      ],
+    });
+  });
+
+  it('reads the restocked units of returns received before partial restocks from their flags', async () => {
+    const older = await checkoutAs('r-user');
+    const twoOf = (id: string, restocked?: boolean) => ({
+      ...line(id),
+      quantity: 2,
+      ...(restocked === undefined ? {} : { restocked }),
+    });
+    await conn.collection('orders').updateOne({ _id: older.id } as never, {
+      $set: {
+        returns: [
+          // Received with per-line choices, before partial restocks: each line's own flag.
+          { ...stored('ret-lines', 'RECEIVED', true), lines: [twoOf('g-p', true), twoOf('g-q', false)] },
+          // Received before per-line choices: the return's flag is every line's.
+          { ...stored('ret-whole', 'RECEIVED', false), lines: [twoOf('g-p'), twoOf('g-q')] },
+          { ...stored('ret-waiting', 'APPROVED', null), lines: [twoOf('g-p')] },
+        ],
+      },
+    });
+    const result = await gql(
+      `query($id: ID!) { order(id: $id) { returns { id lines { sku restocked restockedQuantity } } } }`,
+      { id: older.id },
+      await as('r-user'),
+    );
+    expect(result.data.order.returns).toEqual([
+      {
+        id: 'ret-lines',
+        lines: [
+          { sku: 'SKU-g-p', restocked: true, restockedQuantity: 2 },
+          { sku: 'SKU-g-q', restocked: false, restockedQuantity: 0 },
+        ],
+      },
+      {
+        id: 'ret-whole',
+        lines: [
+          { sku: 'SKU-g-p', restocked: false, restockedQuantity: 0 },
+          { sku: 'SKU-g-q', restocked: false, restockedQuantity: 0 },
+        ],
+      },
+      { id: 'ret-waiting', lines: [{ sku: 'SKU-g-p', restocked: null, restockedQuantity: null }] },
+    ]);
+  });
+
   it("shows a return received before per-line choices with the return's choice on every line", async () => {
     const result = await gql(RETURNS, { id: order.id }, await as('r-user'));
     expect(result.data.order.returns[0]).toEqual({

@@ -3,19 +3,32 @@ import { lineVariantId, type ReservationDoc } from '../models/reservation';
 
 /**
  * A received return as inventory restocks it (the `return.received` payload, or orders' call,
- * which names only the lines going back to stock). A line's own `restock` decides it; a line
- * without one (an event published before per-line choices, or the call) takes the top-level flag.
+ * which names only the lines going back to stock, each with the units going back as `quantity`).
+ * A line's own `restockQuantity` is the units going back; a line without one (an event published
+ * before partial restocks) goes back whole by its own `restock`, and a line without that either
+ * (before per-line choices, or the call) by the top-level flag.
  */
 export interface ReturnRestock {
   returnId: string;
   orderId: string;
   restock: boolean;
-  lines: readonly { productId: string; variantId?: string | null; quantity: number; restock?: boolean }[];
+  lines: readonly {
+    productId: string;
+    variantId?: string | null;
+    quantity: number;
+    restock?: boolean;
+    restockQuantity?: number;
+  }[];
 }
 
-/** The lines of a received return that go back to stock. */
+/** The lines of a received return that go back to stock, each with the units going back as `quantity`. */
 export function linesToRestock(received: ReturnRestock): ReturnRestock['lines'] {
-  return received.lines.filter((line) => line.restock ?? received.restock);
+  return received.lines
+    .map((line) => {
+      const back = line.restockQuantity ?? ((line.restock ?? received.restock) ? line.quantity : 0);
+      return { ...line, quantity: Math.min(back, line.quantity) };
+    })
+    .filter((line) => line.quantity > 0);
 }
 
 const MAX_ID = 200;

@@ -400,9 +400,10 @@ export class StockService {
   /**
    * `return.received` and orders' `restockReturn` call: a returned parcel's units back on hand, one
    * RETURN movement per line on its variant's stock item (the default variant when none is named;
-   * reference `return:<returnId>`, the order's id), for each line restocked (its own `restock`,
-   * else the return's: events from before per-line choices); a line written off changes no stock:
-   * its units left with the SALE and do not come back. Once per return, whichever comes first: the return's id is marked (`restocked_returns`)
+   * reference `return:<returnId>`, the order's id) of the units restocked: its `restockQuantity`,
+   * else (events from before partial restocks) all of a line whose own `restock`, or the return's
+   * before per-line choices, is true; units written off change no stock: they left with the SALE
+   * and do not come back. Once per return, whichever comes first: the return's id is marked (`restocked_returns`)
    * in the same transaction, so the second finds the mark and changes nothing (two at once meet
    * as a write conflict or a duplicate key on the mark, and the loser runs again).
    */

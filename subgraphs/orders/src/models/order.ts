@@ -94,11 +94,17 @@ export interface FulfilmentLine {
   quantity: number;
   amount: number;
   /**
-   * A received return's line: back in stock (true) or written off (false), written with the
-   * return's RECEIVED; absent on shipments, on returns not received, and on returns received
-   * before per-line choices (their return's `restock` is every line's).
+   * A received return's line: back in stock (true: at least one unit) or written off (false),
+   * written with the return's RECEIVED; absent on shipments, on returns not received, and on
+   * returns received before per-line choices (their return's `restock` is every line's).
    */
   restocked?: boolean;
+  /**
+   * Units of a received return's line put back on hand (the rest written off), written with
+   * `restocked`; absent where it is and on returns received before partial restocks, which put
+   * every unit of a line back or none (services/returns.ts `restockedQuantityOf`).
+   */
+  restockedQuantity?: number;
 }
 
 export const SHIPMENT_STATUSES = ['SHIPPED', 'DELIVERED'] as const;
@@ -253,6 +259,7 @@ const fulfilmentLineSchema = new Schema<FulfilmentLine>(
     quantity: { type: Number, required: true },
     amount: { type: Number, required: true },
     restocked: { type: Boolean, default: undefined },
+    restockedQuantity: { type: Number, default: undefined },
   },
   { _id: false },
 );

@@ -1,6 +1,7 @@
 import type { Logger, SubgraphClient } from '@novamart/kit';
-import type { FulfilmentLine, OrderDoc, ReturnRequest } from '../models/order';
+import type { OrderDoc, ReturnRequest } from '../models/order';
 import type { OrderLifecycle } from './lifecycle';
+import { restockedQuantityOf } from './returns';
 
 const RESTOCK_RETURN = `mutation RestockReturn($input: ReturnRestockInput!) {
   restockReturn(input: $input) { onHand }
@@ -48,11 +49,12 @@ export class ReturnFollowUp {
     request: ReturnRequest,
     authorization: string | null,
   ): Promise<void> {
-    // Only the lines going back to stock (a line without its own choice: the return's); the
-    // written-off ones are not inventory's to know, as return.received leaves them.
+    // Only the units going back to stock; the written-off ones are not inventory's to know, as
+    // return.received leaves them.
     const lines = request.lines
-      .filter((line) => line.restocked ?? request.restock)
-      .map(({ productId, quantity, variantId }: FulfilmentLine) => ({
+      .map((line) => ({ line, quantity: restockedQuantityOf(request, line) ?? 0 }))
+      .filter(({ quantity }) => quantity > 0)
+      .map(({ line: { productId, variantId }, quantity }) => ({
         productId,
         ...(variantId ? { variantId } : {}),
         quantity,

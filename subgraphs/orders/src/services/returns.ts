@@ -191,38 +191,81 @@ export function planReturnDecision(
 export interface ReceiveReturnLineInput {
   variantId: string;
   restock: boolean;
+  /** Units going back to stock, the rest written off; absent: every unit (`restock`) or none. */
+  restockQuantity?: number | null;
+}
+
+/**
+ * Units of `line` going back to stock by `choice`: its `restockQuantity`, a whole number from 0 to
+ * the line's quantity, and 0 with `restock: false` (a line written off puts nothing back); without
+ * one, every unit or none by `restock`. BAD_USER_INPUT on `<field>.restockQuantity` otherwise.
+ */
+function unitsBack(line: FulfilmentLine, choice: ReceiveReturnLineInput, field: string): number {
+  const units = choice.restockQuantity;
+  if (units == null) return choice.restock ? line.quantity : 0;
+  if (!Number.isSafeInteger(units) || units < 0 || units > line.quantity) {
+    throw badUserInput(
+      `restockQuantity must be a whole number from 0 to ${line.quantity}, the units returned`,
+      `${field}.restockQuantity`,
+      { max: line.quantity },
+    );
+  }
+  if (!choice.restock && units !== 0) {
+    throw badUserInput(
+      'A line written off (restock: false) puts no unit back: restockQuantity must be 0',
+      `${field}.restockQuantity`,
+    );
+  }
+  return units;
 }
 
 /**
  * Each line of the return with the receiver's choice: its own when `choices` names it, else the
- * whole return's `restock`. A choice naming no line of the return, or a line named twice, is
- * BAD_USER_INPUT on `lines[i].variantId` (thrown before anything is written).
+ * whole return's `restock` (every unit or none). A choice naming no line of the return, or a line
+ * named twice, is BAD_USER_INPUT on `lines[i].variantId`, a quantity out of range on
+ * `lines[i].restockQuantity` (thrown before anything is written). A line is `restocked` when at
+ * least one of its units goes back.
  */
 function receivedLines(
   request: ReturnRequest,
   restock: boolean,
   choices: readonly ReceiveReturnLineInput[] | null | undefined,
 ): FulfilmentLine[] {
-  const chosen = new Map<string, boolean>();
+  const chosen = new Map<string, number>();
   (Array.isArray(choices) ? choices : []).forEach((choice, i) => {
     const field = `lines[${i}]`;
     const variantId = typeof choice?.variantId === 'string' ? choice.variantId.trim() : '';
-    if (!request.lines.some((line) => lineVariant(line) === variantId)) {
-      throw badUserInput('The return has no line of this variant', `${field}.variantId`);
-    }
+    const line = request.lines.find((l) => lineVariant(l) === variantId);
+    if (!line) throw badUserInput('The return has no line of this variant', `${field}.variantId`);
     if (chosen.has(variantId)) throw badUserInput('The same line is named twice', `${field}.variantId`);
     if (typeof choice.restock !== 'boolean') {
       throw badUserInput('restock must be true or false', `${field}.restock`);
     }
-    chosen.set(variantId, choice.restock);
+    chosen.set(variantId, unitsBack(line, choice, field));
   });
-  return request.lines.map((line) => ({ ...line, restocked: chosen.get(lineVariant(line)) ?? restock }));
+  return request.lines.map((line) => {
+    const units = chosen.get(lineVariant(line)) ?? (restock ? line.quantity : 0);
+    return { ...line, restocked: units > 0, restockedQuantity: units };
+  });
+}
+
+/**
+ * Units of a return's line put back to stock, null until the return is RECEIVED. A return received
+ * before partial restocks recorded no number: every unit of a line `restocked` (its own flag, else,
+ * before per-line choices, the return's), none of one written off.
+ */
+export function restockedQuantityOf(request: ReturnRequest, line: FulfilmentLine): number | null {
+  if (request.status !== 'RECEIVED') return null;
+  if (line.restockedQuantity != null) return line.restockedQuantity;
+  const restocked = line.restocked ?? request.restock;
+  return restocked == null ? null : restocked ? line.quantity : 0;
 }
 
 /**
  * SUPPORT or DISPATCHER: the parcel of an APPROVED return arrived; inventory and payments follow.
- * Each line goes back to stock or is written off (`lines`, else `restock` for all), recorded on
- * the return's lines in the same write as RECEIVED; the return's `restock` is true when any did.
+ * Each line's units go back to stock or are written off (`lines`, else `restock` for all: every
+ * unit or none), recorded on the return's lines in the same write as RECEIVED; the return's
+ * `restock` is true when any unit went back.
  */
 export function planReturnReceived(
   order: OrderDoc,
@@ -249,11 +292,16 @@ export function planReturnReceived(
     events: [
       createEvent('return.received', order._id, {
         ...returnedGoods(order, request),
-        lines: request.lines.map(({ restocked, ...line }) => ({ ...line, restock: restocked === true })),
-        // For consumers from before per-line choices, which restock every line by this flag: true
-        // only when every line goes back, so such a consumer writes a mixed return off whole rather
-        // than put its written-off units up for sale.
-        restock: request.lines.every((line) => line.restocked === true),
+        // `restockQuantity` is what goes back. A consumer from before partial restocks puts a line's
+        // whole `quantity` back by its `restock`, one from before per-line choices every line by
+        // the top-level flag: each is true only when every unit it covers goes back, so such a
+        // consumer writes a partly restocked line off rather than put written-off units up for sale.
+        lines: request.lines.map(({ restocked: _restocked, restockedQuantity = 0, ...line }) => ({
+          ...line,
+          restock: restockedQuantity === line.quantity,
+          restockQuantity: restockedQuantity,
+        })),
+        restock: request.lines.every((line) => line.restockedQuantity === line.quantity),
         approvedBy: request.decidedBy!,
         receivedBy: receipt.by,
       }),
