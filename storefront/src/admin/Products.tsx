@@ -27,6 +27,12 @@ export function toMinorUnits(text: string, currency = 'USD'): number | null {
   return Number(match[1]) * 10 ** digits + Number((match[2] ?? '').padEnd(digits, '0') || '0');
 }
 
+/** 1250 → "12.50": the amount as the admin types it back, in the currency's own digits. */
+export function fromMinorUnits(amount: number, currency: string): string {
+  const digits = minorUnitDigits(currency);
+  return (amount / 10 ** digits).toFixed(digits);
+}
+
 export function AdminProductsPage() {
   usePageTitle('Products');
   const { query } = useLocation();
@@ -302,7 +308,7 @@ function ProductDetailsForm({ product }: { product: NonNullable<AdminProductQuer
   const [form, setForm] = useState({
     name: product.name,
     description: product.description,
-    price: (product.price.amount / 100).toFixed(2),
+    price: fromMinorUnits(product.price.amount, product.price.currency),
     category: product.category?.slug ?? '',
   });
   const [error, setError] = useState<unknown>(null);
