@@ -34,12 +34,17 @@ async function asAdmin(query: string, variables: Record<string, unknown>, what: 
 /** Every promotion as the API lists it, newest first. */
 async function storedPromotions() {
   return (
-    await asAdmin('{ promotions(first: 100) { id name active usageLimit codes { code } } }', {}, 'promotions')
+    await asAdmin(
+      '{ promotions(first: 100) { id name active usageLimit amountOff { amount currency } codes { code } } }',
+      {},
+      'promotions',
+    )
   ).promotions as {
     id: string;
     name: string;
     active: boolean;
     usageLimit: number | null;
+    amountOff: { amount: number; currency: string } | null;
     codes: { code: string }[];
   }[];
 }
@@ -79,6 +84,16 @@ describe('back-office promotions', () => {
         'createProduct',
       )
     ).createProduct.id;
+    // Two older promotions, by code (the shopper's cart stays theirs alone), for the list's words.
+    for (const input of [
+      { name: 'Mug deal', kind: 'BUY_X_GET_Y', buyProductId: mugId, buyQuantity: 2, codes: ['MUGDEAL'] },
+      { name: 'Ship free', kind: 'FREE_SHIPPING', minSubtotal: 5_000, currency: 'USD', codes: ['SHIPFREE'] },
+    ])
+      await asAdmin(
+        'mutation($input: PromotionInput!) { createPromotion(input: $input) { id } }',
+        { input },
+        'createPromotion',
+      );
   }, 60_000);
 
   it(
@@ -109,30 +124,44 @@ describe('back-office promotions', () => {
       const row = admin.getByRole('row').filter({ has: admin.getByRole('link', { name: 'Spring sale' }) });
       await row.filter({ hasText: '15% off the order' }).filter({ hasText: 'SPRING15' }).waitFor();
       await row.filter({ hasText: '0 of 5 used' }).filter({ hasText: 'By code, combinable' }).waitFor();
+      const rowOf = (name: string) =>
+        admin.getByRole('row').filter({ has: admin.getByRole('link', { name }) });
+      await rowOf('Mug deal').filter({ hasText: 'Buy 2 get 1 free' }).waitFor();
+      await rowOf('Ship free').filter({ hasText: 'Free shipping, on a subtotal from $50.00' }).waitFor();
       await expectAccessible(admin, 'promotions list');
 
-      // A code another promotion holds: CONFLICT on the codes field, and nothing created.
+      // A code another promotion holds: CONFLICT on the codes field, and nothing created; without
+      // it, the amount typed in euros is created as minor units.
       await admin.getByRole('link', { name: 'New promotion' }).click();
       await admin.getByLabel('Name').fill('Copycat');
-      await admin.getByLabel('Kind').selectOption('FREE_SHIPPING');
-      await admin.getByLabel('Discount codes').fill('freeship, SPRING15');
+      await admin.getByLabel('Kind').selectOption('FIXED_AMOUNT');
+      await admin.getByLabel('Amount off').fill('5');
+      await admin.getByLabel('Currency').selectOption('EUR');
+      await admin.getByLabel('Discount codes').fill('copycat5, SPRING15');
       await admin.getByRole('button', { name: 'Create promotion' }).click();
       await expectFieldError(admin.getByLabel('Discount codes'), 'This discount code is already taken');
       await admin.getByRole('heading', { name: 'New promotion', level: 1 }).waitFor();
+      expect((await storedPromotions()).map((p) => p.name)).toEqual(['Spring sale', 'Ship free', 'Mug deal']);
+      await admin.getByLabel('Discount codes').fill('copycat5');
+      await admin.getByRole('button', { name: 'Create promotion' }).click();
+      await admin.getByRole('heading', { name: 'Copycat', level: 1 }).waitFor();
+      await admin.getByText('€5.00 off the order').waitFor();
       const stored = await storedPromotions();
-      expect(stored.map((p) => p.name)).toEqual(['Spring sale']);
-      const promotionId = stored[0]!.id;
+      expect(stored.map((p) => p.name)).toEqual(['Copycat', 'Spring sale', 'Ship free', 'Mug deal']);
+      expect(stored[0]!.amountOff).toEqual({ amount: 500, currency: 'EUR' });
+      const promotionId = stored[1]!.id;
+      const spring = async () => (await storedPromotions()).find((p) => p.id === promotionId)!;
 
       // Off and on: the list shows the API's answer, and the API agrees.
       await backOffice(admin).getByRole('link', { name: 'Promotions' }).click();
       await row.getByRole('button', { name: 'Switch off Spring sale' }).click();
       await admin.getByRole('status').filter({ hasText: 'Spring sale is off' }).waitFor();
       await row.filter({ hasText: 'INACTIVE' }).waitFor();
-      expect((await storedPromotions())[0]!.active).toBe(false);
+      expect((await spring()).active).toBe(false);
       await row.getByRole('button', { name: 'Switch on Spring sale' }).click();
       await admin.getByRole('status').filter({ hasText: 'Spring sale is on' }).waitFor();
       await row.getByRole('button', { name: 'Switch off Spring sale' }).waitFor();
-      expect((await storedPromotions())[0]!.active).toBe(true);
+      expect((await spring()).active).toBe(true);
 
       // Its page: another code (a taken one refused on the field), and a new usage limit.
       await row.getByRole('link', { name: 'Spring sale' }).click();
@@ -153,7 +182,7 @@ describe('back-office promotions', () => {
       await admin.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
       await admin.getByText('0 of 3 used').waitFor();
       await expectAccessible(admin, 'promotion page');
-      const edited = (await storedPromotions())[0]!;
+      const edited = await spring();
       expect(edited.usageLimit).toBe(3);
       expect(edited.codes.map((c) => c.code).sort()).toEqual(['BLOOM', 'SPRING15']);
 
@@ -181,7 +210,7 @@ describe('back-office promotions', () => {
       const applied = shopper.getByRole('list', { name: 'Applied discount codes' });
       await applied.getByText('gives nothing on this cart now').waitFor();
       await expect(shopper.getByTestId('cart-discounted-subtotal').count()).resolves.toBe(0);
-      expect((await storedPromotions()).find((p) => p.id === promotionId)!.active).toBe(false);
+      expect((await spring()).active).toBe(false);
     },
     JOURNEY_TIMEOUT,
   );
