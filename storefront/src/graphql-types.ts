@@ -268,6 +268,74 @@ export type ImageInput = {
 /** How a line is taxed: the rate of its class in the destination's zone. */
 export type TaxClass = 'STANDARD' | 'REDUCED' | 'ZERO';
 
+export type PromotionKind =
+  /** percentOff of the order subtotal, or of the targeted products' / categories' lines */
+  | 'PERCENTAGE'
+  /** amountOff (in currency) off the order subtotal, or off the targeted lines together */
+  | 'FIXED_AMOUNT'
+  /** buy buyQuantity of buyProductId, get getQuantity of getProductId (default: the same) getPercentOff off (default 100: free) */
+  | 'BUY_X_GET_Y'
+  /** the order's shipping is free (checkout takes the whole shipping amount off) */
+  | 'FREE_SHIPPING';
+
+export type PromotionTarget = 'ORDER' | 'PRODUCTS' | 'CATEGORIES';
+
+export type PromotionInput = {
+  name: string;
+  description?: string | null | undefined;
+  kind: PromotionKind;
+  target?: PromotionTarget | null | undefined;
+  productIds?: Array<string | number> | null | undefined;
+  categorySlugs?: Array<string> | null | undefined;
+  /** PERCENTAGE: above 0, at most 100, two decimals at most. */
+  percentOff?: number | null | undefined;
+  /** FIXED_AMOUNT: minor units of currency. */
+  amountOff?: number | null | undefined;
+  /** ISO 4217; required with amountOff or minSubtotal. */
+  currency?: string | null | undefined;
+  /** BUY_X_GET_Y: required, the product bought. */
+  buyProductId?: string | number | null | undefined;
+  /** BUY_X_GET_Y: units bought per reward (default 1). */
+  buyQuantity?: number | null | undefined;
+  /** BUY_X_GET_Y: the product given at a discount (default: buyProductId). */
+  getProductId?: string | number | null | undefined;
+  /** BUY_X_GET_Y: units discounted per reward (default 1). */
+  getQuantity?: number | null | undefined;
+  /** BUY_X_GET_Y: percent off those units, above 0, at most 100 (default 100: free). */
+  getPercentOff?: number | null | undefined;
+  /** Minor units of currency: the cart subtotal (before discounts) needed. */
+  minSubtotal?: number | null | undefined;
+  /** Default: now. */
+  startsAt?: string | null | undefined;
+  endsAt?: string | null | undefined;
+  usageLimit?: number | null | undefined;
+  perCustomerLimit?: number | null | undefined;
+  combinable?: boolean | null | undefined;
+  automatic?: boolean | null | undefined;
+  /** Discount codes for it (3-32 of A-Z 0-9 - _); a taken code is CONFLICT and creates nothing. */
+  codes?: Array<string> | null | undefined;
+};
+
+/**
+ * Changes to a promotion. What it takes off (kind, target, amounts, products) stays as made: carts
+ * quoted and orders placed rely on it; for other terms, create another promotion and switch this one
+ * off.
+ */
+export type PromotionUpdateInput = {
+  /** 1 to 120 characters. */
+  name?: string | null | undefined;
+  description?: string | null | undefined;
+  startsAt?: string | null | undefined;
+  /** Null removes the end; it must be after startsAt. */
+  endsAt?: string | null | undefined;
+  /** Redemptions allowed in total, from 1 and not below timesRedeemed (equal: used up); null: unlimited. */
+  usageLimit?: number | null | undefined;
+  /** Redemptions allowed per customer; null: unlimited. */
+  perCustomerLimit?: number | null | undefined;
+  combinable?: boolean | null | undefined;
+  automatic?: boolean | null | undefined;
+};
+
 export type ReviewInput = {
   productId: string | number;
   /** 1 to 5. */
@@ -1180,3 +1248,73 @@ export type RejectRefundMutationVariables = Exact<{
 }>;
 
 export type RejectRefundMutation = { rejectRefund: { id: string; status: RefundStatus } };
+
+export type AdminPromotionsQueryVariables = Exact<{
+  first: number;
+}>;
+
+export type AdminPromotionsQuery = { promotions: Array<AdminPromotionFieldsFragment> };
+
+export type AdminPromotionFieldsFragment = {
+  id: string;
+  name: string;
+  description: string;
+  kind: PromotionKind;
+  target: PromotionTarget;
+  productIds: Array<string>;
+  categorySlugs: Array<string>;
+  percentOff: number | null;
+  currency: string | null;
+  buyProductId: string | null;
+  buyQuantity: number | null;
+  getProductId: string | null;
+  getQuantity: number | null;
+  getPercentOff: number | null;
+  startsAt: string;
+  endsAt: string | null;
+  usageLimit: number | null;
+  perCustomerLimit: number | null;
+  timesRedeemed: number;
+  combinable: boolean;
+  automatic: boolean;
+  active: boolean;
+  createdAt: string;
+  amountOff: MoneyFieldsFragment | null;
+  minSubtotal: MoneyFieldsFragment | null;
+  codes: Array<{ code: string }>;
+};
+
+export type AdminPromotionQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+export type AdminPromotionQuery = { promotion: AdminPromotionFieldsFragment | null };
+
+export type CreatePromotionMutationVariables = Exact<{
+  input: PromotionInput;
+}>;
+
+export type CreatePromotionMutation = { createPromotion: AdminPromotionFieldsFragment };
+
+export type UpdatePromotionMutationVariables = Exact<{
+  id: string | number;
+  input: PromotionUpdateInput;
+}>;
+
+export type UpdatePromotionMutation = { updatePromotion: AdminPromotionFieldsFragment };
+
+export type SetPromotionActiveMutationVariables = Exact<{
+  id: string | number;
+  active: boolean;
+}>;
+
+export type SetPromotionActiveMutation = { setPromotionActive: { id: string; active: boolean } };
+
+export type AddDiscountCodeMutationVariables = Exact<{
+  promotionId: string | number;
+  code: string;
+}>;
+
+export type AddDiscountCodeMutation = {
+  addDiscountCode: { code: string; promotion: { id: string; codes: Array<{ code: string }> } };
+};

@@ -136,6 +136,18 @@ import type {
   ModerationReviewsQueryVariables,
   UnhideReviewMutation,
   UnhideReviewMutationVariables,
+  AdminPromotionsQuery,
+  AdminPromotionsQueryVariables,
+  AdminPromotionQuery,
+  AdminPromotionQueryVariables,
+  CreatePromotionMutation,
+  CreatePromotionMutationVariables,
+  UpdatePromotionMutation,
+  UpdatePromotionMutationVariables,
+  SetPromotionActiveMutation,
+  SetPromotionActiveMutationVariables,
+  AddDiscountCodeMutation,
+  AddDiscountCodeMutationVariables,
 } from './graphql-types';
 
 // Money is always selected whole: the cache replaces it as a value (see apollo.ts).
@@ -1421,3 +1433,109 @@ export const REJECT_REFUND: TypedDocumentNode<RejectRefundMutation, RejectRefund
     }
   }
 `;
+
+// What the back office's promotion list and a promotion's page both show.
+const ADMIN_PROMOTION_FIELDS = gql`
+  fragment AdminPromotionFields on Promotion {
+    id
+    name
+    description
+    kind
+    target
+    productIds
+    categorySlugs
+    percentOff
+    amountOff {
+      ...MoneyFields
+    }
+    currency
+    buyProductId
+    buyQuantity
+    getProductId
+    getQuantity
+    getPercentOff
+    minSubtotal {
+      ...MoneyFields
+    }
+    startsAt
+    endsAt
+    usageLimit
+    perCustomerLimit
+    timesRedeemed
+    combinable
+    automatic
+    active
+    codes {
+      code
+    }
+    createdAt
+  }
+  ${MONEY}
+`;
+
+/** The back office's promotions (ADMIN): the newest `first`, as the API lists them. */
+export const ADMIN_PROMOTIONS: TypedDocumentNode<AdminPromotionsQuery, AdminPromotionsQueryVariables> = gql`
+  query AdminPromotions($first: Int!) {
+    promotions(first: $first) {
+      ...AdminPromotionFields
+    }
+  }
+  ${ADMIN_PROMOTION_FIELDS}
+`;
+
+export const ADMIN_PROMOTION: TypedDocumentNode<AdminPromotionQuery, AdminPromotionQueryVariables> = gql`
+  query AdminPromotion($id: ID!) {
+    promotion(id: $id) {
+      ...AdminPromotionFields
+    }
+  }
+  ${ADMIN_PROMOTION_FIELDS}
+`;
+
+export const CREATE_PROMOTION: TypedDocumentNode<CreatePromotionMutation, CreatePromotionMutationVariables> =
+  gql`
+    mutation CreatePromotion($input: PromotionInput!) {
+      createPromotion(input: $input) {
+        ...AdminPromotionFields
+      }
+    }
+    ${ADMIN_PROMOTION_FIELDS}
+  `;
+
+export const UPDATE_PROMOTION: TypedDocumentNode<UpdatePromotionMutation, UpdatePromotionMutationVariables> =
+  gql`
+    mutation UpdatePromotion($id: ID!, $input: PromotionUpdateInput!) {
+      updatePromotion(id: $id, input: $input) {
+        ...AdminPromotionFields
+      }
+    }
+    ${ADMIN_PROMOTION_FIELDS}
+  `;
+
+export const SET_PROMOTION_ACTIVE: TypedDocumentNode<
+  SetPromotionActiveMutation,
+  SetPromotionActiveMutationVariables
+> = gql`
+  mutation SetPromotionActive($id: ID!, $active: Boolean!) {
+    setPromotionActive(id: $id, active: $active) {
+      id
+      active
+    }
+  }
+`;
+
+// The promotion is read back whole: its codes list is what the page shows.
+export const ADD_DISCOUNT_CODE: TypedDocumentNode<AddDiscountCodeMutation, AddDiscountCodeMutationVariables> =
+  gql`
+    mutation AddDiscountCode($promotionId: ID!, $code: String!) {
+      addDiscountCode(promotionId: $promotionId, code: $code) {
+        code
+        promotion {
+          id
+          codes {
+            code
+          }
+        }
+      }
+    }
+  `;

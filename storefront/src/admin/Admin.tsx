@@ -6,6 +6,9 @@ import { RefundsPage } from './Refunds';
 import { LowStockPage } from './LowStock';
 import { ReturnsQueuePage } from './Returns';
 import { AdminReviewsPage } from './Reviews';
+import { PromotionsPage } from './Promotions';
+import { NewPromotionPage } from './NewPromotion';
+import { PromotionPage } from './PromotionDetail';
 
 type Role = Session['user']['role'];
 
@@ -17,6 +20,7 @@ const SECTIONS: [string, string, Role[]][] = [
   ['/admin/refunds', 'Refunds', []],
   ['/admin/low-stock', 'Low stock', []],
   ['/admin/reviews', 'Reviews', ['SUPPORT']],
+  ['/admin/promotions', 'Promotions', []],
 ];
 
 const sectionsFor = (role: Role) =>
@@ -52,6 +56,9 @@ export function AdminPage({ path }: { path: string }) {
   else if (at === '/admin/orders') page = <AdminOrdersPage />;
   else if (at === '/admin/refunds') page = <RefundsPage />;
   else if (at === '/admin/low-stock') page = <LowStockPage />;
+  else if (at === '/admin/promotions') page = <PromotionsPage />;
+  else if (at === '/admin/promotions/new') page = <NewPromotionPage />;
+  else if ((params = match('/admin/promotions/:id', at))) page = <PromotionPage id={params.id!} />;
   else page = <AdminProductsPage />;
   return (
     <div className="admin">

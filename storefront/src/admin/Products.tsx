@@ -7,11 +7,30 @@ import { Link, navigate, useLocation, usePageTitle } from '../router';
 import { CursorPager, Field, fieldSetter, Loading, Problems, ProductSearch, Section, setFlash } from '../ui';
 import { StockForm } from './ProductStock';
 
-/** "12.50" → 1250: the admin types a price, the API stores integer minor units (and validates them). */
-export function toMinorUnits(text: string): number | null {
-  const match = /^\s*(\d{1,7})(?:[.,](\d{1,2}))?\s*$/.exec(text);
+/** Digits of the currency's minor unit (USD 2, JPY 0, KWD 3), as the API's own formatting counts them. */
+export function minorUnitDigits(currency: string): number {
+  return (
+    new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
+    2
+  );
+}
+
+/**
+ * "12.50" → 1250: the admin types an amount, the API stores integer minor units of its currency
+ * (and validates them); "500" in JPY is 500, as yen have no minor unit.
+ */
+export function toMinorUnits(text: string, currency = 'USD'): number | null {
+  const digits = minorUnitDigits(currency);
+  const fraction = digits > 0 ? `(?:[.,](\\d{1,${digits}}))?` : '';
+  const match = new RegExp(`^\\s*(\\d{1,7})${fraction}\\s*$`).exec(text);
   if (!match) return null;
-  return Number(match[1]) * 100 + Number((match[2] ?? '0').padEnd(2, '0'));
+  return Number(match[1]) * 10 ** digits + Number((match[2] ?? '').padEnd(digits, '0') || '0');
+}
+
+/** 1250 → "12.50": the amount as the admin types it back, in the currency's own digits. */
+export function fromMinorUnits(amount: number, currency: string): string {
+  const digits = minorUnitDigits(currency);
+  return (amount / 10 ** digits).toFixed(digits);
 }
 
 export function AdminProductsPage() {
@@ -120,7 +139,7 @@ function useCreateProduct() {
   const [priceError, setPriceError] = useState<string | undefined>();
   const submit = async (form: NewProductForm) => {
     setError(null);
-    const priceAmount = toMinorUnits(form.price);
+    const priceAmount = toMinorUnits(form.price, form.currency);
     setPriceError(priceAmount === null ? 'Enter a price such as 19.99' : undefined);
     if (priceAmount === null) return;
     try {
@@ -211,7 +230,7 @@ export function NewProductPage() {
   );
 }
 
-const CURRENCIES = ['USD', 'EUR', 'GBP', 'CAD'];
+export const CURRENCIES = ['USD', 'EUR', 'GBP', 'CAD'];
 
 function CurrencySelect({
   value,
@@ -289,7 +308,7 @@ function ProductDetailsForm({ product }: { product: NonNullable<AdminProductQuer
   const [form, setForm] = useState({
     name: product.name,
     description: product.description,
-    price: (product.price.amount / 100).toFixed(2),
+    price: fromMinorUnits(product.price.amount, product.price.currency),
     category: product.category?.slug ?? '',
   });
   const [error, setError] = useState<unknown>(null);
@@ -299,7 +318,7 @@ function ProductDetailsForm({ product }: { product: NonNullable<AdminProductQuer
     event.preventDefault();
     setError(null);
     setSaved(false);
-    const priceAmount = toMinorUnits(form.price);
+    const priceAmount = toMinorUnits(form.price, product.price.currency);
     if (priceAmount === null) {
       setError(new Error('Enter a price such as 19.99'));
       return;
