@@ -5,7 +5,7 @@ import { CREATE_PROMOTION } from '../graphql';
 import type { PromotionInput, PromotionKind, PromotionTarget } from '../graphql-types';
 import { navigate, usePageTitle } from '../router';
 import { Field, fieldSetter, Problems, SelectField, setFlash, TextAreaField } from '../ui';
-import { CURRENCIES, toMinorUnits } from './Products';
+import { CURRENCIES, toMinorUnits } from './money-input';
 import { PromotionTermsFields, toDateTime, wholeNumber } from './PromotionTerms';
 
 const KINDS: [PromotionKind, string][] = [

@@ -5,33 +5,8 @@ import { ADMIN_PRODUCT, ADMIN_PRODUCTS, ARCHIVE_PRODUCT, CREATE_PRODUCT, UPDATE_
 import type { AdminProductFieldsFragment, AdminProductQuery } from '../graphql-types';
 import { Link, navigate, useLocation, usePageTitle } from '../router';
 import { CursorPager, Field, fieldSetter, Loading, Problems, ProductSearch, Section, setFlash } from '../ui';
+import { CURRENCIES, fromMinorUnits, toMinorUnits } from './money-input';
 import { StockForm } from './ProductStock';
-
-/** Digits of the currency's minor unit (USD 2, JPY 0, KWD 3), as the API's own formatting counts them. */
-export function minorUnitDigits(currency: string): number {
-  return (
-    new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
-    2
-  );
-}
-
-/**
- * "12.50" → 1250: the admin types an amount, the API stores integer minor units of its currency
- * (and validates them); "500" in JPY is 500, as yen have no minor unit.
- */
-export function toMinorUnits(text: string, currency = 'USD'): number | null {
-  const digits = minorUnitDigits(currency);
-  const fraction = digits > 0 ? `(?:[.,](\\d{1,${digits}}))?` : '';
-  const match = new RegExp(`^\\s*(\\d{1,7})${fraction}\\s*$`).exec(text);
-  if (!match) return null;
-  return Number(match[1]) * 10 ** digits + Number((match[2] ?? '').padEnd(digits, '0') || '0');
-}
-
-/** 1250 → "12.50": the amount as the admin types it back, in the currency's own digits. */
-export function fromMinorUnits(amount: number, currency: string): string {
-  const digits = minorUnitDigits(currency);
-  return (amount / 10 ** digits).toFixed(digits);
-}
 
 export function AdminProductsPage() {
   usePageTitle('Products');
@@ -229,8 +204,6 @@ export function NewProductPage() {
     </>
   );
 }
-
-export const CURRENCIES = ['USD', 'EUR', 'GBP', 'CAD'];
 
 function CurrencySelect({
   value,
