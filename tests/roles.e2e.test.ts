@@ -172,6 +172,9 @@ const PROBES: Record<string, () => { document: string; variables?: Record<string
     document: 'mutation($p: ID!) { setPromotionActive(id: $p, active: false) { id } }',
     variables: { p: objectId() },
   }),
+  'Mutation.deleteDiscountCode': () => ({
+    document: 'mutation { deleteDiscountCode(code: "ROLE-PROBE") { id } }',
+  }),
   'Mutation.saveShippingZone': () => ({
     document: 'mutation($i: ShippingZoneInput!) { saveShippingZone(input: $i) { code } }',
     variables: { i: { code: 'ROLE-PROBE', name: 'Probe', countries: [] } },

@@ -3,7 +3,8 @@
  * (users, products, inventory, cart and promotions: what a cart's discount needs). An ADMIN creates
  * a promotion with a code, meets a taken code on the form (and nothing is created), switches the
  * promotion off and on, adds a code and edits its usage limit; a shopper's cart takes the code off
- * until the merchant switches the promotion off. A SUPPORT user has no Promotions section. What
+ * until the merchant switches the promotion off; a leaked code is deleted. The list pages through
+ * older promotions. A SUPPORT user has no Promotions section. What
  * the API stored is read back through the gateway.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -186,6 +187,15 @@ describe('back-office promotions', () => {
       expect(edited.usageLimit).toBe(3);
       expect(edited.codes.map((c) => c.code).sort()).toEqual(['BLOOM', 'SPRING15']);
 
+      // The first code leaked: deleted (after the browser's confirmation), the promotion keeps BLOOM.
+      admin.once('dialog', (dialog) => void dialog.accept());
+      await codes.getByRole('button', { name: 'Delete code SPRING15' }).click();
+      await admin.getByRole('status').filter({ hasText: 'Code SPRING15 deleted.' }).waitFor();
+      await expect(codes.getByRole('listitem').allInnerTexts()).resolves.toEqual([
+        expect.stringContaining('BLOOM'),
+      ]);
+      expect((await spring()).codes).toEqual([{ code: 'BLOOM' }]);
+
       // A shopper's cart of $25.00 (set up through the API) takes the code: 15% off.
       const cartId = mustSucceed(
         await world.sg.query('mutation($p: ID!) { addToCart(productId: $p, quantity: 2) { id } }', {
@@ -211,6 +221,34 @@ describe('back-office promotions', () => {
       await applied.getByText('gives nothing on this cart now').waitFor();
       await expect(shopper.getByTestId('cart-discounted-subtotal').count()).resolves.toBe(0);
       expect((await spring()).active).toBe(false);
+    },
+    JOURNEY_TIMEOUT,
+  );
+
+  it(
+    'the list pages through older promotions, 25 a page, newest first',
+    async () => {
+      shoppers.screenshotsOnFailure('promotions-pages');
+      for (let i = 1; i <= 26; i++)
+        await asAdmin(
+          'mutation($input: PromotionInput!) { createPromotion(input: $input) { id } }',
+          { input: { name: `Bulk ${String(i).padStart(2, '0')}`, kind: 'PERCENTAGE', percentOff: 1 } },
+          'createPromotion',
+        );
+      const all = (await storedPromotions()).map((p) => p.name);
+      expect(all.length).toBeGreaterThan(26);
+      const admin = await shoppers.open();
+      await signIn(admin, HARNESS_ADMIN.email, HARNESS_ADMIN.password);
+      await admin.goto('/admin/promotions');
+      const names = () => admin.locator('tbody tr td:first-child').allInnerTexts();
+      await admin.getByText('Page 1, newest first').waitFor();
+      await expect(names()).resolves.toEqual(all.slice(0, 25));
+      await admin.getByRole('button', { name: 'Next page' }).click();
+      await admin.getByText('Page 2, newest first').waitFor();
+      await expect(names()).resolves.toEqual(all.slice(25, 50));
+      await admin.getByRole('button', { name: 'Previous page' }).click();
+      await admin.getByText('Page 1, newest first').waitFor();
+      await expect(names()).resolves.toEqual(all.slice(0, 25));
     },
     JOURNEY_TIMEOUT,
   );

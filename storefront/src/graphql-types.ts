@@ -1251,6 +1251,7 @@ export type RejectRefundMutation = { rejectRefund: { id: string; status: RefundS
 
 export type AdminPromotionsQueryVariables = Exact<{
   first: number;
+  after?: string | number | null | undefined;
 }>;
 
 export type AdminPromotionsQuery = { promotions: Array<AdminPromotionFieldsFragment> };
@@ -1309,6 +1310,14 @@ export type SetPromotionActiveMutationVariables = Exact<{
 }>;
 
 export type SetPromotionActiveMutation = { setPromotionActive: { id: string; active: boolean } };
+
+export type DeleteDiscountCodeMutationVariables = Exact<{
+  code: string;
+}>;
+
+export type DeleteDiscountCodeMutation = {
+  deleteDiscountCode: { id: string; codes: Array<{ code: string }> };
+};
 
 export type AddDiscountCodeMutationVariables = Exact<{
   promotionId: string | number;

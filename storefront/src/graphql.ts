@@ -148,6 +148,8 @@ import type {
   SetPromotionActiveMutationVariables,
   AddDiscountCodeMutation,
   AddDiscountCodeMutationVariables,
+  DeleteDiscountCodeMutation,
+  DeleteDiscountCodeMutationVariables,
 } from './graphql-types';
 
 // Money is always selected whole: the cache replaces it as a value (see apollo.ts).
@@ -1475,8 +1477,8 @@ const ADMIN_PROMOTION_FIELDS = gql`
 
 /** The back office's promotions (ADMIN): the newest `first`, as the API lists them. */
 export const ADMIN_PROMOTIONS: TypedDocumentNode<AdminPromotionsQuery, AdminPromotionsQueryVariables> = gql`
-  query AdminPromotions($first: Int!) {
-    promotions(first: $first) {
+  query AdminPromotions($first: Int!, $after: ID) {
+    promotions(first: $first, after: $after) {
       ...AdminPromotionFields
     }
   }
@@ -1525,6 +1527,20 @@ export const SET_PROMOTION_ACTIVE: TypedDocumentNode<
 `;
 
 // The promotion is read back whole: its codes list is what the page shows.
+export const DELETE_DISCOUNT_CODE: TypedDocumentNode<
+  DeleteDiscountCodeMutation,
+  DeleteDiscountCodeMutationVariables
+> = gql`
+  mutation DeleteDiscountCode($code: String!) {
+    deleteDiscountCode(code: $code) {
+      id
+      codes {
+        code
+      }
+    }
+  }
+`;
+
 export const ADD_DISCOUNT_CODE: TypedDocumentNode<AddDiscountCodeMutation, AddDiscountCodeMutationVariables> =
   gql`
     mutation AddDiscountCode($promotionId: ID!, $code: String!) {

@@ -313,6 +313,9 @@ const PROBES: Record<string, (who: Attacker) => Promise<void>> = {
   'Query.promotion': adminOnly('query($id: ID!) { promotion(id: $id) { id name } }', () => ({
     id: 'any-promotion',
   })),
+  'Query.promotions': adminOnly('query($after: ID) { promotions(after: $after) { id } }', () => ({
+    after: 'any-promotion',
+  })),
   'Mutation.addDiscountCode': adminOnly(
     'mutation($p: ID!) { addDiscountCode(promotionId: $p, code: "SECURITY10") { code } }',
     () => ({ p: 'any-promotion' }),

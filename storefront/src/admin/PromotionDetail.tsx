@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { describeError, problemWith } from '../errors';
-import { ADD_DISCOUNT_CODE, ADMIN_PROMOTION, UPDATE_PROMOTION } from '../graphql';
+import { ADD_DISCOUNT_CODE, ADMIN_PROMOTION, DELETE_DISCOUNT_CODE, UPDATE_PROMOTION } from '../graphql';
 import type { AdminPromotionFieldsFragment, PromotionUpdateInput } from '../graphql-types';
 import { Link, usePageTitle } from '../router';
 import { Field, fieldSetter, Loading, Problems, Section, TextAreaField } from '../ui';
@@ -143,7 +143,7 @@ function CodesSection({ promotion }: { promotion: Promotion }) {
         <ul className="plain" aria-label="Codes of this promotion">
           {promotion.codes.map((c) => (
             <li key={c.code}>
-              <code>{c.code}</code>
+              <code>{c.code}</code> <DeleteCodeButton code={c.code} onDone={setAdded} />
             </li>
           ))}
         </ul>
@@ -168,6 +168,33 @@ function CodesSection({ promotion }: { promotion: Promotion }) {
         )}
       </form>
     </Section>
+  );
+}
+
+/**
+ * Takes a mistyped or leaked code off the promotion; the list shows the codes the API answers
+ * (its `codes`, written to the cache), and a cart holding the code gets nothing from it any more.
+ */
+function DeleteCodeButton({ code, onDone }: { code: string; onDone: (message: string) => void }) {
+  const [remove, state] = useMutation(DELETE_DISCOUNT_CODE);
+  const [error, setError] = useState<unknown>(null);
+  const onClick = async () => {
+    if (!window.confirm(`Delete code ${code}? Shoppers can no longer use it.`)) return;
+    setError(null);
+    try {
+      await remove({ variables: { code } });
+      onDone(`Code ${code} deleted.`);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <>
+      <button type="button" className="link" disabled={state.loading} onClick={onClick}>
+        Delete <span className="visually-hidden">code {code}</span>
+      </button>
+      <Problems error={error} />
+    </>
   );
 }
 

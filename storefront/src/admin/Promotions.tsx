@@ -3,12 +3,13 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { ADMIN_PROMOTIONS, SET_PROMOTION_ACTIVE } from '../graphql';
 import type { AdminPromotionFieldsFragment } from '../graphql-types';
 import { Link, usePageTitle } from '../router';
-import { Loading, Problems, StatusBadge } from '../ui';
+import { CursorPager, Loading, Problems, StatusBadge } from '../ui';
 
 type Promotion = AdminPromotionFieldsFragment;
 
-// The API lists the newest promotions only, at most 100 (no cursor): the page says so.
-const LIST_SIZE = 100;
+// A page of the list. The API answers a plain list, paged by the last id of the previous page:
+// one more than the page is asked for, so that the extra one tells whether an older page exists.
+const PAGE_SIZE = 25;
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -82,12 +83,17 @@ export function PromotionWindow({ promotion }: { promotion: Promotion }) {
 
 export function PromotionsPage() {
   usePageTitle('Promotions');
+  const [after, setAfter] = useState<string[]>([]);
   const { data, loading, error } = useQuery(ADMIN_PROMOTIONS, {
-    variables: { first: LIST_SIZE },
+    variables: { first: PAGE_SIZE + 1, after: after.at(-1) ?? null },
     fetchPolicy: 'cache-and-network',
   });
   const [done, setDone] = useState<string | null>(null);
-  const promotions = data?.promotions;
+  const promotions = data?.promotions.slice(0, PAGE_SIZE);
+  const pageInfo = data && {
+    hasNextPage: data.promotions.length > PAGE_SIZE,
+    endCursor: promotions?.at(-1)?.id ?? null,
+  };
   return (
     <>
       <h1 tabIndex={-1}>Promotions</h1>
@@ -99,17 +105,18 @@ export function PromotionsPage() {
       <div role="status">{done && <p className="flash">{done}</p>}</div>
       <Problems error={error} />
       {loading && !data && <Loading what="promotions" />}
-      {promotions && promotions.length === 0 && <p>No promotion yet.</p>}
+      {promotions && promotions.length === 0 && after.length === 0 && <p>No promotion yet.</p>}
       {promotions && promotions.length > 0 && (
         <>
           <p className="muted">
-            {promotions.length === LIST_SIZE
-              ? `The ${LIST_SIZE} newest promotions`
-              : plural(promotions.length, 'promotion')}
+            {after.length === 0 && !pageInfo?.hasNextPage
+              ? plural(promotions.length, 'promotion')
+              : `Page ${after.length + 1}, newest first`}
           </p>
           <PromotionTable promotions={promotions} onDone={setDone} />
         </>
       )}
+      <CursorPager after={after} setAfter={setAfter} pageInfo={pageInfo} />
     </>
   );
 }

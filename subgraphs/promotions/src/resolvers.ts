@@ -42,9 +42,13 @@ function promotionLoader(ctx: PromotionsContext) {
 
 export const resolvers: Resolvers = {
   Query: {
-    promotions: (_: unknown, args: { first?: number | null }, ctx: PromotionsContext) => {
+    promotions: (
+      _: unknown,
+      args: { first?: number | null; after?: string | null },
+      ctx: PromotionsContext,
+    ) => {
       requireAdmin(ctx);
-      return ctx.admin.list(args.first ?? 50);
+      return ctx.admin.list(args.first ?? 50, args.after);
     },
     promotion: (_: unknown, args: { id: string }, ctx: PromotionsContext) => {
       requireAdmin(ctx);
@@ -79,6 +83,10 @@ export const resolvers: Resolvers = {
     setPromotionActive: (_: unknown, args: { id: string; active: boolean }, ctx: PromotionsContext) => {
       requireAdmin(ctx);
       return ctx.admin.setActive(args.id, args.active);
+    },
+    deleteDiscountCode: (_: unknown, args: { code: string }, ctx: PromotionsContext) => {
+      requireAdmin(ctx);
+      return ctx.admin.removeCode(args.code);
     },
     redeemDiscounts: (_: unknown, args: { orderId: string; input: QuoteInput }, ctx: PromotionsContext) => {
       requireInternalCaller(ctx);

@@ -229,3 +229,78 @@ describe('promotions over GraphQL', () => {
     expect(released).toEqual({ data: { releaseDiscounts: 0 } });
   });
 });
+
+describe('the back office pages through promotions and takes codes off them', () => {
+  const create = (name: string, codes: string[] = []) =>
+    gql(
+      'mutation($input: PromotionInput!) { createPromotion(input: $input) { id } }',
+      { input: { name, kind: 'PERCENTAGE', percentOff: 10, codes } },
+      { authorization: admin },
+    );
+
+  it('pages newest first with `after`, the last id of the previous page, in two commands a page', async () => {
+    for (let i = 0; i < 5; i++) expect((await create(`Paged ${i}`)).errors).toBeUndefined();
+    const all = (await gql('{ promotions(first: 100) { id } }', {}, { authorization: admin })).data
+      .promotions;
+    expect(all.length).toBeGreaterThanOrEqual(5);
+    const paged: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const requestId: string = `promotions-page-${paged.length}-${Date.now()}`;
+      const page = await gql(
+        'query($after: ID) { promotions(first: 2, after: $after) { id } }',
+        { after },
+        { authorization: admin, 'x-request-id': requestId },
+      );
+      const ids: string[] = page.data.promotions.map((p: { id: string }) => p.id);
+      // The page's find, and the previous page's last promotion read for its position.
+      expect(commandStats.forRequest(requestId, { database: sub.conn.name })?.total).toBe(after ? 2 : 1);
+      paged.push(...ids);
+      if (ids.length < 2) break;
+      after = ids.at(-1)!;
+    }
+    // Every promotion once, in the order of the one long page.
+    expect(paged).toEqual(all.map((p: { id: string }) => p.id));
+  });
+
+  it('refuses an `after` that names no promotion on `after`', async () => {
+    const refused = await gql(
+      '{ promotions(after: "no-such-promotion") { id } }',
+      {},
+      { authorization: admin },
+    );
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+  });
+
+  it('takes a code off its promotion: the promotion keeps the others, a cart quoting it gets nothing', async () => {
+    const created = await create('Leaky', ['LEAKED-1', 'KEPT-1']);
+    const removal = 'mutation($code: String!) { deleteDiscountCode(code: $code) { id codes { code } } }';
+    const customer = await sub.tokens.bearer({ id: 'u-2', role: 'CUSTOMER' });
+    const refused = await gql(removal, { code: 'LEAKED-1' }, { authorization: customer });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+    const removed = await gql(removal, { code: ' leaked-1 ' }, { authorization: admin });
+    expect(removed.errors).toBeUndefined();
+    expect(removed.data.deleteDiscountCode).toEqual({
+      id: created.data.createPromotion.id,
+      codes: [{ code: 'KEPT-1' }],
+    });
+    const quote =
+      'query($i: DiscountQuoteInput!) { discountQuote(input: $i) { discountTotal rejectedCodes { code reason } } }';
+    const lines = [{ productId: 'p1', quantity: 1, unitAmount: 1000 }];
+    const quoted = await gql(
+      quote,
+      { i: { currency: 'USD', lines, codes: ['LEAKED-1', 'KEPT-1'] } },
+      internalCallHeaders(),
+    );
+    expect(quoted.data.discountQuote.discountTotal).toBe(100);
+    expect(quoted.data.discountQuote.rejectedCodes).toEqual([
+      { code: 'LEAKED-1', reason: expect.any(String) },
+    ]);
+
+    const again = await gql(removal, { code: 'LEAKED-1' }, { authorization: admin });
+    expect(again.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const malformed = await gql(removal, { code: '!' }, { authorization: admin });
+    expect(malformed.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'code' });
+  });
+});

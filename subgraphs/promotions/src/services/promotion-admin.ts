@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { type Connection } from 'mongoose';
+import { type Connection, type QueryFilter } from 'mongoose';
 import { inTransaction } from '@novamart/events';
-import { conflict, duplicateKey, isDuplicateKeyError, notFound, type Viewer } from '@novamart/kit';
+import {
+  badUserInput,
+  conflict,
+  duplicateKey,
+  isDuplicateKeyError,
+  notFound,
+  type Viewer,
+} from '@novamart/kit';
 import { type DiscountCodeDoc, type DiscountCodeModel } from '../models/discount-code';
 import { type PromotionDoc, type PromotionModel } from '../models/promotion';
 import {
@@ -113,12 +120,44 @@ export class PromotionAdmin {
     return updated;
   }
 
-  async list(first: number): Promise<PromotionDoc[]> {
+  /**
+   * Newest first, `first` of them (1..100), after `after`: the id of the last promotion of the
+   * previous page (one command, two with `after`: that promotion's `createdAt` is read for the
+   * position). Walks the `createdAt, _id` index; ties on `createdAt` are ordered by `_id`.
+   */
+  async list(first: number, after?: string | null): Promise<PromotionDoc[]> {
+    const filter: QueryFilter<PromotionDoc> = {};
+    if (after != null) {
+      const last =
+        typeof after === 'string' && after !== ''
+          ? await this.deps.promotions.findById(after, { createdAt: 1 }).lean()
+          : null;
+      if (!last) throw badUserInput('after must be the id of a promotion of the previous page', 'after');
+      filter.$or = [
+        { createdAt: { $lt: last.createdAt } },
+        { createdAt: last.createdAt, _id: { $lt: last._id } },
+      ];
+    }
     return this.deps.promotions
-      .find()
+      .find(filter)
       .sort({ createdAt: -1, _id: -1 })
       .limit(Math.min(Math.max(first, 1), 100))
       .lean();
+  }
+
+  /**
+   * Takes a code off its promotion (a mistyped or leaked one): customers can no longer apply it,
+   * and a cart holding it gets nothing from it (its quote reports it UNKNOWN, and checkout refuses
+   * a code that no longer applies, as for a promotion switched off). Redemptions already made keep
+   * their record. An unknown code is NOT_FOUND. Answers the promotion it belonged to.
+   */
+  async removeCode(code: string): Promise<PromotionDoc> {
+    const normalized = normalizeCode(code);
+    const removed = await this.deps.codes.findOneAndDelete({ _id: normalized }).lean();
+    if (!removed) throw notFound('DiscountCode', { code: normalized });
+    const promotion = await this.deps.promotions.findById(removed.promotionId).lean();
+    if (!promotion) throw notFound('Promotion', { promotionId: removed.promotionId });
+    return promotion;
   }
 
   private takenCode(error: unknown, field: string): unknown {
