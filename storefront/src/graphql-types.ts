@@ -369,6 +369,61 @@ export type ReviewModerationFilter = {
   maxRating?: number | null | undefined;
 };
 
+export type ShippingPricing =
+  /** flatAmount on every parcel */
+  | 'FLAT'
+  /** the price of the weight band the parcel falls in */
+  | 'WEIGHT_BANDS'
+  /** free from freeOverThreshold (goods after discounts), flatAmount below it */
+  | 'FREE_OVER';
+
+export type ZoneCountryInput = {
+  country: string;
+  regions?: Array<string> | null | undefined;
+};
+
+export type ShippingZoneInput = {
+  code: string;
+  name: string;
+  countries: Array<ZoneCountryInput>;
+};
+
+export type WeightBandInput = {
+  minGrams: number;
+  maxGrams?: number | null | undefined;
+  amount: number;
+};
+
+export type ShippingMethodInput = {
+  /** An existing zone's code. */
+  zoneCode: string;
+  /** 1 to 40 letters, digits, _ or -, stored upper-case; with zoneCode, the method to create or replace. */
+  code: string;
+  /** 1 to 120 characters, shown to the shopper. */
+  name: string;
+  carrier?: string | null | undefined;
+  type: ShippingMethodType;
+  /** ISO 4217: the currency of its amounts; carts in another currency are not offered it. */
+  currency: string;
+  pricing: ShippingPricing;
+  /** FLAT and FREE_OVER. */
+  flatAmount?: number | null | undefined;
+  /** WEIGHT_BANDS: from 0 g up, without gaps or overlaps. */
+  weightBands?: Array<WeightBandInput> | null | undefined;
+  /** FREE_OVER. */
+  freeOverThreshold?: number | null | undefined;
+  /** Default true. */
+  active?: boolean | null | undefined;
+};
+
+export type TaxRateInput = {
+  zoneCode: string;
+  taxClass: TaxClass;
+  name: string;
+  /** 0 to 100, at most two decimals. */
+  ratePercent: number;
+};
+
 export type RegisterInput = {
   email: string;
   password: string;
@@ -1327,3 +1382,75 @@ export type AddDiscountCodeMutationVariables = Exact<{
 export type AddDiscountCodeMutation = {
   addDiscountCode: { code: string; promotion: { id: string; codes: Array<{ code: string }> } };
 };
+
+export type AdminShippingQueryVariables = Exact<{ [key: string]: never }>;
+
+export type AdminShippingQuery = {
+  shippingZones: Array<{
+    code: string;
+    name: string;
+    countries: Array<{ country: string; regions: Array<string> }>;
+    methods: Array<AdminShippingMethodFieldsFragment>;
+    taxRates: Array<{ id: string; zoneCode: string; taxClass: TaxClass; name: string; rate: number }>;
+  }>;
+  taxSettings: Array<{ currency: string; pricesIncludeTax: boolean }>;
+};
+
+export type AdminShippingMethodFieldsFragment = {
+  id: string;
+  zoneCode: string;
+  code: string;
+  name: string;
+  carrier: string | null;
+  type: ShippingMethodType;
+  currency: string;
+  pricing: ShippingPricing;
+  active: boolean;
+  flatAmount: MoneyFieldsFragment | null;
+  freeOverThreshold: MoneyFieldsFragment | null;
+};
+
+export type AdminShippingBandsQueryVariables = Exact<{ [key: string]: never }>;
+
+export type AdminShippingBandsQuery = {
+  shippingZones: Array<{
+    methods: Array<{
+      id: string;
+      weightBands: Array<{ maxGrams: number | null; price: { amount: number; formatted: string } }>;
+    }>;
+  }>;
+};
+
+export type SaveShippingZoneMutationVariables = Exact<{
+  input: ShippingZoneInput;
+}>;
+
+export type SaveShippingZoneMutation = { saveShippingZone: { code: string; name: string } };
+
+export type SaveShippingMethodMutationVariables = Exact<{
+  input: ShippingMethodInput;
+}>;
+
+export type SaveShippingMethodMutation = { saveShippingMethod: AdminShippingMethodFieldsFragment };
+
+export type DeleteShippingMethodMutationVariables = Exact<{
+  zoneCode: string;
+  code: string;
+}>;
+
+export type DeleteShippingMethodMutation = { deleteShippingMethod: boolean };
+
+export type SaveTaxRateMutationVariables = Exact<{
+  input: TaxRateInput;
+}>;
+
+export type SaveTaxRateMutation = {
+  saveTaxRate: { id: string; zoneCode: string; taxClass: TaxClass; name: string; rate: number };
+};
+
+export type SetTaxSettingMutationVariables = Exact<{
+  currency: string;
+  pricesIncludeTax: boolean;
+}>;
+
+export type SetTaxSettingMutation = { setTaxSetting: { currency: string; pricesIncludeTax: boolean } };

@@ -150,6 +150,20 @@ import type {
   AddDiscountCodeMutationVariables,
   DeleteDiscountCodeMutation,
   DeleteDiscountCodeMutationVariables,
+  AdminShippingQuery,
+  AdminShippingQueryVariables,
+  AdminShippingBandsQuery,
+  AdminShippingBandsQueryVariables,
+  SaveShippingZoneMutation,
+  SaveShippingZoneMutationVariables,
+  SaveShippingMethodMutation,
+  SaveShippingMethodMutationVariables,
+  DeleteShippingMethodMutation,
+  DeleteShippingMethodMutationVariables,
+  SaveTaxRateMutation,
+  SaveTaxRateMutationVariables,
+  SetTaxSettingMutation,
+  SetTaxSettingMutationVariables,
 } from './graphql-types';
 
 // Money is always selected whole: the cache replaces it as a value (see apollo.ts).
@@ -1555,3 +1569,137 @@ export const ADD_DISCOUNT_CODE: TypedDocumentNode<AddDiscountCodeMutation, AddDi
       }
     }
   `;
+
+// A zone is not normalized (it has no id): after a write, the back office reads every zone again.
+// A method's weight bands are read by a query of their own (ADMIN_SHIPPING_BANDS): nothing in
+// shippingZones is paged, so the gateway counts 10 of every list, and zones × methods × bands with
+// their money in one query would cost more than MAX_QUERY_COST allows.
+const ADMIN_SHIPPING_METHOD_FIELDS = gql`
+  fragment AdminShippingMethodFields on ShippingMethod {
+    id
+    zoneCode
+    code
+    name
+    carrier
+    type
+    currency
+    pricing
+    flatAmount {
+      ...MoneyFields
+    }
+    freeOverThreshold {
+      ...MoneyFields
+    }
+    active
+  }
+  ${MONEY}
+`;
+
+/** The back office's shipping and tax (ADMIN): every zone with its methods and rates, and the tax settings. */
+export const ADMIN_SHIPPING: TypedDocumentNode<AdminShippingQuery, AdminShippingQueryVariables> = gql`
+  query AdminShipping {
+    shippingZones {
+      code
+      name
+      countries {
+        country
+        regions
+      }
+      methods {
+        ...AdminShippingMethodFields
+      }
+      taxRates {
+        id
+        zoneCode
+        taxClass
+        name
+        rate
+      }
+    }
+    taxSettings {
+      currency
+      pricesIncludeTax
+    }
+  }
+  ${ADMIN_SHIPPING_METHOD_FIELDS}
+`;
+
+/**
+ * Every method's weight bands, by method id. Each band's start is the previous band's end (the API
+ * keeps them from 0 g up without gaps), and its price is selected without the method's currency:
+ * so the query stays under MAX_QUERY_COST (Money is not normalized, so this partial selection
+ * only lives here).
+ */
+export const ADMIN_SHIPPING_BANDS: TypedDocumentNode<
+  AdminShippingBandsQuery,
+  AdminShippingBandsQueryVariables
+> = gql`
+  query AdminShippingBands {
+    shippingZones {
+      methods {
+        id
+        weightBands {
+          maxGrams
+          price {
+            amount
+            formatted
+          }
+        }
+      }
+    }
+  }
+`;
+
+export const SAVE_SHIPPING_ZONE: TypedDocumentNode<
+  SaveShippingZoneMutation,
+  SaveShippingZoneMutationVariables
+> = gql`
+  mutation SaveShippingZone($input: ShippingZoneInput!) {
+    saveShippingZone(input: $input) {
+      code
+      name
+    }
+  }
+`;
+
+export const SAVE_SHIPPING_METHOD: TypedDocumentNode<
+  SaveShippingMethodMutation,
+  SaveShippingMethodMutationVariables
+> = gql`
+  mutation SaveShippingMethod($input: ShippingMethodInput!) {
+    saveShippingMethod(input: $input) {
+      ...AdminShippingMethodFields
+    }
+  }
+  ${ADMIN_SHIPPING_METHOD_FIELDS}
+`;
+
+export const DELETE_SHIPPING_METHOD: TypedDocumentNode<
+  DeleteShippingMethodMutation,
+  DeleteShippingMethodMutationVariables
+> = gql`
+  mutation DeleteShippingMethod($zoneCode: String!, $code: String!) {
+    deleteShippingMethod(zoneCode: $zoneCode, code: $code)
+  }
+`;
+
+export const SAVE_TAX_RATE: TypedDocumentNode<SaveTaxRateMutation, SaveTaxRateMutationVariables> = gql`
+  mutation SaveTaxRate($input: TaxRateInput!) {
+    saveTaxRate(input: $input) {
+      id
+      zoneCode
+      taxClass
+      name
+      rate
+    }
+  }
+`;
+
+export const SET_TAX_SETTING: TypedDocumentNode<SetTaxSettingMutation, SetTaxSettingMutationVariables> = gql`
+  mutation SetTaxSetting($currency: String!, $pricesIncludeTax: Boolean!) {
+    setTaxSetting(currency: $currency, pricesIncludeTax: $pricesIncludeTax) {
+      currency
+      pricesIncludeTax
+    }
+  }
+`;

@@ -9,6 +9,7 @@ import { AdminReviewsPage } from './Reviews';
 import { PromotionsPage } from './Promotions';
 import { NewPromotionPage } from './NewPromotion';
 import { PromotionPage } from './PromotionDetail';
+import { ShippingPage } from './Shipping';
 
 type Role = Session['user']['role'];
 
@@ -21,6 +22,7 @@ const SECTIONS: [string, string, Role[]][] = [
   ['/admin/low-stock', 'Low stock', []],
   ['/admin/reviews', 'Reviews', ['SUPPORT']],
   ['/admin/promotions', 'Promotions', []],
+  ['/admin/shipping', 'Shipping & tax', []],
 ];
 
 const sectionsFor = (role: Role) =>
@@ -59,6 +61,7 @@ export function AdminPage({ path }: { path: string }) {
   else if (at === '/admin/promotions') page = <PromotionsPage />;
   else if (at === '/admin/promotions/new') page = <NewPromotionPage />;
   else if ((params = match('/admin/promotions/:id', at))) page = <PromotionPage id={params.id!} />;
+  else if (at === '/admin/shipping') page = <ShippingPage />;
   else page = <AdminProductsPage />;
   return (
     <div className="admin">
