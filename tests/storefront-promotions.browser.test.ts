@@ -8,7 +8,7 @@
  * the API stored is read back through the gateway.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Locator, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 import { usersSubgraph } from '@novamart/users';
 import { productsSubgraph } from '@novamart/products';
 import { inventorySubgraph } from '@novamart/inventory';
@@ -18,7 +18,7 @@ import { HARNESS_ADMIN } from './support/supergraph';
 import { mustSucceed } from './support/storefront';
 import { seriousAxeViolations, useStorefront } from './support/browser';
 import { signIn } from './support/shopper-steps';
-import { staffMember } from './support/staff';
+import { backOffice, expectFieldError, expectSectionClosed } from './support/back-office';
 
 const JOURNEY_TIMEOUT = 120_000;
 
@@ -50,21 +50,9 @@ async function storedPromotions() {
   }[];
 }
 
-/** The message shows as the error of that field: next to it, and tied to it for assistive technology. */
-async function expectFieldError(field: Locator, message: string) {
-  await field.page().getByText(message, { exact: true }).waitFor();
-  await expect(field.getAttribute('aria-invalid')).resolves.toBe('true');
-  const ids = (await field.getAttribute('aria-describedby')) ?? '';
-  const errorId = ids.split(' ').find((id) => id.endsWith('-error'));
-  expect(errorId, 'the field is described by its error').toBeTruthy();
-  await expect(field.page().locator(`[id="${errorId}"]`).innerText()).resolves.toBe(message);
-}
-
 async function expectAccessible(page: Page, what: string) {
   expect(await seriousAxeViolations(page), what).toEqual([]);
 }
-
-const backOffice = (page: Page) => page.getByRole('navigation', { name: 'Back office' });
 
 describe('back-office promotions', () => {
   let mugId: string;
@@ -257,17 +245,12 @@ describe('back-office promotions', () => {
     'a SUPPORT user has no Promotions section, and its address is not open to them',
     async () => {
       shoppers.screenshotsOnFailure('promotions-support');
-      const support = await staffMember(world.sg, 'SUPPORT', 'Promo Support');
-      const page = await shoppers.open();
-      await signIn(page, support.email, support.password);
-      await page.getByRole('link', { name: 'Back office' }).click();
-      await expect(backOffice(page).getByRole('link').allInnerTexts()).resolves.toEqual([
-        'Returns',
-        'Reviews',
-      ]);
-      await page.goto('/admin/promotions');
-      await page.getByText('This part of the back office is not open to your account.').waitFor();
-      await expect(page.getByRole('heading', { name: 'Promotions' }).count()).resolves.toBe(0);
+      await expectSectionClosed(world, {
+        role: 'SUPPORT',
+        sections: ['Returns', 'Reviews'],
+        path: '/admin/promotions',
+        heading: 'Promotions',
+      });
     },
     JOURNEY_TIMEOUT,
   );

@@ -19,7 +19,7 @@ import { HARNESS_ADMIN } from './support/supergraph';
 import { mustSucceed } from './support/storefront';
 import { seriousAxeViolations, useStorefront } from './support/browser';
 import { signIn } from './support/shopper-steps';
-import { staffMember } from './support/staff';
+import { backOffice, expectFieldError, expectSectionClosed } from './support/back-office';
 
 const JOURNEY_TIMEOUT = 120_000;
 
@@ -67,17 +67,6 @@ async function stored(): Promise<{
 const nordics = async () => (await stored()).zones.find((z) => z.code === 'NORDICS');
 const methodCodes = async () => (await nordics())?.methods.map((m) => m.code);
 
-/** The message shows as the error of that field: next to it, and tied to it for assistive technology. */
-async function expectFieldError(field: Locator, message: string) {
-  await field.page().getByText(message, { exact: true }).waitFor();
-  await expect(field.getAttribute('aria-invalid')).resolves.toBe('true');
-  const ids = (await field.getAttribute('aria-describedby')) ?? '';
-  const errorId = ids.split(' ').find((id) => id.endsWith('-error'));
-  expect(errorId, 'the field is described by its error').toBeTruthy();
-  await expect(field.page().locator(`[id="${errorId}"]`).innerText()).resolves.toBe(message);
-}
-
-const backOffice = (page: Page) => page.getByRole('navigation', { name: 'Back office' });
 const status = (page: Page, text: string) => page.getByRole('status').filter({ hasText: text }).waitFor();
 
 /** The zone form: a country code the API refuses, on the field and saving nothing; then the zone. */
@@ -239,17 +228,12 @@ describe('back-office shipping and tax', () => {
     'a SUPPORT user has no Shipping & tax section, and its address is not open to them',
     async () => {
       shoppers.screenshotsOnFailure('shipping-admin-support');
-      const support = await staffMember(world.sg, 'SUPPORT', 'Shipping Support');
-      const page = await shoppers.open();
-      await signIn(page, support.email, support.password);
-      await page.getByRole('link', { name: 'Back office' }).click();
-      await expect(backOffice(page).getByRole('link').allInnerTexts()).resolves.toEqual([
-        'Returns',
-        'Reviews',
-      ]);
-      await page.goto('/admin/shipping');
-      await page.getByText('This part of the back office is not open to your account.').waitFor();
-      await expect(page.getByRole('heading', { name: 'Shipping & tax' }).count()).resolves.toBe(0);
+      await expectSectionClosed(world, {
+        role: 'SUPPORT',
+        sections: ['Returns', 'Reviews'],
+        path: '/admin/shipping',
+        heading: 'Shipping & tax',
+      });
     },
     JOURNEY_TIMEOUT,
   );
