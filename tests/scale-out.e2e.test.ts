@@ -4,6 +4,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RedisStreamsBus } from '@novamart/events/redis';
+import { pendingEventsFilter } from '@novamart/events';
 import {
   createTestTokens,
   requireRedis,
@@ -100,11 +101,20 @@ async function unfinishedEntries(): Promise<number> {
   return total;
 }
 
+/** Events committed and not published yet: in the outboxes, and on the documents that carry theirs. */
 async function unpublishedOutbox(): Promise<number> {
   let total = 0;
   for (const domain of ['products', 'inventory', 'cart', 'orders', 'payments']) {
     const db = inventoryConn!.useDb(`novamart_${domain}`, { useCache: true });
     total += await db.collection('outbox').countDocuments({ sentAt: null });
+  }
+  // The collections these subgraphs declare in `documentEvents`.
+  for (const [domain, collection] of [
+    ['cart', 'carts'],
+    ['payments', 'payments'],
+  ] as const) {
+    const db = inventoryConn!.useDb(`novamart_${domain}`, { useCache: true });
+    total += await db.collection(collection).countDocuments(pendingEventsFilter());
   }
   return total;
 }

@@ -14,6 +14,7 @@ import { productsSubgraph } from '@novamart/products';
 import { usersSubgraph } from '@novamart/users';
 import type { CommandFailedEvent, CommandStartedEvent } from 'mongodb';
 import { currentRequestId } from '@novamart/kit';
+import { PENDING_EVENTS_FIELD } from '@novamart/events';
 import { SETTLED_CHECK_COMMENT, startSupergraph, type SignedInUser } from '../../tests/support/supergraph';
 import { checkout, createProduct, percentile } from '../../tests/support/storefront';
 import { repoRoot } from '../lib/supergraph-config';
@@ -228,8 +229,25 @@ async function soldStock(
  */
 function commandKind(event: CommandStartedEvent): 'request' | 'relay' | 'consumer' {
   if (currentRequestId() !== undefined) return 'request';
-  // Inserting into the outbox is the writer's own command; publishing and marking are the relay's.
-  return /^outbox/.test(commandCollection(event)) && event.commandName !== 'insert' ? 'relay' : 'consumer';
+  // Inserting into the outbox is the writer's own command; publishing and marking are the relay's,
+  // as are its lease and its reads and pulls of the events documents carry.
+  const collection = commandCollection(event);
+  if (/_relay_lease$/.test(collection)) return 'relay';
+  if (/^outbox/.test(collection)) return event.commandName === 'insert' ? 'consumer' : 'relay';
+  return touchesPendingEvents(event) ? 'relay' : 'consumer';
+}
+
+/** The relay's find of documents carrying events, or its `$pull` of those it published. */
+function touchesPendingEvents(event: CommandStartedEvent): boolean {
+  const command = event.command as {
+    filter?: Record<string, unknown>;
+    updates?: { u?: { $pull?: Record<string, unknown> } }[];
+  };
+  if (event.commandName === 'find')
+    return command.filter?.[`${PENDING_EVENTS_FIELD}.createdAt`] !== undefined;
+  if (event.commandName === 'update')
+    return command.updates?.some((u) => u.u?.$pull?.[PENDING_EVENTS_FIELD] !== undefined) ?? false;
+  return false;
 }
 
 function commandCollection(event: CommandStartedEvent): string {

@@ -55,7 +55,13 @@ import {
   type Viewer,
 } from '@novamart/kit';
 import { createTestTokens, testRedisUrl, uniqueDbName, uniqueKeyPrefix } from '@novamart/kit/testing';
-import { InProcessBus, InProcessLiveBus, type EventBus, type LiveBus } from '@novamart/events';
+import {
+  InProcessBus,
+  InProcessLiveBus,
+  pendingEventsFilter,
+  type EventBus,
+  type LiveBus,
+} from '@novamart/events';
 import { RedisLiveBus, RedisStreamsBus } from '@novamart/events/redis';
 import { privateSocketPath, startEmbeddedMongo, startEmbeddedMongoThread } from '@novamart/mongo-server';
 import { loadGatewayConfig, startGateway, type RunningGateway } from '@novamart/gateway';
@@ -529,10 +535,15 @@ function harness(parts: {
       let quiet = 0;
       for (;;) {
         let unpublished = 0;
-        for (const s of subgraphs.values())
-          unpublished += await s.runtime.mongo
-            .collection('outbox')
-            .countDocuments({ sentAt: null }, { comment: SETTLED_CHECK_COMMENT });
+        for (const s of subgraphs.values()) {
+          const options = { comment: SETTLED_CHECK_COMMENT };
+          unpublished += await s.runtime.mongo.collection('outbox').countDocuments({ sentAt: null }, options);
+          // Events the documents of a collection carry (`documentEvents`) until their relay publishes them.
+          for (const collection of s.instance.documentEvents ?? [])
+            unpublished += await s.runtime.mongo
+              .collection(collection)
+              .countDocuments(pendingEventsFilter(), options);
+        }
         const backlog = await bus.backlog();
         quiet = unpublished === 0 && backlog === 0 ? quiet + 1 : 0;
         if (quiet === 2) return;

@@ -83,8 +83,17 @@ export {
   outboxCollection,
   ensureOutboxIndexes,
   notifyOutboxWritten,
+  type RelayEntry,
 } from './outbox';
+export {
+  DocumentEvents,
+  type PendingEvent,
+  PENDING_EVENTS_FIELD,
+  pendingEventsFilter,
+  pendingEventsPath,
+} from './document-events';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
+export { type RelayStore, documentEventsStore, outboxStore } from './relay-store';
 export {
   idempotentConsumer,
   type IdempotentConsumerOptions,

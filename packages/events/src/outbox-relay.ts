@@ -5,14 +5,8 @@ import { type EventBus } from './bus';
 import { type Logger, silentLogger } from './logger';
 import { type EventMetrics, eventMetrics } from './metrics';
 import { isDuplicateKeyError } from './mongo-errors';
-import {
-  DEFAULT_OUTBOX_RETENTION_SECONDS,
-  OUTBOX_COLLECTION,
-  ensureOutboxIndexes,
-  onOutboxWritten,
-  outboxCollection,
-  type OutboxDocument,
-} from './outbox';
+import { onOutboxWritten, type RelayEntry } from './outbox';
+import { documentEventsStore, outboxStore, type RelayStore } from './relay-store';
 import { WakeableSleep } from './wakeable-sleep';
 
 export interface OutboxRelayOptions {
@@ -40,9 +34,15 @@ export interface OutboxRelayOptions {
    * grace is published again). Default 200, capped at a quarter of `sweepGraceMs`.
    */
   markDelayMs?: number;
+  /** The outbox collection; default `outbox`. */
   collection?: string;
   /** Sent entries are removed after this long (TTL index). Default 7 days. */
   retentionSeconds?: number;
+  /**
+   * Relay the events that the documents of this collection carry (document-events.ts) instead of
+   * an outbox: one relay per such collection, besides the subgraph's outbox relay.
+   */
+  documents?: string;
 }
 
 interface LeaseDocument {
@@ -52,7 +52,8 @@ interface LeaseDocument {
 }
 
 /**
- * Publishes outbox entries and marks them sent.
+ * Publishes outbox entries and marks them sent; or, with `documents`, the events a collection's
+ * documents carry, pulling them off once published (`RelayStore` is the difference).
  *
  * The hot path costs no read: `inTransaction` (and `idempotentConsumer`) hand the entries they
  * committed to this process's relay, which publishes them from memory in commit order right away
@@ -75,17 +76,17 @@ export class OutboxRelay {
   private readonly markDelayMs: number;
   /** Ends the current marking wait at once (stop and `flushOnce` do not wait out the delay). */
   private hurryMarking: (() => void) | null = null;
+  private readonly store: RelayStore;
   private readonly collectionName: string;
-  private readonly retentionSeconds: number;
   private loop: Promise<void> | null = null;
   private running = false;
   private poked = false;
   private readonly pause = new WakeableSleep();
   private unlisten: (() => void) | null = null;
   /** Committed by this process, not published yet, in commit order. */
-  private readonly fresh: OutboxDocument[] = [];
+  private readonly fresh: RelayEntry[] = [];
   /** Published, to be marked sent. */
-  private readonly unmarked: OutboxDocument['_id'][] = [];
+  private readonly unmarked: RelayEntry[] = [];
   private marking: Promise<void> | null = null;
   /** One pass at a time: the loop and `flushOnce` take turns. */
   private turn: Promise<unknown> = Promise.resolve();
@@ -107,16 +108,15 @@ export class OutboxRelay {
     this.leaseMs = options.leaseMs ?? 10_000;
     this.batchSize = options.batchSize ?? 100;
     this.markDelayMs = Math.min(options.markDelayMs ?? 200, this.sweepGraceMs / 4);
-    this.collectionName = options.collection ?? OUTBOX_COLLECTION;
-    this.retentionSeconds = options.retentionSeconds ?? DEFAULT_OUTBOX_RETENTION_SECONDS;
+    this.store = options.documents
+      ? documentEventsStore(conn, options.documents)
+      : outboxStore(conn, { collection: options.collection, retentionSeconds: options.retentionSeconds });
+    this.collectionName = this.store.collection;
   }
 
   async start(): Promise<void> {
     if (this.running) return;
-    await ensureOutboxIndexes(this.conn, {
-      collection: this.collectionName,
-      retentionSeconds: this.retentionSeconds,
-    });
+    await this.store.prepare();
     this.running = true;
     this.unlisten = onOutboxWritten(
       this.conn,
@@ -230,7 +230,7 @@ export class OutboxRelay {
       }
       published += batch.length;
       this.metrics.outboxRelayed.inc({ collection: this.collectionName }, batch.length);
-      this.markSent(batch.map((doc) => doc._id));
+      this.markSent(batch);
     }
     return published;
   }
@@ -240,15 +240,13 @@ export class OutboxRelay {
    * `markDelayMs`: the consumers already have the events. If marking fails, the lease holder's poll
    * publishes them again.
    */
-  private markSent(ids: readonly OutboxDocument['_id'][]): void {
-    this.unmarked.push(...ids);
+  private markSent(entries: readonly RelayEntry[]): void {
+    this.unmarked.push(...entries);
     this.marking ??= (async () => {
-      const outbox = outboxCollection(this.conn, { collection: this.collectionName });
       try {
         if (this.markDelayMs > 0 && this.running) await this.gatherUnmarked();
         while (this.unmarked.length > 0) {
-          const next = this.unmarked.splice(0, this.unmarked.length);
-          await outbox.updateMany({ _id: { $in: next } }, { $set: { sentAt: new Date() } });
+          await this.store.markPublished(this.unmarked.splice(0, this.unmarked.length));
         }
       } catch (err) {
         this.unmarked.length = 0;
@@ -277,12 +275,10 @@ export class OutboxRelay {
   /** As lease holder: publishes every pending entry older than `graceMs`, in `_id` order, and marks it sent. */
   private async sweep(graceMs: number): Promise<number> {
     let published = 0;
-    const outbox = outboxCollection(this.conn, { collection: this.collectionName });
     const labels = { collection: this.collectionName };
     while (await this.acquireLease()) {
-      const filter =
-        graceMs > 0 ? { sentAt: null, createdAt: { $lt: new Date(Date.now() - graceMs) } } : { sentAt: null };
-      const batch = await outbox.find(filter).sort({ _id: 1 }).limit(this.batchSize).toArray();
+      const before = graceMs > 0 ? new Date(Date.now() - graceMs) : null;
+      const batch = await this.store.unpublished(before, this.batchSize);
       if (batch.length === 0) {
         this.metrics.outboxPending.set(labels, 0);
         break;
@@ -290,13 +286,10 @@ export class OutboxRelay {
       try {
         await this.bus.publish(batch.map((doc) => doc.event));
       } catch (err) {
-        this.metrics.outboxPending.set(labels, await outbox.countDocuments({ sentAt: null }));
+        this.metrics.outboxPending.set(labels, await this.store.countUnpublished());
         throw err;
       }
-      await outbox.updateMany(
-        { _id: { $in: batch.map((doc) => doc._id) } },
-        { $set: { sentAt: new Date() } },
-      );
+      await this.store.markPublished(batch);
       published += batch.length;
       this.metrics.outboxRelayed.inc(labels, batch.length);
       if (batch.length < this.batchSize) {

@@ -127,8 +127,19 @@ export function ensureOutboxIndexes(
   return done;
 }
 
+/**
+ * What a relay publishes: an outbox entry, or an event a document carries (`documentId` names the
+ * document, document-events.ts).
+ */
+export interface RelayEntry {
+  _id: Types.ObjectId;
+  event: DomainEvent;
+  createdAt: Date;
+  documentId?: unknown;
+}
+
 /** Told about entries this process committed: the relays that watch their connection and collection. */
-export type OutboxListener = (entries: readonly OutboxDocument[]) => void;
+export type OutboxListener = (entries: readonly RelayEntry[]) => void;
 
 const listeners = new WeakMap<Connection, Map<string, Set<OutboxListener>>>();
 
@@ -140,7 +151,7 @@ const listeners = new WeakMap<Connection, Map<string, Set<OutboxListener>>>();
  */
 export function notifyOutboxWritten(
   conn: Connection,
-  entries: readonly OutboxDocument[] = [],
+  entries: readonly RelayEntry[] = [],
   options: OutboxOptions = {},
 ): void {
   for (const listen of listeners.get(conn)?.get(options.collection ?? OUTBOX_COLLECTION) ?? [])

@@ -188,6 +188,15 @@ export class StreamBus implements EventBus {
     }));
   }
 
+  /**
+   * The latest `limit` events published on a domain's stream (`order`, `payment`...), oldest
+   * first: what the bus holds, whichever store (outbox or document) they were published from.
+   */
+  async recentEvents(domain: string, limit = 100): Promise<DomainEvent[]> {
+    const entries = await this.transport.readLatest(this.streamKey(domain), limit);
+    return entries.map(({ fields }) => parseEvent(fields.event ?? ''));
+  }
+
   /** Entries delivered to the group and not yet acknowledged, over its streams. */
   async pendingCount(group: string): Promise<number> {
     const state = this.groups.get(group);

@@ -80,8 +80,13 @@ export interface SubgraphInstance<TContext extends SubgraphContext = SubgraphCon
    * still in a transaction, without the idempotency record).
    */
   consumers?: ConsumerDeclaration[];
-  /** The event types this subgraph writes to its outbox; when any, the kit runs its outbox relay. */
+  /** The event types this subgraph publishes; when any, the kit runs its outbox relay. */
   publishes?: readonly EventType[];
+  /**
+   * Collections whose documents carry their own events (`DocumentEvents`: a change to one
+   * document publishes in that write, without a transaction); the kit runs a relay for each.
+   */
+  documentEvents?: readonly string[];
   /** Extra HTTP routes (JWKS, webhooks), mounted before /graphql; they parse their own bodies. */
   routes?: (app: Express) => void;
   /** Starts consumers, relays, sweepers. Called before the server accepts requests. */

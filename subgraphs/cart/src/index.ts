@@ -4,6 +4,7 @@ import { resolvers } from './resolvers';
 import { cartConsumers } from './events/handlers';
 import { createCartServices } from './services';
 import { CartShippingQuotes } from './services/shipping-quote';
+import { CARTS_COLLECTION } from './models/cart';
 
 /**
  * Shopping carts: guest carts by unguessable id, one cart per customer, priced from the cart's
@@ -41,6 +42,7 @@ export const cartSubgraph = defineSubgraph({
       context: () => ({ ...services, defaultCurrency: config.CART_DEFAULT_CURRENCY, shippingQuotes }),
       consumers: cartConsumers(services),
       publishes: ['cart.updated', 'cart.deleted', 'cart.item_added'],
+      documentEvents: [CARTS_COLLECTION],
     };
   },
 });

@@ -2,6 +2,7 @@ import { type Viewer } from '@novamart/kit';
 import { startServiceHarness, type ServiceHarness } from '@novamart/kit/testing';
 import { subscribeConsumers } from '@novamart/events';
 import { cartConsumers } from '../src/events/handlers';
+import { CARTS_COLLECTION } from '../src/models/cart';
 import { createCartServices, type CartServices } from '../src/services';
 
 export const DAY_MS = 24 * 3600_000;
@@ -52,6 +53,7 @@ export async function startCartHarness(): Promise<CartHarness> {
     services: ({ conn }) => createCartServices({ conn, guestCartTtlMs: 7 * DAY_MS, now: clock.now }),
     consumers: (bus, conn, services) => subscribeConsumers(bus, conn, cartConsumers(services)),
     observe: ['cart.*'],
+    documentEvents: [CARTS_COLLECTION],
   });
   const { conn, bus, published } = base;
 

@@ -10,7 +10,7 @@ import { adminRolesConsumer } from './events/admin-roles';
 import { paymentConsumers } from './events/handlers';
 import { adminRoleModel } from './models/admin-role';
 import { orderViewModel } from './models/order-view';
-import { paymentModel } from './models/payment';
+import { PAYMENTS_COLLECTION, paymentModel } from './models/payment';
 import { providerEventModel } from './models/provider-event';
 import { refundModel } from './models/refund';
 import { type PaymentProvider } from './providers/provider';
@@ -215,6 +215,7 @@ export const paymentsSubgraph = defineSubgraph({
         'refund.succeeded',
         'refund.failed',
       ],
+      documentEvents: [PAYMENTS_COLLECTION],
       routes: (app) =>
         mountStripeWebhook(app, {
           stripe: services.stripe?.client ?? null,

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { startEmbeddedMongo } from '@novamart/mongo-server';
-import mongoose, { type Connection } from 'mongoose';
+import mongoose, { type ConnectOptions, type Connection } from 'mongoose';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 export interface TestMongo {
   uri: string;
   /** A connection to a database no other test uses. */
-  connect(label: string): Promise<Connection>;
+  connect(label: string, options?: ConnectOptions): Promise<Connection>;
   stop(): Promise<void>;
 }
 
@@ -16,9 +16,9 @@ export async function startTestMongo(): Promise<TestMongo> {
   const connections: Connection[] = [];
   return {
     uri: server.uri,
-    async connect(label) {
+    async connect(label, options = {}) {
       const dbName = `${label.replace(/\W+/g, '_').slice(0, 40)}_${randomBytes(4).toString('hex')}`;
-      const conn = await mongoose.createConnection(server.uri, { dbName }).asPromise();
+      const conn = await mongoose.createConnection(server.uri, { ...options, dbName }).asPromise();
       connections.push(conn);
       return conn;
     },

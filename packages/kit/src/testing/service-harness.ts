@@ -19,6 +19,8 @@ export interface ServiceHarnessOptions<S> {
   /** How long the bus blocks for new events, and the relay's poll interval (50 ms each). */
   blockMs?: number;
   pollIntervalMs?: number;
+  /** The module's collections whose documents carry their events (its instance's `documentEvents`). */
+  documentEvents?: readonly string[];
 }
 
 export interface ServiceHarness<S> {
@@ -72,8 +74,15 @@ export async function startServiceHarness<S>(options: ServiceHarnessOptions<S>):
       handler: async (event) => void published.push(event),
     });
   }
-  const relay = new OutboxRelay(conn, bus, { pollIntervalMs: options.pollIntervalMs ?? 50 });
-  await relay.start();
+  const pollIntervalMs = options.pollIntervalMs ?? 50;
+  const relay = new OutboxRelay(conn, bus, { pollIntervalMs });
+  const relays = [
+    relay,
+    ...(options.documentEvents ?? []).map(
+      (documents) => new OutboxRelay(conn, bus, { pollIntervalMs, documents }),
+    ),
+  ];
+  for (const each of relays) await each.start();
   await bus.start();
 
   const harness: ServiceHarness<S> = {
@@ -102,14 +111,18 @@ export async function startServiceHarness<S>(options: ServiceHarnessOptions<S>):
         {
           'events unhandled': () => bus.backlog(),
           'outbox relay busy': () => {
-            relay.markNow();
-            return relay.pending();
+            let pending = 0;
+            for (const each of relays) {
+              each.markNow();
+              pending += each.pending();
+            }
+            return pending;
           },
         },
         { what: `${options.name}'s work`, timeoutMs },
       ),
     async close() {
-      await relay.stop();
+      for (const each of relays) await each.stop();
       await bus.close();
       await conn.dropDatabase().catch(() => undefined);
       await conn.close();

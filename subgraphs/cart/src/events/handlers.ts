@@ -1,9 +1,4 @@
-import {
-  type ConsumerDeclaration,
-  type DirectConsumer,
-  type StateIdempotentConsumer,
-  type TransactionalHandler,
-} from '@novamart/events';
+import { type ConsumerDeclaration, type DirectConsumer, type TransactionalHandler } from '@novamart/events';
 import { type CartService } from '../services/cart-service';
 import { type CatalogProjection } from '../services/catalog-projection';
 
@@ -41,21 +36,20 @@ export function cartConsumer(deps: { catalog: CatalogProjection; carts: CartServ
 }
 
 /**
- * Ordered lines taken out of the cart they came from, in the same group, in a transaction with
- * `cart.updated` but without the processed-event record: the cart records the orders it gave
- * lines to (`CartService.removeOrderedLines`), one insert fewer on every order.
+ * Ordered lines taken out of the cart they came from, in the same group: one write of the cart,
+ * carrying its `cart.updated`, without a transaction or a processed-event record: the cart records
+ * the orders it gave lines to (`CartService.removeOrderedLines`).
  */
-export function cartOrderConsumer(carts: CartService): StateIdempotentConsumer {
+export function cartOrderConsumer(carts: CartService): DirectConsumer {
   return {
     group: CART_GROUP,
-    transactional: true,
     idempotentBy:
       "the write that takes an order's lines records the order on the cart (compare-and-set of its revision); a repeat finds it there",
     handlers: {
-      'order.placed': async (event, { session, outbox }) => {
+      'order.placed': async (event) => {
         const { orderId, cartId, lines } = event.payload;
         if (!cartId) return;
-        await carts.removeOrderedLines({ orderId, cartId, lines }, session, outbox);
+        await carts.removeOrderedLines({ orderId, cartId, lines });
       },
     },
   };

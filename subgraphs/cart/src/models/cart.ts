@@ -1,3 +1,4 @@
+import { pendingEventsPath, type PendingEvent } from '@novamart/events';
 import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 
@@ -48,6 +49,8 @@ export interface CartDoc {
    * can be redelivered: a repeat finds its order here and takes nothing twice.
    */
   ordersTaken?: OrderTaken[];
+  /** Its events until the relay has published them; never read (`pendingEventsPath`). */
+  pendingEvents?: PendingEvent[];
 }
 
 export interface OrderTaken {
@@ -85,6 +88,9 @@ const orderTakenSchema = new Schema<OrderTaken>(
   { _id: false },
 );
 
+/** Its documents carry their own events (`DocumentEvents`): the cart's relay reads them here. */
+export const CARTS_COLLECTION = 'carts';
+
 const cartSchema = new Schema<CartDoc>(
   {
     _id: { type: String, required: true },
@@ -97,8 +103,9 @@ const cartSchema = new Schema<CartDoc>(
     expiresAt: { type: Date },
     discountCodes: { type: [String], default: undefined },
     ordersTaken: { type: [orderTakenSchema], default: undefined },
+    pendingEvents: pendingEventsPath,
   },
-  { collection: 'carts', versionKey: false },
+  { collection: CARTS_COLLECTION, versionKey: false },
 );
 
 // One cart per customer; guest carts have no userId and stay out of the (sparse) index.

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { type ClientSession, type Connection } from 'mongoose';
-import { inTransaction, PROCESSED_RETENTION_SECONDS, type DomainEvent, type Outbox } from '@novamart/events';
+import {
+  DocumentEvents,
+  inTransaction,
+  PROCESSED_RETENTION_SECONDS,
+  type DomainEvent,
+  type Outbox,
+} from '@novamart/events';
 import {
   assertBeforeDeadline,
   badUserInput,
@@ -11,6 +17,7 @@ import {
   isDuplicateKeyError,
 } from '@novamart/kit';
 import {
+  CARTS_COLLECTION,
   lineKey,
   type CartDoc,
   type CartLine,
@@ -300,7 +307,7 @@ export class CartService {
       const plan = await this.planMerge(own.cart, guest);
       try {
         return await inTransaction(this.conn, async (session, outbox) => {
-          const written = await this.write(own, plan, session, outbox);
+          const written = await this.write(own, plan, { session, outbox });
           const deleted = await this.carts.deleteOne(
             { _id: guest._id, revision: guest.revision },
             { session },
@@ -386,29 +393,46 @@ export class CartService {
         ].slice(-MAX_NOTICES),
         byOwner: false,
       };
-      await this.write({ cart, isNew: false }, plan, session, outbox);
+      await this.write({ cart, isNew: false }, plan, { session, outbox });
     }
     return holding.length;
   }
 
   /**
    * The order placed from a cart takes its lines out of the cart. Only the ordered quantities are
-   * taken, so a line added after checkout stays. Runs inside the event handler's transaction.
+   * taken, so a line added after checkout stays. One write of the cart, carrying its `cart.updated`
+   * (no transaction).
    *
    * Idempotent by the cart's own state, without a processed-event record: the write that takes
    * the lines also records the order in `ordersTaken`, so a redelivered `order.placed` finds its
    * order there and writes nothing (null). Two deliveries at once both read the cart without it
-   * and write with a compare-and-set of its revision: one commits, the other conflicts and, run
-   * again (by the transaction or the bus), finds the order recorded. The record is kept as long
-   * as the bus's processed records (PROCESSED_RETENTION_SECONDS), the span a duplicate can arrive in.
+   * and write with a compare-and-set of its revision: one writes, the other reads again and finds
+   * the order recorded. The record is kept as long as the bus's processed records
+   * (PROCESSED_RETENTION_SECONDS), the span a duplicate can arrive in.
    * Returns the cart as written, or null when the order was already taken (or the cart is gone).
    */
-  async removeOrderedLines(
-    order: { orderId: string; cartId: string; lines: readonly OrderedLine[] },
-    session: ClientSession,
-    outbox: Outbox,
-  ): Promise<CartDoc | null> {
-    const cart = await this.carts.findById(order.cartId).session(session).lean();
+  async removeOrderedLines(order: {
+    orderId: string;
+    cartId: string;
+    lines: readonly OrderedLine[];
+  }): Promise<CartDoc | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.takeOrderedLines(order);
+      } catch (error) {
+        // A lost race with the holder's own change of the cart: read it again.
+        if (error instanceof StaleCartError && attempt < MAX_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+
+  private async takeOrderedLines(order: {
+    orderId: string;
+    cartId: string;
+    lines: readonly OrderedLine[];
+  }): Promise<CartDoc | null> {
+    const cart = await this.carts.findById(order.cartId).lean();
     if (!cart || cart.ordersTaken?.some((taken) => taken.orderId === order.orderId)) return null;
     const ordered = new Map<string, number>();
     for (const line of order.lines)
@@ -434,7 +458,6 @@ export class CartService {
       const recorded = await this.carts.updateOne(
         { _id: cart._id, revision: cart.revision },
         { $set: { ordersTaken } },
-        { session },
       );
       if (recorded.matchedCount !== 1) throw new StaleCartError();
       return cart;
@@ -443,8 +466,7 @@ export class CartService {
     return this.write(
       { cart, isNew: false },
       { items, removedItems: cart.removedItems, byOwner: false, discountCodes: [], ordersTaken },
-      session,
-      outbox,
+      null,
     );
   }
 
@@ -496,9 +518,7 @@ export class CartService {
       if (!planned && !located.isNew) return located.cart;
       const effective = planned ?? { items: located.cart.items, removedItems: [], byOwner: true };
       try {
-        const written = await inTransaction(this.conn, (session, outbox) =>
-          this.write(located, effective, session, outbox),
-        );
+        const written = await this.write(located, effective, null);
         return rememberCatalog(written, effective);
       } catch (error) {
         // A lost race: another request wrote this cart, or created the customer's cart, first.
@@ -509,11 +529,15 @@ export class CartService {
     }
   }
 
+  /**
+   * Writes one cart with a compare-and-set of its revision, and its events: inside `tx`, the
+   * transaction of a change to several documents, to its outbox; without, on the cart itself
+   * (`DocumentEvents`), in the same single write.
+   */
   private async write(
     { cart, isNew }: Located,
     plan: CartPlan,
-    session: ClientSession,
-    outbox: Outbox,
+    tx: { session: ClientSession; outbox: Outbox } | null,
   ): Promise<CartDoc> {
     const now = this.now();
     const isGuest = cart.userId === undefined;
@@ -527,30 +551,38 @@ export class CartService {
       updatedAt: now,
       ...(isGuest && plan.byOwner ? { expiresAt: new Date(now.getTime() + this.guestCartTtlMs) } : {}),
     };
+    const events = [cartUpdated(next), ...(plan.events?.(next) ?? [])];
+    const onCart = tx ? null : new DocumentEvents(events);
+    const session = tx?.session;
+    // Last before the write that makes it: a cart change the caller was already told timed out is
+    // not made (in a transaction, last before the commit, below).
+    if (onCart) assertBeforeDeadline('the cart was changed');
     if (isNew) {
-      await this.carts.create([next], { session });
+      await this.carts.create([{ ...next, ...onCart?.inserted() }], { session });
     } else {
+      const set = {
+        $set: {
+          items: next.items,
+          removedItems: next.removedItems,
+          ...(plan.discountCodes ? { discountCodes: plan.discountCodes } : {}),
+          ...(plan.ordersTaken ? { ordersTaken: plan.ordersTaken } : {}),
+          revision: next.revision,
+          updatedAt: next.updatedAt,
+          ...(next.expiresAt ? { expiresAt: next.expiresAt } : {}),
+        },
+      };
       const result = await this.carts.updateOne(
         { _id: cart._id, revision: cart.revision },
-        {
-          $set: {
-            items: next.items,
-            removedItems: next.removedItems,
-            ...(plan.discountCodes ? { discountCodes: plan.discountCodes } : {}),
-            ...(plan.ordersTaken ? { ordersTaken: plan.ordersTaken } : {}),
-            revision: next.revision,
-            updatedAt: next.updatedAt,
-            ...(next.expiresAt ? { expiresAt: next.expiresAt } : {}),
-          },
-        },
+        onCart ? onCart.update(set) : set,
         { session },
       );
       if (result.matchedCount !== 1) throw new StaleCartError();
     }
-    outbox.add(cartUpdated(next));
-    for (const event of plan.events?.(next) ?? []) outbox.add(event);
-    // Last before the commit: a cart change the caller was already told timed out is not made.
-    assertBeforeDeadline('the cart was changed');
+    if (tx) {
+      tx.outbox.add(...events);
+      assertBeforeDeadline('the cart was changed');
+    }
+    onCart?.written(this.conn, CARTS_COLLECTION, next._id);
     return next;
   }
 }

@@ -1,3 +1,4 @@
+import { pendingEventsPath, type PendingEvent } from '@novamart/events';
 import { auditEntrySchema, type AuditEntry, modelOn } from '@novamart/kit';
 import { type Connection, type Model, Schema, type Types } from 'mongoose';
 
@@ -83,7 +84,12 @@ export interface PaymentDoc {
   auditTrail?: AuditEntry[];
   createdAt: Date;
   updatedAt: Date;
+  /** Its events until the relay has published them; never read (`pendingEventsPath`). */
+  pendingEvents?: PendingEvent[];
 }
+
+/** Its documents carry their own events (`DocumentEvents`): the payments relay reads them here. */
+export const PAYMENTS_COLLECTION = 'payments';
 
 const paymentSchema = new Schema<PaymentDoc>(
   {
@@ -125,8 +131,9 @@ const paymentSchema = new Schema<PaymentDoc>(
       default: [],
     },
     auditTrail: { type: [auditEntrySchema()], default: [] },
+    pendingEvents: pendingEventsPath,
   },
-  { collection: 'payments', timestamps: true, versionKey: false },
+  { collection: PAYMENTS_COLLECTION, timestamps: true, versionKey: false },
 );
 // pendingPaymentApprovals; the authorisation sweeper.
 paymentSchema.index({ approvalStatus: 1, status: 1, createdAt: 1 });

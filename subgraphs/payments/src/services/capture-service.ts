@@ -7,10 +7,15 @@ import {
   notFound,
   systemActor,
 } from '@novamart/kit';
-import { createEvent, inTransaction } from '@novamart/events';
+import { createEvent, DocumentEvents } from '@novamart/events';
 import { type Connection, type Types } from 'mongoose';
 import { type OrderViewModel } from '../models/order-view';
-import { type CaptureMethod, type PaymentDoc, type PaymentModel } from '../models/payment';
+import {
+  PAYMENTS_COLLECTION,
+  type CaptureMethod,
+  type PaymentDoc,
+  type PaymentModel,
+} from '../models/payment';
 import { CaptureRefusedError, type PaymentProvider, type ProviderIntent } from '../providers/provider';
 import { CAPTURABLE } from './payment-status';
 import { type PaymentService } from './payment-service';
@@ -240,36 +245,37 @@ export class CaptureService {
     return payment;
   }
 
-  /** The decision, its audit entry and its event, in one transaction; CONFLICT if someone decided first. */
+  /**
+   * The decision, its audit entry and its event, in one write carrying the event (`DocumentEvents`);
+   * CONFLICT if someone decided first. The event names only what an authorised payment keeps.
+   */
   private async decide(
     payment: PaymentDoc,
     actor: AuditActor,
     decision: 'APPROVED' | 'REJECTED',
     reason: string | null,
-    event: (updated: PaymentDoc) => ReturnType<typeof createEvent>,
+    event: (decided: PaymentDoc) => ReturnType<typeof createEvent>,
   ): Promise<PaymentDoc> {
-    const decided = await inTransaction(this.deps.conn, async (session, outbox) => {
-      const updated = await this.deps.payments
-        .findOneAndUpdate(
-          { _id: payment._id as Types.ObjectId, approvalStatus: 'PENDING', status: 'AUTHORIZED' },
-          {
-            $set: { approvalStatus: decision },
-            $push: {
-              auditTrail: auditEntry({
-                action: decision === 'APPROVED' ? 'payment.approved' : 'payment.rejected',
-                fromStatus: payment.status,
-                toStatus: payment.status,
-                actor,
-                reason,
-              }),
-            },
+    const events = new DocumentEvents([event({ ...payment, approvalStatus: decision })]);
+    const decided = await this.deps.payments
+      .findOneAndUpdate(
+        { _id: payment._id as Types.ObjectId, approvalStatus: 'PENDING', status: 'AUTHORIZED' },
+        events.update({
+          $set: { approvalStatus: decision },
+          $push: {
+            auditTrail: auditEntry({
+              action: decision === 'APPROVED' ? 'payment.approved' : 'payment.rejected',
+              fromStatus: payment.status,
+              toStatus: payment.status,
+              actor,
+              reason,
+            }),
           },
-          { returnDocument: 'after', session },
-        )
-        .lean<PaymentDoc>();
-      if (updated) outbox.add(event(updated));
-      return updated;
-    });
+        }),
+        { returnDocument: 'after' },
+      )
+      .lean<PaymentDoc>();
+    if (decided) events.written(this.deps.conn, PAYMENTS_COLLECTION, decided._id);
     if (!decided) throw conflict('The payment was decided by someone else meanwhile');
     return decided;
   }

@@ -16,11 +16,12 @@ import {
   isDuplicateKeyError,
 } from '@novamart/kit';
 import { writeSync } from 'node:fs';
-import { createEvent, type DomainEvent, inTransaction } from '@novamart/events';
-import { type Connection, type Types } from 'mongoose';
+import { createEvent, DocumentEvents, type DomainEvent } from '@novamart/events';
+import { type Connection, Types } from 'mongoose';
 import { type ConfirmStep } from '../config';
 import { type OrderViewDoc, type OrderViewModel } from '../models/order-view';
 import {
+  PAYMENTS_COLLECTION,
   type CaptureMethod,
   type PaymentDoc,
   type PaymentModel,
@@ -164,6 +165,9 @@ interface TransitionOptions {
   push?: Record<string, unknown>;
 }
 
+/** A transition that keeps losing its compare-and-set to other writers gives up (answers null). */
+const MAX_TRANSITION_ATTEMPTS = 5;
+
 export class PaymentService {
   /** Per payment id: one status transition at a time in this process (`transition`). */
   private readonly transitions = new KeyedLocks();
@@ -214,40 +218,41 @@ export class PaymentService {
       reason: needsApproval ? `above the approval threshold (${threshold})` : null,
       at: now,
     });
+    const paymentId = new Types.ObjectId();
+    // One insert, carrying its event (`DocumentEvents`): no transaction.
+    const events = new DocumentEvents([
+      createEvent('payment.status_changed', orderId, {
+        paymentId: String(paymentId),
+        orderId,
+        userId: order.userId,
+        status: 'REQUIRES_PAYMENT_METHOD',
+        previousStatus: null,
+        at: now.toISOString(),
+      }),
+    ]);
     try {
-      return await inTransaction(this.deps.conn, async (session, outbox) => {
-        const [created] = await this.deps.payments.create(
-          [
-            {
-              orderId,
-              userId: order.userId,
-              amount: order.total,
-              currency: order.currency,
-              status: 'REQUIRES_PAYMENT_METHOD',
-              provider: this.deps.provider.name,
-              providerPaymentId: intent.id,
-              clientSecret: intent.clientSecret,
-              history: [{ status: 'REQUIRES_PAYMENT_METHOD', reason: 'payment intent created', at: now }],
-              captureMethod,
-              approvalStatus: needsApproval ? 'PENDING' : 'NOT_REQUIRED',
-              lineItems,
-              auditTrail: [createdEntry],
-            },
-          ],
-          { session },
-        );
-        outbox.add(
-          createEvent('payment.status_changed', orderId, {
-            paymentId: String(created!._id),
-            orderId,
-            userId: order.userId,
-            status: 'REQUIRES_PAYMENT_METHOD',
-            previousStatus: null,
-            at: now.toISOString(),
-          }),
-        );
-        return created!.toObject() as PaymentDoc;
-      });
+      const [created] = await this.deps.payments.create([
+        {
+          _id: paymentId,
+          orderId,
+          userId: order.userId,
+          amount: order.total,
+          currency: order.currency,
+          status: 'REQUIRES_PAYMENT_METHOD',
+          provider: this.deps.provider.name,
+          providerPaymentId: intent.id,
+          clientSecret: intent.clientSecret,
+          history: [{ status: 'REQUIRES_PAYMENT_METHOD', reason: 'payment intent created', at: now }],
+          captureMethod,
+          approvalStatus: needsApproval ? 'PENDING' : 'NOT_REQUIRED',
+          lineItems,
+          auditTrail: [createdEntry],
+          ...events.inserted(),
+        },
+      ]);
+      events.written(this.deps.conn, PAYMENTS_COLLECTION, paymentId);
+      const { pendingEvents: _unpublished, ...payment } = created!.toObject() as PaymentDoc;
+      return payment;
     } catch (error) {
       if (isDuplicateKeyError(error)) {
         const winner = await this.deps.payments.findOne({ orderId }).lean();
@@ -569,8 +574,8 @@ export class PaymentService {
   }
 
   /**
-   * Moves a payment from one of `from` to `to`, with its history entry and events, in one
-   * transaction. Returns null when the payment was no longer in `from` (someone else moved it).
+   * Moves a payment from one of `from` to `to`, with its history entry and events, in one write.
+   * Returns null when the payment was no longer in `from` (someone else moved it).
    */
   async transition(
     payment: PaymentDoc,
@@ -597,11 +602,18 @@ export class PaymentService {
     // One transition of a payment at a time in this process: the confirmation and the provider's
     // webhook for it arrive together on every order and would otherwise end in a WriteConflict.
     return this.transitions.run([String(payment._id)], () =>
-      this.transitionInTransaction(payment, to, reason, options, at, audit, afterCommit),
+      this.transitionOnDocument(payment, to, reason, options, at, audit, afterCommit),
     );
   }
 
-  private transitionInTransaction(
+  /**
+   * One write: a compare-and-set of the status it moves from, carrying the transition's events
+   * (`DocumentEvents`, no transaction). The events are those of the payment as this write leaves
+   * it, known before the write because the payment's other fields they name (amounts, currency,
+   * approval) do not change while its status holds. When the payment moved meanwhile, or `where`
+   * no longer holds, it is read again and the transition decided on what it holds now.
+   */
+  private async transitionOnDocument(
     payment: PaymentDoc,
     to: PaymentStatus,
     reason: string,
@@ -610,30 +622,36 @@ export class PaymentService {
     audit: AuditEntry,
     afterCommit: () => void,
   ): Promise<PaymentDoc | null> {
-    return inTransaction(
-      this.deps.conn,
-      async (session, outbox) => {
-        const updated = await this.deps.payments
-          .findOneAndUpdate(
-            { _id: payment._id as Types.ObjectId, status: { $in: options.from }, ...options.where },
-            {
-              $set: { ...options.set, status: to },
-              $push: { history: { status: to, reason, at }, auditTrail: audit, ...options.push },
-              ...(options.inc && { $inc: options.inc }),
+    const eligible = { _id: payment._id as Types.ObjectId, status: { $in: options.from }, ...options.where };
+    let current: PaymentDoc | null = options.from.includes(payment.status)
+      ? payment
+      : await this.deps.payments.findOne(eligible).lean<PaymentDoc>();
+    for (let attempt = 1; current && attempt <= MAX_TRANSITION_ATTEMPTS; attempt++) {
+      const events = new DocumentEvents(
+        transitionEvents({ ...current, ...options.set, status: to }, to, current.status, at),
+      );
+      const updated = await this.deps.payments
+        .findOneAndUpdate(
+          { ...eligible, status: current.status },
+          events.update({
+            $set: { ...options.set, status: to },
+            $push: {
+              history: { status: to, reason, at },
+              auditTrail: { ...audit, fromStatus: current.status },
+              ...options.push,
             },
-            { returnDocument: 'after', session },
-          )
-          .lean<PaymentDoc>();
-        if (!updated) return null;
-        const previousStatus = (await this.previousStatusOf(updated)) ?? payment.status;
-        outbox.add(...transitionEvents(updated, to, previousStatus, at));
+            ...(options.inc && { $inc: options.inc }),
+          }),
+          { returnDocument: 'after' },
+        )
+        .lean<PaymentDoc>();
+      if (updated) {
+        afterCommit();
+        events.written(this.deps.conn, PAYMENTS_COLLECTION, updated._id);
         return updated;
-      },
-      { afterCommit },
-    );
-  }
-
-  private async previousStatusOf(updated: PaymentDoc): Promise<PaymentStatus | null> {
-    return updated.history.length >= 2 ? updated.history[updated.history.length - 2]!.status : null;
+      }
+      current = await this.deps.payments.findOne(eligible).lean<PaymentDoc>();
+    }
+    return null;
   }
 }
