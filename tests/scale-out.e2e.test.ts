@@ -111,6 +111,7 @@ async function unpublishedOutbox(): Promise<number> {
   // The collections these subgraphs declare in `documentEvents`.
   for (const [domain, collection] of [
     ['cart', 'carts'],
+    ['orders', 'orders'],
     ['payments', 'payments'],
   ] as const) {
     const db = inventoryConn!.useDb(`novamart_${domain}`, { useCache: true });

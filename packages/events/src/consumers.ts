@@ -78,9 +78,11 @@ export interface StateIdempotentConsumer extends ConsumerCommon {
 }
 
 /**
- * Handlers run without the transaction and idempotency record, at least once per event. Only for
- * effects that cannot join a transaction (a provider call, a live-bus publish, a mail) and are
- * idempotent by their own state; `idempotentBy` says how, so that no consumer forgets it silently.
+ * Handlers run without the transaction and idempotency record, at least once per event. For
+ * effects that cannot join a transaction (a provider call, a live-bus publish, a mail), and for
+ * an effect that is one write of one document (a projection row; a compare-and-set of an
+ * aggregate carrying its events, `DocumentEvents`), each idempotent by its own state;
+ * `idempotentBy` says how, so that no consumer forgets it silently.
  */
 export interface DirectConsumer extends ConsumerCommon {
   idempotentBy: string;

@@ -4,6 +4,7 @@ import { ordersConsumers } from './events/handlers';
 import { resolvers } from './resolvers';
 import { mountCarrierWebhook } from './webhooks/carrier-webhook';
 import { createOrdersServices } from './services';
+import { ORDERS_COLLECTION } from './models/order';
 
 /** What orders writes to its outbox (services/order-events.ts). */
 const ORDERS_PUBLISHES = [
@@ -57,6 +58,7 @@ export const ordersSubgraph = defineSubgraph({
       }),
       consumers: ordersConsumers(services, live, services.queries),
       publishes: ORDERS_PUBLISHES,
+      documentEvents: [ORDERS_COLLECTION],
       routes: (app) =>
         mountCarrierWebhook(app, {
           secret: config.CARRIER_WEBHOOK_SECRET,

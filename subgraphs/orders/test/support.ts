@@ -1,5 +1,6 @@
 import { type DomainEvent, type InProcessBus, InProcessLiveBus, subscribeConsumers } from '@novamart/events';
 import { type Viewer } from '@novamart/kit';
+import { ORDERS_COLLECTION } from '../src/models/order';
 import { startServiceHarness } from '@novamart/kit/testing';
 import { type Connection } from 'mongoose';
 import { ordersConsumers } from '../src/events/handlers';
@@ -64,6 +65,7 @@ export async function startOrdersHarness(): Promise<OrdersHarness> {
     consumers: (bus, conn, services) =>
       subscribeConsumers(bus, conn, ordersConsumers(services, live, services.queries)),
     observe: ['order.*', 'shipment.*', 'return.*'],
+    documentEvents: [ORDERS_COLLECTION],
   });
   const { conn, bus, published } = base;
 

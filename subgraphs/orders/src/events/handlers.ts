@@ -14,20 +14,13 @@ import { liveUpdatesConsumer } from './live-updates';
 export const ORDERS_GROUP = 'orders';
 
 /**
- * What orders does with events, consumed under the group `orders`, each inside a transaction with
- * the events it emits: the projection of products, and the order's side of the checkout saga
- * (packages/events/src/saga.ts). Idempotent by the state it reads, so without the processed-event
- * record (a `StateIdempotentConsumer`): each saga effect decides on the order and writes it with a
- * compare-and-set of its revision, and a repeat finds its change there (the status moved on, the
- * reservation, payment or refund recorded) and writes nothing; catalog rows apply only what is
- * newer than their stamps.
+ * The projection of products into orders, consumed under the group `orders`, each inside a
+ * transaction (a product's variants are several rows). Idempotent by the state it reads, so without
+ * the processed-event record (a `StateIdempotentConsumer`): catalog rows apply only what is newer
+ * than their stamps.
  */
-export function ordersConsumer(deps: {
-  lifecycle: OrderLifecycle;
-  projections: Projections;
-  paymentTrust: PaymentTrust;
-}): StateIdempotentConsumer {
-  const { lifecycle, projections, paymentTrust } = deps;
+export function ordersConsumer(deps: { projections: Projections }): StateIdempotentConsumer {
+  const { projections } = deps;
   const product: TransactionalHandler<'product.created' | 'product.updated' | 'product.archived'> = async (
     event,
     { session },
@@ -42,31 +35,49 @@ export function ordersConsumer(deps: {
   return {
     group: ORDERS_GROUP,
     transactional: true,
-    idempotentBy:
-      'each effect is a compare-and-set of the order decided on what it read (a repeat finds its change made); catalog rows take only newer stamps',
+    idempotentBy: 'catalog rows take only newer stamps',
     handlers: {
       'product.created': product,
       'product.updated': product,
       'product.archived': product,
       'product.price_changed': (event, { session }) =>
         projections.applyPrice(event.payload, new Date(event.occurredAt), session),
-      'inventory.reserved': (event, tx) =>
-        lifecycle
-          .forEvent(event.id)
-          .recordReservation(event.payload.orderId, event.payload.reservationId, tx),
-      'inventory.reservation_failed': (event, tx) =>
-        lifecycle.forEvent(event.id).cancelOutOfStock(event.payload.orderId, event.payload.lines, tx),
-      'inventory.reservation_expired': (event, tx) =>
-        lifecycle.forEvent(event.id).cancelExpired(event.payload.orderId, event.payload.reservationId, tx),
+    },
+  };
+}
+
+/**
+ * The order's side of the checkout saga (packages/events/src/saga.ts), in the same group: each
+ * effect decides on the order and writes it once, a compare-and-set of its revision carrying the
+ * events it emits (`OrderLifecycle.write`, `DocumentEvents`), so neither a transaction nor the
+ * processed-event record: a repeat finds its change there (the status moved on, the reservation,
+ * payment or refund recorded) and writes nothing.
+ */
+export function orderSagaConsumer(deps: {
+  lifecycle: OrderLifecycle;
+  paymentTrust: PaymentTrust;
+}): DirectConsumer {
+  const { lifecycle, paymentTrust } = deps;
+  return {
+    group: ORDERS_GROUP,
+    idempotentBy:
+      'each effect is a compare-and-set of the order decided on what it read (a repeat finds its change made)',
+    handlers: {
+      'inventory.reserved': (event) =>
+        lifecycle.forEvent(event.id).recordReservation(event.payload.orderId, event.payload.reservationId),
+      'inventory.reservation_failed': (event) =>
+        lifecycle.forEvent(event.id).cancelOutOfStock(event.payload.orderId, event.payload.lines),
+      'inventory.reservation_expired': (event) =>
+        lifecycle.forEvent(event.id).cancelExpired(event.payload.orderId, event.payload.reservationId),
       // Money state moves only for a payment the payments subgraph announced for this order.
-      'payment.succeeded': async (event, tx) => {
-        const order = await paymentTrust.assertKnown(event, tx.session);
-        await lifecycle.forEvent(event.id).recordPayment(event.payload, tx, order);
+      'payment.succeeded': async (event) => {
+        const order = await paymentTrust.assertKnown(event);
+        await lifecycle.forEvent(event.id).recordPayment(event.payload, order);
       },
       // FINANCE rejected the payment (above PAYMENT_APPROVAL_THRESHOLD): the order is cancelled.
-      'payment.rejected': (event, tx) =>
-        lifecycle.forEvent(event.id).cancelRejectedPayment(event.payload.orderId, event.payload.reason, tx),
-      'refund.succeeded': (event, tx) => lifecycle.forEvent(event.id).recordRefund(event.payload, tx),
+      'payment.rejected': (event) =>
+        lifecycle.forEvent(event.id).cancelRejectedPayment(event.payload.orderId, event.payload.reason),
+      'refund.succeeded': (event) => lifecycle.forEvent(event.id).recordRefund(event.payload),
     },
   };
 }
@@ -104,5 +115,10 @@ export function ordersConsumers(
   live: Parameters<typeof liveUpdatesConsumer>[0],
   queries: Parameters<typeof liveUpdatesConsumer>[1],
 ): ConsumerDeclaration[] {
-  return [ordersConsumer(services), ordersProjectionConsumer(services), liveUpdatesConsumer(live, queries)];
+  return [
+    ordersConsumer(services),
+    orderSagaConsumer(services),
+    ordersProjectionConsumer(services),
+    liveUpdatesConsumer(live, queries),
+  ];
 }

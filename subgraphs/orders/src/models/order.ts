@@ -1,3 +1,4 @@
+import { pendingEventsPath, type PendingEvent } from '@novamart/events';
 import { type AddressInput, auditEntrySchema, type AuditEntry, modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { type TaxClass } from './catalog-price';
@@ -205,6 +206,8 @@ export interface OrderDoc {
   revision: number;
   createdAt: Date;
   updatedAt: Date;
+  /** Its events until the relay has published them; never read (`pendingEventsPath`). */
+  pendingEvents?: PendingEvent[];
 }
 
 const lineSchema = new Schema<OrderLine>(
@@ -292,6 +295,9 @@ const returnSchema = new Schema<ReturnRequest>({
   receivedAt: { type: Date, default: null },
   restock: { type: Boolean, default: null },
 });
+
+/** Its documents carry their own events (`DocumentEvents`): the orders relay reads them here. */
+export const ORDERS_COLLECTION = 'orders';
 
 const orderSchema = new Schema<OrderDoc>(
   {
@@ -388,8 +394,9 @@ const orderSchema = new Schema<OrderDoc>(
     revision: { type: Number, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
+    pendingEvents: pendingEventsPath,
   },
-  { collection: 'orders', versionKey: false },
+  { collection: ORDERS_COLLECTION, versionKey: false },
 );
 
 // Same caller, same key: one order, even for concurrent duplicates.

@@ -1,5 +1,5 @@
 import { type Connection } from 'mongoose';
-import { inTransaction, rejectEvent, type ConsumerTx, type DomainEvent } from '@novamart/events';
+import { DocumentEvents, rejectEvent, type DomainEvent } from '@novamart/events';
 import {
   actorOf,
   auditEntry,
@@ -13,14 +13,17 @@ import {
   type Logger,
   type Viewer,
 } from '@novamart/kit';
-import { type OrderDoc, type OrderModel, type RecordedPayment, type StatusChange } from '../models/order';
+import {
+  ORDERS_COLLECTION,
+  type OrderDoc,
+  type OrderModel,
+  type RecordedPayment,
+  type StatusChange,
+} from '../models/order';
 import { assertCanCancel, isStaff, ORDER_CANCELLERS } from './order-access';
 import { stepEvents, type CancellationCode } from './order-events';
 import { planOrderDelivered, planShipment } from './shipments';
 import { CANCELLABLE, assertTransition, derivedSteps, paysInFull, type Step } from './status-machine';
-
-/** The transaction an order change is written in, and the outbox its events commit with. */
-export type OrderTx = Pick<ConsumerTx, 'session' | 'outbox'>;
 
 export interface ExplicitStep extends Step {
   cancellationCode?: CancellationCode;
@@ -68,7 +71,8 @@ export interface RefundSucceeded {
 
 /**
  * Moves orders through the status machine. Admin and customer commands, and the saga's event
- * effects, all end in `write`: one compare-and-set of the order with its events in the outbox.
+ * effects, all end in `write`: one compare-and-set of the order carrying its events
+ * (`DocumentEvents`), no transaction.
  */
 export class OrderLifecycle {
   private readonly conn: Connection;
@@ -146,11 +150,11 @@ export class OrderLifecycle {
     }));
   }
 
-  // ---- saga effects: run once per event inside the consumer's transaction
+  // ---- saga effects: run once per event (a repeat finds its change made and writes nothing)
 
   /** inventory.reserved */
-  async recordReservation(orderId: string, reservationId: string, tx: OrderTx): Promise<void> {
-    await this.effect(orderId, tx, null, (order) => {
+  async recordReservation(orderId: string, reservationId: string): Promise<void> {
+    await this.effect(orderId, null, (order) => {
       if (order.status !== 'PENDING' || order.reservationId !== undefined) {
         // A cancelled order's reservation is released by inventory on order.cancelled.
         this.logger.info(
@@ -167,9 +171,8 @@ export class OrderLifecycle {
   async cancelOutOfStock(
     orderId: string,
     lines: readonly { productId: string; requested?: number; available?: number }[],
-    tx: OrderTx,
   ): Promise<void> {
-    await this.effect(orderId, tx, null, (order) => {
+    await this.effect(orderId, null, (order) => {
       if (order.status !== 'PENDING') {
         this.logger.warn(
           { orderId, status: order.status },
@@ -186,8 +189,8 @@ export class OrderLifecycle {
   }
 
   /** inventory.reservation_expired: the stock is released, so the order cannot be fulfilled. */
-  async cancelExpired(orderId: string, reservationId: string, tx: OrderTx): Promise<void> {
-    await this.effect(orderId, tx, null, (order) => {
+  async cancelExpired(orderId: string, reservationId: string): Promise<void> {
+    await this.effect(orderId, null, (order) => {
       if (order.reservationId !== undefined && order.reservationId !== reservationId) return null;
       return this.cancelUnpaid(order, 'reservation expired', {
         reason: 'Reservation expired before payment',
@@ -200,8 +203,8 @@ export class OrderLifecycle {
    * payment.rejected: FINANCE refused the payment of an order above the approval threshold (it is
    * authorised, the order still AWAITING_PAYMENT); the order is cancelled, which releases its stock.
    */
-  async cancelRejectedPayment(orderId: string, reason: string, tx: OrderTx): Promise<void> {
-    await this.effect(orderId, tx, null, (order) =>
+  async cancelRejectedPayment(orderId: string, reason: string): Promise<void> {
+    await this.effect(orderId, null, (order) =>
       this.cancelUnpaid(order, 'payment rejected', {
         reason: `Payment rejected: ${reason}`,
         cancellationCode: 'PAYMENT_REJECTED',
@@ -212,11 +215,11 @@ export class OrderLifecycle {
   /**
    * payment.succeeded, for a payment `PaymentTrust` knows to be this order's. The payment must
    * pay the order in full, in its currency, and be the order's only payment: anything else is
-   * rejected (dead-lettered with the reason) and changes nothing. `read`: the order as read in
-   * the transaction by the trust check, instead of reading it again.
+   * rejected (dead-lettered with the reason) and changes nothing. `read`: the order as the trust
+   * check read it, instead of reading it again.
    */
-  async recordPayment(payment: PaymentSucceeded, tx: OrderTx, read?: OrderDoc): Promise<void> {
-    await this.effect(payment.orderId, tx, read ?? null, (order) => {
+  async recordPayment(payment: PaymentSucceeded, read?: OrderDoc): Promise<void> {
+    await this.effect(payment.orderId, read ?? null, (order) => {
       if (order.payment) {
         if (order.payment.paymentId !== payment.paymentId) {
           rejectEvent(
@@ -248,8 +251,8 @@ export class OrderLifecycle {
   }
 
   /** refund.succeeded */
-  async recordRefund(refund: RefundSucceeded, tx: OrderTx): Promise<void> {
-    await this.effect(refund.orderId, tx, null, (order) => {
+  async recordRefund(refund: RefundSucceeded): Promise<void> {
+    await this.effect(refund.orderId, null, (order) => {
       if (order.refunds.some((recorded) => recorded.refundId === refund.refundId)) return null;
       return {
         set: {
@@ -264,15 +267,7 @@ export class OrderLifecycle {
    * recorded as `refund.succeeded` records it: once per refund, whichever comes first.
    */
   async recordRefundAnswered(refund: RefundSucceeded): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await inTransaction(this.conn, (session, outbox) => this.recordRefund(refund, { session, outbox }));
-        return;
-      } catch (error) {
-        if (error instanceof StaleOrderError && attempt < MAX_ATTEMPTS) continue;
-        throw error;
-      }
-    }
+    await this.recordRefund(refund);
   }
 
   /**
@@ -285,9 +280,7 @@ export class OrderLifecycle {
       if (!order) throw notFound('Order', { orderId });
       const change = decide(order);
       try {
-        return await inTransaction(this.conn, (session, outbox) =>
-          this.write(order, change, { session, outbox }),
-        );
+        return await this.write(order, change);
       } catch (error) {
         if (error instanceof StaleOrderError && attempt < MAX_ATTEMPTS) continue;
         throw error;
@@ -314,23 +307,36 @@ export class OrderLifecycle {
     return { steps: [{ to: 'CANCELLED', ...cancellation }] };
   }
 
+  /**
+   * An event's effect on its order: decided on the order as read, written with a compare-and-set
+   * of its revision; when another writer came first, read again and decide again.
+   */
   private async effect(
     orderId: string,
-    tx: OrderTx,
     read: OrderDoc | null,
     decide: (order: OrderDoc) => OrderChange | null,
   ): Promise<void> {
-    const order = read ?? (await this.orders.findById(orderId).session(tx.session).lean());
-    if (!order) {
-      this.logger.warn({ orderId }, 'event for an unknown order; ignored');
-      return;
+    for (let attempt = 1; ; attempt++) {
+      const order = (attempt === 1 ? read : null) ?? (await this.orders.findById(orderId).lean());
+      if (!order) {
+        this.logger.warn({ orderId }, 'event for an unknown order; ignored');
+        return;
+      }
+      const change = decide(order);
+      if (!change) return;
+      try {
+        await this.write(order, { actor: this.eventActor ?? systemActor(), ...change });
+        return;
+      } catch (error) {
+        // Past the attempts the handler fails, and the bus delivers the event again.
+        if (error instanceof StaleOrderError && attempt < MAX_ATTEMPTS) continue;
+        throw error;
+      }
     }
-    const change = decide(order);
-    // A StaleOrderError fails the handler; the bus delivers the event again on a fresh read.
-    if (change) await this.write(order, { actor: this.eventActor ?? systemActor(), ...change }, tx);
   }
 
-  private async write(order: OrderDoc, change: OrderChange, tx: OrderTx): Promise<OrderDoc> {
+  /** One write of the order: a compare-and-set of its revision, carrying the change's events. */
+  private async write(order: OrderDoc, change: OrderChange): Promise<OrderDoc> {
     const at = this.now();
     let current: OrderDoc = { ...order, ...change.set };
     const history: StatusChange[] = [...order.statusHistory];
@@ -370,9 +376,10 @@ export class OrderLifecycle {
       revision: order.revision + 1,
       updatedAt: at,
     };
+    const onOrder = new DocumentEvents([...(change.events ?? []), ...events]);
     const result = await this.orders.updateOne(
       { _id: order._id, revision: order.revision },
-      {
+      onOrder.update({
         $set: {
           ...change.set,
           status: next.status,
@@ -380,13 +387,12 @@ export class OrderLifecycle {
           revision: next.revision,
           updatedAt: next.updatedAt,
         },
-        // One audit history per order: every status change with its actor, in this transaction.
+        // One audit history per order: every status change with its actor, in this same write.
         ...(audit.length > 0 && { $push: { auditTrail: { $each: audit } } }),
-      },
-      { session: tx.session },
+      }),
     );
     if (result.matchedCount !== 1) throw new StaleOrderError();
-    for (const event of [...(change.events ?? []), ...events]) tx.outbox.add(event);
+    onOrder.written(this.conn, ORDERS_COLLECTION, order._id);
     return next;
   }
 }

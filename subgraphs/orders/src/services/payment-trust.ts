@@ -1,4 +1,3 @@
-import { type ClientSession } from 'mongoose';
 import { rejectEvent, type DomainEvent } from '@novamart/events';
 import { upsertRacing } from '@novamart/kit';
 import { type KnownPaymentModel } from '../models/known-payment';
@@ -50,9 +49,9 @@ export class PaymentTrust {
    * payment.succeeded: the payment must be one payments announced for this very order. An
    * unknown payment id fails the handler (retried: with several consumers an announcement can be
    * a moment behind), so after the bus's attempts it is dead-lettered with this reason. Returns
-   * the order as read in `session`, which the payment is then recorded on.
+   * the order as read, which the payment is then recorded on (a compare-and-set of its revision).
    */
-  async assertKnown(event: DomainEvent<PaymentSucceeded>, session: ClientSession): Promise<OrderDoc> {
+  async assertKnown(event: DomainEvent<PaymentSucceeded>): Promise<OrderDoc> {
     const payment = event.payload;
     if (typeof payment.paymentId !== 'string' || typeof payment.orderId !== 'string')
       rejectEvent('payment.succeeded without a paymentId and orderId');
@@ -62,9 +61,9 @@ export class PaymentTrust {
       rejectEvent(
         `payment.succeeded with an invalid amount ${String(payment.amount)} ${String(payment.currency)}`,
       );
-    const order = await this.options.orders.findById(payment.orderId).session(session).lean();
+    const order = await this.options.orders.findById(payment.orderId).lean();
     if (!order) rejectEvent(`payment ${payment.paymentId} is for an unknown order ${payment.orderId}`);
-    const known = await this.options.knownPayments.findById(payment.paymentId).session(session).lean();
+    const known = await this.options.knownPayments.findById(payment.paymentId).lean();
     if (!known) {
       throw new Error(
         `payment ${payment.paymentId} was never announced by the payments subgraph (no payment.status_changed)`,
