@@ -30,7 +30,7 @@ describe('createProduct', () => {
     const categories = await db.services.categories.list();
     expect(categories.find((c) => c.slug === 'home-and-kitchen')?.name).toBe('Home and Kitchen');
 
-    const events = await db.outboxEvents();
+    const events = await db.publishedEvents();
     const created = events.find((e) => e.type === 'product.created' && e.aggregateId === String(product._id));
     expect(created?.payload).toEqual({
       productId: String(product._id),
@@ -140,7 +140,7 @@ describe('updateProduct', () => {
       categorySlug: 'kitchen',
     });
 
-    const events = (await db.outboxEvents()).filter((e) => e.aggregateId === String(product._id));
+    const events = (await db.publishedEvents()).filter((e) => e.aggregateId === String(product._id));
     expect(events.map((e) => e.type)).toEqual([
       'product.created',
       'product.updated',
@@ -160,9 +160,9 @@ describe('updateProduct', () => {
   it('emits nothing when nothing changes, and clears the category with null', async () => {
     const product = await db.services.catalog.createProduct(productInput({ categorySlug: 'garden' }));
     const id = String(product._id);
-    const before = (await db.outboxEvents()).length;
+    const before = (await db.publishedEvents()).length;
     await db.services.catalog.updateProduct(id, { name: product.name, priceAmount: product.priceAmount });
-    expect((await db.outboxEvents()).length).toBe(before);
+    expect((await db.publishedEvents()).length).toBe(before);
     const cleared = await db.services.catalog.updateProduct(id, { categorySlug: null });
     expect(cleared.categorySlug).toBeNull();
   });
@@ -192,7 +192,7 @@ describe('archiveProduct', () => {
     expect(archived.active).toBe(false);
     await db.services.catalog.archiveProduct(id);
 
-    const events = (await db.outboxEvents()).filter(
+    const events = (await db.publishedEvents()).filter(
       (e) => e.aggregateId === id && e.type === 'product.archived',
     );
     expect(events).toHaveLength(1);
