@@ -110,6 +110,7 @@ async function unpublishedOutbox(): Promise<number> {
   }
   // The collections these subgraphs declare in `documentEvents`.
   for (const [domain, collection] of [
+    ['products', 'products'],
     ['cart', 'carts'],
     ['orders', 'orders'],
     ['payments', 'payments'],

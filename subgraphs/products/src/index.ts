@@ -4,7 +4,7 @@ import { productsConfigShape } from './config';
 import type { ProductsServices } from './context';
 import { categoryModel } from './models/category';
 import { collectionModel } from './models/collection';
-import { productModel } from './models/product';
+import { PRODUCTS_COLLECTION, productModel } from './models/product';
 import { resolvers } from './resolvers';
 import { CategoryService } from './services/category-service';
 import { CategoryTree } from './services/category-tree';
@@ -65,6 +65,7 @@ export const productsSubgraph = defineSubgraph({
       context: () => services,
       consumers: [productsConsumer(productModel(conn))],
       publishes: ['product.created', 'product.updated', 'product.price_changed', 'product.archived'],
+      documentEvents: [PRODUCTS_COLLECTION],
     };
   },
 });

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { productModel, type ProductDoc } from '../src/models/product';
+import { productSnapshot } from '../src/services/product-events';
 import { openProductsDb, productInput, rejection, type ProductsTestDb } from './support';
 
 let db: ProductsTestDb;
@@ -30,7 +32,7 @@ describe('createProduct', () => {
     const categories = await db.services.categories.list();
     expect(categories.find((c) => c.slug === 'home-and-kitchen')?.name).toBe('Home and Kitchen');
 
-    const events = await db.outboxEvents();
+    const events = await db.publishedEvents();
     const created = events.find((e) => e.type === 'product.created' && e.aggregateId === String(product._id));
     expect(created?.payload).toEqual({
       productId: String(product._id),
@@ -140,7 +142,7 @@ describe('updateProduct', () => {
       categorySlug: 'kitchen',
     });
 
-    const events = (await db.outboxEvents()).filter((e) => e.aggregateId === String(product._id));
+    const events = (await db.publishedEvents()).filter((e) => e.aggregateId === String(product._id));
     expect(events.map((e) => e.type)).toEqual([
       'product.created',
       'product.updated',
@@ -160,9 +162,9 @@ describe('updateProduct', () => {
   it('emits nothing when nothing changes, and clears the category with null', async () => {
     const product = await db.services.catalog.createProduct(productInput({ categorySlug: 'garden' }));
     const id = String(product._id);
-    const before = (await db.outboxEvents()).length;
+    const before = (await db.publishedEvents()).length;
     await db.services.catalog.updateProduct(id, { name: product.name, priceAmount: product.priceAmount });
-    expect((await db.outboxEvents()).length).toBe(before);
+    expect((await db.publishedEvents()).length).toBe(before);
     const cleared = await db.services.catalog.updateProduct(id, { categorySlug: null });
     expect(cleared.categorySlug).toBeNull();
   });
@@ -192,7 +194,7 @@ describe('archiveProduct', () => {
     expect(archived.active).toBe(false);
     await db.services.catalog.archiveProduct(id);
 
-    const events = (await db.outboxEvents()).filter(
+    const events = (await db.publishedEvents()).filter(
       (e) => e.aggregateId === id && e.type === 'product.archived',
     );
     expect(events).toHaveLength(1);
@@ -203,5 +205,144 @@ describe('archiveProduct', () => {
     expect(await list.totalCount()).toBe(0);
     expect((await db.services.queries.findById(id))?.active).toBe(false);
     expect((await db.services.queries.byIds([id]))[0]?.name).toBe('Retired Widget');
+  });
+});
+
+describe('a product carries the events of its change (DocumentEvents)', () => {
+  const stored = async (id: string) =>
+    (await productModel(db.conn).findById(id).lean<ProductDoc>().exec()) as ProductDoc;
+  const eventsOf = async (id: string) =>
+    (await db.publishedEvents()).filter((event) => event.aggregateId === id);
+
+  it('updateProduct writes its change and its events in one command, and the events are published', async () => {
+    // The category exists before: a write that creates one stays a transaction (the outbox's).
+    await db.services.catalog.createProduct(productInput({ categorySlug: 'kettles-on-sale' }));
+    const product = await db.services.catalog.createProduct(
+      productInput({ name: 'One Write Kettle', priceAmount: 5000 }),
+    );
+    const id = String(product._id);
+
+    const price = await db.commandsOf(() => db.services.catalog.updateProduct(id, { priceAmount: 4500 }));
+    // The read it is decided on, then ONE write: the change and its two events together (it was
+    // the read, the write, the outbox insert and commitTransaction: 4).
+    expect(price.commands).toMatchObject({ total: 2, byCommand: { find: 1, findAndModify: 1 } });
+    const filed = await db.commandsOf(() =>
+      db.services.catalog.updateProduct(id, { categorySlug: 'kettles-on-sale' }),
+    );
+    // And the category's path read (it was an upsert of the category in the transaction: 5).
+    expect(filed.commands).toMatchObject({ total: 3, byCommand: { find: 2, findAndModify: 1 } });
+    expect(filed.result).not.toHaveProperty('pendingEvents');
+
+    const after = await stored(id);
+    expect(after).toMatchObject({ priceAmount: 4500, categorySlug: 'kettles-on-sale', revision: 2 });
+    const events = await eventsOf(id);
+    expect(events.map((e) => e.type)).toEqual([
+      'product.created',
+      'product.updated',
+      'product.price_changed',
+      'product.updated',
+    ]);
+    expect(events[2]?.payload).toEqual({
+      productId: id,
+      previousAmount: 5000,
+      amount: 4500,
+      currency: 'USD',
+    });
+    expect(events[3]?.payload).toEqual(productSnapshot(after));
+    // Published from the product, not the outbox, and pulled off the product once published.
+    expect(await db.conn.collection('outbox').countDocuments({ 'event.aggregateId': id })).toBe(0);
+    const raw = await db.conn.collection('products').findOne({ _id: product._id });
+    expect(raw?.pendingEvents).toEqual([]);
+  });
+
+  it('createProduct inserts the product with product.created and its opening stock in one command; archiveProduct writes once', async () => {
+    await db.services.catalog.createProduct(productInput({ categorySlug: 'teapots' }));
+    const create = await db.commandsOf(() =>
+      db.services.catalog.createProduct(
+        productInput({ name: 'Single Insert Teapot', categorySlug: 'teapots', initialStock: 9 }),
+      ),
+    );
+    // The slug's and the category's reads, then the insert carrying its event (it was an upsert
+    // of the category, the insert, the outbox insert and commitTransaction: 5).
+    expect(create.commands).toMatchObject({ total: 3, byCommand: { find: 2, insert: 1 } });
+    expect(create.result).not.toHaveProperty('pendingEvents');
+    const id = String(create.result._id);
+
+    const archive = await db.commandsOf(() => db.services.catalog.archiveProduct(id));
+    // The read its event is computed from, then one write (it was the write, the outbox insert and
+    // commitTransaction: 3).
+    expect(archive.commands).toMatchObject({ total: 2, byCommand: { find: 1, findAndModify: 1 } });
+
+    const after = await stored(id);
+    const events = await eventsOf(id);
+    expect(events.map((e) => e.type)).toEqual(['product.created', 'product.archived']);
+    expect(events[0]?.payload).toEqual({
+      ...productSnapshot({ ...after, active: true }),
+      initialStock: 9,
+    });
+    expect(events[1]?.payload).toEqual(productSnapshot(after));
+    expect(await db.conn.collection('outbox').countDocuments({ 'event.aggregateId': id })).toBe(0);
+  });
+
+  it('decides again when the product changed between its read and its write: the events match what is stored', async () => {
+    const product = await db.services.catalog.createProduct(
+      productInput({ name: 'Contested Lamp', priceAmount: 3000 }),
+    );
+    const id = String(product._id);
+    // Another admin renames the product right after this update read it, before it writes.
+    const Product = productModel(db.conn);
+    const findById = Product.findById;
+    let interfered = false;
+    Product.findById = function (this: typeof Product, ...args: Parameters<typeof findById>) {
+      const query = findById.apply(this, args);
+      if (interfered) return query;
+      interfered = true;
+      const exec = query.exec.bind(query);
+      query.exec = (async () => {
+        const read = await exec();
+        await db.services.catalog.updateProduct(id, { name: 'Contested Lamp, Renamed' });
+        return read;
+      }) as typeof query.exec;
+      return query;
+    } as typeof findById;
+    let updated: ProductDoc;
+    try {
+      updated = await db.services.catalog.updateProduct(id, { priceAmount: 2500 });
+    } finally {
+      Product.findById = findById;
+    }
+    expect(interfered).toBe(true);
+
+    // Its compare-and-set lost to the rename: read again, it kept the rename and wrote its price.
+    const after = await stored(id);
+    expect(after).toMatchObject({ name: 'Contested Lamp, Renamed', priceAmount: 2500, revision: 2 });
+    expect(updated).toMatchObject({ name: 'Contested Lamp, Renamed', priceAmount: 2500 });
+    const events = await eventsOf(id);
+    // Nothing of the lost attempt (the old name at the new price) was published.
+    expect(events.map((e) => e.type)).toEqual([
+      'product.created',
+      'product.updated',
+      'product.updated',
+      'product.price_changed',
+    ]);
+    expect(events[1]?.payload).toMatchObject({ name: 'Contested Lamp, Renamed', priceAmount: 3000 });
+    expect(events[2]?.payload).toEqual(productSnapshot(after));
+    expect(events[3]?.payload).toEqual({
+      productId: id,
+      previousAmount: 3000,
+      amount: 2500,
+      currency: 'USD',
+    });
+  });
+
+  it('writes a product stored before the revision (none on it) as revision 0', async () => {
+    const product = await db.services.catalog.createProduct(productInput({ name: 'Old Stock Clock' }));
+    const id = String(product._id);
+    await db.conn.collection('products').updateOne({ _id: product._id }, { $unset: { revision: '' } });
+    const archived = await db.services.catalog.archiveProduct(id);
+    expect(archived).toMatchObject({ active: false, revision: 1 });
+    const events = await eventsOf(id);
+    expect(events.map((e) => e.type)).toEqual(['product.created', 'product.archived']);
+    expect(events[1]?.payload).toEqual(productSnapshot(await stored(id)));
   });
 });

@@ -1,44 +1,92 @@
-import { connectMongo } from '@novamart/kit';
-import { startEmbeddedMongoForTests, uniqueDbName, type TestMongo } from '@novamart/kit/testing';
-import type { DomainEvent } from '@novamart/events';
+import { randomUUID } from 'node:crypto';
+import { commandStats, runWithRequestId, type CommandCounts } from '@novamart/kit';
+import { eventually, startServiceHarness, type ServiceHarness } from '@novamart/kit/testing';
+import { pendingEventsFilter, type DomainEvent } from '@novamart/events';
 import type { Connection } from 'mongoose';
 import { createProductsServices, ensureProductsIndexes, type ProductsServices } from '../src/index';
+import { PRODUCTS_COLLECTION } from '../src/models/product';
 
 export interface ProductsTestDb {
-  mongo: TestMongo;
+  harness: ServiceHarness<ProductsServices>;
   conn: Connection;
   services: ProductsServices;
-  /** Events written to the outbox so far, oldest first. */
-  outboxEvents(): Promise<DomainEvent<any>[]>;
-  counts(): Promise<{ products: number; categories: number; outbox: number }>;
+  /**
+   * The products events published so far, in the order the bus received them, once every event
+   * written is published: none left in the outbox (a write that also created a category) or on a
+   * product (`DocumentEvents`).
+   */
+  publishedEvents(): Promise<DomainEvent<any>[]>;
+  /** Products, categories, and every event written: published, waiting in the outbox or on a product. */
+  counts(): Promise<{ products: number; categories: number; events: number }>;
+  /** The MongoDB commands `work` sent (attributed to it as to a request, whatever the database). */
+  commandsOf<T>(work: () => Promise<T>): Promise<{ result: T; commands: CommandCounts }>;
   close(): Promise<void>;
 }
 
+/**
+ * The products services as the subgraph runs them (`startServiceHarness`): an outbox relay and
+ * the products collection's own (its documents carry their events), publishing on an in-process
+ * bus whose `product.*` events the harness records.
+ */
 export async function openProductsDb(): Promise<ProductsTestDb> {
-  const mongo = await startEmbeddedMongoForTests();
-  const conn = await connectMongo({ url: mongo.uri, dbName: uniqueDbName('products') });
-  await ensureProductsIndexes(conn);
-  const outbox = conn.collection<{ event: DomainEvent<any> }>('outbox');
+  const harness = await startServiceHarness<ProductsServices>({
+    name: 'products',
+    services: async ({ conn }) => {
+      await ensureProductsIndexes(conn);
+      return createProductsServices(conn);
+    },
+    observe: ['product.*'],
+    documentEvents: [PRODUCTS_COLLECTION],
+  });
+  // The relays' first pass takes every pending event however fresh: done before a test writes, it
+  // cannot publish a second time the first event a test writes (which its writer publishes).
+  await harness.settled();
+  const { conn } = harness;
+  const db = conn.db!;
+  const unpublished = async () => {
+    const [outbox, onProducts] = await Promise.all([
+      db.collection('outbox').countDocuments({ sentAt: null }),
+      db
+        .collection(PRODUCTS_COLLECTION)
+        .aggregate<{ n: number }>([
+          { $match: pendingEventsFilter() },
+          { $group: { _id: null, n: { $sum: { $size: '$pendingEvents' } } } },
+        ])
+        .toArray(),
+    ]);
+    return outbox + (onProducts[0]?.n ?? 0);
+  };
+  const allPublished = async () => {
+    await eventually(unpublished, (n) => n === 0, {
+      what: 'every products event published',
+      timeoutMs: 5_000,
+    });
+    await harness.settled();
+  };
   return {
-    mongo,
+    harness,
     conn,
-    services: createProductsServices(conn),
-    async outboxEvents() {
-      return (await outbox.find().sort({ _id: 1 }).toArray()).map((doc) => doc.event);
+    services: harness.services,
+    async publishedEvents() {
+      await allPublished();
+      return [...harness.published];
     },
     async counts() {
-      const db = conn.db!;
-      const [products, categories, outboxCount] = await Promise.all([
-        db.collection('products').countDocuments(),
+      // Settled first, so that no event is both published and still waiting: counted once.
+      await harness.settled();
+      const [products, categories, waiting] = await Promise.all([
+        db.collection(PRODUCTS_COLLECTION).countDocuments(),
         db.collection('categories').countDocuments(),
-        outbox.countDocuments(),
+        unpublished(),
       ]);
-      return { products, categories, outbox: outboxCount };
+      return { products, categories, events: harness.published.length + waiting };
     },
-    async close() {
-      await conn.close();
-      await mongo.stop();
+    async commandsOf(work) {
+      const requestId = `products-test-${randomUUID()}`;
+      const result = await runWithRequestId(requestId, work);
+      return { result, commands: commandStats.forRequest(requestId) };
     },
+    close: () => harness.close(),
   };
 }
 

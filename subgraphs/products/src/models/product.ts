@@ -1,3 +1,4 @@
+import { pendingEventsPath, type PendingEvent } from '@novamart/events';
 import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
@@ -75,6 +76,14 @@ export interface ProductDoc {
   archivedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * Bumped by every write of the product: the catalog's writes are a compare-and-set of the
+   * revision they read, so the events they carry (computed before the write) are those of the
+   * product as written. Absent on products stored before it, read as 0.
+   */
+  revision?: number;
+  /** Its events until the relay has published them; never read (`pendingEventsPath`). */
+  pendingEvents?: PendingEvent[];
 }
 
 const imageSchema = new Schema<ProductImage>(
@@ -102,6 +111,9 @@ const variantSchema = new Schema<VariantDoc>({
   images: { type: [imageSchema], default: [] },
 });
 
+/** Its documents carry their own events (`DocumentEvents`): the products relay reads them here. */
+export const PRODUCTS_COLLECTION = 'products';
+
 const productSchema = new Schema<ProductDoc>(
   {
     sku: { type: String, required: true },
@@ -122,8 +134,10 @@ const productSchema = new Schema<ProductDoc>(
     archivedAt: { type: Date, default: null },
     stockAvailable: { type: Number },
     stockAt: { type: Date },
+    revision: { type: Number, default: 0 },
+    pendingEvents: pendingEventsPath,
   },
-  { collection: 'products', timestamps: true },
+  { collection: PRODUCTS_COLLECTION, timestamps: true },
 );
 
 productSchema.index({ sku: 1 }, { unique: true });
@@ -141,6 +155,20 @@ productSchema.index({ 'variants.sku': 1 }, { unique: true, sparse: true });
 productSchema.index({ searchTerms: 1, active: 1 });
 
 export type ProductModel = Model<ProductDoc>;
+
+/**
+ * The filter of a compare-and-set on the revision `product` was read at: a product stored before
+ * the revision has none (matched as 0 or absent; the first write makes it 1).
+ */
+export function atRevision(product: Pick<ProductDoc, 'revision'>): {
+  revision: number | { $in: (number | null)[] };
+} {
+  const revision = product.revision ?? 0;
+  return revision === 0 ? { revision: { $in: [0, null] } } : { revision };
+}
+
+/** The update every write of a product includes (`ProductDoc.revision`). */
+export const BUMP_REVISION = { $inc: { revision: 1 } } as const;
 
 export function productModel(conn: Connection): ProductModel {
   return modelOn<ProductDoc>(conn, 'Product', productSchema);

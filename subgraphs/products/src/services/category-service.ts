@@ -19,6 +19,15 @@ export class CategoryService {
   constructor(private readonly Category: CategoryModel) {}
 
   /**
+   * A product's `categoryPath` for a category that exists (one read, nothing written); null when
+   * it does not exist yet: the product's write then creates it (`ensure`) in its transaction.
+   */
+  async pathOf(slug: string): Promise<string[] | null> {
+    const category = await this.Category.findOne({ slug }, { path: 1 }).lean<CategoryDoc>().exec();
+    return category ? [...(category.path ?? []), slug] : null;
+  }
+
+  /**
    * Creates the category on first use, named after its slug (`home-and-kitchen` → `Home and
    * Kitchen`); returns the product's `categoryPath` for it (its ancestors, then itself).
    */

@@ -1,7 +1,7 @@
 import { badUserInput, conflict, isDuplicateKeyError, notFound } from '@novamart/kit';
 import type { ClientSession, Connection } from 'mongoose';
 import type { CategoryDoc, CategoryModel } from '../models/category';
-import type { ProductModel } from '../models/product';
+import { BUMP_REVISION, type ProductModel } from '../models/product';
 import { requiredText, slugValue } from './validation';
 
 export interface CategoryInput {
@@ -127,7 +127,7 @@ export class CategoryTree {
       [{ slug, path: [...after] }, ...moved].map((c) => ({
         updateMany: {
           filter: { categorySlug: c.slug },
-          update: { $set: { categoryPath: [...c.path, c.slug] } },
+          update: { $set: { categoryPath: [...c.path, c.slug] }, ...BUMP_REVISION },
         },
       })),
       { session, timestamps: false },

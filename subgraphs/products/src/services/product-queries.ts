@@ -114,8 +114,9 @@ function facetsOf(rows: FacetRows, categories: readonly CategoryDoc[]): ProductF
 
 export const MAX_PAGE_SIZE = 100;
 
-// Search terms are for matching; lists do not need to carry them.
-const LIST_PROJECTION = { nameTerms: 0, searchTerms: 0 } as const;
+// Search terms are for matching; lists do not need to carry them. Nor the events a product
+// carries until they are published (`select: false` keeps them from finds, not from aggregations).
+const LIST_PROJECTION = { nameTerms: 0, searchTerms: 0, pendingEvents: 0 } as const;
 
 type Projection = Record<string, 0 | 1>;
 

@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { inTransaction } from '@novamart/events';
+import { DocumentEvents, inTransaction, type DomainEvent } from '@novamart/events';
 import { conflict, notFound, duplicateKey } from '@novamart/kit';
 import { isObjectIdOrHexString, Types, type ClientSession, type Connection } from 'mongoose';
-import type { ProductDoc, ProductModel } from '../models/product';
+import {
+  atRevision,
+  BUMP_REVISION,
+  PRODUCTS_COLLECTION,
+  type ProductDoc,
+  type ProductModel,
+} from '../models/product';
 import { CategoryRaceError, type CategoryService } from './category-service';
 import { productEvents } from './product-events';
 import { productSearchFields } from './search-terms';
@@ -41,8 +47,31 @@ export interface ProductServiceDeps {
 // A derived slug or a new category can collide with a concurrent writer; the retry recomputes.
 const MAX_ATTEMPTS = 8;
 const SEQUENTIAL_SLUG_ATTEMPTS = 3;
+/** A change whose compare-and-set keeps losing to other writers of the product gives up (CONFLICT). */
+const MAX_WRITE_ATTEMPTS = 5;
 
 type ProductChanges = ReturnType<typeof validateProductChanges>;
+
+/** The product was written between the read a change was decided on and its write: decide again. */
+class StaleProductError extends Error {
+  constructor() {
+    super('The product changed meanwhile');
+    this.name = 'StaleProductError';
+  }
+}
+
+/** A change of one product, decided on the product as read (`before`). */
+interface ProductChange {
+  set: Partial<ProductDoc>;
+  /** Its events, of the product as the write leaves it: `after` is `before` plus `set`. */
+  events(after: ProductDoc, before: ProductDoc): DomainEvent<any>[];
+}
+
+/** A product as `toObject()` gives it, without the events it carries (never answered). */
+function withoutEvents(product: ProductDoc): ProductDoc {
+  const { pendingEvents: _unpublished, ...doc } = product;
+  return doc;
+}
 
 function requireProductId(id: string): void {
   if (!isObjectIdOrHexString(id)) throw notFound('Product', { id });
@@ -77,7 +106,12 @@ function changedFields(before: ProductDoc, changes: ProductChanges): Partial<Pro
   return set;
 }
 
-/** Catalog writes. Each one changes the product and records its events in one transaction. */
+/**
+ * Catalog writes. Each one is one write of the product carrying its events (`DocumentEvents`),
+ * computed before the write from the product as read and written as a compare-and-set of its
+ * revision; a write that also creates the product's category runs in one transaction with the
+ * events in its outbox.
+ */
 export class ProductService {
   private readonly maxPrice: number;
 
@@ -115,9 +149,7 @@ export class ProductService {
     const options = validateOptions(input.options, 'input.options');
     return this.withRetries(
       () =>
-        inTransaction(this.deps.conn, async (session, outbox) => {
-          const before = await this.deps.Product.findById(id).session(session).lean<ProductDoc>().exec();
-          if (!before) throw notFound('Product', { id });
+        this.changeProduct(id, (before) => {
           const variants = buildVariants({
             product: before,
             options,
@@ -127,16 +159,7 @@ export class ProductService {
             maxPrice: this.maxPrice,
             field: 'input.variants',
           });
-          const after = await this.deps.Product.findOneAndUpdate(
-            { _id: before._id },
-            { $set: { options, variants } },
-            { returnDocument: 'after', session },
-          )
-            .lean<ProductDoc>()
-            .exec();
-          if (!after) throw notFound('Product', { id });
-          outbox.add(productEvents.updated(after));
-          return after;
+          return { set: { options, variants }, events: (after) => [productEvents.updated(after)] };
         }),
       { variants: true },
     );
@@ -146,52 +169,107 @@ export class ProductService {
     requireProductId(id);
     const changes = validateProductChanges(input, this.maxPrice);
     return this.withRetries(() =>
-      inTransaction(this.deps.conn, async (session, outbox) => {
-        const before = await this.deps.Product.findById(id).session(session).lean<ProductDoc>().exec();
-        if (!before) throw notFound('Product', { id });
+      this.changeProduct(id, (before) => {
         const set = changedFields(before, changes);
-        if (set.categorySlug) set.categoryPath = await this.deps.categories.ensure(set.categorySlug, session);
+        if (Object.keys(set).length === 0) return null;
+        // A category's path is read (or the category created) by the write (`writeChange`).
         if (set.categorySlug === null) set.categoryPath = [];
-        if (Object.keys(set).length === 0) return before;
-
-        const after = await this.deps.Product.findOneAndUpdate(
-          { _id: before._id },
-          { $set: set },
-          { returnDocument: 'after', session },
-        )
-          .lean<ProductDoc>()
-          .exec();
-        if (!after) throw notFound('Product', { id });
-        outbox.add(productEvents.updated(after));
-        if (set.priceAmount !== undefined) outbox.add(productEvents.priceChanged(after, before.priceAmount));
-        if (set.active === false) outbox.add(productEvents.archived(after));
-        return after;
+        return {
+          set,
+          events: (after) => [
+            productEvents.updated(after),
+            ...(set.priceAmount !== undefined ? [productEvents.priceChanged(after, before.priceAmount)] : []),
+            ...(set.active === false ? [productEvents.archived(after)] : []),
+          ],
+        };
       }),
     );
   }
 
   async archiveProduct(id: string): Promise<ProductDoc> {
     requireProductId(id);
-    return inTransaction(this.deps.conn, async (session, outbox) => {
-      const archived = await this.deps.Product.findOneAndUpdate(
-        { _id: id, active: true },
-        { $set: { active: false, archivedAt: new Date() } },
-        { returnDocument: 'after', session },
-      )
-        .lean<ProductDoc>()
-        .exec();
-      if (archived) {
-        outbox.add(productEvents.archived(archived));
-        return archived;
-      }
-      // Already archived (a retried call) or never existed.
-      const existing = await this.deps.Product.findById(id).session(session).lean<ProductDoc>().exec();
-      if (!existing) throw notFound('Product', { id });
-      return existing;
-    });
+    return this.changeProduct(id, (before) =>
+      // Already archived (a retried call): nothing to write, no second event.
+      before.active
+        ? {
+            set: { active: false, archivedAt: new Date() },
+            events: (after) => [productEvents.archived(after)],
+          }
+        : null,
+    );
   }
 
-  private async freeSlugFor(name: string, session: ClientSession, attempt: number): Promise<string> {
+  /**
+   * One change of one product: read (NOT_FOUND when absent), decided by `decide` on what was read
+   * (null: nothing to write, the product answers as it is), and written as a compare-and-set of
+   * the revision read; when someone else wrote the product meanwhile, read and decided again.
+   */
+  private async changeProduct(
+    id: string,
+    decide: (before: ProductDoc) => ProductChange | null,
+  ): Promise<ProductDoc> {
+    for (let attempt = 1; ; attempt += 1) {
+      const before = await this.deps.Product.findById(id).lean<ProductDoc>().exec();
+      if (!before) throw notFound('Product', { id });
+      const change = decide(before);
+      if (!change) return before;
+      try {
+        return await this.writeChange(before, change);
+      } catch (error) {
+        if (!(error instanceof StaleProductError)) throw error;
+        if (attempt >= MAX_WRITE_ATTEMPTS) throw conflict('The product keeps changing; try again');
+      }
+    }
+  }
+
+  /**
+   * Writes `change` of the product read as `before`, with its events, computed first from
+   * `before` plus the change: the compare-and-set of the revision read makes them exactly those of
+   * the product as written (StaleProductError when it moved). One write, carrying the events
+   * (`DocumentEvents`); a change to a category that does not exist yet creates it too, so both
+   * writes go in one transaction, the events in its outbox.
+   */
+  private async writeChange(before: ProductDoc, change: ProductChange): Promise<ProductDoc> {
+    const slug = change.set.categorySlug;
+    const categoryPath = slug ? await this.deps.categories.pathOf(slug) : undefined;
+    const decided = (set: Partial<ProductDoc>) => {
+      const after: ProductDoc = { ...before, ...set, revision: (before.revision ?? 0) + 1 };
+      return { update: { $set: set, ...BUMP_REVISION }, events: change.events(after, before) };
+    };
+    if (slug && categoryPath === null) {
+      return inTransaction(this.deps.conn, async (session, outbox) => {
+        const created = { ...change.set, categoryPath: await this.deps.categories.ensure(slug, session) };
+        const { update, events } = decided(created);
+        const after = await this.compareAndSet(before, update, session);
+        outbox.add(...events);
+        return after;
+      });
+    }
+    const { update, events } = decided(categoryPath ? { ...change.set, categoryPath } : change.set);
+    const onProduct = new DocumentEvents(events);
+    const after = await this.compareAndSet(before, onProduct.update(update));
+    onProduct.written(this.deps.conn, PRODUCTS_COLLECTION, after._id);
+    return after;
+  }
+
+  /** The write of a change, if the product is still at the revision read (else StaleProductError). */
+  private async compareAndSet(
+    before: ProductDoc,
+    update: Record<string, unknown>,
+    session?: ClientSession,
+  ): Promise<ProductDoc> {
+    const filter = { _id: before._id, ...atRevision(before) };
+    const after = await this.deps.Product.findOneAndUpdate(filter, update, {
+      returnDocument: 'after',
+      session,
+    })
+      .lean<ProductDoc>()
+      .exec();
+    if (!after) throw new StaleProductError();
+    return after;
+  }
+
+  private async freeSlugFor(name: string, attempt: number): Promise<string> {
     const base = slugify(name);
     // Writers racing for the same name would keep picking the same next number: after a few
     // collisions, a random suffix ends the race.
@@ -200,7 +278,6 @@ export class ProductService {
       { slug: { $regex: `^${escapeRegex(base)}(-\\d+)?$` } },
       { slug: 1 },
     )
-      .session(session)
       .lean<{ slug: string }[]>()
       .exec();
     return firstFreeSlug(
@@ -209,47 +286,59 @@ export class ProductService {
     );
   }
 
+  /**
+   * One insert carrying `product.created` (`DocumentEvents`), computed from the document as it is
+   * inserted; a product in a category that does not exist yet creates the category too, in one
+   * transaction with the event in its outbox. A duplicate SKU or slug writes nothing.
+   */
   private async insert(
     data: NewProduct & Pick<ProductDoc, '_id' | 'options' | 'variants'>,
     attempt: number,
   ): Promise<ProductDoc> {
-    return inTransaction(this.deps.conn, async (session, outbox) => {
-      const slug = data.slug ?? (await this.freeSlugFor(data.name, session, attempt));
-      const categoryPath = data.categorySlug
-        ? await this.deps.categories.ensure(data.categorySlug, session)
-        : [];
-      const [created] = await this.deps.Product.create(
-        [
-          {
-            _id: data._id,
-            sku: data.sku,
-            slug,
-            name: data.name,
-            nameKey: data.name.toLowerCase(),
-            description: data.description,
-            ...productSearchFields(data.name, data.description),
-            priceAmount: data.priceAmount,
-            currency: data.currency,
-            categorySlug: data.categorySlug,
-            categoryPath,
-            images: data.images,
-            options: data.options,
-            variants: data.variants,
-            active: true,
-          },
-        ],
-        { session },
-      );
-      const doc = created!.toObject() as ProductDoc;
-      outbox.add(productEvents.created(doc, data.initialStock));
-      return doc;
-    });
+    const slug = data.slug ?? (await this.freeSlugFor(data.name, attempt));
+    const categoryPath = data.categorySlug ? await this.deps.categories.pathOf(data.categorySlug) : [];
+    const build = (path: string[]) =>
+      new this.deps.Product({
+        _id: data._id,
+        sku: data.sku,
+        slug,
+        name: data.name,
+        nameKey: data.name.toLowerCase(),
+        description: data.description,
+        ...productSearchFields(data.name, data.description),
+        priceAmount: data.priceAmount,
+        currency: data.currency,
+        categorySlug: data.categorySlug,
+        categoryPath: path,
+        images: data.images,
+        options: data.options,
+        variants: data.variants,
+        active: true,
+      });
+    const created = (product: InstanceType<ProductModel>) =>
+      productEvents.created(product.toObject() as ProductDoc, data.initialStock);
+    if (data.categorySlug && categoryPath === null) {
+      const category = data.categorySlug;
+      return inTransaction(this.deps.conn, async (session, outbox) => {
+        // Built afresh by every attempt of the transaction.
+        const product = build(await this.deps.categories.ensure(category, session));
+        outbox.add(created(product));
+        await product.save({ session });
+        return product.toObject() as ProductDoc;
+      });
+    }
+    const product = build(categoryPath ?? []);
+    const onProduct = new DocumentEvents([created(product)]);
+    product.set(onProduct.inserted());
+    await product.save();
+    onProduct.written(this.deps.conn, PRODUCTS_COLLECTION, product._id);
+    return withoutEvents(product.toObject() as ProductDoc);
   }
 
   /**
-   * Runs a write transaction again when it lost a race that a fresh attempt resolves: a derived
-   * slug or a new category taken by a concurrent writer. `explicit` maps the collisions that are
-   * the caller's to resolve (a duplicate SKU, a slug they chose) to CONFLICT.
+   * Runs a write again when it lost a race that a fresh attempt resolves: a derived slug or a new
+   * category taken by a concurrent writer. `explicit` maps the collisions that are the caller's to
+   * resolve (a duplicate SKU, a slug they chose) to CONFLICT.
    */
   private async withRetries<T>(
     work: (attempt: number) => Promise<T>,

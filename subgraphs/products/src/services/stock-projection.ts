@@ -1,6 +1,6 @@
 import type { Logger, SubgraphClient } from '@novamart/kit';
 import type { ClientSession, QueryFilter, UpdateQuery } from 'mongoose';
-import type { ProductDoc, ProductModel } from '../models/product';
+import { BUMP_REVISION, type ProductDoc, type ProductModel } from '../models/product';
 
 const CHANGED_SINCE = `query StockChangedSince($since: DateTime!) {
   stockLevelsChangedSince(since: $since) { productId available updatedAt }
@@ -32,7 +32,8 @@ export async function applyStockLevel(
 function stockLevelUpdate(level: StockLevel): [QueryFilter<ProductDoc>, UpdateQuery<ProductDoc>] {
   return [
     { _id: level.productId, $or: [{ stockAt: null }, { stockAt: { $lte: level.at } }] },
-    { $set: { stockAvailable: level.available, stockAt: level.at } },
+    // A write like any other: the revision moves (a catalog write that read before it decides again).
+    { $set: { stockAvailable: level.available, stockAt: level.at }, ...BUMP_REVISION },
   ];
 }
 

@@ -1,6 +1,7 @@
 import { badUserInput } from '@novamart/kit';
 import { Types } from 'mongoose';
 import {
+  BUMP_REVISION,
   TAX_CLASSES,
   type ProductDoc,
   type ProductModel,
@@ -254,7 +255,7 @@ export async function backfillDefaultVariants(Product: ProductModel, batchSize =
       batch.map((product) => ({
         updateOne: {
           filter: { _id: product._id, variants: { $exists: false } },
-          update: { $set: { options: [], variants: [defaultVariantFor(product)] } },
+          update: { $set: { options: [], variants: [defaultVariantFor(product)] }, ...BUMP_REVISION },
         },
       })),
       { timestamps: false },
