@@ -79,6 +79,12 @@ export class OutboxRelay {
   private readonly store: RelayStore;
   private readonly collectionName: string;
   private loop: Promise<void> | null = null;
+  /**
+   * When this relay began to be told what its process writes: the first pass takes what was
+   * written before (nobody will tell it about those), not what it is told about since, which it
+   * publishes from memory (taking those too would publish them twice).
+   */
+  private listeningSince = new Date(0);
   private running = false;
   private poked = false;
   private readonly pause = new WakeableSleep();
@@ -118,6 +124,7 @@ export class OutboxRelay {
     if (this.running) return;
     await this.store.prepare();
     this.running = true;
+    this.listeningSince = new Date();
     this.unlisten = onOutboxWritten(
       this.conn,
       (entries) => {
@@ -177,7 +184,7 @@ export class OutboxRelay {
   flushOnce(): Promise<number> {
     return this.exclusive(async () => {
       const own = await this.publishFresh();
-      const swept = await this.sweep(0);
+      const swept = await this.sweep(() => null);
       this.hurryMarking?.();
       await this.marking;
       return own + swept;
@@ -192,7 +199,7 @@ export class OutboxRelay {
   }
 
   private async run(): Promise<void> {
-    // The first pass takes everything pending: entries written before this relay listened.
+    // The first pass takes everything written before this relay listened, however fresh.
     let nextSweepAt = 0;
     let failures = 0;
     while (this.running) {
@@ -201,7 +208,10 @@ export class OutboxRelay {
         if (this.fresh.length > 0) {
           await this.exclusive(() => this.publishFresh());
         } else if (Date.now() >= nextSweepAt) {
-          await this.exclusive(() => this.sweep(nextSweepAt === 0 ? 0 : this.sweepGraceMs));
+          const first = nextSweepAt === 0;
+          await this.exclusive(() =>
+            this.sweep(() => (first ? this.listeningSince : new Date(Date.now() - this.sweepGraceMs))),
+          );
           nextSweepAt = Date.now() + this.pollIntervalMs;
         }
         failures = 0;
@@ -272,13 +282,15 @@ export class OutboxRelay {
     });
   }
 
-  /** As lease holder: publishes every pending entry older than `graceMs`, in `_id` order, and marks it sent. */
-  private async sweep(graceMs: number): Promise<number> {
+  /**
+   * As lease holder: publishes every pending entry written before `before()` (any, when null), in
+   * publishing order, and marks it sent.
+   */
+  private async sweep(before: () => Date | null): Promise<number> {
     let published = 0;
     const labels = { collection: this.collectionName };
     while (await this.acquireLease()) {
-      const before = graceMs > 0 ? new Date(Date.now() - graceMs) : null;
-      const batch = await this.store.unpublished(before, this.batchSize);
+      const batch = await this.store.unpublished(before(), this.batchSize);
       if (batch.length === 0) {
         this.metrics.outboxPending.set(labels, 0);
         break;

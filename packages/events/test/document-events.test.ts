@@ -122,6 +122,25 @@ describe('events on the document', () => {
     await relay.stop();
   });
 
+  it('takes in its first pass only what was written before it listened, not what its writer publishes', async () => {
+    const before = await bump('c0', 1, false);
+    const bus = new RecordingBus();
+    const relay = new OutboxRelay(conn, bus, {
+      documents: 'counters',
+      pollIntervalMs: 60_000,
+      sweepGraceMs: 60_000,
+    });
+    await relay.start();
+    // Written while the first pass runs: its writer's relay (here, one that is never told) owns it
+    // until the grace has passed; taking it now would publish it twice when its writer does.
+    const during = await bump('c1', 1, false);
+    await waitFor(() => bus.published.length === 1, 'the first pass', 3_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(bus.published.map((e) => e.id)).toEqual([before.id]);
+    expect(bus.published.map((e) => e.id)).not.toContain(during.id);
+    await relay.stop();
+  });
+
   it('keeps the events on the document when publishing fails, and publishes them on the next pass', async () => {
     await bump('c1', 1, false);
     let down = true;
