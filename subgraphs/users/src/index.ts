@@ -1,6 +1,8 @@
 import { createSubgraphClient, sessionRevocationsFor, defineSubgraph } from '@novamart/kit';
 import { captureClientAddress, currentClientAddress } from './client-address';
 import { usersConfigShape } from './config';
+import { PASSWORD_RESETS_COLLECTION } from './models/password-reset';
+import { USERS_COLLECTION } from './models/user';
 import { resolvers } from './resolvers';
 import { adminCredentialsFromConfig, ensureAdmin } from './services/admin-bootstrap';
 import { createUsersServices } from './services';
@@ -62,6 +64,8 @@ export const usersSubgraph = defineSubgraph({
         'user.wishlist_item_added',
         'user.wishlist_item_removed',
       ],
+      // Every users event but user.password_changed is carried by the account or the reset it is about.
+      documentEvents: [USERS_COLLECTION, PASSWORD_RESETS_COLLECTION],
       async start() {
         if (admin)
           await ensureAdmin(

@@ -121,6 +121,24 @@ describe('roles', () => {
     expect(await bed.events.settled('user.role_changed')).toHaveLength(3);
   });
 
+  it('writes a role and its user.role_changed in one command after reading the account', async () => {
+    const id = await register('a@example.com');
+    const requestId = `users-set-role-${Date.now()}`;
+    const user = await runWithRequestId(requestId, () => bed.services.directory.setRole(id, 'SUPPORT'));
+    expect(user.role).toBe('SUPPORT');
+    expect(user).not.toHaveProperty('pendingEvents');
+    // The read, then the compare-and-set of the role carrying its event (no outbox insert, no
+    // commitTransaction: it was five commands); ending the sessions is the distinct and the update.
+    expect(commandStats.forRequest(requestId).byCommand).toEqual({
+      find: 1,
+      findAndModify: 1,
+      distinct: 1,
+      update: 1,
+    });
+    const [event] = await bed.events.waitFor('user.role_changed');
+    expect(event!.payload).toMatchObject({ userId: id, role: 'SUPPORT', previousRole: 'CUSTOMER' });
+  });
+
   it('never removes the last administrator', async () => {
     const id = await register('a@example.com');
     await bed.services.directory.setRole(id, 'ADMIN');

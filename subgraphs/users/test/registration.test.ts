@@ -1,4 +1,4 @@
-import { createLogger } from '@novamart/kit';
+import { commandStats, createLogger, runWithRequestId } from '@novamart/kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RegistrationService } from '../src/services/registration';
 import { SecretHasher } from '../src/services/passwords';
@@ -55,6 +55,20 @@ describe('register', () => {
     const raw = await bed.conn.collection('users').findOne({ _id: user._id });
     expect(raw?.verification).toMatchObject({ attempts: 0, codeHash: expect.stringMatching(/^\$scrypt\$/) });
     expect(raw?.verification.codeHash).not.toContain(event!.payload.verificationCode);
+    // The event (and its code) travels on the account only until it is published, then is pulled off.
+    await bed.events.settled('user.registered');
+    expect((await bed.conn.collection('users').findOne({ _id: user._id }))?.pendingEvents).toEqual([]);
+  });
+
+  it('creates the account and its user.registered in one insert (no outbox insert, no commit)', async () => {
+    const requestId = `users-register-${Date.now()}`;
+    const user = await runWithRequestId(requestId, registerAda);
+    expect(user).not.toHaveProperty('pendingEvents');
+    // The duplicate check, the insert carrying the event, the account read back. In a transaction
+    // with the outbox it was five: the outbox insert and commitTransaction are gone.
+    expect(commandStats.forRequest(requestId).byCommand).toEqual({ find: 2, insert: 1 });
+    const [event] = await bed.events.waitFor('user.registered');
+    expect(event!.aggregateId).toBe(user._id.toHexString());
   });
 
   it('refuses a second account for the same address, whatever its case, with CONFLICT', async () => {

@@ -1,9 +1,11 @@
+import { pendingEventsPath, type PendingEvent } from '@novamart/events';
 import { modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
 /**
  * A password reset token sent by mail. Only its SHA-256 is stored (256 random bits, so a fast hash
- * is enough); it is good once, until `expiresAt`.
+ * is enough); it is good once, until `expiresAt`. The `user.password_reset_requested` event that
+ * mails the token travels on the reset (`pendingEvents`, never read) until its relay published it.
  */
 export interface PasswordResetRecord {
   _id: Types.ObjectId;
@@ -12,9 +14,14 @@ export interface PasswordResetRecord {
   expiresAt: Date;
   usedAt: Date | null;
   createdAt: Date;
+  /** Its events until the relay has published them; never read (`pendingEventsPath`). */
+  pendingEvents?: PendingEvent[];
 }
 
 export type PasswordResetModel = Model<PasswordResetRecord>;
+
+/** Its documents carry their own events (`DocumentEvents`): the users relay reads them here. */
+export const PASSWORD_RESETS_COLLECTION = 'password_resets';
 
 const passwordResetSchema = new Schema<PasswordResetRecord>(
   {
@@ -22,8 +29,9 @@ const passwordResetSchema = new Schema<PasswordResetRecord>(
     userId: { type: Schema.Types.ObjectId, required: true, index: true },
     expiresAt: { type: Date, required: true, expires: 0 },
     usedAt: { type: Date, default: null },
+    pendingEvents: pendingEventsPath,
   },
-  { timestamps: { createdAt: true, updatedAt: false }, collection: 'password_resets' },
+  { timestamps: { createdAt: true, updatedAt: false }, collection: PASSWORD_RESETS_COLLECTION },
 );
 
 export function passwordResetModel(conn: Connection): PasswordResetModel {

@@ -1,3 +1,4 @@
+import { pendingEventsPath, type PendingEvent } from '@novamart/events';
 import { ROLES, type Role, modelOn } from '@novamart/kit';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
@@ -38,6 +39,8 @@ export interface UserRecord {
   defaultBillingAddressId?: Types.ObjectId | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Its events until the relay has published them; never read (`pendingEventsPath`). */
+  pendingEvents?: PendingEvent[];
 }
 
 /** Secrets are `select: false`: only the services that need them ask for them by name. */
@@ -72,6 +75,9 @@ const verificationSchema = new Schema<EmailVerificationRecord>(
   { _id: false },
 );
 
+/** Its documents carry their own events (`DocumentEvents`): the users relay reads them here. */
+export const USERS_COLLECTION = 'users';
+
 const userSchema = new Schema<UserRecord & UserSecrets>(
   {
     // Normalised (trimmed, lower-cased) before it gets here; unique is what makes register race-free.
@@ -86,8 +92,9 @@ const userSchema = new Schema<UserRecord & UserSecrets>(
     wishlist: { type: [{ _id: false, productId: String, addedAt: Date }], default: [] },
     defaultShippingAddressId: { type: Schema.Types.ObjectId, default: null },
     defaultBillingAddressId: { type: Schema.Types.ObjectId, default: null },
+    pendingEvents: pendingEventsPath,
   },
-  { timestamps: true, collection: 'users' },
+  { timestamps: true, collection: USERS_COLLECTION },
 );
 
 export function userModel(conn: Connection): UserModel {

@@ -1,12 +1,18 @@
-import { inTransaction } from '@novamart/events';
+import { DocumentEvents } from '@novamart/events';
 import { appError, badUserInput, conflict, ErrorCode, notFound, type SubgraphClient } from '@novamart/kit';
 import { isObjectIdOrHexString, type Connection } from 'mongoose';
 import { userPhoneChanged, userWishlistItemAdded, userWishlistItemRemoved } from '../events';
-import { type UserModel, type UserRecord } from '../models/user';
+import { USERS_COLLECTION, type UserModel, type UserRecord } from '../models/user';
 
 /** E.164: a plus, a country code that does not start with 0, at most 15 digits in all. */
 const E164 = /^\+[1-9]\d{6,14}$/;
 export const MAX_WISHLIST = 100;
+/** A change that keeps losing its race with the account's other changes gives up (CONFLICT). */
+const MAX_ATTEMPTS = 5;
+
+function changedMeanwhile() {
+  return conflict('The account was changed meanwhile; try again');
+}
 
 function ownUserId(userId: string): string {
   if (!isObjectIdOrHexString(userId)) throw notFound('User');
@@ -25,9 +31,12 @@ function productIdArg(productId: unknown): string {
 }
 
 /**
- * The account's phone number and wishlist, each change with its event in one transaction:
- * `user.phone_changed` (notifications sends SMS to that number) and `user.wishlist_item_added` /
- * `user.wishlist_item_removed` (recommendations counts a WISHLIST interaction).
+ * The account's phone number and wishlist, each change with its event in one write of the user,
+ * which carries the event (`DocumentEvents`, no transaction): `user.phone_changed` (notifications
+ * sends SMS to that number) and `user.wishlist_item_added` / `user.wishlist_item_removed`
+ * (recommendations counts a WISHLIST interaction). The write's filter decides whether anything
+ * changes, so an event is written exactly when its change is; a call that changes nothing writes
+ * nothing and publishes nothing.
  */
 export class AccountData {
   constructor(
@@ -42,14 +51,25 @@ export class AccountData {
     if (phone !== null && !E164.test(phone)) {
       throw badUserInput('phone must be an E.164 number such as +15551234567', 'phone');
     }
-    return inTransaction(this.deps.conn, async (session, outbox) => {
-      const before = await this.deps.users
-        .findOneAndUpdate({ _id: id }, { $set: { phone } }, { returnDocument: 'before', session })
+    const { users, conn } = this.deps;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      // Only an account holding another number (or none) is written: the event is the write's.
+      const events = new DocumentEvents([userPhoneChanged({ userId: id, phone })]);
+      const updated = await users
+        .findOneAndUpdate({ _id: id, phone: { $ne: phone } }, events.update({ $set: { phone } }), {
+          returnDocument: 'after',
+        })
         .lean<UserRecord>();
-      if (!before) throw notFound('User');
-      if ((before.phone ?? null) !== phone) outbox.add(userPhoneChanged({ userId: id, phone }));
-      return { ...before, phone };
-    });
+      if (updated) {
+        events.written(conn, USERS_COLLECTION, updated._id);
+        return updated;
+      }
+      const user = await users.findById(id).lean<UserRecord>();
+      if (!user) throw notFound('User');
+      if ((user.phone ?? null) === phone) return user;
+      // Another number was set between the two commands: decide again.
+    }
+    throw changedMeanwhile();
   }
 
   /** Adds a product to the wishlist (already there: unchanged, no event). At most MAX_WISHLIST items. */
@@ -57,28 +77,36 @@ export class AccountData {
     const id = ownUserId(userId);
     const productId = productIdArg(rawProductId);
     await this.assertProductExists(productId);
-    return inTransaction(this.deps.conn, async (session, outbox) => {
+    const { users, conn } = this.deps;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const addedAt = new Date();
-      const updated = await this.deps.users
+      const events = new DocumentEvents([
+        userWishlistItemAdded({ userId: id, productId, addedAt: addedAt.toISOString() }),
+      ]);
+      // Not there yet and room left: the filter decides, so the event is written only with the item.
+      const updated = await users
         .findOneAndUpdate(
           {
             _id: id,
             'wishlist.productId': { $ne: productId },
             [`wishlist.${MAX_WISHLIST - 1}`]: { $exists: false },
           },
-          { $push: { wishlist: { productId, addedAt } } },
-          { returnDocument: 'after', session },
+          events.update({ $push: { wishlist: { productId, addedAt } } }),
+          { returnDocument: 'after' },
         )
         .lean<UserRecord>();
       if (updated) {
-        outbox.add(userWishlistItemAdded({ userId: id, productId, addedAt: addedAt.toISOString() }));
+        events.written(conn, USERS_COLLECTION, updated._id);
         return updated;
       }
-      const user = await this.deps.users.findById(id).session(session).lean<UserRecord>();
+      const user = await users.findById(id).lean<UserRecord>();
       if (!user) throw notFound('User');
       if (user.wishlist?.some((item) => item.productId === productId)) return user;
-      throw conflict(`A wishlist holds at most ${MAX_WISHLIST} products`);
-    });
+      if ((user.wishlist?.length ?? 0) >= MAX_WISHLIST)
+        throw conflict(`A wishlist holds at most ${MAX_WISHLIST} products`);
+      // Room was made between the two commands: decide again.
+    }
+    throw changedMeanwhile();
   }
 
   /**
@@ -100,20 +128,26 @@ export class AccountData {
   async removeFromWishlist(userId: string, rawProductId: unknown): Promise<UserRecord> {
     const id = ownUserId(userId);
     const productId = productIdArg(rawProductId);
-    return inTransaction(this.deps.conn, async (session, outbox) => {
-      const before = await this.deps.users
+    const { users, conn } = this.deps;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const events = new DocumentEvents([userWishlistItemRemoved({ userId: id, productId })]);
+      // Only a wishlist holding the product is written: the event is the write's.
+      const updated = await users
         .findOneAndUpdate(
-          { _id: id },
-          { $pull: { wishlist: { productId } } },
-          { returnDocument: 'before', session },
+          { _id: id, 'wishlist.productId': productId },
+          events.update({ $pull: { wishlist: { productId } } }),
+          { returnDocument: 'after' },
         )
         .lean<UserRecord>();
-      if (!before) throw notFound('User');
-      const wishlist = (before.wishlist ?? []).filter((item) => item.productId !== productId);
-      if (wishlist.length !== (before.wishlist ?? []).length) {
-        outbox.add(userWishlistItemRemoved({ userId: id, productId }));
+      if (updated) {
+        events.written(conn, USERS_COLLECTION, updated._id);
+        return updated;
       }
-      return { ...before, wishlist };
-    });
+      const user = await users.findById(id).lean<UserRecord>();
+      if (!user) throw notFound('User');
+      if (!user.wishlist?.some((item) => item.productId === productId)) return user;
+      // The product was added between the two commands: decide again.
+    }
+    throw changedMeanwhile();
   }
 }

@@ -1,8 +1,8 @@
 import { ConfigError, type Logger, isDuplicateKeyError } from '@novamart/kit';
-import { inTransaction } from '@novamart/events';
+import { DocumentEvents } from '@novamart/events';
 import { Types, type Connection } from 'mongoose';
 import { userRegistered, userRoleChanged } from '../events';
-import type { UserModel, UserRecord } from '../models/user';
+import { USERS_COLLECTION, type UserModel, type UserRecord } from '../models/user';
 import type { SecretHasher } from './passwords';
 import { checkPasswordPolicy, parseEmail } from './validation';
 
@@ -39,69 +39,78 @@ export function adminCredentialsFromConfig(config: {
 
 export type BootstrapOutcome = 'created' | 'promoted' | 'unchanged';
 
+/** Starting instances that keep losing their race for the account give up (the start fails). */
+const MAX_ATTEMPTS = 5;
+
 /**
  * Makes sure the configured administrator exists: creates the account (its address counts as
  * verified: the operator vouches for it) or promotes an existing one. Idempotent, and safe when
  * several instances start at once. An existing account keeps its password: the variable only
- * seeds the first one.
+ * seeds the first one. Either is one write of the account carrying its event (`DocumentEvents`).
  */
 export async function ensureAdmin(
   deps: { conn: Connection; users: UserModel; passwords: SecretHasher; logger: Logger },
   admin: AdminCredentials,
 ): Promise<BootstrapOutcome> {
   const { conn, users, passwords, logger } = deps;
-  for (;;) {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const existing = await users.findOne({ email: admin.email }).lean<UserRecord>();
     if (existing) {
       if (existing.role === 'ADMIN') return 'unchanged';
-      const promoted = await inTransaction(conn, async (session, outbox) => {
-        const result = await users.updateOne(
-          { _id: existing._id, role: { $ne: 'ADMIN' } },
-          { $set: { role: 'ADMIN' } },
-          { session },
-        );
-        if (result.modifiedCount === 1) {
-          outbox.add(
-            userRoleChanged({
-              userId: existing._id.toHexString(),
-              email: existing.email,
-              role: 'ADMIN',
-              previousRole: existing.role,
-              changedBy: null,
-            }),
-          );
-        }
-        return result.modifiedCount === 1;
-      });
-      if (promoted)
-        logger.info({ userId: existing._id.toHexString() }, 'administrator promoted from ADMIN_EMAIL');
-      return promoted ? 'promoted' : 'unchanged';
+      const userId = existing._id.toHexString();
+      const events = new DocumentEvents([
+        userRoleChanged({
+          userId,
+          email: existing.email,
+          role: 'ADMIN',
+          previousRole: existing.role,
+          changedBy: null,
+        }),
+      ]);
+      // A compare-and-set of the role read, so that the event's previousRole is the one replaced.
+      const result = await users.updateOne(
+        { _id: existing._id, role: existing.role },
+        events.update({ $set: { role: 'ADMIN' } }),
+      );
+      // Its role changed meanwhile (another instance promoted it): look again.
+      if (result.modifiedCount !== 1) continue;
+      events.written(conn, USERS_COLLECTION, existing._id);
+      logger.info({ userId }, 'administrator promoted from ADMIN_EMAIL');
+      return 'promoted';
     }
 
     const _id = new Types.ObjectId();
     const passwordHash = await passwords.hash(admin.password);
+    const events = new DocumentEvents([
+      userRegistered({
+        userId: _id.toHexString(),
+        email: admin.email,
+        name: null,
+        role: 'ADMIN',
+        verificationCode: null,
+        codeExpiresAt: null,
+      }),
+    ]);
     try {
-      await inTransaction(conn, async (session, outbox) => {
-        await users.create(
-          [{ _id, email: admin.email, name: null, passwordHash, role: 'ADMIN', emailVerifiedAt: new Date() }],
-          { session },
-        );
-        outbox.add(
-          userRegistered({
-            userId: _id.toHexString(),
-            email: admin.email,
-            name: null,
-            role: 'ADMIN',
-            verificationCode: null,
-            codeExpiresAt: null,
-          }),
-        );
-      });
-      logger.info({ userId: _id.toHexString() }, 'administrator created from ADMIN_EMAIL');
-      return 'created';
+      await users.create([
+        {
+          _id,
+          email: admin.email,
+          name: null,
+          passwordHash,
+          role: 'ADMIN',
+          emailVerifiedAt: new Date(),
+          ...events.inserted(),
+        },
+      ]);
     } catch (error) {
       // Another instance created it between our read and insert: look again.
       if (!isDuplicateKeyError(error)) throw error;
+      continue;
     }
+    events.written(conn, USERS_COLLECTION, _id);
+    logger.info({ userId: _id.toHexString() }, 'administrator created from ADMIN_EMAIL');
+    return 'created';
   }
+  throw new Error('The account of ADMIN_EMAIL kept changing while it was being set up; start again');
 }

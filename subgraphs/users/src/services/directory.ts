@@ -1,11 +1,20 @@
 import { badUserInput, conflict, loadByIds, notFound, type Logger } from '@novamart/kit';
-import { inTransaction } from '@novamart/events';
+import { DocumentEvents, inTransaction } from '@novamart/events';
 import { isObjectIdOrHexString, Types, type Connection } from 'mongoose';
 import { userRoleChanged } from '../events';
-import { ROLES, type AddressRecord, type Role, type UserModel, type UserRecord } from '../models/user';
+import {
+  ROLES,
+  USERS_COLLECTION,
+  type AddressRecord,
+  type Role,
+  type UserModel,
+  type UserRecord,
+} from '../models/user';
 import { parseAddress, parsePageSize, type AddressInput } from './validation';
 
 export const MAX_ADDRESSES = 20;
+/** A role change that keeps losing its race with the account's other role changes gives up (CONFLICT). */
+const MAX_ROLE_ATTEMPTS = 5;
 
 const DEFAULT_FIELDS = ['defaultShippingAddressId', 'defaultBillingAddressId'] as const;
 
@@ -129,17 +138,36 @@ export class UserDirectory {
   async setRole(userId: string, role: Role, changedBy: string | null = null): Promise<UserRecord> {
     if (!ROLES.includes(role)) throw badUserInput(`role must be one of ${ROLES.join(', ')}`, 'role');
     if (!isObjectIdOrHexString(userId)) throw notFound('User');
+    const { user, changed } = await this.writeRole(userId, role, changedBy);
+    if (!changed) return user;
+    await this.deps.endAllSessions(userId);
+    this.deps.logger.info({ userId, role, changedBy }, 'user role set; sessions ended');
+    return user;
+  }
+
+  /**
+   * The role's one write, carrying its event (`DocumentEvents`, no transaction): a compare-and-set
+   * of the role read, so that the event's `previousRole` is the role this write replaced. When the
+   * role changed between the read and the write, reads again and decides again. The same role:
+   * nothing written, nothing published.
+   */
+  private async writeRole(
+    userId: string,
+    role: Role,
+    changedBy: string | null,
+  ): Promise<{ user: UserRecord; changed: boolean }> {
     const { users, conn } = this.deps;
-    const { user, changed } = await inTransaction(conn, async (session, outbox) => {
-      const before = await users
-        .findOneAndUpdate({ _id: userId }, { $set: { role } }, { returnDocument: 'before', session })
-        .lean<UserRecord>();
+    for (let attempt = 1; attempt <= MAX_ROLE_ATTEMPTS; attempt++) {
+      const before = await users.findById(userId).lean<UserRecord>();
       if (!before) throw notFound('User');
       if (before.role === role) return { user: before, changed: false };
-      if (before.role === 'ADMIN' && (await users.countDocuments({ role: 'ADMIN' }, { session })) === 0) {
+      if (
+        before.role === 'ADMIN' &&
+        (await users.countDocuments({ role: 'ADMIN', _id: { $ne: before._id } })) === 0
+      ) {
         throw conflict('Cannot remove the role of the last administrator');
       }
-      outbox.add(
+      const events = new DocumentEvents([
         userRoleChanged({
           userId: before._id.toHexString(),
           email: before.email,
@@ -147,12 +175,17 @@ export class UserDirectory {
           previousRole: before.role,
           changedBy,
         }),
-      );
-      return { user: { ...before, role, updatedAt: new Date() }, changed: true };
-    });
-    if (!changed) return user;
-    await this.deps.endAllSessions(userId);
-    this.deps.logger.info({ userId, role, changedBy }, 'user role set; sessions ended');
-    return user;
+      ]);
+      const updated = await users
+        .findOneAndUpdate({ _id: before._id, role: before.role }, events.update({ $set: { role } }), {
+          returnDocument: 'after',
+        })
+        .lean<UserRecord>();
+      if (updated) {
+        events.written(conn, USERS_COLLECTION, updated._id);
+        return { user: updated, changed: true };
+      }
+    }
+    throw conflict('The role was changed meanwhile; try again');
   }
 }

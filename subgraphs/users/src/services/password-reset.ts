@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { badUserInput, type Logger } from '@novamart/kit';
-import { inTransaction } from '@novamart/events';
-import type { Connection } from 'mongoose';
+import { DocumentEvents, inTransaction } from '@novamart/events';
+import { Types, type Connection } from 'mongoose';
 import { userPasswordResetRequested } from '../events';
-import type { PasswordResetModel } from '../models/password-reset';
+import { PASSWORD_RESETS_COLLECTION, type PasswordResetModel } from '../models/password-reset';
 import type { UserModel, UserRecord } from '../models/user';
 import type { ClientThrottle } from './client-throttle';
 import type { SecretHasher } from './passwords';
@@ -51,18 +51,22 @@ export class PasswordResetService {
 
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const expiresAt = new Date(this.now().getTime() + PASSWORD_RESET_TTL_MS);
-    await inTransaction(conn, async (session, outbox) => {
-      await resets.create([{ tokenHash: hashToken(token), userId: user._id, expiresAt }], { session });
-      outbox.add(
-        userPasswordResetRequested({
-          userId: user._id.toHexString(),
-          email: user.email,
-          name: user.name,
-          resetToken: token,
-          expiresAt: expiresAt.toISOString(),
-        }),
-      );
-    });
+    // One insert: the reset carries its event (`DocumentEvents`), no transaction. Left unpublished
+    // past `expiresAt`, the event goes with the reset (TTL index): its link would no longer work.
+    const resetId = new Types.ObjectId();
+    const events = new DocumentEvents([
+      userPasswordResetRequested({
+        userId: user._id.toHexString(),
+        email: user.email,
+        name: user.name,
+        resetToken: token,
+        expiresAt: expiresAt.toISOString(),
+      }),
+    ]);
+    await resets.create([
+      { _id: resetId, tokenHash: hashToken(token), userId: user._id, expiresAt, ...events.inserted() },
+    ]);
+    events.written(conn, PASSWORD_RESETS_COLLECTION, resetId);
     this.deps.logger.info({ userId: user._id.toHexString() }, 'password reset requested');
   }
 

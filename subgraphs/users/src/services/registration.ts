@@ -1,9 +1,9 @@
 import { badUserInput, conflict, type Logger, isDuplicateKeyError } from '@novamart/kit';
 import type { ClientThrottle } from './client-throttle';
-import { inTransaction } from '@novamart/events';
+import { DocumentEvents } from '@novamart/events';
 import { Types, type Connection } from 'mongoose';
 import { userEmailVerified, userRegistered, userVerificationRequested } from '../events';
-import type { UserModel, UserRecord, UserSecrets } from '../models/user';
+import { USERS_COLLECTION, type UserModel, type UserRecord, type UserSecrets } from '../models/user';
 import type { SecretHasher } from './passwords';
 import { checkPasswordPolicy, normalizeEmail, parseEmail, parseName } from './validation';
 import {
@@ -39,8 +39,9 @@ export class RegistrationService {
   }
 
   /**
-   * Creates a CUSTOMER account and, in the same transaction, the `user.registered` event carrying
-   * the verification code for the notifications subgraph to deliver.
+   * Creates a CUSTOMER account and, in the same insert (the account carries it, `DocumentEvents`),
+   * the `user.registered` event carrying the verification code for the notifications subgraph to
+   * deliver.
    */
   async register(input: RegisterInput, clientAddress: string | null = null): Promise<UserRecord> {
     // Named as sent: the fields of register's `input`.
@@ -71,36 +72,33 @@ export class RegistrationService {
     const codeExpiresAt = new Date(this.now().getTime() + VERIFICATION_CODE_TTL_MS);
     const _id = new Types.ObjectId();
 
+    const events = new DocumentEvents([
+      userRegistered({
+        userId: _id.toHexString(),
+        email,
+        name,
+        role: 'CUSTOMER',
+        verificationCode: code,
+        codeExpiresAt: codeExpiresAt.toISOString(),
+      }),
+    ]);
     try {
-      await inTransaction(conn, async (session, outbox) => {
-        await users.create(
-          [
-            {
-              _id,
-              email,
-              name,
-              passwordHash,
-              role: 'CUSTOMER',
-              verification: { codeHash, expiresAt: codeExpiresAt, attempts: 0 },
-            },
-          ],
-          { session },
-        );
-        outbox.add(
-          userRegistered({
-            userId: _id.toHexString(),
-            email,
-            name,
-            role: 'CUSTOMER',
-            verificationCode: code,
-            codeExpiresAt: codeExpiresAt.toISOString(),
-          }),
-        );
-      });
+      await users.create([
+        {
+          _id,
+          email,
+          name,
+          passwordHash,
+          role: 'CUSTOMER',
+          verification: { codeHash, expiresAt: codeExpiresAt, attempts: 0 },
+          ...events.inserted(),
+        },
+      ]);
     } catch (error) {
       if (isDuplicateKeyError(error)) throw emailTaken();
       throw error;
     }
+    events.written(conn, USERS_COLLECTION, _id);
     this.deps.logger.info({ userId: _id.toHexString() }, 'user registered');
     return (await users.findById(_id).lean<UserRecord>())!;
   }
@@ -142,19 +140,19 @@ export class RegistrationService {
     const matches = await codes.verify(code, pending.codeHash);
     if (claimed.modifiedCount === 0 || !matches) throw invalidCode();
 
-    const verified = await inTransaction(conn, async (session, outbox) => {
-      const updated = await users
-        .findOneAndUpdate(
-          { _id: user._id, emailVerifiedAt: null, 'verification.codeHash': pending.codeHash },
-          { $set: { emailVerifiedAt: this.now(), verification: null } },
-          { returnDocument: 'after', session },
-        )
-        .lean<UserRecord>();
-      if (updated) {
-        outbox.add(userEmailVerified({ userId: user._id.toHexString(), email: user.email, name: user.name }));
-      }
-      return updated;
-    });
+    // One write carrying its event (`DocumentEvents`): the filter (still unverified, this code)
+    // decides whether the address is verified, and the event goes with that write only.
+    const events = new DocumentEvents([
+      userEmailVerified({ userId: user._id.toHexString(), email: user.email, name: user.name }),
+    ]);
+    const verified = await users
+      .findOneAndUpdate(
+        { _id: user._id, emailVerifiedAt: null, 'verification.codeHash': pending.codeHash },
+        events.update({ $set: { emailVerifiedAt: this.now(), verification: null } }),
+        { returnDocument: 'after' },
+      )
+      .lean<UserRecord>();
+    if (verified) events.written(conn, USERS_COLLECTION, verified._id);
     // null: a concurrent call with the same code got there first; it has the answer, not this one.
     if (!verified) throw invalidCode();
     this.deps.logger.info({ userId: user._id.toHexString() }, 'email verified');
@@ -178,23 +176,21 @@ export class RegistrationService {
     const code = generateVerificationCode();
     const codeHash = await codes.hash(code);
     const codeExpiresAt = new Date(this.now().getTime() + VERIFICATION_CODE_TTL_MS);
-    await inTransaction(conn, async (session, outbox) => {
-      const updated = await users.updateOne(
-        { _id: user._id, emailVerifiedAt: null },
-        { $set: { verification: { codeHash, expiresAt: codeExpiresAt, attempts: 0 } } },
-        { session },
-      );
-      if (updated.modifiedCount === 0) return;
-      outbox.add(
-        userVerificationRequested({
-          userId: user._id.toHexString(),
-          email: user.email,
-          name: user.name,
-          verificationCode: code,
-          codeExpiresAt: codeExpiresAt.toISOString(),
-        }),
-      );
-    });
+    // One write carrying its event (`DocumentEvents`): written only while the address is unverified.
+    const events = new DocumentEvents([
+      userVerificationRequested({
+        userId: user._id.toHexString(),
+        email: user.email,
+        name: user.name,
+        verificationCode: code,
+        codeExpiresAt: codeExpiresAt.toISOString(),
+      }),
+    ]);
+    const updated = await users.updateOne(
+      { _id: user._id, emailVerifiedAt: null },
+      events.update({ $set: { verification: { codeHash, expiresAt: codeExpiresAt, attempts: 0 } } }),
+    );
+    if (updated.modifiedCount === 1) events.written(conn, USERS_COLLECTION, user._id);
     this.deps.logger.info({ userId: user._id.toHexString() }, 'verification code sent again');
   }
 }
