@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { productModel, type ProductDoc } from '../src/models/product';
 import { productSnapshot } from '../src/services/product-events';
 import { openProductsDb, productInput, rejection, type ProductsTestDb } from './support';
@@ -253,6 +253,33 @@ describe('a product carries the events of its change (DocumentEvents)', () => {
     expect(await db.conn.collection('outbox').countDocuments({ 'event.aggregateId': id })).toBe(0);
     const raw = await db.conn.collection('products').findOne({ _id: product._id });
     expect(raw?.pendingEvents).toEqual([]);
+  });
+
+  it('stamps a catalog state and its events with one instant, later than the state before', async () => {
+    const product = await db.services.catalog.createProduct(productInput({ name: 'Stamped Kettle' }));
+    const id = String(product._id);
+    const created = await stored(id);
+    // Within one millisecond of the creation (the clock held still): each state still gets its own stamp.
+    vi.useFakeTimers({ toFake: ['Date'], now: created!.updatedAt });
+    try {
+      await db.services.catalog.updateProduct(id, { priceAmount: 4200 });
+      await db.services.catalog.updateProduct(id, { name: 'Stamped Kettle II' });
+    } finally {
+      vi.useRealTimers();
+    }
+    const after = await stored(id);
+    const events = await eventsOf(id);
+    // The cart's and orders' projections keep the newest of an event and a catalog answer: an equal
+    // stamp must be the same state, so that neither writes a row it already holds.
+    expect(events[0]!.occurredAt).toBe(created!.updatedAt.toISOString());
+    const updates = events.filter((e) => e.type === 'product.updated');
+    expect(updates).toHaveLength(2);
+    expect(updates[1]!.occurredAt).toBe(after!.updatedAt.toISOString());
+    expect(Date.parse(updates[0]!.occurredAt)).toBeGreaterThan(created!.updatedAt.getTime());
+    expect(Date.parse(updates[1]!.occurredAt)).toBeGreaterThan(Date.parse(updates[0]!.occurredAt));
+    // The price change of the first update shares its stamp.
+    const price = events.find((e) => e.type === 'product.price_changed');
+    expect(price!.occurredAt).toBe(updates[0]!.occurredAt);
   });
 
   it('createProduct inserts the product with product.created and its opening stock in one command; archiveProduct writes once', async () => {

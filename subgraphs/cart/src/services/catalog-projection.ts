@@ -48,7 +48,8 @@ export class CatalogProjection {
       .findById(snapshot.variantId, { catalogAt: 1, priceAt: 1 })
       .session(session ?? null)
       .lean();
-    if (current?.catalogAt && current.catalogAt > at) return false;
+    // An equal stamp is the same catalog state (products stamps each state once: `catalogStamp`).
+    if (current?.catalogAt && current.catalogAt >= at) return false;
     const set: Partial<CatalogProductDoc> = {
       sku: snapshot.sku,
       name: variantName(snapshot.productName, snapshot.title),

@@ -56,7 +56,8 @@ export class Projections {
       .findById(variant.variantId)
       .session(session ?? null)
       .lean();
-    if (current?.catalogAt && current.catalogAt > at) return current;
+    // An equal stamp is the same catalog state (products stamps each state once: `catalogStamp`).
+    if (current?.catalogAt && current.catalogAt >= at) return current;
     const set: Partial<CatalogPriceDoc> = {
       sku: variant.sku,
       name: variant.productName,

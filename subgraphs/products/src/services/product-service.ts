@@ -67,6 +67,21 @@ interface ProductChange {
   events(after: ProductDoc, before: ProductDoc): DomainEvent<any>[];
 }
 
+/**
+ * The instant a catalog write stamps on the product (`updatedAt`) and on its events (`occurredAt`),
+ * later than the product's previous stamp: a catalog state and its events share one stamp, unique
+ * to that state, so the projections (cart, orders) that keep the newest of an event and a catalog
+ * answer know an equal stamp for the same state and skip it.
+ */
+function catalogStamp(before: Pick<ProductDoc, 'updatedAt'> | null): Date {
+  return new Date(Math.max(Date.now(), (before?.updatedAt?.getTime() ?? 0) + 1));
+}
+
+function stamped(events: DomainEvent<any>[], at: Date): DomainEvent<any>[] {
+  for (const event of events) event.occurredAt = at.toISOString();
+  return events;
+}
+
 /** A product as `toObject()` gives it, without the events it carries (never answered). */
 function withoutEvents(product: ProductDoc): ProductDoc {
   const { pendingEvents: _unpublished, ...doc } = product;
@@ -232,9 +247,13 @@ export class ProductService {
   private async writeChange(before: ProductDoc, change: ProductChange): Promise<ProductDoc> {
     const slug = change.set.categorySlug;
     const categoryPath = slug ? await this.deps.categories.pathOf(slug) : undefined;
+    const at = catalogStamp(before);
     const decided = (set: Partial<ProductDoc>) => {
-      const after: ProductDoc = { ...before, ...set, revision: (before.revision ?? 0) + 1 };
-      return { update: { $set: set, ...BUMP_REVISION }, events: change.events(after, before) };
+      const after: ProductDoc = { ...before, ...set, updatedAt: at, revision: (before.revision ?? 0) + 1 };
+      return {
+        update: { $set: { ...set, updatedAt: at }, ...BUMP_REVISION },
+        events: stamped(change.events(after, before), at),
+      };
     };
     if (slug && categoryPath === null) {
       return inTransaction(this.deps.conn, async (session, outbox) => {
@@ -259,9 +278,11 @@ export class ProductService {
     session?: ClientSession,
   ): Promise<ProductDoc> {
     const filter = { _id: before._id, ...atRevision(before) };
+    // `updatedAt` is the write's own stamp (catalogStamp), not mongoose's clock.
     const after = await this.deps.Product.findOneAndUpdate(filter, update, {
       returnDocument: 'after',
       session,
+      timestamps: false,
     })
       .lean<ProductDoc>()
       .exec();
@@ -297,6 +318,7 @@ export class ProductService {
   ): Promise<ProductDoc> {
     const slug = data.slug ?? (await this.freeSlugFor(data.name, attempt));
     const categoryPath = data.categorySlug ? await this.deps.categories.pathOf(data.categorySlug) : [];
+    const at = catalogStamp(null);
     const build = (path: string[]) =>
       new this.deps.Product({
         _id: data._id,
@@ -314,23 +336,25 @@ export class ProductService {
         options: data.options,
         variants: data.variants,
         active: true,
+        createdAt: at,
+        updatedAt: at,
       });
     const created = (product: InstanceType<ProductModel>) =>
-      productEvents.created(product.toObject() as ProductDoc, data.initialStock);
+      stamped([productEvents.created(product.toObject() as ProductDoc, data.initialStock)], at)[0]!;
     if (data.categorySlug && categoryPath === null) {
       const category = data.categorySlug;
       return inTransaction(this.deps.conn, async (session, outbox) => {
         // Built afresh by every attempt of the transaction.
         const product = build(await this.deps.categories.ensure(category, session));
         outbox.add(created(product));
-        await product.save({ session });
+        await product.save({ session, timestamps: false });
         return product.toObject() as ProductDoc;
       });
     }
     const product = build(categoryPath ?? []);
     const onProduct = new DocumentEvents([created(product)]);
     product.set(onProduct.inserted());
-    await product.save();
+    await product.save({ timestamps: false });
     onProduct.written(this.deps.conn, PRODUCTS_COLLECTION, product._id);
     return withoutEvents(product.toObject() as ProductDoc);
   }
