@@ -111,13 +111,19 @@ describe('events on the document', () => {
   it('leaves the poll alone events younger than the grace, which their writer publishes', async () => {
     await bump('c1', 1, false);
     const bus = new RecordingBus();
-    const relay = new OutboxRelay(conn, bus, { documents: 'counters', sweepGraceMs: 60_000 });
+    const relay = new OutboxRelay(conn, bus, {
+      documents: 'counters',
+      sweepGraceMs: 60_000,
+      pollIntervalMs: 20,
+    });
     await relay.start();
-    // The first pass takes everything, however fresh: entries written before the relay listened.
+    // The first pass takes everything written before the relay listened.
     await waitFor(() => bus.published.length === 1, 'the first sweep', 3_000);
     const late = await bump('c2', 1, false);
-    relay.poke();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Two of the relay's polls (its finds) after the write have looked and left it.
+    const finds = () => commands.filter((name) => name === 'find').length;
+    const polled = finds();
+    await waitFor(() => finds() >= polled + 2, 'two polls after the write', 3_000);
     expect(bus.published.map((e) => e.id)).not.toContain(late.id);
     await relay.stop();
   });
@@ -134,8 +140,8 @@ describe('events on the document', () => {
     // Written while the first pass runs: its writer's relay (here, one that is never told) owns it
     // until the grace has passed; taking it now would publish it twice when its writer does.
     const during = await bump('c1', 1, false);
-    await waitFor(() => bus.published.length === 1, 'the first pass', 3_000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The first pass over (no pass running or queued, nothing told to publish): what it published is final.
+    await waitFor(() => bus.published.length >= 1 && relay.pending() === 0, 'the first pass', 3_000);
     expect(bus.published.map((e) => e.id)).toEqual([before.id]);
     expect(bus.published.map((e) => e.id)).not.toContain(during.id);
     await relay.stop();
