@@ -103,10 +103,6 @@ export async function serviceBed(overrides: Partial<UsersServiceOptions> = {}): 
     observe: ['user.*'],
     documentEvents: [USERS_COLLECTION, PASSWORD_RESETS_COLLECTION],
   });
-  // Each relay's first pass publishes every pending event however fresh (at-least-once): an account
-  // written while it runs would be published by it and by its writer. Tests that count events start
-  // once those passes are done.
-  await base.settled();
   return {
     conn: base.conn,
     services: base.services,
