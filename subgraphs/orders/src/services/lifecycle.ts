@@ -250,7 +250,10 @@ export class OrderLifecycle {
     });
   }
 
-  /** refund.succeeded */
+  /**
+   * refund.succeeded, and a refund payments answered SUCCEEDED to receiveReturn's call
+   * (services/return-follow-up.ts): recorded once per refund, whichever comes first.
+   */
   async recordRefund(refund: RefundSucceeded): Promise<void> {
     await this.effect(refund.orderId, null, (order) => {
       if (order.refunds.some((recorded) => recorded.refundId === refund.refundId)) return null;
@@ -260,14 +263,6 @@ export class OrderLifecycle {
         },
       };
     });
-  }
-
-  /**
-   * A refund payments answered SUCCEEDED to receiveReturn's call (services/return-follow-up.ts),
-   * recorded as `refund.succeeded` records it: once per refund, whichever comes first.
-   */
-  async recordRefundAnswered(refund: RefundSucceeded): Promise<void> {
-    await this.recordRefund(refund);
   }
 
   /**

@@ -91,7 +91,7 @@ export class ReturnFollowUp {
         { authorization },
       );
       if (refund.status !== 'SUCCEEDED') return;
-      await this.deps.lifecycle.recordRefundAnswered({
+      await this.deps.lifecycle.recordRefund({
         refundId: refund.id,
         orderId: order._id,
         amount: refund.amount.amount,
