@@ -305,17 +305,20 @@ describe('idempotency', () => {
       h.checkout.checkout(customer('u-idem'), { ...input, shippingAddress: { ...address, city: 'Paris' } }),
     );
     expect(changed.extensions).toMatchObject({ code: 'CONFLICT', orderId: first._id });
-    // A different key for the lines already ordered is refused too.
-    expect((await failure(h.checkout.checkout(customer('u-idem'), checkoutInput()))).extensions.code).toBe(
-      'CONFLICT',
-    );
+    // A different key for the lines already ordered is refused too, naming the order that has them.
+    expect(
+      (await failure(h.checkout.checkout(customer('u-idem'), checkoutInput()))).extensions,
+    ).toMatchObject({
+      code: 'CONFLICT',
+      orderId: first._id,
+    });
     // Another caller using the same key string is a different checkout.
     await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }], { userId: 'u-other' });
     const other = await h.checkout.checkout(customer('u-other'), { ...input, email: 'o@example.com' });
     expect(other._id).not.toBe(first._id);
   });
 
-  it('a first checkout from a cart reads no order for its key; a retry, whose cart shows the order, answers it', async () => {
+  it('a first checkout reads no order for its key and writes only the order; a retry, refused by the key, answers it', async () => {
     await h.registered('u-first', 'first@example.com');
     await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }], { userId: 'u-first' });
     const input = checkoutInput({ idempotencyKey: 'first-key' });
@@ -324,15 +327,16 @@ describe('idempotency', () => {
       return { order, commands: commandStats.forRequest(requestId, { database: h.conn.name }) };
     };
     const first = await counted(`first-${Date.now()}`);
-    // The cart snapshot, the account email and the prices read; the cart taken, the order and its
-    // outbox entry written (the commit is not counted under the request): no lookup of the key.
-    expect(first.commands).toMatchObject({ byCommand: { find: 3, update: 1, insert: 2 } });
-    expect(first.commands.total).toBe(6);
+    // The cart snapshot, the account email and the prices read; the order written with its
+    // order.placed in one insert: no transaction, no outbox entry, no lookup of the key.
+    expect(first.commands.byCommand).toEqual({ find: 3, insert: 1 });
+    expect(first.commands.total).toBe(4);
     const again = await counted(`again-${Date.now()}`);
     expect(again.order._id).toBe(first.order._id);
-    // The cart snapshot, then the key's order: nothing else read, nothing written.
-    expect(again.commands).toMatchObject({ byCommand: { find: 2 } });
-    expect(again.commands.total).toBe(2);
+    // The same reads, the insert the key's unique index refuses, then the key's order: nothing written.
+    expect(again.commands.byCommand).toEqual({ find: 4, insert: 1 });
+    expect(again.commands.total).toBe(5);
+    expect(await h.conn.collection('orders').countDocuments({ userId: 'u-first' })).toBe(1);
   });
 
   it('concurrent duplicates make exactly one order and one order.placed', async () => {
@@ -385,6 +389,7 @@ describe('bounded money and atomic errors', () => {
   it('refuses an order total above MAX_ORDER_TOTAL with BAD_USER_INPUT, writing nothing', async () => {
     await h.product('p-gold', 60_000_000);
     const cartId = await h.cart(newCartId(), [{ productId: 'p-gold', quantity: 2 }]);
+    const snapshotBefore = await h.conn.collection('cart_snapshots').findOne({ _id: cartId } as never);
     const error = await failure(h.checkout.checkout(null, checkoutInput({ cartId, email: 'g@example.com' })));
     expect(error.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
@@ -392,37 +397,41 @@ describe('bounded money and atomic errors', () => {
       limit: 100_000_000,
     });
     expect(await h.conn.collection('orders').countDocuments({ cartId })).toBe(0);
-    expect(
-      (await h.conn.collection('cart_snapshots').findOne({ _id: cartId } as never))?.orderedRevision,
-    ).toBeUndefined();
+    expect(await h.conn.collection('cart_snapshots').findOne({ _id: cartId } as never)).toEqual(
+      snapshotBefore,
+    );
   });
 
-  it('a failure after the first write (the cart taken) leaves no order, no taken cart and no outbox entry', async () => {
+  it('a failed order write leaves no order, no event and the cart as it was, and the cart checks out afterwards', async () => {
     const cartId = await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }]);
+    const snapshotBefore = await h.conn.collection('cart_snapshots').findOne({ _id: cartId } as never);
     const orders = h.conn.model('Order');
     const outboxBefore = await h.conn.collection('outbox').countDocuments();
     const original = orders.create.bind(orders);
-    // The second write of the checkout transaction fails.
+    // The order's write (its only write) fails.
     orders.create = (async () => {
-      throw new Error('injected fault in the second write');
+      throw new Error('injected fault in the order write');
     }) as never;
     try {
       const error = await failure(
         h.checkout.checkout(null, checkoutInput({ cartId, email: 'f@example.com' })),
       );
-      expect(error.message).toBe('injected fault in the second write');
+      expect(error.message).toBe('injected fault in the order write');
     } finally {
       orders.create = original;
     }
-    console.warn('[atomic] injected: orders.create throws after the cart snapshot was taken');
+    console.warn('[atomic] injected: orders.create throws');
+    await h.settled();
     expect(await h.conn.collection('orders').countDocuments({ cartId })).toBe(0);
-    expect(
-      (await h.conn.collection('cart_snapshots').findOne({ _id: cartId } as never))?.orderedRevision,
-    ).toBeUndefined();
+    expect(await h.conn.collection('cart_snapshots').findOne({ _id: cartId } as never)).toEqual(
+      snapshotBefore,
+    );
     expect(await h.conn.collection('outbox').countDocuments()).toBe(outboxBefore);
-    console.warn('[atomic] verified: no order, cart not taken, no outbox entry');
-    // And the same cart checks out afterwards.
+    console.warn('[atomic] verified: no order, the cart as it was, no event');
+    // And the same cart checks out afterwards, announcing its order once.
     const order = await h.checkout.checkout(null, checkoutInput({ cartId, email: 'f@example.com' }));
     expect(order.cartId).toBe(cartId);
+    await h.settled();
+    expect(h.eventsOf(order._id, 'order.placed')).toHaveLength(1);
   });
 });

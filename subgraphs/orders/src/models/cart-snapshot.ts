@@ -15,9 +15,6 @@ export interface CartSnapshotDoc {
   /** The discount codes applied to the cart (cart.updated's `discountCodes`; absent: none). */
   discountCodes?: string[];
   deleted: boolean;
-  /** The revision an order was placed from, and that order: the same lines are not ordered twice. */
-  orderedRevision?: number;
-  orderedBy?: string;
   /** Mirrors the guest cart's expiry (TTL); deleted carts linger a while to absorb late events. */
   expiresAt?: Date;
 }
@@ -42,8 +39,6 @@ const cartSnapshotSchema = new Schema<CartSnapshotDoc>(
     },
     discountCodes: { type: [String], default: undefined },
     deleted: { type: Boolean, default: false },
-    orderedRevision: Number,
-    orderedBy: String,
     expiresAt: Date,
   },
   { collection: 'cart_snapshots', versionKey: false },

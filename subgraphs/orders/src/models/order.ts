@@ -401,6 +401,9 @@ const orderSchema = new Schema<OrderDoc>(
 
 // Same caller, same key: one order, even for concurrent duplicates.
 orderSchema.index({ callerKey: 1, idempotencyKey: 1 }, { unique: true });
+// A revision of a cart is ordered once, whatever the key: checkout's insert is refused here
+// instead of taking the cart snapshot in a transaction.
+orderSchema.index({ cartId: 1, cartRevision: 1 }, { unique: true });
 // A customer's orders and the admin list, newest first, with (createdAt, _id) as the cursor.
 orderSchema.index({ userId: 1, createdAt: -1, _id: -1 });
 orderSchema.index({ createdAt: -1, _id: -1 });

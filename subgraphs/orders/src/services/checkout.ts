@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type Connection } from 'mongoose';
-import { inTransaction } from '@novamart/events';
+import { DocumentEvents } from '@novamart/events';
 import {
   appError,
   assertBeforeDeadline,
@@ -19,7 +19,7 @@ import {
 import { type CartSnapshotDoc, type CartSnapshotModel } from '../models/cart-snapshot';
 import { type CatalogPriceDoc, type CatalogPriceModel } from '../models/catalog-price';
 import { type CustomerModel } from '../models/customer';
-import { type OrderDoc, type OrderLine, type OrderModel } from '../models/order';
+import { ORDERS_COLLECTION, type OrderDoc, type OrderLine, type OrderModel } from '../models/order';
 import {
   normalizeAddress,
   normalizeEmail,
@@ -65,14 +65,17 @@ interface CheckoutRequest {
   requestHash: string;
 }
 
-/** The cart snapshot changed (or another order took its lines) between our read and our write. */
-class CartMovedError extends Error {
-  constructor() {
-    super('cart changed during checkout');
+/** A unique index refused the order: one holds the caller's key, or these cart lines. */
+class AlreadyOrdered extends Error {
+  readonly cartId: string;
+  readonly cartRevision: number;
+
+  constructor(order: OrderDoc, cause: unknown) {
+    super('an order holds this key or these cart lines', { cause });
+    this.cartId = order.cartId;
+    this.cartRevision = order.cartRevision;
   }
 }
-
-const MAX_ATTEMPTS = 5;
 
 /** The variant a cart line holds: its own, or the product's default variant (the product's id). */
 function lineVariantId(line: { productId: string; variantId?: string }): string {
@@ -84,10 +87,12 @@ export function newOrderId(): string {
 }
 
 /**
- * Turns a cart into an order. The same idempotency key from the same caller always answers with
- * the one order it made: a retry finds it (its cart shows the order, or the attempt is refused),
- * and concurrent duplicates meet at the unique index on (callerKey, idempotencyKey), where all but
- * one lose and read the winner.
+ * Turns a cart into an order: one insert, the order carrying its `order.placed` (`DocumentEvents`),
+ * no transaction and no read beforehand. Two unique indexes of the orders decide what a read and
+ * a transaction would have: (callerKey, idempotencyKey), so the same key from the same caller
+ * always answers with the one order it made (a retry or a concurrent duplicate loses there and
+ * reads the winner), and (cartId, cartRevision), so a revision of a cart is ordered once, whatever
+ * the key (another key loses there with CONFLICT).
  */
 export class CheckoutService {
   private readonly options: CheckoutServiceOptions;
@@ -144,51 +149,40 @@ export class CheckoutService {
       idempotencyKey,
       requestHash,
     };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.attempt(request);
-      } catch (error) {
-        // Whatever refused this attempt (the cart already ordered or emptied by the order, the
-        // key's unique index, a discount's last use, the cart moving), an order may hold the key:
-        // a retry of this checkout, or a concurrent duplicate that won. That order is the answer.
-        const existing = await this.options.orders.findOne({ callerKey, idempotencyKey }).lean();
-        if (existing) return this.replay(existing, requestHash);
-        if ((error instanceof CartMovedError || isDuplicateKeyError(error)) && attempt < MAX_ATTEMPTS)
-          continue;
-        throw error;
-      }
+    try {
+      return await this.attempt(request);
+    } catch (error) {
+      // Whatever refused the attempt (the key's unique index, the cart emptied by the order or
+      // its lines already ordered, a discount's last use), an order may hold the key: a retry of
+      // this checkout, or a concurrent duplicate that won. That order is the answer.
+      const existing = await this.options.orders.findOne({ callerKey, idempotencyKey }).lean();
+      if (existing) return this.replay(existing, requestHash);
+      if (error instanceof AlreadyOrdered) return this.otherKeysOrder(error);
+      throw error;
     }
   }
 
   /**
-   * One attempt: the cart and its products as their owners answer, the order built from them, and
-   * placed. The key is looked up first only when the cart's snapshot shows an earlier order from
-   * it: an order holding the key was placed from this cart (the caller's own, or the guest cart
-   * the key is scoped to) and took a revision of it in the same transaction, so without one no
-   * order holds the key, and a first checkout skips the read. Whatever this reasoning missed, the
-   * unique index on the key refuses a second order, and `checkout` then answers the first.
+   * The attempt: the cart and its products as their owners answer, the order built from them, and
+   * placed. No read of the key first: a first checkout finds no order holding it, and a retry
+   * (or a concurrent duplicate) is refused by the key's unique index or finds its cart emptied by
+   * the order, and `checkout` then answers the order holding the key.
    */
   private async attempt(request: CheckoutRequest): Promise<OrderDoc> {
-    const { viewer, cartId, callerKey, idempotencyKey, requestHash } = request;
+    const { viewer, cartId } = request;
     const refresh = this.options.refresh;
     // The snapshot and catalog rows as the owners' answers left them; without a refresh (or
     // when the projection held newer), read from the projections.
     const refreshed = refresh ? await refresh.refreshCart(viewer, cartId, request.authorization) : null;
-    const snapshot = refreshed ?? (await this.findCart(viewer, cartId));
-    if (snapshot?.orderedRevision !== undefined) {
-      const existing = await this.options.orders.findOne({ callerKey, idempotencyKey }).lean();
-      if (existing) return this.replay(existing, requestHash);
-    }
-    const cart = this.checkCart(viewer, cartId, snapshot);
+    const cart = this.checkCart(viewer, cartId, refreshed ?? (await this.findCart(viewer, cartId)));
     const rows = refresh ? await refresh.refreshProducts(cart.lines.map(lineVariantId)) : null;
     const order = await this.buildOrder({ ...request, cart, rows });
     return this.place(cart, order, viewer, request.shippingMethodCode);
   }
 
   /**
-   * Redeems the order's discounts (promotions subgraph), then writes the order: taking the cart
-   * revision is what stops two different keys ordering the same lines. When the write fails the
-   * redemption's compensation gives the uses back.
+   * Redeems the order's discounts (promotions subgraph), then writes the order. When the write is
+   * refused the redemption's compensation gives the uses back.
    */
   private async place(
     cart: CartSnapshotDoc,
@@ -210,23 +204,38 @@ export class CheckoutService {
           order = withDiscounts(built, redeemed, priced, totals);
         }
       }
-      return inTransaction(this.options.conn, async (session, outbox) => {
-        const taken = await this.options.carts.updateOne(
-          { _id: cart._id, revision: cart.revision, orderedRevision: { $ne: cart.revision } },
-          { $set: { orderedRevision: cart.revision, orderedBy: order._id } },
-          { session },
-        );
-        if (taken.matchedCount !== 1) throw new CartMovedError();
-        await this.options.orders.create([order], { session });
-        outbox.add(orderPlaced(order));
-        // The last step before the commit: when the gateway has already answered the client
-        // with a timeout, the order must not appear behind its back.
-        assertBeforeDeadline('the order was placed');
-        return order;
-      });
+      return this.insert(order);
     });
     if (!outcome.ok) throw outcome.refused;
     return outcome.value;
+  }
+
+  /**
+   * The order and its `order.placed` in one insert. A unique index refusing it is told to
+   * `checkout` as `AlreadyOrdered`: the order holding the key is the answer, or another key took
+   * these lines.
+   */
+  private async insert(order: OrderDoc): Promise<OrderDoc> {
+    const events = new DocumentEvents([orderPlaced(order)]);
+    // The last check before the write: when the gateway has already answered the client with a
+    // timeout, the order must not appear behind its back.
+    assertBeforeDeadline('the order was placed');
+    try {
+      await this.options.orders.create([{ ...order, ...events.inserted() }]);
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw new AlreadyOrdered(order, error);
+      throw error;
+    }
+    events.written(this.options.conn, ORDERS_COLLECTION, order._id);
+    return order;
+  }
+
+  /** No order holds the caller's key, so the cart revision's index refused: CONFLICT naming that order. */
+  private async otherKeysOrder(refused: AlreadyOrdered): Promise<never> {
+    const { cartId, cartRevision } = refused;
+    const taken = await this.options.orders.findOne({ cartId, cartRevision }).select({ _id: 1 }).lean();
+    if (!taken) throw refused.cause;
+    throw conflict('These cart lines were already ordered', { cartId, orderId: taken._id });
   }
 
   private replay(order: OrderDoc, requestHash: string): OrderDoc {
@@ -256,9 +265,6 @@ export class CheckoutService {
       throw notFound('Cart', { cartId });
     }
     if (!cart || cart.lines.length === 0) throw badUserInput('The cart is empty', 'input.cartId');
-    if (cart.orderedRevision === cart.revision) {
-      throw conflict('These cart lines were already ordered', { cartId: cart._id, orderId: cart.orderedBy });
-    }
     return cart;
   }
 
