@@ -71,7 +71,7 @@ export const checkoutSaga: readonly SagaStep[] = [
   {
     on: 'payment.status_changed',
     subgraph: 'orders',
-    step: 'learn which payment belongs to which order (`known_payments`: creation, SUCCEEDED, AUTHORIZED)',
+    step: "learn which payment belongs to which order (the order's `announcedPaymentIds`: creation, SUCCEEDED, AUTHORIZED)",
     emits: [],
   },
   {

@@ -47,7 +47,9 @@ async function publishAndWait(
     'cart.updated': () =>
       conn.collection('cart_snapshots').findOne({ _id: aggregateId, revision: payload.revision } as never),
     'payment.status_changed': () =>
-      conn.collection('known_payments').findOne({ _id: payload.paymentId } as never),
+      conn
+        .collection('orders')
+        .findOne({ _id: aggregateId, announcedPaymentIds: payload.paymentId } as never),
     'product.created': () => conn.collection('catalog_prices').findOne({ _id: payload.productId } as never),
     'inventory.reserved': () =>
       conn.collection('orders').findOne({ _id: aggregateId, reservationId: payload.reservationId } as never),

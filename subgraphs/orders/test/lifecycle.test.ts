@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvent, type DomainEvent } from '@novamart/events';
+import { createEvent, isEventRejected, type DomainEvent } from '@novamart/events';
+import { commandStats, runWithRequestId } from '@novamart/kit';
+import { orderSagaConsumer, ordersProjectionConsumer } from '../src/events/handlers';
 import { orderChannel, userOrdersChannel, type OrderLiveMessage } from '../src/events/live-updates';
 import { type OrderDoc } from '../src/models/order';
 import {
@@ -419,9 +421,13 @@ describe('event trust: payment.succeeded moves money state only for a payment or
     console.warn(
       '[event-trust] injected: payment.succeeded with an unannounced payment id, another order’s payment id, and a payload order that is not the event’s',
     );
-    expect((await deadLetterOf(borrowed)).error).toBe(
-      `rejected: payment pay-of-the-other-order belongs to order ${other._id}, not ${order._id}`,
+    // Its id is on the other order, not this one: never announced for this order (retried, then
+    // dead-lettered), like a forged one.
+    const borrowedDead = await deadLetterOf(borrowed);
+    expect(borrowedDead.error).toContain(
+      'payment pay-of-the-other-order was never announced by the payments subgraph (no payment.status_changed)',
     );
+    expect(borrowedDead.attempts).toBeGreaterThan(1);
     expect((await deadLetterOf(elsewhere)).error).toBe(
       `rejected: payment.succeeded for order ${other._id} on aggregate ${order._id}`,
     );
@@ -430,6 +436,161 @@ describe('event trust: payment.succeeded moves money state only for a payment or
     await expectUnchanged(order);
     expect((await load(other._id)).status).toBe('AWAITING_PAYMENT');
     console.warn('[event-trust] verified: all three dead-lettered with their reasons; neither order changed');
+  });
+
+  /** The MongoDB commands `run` sends on the orders database. */
+  async function commandsOf(run: () => Promise<unknown>) {
+    const requestId = `trust-${Math.random().toString(36).slice(2)}`;
+    await runWithRequestId(requestId, run);
+    return commandStats.forRequest(requestId, { database: h.conn.name });
+  }
+
+  const rawOrder = (orderId: string) => h.conn.collection<OrderDoc>('orders').findOne({ _id: orderId });
+
+  function announcement(order: OrderDoc, paymentId: string, status: string, previousStatus: string | null) {
+    return createEvent('payment.status_changed', order._id, {
+      paymentId,
+      orderId: order._id,
+      userId: order.userId ?? null,
+      status,
+      previousStatus,
+      at: new Date().toISOString(),
+    });
+  }
+
+  it('an announced payment is recorded on the order (one command, no revision); payment.succeeded then reads only the order', async () => {
+    const order = await awaitingPayment();
+    const paymentId = `pay-${order._id}`;
+    const onAnnounced = ordersProjectionConsumer(h).handlers['payment.status_changed']!;
+    const onSucceeded = orderSagaConsumer(h).handlers['payment.succeeded']!;
+
+    const created = announcement(order, paymentId, 'REQUIRES_PAYMENT_METHOD', null);
+    expect(await commandsOf(() => onAnnounced(created as never))).toMatchObject({
+      total: 1,
+      byCommand: { update: 1 },
+    });
+    // A redelivery, a step between (written nothing) and the announcement with the money: one id.
+    await onAnnounced(created as never);
+    expect(
+      await commandsOf(() =>
+        onAnnounced(announcement(order, paymentId, 'PROCESSING', 'REQUIRES_PAYMENT_METHOD') as never),
+      ),
+    ).toMatchObject({ total: 0 });
+    await onAnnounced(announcement(order, paymentId, 'SUCCEEDED', 'PROCESSING') as never);
+    const announced = await rawOrder(order._id);
+    expect(announced?.announcedPaymentIds).toEqual([paymentId]);
+    // Not a change of the order's state: the lifecycle's compare-and-set still sees its revision.
+    expect(announced?.revision).toBe(order.revision);
+    expect(announced?.updatedAt).toEqual(order.updatedAt);
+    expect(await h.conn.collection('known_payments').countDocuments({ _id: paymentId } as never)).toBe(0);
+
+    const succeeded = createEvent('payment.succeeded', order._id, {
+      paymentId,
+      orderId: order._id,
+      userId: order.userId ?? null,
+      amount: order.total,
+      currency: 'USD',
+      provider: 'simulated',
+    });
+    // The order's read (trust check and the lifecycle's decision) and its compare-and-set write.
+    expect(await commandsOf(() => onSucceeded(succeeded as never))).toMatchObject({
+      total: 2,
+      byCommand: { find: 1, update: 1 },
+    });
+    const after = await rawOrder(order._id);
+    expect(after?.status).toBe('PAID');
+    expect(after?.payment?.paymentId).toBe(paymentId);
+    // The lifecycle's write kept the announcement.
+    expect(after?.announcedPaymentIds).toEqual([paymentId]);
+  });
+
+  it('a payment announced before the upgrade, only in the legacy known_payments rows, is still accepted', async () => {
+    const order = await awaitingPayment();
+    const paymentId = `pay-legacy-${order._id}`;
+    await h.conn
+      .collection('known_payments')
+      .insertOne({ _id: paymentId, orderId: order._id, announcedAt: new Date() } as never);
+    const succeeded = createEvent('payment.succeeded', order._id, {
+      paymentId,
+      orderId: order._id,
+      userId: order.userId ?? null,
+      amount: order.total,
+      currency: 'USD',
+      provider: 'simulated',
+    });
+    // The order, the legacy row, the write.
+    expect(
+      await commandsOf(() => orderSagaConsumer(h).handlers['payment.succeeded']!(succeeded as never)),
+    ).toMatchObject({
+      total: 3,
+      byCommand: { find: 2, update: 1 },
+    });
+    const after = await load(order._id);
+    expect(after.status).toBe('PAID');
+    expect(after.payment?.paymentId).toBe(paymentId);
+  });
+
+  it('a legacy known_payments row of another order is rejected at once', async () => {
+    const order = await awaitingPayment();
+    const other = await awaitingPayment();
+    await h.conn
+      .collection('known_payments')
+      .insertOne({ _id: `pay-legacy-${other._id}`, orderId: other._id, announcedAt: new Date() } as never);
+    const borrowed = await succeededEvent(order, { paymentId: `pay-legacy-${other._id}` });
+    const dead = await deadLetterOf(borrowed);
+    expect(dead.error).toBe(
+      `rejected: payment pay-legacy-${other._id} belongs to order ${other._id}, not ${order._id}`,
+    );
+    expect(dead.attempts).toBe(1);
+    await expectUnchanged(order);
+  });
+
+  it('a payment.succeeded before its announcement fails to be retried (not rejected), and goes through once it is recorded', async () => {
+    const order = await awaitingPayment();
+    const onSucceeded = orderSagaConsumer(h).handlers['payment.succeeded']!;
+    const succeeded = createEvent('payment.succeeded', order._id, {
+      paymentId: `pay-${order._id}`,
+      orderId: order._id,
+      userId: order.userId ?? null,
+      amount: order.total,
+      currency: 'USD',
+      provider: 'simulated',
+    });
+    const early = await onSucceeded(succeeded as never).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(early).toBeInstanceOf(Error);
+    expect(isEventRejected(early)).toBe(false);
+    expect((early as Error).message).toBe(
+      `payment pay-${order._id} was never announced by the payments subgraph (no payment.status_changed)`,
+    );
+    expect((await load(order._id)).revision).toBe(order.revision);
+    await ordersProjectionConsumer(h).handlers['payment.status_changed']!(
+      announcement(order, `pay-${order._id}`, 'REQUIRES_PAYMENT_METHOD', null) as never,
+    );
+    // The bus's next attempt.
+    await onSucceeded(succeeded as never);
+    expect((await load(order._id)).status).toBe('PAID');
+  });
+
+  it('an announcement for an order orders does not have is dead-lettered at once and writes nothing', async () => {
+    const event = createEvent('payment.status_changed', 'no-such-order', {
+      paymentId: 'pay-of-no-order',
+      orderId: 'no-such-order',
+      userId: null,
+      status: 'REQUIRES_PAYMENT_METHOD',
+      previousStatus: null,
+      at: new Date().toISOString(),
+    });
+    await h.bus.publish(event);
+    const dead = await deadLetterOf(event);
+    expect(dead.error).toBe('rejected: payment pay-of-no-order announced for an unknown order no-such-order');
+    expect(dead.attempts).toBe(1);
+    expect(await h.conn.collection('orders').countDocuments({ _id: 'no-such-order' } as never)).toBe(0);
+    expect(
+      await h.conn.collection('known_payments').countDocuments({ _id: 'pay-of-no-order' } as never),
+    ).toBe(0);
   });
 
   it('a second, different payment for a paid order is dead-lettered; the first stays', async () => {

@@ -84,7 +84,7 @@ export function orderSagaConsumer(deps: {
 
 /**
  * Projections that are idempotent by their own state, in the same group: each event is one write
- * that applies only what is newer (a cart's revision) or only once (a payment's first announcement,
+ * that applies only what is newer (a cart's revision) or only once (a payment's id on its order,
  * a customer's email), so they run without the idempotency record and transaction that would
  * triple the cost of the cart and payment events of every order.
  */
@@ -98,7 +98,7 @@ export function ordersProjectionConsumer(deps: {
   return {
     group: ORDERS_GROUP,
     idempotentBy:
-      "a cart revision applies only when it is at least the snapshot's; a payment's first announcement names its order for good; an email is set to the event's",
+      "a cart revision applies only when it is at least the snapshot's; a payment's announcement adds its id to its order once ($addToSet); an email is set to the event's",
     handlers: {
       'cart.updated': (event) => projections.applyCartUpdated(event.payload),
       'cart.deleted': (event) => projections.applyCartDeleted(event.payload, new Date(event.occurredAt)),

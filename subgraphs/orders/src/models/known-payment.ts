@@ -3,8 +3,11 @@ import { Schema, type Connection, type Model } from 'mongoose';
 
 /**
  * The payments the payments subgraph announced for an order (`payment.status_changed`, first
- * seen when the intent is created): what a `payment.succeeded` must match before it moves money
- * state. One payment per order on the payments side, so the first announcement wins.
+ * seen when the intent is created), as they were recorded before the announcements moved onto the
+ * order itself (`OrderDoc.announcedPaymentIds`). Nothing writes this collection any more; it is
+ * still read (by id, only when the order does not list the payment) so that a payment announced
+ * before the upgrade and succeeding after it is not lost. One payment per order on the payments
+ * side, so the first announcement won.
  */
 export interface KnownPaymentDoc {
   /** The payment id. */

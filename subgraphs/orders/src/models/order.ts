@@ -198,6 +198,14 @@ export interface OrderDoc {
   reservationId?: string;
   payment?: RecordedPayment;
   refunds: RecordedRefund[];
+  /**
+   * The payment ids the payments subgraph announced for this order (`payment.status_changed`: the
+   * creation, SUCCEEDED, AUTHORIZED; services/payment-trust.ts): a `payment.succeeded` moves money
+   * state only for one of them. Added with `$addToSet`, without a revision bump; absent until the
+   * first announcement (and on orders whose payments were announced before this field, which
+   * `known_payments` still holds). Not in the GraphQL contract.
+   */
+  announcedPaymentIds?: string[];
   /** Parcels, oldest first (absent on orders stored before shipments existed). */
   shipments?: Shipment[];
   /** Return requests, oldest first (absent on orders stored before returns existed). */
@@ -389,6 +397,7 @@ const orderSchema = new Schema<OrderDoc>(
       ],
       default: [],
     },
+    announcedPaymentIds: { type: [String], default: undefined },
     shipments: { type: [shipmentSchema], default: undefined },
     returns: { type: [returnSchema], default: undefined },
     revision: { type: Number, required: true },

@@ -52,6 +52,7 @@ export async function createOrdersServices(options: {
   const carts = cartSnapshotModel(conn);
   const prices = catalogPriceModel(conn);
   const customers = customerModel(conn);
+  // Read only, for payments announced before the announcements moved onto the order (payment-trust.ts).
   const knownPayments = knownPaymentModel(conn);
   await Promise.all([orders.init(), carts.init(), prices.init(), customers.init(), knownPayments.init()]);
   const clock = options.now ? { now: options.now } : {};
