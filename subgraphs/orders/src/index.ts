@@ -6,7 +6,7 @@ import { mountCarrierWebhook } from './webhooks/carrier-webhook';
 import { createOrdersServices } from './services';
 import { ORDERS_COLLECTION } from './models/order';
 
-/** What orders writes to its outbox (services/order-events.ts). */
+/** What orders publishes, carried by the order document (services/order-events.ts). */
 const ORDERS_PUBLISHES = [
   'order.placed',
   'order.status_changed',

@@ -59,8 +59,8 @@ export function shipmentMessage(
 
 /**
  * Publishes status changes and shipments to the live bus from the orders subgraph's own
- * `order.status_changed` and `shipment.created` events: they leave the outbox only after the change
- * committed, and the bus redelivers them after a crash, so a subscriber never misses one (and may,
+ * `order.status_changed` and `shipment.created` events: they are published only once the write
+ * carrying them succeeded, and the bus redelivers them after a crash, so a subscriber never misses one (and may,
  * rarely, see one twice: same eventId).
  */
 export function liveUpdatesConsumer(

@@ -42,7 +42,7 @@ function idArg(value: string, field: string): string {
 
 /**
  * Shipments (DISPATCHER) and returns (the customer, then SUPPORT) of orders: role checks, then one
- * order command each (`OrderLifecycle.command`: compare-and-set with its events in the outbox),
+ * order command each (`OrderLifecycle.command`: compare-and-set carrying its events on the order),
  * decided by services/shipments.ts and services/returns.ts.
  */
 export class Fulfilment {
