@@ -30,8 +30,11 @@ export interface OutboxRelayOptions {
   /**
    * How long published entries gather before one `updateMany` marks them sent. Marking is off the
    * consumers' path, so a short wait turns one command per commit into one per this interval
-   * under steady traffic. Must stay well below `sweepGraceMs` (an entry still unmarked after the
-   * grace is published again). Default 200, capped at a quarter of `sweepGraceMs`.
+   * under steady traffic: a relay marks at most twice a second by default, whatever the traffic.
+   * The price is the window itself: a process dying in it leaves its published entries unmarked,
+   * and the lease holder's poll publishes them again (idempotent consumers absorb the repeat).
+   * Must stay well below `sweepGraceMs` (an entry still unmarked after the grace is published
+   * again). Default 500, capped at a quarter of `sweepGraceMs`.
    */
   markDelayMs?: number;
   /** The outbox collection; default `outbox`. */
@@ -113,7 +116,7 @@ export class OutboxRelay {
     this.sweepGraceMs = options.sweepGraceMs ?? 2_000;
     this.leaseMs = options.leaseMs ?? 10_000;
     this.batchSize = options.batchSize ?? 100;
-    this.markDelayMs = Math.min(options.markDelayMs ?? 200, this.sweepGraceMs / 4);
+    this.markDelayMs = Math.min(options.markDelayMs ?? 500, this.sweepGraceMs / 4);
     this.store = options.documents
       ? documentEventsStore(conn, options.documents)
       : outboxStore(conn, { collection: options.collection, retentionSeconds: options.retentionSeconds });
