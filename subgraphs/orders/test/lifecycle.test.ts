@@ -353,8 +353,9 @@ describe('fulfilment', () => {
 
 describe('event trust: payment.succeeded moves money state only for a payment orders can match', () => {
   /** Publishes without waiting for a processed record (a rejected event leaves none). */
-  async function succeededEvent(order: OrderDoc, overrides: Record<string, unknown> = {}) {
-    const event = createEvent('payment.succeeded', order._id, {
+  /** The payment.succeeded payments would send for `order`'s full total, with `overrides`. */
+  function paymentSucceeded(order: OrderDoc, overrides: Record<string, unknown> = {}) {
+    return createEvent('payment.succeeded', order._id, {
       paymentId: `pay-${order._id}`,
       orderId: order._id,
       userId: order.userId ?? null,
@@ -363,6 +364,10 @@ describe('event trust: payment.succeeded moves money state only for a payment or
       provider: 'simulated',
       ...overrides,
     });
+  }
+
+  async function succeededEvent(order: OrderDoc, overrides: Record<string, unknown> = {}) {
+    const event = paymentSucceeded(order, overrides);
     await h.bus.publish(event);
     return event;
   }
@@ -484,14 +489,7 @@ describe('event trust: payment.succeeded moves money state only for a payment or
     expect(announced?.updatedAt).toEqual(order.updatedAt);
     expect(await h.conn.collection('known_payments').countDocuments({ _id: paymentId } as never)).toBe(0);
 
-    const succeeded = createEvent('payment.succeeded', order._id, {
-      paymentId,
-      orderId: order._id,
-      userId: order.userId ?? null,
-      amount: order.total,
-      currency: 'USD',
-      provider: 'simulated',
-    });
+    const succeeded = paymentSucceeded(order, { paymentId });
     // The order's read (trust check and the lifecycle's decision) and its compare-and-set write.
     expect(await commandsOf(() => onSucceeded(succeeded as never))).toMatchObject({
       total: 2,
@@ -510,14 +508,7 @@ describe('event trust: payment.succeeded moves money state only for a payment or
     await h.conn
       .collection('known_payments')
       .insertOne({ _id: paymentId, orderId: order._id, announcedAt: new Date() } as never);
-    const succeeded = createEvent('payment.succeeded', order._id, {
-      paymentId,
-      orderId: order._id,
-      userId: order.userId ?? null,
-      amount: order.total,
-      currency: 'USD',
-      provider: 'simulated',
-    });
+    const succeeded = paymentSucceeded(order, { paymentId });
     // The order, the legacy row, the write.
     expect(
       await commandsOf(() => orderSagaConsumer(h).handlers['payment.succeeded']!(succeeded as never)),
@@ -548,14 +539,7 @@ describe('event trust: payment.succeeded moves money state only for a payment or
   it('a payment.succeeded before its announcement fails to be retried (not rejected), and goes through once it is recorded', async () => {
     const order = await awaitingPayment();
     const onSucceeded = orderSagaConsumer(h).handlers['payment.succeeded']!;
-    const succeeded = createEvent('payment.succeeded', order._id, {
-      paymentId: `pay-${order._id}`,
-      orderId: order._id,
-      userId: order.userId ?? null,
-      amount: order.total,
-      currency: 'USD',
-      provider: 'simulated',
-    });
+    const succeeded = paymentSucceeded(order);
     const early = await onSucceeded(succeeded as never).then(
       () => null,
       (error: unknown) => error,
