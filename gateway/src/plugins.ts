@@ -1,8 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, getVariableValues } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { ErrorCode } from '@novamart/kit';
 import type { GatewayContext } from './context';
-import { enforceOperationLimits, type OperationLimits } from './limits';
+import { enforceOperationLimits, measuredVariables, type OperationLimits } from './limits';
 import type { GatewayMetrics } from './metrics';
 
 /**
@@ -23,13 +23,7 @@ export function operationLimitsPlugin(
               extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } },
             });
           }
-          const coerced = getVariableValues(
-            schema,
-            operation.variableDefinitions ?? [],
-            request.variables ?? {},
-          );
-          // Bad variables are reported by execution with graphql-js's own message; measure with what is there.
-          const variables = coerced.errors ? (request.variables ?? {}) : coerced.coerced;
+          const variables = measuredVariables(schema, operation, request.variables ?? {});
           const measure = enforceOperationLimits(schema, document, operation, variables, limits);
           metrics.operationCost.observe({ operation: operationName ?? 'anonymous' }, measure.cost);
         },

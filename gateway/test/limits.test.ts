@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildSchema, getOperationAST, parse } from 'graphql';
-import { enforceOperationLimits, measureOperation } from '../src/limits';
+import { enforceOperationLimits, measureOperation, measuredVariables } from '../src/limits';
 
 const schema = buildSchema(/* GraphQL */ `
   type Query {
@@ -49,6 +49,23 @@ describe('operation depth and cost', () => {
     const query = 'query($n: Int) { products(first: $n) { totalCount } }';
     expect(measure(query, { n: 50 }).cost).toBe(1 + 50 * 1);
     expect(measure('{ products { totalCount } }').cost).toBe(1 + 20 * 1);
+  });
+
+  it('coerces only Int variables for measuring: their defaults applied, the others as sent', () => {
+    const document = parse(
+      'query($n: Int = 7, $after: String!, $input: CheckoutInput) { products(first: $n, after: $after) { totalCount } }',
+    );
+    const operation = getOperationAST(document)!;
+    const sent = { after: 'cursor-1', input: { shippingAddress: { country: 'DE' } } };
+    const variables = measuredVariables(schema, operation, sent);
+    expect(variables).toEqual({ n: 7, after: 'cursor-1', input: sent.input });
+    expect(variables.input).toBe(sent.input); // not copied or coerced
+    expect(measureOperation(schema, document, operation, variables, 10).cost).toBe(1 + 7 * 1);
+    // A value that does not coerce: measured as sent, execution reports it.
+    const bad = { n: 'seven', after: 'cursor-1' };
+    expect(measuredVariables(schema, operation, bad)).toBe(bad);
+    const noInts = getOperationAST(parse('query($a: String) { products(after: $a) { totalCount } }'))!;
+    expect(measuredVariables(schema, noInts, sent)).toBe(sent);
   });
 
   it('assumes the default size for lists without a page argument', () => {
