@@ -371,6 +371,26 @@ describe('shippingQuote', () => {
       available: ['STANDARD'],
     });
   });
+
+  it('quotes an address in an assigned ISO 3166-1 country and refuses one that is not on input.address.country', async () => {
+    const quote = (country: string) =>
+      sub.graphql(QUOTE, {
+        i: { address: { ...address('DE'), country }, currency: 'EUR', lines: [{ key: 'a', amount: 100 }] },
+      });
+    const germany = await quote(' de ');
+    expect(germany.errors).toBeUndefined();
+    expect(germany.data.shippingQuote.options.map((o: { code: string }) => o.code)).toEqual([
+      'STANDARD',
+      'EXPRESS',
+    ]);
+    // Two capital letters that name no country: user-assigned (ZZ, XX, QQ), or not assigned (UK).
+    for (const country of ['ZZ', ' xx ', 'QQ', 'UK']) {
+      expect((await quote(country)).errors?.[0], country).toMatchObject({
+        message: 'country must be an ISO 3166-1 alpha-2 code such as US',
+        extensions: { code: 'BAD_USER_INPUT', field: 'input.address.country' },
+      });
+    }
+  });
 });
 
 describe('shippingCountries', () => {
