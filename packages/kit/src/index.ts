@@ -7,6 +7,7 @@ export * from './http-errors';
 export * from './money';
 export * from './default-shipping';
 export * from './address';
+export * from './countries';
 export * from './steps';
 export * from './scalars';
 export * from './pagination';

@@ -198,6 +198,41 @@ describe('guest checkout', () => {
     expect(h.published.slice(published).filter((event) => event.type.startsWith('order.'))).toEqual([]);
   });
 
+  it('refuses a country code ISO 3166-1 does not assign, naming the address it is in and writing nothing', async () => {
+    const cartId = await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }]);
+    const published = h.published.length;
+    const berlin = { ...address, city: 'Berlin', postalCode: '10117' };
+    const refusal = async (input: Parameters<typeof checkoutInput>[0]) => {
+      const error = await failure(
+        h.checkout.checkout(null, checkoutInput({ cartId, email: 'a@b.co', ...input })),
+      );
+      return { message: error.message, ...error.extensions };
+    };
+    const refused = {
+      message: 'country must be an ISO 3166-1 alpha-2 code such as US',
+      code: 'BAD_USER_INPUT',
+    };
+    // Two capital letters that name no country: user-assigned (ZZ, XX, QQ), or not assigned (UK).
+    for (const country of ['ZZ', ' xx ', 'QQ', 'UK']) {
+      expect(await refusal({ shippingAddress: { ...berlin, country } }), country).toMatchObject({
+        ...refused,
+        field: 'input.shippingAddress.country',
+      });
+    }
+    expect(await refusal({ billingAddress: { ...berlin, country: 'ZZ' } })).toMatchObject({
+      ...refused,
+      field: 'input.billingAddress.country',
+    });
+    expect(await h.conn.collection('orders').countDocuments({ cartId })).toBe(0);
+    expect(h.published.slice(published).filter((event) => event.type.startsWith('order.'))).toEqual([]);
+
+    const order = await h.checkout.checkout(
+      null,
+      checkoutInput({ cartId, email: 'a@b.co', shippingAddress: { ...berlin, country: 'de' } }),
+    );
+    expect(order.shippingAddress).toMatchObject({ country: 'DE', postalCode: '10117' });
+  });
+
   it('stores each postal code the way its country writes it', async () => {
     const cartId = await h.cart(newCartId(), [{ productId: 'p-book', quantity: 1 }]);
     const order = await h.checkout.checkout(

@@ -216,6 +216,43 @@ describe('administration', () => {
     // The zones, then one $in over all zones' methods and one over their rates.
     expect(result.commands()).toMatchObject({ total: 3, byCommand: { find: 3 } });
   });
+
+  it('refuses a country code ISO 3166-1 does not assign on its entry, saving nothing, and takes an assigned one', async () => {
+    const zones = () =>
+      sub.conn
+        .collection('zones')
+        .find({}, { sort: { _id: 1 } })
+        .toArray();
+    const before = await zones();
+    // Two capital letters that name no country: user-assigned (ZZ, XX, QQ), or not assigned (UK).
+    for (const country of ['ZZ', ' xx ', 'QQ', 'UK']) {
+      const created = await sub.graphql(
+        SAVE_ZONE,
+        { i: { code: 'NOWHERE', name: 'Nowhere', countries: [{ country: 'DE' }, { country }] } },
+        ADMIN,
+      );
+      expect(created.errors?.[0], country).toMatchObject({
+        message: 'must be an ISO 3166-1 alpha-2 code such as DE',
+        extensions: { code: 'BAD_USER_INPUT', field: 'input.countries[1].country' },
+      });
+    }
+    const changed = await sub.graphql(
+      SAVE_ZONE,
+      { i: { code: 'EU', name: 'EU', countries: [{ country: 'DE' }, { country: 'FR' }, { country: 'ZZ' }] } },
+      ADMIN,
+    );
+    expect(changed.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.countries[2].country',
+    });
+    expect(await zones()).toEqual(before);
+
+    // Japan's zone as the shippingCountries tests save it again (no method: it changes no quote).
+    const japan = await admin(SAVE_ZONE, {
+      i: { code: 'JP', name: 'Japan', countries: [{ country: ' jp ' }] },
+    });
+    expect(japan.saveShippingZone.countries).toEqual([{ country: 'JP', regions: [] }]);
+  });
 });
 
 describe('deleting a method', () => {
@@ -333,6 +370,26 @@ describe('shippingQuote', () => {
       field: 'input.shippingMethodCode',
       available: ['STANDARD'],
     });
+  });
+
+  it('quotes an address in an assigned ISO 3166-1 country and refuses one that is not on input.address.country', async () => {
+    const quote = (country: string) =>
+      sub.graphql(QUOTE, {
+        i: { address: { ...address('DE'), country }, currency: 'EUR', lines: [{ key: 'a', amount: 100 }] },
+      });
+    const germany = await quote(' de ');
+    expect(germany.errors).toBeUndefined();
+    expect(germany.data.shippingQuote.options.map((o: { code: string }) => o.code)).toEqual([
+      'STANDARD',
+      'EXPRESS',
+    ]);
+    // Two capital letters that name no country: user-assigned (ZZ, XX, QQ), or not assigned (UK).
+    for (const country of ['ZZ', ' xx ', 'QQ', 'UK']) {
+      expect((await quote(country)).errors?.[0], country).toMatchObject({
+        message: 'country must be an ISO 3166-1 alpha-2 code such as US',
+        extensions: { code: 'BAD_USER_INPUT', field: 'input.address.country' },
+      });
+    }
   });
 });
 

@@ -347,6 +347,43 @@ describe('users subgraph over HTTP', SLOW, () => {
     });
   });
 
+  it('takes an assigned ISO 3166-1 country code and refuses an unassigned one on input.country, saving nothing', async () => {
+    const auth = bearer((await customer('country@example.com')).accessToken);
+    const berlin = {
+      name: 'Casey',
+      line1: 'Unter den Linden 1',
+      city: 'Berlin',
+      postalCode: '10117',
+      country: 'de',
+    };
+    const add = `mutation($input: AddressInput!) { addAddress(input: $input) { id country } }`;
+    const update = `mutation($id: ID!, $input: AddressInput!) { updateAddress(id: $id, input: $input) { id country } }`;
+    const book = async () =>
+      (await server.gql(`{ me { addresses { id country } } }`, {}, auth)).data.me.addresses;
+
+    const added = (await server.gql(add, { input: berlin }, auth)).data.addAddress;
+    expect(added).toMatchObject({ country: 'DE' });
+
+    const refused = {
+      message: 'country must be an ISO 3166-1 alpha-2 code such as "US"',
+      extensions: { code: 'BAD_USER_INPUT', field: 'input.country' },
+    };
+    // Two capital letters that name no country: user-assigned (ZZ, XX, QQ), or not assigned (UK).
+    for (const country of ['ZZ', ' xx ', 'QQ', 'UK']) {
+      expect(
+        (await server.gql(add, { input: { ...berlin, country } }, auth)).errors?.[0],
+        country,
+      ).toMatchObject(refused);
+    }
+    const refusedUpdate = await server.gql(
+      update,
+      { id: added.id, input: { ...berlin, country: 'ZZ' } },
+      auth,
+    );
+    expect(refusedUpdate.errors?.[0]).toMatchObject(refused);
+    expect(await book()).toEqual([{ id: added.id, country: 'DE' }]);
+  });
+
   it('resolves User entities in one batch, and shows personal fields only to the user and admins', async () => {
     const [a, b, c] = await Promise.all([
       customer('e1@example.com'),

@@ -1,4 +1,4 @@
-import { badUserInput, normalizePostalCode, type AddressInput } from '@novamart/kit';
+import { badUserInput, isCountryCode, normalizePostalCode, type AddressInput } from '@novamart/kit';
 import { type ShippingAddress } from '../models/order';
 
 export type { AddressInput };
@@ -50,7 +50,7 @@ export function normalizeAddress(input: AddressInput, at = 'input.shippingAddres
   if (input == null || typeof input !== 'object')
     throw badUserInput(`${at.split('.').pop()} is required`, at);
   const country = required(input.country, `${at}.country`).toUpperCase();
-  if (!/^[A-Z]{2}$/.test(country))
+  if (!isCountryCode(country))
     throw badUserInput('country must be an ISO 3166-1 alpha-2 code such as US', `${at}.country`);
   return {
     name: required(input.name, `${at}.name`),

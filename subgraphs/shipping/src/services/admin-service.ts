@@ -1,4 +1,4 @@
-import { badUserInput, DEFAULT_MAX_ORDER_TOTAL, notFound } from '@novamart/kit';
+import { badUserInput, DEFAULT_MAX_ORDER_TOTAL, isCountryCode, notFound } from '@novamart/kit';
 import {
   SHIPPING_METHOD_TYPES,
   SHIPPING_PRICINGS,
@@ -81,7 +81,7 @@ function members(countries: ZoneInput['countries']): ZoneMember[] {
     const country = String(entry?.country ?? '')
       .trim()
       .toUpperCase();
-    if (!/^[A-Z]{2}$/.test(country))
+    if (!isCountryCode(country))
       throw badUserInput('must be an ISO 3166-1 alpha-2 code such as DE', `input.countries[${i}].country`);
     if (seen.has(country)) throw badUserInput(`${country} is listed twice`, `input.countries[${i}].country`);
     seen.add(country);

@@ -1,4 +1,4 @@
-import { badUserInput } from '@novamart/kit';
+import { badUserInput, isCountryCode } from '@novamart/kit';
 import { type ShippingMethodDoc, type ShippingMethodModel } from '../models/shipping-method';
 import { TAX_CLASSES, type TaxClass, type TaxSettingModel } from '../models/tax';
 import { type ZoneModel } from '../models/zone';
@@ -67,7 +67,7 @@ function destinationOf(address: QuoteInput['address']): Destination {
   const country = String(address?.country ?? '')
     .trim()
     .toUpperCase();
-  if (!/^[A-Z]{2}$/.test(country))
+  if (!isCountryCode(country))
     throw badUserInput('country must be an ISO 3166-1 alpha-2 code such as US', 'input.address.country');
   const region = address.region == null ? '' : String(address.region).trim().toUpperCase();
   return { country, region: region === '' ? null : region };

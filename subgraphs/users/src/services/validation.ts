@@ -1,4 +1,4 @@
-import { badUserInput, firstArg, normalizePostalCode, type AddressInput } from '@novamart/kit';
+import { badUserInput, firstArg, isCountryCode, normalizePostalCode, type AddressInput } from '@novamart/kit';
 import type { AddressRecord } from '../models/user';
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { z } from 'zod';
@@ -102,7 +102,7 @@ export function parseAddress(input: AddressInput, at = 'input'): AddressFields {
   const city = parseRequiredText(input.city, `${at}.city`, 100);
   const region = parseOptionalText(input.region, `${at}.region`, 100);
   const country = input.country.trim().toUpperCase();
-  if (!/^[A-Z]{2}$/.test(country)) {
+  if (!isCountryCode(country)) {
     throw badUserInput('country must be an ISO 3166-1 alpha-2 code such as "US"', `${at}.country`);
   }
   const postalCode = normalizePostalCode(country, input.postalCode, `${at}.postalCode`);
