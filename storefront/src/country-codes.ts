@@ -1,10 +1,11 @@
 /**
- * Every officially assigned ISO 3166-1 alpha-2 code (249), upper case, in alphabetical order: the
- * API takes an address in any of them and refuses any other. The storefront imports nothing from
- * the packages, so this is a copy of the API's list (packages/kit/src/countries.ts), kept equal to
- * it by tests/country-codes.test.ts.
+ * Every officially assigned ISO 3166-1 alpha-2 code (249) and XK (Kosovo, which the standard
+ * leaves unassigned), upper case, in alphabetical order: the API takes an address in any of them
+ * and refuses any other. The storefront imports nothing from the packages, so this is a copy of the
+ * API's list (`COUNTRY_CODES`, packages/kit/src/countries.ts), kept equal to it by
+ * tests/country-codes.test.ts.
  */
-export const ISO_COUNTRY_CODES: readonly string[] = (
+export const COUNTRY_CODES: readonly string[] = (
   'AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ ' +
   'BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM ' +
   'DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS ' +
@@ -13,5 +14,5 @@ export const ISO_COUNTRY_CODES: readonly string[] = (
   'MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM ' +
   'PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV ' +
   'SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI ' +
-  'VN VU WF WS YE YT ZA ZM ZW'
+  'VN VU WF WS XK YE YT ZA ZM ZW'
 ).split(' ');

@@ -1,10 +1,10 @@
 /**
  * The officially assigned codes of ISO 3166-1 alpha-2, all 249, in upper case and alphabetical
  * order: the one list of countries the API takes. Two capital letters are not enough: "ZZ", "XX"
- * or "QQ" are user-assigned or unassigned and name no country, and "XK" (used for Kosovo) is not
- * assigned by the standard either. Users' address book, orders' checkout addresses, shipping's
- * zones and shipping's quotes all check a country with `isCountryCode`, after their own
- * normalisation (trimmed, upper-cased).
+ * or "QQ" are user-assigned or unassigned and name no country. The API takes these and XK
+ * (`COUNTRY_CODES`): users' address book, orders' checkout addresses, shipping's zones and
+ * shipping's quotes all check a country with `isCountryCode`, after their own normalisation
+ * (trimmed, upper-cased).
  *
  * The storefront imports nothing from the packages, so it keeps its own copy of the list for the
  * address book's country select (storefront/src/country-codes.ts); tests/country-codes.test.ts
@@ -23,12 +23,19 @@ export const ISO_3166_ALPHA_2_CODES: readonly string[] = (
   'VN VU WF WS YE YT ZA ZM ZW'
 ).split(' ');
 
-const ASSIGNED: ReadonlySet<string> = new Set(ISO_3166_ALPHA_2_CODES);
+/**
+ * The countries the API takes, sorted: the assigned codes and XK. ISO 3166 assigns no code to
+ * Kosovo; XK is the user-assigned code the European Commission, SWIFT, Stripe and carriers use for
+ * it, and commerce platforms ship there under it, so a shopper in Kosovo can give an address.
+ */
+export const COUNTRY_CODES: readonly string[] = [...ISO_3166_ALPHA_2_CODES, 'XK'].sort();
+
+const TAKEN: ReadonlySet<string> = new Set(COUNTRY_CODES);
 
 /**
- * Whether `code` is an officially assigned ISO 3166-1 alpha-2 code, as given: upper case, no
- * spaces ("DE" is, "de", " DE" and "ZZ" are not). Callers trim and upper-case first, as they store.
+ * Whether `code` is one of `COUNTRY_CODES`, as given: upper case, no spaces ("DE" and "XK" are;
+ * "de", " DE" and "ZZ" are not). Callers trim and upper-case first, as they store.
  */
 export function isCountryCode(code: string): boolean {
-  return ASSIGNED.has(code);
+  return TAKEN.has(code);
 }

@@ -1,6 +1,6 @@
 import { Fragment } from 'react';
 import { useQuery } from '@apollo/client/react';
-import { ISO_COUNTRY_CODES } from '../country-codes';
+import { COUNTRY_CODES } from '../country-codes';
 import { describeError } from '../errors';
 import { SHIPPING_COUNTRIES } from '../graphql';
 import type { AddressInput } from '../graphql-types';
@@ -37,7 +37,7 @@ const byName = (a: Country, b: Country) => a.name.localeCompare(b.name, 'en') ||
  * Every country, by name: what the address book offers, since a saved address may be shipped to
  * later (when the shop ships there) or be a billing address.
  */
-export const ALL_COUNTRIES: readonly Country[] = ISO_COUNTRY_CODES.map((code) => ({
+export const ALL_COUNTRIES: readonly Country[] = COUNTRY_CODES.map((code) => ({
   code,
   name: countryName(code),
 })).sort(byName);
