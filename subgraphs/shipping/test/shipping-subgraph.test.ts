@@ -328,7 +328,8 @@ describe('deleting a zone, a tax rate, a tax setting', () => {
     expect(await zoneRows('ALPS')).toEqual({ zones: 0, methods: 0, rates: 0 });
     expect(await quoteTo('AT')).toEqual(unzoned);
     const listed = (await sub.graphql(ZONES)).data.shippingZones.map((z: { code: string }) => z.code);
-    expect(listed).toEqual(['EU', 'US', 'US-CA']);
+    expect(listed).toContain('EU');
+    expect(listed).not.toContain('ALPS');
     const again = await sub.graphql(DELETE_ZONE, { c: 'ALPS' }, ADMIN);
     expect(again.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
     // A zone saved later under the same code starts empty: nothing of the old one comes back.
