@@ -179,6 +179,9 @@ const PROBES: Record<string, () => { document: string; variables?: Record<string
     document: 'mutation($i: ShippingZoneInput!) { saveShippingZone(input: $i) { code } }',
     variables: { i: { code: 'ROLE-PROBE', name: 'Probe', countries: [] } },
   }),
+  'Mutation.deleteShippingZone': () => ({
+    document: 'mutation { deleteShippingZone(code: "NO-ZONE") }',
+  }),
   'Mutation.saveShippingMethod': () => ({
     document: 'mutation($i: ShippingMethodInput!) { saveShippingMethod(input: $i) { code } }',
     variables: {
@@ -192,8 +195,14 @@ const PROBES: Record<string, () => { document: string; variables?: Record<string
     document: 'mutation($i: TaxRateInput!) { saveTaxRate(input: $i) { id } }',
     variables: { i: { zoneCode: 'NO-ZONE', taxClass: 'STANDARD', name: 'X', ratePercent: -1 } },
   }),
+  'Mutation.deleteTaxRate': () => ({
+    document: 'mutation { deleteTaxRate(zoneCode: "NO-ZONE", taxClass: STANDARD) }',
+  }),
   'Mutation.setTaxSetting': () => ({
     document: 'mutation { setTaxSetting(currency: "X", pricesIncludeTax: true) { currency } }',
+  }),
+  'Mutation.removeTaxSetting': () => ({
+    document: 'mutation { removeTaxSetting(currency: "X") }',
   }),
   'Mutation.hideReview': () => ({
     document: 'mutation($id: ID!) { hideReview(id: $id) { id } }',

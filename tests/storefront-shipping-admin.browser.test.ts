@@ -6,7 +6,9 @@
  * between weight bands are refused on their fields), edits a price, deletes a method after the
  * browser's confirmation, sets a tax rate and switches "prices include tax" for a currency. What
  * the API stored is read back through the gateway, and a shopper's cart shipped to Sweden is
- * offered the new methods and taxed at the new rate. A SUPPORT user has no such section.
+ * offered the new methods and taxed at the new rate. Then the rate goes, and the zone with its
+ * methods (declined once at the browser's confirmation, then confirmed): Sweden is in no zone
+ * again. A SUPPORT user has no such section.
  */
 import { describe, expect, it } from 'vitest';
 import { type Locator, type Page } from 'playwright-core';
@@ -220,6 +222,7 @@ describe('back-office shipping and tax', () => {
       expect((await stored()).settings).toContainEqual({ currency: 'EUR', pricesIncludeTax: true });
 
       await expectSwedishCart();
+      await deleteRateAndZone(admin, zone);
     },
     JOURNEY_TIMEOUT,
   );
@@ -238,6 +241,48 @@ describe('back-office shipping and tax', () => {
     JOURNEY_TIMEOUT,
   );
 });
+
+/** A Swedish quote as the cart asks it: what an address in no zone gets once the zone is gone. */
+async function swedishQuote() {
+  return mustSucceed(
+    await world.sg.query(
+      `{ shippingQuote(input: { address: { name: "Astrid", line1: "Drottninggatan 1", city: "Stockholm",
+           postalCode: "11151", country: "SE" }, currency: "EUR", lines: [{ key: "a", amount: 4000 }] }) {
+         options { code } taxLines { name } } }`,
+      {},
+    ),
+    'shippingQuote',
+  ).shippingQuote;
+}
+
+/** The tax rate, then the whole zone, each after the browser's confirmation (the zone declined once). */
+async function deleteRateAndZone(admin: Page, zone: Locator) {
+  admin.once('dialog', (dialog) => void dialog.accept());
+  await zone.getByRole('button', { name: 'Delete standard class rate in Nordics' }).click();
+  await status(admin, 'Deleted Moms 25% from Nordics.');
+  await zone.getByText('No rate: tax comes from another zone holding the address').waitFor();
+  expect((await nordics())!.taxRates).toEqual([]);
+  expect((await swedishQuote()).taxLines).toEqual([]);
+
+  const declined = new Promise<string>((resolve) =>
+    admin.once('dialog', (dialog) => {
+      resolve(dialog.message());
+      void dialog.dismiss();
+    }),
+  );
+  await zone.getByRole('button', { name: 'Delete zone Nordics' }).click();
+  expect(await declined).toBe(
+    'Delete zone Nordics (NORDICS) with its shipping methods and tax rates? Its addresses get ' +
+      'another zone’s methods and rates, or the default rate.',
+  );
+  expect(await methodCodes()).toEqual(['FREE50', 'POSTNORD']);
+  admin.once('dialog', (dialog) => void dialog.accept());
+  await zone.getByRole('button', { name: 'Delete zone Nordics' }).click();
+  await status(admin, 'Deleted zone Nordics (NORDICS).');
+  await expect.poll(() => zone.count()).toBe(0);
+  expect((await stored()).zones.map((z) => z.code)).toEqual(['UK']);
+  expect(await swedishQuote()).toEqual({ options: [], taxLines: [] });
+}
 
 /** A shopper's euro cart (set up through the API) shipped to Sweden: the new methods, and Swedish VAT included. */
 async function expectSwedishCart() {

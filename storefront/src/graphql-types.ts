@@ -1427,6 +1427,12 @@ export type SaveShippingZoneMutationVariables = Exact<{
 
 export type SaveShippingZoneMutation = { saveShippingZone: { code: string; name: string } };
 
+export type DeleteShippingZoneMutationVariables = Exact<{
+  code: string;
+}>;
+
+export type DeleteShippingZoneMutation = { deleteShippingZone: boolean };
+
 export type SaveShippingMethodMutationVariables = Exact<{
   input: ShippingMethodInput;
 }>;
@@ -1447,6 +1453,13 @@ export type SaveTaxRateMutationVariables = Exact<{
 export type SaveTaxRateMutation = {
   saveTaxRate: { id: string; zoneCode: string; taxClass: TaxClass; name: string; rate: number };
 };
+
+export type DeleteTaxRateMutationVariables = Exact<{
+  zoneCode: string;
+  taxClass: TaxClass;
+}>;
+
+export type DeleteTaxRateMutation = { deleteTaxRate: boolean };
 
 export type SetTaxSettingMutationVariables = Exact<{
   currency: string;

@@ -160,8 +160,12 @@ import type {
   SaveShippingMethodMutationVariables,
   DeleteShippingMethodMutation,
   DeleteShippingMethodMutationVariables,
+  DeleteShippingZoneMutation,
+  DeleteShippingZoneMutationVariables,
   SaveTaxRateMutation,
   SaveTaxRateMutationVariables,
+  DeleteTaxRateMutation,
+  DeleteTaxRateMutationVariables,
   SetTaxSettingMutation,
   SetTaxSettingMutationVariables,
 } from './graphql-types';
@@ -1662,6 +1666,15 @@ export const SAVE_SHIPPING_ZONE: TypedDocumentNode<
   }
 `;
 
+export const DELETE_SHIPPING_ZONE: TypedDocumentNode<
+  DeleteShippingZoneMutation,
+  DeleteShippingZoneMutationVariables
+> = gql`
+  mutation DeleteShippingZone($code: String!) {
+    deleteShippingZone(code: $code)
+  }
+`;
+
 export const SAVE_SHIPPING_METHOD: TypedDocumentNode<
   SaveShippingMethodMutation,
   SaveShippingMethodMutationVariables
@@ -1692,6 +1705,12 @@ export const SAVE_TAX_RATE: TypedDocumentNode<SaveTaxRateMutation, SaveTaxRateMu
       name
       rate
     }
+  }
+`;
+
+export const DELETE_TAX_RATE: TypedDocumentNode<DeleteTaxRateMutation, DeleteTaxRateMutationVariables> = gql`
+  mutation DeleteTaxRate($zoneCode: String!, $taxClass: TaxClass!) {
+    deleteTaxRate(zoneCode: $zoneCode, taxClass: $taxClass)
   }
 `;
 

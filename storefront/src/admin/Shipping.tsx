@@ -6,7 +6,14 @@ import { usePageTitle } from '../router';
 import { Loading, Problems, Section, StatusBadge } from '../ui';
 import { CURRENCIES } from './money-input';
 import { bandsByMethod, pricingWords, type Band } from './shipping-input';
-import { DeleteMethodButton, MethodEditor, TaxRateEditor, ZoneEditor } from './ShippingForms';
+import {
+  DeleteMethodButton,
+  DeleteTaxRateButton,
+  DeleteZoneButton,
+  MethodEditor,
+  TaxRateEditor,
+  ZoneEditor,
+} from './ShippingForms';
 
 type Zone = AdminShippingQuery['shippingZones'][number];
 type Done = (message: string) => void;
@@ -97,6 +104,9 @@ function ZoneSection({ zone, bands, onDone }: { zone: Zone; bands: Bands; onDone
         open={editing?.form === 'zone'}
         onOpen={() => setEditing({ form: 'zone' })}
       />
+      <p>
+        <DeleteZoneButton zone={zone} onDone={onDone} />
+      </p>
       {editing?.form === 'zone' && <ZoneEditor zone={zone} onDone={onDone} onClose={close} />}
       <SubSection title="Shipping methods">
         {zone.methods.length === 0 ? (
@@ -127,7 +137,7 @@ function ZoneSection({ zone, bands, onDone }: { zone: Zone; bands: Bands; onDone
         )}
       </SubSection>
       <SubSection title="Tax rates">
-        <TaxRateList zone={zone} />
+        <TaxRateList zone={zone} onDone={onDone} />
         <OpenButton
           label="Set a tax rate"
           of={`in ${zone.name}`}
@@ -215,14 +225,15 @@ function MethodTable({
   );
 }
 
-function TaxRateList({ zone }: { zone: Zone }) {
+function TaxRateList({ zone, onDone }: { zone: Zone; onDone: Done }) {
   if (zone.taxRates.length === 0)
     return <p>No rate: tax comes from another zone holding the address, or there is none.</p>;
   return (
     <ul className="plain" aria-label={`Tax rates of ${zone.name}`}>
       {zone.taxRates.map((rate) => (
         <li key={rate.id}>
-          {rate.taxClass.toLowerCase()} class: {rate.name} {rate.rate}%
+          {rate.taxClass.toLowerCase()} class: {rate.name} {rate.rate}%{' '}
+          <DeleteTaxRateButton zone={zone} rate={rate} onDone={onDone} />
         </li>
       ))}
     </ul>

@@ -5,6 +5,8 @@ import {
   ADMIN_SHIPPING,
   ADMIN_SHIPPING_BANDS,
   DELETE_SHIPPING_METHOD,
+  DELETE_SHIPPING_ZONE,
+  DELETE_TAX_RATE,
   SAVE_SHIPPING_METHOD,
   SAVE_SHIPPING_ZONE,
   SAVE_TAX_RATE,
@@ -120,32 +122,101 @@ export function ZoneEditor({ zone, onDone, onClose }: { zone?: Zone; onDone: Don
   );
 }
 
-/** Takes the method out of its zone once the merchant confirms; the list then shows what the API keeps. */
-export function DeleteMethodButton({ zone, method, onDone }: { zone: Zone; method: Method; onDone: Done }) {
-  const [remove, state] = useMutation(DELETE_SHIPPING_METHOD, READ_AGAIN);
+/**
+ * A Delete link that asks the browser's confirmation first; `remove` answers the message to report
+ * (null: the API deleted nothing), and a refusal shows under the link.
+ */
+function ConfirmedDelete({
+  what,
+  question,
+  busy,
+  remove,
+  onDone,
+}: {
+  what: string;
+  question: string;
+  busy: boolean;
+  remove: () => Promise<string | null>;
+  onDone: Done;
+}) {
   const [error, setError] = useState<unknown>(null);
   const onClick = async () => {
-    if (
-      !window.confirm(
-        `Delete ${method.name} (${method.code}) from ${zone.name}? Checkout no longer offers it.`,
-      )
-    )
-      return;
+    if (!window.confirm(question)) return;
     setError(null);
     try {
-      const result = await remove({ variables: { zoneCode: zone.code, code: method.code } });
-      if (result.data?.deleteShippingMethod) onDone(`Deleted ${method.name} from ${zone.name}.`);
+      const message = await remove();
+      if (message) onDone(message);
     } catch (err) {
       setError(err);
     }
   };
   return (
     <>
-      <button type="button" className="link" disabled={state.loading} onClick={onClick}>
-        Delete <span className="visually-hidden">method {method.name}</span>
+      <button type="button" className="link" disabled={busy} onClick={onClick}>
+        Delete <span className="visually-hidden">{what}</span>
       </button>
       <Problems error={error} />
     </>
+  );
+}
+
+/** Takes the method out of its zone once the merchant confirms; the list then shows what the API keeps. */
+export function DeleteMethodButton({ zone, method, onDone }: { zone: Zone; method: Method; onDone: Done }) {
+  const [remove, state] = useMutation(DELETE_SHIPPING_METHOD, READ_AGAIN);
+  return (
+    <ConfirmedDelete
+      what={`method ${method.name}`}
+      question={`Delete ${method.name} (${method.code}) from ${zone.name}? Checkout no longer offers it.`}
+      busy={state.loading}
+      remove={async () => {
+        const result = await remove({ variables: { zoneCode: zone.code, code: method.code } });
+        return result.data?.deleteShippingMethod ? `Deleted ${method.name} from ${zone.name}.` : null;
+      }}
+      onDone={onDone}
+    />
+  );
+}
+
+/** The zone with its methods and tax rates, once the merchant confirms (the API deletes all or nothing). */
+export function DeleteZoneButton({ zone, onDone }: { zone: Zone; onDone: Done }) {
+  const [remove, state] = useMutation(DELETE_SHIPPING_ZONE, READ_AGAIN);
+  return (
+    <ConfirmedDelete
+      what={`zone ${zone.name}`}
+      question={
+        `Delete zone ${zone.name} (${zone.code}) with its shipping methods and tax rates? Its addresses ` +
+        'get another zone’s methods and rates, or the default rate.'
+      }
+      busy={state.loading}
+      remove={async () => {
+        const result = await remove({ variables: { code: zone.code } });
+        return result.data?.deleteShippingZone ? `Deleted zone ${zone.name} (${zone.code}).` : null;
+      }}
+      onDone={onDone}
+    />
+  );
+}
+
+type Rate = Zone['taxRates'][number];
+
+/** One tax class's rate in the zone, once the merchant confirms. */
+export function DeleteTaxRateButton({ zone, rate, onDone }: { zone: Zone; rate: Rate; onDone: Done }) {
+  const [remove, state] = useMutation(DELETE_TAX_RATE, READ_AGAIN);
+  const taxClass = rate.taxClass.toLowerCase();
+  return (
+    <ConfirmedDelete
+      what={`${taxClass} class rate in ${zone.name}`}
+      question={
+        `Delete ${rate.name} ${rate.rate}% (${taxClass} class) from ${zone.name}? The class is then ` +
+        'taxed by another zone holding the address, or not at all.'
+      }
+      busy={state.loading}
+      remove={async () => {
+        const result = await remove({ variables: { zoneCode: zone.code, taxClass: rate.taxClass } });
+        return result.data?.deleteTaxRate ? `Deleted ${rate.name} ${rate.rate}% from ${zone.name}.` : null;
+      }}
+      onDone={onDone}
+    />
   );
 }
 

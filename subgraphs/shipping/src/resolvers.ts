@@ -1,6 +1,6 @@
 import { requireAdmin, type ResolverMap, type SubgraphContext } from '@novamart/kit';
 import { type ShippingMethodDoc } from './models/shipping-method';
-import { type TaxRateDoc } from './models/tax';
+import { type TaxClass, type TaxRateDoc } from './models/tax';
 import { type ZoneDoc } from './models/zone';
 import { type ShippingMethodInput, type TaxRateInput, type ZoneInput } from './services/admin-service';
 import { type ShippingServices } from './services';
@@ -79,6 +79,10 @@ export const resolvers: Resolvers = {
       requireAdmin(ctx);
       return ctx.shipping.admin.saveZone(args.input);
     },
+    deleteShippingZone: (_: unknown, args: { code: string }, ctx: ShippingContext) => {
+      requireAdmin(ctx);
+      return ctx.shipping.admin.deleteZone(args.code);
+    },
     saveShippingMethod: (_: unknown, args: { input: ShippingMethodInput }, ctx: ShippingContext) => {
       requireAdmin(ctx);
       return ctx.shipping.admin.saveShippingMethod(args.input);
@@ -91,6 +95,10 @@ export const resolvers: Resolvers = {
       requireAdmin(ctx);
       return ctx.shipping.admin.saveTaxRate(args.input);
     },
+    deleteTaxRate: (_: unknown, args: { zoneCode: string; taxClass: TaxClass }, ctx: ShippingContext) => {
+      requireAdmin(ctx);
+      return ctx.shipping.admin.deleteTaxRate(args.zoneCode, args.taxClass);
+    },
     setTaxSetting: (
       _: unknown,
       args: { currency: string; pricesIncludeTax: boolean },
@@ -98,6 +106,10 @@ export const resolvers: Resolvers = {
     ) => {
       requireAdmin(ctx);
       return ctx.shipping.admin.setTaxSetting(args.currency, args.pricesIncludeTax);
+    },
+    removeTaxSetting: (_: unknown, args: { currency: string }, ctx: ShippingContext) => {
+      requireAdmin(ctx);
+      return ctx.shipping.admin.removeTaxSetting(args.currency);
     },
   },
   ShippingZone: {

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSubgraphForTests, type TestSubgraph } from '@novamart/kit/testing';
-import { shippingSubgraph } from '../src/index';
+import { shippingSubgraph, type ShippingServices } from '../src/index';
 
 const ADMIN = { id: 'admin-1', role: 'ADMIN' as const };
 const CUSTOMER = { id: 'customer-1', role: 'CUSTOMER' as const };
 
-let sub: TestSubgraph;
+let sub: TestSubgraph<{ shipping: ShippingServices }>;
 
 const SAVE_ZONE = `mutation($i: ShippingZoneInput!) { saveShippingZone(input: $i) { code name countries { country regions } } }`;
 const SAVE_METHOD = `mutation($i: ShippingMethodInput!) { saveShippingMethod(input: $i) { code pricing flatAmount { amount } weightBands { minGrams maxGrams price { amount } } } }`;
@@ -15,7 +15,13 @@ const QUOTE = `query($i: ShippingQuoteInput!) { shippingQuote(input: $i) {
   taxLines { name rate amount { amount } } taxTotal { amount } } }`;
 
 /** A postal code of each country the tests ship to, as its post writes it. */
-const POSTAL_CODES: Record<string, string> = { DE: '10115', FR: '75001', US: '97201' };
+const POSTAL_CODES: Record<string, string> = {
+  AT: '1010',
+  CH: '8001',
+  DE: '10115',
+  FR: '75001',
+  US: '97201',
+};
 
 const address = (country: string, region: string | null = null) => ({
   name: 'A',
@@ -273,6 +279,134 @@ describe('deleting a method', () => {
     expect((await sub.graphql(remove, {}, ADMIN)).data).toEqual({ deleteShippingMethod: true });
     expect((await sub.graphql(remove, {}, ADMIN)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(await sub.conn.collection('shipping_methods').countDocuments({ code: 'FREIGHT' })).toBe(0);
+  });
+});
+
+describe('deleting a zone, a tax rate, a tax setting', () => {
+  const DELETE_ZONE = `mutation($c: String!) { deleteShippingZone(code: $c) }`;
+  const DELETE_RATE = `mutation($z: String!, $t: TaxClass!) { deleteTaxRate(zoneCode: $z, taxClass: $t) }`;
+  const REMOVE_SETTING = `mutation($c: String!) { removeTaxSetting(currency: $c) }`;
+  const ZONES = `{ shippingZones { code methods { code } taxRates { taxClass } } }`;
+  const lines = [
+    { key: 'a', amount: 2000 },
+    { key: 'b', amount: 1000, taxClass: 'REDUCED' },
+  ];
+  const quoteTo = async (country: string, currency = 'EUR') => {
+    const result = await sub.graphql(QUOTE, {
+      i: { address: address(country), currency, lines, defaultShippingAmount: 499 },
+    });
+    expect(result.errors).toBeUndefined();
+    return result.data.shippingQuote;
+  };
+  const zoneRows = async (zoneCode: string) => ({
+    zones: await sub.conn.collection('zones').countDocuments({ _id: zoneCode } as never),
+    methods: await sub.conn.collection('shipping_methods').countDocuments({ zoneCode }),
+    rates: await sub.conn.collection('tax_rates').countDocuments({ zoneCode }),
+  });
+
+  /** Austria: a zone of its own with a method and two rates, as a merchant's mistake might be. */
+  async function saveAlps() {
+    await admin(SAVE_ZONE, { i: { code: 'ALPS', name: 'Alps', countries: [{ country: 'AT' }] } });
+    await admin(SAVE_METHOD, {
+      i: {
+        zoneCode: 'ALPS',
+        code: 'POST',
+        name: 'Post',
+        type: 'STANDARD',
+        currency: 'EUR',
+        pricing: 'FLAT',
+        flatAmount: 600,
+      },
+    });
+    await admin(SAVE_RATE, {
+      i: { zoneCode: 'ALPS', taxClass: 'STANDARD', name: 'AT 20%', ratePercent: 20 },
+    });
+    await admin(SAVE_RATE, { i: { zoneCode: 'ALPS', taxClass: 'REDUCED', name: 'AT 10%', ratePercent: 10 } });
+  }
+
+  it('is for admins only, and names the field of a bad value', async () => {
+    const cases: [string, Record<string, unknown>, string][] = [
+      [DELETE_ZONE, { c: 'not a code' }, 'code'],
+      [DELETE_RATE, { z: ' ', t: 'STANDARD' }, 'zoneCode'],
+      [REMOVE_SETTING, { c: 'EURO' }, 'currency'],
+    ];
+    for (const [query, variables, field] of cases) {
+      expect((await sub.graphql(query, variables, CUSTOMER)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect((await sub.graphql(query, variables)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      const result = await sub.graphql(query, variables, ADMIN);
+      expect(result.errors?.[0]?.extensions, field).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    }
+    const unknownClass = await sub.graphql(DELETE_RATE, { z: 'EU', t: 'LUXURY' }, ADMIN);
+    expect(unknownClass.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('deletes a tax rate: the class is untaxed there after; a second delete is NOT_FOUND', async () => {
+    await saveAlps();
+    expect((await quoteTo('AT')).taxLines).toEqual([
+      { name: 'AT 20%', rate: 20, amount: { amount: 416 } },
+      { name: 'AT 10%', rate: 10, amount: { amount: 91 } },
+    ]);
+    const variables = { z: 'alps', t: 'REDUCED' };
+    expect((await sub.graphql(DELETE_RATE, variables, ADMIN)).data).toEqual({ deleteTaxRate: true });
+    expect((await sub.graphql(DELETE_RATE, variables, ADMIN)).errors?.[0]?.extensions?.code).toBe(
+      'NOT_FOUND',
+    );
+    // 20% included in the goods' 2000 (333.33 → 333) and the default 499 shipping (83.17 → 83);
+    // the REDUCED line untaxed.
+    expect((await quoteTo('AT')).taxLines).toEqual([{ name: 'AT 20%', rate: 20, amount: { amount: 416 } }]);
+    expect((await zoneRows('ALPS')).rates).toBe(1);
+  });
+
+  it('deletes a zone with its methods and rates: its country then quotes as a country in no zone', async () => {
+    const unzoned = await quoteTo('CH');
+    expect(unzoned).toMatchObject({ options: [], shippingCost: { amount: 499 }, taxLines: [] });
+    expect(await quoteTo('AT')).not.toEqual(unzoned);
+    expect((await sub.graphql(DELETE_ZONE, { c: 'Alps' }, ADMIN)).data).toEqual({ deleteShippingZone: true });
+    expect(await zoneRows('ALPS')).toEqual({ zones: 0, methods: 0, rates: 0 });
+    expect(await quoteTo('AT')).toEqual(unzoned);
+    const listed = (await sub.graphql(ZONES)).data.shippingZones.map((z: { code: string }) => z.code);
+    expect(listed).toContain('EU');
+    expect(listed).not.toContain('ALPS');
+    const again = await sub.graphql(DELETE_ZONE, { c: 'ALPS' }, ADMIN);
+    expect(again.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
+    // A zone saved later under the same code starts empty: nothing of the old one comes back.
+    await admin(SAVE_ZONE, { i: { code: 'ALPS', name: 'Alps', countries: [{ country: 'AT' }] } });
+    expect((await sub.graphql(ZONES)).data.shippingZones).toContainEqual({
+      code: 'ALPS',
+      methods: [],
+      taxRates: [],
+    });
+    await admin(DELETE_ZONE, { c: 'ALPS' });
+  });
+
+  it('deletes nothing of a zone when a write fails halfway', async () => {
+    await saveAlps();
+    const before = await zoneRows('ALPS');
+    const rates = vi
+      .spyOn(sub.services.shipping.rates, 'deleteMany')
+      .mockRejectedValueOnce(new Error('the process died here'));
+    try {
+      expect((await sub.graphql(DELETE_ZONE, { c: 'ALPS' }, ADMIN)).errors).toBeDefined();
+    } finally {
+      rates.mockRestore();
+    }
+    expect(await zoneRows('ALPS')).toEqual(before);
+    expect(before).toEqual({ zones: 1, methods: 1, rates: 2 });
+    await admin(DELETE_ZONE, { c: 'ALPS' });
+    expect(await zoneRows('ALPS')).toEqual({ zones: 0, methods: 0, rates: 0 });
+  });
+
+  it('removes a tax setting: the currency is tax-exclusive again; a second remove is NOT_FOUND', async () => {
+    await admin(`mutation { setTaxSetting(currency: "CHF", pricesIncludeTax: true) { currency } }`, {});
+    const settings = async () => (await sub.graphql(`{ taxSettings { currency pricesIncludeTax } }`)).data;
+    expect((await settings()).taxSettings).toContainEqual({ currency: 'CHF', pricesIncludeTax: true });
+    expect((await quoteTo('CH', 'CHF')).pricesIncludeTax).toBe(true);
+    expect((await sub.graphql(REMOVE_SETTING, { c: 'chf' }, ADMIN)).data).toEqual({ removeTaxSetting: true });
+    expect((await settings()).taxSettings).toEqual([{ currency: 'EUR', pricesIncludeTax: true }]);
+    expect((await quoteTo('CH', 'CHF')).pricesIncludeTax).toBe(false);
+    expect((await sub.graphql(REMOVE_SETTING, { c: 'CHF' }, ADMIN)).errors?.[0]?.extensions?.code).toBe(
+      'NOT_FOUND',
+    );
   });
 });
 

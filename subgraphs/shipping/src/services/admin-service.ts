@@ -1,3 +1,4 @@
+import { runTransaction } from '@novamart/events';
 import { badUserInput, DEFAULT_MAX_ORDER_TOTAL, isCountryCode, notFound } from '@novamart/kit';
 import {
   SHIPPING_METHOD_TYPES,
@@ -164,6 +165,26 @@ export class ShippingAdminService {
     return true;
   }
 
+  /**
+   * Removes the zone with its methods and its tax rates; NOT_FOUND when there is none. One
+   * transaction (`runTransaction`, retried whole on transient errors), not an order of writes: the
+   * three collections change together or not at all, so neither an error nor a crash between the
+   * deletes leaves a zone without its methods, or methods and rates that a zone saved later under
+   * the same code would take over. The zone goes first, so an unknown code aborts before anything
+   * else is touched. (A method or rate saved at the same moment, its zone check passed just
+   * before the commit, can still outlive the zone: those saves check, then write, untransacted.)
+   */
+  async deleteZone(value: string): Promise<boolean> {
+    const zoneCode = code(value, 'code');
+    return runTransaction(this.zones.db, async (session) => {
+      const deleted = await this.zones.deleteOne({ _id: zoneCode }, { session });
+      if (deleted.deletedCount !== 1) throw notFound('Shipping zone', { code: zoneCode });
+      await this.methods.deleteMany({ zoneCode }, { session });
+      await this.rates.deleteMany({ zoneCode }, { session });
+      return true;
+    });
+  }
+
   /** Sets the rate of one tax class in one zone. */
   async saveTaxRate(input: TaxRateInput): Promise<TaxRateDoc> {
     const zoneCode = await this.existingZone(input.zoneCode);
@@ -195,6 +216,23 @@ export class ShippingAdminService {
         { upsert: true, returnDocument: 'after' },
       )
       .lean()) as TaxSettingDoc;
+  }
+
+  /** Removes the rate of one tax class in one zone; NOT_FOUND when there is none. */
+  async deleteTaxRate(value: string, taxClass: TaxClass): Promise<boolean> {
+    const zoneCode = code(value, 'zoneCode');
+    if (!TAX_CLASSES.includes(taxClass)) throw badUserInput('unknown tax class', 'taxClass');
+    const deleted = await this.rates.deleteOne({ zoneCode, taxClass });
+    if (deleted.deletedCount !== 1) throw notFound('Tax rate', { zoneCode, taxClass });
+    return true;
+  }
+
+  /** The currency's prices exclude tax again, as for any currency without a setting; NOT_FOUND when it has none. */
+  async removeTaxSetting(currency: string): Promise<boolean> {
+    const id = currencyCode(currency, 'currency');
+    const deleted = await this.settings.deleteOne({ _id: id });
+    if (deleted.deletedCount !== 1) throw notFound('Tax setting', { currency: id });
+    return true;
   }
 
   private async existingZone(value: string): Promise<string> {
