@@ -13,7 +13,8 @@
  *   monolith reading it, on that Node too: `npm start` on that Node, as the Dockerfile runs it.
  * The all-in-one (scripts/bench/lib/all-in-one.ts: what `npm start` runs) is a child process, so
  * every contender is a process of its own and gets the second core alike. Targets are loaded in
- * turn, A/B/A/B, for BENCH_ROUNDS rounds (default 2) of BENCH_SECONDS each (default 5) at 10
+ * turn, A/B/A/B, after a warm-up of each (BENCH_WARMUP_SECONDS, default a round's length), for
+ * BENCH_ROUNDS rounds (default 2) of BENCH_SECONDS each (default 5) at 10
  * connections; every response must equal the page fetched before (byte for byte; hive's answer
  * must equal it as JSON). Reported per target: the best round's req/s, its p50/p99, and the
  * spread over rounds; a throughput ratio (against the monolith, the peer, the baseline of the same
@@ -385,7 +386,13 @@ export async function benchGateway(options: GatewayBenchOptions = {}) {
     log(
       `${targets.map((t) => t.name).join(', ')}: ${roundCount} rounds of ${seconds} s each at ${connections} connections`,
     );
-    for (const target of targets) await load(target, 1, connections); // warm-up (JIT, pools)
+    // Warm-up, as long as a round by default (BENCH_WARMUP_SECONDS): the JIT and the pools reach
+    // their steady state before anything counts. One second left the gateway, whose gateway and
+    // two subgraphs are far more code to optimize than the monolith, cold in round 1 (seen: the
+    // gateway 265 then 342 req/s, the monolith 398 then 412), and with the median of two rounds
+    // that cold round set the ratio.
+    const warmUpSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? seconds);
+    for (const target of targets) await load(target, warmUpSeconds, connections);
     for (const target of targets) target.rounds.length = 0;
     for (let round = 0; round < roundCount; round++) {
       for (const target of targets) {
