@@ -61,6 +61,35 @@ describe('InflightQueries', () => {
     expect(inflight.size).toBe(0);
   });
 
+  it("copies an answer deeply for each joiner, graphql-js's prototype-less objects and a Date included", async () => {
+    const inflight = new InflightQueries();
+    let resolveFetch!: (response: GatewayGraphQLResponse) => void;
+    const products = inflight.share('products', {
+      process: () => new Promise((resolve) => (resolveFetch = resolve)),
+    });
+    const first = { requestId: 'a', arrival: inflight.arrival() };
+    const second = { requestId: 'b', arrival: inflight.arrival() };
+    const leader = products.process(incoming(first));
+    const joiner = products.process(incoming(second));
+    const node = Object.assign(Object.create(null) as Record<string, unknown>, {
+      id: '1',
+      tags: ['mug', { label: 'new' }],
+      at: new Date('2026-12-03T00:00:00Z'),
+    });
+    resolveFetch({ data: { products: [node], totalCount: 1 }, errors: [{ message: 'partial' }] });
+    const [a, b] = await Promise.all([leader, joiner]);
+    expect(a.data!.products).toEqual([node]); // the leader's own answer, as the subgraph gave it
+    const copied = (b.data!.products as Record<string, unknown>[])[0]!;
+    expect(copied).toEqual({ ...node });
+    expect(copied).not.toBe(node);
+    expect(copied.tags).not.toBe(node.tags);
+    expect((copied.tags as unknown[])[1]).not.toBe((node.tags as unknown[])[1]);
+    expect(copied.at).toBeInstanceOf(Date);
+    expect(copied.at).not.toBe(node.at);
+    expect(b.errors).toEqual(a.errors);
+    expect(b.errors).not.toBe(a.errors);
+  });
+
   it('never lets a request join a fetch that started before it arrived (read your own writes)', async () => {
     const inflight = new InflightQueries();
     const subgraph = slowSubgraph();
