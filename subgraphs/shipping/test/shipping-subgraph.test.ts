@@ -396,6 +396,58 @@ describe('deleting a zone, a tax rate, a tax setting', () => {
     expect(await zoneRows('ALPS')).toEqual({ zones: 0, methods: 0, rates: 0 });
   });
 
+  it('lets no method saved while its zone is deleted outlive the zone', async () => {
+    await saveAlps();
+    const { zones, methods } = sub.services.shipping;
+    const deleteOne = vi.spyOn(zones, 'deleteOne');
+    const write = methods.findOneAndUpdate.bind(methods);
+    let deleting: Promise<unknown> | undefined;
+    // The save has passed its zone check and is about to write the method: the zone's delete runs
+    // now, and the save writes once the delete has committed, or once its first attempt failed on
+    // the save's transaction (it then runs again after the save commits).
+    const save = vi.spyOn(methods, 'findOneAndUpdate').mockImplementationOnce(((
+      ...args: Parameters<typeof write>
+    ) => {
+      const waited = (async () => {
+        deleting = sub.graphql(DELETE_ZONE, { c: 'ALPS' }, ADMIN);
+        await vi.waitFor(() => expect(deleteOne).toHaveBeenCalled());
+        const firstAttempt = deleteOne.mock.results[0]!.value as Promise<unknown>;
+        await Promise.race([
+          deleting,
+          firstAttempt.then(
+            () => deleting,
+            () => undefined,
+          ),
+        ]);
+      })();
+      return { lean: async () => (await waited, write(...args).lean()) };
+    }) as never);
+    try {
+      // The save answers the method or, when the delete committed first, that there is no zone.
+      await sub.graphql(
+        SAVE_METHOD,
+        {
+          i: {
+            zoneCode: 'ALPS',
+            code: 'LATE',
+            name: 'Late',
+            type: 'STANDARD',
+            currency: 'EUR',
+            pricing: 'FLAT',
+            flatAmount: 900,
+          },
+        },
+        ADMIN,
+      );
+      expect(((await deleting) as { data?: unknown }).data).toEqual({ deleteShippingZone: true });
+      // Whichever committed first, nothing is left of the zone: no method or rate without it.
+      expect(await zoneRows('ALPS')).toEqual({ zones: 0, methods: 0, rates: 0 });
+    } finally {
+      save.mockRestore();
+      deleteOne.mockRestore();
+    }
+  });
+
   it('removes a tax setting: the currency is tax-exclusive again; a second remove is NOT_FOUND', async () => {
     await admin(`mutation { setTaxSetting(currency: "CHF", pricesIncludeTax: true) { currency } }`, {});
     const settings = async () => (await sub.graphql(`{ taxSettings { currency pricesIncludeTax } }`)).data;

@@ -18,6 +18,12 @@ export interface ZoneDoc {
   _id: string;
   name: string;
   members: ZoneMember[];
+  /**
+   * Bumped by every save of one of its methods or tax rates, in the same transaction: the save and
+   * the zone's delete write this document both, so they cannot interleave (admin-service.ts).
+   * Absent on a zone whose methods and rates were never saved since.
+   */
+  revision?: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -32,6 +38,7 @@ const zoneSchema = new Schema<ZoneDoc>(
     _id: { type: String, required: true },
     name: { type: String, required: true },
     members: { type: [memberSchema], required: true },
+    revision: { type: Number },
   },
   { collection: 'zones', timestamps: true, versionKey: false },
 );

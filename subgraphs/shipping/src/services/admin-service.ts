@@ -1,4 +1,5 @@
 import { runTransaction } from '@novamart/events';
+import type { ClientSession } from 'mongoose';
 import { badUserInput, DEFAULT_MAX_ORDER_TOTAL, isCountryCode, notFound } from '@novamart/kit';
 import {
   SHIPPING_METHOD_TYPES,
@@ -133,7 +134,6 @@ export class ShippingAdminService {
 
   /** Creates the method (zone and code) or replaces it. */
   async saveShippingMethod(input: ShippingMethodInput): Promise<ShippingMethodDoc> {
-    const zoneCode = await this.existingZone(input.zoneCode);
     const methodCode = code(input.code, 'input.code');
     if (!SHIPPING_METHOD_TYPES.includes(input.type)) throw badUserInput('unknown method type', 'input.type');
     const carrier =
@@ -146,13 +146,15 @@ export class ShippingAdminService {
       ...pricingFields(input),
       active: input.active ?? true,
     };
-    return (await this.methods
-      .findOneAndUpdate(
-        { zoneCode, code: methodCode },
-        { $set: update },
-        { upsert: true, returnDocument: 'after' },
-      )
-      .lean()) as ShippingMethodDoc;
+    return this.inZone(input.zoneCode, async (zoneCode, session) => {
+      return (await this.methods
+        .findOneAndUpdate(
+          { zoneCode, code: methodCode },
+          { $set: update },
+          { upsert: true, returnDocument: 'after', session },
+        )
+        .lean()) as ShippingMethodDoc;
+    });
   }
 
   /** Removes a method; NOT_FOUND when there is none. */
@@ -171,8 +173,8 @@ export class ShippingAdminService {
    * three collections change together or not at all, so neither an error nor a crash between the
    * deletes leaves a zone without its methods, or methods and rates that a zone saved later under
    * the same code would take over. The zone goes first, so an unknown code aborts before anything
-   * else is touched. (A method or rate saved at the same moment, its zone check passed just
-   * before the commit, can still outlive the zone: those saves check, then write, untransacted.)
+   * else is touched, and a save of one of its methods or rates at the same moment conflicts with
+   * it on the zone's document (`inZone`).
    */
   async deleteZone(value: string): Promise<boolean> {
     const zoneCode = code(value, 'code');
@@ -187,7 +189,6 @@ export class ShippingAdminService {
 
   /** Sets the rate of one tax class in one zone. */
   async saveTaxRate(input: TaxRateInput): Promise<TaxRateDoc> {
-    const zoneCode = await this.existingZone(input.zoneCode);
     if (!TAX_CLASSES.includes(input.taxClass)) throw badUserInput('unknown tax class', 'input.taxClass');
     const rateBasisPoints = percentToBasisPoints(input.ratePercent);
     if (rateBasisPoints === null)
@@ -195,13 +196,16 @@ export class ShippingAdminService {
         'ratePercent must be 0 to 100 with at most two decimals (7.25)',
         'input.ratePercent',
       );
-    return (await this.rates
-      .findOneAndUpdate(
-        { zoneCode, taxClass: input.taxClass },
-        { $set: { name: text(input.name, 'input.name'), rateBasisPoints } },
-        { upsert: true, returnDocument: 'after' },
-      )
-      .lean()) as TaxRateDoc;
+    const name = text(input.name, 'input.name');
+    return this.inZone(input.zoneCode, async (zoneCode, session) => {
+      return (await this.rates
+        .findOneAndUpdate(
+          { zoneCode, taxClass: input.taxClass },
+          { $set: { name, rateBasisPoints } },
+          { upsert: true, returnDocument: 'after', session },
+        )
+        .lean()) as TaxRateDoc;
+    });
   }
 
   /** Whether catalog prices in `currency` include tax. */
@@ -235,10 +239,20 @@ export class ShippingAdminService {
     return true;
   }
 
-  private async existingZone(value: string): Promise<string> {
+  /**
+   * Writes a method or a rate of the zone in a transaction that first bumps the zone's `revision`.
+   * A save and the zone's delete then write the same document, so they conflict and one of them
+   * runs again after the other commits (`runTransaction`): a save that checked the zone just
+   * before its delete can no longer leave a method or rate whose zone is gone. BAD_USER_INPUT when
+   * there is no such zone.
+   */
+  private async inZone<T>(value: string, write: (zoneCode: string, session: ClientSession) => Promise<T>) {
     const zoneCode = code(value, 'input.zoneCode');
-    if (!(await this.zones.exists({ _id: zoneCode })))
-      throw badUserInput(`There is no zone ${zoneCode}; create it first`, 'input.zoneCode');
-    return zoneCode;
+    return runTransaction(this.zones.db, async (session) => {
+      const claimed = await this.zones.updateOne({ _id: zoneCode }, { $inc: { revision: 1 } }, { session });
+      if (claimed.matchedCount !== 1)
+        throw badUserInput(`There is no zone ${zoneCode}; create it first`, 'input.zoneCode');
+      return write(zoneCode, session);
+    });
   }
 }
